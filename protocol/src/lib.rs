@@ -1,0 +1,63 @@
+//! # pinghu-protocol
+//!
+//! A sans-IO codec for the wire protocols of Onbon BX LED controller cards, the controllers of
+//! most Chinese single- and dual-colour text boards. No sockets, no clock, no async: pure
+//! functions over bytes, usable from the daemon (host side) and the simulator (card side).
+//!
+//! * [`phy`]: the shared PHY0 framing (`A5 × 8 | escaped packet + CRC | 5A`), escaping, and a
+//!   streaming [`Decoder`] that takes arbitrary chunks, resynchronises on garbage and reports
+//!   what it skipped.
+//! * [`crc16`]: CRC-16/ARC.
+//! * [`graphic`]: the graphic dynamic-area protocol, version `0xF0` (BX-5E/6E/5Q/6Q): ping,
+//!   brightness, `A7 00` area updates in the 5th- and 6th-generation layouts, `A7 01` delete.
+//! * [`fontcard`]: the font-card protocol, version `0x02` (BX-5K/6K): ping, status, time sync,
+//!   power, clear, `A3 06` text areas (GBK text with `\C`/`\F` escapes), file writes.
+//! * [`bitmap`]: page bitmap packing for each card family, both directions.
+//! * [`Packet`]: either protocol, recognised from the header; [`decode_all`] for captures.
+//!
+//! Odd but legal values seen on real cards (non-zero reserved bytes, ProcessMode `2D`, a
+//! barcode in the font-card header) are decoded and kept, so a decoded frame encodes back to
+//! the same bytes. Commands the codec does not know, or whose fields do not parse, decode as
+//! `Unknown` with their bytes and the reason.
+//!
+//! ```
+//! use pinghu_protocol::{Packet, graphic::{GraphicCommand, GraphicHeader, GraphicPacket, WILDCARD}};
+//!
+//! // The vendor's own example: a wildcard ping in the graphic protocol.
+//! let ping = Packet::Graphic(GraphicPacket::request(
+//!     GraphicHeader::to_card(WILDCARD, WILDCARD),
+//!     true,
+//!     GraphicCommand::Ping { reserved: [0, 0] },
+//! ));
+//! let wire = ping.to_wire().unwrap();
+//! assert_eq!(pinghu_protocol::to_hex(&wire),
+//!     "a5a5a5a5a5a5a5a5feff0080f000feff00000000050000000" .to_owned() + "1a2000000c6865a");
+//!
+//! // Decode it back, fed in two arbitrary chunks.
+//! let mut decoder = pinghu_protocol::Decoder::new();
+//! decoder.feed(&wire[..10]);
+//! assert!(decoder.decode().unwrap().is_none()); // need more bytes
+//! decoder.feed(&wire[10..]);
+//! let raw = decoder.decode().unwrap().unwrap();
+//! assert_eq!(Packet::parse(&raw.bytes).unwrap(), ping);
+//! ```
+
+pub mod bitmap;
+mod bytes;
+mod codes;
+mod crc;
+pub mod error;
+pub mod fontcard;
+pub mod graphic;
+mod packet;
+pub mod phy;
+
+pub use bytes::{from_hex, to_hex, to_hex_spaced};
+pub use codes::{
+    CardTime, ErrorCode, font_device_name, font_display_mode_name, graphic_device_name, graphic_display_mode_name,
+    run_mode_name,
+};
+pub use crc::{crc16, crc16_update};
+pub use error::{BitmapError, EncodeError, FrameError, PacketError};
+pub use packet::{DecodeError, Found, Packet, ProtocolFamily, classify, decode_all};
+pub use phy::{Decoder, RawPacket};

@@ -1,0 +1,152 @@
+//! Whole packets of either protocol: recognise which one a frame carries, decode it into typed
+//! values, and encode typed values back to PHY0 wire bytes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EncodeError, FrameError, PacketError};
+use crate::fontcard::{self, FontPacket};
+use crate::graphic::{self, GraphicPacket};
+use crate::phy::{Decoder, RawPacket, wrap};
+
+/// A packet of either protocol.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "protocol", rename_all = "kebab-case")]
+pub enum Packet {
+    /// Graphic dynamic-area protocol, version `0xF0` (bx-5e, bx-6e, bx-5q, bx-6q).
+    Graphic(GraphicPacket),
+    /// Font-card protocol, version `0x02` (bx-5k, bx-6k).
+    FontCard(FontPacket),
+}
+
+/// Which protocol a packet's header says, judged by its version byte and length field.
+pub fn classify(bytes: &[u8]) -> Option<ProtocolFamily> {
+    let le16 = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]) as usize;
+    let le32 = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]) as usize;
+    if bytes.len() >= graphic::HEADER_LEN && bytes[4] == graphic::VERSION && le32(12) == bytes.len() - graphic::HEADER_LEN {
+        return Some(ProtocolFamily::Graphic);
+    }
+    if bytes.len() >= fontcard::HEADER_LEN
+        && bytes[7] == 0
+        && bytes[11] == fontcard::VERSION
+        && le16(12) == bytes.len() - fontcard::HEADER_LEN
+    {
+        return Some(ProtocolFamily::FontCard);
+    }
+    if bytes.len() >= fontcard::HEADER_LEN_BARCODE
+        && bytes[7] == 1
+        && bytes[27] == fontcard::VERSION
+        && le16(28) == bytes.len() - fontcard::HEADER_LEN_BARCODE
+    {
+        return Some(ProtocolFamily::FontCard);
+    }
+    None
+}
+
+/// The two protocol families.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProtocolFamily {
+    Graphic,
+    FontCard,
+}
+
+impl Packet {
+    /// Decode an unescaped, CRC-checked packet (header + data field).
+    pub fn parse(bytes: &[u8]) -> Result<Self, PacketError> {
+        match classify(bytes) {
+            Some(ProtocolFamily::Graphic) => GraphicPacket::parse(bytes).map(Self::Graphic),
+            Some(ProtocolFamily::FontCard) => FontPacket::parse(bytes).map(Self::FontCard),
+            None => Err(PacketError::UnknownProtocol {
+                len: bytes.len(),
+                start: crate::to_hex_spaced(&bytes[..bytes.len().min(16)]),
+            }),
+        }
+    }
+
+    /// Unescaped header + data field.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, EncodeError> {
+        match self {
+            Self::Graphic(p) => p.to_bytes(),
+            Self::FontCard(p) => p.to_bytes(),
+        }
+    }
+
+    /// The complete PHY0 frame: `A5 × 8`, escaped packet and CRC, `5A`.
+    pub fn to_wire(&self) -> Result<Vec<u8>, EncodeError> {
+        let mut out = Vec::new();
+        wrap(&self.to_bytes()?, &mut out);
+        Ok(out)
+    }
+
+    /// The protocol family.
+    pub fn family(&self) -> ProtocolFamily {
+        match self {
+            Self::Graphic(_) => ProtocolFamily::Graphic,
+            Self::FontCard(_) => ProtocolFamily::FontCard,
+        }
+    }
+
+    /// Destination address.
+    pub fn dst(&self) -> u16 {
+        match self {
+            Self::Graphic(p) => p.header.dst,
+            Self::FontCard(p) => p.header.dst,
+        }
+    }
+
+    /// `true` for a card-to-host reply.
+    pub fn is_reply(&self) -> bool {
+        matches!(
+            self,
+            Self::Graphic(GraphicPacket { body: graphic::GraphicBody::Reply(_), .. })
+                | Self::FontCard(FontPacket { body: fontcard::FontBody::Reply(_), .. })
+        )
+    }
+}
+
+/// One frame found in a byte stream: where it was, what was skipped before it, and either the
+/// decoded packet or why it could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub offset: u64,
+    pub skipped: Vec<u8>,
+    pub result: Result<Packet, DecodeError>,
+}
+
+/// Why a frame in a stream was not decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+    #[error(transparent)]
+    Packet(#[from] PacketError),
+}
+
+/// Decode every frame in a complete capture. Trailing bytes that never formed a frame are
+/// returned separately so nothing is silently dropped.
+pub fn decode_all(bytes: &[u8]) -> (Vec<Found>, Vec<u8>) {
+    let mut d = Decoder::new();
+    d.feed(bytes);
+    let mut found = Vec::new();
+    loop {
+        match d.decode() {
+            Ok(Some(RawPacket { bytes, offset, skipped })) => {
+                found.push(Found { offset, skipped, result: Packet::parse(&bytes).map_err(DecodeError::from) });
+            }
+            Ok(None) => break,
+            Err(e) => {
+                let offset = match &e {
+                    FrameError::BadEscape { offset, .. } => *offset,
+                    FrameError::Checksum { offset, .. }
+                    | FrameError::Truncated { offset, .. }
+                    | FrameError::TooShort { offset, .. }
+                    | FrameError::TooLong { offset, .. }
+                    | FrameError::Garbage { offset, .. } => *offset,
+                };
+                found.push(Found { offset, skipped: Vec::new(), result: Err(e.into()) });
+            }
+        }
+    }
+    (found, d.pending().to_vec())
+}
