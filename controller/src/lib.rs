@@ -1,1 +1,10 @@
-//! x
+//! # pinghu (controller)
+//!
+//! The daemon and command line of Pinghu, the controller between the Yiling District portal
+//! and its LED announcement board. This crate holds the command implementations; `main.rs`
+//! only parses arguments and dispatches.
+//!
+//! * [`wire`]: `pinghu wire decode|encode`, captured bytes to named fields and back, built on
+//!   the `pinghu-protocol` codec.
+
+pub mod wire;

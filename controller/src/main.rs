@@ -1,1 +1,105 @@
-fn main(){}
+//! The `pinghu` command: parses arguments and calls the library. Exit 0 on success, 1 on a
+//! failure it explains, 2 on bad usage (clap).
+
+use std::io::Read as _;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pinghu",
+    version,
+    about = "Pinghu (平湖): drives the Yiling District LED announcement board"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decode and encode Onbon BX wire frames (captures, traces, hand-made frames)
+    #[command(subcommand)]
+    Wire(WireCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum WireCommand {
+    /// Decode captured bytes (hex, spaces and newlines allowed) into frames and named fields
+    ///
+    /// Several frames may follow each other; garbage between them is reported. A bad CRC or
+    /// escape is an error naming the offset and the values (exit 1).
+    Decode {
+        /// Print JSON (an array of packets) that `pinghu wire encode` turns back into the bytes
+        #[arg(long)]
+        json: bool,
+        /// Hex bytes, or - to read them from standard input
+        hex: String,
+    },
+    /// Encode the JSON that `decode --json` prints (edited or not) back to hex, one frame per line
+    Encode {
+        /// JSON file to read, or - for standard input
+        #[arg(long = "json", value_name = "FILE")]
+        json_file: Option<String>,
+        /// Same as --json -: read JSON from standard input
+        #[arg(value_name = "-")]
+        stdin: Option<String>,
+    },
+}
+
+fn read_input(arg: &str) -> Result<String> {
+    if arg == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("cannot read standard input")?;
+        Ok(s)
+    } else {
+        Ok(arg.to_owned())
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Wire(WireCommand::Decode { json, hex }) => {
+            let input = read_input(&hex)?;
+            let (decoded, warnings) = pinghu::wire::decode(&input, json)?;
+            print!("{}", decoded.output);
+            for w in warnings {
+                eprintln!("error: {w}");
+            }
+            Ok(if decoded.failures > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Wire(WireCommand::Encode { json_file, stdin }) => {
+            let text = match (json_file.as_deref(), stdin.as_deref()) {
+                (Some("-"), _) | (None, Some("-")) => read_input("-")?,
+                (Some(path), _) => {
+                    std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?
+                }
+                (None, Some(other)) => {
+                    anyhow::bail!("unexpected argument {other:?}: use --json FILE or - for stdin")
+                }
+                (None, None) => anyhow::bail!("nothing to encode: use --json FILE or - for stdin"),
+            };
+            print!("{}", pinghu::wire::encode(&text)?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

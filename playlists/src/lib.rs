@@ -1,1 +1,3 @@
-//! placeholder
+//! # pinghu-playlists
+//!
+//! Playlists and the scheduler.

@@ -35,11 +35,19 @@ pub struct LedBitmap {
 impl LedBitmap {
     /// All LEDs off.
     pub fn new(width: u32, height: u32) -> Self {
-        Self { width, height, pixels: vec![0; (width * height) as usize] }
+        Self {
+            width,
+            height,
+            pixels: vec![0; (width * height) as usize],
+        }
     }
     /// LED bits at (x, y); 0 outside.
     pub fn get(&self, x: u32, y: u32) -> u8 {
-        if x < self.width && y < self.height { self.pixels[(y * self.width + x) as usize] } else { 0 }
+        if x < self.width && y < self.height {
+            self.pixels[(y * self.width + x) as usize]
+        } else {
+            0
+        }
     }
     /// Set LED bits at (x, y); ignored outside.
     pub fn set(&mut self, x: u32, y: u32, v: u8) {
@@ -101,7 +109,11 @@ pub fn pack(format: PixelFormat, x: u32, bmp: &LedBitmap) -> Vec<u8> {
     let mut out = Vec::with_capacity(format.packed_len(x, w, h));
     match format {
         PixelFormat::Bx5Mono | PixelFormat::Bx5RedGreen => {
-            let planes: &[u8] = if format == PixelFormat::Bx5Mono { &[YELLOW] } else { &[RED, GREEN] };
+            let planes: &[u8] = if format == PixelFormat::Bx5Mono {
+                &[YELLOW]
+            } else {
+                &[RED, GREEN]
+            };
             let lead = x % 8;
             let nbytes = row_bytes5(x, w);
             for y in 0..h {
@@ -120,7 +132,11 @@ pub fn pack(format: PixelFormat, x: u32, bmp: &LedBitmap) -> Vec<u8> {
             }
         }
         PixelFormat::Bx6Mono | PixelFormat::Bx6RedGreen => {
-            let planes: &[u8] = if format == PixelFormat::Bx6Mono { &[YELLOW] } else { &[RED, GREEN] };
+            let planes: &[u8] = if format == PixelFormat::Bx6Mono {
+                &[YELLOW]
+            } else {
+                &[RED, GREEN]
+            };
             let lead = x % 32;
             let nwords = row_words6(x, w);
             for &plane in planes {
@@ -140,12 +156,17 @@ pub fn pack(format: PixelFormat, x: u32, bmp: &LedBitmap) -> Vec<u8> {
         }
         PixelFormat::Rgb888 => {
             for &p in &bmp.pixels {
-                out.extend_from_slice(&[if p & RED != 0 { 255 } else { 0 }, if p & GREEN != 0 { 255 } else { 0 }, 0]);
+                out.extend_from_slice(&[
+                    if p & RED != 0 { 255 } else { 0 },
+                    if p & GREEN != 0 { 255 } else { 0 },
+                    0,
+                ]);
             }
         }
         PixelFormat::Rgb565 => {
             for &p in &bmp.pixels {
-                let v: u16 = if p & RED != 0 { 0xF800 } else { 0 } | if p & GREEN != 0 { 0x07E0 } else { 0 };
+                let v: u16 =
+                    if p & RED != 0 { 0xF800 } else { 0 } | if p & GREEN != 0 { 0x07E0 } else { 0 };
                 out.extend_from_slice(&v.to_le_bytes());
             }
         }
@@ -153,18 +174,34 @@ pub fn pack(format: PixelFormat, x: u32, bmp: &LedBitmap) -> Vec<u8> {
     out
 }
 
-
 /// Unpack page bytes of a `width` × `height` area at absolute `x`. Padding bits are ignored;
 /// full-colour pixels count as lit where a channel is at least half on.
-pub fn unpack(format: PixelFormat, x: u32, width: u32, height: u32, bytes: &[u8]) -> Result<LedBitmap, BitmapError> {
+pub fn unpack(
+    format: PixelFormat,
+    x: u32,
+    width: u32,
+    height: u32,
+    bytes: &[u8],
+) -> Result<LedBitmap, BitmapError> {
     let expected = format.packed_len(x, width, height);
     if bytes.len() != expected {
-        return Err(BitmapError::Length { format: format.name(), width, height, x, expected, got: bytes.len() });
+        return Err(BitmapError::Length {
+            format: format.name(),
+            width,
+            height,
+            x,
+            expected,
+            got: bytes.len(),
+        });
     }
     let mut bmp = LedBitmap::new(width, height);
     match format {
         PixelFormat::Bx5Mono | PixelFormat::Bx5RedGreen => {
-            let planes: &[u8] = if format == PixelFormat::Bx5Mono { &[RED] } else { &[RED, GREEN] };
+            let planes: &[u8] = if format == PixelFormat::Bx5Mono {
+                &[RED]
+            } else {
+                &[RED, GREEN]
+            };
             let lead = x % 8;
             let nbytes = row_bytes5(x, width);
             let row_len = nbytes * planes.len();
@@ -182,7 +219,11 @@ pub fn unpack(format: PixelFormat, x: u32, width: u32, height: u32, bytes: &[u8]
             }
         }
         PixelFormat::Bx6Mono | PixelFormat::Bx6RedGreen => {
-            let planes: &[u8] = if format == PixelFormat::Bx6Mono { &[RED] } else { &[RED, GREEN] };
+            let planes: &[u8] = if format == PixelFormat::Bx6Mono {
+                &[RED]
+            } else {
+                &[RED, GREEN]
+            };
             let lead = x % 32;
             let nwords = row_words6(x, width);
             let plane_len = nwords * 4 * height as usize;
@@ -191,7 +232,12 @@ pub fn unpack(format: PixelFormat, x: u32, width: u32, height: u32, bytes: &[u8]
                     for c in 0..width {
                         let p = (lead + c) as usize;
                         let at = k * plane_len + (y as usize * nwords + p / 32) * 4;
-                        let word = u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+                        let word = u32::from_le_bytes([
+                            bytes[at],
+                            bytes[at + 1],
+                            bytes[at + 2],
+                            bytes[at + 3],
+                        ]);
                         if word & (0x8000_0000 >> (p % 32)) == 0 {
                             let v = bmp.get(c, y) | plane;
                             bmp.set(c, y, v);
@@ -202,13 +248,14 @@ pub fn unpack(format: PixelFormat, x: u32, width: u32, height: u32, bytes: &[u8]
         }
         PixelFormat::Rgb888 => {
             for (i, px) in bytes.chunks(3).enumerate() {
-                bmp.pixels[i] = u8::from(px[0] >= 128) * RED | u8::from(px[1] >= 128) * GREEN;
+                bmp.pixels[i] = (u8::from(px[0] >= 128) * RED) | (u8::from(px[1] >= 128) * GREEN);
             }
         }
         PixelFormat::Rgb565 => {
             for (i, px) in bytes.chunks(2).enumerate() {
                 let v = u16::from_le_bytes([px[0], px[1]]);
-                bmp.pixels[i] = u8::from((v >> 11) >= 16) * RED | u8::from(((v >> 5) & 0x3F) >= 32) * GREEN;
+                bmp.pixels[i] =
+                    (u8::from((v >> 11) >= 16) * RED) | (u8::from(((v >> 5) & 0x3F) >= 32) * GREEN);
             }
         }
     }
@@ -217,10 +264,17 @@ pub fn unpack(format: PixelFormat, x: u32, width: u32, height: u32, bytes: &[u8]
 
 /// Which formats a packed length fits, for tools that see page bytes without knowing the card.
 pub fn formats_for_len(x: u32, width: u32, height: u32, len: usize) -> Vec<PixelFormat> {
-    [PixelFormat::Bx5Mono, PixelFormat::Bx5RedGreen, PixelFormat::Bx6Mono, PixelFormat::Bx6RedGreen, PixelFormat::Rgb888, PixelFormat::Rgb565]
-        .into_iter()
-        .filter(|f| f.packed_len(x, width, height) == len)
-        .collect()
+    [
+        PixelFormat::Bx5Mono,
+        PixelFormat::Bx5RedGreen,
+        PixelFormat::Bx6Mono,
+        PixelFormat::Bx6RedGreen,
+        PixelFormat::Rgb888,
+        PixelFormat::Rgb565,
+    ]
+    .into_iter()
+    .filter(|f| f.packed_len(x, width, height) == len)
+    .collect()
 }
 
 #[cfg(test)]
@@ -240,14 +294,24 @@ mod tests {
         // 8x1, pixels 0 and 7 lit -> 0 bits are on: 0111 1110.
         let b = bmp(8, 1, &[(0, 0, RED), (7, 0, RED)]);
         assert_eq!(pack(PixelFormat::Bx5Mono, 0, &b), [0x7E]);
-        assert_eq!(pack(PixelFormat::Bx5RedGreen, 0, &bmp(8, 1, &[(0, 0, YELLOW), (7, 0, YELLOW)])), [0x7E, 0x7E]);
+        assert_eq!(
+            pack(
+                PixelFormat::Bx5RedGreen,
+                0,
+                &bmp(8, 1, &[(0, 0, YELLOW), (7, 0, YELLOW)])
+            ),
+            [0x7E, 0x7E]
+        );
     }
 
     #[test]
     fn bx5_red_green_interleaves_per_group() {
         // 16x1: pixel 0 red, pixel 8 green.
         let b = bmp(16, 1, &[(0, 0, RED), (8, 0, GREEN)]);
-        assert_eq!(pack(PixelFormat::Bx5RedGreen, 0, &b), [0x7F, 0xFF, 0xFF, 0x7F]);
+        assert_eq!(
+            pack(PixelFormat::Bx5RedGreen, 0, &b),
+            [0x7F, 0xFF, 0xFF, 0x7F]
+        );
     }
 
     #[test]
@@ -256,9 +320,23 @@ mod tests {
         let b = bmp(5, 1, &[(0, 0, RED)]);
         // bits: 1 1 1 [0 1 1 1 1] -> 1110 1111
         assert_eq!(pack(PixelFormat::Bx5Mono, 35, &b), [0b1110_1111]);
-        let all = bmp(6, 1, &[(0, 0, RED), (1, 0, RED), (2, 0, RED), (3, 0, RED), (4, 0, RED), (5, 0, RED)]);
+        let all = bmp(
+            6,
+            1,
+            &[
+                (0, 0, RED),
+                (1, 0, RED),
+                (2, 0, RED),
+                (3, 0, RED),
+                (4, 0, RED),
+                (5, 0, RED),
+            ],
+        );
         // 3 pad + 6 = 9 bits -> 2 bytes: 111 00000 | 0 1111111
-        assert_eq!(pack(PixelFormat::Bx5Mono, 35, &all), [0b1110_0000, 0b0111_1111]);
+        assert_eq!(
+            pack(PixelFormat::Bx5Mono, 35, &all),
+            [0b1110_0000, 0b0111_1111]
+        );
     }
 
     #[test]
@@ -283,7 +361,10 @@ mod tests {
     #[test]
     fn wrong_length_is_an_error_with_numbers() {
         let e = unpack(PixelFormat::Bx5Mono, 0, 16, 2, &[0; 3]).unwrap_err();
-        assert_eq!(e.to_string(), "bx-5e mono bitmap of 16x2 at x=0 needs 4 bytes, got 3");
+        assert_eq!(
+            e.to_string(),
+            "bx-5e mono bitmap of 16x2 at x=0 needs 4 bytes, got 3"
+        );
     }
 
     proptest::proptest! {

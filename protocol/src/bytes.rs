@@ -62,7 +62,11 @@ impl<'a> Reader<'a> {
         } else {
             Err(PacketError::Invalid {
                 what: self.what,
-                detail: format!("{} unexpected bytes after the last field at offset {}", self.remaining(), self.pos),
+                detail: format!(
+                    "{} unexpected bytes after the last field at offset {}",
+                    self.remaining(),
+                    self.pos
+                ),
             })
         }
     }
@@ -77,15 +81,30 @@ pub(crate) fn put_u32(out: &mut Vec<u8>, v: u32) {
 
 /// Length of a field as a `u16`, or an error naming it.
 pub(crate) fn len_u16(field: &'static str, n: usize) -> Result<u16, EncodeError> {
-    u16::try_from(n).map_err(|_| EncodeError::TooLarge { field, value: n as u64, bits: 16, max: u16::MAX.into() })
+    u16::try_from(n).map_err(|_| EncodeError::TooLarge {
+        field,
+        value: n as u64,
+        bits: 16,
+        max: u16::MAX.into(),
+    })
 }
 /// Length of a field as a `u32`, or an error naming it.
 pub(crate) fn len_u32(field: &'static str, n: usize) -> Result<u32, EncodeError> {
-    u32::try_from(n).map_err(|_| EncodeError::TooLarge { field, value: n as u64, bits: 32, max: u32::MAX.into() })
+    u32::try_from(n).map_err(|_| EncodeError::TooLarge {
+        field,
+        value: n as u64,
+        bits: 32,
+        max: u32::MAX.into(),
+    })
 }
 /// Length of a field as a `u8`, or an error naming it.
 pub(crate) fn len_u8(field: &'static str, n: usize) -> Result<u8, EncodeError> {
-    u8::try_from(n).map_err(|_| EncodeError::TooLarge { field, value: n as u64, bits: 8, max: u8::MAX.into() })
+    u8::try_from(n).map_err(|_| EncodeError::TooLarge {
+        field,
+        value: n as u64,
+        bits: 8,
+        max: u8::MAX.into(),
+    })
 }
 
 /// Lowercase hex, no separators.
@@ -100,12 +119,13 @@ pub fn to_hex(bytes: &[u8]) -> String {
 
 /// Lowercase hex with a space between bytes, as captures are usually printed.
 pub fn to_hex_spaced(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
     let mut s = String::with_capacity(bytes.len() * 3);
     for (i, b) in bytes.iter().enumerate() {
         if i > 0 {
             s.push(' ');
         }
-        s.push_str(&format!("{b:02x}"));
+        let _ = write!(s, "{b:02x}");
     }
     s
 }
@@ -118,11 +138,16 @@ pub fn from_hex(text: &str) -> Result<Vec<u8>, String> {
         if c.is_whitespace() || c == ',' || c == ':' {
             continue;
         }
-        let v = c.to_digit(16).ok_or_else(|| format!("{c:?} at character {i} is not a hex digit"))?;
+        let v = c
+            .to_digit(16)
+            .ok_or_else(|| format!("{c:?} at character {i} is not a hex digit"))?;
         digits.push(v as u8);
     }
     if digits.len() % 2 != 0 {
-        return Err(format!("odd number of hex digits ({}): a byte is missing a digit", digits.len()));
+        return Err(format!(
+            "odd number of hex digits ({}): a byte is missing a digit",
+            digits.len()
+        ));
     }
     Ok(digits.chunks(2).map(|p| (p[0] << 4) | p[1]).collect())
 }
@@ -142,14 +167,20 @@ pub(crate) mod hex_vec {
 /// serde adapter: `[u8; N]` as a hex string.
 pub(crate) mod hex_array {
     use serde::{Deserialize, Deserializer, Serializer};
-    pub(crate) fn serialize<S: Serializer, const N: usize>(v: &[u8; N], s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer, const N: usize>(
+        v: &[u8; N],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         s.serialize_str(&super::to_hex(v))
     }
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>, const N: usize>(d: D) -> Result<[u8; N], D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+        d: D,
+    ) -> Result<[u8; N], D::Error> {
         let s = String::deserialize(d)?;
         let v = super::from_hex(&s).map_err(serde::de::Error::custom)?;
-        <[u8; N]>::try_from(v.as_slice())
-            .map_err(|_| serde::de::Error::custom(format!("expected {N} bytes of hex, got {}", v.len())))
+        <[u8; N]>::try_from(v.as_slice()).map_err(|_| {
+            serde::de::Error::custom(format!("expected {N} bytes of hex, got {}", v.len()))
+        })
     }
 }
 
@@ -163,7 +194,9 @@ pub(crate) mod hex_opt {
             None => s.serialize_none(),
         }
     }
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Vec<u8>>, D::Error> {
         Option::<String>::deserialize(d)?
             .map(|s| super::from_hex(&s).map_err(serde::de::Error::custom))
             .transpose()
@@ -176,7 +209,10 @@ mod tests {
 
     #[test]
     fn hex_accepts_spaces_newlines_and_prefixes() {
-        assert_eq!(from_hex("a5 A5\n0x5a,01").unwrap(), [0xA5, 0xA5, 0x5A, 0x01]);
+        assert_eq!(
+            from_hex("a5 A5\n0x5a,01").unwrap(),
+            [0xA5, 0xA5, 0x5A, 0x01]
+        );
         assert!(from_hex("a5 5").unwrap_err().contains("odd number"));
         assert!(from_hex("zz").unwrap_err().contains("not a hex digit"));
         assert_eq!(to_hex_spaced(&[1, 0xab]), "01 ab");

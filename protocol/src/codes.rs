@@ -65,7 +65,10 @@ impl ErrorCode {
         self == Self::BUSY
     }
     fn from_name(name: &str) -> Option<Self> {
-        ERROR_NAMES.iter().position(|(n, _)| n.eq_ignore_ascii_case(name)).map(|i| Self(i as u16))
+        ERROR_NAMES
+            .iter()
+            .position(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|i| Self(i as u16))
     }
 }
 
@@ -97,8 +100,11 @@ impl<'de> Deserialize<'de> for ErrorCode {
         }
         match Repr::deserialize(d)? {
             Repr::Num(n) => Ok(Self(n)),
-            Repr::Name(s) => Self::from_name(&s)
-                .ok_or_else(|| serde::de::Error::custom(format!("unknown error code name {s:?} (use ERR_… or a number)"))),
+            Repr::Name(s) => Self::from_name(&s).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "unknown error code name {s:?} (use ERR_… or a number)"
+                ))
+            }),
         }
     }
 }
@@ -266,9 +272,15 @@ mod tests {
     fn error_names_roundtrip_through_json() {
         let j = serde_json::to_string(&ErrorCode::CHECKSUM).unwrap();
         assert_eq!(j, "\"ERR_CHECKSUM\"");
-        assert_eq!(serde_json::from_str::<ErrorCode>(&j).unwrap(), ErrorCode::CHECKSUM);
+        assert_eq!(
+            serde_json::from_str::<ErrorCode>(&j).unwrap(),
+            ErrorCode::CHECKSUM
+        );
         assert_eq!(serde_json::to_string(&ErrorCode(300)).unwrap(), "300");
-        assert_eq!(serde_json::from_str::<ErrorCode>("3").unwrap(), ErrorCode::BUSY);
+        assert_eq!(
+            serde_json::from_str::<ErrorCode>("3").unwrap(),
+            ErrorCode::BUSY
+        );
         assert_eq!(ErrorCode::BUSY.to_string(), "ERR_BUSY (3: controller busy)");
         assert_eq!(ErrorCode(19).name(), Some("ERR_CONTROLLER_ID"));
     }
@@ -278,9 +290,19 @@ mod tests {
         // 2024-07-09 13:05:59, Tuesday
         let bytes = [0x24, 0x20, 0x07, 0x09, 0x13, 0x05, 0x59, 0x02];
         let t = CardTime::from_bcd(&bytes).unwrap();
-        assert_eq!((t.year, t.month, t.day, t.hour, t.minute, t.second, t.weekday), (2024, 7, 9, 13, 5, 59, 2));
+        assert_eq!(
+            (
+                t.year, t.month, t.day, t.hour, t.minute, t.second, t.weekday
+            ),
+            (2024, 7, 9, 13, 5, 59, 2)
+        );
         assert_eq!(t.to_bcd(), bytes);
         let bad = [0x2A, 0x20, 1, 1, 0, 0, 0, 1];
-        assert!(CardTime::from_bcd(&bad).unwrap_err().to_string().contains("byte 0 is 0x2a"));
+        assert!(
+            CardTime::from_bcd(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("byte 0 is 0x2a")
+        );
     }
 }

@@ -10,16 +10,30 @@ use thiserror::Error;
 pub enum FrameError {
     #[error("bad escape at offset {offset}: {first:#04x} followed by {} (only 01 or 02 may follow)",
         .second.map_or_else(|| "the frame end".to_string(), |b| format!("{b:#04x}")))]
-    BadEscape { offset: u64, first: u8, second: Option<u8> },
-    #[error("checksum mismatch in frame at offset {offset}: expected {expected:#06x}, got {got:#06x}")]
-    Checksum { offset: u64, expected: u16, got: u16 },
+    BadEscape {
+        offset: u64,
+        first: u8,
+        second: Option<u8>,
+    },
+    #[error(
+        "checksum mismatch in frame at offset {offset}: expected {expected:#06x}, got {got:#06x}"
+    )]
+    Checksum {
+        offset: u64,
+        expected: u16,
+        got: u16,
+    },
     #[error("frame at offset {offset} lost its 5a tail: a new a5 head follows after {len} bytes")]
     Truncated { offset: u64, len: usize },
-    #[error("frame at offset {offset} is too short ({len} bytes after unescaping; a CRC alone needs 2)")]
+    #[error(
+        "frame at offset {offset} is too short ({len} bytes after unescaping; a CRC alone needs 2)"
+    )]
     TooShort { offset: u64, len: usize },
     #[error("frame at offset {offset} has no 5a tail within {limit} bytes")]
     TooLong { offset: u64, limit: usize },
-    #[error("{len} bytes at offset {offset} contain no a5 frame head (wrong baud rate or not an Onbon card?)")]
+    #[error(
+        "{len} bytes at offset {offset} contain no a5 frame head (wrong baud rate or not an Onbon card?)"
+    )]
     Garbage { offset: u64, len: usize },
 }
 
@@ -33,7 +47,12 @@ pub enum PacketError {
     )]
     UnknownProtocol { len: usize, start: String },
     #[error("{what} is cut short: needs {needed} bytes at offset {offset}, {available} left")]
-    Short { what: &'static str, offset: usize, needed: usize, available: usize },
+    Short {
+        what: &'static str,
+        offset: usize,
+        needed: usize,
+        available: usize,
+    },
     #[error("{what}: {detail}")]
     Invalid { what: &'static str, detail: String },
 }
@@ -43,8 +62,15 @@ pub enum PacketError {
 #[non_exhaustive]
 pub enum EncodeError {
     #[error("{field} is {value}, more than the {bits}-bit field holds (max {max})")]
-    TooLarge { field: &'static str, value: u64, bits: u32, max: u64 },
-    #[error("text cannot be encoded as GBK: {ch:?} (U+{code:04X}) has no GBK code; replace it or send the area as a bitmap")]
+    TooLarge {
+        field: &'static str,
+        value: u64,
+        bits: u32,
+        max: u64,
+    },
+    #[error(
+        "text cannot be encoded as GBK: {ch:?} (U+{code:04X}) has no GBK code; replace it or send the area as a bitmap"
+    )]
     NotGbk { ch: char, code: u32 },
     #[error("bad hex in {field}: {detail}")]
     Hex { field: String, detail: String },
@@ -57,7 +83,19 @@ pub enum EncodeError {
 #[non_exhaustive]
 pub enum BitmapError {
     #[error("{format} bitmap of {width}x{height} at x={x} needs {expected} bytes, got {got}")]
-    Length { format: &'static str, width: u32, height: u32, x: u32, expected: usize, got: usize },
+    Length {
+        format: &'static str,
+        width: u32,
+        height: u32,
+        x: u32,
+        expected: usize,
+        got: usize,
+    },
     #[error("bitmap has {got} pixels, {width}x{height} needs {expected}")]
-    Pixels { width: u32, height: u32, expected: usize, got: usize },
+    Pixels {
+        width: u32,
+        height: u32,
+        expected: usize,
+        got: usize,
+    },
 }

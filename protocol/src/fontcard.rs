@@ -12,7 +12,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bytes::{Reader, hex_array, hex_opt, hex_vec, len_u8, len_u16, len_u32, put_u16, put_u32};
+use crate::bytes::{
+    Reader, hex_array, hex_opt, hex_vec, len_u8, len_u16, len_u32, put_u16, put_u32,
+};
 use crate::codes::{CardTime, ErrorCode};
 use crate::error::{EncodeError, PacketError};
 
@@ -52,12 +54,25 @@ pub struct FontHeader {
 impl FontHeader {
     /// A host-to-card header.
     pub fn to_card(dst: u16, device_type: u8) -> Self {
-        Self { dst, src: 0x8000, reserved: [0; 3], barcode: None, check_mode: 0, display_mode: 0, device_type }
+        Self {
+            dst,
+            src: 0x8000,
+            reserved: [0; 3],
+            barcode: None,
+            check_mode: 0,
+            display_mode: 0,
+            device_type,
+        }
     }
 
     /// The header of the card's reply (addresses swapped).
     pub fn reply_from(&self, own_address: u16, own_device: u8) -> Self {
-        Self { dst: self.src, src: own_address, device_type: own_device, ..Self::to_card(0, 0) }
+        Self {
+            dst: self.src,
+            src: own_address,
+            device_type: own_device,
+            ..Self::to_card(0, 0)
+        }
     }
 
     /// Parse a header; returns it and its length.
@@ -70,14 +85,30 @@ impl FontHeader {
         let barcode = match option {
             0 => None,
             1 => Some(r.take(16)?.to_vec()),
-            o => return Err(PacketError::Invalid { what: "font-card header", detail: format!("option byte {o:#04x} (00 or 01)") }),
+            o => {
+                return Err(PacketError::Invalid {
+                    what: "font-card header",
+                    detail: format!("option byte {o:#04x} (00 or 01)"),
+                });
+            }
         };
         let check_mode = r.u8()?;
         let display_mode = r.u8()?;
         let device_type = r.u8()?;
         let _version = r.u8()?;
         let _len = r.u16()?;
-        Ok((Self { dst, src, reserved, barcode, check_mode, display_mode, device_type }, r.pos()))
+        Ok((
+            Self {
+                dst,
+                src,
+                reserved,
+                barcode,
+                check_mode,
+                display_mode,
+                device_type,
+            },
+            r.pos(),
+        ))
     }
 
     pub(crate) fn write(&self, data_len: u16, out: &mut Vec<u8>) -> Result<(), EncodeError> {
@@ -91,10 +122,18 @@ impl FontHeader {
                 out.extend_from_slice(b);
             }
             Some(b) => {
-                return Err(EncodeError::Invalid { what: "barcode", detail: format!("must be 16 bytes, got {}", b.len()) });
+                return Err(EncodeError::Invalid {
+                    what: "barcode",
+                    detail: format!("must be 16 bytes, got {}", b.len()),
+                });
             }
         }
-        out.extend_from_slice(&[self.check_mode, self.display_mode, self.device_type, VERSION]);
+        out.extend_from_slice(&[
+            self.check_mode,
+            self.display_mode,
+            self.device_type,
+            VERSION,
+        ]);
         put_u16(out, data_len);
         Ok(())
     }
@@ -104,16 +143,22 @@ impl FontHeader {
 pub type FileName = String;
 
 fn parse_name(b: &[u8]) -> Result<FileName, PacketError> {
-    if b.iter().all(|c| c.is_ascii_graphic()) {
+    if b.iter().all(u8::is_ascii_graphic) {
         Ok(String::from_utf8_lossy(b).into_owned())
     } else {
-        Err(PacketError::Invalid { what: "file name", detail: format!("{b:02x?} is not 4 printable ASCII characters") })
+        Err(PacketError::Invalid {
+            what: "file name",
+            detail: format!("{b:02x?} is not 4 printable ASCII characters"),
+        })
     }
 }
 
 fn put_name(out: &mut Vec<u8>, name: &str) -> Result<(), EncodeError> {
     if name.len() != 4 || !name.bytes().all(|c| c.is_ascii_graphic()) {
-        return Err(EncodeError::Invalid { what: "file name", detail: format!("{name:?} must be 4 printable ASCII characters") });
+        return Err(EncodeError::Invalid {
+            what: "file name",
+            detail: format!("{name:?} must be 4 printable ASCII characters"),
+        });
     }
     out.extend_from_slice(name.as_bytes());
     Ok(())
@@ -144,7 +189,11 @@ pub enum FontCommand {
     /// `A1 02` controller status query; answered by an ACK carrying a [`StatusReport`].
     StatusQuery,
     /// `A1 05` start writing a file: `overwrite(1) | name(4) | length(4)`.
-    StartWriteFile { overwrite: u8, name: FileName, length: u32 },
+    StartWriteFile {
+        overwrite: u8,
+        name: FileName,
+        length: u32,
+    },
     /// `A1 06` write a file block: `name(4) | last(1) | block(2) | len(2) | offset(4) | data`.
     WriteFileBlock {
         name: FileName,
@@ -165,7 +214,11 @@ pub enum FontCommand {
     /// `A3 01` timed on/off: per group on-time and off-time as BCD `hh mm`.
     TimedPower { slots: Vec<PowerSlot> },
     /// `A3 04` lock or unlock a program.
-    LockProgram { save_mode: u8, lock: u8, name: FileName },
+    LockProgram {
+        save_mode: u8,
+        lock: u8,
+        name: FileName,
+    },
     /// `A3 06` send/update dynamic text areas.
     DynamicAreas(TextAreas),
     /// `A3 08` cancel timed on/off.
@@ -279,14 +332,14 @@ impl AreaText {
     /// Decode GBK bytes; bytes that would not come back identically stay raw.
     pub fn from_gbk(bytes: &[u8]) -> Self {
         let (text, _, had_errors) = encoding_rs::GBK.decode(bytes);
-        if !had_errors {
-            if let Ok(back) = encode_gbk(&text) {
-                if back == bytes {
-                    return Self::Text { text: text.into_owned() };
-                }
-            }
+        if !had_errors && encode_gbk(&text).is_ok_and(|back| back == bytes) {
+            return Self::Text {
+                text: text.into_owned(),
+            };
         }
-        Self::Raw { text_hex: bytes.to_vec() }
+        Self::Raw {
+            text_hex: bytes.to_vec(),
+        }
     }
 
     /// The bytes on the wire.
@@ -314,7 +367,10 @@ pub fn encode_gbk(text: &str) -> Result<Vec<u8>, EncodeError> {
             .chars()
             .find(|c| encoding_rs::GBK.encode(&c.to_string()).2)
             .unwrap_or(char::REPLACEMENT_CHARACTER);
-        return Err(EncodeError::NotGbk { ch: bad, code: bad as u32 });
+        return Err(EncodeError::NotGbk {
+            ch: bad,
+            code: bad as u32,
+        });
     }
     Ok(bytes.into_owned())
 }
@@ -342,7 +398,9 @@ impl TextArea {
             exit_mode: 0,
             speed: 0,
             stay_time: 10,
-            text: AreaText::Text { text: text.to_owned() },
+            text: AreaText::Text {
+                text: text.to_owned(),
+            },
         }
     }
 
@@ -356,7 +414,9 @@ impl TextArea {
         out.push(self.sound_mode);
         match (self.sound_mode, &self.sound) {
             (0, None) => {}
-            (1, Some(s @ Sound { data: None, .. })) => out.extend_from_slice(&[s.person_repeat, s.volume, s.speed]),
+            (1, Some(s @ Sound { data: None, .. })) => {
+                out.extend_from_slice(&[s.person_repeat, s.volume, s.speed]);
+            }
             (2, Some(s @ Sound { data: Some(d), .. })) => {
                 out.extend_from_slice(&[s.person_repeat, s.volume, s.speed]);
                 put_u32(out, len_u32("sound data", d.len())?);
@@ -365,7 +425,9 @@ impl TextArea {
             (m, _) => {
                 return Err(EncodeError::Invalid {
                     what: "text area sound",
-                    detail: format!("sound_mode {m} needs: 0 no sound, 1 sound without data, 2 sound with data"),
+                    detail: format!(
+                        "sound_mode {m} needs: 0 no sound, 1 sound without data, 2 sound with data"
+                    ),
                 });
             }
         }
@@ -402,13 +464,31 @@ impl TextArea {
                 } else {
                     None
                 };
-                Some(Sound { person_repeat, volume, speed, data })
+                Some(Sound {
+                    person_repeat,
+                    volume,
+                    speed,
+                    data,
+                })
             }
-            m => return Err(PacketError::Invalid { what: "text area", detail: format!("unknown SoundMode {m:#04x}") }),
+            m => {
+                return Err(PacketError::Invalid {
+                    what: "text area",
+                    detail: format!("unknown SoundMode {m:#04x}"),
+                });
+            }
         };
         let n_ext = r.u8()?;
         let ext = r.take(n_ext.into())?.to_vec();
-        let [align, single_line, new_line, display_mode, exit_mode, speed, stay_time] = r.array()?;
+        let [
+            align,
+            single_line,
+            new_line,
+            display_mode,
+            exit_mode,
+            speed,
+            stay_time,
+        ] = r.array()?;
         let n = r.u32()? as usize;
         let text = AreaText::from_gbk(r.take(n)?);
         Ok(Self {
@@ -446,7 +526,10 @@ fn from_bcd_hm(b: &[u8]) -> Result<(u8, u8), PacketError> {
         if hi < 10 && lo < 10 {
             Ok(hi * 10 + lo)
         } else {
-            Err(PacketError::Invalid { what: "timed power", detail: format!("{v:#04x} is not BCD") })
+            Err(PacketError::Invalid {
+                what: "timed power",
+                detail: format!("{v:#04x} is not BCD"),
+            })
         }
     };
     Ok((d(b[0])?, d(b[1])?))
@@ -497,19 +580,34 @@ impl FontCommand {
 
     fn write_params(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         match self {
-            Self::FormatFs | Self::StatusQuery | Self::Ping | Self::Reset | Self::CancelTimedPower | Self::Clear => {}
+            Self::FormatFs
+            | Self::StatusQuery
+            | Self::Ping
+            | Self::Reset
+            | Self::CancelTimedPower
+            | Self::Clear => {}
             Self::DeleteFiles { names } => {
                 put_u16(out, len_u16("file count", names.len())?);
                 for n in names {
                     put_name(out, n)?;
                 }
             }
-            Self::StartWriteFile { overwrite, name, length } => {
+            Self::StartWriteFile {
+                overwrite,
+                name,
+                length,
+            } => {
                 out.push(*overwrite);
                 put_name(out, name)?;
                 put_u32(out, *length);
             }
-            Self::WriteFileBlock { name, last, block, offset, data } => {
+            Self::WriteFileBlock {
+                name,
+                last,
+                block,
+                offset,
+                data,
+            } => {
                 put_name(out, name)?;
                 out.push(*last);
                 put_u16(out, *block);
@@ -526,7 +624,11 @@ impl FontCommand {
                     out.extend_from_slice(&bcd_hm(s.off.0, s.off.1));
                 }
             }
-            Self::LockProgram { save_mode, lock, name } => {
+            Self::LockProgram {
+                save_mode,
+                lock,
+                name,
+            } => {
                 out.extend_from_slice(&[*save_mode, *lock]);
                 put_name(out, name)?;
             }
@@ -557,21 +659,37 @@ impl FontCommand {
                 (0xA1, 0x00) => Self::FormatFs,
                 (0xA1, 0x01) => {
                     let n = r.u16()?;
-                    Self::DeleteFiles { names: (0..n).map(|_| parse_name(r.take(4)?)).collect::<Result<_, _>>()? }
+                    Self::DeleteFiles {
+                        names: (0..n)
+                            .map(|_| parse_name(r.take(4)?))
+                            .collect::<Result<_, _>>()?,
+                    }
                 }
                 (0xA1, 0x02) => Self::StatusQuery,
-                (0xA1, 0x05) => Self::StartWriteFile { overwrite: r.u8()?, name: parse_name(r.take(4)?)?, length: r.u32()? },
+                (0xA1, 0x05) => Self::StartWriteFile {
+                    overwrite: r.u8()?,
+                    name: parse_name(r.take(4)?)?,
+                    length: r.u32()?,
+                },
                 (0xA1, 0x06) => {
                     let name = parse_name(r.take(4)?)?;
                     let last = r.u8()?;
                     let block = r.u16()?;
                     let len = r.u16()?;
                     let offset = r.u32()?;
-                    Self::WriteFileBlock { name, last, block, offset, data: r.take(len.into())?.to_vec() }
+                    Self::WriteFileBlock {
+                        name,
+                        last,
+                        block,
+                        offset,
+                        data: r.take(len.into())?.to_vec(),
+                    }
                 }
                 (0xA2, 0x00) => Self::Ping,
                 (0xA2, 0x01) => Self::Reset,
-                (0xA2, 0x03) => Self::TimeSync { time: CardTime::from_bcd(&r.array()?)? },
+                (0xA2, 0x03) => Self::TimeSync {
+                    time: CardTime::from_bcd(&r.array()?)?,
+                },
                 (0xA3, 0x00) => Self::Power { state: r.u8()? },
                 (0xA3, 0x01) => {
                     let n = r.u8()?;
@@ -583,30 +701,56 @@ impl FontCommand {
                     }
                     Self::TimedPower { slots }
                 }
-                (0xA3, 0x04) => Self::LockProgram { save_mode: r.u8()?, lock: r.u8()?, name: parse_name(r.take(4)?)? },
+                (0xA3, 0x04) => Self::LockProgram {
+                    save_mode: r.u8()?,
+                    lock: r.u8()?,
+                    name: parse_name(r.take(4)?)?,
+                },
                 (0xA3, 0x06) => {
                     let n_del = r.u8()?;
-                    let (delete_all, delete) =
-                        if n_del == 0xFF { (true, Vec::new()) } else { (false, r.take(n_del.into())?.to_vec()) };
+                    let (delete_all, delete) = if n_del == 0xFF {
+                        (true, Vec::new())
+                    } else {
+                        (false, r.take(n_del.into())?.to_vec())
+                    };
                     let n = r.u8()?;
                     let mut areas = Vec::new();
                     for i in 0..n {
                         let len = r.u16()?;
                         let mut ar = Reader::new(r.take(len.into())?, "text area");
                         let area = TextArea::parse(&mut ar)?;
-                        ar.finish().map_err(|e| PacketError::Invalid { what: "text area", detail: format!("area {i}: {e}") })?;
+                        ar.finish().map_err(|e| PacketError::Invalid {
+                            what: "text area",
+                            detail: format!("area {i}: {e}"),
+                        })?;
                         areas.push(area);
                     }
-                    Self::DynamicAreas(TextAreas { delete_all, delete, areas })
+                    Self::DynamicAreas(TextAreas {
+                        delete_all,
+                        delete,
+                        areas,
+                    })
                 }
                 (0xA3, 0x08) => Self::CancelTimedPower,
                 (0xA3, 0x10) => Self::Clear,
-                _ => return Ok(Self::Unknown { group, cmd, params: params.to_vec(), why: None }),
+                _ => {
+                    return Ok(Self::Unknown {
+                        group,
+                        cmd,
+                        params: params.to_vec(),
+                        why: None,
+                    });
+                }
             };
             r.finish()?;
             Ok(c)
         })();
-        parsed.unwrap_or_else(|e| Self::Unknown { group, cmd, params: params.to_vec(), why: Some(e.to_string()) })
+        parsed.unwrap_or_else(|e| Self::Unknown {
+            group,
+            cmd,
+            params: params.to_vec(),
+            why: Some(e.to_string()),
+        })
     }
 }
 
@@ -637,7 +781,11 @@ impl StatusReport {
         out.extend_from_slice(&self.time.to_bcd());
         out.push(self.program_count);
         out.extend_from_slice(&self.program);
-        out.extend_from_slice(&[self.special_dynamic, self.special_pages, len_u8("area count", self.areas.len())?]);
+        out.extend_from_slice(&[
+            self.special_dynamic,
+            self.special_pages,
+            len_u8("area count", self.areas.len())?,
+        ]);
         out.extend_from_slice(&self.areas);
         out.extend_from_slice(&self.barcode);
         out.extend_from_slice(&self.network_id);
@@ -699,13 +847,26 @@ pub enum ReplyData {
 
 impl FontReply {
     pub fn ack() -> Self {
-        Self { group: 0xA0, cmd: 0x00, error: ErrorCode::NONE, reserved: [0; 2], data: ReplyData::Raw { data: Vec::new() } }
+        Self {
+            group: 0xA0,
+            cmd: 0x00,
+            error: ErrorCode::NONE,
+            reserved: [0; 2],
+            data: ReplyData::Raw { data: Vec::new() },
+        }
     }
     pub fn nack(error: ErrorCode) -> Self {
-        Self { cmd: 0x01, error, ..Self::ack() }
+        Self {
+            cmd: 0x01,
+            error,
+            ..Self::ack()
+        }
     }
     pub fn status(report: StatusReport) -> Self {
-        Self { data: ReplyData::Status { status: report }, ..Self::ack() }
+        Self {
+            data: ReplyData::Status { status: report },
+            ..Self::ack()
+        }
     }
     pub fn is_nack(&self) -> bool {
         self.cmd == 0x01 || self.error != ErrorCode::NONE
@@ -736,7 +897,11 @@ impl FontPacket {
     pub fn request(header: FontHeader, reply: bool, command: FontCommand) -> Self {
         Self {
             header,
-            body: FontBody::Request(FontRequest { reply: if reply { REPLY } else { NO_REPLY }, reserved: [0; 2], command }),
+            body: FontBody::Request(FontRequest {
+                reply: if reply { REPLY } else { NO_REPLY },
+                reserved: [0; 2],
+                command,
+            }),
         }
     }
 
@@ -750,9 +915,19 @@ impl FontPacket {
                 req.command.write_params(&mut data)?;
             }
             FontBody::Reply(rep) => {
-                let code = u8::try_from(rep.error.0)
-                    .map_err(|_| EncodeError::TooLarge { field: "error", value: rep.error.0.into(), bits: 8, max: 255 })?;
-                data.extend_from_slice(&[rep.group, rep.cmd, code, rep.reserved[0], rep.reserved[1]]);
+                let code = u8::try_from(rep.error.0).map_err(|_| EncodeError::TooLarge {
+                    field: "error",
+                    value: rep.error.0.into(),
+                    bits: 8,
+                    max: 255,
+                })?;
+                data.extend_from_slice(&[
+                    rep.group,
+                    rep.cmd,
+                    code,
+                    rep.reserved[0],
+                    rep.reserved[1],
+                ]);
                 match &rep.data {
                     ReplyData::Status { status } => data.extend_from_slice(&status.to_bytes()?),
                     ReplyData::Raw { data: d } => data.extend_from_slice(d),
@@ -760,7 +935,8 @@ impl FontPacket {
             }
         }
         let mut out = Vec::with_capacity(HEADER_LEN + data.len());
-        self.header.write(len_u16("data field", data.len())?, &mut out)?;
+        self.header
+            .write(len_u16("data field", data.len())?, &mut out)?;
         out.extend_from_slice(&data);
         Ok(out)
     }
@@ -769,11 +945,20 @@ impl FontPacket {
         let (header, hlen) = FontHeader::parse(bytes)?;
         let data = &bytes[hlen..];
         if data.len() < 5 {
-            return Err(PacketError::Short { what: "font-card data field", offset: hlen, needed: 5, available: data.len() });
+            return Err(PacketError::Short {
+                what: "font-card data field",
+                offset: hlen,
+                needed: 5,
+                available: data.len(),
+            });
         }
         let body = if data[0] == 0xA0 {
             let rest = &data[5..];
-            let parsed = if rest.is_empty() { None } else { StatusReport::parse(rest).ok() };
+            let parsed = if rest.is_empty() {
+                None
+            } else {
+                StatusReport::parse(rest).ok()
+            };
             FontBody::Reply(FontReply {
                 group: data[0],
                 cmd: data[1],
@@ -781,7 +966,9 @@ impl FontPacket {
                 reserved: [data[3], data[4]],
                 data: match parsed {
                     Some(status) => ReplyData::Status { status },
-                    None => ReplyData::Raw { data: rest.to_vec() },
+                    None => ReplyData::Raw {
+                        data: rest.to_vec(),
+                    },
                 },
             })
         } else {
@@ -820,7 +1007,10 @@ impl ScreenParams {
     /// Parse the file; its trailing CRC-16/ARC must match.
     pub fn parse(b: &[u8]) -> Result<Self, PacketError> {
         if b.len() != Self::LEN {
-            return Err(PacketError::Invalid { what: "screen parameter file", detail: format!("{} bytes, expected 46", b.len()) });
+            return Err(PacketError::Invalid {
+                what: "screen parameter file",
+                detail: format!("{} bytes, expected 46", b.len()),
+            });
         }
         let crc = u16::from_le_bytes([b[44], b[45]]);
         let want = crate::crc16(&b[..44]);
@@ -862,7 +1052,10 @@ impl ScreenParams {
         put_u16(&mut out, self.height);
         out.push(self.color);
         if self.rest.len() != 19 {
-            return Err(EncodeError::Invalid { what: "screen parameter file", detail: format!("rest must be 19 bytes, got {}", self.rest.len()) });
+            return Err(EncodeError::Invalid {
+                what: "screen parameter file",
+                detail: format!("rest must be 19 bytes, got {}", self.rest.len()),
+            });
         }
         out.extend_from_slice(&self.rest);
         let crc = crate::crc16(&out);

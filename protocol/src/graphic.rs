@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bytes::{Reader, hex_array, hex_vec, len_u16, len_u32, len_u8, put_u16, put_u32};
+use crate::bytes::{Reader, hex_array, hex_vec, len_u8, len_u16, len_u32, put_u16, put_u32};
 use crate::codes::ErrorCode;
 use crate::error::{EncodeError, PacketError};
 
@@ -46,13 +46,25 @@ pub struct GraphicHeader {
 impl GraphicHeader {
     /// A host-to-card header.
     pub fn to_card(dst: u16, device_type: u16) -> Self {
-        Self { dst, src: HOST_ADDRESS, reserved: 0, device_type, reserved2: [0; 4] }
+        Self {
+            dst,
+            src: HOST_ADDRESS,
+            reserved: 0,
+            device_type,
+            reserved2: [0; 4],
+        }
     }
 
     /// The header of the card's reply to a request carrying `self` (addresses swapped; a
     /// wildcard destination is answered from `own_address`).
     pub fn reply_from(&self, own_address: u16, own_device: u16) -> Self {
-        Self { dst: self.src, src: own_address, reserved: 0, device_type: own_device, reserved2: [0; 4] }
+        Self {
+            dst: self.src,
+            src: own_address,
+            reserved: 0,
+            device_type: own_device,
+            reserved2: [0; 4],
+        }
     }
 
     pub(crate) fn parse(b: &[u8]) -> Self {
@@ -142,13 +154,19 @@ pub enum Brightness {
     /// Mode `01`: 48 half-hour slots from 00:00, each `0..=15`.
     Timed { levels: Vec<u8> },
     /// Modes `02`/`03`: light sensor, 16 lux thresholds and 16 levels.
-    Sensor { code: u8, thresholds: Vec<u16>, levels: Vec<u8> },
+    Sensor {
+        code: u8,
+        thresholds: Vec<u16>,
+        levels: Vec<u8>,
+    },
 }
 
 impl Brightness {
     /// One level all day.
     pub fn manual(level: u8) -> Self {
-        Self::Manual { levels: vec![level.min(15); 48] }
+        Self::Manual {
+            levels: vec![level.min(15); 48],
+        }
     }
     /// The level in force at half-hour slot `slot` (0 = 00:00-00:30), for manual and timed.
     pub fn level_at(&self, slot: usize) -> Option<u8> {
@@ -160,19 +178,34 @@ impl Brightness {
     fn parse(r: &mut Reader<'_>) -> Result<Self, PacketError> {
         let len = r.u16()?;
         if len != 0x31 {
-            return Err(PacketError::Invalid { what: "brightness", detail: format!("DataLen is {len:#x}, expected 0x31") });
+            return Err(PacketError::Invalid {
+                what: "brightness",
+                detail: format!("DataLen is {len:#x}, expected 0x31"),
+            });
         }
         let mode = r.u8()?;
         let body = r.take(48)?;
         Ok(match mode {
-            0 => Self::Manual { levels: body.to_vec() },
-            1 => Self::Timed { levels: body.to_vec() },
+            0 => Self::Manual {
+                levels: body.to_vec(),
+            },
+            1 => Self::Timed {
+                levels: body.to_vec(),
+            },
             2 | 3 => Self::Sensor {
                 code: mode,
-                thresholds: body[..32].chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect(),
+                thresholds: body[..32]
+                    .chunks(2)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                    .collect(),
                 levels: body[32..].to_vec(),
             },
-            m => return Err(PacketError::Invalid { what: "brightness", detail: format!("unknown mode {m:#04x}") }),
+            m => {
+                return Err(PacketError::Invalid {
+                    what: "brightness",
+                    detail: format!("unknown mode {m:#04x}"),
+                });
+            }
         })
     }
     fn write(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
@@ -181,7 +214,10 @@ impl Brightness {
             if n == want {
                 Ok(())
             } else {
-                Err(EncodeError::Invalid { what: "brightness", detail: format!("{name} needs {want} values, got {n}") })
+                Err(EncodeError::Invalid {
+                    what: "brightness",
+                    detail: format!("{name} needs {want} values, got {n}"),
+                })
             }
         };
         match self {
@@ -190,7 +226,11 @@ impl Brightness {
                 out.push(u8::from(matches!(self, Self::Timed { .. })));
                 out.extend_from_slice(levels);
             }
-            Self::Sensor { code, thresholds, levels } => {
+            Self::Sensor {
+                code,
+                thresholds,
+                levels,
+            } => {
                 check("thresholds", thresholds.len(), 16)?;
                 check("levels", levels.len(), 16)?;
                 out.push(*code);
@@ -289,18 +329,43 @@ pub struct Page {
 
 impl Page {
     /// A page with the usual values: style 0, repeat 1, valid length = width.
-    pub fn new(display_mode: u8, speed: u8, stay_time: u16, width: u16, generation: Generation, data: Vec<u8>) -> Self {
+    pub fn new(
+        display_mode: u8,
+        speed: u8,
+        stay_time: u16,
+        width: u16,
+        generation: Generation,
+        data: Vec<u8>,
+    ) -> Self {
         let reserved = match generation {
             Generation::Gen5 => vec![0; 4],
             Generation::Gen6 => vec![0; 9],
         };
-        Self { style: 0, display_mode, clear_mode: 0, speed, stay_time, repeat: 1, valid_len: width, reserved, data }
+        Self {
+            style: 0,
+            display_mode,
+            clear_mode: 0,
+            speed,
+            stay_time,
+            repeat: 1,
+            valid_len: width,
+            reserved,
+            data,
+        }
     }
 }
 
 impl DynamicArea {
     /// An area with the usual values: picture type, shown alone, no border, no sound.
-    pub fn new(id: u8, x: u16, y: u16, width: u16, height: u16, generation: Generation, pages: Vec<Page>) -> Self {
+    pub fn new(
+        id: u8,
+        x: u16,
+        y: u16,
+        width: u16,
+        height: u16,
+        generation: Generation,
+        pages: Vec<Page>,
+    ) -> Self {
         Self {
             id,
             run_mode: 0,
@@ -327,7 +392,10 @@ impl DynamicArea {
         out.push(self.run_mode);
         put_u16(out, self.timeout_s);
         out.push(self.relate_all_programs);
-        put_u16(out, len_u16("related_programs", self.related_programs.len())?);
+        put_u16(
+            out,
+            len_u16("related_programs", self.related_programs.len())?,
+        );
         for p in &self.related_programs {
             put_u16(out, *p);
         }
@@ -385,14 +453,19 @@ fn check_reserved(len: usize, generation: Generation) -> Result<(), EncodeError>
     if len == want {
         Ok(())
     } else {
-        Err(EncodeError::Invalid { what: "page", detail: format!("reserved must be {want} bytes on {generation:?}, got {len}") })
+        Err(EncodeError::Invalid {
+            what: "page",
+            detail: format!("reserved must be {want} bytes on {generation:?}, got {len}"),
+        })
     }
 }
 
 fn sound_len(flag: u8, bytes: &[u8]) -> usize {
     match flag {
         1 => 3,
-        2 if bytes.len() >= 7 => 7 + u32::from_le_bytes([bytes[3], bytes[4], bytes[5], bytes[6]]) as usize,
+        2 if bytes.len() >= 7 => {
+            7 + u32::from_le_bytes([bytes[3], bytes[4], bytes[5], bytes[6]]) as usize
+        }
         _ => 0,
     }
 }
@@ -411,7 +484,10 @@ impl AreaUpdate {
                 let mut body = Vec::new();
                 area.write_head(&mut body)?;
                 if area.gen6.is_some() {
-                    return Err(EncodeError::Invalid { what: "5th-gen area", detail: "has 6th-gen fields (gen6)".into() });
+                    return Err(EncodeError::Invalid {
+                        what: "5th-gen area",
+                        detail: "has 6th-gen fields (gen6)".into(),
+                    });
                 }
                 put_u16(&mut body, len_u16("page count", area.pages.len())?);
                 for p in &area.pages {
@@ -427,11 +503,19 @@ impl AreaUpdate {
                 put_u16(out, len_u16("area count", self.areas.len())?);
                 for area in &self.areas {
                     let Some(g6) = &area.gen6 else {
-                        return Err(EncodeError::Invalid { what: "6th-gen area", detail: "gen6 fields are missing".into() });
+                        return Err(EncodeError::Invalid {
+                            what: "6th-gen area",
+                            detail: "gen6 fields are missing".into(),
+                        });
                     };
                     let mut params = Vec::new();
                     area.write_head(&mut params)?;
-                    params.extend_from_slice(&[g6.background, g6.transparency, g6.area_equal, g6.sound_flag]);
+                    params.extend_from_slice(&[
+                        g6.background,
+                        g6.transparency,
+                        g6.area_equal,
+                        g6.sound_flag,
+                    ]);
                     params.extend_from_slice(&g6.sound);
                     params.extend_from_slice(&g6.reserved);
                     put_u16(&mut params, len_u16("page count", area.pages.len())?);
@@ -457,30 +541,44 @@ impl AreaUpdate {
 
     fn parse(r: &mut Reader<'_>, generation: Generation) -> Result<Self, PacketError> {
         let reserved = r.array()?;
-        let invalid = |detail: String| PacketError::Invalid { what: "area update", detail };
+        let invalid = |detail: String| PacketError::Invalid {
+            what: "area update",
+            detail,
+        };
         match generation {
             Generation::Gen5 => {
                 let area_len = r.u32()? as usize;
                 let start = r.pos();
                 let mut area = DynamicArea::parse_head(r)?;
                 if area.border_flag != 0 {
-                    return Err(invalid("5th-gen area borders are not decoded (border length unknown)".into()));
+                    return Err(invalid(
+                        "5th-gen area borders are not decoded (border length unknown)".into(),
+                    ));
                 }
                 let n = r.u16()?;
                 for _ in 0..n {
                     let len = r.u32()? as usize;
                     if len < 13 {
-                        return Err(invalid(format!("PageDataLen {len} is shorter than the 13 parameter bytes")));
+                        return Err(invalid(format!(
+                            "PageDataLen {len} is shorter than the 13 parameter bytes"
+                        )));
                     }
                     let mut p = read_page_fields(r, 4)?;
                     p.data = r.take(len - 13)?.to_vec();
                     area.pages.push(p);
                 }
                 if r.pos() - start != area_len {
-                    return Err(invalid(format!("AreaDataLen says {area_len}, the area has {}", r.pos() - start)));
+                    return Err(invalid(format!(
+                        "AreaDataLen says {area_len}, the area has {}",
+                        r.pos() - start
+                    )));
                 }
                 r.finish()?;
-                Ok(Self { generation, reserved, areas: vec![area] })
+                Ok(Self {
+                    generation,
+                    reserved,
+                    areas: vec![area],
+                })
             }
             Generation::Gen6 => {
                 let count = r.u16()?;
@@ -496,7 +594,9 @@ impl AreaUpdate {
                     if area.border_flag != 0 {
                         // The border's UnitData length is not self-describing; keep such
                         // frames as raw bytes rather than guess.
-                        return Err(invalid("6th-gen area borders are not decoded (border length unknown)".into()));
+                        return Err(invalid(
+                            "6th-gen area borders are not decoded (border length unknown)".into(),
+                        ));
                     }
                     g6.background = r.u8()?;
                     g6.transparency = r.u8()?;
@@ -520,7 +620,9 @@ impl AreaUpdate {
                     for _ in 0..n {
                         let pdl = r.u32()?;
                         if pdl != 26 {
-                            return Err(invalid(format!("6th-gen PageDataLen is {pdl}, expected 26")));
+                            return Err(invalid(format!(
+                                "6th-gen PageDataLen is {pdl}, expected 26"
+                            )));
                         }
                         let p = read_page_fields(r, 9)?;
                         let off = r.u32()? as usize;
@@ -530,7 +632,9 @@ impl AreaUpdate {
                     }
                     let used = r.pos() - start;
                     if used != area_len {
-                        return Err(invalid(format!("AreaDataLen says {area_len}, the parameters take {used}")));
+                        return Err(invalid(format!(
+                            "AreaDataLen says {area_len}, the parameters take {used}"
+                        )));
                     }
                     debug_assert_eq!(used, 33 + 2 * n_rel + g6.sound.len() + 30 * usize::from(n));
                     let total: usize = lens.iter().map(|(_, l)| l).sum();
@@ -538,7 +642,9 @@ impl AreaUpdate {
                     let mut expect = 0;
                     for (p, (off, len)) in area.pages.iter_mut().zip(&lens) {
                         if *off != expect {
-                            return Err(invalid(format!("page DataOffset {off}, expected {expect} (pages not contiguous)")));
+                            return Err(invalid(format!(
+                                "page DataOffset {off}, expected {expect} (pages not contiguous)"
+                            )));
                         }
                         p.data = block[*off..*off + *len].to_vec();
                         expect += len;
@@ -547,7 +653,11 @@ impl AreaUpdate {
                     areas.push(area);
                 }
                 r.finish()?;
-                Ok(Self { generation, reserved, areas })
+                Ok(Self {
+                    generation,
+                    reserved,
+                    areas,
+                })
             }
         }
     }
@@ -604,7 +714,9 @@ impl GraphicCommand {
         match self {
             Self::Ping { reserved } => out.extend_from_slice(reserved),
             Self::SetBrightness(b) => b.write(out)?,
-            Self::QueryBrightness { params } | Self::Unknown { params, .. } => out.extend_from_slice(params),
+            Self::QueryBrightness { params } | Self::Unknown { params, .. } => {
+                out.extend_from_slice(params);
+            }
             Self::UpdateAreas(u) => u.write(out)?,
             Self::DeleteAreas { reserved, all, ids } => {
                 out.extend_from_slice(reserved);
@@ -613,7 +725,10 @@ impl GraphicCommand {
                 } else {
                     let n = len_u8("delete count", ids.len())?;
                     if n == 0xFF {
-                        return Err(EncodeError::Invalid { what: "delete areas", detail: "255 ids collides with the FF = all code".into() });
+                        return Err(EncodeError::Invalid {
+                            what: "delete areas",
+                            detail: "255 ids collides with the FF = all code".into(),
+                        });
                     }
                     out.push(n);
                     out.extend_from_slice(ids);
@@ -628,9 +743,13 @@ impl GraphicCommand {
         let parsed = (|| -> Result<Self, PacketError> {
             let mut r = Reader::new(params, "graphic command");
             let c = match (group, cmd) {
-                (0xA2, 0x00) => Self::Ping { reserved: r.array()? },
+                (0xA2, 0x00) => Self::Ping {
+                    reserved: r.array()?,
+                },
                 (0xA2, 0x07) => Self::SetBrightness(Brightness::parse(&mut r)?),
-                (0xA2, 0x19) => Self::QueryBrightness { params: r.rest().to_vec() },
+                (0xA2, 0x19) => Self::QueryBrightness {
+                    params: r.rest().to_vec(),
+                },
                 (0xA7, 0x00) => {
                     // The layout is told by the card generation; for wildcard device types try
                     // the one that fits the bytes.
@@ -638,26 +757,50 @@ impl GraphicCommand {
                         Some(Generation::Gen5) => [Generation::Gen5, Generation::Gen6],
                         _ => [Generation::Gen6, Generation::Gen5],
                     };
-                    let first = AreaUpdate::parse(&mut Reader::new(params, "area update"), order[0]);
+                    let first =
+                        AreaUpdate::parse(&mut Reader::new(params, "area update"), order[0]);
                     return first
-                        .or_else(|e| AreaUpdate::parse(&mut Reader::new(params, "area update"), order[1]).map_err(|_| e))
+                        .or_else(|e| {
+                            AreaUpdate::parse(&mut Reader::new(params, "area update"), order[1])
+                                .map_err(|_| e)
+                        })
                         .map(Self::UpdateAreas);
                 }
                 (0xA7, 0x01) => {
                     let reserved = r.array()?;
                     let n = r.u8()?;
                     if n == 0xFF {
-                        Self::DeleteAreas { reserved, all: true, ids: Vec::new() }
+                        Self::DeleteAreas {
+                            reserved,
+                            all: true,
+                            ids: Vec::new(),
+                        }
                     } else {
-                        Self::DeleteAreas { reserved, all: false, ids: r.take(n.into())?.to_vec() }
+                        Self::DeleteAreas {
+                            reserved,
+                            all: false,
+                            ids: r.take(n.into())?.to_vec(),
+                        }
                     }
                 }
-                _ => return Ok(Self::Unknown { group, cmd, params: params.to_vec(), why: None }),
+                _ => {
+                    return Ok(Self::Unknown {
+                        group,
+                        cmd,
+                        params: params.to_vec(),
+                        why: None,
+                    });
+                }
             };
             r.finish()?;
             Ok(c)
         })();
-        parsed.unwrap_or_else(|e| Self::Unknown { group, cmd, params: params.to_vec(), why: Some(e.to_string()) })
+        parsed.unwrap_or_else(|e| Self::Unknown {
+            group,
+            cmd,
+            params: params.to_vec(),
+            why: Some(e.to_string()),
+        })
     }
 }
 
@@ -688,16 +831,37 @@ pub struct GraphicReply {
 
 impl GraphicReply {
     pub fn ack() -> Self {
-        Self { reserved: 0, group: 0xA0, cmd: 0x00, status: 0, error: ErrorCode::NONE, data: Vec::new() }
+        Self {
+            reserved: 0,
+            group: 0xA0,
+            cmd: 0x00,
+            status: 0,
+            error: ErrorCode::NONE,
+            data: Vec::new(),
+        }
     }
     pub fn nack(error: ErrorCode) -> Self {
-        Self { reserved: 0, group: 0xA0, cmd: 0x01, status: 1, error, data: Vec::new() }
+        Self {
+            reserved: 0,
+            group: 0xA0,
+            cmd: 0x01,
+            status: 1,
+            error,
+            data: Vec::new(),
+        }
     }
     /// The `A2 99` answer to a brightness query.
     pub fn brightness_report(value: u32, mode: u8, brightness: u8) -> Self {
         let mut data = value.to_le_bytes().to_vec();
         data.extend_from_slice(&[mode, brightness, 0]);
-        Self { reserved: 0, group: 0xA2, cmd: 0x99, status: 0, error: ErrorCode::NONE, data }
+        Self {
+            reserved: 0,
+            group: 0xA2,
+            cmd: 0x99,
+            status: 0,
+            error: ErrorCode::NONE,
+            data,
+        }
     }
     /// The card accepted the request.
     pub fn is_ack(&self) -> bool {
@@ -710,7 +874,11 @@ impl GraphicReply {
     /// `(value, mode, brightness)` of an `A2 99` brightness report.
     pub fn brightness(&self) -> Option<(u32, u8, u8)> {
         (self.group == 0xA2 && self.cmd == 0x99 && self.data.len() >= 6).then(|| {
-            (u32::from_le_bytes([self.data[0], self.data[1], self.data[2], self.data[3]]), self.data[4], self.data[5])
+            (
+                u32::from_le_bytes([self.data[0], self.data[1], self.data[2], self.data[3]]),
+                self.data[4],
+                self.data[5],
+            )
         })
     }
     fn write(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
@@ -731,7 +899,14 @@ impl GraphicReply {
         let n = r.u16()?;
         let data = r.take(n.into())?.to_vec();
         r.finish()?;
-        Ok(Self { reserved, group, cmd, status, error, data })
+        Ok(Self {
+            reserved,
+            group,
+            cmd,
+            status,
+            error,
+            data,
+        })
     }
 }
 
@@ -754,7 +929,13 @@ pub struct GraphicPacket {
 impl GraphicPacket {
     /// A request from the host.
     pub fn request(header: GraphicHeader, reply: bool, command: GraphicCommand) -> Self {
-        Self { header, body: GraphicBody::Request(GraphicRequest { reply: u8::from(reply), command }) }
+        Self {
+            header,
+            body: GraphicBody::Request(GraphicRequest {
+                reply: u8::from(reply),
+                command,
+            }),
+        }
     }
 
     /// Unescaped header + data field (no CRC).
@@ -769,7 +950,8 @@ impl GraphicPacket {
             GraphicBody::Reply(rep) => rep.write(&mut data)?,
         }
         let mut out = Vec::with_capacity(HEADER_LEN + data.len());
-        self.header.write(len_u32("data field", data.len())?, &mut out);
+        self.header
+            .write(len_u32("data field", data.len())?, &mut out);
         out.extend_from_slice(&data);
         Ok(out)
     }
@@ -779,7 +961,12 @@ impl GraphicPacket {
         let header = GraphicHeader::parse(&bytes[..HEADER_LEN]);
         let data = &bytes[HEADER_LEN..];
         if data.len() < 3 {
-            return Err(PacketError::Short { what: "graphic data field", offset: HEADER_LEN, needed: 3, available: data.len() });
+            return Err(PacketError::Short {
+                what: "graphic data field",
+                offset: HEADER_LEN,
+                needed: 3,
+                available: data.len(),
+            });
         }
         // Requests start RtnReq, group; replies start reserved, A0 (or A2 99 for brightness).
         let is_reply = data[1] == 0xA0 || (data[1] == 0xA2 && data[2] == 0x99);

@@ -7,7 +7,7 @@
 //! * [`phy`]: the shared PHY0 framing (`A5 × 8 | escaped packet + CRC | 5A`), escaping, and a
 //!   streaming [`Decoder`] that takes arbitrary chunks, resynchronises on garbage and reports
 //!   what it skipped.
-//! * [`crc16`]: CRC-16/ARC.
+//! * [`crc16()`], CRC-16/ARC of both protocols.
 //! * [`graphic`]: the graphic dynamic-area protocol, version `0xF0` (BX-5E/6E/5Q/6Q): ping,
 //!   brightness, `A7 00` area updates in the 5th- and 6th-generation layouts, `A7 01` delete.
 //! * [`fontcard`]: the font-card protocol, version `0x02` (BX-5K/6K): ping, status, time sync,
@@ -54,8 +54,8 @@ pub mod phy;
 
 pub use bytes::{from_hex, to_hex, to_hex_spaced};
 pub use codes::{
-    CardTime, ErrorCode, font_device_name, font_display_mode_name, graphic_device_name, graphic_display_mode_name,
-    run_mode_name,
+    CardTime, ErrorCode, font_device_name, font_display_mode_name, graphic_device_name,
+    graphic_display_mode_name, run_mode_name,
 };
 pub use crc::{crc16, crc16_update};
 pub use error::{BitmapError, EncodeError, FrameError, PacketError};

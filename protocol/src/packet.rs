@@ -21,8 +21,13 @@ pub enum Packet {
 /// Which protocol a packet's header says, judged by its version byte and length field.
 pub fn classify(bytes: &[u8]) -> Option<ProtocolFamily> {
     let le16 = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]) as usize;
-    let le32 = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]) as usize;
-    if bytes.len() >= graphic::HEADER_LEN && bytes[4] == graphic::VERSION && le32(12) == bytes.len() - graphic::HEADER_LEN {
+    let le32 = |i: usize| {
+        u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]) as usize
+    };
+    if bytes.len() >= graphic::HEADER_LEN
+        && bytes[4] == graphic::VERSION
+        && le32(12) == bytes.len() - graphic::HEADER_LEN
+    {
         return Some(ProtocolFamily::Graphic);
     }
     if bytes.len() >= fontcard::HEADER_LEN
@@ -94,12 +99,54 @@ impl Packet {
         }
     }
 
+    /// `(CmdGroup, Cmd)` of the request or reply.
+    pub fn code(&self) -> (u8, u8) {
+        match self {
+            Self::Graphic(GraphicPacket {
+                body: graphic::GraphicBody::Request(r),
+                ..
+            }) => r.command.code(),
+            Self::Graphic(GraphicPacket {
+                body: graphic::GraphicBody::Reply(r),
+                ..
+            }) => (r.group, r.cmd),
+            Self::FontCard(FontPacket {
+                body: fontcard::FontBody::Request(r),
+                ..
+            }) => r.command.code(),
+            Self::FontCard(FontPacket {
+                body: fontcard::FontBody::Reply(r),
+                ..
+            }) => (r.group, r.cmd),
+        }
+    }
+
+    /// `true` for a reply in which the card refuses the request.
+    pub fn is_nack(&self) -> bool {
+        match self {
+            Self::Graphic(GraphicPacket {
+                body: graphic::GraphicBody::Reply(r),
+                ..
+            }) => r.is_nack(),
+            Self::FontCard(FontPacket {
+                body: fontcard::FontBody::Reply(r),
+                ..
+            }) => r.is_nack(),
+            _ => false,
+        }
+    }
+
     /// `true` for a card-to-host reply.
     pub fn is_reply(&self) -> bool {
         matches!(
             self,
-            Self::Graphic(GraphicPacket { body: graphic::GraphicBody::Reply(_), .. })
-                | Self::FontCard(FontPacket { body: fontcard::FontBody::Reply(_), .. })
+            Self::Graphic(GraphicPacket {
+                body: graphic::GraphicBody::Reply(_),
+                ..
+            }) | Self::FontCard(FontPacket {
+                body: fontcard::FontBody::Reply(_),
+                ..
+            })
         )
     }
 }
@@ -131,20 +178,32 @@ pub fn decode_all(bytes: &[u8]) -> (Vec<Found>, Vec<u8>) {
     let mut found = Vec::new();
     loop {
         match d.decode() {
-            Ok(Some(RawPacket { bytes, offset, skipped })) => {
-                found.push(Found { offset, skipped, result: Packet::parse(&bytes).map_err(DecodeError::from) });
+            Ok(Some(RawPacket {
+                bytes,
+                offset,
+                skipped,
+            })) => {
+                found.push(Found {
+                    offset,
+                    skipped,
+                    result: Packet::parse(&bytes).map_err(DecodeError::from),
+                });
             }
             Ok(None) => break,
             Err(e) => {
                 let offset = match &e {
-                    FrameError::BadEscape { offset, .. } => *offset,
-                    FrameError::Checksum { offset, .. }
+                    FrameError::BadEscape { offset, .. }
+                    | FrameError::Checksum { offset, .. }
                     | FrameError::Truncated { offset, .. }
                     | FrameError::TooShort { offset, .. }
                     | FrameError::TooLong { offset, .. }
                     | FrameError::Garbage { offset, .. } => *offset,
                 };
-                found.push(Found { offset, skipped: Vec::new(), result: Err(e.into()) });
+                found.push(Found {
+                    offset,
+                    skipped: Vec::new(),
+                    result: Err(e.into()),
+                });
             }
         }
     }

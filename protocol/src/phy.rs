@@ -47,14 +47,24 @@ pub fn unescape(escaped: &[u8], base: u64) -> Result<Vec<u8>, FrameError> {
         if b == 0xA6 || b == 0x5B {
             let offset = base + i as u64;
             let Some(&next) = escaped.get(i + 1) else {
-                return Err(FrameError::BadEscape { offset, first: b, second: None });
+                return Err(FrameError::BadEscape {
+                    offset,
+                    first: b,
+                    second: None,
+                });
             };
             out.push(match (b, next) {
                 (0xA6, 0x01) => 0xA6,
                 (0xA6, 0x02) => 0xA5,
                 (0x5B, 0x01) => 0x5B,
                 (0x5B, 0x02) => 0x5A,
-                _ => return Err(FrameError::BadEscape { offset, first: b, second: Some(next) }),
+                _ => {
+                    return Err(FrameError::BadEscape {
+                        offset,
+                        first: b,
+                        second: Some(next),
+                    });
+                }
             });
             i += 2;
         } else {
@@ -141,11 +151,17 @@ impl Decoder {
             return Ok(None);
         }
         // Look for the tail, or a new head that means this frame lost its tail.
-        let Some(rel) = self.buf[body..].iter().position(|&b| b == TAIL || b == HEAD) else {
+        let Some(rel) = self.buf[body..]
+            .iter()
+            .position(|&b| b == TAIL || b == HEAD)
+        else {
             if self.buf.len() - start > MAX_FRAME {
                 let offset = self.base + start as u64;
                 self.consume(self.buf.len());
-                return Err(FrameError::TooLong { offset, limit: MAX_FRAME });
+                return Err(FrameError::TooLong {
+                    offset,
+                    limit: MAX_FRAME,
+                });
             }
             return Ok(None);
         };
@@ -155,7 +171,10 @@ impl Decoder {
             // A head inside a frame can only mean the previous tail was lost.
             let len = end - start;
             self.consume(end);
-            return Err(FrameError::Truncated { offset: frame_offset, len });
+            return Err(FrameError::Truncated {
+                offset: frame_offset,
+                len,
+            });
         }
         let skipped = self.buf[..start].to_vec();
         let body_base = self.base + body as u64;
@@ -168,16 +187,27 @@ impl Decoder {
         self.consume(next);
         let mut bytes = result?;
         if bytes.len() < 2 {
-            return Err(FrameError::TooShort { offset: frame_offset, len: bytes.len() });
+            return Err(FrameError::TooShort {
+                offset: frame_offset,
+                len: bytes.len(),
+            });
         }
         let crc_at = bytes.len() - 2;
         let got = u16::from_le_bytes([bytes[crc_at], bytes[crc_at + 1]]);
         bytes.truncate(crc_at);
         let expected = crc16(&bytes);
         if got != expected {
-            return Err(FrameError::Checksum { offset: frame_offset, expected, got });
+            return Err(FrameError::Checksum {
+                offset: frame_offset,
+                expected,
+                got,
+            });
         }
-        Ok(Some(RawPacket { bytes, offset: frame_offset, skipped }))
+        Ok(Some(RawPacket {
+            bytes,
+            offset: frame_offset,
+            skipped,
+        }))
     }
 }
 
@@ -205,8 +235,18 @@ mod tests {
     #[test]
     fn bad_escape_names_offset_and_bytes() {
         let err = unescape(&[0x01, 0xA6, 0x07], 100).unwrap_err();
-        assert_eq!(err, FrameError::BadEscape { offset: 101, first: 0xA6, second: Some(0x07) });
-        assert_eq!(err.to_string(), "bad escape at offset 101: 0xa6 followed by 0x07 (only 01 or 02 may follow)");
+        assert_eq!(
+            err,
+            FrameError::BadEscape {
+                offset: 101,
+                first: 0xA6,
+                second: Some(0x07)
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "bad escape at offset 101: 0xa6 followed by 0x07 (only 01 or 02 may follow)"
+        );
     }
 
     fn frame(packet: &[u8]) -> Vec<u8> {
@@ -255,7 +295,11 @@ mod tests {
         let mut d = Decoder::new();
         d.feed(&bad);
         match d.decode() {
-            Err(FrameError::Checksum { offset: 0, expected, got }) => assert_ne!(expected, got),
+            Err(FrameError::Checksum {
+                offset: 0,
+                expected,
+                got,
+            }) => assert_ne!(expected, got),
             other => panic!("unexpected {other:?}"),
         }
         assert_eq!(d.decode().unwrap().unwrap().bytes, [4]);
@@ -268,7 +312,10 @@ mod tests {
         wire.extend(frame(&[5]));
         let mut d = Decoder::new();
         d.feed(&wire);
-        assert!(matches!(d.decode(), Err(FrameError::Truncated { offset: 0, .. })));
+        assert!(matches!(
+            d.decode(),
+            Err(FrameError::Truncated { offset: 0, .. })
+        ));
         assert_eq!(d.decode().unwrap().unwrap().bytes, [5]);
     }
 
@@ -315,9 +362,8 @@ mod tests {
             let mut d = Decoder::new();
             d.feed(&noise);
             for _ in 0..700 {
-                match d.decode() {
-                    Ok(None) => break,
-                    Ok(Some(_)) | Err(_) => {}
+                if let Ok(None) = d.decode() {
+                    break;
                 }
             }
         }

@@ -2,12 +2,12 @@
 //! property that every decodable packet encodes back to its own bytes.
 
 use pinghu_protocol::fontcard::{
-    AreaText, FontBody, FontCommand, FontHeader, FontPacket, FontReply, ReplyData, ScreenParams, StatusReport, TextArea,
-    TextAreas,
+    AreaText, FontBody, FontCommand, FontHeader, FontPacket, FontReply, ReplyData, ScreenParams,
+    StatusReport, TextArea, TextAreas,
 };
 use pinghu_protocol::graphic::{
-    AreaUpdate, Brightness, DynamicArea, Generation, GraphicBody, GraphicCommand, GraphicHeader, GraphicPacket,
-    GraphicReply, Page,
+    AreaUpdate, Brightness, DynamicArea, Generation, GraphicBody, GraphicCommand, GraphicHeader,
+    GraphicPacket, GraphicReply, Page,
 };
 use pinghu_protocol::{CardTime, ErrorCode, Packet, decode_all, from_hex, to_hex};
 
@@ -36,9 +36,16 @@ fn vendor_graphic_ping() {
                  fe ff 00 80 f0 00 fe ff 00 00 00 00 05 00 00 00 \
                  01 a2 00 00 00 \
                  c6 86 5a");
-    let Packet::Graphic(g) = &p else { panic!("not graphic: {p:?}") };
-    assert_eq!((g.header.dst, g.header.src, g.header.device_type), (0xFFFE, 0x8000, 0xFFFE));
-    let GraphicBody::Request(req) = &g.body else { panic!() };
+    let Packet::Graphic(g) = &p else {
+        panic!("not graphic: {p:?}")
+    };
+    assert_eq!(
+        (g.header.dst, g.header.src, g.header.device_type),
+        (0xFFFE, 0x8000, 0xFFFE)
+    );
+    let GraphicBody::Request(req) = &g.body else {
+        panic!()
+    };
     assert_eq!(req.reply, 1);
     assert_eq!(req.command, GraphicCommand::Ping { reserved: [0, 0] });
     roundtrip(&p);
@@ -49,7 +56,13 @@ fn font_card_ping_from_lk() {
     // dst 0001, src 8000, reserved 000000, option 00, check 00, display 00, device FE, ver 02,
     // len 0005 | A2 00 ping, 01 reply, 00 00 | CRC F868 LE.
     let p = one("a5a5a5a5a5a5a5a5 0100 0080 000000 00 00 00 fe 02 0500 a2 00 01 0000 68f8 5a");
-    let Packet::FontCard(FontPacket { header, body: FontBody::Request(req) }) = &p else { panic!("{p:?}") };
+    let Packet::FontCard(FontPacket {
+        header,
+        body: FontBody::Request(req),
+    }) = &p
+    else {
+        panic!("{p:?}")
+    };
     assert_eq!(header.dst, 1);
     assert_eq!(header.device_type, 0xFE);
     assert_eq!(req.command, FontCommand::Ping);
@@ -60,8 +73,15 @@ fn font_card_ping_from_lk() {
 #[test]
 fn font_card_ack_derived() {
     // onbon.md C.2 derived ACK frame: dst 8000 src 0001 ... A0 00 00 00 00, CRC DC64.
-    let p = one("a5a5a5a5a5a5a5a5 00 80 01 00 00 00 00 00 00 00 fe 02 05 00 a0 00 00 00 00 64 dc 5a");
-    let Packet::FontCard(FontPacket { body: FontBody::Reply(r), .. }) = &p else { panic!("{p:?}") };
+    let p =
+        one("a5a5a5a5a5a5a5a5 00 80 01 00 00 00 00 00 00 00 fe 02 05 00 a0 00 00 00 00 64 dc 5a");
+    let Packet::FontCard(FontPacket {
+        body: FontBody::Reply(r),
+        ..
+    }) = &p
+    else {
+        panic!("{p:?}")
+    };
     assert!(r.is_ack());
     assert!(p.is_reply());
 }
@@ -75,9 +95,18 @@ fn font_card_nack_names_the_error() {
     let back = roundtrip(&p);
     let json = serde_json::to_value(&back).unwrap();
     assert_eq!(json["reply"]["error"], "ERR_FILE_BLOCK_NUM");
-    let Packet::FontCard(FontPacket { body: FontBody::Reply(r), .. }) = back else { panic!() };
+    let Packet::FontCard(FontPacket {
+        body: FontBody::Reply(r),
+        ..
+    }) = back
+    else {
+        panic!()
+    };
     assert!(r.is_nack());
-    assert_eq!(r.error.to_string(), "ERR_FILE_BLOCK_NUM (16: file block number error)");
+    assert_eq!(
+        r.error.to_string(),
+        "ERR_FILE_BLOCK_NUM (16: file block number error)"
+    );
 }
 
 #[test]
@@ -96,19 +125,29 @@ fn text_area_with_escapes_and_odd_process_mode() {
         body: FontBody::Request(pinghu_protocol::fontcard::FontRequest {
             reply: 2,
             reserved: [0x2D, 0x00],
-            command: FontCommand::DynamicAreas(TextAreas { delete_all: false, delete: vec![], areas: vec![area] }),
+            command: FontCommand::DynamicAreas(TextAreas {
+                delete_all: false,
+                delete: vec![],
+                areas: vec![area],
+            }),
         }),
     });
     let bytes = p.to_bytes().unwrap();
     // header (14) then: A3 06 | 02 | 2D 00 | del 00 | count 01 | area len (2) | type 00 | x 0000 | y 0c00 ...
     assert_eq!(&bytes[14..21], &[0xA3, 0x06, 0x02, 0x2D, 0x00, 0x00, 0x01]);
-    assert_eq!(&bytes[23..32], &[0x00, 0x00, 0x00, 0x0C, 0x00, 0x08, 0x00, 0x0C, 0x00]);
+    assert_eq!(
+        &bytes[23..32],
+        &[0x00, 0x00, 0x00, 0x0C, 0x00, 0x08, 0x00, 0x0C, 0x00]
+    );
     // The text is GB2312: 夷 = D2 C4, and the escapes are plain ASCII.
     let text_at = bytes.windows(6).position(|w| w == b"\\FO000").unwrap();
     assert_eq!(&bytes[text_at + 9..text_at + 11], &[0xD2, 0xC4]);
     let back = roundtrip(&p);
     let json = serde_json::to_value(&back).unwrap();
-    assert_eq!(json["request"]["areas"][0]["text"], "\\FO000\\C2夷陵区停水通知，请提前储水。");
+    assert_eq!(
+        json["request"]["areas"][0]["text"],
+        "\\FO000\\C2夷陵区停水通知，请提前储水。"
+    );
     assert_eq!(json["request"]["reserved"], "2d00");
 }
 
@@ -116,12 +155,23 @@ fn text_area_with_escapes_and_odd_process_mode() {
 fn text_area_with_sound_and_invalid_gbk_stays_raw() {
     let mut area = TextArea::new(2, 0x8000, 0, 0x8040, 16, "");
     area.sound_mode = 2;
-    area.sound = Some(pinghu_protocol::fontcard::Sound { person_repeat: 0x13, volume: 5, speed: 5, data: Some(b"abc".to_vec()) });
-    area.text = AreaText::Raw { text_hex: vec![0x81, 0x20, 0xFF] };
+    area.sound = Some(pinghu_protocol::fontcard::Sound {
+        person_repeat: 0x13,
+        volume: 5,
+        speed: 5,
+        data: Some(b"abc".to_vec()),
+    });
+    area.text = AreaText::Raw {
+        text_hex: vec![0x81, 0x20, 0xFF],
+    };
     let p = Packet::FontCard(FontPacket::request(
         FontHeader::to_card(1, 0x61),
         true,
-        FontCommand::DynamicAreas(TextAreas { delete_all: true, delete: vec![], areas: vec![area] }),
+        FontCommand::DynamicAreas(TextAreas {
+            delete_all: true,
+            delete: vec![],
+            areas: vec![area],
+        }),
     ));
     roundtrip(&p);
 }
@@ -131,7 +181,11 @@ fn unencodable_text_is_refused_with_the_character() {
     let p = Packet::FontCard(FontPacket::request(
         FontHeader::to_card(1, 0x61),
         true,
-        FontCommand::DynamicAreas(TextAreas { delete_all: false, delete: vec![], areas: vec![TextArea::new(0, 0, 0, 8, 16, "A😀")] }),
+        FontCommand::DynamicAreas(TextAreas {
+            delete_all: false,
+            delete: vec![],
+            areas: vec![TextArea::new(0, 0, 0, 8, 16, "A😀")],
+        }),
     ));
     let e = p.to_bytes().unwrap_err().to_string();
     assert!(e.contains("U+1F600"), "{e}");
@@ -139,13 +193,28 @@ fn unencodable_text_is_refused_with_the_character() {
 
 #[test]
 fn status_query_and_report() {
-    let q = Packet::FontCard(FontPacket::request(FontHeader::to_card(1, 0xFE), true, FontCommand::StatusQuery));
-    assert_eq!(&q.to_bytes().unwrap()[14..], &[0xA1, 0x02, 0x01, 0x00, 0x00]);
+    let q = Packet::FontCard(FontPacket::request(
+        FontHeader::to_card(1, 0xFE),
+        true,
+        FontCommand::StatusQuery,
+    ));
+    assert_eq!(
+        &q.to_bytes().unwrap()[14..],
+        &[0xA1, 0x02, 0x01, 0x00, 0x00]
+    );
     roundtrip(&q);
     let report = StatusReport {
         power: 1,
         brightness: 12,
-        time: CardTime { year: 2026, month: 11, day: 28, hour: 8, minute: 30, second: 5, weekday: 6 },
+        time: CardTime {
+            year: 2026,
+            month: 11,
+            day: 28,
+            hour: 8,
+            minute: 30,
+            second: 5,
+            weekday: 6,
+        },
         program_count: 0,
         program: *b"P000",
         special_dynamic: 0,
@@ -159,7 +228,14 @@ fn status_query_and_report() {
         body: FontBody::Reply(FontReply::status(report.clone())),
     });
     let back = roundtrip(&r);
-    let Packet::FontCard(FontPacket { body: FontBody::Reply(FontReply { data: ReplyData::Status { status }, .. }), .. }) = back
+    let Packet::FontCard(FontPacket {
+        body:
+            FontBody::Reply(FontReply {
+                data: ReplyData::Status { status },
+                ..
+            }),
+        ..
+    }) = back
     else {
         panic!()
     };
@@ -168,18 +244,52 @@ fn status_query_and_report() {
 
 #[test]
 fn time_sync_power_clear() {
-    let t = CardTime { year: 2024, month: 7, day: 9, hour: 13, minute: 5, second: 59, weekday: 2 };
-    let p = Packet::FontCard(FontPacket::request(FontHeader::to_card(1, 0xFE), true, FontCommand::TimeSync { time: t }));
-    assert_eq!(&p.to_bytes().unwrap()[19..], &[0x24, 0x20, 0x07, 0x09, 0x13, 0x05, 0x59, 0x02]);
+    let t = CardTime {
+        year: 2024,
+        month: 7,
+        day: 9,
+        hour: 13,
+        minute: 5,
+        second: 59,
+        weekday: 2,
+    };
+    let p = Packet::FontCard(FontPacket::request(
+        FontHeader::to_card(1, 0xFE),
+        true,
+        FontCommand::TimeSync { time: t },
+    ));
+    assert_eq!(
+        &p.to_bytes().unwrap()[19..],
+        &[0x24, 0x20, 0x07, 0x09, 0x13, 0x05, 0x59, 0x02]
+    );
     roundtrip(&p);
-    for cmd in [FontCommand::Power { state: 2 }, FontCommand::Clear, FontCommand::Reset, FontCommand::CancelTimedPower] {
-        roundtrip(&Packet::FontCard(FontPacket::request(FontHeader::to_card(1, 0xFE), false, cmd)));
+    for cmd in [
+        FontCommand::Power { state: 2 },
+        FontCommand::Clear,
+        FontCommand::Reset,
+        FontCommand::CancelTimedPower,
+    ] {
+        roundtrip(&Packet::FontCard(FontPacket::request(
+            FontHeader::to_card(1, 0xFE),
+            false,
+            cmd,
+        )));
     }
     let timed = FontCommand::TimedPower {
-        slots: vec![pinghu_protocol::fontcard::PowerSlot { on: (6, 30), off: (23, 30) }],
+        slots: vec![pinghu_protocol::fontcard::PowerSlot {
+            on: (6, 30),
+            off: (23, 30),
+        }],
     };
-    let p = Packet::FontCard(FontPacket::request(FontHeader::to_card(1, 0xFE), true, timed));
-    assert_eq!(&p.to_bytes().unwrap()[19..], &[0x01, 0x06, 0x30, 0x23, 0x30]);
+    let p = Packet::FontCard(FontPacket::request(
+        FontHeader::to_card(1, 0xFE),
+        true,
+        timed,
+    ));
+    assert_eq!(
+        &p.to_bytes().unwrap()[19..],
+        &[0x01, 0x06, 0x30, 0x23, 0x30]
+    );
     roundtrip(&p);
 }
 
@@ -203,25 +313,48 @@ fn screen_parameter_file_write() {
     assert_eq!(ScreenParams::parse(&file).unwrap(), params);
     let mut bad = file.clone();
     bad[20] ^= 1;
-    assert!(ScreenParams::parse(&bad).unwrap_err().to_string().contains("file CRC mismatch"));
+    assert!(
+        ScreenParams::parse(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("file CRC mismatch")
+    );
 
     let start = Packet::FontCard(FontPacket::request(
         FontHeader::to_card(1, 0xFE),
         true,
-        FontCommand::StartWriteFile { overwrite: 1, name: "C000".into(), length: 46 },
+        FontCommand::StartWriteFile {
+            overwrite: 1,
+            name: "C000".into(),
+            length: 46,
+        },
     ));
     // A1 05 | 01 | 00 00 | overwrite 01 | "C000" | length 2E 00 00 00
-    assert_eq!(&start.to_bytes().unwrap()[14..], &[0xA1, 0x05, 0x01, 0, 0, 0x01, b'C', b'0', b'0', b'0', 0x2E, 0, 0, 0]);
+    assert_eq!(
+        &start.to_bytes().unwrap()[14..],
+        &[
+            0xA1, 0x05, 0x01, 0, 0, 0x01, b'C', b'0', b'0', b'0', 0x2E, 0, 0, 0
+        ]
+    );
     roundtrip(&start);
     let block = Packet::FontCard(FontPacket::request(
         FontHeader::to_card(1, 0xFE),
         true,
-        FontCommand::WriteFileBlock { name: "C000".into(), last: 1, block: 0, offset: 0, data: file },
+        FontCommand::WriteFileBlock {
+            name: "C000".into(),
+            last: 1,
+            block: 0,
+            offset: 0,
+            data: file,
+        },
     ));
     // A1 06 | 01 | 00 00 | "C000" | last 01 | block 0000 | len 2E00 | offset 00000000 | data
-    assert_eq!(&block.to_bytes().unwrap()[14..33], &[
-        0xA1, 0x06, 0x01, 0, 0, b'C', b'0', b'0', b'0', 0x01, 0, 0, 0x2E, 0, 0, 0, 0, 0, 0x01
-    ]);
+    assert_eq!(
+        &block.to_bytes().unwrap()[14..33],
+        &[
+            0xA1, 0x06, 0x01, 0, 0, b'C', b'0', b'0', b'0', 0x01, 0, 0, 0x2E, 0, 0, 0, 0, 0, 0x01
+        ]
+    );
     roundtrip(&block);
 }
 
@@ -244,7 +377,10 @@ fn gen_area(generation: Generation) -> DynamicArea {
         16,
         2,
         generation,
-        vec![Page::new(1, 0, 300, 16, generation, data.clone()), Page::new(3, 2, 100, 16, generation, data)],
+        vec![
+            Page::new(1, 0, 300, 16, generation, data.clone()),
+            Page::new(3, 2, 100, 16, generation, data),
+        ],
     )
 }
 
@@ -253,7 +389,11 @@ fn area_update_gen6_layout() {
     let p = Packet::Graphic(GraphicPacket::request(
         GraphicHeader::to_card(1, 0x0174),
         true,
-        GraphicCommand::UpdateAreas(AreaUpdate { generation: Generation::Gen6, reserved: [0; 2], areas: vec![gen_area(Generation::Gen6)] }),
+        GraphicCommand::UpdateAreas(AreaUpdate {
+            generation: Generation::Gen6,
+            reserved: [0; 2],
+            areas: vec![gen_area(Generation::Gen6)],
+        }),
     ));
     let b = p.to_bytes().unwrap();
     let d = &b[16..];
@@ -274,7 +414,11 @@ fn area_update_gen5_layout() {
     let p = Packet::Graphic(GraphicPacket::request(
         GraphicHeader::to_card(1, 0x0254),
         true,
-        GraphicCommand::UpdateAreas(AreaUpdate { generation: Generation::Gen5, reserved: [0; 2], areas: vec![gen_area(Generation::Gen5)] }),
+        GraphicCommand::UpdateAreas(AreaUpdate {
+            generation: Generation::Gen5,
+            reserved: [0; 2],
+            areas: vec![gen_area(Generation::Gen5)],
+        }),
     ));
     let b = p.to_bytes().unwrap();
     let d = &b[16..];
@@ -294,41 +438,84 @@ fn brightness_and_delete() {
     for cmd in [
         GraphicCommand::SetBrightness(Brightness::manual(9)),
         GraphicCommand::SetBrightness(Brightness::Timed { levels }),
-        GraphicCommand::SetBrightness(Brightness::Sensor { code: 2, thresholds: (1..=16).collect(), levels: (0..16).collect() }),
+        GraphicCommand::SetBrightness(Brightness::Sensor {
+            code: 2,
+            thresholds: (1..=16).collect(),
+            levels: (0..16).collect(),
+        }),
         GraphicCommand::QueryBrightness { params: vec![] },
-        GraphicCommand::DeleteAreas { reserved: [0; 2], all: true, ids: vec![] },
-        GraphicCommand::DeleteAreas { reserved: [0; 2], all: false, ids: vec![1, 3] },
+        GraphicCommand::DeleteAreas {
+            reserved: [0; 2],
+            all: true,
+            ids: vec![],
+        },
+        GraphicCommand::DeleteAreas {
+            reserved: [0; 2],
+            all: false,
+            ids: vec![1, 3],
+        },
     ] {
-        roundtrip(&Packet::Graphic(GraphicPacket::request(GraphicHeader::to_card(1, 0x0174), true, cmd)));
+        roundtrip(&Packet::Graphic(GraphicPacket::request(
+            GraphicHeader::to_card(1, 0x0174),
+            true,
+            cmd,
+        )));
     }
     // A7 01 delete all is `00 00 FF` after the command (DYN-java BxReqDelDynAll).
     let del = Packet::Graphic(GraphicPacket::request(
         GraphicHeader::to_card(0xFFFF, 0x0266),
         true,
-        GraphicCommand::DeleteAreas { reserved: [0; 2], all: true, ids: vec![] },
+        GraphicCommand::DeleteAreas {
+            reserved: [0; 2],
+            all: true,
+            ids: vec![],
+        },
     ));
-    assert_eq!(&del.to_bytes().unwrap()[16..], &[0x01, 0xA7, 0x01, 0x00, 0x00, 0xFF]);
+    assert_eq!(
+        &del.to_bytes().unwrap()[16..],
+        &[0x01, 0xA7, 0x01, 0x00, 0x00, 0xFF]
+    );
     // Manual brightness 9: DataLen 0x31, mode 0, 48 × 09.
-    let b = Packet::Graphic(GraphicPacket::request(GraphicHeader::to_card(1, 0x0174), true, GraphicCommand::SetBrightness(Brightness::manual(9))))
-        .to_bytes()
-        .unwrap();
+    let b = Packet::Graphic(GraphicPacket::request(
+        GraphicHeader::to_card(1, 0x0174),
+        true,
+        GraphicCommand::SetBrightness(Brightness::manual(9)),
+    ))
+    .to_bytes()
+    .unwrap();
     assert_eq!(&b[16..22], &[0x01, 0xA2, 0x07, 0x31, 0x00, 0x00]);
     assert!(b[22..].iter().all(|&v| v == 9));
 }
 
 #[test]
 fn graphic_replies() {
-    for r in [GraphicReply::ack(), GraphicReply::nack(ErrorCode::CHECKSUM), GraphicReply::brightness_report(700, 1, 11)] {
-        let p = Packet::Graphic(GraphicPacket { header: GraphicHeader::to_card(0x8000, 0x0174), body: GraphicBody::Reply(r.clone()) });
+    for r in [
+        GraphicReply::ack(),
+        GraphicReply::nack(ErrorCode::CHECKSUM),
+        GraphicReply::brightness_report(700, 1, 11),
+    ] {
+        let p = Packet::Graphic(GraphicPacket {
+            header: GraphicHeader::to_card(0x8000, 0x0174),
+            body: GraphicBody::Reply(r.clone()),
+        });
         let back = roundtrip(&p);
         assert!(back.is_reply());
     }
     let nack = GraphicReply::nack(ErrorCode::CHECKSUM);
     assert!(nack.is_nack());
-    assert_eq!(GraphicReply::brightness_report(700, 1, 11).brightness(), Some((700, 1, 11)));
+    assert_eq!(
+        GraphicReply::brightness_report(700, 1, 11).brightness(),
+        Some((700, 1, 11))
+    );
     // Layout: reserved 00 | A0 01 | status 0100 | error 0500 | len 0000
-    let p = Packet::Graphic(GraphicPacket { header: GraphicHeader::to_card(0x8000, 0x0174), body: GraphicBody::Reply(nack) });
-    assert_eq!(&p.to_bytes().unwrap()[16..], &[0x00, 0xA0, 0x01, 0x01, 0x00, 0x05, 0x00, 0x00, 0x00]);
+    let p = Packet::Graphic(GraphicPacket {
+        header: GraphicHeader::to_card(0x8000, 0x0174),
+        body: GraphicBody::Reply(nack),
+    });
+    assert_eq!(
+        &p.to_bytes().unwrap()[16..],
+        &[0x00, 0xA0, 0x01, 0x01, 0x00, 0x05, 0x00, 0x00, 0x00]
+    );
 }
 
 #[test]
@@ -344,18 +531,38 @@ fn unknown_command_and_bad_fields_keep_bytes() {
         raw.extend_from_slice(&crc.to_le_bytes());
         raw.push(0x5A);
         let p = one(&to_hex(&raw));
-        let Packet::FontCard(FontPacket { body: FontBody::Request(req), .. }) = &p else { panic!() };
-        assert!(matches!(req.command, FontCommand::Unknown { .. }), "{:?}", req.command);
+        let Packet::FontCard(FontPacket {
+            body: FontBody::Request(req),
+            ..
+        }) = &p
+        else {
+            panic!()
+        };
+        assert!(
+            matches!(req.command, FontCommand::Unknown { .. }),
+            "{:?}",
+            req.command
+        );
         assert_eq!(p.to_wire().unwrap(), raw);
     }
 }
 
 #[test]
 fn several_frames_with_garbage_between() {
-    let a = Packet::FontCard(FontPacket::request(FontHeader::to_card(1, 0xFE), true, FontCommand::Ping)).to_wire().unwrap();
-    let b = Packet::Graphic(GraphicPacket::request(GraphicHeader::to_card(1, 0x0174), true, GraphicCommand::Ping { reserved: [0; 2] }))
-        .to_wire()
-        .unwrap();
+    let a = Packet::FontCard(FontPacket::request(
+        FontHeader::to_card(1, 0xFE),
+        true,
+        FontCommand::Ping,
+    ))
+    .to_wire()
+    .unwrap();
+    let b = Packet::Graphic(GraphicPacket::request(
+        GraphicHeader::to_card(1, 0x0174),
+        true,
+        GraphicCommand::Ping { reserved: [0; 2] },
+    ))
+    .to_wire()
+    .unwrap();
     let mut stream = vec![0xFF, 0x00];
     stream.extend(&a);
     stream.extend([0x11]);

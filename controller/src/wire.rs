@@ -1,0 +1,244 @@
+//! `pinghu wire`: decode captured bytes into frames and fields, and encode the same JSON back.
+
+use std::fmt::Write as _;
+
+use anyhow::{Context, Result, bail};
+use pinghu_protocol::{Found, Packet, decode_all, from_hex, to_hex_spaced};
+use serde_json::Value;
+
+/// What a decode produced: text for stdout, and whether any frame failed.
+#[derive(Debug)]
+pub struct Decoded {
+    pub output: String,
+    pub failures: usize,
+    pub frames: usize,
+}
+
+/// Decode hex text into frames. Human output names every field; `json` prints an array of
+/// packets that [`encode`] turns back into the same bytes. Problems (bad CRC, bad escapes,
+/// garbage) are listed in `output` (human) or returned as warnings for stderr (JSON).
+pub fn decode(hex: &str, json: bool) -> Result<(Decoded, Vec<String>)> {
+    let bytes = from_hex(hex).map_err(|e| anyhow::anyhow!("input is not hex: {e}"))?;
+    if bytes.is_empty() {
+        bail!("no bytes to decode (pass hex such as \"a5 a5 … 5a\", or - to read stdin)");
+    }
+    let (found, rest) = decode_all(&bytes);
+    let mut warnings = Vec::new();
+    let mut out = String::new();
+    let mut packets = Vec::new();
+    let mut failures = 0;
+    for (i, f) in found.iter().enumerate() {
+        if !f.skipped.is_empty() {
+            warnings.push(format!(
+                "skipped {} bytes before the frame at offset {}: {}",
+                f.skipped.len(),
+                f.offset,
+                to_hex_spaced(&f.skipped)
+            ));
+        }
+        match &f.result {
+            Ok(p) => {
+                packets.push(serde_json::to_value(p)?);
+                if !json {
+                    describe(i + 1, f, p, &mut out);
+                }
+            }
+            Err(e) => {
+                failures += 1;
+                warnings.push(format!("frame {} at offset {}: {e}", i + 1, f.offset));
+            }
+        }
+    }
+    if !rest.is_empty() {
+        failures += 1;
+        warnings.push(format!(
+            "{} bytes at the end do not complete a frame (need a5 head … 5a tail): {}",
+            rest.len(),
+            to_hex_spaced(&rest[..rest.len().min(32)])
+        ));
+    }
+    if found.is_empty() && rest.is_empty() {
+        bail!("no frames found");
+    }
+    if json {
+        out = serde_json::to_string_pretty(&Value::Array(packets))?;
+        out.push('\n');
+    } else {
+        for w in &warnings {
+            let _ = writeln!(out, "error: {w}");
+        }
+        warnings.clear();
+    }
+    let frames = found.len() - failures.min(found.len());
+    Ok((
+        Decoded {
+            output: out,
+            failures,
+            frames,
+        },
+        warnings,
+    ))
+}
+
+/// Encode the JSON that `decode --json` prints (one packet object or an array) to hex, one
+/// frame per line.
+pub fn encode(json: &str) -> Result<String> {
+    let value: Value = serde_json::from_str(json)
+        .context("input is not JSON (expected what `pinghu wire decode --json` prints)")?;
+    let items = match value {
+        Value::Array(a) => a,
+        v @ Value::Object(_) => vec![v],
+        _ => bail!("expected a packet object or an array of them"),
+    };
+    let mut out = String::new();
+    for (i, v) in items.into_iter().enumerate() {
+        let p: Packet = serde_json::from_value(v)
+            .with_context(|| format!("packet {} does not match the packet schema", i + 1))?;
+        let wire = p
+            .to_wire()
+            .with_context(|| format!("packet {} cannot be encoded", i + 1))?;
+        out.push_str(&to_hex_spaced(&wire));
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+fn describe(n: usize, f: &Found, p: &Packet, out: &mut String) {
+    let v = serde_json::to_value(p).unwrap_or(Value::Null);
+    let (proto, dir) = match p {
+        Packet::Graphic(_) => (
+            "graphic protocol (version 0xf0: bx-5e/6e/5q/6q)",
+            if p.is_reply() { "reply" } else { "request" },
+        ),
+        Packet::FontCard(_) => (
+            "font-card protocol (version 0x02: bx-5k/6k)",
+            if p.is_reply() { "reply" } else { "request" },
+        ),
+    };
+    let body = &v[dir];
+    let (g, c) = p.code();
+    let title = if p.is_reply() {
+        format!(
+            "reply {} ({g:02X} {c:02X})",
+            if p.is_nack() { "NACK" } else { "ACK" }
+        )
+    } else {
+        format!(
+            "request {} ({g:02X} {c:02X})",
+            body.get("command").and_then(Value::as_str).unwrap_or("?")
+        )
+    };
+    let _ = writeln!(out, "frame {n} at offset {}: {proto}, {title}", f.offset);
+    let _ = writeln!(out, "  header:");
+    let graphic = matches!(p, Packet::Graphic(_));
+    walk(&v["header"], "header", 2, graphic, out);
+    let _ = writeln!(out, "  {dir}:");
+    walk(body, dir, 2, graphic, out);
+}
+
+fn annotate(key: &str, v: &Value, graphic: bool) -> Option<String> {
+    let n = v.as_u64()?;
+    let s = match key {
+        "device_type" if graphic => {
+            pinghu_protocol::graphic_device_name(n as u16).map(str::to_owned)
+        }
+        "device_type" => pinghu_protocol::font_device_name(n as u8).map(str::to_owned),
+        "run_mode" => pinghu_protocol::run_mode_name(n as u8).map(str::to_owned),
+        "dst" | "src" => Some(format!("{n:#06x}")),
+        "power" | "state" => match n {
+            1 => Some("on".into()),
+            2 => Some("off".into()),
+            _ => None,
+        },
+        "reply" => match n {
+            1 => Some("reply requested".into()),
+            0 | 2 => Some("no reply".into()),
+            _ => None,
+        },
+        _ => None,
+    };
+    s.map(|s| format!(" ({s})"))
+}
+
+fn walk(v: &Value, key: &str, depth: usize, graphic: bool, out: &mut String) {
+    let pad = "  ".repeat(depth);
+    match v {
+        Value::Object(m) => {
+            for (k, val) in m {
+                match val {
+                    Value::Object(_) => {
+                        let _ = writeln!(out, "{pad}{k}:");
+                        walk(val, k, depth + 1, graphic, out);
+                    }
+                    Value::Array(a) if a.iter().any(Value::is_object) => {
+                        for (i, item) in a.iter().enumerate() {
+                            let _ = writeln!(out, "{pad}{k}[{i}]:");
+                            walk(item, k, depth + 1, graphic, out);
+                        }
+                    }
+                    _ => {
+                        let note = annotate(k, val, graphic).unwrap_or_default();
+                        let shown = match val {
+                            Value::String(s) if k == "data" && s.len() > 96 => {
+                                format!("{}… ({} bytes)", &s[..96], s.len() / 2)
+                            }
+                            other => other.to_string(),
+                        };
+                        let _ = writeln!(out, "{pad}{k}: {shown}{note}");
+                    }
+                }
+            }
+        }
+        other => {
+            let _ = writeln!(out, "{pad}{key}: {other}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PING: &str = "a5 a5 a5 a5 a5 a5 a5 a5 fe ff 00 80 f0 00 fe ff 00 00 00 00 05 00 00 00 01 a2 00 00 00 c6 86 5a";
+
+    #[test]
+    fn json_roundtrip_of_the_vendor_ping() {
+        let (d, warnings) = decode(PING, true).unwrap();
+        assert!(warnings.is_empty());
+        assert_eq!(d.failures, 0);
+        assert_eq!(encode(&d.output).unwrap().trim(), PING);
+    }
+
+    #[test]
+    fn human_output_names_fields() {
+        let (d, _) = decode(&PING.replace(' ', ""), false).unwrap();
+        assert!(d.output.contains("request ping (A2 00)"), "{}", d.output);
+        assert!(
+            d.output.contains("device_type: 65534 (any (wildcard))"),
+            "{}",
+            d.output
+        );
+    }
+
+    #[test]
+    fn crc_error_is_reported_with_offset_and_values() {
+        let bad = PING.replace("c6 86", "c6 87");
+        let (d, _) = decode(&bad, false).unwrap();
+        assert_eq!(d.failures, 1);
+        assert!(
+            d.output
+                .contains("checksum mismatch in frame at offset 0: expected 0x86c6, got 0x87c6"),
+            "{}",
+            d.output
+        );
+    }
+
+    #[test]
+    fn encode_explains_schema_errors() {
+        let e = encode(r#"{"protocol":"graphic","header":{"dst":1}}"#).unwrap_err();
+        assert!(
+            format!("{e:#}").contains("packet 1 does not match the packet schema"),
+            "{e:#}"
+        );
+    }
+}
