@@ -6,5 +6,7 @@
 //!
 //! * [`wire`]: `pinghu wire decode|encode`, captured bytes to named fields and back, built on
 //!   the `pinghu-protocol` codec.
+//! * [`playlist`]: `pinghu playlist check|timeline` on the `pinghu-playlists` scheduler.
 
+pub mod playlist;
 pub mod wire;

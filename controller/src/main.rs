@@ -23,6 +23,43 @@ enum Command {
     /// Decode and encode Onbon BX wire frames (captures, traces, hand-made frames)
     #[command(subcommand)]
     Wire(WireCommand),
+    /// Validate playlists and show what the board will show, when
+    #[command(subcommand)]
+    Playlist(PlaylistCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum PlaylistCommand {
+    /// Validate playlists: a one-line summary each, or every problem as FILE:LINE:COL: message (exit 1)
+    Check {
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// Extra holiday calendar (TOML, format of playlists/data/holidays-cn.toml)
+        #[arg(long, value_name = "FILE")]
+        calendar: Option<std::path::PathBuf>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every change of what shows, brightness and power over a span of time
+    Timeline {
+        file: std::path::PathBuf,
+        /// Start: RFC 3339, a local date-time (2026-11-30T08:00) or a date; default now
+        #[arg(long, value_name = "T")]
+        from: Option<String>,
+        /// How many hours to show
+        #[arg(long, default_value_t = 48)]
+        hours: u32,
+        /// Time zone (IANA name); default the playlist's, else Asia/Shanghai
+        #[arg(long)]
+        tz: Option<String>,
+        /// Extra holiday calendar (TOML)
+        #[arg(long, value_name = "FILE")]
+        calendar: Option<std::path::PathBuf>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +100,57 @@ fn read_input(arg: &str) -> Result<String> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Playlist(PlaylistCommand::Check {
+            files,
+            calendar,
+            json,
+        }) => {
+            let cal = pinghu::playlist::calendar(calendar.as_deref())?;
+            let now = jiff::Timestamp::now();
+            let results: Vec<_> = files
+                .iter()
+                .map(|f| pinghu::playlist::check(f, &cal, now))
+                .collect();
+            let ok = results.iter().all(|r| r.ok);
+            if json {
+                let v: Vec<_> = results.iter().map(|r| r.json.clone()).collect();
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                for r in &results {
+                    if r.ok {
+                        print!("{}", r.text);
+                    } else {
+                        eprint!("{}", r.text);
+                    }
+                }
+            }
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Playlist(PlaylistCommand::Timeline {
+            file,
+            from,
+            hours,
+            tz,
+            calendar,
+            json,
+        }) => {
+            let cal = pinghu::playlist::calendar(calendar.as_deref())?;
+            let p = pinghu_playlists::load(&file)?;
+            let zone = pinghu::playlist::time_zone(tz.as_deref(), &p)?;
+            let start = match from {
+                Some(s) => pinghu::playlist::parse_from(&s, &zone)?,
+                None => jiff::Timestamp::now(),
+            };
+            print!(
+                "{}",
+                pinghu::playlist::render_timeline(&p, &cal, &zone, start, hours, json)?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Wire(WireCommand::Decode { json, hex }) => {
             let input = read_input(&hex)?;
             let (decoded, warnings) = pinghu::wire::decode(&input, json)?;

@@ -1,0 +1,189 @@
+//! `pinghu playlist check|timeline`: validate playlists and show what the board will do.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use pinghu_playlists::{Calendar, Playlist, PlaylistError, load, timeline};
+use serde_json::json;
+
+/// Default time zone of the board.
+pub const DEFAULT_TZ: &str = "Asia/Shanghai";
+
+/// The built-in calendar, extended with `extra` (a holidays TOML file) when given.
+pub fn calendar(extra: Option<&Path>) -> Result<Calendar> {
+    let mut cal = Calendar::builtin();
+    if let Some(p) = extra {
+        let text = std::fs::read_to_string(p)
+            .with_context(|| format!("cannot read calendar {}", p.display()))?;
+        cal.extend_from_str(&text, &p.display().to_string())?;
+    }
+    Ok(cal)
+}
+
+/// The outcome of `check` for one file.
+#[derive(Debug)]
+pub struct Checked {
+    pub ok: bool,
+    pub text: String,
+    pub json: serde_json::Value,
+}
+
+fn summary(p: &Playlist) -> String {
+    let power = p.power.map_or_else(
+        || "power always on".to_string(),
+        |pw| {
+            format!(
+                "power {:02}:{:02}-{:02}:{:02}",
+                pw.on / 60,
+                pw.on % 60,
+                pw.off / 60,
+                pw.off % 60
+            )
+        },
+    );
+    format!(
+        "{} items, {} brightness windows, {power}",
+        p.items.len(),
+        p.brightness.len()
+    )
+}
+
+/// Validate one playlist file.
+pub fn check(path: &Path, cal: &Calendar, now: Timestamp) -> Checked {
+    match load(path) {
+        Ok(p) => {
+            let mut text = format!("{}: ok, {}\n", path.display(), summary(&p));
+            let mut notes = Vec::new();
+            if p.items.iter().any(|i| i.workdays_only || i.days_off_only) {
+                let year = now.to_zoned(TimeZone::UTC).year();
+                for y in [year, year + 1] {
+                    if !cal.covers(y) {
+                        notes.push(format!(
+                            "the holiday calendar has no official data for {y}: workdays_only/days_off_only treat it as Monday-Friday \
+                             until you add the year (--calendar FILE, format of playlists/data/holidays-cn.toml)"
+                        ));
+                    }
+                }
+            }
+            for n in &notes {
+                let _ = writeln!(text, "{}: note: {n}", path.display());
+            }
+            Checked {
+                ok: true,
+                text,
+                json: json!({"file": path.display().to_string(), "ok": true, "items": p.items.len(),
+                             "brightness_windows": p.brightness.len(), "power": p.power, "notes": notes}),
+            }
+        }
+        Err(e) => {
+            let text = match &e {
+                PlaylistError::Invalid(d) => {
+                    let mut s = String::new();
+                    for x in d {
+                        let _ = writeln!(s, "{x}");
+                    }
+                    let _ = writeln!(
+                        s,
+                        "{}: refused: {} problem(s); fix them and check again",
+                        path.display(),
+                        d.len()
+                    );
+                    s
+                }
+                other => format!("{other}\n"),
+            };
+            Checked {
+                ok: false,
+                text,
+                json: json!({"file": path.display().to_string(), "ok": false, "errors": e.diagnostics(), "error": e.to_string()}),
+            }
+        }
+    }
+}
+
+/// Parse `--from`: RFC 3339 with offset, a civil date-time, or a date (civil ones in `tz`).
+pub fn parse_from(s: &str, tz: &TimeZone) -> Result<Timestamp> {
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    if let Ok(dt) = s.parse::<jiff::civil::DateTime>() {
+        return Ok(dt.to_zoned(tz.clone())?.timestamp());
+    }
+    if let Ok(d) = s.parse::<jiff::civil::Date>() {
+        return Ok(d.to_zoned(tz.clone())?.timestamp());
+    }
+    bail!(
+        "--from {s:?} is not a time: use RFC 3339 (2026-11-30T08:00:00+08:00), a local date-time (2026-11-30T08:00) or a date (2026-11-30)"
+    )
+}
+
+/// The board's time zone: `--tz`, else the playlist's, else Asia/Shanghai.
+pub fn time_zone(flag: Option<&str>, playlist: &Playlist) -> Result<TimeZone> {
+    let name = flag.or(playlist.timezone.as_deref()).unwrap_or(DEFAULT_TZ);
+    TimeZone::get(name).with_context(|| {
+        format!("unknown time zone {name:?} (use an IANA name such as Asia/Shanghai)")
+    })
+}
+
+/// Render the timeline as text or JSON.
+pub fn render_timeline(
+    p: &Playlist,
+    cal: &Calendar,
+    tz: &TimeZone,
+    from: Timestamp,
+    hours: u32,
+    json_out: bool,
+) -> Result<String> {
+    if hours == 0 || hours > 24 * 366 {
+        bail!("--hours {hours} must be 1 to 8784");
+    }
+    let tl = timeline(p, cal, tz, from, hours);
+    if json_out {
+        let v: Vec<_> = tl
+            .iter()
+            .map(|e| {
+                let day = cal.kind(e.at.date());
+                json!({"at": e.at.timestamp().to_string(), "local": e.at.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+                       "day": day, "rotation": e.rotation, "brightness": e.brightness, "power": if e.power {"on"} else {"off"}})
+            })
+            .collect();
+        return Ok(serde_json::to_string_pretty(&v)? + "\n");
+    }
+    let mut out = format!(
+        "{} — {} hours from {} ({})\n",
+        p.origin,
+        hours,
+        from.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M"),
+        tz.iana_name().unwrap_or("local")
+    );
+    let mut last_day = None;
+    for e in &tl {
+        let d = e.at.date();
+        if last_day != Some(d) {
+            let kind = match cal.kind(d) {
+                pinghu_playlists::DayKind::Workday => "workday",
+                pinghu_playlists::DayKind::Weekend => "weekend",
+                pinghu_playlists::DayKind::Holiday => "public holiday",
+                pinghu_playlists::DayKind::MakeUpWorkday => "make-up workday (调休)",
+            };
+            let _ = writeln!(out, "{} {kind}", e.at.strftime("%a %Y-%m-%d"));
+            last_day = Some(d);
+        }
+        let shows = if e.rotation.is_empty() {
+            "(blank)".to_string()
+        } else {
+            e.rotation.join(", ")
+        };
+        let _ = writeln!(
+            out,
+            "  {}  power {:<3}  brightness {:>2}  {shows}",
+            e.at.strftime("%H:%M"),
+            if e.power { "on" } else { "off" },
+            e.brightness
+        );
+    }
+    Ok(out)
+}

@@ -1,0 +1,662 @@
+//! TOML → [`Playlist`], collecting every problem with its `FILE:LINE:COL` rather than
+//! stopping at the first.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::calendar::parse_date_range;
+use crate::error::{Diagnostic, PlaylistError};
+use crate::model::{
+    BrightnessWindow, Color, Effect, FONT_SIZES, Item, Playlist, PowerSchedule, Style, TimeWindow,
+    parse_hhmm, parse_weekday,
+};
+
+/// Longest item text, as for portal announcements.
+pub const MAX_TEXT_CHARS: usize = 2000;
+
+struct Ctx<'a> {
+    file: &'a str,
+    src: &'a str,
+    diags: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn pos(&self, offset: usize) -> (usize, usize) {
+        let before = &self.src[..offset.min(self.src.len())];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, col)
+    }
+    fn err(&mut self, span: &std::ops::Range<usize>, message: impl Into<String>) {
+        let (line, col) = self.pos(span.start);
+        self.diags.push(Diagnostic {
+            file: self.file.to_owned(),
+            line,
+            col,
+            message: message.into(),
+        });
+    }
+}
+
+type Val<'i> = Spanned<DeValue<'i>>;
+
+fn type_name(v: &DeValue<'_>) -> &'static str {
+    match v {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date-time",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+fn as_str<'v>(c: &mut Ctx<'_>, key: &str, v: &'v Val<'_>) -> Option<&'v str> {
+    if let DeValue::String(s) = v.get_ref() {
+        Some(s)
+    } else {
+        c.err(
+            &v.span(),
+            format!("`{key}` must be a string, not {}", type_name(v.get_ref())),
+        );
+        None
+    }
+}
+
+fn as_int(c: &mut Ctx<'_>, key: &str, v: &Val<'_>) -> Option<i64> {
+    if let DeValue::Integer(i) = v.get_ref() {
+        let parsed = i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok();
+        if parsed.is_none() {
+            c.err(&v.span(), format!("`{key}` is too large"));
+        }
+        parsed
+    } else {
+        c.err(
+            &v.span(),
+            format!("`{key}` must be an integer, not {}", type_name(v.get_ref())),
+        );
+        None
+    }
+}
+
+fn as_bool(c: &mut Ctx<'_>, key: &str, v: &Val<'_>) -> Option<bool> {
+    if let DeValue::Boolean(b) = v.get_ref() {
+        Some(*b)
+    } else {
+        c.err(
+            &v.span(),
+            format!(
+                "`{key}` must be true or false, not {}",
+                type_name(v.get_ref())
+            ),
+        );
+        None
+    }
+}
+
+/// A string, or an array of strings; each with its span.
+fn as_strs<'v>(
+    c: &mut Ctx<'_>,
+    key: &str,
+    v: &'v Val<'_>,
+) -> Vec<(&'v str, std::ops::Range<usize>)> {
+    match v.get_ref() {
+        DeValue::String(s) => vec![(&**s, v.span())],
+        DeValue::Array(a) => a
+            .iter()
+            .filter_map(|x| as_str(c, key, x).map(|s| (s, x.span())))
+            .collect(),
+        other => {
+            c.err(
+                &v.span(),
+                format!(
+                    "`{key}` must be a string or an array of strings, not {}",
+                    type_name(other)
+                ),
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn unknown_key(
+    c: &mut Ctx<'_>,
+    key: &Spanned<std::borrow::Cow<'_, str>>,
+    section: &str,
+    known: &[&str],
+) {
+    let k = key.get_ref();
+    let hint = known
+        .iter()
+        .map(|n| (edit_distance(k, n), n))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map_or_else(
+            || format!(" (known keys: {})", known.join(", ")),
+            |(_, n)| format!(" (did you mean `{n}`?)"),
+        );
+    c.err(&key.span(), format!("unknown key `{k}` in {section}{hint}"));
+}
+
+fn sorted<'t, 'i>(
+    t: &'t DeTable<'i>,
+) -> Vec<(&'t Spanned<std::borrow::Cow<'i, str>>, &'t Val<'i>)> {
+    let mut v: Vec<_> = t.iter().collect();
+    v.sort_by_key(|(k, _)| k.span().start);
+    v
+}
+
+fn style_key(c: &mut Ctx<'_>, style: &mut Style, key: &str, v: &Val<'_>) -> bool {
+    match key {
+        "font_size" => {
+            if let Some(n) = as_int(c, key, v) {
+                if FONT_SIZES.iter().any(|s| i64::from(*s) == n) {
+                    style.font_size = n as u8;
+                } else {
+                    c.err(
+                        &v.span(),
+                        format!("font_size {n} is not available (use 12, 16, 24 or 32)"),
+                    );
+                }
+            }
+        }
+        "color" => {
+            if let Some(s) = as_str(c, key, v) {
+                match Color::parse(s) {
+                    Some(col) => style.color = col,
+                    None => c.err(
+                        &v.span(),
+                        format!("unknown color {s:?} (use {})", Color::NAMES.join(", ")),
+                    ),
+                }
+            }
+        }
+        "effect" => {
+            if let Some(s) = as_str(c, key, v) {
+                match Effect::parse(s) {
+                    Some(e) => style.effect = e,
+                    None => c.err(
+                        &v.span(),
+                        format!("unknown effect {s:?} (use {})", Effect::NAMES.join(", ")),
+                    ),
+                }
+            }
+        }
+        "dwell_s" => {
+            if let Some(n) = as_int(c, key, v) {
+                if (1..=3600).contains(&n) {
+                    style.dwell_s = n as u32;
+                } else {
+                    c.err(&v.span(), format!("dwell_s {n} must be 1 to 3600 seconds"));
+                }
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn windows(
+    c: &mut Ctx<'_>,
+    v: &Val<'_>,
+    dayparts: &BTreeMap<String, TimeWindow>,
+) -> Vec<TimeWindow> {
+    let mut out = Vec::new();
+    for (s, span) in as_strs(c, "time", v) {
+        if let Some(w) = dayparts.get(s) {
+            out.push(*w);
+            continue;
+        }
+        match TimeWindow::parse(s) {
+            Ok(w) => out.push(w),
+            Err(m) if !s.contains(':') && !dayparts.is_empty() => c.err(
+                &span,
+                format!(
+                    "{m}; or name a daypart ({})",
+                    dayparts.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ),
+            Err(m) => c.err(&span, m),
+        }
+    }
+    out
+}
+
+const TOP_KEYS: [&str; 6] = [
+    "defaults",
+    "item",
+    "brightness",
+    "power",
+    "dayparts",
+    "timezone",
+];
+const DEFAULT_KEYS: [&str; 5] = ["font_size", "color", "effect", "dwell_s", "brightness"];
+const ITEM_KEYS: [&str; 13] = [
+    "id",
+    "text",
+    "days",
+    "time",
+    "dates",
+    "workdays_only",
+    "days_off_only",
+    "priority",
+    "every",
+    "font_size",
+    "color",
+    "effect",
+    "dwell_s",
+];
+
+/// Parse and validate a playlist. `file` names it in messages.
+pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
+    let mut c = Ctx {
+        file,
+        src,
+        diags: Vec::new(),
+    };
+    let (root, errors) = DeTable::parse_recoverable(src);
+    for e in &errors {
+        let span = e.span().unwrap_or(0..0);
+        c.err(&span, format!("TOML syntax: {}", e.message().trim()));
+    }
+    if !errors.is_empty() {
+        return Err(PlaylistError::Invalid(c.diags));
+    }
+    let root = root.into_inner();
+    let mut defaults = Style::default();
+    let mut default_brightness = 15u8;
+    let mut dayparts = BTreeMap::new();
+    let mut timezone = None;
+
+    // Defaults and dayparts first: items refer to them.
+    for (k, v) in sorted(&root) {
+        match (k.get_ref().as_ref(), v.get_ref()) {
+            ("defaults", DeValue::Table(t)) => {
+                for (dk, dv) in sorted(t) {
+                    let name = dk.get_ref().as_ref();
+                    if name == "brightness" {
+                        if let Some(n) = as_int(&mut c, name, dv) {
+                            if (0..=15).contains(&n) {
+                                default_brightness = n as u8;
+                            } else {
+                                c.err(
+                                    &dv.span(),
+                                    format!("brightness {n} is out of range (0 to 15)"),
+                                );
+                            }
+                        }
+                    } else if !style_key(&mut c, &mut defaults, name, dv) {
+                        unknown_key(&mut c, dk, "[defaults]", &DEFAULT_KEYS);
+                    }
+                }
+            }
+            ("dayparts", DeValue::Table(t)) => {
+                for (dk, dv) in sorted(t) {
+                    if let Some(s) = as_str(&mut c, dk.get_ref(), dv) {
+                        match TimeWindow::parse(s) {
+                            Ok(w) => {
+                                dayparts.insert(dk.get_ref().to_string(), w);
+                            }
+                            Err(m) => c.err(&dv.span(), format!("daypart `{}`: {m}", dk.get_ref())),
+                        }
+                    }
+                }
+            }
+            ("timezone", _) => {
+                if let Some(s) = as_str(&mut c, "timezone", v) {
+                    match jiff::tz::TimeZone::get(s) {
+                        Ok(_) => timezone = Some(s.to_owned()),
+                        Err(_) => c.err(&v.span(), format!("unknown time zone {s:?} (use an IANA name such as \"Asia/Shanghai\")")),
+                    }
+                }
+            }
+            ("defaults" | "dayparts", other) => c.err(
+                &v.span(),
+                format!(
+                    "`{}` must be a table, not {}",
+                    k.get_ref(),
+                    type_name(other)
+                ),
+            ),
+            ("item" | "brightness" | "power", _) => {}
+            _ => unknown_key(&mut c, k, "the playlist", &TOP_KEYS),
+        }
+    }
+
+    let mut items = Vec::new();
+    let mut brightness: Vec<(BrightnessWindow, std::ops::Range<usize>)> = Vec::new();
+    let mut power = None;
+    let mut seen_ids: HashMap<String, usize> = HashMap::new();
+
+    for (k, v) in sorted(&root) {
+        match k.get_ref().as_ref() {
+            "item" => {
+                for t in tables(&mut c, "item", v) {
+                    let (item, id_span, ok) = parse_item(&mut c, &t, defaults, &dayparts);
+                    if item.id.is_empty() {
+                        continue;
+                    }
+                    if let Some(first) = seen_ids.get(&item.id) {
+                        c.err(
+                            &id_span,
+                            format!(
+                                "duplicate item id {:?} (first used on line {first})",
+                                item.id
+                            ),
+                        );
+                    } else {
+                        seen_ids.insert(item.id.clone(), item.line);
+                        if ok {
+                            items.push(item);
+                        }
+                    }
+                }
+            }
+            "brightness" => {
+                for t in tables(&mut c, "brightness", v) {
+                    let (mut window, mut level) = (None, None);
+                    for (bk, bv) in sorted(t.get_ref()) {
+                        match bk.get_ref().as_ref() {
+                            "time" => {
+                                if let Some(s) = as_str(&mut c, "time", bv) {
+                                    let w = dayparts
+                                        .get(s)
+                                        .copied()
+                                        .map_or_else(|| TimeWindow::parse(s), Ok);
+                                    match w {
+                                        Ok(w) => window = Some((w, bv.span())),
+                                        Err(m) => c.err(&bv.span(), m),
+                                    }
+                                }
+                            }
+                            "level" => {
+                                if let Some(n) = as_int(&mut c, "level", bv) {
+                                    if (0..=15).contains(&n) {
+                                        level = Some(n as u8);
+                                    } else {
+                                        c.err(
+                                            &bv.span(),
+                                            format!(
+                                                "brightness level {n} is out of range (0 to 15)"
+                                            ),
+                                        );
+                                    }
+                                }
+                            }
+                            _ => unknown_key(&mut c, bk, "[[brightness]]", &["time", "level"]),
+                        }
+                    }
+                    let missing = |c: &mut Ctx<'_>, what: &str| {
+                        c.err(&t.span(), format!("[[brightness]] needs `{what}`"));
+                    };
+                    match (window, level) {
+                        (Some((w, span)), Some(l)) => brightness.push((
+                            BrightnessWindow {
+                                window: w,
+                                level: l,
+                            },
+                            span,
+                        )),
+                        (None, _) if !t.get_ref().contains_key("time") => missing(&mut c, "time"),
+                        (_, None) if !t.get_ref().contains_key("level") => missing(&mut c, "level"),
+                        _ => {}
+                    }
+                }
+            }
+            "power" => {
+                let DeValue::Table(t) = v.get_ref() else {
+                    c.err(&v.span(), "`power` must be a table with `on` and `off`");
+                    continue;
+                };
+                let (mut on, mut off) = (None, None);
+                for (pk, pv) in sorted(t) {
+                    let slot = match pk.get_ref().as_ref() {
+                        "on" => &mut on,
+                        "off" => &mut off,
+                        _ => {
+                            unknown_key(&mut c, pk, "[power]", &["on", "off"]);
+                            continue;
+                        }
+                    };
+                    if let Some(s) = as_str(&mut c, pk.get_ref(), pv) {
+                        match parse_hhmm(s, false) {
+                            Ok(m) => *slot = Some(m),
+                            Err(m) => c.err(&pv.span(), m),
+                        }
+                    }
+                }
+                match (on, off) {
+                    (Some(on), Some(off)) if on == off => {
+                        c.err(&v.span(), "[power] `on` and `off` are the same time");
+                    }
+                    (Some(on), Some(off)) => power = Some(PowerSchedule { on, off }),
+                    (None, _) if !t.contains_key("on") => {
+                        c.err(&v.span(), "[power] needs `on` (e.g. on = \"06:30\")");
+                    }
+                    (_, None) if !t.contains_key("off") => {
+                        c.err(&v.span(), "[power] needs `off` (e.g. off = \"23:30\")");
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // Brightness windows may not overlap: which level would win is a guess.
+    for i in 0..brightness.len() {
+        for j in 0..i {
+            let (a, b) = (brightness[j].0.window, brightness[i].0.window);
+            let overlap = a
+                .ranges()
+                .iter()
+                .any(|(s1, e1)| b.ranges().iter().any(|(s2, e2)| s1 < e2 && s2 < e1));
+            if overlap {
+                let (line, _) = c.pos(brightness[j].1.start);
+                let span = brightness[i].1.clone();
+                c.err(&span, format!("brightness window {b} overlaps {a} (line {line}); make them meet end to start"));
+            }
+        }
+    }
+
+    if c.diags.is_empty() {
+        Ok(Playlist {
+            origin: file.to_owned(),
+            defaults,
+            items,
+            brightness: brightness.into_iter().map(|(b, _)| b).collect(),
+            default_brightness,
+            power,
+            timezone,
+        })
+    } else {
+        c.diags.sort_by_key(|d| (d.line, d.col));
+        Err(PlaylistError::Invalid(c.diags))
+    }
+}
+
+fn tables<'v, 'i>(c: &mut Ctx<'_>, key: &str, v: &'v Val<'i>) -> Vec<Spanned<&'v DeTable<'i>>> {
+    match v.get_ref() {
+        DeValue::Array(a) => a
+            .iter()
+            .filter_map(|x| match x.get_ref() {
+                DeValue::Table(t) => Some(Spanned::new(x.span(), t)),
+                other => {
+                    c.err(
+                        &x.span(),
+                        format!(
+                            "`{key}` entries must be tables ([[{key}]]), not {}",
+                            type_name(other)
+                        ),
+                    );
+                    None
+                }
+            })
+            .collect(),
+        other => {
+            c.err(
+                &v.span(),
+                format!(
+                    "`{key}` must be an array of tables ([[{key}]]), not {}",
+                    type_name(other)
+                ),
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn parse_item(
+    c: &mut Ctx<'_>,
+    t: &Spanned<&DeTable<'_>>,
+    defaults: Style,
+    dayparts: &BTreeMap<String, TimeWindow>,
+) -> (Item, std::ops::Range<usize>, bool) {
+    let (line, _) = c.pos(t.span().start);
+    let before = c.diags.len();
+    let mut item = Item {
+        id: String::new(),
+        text: String::new(),
+        days: BTreeSet::new(),
+        windows: Vec::new(),
+        dates: Vec::new(),
+        workdays_only: false,
+        days_off_only: false,
+        priority: 0,
+        every_min: None,
+        style: defaults,
+        line,
+    };
+    let mut id_span = t.span();
+    for (k, v) in sorted(t.get_ref()) {
+        let key = k.get_ref().as_ref();
+        match key {
+            "id" => {
+                if let Some(s) = as_str(c, key, v) {
+                    if s.is_empty()
+                        || s.len() > 64
+                        || !s
+                            .chars()
+                            .all(|ch| ch.is_ascii_alphanumeric() || "._-".contains(ch))
+                    {
+                        c.err(
+                            &v.span(),
+                            format!("item id {s:?} must be 1-64 characters of A-Z a-z 0-9 . _ -"),
+                        );
+                    }
+                    item.id = s.to_owned();
+                    id_span = v.span();
+                }
+            }
+            "text" => {
+                if let Some(s) = as_str(c, key, v) {
+                    let n = s.chars().count();
+                    if s.trim().is_empty() {
+                        c.err(&v.span(), "item text is empty");
+                    } else if n > MAX_TEXT_CHARS {
+                        c.err(
+                            &v.span(),
+                            format!("item text has {n} characters, more than {MAX_TEXT_CHARS}"),
+                        );
+                    }
+                    item.text = s.to_owned();
+                }
+            }
+            "days" => {
+                for (s, span) in as_strs(c, key, v) {
+                    match parse_weekday(s) {
+                        Some(d) => {
+                            item.days.insert(d);
+                        }
+                        None => c.err(
+                            &span,
+                            format!("{s:?} is not a day (use mon, tue, wed, thu, fri, sat, sun)"),
+                        ),
+                    }
+                }
+            }
+            "time" => item.windows = windows(c, v, dayparts),
+            "dates" => {
+                for (s, span) in as_strs(c, key, v) {
+                    match parse_date_range(s) {
+                        Ok(r) => item.dates.push(r),
+                        Err(m) => c.err(
+                            &span,
+                            format!("{m} (dates look like \"2026-12-01..2026-12-31\")"),
+                        ),
+                    }
+                }
+            }
+            "workdays_only" => item.workdays_only = as_bool(c, key, v).unwrap_or(false),
+            "days_off_only" => item.days_off_only = as_bool(c, key, v).unwrap_or(false),
+            "priority" => {
+                if let Some(n) = as_int(c, key, v) {
+                    match i32::try_from(n) {
+                        Ok(p) if (-100..=100).contains(&p) => item.priority = p,
+                        _ => c.err(&v.span(), format!("priority {n} must be -100 to 100")),
+                    }
+                }
+            }
+            "every" => {
+                if let Some(n) = as_int(c, key, v) {
+                    if (1..=1440).contains(&n) {
+                        item.every_min = Some(n as u32);
+                    } else {
+                        c.err(
+                            &v.span(),
+                            format!("every = {n}: minutes between plays must be 1 to 1440"),
+                        );
+                    }
+                }
+            }
+            _ => {
+                if !style_key(c, &mut item.style, key, v) {
+                    unknown_key(c, k, "[[item]]", &ITEM_KEYS);
+                }
+            }
+        }
+    }
+    if item.workdays_only && item.days_off_only {
+        c.err(
+            &t.span(),
+            "an item cannot be both workdays_only and days_off_only",
+        );
+    }
+    if !t.get_ref().contains_key("id") {
+        c.err(&t.span(), "[[item]] needs an `id` (e.g. id = \"welcome\")");
+    }
+    if !t.get_ref().contains_key("text") {
+        c.err(&t.span(), "[[item]] needs a `text`");
+    }
+    let ok = c.diags.len() == before;
+    (item, id_span, ok)
+}
+
+/// Read and parse a playlist file.
+pub fn load(path: &std::path::Path) -> Result<Playlist, PlaylistError> {
+    let src = std::fs::read_to_string(path).map_err(|e| PlaylistError::Read {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    parse(&src, &path.display().to_string())
+}
