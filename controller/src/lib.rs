@@ -6,7 +6,9 @@
 //!
 //! * [`wire`]: `pinghu wire decode|encode`, captured bytes to named fields and back, built on
 //!   the `pinghu-protocol` codec.
+//! * [`render`]: `pinghu render`, text to board pages with the `pinghu-fonts` typesetter.
 //! * [`playlist`]: `pinghu playlist check|timeline` on the `pinghu-playlists` scheduler.
 
 pub mod playlist;
+pub mod render;
 pub mod wire;

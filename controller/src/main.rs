@@ -23,9 +23,71 @@ enum Command {
     /// Decode and encode Onbon BX wire frames (captures, traces, hand-made frames)
     #[command(subcommand)]
     Wire(WireCommand),
+    /// Typeset text into the pages the board would show (PNG files or ASCII art)
+    Render(RenderArgs),
     /// Validate playlists and show what the board will show, when
     #[command(subcommand)]
     Playlist(PlaylistCommand),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["text", "file"])))]
+#[command(group(clap::ArgGroup::new("output").required(true).multiple(true).args(["out", "ascii", "json"])))]
+struct RenderArgs {
+    /// The text to render
+    #[arg(long)]
+    text: Option<String>,
+    /// Read the text from a UTF-8 file (- for standard input)
+    #[arg(long, value_name = "FILE")]
+    file: Option<String>,
+    /// Board width in pixels
+    #[arg(long)]
+    width: u32,
+    /// Board height in pixels
+    #[arg(long)]
+    height: u32,
+    /// Font size: 12, 16, 24 or 32
+    #[arg(long, default_value_t = 16)]
+    font_size: u32,
+    /// red, green or yellow (dual-colour boards; mono boards ignore it)
+    #[arg(long, default_value = "red")]
+    color: String,
+    /// mono or red-green
+    #[arg(long, default_value = "mono")]
+    colors: String,
+    /// auto (centre a single line), left, center, right
+    #[arg(long, default_value = "auto")]
+    align: String,
+    /// top, middle, bottom
+    #[arg(long, default_value = "middle")]
+    valign: String,
+    /// auto, static, scroll-left, scroll-up, flash, typewriter
+    #[arg(long, default_value = "auto")]
+    effect: String,
+    /// Extra pixels between lines
+    #[arg(long, default_value_t = 0)]
+    line_spacing: u32,
+    /// Seconds per page (default: from reading speed)
+    #[arg(long, default_value_t = 0)]
+    dwell: u32,
+    /// A GNU Unifont .hex file for characters the built-in fonts lack
+    #[arg(long, value_name = "FILE")]
+    fallback_font: Option<std::path::PathBuf>,
+    /// Write page-001.png, page-002.png … (LED look) into this folder
+    #[arg(long, value_name = "DIR")]
+    out: Option<std::path::PathBuf>,
+    /// Print the pages as ASCII art
+    #[arg(long)]
+    ascii: bool,
+    /// Print a JSON summary (pages, missing, font_size, width, height, …)
+    #[arg(long)]
+    json: bool,
+    /// Exit 1 when a character has no glyph
+    #[arg(long)]
+    strict: bool,
+    /// Pixels per LED in the PNG files
+    #[arg(long, default_value_t = 8)]
+    scale: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,8 +160,51 @@ fn read_input(arg: &str) -> Result<String> {
     }
 }
 
+fn render(a: RenderArgs) -> Result<ExitCode> {
+    let text = match (&a.text, a.file.as_deref()) {
+        (Some(t), _) => t.clone(),
+        (None, Some(f)) => {
+            if f == "-" {
+                read_input("-")?
+            } else {
+                std::fs::read_to_string(f)
+                    .with_context(|| format!("cannot read {f} (the text must be a UTF-8 file)"))?
+            }
+        }
+        (None, None) => unreachable!("clap requires --text or --file"),
+    };
+    let mut options = pinghu_fonts::RenderOptions::new(a.width, a.height);
+    options.font_size = a.font_size;
+    options.color = pinghu::render::parse_color(&a.color)?;
+    options.mode = pinghu::render::parse_mode(&a.colors)?;
+    options.align = pinghu::render::parse_align(&a.align)?;
+    options.valign = pinghu::render::parse_valign(&a.valign)?;
+    options.effect = pinghu::render::parse_effect(&a.effect)?;
+    options.line_spacing = a.line_spacing;
+    options.dwell_s = a.dwell;
+    let req = pinghu::render::Request {
+        text,
+        options,
+        out: a.out,
+        ascii: a.ascii,
+        json: a.json,
+        strict: a.strict,
+        fallback: a.fallback_font,
+        scale: a.scale,
+    };
+    let outcome = pinghu::render::run(&req)?;
+    print!("{}", outcome.stdout);
+    eprint!("{}", outcome.stderr);
+    Ok(if outcome.failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Render(a) => render(a),
         Command::Playlist(PlaylistCommand::Check {
             files,
             calendar,

@@ -1,0 +1,168 @@
+//! `pinghu render`: typeset text into the pages the board would show.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use pinghu_fonts::{
+    Align, BitmapFont, ColorMode, Effect, FontSet, RenderOptions, TextColor, VAlign, render,
+};
+use serde_json::json;
+
+/// A validated render request.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub text: String,
+    pub options: RenderOptions,
+    pub out: Option<PathBuf>,
+    pub ascii: bool,
+    pub json: bool,
+    pub strict: bool,
+    pub fallback: Option<PathBuf>,
+    pub scale: u32,
+}
+
+/// Parse the names the CLI accepts.
+pub fn parse_align(s: &str) -> Result<Align> {
+    Ok(match s {
+        "auto" => Align::Auto,
+        "left" => Align::Left,
+        "center" | "centre" => Align::Center,
+        "right" => Align::Right,
+        _ => bail!("unknown --align {s:?} (use auto, left, center, right)"),
+    })
+}
+pub fn parse_valign(s: &str) -> Result<VAlign> {
+    Ok(match s {
+        "top" => VAlign::Top,
+        "middle" => VAlign::Middle,
+        "bottom" => VAlign::Bottom,
+        _ => bail!("unknown --valign {s:?} (use top, middle, bottom)"),
+    })
+}
+pub fn parse_color(s: &str) -> Result<TextColor> {
+    TextColor::parse(s).with_context(|| format!("unknown --color {s:?} (use red, green, yellow)"))
+}
+pub fn parse_effect(s: &str) -> Result<Effect> {
+    Effect::parse(s).with_context(|| {
+        format!(
+            "unknown --effect {s:?} (use auto, static, scroll-left, scroll-up, flash, typewriter)"
+        )
+    })
+}
+pub fn parse_mode(s: &str) -> Result<ColorMode> {
+    Ok(match s {
+        "mono" => ColorMode::Mono,
+        "red-green" => ColorMode::RedGreen,
+        _ => bail!("unknown --colors {s:?} (use mono or red-green)"),
+    })
+}
+
+/// What `run` produced.
+#[derive(Debug)]
+pub struct Outcome {
+    pub stdout: String,
+    pub stderr: String,
+    pub failed: bool,
+}
+
+/// Render and write or print the pages.
+pub fn run(req: &Request) -> Result<Outcome> {
+    let size = req.options.font_size;
+    let primary = BitmapFont::builtin(size)
+        .with_context(|| format!("no {size} px font: use --font-size 12, 16, 24 or 32"))?;
+    let fallback = match &req.fallback {
+        Some(p) => Some(BitmapFont::load_unifont_hex(p)?),
+        None => None,
+    };
+    let fonts = FontSet {
+        primary,
+        fallback: fallback.as_ref(),
+    };
+    let r = render(&req.text, &fonts, &req.options)?;
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    let mut files = Vec::new();
+    if let Some(dir) = &req.out {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        for (i, p) in r.pages.iter().enumerate() {
+            let path = dir.join(format!("page-{:03}.png", i + 1));
+            p.save_led_png(&path, req.scale)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            files.push(path.display().to_string());
+        }
+    }
+    let missing: Vec<String> = r.missing.iter().map(ToString::to_string).collect();
+    if req.json {
+        let v = json!({
+            "pages": r.pages.len(),
+            "missing": missing,
+            "missing_codepoints": r.missing.iter().map(|c| format!("U+{:04X}", *c as u32)).collect::<Vec<_>>(),
+            "substituted": r.substituted.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "font_size": size,
+            "width": req.options.width,
+            "height": req.options.height,
+            "effect": r.effect.name(),
+            "dwell_s": r.dwell_s,
+            "lines": r.lines,
+            "files": files,
+            "ascii": if req.ascii { r.pages.iter().map(pinghu_fonts::Frame::to_ascii).collect::<Vec<_>>() } else { Vec::new() },
+        });
+        stdout = serde_json::to_string_pretty(&v)? + "\n";
+    } else {
+        if req.ascii {
+            for (i, p) in r.pages.iter().enumerate() {
+                let _ = writeln!(
+                    stdout,
+                    "page {}/{} ({} s)",
+                    i + 1,
+                    r.pages.len(),
+                    r.dwell_s[i]
+                );
+                stdout.push_str(&p.to_ascii());
+            }
+        }
+        let _ = writeln!(
+            stdout,
+            "{} page(s), {} px font, {}x{}, effect {}{}",
+            r.pages.len(),
+            size,
+            req.options.width,
+            req.options.height,
+            r.effect.name(),
+            if files.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", written to {}",
+                    req.out
+                        .as_ref()
+                        .map(|d| d.display().to_string())
+                        .unwrap_or_default()
+                )
+            }
+        );
+    }
+    if !r.missing.is_empty() {
+        let list: Vec<String> = r
+            .missing
+            .iter()
+            .map(|c| format!("{c} (U+{:04X})", *c as u32))
+            .collect();
+        let _ = writeln!(
+            stderr,
+            "warning: no font has {}: drawn as boxes. Replace them{}",
+            list.join(", "),
+            if req.fallback.is_none() {
+                ", or add a fallback font (--fallback-font /usr/share/unifont/unifont.hex)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(Outcome {
+        stdout,
+        stderr,
+        failed: req.strict && !r.missing.is_empty(),
+    })
+}

@@ -1,0 +1,129 @@
+//! `pinghu render` as a user runs it.
+
+use std::process::Command;
+
+fn pinghu(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pinghu"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn json_summary_and_png_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pages");
+    let (code, stdout, err) = pinghu(&[
+        "render",
+        "--text",
+        "停水通知：因管网维修，11月28日8:00至18:00小溪塔街道部分区域停水。",
+        "--width",
+        "96",
+        "--height",
+        "32",
+        "--font-size",
+        "16",
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let pages = v["pages"].as_u64().unwrap();
+    assert!(pages >= 2, "{v}");
+    assert_eq!(v["missing"], serde_json::json!([]));
+    assert_eq!(
+        (
+            v["font_size"].as_u64(),
+            v["width"].as_u64(),
+            v["height"].as_u64()
+        ),
+        (Some(16), Some(96), Some(32))
+    );
+    for i in 1..=pages {
+        let p = out.join(format!("page-{i:03}.png"));
+        let img = image_size(&p);
+        assert_eq!(img, (96 * 8, 32 * 8), "{}", p.display());
+    }
+    assert!(!out.join(format!("page-{:03}.png", pages + 1)).exists());
+}
+
+fn image_size(p: &std::path::Path) -> (u32, u32) {
+    // PNG IHDR: width and height big-endian at bytes 16..24.
+    let b = std::fs::read(p).unwrap();
+    assert_eq!(&b[1..4], b"PNG");
+    (
+        u32::from_be_bytes([b[16], b[17], b[18], b[19]]),
+        u32::from_be_bytes([b[20], b[21], b[22], b[23]]),
+    )
+}
+
+#[test]
+fn ascii_pages_and_missing_characters() {
+    let (code, out, err) = pinghu(&[
+        "render", "--text", "𠀋夷", "--width", "32", "--height", "16", "--ascii",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("page 1/1"), "{out}");
+    assert!(
+        out.contains(".##############."),
+        "the box of the missing character: {out}"
+    );
+    assert!(err.contains("no font has 𠀋 (U+2000B)"), "{err}");
+    let (code, json, _) = pinghu(&[
+        "render", "--text", "𠀋夷", "--width", "32", "--height", "16", "--json", "--strict",
+    ]);
+    assert_eq!(code, 1, "--strict fails on missing glyphs");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["missing"], serde_json::json!(["𠀋"]));
+}
+
+#[test]
+fn impossible_requests_exit_1_with_the_reason() {
+    for (args, want) in [
+        (
+            vec!["--width", "64", "--height", "16", "--font-size", "32"],
+            "a 32 px font does not fit a board 16 px high",
+        ),
+        (vec!["--width", "0", "--height", "16"], "is empty"),
+        (
+            vec!["--width", "64", "--height", "16", "--font-size", "20"],
+            "use --font-size 12, 16, 24 or 32",
+        ),
+        (
+            vec!["--width", "64", "--height", "16", "--color", "blue"],
+            "unknown --color \"blue\"",
+        ),
+    ] {
+        let mut a = vec!["render", "--text", "字", "--ascii"];
+        a.extend(args);
+        let (code, _, err) = pinghu(&a);
+        assert_eq!(code, 1, "{a:?}");
+        assert!(err.contains(want), "{a:?}: {err}");
+    }
+    let (code, _, err) = pinghu(&[
+        "render",
+        "--file",
+        "/nonexistent.txt",
+        "--width",
+        "64",
+        "--height",
+        "16",
+        "--ascii",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot read /nonexistent.txt"), "{err}");
+    let long = "字".repeat(2001);
+    let (code, _, err) = pinghu(&[
+        "render", "--text", &long, "--width", "64", "--height", "16", "--ascii",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("more than the limit of 2000"), "{err}");
+    let (code, _, _) = pinghu(&["render", "--text", "字", "--width", "64", "--height", "16"]);
+    assert_eq!(code, 2, "an output (--out, --ascii or --json) is required");
+}

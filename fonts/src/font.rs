@@ -1,0 +1,401 @@
+//! Bitmap fonts: the compiled-in Noto Sans CJK SC rasterisations (12, 16, 24, 32 px; OFL-1.1) and
+//! fonts loaded at run time (GNU Unifont `.hex`, e.g. Debian's `/usr/share/unifont/unifont.hex`)
+//! as a fallback for rare characters.
+//!
+//! Lookup is a binary search over the sorted glyph index of the compiled data (no parsing at
+//! start-up: a font is ready in nanoseconds) or a hash map for loaded fonts.
+
+use std::collections::HashMap;
+
+use crate::error::FontError;
+
+static NOTO_12: &[u8] = include_bytes!("../data/noto-sc-12.phf");
+static NOTO_16: &[u8] = include_bytes!("../data/noto-sc-16.phf");
+static NOTO_24: &[u8] = include_bytes!("../data/noto-sc-24.phf");
+static NOTO_32: &[u8] = include_bytes!("../data/noto-sc-32.phf");
+
+/// Font sizes with compiled-in fonts.
+pub const SIZES: [u32; 4] = [12, 16, 24, 32];
+
+/// One glyph: `height` rows of `stride` bytes, MSB first.
+#[derive(Debug, Clone, Copy)]
+pub struct Glyph<'a> {
+    pub width: u32,
+    pub height: u32,
+    bits: &'a [u8],
+}
+
+impl Glyph<'_> {
+    /// Whether the pixel at (x, y) is inked.
+    pub fn pixel(&self, x: u32, y: u32) -> bool {
+        if x >= self.width || y >= self.height {
+            return false;
+        }
+        let stride = self.width.div_ceil(8);
+        self.bits[(y * stride + x / 8) as usize] & (0x80 >> (x % 8)) != 0
+    }
+}
+
+#[derive(Debug)]
+enum Store {
+    Packed { data: &'static [u8], count: usize },
+    Map(HashMap<char, (u32, Vec<u8>)>),
+}
+
+/// A bitmap font of one pixel height.
+#[derive(Debug)]
+pub struct BitmapFont {
+    name: String,
+    size: u32,
+    baseline: u32,
+    store: Store,
+}
+
+const HEADER: usize = 12;
+const ENTRY: usize = 12;
+
+impl BitmapFont {
+    /// The compiled-in font of `size` px (12, 16, 24 or 32).
+    pub fn builtin(size: u32) -> Option<&'static BitmapFont> {
+        use std::sync::OnceLock;
+        static FONTS: OnceLock<Vec<BitmapFont>> = OnceLock::new();
+        let fonts = FONTS.get_or_init(|| {
+            [NOTO_12, NOTO_16, NOTO_24, NOTO_32]
+                .into_iter()
+                .map(|d| Self::from_packed(d).expect("compiled-in font data is valid"))
+                .collect()
+        });
+        fonts.iter().find(|f| f.size == size)
+    }
+
+    /// Read a `PHF1` blob (the generator's format).
+    pub fn from_packed(data: &'static [u8]) -> Result<Self, FontError> {
+        if data.len() < HEADER || &data[..4] != b"PHF1" {
+            return Err(FontError::Format("not a PHF1 font (bad magic)".into()));
+        }
+        let size = u32::from(data[4]);
+        let baseline = u32::from(data[5]);
+        let count = u32::from_le_bytes([data[8], data[9], data[10], data[11]]) as usize;
+        if data.len() < HEADER + count * ENTRY {
+            return Err(FontError::Format(format!(
+                "index of {count} glyphs is cut short"
+            )));
+        }
+        let font = Self {
+            name: format!("Noto Sans CJK SC {size}px (Pinghu bitmap)"),
+            size,
+            baseline,
+            store: Store::Packed { data, count },
+        };
+        Ok(font)
+    }
+
+    /// Load GNU Unifont's `.hex` format (`XXXX:` + 32 or 64 hex digits, 8x16 or 16x16).
+    pub fn from_unifont_hex(text: &str) -> Result<Self, FontError> {
+        let mut map = HashMap::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let bad =
+                || FontError::Format(format!("unifont hex line {}: expected XXXX:HEX", n + 1));
+            let (cp, hex) = line.split_once(':').ok_or_else(bad)?;
+            let cp = u32::from_str_radix(cp, 16).map_err(|_| bad())?;
+            let Some(ch) = char::from_u32(cp) else {
+                continue;
+            };
+            let width = match hex.len() {
+                32 => 8,
+                64 => 16,
+                _ => continue, // wider glyphs (rare) are not used on a board
+            };
+            let bytes = (0..hex.len() / 2)
+                .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16))
+                .collect::<Result<Vec<u8>, _>>()
+                .map_err(|_| bad())?;
+            map.insert(ch, (width, bytes));
+        }
+        if map.is_empty() {
+            return Err(FontError::Format(
+                "no glyphs found in the unifont hex file".into(),
+            ));
+        }
+        Ok(Self {
+            name: "GNU Unifont 16px".into(),
+            size: 16,
+            baseline: 14,
+            store: Store::Map(map),
+        })
+    }
+
+    /// Load a Unifont `.hex` file.
+    pub fn load_unifont_hex(path: &std::path::Path) -> Result<Self, FontError> {
+        let text = std::fs::read_to_string(path).map_err(|e| FontError::Read {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Self::from_unifont_hex(&text)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Pixel height of every glyph.
+    pub fn size(&self) -> u32 {
+        self.size
+    }
+    /// Row of the baseline, counted from the top of the cell.
+    pub fn baseline(&self) -> u32 {
+        self.baseline
+    }
+
+    /// Number of glyphs.
+    pub fn len(&self) -> usize {
+        match &self.store {
+            Store::Packed { count, .. } => *count,
+            Store::Map(m) => m.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The glyph of `ch`, if the font has it.
+    pub fn glyph(&self, ch: char) -> Option<Glyph<'_>> {
+        match &self.store {
+            Store::Packed { data, count } => {
+                let index = &data[HEADER..HEADER + count * ENTRY];
+                let cp = ch as u32;
+                let (mut lo, mut hi) = (0usize, *count);
+                while lo < hi {
+                    let mid = usize::midpoint(lo, hi);
+                    let e = &index[mid * ENTRY..mid * ENTRY + ENTRY];
+                    let c = u32::from_le_bytes([e[0], e[1], e[2], e[3]]);
+                    match c.cmp(&cp) {
+                        std::cmp::Ordering::Less => lo = mid + 1,
+                        std::cmp::Ordering::Greater => hi = mid,
+                        std::cmp::Ordering::Equal => {
+                            let offset = u32::from_le_bytes([e[4], e[5], e[6], e[7]]) as usize;
+                            let width = u32::from(e[8]);
+                            let len = (width.div_ceil(8) * self.size) as usize;
+                            let base = HEADER + count * ENTRY + offset;
+                            return Some(Glyph {
+                                width,
+                                height: self.size,
+                                bits: &data[base..base + len],
+                            });
+                        }
+                    }
+                }
+                None
+            }
+            Store::Map(m) => m.get(&ch).map(|(w, b)| Glyph {
+                width: *w,
+                height: self.size,
+                bits: b,
+            }),
+        }
+    }
+
+    /// Every character the font has (for coverage checks).
+    pub fn chars(&self) -> Vec<char> {
+        match &self.store {
+            Store::Packed { data, count } => (0..*count)
+                .filter_map(|i| {
+                    let e = &data[HEADER + i * ENTRY..];
+                    char::from_u32(u32::from_le_bytes([e[0], e[1], e[2], e[3]]))
+                })
+                .collect(),
+            Store::Map(m) => {
+                let mut v: Vec<char> = m.keys().copied().collect();
+                v.sort_unstable();
+                v
+            }
+        }
+    }
+}
+
+/// The fonts a board uses: the compiled-in font of one size, and an optional fallback (drawn
+/// scaled to the size) for characters it lacks.
+#[derive(Debug, Clone, Copy)]
+pub struct FontSet<'a> {
+    pub primary: &'a BitmapFont,
+    pub fallback: Option<&'a BitmapFont>,
+}
+
+/// Where a character's pixels come from.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    Primary(Glyph<'a>),
+    /// A fallback glyph drawn scaled to the primary size.
+    Fallback(Glyph<'a>),
+    /// No font has it: a replacement box.
+    Missing,
+}
+
+/// Full-width (East Asian wide) characters take a square cell.
+pub fn is_wide(ch: char) -> bool {
+    let c = ch as u32;
+    (0x1100..=0x115F).contains(&c)
+        || (0x2E80..=0xA4CF).contains(&c)
+        || (0xAC00..=0xD7A3).contains(&c)
+        || (0xF900..=0xFAFF).contains(&c)
+        || (0xFE10..=0xFE19).contains(&c)
+        || (0xFE30..=0xFE6F).contains(&c)
+        || (0xFF00..=0xFF60).contains(&c)
+        || (0xFFE0..=0xFFE6).contains(&c)
+        || (0x20000..=0x3FFFD).contains(&c)
+}
+
+impl<'a> FontSet<'a> {
+    /// The compiled-in font of `size`, without fallback.
+    pub fn builtin(size: u32) -> Option<FontSet<'static>> {
+        BitmapFont::builtin(size).map(|primary| FontSet {
+            primary,
+            fallback: None,
+        })
+    }
+
+    pub fn size(&self) -> u32 {
+        self.primary.size
+    }
+
+    /// Where `ch` is drawn from.
+    pub fn source(&self, ch: char) -> Source<'a> {
+        if let Some(g) = self.primary.glyph(ch) {
+            return Source::Primary(g);
+        }
+        if let Some(g) = self.fallback.and_then(|f| f.glyph(ch)) {
+            return Source::Fallback(g);
+        }
+        Source::Missing
+    }
+
+    /// Advance width of `ch` in pixels.
+    pub fn advance(&self, ch: char) -> u32 {
+        let size = self.primary.size;
+        match self.source(ch) {
+            Source::Primary(g) => g.width,
+            Source::Fallback(g) => (g.width * size).div_ceil(g.height),
+            Source::Missing => {
+                if is_wide(ch) {
+                    size
+                } else {
+                    size / 2
+                }
+            }
+        }
+    }
+
+    /// Width of a string.
+    pub fn measure(&self, s: &str) -> u32 {
+        s.chars().map(|c| self.advance(c)).sum()
+    }
+
+    /// Call `plot(x, y)` for every inked pixel of `ch` drawn with its cell's top-left at (0, 0);
+    /// a missing character is a visible box.
+    pub fn draw_char(&self, ch: char, mut plot: impl FnMut(u32, u32)) {
+        let size = self.primary.size;
+        match self.source(ch) {
+            Source::Primary(g) => {
+                for y in 0..g.height {
+                    for x in 0..g.width {
+                        if g.pixel(x, y) {
+                            plot(x, y);
+                        }
+                    }
+                }
+            }
+            Source::Fallback(g) => {
+                let w = (g.width * size).div_ceil(g.height);
+                for y in 0..size {
+                    for x in 0..w {
+                        if g.pixel(x * g.height / size, y * g.height / size) {
+                            plot(x, y);
+                        }
+                    }
+                }
+            }
+            Source::Missing => {
+                let w = self.advance(ch);
+                let (x0, y0, x1, y1) = (1, 1, w.saturating_sub(2), size.saturating_sub(2));
+                for x in x0..=x1 {
+                    plot(x, y0);
+                    plot(x, y1);
+                }
+                for y in y0..=y1 {
+                    plot(x0, y);
+                    plot(x1, y);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_fonts_cover_gb2312_hanzi() {
+        // Every GB2312 hanzi: rows B0-F7 (level 1 and 2), decoded through the protocol's GBK codec.
+        for size in SIZES {
+            let f = BitmapFont::builtin(size).unwrap();
+            assert_eq!(f.size(), size);
+            let mut n = 0;
+            for hi in 0xB0u8..=0xF7 {
+                for lo in 0xA1u8..=0xFE {
+                    if hi == 0xD7 && lo > 0xF9 {
+                        continue; // D7FA-D7FE are unassigned
+                    }
+                    let text = pinghu_protocol::fontcard::AreaText::from_gbk(&[hi, lo]).to_text();
+                    let ch = text.chars().next().unwrap();
+                    assert!(
+                        f.glyph(ch).is_some(),
+                        "{size}px lacks {ch} (U+{:04X})",
+                        ch as u32
+                    );
+                    n += 1;
+                }
+            }
+            assert_eq!(n, 6763);
+        }
+    }
+
+    #[test]
+    fn punctuation_and_fullwidth() {
+        for size in SIZES {
+            let f = BitmapFont::builtin(size).unwrap();
+            for ch in
+                "，。、；：？！“”‘’（）《》【】…—·　％℃「」『』ＡＢ１２ abcXYZ0123456789".chars()
+            {
+                assert!(f.glyph(ch).is_some(), "{size}px lacks {ch:?}");
+            }
+            assert_eq!(f.glyph('国').unwrap().width, size);
+            assert!(f.glyph('i').unwrap().width < size);
+        }
+    }
+
+    #[test]
+    fn unifont_hex_loads_and_scales() {
+        // U+4E00 一 as a 16x16 glyph: one horizontal bar on row 7.
+        let mut hex = String::from("4E00:");
+        for row in 0..16 {
+            hex.push_str(if row == 7 { "7FFE" } else { "0000" });
+        }
+        hex.push('\n');
+        let uni = BitmapFont::from_unifont_hex(&hex).unwrap();
+        let g = uni.glyph('一').unwrap();
+        assert!(g.pixel(1, 7) && !g.pixel(0, 7) && !g.pixel(1, 6));
+        // Drawn at 32 px via a font without it: doubled.
+        let set = FontSet {
+            primary: BitmapFont::builtin(32).unwrap(),
+            fallback: Some(&uni),
+        };
+        assert!(matches!(set.source('\u{4E00}'), Source::Primary(_)));
+        assert!(matches!(set.source('\u{2000B}'), Source::Missing));
+        assert!(BitmapFont::from_unifont_hex("zz").is_err());
+    }
+}
