@@ -115,7 +115,7 @@ fn main() {
                 .unwrap_or_default()
         ),
         Err(e) => {
-            println!("peer not run ({python}: {e}); run `bash ../shared/peers/setup.sh` first")
+            println!("peer not run ({python}: {e}); run `bash ../shared/peers/setup.sh` first");
         }
     }
 }
