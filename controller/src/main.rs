@@ -205,17 +205,10 @@ fn render(a: RenderArgs) -> Result<ExitCode> {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Render(a) => render(a),
-        Command::Playlist(PlaylistCommand::Check {
-            files,
-            calendar,
-            json,
-        }) => {
+        Command::Playlist(PlaylistCommand::Check { files, calendar, json }) => {
             let cal = pinghu::playlist::calendar(calendar.as_deref())?;
             let now = jiff::Timestamp::now();
-            let results: Vec<_> = files
-                .iter()
-                .map(|f| pinghu::playlist::check(f, &cal, now))
-                .collect();
+            let results: Vec<_> = files.iter().map(|f| pinghu::playlist::check(f, &cal, now)).collect();
             let ok = results.iter().all(|r| r.ok);
             if json {
                 let v: Vec<_> = results.iter().map(|r| r.json.clone()).collect();
@@ -229,11 +222,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
             }
-            Ok(if ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Playlist(PlaylistCommand::Timeline {
             file,
@@ -272,9 +261,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Wire(WireCommand::Encode { json_file, stdin }) => {
             let text = match (json_file.as_deref(), stdin.as_deref()) {
                 (Some("-"), _) | (None, Some("-")) => read_input("-")?,
-                (Some(path), _) => {
-                    std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?
-                }
+                (Some(path), _) => std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?,
                 (None, Some(other)) => {
                     anyhow::bail!("unexpected argument {other:?}: use --json FILE or - for stdin")
                 }

@@ -16,8 +16,7 @@ pub const DEFAULT_TZ: &str = "Asia/Shanghai";
 pub fn calendar(extra: Option<&Path>) -> Result<Calendar> {
     let mut cal = Calendar::builtin();
     if let Some(p) = extra {
-        let text = std::fs::read_to_string(p)
-            .with_context(|| format!("cannot read calendar {}", p.display()))?;
+        let text = std::fs::read_to_string(p).with_context(|| format!("cannot read calendar {}", p.display()))?;
         cal.extend_from_str(&text, &p.display().to_string())?;
     }
     Ok(cal)
@@ -123,9 +122,7 @@ pub fn parse_from(s: &str, tz: &TimeZone) -> Result<Timestamp> {
 /// The board's time zone: `--tz`, else the playlist's, else Asia/Shanghai.
 pub fn time_zone(flag: Option<&str>, playlist: &Playlist) -> Result<TimeZone> {
     let name = flag.or(playlist.timezone.as_deref()).unwrap_or(DEFAULT_TZ);
-    TimeZone::get(name).with_context(|| {
-        format!("unknown time zone {name:?} (use an IANA name such as Asia/Shanghai)")
-    })
+    TimeZone::get(name).with_context(|| format!("unknown time zone {name:?} (use an IANA name such as Asia/Shanghai)"))
 }
 
 /// Render the timeline as text or JSON.

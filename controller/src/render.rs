@@ -4,9 +4,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use pinghu_fonts::{
-    Align, BitmapFont, ColorMode, Effect, FontSet, RenderOptions, TextColor, VAlign, render,
-};
+use pinghu_fonts::{Align, BitmapFont, ColorMode, Effect, FontSet, RenderOptions, TextColor, VAlign, render};
 use serde_json::json;
 
 /// A validated render request.
@@ -45,9 +43,7 @@ pub fn parse_color(s: &str) -> Result<TextColor> {
 }
 pub fn parse_effect(s: &str) -> Result<Effect> {
     Effect::parse(s).with_context(|| {
-        format!(
-            "unknown --effect {s:?} (use auto, static, scroll-left, scroll-up, flash, typewriter)"
-        )
+        format!("unknown --effect {s:?} (use auto, static, scroll-left, scroll-up, flash, typewriter)")
     })
 }
 pub fn parse_mode(s: &str) -> Result<ColorMode> {
@@ -69,8 +65,8 @@ pub struct Outcome {
 /// Render and write or print the pages.
 pub fn run(req: &Request) -> Result<Outcome> {
     let size = req.options.font_size;
-    let primary = BitmapFont::builtin(size)
-        .with_context(|| format!("no {size} px font: use --font-size 12, 16, 24 or 32"))?;
+    let primary =
+        BitmapFont::builtin(size).with_context(|| format!("no {size} px font: use --font-size 12, 16, 24 or 32"))?;
     let fallback = match &req.fallback {
         Some(p) => Some(BitmapFont::load_unifont_hex(p)?),
         None => None,
@@ -112,13 +108,7 @@ pub fn run(req: &Request) -> Result<Outcome> {
     } else {
         if req.ascii {
             for (i, p) in r.pages.iter().enumerate() {
-                let _ = writeln!(
-                    stdout,
-                    "page {}/{} ({} s)",
-                    i + 1,
-                    r.pages.len(),
-                    r.dwell_s[i]
-                );
+                let _ = writeln!(stdout, "page {}/{} ({} s)", i + 1, r.pages.len(), r.dwell_s[i]);
                 stdout.push_str(&p.to_ascii());
             }
         }
@@ -135,20 +125,13 @@ pub fn run(req: &Request) -> Result<Outcome> {
             } else {
                 format!(
                     ", written to {}",
-                    req.out
-                        .as_ref()
-                        .map(|d| d.display().to_string())
-                        .unwrap_or_default()
+                    req.out.as_ref().map(|d| d.display().to_string()).unwrap_or_default()
                 )
             }
         );
     }
     if !r.missing.is_empty() {
-        let list: Vec<String> = r
-            .missing
-            .iter()
-            .map(|c| format!("{c} (U+{:04X})", *c as u32))
-            .collect();
+        let list: Vec<String> = r.missing.iter().map(|c| format!("{c} (U+{:04X})", *c as u32)).collect();
         let _ = writeln!(
             stderr,
             "warning: no font has {}: drawn as boxes. Replace them{}",

@@ -17,20 +17,27 @@ pub struct Decoded {
 /// Decode hex text into frames. Human output names every field; `json` prints an array of
 /// packets that [`encode`] turns back into the same bytes. Problems (bad CRC, bad escapes,
 /// garbage) are listed in `output` (human) or returned as warnings for stderr (JSON).
-pub fn decode(hex: &str, json: bool) -> Result<(Decoded, Vec<String>)> {
-    let bytes = from_hex(hex).map_err(|e| anyhow::anyhow!("input is not hex: {e}"))?;
-    if bytes.is_empty() {
-        bail!("no bytes to decode (pass hex such as \"a5 a5 … 5a\", or - to read stdin)");
-    }
-    let (found, rest) = decode_all(&bytes);
+pub fn decode(input: &str, json: bool) -> Result<(Decoded, Vec<String>)> {
+    let (found, rest) = match parse_record(input) {
+        Some(lines) => decode_record(&lines),
+        None => {
+            let bytes = from_hex(input).map_err(|e| anyhow::anyhow!("input is not hex: {e}"))?;
+            if bytes.is_empty() {
+                bail!("no bytes to decode (pass hex such as \"a5 a5 … 5a\", or - to read stdin)");
+            }
+            let (found, rest) = decode_all(&bytes);
+            (found.into_iter().map(|f| (None, f)).collect(), rest)
+        }
+    };
     let mut warnings = Vec::new();
     let mut out = String::new();
     let mut packets = Vec::new();
     let mut failures = 0;
-    for (i, f) in found.iter().enumerate() {
+    for (i, (label, f)) in found.iter().enumerate() {
+        let at = label.as_ref().map_or_else(String::new, |l| format!(" [{l}]"));
         if !f.skipped.is_empty() {
             warnings.push(format!(
-                "skipped {} bytes before the frame at offset {}: {}",
+                "skipped {} bytes before the frame at offset {}{at}: {}",
                 f.skipped.len(),
                 f.offset,
                 to_hex_spaced(&f.skipped)
@@ -40,12 +47,12 @@ pub fn decode(hex: &str, json: bool) -> Result<(Decoded, Vec<String>)> {
             Ok(p) => {
                 packets.push(serde_json::to_value(p)?);
                 if !json {
-                    describe(i + 1, f, p, &mut out);
+                    describe(i + 1, f, label.as_deref(), p, &mut out);
                 }
             }
             Err(e) => {
                 failures += 1;
-                warnings.push(format!("frame {} at offset {}: {e}", i + 1, f.offset));
+                warnings.push(format!("frame {} at offset {}{at}: {e}", i + 1, f.offset));
             }
         }
     }
@@ -80,11 +87,75 @@ pub fn decode(hex: &str, json: bool) -> Result<(Decoded, Vec<String>)> {
     ))
 }
 
+/// A line of a byte record (`pinghu-sim --record`, `pinghu diag trace`): time, direction, hex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordLine {
+    pub at: String,
+    pub dir: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Recognise a byte record: every non-empty line is `TIMESTAMP in|out HEX`.
+pub fn parse_record(text: &str) -> Option<Vec<RecordLine>> {
+    let mut lines = Vec::new();
+    for l in text.lines().filter(|l| !l.trim().is_empty()) {
+        let mut parts = l.trim().splitn(3, ' ');
+        let at = parts.next()?;
+        let dir = parts.next()?;
+        if at.parse::<jiff::Timestamp>().is_err() || !matches!(dir, "in" | "out") {
+            return None;
+        }
+        let bytes = from_hex(parts.next().unwrap_or("")).ok()?;
+        lines.push(RecordLine {
+            at: at.to_owned(),
+            dir: dir.to_owned(),
+            bytes,
+        });
+    }
+    (!lines.is_empty()).then_some(lines)
+}
+
+/// Decode each direction of a record with its own stream decoder, frames in time order.
+fn decode_record(lines: &[RecordLine]) -> (Vec<(Option<String>, Found)>, Vec<u8>) {
+    let mut decoders = [pinghu_protocol::Decoder::new(), pinghu_protocol::Decoder::new()];
+    let mut found = Vec::new();
+    for l in lines {
+        let k = usize::from(l.dir == "out");
+        let d = &mut decoders[k];
+        d.feed(&l.bytes);
+        loop {
+            let label = Some(format!("{} {}", l.at, if k == 0 { "host→card" } else { "card→host" }));
+            match d.decode() {
+                Ok(Some(raw)) => found.push((
+                    label,
+                    Found {
+                        offset: raw.offset,
+                        skipped: raw.skipped,
+                        result: Packet::parse(&raw.bytes).map_err(Into::into),
+                    },
+                )),
+                Ok(None) => break,
+                Err(e) => found.push((
+                    label,
+                    Found {
+                        offset: d.offset(),
+                        skipped: Vec::new(),
+                        result: Err(e.into()),
+                    },
+                )),
+            }
+        }
+    }
+    let mut rest = decoders[0].pending().to_vec();
+    rest.extend_from_slice(decoders[1].pending());
+    (found, rest)
+}
+
 /// Encode the JSON that `decode --json` prints (one packet object or an array) to hex, one
 /// frame per line.
 pub fn encode(json: &str) -> Result<String> {
-    let value: Value = serde_json::from_str(json)
-        .context("input is not JSON (expected what `pinghu wire decode --json` prints)")?;
+    let value: Value =
+        serde_json::from_str(json).context("input is not JSON (expected what `pinghu wire decode --json` prints)")?;
     let items = match value {
         Value::Array(a) => a,
         v @ Value::Object(_) => vec![v],
@@ -92,8 +163,8 @@ pub fn encode(json: &str) -> Result<String> {
     };
     let mut out = String::new();
     for (i, v) in items.into_iter().enumerate() {
-        let p: Packet = serde_json::from_value(v)
-            .with_context(|| format!("packet {} does not match the packet schema", i + 1))?;
+        let p: Packet =
+            serde_json::from_value(v).with_context(|| format!("packet {} does not match the packet schema", i + 1))?;
         let wire = p
             .to_wire()
             .with_context(|| format!("packet {} cannot be encoded", i + 1))?;
@@ -103,7 +174,7 @@ pub fn encode(json: &str) -> Result<String> {
     Ok(out)
 }
 
-fn describe(n: usize, f: &Found, p: &Packet, out: &mut String) {
+fn describe(n: usize, f: &Found, label: Option<&str>, p: &Packet, out: &mut String) {
     let v = serde_json::to_value(p).unwrap_or(Value::Null);
     let (proto, dir) = match p {
         Packet::Graphic(_) => (
@@ -118,17 +189,15 @@ fn describe(n: usize, f: &Found, p: &Packet, out: &mut String) {
     let body = &v[dir];
     let (g, c) = p.code();
     let title = if p.is_reply() {
-        format!(
-            "reply {} ({g:02X} {c:02X})",
-            if p.is_nack() { "NACK" } else { "ACK" }
-        )
+        format!("reply {} ({g:02X} {c:02X})", if p.is_nack() { "NACK" } else { "ACK" })
     } else {
         format!(
             "request {} ({g:02X} {c:02X})",
             body.get("command").and_then(Value::as_str).unwrap_or("?")
         )
     };
-    let _ = writeln!(out, "frame {n} at offset {}: {proto}, {title}", f.offset);
+    let at = label.map_or_else(String::new, |l| format!(" [{l}]"));
+    let _ = writeln!(out, "frame {n} at offset {}{at}: {proto}, {title}", f.offset);
     let _ = writeln!(out, "  header:");
     let graphic = matches!(p, Packet::Graphic(_));
     walk(&v["header"], "header", 2, graphic, out);
@@ -139,9 +208,7 @@ fn describe(n: usize, f: &Found, p: &Packet, out: &mut String) {
 fn annotate(key: &str, v: &Value, graphic: bool) -> Option<String> {
     let n = v.as_u64()?;
     let s = match key {
-        "device_type" if graphic => {
-            pinghu_protocol::graphic_device_name(n as u16).map(str::to_owned)
-        }
+        "device_type" if graphic => pinghu_protocol::graphic_device_name(n as u16).map(str::to_owned),
         "device_type" => pinghu_protocol::font_device_name(n as u8).map(str::to_owned),
         "run_mode" => pinghu_protocol::run_mode_name(n as u8).map(str::to_owned),
         "dst" | "src" => Some(format!("{n:#06x}")),
@@ -199,7 +266,8 @@ fn walk(v: &Value, key: &str, depth: usize, graphic: bool, out: &mut String) {
 mod tests {
     use super::*;
 
-    const PING: &str = "a5 a5 a5 a5 a5 a5 a5 a5 fe ff 00 80 f0 00 fe ff 00 00 00 00 05 00 00 00 01 a2 00 00 00 c6 86 5a";
+    const PING: &str =
+        "a5 a5 a5 a5 a5 a5 a5 a5 fe ff 00 80 f0 00 fe ff 00 00 00 00 05 00 00 00 01 a2 00 00 00 c6 86 5a";
 
     #[test]
     fn json_roundtrip_of_the_vendor_ping() {
@@ -213,11 +281,7 @@ mod tests {
     fn human_output_names_fields() {
         let (d, _) = decode(&PING.replace(' ', ""), false).unwrap();
         assert!(d.output.contains("request ping (A2 00)"), "{}", d.output);
-        assert!(
-            d.output.contains("device_type: 65534 (any (wildcard))"),
-            "{}",
-            d.output
-        );
+        assert!(d.output.contains("device_type: 65534 (any (wildcard))"), "{}", d.output);
     }
 
     #[test]
@@ -231,6 +295,28 @@ mod tests {
             "{}",
             d.output
         );
+    }
+
+    #[test]
+    fn byte_records_decode_each_direction_in_time_order() {
+        let rec = format!(
+            "2026-11-28T00:00:00.100Z in {}\n2026-11-28T00:00:00.200Z out {}\n2026-11-28T00:00:00.300Z in {}\n",
+            &PING[..30],
+            "a5 a5 a5 a5 a5 a5 a5 a5 00 80 01 00 00 00 00 00 00 00 fe 02 05 00 a0 00 00 00 00 64 dc 5a",
+            &PING[30..]
+        );
+        let (d, w) = decode(&rec, false).unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(d.frames, 2, "{}", d.output);
+        let reply_at = d
+            .output
+            .find("[2026-11-28T00:00:00.200Z card→host]")
+            .expect("reply labelled");
+        let ping_at = d
+            .output
+            .find("[2026-11-28T00:00:00.300Z host→card]")
+            .expect("ping labelled by the line that completed it");
+        assert!(reply_at < ping_at, "{}", d.output);
     }
 
     #[test]

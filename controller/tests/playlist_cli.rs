@@ -3,10 +3,7 @@
 use std::process::Command;
 
 fn pinghu(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pinghu"))
-        .args(args)
-        .output()
-        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pinghu")).args(args).output().unwrap();
     (
         out.status.code().unwrap(),
         String::from_utf8(out.stdout).unwrap(),
@@ -15,10 +12,7 @@ fn pinghu(args: &[&str]) -> (i32, String, String) {
 }
 
 fn example(name: &str) -> String {
-    format!(
-        "{}/../playlists/examples/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    )
+    format!("{}/../playlists/examples/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 #[test]
@@ -44,23 +38,17 @@ fn check_passes_the_examples_with_a_summary_each() {
 fn check_refuses_a_bad_file_with_positions_and_exit_1() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");
-    std::fs::write(&bad, "[[item]]\nid = \"x\"\ntext = \"y\"\ntime = \"9-5\"\n[[brightness]]\ntime = \"06:00-19:00\"\nlevel = 20\n").unwrap();
-    let (code, out, err) = pinghu(&[
-        "playlist",
-        "check",
-        bad.to_str().unwrap(),
-        &example("minimal.toml"),
-    ]);
+    std::fs::write(
+        &bad,
+        "[[item]]\nid = \"x\"\ntext = \"y\"\ntime = \"9-5\"\n[[brightness]]\ntime = \"06:00-19:00\"\nlevel = 20\n",
+    )
+    .unwrap();
+    let (code, out, err) = pinghu(&["playlist", "check", bad.to_str().unwrap(), &example("minimal.toml")]);
     assert_eq!(code, 1);
     let p = bad.display();
+    assert!(err.contains(&format!("{p}:4:8: \"9\" is not a time")), "{err}");
     assert!(
-        err.contains(&format!("{p}:4:8: \"9\" is not a time")),
-        "{err}"
-    );
-    assert!(
-        err.contains(&format!(
-            "{p}:7:9: brightness level 20 is out of range (0 to 15)"
-        )),
+        err.contains(&format!("{p}:7:9: brightness level 20 is out of range (0 to 15)")),
         "{err}"
     );
     assert!(
@@ -85,10 +73,7 @@ fn timeline_shows_changes_with_day_kinds() {
         "72",
     ]);
     assert_eq!(code, 0, "{err}");
-    assert!(
-        out.contains("Sat 2026-02-14 make-up workday (调休)"),
-        "{out}"
-    );
+    assert!(out.contains("Sat 2026-02-14 make-up workday (调休)"), "{out}");
     assert!(out.contains("Mon 2026-02-16 public holiday"), "{out}");
     assert!(
         out.contains("  08:30  power on   brightness 15  welcome, hours, hotline"),
@@ -113,13 +98,7 @@ fn timeline_shows_changes_with_day_kinds() {
 
 #[test]
 fn timeline_bad_from_is_explained() {
-    let (code, _, err) = pinghu(&[
-        "playlist",
-        "timeline",
-        &example("minimal.toml"),
-        "--from",
-        "tomorrow",
-    ]);
+    let (code, _, err) = pinghu(&["playlist", "timeline", &example("minimal.toml"), "--from", "tomorrow"]);
     assert_eq!(code, 1);
     assert!(err.contains("--from \"tomorrow\" is not a time"), "{err}");
 }

@@ -3,10 +3,7 @@
 use std::process::Command;
 
 fn pinghu(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pinghu"))
-        .args(args)
-        .output()
-        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pinghu")).args(args).output().unwrap();
     (
         out.status.code().unwrap(),
         String::from_utf8(out.stdout).unwrap(),
@@ -38,11 +35,7 @@ fn json_summary_and_png_pages() {
     assert!(pages >= 2, "{v}");
     assert_eq!(v["missing"], serde_json::json!([]));
     assert_eq!(
-        (
-            v["font_size"].as_u64(),
-            v["width"].as_u64(),
-            v["height"].as_u64()
-        ),
+        (v["font_size"].as_u64(), v["width"].as_u64(), v["height"].as_u64()),
         (Some(16), Some(96), Some(32))
     );
     for i in 1..=pages {
@@ -65,9 +58,7 @@ fn image_size(p: &std::path::Path) -> (u32, u32) {
 
 #[test]
 fn ascii_pages_and_missing_characters() {
-    let (code, out, err) = pinghu(&[
-        "render", "--text", "𠀋夷", "--width", "32", "--height", "16", "--ascii",
-    ]);
+    let (code, out, err) = pinghu(&["render", "--text", "𠀋夷", "--width", "32", "--height", "16", "--ascii"]);
     assert_eq!(code, 0);
     assert!(out.starts_with("page 1/1"), "{out}");
     assert!(
@@ -119,9 +110,7 @@ fn impossible_requests_exit_1_with_the_reason() {
     assert_eq!(code, 1);
     assert!(err.contains("cannot read /nonexistent.txt"), "{err}");
     let long = "字".repeat(2001);
-    let (code, _, err) = pinghu(&[
-        "render", "--text", &long, "--width", "64", "--height", "16", "--ascii",
-    ]);
+    let (code, _, err) = pinghu(&["render", "--text", &long, "--width", "64", "--height", "16", "--ascii"]);
     assert_eq!(code, 1);
     assert!(err.contains("more than the limit of 2000"), "{err}");
     let (code, _, _) = pinghu(&["render", "--text", "字", "--width", "64", "--height", "16"]);

@@ -36,11 +36,7 @@ fn frames() -> Vec<Packet> {
     area.display_mode = 3;
     vec![
         Packet::FontCard(FontPacket::request(fh.clone(), true, FontCommand::Ping)),
-        Packet::FontCard(FontPacket::request(
-            fh.clone(),
-            true,
-            FontCommand::StatusQuery,
-        )),
+        Packet::FontCard(FontPacket::request(fh.clone(), true, FontCommand::StatusQuery)),
         Packet::FontCard(FontPacket::request(
             fh.clone(),
             true,
@@ -121,10 +117,7 @@ fn human_decode_shows_text_in_utf8() {
     let hex = to_hex_spaced(&frames()[3].to_wire().unwrap());
     let (code, out, _) = pinghu(&["wire", "decode", &hex], None);
     assert_eq!(code, 0);
-    assert!(
-        out.contains("text: \"\\\\C2欢迎来到夷陵区政务服务中心\""),
-        "{out}"
-    );
+    assert!(out.contains("text: \"\\\\C2欢迎来到夷陵区政务服务中心\""), "{out}");
     assert!(out.contains("request dynamic-areas (A3 06)"), "{out}");
 }
 

@@ -74,10 +74,7 @@ fn main() {
     println!(
         "pinghu: board {width}x{height} font {size}px repeat={repeat} pages={pages} glyphs={glyphs} elapsed_s={dt:.3}"
     );
-    println!(
-        "pinghu: pages_per_s={ours:.1} glyphs_per_s={:.1}",
-        glyphs as f64 / dt
-    );
+    println!("pinghu: pages_per_s={ours:.1} glyphs_per_s={:.1}", glyphs as f64 / dt);
 
     let python = std::env::var("PINGHU_PEER_PYTHON").unwrap_or_else(|_| {
         let tmp = std::env::var("TMPDIR").unwrap_or_else(|_| "/tmp".into());
@@ -109,10 +106,7 @@ fn main() {
         }
         Ok(out) => println!(
             "peer failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or_default()
+            String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or_default()
         ),
         Err(e) => {
             println!("peer not run ({python}: {e}); run `bash ../shared/peers/setup.sh` first");

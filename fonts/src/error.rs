@@ -20,17 +20,11 @@ pub enum RenderError {
     ZeroSize { width: u32, height: u32 },
     #[error("no {size} px font: use 12, 16, 24 or 32")]
     NoFont { size: u32 },
-    #[error(
-        "a {size} px font does not fit a board {height} px high: use a font of at most {height} px"
-    )]
+    #[error("a {size} px font does not fit a board {height} px high: use a font of at most {height} px")]
     FontTooTall { size: u32, height: u32 },
-    #[error(
-        "a board {width} px wide cannot hold one {size} px character: use a smaller font or a wider board"
-    )]
+    #[error("a board {width} px wide cannot hold one {size} px character: use a smaller font or a wider board")]
     TooNarrow { size: u32, width: u32 },
-    #[error(
-        "the text has {chars} characters, more than the limit of {max}: shorten it or split it"
-    )]
+    #[error("the text has {chars} characters, more than the limit of {max}: shorten it or split it")]
     TooLong { chars: usize, max: usize },
     #[error("there is no text to render")]
     Empty,

@@ -77,9 +77,7 @@ impl BitmapFont {
         let baseline = u32::from(data[5]);
         let count = u32::from_le_bytes([data[8], data[9], data[10], data[11]]) as usize;
         if data.len() < HEADER + count * ENTRY {
-            return Err(FontError::Format(format!(
-                "index of {count} glyphs is cut short"
-            )));
+            return Err(FontError::Format(format!("index of {count} glyphs is cut short")));
         }
         let font = Self {
             name: format!("Noto Sans CJK SC {size}px (Pinghu bitmap)"),
@@ -98,8 +96,7 @@ impl BitmapFont {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let bad =
-                || FontError::Format(format!("unifont hex line {}: expected XXXX:HEX", n + 1));
+            let bad = || FontError::Format(format!("unifont hex line {}: expected XXXX:HEX", n + 1));
             let (cp, hex) = line.split_once(':').ok_or_else(bad)?;
             let cp = u32::from_str_radix(cp, 16).map_err(|_| bad())?;
             let Some(ch) = char::from_u32(cp) else {
@@ -117,9 +114,7 @@ impl BitmapFont {
             map.insert(ch, (width, bytes));
         }
         if map.is_empty() {
-            return Err(FontError::Format(
-                "no glyphs found in the unifont hex file".into(),
-            ));
+            return Err(FontError::Format("no glyphs found in the unifont hex file".into()));
         }
         Ok(Self {
             name: "GNU Unifont 16px".into(),
@@ -352,11 +347,7 @@ mod tests {
                     }
                     let text = pinghu_protocol::fontcard::AreaText::from_gbk(&[hi, lo]).to_text();
                     let ch = text.chars().next().unwrap();
-                    assert!(
-                        f.glyph(ch).is_some(),
-                        "{size}px lacks {ch} (U+{:04X})",
-                        ch as u32
-                    );
+                    assert!(f.glyph(ch).is_some(), "{size}px lacks {ch} (U+{:04X})", ch as u32);
                     n += 1;
                 }
             }
@@ -368,8 +359,7 @@ mod tests {
     fn punctuation_and_fullwidth() {
         for size in SIZES {
             let f = BitmapFont::builtin(size).unwrap();
-            for ch in
-                "，。、；：？！“”‘’（）《》【】…—·　％℃「」『』ＡＢ１２ abcXYZ0123456789".chars()
+            for ch in "，。、；：？！“”‘’（）《》【】…—·　％℃「」『』ＡＢ１２ abcXYZ0123456789".chars()
             {
                 assert!(f.glyph(ch).is_some(), "{size}px lacks {ch:?}");
             }

@@ -197,6 +197,16 @@ impl Frame {
         v
     }
 
+    /// SHA-256 of [`Frame::canonical_bytes`], lowercase hex: how receipts and the simulator name
+    /// what is on the glass.
+    pub fn sha256(&self) -> String {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(self.canonical_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// ASCII art: `#` red (or lit on mono), `G` green, `Y` yellow, `.` dark.
     pub fn to_ascii(&self) -> String {
         let mut s = String::with_capacity(((self.width + 1) * self.height) as usize);
@@ -224,11 +234,7 @@ impl Frame {
     /// The board as a person sees it: round LEDs on a dark background, `scale` px per LED.
     pub fn to_led_image(&self, scale: u32) -> image::RgbImage {
         let scale = scale.max(2);
-        let mut img = image::RgbImage::from_pixel(
-            self.width * scale,
-            self.height * scale,
-            image::Rgb([12, 12, 14]),
-        );
+        let mut img = image::RgbImage::from_pixel(self.width * scale, self.height * scale, image::Rgb([12, 12, 14]));
         let r = scale as f32 * 0.42;
         let c = (scale as f32 - 1.0) / 2.0;
         let dark = match self.mode {
@@ -238,11 +244,7 @@ impl Frame {
         for y in 0..self.height {
             for x in 0..self.width {
                 let v = self.get(x, y);
-                let rgb = if v == LedColor::Off {
-                    dark
-                } else {
-                    led_rgb(v, false)
-                };
+                let rgb = if v == LedColor::Off { dark } else { led_rgb(v, false) };
                 for py in 0..scale {
                     for px in 0..scale {
                         let (dx, dy) = (px as f32 - c, py as f32 - c);
@@ -257,11 +259,7 @@ impl Frame {
     }
 
     /// Write the LED-look PNG.
-    pub fn save_led_png(
-        &self,
-        path: &std::path::Path,
-        scale: u32,
-    ) -> Result<(), image::ImageError> {
+    pub fn save_led_png(&self, path: &std::path::Path, scale: u32) -> Result<(), image::ImageError> {
         self.to_led_image(scale).save(path)
     }
 }

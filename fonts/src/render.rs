@@ -157,14 +157,7 @@ fn dwell_for(chars: usize) -> u32 {
     (2 + chars as u32 / READ_CHARS_PER_S).clamp(3, 30)
 }
 
-fn draw_line(
-    frame: &mut Frame,
-    fonts: &FontSet<'_>,
-    text: &str,
-    x0: i64,
-    y0: i64,
-    color: LedColor,
-) {
+fn draw_line(frame: &mut Frame, fonts: &FontSet<'_>, text: &str, x0: i64, y0: i64, color: LedColor) {
     let mut x = x0;
     for ch in text.chars() {
         fonts.draw_char(ch, |px, py| {
@@ -178,11 +171,7 @@ fn draw_line(
 }
 
 /// Typeset `text` into pages for the board described by `opt`.
-pub fn render(
-    text: &str,
-    fonts: &FontSet<'_>,
-    opt: &RenderOptions,
-) -> Result<Rendered, RenderError> {
+pub fn render(text: &str, fonts: &FontSet<'_>, opt: &RenderOptions) -> Result<Rendered, RenderError> {
     let size = fonts.size();
     if opt.width == 0 || opt.height == 0 {
         return Err(RenderError::ZeroSize {
@@ -197,17 +186,11 @@ pub fn render(
         });
     }
     if size > opt.width {
-        return Err(RenderError::TooNarrow {
-            size,
-            width: opt.width,
-        });
+        return Err(RenderError::TooNarrow { size, width: opt.width });
     }
     let chars = text.chars().count();
     if chars > MAX_CHARS {
-        return Err(RenderError::TooLong {
-            chars,
-            max: MAX_CHARS,
-        });
+        return Err(RenderError::TooLong { chars, max: MAX_CHARS });
     }
     if text.trim().is_empty() {
         return Err(RenderError::Empty);

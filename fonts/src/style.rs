@@ -49,10 +49,7 @@ impl<C: PixelColor> TextRenderer for CjkTextStyle<'_, C> {
         for ch in text.chars() {
             let mut pixels = Vec::new();
             self.fonts.draw_char(ch, |px, py| {
-                pixels.push(Pixel(
-                    Point::new(x + px as i32, top + py as i32),
-                    self.color,
-                ));
+                pixels.push(Pixel(Point::new(x + px as i32, top + py as i32), self.color));
             });
             target.draw_iter(pixels)?;
             x += self.fonts.advance(ch) as i32;
@@ -74,10 +71,7 @@ impl<C: PixelColor> TextRenderer for CjkTextStyle<'_, C> {
         let w = self.fonts.measure(text);
         let top = self.top(position, baseline);
         TextMetrics {
-            bounding_box: Rectangle::new(
-                Point::new(position.x, top),
-                Size::new(w, self.fonts.size()),
-            ),
+            bounding_box: Rectangle::new(Point::new(position.x, top), Size::new(w, self.fonts.size())),
             next_position: position + Point::new(w as i32, 0),
         }
     }

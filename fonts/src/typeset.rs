@@ -218,10 +218,7 @@ mod tests {
 
     #[test]
     fn latin_words_and_numbers_are_units() {
-        assert_eq!(
-            texts("8:00至18:00停水"),
-            ["8:00", "至", "18:00", "停", "水"]
-        );
+        assert_eq!(texts("8:00至18:00停水"), ["8:00", "至", "18:00", "停", "水"]);
         assert_eq!(texts("拨打12345热线"), ["拨", "打", "12345", "热", "线"]);
         assert_eq!(
             texts("see www.yiling.gov.cn now"),

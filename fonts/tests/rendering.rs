@@ -3,8 +3,7 @@
 
 use pinghu_fonts::typeset::{NO_LINE_END, NO_LINE_START, break_lines};
 use pinghu_fonts::{
-    Align, BitmapFont, ColorMode, Effect, FontSet, LedColor, RenderError, RenderOptions, TextColor,
-    VAlign, render,
+    Align, BitmapFont, ColorMode, Effect, FontSet, LedColor, RenderError, RenderOptions, TextColor, VAlign, render,
 };
 
 fn fonts(size: u32) -> FontSet<'static> {
@@ -97,10 +96,7 @@ fn closing_punctuation_never_starts_a_line() {
 
 #[test]
 fn opening_punctuation_never_ends_a_line() {
-    assert_eq!(
-        lines("详见《夷陵区通知》", 16, 48),
-        ["详见", "《夷陵", "区通", "知》"]
-    );
+    assert_eq!(lines("详见《夷陵区通知》", 16, 48), ["详见", "《夷陵", "区通", "知》"]);
     assert_eq!(lines("地址（小溪塔）", 16, 48), ["地址", "（小溪", "塔）"]);
 }
 
@@ -155,11 +151,7 @@ fn paging_alignment_and_dwell() {
     o.valign = VAlign::Top;
     let r = render("夷陵区", &fonts(16), &o).unwrap();
     assert!((0..64).all(|y| (0..16).all(|x| r.pages[0].get(x, y % 32) == LedColor::Off)));
-    assert!(
-        (0..16)
-            .any(|y| r.pages[0].get(63, y) != LedColor::Off
-                || r.pages[0].get(62, y) != LedColor::Off)
-    );
+    assert!((0..16).any(|y| r.pages[0].get(63, y) != LedColor::Off || r.pages[0].get(62, y) != LedColor::Off));
 }
 
 #[test]
@@ -175,10 +167,7 @@ fn auto_effect_scrolls_on_one_line_boards_and_pages_otherwise() {
     assert_eq!(paged.lines.concat().concat(), text);
     let mut o = RenderOptions::new(64, 32);
     o.effect = Effect::ScrollUp;
-    assert_eq!(
-        render(text, &fonts(16), &o).unwrap().effect,
-        Effect::ScrollUp
-    );
+    assert_eq!(render(text, &fonts(16), &o).unwrap().effect, Effect::ScrollUp);
 }
 
 #[test]
@@ -238,30 +227,19 @@ fn impossible_requests_are_explained() {
     let f32 = fonts(32);
     assert_eq!(
         render("字", &f32, &RenderOptions::new(64, 16)).unwrap_err(),
-        RenderError::FontTooTall {
-            size: 32,
-            height: 16
-        }
+        RenderError::FontTooTall { size: 32, height: 16 }
     );
     assert_eq!(
-        render("字", &f32, &RenderOptions::new(64, 16))
-            .unwrap_err()
-            .to_string(),
+        render("字", &f32, &RenderOptions::new(64, 16)).unwrap_err().to_string(),
         "a 32 px font does not fit a board 16 px high: use a font of at most 16 px"
     );
     assert_eq!(
         render("字", &f32, &RenderOptions::new(0, 32)).unwrap_err(),
-        RenderError::ZeroSize {
-            width: 0,
-            height: 32
-        }
+        RenderError::ZeroSize { width: 0, height: 32 }
     );
     assert_eq!(
         render("字", &f32, &RenderOptions::new(16, 32)).unwrap_err(),
-        RenderError::TooNarrow {
-            size: 32,
-            width: 16
-        }
+        RenderError::TooNarrow { size: 32, width: 16 }
     );
     assert_eq!(
         render(" \n", &f32, &RenderOptions::new(64, 32)).unwrap_err(),
@@ -275,11 +253,8 @@ fn impossible_requests_are_explained() {
 }
 
 fn seed() -> String {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/data/seed.txt"
-    ))
-    .expect("shared/data/seed.txt beside the repository");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/seed.txt"))
+        .expect("shared/data/seed.txt beside the repository");
     text.chars().take(600).collect()
 }
 

@@ -85,21 +85,17 @@ impl Calendar {
 
     /// Add (or replace) the years in `text`, a TOML file in the format of `holidays-cn.toml`.
     pub fn extend_from_str(&mut self, text: &str, origin: &str) -> Result<(), CalendarError> {
-        let data: BTreeMap<String, YearData> =
-            toml::from_str(text).map_err(|e| CalendarError::Parse {
-                origin: origin.to_owned(),
-                message: e.to_string(),
-            })?;
+        let data: BTreeMap<String, YearData> = toml::from_str(text).map_err(|e| CalendarError::Parse {
+            origin: origin.to_owned(),
+            message: e.to_string(),
+        })?;
         for (year, y) in data {
             let year_n: i16 = year.parse().map_err(|_| CalendarError::Invalid {
                 origin: origin.to_owned(),
                 message: format!("table [{year}] is not a year"),
             })?;
             self.days.retain(|d, _| d.year() != year_n);
-            for (list, kind) in [
-                (&y.holidays, DayKind::Holiday),
-                (&y.workdays, DayKind::MakeUpWorkday),
-            ] {
+            for (list, kind) in [(&y.holidays, DayKind::Holiday), (&y.workdays, DayKind::MakeUpWorkday)] {
                 for entry in list {
                     let (a, b) = parse_date_range(entry).map_err(|m| CalendarError::Invalid {
                         origin: origin.to_owned(),
@@ -118,9 +114,7 @@ impl Calendar {
                         {
                             return Err(CalendarError::Invalid {
                                 origin: origin.to_owned(),
-                                message: format!(
-                                    "{d} is listed both as a holiday and as a make-up workday"
-                                ),
+                                message: format!("{d} is listed both as a holiday and as a make-up workday"),
                             });
                         }
                         d = d.tomorrow().map_err(|e| CalendarError::Invalid {
@@ -205,17 +199,12 @@ mod tests {
         let e = c
             .extend_from_str("[2027]\nholidays = [\"2026-01-01\"]\n", "x.toml")
             .unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "x.toml: [2027]: \"2026-01-01\" is outside 2027"
-        );
+        assert_eq!(e.to_string(), "x.toml: [2027]: \"2026-01-01\" is outside 2027");
         let e = c
             .extend_from_str("[2027]\nholidays = [\"2027-13-01\"]\n", "x.toml")
             .unwrap_err();
         assert!(e.to_string().contains("is not a date"), "{e}");
-        let e = c
-            .extend_from_str("[2027]\nholiday = []\n", "x.toml")
-            .unwrap_err();
+        let e = c.extend_from_str("[2027]\nholiday = []\n", "x.toml").unwrap_err();
         assert!(e.to_string().contains("unknown field"), "{e}");
     }
 }

@@ -41,6 +41,6 @@ pub use error::{CalendarError, Diagnostic, PlaylistError};
 pub use model::{Color, Effect, Item, Playlist, Style, TimeWindow};
 pub use parse::{MAX_TEXT_CHARS, load, parse};
 pub use schedule::{
-    Announcement, ClockTrust, Content, ContentKey, Inputs, Layer, Plan, Priority, Scheduler,
-    Showing, TimelineEntry, clock_trust, item_holds, timeline,
+    Announcement, ClockTrust, Content, ContentKey, Inputs, Layer, Plan, Priority, Scheduler, Showing, TimelineEntry,
+    clock_trust, item_holds, timeline,
 };

@@ -43,14 +43,7 @@ pub enum Effect {
 }
 
 impl Effect {
-    pub const NAMES: [&'static str; 6] = [
-        "auto",
-        "static",
-        "scroll-left",
-        "scroll-up",
-        "flash",
-        "typewriter",
-    ];
+    pub const NAMES: [&'static str; 6] = ["auto", "static", "scroll-left", "scroll-up", "flash", "typewriter"];
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "auto" => Self::Auto,
@@ -96,10 +89,7 @@ pub struct TimeWindow {
 
 impl TimeWindow {
     /// The whole day.
-    pub const ALL_DAY: Self = Self {
-        start: 0,
-        end: 1440,
-    };
+    pub const ALL_DAY: Self = Self { start: 0, end: 1440 };
 
     /// Parse `"08:00-18:00"`; errors say what is wrong.
     pub fn parse(s: &str) -> Result<Self, String> {
@@ -167,12 +157,8 @@ pub fn parse_hhmm(s: &str, allow_24: bool) -> Result<u16, String> {
     let (h, m) = s
         .split_once(':')
         .ok_or_else(|| format!("{s:?} is not a time (expected HH:MM, e.g. \"08:30\")"))?;
-    let h: u16 = h
-        .parse()
-        .map_err(|_| format!("{s:?} is not a time (expected HH:MM)"))?;
-    let m: u16 = m
-        .parse()
-        .map_err(|_| format!("{s:?} is not a time (expected HH:MM)"))?;
+    let h: u16 = h.parse().map_err(|_| format!("{s:?} is not a time (expected HH:MM)"))?;
+    let m: u16 = m.parse().map_err(|_| format!("{s:?} is not a time (expected HH:MM)"))?;
     if m > 59 || h > 24 || (h == 24 && (m != 0 || !allow_24)) {
         return Err(format!(
             "{s:?} is not a time of day (00:00 to 23:59{})",
@@ -347,11 +333,7 @@ mod tests {
         assert_eq!(w.contains(21 * 60 + 59), None);
         let d = TimeWindow::parse("08:00-24:00").unwrap();
         assert_eq!(d.contains(23 * 60 + 59), Some(false));
-        assert!(
-            TimeWindow::parse("08:00-08:00")
-                .unwrap_err()
-                .contains("empty")
-        );
+        assert!(TimeWindow::parse("08:00-08:00").unwrap_err().contains("empty"));
         assert!(TimeWindow::parse("8-9").unwrap_err().contains("not a time"));
         assert!(
             TimeWindow::parse("24:00-06:00")
@@ -359,10 +341,7 @@ mod tests {
                 .contains("not a time of day")
         );
         assert!(TimeWindow::parse("07:60-08:00").is_err());
-        assert_eq!(
-            TimeWindow::parse("00:00-24:00").unwrap(),
-            TimeWindow::ALL_DAY
-        );
+        assert_eq!(TimeWindow::parse("00:00-24:00").unwrap(), TimeWindow::ALL_DAY);
     }
 
     #[test]

@@ -9,8 +9,8 @@ use toml::de::{DeTable, DeValue};
 use crate::calendar::parse_date_range;
 use crate::error::{Diagnostic, PlaylistError};
 use crate::model::{
-    BrightnessWindow, Color, Effect, FONT_SIZES, Item, Playlist, PowerSchedule, Style, TimeWindow,
-    parse_hhmm, parse_weekday,
+    BrightnessWindow, Color, Effect, FONT_SIZES, Item, Playlist, PowerSchedule, Style, TimeWindow, parse_hhmm,
+    parse_weekday,
 };
 
 /// Longest item text, as for portal announcements.
@@ -88,21 +88,14 @@ fn as_bool(c: &mut Ctx<'_>, key: &str, v: &Val<'_>) -> Option<bool> {
     } else {
         c.err(
             &v.span(),
-            format!(
-                "`{key}` must be true or false, not {}",
-                type_name(v.get_ref())
-            ),
+            format!("`{key}` must be true or false, not {}", type_name(v.get_ref())),
         );
         None
     }
 }
 
 /// A string, or an array of strings; each with its span.
-fn as_strs<'v>(
-    c: &mut Ctx<'_>,
-    key: &str,
-    v: &'v Val<'_>,
-) -> Vec<(&'v str, std::ops::Range<usize>)> {
+fn as_strs<'v>(c: &mut Ctx<'_>, key: &str, v: &'v Val<'_>) -> Vec<(&'v str, std::ops::Range<usize>)> {
     match v.get_ref() {
         DeValue::String(s) => vec![(&**s, v.span())],
         DeValue::Array(a) => a
@@ -128,23 +121,14 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur.push(
-                (prev[j] + usize::from(ca != *cb))
-                    .min(prev[j + 1] + 1)
-                    .min(cur[j] + 1),
-            );
+            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
         }
         prev = cur;
     }
     prev[b.len()]
 }
 
-fn unknown_key(
-    c: &mut Ctx<'_>,
-    key: &Spanned<std::borrow::Cow<'_, str>>,
-    section: &str,
-    known: &[&str],
-) {
+fn unknown_key(c: &mut Ctx<'_>, key: &Spanned<std::borrow::Cow<'_, str>>, section: &str, known: &[&str]) {
     let k = key.get_ref();
     let hint = known
         .iter()
@@ -158,9 +142,7 @@ fn unknown_key(
     c.err(&key.span(), format!("unknown key `{k}` in {section}{hint}"));
 }
 
-fn sorted<'t, 'i>(
-    t: &'t DeTable<'i>,
-) -> Vec<(&'t Spanned<std::borrow::Cow<'i, str>>, &'t Val<'i>)> {
+fn sorted<'t, 'i>(t: &'t DeTable<'i>) -> Vec<(&'t Spanned<std::borrow::Cow<'i, str>>, &'t Val<'i>)> {
     let mut v: Vec<_> = t.iter().collect();
     v.sort_by_key(|(k, _)| k.span().start);
     v
@@ -216,11 +198,7 @@ fn style_key(c: &mut Ctx<'_>, style: &mut Style, key: &str, v: &Val<'_>) -> bool
     true
 }
 
-fn windows(
-    c: &mut Ctx<'_>,
-    v: &Val<'_>,
-    dayparts: &BTreeMap<String, TimeWindow>,
-) -> Vec<TimeWindow> {
+fn windows(c: &mut Ctx<'_>, v: &Val<'_>, dayparts: &BTreeMap<String, TimeWindow>) -> Vec<TimeWindow> {
     let mut out = Vec::new();
     for (s, span) in as_strs(c, "time", v) {
         if let Some(w) = dayparts.get(s) {
@@ -242,14 +220,7 @@ fn windows(
     out
 }
 
-const TOP_KEYS: [&str; 6] = [
-    "defaults",
-    "item",
-    "brightness",
-    "power",
-    "dayparts",
-    "timezone",
-];
+const TOP_KEYS: [&str; 6] = ["defaults", "item", "brightness", "power", "dayparts", "timezone"];
 const DEFAULT_KEYS: [&str; 5] = ["font_size", "color", "effect", "dwell_s", "brightness"];
 const ITEM_KEYS: [&str; 13] = [
     "id",
@@ -299,10 +270,7 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
                             if (0..=15).contains(&n) {
                                 default_brightness = n as u8;
                             } else {
-                                c.err(
-                                    &dv.span(),
-                                    format!("brightness {n} is out of range (0 to 15)"),
-                                );
+                                c.err(&dv.span(), format!("brightness {n} is out of range (0 to 15)"));
                             }
                         }
                     } else if !style_key(&mut c, &mut defaults, name, dv) {
@@ -326,17 +294,16 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
                 if let Some(s) = as_str(&mut c, "timezone", v) {
                     match jiff::tz::TimeZone::get(s) {
                         Ok(_) => timezone = Some(s.to_owned()),
-                        Err(_) => c.err(&v.span(), format!("unknown time zone {s:?} (use an IANA name such as \"Asia/Shanghai\")")),
+                        Err(_) => c.err(
+                            &v.span(),
+                            format!("unknown time zone {s:?} (use an IANA name such as \"Asia/Shanghai\")"),
+                        ),
                     }
                 }
             }
             ("defaults" | "dayparts", other) => c.err(
                 &v.span(),
-                format!(
-                    "`{}` must be a table, not {}",
-                    k.get_ref(),
-                    type_name(other)
-                ),
+                format!("`{}` must be a table, not {}", k.get_ref(), type_name(other)),
             ),
             ("item" | "brightness" | "power", _) => {}
             _ => unknown_key(&mut c, k, "the playlist", &TOP_KEYS),
@@ -359,10 +326,7 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
                     if let Some(first) = seen_ids.get(&item.id) {
                         c.err(
                             &id_span,
-                            format!(
-                                "duplicate item id {:?} (first used on line {first})",
-                                item.id
-                            ),
+                            format!("duplicate item id {:?} (first used on line {first})", item.id),
                         );
                     } else {
                         seen_ids.insert(item.id.clone(), item.line);
@@ -379,10 +343,7 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
                         match bk.get_ref().as_ref() {
                             "time" => {
                                 if let Some(s) = as_str(&mut c, "time", bv) {
-                                    let w = dayparts
-                                        .get(s)
-                                        .copied()
-                                        .map_or_else(|| TimeWindow::parse(s), Ok);
+                                    let w = dayparts.get(s).copied().map_or_else(|| TimeWindow::parse(s), Ok);
                                     match w {
                                         Ok(w) => window = Some((w, bv.span())),
                                         Err(m) => c.err(&bv.span(), m),
@@ -394,12 +355,7 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
                                     if (0..=15).contains(&n) {
                                         level = Some(n as u8);
                                     } else {
-                                        c.err(
-                                            &bv.span(),
-                                            format!(
-                                                "brightness level {n} is out of range (0 to 15)"
-                                            ),
-                                        );
+                                        c.err(&bv.span(), format!("brightness level {n} is out of range (0 to 15)"));
                                     }
                                 }
                             }
@@ -410,13 +366,7 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
                         c.err(&t.span(), format!("[[brightness]] needs `{what}`"));
                     };
                     match (window, level) {
-                        (Some((w, span)), Some(l)) => brightness.push((
-                            BrightnessWindow {
-                                window: w,
-                                level: l,
-                            },
-                            span,
-                        )),
+                        (Some((w, span)), Some(l)) => brightness.push((BrightnessWindow { window: w, level: l }, span)),
                         (None, _) if !t.get_ref().contains_key("time") => missing(&mut c, "time"),
                         (_, None) if !t.get_ref().contains_key("level") => missing(&mut c, "level"),
                         _ => {}
@@ -474,7 +424,10 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
             if overlap {
                 let (line, _) = c.pos(brightness[j].1.start);
                 let span = brightness[i].1.clone();
-                c.err(&span, format!("brightness window {b} overlaps {a} (line {line}); make them meet end to start"));
+                c.err(
+                    &span,
+                    format!("brightness window {b} overlaps {a} (line {line}); make them meet end to start"),
+                );
             }
         }
     }
@@ -504,10 +457,7 @@ fn tables<'v, 'i>(c: &mut Ctx<'_>, key: &str, v: &'v Val<'i>) -> Vec<Spanned<&'v
                 other => {
                     c.err(
                         &x.span(),
-                        format!(
-                            "`{key}` entries must be tables ([[{key}]]), not {}",
-                            type_name(other)
-                        ),
+                        format!("`{key}` entries must be tables ([[{key}]]), not {}", type_name(other)),
                     );
                     None
                 }
@@ -555,9 +505,7 @@ fn parse_item(
                 if let Some(s) = as_str(c, key, v) {
                     if s.is_empty()
                         || s.len() > 64
-                        || !s
-                            .chars()
-                            .all(|ch| ch.is_ascii_alphanumeric() || "._-".contains(ch))
+                        || !s.chars().all(|ch| ch.is_ascii_alphanumeric() || "._-".contains(ch))
                     {
                         c.err(
                             &v.span(),
@@ -600,10 +548,7 @@ fn parse_item(
                 for (s, span) in as_strs(c, key, v) {
                     match parse_date_range(s) {
                         Ok(r) => item.dates.push(r),
-                        Err(m) => c.err(
-                            &span,
-                            format!("{m} (dates look like \"2026-12-01..2026-12-31\")"),
-                        ),
+                        Err(m) => c.err(&span, format!("{m} (dates look like \"2026-12-01..2026-12-31\")")),
                     }
                 }
             }
@@ -637,10 +582,7 @@ fn parse_item(
         }
     }
     if item.workdays_only && item.days_off_only {
-        c.err(
-            &t.span(),
-            "an item cannot be both workdays_only and days_off_only",
-        );
+        c.err(&t.span(), "an item cannot be both workdays_only and days_off_only");
     }
     if !t.get_ref().contains_key("id") {
         c.err(&t.span(), "[[item]] needs an `id` (e.g. id = \"welcome\")");

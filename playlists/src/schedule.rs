@@ -178,13 +178,7 @@ pub struct Inputs<'a> {
 }
 
 /// Whether `item`'s conditions hold at civil `date` and minute `m`.
-pub fn item_holds(
-    item: &Item,
-    date: Date,
-    m: u16,
-    calendar: &Calendar,
-    clock_trusted: bool,
-) -> bool {
+pub fn item_holds(item: &Item, date: Date, m: u16, calendar: &Calendar, clock_trusted: bool) -> bool {
     if !clock_trusted {
         return item.is_always_on();
     }
@@ -207,9 +201,7 @@ pub fn item_holds(
 
 fn item_content(item: &Item) -> Content {
     Content {
-        key: ContentKey::Item {
-            id: item.id.clone(),
-        },
+        key: ContentKey::Item { id: item.id.clone() },
         title: None,
         text: item.text.clone(),
         style: item.style,
@@ -243,10 +235,7 @@ fn urgent_layer(anns: &[Announcement], now: Timestamp) -> (Layer, Vec<&Announcem
         .filter(|a| a.priority >= Priority::Urgent && a.is_live(now))
         .collect();
     let top = live.iter().map(|a| a.priority).max();
-    let mut layer: Vec<&Announcement> = live
-        .into_iter()
-        .filter(|a| Some(a.priority) == top)
-        .collect();
+    let mut layer: Vec<&Announcement> = live.into_iter().filter(|a| Some(a.priority) == top).collect();
     layer.sort_by(|a, b| (a.issued_at, &a.id).cmp(&(b.issued_at, &b.id)));
     match top {
         Some(Priority::Emergency) => (Layer::Emergency, layer),
@@ -270,10 +259,8 @@ impl Scheduler {
             if !item_holds(item, date, m, inp.calendar, inp.clock_trusted) {
                 continue;
             }
-            let current =
-                matches!(&self.normal.key, Some(ContentKey::Item { id }) if *id == item.id);
-            if let (Some(every), Some(last), false) =
-                (item.every_min, self.last_played.get(&item.id), current)
+            let current = matches!(&self.normal.key, Some(ContentKey::Item { id }) if *id == item.id);
+            if let (Some(every), Some(last), false) = (item.every_min, self.last_played.get(&item.id), current)
                 && now.duration_since(*last) < SignedDuration::from_mins(i64::from(every))
             {
                 continue;
@@ -295,12 +282,7 @@ impl Scheduler {
     }
 
     /// What to show at `now`. `pages` tells how many pages a content renders to (at least 1).
-    pub fn step(
-        &mut self,
-        inp: &Inputs<'_>,
-        now: Timestamp,
-        pages: &dyn Fn(&Content) -> u32,
-    ) -> Plan {
+    pub fn step(&mut self, inp: &Inputs<'_>, now: Timestamp, pages: &dyn Fn(&Content) -> u32) -> Plan {
         let zoned = now.to_zoned(inp.tz.clone());
         let m = minute_of_day(zoned.time());
         let (layer, urgent) = urgent_layer(inp.announcements, now);
@@ -312,14 +294,7 @@ impl Scheduler {
                 self.urgent = Cursor::default();
             }
             let list = self.rotation(inp, now);
-            (
-                if list.is_empty() {
-                    Layer::Blank
-                } else {
-                    Layer::Rotation
-                },
-                list,
-            )
+            (if list.is_empty() { Layer::Blank } else { Layer::Rotation }, list)
         } else {
             self.urgent_since.get_or_insert(now);
             (
@@ -338,11 +313,10 @@ impl Scheduler {
         };
         let showing = advance(cursor, &list, now, pages);
         if let Some(Showing {
-            content:
-                Content {
-                    key: ContentKey::Item { id },
-                    ..
-                },
+            content: Content {
+                key: ContentKey::Item { id },
+                ..
+            },
             page: 0,
             since,
             ..
@@ -365,10 +339,7 @@ impl Scheduler {
         let next_minute = zoned
             .start_of_day()
             .ok()
-            .and_then(|d| {
-                d.checked_add(SignedDuration::from_mins(i64::from(m) + 1))
-                    .ok()
-            })
+            .and_then(|d| d.checked_add(SignedDuration::from_mins(i64::from(m) + 1)).ok())
             .map_or(now + SignedDuration::from_secs(60), |z| z.timestamp());
         let mut next = next_minute;
         if let Some(s) = &showing {
@@ -398,12 +369,7 @@ fn dwell(c: &Content) -> SignedDuration {
     SignedDuration::from_secs(i64::from(c.style.dwell_s.max(1)))
 }
 
-fn advance(
-    cur: &mut Cursor,
-    list: &[Content],
-    now: Timestamp,
-    pages: &dyn Fn(&Content) -> u32,
-) -> Option<Showing> {
+fn advance(cur: &mut Cursor, list: &[Content], now: Timestamp, pages: &dyn Fn(&Content) -> u32) -> Option<Showing> {
     if list.is_empty() {
         *cur = Cursor {
             key: None,
@@ -413,10 +379,7 @@ fn advance(
         return None;
     }
     let len_of = |c: &Content| dwell(c) * i32::try_from(pages(c).max(1)).unwrap_or(i32::MAX);
-    let pos = cur
-        .key
-        .as_ref()
-        .and_then(|k| list.iter().position(|c| &c.key == k));
+    let pos = cur.key.as_ref().and_then(|k| list.iter().position(|c| &c.key == k));
     let (idx, started) = match (pos, cur.started) {
         (Some(i), Some(s)) if now < s + len_of(&list[i]) && s <= now => (i, s),
         (Some(i), Some(s)) if s <= now => {
@@ -495,11 +458,9 @@ pub fn timeline(
             brightness: playlist.brightness_at(m),
             power: playlist.power_on_at(m),
         };
-        let changed = out.last().is_none_or(|l| {
-            l.rotation != entry.rotation
-                || l.brightness != entry.brightness
-                || l.power != entry.power
-        });
+        let changed = out
+            .last()
+            .is_none_or(|l| l.rotation != entry.rotation || l.brightness != entry.brightness || l.power != entry.power);
         if changed {
             out.push(entry);
         }

@@ -3,8 +3,8 @@
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use pinghu_playlists::{
-    Announcement, Calendar, ClockTrust, ContentKey, Inputs, Layer, Playlist, Priority, Scheduler,
-    clock_trust, load, parse, timeline,
+    Announcement, Calendar, ClockTrust, ContentKey, Inputs, Layer, Playlist, Priority, Scheduler, clock_trust, load,
+    parse, timeline,
 };
 
 fn example(name: &str) -> Playlist {
@@ -34,12 +34,7 @@ fn showing_id(p: &pinghu_playlists::Plan) -> Option<String> {
     })
 }
 
-fn step(
-    pl: &Playlist,
-    anns: &[Announcement],
-    sched: &mut Scheduler,
-    now: Timestamp,
-) -> pinghu_playlists::Plan {
+fn step(pl: &Playlist, anns: &[Announcement], sched: &mut Scheduler, now: Timestamp) -> pinghu_playlists::Plan {
     let cal = Calendar::builtin();
     let tz = shanghai();
     let inp = Inputs {
@@ -143,15 +138,7 @@ fn rotation_plays_in_file_order_each_for_its_dwell() {
     let mut s = Scheduler::new();
     let t0 = at("2026-11-30T09:00:00");
     let ids: Vec<_> = (0..7)
-        .map(|k| {
-            showing_id(&step(
-                &pl,
-                &[],
-                &mut s,
-                t0 + SignedDuration::from_secs(k * 5),
-            ))
-            .unwrap()
-        })
+        .map(|k| showing_id(&step(&pl, &[], &mut s, t0 + SignedDuration::from_secs(k * 5))).unwrap())
         .collect();
     assert_eq!(ids, ["a", "a", "b", "b", "c", "c", "a"]);
 }
@@ -236,20 +223,10 @@ fn emergency_overrides_power_off_and_night_brightness() {
     let p = step(&pl, &[], &mut s, night);
     assert!(!p.power);
     assert_eq!(p.brightness, 3);
-    let u = ann(
-        "u",
-        Priority::Urgent,
-        night,
-        night + SignedDuration::from_hours(1),
-    );
+    let u = ann("u", Priority::Urgent, night, night + SignedDuration::from_hours(1));
     let p = step(&pl, std::slice::from_ref(&u), &mut s, night);
     assert!(!p.power, "urgent does not override power-off");
-    let e = ann(
-        "e",
-        Priority::Emergency,
-        night,
-        night + SignedDuration::from_hours(1),
-    );
+    let e = ann("e", Priority::Emergency, night, night + SignedDuration::from_hours(1));
     let p = step(&pl, std::slice::from_ref(&e), &mut s, night);
     assert!(p.power);
     assert_eq!(p.brightness, 15);
@@ -268,16 +245,8 @@ fn expiry_and_start_at_the_exact_second() {
     let mut s = Scheduler::new();
     // Normal announcements join the rotation after the items.
     let p = step(&pl, std::slice::from_ref(&a), &mut s, t);
-    assert_eq!(
-        rotation_ids(&p),
-        ["item a", "item b", "item c", "announcement n r1"]
-    );
-    let p = step(
-        &pl,
-        std::slice::from_ref(&a),
-        &mut s,
-        t + SignedDuration::from_secs(30),
-    );
+    assert_eq!(rotation_ids(&p), ["item a", "item b", "item c", "announcement n r1"]);
+    let p = step(&pl, std::slice::from_ref(&a), &mut s, t + SignedDuration::from_secs(30));
     assert_eq!(rotation_ids(&p), ["item a", "item b", "item c"]);
     // A future announcement is woken for exactly at its start.
     let later = ann(
@@ -301,12 +270,7 @@ fn untrusted_clock_keeps_always_on_items_and_the_urgent_layer() {
     let cal = Calendar::builtin();
     let tz = shanghai();
     let now = at("2026-11-30T09:00:00");
-    let u = ann(
-        "u",
-        Priority::Urgent,
-        now,
-        now + SignedDuration::from_hours(1),
-    );
+    let u = ann("u", Priority::Urgent, now, now + SignedDuration::from_hours(1));
     let mut s = Scheduler::new();
     let inp = Inputs {
         playlist: &pl,
@@ -316,11 +280,7 @@ fn untrusted_clock_keeps_always_on_items_and_the_urgent_layer() {
         clock_trusted: false,
     };
     let p = s.step(&inp, now, &|_| 1);
-    assert_eq!(
-        rotation_ids(&p),
-        ["item hotline"],
-        "only the always-on item"
-    );
+    assert_eq!(rotation_ids(&p), ["item hotline"], "only the always-on item");
     assert!(p.power);
     assert_eq!(p.brightness, 15);
     assert!(!p.clock_trusted);
@@ -333,12 +293,7 @@ fn untrusted_clock_keeps_always_on_items_and_the_urgent_layer() {
 
     let build = at("2026-11-01T00:00:00");
     assert_eq!(
-        clock_trust(
-            at("2000-01-01T00:00:00"),
-            build,
-            None,
-            SignedDuration::from_mins(5)
-        ),
+        clock_trust(at("2000-01-01T00:00:00"), build, None, SignedDuration::from_mins(5)),
         ClockTrust::BeforeBuild
     );
     assert_eq!(
@@ -371,15 +326,7 @@ fn every_limits_how_often_an_item_plays() {
     let mut s = Scheduler::new();
     let t0 = at("2026-11-30T09:00:00");
     let ids: Vec<_> = (0..9)
-        .map(|k| {
-            showing_id(&step(
-                &pl,
-                &[],
-                &mut s,
-                t0 + SignedDuration::from_secs(k * 10),
-            ))
-            .unwrap()
-        })
+        .map(|k| showing_id(&step(&pl, &[], &mut s, t0 + SignedDuration::from_secs(k * 10))).unwrap())
         .collect();
     // hot plays, then waits a minute before it is eligible again.
     assert_eq!(ids, ["a", "hot", "a", "a", "a", "a", "a", "hot", "a"]);
@@ -440,10 +387,7 @@ fn time_zone_is_configurable() {
             announcements: &[],
             clock_trusted: true,
         };
-        assert_eq!(
-            Scheduler::new().step(&inp, now, &|_| 1).showing.is_some(),
-            shown
-        );
+        assert_eq!(Scheduler::new().step(&inp, now, &|_| 1).showing.is_some(), shown);
     }
 }
 
@@ -528,15 +472,11 @@ mod property {
                     s += &format!("time = \"{h1:02}:{m1:02}-{h2:02}:{m2:02}\"\n");
                 }
                 if !days.is_empty() {
-                    let d: Vec<String> =
-                        days.iter().map(|d| format!("\"{}\"", names[*d])).collect();
+                    let d: Vec<String> = days.iter().map(|d| format!("\"{}\"", names[*d])).collect();
                     s += &format!("days = [{}]\n", d.join(", "));
                 }
                 if let Some((d, len)) = dates {
-                    s += &format!(
-                        "dates = \"2026-12-{d:02}..2026-12-{:02}\"\n",
-                        (d + len).min(31)
-                    );
+                    s += &format!("dates = \"2026-12-{d:02}..2026-12-{:02}\"\n", (d + len).min(31));
                 }
                 if wd {
                     s += "workdays_only = true\n";

@@ -75,11 +75,7 @@ on = "6:30"
         "p.toml:32:1: [power] needs `off` (e.g. off = \"23:30\")",
     ];
     for w in want {
-        assert!(
-            e.iter().any(|x| x == w),
-            "missing {w:?} in\n{}",
-            e.join("\n")
-        );
+        assert!(e.iter().any(|x| x == w), "missing {w:?} in\n{}", e.join("\n"));
     }
     // "6:30" is accepted as a time (hour without leading zero); only `off` is missing.
     assert_eq!(e.len(), want.len(), "{}", e.join("\n"));
@@ -92,9 +88,7 @@ fn overlapping_brightness_windows_are_refused() {
     );
     assert_eq!(
         e,
-        [
-            "p.toml:5:8: brightness window 19:00-07:00 overlaps 06:00-20:00 (line 2); make them meet end to start"
-        ]
+        ["p.toml:5:8: brightness window 19:00-07:00 overlaps 06:00-20:00 (line 2); make them meet end to start"]
     );
 }
 
@@ -108,9 +102,7 @@ fn syntax_errors_have_positions_and_nothing_panics() {
         e,
         ["p.toml:1:8: `item` must be an array of tables ([[item]]), not an integer"]
     );
-    let e = errors(
-        "[[item]]\nid = \"x\"\ntext = \"\"\nevery = 0\npriority = 1000\nworkdays_only = \"yes\"\n",
-    );
+    let e = errors("[[item]]\nid = \"x\"\ntext = \"\"\nevery = 0\npriority = 1000\nworkdays_only = \"yes\"\n");
     assert_eq!(
         e,
         [
@@ -124,9 +116,7 @@ fn syntax_errors_have_positions_and_nothing_panics() {
 
 #[test]
 fn unknown_daypart_lists_the_known_ones() {
-    let e = errors(
-        "[dayparts]\nmorning = \"08:00-12:00\"\n[[item]]\nid = \"x\"\ntext = \"y\"\ntime = \"evening\"\n",
-    );
+    let e = errors("[dayparts]\nmorning = \"08:00-12:00\"\n[[item]]\nid = \"x\"\ntext = \"y\"\ntime = \"evening\"\n");
     assert_eq!(e.len(), 1);
     assert!(e[0].contains("or name a daypart (morning)"), "{e:?}");
 }
@@ -134,11 +124,7 @@ fn unknown_daypart_lists_the_known_ones() {
 #[test]
 fn unreadable_file_is_a_clear_error() {
     let e = load(std::path::Path::new("/nonexistent/p.toml")).unwrap_err();
-    assert!(
-        e.to_string()
-            .starts_with("cannot read /nonexistent/p.toml:"),
-        "{e}"
-    );
+    assert!(e.to_string().starts_with("cannot read /nonexistent/p.toml:"), "{e}");
 }
 
 proptest::proptest! {

@@ -165,8 +165,7 @@ pub fn pack(format: PixelFormat, x: u32, bmp: &LedBitmap) -> Vec<u8> {
         }
         PixelFormat::Rgb565 => {
             for &p in &bmp.pixels {
-                let v: u16 =
-                    if p & RED != 0 { 0xF800 } else { 0 } | if p & GREEN != 0 { 0x07E0 } else { 0 };
+                let v: u16 = if p & RED != 0 { 0xF800 } else { 0 } | if p & GREEN != 0 { 0x07E0 } else { 0 };
                 out.extend_from_slice(&v.to_le_bytes());
             }
         }
@@ -176,13 +175,7 @@ pub fn pack(format: PixelFormat, x: u32, bmp: &LedBitmap) -> Vec<u8> {
 
 /// Unpack page bytes of a `width` × `height` area at absolute `x`. Padding bits are ignored;
 /// full-colour pixels count as lit where a channel is at least half on.
-pub fn unpack(
-    format: PixelFormat,
-    x: u32,
-    width: u32,
-    height: u32,
-    bytes: &[u8],
-) -> Result<LedBitmap, BitmapError> {
+pub fn unpack(format: PixelFormat, x: u32, width: u32, height: u32, bytes: &[u8]) -> Result<LedBitmap, BitmapError> {
     let expected = format.packed_len(x, width, height);
     if bytes.len() != expected {
         return Err(BitmapError::Length {
@@ -232,12 +225,7 @@ pub fn unpack(
                     for c in 0..width {
                         let p = (lead + c) as usize;
                         let at = k * plane_len + (y as usize * nwords + p / 32) * 4;
-                        let word = u32::from_le_bytes([
-                            bytes[at],
-                            bytes[at + 1],
-                            bytes[at + 2],
-                            bytes[at + 3],
-                        ]);
+                        let word = u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
                         if word & (0x8000_0000 >> (p % 32)) == 0 {
                             let v = bmp.get(c, y) | plane;
                             bmp.set(c, y, v);
@@ -254,8 +242,7 @@ pub fn unpack(
         PixelFormat::Rgb565 => {
             for (i, px) in bytes.chunks(2).enumerate() {
                 let v = u16::from_le_bytes([px[0], px[1]]);
-                bmp.pixels[i] =
-                    (u8::from((v >> 11) >= 16) * RED) | (u8::from(((v >> 5) & 0x3F) >= 32) * GREEN);
+                bmp.pixels[i] = (u8::from((v >> 11) >= 16) * RED) | (u8::from(((v >> 5) & 0x3F) >= 32) * GREEN);
             }
         }
     }
@@ -308,10 +295,7 @@ mod tests {
     fn bx5_red_green_interleaves_per_group() {
         // 16x1: pixel 0 red, pixel 8 green.
         let b = bmp(16, 1, &[(0, 0, RED), (8, 0, GREEN)]);
-        assert_eq!(
-            pack(PixelFormat::Bx5RedGreen, 0, &b),
-            [0x7F, 0xFF, 0xFF, 0x7F]
-        );
+        assert_eq!(pack(PixelFormat::Bx5RedGreen, 0, &b), [0x7F, 0xFF, 0xFF, 0x7F]);
     }
 
     #[test]
@@ -333,10 +317,7 @@ mod tests {
             ],
         );
         // 3 pad + 6 = 9 bits -> 2 bytes: 111 00000 | 0 1111111
-        assert_eq!(
-            pack(PixelFormat::Bx5Mono, 35, &all),
-            [0b1110_0000, 0b0111_1111]
-        );
+        assert_eq!(pack(PixelFormat::Bx5Mono, 35, &all), [0b1110_0000, 0b0111_1111]);
     }
 
     #[test]
@@ -361,10 +342,7 @@ mod tests {
     #[test]
     fn wrong_length_is_an_error_with_numbers() {
         let e = unpack(PixelFormat::Bx5Mono, 0, 16, 2, &[0; 3]).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "bx-5e mono bitmap of 16x2 at x=0 needs 4 bytes, got 3"
-        );
+        assert_eq!(e.to_string(), "bx-5e mono bitmap of 16x2 at x=0 needs 4 bytes, got 3");
     }
 
     proptest::proptest! {

@@ -167,20 +167,14 @@ pub(crate) mod hex_vec {
 /// serde adapter: `[u8; N]` as a hex string.
 pub(crate) mod hex_array {
     use serde::{Deserialize, Deserializer, Serializer};
-    pub(crate) fn serialize<S: Serializer, const N: usize>(
-        v: &[u8; N],
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer, const N: usize>(v: &[u8; N], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&super::to_hex(v))
     }
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
-        d: D,
-    ) -> Result<[u8; N], D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>, const N: usize>(d: D) -> Result<[u8; N], D::Error> {
         let s = String::deserialize(d)?;
         let v = super::from_hex(&s).map_err(serde::de::Error::custom)?;
-        <[u8; N]>::try_from(v.as_slice()).map_err(|_| {
-            serde::de::Error::custom(format!("expected {N} bytes of hex, got {}", v.len()))
-        })
+        <[u8; N]>::try_from(v.as_slice())
+            .map_err(|_| serde::de::Error::custom(format!("expected {N} bytes of hex, got {}", v.len())))
     }
 }
 
@@ -194,9 +188,7 @@ pub(crate) mod hex_opt {
             None => s.serialize_none(),
         }
     }
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Vec<u8>>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
         Option::<String>::deserialize(d)?
             .map(|s| super::from_hex(&s).map_err(serde::de::Error::custom))
             .transpose()
@@ -209,10 +201,7 @@ mod tests {
 
     #[test]
     fn hex_accepts_spaces_newlines_and_prefixes() {
-        assert_eq!(
-            from_hex("a5 A5\n0x5a,01").unwrap(),
-            [0xA5, 0xA5, 0x5A, 0x01]
-        );
+        assert_eq!(from_hex("a5 A5\n0x5a,01").unwrap(), [0xA5, 0xA5, 0x5A, 0x01]);
         assert!(from_hex("a5 5").unwrap_err().contains("odd number"));
         assert!(from_hex("zz").unwrap_err().contains("not a hex digit"));
         assert_eq!(to_hex_spaced(&[1, 0xab]), "01 ab");

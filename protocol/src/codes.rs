@@ -101,9 +101,7 @@ impl<'de> Deserialize<'de> for ErrorCode {
         match Repr::deserialize(d)? {
             Repr::Num(n) => Ok(Self(n)),
             Repr::Name(s) => Self::from_name(&s).ok_or_else(|| {
-                serde::de::Error::custom(format!(
-                    "unknown error code name {s:?} (use ERR_… or a number)"
-                ))
+                serde::de::Error::custom(format!("unknown error code name {s:?} (use ERR_… or a number)"))
             }),
         }
     }
@@ -272,15 +270,9 @@ mod tests {
     fn error_names_roundtrip_through_json() {
         let j = serde_json::to_string(&ErrorCode::CHECKSUM).unwrap();
         assert_eq!(j, "\"ERR_CHECKSUM\"");
-        assert_eq!(
-            serde_json::from_str::<ErrorCode>(&j).unwrap(),
-            ErrorCode::CHECKSUM
-        );
+        assert_eq!(serde_json::from_str::<ErrorCode>(&j).unwrap(), ErrorCode::CHECKSUM);
         assert_eq!(serde_json::to_string(&ErrorCode(300)).unwrap(), "300");
-        assert_eq!(
-            serde_json::from_str::<ErrorCode>("3").unwrap(),
-            ErrorCode::BUSY
-        );
+        assert_eq!(serde_json::from_str::<ErrorCode>("3").unwrap(), ErrorCode::BUSY);
         assert_eq!(ErrorCode::BUSY.to_string(), "ERR_BUSY (3: controller busy)");
         assert_eq!(ErrorCode(19).name(), Some("ERR_CONTROLLER_ID"));
     }
@@ -291,9 +283,7 @@ mod tests {
         let bytes = [0x24, 0x20, 0x07, 0x09, 0x13, 0x05, 0x59, 0x02];
         let t = CardTime::from_bcd(&bytes).unwrap();
         assert_eq!(
-            (
-                t.year, t.month, t.day, t.hour, t.minute, t.second, t.weekday
-            ),
+            (t.year, t.month, t.day, t.hour, t.minute, t.second, t.weekday),
             (2024, 7, 9, 13, 5, 59, 2)
         );
         assert_eq!(t.to_bcd(), bytes);

@@ -10,11 +10,7 @@ const fn make_table() -> [u16; 256] {
         let mut crc = i as u16;
         let mut bit = 0;
         while bit < 8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xA001
-            } else {
-                crc >> 1
-            };
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xA001 } else { crc >> 1 };
             bit += 1;
         }
         table[i] = crc;
@@ -60,8 +56,8 @@ mod tests {
     fn font_card_ping_example() {
         // LK ping frame: header (14) + data (5), pre-escape.
         let bytes = [
-            0x01, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFE, 0x02, 0x05, 0x00,
-            0xA2, 0x00, 0x01, 0x00, 0x00,
+            0x01, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFE, 0x02, 0x05, 0x00, 0xA2, 0x00, 0x01, 0x00,
+            0x00,
         ];
         assert_eq!(crc16(&bytes), 0xF868);
     }

@@ -10,30 +10,16 @@ use thiserror::Error;
 pub enum FrameError {
     #[error("bad escape at offset {offset}: {first:#04x} followed by {} (only 01 or 02 may follow)",
         .second.map_or_else(|| "the frame end".to_string(), |b| format!("{b:#04x}")))]
-    BadEscape {
-        offset: u64,
-        first: u8,
-        second: Option<u8>,
-    },
-    #[error(
-        "checksum mismatch in frame at offset {offset}: expected {expected:#06x}, got {got:#06x}"
-    )]
-    Checksum {
-        offset: u64,
-        expected: u16,
-        got: u16,
-    },
+    BadEscape { offset: u64, first: u8, second: Option<u8> },
+    #[error("checksum mismatch in frame at offset {offset}: expected {expected:#06x}, got {got:#06x}")]
+    Checksum { offset: u64, expected: u16, got: u16 },
     #[error("frame at offset {offset} lost its 5a tail: a new a5 head follows after {len} bytes")]
     Truncated { offset: u64, len: usize },
-    #[error(
-        "frame at offset {offset} is too short ({len} bytes after unescaping; a CRC alone needs 2)"
-    )]
+    #[error("frame at offset {offset} is too short ({len} bytes after unescaping; a CRC alone needs 2)")]
     TooShort { offset: u64, len: usize },
     #[error("frame at offset {offset} has no 5a tail within {limit} bytes")]
     TooLong { offset: u64, limit: usize },
-    #[error(
-        "{len} bytes at offset {offset} contain no a5 frame head (wrong baud rate or not an Onbon card?)"
-    )]
+    #[error("{len} bytes at offset {offset} contain no a5 frame head (wrong baud rate or not an Onbon card?)")]
     Garbage { offset: u64, len: usize },
 }
 

@@ -12,9 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bytes::{
-    Reader, hex_array, hex_opt, hex_vec, len_u8, len_u16, len_u32, put_u16, put_u32,
-};
+use crate::bytes::{Reader, hex_array, hex_opt, hex_vec, len_u8, len_u16, len_u32, put_u16, put_u32};
 use crate::codes::{CardTime, ErrorCode};
 use crate::error::{EncodeError, PacketError};
 
@@ -128,12 +126,7 @@ impl FontHeader {
                 });
             }
         }
-        out.extend_from_slice(&[
-            self.check_mode,
-            self.display_mode,
-            self.device_type,
-            VERSION,
-        ]);
+        out.extend_from_slice(&[self.check_mode, self.display_mode, self.device_type, VERSION]);
         put_u16(out, data_len);
         Ok(())
     }
@@ -189,11 +182,7 @@ pub enum FontCommand {
     /// `A1 02` controller status query; answered by an ACK carrying a [`StatusReport`].
     StatusQuery,
     /// `A1 05` start writing a file: `overwrite(1) | name(4) | length(4)`.
-    StartWriteFile {
-        overwrite: u8,
-        name: FileName,
-        length: u32,
-    },
+    StartWriteFile { overwrite: u8, name: FileName, length: u32 },
     /// `A1 06` write a file block: `name(4) | last(1) | block(2) | len(2) | offset(4) | data`.
     WriteFileBlock {
         name: FileName,
@@ -214,11 +203,7 @@ pub enum FontCommand {
     /// `A3 01` timed on/off: per group on-time and off-time as BCD `hh mm`.
     TimedPower { slots: Vec<PowerSlot> },
     /// `A3 04` lock or unlock a program.
-    LockProgram {
-        save_mode: u8,
-        lock: u8,
-        name: FileName,
-    },
+    LockProgram { save_mode: u8, lock: u8, name: FileName },
     /// `A3 06` send/update dynamic text areas.
     DynamicAreas(TextAreas),
     /// `A3 08` cancel timed on/off.
@@ -398,9 +383,7 @@ impl TextArea {
             exit_mode: 0,
             speed: 0,
             stay_time: 10,
-            text: AreaText::Text {
-                text: text.to_owned(),
-            },
+            text: AreaText::Text { text: text.to_owned() },
         }
     }
 
@@ -425,9 +408,7 @@ impl TextArea {
             (m, _) => {
                 return Err(EncodeError::Invalid {
                     what: "text area sound",
-                    detail: format!(
-                        "sound_mode {m} needs: 0 no sound, 1 sound without data, 2 sound with data"
-                    ),
+                    detail: format!("sound_mode {m} needs: 0 no sound, 1 sound without data, 2 sound with data"),
                 });
             }
         }
@@ -480,15 +461,7 @@ impl TextArea {
         };
         let n_ext = r.u8()?;
         let ext = r.take(n_ext.into())?.to_vec();
-        let [
-            align,
-            single_line,
-            new_line,
-            display_mode,
-            exit_mode,
-            speed,
-            stay_time,
-        ] = r.array()?;
+        let [align, single_line, new_line, display_mode, exit_mode, speed, stay_time] = r.array()?;
         let n = r.u32()? as usize;
         let text = AreaText::from_gbk(r.take(n)?);
         Ok(Self {
@@ -580,12 +553,7 @@ impl FontCommand {
 
     fn write_params(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         match self {
-            Self::FormatFs
-            | Self::StatusQuery
-            | Self::Ping
-            | Self::Reset
-            | Self::CancelTimedPower
-            | Self::Clear => {}
+            Self::FormatFs | Self::StatusQuery | Self::Ping | Self::Reset | Self::CancelTimedPower | Self::Clear => {}
             Self::DeleteFiles { names } => {
                 put_u16(out, len_u16("file count", names.len())?);
                 for n in names {
@@ -624,11 +592,7 @@ impl FontCommand {
                     out.extend_from_slice(&bcd_hm(s.off.0, s.off.1));
                 }
             }
-            Self::LockProgram {
-                save_mode,
-                lock,
-                name,
-            } => {
+            Self::LockProgram { save_mode, lock, name } => {
                 out.extend_from_slice(&[*save_mode, *lock]);
                 put_name(out, name)?;
             }
@@ -660,9 +624,7 @@ impl FontCommand {
                 (0xA1, 0x01) => {
                     let n = r.u16()?;
                     Self::DeleteFiles {
-                        names: (0..n)
-                            .map(|_| parse_name(r.take(4)?))
-                            .collect::<Result<_, _>>()?,
+                        names: (0..n).map(|_| parse_name(r.take(4)?)).collect::<Result<_, _>>()?,
                     }
                 }
                 (0xA1, 0x02) => Self::StatusQuery,
@@ -921,13 +883,7 @@ impl FontPacket {
                     bits: 8,
                     max: 255,
                 })?;
-                data.extend_from_slice(&[
-                    rep.group,
-                    rep.cmd,
-                    code,
-                    rep.reserved[0],
-                    rep.reserved[1],
-                ]);
+                data.extend_from_slice(&[rep.group, rep.cmd, code, rep.reserved[0], rep.reserved[1]]);
                 match &rep.data {
                     ReplyData::Status { status } => data.extend_from_slice(&status.to_bytes()?),
                     ReplyData::Raw { data: d } => data.extend_from_slice(d),
@@ -935,8 +891,7 @@ impl FontPacket {
             }
         }
         let mut out = Vec::with_capacity(HEADER_LEN + data.len());
-        self.header
-            .write(len_u16("data field", data.len())?, &mut out)?;
+        self.header.write(len_u16("data field", data.len())?, &mut out)?;
         out.extend_from_slice(&data);
         Ok(out)
     }
@@ -966,9 +921,7 @@ impl FontPacket {
                 reserved: [data[3], data[4]],
                 data: match parsed {
                     Some(status) => ReplyData::Status { status },
-                    None => ReplyData::Raw {
-                        data: rest.to_vec(),
-                    },
+                    None => ReplyData::Raw { data: rest.to_vec() },
                 },
             })
         } else {

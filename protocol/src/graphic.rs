@@ -186,18 +186,11 @@ impl Brightness {
         let mode = r.u8()?;
         let body = r.take(48)?;
         Ok(match mode {
-            0 => Self::Manual {
-                levels: body.to_vec(),
-            },
-            1 => Self::Timed {
-                levels: body.to_vec(),
-            },
+            0 => Self::Manual { levels: body.to_vec() },
+            1 => Self::Timed { levels: body.to_vec() },
             2 | 3 => Self::Sensor {
                 code: mode,
-                thresholds: body[..32]
-                    .chunks(2)
-                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                    .collect(),
+                thresholds: body[..32].chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect(),
                 levels: body[32..].to_vec(),
             },
             m => {
@@ -329,14 +322,7 @@ pub struct Page {
 
 impl Page {
     /// A page with the usual values: style 0, repeat 1, valid length = width.
-    pub fn new(
-        display_mode: u8,
-        speed: u8,
-        stay_time: u16,
-        width: u16,
-        generation: Generation,
-        data: Vec<u8>,
-    ) -> Self {
+    pub fn new(display_mode: u8, speed: u8, stay_time: u16, width: u16, generation: Generation, data: Vec<u8>) -> Self {
         let reserved = match generation {
             Generation::Gen5 => vec![0; 4],
             Generation::Gen6 => vec![0; 9],
@@ -357,15 +343,7 @@ impl Page {
 
 impl DynamicArea {
     /// An area with the usual values: picture type, shown alone, no border, no sound.
-    pub fn new(
-        id: u8,
-        x: u16,
-        y: u16,
-        width: u16,
-        height: u16,
-        generation: Generation,
-        pages: Vec<Page>,
-    ) -> Self {
+    pub fn new(id: u8, x: u16, y: u16, width: u16, height: u16, generation: Generation, pages: Vec<Page>) -> Self {
         Self {
             id,
             run_mode: 0,
@@ -392,10 +370,7 @@ impl DynamicArea {
         out.push(self.run_mode);
         put_u16(out, self.timeout_s);
         out.push(self.relate_all_programs);
-        put_u16(
-            out,
-            len_u16("related_programs", self.related_programs.len())?,
-        );
+        put_u16(out, len_u16("related_programs", self.related_programs.len())?);
         for p in &self.related_programs {
             put_u16(out, *p);
         }
@@ -463,9 +438,7 @@ fn check_reserved(len: usize, generation: Generation) -> Result<(), EncodeError>
 fn sound_len(flag: u8, bytes: &[u8]) -> usize {
     match flag {
         1 => 3,
-        2 if bytes.len() >= 7 => {
-            7 + u32::from_le_bytes([bytes[3], bytes[4], bytes[5], bytes[6]]) as usize
-        }
+        2 if bytes.len() >= 7 => 7 + u32::from_le_bytes([bytes[3], bytes[4], bytes[5], bytes[6]]) as usize,
         _ => 0,
     }
 }
@@ -510,12 +483,7 @@ impl AreaUpdate {
                     };
                     let mut params = Vec::new();
                     area.write_head(&mut params)?;
-                    params.extend_from_slice(&[
-                        g6.background,
-                        g6.transparency,
-                        g6.area_equal,
-                        g6.sound_flag,
-                    ]);
+                    params.extend_from_slice(&[g6.background, g6.transparency, g6.area_equal, g6.sound_flag]);
                     params.extend_from_slice(&g6.sound);
                     params.extend_from_slice(&g6.reserved);
                     put_u16(&mut params, len_u16("page count", area.pages.len())?);
@@ -620,9 +588,7 @@ impl AreaUpdate {
                     for _ in 0..n {
                         let pdl = r.u32()?;
                         if pdl != 26 {
-                            return Err(invalid(format!(
-                                "6th-gen PageDataLen is {pdl}, expected 26"
-                            )));
+                            return Err(invalid(format!("6th-gen PageDataLen is {pdl}, expected 26")));
                         }
                         let p = read_page_fields(r, 9)?;
                         let off = r.u32()? as usize;
@@ -743,9 +709,7 @@ impl GraphicCommand {
         let parsed = (|| -> Result<Self, PacketError> {
             let mut r = Reader::new(params, "graphic command");
             let c = match (group, cmd) {
-                (0xA2, 0x00) => Self::Ping {
-                    reserved: r.array()?,
-                },
+                (0xA2, 0x00) => Self::Ping { reserved: r.array()? },
                 (0xA2, 0x07) => Self::SetBrightness(Brightness::parse(&mut r)?),
                 (0xA2, 0x19) => Self::QueryBrightness {
                     params: r.rest().to_vec(),
@@ -757,12 +721,10 @@ impl GraphicCommand {
                         Some(Generation::Gen5) => [Generation::Gen5, Generation::Gen6],
                         _ => [Generation::Gen6, Generation::Gen5],
                     };
-                    let first =
-                        AreaUpdate::parse(&mut Reader::new(params, "area update"), order[0]);
+                    let first = AreaUpdate::parse(&mut Reader::new(params, "area update"), order[0]);
                     return first
                         .or_else(|e| {
-                            AreaUpdate::parse(&mut Reader::new(params, "area update"), order[1])
-                                .map_err(|_| e)
+                            AreaUpdate::parse(&mut Reader::new(params, "area update"), order[1]).map_err(|_| e)
                         })
                         .map(Self::UpdateAreas);
                 }
@@ -950,8 +912,7 @@ impl GraphicPacket {
             GraphicBody::Reply(rep) => rep.write(&mut data)?,
         }
         let mut out = Vec::with_capacity(HEADER_LEN + data.len());
-        self.header
-            .write(len_u32("data field", data.len())?, &mut out);
+        self.header.write(len_u32("data field", data.len())?, &mut out);
         out.extend_from_slice(&data);
         Ok(out)
     }

@@ -54,8 +54,8 @@ pub mod phy;
 
 pub use bytes::{from_hex, to_hex, to_hex_spaced};
 pub use codes::{
-    CardTime, ErrorCode, font_device_name, font_display_mode_name, graphic_device_name,
-    graphic_display_mode_name, run_mode_name,
+    CardTime, ErrorCode, font_device_name, font_display_mode_name, graphic_device_name, graphic_display_mode_name,
+    run_mode_name,
 };
 pub use crc::{crc16, crc16_update};
 pub use error::{BitmapError, EncodeError, FrameError, PacketError};

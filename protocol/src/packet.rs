@@ -21,9 +21,7 @@ pub enum Packet {
 /// Which protocol a packet's header says, judged by its version byte and length field.
 pub fn classify(bytes: &[u8]) -> Option<ProtocolFamily> {
     let le16 = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]) as usize;
-    let le32 = |i: usize| {
-        u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]) as usize
-    };
+    let le32 = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]) as usize;
     if bytes.len() >= graphic::HEADER_LEN
         && bytes[4] == graphic::VERSION
         && le32(12) == bytes.len() - graphic::HEADER_LEN
@@ -178,11 +176,7 @@ pub fn decode_all(bytes: &[u8]) -> (Vec<Found>, Vec<u8>) {
     let mut found = Vec::new();
     loop {
         match d.decode() {
-            Ok(Some(RawPacket {
-                bytes,
-                offset,
-                skipped,
-            })) => {
+            Ok(Some(RawPacket { bytes, offset, skipped })) => {
                 found.push(Found {
                     offset,
                     skipped,

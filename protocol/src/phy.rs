@@ -151,10 +151,7 @@ impl Decoder {
             return Ok(None);
         }
         // Look for the tail, or a new head that means this frame lost its tail.
-        let Some(rel) = self.buf[body..]
-            .iter()
-            .position(|&b| b == TAIL || b == HEAD)
-        else {
+        let Some(rel) = self.buf[body..].iter().position(|&b| b == TAIL || b == HEAD) else {
             if self.buf.len() - start > MAX_FRAME {
                 let offset = self.base + start as u64;
                 self.consume(self.buf.len());
@@ -312,10 +309,7 @@ mod tests {
         wire.extend(frame(&[5]));
         let mut d = Decoder::new();
         d.feed(&wire);
-        assert!(matches!(
-            d.decode(),
-            Err(FrameError::Truncated { offset: 0, .. })
-        ));
+        assert!(matches!(d.decode(), Err(FrameError::Truncated { offset: 0, .. })));
         assert_eq!(d.decode().unwrap().unwrap().bytes, [5]);
     }
 

@@ -2,12 +2,12 @@
 //! property that every decodable packet encodes back to its own bytes.
 
 use pinghu_protocol::fontcard::{
-    AreaText, FontBody, FontCommand, FontHeader, FontPacket, FontReply, ReplyData, ScreenParams,
-    StatusReport, TextArea, TextAreas,
+    AreaText, FontBody, FontCommand, FontHeader, FontPacket, FontReply, ReplyData, ScreenParams, StatusReport,
+    TextArea, TextAreas,
 };
 use pinghu_protocol::graphic::{
-    AreaUpdate, Brightness, DynamicArea, Generation, GraphicBody, GraphicCommand, GraphicHeader,
-    GraphicPacket, GraphicReply, Page,
+    AreaUpdate, Brightness, DynamicArea, Generation, GraphicBody, GraphicCommand, GraphicHeader, GraphicPacket,
+    GraphicReply, Page,
 };
 use pinghu_protocol::{CardTime, ErrorCode, Packet, decode_all, from_hex, to_hex};
 
@@ -43,9 +43,7 @@ fn vendor_graphic_ping() {
         (g.header.dst, g.header.src, g.header.device_type),
         (0xFFFE, 0x8000, 0xFFFE)
     );
-    let GraphicBody::Request(req) = &g.body else {
-        panic!()
-    };
+    let GraphicBody::Request(req) = &g.body else { panic!() };
     assert_eq!(req.reply, 1);
     assert_eq!(req.command, GraphicCommand::Ping { reserved: [0, 0] });
     roundtrip(&p);
@@ -73,8 +71,7 @@ fn font_card_ping_from_lk() {
 #[test]
 fn font_card_ack_derived() {
     // onbon.md C.2 derived ACK frame: dst 8000 src 0001 ... A0 00 00 00 00, CRC DC64.
-    let p =
-        one("a5a5a5a5a5a5a5a5 00 80 01 00 00 00 00 00 00 00 fe 02 05 00 a0 00 00 00 00 64 dc 5a");
+    let p = one("a5a5a5a5a5a5a5a5 00 80 01 00 00 00 00 00 00 00 fe 02 05 00 a0 00 00 00 00 64 dc 5a");
     let Packet::FontCard(FontPacket {
         body: FontBody::Reply(r),
         ..
@@ -103,10 +100,7 @@ fn font_card_nack_names_the_error() {
         panic!()
     };
     assert!(r.is_nack());
-    assert_eq!(
-        r.error.to_string(),
-        "ERR_FILE_BLOCK_NUM (16: file block number error)"
-    );
+    assert_eq!(r.error.to_string(), "ERR_FILE_BLOCK_NUM (16: file block number error)");
 }
 
 #[test]
@@ -135,10 +129,7 @@ fn text_area_with_escapes_and_odd_process_mode() {
     let bytes = p.to_bytes().unwrap();
     // header (14) then: A3 06 | 02 | 2D 00 | del 00 | count 01 | area len (2) | type 00 | x 0000 | y 0c00 ...
     assert_eq!(&bytes[14..21], &[0xA3, 0x06, 0x02, 0x2D, 0x00, 0x00, 0x01]);
-    assert_eq!(
-        &bytes[23..32],
-        &[0x00, 0x00, 0x00, 0x0C, 0x00, 0x08, 0x00, 0x0C, 0x00]
-    );
+    assert_eq!(&bytes[23..32], &[0x00, 0x00, 0x00, 0x0C, 0x00, 0x08, 0x00, 0x0C, 0x00]);
     // The text is GB2312: 夷 = D2 C4, and the escapes are plain ASCII.
     let text_at = bytes.windows(6).position(|w| w == b"\\FO000").unwrap();
     assert_eq!(&bytes[text_at + 9..text_at + 11], &[0xD2, 0xC4]);
@@ -198,10 +189,7 @@ fn status_query_and_report() {
         true,
         FontCommand::StatusQuery,
     ));
-    assert_eq!(
-        &q.to_bytes().unwrap()[14..],
-        &[0xA1, 0x02, 0x01, 0x00, 0x00]
-    );
+    assert_eq!(&q.to_bytes().unwrap()[14..], &[0xA1, 0x02, 0x01, 0x00, 0x00]);
     roundtrip(&q);
     let report = StatusReport {
         power: 1,
@@ -229,11 +217,10 @@ fn status_query_and_report() {
     });
     let back = roundtrip(&r);
     let Packet::FontCard(FontPacket {
-        body:
-            FontBody::Reply(FontReply {
-                data: ReplyData::Status { status },
-                ..
-            }),
+        body: FontBody::Reply(FontReply {
+            data: ReplyData::Status { status },
+            ..
+        }),
         ..
     }) = back
     else {
@@ -281,15 +268,8 @@ fn time_sync_power_clear() {
             off: (23, 30),
         }],
     };
-    let p = Packet::FontCard(FontPacket::request(
-        FontHeader::to_card(1, 0xFE),
-        true,
-        timed,
-    ));
-    assert_eq!(
-        &p.to_bytes().unwrap()[19..],
-        &[0x01, 0x06, 0x30, 0x23, 0x30]
-    );
+    let p = Packet::FontCard(FontPacket::request(FontHeader::to_card(1, 0xFE), true, timed));
+    assert_eq!(&p.to_bytes().unwrap()[19..], &[0x01, 0x06, 0x30, 0x23, 0x30]);
     roundtrip(&p);
 }
 
@@ -332,9 +312,7 @@ fn screen_parameter_file_write() {
     // A1 05 | 01 | 00 00 | overwrite 01 | "C000" | length 2E 00 00 00
     assert_eq!(
         &start.to_bytes().unwrap()[14..],
-        &[
-            0xA1, 0x05, 0x01, 0, 0, 0x01, b'C', b'0', b'0', b'0', 0x2E, 0, 0, 0
-        ]
+        &[0xA1, 0x05, 0x01, 0, 0, 0x01, b'C', b'0', b'0', b'0', 0x2E, 0, 0, 0]
     );
     roundtrip(&start);
     let block = Packet::FontCard(FontPacket::request(
@@ -471,10 +449,7 @@ fn brightness_and_delete() {
             ids: vec![],
         },
     ));
-    assert_eq!(
-        &del.to_bytes().unwrap()[16..],
-        &[0x01, 0xA7, 0x01, 0x00, 0x00, 0xFF]
-    );
+    assert_eq!(&del.to_bytes().unwrap()[16..], &[0x01, 0xA7, 0x01, 0x00, 0x00, 0xFF]);
     // Manual brightness 9: DataLen 0x31, mode 0, 48 × 09.
     let b = Packet::Graphic(GraphicPacket::request(
         GraphicHeader::to_card(1, 0x0174),
@@ -538,11 +513,7 @@ fn unknown_command_and_bad_fields_keep_bytes() {
         else {
             panic!()
         };
-        assert!(
-            matches!(req.command, FontCommand::Unknown { .. }),
-            "{:?}",
-            req.command
-        );
+        assert!(matches!(req.command, FontCommand::Unknown { .. }), "{:?}", req.command);
         assert_eq!(p.to_wire().unwrap(), raw);
     }
 }

@@ -1,4 +1,33 @@
 //! # pinghu-simulator
 //!
-//! A BX controller card in software (`pinghu-sim`). Not implemented yet: this crate is a workspace
-//! member so the layout is fixed; the simulator issue fills it.
+//! An Onbon BX controller card in software (`pinghu-sim`), so technicians and tests can drive
+//! everything without hardware.
+//!
+//! * [`card`]: the sans-IO card model. It decodes requests with `pinghu-protocol` from the device
+//!   side and answers as a card does (ACK, or NACK with the right error code; a reply only when
+//!   asked), keeps dynamic areas with their pages, display modes, speeds, stay times and run
+//!   modes, brightness, power, the card clock and the screen-parameter file, and composes what the
+//!   glass shows at any instant. Frames for another address are ignored, as on an RS-485 bus.
+//! * [`faults`]: seeded fault injection (drop, corrupt, delay, busy, close, stall).
+//! * [`server`]: TCP and pseudo-terminal front ends (clients one after another), the byte
+//!   recorder, and the headless snapshot writer (`screen.png`, `state.json`, written atomically).
+//! * `window` (feature `window`): the desktop window.
+//!
+//! ```
+//! use pinghu_protocol::{Decoder, Packet, fontcard::{FontCommand, FontHeader, FontPacket}};
+//! use pinghu_simulator::card::{Card, CardConfig, Model};
+//!
+//! let mut card = Card::new(CardConfig { model: Model::Bx5k, width: 64, height: 16,
+//!     colors: pinghu_fonts::ColorMode::Mono, address: 1 });
+//! let ping = Packet::FontCard(FontPacket::request(FontHeader::to_card(1, 0xFE), true, FontCommand::Ping));
+//! let mut d = Decoder::new();
+//! d.feed(&ping.to_wire().unwrap());
+//! let reply = card.handle(Ok(d.decode().unwrap().unwrap()), jiff::Timestamp::now()).unwrap();
+//! assert!(reply.is_reply() && !reply.is_nack());
+//! ```
+
+pub mod card;
+pub mod faults;
+pub mod server;
+#[cfg(feature = "window")]
+pub mod window;

@@ -1,0 +1,938 @@
+//! The card: a sans-IO model of an Onbon BX controller. It takes request frames (from the
+//! protocol crate's decoder) and the current time, updates its state, and returns the reply a
+//! real card would send. It never reads a clock or touches a socket.
+
+use std::collections::BTreeMap;
+
+use jiff::{SignedDuration, Timestamp};
+use pinghu_fonts::{ColorMode, Frame, LedColor};
+use pinghu_protocol::bitmap::{PixelFormat, unpack};
+use pinghu_protocol::fontcard::{
+    self, FontBody, FontCommand, FontHeader, FontPacket, FontReply, ScreenParams, StatusReport, TextArea,
+};
+use pinghu_protocol::graphic::{
+    self, Brightness, GraphicBody, GraphicCommand, GraphicHeader, GraphicPacket, GraphicReply,
+};
+use pinghu_protocol::{CardTime, ErrorCode, FrameError, Packet, RawPacket};
+use serde::Serialize;
+
+/// The card models the simulator can be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Model {
+    /// Graphic card, 5th generation layout (BX-5E).
+    Bx5e,
+    /// Graphic card, 6th generation layout (BX-6E).
+    Bx6e,
+    /// Font card, X and width in units of 8 pixels (BX-5K).
+    Bx5k,
+    /// Font card, pixel units (BX-6K).
+    Bx6k,
+}
+
+impl Model {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "bx-5e" => Self::Bx5e,
+            "bx-6e" => Self::Bx6e,
+            "bx-5k" => Self::Bx5k,
+            "bx-6k" => Self::Bx6k,
+            _ => return None,
+        })
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Bx5e => "bx-5e",
+            Self::Bx6e => "bx-6e",
+            Self::Bx5k => "bx-5k",
+            Self::Bx6k => "bx-6k",
+        }
+    }
+    pub fn is_graphic(self) -> bool {
+        matches!(self, Self::Bx5e | Self::Bx6e)
+    }
+    /// Device-type code the card reports.
+    pub fn device_type(self) -> u16 {
+        match self {
+            Self::Bx5e => 0x0254,
+            Self::Bx6e => 0x0274,
+            Self::Bx5k => 0x0051,
+            Self::Bx6k => 0x0062,
+        }
+    }
+    /// Most dynamic areas the card takes.
+    pub fn max_areas(self) -> usize {
+        match self {
+            Self::Bx5e | Self::Bx5k => 4,
+            Self::Bx6e | Self::Bx6k => 32,
+        }
+    }
+}
+
+/// How the card is set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CardConfig {
+    pub model: Model,
+    pub width: u32,
+    pub height: u32,
+    pub colors: ColorMode,
+    pub address: u16,
+}
+
+/// How a page enters the area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Anim {
+    Static,
+    QuickType,
+    MoveLeft,
+    MoveRight,
+    MoveUp,
+    MoveDown,
+    Flash,
+}
+
+/// One page of an area, ready to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AreaPage {
+    pub frame: Frame,
+    pub anim: Anim,
+    pub speed: u8,
+    /// How long the page stays after it has entered.
+    pub stay_ms: u64,
+}
+
+/// A dynamic area.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Area {
+    pub id: u8,
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+    pub run_mode: u8,
+    pub timeout_s: u16,
+    pub pages: Vec<AreaPage>,
+    pub updated: Timestamp,
+    /// The text, for font-card areas.
+    pub text: Option<String>,
+}
+
+/// A file being written with A1 05 / A1 06.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Upload {
+    name: String,
+    length: u32,
+    data: Vec<u8>,
+    next_block: u16,
+}
+
+/// Everything the card knows.
+#[derive(Debug, Clone)]
+pub struct Card {
+    pub config: CardConfig,
+    pub power: bool,
+    pub brightness: u8,
+    /// 48 half-hour levels when a timed table is set.
+    pub brightness_table: Option<Vec<u8>>,
+    /// Card clock minus host clock, once time-synced.
+    pub clock_offset: SignedDuration,
+    pub areas: BTreeMap<u8, Area>,
+    pub frames_received: u64,
+    pub replies_sent: u64,
+    pub errors: Vec<String>,
+    upload: Option<Upload>,
+    /// Bumped on every change a viewer would care about.
+    pub version: u64,
+}
+
+const DEFAULT_STAY_MS: u64 = 3000;
+
+impl Card {
+    pub fn new(config: CardConfig) -> Self {
+        Self {
+            config,
+            power: true,
+            brightness: 15,
+            brightness_table: None,
+            clock_offset: SignedDuration::ZERO,
+            areas: BTreeMap::new(),
+            frames_received: 0,
+            replies_sent: 0,
+            errors: Vec::new(),
+            upload: None,
+            version: 0,
+        }
+    }
+
+    fn error(&mut self, msg: String) {
+        self.errors.push(msg);
+        if self.errors.len() > 20 {
+            self.errors.remove(0);
+        }
+        self.version += 1;
+    }
+
+    /// The brightness in force at `now` (the timed table follows the card's clock).
+    pub fn brightness_at(&self, now: Timestamp) -> u8 {
+        self.brightness_table
+            .as_ref()
+            .map_or(self.brightness, |t| self.level_at(t, now))
+    }
+
+    /// The card's clock at host time `now`.
+    pub fn card_time(&self, now: Timestamp) -> Timestamp {
+        now + self.clock_offset
+    }
+
+    /// Handle one decoded frame (or a frame the decoder rejected). Returns the reply to send.
+    pub fn handle(&mut self, frame: Result<RawPacket, FrameError>, now: Timestamp) -> Option<Packet> {
+        let raw = match frame {
+            Ok(raw) => raw,
+            Err(FrameError::Checksum { expected, got, .. }) => {
+                self.error(format!("request CRC error: expected {expected:#06x}, got {got:#06x}"));
+                return Some(self.nack_for_unknown(ErrorCode::CHECKSUM));
+            }
+            Err(e) => {
+                self.error(format!("bad frame: {e}"));
+                return None;
+            }
+        };
+        let packet = match Packet::parse(&raw.bytes) {
+            Ok(p) => p,
+            Err(e) => {
+                self.error(format!("undecodable packet: {e}"));
+                return None;
+            }
+        };
+        // RS-485 bus: a frame for another screen is not ours.
+        let dst = packet.dst();
+        if dst != self.config.address && dst != 0xFFFF && dst != 0xFFFE {
+            return None;
+        }
+        if packet.is_reply() {
+            return None;
+        }
+        self.frames_received += 1;
+        self.version += 1;
+        let reply = match (packet, self.config.model.is_graphic()) {
+            (Packet::Graphic(g), true) => self.graphic(g, now),
+            (Packet::FontCard(f), false) => self.font(f, now),
+            (p, _) => {
+                self.error(format!(
+                    "ignored a {} frame: this card speaks the {} protocol",
+                    if matches!(p, Packet::Graphic(_)) {
+                        "graphic (0xf0)"
+                    } else {
+                        "font-card (0x02)"
+                    },
+                    if self.config.model.is_graphic() {
+                        "graphic"
+                    } else {
+                        "font-card"
+                    }
+                ));
+                None
+            }
+        };
+        if reply.is_some() {
+            self.replies_sent += 1;
+        }
+        reply
+    }
+
+    /// A NACK with `code` in this card's protocol, addressed to the host (e.g. BUSY).
+    pub fn nack(&mut self, code: ErrorCode) -> Packet {
+        self.nack_for_unknown(code)
+    }
+
+    fn nack_for_unknown(&mut self, code: ErrorCode) -> Packet {
+        let addr = self.config.address;
+        let dev = self.config.model.device_type();
+        self.replies_sent += 1;
+        if self.config.model.is_graphic() {
+            Packet::Graphic(GraphicPacket {
+                header: GraphicHeader {
+                    dst: graphic::HOST_ADDRESS,
+                    src: addr,
+                    reserved: 0,
+                    device_type: dev,
+                    reserved2: [0; 4],
+                },
+                body: GraphicBody::Reply(GraphicReply::nack(code)),
+            })
+        } else {
+            Packet::FontCard(FontPacket {
+                header: FontHeader::to_card(0x8000, dev as u8).reply_from(addr, dev as u8),
+                body: FontBody::Reply(FontReply::nack(code)),
+            })
+        }
+    }
+
+    // ---- graphic protocol -------------------------------------------------------------------
+
+    fn graphic(&mut self, p: GraphicPacket, now: Timestamp) -> Option<Packet> {
+        let GraphicBody::Request(req) = p.body else {
+            return None;
+        };
+        let result: Result<GraphicReply, (ErrorCode, String)> = match req.command {
+            GraphicCommand::Ping { .. } => Ok(GraphicReply::ack()),
+            GraphicCommand::SetBrightness(b) => match b {
+                Brightness::Manual { levels } | Brightness::Timed { levels } if levels.iter().all(|l| *l <= 15) => {
+                    let timed = levels.iter().any(|l| *l != levels[0]);
+                    self.brightness_table = timed.then(|| levels.clone());
+                    self.brightness = self.level_at(&levels, now);
+                    Ok(GraphicReply::ack())
+                }
+                Brightness::Sensor { .. } => Ok(GraphicReply::ack()),
+                _ => Err((ErrorCode::SCREEN_PARA, "brightness level above 15".into())),
+            },
+            GraphicCommand::QueryBrightness { .. } => Ok(GraphicReply::brightness_report(
+                0,
+                u8::from(self.brightness_table.is_some()),
+                self.brightness,
+            )),
+            GraphicCommand::UpdateAreas(u) => self.update_graphic_areas(u, now),
+            GraphicCommand::DeleteAreas { all, ids, .. } => {
+                if all {
+                    self.areas.clear();
+                } else {
+                    for id in ids {
+                        self.areas.remove(&id);
+                    }
+                }
+                Ok(GraphicReply::ack())
+            }
+            GraphicCommand::Unknown { group, cmd, why, .. } => {
+                let code = if matches!(group, 0xA2 | 0xA7) {
+                    ErrorCode::NO_COMMAND
+                } else {
+                    ErrorCode::OUT_OF_GROUP
+                };
+                Err((
+                    code,
+                    format!(
+                        "command {group:02X} {cmd:02X} not understood{}",
+                        why.map(|w| format!(": {w}")).unwrap_or_default()
+                    ),
+                ))
+            }
+            _ => Err((ErrorCode::NO_COMMAND, "command not supported".into())),
+        };
+        let reply = match result {
+            Ok(r) => r,
+            Err((code, msg)) => {
+                self.error(format!("NACK {code}: {msg}"));
+                GraphicReply::nack(code)
+            }
+        };
+        (req.reply == 1).then(|| {
+            Packet::Graphic(GraphicPacket {
+                header: p
+                    .header
+                    .reply_from(self.config.address, self.config.model.device_type()),
+                body: GraphicBody::Reply(reply),
+            })
+        })
+    }
+
+    fn level_at(&self, levels: &[u8], now: Timestamp) -> u8 {
+        let t = self
+            .card_time(now)
+            .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
+        let slot = (t.hour() as usize * 2 + usize::from(t.minute() >= 30)).min(47);
+        levels.get(slot).copied().unwrap_or(15)
+    }
+
+    fn check_area(&self, x: u32, y: u32, w: u32, h: u32) -> Result<(), (ErrorCode, String)> {
+        let (sw, sh) = (self.config.width, self.config.height);
+        if w == 0 || h == 0 || x + w > sw || y + h > sh {
+            return Err((
+                ErrorCode::SCREEN_PARA,
+                format!("area {w}x{h} at ({x},{y}) is outside the {sw}x{sh} screen"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn update_graphic_areas(
+        &mut self,
+        u: graphic::AreaUpdate,
+        now: Timestamp,
+    ) -> Result<GraphicReply, (ErrorCode, String)> {
+        let gen6 = self.config.model == Model::Bx6e;
+        if (u.generation == graphic::Generation::Gen6) != gen6 {
+            return Err((
+                ErrorCode::CONTROLLER_TYPE,
+                format!(
+                    "{:?} area layout sent to a {} card",
+                    u.generation,
+                    self.config.model.name()
+                ),
+            ));
+        }
+        let format = match (gen6, self.config.colors) {
+            (false, ColorMode::Mono) => PixelFormat::Bx5Mono,
+            (false, ColorMode::RedGreen) => PixelFormat::Bx5RedGreen,
+            (true, ColorMode::Mono) => PixelFormat::Bx6Mono,
+            (true, ColorMode::RedGreen) => PixelFormat::Bx6RedGreen,
+        };
+        let mut new_areas = Vec::new();
+        for a in &u.areas {
+            let (x, y, w, h) = (u32::from(a.x), u32::from(a.y), u32::from(a.width), u32::from(a.height));
+            self.check_area(x, y, w, h)?;
+            let mut pages = Vec::new();
+            for (i, p) in a.pages.iter().enumerate() {
+                let bmp = unpack(format, x, w, h, &p.data)
+                    .map_err(|e| (ErrorCode::FILE_DOWNLOAD, format!("area {} page {}: {e}", a.id, i + 1)))?;
+                pages.push(AreaPage {
+                    frame: Frame::from_led_bitmap(&bmp, self.config.colors),
+                    anim: graphic_anim(p.display_mode),
+                    speed: p.speed,
+                    stay_ms: u64::from(p.stay_time) * 10,
+                });
+            }
+            new_areas.push(Area {
+                id: a.id,
+                x,
+                y,
+                width: w,
+                height: h,
+                run_mode: a.run_mode,
+                timeout_s: a.timeout_s,
+                pages,
+                updated: now,
+                text: None,
+            });
+        }
+        self.install(new_areas)?;
+        Ok(GraphicReply::ack())
+    }
+
+    fn install(&mut self, new_areas: Vec<Area>) -> Result<(), (ErrorCode, String)> {
+        let ids: std::collections::BTreeSet<u8> = self
+            .areas
+            .keys()
+            .chain(new_areas.iter().map(|a| &a.id))
+            .copied()
+            .collect();
+        if ids.len() > self.config.model.max_areas() {
+            return Err((
+                ErrorCode::MEMORY_VOLUME,
+                format!(
+                    "{} areas: a {} takes at most {}",
+                    ids.len(),
+                    self.config.model.name(),
+                    self.config.model.max_areas()
+                ),
+            ));
+        }
+        for a in new_areas {
+            self.areas.insert(a.id, a);
+        }
+        Ok(())
+    }
+
+    // ---- font-card protocol -----------------------------------------------------------------
+
+    fn font(&mut self, p: FontPacket, now: Timestamp) -> Option<Packet> {
+        let FontBody::Request(req) = p.body else {
+            return None;
+        };
+        let wants_reply = req.reply == fontcard::REPLY || matches!(req.command, FontCommand::StatusQuery);
+        let result: Result<FontReply, (ErrorCode, String)> = match req.command {
+            FontCommand::Ping => Ok(FontReply::ack()),
+            FontCommand::StatusQuery => Ok(FontReply::status(self.status_report(now))),
+            FontCommand::TimeSync { time } => match card_time_to_timestamp(&time) {
+                Some(t) => {
+                    self.clock_offset = t.duration_since(now);
+                    Ok(FontReply::ack())
+                }
+                None => Err((
+                    ErrorCode::DATE_TIME_FORMAT,
+                    format!("{time} is not a valid date and time"),
+                )),
+            },
+            FontCommand::Power { state } => match state {
+                fontcard::POWER_ON | fontcard::POWER_OFF => {
+                    self.power = state == fontcard::POWER_ON;
+                    Ok(FontReply::ack())
+                }
+                s => Err((ErrorCode::NO_COMMAND, format!("power state {s:#04x} (01 on, 02 off)"))),
+            },
+            FontCommand::Clear => {
+                self.areas.clear();
+                Ok(FontReply::ack())
+            }
+            FontCommand::Reset => {
+                self.areas.clear();
+                self.upload = None;
+                Ok(FontReply::ack())
+            }
+            FontCommand::DynamicAreas(t) => self.text_areas(t, now),
+            FontCommand::StartWriteFile {
+                overwrite: _,
+                name,
+                length,
+            } => {
+                self.upload = Some(Upload {
+                    name,
+                    length,
+                    data: Vec::new(),
+                    next_block: 0,
+                });
+                Ok(FontReply::ack())
+            }
+            FontCommand::WriteFileBlock {
+                name,
+                last,
+                block,
+                offset,
+                data,
+            } => self.file_block(&name, last, block, offset, &data),
+            FontCommand::TimedPower { .. }
+            | FontCommand::CancelTimedPower
+            | FontCommand::LockProgram { .. }
+            | FontCommand::FormatFs
+            | FontCommand::DeleteFiles { .. } => Ok(FontReply::ack()),
+            FontCommand::Unknown { group, cmd, why, .. } => {
+                let code = if matches!(group, 0xA1..=0xA3) {
+                    ErrorCode::NO_COMMAND
+                } else {
+                    ErrorCode::OUT_OF_GROUP
+                };
+                Err((
+                    code,
+                    format!(
+                        "command {group:02X} {cmd:02X} not understood{}",
+                        why.map(|w| format!(": {w}")).unwrap_or_default()
+                    ),
+                ))
+            }
+            _ => Err((ErrorCode::NO_COMMAND, "command not supported".into())),
+        };
+        let reply = match result {
+            Ok(r) => r,
+            Err((code, msg)) => {
+                self.error(format!("NACK {code}: {msg}"));
+                FontReply::nack(code)
+            }
+        };
+        let dev = self.config.model.device_type() as u8;
+        wants_reply.then(|| {
+            Packet::FontCard(FontPacket {
+                header: p.header.reply_from(self.config.address, dev),
+                body: FontBody::Reply(reply),
+            })
+        })
+    }
+
+    /// The A1 02 status report.
+    pub fn status_report(&self, now: Timestamp) -> StatusReport {
+        StatusReport {
+            power: if self.power {
+                fontcard::POWER_ON
+            } else {
+                fontcard::POWER_OFF
+            },
+            brightness: self.brightness_at(now),
+            time: timestamp_to_card_time(self.card_time(now)),
+            program_count: 0,
+            program: *b"    ",
+            special_dynamic: 0,
+            special_pages: 0,
+            areas: self.areas.keys().copied().collect(),
+            barcode: [0; 16],
+            network_id: [0; 12],
+        }
+    }
+
+    fn file_block(
+        &mut self,
+        name: &str,
+        last: u8,
+        block: u16,
+        offset: u32,
+        data: &[u8],
+    ) -> Result<FontReply, (ErrorCode, String)> {
+        let Some(up) = self.upload.as_mut() else {
+            return Err((
+                ErrorCode::FILE_DOWNLOAD,
+                format!("block for {name} without A1 05 start-write-file"),
+            ));
+        };
+        if up.name != name {
+            return Err((
+                ErrorCode::FILE_NAME,
+                format!("block for {name}, but {} is being written", up.name),
+            ));
+        }
+        if block != up.next_block || offset as usize != up.data.len() {
+            return Err((
+                ErrorCode::FILE_BLOCK_NUM,
+                format!(
+                    "block {block} at offset {offset}, expected block {} at offset {}",
+                    up.next_block,
+                    up.data.len()
+                ),
+            ));
+        }
+        up.data.extend_from_slice(data);
+        up.next_block += 1;
+        if last == 0 {
+            return Ok(FontReply::ack());
+        }
+        let up = self.upload.take().expect("checked above");
+        if up.data.len() != up.length as usize {
+            return Err((
+                ErrorCode::FILE_DOWNLOAD,
+                format!("{} has {} bytes, A1 05 announced {}", up.name, up.data.len(), up.length),
+            ));
+        }
+        if up.name == "C000" {
+            let params = ScreenParams::parse(&up.data).map_err(|e| {
+                let code = if e.to_string().contains("CRC") {
+                    ErrorCode::FILE_CRC16
+                } else {
+                    ErrorCode::SCREEN_PARA
+                };
+                (code, e.to_string())
+            })?;
+            if params.width == 0 || params.height == 0 {
+                return Err((ErrorCode::SCREEN_PARA, "screen size 0".into()));
+            }
+            self.config.width = u32::from(params.width);
+            self.config.height = u32::from(params.height);
+            self.config.address = params.address;
+            self.areas.clear();
+        }
+        Ok(FontReply::ack())
+    }
+
+    fn text_areas(&mut self, t: fontcard::TextAreas, now: Timestamp) -> Result<FontReply, (ErrorCode, String)> {
+        if t.delete_all {
+            self.areas.clear();
+        }
+        for id in &t.delete {
+            self.areas.remove(id);
+        }
+        let mut new_areas = Vec::new();
+        for a in &t.areas {
+            new_areas.push(self.text_area(a, now)?);
+        }
+        self.install(new_areas)?;
+        Ok(FontReply::ack())
+    }
+
+    fn text_area(&self, a: &TextArea, now: Timestamp) -> Result<Area, (ErrorCode, String)> {
+        // 5K: X and width in units of 8 pixels unless bit 15 is set; 6K: pixels.
+        let unit = |v: u16| -> u32 {
+            if self.config.model == Model::Bx5k && v & 0x8000 == 0 {
+                u32::from(v) * 8
+            } else {
+                u32::from(v & 0x7FFF)
+            }
+        };
+        let (x, w) = (unit(a.x), unit(a.width));
+        let (y, h) = (u32::from(a.y), u32::from(a.height));
+        self.check_area(x, y, w, h)?;
+        let raw = a.text.to_text();
+        let (text, size, color) = parse_escapes(&raw);
+        let fonts = pinghu_fonts::FontSet::builtin(size).expect("16, 24 and 32 px fonts are built in");
+        let mut opt = pinghu_fonts::RenderOptions::new(w, h);
+        opt.mode = self.config.colors;
+        opt.font_size = size.min(h.max(12));
+        opt.color = color;
+        opt.line_spacing = u32::from(a.line_spacing);
+        opt.align = match a.align & 0x3 {
+            0b01 => pinghu_fonts::Align::Right,
+            0b10 => pinghu_fonts::Align::Center,
+            _ => pinghu_fonts::Align::Left,
+        };
+        opt.valign = match (a.align >> 2) & 0x3 {
+            0b01 => pinghu_fonts::VAlign::Bottom,
+            0b10 => pinghu_fonts::VAlign::Middle,
+            _ => pinghu_fonts::VAlign::Top,
+        };
+        opt.effect = if a.single_line == 1 {
+            pinghu_fonts::Effect::ScrollLeft
+        } else {
+            pinghu_fonts::Effect::Static
+        };
+        let font_size = opt.font_size;
+        let fonts = if font_size == size {
+            fonts
+        } else {
+            pinghu_fonts::FontSet::builtin(16).expect("built in")
+        };
+        let pages = match pinghu_fonts::render(&text, &fonts, &opt) {
+            Ok(r) => r.pages,
+            Err(pinghu_fonts::RenderError::Empty) => vec![Frame::new(w, h, self.config.colors)],
+            Err(e) => return Err((ErrorCode::SCREEN_PARA, format!("area {}: {e}", a.id))),
+        };
+        let anim = font_anim(a.display_mode);
+        let stay_ms = if a.stay_time == 0 {
+            DEFAULT_STAY_MS
+        } else {
+            u64::from(a.stay_time) * 500
+        };
+        Ok(Area {
+            id: a.id,
+            x,
+            y,
+            width: w,
+            height: h,
+            run_mode: a.run_mode,
+            timeout_s: a.timeout,
+            pages: pages
+                .into_iter()
+                .map(|frame| AreaPage {
+                    frame,
+                    anim,
+                    speed: a.speed,
+                    stay_ms,
+                })
+                .collect(),
+            updated: now,
+            text: Some(text),
+        })
+    }
+
+    // ---- the glass --------------------------------------------------------------------------
+
+    /// Where each area is in its page cycle at `now`: (page index, ms into the page), or `None`
+    /// when the run mode has blanked it.
+    pub fn area_phase(&self, a: &Area, now: Timestamp) -> Option<(usize, u64)> {
+        if a.pages.is_empty() {
+            return None;
+        }
+        let elapsed = now.duration_since(a.updated).as_millis().max(0) as u64;
+        if matches!(a.run_mode, 2) && a.timeout_s > 0 && elapsed > u64::from(a.timeout_s) * 1000 {
+            return None;
+        }
+        let durations: Vec<u64> = a.pages.iter().map(|p| anim_ms(p) + p.stay_ms.max(1)).collect();
+        let cycle: u64 = durations.iter().sum();
+        let last = (a.pages.len() - 1, *durations.last().unwrap_or(&0));
+        let timed_out = a.timeout_s > 0 && elapsed > u64::from(a.timeout_s) * 1000;
+        match a.run_mode {
+            3 if timed_out => return Some(last),
+            1 if elapsed >= cycle => return Some(last),
+            4 | 5 if elapsed >= cycle => return None,
+            _ => {}
+        }
+        let mut t = elapsed % cycle.max(1);
+        for (i, d) in durations.iter().enumerate() {
+            if t < *d {
+                return Some((i, t));
+            }
+            t -= d;
+        }
+        Some((0, 0))
+    }
+
+    /// What the board shows at `now`, animations included.
+    pub fn screen(&self, now: Timestamp) -> Frame {
+        let mut f = Frame::new(self.config.width, self.config.height, self.config.colors);
+        if !self.power {
+            return f;
+        }
+        for a in self.areas.values() {
+            let Some((i, t)) = self.area_phase(a, now) else {
+                continue;
+            };
+            let page = &a.pages[i];
+            draw_page(&mut f, a, page, t);
+        }
+        f
+    }
+
+    /// The board with every page fully entered (no animation), for snapshots that compare pixels.
+    pub fn settled_screen(&self, now: Timestamp) -> Frame {
+        let mut f = Frame::new(self.config.width, self.config.height, self.config.colors);
+        if !self.power {
+            return f;
+        }
+        for a in self.areas.values() {
+            let Some((i, _)) = self.area_phase(a, now) else {
+                continue;
+            };
+            f.blit(&a.pages[i].frame, i64::from(a.x), i64::from(a.y));
+        }
+        f
+    }
+
+    /// The state as `state.json` shows it.
+    pub fn state_json(&self, now: Timestamp) -> serde_json::Value {
+        let screen = self.settled_screen(now);
+        let areas: Vec<_> = self
+            .areas
+            .values()
+            .map(|a| {
+                let phase = self.area_phase(a, now);
+                serde_json::json!({
+                    "id": a.id, "x": a.x, "y": a.y, "width": a.width, "height": a.height,
+                    "pages": a.pages.len(), "run_mode": a.run_mode, "timeout_s": a.timeout_s,
+                    "current_page": phase.map(|p| p.0), "blank": phase.is_none(),
+                    "effect": a.pages.first().map(|p| p.anim), "text": a.text,
+                    "page_sha256": a.pages.iter().map(|p| p.frame.sha256()).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "protocol": self.config.model.name(),
+            "width": self.config.width,
+            "height": self.config.height,
+            "colors": self.config.colors,
+            "address": self.config.address,
+            "power": if self.power { "on" } else { "off" },
+            "brightness": self.brightness_at(now),
+            "brightness_table": self.brightness_table,
+            "card_time": self.card_time(now).to_string(),
+            "areas": areas,
+            "frame_sha256": screen.sha256(),
+            "lit": screen.lit(),
+            "frames_received": self.frames_received,
+            "replies_sent": self.replies_sent,
+            "errors": self.errors,
+            "last_error": self.errors.last(),
+        })
+    }
+}
+
+/// Entry animation length.
+fn anim_ms(p: &AreaPage) -> u64 {
+    match p.anim {
+        Anim::Static | Anim::Flash => 0,
+        _ => 300 + u64::from(p.speed) * 100,
+    }
+}
+
+fn draw_page(f: &mut Frame, a: &Area, page: &AreaPage, t: u64) {
+    let d = anim_ms(page);
+    let progress = if d == 0 { 1.0 } else { (t as f64 / d as f64).min(1.0) };
+    let (w, h) = (i64::from(a.width), i64::from(a.height));
+    let (dx, dy) = match page.anim {
+        Anim::MoveLeft => (((1.0 - progress) * w as f64) as i64, 0),
+        Anim::MoveRight => (-(((1.0 - progress) * w as f64) as i64), 0),
+        Anim::MoveUp => (0, ((1.0 - progress) * h as f64) as i64),
+        Anim::MoveDown => (0, -(((1.0 - progress) * h as f64) as i64)),
+        _ => (0, 0),
+    };
+    if page.anim == Anim::Flash && (t / 500) % 2 == 1 {
+        return;
+    }
+    let reveal = if page.anim == Anim::QuickType {
+        (progress * w as f64) as i64
+    } else {
+        w
+    };
+    for y in 0..a.height {
+        for x in 0..a.width {
+            let (sx, sy) = (i64::from(x) - dx, i64::from(y) - dy);
+            if sx < 0 || sy < 0 || sx >= w || sy >= h || i64::from(x) >= reveal {
+                continue;
+            }
+            let c = page.frame.get(sx as u32, sy as u32);
+            if c != LedColor::Off {
+                f.set(a.x + x, a.y + y, c);
+            }
+        }
+    }
+}
+
+fn graphic_anim(mode: u8) -> Anim {
+    match mode {
+        0x02 => Anim::QuickType,
+        0x03 => Anim::MoveLeft,
+        0x25 => Anim::MoveRight,
+        0x05 => Anim::MoveUp,
+        0x27 => Anim::MoveDown,
+        0x07 => Anim::Flash,
+        _ => Anim::Static,
+    }
+}
+
+fn font_anim(mode: u8) -> Anim {
+    match mode {
+        0x02 => Anim::QuickType,
+        0x03 => Anim::MoveLeft,
+        0x04 => Anim::MoveRight,
+        0x05 => Anim::MoveUp,
+        0x06 => Anim::MoveDown,
+        _ => Anim::Static,
+    }
+}
+
+/// Strip the card's inline escapes: `\C1`..`\C3` pick red, green, yellow (the first one wins);
+/// `\Fxyyy` (language, encoding, family, size digit 0/1/2 = 16/24/32 px) picks the font size.
+pub fn parse_escapes(raw: &str) -> (String, u32, pinghu_fonts::TextColor) {
+    let mut out = String::new();
+    let mut size = None;
+    let mut color = None;
+    let chars: Vec<char> = raw.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '\\' && i + 1 < chars.len() {
+            match chars[i + 1] {
+                'C' if i + 2 < chars.len() && chars[i + 2].is_ascii_digit() => {
+                    color.get_or_insert(match chars[i + 2] {
+                        '2' => pinghu_fonts::TextColor::Green,
+                        '3' => pinghu_fonts::TextColor::Yellow,
+                        _ => pinghu_fonts::TextColor::Red,
+                    });
+                    i += 3;
+                    continue;
+                }
+                'F' if i + 5 < chars.len() => {
+                    size.get_or_insert(match chars[i + 5] {
+                        '1' => 24,
+                        '2' => 32,
+                        _ => 16,
+                    });
+                    i += 6;
+                    continue;
+                }
+                'n' => {
+                    out.push('\n');
+                    i += 2;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    (out, size.unwrap_or(16), color.unwrap_or_default())
+}
+
+/// Yiling time (UTC+8) of a timestamp, as the card keeps it.
+pub fn timestamp_to_card_time(t: Timestamp) -> CardTime {
+    let z = t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
+    CardTime {
+        year: z.year() as u16,
+        month: z.month() as u8,
+        day: z.day() as u8,
+        hour: z.hour() as u8,
+        minute: z.minute() as u8,
+        second: z.second() as u8,
+        weekday: z.weekday().to_monday_one_offset() as u8,
+    }
+}
+
+/// The timestamp of a card time (UTC+8), if it is a real date.
+pub fn card_time_to_timestamp(t: &CardTime) -> Option<Timestamp> {
+    let dt = jiff::civil::DateTime::new(
+        i16::try_from(t.year).ok()?,
+        i8::try_from(t.month).ok()?,
+        i8::try_from(t.day).ok()?,
+        i8::try_from(t.hour).ok()?,
+        i8::try_from(t.minute).ok()?,
+        i8::try_from(t.second).ok()?,
+        0,
+    )
+    .ok()?;
+    dt.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+        .ok()
+        .map(|z| z.timestamp())
+}
