@@ -7,8 +7,15 @@
 //! * [`wire`]: `pinghu wire decode|encode`, captured bytes to named fields and back, built on
 //!   the `pinghu-protocol` codec.
 //! * [`render`]: `pinghu render`, text to board pages with the `pinghu-fonts` typesetter.
+//! * [`device`], [`link`], [`client`]: device URLs, the byte link with timeouts, retries and
+//!   traces, and card operations in either protocol (shared by the diagnostics and the daemon).
+//! * [`diag`]: `pinghu diag`, field diagnostics.
 //! * [`playlist`]: `pinghu playlist check|timeline` on the `pinghu-playlists` scheduler.
 
+pub mod client;
+pub mod device;
+pub mod diag;
+pub mod link;
 pub mod playlist;
 pub mod render;
 pub mod wire;

@@ -4,7 +4,7 @@
 use std::io::Read as _;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -28,6 +28,89 @@ enum Command {
     /// Validate playlists and show what the board will show, when
     #[command(subcommand)]
     Playlist(PlaylistCommand),
+    /// Field diagnostics at the cabinet: probe, ping, status, time, brightness, power, patterns, traces
+    Diag(DiagArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct DiagArgs {
+    /// The card: tcp://HOST:PORT (default port 5005) or serial:///dev/ttyUSB0?baud=57600
+    #[arg(long, global = true)]
+    device: Option<String>,
+    /// bx-5e, bx-6e, bx-5k, bx-6k or auto (ask the card)
+    #[arg(long, default_value = "auto", global = true)]
+    protocol: String,
+    /// Screen address (屏号)
+    #[arg(long, default_value_t = 1, global = true)]
+    address: u16,
+    /// How long to wait for each reply, e.g. 2s or 500ms
+    #[arg(long, default_value = "2s", global = true)]
+    timeout: String,
+    /// Board width in pixels (for patterns and text)
+    #[arg(long, global = true)]
+    width: Option<u32>,
+    /// Board height in pixels
+    #[arg(long, global = true)]
+    height: Option<u32>,
+    /// mono or red-green
+    #[arg(long, default_value = "red-green", global = true)]
+    colors: String,
+    /// Also append every byte sent and received to this file
+    #[arg(long, value_name = "FILE", global = true)]
+    trace_file: Option<std::path::PathBuf>,
+    /// Print JSON
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: DiagSub,
+}
+
+#[derive(Debug, Subcommand)]
+enum DiagSub {
+    /// Find what answers: on serial every usual baud rate and protocol; without --device, list serial ports
+    Probe,
+    /// Is the card there? (round-trip time)
+    Ping,
+    /// Power, brightness, card time and drift, areas, model
+    Status,
+    /// Set the card's clock to this computer's
+    TimeSync,
+    /// Set brightness 0-15, or a day's table from a playlist's [[brightness]] windows
+    Brightness {
+        level: Option<u8>,
+        #[arg(long, value_name = "PLAYLIST")]
+        schedule: Option<std::path::PathBuf>,
+    },
+    /// Screen on or off
+    Power {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+    /// Remove everything from the board
+    Clear,
+    /// Put a test pattern on the board: all-on, all-off, red, green, yellow, checkerboard, stripes, h-stripes, grid, moving-bar, text
+    TestPattern {
+        name: String,
+        /// Module size for the grid pattern, e.g. 32x16 or 64x32
+        #[arg(long, default_value = "32x16")]
+        module: String,
+    },
+    /// Show a text (rendered for graphic cards, sent as text to font cards)
+    SendText {
+        text: String,
+        #[arg(long, default_value_t = 16)]
+        font_size: u32,
+        #[arg(long, default_value = "red")]
+        color: String,
+        #[arg(long, default_value = "auto")]
+        effect: String,
+    },
+    /// Ping and query status with every byte shown, decoded, and saved for `pinghu wire decode`
+    Trace {
+        /// Where to save the trace (default pinghu-trace-<time>.log)
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -202,8 +285,93 @@ fn render(a: RenderArgs) -> Result<ExitCode> {
     })
 }
 
+fn parse_duration(s: &str) -> Result<std::time::Duration> {
+    let (num, unit) = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .map_or((s, "s"), |i| s.split_at(i));
+    let v: f64 = num
+        .parse()
+        .with_context(|| format!("--timeout {s:?}: use e.g. 2s or 500ms"))?;
+    let secs = match unit {
+        "ms" => v / 1000.0,
+        "s" | "" => v,
+        _ => bail!("--timeout {s:?}: use e.g. 2s or 500ms"),
+    };
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+fn diag(a: DiagArgs) -> Result<ExitCode> {
+    use pinghu::diag::{DiagCommand, DiagOptions};
+    let opts = DiagOptions {
+        device: a.device.as_deref().map(pinghu::device::DeviceUrl::parse).transpose()?,
+        protocol: pinghu::device::Protocol::parse(&a.protocol)?,
+        address: a.address,
+        timeout: parse_duration(&a.timeout)?,
+        trace: a.trace_file,
+        width: a.width,
+        height: a.height,
+        colors: pinghu::render::parse_mode(&a.colors)?,
+        progress: !a.json && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    let cmd = match a.command {
+        DiagSub::Probe => DiagCommand::Probe,
+        DiagSub::Ping => DiagCommand::Ping,
+        DiagSub::Status => DiagCommand::Status,
+        DiagSub::TimeSync => DiagCommand::TimeSync,
+        DiagSub::Brightness { level, schedule } => {
+            if level.is_some_and(|l| l > 15) {
+                bail!("brightness {} is out of range: use 0 to 15", level.unwrap_or(0));
+            }
+            DiagCommand::Brightness { level, schedule }
+        }
+        DiagSub::Power { state } => DiagCommand::Power { on: state == "on" },
+        DiagSub::Clear => DiagCommand::Clear,
+        DiagSub::TestPattern { name, module } => {
+            let (w, h) = module.split_once('x').context("--module looks like 32x16")?;
+            DiagCommand::TestPattern {
+                name,
+                module: (
+                    w.parse().context("--module width")?,
+                    h.parse().context("--module height")?,
+                ),
+            }
+        }
+        DiagSub::SendText {
+            text,
+            font_size,
+            color,
+            effect,
+        } => DiagCommand::SendText {
+            text,
+            font_size,
+            color: pinghu::render::parse_color(&color)?,
+            effect: pinghu::render::parse_effect(&effect)?,
+        },
+        DiagSub::Trace { file } => DiagCommand::Trace { file },
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    match rt.block_on(pinghu::diag::run(&opts, &cmd, jiff::Timestamp::now())) {
+        Ok(report) => {
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&report.json)?);
+            } else {
+                print!("{}", report.text);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            if a.json {
+                println!("{}", serde_json::json!({"ok": false, "error": e.to_string()}));
+            }
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Diag(a) => diag(a),
         Command::Render(a) => render(a),
         Command::Playlist(PlaylistCommand::Check { files, calendar, json }) => {
             let cal = pinghu::playlist::calendar(calendar.as_deref())?;

@@ -149,6 +149,37 @@ impl CardTime {
         })
     }
 
+    /// The civil time of `t` at a fixed UTC offset (the cards keep local time; Yiling is +8).
+    pub fn from_timestamp(t: jiff::Timestamp, utc_offset_hours: i8) -> Self {
+        let z = t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(utc_offset_hours)));
+        Self {
+            year: z.year() as u16,
+            month: z.month() as u8,
+            day: z.day() as u8,
+            hour: z.hour() as u8,
+            minute: z.minute() as u8,
+            second: z.second() as u8,
+            weekday: z.weekday().to_monday_one_offset() as u8,
+        }
+    }
+
+    /// The instant this card time names at a fixed UTC offset, if it is a real date and time.
+    pub fn to_timestamp(self, utc_offset_hours: i8) -> Option<jiff::Timestamp> {
+        jiff::civil::DateTime::new(
+            i16::try_from(self.year).ok()?,
+            i8::try_from(self.month).ok()?,
+            i8::try_from(self.day).ok()?,
+            i8::try_from(self.hour).ok()?,
+            i8::try_from(self.minute).ok()?,
+            i8::try_from(self.second).ok()?,
+            0,
+        )
+        .ok()?
+        .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(utc_offset_hours)))
+        .ok()
+        .map(|z| z.timestamp())
+    }
+
     /// The 8 BCD bytes. Fields are taken modulo their decimal width.
     pub fn to_bcd(&self) -> [u8; 8] {
         let y = self.year % 10_000;

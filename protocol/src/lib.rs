@@ -43,6 +43,7 @@
 //! ```
 
 pub mod bitmap;
+pub mod bx5m1;
 mod bytes;
 mod codes;
 mod crc;

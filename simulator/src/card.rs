@@ -443,7 +443,7 @@ impl Card {
         let result: Result<FontReply, (ErrorCode, String)> = match req.command {
             FontCommand::Ping => Ok(FontReply::ack()),
             FontCommand::StatusQuery => Ok(FontReply::status(self.status_report(now))),
-            FontCommand::TimeSync { time } => match card_time_to_timestamp(&time) {
+            FontCommand::TimeSync { time } => match time.to_timestamp(8) {
                 Some(t) => {
                     self.clock_offset = t.duration_since(now);
                     Ok(FontReply::ack())
@@ -536,7 +536,7 @@ impl Card {
                 fontcard::POWER_OFF
             },
             brightness: self.brightness_at(now),
-            time: timestamp_to_card_time(self.card_time(now)),
+            time: CardTime::from_timestamp(self.card_time(now), 8),
             program_count: 0,
             program: *b"    ",
             special_dynamic: 0,
@@ -904,35 +904,4 @@ pub fn parse_escapes(raw: &str) -> (String, u32, pinghu_fonts::TextColor) {
         i += 1;
     }
     (out, size.unwrap_or(16), color.unwrap_or_default())
-}
-
-/// Yiling time (UTC+8) of a timestamp, as the card keeps it.
-pub fn timestamp_to_card_time(t: Timestamp) -> CardTime {
-    let z = t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
-    CardTime {
-        year: z.year() as u16,
-        month: z.month() as u8,
-        day: z.day() as u8,
-        hour: z.hour() as u8,
-        minute: z.minute() as u8,
-        second: z.second() as u8,
-        weekday: z.weekday().to_monday_one_offset() as u8,
-    }
-}
-
-/// The timestamp of a card time (UTC+8), if it is a real date.
-pub fn card_time_to_timestamp(t: &CardTime) -> Option<Timestamp> {
-    let dt = jiff::civil::DateTime::new(
-        i16::try_from(t.year).ok()?,
-        i8::try_from(t.month).ok()?,
-        i8::try_from(t.day).ok()?,
-        i8::try_from(t.hour).ok()?,
-        i8::try_from(t.minute).ok()?,
-        i8::try_from(t.second).ok()?,
-        0,
-    )
-    .ok()?;
-    dt.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
-        .ok()
-        .map(|z| z.timestamp())
 }

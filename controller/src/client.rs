@@ -1,0 +1,346 @@
+//! Card operations in either protocol, over a [`Link`]: what the diagnostics and the daemon's
+//! driver ask a card to do. Operations a protocol lacks fail with a reason, never silently.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use pinghu_fonts::{ColorMode, Frame};
+use pinghu_protocol::bitmap::{PixelFormat, pack};
+use pinghu_protocol::fontcard::{
+    self, FontBody, FontCommand, FontHeader, FontPacket, ReplyData, StatusReport, TextArea, TextAreas,
+};
+use pinghu_protocol::graphic::{
+    AreaUpdate, Brightness, DynamicArea, Generation, GraphicBody, GraphicCommand, GraphicHeader, GraphicPacket, Page,
+};
+use pinghu_protocol::{CardTime, Packet};
+use thiserror::Error;
+
+use crate::device::Protocol;
+use crate::link::{Link, LinkError};
+
+/// Why a card operation failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum DriverError {
+    #[error(transparent)]
+    Link(#[from] LinkError),
+    #[error("{op} is not available on {protocol} cards: {hint}")]
+    Unsupported {
+        op: &'static str,
+        protocol: Protocol,
+        hint: &'static str,
+    },
+    #[error("the card answered something unexpected: {0}")]
+    Unexpected(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// What a status query found out.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CardStatus {
+    pub protocol: Protocol,
+    pub address: u16,
+    pub device_type: String,
+    pub power: Option<bool>,
+    pub brightness: Option<u8>,
+    pub card_time: Option<String>,
+    /// Card clock minus this computer's, in seconds.
+    pub drift_s: Option<i64>,
+    pub areas: Option<Vec<u8>>,
+}
+
+/// A card at an address, speaking one protocol.
+#[derive(Debug)]
+pub struct CardClient {
+    pub link: Link,
+    pub protocol: Protocol,
+    pub address: u16,
+}
+
+/// UTC offset of the cards' local time (Yiling, China Standard Time).
+pub const CARD_UTC_OFFSET: i8 = 8;
+
+impl CardClient {
+    pub fn new(link: Link, protocol: Protocol, address: u16) -> Self {
+        Self {
+            link,
+            protocol,
+            address,
+        }
+    }
+
+    fn graphic(&self, cmd: GraphicCommand) -> Packet {
+        Packet::Graphic(GraphicPacket::request(
+            GraphicHeader::to_card(self.address, self.protocol.device_type()),
+            true,
+            cmd,
+        ))
+    }
+
+    fn font(&self, cmd: FontCommand) -> Packet {
+        Packet::FontCard(FontPacket::request(FontHeader::to_card(self.address, 0xFE), true, cmd))
+    }
+
+    /// Ping; returns the reply.
+    pub async fn ping(&mut self) -> Result<Packet, DriverError> {
+        let p = if self.protocol.is_graphic() {
+            self.graphic(GraphicCommand::Ping { reserved: [0; 2] })
+        } else {
+            self.font(FontCommand::Ping)
+        };
+        self.link
+            .request(&p)
+            .await?
+            .ok_or_else(|| DriverError::Unexpected("no reply to a ping".into()))
+    }
+
+    /// Status: font cards report power, brightness, clock and areas; graphic cards answer a
+    /// ping and a brightness query.
+    pub async fn status(&mut self, now: Timestamp) -> Result<CardStatus, DriverError> {
+        if self.protocol.is_graphic() {
+            let reply = self.ping().await?;
+            let (addr, dev) = match &reply {
+                Packet::Graphic(g) => (g.header.src, g.header.device_type),
+                Packet::FontCard(_) => {
+                    return Err(DriverError::Unexpected("a font-card reply from a graphic card".into()));
+                }
+            };
+            let q = self.graphic(GraphicCommand::QueryBrightness { params: vec![] });
+            let brightness = match self.link.request(&q).await? {
+                Some(Packet::Graphic(GraphicPacket {
+                    body: GraphicBody::Reply(r),
+                    ..
+                })) => r.brightness().map(|b| b.2),
+                _ => None,
+            };
+            return Ok(CardStatus {
+                protocol: self.protocol,
+                address: addr,
+                device_type: pinghu_protocol::graphic_device_name(dev)
+                    .map_or_else(|| format!("{dev:#06x}"), str::to_owned),
+                power: None,
+                brightness,
+                card_time: None,
+                drift_s: None,
+                areas: None,
+            });
+        }
+        let reply = self.link.request(&self.font(FontCommand::StatusQuery)).await?;
+        let Some(Packet::FontCard(FontPacket {
+            header,
+            body: FontBody::Reply(r),
+        })) = reply
+        else {
+            return Err(DriverError::Unexpected("no font-card reply to the status query".into()));
+        };
+        let ReplyData::Status { status } = r.data else {
+            return Err(DriverError::Unexpected(
+                "the status reply carries no status report".into(),
+            ));
+        };
+        let StatusReport {
+            power,
+            brightness,
+            time,
+            areas,
+            ..
+        } = status;
+        let card_ts = time.to_timestamp(CARD_UTC_OFFSET);
+        Ok(CardStatus {
+            protocol: self.protocol,
+            address: header.src,
+            device_type: pinghu_protocol::font_device_name(header.device_type)
+                .map_or_else(|| format!("{:#04x}", header.device_type), str::to_owned),
+            power: Some(power == fontcard::POWER_ON),
+            brightness: Some(brightness),
+            card_time: Some(time.to_string()),
+            drift_s: card_ts.map(|t| t.duration_since(now).as_secs()),
+            areas: Some(areas),
+        })
+    }
+
+    /// Set the card's clock to `now` (font cards; graphic cards have no public opcode for it).
+    pub async fn time_sync(&mut self, now: Timestamp) -> Result<(), DriverError> {
+        if self.protocol.is_graphic() {
+            return Err(DriverError::Unsupported {
+                op: "time-sync",
+                protocol: self.protocol,
+                hint: "the 0xF0 protocol has no public clock command; the host schedules by its own clock",
+            });
+        }
+        self.link
+            .request(&self.font(FontCommand::TimeSync {
+                time: CardTime::from_timestamp(now, CARD_UTC_OFFSET),
+            }))
+            .await?;
+        Ok(())
+    }
+
+    /// Brightness: one level, or a 48-slot half-hour table (graphic cards).
+    pub async fn brightness(&mut self, levels: &[u8]) -> Result<(), DriverError> {
+        if levels.iter().any(|l| *l > 15) {
+            return Err(DriverError::Invalid("brightness levels are 0 to 15".into()));
+        }
+        if !self.protocol.is_graphic() {
+            return Err(DriverError::Unsupported {
+                op: "brightness",
+                protocol: self.protocol,
+                hint: "font cards have no public brightness opcode; set it with LedshowTW",
+            });
+        }
+        let b = match levels {
+            [one] => Brightness::manual(*one),
+            t if t.len() == 48 => Brightness::Timed { levels: t.to_vec() },
+            _ => return Err(DriverError::Invalid("give one level or 48 half-hour levels".into())),
+        };
+        self.link
+            .request(&self.graphic(GraphicCommand::SetBrightness(b)))
+            .await?;
+        Ok(())
+    }
+
+    /// Screen on or off (font cards).
+    pub async fn power(&mut self, on: bool) -> Result<(), DriverError> {
+        if self.protocol.is_graphic() {
+            return Err(DriverError::Unsupported {
+                op: "power",
+                protocol: self.protocol,
+                hint: "the 0xF0 protocol has no public on/off opcode; clear the areas to darken the board",
+            });
+        }
+        let state = if on { fontcard::POWER_ON } else { fontcard::POWER_OFF };
+        self.link.request(&self.font(FontCommand::Power { state })).await?;
+        Ok(())
+    }
+
+    /// Remove everything from the board.
+    pub async fn clear(&mut self) -> Result<(), DriverError> {
+        let p = if self.protocol.is_graphic() {
+            self.graphic(GraphicCommand::DeleteAreas {
+                reserved: [0; 2],
+                all: true,
+                ids: vec![],
+            })
+        } else {
+            self.font(FontCommand::Clear)
+        };
+        self.link.request(&p).await?;
+        Ok(())
+    }
+
+    /// The packet that shows `pages` in dynamic area `id` at (x, y) on a graphic card.
+    pub fn pages_packet(
+        &self,
+        id: u8,
+        x: u32,
+        y: u32,
+        pages: &[(Frame, u8, u16)],
+        colors: ColorMode,
+    ) -> Result<Packet, DriverError> {
+        if !self.protocol.is_graphic() {
+            return Err(DriverError::Unsupported {
+                op: "bitmap pages",
+                protocol: self.protocol,
+                hint: "font cards draw text themselves: send text",
+            });
+        }
+        let generation = if self.protocol == Protocol::Bx6e {
+            Generation::Gen6
+        } else {
+            Generation::Gen5
+        };
+        let format = match (generation, colors) {
+            (Generation::Gen5, ColorMode::Mono) => PixelFormat::Bx5Mono,
+            (Generation::Gen5, ColorMode::RedGreen) => PixelFormat::Bx5RedGreen,
+            (Generation::Gen6, ColorMode::Mono) => PixelFormat::Bx6Mono,
+            (Generation::Gen6, ColorMode::RedGreen) => PixelFormat::Bx6RedGreen,
+        };
+        let Some((first, _, _)) = pages.first() else {
+            return Err(DriverError::Invalid("no pages to send".into()));
+        };
+        let (w, h) = (first.width(), first.height());
+        let to16 =
+            |v: u32, what: &str| u16::try_from(v).map_err(|_| DriverError::Invalid(format!("{what} {v} is too large")));
+        let pages: Vec<Page> = pages
+            .iter()
+            .map(|(f, mode, stay_10ms)| {
+                Page::new(
+                    *mode,
+                    2,
+                    *stay_10ms,
+                    w as u16,
+                    generation,
+                    pack(format, x, &f.to_led_bitmap()),
+                )
+            })
+            .collect();
+        let mut area = DynamicArea::new(
+            id,
+            to16(x, "x")?,
+            to16(y, "y")?,
+            to16(w, "width")?,
+            to16(h, "height")?,
+            generation,
+            pages,
+        );
+        area.run_mode = 0;
+        Ok(self.graphic(GraphicCommand::UpdateAreas(AreaUpdate {
+            generation,
+            reserved: [0; 2],
+            areas: vec![area],
+        })))
+    }
+
+    /// The packet that shows `text` in text area `id` on a font card.
+    pub fn text_packet(
+        &self,
+        id: u8,
+        width: u32,
+        height: u32,
+        text: &str,
+        color_code: u8,
+        display_mode: u8,
+    ) -> Result<Packet, DriverError> {
+        if self.protocol.is_graphic() {
+            return Err(DriverError::Unsupported {
+                op: "card-drawn text",
+                protocol: self.protocol,
+                hint: "graphic cards show bitmaps: render the text",
+            });
+        }
+        // 5K cards count X and width in units of 8 pixels.
+        let w = if self.protocol == Protocol::Bx5k {
+            width.div_ceil(8)
+        } else {
+            width
+        };
+        let mut area = TextArea::new(
+            id,
+            0,
+            0,
+            u16::try_from(w).unwrap_or(u16::MAX),
+            u16::try_from(height).unwrap_or(u16::MAX),
+            &format!("\\C{color_code}{text}"),
+        );
+        area.display_mode = display_mode;
+        area.align = 0b1010;
+        fontcard::encode_gbk(text).map_err(|e| DriverError::Invalid(e.to_string()))?;
+        Ok(self.font(FontCommand::DynamicAreas(TextAreas {
+            delete_all: false,
+            delete: vec![],
+            areas: vec![area],
+        })))
+    }
+
+    /// Send a prepared packet and wait for its acknowledgement.
+    pub async fn send(&mut self, p: &Packet) -> Result<(), DriverError> {
+        self.link.request(p).await?;
+        Ok(())
+    }
+
+    /// How long sending `bytes` takes at `baud` (10 bits a byte on the wire).
+    pub fn wire_time(bytes: usize, baud: u32) -> Duration {
+        Duration::from_millis((bytes as u64 * 10 * 1000) / u64::from(baud.max(1)))
+    }
+}

@@ -1,0 +1,679 @@
+//! `pinghu diag`: field diagnostics at the cabinet, with no network but the cable to the card.
+//! Every command works over TCP or serial, prints what it found in words (or JSON), and when it
+//! fails says what to try.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use pinghu_fonts::{ColorMode, Effect, FontSet, Frame, LedColor, RenderOptions, TextColor};
+use pinghu_protocol::fontcard::{FontCommand, FontHeader, FontPacket};
+use pinghu_protocol::graphic::{GraphicCommand, GraphicHeader, GraphicPacket};
+use pinghu_protocol::{Packet, bx5m1};
+use serde_json::json;
+
+use crate::client::{CardClient, DriverError};
+use crate::device::{DeviceUrl, PROBE_BAUDS, Protocol};
+use crate::link::{Link, LinkError, open};
+
+/// Options shared by every diag command.
+#[derive(Debug, Clone)]
+pub struct DiagOptions {
+    pub device: Option<DeviceUrl>,
+    /// `None` = auto-detect.
+    pub protocol: Option<Protocol>,
+    pub address: u16,
+    pub timeout: Duration,
+    pub trace: Option<PathBuf>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub colors: ColorMode,
+    /// Show a progress bar for slow uploads.
+    pub progress: bool,
+}
+
+/// A diag command.
+#[derive(Debug, Clone)]
+pub enum DiagCommand {
+    Probe,
+    Ping,
+    Status,
+    TimeSync,
+    Brightness {
+        level: Option<u8>,
+        schedule: Option<PathBuf>,
+    },
+    Power {
+        on: bool,
+    },
+    Clear,
+    TestPattern {
+        name: String,
+        module: (u32, u32),
+    },
+    SendText {
+        text: String,
+        font_size: u32,
+        color: TextColor,
+        effect: Effect,
+    },
+    Trace {
+        file: Option<PathBuf>,
+    },
+}
+
+/// What a command found: words for people, JSON for scripts.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub text: String,
+    pub json: serde_json::Value,
+}
+
+/// Test patterns a technician can put on the board.
+pub const PATTERNS: [&str; 11] = [
+    "all-on",
+    "all-off",
+    "red",
+    "green",
+    "yellow",
+    "checkerboard",
+    "stripes",
+    "h-stripes",
+    "grid",
+    "moving-bar",
+    "text",
+];
+
+fn device(opts: &DiagOptions) -> Result<&DeviceUrl, DriverError> {
+    opts.device.as_ref().ok_or_else(|| {
+        DriverError::Invalid("this command needs --device tcp://HOST:PORT or serial:///dev/ttyUSB0?baud=57600".into())
+    })
+}
+
+async fn link(url: &DeviceUrl, opts: &DiagOptions) -> Result<Link, DriverError> {
+    let io = open(url, opts.timeout.max(Duration::from_secs(2))).await?;
+    let mut link = Link::new(io, opts.timeout);
+    if let Some(t) = &opts.trace {
+        link.trace_to(t)
+            .map_err(|e| DriverError::Invalid(format!("cannot write the trace {}: {e}", t.display())))?;
+    }
+    Ok(link)
+}
+
+/// One answer found while probing.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Found {
+    pub protocol: String,
+    pub address: Option<u16>,
+    pub device_type: Option<String>,
+    pub baud: Option<u32>,
+}
+
+async fn try_protocols(link: &mut Link, wait: Duration) -> Result<Option<Found>, LinkError> {
+    link.timeout = wait;
+    link.retries = 0;
+    let font = Packet::FontCard(FontPacket::request(
+        FontHeader::to_card(0xFFFE, 0xFE),
+        true,
+        FontCommand::Ping,
+    ));
+    match link.request(&font).await {
+        Ok(Some(Packet::FontCard(f))) => {
+            let dev = f.header.device_type;
+            let proto = if (0x60..0x70).contains(&dev) { "bx-6k" } else { "bx-5k" };
+            return Ok(Some(Found {
+                protocol: proto.into(),
+                address: Some(f.header.src),
+                device_type: Some(
+                    pinghu_protocol::font_device_name(dev).map_or_else(|| format!("{dev:#04x}"), str::to_owned),
+                ),
+                baud: None,
+            }));
+        }
+        Err(LinkError::Open { .. } | LinkError::Io(_)) => return Ok(None),
+        _ => {}
+    }
+    let graphic = Packet::Graphic(GraphicPacket::request(
+        GraphicHeader::to_card(0xFFFE, 0xFFFE),
+        true,
+        GraphicCommand::Ping { reserved: [0; 2] },
+    ));
+    if let Ok(Some(Packet::Graphic(g))) = link.request(&graphic).await {
+        let dev = g.header.device_type;
+        let proto = match pinghu_protocol::graphic::generation_of(dev) {
+            Some(pinghu_protocol::graphic::Generation::Gen5) => "bx-5e",
+            _ => "bx-6e",
+        };
+        return Ok(Some(Found {
+            protocol: proto.into(),
+            address: Some(g.header.src),
+            device_type: Some(
+                pinghu_protocol::graphic_device_name(dev).map_or_else(|| format!("{dev:#06x}"), str::to_owned),
+            ),
+            baud: None,
+        }));
+    }
+    if link.send_raw(&bx5m1::status_request(0xFFFE, 1)).await.is_ok() {
+        let got = link.read_raw(wait).await.unwrap_or_default();
+        if bx5m1::looks_like_frame(&got) {
+            return Ok(Some(Found {
+                protocol: "bx-5m1".into(),
+                address: None,
+                device_type: Some("BX-5M1".into()),
+                baud: None,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+async fn probe(opts: &DiagOptions) -> Result<Report, DriverError> {
+    let Some(url) = &opts.device else {
+        let ports = serialport::available_ports().unwrap_or_default();
+        let names: Vec<String> = ports.iter().map(|p| p.port_name.clone()).collect();
+        let text = if names.is_empty() {
+            "no serial ports found: plug in the USB-RS485 adapter (dmesg shows its name), or give --device\n"
+                .to_string()
+        } else {
+            format!(
+                "serial ports: {}\nprobe one with: pinghu diag --device serial://{}  probe\n",
+                names.join(", "),
+                names[0]
+            )
+        };
+        return Ok(Report {
+            text,
+            json: json!({"ports": names}),
+        });
+    };
+    let wait = opts.timeout.min(Duration::from_millis(800));
+    let mut tried = Vec::new();
+    let found = match url {
+        DeviceUrl::Tcp { .. } => {
+            let mut l = link(url, opts).await?;
+            tried.push(url.to_string());
+            try_protocols(&mut l, wait).await?
+        }
+        DeviceUrl::Serial { baud, .. } => {
+            // The configured speed first, then the usual ones.
+            let mut bauds = vec![*baud];
+            bauds.extend(PROBE_BAUDS.iter().filter(|b| **b != *baud));
+            let mut hit = None;
+            for b in bauds {
+                let u = url.with_baud(b);
+                tried.push(u.to_string());
+                let mut l = link(&u, opts).await?;
+                if let Some(mut f) = try_protocols(&mut l, wait).await? {
+                    f.baud = Some(b);
+                    hit = Some(f);
+                    break;
+                }
+            }
+            hit
+        }
+    };
+    match found {
+        Some(f) => {
+            let mut text = format!("{} answers", f.protocol);
+            if let Some(a) = f.address {
+                let _ = write!(text, " at address {a}");
+            }
+            if let Some(b) = f.baud {
+                let _ = write!(text, ", {b} baud");
+            }
+            if let Some(d) = &f.device_type {
+                let _ = write!(text, " (device {d})");
+            }
+            text.push('\n');
+            let _ = writeln!(
+                text,
+                "use: pinghu diag --device {} --protocol {} --address {} status",
+                f.baud.map_or_else(|| url.to_string(), |b| url.with_baud(b).to_string()),
+                f.protocol,
+                f.address.unwrap_or(1)
+            );
+            Ok(Report {
+                text,
+                json: json!({"found": f, "tried": tried}),
+            })
+        }
+        None => Err(DriverError::Invalid(format!(
+            "nothing answered on {} in any protocol (font card, graphic, 5M1){}: check the cable and power; on RS-485 swap A and B",
+            tried.join(", "),
+            if matches!(url, DeviceUrl::Serial { .. }) {
+                " at 9600-115200 baud"
+            } else {
+                ""
+            }
+        ))),
+    }
+}
+
+/// Connect and settle the protocol (`auto` = probe at the configured speed).
+async fn client(opts: &DiagOptions) -> Result<CardClient, DriverError> {
+    let url = device(opts)?;
+    let mut l = link(url, opts).await?;
+    let protocol = match opts.protocol {
+        Some(p) => p,
+        None => {
+            let wait = opts.timeout.min(Duration::from_millis(800));
+            let found = try_protocols(&mut l, wait).await?.ok_or_else(|| {
+                DriverError::Invalid(format!(
+                    "no card answered on {url} (try `pinghu diag --device {url} probe`)"
+                ))
+            })?;
+            Protocol::parse(&found.protocol).ok().flatten().ok_or_else(|| {
+                DriverError::Invalid(format!(
+                    "a {} card answered; pinghu does not drive that variant yet",
+                    found.protocol
+                ))
+            })?
+        }
+    };
+    l.timeout = opts.timeout;
+    l.retries = 2;
+    Ok(CardClient::new(l, protocol, opts.address))
+}
+
+fn size(opts: &DiagOptions) -> Result<(u32, u32), DriverError> {
+    match (opts.width, opts.height) {
+        (Some(w), Some(h)) if w > 0 && h > 0 => Ok((w, h)),
+        _ => Err(DriverError::Invalid(
+            "give --width and --height of the board in pixels (the card does not report its size)".into(),
+        )),
+    }
+}
+
+/// A test pattern as frames (several for `moving-bar`).
+pub fn pattern(name: &str, w: u32, h: u32, colors: ColorMode, module: (u32, u32)) -> Result<Vec<Frame>, DriverError> {
+    let mut f = Frame::new(w, h, colors);
+    let fill = |f: &mut Frame, pick: &dyn Fn(u32, u32) -> LedColor| {
+        for y in 0..h {
+            for x in 0..w {
+                f.set(x, y, pick(x, y));
+            }
+        }
+    };
+    match name {
+        "all-on" => fill(&mut f, &|_, _| LedColor::Yellow),
+        "all-off" => {}
+        "red" => fill(&mut f, &|_, _| LedColor::Red),
+        "green" => fill(&mut f, &|_, _| LedColor::Green),
+        "yellow" => fill(&mut f, &|_, _| LedColor::Yellow),
+        "checkerboard" => fill(&mut f, &|x, y| {
+            if (x + y) % 2 == 0 { LedColor::Red } else { LedColor::Off }
+        }),
+        "stripes" => fill(&mut f, &|x, _| if x % 2 == 0 { LedColor::Red } else { LedColor::Off }),
+        "h-stripes" => fill(&mut f, &|_, y| if y % 2 == 0 { LedColor::Red } else { LedColor::Off }),
+        "grid" => {
+            let (mw, mh) = (module.0.max(1), module.1.max(1));
+            fill(&mut f, &|x, y| {
+                if x % mw == 0 || y % mh == 0 || x + 1 == w || y + 1 == h {
+                    LedColor::Red
+                } else {
+                    LedColor::Off
+                }
+            });
+        }
+        "moving-bar" => {
+            return Ok((0..h)
+                .map(|row| {
+                    let mut p = Frame::new(w, h, colors);
+                    for x in 0..w {
+                        p.set(x, row, LedColor::Yellow);
+                    }
+                    p
+                })
+                .collect());
+        }
+        "text" => {
+            let size = [32, 24, 16, 12].into_iter().find(|s| *s <= h).unwrap_or(12);
+            let fonts = FontSet::builtin(size).expect("built-in size");
+            let mut o = RenderOptions::new(w, h);
+            o.font_size = size;
+            o.mode = colors;
+            o.effect = Effect::Static;
+            let r = pinghu_fonts::render("夷陵区 LED 显示屏测试 0123456789", &fonts, &o)
+                .map_err(|e| DriverError::Invalid(e.to_string()))?;
+            return Ok(r.pages);
+        }
+        other => {
+            return Err(DriverError::Invalid(format!(
+                "unknown test pattern {other:?} (use {})",
+                PATTERNS.join(", ")
+            )));
+        }
+    }
+    Ok(vec![f])
+}
+
+fn graphic_mode(effect: Effect) -> u8 {
+    match effect {
+        Effect::ScrollLeft => 0x03,
+        Effect::ScrollUp => 0x05,
+        Effect::Flash => 0x07,
+        Effect::Typewriter => 0x02,
+        Effect::Static | Effect::Auto => 0x01,
+    }
+}
+
+fn font_mode(effect: Effect) -> u8 {
+    match effect {
+        Effect::ScrollLeft => 0x03,
+        Effect::ScrollUp => 0x05,
+        Effect::Typewriter => 0x02,
+        Effect::Static | Effect::Auto | Effect::Flash => 0x01,
+    }
+}
+
+/// Send a packet, with a progress bar when it takes more than a second on the wire; Ctrl-C
+/// stops between chunks.
+async fn upload(c: &mut CardClient, opts: &DiagOptions, p: &Packet) -> Result<(), DriverError> {
+    let wire = p.to_wire().map_err(|e| DriverError::Invalid(e.to_string()))?;
+    let baud = match &opts.device {
+        Some(DeviceUrl::Serial { baud, .. }) => *baud,
+        _ => 0,
+    };
+    if baud == 0 || CardClient::wire_time(wire.len(), baud) <= Duration::from_secs(1) {
+        return c.send(p).await;
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let s2 = Arc::clone(&stop);
+    let watcher = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            s2.store(true, Ordering::Relaxed);
+        }
+    });
+    let bar = if opts.progress {
+        let b = indicatif::ProgressBar::new(wire.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "uploading {bar:40} {bytes}/{total_bytes} ({eta} left, Ctrl-C stops)",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let chunk = (baud as usize / 10 / 10).max(64); // about 100 ms a chunk
+    let done = c
+        .link
+        .send_chunked(
+            &wire,
+            chunk,
+            &mut |sent, _| {
+                if let Some(b) = &bar {
+                    b.set_position(sent as u64);
+                }
+            },
+            &stop,
+        )
+        .await?;
+    watcher.abort();
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if !done {
+        return Err(DriverError::Invalid(
+            "upload interrupted: the card drops the partial frame and keeps showing what it had".into(),
+        ));
+    }
+    let t = c.link.timeout;
+    let reply = c.link.recv(t).await?;
+    if reply.is_nack() {
+        return Err(DriverError::Unexpected(format!(
+            "the card refused the upload: {reply:?}"
+        )));
+    }
+    Ok(())
+}
+
+/// Run one diag command.
+pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Result<Report, DriverError> {
+    match cmd {
+        DiagCommand::Probe => probe(opts).await,
+        DiagCommand::Ping => {
+            let mut c = client(opts).await?;
+            let t0 = std::time::Instant::now();
+            c.ping().await?;
+            let ms = t0.elapsed().as_millis();
+            Ok(Report {
+                text: format!("{} card at address {} answered in {ms} ms\n", c.protocol, c.address),
+                json: json!({"ok": true, "protocol": c.protocol, "address": c.address, "rtt_ms": ms}),
+            })
+        }
+        DiagCommand::Status => {
+            let mut c = client(opts).await?;
+            let s = c.status(now).await?;
+            let mut text = format!("card: {} ({}) at address {}\n", s.protocol, s.device_type, s.address);
+            if let Some(p) = s.power {
+                let _ = writeln!(text, "power: {}", if p { "on" } else { "off" });
+            }
+            if let Some(b) = s.brightness {
+                let _ = writeln!(text, "brightness: {b}/15");
+            }
+            if let (Some(t), Some(d)) = (&s.card_time, s.drift_s) {
+                let _ = writeln!(
+                    text,
+                    "card time: {t}, {} this computer by {} s{}",
+                    if d >= 0 { "ahead of" } else { "behind" },
+                    d.abs(),
+                    if d.abs() > 60 { " (run time-sync)" } else { "" }
+                );
+            }
+            if let Some(a) = &s.areas {
+                let _ = writeln!(
+                    text,
+                    "dynamic areas: {}",
+                    if a.is_empty() {
+                        "none".to_string()
+                    } else {
+                        format!("{a:?}")
+                    }
+                );
+            }
+            if s.power.is_none() {
+                let _ = writeln!(text, "(graphic cards report only their address, model and brightness)");
+            }
+            Ok(Report {
+                text,
+                json: serde_json::to_value(&s).unwrap_or_default(),
+            })
+        }
+        DiagCommand::TimeSync => {
+            let mut c = client(opts).await?;
+            let before = c.status(now).await.ok().and_then(|s| s.drift_s);
+            c.time_sync(Timestamp::now()).await?;
+            let after = c.status(Timestamp::now()).await.ok().and_then(|s| s.drift_s);
+            Ok(Report {
+                text: format!(
+                    "card clock set to this computer's time{}{}\n",
+                    before.map_or_else(String::new, |d| format!("; drift was {d} s")),
+                    after.map_or_else(String::new, |d| format!(", now {d} s"))
+                ),
+                json: json!({"ok": true, "drift_before_s": before, "drift_after_s": after}),
+            })
+        }
+        DiagCommand::Brightness { level, schedule } => {
+            let mut c = client(opts).await?;
+            let levels: Vec<u8> = match (level, schedule) {
+                (Some(l), None) => vec![*l],
+                (None, Some(path)) => {
+                    let p = pinghu_playlists::load(path).map_err(|e| DriverError::Invalid(e.to_string()))?;
+                    (0..48).map(|slot| p.brightness_at(slot * 30)).collect()
+                }
+                _ => {
+                    return Err(DriverError::Invalid(
+                        "give a LEVEL (0-15) or --schedule PLAYLIST".into(),
+                    ));
+                }
+            };
+            c.brightness(&levels).await?;
+            let text = if levels.len() == 1 {
+                format!("brightness set to {}/15\n", levels[0])
+            } else {
+                format!("brightness table set (48 half-hour slots): {levels:?}\n")
+            };
+            Ok(Report {
+                text,
+                json: json!({"ok": true, "levels": levels}),
+            })
+        }
+        DiagCommand::Power { on } => {
+            let mut c = client(opts).await?;
+            c.power(*on).await?;
+            Ok(Report {
+                text: format!("screen {}\n", if *on { "on" } else { "off" }),
+                json: json!({"ok": true, "power": if *on {"on"} else {"off"}}),
+            })
+        }
+        DiagCommand::Clear => {
+            let mut c = client(opts).await?;
+            c.clear().await?;
+            Ok(Report {
+                text: "board cleared\n".into(),
+                json: json!({"ok": true}),
+            })
+        }
+        DiagCommand::TestPattern { name, module } => {
+            let mut c = client(opts).await?;
+            if !c.protocol.is_graphic() {
+                return match name.as_str() {
+                    "all-off" => {
+                        c.clear().await?;
+                        Ok(Report {
+                            text: "board cleared (all off)\n".into(),
+                            json: json!({"ok": true, "pattern": name}),
+                        })
+                    }
+                    "text" => {
+                        let (w, h) = size(opts)?;
+                        let p = c.text_packet(0, w, h, "夷陵区LED显示屏测试0123456789", 1, 1)?;
+                        upload(&mut c, opts, &p).await?;
+                        Ok(Report {
+                            text: "text sample sent\n".into(),
+                            json: json!({"ok": true, "pattern": name}),
+                        })
+                    }
+                    _ => Err(DriverError::Unsupported {
+                        op: "bitmap test patterns",
+                        protocol: c.protocol,
+                        hint: "font cards draw only text: use test-pattern text or all-off",
+                    }),
+                };
+            }
+            let (w, h) = size(opts)?;
+            let frames = pattern(name, w, h, opts.colors, *module)?;
+            let stay = if name == "moving-bar" { 30 } else { 1000 };
+            let pages: Vec<(Frame, u8, u16)> = frames.into_iter().map(|f| (f, 0x01, stay)).collect();
+            let n = pages.len();
+            let p = c.pages_packet(0, 0, 0, &pages, opts.colors)?;
+            upload(&mut c, opts, &p).await?;
+            Ok(Report {
+                text: format!(
+                    "test pattern {name} on the {w}x{h} board ({n} page{})\n",
+                    if n == 1 { "" } else { "s" }
+                ),
+                json: json!({"ok": true, "pattern": name, "pages": n, "width": w, "height": h}),
+            })
+        }
+        DiagCommand::SendText {
+            text,
+            font_size,
+            color,
+            effect,
+        } => {
+            let mut c = client(opts).await?;
+            let (w, h) = size(opts)?;
+            if c.protocol.is_graphic() {
+                let fonts = FontSet::builtin(*font_size)
+                    .ok_or_else(|| DriverError::Invalid(format!("no {font_size} px font: use 12, 16, 24 or 32")))?;
+                let mut o = RenderOptions::new(w, h);
+                o.font_size = *font_size;
+                o.color = *color;
+                o.mode = opts.colors;
+                o.effect = *effect;
+                let r = pinghu_fonts::render(text, &fonts, &o).map_err(|e| DriverError::Invalid(e.to_string()))?;
+                let mode = graphic_mode(r.effect);
+                let pages: Vec<(Frame, u8, u16)> = r
+                    .pages
+                    .iter()
+                    .zip(&r.dwell_s)
+                    .map(|(f, d)| (f.clone(), mode, (*d * 100) as u16))
+                    .collect();
+                let p = c.pages_packet(0, 0, 0, &pages, opts.colors)?;
+                upload(&mut c, opts, &p).await?;
+                let missing: Vec<String> = r.missing.iter().map(ToString::to_string).collect();
+                let mut t = format!("sent {} page(s), effect {}\n", pages.len(), r.effect.name());
+                if !missing.is_empty() {
+                    let _ = writeln!(t, "warning: no font has {}: shown as boxes", missing.join(" "));
+                }
+                Ok(Report {
+                    text: t,
+                    json: json!({"ok": true, "pages": pages.len(), "missing": missing}),
+                })
+            } else {
+                let code = match color {
+                    TextColor::Red => 1,
+                    TextColor::Green => 2,
+                    TextColor::Yellow => 3,
+                };
+                let p = c.text_packet(0, w, h, text, code, font_mode(*effect))?;
+                upload(&mut c, opts, &p).await?;
+                Ok(Report {
+                    text: "text sent; the card draws it with its own fonts\n".into(),
+                    json: json!({"ok": true}),
+                })
+            }
+        }
+        DiagCommand::Trace { file } => {
+            let path = file
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(format!("pinghu-trace-{}.log", now.as_second())));
+            let mut o = opts.clone();
+            o.trace = Some(path.clone());
+            let lines = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+            let mut c = client(&o).await?;
+            let sink = Arc::clone(&lines);
+            c.link.on_trace = Some(Box::new(move |l: &str| {
+                sink.lock().expect("trace lock").push(l.to_owned());
+            }));
+            let ping = c.ping().await.map(|_| ()).map_err(|e| e.to_string());
+            let status = c.status(Timestamp::now()).await.map_err(|e| e.to_string());
+            let record = lines.lock().expect("trace lock").join("\n");
+            let (decoded, _) = crate::wire::decode(&record, false).map_err(|e| DriverError::Invalid(e.to_string()))?;
+            let mut text = String::new();
+            for l in lines.lock().expect("trace lock").iter() {
+                let _ = writeln!(text, "{l}");
+            }
+            text.push('\n');
+            text.push_str(&decoded.output);
+            let _ = writeln!(
+                text,
+                "\nping: {}",
+                ping.as_ref().map_or_else(std::clone::Clone::clone, |()| "ok".into())
+            );
+            let _ = writeln!(
+                text,
+                "status: {}",
+                status
+                    .as_ref()
+                    .map_or_else(std::clone::Clone::clone, |s| format!("{s:?}"))
+            );
+            let _ = writeln!(
+                text,
+                "saved to {} (read it again with: pinghu wire decode - < {})",
+                path.display(),
+                path.display()
+            );
+            Ok(Report {
+                text,
+                json: json!({"file": path.display().to_string(), "frames": decoded.frames, "ping": ping.is_ok(), "status": status.ok()}),
+            })
+        }
+    }
+}

@@ -1,0 +1,344 @@
+//! The link to a card: a byte stream (TCP or serial) with the protocol codec on top — send a
+//! request, wait for the reply with a timeout, retry on timeouts, bad replies and NACK BUSY with
+//! backoff, record every byte. Used by the diagnostics and by the daemon's driver.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use pinghu_protocol::{Decoder, ErrorCode, FrameError, Packet, to_hex_spaced};
+use thiserror::Error;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::time::Instant;
+
+use crate::device::DeviceUrl;
+
+/// A byte stream to a card.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// Why talking to the card failed. A NACK (the card said no) is kept apart from the link failing.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum LinkError {
+    #[error("cannot open {url}: {reason}{}", with_hint(.hint))]
+    Open { url: String, reason: String, hint: String },
+    #[error("no reply within {ms} ms (check the baud rate, the screen address and the cable; try `pinghu diag probe`)")]
+    Timeout { ms: u128 },
+    #[error("the card refused the request: {code}")]
+    Nack { code: ErrorCode },
+    #[error("the reply was damaged: {0} (line noise, or the wrong baud rate)")]
+    BadReply(FrameError),
+    #[error("received {len} bytes that are not Onbon frames ({sample}): wrong baud rate or protocol?")]
+    Garbage { len: usize, sample: String },
+    #[error("the card closed the connection")]
+    Closed,
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn with_hint(h: &str) -> String {
+    if h.is_empty() { String::new() } else { format!(" ({h})") }
+}
+
+impl LinkError {
+    /// Worth trying again (the link, not the request, failed; or the card was busy).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Timeout { .. } | Self::BadReply(_) | Self::Garbage { .. })
+            || matches!(self, Self::Nack { code } if code.is_retryable())
+    }
+}
+
+/// Which process holds a device node open, from /proc (Linux).
+pub fn port_holder(path: &str) -> Option<String> {
+    let target = std::fs::canonicalize(path).ok()?;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let pid = entry.file_name().to_string_lossy().into_owned();
+        if !pid.chars().all(|c| c.is_ascii_digit()) || pid == std::process::id().to_string() {
+            continue;
+        }
+        let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
+            continue;
+        };
+        for fd in fds.flatten() {
+            if std::fs::read_link(fd.path()).ok().as_deref() == Some(target.as_path()) {
+                let comm = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
+                return Some(format!("{} (pid {pid})", comm.trim()));
+            }
+        }
+    }
+    None
+}
+
+/// Open the byte stream to `url`, with errors that say what to do.
+pub async fn open(url: &DeviceUrl, connect_timeout: Duration) -> Result<Box<dyn Io>, LinkError> {
+    match url {
+        DeviceUrl::Tcp { host, port } => {
+            let addr = format!("{host}:{port}");
+            match tokio::time::timeout(connect_timeout, tokio::net::TcpStream::connect(&addr)).await {
+                Ok(Ok(s)) => {
+                    let _ = s.set_nodelay(true);
+                    Ok(Box::new(s))
+                }
+                Ok(Err(e)) => {
+                    let hint = match e.kind() {
+                        std::io::ErrorKind::ConnectionRefused => {
+                            "nothing listens there: is the card powered, the IP right, the port 5005?".to_owned()
+                        }
+                        _ => "check the network cable and the card's IP address".to_owned(),
+                    };
+                    Err(LinkError::Open {
+                        url: url.to_string(),
+                        reason: e.to_string(),
+                        hint,
+                    })
+                }
+                Err(_) => Err(LinkError::Open {
+                    url: url.to_string(),
+                    reason: format!("no connection within {} ms", connect_timeout.as_millis()),
+                    hint: "check the network cable and the card's IP address".to_owned(),
+                }),
+            }
+        }
+        DeviceUrl::Serial { path, baud } => {
+            let builder = tokio_serial::new(path, *baud)
+                .data_bits(tokio_serial::DataBits::Eight)
+                .parity(tokio_serial::Parity::None)
+                .stop_bits(tokio_serial::StopBits::One);
+            match tokio_serial::SerialStream::open(&builder) {
+                Ok(s) => Ok(Box::new(s)),
+                Err(e) => {
+                    let text = e.to_string();
+                    let lower = text.to_lowercase();
+                    let hint = if lower.contains("permission denied") {
+                        "add the user to the dialout group: sudo usermod -aG dialout $USER, then log in again"
+                            .to_owned()
+                    } else if lower.contains("busy") {
+                        match port_holder(path) {
+                            Some(p) => format!("the port is busy: {p} holds it"),
+                            None => "the port is busy: another program holds it (fuser -v PORT shows which)".to_owned(),
+                        }
+                    } else if lower.contains("no such file") || lower.contains("not found") {
+                        "no such port: is the USB adapter plugged in? `pinghu diag probe` lists the ports".to_owned()
+                    } else {
+                        String::new()
+                    };
+                    Err(LinkError::Open {
+                        url: url.to_string(),
+                        reason: text,
+                        hint,
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// One line of the byte trace: `TIMESTAMP in|out HEX` (`in` = to the card), as `pinghu wire
+/// decode` reads it.
+pub fn trace_line(dir: &str, bytes: &[u8]) -> String {
+    format!("{} {dir} {}", jiff::Timestamp::now(), to_hex_spaced(bytes))
+}
+
+/// Receives every trace line as it happens.
+pub type TraceSink = Box<dyn FnMut(&str) + Send>;
+
+/// A link to one card.
+pub struct Link {
+    io: Box<dyn Io>,
+    decoder: Decoder,
+    pub timeout: Duration,
+    pub retries: u32,
+    trace_file: Option<std::fs::File>,
+    /// Called with every trace line (for `diag trace`'s live output).
+    pub on_trace: Option<TraceSink>,
+}
+
+impl std::fmt::Debug for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Link")
+            .field("timeout", &self.timeout)
+            .field("retries", &self.retries)
+            .finish_non_exhaustive()
+    }
+}
+
+fn expects_reply(p: &Packet) -> bool {
+    match p {
+        Packet::Graphic(g) => matches!(&g.body, pinghu_protocol::graphic::GraphicBody::Request(r) if r.reply == 1),
+        Packet::FontCard(f) => matches!(&f.body, pinghu_protocol::fontcard::FontBody::Request(r)
+            if r.reply == pinghu_protocol::fontcard::REPLY || matches!(r.command, pinghu_protocol::fontcard::FontCommand::StatusQuery)),
+    }
+}
+
+impl Link {
+    pub fn new(io: Box<dyn Io>, timeout: Duration) -> Self {
+        Self {
+            io,
+            decoder: Decoder::new(),
+            timeout,
+            retries: 2,
+            trace_file: None,
+            on_trace: None,
+        }
+    }
+
+    /// Append every byte to `path` as well.
+    pub fn trace_to(&mut self, path: &Path) -> std::io::Result<()> {
+        self.trace_file = Some(std::fs::OpenOptions::new().create(true).append(true).open(path)?);
+        Ok(())
+    }
+
+    fn trace(&mut self, dir: &str, bytes: &[u8]) {
+        if bytes.is_empty() || (self.trace_file.is_none() && self.on_trace.is_none()) {
+            return;
+        }
+        let line = trace_line(dir, bytes);
+        if let Some(f) = &mut self.trace_file {
+            let _ = writeln!(f, "{line}");
+        }
+        if let Some(cb) = &mut self.on_trace {
+            cb(&line);
+        }
+    }
+
+    /// Write raw bytes.
+    pub async fn send_raw(&mut self, bytes: &[u8]) -> Result<(), LinkError> {
+        self.trace("in", bytes);
+        self.io.write_all(bytes).await?;
+        self.io.flush().await?;
+        Ok(())
+    }
+
+    /// Read whatever arrives within `wait` (for probing formats the codec does not decode).
+    pub async fn read_raw(&mut self, wait: Duration) -> Result<Vec<u8>, LinkError> {
+        let deadline = Instant::now() + wait;
+        let mut all = Vec::new();
+        let mut buf = [0u8; 1024];
+        loop {
+            match tokio::time::timeout_at(deadline, self.io.read(&mut buf)).await {
+                Ok(Ok(0)) => {
+                    return if all.is_empty() {
+                        Err(LinkError::Closed)
+                    } else {
+                        Ok(all)
+                    };
+                }
+                Ok(Ok(n)) => {
+                    self.trace("out", &buf[..n]);
+                    all.extend_from_slice(&buf[..n]);
+                }
+                Ok(Err(e)) => return Err(e.into()),
+                Err(_) => return Ok(all),
+            }
+        }
+    }
+
+    /// Wait for the next frame from the card.
+    pub async fn recv(&mut self, wait: Duration) -> Result<Packet, LinkError> {
+        let deadline = Instant::now() + wait;
+        let mut buf = [0u8; 2048];
+        let mut garbage = Vec::new();
+        loop {
+            match self.decoder.decode() {
+                Ok(Some(raw)) => {
+                    match Packet::parse(&raw.bytes) {
+                        Ok(p) => return Ok(p),
+                        Err(_) => garbage.extend_from_slice(&raw.bytes),
+                    }
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e @ (FrameError::Checksum { .. } | FrameError::BadEscape { .. })) => {
+                    return Err(LinkError::BadReply(e));
+                }
+                Err(_) => continue,
+            }
+            let read = tokio::time::timeout_at(deadline, self.io.read(&mut buf)).await;
+            match read {
+                Ok(Ok(0)) => return Err(LinkError::Closed),
+                Ok(Ok(n)) => {
+                    self.trace("out", &buf[..n]);
+                    self.decoder.feed(&buf[..n]);
+                }
+                Ok(Err(e)) => return Err(e.into()),
+                Err(_) => {
+                    let pending = self.decoder.pending().to_vec();
+                    garbage.extend_from_slice(&pending);
+                    if !garbage.is_empty() && !garbage.contains(&0xA5) {
+                        self.decoder = Decoder::new();
+                        return Err(LinkError::Garbage {
+                            len: garbage.len(),
+                            sample: to_hex_spaced(&garbage[..garbage.len().min(16)]),
+                        });
+                    }
+                    return Err(LinkError::Timeout { ms: wait.as_millis() });
+                }
+            }
+        }
+    }
+
+    /// Send a request once; its reply (if it asks for one), or why there is none.
+    pub async fn request_once(&mut self, p: &Packet) -> Result<Option<Packet>, LinkError> {
+        // A late reply to an earlier request must not be taken for this one's.
+        self.decoder = Decoder::new();
+        let wire = p
+            .to_wire()
+            .map_err(|e| LinkError::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())))?;
+        self.send_raw(&wire).await?;
+        if !expects_reply(p) {
+            return Ok(None);
+        }
+        let timeout = self.timeout;
+        let reply = self.recv(timeout).await?;
+        if reply.is_nack() {
+            let code = match &reply {
+                Packet::Graphic(g) => match &g.body {
+                    pinghu_protocol::graphic::GraphicBody::Reply(r) => r.error,
+                    pinghu_protocol::graphic::GraphicBody::Request(_) => ErrorCode::NONE,
+                },
+                Packet::FontCard(f) => match &f.body {
+                    pinghu_protocol::fontcard::FontBody::Reply(r) => r.error,
+                    pinghu_protocol::fontcard::FontBody::Request(_) => ErrorCode::NONE,
+                },
+            };
+            return Err(LinkError::Nack { code });
+        }
+        Ok(Some(reply))
+    }
+
+    /// Send a request, retrying transient failures (timeouts, damaged replies, NACK BUSY) with
+    /// exponential backoff.
+    pub async fn request(&mut self, p: &Packet) -> Result<Option<Packet>, LinkError> {
+        let mut attempt = 0;
+        loop {
+            match self.request_once(p).await {
+                Err(e) if e.is_transient() && attempt < self.retries => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(100 * (1 << attempt.min(6)))).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Send bytes in chunks, calling `progress(sent, total)` after each; `stop` ends early.
+    pub async fn send_chunked(
+        &mut self,
+        bytes: &[u8],
+        chunk: usize,
+        progress: &mut dyn FnMut(usize, usize),
+        stop: &std::sync::atomic::AtomicBool,
+    ) -> Result<bool, LinkError> {
+        self.trace("in", bytes);
+        for (i, c) in bytes.chunks(chunk.max(1)).enumerate() {
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                return Ok(false);
+            }
+            self.io.write_all(c).await?;
+            self.io.flush().await?;
+            progress(((i + 1) * chunk).min(bytes.len()), bytes.len());
+        }
+        Ok(true)
+    }
+}
