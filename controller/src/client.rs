@@ -12,7 +12,7 @@ use pinghu_protocol::fontcard::{
 use pinghu_protocol::graphic::{
     AreaUpdate, Brightness, DynamicArea, Generation, GraphicBody, GraphicCommand, GraphicHeader, GraphicPacket, Page,
 };
-use pinghu_protocol::{CardTime, Packet};
+use pinghu_protocol::{CardTime, Packet, bx5m1};
 use thiserror::Error;
 
 use crate::device::Protocol;
@@ -48,6 +48,75 @@ pub struct CardStatus {
     /// Card clock minus this computer's, in seconds.
     pub drift_s: Option<i64>,
     pub areas: Option<Vec<u8>>,
+}
+
+/// One answer found while probing.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Found {
+    pub protocol: String,
+    pub address: Option<u16>,
+    pub device_type: Option<String>,
+    pub baud: Option<u32>,
+}
+
+/// Find which protocol answers on `link` (font card, graphic, then the 5M1 variant), with
+/// wildcard addresses; the reply tells the card's address and model.
+pub async fn try_protocols(link: &mut Link, wait: Duration) -> Result<Option<Found>, LinkError> {
+    link.timeout = wait;
+    link.retries = 0;
+    let font = Packet::FontCard(FontPacket::request(
+        FontHeader::to_card(0xFFFE, 0xFE),
+        true,
+        FontCommand::Ping,
+    ));
+    match link.request(&font).await {
+        Ok(Some(Packet::FontCard(f))) => {
+            let dev = f.header.device_type;
+            let proto = if (0x60..0x70).contains(&dev) { "bx-6k" } else { "bx-5k" };
+            return Ok(Some(Found {
+                protocol: proto.into(),
+                address: Some(f.header.src),
+                device_type: Some(
+                    pinghu_protocol::font_device_name(dev).map_or_else(|| format!("{dev:#04x}"), str::to_owned),
+                ),
+                baud: None,
+            }));
+        }
+        Err(LinkError::Open { .. } | LinkError::Io(_)) => return Ok(None),
+        _ => {}
+    }
+    let graphic = Packet::Graphic(GraphicPacket::request(
+        GraphicHeader::to_card(0xFFFE, 0xFFFE),
+        true,
+        GraphicCommand::Ping { reserved: [0; 2] },
+    ));
+    if let Ok(Some(Packet::Graphic(g))) = link.request(&graphic).await {
+        let dev = g.header.device_type;
+        let proto = match pinghu_protocol::graphic::generation_of(dev) {
+            Some(pinghu_protocol::graphic::Generation::Gen5) => "bx-5e",
+            _ => "bx-6e",
+        };
+        return Ok(Some(Found {
+            protocol: proto.into(),
+            address: Some(g.header.src),
+            device_type: Some(
+                pinghu_protocol::graphic_device_name(dev).map_or_else(|| format!("{dev:#06x}"), str::to_owned),
+            ),
+            baud: None,
+        }));
+    }
+    if link.send_raw(&bx5m1::status_request(0xFFFE, 1)).await.is_ok() {
+        let got = link.read_raw(wait).await.unwrap_or_default();
+        if bx5m1::looks_like_frame(&got) {
+            return Ok(Some(Found {
+                protocol: "bx-5m1".into(),
+                address: None,
+                device_type: Some("BX-5M1".into()),
+                baud: None,
+            }));
+        }
+    }
+    Ok(None)
 }
 
 /// A card at an address, speaking one protocol.
@@ -331,6 +400,25 @@ impl CardClient {
             delete: vec![],
             areas: vec![area],
         })))
+    }
+
+    /// Remove one dynamic area.
+    pub async fn delete_area(&mut self, id: u8) -> Result<(), DriverError> {
+        let p = if self.protocol.is_graphic() {
+            self.graphic(GraphicCommand::DeleteAreas {
+                reserved: [0; 2],
+                all: false,
+                ids: vec![id],
+            })
+        } else {
+            self.font(FontCommand::DynamicAreas(TextAreas {
+                delete_all: false,
+                delete: vec![id],
+                areas: vec![],
+            }))
+        };
+        self.link.request(&p).await?;
+        Ok(())
     }
 
     /// Send a prepared packet and wait for its acknowledgement.

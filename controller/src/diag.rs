@@ -10,14 +10,12 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use pinghu_fonts::{ColorMode, Effect, FontSet, Frame, LedColor, RenderOptions, TextColor};
-use pinghu_protocol::fontcard::{FontCommand, FontHeader, FontPacket};
-use pinghu_protocol::graphic::{GraphicCommand, GraphicHeader, GraphicPacket};
-use pinghu_protocol::{Packet, bx5m1};
+use pinghu_protocol::Packet;
 use serde_json::json;
 
-use crate::client::{CardClient, DriverError};
+use crate::client::{CardClient, DriverError, try_protocols};
 use crate::device::{DeviceUrl, PROBE_BAUDS, Protocol};
-use crate::link::{Link, LinkError, open};
+use crate::link::{Link, open};
 
 /// Options shared by every diag command.
 #[derive(Debug, Clone)]
@@ -101,73 +99,6 @@ async fn link(url: &DeviceUrl, opts: &DiagOptions) -> Result<Link, DriverError> 
             .map_err(|e| DriverError::Invalid(format!("cannot write the trace {}: {e}", t.display())))?;
     }
     Ok(link)
-}
-
-/// One answer found while probing.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Found {
-    pub protocol: String,
-    pub address: Option<u16>,
-    pub device_type: Option<String>,
-    pub baud: Option<u32>,
-}
-
-async fn try_protocols(link: &mut Link, wait: Duration) -> Result<Option<Found>, LinkError> {
-    link.timeout = wait;
-    link.retries = 0;
-    let font = Packet::FontCard(FontPacket::request(
-        FontHeader::to_card(0xFFFE, 0xFE),
-        true,
-        FontCommand::Ping,
-    ));
-    match link.request(&font).await {
-        Ok(Some(Packet::FontCard(f))) => {
-            let dev = f.header.device_type;
-            let proto = if (0x60..0x70).contains(&dev) { "bx-6k" } else { "bx-5k" };
-            return Ok(Some(Found {
-                protocol: proto.into(),
-                address: Some(f.header.src),
-                device_type: Some(
-                    pinghu_protocol::font_device_name(dev).map_or_else(|| format!("{dev:#04x}"), str::to_owned),
-                ),
-                baud: None,
-            }));
-        }
-        Err(LinkError::Open { .. } | LinkError::Io(_)) => return Ok(None),
-        _ => {}
-    }
-    let graphic = Packet::Graphic(GraphicPacket::request(
-        GraphicHeader::to_card(0xFFFE, 0xFFFE),
-        true,
-        GraphicCommand::Ping { reserved: [0; 2] },
-    ));
-    if let Ok(Some(Packet::Graphic(g))) = link.request(&graphic).await {
-        let dev = g.header.device_type;
-        let proto = match pinghu_protocol::graphic::generation_of(dev) {
-            Some(pinghu_protocol::graphic::Generation::Gen5) => "bx-5e",
-            _ => "bx-6e",
-        };
-        return Ok(Some(Found {
-            protocol: proto.into(),
-            address: Some(g.header.src),
-            device_type: Some(
-                pinghu_protocol::graphic_device_name(dev).map_or_else(|| format!("{dev:#06x}"), str::to_owned),
-            ),
-            baud: None,
-        }));
-    }
-    if link.send_raw(&bx5m1::status_request(0xFFFE, 1)).await.is_ok() {
-        let got = link.read_raw(wait).await.unwrap_or_default();
-        if bx5m1::looks_like_frame(&got) {
-            return Ok(Some(Found {
-                protocol: "bx-5m1".into(),
-                address: None,
-                device_type: Some("BX-5M1".into()),
-                baud: None,
-            }));
-        }
-    }
-    Ok(None)
 }
 
 async fn probe(opts: &DiagOptions) -> Result<Report, DriverError> {

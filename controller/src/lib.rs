@@ -12,10 +12,21 @@
 //! * [`diag`]: `pinghu diag`, field diagnostics.
 //! * [`playlist`]: `pinghu playlist check|timeline` on the `pinghu-playlists` scheduler.
 
+pub mod board;
 pub mod client;
+pub mod config;
+pub mod daemon;
+pub mod demo;
 pub mod device;
 pub mod diag;
+pub mod driver;
+pub mod embedded;
+pub mod envelope;
+pub mod ingest;
 pub mod link;
 pub mod playlist;
+pub mod portal;
+pub mod proof;
 pub mod render;
+pub mod store;
 pub mod wire;

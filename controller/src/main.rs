@@ -20,6 +20,27 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The daemon. Without --config: embedded MQTT broker, simulated board, sample playlist, demo key
+    Run {
+        /// Configuration file (see controller/examples/pinghu.toml)
+        #[arg(long, value_name = "FILE")]
+        config: Option<std::path::PathBuf>,
+        /// Data directory for the embedded default (default ~/.local/share/pinghu)
+        #[arg(long, value_name = "DIR", conflicts_with = "config")]
+        data_dir: Option<std::path::PathBuf>,
+    },
+    /// The whole chain in one go: broker, simulated board, daemon, playlist, an urgent notice and its revocation
+    Demo {
+        /// Keep the demo's data here (default: a fresh temporary folder)
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<std::path::PathBuf>,
+    },
+    /// The portal's side: key pairs, signing, publishing
+    #[command(subcommand)]
+    Portal(PortalCommand),
+    /// The proof-of-display log: check its hash chain, export it for an auditor
+    #[command(subcommand)]
+    Log(LogCommand),
     /// Decode and encode Onbon BX wire frames (captures, traces, hand-made frames)
     #[command(subcommand)]
     Wire(WireCommand),
@@ -208,6 +229,70 @@ enum PlaylistCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum PortalCommand {
+    /// Make an Ed25519 key pair: the secret to --out (mode 600), the public key printed for the daemon's config
+    Keygen {
+        #[arg(long, default_value = "portal-2026")]
+        key_id: String,
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
+    /// Sign a payload (JSON file, or - for stdin) into an envelope printed on stdout
+    Sign {
+        #[arg(long, value_name = "FILE")]
+        key: std::path::PathBuf,
+        #[arg(long, value_name = "FILE")]
+        payload: String,
+    },
+    /// Publish an envelope (or sign a payload and publish it) to a screen or a group, QoS 1
+    Publish {
+        /// mqtt://HOST:PORT
+        #[arg(long)]
+        broker: String,
+        #[arg(long, conflicts_with = "group", required_unless_present = "group")]
+        screen: Option<String>,
+        #[arg(long)]
+        group: Option<String>,
+        /// A signed envelope (JSON file or -)
+        #[arg(long, value_name = "FILE", conflicts_with = "payload")]
+        envelope: Option<String>,
+        /// A payload to sign with --key
+        #[arg(long, value_name = "FILE", requires = "key")]
+        payload: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        key: Option<std::path::PathBuf>,
+        #[arg(long, default_value = "pinghu/v1")]
+        topic_prefix: String,
+        /// Wait this many seconds for the screen's receipts and print them (needs --screen)
+        #[arg(long, value_name = "SECONDS")]
+        wait: Option<u64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LogCommand {
+    /// Check the hash chain (exit 1 naming the first broken line)
+    Verify {
+        #[arg(long, value_name = "DIR", conflicts_with = "file")]
+        data_dir: Option<std::path::PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        file: Option<std::path::PathBuf>,
+    },
+    /// Export the log (verified first) as JSON lines or CSV
+    Export {
+        #[arg(long, value_name = "DIR", conflicts_with = "file")]
+        data_dir: Option<std::path::PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        file: Option<std::path::PathBuf>,
+        #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "csv"])]
+        format: String,
+        /// Write here instead of stdout
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum WireCommand {
     /// Decode captured bytes (hex, spaces and newlines allowed) into frames and named fields
     ///
@@ -369,8 +454,228 @@ fn diag(a: DiagArgs) -> Result<ExitCode> {
     }
 }
 
+fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+fn run_daemon(config: Option<std::path::PathBuf>, data_dir: Option<std::path::PathBuf>) -> Result<ExitCode> {
+    init_logging("info,rumqttd=warn");
+    let rt = runtime()?;
+    rt.block_on(async {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let _embedded;
+        let cfg = match config {
+            Some(path) => pinghu::config::Config::load(&path)?,
+            None => {
+                let dir = data_dir.unwrap_or_else(pinghu::embedded::default_data_dir);
+                let e = pinghu::embedded::start(&dir).map_err(anyhow::Error::msg)?;
+                eprintln!(
+                    "pinghu: no --config: embedded MQTT broker on mqtt://127.0.0.1:{}, simulated board on tcp://{} (snapshots in {}), \
+                     demo key {} in {}",
+                    e.broker_port,
+                    e.board.addr,
+                    e.board.snapshots.display(),
+                    e.keys.key_id,
+                    dir.join("demo-key.json").display()
+                );
+                let c = e.config.clone();
+                _embedded = e;
+                c
+            }
+        };
+        tokio::spawn(async move {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            let _ = tx.send(true);
+        });
+        pinghu::daemon::run(cfg, rx).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn portal(cmd: PortalCommand) -> Result<ExitCode> {
+    match cmd {
+        PortalCommand::Keygen { key_id, out } => {
+            if out.exists() {
+                bail!("{} exists: refusing to overwrite a secret key", out.display());
+            }
+            let (secret, public) = pinghu::envelope::keygen().map_err(anyhow::Error::msg)?;
+            let kp = pinghu::embedded::KeyPair {
+                key_id: key_id.clone(),
+                secret,
+                public: public.clone(),
+            };
+            pinghu::embedded::write_secret(&out, &serde_json::to_vec_pretty(&kp)?).map_err(anyhow::Error::msg)?;
+            println!("secret key written to {} (keep it on the portal)", out.display());
+            println!("add to the daemon's configuration:\n[portal_keys]\n{key_id} = \"{public}\"");
+            Ok(ExitCode::SUCCESS)
+        }
+        PortalCommand::Sign { key, payload } => {
+            let bytes = if payload == "-" {
+                read_input("-")?.into_bytes()
+            } else {
+                std::fs::read(&payload).with_context(|| format!("cannot read {payload}"))?
+            };
+            let env = pinghu::portal::sign_with_file(&bytes, &key).map_err(anyhow::Error::msg)?;
+            println!("{}", serde_json::to_string(&env)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        PortalCommand::Publish {
+            broker,
+            screen,
+            group,
+            envelope,
+            payload,
+            key,
+            topic_prefix,
+            wait,
+        } => {
+            let env: pinghu::envelope::Envelope = match (envelope, payload, key) {
+                (Some(f), _, _) => {
+                    let text = if f == "-" {
+                        read_input("-")?
+                    } else {
+                        std::fs::read_to_string(&f).with_context(|| format!("cannot read {f}"))?
+                    };
+                    serde_json::from_str(&text).context("not an envelope (key_id, payload, signature)")?
+                }
+                (None, Some(p), Some(k)) => {
+                    let bytes = if p == "-" {
+                        read_input("-")?.into_bytes()
+                    } else {
+                        std::fs::read(&p).with_context(|| format!("cannot read {p}"))?
+                    };
+                    pinghu::portal::sign_with_file(&bytes, &k).map_err(anyhow::Error::msg)?
+                }
+                _ => bail!("give --envelope FILE, or --payload FILE with --key FILE"),
+            };
+            let target = match (screen.clone(), group) {
+                (Some(s), _) => pinghu::portal::Target::Screen(s),
+                (None, Some(g)) => pinghu::portal::Target::Group(g),
+                (None, None) => unreachable!("clap requires one"),
+            };
+            let wait = match (wait, &screen) {
+                (Some(secs), Some(s)) => Some((s.clone(), std::time::Duration::from_secs(secs))),
+                (Some(_), None) => bail!("--wait needs --screen (receipts come per screen)"),
+                _ => None,
+            };
+            let rt = runtime()?;
+            let receipts = rt
+                .block_on(pinghu::portal::publish(
+                    &broker,
+                    &topic_prefix,
+                    &target,
+                    &env,
+                    None,
+                    wait,
+                ))
+                .map_err(anyhow::Error::msg)?;
+            println!("published (PUBACK received)");
+            for r in receipts {
+                println!("{r}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn log_path(data_dir: Option<std::path::PathBuf>, file: Option<std::path::PathBuf>) -> std::path::PathBuf {
+    file.unwrap_or_else(|| {
+        data_dir
+            .unwrap_or_else(pinghu::embedded::default_data_dir)
+            .join("proof-of-display.jsonl")
+    })
+}
+
+fn log(cmd: LogCommand) -> Result<ExitCode> {
+    match cmd {
+        LogCommand::Verify { data_dir, file } => {
+            let path = log_path(data_dir, file);
+            if !path.exists() {
+                bail!("{} does not exist (give --data-dir or --file)", path.display());
+            }
+            match pinghu::proof::verify(&path) {
+                Ok((n, last)) => {
+                    println!("{}: {n} entries, chain intact, last hash {last}", path.display());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        LogCommand::Export {
+            data_dir,
+            file,
+            format,
+            out,
+        } => {
+            let path = log_path(data_dir, file);
+            pinghu::proof::verify(&path).map_err(|e| anyhow::anyhow!("refusing to export a broken log: {e}"))?;
+            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let body = if format == "csv" {
+                let mut s = String::from("seq,at,screen,content,layer,frame_sha256,key_id,prev,hash\n");
+                for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                    let e: pinghu::proof::Entry = serde_json::from_str(line)?;
+                    let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
+                    s.push_str(&format!(
+                        "{},{},{},{},{},{},{},{},{}\n",
+                        e.seq,
+                        q(&e.at),
+                        q(&e.screen),
+                        q(&e.content),
+                        q(&e.layer),
+                        e.frame_sha256,
+                        q(e.key_id.as_deref().unwrap_or("")),
+                        e.prev,
+                        e.hash
+                    ));
+                }
+                s
+            } else {
+                text
+            };
+            match out {
+                Some(o) => std::fs::write(&o, body).with_context(|| format!("cannot write {}", o.display()))?,
+                None => print!("{body}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Run { config, data_dir } => run_daemon(config, data_dir),
+        Command::Demo { data_dir } => {
+            init_logging("warn,rumqttd=off");
+            let rt = runtime()?;
+            rt.block_on(pinghu::demo::run(data_dir, &|s: &str| {
+                use std::io::Write as _;
+                print!("{s}");
+                let _ = std::io::stdout().flush();
+            }))
+            .map_err(anyhow::Error::msg)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Portal(c) => portal(c),
+        Command::Log(c) => log(c),
         Command::Diag(a) => diag(a),
         Command::Render(a) => render(a),
         Command::Playlist(PlaylistCommand::Check { files, calendar, json }) => {

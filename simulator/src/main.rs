@@ -111,6 +111,7 @@ fn run(a: Args) -> Result<ExitCode> {
         recorder,
         shutdown: Arc::clone(&shutdown),
         baud: a.baud,
+        verbose: true,
     });
 
     let mut threads = Vec::new();

@@ -45,12 +45,15 @@ pub struct Shared {
     pub shutdown: Arc<AtomicBool>,
     /// Required line speed on the serial port (bytes at another speed are garbage to a UART).
     pub baud: u32,
+    /// Log connections and faults on stderr.
+    pub verbose: bool,
 }
 
 impl Shared {
     fn log(&self, msg: &str) {
-        let _ = self;
-        eprintln!("pinghu-sim: {msg}");
+        if self.verbose {
+            eprintln!("pinghu-sim: {msg}");
+        }
     }
     fn record(&self, dir: &str, bytes: &[u8]) {
         if let Some(r) = &self.recorder {

@@ -1,0 +1,179 @@
+//! What the board should show, as the driver needs it: rendered pages per dynamic area, the
+//! brightness and the power state. Built from the scheduler's plan; compared by content so only
+//! what changed is sent.
+
+use std::collections::HashMap;
+
+use pinghu_fonts::{BitmapFont, ColorMode, Effect, FontSet, Frame, RenderOptions, TextColor};
+use pinghu_playlists::{Color, Content, ContentKey, Layer, Plan};
+
+/// Dynamic area of the rotation.
+pub const MAIN_AREA: u8 = 0;
+/// Dynamic area of urgent and emergency notices (drawn over the rotation).
+pub const URGENT_AREA: u8 = 1;
+
+/// One area's content, rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AreaContent {
+    pub key: ContentKey,
+    pub text: String,
+    pub color: TextColor,
+    pub font_size: u32,
+    pub effect: Effect,
+    pub pages: Vec<Frame>,
+    pub dwell_s: Vec<u32>,
+    /// Characters no font has (drawn as boxes).
+    pub missing: Vec<char>,
+}
+
+impl AreaContent {
+    /// SHA-256 of the first page: what a receipt names.
+    pub fn first_frame_sha256(&self) -> String {
+        self.pages.first().map(Frame::sha256).unwrap_or_default()
+    }
+}
+
+/// The desired board.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Desired {
+    pub power: bool,
+    pub brightness: u8,
+    pub layer: Layer,
+    /// The rotation's content; `None` while a takeover holds it paused (the card keeps it).
+    pub main: Option<AreaContent>,
+    pub urgent: Option<AreaContent>,
+    /// Nothing to show at all.
+    pub blank: bool,
+}
+
+impl Default for Desired {
+    fn default() -> Self {
+        Self {
+            power: true,
+            brightness: 15,
+            layer: Layer::Blank,
+            main: None,
+            urgent: None,
+            blank: true,
+        }
+    }
+}
+
+/// The text a content shows: an announcement's title in 【】 before its body.
+pub fn display_text(c: &Content) -> String {
+    match &c.title {
+        Some(t) if !t.is_empty() => format!("【{t}】{}", c.text),
+        _ => c.text.clone(),
+    }
+}
+
+/// Renders contents for one board, caching by content.
+#[derive(Debug)]
+pub struct Renderer {
+    pub width: u32,
+    pub height: u32,
+    pub colors: ColorMode,
+    fallback: Option<BitmapFont>,
+    cache: HashMap<(ContentKey, String), AreaContent>,
+}
+
+impl Renderer {
+    pub fn new(width: u32, height: u32, colors: ColorMode, fallback: Option<BitmapFont>) -> Self {
+        Self {
+            width,
+            height,
+            colors,
+            fallback,
+            cache: HashMap::new(),
+        }
+    }
+
+    /// Render (or fetch) a content.
+    pub fn render(&mut self, c: &Content) -> AreaContent {
+        let text = display_text(c);
+        let key = (c.key.clone(), format!("{text}|{:?}", c.style));
+        if let Some(hit) = self.cache.get(&key) {
+            return hit.clone();
+        }
+        if self.cache.len() > 256 {
+            self.cache.clear();
+        }
+        let color = match c.style.color {
+            Color::Red => TextColor::Red,
+            Color::Green => TextColor::Green,
+            Color::Yellow => TextColor::Yellow,
+        };
+        let effect = match c.style.effect {
+            pinghu_playlists::Effect::Auto => Effect::Auto,
+            pinghu_playlists::Effect::Static => Effect::Static,
+            pinghu_playlists::Effect::ScrollLeft => Effect::ScrollLeft,
+            pinghu_playlists::Effect::ScrollUp => Effect::ScrollUp,
+            pinghu_playlists::Effect::Flash => Effect::Flash,
+            pinghu_playlists::Effect::Typewriter => Effect::Typewriter,
+        };
+        // The largest size that fits the board, no larger than asked.
+        let size = [32, 24, 16, 12]
+            .into_iter()
+            .find(|s| *s <= u32::from(c.style.font_size) && *s <= self.height && *s <= self.width)
+            .unwrap_or(12);
+        let primary = BitmapFont::builtin(size).expect("built-in font");
+        let fonts = FontSet {
+            primary,
+            fallback: self.fallback.as_ref(),
+        };
+        let mut o = RenderOptions::new(self.width, self.height);
+        o.mode = self.colors;
+        o.font_size = size;
+        o.color = color;
+        o.effect = effect;
+        o.dwell_s = c.style.dwell_s;
+        let r = match pinghu_fonts::render(&text, &fonts, &o) {
+            Ok(r) => r,
+            Err(e) => {
+                // Too long or empty: show what can be shown and say so; never drop silently.
+                tracing::warn!("cannot render {}: {e}", c.key);
+                let clipped: String = text.chars().take(pinghu_fonts::render::MAX_CHARS).collect();
+                pinghu_fonts::render(&clipped, &fonts, &o).unwrap_or_else(|_| pinghu_fonts::Rendered {
+                    pages: vec![Frame::new(self.width, self.height, self.colors)],
+                    effect: Effect::Static,
+                    dwell_s: vec![c.style.dwell_s.max(1)],
+                    lines: vec![],
+                    missing: vec![],
+                    substituted: vec![],
+                })
+            }
+        };
+        if !r.missing.is_empty() {
+            tracing::warn!("{}: no font has {:?}; shown as boxes", c.key, r.missing);
+        }
+        let a = AreaContent {
+            key: c.key.clone(),
+            text,
+            color,
+            font_size: size,
+            effect: r.effect,
+            pages: r.pages,
+            dwell_s: r.dwell_s,
+            missing: r.missing,
+        };
+        self.cache.insert(key, a.clone());
+        a
+    }
+
+    /// The desired board for a plan.
+    pub fn desired(&mut self, plan: &Plan) -> Desired {
+        let shown = plan.showing.as_ref().map(|s| self.render(&s.content));
+        let (main, urgent) = match plan.layer {
+            Layer::Urgent | Layer::Emergency => (None, shown),
+            Layer::Rotation | Layer::Blank => (shown, None),
+        };
+        Desired {
+            power: plan.power,
+            brightness: plan.brightness,
+            layer: plan.layer,
+            blank: main.is_none() && urgent.is_none() && plan.layer == Layer::Blank,
+            main,
+            urgent,
+        }
+    }
+}

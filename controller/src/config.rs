@@ -1,0 +1,337 @@
+//! The daemon's configuration (DESIGN.md §5): one TOML file, validated in one place.
+//! `examples/pinghu.toml` is the commented example.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::device::{DeviceUrl, Protocol};
+
+/// A configuration that cannot be used.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("cannot read {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    screen: RawScreen,
+    device: RawDevice,
+    mqtt: RawMqtt,
+    #[serde(default)]
+    portal_keys: BTreeMap<String, String>,
+    playlist: Option<PathBuf>,
+    calendar: Option<PathBuf>,
+    data_dir: PathBuf,
+    #[serde(default = "default_tz")]
+    timezone: String,
+    /// A Unifont .hex file for characters the built-in fonts lack.
+    fallback_font: Option<PathBuf>,
+}
+
+fn default_tz() -> String {
+    "Asia/Shanghai".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScreen {
+    id: String,
+    width: u32,
+    height: u32,
+    #[serde(default = "default_colors")]
+    colors: String,
+    #[serde(default)]
+    groups: Vec<String>,
+}
+
+fn default_colors() -> String {
+    "mono".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDevice {
+    url: String,
+    #[serde(default = "default_protocol")]
+    protocol: String,
+    #[serde(default = "one")]
+    address: u16,
+    #[serde(default = "default_timeout_ms")]
+    timeout_ms: u64,
+    #[serde(default = "default_retries")]
+    retries: u32,
+}
+
+fn default_protocol() -> String {
+    "auto".into()
+}
+const fn one() -> u16 {
+    1
+}
+const fn default_timeout_ms() -> u64 {
+    2000
+}
+const fn default_retries() -> u32 {
+    3
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMqtt {
+    url: String,
+    client_id: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    password_file: Option<PathBuf>,
+    ca_file: Option<PathBuf>,
+    client_cert: Option<PathBuf>,
+    client_key: Option<PathBuf>,
+    #[serde(default = "default_prefix")]
+    topic_prefix: String,
+}
+
+fn default_prefix() -> String {
+    "pinghu/v1".into()
+}
+
+/// Where the broker is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MqttConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: bool,
+    pub client_id: String,
+    pub username: Option<String>,
+    /// Never logged or printed.
+    pub password: Option<String>,
+    pub ca_file: Option<PathBuf>,
+    pub client_cert: Option<(PathBuf, PathBuf)>,
+    pub topic_prefix: String,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub screen: String,
+    pub width: u32,
+    pub height: u32,
+    pub colors: pinghu_fonts::ColorMode,
+    pub groups: Vec<String>,
+    pub device: DeviceUrl,
+    pub protocol: Option<Protocol>,
+    pub address: u16,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub mqtt: MqttConfig,
+    pub portal_keys: BTreeMap<String, String>,
+    pub playlist: Option<PathBuf>,
+    pub calendar: Option<PathBuf>,
+    pub data_dir: PathBuf,
+    pub timezone: String,
+    pub fallback_font: Option<PathBuf>,
+}
+
+/// `[a-z0-9-]{1,32}`, the screen and group names of the MQTT contract.
+pub fn valid_name(s: &str) -> bool {
+    (1..=32).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// Parse `mqtt://host:port` or `mqtts://host:port`.
+pub fn parse_mqtt_url(url: &str) -> Result<(String, u16, bool), String> {
+    let (tls, rest) = if let Some(r) = url.strip_prefix("mqtts://") {
+        (true, r)
+    } else if let Some(r) = url.strip_prefix("mqtt://") {
+        (false, r)
+    } else {
+        return Err(format!("mqtt url {url:?} must start with mqtt:// or mqtts://"));
+    };
+    let rest = rest.trim_end_matches('/');
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) => (
+            h,
+            p.parse()
+                .map_err(|_| format!("mqtt url {url:?}: the port is not a number"))?,
+        ),
+        None => (rest, if tls { 8883 } else { 1883 }),
+    };
+    if host.is_empty() {
+        return Err(format!("mqtt url {url:?} has no host"));
+    }
+    Ok((host.to_owned(), port, tls))
+}
+
+impl Config {
+    /// Read and validate a configuration file. Relative paths are relative to its folder.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Self::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let p = path.display().to_string();
+        let invalid = |m: String| ConfigError::Invalid {
+            path: p.clone(),
+            message: m,
+        };
+        let raw: Raw = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let rel = |x: &PathBuf| if x.is_absolute() { x.clone() } else { base.join(x) };
+        if !valid_name(&raw.screen.id) {
+            return Err(invalid(format!(
+                "screen.id {:?} must be 1-32 of a-z 0-9 -",
+                raw.screen.id
+            )));
+        }
+        for g in &raw.screen.groups {
+            if !valid_name(g) {
+                return Err(invalid(format!("screen.groups: {g:?} must be 1-32 of a-z 0-9 -")));
+            }
+        }
+        if raw.screen.width == 0 || raw.screen.height == 0 {
+            return Err(invalid("screen.width and screen.height must be at least 1".into()));
+        }
+        let colors = match raw.screen.colors.as_str() {
+            "mono" => pinghu_fonts::ColorMode::Mono,
+            "red-green" => pinghu_fonts::ColorMode::RedGreen,
+            c => return Err(invalid(format!("screen.colors {c:?} must be mono or red-green"))),
+        };
+        let device = DeviceUrl::parse(&raw.device.url).map_err(|e| invalid(e.to_string()))?;
+        let protocol = Protocol::parse(&raw.device.protocol).map_err(|e| invalid(e.to_string()))?;
+        let (host, port, tls) = parse_mqtt_url(&raw.mqtt.url).map_err(invalid)?;
+        let password = match (&raw.mqtt.password, &raw.mqtt.password_file) {
+            (Some(pw), None) => Some(pw.clone()),
+            (None, Some(f)) => Some(
+                std::fs::read_to_string(rel(f))
+                    .map_err(|e| invalid(format!("mqtt.password_file {}: {e}", rel(f).display())))?
+                    .trim()
+                    .to_owned(),
+            ),
+            (None, None) => None,
+            (Some(_), Some(_)) => return Err(invalid("give mqtt.password or mqtt.password_file, not both".into())),
+        };
+        let client_cert = match (&raw.mqtt.client_cert, &raw.mqtt.client_key) {
+            (Some(c), Some(k)) => Some((rel(c), rel(k))),
+            (None, None) => None,
+            _ => return Err(invalid("mqtt.client_cert and mqtt.client_key go together".into())),
+        };
+        if jiff::tz::TimeZone::get(&raw.timezone).is_err() {
+            return Err(invalid(format!(
+                "timezone {:?} is not an IANA time zone (e.g. Asia/Shanghai)",
+                raw.timezone
+            )));
+        }
+        let mut ring = crate::envelope::Keyring::default();
+        for (id, k) in &raw.portal_keys {
+            ring.add(id, k).map_err(invalid)?;
+        }
+        Ok(Self {
+            screen: raw.screen.id.clone(),
+            width: raw.screen.width,
+            height: raw.screen.height,
+            colors,
+            groups: raw.screen.groups,
+            device,
+            protocol,
+            address: raw.device.address,
+            timeout: Duration::from_millis(raw.device.timeout_ms.max(50)),
+            retries: raw.device.retries,
+            mqtt: MqttConfig {
+                host,
+                port,
+                tls,
+                client_id: raw
+                    .mqtt
+                    .client_id
+                    .unwrap_or_else(|| format!("pinghu-{}", raw.screen.id)),
+                username: raw.mqtt.username,
+                password,
+                ca_file: raw.mqtt.ca_file.as_ref().map(rel),
+                client_cert,
+                topic_prefix: raw.mqtt.topic_prefix.trim_end_matches('/').to_owned(),
+            },
+            portal_keys: raw.portal_keys,
+            playlist: raw.playlist.as_ref().map(rel),
+            calendar: raw.calendar.as_ref().map(rel),
+            data_dir: rel(&raw.data_dir),
+            timezone: raw.timezone,
+            fallback_font: raw.fallback_font.as_ref().map(rel),
+        })
+    }
+
+    /// The portal keys as a keyring (validated at load).
+    pub fn keyring(&self) -> crate::envelope::Keyring {
+        let mut ring = crate::envelope::Keyring::default();
+        for (id, k) in &self.portal_keys {
+            let _ = ring.add(id, k);
+        }
+        ring
+    }
+
+    /// Topics this screen listens to.
+    pub fn announcement_topics(&self) -> Vec<String> {
+        let p = &self.mqtt.topic_prefix;
+        let mut t = vec![format!("{p}/screens/{}/announcements", self.screen)];
+        t.extend(self.groups.iter().map(|g| format!("{p}/groups/{g}/announcements")));
+        t
+    }
+    pub fn status_topic(&self) -> String {
+        format!("{}/screens/{}/status", self.mqtt.topic_prefix, self.screen)
+    }
+    pub fn receipts_topic(&self) -> String {
+        format!("{}/screens/{}/receipts", self.mqtt.topic_prefix, self.screen)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_is_valid() {
+        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/pinghu.toml"));
+        let c = Config::load(path).unwrap();
+        assert_eq!(c.screen, "yiling-pinghu");
+        assert_eq!(
+            c.announcement_topics(),
+            [
+                "pinghu/v1/screens/yiling-pinghu/announcements",
+                "pinghu/v1/groups/yiling-all/announcements"
+            ]
+        );
+        assert!(c.mqtt.tls);
+        assert_eq!(c.mqtt.port, 8883);
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let base = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/pinghu.toml")).unwrap();
+        let bad = base.replace("id = \"yiling-pinghu\"", "id = \"Yiling Pinghu\"");
+        let e = Config::parse(&bad, Path::new("x.toml")).unwrap_err().to_string();
+        assert!(e.contains("screen.id \"Yiling Pinghu\""), "{e}");
+        let bad = base.replace("mqtts://", "http://");
+        assert!(
+            Config::parse(&bad, Path::new("x.toml"))
+                .unwrap_err()
+                .to_string()
+                .contains("must start with mqtt://")
+        );
+        assert_eq!(
+            parse_mqtt_url("mqtt://localhost").unwrap(),
+            ("localhost".into(), 1883, false)
+        );
+    }
+}

@@ -1,0 +1,326 @@
+//! The driver task: one per board. It keeps a link to the card open (reopening it with backoff
+//! when it drops), and makes the card show the [`Desired`] board, sending only what changed.
+//! After every (re)connect it clears the card and sends the whole desired state, so no stale area
+//! survives and the board is never left blank by mistake.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use pinghu_playlists::{ContentKey, Layer};
+use tokio::sync::{mpsc, watch};
+
+use crate::board::{AreaContent, Desired, MAIN_AREA, URGENT_AREA};
+use crate::client::{CardClient, DriverError, try_protocols};
+use crate::device::{DeviceUrl, Protocol};
+use crate::link::{Link, LinkError, open};
+
+/// What the driver needs to know.
+#[derive(Debug, Clone)]
+pub struct DriverConfig {
+    pub url: DeviceUrl,
+    pub protocol: Option<Protocol>,
+    pub address: u16,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub colors: pinghu_fonts::ColorMode,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// What the driver reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DriverEvent {
+    /// The link came up (with the protocol in use) or went down (with the reason).
+    Link {
+        up: bool,
+        protocol: Option<Protocol>,
+        error: Option<String>,
+    },
+    /// The card acknowledged the first frame of `key` in `area`.
+    Shown {
+        key: ContentKey,
+        area: u8,
+        layer: Layer,
+        frame_sha256: String,
+        at: Timestamp,
+    },
+    /// The card's clock and its drift from ours, after a sync.
+    Clock {
+        card_time: Option<String>,
+        drift_s: Option<i64>,
+        synced: bool,
+    },
+    /// The card refused something (kept apart from link failures).
+    Refused { what: String, error: String },
+}
+
+#[derive(Debug, Default)]
+struct Sent {
+    power: Option<bool>,
+    brightness: Option<u8>,
+    main: Option<(ContentKey, String)>,
+    urgent: Option<(ContentKey, String)>,
+}
+
+fn id_of(a: &AreaContent) -> (ContentKey, String) {
+    (a.key.clone(), a.first_frame_sha256() + &a.pages.len().to_string())
+}
+
+fn graphic_mode(e: pinghu_fonts::Effect) -> u8 {
+    use pinghu_fonts::Effect;
+    match e {
+        Effect::ScrollLeft => 0x03,
+        Effect::ScrollUp => 0x05,
+        Effect::Flash => 0x07,
+        Effect::Typewriter => 0x02,
+        Effect::Static | Effect::Auto => 0x01,
+    }
+}
+
+fn font_mode(e: pinghu_fonts::Effect) -> u8 {
+    use pinghu_fonts::Effect;
+    match e {
+        Effect::ScrollLeft => 0x03,
+        Effect::ScrollUp => 0x05,
+        Effect::Typewriter => 0x02,
+        Effect::Static | Effect::Auto | Effect::Flash => 0x01,
+    }
+}
+
+async fn send_area(c: &mut CardClient, cfg: &DriverConfig, area: u8, a: &AreaContent) -> Result<(), DriverError> {
+    let p = if c.protocol.is_graphic() {
+        let mode = graphic_mode(a.effect);
+        let pages: Vec<_> = a
+            .pages
+            .iter()
+            .zip(&a.dwell_s)
+            .map(|(f, d)| (f.clone(), mode, u16::try_from(d * 100).unwrap_or(u16::MAX)))
+            .collect();
+        c.pages_packet(area, 0, 0, &pages, cfg.colors)?
+    } else {
+        let color = match a.color {
+            pinghu_fonts::TextColor::Red => 1,
+            pinghu_fonts::TextColor::Green => 2,
+            pinghu_fonts::TextColor::Yellow => 3,
+        };
+        let size_code = match a.font_size {
+            32 => 2,
+            24 => 1,
+            _ => 0,
+        };
+        c.text_packet(
+            area,
+            cfg.width,
+            cfg.height,
+            &format!("\\FO00{size_code}{}", a.text),
+            color,
+            font_mode(a.effect),
+        )?
+    };
+    c.send(&p).await
+}
+
+async fn reconcile(
+    c: &mut CardClient,
+    cfg: &DriverConfig,
+    d: &Desired,
+    sent: &mut Sent,
+    events: &mpsc::UnboundedSender<DriverEvent>,
+) -> Result<(), DriverError> {
+    if sent.power != Some(d.power) {
+        if c.protocol.is_graphic() {
+            if !d.power {
+                // No public power opcode: a dark board is a board without areas.
+                c.clear().await?;
+                sent.main = None;
+                sent.urgent = None;
+            }
+        } else {
+            c.power(d.power).await?;
+        }
+        sent.power = Some(d.power);
+    }
+    if !d.power {
+        return Ok(());
+    }
+    if c.protocol.is_graphic() && sent.brightness != Some(d.brightness) {
+        c.brightness(&[d.brightness]).await?;
+        sent.brightness = Some(d.brightness);
+    }
+    // The urgent area first: it must reach the glass as fast as the link allows, and when it
+    // goes the rotation underneath is visible again at once.
+    match (&d.urgent, &sent.urgent) {
+        (Some(u), s) if s.as_ref() != Some(&id_of(u)) => {
+            send_area(c, cfg, URGENT_AREA, u).await?;
+            sent.urgent = Some(id_of(u));
+            let _ = events.send(DriverEvent::Shown {
+                key: u.key.clone(),
+                area: URGENT_AREA,
+                layer: d.layer,
+                frame_sha256: u.first_frame_sha256(),
+                at: Timestamp::now(),
+            });
+        }
+        (None, Some(_)) => {
+            c.delete_area(URGENT_AREA).await?;
+            sent.urgent = None;
+        }
+        _ => {}
+    }
+    match (&d.main, &sent.main) {
+        (Some(m), s) if s.as_ref() != Some(&id_of(m)) => {
+            send_area(c, cfg, MAIN_AREA, m).await?;
+            sent.main = Some(id_of(m));
+            if d.urgent.is_none() {
+                let _ = events.send(DriverEvent::Shown {
+                    key: m.key.clone(),
+                    area: MAIN_AREA,
+                    layer: d.layer,
+                    frame_sha256: m.first_frame_sha256(),
+                    at: Timestamp::now(),
+                });
+            }
+        }
+        (None, Some(_)) if d.blank => {
+            c.delete_area(MAIN_AREA).await?;
+            sent.main = None;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+async fn connect(cfg: &DriverConfig) -> Result<CardClient, DriverError> {
+    let io = open(&cfg.url, cfg.timeout.max(Duration::from_secs(2))).await?;
+    let mut link = Link::new(io, cfg.timeout);
+    let protocol = match cfg.protocol {
+        Some(p) => p,
+        None => {
+            let found = try_protocols(&mut link, cfg.timeout.min(Duration::from_millis(800)))
+                .await?
+                .ok_or(DriverError::Link(LinkError::Timeout {
+                    ms: cfg.timeout.as_millis(),
+                }))?;
+            Protocol::parse(&found.protocol).ok().flatten().ok_or_else(|| {
+                DriverError::Invalid(format!("a {} card answered; it is not supported", found.protocol))
+            })?
+        }
+    };
+    link.timeout = cfg.timeout;
+    link.retries = cfg.retries;
+    Ok(CardClient::new(link, protocol, cfg.address))
+}
+
+/// Run until `shutdown` turns true.
+pub async fn run(
+    cfg: DriverConfig,
+    mut desired: watch::Receiver<Desired>,
+    events: mpsc::UnboundedSender<DriverEvent>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut backoff = Duration::from_millis(200);
+    let mut last_sync: Option<Timestamp> = None;
+    'outer: while !*shutdown.borrow() {
+        let mut c = match connect(&cfg).await {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = events.send(DriverEvent::Link {
+                    up: false,
+                    protocol: None,
+                    error: Some(e.to_string()),
+                });
+                let jitter =
+                    Duration::from_millis(u64::from(Timestamp::now().subsec_nanosecond().unsigned_abs() % 250));
+                tokio::select! {
+                    () = tokio::time::sleep(backoff + jitter) => {}
+                    _ = shutdown.changed() => break 'outer,
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(30));
+                continue;
+            }
+        };
+        let _ = events.send(DriverEvent::Link {
+            up: true,
+            protocol: Some(c.protocol),
+            error: None,
+        });
+        // The card's state is unknown after a (re)connect: clear it and send everything.
+        let mut sent = Sent::default();
+        let fresh = async {
+            if !c.protocol.is_graphic()
+                && last_sync.is_none_or(|t| Timestamp::now().duration_since(t) > jiff::SignedDuration::from_hours(24))
+            {
+                let before = c.status(Timestamp::now()).await.ok();
+                c.time_sync(Timestamp::now()).await?;
+                last_sync = Some(Timestamp::now());
+                let _ = events.send(DriverEvent::Clock {
+                    card_time: before.as_ref().and_then(|s| s.card_time.clone()),
+                    drift_s: before.and_then(|s| s.drift_s),
+                    synced: true,
+                });
+            }
+            c.clear().await
+        };
+        if let Err(e) = fresh.await {
+            let _ = events.send(DriverEvent::Link {
+                up: false,
+                protocol: Some(c.protocol),
+                error: Some(e.to_string()),
+            });
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(30));
+            continue;
+        }
+        backoff = Duration::from_millis(200);
+        loop {
+            let d = desired.borrow_and_update().clone();
+            match reconcile(&mut c, &cfg, &d, &mut sent, &events).await {
+                Ok(()) => {}
+                Err(DriverError::Link(LinkError::Nack { code })) if !code.is_retryable() => {
+                    let _ = events.send(DriverEvent::Refused {
+                        what: format!("{:?} board update", d.layer),
+                        error: format!("the card refused: {code}"),
+                    });
+                    // Do not hammer the card with the same refused frame; wait for a change.
+                }
+                Err(e @ (DriverError::Unsupported { .. } | DriverError::Invalid(_) | DriverError::Unexpected(_))) => {
+                    let _ = events.send(DriverEvent::Refused {
+                        what: format!("{:?} board update", d.layer),
+                        error: e.to_string(),
+                    });
+                }
+                Err(e) => {
+                    let _ = events.send(DriverEvent::Link {
+                        up: false,
+                        protocol: Some(c.protocol),
+                        error: Some(e.to_string()),
+                    });
+                    continue 'outer;
+                }
+            }
+            tokio::select! {
+                r = desired.changed() => if r.is_err() { break 'outer },
+                () = tokio::time::sleep(Duration::from_secs(30)) => {
+                    // Keep-alive: a link that died quietly is found and reopened.
+                    if let Err(e) = c.ping().await {
+                        let _ = events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(e.to_string()) });
+                        continue 'outer;
+                    }
+                    if !c.protocol.is_graphic() && last_sync.is_none_or(|t| Timestamp::now().duration_since(t) > jiff::SignedDuration::from_hours(24)) {
+                        let before = c.status(Timestamp::now()).await.ok();
+                        let synced = c.time_sync(Timestamp::now()).await.is_ok();
+                        if synced {
+                            last_sync = Some(Timestamp::now());
+                        }
+                        let _ = events.send(DriverEvent::Clock {
+                            card_time: before.as_ref().and_then(|s| s.card_time.clone()),
+                            drift_s: before.and_then(|s| s.drift_s),
+                            synced,
+                        });
+                    }
+                }
+                _ = shutdown.changed() => break 'outer,
+            }
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! The out-of-the-box setup of `pinghu run` without a configuration and of `pinghu demo`: an
+//! MQTT broker (rumqttd) on loopback, a simulated BX-6E board in-process on a loopback TCP port
+//! (with `screen.png`/`state.json` snapshots), the sample playlist, and a demo portal key pair.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pinghu_fonts::ColorMode;
+use pinghu_simulator::card::{Card, CardConfig, Model};
+use pinghu_simulator::faults::FaultPlan;
+use pinghu_simulator::server::{self, Shared};
+
+use crate::config::{Config, MqttConfig};
+use crate::device::{DeviceUrl, Protocol};
+
+/// Key id of the demo key pair.
+pub const DEMO_KEY_ID: &str = "demo";
+/// Size of the simulated board.
+pub const BOARD: (u32, u32) = (192, 64);
+
+/// The demo portal key pair, kept in the data directory.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct KeyPair {
+    pub key_id: String,
+    pub secret: String,
+    pub public: String,
+}
+
+impl KeyPair {
+    /// Load `path`, or create a new pair there (readable by the owner only).
+    pub fn load_or_create(path: &Path, key_id: &str) -> Result<Self, String> {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return serde_json::from_str(&text).map_err(|e| format!("{} is not a key file: {e}", path.display()));
+        }
+        let (secret, public) = crate::envelope::keygen()?;
+        let kp = Self {
+            key_id: key_id.to_owned(),
+            secret,
+            public,
+        };
+        write_secret(path, &serde_json::to_vec_pretty(&kp).map_err(|e| e.to_string())?)?;
+        Ok(kp)
+    }
+}
+
+/// Write a file only its owner can read.
+pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    f.write_all(bytes)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// A free TCP port on loopback.
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Start rumqttd on 127.0.0.1:`port` in its own thread.
+pub fn start_broker(port: u16) -> Result<(), String> {
+    let conn = rumqttd::ConnectionSettings {
+        connection_timeout_ms: 60_000,
+        max_payload_size: 256 * 1024,
+        max_inflight_count: 200,
+        auth: None,
+        external_auth: None,
+        dynamic_filters: true,
+    };
+    let listen: SocketAddr = format!("127.0.0.1:{port}").parse().map_err(|e| format!("{e}"))?;
+    let server = rumqttd::ServerSettings {
+        name: "v4-1".into(),
+        listen,
+        tls: None,
+        next_connection_delay_ms: 1,
+        connections: conn,
+    };
+    let router = rumqttd::RouterConfig {
+        max_connections: 100,
+        max_outgoing_packet_count: 200,
+        max_segment_size: 10 * 1024 * 1024,
+        max_segment_count: 10,
+        ..rumqttd::RouterConfig::default()
+    };
+    let config = rumqttd::Config {
+        id: 0,
+        router,
+        v4: Some(std::iter::once(("1".to_owned(), server)).collect()),
+        ..rumqttd::Config::default()
+    };
+    std::thread::Builder::new()
+        .name("rumqttd".into())
+        .spawn(move || {
+            let mut broker = rumqttd::Broker::new(config);
+            if let Err(e) = broker.start() {
+                eprintln!("error: the embedded MQTT broker stopped: {e}");
+            }
+        })
+        .map_err(|e| e.to_string())?;
+    // Wait until it accepts connections.
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    Err(format!("the embedded MQTT broker did not start on 127.0.0.1:{port}"))
+}
+
+/// The in-process simulated board.
+#[derive(Debug)]
+pub struct SimBoard {
+    pub addr: SocketAddr,
+    pub shared: Arc<Shared>,
+    pub snapshots: PathBuf,
+}
+
+/// Start a simulated BX-6E board on loopback, snapshots in `dir`.
+pub fn start_board(dir: &Path) -> Result<SimBoard, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let card = Card::new(CardConfig {
+        model: Model::Bx6e,
+        width: BOARD.0,
+        height: BOARD.1,
+        colors: ColorMode::RedGreen,
+        address: 1,
+    });
+    let shared = Arc::new(Shared {
+        card: Mutex::new(card),
+        faults: Mutex::new(FaultPlan::none()),
+        recorder: None,
+        shutdown: Arc::new(AtomicBool::new(false)),
+        baud: 57600,
+        verbose: false,
+    });
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let s = Arc::clone(&shared);
+    std::thread::spawn(move || server::serve_tcp(listener, s));
+    let s = Arc::clone(&shared);
+    let d = dir.to_path_buf();
+    std::thread::spawn(move || server::snapshots(d, s, 6));
+    Ok(SimBoard {
+        addr,
+        shared,
+        snapshots: dir.to_path_buf(),
+    })
+}
+
+/// Everything `pinghu run` needs with no configuration.
+#[derive(Debug)]
+pub struct Embedded {
+    pub config: Config,
+    pub board: SimBoard,
+    pub keys: KeyPair,
+    pub broker_port: u16,
+}
+
+/// Default data directory: `$XDG_DATA_HOME/pinghu`, `~/.local/share/pinghu`, or `./pinghu-data`.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME") {
+        return PathBuf::from(x).join("pinghu");
+    }
+    if let Some(h) = std::env::var_os("HOME") {
+        return PathBuf::from(h).join(".local/share/pinghu");
+    }
+    PathBuf::from("pinghu-data")
+}
+
+/// Start the broker and the board and build the configuration around them.
+pub fn start(data_dir: &Path) -> Result<Embedded, String> {
+    std::fs::create_dir_all(data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+    let keys = KeyPair::load_or_create(&data_dir.join("demo-key.json"), DEMO_KEY_ID)?;
+    let port = free_port().map_err(|e| e.to_string())?;
+    start_broker(port)?;
+    let board = start_board(&data_dir.join("board"))?;
+    let mut portal_keys = BTreeMap::new();
+    portal_keys.insert(keys.key_id.clone(), keys.public.clone());
+    let config = Config {
+        screen: "demo".into(),
+        width: BOARD.0,
+        height: BOARD.1,
+        colors: ColorMode::RedGreen,
+        groups: vec!["yiling-all".into()],
+        device: DeviceUrl::Tcp {
+            host: "127.0.0.1".into(),
+            port: board.addr.port(),
+        },
+        protocol: Some(Protocol::Bx6e),
+        address: 1,
+        timeout: Duration::from_secs(2),
+        retries: 3,
+        mqtt: MqttConfig {
+            host: "127.0.0.1".into(),
+            port,
+            tls: false,
+            client_id: "pinghu-demo".into(),
+            username: None,
+            password: None,
+            ca_file: None,
+            client_cert: None,
+            topic_prefix: "pinghu/v1".into(),
+        },
+        portal_keys,
+        playlist: None,
+        calendar: None,
+        data_dir: data_dir.to_path_buf(),
+        timezone: "Asia/Shanghai".into(),
+        fallback_font: None,
+    };
+    Ok(Embedded {
+        config,
+        board,
+        keys,
+        broker_port: port,
+    })
+}

@@ -1,0 +1,253 @@
+//! Applying verified portal messages to the store: acceptance, replays, supersession,
+//! revocation and expiry, each producing the receipts the portal sees (DESIGN.md §2). Pure
+//! functions of (state, message, now): the MQTT task persists and acknowledges around them.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::envelope::{Rejection, Verified};
+use crate::store::{AnnState, Record, State};
+
+/// One receipt event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Receipt {
+    pub id: Option<String>,
+    pub revision: Option<u64>,
+    pub event: &'static str,
+    pub at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame_sha256: Option<String>,
+}
+
+impl Receipt {
+    pub fn new(id: Option<&str>, revision: Option<u64>, event: &'static str, now: Timestamp) -> Self {
+        Self {
+            id: id.map(str::to_owned),
+            revision,
+            event,
+            at: now.to_string(),
+            reason: None,
+            frame_sha256: None,
+        }
+    }
+    pub fn with_reason(mut self, r: impl Into<String>) -> Self {
+        self.reason = Some(r.into());
+        self
+    }
+}
+
+/// What applying a message did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub receipts: Vec<Receipt>,
+    /// The state changed and must be saved before the message is acknowledged.
+    pub changed: bool,
+}
+
+/// A refused message.
+pub fn rejected(r: &Rejection, id: Option<&str>, revision: Option<u64>, now: Timestamp) -> Outcome {
+    Outcome {
+        receipts: vec![Receipt::new(id, revision, "rejected", now).with_reason(r.0.clone())],
+        changed: false,
+    }
+}
+
+/// Apply a verified message. `payload_sha256` tells a broker's redelivery (identical bytes:
+/// nothing happens, no receipt) from a replay (refused with a receipt).
+pub fn apply(state: &mut State, msg: Verified, payload_sha256: &str, now: Timestamp) -> Outcome {
+    let (id, rev) = {
+        let (i, r) = msg.id_revision();
+        (i.to_owned(), r)
+    };
+    let seen = state.revisions.get(&id).copied();
+    if let Some(rec) = state.announcements.get(&id)
+        && rec.announcement.revision == rev
+        && rec.payload_sha256 == payload_sha256
+    {
+        return Outcome {
+            receipts: Vec::new(),
+            changed: false,
+        };
+    }
+    if let Some(s) = seen
+        && rev <= s
+    {
+        return rejected(
+            &Rejection(format!(
+                "replay: revision {rev} of {id} is not newer than revision {s} already received"
+            )),
+            Some(&id),
+            Some(rev),
+            now,
+        );
+    }
+    let mut receipts = Vec::new();
+    match msg {
+        Verified::Publish {
+            announcement,
+            key_id,
+            signature,
+            ..
+        } => {
+            if announcement.is_expired(now) {
+                return rejected(
+                    &Rejection(format!(
+                        "expired: valid_until {} has passed",
+                        announcement.valid_until.map(|t| t.to_string()).unwrap_or_default()
+                    )),
+                    Some(&id),
+                    Some(rev),
+                    now,
+                );
+            }
+            if let Some(old) = state.announcements.get_mut(&id)
+                && old.state == AnnState::Active
+            {
+                old.state = AnnState::Superseded;
+                receipts.push(
+                    Receipt::new(Some(&id), Some(old.announcement.revision), "superseded", now)
+                        .with_reason(format!("replaced by revision {rev}")),
+                );
+            }
+            state.announcements.insert(
+                id.clone(),
+                Record {
+                    announcement,
+                    state: AnnState::Active,
+                    key_id,
+                    signature,
+                    payload_sha256: payload_sha256.to_owned(),
+                    accepted_at: now,
+                    displayed: None,
+                },
+            );
+            receipts.insert(0, Receipt::new(Some(&id), Some(rev), "accepted", now));
+        }
+        Verified::Revoke { .. } => {
+            receipts.push(Receipt::new(Some(&id), Some(rev), "accepted", now));
+            match state.announcements.get_mut(&id) {
+                Some(rec) if rec.state == AnnState::Active => {
+                    rec.state = AnnState::Revoked;
+                    receipts.push(Receipt::new(Some(&id), Some(rec.announcement.revision), "revoked", now));
+                }
+                Some(rec) => receipts.push(
+                    Receipt::new(Some(&id), Some(rec.announcement.revision), "revoked", now)
+                        .with_reason(format!("it was already {:?}", rec.state).to_lowercase()),
+                ),
+                None => receipts.push(
+                    Receipt::new(Some(&id), Some(rev), "revoked", now)
+                        .with_reason("not received yet: revisions up to this one will be refused"),
+                ),
+            }
+        }
+    }
+    state.revisions.insert(id, rev);
+    Outcome {
+        receipts,
+        changed: true,
+    }
+}
+
+/// Mark announcements whose time is up as expired.
+pub fn expire(state: &mut State, now: Timestamp) -> Vec<Receipt> {
+    let mut out = Vec::new();
+    for rec in state.announcements.values_mut() {
+        if rec.state == AnnState::Active && rec.announcement.is_expired(now) {
+            rec.state = AnnState::Expired;
+            out.push(Receipt::new(
+                Some(&rec.announcement.id),
+                Some(rec.announcement.revision),
+                "expired",
+                now,
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pinghu_playlists::{Announcement, Priority};
+
+    fn ann(rev: u64, until: Option<&str>) -> Verified {
+        Verified::Publish {
+            announcement: Announcement {
+                id: "a".into(),
+                revision: rev,
+                priority: Priority::Normal,
+                title: String::new(),
+                body: "内容".into(),
+                valid_from: None,
+                valid_until: until.map(|u| u.parse().unwrap()),
+                issued_at: "2026-11-28T00:00:00Z".parse().unwrap(),
+                font_size: None,
+                color: None,
+                effect: None,
+            },
+            key_id: "k".into(),
+            signature: "s".into(),
+            approved_by: None,
+        }
+    }
+
+    fn events(o: &Outcome) -> Vec<&str> {
+        o.receipts.iter().map(|r| r.event).collect()
+    }
+
+    #[test]
+    fn accept_redeliver_replay_supersede_revoke_expire() {
+        let now: Timestamp = "2026-11-28T01:00:00Z".parse().unwrap();
+        let mut s = State::default();
+        let o = apply(&mut s, ann(1, None), "h1", now);
+        assert_eq!(events(&o), ["accepted"]);
+        // Redelivery of the same bytes: nothing.
+        assert_eq!(
+            apply(&mut s, ann(1, None), "h1", now),
+            Outcome {
+                receipts: vec![],
+                changed: false
+            }
+        );
+        // Same revision, other bytes: a replay.
+        let o = apply(&mut s, ann(1, None), "h2", now);
+        assert_eq!(events(&o), ["rejected"]);
+        assert!(o.receipts[0].reason.as_ref().unwrap().contains("replay"));
+        // Newer revision supersedes.
+        let o = apply(&mut s, ann(2, Some("2026-11-28T02:00:00Z")), "h3", now);
+        assert_eq!(events(&o), ["accepted", "superseded"]);
+        assert_eq!(o.receipts[1].revision, Some(1));
+        // Lower revision afterwards: replay.
+        assert_eq!(events(&apply(&mut s, ann(1, None), "h4", now)), ["rejected"]);
+        // Expiry at the exact second.
+        assert!(expire(&mut s, "2026-11-28T01:59:59Z".parse().unwrap()).is_empty());
+        assert_eq!(
+            expire(&mut s, "2026-11-28T02:00:00Z".parse().unwrap())[0].event,
+            "expired"
+        );
+        // An expired publish is refused.
+        let late: Timestamp = "2026-11-28T03:00:00Z".parse().unwrap();
+        let o = apply(&mut s, ann(3, Some("2026-11-28T02:30:00Z")), "h5", late);
+        assert!(o.receipts[0].reason.as_ref().unwrap().starts_with("expired"));
+        // Revoke.
+        apply(&mut s, ann(4, None), "h6", late);
+        let o = apply(
+            &mut s,
+            Verified::Revoke {
+                id: "a".into(),
+                revision: 5,
+                key_id: "k".into(),
+                signature: "s".into(),
+                issued_at: late,
+            },
+            "h7",
+            late,
+        );
+        assert_eq!(events(&o), ["accepted", "revoked"]);
+        assert!(s.active().is_empty());
+        // Replayed publish after the revoke: refused.
+        assert_eq!(events(&apply(&mut s, ann(5, None), "h8", late)), ["rejected"]);
+    }
+}
