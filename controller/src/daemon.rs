@@ -349,6 +349,9 @@ fn scheduler_step(shared: &Shared, desired_tx: &watch::Sender<Desired>) -> Times
     let now = Timestamp::now();
     let mut core = shared.core.lock().expect("core");
     let mut dirty = core.watch_playlist();
+    if dirty {
+        shared.status_dirty.notify_one();
+    }
     let expired = ingest::expire(&mut core.store.state, now);
     if !expired.is_empty() {
         dirty = true;

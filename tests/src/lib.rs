@@ -18,8 +18,9 @@ pub fn target_dir() -> PathBuf {
     exe.parent().and_then(Path::parent).expect("target dir").to_path_buf()
 }
 
-/// Path of a workspace binary, building the binaries once if a lone `cargo test -p pinghu-tests`
-/// did not.
+/// Path of a workspace binary, building the binaries once if they are missing. `cargo test
+/// --workspace` builds them fresh; after editing the daemon or the simulator, a lone
+/// `cargo test -p pinghu-tests` needs `cargo build` first, or it tests the old binaries.
 pub fn bin(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
     let path = target_dir().join(name);
@@ -151,4 +152,215 @@ pub fn pinghu_stdin(args: &[&str], stdin: &str) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// A free TCP port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn wait_port(port: u16, secs: u64) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    false
+}
+
+/// A private mosquitto on a free loopback port, with persistence in its own folder.
+#[derive(Debug)]
+pub struct Mosquitto {
+    child: Option<Child>,
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Mosquitto {
+    /// Start mosquitto (Debian's; `.ci/run` installs it).
+    pub fn start() -> Mosquitto {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let mut m = Mosquitto { child: None, port, dir };
+        m.restart();
+        m
+    }
+
+    fn binary() -> PathBuf {
+        for p in ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"] {
+            if Path::new(p).exists() {
+                return PathBuf::from(p);
+            }
+        }
+        PathBuf::from("mosquitto")
+    }
+
+    /// Stop it (SIGTERM, so it saves its state) and start it again on the same port.
+    pub fn restart(&mut self) {
+        self.stop();
+        let conf = self.dir.path().join("mosquitto.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "listener {} 127.0.0.1\nallow_anonymous true\nuser root\npersistence true\npersistence_location {}/\nautosave_interval 1\n",
+                self.port,
+                self.dir.path().display()
+            ),
+        )
+        .expect("write mosquitto.conf");
+        let child = Command::new(Self::binary())
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start mosquitto (apt-get install mosquitto)");
+        self.child = Some(child);
+        assert!(wait_port(self.port, 10), "mosquitto did not start on {}", self.port);
+    }
+
+    /// Stop it gracefully.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("mqtt://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Collects every message on a topic filter, in a background thread.
+#[derive(Debug, Clone)]
+pub struct Collector {
+    pub messages: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+}
+
+impl Collector {
+    /// Subscribe to `filter` on the broker at 127.0.0.1:`port`.
+    pub fn start(port: u16, filter: &str) -> Collector {
+        let messages = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let m = std::sync::Arc::clone(&messages);
+        let filter = filter.to_owned();
+        let ready = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let r = std::sync::Arc::clone(&ready);
+        std::thread::spawn(move || {
+            let id = format!("collector-{}-{}", std::process::id(), free_port());
+            let mut o = rumqttc::MqttOptions::new(id, "127.0.0.1", port);
+            o.set_keep_alive(Duration::from_secs(5));
+            let (client, mut conn) = rumqttc::Client::new(o, 64);
+            for ev in conn.iter() {
+                match ev {
+                    Ok(rumqttc::Event::Incoming(rumqttc::Incoming::ConnAck(_))) => {
+                        let _ = client.subscribe(filter.clone(), rumqttc::QoS::AtLeastOnce);
+                    }
+                    Ok(rumqttc::Event::Incoming(rumqttc::Incoming::SubAck(_))) => {
+                        r.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    Ok(rumqttc::Event::Incoming(rumqttc::Incoming::Publish(p))) => {
+                        let mut v: serde_json::Value =
+                            serde_json::from_slice(&p.payload).unwrap_or(serde_json::Value::Null);
+                        v["_topic"] = serde_json::Value::String(p.topic.clone());
+                        v["_retain"] = serde_json::Value::Bool(p.retain);
+                        m.lock().expect("lock").push(v);
+                    }
+                    Ok(_) => {}
+                    Err(_) => std::thread::sleep(Duration::from_millis(200)),
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !ready.load(std::sync::atomic::Ordering::SeqCst) {
+            assert!(Instant::now() < deadline, "collector could not subscribe");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Collector { messages }
+    }
+
+    /// A snapshot of what arrived.
+    pub fn all(&self) -> Vec<serde_json::Value> {
+        self.messages.lock().expect("lock").clone()
+    }
+
+    /// Wait until some message satisfies `pred`.
+    pub fn wait(&self, what: &str, secs: u64, pred: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(v) = self.all().into_iter().find(&pred) {
+                return v;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never received {what}; got {:#?}",
+                self.all()
+            );
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+}
+
+/// A running `pinghu run --config`, killed on drop; its stderr goes to `log`.
+#[derive(Debug)]
+pub struct Daemon {
+    pub child: Child,
+    pub config: PathBuf,
+    pub log: PathBuf,
+}
+
+impl Daemon {
+    pub fn start(config: &Path) -> Daemon {
+        let log = config.with_extension("log");
+        let err = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .expect("log file");
+        let child = Command::new(bin("pinghu"))
+            .args(["run", "--config"])
+            .arg(config)
+            .env("RUST_LOG", "info,rumqttc=warn")
+            .stdout(Stdio::null())
+            .stderr(err)
+            .spawn()
+            .expect("start pinghu run");
+        Daemon {
+            child,
+            config: config.to_path_buf(),
+            log,
+        }
+    }
+
+    /// SIGKILL, like a power cut.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

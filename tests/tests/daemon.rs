@@ -1,0 +1,433 @@
+//! The daemon end to end: real mosquitto, the real `pinghu run` process, the real `pinghu-sim`
+//! over TCP and over a pseudo-terminal, the portal tools publishing signed envelopes.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use pinghu_tests::{Collector, Daemon, Mosquitto, Sim, pinghu};
+
+struct Rig {
+    broker: Mosquitto,
+    sim: Sim,
+    dir: tempfile::TempDir,
+    key: PathBuf,
+    receipts: Collector,
+    daemon: Option<Daemon>,
+}
+
+const PLAYLIST: &str = "[defaults]\ndwell_s = 2\nfont_size = 16\n\n[[item]]\nid = \"welcome\"\ntext = \"欢迎\"\n";
+
+fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
+    let path = dir.join(format!("{name}.json"));
+    let (code, _, err) = pinghu(&[
+        "portal",
+        "keygen",
+        "--key-id",
+        "portal-2026",
+        "--out",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    (path, v["public"].as_str().unwrap().to_owned())
+}
+
+impl Rig {
+    fn new(sim_args: &[&str], serial: bool) -> Rig {
+        let broker = Mosquitto::start();
+        let mut args = vec!["--width", "128", "--height", "32", "--colors", "red-green"];
+        args.extend_from_slice(sim_args);
+        let sim = Sim::start(&args);
+        let dir = tempfile::tempdir().unwrap();
+        let (key, public) = keygen(dir.path(), "portal");
+        std::fs::write(dir.path().join("playlist.toml"), PLAYLIST).unwrap();
+        let (device, protocol) = if serial {
+            (
+                sim.serial_url(57600),
+                sim_args
+                    .iter()
+                    .position(|a| *a == "--protocol")
+                    .map_or("bx-6k", |i| sim_args[i + 1]),
+            )
+        } else {
+            (
+                sim.tcp_url(),
+                sim_args
+                    .iter()
+                    .position(|a| *a == "--protocol")
+                    .map_or("bx-6e", |i| sim_args[i + 1]),
+            )
+        };
+        let config = format!(
+            "data_dir = \"data\"\nplaylist = \"playlist.toml\"\n\n[screen]\nid = \"test-board\"\nwidth = 128\nheight = 32\ncolors = \"red-green\"\ngroups = [\"all-boards\"]\n\n\
+             [device]\nurl = \"{device}\"\nprotocol = \"{protocol}\"\ntimeout_ms = 800\nretries = 3\n\n[mqtt]\nurl = \"{}\"\nclient_id = \"pinghu-test-{}\"\n\n\
+             [portal_keys]\nportal-2026 = \"{public}\"\n",
+            broker.url(),
+            broker.port
+        );
+        std::fs::write(dir.path().join("pinghu.toml"), config).unwrap();
+        let receipts = Collector::start(broker.port, "pinghu/v1/screens/test-board/#");
+        let mut rig = Rig {
+            broker,
+            sim,
+            dir,
+            key,
+            receipts,
+            daemon: None,
+        };
+        rig.start_daemon();
+        rig
+    }
+
+    fn start_daemon(&mut self) {
+        self.daemon = Some(Daemon::start(&self.dir.path().join("pinghu.toml")));
+        // Online and subscribed: the retained status says so.
+        self.receipts.wait("the daemon online", 20, |m| {
+            m["_topic"] == "pinghu/v1/screens/test-board/status" && m["online"] == true && m["mqtt"] == "connected"
+        });
+    }
+
+    fn log(&self) -> String {
+        self.daemon.as_ref().map(Daemon::log_text).unwrap_or_default()
+    }
+
+    fn publish_with(&self, payload: &serde_json::Value, key: &Path) -> i32 {
+        let file = self
+            .dir
+            .path()
+            .join(format!("payload-{}.json", pinghu_tests::free_port()));
+        std::fs::write(&file, payload.to_string()).unwrap();
+        let (code, _, err) = pinghu(&[
+            "portal",
+            "publish",
+            "--broker",
+            &self.broker.url(),
+            "--screen",
+            "test-board",
+            "--payload",
+            file.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "publish failed: {err}");
+        code
+    }
+
+    fn publish(&self, payload: &serde_json::Value) {
+        self.publish_with(payload, &self.key);
+    }
+
+    fn receipt(&self, id: &str, event: &str, secs: u64) -> serde_json::Value {
+        let r = self.receipts.wait(&format!("{event} receipt for {id}"), secs, |m| {
+            m["id"] == id && m["event"] == event
+        });
+        assert!(r["_topic"].as_str().unwrap().ends_with("/receipts"));
+        r
+    }
+
+    fn count(&self, id: &str, event: &str) -> usize {
+        self.receipts
+            .all()
+            .iter()
+            .filter(|m| m["id"] == id && m["event"] == event)
+            .count()
+    }
+}
+
+fn payload(id: &str, rev: u64, priority: &str, body: &str, valid_s: i64) -> serde_json::Value {
+    let now = jiff::Timestamp::now();
+    serde_json::json!({
+        "id": id, "revision": rev, "action": "publish", "priority": priority, "title": "", "body": body,
+        "valid_from": (now - jiff::SignedDuration::from_secs(60)).to_string(),
+        "valid_until": (now + jiff::SignedDuration::from_secs(valid_s)).to_string(),
+        "issued_at": now.to_string(), "approved_by": "区电子政务办公室"
+    })
+}
+
+fn revoke(id: &str, rev: u64) -> serde_json::Value {
+    serde_json::json!({"id": id, "revision": rev, "action": "revoke", "issued_at": jiff::Timestamp::now().to_string()})
+}
+
+fn has_urgent_area(s: &serde_json::Value) -> bool {
+    s["areas"].as_array().is_some_and(|a| a.iter().any(|x| x["id"] == 1))
+}
+
+#[test]
+fn urgent_notice_reaches_the_glass_with_a_displayed_receipt() {
+    let rig = Rig::new(&["--protocol", "bx-6e"], false);
+    rig.sim.wait_state("the playlist item", |s| {
+        s["areas"][0]["pages"] == 1 && s["lit"].as_u64().unwrap_or(0) > 0
+    });
+    let before = rig.sim.state()["frame_sha256"].clone();
+    rig.publish(&payload("yl-1", 1, "urgent", "停水通知", 600));
+    rig.receipt("yl-1", "accepted", 10);
+    let shown = rig.receipt("yl-1", "displayed", 10);
+    let sha = shown["frame_sha256"].as_str().unwrap().to_owned();
+    let st = rig
+        .sim
+        .wait_state("the notice's frame", |s| s["frame_sha256"] == sha.as_str());
+    assert_ne!(st["frame_sha256"], before);
+    assert!(has_urgent_area(&st));
+    // Status: what is on the board, retained.
+    rig.receipts.wait("status showing the notice", 10, |m| {
+        m["showing"]["content"] == "announcement yl-1 r1"
+    });
+    // A newcomer gets it retained.
+    let late = Collector::start(rig.broker.port, "pinghu/v1/screens/test-board/status");
+    let status = late.wait("the retained status", 10, |m| m["_retain"] == true);
+    assert_eq!(status["showing"]["content"], "announcement yl-1 r1");
+    assert_eq!(status["showing"]["frame_sha256"], sha.as_str());
+    assert_eq!(status["device"]["link"], "up");
+    assert_eq!(status["queue"]["urgent"], 1);
+    // The proof-of-display log holds it, with the signature, and its chain verifies.
+    let data = rig.dir.path().join("data");
+    let (code, out, err) = pinghu(&["log", "verify", "--data-dir", data.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("chain intact"), "{out}");
+    let log = std::fs::read_to_string(data.join("proof-of-display.jsonl")).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("announcement yl-1 r1") && l.contains(&sha) && l.contains("\"signature\"")),
+        "{log}"
+    );
+}
+
+#[test]
+fn bad_messages_are_rejected_with_reasons_and_never_shown() {
+    let rig = Rig::new(&["--protocol", "bx-6e"], false);
+    let (other_key, _) = keygen(rig.dir.path(), "forger");
+    // A good one first, so a replay has something to replay.
+    rig.publish(&payload("ok-1", 2, "normal", "正常通知", 600));
+    rig.receipt("ok-1", "accepted", 10);
+    rig.publish_with(&payload("forged-1", 1, "urgent", "伪造", 600), &other_key);
+    rig.publish(&payload("ok-1", 1, "urgent", "重放", 600));
+    rig.publish(&payload("late-1", 1, "urgent", "过期", -10));
+    let mut bad = payload("bad-1", 1, "urgent", "格式错误", 600);
+    bad["priority"] = serde_json::json!("loud");
+    rig.publish(&bad);
+    // Unsigned: raw JSON straight to the topic.
+    let raw = rig.dir.path().join("raw.json");
+    std::fs::write(
+        &raw,
+        r#"{"key_id":"portal-2026","payload":"bm90IHNpZ25lZA==","signature":"AAAA"}"#,
+    )
+    .unwrap();
+    let (code, _, err) = pinghu(&[
+        "portal",
+        "publish",
+        "--broker",
+        &rig.broker.url(),
+        "--screen",
+        "test-board",
+        "--envelope",
+        raw.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let reasons: Vec<(String, String)> = {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let r: Vec<_> = rig
+                .receipts
+                .all()
+                .into_iter()
+                .filter(|m| m["event"] == "rejected")
+                .collect();
+            if r.len() >= 5 || Instant::now() > deadline {
+                break r
+                    .iter()
+                    .map(|m| {
+                        (
+                            m["id"].as_str().unwrap_or("?").to_owned(),
+                            m["reason"].as_str().unwrap_or("").to_owned(),
+                        )
+                    })
+                    .collect();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let find = |id: &str, why: &str| reasons.iter().any(|(i, r)| (i == id || id == "?") && r.contains(why));
+    assert!(find("?", "does not verify"), "forged: {reasons:?}");
+    assert!(find("ok-1", "replay"), "replay: {reasons:?}");
+    assert!(find("late-1", "expired"), "expired: {reasons:?}");
+    assert!(find("bad-1", "priority \"loud\""), "malformed: {reasons:?}");
+    assert!(find("?", "signature must be 64 bytes"), "unsigned: {reasons:?}");
+    // Nothing of them reached the glass: no urgent area ever.
+    for _ in 0..10 {
+        assert!(!has_urgent_area(&rig.sim.state()), "a rejected notice was shown");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        rig.count("forged-1", "accepted") + rig.count("late-1", "accepted") + rig.count("bad-1", "accepted"),
+        0
+    );
+}
+
+#[test]
+fn revoke_takes_it_off_and_the_rotation_resumes() {
+    let rig = Rig::new(&["--protocol", "bx-6e"], false);
+    let item = rig
+        .sim
+        .wait_state("the playlist item", |s| s["lit"].as_u64().unwrap_or(0) > 0)["frame_sha256"]
+        .clone();
+    rig.publish(&payload("yl-2", 1, "urgent", "紧急通知", 600));
+    rig.receipt("yl-2", "displayed", 10);
+    rig.sim.wait_state("the urgent area", has_urgent_area);
+    rig.publish(&revoke("yl-2", 2));
+    rig.receipt("yl-2", "revoked", 10);
+    let st = rig.sim.wait_state("the rotation again", |s| !has_urgent_area(s));
+    assert_eq!(st["frame_sha256"], item, "the interrupted item is back");
+    // A replay of the revoked notice stays off.
+    rig.publish(&payload("yl-2", 1, "urgent", "紧急通知", 600));
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(!has_urgent_area(&rig.sim.state()));
+}
+
+#[test]
+fn expiry_takes_it_off_at_its_time() {
+    let rig = Rig::new(&["--protocol", "bx-6e"], false);
+    rig.publish(&payload("short-1", 1, "urgent", "短时通知", 3));
+    rig.receipt("short-1", "displayed", 10);
+    let exp = rig.receipt("short-1", "expired", 10);
+    assert!(exp["at"].is_string());
+    rig.sim.wait_state("the urgent area gone", |s| !has_urgent_area(s));
+}
+
+#[test]
+fn kill_9_while_announcements_stream_in_loses_nothing_and_shows_nothing_twice() {
+    let mut rig = Rig::new(&["--protocol", "bx-6e"], false);
+    let ids: Vec<String> = (0..8).map(|i| format!("stream-{i}")).collect();
+    // A "random" moment: derived from the clock, so runs differ.
+    let kill_after = 2 + (jiff::Timestamp::now().subsec_nanosecond().unsigned_abs() % 4) as usize;
+    for (i, id) in ids.iter().enumerate() {
+        rig.publish(&payload(id, 1, "urgent", &format!("通知{i}"), 600));
+        if i == kill_after {
+            rig.daemon.as_mut().unwrap().kill9();
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+    rig.start_daemon();
+    // Every announcement is there after the restart (the broker redelivers what was not acked).
+    let state_file = rig.dir.path().join("data/state.json");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let st: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&state_file).unwrap_or_default()).unwrap_or_default();
+        let have = ids
+            .iter()
+            .filter(|id| st["announcements"][id.as_str()]["state"] == "active")
+            .count();
+        if have == ids.len() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {have} of {} announcements survived:\n{}",
+            ids.len(),
+            rig.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Urgent ones rotate (2 s each): wait until each was displayed, then check none twice.
+    for id in &ids {
+        rig.receipt(id, "displayed", 40);
+    }
+    for id in &ids {
+        assert_eq!(rig.count(id, "displayed"), 1, "{id} displayed twice");
+    }
+}
+
+#[test]
+fn broker_restart_is_survived() {
+    let mut rig = Rig::new(&["--protocol", "bx-6e"], false);
+    rig.broker.restart();
+    let receipts = Collector::start(rig.broker.port, "pinghu/v1/screens/test-board/receipts");
+    // Published while the daemon may still be reconnecting: mosquitto keeps it for the
+    // daemon's persistent session (saved across the restart).
+    let deadline = Instant::now() + Duration::from_secs(40);
+    rig.publish(&payload("after-restart", 1, "urgent", "重启后", 600));
+    while !receipts
+        .all()
+        .iter()
+        .any(|m| m["id"] == "after-restart" && m["event"] == "displayed")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no displayed receipt after the broker restart:\n{}",
+            rig.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    rig.sim.wait_state("the notice", has_urgent_area);
+}
+
+#[test]
+fn the_board_converges_through_simulator_faults() {
+    let rig = Rig::new(
+        &[
+            "--protocol",
+            "bx-6e",
+            "--fault",
+            "drop@0.25,corrupt@0.15,close#5",
+            "--seed",
+            "7",
+        ],
+        false,
+    );
+    rig.publish(&payload("faulty-1", 1, "urgent", "故障测试", 600));
+    let shown = rig.receipt("faulty-1", "displayed", 40);
+    let sha = shown["frame_sha256"].as_str().unwrap().to_owned();
+    rig.sim
+        .wait_state("the notice despite faults", |s| s["frame_sha256"] == sha.as_str());
+}
+
+#[test]
+fn font_card_over_a_pseudo_terminal() {
+    let rig = Rig::new(&["--protocol", "bx-6k", "--pty"], true);
+    rig.sim
+        .wait_state("the playlist text", |s| s["areas"][0]["text"] == "欢迎");
+    rig.publish(&payload("pty-1", 1, "urgent", "串口通知", 600));
+    rig.receipt("pty-1", "displayed", 15);
+    let st = rig.sim.wait_state("the notice's text", |s| {
+        s["areas"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x["text"] == "串口通知"))
+    });
+    assert!(st["lit"].as_u64().unwrap() > 0);
+    // The card's clock was synchronised at start.
+    let status = rig
+        .receipts
+        .wait("status with the card clock", 10, |m| m["device"]["drift_s"].is_number());
+    assert!(status["device"]["drift_s"].as_i64().unwrap().abs() <= 2);
+}
+
+#[test]
+fn playlist_edits_are_picked_up_and_bad_ones_refused() {
+    let rig = Rig::new(&["--protocol", "bx-6e"], false);
+    let first = rig.sim.wait_state("the item", |s| s["lit"].as_u64().unwrap_or(0) > 0)["frame_sha256"].clone();
+    let path = rig.dir.path().join("playlist.toml");
+    std::thread::sleep(Duration::from_millis(1100)); // a new modification time
+    std::fs::write(&path, PLAYLIST.replace("欢迎", "夷陵区欢迎您")).unwrap();
+    let second = rig.sim.wait_state("the edited item", |s| {
+        s["frame_sha256"] != first && s["lit"].as_u64().unwrap_or(0) > 0
+    })["frame_sha256"]
+        .clone();
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(&path, "[[item]]\nid = \"x\"\ntext = \"坏\"\ntime = \"25:00-26:00\"\n").unwrap();
+    let status = rig.receipts.wait("the refusal in the status", 10, |m| {
+        m["playlist"]["error"].as_str().is_some_and(|e| e.contains("25:00"))
+    });
+    assert!(
+        status["playlist"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("playlist.toml:4:8"),
+        "{status}"
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        rig.sim.state()["frame_sha256"],
+        second,
+        "the previous playlist keeps running"
+    );
+}

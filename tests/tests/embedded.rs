@@ -1,0 +1,103 @@
+//! Out of the box: `pinghu run` with no configuration (the in-process rumqttd broker and a
+//! simulated board) and `pinghu demo`.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use pinghu_tests::{Collector, bin, pinghu};
+
+#[test]
+fn run_without_config_uses_the_embedded_broker_and_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(bin("pinghu"))
+        .args(["run", "--data-dir"])
+        .arg(dir.path())
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let banner = lines.next().unwrap().unwrap();
+    let port: u16 = banner
+        .split("mqtt://127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("{banner}"));
+    std::thread::spawn(move || for _ in lines {});
+    let receipts = Collector::start(port, "pinghu/v1/screens/demo/#");
+    receipts.wait("the daemon online", 20, |m| m["mqtt"] == "connected");
+    // Sign with the demo key the daemon made, publish to the embedded broker.
+    let payload = dir.path().join("p.json");
+    let now = jiff::Timestamp::now();
+    std::fs::write(
+        &payload,
+        serde_json::json!({"id": "emb-1", "revision": 1, "action": "publish", "priority": "urgent", "title": "测试", "body": "内置代理",
+                            "issued_at": now.to_string(), "valid_until": (now + jiff::SignedDuration::from_mins(5)).to_string()})
+        .to_string(),
+    )
+    .unwrap();
+    let key = dir.path().join("demo-key.json");
+    let (code, _, err) = pinghu(&[
+        "portal",
+        "publish",
+        "--broker",
+        &format!("mqtt://127.0.0.1:{port}"),
+        "--screen",
+        "demo",
+        "--payload",
+        payload.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let shown = receipts.wait("displayed", 15, |m| m["id"] == "emb-1" && m["event"] == "displayed");
+    // The simulated board's snapshot shows that frame.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let st: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join("board/state.json")).unwrap_or_default())
+                .unwrap_or_default();
+        if st["frame_sha256"] == shown["frame_sha256"] {
+            break;
+        }
+        assert!(Instant::now() < deadline, "board never showed it: {st}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "SIGTERM is a clean stop");
+}
+
+#[test]
+fn demo_shows_the_whole_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = pinghu(&["demo", "--data-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("1. The sample playlist is on the board"), "{out}");
+    assert!(
+        out.contains("2. A signed urgent notice from the portal takes over at once"),
+        "{out}"
+    );
+    assert!(out.contains("receipts: accepted, displayed"), "{out}");
+    assert!(out.contains("3. The portal revokes it; the rotation resumes"), "{out}");
+    for f in ["1-playlist.png", "2-urgent.png", "3-resumed.png"] {
+        assert!(dir.path().join(f).exists(), "{f}");
+    }
+    let (code, out, _) = pinghu(&["log", "verify", "--data-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(out.contains("chain intact"), "{out}");
+    let (code, csv, _) = pinghu(&[
+        "log",
+        "export",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0);
+    assert!(csv.starts_with("seq,at,screen,content"), "{csv}");
+    assert!(csv.contains("announcement yl-demo-0001 r1"), "{csv}");
+}
