@@ -167,9 +167,11 @@ pub fn break_lines(text: &str, fonts: &FontSet<'_>, width: u32) -> Vec<String> {
                         let cw = fonts.advance(c);
                         if w + cw > width && !line.is_empty() {
                             let chars: Vec<char> = line.chars().chain([c]).collect();
-                            let cut = (1..chars.len() - 1)
-                                .rev()
-                                .find(|&i| break_allowed(chars[i - 1], chars[i]));
+                            // A break before spaces is judged by what follows the spaces.
+                            let cut = (1..chars.len() - 1).rev().find(|&i| {
+                                let next = chars[i..].iter().copied().find(|ch| *ch != ' ').unwrap_or(c);
+                                break_allowed(chars[i - 1], next)
+                            });
                             let tail: String = match cut {
                                 Some(i) => chars[i..chars.len() - 1].iter().collect(),
                                 None => String::new(),
@@ -177,8 +179,13 @@ pub fn break_lines(text: &str, fonts: &FontSet<'_>, width: u32) -> Vec<String> {
                             let keep = line.chars().count() - tail.chars().count();
                             line = line.chars().take(keep).collect();
                             finish(&mut line, &mut w, &mut lines);
-                            line = tail;
+                            // Spaces at the start of a wrapped line disappear.
+                            line = tail.trim_start_matches(' ').to_owned();
                             w = fonts.measure(&line);
+                            if w + cw > width && !line.is_empty() {
+                                // The carried-over part and this character still do not fit.
+                                finish(&mut line, &mut w, &mut lines);
+                            }
                         }
                         line.push(c);
                         w += cw;

@@ -90,6 +90,10 @@ fn closing_punctuation_never_starts_a_line() {
     assert_eq!(lines("（夷陵区，，", 16, 48), ["（夷陵", "区，，"]);
     // Only a run of punctuation longer than a line breaks the rule, because it must.
     assert_eq!(lines("夷，，，，", 16, 48), ["夷，，", "，，"]);
+    // Found by the property test: what is carried to the next line must fit with what follows.
+    for l in lines("1 ，，，，", 12, 36) {
+        assert!(fonts(12).measure(&l) <= 36, "{l:?}");
+    }
     // A closing quote after a full stop stays too.
     assert_eq!(lines("他说“好的。”然后", 16, 80), ["他说“好", "的。”然后"]);
 }
@@ -324,7 +328,9 @@ mod property {
                 let (a, b) = (&pair[0], &pair[1]);
                 // A violation is only acceptable where line `a` offered no allowed break at all.
                 let ac: Vec<char> = a.chars().collect();
-                let forced = !(1..ac.len()).any(|i| pinghu_fonts::typeset::break_allowed(ac[i - 1], ac[i]));
+                // (A space before closing punctuation is no break opportunity: judge by what follows it.)
+                let next = |i: usize| ac[i..].iter().copied().find(|c| *c != ' ').or_else(|| b.chars().next()).unwrap_or(' ');
+                let forced = !(1..ac.len()).any(|i| pinghu_fonts::typeset::break_allowed(ac[i - 1], next(i)));
                 if let Some(first) = b.chars().next() {
                     prop_assert!(forced || !NO_LINE_START.contains(first), "{b:?} starts with {first} after {a:?}");
                 }

@@ -286,7 +286,7 @@ fn revoke_takes_it_off_and_the_rotation_resumes() {
 #[test]
 fn expiry_takes_it_off_at_its_time() {
     let rig = Rig::new(&["--protocol", "bx-6e"], false);
-    rig.publish(&payload("short-1", 1, "urgent", "短时通知", 3));
+    rig.publish(&payload("short-1", 1, "urgent", "短时通知", 6));
     rig.receipt("short-1", "displayed", 10);
     let exp = rig.receipt("short-1", "expired", 10);
     assert!(exp["at"].is_string());
