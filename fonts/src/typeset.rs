@@ -180,7 +180,7 @@ pub fn break_lines(text: &str, fonts: &FontSet<'_>, width: u32) -> Vec<String> {
                             line = line.chars().take(keep).collect();
                             finish(&mut line, &mut w, &mut lines);
                             // Spaces at the start of a wrapped line disappear.
-                            line = tail.trim_start_matches(' ').to_owned();
+                            tail.trim_start_matches(' ').clone_into(&mut line);
                             w = fonts.measure(&line);
                             if w + cw > width && !line.is_empty() {
                                 // The carried-over part and this character still do not fit.
