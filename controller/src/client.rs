@@ -119,6 +119,29 @@ pub async fn try_protocols(link: &mut Link, wait: Duration) -> Result<Option<Fou
     Ok(None)
 }
 
+/// The graphic protocol's DisplayMode for an effect (onbon.md B.4).
+pub fn graphic_mode(effect: pinghu_fonts::Effect) -> u8 {
+    use pinghu_fonts::Effect;
+    match effect {
+        Effect::ScrollLeft => 0x03,
+        Effect::ScrollUp => 0x05,
+        Effect::Flash => 0x07,
+        Effect::Typewriter => 0x02,
+        Effect::Static | Effect::Auto => 0x01,
+    }
+}
+
+/// The font card's DispMode for an effect (onbon.md C.4; font cards have no flash).
+pub fn font_mode(effect: pinghu_fonts::Effect) -> u8 {
+    use pinghu_fonts::Effect;
+    match effect {
+        Effect::ScrollLeft => 0x03,
+        Effect::ScrollUp => 0x05,
+        Effect::Typewriter => 0x02,
+        Effect::Static | Effect::Auto | Effect::Flash => 0x01,
+    }
+}
+
 /// A card at an address, speaking one protocol.
 #[derive(Debug)]
 pub struct CardClient {

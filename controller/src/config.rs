@@ -210,7 +210,7 @@ impl Config {
             c => return Err(invalid(format!("screen.colors {c:?} must be mono or red-green"))),
         };
         let device = DeviceUrl::parse(&raw.device.url).map_err(|e| invalid(e.to_string()))?;
-        let protocol = Protocol::parse(&raw.device.protocol).map_err(|e| invalid(e.to_string()))?;
+        let protocol = crate::device::parse_protocol(&raw.device.protocol).map_err(|e| invalid(e.to_string()))?;
         let (host, port, tls) = parse_mqtt_url(&raw.mqtt.url).map_err(invalid)?;
         let password = match (&raw.mqtt.password, &raw.mqtt.password_file) {
             (Some(pw), None) => Some(pw.clone()),

@@ -91,53 +91,17 @@ impl fmt::Display for DeviceUrl {
     }
 }
 
-/// The protocol a card speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Protocol {
-    Bx5e,
-    Bx6e,
-    Bx5k,
-    Bx6k,
-}
+/// The protocol a card speaks, by model name.
+pub use pinghu_protocol::CardModel as Protocol;
 
-impl Protocol {
-    /// `None` for `auto`.
-    pub fn parse(s: &str) -> Result<Option<Self>, DeviceError> {
-        Ok(Some(match s {
-            "bx-5e" => Self::Bx5e,
-            "bx-6e" => Self::Bx6e,
-            "bx-5k" => Self::Bx5k,
-            "bx-6k" => Self::Bx6k,
-            "auto" => return Ok(None),
-            other => return Err(DeviceError::Protocol(other.to_owned())),
-        }))
+/// Parse a `--protocol` value: a model name, or `auto` (`None`: ask the card).
+pub fn parse_protocol(s: &str) -> Result<Option<Protocol>, DeviceError> {
+    if s == "auto" {
+        return Ok(None);
     }
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Bx5e => "bx-5e",
-            Self::Bx6e => "bx-6e",
-            Self::Bx5k => "bx-5k",
-            Self::Bx6k => "bx-6k",
-        }
-    }
-    pub fn is_graphic(self) -> bool {
-        matches!(self, Self::Bx5e | Self::Bx6e)
-    }
-    /// Device-type code to put in headers.
-    pub fn device_type(self) -> u16 {
-        match self {
-            Self::Bx5e => 0x0254,
-            Self::Bx6e => 0x0274,
-            Self::Bx5k | Self::Bx6k => 0x00FE,
-        }
-    }
-}
-
-impl fmt::Display for Protocol {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
+    Protocol::parse(s)
+        .map(Some)
+        .ok_or_else(|| DeviceError::Protocol(s.to_owned()))
 }
 
 #[cfg(test)]
@@ -189,7 +153,8 @@ mod tests {
                 .to_string()
                 .contains("only baud=N")
         );
-        assert_eq!(Protocol::parse("auto").unwrap(), None);
-        assert!(Protocol::parse("bx-9").is_err());
+        assert_eq!(parse_protocol("auto").unwrap(), None);
+        assert!(parse_protocol("bx-9").is_err());
+        assert_eq!(parse_protocol("bx-6k").unwrap(), Some(Protocol::Bx6k));
     }
 }

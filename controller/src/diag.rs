@@ -13,7 +13,7 @@ use pinghu_fonts::{ColorMode, Effect, FontSet, Frame, LedColor, RenderOptions, T
 use pinghu_protocol::Packet;
 use serde_json::json;
 
-use crate::client::{CardClient, DriverError, try_protocols};
+use crate::client::{CardClient, DriverError, font_mode, graphic_mode, try_protocols};
 use crate::device::{DeviceUrl, PROBE_BAUDS, Protocol};
 use crate::link::{Link, open};
 
@@ -196,7 +196,7 @@ async fn client(opts: &DiagOptions) -> Result<CardClient, DriverError> {
                     "no card answered on {url} (try `pinghu diag --device {url} probe`)"
                 ))
             })?;
-            Protocol::parse(&found.protocol).ok().flatten().ok_or_else(|| {
+            Protocol::parse(&found.protocol).ok_or_else(|| {
                 DriverError::Invalid(format!(
                     "a {} card answered; pinghu does not drive that variant yet",
                     found.protocol
@@ -279,25 +279,6 @@ pub fn pattern(name: &str, w: u32, h: u32, colors: ColorMode, module: (u32, u32)
         }
     }
     Ok(vec![f])
-}
-
-fn graphic_mode(effect: Effect) -> u8 {
-    match effect {
-        Effect::ScrollLeft => 0x03,
-        Effect::ScrollUp => 0x05,
-        Effect::Flash => 0x07,
-        Effect::Typewriter => 0x02,
-        Effect::Static | Effect::Auto => 0x01,
-    }
-}
-
-fn font_mode(effect: Effect) -> u8 {
-    match effect {
-        Effect::ScrollLeft => 0x03,
-        Effect::ScrollUp => 0x05,
-        Effect::Typewriter => 0x02,
-        Effect::Static | Effect::Auto | Effect::Flash => 0x01,
-    }
 }
 
 /// Send a packet, with a progress bar when it takes more than a second on the wire; Ctrl-C

@@ -10,7 +10,7 @@ use pinghu_playlists::{ContentKey, Layer};
 use tokio::sync::{mpsc, watch};
 
 use crate::board::{AreaContent, Desired, MAIN_AREA, URGENT_AREA};
-use crate::client::{CardClient, DriverError, try_protocols};
+use crate::client::{CardClient, DriverError, font_mode, graphic_mode, try_protocols};
 use crate::device::{DeviceUrl, Protocol};
 use crate::link::{Link, LinkError, open};
 
@@ -64,27 +64,6 @@ struct Sent {
 
 fn id_of(a: &AreaContent) -> (ContentKey, String) {
     (a.key.clone(), a.first_frame_sha256() + &a.pages.len().to_string())
-}
-
-fn graphic_mode(e: pinghu_fonts::Effect) -> u8 {
-    use pinghu_fonts::Effect;
-    match e {
-        Effect::ScrollLeft => 0x03,
-        Effect::ScrollUp => 0x05,
-        Effect::Flash => 0x07,
-        Effect::Typewriter => 0x02,
-        Effect::Static | Effect::Auto => 0x01,
-    }
-}
-
-fn font_mode(e: pinghu_fonts::Effect) -> u8 {
-    use pinghu_fonts::Effect;
-    match e {
-        Effect::ScrollLeft => 0x03,
-        Effect::ScrollUp => 0x05,
-        Effect::Typewriter => 0x02,
-        Effect::Static | Effect::Auto | Effect::Flash => 0x01,
-    }
 }
 
 async fn send_area(c: &mut CardClient, cfg: &DriverConfig, area: u8, a: &AreaContent) -> Result<(), DriverError> {
@@ -201,7 +180,7 @@ async fn connect(cfg: &DriverConfig) -> Result<CardClient, DriverError> {
                 .ok_or(DriverError::Link(LinkError::Timeout {
                     ms: cfg.timeout.as_millis(),
                 }))?;
-            Protocol::parse(&found.protocol).ok().flatten().ok_or_else(|| {
+            Protocol::parse(&found.protocol).ok_or_else(|| {
                 DriverError::Invalid(format!("a {} card answered; it is not supported", found.protocol))
             })?
         }

@@ -389,7 +389,7 @@ fn diag(a: DiagArgs) -> Result<ExitCode> {
     use pinghu::diag::{DiagCommand, DiagOptions};
     let opts = DiagOptions {
         device: a.device.as_deref().map(pinghu::device::DeviceUrl::parse).transpose()?,
-        protocol: pinghu::device::Protocol::parse(&a.protocol)?,
+        protocol: pinghu::device::parse_protocol(&a.protocol)?,
         address: a.address,
         timeout: parse_duration(&a.timeout)?,
         trace: a.trace_file,

@@ -50,6 +50,7 @@ mod crc;
 pub mod error;
 pub mod fontcard;
 pub mod graphic;
+mod model;
 mod packet;
 pub mod phy;
 
@@ -60,5 +61,6 @@ pub use codes::{
 };
 pub use crc::{crc16, crc16_update};
 pub use error::{BitmapError, EncodeError, FrameError, PacketError};
+pub use model::CardModel;
 pub use packet::{DecodeError, Found, Packet, ProtocolFamily, classify, decode_all};
 pub use phy::{Decoder, RawPacket};

@@ -17,57 +17,7 @@ use pinghu_protocol::{CardTime, ErrorCode, FrameError, Packet, RawPacket};
 use serde::Serialize;
 
 /// The card models the simulator can be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Model {
-    /// Graphic card, 5th generation layout (BX-5E).
-    Bx5e,
-    /// Graphic card, 6th generation layout (BX-6E).
-    Bx6e,
-    /// Font card, X and width in units of 8 pixels (BX-5K).
-    Bx5k,
-    /// Font card, pixel units (BX-6K).
-    Bx6k,
-}
-
-impl Model {
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "bx-5e" => Self::Bx5e,
-            "bx-6e" => Self::Bx6e,
-            "bx-5k" => Self::Bx5k,
-            "bx-6k" => Self::Bx6k,
-            _ => return None,
-        })
-    }
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Bx5e => "bx-5e",
-            Self::Bx6e => "bx-6e",
-            Self::Bx5k => "bx-5k",
-            Self::Bx6k => "bx-6k",
-        }
-    }
-    pub fn is_graphic(self) -> bool {
-        matches!(self, Self::Bx5e | Self::Bx6e)
-    }
-    /// Device-type code the card reports.
-    pub fn device_type(self) -> u16 {
-        match self {
-            Self::Bx5e => 0x0254,
-            Self::Bx6e => 0x0274,
-            Self::Bx5k => 0x0051,
-            Self::Bx6k => 0x0062,
-        }
-    }
-    /// Most dynamic areas the card takes.
-    pub fn max_areas(self) -> usize {
-        match self {
-            Self::Bx5e | Self::Bx5k => 4,
-            Self::Bx6e | Self::Bx6k => 32,
-        }
-    }
-}
+pub use pinghu_protocol::CardModel as Model;
 
 /// How the card is set up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

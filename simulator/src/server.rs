@@ -118,17 +118,18 @@ impl Session {
                 Some(Fault::Delay(ms)) => std::thread::sleep(Duration::from_millis(ms)),
                 Some(Fault::Stall) => {
                     let half = wire.len() / 2;
+                    shared.record("out", &wire[..half]);
                     out.write_all(&wire[..half])?;
                     out.flush()?;
-                    shared.record("out", &wire[..half]);
                     std::thread::sleep(Duration::from_secs(5));
                     continue;
                 }
                 Some(Fault::Busy) | None => {}
             }
+            // Recorded before it is sent, so the record is complete when the host has the reply.
+            shared.record("out", &wire);
             out.write_all(&wire)?;
             out.flush()?;
-            shared.record("out", &wire);
         }
     }
 }

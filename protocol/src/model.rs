@@ -1,0 +1,67 @@
+//! The card models Pinghu speaks to, by the names users write (`bx-5e`, `bx-6e`, `bx-5k`,
+//! `bx-6k`): which protocol family each uses and what it reports about itself.
+
+use serde::{Deserialize, Serialize};
+
+/// A card model (and so its protocol).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CardModel {
+    /// Graphic card, 5th-generation `A7 00` layout (BX-5E).
+    Bx5e,
+    /// Graphic card, 6th-generation layout (BX-6E).
+    Bx6e,
+    /// Font card; X and width in units of 8 pixels (BX-5K).
+    Bx5k,
+    /// Font card; pixel units (BX-6K).
+    Bx6k,
+}
+
+impl CardModel {
+    /// All models, in the order probing tries them.
+    pub const ALL: [Self; 4] = [Self::Bx5k, Self::Bx6k, Self::Bx5e, Self::Bx6e];
+
+    /// `bx-5e` → `Bx5e`; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.name() == s)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Bx5e => "bx-5e",
+            Self::Bx6e => "bx-6e",
+            Self::Bx5k => "bx-5k",
+            Self::Bx6k => "bx-6k",
+        }
+    }
+
+    /// Graphic protocol (0xF0) rather than font card (0x02).
+    pub fn is_graphic(self) -> bool {
+        matches!(self, Self::Bx5e | Self::Bx6e)
+    }
+
+    /// The device-type code such a card reports (and a host may address graphic cards with):
+    /// BX-5E2, BX-6E2, BX-5K1, BX-6K2.
+    pub fn device_type(self) -> u16 {
+        match self {
+            Self::Bx5e => 0x0254,
+            Self::Bx6e => 0x0274,
+            Self::Bx5k => 0x0051,
+            Self::Bx6k => 0x0062,
+        }
+    }
+
+    /// Most dynamic areas the card keeps (onbon.md C.4: 4 on 5th gen, 32 on 6th).
+    pub fn max_areas(self) -> usize {
+        match self {
+            Self::Bx5e | Self::Bx5k => 4,
+            Self::Bx6e | Self::Bx6k => 32,
+        }
+    }
+}
+
+impl std::fmt::Display for CardModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
