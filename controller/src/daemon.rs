@@ -80,6 +80,20 @@ struct Core {
     brightness: u8,
     power: bool,
     mqtt_connected: bool,
+    /// Our clock minus the issue time of the latest verified message.
+    portal_offset: Option<jiff::SignedDuration>,
+    clock: pinghu_playlists::ClockTrust,
+}
+
+/// How far behind the portal our clock may be before it is not trusted.
+pub const PORTAL_TOLERANCE: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
+
+/// Judge the clock: before the build date, or the portal issuing messages in our future.
+fn judge_clock(now: Timestamp, portal_offset: Option<jiff::SignedDuration>) -> pinghu_playlists::ClockTrust {
+    let not_before = NOT_BEFORE.parse::<Timestamp>().unwrap_or(now);
+    // A message issued long ago says nothing about our clock; one issued "in the future" does.
+    let behind = portal_offset.filter(jiff::SignedDuration::is_negative);
+    pinghu_playlists::clock_trust(now, not_before, behind, PORTAL_TOLERANCE)
 }
 
 /// Shared between the tasks.
@@ -140,7 +154,7 @@ impl Core {
             "brightness": self.brightness,
             "power": if self.power { "on" } else { "off" },
             "clock": {"daemon": now.to_string(), "card": self.device.card_time, "drift_s": self.device.drift_s,
-                      "trusted": now >= NOT_BEFORE.parse::<Timestamp>().unwrap_or(now)},
+                      "trusted": self.clock == pinghu_playlists::ClockTrust::Trusted, "check": self.clock},
             "queue": {"announcements": self.store.state.announcements.len(), "active": active, "urgent": urgent},
             "playlist": {"origin": self.playlist.origin, "items": self.playlist.items.len(), "error": self.playlist_error},
         })
@@ -245,19 +259,16 @@ async fn mqtt_loop(
             }
             Ok(Event::Incoming(Incoming::Publish(p))) => {
                 let now = Timestamp::now();
+                let mut core = shared.core.lock().expect("core");
                 let outcome = match verify(&p.payload, &keys) {
                     Ok((msg, payload)) => {
-                        let mut core = shared.core.lock().expect("core");
+                        let issued = match &msg {
+                            crate::envelope::Verified::Publish { announcement, .. } => announcement.issued_at,
+                            crate::envelope::Verified::Revoke { issued_at, .. } => *issued_at,
+                        };
+                        core.portal_offset = Some(now.duration_since(issued));
                         let sha = sha256_hex(&payload);
-                        let o = ingest::apply(&mut core.store.state, msg, &sha, now);
-                        if o.changed
-                            && let Err(e) = core.store.save()
-                        {
-                            // Not on disk: do not acknowledge; the broker redelivers.
-                            tracing::error!("cannot persist an announcement ({e}); it stays unacknowledged");
-                            continue;
-                        }
-                        o
+                        ingest::apply(&mut core.store.state, msg, &sha, now)
                     }
                     Err((r, payload)) => {
                         let (id, rev) = payload.as_deref().map(peek_id).unwrap_or_default();
@@ -265,6 +276,19 @@ async fn mqtt_loop(
                         ingest::rejected(&r, id.as_deref(), rev, now)
                     }
                 };
+                if outcome.changed || !outcome.receipts.is_empty() {
+                    // The change and its receipts reach the disk together, before the ack.
+                    core.store.state.outbox.extend(outcome.receipts.iter().cloned());
+                    if let Err(e) = core.store.save() {
+                        tracing::error!(
+                            "cannot persist ({e}); the message stays unacknowledged and will be redelivered"
+                        );
+                        let n = core.store.state.outbox.len() - outcome.receipts.len();
+                        core.store.state.outbox.truncate(n);
+                        continue;
+                    }
+                }
+                drop(core);
                 if let Err(e) = client.try_ack(&p) {
                     tracing::warn!("cannot acknowledge (the broker will redeliver; it is deduplicated): {e}");
                 }
@@ -328,8 +352,15 @@ async fn publisher(
         };
         if let Some(Outgoing::Receipt(r)) = msg {
             let body = serde_json::to_string(&r).unwrap_or_default();
-            if let Err(e) = client.publish(receipts.clone(), QoS::AtLeastOnce, false, body).await {
-                tracing::error!("cannot queue a receipt: {e}");
+            match client.publish(receipts.clone(), QoS::AtLeastOnce, false, body).await {
+                Ok(()) => {
+                    // Handed to the MQTT session; the removal reaches the disk with the next save.
+                    let mut core = shared.core.lock().expect("core");
+                    if let Some(i) = core.store.state.outbox.iter().position(|x| *x == r) {
+                        core.store.state.outbox.remove(i);
+                    }
+                }
+                Err(e) => tracing::error!("cannot queue a receipt (it stays in the outbox): {e}"),
             }
         }
         let s = shared.core.lock().expect("core").status();
@@ -355,12 +386,21 @@ fn scheduler_step(shared: &Shared, desired_tx: &watch::Sender<Desired>) -> Times
     let expired = ingest::expire(&mut core.store.state, now);
     if !expired.is_empty() {
         dirty = true;
+        core.store.state.outbox.extend(expired.iter().cloned());
         for r in expired {
             let _ = shared.receipts.send(r);
         }
     }
     let anns = core.store.state.active();
-    let trusted = now >= NOT_BEFORE.parse::<Timestamp>().unwrap_or(now);
+    let clock = judge_clock(now, core.portal_offset);
+    if clock != core.clock {
+        if clock != pinghu_playlists::ClockTrust::Trusted {
+            tracing::warn!("the clock cannot be trusted ({clock:?}): date-bound items are suspended");
+        }
+        core.clock = clock;
+        shared.status_dirty.notify_one();
+    }
+    let trusted = clock == pinghu_playlists::ClockTrust::Trusted;
     let core = &mut *core;
     let inputs = Inputs {
         playlist: &core.playlist,
@@ -465,11 +505,12 @@ async fn events_loop(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<Driver
                         }
                     }
                     if first {
+                        let mut r = Receipt::new(Some(id), Some(*revision), "displayed", at);
+                        r.frame_sha256 = Some(frame_sha256.clone());
+                        core.store.state.outbox.push(r.clone());
                         if let Err(e) = core.store.save() {
                             tracing::error!("cannot save: {e}");
                         }
-                        let mut r = Receipt::new(Some(id), Some(*revision), "displayed", at);
-                        r.frame_sha256 = Some(frame_sha256.clone());
                         let _ = shared.receipts.send(r);
                     }
                 }
@@ -552,12 +593,18 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
             brightness: 15,
             power: true,
             mqtt_connected: false,
+            portal_offset: None,
+            clock: pinghu_playlists::ClockTrust::Trusted,
         }),
         wake: Notify::new(),
         status_dirty: Notify::new(),
         receipts: receipts_tx,
     });
 
+    // Receipts a crash kept from the broker go out again.
+    for r in shared.core.lock().expect("core").store.state.outbox.clone() {
+        let _ = shared.receipts.send(r);
+    }
     // The board first: the desired state is computed from disk before MQTT connects.
     let (desired_tx, desired_rx) = watch::channel(Desired::default());
     scheduler_step(&shared, &desired_tx);

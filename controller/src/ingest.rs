@@ -9,11 +9,11 @@ use crate::envelope::{Rejection, Verified};
 use crate::store::{AnnState, Record, State};
 
 /// One receipt event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Receipt {
     pub id: Option<String>,
     pub revision: Option<u64>,
-    pub event: &'static str,
+    pub event: String,
     pub at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -26,7 +26,7 @@ impl Receipt {
         Self {
             id: id.map(str::to_owned),
             revision,
-            event,
+            event: event.to_owned(),
             at: now.to_string(),
             reason: None,
             frame_sha256: None,
@@ -194,7 +194,7 @@ mod tests {
     }
 
     fn events(o: &Outcome) -> Vec<&str> {
-        o.receipts.iter().map(|r| r.event).collect()
+        o.receipts.iter().map(|r| r.event.as_str()).collect()
     }
 
     #[test]

@@ -43,6 +43,10 @@ pub struct State {
     /// Highest revision seen per id, revocations included (replays are refused against it).
     pub revisions: BTreeMap<String, u64>,
     pub scheduler: Scheduler,
+    /// Receipts not yet handed to the broker: saved with the change they report, published
+    /// after, and published again after a crash (receipts are at-least-once, like QoS 1).
+    #[serde(default)]
+    pub outbox: Vec<crate::ingest::Receipt>,
 }
 
 impl State {
