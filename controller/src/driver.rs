@@ -256,9 +256,16 @@ pub async fn run(
             match reconcile(&mut c, &cfg, &d, &mut sent, &events).await {
                 Ok(()) => {}
                 Err(DriverError::Link(LinkError::Nack { code })) if !code.is_retryable() => {
+                    let hint = if code == pinghu_protocol::ErrorCode::FILE_DOWNLOAD
+                        || code == pinghu_protocol::ErrorCode::SCREEN_PARA
+                    {
+                        " (check screen.width, screen.height, screen.colors and device.protocol against the card)"
+                    } else {
+                        ""
+                    };
                     let _ = events.send(DriverEvent::Refused {
                         what: format!("{:?} board update", d.layer),
-                        error: format!("the card refused: {code}"),
+                        error: format!("the card refused: {code}{hint}"),
                     });
                     // Do not hammer the card with the same refused frame; wait for a change.
                 }
