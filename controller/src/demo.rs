@@ -82,6 +82,17 @@ pub async fn run(data_dir: Option<PathBuf>, print: &(dyn Fn(&str) + Sync)) -> Re
         e.board.addr,
         dir.display()
     ));
+    #[cfg(feature = "window")]
+    if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some() {
+        // A display exists: the board in a window too, for as long as the demo runs.
+        let shared = std::sync::Arc::clone(&e.board.shared);
+        std::thread::spawn(move || {
+            if let Err(err) = pinghu_simulator::window::run(&shared, 4) {
+                eprintln!("pinghu demo: no window ({err}); the terminal and the PNG files show the board");
+            }
+        });
+        print("the board is also shown in a window\n");
+    }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let cfg = e.config.clone();
     let daemon = tokio::spawn(async move { crate::daemon::run(cfg, stop_rx).await });
@@ -168,6 +179,11 @@ pub async fn run(data_dir: Option<PathBuf>, print: &(dyn Fn(&str) + Sync)) -> Re
         dir.display()
     );
     print(&out);
+    #[cfg(feature = "window")]
+    if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some() {
+        print("(the window closes in 5 s)\n");
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
     let _ = stop_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(5), daemon).await;
     Ok(())
