@@ -254,18 +254,7 @@ impl Card {
                 Ok(GraphicReply::ack())
             }
             GraphicCommand::Unknown { group, cmd, why, .. } => {
-                let code = if matches!(group, 0xA2 | 0xA7) {
-                    ErrorCode::NO_COMMAND
-                } else {
-                    ErrorCode::OUT_OF_GROUP
-                };
-                Err((
-                    code,
-                    format!(
-                        "command {group:02X} {cmd:02X} not understood{}",
-                        why.map(|w| format!(": {w}")).unwrap_or_default()
-                    ),
-                ))
+                Err(not_understood(group, cmd, why, matches!(group, 0xA2 | 0xA7)))
             }
             _ => Err((ErrorCode::NO_COMMAND, "command not supported".into())),
         };
@@ -446,18 +435,7 @@ impl Card {
             | FontCommand::FormatFs
             | FontCommand::DeleteFiles { .. } => Ok(FontReply::ack()),
             FontCommand::Unknown { group, cmd, why, .. } => {
-                let code = if matches!(group, 0xA1..=0xA3) {
-                    ErrorCode::NO_COMMAND
-                } else {
-                    ErrorCode::OUT_OF_GROUP
-                };
-                Err((
-                    code,
-                    format!(
-                        "command {group:02X} {cmd:02X} not understood{}",
-                        why.map(|w| format!(": {w}")).unwrap_or_default()
-                    ),
-                ))
+                Err(not_understood(group, cmd, why, matches!(group, 0xA1..=0xA3)))
             }
             _ => Err((ErrorCode::NO_COMMAND, "command not supported".into())),
         };
@@ -747,6 +725,23 @@ impl Card {
             "last_error": self.errors.last(),
         })
     }
+}
+
+/// The NACK for a command the card does not understand: an unknown command in a known group is
+/// `ERR_NOCMD`, an unknown group `ERR_OUTOFGROUP`.
+fn not_understood(group: u8, cmd: u8, why: Option<String>, known_group: bool) -> (ErrorCode, String) {
+    let code = if known_group {
+        ErrorCode::NO_COMMAND
+    } else {
+        ErrorCode::OUT_OF_GROUP
+    };
+    (
+        code,
+        format!(
+            "command {group:02X} {cmd:02X} not understood{}",
+            why.map(|w| format!(": {w}")).unwrap_or_default()
+        ),
+    )
 }
 
 /// Entry animation length.
