@@ -383,6 +383,9 @@ fn scheduler_step(shared: &Shared, desired_tx: &watch::Sender<Desired>) -> Times
     if dirty {
         shared.status_dirty.notify_one();
     }
+    if ingest::prune(&mut core.store.state, now) > 0 {
+        dirty = true;
+    }
     let expired = ingest::expire(&mut core.store.state, now);
     if !expired.is_empty() {
         dirty = true;

@@ -167,6 +167,19 @@ pub fn expire(state: &mut State, now: Timestamp) -> Vec<Receipt> {
     out
 }
 
+/// How long finished announcements (expired, revoked, superseded) are kept in the store.
+pub const KEEP_FINISHED: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 * 30);
+
+/// Forget finished announcements older than [`KEEP_FINISHED`], so the store does not grow without
+/// bound. Their highest revisions stay, so replays are still refused. Returns how many went.
+pub fn prune(state: &mut State, now: Timestamp) -> usize {
+    let before = state.announcements.len();
+    state
+        .announcements
+        .retain(|_, r| r.state == AnnState::Active || now.duration_since(r.accepted_at) < KEEP_FINISHED);
+    before - state.announcements.len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,5 +262,10 @@ mod tests {
         assert!(s.active().is_empty());
         // Replayed publish after the revoke: refused.
         assert_eq!(events(&apply(&mut s, ann(5, None), "h8", late)), ["rejected"]);
+        // A month later the revoked record is forgotten, but replays are still refused.
+        assert_eq!(prune(&mut s, late + jiff::SignedDuration::from_hours(24 * 29)), 0);
+        assert_eq!(prune(&mut s, late + jiff::SignedDuration::from_hours(24 * 31)), 1);
+        assert!(s.announcements.is_empty());
+        assert_eq!(events(&apply(&mut s, ann(5, None), "h9", late)), ["rejected"]);
     }
 }
