@@ -69,6 +69,39 @@ fn save(f: &Frame, dir: &Path, name: &str, out: &mut String) {
     }
 }
 
+/// Sign `payload` with the demo key, publish it, collect its receipts for `wait`, and wait until
+/// the board shows `what`.
+async fn portal_step(
+    e: &Embedded,
+    payload: &serde_json::Value,
+    wait: Duration,
+    what: &str,
+    shown: &(dyn Fn(&serde_json::Value) -> bool + Sync),
+) -> Result<(Frame, Vec<serde_json::Value>), String> {
+    let env = crate::envelope::sign(payload.to_string().as_bytes(), &e.keys.key_id, &e.keys.secret)?;
+    let broker = format!("mqtt://127.0.0.1:{}", e.broker_port);
+    let receipts = publish(
+        &broker,
+        "pinghu/v1",
+        &Target::Screen("demo".into()),
+        &env,
+        None,
+        Some(("demo".into(), wait)),
+    )
+    .await?;
+    let (f, _) = wait_for(e, what, 10, shown).await?;
+    Ok((f, receipts))
+}
+
+/// One step of the demo for the terminal: a title, the board, its PNG, the receipts.
+fn report(out: &mut String, dir: &Path, title: &str, png: &str, (f, receipts): &(Frame, Vec<serde_json::Value>)) {
+    let _ = writeln!(out, "\n{title}\n");
+    out.push_str(&preview(f));
+    save(f, dir, png, out);
+    let events: Vec<&str> = receipts.iter().map(|r| r["event"].as_str().unwrap_or("?")).collect();
+    let _ = writeln!(out, "  receipts: {}", events.join(", "));
+}
+
 /// Run the demo in `data_dir` (a fresh temporary folder by default); prints as it goes.
 pub async fn run(data_dir: Option<PathBuf>, print: &(dyn Fn(&str) + Sync)) -> Result<(), String> {
     let dir = match data_dir {
@@ -116,61 +149,31 @@ pub async fn run(data_dir: Option<PathBuf>, print: &(dyn Fn(&str) + Sync)) -> Re
         "valid_from": now.to_string(), "valid_until": (now + jiff::SignedDuration::from_mins(30)).to_string(),
         "issued_at": now.to_string(), "approved_by": "区电子政务办公室"
     });
-    let env = crate::envelope::sign(payload.to_string().as_bytes(), &e.keys.key_id, &e.keys.secret)?;
-    let broker = format!("mqtt://127.0.0.1:{}", e.broker_port);
-    let receipts = publish(
-        &broker,
-        "pinghu/v1",
-        &Target::Screen("demo".into()),
-        &env,
-        None,
-        Some(("demo".into(), Duration::from_secs(3))),
-    )
-    .await?;
-    let (f, _) = wait_for(&e, "the urgent notice", 10, |s| {
-        s["areas"].as_array().is_some_and(|a| a.iter().any(|x| x["id"] == 1))
+    let has_urgent = |s: &serde_json::Value| s["areas"].as_array().is_some_and(|a| a.iter().any(|x| x["id"] == 1));
+    let shown = portal_step(&e, &payload, Duration::from_secs(3), "the urgent notice", &|s| {
+        has_urgent(s)
     })
     .await?;
-    let _ = writeln!(out, "\n2. A signed urgent notice from the portal takes over at once:\n");
-    out.push_str(&preview(&f));
-    save(&f, &dir, "2-urgent.png", &mut out);
-    let _ = writeln!(
-        out,
-        "  receipts: {}",
-        receipts
-            .iter()
-            .map(|r| r["event"].as_str().unwrap_or("?").to_owned())
-            .collect::<Vec<_>>()
-            .join(", ")
+    report(
+        &mut out,
+        &dir,
+        "2. A signed urgent notice from the portal takes over at once:",
+        "2-urgent.png",
+        &shown,
     );
     print(&std::mem::take(&mut out));
 
     let revoke = json!({"id": "yl-demo-0001", "revision": 2, "action": "revoke", "issued_at": jiff::Timestamp::now().to_string()});
-    let env = crate::envelope::sign(revoke.to_string().as_bytes(), &e.keys.key_id, &e.keys.secret)?;
-    let receipts = publish(
-        &broker,
-        "pinghu/v1",
-        &Target::Screen("demo".into()),
-        &env,
-        None,
-        Some(("demo".into(), Duration::from_secs(1))),
-    )
-    .await?;
-    let (f, _) = wait_for(&e, "the rotation again", 10, |s| {
-        s["areas"].as_array().is_some_and(|a| !a.iter().any(|x| x["id"] == 1))
+    let shown = portal_step(&e, &revoke, Duration::from_secs(1), "the rotation again", &|s| {
+        !has_urgent(s)
     })
     .await?;
-    let _ = writeln!(out, "\n3. The portal revokes it; the rotation resumes where it was:\n");
-    out.push_str(&preview(&f));
-    save(&f, &dir, "3-resumed.png", &mut out);
-    let _ = writeln!(
-        out,
-        "  receipts: {}",
-        receipts
-            .iter()
-            .map(|r| r["event"].as_str().unwrap_or("?").to_owned())
-            .collect::<Vec<_>>()
-            .join(", ")
+    report(
+        &mut out,
+        &dir,
+        "3. The portal revokes it; the rotation resumes where it was:",
+        "3-resumed.png",
+        &shown,
     );
     let _ = writeln!(
         out,
