@@ -74,6 +74,8 @@ pub struct Renderer {
     pub height: u32,
     pub colors: ColorMode,
     fallback: Option<BitmapFont>,
+    /// Fonts replacing the built-in ones, by size.
+    overrides: HashMap<u32, BitmapFont>,
     cache: HashMap<(ContentKey, String), AreaContent>,
 }
 
@@ -84,8 +86,15 @@ impl Renderer {
             height,
             colors,
             fallback,
+            overrides: HashMap::new(),
             cache: HashMap::new(),
         }
+    }
+
+    /// Use `font` instead of the built-in font of its size.
+    pub fn override_font(&mut self, font: BitmapFont) {
+        self.cache.clear();
+        self.overrides.insert(font.size(), font);
     }
 
     /// Render (or fetch) a content.
@@ -116,7 +125,10 @@ impl Renderer {
             .into_iter()
             .find(|s| *s <= u32::from(c.style.font_size) && *s <= self.height && *s <= self.width)
             .unwrap_or(12);
-        let primary = BitmapFont::builtin(size).expect("built-in font");
+        let primary = match self.overrides.get(&size) {
+            Some(f) => f,
+            None => BitmapFont::builtin(size).expect("built-in font"),
+        };
         let fonts = FontSet {
             primary,
             fallback: self.fallback.as_ref(),

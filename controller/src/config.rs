@@ -33,8 +33,11 @@ struct Raw {
     data_dir: PathBuf,
     #[serde(default = "default_tz")]
     timezone: String,
-    /// A Unifont .hex file for characters the built-in fonts lack.
+    /// A Unifont .hex (or BDF) file for characters the built-in fonts lack.
     fallback_font: Option<PathBuf>,
+    /// Bitmap fonts (BDF) used instead of the built-in ones, by pixel size.
+    #[serde(default)]
+    fonts: BTreeMap<String, PathBuf>,
 }
 
 fn default_tz() -> String {
@@ -138,6 +141,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub timezone: String,
     pub fallback_font: Option<PathBuf>,
+    /// BDF fonts replacing the built-in ones, by pixel size (12, 16, 24, 32).
+    pub fonts: BTreeMap<u32, PathBuf>,
 }
 
 /// `[a-z0-9-]{1,32}`, the screen and group names of the MQTT contract.
@@ -234,6 +239,19 @@ impl Config {
                 raw.timezone
             )));
         }
+        let mut fonts = BTreeMap::new();
+        for (size, path) in &raw.fonts {
+            match size.parse::<u32>() {
+                Ok(n @ (12 | 16 | 24 | 32)) => {
+                    fonts.insert(n, rel(path));
+                }
+                _ => {
+                    return Err(invalid(format!(
+                        "fonts: {size:?} is not a font size (12, 16, 24 or 32)"
+                    )));
+                }
+            }
+        }
         let mut ring = crate::envelope::Keyring::default();
         for (id, k) in &raw.portal_keys {
             ring.add(id, k).map_err(invalid)?;
@@ -269,6 +287,7 @@ impl Config {
             data_dir: rel(&raw.data_dir),
             timezone: raw.timezone,
             fallback_font: raw.fallback_font.as_ref().map(rel),
+            fonts,
         })
     }
 

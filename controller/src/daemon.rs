@@ -48,6 +48,8 @@ pub enum DaemonError {
     Calendar(String),
     #[error("mqtt: {0}")]
     Mqtt(String),
+    #[error("font: {0}")]
+    Font(String),
     #[error("proof-of-display log: {0}")]
     Proof(String),
 }
@@ -559,11 +561,22 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
     }
     let tz = jiff::tz::TimeZone::get(&cfg.timezone).map_err(|e| DaemonError::Playlist(e.to_string()))?;
     let fallback = match &cfg.fallback_font {
-        Some(p) => {
-            Some(pinghu_fonts::BitmapFont::load_unifont_hex(p).map_err(|e| DaemonError::Playlist(e.to_string()))?)
-        }
+        Some(p) => Some(pinghu_fonts::BitmapFont::load(p).map_err(|e| DaemonError::Font(e.to_string()))?),
         None => None,
     };
+    let mut renderer = Renderer::new(cfg.width, cfg.height, cfg.colors, fallback);
+    for (size, path) in &cfg.fonts {
+        let f = pinghu_fonts::BitmapFont::load(path).map_err(|e| DaemonError::Font(e.to_string()))?;
+        if f.size() != *size {
+            return Err(DaemonError::Font(format!(
+                "{} is a {} px font, configured for {size} px",
+                path.display(),
+                f.size()
+            )));
+        }
+        tracing::info!("{size} px text uses {} ({} glyphs)", f.name(), f.len());
+        renderer.override_font(f);
+    }
     tracing::info!(
         "screen {} {}x{}: {} announcements restored, playlist {} ({} items)",
         cfg.screen,
@@ -576,7 +589,7 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
     let (receipts_tx, receipts_rx) = mpsc::unbounded_channel();
     let shared = Arc::new(Shared {
         core: Mutex::new(Core {
-            renderer: Renderer::new(cfg.width, cfg.height, cfg.colors, fallback),
+            renderer,
             device: DeviceStatus {
                 url: cfg.device.to_string(),
                 link: "connecting",

@@ -217,6 +217,7 @@ pub fn start(data_dir: &Path) -> Result<Embedded, String> {
         data_dir: data_dir.to_path_buf(),
         timezone: "Asia/Shanghai".into(),
         fallback_font: None,
+        fonts: BTreeMap::new(),
     };
     Ok(Embedded {
         config,

@@ -177,6 +177,9 @@ struct RenderArgs {
     /// A GNU Unifont .hex file for characters the built-in fonts lack
     #[arg(long, value_name = "FILE")]
     fallback_font: Option<std::path::PathBuf>,
+    /// Use this BDF font instead of the built-in one (e.g. pcf2bdf wenquanyi_9pt.pcf for 12 px)
+    #[arg(long, value_name = "FILE")]
+    font: Option<std::path::PathBuf>,
     /// Write page-001.png, page-002.png … (LED look) into this folder
     #[arg(long, value_name = "DIR")]
     out: Option<std::path::PathBuf>,
@@ -358,6 +361,7 @@ fn render(a: RenderArgs) -> Result<ExitCode> {
         json: a.json,
         strict: a.strict,
         fallback: a.fallback_font,
+        font: a.font,
         scale: a.scale,
     };
     let outcome = pinghu::render::run(&req)?;

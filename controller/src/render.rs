@@ -17,6 +17,8 @@ pub struct Request {
     pub json: bool,
     pub strict: bool,
     pub fallback: Option<PathBuf>,
+    /// A BDF (or Unifont .hex) font used instead of the built-in one.
+    pub font: Option<PathBuf>,
     pub scale: u32,
 }
 
@@ -65,10 +67,29 @@ pub struct Outcome {
 /// Render and write or print the pages.
 pub fn run(req: &Request) -> Result<Outcome> {
     let size = req.options.font_size;
-    let primary =
-        BitmapFont::builtin(size).with_context(|| format!("no {size} px font: use --font-size 12, 16, 24 or 32"))?;
+    let loaded = match &req.font {
+        Some(p) => {
+            let f = BitmapFont::load(p)?;
+            if f.size() != size {
+                bail!(
+                    "{} is a {} px font: use --font-size {}",
+                    p.display(),
+                    f.size(),
+                    f.size()
+                );
+            }
+            Some(f)
+        }
+        None => None,
+    };
+    let primary = match &loaded {
+        Some(f) => f,
+        None => {
+            BitmapFont::builtin(size).with_context(|| format!("no {size} px font: use --font-size 12, 16, 24 or 32"))?
+        }
+    };
     let fallback = match &req.fallback {
-        Some(p) => Some(BitmapFont::load_unifont_hex(p)?),
+        Some(p) => Some(BitmapFont::load(p)?),
         None => None,
     };
     let fonts = FontSet {

@@ -116,3 +116,53 @@ fn impossible_requests_exit_1_with_the_reason() {
     let (code, _, _) = pinghu(&["render", "--text", "字", "--width", "64", "--height", "16"]);
     assert_eq!(code, 2, "an output (--out, --ascii or --json) is required");
 }
+
+#[test]
+fn a_bdf_font_replaces_the_built_in_one() {
+    // A 12 px BDF font whose 夷 is a solid 12x12 block: the page must show exactly that.
+    let dir = tempfile::tempdir().unwrap();
+    let bdf = dir.path().join("block12.bdf");
+    let rows = "FFF0\n".repeat(12);
+    std::fs::write(
+        &bdf,
+        format!(
+            "STARTFONT 2.1\nFONT block-12\nSIZE 12 75 75\nFONTBOUNDINGBOX 12 12 0 -2\nSTARTPROPERTIES 3\nPIXEL_SIZE 12\nFONT_ASCENT 10\nFONT_DESCENT 2\nENDPROPERTIES\nCHARS 1\n\
+             STARTCHAR yi\nENCODING 22839\nDWIDTH 12 0\nBBX 12 12 0 -2\nBITMAP\n{rows}ENDCHAR\nENDFONT\n"
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = pinghu(&[
+        "render",
+        "--text",
+        "夷",
+        "--width",
+        "12",
+        "--height",
+        "12",
+        "--font-size",
+        "12",
+        "--font",
+        bdf.to_str().unwrap(),
+        "--ascii",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let page: Vec<&str> = out.lines().skip(1).take(12).collect();
+    assert!(page.iter().all(|l| *l == "############"), "{out}");
+    // The wrong size is refused with the right one named.
+    let (code, _, err) = pinghu(&[
+        "render",
+        "--text",
+        "夷",
+        "--width",
+        "32",
+        "--height",
+        "16",
+        "--font-size",
+        "16",
+        "--font",
+        bdf.to_str().unwrap(),
+        "--ascii",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("is a 12 px font: use --font-size 12"), "{err}");
+}

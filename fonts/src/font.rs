@@ -124,6 +124,125 @@ impl BitmapFont {
         })
     }
 
+    /// Parse a BDF font (Unicode-encoded, e.g. `pcf2bdf wenquanyi_9pt.pcf`): each glyph is placed
+    /// in a cell as tall as the font (ascent + descent), its advance as wide, on the font's baseline.
+    pub fn from_bdf(text: &str) -> Result<Self, FontError> {
+        let bad = |line: usize, what: &str| FontError::Format(format!("BDF line {line}: {what}"));
+        let (mut ascent, mut descent, mut pixel_size) = (None::<i32>, None::<i32>, None::<i32>);
+        let mut name = String::from("BDF font");
+        let mut map = HashMap::new();
+        let mut lines = text.lines().enumerate();
+        let num = |v: Option<&str>, line: usize, what: &str| -> Result<i32, FontError> {
+            v.and_then(|x| x.parse().ok()).ok_or_else(|| bad(line + 1, what))
+        };
+        while let Some((i, line)) = lines.next() {
+            let mut w = line.split_whitespace();
+            match w.next() {
+                Some("FONT") => name = w.collect::<Vec<_>>().join(" "),
+                Some("FONT_ASCENT") => ascent = Some(num(w.next(), i, "FONT_ASCENT needs a number")?),
+                Some("FONT_DESCENT") => descent = Some(num(w.next(), i, "FONT_DESCENT needs a number")?),
+                Some("PIXEL_SIZE") => pixel_size = Some(num(w.next(), i, "PIXEL_SIZE needs a number")?),
+                Some("STARTCHAR") => {
+                    let (Some(a), Some(d)) = (ascent, descent) else {
+                        return Err(bad(i + 1, "FONT_ASCENT and FONT_DESCENT must come before the glyphs"));
+                    };
+                    // The cell is PIXEL_SIZE tall when given (fonts often add line spacing to
+                    // ascent + descent), with the baseline where it divides the cell likewise.
+                    let height = pixel_size.filter(|p| *p > 0).unwrap_or(a + d);
+                    let asc = if a + d > 0 {
+                        (f64::from(height * a) / f64::from(a + d)).round() as i32
+                    } else {
+                        a
+                    };
+                    let (mut code, mut dwidth, mut bbx) = (None, None, None);
+                    let mut rows: Vec<u32> = Vec::new();
+                    let mut in_bitmap = false;
+                    for (j, l) in lines.by_ref() {
+                        let mut f = l.split_whitespace();
+                        match f.next() {
+                            Some("ENCODING") => code = Some(num(f.next(), j, "ENCODING needs a number")?),
+                            Some("DWIDTH") => dwidth = Some(num(f.next(), j, "DWIDTH needs a number")?),
+                            Some("BBX") => {
+                                let v: Vec<i32> = f.filter_map(|x| x.parse().ok()).collect();
+                                if v.len() != 4 {
+                                    return Err(bad(j + 1, "BBX needs 4 numbers"));
+                                }
+                                bbx = Some((v[0], v[1], v[2], v[3]));
+                            }
+                            Some("BITMAP") => in_bitmap = true,
+                            Some("ENDCHAR") => break,
+                            Some(hex) if in_bitmap => {
+                                let v =
+                                    u32::from_str_radix(hex, 16).map_err(|_| bad(j + 1, "bitmap row is not hex"))?;
+                                // Left-align the row's bits at bit 31.
+                                rows.push(v << (32 - 4 * hex.len().min(8)));
+                            }
+                            _ => {}
+                        }
+                    }
+                    let (Some(code), Some(dw), Some((bw, bh, bx, by))) = (code, dwidth, bbx) else {
+                        continue;
+                    };
+                    let Some(ch) = u32::try_from(code).ok().and_then(char::from_u32) else {
+                        continue;
+                    };
+                    let width = dw.max(1) as u32;
+                    let stride = width.div_ceil(8) as usize;
+                    let mut bits = vec![0u8; stride * height.max(1) as usize];
+                    for (r, row) in rows.iter().enumerate().take(bh.max(0) as usize) {
+                        let y = asc - (by + bh) + r as i32;
+                        for c in 0..bw.max(0) {
+                            if row & (0x8000_0000 >> c) != 0 {
+                                let x = bx + c;
+                                if x >= 0 && (x as u32) < width && y >= 0 && y < height {
+                                    bits[y as usize * stride + x as usize / 8] |= 0x80 >> (x % 8);
+                                }
+                            }
+                        }
+                    }
+                    map.insert(ch, (width, bits));
+                }
+                _ => {}
+            }
+        }
+        let (a, d) = match (ascent, descent) {
+            (Some(a), Some(d)) if a + d > 0 => (a, d),
+            _ => return Err(FontError::Format("BDF font without FONT_ASCENT/FONT_DESCENT".into())),
+        };
+        if map.is_empty() {
+            return Err(FontError::Format("no Unicode-encoded glyphs in the BDF font".into()));
+        }
+        let size = pixel_size.filter(|p| *p > 0).unwrap_or(a + d);
+        let baseline = (f64::from(size * a) / f64::from(a + d)).round() as i32;
+        Ok(Self {
+            name,
+            size: size as u32,
+            baseline: baseline.max(0) as u32,
+            store: Store::Map(map),
+        })
+    }
+
+    /// Load a BDF file.
+    pub fn load_bdf(path: &std::path::Path) -> Result<Self, FontError> {
+        let text = std::fs::read_to_string(path).map_err(|e| FontError::Read {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Self::from_bdf(&text)
+    }
+
+    /// Load a font file by its extension: `.bdf` or Unifont `.hex`.
+    pub fn load(path: &std::path::Path) -> Result<Self, FontError> {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("bdf") => Self::load_bdf(path),
+            Some("hex") => Self::load_unifont_hex(path),
+            _ => Err(FontError::Format(format!(
+                "{}: use a .bdf font (convert PCF with pcf2bdf) or a GNU Unifont .hex file",
+                path.display()
+            ))),
+        }
+    }
+
     /// Load a Unifont `.hex` file.
     pub fn load_unifont_hex(path: &std::path::Path) -> Result<Self, FontError> {
         let text = std::fs::read_to_string(path).map_err(|e| FontError::Read {
@@ -366,6 +485,41 @@ mod tests {
             assert_eq!(f.glyph('国').unwrap().width, size);
             assert!(f.glyph('i').unwrap().width < size);
         }
+    }
+
+    #[test]
+    fn bdf_glyphs_sit_on_the_baseline() {
+        // A 12 px font (ascent 10, descent 2) with a 4x3 glyph for 'A' at x=1 sitting on the
+        // baseline, and a full-width 口 box.
+        let bdf = "STARTFONT 2.1\nFONT test-12\nSIZE 12 75 75\nFONTBOUNDINGBOX 12 12 0 -2\nSTARTPROPERTIES 2\nFONT_ASCENT 10\nFONT_DESCENT 2\nENDPROPERTIES\nCHARS 2\n\
+                   STARTCHAR A\nENCODING 65\nSWIDTH 500 0\nDWIDTH 6 0\nBBX 4 3 1 0\nBITMAP\n60\n90\nF0\nENDCHAR\n\
+                   STARTCHAR kou\nENCODING 21475\nDWIDTH 12 0\nBBX 10 10 1 -1\nBITMAP\nFFC0\n8040\n8040\n8040\n8040\n8040\n8040\n8040\n8040\nFFC0\nENDCHAR\nENDFONT\n";
+        let f = BitmapFont::from_bdf(bdf).unwrap();
+        assert_eq!((f.size(), f.baseline(), f.len()), (12, 10, 2));
+        let a = f.glyph('A').unwrap();
+        assert_eq!(a.width, 6);
+        // Rows 7..=9 (baseline 10, height 3); columns 1..=4.
+        assert!(a.pixel(2, 7) && a.pixel(3, 7) && !a.pixel(1, 7));
+        assert!(a.pixel(1, 9) && a.pixel(4, 9) && !a.pixel(5, 9));
+        assert!(!(0..6).any(|x| a.pixel(x, 6) || a.pixel(x, 10)));
+        let k = f.glyph('口').unwrap();
+        assert!(k.pixel(1, 1) && k.pixel(10, 1) && k.pixel(1, 10) && !k.pixel(5, 5));
+        assert!(BitmapFont::from_bdf("STARTFONT 2.1\nENDFONT\n").is_err());
+        // PIXEL_SIZE 12 with ascent 12 + descent 3 (line spacing built in, as WenQuanYi has it):
+        // a 12-row cell with the baseline at row 10.
+        let spaced = bdf.replace(
+            "FONT_ASCENT 10\nFONT_DESCENT 2",
+            "PIXEL_SIZE 12\nFONT_ASCENT 12\nFONT_DESCENT 3",
+        );
+        let f = BitmapFont::from_bdf(&spaced).unwrap();
+        assert_eq!((f.size(), f.baseline()), (12, 10));
+        assert!(f.glyph('A').unwrap().pixel(1, 9));
+        assert!(
+            BitmapFont::load(std::path::Path::new("x.ttf"))
+                .unwrap_err()
+                .to_string()
+                .contains("pcf2bdf")
+        );
     }
 
     #[test]
