@@ -113,7 +113,7 @@ pub async fn open(url: &DeviceUrl, connect_timeout: Duration) -> Result<Box<dyn 
                     let hint = if lower.contains("permission denied") {
                         "add the user to the dialout group: sudo usermod -aG dialout $USER, then log in again"
                             .to_owned()
-                    } else if lower.contains("busy") {
+                    } else if lower.contains("busy") || lower.contains("exclusive lock") {
                         match port_holder(path) {
                             Some(p) => format!("the port is busy: {p} holds it"),
                             None => "the port is busy: another program holds it (fuser -v PORT shows which)".to_owned(),

@@ -293,3 +293,19 @@ fn slow_serial_upload_goes_out_in_chunks() {
     assert!(out.contains("16 pages"), "{out}");
     sim.wait_state("16 pages", |s| s["areas"][0]["pages"] == 16);
 }
+
+#[test]
+fn a_busy_port_names_the_process_holding_it() {
+    let sim = Sim::start(&["--protocol", "bx-5k", "--width", "64", "--height", "16", "--pty"]);
+    let path = sim.serial.clone().unwrap();
+    // Hold the port exclusively, as another program would.
+    let _held = serialport::new(&path, 57600).open_native().expect("open the pty");
+    let (code, _, err) = diag(&format!("serial://{path}?baud=57600"), &["ping"]);
+    assert_eq!(code, 1);
+    let me = std::fs::read_to_string("/proc/self/comm").unwrap();
+    assert!(err.contains("the port is busy"), "{err}");
+    assert!(
+        err.contains(me.trim()) && err.contains(&format!("pid {}", std::process::id())),
+        "{err}"
+    );
+}
