@@ -119,7 +119,7 @@ pub async fn try_protocols(link: &mut Link, wait: Duration) -> Result<Option<Fou
     Ok(None)
 }
 
-/// The graphic protocol's DisplayMode for an effect (onbon.md B.4).
+/// The graphic protocol's DisplayMode for an effect (docs/protocol.md B.4).
 pub fn graphic_mode(effect: pinghu_fonts::Effect) -> u8 {
     use pinghu_fonts::Effect;
     match effect {
@@ -131,7 +131,7 @@ pub fn graphic_mode(effect: pinghu_fonts::Effect) -> u8 {
     }
 }
 
-/// The font card's DispMode for an effect (onbon.md C.4; font cards have no flash).
+/// The font card's DispMode for an effect (docs/protocol.md C.4; font cards have no flash).
 pub fn font_mode(effect: pinghu_fonts::Effect) -> u8 {
     use pinghu_fonts::Effect;
     match effect {

@@ -1,4 +1,4 @@
-//! The daemon's configuration (DESIGN.md §5): one TOML file, validated in one place.
+//! The daemon's configuration (documented in `controller/examples/pinghu.toml`): one TOML file, validated in one place.
 //! `examples/pinghu.toml` is the commented example.
 
 use std::collections::BTreeMap;

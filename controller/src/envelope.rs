@@ -1,4 +1,4 @@
-//! The portal's signed envelope (DESIGN.md §2): verification of the Ed25519 signature over the
+//! The portal's signed envelope (docs/mqtt.md): verification of the Ed25519 signature over the
 //! exact payload bytes, then of the payload's fields. Everything that fails is a [`Rejection`]
 //! with a reason a person can act on. Also the portal's side: key pairs and signing.
 

@@ -1,5 +1,5 @@
 //! Applying verified portal messages to the store: acceptance, replays, supersession,
-//! revocation and expiry, each producing the receipts the portal sees (DESIGN.md §2). Pure
+//! revocation and expiry, each producing the receipts the portal sees (docs/mqtt.md). Pure
 //! functions of (state, message, now): the MQTT task persists and acknowledges around them.
 
 use jiff::Timestamp;

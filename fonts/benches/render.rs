@@ -1,11 +1,11 @@
-//! Rendering throughput on the seed report, against the Pillow peer (`shared/peers/pillow_render.py`)
-//! in the same run, printed as a ratio.
+//! Rendering throughput on the repository's notice corpus (`fonts/tests/data/notices.txt`), against
+//! the Pillow peer (`tests/peers/pillow_render.py`) in the same run, printed as a ratio.
 //!
 //! `cargo bench -p pinghu-fonts --bench render [-- --width 192 --height 32 --font-size 16 --repeat 20]`
 //!
 //! Both sides do the same work per pass: wrap the whole text, cut it into pages, draw each page
 //! and pack it into bytes (here: the BX-5E mono page format). The peer needs its virtual
-//! environment: `bash ../shared/peers/setup.sh` (it prints where it is; set PINGHU_PEER_PYTHON to
+//! environment: `bash tests/peers/setup.sh` (it prints where it is; set PINGHU_PEER_PYTHON to
 //! use another interpreter).
 
 use std::hint::black_box;
@@ -31,9 +31,8 @@ fn main() {
         arg(&args, "--font-size", 16),
         arg(&args, "--repeat", 20),
     );
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-    let seed_path = format!("{root}/shared/data/seed.txt");
-    let text = std::fs::read_to_string(&seed_path).expect("shared/data/seed.txt");
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let text = include_str!("../tests/data/notices.txt");
     // render() takes at most 2000 characters (an announcement's limit): feed it line by line.
     let pieces: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let fonts = FontSet::builtin(size).expect("font size 12, 16, 24 or 32");
@@ -81,7 +80,7 @@ fn main() {
         format!("{tmp}/pinghu-peers-venv/bin/python")
     });
     let peer = Command::new(&python)
-        .arg(format!("{root}/shared/peers/pillow_render.py"))
+        .arg(format!("{root}/tests/peers/pillow_render.py"))
         .args([
             "--width",
             &width.to_string(),
@@ -109,7 +108,7 @@ fn main() {
             String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or_default()
         ),
         Err(e) => {
-            println!("peer not run ({python}: {e}); run `bash ../shared/peers/setup.sh` first");
+            println!("peer not run ({python}: {e}); run `bash tests/peers/setup.sh` first");
         }
     }
 }

@@ -256,15 +256,15 @@ fn impossible_requests_are_explained() {
     ));
 }
 
-fn seed() -> String {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/seed.txt"))
-        .expect("shared/data/seed.txt beside the repository");
+/// The first 600 characters of the repository's own corpus of realistic notices.
+fn notices() -> String {
+    let text = include_str!("data/notices.txt");
     text.chars().take(600).collect()
 }
 
 #[test]
-fn seed_report_pages() {
-    let text = seed();
+fn notice_corpus_pages() {
+    let text = notices();
     let mut o = RenderOptions::new(128, 32);
     o.effect = Effect::Static;
     let r = render(&text, &fonts(16), &o).unwrap();
@@ -275,7 +275,7 @@ fn seed_report_pages() {
         .enumerate()
         .map(|(i, p)| format!("page {}: {}\n", i + 1, p.join(" | ")))
         .collect();
-    insta::assert_snapshot!("seed_16px_128x32_lines", listing);
+    insta::assert_snapshot!("notices_16px_128x32_lines", listing);
     let first: String = r
         .pages
         .iter()
@@ -283,7 +283,7 @@ fn seed_report_pages() {
         .map(pinghu_fonts::Frame::to_ascii)
         .collect::<Vec<_>>()
         .join("\n");
-    insta::assert_snapshot!("seed_16px_128x32_first_pages", first);
+    insta::assert_snapshot!("notices_16px_128x32_first_pages", first);
     let mut o24 = RenderOptions::new(192, 48);
     o24.font_size = 24;
     o24.effect = Effect::Static;
@@ -294,7 +294,7 @@ fn seed_report_pages() {
         .enumerate()
         .map(|(i, p)| format!("page {}: {}\n", i + 1, p.join(" | ")))
         .collect();
-    insta::assert_snapshot!("seed_24px_192x48_lines", listing);
+    insta::assert_snapshot!("notices_24px_192x48_lines", listing);
 }
 
 mod property {

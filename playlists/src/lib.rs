@@ -1,6 +1,6 @@
 //! # pinghu-playlists
 //!
-//! What the board shows, when — provably. Operators write playlists in TOML (DESIGN.md §3);
+//! What the board shows, when — provably. Operators write playlists in TOML (docs/playlists.md);
 //! this crate parses and validates them (every problem reported as `FILE:LINE:COL: message`,
 //! the playlist refused as a whole), holds the official Chinese holiday and make-up-workday
 //! calendar ([`Calendar`]), and decides, as a pure function of its inputs and `now`, what the

@@ -1,4 +1,4 @@
-//! The playlist model: what operators write in TOML (DESIGN.md §3), validated.
+//! The playlist model: what operators write in TOML (docs/playlists.md), validated.
 
 use std::collections::BTreeSet;
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::Calendar;
 use crate::model::{Color, Effect, Item, Playlist, Style, minute_of_day, weekday_number};
 
-/// Priority of a portal announcement (DESIGN.md §2).
+/// Priority of a portal announcement (docs/mqtt.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {

@@ -1,4 +1,4 @@
-//! The scheduler's rules, each with an injected clock (DESIGN.md §3, issue 4).
+//! The scheduler's rules, each with an injected clock (docs/playlists.md, issue 4).
 
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -428,7 +428,7 @@ mod property {
     use super::*;
     use proptest::prelude::*;
 
-    /// An independent reading of the rules, written from DESIGN.md §3, not from the crate.
+    /// An independent reading of the rules, written from docs/playlists.md, not from the crate.
     fn oracle(item: &pinghu_playlists::Item, z: &jiff::Zoned, cal: &Calendar) -> bool {
         let m = z.hour() as u16 * 60 + z.minute() as u16;
         let date = z.date();

@@ -1,4 +1,4 @@
-//! Page bitmap packing for the graphic protocol (onbon.md B.5 and B.7), both directions.
+//! Page bitmap packing for the graphic protocol (docs/protocol.md B.5 and B.7), both directions.
 //!
 //! A [`LedBitmap`] holds one byte per pixel: bit 0 = red LED on, bit 1 = green LED on (yellow
 //! = both). Mono boards only have the red bit. The packed layouts:

@@ -1,4 +1,4 @@
-//! The BX-5M1 header variant (version `0x05`, onbon.md Part D), as far as probing needs it:
+//! The BX-5M1 header variant (version `0x05`, docs/protocol.md Part D), as far as probing needs it:
 //! build its status request and recognise an answer in that format.
 //!
 //! ```text

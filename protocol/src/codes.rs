@@ -5,7 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::PacketError;
 
-/// A card's error register (onbon.md C.2 and B.3). Known codes serialise by name
+/// A card's error register (docs/protocol.md C.2 and B.3). Known codes serialise by name
 /// (`"ERR_CHECKSUM"`), unknown ones as their number; both forms are accepted back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ErrorCode(pub u16);
@@ -206,7 +206,7 @@ impl std::fmt::Display for CardTime {
     }
 }
 
-/// Model name of a graphic (0xF0) card's 16-bit device type (onbon.md B.2).
+/// Model name of a graphic (0xF0) card's 16-bit device type (docs/protocol.md B.2).
 pub fn graphic_device_name(code: u16) -> Option<&'static str> {
     Some(match code {
         0xFFFE | 0xFFFF => "any (wildcard)",
@@ -231,7 +231,7 @@ pub fn graphic_device_name(code: u16) -> Option<&'static str> {
     })
 }
 
-/// Model name of a font card's 8-bit device type (onbon.md C.1).
+/// Model name of a font card's 8-bit device type (docs/protocol.md C.1).
 pub fn font_device_name(code: u8) -> Option<&'static str> {
     Some(match code {
         0xFE => "any (wildcard)",
@@ -252,7 +252,7 @@ pub fn font_device_name(code: u8) -> Option<&'static str> {
     })
 }
 
-/// Name of a graphic-protocol page DisplayMode (onbon.md B.4, B.7).
+/// Name of a graphic-protocol page DisplayMode (docs/protocol.md B.4, B.7).
 pub fn graphic_display_mode_name(code: u8) -> Option<&'static str> {
     Some(match code {
         0x00 => "random",
@@ -267,7 +267,7 @@ pub fn graphic_display_mode_name(code: u8) -> Option<&'static str> {
     })
 }
 
-/// Name of a font-card text DispMode (onbon.md C.4).
+/// Name of a font-card text DispMode (docs/protocol.md C.4).
 pub fn font_display_mode_name(code: u8) -> Option<&'static str> {
     Some(match code {
         0x01 => "static",
@@ -280,7 +280,7 @@ pub fn font_display_mode_name(code: u8) -> Option<&'static str> {
     })
 }
 
-/// Name of an area RunMode (onbon.md C.4, shared by B.4).
+/// Name of an area RunMode (docs/protocol.md C.4, shared by B.4).
 pub fn run_mode_name(code: u8) -> Option<&'static str> {
     Some(match code {
         0 => "loop",

@@ -1,4 +1,4 @@
-//! CRC-16/ARC, the checksum of both Onbon protocols (onbon.md A.2).
+//! CRC-16/ARC, the checksum of both Onbon protocols (docs/protocol.md A.2).
 //!
 //! Polynomial 0x8005 processed reflected (0xA001), init 0, no final xor. It covers the
 //! unescaped packet header and data field; it is sent little-endian.

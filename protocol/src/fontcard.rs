@@ -1,4 +1,4 @@
-//! The font-card protocol, header version `0x02` (BX-5K/6K; onbon.md Part C). The card draws
+//! The font-card protocol, header version `0x02` (BX-5K/6K; docs/protocol.md Part C). The card draws
 //! text from its built-in fonts; the host sends GB2312/GBK text with inline escapes.
 //!
 //! ```text
@@ -170,7 +170,7 @@ pub struct FontRequest {
     pub command: FontCommand,
 }
 
-/// Commands of the font-card protocol (onbon.md C.3). Unknown or unparseable ones keep their bytes.
+/// Commands of the font-card protocol (docs/protocol.md C.3). Unknown or unparseable ones keep their bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "kebab-case")]
 #[non_exhaustive]
@@ -244,7 +244,7 @@ pub struct TextAreas {
     pub areas: Vec<TextArea>,
 }
 
-/// One text area (onbon.md C.4).
+/// One text area (docs/protocol.md C.4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TextArea {
     /// Type, `00`.
@@ -716,7 +716,7 @@ impl FontCommand {
     }
 }
 
-/// The card's answer to `A1 02` (onbon.md C.3), carried in an ACK's data.
+/// The card's answer to `A1 02` (docs/protocol.md C.3), carried in an ACK's data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusReport {
     /// `01` on, `02` off.
@@ -935,7 +935,7 @@ impl FontPacket {
     }
 }
 
-/// The 46-byte screen-parameter file `C000` (onbon.md C.5), as far as it is understood.
+/// The 46-byte screen-parameter file `C000` (docs/protocol.md C.5), as far as it is understood.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScreenParams {
     pub file_type: u8,

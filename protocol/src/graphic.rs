@@ -1,4 +1,4 @@
-//! The graphic dynamic-area protocol, header version `0xF0` (BX-5E/5Q/6E/6Q; onbon.md Part B).
+//! The graphic dynamic-area protocol, header version `0xF0` (BX-5E/5Q/6E/6Q; docs/protocol.md Part B).
 //!
 //! ```text
 //! header (16 bytes, little-endian)
@@ -98,7 +98,7 @@ pub struct GraphicRequest {
 }
 
 /// Which `A7 00` layout: the 5th generation (BX-5E/5Q) puts page pixels inline, the 6th
-/// (BX-6E/6Q) adds an area count and a separate pixel block with offsets (onbon.md B.7).
+/// (BX-6E/6Q) adds an area count and a separate pixel block with offsets (docs/protocol.md B.7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Generation {

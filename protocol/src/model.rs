@@ -51,7 +51,7 @@ impl CardModel {
         }
     }
 
-    /// Most dynamic areas the card keeps (onbon.md C.4: 4 on 5th gen, 32 on 6th).
+    /// Most dynamic areas the card keeps (docs/protocol.md C.4: 4 on 5th gen, 32 on 6th).
     pub fn max_areas(self) -> usize {
         match self {
             Self::Bx5e | Self::Bx5k => 4,

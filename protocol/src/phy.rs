@@ -1,4 +1,4 @@
-//! PHY0 framing shared by both protocols (onbon.md A.1): a head of `A5` bytes, the escaped
+//! PHY0 framing shared by both protocols (docs/protocol.md A.1): a head of `A5` bytes, the escaped
 //! packet (header, data field, CRC), and one `5A` tail.
 //!
 //! ```text
@@ -176,7 +176,7 @@ impl Decoder {
         let skipped = self.buf[..start].to_vec();
         let body_base = self.base + body as u64;
         let result = unescape(&self.buf[body..end], body_base);
-        // Swallow extra tail bytes some firmware sends (onbon.md A.1 receiver notes).
+        // Swallow extra tail bytes some firmware sends (docs/protocol.md A.1 receiver notes).
         let mut next = end + 1;
         while next < self.buf.len() && self.buf[next] == TAIL {
             next += 1;

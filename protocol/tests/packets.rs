@@ -70,7 +70,7 @@ fn font_card_ping_from_lk() {
 
 #[test]
 fn font_card_ack_derived() {
-    // onbon.md C.2 derived ACK frame: dst 8000 src 0001 ... A0 00 00 00 00, CRC DC64.
+    // docs/protocol.md C.2 derived ACK frame: dst 8000 src 0001 ... A0 00 00 00 00, CRC DC64.
     let p = one("a5a5a5a5a5a5a5a5 00 80 01 00 00 00 00 00 00 00 fe 02 05 00 a0 00 00 00 00 64 dc 5a");
     let Packet::FontCard(FontPacket {
         body: FontBody::Reply(r),

@@ -1,11 +1,11 @@
 //! The daemon's latency from MQTT publish to the card's acknowledgement of the frame, over loopback
 //! TCP to `pinghu-sim`, for urgent and normal notices; then its memory (RSS) and idle CPU. The
-//! peer (`shared/peers/mqtt_latency.py`: one MQTT hop through mosquitto) runs in the same session
+//! peer (`tests/peers/mqtt_latency.py`: one MQTT hop through mosquitto) runs in the same session
 //! and the ratio is printed.
 //!
 //! `cargo build --release && cargo bench -p pinghu-tests --bench latency [-- --count 50]`
 //! (uses the release binaries when they exist, else the debug ones; needs mosquitto; the peer
-//! needs `bash ../shared/peers/setup.sh`).
+//! needs `bash tests/peers/setup.sh`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -200,9 +200,9 @@ fn main() {
     let peer = Command::new(&python)
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/peers/mqtt_latency.py"
+            "/peers/mqtt_latency.py"
         ))
-        .args(["--start-broker", "--count", "300", "--warmup", "30"])
+        .args(["--count", "300", "--warmup", "30"])
         .output();
     match peer {
         Ok(out) if out.status.success() => {
@@ -228,6 +228,6 @@ fn main() {
             "peer failed: {}",
             String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or_default()
         ),
-        Err(e) => println!("peer not run ({python}: {e}); run `bash ../shared/peers/setup.sh` first"),
+        Err(e) => println!("peer not run ({python}: {e}); run `bash tests/peers/setup.sh` first"),
     }
 }

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Benchmark peer: what a user would write instead of Pinghu's renderer, with Pillow.
+
+Wraps UTF-8 text character by character to the board width, cuts the lines into pages, draws
+each page into a 1-bit Pillow image with a CJK bitmap font (WenQuanYi from Debian's xfonts-wqy
+for 12 and 16 px, WenQuanYi Zen Hei without antialiasing otherwise) and packs it into bytes,
+one bit per pixel, rows padded to bytes, most significant bit first: the BX-5E mono page format.
+
+The last line printed is `pages_per_s=X glyphs_per_s=Y`; the Rust bench parses it.
+"""
+import argparse
+import os
+import sys
+import time
+
+from PIL import Image, ImageDraw, ImageFont
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(HERE, "..", "..", "fonts", "tests", "data", "notices.txt")
+BITMAP = {12: "wenquanyi_9pt.pcf", 16: "wenquanyi_12pt.pcf"}
+OUTLINE = "wqy-zenhei.ttc"
+
+
+def locate(name):
+    for root in ("/usr/share/fonts", "/usr/local/share/fonts"):
+        for folder, _, files in os.walk(root):
+            if name in files:
+                return os.path.join(folder, name)
+    sys.exit(f"font {name} not found: run tests/peers/setup.sh")
+
+
+def load_font(size):
+    if size in BITMAP:
+        return ImageFont.truetype(locate(BITMAP[size]), size)
+    return ImageFont.truetype(locate(OUTLINE), size)
+
+
+def wrap(paragraph, font, width):
+    lines, line = [], ""
+    for ch in paragraph:
+        if font.getlength(line + ch) > width and line:
+            lines.append(line)
+            line = ch
+        else:
+            line += ch
+    if line:
+        lines.append(line)
+    return lines
+
+
+def one_pass(paragraphs, font, width, height, size):
+    per_page = max(1, height // size)
+    pages = glyphs = 0
+    packed = 0
+    lines = [l for p in paragraphs for l in wrap(p, font, width)]
+    for start in range(0, len(lines), per_page):
+        img = Image.new("1", (width, height), 0)
+        draw = ImageDraw.Draw(img)
+        draw.fontmode = "1"
+        for row, text in enumerate(lines[start:start + per_page]):
+            draw.text((0, row * size), text, fill=1, font=font)
+            glyphs += len(text)
+        packed += len(img.tobytes())
+        pages += 1
+    return pages, glyphs, packed
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--width", type=int, default=192)
+    ap.add_argument("--height", type=int, default=32)
+    ap.add_argument("--font-size", type=int, default=16)
+    ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--text", default=CORPUS, help="UTF-8 text file (default: the repository's notice corpus)")
+    a = ap.parse_args()
+    with open(a.text, encoding="utf-8") as f:
+        paragraphs = [l.strip() for l in f if l.strip()]
+    font = load_font(a.font_size)
+    one_pass(paragraphs, font, a.width, a.height, a.font_size)  # warm up
+    t0 = time.perf_counter()
+    pages = glyphs = 0
+    for _ in range(a.repeat):
+        p, g, _ = one_pass(paragraphs, font, a.width, a.height, a.font_size)
+        pages += p
+        glyphs += g
+    dt = time.perf_counter() - t0
+    print(f"pillow {Image.__version__ if hasattr(Image, '__version__') else ''}: board {a.width}x{a.height} "
+          f"font {a.font_size}px repeat={a.repeat} pages={pages} glyphs={glyphs} elapsed_s={dt:.3f}")
+    print(f"pages_per_s={pages / dt:.1f} glyphs_per_s={glyphs / dt:.1f}")
+
+
+if __name__ == "__main__":
+    main()
