@@ -139,61 +139,78 @@ fn time(field: &str, s: &str) -> Result<Timestamp, Rejection> {
     })
 }
 
-/// Quick look at an envelope's id and revision (after the signature checked), for receipts.
+/// Quick look at a payload's id and revision, for receipts (trusted only when the signature verified).
 pub fn peek_id(payload: &[u8]) -> (Option<String>, Option<u64>) {
     let v: serde_json::Value = serde_json::from_slice(payload).unwrap_or_default();
     (v["id"].as_str().map(str::to_owned), v["revision"].as_u64())
 }
 
+/// A refused envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub reason: Rejection,
+    /// The payload bytes, when the envelope held decodable ones.
+    pub payload: Option<Vec<u8>>,
+    /// The signature over `payload` verified, so its id and revision can be trusted.
+    pub signed: bool,
+}
+
+impl Refusal {
+    fn new(reason: Rejection) -> Self {
+        Self {
+            reason,
+            payload: None,
+            signed: false,
+        }
+    }
+}
+
 /// Verify an envelope: size, JSON shape, key, signature over the exact payload bytes, then the
 /// payload's rules.
-/// A refusal, with the payload bytes when the signature was good (for the receipt's id).
-pub type Refusal = (Rejection, Option<Vec<u8>>);
-
 pub fn verify(bytes: &[u8], keys: &Keyring) -> Result<(Verified, Vec<u8>), Refusal> {
     if bytes.len() > MAX_ENVELOPE {
-        return Err((
-            reject(format!("envelope is {} bytes, more than the 64 KiB limit", bytes.len())),
-            None,
-        ));
+        return Err(Refusal::new(reject(format!(
+            "envelope is {} bytes, more than the 64 KiB limit",
+            bytes.len()
+        ))));
     }
     let env: Envelope = serde_json::from_slice(bytes).map_err(|e| {
-        (
-            reject(format!(
-                "not an envelope: {e} (expected {{\"key_id\", \"payload\", \"signature\"}})"
-            )),
-            None,
-        )
-    })?;
-    let key = keys.keys.get(&env.key_id).ok_or_else(|| {
-        (
-            reject(format!(
-                "unknown key_id {:?}: add the portal's public key to the configuration",
-                env.key_id
-            )),
-            None,
-        )
+        Refusal::new(reject(format!(
+            "not an envelope: {e} (expected {{\"key_id\", \"payload\", \"signature\"}})"
+        )))
     })?;
     let payload = B64
         .decode(env.payload.as_bytes())
-        .map_err(|e| (reject(format!("payload is not standard base64: {e}")), None))?;
+        .map_err(|e| Refusal::new(reject(format!("payload is not standard base64: {e}"))))?;
+    let unsigned = |reason: Rejection| Refusal {
+        reason,
+        payload: Some(payload.clone()),
+        signed: false,
+    };
+    let key = keys.keys.get(&env.key_id).ok_or_else(|| {
+        unsigned(reject(format!(
+            "unknown key_id {:?}: add the portal's public key to the configuration",
+            env.key_id
+        )))
+    })?;
     let sig_bytes = B64
         .decode(env.signature.as_bytes())
-        .map_err(|e| (reject(format!("signature is not standard base64: {e}")), None))?;
+        .map_err(|e| unsigned(reject(format!("signature is not standard base64: {e}"))))?;
     let sig_arr: [u8; 64] = sig_bytes
         .try_into()
-        .map_err(|_| (reject("signature must be 64 bytes (Ed25519)"), None))?;
+        .map_err(|_| unsigned(reject("signature must be 64 bytes (Ed25519)")))?;
     key.verify_strict(&payload, &Signature::from_bytes(&sig_arr))
         .map_err(|_| {
-            (
-                reject(format!(
-                    "signature does not verify with key {:?}: forged, altered or signed with another key",
-                    env.key_id
-                )),
-                None,
-            )
+            unsigned(reject(format!(
+                "signature does not verify with key {:?}: forged, altered or signed with another key",
+                env.key_id
+            )))
         })?;
-    let checked = check_payload(&payload, &env).map_err(|r| (r, Some(payload.clone())))?;
+    let checked = check_payload(&payload, &env).map_err(|reason| Refusal {
+        reason,
+        payload: Some(payload.clone()),
+        signed: true,
+    })?;
     Ok((checked, payload))
 }
 
@@ -347,13 +364,13 @@ mod tests {
         let (k, sk) = keys();
         let (other_sk, _) = keygen().unwrap();
         let forged = serde_json::to_vec(&sign(PAYLOAD.as_bytes(), "portal-2026", &other_sk).unwrap()).unwrap();
-        assert!(verify(&forged, &k).unwrap_err().0.0.contains("does not verify"));
+        assert!(verify(&forged, &k).unwrap_err().reason.0.contains("does not verify"));
         let mut env = sign(PAYLOAD.as_bytes(), "portal-2026", &sk).unwrap();
         env.payload = B64.encode(PAYLOAD.replace("停水", "停电"));
         assert!(
             verify(&serde_json::to_vec(&env).unwrap(), &k)
                 .unwrap_err()
-                .0
+                .reason
                 .0
                 .contains("does not verify")
         );
@@ -361,11 +378,11 @@ mod tests {
         assert!(
             verify(&unknown, &k)
                 .unwrap_err()
-                .0
+                .reason
                 .0
                 .contains("unknown key_id \"other\"")
         );
-        assert!(verify(b"{}", &k).unwrap_err().0.0.contains("not an envelope"));
+        assert!(verify(b"{}", &k).unwrap_err().reason.0.contains("not an envelope"));
         for (from, to, why) in [
             ("\"revision\":1", "\"revision\":0", "revision must be a positive"),
             ("\"urgent\"", "\"loud\"", "priority \"loud\""),
@@ -384,13 +401,13 @@ mod tests {
         ] {
             let p = PAYLOAD.replace(from, to);
             let env = serde_json::to_vec(&sign(p.as_bytes(), "portal-2026", &sk).unwrap()).unwrap();
-            let (r, payload) = verify(&env, &k).unwrap_err();
-            assert!(r.0.contains(why), "{why}: {}", r.0);
-            assert!(payload.is_some(), "a signed payload is kept for the receipt");
+            let r = verify(&env, &k).unwrap_err();
+            assert!(r.reason.0.contains(why), "{why}: {}", r.reason.0);
+            assert!(r.signed && r.payload.is_some(), "a signed payload is kept for the receipt");
         }
         let long = PAYLOAD.replace("请居民提前储水。", &"水".repeat(2001));
         let env = serde_json::to_vec(&sign(long.as_bytes(), "portal-2026", &sk).unwrap()).unwrap();
-        assert!(verify(&env, &k).unwrap_err().0.0.contains("more than 2000"));
+        assert!(verify(&env, &k).unwrap_err().reason.0.contains("more than 2000"));
     }
 
     #[test]

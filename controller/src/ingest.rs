@@ -1,11 +1,12 @@
 //! Applying verified portal messages to the store: acceptance, replays, supersession,
 //! revocation and expiry, each producing the receipts the portal sees (docs/mqtt.md). Pure
-//! functions of (state, message, now): the MQTT task persists and acknowledges around them.
+//! functions of (state, message, now): the daemon applies them to a copy of the state, persists
+//! the copy, and only then swaps it in and acknowledges.
 
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::envelope::{Rejection, Verified};
+use crate::envelope::{Refusal, Rejection, Verified, peek_id};
 use crate::store::{AnnState, Record, State};
 
 /// One receipt event.
@@ -19,6 +20,38 @@ pub struct Receipt {
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frame_sha256: Option<String>,
+    /// `rejected` only: SHA-256 of the exact bytes received, so the portal can tell which of its
+    /// messages was refused even when nothing in it could be trusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub envelope_sha256: Option<String>,
+    /// `rejected` only, when the signature did not verify: what the payload claims (unverified).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_revision: Option<u64>,
+}
+
+impl std::fmt::Display for Receipt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.event)?;
+        match (&self.id, self.revision, &self.claimed_id) {
+            (Some(id), Some(r), _) => write!(f, " {id} r{r}")?,
+            (Some(id), None, _) => write!(f, " {id}")?,
+            (None, _, Some(c)) => write!(
+                f,
+                " (claims {c}{}, unverified)",
+                self.claimed_revision.map(|r| format!(" r{r}")).unwrap_or_default()
+            )?,
+            _ => {}
+        }
+        if let Some(h) = &self.envelope_sha256 {
+            write!(f, " envelope {}", &h[..h.len().min(12)])?;
+        }
+        if let Some(r) = &self.reason {
+            write!(f, ": {r}")?;
+        }
+        Ok(())
+    }
 }
 
 impl Receipt {
@@ -30,6 +63,9 @@ impl Receipt {
             at: now.to_string(),
             reason: None,
             frame_sha256: None,
+            envelope_sha256: None,
+            claimed_id: None,
+            claimed_revision: None,
         }
     }
     pub fn with_reason(mut self, r: impl Into<String>) -> Self {
@@ -46,6 +82,31 @@ pub struct Outcome {
     pub changed: bool,
 }
 
+/// SHA-256 (hex) of bytes.
+pub fn sha256_hex(b: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A message the envelope check refused: the receipt names the exact bytes received, and the
+/// id only when the signature verified (otherwise what the payload claims, marked unverified).
+pub fn refused(r: &Refusal, envelope: &[u8], now: Timestamp) -> Outcome {
+    let (id, rev) = r.payload.as_deref().map(peek_id).unwrap_or_default();
+    let mut receipt = Receipt::new(None, None, "rejected", now).with_reason(r.reason.0.clone());
+    if r.signed {
+        receipt.id = id;
+        receipt.revision = rev;
+    } else {
+        receipt.claimed_id = id;
+        receipt.claimed_revision = rev;
+    }
+    receipt.envelope_sha256 = Some(sha256_hex(envelope));
+    Outcome {
+        receipts: vec![receipt],
+        changed: false,
+    }
+}
+
 /// A refused message.
 pub fn rejected(r: &Rejection, id: Option<&str>, revision: Option<u64>, now: Timestamp) -> Outcome {
     Outcome {
@@ -56,7 +117,19 @@ pub fn rejected(r: &Rejection, id: Option<&str>, revision: Option<u64>, now: Tim
 
 /// Apply a verified message. `payload_sha256` tells a broker's redelivery (identical bytes:
 /// nothing happens, no receipt) from a replay (refused with a receipt).
-pub fn apply(state: &mut State, msg: Verified, payload_sha256: &str, now: Timestamp) -> Outcome {
+///
+/// `envelope_sha256` (of the bytes received) goes into every `rejected` receipt.
+pub fn apply(state: &mut State, msg: Verified, payload_sha256: &str, envelope_sha256: &str, now: Timestamp) -> Outcome {
+    let mut o = apply_inner(state, msg, payload_sha256, now);
+    for r in &mut o.receipts {
+        if r.event == "rejected" {
+            r.envelope_sha256 = Some(envelope_sha256.to_owned());
+        }
+    }
+    o
+}
+
+fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Timestamp) -> Outcome {
     let (id, rev) = {
         let (i, r) = msg.id_revision();
         (i.to_owned(), r)
@@ -70,6 +143,23 @@ pub fn apply(state: &mut State, msg: Verified, payload_sha256: &str, now: Timest
             receipts: Vec::new(),
             changed: false,
         };
+    }
+    let issued = match &msg {
+        Verified::Publish { announcement, .. } => announcement.issued_at,
+        Verified::Revoke { issued_at, .. } => *issued_at,
+    };
+    if let Some(h) = state.replay_horizon
+        && issued < h
+    {
+        return rejected(
+            &Rejection(format!(
+                "issued at {issued}, before {h}, when this board had to restore its state from an older copy: \
+                 it cannot tell this message from a replay; issue it again with a new revision"
+            )),
+            Some(&id),
+            Some(rev),
+            now,
+        );
     }
     if let Some(s) = seen
         && rev <= s
@@ -206,6 +296,10 @@ mod tests {
         }
     }
 
+    fn ap(s: &mut State, m: Verified, sha: &str, now: Timestamp) -> Outcome {
+        apply(s, m, sha, "envelope-hash", now)
+    }
+
     fn events(o: &Outcome) -> Vec<&str> {
         o.receipts.iter().map(|r| r.event.as_str()).collect()
     }
@@ -214,26 +308,26 @@ mod tests {
     fn accept_redeliver_replay_supersede_revoke_expire() {
         let now: Timestamp = "2026-11-28T01:00:00Z".parse().unwrap();
         let mut s = State::default();
-        let o = apply(&mut s, ann(1, None), "h1", now);
+        let o = ap(&mut s, ann(1, None), "h1", now);
         assert_eq!(events(&o), ["accepted"]);
         // Redelivery of the same bytes: nothing.
         assert_eq!(
-            apply(&mut s, ann(1, None), "h1", now),
+            ap(&mut s, ann(1, None), "h1", now),
             Outcome {
                 receipts: vec![],
                 changed: false
             }
         );
         // Same revision, other bytes: a replay.
-        let o = apply(&mut s, ann(1, None), "h2", now);
+        let o = ap(&mut s, ann(1, None), "h2", now);
         assert_eq!(events(&o), ["rejected"]);
         assert!(o.receipts[0].reason.as_ref().unwrap().contains("replay"));
         // Newer revision supersedes.
-        let o = apply(&mut s, ann(2, Some("2026-11-28T02:00:00Z")), "h3", now);
+        let o = ap(&mut s, ann(2, Some("2026-11-28T02:00:00Z")), "h3", now);
         assert_eq!(events(&o), ["accepted", "superseded"]);
         assert_eq!(o.receipts[1].revision, Some(1));
         // Lower revision afterwards: replay.
-        assert_eq!(events(&apply(&mut s, ann(1, None), "h4", now)), ["rejected"]);
+        assert_eq!(events(&ap(&mut s, ann(1, None), "h4", now)), ["rejected"]);
         // Expiry at the exact second.
         assert!(expire(&mut s, "2026-11-28T01:59:59Z".parse().unwrap()).is_empty());
         assert_eq!(
@@ -242,11 +336,11 @@ mod tests {
         );
         // An expired publish is refused.
         let late: Timestamp = "2026-11-28T03:00:00Z".parse().unwrap();
-        let o = apply(&mut s, ann(3, Some("2026-11-28T02:30:00Z")), "h5", late);
+        let o = ap(&mut s, ann(3, Some("2026-11-28T02:30:00Z")), "h5", late);
         assert!(o.receipts[0].reason.as_ref().unwrap().starts_with("expired"));
         // Revoke.
-        apply(&mut s, ann(4, None), "h6", late);
-        let o = apply(
+        ap(&mut s, ann(4, None), "h6", late);
+        let o = ap(
             &mut s,
             Verified::Revoke {
                 id: "a".into(),
@@ -261,11 +355,63 @@ mod tests {
         assert_eq!(events(&o), ["accepted", "revoked"]);
         assert!(s.active().is_empty());
         // Replayed publish after the revoke: refused.
-        assert_eq!(events(&apply(&mut s, ann(5, None), "h8", late)), ["rejected"]);
+        assert_eq!(events(&ap(&mut s, ann(5, None), "h8", late)), ["rejected"]);
         // A month later the revoked record is forgotten, but replays are still refused.
         assert_eq!(prune(&mut s, late + jiff::SignedDuration::from_hours(24 * 29)), 0);
         assert_eq!(prune(&mut s, late + jiff::SignedDuration::from_hours(24 * 31)), 1);
         assert!(s.announcements.is_empty());
-        assert_eq!(events(&apply(&mut s, ann(5, None), "h9", late)), ["rejected"]);
+        assert_eq!(events(&ap(&mut s, ann(5, None), "h9", late)), ["rejected"]);
+    }
+
+    #[test]
+    fn every_rejection_names_the_envelope_and_only_a_verified_id() {
+        let now: Timestamp = "2026-11-28T01:00:00Z".parse().unwrap();
+        let mut s = State::default();
+        ap(&mut s, ann(2, None), "h1", now);
+        let o = ap(&mut s, ann(1, None), "h2", now);
+        assert_eq!(o.receipts[0].envelope_sha256.as_deref(), Some("envelope-hash"));
+        assert_eq!(o.receipts[0].id.as_deref(), Some("a"));
+        let payload = br#"{"id":"yl-9","revision":4}"#.to_vec();
+        let unsigned = Refusal {
+            reason: Rejection("signature does not verify".into()),
+            payload: Some(payload.clone()),
+            signed: false,
+        };
+        let r = &refused(&unsigned, b"the bytes", now).receipts[0];
+        assert_eq!(r.id, None, "an unverified id is never reported as the id");
+        assert_eq!((r.claimed_id.as_deref(), r.claimed_revision), (Some("yl-9"), Some(4)));
+        assert_eq!(r.envelope_sha256.as_deref(), Some(sha256_hex(b"the bytes").as_str()));
+        let json = serde_json::to_value(r).unwrap();
+        assert_eq!(json["claimed_id"], "yl-9");
+        assert!(json["id"].is_null());
+        let signed = Refusal {
+            signed: true,
+            ..unsigned
+        };
+        let r = &refused(&signed, b"the bytes", now).receipts[0];
+        assert_eq!((r.id.as_deref(), r.claimed_id.as_deref()), (Some("yl-9"), None));
+    }
+
+    #[test]
+    fn after_a_restore_messages_issued_before_the_horizon_are_refused() {
+        let now: Timestamp = "2026-11-28T01:00:00Z".parse().unwrap();
+        let mut s = State::default();
+        ap(&mut s, ann(1, None), "h1", now);
+        // Restored from an older generation at 02:00 (ann() is issued at 00:00).
+        s.replay_horizon = Some("2026-11-28T02:00:00Z".parse().unwrap());
+        let later: Timestamp = "2026-11-28T03:00:00Z".parse().unwrap();
+        // The stored bytes again: a redelivery, harmless.
+        assert!(ap(&mut s, ann(1, None), "h1", later).receipts.is_empty());
+        // A higher revision issued before the horizon might be one the lost state had revoked.
+        let o = ap(&mut s, ann(2, None), "h2", later);
+        assert_eq!(events(&o), ["rejected"]);
+        assert!(o.receipts[0].reason.as_ref().unwrap().contains("new revision"), "{o:?}");
+        // Issued after the horizon: accepted.
+        let Verified::Publish { mut announcement, key_id, signature, approved_by } = ann(3, None) else {
+            unreachable!()
+        };
+        announcement.issued_at = "2026-11-28T02:30:00Z".parse().unwrap();
+        let o = ap(&mut s, Verified::Publish { announcement, key_id, signature, approved_by }, "h3", later);
+        assert_eq!(events(&o), ["accepted", "superseded"]);
     }
 }

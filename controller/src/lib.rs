@@ -15,10 +15,12 @@
 pub mod board;
 pub mod client;
 pub mod config;
+pub mod core;
 pub mod daemon;
 pub mod demo;
 pub mod device;
 pub mod diag;
+pub mod disk;
 pub mod driver;
 pub mod embedded;
 pub mod envelope;

@@ -274,14 +274,14 @@ enum PortalCommand {
 
 #[derive(Debug, Subcommand)]
 enum LogCommand {
-    /// Check the hash chain (exit 1 naming the first broken line)
+    /// Check the hash chain of every segment: repairs are listed, damage exits 1 naming the line
     Verify {
         #[arg(long, value_name = "DIR", conflicts_with = "file")]
         data_dir: Option<std::path::PathBuf>,
         #[arg(long, value_name = "FILE")]
         file: Option<std::path::PathBuf>,
     },
-    /// Export the log (verified first) as JSON lines or CSV
+    /// Export the log, all segments, as JSON lines or CSV (refused when the chain is damaged)
     Export {
         #[arg(long, value_name = "DIR", conflicts_with = "file")]
         data_dir: Option<std::path::PathBuf>,
@@ -598,31 +598,57 @@ fn portal(cmd: PortalCommand) -> Result<ExitCode> {
     }
 }
 
-fn log_path(data_dir: Option<std::path::PathBuf>, file: Option<std::path::PathBuf>) -> std::path::PathBuf {
-    file.unwrap_or_else(|| {
-        data_dir
-            .unwrap_or_else(pinghu::embedded::default_data_dir)
-            .join("proof-of-display.jsonl")
-    })
+/// The segment files to read: one file, or every segment of the data directory's log.
+fn log_files(data_dir: Option<std::path::PathBuf>, file: Option<std::path::PathBuf>) -> Result<Vec<std::path::PathBuf>> {
+    if let Some(f) = file {
+        if !f.exists() {
+            bail!("{} does not exist", f.display());
+        }
+        return Ok(vec![f]);
+    }
+    let dir = data_dir.unwrap_or_else(pinghu::embedded::default_data_dir);
+    let segs = pinghu::proof::segments(&dir);
+    if segs.is_empty() {
+        bail!(
+            "no proof-of-display log in {} (give --data-dir DIR or --file FILE)",
+            dir.display()
+        );
+    }
+    Ok(segs)
 }
 
 fn log(cmd: LogCommand) -> Result<ExitCode> {
     match cmd {
         LogCommand::Verify { data_dir, file } => {
-            let path = log_path(data_dir, file);
-            if !path.exists() {
-                bail!("{} does not exist (give --data-dir or --file)", path.display());
-            }
-            match pinghu::proof::verify(&path) {
-                Ok((n, last)) => {
-                    println!("{}: {n} entries, chain intact, last hash {last}", path.display());
-                    Ok(ExitCode::SUCCESS)
+            let files = log_files(data_dir, file)?;
+            let report = pinghu::proof::verify_files(&files)?;
+            for seg in &report.segments {
+                let state = match &seg.problem {
+                    None => "chain intact".to_owned(),
+                    Some(p) if p.torn => "ends in an unfinished line (a power cut; `pinghu run` repairs it)".to_owned(),
+                    Some(_) => "DAMAGED".to_owned(),
+                };
+                println!("{}: {} entries, {state}", seg.path.display(), seg.entries);
+                for (line, note) in &seg.repairs {
+                    println!("  line {line}: repaired: {note}");
                 }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    Ok(ExitCode::from(1))
-                }
             }
+            let problems = report.problems();
+            println!(
+                "{} entries in {} segment(s), {} repair(s), last hash {}",
+                report.entries,
+                report.segments.len(),
+                report.repairs().len(),
+                report.last_hash
+            );
+            for p in &problems {
+                eprintln!("error: {p}");
+            }
+            Ok(if problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         LogCommand::Export {
             data_dir,
@@ -630,16 +656,24 @@ fn log(cmd: LogCommand) -> Result<ExitCode> {
             format,
             out,
         } => {
-            let path = log_path(data_dir, file);
-            pinghu::proof::verify(&path).map_err(|e| anyhow::anyhow!("refusing to export a broken log: {e}"))?;
-            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            let body = if format == "csv" {
-                let mut s = String::from("seq,at,screen,content,layer,frame_sha256,key_id,prev,hash\n");
+            let files = log_files(data_dir, file)?;
+            let report = pinghu::proof::verify_files(&files)?;
+            if let Some(p) = report.problems().first() {
+                bail!("refusing to export a broken log: {p} (see `pinghu log verify`)");
+            }
+            let mut entries = Vec::new();
+            for f in &files {
+                let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
                 for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                    let e: pinghu::proof::Entry = serde_json::from_str(line)?;
-                    let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
+                    entries.push((line.to_owned(), serde_json::from_str::<pinghu::proof::Entry>(line)?));
+                }
+            }
+            let body = if format == "csv" {
+                let mut s = String::from("seq,at,screen,content,layer,frame_sha256,key_id,prev,hash,kind,note\n");
+                let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
+                for (_, e) in &entries {
                     s.push_str(&format!(
-                        "{},{},{},{},{},{},{},{},{}\n",
+                        "{},{},{},{},{},{},{},{},{},{},{}\n",
                         e.seq,
                         q(&e.at),
                         q(&e.screen),
@@ -648,12 +682,14 @@ fn log(cmd: LogCommand) -> Result<ExitCode> {
                         e.frame_sha256,
                         q(e.key_id.as_deref().unwrap_or("")),
                         e.prev,
-                        e.hash
+                        e.hash,
+                        e.kind.as_deref().unwrap_or("shown"),
+                        q(e.note.as_deref().unwrap_or(""))
                     ));
                 }
                 s
             } else {
-                text
+                entries.iter().map(|(l, _)| format!("{l}\n")).collect()
             };
             match out {
                 Some(o) => std::fs::write(&o, body).with_context(|| format!("cannot write {}", o.display()))?,

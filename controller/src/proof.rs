@@ -1,12 +1,29 @@
 //! The proof-of-display log: one JSON line per thing the card acknowledged showing, each entry
 //! carrying the SHA-256 of the previous entry, so removing or editing a line breaks the chain.
 //! `pinghu log verify` checks it; `pinghu log export` writes it for an auditor.
+//!
+//! **Damage never stops the board.** When the daemon opens the log:
+//! * a **torn last line** (a power cut during an append: a partial line, or zeros) is moved aside
+//!   to `proof-of-display.torn-TIME-SEQ.bin`, the intact prefix is kept, and a chained `repaired`
+//!   entry records what was cut, so the gap is in the chain for everyone to see;
+//! * **damage inside** (an edited, removed or reordered line; disk corruption) is left as
+//!   evidence, reported at every start (log, status, `log verify`, naming the line), and the log
+//!   continues in a new segment `proof-of-display.N.jsonl` whose first entry, a `repaired` entry,
+//!   chains to the last good hash before the damage.
+//!
+//! **Group commit.** Entries are written at once (a process crash loses none) but fsynced at most
+//! once a second by the caller ([`ProofLog::sync`]), so a power cut can cost about one second of
+//! entries, which the torn-line repair then marks. An entry that cannot be written (a full disk)
+//! stays queued in memory and is written, in order, when the disk accepts it again.
 
-use std::io::{BufRead, Write as _};
+use std::collections::VecDeque;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use crate::disk::Disk;
 
 /// One entry. `hash` = SHA-256 over the entry serialised with `hash` empty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,6 +31,9 @@ pub struct Entry {
     pub seq: u64,
     pub at: String,
     pub screen: String,
+    /// Absent: the card showed `content`. `repaired`: the log itself was repaired (see `note`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
     /// `item ID` or `announcement ID rREV`.
     pub content: String,
     pub layer: String,
@@ -22,8 +42,44 @@ pub struct Entry {
     pub key_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     pub prev: String,
     pub hash: String,
+}
+
+/// The `kind` of an entry recording a repair of the log.
+pub const REPAIRED: &str = "repaired";
+
+impl Entry {
+    /// An entry for content the card showed (`seq`, `prev` and `hash` are filled in on append).
+    pub fn shown(at: String, screen: String, content: String, layer: String, frame_sha256: String) -> Self {
+        Self {
+            seq: 0,
+            at,
+            screen,
+            kind: None,
+            content,
+            layer,
+            frame_sha256,
+            key_id: None,
+            signature: None,
+            note: None,
+            prev: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    fn repaired(at: jiff::Timestamp, screen: &str, note: String) -> Self {
+        let mut e = Self::shown(at.to_string(), screen.into(), "repair".into(), "-".into(), String::new());
+        e.kind = Some(REPAIRED.into());
+        e.note = Some(note);
+        e
+    }
+
+    pub fn is_repair(&self) -> bool {
+        self.kind.as_deref() == Some(REPAIRED)
+    }
 }
 
 fn hash_of(e: &Entry) -> String {
@@ -33,15 +89,37 @@ fn hash_of(e: &Entry) -> String {
     Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+fn seal(mut e: Entry, prev: &str, seq: u64) -> Entry {
+    e.seq = seq + 1;
+    prev.clone_into(&mut e.prev);
+    e.hash = String::new();
+    e.hash = hash_of(&e);
+    e
+}
+
+fn line_of(e: &Entry) -> Vec<u8> {
+    let mut line = serde_json::to_vec(e).unwrap_or_default();
+    line.push(b'\n');
+    line
+}
+
 /// The genesis `prev`.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// The first segment's file name.
+pub const FIRST_SEGMENT: &str = "proof-of-display.jsonl";
 
-/// An open, append-only log.
-#[derive(Debug)]
-pub struct ProofLog {
-    path: PathBuf,
-    last: String,
-    seq: u64,
+/// The path of segment `n` (1-based) in `dir`.
+pub fn segment_path(dir: &Path, n: usize) -> PathBuf {
+    if n <= 1 {
+        dir.join(FIRST_SEGMENT)
+    } else {
+        dir.join(format!("proof-of-display.{n}.jsonl"))
+    }
+}
+
+/// The segments in `dir`, in order (none for a new log).
+pub fn segments(dir: &Path) -> Vec<PathBuf> {
+    (1..).map(|n| segment_path(dir, n)).take_while(|p| p.exists()).collect()
 }
 
 /// Why a log does not verify.
@@ -51,80 +129,336 @@ pub struct ChainError {
     pub path: String,
     pub line: usize,
     pub message: String,
+    /// Only unfinished or unreadable lines follow: what a power cut during an append leaves.
+    pub torn: bool,
 }
 
-/// Check the chain; returns the number of entries and the last hash.
-pub fn verify(path: &Path) -> Result<(u64, String), ChainError> {
-    let err = |line: usize, m: String| ChainError {
-        path: path.display().to_string(),
-        line,
-        message: m,
+/// What reading one segment found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Segment {
+    pub path: PathBuf,
+    /// Entries that verify, up to the first problem.
+    pub entries: u64,
+    /// `repaired` entries: (line, note).
+    pub repairs: Vec<(usize, String)>,
+    pub problem: Option<ChainError>,
+    /// Bytes of the verified prefix.
+    good_len: usize,
+    /// The last verified line lacks its newline.
+    unterminated: bool,
+}
+
+fn scan(path: &Path, bytes: &[u8], prev: &mut String, seq: &mut u64) -> Segment {
+    let mut seg = Segment {
+        path: path.to_path_buf(),
+        ..Segment::default()
     };
-    let f = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((0, GENESIS.into())),
-        Err(e) => return Err(err(0, e.to_string())),
-    };
-    let mut prev = GENESIS.to_string();
-    let mut n = 0u64;
-    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.map_err(|e| err(i + 1, e.to_string()))?;
-        if line.trim().is_empty() {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = bytes[start..].iter().position(|b| *b == b'\n').map(|i| start + i);
+        let stop = end.unwrap_or(bytes.len());
+        pieces.push((start, stop, end.is_some()));
+        start = stop + 1;
+    }
+    let parse = |s: usize, e: usize| serde_json::from_slice::<Entry>(&bytes[s..e]);
+    for (i, &(s, e, terminated)) in pieces.iter().enumerate() {
+        let text = &bytes[s..e];
+        if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let e: Entry = serde_json::from_str(&line).map_err(|e| err(i + 1, format!("not a log entry: {e}")))?;
-        if e.seq != n + 1 {
-            return Err(err(
-                i + 1,
-                format!("sequence {} after {n}: an entry is missing or repeated", e.seq),
-            ));
+        let problem = |message: String, torn: bool| ChainError {
+            path: path.display().to_string(),
+            line: i + 1,
+            message,
+            torn,
+        };
+        let entry = match parse(s, e) {
+            Ok(entry) => entry,
+            Err(err) => {
+                let later_entry = pieces[i + 1..].iter().any(|&(s, e, _)| parse(s, e).is_ok());
+                let shown: String = String::from_utf8_lossy(&text[..text.len().min(40)]).into_owned();
+                seg.problem = Some(problem(
+                    format!("not a log entry ({err}): {shown:?}"),
+                    !later_entry,
+                ));
+                return seg;
+            }
+        };
+        let message = if entry.seq != *seq + 1 {
+            Some(format!(
+                "sequence {} after {}: an entry is missing or repeated",
+                entry.seq, *seq
+            ))
+        } else if entry.prev != *prev {
+            Some("does not chain to the entry before it (edited, removed or reordered)".to_owned())
+        } else {
+            let h = hash_of(&entry);
+            (h != entry.hash).then(|| format!("hash mismatch: the entry was altered (expected {h})"))
+        };
+        if let Some(m) = message {
+            seg.problem = Some(problem(m, false));
+            return seg;
         }
-        if e.prev != prev {
-            return Err(err(
-                i + 1,
-                "does not chain to the entry before it (edited, removed or reordered)".into(),
-            ));
+        if entry.is_repair() {
+            seg.repairs.push((i + 1, entry.note.clone().unwrap_or_default()));
         }
-        let h = hash_of(&e);
-        if h != e.hash {
-            return Err(err(
-                i + 1,
-                format!("hash mismatch: the entry was altered (expected {h})"),
-            ));
-        }
-        prev = e.hash;
-        n = e.seq;
+        prev.clone_from(&entry.hash);
+        *seq = entry.seq;
+        seg.entries += 1;
+        seg.good_len = if terminated { e + 1 } else { e };
+        seg.unterminated = !terminated;
     }
-    Ok((n, prev))
+    seg
+}
+
+/// The verdict on a whole log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    pub segments: Vec<Segment>,
+    /// Verified entries, repairs included.
+    pub entries: u64,
+    pub last_hash: String,
+}
+
+impl Report {
+    /// Problems found (damage, or a torn line not yet repaired).
+    pub fn problems(&self) -> Vec<&ChainError> {
+        self.segments.iter().filter_map(|s| s.problem.as_ref()).collect()
+    }
+
+    pub fn repairs(&self) -> Vec<(&Path, usize, &str)> {
+        self.segments
+            .iter()
+            .flat_map(|s| s.repairs.iter().map(|(l, n)| (s.path.as_path(), *l, n.as_str())))
+            .collect()
+    }
+}
+
+/// Verify segment files in order: each one's chain continues from the last verified entry of the
+/// one before (for a damaged segment: the entry before the damage).
+pub fn verify_files(paths: &[PathBuf]) -> std::io::Result<Report> {
+    let mut prev = GENESIS.to_owned();
+    let mut seq = 0;
+    let mut report = Report::default();
+    for p in paths {
+        let bytes = std::fs::read(p)?;
+        report.segments.push(scan(p, &bytes, &mut prev, &mut seq));
+    }
+    report.entries = seq;
+    report.last_hash = prev;
+    Ok(report)
+}
+
+/// Verify every segment of the log in `dir`.
+pub fn verify_dir(dir: &Path) -> std::io::Result<Report> {
+    verify_files(&segments(dir))
+}
+
+/// A problem found when opening the log, for the daemon's log and status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// `repaired` (a torn line was cut and recorded) or `damaged` (damage inside the log).
+    pub kind: &'static str,
+    pub message: String,
+}
+
+/// An open, append-only log.
+#[derive(Debug)]
+pub struct ProofLog {
+    dir: PathBuf,
+    disk: Disk,
+    screen: String,
+    path: PathBuf,
+    file: Option<File>,
+    len: u64,
+    last: String,
+    seq: u64,
+    /// Written since the last fsync.
+    dirty: bool,
+    /// Entries not yet written (the disk refused them).
+    pending: VecDeque<Entry>,
+    /// A failed write could not be undone: reopen (and repair) before writing again.
+    broken: bool,
+    /// Entries dropped because the queue was full.
+    pub dropped: u64,
+}
+
+/// Most entries kept in memory while the disk refuses writes.
+pub const MAX_PENDING: usize = 10_000;
+
+fn stamp(now: jiff::Timestamp) -> String {
+    now.strftime("%Y%m%dT%H%M%SZ").to_string()
 }
 
 impl ProofLog {
-    /// Open the log in `dir`, checking the chain so far (a broken chain is reported, and a new
-    /// segment is not appended to it).
-    pub fn open(dir: &Path) -> Result<Self, ChainError> {
-        let path = dir.join("proof-of-display.jsonl");
-        let (seq, last) = verify(&path)?;
-        Ok(Self { path, last, seq })
+    /// Open the log in `dir`, repairing a torn last line and continuing after damage (see the
+    /// module documentation). Only an I/O error (an unreadable file, a failing disk) is an error.
+    pub fn open(dir: &Path, disk: Disk, screen: &str, now: jiff::Timestamp) -> std::io::Result<(Self, Vec<Finding>)> {
+        let mut findings = Vec::new();
+        let segs = segments(dir);
+        let mut prev = GENESIS.to_owned();
+        let mut seq = 0u64;
+        let mut path = segment_path(dir, 1);
+        let mut newline = false;
+        for (i, seg_path) in segs.iter().enumerate() {
+            let bytes = std::fs::read(seg_path)?;
+            let seg = scan(seg_path, &bytes, &mut prev, &mut seq);
+            let last = i + 1 == segs.len();
+            path.clone_from(seg_path);
+            let Some(problem) = seg.problem.clone() else {
+                newline = last && seg.unterminated;
+                continue;
+            };
+            let name = seg_path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            if problem.torn && last {
+                let tail = &bytes[seg.good_len..];
+                let aside = dir.join(format!("proof-of-display.torn-{}-{}.bin", stamp(now), seq + 1));
+                disk.write_atomic(&aside, tail)?;
+                let note = format!(
+                    "{} bytes of an unfinished entry at {name}:{} (a power cut during an append) were cut and moved to {}",
+                    tail.len(),
+                    problem.line,
+                    aside.file_name().unwrap_or_default().to_string_lossy()
+                );
+                let entry = seal(Entry::repaired(now, screen, note.clone()), &prev, seq);
+                let mut content = bytes[..seg.good_len].to_vec();
+                if seg.unterminated {
+                    content.push(b'\n');
+                }
+                content.extend_from_slice(&line_of(&entry));
+                disk.write_atomic(seg_path, &content)?;
+                prev.clone_from(&entry.hash);
+                seq = entry.seq;
+                tracing::warn!("proof-of-display log repaired: {note}");
+                findings.push(Finding {
+                    kind: "repaired",
+                    message: note,
+                });
+            } else {
+                let message = format!(
+                    "{problem}: the log was changed after it was written (tampering or disk corruption); \
+                     entries from that line on are not trusted"
+                );
+                tracing::error!("proof-of-display log damaged: {message}");
+                findings.push(Finding {
+                    kind: "damaged",
+                    message: message.clone(),
+                });
+                if last {
+                    let next = segment_path(dir, i + 2);
+                    let note = format!(
+                        "damage at {name}:{} ({}); the chain continues here from entry {seq}, the last good one",
+                        problem.line, problem.message
+                    );
+                    let entry = seal(Entry::repaired(now, screen, note), &prev, seq);
+                    disk.write_atomic(&next, &line_of(&entry))?;
+                    prev.clone_from(&entry.hash);
+                    seq = entry.seq;
+                    path = next;
+                }
+            }
+        }
+        let file = disk.open_append(&path)?;
+        let mut log = Self {
+            dir: dir.to_path_buf(),
+            disk,
+            screen: screen.to_owned(),
+            len: file.metadata()?.len(),
+            file: Some(file),
+            path,
+            last: prev,
+            seq,
+            dirty: false,
+            pending: VecDeque::new(),
+            broken: false,
+            dropped: 0,
+        };
+        if newline && let Some(f) = log.file.as_mut() {
+            log.disk.write_all(f, b"\n")?;
+            log.len += 1;
+            log.dirty = true;
+        }
+        Ok((log, findings))
     }
 
+    /// The segment being written.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Append an entry durably; fills in `seq`, `prev` and `hash`.
-    pub fn append(&mut self, mut e: Entry) -> std::io::Result<Entry> {
-        e.seq = self.seq + 1;
-        e.prev.clone_from(&self.last);
-        e.hash = String::new();
-        e.hash = hash_of(&e);
-        let mut line = serde_json::to_vec(&e).map_err(std::io::Error::other)?;
-        line.push(b'\n');
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&self.path)?;
-        f.write_all(&line)?;
-        f.sync_all()?;
-        self.seq = e.seq;
-        self.last.clone_from(&e.hash);
-        Ok(e)
+    /// Entries so far.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// Entries waiting for the disk.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Something was written and not yet fsynced, or is waiting to be written.
+    pub fn needs_sync(&self) -> bool {
+        self.dirty || !self.pending.is_empty()
+    }
+
+    /// Queue an entry and write it (and any earlier ones the disk refused). Not fsynced: call
+    /// [`ProofLog::sync`] at most once a second.
+    pub fn append(&mut self, e: Entry) -> std::io::Result<()> {
+        if self.pending.len() >= MAX_PENDING {
+            self.pending.pop_front();
+            self.dropped += 1;
+        }
+        self.pending.push_back(e);
+        self.drain()
+    }
+
+    fn drain(&mut self) -> std::io::Result<()> {
+        if self.broken {
+            let (fresh, findings) = Self::open(&self.dir, self.disk.clone(), &self.screen, jiff::Timestamp::now())?;
+            for f in findings {
+                tracing::warn!("proof-of-display log: {}", f.message);
+            }
+            let pending = std::mem::take(&mut self.pending);
+            let dropped = self.dropped;
+            *self = fresh;
+            self.pending = pending;
+            self.dropped = dropped;
+        }
+        while let Some(e) = self.pending.front() {
+            let sealed = seal(e.clone(), &self.last, self.seq);
+            let line = line_of(&sealed);
+            if self.file.is_none() {
+                self.file = Some(self.disk.open_append(&self.path)?);
+            }
+            let Some(f) = self.file.as_mut() else { break };
+            if let Err(err) = self.disk.write_all(f, &line) {
+                // Undo a partial line, or repair it on the next attempt.
+                if self.disk.set_len(f, self.len).is_err() {
+                    self.broken = true;
+                    self.file = None;
+                }
+                return Err(err);
+            }
+            self.len += line.len() as u64;
+            self.seq = sealed.seq;
+            self.last = sealed.hash;
+            self.dirty = true;
+            self.pending.pop_front();
+        }
+        Ok(())
+    }
+
+    /// Write what is queued and fsync what was written.
+    pub fn sync(&mut self) -> std::io::Result<()> {
+        self.drain()?;
+        if self.dirty
+            && let Some(f) = &self.file
+        {
+            self.disk.sync(f)?;
+            self.dirty = false;
+        }
+        Ok(())
     }
 }
 
@@ -133,40 +467,149 @@ mod tests {
     use super::*;
 
     fn entry(content: &str) -> Entry {
-        Entry {
-            seq: 0,
-            at: "2026-11-28T01:00:00Z".into(),
-            screen: "s".into(),
-            content: content.into(),
-            layer: "rotation".into(),
-            frame_sha256: "ab".into(),
-            key_id: None,
-            signature: None,
-            prev: String::new(),
-            hash: String::new(),
+        Entry::shown(
+            "2026-11-28T01:00:00Z".into(),
+            "s".into(),
+            content.into(),
+            "rotation".into(),
+            "ab".into(),
+        )
+    }
+
+    fn now() -> jiff::Timestamp {
+        "2026-11-29T03:00:00Z".parse().unwrap()
+    }
+
+    fn open(dir: &Path) -> (ProofLog, Vec<Finding>) {
+        ProofLog::open(dir, Disk::new(), "s", now()).unwrap()
+    }
+
+    fn write(dir: &Path, items: &[&str]) -> ProofLog {
+        let (mut log, _) = open(dir);
+        for c in items {
+            log.append(entry(c)).unwrap();
         }
+        log.sync().unwrap();
+        log
     }
 
     #[test]
     fn chain_verifies_and_detects_tampering() {
         let dir = tempfile::tempdir().unwrap();
-        let mut log = ProofLog::open(dir.path()).unwrap();
-        for c in ["item a", "announcement x r1", "item b"] {
-            log.append(entry(c)).unwrap();
-        }
-        assert_eq!(verify(log.path()).unwrap().0, 3);
+        let log = write(dir.path(), &["item a", "announcement x r1", "item b"]);
+        assert_eq!(verify_dir(dir.path()).unwrap().entries, 3);
+        drop(log);
         // Reopen and continue the chain.
-        let mut log = ProofLog::open(dir.path()).unwrap();
-        log.append(entry("item c")).unwrap();
-        assert_eq!(verify(log.path()).unwrap().0, 4);
+        let log = write(dir.path(), &["item c"]);
+        let r = verify_dir(dir.path()).unwrap();
+        assert_eq!((r.entries, r.problems().len()), (4, 0));
         let text = std::fs::read_to_string(log.path()).unwrap();
         let edited = text.replacen("announcement x r1", "announcement y r1", 1);
         std::fs::write(log.path(), &edited).unwrap();
-        assert!(verify(log.path()).unwrap_err().message.contains("hash mismatch"));
+        let r = verify_dir(dir.path()).unwrap();
+        assert!(r.problems()[0].message.contains("hash mismatch"));
+        assert_eq!(r.problems()[0].line, 2);
         let lines: Vec<&str> = text.lines().collect();
         std::fs::write(log.path(), [lines[0], lines[2], lines[3]].join("\n")).unwrap();
-        let e = verify(log.path()).unwrap_err();
+        let r = verify_dir(dir.path()).unwrap();
+        let e = r.problems()[0];
         assert_eq!(e.line, 2);
         assert!(e.message.contains("missing or repeated"), "{e}");
+        assert!(!e.torn);
+    }
+
+    #[test]
+    fn entries_written_before_this_version_still_verify() {
+        // An entry as the previous version wrote it (no kind, no note).
+        let dir = tempfile::tempdir().unwrap();
+        let mut e = seal(entry("item a"), GENESIS, 0);
+        let old = serde_json::to_string(&e).unwrap();
+        assert!(!old.contains("kind") && !old.contains("note"));
+        e.kind = None;
+        std::fs::write(dir.path().join(FIRST_SEGMENT), old + "\n").unwrap();
+        assert_eq!(verify_dir(dir.path()).unwrap().entries, 1);
+    }
+
+    #[test]
+    fn a_torn_last_line_is_cut_recorded_and_the_log_goes_on() {
+        for tail in [&b"{\"seq\":4,\"at\":\"2026-11-"[..], &[0u8; 300][..], b"{\"seq\":4}\n\0\0\0"] {
+            let dir = tempfile::tempdir().unwrap();
+            drop(write(dir.path(), &["item a", "item b", "item c"]));
+            let path = dir.path().join(FIRST_SEGMENT);
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes.extend_from_slice(tail);
+            std::fs::write(&path, &bytes).unwrap();
+            let before = verify_dir(dir.path()).unwrap();
+            assert!(before.problems()[0].torn, "{:?}", before.problems());
+
+            let (mut log, findings) = open(dir.path());
+            assert_eq!(findings.len(), 1);
+            assert_eq!(findings[0].kind, "repaired");
+            assert!(findings[0].message.contains(&format!("{} bytes", tail.len())), "{findings:?}");
+            log.append(entry("item d")).unwrap();
+            log.sync().unwrap();
+            let r = verify_dir(dir.path()).unwrap();
+            assert!(r.problems().is_empty(), "{:?}", r.problems());
+            assert_eq!(r.entries, 5, "3 kept, the repair, then the new entry");
+            assert_eq!(r.repairs().len(), 1);
+            assert_eq!(r.repairs()[0].1, 4);
+            let moved: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .filter_map(|e| {
+                    let n = e.unwrap().file_name().to_string_lossy().into_owned();
+                    n.starts_with("proof-of-display.torn-").then_some(n)
+                })
+                .collect();
+            assert_eq!(moved.len(), 1);
+            assert_eq!(std::fs::read(dir.path().join(&moved[0])).unwrap(), tail);
+        }
+    }
+
+    #[test]
+    fn damage_inside_is_kept_reported_and_the_chain_continues_in_a_new_segment() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(write(dir.path(), &["item a", "item b", "item c", "item d"]));
+        let path = dir.path().join(FIRST_SEGMENT);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let damaged = text.replacen("item b", "item X", 1);
+        std::fs::write(&path, &damaged).unwrap();
+
+        let (mut log, findings) = open(dir.path());
+        assert_eq!(findings[0].kind, "damaged");
+        assert!(findings[0].message.contains("proof-of-display.jsonl:2: hash mismatch"), "{findings:?}");
+        assert_eq!(log.path(), segment_path(dir.path(), 2));
+        log.append(entry("item e")).unwrap();
+        log.sync().unwrap();
+        drop(log);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), damaged, "the evidence is untouched");
+
+        let r = verify_dir(dir.path()).unwrap();
+        assert_eq!(r.segments.len(), 2);
+        assert_eq!(r.problems().len(), 1, "the damage stays visible");
+        assert_eq!(r.problems()[0].line, 2);
+        assert_eq!(r.segments[1].entries, 2, "the repair entry, then item e");
+        assert!(r.segments[1].problem.is_none(), "segment 2 chains to entry 1, the last good one");
+        // Reopening reports the damage again but needs no new segment.
+        let (log, findings) = open(dir.path());
+        assert_eq!(findings.len(), 1);
+        assert_eq!(log.path(), segment_path(dir.path(), 2));
+    }
+
+    #[test]
+    fn a_full_disk_keeps_entries_queued_and_never_leaves_a_partial_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let disk = Disk::new();
+        let (mut log, _) = ProofLog::open(dir.path(), disk.clone(), "s", now()).unwrap();
+        log.append(entry("item a")).unwrap();
+        disk.fail(0, u64::MAX, crate::disk::ENOSPC);
+        assert!(log.append(entry("item b")).is_err());
+        assert!(log.append(entry("item c")).is_err());
+        assert!(log.sync().is_err());
+        assert_eq!(log.pending(), 2);
+        disk.heal();
+        log.sync().unwrap();
+        assert_eq!(log.pending(), 0);
+        let r = verify_dir(dir.path()).unwrap();
+        assert_eq!((r.entries, r.problems().len()), (3, 0));
     }
 }

@@ -1,12 +1,26 @@
 //! The durable store: accepted announcements, the highest revision seen per id, which
-//! announcements were displayed, and the scheduler's state. Every change is written to a new
-//! file, fsynced, and renamed over the old one (then the folder is fsynced), so a crash at any
-//! instant leaves either the old or the new state — and an announcement is acknowledged to the
-//! broker only after it is on disk.
+//! announcements were displayed, receipts not yet sent, and the scheduler's state.
+//!
+//! * **Atomic**: each save writes a new file, fsyncs it and renames it over `state.json` (then
+//!   fsyncs the folder), so a crash at any instant leaves the old or the new state. An
+//!   announcement is acknowledged to the broker only after the save returned.
+//! * **All or nothing**: [`Store::replace`] persists a candidate state and swaps it in only when
+//!   the write succeeded; a failed write (a full disk, an I/O error) leaves memory and disk as they
+//!   were, so the broker's redelivery is judged against what is really stored.
+//! * **Checked**: the file carries the SHA-256 of the state it holds, so bit rot or a truncated
+//!   copy is detected instead of read as a smaller truth.
+//! * **Two generations**: the previous state stays as `state.prev.json` (a hard link, no extra
+//!   data written). A damaged `state.json` is moved aside and the daemon starts from the previous
+//!   generation, or empty, and says so.
+//! * **No silent replays**: a restored or empty state may have forgotten revisions it had
+//!   acknowledged (a revoke, say). So the store sets a *replay horizon*: a message issued before
+//!   the moment of recovery is refused unless it is the exact bytes already stored, and the
+//!   portal is told to issue a new revision. See `docs/durability.md`.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
+
+use crate::disk::Disk;
 
 use pinghu_playlists::{Announcement, Scheduler};
 use serde::{Deserialize, Serialize};
@@ -47,6 +61,10 @@ pub struct State {
     /// after, and published again after a crash (receipts are at-least-once, like QoS 1).
     #[serde(default)]
     pub outbox: Vec<crate::ingest::Receipt>,
+    /// Set when the state was restored from an older generation (or lost): messages issued
+    /// before it may be replays the lost state would have refused, and are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay_horizon: Option<jiff::Timestamp>,
 }
 
 impl State {
@@ -60,55 +78,170 @@ impl State {
     }
 }
 
-/// The state on disk.
+/// The state file.
+pub const STATE_FILE: &str = "state.json";
+/// The previous generation.
+pub const PREVIOUS_FILE: &str = "state.prev.json";
+const FORMAT: u32 = 2;
+
+fn sha256_hex(b: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The bytes of `state.json`: `{"format":2,"sha256":…,"state":…}`, the hash over the state's bytes.
+pub fn encode(state: &State) -> Vec<u8> {
+    let inner = serde_json::to_string(state).unwrap_or_else(|_| "{}".into());
+    format!(
+        "{{\"format\":{FORMAT},\"sha256\":\"{}\",\"state\":{inner}}}\n",
+        sha256_hex(inner.as_bytes())
+    )
+    .into_bytes()
+}
+
+#[derive(Deserialize)]
+struct Wrapped<'a> {
+    format: u32,
+    sha256: String,
+    #[serde(borrow)]
+    state: &'a serde_json::value::RawValue,
+}
+
+/// Read `state.json` bytes: the checked format, or the unchecked one of earlier versions.
+pub fn decode(bytes: &[u8]) -> Result<State, String> {
+    if bytes.is_empty() {
+        return Err("the file is empty".into());
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 ({e})"))?;
+    if text.trim_start().starts_with("{\"format\"") {
+        let w: Wrapped = serde_json::from_str(text).map_err(|e| format!("not a state file ({e})"))?;
+        if w.format != FORMAT {
+            return Err(format!("format {} is not known to this version (expected {FORMAT})", w.format));
+        }
+        let actual = sha256_hex(w.state.get().as_bytes());
+        if actual != w.sha256 {
+            return Err(format!("checksum mismatch: the file says {}, its content hashes to {actual}", w.sha256));
+        }
+        serde_json::from_str(w.state.get()).map_err(|e| format!("the state does not parse ({e})"))
+    } else {
+        serde_json::from_str(text).map_err(|e| format!("not a state file ({e})"))
+    }
+}
+
+/// The state on disk, and what opening it found.
 #[derive(Debug)]
 pub struct Store {
     dir: PathBuf,
+    disk: Disk,
     pub state: State,
+    /// What had to be repaired when the store was opened (for the log and the status).
+    pub recovery: Vec<String>,
 }
 
-fn fsync_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::File::open(dir)?.sync_all()
-}
-
-/// Write `bytes` to `path` durably and atomically.
-pub fn write_durable(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = path.with_extension("tmp");
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    fsync_dir(dir)
+fn stamp(now: jiff::Timestamp) -> String {
+    now.strftime("%Y%m%dT%H%M%SZ").to_string()
 }
 
 impl Store {
-    /// Open (or create) the store in `dir`.
-    pub fn open(dir: &Path) -> std::io::Result<Self> {
+    /// Open (or create) the store in `dir`. A damaged `state.json` never stops the daemon: it is
+    /// moved aside and the previous generation (or an empty state) is used with a replay horizon
+    /// at `now`; [`Store::recovery`] says what happened. Only an unreadable folder is an error.
+    pub fn open(dir: &Path, disk: Disk, now: jiff::Timestamp) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
-        let path = dir.join("state.json");
-        let state = match std::fs::read(&path) {
-            Ok(b) => serde_json::from_slice(&b).map_err(|e| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("{} is damaged ({e}); move it aside to start empty", path.display()),
-                )
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
-            Err(e) => return Err(e),
-        };
-        Ok(Self {
+        let path = dir.join(STATE_FILE);
+        let prev = dir.join(PREVIOUS_FILE);
+        let mut store = Self {
             dir: dir.to_path_buf(),
-            state,
-        })
+            disk,
+            state: State::default(),
+            recovery: Vec::new(),
+        };
+        let problem = match std::fs::read(&path) {
+            Ok(b) => match decode(&b) {
+                Ok(s) => {
+                    store.state = s;
+                    return Ok(store);
+                }
+                Err(e) => format!("{} is damaged: {e}", path.display()),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if !prev.exists() {
+                    return Ok(store); // a new installation
+                }
+                format!("{} is missing although {} exists", path.display(), prev.display())
+            }
+            Err(e) => format!("cannot read {}: {e}", path.display()),
+        };
+        tracing::error!("{problem}");
+        store.recovery.push(problem);
+        if path.exists() {
+            let aside = dir.join(format!("state.damaged-{}.json", stamp(now)));
+            match std::fs::rename(&path, &aside) {
+                Ok(()) => store.recovery.push(format!("the damaged file was moved to {}", aside.display())),
+                Err(e) => store.recovery.push(format!("cannot move the damaged file aside: {e}")),
+            }
+        }
+        match std::fs::read(&prev).map_err(|e| e.to_string()).and_then(|b| decode(&b)) {
+            Ok(s) => {
+                store.state = s;
+                store.recovery.push(format!(
+                    "started from the previous generation {} ({} announcements)",
+                    prev.display(),
+                    store.state.announcements.len()
+                ));
+            }
+            Err(e) => store.recovery.push(format!(
+                "the previous generation {} is not usable either ({e}): started empty",
+                prev.display()
+            )),
+        }
+        store.state.replay_horizon = Some(store.state.replay_horizon.map_or(now, |h| h.max(now)));
+        store.recovery.push(format!(
+            "messages issued before {now} are refused unless already stored (they cannot be told from replays); \
+             the portal must issue a new revision"
+        ));
+        for r in &store.recovery[1..] {
+            tracing::warn!("{r}");
+        }
+        if let Err(e) = store.save() {
+            store.recovery.push(format!("cannot write the recovered state: {e}"));
+        }
+        Ok(store)
     }
 
-    /// Persist the current state (durably) before anything is acknowledged.
+    /// Write `state` as the new generation; the current one becomes the previous generation.
+    fn write(&self, state: &State) -> std::io::Result<()> {
+        let path = self.dir.join(STATE_FILE);
+        let tmp = self.dir.join("state.json.tmp");
+        let result = (|| {
+            let mut f = self.disk.create(&tmp)?;
+            self.disk.write_all(&mut f, &encode(state))?;
+            self.disk.sync(&f)?;
+            if path.exists() {
+                let link = self.dir.join("state.prev.json.tmp");
+                let _ = std::fs::remove_file(&link);
+                self.disk.hard_link(&path, &link)?;
+                self.disk.rename(&link, &self.dir.join(PREVIOUS_FILE))?;
+            }
+            self.disk.rename(&tmp, &path)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result?;
+        self.disk.sync_dir(&self.dir)
+    }
+
+    /// Persist the current state durably.
     pub fn save(&self) -> std::io::Result<()> {
-        let bytes = serde_json::to_vec(&self.state).map_err(std::io::Error::other)?;
-        write_durable(&self.dir.join("state.json"), &bytes)
+        self.write(&self.state)
+    }
+
+    /// Persist `next` and make it the current state, or, when the write fails, change nothing.
+    pub fn replace(&mut self, next: State) -> std::io::Result<()> {
+        self.write(&next)?;
+        self.state = next;
+        Ok(())
     }
 
     pub fn dir(&self) -> &Path {

@@ -1,0 +1,581 @@
+//! The daemon's core: everything the daemon knows and decides, owned by one thread and changed
+//! only through its methods, each of which takes `now`. No async, no locks, no network: the
+//! daemon's tasks send it messages ([`crate::daemon`]), and tests drive it directly with any
+//! clock they like.
+//!
+//! What it owns: the durable store, the proof-of-display log, the playlist (watched), the holiday
+//! calendar, the renderer, the portal's keys, and the status. What it guarantees:
+//! * a portal message is applied to a **copy** of the state, the copy is persisted, and only then
+//!   swapped in and acknowledged ([`Core::ingest`] returns `Err` when the write failed, and nothing
+//!   changed in memory or on disk);
+//! * the state is written only when something a crash must not lose changed (messages, receipts,
+//!   displayed flags); the rotation position is written lazily, at most once a minute
+//!   ([`SCHEDULER_SAVE_INTERVAL`]) and on shutdown;
+//! * the proof log is fsynced at most once a second ([`PROOF_SYNC_INTERVAL`]);
+//! * damaged files and failing writes are reported in the status, and the board keeps running.
+
+use std::path::PathBuf;
+
+use jiff::{SignedDuration, Timestamp};
+use pinghu_playlists::{Calendar, ContentKey, Inputs, Layer, Playlist};
+use serde_json::json;
+
+use crate::board::{Desired, Renderer};
+use crate::config::Config;
+use crate::disk::Disk;
+use crate::driver::DriverEvent;
+use crate::envelope::{Keyring, Verified, verify};
+use crate::ingest::{self, Receipt, sha256_hex};
+use crate::proof::{Entry, Finding, ProofLog};
+use crate::store::{AnnState, Store};
+
+/// Software older than this date cannot be running now: a clock before it is wrong.
+pub const NOT_BEFORE: &str = "2026-11-01T00:00:00Z";
+/// How far behind the portal our clock may be before it is not trusted.
+pub const PORTAL_TOLERANCE: SignedDuration = SignedDuration::from_mins(10);
+/// The proof log is fsynced at most this often.
+pub const PROOF_SYNC_INTERVAL: SignedDuration = SignedDuration::from_secs(1);
+/// The rotation position is written at most this often.
+pub const SCHEDULER_SAVE_INTERVAL: SignedDuration = SignedDuration::from_mins(1);
+/// A failed write is retried this often.
+pub const RETRY_INTERVAL: SignedDuration = SignedDuration::from_secs(1);
+
+/// The built-in sample playlist (used when none is configured).
+pub const SAMPLE_PLAYLIST: &str = include_str!("../../playlists/examples/government-service-center.toml");
+
+/// The core could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoreError {
+    #[error("data directory {path}: {reason}")]
+    Store { path: String, reason: String },
+    #[error("playlist: {0}")]
+    Playlist(String),
+    #[error("holiday calendar: {0}")]
+    Calendar(String),
+    #[error("font: {0}")]
+    Font(String),
+    #[error("time zone: {0}")]
+    TimeZone(String),
+}
+
+/// Judge the clock: before the build date, or the portal issuing messages in our future.
+pub fn judge_clock(now: Timestamp, portal_offset: Option<SignedDuration>) -> pinghu_playlists::ClockTrust {
+    let not_before = NOT_BEFORE.parse::<Timestamp>().unwrap_or(now);
+    // A message issued long ago says nothing about our clock; one issued "in the future" does.
+    let behind = portal_offset.filter(SignedDuration::is_negative);
+    pinghu_playlists::clock_trust(now, not_before, behind, PORTAL_TOLERANCE)
+}
+
+fn load_playlist(path: Option<&PathBuf>) -> Result<(Playlist, Option<std::time::SystemTime>), String> {
+    match path {
+        Some(p) => {
+            let pl = pinghu_playlists::load(p).map_err(|e| e.to_string())?;
+            Ok((pl, std::fs::metadata(p).and_then(|m| m.modified()).ok()))
+        }
+        None => pinghu_playlists::parse(SAMPLE_PLAYLIST, "built-in sample playlist")
+            .map(|p| (p, None))
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// Link state for the status topic.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+struct DeviceStatus {
+    url: String,
+    protocol: Option<String>,
+    link: &'static str,
+    last_error: Option<String>,
+    card_time: Option<String>,
+    drift_s: Option<i64>,
+}
+
+/// What a scheduler step decided.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub desired: Desired,
+    /// When the plan changes next (a page ends, a window opens, a notice expires).
+    pub next: Timestamp,
+    /// Receipts to publish (expiries).
+    pub receipts: Vec<Receipt>,
+}
+
+/// The daemon's state and decisions.
+#[derive(Debug)]
+pub struct Core {
+    cfg: Config,
+    keys: Keyring,
+    disk: Disk,
+    store: Store,
+    proof: Option<ProofLog>,
+    proof_findings: Vec<Finding>,
+    playlist: Playlist,
+    playlist_mtime: Option<std::time::SystemTime>,
+    playlist_error: Option<String>,
+    calendar: Calendar,
+    tz: jiff::tz::TimeZone,
+    renderer: Renderer,
+    device: DeviceStatus,
+    showing: serde_json::Value,
+    plan_layer: Layer,
+    brightness: u8,
+    power: bool,
+    mqtt_connected: bool,
+    /// Our clock minus the issue time of the latest verified message.
+    portal_offset: Option<SignedDuration>,
+    clock: pinghu_playlists::ClockTrust,
+    /// A change that must reach the disk has not (the write failed): retried every second.
+    state_unsaved: bool,
+    /// The rotation position changed since the last write.
+    scheduler_unsaved: bool,
+    last_save: Timestamp,
+    last_retry: Timestamp,
+    last_proof_sync: Timestamp,
+    /// The latest failed write, cleared by the next successful one.
+    write_error: Option<String>,
+}
+
+impl Core {
+    /// Open the store and the proof log (repairing what a power cut left), load the playlist,
+    /// calendar and fonts. Damaged files never stop the daemon; they are reported in the status.
+    pub fn open(cfg: Config, disk: Disk, now: Timestamp) -> Result<Self, CoreError> {
+        let store = Store::open(&cfg.data_dir, disk.clone(), now).map_err(|e| CoreError::Store {
+            path: cfg.data_dir.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let (proof, proof_findings) = match ProofLog::open(&cfg.data_dir, disk.clone(), &cfg.screen, now) {
+            Ok((log, findings)) => (Some(log), findings),
+            Err(e) => {
+                tracing::error!("cannot open the proof-of-display log ({e}); the board runs on, retrying every minute");
+                (
+                    None,
+                    vec![Finding {
+                        kind: "unavailable",
+                        message: format!("cannot open the proof-of-display log: {e}"),
+                    }],
+                )
+            }
+        };
+        let (playlist, playlist_mtime) = load_playlist(cfg.playlist.as_ref()).map_err(CoreError::Playlist)?;
+        let mut calendar = Calendar::builtin();
+        if let Some(c) = &cfg.calendar {
+            let text =
+                std::fs::read_to_string(c).map_err(|e| CoreError::Calendar(format!("{}: {e}", c.display())))?;
+            calendar
+                .extend_from_str(&text, &c.display().to_string())
+                .map_err(|e| CoreError::Calendar(e.to_string()))?;
+        }
+        let tz = jiff::tz::TimeZone::get(&cfg.timezone).map_err(|e| CoreError::TimeZone(e.to_string()))?;
+        let fallback = match &cfg.fallback_font {
+            Some(p) => Some(pinghu_fonts::BitmapFont::load(p).map_err(|e| CoreError::Font(e.to_string()))?),
+            None => None,
+        };
+        let mut renderer = Renderer::new(cfg.width, cfg.height, cfg.colors, fallback);
+        for (size, path) in &cfg.fonts {
+            let f = pinghu_fonts::BitmapFont::load(path).map_err(|e| CoreError::Font(e.to_string()))?;
+            if f.size() != *size {
+                return Err(CoreError::Font(format!(
+                    "{} is a {} px font, configured for {size} px",
+                    path.display(),
+                    f.size()
+                )));
+            }
+            tracing::info!("{size} px text uses {} ({} glyphs)", f.name(), f.len());
+            renderer.override_font(f);
+        }
+        tracing::info!(
+            "screen {} {}x{}: {} announcements restored, playlist {} ({} items)",
+            cfg.screen,
+            cfg.width,
+            cfg.height,
+            store.state.announcements.len(),
+            playlist.origin,
+            playlist.items.len()
+        );
+        Ok(Self {
+            keys: cfg.keyring(),
+            device: DeviceStatus {
+                url: cfg.device.to_string(),
+                link: "connecting",
+                ..DeviceStatus::default()
+            },
+            disk,
+            store,
+            proof,
+            proof_findings,
+            playlist,
+            playlist_mtime,
+            playlist_error: None,
+            calendar,
+            tz,
+            renderer,
+            showing: serde_json::Value::Null,
+            plan_layer: Layer::Blank,
+            brightness: 15,
+            power: true,
+            mqtt_connected: false,
+            portal_offset: None,
+            clock: pinghu_playlists::ClockTrust::Trusted,
+            state_unsaved: false,
+            scheduler_unsaved: false,
+            last_save: now,
+            last_retry: now,
+            last_proof_sync: now,
+            write_error: None,
+            cfg,
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// Receipts saved but not yet handed to the broker (sent again after a restart).
+    pub fn outbox(&self) -> Vec<Receipt> {
+        self.store.state.outbox.clone()
+    }
+
+    pub fn state(&self) -> &crate::store::State {
+        &self.store.state
+    }
+
+    fn wrote(&mut self, now: Timestamp) {
+        self.last_save = now;
+        self.state_unsaved = false;
+        self.scheduler_unsaved = false;
+        if let Some(e) = self.write_error.take() {
+            tracing::info!("the disk accepts writes again (after: {e})");
+        }
+    }
+
+    fn failed(&mut self, what: &str, e: &std::io::Error) {
+        let msg = format!("{what}: {e}");
+        if self.write_error.as_deref() != Some(msg.as_str()) {
+            tracing::error!("{msg}");
+        }
+        self.write_error = Some(msg);
+    }
+
+    /// Save the current state now; on failure remember to retry.
+    fn save(&mut self, now: Timestamp) {
+        self.last_retry = now;
+        match self.store.save() {
+            Ok(()) => self.wrote(now),
+            Err(e) => {
+                self.state_unsaved = true;
+                self.failed("cannot write the state (retrying every second)", &e);
+            }
+        }
+    }
+
+    /// A message from the broker. `Ok(receipts)`: the message is stored (or needs no storing) and
+    /// may be acknowledged; publish the receipts. `Err`: it could not be written; nothing changed,
+    /// do not acknowledge it, offer it again later.
+    pub fn ingest(&mut self, envelope: &[u8], topic: &str, now: Timestamp) -> std::io::Result<Vec<Receipt>> {
+        let mut next = self.store.state.clone();
+        let mut offset = None;
+        let outcome = match verify(envelope, &self.keys) {
+            Ok((msg, payload)) => {
+                let issued = match &msg {
+                    Verified::Publish { announcement, .. } => announcement.issued_at,
+                    Verified::Revoke { issued_at, .. } => *issued_at,
+                };
+                offset = Some(now.duration_since(issued));
+                ingest::apply(&mut next, msg, &sha256_hex(&payload), &sha256_hex(envelope), now)
+            }
+            Err(r) => {
+                tracing::warn!("rejected message on {topic}: {}", r.reason);
+                ingest::refused(&r, envelope, now)
+            }
+        };
+        if offset.is_some() {
+            self.portal_offset = offset;
+        }
+        if !outcome.changed && outcome.receipts.is_empty() {
+            return Ok(Vec::new()); // a redelivery of what is stored
+        }
+        next.outbox.extend(outcome.receipts.iter().cloned());
+        match self.store.replace(next) {
+            Ok(()) => {
+                self.wrote(now);
+                Ok(outcome.receipts)
+            }
+            Err(e) => {
+                self.failed("cannot persist a message (not acknowledged; offered again)", &e);
+                Err(e)
+            }
+        }
+    }
+
+    /// A receipt was handed to the MQTT session: it leaves the outbox (on disk with the next write).
+    pub fn published(&mut self, r: &Receipt) {
+        if let Some(i) = self.store.state.outbox.iter().position(|x| x == r) {
+            self.store.state.outbox.remove(i);
+        }
+    }
+
+    pub fn set_mqtt(&mut self, connected: bool) {
+        self.mqtt_connected = connected;
+    }
+
+    /// Reload the playlist file when it changed; a bad file is refused and the old one kept.
+    fn watch_playlist(&mut self) -> bool {
+        let Some(p) = self.cfg.playlist.clone() else { return false };
+        let mtime = std::fs::metadata(&p).and_then(|m| m.modified()).ok();
+        if mtime == self.playlist_mtime {
+            return false;
+        }
+        self.playlist_mtime = mtime;
+        match pinghu_playlists::load(&p) {
+            Ok(pl) => {
+                tracing::info!("playlist {} reloaded: {} items", p.display(), pl.items.len());
+                self.playlist = pl;
+                self.playlist_error = None;
+            }
+            Err(e) => {
+                tracing::error!("playlist {} refused, the previous one keeps running:\n{e}", p.display());
+                self.playlist_error = Some(e.to_string());
+            }
+        }
+        true
+    }
+
+    /// Run the scheduler: what the board should show now, and when to look again.
+    pub fn step(&mut self, now: Timestamp) -> Step {
+        self.watch_playlist();
+        let mut must_save = ingest::prune(&mut self.store.state, now) > 0;
+        let expired = ingest::expire(&mut self.store.state, now);
+        if !expired.is_empty() {
+            must_save = true;
+            self.store.state.outbox.extend(expired.iter().cloned());
+        }
+        let anns = self.store.state.active();
+        let clock = judge_clock(now, self.portal_offset);
+        if clock != self.clock {
+            if clock != pinghu_playlists::ClockTrust::Trusted {
+                tracing::warn!("the clock cannot be trusted ({clock:?}): date-bound items are suspended");
+            }
+            self.clock = clock;
+        }
+        let inputs = Inputs {
+            playlist: &self.playlist,
+            calendar: &self.calendar,
+            tz: &self.tz,
+            announcements: &anns,
+            clock_trusted: clock == pinghu_playlists::ClockTrust::Trusted,
+        };
+        let before = self.store.state.scheduler.clone();
+        let renderer = std::cell::RefCell::new(&mut self.renderer);
+        let pages = |c: &pinghu_playlists::Content| renderer.borrow_mut().render(c).pages.len() as u32;
+        let plan = self.store.state.scheduler.step(&inputs, now, &pages);
+        let desired = renderer.borrow_mut().desired(&plan);
+        if self.store.state.scheduler != before {
+            // The rotation position survives a restart, written lazily (see `tick`).
+            self.scheduler_unsaved = true;
+        }
+        if must_save {
+            self.save(now);
+        }
+        self.plan_layer = plan.layer;
+        self.brightness = plan.brightness;
+        self.power = plan.power;
+        Step {
+            desired,
+            next: plan.next_change,
+            receipts: expired,
+        }
+    }
+
+    /// Something the driver reported. Returns receipts to publish (`displayed`).
+    pub fn driver_event(&mut self, ev: DriverEvent, now: Timestamp) -> Vec<Receipt> {
+        match ev {
+            DriverEvent::Link { up, protocol, error } => {
+                self.device.link = if up { "up" } else { "down" };
+                if let Some(p) = protocol {
+                    self.device.protocol = Some(p.name().into());
+                }
+                if let Some(e) = error {
+                    tracing::warn!("card link: {e}");
+                    self.device.last_error = Some(e);
+                }
+                Vec::new()
+            }
+            DriverEvent::Clock {
+                card_time,
+                drift_s,
+                synced,
+            } => {
+                if let Some(d) = drift_s {
+                    tracing::info!("card clock drift {d} s{}", if synced { ", synchronised" } else { "" });
+                }
+                self.device.card_time = card_time;
+                self.device.drift_s = if synced { Some(0) } else { drift_s };
+                Vec::new()
+            }
+            DriverEvent::Refused { what, error } => {
+                tracing::error!("{what}: {error}");
+                self.device.last_error = Some(error);
+                Vec::new()
+            }
+            DriverEvent::Shown {
+                key,
+                area,
+                layer,
+                frame_sha256,
+                at,
+            } => self.shown(&key, area, layer, frame_sha256, at, now),
+        }
+    }
+
+    fn shown(
+        &mut self,
+        key: &ContentKey,
+        area: u8,
+        layer: Layer,
+        frame_sha256: String,
+        at: Timestamp,
+        now: Timestamp,
+    ) -> Vec<Receipt> {
+        let mut receipts = Vec::new();
+        let mut entry = Entry::shown(
+            at.to_string(),
+            self.cfg.screen.clone(),
+            key.to_string(),
+            format!("{layer:?}").to_lowercase(),
+            frame_sha256.clone(),
+        );
+        if let ContentKey::Announcement { id, revision } = key
+            && let Some(rec) = self
+                .store
+                .state
+                .announcements
+                .get_mut(id)
+                .filter(|r| r.announcement.revision == *revision)
+        {
+            entry.key_id = Some(rec.key_id.clone());
+            entry.signature = Some(rec.signature.clone());
+            if rec.displayed.is_none() {
+                rec.displayed = Some(frame_sha256.clone());
+                let mut r = Receipt::new(Some(id), Some(*revision), "displayed", at);
+                r.frame_sha256 = Some(frame_sha256.clone());
+                self.store.state.outbox.push(r.clone());
+                receipts.push(r);
+                self.save(now);
+            }
+        }
+        if let Some(proof) = &mut self.proof
+            && let Err(e) = proof.append(entry)
+        {
+            let pending = proof.pending();
+            self.failed(
+                &format!("cannot write to the proof-of-display log ({pending} entries wait in memory)"),
+                &e,
+            );
+        }
+        self.showing = json!({"content": key.to_string(), "area": area, "layer": layer,
+                              "frame_sha256": frame_sha256, "since": at.to_string()});
+        receipts
+    }
+
+    /// Housekeeping, called at least once a second: fsync the proof log (group commit), retry a
+    /// failed write, write the rotation position when a minute has passed.
+    pub fn tick(&mut self, now: Timestamp) {
+        if self.proof.is_none() && now.duration_since(self.last_retry) >= SCHEDULER_SAVE_INTERVAL {
+            self.last_retry = now;
+            if let Ok((log, findings)) = ProofLog::open(&self.cfg.data_dir, self.disk.clone(), &self.cfg.screen, now) {
+                tracing::info!("the proof-of-display log is open again");
+                self.proof = Some(log);
+                self.proof_findings = findings;
+            }
+        }
+        if let Some(proof) = &mut self.proof
+            && proof.needs_sync()
+            && now.duration_since(self.last_proof_sync) >= PROOF_SYNC_INTERVAL
+        {
+            self.last_proof_sync = now;
+            if let Err(e) = proof.sync() {
+                let pending = proof.pending();
+                self.failed(
+                    &format!("cannot write to the proof-of-display log ({pending} entries wait in memory)"),
+                    &e,
+                );
+            }
+        }
+        if self.state_unsaved && now.duration_since(self.last_retry) >= RETRY_INTERVAL
+            || self.scheduler_unsaved && now.duration_since(self.last_save) >= SCHEDULER_SAVE_INTERVAL
+        {
+            self.save(now);
+        }
+    }
+
+    /// When [`Core::tick`] has work next.
+    pub fn next_tick(&self, now: Timestamp) -> Timestamp {
+        let mut t = now + SignedDuration::from_hours(1);
+        if self.proof.as_ref().is_some_and(ProofLog::needs_sync) {
+            t = t.min(self.last_proof_sync + PROOF_SYNC_INTERVAL);
+        }
+        if self.state_unsaved {
+            t = t.min(self.last_retry + RETRY_INTERVAL);
+        }
+        if self.scheduler_unsaved {
+            t = t.min(self.last_save + SCHEDULER_SAVE_INTERVAL);
+        }
+        if self.proof.is_none() {
+            t = t.min(self.last_retry + SCHEDULER_SAVE_INTERVAL);
+        }
+        t
+    }
+
+    /// Before the process ends: everything to disk.
+    pub fn shutdown(&mut self, now: Timestamp) {
+        if let Some(p) = &mut self.proof
+            && let Err(e) = p.sync()
+        {
+            tracing::error!("cannot write the proof-of-display log at shutdown: {e}");
+        }
+        if self.scheduler_unsaved || self.state_unsaved || !self.store.state.outbox.is_empty() {
+            self.save(now);
+        }
+    }
+
+    /// The status document (docs/mqtt.md).
+    pub fn status(&self, now: Timestamp) -> serde_json::Value {
+        let s = &self.store.state;
+        let active = s.announcements.values().filter(|r| r.state == AnnState::Active).count();
+        let urgent = s
+            .announcements
+            .values()
+            .filter(|r| r.state == AnnState::Active && r.announcement.priority >= pinghu_playlists::Priority::Urgent)
+            .count();
+        let proof = self.proof.as_ref();
+        let storage_ok = self.write_error.is_none()
+            && self.store.recovery.is_empty()
+            && self.proof_findings.is_empty()
+            && proof.is_some_and(|p| p.pending() == 0 && p.dropped == 0);
+        json!({
+            "online": true,
+            "screen": self.cfg.screen,
+            "version": env!("CARGO_PKG_VERSION"),
+            "device": self.device,
+            "mqtt": if self.mqtt_connected { "connected" } else { "reconnecting" },
+            "showing": self.showing,
+            "layer": self.plan_layer,
+            "brightness": self.brightness,
+            "power": if self.power { "on" } else { "off" },
+            "clock": {"daemon": now.to_string(), "card": self.device.card_time, "drift_s": self.device.drift_s,
+                      "trusted": self.clock == pinghu_playlists::ClockTrust::Trusted, "check": self.clock},
+            "queue": {"announcements": s.announcements.len(), "active": active, "urgent": urgent},
+            "playlist": {"origin": self.playlist.origin, "items": self.playlist.items.len(), "error": self.playlist_error},
+            "storage": {
+                "ok": storage_ok,
+                "write_error": self.write_error,
+                "state_recovery": self.store.recovery,
+                "replay_horizon": s.replay_horizon.map(|t| t.to_string()),
+                "proof_log": self.proof_findings,
+                "proof_entries": proof.map(ProofLog::seq),
+                "proof_pending": proof.map(ProofLog::pending),
+                "proof_dropped": proof.map(|p| p.dropped),
+            },
+        })
+    }
+}

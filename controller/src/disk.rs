@@ -1,0 +1,191 @@
+//! Every write the daemon makes to its data directory goes through a [`Disk`]: file creation,
+//! writes, fsyncs, renames, links and truncations. One place to count them (the flash-wear budget
+//! of a cabinet computer running from an SD card or eMMC) and one place to make them fail on
+//! purpose, so tests can prove that a full or failing disk never loses what was acknowledged.
+//!
+//! A `Disk` is cheap to clone; clones share their counters and their fault plan.
+
+use std::fs::File;
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+
+/// `ENOSPC` (no space left on device).
+pub const ENOSPC: i32 = 28;
+/// `EIO` (input/output error).
+pub const EIO: i32 = 5;
+
+#[derive(Debug)]
+struct Inner {
+    ops: AtomicU64,
+    writes: AtomicU64,
+    bytes: AtomicU64,
+    syncs: AtomicU64,
+    fail_from: AtomicU64,
+    fail_until: AtomicU64,
+    errno: AtomicI32,
+}
+
+/// The daemon's handle on its data directory.
+#[derive(Debug, Clone)]
+pub struct Disk {
+    inner: Arc<Inner>,
+}
+
+impl Default for Disk {
+    fn default() -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                ops: AtomicU64::new(0),
+                writes: AtomicU64::new(0),
+                bytes: AtomicU64::new(0),
+                syncs: AtomicU64::new(0),
+                fail_from: AtomicU64::new(u64::MAX),
+                fail_until: AtomicU64::new(u64::MAX),
+                errno: AtomicI32::new(0),
+            }),
+        }
+    }
+}
+
+/// What the disk has done so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DiskStats {
+    /// Every operation that changes the disk (create, write, fsync, rename, link, truncate).
+    pub ops: u64,
+    /// `write` calls.
+    pub writes: u64,
+    /// Bytes written.
+    pub bytes: u64,
+    /// fsync calls, on files and on folders.
+    pub syncs: u64,
+}
+
+impl Disk {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn stats(&self) -> DiskStats {
+        DiskStats {
+            ops: self.inner.ops.load(Ordering::Relaxed),
+            writes: self.inner.writes.load(Ordering::Relaxed),
+            bytes: self.inner.bytes.load(Ordering::Relaxed),
+            syncs: self.inner.syncs.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Make operations `from..from + count` (counted from now, 0 = the next one) fail with the OS
+    /// error `errno` (e.g. [`ENOSPC`], [`EIO`]). `count = u64::MAX` leaves the disk broken.
+    pub fn fail(&self, from: u64, count: u64, errno: i32) {
+        let now = self.inner.ops.load(Ordering::Relaxed);
+        self.inner.errno.store(errno, Ordering::Relaxed);
+        self.inner.fail_until.store(
+            now.saturating_add(from).saturating_add(count),
+            Ordering::Relaxed,
+        );
+        self.inner.fail_from.store(now.saturating_add(from), Ordering::Relaxed);
+    }
+
+    /// Stop failing.
+    pub fn heal(&self) {
+        self.inner.fail_from.store(u64::MAX, Ordering::Relaxed);
+    }
+
+    fn op(&self) -> std::io::Result<()> {
+        let n = self.inner.ops.fetch_add(1, Ordering::Relaxed);
+        let from = self.inner.fail_from.load(Ordering::Relaxed);
+        if n >= from && n < self.inner.fail_until.load(Ordering::Relaxed) {
+            return Err(std::io::Error::from_raw_os_error(self.inner.errno.load(Ordering::Relaxed)));
+        }
+        Ok(())
+    }
+
+    /// Create (or truncate) a file for writing.
+    pub fn create(&self, path: &Path) -> std::io::Result<File> {
+        self.op()?;
+        File::create(path)
+    }
+
+    /// Open a file for appending, creating it if needed.
+    pub fn open_append(&self, path: &Path) -> std::io::Result<File> {
+        self.op()?;
+        std::fs::OpenOptions::new().create(true).append(true).open(path)
+    }
+
+    pub fn write_all(&self, f: &mut File, bytes: &[u8]) -> std::io::Result<()> {
+        self.op()?;
+        self.inner.writes.fetch_add(1, Ordering::Relaxed);
+        self.inner.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        f.write_all(bytes)
+    }
+
+    pub fn sync(&self, f: &File) -> std::io::Result<()> {
+        self.op()?;
+        self.inner.syncs.fetch_add(1, Ordering::Relaxed);
+        f.sync_all()
+    }
+
+    /// fsync a folder, so the renames and creations in it survive a power cut.
+    pub fn sync_dir(&self, dir: &Path) -> std::io::Result<()> {
+        self.op()?;
+        self.inner.syncs.fetch_add(1, Ordering::Relaxed);
+        File::open(dir)?.sync_all()
+    }
+
+    pub fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+        self.op()?;
+        std::fs::rename(from, to)
+    }
+
+    pub fn hard_link(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+        self.op()?;
+        std::fs::hard_link(from, to)
+    }
+
+    pub fn set_len(&self, f: &File, len: u64) -> std::io::Result<()> {
+        self.op()?;
+        f.set_len(len)
+    }
+
+    /// Write `bytes` to `path` atomically and durably: a temporary file, fsync, rename over
+    /// `path`, fsync of the folder. A crash at any instant leaves the old or the new content.
+    pub fn write_atomic(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let tmp = path.with_extension("tmp");
+        let result = (|| {
+            let mut f = self.create(&tmp)?;
+            self.write_all(&mut f, bytes)?;
+            self.sync(&f)?;
+            self.rename(&tmp, path)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result?;
+        self.sync_dir(dir)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_fails_on_schedule() {
+        let dir = tempfile::tempdir().unwrap();
+        let disk = Disk::new();
+        disk.write_atomic(&dir.path().join("a"), b"one").unwrap();
+        let s = disk.stats();
+        assert_eq!((s.writes, s.syncs, s.bytes), (1, 2, 3));
+        // The third operation from now (the rename) fails once with ENOSPC.
+        disk.fail(3, 1, ENOSPC);
+        let e = disk.write_atomic(&dir.path().join("a"), b"two").unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(ENOSPC));
+        assert_eq!(std::fs::read(dir.path().join("a")).unwrap(), b"one");
+        assert!(!dir.path().join("a.tmp").exists(), "the temporary file is cleaned up");
+        disk.write_atomic(&dir.path().join("a"), b"two").unwrap();
+        assert_eq!(std::fs::read(dir.path().join("a")).unwrap(), b"two");
+    }
+}
