@@ -5,6 +5,8 @@
 //! helpers: finding (or building) the binaries, starting the simulator and reading its
 //! `state.json`, running `pinghu` and capturing its output.
 
+pub mod crash;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

@@ -1,0 +1,339 @@
+//! The crash harness: a real mosquitto, a real `pinghu-sim` and a real `pinghu run`, killed with
+//! SIGKILL at seeded points while signed announcements stream in, optionally followed by a
+//! "power cut" that tears the last line of the proof-of-display log. After every restart the
+//! daemon must hold every announcement the broker accepted, and have accepted each exactly once.
+//!
+//! Every choice comes from one seed, printed first, so a failure can be replayed:
+//! `PINGHU_CRASH_SEED=1234 cargo test -p pinghu-tests --test daemon kill_9`, or
+//! `cargo bench -p pinghu-tests --bench crash_soak -- --seed 1234`.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::{Collector, Daemon, Mosquitto, Sim, pinghu};
+
+/// SplitMix64: a small, seedable generator (no dependency, same sequence everywhere).
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `lo..hi` (`hi > lo`).
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next_u64() % (hi - lo)
+    }
+}
+
+/// The seed to use: `PINGHU_CRASH_SEED`, or one from the clock.
+pub fn seed_from_env() -> u64 {
+    std::env::var("PINGHU_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.as_nanos() as u64)
+        })
+}
+
+/// Where one round kills the daemon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KillPoint {
+    /// Announcements published in the round.
+    pub messages: usize,
+    /// SIGKILL right after publishing this many of them (the rest follow while it is down).
+    pub after: usize,
+    /// Milliseconds between that publish and the kill.
+    pub delay_ms: u64,
+    /// Then tear the proof log's last line at a random byte, as a power cut would.
+    pub power_cut: bool,
+}
+
+impl std::fmt::Display for KillPoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "kill -9 {} ms after message {} of {}{}",
+            self.delay_ms,
+            self.after,
+            self.messages,
+            if self.power_cut { ", then a power cut" } else { "" }
+        )
+    }
+}
+
+/// The rig and everything it has published.
+#[derive(Debug)]
+pub struct CrashRig {
+    pub seed: u64,
+    rng: Rng,
+    priority: &'static str,
+    broker: Mosquitto,
+    _sim: Sim,
+    pub dir: tempfile::TempDir,
+    key: PathBuf,
+    pub receipts: Collector,
+    daemon: Option<Daemon>,
+    /// Ids the broker accepted (PUBACK), in order.
+    pub published: Vec<String>,
+    /// What each round did, for the failure message.
+    pub history: Vec<String>,
+    /// Proof-log lines torn by simulated power cuts.
+    pub torn: usize,
+}
+
+const PLAYLIST: &str = "[defaults]\ndwell_s = 2\nfont_size = 16\n\n[[item]]\nid = \"welcome\"\ntext = \"欢迎\"\n";
+
+impl CrashRig {
+    /// Start broker, simulator and daemon. `priority` of the announcements: `urgent` ones are
+    /// displayed within seconds; `normal` ones join the rotation (for long soaks).
+    pub fn new(seed: u64, priority: &'static str) -> Self {
+        let broker = Mosquitto::start();
+        let sim = Sim::start(&[
+            "--width",
+            "128",
+            "--height",
+            "32",
+            "--colors",
+            "red-green",
+            "--protocol",
+            "bx-6e",
+        ]);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key = dir.path().join("portal.json");
+        let (code, _, err) = pinghu(&[
+            "portal",
+            "keygen",
+            "--key-id",
+            "portal-2026",
+            "--out",
+            key.to_str().expect("utf-8 path"),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let kp: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&key).expect("key")).expect("key json");
+        std::fs::write(dir.path().join("playlist.toml"), PLAYLIST).expect("playlist");
+        let config = format!(
+            "data_dir = \"data\"\nplaylist = \"playlist.toml\"\n\n[screen]\nid = \"crash-board\"\nwidth = 128\nheight = 32\ncolors = \"red-green\"\n\n\
+             [device]\nurl = \"{}\"\nprotocol = \"bx-6e\"\ntimeout_ms = 800\nretries = 3\n\n[mqtt]\nurl = \"{}\"\nclient_id = \"pinghu-crash-{}\"\n\n\
+             [portal_keys]\nportal-2026 = \"{}\"\n",
+            sim.tcp_url(),
+            broker.url(),
+            broker.port,
+            kp["public"].as_str().expect("public key")
+        );
+        std::fs::write(dir.path().join("pinghu.toml"), config).expect("config");
+        let receipts = Collector::start(broker.port, "pinghu/v1/screens/crash-board/#");
+        let mut rig = Self {
+            seed,
+            rng: Rng::new(seed),
+            priority,
+            broker,
+            _sim: sim,
+            dir,
+            key,
+            receipts,
+            daemon: None,
+            published: Vec::new(),
+            history: Vec::new(),
+            torn: 0,
+        };
+        rig.start_daemon();
+        rig
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Start the daemon and wait for a fresh `online` status.
+    pub fn start_daemon(&mut self) {
+        let seen = self.receipts.all().len();
+        self.daemon = Some(Daemon::start(&self.dir.path().join("pinghu.toml")));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let all = self.receipts.all();
+            if all[seen.min(all.len())..].iter().any(|m| {
+                m["_topic"] == "pinghu/v1/screens/crash-board/status" && m["online"] == true && m["mqtt"] == "connected"
+            }) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the daemon did not come online:\n{}", self.report());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The daemon's log and the rounds so far, for failure messages.
+    pub fn report(&self) -> String {
+        format!(
+            "seed={} (replay: PINGHU_CRASH_SEED={})\n{}\n--- daemon log ---\n{}",
+            self.seed,
+            self.seed,
+            self.history.join("\n"),
+            self.daemon.as_ref().map(Daemon::log_text).unwrap_or_default()
+        )
+    }
+
+    fn publish(&mut self, id: &str) {
+        let now = jiff::Timestamp::now();
+        let payload = serde_json::json!({
+            "id": id, "revision": 1, "action": "publish", "priority": self.priority, "title": "",
+            "body": format!("通知 {id}"),
+            "valid_from": (now - jiff::SignedDuration::from_secs(60)).to_string(),
+            "valid_until": (now + jiff::SignedDuration::from_secs(1800)).to_string(),
+            "issued_at": now.to_string(),
+        });
+        let file = self.dir.path().join("payload.json");
+        std::fs::write(&file, payload.to_string()).expect("payload");
+        let (code, _, err) = pinghu(&[
+            "portal",
+            "publish",
+            "--broker",
+            &self.broker.url(),
+            "--screen",
+            "crash-board",
+            "--payload",
+            file.to_str().expect("utf-8 path"),
+            "--key",
+            self.key.to_str().expect("utf-8 path"),
+        ]);
+        assert_eq!(code, 0, "publish failed: {err}\n{}", self.report());
+        self.published.push(id.to_owned());
+    }
+
+    /// Tear the last line of the proof log's last segment at a random byte. Returns whether
+    /// there was a line to tear.
+    fn power_cut(&mut self) -> bool {
+        let Some(seg) = (1..)
+            .map(|n| {
+                if n == 1 {
+                    self.data().join("proof-of-display.jsonl")
+                } else {
+                    self.data().join(format!("proof-of-display.{n}.jsonl"))
+                }
+            })
+            .take_while(|p| p.exists())
+            .last()
+        else {
+            return false;
+        };
+        let bytes = std::fs::read(&seg).expect("proof log");
+        let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+        let start = body.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let len = body.len() - start;
+        if len < 2 {
+            return false;
+        }
+        let keep = start + self.rng.range(1, len as u64) as usize;
+        let f = std::fs::OpenOptions::new().write(true).open(&seg).expect("open proof log");
+        f.set_len(keep as u64).expect("truncate");
+        true
+    }
+
+    /// One round: publish a few announcements, SIGKILL the daemon at the seeded point (maybe
+    /// tear the proof log), publish the rest while it is down, restart it, and wait until it holds
+    /// every announcement published so far.
+    pub fn round(&mut self, n: usize) -> KillPoint {
+        let messages = self.rng.range(2, 6) as usize;
+        let kp = KillPoint {
+            messages,
+            after: self.rng.range(0, messages as u64 + 1) as usize,
+            delay_ms: self.rng.range(0, 60),
+            power_cut: self.rng.range(0, 3) == 0,
+        };
+        self.history.push(format!("round {n}: {kp}"));
+        for i in 0..messages {
+            if i == kp.after {
+                self.kill(kp);
+            }
+            self.publish(&format!("r{n}-m{i}"));
+        }
+        if kp.after == messages {
+            self.kill(kp);
+        }
+        self.start_daemon();
+        self.wait_all_stored();
+        kp
+    }
+
+    /// SIGKILL the daemon now.
+    pub fn kill_now(&mut self) {
+        if let Some(d) = self.daemon.as_mut() {
+            d.kill9();
+        }
+    }
+
+    fn kill(&mut self, kp: KillPoint) {
+        std::thread::sleep(Duration::from_millis(kp.delay_ms));
+        if let Some(d) = self.daemon.as_mut() {
+            d.kill9();
+        }
+        if kp.power_cut && self.power_cut() {
+            self.torn += 1;
+        }
+    }
+
+    /// The revisions the daemon's `state.json` holds.
+    pub fn stored(&self) -> serde_json::Value {
+        let text = std::fs::read_to_string(self.data().join("state.json")).unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        v["state"]["revisions"].clone()
+    }
+
+    /// Ids published but not (yet) stored.
+    pub fn missing(&self) -> Vec<String> {
+        let stored = self.stored();
+        self.published
+            .iter()
+            .filter(|id| stored[id.as_str()] != 1)
+            .cloned()
+            .collect()
+    }
+
+    fn wait_all_stored(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.missing().is_empty() {
+            assert!(
+                Instant::now() < deadline,
+                "lost after the restart: {:?}\n{}",
+                self.missing(),
+                self.report()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Ids with more than one distinct time for `event` (receipts themselves are at least once:
+    /// the same receipt may arrive twice, but never two different acceptances or displays).
+    pub fn duplicated(&self, event: &str) -> Vec<String> {
+        let all = self.receipts.all();
+        self.published
+            .iter()
+            .filter(|id| {
+                let mut times: Vec<&str> = all
+                    .iter()
+                    .filter(|m| m["id"] == id.as_str() && m["event"] == event)
+                    .filter_map(|m| m["at"].as_str())
+                    .collect();
+                times.sort_unstable();
+                times.dedup();
+                times.len() > 1
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// `pinghu log verify` on the data directory: (exit code, stdout, stderr).
+    pub fn verify_log(&self) -> (i32, String, String) {
+        pinghu(&["log", "verify", "--data-dir", self.data().to_str().expect("utf-8 path")])
+    }
+}
