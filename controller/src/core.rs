@@ -37,6 +37,8 @@ pub const PORTAL_TOLERANCE: SignedDuration = SignedDuration::from_mins(10);
 pub const PROOF_SYNC_INTERVAL: SignedDuration = SignedDuration::from_secs(1);
 /// The rotation position is written at most this often.
 pub const SCHEDULER_SAVE_INTERVAL: SignedDuration = SignedDuration::from_mins(1);
+/// A proof log that could not be opened is tried again this often.
+pub const PROOF_REOPEN_INTERVAL: SignedDuration = SignedDuration::from_secs(10);
 /// A failed write is retried this often.
 pub const RETRY_INTERVAL: SignedDuration = SignedDuration::from_secs(1);
 
@@ -126,8 +128,11 @@ pub struct Core {
     clock: pinghu_playlists::ClockTrust,
     /// A change that must reach the disk has not (the write failed): retried every second.
     state_unsaved: bool,
-    /// The rotation position changed since the last write.
+    /// The rotation position changed, or receipts left the outbox, since the last write.
     scheduler_unsaved: bool,
+    /// Proof entries waiting while the log cannot be opened.
+    proof_backlog: Vec<Entry>,
+    last_proof_open: Timestamp,
     last_save: Timestamp,
     last_retry: Timestamp,
     last_proof_sync: Timestamp,
@@ -146,7 +151,10 @@ impl Core {
         let (proof, proof_findings) = match ProofLog::open(&cfg.data_dir, disk.clone(), &cfg.screen, now) {
             Ok((log, findings)) => (Some(log), findings),
             Err(e) => {
-                tracing::error!("cannot open the proof-of-display log ({e}); the board runs on, retrying every minute");
+                tracing::error!(
+                    "cannot open the proof-of-display log ({e}); the board runs on, entries wait in memory, \
+                     retrying every 10 s"
+                );
                 (
                     None,
                     vec![Finding {
@@ -218,6 +226,8 @@ impl Core {
             clock: pinghu_playlists::ClockTrust::Trusted,
             state_unsaved: false,
             scheduler_unsaved: false,
+            proof_backlog: Vec::new(),
+            last_proof_open: now,
             last_save: now,
             last_retry: now,
             last_proof_sync: now,
@@ -311,6 +321,7 @@ impl Core {
     pub fn published(&mut self, r: &Receipt) {
         if let Some(i) = self.store.state.outbox.iter().position(|x| x == r) {
             self.store.state.outbox.remove(i);
+            self.scheduler_unsaved = true;
         }
     }
 
@@ -463,14 +474,18 @@ impl Core {
                 self.save(now);
             }
         }
-        if let Some(proof) = &mut self.proof
-            && let Err(e) = proof.append(entry)
-        {
-            let pending = proof.pending();
-            self.failed(
-                &format!("cannot write to the proof-of-display log ({pending} entries wait in memory)"),
-                &e,
-            );
+        match &mut self.proof {
+            Some(proof) => {
+                if let Err(e) = proof.append(entry) {
+                    let pending = proof.pending();
+                    self.failed(
+                        &format!("cannot write to the proof-of-display log ({pending} entries wait in memory)"),
+                        &e,
+                    );
+                }
+            }
+            None if self.proof_backlog.len() < crate::proof::MAX_PENDING => self.proof_backlog.push(entry),
+            None => {}
         }
         self.showing = json!({"content": key.to_string(), "area": area, "layer": layer,
                               "frame_sha256": frame_sha256, "since": at.to_string()});
@@ -480,10 +495,15 @@ impl Core {
     /// Housekeeping, called at least once a second: fsync the proof log (group commit), retry a
     /// failed write, write the rotation position when a minute has passed.
     pub fn tick(&mut self, now: Timestamp) {
-        if self.proof.is_none() && now.duration_since(self.last_retry) >= SCHEDULER_SAVE_INTERVAL {
-            self.last_retry = now;
-            if let Ok((log, findings)) = ProofLog::open(&self.cfg.data_dir, self.disk.clone(), &self.cfg.screen, now) {
+        if self.proof.is_none() && now.duration_since(self.last_proof_open) >= PROOF_REOPEN_INTERVAL {
+            self.last_proof_open = now;
+            if let Ok((mut log, findings)) =
+                ProofLog::open(&self.cfg.data_dir, self.disk.clone(), &self.cfg.screen, now)
+            {
                 tracing::info!("the proof-of-display log is open again");
+                for e in self.proof_backlog.drain(..) {
+                    let _ = log.append(e); // kept queued in the log when the disk refuses it
+                }
                 self.proof = Some(log);
                 self.proof_findings = findings;
             }
@@ -521,7 +541,7 @@ impl Core {
             t = t.min(self.last_save + SCHEDULER_SAVE_INTERVAL);
         }
         if self.proof.is_none() {
-            t = t.min(self.last_retry + SCHEDULER_SAVE_INTERVAL);
+            t = t.min(self.last_proof_open + PROOF_REOPEN_INTERVAL);
         }
         t
     }
@@ -533,7 +553,7 @@ impl Core {
         {
             tracing::error!("cannot write the proof-of-display log at shutdown: {e}");
         }
-        if self.scheduler_unsaved || self.state_unsaved || !self.store.state.outbox.is_empty() {
+        if self.scheduler_unsaved || self.state_unsaved {
             self.save(now);
         }
     }
@@ -551,7 +571,8 @@ impl Core {
         let storage_ok = self.write_error.is_none()
             && self.store.recovery.is_empty()
             && self.proof_findings.is_empty()
-            && proof.is_some_and(|p| p.pending() == 0 && p.dropped == 0);
+            && proof.is_some_and(|p| p.pending() == 0 && p.dropped == 0)
+            && self.proof_backlog.is_empty();
         json!({
             "online": true,
             "screen": self.cfg.screen,
@@ -573,7 +594,7 @@ impl Core {
                 "replay_horizon": s.replay_horizon.map(|t| t.to_string()),
                 "proof_log": self.proof_findings,
                 "proof_entries": proof.map(ProofLog::seq),
-                "proof_pending": proof.map(ProofLog::pending),
+                "proof_pending": proof.map_or(self.proof_backlog.len(), ProofLog::pending),
                 "proof_dropped": proof.map(|p| p.dropped),
             },
         })

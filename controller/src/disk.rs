@@ -16,12 +16,24 @@ pub const ENOSPC: i32 = 28;
 /// `EIO` (input/output error).
 pub const EIO: i32 = 5;
 
+/// What a write is for, counted apart (the flash-wear budget is stated per purpose).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// `state.json` and its generations.
+    State = 0,
+    /// The proof-of-display log.
+    Proof = 1,
+    Other = 2,
+}
+
 #[derive(Debug)]
 struct Inner {
     ops: AtomicU64,
     writes: AtomicU64,
     bytes: AtomicU64,
     syncs: AtomicU64,
+    writes_by: [AtomicU64; 3],
+    syncs_by: [AtomicU64; 3],
     fail_from: AtomicU64,
     fail_until: AtomicU64,
     errno: AtomicI32,
@@ -31,6 +43,7 @@ struct Inner {
 #[derive(Debug, Clone)]
 pub struct Disk {
     inner: Arc<Inner>,
+    purpose: Purpose,
 }
 
 impl Default for Disk {
@@ -41,10 +54,13 @@ impl Default for Disk {
                 writes: AtomicU64::new(0),
                 bytes: AtomicU64::new(0),
                 syncs: AtomicU64::new(0),
+                writes_by: Default::default(),
+                syncs_by: Default::default(),
                 fail_from: AtomicU64::new(u64::MAX),
                 fail_until: AtomicU64::new(u64::MAX),
                 errno: AtomicI32::new(0),
             }),
+            purpose: Purpose::Other,
         }
     }
 }
@@ -60,6 +76,12 @@ pub struct DiskStats {
     pub bytes: u64,
     /// fsync calls, on files and on folders.
     pub syncs: u64,
+    /// `write` and fsync calls for `state.json`.
+    pub state_writes: u64,
+    pub state_syncs: u64,
+    /// `write` and fsync calls for the proof-of-display log.
+    pub proof_writes: u64,
+    pub proof_syncs: u64,
 }
 
 impl Disk {
@@ -67,12 +89,26 @@ impl Disk {
         Self::default()
     }
 
+    /// The same disk, counting its writes under `purpose`.
+    pub fn for_purpose(&self, purpose: Purpose) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            purpose,
+        }
+    }
+
     pub fn stats(&self) -> DiskStats {
+        let l = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let i = &self.inner;
         DiskStats {
-            ops: self.inner.ops.load(Ordering::Relaxed),
-            writes: self.inner.writes.load(Ordering::Relaxed),
-            bytes: self.inner.bytes.load(Ordering::Relaxed),
-            syncs: self.inner.syncs.load(Ordering::Relaxed),
+            ops: l(&i.ops),
+            writes: l(&i.writes),
+            bytes: l(&i.bytes),
+            syncs: l(&i.syncs),
+            state_writes: l(&i.writes_by[Purpose::State as usize]),
+            state_syncs: l(&i.syncs_by[Purpose::State as usize]),
+            proof_writes: l(&i.writes_by[Purpose::Proof as usize]),
+            proof_syncs: l(&i.syncs_by[Purpose::Proof as usize]),
         }
     }
 
@@ -117,6 +153,7 @@ impl Disk {
     pub fn write_all(&self, f: &mut File, bytes: &[u8]) -> std::io::Result<()> {
         self.op()?;
         self.inner.writes.fetch_add(1, Ordering::Relaxed);
+        self.inner.writes_by[self.purpose as usize].fetch_add(1, Ordering::Relaxed);
         self.inner.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         f.write_all(bytes)
     }
@@ -124,6 +161,7 @@ impl Disk {
     pub fn sync(&self, f: &File) -> std::io::Result<()> {
         self.op()?;
         self.inner.syncs.fetch_add(1, Ordering::Relaxed);
+        self.inner.syncs_by[self.purpose as usize].fetch_add(1, Ordering::Relaxed);
         f.sync_all()
     }
 
@@ -131,6 +169,7 @@ impl Disk {
     pub fn sync_dir(&self, dir: &Path) -> std::io::Result<()> {
         self.op()?;
         self.inner.syncs.fetch_add(1, Ordering::Relaxed);
+        self.inner.syncs_by[self.purpose as usize].fetch_add(1, Ordering::Relaxed);
         File::open(dir)?.sync_all()
     }
 

@@ -295,6 +295,7 @@ impl ProofLog {
     /// Open the log in `dir`, repairing a torn last line and continuing after damage (see the
     /// module documentation). Only an I/O error (an unreadable file, a failing disk) is an error.
     pub fn open(dir: &Path, disk: Disk, screen: &str, now: jiff::Timestamp) -> std::io::Result<(Self, Vec<Finding>)> {
+        let disk = disk.for_purpose(crate::disk::Purpose::Proof);
         let mut findings = Vec::new();
         let segs = segments(dir);
         let mut prev = GENESIS.to_owned();

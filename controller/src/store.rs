@@ -33,6 +33,9 @@ pub enum AnnState {
     Expired,
     Revoked,
     Superseded,
+    /// Restored from an older generation of the state: it may have been revoked or replaced
+    /// since, so it is not shown until the portal sends a new revision.
+    Suspended,
 }
 
 /// One accepted announcement with its evidence.
@@ -152,7 +155,7 @@ impl Store {
         let prev = dir.join(PREVIOUS_FILE);
         let mut store = Self {
             dir: dir.to_path_buf(),
-            disk,
+            disk: disk.for_purpose(crate::disk::Purpose::State),
             state: State::default(),
             recovery: Vec::new(),
         };
@@ -184,8 +187,28 @@ impl Store {
         match std::fs::read(&prev).map_err(|e| e.to_string()).and_then(|b| decode(&b)) {
             Ok(s) => {
                 store.state = s;
+                let mut suspended = 0;
+                for rec in store.state.announcements.values_mut() {
+                    if rec.state == AnnState::Active {
+                        rec.state = AnnState::Suspended;
+                        suspended += 1;
+                        store.state.outbox.push(
+                            crate::ingest::Receipt::new(
+                                Some(&rec.announcement.id),
+                                Some(rec.announcement.revision),
+                                "suspended",
+                                now,
+                            )
+                            .with_reason(
+                                "this board restored its state from an older copy and cannot tell whether it was \
+                                 revoked or replaced since: issue a new revision to show it again",
+                            ),
+                        );
+                    }
+                }
                 store.recovery.push(format!(
-                    "started from the previous generation {} ({} announcements)",
+                    "started from the previous generation {} ({} announcements; the {suspended} active ones are \
+                     suspended until the portal issues new revisions)",
                     prev.display(),
                     store.state.announcements.len()
                 ));

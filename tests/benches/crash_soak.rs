@@ -2,7 +2,7 @@
 //! a power cut leaves it) while signed announcements stream in through mosquitto into a real
 //! `pinghu run` driving a real `pinghu-sim`. Prints what was lost and what was accepted twice.
 //!
-//! `cargo build && cargo bench -p pinghu-tests --bench crash_soak [-- --rounds 300 --seed 42]`
+//! `cargo build --release && cargo bench -p pinghu-tests --bench crash_soak [-- --rounds 300 --seed 42]`
 //!
 //! Replay one failure with the printed seed (`--seed`); the round that failed is in the output.
 

@@ -28,8 +28,11 @@ pub fn bin(name: &str) -> PathBuf {
     let path = target_dir().join(name);
     if !path.exists() {
         BUILT.get_or_init(|| {
+            // Benches run from target/release: build the binaries of the same profile.
+            let release = target_dir().ends_with("release");
             let status = Command::new(env!("CARGO"))
                 .args(["build", "-p", "pinghu", "-p", "pinghu-simulator", "--bins"])
+                .args(release.then_some("--release"))
                 .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
                 .status()
                 .expect("cargo build");
