@@ -156,7 +156,11 @@ impl Renderer {
             }
         };
         if !r.missing.is_empty() {
-            tracing::warn!("{}: no font has {:?}; shown as boxes", c.key, r.missing);
+            tracing::warn!(
+                "{}: no font has {}; shown as boxes",
+                c.key,
+                r.missing.iter().map(|ch| format!("{ch} (U+{:04X})", u32::from(*ch))).collect::<Vec<_>>().join(", ")
+            );
         }
         let a = AreaContent {
             key: c.key.clone(),

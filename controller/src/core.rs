@@ -364,7 +364,7 @@ impl Core {
         let clock = judge_clock(now, self.portal_offset);
         if clock != self.clock {
             if clock != pinghu_playlists::ClockTrust::Trusted {
-                tracing::warn!("the clock cannot be trusted ({clock:?}): date-bound items are suspended");
+                tracing::warn!("the clock cannot be trusted ({clock}): date-bound items are suspended");
             }
             self.clock = clock;
         }

@@ -402,9 +402,9 @@ pub async fn supervise(
     core_exit: &mut oneshot::Receiver<bool>,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<(), String> {
-    tokio::select! {
-        _ = shutdown.wait_for(|s| *s) => Ok(()),
-        Some(res) = tasks.join_next() => Err(match res {
+    let failure = tokio::select! {
+        _ = shutdown.wait_for(|s| *s) => return Ok(()),
+        Some(res) = tasks.join_next() => match res {
             Ok((name, Ok(()))) => format!("the {name} task ended unexpectedly"),
             Ok((name, Err(e))) => format!("the {name} task failed: {e}"),
             Err(e) if e.is_panic() => {
@@ -415,12 +415,17 @@ pub async fn supervise(
                 format!("a task panicked: {text}")
             }
             Err(e) => format!("a task was cancelled: {e}"),
-        }),
-        r = core_exit => Err(match r {
+        },
+        r = core_exit => match r {
             Ok(true) => "the core thread panicked".to_owned(),
             _ => "the core thread ended unexpectedly".to_owned(),
-        }),
+        },
+    };
+    // A task that stopped because shutdown was requested is no failure.
+    if *shutdown.borrow() && !failure.contains("panicked") {
+        return Ok(());
     }
+    Err(failure)
 }
 
 /// Run the daemon until `shutdown` turns true. The store and the last plan are restored from disk

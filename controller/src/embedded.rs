@@ -107,9 +107,10 @@ pub fn start_broker(port: u16) -> Result<(), String> {
             }
         })
         .map_err(|e| e.to_string())?;
-    // Wait until it accepts connections.
+    // Wait until it listens: the port is taken. (Connecting to find out would be logged by the
+    // broker as a failed client.)
     for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(30));

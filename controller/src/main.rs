@@ -14,8 +14,18 @@ use clap::{Parser, Subcommand};
     about = "Pinghu (平湖): drives the Yiling District LED announcement board"
 )]
 struct Cli {
+    /// Log format on stderr: text (colours only on a terminal) or json (one object per line, for
+    /// journald and log shippers). RUST_LOG sets the levels.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -458,13 +468,18 @@ fn diag(a: DiagArgs) -> Result<ExitCode> {
     }
 }
 
-fn init_logging(default: &str) {
+fn init_logging(default: &str, format: LogFormat) {
+    use std::io::IsTerminal as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .try_init();
+        .with_ansi(std::io::stderr().is_terminal());
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -474,8 +489,13 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-fn run_daemon(config: Option<std::path::PathBuf>, data_dir: Option<std::path::PathBuf>) -> Result<ExitCode> {
-    init_logging("info,rumqttd=warn");
+fn run_daemon(
+    config: Option<std::path::PathBuf>,
+    data_dir: Option<std::path::PathBuf>,
+    log_format: LogFormat,
+) -> Result<ExitCode> {
+    // The embedded broker's own chatter (accepts, subscriptions, clean disconnects) is INFO.
+    init_logging("info,rumqttd=warn", log_format);
     let rt = runtime()?;
     rt.block_on(async {
         let (tx, rx) = tokio::sync::watch::channel(false);
@@ -702,9 +722,9 @@ fn log(cmd: LogCommand) -> Result<ExitCode> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Run { config, data_dir } => run_daemon(config, data_dir),
+        Command::Run { config, data_dir } => run_daemon(config, data_dir, cli.log_format),
         Command::Demo { data_dir } => {
-            init_logging("warn,rumqttd=off");
+            init_logging("warn,rumqttd=off", cli.log_format);
             let rt = runtime()?;
             rt.block_on(pinghu::demo::run(data_dir, &|s: &str| {
                 use std::io::Write as _;

@@ -148,6 +148,21 @@ pub enum ClockTrust {
     },
 }
 
+impl std::fmt::Display for ClockTrust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Trusted => write!(f, "trusted"),
+            Self::BeforeBuild => write!(f, "it says a time before this software was built"),
+            Self::FarFromPortal { offset_s } => write!(
+                f,
+                "it is {} s {} the portal's",
+                offset_s.unsigned_abs(),
+                if *offset_s < 0 { "behind" } else { "ahead of" }
+            ),
+        }
+    }
+}
+
 /// Judge the clock: it is wrong if it is before `not_before` (the build time), or if it is
 /// more than `tolerance` away from the portal's clock (`portal_offset` = ours minus theirs).
 pub fn clock_trust(

@@ -456,3 +456,32 @@ fn a_clock_behind_the_portal_is_not_trusted() {
     rig.sim
         .wait_state("something on the board", |s| s["lit"].as_u64().unwrap_or(0) > 0);
 }
+
+#[test]
+fn a_panic_in_a_task_or_in_the_core_ends_the_process_non_zero_for_systemd() {
+    // Debug builds honour PINGHU_DEBUG_PANIC=TASK@SECONDS (a test hook; release builds have none).
+    let mut rig = Rig::new(&["--protocol", "bx-6e"], false);
+    drop(rig.daemon.take()); // one daemon per data directory and client id
+    for (task, expect) in [("core", "the core thread panicked"), ("events", "a task panicked")] {
+        let log = rig.dir.path().join(format!("panic-{task}.log"));
+        let mut child = std::process::Command::new(pinghu_tests::bin("pinghu"))
+            .args(["run", "--config"])
+            .arg(rig.dir.path().join("pinghu.toml"))
+            .env("PINGHU_DEBUG_PANIC", format!("{task}@1"))
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(Instant::now() < deadline, "{task}: the process kept running after the panic");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert_eq!(status.code(), Some(1), "{task}: {text}");
+        assert!(text.contains(expect), "{task}: {text}");
+        assert!(text.contains("systemd restarts it"), "{text}");
+    }
+}
