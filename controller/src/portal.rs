@@ -17,7 +17,9 @@ pub enum Target {
 }
 
 /// Publish `envelope` QoS 1 and wait for the broker's PUBACK; then, if `wait_receipts` is set,
-/// collect the receipts of the announcement's id from `screen` for that long.
+/// collect this message's receipts from `screen` for that long: those naming the announcement's
+/// id, and the refusals (`rejected`) whose `envelope_sha256` is the hash of exactly the bytes sent
+/// (a refusal of another message with the same id is not this one's).
 pub async fn publish(
     broker: &str,
     prefix: &str,
@@ -56,6 +58,7 @@ pub async fn publish(
             .unwrap_or_default();
         crate::envelope::peek_id(&p).0
     };
+    let envelope_sha256 = crate::ingest::sha256_hex(&body);
     let mut receipts = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     let mut subscribed = wait_receipts.is_none();
@@ -105,7 +108,11 @@ pub async fn publish(
             }
             Event::Incoming(Incoming::Publish(p)) => {
                 let v: serde_json::Value = serde_json::from_slice(&p.payload).unwrap_or(json!(null));
-                if v["id"].as_str() == payload_id.as_deref() {
+                let ours = match v["envelope_sha256"].as_str() {
+                    Some(h) => h == envelope_sha256,
+                    None => v["id"].is_string() && v["id"].as_str() == payload_id.as_deref(),
+                };
+                if ours {
                     receipts.push(v);
                 }
             }

@@ -16,6 +16,9 @@ static NOTO_32: &[u8] = include_bytes!("../data/noto-sc-32.phf");
 
 /// Font sizes with compiled-in fonts.
 pub const SIZES: [u32; 4] = [12, 16, 24, 32];
+/// The largest glyph cell a run-time font may have, in pixels (a board line is at most 32 px
+/// tall; this leaves room without letting a damaged file ask for huge cells).
+pub const MAX_GLYPH: i32 = 256;
 
 /// One glyph: `height` rows of `stride` bytes, MSB first.
 #[derive(Debug, Clone, Copy)]
@@ -98,6 +101,12 @@ impl BitmapFont {
             }
             let bad = || FontError::Format(format!("unifont hex line {}: expected XXXX:HEX", n + 1));
             let (cp, hex) = line.split_once(':').ok_or_else(bad)?;
+            if !hex.is_ascii() {
+                return Err(FontError::Format(format!(
+                    "unifont hex line {}: the bitmap has a character that is not a hex digit",
+                    n + 1
+                )));
+            }
             let cp = u32::from_str_radix(cp, 16).map_err(|_| bad())?;
             let Some(ch) = char::from_u32(cp) else {
                 continue;
@@ -132,8 +141,11 @@ impl BitmapFont {
         let mut name = String::from("BDF font");
         let mut map = HashMap::new();
         let mut lines = text.lines().enumerate();
+        // Numbers are bounded so that no arithmetic on them can overflow and no cell is huge.
         let num = |v: Option<&str>, line: usize, what: &str| -> Result<i32, FontError> {
-            v.and_then(|x| x.parse().ok()).ok_or_else(|| bad(line + 1, what))
+            v.and_then(|x| x.parse::<i32>().ok())
+                .filter(|n| n.abs() <= 1 << 20)
+                .ok_or_else(|| bad(line + 1, what))
         };
         while let Some((i, line)) = lines.next() {
             let mut w = line.split_whitespace();
@@ -149,13 +161,19 @@ impl BitmapFont {
                     // The cell is PIXEL_SIZE tall when given (fonts often add line spacing to
                     // ascent + descent), with the baseline where it divides the cell likewise.
                     let height = pixel_size.filter(|p| *p > 0).unwrap_or(a + d);
+                    if !(0..=MAX_GLYPH).contains(&height) || a.abs() > MAX_GLYPH || d.abs() > MAX_GLYPH {
+                        return Err(bad(
+                            i + 1,
+                            &format!("the font is {height} px tall (ascent {a}, descent {d}); at most {MAX_GLYPH} px"),
+                        ));
+                    }
                     let asc = if a + d > 0 {
                         (f64::from(height * a) / f64::from(a + d)).round() as i32
                     } else {
                         a
                     };
                     let (mut code, mut dwidth, mut bbx) = (None, None, None);
-                    let mut rows: Vec<u32> = Vec::new();
+                    let mut rows: Vec<Vec<u8>> = Vec::new();
                     let mut in_bitmap = false;
                     for (j, l) in lines.by_ref() {
                         let mut f = l.split_whitespace();
@@ -172,10 +190,13 @@ impl BitmapFont {
                             Some("BITMAP") => in_bitmap = true,
                             Some("ENDCHAR") => break,
                             Some(hex) if in_bitmap => {
-                                let v =
-                                    u32::from_str_radix(hex, 16).map_err(|_| bad(j + 1, "bitmap row is not hex"))?;
-                                // Left-align the row's bits at bit 31.
-                                rows.push(v << (32 - 4 * hex.len().min(8)));
+                                // One bit per pixel, most significant first, any width.
+                                let row = hex
+                                    .chars()
+                                    .map(|c| c.to_digit(16).map(|d| d as u8))
+                                    .collect::<Option<Vec<u8>>>()
+                                    .ok_or_else(|| bad(j + 1, "bitmap row is not hex"))?;
+                                rows.push(row);
                             }
                             _ => {}
                         }
@@ -186,13 +207,27 @@ impl BitmapFont {
                     let Some(ch) = u32::try_from(code).ok().and_then(char::from_u32) else {
                         continue;
                     };
+                    if !(0..=MAX_GLYPH).contains(&dw) || !(0..=MAX_GLYPH).contains(&bw) || !(0..=MAX_GLYPH).contains(&bh)
+                    {
+                        return Err(FontError::Format(format!(
+                            "BDF glyph U+{:04X}: {dw}x{bh} px (box {bw} wide) is larger than {MAX_GLYPH} px",
+                            u32::from(ch)
+                        )));
+                    }
+                    if bx.abs() > MAX_GLYPH || by.abs() > MAX_GLYPH {
+                        return Err(FontError::Format(format!(
+                            "BDF glyph U+{:04X}: offset {bx},{by} is out of range",
+                            u32::from(ch)
+                        )));
+                    }
                     let width = dw.max(1) as u32;
                     let stride = width.div_ceil(8) as usize;
                     let mut bits = vec![0u8; stride * height.max(1) as usize];
                     for (r, row) in rows.iter().enumerate().take(bh.max(0) as usize) {
                         let y = asc - (by + bh) + r as i32;
-                        for c in 0..bw.max(0) {
-                            if row & (0x8000_0000 >> c) != 0 {
+                        for c in 0..bw.min(row.len() as i32 * 4) {
+                            let nibble = row[c as usize / 4];
+                            if nibble & (0x8 >> (c % 4)) != 0 {
                                 let x = bx + c;
                                 if x >= 0 && (x as u32) < width && y >= 0 && y < height {
                                     bits[y as usize * stride + x as usize / 8] |= 0x80 >> (x % 8);
@@ -541,5 +576,27 @@ mod tests {
         assert!(matches!(set.source('\u{4E00}'), Source::Primary(_)));
         assert!(matches!(set.source('\u{2000B}'), Source::Missing));
         assert!(BitmapFont::from_unifont_hex("zz").is_err());
+    }
+
+    #[test]
+    fn damaged_font_files_are_errors_never_panics() {
+        // A Unifont line with non-ASCII bytes where the hex digits belong (byte slicing used to
+        // cut a character in half).
+        let line = format!("4E00:{}", "字".repeat(32).chars().take(21).collect::<String>() + "0");
+        let e = BitmapFont::from_unifont_hex(&line).unwrap_err();
+        assert!(e.to_string().contains("line 1"), "{e}");
+        // A BDF glyph 40 px wide (its rows have 10 hex digits): drawn, not an overflow.
+        let wide = "STARTFONT 2.1\nFONT_ASCENT 14\nFONT_DESCENT 2\nSTARTCHAR w\nENCODING 87\nDWIDTH 40 0\nBBX 40 1 0 0\n\
+                    BITMAP\nFFFFFFFFFF\nENDCHAR\nENDFONT\n";
+        let f = BitmapFont::from_bdf(wide).unwrap();
+        let w = f.glyph('W').unwrap();
+        assert!(w.pixel(0, 13) && w.pixel(39, 13));
+        // Absurd sizes are refused with the reason, instead of asking for gigabytes.
+        let huge = wide.replace("DWIDTH 40 0", "DWIDTH 2000 0");
+        assert!(BitmapFont::from_bdf(&huge).unwrap_err().to_string().contains("larger than 256"));
+        let tall = wide.replace("FONT_ASCENT 14", "FONT_ASCENT 999999");
+        assert!(BitmapFont::from_bdf(&tall).unwrap_err().to_string().contains("at most 256 px"));
+        let overflow = wide.replace("FONT_ASCENT 14", "FONT_ASCENT 99999999999");
+        assert!(BitmapFont::from_bdf(&overflow).is_err());
     }
 }

@@ -133,14 +133,15 @@ pub fn to_hex_spaced(bytes: &[u8]) -> String {
 /// Parse hex text; white space anywhere and an optional `0x` before a byte are allowed.
 pub fn from_hex(text: &str) -> Result<Vec<u8>, String> {
     let mut digits = Vec::with_capacity(text.len());
-    let cleaned = text.replace("0x", " ").replace("0X", " ");
-    for (i, c) in cleaned.char_indices() {
+    // Two spaces for the two characters of "0x", so positions still point into `text`.
+    let cleaned = text.replace("0x", "  ").replace("0X", "  ");
+    for (i, c) in cleaned.chars().enumerate() {
         if c.is_whitespace() || c == ',' || c == ':' {
             continue;
         }
         let v = c
             .to_digit(16)
-            .ok_or_else(|| format!("{c:?} at character {i} is not a hex digit"))?;
+            .ok_or_else(|| format!("{c:?} at character {} is not a hex digit", i + 1))?;
         digits.push(v as u8);
     }
     if digits.len() % 2 != 0 {
@@ -197,6 +198,16 @@ pub(crate) mod hex_opt {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hex_errors_point_at_the_character_typed() {
+        // "0x" is removed before parsing; positions still count the characters as typed.
+        assert_eq!(
+            super::from_hex("0x12 0x3g").unwrap_err(),
+            "'g' at character 9 is not a hex digit"
+        );
+        assert_eq!(super::from_hex("a5 字").unwrap_err(), "'字' at character 4 is not a hex digit");
+    }
+
     use super::*;
 
     #[test]

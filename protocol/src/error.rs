@@ -21,6 +21,9 @@ pub enum FrameError {
     TooLong { offset: u64, limit: usize },
     #[error("{len} bytes at offset {offset} contain no a5 frame head (wrong baud rate or not an Onbon card?)")]
     Garbage { offset: u64, len: usize },
+    /// Bytes before a frame that turned out bad: reported on their own, before the frame's error.
+    #[error("{} stray bytes at offset {offset} before the next frame: {}", .bytes.len(), crate::bytes::to_hex_spaced(.bytes))]
+    Stray { offset: u64, bytes: Vec<u8> },
 }
 
 /// A frame with a valid CRC whose packet does not have a known structure.

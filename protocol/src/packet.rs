@@ -191,7 +191,8 @@ pub fn decode_all(bytes: &[u8]) -> (Vec<Found>, Vec<u8>) {
                     | FrameError::Truncated { offset, .. }
                     | FrameError::TooShort { offset, .. }
                     | FrameError::TooLong { offset, .. }
-                    | FrameError::Garbage { offset, .. } => *offset,
+                    | FrameError::Garbage { offset, .. }
+                    | FrameError::Stray { offset, .. } => *offset,
                 };
                 found.push(Found {
                     offset,

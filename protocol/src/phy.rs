@@ -164,7 +164,18 @@ impl Decoder {
         };
         let end = body + rel;
         let frame_offset = self.base + start as u64;
+        // What this frame ends in, judged before anything is consumed: when it is an error, the
+        // stray bytes before the frame are reported first, on their own, so none go unreported.
+        let stray = |d: &mut Self| {
+            let offset = d.base;
+            let bytes = d.buf[..start].to_vec();
+            d.consume(start);
+            Err(FrameError::Stray { offset, bytes })
+        };
         if self.buf[end] == HEAD {
+            if start > 0 {
+                return stray(self);
+            }
             // A head inside a frame can only mean the previous tail was lost.
             let len = end - start;
             self.consume(end);
@@ -173,33 +184,38 @@ impl Decoder {
                 len,
             });
         }
-        let skipped = self.buf[..start].to_vec();
         let body_base = self.base + body as u64;
-        let result = unescape(&self.buf[body..end], body_base);
+        let result = unescape(&self.buf[body..end], body_base).and_then(|mut bytes| {
+            if bytes.len() < 2 {
+                return Err(FrameError::TooShort {
+                    offset: frame_offset,
+                    len: bytes.len(),
+                });
+            }
+            let crc_at = bytes.len() - 2;
+            let got = u16::from_le_bytes([bytes[crc_at], bytes[crc_at + 1]]);
+            bytes.truncate(crc_at);
+            let expected = crc16(&bytes);
+            if got != expected {
+                return Err(FrameError::Checksum {
+                    offset: frame_offset,
+                    expected,
+                    got,
+                });
+            }
+            Ok(bytes)
+        });
+        if result.is_err() && start > 0 {
+            return stray(self);
+        }
+        let skipped = self.buf[..start].to_vec();
         // Swallow extra tail bytes some firmware sends (docs/protocol.md A.1 receiver notes).
         let mut next = end + 1;
         while next < self.buf.len() && self.buf[next] == TAIL {
             next += 1;
         }
         self.consume(next);
-        let mut bytes = result?;
-        if bytes.len() < 2 {
-            return Err(FrameError::TooShort {
-                offset: frame_offset,
-                len: bytes.len(),
-            });
-        }
-        let crc_at = bytes.len() - 2;
-        let got = u16::from_le_bytes([bytes[crc_at], bytes[crc_at + 1]]);
-        bytes.truncate(crc_at);
-        let expected = crc16(&bytes);
-        if got != expected {
-            return Err(FrameError::Checksum {
-                offset: frame_offset,
-                expected,
-                got,
-            });
-        }
+        let bytes = result?;
         Ok(Some(RawPacket {
             bytes,
             offset: frame_offset,
@@ -311,6 +327,42 @@ mod tests {
         d.feed(&wire);
         assert!(matches!(d.decode(), Err(FrameError::Truncated { offset: 0, .. })));
         assert_eq!(d.decode().unwrap().unwrap().bytes, [5]);
+    }
+
+    #[test]
+    fn stray_bytes_before_a_bad_frame_are_reported_not_dropped() {
+        // Garbage, then a frame that lost its tail, then garbage, then a frame with a bad CRC.
+        let mut wire = vec![0x00, 0x13];
+        let mut cut = frame(&[1, 2, 3]);
+        cut.pop();
+        wire.extend(&cut);
+        wire.extend(frame(&[5]));
+        let at_second = wire.len() as u64;
+        wire.extend([0x77]);
+        let mut bad = frame(&[4]);
+        let n = bad.len();
+        bad[n - 2] ^= 1;
+        wire.extend(&bad);
+        let mut d = Decoder::new();
+        d.feed(&wire);
+        assert_eq!(
+            d.decode(),
+            Err(FrameError::Stray {
+                offset: 0,
+                bytes: vec![0x00, 0x13]
+            })
+        );
+        assert!(matches!(d.decode(), Err(FrameError::Truncated { offset: 2, .. })));
+        assert_eq!(d.decode().unwrap().unwrap().bytes, [5]);
+        assert_eq!(
+            d.decode(),
+            Err(FrameError::Stray {
+                offset: at_second,
+                bytes: vec![0x77]
+            })
+        );
+        assert!(matches!(d.decode(), Err(FrameError::Checksum { .. })));
+        assert_eq!(d.decode(), Ok(None));
     }
 
     #[test]

@@ -248,15 +248,44 @@ fn bad_messages_are_rejected_with_reasons_and_never_shown() {
     };
     let find = |id: &str, why: &str| reasons.iter().any(|(i, r)| (i == id || id == "?") && r.contains(why));
     assert!(find("?", "does not verify"), "forged: {reasons:?}");
+    // The forged one names the bytes received and what it claims, never an id.
+    let forged = rig
+        .receipts
+        .all()
+        .into_iter()
+        .find(|m| m["event"] == "rejected" && m["claimed_id"] == "forged-1")
+        .expect("a receipt with claimed_id");
+    assert!(forged["id"].is_null(), "{forged}");
+    assert_eq!(forged["claimed_revision"], 1);
+    assert_eq!(forged["envelope_sha256"].as_str().map(str::len), Some(64));
     assert!(find("ok-1", "replay"), "replay: {reasons:?}");
     assert!(find("late-1", "expired"), "expired: {reasons:?}");
     assert!(find("bad-1", "priority \"loud\""), "malformed: {reasons:?}");
     assert!(find("?", "signature must be 64 bytes"), "unsigned: {reasons:?}");
-    // Nothing of them reached the glass: no urgent area ever.
-    for _ in 0..10 {
-        assert!(!has_urgent_area(&rig.sim.state()), "a rejected notice was shown");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    // Nothing of them reached the glass: every one was decided (its receipt is above), and the
+    // board still shows no urgent area.
+    assert!(!has_urgent_area(&rig.sim.state()), "a rejected notice was shown");
+    // `portal publish --wait` picks out the refusal of exactly its message by the envelope hash,
+    // though the daemon could not trust the id inside it.
+    let file = rig.dir.path().join("forged-2.json");
+    std::fs::write(&file, payload("forged-2", 1, "urgent", "伪造", 600).to_string()).unwrap();
+    let (code, out, err) = pinghu(&[
+        "portal",
+        "publish",
+        "--broker",
+        &rig.broker.url(),
+        "--screen",
+        "test-board",
+        "--payload",
+        file.to_str().unwrap(),
+        "--key",
+        other_key.to_str().unwrap(),
+        "--wait",
+        "3",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"claimed_id\":\"forged-2\"") && out.contains("does not verify"), "{out}");
+    assert!(!out.contains("forged-1"), "another message's refusal is not this one's: {out}");
     assert_eq!(
         rig.count("forged-1", "accepted") + rig.count("late-1", "accepted") + rig.count("bad-1", "accepted"),
         0
@@ -277,9 +306,11 @@ fn revoke_takes_it_off_and_the_rotation_resumes() {
     rig.receipt("yl-2", "revoked", 10);
     let st = rig.sim.wait_state("the rotation again", |s| !has_urgent_area(s));
     assert_eq!(st["frame_sha256"], item, "the interrupted item is back");
-    // A replay of the revoked notice stays off.
+    // A replay of the revoked notice stays off: refused (the receipt decides it), nothing shown.
     rig.publish(&payload("yl-2", 1, "urgent", "紧急通知", 600));
-    std::thread::sleep(Duration::from_millis(800));
+    rig.receipts.wait("the replay's refusal", 10, |m| {
+        m["id"] == "yl-2" && m["event"] == "rejected" && m["reason"].as_str().is_some_and(|r| r.contains("replay"))
+    });
     assert!(!has_urgent_area(&rig.sim.state()));
 }
 
