@@ -159,7 +159,11 @@ impl Renderer {
             tracing::warn!(
                 "{}: no font has {}; shown as boxes",
                 c.key,
-                r.missing.iter().map(|ch| format!("{ch} (U+{:04X})", u32::from(*ch))).collect::<Vec<_>>().join(", ")
+                r.missing
+                    .iter()
+                    .map(|ch| format!("{ch} (U+{:04X})", u32::from(*ch)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         let a = AreaContent {

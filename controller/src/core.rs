@@ -167,8 +167,7 @@ impl Core {
         let (playlist, playlist_mtime) = load_playlist(cfg.playlist.as_ref()).map_err(CoreError::Playlist)?;
         let mut calendar = Calendar::builtin();
         if let Some(c) = &cfg.calendar {
-            let text =
-                std::fs::read_to_string(c).map_err(|e| CoreError::Calendar(format!("{}: {e}", c.display())))?;
+            let text = std::fs::read_to_string(c).map_err(|e| CoreError::Calendar(format!("{}: {e}", c.display())))?;
             calendar
                 .extend_from_str(&text, &c.display().to_string())
                 .map_err(|e| CoreError::Calendar(e.to_string()))?;
@@ -331,7 +330,9 @@ impl Core {
 
     /// Reload the playlist file when it changed; a bad file is refused and the old one kept.
     fn watch_playlist(&mut self) -> bool {
-        let Some(p) = self.cfg.playlist.clone() else { return false };
+        let Some(p) = self.cfg.playlist.clone() else {
+            return false;
+        };
         let mtime = std::fs::metadata(&p).and_then(|m| m.modified()).ok();
         if mtime == self.playlist_mtime {
             return false;

@@ -158,9 +158,10 @@ fn core_thread(mut core: Core, rx: std::sync::mpsc::Receiver<Command>, out: Outp
             }
         };
         #[cfg(debug_assertions)]
-        if panic_after.is_some_and(|t| Timestamp::now() >= t) {
-            panic!("PINGHU_DEBUG_PANIC=core: a panic injected for the supervision test");
-        }
+        assert!(
+            panic_after.is_none_or(|t| Timestamp::now() < t),
+            "PINGHU_DEBUG_PANIC=core: a panic injected for the supervision test"
+        );
         let now = Timestamp::now();
         match cmd {
             Command::Ingest { payload, topic, reply } => {
@@ -386,9 +387,10 @@ async fn events_loop(core: CoreHandle, mut rx: mpsc::UnboundedReceiver<DriverEve
     let panic_after = debug_fault("events");
     while let Some(ev) = rx.recv().await {
         #[cfg(debug_assertions)]
-        if panic_after.is_some_and(|t| Timestamp::now() >= t) {
-            panic!("PINGHU_DEBUG_PANIC=events: a panic injected for the supervision test");
-        }
+        assert!(
+            panic_after.is_none_or(|t| Timestamp::now() < t),
+            "PINGHU_DEBUG_PANIC=events: a panic injected for the supervision test"
+        );
         core.send(Command::Driver(ev)).map_err(|e| e.to_string())?;
     }
     Err("the driver's event channel closed".into())
@@ -496,7 +498,12 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
     }
     {
         let (h, c, sd) = (handle.clone(), cfg.clone(), shutdown.clone());
-        tasks.spawn(async move { ("publisher", publisher(h, c, client, receipts_rx, status_dirty, sd).await) });
+        tasks.spawn(async move {
+            (
+                "publisher",
+                publisher(h, c, client, receipts_rx, status_dirty, sd).await,
+            )
+        });
     }
 
     let mut sd = shutdown.clone();

@@ -117,10 +117,9 @@ impl Disk {
     pub fn fail(&self, from: u64, count: u64, errno: i32) {
         let now = self.inner.ops.load(Ordering::Relaxed);
         self.inner.errno.store(errno, Ordering::Relaxed);
-        self.inner.fail_until.store(
-            now.saturating_add(from).saturating_add(count),
-            Ordering::Relaxed,
-        );
+        self.inner
+            .fail_until
+            .store(now.saturating_add(from).saturating_add(count), Ordering::Relaxed);
         self.inner.fail_from.store(now.saturating_add(from), Ordering::Relaxed);
     }
 
@@ -133,7 +132,9 @@ impl Disk {
         let n = self.inner.ops.fetch_add(1, Ordering::Relaxed);
         let from = self.inner.fail_from.load(Ordering::Relaxed);
         if n >= from && n < self.inner.fail_until.load(Ordering::Relaxed) {
-            return Err(std::io::Error::from_raw_os_error(self.inner.errno.load(Ordering::Relaxed)));
+            return Err(std::io::Error::from_raw_os_error(
+                self.inner.errno.load(Ordering::Relaxed),
+            ));
         }
         Ok(())
     }

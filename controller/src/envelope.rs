@@ -403,7 +403,10 @@ mod tests {
             let env = serde_json::to_vec(&sign(p.as_bytes(), "portal-2026", &sk).unwrap()).unwrap();
             let r = verify(&env, &k).unwrap_err();
             assert!(r.reason.0.contains(why), "{why}: {}", r.reason.0);
-            assert!(r.signed && r.payload.is_some(), "a signed payload is kept for the receipt");
+            assert!(
+                r.signed && r.payload.is_some(),
+                "a signed payload is kept for the receipt"
+            );
         }
         let long = PAYLOAD.replace("请居民提前储水。", &"水".repeat(2001));
         let env = serde_json::to_vec(&sign(long.as_bytes(), "portal-2026", &sk).unwrap()).unwrap();

@@ -407,11 +407,27 @@ mod tests {
         assert_eq!(events(&o), ["rejected"]);
         assert!(o.receipts[0].reason.as_ref().unwrap().contains("new revision"), "{o:?}");
         // Issued after the horizon: accepted.
-        let Verified::Publish { mut announcement, key_id, signature, approved_by } = ann(3, None) else {
+        let Verified::Publish {
+            mut announcement,
+            key_id,
+            signature,
+            approved_by,
+        } = ann(3, None)
+        else {
             unreachable!()
         };
         announcement.issued_at = "2026-11-28T02:30:00Z".parse().unwrap();
-        let o = ap(&mut s, Verified::Publish { announcement, key_id, signature, approved_by }, "h3", later);
+        let o = ap(
+            &mut s,
+            Verified::Publish {
+                announcement,
+                key_id,
+                signature,
+                approved_by,
+            },
+            "h3",
+            later,
+        );
         assert_eq!(events(&o), ["accepted", "superseded"]);
     }
 }

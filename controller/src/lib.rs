@@ -11,6 +11,10 @@
 //!   traces, and card operations in either protocol (shared by the diagnostics and the daemon).
 //! * [`diag`]: `pinghu diag`, field diagnostics.
 //! * [`playlist`]: `pinghu playlist check|timeline` on the `pinghu-playlists` scheduler.
+//! * The daemon, `pinghu run`: [`daemon`] (async tasks, supervision) around [`core`] (all state,
+//!   on one thread, every method given `now`), with [`ingest`], [`store`], [`proof`] and [`disk`]
+//!   for what must survive a crash (see `docs/durability.md`), [`board`] and [`driver`] for the
+//!   card.
 
 pub mod board;
 pub mod client;

@@ -619,7 +619,10 @@ fn portal(cmd: PortalCommand) -> Result<ExitCode> {
 }
 
 /// The segment files to read: one file, or every segment of the data directory's log.
-fn log_files(data_dir: Option<std::path::PathBuf>, file: Option<std::path::PathBuf>) -> Result<Vec<std::path::PathBuf>> {
+fn log_files(
+    data_dir: Option<std::path::PathBuf>,
+    file: Option<std::path::PathBuf>,
+) -> Result<Vec<std::path::PathBuf>> {
     if let Some(f) = file {
         if !f.exists() {
             bail!("{} does not exist", f.display());

@@ -71,7 +71,13 @@ impl Entry {
     }
 
     fn repaired(at: jiff::Timestamp, screen: &str, note: String) -> Self {
-        let mut e = Self::shown(at.to_string(), screen.into(), "repair".into(), "-".into(), String::new());
+        let mut e = Self::shown(
+            at.to_string(),
+            screen.into(),
+            "repair".into(),
+            "-".into(),
+            String::new(),
+        );
         e.kind = Some(REPAIRED.into());
         e.note = Some(note);
         e
@@ -108,6 +114,9 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// The first segment's file name.
 pub const FIRST_SEGMENT: &str = "proof-of-display.jsonl";
 
+/// Most segments a log may have (each damage found starts one).
+pub const MAX_SEGMENTS: usize = 10_000;
+
 /// The path of segment `n` (1-based) in `dir`.
 pub fn segment_path(dir: &Path, n: usize) -> PathBuf {
     if n <= 1 {
@@ -119,7 +128,10 @@ pub fn segment_path(dir: &Path, n: usize) -> PathBuf {
 
 /// The segments in `dir`, in order (none for a new log).
 pub fn segments(dir: &Path) -> Vec<PathBuf> {
-    (1..).map(|n| segment_path(dir, n)).take_while(|p| p.exists()).collect()
+    (1..=MAX_SEGMENTS)
+        .map(|n| segment_path(dir, n))
+        .take_while(|p| p.exists())
+        .collect()
 }
 
 /// Why a log does not verify.
@@ -178,10 +190,7 @@ fn scan(path: &Path, bytes: &[u8], prev: &mut String, seq: &mut u64) -> Segment 
             Err(err) => {
                 let later_entry = pieces[i + 1..].iter().any(|&(s, e, _)| parse(s, e).is_ok());
                 let shown: String = String::from_utf8_lossy(&text[..text.len().min(40)]).into_owned();
-                seg.problem = Some(problem(
-                    format!("not a log entry ({err}): {shown:?}"),
-                    !later_entry,
-                ));
+                seg.problem = Some(problem(format!("not a log entry ({err}): {shown:?}"), !later_entry));
                 return seg;
             }
         };
@@ -533,7 +542,11 @@ mod tests {
 
     #[test]
     fn a_torn_last_line_is_cut_recorded_and_the_log_goes_on() {
-        for tail in [&b"{\"seq\":4,\"at\":\"2026-11-"[..], &[0u8; 300][..], b"{\"seq\":4}\n\0\0\0"] {
+        for tail in [
+            &b"{\"seq\":4,\"at\":\"2026-11-"[..],
+            &[0u8; 300][..],
+            b"{\"seq\":4}\n\0\0\0",
+        ] {
             let dir = tempfile::tempdir().unwrap();
             drop(write(dir.path(), &["item a", "item b", "item c"]));
             let path = dir.path().join(FIRST_SEGMENT);
@@ -546,7 +559,10 @@ mod tests {
             let (mut log, findings) = open(dir.path());
             assert_eq!(findings.len(), 1);
             assert_eq!(findings[0].kind, "repaired");
-            assert!(findings[0].message.contains(&format!("{} bytes", tail.len())), "{findings:?}");
+            assert!(
+                findings[0].message.contains(&format!("{} bytes", tail.len())),
+                "{findings:?}"
+            );
             log.append(entry("item d")).unwrap();
             log.sync().unwrap();
             let r = verify_dir(dir.path()).unwrap();
@@ -577,19 +593,29 @@ mod tests {
 
         let (mut log, findings) = open(dir.path());
         assert_eq!(findings[0].kind, "damaged");
-        assert!(findings[0].message.contains("proof-of-display.jsonl:2: hash mismatch"), "{findings:?}");
+        assert!(
+            findings[0].message.contains("proof-of-display.jsonl:2: hash mismatch"),
+            "{findings:?}"
+        );
         assert_eq!(log.path(), segment_path(dir.path(), 2));
         log.append(entry("item e")).unwrap();
         log.sync().unwrap();
         drop(log);
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), damaged, "the evidence is untouched");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            damaged,
+            "the evidence is untouched"
+        );
 
         let r = verify_dir(dir.path()).unwrap();
         assert_eq!(r.segments.len(), 2);
         assert_eq!(r.problems().len(), 1, "the damage stays visible");
         assert_eq!(r.problems()[0].line, 2);
         assert_eq!(r.segments[1].entries, 2, "the repair entry, then item e");
-        assert!(r.segments[1].problem.is_none(), "segment 2 chains to entry 1, the last good one");
+        assert!(
+            r.segments[1].problem.is_none(),
+            "segment 2 chains to entry 1, the last good one"
+        );
         // Reopening reports the damage again but needs no new segment.
         let (log, findings) = open(dir.path());
         assert_eq!(findings.len(), 1);

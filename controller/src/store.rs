@@ -119,11 +119,17 @@ pub fn decode(bytes: &[u8]) -> Result<State, String> {
     if text.trim_start().starts_with("{\"format\"") {
         let w: Wrapped = serde_json::from_str(text).map_err(|e| format!("not a state file ({e})"))?;
         if w.format != FORMAT {
-            return Err(format!("format {} is not known to this version (expected {FORMAT})", w.format));
+            return Err(format!(
+                "format {} is not known to this version (expected {FORMAT})",
+                w.format
+            ));
         }
         let actual = sha256_hex(w.state.get().as_bytes());
         if actual != w.sha256 {
-            return Err(format!("checksum mismatch: the file says {}, its content hashes to {actual}", w.sha256));
+            return Err(format!(
+                "checksum mismatch: the file says {}, its content hashes to {actual}",
+                w.sha256
+            ));
         }
         serde_json::from_str(w.state.get()).map_err(|e| format!("the state does not parse ({e})"))
     } else {
@@ -180,7 +186,9 @@ impl Store {
         if path.exists() {
             let aside = dir.join(format!("state.damaged-{}.json", stamp(now)));
             match std::fs::rename(&path, &aside) {
-                Ok(()) => store.recovery.push(format!("the damaged file was moved to {}", aside.display())),
+                Ok(()) => store
+                    .recovery
+                    .push(format!("the damaged file was moved to {}", aside.display())),
                 Err(e) => store.recovery.push(format!("cannot move the damaged file aside: {e}")),
             }
         }

@@ -126,7 +126,12 @@ fn scenario(dir: &Path, portal: &Portal, disk: &Disk) -> Outcome {
     acked.extend(core.driver_event(shown("a", 1, t(2)), t(2)));
     deliver(&mut core, &portal.publish("b", 1, "urgent"), t(3), &mut acked);
     acked.extend(core.driver_event(shown("b", 1, t(3)), t(3)));
-    deliver(&mut core, &portal.envelope(&serde_json::json!({"id": "c", "revision": 1}), true), t(4), &mut acked);
+    deliver(
+        &mut core,
+        &portal.envelope(&serde_json::json!({"id": "c", "revision": 1}), true),
+        t(4),
+        &mut acked,
+    );
     deliver(&mut core, &portal.revoke("b", 2), t(5), &mut acked);
     deliver(&mut core, &portal.publish("a", 2, "normal"), t(6), &mut acked);
     deliver(&mut core, &portal.publish("b", 1, "urgent"), t(7), &mut acked);
@@ -150,7 +155,13 @@ fn a_write_failure_at_every_write_loses_nothing_acknowledged_and_changes_nothing
     let events: Vec<String> = expected
         .acked
         .iter()
-        .map(|r| format!("{} {}", r.event, r.id.as_deref().or(r.claimed_id.as_deref()).unwrap_or("")))
+        .map(|r| {
+            format!(
+                "{} {}",
+                r.event,
+                r.id.as_deref().or(r.claimed_id.as_deref()).unwrap_or("")
+            )
+        })
         .collect();
     assert_eq!(
         events,
@@ -175,16 +186,27 @@ fn a_write_failure_at_every_write_loses_nothing_acknowledged_and_changes_nothing
         let disk = Disk::new();
         disk.fail(n, count, errno);
         let got = scenario(dir.path(), &portal, &disk);
-        assert_eq!(got, expected, "operation {n} failing {count} time(s) with errno {errno}");
+        assert_eq!(
+            got, expected,
+            "operation {n} failing {count} time(s) with errno {errno}"
+        );
         // What is on disk is what was acknowledged.
         let reopened = Store::open(&dir.path().join("data"), Disk::new(), t(90)).unwrap();
         assert!(reopened.recovery.is_empty(), "{:?}", reopened.recovery);
-        assert_eq!(summary(&reopened.state, got.acked.clone()), got, "operation {n} ({count})");
+        assert_eq!(
+            summary(&reopened.state, got.acked.clone()),
+            got,
+            "operation {n} ({count})"
+        );
         // The proof log verifies and holds every entry, in order.
         let report = pinghu::proof::verify_dir(&dir.path().join("data")).unwrap();
         assert!(report.problems().is_empty(), "operation {n}: {:?}", report.problems());
         let clean = pinghu::proof::verify_dir(&clean_dir.path().join("data")).unwrap();
-        assert_eq!(report.entries - report.repairs().len() as u64, clean.entries, "operation {n} ({count})");
+        assert_eq!(
+            report.entries - report.repairs().len() as u64,
+            clean.entries,
+            "operation {n} ({count})"
+        );
     }
 }
 
@@ -245,10 +267,17 @@ fn a_damaged_state_file_starts_from_the_previous_generation_and_refuses_what_it_
     std::fs::write(data.join("state.prev.json"), "").unwrap();
     let mut core = Core::open(config(dir.path(), &portal), Disk::new(), t(200)).unwrap();
     assert!(core.state().announcements.is_empty());
-    assert!(core.status(t(200))["storage"]["state_recovery"].to_string().contains("started empty"));
+    assert!(
+        core.status(t(200))["storage"]["state_recovery"]
+            .to_string()
+            .contains("started empty")
+    );
     acked.clear();
     deliver(&mut core, &fresh, t(201), &mut acked);
-    assert_eq!(acked[0].event, "rejected", "issued before the recovery: cannot be told from a replay");
+    assert_eq!(
+        acked[0].event, "rejected",
+        "issued before the recovery: cannot be told from a replay"
+    );
 }
 
 #[test]

@@ -207,7 +207,9 @@ impl BitmapFont {
                     let Some(ch) = u32::try_from(code).ok().and_then(char::from_u32) else {
                         continue;
                     };
-                    if !(0..=MAX_GLYPH).contains(&dw) || !(0..=MAX_GLYPH).contains(&bw) || !(0..=MAX_GLYPH).contains(&bh)
+                    if !(0..=MAX_GLYPH).contains(&dw)
+                        || !(0..=MAX_GLYPH).contains(&bw)
+                        || !(0..=MAX_GLYPH).contains(&bh)
                     {
                         return Err(FontError::Format(format!(
                             "BDF glyph U+{:04X}: {dw}x{bh} px (box {bw} wide) is larger than {MAX_GLYPH} px",
@@ -593,9 +595,19 @@ mod tests {
         assert!(w.pixel(0, 13) && w.pixel(39, 13));
         // Absurd sizes are refused with the reason, instead of asking for gigabytes.
         let huge = wide.replace("DWIDTH 40 0", "DWIDTH 2000 0");
-        assert!(BitmapFont::from_bdf(&huge).unwrap_err().to_string().contains("larger than 256"));
+        assert!(
+            BitmapFont::from_bdf(&huge)
+                .unwrap_err()
+                .to_string()
+                .contains("larger than 256")
+        );
         let tall = wide.replace("FONT_ASCENT 14", "FONT_ASCENT 999999");
-        assert!(BitmapFont::from_bdf(&tall).unwrap_err().to_string().contains("at most 256 px"));
+        assert!(
+            BitmapFont::from_bdf(&tall)
+                .unwrap_err()
+                .to_string()
+                .contains("at most 256 px")
+        );
         let overflow = wide.replace("FONT_ASCENT 14", "FONT_ASCENT 99999999999");
         assert!(BitmapFont::from_bdf(&overflow).is_err());
     }

@@ -205,7 +205,10 @@ mod tests {
             super::from_hex("0x12 0x3g").unwrap_err(),
             "'g' at character 9 is not a hex digit"
         );
-        assert_eq!(super::from_hex("a5 字").unwrap_err(), "'字' at character 4 is not a hex digit");
+        assert_eq!(
+            super::from_hex("a5 字").unwrap_err(),
+            "'字' at character 4 is not a hex digit"
+        );
     }
 
     use super::*;

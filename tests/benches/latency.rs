@@ -198,10 +198,7 @@ fn main() {
         )
     });
     let peer = Command::new(&python)
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/peers/mqtt_latency.py"
-        ))
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/peers/mqtt_latency.py"))
         .args(["--count", "300", "--warmup", "30"])
         .output();
     match peer {

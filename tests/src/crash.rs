@@ -167,7 +167,11 @@ impl CrashRig {
             }) {
                 return;
             }
-            assert!(Instant::now() < deadline, "the daemon did not come online:\n{}", self.report());
+            assert!(
+                Instant::now() < deadline,
+                "the daemon did not come online:\n{}",
+                self.report()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -213,17 +217,14 @@ impl CrashRig {
     /// Tear the last line of the proof log's last segment at a random byte. Returns whether
     /// there was a line to tear.
     fn power_cut(&mut self) -> bool {
-        let Some(seg) = (1..)
-            .map(|n| {
-                if n == 1 {
-                    self.data().join("proof-of-display.jsonl")
-                } else {
-                    self.data().join(format!("proof-of-display.{n}.jsonl"))
-                }
-            })
-            .take_while(|p| p.exists())
-            .last()
-        else {
+        let segment = |n: usize| {
+            if n == 1 {
+                self.data().join("proof-of-display.jsonl")
+            } else {
+                self.data().join(format!("proof-of-display.{n}.jsonl"))
+            }
+        };
+        let Some(seg) = (1..=1000).map(segment).take_while(|p| p.exists()).last() else {
             return false;
         };
         let bytes = std::fs::read(&seg).expect("proof log");
@@ -234,7 +235,10 @@ impl CrashRig {
             return false;
         }
         let keep = start + self.rng.range(1, len as u64) as usize;
-        let f = std::fs::OpenOptions::new().write(true).open(&seg).expect("open proof log");
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&seg)
+            .expect("open proof log");
         f.set_len(keep as u64).expect("truncate");
         true
     }

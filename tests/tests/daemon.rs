@@ -284,8 +284,14 @@ fn bad_messages_are_rejected_with_reasons_and_never_shown() {
         "3",
     ]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("\"claimed_id\":\"forged-2\"") && out.contains("does not verify"), "{out}");
-    assert!(!out.contains("forged-1"), "another message's refusal is not this one's: {out}");
+    assert!(
+        out.contains("\"claimed_id\":\"forged-2\"") && out.contains("does not verify"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("forged-1"),
+        "another message's refusal is not this one's: {out}"
+    );
     assert_eq!(
         rig.count("forged-1", "accepted") + rig.count("late-1", "accepted") + rig.count("bad-1", "accepted"),
         0
@@ -338,9 +344,10 @@ fn kill_9_at_seeded_points_and_a_power_cut_lose_nothing_and_show_nothing_twice()
     // (QoS 1, and an outbox re-sent after a crash), so a copy may arrive twice; but each
     // announcement was accepted once and first displayed once: one distinct time each.
     for id in rig.published.clone() {
-        rig.receipts.wait(&format!("displayed {id} ({})", rig.report()), 60, |m| {
-            m["id"] == id.as_str() && m["event"] == "displayed"
-        });
+        rig.receipts
+            .wait(&format!("displayed {id} ({})", rig.report()), 60, |m| {
+                m["id"] == id.as_str() && m["event"] == "displayed"
+            });
     }
     for event in ["accepted", "displayed"] {
         let dup = rig.duplicated(event);
@@ -357,7 +364,9 @@ fn a_torn_proof_log_line_no_longer_stops_the_daemon() {
     // Deterministic: a power cut during an append always leaves a torn last line here.
     let mut rig = pinghu_tests::crash::CrashRig::new(7, "urgent");
     let data = rig.dir.path().join("data");
-    rig.receipts.wait("a first proof entry", 20, |m| m["storage"]["proof_entries"].as_u64() >= Some(1));
+    rig.receipts.wait("a first proof entry", 20, |m| {
+        m["storage"]["proof_entries"].as_u64() >= Some(1)
+    });
     std::thread::sleep(Duration::from_millis(1200)); // the group commit's fsync (not asserted)
     let log = data.join("proof-of-display.jsonl");
     let mut bytes = std::fs::read(&log).unwrap();
@@ -507,7 +516,10 @@ fn a_panic_in_a_task_or_in_the_core_ends_the_process_non_zero_for_systemd() {
             if let Some(s) = child.try_wait().unwrap() {
                 break s;
             }
-            assert!(Instant::now() < deadline, "{task}: the process kept running after the panic");
+            assert!(
+                Instant::now() < deadline,
+                "{task}: the process kept running after the panic"
+            );
             std::thread::sleep(Duration::from_millis(50));
         };
         let text = std::fs::read_to_string(&log).unwrap();
