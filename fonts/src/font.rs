@@ -35,7 +35,9 @@ impl Glyph<'_> {
             return false;
         }
         let stride = self.width.div_ceil(8);
-        self.bits[(y * stride + x / 8) as usize] & (0x80 >> (x % 8)) != 0
+        self.bits
+            .get((y * stride + x / 8) as usize)
+            .is_some_and(|b| b & (0x80 >> (x % 8)) != 0)
     }
 }
 
@@ -147,9 +149,15 @@ impl BitmapFont {
                 .filter(|n| n.abs() <= 1 << 20)
                 .ok_or_else(|| bad(line + 1, what))
         };
+        // The cell (height, ascent) is fixed by the first glyph; every glyph is cut to it.
+        let mut cell: Option<(i32, i32)> = None;
         while let Some((i, line)) = lines.next() {
             let mut w = line.split_whitespace();
-            match w.next() {
+            let key = w.next();
+            if cell.is_some() && matches!(key, Some("FONT_ASCENT" | "FONT_DESCENT" | "PIXEL_SIZE")) {
+                return Err(bad(i + 1, "FONT_ASCENT, FONT_DESCENT and PIXEL_SIZE must come before the glyphs"));
+            }
+            match key {
                 Some("FONT") => name = w.collect::<Vec<_>>().join(" "),
                 Some("FONT_ASCENT") => ascent = Some(num(w.next(), i, "FONT_ASCENT needs a number")?),
                 Some("FONT_DESCENT") => descent = Some(num(w.next(), i, "FONT_DESCENT needs a number")?),
@@ -161,7 +169,7 @@ impl BitmapFont {
                     // The cell is PIXEL_SIZE tall when given (fonts often add line spacing to
                     // ascent + descent), with the baseline where it divides the cell likewise.
                     let height = pixel_size.filter(|p| *p > 0).unwrap_or(a + d);
-                    if !(0..=MAX_GLYPH).contains(&height) || a.abs() > MAX_GLYPH || d.abs() > MAX_GLYPH {
+                    if !(1..=MAX_GLYPH).contains(&height) || a.abs() > MAX_GLYPH || d.abs() > MAX_GLYPH {
                         return Err(bad(
                             i + 1,
                             &format!("the font is {height} px tall (ascent {a}, descent {d}); at most {MAX_GLYPH} px"),
@@ -172,6 +180,7 @@ impl BitmapFont {
                     } else {
                         a
                     };
+                    cell = Some((height, asc));
                     let (mut code, mut dwidth, mut bbx) = (None, None, None);
                     let mut rows: Vec<Vec<u8>> = Vec::new();
                     let mut in_bitmap = false;
@@ -249,8 +258,8 @@ impl BitmapFont {
         if map.is_empty() {
             return Err(FontError::Format("no Unicode-encoded glyphs in the BDF font".into()));
         }
-        let size = pixel_size.filter(|p| *p > 0).unwrap_or(a + d);
-        let baseline = (f64::from(size * a) / f64::from(a + d)).round() as i32;
+        // `cell` is set: there is at least one glyph.
+        let (size, baseline) = cell.unwrap_or((a + d, a));
         Ok(Self {
             name,
             size: size as u32,
@@ -610,5 +619,10 @@ mod tests {
         );
         let overflow = wide.replace("FONT_ASCENT 14", "FONT_ASCENT 99999999999");
         assert!(BitmapFont::from_bdf(&overflow).is_err());
+        // Found by the fuzzer: the font's height changed after the first glyph, so glyph bitmaps
+        // and the font disagreed on the cell and drawing read out of bounds.
+        let moved = wide.replace("ENDCHAR\n", "ENDCHAR\nFONT_ASCENT 70\n");
+        let e = BitmapFont::from_bdf(&moved).unwrap_err();
+        assert!(e.to_string().contains("must come before the glyphs"), "{e}");
     }
 }
