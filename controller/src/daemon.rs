@@ -433,13 +433,18 @@ pub async fn supervise(
 /// Run the daemon until `shutdown` turns true. The store and the last plan are restored from disk
 /// before the network is touched, so the board shows the right thing as soon as the card answers.
 pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), DaemonError> {
-    let disk = Disk::new();
-    let core = {
+    let will = json!({"online": false, "screen": cfg.screen, "version": env!("CARGO_PKG_VERSION")})
+        .to_string()
+        .into_bytes();
+    // Files are read off the runtime: the store, the proof log, the playlist, fonts, certificates.
+    let (core, opts) = {
         let cfg = cfg.clone();
-        let disk = disk.clone();
-        tokio::task::spawn_blocking(move || Core::open(cfg, disk, Timestamp::now()))
-            .await
-            .map_err(|e| DaemonError::TaskFailed(format!("opening the store: {e}")))??
+        tokio::task::spawn_blocking(move || -> Result<_, DaemonError> {
+            let opts = mqtt_options(&cfg, will)?;
+            Ok((Core::open(cfg, Disk::new(), Timestamp::now())?, opts))
+        })
+        .await
+        .map_err(|e| DaemonError::TaskFailed(format!("opening the store: {e}")))??
     };
     let (receipts_tx, receipts_rx) = mpsc::unbounded_channel();
     // Receipts a crash kept from the broker go out again.
@@ -487,10 +492,6 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
         let h = handle.clone();
         tasks.spawn(async move { ("events", events_loop(h, ev_rx).await) });
     }
-    let will = json!({"online": false, "screen": cfg.screen, "version": env!("CARGO_PKG_VERSION")})
-        .to_string()
-        .into_bytes();
-    let opts = mqtt_options(&cfg, will)?;
     let (client, eventloop) = AsyncClient::new(opts, 256);
     {
         let (h, c, cl, sd) = (handle.clone(), cfg.clone(), client.clone(), shutdown.clone());

@@ -338,3 +338,61 @@ fn an_idle_hour_stays_within_the_flash_budget() {
     assert_eq!(proof_writes, frames);
     assert!(proof_syncs <= frames.min(3600), "{proof_syncs} proof fsyncs");
 }
+
+#[test]
+fn log_verify_lists_repairs_and_names_a_damaged_line() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pinghu"))
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let entry =
+        |c: &str| pinghu::proof::Entry::shown(t(0).to_string(), "s".into(), c.into(), "rotation".into(), "ab".into());
+    let (mut log, _) = pinghu::proof::ProofLog::open(data, Disk::new(), "s", t(0)).unwrap();
+    for c in ["item a", "item b", "item c"] {
+        log.append(entry(c)).unwrap();
+    }
+    log.sync().unwrap();
+    drop(log);
+    let seg1 = data.join("proof-of-display.jsonl");
+    // A power cut: half a line at the end. The daemon (here: opening the log) repairs it.
+    let mut bytes = std::fs::read(&seg1).unwrap();
+    bytes.extend_from_slice(b"{\"seq\":4,\"at\"");
+    std::fs::write(&seg1, &bytes).unwrap();
+    let d = data.to_str().unwrap();
+    let (code, out, err) = run(&["log", "verify", "--data-dir", d]);
+    assert_eq!(code, 1, "an unrepaired torn line is reported: {out}{err}");
+    assert!(out.contains("unfinished line"), "{out}");
+    drop(pinghu::proof::ProofLog::open(data, Disk::new(), "s", t(5)).unwrap());
+    let (code, out, err) = run(&["log", "verify", "--data-dir", d]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("line 4: repaired: 13 bytes of an unfinished entry"),
+        "{out}"
+    );
+    // Tampering: line 2 edited. Loud, with the line, exit 1; the daemon continues in segment 2.
+    let text = std::fs::read_to_string(&seg1).unwrap();
+    std::fs::write(&seg1, text.replacen("item b", "item B", 1)).unwrap();
+    let (mut log, findings) = pinghu::proof::ProofLog::open(data, Disk::new(), "s", t(10)).unwrap();
+    assert_eq!(findings[0].kind, "damaged");
+    log.append(entry("item d")).unwrap();
+    log.sync().unwrap();
+    let (code, out, err) = run(&["log", "verify", "--data-dir", d]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("proof-of-display.jsonl:2: hash mismatch"), "{err}");
+    assert!(
+        out.contains("proof-of-display.2.jsonl: 2 entries, chain intact"),
+        "{out}"
+    );
+    let (code, _, err) = run(&["log", "export", "--data-dir", d]);
+    assert_eq!(code, 1);
+    assert!(err.contains("refusing to export a broken log"), "{err}");
+}

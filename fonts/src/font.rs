@@ -155,7 +155,10 @@ impl BitmapFont {
             let mut w = line.split_whitespace();
             let key = w.next();
             if cell.is_some() && matches!(key, Some("FONT_ASCENT" | "FONT_DESCENT" | "PIXEL_SIZE")) {
-                return Err(bad(i + 1, "FONT_ASCENT, FONT_DESCENT and PIXEL_SIZE must come before the glyphs"));
+                return Err(bad(
+                    i + 1,
+                    "FONT_ASCENT, FONT_DESCENT and PIXEL_SIZE must come before the glyphs",
+                ));
             }
             match key {
                 Some("FONT") => name = w.collect::<Vec<_>>().join(" "),
