@@ -109,8 +109,10 @@ impl Drop for ExitSignal {
     }
 }
 
-/// Where the core thread sends what it produces.
+/// Where the core thread sends what it produces. Fields drop in order: the exit signal goes first,
+/// so the supervisor learns of a core panic before the driver sees its channel close.
 struct Outputs {
+    _exit: ExitSignal,
     desired: watch::Sender<Desired>,
     receipts: mpsc::UnboundedSender<Receipt>,
     status_dirty: std::sync::Arc<Notify>,
@@ -140,6 +142,11 @@ fn core_thread(mut core: Core, rx: std::sync::mpsc::Receiver<Command>, out: Outp
     let mut step_now = false;
     loop {
         let now = Timestamp::now();
+        #[cfg(debug_assertions)]
+        assert!(
+            panic_after.is_none_or(|t| now < t),
+            "PINGHU_DEBUG_PANIC=core: a panic injected for the supervision test"
+        );
         if step_now || now >= next_step {
             next_step = publish_step(&out, core.step(now));
             step_now = false;
@@ -157,11 +164,6 @@ fn core_thread(mut core: Core, rx: std::sync::mpsc::Receiver<Command>, out: Outp
                 return;
             }
         };
-        #[cfg(debug_assertions)]
-        assert!(
-            panic_after.is_none_or(|t| Timestamp::now() < t),
-            "PINGHU_DEBUG_PANIC=core: a panic injected for the supervision test"
-        );
         let now = Timestamp::now();
         match cmd {
             Command::Ingest { payload, topic, reply } => {
@@ -384,16 +386,22 @@ async fn publisher(
 
 async fn events_loop(core: CoreHandle, mut rx: mpsc::UnboundedReceiver<DriverEvent>) -> Result<(), String> {
     #[cfg(debug_assertions)]
-    let panic_after = debug_fault("events");
-    while let Some(ev) = rx.recv().await {
-        #[cfg(debug_assertions)]
-        assert!(
-            panic_after.is_none_or(|t| Timestamp::now() < t),
-            "PINGHU_DEBUG_PANIC=events: a panic injected for the supervision test"
-        );
+    let panic_in = debug_fault("events").map(|t| t.duration_since(Timestamp::now()).unsigned_abs());
+    #[cfg(not(debug_assertions))]
+    let panic_in: Option<Duration> = None;
+    let panic_at = tokio::time::Instant::now() + panic_in.unwrap_or(Duration::from_secs(86_400 * 365));
+    loop {
+        let ev = tokio::select! {
+            ev = rx.recv() => ev,
+            () = tokio::time::sleep_until(panic_at), if panic_in.is_some() => {
+                panic!("PINGHU_DEBUG_PANIC=events: a panic injected for the supervision test")
+            }
+        };
+        let Some(ev) = ev else {
+            return Err("the driver's event channel closed".into());
+        };
         core.send(Command::Driver(ev)).map_err(|e| e.to_string())?;
     }
-    Err("the driver's event channel closed".into())
 }
 
 /// Wait until `shutdown` turns true (`Ok`) or until any task ends or panics first (`Err`,
@@ -418,10 +426,16 @@ pub async fn supervise(
             }
             Err(e) => format!("a task was cancelled: {e}"),
         },
-        r = core_exit => match r {
+        r = &mut *core_exit => match r {
             Ok(true) => "the core thread panicked".to_owned(),
             _ => "the core thread ended unexpectedly".to_owned(),
         },
+    };
+    // A task that ended because the core thread did: name the cause.
+    let failure = match core_exit.try_recv() {
+        Ok(true) => "the core thread panicked".to_owned(),
+        Ok(false) => "the core thread ended unexpectedly".to_owned(),
+        Err(_) => failure,
     };
     // A task that stopped because shutdown was requested is no failure.
     if *shutdown.borrow() && !failure.contains("panicked") {
@@ -457,16 +471,14 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
     let handle = CoreHandle { tx: cmd_tx };
     let (exit_tx, mut core_exit) = oneshot::channel();
     let outputs = Outputs {
+        _exit: ExitSignal(Some(exit_tx)),
         desired: desired_tx,
         receipts: receipts_tx.clone(),
         status_dirty: std::sync::Arc::clone(&status_dirty),
     };
     let core_thread = std::thread::Builder::new()
         .name("pinghu-core".into())
-        .spawn(move || {
-            let _signal = ExitSignal(Some(exit_tx));
-            core_thread(core, cmd_rx, outputs);
-        })
+        .spawn(move || core_thread(core, cmd_rx, outputs))
         .map_err(|e| DaemonError::TaskFailed(format!("cannot start the core thread: {e}")))?;
 
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();

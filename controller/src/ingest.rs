@@ -379,6 +379,16 @@ mod tests {
         };
         let r = &refused(&unsigned, b"the bytes", now).receipts[0];
         assert_eq!(r.id, None, "an unverified id is never reported as the id");
+        // Logged with Display: no Some(..), the hash shortened.
+        let text = r.to_string();
+        assert!(
+            text.starts_with("rejected (claims yl-9 r4, unverified) envelope "),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(": signature does not verify") && !text.contains("Some("),
+            "{text}"
+        );
         assert_eq!((r.claimed_id.as_deref(), r.claimed_revision), (Some("yl-9"), Some(4)));
         assert_eq!(r.envelope_sha256.as_deref(), Some(sha256_hex(b"the bytes").as_str()));
         let json = serde_json::to_value(r).unwrap();

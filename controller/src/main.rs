@@ -478,7 +478,21 @@ fn init_logging(default: &str, format: LogFormat) {
         .with_ansi(std::io::stderr().is_terminal());
     let _ = match format {
         LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Json => {
+            // A panic is one JSON line too (with its backtrace as a field), so a log shipper
+            // never meets a line it cannot parse.
+            std::panic::set_hook(Box::new(|info| {
+                let thread = std::thread::current().name().unwrap_or("unnamed").to_owned();
+                let backtrace = std::backtrace::Backtrace::capture().to_string();
+                eprintln!(
+                    "{}",
+                    serde_json::json!({"timestamp": jiff::Timestamp::now().to_string(), "level": "ERROR",
+                        "message": format!("thread '{thread}' panicked: {info}"), "target": "panic",
+                        "backtrace": backtrace})
+                );
+            }));
+            builder.json().flatten_event(true).try_init()
+        }
     };
 }
 
@@ -811,10 +825,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let format = cli.log_format;
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            match format {
+                LogFormat::Text => eprintln!("error: {e:#}"),
+                LogFormat::Json => eprintln!(
+                    "{}",
+                    serde_json::json!({"timestamp": jiff::Timestamp::now().to_string(), "level": "ERROR",
+                                       "message": format!("{e:#}"), "target": "pinghu"})
+                ),
+            }
             ExitCode::from(1)
         }
     }

@@ -504,7 +504,10 @@ fn a_panic_in_a_task_or_in_the_core_ends_the_process_non_zero_for_systemd() {
     drop(rig.daemon.take()); // one daemon per data directory and client id
     for (task, expect) in [("core", "the core thread panicked"), ("events", "a task panicked")] {
         let log = rig.dir.path().join(format!("panic-{task}.log"));
+        // The second run logs JSON, as for journald or a log shipper: every line is an object.
+        let json = task == "events";
         let mut child = std::process::Command::new(pinghu_tests::bin("pinghu"))
+            .args(if json { &["--log-format", "json"][..] } else { &[] })
             .args(["run", "--config"])
             .arg(rig.dir.path().join("pinghu.toml"))
             .env("PINGHU_DEBUG_PANIC", format!("{task}@1"))
@@ -523,8 +526,19 @@ fn a_panic_in_a_task_or_in_the_core_ends_the_process_non_zero_for_systemd() {
             std::thread::sleep(Duration::from_millis(50));
         };
         let text = std::fs::read_to_string(&log).unwrap();
-        assert_eq!(status.code(), Some(1), "{task}: {text}");
+        assert_eq!(status.code(), Some(1), "{task}: {status:?}\n{text}");
         assert!(text.contains(expect), "{task}: {text}");
         assert!(text.contains("systemd restarts it"), "{text}");
+        assert!(
+            !text.contains('\u{1b}'),
+            "no colour codes when stderr is a file: {text}"
+        );
+        if json {
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let v: serde_json::Value =
+                    serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+                assert!(v["level"].is_string() && v["message"].is_string(), "{line}");
+            }
+        }
     }
 }
