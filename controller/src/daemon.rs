@@ -134,6 +134,9 @@ fn publish_step(out: &Outputs, step: crate::core::Step) -> Timestamp {
     step.next
 }
 
+/// How often the playlist file is looked at (the README promises edits live within 2 s).
+const PLAYLIST_WATCH: jiff::SignedDuration = jiff::SignedDuration::from_secs(2);
+
 /// The core thread: commands in, decisions out; sleeps until the plan or its housekeeping needs it.
 fn core_thread(mut core: Core, rx: std::sync::mpsc::Receiver<Command>, out: Outputs) {
     #[cfg(debug_assertions)]
@@ -148,7 +151,8 @@ fn core_thread(mut core: Core, rx: std::sync::mpsc::Receiver<Command>, out: Outp
             "PINGHU_DEBUG_PANIC=core: a panic injected for the supervision test"
         );
         if step_now || now >= next_step {
-            next_step = publish_step(&out, core.step(now));
+            // At least every 2 s: the step also notices an edited playlist file.
+            next_step = publish_step(&out, core.step(now)).min(now + PLAYLIST_WATCH);
             step_now = false;
         }
         core.tick(now);

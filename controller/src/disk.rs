@@ -16,6 +16,11 @@ pub const ENOSPC: i32 = 28;
 /// `EIO` (input/output error).
 pub const EIO: i32 = 5;
 
+/// A time for a file name: `20261129T071300Z` (the damaged and torn files set aside are named so).
+pub fn file_stamp(now: jiff::Timestamp) -> String {
+    now.strftime("%Y%m%dT%H%M%SZ").to_string()
+}
+
 /// What a write is for, counted apart (the flash-wear budget is stated per purpose).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {

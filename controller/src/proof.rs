@@ -296,10 +296,6 @@ pub struct ProofLog {
 /// Most entries kept in memory while the disk refuses writes.
 pub const MAX_PENDING: usize = 10_000;
 
-fn stamp(now: jiff::Timestamp) -> String {
-    now.strftime("%Y%m%dT%H%M%SZ").to_string()
-}
-
 impl ProofLog {
     /// Open the log in `dir`, repairing a torn last line and continuing after damage (see the
     /// module documentation). Only an I/O error (an unreadable file, a failing disk) is an error.
@@ -323,7 +319,11 @@ impl ProofLog {
             let name = seg_path.file_name().unwrap_or_default().to_string_lossy().into_owned();
             if problem.torn && last {
                 let tail = &bytes[seg.good_len..];
-                let aside = dir.join(format!("proof-of-display.torn-{}-{}.bin", stamp(now), seq + 1));
+                let aside = dir.join(format!(
+                    "proof-of-display.torn-{}-{}.bin",
+                    crate::disk::file_stamp(now),
+                    seq + 1
+                ));
                 disk.write_atomic(&aside, tail)?;
                 let note = format!(
                     "{} bytes of an unfinished entry at {name}:{} (a power cut during an append) were cut and moved to {}",

@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::disk::Disk;
+use crate::ingest::sha256_hex;
 
 use pinghu_playlists::{Announcement, Scheduler};
 use serde::{Deserialize, Serialize};
@@ -87,11 +88,6 @@ pub const STATE_FILE: &str = "state.json";
 pub const PREVIOUS_FILE: &str = "state.prev.json";
 const FORMAT: u32 = 2;
 
-fn sha256_hex(b: &[u8]) -> String {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
-}
-
 /// The bytes of `state.json`: `{"format":2,"sha256":…,"state":…}`, the hash over the state's bytes.
 pub fn encode(state: &State) -> Vec<u8> {
     let inner = serde_json::to_string(state).unwrap_or_else(|_| "{}".into());
@@ -147,10 +143,6 @@ pub struct Store {
     pub recovery: Vec<String>,
 }
 
-fn stamp(now: jiff::Timestamp) -> String {
-    now.strftime("%Y%m%dT%H%M%SZ").to_string()
-}
-
 impl Store {
     /// Open (or create) the store in `dir`. A damaged `state.json` never stops the daemon: it is
     /// moved aside and the previous generation (or an empty state) is used with a replay horizon
@@ -184,7 +176,7 @@ impl Store {
         tracing::error!("{problem}");
         store.recovery.push(problem);
         if path.exists() {
-            let aside = dir.join(format!("state.damaged-{}.json", stamp(now)));
+            let aside = dir.join(format!("state.damaged-{}.json", crate::disk::file_stamp(now)));
             match std::fs::rename(&path, &aside) {
                 Ok(()) => store
                     .recovery
