@@ -265,6 +265,17 @@ impl Core {
         self.write_error = Some(msg);
     }
 
+    /// Report a failed proof-log write (the entries stay queued in the log).
+    fn proof_result(&mut self, r: std::io::Result<()>) {
+        if let Err(e) = r {
+            let pending = self.proof.as_ref().map_or(0, ProofLog::pending);
+            self.failed(
+                &format!("cannot write to the proof-of-display log ({pending} entries wait in memory)"),
+                &e,
+            );
+        }
+    }
+
     /// Save the current state now; on failure remember to retry.
     fn save(&mut self, now: Timestamp) {
         self.last_retry = now;
@@ -477,13 +488,8 @@ impl Core {
         }
         match &mut self.proof {
             Some(proof) => {
-                if let Err(e) = proof.append(entry) {
-                    let pending = proof.pending();
-                    self.failed(
-                        &format!("cannot write to the proof-of-display log ({pending} entries wait in memory)"),
-                        &e,
-                    );
-                }
+                let r = proof.append(entry);
+                self.proof_result(r);
             }
             None if self.proof_backlog.len() < crate::proof::MAX_PENDING => self.proof_backlog.push(entry),
             None => {}
@@ -514,13 +520,8 @@ impl Core {
             && now.duration_since(self.last_proof_sync) >= PROOF_SYNC_INTERVAL
         {
             self.last_proof_sync = now;
-            if let Err(e) = proof.sync() {
-                let pending = proof.pending();
-                self.failed(
-                    &format!("cannot write to the proof-of-display log ({pending} entries wait in memory)"),
-                    &e,
-                );
-            }
+            let r = proof.sync();
+            self.proof_result(r);
         }
         if self.state_unsaved && now.duration_since(self.last_retry) >= RETRY_INTERVAL
             || self.scheduler_unsaved && now.duration_since(self.last_save) >= SCHEDULER_SAVE_INTERVAL

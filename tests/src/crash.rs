@@ -109,18 +109,7 @@ impl CrashRig {
             "bx-6e",
         ]);
         let dir = tempfile::tempdir().expect("temp dir");
-        let key = dir.path().join("portal.json");
-        let (code, _, err) = pinghu(&[
-            "portal",
-            "keygen",
-            "--key-id",
-            "portal-2026",
-            "--out",
-            key.to_str().expect("utf-8 path"),
-        ]);
-        assert_eq!(code, 0, "{err}");
-        let kp: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&key).expect("key")).expect("key json");
+        let (key, public) = crate::keygen(dir.path(), "portal");
         std::fs::write(dir.path().join("playlist.toml"), PLAYLIST).expect("playlist");
         let config = format!(
             "data_dir = \"data\"\nplaylist = \"playlist.toml\"\n\n[screen]\nid = \"crash-board\"\nwidth = 128\nheight = 32\ncolors = \"red-green\"\n\n\
@@ -129,7 +118,7 @@ impl CrashRig {
             sim.tcp_url(),
             broker.url(),
             broker.port,
-            kp["public"].as_str().expect("public key")
+            public
         );
         std::fs::write(dir.path().join("pinghu.toml"), config).expect("config");
         let receipts = Collector::start(broker.port, "pinghu/v1/screens/crash-board/#");
@@ -196,20 +185,7 @@ impl CrashRig {
             "valid_until": (now + jiff::SignedDuration::from_secs(1800)).to_string(),
             "issued_at": now.to_string(),
         });
-        let file = self.dir.path().join("payload.json");
-        std::fs::write(&file, payload.to_string()).expect("payload");
-        let (code, _, err) = pinghu(&[
-            "portal",
-            "publish",
-            "--broker",
-            &self.broker.url(),
-            "--screen",
-            "crash-board",
-            "--payload",
-            file.to_str().expect("utf-8 path"),
-            "--key",
-            self.key.to_str().expect("utf-8 path"),
-        ]);
+        let (code, _, err) = crate::portal_publish(&self.broker.url(), "crash-board", &payload, &self.key, &[]);
         assert_eq!(code, 0, "publish failed: {err}\n{}", self.report());
         self.published.push(id.to_owned());
     }

@@ -135,6 +135,53 @@ pub fn pinghu(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Make a portal key pair (`pinghu portal keygen`, key id `portal-2026`) in `dir`: the secret
+/// key file and the public key for the daemon's configuration.
+pub fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
+    let path = dir.join(format!("{name}.json"));
+    let (code, _, err) = pinghu(&[
+        "portal",
+        "keygen",
+        "--key-id",
+        "portal-2026",
+        "--out",
+        path.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("key file")).expect("key json");
+    (path, v["public"].as_str().expect("public key").to_owned())
+}
+
+/// `pinghu portal publish` of a payload signed with `key` to `screen` on `broker_url`, with
+/// `extra` arguments (e.g. `--wait 3`): (exit code, stdout, stderr).
+pub fn portal_publish(
+    broker_url: &str,
+    screen: &str,
+    payload: &serde_json::Value,
+    key: &Path,
+    extra: &[&str],
+) -> (i32, String, String) {
+    let file = key.with_file_name(format!("payload-{}.json", free_port()));
+    std::fs::write(&file, payload.to_string()).expect("payload file");
+    let mut args = vec![
+        "portal",
+        "publish",
+        "--broker",
+        broker_url,
+        "--screen",
+        screen,
+        "--payload",
+        file.to_str().expect("utf-8 path"),
+        "--key",
+        key.to_str().expect("utf-8 path"),
+    ];
+    args.extend_from_slice(extra);
+    let out = pinghu(&args);
+    let _ = std::fs::remove_file(&file);
+    out
+}
+
 /// Run `pinghu` with `stdin` fed in.
 pub fn pinghu_stdin(args: &[&str], stdin: &str) -> (i32, String, String) {
     use std::io::Write as _;

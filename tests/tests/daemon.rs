@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use pinghu_tests::{Collector, Daemon, Mosquitto, Sim, pinghu};
+use pinghu_tests::{Collector, Daemon, Mosquitto, Sim, keygen, pinghu, portal_publish};
 
 struct Rig {
     broker: Mosquitto,
@@ -16,21 +16,6 @@ struct Rig {
 }
 
 const PLAYLIST: &str = "[defaults]\ndwell_s = 2\nfont_size = 16\n\n[[item]]\nid = \"welcome\"\ntext = \"欢迎\"\n";
-
-fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
-    let path = dir.join(format!("{name}.json"));
-    let (code, _, err) = pinghu(&[
-        "portal",
-        "keygen",
-        "--key-id",
-        "portal-2026",
-        "--out",
-        path.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    (path, v["public"].as_str().unwrap().to_owned())
-}
 
 impl Rig {
     fn new(sim_args: &[&str], serial: bool) -> Rig {
@@ -92,23 +77,7 @@ impl Rig {
     }
 
     fn publish_with(&self, payload: &serde_json::Value, key: &Path) -> i32 {
-        let file = self
-            .dir
-            .path()
-            .join(format!("payload-{}.json", pinghu_tests::free_port()));
-        std::fs::write(&file, payload.to_string()).unwrap();
-        let (code, _, err) = pinghu(&[
-            "portal",
-            "publish",
-            "--broker",
-            &self.broker.url(),
-            "--screen",
-            "test-board",
-            "--payload",
-            file.to_str().unwrap(),
-            "--key",
-            key.to_str().unwrap(),
-        ]);
+        let (code, _, err) = portal_publish(&self.broker.url(), "test-board", payload, key, &[]);
         assert_eq!(code, 0, "publish failed: {err}");
         code
     }
@@ -267,22 +236,13 @@ fn bad_messages_are_rejected_with_reasons_and_never_shown() {
     assert!(!has_urgent_area(&rig.sim.state()), "a rejected notice was shown");
     // `portal publish --wait` picks out the refusal of exactly its message by the envelope hash,
     // though the daemon could not trust the id inside it.
-    let file = rig.dir.path().join("forged-2.json");
-    std::fs::write(&file, payload("forged-2", 1, "urgent", "伪造", 600).to_string()).unwrap();
-    let (code, out, err) = pinghu(&[
-        "portal",
-        "publish",
-        "--broker",
+    let (code, out, err) = portal_publish(
         &rig.broker.url(),
-        "--screen",
         "test-board",
-        "--payload",
-        file.to_str().unwrap(),
-        "--key",
-        other_key.to_str().unwrap(),
-        "--wait",
-        "3",
-    ]);
+        &payload("forged-2", 1, "urgent", "伪造", 600),
+        &other_key,
+        &["--wait", "3"],
+    );
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains("\"claimed_id\":\"forged-2\"") && out.contains("does not verify"),
