@@ -20,13 +20,45 @@ pub fn target_dir() -> PathBuf {
     exe.parent().and_then(Path::parent).expect("target dir").to_path_buf()
 }
 
-/// Path of a workspace binary, building the binaries once if they are missing. `cargo test
-/// --workspace` builds them fresh; after editing the daemon or the simulator, a lone
-/// `cargo test -p pinghu-tests` needs `cargo build` first, or it tests the old binaries.
+/// The newest modification time of the sources the binaries are built from.
+fn newest_source() -> Option<std::time::SystemTime> {
+    fn walk(dir: &Path, newest: &mut Option<std::time::SystemTime>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for e in entries.flatten() {
+            let path = e.path();
+            let name = e.file_name();
+            if path.is_dir() {
+                if name != "target" && name != "fuzz" && name != "tests" && name != "benches" {
+                    walk(&path, newest);
+                }
+            } else if matches!(path.extension().and_then(|x| x.to_str()), Some("rs" | "toml" | "bin"))
+                && let Ok(t) = e.metadata().and_then(|m| m.modified())
+            {
+                *newest = Some(newest.map_or(t, |n| n.max(t)));
+            }
+        }
+    }
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let mut newest = None;
+    for part in ["controller", "simulator", "protocol", "fonts", "playlists"] {
+        walk(&root.join(part), &mut newest);
+    }
+    newest
+}
+
+/// Path of a workspace binary, never a stale one: when it is missing, or older than any source it
+/// is built from (a lone `cargo test -p pinghu-tests` after an edit builds no binaries), the
+/// binaries are built first, once per test process, in the profile of this build.
 pub fn bin(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
     let path = target_dir().join(name);
-    if !path.exists() {
+    let built = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+    let stale = match (built, newest_source()) {
+        (None, _) => true,
+        (Some(b), Some(src)) => b < src,
+        (Some(_), None) => false,
+    };
+    if stale {
         BUILT.get_or_init(|| {
             // Benches run from target/release: build the binaries of the same profile.
             let release = target_dir().ends_with("release");
