@@ -30,6 +30,7 @@ use thiserror::Error;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
+use crate::backoff::Backoff;
 use crate::board::Desired;
 use crate::config::Config;
 use crate::core::{Core, CoreError};
@@ -256,20 +257,20 @@ async fn store_message(
     topic: &str,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<Option<Vec<Receipt>>, CoreGone> {
-    let mut backoff = Duration::from_secs(1);
+    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
     loop {
         match core.ingest(payload.to_vec(), topic.to_owned()).await? {
             Ok(receipts) => return Ok(Some(receipts)),
             Err(e) => {
+                let delay = backoff.next_delay();
                 tracing::error!(
-                    "the message on {topic} cannot be stored ({e}); it stays unacknowledged, trying again in {} s",
-                    backoff.as_secs()
+                    "the message on {topic} cannot be stored ({e}); it stays unacknowledged, trying again in {} ms",
+                    delay.as_millis()
                 );
                 tokio::select! {
-                    () = tokio::time::sleep(backoff) => {}
+                    () = tokio::time::sleep(delay) => {}
                     _ = shutdown.changed() => return Ok(None),
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(30));
             }
         }
     }
@@ -283,7 +284,7 @@ async fn mqtt_loop(
     receipts: mpsc::UnboundedSender<Receipt>,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), String> {
-    let mut backoff = Duration::from_millis(250);
+    let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(30));
     let mut connected = false;
     loop {
         let ev = tokio::select! {
@@ -292,7 +293,7 @@ async fn mqtt_loop(
         };
         match ev {
             Ok(Event::Incoming(Incoming::ConnAck(ack))) => {
-                backoff = Duration::from_millis(250);
+                backoff.reset();
                 tracing::info!(
                     "connected to mqtt://{}:{} (session present: {})",
                     cfg.mqtt.host,
@@ -328,14 +329,12 @@ async fn mqtt_loop(
                     connected = false;
                     core.send(Command::Mqtt(false)).map_err(|e| e.to_string())?;
                 }
-                let jitter =
-                    Duration::from_millis(u64::from(Timestamp::now().subsec_nanosecond().unsigned_abs() % 300));
-                tracing::warn!("mqtt: {e}; retrying in {} ms", (backoff + jitter).as_millis());
+                let delay = backoff.next_delay();
+                tracing::warn!("mqtt: {e}; retrying in {} ms", delay.as_millis());
                 tokio::select! {
-                    () = tokio::time::sleep(backoff + jitter) => {}
+                    () = tokio::time::sleep(delay) => {}
                     _ = shutdown.changed() => return Ok(()),
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(30));
             }
         }
     }

@@ -197,7 +197,7 @@ pub async fn run(
     events: mpsc::UnboundedSender<DriverEvent>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let mut backoff = Duration::from_millis(200);
+    let mut backoff = crate::backoff::Backoff::new(Duration::from_millis(200), Duration::from_secs(30));
     let mut last_sync: Option<Timestamp> = None;
     'outer: while !*shutdown.borrow() {
         let mut c = match connect(&cfg).await {
@@ -208,13 +208,10 @@ pub async fn run(
                     protocol: None,
                     error: Some(e.to_string()),
                 });
-                let jitter =
-                    Duration::from_millis(u64::from(Timestamp::now().subsec_nanosecond().unsigned_abs() % 250));
                 tokio::select! {
-                    () = tokio::time::sleep(backoff + jitter) => {}
+                    () = tokio::time::sleep(backoff.next_delay()) => {}
                     _ = shutdown.changed() => break 'outer,
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(30));
                 continue;
             }
         };
@@ -246,11 +243,13 @@ pub async fn run(
                 protocol: Some(c.protocol),
                 error: Some(e.to_string()),
             });
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(30));
+            tokio::select! {
+                () = tokio::time::sleep(backoff.next_delay()) => {}
+                _ = shutdown.changed() => break 'outer,
+            }
             continue;
         }
-        backoff = Duration::from_millis(200);
+        backoff.reset();
         loop {
             let d = desired.borrow_and_update().clone();
             match reconcile(&mut c, &cfg, &d, &mut sent, &events).await {

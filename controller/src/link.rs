@@ -311,11 +311,12 @@ impl Link {
     /// exponential backoff.
     pub async fn request(&mut self, p: &Packet) -> Result<Option<Packet>, LinkError> {
         let mut attempt = 0;
+        let mut backoff = crate::backoff::Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
         loop {
             match self.request_once(p).await {
                 Err(e) if e.is_transient() && attempt < self.retries => {
                     attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(100 * (1 << attempt.min(6)))).await;
+                    tokio::time::sleep(backoff.next_delay()).await;
                 }
                 other => return other,
             }
