@@ -197,12 +197,27 @@ impl Disk {
     /// Write `bytes` to `path` atomically and durably: a temporary file, fsync, rename over
     /// `path`, fsync of the folder. A crash at any instant leaves the old or the new content.
     pub fn write_atomic(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        self.replace(path, bytes, None)
+    }
+
+    /// [`Disk::write_atomic`], and when `previous` is given, the content `path` had becomes
+    /// `previous` in the same step (a hard link: no data is copied). The one way the daemon
+    /// replaces a file.
+    pub fn replace(&self, path: &Path, bytes: &[u8], previous: Option<&Path>) -> std::io::Result<()> {
         let dir = path.parent().unwrap_or(Path::new("."));
         let tmp = path.with_extension("tmp");
         let result = (|| {
             let mut f = self.create(&tmp)?;
             self.write_all(&mut f, bytes)?;
             self.sync(&f)?;
+            if let Some(prev) = previous
+                && path.exists()
+            {
+                let link = prev.with_extension("tmp");
+                let _ = std::fs::remove_file(&link);
+                self.hard_link(path, &link)?;
+                self.rename(&link, prev)?;
+            }
             self.rename(&tmp, path)
         })();
         if result.is_err() {

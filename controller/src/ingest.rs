@@ -85,7 +85,7 @@ pub struct Outcome {
 /// SHA-256 (hex) of bytes.
 pub fn sha256_hex(b: &[u8]) -> String {
     use sha2::Digest as _;
-    sha2::Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+    pinghu_protocol::to_hex(&sha2::Sha256::digest(b))
 }
 
 /// A message the envelope check refused: the receipt names the exact bytes received, and the

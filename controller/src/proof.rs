@@ -92,7 +92,7 @@ fn hash_of(e: &Entry) -> String {
     let mut c = e.clone();
     c.hash = String::new();
     let bytes = serde_json::to_vec(&c).unwrap_or_default();
-    Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+    pinghu_protocol::to_hex(&Sha256::digest(&bytes))
 }
 
 fn seal(mut e: Entry, prev: &str, seq: u64) -> Entry {

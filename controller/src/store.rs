@@ -234,25 +234,11 @@ impl Store {
 
     /// Write `state` as the new generation; the current one becomes the previous generation.
     fn write(&self, state: &State) -> std::io::Result<()> {
-        let path = self.dir.join(STATE_FILE);
-        let tmp = self.dir.join("state.json.tmp");
-        let result = (|| {
-            let mut f = self.disk.create(&tmp)?;
-            self.disk.write_all(&mut f, &encode(state))?;
-            self.disk.sync(&f)?;
-            if path.exists() {
-                let link = self.dir.join("state.prev.json.tmp");
-                let _ = std::fs::remove_file(&link);
-                self.disk.hard_link(&path, &link)?;
-                self.disk.rename(&link, &self.dir.join(PREVIOUS_FILE))?;
-            }
-            self.disk.rename(&tmp, &path)
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result?;
-        self.disk.sync_dir(&self.dir)
+        self.disk.replace(
+            &self.dir.join(STATE_FILE),
+            &encode(state),
+            Some(&self.dir.join(PREVIOUS_FILE)),
+        )
     }
 
     /// Persist the current state durably.

@@ -201,10 +201,7 @@ impl Frame {
     /// what is on the glass.
     pub fn sha256(&self) -> String {
         use sha2::Digest as _;
-        sha2::Sha256::digest(self.canonical_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        pinghu_protocol::to_hex(&sha2::Sha256::digest(self.canonical_bytes()))
     }
 
     /// ASCII art: `#` red (or lit on mono), `G` green, `Y` yellow, `.` dark.
