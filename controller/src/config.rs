@@ -315,6 +315,17 @@ impl Config {
     }
 }
 
+/// Default data directory: `$XDG_DATA_HOME/pinghu`, `~/.local/share/pinghu`, or `./pinghu-data`.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME") {
+        return PathBuf::from(x).join("pinghu");
+    }
+    if let Some(h) = std::env::var_os("HOME") {
+        return PathBuf::from(h).join(".local/share/pinghu");
+    }
+    PathBuf::from("pinghu-data")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,8 @@
 //! The out-of-the-box setup of `pinghu run` without a configuration and of `pinghu demo`: an
 //! MQTT broker (rumqttd) on loopback, a simulated BX-6E board in-process on a loopback TCP port
 //! (with `screen.png`/`state.json` snapshots), the sample playlist, and a demo portal key pair.
+//! Only in builds with the `embedded` feature (the default); `--no-default-features` builds the
+//! lean daemon for the cabinet without it.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -16,51 +18,10 @@ use pinghu_simulator::server::{self, Shared};
 
 use crate::config::{Config, MqttConfig};
 use crate::device::{DeviceUrl, Protocol};
+use crate::portal::{DEMO_KEY_ID, KeyPair};
 
-/// Key id of the demo key pair.
-pub const DEMO_KEY_ID: &str = "demo";
 /// Size of the simulated board.
 pub const BOARD: (u32, u32) = (192, 64);
-
-/// The demo portal key pair, kept in the data directory.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct KeyPair {
-    pub key_id: String,
-    pub secret: String,
-    pub public: String,
-}
-
-impl KeyPair {
-    /// Load `path`, or create a new pair there (readable by the owner only).
-    pub fn load_or_create(path: &Path, key_id: &str) -> Result<Self, String> {
-        if let Ok(text) = std::fs::read_to_string(path) {
-            return serde_json::from_str(&text).map_err(|e| format!("{} is not a key file: {e}", path.display()));
-        }
-        let (secret, public) = crate::envelope::keygen()?;
-        let kp = Self {
-            key_id: key_id.to_owned(),
-            secret,
-            public,
-        };
-        write_secret(path, &serde_json::to_vec_pretty(&kp).map_err(|e| e.to_string())?)?;
-        Ok(kp)
-    }
-}
-
-/// Write a file only its owner can read.
-pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    f.write_all(bytes)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
 
 /// A free TCP port on loopback.
 pub fn free_port() -> std::io::Result<u16> {
@@ -165,17 +126,6 @@ pub struct Embedded {
     pub board: SimBoard,
     pub keys: KeyPair,
     pub broker_port: u16,
-}
-
-/// Default data directory: `$XDG_DATA_HOME/pinghu`, `~/.local/share/pinghu`, or `./pinghu-data`.
-pub fn default_data_dir() -> PathBuf {
-    if let Some(x) = std::env::var_os("XDG_DATA_HOME") {
-        return PathBuf::from(x).join("pinghu");
-    }
-    if let Some(h) = std::env::var_os("HOME") {
-        return PathBuf::from(h).join(".local/share/pinghu");
-    }
-    PathBuf::from("pinghu-data")
 }
 
 /// Start the broker and the board and build the configuration around them.

@@ -22,11 +22,13 @@ pub mod client;
 pub mod config;
 pub mod core;
 pub mod daemon;
+#[cfg(feature = "embedded")]
 pub mod demo;
 pub mod device;
 pub mod diag;
 pub mod disk;
 pub mod driver;
+#[cfg(feature = "embedded")]
 pub mod embedded;
 pub mod envelope;
 pub mod ingest;

@@ -40,6 +40,7 @@ enum Command {
         data_dir: Option<std::path::PathBuf>,
     },
     /// The whole chain in one go: broker, simulated board, daemon, playlist, an urgent notice and its revocation
+    #[cfg(feature = "embedded")]
     Demo {
         /// Keep the demo's data here (default: a fresh temporary folder)
         #[arg(long, value_name = "DIR")]
@@ -513,11 +514,13 @@ fn run_daemon(
     let rt = runtime()?;
     rt.block_on(async {
         let (tx, rx) = tokio::sync::watch::channel(false);
+        #[cfg(feature = "embedded")]
         let _embedded;
         let cfg = match config {
             Some(path) => pinghu::config::Config::load(&path)?,
+            #[cfg(feature = "embedded")]
             None => {
-                let dir = data_dir.unwrap_or_else(pinghu::embedded::default_data_dir);
+                let dir = data_dir.unwrap_or_else(pinghu::config::default_data_dir);
                 let e = pinghu::embedded::start(&dir).map_err(anyhow::Error::msg)?;
                 eprintln!(
                     "pinghu: no --config: embedded MQTT broker on mqtt://127.0.0.1:{}, simulated board on tcp://{} (snapshots in {}), \
@@ -531,6 +534,14 @@ fn run_daemon(
                 let c = e.config.clone();
                 _embedded = e;
                 c
+            }
+            #[cfg(not(feature = "embedded"))]
+            None => {
+                let _ = data_dir;
+                bail!(
+                    "this is the lean build (no embedded broker or simulated board): give --config FILE \
+                     (see controller/examples/pinghu.toml)"
+                )
             }
         };
         tokio::spawn(async move {
@@ -553,12 +564,12 @@ fn portal(cmd: PortalCommand) -> Result<ExitCode> {
                 bail!("{} exists: refusing to overwrite a secret key", out.display());
             }
             let (secret, public) = pinghu::envelope::keygen().map_err(anyhow::Error::msg)?;
-            let kp = pinghu::embedded::KeyPair {
+            let kp = pinghu::portal::KeyPair {
                 key_id: key_id.clone(),
                 secret,
                 public: public.clone(),
             };
-            pinghu::embedded::write_secret(&out, &serde_json::to_vec_pretty(&kp)?).map_err(anyhow::Error::msg)?;
+            pinghu::portal::write_secret(&out, &serde_json::to_vec_pretty(&kp)?).map_err(anyhow::Error::msg)?;
             println!("secret key written to {} (keep it on the portal)", out.display());
             println!("add to the daemon's configuration:\n[portal_keys]\n{key_id} = \"{public}\"");
             Ok(ExitCode::SUCCESS)
@@ -643,7 +654,7 @@ fn log_files(
         }
         return Ok(vec![f]);
     }
-    let dir = data_dir.unwrap_or_else(pinghu::embedded::default_data_dir);
+    let dir = data_dir.unwrap_or_else(pinghu::config::default_data_dir);
     let segs = pinghu::proof::segments(&dir);
     if segs.is_empty() {
         bail!(
@@ -740,6 +751,7 @@ fn log(cmd: LogCommand) -> Result<ExitCode> {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run { config, data_dir } => run_daemon(config, data_dir, cli.log_format),
+        #[cfg(feature = "embedded")]
         Command::Demo { data_dir } => {
             init_logging("warn,rumqttd=off", cli.log_format);
             let rt = runtime()?;

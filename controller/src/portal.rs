@@ -1,6 +1,7 @@
 //! `pinghu portal keygen | sign | publish`: the portal's side, for testing and for the portal's
 //! developers (any language can do the same: Ed25519 over the exact payload bytes, base64).
 
+use std::path::Path;
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, Outgoing, QoS};
@@ -122,10 +123,53 @@ pub async fn publish(
     }
 }
 
+/// Key id of the demo key pair.
+pub const DEMO_KEY_ID: &str = "demo";
+
+/// A portal key pair as `pinghu portal keygen` writes it (and the demo key in the data directory).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct KeyPair {
+    pub key_id: String,
+    pub secret: String,
+    pub public: String,
+}
+
+impl KeyPair {
+    /// Load `path`, or create a new pair there (readable by the owner only).
+    pub fn load_or_create(path: &Path, key_id: &str) -> Result<Self, String> {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return serde_json::from_str(&text).map_err(|e| format!("{} is not a key file: {e}", path.display()));
+        }
+        let (secret, public) = crate::envelope::keygen()?;
+        let kp = Self {
+            key_id: key_id.to_owned(),
+            secret,
+            public,
+        };
+        write_secret(path, &serde_json::to_vec_pretty(&kp).map_err(|e| e.to_string())?)?;
+        Ok(kp)
+    }
+}
+
+/// Write a file only its owner can read.
+pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    f.write_all(bytes)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
 /// Sign a payload with a key file written by `keygen`.
 pub fn sign_with_file(payload: &[u8], key_file: &std::path::Path) -> Result<Envelope, String> {
     let text = std::fs::read_to_string(key_file).map_err(|e| format!("cannot read {}: {e}", key_file.display()))?;
-    let kp: crate::embedded::KeyPair = serde_json::from_str(&text).map_err(|e| {
+    let kp: KeyPair = serde_json::from_str(&text).map_err(|e| {
         format!(
             "{} is not a key file from `pinghu portal keygen`: {e}",
             key_file.display()
