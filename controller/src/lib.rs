@@ -16,6 +16,7 @@
 //!   for what must survive a crash (see `docs/durability.md`), [`board`] and [`driver`] for the
 //!   card.
 
+pub mod args;
 pub mod backoff;
 pub mod board;
 pub mod client;

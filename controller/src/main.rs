@@ -6,6 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use pinghu::args::{
+    AlignArg, ColorArg, ColorsArg, EffectArg, ExportFormat, OnOff, ProtocolArg, VAlignArg, parse_duration,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -69,24 +72,24 @@ struct DiagArgs {
     /// The card: tcp://HOST:PORT (default port 5005) or serial:///dev/ttyUSB0?baud=57600
     #[arg(long, global = true)]
     device: Option<String>,
-    /// bx-5e, bx-6e, bx-5k, bx-6k or auto (ask the card)
-    #[arg(long, default_value = "auto", global = true)]
-    protocol: String,
+    /// The card's protocol, or auto (ask the card)
+    #[arg(long, value_enum, default_value_t = ProtocolArg::Auto, global = true)]
+    protocol: ProtocolArg,
     /// Screen address (屏号)
     #[arg(long, default_value_t = 1, global = true)]
     address: u16,
     /// How long to wait for each reply, e.g. 2s or 500ms
-    #[arg(long, default_value = "2s", global = true)]
-    timeout: String,
+    #[arg(long, default_value = "2s", value_parser = parse_duration, global = true)]
+    timeout: std::time::Duration,
     /// Board width in pixels (for patterns and text)
     #[arg(long, global = true)]
     width: Option<u32>,
     /// Board height in pixels
     #[arg(long, global = true)]
     height: Option<u32>,
-    /// mono or red-green
-    #[arg(long, default_value = "red-green", global = true)]
-    colors: String,
+    /// The board's LEDs
+    #[arg(long, value_enum, default_value_t = ColorsArg::RedGreen, global = true)]
+    colors: ColorsArg,
     /// Also append every byte sent and received to this file
     #[arg(long, value_name = "FILE", global = true)]
     trace_file: Option<std::path::PathBuf>,
@@ -115,8 +118,8 @@ enum DiagSub {
     },
     /// Screen on or off
     Power {
-        #[arg(value_parser = ["on", "off"])]
-        state: String,
+        #[arg(value_enum)]
+        state: OnOff,
     },
     /// Remove everything from the board
     Clear,
@@ -132,10 +135,10 @@ enum DiagSub {
         text: String,
         #[arg(long, default_value_t = 16)]
         font_size: u32,
-        #[arg(long, default_value = "red")]
-        color: String,
-        #[arg(long, default_value = "auto")]
-        effect: String,
+        #[arg(long, value_enum, default_value_t = ColorArg::Red)]
+        color: ColorArg,
+        #[arg(long, value_enum, default_value_t = EffectArg::Auto)]
+        effect: EffectArg,
     },
     /// Ping and query status with every byte shown, decoded, and saved for `pinghu wire decode`
     Trace {
@@ -164,21 +167,21 @@ struct RenderArgs {
     /// Font size: 12, 16, 24 or 32
     #[arg(long, default_value_t = 16)]
     font_size: u32,
-    /// red, green or yellow (dual-colour boards; mono boards ignore it)
-    #[arg(long, default_value = "red")]
-    color: String,
-    /// mono or red-green
-    #[arg(long, default_value = "mono")]
-    colors: String,
-    /// auto (centre a single line), left, center, right
-    #[arg(long, default_value = "auto")]
-    align: String,
-    /// top, middle, bottom
-    #[arg(long, default_value = "middle")]
-    valign: String,
-    /// auto, static, scroll-left, scroll-up, flash, typewriter
-    #[arg(long, default_value = "auto")]
-    effect: String,
+    /// Text colour (dual-colour boards; mono boards ignore it)
+    #[arg(long, value_enum, default_value_t = ColorArg::Red)]
+    color: ColorArg,
+    /// The board's LEDs
+    #[arg(long, value_enum, default_value_t = ColorsArg::Mono)]
+    colors: ColorsArg,
+    /// Horizontal alignment
+    #[arg(long, value_enum, default_value_t = AlignArg::Auto)]
+    align: AlignArg,
+    /// Vertical alignment
+    #[arg(long, value_enum, default_value_t = VAlignArg::Middle)]
+    valign: VAlignArg,
+    /// How the pages change
+    #[arg(long, value_enum, default_value_t = EffectArg::Auto)]
+    effect: EffectArg,
     /// Extra pixels between lines
     #[arg(long, default_value_t = 0)]
     line_spacing: u32,
@@ -298,8 +301,8 @@ enum LogCommand {
         data_dir: Option<std::path::PathBuf>,
         #[arg(long, value_name = "FILE")]
         file: Option<std::path::PathBuf>,
-        #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "csv"])]
-        format: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
         /// Write here instead of stdout
         #[arg(long, value_name = "FILE")]
         out: Option<std::path::PathBuf>,
@@ -357,11 +360,11 @@ fn render(a: RenderArgs) -> Result<ExitCode> {
     };
     let mut options = pinghu_fonts::RenderOptions::new(a.width, a.height);
     options.font_size = a.font_size;
-    options.color = pinghu::render::parse_color(&a.color)?;
-    options.mode = pinghu::render::parse_mode(&a.colors)?;
-    options.align = pinghu::render::parse_align(&a.align)?;
-    options.valign = pinghu::render::parse_valign(&a.valign)?;
-    options.effect = pinghu::render::parse_effect(&a.effect)?;
+    options.color = a.color.into();
+    options.mode = a.colors.into();
+    options.align = a.align.into();
+    options.valign = a.valign.into();
+    options.effect = a.effect.into();
     options.line_spacing = a.line_spacing;
     options.dwell_s = a.dwell;
     let req = pinghu::render::Request {
@@ -385,32 +388,17 @@ fn render(a: RenderArgs) -> Result<ExitCode> {
     })
 }
 
-fn parse_duration(s: &str) -> Result<std::time::Duration> {
-    let (num, unit) = s
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .map_or((s, "s"), |i| s.split_at(i));
-    let v: f64 = num
-        .parse()
-        .with_context(|| format!("--timeout {s:?}: use e.g. 2s or 500ms"))?;
-    let secs = match unit {
-        "ms" => v / 1000.0,
-        "s" | "" => v,
-        _ => bail!("--timeout {s:?}: use e.g. 2s or 500ms"),
-    };
-    Ok(std::time::Duration::from_secs_f64(secs))
-}
-
 fn diag(a: DiagArgs) -> Result<ExitCode> {
     use pinghu::diag::{DiagCommand, DiagOptions};
     let opts = DiagOptions {
         device: a.device.as_deref().map(pinghu::device::DeviceUrl::parse).transpose()?,
-        protocol: pinghu::device::parse_protocol(&a.protocol)?,
+        protocol: a.protocol.model(),
         address: a.address,
-        timeout: parse_duration(&a.timeout)?,
+        timeout: a.timeout,
         trace: a.trace_file,
         width: a.width,
         height: a.height,
-        colors: pinghu::render::parse_mode(&a.colors)?,
+        colors: a.colors.into(),
         progress: !a.json && std::io::IsTerminal::is_terminal(&std::io::stderr()),
     };
     let cmd = match a.command {
@@ -424,7 +412,7 @@ fn diag(a: DiagArgs) -> Result<ExitCode> {
             }
             DiagCommand::Brightness { level, schedule }
         }
-        DiagSub::Power { state } => DiagCommand::Power { on: state == "on" },
+        DiagSub::Power { state } => DiagCommand::Power { on: state == OnOff::On },
         DiagSub::Clear => DiagCommand::Clear,
         DiagSub::TestPattern { name, module } => {
             let (w, h) = module.split_once('x').context("--module looks like 32x16")?;
@@ -444,8 +432,8 @@ fn diag(a: DiagArgs) -> Result<ExitCode> {
         } => DiagCommand::SendText {
             text,
             font_size,
-            color: pinghu::render::parse_color(&color)?,
-            effect: pinghu::render::parse_effect(&effect)?,
+            color: color.into(),
+            effect: effect.into(),
         },
         DiagSub::Trace { file } => DiagCommand::Trace { file },
     };
@@ -716,7 +704,7 @@ fn log(cmd: LogCommand) -> Result<ExitCode> {
                     entries.push((line.to_owned(), serde_json::from_str::<pinghu::proof::Entry>(line)?));
                 }
             }
-            let body = if format == "csv" {
+            let body = if format == ExportFormat::Csv {
                 let mut s = String::from("seq,at,screen,content,layer,frame_sha256,key_id,prev,hash,kind,note\n");
                 let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
                 for (_, e) in &entries {

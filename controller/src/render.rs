@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use pinghu_fonts::{Align, BitmapFont, ColorMode, Effect, FontSet, RenderOptions, TextColor, VAlign, render};
+use pinghu_fonts::{BitmapFont, FontSet, RenderOptions, render};
 use serde_json::json;
 
 /// A validated render request.
@@ -23,39 +23,6 @@ pub struct Request {
 }
 
 /// Parse the names the CLI accepts.
-pub fn parse_align(s: &str) -> Result<Align> {
-    Ok(match s {
-        "auto" => Align::Auto,
-        "left" => Align::Left,
-        "center" | "centre" => Align::Center,
-        "right" => Align::Right,
-        _ => bail!("unknown --align {s:?} (use auto, left, center, right)"),
-    })
-}
-pub fn parse_valign(s: &str) -> Result<VAlign> {
-    Ok(match s {
-        "top" => VAlign::Top,
-        "middle" => VAlign::Middle,
-        "bottom" => VAlign::Bottom,
-        _ => bail!("unknown --valign {s:?} (use top, middle, bottom)"),
-    })
-}
-pub fn parse_color(s: &str) -> Result<TextColor> {
-    TextColor::parse(s).with_context(|| format!("unknown --color {s:?} (use red, green, yellow)"))
-}
-pub fn parse_effect(s: &str) -> Result<Effect> {
-    Effect::parse(s).with_context(|| {
-        format!("unknown --effect {s:?} (use auto, static, scroll-left, scroll-up, flash, typewriter)")
-    })
-}
-pub fn parse_mode(s: &str) -> Result<ColorMode> {
-    Ok(match s {
-        "mono" => ColorMode::Mono,
-        "red-green" => ColorMode::RedGreen,
-        _ => bail!("unknown --colors {s:?} (use mono or red-green)"),
-    })
-}
-
 /// What `run` produced.
 #[derive(Debug)]
 pub struct Outcome {

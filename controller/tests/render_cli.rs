@@ -86,10 +86,6 @@ fn impossible_requests_exit_1_with_the_reason() {
             vec!["--width", "64", "--height", "16", "--font-size", "20"],
             "use --font-size 12, 16, 24 or 32",
         ),
-        (
-            vec!["--width", "64", "--height", "16", "--color", "blue"],
-            "unknown --color \"blue\"",
-        ),
     ] {
         let mut a = vec!["render", "--text", "字", "--ascii"];
         a.extend(args);
@@ -97,6 +93,15 @@ fn impossible_requests_exit_1_with_the_reason() {
         assert_eq!(code, 1, "{a:?}");
         assert!(err.contains(want), "{a:?}: {err}");
     }
+    // A value outside the vocabulary is a usage error (exit 2) that lists the possible values.
+    let (code, _, err) = pinghu(&[
+        "render", "--text", "字", "--ascii", "--width", "64", "--height", "16", "--color", "blue",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("invalid value 'blue'") && err.contains("red, green, yellow"),
+        "{err}"
+    );
     let (code, _, err) = pinghu(&[
         "render",
         "--file",
