@@ -33,7 +33,7 @@ enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The daemon. Without --config: embedded MQTT broker, simulated board, sample playlist, demo key
+    /// The daemon (--config FILE). Without --config, the default build runs on an embedded broker, simulated board, sample playlist and demo key
     Run {
         /// Configuration file (see controller/examples/pinghu.toml)
         #[arg(long, value_name = "FILE")]
