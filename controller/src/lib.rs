@@ -1,42 +1,35 @@
 //! # pinghu (controller)
 //!
 //! The daemon and command line of Pinghu, the controller between the Yiling District portal
-//! and its LED announcement board. This crate holds the command implementations; `main.rs`
-//! only parses arguments and dispatches.
+//! and its LED announcement board. The folders follow the data:
 //!
-//! * [`wire`]: `pinghu wire decode|encode`, captured bytes to named fields and back, built on
-//!   the `pinghu-protocol` codec.
-//! * [`render`]: `pinghu render`, text to board pages with the `pinghu-fonts` typesetter.
-//! * [`device`], [`link`], [`client`]: device URLs, the byte link with timeouts, retries and
-//!   traces, and card operations in either protocol (shared by the diagnostics and the daemon).
-//! * [`diag`]: `pinghu diag`, field diagnostics.
-//! * [`playlist`]: `pinghu playlist check|timeline` on the `pinghu-playlists` scheduler.
-//! * The daemon, `pinghu run`: [`daemon`] (async tasks, supervision) around [`core`] (all state,
-//!   on one thread, every method given `now`), with [`ingest`], [`store`], [`proof`] and [`disk`]
-//!   for what must survive a crash (see `docs/durability.md`), [`board`] and [`driver`] for the
-//!   card.
+//! * [`card`]: talking to the board's controller card, shared by the diagnostics and the daemon:
+//!   [`card::device`] (URLs, models), [`card::link`] (the byte link: timeouts, retries, traces),
+//!   [`card::client`] (card operations in either protocol).
+//! * [`daemon`]: `pinghu run`. [`daemon::core`] owns all state on one thread (every method
+//!   given `now`); [`daemon::envelope`] and [`daemon::ingest`] judge the portal's messages;
+//!   [`daemon::store`], [`daemon::proof`] and [`daemon::disk`] keep what must survive a crash
+//!   (see `docs/durability.md`); [`daemon::board`] and [`daemon::driver`] put it on the card;
+//!   [`daemon::config`] is the validated configuration; the module itself wires the async tasks
+//!   and supervises them.
+//! * [`cli`]: the other subcommands (`wire`, `render`, `playlist`, `diag`, `portal`, `log`,
+//!   `demo`) and the typed values of the command line ([`cli::args`]). `main.rs` only parses
+//!   arguments and dispatches.
+//! * [`backoff`]: the one retry policy (exponential, with jitter).
+//!
+//! ```
+//! // A playlist check, as `pinghu playlist check` runs it.
+//! let cal = pinghu_playlists::Calendar::builtin();
+//! let now: jiff::Timestamp = "2026-12-01T02:00:00Z".parse().unwrap();
+//! let report = pinghu::cli::playlist::check(
+//!     std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../playlists/examples/minimal.toml")),
+//!     &cal,
+//!     now,
+//! );
+//! assert!(report.ok, "{}", report.text);
+//! ```
 
-pub mod args;
 pub mod backoff;
-pub mod board;
-pub mod client;
-pub mod config;
-pub mod core;
+pub mod card;
+pub mod cli;
 pub mod daemon;
-#[cfg(feature = "embedded")]
-pub mod demo;
-pub mod device;
-pub mod diag;
-pub mod disk;
-pub mod driver;
-#[cfg(feature = "embedded")]
-pub mod embedded;
-pub mod envelope;
-pub mod ingest;
-pub mod link;
-pub mod playlist;
-pub mod portal;
-pub mod proof;
-pub mod render;
-pub mod store;
-pub mod wire;

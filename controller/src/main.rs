@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use pinghu::args::{
+use pinghu::cli::args::{
     AlignArg, ColorArg, ColorsArg, EffectArg, ExportFormat, OnOff, ProtocolArg, VAlignArg, parse_duration,
 };
 
@@ -367,7 +367,7 @@ fn render(a: RenderArgs) -> Result<ExitCode> {
     options.effect = a.effect.into();
     options.line_spacing = a.line_spacing;
     options.dwell_s = a.dwell;
-    let req = pinghu::render::Request {
+    let req = pinghu::cli::render::Request {
         text,
         options,
         out: a.out,
@@ -378,7 +378,7 @@ fn render(a: RenderArgs) -> Result<ExitCode> {
         font: a.font,
         scale: a.scale,
     };
-    let outcome = pinghu::render::run(&req)?;
+    let outcome = pinghu::cli::render::run(&req)?;
     print!("{}", outcome.stdout);
     eprint!("{}", outcome.stderr);
     Ok(if outcome.failed {
@@ -389,9 +389,13 @@ fn render(a: RenderArgs) -> Result<ExitCode> {
 }
 
 fn diag(a: DiagArgs) -> Result<ExitCode> {
-    use pinghu::diag::{DiagCommand, DiagOptions};
+    use pinghu::cli::diag::{DiagCommand, DiagOptions};
     let opts = DiagOptions {
-        device: a.device.as_deref().map(pinghu::device::DeviceUrl::parse).transpose()?,
+        device: a
+            .device
+            .as_deref()
+            .map(pinghu::card::device::DeviceUrl::parse)
+            .transpose()?,
         protocol: a.protocol.model(),
         address: a.address,
         timeout: a.timeout,
@@ -438,7 +442,7 @@ fn diag(a: DiagArgs) -> Result<ExitCode> {
         DiagSub::Trace { file } => DiagCommand::Trace { file },
     };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    match rt.block_on(pinghu::diag::run(&opts, &cmd, jiff::Timestamp::now())) {
+    match rt.block_on(pinghu::cli::diag::run(&opts, &cmd, jiff::Timestamp::now())) {
         Ok(report) => {
             if a.json {
                 println!("{}", serde_json::to_string_pretty(&report.json)?);
@@ -505,11 +509,11 @@ fn run_daemon(
         #[cfg(feature = "embedded")]
         let _embedded;
         let cfg = match config {
-            Some(path) => pinghu::config::Config::load(&path)?,
+            Some(path) => pinghu::daemon::config::Config::load(&path)?,
             #[cfg(feature = "embedded")]
             None => {
-                let dir = data_dir.unwrap_or_else(pinghu::config::default_data_dir);
-                let e = pinghu::embedded::start(&dir).map_err(anyhow::Error::msg)?;
+                let dir = data_dir.unwrap_or_else(pinghu::daemon::config::default_data_dir);
+                let e = pinghu::daemon::embedded::start(&dir).map_err(anyhow::Error::msg)?;
                 eprintln!(
                     "pinghu: no --config: embedded MQTT broker on mqtt://127.0.0.1:{}, simulated board on tcp://{} (snapshots in {}), \
                      demo key {} in {}",
@@ -551,13 +555,13 @@ fn portal(cmd: PortalCommand) -> Result<ExitCode> {
             if out.exists() {
                 bail!("{} exists: refusing to overwrite a secret key", out.display());
             }
-            let (secret, public) = pinghu::envelope::keygen().map_err(anyhow::Error::msg)?;
-            let kp = pinghu::portal::KeyPair {
+            let (secret, public) = pinghu::daemon::envelope::keygen().map_err(anyhow::Error::msg)?;
+            let kp = pinghu::cli::portal::KeyPair {
                 key_id: key_id.clone(),
                 secret,
                 public: public.clone(),
             };
-            pinghu::portal::write_secret(&out, &serde_json::to_vec_pretty(&kp)?).map_err(anyhow::Error::msg)?;
+            pinghu::cli::portal::write_secret(&out, &serde_json::to_vec_pretty(&kp)?).map_err(anyhow::Error::msg)?;
             println!("secret key written to {} (keep it on the portal)", out.display());
             println!("add to the daemon's configuration:\n[portal_keys]\n{key_id} = \"{public}\"");
             Ok(ExitCode::SUCCESS)
@@ -568,7 +572,7 @@ fn portal(cmd: PortalCommand) -> Result<ExitCode> {
             } else {
                 std::fs::read(&payload).with_context(|| format!("cannot read {payload}"))?
             };
-            let env = pinghu::portal::sign_with_file(&bytes, &key).map_err(anyhow::Error::msg)?;
+            let env = pinghu::cli::portal::sign_with_file(&bytes, &key).map_err(anyhow::Error::msg)?;
             println!("{}", serde_json::to_string(&env)?);
             Ok(ExitCode::SUCCESS)
         }
@@ -582,7 +586,7 @@ fn portal(cmd: PortalCommand) -> Result<ExitCode> {
             topic_prefix,
             wait,
         } => {
-            let env: pinghu::envelope::Envelope = match (envelope, payload, key) {
+            let env: pinghu::daemon::envelope::Envelope = match (envelope, payload, key) {
                 (Some(f), _, _) => {
                     let text = if f == "-" {
                         read_input("-")?
@@ -597,13 +601,13 @@ fn portal(cmd: PortalCommand) -> Result<ExitCode> {
                     } else {
                         std::fs::read(&p).with_context(|| format!("cannot read {p}"))?
                     };
-                    pinghu::portal::sign_with_file(&bytes, &k).map_err(anyhow::Error::msg)?
+                    pinghu::cli::portal::sign_with_file(&bytes, &k).map_err(anyhow::Error::msg)?
                 }
                 _ => bail!("give --envelope FILE, or --payload FILE with --key FILE"),
             };
             let target = match (screen.clone(), group) {
-                (Some(s), _) => pinghu::portal::Target::Screen(s),
-                (None, Some(g)) => pinghu::portal::Target::Group(g),
+                (Some(s), _) => pinghu::cli::portal::Target::Screen(s),
+                (None, Some(g)) => pinghu::cli::portal::Target::Group(g),
                 (None, None) => unreachable!("clap requires one"),
             };
             let wait = match (wait, &screen) {
@@ -613,7 +617,7 @@ fn portal(cmd: PortalCommand) -> Result<ExitCode> {
             };
             let rt = runtime()?;
             let receipts = rt
-                .block_on(pinghu::portal::publish(
+                .block_on(pinghu::cli::portal::publish(
                     &broker,
                     &topic_prefix,
                     &target,
@@ -631,109 +635,23 @@ fn portal(cmd: PortalCommand) -> Result<ExitCode> {
     }
 }
 
-/// The segment files to read: one file, or every segment of the data directory's log.
-fn log_files(
-    data_dir: Option<std::path::PathBuf>,
-    file: Option<std::path::PathBuf>,
-) -> Result<Vec<std::path::PathBuf>> {
-    if let Some(f) = file {
-        if !f.exists() {
-            bail!("{} does not exist", f.display());
-        }
-        return Ok(vec![f]);
-    }
-    let dir = data_dir.unwrap_or_else(pinghu::config::default_data_dir);
-    let segs = pinghu::proof::segments(&dir);
-    if segs.is_empty() {
-        bail!(
-            "no proof-of-display log in {} (give --data-dir DIR or --file FILE)",
-            dir.display()
-        );
-    }
-    Ok(segs)
-}
-
 fn log(cmd: LogCommand) -> Result<ExitCode> {
-    match cmd {
-        LogCommand::Verify { data_dir, file } => {
-            let files = log_files(data_dir, file)?;
-            let report = pinghu::proof::verify_files(&files)?;
-            for seg in &report.segments {
-                let state = match &seg.problem {
-                    None => "chain intact".to_owned(),
-                    Some(p) if p.torn => "ends in an unfinished line (a power cut; `pinghu run` repairs it)".to_owned(),
-                    Some(_) => "DAMAGED".to_owned(),
-                };
-                println!("{}: {} entries, {state}", seg.path.display(), seg.entries);
-                for (line, note) in &seg.repairs {
-                    println!("  line {line}: repaired: {note}");
-                }
-            }
-            let problems = report.problems();
-            println!(
-                "{} entries in {} segment(s), {} repair(s), last hash {}",
-                report.entries,
-                report.segments.len(),
-                report.repairs().len(),
-                report.last_hash
-            );
-            for p in &problems {
-                eprintln!("error: {p}");
-            }
-            Ok(if problems.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
-        }
+    let out = match cmd {
+        LogCommand::Verify { data_dir, file } => pinghu::cli::log::verify(data_dir, file)?,
         LogCommand::Export {
             data_dir,
             file,
             format,
             out,
-        } => {
-            let files = log_files(data_dir, file)?;
-            let report = pinghu::proof::verify_files(&files)?;
-            if let Some(p) = report.problems().first() {
-                bail!("refusing to export a broken log: {p} (see `pinghu log verify`)");
-            }
-            let mut entries = Vec::new();
-            for f in &files {
-                let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
-                for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                    entries.push((line.to_owned(), serde_json::from_str::<pinghu::proof::Entry>(line)?));
-                }
-            }
-            let body = if format == ExportFormat::Csv {
-                let mut s = String::from("seq,at,screen,content,layer,frame_sha256,key_id,prev,hash,kind,note\n");
-                let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
-                for (_, e) in &entries {
-                    s.push_str(&format!(
-                        "{},{},{},{},{},{},{},{},{},{},{}\n",
-                        e.seq,
-                        q(&e.at),
-                        q(&e.screen),
-                        q(&e.content),
-                        q(&e.layer),
-                        e.frame_sha256,
-                        q(e.key_id.as_deref().unwrap_or("")),
-                        e.prev,
-                        e.hash,
-                        e.kind.as_deref().unwrap_or("shown"),
-                        q(e.note.as_deref().unwrap_or(""))
-                    ));
-                }
-                s
-            } else {
-                entries.iter().map(|(l, _)| format!("{l}\n")).collect()
-            };
-            match out {
-                Some(o) => std::fs::write(&o, body).with_context(|| format!("cannot write {}", o.display()))?,
-                None => print!("{body}"),
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-    }
+        } => pinghu::cli::log::export(data_dir, file, format, out.as_deref())?,
+    };
+    print!("{}", out.stdout);
+    eprint!("{}", out.stderr);
+    Ok(if out.failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -743,7 +661,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo { data_dir } => {
             init_logging("warn,rumqttd=off", cli.log_format);
             let rt = runtime()?;
-            rt.block_on(pinghu::demo::run(data_dir, &|s: &str| {
+            rt.block_on(pinghu::cli::demo::run(data_dir, &|s: &str| {
                 use std::io::Write as _;
                 print!("{s}");
                 let _ = std::io::stdout().flush();
@@ -756,9 +674,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Diag(a) => diag(a),
         Command::Render(a) => render(a),
         Command::Playlist(PlaylistCommand::Check { files, calendar, json }) => {
-            let cal = pinghu::playlist::calendar(calendar.as_deref())?;
+            let cal = pinghu::cli::playlist::calendar(calendar.as_deref())?;
             let now = jiff::Timestamp::now();
-            let results: Vec<_> = files.iter().map(|f| pinghu::playlist::check(f, &cal, now)).collect();
+            let results: Vec<_> = files
+                .iter()
+                .map(|f| pinghu::cli::playlist::check(f, &cal, now))
+                .collect();
             let ok = results.iter().all(|r| r.ok);
             if json {
                 let v: Vec<_> = results.iter().map(|r| r.json.clone()).collect();
@@ -782,22 +703,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
             calendar,
             json,
         }) => {
-            let cal = pinghu::playlist::calendar(calendar.as_deref())?;
+            let cal = pinghu::cli::playlist::calendar(calendar.as_deref())?;
             let p = pinghu_playlists::load(&file)?;
-            let zone = pinghu::playlist::time_zone(tz.as_deref(), &p)?;
+            let zone = pinghu::cli::playlist::time_zone(tz.as_deref(), &p)?;
             let start = match from {
-                Some(s) => pinghu::playlist::parse_from(&s, &zone)?,
+                Some(s) => pinghu::cli::playlist::parse_from(&s, &zone)?,
                 None => jiff::Timestamp::now(),
             };
             print!(
                 "{}",
-                pinghu::playlist::render_timeline(&p, &cal, &zone, start, hours, json)?
+                pinghu::cli::playlist::render_timeline(&p, &cal, &zone, start, hours, json)?
             );
             Ok(ExitCode::SUCCESS)
         }
         Command::Wire(WireCommand::Decode { json, hex }) => {
             let input = read_input(&hex)?;
-            let (decoded, warnings) = pinghu::wire::decode(&input, json)?;
+            let (decoded, warnings) = pinghu::cli::wire::decode(&input, json)?;
             print!("{}", decoded.output);
             for w in warnings {
                 eprintln!("error: {w}");
@@ -817,7 +738,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 (None, None) => anyhow::bail!("nothing to encode: use --json FILE or - for stdin"),
             };
-            print!("{}", pinghu::wire::encode(&text)?);
+            print!("{}", pinghu::cli::wire::encode(&text)?);
             Ok(ExitCode::SUCCESS)
         }
     }

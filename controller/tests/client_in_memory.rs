@@ -6,9 +6,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use pinghu::client::CardClient;
-use pinghu::device::Protocol;
-use pinghu::link::{Link, LinkError};
+use pinghu::card::client::CardClient;
+use pinghu::card::device::Protocol;
+use pinghu::card::link::{Link, LinkError};
 use pinghu_fonts::{ColorMode, Frame};
 use pinghu_protocol::{Decoder, ErrorCode};
 use pinghu_simulator::card::{Card, CardConfig, Model};
@@ -152,7 +152,7 @@ async fn a_silent_card_times_out_after_every_retry() {
     let start = tokio::time::Instant::now();
     let e = r.client.ping().await.unwrap_err();
     assert!(
-        matches!(e, pinghu::client::DriverError::Link(LinkError::Timeout { .. })),
+        matches!(e, pinghu::card::client::DriverError::Link(LinkError::Timeout { .. })),
         "{e}"
     );
     assert_eq!(r.seen.lock().unwrap().frames, 4, "the request and 3 retries");
@@ -170,7 +170,7 @@ async fn a_refusal_that_retrying_cannot_fix_is_reported_at_once() {
         .unwrap();
     let e = r.client.send(&p).await.unwrap_err();
     assert!(
-        matches!(e, pinghu::client::DriverError::Link(LinkError::Nack { .. })),
+        matches!(e, pinghu::card::client::DriverError::Link(LinkError::Nack { .. })),
         "{e}"
     );
     assert_eq!(r.seen.lock().unwrap().frames, 1, "not retried");

@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use jiff::{SignedDuration, Timestamp};
-use pinghu::config::Config;
-use pinghu::core::Core;
-use pinghu::disk::{Disk, EIO, ENOSPC};
-use pinghu::driver::DriverEvent;
-use pinghu::ingest::Receipt;
-use pinghu::store::{AnnState, Store};
+use pinghu::daemon::config::Config;
+use pinghu::daemon::core::Core;
+use pinghu::daemon::disk::{Disk, EIO, ENOSPC};
+use pinghu::daemon::driver::DriverEvent;
+use pinghu::daemon::ingest::Receipt;
+use pinghu::daemon::store::{AnnState, Store};
 use pinghu_playlists::{ContentKey, Layer};
 
 const T0: &str = "2026-12-01T02:00:00Z"; // 10:00 on a Tuesday in Yiling
@@ -29,14 +29,14 @@ struct Portal {
 
 impl Portal {
     fn new() -> Self {
-        let (secret, public) = pinghu::envelope::keygen().unwrap();
-        let (other, _) = pinghu::envelope::keygen().unwrap();
+        let (secret, public) = pinghu::daemon::envelope::keygen().unwrap();
+        let (other, _) = pinghu::daemon::envelope::keygen().unwrap();
         Self { secret, other, public }
     }
 
     fn envelope(&self, payload: &serde_json::Value, forged: bool) -> Vec<u8> {
         let key = if forged { &self.other } else { &self.secret };
-        let env = pinghu::envelope::sign(payload.to_string().as_bytes(), "portal-2026", key).unwrap();
+        let env = pinghu::daemon::envelope::sign(payload.to_string().as_bytes(), "portal-2026", key).unwrap();
         serde_json::to_vec(&env).unwrap()
     }
 
@@ -90,7 +90,7 @@ struct Outcome {
     outbox: Vec<Receipt>,
 }
 
-fn summary(s: &pinghu::store::State, acked: Vec<Receipt>) -> Outcome {
+fn summary(s: &pinghu::daemon::store::State, acked: Vec<Receipt>) -> Outcome {
     Outcome {
         acked,
         announcements: s
@@ -199,9 +199,9 @@ fn a_write_failure_at_every_write_loses_nothing_acknowledged_and_changes_nothing
             "operation {n} ({count})"
         );
         // The proof log verifies and holds every entry, in order.
-        let report = pinghu::proof::verify_dir(&dir.path().join("data")).unwrap();
+        let report = pinghu::daemon::proof::verify_dir(&dir.path().join("data")).unwrap();
         assert!(report.problems().is_empty(), "operation {n}: {:?}", report.problems());
-        let clean = pinghu::proof::verify_dir(&clean_dir.path().join("data")).unwrap();
+        let clean = pinghu::daemon::proof::verify_dir(&clean_dir.path().join("data")).unwrap();
         assert_eq!(
             report.entries - report.repairs().len() as u64,
             clean.entries,
@@ -292,7 +292,7 @@ fn an_idle_hour_stays_within_the_flash_budget() {
     deliver(&mut core, &portal.publish("n", 1, "normal"), t(0), &mut acked);
     let start = disk.stats();
     let (mut now, end) = (t(0), t(3600));
-    let mut last: Option<pinghu::board::Desired> = None;
+    let mut last: Option<pinghu::daemon::board::Desired> = None;
     let mut steps = 0;
     let mut frames = 0;
     while now < end {
@@ -354,9 +354,10 @@ fn log_verify_lists_repairs_and_names_a_damaged_line() {
     };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
-    let entry =
-        |c: &str| pinghu::proof::Entry::shown(t(0).to_string(), "s".into(), c.into(), "rotation".into(), "ab".into());
-    let (mut log, _) = pinghu::proof::ProofLog::open(data, Disk::new(), "s", t(0)).unwrap();
+    let entry = |c: &str| {
+        pinghu::daemon::proof::Entry::shown(t(0).to_string(), "s".into(), c.into(), "rotation".into(), "ab".into())
+    };
+    let (mut log, _) = pinghu::daemon::proof::ProofLog::open(data, Disk::new(), "s", t(0)).unwrap();
     for c in ["item a", "item b", "item c"] {
         log.append(entry(c)).unwrap();
     }
@@ -371,7 +372,7 @@ fn log_verify_lists_repairs_and_names_a_damaged_line() {
     let (code, out, err) = run(&["log", "verify", "--data-dir", d]);
     assert_eq!(code, 1, "an unrepaired torn line is reported: {out}{err}");
     assert!(out.contains("unfinished line"), "{out}");
-    drop(pinghu::proof::ProofLog::open(data, Disk::new(), "s", t(5)).unwrap());
+    drop(pinghu::daemon::proof::ProofLog::open(data, Disk::new(), "s", t(5)).unwrap());
     let (code, out, err) = run(&["log", "verify", "--data-dir", d]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
@@ -381,7 +382,7 @@ fn log_verify_lists_repairs_and_names_a_damaged_line() {
     // Tampering: line 2 edited. Loud, with the line, exit 1; the daemon continues in segment 2.
     let text = std::fs::read_to_string(&seg1).unwrap();
     std::fs::write(&seg1, text.replacen("item b", "item B", 1)).unwrap();
-    let (mut log, findings) = pinghu::proof::ProofLog::open(data, Disk::new(), "s", t(10)).unwrap();
+    let (mut log, findings) = pinghu::daemon::proof::ProofLog::open(data, Disk::new(), "s", t(10)).unwrap();
     assert_eq!(findings[0].kind, "damaged");
     log.append(entry("item d")).unwrap();
     log.sync().unwrap();

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pinghu::envelope::{Keyring, sign, verify};
+use pinghu::daemon::envelope::{Keyring, sign, verify};
 
 /// A key pair made for fuzzing only (it signs nothing real).
 const SECRET: &str = "cluT4hWBjIh0AOwbcxmzgJ7IUNHYIbq70YuW4+CJgDs=";
@@ -24,14 +24,14 @@ fuzz_target!(|data: &[u8]| {
     let now: jiff::Timestamp = "2026-12-01T02:00:00Z".parse().expect("a time");
     match verify(&envelope, &keys) {
         Ok((msg, payload)) => {
-            let mut state = pinghu::store::State::default();
-            let sha = pinghu::ingest::sha256_hex(&payload);
-            let first = pinghu::ingest::apply(&mut state, msg.clone(), &sha, "e", now);
-            let again = pinghu::ingest::apply(&mut state, msg, &sha, "e", now);
+            let mut state = pinghu::daemon::store::State::default();
+            let sha = pinghu::daemon::ingest::sha256_hex(&payload);
+            let first = pinghu::daemon::ingest::apply(&mut state, msg.clone(), &sha, "e", now);
+            let again = pinghu::daemon::ingest::apply(&mut state, msg, &sha, "e", now);
             assert!(!first.changed || !again.changed, "a redelivery changed the state");
         }
         Err(r) => {
-            let o = pinghu::ingest::refused(&r, &envelope, now);
+            let o = pinghu::daemon::ingest::refused(&r, &envelope, now);
             assert!(o.receipts[0].envelope_sha256.is_some());
             assert!(r.signed || o.receipts[0].id.is_none(), "an unverified id was reported as the id");
         }

@@ -13,9 +13,9 @@ use pinghu_fonts::{ColorMode, Effect, FontSet, Frame, LedColor, RenderOptions, T
 use pinghu_protocol::Packet;
 use serde_json::json;
 
-use crate::client::{CardClient, DriverError, font_mode, graphic_mode, try_protocols};
-use crate::device::{DeviceUrl, PROBE_BAUDS, Protocol};
-use crate::link::{Link, open};
+use crate::card::client::{CardClient, DriverError, font_mode, graphic_mode, try_protocols};
+use crate::card::device::{DeviceUrl, PROBE_BAUDS, Protocol};
+use crate::card::link::{Link, open};
 
 /// Options shared by every diag command.
 #[derive(Debug, Clone)]
@@ -557,7 +557,8 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
             let ping = c.ping().await.map(|_| ()).map_err(|e| e.to_string());
             let status = c.status(Timestamp::now()).await.map_err(|e| e.to_string());
             let record = lines.lock().expect("trace lock").join("\n");
-            let (decoded, _) = crate::wire::decode(&record, false).map_err(|e| DriverError::Invalid(e.to_string()))?;
+            let (decoded, _) =
+                crate::cli::wire::decode(&record, false).map_err(|e| DriverError::Invalid(e.to_string()))?;
             let mut text = String::new();
             for l in lines.lock().expect("trace lock").iter() {
                 let _ = writeln!(text, "{l}");

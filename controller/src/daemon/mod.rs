@@ -13,13 +13,25 @@
 //!   expires), when a message arrives, every 2 s to look at the playlist file, and for its
 //!   housekeeping (proof-log group commit, lazy writes); hands the desired board to the driver
 //!   through a `watch` channel.
-//! * **driver** ([`crate::driver`]): the card link.
+//! * **driver** ([`crate::daemon::driver`]): the card link.
 //! * **events**: forwards what the driver reports to the core (`displayed`, proof log, status).
 //! * **publisher**: receipts and the retained status (on change and every 30 s).
 //!
 //! **Supervision**: if any task or the core thread panics or ends while the daemon is not
 //! shutting down, [`run`] flushes what it can and returns an error, so the process exits non-zero
 //! and systemd (`Restart=always` in the shipped unit) starts it again.
+
+pub mod board;
+pub mod config;
+pub mod core;
+pub mod disk;
+pub mod driver;
+#[cfg(feature = "embedded")]
+pub mod embedded;
+pub mod envelope;
+pub mod ingest;
+pub mod proof;
+pub mod store;
 
 use std::time::Duration;
 
@@ -31,14 +43,14 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
 use crate::backoff::Backoff;
-use crate::board::Desired;
-use crate::config::Config;
-use crate::core::{Core, CoreError};
-use crate::disk::Disk;
-use crate::driver::{DriverConfig, DriverEvent};
-use crate::ingest::Receipt;
+use crate::daemon::board::Desired;
+use crate::daemon::config::Config;
+use crate::daemon::core::{Core, CoreError};
+use crate::daemon::disk::Disk;
+use crate::daemon::driver::{DriverConfig, DriverEvent};
+use crate::daemon::ingest::Receipt;
 
-pub use crate::core::{NOT_BEFORE, PORTAL_TOLERANCE, SAMPLE_PLAYLIST};
+pub use crate::daemon::core::{NOT_BEFORE, PORTAL_TOLERANCE, SAMPLE_PLAYLIST};
 
 /// The daemon could not start, or stopped on a failure.
 #[derive(Debug, Error)]
@@ -119,7 +131,7 @@ struct Outputs {
     status_dirty: std::sync::Arc<Notify>,
 }
 
-fn publish_step(out: &Outputs, step: crate::core::Step) -> Timestamp {
+fn publish_step(out: &Outputs, step: crate::daemon::core::Step) -> Timestamp {
     for r in step.receipts {
         let _ = out.receipts.send(r);
     }
@@ -499,7 +511,7 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
     {
         let shutdown = shutdown.clone();
         tasks.spawn(async move {
-            crate::driver::run(dcfg, desired_rx, ev_tx, shutdown).await;
+            crate::daemon::driver::run(dcfg, desired_rx, ev_tx, shutdown).await;
             ("driver", Ok(()))
         });
     }

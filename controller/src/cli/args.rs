@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::ValueEnum;
 use pinghu_fonts::{Align, ColorMode, Effect, TextColor, VAlign};
 
-use crate::device::Protocol;
+use crate::card::device::Protocol;
 
 /// `--color`: the text colour on dual-colour boards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,10 +9,10 @@ use jiff::Timestamp;
 use pinghu_playlists::{ContentKey, Layer};
 use tokio::sync::{mpsc, watch};
 
-use crate::board::{AreaContent, Desired, MAIN_AREA, URGENT_AREA};
-use crate::client::{CardClient, DriverError, font_mode, graphic_mode, try_protocols};
-use crate::device::{DeviceUrl, Protocol};
-use crate::link::{Link, LinkError, open};
+use crate::card::client::{CardClient, DriverError, font_mode, graphic_mode, try_protocols};
+use crate::card::device::{DeviceUrl, Protocol};
+use crate::card::link::{Link, LinkError, open};
+use crate::daemon::board::{AreaContent, Desired, MAIN_AREA, URGENT_AREA};
 
 /// What the driver needs to know.
 #[derive(Debug, Clone)]

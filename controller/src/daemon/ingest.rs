@@ -6,8 +6,8 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::envelope::{Refusal, Rejection, Verified, peek_id};
-use crate::store::{AnnState, Record, State};
+use crate::daemon::envelope::{Refusal, Rejection, Verified, peek_id};
+use crate::daemon::store::{AnnState, Record, State};
 
 /// One receipt event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]

@@ -15,8 +15,8 @@ use pinghu_protocol::graphic::{
 use pinghu_protocol::{CardTime, Packet, bx5m1};
 use thiserror::Error;
 
-use crate::device::Protocol;
-use crate::link::{Link, LinkError};
+use crate::card::device::Protocol;
+use crate::card::link::{Link, LinkError};
 
 /// Why a card operation failed.
 #[derive(Debug, Error)]

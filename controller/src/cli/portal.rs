@@ -7,8 +7,8 @@ use std::time::Duration;
 use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, Outgoing, QoS};
 use serde_json::json;
 
-use crate::config::parse_mqtt_url;
-use crate::envelope::{Envelope, sign};
+use crate::daemon::config::parse_mqtt_url;
+use crate::daemon::envelope::{Envelope, sign};
 
 /// Where to publish.
 #[derive(Debug, Clone)]
@@ -57,9 +57,9 @@ pub async fn publish(
         let p = base64::engine::general_purpose::STANDARD
             .decode(&envelope.payload)
             .unwrap_or_default();
-        crate::envelope::peek_id(&p).0
+        crate::daemon::envelope::peek_id(&p).0
     };
-    let envelope_sha256 = crate::ingest::sha256_hex(&body);
+    let envelope_sha256 = crate::daemon::ingest::sha256_hex(&body);
     let mut receipts = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     let mut subscribed = wait_receipts.is_none();
@@ -140,7 +140,7 @@ impl KeyPair {
         if let Ok(text) = std::fs::read_to_string(path) {
             return serde_json::from_str(&text).map_err(|e| format!("{} is not a key file: {e}", path.display()));
         }
-        let (secret, public) = crate::envelope::keygen()?;
+        let (secret, public) = crate::daemon::envelope::keygen()?;
         let kp = Self {
             key_id: key_id.to_owned(),
             secret,

@@ -20,14 +20,14 @@ use jiff::{SignedDuration, Timestamp};
 use pinghu_playlists::{Calendar, ContentKey, Inputs, Layer, Playlist};
 use serde_json::json;
 
-use crate::board::{Desired, Renderer};
-use crate::config::Config;
-use crate::disk::Disk;
-use crate::driver::DriverEvent;
-use crate::envelope::{Keyring, Verified, verify};
-use crate::ingest::{self, Receipt, sha256_hex};
-use crate::proof::{Entry, Finding, ProofLog};
-use crate::store::{AnnState, Store};
+use crate::daemon::board::{Desired, Renderer};
+use crate::daemon::config::Config;
+use crate::daemon::disk::Disk;
+use crate::daemon::driver::DriverEvent;
+use crate::daemon::envelope::{Keyring, Verified, verify};
+use crate::daemon::ingest::{self, Receipt, sha256_hex};
+use crate::daemon::proof::{Entry, Finding, ProofLog};
+use crate::daemon::store::{AnnState, Store};
 
 /// Software older than this date cannot be running now: a clock before it is wrong.
 pub const NOT_BEFORE: &str = "2026-11-01T00:00:00Z";
@@ -43,7 +43,7 @@ pub const PROOF_REOPEN_INTERVAL: SignedDuration = SignedDuration::from_secs(10);
 pub const RETRY_INTERVAL: SignedDuration = SignedDuration::from_secs(1);
 
 /// The built-in sample playlist (used when none is configured).
-pub const SAMPLE_PLAYLIST: &str = include_str!("../../playlists/examples/government-service-center.toml");
+pub const SAMPLE_PLAYLIST: &str = include_str!("../../../playlists/examples/government-service-center.toml");
 
 /// The core could not start.
 #[derive(Debug, thiserror::Error)]
@@ -244,7 +244,7 @@ impl Core {
         self.store.state.outbox.clone()
     }
 
-    pub fn state(&self) -> &crate::store::State {
+    pub fn state(&self) -> &crate::daemon::store::State {
         &self.store.state
     }
 
@@ -491,7 +491,7 @@ impl Core {
                 let r = proof.append(entry);
                 self.proof_result(r);
             }
-            None if self.proof_backlog.len() < crate::proof::MAX_PENDING => self.proof_backlog.push(entry),
+            None if self.proof_backlog.len() < crate::daemon::proof::MAX_PENDING => self.proof_backlog.push(entry),
             None => {}
         }
         self.showing = json!({"content": key.to_string(), "area": area, "layer": layer,

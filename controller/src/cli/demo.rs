@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use pinghu_fonts::{Frame, LedColor};
 use serde_json::json;
 
-use crate::embedded::{self, Embedded};
-use crate::portal::{Target, publish};
+use crate::cli::portal::{Target, publish};
+use crate::daemon::embedded::{self, Embedded};
 
 /// The board as text: two LED rows per line with half blocks.
 pub fn preview(f: &Frame) -> String {
@@ -78,7 +78,7 @@ async fn portal_step(
     what: &str,
     shown: &(dyn Fn(&serde_json::Value) -> bool + Sync),
 ) -> Result<(Frame, Vec<serde_json::Value>), String> {
-    let env = crate::envelope::sign(payload.to_string().as_bytes(), &e.keys.key_id, &e.keys.secret)?;
+    let env = crate::daemon::envelope::sign(payload.to_string().as_bytes(), &e.keys.key_id, &e.keys.secret)?;
     let broker = format!("mqtt://127.0.0.1:{}", e.broker_port);
     let receipts = publish(
         &broker,

@@ -11,7 +11,7 @@ use thiserror::Error;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 
-use crate::device::DeviceUrl;
+use crate::card::device::DeviceUrl;
 
 /// A byte stream to a card.
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}

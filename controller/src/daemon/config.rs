@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use thiserror::Error;
 
-use crate::device::{DeviceUrl, Protocol};
+use crate::card::device::{DeviceUrl, Protocol};
 
 /// A configuration that cannot be used.
 #[derive(Debug, Error)]
@@ -215,7 +215,7 @@ impl Config {
             c => return Err(invalid(format!("screen.colors {c:?} must be mono or red-green"))),
         };
         let device = DeviceUrl::parse(&raw.device.url).map_err(|e| invalid(e.to_string()))?;
-        let protocol = crate::device::parse_protocol(&raw.device.protocol).map_err(|e| invalid(e.to_string()))?;
+        let protocol = crate::card::device::parse_protocol(&raw.device.protocol).map_err(|e| invalid(e.to_string()))?;
         let (host, port, tls) = parse_mqtt_url(&raw.mqtt.url).map_err(invalid)?;
         let password = match (&raw.mqtt.password, &raw.mqtt.password_file) {
             (Some(pw), None) => Some(pw.clone()),
@@ -252,7 +252,7 @@ impl Config {
                 }
             }
         }
-        let mut ring = crate::envelope::Keyring::default();
+        let mut ring = crate::daemon::envelope::Keyring::default();
         for (id, k) in &raw.portal_keys {
             ring.add(id, k).map_err(invalid)?;
         }
@@ -292,8 +292,8 @@ impl Config {
     }
 
     /// The portal keys as a keyring (validated at load).
-    pub fn keyring(&self) -> crate::envelope::Keyring {
-        let mut ring = crate::envelope::Keyring::default();
+    pub fn keyring(&self) -> crate::daemon::envelope::Keyring {
+        let mut ring = crate::daemon::envelope::Keyring::default();
         for (id, k) in &self.portal_keys {
             let _ = ring.add(id, k);
         }

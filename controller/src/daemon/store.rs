@@ -20,8 +20,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::disk::Disk;
-use crate::ingest::sha256_hex;
+use crate::daemon::disk::Disk;
+use crate::daemon::ingest::sha256_hex;
 
 use pinghu_playlists::{Announcement, Scheduler};
 use serde::{Deserialize, Serialize};
@@ -64,7 +64,7 @@ pub struct State {
     /// Receipts not yet handed to the broker: saved with the change they report, published
     /// after, and published again after a crash (receipts are at-least-once, like QoS 1).
     #[serde(default)]
-    pub outbox: Vec<crate::ingest::Receipt>,
+    pub outbox: Vec<crate::daemon::ingest::Receipt>,
     /// Set when the state was restored from an older generation (or lost): messages issued
     /// before it may be replays the lost state would have refused, and are refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -153,7 +153,7 @@ impl Store {
         let prev = dir.join(PREVIOUS_FILE);
         let mut store = Self {
             dir: dir.to_path_buf(),
-            disk: disk.for_purpose(crate::disk::Purpose::State),
+            disk: disk.for_purpose(crate::daemon::disk::Purpose::State),
             state: State::default(),
             recovery: Vec::new(),
         };
@@ -176,7 +176,7 @@ impl Store {
         tracing::error!("{problem}");
         store.recovery.push(problem);
         if path.exists() {
-            let aside = dir.join(format!("state.damaged-{}.json", crate::disk::file_stamp(now)));
+            let aside = dir.join(format!("state.damaged-{}.json", crate::daemon::disk::file_stamp(now)));
             match std::fs::rename(&path, &aside) {
                 Ok(()) => store
                     .recovery
@@ -193,7 +193,7 @@ impl Store {
                         rec.state = AnnState::Suspended;
                         suspended += 1;
                         store.state.outbox.push(
-                            crate::ingest::Receipt::new(
+                            crate::daemon::ingest::Receipt::new(
                                 Some(&rec.announcement.id),
                                 Some(rec.announcement.revision),
                                 "suspended",

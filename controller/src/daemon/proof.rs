@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::disk::Disk;
+use crate::daemon::disk::Disk;
 
 /// One entry. `hash` = SHA-256 over the entry serialised with `hash` empty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -300,7 +300,7 @@ impl ProofLog {
     /// Open the log in `dir`, repairing a torn last line and continuing after damage (see the
     /// module documentation). Only an I/O error (an unreadable file, a failing disk) is an error.
     pub fn open(dir: &Path, disk: Disk, screen: &str, now: jiff::Timestamp) -> std::io::Result<(Self, Vec<Finding>)> {
-        let disk = disk.for_purpose(crate::disk::Purpose::Proof);
+        let disk = disk.for_purpose(crate::daemon::disk::Purpose::Proof);
         let mut findings = Vec::new();
         let segs = segments(dir);
         let mut prev = GENESIS.to_owned();
@@ -321,7 +321,7 @@ impl ProofLog {
                 let tail = &bytes[seg.good_len..];
                 let aside = dir.join(format!(
                     "proof-of-display.torn-{}-{}.bin",
-                    crate::disk::file_stamp(now),
+                    crate::daemon::disk::file_stamp(now),
                     seq + 1
                 ));
                 disk.write_atomic(&aside, tail)?;
@@ -628,7 +628,7 @@ mod tests {
         let disk = Disk::new();
         let (mut log, _) = ProofLog::open(dir.path(), disk.clone(), "s", now()).unwrap();
         log.append(entry("item a")).unwrap();
-        disk.fail(0, u64::MAX, crate::disk::ENOSPC);
+        disk.fail(0, u64::MAX, crate::daemon::disk::ENOSPC);
         assert!(log.append(entry("item b")).is_err());
         assert!(log.append(entry("item c")).is_err());
         assert!(log.sync().is_err());

@@ -16,9 +16,9 @@ use pinghu_simulator::card::{Card, CardConfig, Model};
 use pinghu_simulator::faults::FaultPlan;
 use pinghu_simulator::server::{self, Shared};
 
-use crate::config::{Config, MqttConfig};
-use crate::device::{DeviceUrl, Protocol};
-use crate::portal::{DEMO_KEY_ID, KeyPair};
+use crate::card::device::{DeviceUrl, Protocol};
+use crate::cli::portal::{DEMO_KEY_ID, KeyPair};
+use crate::daemon::config::{Config, MqttConfig};
 
 /// Size of the simulated board.
 pub const BOARD: (u32, u32) = (192, 64);

@@ -1,0 +1,122 @@
+//! `pinghu log verify | export`: the proof-of-display log for a technician and an auditor. Every
+//! segment is verified in order; repairs are listed, damage names its line and fails.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::cli::args::ExportFormat;
+use crate::daemon::proof;
+
+/// What a log command printed, and whether it failed.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub stdout: String,
+    pub stderr: String,
+    pub failed: bool,
+}
+
+/// The segment files to read: one file, or every segment of the data directory's log.
+pub fn files(data_dir: Option<PathBuf>, file: Option<PathBuf>) -> Result<Vec<PathBuf>> {
+    if let Some(f) = file {
+        if !f.exists() {
+            bail!("{} does not exist", f.display());
+        }
+        return Ok(vec![f]);
+    }
+    let dir = data_dir.unwrap_or_else(crate::daemon::config::default_data_dir);
+    let segs = proof::segments(&dir);
+    if segs.is_empty() {
+        bail!(
+            "no proof-of-display log in {} (give --data-dir DIR or --file FILE)",
+            dir.display()
+        );
+    }
+    Ok(segs)
+}
+
+/// `pinghu log verify`.
+pub fn verify(data_dir: Option<PathBuf>, file: Option<PathBuf>) -> Result<Outcome> {
+    let files = files(data_dir, file)?;
+    let report = proof::verify_files(&files)?;
+    let mut o = Outcome::default();
+    for seg in &report.segments {
+        let state = match &seg.problem {
+            None => "chain intact".to_owned(),
+            Some(p) if p.torn => "ends in an unfinished line (a power cut; `pinghu run` repairs it)".to_owned(),
+            Some(_) => "DAMAGED".to_owned(),
+        };
+        let _ = writeln!(o.stdout, "{}: {} entries, {state}", seg.path.display(), seg.entries);
+        for (line, note) in &seg.repairs {
+            let _ = writeln!(o.stdout, "  line {line}: repaired: {note}");
+        }
+    }
+    let problems = report.problems();
+    let _ = writeln!(
+        o.stdout,
+        "{} entries in {} segment(s), {} repair(s), last hash {}",
+        report.entries,
+        report.segments.len(),
+        report.repairs().len(),
+        report.last_hash
+    );
+    for p in &problems {
+        let _ = writeln!(o.stderr, "error: {p}");
+    }
+    o.failed = !problems.is_empty();
+    Ok(o)
+}
+
+/// `pinghu log export`: every segment, as the log's own JSON lines or as CSV, to `out` or stdout.
+/// A damaged log is refused (see `verify`).
+pub fn export(
+    data_dir: Option<PathBuf>,
+    file: Option<PathBuf>,
+    format: ExportFormat,
+    out: Option<&Path>,
+) -> Result<Outcome> {
+    let files = files(data_dir, file)?;
+    let report = proof::verify_files(&files)?;
+    if let Some(p) = report.problems().first() {
+        bail!("refusing to export a broken log: {p} (see `pinghu log verify`)");
+    }
+    let mut entries = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            entries.push((line.to_owned(), serde_json::from_str::<proof::Entry>(line)?));
+        }
+    }
+    let body = match format {
+        ExportFormat::Csv => {
+            let mut s = String::from("seq,at,screen,content,layer,frame_sha256,key_id,prev,hash,kind,note\n");
+            let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
+            for (_, e) in &entries {
+                let _ = writeln!(
+                    s,
+                    "{},{},{},{},{},{},{},{},{},{},{}",
+                    e.seq,
+                    q(&e.at),
+                    q(&e.screen),
+                    q(&e.content),
+                    q(&e.layer),
+                    e.frame_sha256,
+                    q(e.key_id.as_deref().unwrap_or("")),
+                    e.prev,
+                    e.hash,
+                    e.kind.as_deref().unwrap_or("shown"),
+                    q(e.note.as_deref().unwrap_or(""))
+                );
+            }
+            s
+        }
+        ExportFormat::Jsonl => entries.iter().map(|(l, _)| format!("{l}\n")).collect(),
+    };
+    let mut o = Outcome::default();
+    match out {
+        Some(path) => std::fs::write(path, body).with_context(|| format!("cannot write {}", path.display()))?,
+        None => o.stdout = body,
+    }
+    Ok(o)
+}
