@@ -6,9 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use pinghu::cli::args::{
-    AlignArg, ColorArg, ColorsArg, EffectArg, ExportFormat, OnOff, ProtocolArg, VAlignArg, parse_duration,
-};
+use pinghu::cli::args::{ExportFormat, OnOff, ProtocolChoice, parse_duration};
+use pinghu_fonts::{Align, ColorMode, Effect, TextColor, VAlign};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -73,8 +72,8 @@ struct DiagArgs {
     #[arg(long, global = true)]
     device: Option<String>,
     /// The card's protocol, or auto (ask the card)
-    #[arg(long, value_enum, default_value_t = ProtocolArg::Auto, global = true)]
-    protocol: ProtocolArg,
+    #[arg(long, default_value = "auto", value_parser = pinghu::cli::args::protocol(), global = true)]
+    protocol: ProtocolChoice,
     /// Screen address (屏号)
     #[arg(long, default_value_t = 1, global = true)]
     address: u16,
@@ -88,8 +87,8 @@ struct DiagArgs {
     #[arg(long, global = true)]
     height: Option<u32>,
     /// The board's LEDs
-    #[arg(long, value_enum, default_value_t = ColorsArg::RedGreen, global = true)]
-    colors: ColorsArg,
+    #[arg(long, default_value = "red-green", value_parser = pinghu::cli::args::colors(), global = true)]
+    colors: ColorMode,
     /// Also append every byte sent and received to this file
     #[arg(long, value_name = "FILE", global = true)]
     trace_file: Option<std::path::PathBuf>,
@@ -135,10 +134,10 @@ enum DiagSub {
         text: String,
         #[arg(long, default_value_t = 16)]
         font_size: u32,
-        #[arg(long, value_enum, default_value_t = ColorArg::Red)]
-        color: ColorArg,
-        #[arg(long, value_enum, default_value_t = EffectArg::Auto)]
-        effect: EffectArg,
+        #[arg(long, default_value = "red", value_parser = pinghu::cli::args::color())]
+        color: TextColor,
+        #[arg(long, default_value = "auto", value_parser = pinghu::cli::args::effect())]
+        effect: Effect,
     },
     /// Ping and query status with every byte shown, decoded, and saved for `pinghu wire decode`
     Trace {
@@ -168,20 +167,20 @@ struct RenderArgs {
     #[arg(long, default_value_t = 16)]
     font_size: u32,
     /// Text colour (dual-colour boards; mono boards ignore it)
-    #[arg(long, value_enum, default_value_t = ColorArg::Red)]
-    color: ColorArg,
+    #[arg(long, default_value = "red", value_parser = pinghu::cli::args::color())]
+    color: TextColor,
     /// The board's LEDs
-    #[arg(long, value_enum, default_value_t = ColorsArg::Mono)]
-    colors: ColorsArg,
-    /// Horizontal alignment
-    #[arg(long, value_enum, default_value_t = AlignArg::Auto)]
-    align: AlignArg,
+    #[arg(long, default_value = "mono", value_parser = pinghu::cli::args::colors())]
+    colors: ColorMode,
+    /// Horizontal alignment (auto: centre a single line, left-align the rest)
+    #[arg(long, default_value = "auto", value_parser = pinghu::cli::args::align())]
+    align: Align,
     /// Vertical alignment
-    #[arg(long, value_enum, default_value_t = VAlignArg::Middle)]
-    valign: VAlignArg,
-    /// How the pages change
-    #[arg(long, value_enum, default_value_t = EffectArg::Auto)]
-    effect: EffectArg,
+    #[arg(long, default_value = "middle", value_parser = pinghu::cli::args::valign())]
+    valign: VAlign,
+    /// How the pages change (auto: static when it fits one page)
+    #[arg(long, default_value = "auto", value_parser = pinghu::cli::args::effect())]
+    effect: Effect,
     /// Extra pixels between lines
     #[arg(long, default_value_t = 0)]
     line_spacing: u32,
@@ -360,11 +359,11 @@ fn render(a: RenderArgs) -> Result<ExitCode> {
     };
     let mut options = pinghu_fonts::RenderOptions::new(a.width, a.height);
     options.font_size = a.font_size;
-    options.color = a.color.into();
-    options.mode = a.colors.into();
-    options.align = a.align.into();
-    options.valign = a.valign.into();
-    options.effect = a.effect.into();
+    options.color = a.color;
+    options.mode = a.colors;
+    options.align = a.align;
+    options.valign = a.valign;
+    options.effect = a.effect;
     options.line_spacing = a.line_spacing;
     options.dwell_s = a.dwell;
     let req = pinghu::cli::render::Request {
@@ -396,13 +395,13 @@ fn diag(a: DiagArgs) -> Result<ExitCode> {
             .as_deref()
             .map(pinghu::card::device::DeviceUrl::parse)
             .transpose()?,
-        protocol: a.protocol.model(),
+        protocol: a.protocol.0,
         address: a.address,
         timeout: a.timeout,
         trace: a.trace_file,
         width: a.width,
         height: a.height,
-        colors: a.colors.into(),
+        colors: a.colors,
         progress: !a.json && std::io::IsTerminal::is_terminal(&std::io::stderr()),
     };
     let cmd = match a.command {
@@ -436,8 +435,8 @@ fn diag(a: DiagArgs) -> Result<ExitCode> {
         } => DiagCommand::SendText {
             text,
             font_size,
-            color: color.into(),
-            effect: effect.into(),
+            color,
+            effect,
         },
         DiagSub::Trace { file } => DiagCommand::Trace { file },
     };

@@ -55,6 +55,16 @@ pub enum ColorMode {
     RedGreen,
 }
 
+impl ColorMode {
+    pub const ALL: [Self; 2] = [Self::Mono, Self::RedGreen];
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mono => "mono",
+            Self::RedGreen => "red-green",
+        }
+    }
+}
+
 /// A frame of LED states.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Frame {

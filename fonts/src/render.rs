@@ -33,6 +33,29 @@ pub enum VAlign {
     Bottom,
 }
 
+impl Align {
+    pub const ALL: [Self; 4] = [Self::Auto, Self::Left, Self::Center, Self::Right];
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Left => "left",
+            Self::Center => "center",
+            Self::Right => "right",
+        }
+    }
+}
+
+impl VAlign {
+    pub const ALL: [Self; 3] = [Self::Top, Self::Middle, Self::Bottom];
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Top => "top",
+            Self::Middle => "middle",
+            Self::Bottom => "bottom",
+        }
+    }
+}
+
 /// How pages enter the board (the card animates; we produce the pages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
@@ -48,6 +71,15 @@ pub enum Effect {
 }
 
 impl Effect {
+    /// Every effect, in the order the CLI lists them.
+    pub const ALL: [Self; 6] = [
+        Self::Auto,
+        Self::Static,
+        Self::ScrollLeft,
+        Self::ScrollUp,
+        Self::Flash,
+        Self::Typewriter,
+    ];
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "auto" => Self::Auto,
@@ -82,6 +114,14 @@ pub enum TextColor {
 }
 
 impl TextColor {
+    pub const ALL: [Self; 3] = [Self::Red, Self::Green, Self::Yellow];
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Red => "red",
+            Self::Green => "green",
+            Self::Yellow => "yellow",
+        }
+    }
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "red" => Self::Red,

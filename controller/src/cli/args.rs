@@ -1,138 +1,59 @@
-//! Typed values of the command line: clap parses and validates them (a wrong value is a usage
-//! error listing the possible ones), and each maps to the library's own type in one place.
+//! Typed values of the command line. clap parses and validates them with the vocabulary of the
+//! types themselves (a wrong value is a usage error listing the possible ones): effects, colours
+//! and alignment are the fonts crate's own types, card models the codec's; nothing is mirrored
+//! here, so the command line cannot drift from what the renderer and the codec know.
 
 use std::time::Duration;
 
 use clap::ValueEnum;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use pinghu_fonts::{Align, ColorMode, Effect, TextColor, VAlign};
 
 use crate::card::device::Protocol;
 
-/// `--color`: the text colour on dual-colour boards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorArg {
-    Red,
-    Green,
-    Yellow,
+/// A parser for a type whose values are `all`, named by `name`.
+fn named<T: Copy + Send + Sync + 'static>(
+    all: &'static [T],
+    name: fn(T) -> &'static str,
+) -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(all.iter().map(|v| name(*v))).map(move |s| {
+        all.iter().copied().find(|v| name(*v) == s).unwrap_or(all[0]) // clap only passes listed names
+    })
 }
 
-impl From<ColorArg> for TextColor {
-    fn from(c: ColorArg) -> Self {
-        match c {
-            ColorArg::Red => Self::Red,
-            ColorArg::Green => Self::Green,
-            ColorArg::Yellow => Self::Yellow,
-        }
-    }
+/// `--effect`: how the pages change.
+pub fn effect() -> impl TypedValueParser<Value = Effect> {
+    named(&Effect::ALL, Effect::name)
+}
+
+/// `--color`: the text colour on dual-colour boards.
+pub fn color() -> impl TypedValueParser<Value = TextColor> {
+    named(&TextColor::ALL, TextColor::name)
 }
 
 /// `--colors`: the board's LEDs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorsArg {
-    Mono,
-    RedGreen,
-}
-
-impl From<ColorsArg> for ColorMode {
-    fn from(c: ColorsArg) -> Self {
-        match c {
-            ColorsArg::Mono => Self::Mono,
-            ColorsArg::RedGreen => Self::RedGreen,
-        }
-    }
+pub fn colors() -> impl TypedValueParser<Value = ColorMode> {
+    named(&ColorMode::ALL, ColorMode::name)
 }
 
 /// `--align`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AlignArg {
-    /// Centre a single line, left-align the rest
-    Auto,
-    Left,
-    #[value(alias = "centre")]
-    Center,
-    Right,
-}
-
-impl From<AlignArg> for Align {
-    fn from(a: AlignArg) -> Self {
-        match a {
-            AlignArg::Auto => Self::Auto,
-            AlignArg::Left => Self::Left,
-            AlignArg::Center => Self::Center,
-            AlignArg::Right => Self::Right,
-        }
-    }
+pub fn align() -> impl TypedValueParser<Value = Align> {
+    named(&Align::ALL, Align::name)
 }
 
 /// `--valign`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum VAlignArg {
-    Top,
-    Middle,
-    Bottom,
+pub fn valign() -> impl TypedValueParser<Value = VAlign> {
+    named(&VAlign::ALL, VAlign::name)
 }
 
-impl From<VAlignArg> for VAlign {
-    fn from(a: VAlignArg) -> Self {
-        match a {
-            VAlignArg::Top => Self::Top,
-            VAlignArg::Middle => Self::Middle,
-            VAlignArg::Bottom => Self::Bottom,
-        }
-    }
-}
+/// A `--protocol` choice: a card model, or `None` for `auto` (ask the card).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProtocolChoice(pub Option<Protocol>);
 
-/// `--effect`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EffectArg {
-    /// Static when it fits one page; else scrolling on one-line boards, paging on others
-    Auto,
-    Static,
-    ScrollLeft,
-    ScrollUp,
-    Flash,
-    Typewriter,
-}
-
-impl From<EffectArg> for Effect {
-    fn from(e: EffectArg) -> Self {
-        match e {
-            EffectArg::Auto => Self::Auto,
-            EffectArg::Static => Self::Static,
-            EffectArg::ScrollLeft => Self::ScrollLeft,
-            EffectArg::ScrollUp => Self::ScrollUp,
-            EffectArg::Flash => Self::Flash,
-            EffectArg::Typewriter => Self::Typewriter,
-        }
-    }
-}
-
-/// `--protocol`: a card model, or `auto` to ask the card.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ProtocolArg {
-    /// Ask the card
-    Auto,
-    #[value(name = "bx-5e")]
-    Bx5e,
-    #[value(name = "bx-6e")]
-    Bx6e,
-    #[value(name = "bx-5k")]
-    Bx5k,
-    #[value(name = "bx-6k")]
-    Bx6k,
-}
-
-impl ProtocolArg {
-    /// The model, or `None` for `auto`.
-    pub fn model(self) -> Option<Protocol> {
-        match self {
-            Self::Auto => None,
-            Self::Bx5e => Some(Protocol::Bx5e),
-            Self::Bx6e => Some(Protocol::Bx6e),
-            Self::Bx5k => Some(Protocol::Bx5k),
-            Self::Bx6k => Some(Protocol::Bx6k),
-        }
-    }
+/// `--protocol`: `auto` or one of the codec's model names.
+pub fn protocol() -> impl TypedValueParser<Value = ProtocolChoice> {
+    PossibleValuesParser::new(std::iter::once("auto").chain(Protocol::ALL.iter().map(|m| m.name())))
+        .map(|s| ProtocolChoice(Protocol::parse(&s)))
 }
 
 /// `on` or `off`.
@@ -169,18 +90,30 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 mod tests {
     use super::*;
 
+    fn parse<P: TypedValueParser>(p: &P, s: &str) -> Result<P::Value, clap::Error> {
+        let cmd = clap::Command::new("t");
+        p.parse_ref(&cmd, None, std::ffi::OsStr::new(s))
+    }
+
     #[test]
-    fn durations_and_protocol_names() {
+    fn values_come_from_the_types_own_vocabulary() {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
         assert!(parse_duration("2min").unwrap_err().contains("e.g. 2s"));
         assert!(parse_duration("1e999").is_err());
-        // The CLI names are the codec's model names: one vocabulary.
         for m in Protocol::ALL {
-            let arg = ProtocolArg::from_str(m.name(), false).unwrap();
-            assert_eq!(arg.model(), Some(m));
+            assert_eq!(parse(&protocol(), m.name()).unwrap(), ProtocolChoice(Some(m)));
         }
-        assert_eq!(ColorsArg::from_str("red-green", false), Ok(ColorsArg::RedGreen));
-        assert_eq!(AlignArg::from_str("centre", false), Ok(AlignArg::Center));
+        assert_eq!(parse(&protocol(), "auto").unwrap(), ProtocolChoice(None));
+        assert!(parse(&protocol(), "bx-9").is_err());
+        for e in Effect::ALL {
+            assert_eq!(parse(&effect(), e.name()).unwrap(), e);
+            assert_eq!(Effect::parse(e.name()), Some(e));
+        }
+        assert_eq!(parse(&colors(), "red-green").unwrap(), ColorMode::RedGreen);
+        assert_eq!(parse(&color(), "yellow").unwrap(), TextColor::Yellow);
+        assert!(parse(&color(), "blue").is_err());
+        assert_eq!(parse(&valign(), "bottom").unwrap(), VAlign::Bottom);
+        assert_eq!(parse(&align(), "center").unwrap(), Align::Center);
     }
 }
