@@ -7,6 +7,16 @@ use crate::error::RenderError;
 use crate::font::FontSet;
 use crate::frame::{ColorMode, Frame, LedColor};
 use crate::typeset::break_lines;
+pub use pinghu_protocol::style::{Effect, TextColor};
+
+/// The LED colour a text colour lights.
+pub fn led(c: TextColor) -> LedColor {
+    match c {
+        TextColor::Red => LedColor::Red,
+        TextColor::Green => LedColor::Green,
+        TextColor::Yellow => LedColor::Yellow,
+    }
+}
 
 /// Longest text accepted (as for portal announcements).
 pub const MAX_CHARS: usize = 2000;
@@ -52,89 +62,6 @@ impl VAlign {
             Self::Top => "top",
             Self::Middle => "middle",
             Self::Bottom => "bottom",
-        }
-    }
-}
-
-/// How pages enter the board (the card animates; we produce the pages).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum Effect {
-    /// Static when the text fits one page; otherwise scrolling on one-line boards, paging on others.
-    #[default]
-    Auto,
-    Static,
-    ScrollLeft,
-    ScrollUp,
-    Flash,
-    Typewriter,
-}
-
-impl Effect {
-    /// Every effect, in the order the CLI lists them.
-    pub const ALL: [Self; 6] = [
-        Self::Auto,
-        Self::Static,
-        Self::ScrollLeft,
-        Self::ScrollUp,
-        Self::Flash,
-        Self::Typewriter,
-    ];
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "auto" => Self::Auto,
-            "static" => Self::Static,
-            "scroll-left" => Self::ScrollLeft,
-            "scroll-up" => Self::ScrollUp,
-            "flash" => Self::Flash,
-            "typewriter" => Self::Typewriter,
-            _ => return None,
-        })
-    }
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Auto => "auto",
-            Self::Static => "static",
-            Self::ScrollLeft => "scroll-left",
-            Self::ScrollUp => "scroll-up",
-            Self::Flash => "flash",
-            Self::Typewriter => "typewriter",
-        }
-    }
-}
-
-/// Text colour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum TextColor {
-    #[default]
-    Red,
-    Green,
-    Yellow,
-}
-
-impl TextColor {
-    pub const ALL: [Self; 3] = [Self::Red, Self::Green, Self::Yellow];
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Red => "red",
-            Self::Green => "green",
-            Self::Yellow => "yellow",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "red" => Self::Red,
-            "green" => Self::Green,
-            "yellow" => Self::Yellow,
-            _ => return None,
-        })
-    }
-    pub fn led(self) -> LedColor {
-        match self {
-            Self::Red => LedColor::Red,
-            Self::Green => LedColor::Green,
-            Self::Yellow => LedColor::Yellow,
         }
     }
 }
@@ -244,7 +171,7 @@ pub fn render(text: &str, fonts: &FontSet<'_>, opt: &RenderOptions) -> Result<Re
             _ => {}
         }
     }
-    let color = opt.color.led();
+    let color = led(opt.color);
     let line_h = size + opt.line_spacing;
     let per_page = ((opt.height + opt.line_spacing) / line_h).max(1) as usize;
 

@@ -8,54 +8,9 @@ use serde::Serialize;
 /// Font sizes the board's fonts come in.
 pub const FONT_SIZES: [u8; 4] = [12, 16, 24, 32];
 
-/// LED colour of text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Color {
-    Red,
-    Green,
-    Yellow,
-}
-
-impl Color {
-    pub const NAMES: [&'static str; 3] = ["red", "green", "yellow"];
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "red" => Self::Red,
-            "green" => Self::Green,
-            "yellow" => Self::Yellow,
-            _ => return None,
-        })
-    }
-}
-
-/// How text enters and leaves the board.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Effect {
-    /// Static when the text fits one page, else paged or scrolling.
-    Auto,
-    Static,
-    ScrollLeft,
-    ScrollUp,
-    Flash,
-    Typewriter,
-}
-
-impl Effect {
-    pub const NAMES: [&'static str; 6] = ["auto", "static", "scroll-left", "scroll-up", "flash", "typewriter"];
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "auto" => Self::Auto,
-            "static" => Self::Static,
-            "scroll-left" => Self::ScrollLeft,
-            "scroll-up" => Self::ScrollUp,
-            "flash" => Self::Flash,
-            "typewriter" => Self::Typewriter,
-            _ => return None,
-        })
-    }
-}
+/// LED colour of text, and how text enters and leaves the board: the codec's style words (one
+/// definition for the playlists, the portal's messages, the renderer and the command line).
+pub use pinghu_protocol::style::{Effect, TextColor as Color};
 
 /// How a piece of content should look; the daemon may adapt it to fit the board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

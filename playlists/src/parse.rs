@@ -168,7 +168,7 @@ fn style_key(c: &mut Ctx<'_>, style: &mut Style, key: &str, v: &Val<'_>) -> bool
                     Some(col) => style.color = col,
                     None => c.err(
                         &v.span(),
-                        format!("unknown color {s:?} (use {})", Color::NAMES.join(", ")),
+                        format!("unknown color {s:?} (use {})", Color::ALL.map(Color::name).join(", ")),
                     ),
                 }
             }
@@ -179,7 +179,10 @@ fn style_key(c: &mut Ctx<'_>, style: &mut Style, key: &str, v: &Val<'_>) -> bool
                     Some(e) => style.effect = e,
                     None => c.err(
                         &v.span(),
-                        format!("unknown effect {s:?} (use {})", Effect::NAMES.join(", ")),
+                        format!(
+                            "unknown effect {s:?} (use {})",
+                            Effect::ALL.map(Effect::name).join(", ")
+                        ),
                     ),
                 }
             }

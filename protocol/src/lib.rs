@@ -53,6 +53,7 @@ pub mod graphic;
 mod model;
 mod packet;
 pub mod phy;
+pub mod style;
 
 pub use bytes::{from_hex, to_hex, to_hex_spaced};
 pub use codes::{

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use pinghu_fonts::{BitmapFont, ColorMode, Effect, FontSet, Frame, RenderOptions, TextColor};
-use pinghu_playlists::{Color, Content, ContentKey, Layer, Plan};
+use pinghu_playlists::{Content, ContentKey, Layer, Plan};
 
 /// Dynamic area of the rotation.
 pub const MAIN_AREA: u8 = 0;
@@ -107,19 +107,8 @@ impl Renderer {
         if self.cache.len() > 256 {
             self.cache.clear();
         }
-        let color = match c.style.color {
-            Color::Red => TextColor::Red,
-            Color::Green => TextColor::Green,
-            Color::Yellow => TextColor::Yellow,
-        };
-        let effect = match c.style.effect {
-            pinghu_playlists::Effect::Auto => Effect::Auto,
-            pinghu_playlists::Effect::Static => Effect::Static,
-            pinghu_playlists::Effect::ScrollLeft => Effect::ScrollLeft,
-            pinghu_playlists::Effect::ScrollUp => Effect::ScrollUp,
-            pinghu_playlists::Effect::Flash => Effect::Flash,
-            pinghu_playlists::Effect::Typewriter => Effect::Typewriter,
-        };
+        // The playlists' style words are the renderer's: the codec defines them once.
+        let (color, effect) = (c.style.color, c.style.effect);
         // The largest size that fits the board, no larger than asked.
         let size = [32, 24, 16, 12]
             .into_iter()
