@@ -18,7 +18,7 @@ pub enum FontError {
 pub enum RenderError {
     #[error("the board size {width}x{height} is empty: width and height must be at least 1")]
     ZeroSize { width: u32, height: u32 },
-    #[error("no {size} px font: use 12, 16, 24 or 32")]
+    #[error("no {size} px font: use {}", pinghu_protocol::style::font_sizes_text())]
     NoFont { size: u32 },
     #[error("a {size} px font does not fit a board {height} px high: use a font of at most {height} px")]
     FontTooTall { size: u32, height: u32 },

@@ -15,7 +15,7 @@ static NOTO_24: &[u8] = include_bytes!("../data/noto-sc-24.phf");
 static NOTO_32: &[u8] = include_bytes!("../data/noto-sc-32.phf");
 
 /// Font sizes with compiled-in fonts.
-pub const SIZES: [u32; 4] = [12, 16, 24, 32];
+pub const SIZES: [u32; 4] = pinghu_protocol::style::FONT_SIZES;
 /// The largest glyph cell a run-time font may have, in pixels (a board line is at most 32 px
 /// tall; this leaves room without letting a damaged file ask for huge cells).
 pub const MAX_GLYPH: i32 = 256;

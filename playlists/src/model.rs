@@ -6,7 +6,7 @@ use jiff::civil::{Date, Time, Weekday};
 use serde::Serialize;
 
 /// Font sizes the board's fonts come in.
-pub const FONT_SIZES: [u8; 4] = [12, 16, 24, 32];
+pub use pinghu_protocol::style::FONT_SIZES;
 
 /// LED colour of text, and how text enters and leaves the board: the codec's style words (one
 /// definition for the playlists, the portal's messages, the renderer and the command line).

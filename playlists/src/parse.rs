@@ -157,7 +157,10 @@ fn style_key(c: &mut Ctx<'_>, style: &mut Style, key: &str, v: &Val<'_>) -> bool
                 } else {
                     c.err(
                         &v.span(),
-                        format!("font_size {n} is not available (use 12, 16, 24 or 32)"),
+                        format!(
+                            "font_size {n} is not available (use {})",
+                            pinghu_protocol::style::font_sizes_text()
+                        ),
                     );
                 }
             }

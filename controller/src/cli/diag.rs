@@ -261,7 +261,7 @@ pub fn pattern(name: &str, w: u32, h: u32, colors: ColorMode, module: (u32, u32)
                 .collect());
         }
         "text" => {
-            let size = [32, 24, 16, 12].into_iter().find(|s| *s <= h).unwrap_or(12);
+            let size = pinghu_protocol::style::largest_font_size(h);
             let fonts = FontSet::builtin(size).expect("built-in size");
             let mut o = RenderOptions::new(w, h);
             o.font_size = size;
@@ -502,8 +502,12 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
             let mut c = client(opts).await?;
             let (w, h) = size(opts)?;
             if c.protocol.is_graphic() {
-                let fonts = FontSet::builtin(*font_size)
-                    .ok_or_else(|| DriverError::Invalid(format!("no {font_size} px font: use 12, 16, 24 or 32")))?;
+                let fonts = FontSet::builtin(*font_size).ok_or_else(|| {
+                    DriverError::Invalid(format!(
+                        "no {font_size} px font: use {}",
+                        pinghu_protocol::style::font_sizes_text()
+                    ))
+                })?;
                 let mut o = RenderOptions::new(w, h);
                 o.font_size = *font_size;
                 o.color = *color;

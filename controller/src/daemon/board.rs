@@ -110,10 +110,8 @@ impl Renderer {
         // The playlists' style words are the renderer's: the codec defines them once.
         let (color, effect) = (c.style.color, c.style.effect);
         // The largest size that fits the board, no larger than asked.
-        let size = [32, 24, 16, 12]
-            .into_iter()
-            .find(|s| *s <= u32::from(c.style.font_size) && *s <= self.height && *s <= self.width)
-            .unwrap_or(12);
+        let size =
+            pinghu_protocol::style::largest_font_size(u32::from(c.style.font_size).min(self.height).min(self.width));
         let primary = match self.overrides.get(&size) {
             Some(f) => f,
             None => BitmapFont::builtin(size).expect("built-in font"),

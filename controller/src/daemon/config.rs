@@ -242,12 +242,13 @@ impl Config {
         let mut fonts = BTreeMap::new();
         for (size, path) in &raw.fonts {
             match size.parse::<u32>() {
-                Ok(n @ (12 | 16 | 24 | 32)) => {
+                Ok(n) if pinghu_protocol::style::is_font_size(n) => {
                     fonts.insert(n, rel(path));
                 }
                 _ => {
                     return Err(invalid(format!(
-                        "fonts: {size:?} is not a font size (12, 16, 24 or 32)"
+                        "fonts: {size:?} is not a font size ({})",
+                        pinghu_protocol::style::font_sizes_text()
                     )));
                 }
             }

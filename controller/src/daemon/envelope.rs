@@ -274,8 +274,13 @@ fn check_payload(payload: &[u8], env: &Envelope) -> Result<Verified, Rejection> 
     let style = p.style.clone().unwrap_or_default();
     let font_size = match style.font_size {
         None => None,
-        Some(s @ (12 | 16 | 24 | 32)) => Some(s),
-        Some(s) => return Err(reject(format!("style.font_size {s} must be 12, 16, 24 or 32"))),
+        Some(s) if pinghu_protocol::style::is_font_size(u32::from(s)) => Some(s),
+        Some(s) => {
+            return Err(reject(format!(
+                "style.font_size {s} must be {}",
+                pinghu_protocol::style::font_sizes_text()
+            )));
+        }
     };
     let color = match style.color.as_deref() {
         None => None,
