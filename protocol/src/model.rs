@@ -51,6 +51,23 @@ impl CardModel {
         }
     }
 
+    /// A text area's X or width in pixels, in the units the card counts them (docs/protocol.md
+    /// C.4): bytes of 8 pixels on 5K cards (rounded up), pixels on 6K cards.
+    pub fn to_area_units(self, px: u32) -> u16 {
+        let v = if self == Self::Bx5k { px.div_ceil(8) } else { px };
+        u16::try_from(v).unwrap_or(u16::MAX)
+    }
+
+    /// A text area's X or width as the card reads it, in pixels: 5K cards count bytes of 8
+    /// pixels unless bit 15 is set (then pixels); 6K cards count pixels (bit 15 ignored).
+    pub fn area_units_to_px(self, v: u16) -> u32 {
+        if self == Self::Bx5k && v & 0x8000 == 0 {
+            u32::from(v) * 8
+        } else {
+            u32::from(v & 0x7FFF)
+        }
+    }
+
     /// Most dynamic areas the card keeps (docs/protocol.md C.4: 4 on 5th gen, 32 on 6th).
     pub fn max_areas(self) -> usize {
         match self {
@@ -63,5 +80,24 @@ impl CardModel {
 impl std::fmt::Display for CardModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_area_units_round_trip() {
+        assert_eq!(CardModel::Bx5k.to_area_units(100), 13);
+        assert_eq!(CardModel::Bx5k.area_units_to_px(13), 104);
+        assert_eq!(CardModel::Bx5k.area_units_to_px(0x8000 | 0x64), 100);
+        assert_eq!(CardModel::Bx6k.to_area_units(100), 100);
+        assert_eq!(CardModel::Bx6k.area_units_to_px(100), 100);
+        for m in CardModel::ALL {
+            for px in [0, 8, 64, 128, 192] {
+                assert_eq!(m.area_units_to_px(m.to_area_units(px)), px, "{m:?} {px}");
+            }
+        }
     }
 }

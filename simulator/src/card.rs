@@ -553,15 +553,9 @@ impl Card {
     }
 
     fn text_area(&self, a: &TextArea, now: Timestamp) -> Result<Area, (ErrorCode, String)> {
-        // 5K: X and width in units of 8 pixels unless bit 15 is set; 6K: pixels.
-        let unit = |v: u16| -> u32 {
-            if self.config.model == Model::Bx5k && v & 0x8000 == 0 {
-                u32::from(v) * 8
-            } else {
-                u32::from(v & 0x7FFF)
-            }
-        };
-        let (x, w) = (unit(a.x), unit(a.width));
+        // 5K: X and width in units of 8 pixels unless bit 15 is set; 6K: pixels (the codec's rule).
+        let model = self.config.model;
+        let (x, w) = (model.area_units_to_px(a.x), model.area_units_to_px(a.width));
         let (y, h) = (u32::from(a.y), u32::from(a.height));
         self.check_area(x, y, w, h)?;
         let raw = a.text.to_text();

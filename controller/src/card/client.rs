@@ -401,17 +401,12 @@ impl CardClient {
                 hint: "graphic cards show bitmaps: render the text",
             });
         }
-        // 5K cards count X and width in units of 8 pixels.
-        let w = if self.protocol == Protocol::Bx5k {
-            width.div_ceil(8)
-        } else {
-            width
-        };
+        // 5K cards count X and width in units of 8 pixels: the codec knows each model's units.
         let mut area = TextArea::new(
             id,
             0,
             0,
-            u16::try_from(w).unwrap_or(u16::MAX),
+            self.protocol.to_area_units(width),
             u16::try_from(height).unwrap_or(u16::MAX),
             &format!("\\C{color_code}{text}"),
         );
