@@ -46,20 +46,22 @@ fn newest_source() -> Option<std::time::SystemTime> {
     newest
 }
 
-/// Path of a workspace binary, never a stale one: when it is missing, or older than any source it
-/// is built from (a lone `cargo test -p pinghu-tests` after an edit builds no binaries), the
-/// binaries are built first, once per test process, in the profile of this build.
+/// Path of a workspace binary, never a stale one: once per test process, when either binary is
+/// missing or older than any source it is built from (a lone `cargo test -p pinghu-tests` after an
+/// edit builds no binaries), both are built first, in the profile of this build.
 pub fn bin(name: &str) -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    let path = target_dir().join(name);
-    let built = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
-    let stale = match (built, newest_source()) {
-        (None, _) => true,
-        (Some(b), Some(src)) => b < src,
-        (Some(_), None) => false,
-    };
-    if stale {
-        BUILT.get_or_init(|| {
+    static FRESH: OnceLock<()> = OnceLock::new();
+    FRESH.get_or_init(|| {
+        let newest = newest_source();
+        let stale = ["pinghu", "pinghu-sim"].iter().any(|b| {
+            let built = std::fs::metadata(target_dir().join(b)).and_then(|m| m.modified()).ok();
+            match (built, newest) {
+                (None, _) => true,
+                (Some(b), Some(src)) => b < src,
+                (Some(_), None) => false,
+            }
+        });
+        if stale {
             // Benches run from target/release: build the binaries of the same profile.
             let release = target_dir().ends_with("release");
             let status = Command::new(env!("CARGO"))
@@ -69,8 +71,9 @@ pub fn bin(name: &str) -> PathBuf {
                 .status()
                 .expect("cargo build");
             assert!(status.success(), "building the binaries failed");
-        });
-    }
+        }
+    });
+    let path = target_dir().join(name);
     assert!(path.exists(), "{} was not built", path.display());
     path
 }
@@ -93,6 +96,20 @@ impl Drop for Sim {
 
 impl Sim {
     /// Start the simulator headless on a free port with a snapshot folder; `args` add to that.
+    /// The usual board of the end-to-end tests: a BX-6E, 128x32, red-green, on TCP.
+    pub fn start_bx6e_128x32() -> Sim {
+        Self::start(&[
+            "--protocol",
+            "bx-6e",
+            "--width",
+            "128",
+            "--height",
+            "32",
+            "--colors",
+            "red-green",
+        ])
+    }
+
     pub fn start(args: &[&str]) -> Sim {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut child = Command::new(bin("pinghu-sim"))
