@@ -76,14 +76,21 @@ pub fn export(
     format: ExportFormat,
     out: Option<&Path>,
 ) -> Result<Outcome> {
-    let files = files(data_dir, file)?;
-    let report = proof::verify_files(&files)?;
+    // Each file is read once: verified, then exported from the same bytes.
+    let contents = files(data_dir, file)?
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(&f).with_context(|| format!("cannot read {}", f.display()))?;
+            Ok((f, bytes))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let report = proof::verify_contents(&contents);
     if let Some(p) = report.problems().first() {
         bail!("refusing to export a broken log: {p} (see `pinghu log verify`)");
     }
     let mut entries = Vec::new();
-    for f in &files {
-        let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+    for (f, bytes) in &contents {
+        let text = std::str::from_utf8(bytes).with_context(|| format!("{} is not UTF-8", f.display()))?;
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             entries.push((line.to_owned(), serde_json::from_str::<proof::Entry>(line)?));
         }

@@ -247,16 +247,24 @@ impl Report {
 /// Verify segment files in order: each one's chain continues from the last verified entry of the
 /// one before (for a damaged segment: the entry before the damage).
 pub fn verify_files(paths: &[PathBuf]) -> std::io::Result<Report> {
+    let contents = paths
+        .iter()
+        .map(|p| Ok((p.clone(), std::fs::read(p)?)))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    Ok(verify_contents(&contents))
+}
+
+/// [`verify_files`] on segments already read: (path, bytes), in order.
+pub fn verify_contents(segments: &[(PathBuf, Vec<u8>)]) -> Report {
     let mut prev = GENESIS.to_owned();
     let mut seq = 0;
     let mut report = Report::default();
-    for p in paths {
-        let bytes = std::fs::read(p)?;
-        report.segments.push(scan(p, &bytes, &mut prev, &mut seq));
+    for (p, bytes) in segments {
+        report.segments.push(scan(p, bytes, &mut prev, &mut seq));
     }
     report.entries = seq;
     report.last_hash = prev;
-    Ok(report)
+    report
 }
 
 /// Verify every segment of the log in `dir`.
