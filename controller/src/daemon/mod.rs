@@ -50,8 +50,6 @@ use crate::daemon::disk::Disk;
 use crate::daemon::driver::{DriverConfig, DriverEvent};
 use crate::daemon::ingest::Receipt;
 
-pub use crate::daemon::core::{NOT_BEFORE, PORTAL_TOLERANCE, SAMPLE_PLAYLIST};
-
 /// The daemon could not start, or stopped on a failure.
 #[derive(Debug, Error)]
 #[non_exhaustive]
