@@ -120,16 +120,7 @@ fn measure(priority: &str, n: usize, dir: &Path, key: &Path, broker: u16, receip
 fn main() {
     let n = arg("--count", 40);
     let broker = Mosquitto::start();
-    let sim = Sim::start(&[
-        "--protocol",
-        "bx-6e",
-        "--width",
-        "128",
-        "--height",
-        "32",
-        "--colors",
-        "red-green",
-    ]);
+    let sim = Sim::start_bx6e_128x32();
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("key.json");
     run(&["portal", "keygen", "--out", key.to_str().unwrap()]);

@@ -98,16 +98,7 @@ impl CrashRig {
     /// displayed within seconds; `normal` ones join the rotation (for long soaks).
     pub fn new(seed: u64, priority: &'static str) -> Self {
         let broker = Mosquitto::start();
-        let sim = Sim::start(&[
-            "--width",
-            "128",
-            "--height",
-            "32",
-            "--colors",
-            "red-green",
-            "--protocol",
-            "bx-6e",
-        ]);
+        let sim = Sim::start_bx6e_128x32();
         let dir = tempfile::tempdir().expect("temp dir");
         let (key, public) = crate::keygen(dir.path(), "portal");
         std::fs::write(dir.path().join("playlist.toml"), PLAYLIST).expect("playlist");
