@@ -2,17 +2,22 @@
 //! fonts loaded at run time (GNU Unifont `.hex`, e.g. Debian's `/usr/share/unifont/unifont.hex`)
 //! as a fallback for rare characters.
 //!
-//! Lookup is a binary search over the sorted glyph index of the compiled data (no parsing at
-//! start-up: a font is ready in nanoseconds) or a hash map for loaded fonts.
+//! The compiled-in fonts are stored compressed ([`crate::packed`]): a font's index is inflated
+//! the first time the font is used (about a millisecond), each block of glyphs the first time
+//! one of them is drawn. Lookup is one array access for the Basic Multilingual Plane, a binary
+//! search beyond it, or a hash map for loaded fonts.
 
 use std::collections::HashMap;
 
 use crate::error::FontError;
 
-static NOTO_12: &[u8] = include_bytes!("../data/noto-sc-12.phf");
-static NOTO_16: &[u8] = include_bytes!("../data/noto-sc-16.phf");
-static NOTO_24: &[u8] = include_bytes!("../data/noto-sc-24.phf");
-static NOTO_32: &[u8] = include_bytes!("../data/noto-sc-32.phf");
+use crate::packed::Packed;
+
+// The generator's fonts (data/*.phf), compressed by build.rs (see `packed`).
+static NOTO_12: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/noto-sc-12.phz"));
+static NOTO_16: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/noto-sc-16.phz"));
+static NOTO_24: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/noto-sc-24.phz"));
+static NOTO_32: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/noto-sc-32.phz"));
 
 /// Font sizes with compiled-in fonts.
 pub const SIZES: [u32; 4] = pinghu_protocol::style::FONT_SIZES;
@@ -28,7 +33,20 @@ pub struct Glyph<'a> {
     bits: &'a [u8],
 }
 
-impl Glyph<'_> {
+impl<'a> Glyph<'a> {
+    /// The whole bitmap: `height` rows of `ceil(width / 8)` bytes, MSB first.
+    pub fn bits(&self) -> &'a [u8] {
+        self.bits
+    }
+
+    /// Row `y` of the glyph: `ceil(width / 8)` bytes, MSB first (empty below the glyph).
+    pub fn row(&self, y: u32) -> &'a [u8] {
+        let stride = self.width.div_ceil(8) as usize;
+        self.bits
+            .get(y as usize * stride..(y as usize + 1) * stride)
+            .unwrap_or(&[])
+    }
+
     /// Whether the pixel at (x, y) is inked.
     pub fn pixel(&self, x: u32, y: u32) -> bool {
         if x >= self.width || y >= self.height {
@@ -43,7 +61,7 @@ impl Glyph<'_> {
 
 #[derive(Debug)]
 enum Store {
-    Packed { data: &'static [u8], count: usize },
+    Packed(Packed),
     Map(HashMap<char, (u32, Vec<u8>)>),
 }
 
@@ -56,41 +74,25 @@ pub struct BitmapFont {
     store: Store,
 }
 
-const HEADER: usize = 12;
-const ENTRY: usize = 12;
-
 impl BitmapFont {
-    /// The compiled-in font of `size` px (12, 16, 24 or 32).
+    /// The compiled-in font of `size` px (12, 16, 24 or 32), opened on first use.
     pub fn builtin(size: u32) -> Option<&'static BitmapFont> {
         use std::sync::OnceLock;
-        static FONTS: OnceLock<Vec<BitmapFont>> = OnceLock::new();
-        let fonts = FONTS.get_or_init(|| {
-            [NOTO_12, NOTO_16, NOTO_24, NOTO_32]
-                .into_iter()
-                .map(|d| Self::from_packed(d).expect("compiled-in font data is valid"))
-                .collect()
-        });
-        fonts.iter().find(|f| f.size == size)
+        static FONTS: [OnceLock<BitmapFont>; 4] = [const { OnceLock::new() }; 4];
+        let k = SIZES.iter().position(|s| *s == size)?;
+        let data = [NOTO_12, NOTO_16, NOTO_24, NOTO_32][k];
+        Some(FONTS[k].get_or_init(|| Self::from_packed(data).expect("compiled-in font data is valid")))
     }
 
-    /// Read a `PHF1` blob (the generator's format).
+    /// Open a compressed glyph store (`PHZ1`, see [`crate::packed`]).
     pub fn from_packed(data: &'static [u8]) -> Result<Self, FontError> {
-        if data.len() < HEADER || &data[..4] != b"PHF1" {
-            return Err(FontError::Format("not a PHF1 font (bad magic)".into()));
-        }
-        let size = u32::from(data[4]);
-        let baseline = u32::from(data[5]);
-        let count = u32::from_le_bytes([data[8], data[9], data[10], data[11]]) as usize;
-        if data.len() < HEADER + count * ENTRY {
-            return Err(FontError::Format(format!("index of {count} glyphs is cut short")));
-        }
-        let font = Self {
-            name: format!("Noto Sans CJK SC {size}px (Pinghu bitmap)"),
-            size,
-            baseline,
-            store: Store::Packed { data, count },
-        };
-        Ok(font)
+        let packed = Packed::open(data).map_err(FontError::Format)?;
+        Ok(Self {
+            name: format!("Noto Sans CJK SC {}px (Pinghu bitmap)", packed.size),
+            size: packed.size,
+            baseline: packed.baseline,
+            store: Store::Packed(packed),
+        })
     }
 
     /// Load GNU Unifont's `.hex` format (`XXXX:` + 32 or 64 hex digits, 8x16 or 16x16).
@@ -316,7 +318,7 @@ impl BitmapFont {
     /// Number of glyphs.
     pub fn len(&self) -> usize {
         match &self.store {
-            Store::Packed { count, .. } => *count,
+            Store::Packed(p) => p.len(),
             Store::Map(m) => m.len(),
         }
     }
@@ -328,32 +330,11 @@ impl BitmapFont {
     /// The glyph of `ch`, if the font has it.
     pub fn glyph(&self, ch: char) -> Option<Glyph<'_>> {
         match &self.store {
-            Store::Packed { data, count } => {
-                let index = &data[HEADER..HEADER + count * ENTRY];
-                let cp = ch as u32;
-                let (mut lo, mut hi) = (0usize, *count);
-                while lo < hi {
-                    let mid = usize::midpoint(lo, hi);
-                    let e = &index[mid * ENTRY..mid * ENTRY + ENTRY];
-                    let c = u32::from_le_bytes([e[0], e[1], e[2], e[3]]);
-                    match c.cmp(&cp) {
-                        std::cmp::Ordering::Less => lo = mid + 1,
-                        std::cmp::Ordering::Greater => hi = mid,
-                        std::cmp::Ordering::Equal => {
-                            let offset = u32::from_le_bytes([e[4], e[5], e[6], e[7]]) as usize;
-                            let width = u32::from(e[8]);
-                            let len = (width.div_ceil(8) * self.size) as usize;
-                            let base = HEADER + count * ENTRY + offset;
-                            return Some(Glyph {
-                                width,
-                                height: self.size,
-                                bits: &data[base..base + len],
-                            });
-                        }
-                    }
-                }
-                None
-            }
+            Store::Packed(p) => p.glyph(ch as u32).map(|(width, bits)| Glyph {
+                width,
+                height: self.size,
+                bits,
+            }),
             Store::Map(m) => m.get(&ch).map(|(w, b)| Glyph {
                 width: *w,
                 height: self.size,
@@ -365,12 +346,7 @@ impl BitmapFont {
     /// Every character the font has (for coverage checks).
     pub fn chars(&self) -> Vec<char> {
         match &self.store {
-            Store::Packed { data, count } => (0..*count)
-                .filter_map(|i| {
-                    let e = &data[HEADER + i * ENTRY..];
-                    char::from_u32(u32::from_le_bytes([e[0], e[1], e[2], e[3]]))
-                })
-                .collect(),
+            Store::Packed(p) => p.codes().iter().filter_map(|&c| char::from_u32(c)).collect(),
             Store::Map(m) => {
                 let mut v: Vec<char> = m.keys().copied().collect();
                 v.sort_unstable();

@@ -4,8 +4,9 @@
 
 use embedded_graphics::Pixel;
 use embedded_graphics::pixelcolor::{BinaryColor, PixelColor};
-use embedded_graphics::prelude::{DrawTarget, OriginDimensions, Size};
-use pinghu_protocol::bitmap::{GREEN, LedBitmap, RED};
+use embedded_graphics::prelude::{Dimensions, DrawTarget, OriginDimensions, Size};
+use embedded_graphics::primitives::Rectangle;
+use pinghu_protocol::bitmap::{GREEN, LedBitmap, PixelFormat, Plane, RED, pack_planes};
 
 /// The state of one LED pixel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -65,12 +66,16 @@ impl ColorMode {
     }
 }
 
-/// A frame of LED states.
+/// A frame of LED states: one plane per LED colour (green only on red-green boards), each row
+/// padded to whole bytes, most significant bit first, 1 = on. Bits past the width stay 0, so
+/// equal frames have equal bytes. Glyph rows are OR-ed straight into these rows, and the planes
+/// pack into any card format without a per-pixel pass ([`Frame::pack_into`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Frame {
     width: u32,
     height: u32,
     mode: ColorMode,
+    stride: usize,
     red: Vec<u8>,
     green: Vec<u8>,
 }
@@ -78,19 +83,31 @@ pub struct Frame {
 impl Frame {
     /// An all-dark frame.
     pub fn new(width: u32, height: u32, mode: ColorMode) -> Self {
-        let n = (width as usize * height as usize).div_ceil(8);
-        Self {
-            width,
-            height,
+        let mut f = Self {
+            width: 0,
+            height: 0,
             mode,
-            red: vec![0; n],
-            green: if mode == ColorMode::RedGreen {
-                vec![0; n]
-            } else {
-                Vec::new()
-            },
+            stride: 0,
+            red: Vec::new(),
+            green: Vec::new(),
+        };
+        f.reset(width, height, mode);
+        f
+    }
+
+    /// Make this frame an all-dark `width` × `height` frame, reusing its memory.
+    pub fn reset(&mut self, width: u32, height: u32, mode: ColorMode) {
+        let stride = (width as usize).div_ceil(8);
+        let n = stride * height as usize;
+        (self.width, self.height, self.mode, self.stride) = (width, height, mode, stride);
+        self.red.clear();
+        self.red.resize(n, 0);
+        self.green.clear();
+        if mode == ColorMode::RedGreen {
+            self.green.resize(n, 0);
         }
     }
+
     pub fn width(&self) -> u32 {
         self.width
     }
@@ -102,10 +119,7 @@ impl Frame {
     }
 
     fn at(&self, x: u32, y: u32) -> Option<(usize, u8)> {
-        (x < self.width && y < self.height).then(|| {
-            let i = y as usize * self.width as usize + x as usize;
-            (i / 8, 0x80 >> (i % 8))
-        })
+        (x < self.width && y < self.height).then(|| (y as usize * self.stride + x as usize / 8, 0x80 >> (x % 8)))
     }
 
     /// The LED at (x, y); `Off` outside.
@@ -123,20 +137,25 @@ impl Frame {
         }
     }
 
+    /// The plane bits a colour lights on this frame: (red, green).
+    fn lights(&self, c: LedColor) -> (bool, bool) {
+        match self.mode {
+            ColorMode::Mono => (c != LedColor::Off, false),
+            ColorMode::RedGreen => (c.bits() & RED != 0, c.bits() & GREEN != 0),
+        }
+    }
+
     /// Set the LED at (x, y); outside is ignored. On a mono board any colour lights the LED.
     pub fn set(&mut self, x: u32, y: u32, c: LedColor) {
         let Some((i, m)) = self.at(x, y) else { return };
-        let bits = match self.mode {
-            ColorMode::Mono => u8::from(c != LedColor::Off),
-            ColorMode::RedGreen => c.bits(),
-        };
-        if bits & RED != 0 {
+        let (r, g) = self.lights(c);
+        if r {
             self.red[i] |= m;
         } else {
             self.red[i] &= !m;
         }
         if self.mode == ColorMode::RedGreen {
-            if bits & GREEN != 0 {
+            if g {
                 self.green[i] |= m;
             } else {
                 self.green[i] &= !m;
@@ -144,15 +163,101 @@ impl Frame {
         }
     }
 
+    /// Light the pixels of `bits` (MSB first, `width` of them) in row `y` from column `x` on,
+    /// in colour `c`, clipped to the frame; pixels that are 0 in `bits` are left as they are.
+    /// This is how glyphs are drawn: a row at a time, never a pixel at a time.
+    pub fn or_row(&mut self, x: i64, y: i64, bits: &[u8], width: u32, c: LedColor) {
+        if y < 0 || y >= i64::from(self.height) {
+            return;
+        }
+        let (r, g) = self.lights(c);
+        let at = y as usize * self.stride;
+        let fw = i64::from(self.width);
+        let put = |plane: &mut Vec<u8>| {
+            let row = &mut plane[at..at + self.stride];
+            for (k, &byte) in bits.iter().enumerate().take((width as usize).div_ceil(8)) {
+                let px = x + 8 * k as i64;
+                // Keep the glyph's own pixels only, then clip to the frame on both sides.
+                let mut b = byte;
+                let own = width as i64 - 8 * k as i64;
+                if own < 8 {
+                    b &= !(0xFFu8 >> own);
+                }
+                if px + 8 > fw {
+                    let keep = fw - px;
+                    if keep <= 0 {
+                        break;
+                    }
+                    b &= !(0xFFu8 >> keep);
+                }
+                if b == 0 {
+                    continue;
+                }
+                if px >= 0 {
+                    let (i, sh) = ((px / 8) as usize, (px % 8) as u32);
+                    row[i] |= b >> sh;
+                    if sh > 0 && i + 1 < row.len() {
+                        row[i + 1] |= b << (8 - sh);
+                    }
+                } else if px > -8 {
+                    row[0] |= b << (-px) as u32;
+                }
+            }
+        };
+        if r {
+            put(&mut self.red);
+        }
+        if g {
+            put(&mut self.green);
+        }
+    }
+
+    /// Light the inked pixels of a glyph (`height` rows of `ceil(width / 8)` bytes, MSB first)
+    /// with its top-left at (x, y), clipped to the frame. A glyph wholly inside the frame (the
+    /// usual case) goes a row at a time as one 64-bit OR per plane.
+    pub fn or_glyph(&mut self, x: i64, y: i64, bits: &[u8], width: u32, height: u32, c: LedColor) {
+        let gstride = (width as usize).div_ceil(8);
+        let inside = x >= 0
+            && y >= 0
+            && x + i64::from(width) <= i64::from(self.width)
+            && y + i64::from(height) <= i64::from(self.height)
+            && (1..=56).contains(&width)
+            && bits.len() >= gstride * height as usize;
+        if !inside {
+            for r in 0..height {
+                let row = bits.get(r as usize * gstride..).unwrap_or(&[]);
+                self.or_row(x, y + i64::from(r), row, width, c);
+            }
+            return;
+        }
+        let (r, g) = self.lights(c);
+        let blit = Blit {
+            stride: self.stride,
+            row: y as usize,
+            byte: x as usize / 8,
+            shift: (x % 8) as u32,
+            mask: u64::MAX << (64 - width),
+            gstride,
+            rows: height as usize,
+        };
+        if r {
+            blit.onto(&mut self.red, bits);
+        }
+        if g {
+            blit.onto(&mut self.green, bits);
+        }
+    }
+
     /// Number of lit LEDs.
     pub fn lit(&self) -> usize {
-        let mut n = 0;
-        for y in 0..self.height {
-            for x in 0..self.width {
-                n += usize::from(self.get(x, y) != LedColor::Off);
-            }
+        if self.mode == ColorMode::Mono {
+            return self.red.iter().map(|b| b.count_ones() as usize).sum();
         }
-        n
+        self.red
+            .iter()
+            .zip(&self.green)
+            .map(|(r, g)| (r | g).count_ones() as usize)
+            .sum()
     }
 
     /// Copy `src` into this frame with its top-left at (dx, dy) (clipped).
@@ -172,6 +277,38 @@ impl Frame {
         let mut f = Frame::new(w, h, self.mode);
         f.blit(self, -i64::from(x), -i64::from(y));
         f
+    }
+
+    /// The red plane (on a mono board: the lit LEDs), as the protocol crate packs it.
+    pub fn red_plane(&self) -> Plane<'_> {
+        self.plane(&self.red)
+    }
+
+    /// The green plane of a red-green board.
+    pub fn green_plane(&self) -> Option<Plane<'_>> {
+        (self.mode == ColorMode::RedGreen).then(|| self.plane(&self.green))
+    }
+
+    fn plane<'a>(&self, bits: &'a [u8]) -> Plane<'a> {
+        Plane {
+            width: self.width,
+            height: self.height,
+            stride: self.stride,
+            bits,
+        }
+    }
+
+    /// Append this frame packed in a card's page format for an area at absolute `x` (byte and
+    /// word operations, no per-pixel pass, no allocation beyond `out`).
+    pub fn pack_into(&self, format: PixelFormat, x: u32, out: &mut Vec<u8>) {
+        pack_planes(format, x, self.red_plane(), self.green_plane(), out);
+    }
+
+    /// This frame packed in a card's page format for an area at absolute `x`.
+    pub fn pack(&self, format: PixelFormat, x: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.pack_into(format, x, &mut out);
+        out
     }
 
     /// The frame as the protocol crate's page bitmap (lossless).
@@ -196,14 +333,42 @@ impl Frame {
         f
     }
 
-    /// Canonical bytes of the bitmap (mode, size, then the planes), e.g. for hashing what is shown.
+    /// Canonical bytes of the bitmap (mode, size, then each plane as one run of `width × height`
+    /// bits, rows not padded), e.g. for hashing what is shown. The layout predates the padded
+    /// rows and is kept, so that hashes in existing receipts and proof logs stay comparable.
     pub fn canonical_bytes(&self) -> Vec<u8> {
-        let mut v = Vec::with_capacity(9 + self.red.len() + self.green.len());
+        let n = (self.width as usize * self.height as usize).div_ceil(8);
+        let planes = if self.mode == ColorMode::RedGreen { 2 } else { 1 };
+        let mut v = Vec::with_capacity(9 + planes * n);
         v.push(u8::from(self.mode == ColorMode::RedGreen));
         v.extend_from_slice(&self.width.to_le_bytes());
         v.extend_from_slice(&self.height.to_le_bytes());
-        v.extend_from_slice(&self.red);
-        v.extend_from_slice(&self.green);
+        for plane in [&self.red, &self.green].into_iter().take(planes) {
+            let start = v.len();
+            v.resize(start + n, 0);
+            let out = &mut v[start..];
+            let w = self.width as usize;
+            for y in 0..self.height as usize {
+                let row = &plane[y * self.stride..(y + 1) * self.stride];
+                let bit0 = y * w;
+                if bit0.is_multiple_of(8) {
+                    // Byte-aligned row (always so when the width is a multiple of 8).
+                    let len = w.div_ceil(8);
+                    for (o, r) in out[bit0 / 8..bit0 / 8 + len].iter_mut().zip(row) {
+                        *o |= r;
+                    }
+                } else {
+                    let sh = (bit0 % 8) as u32;
+                    for (k, &r) in row.iter().enumerate() {
+                        let i = bit0 / 8 + k;
+                        out[i] |= r >> sh;
+                        if i + 1 < out.len() {
+                            out[i + 1] |= r << (8 - sh);
+                        }
+                    }
+                }
+            }
+        }
         v
     }
 
@@ -301,6 +466,109 @@ impl DrawTarget for Frame {
         }
         Ok(())
     }
+
+    /// Rectangles are filled a row of bytes at a time.
+    fn fill_solid(&mut self, area: &Rectangle, color: Self::Color) -> Result<(), Self::Error> {
+        let area = area.intersection(&self.bounding_box());
+        let Some(br) = area.bottom_right() else {
+            return Ok(());
+        };
+        let (x0, x1) = (area.top_left.x as usize, br.x as usize + 1);
+        let (r, g) = self.lights(color);
+        for y in area.top_left.y as usize..=br.y as usize {
+            let at = y * self.stride;
+            fill_span(&mut self.red[at..at + self.stride], x0, x1, r);
+            if self.mode == ColorMode::RedGreen {
+                fill_span(&mut self.green[at..at + self.stride], x0, x1, g);
+            }
+        }
+        Ok(())
+    }
+
+    fn clear(&mut self, color: Self::Color) -> Result<(), Self::Error> {
+        self.fill_solid(&self.bounding_box(), color)
+    }
+}
+
+/// Where a glyph goes in a plane, for [`Frame::or_glyph`].
+struct Blit {
+    stride: usize,
+    /// First row and first byte of the glyph's top-left pixel.
+    row: usize,
+    byte: usize,
+    /// Bit of that pixel in its byte.
+    shift: u32,
+    /// The glyph's own pixels in a left-aligned 64-bit row.
+    mask: u64,
+    gstride: usize,
+    rows: usize,
+}
+
+impl Blit {
+    fn onto(&self, plane: &mut [u8], bits: &[u8]) {
+        // Glyph rows of a known size load as one word (no copy loop).
+        match self.gstride {
+            1 => self.rows_of::<1>(plane, bits),
+            2 => self.rows_of::<2>(plane, bits),
+            3 => self.rows_of::<3>(plane, bits),
+            4 => self.rows_of::<4>(plane, bits),
+            5 => self.rows_of::<5>(plane, bits),
+            6 => self.rows_of::<6>(plane, bits),
+            _ => self.rows_of::<7>(plane, bits),
+        }
+    }
+
+    fn rows_of<const G: usize>(&self, plane: &mut [u8], bits: &[u8]) {
+        let Some(dst) = plane.get_mut(self.row * self.stride..) else {
+            return;
+        };
+        for (dst, src) in dst
+            .chunks_exact_mut(self.stride)
+            .zip(bits.chunks_exact(G))
+            .take(self.rows)
+        {
+            let mut b = [0u8; 8];
+            for (d, s) in b.iter_mut().zip(src) {
+                *d = *s;
+            }
+            let v = (u64::from_be_bytes(b) & self.mask) >> self.shift;
+            // Up to 8 bytes of this row from the glyph's first byte on; the glyph is inside the
+            // frame, so every lit bit of `v` falls in them.
+            match dst.get_mut(self.byte..self.byte + 8) {
+                Some(word) => {
+                    let mut w = [0u8; 8];
+                    w.copy_from_slice(word);
+                    word.copy_from_slice(&(u64::from_be_bytes(w) | v).to_be_bytes());
+                }
+                None => {
+                    for (k, d) in dst.iter_mut().skip(self.byte).enumerate() {
+                        *d |= (v >> (56 - 8 * k)) as u8;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Set (`on`) or clear pixels `x0..x1` of a row.
+fn fill_span(row: &mut [u8], x0: usize, x1: usize, on: bool) {
+    let mut x = x0;
+    while x < x1 {
+        let (i, bit) = (x / 8, x % 8);
+        if bit == 0 && x + 8 <= x1 {
+            // Whole bytes in the middle of the span.
+            row[i] = if on { 0xFF } else { 0 };
+            x += 8;
+            continue;
+        }
+        let m = 0x80u8 >> bit;
+        if on {
+            row[i] |= m;
+        } else {
+            row[i] &= !m;
+        }
+        x += 1;
+    }
 }
 
 #[cfg(test)]
@@ -348,6 +616,59 @@ mod tests {
             let back = pinghu_protocol::bitmap::unpack(fmt, 3, 13, 5, &packed).unwrap();
             assert_eq!(Frame::from_led_bitmap(&back, ColorMode::RedGreen), f);
         }
+    }
+
+    proptest::proptest! {
+        /// Rows OR-ed in with clipping light exactly the pixels that setting them one by one
+        /// would, and the canonical bytes keep the unpadded layout that hashes were made from.
+        #[test]
+        fn row_blits_match_pixels_and_hashes_keep_their_layout(
+            w in 1u32..40, h in 1u32..5, x in -20i64..45, y in -2i64..6,
+            gw in 1u32..25, bits in proptest::collection::vec(proptest::num::u8::ANY, 4),
+            rg: bool, colour in 1u8..4,
+        ) {
+            let mode = if rg { ColorMode::RedGreen } else { ColorMode::Mono };
+            let c = LedColor::from_bits(colour);
+            let (mut fast, mut slow) = (Frame::new(w, h, mode), Frame::new(w, h, mode));
+            fast.or_row(x, y, &bits, gw, c);
+            for px in 0..gw.min(32) {
+                let on = bits.get(px as usize / 8).is_some_and(|b| b & (0x80 >> (px % 8)) != 0);
+                let (tx, ty) = (x + i64::from(px), y);
+                if on && tx >= 0 && ty >= 0 {
+                    slow.set(tx as u32, ty as u32, c);
+                }
+            }
+            proptest::prop_assert_eq!(&fast, &slow);
+            // The canonical layout: mode, width, height, then each plane as width × height bits.
+            let mut old = vec![u8::from(rg)];
+            old.extend_from_slice(&w.to_le_bytes());
+            old.extend_from_slice(&h.to_le_bytes());
+            let planes: &[u8] = if rg { &[RED, GREEN] } else { &[RED] };
+            for &plane in planes {
+                let mut bytes = vec![0u8; (w * h).div_ceil(8) as usize];
+                for i in 0..w * h {
+                    if fast.get(i % w, i / w).bits() & plane != 0 || (!rg && fast.get(i % w, i / w) != LedColor::Off) {
+                        bytes[i as usize / 8] |= 0x80 >> (i % 8);
+                    }
+                }
+                old.extend_from_slice(&bytes);
+            }
+            proptest::prop_assert_eq!(fast.canonical_bytes(), old);
+        }
+    }
+
+    #[test]
+    fn fill_solid_fills_rows_and_clips() {
+        let mut f = Frame::new(21, 3, ColorMode::RedGreen);
+        Rectangle::new(Point::new(2, 1), Size::new(30, 5))
+            .into_styled(PrimitiveStyle::with_fill(LedColor::Yellow))
+            .draw(&mut f)
+            .unwrap();
+        assert_eq!(f.lit(), 19 * 2);
+        assert_eq!(f.get(1, 1), LedColor::Off);
+        assert_eq!(f.get(20, 2), LedColor::Yellow);
+        f.clear(LedColor::Off).unwrap();
+        assert_eq!(f, Frame::new(21, 3, ColorMode::RedGreen));
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! * [`font`]: the compiled-in fonts, rasterised from Noto Sans CJK SC (OFL-1.1) by the committed
 //!   generator `fonts/generator/make_fonts.py` — every GB2312 character and the whole CJK Unified
 //!   Ideographs block — plus run-time loading of GNU Unifont `.hex` as a fallback for rare
-//!   characters. Lookup is a binary search over static data: no start-up cost.
+//!   characters. The glyphs are stored compressed ([`packed`]) and inflated block by block on
+//!   first use.
 //! * [`typeset`]: line breaking (no closing punctuation at a line start, no opening punctuation at
 //!   a line end, Latin words and numbers kept whole, explicit newlines kept).
 //! * [`render()`]: alignment, paging, effects, dwell times; characters no font has are drawn as a
@@ -29,6 +30,7 @@
 pub mod error;
 pub mod font;
 pub mod frame;
+pub mod packed;
 pub mod render;
 pub mod style;
 pub mod typeset;
@@ -36,5 +38,5 @@ pub mod typeset;
 pub use error::{FontError, RenderError};
 pub use font::{BitmapFont, FontSet, SIZES};
 pub use frame::{ColorMode, Frame, LedColor};
-pub use render::{Align, Effect, RenderOptions, Rendered, TextColor, VAlign, render};
+pub use render::{Align, Effect, Page, RenderOptions, Rendered, TextColor, Typesetter, VAlign, render};
 pub use style::CjkTextStyle;

@@ -4,10 +4,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::RenderError;
-use crate::font::FontSet;
+use crate::font::{FontSet, Source};
 use crate::frame::{ColorMode, Frame, LedColor};
-use crate::typeset::break_lines;
+use crate::typeset::{LineBreaker, shown};
 pub use pinghu_protocol::style::{Effect, TextColor};
+use std::ops::Range;
 
 /// The LED colour a text colour lights.
 pub fn led(c: TextColor) -> LedColor {
@@ -124,144 +125,448 @@ fn dwell_for(chars: usize) -> u32 {
     (2 + chars as u32 / READ_CHARS_PER_S).clamp(3, 30)
 }
 
-fn draw_line(frame: &mut Frame, fonts: &FontSet<'_>, text: &str, x0: i64, y0: i64, color: LedColor) {
-    let mut x = x0;
-    for ch in text.chars() {
-        fonts.draw_char(ch, |px, py| {
-            let (tx, ty) = (x + i64::from(px), y0 + i64::from(py));
-            if tx >= 0 && ty >= 0 {
-                frame.set(tx as u32, ty as u32, color);
-            }
-        });
-        x += i64::from(fonts.advance(ch));
+/// Draw `ch` with its cell's top-left at (x, y); returns its advance. Glyphs of the primary font
+/// go a row at a time into the frame's packed rows; scaled fallback glyphs and the box of a
+/// missing character are rare and go pixel by pixel.
+fn draw_char(frame: &mut Frame, fonts: &FontSet<'_>, ch: char, x: i64, y: i64, color: LedColor) -> u32 {
+    match fonts.source(ch) {
+        Source::Primary(g) => {
+            frame.or_glyph(x, y, g.bits(), g.width, g.height, color);
+            g.width
+        }
+        _ => {
+            fonts.draw_char(ch, |px, py| {
+                let (tx, ty) = (x + i64::from(px), y + i64::from(py));
+                if tx >= 0 && ty >= 0 {
+                    frame.set(tx as u32, ty as u32, color);
+                }
+            });
+            fonts.advance(ch)
+        }
     }
 }
 
 /// Typeset `text` into pages for the board described by `opt`.
 pub fn render(text: &str, fonts: &FontSet<'_>, opt: &RenderOptions) -> Result<Rendered, RenderError> {
-    let size = fonts.size();
-    if opt.width == 0 || opt.height == 0 {
-        return Err(RenderError::ZeroSize {
-            width: opt.width,
-            height: opt.height,
-        });
-    }
-    if size > opt.height {
-        return Err(RenderError::FontTooTall {
-            size,
-            height: opt.height,
-        });
-    }
-    if size > opt.width {
-        return Err(RenderError::TooNarrow { size, width: opt.width });
-    }
-    let chars = text.chars().count();
-    if chars > MAX_CHARS {
-        return Err(RenderError::TooLong { chars, max: MAX_CHARS });
-    }
-    if text.trim().is_empty() {
-        return Err(RenderError::Empty);
-    }
-    let mut missing = Vec::new();
-    let mut substituted = Vec::new();
-    for c in text.chars().filter(|c| !c.is_control()) {
-        match fonts.source(c) {
-            crate::font::Source::Missing if !missing.contains(&c) => missing.push(c),
-            crate::font::Source::Fallback(_) if !substituted.contains(&c) => substituted.push(c),
-            _ => {}
+    let mut t = Typesetter::new(*fonts, *opt)?;
+    let (mut pages, mut dwell_s, mut lines) = (Vec::new(), Vec::new(), Vec::new());
+    let effect = t.typeset(text, |page| {
+        pages.push(page.frame.clone());
+        dwell_s.push(page.dwell_s);
+        // A scrolling text is one line over all its pages.
+        if page.effect != Effect::ScrollLeft || lines.is_empty() {
+            lines.push(page.lines().collect());
         }
-    }
-    let color = led(opt.color);
-    let line_h = size + opt.line_spacing;
-    let per_page = ((opt.height + opt.line_spacing) / line_h).max(1) as usize;
-
-    let one_line: String = text
-        .split('\n')
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let lines = break_lines(text.trim_end(), fonts, opt.width);
-    let effect = match opt.effect {
-        Effect::Auto if lines.len() <= per_page => Effect::Static,
-        Effect::Auto if per_page == 1 => Effect::ScrollLeft,
-        Effect::Auto => Effect::Static,
-        e => e,
-    };
-
-    if effect == Effect::ScrollLeft {
-        // One strip of text, cut into board-wide pages that the card scrolls through.
-        let strip_w = fonts.measure(&one_line).max(1);
-        let y = (opt.height - size) / 2;
-        let mut strip = Frame::new(strip_w, opt.height, opt.mode);
-        draw_line(&mut strip, fonts, &one_line, 0, i64::from(y), color);
-        let n = strip_w.div_ceil(opt.width);
-        let pages: Vec<Frame> = (0..n)
-            .map(|i| strip.crop(i * opt.width, 0, opt.width, opt.height))
-            .collect();
-        // Scrolling speed of a typical card: about 32 px per second.
-        let per = if opt.dwell_s > 0 {
-            opt.dwell_s
-        } else {
-            (opt.width / 32).max(1)
-        };
-        return Ok(Rendered {
-            dwell_s: vec![per; pages.len()],
-            lines: vec![vec![one_line]; 1],
-            pages,
-            effect,
-            missing,
-            substituted,
-        });
-    }
-
-    let center_single = opt.align == Align::Auto && lines.len() == 1;
-    let mut pages = Vec::new();
-    let mut page_lines = Vec::new();
-    let mut dwell = Vec::new();
-    for chunk in lines.chunks(per_page) {
-        let mut f = Frame::new(opt.width, opt.height, opt.mode);
-        let block_h = chunk.len() as u32 * size + (chunk.len() as u32 - 1) * opt.line_spacing;
-        let top = match opt.valign {
-            VAlign::Top => 0,
-            VAlign::Middle => (opt.height - block_h) / 2,
-            VAlign::Bottom => opt.height - block_h,
-        };
-        for (i, l) in chunk.iter().enumerate() {
-            let w = fonts.measure(l);
-            let x = match opt.align {
-                Align::Left => 0,
-                Align::Auto if !center_single => 0,
-                Align::Center | Align::Auto => (opt.width.saturating_sub(w)) / 2,
-                Align::Right => opt.width.saturating_sub(w),
-            };
-            draw_line(
-                &mut f,
-                fonts,
-                l,
-                i64::from(x),
-                i64::from(top + i as u32 * line_h),
-                color,
-            );
-        }
-        let n_chars: usize = chunk
-            .iter()
-            .map(|l| l.chars().filter(|c| !c.is_whitespace()).count())
-            .sum();
-        dwell.push(if opt.dwell_s > 0 {
-            opt.dwell_s
-        } else {
-            dwell_for(n_chars)
-        });
-        pages.push(f);
-        page_lines.push(chunk.to_vec());
-    }
+    })?;
     Ok(Rendered {
         pages,
         effect,
-        dwell_s: dwell,
-        lines: page_lines,
-        missing,
-        substituted,
+        dwell_s,
+        lines,
+        missing: t.missing().to_vec(),
+        substituted: t.substituted().to_vec(),
     })
+}
+
+/// One page, as [`Typesetter::typeset`] hands it over.
+#[derive(Debug, Clone, Copy)]
+pub struct Page<'a> {
+    /// Page number, from 0.
+    pub index: usize,
+    pub frame: &'a Frame,
+    pub dwell_s: u32,
+    /// The effect chosen for the whole text (never `Auto`).
+    pub effect: Effect,
+    text: &'a str,
+    lines: &'a [Range<usize>],
+}
+
+impl<'a> Page<'a> {
+    /// The text of each line on the page (wrapped lines show tabs as spaces; a scrolling text
+    /// is its one line as written).
+    pub fn lines(&self) -> impl Iterator<Item = String> + 'a {
+        let (text, scroll) = (self.text, self.effect == Effect::ScrollLeft);
+        self.lines.iter().map(move |r| {
+            text[r.clone()]
+                .chars()
+                .map(|c| if scroll { c } else { shown(c) })
+                .collect()
+        })
+    }
+}
+
+/// The renderer, with its buffers: [`render`] in a form that reuses its page frame, lines and
+/// lists from one text to the next, so that once warm it typesets and draws without allocating.
+/// Glyphs are drawn a row at a time into the frame's packed rows.
+#[derive(Debug)]
+pub struct Typesetter<'f> {
+    fonts: FontSet<'f>,
+    opt: RenderOptions,
+    breaker: LineBreaker,
+    page: Frame,
+    one_line: String,
+    /// The one line of a scrolling text (a slice, as pages' lines are).
+    one_range: Vec<Range<usize>>,
+    missing: Vec<char>,
+    substituted: Vec<char>,
+    glyphs: usize,
+}
+
+impl<'f> Typesetter<'f> {
+    /// A typesetter for the board described by `opt`; refuses sizes that cannot work.
+    pub fn new(fonts: FontSet<'f>, opt: RenderOptions) -> Result<Self, RenderError> {
+        let size = fonts.size();
+        if opt.width == 0 || opt.height == 0 {
+            return Err(RenderError::ZeroSize {
+                width: opt.width,
+                height: opt.height,
+            });
+        }
+        if size > opt.height {
+            return Err(RenderError::FontTooTall {
+                size,
+                height: opt.height,
+            });
+        }
+        if size > opt.width {
+            return Err(RenderError::TooNarrow { size, width: opt.width });
+        }
+        Ok(Self {
+            fonts,
+            opt,
+            breaker: LineBreaker::default(),
+            page: Frame::new(opt.width, opt.height, opt.mode),
+            one_line: String::new(),
+            one_range: Vec::with_capacity(1),
+            missing: Vec::new(),
+            substituted: Vec::new(),
+            glyphs: 0,
+        })
+    }
+
+    /// Characters of the last text that no font has (drawn as boxes), in order of appearance.
+    pub fn missing(&self) -> &[char] {
+        &self.missing
+    }
+
+    /// Characters (other than spaces) drawn for the last text.
+    pub fn glyphs_drawn(&self) -> usize {
+        self.glyphs
+    }
+
+    /// Characters of the last text drawn from the fallback font.
+    pub fn substituted(&self) -> &[char] {
+        &self.substituted
+    }
+
+    /// Typeset `text` and hand each page to `on_page`, in order; returns the effect chosen.
+    pub fn typeset(&mut self, text: &str, mut on_page: impl FnMut(Page<'_>)) -> Result<Effect, RenderError> {
+        let chars = text.chars().count();
+        if chars > MAX_CHARS {
+            return Err(RenderError::TooLong { chars, max: MAX_CHARS });
+        }
+        if text.trim().is_empty() {
+            return Err(RenderError::Empty);
+        }
+        let (fonts, opt) = (self.fonts, self.opt);
+        let size = fonts.size();
+        self.missing.clear();
+        self.substituted.clear();
+        self.glyphs = 0;
+        for c in text.chars().filter(|c| !c.is_control()) {
+            match fonts.source(c) {
+                Source::Missing if !self.missing.contains(&c) => self.missing.push(c),
+                Source::Fallback(_) if !self.substituted.contains(&c) => self.substituted.push(c),
+                _ => {}
+            }
+        }
+        let color = led(opt.color);
+        let line_h = size + opt.line_spacing;
+        let per_page = ((opt.height + opt.line_spacing) / line_h).max(1) as usize;
+        let body = text.trim_end();
+        self.breaker.break_lines(body, &fonts, opt.width);
+        let lines = self.breaker.lines();
+        let effect = match opt.effect {
+            Effect::Auto if lines.len() <= per_page => Effect::Static,
+            Effect::Auto if per_page == 1 => Effect::ScrollLeft,
+            Effect::Auto => Effect::Static,
+            e => e,
+        };
+
+        if effect == Effect::ScrollLeft {
+            // One strip of text, cut into board-wide pages that the card scrolls through.
+            self.one_line.clear();
+            for l in text.split('\n').map(str::trim).filter(|l| !l.is_empty()) {
+                if !self.one_line.is_empty() {
+                    self.one_line.push(' ');
+                }
+                self.one_line.push_str(l);
+            }
+            let one = self.one_line.as_str();
+            self.one_range.clear();
+            self.one_range.push(0..one.len());
+            let strip_w = fonts.measure(one).max(1);
+            let y = i64::from((opt.height - size) / 2);
+            let n = strip_w.div_ceil(opt.width);
+            // Scrolling speed of a typical card: about 32 px per second.
+            let per = if opt.dwell_s > 0 {
+                opt.dwell_s
+            } else {
+                (opt.width / 32).max(1)
+            };
+            // Each page draws the characters that reach into it; `from` is the first character
+            // (byte offset, x) not wholly on an earlier page.
+            let mut from = (0usize, 0i64);
+            for index in 0..n as usize {
+                let x0 = index as i64 * i64::from(opt.width);
+                let x1 = x0 + i64::from(opt.width);
+                self.page.reset(opt.width, opt.height, opt.mode);
+                let (mut at, mut x) = from;
+                for c in one[at..].chars() {
+                    if x >= x1 {
+                        break;
+                    }
+                    let adv = i64::from(draw_char(&mut self.page, &fonts, c, x - x0, y, color));
+                    if x + adv <= x1 {
+                        self.glyphs += usize::from(!c.is_whitespace());
+                        from = (at + c.len_utf8(), x + adv);
+                    }
+                    at += c.len_utf8();
+                    x += adv;
+                }
+                on_page(Page {
+                    index,
+                    frame: &self.page,
+                    dwell_s: per,
+                    effect,
+                    text: one,
+                    lines: &self.one_range,
+                });
+            }
+            return Ok(effect);
+        }
+
+        let center_single = opt.align == Align::Auto && lines.len() == 1;
+        for (index, chunk) in lines.chunks(per_page).enumerate() {
+            self.page.reset(opt.width, opt.height, opt.mode);
+            let block_h = chunk.len() as u32 * size + (chunk.len() as u32 - 1) * opt.line_spacing;
+            let top = match opt.valign {
+                VAlign::Top => 0,
+                VAlign::Middle => (opt.height - block_h) / 2,
+                VAlign::Bottom => opt.height - block_h,
+            };
+            let mut n_chars = 0usize;
+            for (i, r) in chunk.iter().enumerate() {
+                let l = &body[r.clone()];
+                let w = || l.chars().map(|c| fonts.advance(shown(c))).sum::<u32>();
+                let x = match opt.align {
+                    Align::Left => 0,
+                    Align::Auto if !center_single => 0,
+                    Align::Center | Align::Auto => (opt.width.saturating_sub(w())) / 2,
+                    Align::Right => opt.width.saturating_sub(w()),
+                };
+                let mut x = i64::from(x);
+                let y = i64::from(top + i as u32 * line_h);
+                for c in l.chars() {
+                    n_chars += usize::from(!c.is_whitespace());
+                    self.glyphs += usize::from(!c.is_whitespace());
+                    x += i64::from(draw_char(&mut self.page, &fonts, shown(c), x, y, color));
+                }
+            }
+            on_page(Page {
+                index,
+                frame: &self.page,
+                dwell_s: if opt.dwell_s > 0 {
+                    opt.dwell_s
+                } else {
+                    dwell_for(n_chars)
+                },
+                effect,
+                text: body,
+                lines: chunk,
+            });
+        }
+        Ok(effect)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The renderer as it was first written, a pixel at a time into a strip that is then
+    /// cropped: the oracle that the row-blitting, buffer-reusing [`Typesetter`] must match bit
+    /// for bit.
+    #[allow(clippy::pedantic)]
+    mod reference {
+        use super::super::*;
+        use crate::typeset::break_lines;
+
+        fn draw_line(frame: &mut Frame, fonts: &FontSet<'_>, text: &str, x0: i64, y0: i64, color: LedColor) {
+            let mut x = x0;
+            for ch in text.chars() {
+                fonts.draw_char(ch, |px, py| {
+                    let (tx, ty) = (x + i64::from(px), y0 + i64::from(py));
+                    if tx >= 0 && ty >= 0 {
+                        frame.set(tx as u32, ty as u32, color);
+                    }
+                });
+                x += i64::from(fonts.advance(ch));
+            }
+        }
+
+        /// Typeset `text` into pages for the board described by `opt`.
+        pub(super) fn render(text: &str, fonts: &FontSet<'_>, opt: &RenderOptions) -> Result<Rendered, RenderError> {
+            let size = fonts.size();
+            if opt.width == 0 || opt.height == 0 {
+                return Err(RenderError::ZeroSize {
+                    width: opt.width,
+                    height: opt.height,
+                });
+            }
+            if size > opt.height {
+                return Err(RenderError::FontTooTall {
+                    size,
+                    height: opt.height,
+                });
+            }
+            if size > opt.width {
+                return Err(RenderError::TooNarrow { size, width: opt.width });
+            }
+            let chars = text.chars().count();
+            if chars > MAX_CHARS {
+                return Err(RenderError::TooLong { chars, max: MAX_CHARS });
+            }
+            if text.trim().is_empty() {
+                return Err(RenderError::Empty);
+            }
+            let mut missing = Vec::new();
+            let mut substituted = Vec::new();
+            for c in text.chars().filter(|c| !c.is_control()) {
+                match fonts.source(c) {
+                    Source::Missing if !missing.contains(&c) => missing.push(c),
+                    Source::Fallback(_) if !substituted.contains(&c) => substituted.push(c),
+                    _ => {}
+                }
+            }
+            let color = led(opt.color);
+            let line_h = size + opt.line_spacing;
+            let per_page = ((opt.height + opt.line_spacing) / line_h).max(1) as usize;
+
+            let one_line: String = text
+                .split('\n')
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let lines = break_lines(text.trim_end(), fonts, opt.width);
+            let effect = match opt.effect {
+                Effect::Auto if lines.len() <= per_page => Effect::Static,
+                Effect::Auto if per_page == 1 => Effect::ScrollLeft,
+                Effect::Auto => Effect::Static,
+                e => e,
+            };
+
+            if effect == Effect::ScrollLeft {
+                // One strip of text, cut into board-wide pages that the card scrolls through.
+                let strip_w = fonts.measure(&one_line).max(1);
+                let y = (opt.height - size) / 2;
+                let mut strip = Frame::new(strip_w, opt.height, opt.mode);
+                draw_line(&mut strip, fonts, &one_line, 0, i64::from(y), color);
+                let n = strip_w.div_ceil(opt.width);
+                let pages: Vec<Frame> = (0..n)
+                    .map(|i| strip.crop(i * opt.width, 0, opt.width, opt.height))
+                    .collect();
+                // Scrolling speed of a typical card: about 32 px per second.
+                let per = if opt.dwell_s > 0 {
+                    opt.dwell_s
+                } else {
+                    (opt.width / 32).max(1)
+                };
+                return Ok(Rendered {
+                    dwell_s: vec![per; pages.len()],
+                    lines: vec![vec![one_line]; 1],
+                    pages,
+                    effect,
+                    missing,
+                    substituted,
+                });
+            }
+
+            let center_single = opt.align == Align::Auto && lines.len() == 1;
+            let mut pages = Vec::new();
+            let mut page_lines = Vec::new();
+            let mut dwell = Vec::new();
+            for chunk in lines.chunks(per_page) {
+                let mut f = Frame::new(opt.width, opt.height, opt.mode);
+                let block_h = chunk.len() as u32 * size + (chunk.len() as u32 - 1) * opt.line_spacing;
+                let top = match opt.valign {
+                    VAlign::Top => 0,
+                    VAlign::Middle => (opt.height - block_h) / 2,
+                    VAlign::Bottom => opt.height - block_h,
+                };
+                for (i, l) in chunk.iter().enumerate() {
+                    let w = fonts.measure(l);
+                    let x = match opt.align {
+                        Align::Left => 0,
+                        Align::Auto if !center_single => 0,
+                        Align::Center | Align::Auto => (opt.width.saturating_sub(w)) / 2,
+                        Align::Right => opt.width.saturating_sub(w),
+                    };
+                    draw_line(
+                        &mut f,
+                        fonts,
+                        l,
+                        i64::from(x),
+                        i64::from(top + i as u32 * line_h),
+                        color,
+                    );
+                }
+                let n_chars: usize = chunk
+                    .iter()
+                    .map(|l| l.chars().filter(|c| !c.is_whitespace()).count())
+                    .sum();
+                dwell.push(if opt.dwell_s > 0 {
+                    opt.dwell_s
+                } else {
+                    dwell_for(n_chars)
+                });
+                pages.push(f);
+                page_lines.push(chunk.to_vec());
+            }
+            Ok(Rendered {
+                pages,
+                effect,
+                dwell_s: dwell,
+                lines: page_lines,
+                missing,
+                substituted,
+            })
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+        #[test]
+        fn pages_match_the_pixel_by_pixel_reference(
+            picks in proptest::collection::vec(0usize..200, 1..90),
+            size in proptest::sample::select(vec![12u32, 16, 24, 32]),
+            wide in 1u32..9, high in 1u32..4, extra_w in 0u32..13, extra_h in 0u32..9,
+            effect in proptest::sample::select(Effect::ALL.to_vec()),
+            align in proptest::sample::select(Align::ALL.to_vec()),
+            valign in proptest::sample::select(VAlign::ALL.to_vec()),
+            rg: bool, colour in proptest::sample::select(TextColor::ALL.to_vec()), spacing in 0u32..3,
+        ) {
+            const ALPHABET: &str = "夷陵区政务服务中心停水通知，。、；：？！（）《》“”——……12345 8:00 abc \t\n,.()%www.gov.cn\u{1}𠀀é";
+            let chars: Vec<char> = ALPHABET.chars().collect();
+            let text: String = picks.iter().map(|i| chars[i % chars.len()]).collect();
+            let fonts = FontSet::builtin(size).unwrap();
+            let mut opt = RenderOptions::new(size * wide + extra_w, size * high + extra_h);
+            (opt.effect, opt.align, opt.valign, opt.color, opt.line_spacing) = (effect, align, valign, colour, spacing);
+            opt.mode = if rg { ColorMode::RedGreen } else { ColorMode::Mono };
+            let ours = render(&text, &fonts, &opt);
+            let theirs = reference::render(&text, &fonts, &opt);
+            proptest::prop_assert_eq!(ours, theirs, "{:?}", text);
+        }
+    }
 }

@@ -8,7 +8,7 @@ use embedded_graphics::primitives::Rectangle;
 use embedded_graphics::text::Baseline;
 use embedded_graphics::text::renderer::{TextMetrics, TextRenderer};
 
-use crate::font::FontSet;
+use crate::font::{FontSet, Source};
 
 /// Draw text in one colour with a [`FontSet`].
 #[derive(Debug, Clone, Copy)]
@@ -47,11 +47,27 @@ impl<C: PixelColor> TextRenderer for CjkTextStyle<'_, C> {
         let top = self.top(position, baseline);
         let mut x = position.x;
         for ch in text.chars() {
-            let mut pixels = Vec::new();
-            self.fonts.draw_char(ch, |px, py| {
-                pixels.push(Pixel(Point::new(x + px as i32, top + py as i32), self.color));
-            });
-            target.draw_iter(pixels)?;
+            // A glyph's inked pixels, straight from its rows (no buffer per character).
+            let (origin, color) = (Point::new(x, top), self.color);
+            let size = self.fonts.size();
+            match self.fonts.source(ch) {
+                Source::Primary(g) => {
+                    let pixels = (0..g.height)
+                        .flat_map(move |y| (0..g.width).map(move |x| (x, y)))
+                        .filter(move |&(x, y)| g.pixel(x, y))
+                        .map(move |(x, y)| Pixel(origin + Point::new(x as i32, y as i32), color));
+                    target.draw_iter(pixels)?;
+                }
+                _ => {
+                    // Scaled fallback glyphs and missing-character boxes are rare: drawn through
+                    // the font set's pixel walk, in one small batch.
+                    let mut pixels = Vec::with_capacity((size * size) as usize);
+                    self.fonts.draw_char(ch, |px, py| {
+                        pixels.push(Pixel(origin + Point::new(px as i32, py as i32), color));
+                    });
+                    target.draw_iter(pixels)?;
+                }
+            }
             x += self.fonts.advance(ch) as i32;
         }
         Ok(Point::new(x, position.y))

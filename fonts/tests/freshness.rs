@@ -35,3 +35,33 @@ fn data_matches_manifest_and_generator() {
     }
     assert!(dir.join("licenses/OFL-1.1-NotoSansCJK.txt").exists());
 }
+
+/// The compressed store compiled into the binary holds exactly the generator's glyphs.
+#[test]
+fn compressed_store_is_lossless() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for size in pinghu_fonts::SIZES {
+        let phf = std::fs::read(dir.join(format!("data/noto-sc-{size}.phf"))).unwrap();
+        let u32_at = |at: usize| u32::from_le_bytes(phf[at..at + 4].try_into().unwrap());
+        let count = u32_at(8) as usize;
+        let font = pinghu_fonts::BitmapFont::builtin(size).unwrap();
+        assert_eq!(font.len(), count);
+        for i in 0..count {
+            let e = 12 + i * 12;
+            let ch = char::from_u32(u32_at(e)).unwrap();
+            let (offset, width) = (u32_at(e + 4) as usize, u32::from(phf[e + 8]));
+            let at = 12 + count * 12 + offset;
+            let bits = &phf[at..at + (width.div_ceil(8) * size) as usize];
+            let g = font.glyph(ch).unwrap();
+            assert_eq!(g.width, width, "{size}px {ch}");
+            let stride = width.div_ceil(8) as usize;
+            for y in 0..size {
+                assert_eq!(
+                    g.row(y),
+                    &bits[y as usize * stride..][..stride],
+                    "{size}px {ch} row {y}"
+                );
+            }
+        }
+    }
+}

@@ -103,73 +103,149 @@ fn row_words6(x: u32, width: u32) -> usize {
     ((x % 32 + width) as usize).div_ceil(32)
 }
 
-/// Pack a page for an area whose left edge is at absolute `x`.
-pub fn pack(format: PixelFormat, x: u32, bmp: &LedBitmap) -> Vec<u8> {
-    let (w, h) = (bmp.width, bmp.height);
-    let mut out = Vec::with_capacity(format.packed_len(x, w, h));
+/// One colour plane of a page: `height` rows of `stride` bytes, most significant bit first,
+/// **1 = LED on**. Bits past `width` in a row must be 0 (the padding the card wants is added by
+/// [`pack_planes`]). This is how a renderer holds a page, so packing needs no per-pixel pass.
+#[derive(Debug, Clone, Copy)]
+pub struct Plane<'a> {
+    pub width: u32,
+    pub height: u32,
+    pub stride: usize,
+    pub bits: &'a [u8],
+}
+
+impl<'a> Plane<'a> {
+    /// The pixel bytes of row `y` (`ceil(width / 8)` of them).
+    fn row(&self, y: u32) -> &'a [u8] {
+        let at = y as usize * self.stride;
+        &self.bits[at..at + (self.width as usize).div_ceil(8)]
+    }
+}
+
+/// The bytes of `row` shifted right by `lead` bits (`lead` < 32), `n` bytes in all, zero-filled.
+fn shifted(row: &[u8], lead: u32, n: usize) -> impl Iterator<Item = u8> + '_ {
+    let (skip, sh) = ((lead / 8) as usize, lead % 8);
+    (0..n).map(move |j| {
+        let Some(k) = j.checked_sub(skip) else {
+            return 0;
+        };
+        let cur = row.get(k).copied().unwrap_or(0);
+        if sh == 0 {
+            return cur;
+        }
+        let prev = k.checked_sub(1).and_then(|p| row.get(p)).copied().unwrap_or(0);
+        (cur >> sh) | (prev << (8 - sh))
+    })
+}
+
+/// Pack a page held as colour planes for an area whose left edge is at absolute `x`, appending
+/// to `out` (no other allocation). A mono format lights a pixel that is on in either plane;
+/// `green` is `None` on mono boards. Both planes have the same size.
+pub fn pack_planes(format: PixelFormat, x: u32, red: Plane<'_>, green: Option<Plane<'_>>, out: &mut Vec<u8>) {
+    let (w, h) = (red.width, red.height);
+    out.reserve(format.packed_len(x, w, h));
+    let empty: &[u8] = &[];
+    let green_row = |y: u32| green.map_or(empty, |g| g.row(y));
     match format {
         PixelFormat::Bx5Mono | PixelFormat::Bx5RedGreen => {
-            let planes: &[u8] = if format == PixelFormat::Bx5Mono {
-                &[YELLOW]
-            } else {
-                &[RED, GREEN]
-            };
-            let lead = x % 8;
-            let nbytes = row_bytes5(x, w);
+            let (lead, n) = (x % 8, row_bytes5(x, w));
             for y in 0..h {
-                for byte in 0..nbytes {
-                    for &plane in planes {
-                        let mut v = 0xFFu8;
-                        for bit in 0..8u32 {
-                            let p = byte as u32 * 8 + bit;
-                            if p >= lead && p - lead < w && bmp.get(p - lead, y) & plane != 0 {
-                                v &= !(0x80 >> bit);
-                            }
-                        }
-                        out.push(v);
+                let (r, g) = (red.row(y), green_row(y));
+                if format == PixelFormat::Bx5Mono && lead == 0 && g.is_empty() {
+                    // The common case, a straight copy: rows padded with 1s, 0 = on.
+                    out.extend(r.iter().map(|b| !b));
+                    out.extend(std::iter::repeat_n(0xFF, n - r.len()));
+                } else if format == PixelFormat::Bx5Mono {
+                    out.extend(shifted(r, lead, n).zip(shifted(g, lead, n)).map(|(a, b)| !(a | b)));
+                } else {
+                    // A red byte and a green byte for every 8 pixels.
+                    for (a, b) in shifted(r, lead, n).zip(shifted(g, lead, n)) {
+                        out.extend_from_slice(&[!a, !b]);
                     }
                 }
             }
         }
         PixelFormat::Bx6Mono | PixelFormat::Bx6RedGreen => {
-            let planes: &[u8] = if format == PixelFormat::Bx6Mono {
-                &[YELLOW]
-            } else {
-                &[RED, GREEN]
+            let (lead, n) = (x % 32, 4 * row_words6(x, w));
+            // The whole red plane, then the whole green plane (mono: one plane of both).
+            let word = |bytes: &mut dyn Iterator<Item = u8>, out: &mut Vec<u8>| {
+                let mut b = [0u8; 4];
+                while let Some(first) = bytes.next() {
+                    b[0] = first;
+                    for slot in &mut b[1..] {
+                        *slot = bytes.next().unwrap_or(0);
+                    }
+                    // 32 pixels to a word, pixel 0 in bit 31, little-endian, 0 = on.
+                    out.extend_from_slice(&(!u32::from_be_bytes(b)).to_le_bytes());
+                }
             };
-            let lead = x % 32;
-            let nwords = row_words6(x, w);
-            for &plane in planes {
+            if format == PixelFormat::Bx6Mono {
                 for y in 0..h {
-                    for word in 0..nwords {
-                        let mut v = u32::MAX;
-                        for bit in 0..32u32 {
-                            let p = word as u32 * 32 + bit;
-                            if p >= lead && p - lead < w && bmp.get(p - lead, y) & plane != 0 {
-                                v &= !(0x8000_0000 >> bit);
-                            }
-                        }
+                    let (r, g) = (red.row(y), green_row(y));
+                    word(
+                        &mut shifted(r, lead, n).zip(shifted(g, lead, n)).map(|(a, b)| a | b),
+                        out,
+                    );
+                }
+            } else {
+                for y in 0..h {
+                    word(&mut shifted(red.row(y), lead, n), out);
+                }
+                for y in 0..h {
+                    word(&mut shifted(green_row(y), lead, n), out);
+                }
+            }
+        }
+        PixelFormat::Rgb888 | PixelFormat::Rgb565 => {
+            for y in 0..h {
+                let (r, g) = (red.row(y), green_row(y));
+                for c in 0..w as usize {
+                    let m = 0x80 >> (c % 8);
+                    let on_r = r[c / 8] & m != 0;
+                    let on_g = g.get(c / 8).is_some_and(|b| b & m != 0);
+                    if format == PixelFormat::Rgb888 {
+                        out.extend_from_slice(&[if on_r { 255 } else { 0 }, if on_g { 255 } else { 0 }, 0]);
+                    } else {
+                        let v: u16 = if on_r { 0xF800 } else { 0 } | if on_g { 0x07E0 } else { 0 };
                         out.extend_from_slice(&v.to_le_bytes());
                     }
                 }
             }
         }
-        PixelFormat::Rgb888 => {
-            for &p in &bmp.pixels {
-                out.extend_from_slice(&[
-                    if p & RED != 0 { 255 } else { 0 },
-                    if p & GREEN != 0 { 255 } else { 0 },
-                    0,
-                ]);
+    }
+}
+
+/// The red and green planes of a [`LedBitmap`], rows padded to bytes.
+fn planes_of(bmp: &LedBitmap) -> (usize, Vec<u8>, Vec<u8>) {
+    let stride = (bmp.width as usize).div_ceil(8);
+    let mut red = vec![0u8; stride * bmp.height as usize];
+    let mut green = red.clone();
+    for y in 0..bmp.height {
+        for x in 0..bmp.width {
+            let v = bmp.get(x, y);
+            let (i, m) = (y as usize * stride + x as usize / 8, 0x80 >> (x % 8));
+            if v & RED != 0 {
+                red[i] |= m;
             }
-        }
-        PixelFormat::Rgb565 => {
-            for &p in &bmp.pixels {
-                let v: u16 = if p & RED != 0 { 0xF800 } else { 0 } | if p & GREEN != 0 { 0x07E0 } else { 0 };
-                out.extend_from_slice(&v.to_le_bytes());
+            if v & GREEN != 0 {
+                green[i] |= m;
             }
         }
     }
+    (stride, red, green)
+}
+
+/// Pack a page for an area whose left edge is at absolute `x` (through [`pack_planes`]).
+pub fn pack(format: PixelFormat, x: u32, bmp: &LedBitmap) -> Vec<u8> {
+    let (stride, red, green) = planes_of(bmp);
+    let plane = |bits| Plane {
+        width: bmp.width,
+        height: bmp.height,
+        stride,
+        bits,
+    };
+    let mut out = Vec::new();
+    pack_planes(format, x, plane(&red), Some(plane(&green)), &mut out);
     out
 }
 
@@ -345,7 +421,86 @@ mod tests {
         assert_eq!(e.to_string(), "bx-5e mono bitmap of 16x2 at x=0 needs 4 bytes, got 3");
     }
 
+    /// The per-pixel packer this module used to have: an independent oracle for `pack_planes`.
+    fn pack_per_pixel(format: PixelFormat, x: u32, bmp: &LedBitmap) -> Vec<u8> {
+        let (w, h) = (bmp.width, bmp.height);
+        let mut out = Vec::with_capacity(format.packed_len(x, w, h));
+        match format {
+            PixelFormat::Bx5Mono | PixelFormat::Bx5RedGreen => {
+                let planes: &[u8] = if format == PixelFormat::Bx5Mono {
+                    &[YELLOW]
+                } else {
+                    &[RED, GREEN]
+                };
+                let lead = x % 8;
+                let nbytes = row_bytes5(x, w);
+                for y in 0..h {
+                    for byte in 0..nbytes {
+                        for &plane in planes {
+                            let mut v = 0xFFu8;
+                            for bit in 0..8u32 {
+                                let p = byte as u32 * 8 + bit;
+                                if p >= lead && p - lead < w && bmp.get(p - lead, y) & plane != 0 {
+                                    v &= !(0x80 >> bit);
+                                }
+                            }
+                            out.push(v);
+                        }
+                    }
+                }
+            }
+            PixelFormat::Bx6Mono | PixelFormat::Bx6RedGreen => {
+                let planes: &[u8] = if format == PixelFormat::Bx6Mono {
+                    &[YELLOW]
+                } else {
+                    &[RED, GREEN]
+                };
+                let lead = x % 32;
+                let nwords = row_words6(x, w);
+                for &plane in planes {
+                    for y in 0..h {
+                        for word in 0..nwords {
+                            let mut v = u32::MAX;
+                            for bit in 0..32u32 {
+                                let p = word as u32 * 32 + bit;
+                                if p >= lead && p - lead < w && bmp.get(p - lead, y) & plane != 0 {
+                                    v &= !(0x8000_0000 >> bit);
+                                }
+                            }
+                            out.extend_from_slice(&v.to_le_bytes());
+                        }
+                    }
+                }
+            }
+            PixelFormat::Rgb888 => {
+                for &p in &bmp.pixels {
+                    out.extend_from_slice(&[
+                        if p & RED != 0 { 255 } else { 0 },
+                        if p & GREEN != 0 { 255 } else { 0 },
+                        0,
+                    ]);
+                }
+            }
+            PixelFormat::Rgb565 => {
+                for &p in &bmp.pixels {
+                    let v: u16 = if p & RED != 0 { 0xF800 } else { 0 } | if p & GREEN != 0 { 0x07E0 } else { 0 };
+                    out.extend_from_slice(&v.to_le_bytes());
+                }
+            }
+        }
+        out
+    }
+
     proptest::proptest! {
+        #[test]
+        fn packing_planes_matches_the_per_pixel_oracle(w in 1u32..80, h in 1u32..4, x in 0u32..100, seed in proptest::collection::vec(0u8..4, 1..400)) {
+            let mut b = LedBitmap::new(w, h);
+            for (i, p) in b.pixels.iter_mut().enumerate() { *p = seed[i % seed.len()]; }
+            for f in [PixelFormat::Bx5Mono, PixelFormat::Bx5RedGreen, PixelFormat::Bx6Mono, PixelFormat::Bx6RedGreen, PixelFormat::Rgb888, PixelFormat::Rgb565] {
+                proptest::prop_assert_eq!(pack(f, x, &b), pack_per_pixel(f, x, &b), "{:?} at x={}", f, x);
+            }
+        }
+
         #[test]
         fn pack_unpack_roundtrip(w in 1u32..70, h in 1u32..5, x in 0u32..100, seed in proptest::collection::vec(0u8..4, 350)) {
             let mut b = LedBitmap::new(w, h);

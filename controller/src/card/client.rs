@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use pinghu_fonts::{ColorMode, Frame};
-use pinghu_protocol::bitmap::{PixelFormat, pack};
+use pinghu_protocol::bitmap::PixelFormat;
 use pinghu_protocol::fontcard::{
     self, FontBody, FontCommand, FontHeader, FontPacket, ReplyData, StatusReport, TextArea, TextAreas,
 };
@@ -356,16 +356,7 @@ impl CardClient {
             |v: u32, what: &str| u16::try_from(v).map_err(|_| DriverError::Invalid(format!("{what} {v} is too large")));
         let pages: Vec<Page> = pages
             .iter()
-            .map(|(f, mode, stay_10ms)| {
-                Page::new(
-                    *mode,
-                    2,
-                    *stay_10ms,
-                    w as u16,
-                    generation,
-                    pack(format, x, &f.to_led_bitmap()),
-                )
-            })
+            .map(|(f, mode, stay_10ms)| Page::new(*mode, 2, *stay_10ms, w as u16, generation, f.pack(format, x)))
             .collect();
         let mut area = DynamicArea::new(
             id,
