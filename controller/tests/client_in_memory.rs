@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pinghu::card::client::CardClient;
-use pinghu::card::device::Protocol;
+use pinghu::card::device::CardModel;
 use pinghu::card::link::{Link, LinkError};
 use pinghu_fonts::{ColorMode, Frame};
 use pinghu_protocol::{Decoder, ErrorCode};
-use pinghu_simulator::card::{Card, CardConfig, Model};
+use pinghu_simulator::card::{Card, CardConfig};
 use pinghu_simulator::faults::{Fault, FaultPlan};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _, DuplexStream};
 
@@ -81,7 +81,7 @@ struct Rig {
 
 fn rig(faults: &str) -> Rig {
     let card = Arc::new(Mutex::new(Card::new(CardConfig {
-        model: Model::Bx6e,
+        model: CardModel::Bx6e,
         width: 64,
         height: 16,
         colors: ColorMode::RedGreen,
@@ -94,7 +94,7 @@ fn rig(faults: &str) -> Rig {
     let mut link = Link::new(Box::new(host), Duration::from_millis(800));
     link.retries = 3;
     Rig {
-        client: CardClient::new(link, Protocol::Bx6e, 1),
+        client: CardClient::new(link, CardModel::Bx6e, 1),
         card,
         seen,
     }

@@ -254,30 +254,12 @@ pub fn font_device_name(code: u8) -> Option<&'static str> {
 
 /// Name of a graphic-protocol page DisplayMode (docs/protocol.md B.4, B.7).
 pub fn graphic_display_mode_name(code: u8) -> Option<&'static str> {
-    Some(match code {
-        0x00 => "random",
-        0x01 => "static",
-        0x02 => "quick type-out",
-        0x03 => "move left",
-        0x05 => "move up",
-        0x07 => "flash",
-        0x25 => "move right",
-        0x27 => "move down",
-        _ => return None,
-    })
+    crate::style::Motion::from_graphic_code(code).map(crate::style::Motion::name)
 }
 
 /// Name of a font-card text DispMode (docs/protocol.md C.4).
 pub fn font_display_mode_name(code: u8) -> Option<&'static str> {
-    Some(match code {
-        0x01 => "static",
-        0x02 => "quick type-out",
-        0x03 => "move left",
-        0x04 => "move right",
-        0x05 => "move up",
-        0x06 => "move down",
-        _ => return None,
-    })
+    crate::style::Motion::from_font_code(code).map(crate::style::Motion::name)
 }
 
 /// Name of an area RunMode (docs/protocol.md C.4, shared by B.4).

@@ -13,6 +13,7 @@
 //! * [`fontcard`]: the font-card protocol, version `0x02` (BX-5K/6K): ping, status, time sync,
 //!   power, clear, `A3 06` text areas (GBK text with `\C`/`\F` escapes), file writes.
 //! * [`bitmap`]: page bitmap packing for each card family, both directions.
+//! * [`escapes`]: the inline escapes of font-card text (colour, font, new line), both directions.
 //! * [`Packet`]: either protocol, recognised from the header; [`decode_all`] for captures.
 //!
 //! Odd but legal values seen on real cards (non-zero reserved bytes, ProcessMode `2D`, a
@@ -48,6 +49,7 @@ mod bytes;
 mod codes;
 mod crc;
 pub mod error;
+pub mod escapes;
 pub mod fontcard;
 pub mod graphic;
 mod model;

@@ -7,46 +7,35 @@ use std::collections::BTreeMap;
 use jiff::{SignedDuration, Timestamp};
 use pinghu_fonts::{ColorMode, Frame, LedColor};
 use pinghu_protocol::bitmap::{PixelFormat, unpack};
+use pinghu_protocol::escapes::{self, StyledText};
 use pinghu_protocol::fontcard::{
     self, FontBody, FontCommand, FontHeader, FontPacket, FontReply, ScreenParams, StatusReport, TextArea,
 };
 use pinghu_protocol::graphic::{
     self, Brightness, GraphicBody, GraphicCommand, GraphicHeader, GraphicPacket, GraphicReply,
 };
+use pinghu_protocol::style::Motion;
 use pinghu_protocol::{CardTime, ErrorCode, FrameError, Packet, RawPacket};
 use serde::Serialize;
 
 /// The card models the simulator can be.
-pub use pinghu_protocol::CardModel as Model;
+pub use pinghu_protocol::CardModel;
 
 /// How the card is set up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct CardConfig {
-    pub model: Model,
+    pub model: CardModel,
     pub width: u32,
     pub height: u32,
     pub colors: ColorMode,
     pub address: u16,
 }
 
-/// How a page enters the area.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Anim {
-    Static,
-    QuickType,
-    MoveLeft,
-    MoveRight,
-    MoveUp,
-    MoveDown,
-    Flash,
-}
-
 /// One page of an area, ready to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AreaPage {
     pub frame: Frame,
-    pub anim: Anim,
+    pub anim: Motion,
     pub speed: u8,
     /// How long the page stays after it has entered.
     pub stay_ms: u64,
@@ -299,7 +288,7 @@ impl Card {
         u: graphic::AreaUpdate,
         now: Timestamp,
     ) -> Result<GraphicReply, (ErrorCode, String)> {
-        let gen6 = self.config.model == Model::Bx6e;
+        let gen6 = self.config.model == CardModel::Bx6e;
         if (u.generation == graphic::Generation::Gen6) != gen6 {
             return Err((
                 ErrorCode::CONTROLLER_TYPE,
@@ -326,7 +315,7 @@ impl Card {
                     .map_err(|e| (ErrorCode::FILE_DOWNLOAD, format!("area {} page {}: {e}", a.id, i + 1)))?;
                 pages.push(AreaPage {
                     frame: Frame::from_led_bitmap(&bmp, self.config.colors),
-                    anim: graphic_anim(p.display_mode),
+                    anim: Motion::from_graphic_code(p.display_mode).unwrap_or(Motion::Static),
                     speed: p.speed,
                     stay_ms: u64::from(p.stay_time) * 10,
                 });
@@ -559,7 +548,7 @@ impl Card {
         let (y, h) = (u32::from(a.y), u32::from(a.height));
         self.check_area(x, y, w, h)?;
         let raw = a.text.to_text();
-        let (text, size, color) = parse_escapes(&raw);
+        let StyledText { text, size, color } = escapes::parse(&raw);
         let fonts = pinghu_fonts::FontSet::builtin(size).expect("16, 24 and 32 px fonts are built in");
         let mut opt = pinghu_fonts::RenderOptions::new(w, h);
         opt.mode = self.config.colors;
@@ -592,7 +581,7 @@ impl Card {
             Err(pinghu_fonts::RenderError::Empty) => vec![Frame::new(w, h, self.config.colors)],
             Err(e) => return Err((ErrorCode::SCREEN_PARA, format!("area {}: {e}", a.id))),
         };
-        let anim = font_anim(a.display_mode);
+        let anim = Motion::from_font_code(a.display_mode).unwrap_or(Motion::Static);
         let stay_ms = if a.stay_time == 0 {
             DEFAULT_STAY_MS
         } else {
@@ -741,7 +730,8 @@ fn not_understood(group: u8, cmd: u8, why: Option<String>, known_group: bool) ->
 /// Entry animation length.
 fn anim_ms(p: &AreaPage) -> u64 {
     match p.anim {
-        Anim::Static | Anim::Flash => 0,
+        // A real card picks an effect for `Random`; the simulator shows it without one.
+        Motion::Random | Motion::Static | Motion::Flash => 0,
         _ => 300 + u64::from(p.speed) * 100,
     }
 }
@@ -751,16 +741,16 @@ fn draw_page(f: &mut Frame, a: &Area, page: &AreaPage, t: u64) {
     let progress = if d == 0 { 1.0 } else { (t as f64 / d as f64).min(1.0) };
     let (w, h) = (i64::from(a.width), i64::from(a.height));
     let (dx, dy) = match page.anim {
-        Anim::MoveLeft => (((1.0 - progress) * w as f64) as i64, 0),
-        Anim::MoveRight => (-(((1.0 - progress) * w as f64) as i64), 0),
-        Anim::MoveUp => (0, ((1.0 - progress) * h as f64) as i64),
-        Anim::MoveDown => (0, -(((1.0 - progress) * h as f64) as i64)),
+        Motion::MoveLeft => (((1.0 - progress) * w as f64) as i64, 0),
+        Motion::MoveRight => (-(((1.0 - progress) * w as f64) as i64), 0),
+        Motion::MoveUp => (0, ((1.0 - progress) * h as f64) as i64),
+        Motion::MoveDown => (0, -(((1.0 - progress) * h as f64) as i64)),
         _ => (0, 0),
     };
-    if page.anim == Anim::Flash && (t / 500) % 2 == 1 {
+    if page.anim == Motion::Flash && (t / 500) % 2 == 1 {
         return;
     }
-    let reveal = if page.anim == Anim::QuickType {
+    let reveal = if page.anim == Motion::QuickType {
         (progress * w as f64) as i64
     } else {
         w
@@ -777,70 +767,4 @@ fn draw_page(f: &mut Frame, a: &Area, page: &AreaPage, t: u64) {
             }
         }
     }
-}
-
-fn graphic_anim(mode: u8) -> Anim {
-    match mode {
-        0x02 => Anim::QuickType,
-        0x03 => Anim::MoveLeft,
-        0x25 => Anim::MoveRight,
-        0x05 => Anim::MoveUp,
-        0x27 => Anim::MoveDown,
-        0x07 => Anim::Flash,
-        _ => Anim::Static,
-    }
-}
-
-fn font_anim(mode: u8) -> Anim {
-    match mode {
-        0x02 => Anim::QuickType,
-        0x03 => Anim::MoveLeft,
-        0x04 => Anim::MoveRight,
-        0x05 => Anim::MoveUp,
-        0x06 => Anim::MoveDown,
-        _ => Anim::Static,
-    }
-}
-
-/// Strip the card's inline escapes: `\C1`..`\C3` pick red, green, yellow (the first one wins);
-/// `\Fxyyy` (language, encoding, family, size digit 0/1/2 = 16/24/32 px) picks the font size.
-pub fn parse_escapes(raw: &str) -> (String, u32, pinghu_fonts::TextColor) {
-    let mut out = String::new();
-    let mut size = None;
-    let mut color = None;
-    let chars: Vec<char> = raw.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i] == '\\' && i + 1 < chars.len() {
-            match chars[i + 1] {
-                'C' if i + 2 < chars.len() && chars[i + 2].is_ascii_digit() => {
-                    color.get_or_insert(match chars[i + 2] {
-                        '2' => pinghu_fonts::TextColor::Green,
-                        '3' => pinghu_fonts::TextColor::Yellow,
-                        _ => pinghu_fonts::TextColor::Red,
-                    });
-                    i += 3;
-                    continue;
-                }
-                'F' if i + 5 < chars.len() => {
-                    size.get_or_insert(match chars[i + 5] {
-                        '1' => 24,
-                        '2' => 32,
-                        _ => 16,
-                    });
-                    i += 6;
-                    continue;
-                }
-                'n' => {
-                    out.push('\n');
-                    i += 2;
-                    continue;
-                }
-                _ => {}
-            }
-        }
-        out.push(chars[i]);
-        i += 1;
-    }
-    (out, size.unwrap_or(16), color.unwrap_or_default())
 }

@@ -15,9 +15,9 @@
 //!
 //! ```
 //! use pinghu_protocol::{Decoder, Packet, fontcard::{FontCommand, FontHeader, FontPacket}};
-//! use pinghu_simulator::card::{Card, CardConfig, Model};
+//! use pinghu_simulator::card::{Card, CardConfig, CardModel};
 //!
-//! let mut card = Card::new(CardConfig { model: Model::Bx5k, width: 64, height: 16,
+//! let mut card = Card::new(CardConfig { model: CardModel::Bx5k, width: 64, height: 16,
 //!     colors: pinghu_fonts::ColorMode::Mono, address: 1 });
 //! let ping = Packet::FontCard(FontPacket::request(FontHeader::to_card(1, 0xFE), true, FontCommand::Ping));
 //! let mut d = Decoder::new();

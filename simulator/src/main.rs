@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use pinghu_simulator::card::{Card, CardConfig, Model};
+use pinghu_simulator::card::{Card, CardConfig, CardModel};
 use pinghu_simulator::faults::FaultPlan;
 use pinghu_simulator::server::{self, Pty, Recorder, Shared};
 
@@ -70,7 +70,7 @@ struct Args {
 }
 
 fn run(a: Args) -> Result<ExitCode> {
-    let model = Model::parse(&a.protocol)
+    let model = CardModel::parse(&a.protocol)
         .with_context(|| format!("unknown --protocol {:?} (use bx-5e, bx-6e, bx-5k, bx-6k)", a.protocol))?;
     let colors = match a.colors.as_str() {
         "mono" => pinghu_fonts::ColorMode::Mono,

@@ -7,11 +7,11 @@ use pinghu_protocol::graphic::{
     AreaUpdate, Brightness, DynamicArea, Generation, GraphicCommand, GraphicHeader, GraphicPacket, Page,
 };
 use pinghu_protocol::{Decoder, Packet};
-use pinghu_simulator::card::{Card, CardConfig, Model};
+use pinghu_simulator::card::{Card, CardConfig, CardModel};
 
 fn card() -> Card {
     Card::new(CardConfig {
-        model: Model::Bx6e,
+        model: CardModel::Bx6e,
         width: 16,
         height: 8,
         colors: ColorMode::Mono,

@@ -12,10 +12,11 @@ use pinghu_protocol::fontcard::{
 use pinghu_protocol::graphic::{
     AreaUpdate, Brightness, DynamicArea, Generation, GraphicBody, GraphicCommand, GraphicHeader, GraphicPacket, Page,
 };
-use pinghu_protocol::{CardTime, Packet, bx5m1};
+use pinghu_protocol::style::{Motion, TextColor};
+use pinghu_protocol::{CardTime, Packet, bx5m1, escapes};
 use thiserror::Error;
 
-use crate::card::device::Protocol;
+use crate::card::device::CardModel;
 use crate::card::link::{Link, LinkError};
 
 /// Why a card operation failed.
@@ -27,7 +28,7 @@ pub enum DriverError {
     #[error("{op} is not available on {protocol} cards: {hint}")]
     Unsupported {
         op: &'static str,
-        protocol: Protocol,
+        protocol: CardModel,
         hint: &'static str,
     },
     #[error("the card answered something unexpected: {0}")]
@@ -39,7 +40,7 @@ pub enum DriverError {
 /// What a status query found out.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CardStatus {
-    pub protocol: Protocol,
+    pub protocol: CardModel,
     pub address: u16,
     pub device_type: String,
     pub power: Option<bool>,
@@ -119,34 +120,11 @@ pub async fn try_protocols(link: &mut Link, wait: Duration) -> Result<Option<Fou
     Ok(None)
 }
 
-/// The graphic protocol's DisplayMode for an effect (docs/protocol.md B.4).
-pub fn graphic_mode(effect: pinghu_fonts::Effect) -> u8 {
-    use pinghu_fonts::Effect;
-    match effect {
-        Effect::ScrollLeft => 0x03,
-        Effect::ScrollUp => 0x05,
-        Effect::Flash => 0x07,
-        Effect::Typewriter => 0x02,
-        Effect::Static | Effect::Auto => 0x01,
-    }
-}
-
-/// The font card's DispMode for an effect (docs/protocol.md C.4; font cards have no flash).
-pub fn font_mode(effect: pinghu_fonts::Effect) -> u8 {
-    use pinghu_fonts::Effect;
-    match effect {
-        Effect::ScrollLeft => 0x03,
-        Effect::ScrollUp => 0x05,
-        Effect::Typewriter => 0x02,
-        Effect::Static | Effect::Auto | Effect::Flash => 0x01,
-    }
-}
-
 /// A card at an address, speaking one protocol.
 #[derive(Debug)]
 pub struct CardClient {
     pub link: Link,
-    pub protocol: Protocol,
+    pub protocol: CardModel,
     pub address: u16,
 }
 
@@ -154,7 +132,7 @@ pub struct CardClient {
 pub const CARD_UTC_OFFSET: i8 = 8;
 
 impl CardClient {
-    pub fn new(link: Link, protocol: Protocol, address: u16) -> Self {
+    pub fn new(link: Link, protocol: CardModel, address: u16) -> Self {
         Self {
             link,
             protocol,
@@ -337,7 +315,7 @@ impl CardClient {
                 hint: "font cards draw text themselves: send text",
             });
         }
-        let generation = if self.protocol == Protocol::Bx6e {
+        let generation = if self.protocol == CardModel::Bx6e {
             Generation::Gen6
         } else {
             Generation::Gen5
@@ -375,15 +353,15 @@ impl CardClient {
         })))
     }
 
-    /// The packet that shows `text` in text area `id` on a font card.
+    /// The packet that shows `text` in text area `id` on a font card, drawn by the card in its
+    /// `font_size` px font (the largest it has that is no larger).
     pub fn text_packet(
         &self,
         id: u8,
-        width: u32,
-        height: u32,
+        (width, height): (u32, u32),
         text: &str,
-        color_code: u8,
-        display_mode: u8,
+        (font_size, color): (u32, TextColor),
+        motion: Motion,
     ) -> Result<Packet, DriverError> {
         if self.protocol.is_graphic() {
             return Err(DriverError::Unsupported {
@@ -399,9 +377,9 @@ impl CardClient {
             0,
             self.protocol.to_area_units(width),
             u16::try_from(height).unwrap_or(u16::MAX),
-            &format!("\\C{color_code}{text}"),
+            &escapes::compose(text, font_size, color),
         );
-        area.display_mode = display_mode;
+        area.display_mode = motion.font_code();
         area.align = 0b1010;
         fontcard::encode_gbk(text).map_err(|e| DriverError::Invalid(e.to_string()))?;
         Ok(self.font(FontCommand::DynamicAreas(TextAreas {

@@ -92,14 +92,14 @@ impl fmt::Display for DeviceUrl {
 }
 
 /// The protocol a card speaks, by model name.
-pub use pinghu_protocol::CardModel as Protocol;
+pub use pinghu_protocol::CardModel;
 
 /// Parse a `--protocol` value: a model name, or `auto` (`None`: ask the card).
-pub fn parse_protocol(s: &str) -> Result<Option<Protocol>, DeviceError> {
+pub fn parse_protocol(s: &str) -> Result<Option<CardModel>, DeviceError> {
     if s == "auto" {
         return Ok(None);
     }
-    Protocol::parse(s)
+    CardModel::parse(s)
         .map(Some)
         .ok_or_else(|| DeviceError::Protocol(s.to_owned()))
 }
@@ -155,6 +155,6 @@ mod tests {
         );
         assert_eq!(parse_protocol("auto").unwrap(), None);
         assert!(parse_protocol("bx-9").is_err());
-        assert_eq!(parse_protocol("bx-6k").unwrap(), Some(Protocol::Bx6k));
+        assert_eq!(parse_protocol("bx-6k").unwrap(), Some(CardModel::Bx6k));
     }
 }

@@ -9,7 +9,7 @@ use clap::ValueEnum;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use pinghu_fonts::{Align, ColorMode, Effect, TextColor, VAlign};
 
-use crate::card::device::Protocol;
+use crate::card::device::CardModel;
 
 /// A parser for a type whose values are `all`, named by `name`.
 fn named<T: Copy + Send + Sync + 'static>(
@@ -48,12 +48,12 @@ pub fn valign() -> impl TypedValueParser<Value = VAlign> {
 
 /// A `--protocol` choice: a card model, or `None` for `auto` (ask the card).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProtocolChoice(pub Option<Protocol>);
+pub struct ProtocolChoice(pub Option<CardModel>);
 
 /// `--protocol`: `auto` or one of the codec's model names.
 pub fn protocol() -> impl TypedValueParser<Value = ProtocolChoice> {
-    PossibleValuesParser::new(std::iter::once("auto").chain(Protocol::ALL.iter().map(|m| m.name())))
-        .map(|s| ProtocolChoice(Protocol::parse(&s)))
+    PossibleValuesParser::new(std::iter::once("auto").chain(CardModel::ALL.iter().map(|m| m.name())))
+        .map(|s| ProtocolChoice(CardModel::parse(&s)))
 }
 
 /// `on` or `off`.
@@ -101,7 +101,7 @@ mod tests {
         assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
         assert!(parse_duration("2min").unwrap_err().contains("e.g. 2s"));
         assert!(parse_duration("1e999").is_err());
-        for m in Protocol::ALL {
+        for m in CardModel::ALL {
             assert_eq!(parse(&protocol(), m.name()).unwrap(), ProtocolChoice(Some(m)));
         }
         assert_eq!(parse(&protocol(), "auto").unwrap(), ProtocolChoice(None));

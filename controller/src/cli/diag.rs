@@ -11,10 +11,11 @@ use std::time::Duration;
 use jiff::Timestamp;
 use pinghu_fonts::{ColorMode, Effect, FontSet, Frame, LedColor, RenderOptions, TextColor};
 use pinghu_protocol::Packet;
+use pinghu_protocol::style::Motion;
 use serde_json::json;
 
-use crate::card::client::{CardClient, DriverError, font_mode, graphic_mode, try_protocols};
-use crate::card::device::{DeviceUrl, PROBE_BAUDS, Protocol};
+use crate::card::client::{CardClient, DriverError, try_protocols};
+use crate::card::device::{CardModel, DeviceUrl, PROBE_BAUDS};
 use crate::card::link::{Link, open};
 
 /// Options shared by every diag command.
@@ -22,7 +23,7 @@ use crate::card::link::{Link, open};
 pub struct DiagOptions {
     pub device: Option<DeviceUrl>,
     /// `None` = auto-detect.
-    pub protocol: Option<Protocol>,
+    pub protocol: Option<CardModel>,
     pub address: u16,
     pub timeout: Duration,
     pub trace: Option<PathBuf>,
@@ -196,7 +197,7 @@ async fn client(opts: &DiagOptions) -> Result<CardClient, DriverError> {
                     "no card answered on {url} (try `pinghu diag --device {url} probe`)"
                 ))
             })?;
-            Protocol::parse(&found.protocol).ok_or_else(|| {
+            CardModel::parse(&found.protocol).ok_or_else(|| {
                 DriverError::Invalid(format!(
                     "a {} card answered; pinghu does not drive that variant yet",
                     found.protocol
@@ -464,7 +465,13 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
                     }
                     "text" => {
                         let (w, h) = size(opts)?;
-                        let p = c.text_packet(0, w, h, "夷陵区LED显示屏测试0123456789", 1, 1)?;
+                        let p = c.text_packet(
+                            0,
+                            (w, h),
+                            "夷陵区LED显示屏测试0123456789",
+                            (16, TextColor::Red),
+                            Motion::Static,
+                        )?;
                         upload(&mut c, opts, &p).await?;
                         Ok(Report {
                             text: "text sample sent\n".into(),
@@ -514,7 +521,7 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
                 o.mode = opts.colors;
                 o.effect = *effect;
                 let r = pinghu_fonts::render(text, &fonts, &o).map_err(|e| DriverError::Invalid(e.to_string()))?;
-                let mode = graphic_mode(r.effect);
+                let mode = r.effect.motion().graphic_code();
                 let pages: Vec<(Frame, u8, u16)> = r
                     .pages
                     .iter()
@@ -533,12 +540,7 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
                     json: json!({"ok": true, "pages": pages.len(), "missing": missing}),
                 })
             } else {
-                let code = match color {
-                    TextColor::Red => 1,
-                    TextColor::Green => 2,
-                    TextColor::Yellow => 3,
-                };
-                let p = c.text_packet(0, w, h, text, code, font_mode(*effect))?;
+                let p = c.text_packet(0, (w, h), text, (*font_size, *color), effect.motion())?;
                 upload(&mut c, opts, &p).await?;
                 Ok(Report {
                     text: "text sent; the card draws it with its own fonts\n".into(),

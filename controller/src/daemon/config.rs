@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use thiserror::Error;
 
-use crate::card::device::{DeviceUrl, Protocol};
+use crate::card::device::{CardModel, DeviceUrl};
 
 /// A configuration that cannot be used.
 #[derive(Debug, Error)]
@@ -130,7 +130,7 @@ pub struct Config {
     pub colors: pinghu_fonts::ColorMode,
     pub groups: Vec<String>,
     pub device: DeviceUrl,
-    pub protocol: Option<Protocol>,
+    pub protocol: Option<CardModel>,
     pub address: u16,
     pub timeout: Duration,
     pub retries: u32,

@@ -9,8 +9,8 @@ use jiff::Timestamp;
 use pinghu_playlists::{ContentKey, Layer};
 use tokio::sync::{mpsc, watch};
 
-use crate::card::client::{CardClient, DriverError, font_mode, graphic_mode, try_protocols};
-use crate::card::device::{DeviceUrl, Protocol};
+use crate::card::client::{CardClient, DriverError, try_protocols};
+use crate::card::device::{CardModel, DeviceUrl};
 use crate::card::link::{Link, LinkError, open};
 use crate::daemon::board::{AreaContent, Desired, MAIN_AREA, URGENT_AREA};
 
@@ -18,7 +18,7 @@ use crate::daemon::board::{AreaContent, Desired, MAIN_AREA, URGENT_AREA};
 #[derive(Debug, Clone)]
 pub struct DriverConfig {
     pub url: DeviceUrl,
-    pub protocol: Option<Protocol>,
+    pub protocol: Option<CardModel>,
     pub address: u16,
     pub timeout: Duration,
     pub retries: u32,
@@ -33,7 +33,7 @@ pub enum DriverEvent {
     /// The link came up (with the protocol in use) or went down (with the reason).
     Link {
         up: bool,
-        protocol: Option<Protocol>,
+        protocol: Option<CardModel>,
         error: Option<String>,
     },
     /// The card acknowledged the first frame of `key` in `area`.
@@ -68,7 +68,7 @@ fn id_of(a: &AreaContent) -> (ContentKey, String) {
 
 async fn send_area(c: &mut CardClient, cfg: &DriverConfig, area: u8, a: &AreaContent) -> Result<(), DriverError> {
     let p = if c.protocol.is_graphic() {
-        let mode = graphic_mode(a.effect);
+        let mode = a.effect.motion().graphic_code();
         let pages: Vec<_> = a
             .pages
             .iter()
@@ -77,23 +77,12 @@ async fn send_area(c: &mut CardClient, cfg: &DriverConfig, area: u8, a: &AreaCon
             .collect();
         c.pages_packet(area, 0, 0, &pages, cfg.colors)?
     } else {
-        let color = match a.color {
-            pinghu_fonts::TextColor::Red => 1,
-            pinghu_fonts::TextColor::Green => 2,
-            pinghu_fonts::TextColor::Yellow => 3,
-        };
-        let size_code = match a.font_size {
-            32 => 2,
-            24 => 1,
-            _ => 0,
-        };
         c.text_packet(
             area,
-            cfg.width,
-            cfg.height,
-            &format!("\\FO00{size_code}{}", a.text),
-            color,
-            font_mode(a.effect),
+            (cfg.width, cfg.height),
+            &a.text,
+            (a.font_size, a.color),
+            a.effect.motion(),
         )?
     };
     c.send(&p).await
@@ -180,7 +169,7 @@ async fn connect(cfg: &DriverConfig) -> Result<CardClient, DriverError> {
                 .ok_or(DriverError::Link(LinkError::Timeout {
                     ms: cfg.timeout.as_millis(),
                 }))?;
-            Protocol::parse(&found.protocol).ok_or_else(|| {
+            CardModel::parse(&found.protocol).ok_or_else(|| {
                 DriverError::Invalid(format!("a {} card answered; it is not supported", found.protocol))
             })?
         }

@@ -12,11 +12,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pinghu_fonts::ColorMode;
-use pinghu_simulator::card::{Card, CardConfig, Model};
+use pinghu_simulator::card::{Card, CardConfig, CardModel};
 use pinghu_simulator::faults::FaultPlan;
 use pinghu_simulator::server::{self, Shared};
 
-use crate::card::device::{DeviceUrl, Protocol};
+use crate::card::device::DeviceUrl;
 use crate::cli::portal::{DEMO_KEY_ID, KeyPair};
 use crate::daemon::config::{Config, MqttConfig};
 
@@ -92,7 +92,7 @@ pub fn start_board(dir: &Path) -> Result<SimBoard, String> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let card = Card::new(CardConfig {
-        model: Model::Bx6e,
+        model: CardModel::Bx6e,
         width: BOARD.0,
         height: BOARD.1,
         colors: ColorMode::RedGreen,
@@ -147,7 +147,7 @@ pub fn start(data_dir: &Path) -> Result<Embedded, String> {
             host: "127.0.0.1".into(),
             port: board.addr.port(),
         },
-        protocol: Some(Protocol::Bx6e),
+        protocol: Some(CardModel::Bx6e),
         address: 1,
         timeout: Duration::from_secs(2),
         retries: 3,
