@@ -175,3 +175,184 @@ async fn a_refusal_that_retrying_cannot_fix_is_reported_at_once() {
     );
     assert_eq!(r.seen.lock().unwrap().frames, 1, "not retried");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The daemon's driver task, sans-IO: each (re)connect opens a new in-memory pipe to the same card
+// model, so reconnection and reconciliation are tested on paused time.
+
+mod driver {
+    use super::*;
+    use pinghu::daemon::board::{AreaContent, Desired, MAIN_AREA, URGENT_AREA};
+    use pinghu::daemon::driver::{DriverConfig, DriverEvent, run_on};
+    use pinghu_playlists::{ContentKey, Layer};
+    use tokio::sync::{mpsc, watch};
+
+    struct DriverRig {
+        card: Arc<Mutex<Card>>,
+        seen: Arc<Mutex<Seen>>,
+        desired: watch::Sender<Desired>,
+        events: mpsc::UnboundedReceiver<DriverEvent>,
+        _shutdown: watch::Sender<bool>,
+    }
+
+    fn card() -> Card {
+        Card::new(CardConfig {
+            model: CardModel::Bx6e,
+            width: 64,
+            height: 16,
+            colors: ColorMode::RedGreen,
+            address: 1,
+        })
+    }
+
+    /// A driver on a BX-6E 64x16 card model; the first connection has the faults `first`.
+    fn start(first: &str, want: Desired) -> DriverRig {
+        let card = Arc::new(Mutex::new(card()));
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let mut plans = vec![FaultPlan::parse(first, 7).unwrap()];
+        let (c, s) = (Arc::clone(&card), Arc::clone(&seen));
+        let open_io = move || {
+            let (host, device) = tokio::io::duplex(64 * 1024);
+            let plan = plans.pop().unwrap_or_else(|| FaultPlan::parse("", 7).unwrap());
+            tokio::spawn(serve(device, Arc::clone(&c), plan, Arc::clone(&s)));
+            async move { Ok(Box::new(host) as Box<dyn pinghu::card::link::Io>) }
+        };
+        let cfg = DriverConfig {
+            url: pinghu::card::device::DeviceUrl::parse("tcp://127.0.0.1:1").unwrap(),
+            protocol: Some(CardModel::Bx6e),
+            address: 1,
+            timeout: Duration::from_millis(500),
+            retries: 2,
+            colors: ColorMode::RedGreen,
+            width: 64,
+            height: 16,
+        };
+        let (desired, desired_rx) = watch::channel(want);
+        let (ev_tx, events) = mpsc::unbounded_channel();
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        tokio::spawn(run_on(cfg, open_io, desired_rx, ev_tx, shutdown_rx));
+        DriverRig {
+            card,
+            seen,
+            desired,
+            events,
+            _shutdown: shutdown,
+        }
+    }
+
+    fn content(id: &str, frame: Frame) -> AreaContent {
+        AreaContent {
+            key: ContentKey::Item { id: id.into() },
+            text: id.into(),
+            color: pinghu_fonts::TextColor::Red,
+            font_size: 16,
+            effect: pinghu_fonts::Effect::Static,
+            pages: vec![frame],
+            dwell_s: vec![5],
+            missing: vec![],
+        }
+    }
+
+    fn rotation(main: AreaContent) -> Desired {
+        Desired {
+            layer: Layer::Rotation,
+            main: Some(main),
+            blank: false,
+            ..Desired::default()
+        }
+    }
+
+    /// The next event that `pick` accepts (the others are skipped).
+    async fn next<T>(r: &mut DriverRig, mut pick: impl FnMut(&DriverEvent) -> Option<T>) -> T {
+        loop {
+            let e = r.events.recv().await.expect("the driver runs");
+            if let Some(t) = pick(&e) {
+                return t;
+            }
+        }
+    }
+
+    fn shown(e: &DriverEvent) -> Option<(u8, String)> {
+        match e {
+            DriverEvent::Shown { area, frame_sha256, .. } => Some((*area, frame_sha256.clone())),
+            _ => None,
+        }
+    }
+
+    fn glass(r: &DriverRig) -> String {
+        r.card.lock().unwrap().screen(jiff::Timestamp::now()).sha256()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rebooted_card_is_cleared_and_sent_the_whole_board_again() {
+        // The 4th exchange (the keep-alive ping after 30 quiet seconds) finds the card gone.
+        let mut r = start("close#4", rotation(content("notice", page())));
+        assert_eq!(next(&mut r, shown).await, (MAIN_AREA, page().sha256()));
+        assert_eq!(glass(&r), page().sha256());
+        let frames = r.seen.lock().unwrap().frames;
+        assert_eq!(frames, 3, "clear, brightness, the area: nothing else");
+        // The card loses power: its dynamic areas are gone, and the link drops at the ping.
+        *r.card.lock().unwrap() = card();
+        let down = next(&mut r, |e| match e {
+            DriverEvent::Link { up: false, error, .. } => error.clone(),
+            _ => None,
+        })
+        .await;
+        assert!(!down.is_empty());
+        assert!(
+            next(&mut r, |e| matches!(e, DriverEvent::Link { up: true, .. })
+                .then_some(true))
+            .await
+        );
+        // Reconciled: the same board again, without anyone asking.
+        assert_eq!(next(&mut r, shown).await, (MAIN_AREA, page().sha256()));
+        assert_eq!(glass(&r), page().sha256());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_urgent_notice_takes_over_and_its_end_uncovers_the_rotation() {
+        let mut r = start("", rotation(content("notice", page())));
+        next(&mut r, shown).await;
+        let mut urgent = Frame::new(64, 16, ColorMode::RedGreen);
+        for y in 0..16 {
+            urgent.set(3, y, pinghu_fonts::LedColor::Yellow);
+        }
+        let mut d = rotation(content("notice", page()));
+        d.layer = Layer::Urgent;
+        d.urgent = Some(content("urgent", urgent.clone()));
+        r.desired.send(d.clone()).unwrap();
+        assert_eq!(next(&mut r, shown).await, (URGENT_AREA, urgent.sha256()));
+        let before = r.seen.lock().unwrap().frames;
+        // The rotation underneath is unchanged: only the urgent area was sent.
+        assert_eq!(before, 4);
+        d.urgent = None;
+        d.layer = Layer::Rotation;
+        r.desired.send(d).unwrap();
+        // Wait until the card has only the rotation's area again (the driver deletes the urgent
+        // area; paused time lets the exchange finish without a wall-clock wait).
+        while r.card.lock().unwrap().areas.len() != 1 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(glass(&r), page().sha256());
+        assert_eq!(r.seen.lock().unwrap().frames, before + 1, "one delete, no resend");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_board_the_card_refuses_is_reported_and_not_sent_again_until_it_changes() {
+        // A page twice the card's size: the card refuses the area (a configuration mistake).
+        let mut r = start("", rotation(content("big", Frame::new(128, 32, ColorMode::RedGreen))));
+        let err = next(&mut r, |e| match e {
+            DriverEvent::Refused { error, .. } => Some(error.clone()),
+            _ => None,
+        })
+        .await;
+        assert!(err.contains("screen.width"), "{err}");
+        let at_refusal = r.seen.lock().unwrap().frames;
+        // Two keep-alive periods on the paused clock: two pings, no retransmission.
+        tokio::time::sleep(Duration::from_secs(65)).await;
+        assert_eq!(r.seen.lock().unwrap().frames, at_refusal + 2);
+        // A corrected board goes out at once.
+        r.desired.send(rotation(content("fixed", page()))).unwrap();
+        assert_eq!(next(&mut r, shown).await, (MAIN_AREA, page().sha256()));
+    }
+}

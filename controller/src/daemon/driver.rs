@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::card::client::{CardClient, DriverError, try_protocols};
 use crate::card::device::{CardModel, DeviceUrl};
-use crate::card::link::{Link, LinkError, open};
+use crate::card::link::{Io, Link, LinkError, open};
 use crate::daemon::board::{AreaContent, Desired, MAIN_AREA, URGENT_AREA};
 
 /// What the driver needs to know.
@@ -158,8 +158,11 @@ async fn reconcile(
     Ok(())
 }
 
-async fn connect(cfg: &DriverConfig) -> Result<CardClient, DriverError> {
-    let io = open(&cfg.url, cfg.timeout.max(Duration::from_secs(2))).await?;
+async fn connect<F>(cfg: &DriverConfig, open_io: &mut impl FnMut() -> F) -> Result<CardClient, DriverError>
+where
+    F: Future<Output = Result<Box<dyn Io>, LinkError>>,
+{
+    let io = open_io().await?;
     let mut link = Link::new(io, cfg.timeout);
     let protocol = match cfg.protocol {
         Some(p) => p,
@@ -179,17 +182,33 @@ async fn connect(cfg: &DriverConfig) -> Result<CardClient, DriverError> {
     Ok(CardClient::new(link, protocol, cfg.address))
 }
 
-/// Run until `shutdown` turns true.
+/// Run until `shutdown` turns true, on the link that `cfg.url` names.
 pub async fn run(
     cfg: DriverConfig,
+    desired: watch::Receiver<Desired>,
+    events: mpsc::UnboundedSender<DriverEvent>,
+    shutdown: watch::Receiver<bool>,
+) {
+    let url = cfg.url.clone();
+    let connect_timeout = cfg.timeout.max(Duration::from_secs(2));
+    run_on(cfg, || open(&url, connect_timeout), desired, events, shutdown).await;
+}
+
+/// Run until `shutdown` turns true, opening each link with `open_io` (a serial port or TCP
+/// socket in the daemon; an in-memory pipe to the simulator's card model in tests).
+pub async fn run_on<F>(
+    cfg: DriverConfig,
+    mut open_io: impl FnMut() -> F,
     mut desired: watch::Receiver<Desired>,
     events: mpsc::UnboundedSender<DriverEvent>,
     mut shutdown: watch::Receiver<bool>,
-) {
+) where
+    F: Future<Output = Result<Box<dyn Io>, LinkError>>,
+{
     let mut backoff = crate::backoff::Backoff::new(Duration::from_millis(200), Duration::from_secs(30));
     let mut last_sync: Option<Timestamp> = None;
     'outer: while !*shutdown.borrow() {
-        let mut c = match connect(&cfg).await {
+        let mut c = match connect(&cfg, &mut open_io).await {
             Ok(c) => c,
             Err(e) => {
                 let _ = events.send(DriverEvent::Link {
@@ -239,9 +258,16 @@ pub async fn run(
             continue;
         }
         backoff.reset();
+        // A board the card refused, not sent again until it changes (or the link is reopened).
+        let mut refused: Option<Desired> = None;
         loop {
             let d = desired.borrow_and_update().clone();
-            match reconcile(&mut c, &cfg, &d, &mut sent, &events).await {
+            let outcome = if refused.as_ref() == Some(&d) {
+                Ok(())
+            } else {
+                reconcile(&mut c, &cfg, &d, &mut sent, &events).await
+            };
+            match outcome {
                 Ok(()) => {}
                 Err(DriverError::Link(LinkError::Nack { code })) if !code.is_retryable() => {
                     let hint = if code == pinghu_protocol::ErrorCode::FILE_DOWNLOAD
@@ -256,12 +282,14 @@ pub async fn run(
                         error: format!("the card refused: {code}{hint}"),
                     });
                     // Do not hammer the card with the same refused frame; wait for a change.
+                    refused = Some(d);
                 }
                 Err(e @ (DriverError::Unsupported { .. } | DriverError::Invalid(_) | DriverError::Unexpected(_))) => {
                     let _ = events.send(DriverEvent::Refused {
                         what: format!("{:?} board update", d.layer),
                         error: e.to_string(),
                     });
+                    refused = Some(d);
                 }
                 Err(e) => {
                     let _ = events.send(DriverEvent::Link {
