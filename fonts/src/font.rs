@@ -374,18 +374,11 @@ pub enum Source<'a> {
     Missing,
 }
 
-/// Full-width (East Asian wide) characters take a square cell.
+/// Full-width characters take a square cell: East Asian Wide and Fullwidth, and the ambiguous
+/// ones (Greek, Cyrillic, symbols), which Chinese fonts draw full-width (Unicode's East Asian
+/// Width in its East Asian context, from `unicode-width`).
 pub fn is_wide(ch: char) -> bool {
-    let c = ch as u32;
-    (0x1100..=0x115F).contains(&c)
-        || (0x2E80..=0xA4CF).contains(&c)
-        || (0xAC00..=0xD7A3).contains(&c)
-        || (0xF900..=0xFAFF).contains(&c)
-        || (0xFE10..=0xFE19).contains(&c)
-        || (0xFE30..=0xFE6F).contains(&c)
-        || (0xFF00..=0xFF60).contains(&c)
-        || (0xFFE0..=0xFFE6).contains(&c)
-        || (0x20000..=0x3FFFD).contains(&c)
+    unicode_width::UnicodeWidthChar::width_cjk(ch) == Some(2)
 }
 
 impl<'a> FontSet<'a> {

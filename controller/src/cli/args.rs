@@ -73,17 +73,14 @@ pub enum ExportFormat {
 
 /// A duration such as `2s`, `500ms` or `1.5s` (a bare number is seconds).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let bad = || format!("{s:?} is not a duration: use e.g. 2s or 500ms");
-    let (num, unit) = s
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .map_or((s, "s"), |i| s.split_at(i));
-    let v: f64 = num.parse().map_err(|_| bad())?;
-    let secs = match unit {
-        "ms" => v / 1000.0,
-        "s" => v,
-        _ => return Err(bad()),
-    };
-    Duration::try_from_secs_f64(secs).map_err(|_| bad())
+    let bad = || format!("{s:?} is not a duration: use e.g. 2s, 500ms or 1m30s");
+    // A bare number is seconds; anything else is jiff's friendly format (`2s`, `500ms`,
+    // `1m 30s`, `2 minutes`) or ISO 8601 (`PT2S`).
+    if let Ok(secs) = s.trim().parse::<f64>() {
+        return Duration::try_from_secs_f64(secs).map_err(|_| bad());
+    }
+    let d: jiff::SignedDuration = s.trim().parse().map_err(|_| bad())?;
+    Duration::try_from(d).map_err(|_| format!("{s:?} is negative: a duration is at least 0 s"))
 }
 
 #[cfg(test)]
@@ -99,7 +96,11 @@ mod tests {
     fn values_come_from_the_types_own_vocabulary() {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
-        assert!(parse_duration("2min").unwrap_err().contains("e.g. 2s"));
+        assert_eq!(parse_duration("2min"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1m 30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("PT0.25S"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("2 parsecs").unwrap_err().contains("e.g. 2s"));
+        assert!(parse_duration("-2s").unwrap_err().contains("negative"));
         assert!(parse_duration("1e999").is_err());
         for m in CardModel::ALL {
             assert_eq!(parse(&protocol(), m.name()).unwrap(), ProtocolChoice(Some(m)));
