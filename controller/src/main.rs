@@ -1,12 +1,17 @@
-//! The `pinghu` command: parses arguments and calls the library. Exit 0 on success, 1 on a
-//! failure it explains, 2 on bad usage (clap).
+//! The `pinghu` command: the clap types of its arguments, and the dispatch to the library's
+//! `cli` modules (one per subcommand). Exit 0 on success, 1 on a failure it explains, 2 on bad
+//! usage (clap).
 
-use std::io::Read as _;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use pinghu::cli::args::{ExportFormat, OnOff, ProtocolChoice, parse_duration};
+use pinghu::card::device::DeviceUrl;
+use pinghu::cli::{
+    self,
+    args::{ExportFormat, OnOff, ProtocolChoice, parse_duration},
+    logging::LogFormat,
+};
 use pinghu_fonts::{Align, ColorMode, Effect, TextColor, VAlign};
 
 #[derive(Debug, Parser)]
@@ -22,12 +27,6 @@ struct Cli {
     log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum LogFormat {
-    Text,
-    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -332,30 +331,14 @@ enum WireCommand {
     },
 }
 
-fn read_input(arg: &str) -> Result<String> {
-    if arg == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .context("cannot read standard input")?;
-        Ok(s)
-    } else {
-        Ok(arg.to_owned())
-    }
-}
-
 fn render(a: RenderArgs) -> Result<ExitCode> {
-    let text = match (&a.text, a.file.as_deref()) {
-        (Some(t), _) => t.clone(),
+    let text = match (a.text, a.file.as_deref()) {
+        (Some(t), _) => t,
+        (None, Some("-")) => cli::read_input("-")?,
         (None, Some(f)) => {
-            if f == "-" {
-                read_input("-")?
-            } else {
-                std::fs::read_to_string(f)
-                    .with_context(|| format!("cannot read {f} (the text must be a UTF-8 file)"))?
-            }
+            std::fs::read_to_string(f).with_context(|| format!("cannot read {f} (the text must be a UTF-8 file)"))?
         }
-        (None, None) => unreachable!("clap requires --text or --file"),
+        (None, None) => bail!("give --text TEXT or --file FILE"),
     };
     let mut options = pinghu_fonts::RenderOptions::new(a.width, a.height);
     options.font_size = a.font_size;
@@ -366,7 +349,7 @@ fn render(a: RenderArgs) -> Result<ExitCode> {
     options.effect = a.effect;
     options.line_spacing = a.line_spacing;
     options.dwell_s = a.dwell;
-    let req = pinghu::cli::render::Request {
+    let req = cli::render::Request {
         text,
         options,
         out: a.out,
@@ -377,24 +360,13 @@ fn render(a: RenderArgs) -> Result<ExitCode> {
         font: a.font,
         scale: a.scale,
     };
-    let outcome = pinghu::cli::render::run(&req)?;
-    print!("{}", outcome.stdout);
-    eprint!("{}", outcome.stderr);
-    Ok(if outcome.failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(cli::render::run(&req)?.print())
 }
 
 fn diag(a: DiagArgs) -> Result<ExitCode> {
-    use pinghu::cli::diag::{DiagCommand, DiagOptions};
+    use cli::diag::{DiagCommand, DiagOptions};
     let opts = DiagOptions {
-        device: a
-            .device
-            .as_deref()
-            .map(pinghu::card::device::DeviceUrl::parse)
-            .transpose()?,
+        device: a.device.as_deref().map(DeviceUrl::parse).transpose()?,
         protocol: a.protocol.0,
         address: a.address,
         timeout: a.timeout,
@@ -410,8 +382,8 @@ fn diag(a: DiagArgs) -> Result<ExitCode> {
         DiagSub::Status => DiagCommand::Status,
         DiagSub::TimeSync => DiagCommand::TimeSync,
         DiagSub::Brightness { level, schedule } => {
-            if level.is_some_and(|l| l > 15) {
-                bail!("brightness {} is out of range: use 0 to 15", level.unwrap_or(0));
+            if let Some(l) = level.filter(|l| *l > 15) {
+                bail!("brightness {l} is out of range: use 0 to 15");
             }
             DiagCommand::Brightness { level, schedule }
         }
@@ -440,142 +412,17 @@ fn diag(a: DiagArgs) -> Result<ExitCode> {
         },
         DiagSub::Trace { file } => DiagCommand::Trace { file },
     };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    match rt.block_on(pinghu::cli::diag::run(&opts, &cmd, jiff::Timestamp::now())) {
-        Ok(report) => {
-            if a.json {
-                println!("{}", serde_json::to_string_pretty(&report.json)?);
-            } else {
-                print!("{}", report.text);
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            if a.json {
-                println!("{}", serde_json::json!({"ok": false, "error": e.to_string()}));
-            }
-            eprintln!("error: {e}");
-            Ok(ExitCode::from(1))
-        }
-    }
+    cli::diag::command(&opts, &cmd, a.json)
 }
 
-fn init_logging(default: &str, format: LogFormat) {
-    use std::io::IsTerminal as _;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal());
-    let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => {
-            // A panic is one JSON line too (with its backtrace as a field), so a log shipper
-            // never meets a line it cannot parse.
-            std::panic::set_hook(Box::new(|info| {
-                let thread = std::thread::current().name().unwrap_or("unnamed").to_owned();
-                let backtrace = std::backtrace::Backtrace::capture().to_string();
-                eprintln!(
-                    "{}",
-                    serde_json::json!({"timestamp": jiff::Timestamp::now().to_string(), "level": "ERROR",
-                        "message": format!("thread '{thread}' panicked: {info}"), "target": "panic",
-                        "backtrace": backtrace})
-                );
-            }));
-            builder.json().flatten_event(true).try_init()
-        }
-    };
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?)
-}
-
-fn run_daemon(
-    config: Option<std::path::PathBuf>,
-    data_dir: Option<std::path::PathBuf>,
-    log_format: LogFormat,
-) -> Result<ExitCode> {
-    // The embedded broker's own chatter (accepts, subscriptions, clean disconnects) is INFO.
-    init_logging("info,rumqttd=warn", log_format);
-    let rt = runtime()?;
-    rt.block_on(async {
-        let (tx, rx) = tokio::sync::watch::channel(false);
+fn dispatch(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Run { config, data_dir } => cli::run::daemon(config, data_dir, cli.log_format),
         #[cfg(feature = "embedded")]
-        let _embedded;
-        let cfg = match config {
-            Some(path) => pinghu::daemon::config::Config::load(&path)?,
-            #[cfg(feature = "embedded")]
-            None => {
-                let dir = data_dir.unwrap_or_else(pinghu::daemon::config::default_data_dir);
-                let e = pinghu::daemon::embedded::start(&dir).map_err(anyhow::Error::msg)?;
-                eprintln!(
-                    "pinghu: no --config: embedded MQTT broker on mqtt://127.0.0.1:{}, simulated board on tcp://{} (snapshots in {}), \
-                     demo key {} in {}",
-                    e.broker_port,
-                    e.board.addr,
-                    e.board.snapshots.display(),
-                    e.keys.key_id,
-                    dir.join("demo-key.json").display()
-                );
-                let c = e.config.clone();
-                _embedded = e;
-                c
-            }
-            #[cfg(not(feature = "embedded"))]
-            None => {
-                let _ = data_dir;
-                bail!(
-                    "this is the lean build (no embedded broker or simulated board): give --config FILE \
-                     (see controller/examples/pinghu.toml)"
-                )
-            }
-        };
-        tokio::spawn(async move {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            let _ = tx.send(true);
-        });
-        pinghu::daemon::run(cfg, rx).await?;
-        Ok(ExitCode::SUCCESS)
-    })
-}
-
-fn portal(cmd: PortalCommand) -> Result<ExitCode> {
-    match cmd {
-        PortalCommand::Keygen { key_id, out } => {
-            if out.exists() {
-                bail!("{} exists: refusing to overwrite a secret key", out.display());
-            }
-            let (secret, public) = pinghu::daemon::envelope::keygen().map_err(anyhow::Error::msg)?;
-            let kp = pinghu::cli::portal::KeyPair {
-                key_id: key_id.clone(),
-                secret,
-                public: public.clone(),
-            };
-            pinghu::cli::portal::write_secret(&out, &serde_json::to_vec_pretty(&kp)?).map_err(anyhow::Error::msg)?;
-            println!("secret key written to {} (keep it on the portal)", out.display());
-            println!("add to the daemon's configuration:\n[portal_keys]\n{key_id} = \"{public}\"");
-            Ok(ExitCode::SUCCESS)
-        }
-        PortalCommand::Sign { key, payload } => {
-            let bytes = if payload == "-" {
-                read_input("-")?.into_bytes()
-            } else {
-                std::fs::read(&payload).with_context(|| format!("cannot read {payload}"))?
-            };
-            let env = pinghu::cli::portal::sign_with_file(&bytes, &key).map_err(anyhow::Error::msg)?;
-            println!("{}", serde_json::to_string(&env)?);
-            Ok(ExitCode::SUCCESS)
-        }
-        PortalCommand::Publish {
+        Command::Demo { data_dir } => cli::run::demo(data_dir, cli.log_format),
+        Command::Portal(PortalCommand::Keygen { key_id, out }) => cli::portal::keygen_command(&key_id, &out),
+        Command::Portal(PortalCommand::Sign { key, payload }) => cli::portal::sign_command(&key, &payload),
+        Command::Portal(PortalCommand::Publish {
             broker,
             screen,
             group,
@@ -584,115 +431,27 @@ fn portal(cmd: PortalCommand) -> Result<ExitCode> {
             key,
             topic_prefix,
             wait,
-        } => {
-            let env: pinghu::daemon::envelope::Envelope = match (envelope, payload, key) {
-                (Some(f), _, _) => {
-                    let text = if f == "-" {
-                        read_input("-")?
-                    } else {
-                        std::fs::read_to_string(&f).with_context(|| format!("cannot read {f}"))?
-                    };
-                    serde_json::from_str(&text).context("not an envelope (key_id, payload, signature)")?
-                }
-                (None, Some(p), Some(k)) => {
-                    let bytes = if p == "-" {
-                        read_input("-")?.into_bytes()
-                    } else {
-                        std::fs::read(&p).with_context(|| format!("cannot read {p}"))?
-                    };
-                    pinghu::cli::portal::sign_with_file(&bytes, &k).map_err(anyhow::Error::msg)?
-                }
-                _ => bail!("give --envelope FILE, or --payload FILE with --key FILE"),
-            };
-            let target = match (screen.clone(), group) {
-                (Some(s), _) => pinghu::cli::portal::Target::Screen(s),
-                (None, Some(g)) => pinghu::cli::portal::Target::Group(g),
-                (None, None) => unreachable!("clap requires one"),
-            };
-            let wait = match (wait, &screen) {
-                (Some(secs), Some(s)) => Some((s.clone(), std::time::Duration::from_secs(secs))),
-                (Some(_), None) => bail!("--wait needs --screen (receipts come per screen)"),
-                _ => None,
-            };
-            let rt = runtime()?;
-            let receipts = rt
-                .block_on(pinghu::cli::portal::publish(
-                    &broker,
-                    &topic_prefix,
-                    &target,
-                    &env,
-                    None,
-                    wait,
-                ))
-                .map_err(anyhow::Error::msg)?;
-            println!("published (PUBACK received)");
-            for r in receipts {
-                println!("{r}");
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-    }
-}
-
-fn log(cmd: LogCommand) -> Result<ExitCode> {
-    let out = match cmd {
-        LogCommand::Verify { data_dir, file } => pinghu::cli::log::verify(data_dir, file)?,
-        LogCommand::Export {
+        }) => cli::portal::publish_command(cli::portal::PublishRequest {
+            broker,
+            topic_prefix,
+            screen,
+            group,
+            envelope,
+            payload,
+            key,
+            wait,
+        }),
+        Command::Log(LogCommand::Verify { data_dir, file }) => Ok(cli::log::verify(data_dir, file)?.print()),
+        Command::Log(LogCommand::Export {
             data_dir,
             file,
             format,
             out,
-        } => pinghu::cli::log::export(data_dir, file, format, out.as_deref())?,
-    };
-    print!("{}", out.stdout);
-    eprint!("{}", out.stderr);
-    Ok(if out.failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-fn run(cli: Cli) -> Result<ExitCode> {
-    match cli.command {
-        Command::Run { config, data_dir } => run_daemon(config, data_dir, cli.log_format),
-        #[cfg(feature = "embedded")]
-        Command::Demo { data_dir } => {
-            init_logging("warn,rumqttd=off", cli.log_format);
-            let rt = runtime()?;
-            rt.block_on(pinghu::cli::demo::run(data_dir, &|s: &str| {
-                use std::io::Write as _;
-                print!("{s}");
-                let _ = std::io::stdout().flush();
-            }))
-            .map_err(anyhow::Error::msg)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Portal(c) => portal(c),
-        Command::Log(c) => log(c),
+        }) => Ok(cli::log::export(data_dir, file, format, out.as_deref())?.print()),
         Command::Diag(a) => diag(a),
         Command::Render(a) => render(a),
         Command::Playlist(PlaylistCommand::Check { files, calendar, json }) => {
-            let cal = pinghu::cli::playlist::calendar(calendar.as_deref())?;
-            let now = jiff::Timestamp::now();
-            let results: Vec<_> = files
-                .iter()
-                .map(|f| pinghu::cli::playlist::check(f, &cal, now))
-                .collect();
-            let ok = results.iter().all(|r| r.ok);
-            if json {
-                let v: Vec<_> = results.iter().map(|r| r.json.clone()).collect();
-                println!("{}", serde_json::to_string_pretty(&v)?);
-            } else {
-                for r in &results {
-                    if r.ok {
-                        print!("{}", r.text);
-                    } else {
-                        eprint!("{}", r.text);
-                    }
-                }
-            }
-            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            cli::playlist::check_command(&files, calendar.as_deref(), json)
         }
         Command::Playlist(PlaylistCommand::Timeline {
             file,
@@ -701,44 +460,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             tz,
             calendar,
             json,
-        }) => {
-            let cal = pinghu::cli::playlist::calendar(calendar.as_deref())?;
-            let p = pinghu_playlists::load(&file)?;
-            let zone = pinghu::cli::playlist::time_zone(tz.as_deref(), &p)?;
-            let start = match from {
-                Some(s) => pinghu::cli::playlist::parse_from(&s, &zone)?,
-                None => jiff::Timestamp::now(),
-            };
-            print!(
-                "{}",
-                pinghu::cli::playlist::render_timeline(&p, &cal, &zone, start, hours, json)?
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Wire(WireCommand::Decode { json, hex }) => {
-            let input = read_input(&hex)?;
-            let (decoded, warnings) = pinghu::cli::wire::decode(&input, json)?;
-            print!("{}", decoded.output);
-            for w in warnings {
-                eprintln!("error: {w}");
-            }
-            Ok(if decoded.failures > 0 {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
+        }) => cli::playlist::timeline_command(&cli::playlist::TimelineRequest {
+            file,
+            from,
+            hours,
+            tz,
+            calendar,
+            json,
+        }),
+        Command::Wire(WireCommand::Decode { json, hex }) => cli::wire::decode_command(&hex, json),
         Command::Wire(WireCommand::Encode { json_file, stdin }) => {
-            let text = match (json_file.as_deref(), stdin.as_deref()) {
-                (Some("-"), _) | (None, Some("-")) => read_input("-")?,
-                (Some(path), _) => std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?,
-                (None, Some(other)) => {
-                    anyhow::bail!("unexpected argument {other:?}: use --json FILE or - for stdin")
-                }
-                (None, None) => anyhow::bail!("nothing to encode: use --json FILE or - for stdin"),
-            };
-            print!("{}", pinghu::cli::wire::encode(&text)?);
-            Ok(ExitCode::SUCCESS)
+            cli::wire::encode_command(json_file.as_deref(), stdin.as_deref())
         }
     }
 }
@@ -746,18 +478,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let format = cli.log_format;
-    match run(cli) {
-        Ok(code) => code,
-        Err(e) => {
-            match format {
-                LogFormat::Text => eprintln!("error: {e:#}"),
-                LogFormat::Json => eprintln!(
-                    "{}",
-                    serde_json::json!({"timestamp": jiff::Timestamp::now().to_string(), "level": "ERROR",
-                                       "message": format!("{e:#}"), "target": "pinghu"})
-                ),
-            }
-            ExitCode::from(1)
-        }
-    }
+    dispatch(cli).unwrap_or_else(|e| {
+        cli::logging::report_error(&e, format);
+        ExitCode::from(1)
+    })
 }

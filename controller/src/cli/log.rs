@@ -9,13 +9,7 @@ use anyhow::{Context, Result, bail};
 use crate::cli::args::ExportFormat;
 use crate::daemon::proof;
 
-/// What a log command printed, and whether it failed.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    pub stdout: String,
-    pub stderr: String,
-    pub failed: bool,
-}
+pub use crate::cli::Outcome;
 
 /// The segment files to read: one file, or every segment of the data directory's log.
 pub fn files(data_dir: Option<PathBuf>, file: Option<PathBuf>) -> Result<Vec<PathBuf>> {

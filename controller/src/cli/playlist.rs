@@ -1,7 +1,8 @@
 //! `pinghu playlist check|timeline`: validate playlists and show what the board will do.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
@@ -183,4 +184,49 @@ pub fn render_timeline(
         );
     }
     Ok(out)
+}
+
+/// `pinghu playlist check`: check each file; exit 1 when any has errors.
+pub fn check_command(files: &[PathBuf], calendar_file: Option<&Path>, json: bool) -> Result<ExitCode> {
+    let cal = calendar(calendar_file)?;
+    let now = Timestamp::now();
+    let results: Vec<_> = files.iter().map(|f| check(f, &cal, now)).collect();
+    let ok = results.iter().all(|r| r.ok);
+    if json {
+        let v: Vec<_> = results.iter().map(|r| r.json.clone()).collect();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        for r in &results {
+            if r.ok {
+                print!("{}", r.text);
+            } else {
+                eprint!("{}", r.text);
+            }
+        }
+    }
+    Ok(crate::cli::exit_code(!ok))
+}
+
+/// What `pinghu playlist timeline` shows.
+#[derive(Debug)]
+pub struct TimelineRequest {
+    pub file: PathBuf,
+    pub from: Option<String>,
+    pub hours: u32,
+    pub tz: Option<String>,
+    pub calendar: Option<PathBuf>,
+    pub json: bool,
+}
+
+/// `pinghu playlist timeline`: what shows when, hour by hour.
+pub fn timeline_command(r: &TimelineRequest) -> Result<ExitCode> {
+    let cal = calendar(r.calendar.as_deref())?;
+    let p = pinghu_playlists::load(&r.file)?;
+    let zone = time_zone(r.tz.as_deref(), &p)?;
+    let start = match &r.from {
+        Some(s) => parse_from(s, &zone)?,
+        None => Timestamp::now(),
+    };
+    print!("{}", render_timeline(&p, &cal, &zone, start, r.hours, r.json)?);
+    Ok(ExitCode::SUCCESS)
 }

@@ -178,3 +178,79 @@ pub fn sign_with_file(payload: &[u8], key_file: &std::path::Path) -> Result<Enve
     serde_json::from_slice::<serde_json::Value>(payload).map_err(|e| format!("the payload is not JSON: {e}"))?;
     sign(payload, &kp.key_id, &kp.secret)
 }
+
+/// `pinghu portal keygen`: a new key pair; the secret to `out` (never overwritten), the public
+/// half printed as the daemon's configuration line.
+pub fn keygen_command(key_id: &str, out: &Path) -> anyhow::Result<std::process::ExitCode> {
+    if out.exists() {
+        anyhow::bail!("{} exists: refusing to overwrite a secret key", out.display());
+    }
+    let (secret, public) = crate::daemon::envelope::keygen().map_err(anyhow::Error::msg)?;
+    let kp = KeyPair {
+        key_id: key_id.to_owned(),
+        secret,
+        public: public.clone(),
+    };
+    write_secret(out, &serde_json::to_vec_pretty(&kp)?).map_err(anyhow::Error::msg)?;
+    println!("secret key written to {} (keep it on the portal)", out.display());
+    println!("add to the daemon's configuration:\n[portal_keys]\n{key_id} = \"{public}\"");
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// `pinghu portal sign`: print the envelope of a payload file (or `-`).
+pub fn sign_command(key: &Path, payload: &str) -> anyhow::Result<std::process::ExitCode> {
+    let bytes = crate::cli::read_file_or_stdin(payload)?;
+    let env = sign_with_file(&bytes, key).map_err(anyhow::Error::msg)?;
+    println!("{}", serde_json::to_string(&env)?);
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// What `pinghu portal publish` sends, and where.
+#[derive(Debug)]
+pub struct PublishRequest {
+    pub broker: String,
+    pub topic_prefix: String,
+    pub screen: Option<String>,
+    pub group: Option<String>,
+    /// A signed envelope file (or `-`) ...
+    pub envelope: Option<String>,
+    /// ... or a payload file (or `-`) to sign with `key`.
+    pub payload: Option<String>,
+    pub key: Option<std::path::PathBuf>,
+    /// Seconds to collect receipts for (needs `screen`).
+    pub wait: Option<u64>,
+}
+
+/// `pinghu portal publish`: publish QoS 1, print the PUBACK and the receipts waited for.
+pub fn publish_command(r: PublishRequest) -> anyhow::Result<std::process::ExitCode> {
+    use anyhow::{Context as _, bail};
+    let env: Envelope = match (r.envelope, r.payload, r.key) {
+        (Some(f), _, _) => {
+            let text = String::from_utf8(crate::cli::read_file_or_stdin(&f)?).context("the envelope is not UTF-8")?;
+            serde_json::from_str(&text).context("not an envelope (key_id, payload, signature)")?
+        }
+        (None, Some(p), Some(k)) => {
+            sign_with_file(&crate::cli::read_file_or_stdin(&p)?, &k).map_err(anyhow::Error::msg)?
+        }
+        _ => bail!("give --envelope FILE, or --payload FILE with --key FILE"),
+    };
+    let target = match (r.screen.clone(), r.group) {
+        (Some(s), _) => Target::Screen(s),
+        (None, Some(g)) => Target::Group(g),
+        (None, None) => bail!("give --screen NAME or --group NAME"),
+    };
+    let wait = match (r.wait, &r.screen) {
+        (Some(secs), Some(s)) => Some((s.clone(), Duration::from_secs(secs))),
+        (Some(_), None) => bail!("--wait needs --screen (receipts come per screen)"),
+        _ => None,
+    };
+    let rt = crate::cli::run::runtime()?;
+    let receipts = rt
+        .block_on(publish(&r.broker, &r.topic_prefix, &target, &env, None, wait))
+        .map_err(anyhow::Error::msg)?;
+    println!("published (PUBACK received)");
+    for r in receipts {
+        println!("{r}");
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}

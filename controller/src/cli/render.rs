@@ -7,6 +7,8 @@ use anyhow::{Context, Result, bail};
 use pinghu_fonts::{BitmapFont, FontSet, RenderOptions, render};
 use serde_json::json;
 
+pub use crate::cli::Outcome;
+
 /// A validated render request.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -20,15 +22,6 @@ pub struct Request {
     /// A BDF (or Unifont .hex) font used instead of the built-in one.
     pub font: Option<PathBuf>,
     pub scale: u32,
-}
-
-/// Parse the names the CLI accepts.
-/// What `run` produced.
-#[derive(Debug)]
-pub struct Outcome {
-    pub stdout: String,
-    pub stderr: String,
-    pub failed: bool,
 }
 
 /// Render and write or print the pages.

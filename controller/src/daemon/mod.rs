@@ -30,19 +30,20 @@ pub mod driver;
 pub mod embedded;
 pub mod envelope;
 pub mod ingest;
+mod mqtt;
 pub mod proof;
+mod publisher;
 pub mod store;
 
 use std::time::Duration;
 
 use jiff::Timestamp;
-use rumqttc::{AsyncClient, Event, Incoming, LastWill, MqttOptions, QoS, TlsConfiguration, Transport};
+use rumqttc::AsyncClient;
 use serde_json::json;
 use thiserror::Error;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
-use crate::backoff::Backoff;
 use crate::daemon::board::Desired;
 use crate::daemon::config::Config;
 use crate::daemon::core::{Core, CoreError};
@@ -221,182 +222,6 @@ fn debug_fault(task: &str) -> Option<Timestamp> {
     (t == task).then(|| Timestamp::now() + jiff::SignedDuration::from_secs(secs.parse().unwrap_or(0)))
 }
 
-fn mqtt_options(cfg: &Config, will: Vec<u8>) -> Result<MqttOptions, DaemonError> {
-    let m = &cfg.mqtt;
-    let mut o = MqttOptions::new(m.client_id.clone(), m.host.clone(), m.port);
-    o.set_keep_alive(Duration::from_secs(15));
-    o.set_clean_session(false);
-    o.set_manual_acks(true);
-    o.set_max_packet_size(256 * 1024, 256 * 1024);
-    o.set_last_will(LastWill::new(cfg.status_topic(), will, QoS::AtLeastOnce, true));
-    if let Some(u) = &m.username {
-        o.set_credentials(u.clone(), m.password.clone().unwrap_or_default());
-    }
-    if m.tls {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let ca = match &m.ca_file {
-            Some(p) => std::fs::read(p)
-                .map_err(|e| DaemonError::Mqtt(format!("cannot read the CA file {}: {e}", p.display())))?,
-            None => {
-                return Err(DaemonError::Mqtt(
-                    "mqtts:// needs mqtt.ca_file (the broker's CA certificate, PEM)".into(),
-                ));
-            }
-        };
-        let client_auth = match &m.client_cert {
-            Some((c, k)) => Some((
-                std::fs::read(c).map_err(|e| DaemonError::Mqtt(format!("cannot read {}: {e}", c.display())))?,
-                std::fs::read(k).map_err(|e| DaemonError::Mqtt(format!("cannot read {}: {e}", k.display())))?,
-            )),
-            None => None,
-        };
-        o.set_transport(Transport::tls_with_config(TlsConfiguration::Simple {
-            ca,
-            alpn: None,
-            client_auth,
-        }));
-    }
-    Ok(o)
-}
-
-/// Hand one message to the core until it is stored (a failing disk is retried with backoff).
-/// Returns the receipts, or `None` when the daemon is shutting down.
-async fn store_message(
-    core: &CoreHandle,
-    payload: &[u8],
-    topic: &str,
-    shutdown: &mut watch::Receiver<bool>,
-) -> Result<Option<Vec<Receipt>>, CoreGone> {
-    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
-    loop {
-        match core.ingest(payload.to_vec(), topic.to_owned()).await? {
-            Ok(receipts) => return Ok(Some(receipts)),
-            Err(e) => {
-                let delay = backoff.next_delay();
-                tracing::error!(
-                    "the message on {topic} cannot be stored ({e}); it stays unacknowledged, trying again in {} ms",
-                    delay.as_millis()
-                );
-                tokio::select! {
-                    () = tokio::time::sleep(delay) => {}
-                    _ = shutdown.changed() => return Ok(None),
-                }
-            }
-        }
-    }
-}
-
-async fn mqtt_loop(
-    core: CoreHandle,
-    cfg: Config,
-    client: AsyncClient,
-    mut eventloop: rumqttc::EventLoop,
-    receipts: mpsc::UnboundedSender<Receipt>,
-    mut shutdown: watch::Receiver<bool>,
-) -> Result<(), String> {
-    let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(30));
-    let mut connected = false;
-    loop {
-        let ev = tokio::select! {
-            ev = eventloop.poll() => ev,
-            _ = shutdown.changed() => return Ok(()),
-        };
-        match ev {
-            Ok(Event::Incoming(Incoming::ConnAck(ack))) => {
-                backoff.reset();
-                tracing::info!(
-                    "connected to mqtt://{}:{} (session present: {})",
-                    cfg.mqtt.host,
-                    cfg.mqtt.port,
-                    ack.session_present
-                );
-                for t in cfg.announcement_topics() {
-                    if let Err(e) = client.try_subscribe(t.clone(), QoS::AtLeastOnce) {
-                        tracing::error!("cannot subscribe to {t}: {e}");
-                    }
-                }
-                connected = true;
-                core.send(Command::Mqtt(true)).map_err(|e| e.to_string())?;
-            }
-            Ok(Event::Incoming(Incoming::Publish(p))) => {
-                let Some(out) = store_message(&core, &p.payload, &p.topic, &mut shutdown)
-                    .await
-                    .map_err(|e| e.to_string())?
-                else {
-                    return Ok(());
-                };
-                if let Err(e) = client.try_ack(&p) {
-                    tracing::warn!("cannot acknowledge (the broker will redeliver; it is deduplicated): {e}");
-                }
-                for r in out {
-                    tracing::info!("receipt {r}");
-                    let _ = receipts.send(r);
-                }
-            }
-            Ok(_) => {}
-            Err(e) => {
-                if connected {
-                    connected = false;
-                    core.send(Command::Mqtt(false)).map_err(|e| e.to_string())?;
-                }
-                let delay = backoff.next_delay();
-                tracing::warn!("mqtt: {e}; retrying in {} ms", delay.as_millis());
-                tokio::select! {
-                    () = tokio::time::sleep(delay) => {}
-                    _ = shutdown.changed() => return Ok(()),
-                }
-            }
-        }
-    }
-}
-
-async fn publisher(
-    core: CoreHandle,
-    cfg: Config,
-    client: AsyncClient,
-    mut rx: mpsc::UnboundedReceiver<Receipt>,
-    status_dirty: std::sync::Arc<Notify>,
-    mut shutdown: watch::Receiver<bool>,
-) -> Result<(), String> {
-    let receipts = cfg.receipts_topic();
-    let status = cfg.status_topic();
-    let mut last_status = String::new();
-    let mut tick = tokio::time::interval(Duration::from_secs(30));
-    loop {
-        let receipt = tokio::select! {
-            r = rx.recv() => match r { Some(r) => Some(r), None => return Err("the receipt channel closed".into()) },
-            () = status_dirty.notified() => None,
-            _ = tick.tick() => { last_status.clear(); None }
-            _ = shutdown.changed() => {
-                if let Ok(mut s) = core.status().await {
-                    s["online"] = json!(false);
-                    let _ = client.publish(status.clone(), QoS::AtLeastOnce, true, s.to_string()).await;
-                }
-                let _ = client.disconnect().await;
-                return Ok(());
-            }
-        };
-        if let Some(r) = receipt {
-            let body = serde_json::to_string(&r).unwrap_or_default();
-            match client.publish(receipts.clone(), QoS::AtLeastOnce, false, body).await {
-                // Handed to the MQTT session; the removal reaches the disk with the next save.
-                Ok(()) => core.send(Command::Published(r)).map_err(|e| e.to_string())?,
-                Err(e) => tracing::error!("cannot queue a receipt (it stays in the outbox): {e}"),
-            }
-        }
-        let s = core.status().await.map_err(|e| e.to_string())?;
-        let mut cmp = s.clone();
-        cmp["clock"]["daemon"] = json!(null);
-        let key = cmp.to_string();
-        if key != last_status {
-            last_status = key;
-            let _ = client
-                .publish(status.clone(), QoS::AtLeastOnce, true, s.to_string())
-                .await;
-        }
-    }
-}
-
 async fn events_loop(core: CoreHandle, mut rx: mpsc::UnboundedReceiver<DriverEvent>) -> Result<(), String> {
     #[cfg(debug_assertions)]
     let panic_in = debug_fault("events").map(|t| t.duration_since(Timestamp::now()).unsigned_abs());
@@ -467,7 +292,7 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
     let (core, opts) = {
         let cfg = cfg.clone();
         tokio::task::spawn_blocking(move || -> Result<_, DaemonError> {
-            let opts = mqtt_options(&cfg, will)?;
+            let opts = mqtt::mqtt_options(&cfg, will)?;
             Ok((Core::open(cfg, Disk::new(), Timestamp::now())?, opts))
         })
         .await
@@ -520,14 +345,14 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
     let (client, eventloop) = AsyncClient::new(opts, 256);
     {
         let (h, c, cl, sd) = (handle.clone(), cfg.clone(), client.clone(), shutdown.clone());
-        tasks.spawn(async move { ("mqtt", mqtt_loop(h, c, cl, eventloop, receipts_tx, sd).await) });
+        tasks.spawn(async move { ("mqtt", mqtt::mqtt_loop(h, c, cl, eventloop, receipts_tx, sd).await) });
     }
     {
         let (h, c, sd) = (handle.clone(), cfg.clone(), shutdown.clone());
         tasks.spawn(async move {
             (
                 "publisher",
-                publisher(h, c, client, receipts_rx, status_dirty, sd).await,
+                publisher::publisher(h, c, client, receipts_rx, status_dirty, sd).await,
             )
         });
     }

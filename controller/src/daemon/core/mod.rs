@@ -17,17 +17,18 @@
 use std::path::PathBuf;
 
 use jiff::{SignedDuration, Timestamp};
-use pinghu_playlists::{Calendar, ContentKey, Inputs, Layer, Playlist};
-use serde_json::json;
+use pinghu_playlists::{Calendar, Inputs, Layer, Playlist};
 
 use crate::daemon::board::{Desired, Renderer};
 use crate::daemon::config::Config;
 use crate::daemon::disk::Disk;
-use crate::daemon::driver::DriverEvent;
 use crate::daemon::envelope::{Keyring, Verified, verify};
 use crate::daemon::ingest::{self, Receipt, sha256_hex};
 use crate::daemon::proof::{Entry, Finding, ProofLog};
-use crate::daemon::store::{AnnState, Store};
+use crate::daemon::store::Store;
+
+mod events;
+mod status;
 
 /// Software older than this date cannot be running now: a clock before it is wrong.
 pub const NOT_BEFORE: &str = "2026-11-01T00:00:00Z";
@@ -43,7 +44,7 @@ pub const PROOF_REOPEN_INTERVAL: SignedDuration = SignedDuration::from_secs(10);
 pub const RETRY_INTERVAL: SignedDuration = SignedDuration::from_secs(1);
 
 /// The built-in sample playlist (used when none is configured).
-pub const SAMPLE_PLAYLIST: &str = include_str!("../../../playlists/examples/government-service-center.toml");
+pub const SAMPLE_PLAYLIST: &str = include_str!("../../../../playlists/examples/government-service-center.toml");
 
 /// The core could not start.
 #[derive(Debug, thiserror::Error)]
@@ -409,96 +410,6 @@ impl Core {
         }
     }
 
-    /// Something the driver reported. Returns receipts to publish (`displayed`).
-    pub fn driver_event(&mut self, ev: DriverEvent, now: Timestamp) -> Vec<Receipt> {
-        match ev {
-            DriverEvent::Link { up, protocol, error } => {
-                self.device.link = if up { "up" } else { "down" };
-                if let Some(p) = protocol {
-                    self.device.protocol = Some(p.name().into());
-                }
-                if let Some(e) = error {
-                    tracing::warn!("card link: {e}");
-                    self.device.last_error = Some(e);
-                }
-                Vec::new()
-            }
-            DriverEvent::Clock {
-                card_time,
-                drift_s,
-                synced,
-            } => {
-                if let Some(d) = drift_s {
-                    tracing::info!("card clock drift {d} s{}", if synced { ", synchronised" } else { "" });
-                }
-                self.device.card_time = card_time;
-                self.device.drift_s = if synced { Some(0) } else { drift_s };
-                Vec::new()
-            }
-            DriverEvent::Refused { what, error } => {
-                tracing::error!("{what}: {error}");
-                self.device.last_error = Some(error);
-                Vec::new()
-            }
-            DriverEvent::Shown {
-                key,
-                area,
-                layer,
-                frame_sha256,
-                at,
-            } => self.shown(&key, area, layer, frame_sha256, at, now),
-        }
-    }
-
-    fn shown(
-        &mut self,
-        key: &ContentKey,
-        area: u8,
-        layer: Layer,
-        frame_sha256: String,
-        at: Timestamp,
-        now: Timestamp,
-    ) -> Vec<Receipt> {
-        let mut receipts = Vec::new();
-        let mut entry = Entry::shown(
-            at.to_string(),
-            self.cfg.screen.clone(),
-            key.to_string(),
-            format!("{layer:?}").to_lowercase(),
-            frame_sha256.clone(),
-        );
-        if let ContentKey::Announcement { id, revision } = key
-            && let Some(rec) = self
-                .store
-                .state
-                .announcements
-                .get_mut(id)
-                .filter(|r| r.announcement.revision == *revision)
-        {
-            entry.key_id = Some(rec.key_id.clone());
-            entry.signature = Some(rec.signature.clone());
-            if rec.displayed.is_none() {
-                rec.displayed = Some(frame_sha256.clone());
-                let mut r = Receipt::new(Some(id), Some(*revision), "displayed", at);
-                r.frame_sha256 = Some(frame_sha256.clone());
-                self.store.state.outbox.push(r.clone());
-                receipts.push(r);
-                self.save(now);
-            }
-        }
-        match &mut self.proof {
-            Some(proof) => {
-                let r = proof.append(entry);
-                self.proof_result(r);
-            }
-            None if self.proof_backlog.len() < crate::daemon::proof::MAX_PENDING => self.proof_backlog.push(entry),
-            None => {}
-        }
-        self.showing = json!({"content": key.to_string(), "area": area, "layer": layer,
-                              "frame_sha256": frame_sha256, "since": at.to_string()});
-        receipts
-    }
-
     /// Housekeeping, called at least once a second: fsync the proof log (group commit), retry a
     /// failed write, write the rotation position when a minute has passed.
     pub fn tick(&mut self, now: Timestamp) {
@@ -558,47 +469,5 @@ impl Core {
         if self.scheduler_unsaved || self.state_unsaved {
             self.save(now);
         }
-    }
-
-    /// The status document (docs/mqtt.md).
-    pub fn status(&self, now: Timestamp) -> serde_json::Value {
-        let s = &self.store.state;
-        let active = s.announcements.values().filter(|r| r.state == AnnState::Active).count();
-        let urgent = s
-            .announcements
-            .values()
-            .filter(|r| r.state == AnnState::Active && r.announcement.priority >= pinghu_playlists::Priority::Urgent)
-            .count();
-        let proof = self.proof.as_ref();
-        let storage_ok = self.write_error.is_none()
-            && self.store.recovery.is_empty()
-            && self.proof_findings.is_empty()
-            && proof.is_some_and(|p| p.pending() == 0 && p.dropped == 0)
-            && self.proof_backlog.is_empty();
-        json!({
-            "online": true,
-            "screen": self.cfg.screen,
-            "version": env!("CARGO_PKG_VERSION"),
-            "device": self.device,
-            "mqtt": if self.mqtt_connected { "connected" } else { "reconnecting" },
-            "showing": self.showing,
-            "layer": self.plan_layer,
-            "brightness": self.brightness,
-            "power": if self.power { "on" } else { "off" },
-            "clock": {"daemon": now.to_string(), "card": self.device.card_time, "drift_s": self.device.drift_s,
-                      "trusted": self.clock == pinghu_playlists::ClockTrust::Trusted, "check": self.clock},
-            "queue": {"announcements": s.announcements.len(), "active": active, "urgent": urgent},
-            "playlist": {"origin": self.playlist.origin, "items": self.playlist.items.len(), "error": self.playlist_error},
-            "storage": {
-                "ok": storage_ok,
-                "write_error": self.write_error,
-                "state_recovery": self.store.recovery,
-                "replay_horizon": s.replay_horizon.map(|t| t.to_string()),
-                "proof_log": self.proof_findings,
-                "proof_entries": proof.map(ProofLog::seq),
-                "proof_pending": proof.map_or(self.proof_backlog.len(), ProofLog::pending),
-                "proof_dropped": proof.map(|p| p.dropped),
-            },
-        })
     }
 }

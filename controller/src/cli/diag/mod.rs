@@ -9,14 +9,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use jiff::Timestamp;
-use pinghu_fonts::{ColorMode, Effect, FontSet, Frame, LedColor, RenderOptions, TextColor};
+use pinghu_fonts::{ColorMode, Effect, FontSet, Frame, RenderOptions, TextColor};
 use pinghu_protocol::Packet;
 use pinghu_protocol::style::Motion;
 use serde_json::json;
 
 use crate::card::client::{CardClient, DriverError, try_protocols};
-use crate::card::device::{CardModel, DeviceUrl, PROBE_BAUDS};
+use crate::card::device::{CardModel, DeviceUrl};
 use crate::card::link::{Link, open};
+
+mod pattern;
+mod probe;
+
+pub use pattern::{PATTERNS, pattern};
 
 /// Options shared by every diag command.
 #[derive(Debug, Clone)]
@@ -71,28 +76,13 @@ pub struct Report {
     pub json: serde_json::Value,
 }
 
-/// Test patterns a technician can put on the board.
-pub const PATTERNS: [&str; 11] = [
-    "all-on",
-    "all-off",
-    "red",
-    "green",
-    "yellow",
-    "checkerboard",
-    "stripes",
-    "h-stripes",
-    "grid",
-    "moving-bar",
-    "text",
-];
-
-fn device(opts: &DiagOptions) -> Result<&DeviceUrl, DriverError> {
+pub(super) fn device(opts: &DiagOptions) -> Result<&DeviceUrl, DriverError> {
     opts.device.as_ref().ok_or_else(|| {
         DriverError::Invalid("this command needs --device tcp://HOST:PORT or serial:///dev/ttyUSB0?baud=57600".into())
     })
 }
 
-async fn link(url: &DeviceUrl, opts: &DiagOptions) -> Result<Link, DriverError> {
+pub(super) async fn link(url: &DeviceUrl, opts: &DiagOptions) -> Result<Link, DriverError> {
     let io = open(url, opts.timeout.max(Duration::from_secs(2))).await?;
     let mut link = Link::new(io, opts.timeout);
     if let Some(t) = &opts.trace {
@@ -100,88 +90,6 @@ async fn link(url: &DeviceUrl, opts: &DiagOptions) -> Result<Link, DriverError> 
             .map_err(|e| DriverError::Invalid(format!("cannot write the trace {}: {e}", t.display())))?;
     }
     Ok(link)
-}
-
-async fn probe(opts: &DiagOptions) -> Result<Report, DriverError> {
-    let Some(url) = &opts.device else {
-        let ports = serialport::available_ports().unwrap_or_default();
-        let names: Vec<String> = ports.iter().map(|p| p.port_name.clone()).collect();
-        let text = if names.is_empty() {
-            "no serial ports found: plug in the USB-RS485 adapter (dmesg shows its name), or give --device\n"
-                .to_string()
-        } else {
-            format!(
-                "serial ports: {}\nprobe one with: pinghu diag --device serial://{}  probe\n",
-                names.join(", "),
-                names[0]
-            )
-        };
-        return Ok(Report {
-            text,
-            json: json!({"ports": names}),
-        });
-    };
-    let wait = opts.timeout.min(Duration::from_millis(800));
-    let mut tried = Vec::new();
-    let found = match url {
-        DeviceUrl::Tcp { .. } => {
-            let mut l = link(url, opts).await?;
-            tried.push(url.to_string());
-            try_protocols(&mut l, wait).await?
-        }
-        DeviceUrl::Serial { baud, .. } => {
-            // The configured speed first, then the usual ones.
-            let mut bauds = vec![*baud];
-            bauds.extend(PROBE_BAUDS.iter().filter(|b| **b != *baud));
-            let mut hit = None;
-            for b in bauds {
-                let u = url.with_baud(b);
-                tried.push(u.to_string());
-                let mut l = link(&u, opts).await?;
-                if let Some(mut f) = try_protocols(&mut l, wait).await? {
-                    f.baud = Some(b);
-                    hit = Some(f);
-                    break;
-                }
-            }
-            hit
-        }
-    };
-    match found {
-        Some(f) => {
-            let mut text = format!("{} answers", f.protocol);
-            if let Some(a) = f.address {
-                let _ = write!(text, " at address {a}");
-            }
-            if let Some(b) = f.baud {
-                let _ = write!(text, ", {b} baud");
-            }
-            if let Some(d) = &f.device_type {
-                let _ = write!(text, " (device {d})");
-            }
-            text.push('\n');
-            let _ = writeln!(
-                text,
-                "use: pinghu diag --device {} --protocol {} --address {} status",
-                f.baud.map_or_else(|| url.to_string(), |b| url.with_baud(b).to_string()),
-                f.protocol,
-                f.address.unwrap_or(1)
-            );
-            Ok(Report {
-                text,
-                json: json!({"found": f, "tried": tried}),
-            })
-        }
-        None => Err(DriverError::Invalid(format!(
-            "nothing answered on {} in any protocol (font card, graphic, 5M1){}: check the cable and power; on RS-485 swap A and B",
-            tried.join(", "),
-            if matches!(url, DeviceUrl::Serial { .. }) {
-                " at 9600-115200 baud"
-            } else {
-                ""
-            }
-        ))),
-    }
 }
 
 /// Connect and settle the protocol (`auto` = probe at the configured speed).
@@ -217,69 +125,6 @@ fn size(opts: &DiagOptions) -> Result<(u32, u32), DriverError> {
             "give --width and --height of the board in pixels (the card does not report its size)".into(),
         )),
     }
-}
-
-/// A test pattern as frames (several for `moving-bar`).
-pub fn pattern(name: &str, w: u32, h: u32, colors: ColorMode, module: (u32, u32)) -> Result<Vec<Frame>, DriverError> {
-    let mut f = Frame::new(w, h, colors);
-    let fill = |f: &mut Frame, pick: &dyn Fn(u32, u32) -> LedColor| {
-        for y in 0..h {
-            for x in 0..w {
-                f.set(x, y, pick(x, y));
-            }
-        }
-    };
-    match name {
-        "all-on" => fill(&mut f, &|_, _| LedColor::Yellow),
-        "all-off" => {}
-        "red" => fill(&mut f, &|_, _| LedColor::Red),
-        "green" => fill(&mut f, &|_, _| LedColor::Green),
-        "yellow" => fill(&mut f, &|_, _| LedColor::Yellow),
-        "checkerboard" => fill(&mut f, &|x, y| {
-            if (x + y) % 2 == 0 { LedColor::Red } else { LedColor::Off }
-        }),
-        "stripes" => fill(&mut f, &|x, _| if x % 2 == 0 { LedColor::Red } else { LedColor::Off }),
-        "h-stripes" => fill(&mut f, &|_, y| if y % 2 == 0 { LedColor::Red } else { LedColor::Off }),
-        "grid" => {
-            let (mw, mh) = (module.0.max(1), module.1.max(1));
-            fill(&mut f, &|x, y| {
-                if x % mw == 0 || y % mh == 0 || x + 1 == w || y + 1 == h {
-                    LedColor::Red
-                } else {
-                    LedColor::Off
-                }
-            });
-        }
-        "moving-bar" => {
-            return Ok((0..h)
-                .map(|row| {
-                    let mut p = Frame::new(w, h, colors);
-                    for x in 0..w {
-                        p.set(x, row, LedColor::Yellow);
-                    }
-                    p
-                })
-                .collect());
-        }
-        "text" => {
-            let size = pinghu_protocol::style::largest_font_size(h);
-            let fonts = FontSet::builtin(size).expect("built-in size");
-            let mut o = RenderOptions::new(w, h);
-            o.font_size = size;
-            o.mode = colors;
-            o.effect = Effect::Static;
-            let r = pinghu_fonts::render("夷陵区 LED 显示屏测试 0123456789", &fonts, &o)
-                .map_err(|e| DriverError::Invalid(e.to_string()))?;
-            return Ok(r.pages);
-        }
-        other => {
-            return Err(DriverError::Invalid(format!(
-                "unknown test pattern {other:?} (use {})",
-                PATTERNS.join(", ")
-            )));
-        }
-    }
-    Ok(vec![f])
 }
 
 /// Send a packet, with a progress bar when it takes more than a second on the wire; Ctrl-C
@@ -348,7 +193,7 @@ async fn upload(c: &mut CardClient, opts: &DiagOptions, p: &Packet) -> Result<()
 /// Run one diag command.
 pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Result<Report, DriverError> {
     match cmd {
-        DiagCommand::Probe => probe(opts).await,
+        DiagCommand::Probe => probe::probe(opts).await,
         DiagCommand::Ping => {
             let mut c = client(opts).await?;
             let t0 = std::time::Instant::now();
@@ -593,6 +438,28 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
                 text,
                 json: json!({"file": path.display().to_string(), "frames": decoded.frames, "ping": ping.is_ok(), "status": status.ok()}),
             })
+        }
+    }
+}
+
+/// `pinghu diag …`: run `cmd` and print its report (as JSON with `json`); exit 1 on failure.
+pub fn command(opts: &DiagOptions, cmd: &DiagCommand, json: bool) -> anyhow::Result<std::process::ExitCode> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    match rt.block_on(run(opts, cmd, Timestamp::now())) {
+        Ok(report) => {
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report.json)?);
+            } else {
+                print!("{}", report.text);
+            }
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            if json {
+                println!("{}", json!({"ok": false, "error": e.to_string()}));
+            }
+            eprintln!("error: {e}");
+            Ok(std::process::ExitCode::from(1))
         }
     }
 }

@@ -1,0 +1,93 @@
+//! `pinghu diag probe`: find the card — on which serial port, at which speed, speaking which
+//! protocol — or list the serial ports when no device is given.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::{DiagOptions, Report, link};
+use crate::card::client::{DriverError, try_protocols};
+use crate::card::device::{DeviceUrl, PROBE_BAUDS};
+
+pub(super) async fn probe(opts: &DiagOptions) -> Result<Report, DriverError> {
+    let Some(url) = &opts.device else {
+        let ports = serialport::available_ports().unwrap_or_default();
+        let names: Vec<String> = ports.iter().map(|p| p.port_name.clone()).collect();
+        let text = if names.is_empty() {
+            "no serial ports found: plug in the USB-RS485 adapter (dmesg shows its name), or give --device\n"
+                .to_string()
+        } else {
+            format!(
+                "serial ports: {}\nprobe one with: pinghu diag --device serial://{}  probe\n",
+                names.join(", "),
+                names[0]
+            )
+        };
+        return Ok(Report {
+            text,
+            json: json!({"ports": names}),
+        });
+    };
+    let wait = opts.timeout.min(Duration::from_millis(800));
+    let mut tried = Vec::new();
+    let found = match url {
+        DeviceUrl::Tcp { .. } => {
+            let mut l = link(url, opts).await?;
+            tried.push(url.to_string());
+            try_protocols(&mut l, wait).await?
+        }
+        DeviceUrl::Serial { baud, .. } => {
+            // The configured speed first, then the usual ones.
+            let mut bauds = vec![*baud];
+            bauds.extend(PROBE_BAUDS.iter().filter(|b| **b != *baud));
+            let mut hit = None;
+            for b in bauds {
+                let u = url.with_baud(b);
+                tried.push(u.to_string());
+                let mut l = link(&u, opts).await?;
+                if let Some(mut f) = try_protocols(&mut l, wait).await? {
+                    f.baud = Some(b);
+                    hit = Some(f);
+                    break;
+                }
+            }
+            hit
+        }
+    };
+    match found {
+        Some(f) => {
+            let mut text = format!("{} answers", f.protocol);
+            if let Some(a) = f.address {
+                let _ = write!(text, " at address {a}");
+            }
+            if let Some(b) = f.baud {
+                let _ = write!(text, ", {b} baud");
+            }
+            if let Some(d) = &f.device_type {
+                let _ = write!(text, " (device {d})");
+            }
+            text.push('\n');
+            let _ = writeln!(
+                text,
+                "use: pinghu diag --device {} --protocol {} --address {} status",
+                f.baud.map_or_else(|| url.to_string(), |b| url.with_baud(b).to_string()),
+                f.protocol,
+                f.address.unwrap_or(1)
+            );
+            Ok(Report {
+                text,
+                json: json!({"found": f, "tried": tried}),
+            })
+        }
+        None => Err(DriverError::Invalid(format!(
+            "nothing answered on {} in any protocol (font card, graphic, 5M1){}: check the cable and power; on RS-485 swap A and B",
+            tried.join(", "),
+            if matches!(url, DeviceUrl::Serial { .. }) {
+                " at 9600-115200 baud"
+            } else {
+                ""
+            }
+        ))),
+    }
+}

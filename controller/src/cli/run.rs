@@ -1,0 +1,83 @@
+//! `pinghu run` (the daemon, with a configuration or on the embedded default) and `pinghu demo`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+#[cfg(not(feature = "embedded"))]
+use anyhow::bail;
+
+use crate::cli::logging::{self, LogFormat};
+
+/// The multi-threaded runtime the daemon and the MQTT clients run on.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+/// Run the daemon until SIGINT or SIGTERM: with `config`, or on the embedded broker and
+/// simulated board in `data_dir` (the default build only).
+pub fn daemon(config: Option<PathBuf>, data_dir: Option<PathBuf>, log_format: LogFormat) -> Result<ExitCode> {
+    // The embedded broker's own chatter (accepts, subscriptions, clean disconnects) is INFO.
+    logging::init("info,rumqttd=warn", log_format);
+    let rt = runtime()?;
+    rt.block_on(async {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        #[cfg(feature = "embedded")]
+        let _embedded;
+        let cfg = match config {
+            Some(path) => crate::daemon::config::Config::load(&path)?,
+            #[cfg(feature = "embedded")]
+            None => {
+                let dir = data_dir.unwrap_or_else(crate::daemon::config::default_data_dir);
+                let e = crate::daemon::embedded::start(&dir).map_err(anyhow::Error::msg)?;
+                eprintln!(
+                    "pinghu: no --config: embedded MQTT broker on mqtt://127.0.0.1:{}, simulated board on tcp://{} (snapshots in {}), \
+                     demo key {} in {}",
+                    e.broker_port,
+                    e.board.addr,
+                    e.board.snapshots.display(),
+                    e.keys.key_id,
+                    dir.join("demo-key.json").display()
+                );
+                let c = e.config.clone();
+                _embedded = e;
+                c
+            }
+            #[cfg(not(feature = "embedded"))]
+            None => {
+                let _ = data_dir;
+                bail!(
+                    "this is the lean build (no embedded broker or simulated board): give --config FILE \
+                     (see controller/examples/pinghu.toml)"
+                )
+            }
+        };
+        tokio::spawn(async move {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            let _ = tx.send(true);
+        });
+        crate::daemon::run(cfg, rx).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `pinghu demo`: the whole chain on the embedded default, narrated on stdout.
+#[cfg(feature = "embedded")]
+pub fn demo(data_dir: Option<PathBuf>, log_format: LogFormat) -> Result<ExitCode> {
+    logging::init("warn,rumqttd=off", log_format);
+    let rt = runtime()?;
+    rt.block_on(crate::cli::demo::run(data_dir, &|s: &str| {
+        use std::io::Write as _;
+        print!("{s}");
+        let _ = std::io::stdout().flush();
+    }))
+    .map_err(anyhow::Error::msg)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,103 @@
+//! What the driver reports, applied to the core: link and clock state for the status, and each
+//! acknowledged frame turned into a `displayed` receipt and a proof-of-display entry.
+
+use jiff::Timestamp;
+use pinghu_playlists::{ContentKey, Layer};
+use serde_json::json;
+
+use super::Core;
+use crate::daemon::driver::DriverEvent;
+use crate::daemon::ingest::Receipt;
+use crate::daemon::proof::Entry;
+
+impl Core {
+    /// Something the driver reported. Returns receipts to publish (`displayed`).
+    pub fn driver_event(&mut self, ev: DriverEvent, now: Timestamp) -> Vec<Receipt> {
+        match ev {
+            DriverEvent::Link { up, protocol, error } => {
+                self.device.link = if up { "up" } else { "down" };
+                if let Some(p) = protocol {
+                    self.device.protocol = Some(p.name().into());
+                }
+                if let Some(e) = error {
+                    tracing::warn!("card link: {e}");
+                    self.device.last_error = Some(e);
+                }
+                Vec::new()
+            }
+            DriverEvent::Clock {
+                card_time,
+                drift_s,
+                synced,
+            } => {
+                if let Some(d) = drift_s {
+                    tracing::info!("card clock drift {d} s{}", if synced { ", synchronised" } else { "" });
+                }
+                self.device.card_time = card_time;
+                self.device.drift_s = if synced { Some(0) } else { drift_s };
+                Vec::new()
+            }
+            DriverEvent::Refused { what, error } => {
+                tracing::error!("{what}: {error}");
+                self.device.last_error = Some(error);
+                Vec::new()
+            }
+            DriverEvent::Shown {
+                key,
+                area,
+                layer,
+                frame_sha256,
+                at,
+            } => self.shown(&key, area, layer, frame_sha256, at, now),
+        }
+    }
+
+    fn shown(
+        &mut self,
+        key: &ContentKey,
+        area: u8,
+        layer: Layer,
+        frame_sha256: String,
+        at: Timestamp,
+        now: Timestamp,
+    ) -> Vec<Receipt> {
+        let mut receipts = Vec::new();
+        let mut entry = Entry::shown(
+            at.to_string(),
+            self.cfg.screen.clone(),
+            key.to_string(),
+            format!("{layer:?}").to_lowercase(),
+            frame_sha256.clone(),
+        );
+        if let ContentKey::Announcement { id, revision } = key
+            && let Some(rec) = self
+                .store
+                .state
+                .announcements
+                .get_mut(id)
+                .filter(|r| r.announcement.revision == *revision)
+        {
+            entry.key_id = Some(rec.key_id.clone());
+            entry.signature = Some(rec.signature.clone());
+            if rec.displayed.is_none() {
+                rec.displayed = Some(frame_sha256.clone());
+                let mut r = Receipt::new(Some(id), Some(*revision), "displayed", at);
+                r.frame_sha256 = Some(frame_sha256.clone());
+                self.store.state.outbox.push(r.clone());
+                receipts.push(r);
+                self.save(now);
+            }
+        }
+        match &mut self.proof {
+            Some(proof) => {
+                let r = proof.append(entry);
+                self.proof_result(r);
+            }
+            None if self.proof_backlog.len() < crate::daemon::proof::MAX_PENDING => self.proof_backlog.push(entry),
+            None => {}
+        }
+        self.showing = json!({"content": key.to_string(), "area": area, "layer": layer,
+                              "frame_sha256": frame_sha256, "since": at.to_string()});
+        receipts
+    }
+}

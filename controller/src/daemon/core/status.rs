@@ -1,0 +1,52 @@
+//! The status document the daemon publishes (retained) and the console shows (docs/mqtt.md).
+
+use jiff::Timestamp;
+use serde_json::json;
+
+use super::Core;
+use crate::daemon::proof::ProofLog;
+use crate::daemon::store::AnnState;
+
+impl Core {
+    /// The status document (docs/mqtt.md).
+    pub fn status(&self, now: Timestamp) -> serde_json::Value {
+        let s = &self.store.state;
+        let active = s.announcements.values().filter(|r| r.state == AnnState::Active).count();
+        let urgent = s
+            .announcements
+            .values()
+            .filter(|r| r.state == AnnState::Active && r.announcement.priority >= pinghu_playlists::Priority::Urgent)
+            .count();
+        let proof = self.proof.as_ref();
+        let storage_ok = self.write_error.is_none()
+            && self.store.recovery.is_empty()
+            && self.proof_findings.is_empty()
+            && proof.is_some_and(|p| p.pending() == 0 && p.dropped == 0)
+            && self.proof_backlog.is_empty();
+        json!({
+            "online": true,
+            "screen": self.cfg.screen,
+            "version": env!("CARGO_PKG_VERSION"),
+            "device": self.device,
+            "mqtt": if self.mqtt_connected { "connected" } else { "reconnecting" },
+            "showing": self.showing,
+            "layer": self.plan_layer,
+            "brightness": self.brightness,
+            "power": if self.power { "on" } else { "off" },
+            "clock": {"daemon": now.to_string(), "card": self.device.card_time, "drift_s": self.device.drift_s,
+                      "trusted": self.clock == pinghu_playlists::ClockTrust::Trusted, "check": self.clock},
+            "queue": {"announcements": s.announcements.len(), "active": active, "urgent": urgent},
+            "playlist": {"origin": self.playlist.origin, "items": self.playlist.items.len(), "error": self.playlist_error},
+            "storage": {
+                "ok": storage_ok,
+                "write_error": self.write_error,
+                "state_recovery": self.store.recovery,
+                "replay_horizon": s.replay_horizon.map(|t| t.to_string()),
+                "proof_log": self.proof_findings,
+                "proof_entries": proof.map(ProofLog::seq),
+                "proof_pending": proof.map_or(self.proof_backlog.len(), ProofLog::pending),
+                "proof_dropped": proof.map(|p| p.dropped),
+            },
+        })
+    }
+}

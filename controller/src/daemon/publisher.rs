@@ -1,0 +1,60 @@
+//! The daemon's **publisher** task: receipts (each removed from the durable outbox once the MQTT
+//! session has it) and the retained status, published when it changes and every 30 s; on
+//! shutdown, a last status with `online: false`.
+
+use std::time::Duration;
+
+use rumqttc::{AsyncClient, QoS};
+use serde_json::json;
+use tokio::sync::{Notify, mpsc, watch};
+
+use crate::daemon::config::Config;
+use crate::daemon::ingest::Receipt;
+use crate::daemon::{Command, CoreHandle};
+
+pub(super) async fn publisher(
+    core: CoreHandle,
+    cfg: Config,
+    client: AsyncClient,
+    mut rx: mpsc::UnboundedReceiver<Receipt>,
+    status_dirty: std::sync::Arc<Notify>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), String> {
+    let receipts = cfg.receipts_topic();
+    let status = cfg.status_topic();
+    let mut last_status = String::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(30));
+    loop {
+        let receipt = tokio::select! {
+            r = rx.recv() => match r { Some(r) => Some(r), None => return Err("the receipt channel closed".into()) },
+            () = status_dirty.notified() => None,
+            _ = tick.tick() => { last_status.clear(); None }
+            _ = shutdown.changed() => {
+                if let Ok(mut s) = core.status().await {
+                    s["online"] = json!(false);
+                    let _ = client.publish(status.clone(), QoS::AtLeastOnce, true, s.to_string()).await;
+                }
+                let _ = client.disconnect().await;
+                return Ok(());
+            }
+        };
+        if let Some(r) = receipt {
+            let body = serde_json::to_string(&r).unwrap_or_default();
+            match client.publish(receipts.clone(), QoS::AtLeastOnce, false, body).await {
+                // Handed to the MQTT session; the removal reaches the disk with the next save.
+                Ok(()) => core.send(Command::Published(r)).map_err(|e| e.to_string())?,
+                Err(e) => tracing::error!("cannot queue a receipt (it stays in the outbox): {e}"),
+            }
+        }
+        let s = core.status().await.map_err(|e| e.to_string())?;
+        let mut cmp = s.clone();
+        cmp["clock"]["daemon"] = json!(null);
+        let key = cmp.to_string();
+        if key != last_status {
+            last_status = key;
+            let _ = client
+                .publish(status.clone(), QoS::AtLeastOnce, true, s.to_string())
+                .await;
+        }
+    }
+}
