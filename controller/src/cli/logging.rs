@@ -1,5 +1,9 @@
 //! Logging on stderr for every subcommand: text for people (colours only on a terminal), or one
 //! JSON object per line for journald and log shippers, including panics and the final error.
+//! Levels come from `RUST_LOG` as plain `target=level` directives (no regular expressions: the
+//! cabinet's binary carries no regex engine for its log filter).
+
+use tracing_subscriber::filter::Targets;
 
 /// The `--log-format` choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -8,17 +12,39 @@ pub enum LogFormat {
     Json,
 }
 
+/// The levels to log: `RUST_LOG` when set (`level` and `target=level` directives, comma-separated,
+/// e.g. `info,pinghu::daemon::driver=debug`), else `default`. A `RUST_LOG` that does not parse is
+/// reported and ignored.
+pub fn filter(default: &str) -> Targets {
+    let fallback = || {
+        default
+            .parse()
+            .unwrap_or_else(|_| Targets::new().with_default(tracing::Level::INFO))
+    };
+    match std::env::var("RUST_LOG") {
+        Ok(v) if !v.trim().is_empty() => v.parse().unwrap_or_else(|e| {
+            eprintln!("RUST_LOG={v:?} is not understood ({e}): use e.g. info or warn,pinghu=debug");
+            fallback()
+        }),
+        _ => fallback(),
+    }
+}
+
 /// Set up tracing with `default` levels (RUST_LOG overrides them).
 pub fn init(default: &str, format: LogFormat) {
     use std::io::IsTerminal as _;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal());
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let ansi = std::io::stderr().is_terminal();
+    let registry = tracing_subscriber::registry().with(filter(default));
     let _ = match format {
-        LogFormat::Text => builder.try_init(),
+        LogFormat::Text => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_ansi(ansi),
+            )
+            .try_init(),
         LogFormat::Json => {
             // A panic is one JSON line too (with its backtrace as a field), so a log shipper
             // never meets a line it cannot parse.
@@ -32,7 +58,14 @@ pub fn init(default: &str, format: LogFormat) {
                         "backtrace": backtrace})
                 );
             }));
-            builder.json().flatten_event(true).try_init()
+            registry
+                .with(
+                    tracing_subscriber::fmt::layer()
+                        .json()
+                        .flatten_event(true)
+                        .with_writer(std::io::stderr),
+                )
+                .try_init()
         }
     };
 }
