@@ -32,4 +32,5 @@
 pub mod backoff;
 pub mod card;
 pub mod cli;
+pub mod console;
 pub mod daemon;

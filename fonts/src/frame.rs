@@ -430,6 +430,13 @@ impl Frame {
         img
     }
 
+    /// The LED-look picture as PNG bytes.
+    pub fn led_png(&self, scale: u32) -> Result<Vec<u8>, image::ImageError> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        self.to_led_image(scale).write_to(&mut out, image::ImageFormat::Png)?;
+        Ok(out.into_inner())
+    }
+
     /// Write the LED-look PNG.
     pub fn save_led_png(&self, path: &std::path::Path, scale: u32) -> Result<(), image::ImageError> {
         self.to_led_image(scale).save(path)

@@ -5,6 +5,7 @@
 //! helpers: finding (or building) the binaries, starting the simulator and reading its
 //! `state.json`, running `pinghu` and capturing its output.
 
+pub mod console;
 pub mod crash;
 
 use std::io::{BufRead, BufReader};

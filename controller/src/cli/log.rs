@@ -32,6 +32,11 @@ pub fn files(data_dir: Option<PathBuf>, file: Option<PathBuf>) -> Result<Vec<Pat
 
 /// `pinghu log verify`.
 pub fn verify(data_dir: Option<PathBuf>, file: Option<PathBuf>) -> Result<Outcome> {
+    let audit_dir = if file.is_none() {
+        Some(data_dir.clone().unwrap_or_else(crate::daemon::config::default_data_dir))
+    } else {
+        None
+    };
     let files = files(data_dir, file)?;
     let report = proof::verify_files(&files)?;
     let mut o = Outcome::default();
@@ -59,6 +64,22 @@ pub fn verify(data_dir: Option<PathBuf>, file: Option<PathBuf>) -> Result<Outcom
         let _ = writeln!(o.stderr, "error: {p}");
     }
     o.failed = !problems.is_empty();
+    // The console's audit log, when the data directory has one.
+    if let Some(dir) = audit_dir.filter(|d| d.join(crate::daemon::audit::FILE).exists()) {
+        let log = crate::daemon::audit::AuditLog::new(&dir, crate::daemon::disk::Disk::new());
+        let r = log.verify()?;
+        let path = dir.join(crate::daemon::audit::FILE);
+        match &r.problem {
+            None => {
+                let _ = writeln!(o.stdout, "{}: {} entries, chain intact", path.display(), r.entries);
+            }
+            Some((line, why)) => {
+                let _ = writeln!(o.stdout, "{}: {} entries, DAMAGED", path.display(), r.entries);
+                let _ = writeln!(o.stderr, "error: {}:{line}: {why}", path.display());
+                o.failed = true;
+            }
+        }
+    }
     Ok(o)
 }
 

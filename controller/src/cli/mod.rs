@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 
 pub mod args;
+pub mod console;
 #[cfg(feature = "embedded")]
 pub mod demo;
 pub mod diag;

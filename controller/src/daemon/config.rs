@@ -38,6 +38,32 @@ struct Raw {
     /// Bitmap fonts (BDF) used instead of the built-in ones, by pixel size.
     #[serde(default)]
     fonts: BTreeMap<String, PathBuf>,
+    console: Option<RawConsole>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConsole {
+    #[serde(default = "default_console_listen")]
+    listen: String,
+    users_file: Option<PathBuf>,
+    #[serde(default)]
+    insecure_http: bool,
+}
+
+fn default_console_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+
+/// The operators' web console (`[console]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleConfig {
+    pub listen: std::net::SocketAddr,
+    /// Users and their roles (`pinghu console adduser`); default `console-users.toml` beside the
+    /// configuration.
+    pub users_file: PathBuf,
+    /// Serve plain HTTP on a non-loopback address (said again in the log at every start).
+    pub insecure_http: bool,
 }
 
 fn default_tz() -> String {
@@ -143,6 +169,8 @@ pub struct Config {
     pub fallback_font: Option<PathBuf>,
     /// BDF fonts replacing the built-in ones, by pixel size (12, 16, 24, 32).
     pub fonts: BTreeMap<u32, PathBuf>,
+    /// The web console, when configured.
+    pub console: Option<ConsoleConfig>,
 }
 
 /// `[a-z0-9-]{1,32}`, the screen and group names of the MQTT contract.
@@ -257,7 +285,30 @@ impl Config {
         for (id, k) in &raw.portal_keys {
             ring.add(id, k).map_err(invalid)?;
         }
+        let console = match &raw.console {
+            None => None,
+            Some(c) => {
+                let listen: std::net::SocketAddr = c.listen.parse().map_err(|_| {
+                    invalid(format!(
+                        "console.listen {:?} is not an address: use e.g. \"127.0.0.1:8080\"",
+                        c.listen
+                    ))
+                })?;
+                if !listen.ip().is_loopback() && !c.insecure_http {
+                    return Err(invalid(format!(
+                        "console.listen {listen} is not a loopback address: the console has no TLS of its own yet, so keep it \
+                         on 127.0.0.1 behind a TLS reverse proxy, or set console.insecure_http = true on a trusted network"
+                    )));
+                }
+                Some(ConsoleConfig {
+                    listen,
+                    users_file: rel(c.users_file.as_ref().unwrap_or(&PathBuf::from("console-users.toml"))),
+                    insecure_http: c.insecure_http,
+                })
+            }
+        };
         Ok(Self {
+            console,
             screen: raw.screen.id.clone(),
             width: raw.screen.width,
             height: raw.screen.height,

@@ -52,6 +52,8 @@ pub enum DriverEvent {
     },
     /// The card refused something (kept apart from link failures).
     Refused { what: String, error: String },
+    /// The card acknowledged that `area` is gone (an urgent notice ended).
+    Cleared { area: u8 },
 }
 
 #[derive(Debug, Default)]
@@ -102,6 +104,9 @@ async fn reconcile(
                 c.clear().await?;
                 sent.main = None;
                 sent.urgent = None;
+                for area in [MAIN_AREA, URGENT_AREA] {
+                    let _ = events.send(DriverEvent::Cleared { area });
+                }
             }
         } else {
             c.power(d.power).await?;
@@ -132,6 +137,7 @@ async fn reconcile(
         (None, Some(_)) => {
             c.delete_area(URGENT_AREA).await?;
             sent.urgent = None;
+            let _ = events.send(DriverEvent::Cleared { area: URGENT_AREA });
         }
         _ => {}
     }
@@ -152,6 +158,7 @@ async fn reconcile(
         (None, Some(_)) if d.blank => {
             c.delete_area(MAIN_AREA).await?;
             sent.main = None;
+            let _ = events.send(DriverEvent::Cleared { area: MAIN_AREA });
         }
         _ => {}
     }

@@ -128,6 +128,25 @@ pub struct Embedded {
     pub broker_port: u16,
 }
 
+/// The embedded default's console users: an `admin` whose API token is in `console-token`
+/// (mode 0600), made on first start. Returns the users file.
+fn console_admin(data_dir: &Path) -> Result<PathBuf, String> {
+    use crate::console::auth::{Role, Users, random_token};
+    let users_file = data_dir.join("console-users.toml");
+    let token_file = data_dir.join("console-token");
+    let mut users = Users::load(&users_file).map_err(|e| e.to_string())?;
+    if !token_file.exists() || users.users.iter().all(|u| u.name != "admin") {
+        // The admin signs in with the token; the password is random and never shown.
+        users
+            .set_user("admin", Role::Admin, &random_token())
+            .map_err(|e| e.to_string())?;
+        let token = users.new_token("admin").map_err(|e| e.to_string())?;
+        users.save(&users_file).map_err(|e| e.to_string())?;
+        crate::cli::portal::write_secret(&token_file, format!("{token}\n").as_bytes())?;
+    }
+    Ok(users_file)
+}
+
 /// Start the broker and the board and build the configuration around them.
 pub fn start(data_dir: &Path) -> Result<Embedded, String> {
     std::fs::create_dir_all(data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
@@ -137,6 +156,13 @@ pub fn start(data_dir: &Path) -> Result<Embedded, String> {
     let board = start_board(&data_dir.join("board"))?;
     let mut portal_keys = BTreeMap::new();
     portal_keys.insert(keys.key_id.clone(), keys.public.clone());
+    // The sample playlist as a file the console can edit (kept across runs).
+    let playlist = data_dir.join("playlist.toml");
+    if !playlist.exists() {
+        std::fs::write(&playlist, crate::daemon::core::SAMPLE_PLAYLIST)
+            .map_err(|e| format!("cannot write {}: {e}", playlist.display()))?;
+    }
+    let users_file = console_admin(data_dir)?;
     let config = Config {
         screen: "demo".into(),
         width: BOARD.0,
@@ -163,12 +189,17 @@ pub fn start(data_dir: &Path) -> Result<Embedded, String> {
             topic_prefix: "pinghu/v1".into(),
         },
         portal_keys,
-        playlist: None,
+        playlist: Some(playlist),
         calendar: None,
         data_dir: data_dir.to_path_buf(),
         timezone: "Asia/Shanghai".into(),
         fallback_font: None,
         fonts: BTreeMap::new(),
+        console: Some(crate::daemon::config::ConsoleConfig {
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            users_file,
+            insecure_http: false,
+        }),
     };
     Ok(Embedded {
         config,

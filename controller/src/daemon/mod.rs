@@ -21,6 +21,7 @@
 //! shutting down, [`run`] flushes what it can and returns an error, so the process exits non-zero
 //! and systemd (`Restart=always` in the shipped unit) starts it again.
 
+pub mod audit;
 pub mod board;
 pub mod config;
 pub mod core;
@@ -41,7 +42,7 @@ use jiff::Timestamp;
 use rumqttc::AsyncClient;
 use serde_json::json;
 use thiserror::Error;
-use tokio::sync::{Notify, mpsc, oneshot, watch};
+use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
 use crate::daemon::board::Desired;
@@ -63,6 +64,17 @@ pub enum DaemonError {
     TaskFailed(String),
 }
 
+/// A closure to run on the core thread.
+pub struct CoreTask(Box<CoreFn>);
+
+type CoreFn = dyn FnOnce(&mut Core, Timestamp) + Send;
+
+impl std::fmt::Debug for CoreTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CoreTask")
+    }
+}
+
 /// Messages to the core thread.
 #[derive(Debug)]
 pub enum Command {
@@ -77,6 +89,8 @@ pub enum Command {
     Published(Receipt),
     Mqtt(bool),
     Status(oneshot::Sender<serde_json::Value>),
+    /// Run a closure on the core (the console's reads and changes); the board is re-planned after.
+    With(CoreTask),
     /// Write everything and stop.
     Shutdown(oneshot::Sender<()>),
 }
@@ -100,6 +114,18 @@ impl CoreHandle {
     pub async fn status(&self) -> Result<serde_json::Value, CoreGone> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::Status(tx))?;
+        rx.await.map_err(|_| CoreGone)
+    }
+
+    /// Run `f` on the core thread and return its result.
+    pub async fn with<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Core, Timestamp) -> T + Send + 'static,
+    ) -> Result<T, CoreGone> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::With(CoreTask(Box::new(move |core, now| {
+            let _ = tx.send(f(core, now));
+        }))))?;
         rx.await.map_err(|_| CoreGone)
     }
 
@@ -128,11 +154,24 @@ struct Outputs {
     desired: watch::Sender<Desired>,
     receipts: mpsc::UnboundedSender<Receipt>,
     status_dirty: std::sync::Arc<Notify>,
+    /// Live events for the console (JSON: `frame`, `receipt`, `status`).
+    live: broadcast::Sender<String>,
+}
+
+impl Outputs {
+    fn changed(&self) {
+        self.status_dirty.notify_one();
+        let _ = self.live.send(r#"{"type":"status"}"#.to_owned());
+    }
+    fn receipt(&self, r: Receipt) {
+        let _ = self.live.send(json!({"type": "receipt", "receipt": r}).to_string());
+        let _ = self.receipts.send(r);
+    }
 }
 
 fn publish_step(out: &Outputs, step: crate::daemon::core::Step) -> Timestamp {
     for r in step.receipts {
-        let _ = out.receipts.send(r);
+        out.receipt(r);
     }
     out.desired.send_if_modified(|d| {
         if *d == step.desired {
@@ -188,21 +227,36 @@ fn core_thread(mut core: Core, rx: std::sync::mpsc::Receiver<Command>, out: Outp
                     step_now = true;
                 }
                 let _ = reply.send(r);
-                out.status_dirty.notify_one();
+                out.changed();
             }
             Command::Driver(ev) => {
+                let frame = match &ev {
+                    DriverEvent::Shown { area, frame_sha256, .. } => {
+                        Some(json!({"type": "frame", "area": area, "frame_sha256": frame_sha256}))
+                    }
+                    DriverEvent::Cleared { area } => Some(json!({"type": "frame", "area": area, "cleared": true})),
+                    _ => None,
+                };
                 for r in core.driver_event(ev, now) {
-                    let _ = out.receipts.send(r);
+                    out.receipt(r);
                 }
-                out.status_dirty.notify_one();
+                if let Some(f) = frame {
+                    let _ = out.live.send(f.to_string());
+                }
+                out.changed();
             }
             Command::Published(r) => core.published(&r),
             Command::Mqtt(up) => {
                 core.set_mqtt(up);
-                out.status_dirty.notify_one();
+                out.changed();
             }
             Command::Status(reply) => {
                 let _ = reply.send(core.status(now));
+            }
+            Command::With(CoreTask(f)) => {
+                f(&mut core, now);
+                step_now = true;
+                out.changed();
             }
             Command::Shutdown(reply) => {
                 core.shutdown(now);
@@ -308,11 +362,13 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
     let (cmd_tx, cmd_rx) = std::sync::mpsc::channel();
     let handle = CoreHandle { tx: cmd_tx };
     let (exit_tx, mut core_exit) = oneshot::channel();
+    let (live, _) = broadcast::channel(64);
     let outputs = Outputs {
         _exit: ExitSignal(Some(exit_tx)),
         desired: desired_tx,
         receipts: receipts_tx.clone(),
         status_dirty: std::sync::Arc::clone(&status_dirty),
+        live: live.clone(),
     };
     let core_thread = std::thread::Builder::new()
         .name("pinghu-core".into())
@@ -355,6 +411,41 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
                 publisher::publisher(h, c, client, receipts_rx, status_dirty, sd).await,
             )
         });
+    }
+
+    if let Some(c) = &cfg.console {
+        let listener = tokio::net::TcpListener::bind(c.listen).await.map_err(|e| {
+            DaemonError::TaskFailed(format!(
+                "the console cannot listen on {}: {e} (change console.listen)",
+                c.listen
+            ))
+        })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| DaemonError::TaskFailed(format!("the console's address: {e}")))?;
+        let users =
+            crate::console::auth::Users::load(&c.users_file).map_err(|e| DaemonError::TaskFailed(e.to_string()))?;
+        if users.users.is_empty() {
+            tracing::warn!(
+                "the console has no users yet: add one with `pinghu console adduser NAME --role admin --users {}`",
+                c.users_file.display()
+            );
+        }
+        if c.insecure_http {
+            tracing::warn!(
+                "the console serves plain HTTP on {addr} (console.insecure_http = true): passwords cross the network unencrypted"
+            );
+        }
+        tracing::info!("console http://{addr}");
+        let _ = std::fs::write(cfg.data_dir.join("console-address"), format!("http://{addr}\n"));
+        let state = crate::console::AppState {
+            core: handle.clone(),
+            auth: std::sync::Arc::new(crate::console::auth::Auth::new(c.users_file.clone(), users)),
+            live: live.clone(),
+            screen: cfg.screen.clone(),
+        };
+        let sd = shutdown.clone();
+        tasks.spawn(async move { ("console", crate::console::serve(listener, state, sd).await) });
     }
 
     let mut sd = shutdown.clone();

@@ -48,7 +48,14 @@ impl Core {
                 layer,
                 frame_sha256,
                 at,
-            } => self.shown(&key, area, layer, frame_sha256, at, now),
+            } => {
+                self.acknowledged(area, &frame_sha256);
+                self.shown(&key, area, layer, frame_sha256, at, now)
+            }
+            DriverEvent::Cleared { area } => {
+                self.area_cleared(area);
+                Vec::new()
+            }
         }
     }
 

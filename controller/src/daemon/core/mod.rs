@@ -19,6 +19,7 @@ use std::path::PathBuf;
 use jiff::{SignedDuration, Timestamp};
 use pinghu_playlists::{Calendar, Inputs, Layer, Playlist};
 
+use crate::daemon::audit::AuditLog;
 use crate::daemon::board::{Desired, Renderer};
 use crate::daemon::config::Config;
 use crate::daemon::disk::Disk;
@@ -27,8 +28,11 @@ use crate::daemon::ingest::{self, Receipt, sha256_hex};
 use crate::daemon::proof::{Entry, Finding, ProofLog};
 use crate::daemon::store::Store;
 
+mod console;
 mod events;
 mod status;
+
+pub use console::{PlaylistHistory, SaveError};
 
 /// Software older than this date cannot be running now: a clock before it is wrong.
 pub const NOT_BEFORE: &str = "2026-11-01T00:00:00Z";
@@ -139,12 +143,19 @@ pub struct Core {
     last_proof_sync: Timestamp,
     /// The latest failed write, cleared by the next successful one.
     write_error: Option<String>,
+    /// The board the scheduler wants now (what the driver is sent).
+    desired: Desired,
+    /// The first page the card acknowledged in each area (main, urgent): the glass.
+    glass: [Option<pinghu_fonts::Frame>; 2],
+    /// Changes made through the console.
+    audit: AuditLog,
 }
 
 impl Core {
     /// Open the store and the proof log (repairing what a power cut left), load the playlist,
     /// calendar and fonts. Damaged files never stop the daemon; they are reported in the status.
     pub fn open(cfg: Config, disk: Disk, now: Timestamp) -> Result<Self, CoreError> {
+        let disk_for_audit = disk.for_purpose(crate::daemon::disk::Purpose::Other);
         let store = Store::open(&cfg.data_dir, disk.clone(), now).map_err(|e| CoreError::Store {
             path: cfg.data_dir.display().to_string(),
             reason: e.to_string(),
@@ -232,6 +243,9 @@ impl Core {
             last_retry: now,
             last_proof_sync: now,
             write_error: None,
+            desired: Desired::default(),
+            glass: [None, None],
+            audit: AuditLog::new(&cfg.data_dir, disk_for_audit),
             cfg,
         })
     }
@@ -403,6 +417,7 @@ impl Core {
         self.plan_layer = plan.layer;
         self.brightness = plan.brightness;
         self.power = plan.power;
+        self.desired.clone_from(&desired);
         Step {
             desired,
             next: plan.next_change,

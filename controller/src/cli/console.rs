@@ -1,0 +1,41 @@
+//! `pinghu console adduser | token`: manage the console's users file.
+
+use std::io::BufRead as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+
+use crate::console::auth::{Role, Users};
+
+/// Add a user (or change their role and password); the password is the first line of standard
+/// input (typed at a prompt, or piped by a script).
+pub fn adduser(users_file: &Path, name: &str, role: Role) -> Result<ExitCode> {
+    if !crate::daemon::config::valid_name(name) {
+        anyhow::bail!("user name {name:?}: use 1 to 32 of a-z, 0-9 and -");
+    }
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        eprint!("password for {name} (at least 8 characters): ");
+    }
+    let mut password = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .context("cannot read the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let mut users = Users::load(users_file)?;
+    users.set_user(name, role, password)?;
+    users.save(users_file)?;
+    println!("{name} ({}) saved in {}", role.name(), users_file.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A new API token for `name`, printed once (only its hash is kept).
+pub fn token(users_file: &Path, name: &str) -> Result<ExitCode> {
+    let mut users = Users::load(users_file)?;
+    let token = users.new_token(name)?;
+    users.save(users_file)?;
+    println!("{token}");
+    eprintln!("use it as: Authorization: Bearer TOKEN (shown once; it is kept only as a hash)");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,281 @@
+//! The console's JSON API (`/api/v1`, documented in docs/console.md) and its live events.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::console::{AppState, Caller, Refused};
+use crate::daemon::core::SaveError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/v1/status", get(status))
+        .route("/api/v1/board.png", get(board_png))
+        .route("/api/v1/announcements", get(announcements))
+        .route("/api/v1/playlist", get(playlist).put(save_playlist))
+        .route("/api/v1/playlist/check", post(check_playlist))
+        .route("/api/v1/playlist/history", get(history))
+        .route("/api/v1/playlist/history/:sha256", get(version))
+        .route("/api/v1/playlist/restore/:sha256", post(restore))
+        .route("/api/v1/proof", get(proof))
+        .route("/api/v1/events", get(events))
+}
+
+fn gone() -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping").into_response()
+}
+
+async fn status(State(s): State<AppState>, _: Caller) -> Response {
+    match s.core.status().await {
+        Ok(v) => Json(v).into_response(),
+        Err(_) => gone(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Scale {
+    scale: Option<u32>,
+}
+
+/// The glass as acknowledged, as the simulator's LED-look PNG.
+async fn board_png(State(s): State<AppState>, _: Caller, Query(q): Query<Scale>) -> Response {
+    let Ok(frame) = s.core.with(|c, _| c.glass()).await else {
+        return gone();
+    };
+    let scale = q.scale.unwrap_or(4).clamp(2, 16);
+    // PNG encoding is CPU work: off the async workers.
+    let png = tokio::task::spawn_blocking(move || frame.led_png(scale)).await;
+    match png {
+        Ok(Ok(bytes)) => (
+            [(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "no-store")],
+            bytes,
+        )
+            .into_response(),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "cannot draw the board").into_response(),
+    }
+}
+
+async fn announcements(State(s): State<AppState>, _: Caller) -> Response {
+    match s.core.with(|c, _| c.announcements()).await {
+        Ok(v) => Json(v).into_response(),
+        Err(_) => gone(),
+    }
+}
+
+async fn playlist(State(s): State<AppState>, _: Caller) -> Response {
+    match s.core.with(|c, _| c.playlist_text()).await {
+        Ok(t) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], t).into_response(),
+        Err(_) => gone(),
+    }
+}
+
+/// The check result, as `pinghu playlist check` sees it.
+pub fn check(text: &str) -> Value {
+    match pinghu_playlists::parse(text, "playlist") {
+        Ok(p) => json!({"ok": true, "errors": [], "warnings": [], "items": p.items.len()}),
+        Err(e) => {
+            let errors: Vec<Value> = e
+                .diagnostics()
+                .iter()
+                .map(|d| json!({"line": d.line, "column": d.col, "message": d.message}))
+                .collect();
+            let errors = if errors.is_empty() {
+                vec![json!({"line": 1, "column": 1, "message": e.to_string()})]
+            } else {
+                errors
+            };
+            json!({"ok": false, "errors": errors, "warnings": []})
+        }
+    }
+}
+
+async fn check_playlist(_: Caller, body: String) -> Json<Value> {
+    Json(check(&body))
+}
+
+fn may_edit(c: &Caller) -> Result<(), Refused> {
+    if c.role.edits_playlists() {
+        Ok(())
+    } else {
+        Err(Refused(
+            StatusCode::FORBIDDEN,
+            "editing playlists needs the operator or admin role",
+        ))
+    }
+}
+
+async fn save(s: &AppState, who: String, text: String, action: &'static str) -> Response {
+    let r = s
+        .core
+        .with(move |c, now| c.save_playlist(&text, &who, action, now))
+        .await;
+    match r {
+        Err(_) => gone(),
+        Ok(Ok(v)) => Json(json!({"ok": true, "version": v})).into_response(),
+        Ok(Err(SaveError::Invalid(d))) => {
+            let errors: Vec<Value> = d
+                .iter()
+                .map(|d| json!({"line": d.line, "column": d.col, "message": d.message}))
+                .collect();
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({"ok": false, "errors": errors, "warnings": []})),
+            )
+                .into_response()
+        }
+        Ok(Err(SaveError::Failed(why))) => (
+            StatusCode::CONFLICT,
+            Json(json!({"ok": false, "errors": [{"line": 1, "column": 1, "message": why}]})),
+        )
+            .into_response(),
+    }
+}
+
+async fn save_playlist(State(s): State<AppState>, caller: Caller, body: String) -> Response {
+    if let Err(r) = may_edit(&caller) {
+        return r.into_response();
+    }
+    save(&s, caller.who(), body, "save").await
+}
+
+async fn history(State(s): State<AppState>, _: Caller) -> Response {
+    match s.core.with(|c, _| c.playlist_history()).await {
+        Ok(v) => Json(v).into_response(),
+        Err(_) => gone(),
+    }
+}
+
+async fn version(State(s): State<AppState>, _: Caller, Path(sha): Path<String>) -> Response {
+    match s.core.with(move |c, _| c.playlist_version(&sha)).await {
+        Ok(Some(t)) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], t).into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, "no such version: see /api/v1/playlist/history").into_response(),
+        Err(_) => gone(),
+    }
+}
+
+async fn restore(State(s): State<AppState>, caller: Caller, Path(sha): Path<String>) -> Response {
+    if let Err(r) = may_edit(&caller) {
+        return r.into_response();
+    }
+    let text = match s.core.with(move |c, _| c.playlist_version(&sha)).await {
+        Ok(Some(t)) => t,
+        Ok(None) => return (StatusCode::NOT_FOUND, "no such version: see /api/v1/playlist/history").into_response(),
+        Err(_) => return gone(),
+    };
+    save(&s, caller.who(), text, "restore").await
+}
+
+#[derive(Debug, Deserialize)]
+struct ProofQuery {
+    date: Option<String>,
+    format: Option<String>,
+}
+
+/// Proof-of-display entries of a day (UTC date of `at`), with the chain's verification.
+async fn proof(State(s): State<AppState>, _: Caller, Query(q): Query<ProofQuery>) -> Response {
+    let date = q
+        .date
+        .unwrap_or_else(|| jiff::Timestamp::now().to_string()[..10].to_owned());
+    if date.parse::<jiff::civil::Date>().is_err() {
+        return (StatusCode::BAD_REQUEST, "date must be YYYY-MM-DD").into_response();
+    }
+    let Ok(dir) = s.core.with(|c, _| c.config().data_dir.clone()).await else {
+        return gone();
+    };
+    let csv = q.format.as_deref() == Some("csv");
+    // Reading and verifying the log is file I/O: off the async workers.
+    let r = tokio::task::spawn_blocking(move || -> std::io::Result<(Value, String)> {
+        let files = crate::daemon::proof::segments(&dir);
+        let mut contents = Vec::new();
+        for f in &files {
+            contents.push((f.clone(), std::fs::read(f)?));
+        }
+        let report = crate::daemon::proof::verify_contents(&contents);
+        let mut entries = Vec::new();
+        for (_, bytes) in &contents {
+            for line in String::from_utf8_lossy(bytes).lines() {
+                if let Ok(e) = serde_json::from_str::<crate::daemon::proof::Entry>(line)
+                    && e.at.starts_with(&date)
+                {
+                    entries.push(e);
+                }
+            }
+        }
+        let mut text = String::from("seq,at,screen,content,layer,frame_sha256,key_id,hash\n");
+        for e in &entries {
+            text.push_str(&format!(
+                "{},{},{},{},{},{},{},{}\n",
+                e.seq,
+                e.at,
+                e.screen,
+                e.content.replace(',', ";"),
+                e.layer,
+                e.frame_sha256,
+                e.key_id.clone().unwrap_or_default(),
+                e.hash
+            ));
+        }
+        Ok((
+            json!({"date": date, "chain_ok": report.problems().is_empty(), "entries": entries}),
+            text,
+        ))
+    })
+    .await;
+    match r {
+        Ok(Ok((_, text))) if csv => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text).into_response(),
+        Ok(Ok((v, _))) => Json(v).into_response(),
+        _ => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "cannot read the proof-of-display log",
+        )
+            .into_response(),
+    }
+}
+
+/// Server-sent events: `status` (the status document) at once, on every change and every 10 s;
+/// `frame` when the card acknowledges a page or an area is cleared; `receipt` for every receipt.
+async fn events(
+    State(s): State<AppState>,
+    _: Caller,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+    let rx = s.live.subscribe();
+    let first = Some(r#"{"type":"status"}"#.to_owned());
+    let stream = futures_util::stream::unfold((rx, s.core.clone(), first), |(mut rx, core, first)| async move {
+        let msg = match first {
+            Some(m) => m,
+            None => {
+                let m = tokio::select! {
+                    m = rx.recv() => m,
+                    () = tokio::time::sleep(Duration::from_secs(10)) => Ok(r#"{"type":"status"}"#.to_owned()),
+                };
+                match m {
+                    Ok(m) => m,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => r#"{"type":"status"}"#.to_owned(),
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        };
+        let kind = serde_json::from_str::<Value>(&msg)
+            .ok()
+            .and_then(|v| v["type"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let event = if kind == "status" {
+            let v = core.status().await.ok()?;
+            Event::default().event("status").data(v.to_string())
+        } else {
+            Event::default().event(kind).data(msg)
+        };
+        Some((Ok(event), (rx, core, None)))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}

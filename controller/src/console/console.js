@@ -1,0 +1,125 @@
+// The console's little script: live board view (server-sent events), playlist check/save with
+// errors at their lines, restore, and the proof-of-display table. Plain JavaScript, no build step.
+(function () {
+  "use strict";
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  function api(method, url, body) {
+    return fetch(url, { method: method, body: body, headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" });
+  }
+  function field(obj, path) {
+    return path.split(".").reduce(function (o, k) { return o == null ? o : o[k]; }, obj);
+  }
+
+  // Board: live status and glass.
+  var glass = document.getElementById("glass");
+  if (glass) {
+    var es = new EventSource("/api/v1/events");
+    es.addEventListener("status", function (e) {
+      var s = JSON.parse(e.data);
+      document.querySelectorAll("[data-field]").forEach(function (td) {
+        var v = field(s, td.dataset.field);
+        td.textContent = v == null ? "—" : String(v);
+      });
+      if (s.showing && s.showing.frame_sha256) {
+        var sha = document.getElementById("frame-sha");
+        if (sha.dataset.sha !== s.showing.frame_sha256) {
+          sha.dataset.sha = s.showing.frame_sha256;
+          sha.textContent = s.showing.content + " · " + s.showing.frame_sha256.slice(0, 12);
+          glass.src = "/api/v1/board.png?scale=4&t=" + Date.now();
+        }
+      }
+    });
+    es.addEventListener("frame", function () {
+      glass.src = "/api/v1/board.png?scale=4&t=" + Date.now();
+    });
+  }
+
+  // Announcements: search by id.
+  var search = document.getElementById("search");
+  if (search) {
+    search.addEventListener("input", function () {
+      var q = search.value.trim();
+      document.querySelectorAll("#announcements tr[data-id]").forEach(function (tr) {
+        tr.hidden = q !== "" && tr.dataset.id.indexOf(q) < 0;
+      });
+    });
+  }
+
+  // Playlist editor.
+  var editor = document.getElementById("playlist");
+  if (editor) {
+    var gutter = document.getElementById("gutter");
+    var problems = document.getElementById("problems");
+    var bad = {};
+    function numbers() {
+      var n = editor.value.split("\n").length, out = [];
+      for (var i = 1; i <= n; i++) out.push(bad[i] ? "▶" + i : String(i));
+      gutter.textContent = out.join("\n");
+    }
+    function show(r, savedText) {
+      bad = {};
+      problems.innerHTML = "";
+      if (r.ok) {
+        var li = document.createElement("li");
+        li.className = "ok";
+        li.textContent = savedText || problems.dataset.ok;
+        problems.appendChild(li);
+      } else {
+        (r.errors || []).forEach(function (e) {
+          bad[e.line] = true;
+          var li = document.createElement("li");
+          li.dataset.line = e.line;
+          li.textContent = e.line + ":" + e.column + ": " + e.message;
+          problems.appendChild(li);
+        });
+      }
+      numbers();
+    }
+    editor.addEventListener("input", numbers);
+    editor.addEventListener("scroll", function () { gutter.scrollTop = editor.scrollTop; });
+    numbers();
+    document.getElementById("check").addEventListener("click", function () {
+      api("POST", "/api/v1/playlist/check", editor.value).then(function (r) { return r.json(); }).then(function (r) { show(r); });
+    });
+    var save = document.getElementById("save");
+    if (save) {
+      save.addEventListener("click", function () {
+        api("PUT", "/api/v1/playlist", editor.value).then(function (r) { return r.json(); }).then(function (r) {
+          show(r, problems.dataset.saved);
+          if (r.ok) setTimeout(function () { location.reload(); }, 400);
+        });
+      });
+    }
+    document.querySelectorAll("button.restore").forEach(function (b) {
+      b.addEventListener("click", function () {
+        api("POST", "/api/v1/playlist/restore/" + b.dataset.sha).then(function (r) { return r.json(); }).then(function (r) {
+          if (r.ok) location.reload(); else show(r);
+        });
+      });
+    });
+  }
+
+  // Proof of display.
+  var date = document.getElementById("proof-date");
+  if (date) {
+    function load() {
+      document.getElementById("proof-csv").href = "/api/v1/proof?format=csv&date=" + date.value;
+      api("GET", "/api/v1/proof?date=" + date.value).then(function (r) { return r.json(); }).then(function (r) {
+        document.getElementById("proof-chain").textContent = r.chain_ok ? "✔ ok" : "✘ damaged";
+        var t = document.getElementById("proof");
+        t.innerHTML = "<tr><th>#</th><th>at</th><th>content</th><th>layer</th><th>frame</th></tr>";
+        r.entries.forEach(function (e) {
+          var tr = document.createElement("tr");
+          [e.seq, e.at, e.content, e.layer, e.frame_sha256.slice(0, 12)].forEach(function (v) {
+            var td = document.createElement("td");
+            td.textContent = v;
+            tr.appendChild(td);
+          });
+          t.appendChild(tr);
+        });
+      });
+    }
+    date.addEventListener("change", load);
+    load();
+  }
+})();

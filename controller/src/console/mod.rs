@@ -1,0 +1,152 @@
+//! The operators' console: a web server inside the daemon (axum), with pages rendered on the
+//! server (maud) and a little plain JavaScript, in Chinese with an English switch. The pages use
+//! the same JSON API (`/api/v1`) that scripts can call with an API token.
+//!
+//! * `auth`: users, roles, sessions, CSRF tokens, the login limit;
+//! * `api`: the JSON API and the live events (server-sent events);
+//! * `pages`: the HTML pages and their strings in both languages.
+//!
+//! Every handler reaches the daemon's state through [`CoreHandle`]: reads and changes run on the
+//! core thread, so the console never races the scheduler and holds no lock across I/O.
+
+pub mod api;
+pub mod auth;
+pub mod pages;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::{broadcast, watch};
+
+use crate::console::auth::{Auth, Role};
+use crate::daemon::CoreHandle;
+
+/// The cookie of a browser session.
+pub const SESSION_COOKIE: &str = "pinghu_session";
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub core: CoreHandle,
+    pub auth: Arc<Auth>,
+    /// Live events from the core (JSON lines: frames, receipts, status changes).
+    pub live: broadcast::Sender<String>,
+    pub screen: String,
+}
+
+impl FromRef<AppState> for Arc<Auth> {
+    fn from_ref(s: &AppState) -> Self {
+        Arc::clone(&s.auth)
+    }
+}
+
+/// The signed-in caller of a request: a browser session or an API token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub name: String,
+    pub role: Role,
+    /// The session's CSRF token (`None` for API tokens, which need none).
+    pub csrf: Option<String>,
+}
+
+impl Caller {
+    /// How the audit log names the caller.
+    pub fn who(&self) -> String {
+        if self.csrf.is_some() {
+            self.name.clone()
+        } else {
+            format!("token:{}", self.name)
+        }
+    }
+}
+
+/// A request refused: 401 (not signed in), 403 (role too weak, or a bad CSRF token).
+#[derive(Debug)]
+pub struct Refused(pub StatusCode, pub &'static str);
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({"ok": false, "error": self.1}).to_string();
+        (self.0, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+    }
+}
+
+/// The value of cookie `name`.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+#[axum::async_trait]
+impl<S> FromRequestParts<S> for Caller
+where
+    Arc<Auth>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Refused;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = Arc::<Auth>::from_ref(state);
+        if let Some(token) = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+        {
+            let (name, role) = auth
+                .token(token.trim())
+                .ok_or(Refused(StatusCode::UNAUTHORIZED, "unknown API token"))?;
+            return Ok(Self { name, role, csrf: None });
+        }
+        let session = cookie(&parts.headers, SESSION_COOKIE)
+            .and_then(|id| auth.session(id))
+            .ok_or(Refused(
+                StatusCode::UNAUTHORIZED,
+                "sign in at /login, or send Authorization: Bearer TOKEN (pinghu console token NAME)",
+            ))?;
+        // A browser's changes carry the session's CSRF token in a header: a page of another site
+        // cannot read it, so it cannot forge the request.
+        if parts.method != Method::GET && parts.method != Method::HEAD {
+            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+            if sent != Some(session.csrf.as_str()) {
+                return Err(Refused(StatusCode::FORBIDDEN, "missing or wrong CSRF token"));
+            }
+        }
+        Ok(Self {
+            name: session.user,
+            role: session.role,
+            csrf: Some(session.csrf),
+        })
+    }
+}
+
+/// The console's routes.
+pub fn router(state: AppState) -> Router {
+    api::routes().merge(pages::routes()).with_state(state)
+}
+
+/// Serve the console on `listener` until `shutdown` turns true.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), String> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = shutdown.wait_for(|s| *s).await;
+        })
+        .await
+        .map_err(|e| format!("the console stopped: {e}"))
+}

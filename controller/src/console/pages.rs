@@ -1,0 +1,370 @@
+//! The console's pages, rendered on the server: sign-in, the board (live), announcements, the
+//! playlist editor with its history, and the proof of display. Chinese by default, English with
+//! `?lang=en` (remembered in a cookie). The pages call the JSON API with the session's CSRF token.
+
+use std::net::SocketAddr;
+
+use axum::Form;
+use axum::Router;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use serde::Deserialize;
+
+use crate::console::{AppState, Caller, SESSION_COOKIE, cookie};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/board") }))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", axum::routing::post(logout))
+        .route("/board", get(board))
+        .route("/announcements", get(announcements))
+        .route("/playlist", get(playlist))
+        .route("/proof", get(proof))
+        .route(
+            "/console.js",
+            get(|| async { ([(header::CONTENT_TYPE, "text/javascript")], SCRIPT) }),
+        )
+}
+
+/// The page language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+fn lang(q: &LangQuery, headers: &HeaderMap) -> Lang {
+    match q.lang.as_deref().or_else(|| cookie(headers, "pinghu_lang")) {
+        Some("en") => Lang::En,
+        _ => Lang::Zh,
+    }
+}
+
+/// A string in the page's language.
+pub fn t(l: Lang, key: &str) -> &'static str {
+    let (zh, en) = match key {
+        "title" => ("平湖 LED 公告屏控制台", "Pinghu LED board console"),
+        "board" => ("屏幕", "Board"),
+        "announcements" => ("公告", "Announcements"),
+        "playlist" => ("节目单", "Playlist"),
+        "proof" => ("播出记录", "Proof of display"),
+        "signin" => ("登录", "Sign in"),
+        "signout" => ("退出", "Sign out"),
+        "user" => ("用户名", "User"),
+        "password" => ("密码", "Password"),
+        "token" => ("或 API 令牌", "or API token"),
+        "bad_login" => ("用户名或密码错误。", "Wrong user or password."),
+        "limited" => (
+            "失败次数过多，请五分钟后再试。",
+            "Too many failed sign-ins: try again in five minutes.",
+        ),
+        "live" => ("卡确认的实时画面", "The glass as the card acknowledged it, live"),
+        "link" => ("连接", "Link"),
+        "layer" => ("层", "Layer"),
+        "brightness" => ("亮度", "Brightness"),
+        "power" => ("电源", "Power"),
+        "clock" => ("时钟偏差（秒）", "Clock drift (s)"),
+        "queue" => ("队列", "Queue"),
+        "last_error" => ("最近错误", "Last error"),
+        "check" => ("检查", "Check"),
+        "save" => ("保存并生效", "Save and apply"),
+        "history" => ("历史版本", "History"),
+        "restore" => ("恢复此版本", "Restore this version"),
+        "saved" => ("已保存，屏幕已更新。", "Saved: the board runs it now."),
+        "ok" => ("没有问题。", "No problems."),
+        "state" => ("状态", "State"),
+        "text" => ("内容", "Text"),
+        "valid" => ("有效期", "Valid"),
+        "key" => ("签名密钥", "Key"),
+        "displayed" => ("已上屏", "Displayed"),
+        "search" => ("按编号搜索", "Search by id"),
+        "date" => ("日期", "Date"),
+        "verify" => ("校验链", "Chain"),
+        "export" => ("导出 CSV", "Export CSV"),
+        "readonly" => (
+            "公告属于门户网站：此处不能修改或撤回。",
+            "Announcements belong to the portal: they cannot be edited or revoked here.",
+        ),
+        _ => ("?", "?"),
+    };
+    if l == Lang::Zh { zh } else { en }
+}
+
+fn page(l: Lang, caller: Option<&Caller>, title: &str, body: &Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(if l == Lang::Zh { "zh-CN" } else { "en" }) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                @if let Some(c) = caller {
+                    @if let Some(csrf) = &c.csrf { meta name="csrf-token" content=(csrf); }
+                }
+                title { (title) " · " (t(l, "title")) }
+                style { (PreEscaped(STYLE)) }
+                script src="/console.js" defer {}
+            }
+            body {
+                header {
+                    strong { (t(l, "title")) }
+                    @if let Some(c) = caller {
+                        nav {
+                            a href="/board" { (t(l, "board")) }
+                            a href="/announcements" { (t(l, "announcements")) }
+                            a href="/playlist" { (t(l, "playlist")) }
+                            a href="/proof" { (t(l, "proof")) }
+                        }
+                        span.who { (c.name) " (" (c.role.name()) ")" }
+                        form method="post" action="/logout" { button type="submit" { (t(l, "signout")) } }
+                    }
+                    span.lang { a href="?lang=zh" { "中文" } " | " a href="?lang=en" { "English" } }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+/// Remember the language chosen with `?lang=`.
+fn with_lang(q: &LangQuery, m: Markup) -> Response {
+    let mut r = m.into_response();
+    if let Some(l) = q.lang.as_deref().filter(|l| matches!(*l, "en" | "zh"))
+        && let Ok(v) = format!("pinghu_lang={l}; Path=/; SameSite=Strict").parse()
+    {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+fn signed_in(caller: Result<Caller, crate::console::Refused>) -> Result<Caller, Redirect> {
+    caller.map_err(|_| Redirect::to("/login"))
+}
+
+async fn login_page(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+    login_form(lang(&q, &headers), None, &q)
+}
+
+fn login_form(l: Lang, error: Option<&str>, q: &LangQuery) -> Response {
+    let body = html! {
+        h1 { (t(l, "signin")) }
+        @if let Some(e) = error { p.error role="alert" { (e) } }
+        form.login method="post" action="/login" {
+            label { (t(l, "user")) input name="name" autocomplete="username"; }
+            label { (t(l, "password")) input name="password" type="password" autocomplete="current-password"; }
+            label { (t(l, "token")) input name="token" type="password"; }
+            button type="submit" { (t(l, "signin")) }
+        }
+    };
+    with_lang(q, page(l, None, t(l, "signin"), &body))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    token: String,
+}
+
+async fn login(
+    State(s): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let q = LangQuery { lang: None };
+    let l = lang(&q, &headers);
+    let ip = addr.ip();
+    if s.auth.limited(ip) {
+        let mut r = login_form(l, Some(t(l, "limited")), &q);
+        *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        return r;
+    }
+    let auth = std::sync::Arc::clone(&s.auth);
+    // argon2 takes its time on purpose: off the async workers.
+    let session = tokio::task::spawn_blocking(move || {
+        if f.token.trim().is_empty() {
+            auth.login(ip, &f.name, &f.password)
+        } else {
+            auth.login_with_token(ip, f.token.trim())
+        }
+    })
+    .await
+    .ok()
+    .flatten();
+    match session {
+        Some((id, _)) => {
+            let mut r = Redirect::to("/board").into_response();
+            if let Ok(v) = format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict").parse() {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            r
+        }
+        None => {
+            let mut r = login_form(l, Some(t(l, "bad_login")), &q);
+            *r.status_mut() = StatusCode::UNAUTHORIZED;
+            r
+        }
+    }
+}
+
+async fn logout(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(id) = cookie(&headers, SESSION_COOKIE) {
+        s.auth.logout(id);
+    }
+    let mut r = Redirect::to("/login").into_response();
+    if let Ok(v) = format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict").parse() {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+async fn board(
+    caller: Result<Caller, crate::console::Refused>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let c = match signed_in(caller) {
+        Ok(c) => c,
+        Err(r) => return r.into_response(),
+    };
+    let l = lang(&q, &headers);
+    let body = html! {
+        h1 { (t(l, "board")) }
+        p { (t(l, "live")) }
+        img #glass src="/api/v1/board.png?scale=4" alt=(t(l, "board"));
+        table #device {
+            tr { th { (t(l, "link")) } td data-field="device.link" {} }
+            tr { th { (t(l, "layer")) } td data-field="layer" {} }
+            tr { th { (t(l, "brightness")) } td data-field="brightness" {} }
+            tr { th { (t(l, "power")) } td data-field="power" {} }
+            tr { th { (t(l, "clock")) } td data-field="clock.drift_s" {} }
+            tr { th { (t(l, "queue")) } td data-field="queue.active" {} }
+            tr { th { (t(l, "last_error")) } td data-field="device.last_error" {} }
+        }
+        p #frame-sha {}
+    };
+    with_lang(&q, page(l, Some(&c), t(l, "board"), &body))
+}
+
+async fn announcements(
+    State(s): State<AppState>,
+    caller: Result<Caller, crate::console::Refused>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let c = match signed_in(caller) {
+        Ok(c) => c,
+        Err(r) => return r.into_response(),
+    };
+    let l = lang(&q, &headers);
+    let list = s.core.with(|core, _| core.announcements()).await.unwrap_or_default();
+    let items = list.as_array().cloned().unwrap_or_default();
+    let body = html! {
+        h1 { (t(l, "announcements")) }
+        p.note { (t(l, "readonly")) }
+        input #search type="search" placeholder=(t(l, "search"));
+        table #announcements {
+            tr { th { "ID" } th { (t(l, "state")) } th { (t(l, "text")) } th { (t(l, "valid")) } th { (t(l, "key")) } th { (t(l, "displayed")) } }
+            @for a in &items {
+                tr data-id=(a["id"].as_str().unwrap_or("")) {
+                    td { (a["id"].as_str().unwrap_or("")) " r" (a["revision"]) }
+                    td { (a["state"].as_str().unwrap_or("")) " · " (a["priority"].as_str().unwrap_or("")) }
+                    td { strong { (a["title"].as_str().unwrap_or("")) } br; (a["body"].as_str().unwrap_or("")) }
+                    td { (a["valid_from"].as_str().unwrap_or("—")) " → " (a["valid_until"].as_str().unwrap_or("—")) }
+                    td { (a["key_id"].as_str().unwrap_or("")) }
+                    td { (a["displayed"].as_str().map_or("—", |s| &s[..12.min(s.len())])) }
+                }
+            }
+        }
+    };
+    with_lang(&q, page(l, Some(&c), t(l, "announcements"), &body))
+}
+
+async fn playlist(
+    State(s): State<AppState>,
+    caller: Result<Caller, crate::console::Refused>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let c = match signed_in(caller) {
+        Ok(c) => c,
+        Err(r) => return r.into_response(),
+    };
+    let l = lang(&q, &headers);
+    let Ok((text, history)) = s
+        .core
+        .with(|core, _| (core.playlist_text(), core.playlist_history()))
+        .await
+    else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping").into_response();
+    };
+    let body = html! {
+        h1 { (t(l, "playlist")) }
+        div.editor {
+            pre #gutter aria-hidden="true" {}
+            textarea #playlist spellcheck="false" rows="30" { (text) }
+        }
+        div.actions {
+            button #check type="button" { (t(l, "check")) }
+            @if c.role.edits_playlists() { button #save type="button" { (t(l, "save")) } }
+        }
+        ul #problems data-ok=(t(l, "ok")) data-saved=(t(l, "saved")) {}
+        h2 { (t(l, "history")) }
+        table #history {
+            @for h in &history {
+                tr {
+                    td { (h.at) } td { (h.who) } td { (h.action) } td.sha { (&h.sha256[..12]) }
+                    td { @if c.role.edits_playlists() { button.restore type="button" data-sha=(h.sha256) { (t(l, "restore")) } } }
+                }
+            }
+        }
+    };
+    with_lang(&q, page(l, Some(&c), t(l, "playlist"), &body))
+}
+
+async fn proof(
+    caller: Result<Caller, crate::console::Refused>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let c = match signed_in(caller) {
+        Ok(c) => c,
+        Err(r) => return r.into_response(),
+    };
+    let l = lang(&q, &headers);
+    let today = jiff::Timestamp::now().to_string()[..10].to_owned();
+    let body = html! {
+        h1 { (t(l, "proof")) }
+        label { (t(l, "date")) " " input #proof-date type="date" value=(today); }
+        " " a #proof-csv href={ "/api/v1/proof?format=csv&date=" (today) } { (t(l, "export")) }
+        p { (t(l, "verify")) ": " span #proof-chain {} }
+        table #proof {}
+    };
+    with_lang(&q, page(l, Some(&c), t(l, "proof"), &body))
+}
+
+const STYLE: &str = r"
+body { font-family: 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif; margin: 0; background: #f4f4f2; color: #222; }
+header { display: flex; gap: 1.5em; align-items: center; padding: .6em 1em; background: #7a1712; color: #fff; }
+header a { color: #fff; margin-right: 1em; } header form { display: inline; } .lang { margin-left: auto; }
+main { padding: 1em 1.5em; } table { border-collapse: collapse; margin: 1em 0; }
+td, th { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }
+#glass { image-rendering: pixelated; background: #0c0c0e; max-width: 100%; }
+.editor { display: flex; font: 14px/1.4 monospace; } #gutter { margin: 0; padding: 2px 6px; background: #ddd; text-align: right; }
+textarea { flex: 1; font: inherit; min-height: 30em; } .error, #problems li { color: #b00; }
+#problems li.ok { color: #060; } .login label { display: block; margin: .5em 0; } .note { color: #555; }
+";
+
+const SCRIPT: &str = include_str!("console.js");

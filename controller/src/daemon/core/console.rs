@@ -1,0 +1,202 @@
+//! What the operators' console asks of the core: the glass as the card acknowledged it, the
+//! announcements, and the playlist — read, checked, saved (atomically, every version kept, each
+//! change in the audit log) and restored.
+
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+use pinghu_fonts::Frame;
+use pinghu_playlists::{Diagnostic, PlaylistError};
+use serde::Serialize;
+use serde_json::json;
+
+use super::{Core, SAMPLE_PLAYLIST};
+use crate::daemon::board::{MAIN_AREA, URGENT_AREA};
+use crate::daemon::ingest::sha256_hex;
+
+/// Where saved playlist versions are kept, in the data directory.
+pub const HISTORY_DIR: &str = "playlist-history";
+
+/// One saved version of the playlist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PlaylistHistory {
+    pub at: String,
+    pub who: String,
+    pub sha256: String,
+    /// `save` or `restore`.
+    pub action: String,
+    /// The file holding this version, in the history folder.
+    pub file: String,
+}
+
+/// Why a playlist was not saved.
+#[derive(Debug)]
+pub enum SaveError {
+    /// The playlist has problems (nothing changed).
+    Invalid(Vec<Diagnostic>),
+    /// The daemon has no playlist file to write, or the disk refused (nothing changed).
+    Failed(String),
+}
+
+impl Core {
+    /// The glass as the card acknowledged it: the urgent area's first page while one shows,
+    /// else the rotation's; dark before anything was acknowledged.
+    pub fn glass(&self) -> Frame {
+        self.glass[usize::from(URGENT_AREA)]
+            .clone()
+            .or_else(|| self.glass[usize::from(MAIN_AREA)].clone())
+            .unwrap_or_else(|| Frame::new(self.cfg.width, self.cfg.height, self.cfg.colors))
+    }
+
+    /// The card acknowledged the first page of `area`, named by its hash.
+    pub(super) fn acknowledged(&mut self, area: u8, frame_sha256: &str) {
+        let content = if area == URGENT_AREA {
+            &self.desired.urgent
+        } else {
+            &self.desired.main
+        };
+        if let Some(f) = content
+            .as_ref()
+            .and_then(|c| c.pages.first())
+            .filter(|f| f.sha256() == frame_sha256)
+            && let Some(slot) = self.glass.get_mut(usize::from(area))
+        {
+            *slot = Some(f.clone());
+        }
+    }
+
+    /// The card no longer shows `area`.
+    pub(super) fn area_cleared(&mut self, area: u8) {
+        if let Some(slot) = self.glass.get_mut(usize::from(area)) {
+            *slot = None;
+        }
+    }
+
+    /// Every announcement the daemon holds, newest first: its state, text, validity window,
+    /// key and approver, and what reached the glass.
+    pub fn announcements(&self) -> serde_json::Value {
+        let mut list: Vec<_> = self.store.state.announcements.values().collect();
+        list.sort_by_key(|r| std::cmp::Reverse(r.accepted_at));
+        let items: Vec<_> = list
+            .iter()
+            .map(|r| {
+                let a = &r.announcement;
+                json!({
+                    "id": a.id, "revision": a.revision, "state": r.state, "priority": a.priority,
+                    "title": a.title, "body": a.body, "issued_at": a.issued_at.to_string(),
+                    "valid_from": a.valid_from.map(|t| t.to_string()),
+                    "valid_until": a.valid_until.map(|t| t.to_string()),
+                    "key_id": r.key_id, "accepted_at": r.accepted_at.to_string(), "displayed": r.displayed,
+                })
+            })
+            .collect();
+        json!(items)
+    }
+
+    /// The playlist the daemon runs, as text.
+    pub fn playlist_text(&self) -> String {
+        match &self.cfg.playlist {
+            Some(p) => std::fs::read_to_string(p).unwrap_or_default(),
+            None => SAMPLE_PLAYLIST.to_owned(),
+        }
+    }
+
+    fn history_dir(&self) -> PathBuf {
+        self.cfg.data_dir.join(HISTORY_DIR)
+    }
+
+    /// The saved versions, newest first.
+    pub fn playlist_history(&self) -> Vec<PlaylistHistory> {
+        let index = std::fs::read_to_string(self.history_dir().join("index.jsonl")).unwrap_or_default();
+        let mut v: Vec<PlaylistHistory> = index.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+        v.reverse();
+        v
+    }
+
+    /// The text of a saved version.
+    pub fn playlist_version(&self, sha256: &str) -> Option<String> {
+        let h = self.playlist_history().into_iter().find(|h| h.sha256 == sha256)?;
+        std::fs::read_to_string(self.history_dir().join(h.file)).ok()
+    }
+
+    /// Check `text`, then write it atomically as the playlist, keep the version, record the change
+    /// in the audit log, and run it at once. Nothing changes when any step fails.
+    pub fn save_playlist(
+        &mut self,
+        text: &str,
+        who: &str,
+        action: &str,
+        now: Timestamp,
+    ) -> Result<PlaylistHistory, SaveError> {
+        let Some(path) = self.cfg.playlist.clone() else {
+            return Err(SaveError::Failed(
+                "the daemon runs the built-in sample playlist: set `playlist = \"FILE\"` in its configuration to edit one".into(),
+            ));
+        };
+        let playlist = match pinghu_playlists::parse(text, "playlist") {
+            Ok(p) => p,
+            Err(PlaylistError::Invalid(d)) => return Err(SaveError::Invalid(d)),
+            Err(e) => return Err(SaveError::Failed(e.to_string())),
+        };
+        let before = self.playlist_text();
+        let sha = sha256_hex(text.as_bytes());
+        let dir = self.history_dir();
+        let file = format!("{}-{}.toml", crate::daemon::disk::file_stamp(now), &sha[..12]);
+        let entry = PlaylistHistory {
+            at: now.to_string(),
+            who: who.to_owned(),
+            sha256: sha.clone(),
+            action: action.to_owned(),
+            file: file.clone(),
+        };
+        let first = self.playlist_history().is_empty();
+        let write = || -> std::io::Result<()> {
+            std::fs::create_dir_all(&dir)?;
+            let disk = self.disk.for_purpose(crate::daemon::disk::Purpose::Other);
+            if first {
+                // The version that ran before the console's first save, so it can be restored.
+                let sha0 = sha256_hex(before.as_bytes());
+                let file0 = format!("{}-{}.toml", crate::daemon::disk::file_stamp(now), &sha0[..12]);
+                disk.write_atomic(&dir.join(&file0), before.as_bytes())?;
+                let e0 = PlaylistHistory {
+                    at: now.to_string(),
+                    who: "(before the console)".into(),
+                    sha256: sha0,
+                    action: "initial".into(),
+                    file: file0,
+                };
+                let mut line = serde_json::to_vec(&e0).map_err(std::io::Error::other)?;
+                line.push(b'\n');
+                let mut f = disk.open_append(&dir.join("index.jsonl"))?;
+                disk.write_all(&mut f, &line)?;
+            }
+            disk.write_atomic(&dir.join(&file), text.as_bytes())?;
+            let mut line = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
+            line.push(b'\n');
+            let mut f = disk.open_append(&dir.join("index.jsonl"))?;
+            disk.write_all(&mut f, &line)?;
+            disk.sync(&f)?;
+            let diff = similar::TextDiff::from_lines(before.as_str(), text)
+                .unified_diff()
+                .header("before", "after")
+                .to_string();
+            self.audit.append(
+                now,
+                who,
+                &format!("playlist.{action}"),
+                json!({"sha256": sha, "diff": diff}),
+            )?;
+            disk.write_atomic(&path, text.as_bytes())
+        };
+        write().map_err(|e| SaveError::Failed(format!("the playlist was not saved: {e}")))?;
+        tracing::info!(
+            "playlist {} {action}d by {who} ({} items)",
+            path.display(),
+            playlist.items.len()
+        );
+        self.playlist = playlist;
+        self.playlist_error = None;
+        self.playlist_mtime = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        Ok(entry)
+    }
+}

@@ -1,0 +1,185 @@
+//! Helpers for the console tests: a `pinghu run` on the embedded default (broker, simulated board,
+//! console with its admin token) and a minimal HTTP/1.1 client over `std::net`.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::bin;
+
+/// A daemon on the embedded default with its console.
+#[derive(Debug)]
+pub struct ConsoleRig {
+    pub child: Child,
+    pub dir: tempfile::TempDir,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    pub broker_port: u16,
+    pub token: String,
+}
+
+impl ConsoleRig {
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut child = Command::new(bin("pinghu"))
+            .args(["run", "--data-dir"])
+            .arg(dir.path())
+            .env("RUST_LOG", "warn")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start pinghu run");
+        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        let banner = lines.next().and_then(Result::ok).unwrap_or_default();
+        let broker_port: u16 = banner
+            .split("mqtt://127.0.0.1:")
+            .nth(1)
+            .and_then(|r| r.split(',').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no broker in the banner: {banner}"));
+        std::thread::spawn(move || for _ in lines {});
+        let address = dir.path().join("console-address");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let url = loop {
+            if let Ok(a) = std::fs::read_to_string(&address)
+                && !a.trim().is_empty()
+            {
+                break a.trim().to_owned();
+            }
+            assert!(Instant::now() < deadline, "the console did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let token = std::fs::read_to_string(dir.path().join("console-token"))
+            .expect("the admin token")
+            .trim()
+            .to_owned();
+        Self {
+            child,
+            dir,
+            url,
+            broker_port,
+            token,
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The simulated board's glass hash (its `state.json` snapshot).
+    pub fn glass(&self) -> String {
+        let st: serde_json::Value = std::fs::read_to_string(self.path("board/state.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        st["frame_sha256"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Wait until the glass hash satisfies `pred`.
+    pub fn wait_glass(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let g = self.glass();
+            if pred(&g) {
+                return g;
+            }
+            assert!(Instant::now() < deadline, "the board never showed {what} (glass {g})");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// An API request with the admin token.
+    pub fn api(&self, method: &str, path: &str, body: &str) -> Response {
+        request(
+            &self.url,
+            method,
+            path,
+            &[("Authorization", &format!("Bearer {}", self.token))],
+            body,
+        )
+    }
+}
+
+impl Drop for ConsoleRig {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP response.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One HTTP/1.1 request (`Connection: close`), enough for the console's API.
+pub fn request(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Response {
+    let host = base.trim_start_matches("http://");
+    let mut s = TcpStream::connect(host).expect("connect to the console");
+    s.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).expect("send");
+    s.write_all(body.as_bytes()).expect("send body");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("read the response");
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a response head");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse().ok())
+        .expect("a status line");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    if headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"))
+    {
+        body = dechunk(&body);
+    }
+    Response { status, headers, body }
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(i) = b.windows(2).position(|w| w == b"\r\n") {
+        let n = usize::from_str_radix(String::from_utf8_lossy(&b[..i]).trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&b[i + 2..i + 2 + n]);
+        b = &b[i + 2 + n + 2..];
+    }
+    out
+}
