@@ -147,9 +147,18 @@ pub fn request(base: &str, method: &str, path: &str, headers: &[(&str, &str)], b
     req.push_str("\r\n");
     s.write_all(req.as_bytes()).expect("send");
     s.write_all(body.as_bytes()).expect("send body");
+    // Read the head, then as much body as it announces (a server may keep the connection open
+    // despite `Connection: close`, as chromedriver does).
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw).expect("read the response");
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a response head");
+    let mut buf = [0u8; 8192];
+    let split = loop {
+        if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let n = s.read(&mut buf).expect("read the response");
+        assert!(n > 0, "the connection closed before the response head");
+        raw.extend_from_slice(&buf[..n]);
+    };
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = head.split("\r\n");
     let status: u16 = lines
@@ -161,12 +170,34 @@ pub fn request(base: &str, method: &str, path: &str, headers: &[(&str, &str)], b
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
         .collect();
+    let find = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
     let mut body = raw[split + 4..].to_vec();
-    if headers
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"))
-    {
+    let chunked = find("transfer-encoding").is_some_and(|v| v.contains("chunked"));
+    if let Some(len) = find("content-length").and_then(|v| v.parse::<usize>().ok()) {
+        while body.len() < len {
+            let n = s.read(&mut buf).expect("read the body");
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&buf[..n]);
+        }
+        body.truncate(len);
+    } else if chunked {
+        while !body.windows(5).any(|w| w == b"0\r\n\r\n") {
+            let n = s.read(&mut buf).expect("read the body");
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&buf[..n]);
+        }
         body = dechunk(&body);
+    } else {
+        s.read_to_end(&mut body).expect("read the body");
     }
     Response { status, headers, body }
 }

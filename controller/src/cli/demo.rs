@@ -132,6 +132,13 @@ pub async fn run(data_dir: Option<PathBuf>, print: &(dyn Fn(&str) + Sync)) -> Re
 
     let mut out = String::new();
     let (f, _) = wait_for(&e, "the sample playlist", 20, |s| s["lit"].as_u64().unwrap_or(0) > 0).await?;
+    if let Ok(addr) = std::fs::read_to_string(dir.join("console-address")) {
+        print(&format!(
+            "console {} (sign in with the token in {})\n",
+            addr.trim(),
+            dir.join("console-token").display()
+        ));
+    }
     let _ = writeln!(out, "\n1. The sample playlist is on the board:\n");
     out.push_str(&preview(&f));
     save(&f, &dir, "1-playlist.png", &mut out);

@@ -35,7 +35,7 @@ pub fn daemon(config: Option<PathBuf>, data_dir: Option<PathBuf>, log_format: Lo
                 let e = crate::daemon::embedded::start(&dir).map_err(anyhow::Error::msg)?;
                 eprintln!(
                     "pinghu: no --config: embedded MQTT broker on mqtt://127.0.0.1:{}, simulated board on tcp://{} (snapshots in {}), \
-                     demo key {} in {}",
+                     demo key {} in {}; the console's address follows (its admin token is in console-token there)",
                     e.broker_port,
                     e.board.addr,
                     e.board.snapshots.display(),

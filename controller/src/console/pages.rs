@@ -314,7 +314,7 @@ async fn playlist(
         h1 { (t(l, "playlist")) }
         div.editor {
             pre #gutter aria-hidden="true" {}
-            textarea #playlist spellcheck="false" rows="30" { (text) }
+            textarea #playlist spellcheck="false" rows="18" { (text) }
         }
         div.actions {
             button #check type="button" { (t(l, "check")) }
@@ -363,7 +363,7 @@ main { padding: 1em 1.5em; } table { border-collapse: collapse; margin: 1em 0; }
 td, th { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }
 #glass { image-rendering: pixelated; background: #0c0c0e; max-width: 100%; }
 .editor { display: flex; font: 14px/1.4 monospace; } #gutter { margin: 0; padding: 2px 6px; background: #ddd; text-align: right; }
-textarea { flex: 1; font: inherit; min-height: 30em; } .error, #problems li { color: #b00; }
+textarea { flex: 1; font: inherit; min-height: 18em; } .error, #problems li { color: #b00; }
 #problems li.ok { color: #060; } .login label { display: block; margin: .5em 0; } .note { color: #555; }
 ";
 

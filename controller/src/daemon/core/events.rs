@@ -6,6 +6,7 @@ use pinghu_playlists::{ContentKey, Layer};
 use serde_json::json;
 
 use super::Core;
+use crate::daemon::board::{MAIN_AREA, URGENT_AREA};
 use crate::daemon::driver::DriverEvent;
 use crate::daemon::ingest::Receipt;
 use crate::daemon::proof::Entry;
@@ -54,7 +55,21 @@ impl Core {
             }
             DriverEvent::Cleared { area } => {
                 self.area_cleared(area);
-                Vec::new()
+                // The urgent area is gone: the rotation underneath is on the glass again. The card
+                // kept it (nothing is resent), so this is its proof of display.
+                let uncovered = (area == URGENT_AREA)
+                    .then_some(self.desired.main.as_ref())
+                    .flatten()
+                    .and_then(|m| Some((m.key.clone(), m.pages.first()?.sha256())))
+                    .filter(|(_, sha)| {
+                        self.glass[usize::from(MAIN_AREA)]
+                            .as_ref()
+                            .is_some_and(|g| g.sha256() == *sha)
+                    });
+                match uncovered {
+                    Some((key, sha)) => self.shown(&key, MAIN_AREA, Layer::Rotation, sha, now, now),
+                    None => Vec::new(),
+                }
             }
         }
     }
