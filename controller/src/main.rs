@@ -65,7 +65,7 @@ enum Command {
     Diag(DiagArgs),
     /// The operators' web console: its users and API tokens
     #[command(subcommand)]
-    Console(ConsoleCommand),
+    Console(cli::console::ConsoleCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -210,26 +210,6 @@ struct RenderArgs {
     /// Pixels per LED in the PNG files
     #[arg(long, default_value_t = 8)]
     scale: u32,
-}
-
-#[derive(Debug, Subcommand)]
-enum ConsoleCommand {
-    /// Add a console user, or change a user's role and password (password: first line of stdin)
-    Adduser {
-        name: String,
-        #[arg(long, value_enum)]
-        role: pinghu::console::auth::Role,
-        /// The users file (the configuration's console.users_file)
-        #[arg(long, value_name = "FILE", default_value = "console-users.toml")]
-        users: std::path::PathBuf,
-    },
-    /// A new API token for a user, for scripts (Authorization: Bearer TOKEN); printed once
-    Token {
-        name: String,
-        /// The users file (the configuration's console.users_file)
-        #[arg(long, value_name = "FILE", default_value = "console-users.toml")]
-        users: std::path::PathBuf,
-    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -472,8 +452,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             out,
         }) => Ok(cli::log::export(data_dir, file, format, out.as_deref())?.print()),
         Command::Diag(a) => diag(a),
-        Command::Console(ConsoleCommand::Adduser { name, role, users }) => cli::console::adduser(&users, &name, role),
-        Command::Console(ConsoleCommand::Token { name, users }) => cli::console::token(&users, &name),
+        Command::Console(c) => cli::console::command(c),
         Command::Render(a) => render(a),
         Command::Playlist(PlaylistCommand::Check { files, calendar, json }) => {
             cli::playlist::check_command(&files, calendar.as_deref(), json)

@@ -8,6 +8,36 @@ use anyhow::{Context as _, Result};
 
 use crate::console::auth::{Role, Users};
 
+#[derive(Debug, clap::Subcommand)]
+pub enum ConsoleCommand {
+    /// Add a console user, or change a user's role and password (password: first line of stdin)
+    Adduser {
+        /// The user name (a-z, 0-9, -)
+        name: String,
+        #[arg(long, value_enum)]
+        role: Role,
+        /// The users file (the configuration's console.users_file)
+        #[arg(long, value_name = "FILE", default_value = "console-users.toml")]
+        users: std::path::PathBuf,
+    },
+    /// A new API token for a user, for scripts (Authorization: Bearer TOKEN); printed once
+    Token {
+        /// The user name
+        name: String,
+        /// The users file (the configuration's console.users_file)
+        #[arg(long, value_name = "FILE", default_value = "console-users.toml")]
+        users: std::path::PathBuf,
+    },
+}
+
+/// Run a `pinghu console` subcommand.
+pub fn command(c: ConsoleCommand) -> Result<ExitCode> {
+    match c {
+        ConsoleCommand::Adduser { name, role, users } => adduser(&users, &name, role),
+        ConsoleCommand::Token { name, users } => token(&users, &name),
+    }
+}
+
 /// Add a user (or change their role and password); the password is the first line of standard
 /// input (typed at a prompt, or piped by a script).
 pub fn adduser(users_file: &Path, name: &str, role: Role) -> Result<ExitCode> {

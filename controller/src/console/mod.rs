@@ -150,3 +150,46 @@ pub async fn serve(
         .await
         .map_err(|e| format!("the console stopped: {e}"))
 }
+
+/// Bind the console's address, load its users and say where it is (the log, and
+/// `DATA_DIR/console-address`); the returned future serves it until `shutdown`.
+pub async fn start(
+    c: &crate::daemon::config::ConsoleConfig,
+    cfg: &crate::daemon::config::Config,
+    core: CoreHandle,
+    live: broadcast::Sender<String>,
+    shutdown: watch::Receiver<bool>,
+) -> Result<impl std::future::Future<Output = Result<(), String>> + use<>, String> {
+    let listener = tokio::net::TcpListener::bind(c.listen)
+        .await
+        .map_err(|e| format!("the console cannot listen on {}: {e} (change console.listen)", c.listen))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("the console's address: {e}"))?;
+    let users_file = c.users_file.clone();
+    let users = tokio::task::spawn_blocking(move || auth::Users::load(&users_file))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    if users.users.is_empty() {
+        tracing::warn!(
+            "the console has no users yet: add one with `pinghu console adduser NAME --role admin --users {}`",
+            c.users_file.display()
+        );
+    }
+    if c.insecure_http {
+        tracing::warn!(
+            "the console serves plain HTTP on {addr} (console.insecure_http = true): passwords cross the network unencrypted"
+        );
+    }
+    tracing::info!("console http://{addr}");
+    let note = cfg.data_dir.join("console-address");
+    let _ = tokio::fs::write(&note, format!("http://{addr}\n")).await;
+    let state = AppState {
+        core,
+        auth: Arc::new(Auth::new(c.users_file.clone(), users)),
+        live,
+        screen: cfg.screen.clone(),
+    };
+    Ok(serve(listener, state, shutdown))
+}

@@ -414,38 +414,10 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
     }
 
     if let Some(c) = &cfg.console {
-        let listener = tokio::net::TcpListener::bind(c.listen).await.map_err(|e| {
-            DaemonError::TaskFailed(format!(
-                "the console cannot listen on {}: {e} (change console.listen)",
-                c.listen
-            ))
-        })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| DaemonError::TaskFailed(format!("the console's address: {e}")))?;
-        let users =
-            crate::console::auth::Users::load(&c.users_file).map_err(|e| DaemonError::TaskFailed(e.to_string()))?;
-        if users.users.is_empty() {
-            tracing::warn!(
-                "the console has no users yet: add one with `pinghu console adduser NAME --role admin --users {}`",
-                c.users_file.display()
-            );
-        }
-        if c.insecure_http {
-            tracing::warn!(
-                "the console serves plain HTTP on {addr} (console.insecure_http = true): passwords cross the network unencrypted"
-            );
-        }
-        tracing::info!("console http://{addr}");
-        let _ = std::fs::write(cfg.data_dir.join("console-address"), format!("http://{addr}\n"));
-        let state = crate::console::AppState {
-            core: handle.clone(),
-            auth: std::sync::Arc::new(crate::console::auth::Auth::new(c.users_file.clone(), users)),
-            live: live.clone(),
-            screen: cfg.screen.clone(),
-        };
-        let sd = shutdown.clone();
-        tasks.spawn(async move { ("console", crate::console::serve(listener, state, sd).await) });
+        let serve = crate::console::start(c, &cfg, handle.clone(), live.clone(), shutdown.clone())
+            .await
+            .map_err(DaemonError::TaskFailed)?;
+        tasks.spawn(async move { ("console", serve.await) });
     }
 
     let mut sd = shutdown.clone();
