@@ -230,7 +230,8 @@ mod driver {
         let (desired, desired_rx) = watch::channel(want);
         let (ev_tx, events) = mpsc::unbounded_channel();
         let (shutdown, shutdown_rx) = watch::channel(false);
-        tokio::spawn(run_on(cfg, open_io, desired_rx, ev_tx, shutdown_rx));
+        let (_requests, requests_rx) = mpsc::channel(4);
+        tokio::spawn(run_on(cfg, open_io, desired_rx, ev_tx, requests_rx, shutdown_rx));
         DriverRig {
             card,
             seen,

@@ -222,3 +222,95 @@ fn browser_sessions_need_the_csrf_token_and_wrong_passwords_are_limited() {
     );
     assert_eq!(limited.status, 429, "{}", limited.text());
 }
+
+/// Add a user with the command line and make a token for them: (token).
+fn user_with_token(rig: &ConsoleRig, name: &str, role: &str) -> String {
+    let users = rig.path("console-users.toml");
+    let users = users.to_str().unwrap();
+    let (code, _, err) = pinghu_tests::pinghu_stdin(
+        &["console", "adduser", name, "--role", role, "--users", users],
+        "a long password\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = pinghu(&["console", "token", name, "--users", users]);
+    assert_eq!(code, 0, "{err}");
+    out.trim().to_owned()
+}
+
+/// A request with `token`, retried while the daemon has not yet read the users file (it looks
+/// every 2 s): the first answer that is not 401.
+fn as_user(rig: &ConsoleRig, token: &str, method: &str, path: &str, body: &str) -> pinghu_tests::console::Response {
+    let auth = format!("Bearer {token}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let r = request(
+            &rig.url,
+            method,
+            path,
+            &[("Authorization", &auth), ("Content-Type", "application/json")],
+            body,
+        );
+        if r.status != 401 || std::time::Instant::now() > deadline {
+            return r;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn roles_decide_who_changes_what_and_technicians_drive_the_card() {
+    let rig = ConsoleRig::start();
+    // Users added while the daemon runs can work within seconds.
+    let viewer = user_with_token(&rig, "zhao", "viewer");
+    let operator = user_with_token(&rig, "li", "operator");
+    let tech = user_with_token(&rig, "wang", "technician");
+    assert_eq!(as_user(&rig, &viewer, "GET", "/api/v1/status", "").status, 200);
+    assert_eq!(as_user(&rig, &viewer, "PUT", "/api/v1/playlist", ALWAYS).status, 403);
+    assert_eq!(as_user(&rig, &tech, "PUT", "/api/v1/playlist", ALWAYS).status, 403);
+    assert_eq!(as_user(&rig, &operator, "POST", "/api/v1/card/ping", "").status, 403);
+    assert_eq!(as_user(&rig, &operator, "PUT", "/api/v1/playlist", ALWAYS).status, 200);
+    let hello = shown(&rig, "item hello");
+
+    // The technician: ping, a test pattern on the glass, brightness held over the playlist's.
+    let ping = as_user(&rig, &tech, "POST", "/api/v1/card/ping", "");
+    assert_eq!(ping.status, 200, "{}", ping.text());
+    assert!(ping.json()["message"].as_str().unwrap().contains("answered"));
+    let bad = as_user(&rig, &tech, "POST", "/api/v1/card/pattern", r#"{"name":"plaid"}"#);
+    assert_eq!(bad.status, 400);
+    assert!(bad.text().contains("checkerboard"), "{}", bad.text());
+    let pattern = as_user(&rig, &tech, "POST", "/api/v1/card/pattern", r#"{"name":"all-on"}"#);
+    assert_eq!(pattern.status, 200, "{}", pattern.text());
+    rig.wait_glass("the test pattern", |g| g != hello && !g.is_empty());
+    let o = as_user(
+        &rig,
+        &tech,
+        "POST",
+        "/api/v1/card/override",
+        r#"{"brightness":3,"minutes":5}"#,
+    );
+    assert_eq!(o.status, 200, "{}", o.text());
+    let status = rig.api("GET", "/api/v1/status", "").json();
+    assert_eq!(status["override"]["brightness"]["level"], 3);
+    // The simulated card's brightness follows.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let st: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(rig.path("board/state.json")).unwrap_or_default())
+                .unwrap_or_default();
+        if st["brightness"] == 3 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the card's brightness never became 3: {}",
+            st["brightness"]
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(as_user(&rig, &tech, "DELETE", "/api/v1/card/override", "").status, 200);
+    let audit = std::fs::read_to_string(rig.path("audit.jsonl")).unwrap();
+    for action in ["card.ping", "card.pattern", "card.override", "card.override.clear"] {
+        assert!(audit.contains(&format!("\"action\":\"{action}\"")), "{action}: {audit}");
+    }
+    assert!(audit.contains("\"who\":\"token:wang\""));
+}

@@ -197,17 +197,48 @@ pub const LOGIN_WINDOW: Duration = Duration::from_secs(300);
 pub struct Auth {
     pub users_file: PathBuf,
     users: Mutex<Users>,
+    /// Modification time of the users file when last read.
+    users_mtime: Mutex<Option<std::time::SystemTime>>,
     sessions: Mutex<HashMap<String, Session>>,
     failures: Mutex<HashMap<IpAddr, Vec<Instant>>>,
 }
 
 impl Auth {
     pub fn new(users_file: PathBuf, users: Users) -> Self {
+        let mtime = std::fs::metadata(&users_file).and_then(|m| m.modified()).ok();
         Self {
             users_file,
             users: Mutex::new(users),
+            users_mtime: Mutex::new(mtime),
             sessions: Mutex::new(HashMap::new()),
             failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Read the users file again if it changed (`pinghu console adduser` while the daemon runs).
+    /// Blocking file I/O: call it off the async workers. A file that does not parse is reported
+    /// and the users already known stay.
+    pub fn reload_if_changed(&self) {
+        let mtime = std::fs::metadata(&self.users_file).and_then(|m| m.modified()).ok();
+        let mut known = self
+            .users_mtime
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *known == mtime {
+            return;
+        }
+        *known = mtime;
+        drop(known);
+        match Users::load(&self.users_file) {
+            Ok(u) => {
+                tracing::info!(
+                    "console users reloaded from {} ({})",
+                    self.users_file.display(),
+                    u.users.len()
+                );
+                *self.users() = u;
+            }
+            Err(e) => tracing::error!("{e}; the console keeps the users it had"),
         }
     }
 

@@ -34,6 +34,31 @@
     });
   }
 
+  // Technician: the card's own controls.
+  var tech = document.getElementById("tech");
+  if (tech) {
+    var result = document.getElementById("tech-result");
+    function report(r) {
+      return r.json().then(function (v) { result.textContent = v.ok ? (v.message || "ok") : v.error; });
+    }
+    function post(url, body) {
+      return fetch(url, { method: "POST", body: body ? JSON.stringify(body) : "",
+        headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json" }, credentials: "same-origin" }).then(report);
+    }
+    document.getElementById("ping").addEventListener("click", function () { post("/api/v1/card/ping"); });
+    document.getElementById("show-pattern").addEventListener("click", function () {
+      post("/api/v1/card/pattern", { name: document.getElementById("pattern").value });
+    });
+    document.getElementById("set-brightness").addEventListener("click", function () {
+      post("/api/v1/card/override", { brightness: Number(document.getElementById("level").value), minutes: 60 });
+    });
+    document.getElementById("power-off").addEventListener("click", function () { post("/api/v1/card/override", { power: false, minutes: 60 }); });
+    document.getElementById("power-on").addEventListener("click", function () { post("/api/v1/card/override", { power: true, minutes: 60 }); });
+    document.getElementById("resume").addEventListener("click", function () {
+      api("DELETE", "/api/v1/card/override").then(report);
+    });
+  }
+
   // Announcements: search by id.
   var search = document.getElementById("search");
   if (search) {

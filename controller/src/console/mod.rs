@@ -36,6 +36,8 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     /// Live events from the core (JSON lines: frames, receipts, status changes).
     pub live: broadcast::Sender<String>,
+    /// The driver, for the technicians' card operations.
+    pub card: tokio::sync::mpsc::Sender<crate::daemon::driver::CardRequest>,
     pub screen: String,
 }
 
@@ -142,13 +144,24 @@ pub async fn serve(
     state: AppState,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), String> {
+    // Users added while the daemon runs can sign in within 2 s (run beside the server, so a
+    // failure of either ends this task and the daemon's supervisor sees it).
+    let auth = Arc::clone(&state.auth);
+    let reload = async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            let a = Arc::clone(&auth);
+            let _ = tokio::task::spawn_blocking(move || a.reload_if_changed()).await;
+        }
+    };
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let _ = shutdown.wait_for(|s| *s).await;
-        })
-        .await
-        .map_err(|e| format!("the console stopped: {e}"))
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = shutdown.wait_for(|s| *s).await;
+    });
+    tokio::select! {
+        r = server => r.map_err(|e| format!("the console stopped: {e}")),
+        () = reload => Ok(()),
+    }
 }
 
 /// Bind the console's address, load its users and say where it is (the log, and
@@ -158,6 +171,7 @@ pub async fn start(
     cfg: &crate::daemon::config::Config,
     core: CoreHandle,
     live: broadcast::Sender<String>,
+    card: tokio::sync::mpsc::Sender<crate::daemon::driver::CardRequest>,
     shutdown: watch::Receiver<bool>,
 ) -> Result<impl std::future::Future<Output = Result<(), String>> + use<>, String> {
     let listener = tokio::net::TcpListener::bind(c.listen)
@@ -189,6 +203,7 @@ pub async fn start(
         core,
         auth: Arc::new(Auth::new(c.users_file.clone(), users)),
         live,
+        card,
         screen: cfg.screen.clone(),
     };
     Ok(serve(listener, state, shutdown))

@@ -75,6 +75,13 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "clock" => ("时钟偏差（秒）", "Clock drift (s)"),
         "queue" => ("队列", "Queue"),
         "last_error" => ("最近错误", "Last error"),
+        "tech" => ("技术员操作", "Technician"),
+        "ping" => ("测试连接", "Ping the card"),
+        "pattern" => ("显示测试图", "Show test pattern"),
+        "set" => ("设置（一小时）", "Set (one hour)"),
+        "off" => ("关屏（一小时）", "Off (one hour)"),
+        "on" => ("开屏（一小时）", "On (one hour)"),
+        "resume" => ("恢复节目单控制", "Back to the playlist"),
         "check" => ("检查", "Check"),
         "save" => ("保存并生效", "Save and apply"),
         "history" => ("历史版本", "History"),
@@ -254,6 +261,23 @@ async fn board(
             tr { th { (t(l, "last_error")) } td data-field="device.last_error" {} }
         }
         p #frame-sha {}
+        @if c.role.controls_the_card() {
+            h2 { (t(l, "tech")) }
+            div #tech {
+                button #ping type="button" { (t(l, "ping")) }
+                " "
+                select #pattern { @for p in crate::cli::diag::PATTERNS { option value=(p) { (p) } } }
+                button #show-pattern type="button" { (t(l, "pattern")) }
+                " "
+                label { (t(l, "brightness")) " " input #level type="number" min="0" max="15" value="15"; }
+                button #set-brightness type="button" { (t(l, "set")) }
+                " "
+                button #power-off type="button" { (t(l, "off")) }
+                button #power-on type="button" { (t(l, "on")) }
+                button #resume type="button" { (t(l, "resume")) }
+                p #tech-result role="status" {}
+            }
+        }
     };
     with_lang(&q, page(l, Some(&c), t(l, "board"), &body))
 }

@@ -56,6 +56,57 @@ pub enum DriverEvent {
     Cleared { area: u8 },
 }
 
+/// What a technician asks of the card through the console, answered in words.
+#[derive(Debug)]
+pub struct CardRequest {
+    pub op: CardOp,
+    pub reply: tokio::sync::oneshot::Sender<Result<String, String>>,
+}
+
+/// The card operations a technician can run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CardOp {
+    Ping,
+    /// A test pattern (`pinghu diag test-pattern` names) on the whole board, until the next
+    /// reconciliation (a change of the desired board, or the keep-alive within 30 s).
+    Pattern(String),
+}
+
+async fn card_request(
+    c: &mut CardClient,
+    cfg: &DriverConfig,
+    op: &CardOp,
+    sent: &mut Sent,
+) -> Result<String, DriverError> {
+    match op {
+        CardOp::Ping => {
+            let t0 = tokio::time::Instant::now();
+            c.ping().await?;
+            Ok(format!(
+                "the {} card answered in {} ms",
+                c.protocol.name(),
+                t0.elapsed().as_millis()
+            ))
+        }
+        CardOp::Pattern(name) => {
+            if !c.protocol.is_graphic() {
+                return Err(DriverError::Invalid("test patterns need a graphic card".into()));
+            }
+            let frames = crate::cli::diag::pattern(name, cfg.width, cfg.height, cfg.colors, (32, 16))?;
+            let mode = pinghu_protocol::style::Motion::Static.graphic_code();
+            let pages: Vec<_> = frames.into_iter().map(|f| (f, mode, 100)).collect();
+            let p = c.pages_packet(MAIN_AREA, 0, 0, &pages, cfg.colors)?;
+            c.clear().await?;
+            // Whatever the card showed is gone: the next reconciliation sends the whole board.
+            *sent = Sent::default();
+            c.send(&p).await?;
+            Ok(format!(
+                "test pattern {name} on the board; the board returns within 30 s"
+            ))
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Sent {
     power: Option<bool>,
@@ -194,11 +245,12 @@ pub async fn run(
     cfg: DriverConfig,
     desired: watch::Receiver<Desired>,
     events: mpsc::UnboundedSender<DriverEvent>,
+    requests: mpsc::Receiver<CardRequest>,
     shutdown: watch::Receiver<bool>,
 ) {
     let url = cfg.url.clone();
     let connect_timeout = cfg.timeout.max(Duration::from_secs(2));
-    run_on(cfg, || open(&url, connect_timeout), desired, events, shutdown).await;
+    run_on(cfg, || open(&url, connect_timeout), desired, events, requests, shutdown).await;
 }
 
 /// Run until `shutdown` turns true, opening each link with `open_io` (a serial port or TCP
@@ -208,6 +260,7 @@ pub async fn run_on<F>(
     mut open_io: impl FnMut() -> F,
     mut desired: watch::Receiver<Desired>,
     events: mpsc::UnboundedSender<DriverEvent>,
+    mut requests: mpsc::Receiver<CardRequest>,
     mut shutdown: watch::Receiver<bool>,
 ) where
     F: Future<Output = Result<Box<dyn Io>, LinkError>>,
@@ -267,9 +320,12 @@ pub async fn run_on<F>(
         backoff.reset();
         // A board the card refused, not sent again until it changes (or the link is reopened).
         let mut refused: Option<Desired> = None;
+        // A technician's test pattern stays until then, or until the desired board changes.
+        let mut hold: Option<tokio::time::Instant> = None;
         loop {
             let d = desired.borrow_and_update().clone();
-            let outcome = if refused.as_ref() == Some(&d) {
+            let pattern_showing = hold.is_some_and(|t| tokio::time::Instant::now() < t);
+            let outcome = if refused.as_ref() == Some(&d) || pattern_showing {
                 Ok(())
             } else {
                 reconcile(&mut c, &cfg, &d, &mut sent, &events).await
@@ -308,7 +364,21 @@ pub async fn run_on<F>(
                 }
             }
             tokio::select! {
-                r = desired.changed() => if r.is_err() { break 'outer },
+                r = desired.changed() => {
+                    if r.is_err() { break 'outer }
+                    hold = None;
+                }
+                Some(req) = requests.recv() => {
+                    let r = card_request(&mut c, &cfg, &req.op, &mut sent).await;
+                    if r.is_ok() && matches!(req.op, CardOp::Pattern(_)) {
+                        hold = Some(tokio::time::Instant::now() + Duration::from_secs(30));
+                    }
+                    let failed_link = matches!(&r, Err(DriverError::Link(_)));
+                    let _ = req.reply.send(r.map_err(|e| e.to_string()));
+                    if failed_link {
+                        continue 'outer;
+                    }
+                }
                 () = tokio::time::sleep(Duration::from_secs(30)) => {
                     // Keep-alive: a link that died quietly is found and reopened.
                     if let Err(e) = c.ping().await {

@@ -376,6 +376,7 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
         .map_err(|e| DaemonError::TaskFailed(format!("cannot start the core thread: {e}")))?;
 
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+    let (card_tx, card_rx) = mpsc::channel(8);
     let dcfg = DriverConfig {
         url: cfg.device.clone(),
         protocol: cfg.protocol,
@@ -390,7 +391,7 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
     {
         let shutdown = shutdown.clone();
         tasks.spawn(async move {
-            crate::daemon::driver::run(dcfg, desired_rx, ev_tx, shutdown).await;
+            crate::daemon::driver::run(dcfg, desired_rx, ev_tx, card_rx, shutdown).await;
             ("driver", Ok(()))
         });
     }
@@ -414,7 +415,7 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
     }
 
     if let Some(c) = &cfg.console {
-        let serve = crate::console::start(c, &cfg, handle.clone(), live.clone(), shutdown.clone())
+        let serve = crate::console::start(c, &cfg, handle.clone(), live.clone(), card_tx, shutdown.clone())
             .await
             .map_err(DaemonError::TaskFailed)?;
         tasks.spawn(async move { ("console", serve.await) });

@@ -29,6 +29,39 @@ pub struct PlaylistHistory {
     pub file: String,
 }
 
+/// A technician's brightness and power, over the playlist's until a time (emergencies still win:
+/// an emergency takeover sets both itself).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Overrides {
+    pub brightness: Option<(u8, Timestamp)>,
+    pub power: Option<(bool, Timestamp)>,
+}
+
+impl Overrides {
+    /// Apply the overrides that still hold to the plan and the desired board.
+    pub(super) fn apply(
+        &mut self,
+        mut plan: pinghu_playlists::Plan,
+        d: &mut crate::daemon::board::Desired,
+        now: Timestamp,
+    ) -> pinghu_playlists::Plan {
+        self.brightness = self.brightness.filter(|(_, until)| now < *until);
+        self.power = self.power.filter(|(_, until)| now < *until);
+        if plan.layer == pinghu_playlists::Layer::Emergency {
+            return plan;
+        }
+        if let Some((b, _)) = self.brightness {
+            plan.brightness = b;
+            d.brightness = b;
+        }
+        if let Some((p, _)) = self.power {
+            plan.power = p;
+            d.power = p;
+        }
+        plan
+    }
+}
+
 /// Why a playlist was not saved.
 #[derive(Debug)]
 pub enum SaveError {
@@ -91,6 +124,58 @@ impl Core {
             })
             .collect();
         json!(items)
+    }
+
+    /// Set a technician's brightness (0-15) and/or power for `minutes`, recorded in the audit log.
+    pub fn set_override(
+        &mut self,
+        brightness: Option<u8>,
+        power: Option<bool>,
+        minutes: u32,
+        who: &str,
+        now: Timestamp,
+    ) -> Result<Overrides, String> {
+        if brightness.is_some_and(|b| b > 15) {
+            return Err("brightness is 0 to 15".into());
+        }
+        if !(1..=24 * 60).contains(&minutes) {
+            return Err("minutes is 1 to 1440 (a day); the playlist's schedule takes over after".into());
+        }
+        let until = now + jiff::SignedDuration::from_mins(i64::from(minutes));
+        let mut next = self.overrides.clone();
+        if let Some(b) = brightness {
+            next.brightness = Some((b, until));
+        }
+        if let Some(p) = power {
+            next.power = Some((p, until));
+        }
+        self.audit
+            .append(
+                now,
+                who,
+                "card.override",
+                json!({"brightness": brightness, "power": power, "until": until.to_string()}),
+            )
+            .map_err(|e| format!("not done: the audit log cannot be written ({e})"))?;
+        self.overrides = next.clone();
+        Ok(next)
+    }
+
+    /// Give brightness and power back to the playlist.
+    pub fn clear_override(&mut self, who: &str, now: Timestamp) -> Result<(), String> {
+        self.audit
+            .append(now, who, "card.override.clear", json!(null))
+            .map_err(|e| format!("not done: the audit log cannot be written ({e})"))?;
+        self.overrides = Overrides::default();
+        Ok(())
+    }
+
+    /// Record a technician's card operation (ping, test pattern) in the audit log.
+    pub fn audit_card(&self, who: &str, action: &str, detail: serde_json::Value, now: Timestamp) -> Result<(), String> {
+        self.audit
+            .append(now, who, action, detail)
+            .map(|_| ())
+            .map_err(|e| format!("not done: the audit log cannot be written ({e})"))
     }
 
     /// The playlist the daemon runs, as text.

@@ -149,6 +149,8 @@ pub struct Core {
     glass: [Option<pinghu_fonts::Frame>; 2],
     /// Changes made through the console.
     audit: AuditLog,
+    /// A technician's brightness and power, over the playlist's, until a time.
+    overrides: console::Overrides,
 }
 
 impl Core {
@@ -246,6 +248,7 @@ impl Core {
             desired: Desired::default(),
             glass: [None, None],
             audit: AuditLog::new(&cfg.data_dir, disk_for_audit),
+            overrides: console::Overrides::default(),
             cfg,
         })
     }
@@ -406,7 +409,8 @@ impl Core {
         let renderer = std::cell::RefCell::new(&mut self.renderer);
         let pages = |c: &pinghu_playlists::Content| renderer.borrow_mut().render(c).pages.len() as u32;
         let plan = self.store.state.scheduler.step(&inputs, now, &pages);
-        let desired = renderer.borrow_mut().desired(&plan);
+        let mut desired = renderer.borrow_mut().desired(&plan);
+        let plan = self.overrides.apply(plan, &mut desired, now);
         if self.store.state.scheduler != before {
             // The rotation position survives a restart, written lazily (see `tick`).
             self.scheduler_unsaved = true;

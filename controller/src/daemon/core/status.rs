@@ -33,6 +33,10 @@ impl Core {
             "layer": self.plan_layer,
             "brightness": self.brightness,
             "power": if self.power { "on" } else { "off" },
+            "override": {
+                "brightness": self.overrides.brightness.map(|(b, until)| json!({"level": b, "until": until.to_string()})),
+                "power": self.overrides.power.map(|(p, until)| json!({"on": p, "until": until.to_string()})),
+            },
             "clock": {"daemon": now.to_string(), "card": self.device.card_time, "drift_s": self.device.drift_s,
                       "trusted": self.clock == pinghu_playlists::ClockTrust::Trusted, "check": self.clock},
             "queue": {"announcements": s.announcements.len(), "active": active, "urgent": urgent},
