@@ -231,8 +231,10 @@ fn core_thread(mut core: Core, rx: std::sync::mpsc::Receiver<Command>, out: Outp
             }
             Command::Driver(ev) => {
                 let frame = match &ev {
-                    DriverEvent::Shown { area, frame_sha256, .. } => {
-                        Some(json!({"type": "frame", "area": area, "frame_sha256": frame_sha256}))
+                    DriverEvent::Shown {
+                        area, frame_sha256, at, ..
+                    } => {
+                        Some(json!({"type": "frame", "area": area, "frame_sha256": frame_sha256, "at": at.to_string()}))
                     }
                     DriverEvent::Cleared { area } => Some(json!({"type": "frame", "area": area, "cleared": true})),
                     _ => None,

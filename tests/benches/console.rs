@@ -1,0 +1,145 @@
+//! The console's costs, on the real `pinghu run` (embedded default: broker, simulated board,
+//! console):
+//! * memory: the daemon's RSS before the console's first request and after a workload (pages,
+//!   status, board PNGs, live-event clients), and the difference (target: the console adds at
+//!   most 3 MiB);
+//! * `GET /api/v1/status` on loopback, a new connection per request: p50, p99 (target p99 < 2 ms);
+//! * the live view: from the card's acknowledgement of a frame (its time in the event) to the
+//!   server-sent event reaching a client, for urgent notices published on MQTT.
+//!
+//! `cargo build --release && cargo bench -p pinghu-tests --bench console [-- --requests 2000 --notices 20]`
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::time::{Duration, Instant};
+
+use pinghu_tests::console::{ConsoleRig, request};
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn rss_kib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[((v.len() as f64 - 1.0) * p / 100.0).round() as usize]
+}
+
+/// A live-event client: yields the latency of each `frame` event (now − the acknowledgement time
+/// the event carries).
+fn sse_client(url: &str, token: &str, tx: std::sync::mpsc::Sender<f64>) {
+    let host = url.trim_start_matches("http://").to_owned();
+    let token = token.to_owned();
+    std::thread::spawn(move || {
+        let mut s = std::net::TcpStream::connect(&host).expect("connect");
+        let req = format!("GET /api/v1/events HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\r\n");
+        s.write_all(req.as_bytes()).expect("send");
+        let mut event = String::new();
+        for line in BufReader::new(s).lines() {
+            let Ok(line) = line else { return };
+            if let Some(e) = line.strip_prefix("event: ") {
+                e.clone_into(&mut event);
+            } else if let Some(d) = line.strip_prefix("data: ")
+                && event == "frame"
+            {
+                let now = jiff::Timestamp::now();
+                let v: serde_json::Value = serde_json::from_str(d).unwrap_or_default();
+                if let Some(at) = v["at"].as_str().and_then(|t| t.parse::<jiff::Timestamp>().ok()) {
+                    let ms = now.duration_since(at).as_secs_f64() * 1000.0;
+                    if tx.send(ms).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+}
+
+fn main() {
+    let (requests, notices) = (arg("--requests", 2000), arg("--notices", 20));
+    let rig = ConsoleRig::start();
+    let pid = rig.child.id();
+    // Let the daemon settle (first frames on the board, the broker connected).
+    std::thread::sleep(Duration::from_secs(3));
+    let idle = rss_kib(pid);
+
+    // Status latency.
+    let mut lat = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        let t0 = Instant::now();
+        let r = rig.api("GET", "/api/v1/status", "");
+        lat.push(t0.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(r.status, 200);
+    }
+    let (p50, p99) = (pct(&mut lat, 50.0), pct(&mut lat, 99.0));
+    println!(
+        "console GET /api/v1/status, n={requests}, new connection each: p50={p50:.2} ms p99={p99:.2} ms (target p99 < 2 ms)"
+    );
+
+    // Pages and pictures, as operators' browsers would load them.
+    for _ in 0..50 {
+        for path in [
+            "/api/v1/board.png?scale=4",
+            "/api/v1/announcements",
+            "/api/v1/playlist",
+            "/api/v1/playlist/history",
+        ] {
+            assert_eq!(rig.api("GET", path, "").status, 200, "{path}");
+        }
+        let page = request(&rig.url, "GET", "/login", &[], "");
+        assert_eq!(page.status, 200);
+    }
+
+    // Live events: five clients, urgent notices published on MQTT.
+    let (tx, rx) = std::sync::mpsc::channel();
+    for _ in 0..5 {
+        sse_client(&rig.url, &rig.token, tx.clone());
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let broker = format!("mqtt://127.0.0.1:{}", rig.broker_port);
+    let key = rig.path("demo-key.json");
+    let mut live = Vec::new();
+    for i in 0..notices {
+        let now = jiff::Timestamp::now();
+        let p = serde_json::json!({"id": format!("bench-{i}"), "revision": 1, "action": "publish", "priority": "urgent",
+            "title": "测试", "body": format!("第{i}条"), "issued_at": now.to_string(),
+            "valid_until": (now + jiff::SignedDuration::from_mins(5)).to_string()});
+        let (code, _, err) = pinghu_tests::portal_publish(&broker, "demo", &p, &key, &[]);
+        assert_eq!(code, 0, "{err}");
+        // Each client sees the frame of this notice (and, later, the rotation's return).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut got = 0;
+        while got < 5 && Instant::now() < deadline {
+            if let Ok(ms) = rx.recv_timeout(Duration::from_millis(200)) {
+                live.push(ms);
+                got += 1;
+            }
+        }
+    }
+    let n = live.len();
+    let (l50, l99) = (pct(&mut live, 50.0), pct(&mut live, 99.0));
+    println!(
+        "console live view: card acknowledgement -> server-sent event at the client, n={n}: p50={l50:.2} ms p99={l99:.2} ms"
+    );
+
+    let loaded = rss_kib(pid);
+    println!(
+        "daemon RSS: {:.1} MiB before the console's first request, {:.1} MiB after the workload: the console added {:.2} MiB (target <= 3 MiB)",
+        idle / 1024.0,
+        loaded / 1024.0,
+        (loaded - idle) / 1024.0
+    );
+}
