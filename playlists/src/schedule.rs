@@ -214,7 +214,8 @@ pub fn item_holds(item: &Item, date: Date, m: u16, calendar: &Calendar, clock_tr
     })
 }
 
-fn item_content(item: &Item) -> Content {
+/// What an item shows (its text and style), as the scheduler hands it to the renderer.
+pub fn item_content(item: &Item) -> Content {
     Content {
         key: ContentKey::Item { id: item.id.clone() },
         title: None,

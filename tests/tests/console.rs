@@ -52,6 +52,15 @@ fn a_playlist_is_checked_at_its_lines_saved_live_kept_and_restored_with_an_audit
     assert_eq!(refused.status, 422, "{}", refused.text());
     assert_eq!(refused.json()["errors"][0]["line"], 3);
 
+    // The preview renders every item as the board will show it.
+    let preview = rig
+        .api("POST", "/api/v1/playlist/preview", &(ALWAYS.to_owned() + OTHER))
+        .json();
+    assert_eq!(preview["items"][0]["id"], "hello");
+    assert_eq!(preview["items"][1]["line"], 5);
+    let page = preview["items"][0]["pages"][0].as_str().unwrap();
+    assert!(page.starts_with("data:image/png;base64,"), "{page:.40}");
+
     // Saved: the simulated card's glass changes to it.
     let saved = rig.api("PUT", "/api/v1/playlist", ALWAYS);
     assert_eq!(saved.status, 200, "{}", saved.text());

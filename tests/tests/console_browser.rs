@@ -173,6 +173,13 @@ fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
         "const t = document.getElementById('playlist'); t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
         &[json!(ALWAYS)],
     );
+    b.click("#preview-button");
+    b.wait(
+        "the item's preview",
+        10,
+        "document.querySelector('#preview img.page')?.naturalWidth > 0",
+    );
+    b.screenshot("2-playlist-preview.png");
     b.click("#save");
     let saved = rig.wait_glass("the saved playlist", |g| !g.is_empty() && g != before);
     b.wait(
@@ -206,7 +213,7 @@ fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
         5,
         "document.getElementById('glass').complete && document.getElementById('glass').naturalWidth > 0",
     );
-    let shot = b.screenshot("2-board-urgent.png");
+    let shot = b.screenshot("3-board-urgent.png");
     assert!(std::fs::metadata(&shot).unwrap().len() > 1000);
     let revoke =
         json!({"id": "yl-web-1", "revision": 2, "action": "revoke", "issued_at": jiff::Timestamp::now().to_string()});
@@ -225,7 +232,7 @@ fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
         &[],
     );
     rig.wait_glass("the restored sample playlist", |g| g != saved);
-    b.screenshot("3-history.png");
+    b.screenshot("4-history.png");
 
     // The audit log holds both changes and verifies.
     let data_dir = rig.dir.path().to_str().unwrap().to_owned();

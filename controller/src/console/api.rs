@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/announcements", get(announcements))
         .route("/api/v1/playlist", get(playlist).put(save_playlist))
         .route("/api/v1/playlist/check", post(check_playlist))
+        .route("/api/v1/playlist/preview", post(preview))
         .route("/api/v1/playlist/history", get(history))
         .route("/api/v1/playlist/history/:sha256", get(version))
         .route("/api/v1/playlist/restore/:sha256", post(restore))
@@ -104,6 +105,49 @@ pub fn check(text: &str) -> Value {
 
 async fn check_playlist(_: Caller, body: String) -> Json<Value> {
     Json(check(&body))
+}
+
+/// Every item's pages as the board will show them (PNG, LED look, as data URLs), or the errors.
+async fn preview(State(s): State<AppState>, _: Caller, body: String) -> Response {
+    let Ok(r) = s.core.with(move |c, _| c.preview(&body)).await else {
+        return gone();
+    };
+    let items = match r {
+        Ok(items) => items,
+        Err(d) => {
+            let errors: Vec<Value> = d
+                .iter()
+                .map(|d| json!({"line": d.line, "column": d.col, "message": d.message}))
+                .collect();
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({"ok": false, "errors": errors})),
+            )
+                .into_response();
+        }
+    };
+    // PNG encoding is CPU work: off the async workers.
+    let v = tokio::task::spawn_blocking(move || {
+        use base64::Engine as _;
+        let list: Vec<Value> = items
+            .iter()
+            .map(|p| {
+                let pages: Vec<String> = p
+                    .pages
+                    .iter()
+                    .filter_map(|f| f.led_png(3).ok())
+                    .map(|png| format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png)))
+                    .collect();
+                json!({"id": p.id, "line": p.line, "effect": p.effect, "dwell_s": p.dwell_s, "missing": p.missing, "pages": pages})
+            })
+            .collect();
+        json!({"ok": true, "items": list})
+    })
+    .await;
+    match v {
+        Ok(v) => Json(v).into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "cannot draw the preview").into_response(),
+    }
 }
 
 fn may_edit(c: &Caller) -> Result<(), Refused> {

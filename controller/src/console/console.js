@@ -103,6 +103,26 @@
     editor.addEventListener("input", numbers);
     editor.addEventListener("scroll", function () { gutter.scrollTop = editor.scrollTop; });
     numbers();
+    document.getElementById("preview-button").addEventListener("click", function () {
+      api("POST", "/api/v1/playlist/preview", editor.value).then(function (r) { return r.json(); }).then(function (r) {
+        var box = document.getElementById("preview");
+        box.innerHTML = "";
+        if (!r.ok) { show(r); return; }
+        show({ ok: true });
+        r.items.forEach(function (it) {
+          var h = document.createElement("h3");
+          h.textContent = it.id + " (" + it.line + ") · " + it.effect + " · " + it.dwell_s.join("/") + " s" +
+            (it.missing ? " · ☐ " + it.missing : "");
+          box.appendChild(h);
+          it.pages.forEach(function (src) {
+            var img = document.createElement("img");
+            img.src = src;
+            img.className = "page";
+            box.appendChild(img);
+          });
+        });
+      });
+    });
     document.getElementById("check").addEventListener("click", function () {
       api("POST", "/api/v1/playlist/check", editor.value).then(function (r) { return r.json(); }).then(function (r) { show(r); });
     });

@@ -85,6 +85,7 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "check" => ("检查", "Check"),
         "save" => ("保存并生效", "Save and apply"),
         "history" => ("历史版本", "History"),
+        "preview" => ("预览（与屏幕显示一致）", "Preview (as the board shows it)"),
         "restore" => ("恢复此版本", "Restore this version"),
         "saved" => ("已保存，屏幕已更新。", "Saved: the board runs it now."),
         "ok" => ("没有问题。", "No problems."),
@@ -342,9 +343,11 @@ async fn playlist(
         }
         div.actions {
             button #check type="button" { (t(l, "check")) }
+            button #preview-button type="button" { (t(l, "preview")) }
             @if c.role.edits_playlists() { button #save type="button" { (t(l, "save")) } }
         }
         ul #problems data-ok=(t(l, "ok")) data-saved=(t(l, "saved")) {}
+        div #preview {}
         h2 { (t(l, "history")) }
         table #history {
             @for h in &history {
@@ -388,7 +391,7 @@ td, th { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-
 #glass { image-rendering: pixelated; background: #0c0c0e; max-width: 100%; }
 .editor { display: flex; font: 14px/1.4 monospace; } #gutter { margin: 0; padding: 2px 6px; background: #ddd; text-align: right; }
 textarea { flex: 1; font: inherit; min-height: 18em; } .error, #problems li { color: #b00; }
-#problems li.ok { color: #060; } .login label { display: block; margin: .5em 0; } .note { color: #555; }
+#problems li.ok { color: #060; } img.page { margin: 0 .5em .5em 0; background: #0c0c0e; } .login label { display: block; margin: .5em 0; } .note { color: #555; }
 ";
 
 const SCRIPT: &str = include_str!("console.js");

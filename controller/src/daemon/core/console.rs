@@ -62,6 +62,17 @@ impl Overrides {
     }
 }
 
+/// One item's pages, for the console's preview.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub id: String,
+    pub line: usize,
+    pub pages: Vec<Frame>,
+    pub dwell_s: Vec<u32>,
+    pub effect: &'static str,
+    pub missing: String,
+}
+
 /// Why a playlist was not saved.
 #[derive(Debug)]
 pub enum SaveError {
@@ -176,6 +187,30 @@ impl Core {
             .append(now, who, action, detail)
             .map(|_| ())
             .map_err(|e| format!("not done: the audit log cannot be written ({e})"))
+    }
+
+    /// Every item of a playlist rendered exactly as the board would show it: (id, its pages,
+    /// seconds per page, effect, characters no font has). `Err` with the problems when it does not
+    /// parse.
+    pub fn preview(&mut self, text: &str) -> Result<Vec<Preview>, Vec<Diagnostic>> {
+        let p = match pinghu_playlists::parse(text, "playlist") {
+            Ok(p) => p,
+            Err(e) => return Err(e.diagnostics().to_vec()),
+        };
+        Ok(p.items
+            .iter()
+            .map(|item| {
+                let a = self.renderer.render(&pinghu_playlists::item_content(item));
+                Preview {
+                    id: item.id.clone(),
+                    line: item.line,
+                    pages: a.pages,
+                    dwell_s: a.dwell_s,
+                    effect: a.effect.name(),
+                    missing: a.missing.iter().collect(),
+                }
+            })
+            .collect())
     }
 
     /// The playlist the daemon runs, as text.
