@@ -187,6 +187,9 @@ fn browser_sessions_need_the_csrf_token_and_wrong_passwords_are_limited() {
     );
     // The page carries the session's CSRF token.
     let page = request(&rig.url, "GET", "/playlist", &[("Cookie", &cookie)], "").text();
+    // The week ahead, one row per day, with the rotation's stretches.
+    assert_eq!(page.matches("class=\"day ").count(), 7, "{page}");
+    assert!(page.contains("class=\"slot\""));
     let csrf = page
         .split("name=\"csrf-token\" content=\"")
         .nth(1)

@@ -12,6 +12,7 @@
 pub mod api;
 pub mod auth;
 pub mod pages;
+pub mod timeline;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -85,6 +85,10 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "check" => ("检查", "Check"),
         "save" => ("保存并生效", "Save and apply"),
         "history" => ("历史版本", "History"),
+        "week" => ("未来七天", "The next 7 days"),
+        "holiday" => ("休", "holiday"),
+        "makeup" => ("班", "make-up workday"),
+        "dark" => ("关屏", "board off"),
         "preview" => ("预览（与屏幕显示一致）", "Preview (as the board shows it)"),
         "restore" => ("恢复此版本", "Restore this version"),
         "saved" => ("已保存，屏幕已更新。", "Saved: the board runs it now."),
@@ -328,9 +332,9 @@ async fn playlist(
         Err(r) => return r.into_response(),
     };
     let l = lang(&q, &headers);
-    let Ok((text, history)) = s
+    let Ok((text, history, week)) = s
         .core
-        .with(|core, _| (core.playlist_text(), core.playlist_history()))
+        .with(|core, now| (core.playlist_text(), core.playlist_history(), core.week(now)))
         .await
     else {
         return (StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping").into_response();
@@ -348,6 +352,8 @@ async fn playlist(
         }
         ul #problems data-ok=(t(l, "ok")) data-saved=(t(l, "saved")) {}
         div #preview {}
+        h2 { (t(l, "week")) }
+        (PreEscaped(crate::console::timeline::week_svg(&week, l)))
         h2 { (t(l, "history")) }
         table #history {
             @for h in &history {

@@ -62,6 +62,14 @@ impl Overrides {
     }
 }
 
+/// A week of the running playlist, for the console's timeline.
+#[derive(Debug, Clone)]
+pub struct Week {
+    pub entries: Vec<pinghu_playlists::TimelineEntry>,
+    pub days: Vec<(jiff::civil::Date, pinghu_playlists::DayKind)>,
+    pub items: Vec<String>,
+}
+
 /// One item's pages, for the console's preview.
 #[derive(Debug, Clone)]
 pub struct Preview {
@@ -211,6 +219,21 @@ impl Core {
                 }
             })
             .collect())
+    }
+
+    /// The running playlist over the 7 days from today's midnight (board time): every change of the
+    /// rotation, brightness and power; the kind of each day (holiday, make-up workday …); the item ids.
+    pub fn week(&self, now: Timestamp) -> Week {
+        let today = now.to_zoned(self.tz.clone()).date();
+        let start = today.to_zoned(self.tz.clone()).map_or(now, |z| z.timestamp());
+        Week {
+            entries: pinghu_playlists::timeline(&self.playlist, &self.calendar, &self.tz, start, 7 * 24),
+            days: (0..7)
+                .filter_map(|k| today.checked_add(jiff::Span::new().days(k)).ok())
+                .map(|d| (d, self.calendar.kind(d)))
+                .collect(),
+            items: self.playlist.items.iter().map(|i| i.id.clone()).collect(),
+        }
     }
 
     /// The playlist the daemon runs, as text.

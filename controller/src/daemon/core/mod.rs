@@ -32,7 +32,7 @@ mod console;
 mod events;
 mod status;
 
-pub use console::{PlaylistHistory, Preview, SaveError};
+pub use console::{PlaylistHistory, Preview, SaveError, Week};
 
 /// Software older than this date cannot be running now: a clock before it is wrong.
 pub const NOT_BEFORE: &str = "2026-11-01T00:00:00Z";
