@@ -326,3 +326,92 @@ fn roles_decide_who_changes_what_and_technicians_drive_the_card() {
     }
     assert!(audit.contains("\"who\":\"token:wang\""));
 }
+
+#[test]
+fn a_console_on_the_network_needs_https_and_serves_it() {
+    use pinghu_tests::{Daemon, Mosquitto, Sim, free_port, keygen};
+    let broker = Mosquitto::start();
+    let sim = Sim::start_bx6e_128x32();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_, public) = keygen(d, "portal");
+    let port = free_port();
+    let base = format!(
+        "data_dir = \"data\"\n[screen]\nid = \"net-board\"\nwidth = 128\nheight = 32\ncolors = \"red-green\"\n\
+         [device]\nurl = \"{}\"\nprotocol = \"bx-6e\"\n[mqtt]\nurl = \"{}\"\nclient_id = \"pinghu-net\"\n\
+         [portal_keys]\nportal-2026 = \"{public}\"\n[console]\nlisten = \"0.0.0.0:{port}\"\n",
+        sim.tcp_url(),
+        broker.url()
+    );
+    // On a network address without TLS (and without insecure_http) the daemon refuses to start.
+    std::fs::write(d.join("plain.toml"), &base).unwrap();
+    let (code, _, err) = pinghu(&["run", "--config", d.join("plain.toml").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("cert_file") && err.contains("insecure_http"), "{err}");
+
+    // With a certificate: HTTPS.
+    let status = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+        ])
+        .args(["-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"])
+        .args(["-keyout", "console.key", "-out", "console.pem"])
+        .current_dir(d)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("openssl");
+    assert!(status.success());
+    std::fs::write(
+        d.join("tls.toml"),
+        format!("{base}cert_file = \"console.pem\"\nkey_file = \"console.key\"\n"),
+    )
+    .unwrap();
+    let _daemon = Daemon::start(&d.join("tls.toml"));
+    let address = d.join("data/console-address");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !std::fs::read_to_string(&address).is_ok_and(|a| a.starts_with("https://")) {
+        assert!(std::time::Instant::now() < deadline, "the console did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // A TLS client that checks the certificate gets the health answer.
+    let mut client = std::process::Command::new("openssl")
+        .args(["s_client", "-quiet", "-verify_return_error", "-CAfile", "console.pem"])
+        .args(["-connect", &format!("127.0.0.1:{port}")])
+        .current_dir(d)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("openssl s_client");
+    {
+        use std::io::Write as _;
+        let mut stdin = client.stdin.take().unwrap();
+        stdin
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .unwrap();
+    }
+    let out = client.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("HTTP/1.1 200") && text.trim_end().ends_with("ok"),
+        "{text}"
+    );
+    // Plain HTTP on that port gets no answer.
+    let plain = std::net::TcpStream::connect(("127.0.0.1", port)).and_then(|mut s| {
+        use std::io::{Read as _, Write as _};
+        s.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")?;
+        let mut buf = Vec::new();
+        let _ = s.read_to_end(&mut buf);
+        Ok(buf)
+    });
+    assert!(!String::from_utf8_lossy(&plain.unwrap_or_default()).contains("200 OK"));
+}

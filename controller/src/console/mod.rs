@@ -40,6 +40,8 @@ pub struct AppState {
     /// The driver, for the technicians' card operations.
     pub card: tokio::sync::mpsc::Sender<crate::daemon::driver::CardRequest>,
     pub screen: String,
+    /// Served over HTTPS: cookies are `Secure`.
+    pub secure: bool,
 }
 
 impl FromRef<AppState> for Arc<Auth> {
@@ -139,10 +141,81 @@ pub fn router(state: AppState) -> Router {
     api::routes().merge(pages::routes()).with_state(state)
 }
 
-/// Serve the console on `listener` until `shutdown` turns true.
+/// The TLS acceptor of a certificate chain and key (PEM files).
+pub fn tls_acceptor(cert: &std::path::Path, key: &std::path::Path) -> Result<tokio_rustls::TlsAcceptor, String> {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let certs = CertificateDer::pem_file_iter(cert)
+        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+        .map_err(|e| format!("console.cert_file {}: {e} (a PEM certificate chain)", cert.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| format!("console.key_file {}: {e} (a PEM private key)", key.display()))?;
+    let config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("the console's certificate and key do not fit together: {e}"))?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// Serve HTTPS: each connection's TLS handshake and HTTP/1.1 in a task of its own, until
+/// `shutdown` (open connections finish on their own).
+async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    app: Router,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), String> {
+    use tower_service::Service as _;
+    let mut make = app.into_make_service_with_connect_info::<SocketAddr>();
+    loop {
+        if *shutdown.borrow() {
+            return Ok(());
+        }
+        let accepted = tokio::select! {
+            a = listener.accept() => Some(a),
+            r = shutdown.changed() => {
+                if r.is_err() {
+                    return Ok(());
+                }
+                None
+            }
+        };
+        let (tcp, addr) = match accepted {
+            None => continue,
+            Some(Ok(a)) => a,
+            Some(Err(e)) => {
+                tracing::warn!("console: cannot accept a connection: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Ok(svc) = make.call(addr).await;
+        let acceptor = acceptor.clone();
+        tokio::spawn(async move {
+            let tls = match tokio::time::timeout(std::time::Duration::from_secs(10), acceptor.accept(tcp)).await {
+                Ok(Ok(t)) => t,
+                Ok(Err(e)) => return tracing::debug!("console: TLS handshake with {addr} failed: {e}"),
+                Err(_) => return tracing::debug!("console: TLS handshake with {addr} timed out"),
+            };
+            let io = hyper_util::rt::TokioIo::new(tls);
+            let svc = hyper_util::service::TowerToHyperService::new(svc);
+            if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(io, svc)
+                .with_upgrades()
+                .await
+            {
+                tracing::debug!("console: connection from {addr}: {e}");
+            }
+        });
+    }
+}
+
+/// Serve the console on `listener` until `shutdown` turns true (HTTPS with `tls`).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), String> {
     // Users added while the daemon runs can sign in within 2 s (run beside the server, so a
@@ -155,6 +228,12 @@ pub async fn serve(
             let _ = tokio::task::spawn_blocking(move || a.reload_if_changed()).await;
         }
     };
+    if let Some(acceptor) = tls {
+        return tokio::select! {
+            r = serve_tls(listener, acceptor, router(state), shutdown) => r,
+            () = reload => Ok(()),
+        };
+    }
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         let _ = shutdown.wait_for(|s| *s).await;
@@ -192,20 +271,33 @@ pub async fn start(
             c.users_file.display()
         );
     }
-    if c.insecure_http {
+    let tls = match &c.tls {
+        Some((cert, key)) => {
+            let (cert, key) = (cert.clone(), key.clone());
+            Some(
+                tokio::task::spawn_blocking(move || tls_acceptor(&cert, &key))
+                    .await
+                    .map_err(|e| e.to_string())??,
+            )
+        }
+        None => None,
+    };
+    if c.insecure_http && tls.is_none() {
         tracing::warn!(
             "the console serves plain HTTP on {addr} (console.insecure_http = true): passwords cross the network unencrypted"
         );
     }
-    tracing::info!("console http://{addr}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!("console {scheme}://{addr}");
     let note = cfg.data_dir.join("console-address");
-    let _ = tokio::fs::write(&note, format!("http://{addr}\n")).await;
+    let _ = tokio::fs::write(&note, format!("{scheme}://{addr}\n")).await;
     let state = AppState {
         core,
         auth: Arc::new(Auth::new(c.users_file.clone(), users)),
         live,
         card,
         screen: cfg.screen.clone(),
+        secure: tls.is_some(),
     };
-    Ok(serve(listener, state, shutdown))
+    Ok(serve(listener, state, tls, shutdown))
 }

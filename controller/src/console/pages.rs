@@ -218,7 +218,8 @@ async fn login(
     match session {
         Some((id, _)) => {
             let mut r = Redirect::to("/board").into_response();
-            if let Ok(v) = format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict").parse() {
+            let secure = if s.secure { "; Secure" } else { "" };
+            if let Ok(v) = format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict{secure}").parse() {
                 r.headers_mut().insert(header::SET_COOKIE, v);
             }
             r

@@ -49,6 +49,8 @@ struct RawConsole {
     users_file: Option<PathBuf>,
     #[serde(default)]
     insecure_http: bool,
+    cert_file: Option<PathBuf>,
+    key_file: Option<PathBuf>,
 }
 
 fn default_console_listen() -> String {
@@ -64,6 +66,8 @@ pub struct ConsoleConfig {
     pub users_file: PathBuf,
     /// Serve plain HTTP on a non-loopback address (said again in the log at every start).
     pub insecure_http: bool,
+    /// HTTPS: the certificate chain and private key (PEM).
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 fn default_tz() -> String {
@@ -294,16 +298,26 @@ impl Config {
                         c.listen
                     ))
                 })?;
-                if !listen.ip().is_loopback() && !c.insecure_http {
+                let tls = match (&c.cert_file, &c.key_file) {
+                    (Some(cert), Some(key)) => Some((rel(cert), rel(key))),
+                    (None, None) => None,
+                    _ => {
+                        return Err(invalid(
+                            "console: give both cert_file and key_file (PEM) for HTTPS".into(),
+                        ));
+                    }
+                };
+                if !listen.ip().is_loopback() && tls.is_none() && !c.insecure_http {
                     return Err(invalid(format!(
-                        "console.listen {listen} is not a loopback address: the console has no TLS of its own yet, so keep it \
-                         on 127.0.0.1 behind a TLS reverse proxy, or set console.insecure_http = true on a trusted network"
+                        "console.listen {listen} is not a loopback address: give console.cert_file and console.key_file \
+                         (HTTPS), or set console.insecure_http = true on a trusted network"
                     )));
                 }
                 Some(ConsoleConfig {
                     listen,
                     users_file: rel(c.users_file.as_ref().unwrap_or(&PathBuf::from("console-users.toml"))),
                     insecure_http: c.insecure_http,
+                    tls,
                 })
             }
         };

@@ -199,6 +199,7 @@ pub fn start(data_dir: &Path) -> Result<Embedded, String> {
             listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             users_file,
             insecure_http: false,
+            tls: None,
         }),
     };
     Ok(Embedded {
