@@ -1,32 +1,18 @@
 //! Out of the box: `pinghu run` with no configuration (the in-process rumqttd broker and a
 //! simulated board) and `pinghu demo`.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use pinghu_tests::{Collector, bin, pinghu};
+use pinghu_tests::console::ConsoleRig;
+use pinghu_tests::{Collector, pinghu};
 
 #[test]
 fn run_without_config_uses_the_embedded_broker_and_board() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(bin("pinghu"))
-        .args(["run", "--data-dir"])
-        .arg(dir.path())
-        .env("RUST_LOG", "warn")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let banner = lines.next().unwrap().unwrap();
-    let port: u16 = banner
-        .split("mqtt://127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split(',').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("{banner}"));
-    std::thread::spawn(move || for _ in lines {});
+    // The embedded default, with its console (the helper reads the broker's port from the banner).
+    let mut rig = ConsoleRig::start();
+    let port = rig.broker_port;
+    let dir = &rig.dir;
     let receipts = Collector::start(port, "pinghu/v1/screens/demo/#");
     receipts.wait("the daemon online", 20, |m| m["mqtt"] == "connected");
     // Sign with the demo key the daemon made, publish to the embedded broker.
@@ -66,8 +52,10 @@ fn run_without_config_uses_the_embedded_broker_and_board() {
         assert!(Instant::now() < deadline, "board never showed it: {st}");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-    let status = child.wait().unwrap();
+    let _ = Command::new("kill")
+        .args(["-TERM", &rig.child.id().to_string()])
+        .status();
+    let status = rig.child.wait().unwrap();
     assert!(status.success(), "SIGTERM is a clean stop");
 }
 
@@ -77,6 +65,10 @@ fn demo_shows_the_whole_chain() {
     let (code, out, err) = pinghu(&["demo", "--data-dir", dir.path().to_str().unwrap()]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("1. The sample playlist is on the board"), "{out}");
+    assert!(
+        out.contains("console http://127.0.0.1:"),
+        "the demo says where its console is: {out}"
+    );
     assert!(
         out.contains("2. A signed urgent notice from the portal takes over at once"),
         "{out}"

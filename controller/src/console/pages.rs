@@ -37,7 +37,7 @@ pub enum Lang {
     En,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct LangQuery {
     lang: Option<String>,
 }
@@ -157,8 +157,29 @@ fn with_lang(q: &LangQuery, m: Markup) -> Response {
     r
 }
 
-fn signed_in(caller: Result<Caller, crate::console::Refused>) -> Result<Caller, Redirect> {
-    caller.map_err(|_| Redirect::to("/login"))
+/// A signed-in page request: the caller and the page language (a browser without a session is
+/// sent to the sign-in page).
+#[derive(Debug)]
+pub struct PageCtx {
+    c: Caller,
+    l: Lang,
+    q: LangQuery,
+}
+
+#[axum::async_trait]
+impl axum::extract::FromRequestParts<AppState> for PageCtx {
+    type Rejection = Redirect;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, Redirect> {
+        let c = Caller::from_request_parts(parts, state)
+            .await
+            .map_err(|_| Redirect::to("/login"))?;
+        let q = Query::<LangQuery>::from_request_parts(parts, state)
+            .await
+            .map_or(LangQuery { lang: None }, |Query(q)| q);
+        let l = lang(&q, &parts.headers);
+        Ok(Self { c, l, q })
+    }
 }
 
 async fn login_page(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
@@ -243,16 +264,7 @@ async fn logout(State(s): State<AppState>, headers: HeaderMap) -> Response {
     r
 }
 
-async fn board(
-    caller: Result<Caller, crate::console::Refused>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let c = match signed_in(caller) {
-        Ok(c) => c,
-        Err(r) => return r.into_response(),
-    };
-    let l = lang(&q, &headers);
+async fn board(PageCtx { c, l, q }: PageCtx) -> Response {
     let body = html! {
         h1 { (t(l, "board")) }
         p { (t(l, "live")) }
@@ -288,17 +300,7 @@ async fn board(
     with_lang(&q, page(l, Some(&c), t(l, "board"), &body))
 }
 
-async fn announcements(
-    State(s): State<AppState>,
-    caller: Result<Caller, crate::console::Refused>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let c = match signed_in(caller) {
-        Ok(c) => c,
-        Err(r) => return r.into_response(),
-    };
-    let l = lang(&q, &headers);
+async fn announcements(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
     let list = s.core.with(|core, _| core.announcements()).await.unwrap_or_default();
     let items = list.as_array().cloned().unwrap_or_default();
     let body = html! {
@@ -322,17 +324,7 @@ async fn announcements(
     with_lang(&q, page(l, Some(&c), t(l, "announcements"), &body))
 }
 
-async fn playlist(
-    State(s): State<AppState>,
-    caller: Result<Caller, crate::console::Refused>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let c = match signed_in(caller) {
-        Ok(c) => c,
-        Err(r) => return r.into_response(),
-    };
-    let l = lang(&q, &headers);
+async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
     let Ok((text, history, week)) = s
         .core
         .with(|core, now| (core.playlist_text(), core.playlist_history(), core.week(now)))
@@ -368,16 +360,7 @@ async fn playlist(
     with_lang(&q, page(l, Some(&c), t(l, "playlist"), &body))
 }
 
-async fn proof(
-    caller: Result<Caller, crate::console::Refused>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let c = match signed_in(caller) {
-        Ok(c) => c,
-        Err(r) => return r.into_response(),
-    };
-    let l = lang(&q, &headers);
+async fn proof(PageCtx { c, l, q }: PageCtx) -> Response {
     let today = jiff::Timestamp::now().to_string()[..10].to_owned();
     let body = html! {
         h1 { (t(l, "proof")) }
