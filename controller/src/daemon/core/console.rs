@@ -23,7 +23,7 @@ pub struct PlaylistHistory {
     pub at: String,
     pub who: String,
     pub sha256: String,
-    /// `save` or `restore`.
+    /// `initial` (what ran before the console's first save), `save` or `restore`.
     pub action: String,
     /// The file holding this version, in the history folder.
     pub file: String,
