@@ -134,15 +134,45 @@ fn shown(rig: &ConsoleRig, content: &str) -> String {
     rig.wait_glass(content, |g| g == sha)
 }
 
-/// Sign in with a form; the session cookie.
-fn sign_in(url: &str, body: &str) -> (u16, Option<String>) {
-    let r = request(
+/// The sign-in form's CSRF cookie and token, as a browser gets them with the page.
+fn login_page(url: &str) -> (String, String) {
+    let page = request(url, "GET", "/login", &[], "");
+    let cookie = page
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, v)| v.split(';').next())
+        .find(|c| c.starts_with("pinghu_login="))
+        .expect("the sign-in form's cookie")
+        .to_owned();
+    let text = page.text();
+    let csrf = text
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the sign-in form's token")
+        .to_owned();
+    (cookie, csrf)
+}
+
+/// Post the sign-in form (`body` plus the form's token): the response.
+fn post_login(url: &str, body: &str) -> pinghu_tests::console::Response {
+    let (cookie, csrf) = login_page(url);
+    request(
         url,
         "POST",
         "/login",
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        body,
-    );
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", &cookie),
+        ],
+        &format!("{body}&csrf={csrf}"),
+    )
+}
+
+/// Sign in with the form; the status and the session cookie.
+fn sign_in(url: &str, body: &str) -> (u16, Option<String>) {
+    let r = post_login(url, body);
     let cookie = r
         .header("set-cookie")
         .and_then(|c| c.split(';').next())
@@ -169,18 +199,22 @@ fn browser_sessions_need_the_csrf_token_and_wrong_passwords_are_limited() {
         "correct horse battery\n",
     );
     assert_eq!(code, 0, "{err}");
-    // The daemon read its users at start: use the admin's token to sign in a browser.
-    let (status, cookie) = sign_in(&rig.url, &format!("token={}", rig.token));
-    assert_eq!(status, 303);
-    let cookie = cookie.expect("a session cookie");
-    let set = request(
+    // A sign-in without the form's token (a forged cross-site form) is refused.
+    let forged = request(
         &rig.url,
         "POST",
         "/login",
         &[("Content-Type", "application/x-www-form-urlencoded")],
         &format!("token={}", rig.token),
     );
+    assert_eq!(forged.status, 403);
+    // Sign a browser in with the admin's token.
+    let (status, cookie) = sign_in(&rig.url, &format!("token={}", rig.token));
+    assert_eq!(status, 303);
+    let cookie = cookie.expect("a session cookie");
+    let set = post_login(&rig.url, &format!("token={}", rig.token));
     let flags = set.header("set-cookie").unwrap_or_default().to_owned();
+    assert!(flags.starts_with("pinghu_session="), "{flags}");
     assert!(
         flags.contains("HttpOnly") && flags.contains("SameSite=Strict"),
         "{flags}"
@@ -221,17 +255,26 @@ fn browser_sessions_need_the_csrf_token_and_wrong_passwords_are_limited() {
         200
     );
 
+    // Signing out also needs the session's token; then the session is gone.
+    let form = [
+        ("Cookie", cookie.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    assert_eq!(request(&rig.url, "POST", "/logout", &form, "").status, 403);
+    assert_eq!(
+        request(&rig.url, "POST", "/logout", &form, &format!("csrf={csrf}")).status,
+        303
+    );
+    assert_eq!(
+        request(&rig.url, "GET", "/api/v1/status", &[("Cookie", &cookie)], "").status,
+        401
+    );
+
     // Five wrong passwords, then even the right one is refused for a while.
     for _ in 0..5 {
         assert_eq!(sign_in(&rig.url, "name=admin&password=wrong-password").0, 401);
     }
-    let limited = request(
-        &rig.url,
-        "POST",
-        "/login",
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        &format!("token={}", rig.token),
-    );
+    let limited = post_login(&rig.url, &format!("token={}", rig.token));
     assert_eq!(limited.status, 429, "{}", limited.text());
 }
 

@@ -85,13 +85,12 @@ fn sha256_hex(bytes: &[u8]) -> String {
     pinghu_protocol::to_hex(&Sha256::digest(bytes))
 }
 
-/// A random value for session ids, CSRF tokens and API tokens (256 bits, hex).
-pub fn random_token() -> String {
+/// A random value for session ids, CSRF tokens and API tokens (256 bits, hex), from the
+/// operating system's generator; an error when it fails (never a weak token).
+pub fn random_token() -> Result<String, AuthError> {
     let mut b = [0u8; 32];
-    // The OS generator does not fail on Linux once booted; a zero token would then still be
-    // unguessable by nobody, so refuse to hand it out.
-    getrandom::fill(&mut b).expect("the operating system's random generator");
-    pinghu_protocol::to_hex(&b)
+    getrandom::fill(&mut b).map_err(|e| AuthError::Hash(format!("the system's random generator failed: {e}")))?;
+    Ok(pinghu_protocol::to_hex(&b))
 }
 
 impl Users {
@@ -154,7 +153,7 @@ impl Users {
             .iter_mut()
             .find(|u| u.name == name)
             .ok_or_else(|| AuthError::NoUser(name.to_owned()))?;
-        let token = random_token();
+        let token = random_token()?;
         u.tokens.push(sha256_hex(token.as_bytes()));
         Ok(token)
     }
@@ -264,7 +263,7 @@ impl Auth {
             f.entry(ip).or_default().push(Instant::now());
             return None;
         };
-        Some(self.new_session(u.name, u.role))
+        self.new_session(u.name, u.role)
     }
 
     /// Sign in with an API token (how the embedded default's admin token opens the console).
@@ -274,22 +273,22 @@ impl Auth {
             f.entry(ip).or_default().push(Instant::now());
             return None;
         };
-        Some(self.new_session(name, role))
+        self.new_session(name, role)
     }
 
-    fn new_session(&self, user: String, role: Role) -> (String, Session) {
-        let id = random_token();
+    fn new_session(&self, user: String, role: Role) -> Option<(String, Session)> {
+        let id = random_token().ok()?;
         let s = Session {
             user,
             role,
-            csrf: random_token(),
+            csrf: random_token().ok()?,
             expires: Instant::now() + SESSION_IDLE,
         };
         self.sessions
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(id.clone(), s.clone());
-        (id, s)
+        Some((id, s))
     }
 
     pub fn logout(&self, id: &str) {

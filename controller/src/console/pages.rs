@@ -63,6 +63,7 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "password" => ("密码", "Password"),
         "token" => ("或 API 令牌", "or API token"),
         "bad_login" => ("用户名或密码错误。", "Wrong user or password."),
+        "expired" => ("登录表单已过期，请重试。", "The sign-in form expired: try again."),
         "limited" => (
             "失败次数过多，请五分钟后再试。",
             "Too many failed sign-ins: try again in five minutes.",
@@ -136,7 +137,10 @@ fn page(l: Lang, caller: Option<&Caller>, title: &str, body: &Markup) -> Markup 
                             a href="/proof" { (t(l, "proof")) }
                         }
                         span.who { (c.name) " (" (c.role.name()) ")" }
-                        form method="post" action="/logout" { button type="submit" { (t(l, "signout")) } }
+                        form method="post" action="/logout" {
+                            @if let Some(csrf) = &c.csrf { input type="hidden" name="csrf" value=(csrf); }
+                            button type="submit" { (t(l, "signout")) }
+                        }
                     }
                     span.lang { a href="?lang=zh" { "中文" } " | " a href="?lang=en" { "English" } }
                 }
@@ -186,18 +190,33 @@ async fn login_page(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response 
     login_form(lang(&q, &headers), None, &q)
 }
 
+/// The cookie of the sign-in form's CSRF token (the form carries the same value).
+const LOGIN_COOKIE: &str = "pinghu_login";
+
 fn login_form(l: Lang, error: Option<&str>, q: &LangQuery) -> Response {
+    let Ok(csrf) = crate::console::auth::random_token() else {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the system's random generator failed",
+        )
+            .into_response();
+    };
     let body = html! {
         h1 { (t(l, "signin")) }
         @if let Some(e) = error { p.error role="alert" { (e) } }
         form.login method="post" action="/login" {
+            input type="hidden" name="csrf" value=(csrf);
             label { (t(l, "user")) input name="name" autocomplete="username"; }
             label { (t(l, "password")) input name="password" type="password" autocomplete="current-password"; }
             label { (t(l, "token")) input name="token" type="password"; }
             button type="submit" { (t(l, "signin")) }
         }
     };
-    with_lang(q, page(l, None, t(l, "signin"), &body))
+    let mut r = with_lang(q, page(l, None, t(l, "signin"), &body));
+    if let Ok(v) = format!("{LOGIN_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict").parse() {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
 }
 
 #[derive(Debug, Deserialize)]
@@ -208,6 +227,9 @@ pub struct LoginForm {
     password: String,
     #[serde(default)]
     token: String,
+    /// The form's CSRF token (the same as its cookie).
+    #[serde(default)]
+    csrf: String,
 }
 
 async fn login(
@@ -219,6 +241,12 @@ async fn login(
     let q = LangQuery { lang: None };
     let l = lang(&q, &headers);
     let ip = addr.ip();
+    // The form must come from our own sign-in page (a forged cross-site sign-in has no cookie).
+    if f.csrf.is_empty() || cookie(&headers, LOGIN_COOKIE) != Some(f.csrf.as_str()) {
+        let mut r = login_form(l, Some(t(l, "expired")), &q);
+        *r.status_mut() = StatusCode::FORBIDDEN;
+        return r;
+    }
     if s.auth.limited(ip) {
         let mut r = login_form(l, Some(t(l, "limited")), &q);
         *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
@@ -253,9 +281,20 @@ async fn login(
     }
 }
 
-async fn logout(State(s): State<AppState>, headers: HeaderMap) -> Response {
+#[derive(Debug, Deserialize)]
+pub struct LogoutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<LogoutForm>) -> Response {
     if let Some(id) = cookie(&headers, SESSION_COOKIE) {
-        s.auth.logout(id);
+        // Only the session's own page can sign it out.
+        if s.auth.session(id).is_some_and(|sess| sess.csrf == f.csrf) {
+            s.auth.logout(id);
+        } else {
+            return (StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response();
+        }
     }
     let mut r = Redirect::to("/login").into_response();
     if let Ok(v) = format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict").parse() {

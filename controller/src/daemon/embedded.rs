@@ -138,7 +138,7 @@ fn console_admin(data_dir: &Path) -> Result<PathBuf, String> {
     if !token_file.exists() || users.users.iter().all(|u| u.name != "admin") {
         // The admin signs in with the token; the password is random and never shown.
         users
-            .set_user("admin", Role::Admin, &random_token())
+            .set_user("admin", Role::Admin, &random_token().map_err(|e| e.to_string())?)
             .map_err(|e| e.to_string())?;
         let token = users.new_token("admin").map_err(|e| e.to_string())?;
         users.save(&users_file).map_err(|e| e.to_string())?;
