@@ -197,7 +197,7 @@ fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
     );
     let now = jiff::Timestamp::now();
     let urgent = json!({"id": "yl-web-1", "revision": 1, "action": "publish", "priority": "urgent", "title": "停水通知",
-        "body": "今日小溪塔街道停水", "issued_at": now.to_string(),
+        "body": "今日小溪塔街道停水", "issued_at": now.to_string(), "approved_by": "区电子政务办公室",
         "valid_until": (now + jiff::SignedDuration::from_mins(10)).to_string()});
     let t0 = Instant::now();
     publish(&rig, &urgent);

@@ -99,6 +99,7 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "valid" => ("有效期", "Valid"),
         "key" => ("签名密钥", "Key"),
         "displayed" => ("已上屏", "Displayed"),
+        "approver" => ("审批人", "Approved by"),
         "search" => ("按编号搜索", "Search by id"),
         "date" => ("日期", "Date"),
         "verify" => ("校验链", "Chain"),
@@ -347,7 +348,7 @@ async fn announcements(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) 
         p.note { (t(l, "readonly")) }
         input #search type="search" placeholder=(t(l, "search"));
         table #announcements {
-            tr { th { "ID" } th { (t(l, "state")) } th { (t(l, "text")) } th { (t(l, "valid")) } th { (t(l, "key")) } th { (t(l, "displayed")) } }
+            tr { th { "ID" } th { (t(l, "state")) } th { (t(l, "text")) } th { (t(l, "valid")) } th { (t(l, "key")) } th { (t(l, "approver")) } th { (t(l, "displayed")) } }
             @for a in &items {
                 tr data-id=(a["id"].as_str().unwrap_or("")) {
                     td { (a["id"].as_str().unwrap_or("")) " r" (a["revision"]) }
@@ -355,6 +356,7 @@ async fn announcements(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) 
                     td { strong { (a["title"].as_str().unwrap_or("")) } br; (a["body"].as_str().unwrap_or("")) }
                     td { (a["valid_from"].as_str().unwrap_or("—")) " → " (a["valid_until"].as_str().unwrap_or("—")) }
                     td { (a["key_id"].as_str().unwrap_or("")) }
+                    td { (a["approved_by"].as_str().unwrap_or("—")) }
                     td { (a["displayed"].as_str().map_or("—", |s| &s[..12.min(s.len())])) }
                 }
             }

@@ -179,7 +179,7 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
             announcement,
             key_id,
             signature,
-            ..
+            approved_by,
         } => {
             if announcement.is_expired(now) {
                 return rejected(
@@ -211,6 +211,7 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
                     payload_sha256: payload_sha256.to_owned(),
                     accepted_at: now,
                     displayed: None,
+                    approved_by,
                 },
             );
             receipts.insert(0, Receipt::new(Some(&id), Some(rev), "accepted", now));

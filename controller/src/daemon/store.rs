@@ -51,6 +51,9 @@ pub struct Record {
     pub accepted_at: jiff::Timestamp,
     /// Set once the card acknowledged a frame showing it.
     pub displayed: Option<String>,
+    /// Who approved it at the portal (as the payload says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
 }
 
 /// Everything the daemon must not lose.

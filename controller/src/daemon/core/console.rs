@@ -138,7 +138,8 @@ impl Core {
                     "title": a.title, "body": a.body, "issued_at": a.issued_at.to_string(),
                     "valid_from": a.valid_from.map(|t| t.to_string()),
                     "valid_until": a.valid_until.map(|t| t.to_string()),
-                    "key_id": r.key_id, "accepted_at": r.accepted_at.to_string(), "displayed": r.displayed,
+                    "key_id": r.key_id, "approved_by": r.approved_by, "accepted_at": r.accepted_at.to_string(),
+                    "displayed": r.displayed,
                 })
             })
             .collect();
