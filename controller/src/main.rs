@@ -31,7 +31,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The daemon (--config FILE). Without --config, the default build runs on an embedded broker, simulated board, sample playlist and demo key
+    /// The daemon (--config FILE). Without --config, the default build runs on an embedded broker, simulated board, sample playlist and demo key, with the web console on loopback
     Run {
         /// Configuration file (see controller/examples/pinghu.toml)
         #[arg(long, value_name = "FILE")]
@@ -50,7 +50,7 @@ enum Command {
     /// The portal's side: key pairs, signing, publishing
     #[command(subcommand)]
     Portal(PortalCommand),
-    /// The proof-of-display log: check its hash chain, export it for an auditor
+    /// The proof-of-display log (and the console's audit log): check the hash chains, export the proof for an auditor
     #[command(subcommand)]
     Log(LogCommand),
     /// Decode and encode Onbon BX wire frames (captures, traces, hand-made frames)
