@@ -114,7 +114,13 @@ pub async fn open(url: &DeviceUrl, connect_timeout: Duration) -> Result<Box<dyn 
                         "add the user to the dialout group: sudo usermod -aG dialout $USER, then log in again"
                             .to_owned()
                     } else if lower.contains("busy") || lower.contains("exclusive lock") {
-                        match port_holder(path) {
+                        // Walking /proc is blocking file I/O: off the async workers.
+                        let p = path.clone();
+                        let holder = tokio::task::spawn_blocking(move || port_holder(&p))
+                            .await
+                            .ok()
+                            .flatten();
+                        match holder {
                             Some(p) => format!("the port is busy: {p} holds it"),
                             None => "the port is busy: another program holds it (fuser -v PORT shows which)".to_owned(),
                         }
