@@ -92,6 +92,29 @@ fn a_playlist_is_checked_at_its_lines_saved_live_kept_and_restored_with_an_audit
     assert_eq!(shown(&rig, "item hello"), first);
     assert_ne!(first, second);
 
+    // Proof of display by day: the entries, the chain's state, and the auditor's CSV (the same
+    // format as `pinghu log export --format csv`).
+    let today = &jiff::Timestamp::now().to_string()[..10];
+    let proof = rig.api("GET", &format!("/api/v1/proof?date={today}"), "").json();
+    assert_eq!(proof["chain_ok"], true);
+    assert!(
+        proof["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["content"] == "item hello"),
+        "{proof}"
+    );
+    let csv = rig
+        .api("GET", &format!("/api/v1/proof?date={today}&format=csv"), "")
+        .text();
+    assert!(
+        csv.starts_with("seq,at,screen,content,layer,frame_sha256,key_id,prev,hash,kind,note\n"),
+        "{csv}"
+    );
+    assert!(csv.contains("\"item hello\""), "{csv}");
+    assert_eq!(rig.api("GET", "/api/v1/proof?date=tomorrow", "").status, 400);
+
     // The audit log holds the three changes, with who and a diff, and verifies.
     let audit = std::fs::read_to_string(rig.path("audit.jsonl")).unwrap();
     let entries: Vec<serde_json::Value> = audit.lines().map(|l| serde_json::from_str(l).unwrap()).collect();

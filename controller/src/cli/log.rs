@@ -111,28 +111,7 @@ pub fn export(
         }
     }
     let body = match format {
-        ExportFormat::Csv => {
-            let mut s = String::from("seq,at,screen,content,layer,frame_sha256,key_id,prev,hash,kind,note\n");
-            let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
-            for (_, e) in &entries {
-                let _ = writeln!(
-                    s,
-                    "{},{},{},{},{},{},{},{},{},{},{}",
-                    e.seq,
-                    q(&e.at),
-                    q(&e.screen),
-                    q(&e.content),
-                    q(&e.layer),
-                    e.frame_sha256,
-                    q(e.key_id.as_deref().unwrap_or("")),
-                    e.prev,
-                    e.hash,
-                    e.kind.as_deref().unwrap_or("shown"),
-                    q(e.note.as_deref().unwrap_or(""))
-                );
-            }
-            s
-        }
+        ExportFormat::Csv => proof::to_csv(entries.iter().map(|(_, e)| e)),
         ExportFormat::Jsonl => entries.iter().map(|(l, _)| format!("{l}\n")).collect(),
     };
     let mut o = Outcome::default();

@@ -258,20 +258,7 @@ async fn proof(State(s): State<AppState>, _: Caller, Query(q): Query<ProofQuery>
                 }
             }
         }
-        let mut text = String::from("seq,at,screen,content,layer,frame_sha256,key_id,hash\n");
-        for e in &entries {
-            text.push_str(&format!(
-                "{},{},{},{},{},{},{},{}\n",
-                e.seq,
-                e.at,
-                e.screen,
-                e.content.replace(',', ";"),
-                e.layer,
-                e.frame_sha256,
-                e.key_id.clone().unwrap_or_default(),
-                e.hash
-            ));
-        }
+        let text = crate::daemon::proof::to_csv(&entries);
         Ok((
             json!({"date": date, "chain_ok": report.problems().is_empty(), "entries": entries}),
             text,

@@ -260,3 +260,29 @@ pub struct Finding {
     pub kind: &'static str,
     pub message: String,
 }
+
+/// Entries as CSV for an auditor (`pinghu log export --format csv`, the console's export): a
+/// header line, then one row per entry, text fields quoted.
+pub fn to_csv<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::from("seq,at,screen,content,layer,frame_sha256,key_id,prev,hash,kind,note\n");
+    let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
+    for e in entries {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{},{},{},{}",
+            e.seq,
+            q(&e.at),
+            q(&e.screen),
+            q(&e.content),
+            q(&e.layer),
+            e.frame_sha256,
+            q(e.key_id.as_deref().unwrap_or("")),
+            e.prev,
+            e.hash,
+            e.kind.as_deref().unwrap_or("shown"),
+            q(e.note.as_deref().unwrap_or(""))
+        );
+    }
+    s
+}

@@ -26,7 +26,7 @@ mod chain;
 
 pub use chain::{
     ChainError, Entry, FIRST_SEGMENT, Finding, GENESIS, MAX_SEGMENTS, REPAIRED, Report, Segment, segment_path,
-    segments, verify_contents, verify_dir, verify_files,
+    segments, to_csv, verify_contents, verify_dir, verify_files,
 };
 use chain::{line_of, scan, seal};
 
