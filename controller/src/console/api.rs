@@ -83,16 +83,19 @@ async fn playlist(State(s): State<AppState>, _: Caller) -> Response {
     }
 }
 
+/// Playlist problems as the API reports them: `[{"line", "column", "message"}]`.
+fn errors_json(d: &[pinghu_playlists::Diagnostic]) -> Vec<Value> {
+    d.iter()
+        .map(|d| json!({"line": d.line, "column": d.col, "message": d.message}))
+        .collect()
+}
+
 /// The check result, as `pinghu playlist check` sees it.
 pub fn check(text: &str) -> Value {
     match pinghu_playlists::parse(text, "playlist") {
         Ok(p) => json!({"ok": true, "errors": [], "warnings": [], "items": p.items.len()}),
         Err(e) => {
-            let errors: Vec<Value> = e
-                .diagnostics()
-                .iter()
-                .map(|d| json!({"line": d.line, "column": d.col, "message": d.message}))
-                .collect();
+            let errors = errors_json(e.diagnostics());
             let errors = if errors.is_empty() {
                 vec![json!({"line": 1, "column": 1, "message": e.to_string()})]
             } else {
@@ -115,10 +118,7 @@ async fn preview(State(s): State<AppState>, _: Caller, body: String) -> Response
     let items = match r {
         Ok(items) => items,
         Err(d) => {
-            let errors: Vec<Value> = d
-                .iter()
-                .map(|d| json!({"line": d.line, "column": d.col, "message": d.message}))
-                .collect();
+            let errors = errors_json(&d);
             return (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Json(json!({"ok": false, "errors": errors})),
@@ -170,10 +170,7 @@ async fn save(s: &AppState, who: String, text: String, action: &'static str) -> 
         Err(_) => gone(),
         Ok(Ok(v)) => Json(json!({"ok": true, "version": v})).into_response(),
         Ok(Err(SaveError::Invalid(d))) => {
-            let errors: Vec<Value> = d
-                .iter()
-                .map(|d| json!({"line": d.line, "column": d.col, "message": d.message}))
-                .collect();
+            let errors = errors_json(&d);
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Json(json!({"ok": false, "errors": errors, "warnings": []})),

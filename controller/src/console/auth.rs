@@ -253,14 +253,19 @@ impl Auth {
         list.len() >= LOGIN_FAILURES
     }
 
+    /// Count a failed sign-in from `ip`.
+    fn failed(&self, ip: IpAddr) {
+        let mut f = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        f.entry(ip).or_default().push(Instant::now());
+    }
+
     /// Check a password; on success a new session (id, session).
     pub fn login(&self, ip: IpAddr, name: &str, password: &str) -> Option<(String, Session)> {
         // Hashing takes a few milliseconds on purpose: it runs off the async workers (see the
         // caller), under this lock only for the lookup.
         let user = self.users().check_password(name, password).cloned();
         let Some(u) = user else {
-            let mut f = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            f.entry(ip).or_default().push(Instant::now());
+            self.failed(ip);
             return None;
         };
         self.new_session(u.name, u.role)
@@ -269,8 +274,7 @@ impl Auth {
     /// Sign in with an API token (how the embedded default's admin token opens the console).
     pub fn login_with_token(&self, ip: IpAddr, token: &str) -> Option<(String, Session)> {
         let Some((name, role)) = self.token(token) else {
-            let mut f = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            f.entry(ip).or_default().push(Instant::now());
+            self.failed(ip);
             return None;
         };
         self.new_session(name, role)

@@ -109,8 +109,8 @@ impl Core {
         };
         if let Some(f) = content
             .as_ref()
+            .filter(|c| c.first_frame_sha256() == frame_sha256)
             .and_then(|c| c.pages.first())
-            .filter(|f| f.sha256() == frame_sha256)
             && let Some(slot) = self.glass.get_mut(usize::from(area))
         {
             *slot = Some(f.clone());
@@ -283,43 +283,36 @@ impl Core {
             Err(e) => return Err(SaveError::Failed(e.to_string())),
         };
         let before = self.playlist_text();
-        let sha = sha256_hex(text.as_bytes());
         let dir = self.history_dir();
-        let file = format!("{}-{}.toml", crate::daemon::disk::file_stamp(now), &sha[..12]);
-        let entry = PlaylistHistory {
-            at: now.to_string(),
-            who: who.to_owned(),
-            sha256: sha.clone(),
-            action: action.to_owned(),
-            file: file.clone(),
-        };
         let first = self.playlist_history().is_empty();
-        let write = || -> std::io::Result<()> {
-            std::fs::create_dir_all(&dir)?;
-            let disk = self.disk.for_purpose(crate::daemon::disk::Purpose::Other);
-            if first {
-                // The version that ran before the console's first save, so it can be restored.
-                let sha0 = sha256_hex(before.as_bytes());
-                let file0 = format!("{}-{}.toml", crate::daemon::disk::file_stamp(now), &sha0[..12]);
-                disk.write_atomic(&dir.join(&file0), before.as_bytes())?;
-                let e0 = PlaylistHistory {
-                    at: now.to_string(),
-                    who: "(before the console)".into(),
-                    sha256: sha0,
-                    action: "initial".into(),
-                    file: file0,
-                };
-                let mut line = serde_json::to_vec(&e0).map_err(std::io::Error::other)?;
-                line.push(b'\n');
-                let mut f = disk.open_append(&dir.join("index.jsonl"))?;
-                disk.write_all(&mut f, &line)?;
-            }
+        let disk = self.disk.for_purpose(crate::daemon::disk::Purpose::Other);
+        // A version: its text in the history folder, then its line in the index.
+        let keep = |text: &str, who: &str, action: &str| -> std::io::Result<PlaylistHistory> {
+            let sha256 = sha256_hex(text.as_bytes());
+            let file = format!("{}-{}.toml", crate::daemon::disk::file_stamp(now), &sha256[..12]);
             disk.write_atomic(&dir.join(&file), text.as_bytes())?;
+            let entry = PlaylistHistory {
+                at: now.to_string(),
+                who: who.to_owned(),
+                sha256,
+                action: action.to_owned(),
+                file,
+            };
             let mut line = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
             line.push(b'\n');
             let mut f = disk.open_append(&dir.join("index.jsonl"))?;
             disk.write_all(&mut f, &line)?;
             disk.sync(&f)?;
+            Ok(entry)
+        };
+        let write = || -> std::io::Result<PlaylistHistory> {
+            std::fs::create_dir_all(&dir)?;
+            if first {
+                // The version that ran before the console's first save, so it can be restored.
+                keep(&before, "(before the console)", "initial")?;
+            }
+            let entry = keep(text, who, action)?;
+            let sha = entry.sha256.clone();
             let diff = similar::TextDiff::from_lines(before.as_str(), text)
                 .unified_diff()
                 .header("before", "after")
@@ -330,9 +323,10 @@ impl Core {
                 &format!("playlist.{action}"),
                 json!({"sha256": sha, "diff": diff}),
             )?;
-            disk.write_atomic(&path, text.as_bytes())
+            disk.write_atomic(&path, text.as_bytes())?;
+            Ok(entry)
         };
-        write().map_err(|e| SaveError::Failed(format!("the playlist was not saved: {e}")))?;
+        let entry = write().map_err(|e| SaveError::Failed(format!("the playlist was not saved: {e}")))?;
         tracing::info!(
             "playlist {} {action}d by {who} ({} items)",
             path.display(),

@@ -57,15 +57,12 @@ impl Core {
                 self.area_cleared(area);
                 // The urgent area is gone: the rotation underneath is on the glass again. The card
                 // kept it (nothing is resent), so this is its proof of display.
+                let main_glass = self.glass[usize::from(MAIN_AREA)].as_ref();
                 let uncovered = (area == URGENT_AREA)
                     .then_some(self.desired.main.as_ref())
                     .flatten()
-                    .and_then(|m| Some((m.key.clone(), m.pages.first()?.sha256())))
-                    .filter(|(_, sha)| {
-                        self.glass[usize::from(MAIN_AREA)]
-                            .as_ref()
-                            .is_some_and(|g| g.sha256() == *sha)
-                    });
+                    .filter(|m| main_glass.is_some() && m.pages.first() == main_glass)
+                    .map(|m| (m.key.clone(), m.first_frame_sha256()));
                 match uncovered {
                     Some((key, sha)) => self.shown(&key, MAIN_AREA, Layer::Rotation, sha, now, now),
                     None => Vec::new(),
