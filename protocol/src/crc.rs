@@ -1,4 +1,5 @@
-//! CRC-16/ARC, the checksum of both Onbon protocols (docs/protocol.md A.2).
+//! CRC-16/ARC, the checksum of the Onbon frames (docs/protocol.md A.2), and CRC-32 (IEEE), the
+//! checksum of program files in flash (Part F).
 //!
 //! Polynomial 0x8005 processed reflected (0xA001), init 0, no final xor. It covers the
 //! unescaped packet header and data field; it is sent little-endian.
@@ -29,6 +30,37 @@ static TABLE: [u16; 256] = make_table();
 pub fn crc16(bytes: &[u8]) -> u16 {
     crc16_update(0, bytes)
 }
+
+/// CRC-32 (IEEE 802.3: reflected 0xEDB88320, init and final xor all ones) of `bytes`.
+///
+/// ```
+/// assert_eq!(pinghu_protocol::crc32(b"123456789"), 0xCBF4_3926);
+/// ```
+pub fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc = (crc >> 8) ^ TABLE32[usize::from((crc as u8) ^ b)];
+    }
+    !crc
+}
+
+const fn make_table32() -> [u32; 256] {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut crc = i as u32;
+        let mut bit = 0;
+        while bit < 8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            bit += 1;
+        }
+        table[i] = crc;
+        i += 1;
+    }
+    table
+}
+
+static TABLE32: [u32; 256] = make_table32();
 
 /// Continue a CRC-16/ARC over more bytes.
 pub fn crc16_update(mut crc: u16, bytes: &[u8]) -> u16 {

@@ -13,6 +13,14 @@ pub enum FrameError {
     BadEscape { offset: u64, first: u8, second: Option<u8> },
     #[error("checksum mismatch in frame at offset {offset}: expected {expected:#06x}, got {got:#06x}")]
     Checksum { offset: u64, expected: u16, got: u16 },
+    #[error(
+        "control header check failed in frame at offset {offset}: the XOR of the header bytes is {expected:#04x}, the frame says {got:#04x}"
+    )]
+    ControlHeader { offset: u64, expected: u8, got: u8 },
+    #[error(
+        "control body CRC mismatch in frame at offset {offset}: expected {expected:#06x} (CRC-16 of the body), the header says {got:#06x}"
+    )]
+    ControlBody { offset: u64, expected: u16, got: u16 },
     #[error("frame at offset {offset} lost its 5a tail: a new a5 head follows after {len} bytes")]
     Truncated { offset: u64, len: usize },
     #[error("frame at offset {offset} is too short ({len} bytes after unescaping; a CRC alone needs 2)")]
@@ -31,8 +39,9 @@ pub enum FrameError {
 #[non_exhaustive]
 pub enum PacketError {
     #[error(
-        "not an Onbon packet: neither the graphic header (version f0 at byte 4) nor the font-card \
-         header (version 02 at byte 11) matches its length ({len} bytes, starting {start})"
+        "not an Onbon packet: neither the graphic header (version f0 at byte 4), the control header \
+         (05 or 07 at byte 4) nor the font-card header (version 02 at byte 11) matches its length \
+         ({len} bytes, starting {start})"
     )]
     UnknownProtocol { len: usize, start: String },
     #[error("{what} is cut short: needs {needed} bytes at offset {offset}, {available} left")]

@@ -135,7 +135,7 @@ impl FontHeader {
 /// A 4-character file name such as `C000` (screen parameters) or `P000` (a program).
 pub type FileName = String;
 
-fn parse_name(b: &[u8]) -> Result<FileName, PacketError> {
+pub(crate) fn parse_name(b: &[u8]) -> Result<FileName, PacketError> {
     if b.iter().all(u8::is_ascii_graphic) {
         Ok(String::from_utf8_lossy(b).into_owned())
     } else {
@@ -146,7 +146,7 @@ fn parse_name(b: &[u8]) -> Result<FileName, PacketError> {
     }
 }
 
-fn put_name(out: &mut Vec<u8>, name: &str) -> Result<(), EncodeError> {
+pub(crate) fn put_name(out: &mut Vec<u8>, name: &str) -> Result<(), EncodeError> {
     if name.len() != 4 || !name.bytes().all(|c| c.is_ascii_graphic()) {
         return Err(EncodeError::Invalid {
             what: "file name",
@@ -489,11 +489,11 @@ impl TextArea {
     }
 }
 
-fn bcd_hm(h: u8, m: u8) -> [u8; 2] {
+pub(crate) fn bcd_hm(h: u8, m: u8) -> [u8; 2] {
     [((h / 10) << 4) | (h % 10), ((m / 10) << 4) | (m % 10)]
 }
 
-fn from_bcd_hm(b: &[u8]) -> Result<(u8, u8), PacketError> {
+pub(crate) fn from_bcd_hm(b: &[u8]) -> Result<(u8, u8), PacketError> {
     let d = |v: u8| {
         let (hi, lo) = (v >> 4, v & 0xF);
         if hi < 10 && lo < 10 {

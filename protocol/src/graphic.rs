@@ -183,6 +183,10 @@ impl Brightness {
                 detail: format!("DataLen is {len:#x}, expected 0x31"),
             });
         }
+        Self::parse_data(r)
+    }
+    /// `Mode(1) | 48 bytes`, without the length in front (the control header's body carries it).
+    pub(crate) fn parse_data(r: &mut Reader<'_>) -> Result<Self, PacketError> {
         let mode = r.u8()?;
         let body = r.take(48)?;
         Ok(match mode {
@@ -203,6 +207,10 @@ impl Brightness {
     }
     fn write(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         put_u16(out, 0x31);
+        self.write_data(out)
+    }
+    /// `Mode(1) | 48 bytes`.
+    pub(crate) fn write_data(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let check = |name: &'static str, n: usize, want: usize| {
             if n == want {
                 Ok(())
@@ -843,7 +851,7 @@ impl GraphicReply {
             )
         })
     }
-    fn write(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    pub(crate) fn write(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         out.extend_from_slice(&[self.reserved, self.group, self.cmd]);
         put_u16(out, self.status);
         put_u16(out, self.error.0);
@@ -851,7 +859,7 @@ impl GraphicReply {
         out.extend_from_slice(&self.data);
         Ok(())
     }
-    fn parse(data: &[u8]) -> Result<Self, PacketError> {
+    pub(crate) fn parse(data: &[u8]) -> Result<Self, PacketError> {
         let mut r = Reader::new(data, "graphic reply");
         let reserved = r.u8()?;
         let group = r.u8()?;

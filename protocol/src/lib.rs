@@ -12,9 +12,12 @@
 //!   brightness, `A7 00` area updates in the 5th- and 6th-generation layouts, `A7 01` delete.
 //! * [`fontcard`]: the font-card protocol, version `0x02` (BX-5K/6K): ping, status, time sync,
 //!   power, clear, `A3 06` text areas (GBK text with `\C`/`\F` escapes), file writes.
+//! * [`control`]: the control header (version `0x05`/`0x07`) of the same graphic cards: ping with
+//!   the card's size, clock, power, brightness, status, and the file system for programs in flash.
+//! * [`program`]: program files (`P`) that a card keeps in flash and shows when no host drives it.
 //! * [`bitmap`]: page bitmap packing for each card family, both directions.
 //! * [`escapes`]: the inline escapes of font-card text (colour, font, new line), both directions.
-//! * [`Packet`]: either protocol, recognised from the header; [`decode_all`] for captures.
+//! * [`Packet`]: any of the three headers, recognised from the header; [`decode_all`] for captures.
 //!
 //! Odd but legal values seen on real cards (non-zero reserved bytes, ProcessMode `2D`, a
 //! barcode in the font-card header) are decoded and kept, so a decoded frame encodes back to
@@ -44,9 +47,9 @@
 //! ```
 
 pub mod bitmap;
-pub mod bx5m1;
 mod bytes;
 mod codes;
+pub mod control;
 mod crc;
 pub mod error;
 pub mod escapes;
@@ -55,6 +58,7 @@ pub mod graphic;
 mod model;
 mod packet;
 pub mod phy;
+pub mod program;
 pub mod style;
 
 pub use bytes::{from_hex, to_hex, to_hex_spaced};
@@ -62,7 +66,7 @@ pub use codes::{
     CardTime, ErrorCode, font_device_name, font_display_mode_name, graphic_device_name, graphic_display_mode_name,
     run_mode_name,
 };
-pub use crc::{crc16, crc16_update};
+pub use crc::{crc16, crc16_update, crc32};
 pub use error::{BitmapError, EncodeError, FrameError, PacketError};
 pub use model::CardModel;
 pub use packet::{DecodeError, Found, Packet, ProtocolFamily, classify, decode_all};

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::control::{self, ControlBody, ControlPacket};
 use crate::error::{EncodeError, FrameError, PacketError};
 use crate::fontcard::{self, FontPacket};
 use crate::graphic::{self, GraphicPacket};
@@ -16,12 +17,17 @@ pub enum Packet {
     Graphic(GraphicPacket),
     /// Font-card protocol, version `0x02` (bx-5k, bx-6k).
     FontCard(FontPacket),
+    /// Control header, version `0x05`/`0x07` (power, clock, status, files of bx-5e/6e).
+    Control(ControlPacket),
 }
 
 /// Which protocol a packet's header says, judged by its version byte and length field.
 pub fn classify(bytes: &[u8]) -> Option<ProtocolFamily> {
     let le16 = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]) as usize;
     let le32 = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]) as usize;
+    if control::is_control_frame(bytes) {
+        return Some(ProtocolFamily::Control);
+    }
     if bytes.len() >= graphic::HEADER_LEN
         && bytes[4] == graphic::VERSION
         && le32(12) == bytes.len() - graphic::HEADER_LEN
@@ -51,6 +57,7 @@ pub fn classify(bytes: &[u8]) -> Option<ProtocolFamily> {
 pub enum ProtocolFamily {
     Graphic,
     FontCard,
+    Control,
 }
 
 impl Packet {
@@ -59,6 +66,7 @@ impl Packet {
         match classify(bytes) {
             Some(ProtocolFamily::Graphic) => GraphicPacket::parse(bytes).map(Self::Graphic),
             Some(ProtocolFamily::FontCard) => FontPacket::parse(bytes).map(Self::FontCard),
+            Some(ProtocolFamily::Control) => ControlPacket::parse(bytes).map(Self::Control),
             None => Err(PacketError::UnknownProtocol {
                 len: bytes.len(),
                 start: crate::to_hex_spaced(&bytes[..bytes.len().min(16)]),
@@ -66,16 +74,31 @@ impl Packet {
         }
     }
 
-    /// Unescaped header + data field.
+    /// Decode a frame the [`Decoder`] took off the wire, keeping how it ended (so a frame with
+    /// two `5A` tails encodes back to the same bytes).
+    pub fn from_raw(raw: &RawPacket) -> Result<Self, PacketError> {
+        let mut p = Self::parse(&raw.bytes)?;
+        if let Self::Control(c) = &mut p {
+            c.tails = u8::try_from(raw.tails.clamp(1, 255)).unwrap_or(1);
+        }
+        Ok(p)
+    }
+
+    /// Unescaped header + data field (for control packets: header, XOR and body).
     pub fn to_bytes(&self) -> Result<Vec<u8>, EncodeError> {
         match self {
             Self::Graphic(p) => p.to_bytes(),
             Self::FontCard(p) => p.to_bytes(),
+            Self::Control(p) => p.to_bytes(),
         }
     }
 
-    /// The complete PHY0 frame: `A5 × 8`, escaped packet and CRC, `5A`.
+    /// The complete frame: `A5 × 8`, escaped packet and CRC, `5A` (control packets carry their
+    /// checks in the header).
     pub fn to_wire(&self) -> Result<Vec<u8>, EncodeError> {
+        if let Self::Control(c) = self {
+            return c.to_wire();
+        }
         let mut out = Vec::new();
         wrap(&self.to_bytes()?, &mut out);
         Ok(out)
@@ -86,6 +109,7 @@ impl Packet {
         match self {
             Self::Graphic(_) => ProtocolFamily::Graphic,
             Self::FontCard(_) => ProtocolFamily::FontCard,
+            Self::Control(_) => ProtocolFamily::Control,
         }
     }
 
@@ -94,6 +118,7 @@ impl Packet {
         match self {
             Self::Graphic(p) => p.header.dst,
             Self::FontCard(p) => p.header.dst,
+            Self::Control(p) => p.header.dst,
         }
     }
 
@@ -116,6 +141,7 @@ impl Packet {
                 body: fontcard::FontBody::Reply(r),
                 ..
             }) => (r.group, r.cmd),
+            Self::Control(c) => c.code(),
         }
     }
 
@@ -130,6 +156,48 @@ impl Packet {
                 body: fontcard::FontBody::Reply(r),
                 ..
             }) => r.is_nack(),
+            Self::Control(ControlPacket {
+                body: ControlBody::Reply(r),
+                ..
+            }) => r.is_nack(),
+            _ => false,
+        }
+    }
+
+    /// The error code of a reply (`ErrorCode::NONE` for requests and ACKs).
+    pub fn error_code(&self) -> crate::ErrorCode {
+        match self {
+            Self::Graphic(GraphicPacket {
+                body: graphic::GraphicBody::Reply(r),
+                ..
+            }) => r.error,
+            Self::FontCard(FontPacket {
+                body: fontcard::FontBody::Reply(r),
+                ..
+            }) => r.error,
+            Self::Control(ControlPacket {
+                body: ControlBody::Reply(r),
+                ..
+            }) => r.error,
+            _ => crate::ErrorCode::NONE,
+        }
+    }
+
+    /// `true` for a request the card answers (RtnReq set; font-card status queries always).
+    pub fn expects_reply(&self) -> bool {
+        match self {
+            Self::Graphic(GraphicPacket {
+                body: graphic::GraphicBody::Request(r),
+                ..
+            }) => r.reply == 1,
+            Self::FontCard(FontPacket {
+                body: fontcard::FontBody::Request(r),
+                ..
+            }) => r.reply == fontcard::REPLY || matches!(r.command, fontcard::FontCommand::StatusQuery),
+            Self::Control(ControlPacket {
+                body: ControlBody::Request(r),
+                ..
+            }) => r.reply == 1,
             _ => false,
         }
     }
@@ -143,6 +211,9 @@ impl Packet {
                 ..
             }) | Self::FontCard(FontPacket {
                 body: fontcard::FontBody::Reply(_),
+                ..
+            }) | Self::Control(ControlPacket {
+                body: ControlBody::Reply(_),
                 ..
             })
         )
@@ -176,11 +247,11 @@ pub fn decode_all(bytes: &[u8]) -> (Vec<Found>, Vec<u8>) {
     let mut found = Vec::new();
     loop {
         match d.decode() {
-            Ok(Some(RawPacket { bytes, offset, skipped })) => {
+            Ok(Some(raw)) => {
                 found.push(Found {
-                    offset,
-                    skipped,
-                    result: Packet::parse(&bytes).map_err(DecodeError::from),
+                    offset: raw.offset,
+                    skipped: raw.skipped.clone(),
+                    result: Packet::from_raw(&raw).map_err(DecodeError::from),
                 });
             }
             Ok(None) => break,
@@ -188,6 +259,8 @@ pub fn decode_all(bytes: &[u8]) -> (Vec<Found>, Vec<u8>) {
                 let offset = match &e {
                     FrameError::BadEscape { offset, .. }
                     | FrameError::Checksum { offset, .. }
+                    | FrameError::ControlHeader { offset, .. }
+                    | FrameError::ControlBody { offset, .. }
                     | FrameError::Truncated { offset, .. }
                     | FrameError::TooShort { offset, .. }
                     | FrameError::TooLong { offset, .. }

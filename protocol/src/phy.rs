@@ -1,5 +1,6 @@
-//! PHY0 framing shared by both protocols (docs/protocol.md A.1): a head of `A5` bytes, the escaped
-//! packet (header, data field, CRC), and one `5A` tail.
+//! PHY0 framing shared by every protocol (docs/protocol.md A.1): a head of `A5` bytes, the escaped
+//! packet (header, data field, CRC), and one `5A` tail. Frames of the control header (Part F)
+//! carry their checks in the header instead of a trailing CRC; the decoder knows both.
 //!
 //! ```text
 //! +---------+-------------------------------------------+------+
@@ -93,6 +94,8 @@ pub struct RawPacket {
     pub offset: u64,
     /// Bytes before the frame that were not part of any frame (line noise, stray tails).
     pub skipped: Vec<u8>,
+    /// How many `5A` bytes ended the frame (one; two from the BX-5M1).
+    pub tails: usize,
 }
 
 /// Streaming PHY0 decoder. Owns a buffer; never reads a clock or a socket.
@@ -192,6 +195,23 @@ impl Decoder {
                     len: bytes.len(),
                 });
             }
+            // The control header of 5th/6th-gen cards has no trailing CRC: its own XOR and
+            // body CRC are checked instead (docs/protocol.md Part F).
+            if crate::control::is_control_frame(&bytes) {
+                return match crate::control::check(&bytes) {
+                    Ok(()) => Ok(bytes),
+                    Err(("header", expected, got)) => Err(FrameError::ControlHeader {
+                        offset: frame_offset,
+                        expected: expected as u8,
+                        got: got as u8,
+                    }),
+                    Err((_, expected, got)) => Err(FrameError::ControlBody {
+                        offset: frame_offset,
+                        expected,
+                        got,
+                    }),
+                };
+            }
             let crc_at = bytes.len() - 2;
             let got = u16::from_le_bytes([bytes[crc_at], bytes[crc_at + 1]]);
             bytes.truncate(crc_at);
@@ -214,12 +234,14 @@ impl Decoder {
         while next < self.buf.len() && self.buf[next] == TAIL {
             next += 1;
         }
+        let tails = next - end;
         self.consume(next);
         let bytes = result?;
         Ok(Some(RawPacket {
             bytes,
             offset: frame_offset,
             skipped,
+            tails,
         }))
     }
 }

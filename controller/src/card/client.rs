@@ -13,9 +13,11 @@ use pinghu_protocol::graphic::{
     AreaUpdate, Brightness, DynamicArea, Generation, GraphicBody, GraphicCommand, GraphicHeader, GraphicPacket, Page,
 };
 use pinghu_protocol::style::{Motion, TextColor};
-use pinghu_protocol::{CardTime, Packet, bx5m1, escapes};
+use pinghu_protocol::control::{ControlCommand, ControlHeader, ControlPacket, PingInfo};
+use pinghu_protocol::{CardTime, Packet, escapes};
 use thiserror::Error;
 
+use crate::card::control::HeaderMemory;
 use crate::card::device::CardModel;
 use crate::card::link::{Link, LinkError};
 
@@ -49,6 +51,10 @@ pub struct CardStatus {
     /// Card clock minus this computer's, in seconds.
     pub drift_s: Option<i64>,
     pub areas: Option<Vec<u8>>,
+    /// Programs in the card's flash (graphic cards).
+    pub programs: Option<u16>,
+    /// The card's own account of itself (graphic cards' control-header ping).
+    pub info: Option<PingInfo>,
 }
 
 /// One answer found while probing.
@@ -58,6 +64,8 @@ pub struct Found {
     pub address: Option<u16>,
     pub device_type: Option<String>,
     pub baud: Option<u32>,
+    /// What the card says about itself (graphic cards answering the control header's ping).
+    pub info: Option<PingInfo>,
 }
 
 /// Find which protocol answers on `link` (font card, graphic, then the 5M1 variant), with
@@ -81,6 +89,7 @@ pub async fn try_protocols(link: &mut Link, wait: Duration) -> Result<Option<Fou
                     pinghu_protocol::font_device_name(dev).map_or_else(|| format!("{dev:#04x}"), str::to_owned),
                 ),
                 baud: None,
+                info: None,
             }));
         }
         Err(LinkError::Open { .. } | LinkError::Io(_)) => return Ok(None),
@@ -93,9 +102,20 @@ pub async fn try_protocols(link: &mut Link, wait: Duration) -> Result<Option<Fou
     ));
     if let Ok(Some(Packet::Graphic(g))) = link.request(&graphic).await {
         let dev = g.header.device_type;
-        let proto = match pinghu_protocol::graphic::generation_of(dev) {
-            Some(pinghu_protocol::graphic::Generation::Gen5) => "bx-5e",
-            _ => "bx-6e",
+        let generation = pinghu_protocol::graphic::generation_of(dev).unwrap_or(Generation::Gen6);
+        let proto = match generation {
+            Generation::Gen5 => "bx-5e",
+            Generation::Gen6 => "bx-6e",
+        };
+        // The control header's ping tells the size and firmware (older firmware may not answer).
+        let ping = Packet::Control(ControlPacket::request(
+            ControlHeader::to_card(generation, g.header.src, dev),
+            true,
+            ControlCommand::Ping,
+        ));
+        let info = match link.request(&ping).await {
+            Ok(Some(Packet::Control(c))) => c.reply().and_then(|r| r.ping_info()).cloned(),
+            _ => None,
         };
         return Ok(Some(Found {
             protocol: proto.into(),
@@ -104,18 +124,32 @@ pub async fn try_protocols(link: &mut Link, wait: Duration) -> Result<Option<Fou
                 pinghu_protocol::graphic_device_name(dev).map_or_else(|| format!("{dev:#06x}"), str::to_owned),
             ),
             baud: None,
+            info,
         }));
     }
-    if link.send_raw(&bx5m1::status_request(0xFFFE, 1)).await.is_ok() {
-        let got = link.read_raw(wait).await.unwrap_or_default();
-        if bx5m1::looks_like_frame(&got) {
-            return Ok(Some(Found {
-                protocol: "bx-5m1".into(),
-                address: None,
-                device_type: Some("BX-5M1".into()),
-                baud: None,
-            }));
-        }
+    // A card that answers only the control header (BX-5M1 and kin, docs/protocol.md Part D/F).
+    let control = Packet::Control(ControlPacket::request(
+        ControlHeader::to_card(Generation::Gen5, 0xFFFE, 0xFFFE),
+        true,
+        ControlCommand::Ping,
+    ));
+    if let Ok(Some(Packet::Control(c))) = link.request(&control).await {
+        let info = c.reply().and_then(|r| r.ping_info());
+        let dev = info.map_or(c.header.device_type, |i| i.controller_type);
+        let proto = match pinghu_protocol::graphic::generation_of(dev) {
+            Some(Generation::Gen5) => "bx-5e",
+            Some(Generation::Gen6) => "bx-6e",
+            None => "bx-5m1",
+        };
+        return Ok(Some(Found {
+            protocol: proto.into(),
+            address: Some(c.header.src),
+            device_type: Some(
+                pinghu_protocol::graphic_device_name(dev).map_or_else(|| format!("{dev:#06x}"), str::to_owned),
+            ),
+            baud: None,
+            info: info.cloned(),
+        }));
     }
     Ok(None)
 }
@@ -126,6 +160,8 @@ pub struct CardClient {
     pub link: Link,
     pub protocol: CardModel,
     pub address: u16,
+    /// Which header each command worked under on this connection.
+    pub headers: HeaderMemory,
 }
 
 /// UTC offset of the cards' local time (Yiling, China Standard Time).
@@ -137,6 +173,7 @@ impl CardClient {
             link,
             protocol,
             address,
+            headers: HeaderMemory::default(),
         }
     }
 
@@ -165,17 +202,37 @@ impl CardClient {
             .ok_or_else(|| DriverError::Unexpected("no reply to a ping".into()))
     }
 
-    /// Status: font cards report power, brightness, clock and areas; graphic cards answer a
-    /// ping and a brightness query.
+    /// Status: font cards report power, brightness, clock and areas; graphic cards report power,
+    /// brightness, clock and programs under the control header, or (older firmware) only answer
+    /// a ping and a brightness query.
     pub async fn status(&mut self, now: Timestamp) -> Result<CardStatus, DriverError> {
         if self.protocol.is_graphic() {
             let reply = self.ping().await?;
             let (addr, dev) = match &reply {
                 Packet::Graphic(g) => (g.header.src, g.header.device_type),
+                Packet::Control(c) => (c.header.src, c.header.device_type),
                 Packet::FontCard(_) => {
                     return Err(DriverError::Unexpected("a font-card reply from a graphic card".into()));
                 }
             };
+            let info = self.card_info().await?;
+            let device_type = pinghu_protocol::graphic_device_name(dev)
+                .map_or_else(|| format!("{dev:#06x}"), str::to_owned);
+            if let Some(s) = self.controller_status().await? {
+                let card_ts = s.time.to_timestamp(CARD_UTC_OFFSET);
+                return Ok(CardStatus {
+                    protocol: self.protocol,
+                    address: addr,
+                    device_type,
+                    power: Some(s.power & 1 == 1),
+                    brightness: Some(s.brightness),
+                    card_time: Some(s.time.to_string()),
+                    drift_s: card_ts.map(|t| t.duration_since(now).as_secs()),
+                    areas: None,
+                    programs: Some(s.program_count),
+                    info,
+                });
+            }
             let q = self.graphic(GraphicCommand::QueryBrightness { params: vec![] });
             let brightness = match self.link.request(&q).await? {
                 Some(Packet::Graphic(GraphicPacket {
@@ -187,13 +244,14 @@ impl CardClient {
             return Ok(CardStatus {
                 protocol: self.protocol,
                 address: addr,
-                device_type: pinghu_protocol::graphic_device_name(dev)
-                    .map_or_else(|| format!("{dev:#06x}"), str::to_owned),
+                device_type,
                 power: None,
                 brightness,
                 card_time: None,
                 drift_s: None,
                 areas: None,
+                programs: None,
+                info,
             });
         }
         let reply = self.link.request(&self.font(FontCommand::StatusQuery)).await?;
@@ -227,17 +285,16 @@ impl CardClient {
             card_time: Some(time.to_string()),
             drift_s: card_ts.map(|t| t.duration_since(now).as_secs()),
             areas: Some(areas),
+            programs: None,
+            info: None,
         })
     }
 
-    /// Set the card's clock to `now` (font cards; graphic cards have no public opcode for it).
+    /// Set the card's clock to `now` (font cards `A2 03`; graphic cards `A2 02` under the
+    /// control header).
     pub async fn time_sync(&mut self, now: Timestamp) -> Result<(), DriverError> {
         if self.protocol.is_graphic() {
-            return Err(DriverError::Unsupported {
-                op: "time-sync",
-                protocol: self.protocol,
-                hint: "the 0xF0 protocol has no public clock command; the host schedules by its own clock",
-            });
+            return self.graphic_clock(now).await;
         }
         self.link
             .request(&self.font(FontCommand::TimeSync {
@@ -264,20 +321,14 @@ impl CardClient {
             t if t.len() == 48 => Brightness::Timed { levels: t.to_vec() },
             _ => return Err(DriverError::Invalid("give one level or 48 half-hour levels".into())),
         };
-        self.link
-            .request(&self.graphic(GraphicCommand::SetBrightness(b)))
-            .await?;
-        Ok(())
+        self.graphic_brightness(b).await
     }
 
-    /// Screen on or off (font cards).
+    /// The LED modules on or off (font cards `A3 00`; graphic cards `A2 05` under the control
+    /// header).
     pub async fn power(&mut self, on: bool) -> Result<(), DriverError> {
         if self.protocol.is_graphic() {
-            return Err(DriverError::Unsupported {
-                op: "power",
-                protocol: self.protocol,
-                hint: "the 0xF0 protocol has no public on/off opcode; clear the areas to darken the board",
-            });
+            return self.graphic_power(on).await;
         }
         let state = if on { fontcard::POWER_ON } else { fontcard::POWER_OFF };
         self.link.request(&self.font(FontCommand::Power { state })).await?;

@@ -169,14 +169,6 @@ impl std::fmt::Debug for Link {
     }
 }
 
-fn expects_reply(p: &Packet) -> bool {
-    match p {
-        Packet::Graphic(g) => matches!(&g.body, pinghu_protocol::graphic::GraphicBody::Request(r) if r.reply == 1),
-        Packet::FontCard(f) => matches!(&f.body, pinghu_protocol::fontcard::FontBody::Request(r)
-            if r.reply == pinghu_protocol::fontcard::REPLY || matches!(r.command, pinghu_protocol::fontcard::FontCommand::StatusQuery)),
-    }
-}
-
 impl Link {
     pub fn new(io: Box<dyn Io>, timeout: Duration) -> Self {
         Self {
@@ -248,14 +240,19 @@ impl Link {
         loop {
             match self.decoder.decode() {
                 Ok(Some(raw)) => {
-                    match Packet::parse(&raw.bytes) {
+                    match Packet::from_raw(&raw) {
                         Ok(p) => return Ok(p),
                         Err(_) => garbage.extend_from_slice(&raw.bytes),
                     }
                     continue;
                 }
                 Ok(None) => {}
-                Err(e @ (FrameError::Checksum { .. } | FrameError::BadEscape { .. })) => {
+                Err(
+                    e @ (FrameError::Checksum { .. }
+                    | FrameError::BadEscape { .. }
+                    | FrameError::ControlHeader { .. }
+                    | FrameError::ControlBody { .. }),
+                ) => {
                     return Err(LinkError::BadReply(e));
                 }
                 Err(_) => continue,
@@ -292,22 +289,13 @@ impl Link {
             .to_wire()
             .map_err(|e| LinkError::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())))?;
         self.send_raw(&wire).await?;
-        if !expects_reply(p) {
+        if !p.expects_reply() {
             return Ok(None);
         }
         let timeout = self.timeout;
         let reply = self.recv(timeout).await?;
         if reply.is_nack() {
-            let code = match &reply {
-                Packet::Graphic(g) => match &g.body {
-                    pinghu_protocol::graphic::GraphicBody::Reply(r) => r.error,
-                    pinghu_protocol::graphic::GraphicBody::Request(_) => ErrorCode::NONE,
-                },
-                Packet::FontCard(f) => match &f.body {
-                    pinghu_protocol::fontcard::FontBody::Reply(r) => r.error,
-                    pinghu_protocol::fontcard::FontBody::Request(_) => ErrorCode::NONE,
-                },
-            };
+            let code = reply.error_code();
             return Err(LinkError::Nack { code });
         }
         Ok(Some(reply))

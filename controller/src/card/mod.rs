@@ -1,7 +1,8 @@
 //! Talking to the board's controller card: device URLs and models, the byte link (TCP or serial,
-//! timeouts, retries with backoff, byte traces) and card operations in either protocol. Used by
+//! timeouts, retries with backoff, byte traces) and card operations in either protocol, and graphic cards' own controls under the control header. Used by
 //! `pinghu diag` and by the daemon's driver alike.
 
 pub mod client;
+pub mod control;
 pub mod device;
 pub mod link;

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use anyhow::{Context, Result, bail};
-use pinghu_protocol::{Found, Packet, decode_all, from_hex, to_hex_spaced};
+use pinghu_protocol::{Found, Packet, ProtocolFamily, decode_all, from_hex, to_hex_spaced};
 use serde_json::Value;
 
 /// What a decode produced: text for stdout, and whether any frame failed.
@@ -130,8 +130,8 @@ fn decode_record(lines: &[RecordLine]) -> (Vec<(Option<String>, Found)>, Vec<u8>
                     label,
                     Found {
                         offset: raw.offset,
-                        skipped: raw.skipped,
-                        result: Packet::parse(&raw.bytes).map_err(Into::into),
+                        skipped: raw.skipped.clone(),
+                        result: Packet::from_raw(&raw).map_err(Into::into),
                     },
                 )),
                 Ok(None) => break,
@@ -185,11 +185,28 @@ fn describe(n: usize, f: &Found, label: Option<&str>, p: &Packet, out: &mut Stri
             "font-card protocol (version 0x02: bx-5k/6k)",
             if p.is_reply() { "reply" } else { "request" },
         ),
+        Packet::Control(c) => (
+            match c.header.generation {
+                pinghu_protocol::graphic::Generation::Gen5 => {
+                    "control header (version 0x05: bx-5e/5m1 power, clock, brightness, status, files)"
+                }
+                pinghu_protocol::graphic::Generation::Gen6 => {
+                    "control header (version 0x07, inferred: bx-6e power, clock, brightness, status, files)"
+                }
+            },
+            if p.is_reply() { "reply" } else { "request" },
+        ),
     };
     let body = &v[dir];
     let (g, c) = p.code();
     let title = if p.is_reply() {
-        format!("reply {} ({g:02X} {c:02X})", if p.is_nack() { "NACK" } else { "ACK" })
+        let what = match body.get("data_kind").and_then(Value::as_str) {
+            Some("ping") => "ping answer",
+            Some("status") => "status answer",
+            _ if p.is_nack() => "NACK",
+            _ => "ACK",
+        };
+        format!("reply {what} ({g:02X} {c:02X})")
     } else {
         format!(
             "request {} ({g:02X} {c:02X})",
@@ -199,17 +216,32 @@ fn describe(n: usize, f: &Found, label: Option<&str>, p: &Packet, out: &mut Stri
     let at = label.map_or_else(String::new, |l| format!(" [{l}]"));
     let _ = writeln!(out, "frame {n} at offset {}{at}: {proto}, {title}", f.offset);
     let _ = writeln!(out, "  header:");
-    let graphic = matches!(p, Packet::Graphic(_));
+    let graphic = p.family();
     walk(&v["header"], "header", 2, graphic, out);
     let _ = writeln!(out, "  {dir}:");
     walk(body, dir, 2, graphic, out);
 }
 
-fn annotate(key: &str, v: &Value, graphic: bool) -> Option<String> {
+fn annotate(key: &str, v: &Value, family: ProtocolFamily) -> Option<String> {
     let n = v.as_u64()?;
+    let graphic = family != ProtocolFamily::FontCard;
     let s = match key {
-        "device_type" if graphic => pinghu_protocol::graphic_device_name(n as u16).map(str::to_owned),
+        "device_type" | "controller_type" if graphic => {
+            pinghu_protocol::graphic_device_name(n as u16).map(str::to_owned)
+        }
         "device_type" => pinghu_protocol::font_device_name(n as u8).map(str::to_owned),
+        "power" | "state" if family == ProtocolFamily::Control => match n {
+            1 => Some("on".into()),
+            0 => Some("off".into()),
+            _ => None,
+        },
+        "color" if family == ProtocolFamily::Control => match n {
+            1 => Some("mono".into()),
+            3 => Some("red-green".into()),
+            7 => Some("three colours".into()),
+            255 => Some("full colour".into()),
+            _ => None,
+        },
         "run_mode" => pinghu_protocol::run_mode_name(n as u8).map(str::to_owned),
         "dst" | "src" => Some(format!("{n:#06x}")),
         "power" | "state" => match n {
@@ -227,7 +259,7 @@ fn annotate(key: &str, v: &Value, graphic: bool) -> Option<String> {
     s.map(|s| format!(" ({s})"))
 }
 
-fn walk(v: &Value, key: &str, depth: usize, graphic: bool, out: &mut String) {
+fn walk(v: &Value, key: &str, depth: usize, graphic: ProtocolFamily, out: &mut String) {
     let pad = "  ".repeat(depth);
     match v {
         Value::Object(m) => {
