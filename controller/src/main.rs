@@ -82,7 +82,7 @@ struct DiagArgs {
     /// How long to wait for each reply, e.g. 2s or 500ms
     #[arg(long, default_value = "2s", value_parser = parse_duration, global = true)]
     timeout: std::time::Duration,
-    /// Board width in pixels (for patterns and text)
+    /// Board width in pixels (for patterns and text; graphic cards report their own)
     #[arg(long, global = true)]
     width: Option<u32>,
     /// Board height in pixels
@@ -107,17 +107,18 @@ enum DiagSub {
     Probe,
     /// Is the card there? (round-trip time)
     Ping,
-    /// Power, brightness, card time and drift, areas, model
+    /// Power, brightness, card time and drift, size, firmware, programs in flash, areas, model
     Status,
-    /// Set the card's clock to this computer's
+    /// Set the card's clock to this computer's (graphic cards: A2 02 under the control header)
     TimeSync,
-    /// Set brightness 0-15, or a day's table from a playlist's [[brightness]] windows
+    /// Set brightness 0-15, or a day's table from a playlist's [[brightness]] windows, which the
+    /// card then follows by its own clock (48 half-hour slots)
     Brightness {
         level: Option<u8>,
         #[arg(long, value_name = "PLAYLIST")]
         schedule: Option<std::path::PathBuf>,
     },
-    /// Screen on or off
+    /// Switch the LED modules on or off (graphic cards: A2 05 under the control header)
     Power {
         #[arg(value_enum)]
         state: OnOff,
@@ -125,6 +126,7 @@ enum DiagSub {
     /// Remove everything from the board
     Clear,
     /// Put a test pattern on the board: all-on, all-off, red, green, yellow, checkerboard, stripes, h-stripes, grid, moving-bar, text
+    /// (the size is the card's own unless --width/--height say otherwise)
     TestPattern {
         name: String,
         /// Module size for the grid pattern, e.g. 32x16 or 64x32

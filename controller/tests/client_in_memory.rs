@@ -86,6 +86,7 @@ fn rig(faults: &str) -> Rig {
         height: 16,
         colors: ColorMode::RedGreen,
         address: 1,
+        control_header: true,
     })));
     let seen = Arc::new(Mutex::new(Seen::default()));
     let (host, device) = tokio::io::duplex(64 * 1024);
@@ -202,6 +203,7 @@ mod driver {
             height: 16,
             colors: ColorMode::RedGreen,
             address: 1,
+            control_header: true,
         })
     }
 

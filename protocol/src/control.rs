@@ -883,10 +883,7 @@ mod tests {
             ControlCommand::SetClock { time },
         );
         let bytes = p.to_bytes().unwrap();
-        assert_eq!(
-            to_hex_spaced(&bytes[27..]),
-            "01 a2 02 08 00 23 20 12 01 21 01 37 05"
-        );
+        assert_eq!(to_hex_spaced(&bytes[27..]), "01 a2 02 08 00 23 20 12 01 21 01 37 05");
         let back = decode_one(&p.to_wire().unwrap());
         assert_eq!(back, p);
     }
@@ -909,7 +906,10 @@ mod tests {
         let mut d = Decoder::new();
         d.feed(&bad);
         let e = d.decode().unwrap_err().to_string();
-        assert!(e.starts_with("control body CRC mismatch in frame at offset 0: expected 0x"), "{e}");
+        assert!(
+            e.starts_with("control body CRC mismatch in frame at offset 0: expected 0x"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -928,7 +928,10 @@ mod tests {
             ControlCommand::SetClock { time },
             ControlCommand::Power { state: POWER_OFF },
             ControlCommand::TimedPower {
-                slots: vec![PowerSlot { on: (6, 30), off: (22, 0) }],
+                slots: vec![PowerSlot {
+                    on: (6, 30),
+                    off: (22, 0),
+                }],
             },
             ControlCommand::SetBrightness(Brightness::Timed {
                 levels: (0..48).map(|i| (i % 16) as u8).collect(),

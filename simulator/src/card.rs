@@ -11,9 +11,7 @@ use pinghu_protocol::escapes::{self, StyledText};
 use pinghu_protocol::fontcard::{
     self, FontBody, FontCommand, FontHeader, FontPacket, FontReply, ScreenParams, StatusReport, TextArea,
 };
-use pinghu_protocol::graphic::{
-    self, Brightness, GraphicBody, GraphicCommand, GraphicHeader, GraphicPacket, GraphicReply,
-};
+use pinghu_protocol::graphic::{self, GraphicBody, GraphicCommand, GraphicHeader, GraphicPacket, GraphicReply};
 use pinghu_protocol::style::Motion;
 use pinghu_protocol::{CardTime, ErrorCode, FrameError, Packet, RawPacket};
 use serde::Serialize;
@@ -29,6 +27,8 @@ pub struct CardConfig {
     pub height: u32,
     pub colors: ColorMode,
     pub address: u16,
+    /// Answers the control header (Part F); `false` models older firmware that only speaks 0xF0.
+    pub control_header: bool,
 }
 
 /// One page of an area, ready to show.
@@ -81,8 +81,20 @@ pub struct Card {
     pub replies_sent: u64,
     pub errors: Vec<String>,
     upload: Option<Upload>,
+    pub(crate) file_upload: Option<crate::control::FileUpload>,
+    /// Files in flash; they survive power cuts (and, with `--flash-dir`, simulator restarts).
+    pub flash: crate::flash::Flash,
+    /// The program from flash that shows when no dynamic area does.
+    pub program: Option<Program>,
     /// Bumped on every change a viewer would care about.
     pub version: u64,
+}
+
+/// A program from flash, decoded for the glass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Program {
+    pub name: String,
+    pub areas: Vec<Area>,
 }
 
 const DEFAULT_STAY_MS: u64 = 3000;
@@ -100,11 +112,14 @@ impl Card {
             replies_sent: 0,
             errors: Vec::new(),
             upload: None,
+            file_upload: None,
+            flash: crate::flash::Flash::default(),
+            program: None,
             version: 0,
         }
     }
 
-    fn error(&mut self, msg: String) {
+    pub(crate) fn error(&mut self, msg: String) {
         self.errors.push(msg);
         if self.errors.len() > 20 {
             self.errors.remove(0);
@@ -157,13 +172,19 @@ impl Card {
         let reply = match (packet, self.config.model.is_graphic()) {
             (Packet::Graphic(g), true) => self.graphic(g, now),
             (Packet::FontCard(f), false) => self.font(f, now),
+            (Packet::Control(c), true) if self.config.control_header => self.control(c, now),
+            (Packet::Control(_), true) => {
+                // Older firmware: silence, as a real card gives to a header it does not know.
+                self.error("ignored a control-header (0x05/0x07) frame: this firmware speaks only 0xf0".into());
+                return None;
+            }
             (p, _) => {
                 self.error(format!(
                     "ignored a {} frame: this card speaks the {} protocol",
-                    if matches!(p, Packet::Graphic(_)) {
-                        "graphic (0xf0)"
-                    } else {
-                        "font-card (0x02)"
+                    match p {
+                        Packet::Graphic(_) => "graphic (0xf0)",
+                        Packet::Control(_) => "control-header (0x05/0x07)",
+                        Packet::FontCard(_) => "font-card (0x02)",
                     },
                     if self.config.model.is_graphic() {
                         "graphic"
@@ -216,16 +237,7 @@ impl Card {
         };
         let result: Result<GraphicReply, (ErrorCode, String)> = match req.command {
             GraphicCommand::Ping { .. } => Ok(GraphicReply::ack()),
-            GraphicCommand::SetBrightness(b) => match b {
-                Brightness::Manual { levels } | Brightness::Timed { levels } if levels.iter().all(|l| *l <= 15) => {
-                    let timed = levels.iter().any(|l| *l != levels[0]);
-                    self.brightness_table = timed.then(|| levels.clone());
-                    self.brightness = self.level_at(&levels, now);
-                    Ok(GraphicReply::ack())
-                }
-                Brightness::Sensor { .. } => Ok(GraphicReply::ack()),
-                _ => Err((ErrorCode::SCREEN_PARA, "brightness level above 15".into())),
-            },
+            GraphicCommand::SetBrightness(b) => self.set_brightness(&b, now).map(|()| GraphicReply::ack()),
             GraphicCommand::QueryBrightness { .. } => Ok(GraphicReply::brightness_report(
                 0,
                 u8::from(self.brightness_table.is_some()),
@@ -264,7 +276,7 @@ impl Card {
         })
     }
 
-    fn level_at(&self, levels: &[u8], now: Timestamp) -> u8 {
+    pub(crate) fn level_at(&self, levels: &[u8], now: Timestamp) -> u8 {
         let t = self
             .card_time(now)
             .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
@@ -272,7 +284,7 @@ impl Card {
         levels.get(slot).copied().unwrap_or(15)
     }
 
-    fn check_area(&self, x: u32, y: u32, w: u32, h: u32) -> Result<(), (ErrorCode, String)> {
+    pub(crate) fn check_area(&self, x: u32, y: u32, w: u32, h: u32) -> Result<(), (ErrorCode, String)> {
         let (sw, sh) = (self.config.width, self.config.height);
         if w == 0 || h == 0 || x + w > sw || y + h > sh {
             return Err((
@@ -299,12 +311,7 @@ impl Card {
                 ),
             ));
         }
-        let format = match (gen6, self.config.colors) {
-            (false, ColorMode::Mono) => PixelFormat::Bx5Mono,
-            (false, ColorMode::RedGreen) => PixelFormat::Bx5RedGreen,
-            (true, ColorMode::Mono) => PixelFormat::Bx6Mono,
-            (true, ColorMode::RedGreen) => PixelFormat::Bx6RedGreen,
-        };
+        let format = self.pixel_format();
         let mut new_areas = Vec::new();
         for a in &u.areas {
             let (x, y, w, h) = (u32::from(a.x), u32::from(a.y), u32::from(a.width), u32::from(a.height));
@@ -335,6 +342,17 @@ impl Card {
         }
         self.install(new_areas)?;
         Ok(GraphicReply::ack())
+    }
+
+    /// The page bitmap format of this card's generation and colours.
+    pub(crate) fn pixel_format(&self) -> PixelFormat {
+        let gen6 = self.config.model == CardModel::Bx6e;
+        match (gen6, self.config.colors) {
+            (false, ColorMode::Mono) => PixelFormat::Bx5Mono,
+            (false, ColorMode::RedGreen) => PixelFormat::Bx5RedGreen,
+            (true, ColorMode::Mono) => PixelFormat::Bx6Mono,
+            (true, ColorMode::RedGreen) => PixelFormat::Bx6RedGreen,
+        }
     }
 
     fn install(&mut self, new_areas: Vec<Area>) -> Result<(), (ErrorCode, String)> {
@@ -641,13 +659,33 @@ impl Card {
         Some((0, 0))
     }
 
+    /// What drives the glass at `now`: `"dynamic"` areas, the `"program"` from flash (no dynamic
+    /// area showing), or `"blank"` (power off, or nothing to show).
+    pub fn showing(&self, now: Timestamp) -> &'static str {
+        if !self.power {
+            "blank"
+        } else if self.areas.values().any(|a| self.area_phase(a, now).is_some()) {
+            "dynamic"
+        } else if self.program.is_some() {
+            "program"
+        } else {
+            "blank"
+        }
+    }
+
+    /// The areas on the glass at `now`: the dynamic ones, or the program's.
+    fn visible(&self, now: Timestamp) -> Vec<&Area> {
+        match self.showing(now) {
+            "dynamic" => self.areas.values().collect(),
+            "program" => self.program.iter().flat_map(|p| &p.areas).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// What the board shows at `now`, animations included.
     pub fn screen(&self, now: Timestamp) -> Frame {
         let mut f = Frame::new(self.config.width, self.config.height, self.config.colors);
-        if !self.power {
-            return f;
-        }
-        for a in self.areas.values() {
+        for a in self.visible(now) {
             let Some((i, t)) = self.area_phase(a, now) else {
                 continue;
             };
@@ -660,10 +698,7 @@ impl Card {
     /// The board with every page fully entered (no animation), for snapshots that compare pixels.
     pub fn settled_screen(&self, now: Timestamp) -> Frame {
         let mut f = Frame::new(self.config.width, self.config.height, self.config.colors);
-        if !self.power {
-            return f;
-        }
-        for a in self.areas.values() {
+        for a in self.visible(now) {
             let Some((i, _)) = self.area_phase(a, now) else {
                 continue;
             };
@@ -699,6 +734,10 @@ impl Card {
             "brightness": self.brightness_at(now),
             "brightness_table": self.brightness_table,
             "card_time": self.card_time(now).to_string(),
+            "showing": self.showing(now),
+            "program": self.program.as_ref().map(|p| &p.name),
+            "flash": self.flash.to_json(),
+            "control_header": self.config.control_header,
             "areas": areas,
             "frame_sha256": screen.sha256(),
             "lit": screen.lit(),
@@ -712,7 +751,7 @@ impl Card {
 
 /// The NACK for a command the card does not understand: an unknown command in a known group is
 /// `ERR_NOCMD`, an unknown group `ERR_OUTOFGROUP`.
-fn not_understood(group: u8, cmd: u8, why: Option<String>, known_group: bool) -> (ErrorCode, String) {
+pub(crate) fn not_understood(group: u8, cmd: u8, why: Option<String>, known_group: bool) -> (ErrorCode, String) {
     let code = if known_group {
         ErrorCode::NO_COMMAND
     } else {

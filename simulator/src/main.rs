@@ -64,6 +64,13 @@ struct Args {
     /// Seed for --fault rates
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Keep the card's flash (program files, erase counts) in this folder, so it survives a
+    /// restart as flash survives a power cut; the program in it shows at start
+    #[arg(long, value_name = "DIR")]
+    flash_dir: Option<PathBuf>,
+    /// Model older firmware that answers only the 0xF0 header, not the control header
+    #[arg(long)]
+    no_control_header: bool,
     /// Append every byte in and out, with timestamps, to this file (readable by `pinghu wire decode`)
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
@@ -98,13 +105,20 @@ fn run(a: Args) -> Result<ExitCode> {
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(sig, Arc::clone(&shutdown)).context("cannot install signal handlers")?;
     }
-    let card = Card::new(CardConfig {
+    let mut card = Card::new(CardConfig {
         model,
         width: a.width,
         height: a.height,
         colors,
         address: a.address,
+        control_header: !a.no_control_header,
     });
+    if let Some(dir) = &a.flash_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create --flash-dir {}", dir.display()))?;
+        card.flash = pinghu_simulator::flash::load(dir)
+            .with_context(|| format!("cannot read the flash in {}", dir.display()))?;
+        card.reload_program(jiff::Timestamp::now());
+    }
     let shared = Arc::new(Shared {
         card: Mutex::new(card),
         faults: Mutex::new(faults),
@@ -112,6 +126,7 @@ fn run(a: Args) -> Result<ExitCode> {
         shutdown: Arc::clone(&shutdown),
         baud: a.baud,
         verbose: true,
+        flash_dir: a.flash_dir.clone(),
     });
 
     let mut threads = Vec::new();

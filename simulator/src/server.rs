@@ -47,6 +47,8 @@ pub struct Shared {
     pub baud: u32,
     /// Log connections and faults on stderr.
     pub verbose: bool,
+    /// Where the card's flash is kept (`--flash-dir`).
+    pub flash_dir: Option<PathBuf>,
 }
 
 impl Shared {
@@ -91,11 +93,20 @@ impl Session {
             let now = Timestamp::now();
             let reply = {
                 let mut card = shared.card.lock().expect("card lock");
-                if fault == Some(Fault::Busy) {
+                let flash_before = card.flash.generation;
+                let reply = if fault == Some(Fault::Busy) {
                     Some(card.nack(ErrorCode::BUSY))
                 } else {
                     card.handle(frame, now)
+                };
+                // Flash is written before the card acknowledges, as a real card does.
+                if let Some(dir) = &shared.flash_dir
+                    && card.flash.generation != flash_before
+                    && let Err(e) = crate::flash::save(dir, &card.flash)
+                {
+                    shared.log(&format!("cannot keep the flash in {}: {e}", dir.display()));
                 }
+                reply
             };
             let Some(reply) = reply else { continue };
             let mut wire = match reply.to_wire() {

@@ -16,6 +16,7 @@ fn card() -> Card {
         height: 8,
         colors: ColorMode::Mono,
         address: 1,
+        control_header: true,
     })
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use pinghu_fonts::{ColorMode, Frame};
 use pinghu_protocol::bitmap::PixelFormat;
+use pinghu_protocol::control::{ControlCommand, ControlHeader, ControlPacket, PingInfo};
 use pinghu_protocol::fontcard::{
     self, FontBody, FontCommand, FontHeader, FontPacket, ReplyData, StatusReport, TextArea, TextAreas,
 };
@@ -13,7 +14,6 @@ use pinghu_protocol::graphic::{
     AreaUpdate, Brightness, DynamicArea, Generation, GraphicBody, GraphicCommand, GraphicHeader, GraphicPacket, Page,
 };
 use pinghu_protocol::style::{Motion, TextColor};
-use pinghu_protocol::control::{ControlCommand, ControlHeader, ControlPacket, PingInfo};
 use pinghu_protocol::{CardTime, Packet, escapes};
 use thiserror::Error;
 
@@ -216,8 +216,8 @@ impl CardClient {
                 }
             };
             let info = self.card_info().await?;
-            let device_type = pinghu_protocol::graphic_device_name(dev)
-                .map_or_else(|| format!("{dev:#06x}"), str::to_owned);
+            let device_type =
+                pinghu_protocol::graphic_device_name(dev).map_or_else(|| format!("{dev:#06x}"), str::to_owned);
             if let Some(s) = self.controller_status().await? {
                 let card_ts = s.time.to_timestamp(CARD_UTC_OFFSET);
                 return Ok(CardStatus {

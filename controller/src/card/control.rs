@@ -59,7 +59,9 @@ fn generation(model: CardModel) -> Generation {
 fn try_other(e: &DriverError) -> bool {
     match e {
         DriverError::Link(LinkError::Timeout { .. }) => true,
-        DriverError::Link(LinkError::Nack { code }) => *code == ErrorCode::NO_COMMAND || *code == ErrorCode::OUT_OF_GROUP,
+        DriverError::Link(LinkError::Nack { code }) => {
+            *code == ErrorCode::NO_COMMAND || *code == ErrorCode::OUT_OF_GROUP
+        }
         _ => false,
     }
 }
@@ -167,7 +169,10 @@ impl CardClient {
 
     /// The controller status (`A2 0F` → `A2 8F`), when the card answers it.
     pub async fn controller_status(&mut self) -> Result<Option<ControllerStatus>, DriverError> {
-        match self.either("status", Header::Control, ControlCommand::Status, None).await {
+        match self
+            .either("status", Header::Control, ControlCommand::Status, None)
+            .await
+        {
             Ok(Some(Packet::Control(c))) => Ok(c.reply().and_then(|r| r.controller_status()).cloned()),
             Ok(_) | Err(DriverError::Unsupported { .. }) => Ok(None),
             Err(e) => Err(e),
@@ -199,8 +204,13 @@ impl CardClient {
             params,
             why: None,
         };
-        self.either("time-sync", Header::Control, ControlCommand::SetClock { time }, Some(f0))
-            .await?;
+        self.either(
+            "time-sync",
+            Header::Control,
+            ControlCommand::SetClock { time },
+            Some(f0),
+        )
+        .await?;
         Ok(())
     }
 
@@ -251,4 +261,3 @@ impl CardClient {
         Ok(bytes.len())
     }
 }
-

@@ -91,13 +91,18 @@ pub struct SimBoard {
 pub fn start_board(dir: &Path) -> Result<SimBoard, String> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let card = Card::new(CardConfig {
+    let mut card = Card::new(CardConfig {
         model: CardModel::Bx6e,
         width: BOARD.0,
         height: BOARD.1,
         colors: ColorMode::RedGreen,
         address: 1,
+        control_header: true,
     });
+    // The card's flash survives a restart of the demo, as it survives a power cut.
+    let flash_dir = dir.join("flash");
+    card.flash = pinghu_simulator::flash::load(&flash_dir).map_err(|e| e.to_string())?;
+    card.reload_program(jiff::Timestamp::now());
     let shared = Arc::new(Shared {
         card: Mutex::new(card),
         faults: Mutex::new(FaultPlan::none()),
@@ -105,6 +110,7 @@ pub fn start_board(dir: &Path) -> Result<SimBoard, String> {
         shutdown: Arc::new(AtomicBool::new(false)),
         baud: 57600,
         verbose: false,
+        flash_dir: Some(flash_dir),
     });
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let s = Arc::clone(&shared);

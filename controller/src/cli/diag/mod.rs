@@ -118,11 +118,18 @@ async fn client(opts: &DiagOptions) -> Result<CardClient, DriverError> {
     Ok(CardClient::new(l, protocol, opts.address))
 }
 
-fn size(opts: &DiagOptions) -> Result<(u32, u32), DriverError> {
-    match (opts.width, opts.height) {
-        (Some(w), Some(h)) if w > 0 && h > 0 => Ok((w, h)),
+/// The board's size: `--width`/`--height` when given, else what a graphic card reports.
+async fn size(c: &mut CardClient, opts: &DiagOptions) -> Result<(u32, u32), DriverError> {
+    if let (Some(w), Some(h)) = (opts.width, opts.height)
+        && w > 0
+        && h > 0
+    {
+        return Ok((w, h));
+    }
+    match c.card_info().await? {
+        Some(i) if i.width > 0 && i.height > 0 => Ok((u32::from(i.width), u32::from(i.height))),
         _ => Err(DriverError::Invalid(
-            "give --width and --height of the board in pixels (the card does not report its size)".into(),
+            "give --width and --height of the board in pixels (this card does not report its size)".into(),
         )),
     }
 }
@@ -223,6 +230,19 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
                     if d.abs() > 60 { " (run time-sync)" } else { "" }
                 );
             }
+            if let Some(i) = &s.info {
+                let _ = writeln!(
+                    text,
+                    "board: {}x{} px, {}; firmware {}",
+                    i.width,
+                    i.height,
+                    i.color_name(),
+                    i.firmware_text()
+                );
+            }
+            if let Some(n) = s.programs {
+                let _ = writeln!(text, "programs in flash: {n}");
+            }
             if let Some(a) = &s.areas {
                 let _ = writeln!(
                     text,
@@ -235,7 +255,10 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
                 );
             }
             if s.power.is_none() {
-                let _ = writeln!(text, "(graphic cards report only their address, model and brightness)");
+                let _ = writeln!(
+                    text,
+                    "(this card does not answer the control header: older firmware reports only its address, model and brightness)"
+                );
             }
             Ok(Report {
                 text,
@@ -309,7 +332,7 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
                         })
                     }
                     "text" => {
-                        let (w, h) = size(opts)?;
+                        let (w, h) = size(&mut c, opts).await?;
                         let p = c.text_packet(
                             0,
                             (w, h),
@@ -330,7 +353,7 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
                     }),
                 };
             }
-            let (w, h) = size(opts)?;
+            let (w, h) = size(&mut c, opts).await?;
             let frames = pattern(name, w, h, opts.colors, *module)?;
             let stay = if name == "moving-bar" { 30 } else { 1000 };
             let pages: Vec<(Frame, u8, u16)> = frames.into_iter().map(|f| (f, 0x01, stay)).collect();
@@ -352,7 +375,7 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
             effect,
         } => {
             let mut c = client(opts).await?;
-            let (w, h) = size(opts)?;
+            let (w, h) = size(&mut c, opts).await?;
             if c.protocol.is_graphic() {
                 let fonts = FontSet::builtin(*font_size).ok_or_else(|| {
                     DriverError::Invalid(format!(

@@ -68,6 +68,18 @@ pub(super) async fn probe(opts: &DiagOptions) -> Result<Report, DriverError> {
                 let _ = write!(text, " (device {d})");
             }
             text.push('\n');
+            if let Some(i) = &f.info {
+                let _ = writeln!(
+                    text,
+                    "board: {}x{} px, {}, firmware {}, brightness {}/15, power {}",
+                    i.width,
+                    i.height,
+                    i.color_name(),
+                    i.firmware_text(),
+                    i.brightness,
+                    if i.power == 1 { "on" } else { "off" }
+                );
+            }
             let _ = writeln!(
                 text,
                 "use: pinghu diag --device {} --protocol {} --address {} status",
