@@ -115,7 +115,7 @@ async fn pages_reach_the_card_model() {
     r.client.ping().await.unwrap();
     let p = r
         .client
-        .pages_packet(0, 0, 0, &[(page(), 1, 300)], ColorMode::RedGreen)
+        .pages_packet(0, (0, 0), &[(page(), 1, 300)], ColorMode::RedGreen, None)
         .unwrap();
     r.client.send(&p).await.unwrap();
     let card = r.card.lock().unwrap();
@@ -167,7 +167,7 @@ async fn a_refusal_that_retrying_cannot_fix_is_reported_at_once() {
     // A page for an area far outside the 64x16 board: the card refuses it.
     let p = r
         .client
-        .pages_packet(0, 200, 0, &[(page(), 1, 300)], ColorMode::RedGreen)
+        .pages_packet(0, (200, 0), &[(page(), 1, 300)], ColorMode::RedGreen, None)
         .unwrap();
     let e = r.client.send(&p).await.unwrap_err();
     assert!(
@@ -209,7 +209,12 @@ mod driver {
 
     /// A driver on a BX-6E 64x16 card model; the first connection has the faults `first`.
     fn start(first: &str, want: Desired) -> DriverRig {
-        let card = Arc::new(Mutex::new(card()));
+        start_with(card(), |_| {}, first, want)
+    }
+
+    /// A driver on `card`, with `tweak` applied to its configuration.
+    fn start_with(card: Card, tweak: impl FnOnce(&mut DriverConfig), first: &str, want: Desired) -> DriverRig {
+        let card = Arc::new(Mutex::new(card));
         let seen = Arc::new(Mutex::new(Seen::default()));
         let mut plans = vec![FaultPlan::parse(first, 7).unwrap()];
         let (c, s) = (Arc::clone(&card), Arc::clone(&seen));
@@ -228,7 +233,12 @@ mod driver {
             colors: ColorMode::RedGreen,
             width: 64,
             height: 16,
+            fallback_after_s: 0,
+            flash: pinghu::daemon::fallback::FlashRecord::default(),
+            max_flash_writes_per_day: 4,
         };
+        let mut cfg = cfg;
+        tweak(&mut cfg);
         let (desired, desired_rx) = watch::channel(want);
         let (ev_tx, events) = mpsc::unbounded_channel();
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -288,12 +298,15 @@ mod driver {
 
     #[tokio::test(start_paused = true)]
     async fn a_rebooted_card_is_cleared_and_sent_the_whole_board_again() {
-        // The 4th exchange (the keep-alive ping after 30 quiet seconds) finds the card gone.
-        let mut r = start("close#4", rotation(content("notice", page())));
+        // The 8th exchange (the keep-alive ping after 30 quiet seconds) finds the card gone.
+        let mut r = start("close#8", rotation(content("notice", page())));
         assert_eq!(next(&mut r, shown).await, (MAIN_AREA, page().sha256()));
         assert_eq!(glass(&r), page().sha256());
         let frames = r.seen.lock().unwrap().frames;
-        assert_eq!(frames, 3, "clear, brightness, the area: nothing else");
+        assert_eq!(
+            frames, 7,
+            "the card's ping, its status and clock, clear, power, brightness, the area: nothing else"
+        );
         // The card loses power: its dynamic areas are gone, and the link drops at the ping.
         *r.card.lock().unwrap() = card();
         let down = next(&mut r, |e| match e {
@@ -327,7 +340,7 @@ mod driver {
         assert_eq!(next(&mut r, shown).await, (URGENT_AREA, urgent.sha256()));
         let before = r.seen.lock().unwrap().frames;
         // The rotation underneath is unchanged: only the urgent area was sent.
-        assert_eq!(before, 4);
+        assert_eq!(before, 8);
         d.urgent = None;
         d.layer = Layer::Rotation;
         r.desired.send(d).unwrap();
@@ -357,5 +370,149 @@ mod driver {
         // A corrected board goes out at once.
         r.desired.send(rotation(content("fixed", page()))).unwrap();
         assert_eq!(next(&mut r, shown).await, (MAIN_AREA, page().sha256()));
+    }
+
+    fn flash_event(e: &DriverEvent) -> Option<(bool, pinghu::daemon::fallback::FlashRecord, Option<String>)> {
+        match e {
+            DriverEvent::Flash { record, wrote, note } => Some((*wrote, record.clone(), note.clone())),
+            _ => None,
+        }
+    }
+
+    fn with_fallback(mut d: Desired, text: &str, frame: Frame) -> Desired {
+        d.fallback = Some(content(text, frame));
+        d
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn power_and_brightness_use_the_cards_own_controls() {
+        let mut d = rotation(content("notice", page()));
+        d.brightness_table = Some((0..48).map(|s| if (14..38).contains(&s) { 15 } else { 4 }).collect());
+        let mut r = start("", d.clone());
+        next(&mut r, shown).await;
+        {
+            let c = r.card.lock().unwrap();
+            assert_eq!(
+                c.brightness_table.as_ref(),
+                d.brightness_table.as_ref(),
+                "the day's table, once"
+            );
+        }
+        // Night: the LED modules switch off (A2 05); the areas stay on the card.
+        d.power = false;
+        r.desired.send(d.clone()).unwrap();
+        while r.card.lock().unwrap().power {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let c = r.card.lock().unwrap();
+        assert_eq!(c.areas.len(), 1, "power off is not a clear");
+        assert_eq!(c.showing(jiff::Timestamp::now()), "blank");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn older_firmware_falls_back_to_clearing_and_host_side_clock() {
+        let mut old = card();
+        old.config.control_header = false;
+        let mut d = rotation(content("notice", page()));
+        let mut r = start_with(old, |_| {}, "", d.clone());
+        let info = next(&mut r, |e| match e {
+            DriverEvent::Card { info, .. } => Some(info.clone()),
+            _ => None,
+        })
+        .await;
+        assert_eq!(info, None, "no control header, no size from the card");
+        let synced = next(&mut r, |e| match e {
+            DriverEvent::Clock { synced, .. } => Some(*synced),
+            _ => None,
+        })
+        .await;
+        assert!(!synced);
+        next(&mut r, shown).await;
+        d.power = false;
+        r.desired.send(d).unwrap();
+        let cleared = next(&mut r, |e| match e {
+            DriverEvent::Cleared { area } => Some(*area),
+            _ => None,
+        })
+        .await;
+        assert_eq!(cleared, MAIN_AREA);
+        assert!(r.card.lock().unwrap().areas.is_empty(), "dark by clearing");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_fallback_program_is_written_once_and_shows_when_the_host_goes_quiet() {
+        let mut program = Frame::new(64, 16, ColorMode::RedGreen);
+        for x in 0..64 {
+            program.set(x, 8, pinghu_fonts::LedColor::Green);
+        }
+        let d = with_fallback(rotation(content("notice", page())), "welcome", program.clone());
+        let mut r = start_with(card(), |c| c.fallback_after_s = 4, "", d.clone());
+        let (wrote, record, _) = next(&mut r, flash_event).await;
+        assert!(wrote);
+        assert_eq!(record.writes, 1);
+        let now = jiff::Timestamp::now();
+        {
+            let c = r.card.lock().unwrap();
+            assert_eq!(c.flash.files["P000"].erases, 1);
+            let area = &c.areas[&MAIN_AREA];
+            assert_eq!(
+                (area.run_mode, area.timeout_s),
+                (2, 7),
+                "RunMode 2: refreshed after one 5 s cycle"
+            );
+            assert_eq!(c.showing(now), "dynamic");
+            // Without the host, the area times out and the card shows its flash program.
+            let later = now + jiff::SignedDuration::from_secs(8);
+            assert_eq!(c.showing(later), "program");
+            assert_eq!(c.settled_screen(later).sha256(), program.sha256());
+        }
+        // The driver refreshes the area before its timeout (paused time runs on).
+        let frames = r.seen.lock().unwrap().frames;
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        assert!(r.seen.lock().unwrap().frames > frames, "the area was sent again");
+        // The same fallback on every change of the board: no flash write.
+        for i in 0..100 {
+            let mut again = d.clone();
+            again.brightness = (i % 15) as u8;
+            r.desired.send(again).unwrap();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(r.card.lock().unwrap().flash.files["P000"].erases, 1);
+        // A changed fallback is written again.
+        r.desired
+            .send(with_fallback(rotation(content("notice", page())), "changed", page()))
+            .unwrap();
+        let (wrote, record, _) = next(&mut r, flash_event).await;
+        assert!(wrote && record.writes == 2);
+        assert_eq!(r.card.lock().unwrap().flash.files["P000"].erases, 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_known_program_is_not_rewritten_after_a_restart_and_the_limit_holds() {
+        let mut program = Frame::new(64, 16, ColorMode::RedGreen);
+        program.set(1, 1, pinghu_fonts::LedColor::Red);
+        let d = with_fallback(rotation(content("notice", page())), "welcome", program);
+        // First daemon: writes the program.
+        let mut first = start("", d.clone());
+        let (_, record, _) = next(&mut first, flash_event).await;
+        let flash = first.card.lock().unwrap().flash.clone();
+        // A restarted daemon with the record, on the same card: nothing written.
+        let mut c = card();
+        c.flash = flash;
+        c.reload_program(jiff::Timestamp::now());
+        let rec = record.clone();
+        let mut second = start_with(c, move |cfg| cfg.flash = rec, "", d.clone());
+        let (wrote, _, note) = next(&mut second, flash_event).await;
+        assert!(!wrote && note.is_none());
+        assert_eq!(second.card.lock().unwrap().flash.files["P000"].erases, 1);
+        // A daemon whose day's writes are used up leaves the card's program alone and says why.
+        let mut spent = record;
+        spent.program_sha256 = Some("something else".into());
+        spent.writes_today = 4;
+        let mut third = start_with(card(), move |cfg| cfg.flash = spent, "", d);
+        let (wrote, _, note) = next(&mut third, flash_event).await;
+        assert!(!wrote);
+        assert!(note.unwrap().contains("max_writes_per_day"));
+        assert!(third.card.lock().unwrap().flash.files.is_empty());
     }
 }

@@ -350,14 +350,16 @@ impl CardClient {
         Ok(())
     }
 
-    /// The packet that shows `pages` in dynamic area `id` at (x, y) on a graphic card.
+    /// The packet that shows `pages` in dynamic area `id` at (x, y) on a graphic card. With
+    /// `timeout_s`, the card stops showing the area that long after the last update (RunMode 2),
+    /// and its flash program shows again.
     pub fn pages_packet(
         &self,
         id: u8,
-        x: u32,
-        y: u32,
+        (x, y): (u32, u32),
         pages: &[(Frame, u8, u16)],
         colors: ColorMode,
+        timeout_s: Option<u16>,
     ) -> Result<Packet, DriverError> {
         if !self.protocol.is_graphic() {
             return Err(DriverError::Unsupported {
@@ -396,7 +398,13 @@ impl CardClient {
             generation,
             pages,
         );
-        area.run_mode = 0;
+        match timeout_s {
+            Some(t) => {
+                area.run_mode = 2;
+                area.timeout_s = t;
+            }
+            None => area.run_mode = 0,
+        }
         Ok(self.graphic(GraphicCommand::UpdateAreas(AreaUpdate {
             generation,
             reserved: [0; 2],

@@ -38,6 +38,11 @@ impl AreaContent {
 pub struct Desired {
     pub power: bool,
     pub brightness: u8,
+    /// The day's 48 half-hour levels, sent once for the card to follow by its own clock; `None`
+    /// while a fixed level rules (a technician's override, an emergency, an untrusted clock).
+    pub brightness_table: Option<Vec<u8>>,
+    /// What the card shows from flash when the host is gone (graphic cards).
+    pub fallback: Option<AreaContent>,
     pub layer: Layer,
     /// The rotation's content; `None` while a takeover holds it paused (the card keeps it).
     pub main: Option<AreaContent>,
@@ -51,6 +56,8 @@ impl Default for Desired {
         Self {
             power: true,
             brightness: 15,
+            brightness_table: None,
+            fallback: None,
             layer: Layer::Blank,
             main: None,
             urgent: None,
@@ -177,6 +184,8 @@ impl Renderer {
         Desired {
             power: plan.power,
             brightness: plan.brightness,
+            brightness_table: None,
+            fallback: None,
             layer: plan.layer,
             blank: main.is_none() && urgent.is_none() && plan.layer == Layer::Blank,
             main,

@@ -39,6 +39,8 @@ struct Raw {
     #[serde(default)]
     fonts: BTreeMap<String, PathBuf>,
     console: Option<RawConsole>,
+    #[serde(default)]
+    fallback: RawFallback,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -102,6 +104,51 @@ struct RawDevice {
     timeout_ms: u64,
     #[serde(default = "default_retries")]
     retries: u32,
+    #[serde(default = "default_fallback_after_s")]
+    fallback_after_s: u16,
+}
+
+const fn default_fallback_after_s() -> u16 {
+    60
+}
+
+/// `[fallback]`: the program the card keeps in flash for when the host is gone.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFallback {
+    #[serde(default = "default_fallback_text")]
+    text: String,
+    #[serde(default = "default_max_writes")]
+    max_writes_per_day: u32,
+    #[serde(default = "yes")]
+    enabled: bool,
+}
+
+impl Default for RawFallback {
+    fn default() -> Self {
+        Self {
+            text: default_fallback_text(),
+            max_writes_per_day: default_max_writes(),
+            enabled: true,
+        }
+    }
+}
+
+fn default_fallback_text() -> String {
+    "夷陵区人民政府 欢迎您".into()
+}
+const fn default_max_writes() -> u32 {
+    4
+}
+const fn yes() -> bool {
+    true
+}
+
+/// The fallback program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FallbackConfig {
+    pub text: String,
+    pub max_writes_per_day: u32,
 }
 
 fn default_protocol() -> String {
@@ -164,6 +211,10 @@ pub struct Config {
     pub address: u16,
     pub timeout: Duration,
     pub retries: u32,
+    /// Seconds without the host before the card shows its flash program (0 = never).
+    pub fallback_after_s: u16,
+    /// The flash program; `None` when `[fallback] enabled = false`.
+    pub fallback: Option<FallbackConfig>,
     pub mqtt: MqttConfig,
     pub portal_keys: BTreeMap<String, String>,
     pub playlist: Option<PathBuf>,
@@ -333,6 +384,11 @@ impl Config {
             address: raw.device.address,
             timeout: Duration::from_millis(raw.device.timeout_ms.max(50)),
             retries: raw.device.retries,
+            fallback_after_s: raw.device.fallback_after_s,
+            fallback: raw.fallback.enabled.then_some(()).map(|()| FallbackConfig {
+                text: raw.fallback.text.clone(),
+                max_writes_per_day: raw.fallback.max_writes_per_day,
+            }),
             mqtt: MqttConfig {
                 host,
                 port,

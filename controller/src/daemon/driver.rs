@@ -13,6 +13,8 @@ use crate::card::client::{CardClient, DriverError, try_protocols};
 use crate::card::device::{CardModel, DeviceUrl};
 use crate::card::link::{Io, Link, LinkError, open};
 use crate::daemon::board::{AreaContent, Desired, MAIN_AREA, URGENT_AREA};
+use crate::daemon::fallback::{FlashRecord, keep_alive};
+use pinghu_protocol::control::PingInfo;
 
 /// What the driver needs to know.
 #[derive(Debug, Clone)]
@@ -25,6 +27,12 @@ pub struct DriverConfig {
     pub colors: pinghu_fonts::ColorMode,
     pub width: u32,
     pub height: u32,
+    /// Seconds after the host goes quiet before the card shows its flash program (0 = never:
+    /// dynamic areas stay until replaced).
+    pub fallback_after_s: u16,
+    /// What was written to the card's flash so far (`DATA_DIR/flash.json`).
+    pub flash: FlashRecord,
+    pub max_flash_writes_per_day: u32,
 }
 
 /// What the driver reports.
@@ -54,6 +62,17 @@ pub enum DriverEvent {
     Refused { what: String, error: String },
     /// The card acknowledged that `area` is gone (an urgent notice ended).
     Cleared { area: u8 },
+    /// What the card reported about itself after a (re)connect, and how its power is switched.
+    Card {
+        info: Option<PingInfo>,
+        power_control: &'static str,
+    },
+    /// The flash program: written (`wrote`), current, or waiting (`note` says why).
+    Flash {
+        record: FlashRecord,
+        wrote: bool,
+        note: Option<String>,
+    },
 }
 
 /// What a technician asks of the card through the console, answered in words.
@@ -95,7 +114,7 @@ async fn card_request(
             let frames = crate::cli::diag::pattern(name, cfg.width, cfg.height, cfg.colors, (32, 16))?;
             let mode = pinghu_protocol::style::Motion::Static.graphic_code();
             let pages: Vec<_> = frames.into_iter().map(|f| (f, mode, 100)).collect();
-            let p = c.pages_packet(MAIN_AREA, 0, 0, &pages, cfg.colors)?;
+            let p = c.pages_packet(MAIN_AREA, (0, 0), &pages, cfg.colors, None)?;
             c.clear().await?;
             // Whatever the card showed is gone: the next reconciliation sends the whole board.
             *sent = Sent::default();
@@ -111,16 +130,30 @@ async fn card_request(
 struct Sent {
     power: Option<bool>,
     brightness: Option<u8>,
+    brightness_table: Option<Vec<u8>>,
     main: Option<(ContentKey, String)>,
     urgent: Option<(ContentKey, String)>,
+    /// When each area (main, urgent) must be sent again to keep it on the glass, and what it
+    /// holds (the rotation stays on the card under an urgent notice, out of `Desired`).
+    refresh: [Option<(tokio::time::Instant, AreaContent)>; 2],
+    /// The card's LED power cannot be switched: darken by clearing the areas instead.
+    no_power_opcode: bool,
 }
 
 fn id_of(a: &AreaContent) -> (ContentKey, String) {
     (a.key.clone(), a.first_frame_sha256() + &a.pages.len().to_string())
 }
 
-async fn send_area(c: &mut CardClient, cfg: &DriverConfig, area: u8, a: &AreaContent) -> Result<(), DriverError> {
-    let p = if c.protocol.is_graphic() {
+/// Send `a` to `area`, kept alive by RunMode 2 when a fallback time is configured; returns when
+/// it must be sent again.
+async fn send_area(
+    c: &mut CardClient,
+    cfg: &DriverConfig,
+    area: u8,
+    a: &AreaContent,
+) -> Result<Option<tokio::time::Instant>, DriverError> {
+    if c.protocol.is_graphic() {
+        let keep = keep_alive(cfg.fallback_after_s, a.dwell_s.iter().sum());
         let mode = a.effect.motion().graphic_code();
         let pages: Vec<_> = a
             .pages
@@ -128,17 +161,21 @@ async fn send_area(c: &mut CardClient, cfg: &DriverConfig, area: u8, a: &AreaCon
             .zip(&a.dwell_s)
             .map(|(f, d)| (f.clone(), mode, u16::try_from(d * 100).unwrap_or(u16::MAX)))
             .collect();
-        c.pages_packet(area, 0, 0, &pages, cfg.colors)?
-    } else {
-        c.text_packet(
-            area,
-            (cfg.width, cfg.height),
-            &a.text,
-            (a.font_size, a.color),
-            a.effect.motion(),
-        )?
-    };
-    c.send(&p).await
+        let p = c.pages_packet(area, (0, 0), &pages, cfg.colors, keep.map(|k| k.0))?;
+        c.send(&p).await?;
+        return Ok(
+            keep.map(|(_, refresh)| tokio::time::Instant::now() + std::time::Duration::from_secs(u64::from(refresh)))
+        );
+    }
+    let p = c.text_packet(
+        area,
+        (cfg.width, cfg.height),
+        &a.text,
+        (a.font_size, a.color),
+        a.effect.motion(),
+    )?;
+    c.send(&p).await?;
+    Ok(None)
 }
 
 async fn reconcile(
@@ -149,33 +186,50 @@ async fn reconcile(
     events: &mpsc::UnboundedSender<DriverEvent>,
 ) -> Result<(), DriverError> {
     if sent.power != Some(d.power) {
-        if c.protocol.is_graphic() {
-            if !d.power {
-                // No public power opcode: a dark board is a board without areas.
-                c.clear().await?;
-                sent.main = None;
-                sent.urgent = None;
-                for area in [MAIN_AREA, URGENT_AREA] {
-                    let _ = events.send(DriverEvent::Cleared { area });
-                }
+        if c.protocol.is_graphic() && !sent.no_power_opcode {
+            // The LED modules' own power (A2 05); older firmware refuses it.
+            if let Err(DriverError::Unsupported { .. }) = c.power(d.power).await {
+                sent.no_power_opcode = true;
             }
-        } else {
+        } else if !c.protocol.is_graphic() {
             c.power(d.power).await?;
+        }
+        if c.protocol.is_graphic() && sent.no_power_opcode && !d.power {
+            // No power opcode: a dark board is a board without areas.
+            c.clear().await?;
+            sent.main = None;
+            sent.urgent = None;
+            for area in [MAIN_AREA, URGENT_AREA] {
+                let _ = events.send(DriverEvent::Cleared { area });
+            }
         }
         sent.power = Some(d.power);
     }
     if !d.power {
         return Ok(());
     }
-    if c.protocol.is_graphic() && sent.brightness != Some(d.brightness) {
-        c.brightness(&[d.brightness]).await?;
-        sent.brightness = Some(d.brightness);
+    if c.protocol.is_graphic() {
+        match &d.brightness_table {
+            // The day's table: the card follows it by its own clock, with no traffic.
+            Some(t) if sent.brightness_table.as_ref() != Some(t) => {
+                c.brightness(t).await?;
+                sent.brightness_table = Some(t.clone());
+                sent.brightness = None;
+            }
+            Some(_) => {}
+            None if sent.brightness != Some(d.brightness) => {
+                c.brightness(&[d.brightness]).await?;
+                sent.brightness = Some(d.brightness);
+                sent.brightness_table = None;
+            }
+            None => {}
+        }
     }
     // The urgent area first: it must reach the glass as fast as the link allows, and when it
     // goes the rotation underneath is visible again at once.
     match (&d.urgent, &sent.urgent) {
         (Some(u), s) if s.as_ref() != Some(&id_of(u)) => {
-            send_area(c, cfg, URGENT_AREA, u).await?;
+            sent.refresh[1] = send_area(c, cfg, URGENT_AREA, u).await?.map(|t| (t, u.clone()));
             sent.urgent = Some(id_of(u));
             let _ = events.send(DriverEvent::Shown {
                 key: u.key.clone(),
@@ -188,13 +242,14 @@ async fn reconcile(
         (None, Some(_)) => {
             c.delete_area(URGENT_AREA).await?;
             sent.urgent = None;
+            sent.refresh[1] = None;
             let _ = events.send(DriverEvent::Cleared { area: URGENT_AREA });
         }
         _ => {}
     }
     match (&d.main, &sent.main) {
         (Some(m), s) if s.as_ref() != Some(&id_of(m)) => {
-            send_area(c, cfg, MAIN_AREA, m).await?;
+            sent.refresh[0] = send_area(c, cfg, MAIN_AREA, m).await?.map(|t| (t, m.clone()));
             sent.main = Some(id_of(m));
             if d.urgent.is_none() {
                 let _ = events.send(DriverEvent::Shown {
@@ -209,10 +264,69 @@ async fn reconcile(
         (None, Some(_)) if d.blank => {
             c.delete_area(MAIN_AREA).await?;
             sent.main = None;
+            sent.refresh[0] = None;
             let _ = events.send(DriverEvent::Cleared { area: MAIN_AREA });
         }
         _ => {}
     }
+    Ok(())
+}
+
+/// Send again what is on the glass before its RunMode-2 timeout (no new receipt: the same
+/// content stays).
+async fn refresh(c: &mut CardClient, cfg: &DriverConfig, sent: &mut Sent) -> Result<(), DriverError> {
+    let now = tokio::time::Instant::now();
+    for (i, area) in [(0, MAIN_AREA), (1, URGENT_AREA)] {
+        if let Some((due, a)) = sent.refresh[i].take() {
+            sent.refresh[i] = if due <= now {
+                send_area(c, cfg, area, &a).await?.map(|t| (t, a))
+            } else {
+                Some((due, a))
+            };
+        }
+    }
+    Ok(())
+}
+
+/// The next refresh due, if any.
+fn next_refresh(sent: &Sent) -> Option<tokio::time::Instant> {
+    sent.refresh.iter().flatten().map(|(t, _)| *t).min()
+}
+
+/// Set the card's clock at start and then daily, reporting the drift found before.
+async fn sync_clock(
+    c: &mut CardClient,
+    events: &mpsc::UnboundedSender<DriverEvent>,
+    last_sync: &mut Option<Timestamp>,
+) -> Result<(), DriverError> {
+    if last_sync.is_some_and(|t| Timestamp::now().duration_since(t) < jiff::SignedDuration::from_hours(24)) {
+        return Ok(());
+    }
+    // The drift before the sync: graphic cards tell it in their controller status alone.
+    let before = if c.protocol.is_graphic() {
+        c.controller_status().await?.map(|s| {
+            let t = s.time.to_timestamp(crate::card::client::CARD_UTC_OFFSET);
+            (
+                Some(s.time.to_string()),
+                t.map(|t| t.duration_since(Timestamp::now()).as_secs()),
+            )
+        })
+    } else {
+        c.status(Timestamp::now()).await.ok().map(|s| (s.card_time, s.drift_s))
+    };
+    let synced = match c.time_sync(Timestamp::now()).await {
+        Ok(()) => true,
+        // Older graphic firmware has no clock command: the host schedules by its own clock.
+        Err(DriverError::Unsupported { .. }) => false,
+        Err(e) => return Err(e),
+    };
+    *last_sync = Some(Timestamp::now());
+    let (card_time, drift_s) = before.unwrap_or_default();
+    let _ = events.send(DriverEvent::Clock {
+        card_time,
+        drift_s,
+        synced,
+    });
     Ok(())
 }
 
@@ -267,6 +381,7 @@ pub async fn run_on<F>(
 {
     let mut backoff = crate::backoff::Backoff::new(Duration::from_millis(200), Duration::from_secs(30));
     let mut last_sync: Option<Timestamp> = None;
+    let mut flash = cfg.flash.clone();
     'outer: while !*shutdown.borrow() {
         let mut c = match connect(&cfg, &mut open_io).await {
             Ok(c) => c,
@@ -290,19 +405,15 @@ pub async fn run_on<F>(
         });
         // The card's state is unknown after a (re)connect: clear it and send everything.
         let mut sent = Sent::default();
+        // The fallback program checked on this connection (by its content).
+        let mut ensured: Option<(ContentKey, String)> = None;
         let fresh = async {
-            if !c.protocol.is_graphic()
-                && last_sync.is_none_or(|t| Timestamp::now().duration_since(t) > jiff::SignedDuration::from_hours(24))
-            {
-                let before = c.status(Timestamp::now()).await.ok();
-                c.time_sync(Timestamp::now()).await?;
-                last_sync = Some(Timestamp::now());
-                let _ = events.send(DriverEvent::Clock {
-                    card_time: before.as_ref().and_then(|s| s.card_time.clone()),
-                    drift_s: before.and_then(|s| s.drift_s),
-                    synced: true,
-                });
-            }
+            let info = c.card_info().await?;
+            let _ = events.send(DriverEvent::Card {
+                info,
+                power_control: if c.protocol.is_graphic() { "a2-05" } else { "a3-00" },
+            });
+            sync_clock(&mut c, &events, &mut last_sync).await?;
             c.clear().await
         };
         if let Err(e) = fresh.await {
@@ -329,6 +440,16 @@ pub async fn run_on<F>(
                 Ok(())
             } else {
                 reconcile(&mut c, &cfg, &d, &mut sent, &events).await
+            };
+            let outcome = match (outcome, &d.fallback) {
+                (Ok(()), Some(fb)) if c.protocol.is_graphic() && ensured.as_ref() != Some(&id_of(fb)) => {
+                    let r = crate::daemon::fallback::ensure_program(&mut c, &cfg, fb, &mut flash, &events).await;
+                    if r.is_ok() {
+                        ensured = Some(id_of(fb));
+                    }
+                    r
+                }
+                (o, _) => o,
             };
             match outcome {
                 Ok(()) => {}
@@ -363,6 +484,7 @@ pub async fn run_on<F>(
                     continue 'outer;
                 }
             }
+            let far = tokio::time::Instant::now() + Duration::from_secs(3600);
             tokio::select! {
                 r = desired.changed() => {
                     if r.is_err() { break 'outer }
@@ -379,23 +501,22 @@ pub async fn run_on<F>(
                         continue 'outer;
                     }
                 }
+                () = tokio::time::sleep_until(next_refresh(&sent).filter(|_| hold.is_none()).unwrap_or(far)) => {
+                    // Keep the areas on the glass before their RunMode-2 timeout.
+                    if let Err(e) = refresh(&mut c, &cfg, &mut sent).await {
+                        let _ = events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(e.to_string()) });
+                        continue 'outer;
+                    }
+                }
                 () = tokio::time::sleep(Duration::from_secs(30)) => {
                     // Keep-alive: a link that died quietly is found and reopened.
                     if let Err(e) = c.ping().await {
                         let _ = events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(e.to_string()) });
                         continue 'outer;
                     }
-                    if !c.protocol.is_graphic() && last_sync.is_none_or(|t| Timestamp::now().duration_since(t) > jiff::SignedDuration::from_hours(24)) {
-                        let before = c.status(Timestamp::now()).await.ok();
-                        let synced = c.time_sync(Timestamp::now()).await.is_ok();
-                        if synced {
-                            last_sync = Some(Timestamp::now());
-                        }
-                        let _ = events.send(DriverEvent::Clock {
-                            card_time: before.as_ref().and_then(|s| s.card_time.clone()),
-                            drift_s: before.and_then(|s| s.drift_s),
-                            synced,
-                        });
+                    if let Err(e) = sync_clock(&mut c, &events, &mut last_sync).await {
+                        let _ = events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(e.to_string()) });
+                        continue 'outer;
                     }
                 }
                 _ = shutdown.changed() => break 'outer,

@@ -183,6 +183,11 @@ pub fn start(data_dir: &Path) -> Result<Embedded, String> {
         address: 1,
         timeout: Duration::from_secs(2),
         retries: 3,
+        fallback_after_s: 60,
+        fallback: Some(crate::daemon::config::FallbackConfig {
+            text: "夷陵区人民政府 欢迎您".into(),
+            max_writes_per_day: 4,
+        }),
         mqtt: MqttConfig {
             host: "127.0.0.1".into(),
             port,

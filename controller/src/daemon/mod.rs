@@ -30,6 +30,7 @@ pub mod driver;
 #[cfg(feature = "embedded")]
 pub mod embedded;
 pub mod envelope;
+pub mod fallback;
 pub mod ingest;
 mod mqtt;
 pub mod proof;
@@ -388,6 +389,9 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
         colors: cfg.colors,
         width: cfg.width,
         height: cfg.height,
+        fallback_after_s: cfg.fallback_after_s,
+        flash: crate::daemon::fallback::FlashRecord::load(&cfg.data_dir),
+        max_flash_writes_per_day: cfg.fallback.as_ref().map_or(0, |f| f.max_writes_per_day),
     };
     let mut tasks = JoinSet::new();
     {

@@ -358,7 +358,7 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
             let stay = if name == "moving-bar" { 30 } else { 1000 };
             let pages: Vec<(Frame, u8, u16)> = frames.into_iter().map(|f| (f, 0x01, stay)).collect();
             let n = pages.len();
-            let p = c.pages_packet(0, 0, 0, &pages, opts.colors)?;
+            let p = c.pages_packet(0, (0, 0), &pages, opts.colors, None)?;
             upload(&mut c, opts, &p).await?;
             Ok(Report {
                 text: format!(
@@ -396,7 +396,7 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
                     .zip(&r.dwell_s)
                     .map(|(f, d)| (f.clone(), mode, (*d * 100) as u16))
                     .collect();
-                let p = c.pages_packet(0, 0, 0, &pages, opts.colors)?;
+                let p = c.pages_packet(0, (0, 0), &pages, opts.colors, None)?;
                 upload(&mut c, opts, &p).await?;
                 let missing: Vec<String> = r.missing.iter().map(ToString::to_string).collect();
                 let mut t = format!("sent {} page(s), effect {}\n", pages.len(), r.effect.name());

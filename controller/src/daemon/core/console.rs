@@ -53,6 +53,7 @@ impl Overrides {
         if let Some((b, _)) = self.brightness {
             plan.brightness = b;
             d.brightness = b;
+            d.brightness_table = None;
         }
         if let Some((p, _)) = self.power {
             plan.power = p;

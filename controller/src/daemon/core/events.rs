@@ -38,6 +38,46 @@ impl Core {
                 self.device.drift_s = if synced { Some(0) } else { drift_s };
                 Vec::new()
             }
+            DriverEvent::Card { info, power_control } => {
+                self.device.power_control = Some(power_control);
+                self.device.card = info.map(|i| {
+                    let (w, h) = (u32::from(i.width), u32::from(i.height));
+                    let matches = (w, h) == (self.cfg.width, self.cfg.height);
+                    if !matches {
+                        tracing::warn!(
+                            "the card drives a {w}x{h} board, the configuration says {}x{}",
+                            self.cfg.width,
+                            self.cfg.height
+                        );
+                    }
+                    json!({
+                        "model": pinghu_protocol::graphic_device_name(i.controller_type),
+                        "firmware": i.firmware_text(), "width": w, "height": h, "colors": i.color_name(),
+                        "size_matches": matches,
+                        "size_warning": (!matches).then(|| format!(
+                            "the card reports {w}x{h} px but screen.width/height say {}x{}: fix the configuration \
+                             or the card's screen parameters", self.cfg.width, self.cfg.height)),
+                    })
+                });
+                Vec::new()
+            }
+            DriverEvent::Flash { record, wrote, note } => {
+                if let Some(n) = &note {
+                    tracing::warn!("{n}");
+                }
+                if wrote {
+                    let path = self.cfg.data_dir.join(crate::daemon::fallback::RECORD_FILE);
+                    let bytes = serde_json::to_vec_pretty(&record).unwrap_or_default();
+                    if let Err(e) = self.disk.write_atomic(&path, &bytes) {
+                        self.failed("the flash write count", &e);
+                    }
+                }
+                self.device.flash = Some(json!({
+                    "program_sha256": record.program_sha256, "writes": record.writes,
+                    "writes_today": record.writes_today, "last_write": record.last_write, "note": note,
+                }));
+                Vec::new()
+            }
             DriverEvent::Refused { what, error } => {
                 tracing::error!("{what}: {error}");
                 self.device.last_error = Some(error);

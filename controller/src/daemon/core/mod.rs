@@ -95,6 +95,12 @@ struct DeviceStatus {
     last_error: Option<String>,
     card_time: Option<String>,
     drift_s: Option<i64>,
+    /// What the card says about itself (size, colours, firmware), and whether it matches.
+    card: Option<serde_json::Value>,
+    /// How the LED power is switched: `a2-05` (control header), `a3-00` (font card).
+    power_control: Option<&'static str>,
+    /// The fallback program in the card's flash.
+    flash: Option<serde_json::Value>,
 }
 
 /// What a scheduler step decided.
@@ -151,6 +157,8 @@ pub struct Core {
     audit: AuditLog,
     /// A technician's brightness and power, over the playlist's, until a time.
     overrides: console::Overrides,
+    /// The flash program's content, rendered.
+    fallback: Option<crate::daemon::board::AreaContent>,
 }
 
 impl Core {
@@ -204,6 +212,18 @@ impl Core {
             tracing::info!("{size} px text uses {} ({} glyphs)", f.name(), f.len());
             renderer.override_font(f);
         }
+        let fallback = cfg.fallback.as_ref().map(|f| {
+            renderer.render(&pinghu_playlists::Content {
+                key: pinghu_playlists::ContentKey::Item { id: "fallback".into() },
+                title: None,
+                text: f.text.clone(),
+                style: pinghu_playlists::Style {
+                    effect: pinghu_fonts::Effect::Static,
+                    ..pinghu_playlists::Style::default()
+                },
+                priority: None,
+            })
+        });
         tracing::info!(
             "screen {} {}x{}: {} announcements restored, playlist {} ({} items)",
             cfg.screen,
@@ -249,6 +269,7 @@ impl Core {
             glass: [None, None],
             audit: AuditLog::new(&cfg.data_dir, disk_for_audit),
             overrides: console::Overrides::default(),
+            fallback,
             cfg,
         })
     }
@@ -410,6 +431,11 @@ impl Core {
         let pages = |c: &pinghu_playlists::Content| renderer.borrow_mut().render(c).pages.len() as u32;
         let plan = self.store.state.scheduler.step(&inputs, now, &pages);
         let mut desired = renderer.borrow_mut().desired(&plan);
+        desired.fallback.clone_from(&self.fallback);
+        // The day's brightness as the card's own 48-slot table, unless a fixed level rules.
+        if clock == pinghu_playlists::ClockTrust::Trusted && plan.layer != Layer::Emergency {
+            desired.brightness_table = Some((0..48).map(|slot| self.playlist.brightness_at(slot * 30)).collect());
+        }
         let plan = self.overrides.apply(plan, &mut desired, now);
         if self.store.state.scheduler != before {
             // The rotation position survives a restart, written lazily (see `tick`).
