@@ -1,5 +1,5 @@
-//! The control header of 5th/6th-generation graphic cards (docs/protocol.md Part F): version
-//! `0x05` (27 bytes, BX-5E/5M/5A and the BX-5M1 of Part D) or `0x07` (28 bytes, BX-6E/6Q).
+//! The control header of 5th/6th-generation graphic cards (docs/protocol.md Part D): version
+//! `0x05` (27 bytes, BX-5E/5M/5A and the BX-5M1) or `0x07` (28 bytes, BX-6E/6Q).
 //! Power, clock, brightness, status, the card's size, and the file system (program files in
 //! flash) live under this header; dynamic areas stay under the `0xF0` header of [`crate::graphic`].
 //!

@@ -1,5 +1,5 @@
 //! CRC-16/ARC, the checksum of the Onbon frames (docs/protocol.md A.2), and CRC-32 (IEEE), the
-//! checksum of program files in flash (Part F).
+//! checksum of program files in flash (docs/protocol.md Part D).
 //!
 //! Polynomial 0x8005 processed reflected (0xA001), init 0, no final xor. It covers the
 //! unescaped packet header and data field; it is sent little-endian.

@@ -1,5 +1,5 @@
 //! PHY0 framing shared by every protocol (docs/protocol.md A.1): a head of `A5` bytes, the escaped
-//! packet (header, data field, CRC), and one `5A` tail. Frames of the control header (Part F)
+//! packet (header, data field, CRC), and one `5A` tail. Frames of the control header (Part D)
 //! carry their checks in the header instead of a trailing CRC; the decoder knows both.
 //!
 //! ```text
@@ -196,7 +196,7 @@ impl Decoder {
                 });
             }
             // The control header of 5th/6th-gen cards has no trailing CRC: its own XOR and
-            // body CRC are checked instead (docs/protocol.md Part F).
+            // body CRC are checked instead (docs/protocol.md Part D).
             if crate::control::is_control_frame(&bytes) {
                 return match crate::control::check(&bytes) {
                     Ok(()) => Ok(bytes),

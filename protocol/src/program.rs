@@ -1,6 +1,6 @@
 //! Program files (`P`, file type 0) that 5th/6th-generation graphic cards keep in flash and show
 //! whenever no dynamic area is showing: at power-on, and when the host stops refreshing its
-//! dynamic areas (docs/protocol.md Part F). Pinghu writes one as the board's fallback.
+//! dynamic areas (docs/protocol.md Part D). Pinghu writes one as the board's fallback.
 //!
 //! ```text
 //! type(1)=00 | name(4) | style(1) | priority(1) | play_times(1) | time_span(2) | week(1)

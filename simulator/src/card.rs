@@ -27,7 +27,7 @@ pub struct CardConfig {
     pub height: u32,
     pub colors: ColorMode,
     pub address: u16,
-    /// Answers the control header (Part F); `false` models older firmware that only speaks 0xF0.
+    /// Answers the control header (docs/protocol.md Part D); `false` models older firmware that only speaks 0xF0.
     pub control_header: bool,
 }
 

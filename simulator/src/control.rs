@@ -1,4 +1,4 @@
-//! The card's side of the control header (docs/protocol.md Part F): ping with the size, power,
+//! The card's side of the control header (docs/protocol.md Part D): ping with the size, power,
 //! clock, the 48-slot brightness table, status, and the flash file system with the fallback
 //! program that shows when no dynamic area does.
 

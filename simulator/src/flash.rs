@@ -1,5 +1,5 @@
 //! The card's flash file system: program files that survive power cuts, with the erase count
-//! that wears flash out (about 100,000 cycles, docs/protocol.md Part F).
+//! that wears flash out (about 100,000 cycles, docs/protocol.md Part D).
 //!
 //! [`Flash`] is plain memory inside the card model; [`load`] and [`save`] keep it in a folder
 //! (`pinghu-sim --flash-dir DIR`) so it survives a restart of the simulator, as flash survives a

@@ -481,3 +481,32 @@ fn a_console_on_the_network_needs_https_and_serves_it() {
     });
     assert!(!String::from_utf8_lossy(&plain.unwrap_or_default()).contains("200 OK"));
 }
+
+#[test]
+fn a_hundred_playlist_saves_write_the_flash_program_once() {
+    let rig = ConsoleRig::start();
+    let flash_writes =
+        |rig: &ConsoleRig| rig.api("GET", "/api/v1/status", "").json()["device"]["flash"]["writes"].clone();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while flash_writes(&rig) != 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the fallback program was never written"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    for i in 0..100 {
+        let body = if i % 2 == 0 { ALWAYS } else { OTHER };
+        let saved = rig.api("PUT", "/api/v1/playlist", body);
+        assert_eq!(saved.status, 200, "save {i}: {}", saved.text());
+    }
+    shown(&rig, "item notice");
+    // The driver handles a technician's ping after the iteration that saw the last playlist, so
+    // when it answers, every decision about the flash has been made.
+    assert_eq!(rig.api("POST", "/api/v1/card/ping", "").status, 200);
+    assert_eq!(flash_writes(&rig), 1);
+    let board: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(rig.path("board/state.json")).unwrap()).unwrap();
+    assert_eq!(board["flash"]["files"][0]["name"], "P000");
+    assert_eq!(board["flash"]["files"][0]["erase_count"], 1, "{board:#}");
+}

@@ -127,7 +127,7 @@ pub async fn try_protocols(link: &mut Link, wait: Duration) -> Result<Option<Fou
             info,
         }));
     }
-    // A card that answers only the control header (BX-5M1 and kin, docs/protocol.md Part D/F).
+    // A card that answers only the control header (BX-5M1 and kin, docs/protocol.md Part D).
     let control = Packet::Control(ControlPacket::request(
         ControlHeader::to_card(Generation::Gen5, 0xFFFE, 0xFFFE),
         true,

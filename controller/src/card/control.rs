@@ -1,4 +1,4 @@
-//! Graphic cards' own controls through the control header (docs/protocol.md Part F): the ping that
+//! Graphic cards' own controls through the control header (docs/protocol.md Part D): the ping that
 //! tells the card's size, power, clock, brightness, status, and program files in flash.
 //!
 //! Some commands are documented under both headers (ping and brightness also under `0xF0`), and a
@@ -110,6 +110,7 @@ impl CardClient {
         };
         let refused = self.headers.refused.get(&code).cloned().unwrap_or_default();
         let mut last: Option<DriverError> = None;
+        let mut silent = false;
         for h in order.into_iter().filter(|h| !refused.contains(h)) {
             let p = match (h, &dynamic) {
                 (Header::Control, _) => self.control_packet(control.clone()),
@@ -131,17 +132,18 @@ impl CardClient {
                 }
                 Err(e) if !known && try_other(&e) => {
                     self.headers.refused.entry(code).or_default().push(h);
+                    silent |= matches!(e, DriverError::Link(LinkError::Timeout { .. }));
                     last = Some(e);
                 }
                 Err(e) => return Err(e),
             }
         }
         Err(match last {
-            Some(e) => DriverError::Unsupported {
+            Some(_) => DriverError::Unsupported {
                 op,
                 protocol: self.protocol,
-                hint: if matches!(e, DriverError::Link(LinkError::Timeout { .. })) {
-                    "the card did not answer it under either header (older firmware?)"
+                hint: if silent {
+                    "the card ignores the control header (older firmware) and refused the 0xF0 form"
                 } else {
                     "the card refused it under both headers"
                 },

@@ -1,4 +1,4 @@
-//! The board's fallback when the host is gone (docs/protocol.md Part F, docs/durability.md):
+//! The board's fallback when the host is gone (docs/protocol.md Part D, docs/durability.md):
 //! a program in the card's flash that the card shows whenever no dynamic area does.
 //!
 //! * Live content goes into dynamic areas with RunMode 2 ("stop after timeout"); the driver
