@@ -142,3 +142,48 @@ fn bad_usage_exits_2() {
     assert_eq!(code, 1);
     assert!(err.contains("not a hex digit"), "{err}");
 }
+
+/// The BX-5M1's published frames (docs/protocol.md Part D): ping, status, power on, power off.
+const CONTROL_CAPTURES: [&str; 4] = [
+    "a5 a5 a5 a5 a5 a5 a5 a5 fe ff 00 80 05 00 fe ff 01 00 02 59 00 90 96 72 00 00 00 00 00 00 05 00 1e 78 c8 01 a2 00 00 00 5a 5a",
+    "a5 a5 a5 a5 a5 a5 a5 a5 01 00 00 80 05 00 52 00 01 00 32 6c 00 90 96 5d 00 00 00 00 00 00 05 00 2e 7b 82 01 a2 0f 00 00 5a 5a",
+    "a5 a5 a5 a5 a5 a5 a5 a5 01 00 00 80 05 00 52 00 01 00 6a 58 00 90 96 02 00 00 00 00 00 00 06 00 68 c4 4b 01 a2 05 01 00 01 5a 5a",
+    "a5 a5 a5 a5 a5 a5 a5 a5 01 00 00 80 05 00 52 00 01 00 6e 58 00 90 96 76 00 00 00 00 00 00 06 00 a9 04 3a 01 a2 05 01 00 00 5a 5a",
+];
+
+#[test]
+fn control_header_frames_are_named_and_round_trip_byte_for_byte() {
+    for hex in CONTROL_CAPTURES {
+        let (code, json, err) = pinghu(&["wire", "decode", "--json", hex], None);
+        assert_eq!(code, 0, "{err}");
+        let (code, back, err) = pinghu(&["wire", "encode", "-"], Some(&json));
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(back.trim(), hex);
+    }
+    let (code, out, _) = pinghu(&["wire", "decode", CONTROL_CAPTURES[2]], None);
+    assert_eq!(code, 0);
+    assert!(out.contains("control header (version 0x05"), "{out}");
+    assert!(out.contains("request power (A2 05)"), "{out}");
+    assert!(out.contains("state: 1 (on)"), "{out}");
+}
+
+#[test]
+fn a_bad_control_header_xor_or_body_crc_is_named_not_taken_for_an_f0_crc() {
+    let mut wire = pinghu_protocol::from_hex(CONTROL_CAPTURES[1]).unwrap();
+    wire[8 + 26] ^= 0x10;
+    let (code, out, _) = pinghu(&["wire", "decode", &to_hex_spaced(&wire)], None);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(
+            "control header check failed in frame at offset 0: the XOR of the header bytes is 0x82, the frame says 0x92"
+        ),
+        "{out}"
+    );
+    let mut wire = pinghu_protocol::from_hex(CONTROL_CAPTURES[3]).unwrap();
+    let n = wire.len();
+    wire[n - 3] = 0x02; // power state 00 -> 02: the body no longer matches its CRC
+    let (code, out, _) = pinghu(&["wire", "decode", &to_hex_spaced(&wire)], None);
+    assert_eq!(code, 1);
+    assert!(out.contains("control body CRC mismatch in frame at offset 0"), "{out}");
+    assert!(!out.contains("checksum mismatch"), "{out}");
+}
