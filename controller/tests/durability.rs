@@ -397,3 +397,65 @@ fn log_verify_lists_repairs_and_names_a_damaged_line() {
     assert_eq!(code, 1);
     assert!(err.contains("refusing to export a broken log"), "{err}");
 }
+
+#[test]
+fn the_status_says_when_the_card_drives_another_size_and_counts_flash_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::new();
+    let mut core = Core::open(config(dir.path(), &portal), Disk::new(), t(0)).unwrap();
+    let (w, h) = (core.config().width, core.config().height);
+    let info = |width: u16, height: u16| pinghu_protocol::control::PingInfo {
+        controller_type: 0x0274,
+        firmware: *b"6.1.0.0 ",
+        screen_params: 1,
+        address: 1,
+        baud: 0,
+        width,
+        height,
+        color: 3,
+        brightness: 15,
+        power: 1,
+        scan_config: 0,
+        rest: vec![],
+    };
+    core.driver_event(
+        DriverEvent::Card {
+            info: Some(info(w as u16, h as u16)),
+            power_control: "a2-05",
+        },
+        t(1),
+    );
+    assert_eq!(core.status(t(1))["device"]["card"]["size_matches"], true);
+    core.driver_event(
+        DriverEvent::Card {
+            info: Some(info(64, 16)),
+            power_control: "a2-05",
+        },
+        t(2),
+    );
+    let card = &core.status(t(2))["device"]["card"];
+    assert_eq!(card["size_matches"], false);
+    let warning = card["size_warning"].as_str().unwrap();
+    assert!(
+        warning.contains(&format!(
+            "the card reports 64x16 px but screen.width/height say {w}x{h}"
+        )),
+        "{warning}"
+    );
+    assert_eq!(card["model"], "BX-6E2");
+
+    // A flash write is counted, kept across a restart, and shown.
+    let mut record = pinghu::daemon::fallback::FlashRecord::default();
+    record.wrote("abc".into(), t(3));
+    core.driver_event(
+        DriverEvent::Flash {
+            record: record.clone(),
+            wrote: true,
+            note: None,
+        },
+        t(3),
+    );
+    assert_eq!(core.status(t(3))["device"]["flash"]["writes"], 1);
+    let data_dir = core.config().data_dir.clone();
+    assert_eq!(pinghu::daemon::fallback::FlashRecord::load(&data_dir), record);
+}
