@@ -236,6 +236,7 @@ mod driver {
             fallback_after_s: 0,
             flash: pinghu::daemon::fallback::FlashRecord::default(),
             max_flash_writes_per_day: 4,
+            trace: None,
         };
         let mut cfg = cfg;
         tweak(&mut cfg);

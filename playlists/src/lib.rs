@@ -42,5 +42,5 @@ pub use model::{Color, Effect, Item, Playlist, Style, TimeWindow};
 pub use parse::{MAX_TEXT_CHARS, load, parse};
 pub use schedule::{
     Announcement, ClockTrust, Content, ContentKey, Inputs, Layer, Plan, Priority, Scheduler, Showing, TimelineEntry,
-    clock_trust, item_content, item_holds, timeline,
+    announcement_content, clock_trust, item_content, item_holds, timeline,
 };

@@ -225,7 +225,8 @@ pub fn item_content(item: &Item) -> Content {
     }
 }
 
-fn announcement_content(a: &Announcement, defaults: Style) -> Content {
+/// What an announcement shows, with the playlist's defaults for what it does not say.
+pub fn announcement_content(a: &Announcement, defaults: Style) -> Content {
     let style = Style {
         font_size: a.font_size.unwrap_or(defaults.font_size),
         color: a.color.unwrap_or(defaults.color),

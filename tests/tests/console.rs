@@ -353,6 +353,22 @@ fn roles_decide_who_changes_what_and_technicians_drive_the_card() {
     let ping = as_user(&rig, &tech, "POST", "/api/v1/card/ping", "");
     assert_eq!(ping.status, 200, "{}", ping.text());
     assert!(ping.json()["message"].as_str().unwrap().contains("answered"));
+    // The byte trace of the driver's recent exchanges, decoded as `pinghu wire decode` does.
+    assert_eq!(as_user(&rig, &operator, "GET", "/api/v1/card/trace", "").status, 403);
+    let trace = as_user(&rig, &tech, "GET", "/api/v1/card/trace", "").json();
+    let lines = trace["lines"].as_array().unwrap();
+    assert!(lines.len() > 4, "{trace}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.as_str().unwrap().contains(" in ") || l.as_str().unwrap().contains(" out "))
+    );
+    let decoded = trace["decoded"].as_str().unwrap();
+    assert!(decoded.contains("request ping (A2 00)"), "{decoded}");
+    assert!(
+        decoded.contains("control header") && decoded.contains("request set-clock (A2 02)"),
+        "{decoded}"
+    );
     let bad = as_user(&rig, &tech, "POST", "/api/v1/card/pattern", r#"{"name":"plaid"}"#);
     assert_eq!(bad.status, 400);
     assert!(bad.text().contains("checkerboard"), "{}", bad.text());
@@ -509,4 +525,74 @@ fn a_hundred_playlist_saves_write_the_flash_program_once() {
         serde_json::from_str(&std::fs::read_to_string(rig.path("board/state.json")).unwrap()).unwrap();
     assert_eq!(board["flash"]["files"][0]["name"], "P000");
     assert_eq!(board["flash"]["files"][0]["erase_count"], 1, "{board:#}");
+}
+
+#[test]
+fn an_announcement_shows_its_receipt_history_and_its_pages() {
+    let rig = ConsoleRig::start();
+    let broker = format!("mqtt://127.0.0.1:{}", rig.broker_port);
+    let now = jiff::Timestamp::now();
+    let notice = serde_json::json!({"id": "yl-hist-1", "revision": 1, "action": "publish", "priority": "urgent",
+        "title": "停电通知", "body": "明日九时至十二时小溪塔街道部分区域停电检修，请提前做好准备",
+        "issued_at": now.to_string(), "approved_by": "区电子政务办公室",
+        "valid_until": (now + jiff::SignedDuration::from_mins(30)).to_string()});
+    let publish = |p: &serde_json::Value| {
+        let (code, _, err) = pinghu_tests::portal_publish(&broker, "demo", p, &rig.path("demo-key.json"), &[]);
+        assert_eq!(code, 0, "{err}");
+    };
+    publish(&notice);
+    let history = |rig: &ConsoleRig| -> Vec<String> {
+        let list = rig.api("GET", "/api/v1/announcements", "").json();
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| a["id"] == "yl-hist-1")
+            .flat_map(|a| a["history"].as_array().cloned().unwrap_or_default())
+            .map(|h| format!("{} r{}", h["event"].as_str().unwrap_or(""), h["revision"]))
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while history(&rig) != ["accepted r1", "displayed r1"] {
+        assert!(std::time::Instant::now() < deadline, "history: {:?}", history(&rig));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let list = rig.api("GET", "/api/v1/announcements", "").json();
+    let a = &list[0];
+    assert_eq!(a["approved_by"], "区电子政务办公室");
+    let pages = a["pages"].as_u64().unwrap();
+    assert!(pages >= 1, "{a}");
+    let png = rig.api("GET", &format!("/api/v1/announcements/yl-hist-1/pages/{pages}"), "");
+    assert_eq!(png.status, 200);
+    assert_eq!(png.header("content-type"), Some("image/png"));
+    let missing = rig.api(
+        "GET",
+        &format!("/api/v1/announcements/yl-hist-1/pages/{}", pages + 1),
+        "",
+    );
+    assert_eq!(missing.status, 404);
+    assert!(
+        missing.text().contains("GET /api/v1/announcements"),
+        "{}",
+        missing.text()
+    );
+
+    // A revocation joins the history; the page lists it all, in Chinese.
+    publish(
+        &serde_json::json!({"id": "yl-hist-1", "revision": 2, "action": "revoke",
+        "issued_at": jiff::Timestamp::now().to_string()}),
+    );
+    while !history(&rig).contains(&"revoked r1".to_owned()) {
+        assert!(
+            std::time::Instant::now() < deadline + std::time::Duration::from_secs(10),
+            "{:?}",
+            history(&rig)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let page = rig.api("GET", "/announcements", "").text();
+    assert!(
+        page.contains("已接收") && page.contains("已上屏") && page.contains("已撤回"),
+        "{page}"
+    );
+    assert!(page.contains("/api/v1/announcements/yl-hist-1/pages/1"), "{page}");
 }

@@ -225,6 +225,20 @@ fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
     );
     rig.wait_glass("the rotation on the card again", |g| g == saved);
 
+    // The announcement's receipts and pages, as an operator reviews them.
+    b.go(&format!("{}/announcements", rig.url));
+    b.wait(
+        "the announcement's pages",
+        10,
+        "[...document.querySelectorAll('.pages img')].some(i => i.complete && i.naturalWidth > 0)",
+    );
+    b.wait(
+        "its receipt history",
+        5,
+        "document.querySelector('ol.history').textContent.includes('已撤回')",
+    );
+    b.screenshot("5-announcements.png");
+
     // History: restore the version from before the console.
     b.go(&format!("{}/playlist", rig.url));
     b.js(

@@ -149,6 +149,37 @@ pub fn trace_line(dir: &str, bytes: &[u8]) -> String {
 /// Receives every trace line as it happens.
 pub type TraceSink = Box<dyn FnMut(&str) + Send>;
 
+/// The last lines a link traced (`trace_line` format), shared with whoever shows them: the
+/// console's technicians read the daemon's recent exchanges with the card here.
+#[derive(Debug, Clone, Default)]
+pub struct TraceRing(std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<String>>>);
+
+impl TraceRing {
+    /// Lines kept.
+    pub const LEN: usize = 200;
+
+    pub fn push(&self, line: &str) {
+        // Held only to push or copy, never across an await.
+        let mut q = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if q.len() == Self::LEN {
+            q.pop_front();
+        }
+        q.push_back(line.to_owned());
+    }
+
+    /// The lines, oldest first.
+    pub fn lines(&self) -> Vec<String> {
+        let q = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        q.iter().cloned().collect()
+    }
+
+    /// A sink for [`Link::on_trace`].
+    pub fn sink(&self) -> TraceSink {
+        let ring = self.clone();
+        Box::new(move |l: &str| ring.push(l))
+    }
+}
+
 /// A link to one card.
 pub struct Link {
     io: Box<dyn Io>,

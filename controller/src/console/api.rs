@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/status", get(status))
         .route("/api/v1/board.png", get(board_png))
         .route("/api/v1/announcements", get(announcements))
+        .route("/api/v1/announcements/:id/pages/:n", get(announcement_page))
         .route("/api/v1/playlist", get(playlist).put(save_playlist))
         .route("/api/v1/playlist/check", post(check_playlist))
         .route("/api/v1/playlist/preview", post(preview))
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/proof", get(proof))
         .route("/api/v1/events", get(events))
         .route("/api/v1/card/ping", post(card_ping))
+        .route("/api/v1/card/trace", get(card_trace))
         .route("/api/v1/card/pattern", post(card_pattern))
         .route("/api/v1/card/override", post(set_override).delete(clear_override))
 }
@@ -73,6 +75,35 @@ async fn announcements(State(s): State<AppState>, _: Caller) -> Response {
     match s.core.with(|c, _| c.announcements()).await {
         Ok(v) => Json(v).into_response(),
         Err(_) => gone(),
+    }
+}
+
+/// Page `n` (from 1) of an announcement as the board shows it, LED look (`?scale=N`).
+async fn announcement_page(
+    State(s): State<AppState>,
+    _: Caller,
+    axum::extract::Path((id, n)): axum::extract::Path<(String, usize)>,
+    Query(q): Query<Scale>,
+) -> Response {
+    let page = s
+        .core
+        .with(move |c, _| c.announcement_page(&id, n.saturating_sub(1)))
+        .await;
+    let frame = match page {
+        Ok(Some(f)) if n >= 1 => f,
+        Ok(_) => {
+            return (
+                StatusCode::NOT_FOUND,
+                "no such announcement or page: GET /api/v1/announcements lists the ids and their page counts",
+            )
+                .into_response();
+        }
+        Err(_) => return gone(),
+    };
+    let scale = q.scale.unwrap_or(3).clamp(2, 16);
+    match tokio::task::spawn_blocking(move || frame.led_png(scale)).await {
+        Ok(Ok(bytes)) => ([(header::CONTENT_TYPE, "image/png")], bytes).into_response(),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "cannot draw the page").into_response(),
     }
 }
 
@@ -326,6 +357,30 @@ async fn card_ping(State(s): State<AppState>, caller: Caller) -> Response {
         return r;
     }
     card_op(&s, crate::daemon::driver::CardOp::Ping).await
+}
+
+/// The driver's recent exchanges with the card (the last 200 lines), raw and decoded, as
+/// `pinghu diag trace` shows them.
+async fn card_trace(State(s): State<AppState>, caller: Caller) -> Response {
+    if let Err(r) = technician(&caller) {
+        return r.into_response();
+    }
+    let lines = s.trace.lines();
+    // Decoding is CPU work: off the async workers.
+    let decoded = tokio::task::spawn_blocking(move || {
+        let text = lines.join("\n");
+        let decoded = if lines.is_empty() {
+            String::new()
+        } else {
+            crate::cli::wire::decode(&text, false).map_or_else(|e| e.to_string(), |(d, _)| d.output)
+        };
+        (lines, decoded)
+    })
+    .await;
+    match decoded {
+        Ok((lines, decoded)) => Json(json!({"lines": lines, "decoded": decoded})).into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "cannot decode the trace").into_response(),
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -57,6 +57,13 @@
     document.getElementById("resume").addEventListener("click", function () {
       api("DELETE", "/api/v1/card/override").then(report);
     });
+    document.getElementById("trace").addEventListener("click", function () {
+      api("GET", "/api/v1/card/trace").then(function (r) { return r.json(); }).then(function (v) {
+        var out = document.getElementById("trace-out");
+        out.textContent = v.lines.join("\n") + "\n\n" + v.decoded;
+        out.hidden = false;
+      });
+    });
   }
 
   // Announcements: search by id.

@@ -39,6 +39,8 @@ pub struct AppState {
     pub live: broadcast::Sender<String>,
     /// The driver, for the technicians' card operations.
     pub card: tokio::sync::mpsc::Sender<crate::daemon::driver::CardRequest>,
+    /// The driver's recent exchanges with the card.
+    pub trace: crate::card::link::TraceRing,
     pub screen: String,
     /// Served over HTTPS: cookies are `Secure`.
     pub secure: bool,
@@ -251,7 +253,10 @@ pub async fn start(
     cfg: &crate::daemon::config::Config,
     core: CoreHandle,
     live: broadcast::Sender<String>,
-    card: tokio::sync::mpsc::Sender<crate::daemon::driver::CardRequest>,
+    (card, trace): (
+        tokio::sync::mpsc::Sender<crate::daemon::driver::CardRequest>,
+        crate::card::link::TraceRing,
+    ),
     shutdown: watch::Receiver<bool>,
 ) -> Result<impl std::future::Future<Output = Result<(), String>> + use<>, String> {
     let listener = tokio::net::TcpListener::bind(c.listen)
@@ -296,6 +301,7 @@ pub async fn start(
         auth: Arc::new(Auth::new(c.users_file.clone(), users)),
         live,
         card,
+        trace,
         screen: cfg.screen.clone(),
         secure: tls.is_some(),
     };

@@ -104,11 +104,36 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "date" => ("日期", "Date"),
         "verify" => ("校验链", "Chain"),
         "export" => ("导出 CSV", "Export CSV"),
+        "page" => ("页", "page"),
+        "trace" => ("最近通信字节", "Recent bytes"),
         "readonly" => (
             "公告属于门户网站：此处不能修改或撤回。",
             "Announcements belong to the portal: they cannot be edited or revoked here.",
         ),
         _ => ("?", "?"),
+    };
+    if l == Lang::Zh { zh } else { en }
+}
+
+/// `2026-11-29T13:02:09.83Z` → `2026-11-29 13:02:09 UTC`.
+fn short_time(t: &str) -> String {
+    match t.parse::<jiff::Timestamp>() {
+        Ok(ts) => ts.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        Err(_) => t.to_owned(),
+    }
+}
+
+/// A receipt's event in the console's language.
+fn receipt_word(l: Lang, event: &str) -> &str {
+    let (zh, en) = match event {
+        "accepted" => ("已接收", "accepted"),
+        "rejected" => ("已拒绝", "rejected"),
+        "displayed" => ("已上屏", "displayed"),
+        "expired" => ("已过期", "expired"),
+        "revoked" => ("已撤回", "revoked"),
+        "superseded" => ("已被新版本取代", "superseded"),
+        "suspended" => ("已暂停", "suspended"),
+        other => (other, other),
     };
     if l == Lang::Zh { zh } else { en }
 }
@@ -333,7 +358,10 @@ async fn board(PageCtx { c, l, q }: PageCtx) -> Response {
                 button #power-off type="button" { (t(l, "off")) }
                 button #power-on type="button" { (t(l, "on")) }
                 button #resume type="button" { (t(l, "resume")) }
+                " "
+                button #trace type="button" { (t(l, "trace")) }
                 p #tech-result role="status" {}
+                pre #trace-out hidden {}
             }
         }
     };
@@ -358,6 +386,26 @@ async fn announcements(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) 
                     td { (a["key_id"].as_str().unwrap_or("")) }
                     td { (a["approved_by"].as_str().unwrap_or("—")) }
                     td { (a["displayed"].as_str().map_or("—", |s| &s[..12.min(s.len())])) }
+                }
+                tr.detail data-id=(a["id"].as_str().unwrap_or("")) {
+                    td colspan="7" {
+                        div.pages {
+                            @for n in 1..=a["pages"].as_u64().unwrap_or(0) {
+                                img loading="lazy" alt=(format!("{} {n}", t(l, "page")))
+                                    src=(format!("/api/v1/announcements/{}/pages/{n}", a["id"].as_str().unwrap_or("")));
+                            }
+                        }
+                        ol.history {
+                            @for h in a["history"].as_array().into_iter().flatten() {
+                                li {
+                                    time datetime=(h["at"].as_str().unwrap_or("")) { (short_time(h["at"].as_str().unwrap_or(""))) } " "
+                                    strong { (receipt_word(l, h["event"].as_str().unwrap_or(""))) }
+                                    @if let Some(r) = h["revision"].as_u64() { " r" (r) }
+                                    @if let Some(why) = h["reason"].as_str() { " — " (why) }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -422,7 +470,9 @@ td, th { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-
 #glass { image-rendering: pixelated; background: #0c0c0e; max-width: 100%; }
 .editor { display: flex; font: 14px/1.4 monospace; } #gutter { margin: 0; padding: 2px 6px; background: #ddd; text-align: right; }
 textarea { flex: 1; font: inherit; min-height: 18em; } .error, #problems li { color: #b00; }
-#problems li.ok { color: #060; } img.page { margin: 0 .5em .5em 0; background: #0c0c0e; } .login label { display: block; margin: .5em 0; } .note { color: #555; }
+#problems li.ok { color: #060; } .pages img { margin: .3em .5em .3em 0; background: #0c0c0e; }
+#trace-out { max-height: 30em; overflow: auto; background: #fff; border: 1px solid #ccc; padding: .5em; font-size: 12px; }
+ol.history { margin: .3em 0; padding-left: 1.5em; font-size: 90%; color: #444; } img.page { margin: 0 .5em .5em 0; background: #0c0c0e; } .login label { display: block; margin: .5em 0; } .note { color: #555; }
 ";
 
 const SCRIPT: &str = include_str!("console.js");

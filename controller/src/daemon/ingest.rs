@@ -201,6 +201,12 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
                         .with_reason(format!("replaced by revision {rev}")),
                 );
             }
+            // The history is the id's, across revisions.
+            let history = state
+                .announcements
+                .get(&id)
+                .map(|o| o.history.clone())
+                .unwrap_or_default();
             state.announcements.insert(
                 id.clone(),
                 Record {
@@ -212,6 +218,7 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
                     accepted_at: now,
                     displayed: None,
                     approved_by,
+                    history,
                 },
             );
             receipts.insert(0, Receipt::new(Some(&id), Some(rev), "accepted", now));

@@ -380,6 +380,7 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
 
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
     let (card_tx, card_rx) = mpsc::channel(8);
+    let trace = crate::card::link::TraceRing::default();
     let dcfg = DriverConfig {
         url: cfg.device.clone(),
         protocol: cfg.protocol,
@@ -392,6 +393,7 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
         fallback_after_s: cfg.fallback_after_s,
         flash: crate::daemon::fallback::FlashRecord::load(&cfg.data_dir),
         max_flash_writes_per_day: cfg.fallback.as_ref().map_or(0, |f| f.max_writes_per_day),
+        trace: Some(trace.clone()),
     };
     let mut tasks = JoinSet::new();
     {
@@ -421,9 +423,16 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
     }
 
     if let Some(c) = &cfg.console {
-        let serve = crate::console::start(c, &cfg, handle.clone(), live.clone(), card_tx, shutdown.clone())
-            .await
-            .map_err(DaemonError::TaskFailed)?;
+        let serve = crate::console::start(
+            c,
+            &cfg,
+            handle.clone(),
+            live.clone(),
+            (card_tx, trace),
+            shutdown.clone(),
+        )
+        .await
+        .map_err(DaemonError::TaskFailed)?;
         tasks.spawn(async move { ("console", serve.await) });
     }
 

@@ -54,6 +54,47 @@ pub struct Record {
     /// Who approved it at the portal (as the payload says).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_by: Option<String>,
+    /// Every receipt sent about this id, oldest first (the last [`HISTORY_LEN`]), across revisions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HistoryEntry>,
+}
+
+/// How many receipts an announcement's history keeps.
+pub const HISTORY_LEN: usize = 64;
+
+/// One receipt in an announcement's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub event: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u64>,
+    pub at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame_sha256: Option<String>,
+}
+
+impl State {
+    /// Note receipts in the history of the announcements they are about.
+    pub fn note_receipts(&mut self, receipts: &[crate::daemon::ingest::Receipt]) {
+        for r in receipts {
+            let Some(rec) = r.id.as_ref().and_then(|id| self.announcements.get_mut(id)) else {
+                continue;
+            };
+            rec.history.push(HistoryEntry {
+                event: r.event.clone(),
+                revision: r.revision,
+                at: r.at.clone(),
+                reason: r.reason.clone(),
+                frame_sha256: r.frame_sha256.clone(),
+            });
+            if rec.history.len() > HISTORY_LEN {
+                let extra = rec.history.len() - HISTORY_LEN;
+                rec.history.drain(..extra);
+            }
+        }
+    }
 }
 
 /// Everything the daemon must not lose.
@@ -191,6 +232,7 @@ impl Store {
             Ok(s) => {
                 store.state = s;
                 let mut suspended = 0;
+                let before = store.state.outbox.len();
                 for rec in store.state.announcements.values_mut() {
                     if rec.state == AnnState::Active {
                         rec.state = AnnState::Suspended;
@@ -209,6 +251,8 @@ impl Store {
                         );
                     }
                 }
+                let added = store.state.outbox[before..].to_vec();
+                store.state.note_receipts(&added);
                 store.recovery.push(format!(
                     "started from the previous generation {} ({} announcements; the {suspended} active ones are \
                      suspended until the portal issues new revisions)",

@@ -127,24 +127,37 @@ impl Core {
 
     /// Every announcement the daemon holds, newest first: its state, text, validity window,
     /// key and approver, and what reached the glass.
-    pub fn announcements(&self) -> serde_json::Value {
+    pub fn announcements(&mut self) -> serde_json::Value {
         let mut list: Vec<_> = self.store.state.announcements.values().collect();
         list.sort_by_key(|r| std::cmp::Reverse(r.accepted_at));
+        let defaults = self.playlist.defaults;
+        let renderer = &mut self.renderer;
         let items: Vec<_> = list
             .iter()
             .map(|r| {
                 let a = &r.announcement;
+                let pages = renderer
+                    .render(&pinghu_playlists::announcement_content(a, defaults))
+                    .pages
+                    .len();
                 json!({
                     "id": a.id, "revision": a.revision, "state": r.state, "priority": a.priority,
                     "title": a.title, "body": a.body, "issued_at": a.issued_at.to_string(),
                     "valid_from": a.valid_from.map(|t| t.to_string()),
                     "valid_until": a.valid_until.map(|t| t.to_string()),
                     "key_id": r.key_id, "approved_by": r.approved_by, "accepted_at": r.accepted_at.to_string(),
-                    "displayed": r.displayed,
+                    "displayed": r.displayed, "history": r.history, "pages": pages,
                 })
             })
             .collect();
         json!(items)
+    }
+
+    /// Page `n` (from 0) of announcement `id` as the board shows it.
+    pub fn announcement_page(&mut self, id: &str, n: usize) -> Option<pinghu_fonts::Frame> {
+        let rec = self.store.state.announcements.get(id)?;
+        let content = pinghu_playlists::announcement_content(&rec.announcement, self.playlist.defaults);
+        self.renderer.render(&content).pages.get(n).cloned()
     }
 
     /// Set a technician's brightness (0-15) and/or power for `minutes`, recorded in the audit log.

@@ -143,6 +143,7 @@ impl Core {
                 let mut r = Receipt::new(Some(id), Some(*revision), "displayed", at);
                 r.frame_sha256 = Some(frame_sha256.clone());
                 self.store.state.outbox.push(r.clone());
+                self.store.state.note_receipts(std::slice::from_ref(&r));
                 receipts.push(r);
                 self.save(now);
             }

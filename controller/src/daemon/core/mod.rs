@@ -353,6 +353,7 @@ impl Core {
         if !outcome.changed && outcome.receipts.is_empty() {
             return Ok(Vec::new()); // a redelivery of what is stored
         }
+        next.note_receipts(&outcome.receipts);
         next.outbox.extend(outcome.receipts.iter().cloned());
         match self.store.replace(next) {
             Ok(()) => {
@@ -409,6 +410,7 @@ impl Core {
         let expired = ingest::expire(&mut self.store.state, now);
         if !expired.is_empty() {
             must_save = true;
+            self.store.state.note_receipts(&expired);
             self.store.state.outbox.extend(expired.iter().cloned());
         }
         let anns = self.store.state.active();

@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::card::client::{CardClient, DriverError, try_protocols};
 use crate::card::device::{CardModel, DeviceUrl};
-use crate::card::link::{Io, Link, LinkError, open};
+use crate::card::link::{Io, Link, LinkError, TraceRing, open};
 use crate::daemon::board::{AreaContent, Desired, MAIN_AREA, URGENT_AREA};
 use crate::daemon::fallback::{FlashRecord, keep_alive};
 
@@ -42,6 +42,8 @@ pub struct DriverConfig {
     /// What was written to the card's flash so far (`DATA_DIR/flash.json`).
     pub flash: FlashRecord,
     pub max_flash_writes_per_day: u32,
+    /// Where the link's recent bytes go, for the console's technicians.
+    pub trace: Option<TraceRing>,
 }
 
 /// What the driver reports.
@@ -257,6 +259,9 @@ where
 {
     let io = open_io().await?;
     let mut link = Link::new(io, cfg.timeout);
+    if let Some(ring) = &cfg.trace {
+        link.on_trace = Some(ring.sink());
+    }
     let protocol = match cfg.protocol {
         Some(p) => p,
         None => {
