@@ -1,11 +1,12 @@
 //! The console in a real browser: Debian's headless Chromium, driven over the W3C WebDriver
-//! protocol (chromedriver) from Rust, against the real `pinghu run` with its simulated board.
-//! Screenshots go to the test's output folder (`target/tmp/console-browser/`).
+//! protocol (chromedriver) from Rust with `fantoccini`, against the real `pinghu run` with its
+//! simulated board. Screenshots go to the test's output folder (`target/tmp/console-browser/`).
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use pinghu_tests::console::{ConsoleRig, request};
+use fantoccini::{Client, ClientBuilder, Locator};
+use pinghu_tests::console::ConsoleRig;
 use pinghu_tests::{free_port, pinghu};
 use serde_json::{Value, json};
 
@@ -14,12 +15,11 @@ const ALWAYS: &str = "[[item]]\nid = \"hello\"\ntext = \"夷陵区欢迎您\"\nc
 /// A chromedriver and one headless Chromium session.
 struct Browser {
     driver: Child,
-    url: String,
-    session: String,
+    client: Client,
 }
 
 impl Browser {
-    fn start() -> Self {
+    async fn start() -> Self {
         let port = free_port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -27,105 +27,84 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver (Debian's chromium-driver; .ci/run installs it)");
-        let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "chromedriver did not start");
-            std::thread::sleep(Duration::from_millis(50));
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+        let caps = json!({"browserName": "chrome", "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,900",
-                     "--lang=zh-CN"]}}}});
-        let r = request(
-            &url,
-            "POST",
-            "/session",
-            &[("Content-Type", "application/json")],
-            &caps.to_string(),
-        );
-        let v = r.json();
-        let session = v["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no browser session: {v}"))
-            .to_owned();
-        Self { driver, url, session }
+                     "--lang=zh-CN"]}});
+        let Value::Object(caps) = caps else { unreachable!() };
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a browser session");
+        Self { driver, client }
     }
 
-    fn call(&self, method: &str, path: &str, body: &Value) -> Value {
-        let path = format!("/session/{}{path}", self.session);
-        let r = request(
-            &self.url,
-            method,
-            &path,
-            &[("Content-Type", "application/json")],
-            &body.to_string(),
-        );
-        let v = r.json();
-        assert!(r.status < 300, "webdriver {method} {path}: {v}");
-        v["value"].clone()
+    async fn go(&self, url: &str) {
+        self.client.goto(url).await.expect("navigate");
     }
 
-    fn go(&self, url: &str) {
-        self.call("POST", "/url", &json!({"url": url}));
+    async fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client.execute(script, args).await.expect("run the script")
     }
 
-    fn js(&self, script: &str, args: &[Value]) -> Value {
-        self.call("POST", "/execute/sync", &json!({"script": script, "args": args}))
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .click()
+            .await
+            .expect("click");
     }
 
-    fn find(&self, css: &str) -> String {
-        let v = self.call("POST", "/element", &json!({"using": "css selector", "value": css}));
-        v.as_object()
-            .and_then(|o| o.values().next())
-            .and_then(Value::as_str)
-            .expect("an element id")
-            .to_owned()
-    }
-
-    fn click(&self, css: &str) {
-        let e = self.find(css);
-        self.call("POST", &format!("/element/{e}/click"), &json!({}));
-    }
-
-    fn type_into(&self, css: &str, text: &str) {
-        let e = self.find(css);
-        self.call("POST", &format!("/element/{e}/value"), &json!({"text": text}));
+    async fn type_into(&self, css: &str, text: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .send_keys(text)
+            .await
+            .expect("type");
     }
 
     /// Wait until `script` (a JavaScript expression) is truthy; its value.
-    fn wait(&self, what: &str, secs: u64, script: &str) -> Value {
+    async fn wait(&self, what: &str, secs: u64, script: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
-            let v = self.js(&format!("return {script};"), &[]);
+            let v = self.js(&format!("return {script};"), vec![]).await;
             if !(v.is_null() || v == json!(false) || v == json!("")) {
                 return v;
             }
             assert!(Instant::now() < deadline, "the page never showed {what}");
-            std::thread::sleep(Duration::from_millis(50));
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
-    fn screenshot(&self, name: &str) -> std::path::PathBuf {
-        use base64::Engine as _;
-        let v = self.call("GET", "/screenshot", &json!({}));
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(v.as_str().expect("base64"))
-            .expect("a PNG");
+    async fn screenshot(&self, name: &str) -> std::path::PathBuf {
+        let png = self.client.screenshot().await.expect("a screenshot");
         let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-browser");
         std::fs::create_dir_all(&dir).expect("output folder");
         let path = dir.join(name);
         std::fs::write(&path, png).expect("write the screenshot");
         path
     }
-}
 
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = request(&self.url, "DELETE", &format!("/session/{}", self.session), &[], "");
+    async fn close(mut self) {
+        let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// The rig's waits poll files and sleep: off the runtime's workers.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
 }
 
 fn publish(rig: &ConsoleRig, payload: &Value) {
@@ -134,123 +113,138 @@ fn publish(rig: &ConsoleRig, payload: &Value) {
     assert_eq!(code, 0, "{err}");
 }
 
-#[test]
-fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
-    let rig = ConsoleRig::start();
-    let b = Browser::start();
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
+    let rig = blocking(ConsoleRig::start);
+    let b = Browser::start().await;
 
     // Sign in (the embedded default's admin token).
-    b.go(&format!("{}/login", rig.url));
-    b.type_into("input[name=token]", &rig.token);
-    b.click("form.login button");
-    b.wait("the board page", 10, "location.pathname === '/board'");
+    b.go(&format!("{}/login", rig.url)).await;
+    b.type_into("input[name=token]", &rig.token).await;
+    b.click("form.login button").await;
+    b.wait("the board page", 10, "location.pathname === '/board'").await;
 
     // Break the playlist: the error is listed at its line and the line is marked.
-    b.go(&format!("{}/playlist", rig.url));
+    b.go(&format!("{}/playlist", rig.url)).await;
     let broken = ALWAYS.replace("text = ", "time = \"25:00-26:00\"\ntext = ");
     b.js(
         "const t = document.getElementById('playlist'); t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
-        &[json!(broken)],
-    );
-    b.click("#check");
-    let err = b.wait(
-        "the error",
-        10,
-        "document.querySelector('#problems li[data-line]')?.textContent",
-    );
+        vec![json!(broken)],
+    )
+    .await;
+    b.click("#check").await;
+    let err = b
+        .wait(
+            "the error",
+            10,
+            "document.querySelector('#problems li[data-line]')?.textContent",
+        )
+        .await;
     assert!(err.as_str().unwrap().starts_with("3:"), "{err}");
     assert!(
         b.js(
             "return document.getElementById('gutter').textContent.includes('▶3');",
-            &[]
-        ) == json!(true)
+            vec![]
+        )
+        .await
+            == json!(true)
     );
-    b.screenshot("1-playlist-error.png");
+    b.screenshot("1-playlist-error.png").await;
 
     // Fix it and save: the simulated card's glass changes to it.
-    let before = rig.glass();
+    let before = blocking(|| rig.glass());
     b.js(
         "const t = document.getElementById('playlist'); t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
-        &[json!(ALWAYS)],
-    );
-    b.click("#preview-button");
+        vec![json!(ALWAYS)],
+    )
+    .await;
+    b.click("#preview-button").await;
     b.wait(
         "the item's preview",
         10,
         "document.querySelector('#preview img.page')?.naturalWidth > 0",
-    );
-    b.screenshot("2-playlist-preview.png");
-    b.click("#save");
-    let saved = rig.wait_glass("the saved playlist", |g| !g.is_empty() && g != before);
+    )
+    .await;
+    b.screenshot("2-playlist-preview.png").await;
+    b.click("#save").await;
+    let saved = blocking(|| rig.wait_glass("the saved playlist", |g| !g.is_empty() && g != before));
     b.wait(
         "the saved version in the history",
         10,
         "document.querySelectorAll('#history tr').length >= 2",
-    );
+    )
+    .await;
 
     // The live view: an urgent notice published on MQTT shows within 2 s, and goes when revoked.
-    b.go(&format!("{}/board", rig.url));
+    b.go(&format!("{}/board", rig.url)).await;
     b.wait(
         "the rotation",
         10,
         "document.getElementById('frame-sha').textContent.includes('item hello')",
-    );
+    )
+    .await;
     let now = jiff::Timestamp::now();
     let urgent = json!({"id": "yl-web-1", "revision": 1, "action": "publish", "priority": "urgent", "title": "停水通知",
         "body": "今日小溪塔街道停水", "issued_at": now.to_string(), "approved_by": "区电子政务办公室",
         "valid_until": (now + jiff::SignedDuration::from_mins(10)).to_string()});
     let t0 = Instant::now();
-    publish(&rig, &urgent);
+    blocking(|| publish(&rig, &urgent));
     b.wait(
         "the urgent notice",
         10,
         "document.getElementById('frame-sha').textContent.includes('yl-web-1')",
-    );
+    )
+    .await;
     let seen = t0.elapsed();
     assert!(seen < Duration::from_secs(2), "the live view took {seen:?}");
     b.wait(
         "the new glass",
         5,
         "document.getElementById('glass').complete && document.getElementById('glass').naturalWidth > 0",
-    );
-    let shot = b.screenshot("3-board-urgent.png");
+    )
+    .await;
+    let shot = b.screenshot("3-board-urgent.png").await;
     assert!(std::fs::metadata(&shot).unwrap().len() > 1000);
     let revoke =
         json!({"id": "yl-web-1", "revision": 2, "action": "revoke", "issued_at": jiff::Timestamp::now().to_string()});
-    publish(&rig, &revoke);
+    blocking(|| publish(&rig, &revoke));
     b.wait(
         "the rotation again",
         10,
         "document.getElementById('frame-sha').textContent.includes('item hello')",
-    );
-    rig.wait_glass("the rotation on the card again", |g| g == saved);
+    )
+    .await;
+    blocking(|| rig.wait_glass("the rotation on the card again", |g| g == saved));
 
     // The announcement's receipts and pages, as an operator reviews them.
-    b.go(&format!("{}/announcements", rig.url));
+    b.go(&format!("{}/announcements", rig.url)).await;
     b.wait(
         "the announcement's pages",
         10,
         "[...document.querySelectorAll('.pages img')].some(i => i.complete && i.naturalWidth > 0)",
-    );
+    )
+    .await;
     b.wait(
         "its receipt history",
         5,
         "document.querySelector('ol.history').textContent.includes('已撤回')",
-    );
-    b.screenshot("5-announcements.png");
+    )
+    .await;
+    b.screenshot("5-announcements.png").await;
 
     // History: restore the version from before the console.
-    b.go(&format!("{}/playlist", rig.url));
+    b.go(&format!("{}/playlist", rig.url)).await;
     b.js(
         "const rows = document.querySelectorAll('#history button.restore'); rows[rows.length - 1].click();",
-        &[],
-    );
-    rig.wait_glass("the restored sample playlist", |g| g != saved);
-    b.screenshot("4-history.png");
+        vec![],
+    )
+    .await;
+    blocking(|| rig.wait_glass("the restored sample playlist", |g| g != saved));
+    b.screenshot("4-history.png").await;
 
     // The audit log holds both changes and verifies.
     let data_dir = rig.dir.path().to_str().unwrap().to_owned();
-    let (code, out, err) = pinghu(&["log", "verify", "--data-dir", &data_dir]);
+    let (code, out, err) = blocking(|| pinghu(&["log", "verify", "--data-dir", &data_dir]));
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("audit.jsonl: 2 entries, chain intact"), "{out}");
     let audit = std::fs::read_to_string(rig.path("audit.jsonl")).unwrap();
@@ -259,4 +253,5 @@ fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
         audit.contains("\"who\":\"admin\""),
         "a browser session's changes name the user"
     );
+    b.close().await;
 }
