@@ -589,10 +589,30 @@ fn an_announcement_shows_its_receipt_history_and_its_pages() {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    // A refused message is listed too, with the reason the portal was sent.
+    let stale = serde_json::json!({"id": "yl-hist-2", "revision": 1, "action": "publish", "priority": "normal",
+        "title": "", "body": "过期的通知", "issued_at": (now - jiff::SignedDuration::from_hours(3)).to_string(),
+        "valid_until": (now - jiff::SignedDuration::from_hours(1)).to_string()});
+    publish(&stale);
+    let refused = loop {
+        let list = rig.api("GET", "/api/v1/announcements", "").json();
+        if let Some(r) = list.as_array().unwrap().iter().find(|a| a["id"] == "yl-hist-2") {
+            break r.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline + std::time::Duration::from_secs(20),
+            "{list}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(refused["state"], "refused");
+    assert_eq!(refused["verified"], true);
+    assert!(refused["reason"].as_str().unwrap().starts_with("expired"), "{refused}");
     let page = rig.api("GET", "/announcements", "").text();
     assert!(
         page.contains("已接收") && page.contains("已上屏") && page.contains("已撤回"),
         "{page}"
     );
+    assert!(page.contains("已拒绝: expired"), "{page}");
     assert!(page.contains("/api/v1/announcements/yl-hist-1/pages/1"), "{page}");
 }

@@ -106,6 +106,11 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "export" => ("导出 CSV", "Export CSV"),
         "page" => ("页", "page"),
         "trace" => ("最近通信字节", "Recent bytes"),
+        "refused" => ("已拒绝", "Refused"),
+        "unverified" => (
+            "（签名未通过，编号未经验证）",
+            "(signature failed: the id is unverified)",
+        ),
         "readonly" => (
             "公告属于门户网站：此处不能修改或撤回。",
             "Announcements belong to the portal: they cannot be edited or revoked here.",
@@ -381,7 +386,14 @@ async fn announcements(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) 
                 tr data-id=(a["id"].as_str().unwrap_or("")) {
                     td { (a["id"].as_str().unwrap_or("")) " r" (a["revision"]) }
                     td { (a["state"].as_str().unwrap_or("")) " · " (a["priority"].as_str().unwrap_or("")) }
-                    td { strong { (a["title"].as_str().unwrap_or("")) } br; (a["body"].as_str().unwrap_or("")) }
+                    td {
+                        @if a["state"] == "refused" {
+                            (t(l, "refused")) ": " (a["reason"].as_str().unwrap_or(""))
+                            @if a["verified"] == false { " " em { (t(l, "unverified")) } }
+                        } @else {
+                            strong { (a["title"].as_str().unwrap_or("")) } br; (a["body"].as_str().unwrap_or(""))
+                        }
+                    }
                     td { (a["valid_from"].as_str().unwrap_or("—")) " → " (a["valid_until"].as_str().unwrap_or("—")) }
                     td { (a["key_id"].as_str().unwrap_or("")) }
                     td { (a["approved_by"].as_str().unwrap_or("—")) }

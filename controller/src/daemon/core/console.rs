@@ -150,7 +150,16 @@ impl Core {
                 })
             })
             .collect();
-        json!(items)
+        // Refused messages, newest first: their id when the signature held, else what they
+        // claimed (unverified).
+        let refused = self.refused.iter().rev().map(|r| {
+            json!({
+                "id": r.id.as_ref().or(r.claimed_id.as_ref()), "revision": r.revision.or(r.claimed_revision),
+                "state": "refused", "verified": r.id.is_some(), "reason": r.reason, "at": r.at,
+                "envelope_sha256": r.envelope_sha256, "pages": 0, "history": [],
+            })
+        });
+        json!(items.into_iter().chain(refused).collect::<Vec<_>>())
     }
 
     /// Page `n` (from 0) of announcement `id` as the board shows it.

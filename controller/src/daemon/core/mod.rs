@@ -159,7 +159,12 @@ pub struct Core {
     overrides: console::Overrides,
     /// The flash program's content, rendered.
     fallback: Option<crate::daemon::board::AreaContent>,
+    /// The latest refused messages, for the console (their receipts went to the portal).
+    refused: std::collections::VecDeque<Receipt>,
 }
+
+/// How many refused messages the console can list.
+pub const REFUSED_KEPT: usize = 50;
 
 impl Core {
     /// Open the store and the proof log (repairing what a power cut left), load the playlist,
@@ -270,6 +275,7 @@ impl Core {
             audit: AuditLog::new(&cfg.data_dir, disk_for_audit),
             overrides: console::Overrides::default(),
             fallback,
+            refused: std::collections::VecDeque::new(),
             cfg,
         })
     }
@@ -358,6 +364,12 @@ impl Core {
         match self.store.replace(next) {
             Ok(()) => {
                 self.wrote(now);
+                for r in outcome.receipts.iter().filter(|r| r.event == "rejected") {
+                    if self.refused.len() == REFUSED_KEPT {
+                        self.refused.pop_front();
+                    }
+                    self.refused.push_back(r.clone());
+                }
                 Ok(outcome.receipts)
             }
             Err(e) => {
