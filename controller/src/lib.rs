@@ -29,6 +29,7 @@
 //! assert!(report.ok, "{}", report.text);
 //! ```
 
+pub mod alerts;
 pub mod backoff;
 pub mod card;
 pub mod cli;

@@ -1,0 +1,328 @@
+//! A warning message, read from CAP 1.2 or from the national format of GB/T 35965.1 into one model
+//! (docs/alerts.md lists every element and value accepted, and where the formats differ).
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::xml::{Element, parse};
+
+/// Which format a message came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// OASIS CAP 1.2, `application/cap+xml`.
+    Cap,
+    /// GB/T 35965.1-2018, `application/gbt35965+xml`.
+    Gbt35965,
+}
+
+impl Format {
+    /// From an envelope's `content_type`.
+    pub fn from_content_type(t: &str) -> Option<Self> {
+        match t {
+            "application/cap+xml" => Some(Self::Cap),
+            "application/gbt35965+xml" => Some(Self::Gbt35965),
+            _ => None,
+        }
+    }
+}
+
+macro_rules! ordered_enum {
+    ($(#[$m:meta])* $name:ident { $($v:ident = [$($w:literal),*]),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+        pub enum $name { $($v),* }
+        impl $name {
+            /// From a CAP value or one of its national spellings (case-insensitive).
+            pub fn parse(s: &str) -> Option<Self> {
+                let s = s.trim();
+                $( if s.eq_ignore_ascii_case(stringify!($v)) $(|| s == $w)* { return Some(Self::$v); } )*
+                None
+            }
+            /// The CAP word.
+            pub fn word(self) -> &'static str {
+                match self { $(Self::$v => stringify!($v)),* }
+            }
+        }
+    };
+}
+
+ordered_enum!(
+    /// `status`.
+    Status { Actual = ["实际"], Exercise = ["演练", "演习"], System = ["系统"], Test = ["测试"], Draft = ["草稿"] }
+);
+ordered_enum!(
+    /// `msgType`.
+    MsgType { Alert = ["首次", "发布"], Update = ["更新"], Cancel = ["撤销", "解除"], Ack = ["确认"], Error = ["错误"] }
+);
+ordered_enum!(
+    /// `scope`.
+    Scope { Public = ["公开"], Restricted = ["限制"], Private = ["私有"] }
+);
+ordered_enum!(
+    /// `urgency`, most urgent first.
+    Urgency { Immediate = ["立即"], Expected = ["预期"], Future = ["未来"], Past = ["过去"], Unknown = ["未知"] }
+);
+ordered_enum!(
+    /// `severity`, most severe first; the national colour levels map onto it.
+    Severity {
+        Extreme = ["红色", "红", "Red", "red", "RED", "特别严重", "Ⅰ级", "I级"],
+        Severe = ["橙色", "橙", "Orange", "orange", "ORANGE", "严重", "Ⅱ级", "II级"],
+        Moderate = ["黄色", "黄", "Yellow", "yellow", "YELLOW", "较重", "Ⅲ级", "III级"],
+        Minor = ["蓝色", "蓝", "Blue", "blue", "BLUE", "一般", "Ⅳ级", "IV级"],
+        Unknown = ["未知"],
+    }
+);
+ordered_enum!(
+    /// `certainty`, surest first.
+    Certainty { Observed = ["已发生"], Likely = ["很可能"], Possible = ["可能"], Unlikely = ["不太可能"], Unknown = ["未知"] }
+);
+
+impl Severity {
+    /// The national warning level's colour word.
+    pub fn level(self) -> Option<&'static str> {
+        match self {
+            Self::Extreme => Some("红色"),
+            Self::Severe => Some("橙色"),
+            Self::Moderate => Some("黄色"),
+            Self::Minor => Some("蓝色"),
+            Self::Unknown => None,
+        }
+    }
+}
+
+/// An earlier message this one refers to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reference {
+    /// Absent in the national format's bare references.
+    pub sender: Option<String>,
+    pub identifier: String,
+    pub sent: Option<Timestamp>,
+}
+
+/// A place: its description, shapes (latitude, longitude in WGS 84 degrees) and codes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Area {
+    pub desc: String,
+    pub polygons: Vec<Vec<(f64, f64)>>,
+    /// Centre and radius in kilometres.
+    pub circles: Vec<((f64, f64), f64)>,
+    /// `(valueName, value)`; the national format's bare codes have the name `GB/T 2260`.
+    pub geocodes: Vec<(String, String)>,
+}
+
+/// One `info` block: the warning in one language.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Info {
+    pub language: String,
+    pub event: String,
+    /// The national `eventType` code (GB/T 35561), when given.
+    pub event_code: Option<String>,
+    pub urgency: Urgency,
+    pub severity: Severity,
+    pub certainty: Certainty,
+    pub effective: Option<Timestamp>,
+    pub onset: Option<Timestamp>,
+    pub expires: Option<Timestamp>,
+    pub sender_name: Option<String>,
+    pub headline: Option<String>,
+    pub description: Option<String>,
+    pub instruction: Option<String>,
+    pub areas: Vec<Area>,
+}
+
+/// A warning message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    pub format: Format,
+    pub identifier: String,
+    pub sender: String,
+    pub sent: Timestamp,
+    pub status: Status,
+    pub msg_type: MsgType,
+    pub scope: Scope,
+    pub references: Vec<Reference>,
+    pub infos: Vec<Info>,
+}
+
+/// GB/T 2260 code name used for the national format's bare geocodes.
+pub const GB2260: &str = "GB/T 2260";
+
+/// A CAP or national time: RFC 3339 (`-00:00` accepted as UTC) or `YYYY-MM-DD hh:mm:ss+08:00`.
+pub fn time(field: &str, s: &str) -> Result<Timestamp, String> {
+    let t = s.trim();
+    let mut fixed = t.replacen(' ', "T", 1);
+    if let Some(stem) = fixed.strip_suffix("-00:00") {
+        fixed = format!("{stem}Z");
+    }
+    fixed.parse::<Timestamp>().map_err(|_| {
+        format!("{field} {t:?} is not a time with an offset (2026-11-29T08:00:00+08:00 or 2026-11-29 08:00:00+08:00)")
+    })
+}
+
+fn need<'a>(e: &'a Element, names: &[&str], what: &str) -> Result<&'a str, String> {
+    e.text_of(names).ok_or_else(|| format!("<{what}> is missing"))
+}
+
+fn word<T>(e: &Element, names: &[&str], what: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, String> {
+    let v = need(e, names, what)?;
+    parse(v).ok_or_else(|| format!("<{what}> {v:?} is not a known value"))
+}
+
+fn opt_time(e: &Element, names: &[&str], what: &str) -> Result<Option<Timestamp>, String> {
+    e.text_of(names).map(|s| time(what, s)).transpose()
+}
+
+/// The 14-digit issuer code at the start of a national identifier (`ZZZZZZDDDUUUXX_…`).
+pub fn issuer_code(identifier: &str) -> Option<&str> {
+    let code = identifier.get(..14)?;
+    code.bytes().all(|b| b.is_ascii_digit()).then_some(code)
+}
+
+fn references(text: &str) -> Vec<Reference> {
+    let mut out = Vec::new();
+    for item in text.split_whitespace() {
+        let parts: Vec<&str> = item.split(',').collect();
+        match parts.as_slice() {
+            [sender, identifier, sent] => out.push(Reference {
+                sender: Some((*sender).to_owned()),
+                identifier: (*identifier).to_owned(),
+                sent: time("references", sent).ok(),
+            }),
+            // The national format lists bare identifiers, space- or comma-separated.
+            ids => out.extend(ids.iter().filter(|s| !s.is_empty()).map(|id| Reference {
+                sender: None,
+                identifier: (*id).to_owned(),
+                sent: None,
+            })),
+        }
+    }
+    out
+}
+
+fn point(s: &str) -> Option<(f64, f64)> {
+    let (lat, lon) = s.split_once(',')?;
+    let (lat, lon) = (lat.trim().parse::<f64>().ok()?, lon.trim().parse::<f64>().ok()?);
+    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
+}
+
+fn area(e: &Element) -> Result<Area, String> {
+    let mut a = Area {
+        desc: e.text_of(&["areaDesc"]).unwrap_or_default().to_owned(),
+        ..Area::default()
+    };
+    for p in e.all("polygon") {
+        let pts: Option<Vec<_>> = p.text.split_whitespace().map(point).collect();
+        let pts = pts.ok_or_else(|| format!("<polygon> {:?} is not a list of lat,lon pairs", p.text))?;
+        if pts.len() < 4 || pts.first() != pts.last() {
+            return Err(format!(
+                "<polygon> needs at least 4 points, the first repeated last; it has {}",
+                pts.len()
+            ));
+        }
+        a.polygons.push(pts);
+    }
+    for c in e.all("circle") {
+        let parsed = c
+            .text
+            .split_once(' ')
+            .and_then(|(p, r)| Some((point(p)?, r.trim().parse::<f64>().ok()?)));
+        let (centre, radius) = parsed
+            .filter(|(_, r)| r.is_finite() && *r >= 0.0)
+            .ok_or_else(|| format!("<circle> {:?} is not \"lat,lon radius_km\"", c.text))?;
+        a.circles.push((centre, radius));
+    }
+    for g in e.all("geocode") {
+        match (g.text_of(&["valueName"]), g.text_of(&["value"])) {
+            (Some(n), Some(v)) => a.geocodes.push((n.to_owned(), v.to_owned())),
+            // A bare code: the national format's administrative division.
+            _ if !g.text.is_empty() => {
+                for code in g.text.split([' ', ',']).filter(|s| !s.is_empty()) {
+                    a.geocodes.push((GB2260.to_owned(), code.to_owned()));
+                }
+            }
+            _ => return Err("<geocode> has neither valueName/value nor a bare code".into()),
+        }
+    }
+    Ok(a)
+}
+
+fn info(e: &Element) -> Result<Info, String> {
+    Ok(Info {
+        language: e.text_of(&["language"]).unwrap_or("en-US").to_owned(),
+        event: need(e, &["event", "eventType"], "event")?.to_owned(),
+        event_code: e.text_of(&["eventType", "eventCode"]).map(str::to_owned),
+        urgency: e
+            .text_of(&["urgency"])
+            .map_or(Some(Urgency::Unknown), Urgency::parse)
+            .ok_or_else(|| format!("<urgency> {:?} is not a known value", e.text_of(&["urgency"])))?,
+        severity: word(e, &["severity"], "severity", Severity::parse)?,
+        certainty: e
+            .text_of(&["certainty"])
+            .map_or(Some(Certainty::Unknown), Certainty::parse)
+            .ok_or_else(|| format!("<certainty> {:?} is not a known value", e.text_of(&["certainty"])))?,
+        effective: opt_time(e, &["effective"], "effective")?,
+        onset: opt_time(e, &["onset"], "onset")?,
+        expires: opt_time(e, &["expires"], "expires")?,
+        sender_name: e.text_of(&["senderName"]).map(str::to_owned),
+        headline: e.text_of(&["headline"]).map(str::to_owned),
+        description: e.text_of(&["description"]).map(str::to_owned),
+        instruction: e.text_of(&["instruction"]).map(str::to_owned),
+        areas: e.all("area").map(area).collect::<Result<_, _>>()?,
+    })
+}
+
+/// Read a warning message of `format` from its XML bytes.
+pub fn read(bytes: &[u8], format: Format) -> Result<Alert, String> {
+    let mut root = parse(bytes)?;
+    // Some national feeds wrap the alert in an outer element.
+    if root.name != "alert"
+        && let Some(inner) = root.children.iter().find(|c| c.name == "alert")
+    {
+        root = inner.clone();
+    }
+    if root.name != "alert" {
+        return Err(format!("the root element is <{}>, not <alert>", root.name));
+    }
+    let identifier = need(&root, &["identifier"], "identifier")?.to_owned();
+    if identifier
+        .chars()
+        .any(|c| c.is_whitespace() || c == ',' || c == '<' || c == '&')
+    {
+        return Err(format!("<identifier> {identifier:?} has spaces, commas or markup"));
+    }
+    let sender = match root.text_of(&["sender"]) {
+        Some(s) => s.to_owned(),
+        None if format == Format::Gbt35965 => issuer_code(&identifier)
+            .ok_or_else(|| {
+                "<sender> is missing and the identifier does not start with a 14-digit issuer code".to_owned()
+            })?
+            .to_owned(),
+        None => return Err("<sender> is missing".into()),
+    };
+    let sent = time("sent", need(&root, &["sent", "sendTime"], "sent")?)?;
+    let alert = Alert {
+        format,
+        identifier,
+        sender,
+        sent,
+        status: word(&root, &["status"], "status", Status::parse)?,
+        msg_type: word(&root, &["msgType"], "msgType", MsgType::parse)?,
+        scope: root
+            .text_of(&["scope"])
+            .map_or(Some(Scope::Public), Scope::parse)
+            .ok_or_else(|| format!("<scope> {:?} is not a known value", root.text_of(&["scope"])))?,
+        references: root.text_of(&["references"]).map(references).unwrap_or_default(),
+        infos: root.all("info").map(info).collect::<Result<_, _>>()?,
+    };
+    if alert.infos.is_empty() && alert.msg_type != MsgType::Cancel {
+        return Err("the message has no <info> block".into());
+    }
+    if matches!(alert.msg_type, MsgType::Update | MsgType::Cancel) && alert.references.is_empty() {
+        return Err(format!(
+            "an {} needs <references> to the message it changes",
+            alert.msg_type.word()
+        ));
+    }
+    Ok(alert)
+}

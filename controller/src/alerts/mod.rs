@@ -1,0 +1,10 @@
+//! Emergency warnings (docs/alerts.md): CAP 1.2 and the national format of GB/T 35965.1, parsed
+//! without trusting the document, judged against the board's area and thresholds, and turned
+//! into what the board shows. Sans-IO: bytes and `now` in, decisions out.
+
+pub mod cap;
+pub mod rules;
+pub mod xml;
+
+pub use cap::{Alert, Format, read};
+pub use rules::{AlertConfig, Judgement};
