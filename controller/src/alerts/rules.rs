@@ -166,13 +166,18 @@ impl AlertConfig {
         let Some(info) = self.choose(&alert.infos) else {
             return Judgement::Refuse("no <info> block".into());
         };
-        let decisions: Vec<bool> = info.areas.iter().filter_map(|a| self.area_matches(a)).collect();
-        if !decisions.is_empty() && !decisions.contains(&true) {
+        // The area must match: a code of the board (or its parents) or a shape around it. An area
+        // this board cannot check (other code systems, no location configured) does not match.
+        if !info.areas.iter().any(|a| self.area_matches(a) == Some(true)) {
             let names: Vec<&str> = info.areas.iter().map(|a| a.desc.as_str()).collect();
-            return Judgement::Refuse(format!(
-                "not our area: {} does not include this board (alerts.geocodes, alerts.location)",
-                names.join("、")
-            ));
+            return Judgement::Refuse(if names.is_empty() {
+                "not our area: the warning names no area".to_owned()
+            } else {
+                format!(
+                    "not our area: {} does not include this board (alerts.geocodes, alerts.location)",
+                    names.join("、")
+                )
+            });
         }
         if info.severity > self.min_severity || info.urgency > self.min_urgency || info.certainty > self.min_certainty {
             return Judgement::Refuse(format!(

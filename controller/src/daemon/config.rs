@@ -41,6 +41,77 @@ struct Raw {
     console: Option<RawConsole>,
     #[serde(default)]
     fallback: RawFallback,
+    #[serde(default)]
+    alerts: RawAlerts,
+}
+
+/// `[alerts]`: which warnings are this board's (docs/alerts.md).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlerts {
+    #[serde(default)]
+    geocodes: Vec<String>,
+    location: Option<[f64; 2]>,
+    min_severity: Option<String>,
+    min_urgency: Option<String>,
+    min_certainty: Option<String>,
+    languages: Option<Vec<String>>,
+    default_lifetime: Option<String>,
+    #[serde(default)]
+    show_exercises: bool,
+}
+
+impl RawAlerts {
+    fn validate(&self) -> Result<crate::alerts::AlertConfig, String> {
+        use crate::alerts::cap::{Certainty, Severity, Urgency};
+        let mut c = crate::alerts::AlertConfig {
+            geocodes: self.geocodes.clone(),
+            show_exercises: self.show_exercises,
+            ..crate::alerts::AlertConfig::default()
+        };
+        if let Some([lat, lon]) = self.location {
+            if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+                return Err(format!(
+                    "alerts.location [{lat}, {lon}] is not [latitude, longitude] in degrees"
+                ));
+            }
+            c.location = Some((lat, lon));
+        }
+        if let Some(s) = &self.min_severity {
+            c.min_severity = Severity::parse(s).ok_or_else(|| {
+                format!("alerts.min_severity {s:?} must be Extreme, Severe, Moderate, Minor or Unknown")
+            })?;
+        }
+        if let Some(s) = &self.min_urgency {
+            c.min_urgency = Urgency::parse(s).ok_or_else(|| {
+                format!("alerts.min_urgency {s:?} must be Immediate, Expected, Future, Past or Unknown")
+            })?;
+        }
+        if let Some(s) = &self.min_certainty {
+            c.min_certainty = Certainty::parse(s).ok_or_else(|| {
+                format!("alerts.min_certainty {s:?} must be Observed, Likely, Possible, Unlikely or Unknown")
+            })?;
+        }
+        if let Some(l) = &self.languages {
+            c.languages.clone_from(l);
+        }
+        if let Some(d) = &self.default_lifetime {
+            c.default_lifetime = d
+                .parse::<jiff::SignedDuration>()
+                .ok()
+                .filter(jiff::SignedDuration::is_positive)
+                .ok_or_else(|| format!("alerts.default_lifetime {d:?} is not a duration such as \"6h\" or \"90m\""))?;
+        }
+        for g in &self.geocodes {
+            let ok = g.contains('=') || (g.len() >= 6 && g.len() <= 12 && g.bytes().all(|b| b.is_ascii_digit()));
+            if !ok {
+                return Err(format!(
+                    "alerts.geocodes: {g:?} is neither a GB/T 2260 code (6 to 12 digits, e.g. \"420506\") nor NAME=VALUE"
+                ));
+            }
+        }
+        Ok(c)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -215,6 +286,8 @@ pub struct Config {
     pub fallback_after_s: u16,
     /// The flash program; `None` when `[fallback] enabled = false`.
     pub fallback: Option<FallbackConfig>,
+    /// Which warnings are this board's.
+    pub alerts: crate::alerts::AlertConfig,
     pub mqtt: MqttConfig,
     pub portal_keys: BTreeMap<String, String>,
     pub playlist: Option<PathBuf>,
@@ -385,6 +458,7 @@ impl Config {
             timeout: Duration::from_millis(raw.device.timeout_ms.max(50)),
             retries: raw.device.retries,
             fallback_after_s: raw.device.fallback_after_s,
+            alerts: raw.alerts.validate().map_err(invalid)?,
             fallback: raw.fallback.enabled.then_some(()).map(|()| FallbackConfig {
                 text: raw.fallback.text.clone(),
                 max_writes_per_day: raw.fallback.max_writes_per_day,
@@ -422,11 +496,14 @@ impl Config {
         ring
     }
 
-    /// Topics this screen listens to.
+    /// Topics this screen listens to: announcements and warnings, its own and its groups'.
     pub fn announcement_topics(&self) -> Vec<String> {
         let p = &self.mqtt.topic_prefix;
-        let mut t = vec![format!("{p}/screens/{}/announcements", self.screen)];
-        t.extend(self.groups.iter().map(|g| format!("{p}/groups/{g}/announcements")));
+        let mut t = Vec::new();
+        for kind in ["announcements", "alerts"] {
+            t.push(format!("{p}/screens/{}/{kind}", self.screen));
+            t.extend(self.groups.iter().map(|g| format!("{p}/groups/{g}/{kind}")));
+        }
         t
     }
     pub fn status_topic(&self) -> String {
@@ -461,9 +538,12 @@ mod tests {
             c.announcement_topics(),
             [
                 "pinghu/v1/screens/yiling-pinghu/announcements",
-                "pinghu/v1/groups/yiling-all/announcements"
+                "pinghu/v1/groups/yiling-all/announcements",
+                "pinghu/v1/screens/yiling-pinghu/alerts",
+                "pinghu/v1/groups/yiling-all/alerts"
             ]
         );
+        assert_eq!(c.alerts.geocodes, ["420506"]);
         assert!(c.mqtt.tls);
         assert_eq!(c.mqtt.port, 8883);
     }

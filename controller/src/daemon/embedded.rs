@@ -184,6 +184,11 @@ pub fn start(data_dir: &Path) -> Result<Embedded, String> {
         timeout: Duration::from_secs(2),
         retries: 3,
         fallback_after_s: 60,
+        alerts: crate::alerts::AlertConfig {
+            geocodes: vec!["420506".into()],
+            location: Some((30.77, 111.33)),
+            ..crate::alerts::AlertConfig::default()
+        },
         fallback: Some(crate::daemon::config::FallbackConfig {
             text: "夷陵区人民政府 欢迎您".into(),
             max_writes_per_day: 4,

@@ -1,6 +1,8 @@
-//! The portal's signed envelope (docs/mqtt.md): verification of the Ed25519 signature over the
-//! exact payload bytes, then of the payload's fields. Everything that fails is a [`Rejection`]
-//! with a reason a person can act on. Also the portal's side: key pairs and signing.
+//! The portal's signed envelope (docs/mqtt.md): verification of the signature (Ed25519, or SM2
+//! with SM3 for keys configured as `sm2:`) over the exact payload bytes, then of the payload: an
+//! announcement (JSON) or, by `content_type`, a warning in CAP or GB/T 35965.1 XML. Everything that
+//! fails is a [`Rejection`] with a reason a person can act on. Also the portal's side: key pairs
+//! and signing.
 
 use std::collections::BTreeMap;
 
@@ -12,8 +14,12 @@ use pinghu_playlists::{Announcement, Color, Effect, Priority};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-/// Largest envelope accepted.
-pub const MAX_ENVELOPE: usize = 64 * 1024;
+/// Largest envelope accepted (a warning document may be up to 256 KiB before base64).
+pub const MAX_ENVELOPE: usize = 512 * 1024;
+/// Largest announcement payload accepted.
+pub const MAX_ANNOUNCEMENT: usize = 64 * 1024;
+/// The distinguishing identifier SM2 signatures use (the GM/T 0009 default).
+pub const SM2_DISTID: &str = "1234567812345678";
 /// Longest body and title, in characters.
 pub const MAX_BODY: usize = 2000;
 pub const MAX_TITLE: usize = 64;
@@ -34,6 +40,10 @@ pub struct Envelope {
     pub key_id: String,
     pub payload: String,
     pub signature: String,
+    /// Absent for an announcement; `application/cap+xml` or `application/gbt35965+xml` for a
+    /// warning, whose payload is then the exact XML bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
 }
 
 /// The payload's optional style hints.
@@ -88,6 +98,12 @@ pub enum Verified {
         signature: String,
         issued_at: Timestamp,
     },
+    /// A warning message (CAP or GB/T 35965.1), judged and chained by [`crate::daemon::ingest::apply_alert`].
+    Alert {
+        alert: Box<crate::alerts::Alert>,
+        key_id: String,
+        signature: String,
+    },
 }
 
 impl Verified {
@@ -95,28 +111,58 @@ impl Verified {
         match self {
             Self::Publish { announcement, .. } => (&announcement.id, announcement.revision),
             Self::Revoke { id, revision, .. } => (id, *revision),
+            Self::Alert { alert, .. } => (&alert.identifier, 0),
         }
     }
+
+    /// When the sender issued it.
+    pub fn issued_at(&self) -> Timestamp {
+        match self {
+            Self::Publish { announcement, .. } => announcement.issued_at,
+            Self::Revoke { issued_at, .. } => *issued_at,
+            Self::Alert { alert, .. } => alert.sent,
+        }
+    }
+}
+
+/// A portal public key: Ed25519, or SM2 (used with SM3).
+#[derive(Debug, Clone)]
+enum PublicKey {
+    Ed25519(VerifyingKey),
+    Sm2(Box<sm2::dsa::VerifyingKey>),
 }
 
 /// Portal public keys by `key_id`.
 #[derive(Debug, Clone, Default)]
 pub struct Keyring {
-    keys: BTreeMap<String, VerifyingKey>,
+    keys: BTreeMap<String, PublicKey>,
 }
 
 impl Keyring {
-    /// Add a key given as base64 of its 32 bytes.
-    pub fn add(&mut self, key_id: &str, public_b64: &str) -> Result<(), String> {
+    /// Add a key: base64 of an Ed25519 key's 32 bytes, or `sm2:` and base64 (or hex) of an SM2
+    /// key's SEC1 point (65 bytes uncompressed, or 33 compressed).
+    pub fn add(&mut self, key_id: &str, public: &str) -> Result<(), String> {
+        if let Some(sm2_key) = public.trim().strip_prefix("sm2:") {
+            let bytes = B64
+                .decode(sm2_key)
+                .or_else(|_| pinghu_protocol::from_hex(sm2_key))
+                .map_err(|_| format!("portal key {key_id:?}: the SM2 key after sm2: is neither base64 nor hex"))?;
+            let key = sm2::dsa::VerifyingKey::from_sec1_bytes(SM2_DISTID, &bytes).map_err(|_| {
+                format!("portal key {key_id:?} is not an SM2 public key (SEC1, 65 bytes uncompressed or 33 compressed)")
+            })?;
+            self.keys.insert(key_id.to_owned(), PublicKey::Sm2(Box::new(key)));
+            return Ok(());
+        }
+        let public_b64 = public;
         let bytes = B64
             .decode(public_b64.trim())
-            .map_err(|e| format!("portal key {key_id:?} is not base64: {e}"))?;
+            .map_err(|e| format!("portal key {key_id:?} is not base64: {e} (an SM2 key starts with sm2:)"))?;
         let arr: [u8; 32] = bytes
             .try_into()
             .map_err(|_| format!("portal key {key_id:?} must be 32 bytes (an Ed25519 public key)"))?;
         let key = VerifyingKey::from_bytes(&arr)
             .map_err(|e| format!("portal key {key_id:?} is not a valid Ed25519 key: {e}"))?;
-        self.keys.insert(key_id.to_owned(), key);
+        self.keys.insert(key_id.to_owned(), PublicKey::Ed25519(key));
         Ok(())
     }
     pub fn len(&self) -> usize {
@@ -170,8 +216,9 @@ impl Refusal {
 pub fn verify(bytes: &[u8], keys: &Keyring) -> Result<(Verified, Vec<u8>), Refusal> {
     if bytes.len() > MAX_ENVELOPE {
         return Err(Refusal::new(reject(format!(
-            "envelope is {} bytes, more than the 64 KiB limit",
-            bytes.len()
+            "envelope is {} bytes, more than the {} KiB limit",
+            bytes.len(),
+            MAX_ENVELOPE / 1024
         ))));
     }
     let env: Envelope = serde_json::from_slice(bytes).map_err(|e| {
@@ -196,16 +243,66 @@ pub fn verify(bytes: &[u8], keys: &Keyring) -> Result<(Verified, Vec<u8>), Refus
     let sig_bytes = B64
         .decode(env.signature.as_bytes())
         .map_err(|e| unsigned(reject(format!("signature is not standard base64: {e}"))))?;
-    let sig_arr: [u8; 64] = sig_bytes
-        .try_into()
-        .map_err(|_| unsigned(reject("signature must be 64 bytes (Ed25519)")))?;
-    key.verify_strict(&payload, &Signature::from_bytes(&sig_arr))
-        .map_err(|_| {
-            unsigned(reject(format!(
-                "signature does not verify with key {:?}: forged, altered or signed with another key",
-                env.key_id
-            )))
+    let forged = || {
+        unsigned(reject(format!(
+            "signature does not verify with key {:?}: forged, altered or signed with another key",
+            env.key_id
+        )))
+    };
+    match key {
+        PublicKey::Ed25519(key) => {
+            let sig_arr: [u8; 64] = sig_bytes
+                .try_into()
+                .map_err(|_| unsigned(reject("signature must be 64 bytes (Ed25519)")))?;
+            key.verify_strict(&payload, &Signature::from_bytes(&sig_arr))
+                .map_err(|_| forged())?;
+        }
+        PublicKey::Sm2(key) => {
+            use sm2::dsa::signature::Verifier as _;
+            // 64 bytes r‖s, or the DER form many Chinese platforms send.
+            let sig = sm2::dsa::Signature::from_slice(&sig_bytes)
+                .or_else(|_| {
+                    sm2::dsa::DerSignature::try_from(sig_bytes.as_slice()).and_then(sm2::dsa::Signature::try_from)
+                })
+                .map_err(|_| unsigned(reject("signature must be an SM2 signature: 64 bytes r‖s, or DER")))?;
+            key.verify(&payload, &sig).map_err(|_| forged())?;
+        }
+    }
+    if let Some(t) = &env.content_type {
+        let Some(format) = crate::alerts::Format::from_content_type(t) else {
+            return Err(Refusal {
+                reason: reject(format!(
+                    "content_type {t:?} is not known: application/cap+xml, application/gbt35965+xml, or none for an announcement"
+                )),
+                payload: Some(payload.clone()),
+                signed: true,
+            });
+        };
+        let alert = crate::alerts::read(&payload, format).map_err(|e| Refusal {
+            reason: reject(format!("{t}: {e}")),
+            payload: Some(payload.clone()),
+            signed: true,
         })?;
+        return Ok((
+            Verified::Alert {
+                alert: Box::new(alert),
+                key_id: env.key_id.clone(),
+                signature: env.signature.clone(),
+            },
+            payload,
+        ));
+    }
+    if payload.len() > MAX_ANNOUNCEMENT {
+        return Err(Refusal {
+            reason: reject(format!(
+                "the announcement is {} bytes, more than the {} KiB limit",
+                payload.len(),
+                MAX_ANNOUNCEMENT / 1024
+            )),
+            payload: Some(payload.clone()),
+            signed: true,
+        });
+    }
     let checked = check_payload(&payload, &env).map_err(|reason| Refusal {
         reason,
         payload: Some(payload.clone()),
@@ -312,7 +409,7 @@ fn check_payload(payload: &[u8], env: &Envelope) -> Result<Verified, Rejection> 
     })
 }
 
-/// A new key pair: (secret key base64, public key base64).
+/// A new Ed25519 key pair: (secret key base64, public key base64).
 pub fn keygen() -> Result<(String, String), String> {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| format!("no randomness from the system: {e}"))?;
@@ -320,10 +417,42 @@ pub fn keygen() -> Result<(String, String), String> {
     Ok((B64.encode(sk.to_bytes()), B64.encode(sk.verifying_key().to_bytes())))
 }
 
-/// Sign `payload` bytes into an envelope.
-pub fn sign(payload: &[u8], key_id: &str, secret_b64: &str) -> Result<Envelope, String> {
+/// A new SM2 key pair: (`sm2:` and the secret scalar base64, `sm2:` and the public SEC1 point
+/// base64).
+pub fn keygen_sm2() -> Result<(String, String), String> {
+    loop {
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret).map_err(|e| format!("no randomness from the system: {e}"))?;
+        // A value outside 1..n-1 (vanishingly rare) is drawn again.
+        if let Ok(sk) = sm2::dsa::SigningKey::from_slice(SM2_DISTID, &secret) {
+            let public = sk.verifying_key().to_sec1_bytes();
+            return Ok((
+                format!("sm2:{}", B64.encode(secret)),
+                format!("sm2:{}", B64.encode(&public)),
+            ));
+        }
+    }
+}
+
+/// Sign `payload` bytes into an envelope with a secret from [`keygen`] or [`keygen_sm2`].
+pub fn sign(payload: &[u8], key_id: &str, secret: &str) -> Result<Envelope, String> {
+    if let Some(s) = secret.trim().strip_prefix("sm2:") {
+        use sm2::dsa::signature::Signer as _;
+        let bytes = B64
+            .decode(s)
+            .map_err(|e| format!("SM2 secret key is not base64: {e}"))?;
+        let sk = sm2::dsa::SigningKey::from_slice(SM2_DISTID, &bytes)
+            .map_err(|_| "SM2 secret key must be 32 bytes, a scalar below the curve order".to_string())?;
+        let sig: sm2::dsa::Signature = sk.sign(payload);
+        return Ok(Envelope {
+            key_id: key_id.to_owned(),
+            payload: B64.encode(payload),
+            signature: B64.encode(sig.to_bytes()),
+            content_type: None,
+        });
+    }
     let bytes = B64
-        .decode(secret_b64.trim())
+        .decode(secret.trim())
         .map_err(|e| format!("secret key is not base64: {e}"))?;
     let arr: [u8; 32] = bytes
         .try_into()
@@ -333,6 +462,7 @@ pub fn sign(payload: &[u8], key_id: &str, secret_b64: &str) -> Result<Envelope, 
         key_id: key_id.to_owned(),
         payload: B64.encode(payload),
         signature: B64.encode(sk.sign(payload).to_bytes()),
+        content_type: None,
     })
 }
 

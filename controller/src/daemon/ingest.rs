@@ -29,6 +29,12 @@ pub struct Receipt {
     pub claimed_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claimed_revision: Option<u64>,
+    /// Warnings: the message's own `identifier` and `sender`, so the issuer can match the
+    /// receipt (`id` names the warning's chain on this board).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
 }
 
 impl std::fmt::Display for Receipt {
@@ -66,6 +72,8 @@ impl Receipt {
             envelope_sha256: None,
             claimed_id: None,
             claimed_revision: None,
+            identifier: None,
+            sender: None,
         }
     }
     pub fn with_reason(mut self, r: impl Into<String>) -> Self {
@@ -144,10 +152,7 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
             changed: false,
         };
     }
-    let issued = match &msg {
-        Verified::Publish { announcement, .. } => announcement.issued_at,
-        Verified::Revoke { issued_at, .. } => *issued_at,
-    };
+    let issued = msg.issued_at();
     if let Some(h) = state.replay_horizon
         && issued < h
     {
@@ -222,6 +227,15 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
                 },
             );
             receipts.insert(0, Receipt::new(Some(&id), Some(rev), "accepted", now));
+        }
+        Verified::Alert { .. } => {
+            // Warnings are chained and judged by `apply_alert`, which hands on a Publish or Revoke.
+            return rejected(
+                &Rejection("a warning reached the announcement path".into()),
+                Some(&id),
+                None,
+                now,
+            );
         }
         Verified::Revoke { .. } => {
             receipts.push(Receipt::new(Some(&id), Some(rev), "accepted", now));

@@ -21,6 +21,7 @@
 //! shutting down, [`run`] flushes what it can and returns an error, so the process exits non-zero
 //! and systemd (`Restart=always` in the shipped unit) starts it again.
 
+pub mod alert_ingest;
 pub mod audit;
 pub mod board;
 pub mod config;

@@ -113,6 +113,10 @@ pub struct State {
     /// before it may be replays the lost state would have refused, and are refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay_horizon: Option<jiff::Timestamp>,
+    /// Every warning message seen (`sender,identifier`) and the chain it belongs to, so updates,
+    /// cancels and late originals find their warning in any order of arrival.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub alert_keys: BTreeMap<String, crate::daemon::alert_ingest::Known>,
 }
 
 impl State {

@@ -341,12 +341,22 @@ impl Core {
         let mut offset = None;
         let outcome = match verify(envelope, &self.keys) {
             Ok((msg, payload)) => {
-                let issued = match &msg {
-                    Verified::Publish { announcement, .. } => announcement.issued_at,
-                    Verified::Revoke { issued_at, .. } => *issued_at,
-                };
-                offset = Some(now.duration_since(issued));
-                ingest::apply(&mut next, msg, &sha256_hex(&payload), &sha256_hex(envelope), now)
+                offset = Some(now.duration_since(msg.issued_at()));
+                match msg {
+                    Verified::Alert {
+                        alert,
+                        key_id,
+                        signature,
+                    } => crate::daemon::alert_ingest::apply_alert(
+                        &mut next,
+                        &alert,
+                        &self.cfg.alerts,
+                        (&key_id, &signature),
+                        (&sha256_hex(&payload), &sha256_hex(envelope)),
+                        now,
+                    ),
+                    msg => ingest::apply(&mut next, msg, &sha256_hex(&payload), &sha256_hex(envelope), now),
+                }
             }
             Err(r) => {
                 tracing::warn!("rejected message on {topic}: {}", r.reason);
