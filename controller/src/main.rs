@@ -250,12 +250,15 @@ enum PlaylistCommand {
 
 #[derive(Debug, Subcommand)]
 enum PortalCommand {
-    /// Make an Ed25519 key pair: the secret to --out (mode 600), the public key printed for the daemon's config
+    /// Make a key pair: the secret to --out (mode 600), the public key printed for the daemon's config
     Keygen {
         #[arg(long, default_value = "portal-2026")]
         key_id: String,
         #[arg(long, value_name = "FILE")]
         out: std::path::PathBuf,
+        /// ed25519, or sm2 (SM2 with SM3, GB/T 32918, as Chinese government platforms sign)
+        #[arg(long, value_enum, default_value = "ed25519")]
+        algorithm: Algorithm,
     },
     /// Sign a payload (JSON file, or - for stdin) into an envelope printed on stdout
     Sign {
@@ -287,6 +290,44 @@ enum PortalCommand {
         #[arg(long, value_name = "SECONDS")]
         wait: Option<u64>,
     },
+    /// Sign an emergency warning (CAP 1.2 or GB/T 35965.1 XML, byte for byte) and publish it on
+    /// the alerts topic of a screen or a group, QoS 1
+    Cap {
+        /// mqtt://HOST:PORT
+        #[arg(long)]
+        broker: String,
+        #[arg(long, conflicts_with = "group", required_unless_present = "group")]
+        screen: Option<String>,
+        #[arg(long)]
+        group: Option<String>,
+        /// The warning's XML (or - for stdin)
+        #[arg(long, value_name = "FILE")]
+        file: String,
+        #[arg(long, value_name = "FILE")]
+        key: std::path::PathBuf,
+        /// cap (application/cap+xml) or gbt35965 (application/gbt35965+xml)
+        #[arg(long, value_enum, default_value = "cap")]
+        format: AlertFormat,
+        #[arg(long, default_value = "pinghu/v1")]
+        topic_prefix: String,
+        /// Wait this many seconds for the screen's receipts and print them (needs --screen)
+        #[arg(long, value_name = "SECONDS")]
+        wait: Option<u64>,
+    },
+}
+
+/// Signature algorithms of portal keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Algorithm {
+    Ed25519,
+    Sm2,
+}
+
+/// Warning formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum AlertFormat {
+    Cap,
+    Gbt35965,
 }
 
 #[derive(Debug, Subcommand)]
@@ -425,7 +466,31 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Run { config, data_dir } => cli::run::daemon(config, data_dir, cli.log_format),
         #[cfg(feature = "embedded")]
         Command::Demo { data_dir } => cli::run::demo(data_dir, cli.log_format),
-        Command::Portal(PortalCommand::Keygen { key_id, out }) => cli::portal::keygen_command(&key_id, &out),
+        Command::Portal(PortalCommand::Keygen { key_id, out, algorithm }) => {
+            cli::portal::keygen_command(&key_id, &out, algorithm == Algorithm::Sm2)
+        }
+        Command::Portal(PortalCommand::Cap {
+            broker,
+            screen,
+            group,
+            file,
+            key,
+            format,
+            topic_prefix,
+            wait,
+        }) => cli::portal::cap_command(cli::portal::CapRequest {
+            broker,
+            topic_prefix,
+            screen,
+            group,
+            file,
+            key,
+            format: match format {
+                AlertFormat::Cap => pinghu::alerts::Format::Cap,
+                AlertFormat::Gbt35965 => pinghu::alerts::Format::Gbt35965,
+            },
+            wait,
+        }),
         Command::Portal(PortalCommand::Sign { key, payload }) => cli::portal::sign_command(&key, &payload),
         Command::Portal(PortalCommand::Publish {
             broker,

@@ -38,6 +38,10 @@ pub struct Announcement {
     pub color: Option<Color>,
     #[serde(default)]
     pub effect: Option<Effect>,
+    /// Warnings only: how severe (4 Extreme, 3 Severe, 2 Moderate, 1 Minor, 0 Unknown). Within
+    /// a layer only the most severe warnings rotate; portal announcements always do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<u8>,
 }
 
 impl Announcement {
@@ -245,7 +249,8 @@ pub fn announcement_content(a: &Announcement, defaults: Style) -> Content {
     }
 }
 
-/// Live announcements of the urgent layer: emergencies if any, else urgent ones; oldest first.
+/// Live announcements of the urgent layer: emergencies if any, else urgent ones; of the warnings
+/// among them only the most severe; most recent first (they rotate).
 fn urgent_layer(anns: &[Announcement], now: Timestamp) -> (Layer, Vec<&Announcement>) {
     let live: Vec<&Announcement> = anns
         .iter()
@@ -253,7 +258,9 @@ fn urgent_layer(anns: &[Announcement], now: Timestamp) -> (Layer, Vec<&Announcem
         .collect();
     let top = live.iter().map(|a| a.priority).max();
     let mut layer: Vec<&Announcement> = live.into_iter().filter(|a| Some(a.priority) == top).collect();
-    layer.sort_by(|a, b| (a.issued_at, &a.id).cmp(&(b.issued_at, &b.id)));
+    let most_severe = layer.iter().filter_map(|a| a.severity).max();
+    layer.retain(|a| a.severity.is_none() || a.severity == most_severe);
+    layer.sort_by(|a, b| (b.issued_at, &b.id).cmp(&(a.issued_at, &a.id)));
     match top {
         Some(Priority::Emergency) => (Layer::Emergency, layer),
         Some(_) => (Layer::Urgent, layer),

@@ -64,6 +64,7 @@ fn ann(id: &str, priority: Priority, from: Timestamp, until: Timestamp) -> Annou
         font_size: None,
         color: None,
         effect: None,
+        severity: None,
     }
 }
 
@@ -519,4 +520,59 @@ mod property {
             }
         }
     }
+}
+
+#[test]
+fn warnings_rotate_most_severe_first_most_recent_first_and_share_the_top_layer() {
+    let pl = example("government-service-center.toml");
+    let t0 = at("2026-12-04T10:00:00");
+    let until = at("2026-12-04T18:00:00");
+    let warn = |id: &str, priority, severity: u8, issued_min: i64| {
+        let mut a = ann(id, priority, t0, until);
+        a.severity = Some(severity);
+        a.issued_at = t0 + jiff::SignedDuration::from_mins(issued_min);
+        a
+    };
+    // Two Severe warnings and a Moderate one, all urgent: the Moderate one waits.
+    let anns = [
+        warn("severe-old", Priority::Urgent, 3, 0),
+        warn("moderate", Priority::Urgent, 2, 5),
+        warn("severe-new", Priority::Urgent, 3, 10),
+    ];
+    let mut s = Scheduler::new();
+    let first = step(&pl, &anns, &mut s, t0 + jiff::SignedDuration::from_mins(20));
+    assert_eq!(first.layer, Layer::Urgent);
+    assert_eq!(showing_id(&first).as_deref(), Some("severe-new"), "most recent first");
+    let mut seen = std::collections::BTreeSet::new();
+    let mut now = t0 + jiff::SignedDuration::from_mins(20);
+    for _ in 0..6 {
+        let p = step(&pl, &anns, &mut s, now);
+        seen.insert(showing_id(&p).unwrap());
+        now = p.next_change;
+    }
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        ["severe-new", "severe-old"],
+        "equals rotate"
+    );
+    // An Extreme warning and the portal's emergency notice share the top layer; a newer one leads.
+    let mut notice = ann("portal-emergency", Priority::Emergency, t0, until);
+    notice.issued_at = t0 + jiff::SignedDuration::from_mins(30);
+    let anns = [
+        warn("extreme", Priority::Emergency, 4, 25),
+        notice,
+        warn("severe-new", Priority::Urgent, 3, 10),
+    ];
+    let mut s = Scheduler::new();
+    let p = step(&pl, &anns, &mut s, t0 + jiff::SignedDuration::from_mins(40));
+    assert_eq!(p.layer, Layer::Emergency);
+    assert_eq!(showing_id(&p).as_deref(), Some("portal-emergency"));
+    let mut seen = std::collections::BTreeSet::new();
+    let mut now = t0 + jiff::SignedDuration::from_mins(40);
+    for _ in 0..6 {
+        let p = step(&pl, &anns, &mut s, now);
+        seen.insert(showing_id(&p).unwrap());
+        now = p.next_change;
+    }
+    assert_eq!(seen.into_iter().collect::<Vec<_>>(), ["extreme", "portal-emergency"]);
 }

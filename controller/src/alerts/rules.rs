@@ -242,6 +242,13 @@ impl AlertConfig {
             font_size: None,
             color: Some(color),
             effect: None,
+            severity: Some(match info.severity {
+                Severity::Extreme => 4,
+                Severity::Severe => 3,
+                Severity::Moderate => 2,
+                Severity::Minor => 1,
+                Severity::Unknown => 0,
+            }),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! `pinghu portal keygen | sign | publish`: the portal's side, for testing and for the portal's
-//! developers (any language can do the same: Ed25519 over the exact payload bytes, base64).
+//! `pinghu portal keygen | sign | publish | cap`: the portal's side, for testing and for the
+//! portal's developers (any language can do the same: Ed25519, or SM2 with SM3, over the exact
+//! payload bytes, base64).
 
 use std::path::Path;
 use std::time::Duration;
@@ -36,9 +37,15 @@ pub async fn publish(
                 .into(),
         );
     }
+    // Warnings go to …/alerts, announcements to …/announcements.
+    let kind = if envelope.content_type.is_some() {
+        "alerts"
+    } else {
+        "announcements"
+    };
     let topic = match target {
-        Target::Screen(s) => format!("{prefix}/screens/{s}/announcements"),
-        Target::Group(g) => format!("{prefix}/groups/{g}/announcements"),
+        Target::Screen(s) => format!("{prefix}/screens/{s}/{kind}"),
+        Target::Group(g) => format!("{prefix}/groups/{g}/{kind}"),
     };
     let id = format!(
         "pinghu-portal-{}",
@@ -46,18 +53,25 @@ pub async fn publish(
     );
     let mut o = MqttOptions::new(id, host, port);
     o.set_keep_alive(Duration::from_secs(10));
-    o.set_max_packet_size(256 * 1024, 256 * 1024);
+    o.set_max_packet_size(1024 * 1024, 1024 * 1024);
     if let Some((u, p)) = username {
         o.set_credentials(u, p);
     }
     let (client, mut el) = AsyncClient::new(o, 16);
     let body = serde_json::to_vec(envelope).map_err(|e| e.to_string())?;
-    let payload_id = {
+    let (payload_id, identifier) = {
         use base64::Engine as _;
         let p = base64::engine::general_purpose::STANDARD
             .decode(&envelope.payload)
             .unwrap_or_default();
-        crate::daemon::envelope::peek_id(&p).0
+        match envelope
+            .content_type
+            .as_deref()
+            .and_then(crate::alerts::Format::from_content_type)
+        {
+            Some(f) => (None, crate::alerts::read(&p, f).ok().map(|a| a.identifier)),
+            None => (crate::daemon::envelope::peek_id(&p).0, None),
+        }
     };
     let envelope_sha256 = crate::daemon::ingest::sha256_hex(&body);
     let mut receipts = Vec::new();
@@ -111,6 +125,7 @@ pub async fn publish(
                 let v: serde_json::Value = serde_json::from_slice(&p.payload).unwrap_or(json!(null));
                 let ours = match v["envelope_sha256"].as_str() {
                     Some(h) => h == envelope_sha256,
+                    None if identifier.is_some() => v["identifier"].as_str() == identifier.as_deref(),
                     None => v["id"].is_string() && v["id"].as_str() == payload_id.as_deref(),
                 };
                 if ours {
@@ -168,6 +183,12 @@ pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), String> {
 
 /// Sign a payload with a key file written by `keygen`.
 pub fn sign_with_file(payload: &[u8], key_file: &std::path::Path) -> Result<Envelope, String> {
+    serde_json::from_slice::<serde_json::Value>(payload).map_err(|e| format!("the payload is not JSON: {e}"))?;
+    sign_bytes_with_file(payload, key_file)
+}
+
+/// Sign any bytes (a warning's XML) with a key file written by `keygen`.
+pub fn sign_bytes_with_file(payload: &[u8], key_file: &std::path::Path) -> Result<Envelope, String> {
     let text = std::fs::read_to_string(key_file).map_err(|e| format!("cannot read {}: {e}", key_file.display()))?;
     let kp: KeyPair = serde_json::from_str(&text).map_err(|e| {
         format!(
@@ -175,17 +196,21 @@ pub fn sign_with_file(payload: &[u8], key_file: &std::path::Path) -> Result<Enve
             key_file.display()
         )
     })?;
-    serde_json::from_slice::<serde_json::Value>(payload).map_err(|e| format!("the payload is not JSON: {e}"))?;
     sign(payload, &kp.key_id, &kp.secret)
 }
 
 /// `pinghu portal keygen`: a new key pair; the secret to `out` (never overwritten), the public
 /// half printed as the daemon's configuration line.
-pub fn keygen_command(key_id: &str, out: &Path) -> anyhow::Result<std::process::ExitCode> {
+pub fn keygen_command(key_id: &str, out: &Path, sm2: bool) -> anyhow::Result<std::process::ExitCode> {
     if out.exists() {
         anyhow::bail!("{} exists: refusing to overwrite a secret key", out.display());
     }
-    let (secret, public) = crate::daemon::envelope::keygen().map_err(anyhow::Error::msg)?;
+    let (secret, public) = if sm2 {
+        crate::daemon::envelope::keygen_sm2()
+    } else {
+        crate::daemon::envelope::keygen()
+    }
+    .map_err(anyhow::Error::msg)?;
     let kp = KeyPair {
         key_id: key_id.to_owned(),
         secret,
@@ -249,6 +274,61 @@ pub fn publish_command(r: PublishRequest) -> anyhow::Result<std::process::ExitCo
         .block_on(publish(&r.broker, &r.topic_prefix, &target, &env, None, wait))
         .map_err(anyhow::Error::msg)?;
     println!("published (PUBACK received)");
+    for r in receipts {
+        println!("{r}");
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// What `pinghu portal cap` sends, and where.
+#[derive(Debug)]
+pub struct CapRequest {
+    pub broker: String,
+    pub topic_prefix: String,
+    pub screen: Option<String>,
+    pub group: Option<String>,
+    /// The warning's XML (file or `-`), signed as it is, byte for byte.
+    pub file: String,
+    pub key: std::path::PathBuf,
+    pub format: crate::alerts::Format,
+    pub wait: Option<u64>,
+}
+
+/// `pinghu portal cap`: check a warning document, sign its exact bytes and publish it on the
+/// screen's or group's alerts topic.
+pub fn cap_command(r: CapRequest) -> anyhow::Result<std::process::ExitCode> {
+    use anyhow::bail;
+    let bytes = crate::cli::read_file_or_stdin(&r.file)?;
+    // The board refuses what does not read: say so here, before it travels.
+    let alert = crate::alerts::read(&bytes, r.format).map_err(|e| anyhow::anyhow!("{}: {e}", r.file))?;
+    let mut env = sign_bytes_with_file(&bytes, &r.key).map_err(anyhow::Error::msg)?;
+    env.content_type = Some(
+        match r.format {
+            crate::alerts::Format::Cap => "application/cap+xml",
+            crate::alerts::Format::Gbt35965 => "application/gbt35965+xml",
+        }
+        .into(),
+    );
+    let target = match (r.screen.clone(), r.group) {
+        (Some(s), _) => Target::Screen(s),
+        (None, Some(g)) => Target::Group(g),
+        (None, None) => bail!("give --screen NAME or --group NAME"),
+    };
+    let wait = match (r.wait, &r.screen) {
+        (Some(secs), Some(s)) => Some((s.clone(), Duration::from_secs(secs))),
+        (Some(_), None) => bail!("--wait needs --screen (receipts come per screen)"),
+        _ => None,
+    };
+    let rt = crate::cli::run::runtime()?;
+    let receipts = rt
+        .block_on(publish(&r.broker, &r.topic_prefix, &target, &env, None, wait))
+        .map_err(anyhow::Error::msg)?;
+    println!(
+        "published {} {} from {} (PUBACK received)",
+        alert.msg_type.word(),
+        alert.identifier,
+        alert.sender
+    );
     for r in receipts {
         println!("{r}");
     }

@@ -402,6 +402,7 @@ fn check_payload(payload: &[u8], env: &Envelope) -> Result<Verified, Rejection> 
             font_size,
             color,
             effect,
+            severity: None,
         },
         key_id: env.key_id.clone(),
         signature: env.signature.clone(),

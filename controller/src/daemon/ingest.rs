@@ -311,6 +311,7 @@ mod tests {
                 font_size: None,
                 color: None,
                 effect: None,
+                severity: None,
             },
             key_id: "k".into(),
             signature: "s".into(),

@@ -19,7 +19,7 @@ pub(super) fn mqtt_options(cfg: &Config, will: Vec<u8>) -> Result<MqttOptions, D
     o.set_keep_alive(Duration::from_secs(15));
     o.set_clean_session(false);
     o.set_manual_acks(true);
-    o.set_max_packet_size(256 * 1024, 256 * 1024);
+    o.set_max_packet_size(1024 * 1024, 1024 * 1024);
     o.set_last_will(LastWill::new(cfg.status_topic(), will, QoS::AtLeastOnce, true));
     if let Some(u) = &m.username {
         o.set_credentials(u.clone(), m.password.clone().unwrap_or_default());

@@ -40,6 +40,12 @@ impl Core {
             "clock": {"daemon": now.to_string(), "card": self.device.card_time, "drift_s": self.device.drift_s,
                       "trusted": self.clock == pinghu_playlists::ClockTrust::Trusted, "check": self.clock},
             "queue": {"announcements": s.announcements.len(), "active": active, "urgent": urgent},
+            "alerts": {
+                "active": s.announcements.values().filter(|r| r.state == AnnState::Active && r.announcement.severity.is_some()).count(),
+                "default_lifetime": format!("{:#}", self.cfg.alerts.default_lifetime),
+                "geocodes": self.cfg.alerts.geocodes, "location": self.cfg.alerts.location,
+                "show_exercises": self.cfg.alerts.show_exercises,
+            },
             "playlist": {"origin": self.playlist.origin, "items": self.playlist.items.len(), "error": self.playlist_error},
             "storage": {
                 "ok": storage_ok,
