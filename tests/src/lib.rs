@@ -367,6 +367,8 @@ impl Collector {
             let id = format!("collector-{}-{}", std::process::id(), free_port());
             let mut o = rumqttc::MqttOptions::new(id, "127.0.0.1", port);
             o.set_keep_alive(Duration::from_secs(5));
+            // A persistent session: what arrives while the broker restarts is kept for us.
+            o.set_clean_session(false);
             let (client, mut conn) = rumqttc::Client::new(o, 64);
             for ev in conn.iter() {
                 match ev {

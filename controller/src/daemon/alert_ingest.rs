@@ -139,7 +139,14 @@ pub fn apply_alert(
         };
         match step {
             Step::Apply(m, why) => {
+                let publish = matches!(*m, Verified::Publish { .. });
                 let mut o = ingest::apply(state, *m, payload_sha256, envelope_sha256, now);
+                if publish
+                    && let Some(rec) = state.announcements.get_mut(&chain)
+                    && rec.announcement.revision == revision
+                {
+                    rec.alert = Some((alert.sender.clone(), alert.identifier.clone()));
+                }
                 if let Some(why) = why {
                     for r in &mut o.receipts {
                         if r.event == "revoked" && r.reason.is_none() {

@@ -223,6 +223,7 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
                     accepted_at: now,
                     displayed: None,
                     approved_by,
+                    alert: None,
                     history,
                 },
             );
@@ -268,12 +269,17 @@ pub fn expire(state: &mut State, now: Timestamp) -> Vec<Receipt> {
     for rec in state.announcements.values_mut() {
         if rec.state == AnnState::Active && rec.announcement.is_expired(now) {
             rec.state = AnnState::Expired;
-            out.push(Receipt::new(
+            let mut r = Receipt::new(
                 Some(&rec.announcement.id),
                 Some(rec.announcement.revision),
                 "expired",
                 now,
-            ));
+            );
+            if let Some((sender, identifier)) = &rec.alert {
+                r.sender = Some(sender.clone());
+                r.identifier = Some(identifier.clone());
+            }
+            out.push(r);
         }
     }
     out

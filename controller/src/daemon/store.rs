@@ -54,6 +54,10 @@ pub struct Record {
     /// Who approved it at the portal (as the payload says).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_by: Option<String>,
+    /// Warnings: the `sender` and `identifier` of the message this revision came from, for the
+    /// receipts that follow (`displayed`, `expired`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert: Option<(String, String)>,
     /// Every receipt sent about this id, oldest first (the last [`HISTORY_LEN`]), across revisions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<HistoryEntry>,
@@ -76,6 +80,19 @@ pub struct HistoryEntry {
 }
 
 impl State {
+    /// Receipts about a warning name the message it came from.
+    pub fn name_alert(&self, r: &mut crate::daemon::ingest::Receipt) {
+        if let Some((sender, identifier)) =
+            r.id.as_ref()
+                .and_then(|id| self.announcements.get(id))
+                .and_then(|rec| rec.alert.clone())
+            && r.identifier.is_none()
+        {
+            r.sender = Some(sender);
+            r.identifier = Some(identifier);
+        }
+    }
+
     /// Note receipts in the history of the announcements they are about.
     pub fn note_receipts(&mut self, receipts: &[crate::daemon::ingest::Receipt]) {
         for r in receipts {

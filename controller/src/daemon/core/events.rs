@@ -142,6 +142,10 @@ impl Core {
                 rec.displayed = Some(frame_sha256.clone());
                 let mut r = Receipt::new(Some(id), Some(*revision), "displayed", at);
                 r.frame_sha256 = Some(frame_sha256.clone());
+                if let Some((sender, identifier)) = &rec.alert {
+                    r.sender = Some(sender.clone());
+                    r.identifier = Some(identifier.clone());
+                }
                 self.store.state.outbox.push(r.clone());
                 self.store.state.note_receipts(std::slice::from_ref(&r));
                 receipts.push(r);

@@ -1,0 +1,245 @@
+//! Emergency warnings end to end: `pinghu portal cap` signs CAP and GB/T 35965.1 documents with
+//! an SM2 key and publishes them through mosquitto to the real `pinghu run`, which drives the
+//! real `pinghu-sim`; receipts come back on MQTT.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use jiff::{SignedDuration, Timestamp};
+use pinghu_tests::{Collector, Daemon, Mosquitto, Sim, keygen, pinghu};
+
+struct Rig {
+    broker: Mosquitto,
+    sim: Sim,
+    dir: tempfile::TempDir,
+    sm2_key: PathBuf,
+    other_key: PathBuf,
+    receipts: Collector,
+    _daemon: Daemon,
+}
+
+fn sm2_keygen(dir: &Path, name: &str, key_id: &str) -> (PathBuf, String) {
+    let path = dir.join(format!("{name}.json"));
+    let (code, out, err) = pinghu(&[
+        "portal",
+        "keygen",
+        "--algorithm",
+        "sm2",
+        "--key-id",
+        key_id,
+        "--out",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("{key_id} = \"sm2:")), "{out}");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    (path, v["public"].as_str().unwrap().to_owned())
+}
+
+impl Rig {
+    fn start() -> Rig {
+        let broker = Mosquitto::start();
+        let sim = Sim::start_bx6e_128x32();
+        let dir = tempfile::tempdir().unwrap();
+        let (sm2_key, sm2_public) = sm2_keygen(dir.path(), "hbqx", "hbqx-sm2");
+        let (other_key, _) = sm2_keygen(dir.path(), "other", "hbqx-sm2");
+        let (_, ed_public) = keygen(dir.path(), "portal");
+        std::fs::write(
+            dir.path().join("playlist.toml"),
+            "[defaults]\ndwell_s = 2\nfont_size = 16\n\n[[item]]\nid = \"welcome\"\ntext = \"欢迎\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("pinghu.toml"),
+            format!(
+                "data_dir = \"data\"\nplaylist = \"playlist.toml\"\n\n[screen]\nid = \"yiling-board\"\nwidth = 128\nheight = 32\n\
+                 colors = \"red-green\"\n\n[device]\nurl = \"{}\"\nprotocol = \"bx-6e\"\ntimeout_ms = 800\n\n\
+                 [alerts]\ngeocodes = [\"420506\"]\nlocation = [30.77, 111.33]\n\n[mqtt]\nurl = \"{}\"\n\
+                 client_id = \"pinghu-alerts-{}\"\n\n[portal_keys]\nportal-2026 = \"{ed_public}\"\nhbqx-sm2 = \"{sm2_public}\"\n",
+                sim.tcp_url(),
+                broker.url(),
+                broker.port
+            ),
+        )
+        .unwrap();
+        let receipts = Collector::start(broker.port, "pinghu/v1/screens/yiling-board/#");
+        let daemon = Daemon::start(&dir.path().join("pinghu.toml"));
+        receipts.wait("the daemon online", 20, |m| {
+            m["_topic"] == "pinghu/v1/screens/yiling-board/status" && m["online"] == true && m["mqtt"] == "connected"
+        });
+        Rig {
+            broker,
+            sim,
+            dir,
+            sm2_key,
+            other_key,
+            receipts,
+            _daemon: daemon,
+        }
+    }
+
+    fn cap(&self, doc: &str, format: &str, key: &Path) {
+        let file = self
+            .dir
+            .path()
+            .join(format!("alert-{}.xml", Timestamp::now().as_nanosecond()));
+        std::fs::write(&file, doc).unwrap();
+        let (code, out, err) = pinghu(&[
+            "portal",
+            "cap",
+            "--broker",
+            &self.broker.url(),
+            "--screen",
+            "yiling-board",
+            "--file",
+            file.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+
+    fn receipt(&self, identifier: &str, event: &str) -> serde_json::Value {
+        self.receipts.wait(&format!("{event} for {identifier}"), 15, |m| {
+            m["identifier"] == identifier && m["event"] == event
+        })
+    }
+}
+
+/// A CAP message about the 夷陵区 rainstorm: number `n` of its chain, `kind`, referencing `refs`.
+fn cap(n: u32, kind: &str, refs: &[u32], headline: &str, expires: Timestamp) -> String {
+    let sent = |k: u32| {
+        (Timestamp::now() - SignedDuration::from_mins(i64::from(10 - k)))
+            .strftime("%Y-%m-%dT%H:%M:%S+00:00")
+            .to_string()
+    };
+    let references = refs
+        .iter()
+        .map(|k| format!("hbqx,YL-RAIN-{k},{}", sent(*k)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let references = if refs.is_empty() {
+        String::new()
+    } else {
+        format!("<references>{references}</references>")
+    };
+    let info = if kind == "Cancel" {
+        String::new()
+    } else {
+        format!(
+            "<info><language>zh-CN</language><event>暴雨</event><urgency>Immediate</urgency><severity>Extreme</severity>\
+             <certainty>Likely</certainty><expires>{}</expires><senderName>宜昌市气象台</senderName><headline>{headline}</headline>\
+             <instruction>远离河道</instruction><area><areaDesc>夷陵区</areaDesc><geocode><valueName>GB/T 2260</valueName>\
+             <value>420506</value></geocode></area></info>",
+            expires.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        )
+    };
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<cap:alert xmlns:cap=\"urn:oasis:names:tc:emergency:cap:1.2\">\
+         <cap:identifier>YL-RAIN-{n}</cap:identifier><cap:sender>hbqx</cap:sender><cap:sent>{}</cap:sent>\
+         <cap:status>Actual</cap:status><cap:msgType>{kind}</cap:msgType><cap:scope>Public</cap:scope>{}{}</cap:alert>",
+        sent(n),
+        references
+            .replace("<references>", "<cap:references>")
+            .replace("</references>", "</cap:references>"),
+        info.replace('<', "<cap:").replace("<cap:/", "</cap:")
+    )
+}
+
+fn urgent_area(s: &serde_json::Value) -> bool {
+    s["areas"].as_array().is_some_and(|a| a.iter().any(|x| x["id"] == 1))
+}
+
+#[test]
+fn a_warning_takes_over_is_updated_in_place_and_cancelled() {
+    let rig = Rig::start();
+    let later = Timestamp::now() + SignedDuration::from_mins(30);
+    rig.cap(&cap(1, "Alert", &[], "暴雨红色预警信号", later), "cap", &rig.sm2_key);
+    let accepted = rig.receipt("YL-RAIN-1", "accepted");
+    assert_eq!(accepted["sender"], "hbqx");
+    let chain = accepted["id"].as_str().unwrap().to_owned();
+    let shown = rig.receipt("YL-RAIN-1", "displayed");
+    let first = shown["frame_sha256"].as_str().unwrap().to_owned();
+    let s = rig.sim.wait_state("the warning on the glass", |s| {
+        urgent_area(s) && s["frame_sha256"] == first.as_str()
+    });
+    assert!(s["lit"].as_u64().unwrap() > 100);
+
+    // The update replaces it at once, under the same chain.
+    rig.cap(&cap(2, "Update", &[1], "更新：雨势加强", later), "cap", &rig.sm2_key);
+    let updated = rig.receipt("YL-RAIN-2", "updated");
+    assert_eq!(updated["id"], chain.as_str());
+    let shown = rig.receipt("YL-RAIN-2", "displayed");
+    assert_ne!(shown["frame_sha256"], first.as_str());
+
+    // A forged copy of an update (another SM2 key under the same id) is refused.
+    rig.cap(&cap(3, "Update", &[1, 2], "伪造", later), "cap", &rig.other_key);
+    let refused = rig.receipts.wait("the forged update refused", 15, |m| {
+        m["event"] == "rejected" && m["id"].is_null()
+    });
+    assert!(
+        refused["reason"].as_str().unwrap().contains("does not verify"),
+        "{refused}"
+    );
+
+    // The cancel takes it off; the rotation is back.
+    rig.cap(&cap(4, "Cancel", &[1, 2], "", later), "cap", &rig.sm2_key);
+    let cancelled = rig.receipt("YL-RAIN-4", "cancelled");
+    assert_eq!(cancelled["id"], chain.as_str());
+    rig.sim.wait_state("the warning gone", |s| {
+        !urgent_area(s) && s["lit"].as_u64().unwrap_or(0) > 0
+    });
+    // The original, late, never shows again.
+    rig.cap(&cap(1, "Alert", &[], "暴雨红色预警信号", later), "cap", &rig.sm2_key);
+    let late = rig.receipts.wait("the late original refused", 15, |m| {
+        m["identifier"] == "YL-RAIN-1" && m["event"] == "rejected"
+    });
+    assert!(late["reason"].as_str().unwrap().starts_with("duplicate"), "{late}");
+}
+
+#[test]
+fn a_national_format_warning_expires_by_the_boards_clock_while_the_broker_is_down() {
+    let mut rig = Rig::start();
+    let now = Timestamp::now();
+    let doc = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><alert><identifier>42050641600000_{}_01</identifier>\
+         <sendTime>{}</sendTime><status>Actual</status><msgType>Alert</msgType><scope>Public</scope><info>\
+         <eventType>11B03</eventType><event>暴雨</event><urgency>Immediate</urgency><severity>橙色</severity>\
+         <certainty>Likely</certainty><expires>{}</expires><headline>暴雨橙色预警</headline>\
+         <area><areaDesc>宜昌市</areaDesc><geocode>420500</geocode></area></info></alert>",
+        now.strftime("%Y%m%d%H%M%S"),
+        now.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+            .strftime("%Y-%m-%d %H:%M:%S%:z"),
+        (now + SignedDuration::from_secs(8))
+            .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+            .strftime("%Y-%m-%d %H:%M:%S%:z")
+    );
+    rig.cap(&doc, "gbt35965", &rig.sm2_key);
+    let id = format!("42050641600000_{}_01", now.strftime("%Y%m%d%H%M%S"));
+    let accepted = rig.receipt(&id, "accepted");
+    assert_eq!(
+        accepted["sender"], "42050641600000",
+        "the issuer code of the identifier"
+    );
+    rig.receipt(&id, "displayed");
+    rig.sim.wait_state("the warning on the glass", urgent_area);
+    // The broker goes away; the board's own clock ends the warning at its time.
+    rig.broker.stop();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while urgent_area(&rig.sim.state()) {
+        assert!(
+            Instant::now() < deadline,
+            "the warning outlived its expiry without the broker"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Its time is whole seconds: `now` + 8 s, rounded down.
+    assert!(
+        Timestamp::now() >= now + SignedDuration::from_secs(7),
+        "not before its time"
+    );
+    rig.broker.restart();
+    rig.receipt(&id, "expired");
+}
