@@ -75,7 +75,19 @@ fn demo_shows_the_whole_chain() {
     );
     assert!(out.contains("receipts: accepted, displayed"), "{out}");
     assert!(out.contains("3. The portal revokes it; the rotation resumes"), "{out}");
-    for f in ["1-playlist.png", "2-urgent.png", "3-resumed.png"] {
+    assert!(
+        out.contains("4. A signed CAP warning for 夷陵区 (暴雨红色预警) takes over the board"),
+        "{out}"
+    );
+    assert!(out.contains("5. The bureau cancels it; the rotation resumes"), "{out}");
+    assert!(out.contains("receipts: accepted, cancelled"), "{out}");
+    for f in [
+        "1-playlist.png",
+        "2-urgent.png",
+        "3-resumed.png",
+        "4-warning.png",
+        "5-cancelled.png",
+    ] {
         assert!(dir.path().join(f).exists(), "{f}");
     }
     let (code, out, _) = pinghu(&["log", "verify", "--data-dir", dir.path().to_str().unwrap()]);

@@ -1,6 +1,7 @@
 //! `pinghu demo`: the whole chain for a newcomer, in one go. An embedded broker, a simulated
 //! board, the daemon and the sample playlist; then a signed urgent notice takes over the board
-//! and is revoked, and the rotation comes back. Each step is shown in the terminal and saved as
+//! and is revoked, and the rotation comes back; then a CAP warning for 夷陵区 takes over and is
+//! cancelled. Each step is shown in the terminal and saved as
 //! a PNG.
 
 use std::fmt::Write as _;
@@ -79,12 +80,23 @@ async fn portal_step(
     shown: &(dyn Fn(&serde_json::Value) -> bool + Sync),
 ) -> Result<(Frame, Vec<serde_json::Value>), String> {
     let env = crate::daemon::envelope::sign(payload.to_string().as_bytes(), &e.keys.key_id, &e.keys.secret)?;
+    send(e, &env, wait, what, shown).await
+}
+
+/// Publish a signed envelope, collect its receipts for `wait`, wait until the board shows `what`.
+async fn send(
+    e: &Embedded,
+    env: &crate::daemon::envelope::Envelope,
+    wait: Duration,
+    what: &str,
+    shown: &(dyn Fn(&serde_json::Value) -> bool + Sync),
+) -> Result<(Frame, Vec<serde_json::Value>), String> {
     let broker = format!("mqtt://127.0.0.1:{}", e.broker_port);
     let receipts = publish(
         &broker,
         "pinghu/v1",
         &Target::Screen("demo".into()),
-        &env,
+        env,
         None,
         Some(("demo".into(), wait)),
     )
@@ -176,6 +188,54 @@ pub async fn run(data_dir: Option<PathBuf>, print: &(dyn Fn(&str) + Sync)) -> Re
         &dir,
         "3. The portal revokes it; the rotation resumes where it was:",
         "3-resumed.png",
+        &shown,
+    );
+    print(&std::mem::take(&mut out));
+
+    // An emergency warning from the meteorological bureau, in CAP 1.2, and its cancel.
+    let warning = |n: u32, kind: &str| {
+        let sent = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S+00:00").to_string();
+        let expires =
+            (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(3)).strftime("%Y-%m-%dT%H:%M:%S+00:00");
+        let body = if kind == "Cancel" {
+            "<references>yichang-meteo,YL-DEMO-RAIN-1,".to_owned() + &sent + "</references>"
+        } else {
+            format!(
+                "<info><language>zh-CN</language><event>暴雨</event><urgency>Immediate</urgency><severity>Extreme</severity>\
+                 <certainty>Likely</certainty><expires>{expires}</expires><senderName>宜昌市气象台</senderName>\
+                 <headline>夷陵区暴雨红色预警</headline><instruction>停止户外作业，远离河道和山体</instruction>\
+                 <area><areaDesc>夷陵区</areaDesc><geocode><valueName>GB/T 2260</valueName><value>420506</value></geocode></area></info>"
+            )
+        };
+        format!(
+            "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\"><identifier>YL-DEMO-RAIN-{n}</identifier>\
+             <sender>yichang-meteo</sender><sent>{sent}</sent><status>Actual</status><msgType>{kind}</msgType>\
+             <scope>Public</scope>{body}</alert>"
+        )
+    };
+    let mut env = crate::daemon::envelope::sign(warning(1, "Alert").as_bytes(), &e.keys.key_id, &e.keys.secret)?;
+    env.content_type = Some("application/cap+xml".into());
+    let shown = send(&e, &env, Duration::from_secs(3), "the warning", &|s| has_urgent(s)).await?;
+    report(
+        &mut out,
+        &dir,
+        "4. A signed CAP warning for 夷陵区 (暴雨红色预警) takes over the board:",
+        "4-warning.png",
+        &shown,
+    );
+    print(&std::mem::take(&mut out));
+    tokio::time::sleep(Duration::from_millis(1100)).await; // the cancel is sent a second later
+    let mut env = crate::daemon::envelope::sign(warning(2, "Cancel").as_bytes(), &e.keys.key_id, &e.keys.secret)?;
+    env.content_type = Some("application/cap+xml".into());
+    let shown = send(&e, &env, Duration::from_secs(1), "the rotation again", &|s| {
+        !has_urgent(s)
+    })
+    .await?;
+    report(
+        &mut out,
+        &dir,
+        "5. The bureau cancels it; the rotation resumes:",
+        "5-cancelled.png",
         &shown,
     );
     let _ = writeln!(
