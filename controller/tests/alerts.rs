@@ -301,6 +301,21 @@ fn status_scope_and_thresholds_decide_before_the_glass() {
     assert!(why(judge(&far, &yiling())).starts_with("not our area"));
     let near = far.replace("111.34", "111.32");
     assert!(matches!(judge(&near, &yiling()), Judgement::Show(_)), "just in");
+    // A circle 5 km east of the board: a radius just over reaches it, just under does not.
+    let centre = (30.77, 111.33 + 5.0 / (111.32 * 30.77f64.to_radians().cos()));
+    let d = pinghu::alerts::rules::distance_km((30.77, 111.33), centre);
+    assert!((d - 5.0).abs() < 0.01, "{d}");
+    let circle = |r: f64| {
+        far.replace(
+            "<polygon>30.60,111.34 30.60,111.60 31.10,111.60 31.10,111.34 30.60,111.34</polygon>",
+            &format!("<circle>{},{} {r}</circle>", centre.0, centre.1),
+        )
+    };
+    assert!(matches!(judge(&circle(5.05), &yiling()), Judgement::Show(_)), "just in");
+    assert!(
+        why(judge(&circle(4.95), &yiling())).starts_with("not our area"),
+        "just out"
+    );
 }
 
 #[test]

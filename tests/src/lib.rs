@@ -369,6 +369,8 @@ impl Collector {
             o.set_keep_alive(Duration::from_secs(5));
             // A persistent session: what arrives while the broker restarts is kept for us.
             o.set_clean_session(false);
+            // Whatever the topics carry (tests publish oversized junk on purpose).
+            o.set_max_packet_size(32 * 1024 * 1024, 64 * 1024);
             let (client, mut conn) = rumqttc::Client::new(o, 64);
             for ev in conn.iter() {
                 match ev {

@@ -243,3 +243,72 @@ fn a_national_format_warning_expires_by_the_boards_clock_while_the_broker_is_dow
     rig.broker.restart();
     rig.receipt(&id, "expired");
 }
+
+/// Publish raw bytes on the board's alerts topic, QoS 1, as any client of the broker could.
+fn publish_raw(port: u16, bytes: Vec<u8>) {
+    let mut o = rumqttc::MqttOptions::new(format!("raw-{}", pinghu_tests::free_port()), "127.0.0.1", port);
+    o.set_max_packet_size(32 * 1024 * 1024, 32 * 1024 * 1024);
+    let (client, mut conn) = rumqttc::Client::new(o, 4);
+    client
+        .publish(
+            "pinghu/v1/screens/yiling-board/alerts",
+            rumqttc::QoS::AtLeastOnce,
+            false,
+            bytes,
+        )
+        .unwrap();
+    for ev in conn.iter() {
+        match ev {
+            Ok(rumqttc::Event::Incoming(rumqttc::Incoming::PubAck(_))) => break,
+            Ok(_) => {}
+            Err(e) => panic!("publish failed: {e}"),
+        }
+    }
+    let _ = client.disconnect();
+}
+
+#[test]
+fn junk_and_a_10_mb_message_are_refused_and_the_daemon_carries_on() {
+    let rig = Rig::start();
+    let refusals = |rig: &Rig| {
+        rig.receipts
+            .all()
+            .into_iter()
+            .filter(|m| m["event"] == "rejected")
+            .filter_map(|m| m["reason"].as_str().map(str::to_owned))
+            .collect::<Vec<_>>()
+    };
+    publish_raw(rig.broker.port, b"<alert><identifier>no envelope".to_vec());
+    let big = format!(
+        "{{\"key_id\":\"hbqx-sm2\",\"payload\":\"{}\",\"signature\":\"\"}}",
+        "A".repeat(10 * 1024 * 1024)
+    );
+    publish_raw(rig.broker.port, big.into_bytes());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while refusals(&rig).len() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "refusals: {:?}\n{}",
+            refusals(&rig),
+            rig._daemon.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let r = refusals(&rig);
+    assert!(r.iter().any(|x| x.starts_with("not an envelope")), "{r:?}");
+    assert!(r.iter().any(|x| x.contains("more than the 512 KiB limit")), "{r:?}");
+    // Unharmed: the next warning goes through.
+    rig.cap(
+        &cap(
+            1,
+            "Alert",
+            &[],
+            "暴雨红色预警信号",
+            Timestamp::now() + SignedDuration::from_mins(30),
+        ),
+        "cap",
+        &rig.sm2_key,
+    );
+    rig.receipt("YL-RAIN-1", "displayed");
+    rig.sim.wait_state("the warning on the glass", urgent_area);
+}

@@ -19,7 +19,11 @@ pub(super) fn mqtt_options(cfg: &Config, will: Vec<u8>) -> Result<MqttOptions, D
     o.set_keep_alive(Duration::from_secs(15));
     o.set_clean_session(false);
     o.set_manual_acks(true);
-    o.set_max_packet_size(1024 * 1024, 1024 * 1024);
+    // Take in what anyone can publish (up to 32 MiB) so an oversized message is refused with a
+    // receipt and acknowledged: a packet rumqttc could not read would drop the connection, and
+    // the broker would redeliver it forever, holding up every message behind it. Brokers should
+    // also cap it (mosquitto: message_size_limit).
+    o.set_max_packet_size(32 * 1024 * 1024, 1024 * 1024);
     o.set_last_will(LastWill::new(cfg.status_topic(), will, QoS::AtLeastOnce, true));
     if let Some(u) = &m.username {
         o.set_credentials(u.clone(), m.password.clone().unwrap_or_default());
