@@ -15,7 +15,7 @@ struct Rig {
     sm2_key: PathBuf,
     other_key: PathBuf,
     receipts: Collector,
-    _daemon: Daemon,
+    daemon: Daemon,
 }
 
 fn sm2_keygen(dir: &Path, name: &str, key_id: &str) -> (PathBuf, String) {
@@ -74,7 +74,7 @@ impl Rig {
             sm2_key,
             other_key,
             receipts,
-            _daemon: daemon,
+            daemon,
         }
     }
 
@@ -290,7 +290,7 @@ fn junk_and_a_10_mb_message_are_refused_and_the_daemon_carries_on() {
             Instant::now() < deadline,
             "refusals: {:?}\n{}",
             refusals(&rig),
-            rig._daemon.log_text()
+            rig.daemon.log_text()
         );
         std::thread::sleep(Duration::from_millis(50));
     }
