@@ -197,6 +197,18 @@ fn a_warning_takes_over_is_updated_in_place_and_cancelled() {
         m["identifier"] == "YL-RAIN-1" && m["event"] == "rejected"
     });
     assert!(late["reason"].as_str().unwrap().starts_with("duplicate"), "{late}");
+    // An exercise: a receipt and the status, never the glass.
+    let drill = cap(5, "Alert", &[], "演练", later)
+        .replace("YL-RAIN-5", "YL-DRILL-5")
+        .replace("<cap:status>Actual", "<cap:status>Exercise");
+    rig.cap(&drill, "cap", &rig.sm2_key);
+    let r = rig.receipt("YL-DRILL-5", "rejected");
+    assert!(r["reason"].as_str().unwrap().starts_with("exercise"), "{r}");
+    let status = rig.receipts.wait("the exercise on the status", 15, |m| {
+        m["alerts"]["last"]["identifier"] == "YL-DRILL-5"
+    });
+    assert_eq!(status["alerts"]["last"]["status"], "Exercise");
+    assert!(!urgent_area(&rig.sim.state()));
 }
 
 #[test]

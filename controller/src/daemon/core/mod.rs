@@ -161,6 +161,8 @@ pub struct Core {
     fallback: Option<crate::daemon::board::AreaContent>,
     /// The latest refused messages, for the console (their receipts went to the portal).
     refused: std::collections::VecDeque<Receipt>,
+    /// The latest warning message and what became of it, for the status.
+    last_alert: Option<serde_json::Value>,
 }
 
 /// How many refused messages the console can list.
@@ -276,6 +278,7 @@ impl Core {
             overrides: console::Overrides::default(),
             fallback,
             refused: std::collections::VecDeque::new(),
+            last_alert: None,
             cfg,
         })
     }
@@ -347,14 +350,24 @@ impl Core {
                         alert,
                         key_id,
                         signature,
-                    } => crate::daemon::alert_ingest::apply_alert(
-                        &mut next,
-                        &alert,
-                        &self.cfg.alerts,
-                        (&key_id, &signature),
-                        (&sha256_hex(&payload), &sha256_hex(envelope)),
-                        now,
-                    ),
+                    } => {
+                        let o = crate::daemon::alert_ingest::apply_alert(
+                            &mut next,
+                            &alert,
+                            &self.cfg.alerts,
+                            (&key_id, &signature),
+                            (&sha256_hex(&payload), &sha256_hex(envelope)),
+                            now,
+                        );
+                        // Exercises, tests and refusals reach the status too, not only receipts.
+                        let verdict = o.receipts.iter().find(|r| r.event != "accepted");
+                        self.last_alert = Some(serde_json::json!({
+                            "identifier": alert.identifier, "sender": alert.sender, "format": alert.format,
+                            "status": alert.status.word(), "msg_type": alert.msg_type.word(), "at": now.to_string(),
+                            "event": verdict.map(|r| r.event.clone()), "reason": verdict.and_then(|r| r.reason.clone()),
+                        }));
+                        o
+                    }
                     msg => ingest::apply(&mut next, msg, &sha256_hex(&payload), &sha256_hex(envelope), now),
                 }
             }

@@ -45,6 +45,7 @@ impl Core {
                 "default_lifetime": format!("{:#}", self.cfg.alerts.default_lifetime),
                 "geocodes": self.cfg.alerts.geocodes, "location": self.cfg.alerts.location,
                 "show_exercises": self.cfg.alerts.show_exercises,
+                "last": self.last_alert,
             },
             "playlist": {"origin": self.playlist.origin, "items": self.playlist.items.len(), "error": self.playlist_error},
             "storage": {
