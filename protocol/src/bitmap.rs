@@ -70,6 +70,17 @@ pub enum PixelFormat {
 }
 
 impl PixelFormat {
+    /// The page format of a BX-5E/6E card: its generation's layout, mono or red-green.
+    pub fn graphic(generation: crate::graphic::Generation, red_green: bool) -> Self {
+        use crate::graphic::Generation::{Gen5, Gen6};
+        match (generation, red_green) {
+            (Gen5, false) => Self::Bx5Mono,
+            (Gen5, true) => Self::Bx5RedGreen,
+            (Gen6, false) => Self::Bx6Mono,
+            (Gen6, true) => Self::Bx6RedGreen,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Self::Bx5Mono => "bx-5e mono",

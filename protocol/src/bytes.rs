@@ -72,6 +72,28 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// How a command's parameters came out: a command the codec knows, or one it keeps as bytes
+/// (`None`: not known; `Some(why)`: known, but its fields did not parse).
+pub(crate) enum Parsed<T> {
+    Known(T),
+    Unknown(Option<String>),
+}
+
+/// Parse a command's parameters with `f` (`Ok(None)` for a command it does not know); every
+/// byte must be consumed. One rule for every protocol: what does not parse is kept, with why.
+pub(crate) fn command<T>(
+    params: &[u8],
+    what: &'static str,
+    f: impl FnOnce(&mut Reader<'_>) -> Result<Option<T>, PacketError>,
+) -> Parsed<T> {
+    let mut r = Reader::new(params, what);
+    match f(&mut r).and_then(|c| r.finish().map(|()| c)) {
+        Ok(Some(c)) => Parsed::Known(c),
+        Ok(None) => Parsed::Unknown(None),
+        Err(e) => Parsed::Unknown(Some(e.to_string())),
+    }
+}
+
 pub(crate) fn put_u16(out: &mut Vec<u8>, v: u16) {
     out.extend_from_slice(&v.to_le_bytes());
 }

@@ -374,9 +374,8 @@ impl ControlCommand {
     }
 
     fn parse(group: u8, cmd: u8, data: &[u8]) -> Self {
-        let parsed = (|| -> Result<Self, PacketError> {
-            let mut r = Reader::new(data, "control command");
-            let c = match (group, cmd) {
+        let parsed = crate::bytes::command(data, "control command", |r| {
+            Ok(Some(match (group, cmd) {
                 (0xA2, 0x00) => Self::Ping,
                 (0xA2, 0x02) => Self::SetClock {
                     time: CardTime::from_bcd(&r.array()?)?,
@@ -392,7 +391,7 @@ impl ControlCommand {
                     }
                     Self::TimedPower { slots }
                 }
-                (0xA2, 0x07) => Self::SetBrightness(Brightness::parse_data(&mut r)?),
+                (0xA2, 0x07) => Self::SetBrightness(Brightness::parse_data(r)?),
                 (0xA2, 0x08) => Self::CancelTimedPower,
                 (0xA2, 0x0F) => Self::Status,
                 (0xA2, 0x19) => Self::QueryBrightness,
@@ -419,24 +418,18 @@ impl ControlCommand {
                 },
                 (0xA1, 0x08) => Self::StartTransfer,
                 (0xA1, 0x09) => Self::EndTransfer,
-                _ => {
-                    return Ok(Self::Unknown {
-                        group,
-                        cmd,
-                        data: data.to_vec(),
-                        why: None,
-                    });
-                }
-            };
-            r.finish()?;
-            Ok(c)
-        })();
-        parsed.unwrap_or_else(|e| Self::Unknown {
-            group,
-            cmd,
-            data: data.to_vec(),
-            why: Some(e.to_string()),
-        })
+                _ => return Ok(None),
+            }))
+        });
+        match parsed {
+            crate::bytes::Parsed::Known(c) => c,
+            crate::bytes::Parsed::Unknown(why) => Self::Unknown {
+                group,
+                cmd,
+                data: data.to_vec(),
+                why,
+            },
+        }
     }
 }
 

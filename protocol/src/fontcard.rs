@@ -617,9 +617,8 @@ impl FontCommand {
     }
 
     fn parse(group: u8, cmd: u8, params: &[u8]) -> Self {
-        let parsed = (|| -> Result<Self, PacketError> {
-            let mut r = Reader::new(params, "font-card command");
-            let c = match (group, cmd) {
+        let parsed = crate::bytes::command(params, "font-card command", |r| {
+            Ok(Some(match (group, cmd) {
                 (0xA1, 0x00) => Self::FormatFs,
                 (0xA1, 0x01) => {
                     let n = r.u16()?;
@@ -695,24 +694,18 @@ impl FontCommand {
                 }
                 (0xA3, 0x08) => Self::CancelTimedPower,
                 (0xA3, 0x10) => Self::Clear,
-                _ => {
-                    return Ok(Self::Unknown {
-                        group,
-                        cmd,
-                        params: params.to_vec(),
-                        why: None,
-                    });
-                }
-            };
-            r.finish()?;
-            Ok(c)
-        })();
-        parsed.unwrap_or_else(|e| Self::Unknown {
-            group,
-            cmd,
-            params: params.to_vec(),
-            why: Some(e.to_string()),
-        })
+                _ => return Ok(None),
+            }))
+        });
+        match parsed {
+            crate::bytes::Parsed::Known(c) => c,
+            crate::bytes::Parsed::Unknown(why) => Self::Unknown {
+                group,
+                cmd,
+                params: params.to_vec(),
+                why,
+            },
+        }
     }
 }
 

@@ -714,11 +714,10 @@ impl GraphicCommand {
 
     /// Parse `params` for `(group, cmd)`; anything that does not fit becomes `Unknown` with the reason.
     fn parse(group: u8, cmd: u8, params: &[u8], device_type: u16) -> Self {
-        let parsed = (|| -> Result<Self, PacketError> {
-            let mut r = Reader::new(params, "graphic command");
-            let c = match (group, cmd) {
+        let parsed = crate::bytes::command(params, "graphic command", |r| {
+            Ok(Some(match (group, cmd) {
                 (0xA2, 0x00) => Self::Ping { reserved: r.array()? },
-                (0xA2, 0x07) => Self::SetBrightness(Brightness::parse(&mut r)?),
+                (0xA2, 0x07) => Self::SetBrightness(Brightness::parse(r)?),
                 (0xA2, 0x19) => Self::QueryBrightness {
                     params: r.rest().to_vec(),
                 },
@@ -730,11 +729,11 @@ impl GraphicCommand {
                         _ => [Generation::Gen6, Generation::Gen5],
                     };
                     let first = AreaUpdate::parse(&mut Reader::new(params, "area update"), order[0]);
-                    return first
-                        .or_else(|e| {
-                            AreaUpdate::parse(&mut Reader::new(params, "area update"), order[1]).map_err(|_| e)
-                        })
-                        .map(Self::UpdateAreas);
+                    let update = first.or_else(|e| {
+                        AreaUpdate::parse(&mut Reader::new(params, "area update"), order[1]).map_err(|_| e)
+                    })?;
+                    r.rest(); // parsed on its own reader, above
+                    Self::UpdateAreas(update)
                 }
                 (0xA7, 0x01) => {
                     let reserved = r.array()?;
@@ -753,24 +752,18 @@ impl GraphicCommand {
                         }
                     }
                 }
-                _ => {
-                    return Ok(Self::Unknown {
-                        group,
-                        cmd,
-                        params: params.to_vec(),
-                        why: None,
-                    });
-                }
-            };
-            r.finish()?;
-            Ok(c)
-        })();
-        parsed.unwrap_or_else(|e| Self::Unknown {
-            group,
-            cmd,
-            params: params.to_vec(),
-            why: Some(e.to_string()),
-        })
+                _ => return Ok(None),
+            }))
+        });
+        match parsed {
+            crate::bytes::Parsed::Known(c) => c,
+            crate::bytes::Parsed::Unknown(why) => Self::Unknown {
+                group,
+                cmd,
+                params: params.to_vec(),
+                why,
+            },
+        }
     }
 }
 

@@ -346,13 +346,12 @@ impl Card {
 
     /// The page bitmap format of this card's generation and colours.
     pub(crate) fn pixel_format(&self) -> PixelFormat {
-        let gen6 = self.config.model == CardModel::Bx6e;
-        match (gen6, self.config.colors) {
-            (false, ColorMode::Mono) => PixelFormat::Bx5Mono,
-            (false, ColorMode::RedGreen) => PixelFormat::Bx5RedGreen,
-            (true, ColorMode::Mono) => PixelFormat::Bx6Mono,
-            (true, ColorMode::RedGreen) => PixelFormat::Bx6RedGreen,
-        }
+        let generation = if self.config.model == CardModel::Bx6e {
+            graphic::Generation::Gen6
+        } else {
+            graphic::Generation::Gen5
+        };
+        PixelFormat::graphic(generation, self.config.colors == ColorMode::RedGreen)
     }
 
     fn install(&mut self, new_areas: Vec<Area>) -> Result<(), (ErrorCode, String)> {

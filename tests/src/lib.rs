@@ -99,7 +99,12 @@ impl Sim {
     /// Start the simulator headless on a free port with a snapshot folder; `args` add to that.
     /// The usual board of the end-to-end tests: a BX-6E, 128x32, red-green, on TCP.
     pub fn start_bx6e_128x32() -> Sim {
-        Self::start(&[
+        Self::start_bx6e_128x32_with(&[])
+    }
+
+    /// The usual board with more arguments (`--pty`, `--flash-dir DIR` …).
+    pub fn start_bx6e_128x32_with(extra: &[&str]) -> Sim {
+        let mut args = vec![
             "--protocol",
             "bx-6e",
             "--width",
@@ -108,7 +113,9 @@ impl Sim {
             "32",
             "--colors",
             "red-green",
-        ])
+        ];
+        args.extend_from_slice(extra);
+        Self::start(&args)
     }
 
     pub fn start(args: &[&str]) -> Sim {

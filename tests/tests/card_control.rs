@@ -79,18 +79,7 @@ fn diagnostics_drive_power_clock_brightness_and_size_over_tcp() {
 
 #[test]
 fn diagnostics_drive_power_clock_brightness_and_size_over_a_serial_line() {
-    let sim = Sim::start(&[
-        "--protocol",
-        "bx-6e",
-        "--width",
-        "128",
-        "--height",
-        "32",
-        "--colors",
-        "red-green",
-        "--pty",
-        "--no-tcp",
-    ]);
+    let sim = Sim::start_bx6e_128x32_with(&["--pty", "--no-tcp"]);
     controls_work_over(&sim, &sim.serial_url(57600));
 }
 
@@ -127,18 +116,7 @@ fn config(dir: &std::path::Path, device: &str, broker: &Mosquitto, public: &str)
 }
 
 fn sim_on(flash: &std::path::Path) -> Sim {
-    Sim::start(&[
-        "--protocol",
-        "bx-6e",
-        "--width",
-        "128",
-        "--height",
-        "32",
-        "--colors",
-        "red-green",
-        "--flash-dir",
-        flash.to_str().unwrap(),
-    ])
+    Sim::start_bx6e_128x32_with(&["--flash-dir", flash.to_str().unwrap()])
 }
 
 fn erases(s: &serde_json::Value) -> u64 {

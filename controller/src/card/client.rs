@@ -373,12 +373,7 @@ impl CardClient {
         } else {
             Generation::Gen5
         };
-        let format = match (generation, colors) {
-            (Generation::Gen5, ColorMode::Mono) => PixelFormat::Bx5Mono,
-            (Generation::Gen5, ColorMode::RedGreen) => PixelFormat::Bx5RedGreen,
-            (Generation::Gen6, ColorMode::Mono) => PixelFormat::Bx6Mono,
-            (Generation::Gen6, ColorMode::RedGreen) => PixelFormat::Bx6RedGreen,
-        };
+        let format = PixelFormat::graphic(generation, colors == ColorMode::RedGreen);
         let Some((first, _, _)) = pages.first() else {
             return Err(DriverError::Invalid("no pages to send".into()));
         };

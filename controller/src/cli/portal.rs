@@ -230,6 +230,25 @@ pub fn sign_command(key: &Path, payload: &str) -> anyhow::Result<std::process::E
     Ok(std::process::ExitCode::SUCCESS)
 }
 
+/// Where to publish (`--screen` or `--group`), and how long to wait for the screen's receipts.
+fn target_and_wait(
+    screen: Option<String>,
+    group: Option<String>,
+    wait: Option<u64>,
+) -> anyhow::Result<(Target, Option<(String, Duration)>)> {
+    let wait = match (wait, &screen) {
+        (Some(secs), Some(s)) => Some((s.clone(), Duration::from_secs(secs))),
+        (Some(_), None) => anyhow::bail!("--wait needs --screen (receipts come per screen)"),
+        _ => None,
+    };
+    let target = match (screen, group) {
+        (Some(s), _) => Target::Screen(s),
+        (None, Some(g)) => Target::Group(g),
+        (None, None) => anyhow::bail!("give --screen NAME or --group NAME"),
+    };
+    Ok((target, wait))
+}
+
 /// What `pinghu portal publish` sends, and where.
 #[derive(Debug)]
 pub struct PublishRequest {
@@ -259,16 +278,7 @@ pub fn publish_command(r: PublishRequest) -> anyhow::Result<std::process::ExitCo
         }
         _ => bail!("give --envelope FILE, or --payload FILE with --key FILE"),
     };
-    let target = match (r.screen.clone(), r.group) {
-        (Some(s), _) => Target::Screen(s),
-        (None, Some(g)) => Target::Group(g),
-        (None, None) => bail!("give --screen NAME or --group NAME"),
-    };
-    let wait = match (r.wait, &r.screen) {
-        (Some(secs), Some(s)) => Some((s.clone(), Duration::from_secs(secs))),
-        (Some(_), None) => bail!("--wait needs --screen (receipts come per screen)"),
-        _ => None,
-    };
+    let (target, wait) = target_and_wait(r.screen, r.group, r.wait)?;
     let rt = crate::cli::run::runtime()?;
     let receipts = rt
         .block_on(publish(&r.broker, &r.topic_prefix, &target, &env, None, wait))
@@ -297,7 +307,6 @@ pub struct CapRequest {
 /// `pinghu portal cap`: check a warning document, sign its exact bytes and publish it on the
 /// screen's or group's alerts topic.
 pub fn cap_command(r: CapRequest) -> anyhow::Result<std::process::ExitCode> {
-    use anyhow::bail;
     let bytes = crate::cli::read_file_or_stdin(&r.file)?;
     // The board refuses what does not read: say so here, before it travels.
     let alert = crate::alerts::read(&bytes, r.format).map_err(|e| anyhow::anyhow!("{}: {e}", r.file))?;
@@ -309,16 +318,7 @@ pub fn cap_command(r: CapRequest) -> anyhow::Result<std::process::ExitCode> {
         }
         .into(),
     );
-    let target = match (r.screen.clone(), r.group) {
-        (Some(s), _) => Target::Screen(s),
-        (None, Some(g)) => Target::Group(g),
-        (None, None) => bail!("give --screen NAME or --group NAME"),
-    };
-    let wait = match (r.wait, &r.screen) {
-        (Some(secs), Some(s)) => Some((s.clone(), Duration::from_secs(secs))),
-        (Some(_), None) => bail!("--wait needs --screen (receipts come per screen)"),
-        _ => None,
-    };
+    let (target, wait) = target_and_wait(r.screen, r.group, r.wait)?;
     let rt = crate::cli::run::runtime()?;
     let receipts = rt
         .block_on(publish(&r.broker, &r.topic_prefix, &target, &env, None, wait))

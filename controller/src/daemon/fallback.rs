@@ -82,12 +82,7 @@ pub fn program(content: &AreaContent, model: CardModel, colors: ColorMode) -> Pr
     } else {
         Generation::Gen5
     };
-    let format = match (generation, colors) {
-        (Generation::Gen5, ColorMode::Mono) => PixelFormat::Bx5Mono,
-        (Generation::Gen5, ColorMode::RedGreen) => PixelFormat::Bx5RedGreen,
-        (Generation::Gen6, ColorMode::Mono) => PixelFormat::Bx6Mono,
-        (Generation::Gen6, ColorMode::RedGreen) => PixelFormat::Bx6RedGreen,
-    };
+    let format = PixelFormat::graphic(generation, colors == ColorMode::RedGreen);
     let (w, h) = content.pages.first().map_or((0, 0), |f| (f.width(), f.height()));
     let mode = content.effect.motion().graphic_code();
     let pages = content
