@@ -176,7 +176,9 @@ pub async fn ensure_program(
             });
             Ok(())
         }
-        Err(e @ DriverError::Unsupported { .. }) => {
+        // The card cannot or will not take it: said in the status, not tried again on this
+        // connection (the board itself is unaffected).
+        Err(e @ (DriverError::Unsupported { .. } | DriverError::Link(crate::card::link::LinkError::Nack { .. }))) => {
             let _ = events.send(DriverEvent::Flash {
                 record: record.clone(),
                 wrote: false,

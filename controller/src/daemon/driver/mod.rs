@@ -155,10 +155,11 @@ async fn reconcile(
             c.power(d.power).await?;
         }
         if c.protocol.is_graphic() && sent.no_power_opcode && !d.power {
-            // No power opcode: a dark board is a board without areas.
+            // No power opcode: a dark board is a board without areas (and none kept alive).
             c.clear().await?;
             sent.main = None;
             sent.urgent = None;
+            sent.refresh = [None, None];
             for area in [MAIN_AREA, URGENT_AREA] {
                 let _ = events.send(DriverEvent::Cleared { area });
             }
