@@ -279,6 +279,19 @@ fn status_scope_and_thresholds_decide_before_the_glass() {
     };
     let minor = doc.replace("<severity>Extreme", "<severity>Minor");
     assert!(why(judge(&minor, &strict)).starts_with("below threshold"));
+    let sure = AlertConfig {
+        min_certainty: pinghu::alerts::cap::Certainty::Observed,
+        ..yiling()
+    };
+    assert!(
+        why(judge(&doc, &sure)).starts_with("below threshold"),
+        "Likely is below Observed"
+    );
+    let unsure = doc.replace("<certainty>Likely</certainty>", "");
+    assert!(
+        matches!(judge(&unsure, &sure), Judgement::Show(_)),
+        "no certainty sent: not held back"
+    );
     // No <expires>: the configured lifetime.
     let open = doc.replace("<expires>2026-07-01T18:00:00+08:00</expires>", "");
     let Judgement::Show(a) = judge(&open, &yiling()) else {

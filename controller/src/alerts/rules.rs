@@ -179,7 +179,11 @@ impl AlertConfig {
                 )
             });
         }
-        if info.severity > self.min_severity || info.urgency > self.min_urgency || info.certainty > self.min_certainty {
+        // An urgency or certainty the issuer did not know (or did not send, as national feeds may
+        // not) does not hold a warning back; the severity, which sets its level, always counts.
+        let urgency_low = info.urgency != Urgency::Unknown && info.urgency > self.min_urgency;
+        let certainty_low = info.certainty != Certainty::Unknown && info.certainty > self.min_certainty;
+        if info.severity > self.min_severity || urgency_low || certainty_low {
             return Judgement::Refuse(format!(
                 "below threshold: {} / {} / {} (alerts.min_severity, min_urgency, min_certainty)",
                 info.severity.word(),
