@@ -299,14 +299,14 @@ mod driver {
 
     #[tokio::test(start_paused = true)]
     async fn a_rebooted_card_is_cleared_and_sent_the_whole_board_again() {
-        // The 8th exchange (the keep-alive ping after 30 quiet seconds) finds the card gone.
-        let mut r = start("close#8", rotation(content("notice", page())));
+        // The 9th exchange (the keep-alive ping after 30 quiet seconds) finds the card gone.
+        let mut r = start("close#9", rotation(content("notice", page())));
         assert_eq!(next(&mut r, shown).await, (MAIN_AREA, page().sha256()));
         assert_eq!(glass(&r), page().sha256());
         let frames = r.seen.lock().unwrap().frames;
         assert_eq!(
-            frames, 7,
-            "the card's ping, its status and clock, clear, power, brightness, the area: nothing else"
+            frames, 8,
+            "the card's ping, its status and clock, clear, its timed power, power, brightness, the area: nothing else"
         );
         // The card loses power: its dynamic areas are gone, and the link drops at the ping.
         *r.card.lock().unwrap() = card();
@@ -341,7 +341,7 @@ mod driver {
         assert_eq!(next(&mut r, shown).await, (URGENT_AREA, urgent.sha256()));
         let before = r.seen.lock().unwrap().frames;
         // The rotation underneath is unchanged: only the urgent area was sent.
-        assert_eq!(before, 8);
+        assert_eq!(before, 9);
         d.urgent = None;
         d.layer = Layer::Rotation;
         r.desired.send(d).unwrap();
@@ -389,6 +389,7 @@ mod driver {
     async fn power_and_brightness_use_the_cards_own_controls() {
         let mut d = rotation(content("notice", page()));
         d.brightness_table = Some((0..48).map(|s| if (14..38).contains(&s) { 15 } else { 4 }).collect());
+        d.power_window = Some((6 * 60 + 30, 22 * 60));
         let mut r = start("", d.clone());
         next(&mut r, shown).await;
         {
@@ -397,6 +398,14 @@ mod driver {
                 c.brightness_table.as_ref(),
                 d.brightness_table.as_ref(),
                 "the day's table, once"
+            );
+            assert_eq!(
+                c.timed_power,
+                [pinghu_protocol::fontcard::PowerSlot {
+                    on: (6, 30),
+                    off: (22, 0)
+                }],
+                "the card holds the day's on/off window for when the host is gone"
             );
         }
         // Night: the LED modules switch off (A2 05); the areas stay on the card.

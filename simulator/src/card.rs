@@ -70,7 +70,12 @@ struct Upload {
 #[derive(Debug, Clone)]
 pub struct Card {
     pub config: CardConfig,
+    /// The power state last commanded (`A2 05`/`A3 00`); see [`Card::power_at`].
     pub power: bool,
+    /// When it was commanded (`None`: since start).
+    pub power_set_at: Option<Timestamp>,
+    /// Timed on/off windows (`A2 06`), applied by the card's clock at their times.
+    pub timed_power: Vec<pinghu_protocol::fontcard::PowerSlot>,
     pub brightness: u8,
     /// 48 half-hour levels when a timed table is set.
     pub brightness_table: Option<Vec<u8>>,
@@ -104,6 +109,8 @@ impl Card {
         Self {
             config,
             power: true,
+            power_set_at: None,
+            timed_power: Vec::new(),
             brightness: 15,
             brightness_table: None,
             clock_offset: SignedDuration::ZERO,
@@ -132,6 +139,43 @@ impl Card {
         self.brightness_table
             .as_ref()
             .map_or(self.brightness, |t| self.level_at(t, now))
+    }
+
+    /// Whether the LED modules are on at `now`: the latest of the last command and the last
+    /// timed on/off transition (by the card's clock) decides, as on a real card.
+    pub fn power_at(&self, now: Timestamp) -> bool {
+        let card = self
+            .card_time(now)
+            .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
+        let mut last: Option<(Timestamp, bool)> = None;
+        for slot in &self.timed_power {
+            for (hm, on) in [(slot.on, true), (slot.off, false)] {
+                // The transition's latest occurrence at or before now, today or yesterday.
+                for days_back in 0..2 {
+                    let Ok(day) = card.date().checked_sub(jiff::Span::new().days(days_back)) else {
+                        continue;
+                    };
+                    let Ok(at) = day
+                        .at(i8::try_from(hm.0).unwrap_or(0), i8::try_from(hm.1).unwrap_or(0), 0, 0)
+                        .to_zoned(card.time_zone().clone())
+                    else {
+                        continue;
+                    };
+                    // Back to host time: the card's clock runs `clock_offset` ahead.
+                    let host = at.timestamp() - self.clock_offset;
+                    if host <= now {
+                        if last.is_none_or(|(t, _)| host > t) {
+                            last = Some((host, on));
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        match (last, self.power_set_at) {
+            (Some((t, on)), set) if set.is_none_or(|s| t > s) => on,
+            _ => self.power,
+        }
     }
 
     /// The card's clock at host time `now`.
@@ -401,6 +445,7 @@ impl Card {
             FontCommand::Power { state } => match state {
                 fontcard::POWER_ON | fontcard::POWER_OFF => {
                     self.power = state == fontcard::POWER_ON;
+                    self.power_set_at = Some(now);
                     Ok(FontReply::ack())
                 }
                 s => Err((ErrorCode::NO_COMMAND, format!("power state {s:#04x} (01 on, 02 off)"))),
@@ -435,11 +480,17 @@ impl Card {
                 offset,
                 data,
             } => self.file_block(&name, last, block, offset, &data),
-            FontCommand::TimedPower { .. }
-            | FontCommand::CancelTimedPower
-            | FontCommand::LockProgram { .. }
-            | FontCommand::FormatFs
-            | FontCommand::DeleteFiles { .. } => Ok(FontReply::ack()),
+            FontCommand::TimedPower { slots } => {
+                self.timed_power = slots;
+                Ok(FontReply::ack())
+            }
+            FontCommand::CancelTimedPower => {
+                self.timed_power.clear();
+                Ok(FontReply::ack())
+            }
+            FontCommand::LockProgram { .. } | FontCommand::FormatFs | FontCommand::DeleteFiles { .. } => {
+                Ok(FontReply::ack())
+            }
             FontCommand::Unknown { group, cmd, why, .. } => {
                 Err(not_understood(group, cmd, why, matches!(group, 0xA1..=0xA3)))
             }
@@ -464,7 +515,7 @@ impl Card {
     /// The A1 02 status report.
     pub fn status_report(&self, now: Timestamp) -> StatusReport {
         StatusReport {
-            power: if self.power {
+            power: if self.power_at(now) {
                 fontcard::POWER_ON
             } else {
                 fontcard::POWER_OFF
@@ -661,7 +712,7 @@ impl Card {
     /// What drives the glass at `now`: `"dynamic"` areas, the `"program"` from flash (no dynamic
     /// area showing), or `"blank"` (power off, or nothing to show).
     pub fn showing(&self, now: Timestamp) -> &'static str {
-        if !self.power {
+        if !self.power_at(now) {
             "blank"
         } else if self.areas.values().any(|a| self.area_phase(a, now).is_some()) {
             "dynamic"
@@ -729,7 +780,8 @@ impl Card {
             "height": self.config.height,
             "colors": self.config.colors,
             "address": self.config.address,
-            "power": if self.power { "on" } else { "off" },
+            "power": if self.power_at(now) { "on" } else { "off" },
+            "timed_power": self.timed_power.iter().map(|s| format!("{:02}:{:02}-{:02}:{:02}", s.on.0, s.on.1, s.off.0, s.off.1)).collect::<Vec<_>>(),
             "brightness": self.brightness_at(now),
             "brightness_table": self.brightness_table,
             "card_time": self.card_time(now).to_string(),

@@ -47,12 +47,27 @@ impl Card {
             ControlCommand::Power { state } => match state {
                 POWER_ON | POWER_OFF => {
                     self.power = state == POWER_ON;
+                    self.power_set_at = Some(now);
                     Ok(ControlReply::ack())
                 }
                 s => Err((ErrorCode::NO_COMMAND, format!("power state {s:#04x} (01 on, 00 off)"))),
             },
             ControlCommand::SetBrightness(b) => self.set_brightness(&b, now).map(|()| ControlReply::ack()),
-            ControlCommand::TimedPower { .. } | ControlCommand::CancelTimedPower => Ok(ControlReply::ack()),
+            ControlCommand::TimedPower { slots } => {
+                if slots
+                    .iter()
+                    .any(|s| s.on.0 > 23 || s.on.1 > 59 || s.off.0 > 23 || s.off.1 > 59)
+                {
+                    Err((ErrorCode::DATE_TIME_FORMAT, "timed power outside 00:00-23:59".into()))
+                } else {
+                    self.timed_power = slots;
+                    Ok(ControlReply::ack())
+                }
+            }
+            ControlCommand::CancelTimedPower => {
+                self.timed_power.clear();
+                Ok(ControlReply::ack())
+            }
             ControlCommand::QueryBrightness => Ok(ControlReply::ack()),
             ControlCommand::StartTransfer | ControlCommand::EndTransfer => Ok(ControlReply::ack()),
             ControlCommand::DeleteFiles { names } => {
@@ -136,7 +151,7 @@ impl Card {
             height: u16::try_from(self.config.height).unwrap_or(u16::MAX),
             color: PingInfo::color_code(self.config.colors == pinghu_fonts::ColorMode::RedGreen),
             brightness: self.brightness_at(now),
-            power: u8::from(self.power),
+            power: u8::from(self.power_at(now)),
             scan_config: 0,
             rest: vec![0; 9],
         }
@@ -151,8 +166,8 @@ impl Card {
             current.copy_from_slice(&p.name.as_bytes()[..4]);
         }
         ControllerStatus {
-            power: u8::from(self.power),
-            timed_power: 0,
+            power: u8::from(self.power_at(now)),
+            timed_power: u8::from(!self.timed_power.is_empty()),
             brightness_mode: u8::from(self.brightness_table.is_some()),
             brightness: self.brightness_at(now),
             program_count: u16::try_from(self.flash.programs().count()).unwrap_or(u16::MAX),

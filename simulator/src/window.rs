@@ -57,8 +57,8 @@ pub fn status_lines(shared: &Shared, now: Timestamp) -> (Frame, Vec<String>) {
             c.width,
             c.height,
             c.address,
-            if card.power { "开" } else { "关" },
-            card.brightness
+            if card.power_at(now) { "开" } else { "关" },
+            card.brightness_at(now)
         ),
         format!(
             "areas {}  frames {}  replies {}",

@@ -131,3 +131,64 @@ fn timed_brightness_table_follows_the_card_clock() {
     assert_eq!(c.brightness_at(night), 2);
     assert_eq!(c.brightness_at(t), 14);
 }
+
+fn control(card: &mut Card, cmd: pinghu_protocol::control::ControlCommand, now: Timestamp) -> Packet {
+    use pinghu_protocol::control::{ControlHeader, ControlPacket};
+    let p = Packet::Control(ControlPacket::request(
+        ControlHeader::to_card(Generation::Gen6, 1, 0x0274),
+        true,
+        cmd,
+    ));
+    let mut d = Decoder::new();
+    d.feed(&p.to_wire().unwrap());
+    card.handle(Ok(d.decode().unwrap().unwrap()), now).expect("a reply")
+}
+
+/// Beijing time on 2026-11-29 at `hh:mm`.
+fn beijing(hh: i8, mm: i8) -> Timestamp {
+    jiff::civil::date(2026, 11, 29)
+        .at(hh, mm, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+        .unwrap()
+        .timestamp()
+}
+
+#[test]
+fn timed_power_follows_the_cards_clock_and_a_later_command_wins() {
+    use pinghu_protocol::control::ControlCommand;
+    use pinghu_protocol::fontcard::PowerSlot;
+    let mut c = card();
+    let slots = vec![PowerSlot {
+        on: (6, 30),
+        off: (22, 0),
+    }];
+    assert!(!control(&mut c, ControlCommand::TimedPower { slots }, beijing(12, 0)).is_nack());
+    assert!(c.power_at(beijing(21, 59)));
+    assert!(!c.power_at(beijing(22, 1)), "off at 22:00 by the card's own clock");
+    assert!(!c.power_at(beijing(23, 59)));
+    // An emergency at 23:30: the host switches it on; that command outranks the 22:00 event.
+    control(&mut c, ControlCommand::Power { state: 1 }, beijing(23, 30));
+    assert!(c.power_at(beijing(23, 31)));
+    // … and it stays on until the next transition, 06:30 (on) and then 22:00 (off).
+    assert!(c.power_at(beijing(23, 59) + SignedDuration::from_hours(12)));
+    assert!(!c.power_at(beijing(22, 5) + SignedDuration::from_hours(24)));
+    // The card's clock decides: a card 2 hours fast switches off at 20:00 host time.
+    let mut fast = card();
+    fast.clock_offset = SignedDuration::from_hours(2);
+    control(
+        &mut fast,
+        ControlCommand::TimedPower {
+            slots: vec![PowerSlot {
+                on: (6, 30),
+                off: (22, 0),
+            }],
+        },
+        beijing(12, 0),
+    );
+    assert!(!fast.power_at(beijing(20, 1)));
+    control(&mut fast, ControlCommand::CancelTimedPower, beijing(20, 2));
+    assert!(
+        fast.power_at(beijing(20, 3)),
+        "cancelled: the last command (on, at start) holds"
+    );
+}

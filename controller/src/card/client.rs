@@ -335,6 +335,20 @@ impl CardClient {
         Ok(())
     }
 
+    /// The card's own daily on/off window, which it follows by its clock when the host is gone
+    /// (`None` cancels it): `A2 06`/`A2 08` on graphic cards, `A3 01`/`A3 08` on font cards.
+    pub async fn timed_power(&mut self, window: Option<fontcard::PowerSlot>) -> Result<(), DriverError> {
+        if self.protocol.is_graphic() {
+            return self.graphic_timed_power(window).await;
+        }
+        let cmd = match window {
+            Some(w) => FontCommand::TimedPower { slots: vec![w] },
+            None => FontCommand::CancelTimedPower,
+        };
+        self.link.request(&self.font(cmd)).await?;
+        Ok(())
+    }
+
     /// Remove everything from the board.
     pub async fn clear(&mut self) -> Result<(), DriverError> {
         let p = if self.protocol.is_graphic() {

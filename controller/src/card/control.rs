@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use pinghu_protocol::control::{
     ControlCommand, ControlHeader, ControlPacket, ControllerStatus, POWER_OFF, POWER_ON, PingInfo,
 };
+use pinghu_protocol::fontcard::PowerSlot;
 use pinghu_protocol::graphic::{Brightness, Generation, GraphicCommand, GraphicHeader, GraphicPacket};
 use pinghu_protocol::program::{FILE_TYPE_PROGRAM, ProgramFile};
 use pinghu_protocol::{CardTime, ErrorCode, Packet};
@@ -192,6 +193,17 @@ impl CardClient {
         };
         self.either("power", Header::Control, ControlCommand::Power { state }, Some(f0))
             .await?;
+        Ok(())
+    }
+
+    /// The card's own daily on/off window (`A2 06`; `None` cancels it with `A2 08`), which it
+    /// follows by its clock when no host tells it otherwise.
+    pub(crate) async fn graphic_timed_power(&mut self, window: Option<PowerSlot>) -> Result<(), DriverError> {
+        let cmd = match window {
+            Some(w) => ControlCommand::TimedPower { slots: vec![w] },
+            None => ControlCommand::CancelTimedPower,
+        };
+        self.either("timed power", Header::Control, cmd, None).await?;
         Ok(())
     }
 

@@ -43,6 +43,9 @@ pub struct Desired {
     pub brightness_table: Option<Vec<u8>>,
     /// What the card shows from flash when the host is gone (graphic cards).
     pub fallback: Option<AreaContent>,
+    /// The playlist's daily on/off window (minutes of the day), given to the card so it switches
+    /// itself when the host is gone.
+    pub power_window: Option<(u16, u16)>,
     pub layer: Layer,
     /// The rotation's content; `None` while a takeover holds it paused (the card keeps it).
     pub main: Option<AreaContent>,
@@ -58,6 +61,7 @@ impl Default for Desired {
             brightness: 15,
             brightness_table: None,
             fallback: None,
+            power_window: None,
             layer: Layer::Blank,
             main: None,
             urgent: None,
@@ -186,6 +190,7 @@ impl Renderer {
             brightness: plan.brightness,
             brightness_table: None,
             fallback: None,
+            power_window: None,
             layer: plan.layer,
             blank: main.is_none() && urgent.is_none() && plan.layer == Layer::Blank,
             main,

@@ -473,6 +473,11 @@ impl Core {
         if clock == pinghu_playlists::ClockTrust::Trusted && plan.layer != Layer::Emergency {
             desired.brightness_table = Some((0..48).map(|slot| self.playlist.brightness_at(slot * 30)).collect());
         }
+        // The daily on/off window goes to the card too, so it darkens at night on its own when
+        // the host is gone (an untrusted clock keeps the board on: no window).
+        if clock == pinghu_playlists::ClockTrust::Trusted {
+            desired.power_window = self.playlist.power.map(|p| (p.on, p.off));
+        }
         let plan = self.overrides.apply(plan, &mut desired, now);
         if self.store.state.scheduler != before {
             // The rotation position survives a restart, written lazily (see `tick`).

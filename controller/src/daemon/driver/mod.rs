@@ -98,6 +98,24 @@ struct Sent {
     refresh: [Option<(tokio::time::Instant, AreaContent)>; 2],
     /// The card's LED power cannot be switched: darken by clearing the areas instead.
     no_power_opcode: bool,
+    /// The daily on/off window the card was given (and whether it was given one at all).
+    power_window: WindowSent,
+}
+
+/// What the card was told about its daily on/off window.
+#[derive(Debug, Default, PartialEq, Eq)]
+enum WindowSent {
+    /// Nothing yet on this connection.
+    #[default]
+    Unknown,
+    Cancelled,
+    Window(u16, u16),
+}
+
+impl From<Option<(u16, u16)>> for WindowSent {
+    fn from(w: Option<(u16, u16)>) -> Self {
+        w.map_or(Self::Cancelled, |(on, off)| Self::Window(on, off))
+    }
 }
 
 fn id_of(a: &AreaContent) -> (ContentKey, String) {
@@ -145,6 +163,18 @@ async fn reconcile(
     sent: &mut Sent,
     events: &mpsc::UnboundedSender<DriverEvent>,
 ) -> Result<(), DriverError> {
+    if sent.power_window != WindowSent::from(d.power_window) {
+        let slot = d.power_window.map(|(on, off)| pinghu_protocol::fontcard::PowerSlot {
+            on: ((on / 60) as u8, (on % 60) as u8),
+            off: (((off % 1440) / 60) as u8, (off % 60) as u8),
+        });
+        match c.timed_power(slot).await {
+            // Cards without it still follow the live power commands while the host runs.
+            Ok(()) | Err(DriverError::Unsupported { .. } | DriverError::Link(LinkError::Nack { .. })) => {}
+            Err(e) => return Err(e),
+        }
+        sent.power_window = d.power_window.into();
+    }
     if sent.power != Some(d.power) {
         if c.protocol.is_graphic() && !sent.no_power_opcode {
             // The LED modules' own power (A2 05); older firmware refuses it.
