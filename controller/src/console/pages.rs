@@ -105,6 +105,10 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "verify" => ("校验链", "Chain"),
         "export" => ("导出 CSV", "Export CSV"),
         "page" => ("页", "page"),
+        "card_size" => ("控制卡报告的尺寸", "Size the card reports"),
+        "size_warning" => ("尺寸核对", "Size check"),
+        "flash_writes" => ("备用节目写入次数", "Fallback program writes"),
+        "last_warning" => ("最近预警", "Latest warning"),
         "trace" => ("最近通信字节", "Recent bytes"),
         "refused" => ("已拒绝", "Refused"),
         "unverified" => (
@@ -347,6 +351,10 @@ async fn board(PageCtx { c, l, q }: PageCtx) -> Response {
             tr { th { (t(l, "clock")) } td data-field="clock.drift_s" {} }
             tr { th { (t(l, "queue")) } td data-field="queue.active" {} }
             tr { th { (t(l, "last_error")) } td data-field="device.last_error" {} }
+            tr { th { (t(l, "card_size")) } td data-field="device.card.size" {} }
+            tr { th { (t(l, "size_warning")) } td data-field="device.card.size_warning" {} }
+            tr { th { (t(l, "flash_writes")) } td data-field="device.flash.writes" {} }
+            tr { th { (t(l, "last_warning")) } td data-field="alerts.last.identifier" {} }
         }
         p #frame-sha {}
         @if c.role.controls_the_card() {

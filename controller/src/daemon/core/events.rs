@@ -52,7 +52,8 @@ impl Core {
                     }
                     json!({
                         "model": pinghu_protocol::graphic_device_name(i.controller_type),
-                        "firmware": i.firmware_text(), "width": w, "height": h, "colors": i.color_name(),
+                        "firmware": i.firmware_text(), "width": w, "height": h, "size": format!("{w}x{h}"),
+                        "colors": i.color_name(),
                         "size_matches": matches,
                         "size_warning": (!matches).then(|| format!(
                             "the card reports {w}x{h} px but screen.width/height say {}x{}: fix the configuration \
