@@ -296,13 +296,16 @@ enum PortalCommand {
         /// mqtt://HOST:PORT
         #[arg(long)]
         broker: String,
+        /// One screen's alerts topic
         #[arg(long, conflicts_with = "group", required_unless_present = "group")]
         screen: Option<String>,
+        /// A group's alerts topic (every screen in it)
         #[arg(long)]
         group: Option<String>,
         /// The warning's XML (or - for stdin)
         #[arg(long, value_name = "FILE")]
         file: String,
+        /// The key file from `pinghu portal keygen` (Ed25519 or SM2)
         #[arg(long, value_name = "FILE")]
         key: std::path::PathBuf,
         /// cap (application/cap+xml) or gbt35965 (application/gbt35965+xml)
