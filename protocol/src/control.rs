@@ -20,10 +20,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bytes::{Reader, hex_array, hex_vec, len_u8, len_u16, put_u16, put_u32};
+use crate::bytes::{Reader, hex_array, hex_vec, len_u16, put_u16, put_u32};
 use crate::codes::{CardTime, ErrorCode};
 use crate::error::{EncodeError, PacketError};
-use crate::fontcard::{FileName, PowerSlot, bcd_hm, from_bcd_hm, parse_name, put_name};
+use crate::fontcard::{FileName, PowerSlot, parse_name, put_name, read_slots, write_slots};
 use crate::graphic::{Brightness, Generation};
 
 /// Version byte of the 5th-generation control header.
@@ -330,13 +330,7 @@ impl ControlCommand {
             | Self::EndTransfer => {}
             Self::SetClock { time } => out.extend_from_slice(&time.to_bcd()),
             Self::Power { state } => out.push(*state),
-            Self::TimedPower { slots } => {
-                out.push(len_u8("power window count", slots.len())?);
-                for s in slots {
-                    out.extend_from_slice(&bcd_hm(s.on.0, s.on.1));
-                    out.extend_from_slice(&bcd_hm(s.off.0, s.off.1));
-                }
-            }
+            Self::TimedPower { slots } => write_slots(slots, out)?,
             Self::SetBrightness(b) => b.write_data(out)?,
             Self::DeleteFiles { names } => {
                 put_u16(out, len_u16("file count", names.len())?);
@@ -381,16 +375,7 @@ impl ControlCommand {
                     time: CardTime::from_bcd(&r.array()?)?,
                 },
                 (0xA2, 0x05) => Self::Power { state: r.u8()? },
-                (0xA2, 0x06) => {
-                    let n = r.u8()?;
-                    let mut slots = Vec::new();
-                    for _ in 0..n {
-                        let on = from_bcd_hm(r.take(2)?)?;
-                        let off = from_bcd_hm(r.take(2)?)?;
-                        slots.push(PowerSlot { on, off });
-                    }
-                    Self::TimedPower { slots }
-                }
+                (0xA2, 0x06) => Self::TimedPower { slots: read_slots(r)? },
                 (0xA2, 0x07) => Self::SetBrightness(Brightness::parse_data(r)?),
                 (0xA2, 0x08) => Self::CancelTimedPower,
                 (0xA2, 0x0F) => Self::Status,

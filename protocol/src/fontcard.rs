@@ -489,6 +489,28 @@ impl TextArea {
     }
 }
 
+/// Timed on/off windows as both protocols send them: a count, then per window the on and off
+/// time as BCD `hh mm`.
+pub(crate) fn read_slots(r: &mut Reader<'_>) -> Result<Vec<PowerSlot>, PacketError> {
+    let n = r.u8()?;
+    let mut slots = Vec::new();
+    for _ in 0..n {
+        let on = from_bcd_hm(r.take(2)?)?;
+        let off = from_bcd_hm(r.take(2)?)?;
+        slots.push(PowerSlot { on, off });
+    }
+    Ok(slots)
+}
+
+pub(crate) fn write_slots(slots: &[PowerSlot], out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    out.push(len_u8("power window count", slots.len())?);
+    for s in slots {
+        out.extend_from_slice(&bcd_hm(s.on.0, s.on.1));
+        out.extend_from_slice(&bcd_hm(s.off.0, s.off.1));
+    }
+    Ok(())
+}
+
 pub(crate) fn bcd_hm(h: u8, m: u8) -> [u8; 2] {
     [((h / 10) << 4) | (h % 10), ((m / 10) << 4) | (m % 10)]
 }
@@ -585,13 +607,7 @@ impl FontCommand {
             }
             Self::TimeSync { time } => out.extend_from_slice(&time.to_bcd()),
             Self::Power { state } => out.push(*state),
-            Self::TimedPower { slots } => {
-                out.push(len_u8("power slot count", slots.len())?);
-                for s in slots {
-                    out.extend_from_slice(&bcd_hm(s.on.0, s.on.1));
-                    out.extend_from_slice(&bcd_hm(s.off.0, s.off.1));
-                }
-            }
+            Self::TimedPower { slots } => write_slots(slots, out)?,
             Self::LockProgram { save_mode, lock, name } => {
                 out.extend_from_slice(&[*save_mode, *lock]);
                 put_name(out, name)?;
@@ -652,16 +668,7 @@ impl FontCommand {
                     time: CardTime::from_bcd(&r.array()?)?,
                 },
                 (0xA3, 0x00) => Self::Power { state: r.u8()? },
-                (0xA3, 0x01) => {
-                    let n = r.u8()?;
-                    let mut slots = Vec::new();
-                    for _ in 0..n {
-                        let on = from_bcd_hm(r.take(2)?)?;
-                        let off = from_bcd_hm(r.take(2)?)?;
-                        slots.push(PowerSlot { on, off });
-                    }
-                    Self::TimedPower { slots }
-                }
+                (0xA3, 0x01) => Self::TimedPower { slots: read_slots(r)? },
                 (0xA3, 0x04) => Self::LockProgram {
                     save_mode: r.u8()?,
                     lock: r.u8()?,
