@@ -152,12 +152,18 @@ enum DiagSub {
 }
 
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("input").required(true).args(["text", "file"])))]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["text", "file", "image"])))]
 #[command(group(clap::ArgGroup::new("output").required(true).multiple(true).args(["out", "ascii", "json"])))]
 struct RenderArgs {
     /// The text to render
     #[arg(long)]
     text: Option<String>,
+    /// A picture (PNG, JPEG or BMP) to fit to the board instead of text
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["text", "file"])]
+    image: Option<std::path::PathBuf>,
+    /// How a picture is reduced to the LEDs: dither (photographs) or threshold (logos, line art)
+    #[arg(long, default_value = "dither", value_parser = ["dither", "threshold"])]
+    reduce: String,
     /// Read the text from a UTF-8 file (- for standard input)
     #[arg(long, value_name = "FILE")]
     file: Option<String>,
@@ -206,7 +212,7 @@ struct RenderArgs {
     /// Print a JSON summary (pages, missing, font_size, width, height, …)
     #[arg(long)]
     json: bool,
-    /// Exit 1 when a character has no glyph
+    /// Exit 1 when a character has no glyph (or a picture will not look good)
     #[arg(long)]
     strict: bool,
     /// Pixels per LED in the PNG files
@@ -223,6 +229,12 @@ enum PlaylistCommand {
         /// Extra holiday calendar (TOML, format of playlists/data/holidays-cn.toml)
         #[arg(long, value_name = "FILE")]
         calendar: Option<std::path::PathBuf>,
+        /// Judge image items for this board, WIDTHxHEIGHT (e.g. 128x32): too small, too busy, too dark
+        #[arg(long, value_name = "WxH")]
+        board: Option<String>,
+        /// The board's LEDs, with --board
+        #[arg(long, default_value = "red-green", value_parser = pinghu::cli::args::colors())]
+        colors: ColorMode,
         /// Print JSON
         #[arg(long)]
         json: bool,
@@ -381,6 +393,17 @@ enum WireCommand {
 }
 
 fn render(a: RenderArgs) -> Result<ExitCode> {
+    if let Some(image) = &a.image {
+        let reduce = pinghu_fonts::picture::Reduce::parse(&a.reduce).unwrap_or_default();
+        return Ok(cli::render::image(
+            image,
+            (a.width, a.height, a.colors),
+            reduce,
+            a.out.as_deref(),
+            (a.ascii, a.json, a.strict, a.scale),
+        )?
+        .print());
+    }
     let text = match (a.text, a.file.as_deref()) {
         (Some(t), _) => t,
         (None, Some("-")) => cli::read_input("-")?,
@@ -524,8 +547,25 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Diag(a) => diag(a),
         Command::Console(c) => cli::console::command(c),
         Command::Render(a) => render(a),
-        Command::Playlist(PlaylistCommand::Check { files, calendar, json }) => {
-            cli::playlist::check_command(&files, calendar.as_deref(), json)
+        Command::Playlist(PlaylistCommand::Check {
+            files,
+            calendar,
+            board,
+            colors,
+            json,
+        }) => {
+            let board = match board.as_deref() {
+                None => None,
+                Some(b) => {
+                    let (w, h) = b
+                        .split_once('x')
+                        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
+                        .filter(|(w, h)| *w > 0 && *h > 0)
+                        .with_context(|| format!("--board {b:?} must be WIDTHxHEIGHT in pixels, e.g. 128x32"))?;
+                    Some((w, h, colors))
+                }
+            };
+            cli::playlist::check_command(&files, calendar.as_deref(), json, board)
         }
         Command::Playlist(PlaylistCommand::Timeline {
             file,

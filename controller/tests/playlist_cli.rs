@@ -102,3 +102,68 @@ fn timeline_bad_from_is_explained() {
     assert_eq!(code, 1);
     assert!(err.contains("--from \"tomorrow\" is not a time"), "{err}");
 }
+
+#[test]
+fn pictures_are_checked_at_their_line_and_judged_for_the_board() {
+    let (code, out, err) = pinghu(&["playlist", "check", &example("with-picture.toml"), "--board", "128x32"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("with-picture.toml: ok, 3 items"), "{out}");
+    // On a tiny board the same picture is too busy: a warning at the item's line, still ok.
+    let (code, out, _) = pinghu(&["playlist", "check", &example("with-picture.toml"), "--board", "16x8"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("with-picture.toml:13:1: warning: item sunrise"), "{out}");
+    // A picture that is not there refuses the playlist, naming the line.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("p.toml");
+    std::fs::write(&p, "[[item]]\nid = \"a\"\nimage = \"nowhere.png\"\n").unwrap();
+    let (code, _, err) = pinghu(&["playlist", "check", p.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("p.toml:1:1: item a: image \"nowhere.png\""), "{err}");
+    // Text and picture together, or a picture of another kind, are refused by the parser.
+    std::fs::write(&p, "[[item]]\nid = \"a\"\ntext = \"x\"\nimage = \"a.png\"\n").unwrap();
+    let (code, _, err) = pinghu(&["playlist", "check", p.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("has a `text` and an `image`: give one"), "{err}");
+    std::fs::write(&p, "[[item]]\nid = \"a\"\nimage = \"a.gif\"\n").unwrap();
+    let (_, _, err) = pinghu(&["playlist", "check", p.to_str().unwrap()]);
+    assert!(err.contains("must be a .png, .jpg or .bmp file"), "{err}");
+}
+
+#[test]
+fn render_fits_a_picture_to_mono_and_red_green_boards() {
+    let dir = tempfile::tempdir().unwrap();
+    let picture = example("images/pinghu-sunrise.png");
+    for (colors, reduce) in [("mono", "threshold"), ("red-green", "dither")] {
+        let out_dir = dir.path().join(colors);
+        let (code, out, err) = pinghu(&[
+            "render",
+            "--image",
+            &picture,
+            "--width",
+            "128",
+            "--height",
+            "32",
+            "--colors",
+            colors,
+            "--reduce",
+            reduce,
+            "--out",
+            out_dir.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.starts_with("1 page, 96x48 picture fitted to 128x32"), "{out}");
+        assert!(out_dir.join("page-001.png").exists());
+    }
+    let (code, _, err) = pinghu(&[
+        "render",
+        "--image",
+        &example("minimal.toml"),
+        "--width",
+        "8",
+        "--height",
+        "8",
+        "--ascii",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("not a PNG, JPEG or BMP picture"), "{err}");
+}

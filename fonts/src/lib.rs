@@ -15,6 +15,9 @@
 //! * [`Frame`]: 1 or 2 bits per pixel, an embedded-graphics `DrawTarget`, LED-look and plain PNG,
 //!   ASCII art, lossless conversion to and from the protocol crate's page bitmaps.
 //! * [`CjkTextStyle`]: an embedded-graphics text renderer over the fonts.
+//! * [`picture`]: PNG, JPEG and BMP pictures scaled to the board and reduced to its LEDs
+//!   (threshold or error diffusion; red, green, yellow on red-green boards), with warnings for
+//!   pictures that will not look good.
 //!
 //! ```
 //! use pinghu_fonts::{FontSet, RenderOptions, render};
@@ -31,6 +34,7 @@ pub mod error;
 pub mod font;
 pub mod frame;
 pub mod packed;
+pub mod picture;
 pub mod render;
 pub mod style;
 pub mod typeset;

@@ -128,6 +128,10 @@ pub fn parse_hhmm(s: &str, allow_24: bool) -> Result<u16, String> {
 pub struct Item {
     pub id: String,
     pub text: String,
+    /// A picture (PNG, JPEG, BMP) shown instead of text, relative to the playlist's folder.
+    pub image: Option<String>,
+    /// Reduce the picture by a threshold rather than error diffusion.
+    pub threshold: bool,
     /// Days of the week; empty = every day.
     pub days: BTreeSet<u8>,
     /// Windows of the day; empty = all day.

@@ -228,9 +228,11 @@ fn windows(c: &mut Ctx<'_>, v: &Val<'_>, dayparts: &BTreeMap<String, TimeWindow>
 
 const TOP_KEYS: [&str; 6] = ["defaults", "item", "brightness", "power", "dayparts", "timezone"];
 const DEFAULT_KEYS: [&str; 5] = ["font_size", "color", "effect", "dwell_s", "brightness"];
-const ITEM_KEYS: [&str; 13] = [
+const ITEM_KEYS: [&str; 15] = [
     "id",
     "text",
+    "image",
+    "reduce",
     "days",
     "time",
     "dates",
@@ -493,6 +495,8 @@ fn parse_item(
     let mut item = Item {
         id: String::new(),
         text: String::new(),
+        image: None,
+        threshold: false,
         days: BTreeSet::new(),
         windows: Vec::new(),
         dates: Vec::new(),
@@ -520,6 +524,33 @@ fn parse_item(
                     }
                     item.id = s.to_owned();
                     id_span = v.span();
+                }
+            }
+            "image" => {
+                if let Some(s) = as_str(c, key, v) {
+                    let lower = s.to_ascii_lowercase();
+                    if [".png", ".jpg", ".jpeg", ".bmp"].iter().any(|e| lower.ends_with(e)) {
+                        item.image = Some(s.to_owned());
+                    } else {
+                        c.err(
+                            &v.span(),
+                            format!(
+                                "image {s:?} must be a .png, .jpg or .bmp file (relative to the playlist's folder)"
+                            ),
+                        );
+                    }
+                }
+            }
+            "reduce" => {
+                if let Some(s) = as_str(c, key, v) {
+                    match s {
+                        "dither" => item.threshold = false,
+                        "threshold" => item.threshold = true,
+                        _ => c.err(
+                            &v.span(),
+                            format!("reduce {s:?} must be dither (photographs) or threshold (logos, line art)"),
+                        ),
+                    }
                 }
             }
             "text" => {
@@ -593,8 +624,10 @@ fn parse_item(
     if !t.get_ref().contains_key("id") {
         c.err(&t.span(), "[[item]] needs an `id` (e.g. id = \"welcome\")");
     }
-    if !t.get_ref().contains_key("text") {
-        c.err(&t.span(), "[[item]] needs a `text`");
+    match (t.get_ref().contains_key("text"), t.get_ref().contains_key("image")) {
+        (false, false) => c.err(&t.span(), "[[item]] needs a `text` (or an `image`)"),
+        (true, true) => c.err(&t.span(), "[[item]] has a `text` and an `image`: give one"),
+        _ => {}
     }
     let ok = c.diags.len() == before;
     (item, id_span, ok)

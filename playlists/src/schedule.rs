@@ -78,6 +78,8 @@ pub struct Content {
     pub key: ContentKey,
     pub title: Option<String>,
     pub text: String,
+    /// A picture instead of text (items only): its path and whether to threshold it.
+    pub image: Option<(String, bool)>,
     pub style: Style,
     pub priority: Option<Priority>,
 }
@@ -224,6 +226,7 @@ pub fn item_content(item: &Item) -> Content {
         key: ContentKey::Item { id: item.id.clone() },
         title: None,
         text: item.text.clone(),
+        image: item.image.clone().map(|p| (p, item.threshold)),
         style: item.style,
         priority: None,
     }
@@ -244,6 +247,7 @@ pub fn announcement_content(a: &Announcement, defaults: Style) -> Content {
         },
         title: (!a.title.is_empty()).then(|| a.title.clone()),
         text: a.body.clone(),
+        image: None,
         style,
         priority: Some(a.priority),
     }

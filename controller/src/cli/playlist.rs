@@ -52,10 +52,68 @@ fn summary(p: &Playlist) -> String {
 }
 
 /// Validate one playlist file.
+/// The pictures of a playlist's image items: each must read (an error at the item's line), and
+/// with a board size each is judged for how it will look there (warnings).
+fn check_images(path: &Path, p: &Playlist, board: Option<Board>) -> (Vec<String>, Vec<String>) {
+    let (mut errors, mut warnings) = (Vec::new(), Vec::new());
+    let dir = path.parent().unwrap_or(Path::new("."));
+    for item in &p.items {
+        let Some(file) = &item.image else { continue };
+        let at = format!("{}:{}:1", path.display(), item.line);
+        let img = std::fs::read(dir.join(file))
+            .map_err(|e| e.to_string())
+            .and_then(|b| pinghu_fonts::picture::decode(&b));
+        match (img, board) {
+            (Err(e), _) => errors.push(format!("{at}: item {}: image {file:?}: {e}", item.id)),
+            (Ok(img), Some((w, h, colors))) => {
+                let reduce = if item.threshold {
+                    pinghu_fonts::picture::Reduce::Threshold
+                } else {
+                    pinghu_fonts::picture::Reduce::Dither
+                };
+                for w in pinghu_fonts::picture::to_frame(&img, w, h, colors, reduce).warnings {
+                    warnings.push(format!("{at}: warning: item {}: image {file:?}: {w}", item.id));
+                }
+            }
+            (Ok(_), None) => {}
+        }
+    }
+    (errors, warnings)
+}
+
+/// A board to judge pictures against: width, height, colours.
+pub type Board = (u32, u32, pinghu_fonts::ColorMode);
+
 pub fn check(path: &Path, cal: &Calendar, now: Timestamp) -> Checked {
+    check_for(path, cal, now, None)
+}
+
+/// [`check`], with pictures judged for `board` when given.
+pub fn check_for(path: &Path, cal: &Calendar, now: Timestamp, board: Option<Board>) -> Checked {
     match load(path) {
         Ok(p) => {
+            let (errors, image_warnings) = check_images(path, &p, board);
+            if !errors.is_empty() {
+                let mut text = String::new();
+                for e in &errors {
+                    let _ = writeln!(text, "{e}");
+                }
+                let _ = writeln!(
+                    text,
+                    "{}: refused: {} problem(s); fix them and check again",
+                    path.display(),
+                    errors.len()
+                );
+                return Checked {
+                    ok: false,
+                    text,
+                    json: json!({"file": path.display().to_string(), "ok": false, "errors": errors}),
+                };
+            }
             let mut text = format!("{}: ok, {}\n", path.display(), summary(&p));
+            for w in &image_warnings {
+                let _ = writeln!(text, "{w}");
+            }
             let mut notes = Vec::new();
             if p.items.iter().any(|i| i.workdays_only || i.days_off_only) {
                 let year = now.to_zoned(TimeZone::UTC).year();
@@ -75,7 +133,8 @@ pub fn check(path: &Path, cal: &Calendar, now: Timestamp) -> Checked {
                 ok: true,
                 text,
                 json: json!({"file": path.display().to_string(), "ok": true, "items": p.items.len(),
-                             "brightness_windows": p.brightness.len(), "power": p.power, "notes": notes}),
+                             "brightness_windows": p.brightness.len(), "power": p.power, "notes": notes,
+                             "warnings": image_warnings}),
             }
         }
         Err(e) => {
@@ -187,10 +246,15 @@ pub fn render_timeline(
 }
 
 /// `pinghu playlist check`: check each file; exit 1 when any has errors.
-pub fn check_command(files: &[PathBuf], calendar_file: Option<&Path>, json: bool) -> Result<ExitCode> {
+pub fn check_command(
+    files: &[PathBuf],
+    calendar_file: Option<&Path>,
+    json: bool,
+    board: Option<Board>,
+) -> Result<ExitCode> {
     let cal = calendar(calendar_file)?;
     let now = Timestamp::now();
-    let results: Vec<_> = files.iter().map(|f| check(f, &cal, now)).collect();
+    let results: Vec<_> = files.iter().map(|f| check_for(f, &cal, now, board)).collect();
     let ok = results.iter().all(|r| r.ok);
     if json {
         let v: Vec<_> = results.iter().map(|r| r.json.clone()).collect();

@@ -1,4 +1,4 @@
-//! `pinghu render`: typeset text into the pages the board would show.
+//! `pinghu render`: typeset text, or fit a picture, into the pages the board would show.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -129,4 +129,50 @@ pub fn run(req: &Request) -> Result<Outcome> {
         stderr,
         failed: req.strict && !r.missing.is_empty(),
     })
+}
+
+/// `pinghu render --image FILE`: the picture as the board shows it, with what may be wrong.
+pub fn image(
+    file: &std::path::Path,
+    (width, height, mode): (u32, u32, pinghu_fonts::ColorMode),
+    reduce: pinghu_fonts::picture::Reduce,
+    out: Option<&std::path::Path>,
+    (ascii, json, strict, scale): (bool, bool, bool, u32),
+) -> Result<Outcome> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let img = pinghu_fonts::picture::decode(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let p = pinghu_fonts::picture::to_frame(&img, width, height, mode, reduce);
+    let mut o = Outcome::default();
+    let mut files = Vec::new();
+    if let Some(dir) = out {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let path = dir.join("page-001.png");
+        p.frame
+            .save_led_png(&path, scale)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        files.push(path.display().to_string());
+    }
+    if json {
+        o.stdout = serde_json::to_string_pretty(&json!({
+            "pages": 1, "width": width, "height": height, "source": [img.width(), img.height()],
+            "lit": p.frame.lit(), "warnings": p.warnings, "files": files,
+        }))? + "\n";
+    } else {
+        if ascii {
+            o.stdout.push_str(&p.frame.to_ascii());
+        }
+        let _ = writeln!(
+            o.stdout,
+            "1 page, {}x{} picture fitted to {width}x{height}, {} LEDs lit{}",
+            img.width(),
+            img.height(),
+            p.frame.lit(),
+            files.first().map(|f| format!(", written to {f}")).unwrap_or_default()
+        );
+    }
+    for w in &p.warnings {
+        let _ = writeln!(o.stderr, "warning: {}: {w}", file.display());
+    }
+    o.failed = strict && !p.warnings.is_empty();
+    Ok(o)
 }

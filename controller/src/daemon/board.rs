@@ -87,6 +87,8 @@ pub struct Renderer {
     fallback: Option<BitmapFont>,
     /// Fonts replacing the built-in ones, by size.
     overrides: HashMap<u32, BitmapFont>,
+    /// Where an item's `image` is looked for (the playlist's folder).
+    pub image_dir: Option<std::path::PathBuf>,
     cache: HashMap<(ContentKey, String), AreaContent>,
 }
 
@@ -98,6 +100,7 @@ impl Renderer {
             colors,
             fallback,
             overrides: HashMap::new(),
+            image_dir: None,
             cache: HashMap::new(),
         }
     }
@@ -108,8 +111,54 @@ impl Renderer {
         self.overrides.insert(font.size(), font);
     }
 
+    /// A picture item: the picture fitted to the board, one page; a picture that cannot be read
+    /// shows nothing (dark) and is logged (`pinghu playlist check` names it first).
+    fn picture(&self, c: &Content, (file, threshold): (&str, bool)) -> AreaContent {
+        let path = self.image_dir.as_deref().map_or_else(|| file.into(), |d| d.join(file));
+        let reduce = if threshold {
+            pinghu_fonts::picture::Reduce::Threshold
+        } else {
+            pinghu_fonts::picture::Reduce::Dither
+        };
+        let frame = match std::fs::read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| pinghu_fonts::picture::decode(&b))
+        {
+            Ok(img) => {
+                let p = pinghu_fonts::picture::to_frame(&img, self.width, self.height, self.colors, reduce);
+                for w in &p.warnings {
+                    tracing::warn!("{}: {}: {w}", c.key, path.display());
+                }
+                p.frame
+            }
+            Err(e) => {
+                tracing::error!("{}: cannot show {}: {e}", c.key, path.display());
+                Frame::new(self.width, self.height, self.colors)
+            }
+        };
+        AreaContent {
+            key: c.key.clone(),
+            text: format!("[{file}]"),
+            color: c.style.color,
+            font_size: u32::from(c.style.font_size),
+            effect: Effect::Static,
+            pages: vec![frame],
+            dwell_s: vec![c.style.dwell_s.max(1)],
+            missing: vec![],
+        }
+    }
+
     /// Render (or fetch) a content.
     pub fn render(&mut self, c: &Content) -> AreaContent {
+        if let Some((file, threshold)) = &c.image {
+            let key = (c.key.clone(), format!("image|{file}|{threshold}"));
+            if let Some(hit) = self.cache.get(&key) {
+                return hit.clone();
+            }
+            let a = self.picture(c, (file, *threshold));
+            self.cache.insert(key, a.clone());
+            return a;
+        }
         let text = display_text(c);
         let key = (c.key.clone(), format!("{text}|{:?}", c.style));
         if let Some(hit) = self.cache.get(&key) {

@@ -14,7 +14,7 @@
 //! * the proof log is fsynced at most once a second ([`PROOF_SYNC_INTERVAL`]);
 //! * damaged files and failing writes are reported in the status, and the board keeps running.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use jiff::{SignedDuration, Timestamp};
 use pinghu_playlists::{Calendar, Inputs, Layer, Playlist};
@@ -207,6 +207,8 @@ impl Core {
             None => None,
         };
         let mut renderer = Renderer::new(cfg.width, cfg.height, cfg.colors, fallback);
+        // Pictures in the playlist are found beside it.
+        renderer.image_dir = cfg.playlist.as_ref().and_then(|p| p.parent()).map(Path::to_path_buf);
         for (size, path) in &cfg.fonts {
             let f = pinghu_fonts::BitmapFont::load(path).map_err(|e| CoreError::Font(e.to_string()))?;
             if f.size() != *size {
@@ -224,6 +226,7 @@ impl Core {
                 key: pinghu_playlists::ContentKey::Item { id: "fallback".into() },
                 title: None,
                 text: f.text.clone(),
+                image: None,
                 style: pinghu_playlists::Style {
                     effect: pinghu_fonts::Effect::Static,
                     ..pinghu_playlists::Style::default()

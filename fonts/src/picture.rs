@@ -1,0 +1,210 @@
+//! Pictures on the board: a PNG, JPEG or BMP scaled to fit the board (aspect kept, centred) and
+//! reduced to what its LEDs can show — lit or dark on mono boards (a threshold, or error
+//! diffusion for photographs), red, green, yellow or dark on red-green boards (each of the red and
+//! green channels diffused on its own: those four colours are every pair of them). Pictures that
+//! cannot be shown well are named with a reason, for `pinghu playlist check` and `pinghu render`.
+
+use image::imageops::FilterType;
+use image::{DynamicImage, RgbImage};
+
+use crate::frame::{ColorMode, Frame, LedColor};
+
+/// How a picture is reduced to the board's colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reduce {
+    /// Floyd–Steinberg error diffusion: tones become patterns (photographs).
+    #[default]
+    Dither,
+    /// Each channel lit at half brightness or more (logos, text, line art).
+    Threshold,
+}
+
+impl Reduce {
+    /// `dither` or `threshold`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "dither" => Some(Self::Dither),
+            "threshold" => Some(Self::Threshold),
+            _ => None,
+        }
+    }
+}
+
+/// A picture made into a board page, with what may be wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picture {
+    pub frame: Frame,
+    /// Reasons it will not look good (too small, too busy, nearly dark).
+    pub warnings: Vec<String>,
+}
+
+/// Decode a picture file's bytes (PNG, JPEG or BMP).
+pub fn decode(bytes: &[u8]) -> Result<DynamicImage, String> {
+    image::load_from_memory(bytes).map_err(|e| format!("not a PNG, JPEG or BMP picture: {e}"))
+}
+
+/// Scale `img` to fit `width` × `height` (aspect kept, centred on dark) and reduce it.
+pub fn to_frame(img: &DynamicImage, width: u32, height: u32, mode: ColorMode, reduce: Reduce) -> Picture {
+    let (sw, sh) = (img.width().max(1), img.height().max(1));
+    let scale = f64::min(f64::from(width) / f64::from(sw), f64::from(height) / f64::from(sh));
+    let (w, h) = (
+        ((f64::from(sw) * scale).round() as u32).clamp(1, width),
+        ((f64::from(sh) * scale).round() as u32).clamp(1, height),
+    );
+    let scaled: RgbImage = img.resize_exact(w, h, FilterType::Triangle).to_rgb8();
+    let (ox, oy) = ((width - w) / 2, (height - h) / 2);
+    let mut frame = Frame::new(width, height, mode);
+    // Error diffusion per channel: red and green (mono: the luminance in the red channel).
+    let channels = if mode == ColorMode::RedGreen { 2 } else { 1 };
+    let mut err = vec![vec![0f32; (w * h) as usize]; channels];
+    for y in 0..h {
+        for x in 0..w {
+            let i = (y * w + x) as usize;
+            let p = scaled.get_pixel(x, y).0;
+            let values = if mode == ColorMode::RedGreen {
+                [f32::from(p[0]), f32::from(p[1])]
+            } else {
+                let l = 0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2]);
+                [l, 0.0]
+            };
+            let mut on = [false; 2];
+            for c in 0..channels {
+                let v = values[c] + err[c][i];
+                on[c] = v >= 128.0;
+                if reduce == Reduce::Dither {
+                    let e = v - if on[c] { 255.0 } else { 0.0 };
+                    let mut spread = |dx: i64, dy: i64, k: f32| {
+                        let (nx, ny) = (i64::from(x) + dx, i64::from(y) + dy);
+                        if nx >= 0 && ny >= 0 && nx < i64::from(w) && ny < i64::from(h) {
+                            err[c][(ny * i64::from(w) + nx) as usize] += e * k;
+                        }
+                    };
+                    spread(1, 0, 7.0 / 16.0);
+                    spread(-1, 1, 3.0 / 16.0);
+                    spread(0, 1, 5.0 / 16.0);
+                    spread(1, 1, 1.0 / 16.0);
+                }
+            }
+            let colour = match (on[0], on[1] && channels == 2) {
+                (true, true) => LedColor::Yellow,
+                (true, false) => LedColor::Red,
+                (false, true) => LedColor::Green,
+                (false, false) => LedColor::Off,
+            };
+            if colour != LedColor::Off {
+                frame.set(ox + x, oy + y, colour);
+            }
+        }
+    }
+    let mut warnings = Vec::new();
+    if scale > 2.0 {
+        warnings.push(format!(
+            "too small: {sw}x{sh} px is enlarged {scale:.1} times for the {width}x{height} board and will look blocky; \
+             give at least {}x{} px",
+            (f64::from(width) / 2.0).ceil(),
+            (f64::from(height) / 2.0).ceil()
+        ));
+    }
+    let lit = frame.lit();
+    let area = (width * height) as usize;
+    if lit * 100 < area {
+        warnings.push("nearly dark: under 1 % of the LEDs light up (a dark picture, or one without contrast)".into());
+    }
+    // Busy: neighbours that differ, left-right and up-down, over the picture's own area.
+    let mut changes = 0usize;
+    for y in oy..oy + h {
+        for x in ox..ox + w {
+            let c = frame.get(x, y);
+            if x + 1 < ox + w && frame.get(x + 1, y) != c {
+                changes += 1;
+            }
+            if y + 1 < oy + h && frame.get(x, y + 1) != c {
+                changes += 1;
+            }
+        }
+    }
+    let busy = changes as f64 / (2.0 * f64::from(w) * f64::from(h)).max(1.0);
+    if busy > 0.45 {
+        warnings.push(format!(
+            "too much detail for the board's pitch: {:.0} % of neighbouring LEDs differ, which reads as noise at a \
+             distance; simplify the picture or use threshold",
+            busy * 100.0
+        ));
+    }
+    Picture { frame, warnings }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn solid(w: u32, h: u32, rgb: [u8; 3]) -> DynamicImage {
+        DynamicImage::ImageRgb8(RgbImage::from_pixel(w, h, image::Rgb(rgb)))
+    }
+
+    #[test]
+    fn red_green_boards_get_their_four_colours() {
+        for (rgb, want) in [
+            ([255, 0, 0], LedColor::Red),
+            ([0, 255, 0], LedColor::Green),
+            ([255, 220, 0], LedColor::Yellow),
+            ([0, 0, 40], LedColor::Off),
+        ] {
+            let p = to_frame(&solid(64, 32, rgb), 64, 32, ColorMode::RedGreen, Reduce::Threshold);
+            assert_eq!(p.frame.get(10, 10), want, "{rgb:?}");
+        }
+    }
+
+    #[test]
+    fn a_grey_dithers_to_about_its_share_of_lit_leds_and_a_threshold_does_not() {
+        let grey = solid(128, 32, [64, 64, 64]);
+        let d = to_frame(&grey, 128, 32, ColorMode::Mono, Reduce::Dither);
+        let share = d.frame.lit() as f64 / (128.0 * 32.0);
+        assert!((share - 0.25).abs() < 0.03, "{share}");
+        assert!(
+            d.warnings.iter().any(|w| w.starts_with("too much detail")),
+            "{:?}",
+            d.warnings
+        );
+        let t = to_frame(&grey, 128, 32, ColorMode::Mono, Reduce::Threshold);
+        assert_eq!(t.frame.lit(), 0);
+        assert!(t.warnings.iter().any(|w| w.starts_with("nearly dark")));
+    }
+
+    #[test]
+    fn aspect_is_kept_and_small_pictures_are_named() {
+        // A square picture on a 128x32 board: 32x32, centred.
+        let p = to_frame(
+            &solid(8, 8, [255, 255, 255]),
+            128,
+            32,
+            ColorMode::Mono,
+            Reduce::Threshold,
+        );
+        assert_eq!(p.frame.lit(), 32 * 32);
+        assert_eq!(p.frame.get(48, 0), LedColor::Red);
+        assert_eq!(p.frame.get(47, 0), LedColor::Off);
+        assert!(
+            p.warnings[0].starts_with("too small: 8x8 px is enlarged 4.0"),
+            "{:?}",
+            p.warnings
+        );
+        let big = to_frame(
+            &solid(256, 64, [255, 255, 255]),
+            128,
+            32,
+            ColorMode::Mono,
+            Reduce::Threshold,
+        );
+        assert!(big.warnings.is_empty(), "{:?}", big.warnings);
+    }
+
+    #[test]
+    fn junk_is_refused_with_a_reason() {
+        assert!(
+            decode(b"GIF89a not really")
+                .unwrap_err()
+                .starts_with("not a PNG, JPEG or BMP picture")
+        );
+    }
+}
