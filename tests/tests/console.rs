@@ -51,6 +51,11 @@ fn a_playlist_is_checked_at_its_lines_saved_live_kept_and_restored_with_an_audit
     let refused = rig.api("PUT", "/api/v1/playlist", &broken);
     assert_eq!(refused.status, 422, "{}", refused.text());
     assert_eq!(refused.json()["errors"][0]["line"], 3);
+    // A picture that is not beside the playlist would leave the board dark: refused at its line.
+    let picture = ALWAYS.to_owned() + "\n[[item]]\nid = \"logo\"\nimage = \"logo.png\"\n";
+    let refused = rig.api("PUT", "/api/v1/playlist", &picture);
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert_eq!(refused.json()["errors"][0]["line"], 6, "{}", refused.text());
 
     // The preview renders every item as the board will show it.
     let preview = rig

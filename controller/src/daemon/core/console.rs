@@ -305,6 +305,27 @@ impl Core {
             Err(PlaylistError::Invalid(d)) => return Err(SaveError::Invalid(d)),
             Err(e) => return Err(SaveError::Failed(e.to_string())),
         };
+        // A picture that cannot be read would leave the board dark: refused at its line.
+        let images = path.parent().unwrap_or(std::path::Path::new("."));
+        let unreadable: Vec<Diagnostic> = playlist
+            .items
+            .iter()
+            .filter_map(|i| i.image.as_ref().map(|f| (i, f)))
+            .filter_map(|(i, f)| {
+                let r = std::fs::read(images.join(f))
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| pinghu_fonts::picture::decode(&b));
+                r.err().map(|e| Diagnostic {
+                    file: "playlist".into(),
+                    line: i.line,
+                    col: 1,
+                    message: format!("image {f:?}: {e} (pictures go beside {})", path.display()),
+                })
+            })
+            .collect();
+        if !unreadable.is_empty() {
+            return Err(SaveError::Invalid(unreadable));
+        }
         let before = self.playlist_text();
         let dir = self.history_dir();
         let first = self.playlist_history().is_empty();
