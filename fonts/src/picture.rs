@@ -20,6 +20,11 @@ pub enum Reduce {
 }
 
 impl Reduce {
+    /// `Threshold` when `yes`, else `Dither` (a playlist item's `reduce = "threshold"`).
+    pub fn threshold_if(yes: bool) -> Self {
+        if yes { Self::Threshold } else { Self::Dither }
+    }
+
     /// `dither` or `threshold`.
     pub fn parse(s: &str) -> Option<Self> {
         match s {

@@ -66,11 +66,7 @@ fn check_images(path: &Path, p: &Playlist, board: Option<Board>) -> (Vec<String>
         match (img, board) {
             (Err(e), _) => errors.push(format!("{at}: item {}: image {file:?}: {e}", item.id)),
             (Ok(img), Some((w, h, colors))) => {
-                let reduce = if item.threshold {
-                    pinghu_fonts::picture::Reduce::Threshold
-                } else {
-                    pinghu_fonts::picture::Reduce::Dither
-                };
+                let reduce = pinghu_fonts::picture::Reduce::threshold_if(item.threshold);
                 for w in pinghu_fonts::picture::to_frame(&img, w, h, colors, reduce).warnings {
                     warnings.push(format!("{at}: warning: item {}: image {file:?}: {w}", item.id));
                 }

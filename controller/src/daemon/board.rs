@@ -115,11 +115,7 @@ impl Renderer {
     /// shows nothing (dark) and is logged (`pinghu playlist check` names it first).
     fn picture(&self, c: &Content, (file, threshold): (&str, bool)) -> AreaContent {
         let path = self.image_dir.as_deref().map_or_else(|| file.into(), |d| d.join(file));
-        let reduce = if threshold {
-            pinghu_fonts::picture::Reduce::Threshold
-        } else {
-            pinghu_fonts::picture::Reduce::Dither
-        };
+        let reduce = pinghu_fonts::picture::Reduce::threshold_if(threshold);
         let frame = match std::fs::read(&path)
             .map_err(|e| e.to_string())
             .and_then(|b| pinghu_fonts::picture::decode(&b))
