@@ -48,6 +48,11 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, String> {
     image::load_from_memory(bytes).map_err(|e| format!("not a PNG, JPEG or BMP picture: {e}"))
 }
 
+/// Read and decode a picture file.
+pub fn load(path: &std::path::Path) -> Result<DynamicImage, String> {
+    decode(&std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?)
+}
+
 /// Scale `img` to fit `width` × `height` (aspect kept, centred on dark) and reduce it.
 pub fn to_frame(img: &DynamicImage, width: u32, height: u32, mode: ColorMode, reduce: Reduce) -> Picture {
     let (sw, sh) = (img.width().max(1), img.height().max(1));

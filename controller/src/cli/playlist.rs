@@ -60,10 +60,7 @@ fn check_images(path: &Path, p: &Playlist, board: Option<Board>) -> (Vec<String>
     for item in &p.items {
         let Some(file) = &item.image else { continue };
         let at = format!("{}:{}:1", path.display(), item.line);
-        let img = std::fs::read(dir.join(file))
-            .map_err(|e| e.to_string())
-            .and_then(|b| pinghu_fonts::picture::decode(&b));
-        match (img, board) {
+        match (pinghu_fonts::picture::load(&dir.join(file)), board) {
             (Err(e), _) => errors.push(format!("{at}: item {}: image {file:?}: {e}", item.id)),
             (Ok(img), Some((w, h, colors))) => {
                 let reduce = pinghu_fonts::picture::Reduce::threshold_if(item.threshold);

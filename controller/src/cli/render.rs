@@ -139,8 +139,7 @@ pub fn image(
     out: Option<&std::path::Path>,
     (ascii, json, strict, scale): (bool, bool, bool, u32),
 ) -> Result<Outcome> {
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let img = pinghu_fonts::picture::decode(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let img = pinghu_fonts::picture::load(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let p = pinghu_fonts::picture::to_frame(&img, width, height, mode, reduce);
     let mut o = Outcome::default();
     let mut files = Vec::new();

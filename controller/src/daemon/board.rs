@@ -116,10 +116,7 @@ impl Renderer {
     fn picture(&self, c: &Content, (file, threshold): (&str, bool)) -> AreaContent {
         let path = self.image_dir.as_deref().map_or_else(|| file.into(), |d| d.join(file));
         let reduce = pinghu_fonts::picture::Reduce::threshold_if(threshold);
-        let frame = match std::fs::read(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|b| pinghu_fonts::picture::decode(&b))
-        {
+        let frame = match pinghu_fonts::picture::load(&path) {
             Ok(img) => {
                 let p = pinghu_fonts::picture::to_frame(&img, self.width, self.height, self.colors, reduce);
                 for w in &p.warnings {
@@ -146,23 +143,27 @@ impl Renderer {
 
     /// Render (or fetch) a content.
     pub fn render(&mut self, c: &Content) -> AreaContent {
-        if let Some((file, threshold)) = &c.image {
-            let key = (c.key.clone(), format!("image|{file}|{threshold}"));
-            if let Some(hit) = self.cache.get(&key) {
-                return hit.clone();
-            }
-            let a = self.picture(c, (file, *threshold));
-            self.cache.insert(key, a.clone());
-            return a;
-        }
         let text = display_text(c);
-        let key = (c.key.clone(), format!("{text}|{:?}", c.style));
+        let key = match &c.image {
+            Some((file, threshold)) => (c.key.clone(), format!("image|{file}|{threshold}")),
+            None => (c.key.clone(), format!("{text}|{:?}", c.style)),
+        };
         if let Some(hit) = self.cache.get(&key) {
             return hit.clone();
         }
         if self.cache.len() > 256 {
             self.cache.clear();
         }
+        let a = match &c.image {
+            Some((file, threshold)) => self.picture(c, (file, *threshold)),
+            None => self.text(c, text),
+        };
+        self.cache.insert(key, a.clone());
+        a
+    }
+
+    /// A text content typeset for the board.
+    fn text(&self, c: &Content, text: String) -> AreaContent {
         // The playlists' style words are the renderer's: the codec defines them once.
         let (color, effect) = (c.style.color, c.style.effect);
         // The largest size that fits the board, no larger than asked.
@@ -209,7 +210,7 @@ impl Renderer {
                     .join(", ")
             );
         }
-        let a = AreaContent {
+        AreaContent {
             key: c.key.clone(),
             text,
             color,
@@ -218,9 +219,7 @@ impl Renderer {
             pages: r.pages,
             dwell_s: r.dwell_s,
             missing: r.missing,
-        };
-        self.cache.insert(key, a.clone());
-        a
+        }
     }
 
     /// The desired board for a plan.

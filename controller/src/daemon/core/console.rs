@@ -312,10 +312,7 @@ impl Core {
             .iter()
             .filter_map(|i| i.image.as_ref().map(|f| (i, f)))
             .filter_map(|(i, f)| {
-                let r = std::fs::read(images.join(f))
-                    .map_err(|e| e.to_string())
-                    .and_then(|b| pinghu_fonts::picture::decode(&b));
-                r.err().map(|e| Diagnostic {
+                pinghu_fonts::picture::load(&images.join(f)).err().map(|e| Diagnostic {
                     file: "playlist".into(),
                     line: i.line,
                     col: 1,
