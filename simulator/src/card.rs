@@ -126,6 +126,14 @@ impl Card {
         }
     }
 
+    /// The reply to a handled request: its answer, or a NACK with the error code, noted.
+    pub(crate) fn or_nack<R>(&mut self, result: Result<R, (ErrorCode, String)>, nack: fn(ErrorCode) -> R) -> R {
+        result.unwrap_or_else(|(code, msg)| {
+            self.error(format!("NACK {code}: {msg}"));
+            nack(code)
+        })
+    }
+
     pub(crate) fn error(&mut self, msg: String) {
         self.errors.push(msg);
         if self.errors.len() > 20 {
@@ -303,13 +311,7 @@ impl Card {
             }
             _ => Err((ErrorCode::NO_COMMAND, "command not supported".into())),
         };
-        let reply = match result {
-            Ok(r) => r,
-            Err((code, msg)) => {
-                self.error(format!("NACK {code}: {msg}"));
-                GraphicReply::nack(code)
-            }
-        };
+        let reply = self.or_nack(result, GraphicReply::nack);
         (req.reply == 1).then(|| {
             Packet::Graphic(GraphicPacket {
                 header: p
@@ -496,13 +498,7 @@ impl Card {
             }
             _ => Err((ErrorCode::NO_COMMAND, "command not supported".into())),
         };
-        let reply = match result {
-            Ok(r) => r,
-            Err((code, msg)) => {
-                self.error(format!("NACK {code}: {msg}"));
-                FontReply::nack(code)
-            }
-        };
+        let reply = self.or_nack(result, FontReply::nack);
         let dev = self.config.model.device_type() as u8;
         wants_reply.then(|| {
             Packet::FontCard(FontPacket {

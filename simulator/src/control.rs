@@ -107,13 +107,7 @@ impl Card {
             )),
             _ => Err((ErrorCode::NO_COMMAND, "command not supported".into())),
         };
-        let reply = match result {
-            Ok(r) => r,
-            Err((code, msg)) => {
-                self.error(format!("NACK {code}: {msg}"));
-                ControlReply::nack(code)
-            }
-        };
+        let reply = self.or_nack(result, ControlReply::nack);
         (req.reply == 1).then(|| {
             Packet::Control(ControlPacket {
                 header: p

@@ -153,9 +153,8 @@ impl Keyring {
             self.keys.insert(key_id.to_owned(), PublicKey::Sm2(Box::new(key)));
             return Ok(());
         }
-        let public_b64 = public;
         let bytes = B64
-            .decode(public_b64.trim())
+            .decode(public.trim())
             .map_err(|e| format!("portal key {key_id:?} is not base64: {e} (an SM2 key starts with sm2:)"))?;
         let arr: [u8; 32] = bytes
             .try_into()
