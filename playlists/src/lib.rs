@@ -31,12 +31,15 @@
 //! ```
 
 pub mod calendar;
+pub mod campaign;
 pub mod error;
 pub mod model;
+pub mod pacing;
 mod parse;
 pub mod schedule;
 
 pub use calendar::{Calendar, DayKind};
+pub use campaign::{Campaign, Target, check_bookings};
 pub use error::{CalendarError, Diagnostic, PlaylistError};
 pub use model::{Color, Effect, Item, Playlist, Style, TimeWindow};
 pub use parse::{MAX_TEXT_CHARS, load, parse};

@@ -227,9 +227,20 @@ pub struct Playlist {
     pub power: Option<PowerSchedule>,
     /// IANA time zone name, when the playlist sets one.
     pub timezone: Option<String>,
+    /// Paid campaigns, whose spots play between the rotation's entries (docs/campaigns.md).
+    pub campaigns: Vec<crate::campaign::Campaign>,
+    /// The share of every hour that stays with government content (0 to 1).
+    pub government_floor: f64,
 }
 
 impl Playlist {
+    /// A campaign's spot by its id, with its campaign.
+    pub fn spot(&self, id: &str) -> Option<(&crate::campaign::Campaign, &Item)> {
+        self.campaigns
+            .iter()
+            .find_map(|c| c.items.iter().find(|i| i.id == id).map(|i| (c, i)))
+    }
+
     /// The brightness schedule's level at minute-of-day `m`.
     pub fn brightness_at(&self, m: u16) -> u8 {
         self.brightness

@@ -7,6 +7,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::calendar::parse_date_range;
+use crate::campaign::Campaign;
 use crate::error::{Diagnostic, PlaylistError};
 use crate::model::{
     BrightnessWindow, Color, Effect, FONT_SIZES, Item, Playlist, PowerSchedule, Style, TimeWindow, parse_hhmm,
@@ -226,7 +227,46 @@ fn windows(c: &mut Ctx<'_>, v: &Val<'_>, dayparts: &BTreeMap<String, TimeWindow>
     out
 }
 
-const TOP_KEYS: [&str; 6] = ["defaults", "item", "brightness", "power", "dayparts", "timezone"];
+const TOP_KEYS: [&str; 8] = [
+    "defaults",
+    "item",
+    "brightness",
+    "power",
+    "dayparts",
+    "timezone",
+    "campaign",
+    "government_floor",
+];
+const CAMPAIGN_KEYS: [&str; 18] = [
+    "id",
+    "advertiser",
+    "contract",
+    "start_date",
+    "end_date",
+    "days",
+    "workdays_only",
+    "hours",
+    "share",
+    "plays_per_day",
+    "plays_per_hour",
+    "max_per_hour",
+    "separation_s",
+    "item",
+    "font_size",
+    "color",
+    "effect",
+    "dwell_s",
+];
+/// Keys of an item that a campaign's spot takes from its campaign instead.
+const SPOT_FORBIDDEN: [&str; 7] = [
+    "days",
+    "time",
+    "dates",
+    "workdays_only",
+    "days_off_only",
+    "priority",
+    "every",
+];
 const DEFAULT_KEYS: [&str; 5] = ["font_size", "color", "effect", "dwell_s", "brightness"];
 const ITEM_KEYS: [&str; 15] = [
     "id",
@@ -266,6 +306,7 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
     let mut default_brightness = 15u8;
     let mut dayparts = BTreeMap::new();
     let mut timezone = None;
+    let mut government_floor = crate::campaign::DEFAULT_GOVERNMENT_FLOOR;
 
     // Defaults and dayparts first: items refer to them.
     for (k, v) in sorted(&root) {
@@ -309,11 +350,31 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
                     }
                 }
             }
+            ("government_floor", _) => {
+                let f = match v.get_ref() {
+                    DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
+                    DeValue::Integer(_) => as_int(&mut c, "government_floor", v).map(|i| i as f64),
+                    other => {
+                        c.err(
+                            &v.span(),
+                            format!("`government_floor` must be a number, not {}", type_name(other)),
+                        );
+                        continue;
+                    }
+                };
+                match f {
+                    Some(f) if (0.0..1.0).contains(&f) => government_floor = f,
+                    _ => c.err(
+                        &v.span(),
+                        "government_floor must be at least 0 and below 1 (the share of every hour kept for government content, e.g. 0.5)",
+                    ),
+                }
+            }
             ("defaults" | "dayparts", other) => c.err(
                 &v.span(),
                 format!("`{}` must be a table, not {}", k.get_ref(), type_name(other)),
             ),
-            ("item" | "brightness" | "power", _) => {}
+            ("item" | "brightness" | "power" | "campaign", _) => {}
             _ => unknown_key(&mut c, k, "the playlist", &TOP_KEYS),
         }
     }
@@ -322,6 +383,8 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
     let mut brightness: Vec<(BrightnessWindow, std::ops::Range<usize>)> = Vec::new();
     let mut power = None;
     let mut seen_ids: HashMap<String, usize> = HashMap::new();
+    let mut campaigns = Vec::new();
+    let mut campaign_ids: HashMap<String, usize> = HashMap::new();
 
     for (k, v) in sorted(&root) {
         match k.get_ref().as_ref() {
@@ -340,6 +403,24 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
                         seen_ids.insert(item.id.clone(), item.line);
                         if ok {
                             items.push(item);
+                        }
+                    }
+                }
+            }
+            "campaign" => {
+                for t in tables(&mut c, "campaign", v) {
+                    let (line, _) = c.pos(t.span().start);
+                    let camp = parse_campaign(&mut c, &t, defaults, &dayparts, &mut seen_ids);
+                    if let Some(camp) = camp {
+                        if let Some(first) = campaign_ids.get(&camp.id) {
+                            let span = t.span();
+                            c.err(
+                                &span,
+                                format!("duplicate campaign id {:?} (first used on line {first})", camp.id),
+                            );
+                        } else {
+                            campaign_ids.insert(camp.id.clone(), line);
+                            campaigns.push(camp);
                         }
                     }
                 }
@@ -449,6 +530,8 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
             default_brightness,
             power,
             timezone,
+            campaigns,
+            government_floor,
         })
     } else {
         c.diags.sort_by_key(|d| (d.line, d.col));
@@ -631,6 +714,250 @@ fn parse_item(
     }
     let ok = c.diags.len() == before;
     (item, id_span, ok)
+}
+
+fn as_date(c: &mut Ctx<'_>, key: &str, v: &Val<'_>) -> Option<jiff::civil::Date> {
+    let text = match v.get_ref() {
+        DeValue::String(s) => s.to_string(),
+        DeValue::Datetime(d) => d.to_string(),
+        other => {
+            c.err(
+                &v.span(),
+                format!(
+                    "`{key}` must be a date such as \"2026-12-01\", not {}",
+                    type_name(other)
+                ),
+            );
+            return None;
+        }
+    };
+    match text.parse::<jiff::civil::Date>() {
+        Ok(d) if !text.contains('T') && !text.contains(' ') => Some(d),
+        _ => {
+            c.err(
+                &v.span(),
+                format!("`{key}` {text:?} is not a date (expected YYYY-MM-DD, e.g. \"2026-12-01\")"),
+            );
+            None
+        }
+    }
+}
+
+fn as_count(c: &mut Ctx<'_>, key: &str, v: &Val<'_>, max: i64) -> Option<u32> {
+    let n = as_int(c, key, v)?;
+    if (1..=max).contains(&n) {
+        Some(n as u32)
+    } else {
+        c.err(&v.span(), format!("{key} = {n} must be 1 to {max}"));
+        None
+    }
+}
+
+fn parse_campaign(
+    c: &mut Ctx<'_>,
+    t: &Spanned<&DeTable<'_>>,
+    defaults: Style,
+    dayparts: &BTreeMap<String, TimeWindow>,
+    seen_ids: &mut HashMap<String, usize>,
+) -> Option<Campaign> {
+    let (line, _) = c.pos(t.span().start);
+    let before = c.diags.len();
+    let mut id = String::new();
+    let (mut advertiser, mut contract) = (String::new(), String::new());
+    let (mut start_date, mut end_date) = (None, None);
+    let mut days = BTreeSet::new();
+    let mut workdays_only = false;
+    let mut hours = Vec::new();
+    let mut targets: Vec<(crate::campaign::Target, std::ops::Range<usize>)> = Vec::new();
+    let mut max_per_hour = None;
+    let mut separation_s = 0;
+    let mut style = defaults;
+    let mut spot_tables = Vec::new();
+    for (k, v) in sorted(t.get_ref()) {
+        let key = k.get_ref().as_ref();
+        match key {
+            "id" => {
+                if let Some(s) = as_str(c, key, v) {
+                    if s.is_empty()
+                        || s.len() > 64
+                        || !s.chars().all(|ch| ch.is_ascii_alphanumeric() || "._-".contains(ch))
+                    {
+                        c.err(
+                            &v.span(),
+                            format!("campaign id {s:?} must be 1-64 characters of A-Z a-z 0-9 . _ -"),
+                        );
+                    }
+                    s.clone_into(&mut id);
+                }
+            }
+            "advertiser" | "contract" => {
+                if let Some(s) = as_str(c, key, v) {
+                    if s.trim().is_empty() || s.chars().count() > 200 {
+                        c.err(&v.span(), format!("`{key}` must be 1 to 200 characters"));
+                    }
+                    let slot = if key == "advertiser" {
+                        &mut advertiser
+                    } else {
+                        &mut contract
+                    };
+                    s.trim().clone_into(slot);
+                }
+            }
+            "start_date" => start_date = as_date(c, key, v).map(|d| (d, v.span())),
+            "end_date" => end_date = as_date(c, key, v).map(|d| (d, v.span())),
+            "days" => {
+                for (s, span) in as_strs(c, key, v) {
+                    match parse_weekday(s) {
+                        Some(d) => {
+                            days.insert(d);
+                        }
+                        None => c.err(
+                            &span,
+                            format!("{s:?} is not a day (use mon, tue, wed, thu, fri, sat, sun)"),
+                        ),
+                    }
+                }
+            }
+            "workdays_only" => workdays_only = as_bool(c, key, v).unwrap_or(false),
+            "hours" => hours = windows(c, v, dayparts),
+            "share" => {
+                let f = match v.get_ref() {
+                    DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
+                    other => {
+                        c.err(
+                            &v.span(),
+                            format!("`share` must be a fraction such as 0.2, not {}", type_name(other)),
+                        );
+                        continue;
+                    }
+                };
+                match f {
+                    Some(f) if f > 0.0 && f < 1.0 => targets.push((crate::campaign::Target::Share(f), v.span())),
+                    _ => c.err(
+                        &v.span(),
+                        "share must be above 0 and below 1 (0.2 = a fifth of the board's time)",
+                    ),
+                }
+            }
+            "plays_per_day" => {
+                if let Some(n) = as_count(c, key, v, 86_400) {
+                    targets.push((crate::campaign::Target::PlaysPerDay(n), v.span()));
+                }
+            }
+            "plays_per_hour" => {
+                if let Some(n) = as_count(c, key, v, 3_600) {
+                    targets.push((crate::campaign::Target::PlaysPerHour(n), v.span()));
+                }
+            }
+            "max_per_hour" => max_per_hour = as_count(c, key, v, 3_600),
+            "separation_s" => {
+                if let Some(n) = as_int(c, key, v) {
+                    if (0..=86_400).contains(&n) {
+                        separation_s = n as u32;
+                    } else {
+                        c.err(&v.span(), format!("separation_s = {n} must be 0 to 86400 seconds"));
+                    }
+                }
+            }
+            "item" => spot_tables = tables(c, "campaign.item", v),
+            _ => {
+                if !style_key(c, &mut style, key, v) {
+                    unknown_key(c, k, "[[campaign]]", &CAMPAIGN_KEYS);
+                }
+            }
+        }
+    }
+    let need = |c: &mut Ctx<'_>, what: &str, example: &str| {
+        c.err(
+            &t.span(),
+            format!("[[campaign]] needs `{what}` (e.g. {what} = {example})"),
+        );
+    };
+    for (key, example) in [
+        ("id", "\"bank-winter\""),
+        ("advertiser", "\"夷陵农商银行\""),
+        ("contract", "\"YL-AD-2026-031\""),
+        ("start_date", "\"2026-12-01\""),
+        ("end_date", "\"2026-12-31\""),
+    ] {
+        if !t.get_ref().contains_key(key) {
+            need(c, key, example);
+        }
+    }
+    if let (Some((a, _)), Some((b, span))) = (&start_date, &end_date)
+        && b < a
+    {
+        c.err(&span.clone(), format!("end_date {b} is before start_date {a}"));
+    }
+    match targets.len() {
+        0 => c.err(
+            &t.span(),
+            "[[campaign]] needs one target: share = 0.2, plays_per_day = 120 or plays_per_hour = 6",
+        ),
+        1 => {}
+        _ => {
+            let span = targets[1].1.clone();
+            c.err(
+                &span,
+                "a campaign has one target: give share, plays_per_day or plays_per_hour, not several",
+            );
+        }
+    }
+    if let (Some(max), Some((crate::campaign::Target::PlaysPerHour(n), span))) = (max_per_hour, targets.first())
+        && *n > max
+    {
+        c.err(span, format!("plays_per_hour = {n} is more than max_per_hour = {max}"));
+    }
+    let mut items = Vec::new();
+    for st in &spot_tables {
+        for key in SPOT_FORBIDDEN {
+            if let Some((k, _)) = st.get_ref().get_key_value(key) {
+                c.err(
+                    &k.span(),
+                    format!("`{key}` cannot be set on a campaign's item: it plays in the campaign's window (set days, hours, workdays_only on the [[campaign]])"),
+                );
+            }
+        }
+        let (item, id_span, ok) = parse_item(c, st, style, dayparts);
+        if item.id.is_empty() {
+            continue;
+        }
+        if let Some(first) = seen_ids.get(&item.id) {
+            c.err(
+                &id_span,
+                format!("duplicate item id {:?} (first used on line {first})", item.id),
+            );
+        } else {
+            seen_ids.insert(item.id.clone(), item.line);
+            if ok {
+                items.push(item);
+            }
+        }
+    }
+    if spot_tables.is_empty() {
+        c.err(
+            &t.span(),
+            "[[campaign]] needs at least one spot: a [[campaign.item]] with an id and a text or an image",
+        );
+    }
+    if c.diags.len() != before {
+        return None;
+    }
+    Some(Campaign {
+        id,
+        advertiser,
+        contract,
+        start_date: start_date?.0,
+        end_date: end_date?.0,
+        days,
+        workdays_only,
+        hours,
+        target: targets.first()?.0,
+        max_per_hour,
+        separation_s,
+        items,
+        line,
+    })
 }
 
 /// Read and parse a playlist file.

@@ -139,6 +139,9 @@ pub struct Scheduler {
     urgent: Cursor,
     urgent_since: Option<Timestamp>,
     last_played: BTreeMap<String, Timestamp>,
+    /// Campaigns' counters and the spot on the glass.
+    #[serde(default)]
+    pub pacing: crate::pacing::Pacing,
 }
 
 /// Whether the clock can be trusted, and why not.
@@ -314,32 +317,51 @@ impl Scheduler {
         let zoned = now.to_zoned(inp.tz.clone());
         let m = minute_of_day(zoned.time());
         let (layer, urgent) = urgent_layer(inp.announcements, now);
+        let p = inp.playlist;
+        let emergency = layer == Layer::Emergency;
+        let power = !inp.clock_trusted || emergency || p.power_on_at(m);
+        let spot_len = |i: &Item| spot_len(i, pages);
+        self.pacing.roll(p, zoned.date(), zoned.hour(), &spot_len);
+        self.pacing.accrue(p, inp.calendar, inp.tz, now);
 
-        let (layer, list) = if urgent.is_empty() {
+        let (layer, showing, list) = if urgent.is_empty() && power {
             if self.urgent_since.take().is_some() {
                 // The takeover ended: restart the interrupted item from its first page, at once.
                 self.normal.started = Some(now);
                 self.urgent = Cursor::default();
             }
             let list = self.rotation(inp, now);
-            (if list.is_empty() { Layer::Blank } else { Layer::Rotation }, list)
+            let showing = self.rotation_step(inp, &list, now, pages);
+            let layer = if showing.is_some() {
+                Layer::Rotation
+            } else {
+                Layer::Blank
+            };
+            (layer, showing, list)
+        } else if urgent.is_empty() {
+            // Dark by the power schedule: a spot on the glass is cut short; the rotation keeps
+            // its cadence underneath (it is what shows when the power comes back).
+            self.pacing.interrupt(p, now);
+            let list = self.rotation(inp, now);
+            let showing = advance(&mut self.normal, &list, now, pages);
+            let layer = if showing.is_some() {
+                Layer::Rotation
+            } else {
+                Layer::Blank
+            };
+            (layer, showing, list)
         } else {
+            self.pacing.interrupt(p, now);
             self.urgent_since.get_or_insert(now);
-            (
-                layer,
-                urgent
-                    .iter()
-                    .map(|a| announcement_content(a, inp.playlist.defaults))
-                    .collect(),
-            )
+            let list: Vec<Content> = urgent
+                .iter()
+                .map(|a| announcement_content(a, inp.playlist.defaults))
+                .collect();
+            let showing = advance(&mut self.urgent, &list, now, pages);
+            (layer, showing, list)
         };
-
-        let cursor = if matches!(layer, Layer::Urgent | Layer::Emergency) {
-            &mut self.urgent
-        } else {
-            &mut self.normal
-        };
-        let showing = advance(cursor, &list, now, pages);
+        self.pacing
+            .set_accruing(power && inp.clock_trusted && matches!(layer, Layer::Rotation | Layer::Blank));
         if let Some(Showing {
             content: Content {
                 key: ContentKey::Item { id },
@@ -354,14 +376,11 @@ impl Scheduler {
             self.last_played.insert(id.clone(), now);
         }
 
-        let emergency = layer == Layer::Emergency;
-        let p = inp.playlist;
         let brightness = if !inp.clock_trusted || emergency {
             p.max_brightness()
         } else {
             p.brightness_at(m)
         };
-        let power = !inp.clock_trusted || emergency || p.power_on_at(m);
 
         // Wake at the next page end, minute boundary (windows) or announcement edge.
         let next_minute = zoned
@@ -390,6 +409,144 @@ impl Scheduler {
             clock_trusted: inp.clock_trusted,
             next_change: next,
         }
+    }
+
+    /// The rotation at `now`: the government entries in turn, with a campaign's spot between
+    /// two of them when pacing says one is due ([`crate::pacing`]).
+    fn rotation_step(
+        &mut self,
+        inp: &Inputs<'_>,
+        list: &[Content],
+        now: Timestamp,
+        pages: &dyn Fn(&Content) -> u32,
+    ) -> Option<Showing> {
+        let p = inp.playlist;
+        let spot_len = |i: &Item| spot_len(i, pages);
+        let len_of = |c: &Content| dwell(c) * i32::try_from(pages(c).max(1)).unwrap_or(i32::MAX);
+        // Where the current entry ends (`None`: it is still on).
+        let spot = self.pacing.spot.clone();
+        let on_spot = spot
+            .as_ref()
+            .is_some_and(|s| matches!(&self.normal.key, Some(ContentKey::Item { id }) if *id == s.item));
+        let ended = if let (true, Some(s)) = (on_spot, &spot) {
+            match p.spot(&s.item) {
+                Some((_, item)) if now < s.ends() && s.started <= now => {
+                    return Some(showing_at(item_content(item), s.started, now, pages));
+                }
+                // Its time is up, or the playlist no longer has it.
+                _ => {
+                    self.pacing.spot = None;
+                    Some(if now < s.ends() { now } else { s.ends() })
+                }
+            }
+        } else {
+            let pos = self
+                .normal
+                .key
+                .as_ref()
+                .and_then(|k| list.iter().position(|c| &c.key == k));
+            match (pos, self.normal.started) {
+                (Some(i), Some(s)) if s <= now && now < s + len_of(&list[i]) => None,
+                (Some(i), Some(s)) if s <= now => Some(s + len_of(&list[i])),
+                _ => Some(now),
+            }
+        };
+        if on_spot {
+            // The government entry after the spot is the one at the cursor's index.
+            if let Some(end) = ended {
+                let start = if now.duration_since(end) < SignedDuration::from_secs(2) {
+                    end
+                } else {
+                    now
+                };
+                if let Some(shown) = self.play_spot(inp, now, start, self.normal.index, &spot_len, pages) {
+                    return Some(shown);
+                }
+                if list.is_empty() {
+                    self.normal.key = None;
+                    self.normal.started = None;
+                    return None;
+                }
+                let idx = self.normal.index % list.len();
+                self.normal = Cursor {
+                    key: Some(list[idx].key.clone()),
+                    index: idx,
+                    started: Some(start),
+                };
+            }
+        } else if let Some(end) = ended
+            && inp.clock_trusted
+        {
+            let start = if now.duration_since(end) < SignedDuration::from_secs(2) {
+                end
+            } else {
+                now
+            };
+            let pos = self
+                .normal
+                .key
+                .as_ref()
+                .and_then(|k| list.iter().position(|c| &c.key == k));
+            let next = match pos {
+                Some(i) => i + 1,
+                None if self.normal.key.is_some() => self.normal.index,
+                None => 0,
+            };
+            if let Some(shown) = self.play_spot(inp, now, start, next, &spot_len, pages) {
+                return Some(shown);
+            }
+        }
+        advance(&mut self.normal, list, now, pages)
+    }
+
+    fn play_spot(
+        &mut self,
+        inp: &Inputs<'_>,
+        now: Timestamp,
+        start: Timestamp,
+        next_index: usize,
+        spot_len: &dyn Fn(&Item) -> u32,
+        pages: &dyn Fn(&Content) -> u32,
+    ) -> Option<Showing> {
+        let z = start.to_zoned(inp.tz.clone());
+        let (ci, ii) = self.pacing.pick(
+            inp.playlist,
+            inp.calendar,
+            z.date(),
+            minute_of_day(z.time()),
+            u32::try_from(z.second()).unwrap_or(0),
+            start,
+            spot_len,
+        )?;
+        let item = &inp.playlist.campaigns[ci].items[ii];
+        self.normal = Cursor {
+            key: Some(ContentKey::Item { id: item.id.clone() }),
+            index: next_index,
+            started: Some(start),
+        };
+        Some(showing_at(item_content(item), start, now, pages))
+    }
+}
+
+/// Seconds a spot stays on the glass: its dwell time for each page.
+pub fn spot_len(item: &Item, pages: &dyn Fn(&Content) -> u32) -> u32 {
+    item.style.dwell_s.max(1) * pages(&item_content(item)).max(1)
+}
+
+fn showing_at(content: Content, started: Timestamp, now: Timestamp, pages: &dyn Fn(&Content) -> u32) -> Showing {
+    let n = pages(&content).max(1);
+    let d = dwell(&content);
+    let elapsed = now.duration_since(started);
+    let page = u32::try_from(elapsed.as_secs() / d.as_secs().max(1))
+        .unwrap_or(0)
+        .min(n - 1);
+    let page_ends = started + d * i32::try_from(page + 1).unwrap_or(i32::MAX);
+    Showing {
+        content,
+        page,
+        pages: n,
+        since: started,
+        page_ends,
     }
 }
 
