@@ -239,9 +239,19 @@ enum PlaylistCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Every change of what shows, brightness and power over a span of time
+    /// Every change of what shows, brightness and power over a span of time; with --date, the
+    /// campaigns' planned plays per hour against their targets
     Timeline {
         file: std::path::PathBuf,
+        /// Plan this day's campaigns (YYYY-MM-DD): plays per campaign and hour, against the targets
+        #[arg(long, value_name = "D", conflicts_with_all = ["from", "hours"])]
+        date: Option<jiff::civil::Date>,
+        /// With --date: count pages as this board shows them, WIDTHxHEIGHT (default one page per spot)
+        #[arg(long, value_name = "WxH")]
+        board: Option<String>,
+        /// The board's LEDs, with --board
+        #[arg(long, default_value = "red-green", value_parser = pinghu::cli::args::colors())]
+        colors: ColorMode,
         /// Start: RFC 3339, a local date-time (2026-11-30T08:00) or a date; default now
         #[arg(long, value_name = "T")]
         from: Option<String>,
@@ -554,21 +564,14 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             colors,
             json,
         }) => {
-            let board = match board.as_deref() {
-                None => None,
-                Some(b) => {
-                    let (w, h) = b
-                        .split_once('x')
-                        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
-                        .filter(|(w, h)| *w > 0 && *h > 0)
-                        .with_context(|| format!("--board {b:?} must be WIDTHxHEIGHT in pixels, e.g. 128x32"))?;
-                    Some((w, h, colors))
-                }
-            };
+            let board = cli::playlist::board(board.as_deref(), colors)?;
             cli::playlist::check_command(&files, calendar.as_deref(), json, board)
         }
         Command::Playlist(PlaylistCommand::Timeline {
             file,
+            date,
+            board,
+            colors,
             from,
             hours,
             tz,
@@ -576,6 +579,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             json,
         }) => cli::playlist::timeline_command(&cli::playlist::TimelineRequest {
             file,
+            date,
+            board: cli::playlist::board(board.as_deref(), colors)?,
             from,
             hours,
             tz,

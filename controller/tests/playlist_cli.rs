@@ -167,3 +167,70 @@ fn render_fits_a_picture_to_mono_and_red_green_boards() {
     assert_eq!(code, 1);
     assert!(err.contains("not a PNG, JPEG or BMP picture"), "{err}");
 }
+
+#[test]
+fn a_commercial_playlist_is_booked_planned_and_refused_when_overbooked() {
+    let (code, out, err) = pinghu(&["playlist", "check", "--board", "128x32", &example("commercial.toml")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("3 campaigns with 4 spots (government floor 0.5)"), "{out}");
+
+    // The day's plan comes from the scheduler itself: every target met on a working day.
+    let (code, out, err) = pinghu(&[
+        "playlist",
+        "timeline",
+        "--date",
+        "2026-12-07",
+        "--board",
+        "128x32",
+        "--json",
+        &example("commercial.toml"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let plan: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for c in plan["campaigns"].as_array().unwrap() {
+        let (planned, wanted) = (c["planned"].as_f64().unwrap(), c["wanted"].as_f64().unwrap());
+        assert!((planned - wanted).abs() <= 1.0, "{c}");
+        for h in c["hours"].as_array().unwrap() {
+            assert!(
+                (h["planned"].as_f64().unwrap() - h["target"].as_f64().unwrap()).abs() <= 1.5,
+                "{h}"
+            );
+        }
+    }
+    // A Saturday: the working-day campaign does not play.
+    let (_, out, _) = pinghu(&[
+        "playlist",
+        "timeline",
+        "--date",
+        "2026-12-12",
+        &example("commercial.toml"),
+    ]);
+    assert!(!out.contains("citrus-festival"), "{out}");
+    assert!(out.contains("bank-winter"), "{out}");
+
+    // Overbooked: the hour and the numbers, exit 1.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(example("commercial.toml"))
+        .unwrap()
+        .replace("share = 0.15", "share = 0.5")
+        .replace("max_per_hour = 70", "max_per_hour = 200")
+        .replace("separation_s = 20", "separation_s = 0");
+    let f = dir.path().join("ads.toml");
+    std::fs::write(&f, text).unwrap();
+    std::fs::create_dir(dir.path().join("images")).unwrap();
+    std::fs::copy(
+        example("images/pinghu-sunrise.png"),
+        dir.path().join("images/pinghu-sunrise.png"),
+    )
+    .unwrap();
+    let (code, _, err) = pinghu(&["playlist", "check", "--board", "128x32", f.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("overbooked on 2026-12-01 (Tue) 09:00-10:00: the campaigns need"),
+        "{err}"
+    );
+    assert!(
+        err.contains("lower a target, shorten dwell_s or lower government_floor"),
+        "{err}"
+    );
+}

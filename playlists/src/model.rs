@@ -234,6 +234,13 @@ pub struct Playlist {
 }
 
 impl Playlist {
+    /// The rotation's items, then every campaign's spots.
+    pub fn all_items(&self) -> impl Iterator<Item = &Item> {
+        self.items
+            .iter()
+            .chain(self.campaigns.iter().flat_map(|c| c.items.iter()))
+    }
+
     /// A campaign's spot by its id, with its campaign.
     pub fn spot(&self, id: &str) -> Option<(&crate::campaign::Campaign, &Item)> {
         self.campaigns

@@ -44,8 +44,18 @@ fn summary(p: &Playlist) -> String {
             )
         },
     );
+    let campaigns = if p.campaigns.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", {} campaigns with {} spots (government floor {})",
+            p.campaigns.len(),
+            p.campaigns.iter().map(|c| c.items.len()).sum::<usize>(),
+            p.government_floor
+        )
+    };
     format!(
-        "{} items, {} brightness windows, {power}",
+        "{} items, {} brightness windows, {power}{campaigns}",
         p.items.len(),
         p.brightness.len()
     )
@@ -57,7 +67,7 @@ fn summary(p: &Playlist) -> String {
 fn check_images(path: &Path, p: &Playlist, board: Option<Board>) -> (Vec<String>, Vec<String>) {
     let (mut errors, mut warnings) = (Vec::new(), Vec::new());
     let dir = path.parent().unwrap_or(Path::new("."));
-    for item in &p.items {
+    for item in p.all_items() {
         let Some(file) = &item.image else { continue };
         let at = format!("{}:{}:1", path.display(), item.line);
         match (pinghu_fonts::picture::load(&dir.join(file)), board) {
@@ -74,6 +84,212 @@ fn check_images(path: &Path, p: &Playlist, board: Option<Board>) -> (Vec<String>
     (errors, warnings)
 }
 
+/// The booking check of the campaigns: spots as long as `board` shows them, or one page each.
+fn bookings(path: &Path, p: &Playlist, cal: &Calendar, board: Option<Board>) -> Vec<pinghu_playlists::Diagnostic> {
+    match board {
+        Some((w, h, colors)) => {
+            let mut r = crate::daemon::board::Renderer::new(w, h, colors, None);
+            r.image_dir = Some(path.parent().unwrap_or(Path::new(".")).to_path_buf());
+            r.check_bookings(p, cal)
+        }
+        None => pinghu_playlists::check_bookings(p, cal, &|i| i.style.dwell_s),
+    }
+}
+
+/// `--board WxH` with `--colors`.
+pub fn board(arg: Option<&str>, colors: pinghu_fonts::ColorMode) -> Result<Option<Board>> {
+    let Some(b) = arg else { return Ok(None) };
+    let (w, h) = b
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
+        .filter(|(w, h)| *w > 0 && *h > 0 && *w <= 4096 && *h <= 4096)
+        .with_context(|| format!("--board {b:?} must be WIDTHxHEIGHT in pixels, e.g. 128x32"))?;
+    Ok(Some((w, h, colors)))
+}
+
+/// One campaign's plan for one hour.
+#[derive(Debug, serde::Serialize)]
+pub struct HourPlan {
+    pub hour: String,
+    pub planned: u32,
+    /// The target's plays in that hour (fractional: an even spread).
+    pub target: f64,
+}
+
+/// One campaign's plan for a day.
+#[derive(Debug, serde::Serialize)]
+pub struct CampaignPlan {
+    pub campaign: String,
+    pub advertiser: String,
+    pub target: String,
+    pub hours: Vec<HourPlan>,
+    pub planned: u32,
+    pub wanted: f64,
+}
+
+/// A day's plan for every campaign, from the scheduler itself run over the day (no notices).
+#[derive(Debug, serde::Serialize)]
+pub struct DayPlan {
+    pub file: String,
+    pub date: jiff::civil::Date,
+    pub day: pinghu_playlists::DayKind,
+    pub campaigns: Vec<CampaignPlan>,
+    /// Seconds of spots in each hour, and what the government floor allows.
+    pub spot_s: Vec<(String, u32, f64)>,
+}
+
+impl DayPlan {
+    fn to_text(&self) -> String {
+        let mut out = format!(
+            "{} — campaigns planned on {} ({:?}); planned / target plays\n",
+            self.file,
+            self.date.strftime("%a %Y-%m-%d"),
+            self.day
+        );
+        if self.campaigns.is_empty() {
+            out.push_str("  no campaign plays that day\n");
+            return out;
+        }
+        let _ = write!(out, "{:<13}", "hour");
+        for c in &self.campaigns {
+            let _ = write!(out, "{:>20}", c.campaign);
+        }
+        let _ = writeln!(out, "{:>16}", "spots s / room");
+        for (h, (label, secs, room)) in self.spot_s.iter().enumerate() {
+            let cells: Vec<&HourPlan> = self.campaigns.iter().map(|c| &c.hours[h]).collect();
+            if *secs == 0 && cells.iter().all(|c| c.target == 0.0) {
+                continue;
+            }
+            let _ = write!(out, "{label:<13}");
+            for c in cells {
+                let cell = if c.target == 0.0 && c.planned == 0 {
+                    "-".to_string()
+                } else {
+                    format!("{} / {:.1}", c.planned, c.target)
+                };
+                let _ = write!(out, "{cell:>20}");
+            }
+            let _ = writeln!(out, "{:>16}", format!("{secs} / {room:.0}"));
+        }
+        let _ = write!(out, "{:<13}", "day");
+        for c in &self.campaigns {
+            let _ = write!(out, "{:>20}", format!("{} / {:.0}", c.planned, c.wanted));
+        }
+        out.push('\n');
+        for c in &self.campaigns {
+            let _ = writeln!(
+                out,
+                "  {}: {} ({}), {}",
+                c.campaign,
+                c.advertiser,
+                c.target,
+                if f64::from(c.planned) + 0.5 >= c.wanted {
+                    "on target".to_string()
+                } else {
+                    format!("{:.0} plays short", c.wanted - f64::from(c.planned))
+                }
+            );
+        }
+        out
+    }
+}
+
+/// Run the scheduler over day `d` and count each campaign's spots per hour.
+pub fn plan_day(
+    path: &Path,
+    p: &Playlist,
+    cal: &Calendar,
+    tz: &TimeZone,
+    d: jiff::civil::Date,
+    board: Option<Board>,
+) -> Result<DayPlan> {
+    let renderer = std::cell::RefCell::new(board.map(|(w, h, colors)| {
+        let mut r = crate::daemon::board::Renderer::new(w, h, colors, None);
+        r.image_dir = Some(path.parent().unwrap_or(Path::new(".")).to_path_buf());
+        r
+    }));
+    // The renderer caches what it rendered, so asking again is cheap.
+    let pages = |c: &pinghu_playlists::Content| {
+        renderer
+            .borrow_mut()
+            .as_mut()
+            .map_or(1, |r| u32::try_from(r.render(c).pages.len().max(1)).unwrap_or(1))
+    };
+    let start = d.to_zoned(tz.clone())?.timestamp();
+    let end = d.tomorrow()?.to_zoned(tz.clone())?.timestamp();
+    let inputs = pinghu_playlists::Inputs {
+        playlist: p,
+        calendar: cal,
+        tz,
+        announcements: &[],
+        clock_trusted: true,
+    };
+    let mut sched = pinghu_playlists::Scheduler::new();
+    let mut counts: std::collections::BTreeMap<(String, i8), u32> = std::collections::BTreeMap::new();
+    let mut secs = [0u32; 24];
+    let mut now = start;
+    let mut last: Option<(String, Timestamp)> = None;
+    while now < end {
+        let plan = sched.step(&inputs, now, &pages);
+        if let Some(s) = &plan.showing
+            && let pinghu_playlists::ContentKey::Item { id } = &s.content.key
+            && let Some((c, item)) = p.spot(id)
+            && last.as_ref() != Some(&(id.clone(), s.since))
+            && plan.power
+        {
+            last = Some((id.clone(), s.since));
+            let h = s.since.to_zoned(tz.clone()).hour();
+            *counts.entry((c.id.clone(), h)).or_default() += 1;
+            secs[h as usize] += pinghu_playlists::schedule::spot_len(item, &pages);
+        }
+        now = plan.next_change.max(now + jiff::SignedDuration::from_millis(1));
+    }
+    let len = |i: &pinghu_playlists::Item| pinghu_playlists::schedule::spot_len(i, &pages);
+    let needs: Vec<Vec<pinghu_playlists::campaign::Need>> = (0..24)
+        .map(|h| pinghu_playlists::campaign::needs(p, cal, d, h, &len))
+        .collect();
+    let campaigns = p
+        .campaigns
+        .iter()
+        .filter(|c| needs.iter().flatten().any(|n| n.campaign == c.id))
+        .map(|c| {
+            let hours: Vec<HourPlan> = (0..24i8)
+                .map(|h| HourPlan {
+                    hour: format!("{h:02}:00-{:02}:00", h + 1),
+                    planned: counts.get(&(c.id.clone(), h)).copied().unwrap_or(0),
+                    target: needs[h as usize]
+                        .iter()
+                        .find(|n| n.campaign == c.id)
+                        .map_or(0.0, |n| n.plays),
+                })
+                .collect();
+            CampaignPlan {
+                campaign: c.id.clone(),
+                advertiser: c.advertiser.clone(),
+                target: c.target.to_string(),
+                planned: hours.iter().map(|h| h.planned).sum(),
+                wanted: hours.iter().map(|h| h.target).sum(),
+                hours,
+            }
+        })
+        .collect();
+    Ok(DayPlan {
+        file: path.display().to_string(),
+        date: d,
+        day: cal.kind(d),
+        campaigns,
+        spot_s: (0..24u16)
+            .map(|h| {
+                (
+                    format!("{h:02}:00-{:02}:00", h + 1),
+                    secs[h as usize],
+                    pinghu_playlists::campaign::hour_capacity_s(p, h * 60),
+                )
+            })
+            .collect(),
+    })
+}
+
 /// A board to judge pictures against: width, height, colours.
 pub type Board = (u32, u32, pinghu_fonts::ColorMode);
 
@@ -85,7 +301,10 @@ pub fn check(path: &Path, cal: &Calendar, now: Timestamp) -> Checked {
 pub fn check_for(path: &Path, cal: &Calendar, now: Timestamp, board: Option<Board>) -> Checked {
     match load(path) {
         Ok(p) => {
-            let (errors, image_warnings) = check_images(path, &p, board);
+            let (mut errors, image_warnings) = check_images(path, &p, board);
+            if errors.is_empty() {
+                errors.extend(bookings(path, &p, cal, board).iter().map(ToString::to_string));
+            }
             if !errors.is_empty() {
                 let mut text = String::new();
                 for e in &errors {
@@ -108,6 +327,12 @@ pub fn check_for(path: &Path, cal: &Calendar, now: Timestamp, board: Option<Boar
                 let _ = writeln!(text, "{w}");
             }
             let mut notes = Vec::new();
+            if !p.campaigns.is_empty() && board.is_none() {
+                notes.push(
+                    "campaigns were booked with one page per spot; give --board WxH to count the pages as the board shows them"
+                        .to_string(),
+                );
+            }
             if p.items.iter().any(|i| i.workdays_only || i.days_off_only) {
                 let year = now.to_zoned(TimeZone::UTC).year();
                 for y in [year, year + 1] {
@@ -268,6 +493,9 @@ pub fn check_command(
 #[derive(Debug)]
 pub struct TimelineRequest {
     pub file: PathBuf,
+    /// Plan this day's campaigns instead.
+    pub date: Option<jiff::civil::Date>,
+    pub board: Option<Board>,
     pub from: Option<String>,
     pub hours: u32,
     pub tz: Option<String>,
@@ -280,6 +508,18 @@ pub fn timeline_command(r: &TimelineRequest) -> Result<ExitCode> {
     let cal = calendar(r.calendar.as_deref())?;
     let p = pinghu_playlists::load(&r.file)?;
     let zone = time_zone(r.tz.as_deref(), &p)?;
+    if let Some(d) = r.date {
+        let plan = plan_day(&r.file, &p, &cal, &zone, d, r.board)?;
+        print!(
+            "{}",
+            if r.json {
+                serde_json::to_string_pretty(&plan)? + "\n"
+            } else {
+                plan.to_text()
+            }
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let start = match &r.from {
         Some(s) => parse_from(s, &zone)?,
         None => Timestamp::now(),

@@ -115,7 +115,7 @@ async fn playlist(State(s): State<AppState>, _: Caller) -> Response {
 }
 
 /// Playlist problems as the API reports them: `[{"line", "column", "message"}]`.
-fn errors_json(d: &[pinghu_playlists::Diagnostic]) -> Vec<Value> {
+pub fn errors_json(d: &[pinghu_playlists::Diagnostic]) -> Vec<Value> {
     d.iter()
         .map(|d| json!({"line": d.line, "column": d.col, "message": d.message}))
         .collect()
@@ -137,8 +137,11 @@ pub fn check(text: &str) -> Value {
     }
 }
 
-async fn check_playlist(_: Caller, body: String) -> Json<Value> {
-    Json(check(&body))
+async fn check_playlist(State(s): State<AppState>, _: Caller, body: String) -> Response {
+    match s.core.with(move |c, _| c.check_text(&body)).await {
+        Ok(v) => Json(v).into_response(),
+        Err(_) => gone(),
+    }
 }
 
 /// Every item's pages as the board will show them (PNG, LED look, as data URLs), or the errors.

@@ -105,6 +105,25 @@ impl Renderer {
         }
     }
 
+    /// Seconds an item stays on the glass: its dwell time for each page it renders to.
+    pub fn spot_len(&mut self, item: &pinghu_playlists::Item) -> u32 {
+        let pages = self.render(&pinghu_playlists::item_content(item)).pages.len().max(1);
+        item.style.dwell_s.max(1) * u32::try_from(pages).unwrap_or(u32::MAX)
+    }
+
+    /// The booking check of `playlist`'s campaigns with spots as long as this board shows them.
+    pub fn check_bookings(
+        &mut self,
+        playlist: &pinghu_playlists::Playlist,
+        calendar: &pinghu_playlists::Calendar,
+    ) -> Vec<pinghu_playlists::Diagnostic> {
+        if playlist.campaigns.is_empty() {
+            return Vec::new();
+        }
+        let cell = std::cell::RefCell::new(self);
+        pinghu_playlists::check_bookings(playlist, calendar, &|i| cell.borrow_mut().spot_len(i))
+    }
+
     /// Use `font` instead of the built-in font of its size.
     pub fn override_font(&mut self, font: BitmapFont) {
         self.cache.clear();

@@ -221,6 +221,20 @@ impl Core {
             .map_err(|e| format!("not done: the audit log cannot be written ({e})"))
     }
 
+    /// The console's check of a playlist text: `pinghu playlist check`'s rules, and the booking
+    /// check of its campaigns with spots as long as this board shows them.
+    pub fn check_text(&mut self, text: &str) -> serde_json::Value {
+        let mut v = crate::console::api::check(text);
+        if let Ok(p) = pinghu_playlists::parse(text, "playlist") {
+            let overbooked = self.renderer.check_bookings(&p, &self.calendar);
+            if !overbooked.is_empty() {
+                v["ok"] = false.into();
+                v["errors"] = crate::console::api::errors_json(&overbooked).into();
+            }
+        }
+        v
+    }
+
     /// Every item of a playlist rendered exactly as the board would show it: (id, its pages,
     /// seconds per page, effect, characters no font has). `Err` with the problems when it does not
     /// parse.
@@ -229,8 +243,7 @@ impl Core {
             Ok(p) => p,
             Err(e) => return Err(e.diagnostics().to_vec()),
         };
-        Ok(p.items
-            .iter()
+        Ok(p.all_items()
             .map(|item| {
                 let a = self.renderer.render(&pinghu_playlists::item_content(item));
                 Preview {
@@ -308,8 +321,7 @@ impl Core {
         // A picture that cannot be read would leave the board dark: refused at its line.
         let images = path.parent().unwrap_or(std::path::Path::new("."));
         let unreadable: Vec<Diagnostic> = playlist
-            .items
-            .iter()
+            .all_items()
             .filter_map(|i| i.image.as_ref().map(|f| (i, f)))
             .filter_map(|(i, f)| {
                 pinghu_fonts::picture::load(&images.join(f)).err().map(|e| Diagnostic {
@@ -322,6 +334,10 @@ impl Core {
             .collect();
         if !unreadable.is_empty() {
             return Err(SaveError::Invalid(unreadable));
+        }
+        let overbooked = self.renderer.check_bookings(&playlist, &self.calendar);
+        if !overbooked.is_empty() {
+            return Err(SaveError::Invalid(overbooked));
         }
         let before = self.playlist_text();
         let dir = self.history_dir();

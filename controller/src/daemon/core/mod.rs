@@ -221,6 +221,12 @@ impl Core {
             tracing::info!("{size} px text uses {} ({} glyphs)", f.name(), f.len());
             renderer.override_font(f);
         }
+        let overbooked = renderer.check_bookings(&playlist, &calendar);
+        if !overbooked.is_empty() {
+            return Err(CoreError::Playlist(
+                pinghu_playlists::PlaylistError::Invalid(overbooked).to_string(),
+            ));
+        }
         let fallback = cfg.fallback.as_ref().map(|f| {
             renderer.render(&pinghu_playlists::Content {
                 key: pinghu_playlists::ContentKey::Item { id: "fallback".into() },
@@ -427,7 +433,15 @@ impl Core {
             return false;
         }
         self.playlist_mtime = mtime;
-        match pinghu_playlists::load(&p) {
+        let loaded = pinghu_playlists::load(&p).and_then(|pl| {
+            let overbooked = self.renderer.check_bookings(&pl, &self.calendar);
+            if overbooked.is_empty() {
+                Ok(pl)
+            } else {
+                Err(pinghu_playlists::PlaylistError::Invalid(overbooked))
+            }
+        });
+        match loaded {
             Ok(pl) => {
                 tracing::info!("playlist {} reloaded: {} items", p.display(), pl.items.len());
                 self.playlist = pl;
