@@ -61,6 +61,12 @@ enum Command {
     /// Validate playlists and show what the board will show, when
     #[command(subcommand)]
     Playlist(PlaylistCommand),
+    /// Play reports of paid campaigns from the proof-of-display log, and the check of a signed one
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// The board's own key, which signs its daily play reports
+    #[command(subcommand)]
+    Board(BoardCommand),
     /// Field diagnostics at the cabinet: probe, ping, status, time, brightness, power, patterns, traces
     Diag(DiagArgs),
     /// The operators' web console: its users and API tokens
@@ -379,6 +385,59 @@ enum LogCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// Plays, seconds on the glass and delivery against target per campaign; interrupted spots and gaps listed
+    Plays {
+        /// First day (YYYY-MM-DD, board time)
+        #[arg(long, value_name = "D")]
+        from: jiff::civil::Date,
+        /// Last day, included
+        #[arg(long, value_name = "D")]
+        to: jiff::civil::Date,
+        /// Only this campaign
+        #[arg(long, value_name = "ID")]
+        campaign: Option<String>,
+        #[arg(long, value_enum, default_value_t = cli::report::ReportFormat::Table)]
+        format: cli::report::ReportFormat,
+        /// The daemon's data directory (its proof-of-display log)
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<std::path::PathBuf>,
+        /// The playlist whose campaigns give the targets
+        #[arg(long, value_name = "FILE")]
+        playlist: Option<std::path::PathBuf>,
+        /// Extra holiday calendar (TOML)
+        #[arg(long, value_name = "FILE")]
+        calendar: Option<std::path::PathBuf>,
+        /// Time zone of the days (IANA name); default the playlist's, else Asia/Shanghai
+        #[arg(long)]
+        tz: Option<String>,
+    },
+    /// Check a board's signed daily report offline: signature, sums, and with --data-dir every play against the log (exit 1 naming what fails)
+    Verify {
+        file: std::path::PathBuf,
+        /// The board's public key (base64, as in its status), or a file holding it
+        #[arg(long, value_name = "KEY")]
+        board_key: String,
+        /// The proof-of-display log to check the report against
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<std::path::PathBuf>,
+        #[arg(long, value_enum, default_value_t = cli::report::ReportFormat::Table)]
+        format: cli::report::ReportFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BoardCommand {
+    /// Make the board's key pair (mode 600); the daemon makes DATA_DIR/board-key.json itself when none is configured
+    Keygen {
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+        #[arg(long, default_value = "board")]
+        key_id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum WireCommand {
     /// Decode captured bytes (hex, spaces and newlines allowed) into frames and named fields
     ///
@@ -554,6 +613,33 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             format,
             out,
         }) => Ok(cli::log::export(data_dir, file, format, out.as_deref())?.print()),
+        Command::Report(ReportCommand::Plays {
+            from,
+            to,
+            campaign,
+            format,
+            data_dir,
+            playlist,
+            calendar,
+            tz,
+        }) => Ok(cli::report::plays(cli::report::PlaysRequest {
+            from,
+            to,
+            campaign,
+            format,
+            data_dir,
+            playlist,
+            calendar,
+            tz,
+        })?
+        .print()),
+        Command::Report(ReportCommand::Verify {
+            file,
+            board_key,
+            data_dir,
+            format,
+        }) => Ok(cli::report::verify(&file, &board_key, data_dir, format)?.print()),
+        Command::Board(BoardCommand::Keygen { out, key_id }) => Ok(cli::report::keygen(&out, &key_id)?.print()),
         Command::Diag(a) => diag(a),
         Command::Console(c) => cli::console::command(c),
         Command::Render(a) => render(a),

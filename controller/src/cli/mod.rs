@@ -1,5 +1,6 @@
 //! The subcommands, as library functions that `main.rs` dispatches to, one module each: `run`
-//! (the daemon and `demo`), `wire`, `render`, `playlist`, `diag`, `portal`, `log`; `args` holds the
+//! (the daemon and `demo`), `wire`, `render`, `playlist`, `diag`, `portal`, `log`, `report` (and
+//! `board keygen`); `args` holds the
 //! typed command-line values they take and `logging` the daemon's log set-up.
 
 use std::io::Read as _;
@@ -17,6 +18,7 @@ pub mod logging;
 pub mod playlist;
 pub mod portal;
 pub mod render;
+pub mod report;
 pub mod run;
 pub mod wire;
 

@@ -141,45 +141,7 @@ pub async fn publish(
 /// Key id of the demo key pair.
 pub const DEMO_KEY_ID: &str = "demo";
 
-/// A portal key pair as `pinghu portal keygen` writes it (and the demo key in the data directory).
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct KeyPair {
-    pub key_id: String,
-    pub secret: String,
-    pub public: String,
-}
-
-impl KeyPair {
-    /// Load `path`, or create a new pair there (readable by the owner only).
-    pub fn load_or_create(path: &Path, key_id: &str) -> Result<Self, String> {
-        if let Ok(text) = std::fs::read_to_string(path) {
-            return serde_json::from_str(&text).map_err(|e| format!("{} is not a key file: {e}", path.display()));
-        }
-        let (secret, public) = crate::daemon::envelope::keygen()?;
-        let kp = Self {
-            key_id: key_id.to_owned(),
-            secret,
-            public,
-        };
-        write_secret(path, &serde_json::to_vec_pretty(&kp).map_err(|e| e.to_string())?)?;
-        Ok(kp)
-    }
-}
-
-/// Write a file only its owner can read.
-pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    f.write_all(bytes)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
+pub use crate::daemon::envelope::{KeyPair, write_secret};
 
 /// Sign a payload with a key file written by `keygen`.
 pub fn sign_with_file(payload: &[u8], key_file: &std::path::Path) -> Result<Envelope, String> {

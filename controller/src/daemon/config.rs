@@ -31,6 +31,8 @@ struct Raw {
     playlist: Option<PathBuf>,
     calendar: Option<PathBuf>,
     data_dir: PathBuf,
+    /// The board's own key pair, which signs its daily play reports (default DATA_DIR/board-key.json).
+    board_key: Option<PathBuf>,
     #[serde(default = "default_tz")]
     timezone: String,
     /// A Unifont .hex (or BDF) file for characters the built-in fonts lack.
@@ -293,6 +295,8 @@ pub struct Config {
     pub playlist: Option<PathBuf>,
     pub calendar: Option<PathBuf>,
     pub data_dir: PathBuf,
+    /// The board's key pair file (`pinghu board keygen`); created there at first start if missing.
+    pub board_key: PathBuf,
     pub timezone: String,
     pub fallback_font: Option<PathBuf>,
     /// BDF fonts replacing the built-in ones, by pixel size (12, 16, 24, 32).
@@ -481,6 +485,10 @@ impl Config {
             playlist: raw.playlist.as_ref().map(rel),
             calendar: raw.calendar.as_ref().map(rel),
             data_dir: rel(&raw.data_dir),
+            board_key: raw
+                .board_key
+                .as_ref()
+                .map_or_else(|| rel(&raw.data_dir).join("board-key.json"), rel),
             timezone: raw.timezone,
             fallback_font: raw.fallback_font.as_ref().map(rel),
             fonts,
@@ -508,6 +516,10 @@ impl Config {
     }
     pub fn status_topic(&self) -> String {
         format!("{}/screens/{}/status", self.mqtt.topic_prefix, self.screen)
+    }
+    /// Where the board publishes its signed daily play reports (retained: the last day's).
+    pub fn reports_topic(&self) -> String {
+        format!("{}/screens/{}/reports", self.mqtt.topic_prefix, self.screen)
     }
     pub fn receipts_topic(&self) -> String {
         format!("{}/screens/{}/receipts", self.mqtt.topic_prefix, self.screen)

@@ -208,6 +208,7 @@ pub fn start(data_dir: &Path) -> Result<Embedded, String> {
         playlist: Some(playlist),
         calendar: None,
         data_dir: data_dir.to_path_buf(),
+        board_key: data_dir.join("board-key.json"),
         timezone: "Asia/Shanghai".into(),
         fallback_font: None,
         fonts: BTreeMap::new(),

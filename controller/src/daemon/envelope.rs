@@ -5,6 +5,7 @@
 //! and signing.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -172,6 +173,43 @@ impl Keyring {
     }
 }
 
+/// Why a signature is not good.
+enum SigError {
+    /// Not a signature of the key's kind at all.
+    Shape(&'static str),
+    /// A signature, but not of these bytes by this key.
+    Forged,
+}
+
+fn check_signature(key: &PublicKey, payload: &[u8], sig_bytes: &[u8]) -> Result<(), SigError> {
+    match key {
+        PublicKey::Ed25519(key) => {
+            let sig_arr: [u8; 64] = sig_bytes
+                .try_into()
+                .map_err(|_| SigError::Shape("signature must be 64 bytes (Ed25519)"))?;
+            key.verify_strict(payload, &Signature::from_bytes(&sig_arr))
+                .map_err(|_| SigError::Forged)
+        }
+        PublicKey::Sm2(key) => {
+            use sm2::dsa::signature::Verifier as _;
+            // 64 bytes r‖s, or the DER form many Chinese platforms send.
+            let sig = sm2::dsa::Signature::from_slice(sig_bytes)
+                .or_else(|_| sm2::dsa::DerSignature::try_from(sig_bytes).and_then(sm2::dsa::Signature::try_from))
+                .map_err(|_| SigError::Shape("signature must be an SM2 signature: 64 bytes r‖s, or DER"))?;
+            key.verify(payload, &sig).map_err(|_| SigError::Forged)
+        }
+    }
+}
+
+impl Keyring {
+    /// Whether `signature` (base64) is `key_id`'s signature of exactly `payload`.
+    pub fn verify_bytes(&self, key_id: &str, payload: &[u8], signature: &str) -> bool {
+        let Some(key) = self.keys.get(key_id) else { return false };
+        B64.decode(signature.trim().as_bytes())
+            .is_ok_and(|sig| check_signature(key, payload, &sig).is_ok())
+    }
+}
+
 fn valid_id(id: &str) -> bool {
     (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
 }
@@ -248,24 +286,10 @@ pub fn verify(bytes: &[u8], keys: &Keyring) -> Result<(Verified, Vec<u8>), Refus
             env.key_id
         )))
     };
-    match key {
-        PublicKey::Ed25519(key) => {
-            let sig_arr: [u8; 64] = sig_bytes
-                .try_into()
-                .map_err(|_| unsigned(reject("signature must be 64 bytes (Ed25519)")))?;
-            key.verify_strict(&payload, &Signature::from_bytes(&sig_arr))
-                .map_err(|_| forged())?;
-        }
-        PublicKey::Sm2(key) => {
-            use sm2::dsa::signature::Verifier as _;
-            // 64 bytes r‖s, or the DER form many Chinese platforms send.
-            let sig = sm2::dsa::Signature::from_slice(&sig_bytes)
-                .or_else(|_| {
-                    sm2::dsa::DerSignature::try_from(sig_bytes.as_slice()).and_then(sm2::dsa::Signature::try_from)
-                })
-                .map_err(|_| unsigned(reject("signature must be an SM2 signature: 64 bytes r‖s, or DER")))?;
-            key.verify(&payload, &sig).map_err(|_| forged())?;
-        }
+    match check_signature(key, &payload, &sig_bytes) {
+        Ok(()) => {}
+        Err(SigError::Forged) => return Err(forged()),
+        Err(SigError::Shape(why)) => return Err(unsigned(reject(why))),
     }
     if let Some(t) = &env.content_type {
         let Some(format) = crate::alerts::Format::from_content_type(t) else {
@@ -407,6 +431,47 @@ fn check_payload(payload: &[u8], env: &Envelope) -> Result<Verified, Rejection> 
         signature: env.signature.clone(),
         approved_by: p.approved_by,
     })
+}
+
+/// A key pair as `pinghu portal keygen` and `pinghu board keygen` write it (and the demo key in
+/// the data directory).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct KeyPair {
+    pub key_id: String,
+    pub secret: String,
+    pub public: String,
+}
+
+impl KeyPair {
+    /// Load `path`, or create a new pair there (readable by the owner only).
+    pub fn load_or_create(path: &Path, key_id: &str) -> Result<Self, String> {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return serde_json::from_str(&text).map_err(|e| format!("{} is not a key file: {e}", path.display()));
+        }
+        let (secret, public) = keygen()?;
+        let kp = Self {
+            key_id: key_id.to_owned(),
+            secret,
+            public,
+        };
+        write_secret(path, &serde_json::to_vec_pretty(&kp).map_err(|e| e.to_string())?)?;
+        Ok(kp)
+    }
+}
+
+/// Write a file only its owner can read.
+pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    f.write_all(bytes)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// A new Ed25519 key pair: (secret key base64, public key base64).

@@ -36,6 +36,7 @@ pub mod ingest;
 mod mqtt;
 pub mod proof;
 mod publisher;
+pub mod report;
 pub mod store;
 
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! The daemon's **publisher** task: receipts (each removed from the durable outbox once the MQTT
-//! session has it) and the retained status, published when it changes and every 30 s; on
-//! shutdown, a last status with `online: false`.
+//! session has it), the retained status, published when it changes and every 30 s, and the
+//! signed daily play report (retained, on the reports topic); on shutdown, a last status with
+//! `online: false`.
 
 use std::time::Duration;
 
@@ -22,6 +23,7 @@ pub(super) async fn publisher(
 ) -> Result<(), String> {
     let receipts = cfg.receipts_topic();
     let status = cfg.status_topic();
+    let reports = cfg.reports_topic();
     let mut last_status = String::new();
     let mut tick = tokio::time::interval(Duration::from_secs(30));
     loop {
@@ -45,6 +47,17 @@ pub(super) async fn publisher(
                 Ok(()) => core.send(Command::Published(r)).map_err(|e| e.to_string())?,
                 Err(e) => tracing::error!("cannot queue a receipt (it stays in the outbox): {e}"),
             }
+        }
+        let report = core.with(|c, _| c.take_report()).await.map_err(|e| e.to_string())?;
+        if let Some(body) = report
+            && let Err(e) = client
+                .publish(reports.clone(), QoS::AtLeastOnce, true, body.clone())
+                .await
+        {
+            tracing::error!("cannot queue the play report (tried again): {e}");
+            core.with(move |c, _| c.return_report(body))
+                .await
+                .map_err(|e| e.to_string())?;
         }
         let s = core.status().await.map_err(|e| e.to_string())?;
         let mut cmp = s.clone();

@@ -94,8 +94,30 @@ impl Core {
                 self.acknowledged(area, &frame_sha256);
                 self.shown(&key, area, layer, frame_sha256, at, now)
             }
+            DriverEvent::Power { on: false } => {
+                self.went_dark("power off", now);
+                Vec::new()
+            }
+            DriverEvent::Power { on: true } => {
+                // Lit again: what the card kept in the main area is on the glass (no urgent
+                // notice: that would have been sent after the power).
+                let main_glass = self.glass[usize::from(MAIN_AREA)].as_ref();
+                let kept = self
+                    .desired
+                    .main
+                    .as_ref()
+                    .filter(|m| self.dark && main_glass.is_some() && m.pages.first() == main_glass)
+                    .map(|m| (m.key.clone(), m.first_frame_sha256()));
+                match kept {
+                    Some((key, sha)) => self.shown(&key, MAIN_AREA, Layer::Rotation, sha, now, now),
+                    None => Vec::new(),
+                }
+            }
             DriverEvent::Cleared { area } => {
                 self.area_cleared(area);
+                if area == MAIN_AREA && self.glass[usize::from(URGENT_AREA)].is_none() {
+                    self.went_dark("blank", now);
+                }
                 // The urgent area is gone: the rotation underneath is on the glass again. The card
                 // kept it (nothing is resent), so this is its proof of display.
                 let main_glass = self.glass[usize::from(MAIN_AREA)].as_ref();
@@ -109,6 +131,26 @@ impl Core {
                     None => Vec::new(),
                 }
             }
+        }
+    }
+
+    /// The glass went dark: one `dark` entry in the proof log (a spot on the glass ends here).
+    fn went_dark(&mut self, how: &str, now: Timestamp) {
+        if self.dark {
+            return;
+        }
+        self.dark = true;
+        self.append_proof(Entry::dark(now, &self.cfg.screen, how));
+    }
+
+    fn append_proof(&mut self, entry: Entry) {
+        match &mut self.proof {
+            Some(proof) => {
+                let r = proof.append(entry);
+                self.proof_result(r);
+            }
+            None if self.proof_backlog.len() < crate::daemon::proof::MAX_PENDING => self.proof_backlog.push(entry),
+            None => {}
         }
     }
 
@@ -153,14 +195,20 @@ impl Core {
                 self.save(now);
             }
         }
-        match &mut self.proof {
-            Some(proof) => {
-                let r = proof.append(entry);
-                self.proof_result(r);
-            }
-            None if self.proof_backlog.len() < crate::daemon::proof::MAX_PENDING => self.proof_backlog.push(entry),
-            None => {}
+        // A campaign's spot: which campaign, and how long it was to stay.
+        if let ContentKey::Item { id } = key
+            && let Some((c, _)) = self.playlist.spot(id)
+        {
+            entry.campaign = Some(c.id.clone());
+            entry.planned_s = self
+                .desired
+                .main
+                .as_ref()
+                .filter(|m| m.key == *key)
+                .map(|m| m.dwell_s.iter().sum());
         }
+        self.dark = false;
+        self.append_proof(entry);
         self.showing = json!({"content": key.to_string(), "area": area, "layer": layer,
                               "frame_sha256": frame_sha256, "since": at.to_string()});
         receipts

@@ -30,7 +30,10 @@ use crate::daemon::store::Store;
 
 mod console;
 mod events;
+mod reports;
 mod status;
+
+pub use reports::{REPORT_DELAY, REPORTS_DIR, report_file};
 
 pub use console::{PlaylistHistory, Preview, SaveError, Week};
 
@@ -153,6 +156,11 @@ pub struct Core {
     desired: Desired,
     /// The first page the card acknowledged in each area (main, urgent): the glass.
     glass: [Option<pinghu_fonts::Frame>; 2],
+    /// The last proof entry says the glass is dark.
+    dark: bool,
+    /// The board's own key pair, which signs its daily play reports (or why there is none).
+    board_key: Result<crate::daemon::envelope::KeyPair, String>,
+    reports: reports::Reports,
     /// Changes made through the console.
     audit: AuditLog,
     /// A technician's brightness and power, over the playlist's, until a time.
@@ -221,6 +229,9 @@ impl Core {
             tracing::info!("{size} px text uses {} ({} glyphs)", f.name(), f.len());
             renderer.override_font(f);
         }
+        let board_key =
+            crate::daemon::envelope::KeyPair::load_or_create(&cfg.board_key, &format!("board-{}", cfg.screen))
+                .inspect_err(|e| tracing::error!("no board key, so no signed play reports: {e}"));
         let overbooked = renderer.check_bookings(&playlist, &calendar);
         if !overbooked.is_empty() {
             return Err(CoreError::Playlist(
@@ -283,6 +294,9 @@ impl Core {
             write_error: None,
             desired: Desired::default(),
             glass: [None, None],
+            dark: false,
+            board_key,
+            reports: reports::Reports::default(),
             audit: AuditLog::new(&cfg.data_dir, disk_for_audit),
             overrides: console::Overrides::default(),
             fallback,
@@ -458,6 +472,7 @@ impl Core {
     /// Run the scheduler: what the board should show now, and when to look again.
     pub fn step(&mut self, now: Timestamp) -> Step {
         self.watch_playlist();
+        self.daily_report(now);
         let mut must_save = ingest::prune(&mut self.store.state, now) > 0;
         let expired = ingest::expire(&mut self.store.state, now);
         if !expired.is_empty() {

@@ -47,6 +47,7 @@ impl Core {
                 "show_exercises": self.cfg.alerts.show_exercises,
                 "last": self.last_alert,
             },
+            "reports": self.reports_status(),
             "playlist": {"origin": self.playlist.origin, "items": self.playlist.items.len(), "error": self.playlist_error},
             "storage": {
                 "ok": storage_ok,

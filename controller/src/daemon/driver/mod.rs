@@ -73,6 +73,8 @@ pub enum DriverEvent {
     Refused { what: String, error: String },
     /// The card acknowledged that `area` is gone (an urgent notice ended).
     Cleared { area: u8 },
+    /// The card switched the LED power (or, without a power opcode, was darkened by clearing).
+    Power { on: bool },
     /// What the card reported about itself after a (re)connect, and how its power is switched.
     Card {
         info: Option<PingInfo>,
@@ -193,6 +195,9 @@ async fn reconcile(
             for area in [MAIN_AREA, URGENT_AREA] {
                 let _ = events.send(DriverEvent::Cleared { area });
             }
+        }
+        if sent.power.is_some() || !d.power {
+            let _ = events.send(DriverEvent::Power { on: d.power });
         }
         sent.power = Some(d.power);
     }

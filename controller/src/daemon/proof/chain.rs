@@ -13,6 +13,7 @@ pub struct Entry {
     pub at: String,
     pub screen: String,
     /// Absent: the card showed `content`. `repaired`: the log itself was repaired (see `note`).
+    /// `dark`: the glass went dark (`content` says how: `power off`, `blank`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// `item ID` or `announcement ID rREV`.
@@ -25,12 +26,20 @@ pub struct Entry {
     pub signature: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// A campaign's spot: the campaign's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<String>,
+    /// A campaign's spot: the seconds it was to stay (dwell time for each page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planned_s: Option<u32>,
     pub prev: String,
     pub hash: String,
 }
 
 /// The `kind` of an entry recording a repair of the log.
 pub const REPAIRED: &str = "repaired";
+/// The `kind` of an entry recording that the glass went dark.
+pub const DARK: &str = "dark";
 
 impl Entry {
     /// An entry for content the card showed (`seq`, `prev` and `hash` are filled in on append).
@@ -46,6 +55,8 @@ impl Entry {
             key_id: None,
             signature: None,
             note: None,
+            campaign: None,
+            planned_s: None,
             prev: String::new(),
             hash: String::new(),
         }
@@ -61,6 +72,13 @@ impl Entry {
         );
         e.kind = Some(REPAIRED.into());
         e.note = Some(note);
+        e
+    }
+
+    /// The glass went dark: `how` is `power off` or `blank`.
+    pub fn dark(at: jiff::Timestamp, screen: &str, how: &str) -> Self {
+        let mut e = Self::shown(at.to_string(), screen.into(), how.into(), "-".into(), String::new());
+        e.kind = Some(DARK.into());
         e
     }
 
@@ -246,6 +264,24 @@ pub fn verify_contents(segments: &[(PathBuf, Vec<u8>)]) -> Report {
     report.entries = seq;
     report.last_hash = prev;
     report
+}
+
+/// The entries of segments already read that verify (each segment up to its first problem),
+/// with the verdict on the whole log.
+pub fn verified_entries(segments: &[(PathBuf, Vec<u8>)]) -> (Report, Vec<Entry>) {
+    let report = verify_contents(segments);
+    let mut entries = Vec::new();
+    for ((_, bytes), seg) in segments.iter().zip(&report.segments) {
+        let good = usize::try_from(seg.entries).unwrap_or(usize::MAX);
+        entries.extend(
+            bytes
+                .split(|b| *b == b'\n')
+                .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+                .take(good)
+                .filter_map(|l| serde_json::from_slice::<Entry>(l).ok()),
+        );
+    }
+    (report, entries)
 }
 
 /// Verify every segment of the log in `dir`.

@@ -1,0 +1,202 @@
+//! `pinghu report plays | verify` and `pinghu board keygen`: play reports for the operator and
+//! the advertiser, built from the proof-of-display log, and the offline check of a board's signed
+//! daily report (docs/campaigns.md).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use crate::cli::Outcome;
+use crate::daemon::{proof, report};
+
+/// How a report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+/// The log's verified entries and the verdict on its chain.
+fn read_log(data_dir: Option<PathBuf>) -> Result<(proof::Report, Vec<proof::Entry>)> {
+    let files = crate::cli::log::files(data_dir, None)?;
+    let contents = files
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(&f).with_context(|| format!("cannot read {}", f.display()))?;
+            Ok((f, bytes))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(proof::verified_entries(&contents))
+}
+
+/// What `pinghu report plays` was asked.
+#[derive(Debug)]
+pub struct PlaysRequest {
+    pub from: Date,
+    pub to: Date,
+    pub campaign: Option<String>,
+    pub format: ReportFormat,
+    pub data_dir: Option<PathBuf>,
+    pub playlist: Option<PathBuf>,
+    pub calendar: Option<PathBuf>,
+    pub tz: Option<String>,
+}
+
+/// `pinghu report plays`.
+pub fn plays(r: PlaysRequest) -> Result<Outcome> {
+    if r.to < r.from {
+        bail!("--to {} is before --from {}", r.to, r.from);
+    }
+    let (chain, entries) = read_log(r.data_dir)?;
+    let playlist = r.playlist.as_deref().map(pinghu_playlists::load).transpose()?;
+    let cal = crate::cli::playlist::calendar(r.calendar.as_deref())?;
+    let zone_name =
+        r.tz.as_deref()
+            .or(playlist.as_ref().and_then(|p| p.timezone.as_deref()))
+            .unwrap_or(crate::cli::playlist::DEFAULT_TZ);
+    let tz = jiff::tz::TimeZone::get(zone_name)
+        .with_context(|| format!("unknown time zone {zone_name:?} (use an IANA name such as Asia/Shanghai)"))?;
+    if let (Some(c), Some(p)) = (&r.campaign, &playlist)
+        && !p.campaigns.iter().any(|x| x.id == *c)
+    {
+        bail!(
+            "the playlist has no campaign {c:?} (it has {})",
+            p.campaigns.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    let screen = entries.first().map_or("?", |e| e.screen.as_str()).to_owned();
+    // Everything in the log counts, even when this computer's clock is behind the board's.
+    let cutoff = entries
+        .iter()
+        .filter_map(|e| e.at.parse::<Timestamp>().ok())
+        .max()
+        .map_or_else(Timestamp::now, |last| last.max(Timestamp::now()));
+    let built = report::build(
+        &screen,
+        &entries,
+        report::Chain::of(&chain),
+        r.from,
+        r.to,
+        &tz,
+        cutoff,
+        r.campaign.as_deref(),
+        playlist.as_ref().map(|p| report::Targets {
+            playlist: p,
+            calendar: &cal,
+        }),
+    );
+    let stdout = match r.format {
+        ReportFormat::Table => {
+            let mut t = report::to_table(&built);
+            if playlist.is_none() {
+                t.push_str("\n(no targets: give --playlist FILE to compare with the campaigns' targets)\n");
+            }
+            t
+        }
+        ReportFormat::Csv => report::to_csv(&built),
+        ReportFormat::Json => serde_json::to_string_pretty(&built)? + "\n",
+    };
+    let mut o = Outcome {
+        stdout,
+        ..Outcome::default()
+    };
+    if !built.chain.intact {
+        let _ = writeln!(
+            o.stderr,
+            "warning: the proof-of-display log is damaged; only entries before the damage are counted (see `pinghu log verify`)"
+        );
+    }
+    Ok(o)
+}
+
+/// A board key given on the command line: the base64 public key, or a file holding it (or the
+/// key pair file of `pinghu board keygen`).
+fn board_key(arg: &str) -> Result<String> {
+    let p = Path::new(arg);
+    if !p.exists() {
+        return Ok(arg.trim().to_owned());
+    }
+    let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+        && let Some(k) = v["public"].as_str()
+    {
+        return Ok(k.to_owned());
+    }
+    Ok(text.trim().to_owned())
+}
+
+/// `pinghu report verify`.
+pub fn verify(file: &Path, key: &str, data_dir: Option<PathBuf>, format: ReportFormat) -> Result<Outcome> {
+    let signed = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let key = board_key(key)?;
+    let log = match data_dir {
+        Some(d) => Some(read_log(Some(d))?),
+        None => None,
+    };
+    let mut o = Outcome::default();
+    let result = report::verify(
+        &signed,
+        &key,
+        log.as_ref().map(|(c, e)| (e.as_slice(), report::Chain::of(c))),
+    );
+    match result {
+        Ok(r) => {
+            let _ = writeln!(
+                o.stdout,
+                "{}: signature good (board {}), sums consistent{}",
+                file.display(),
+                r.screen,
+                if log.is_some() {
+                    ", every play matches the log"
+                } else {
+                    " (give --data-dir DIR to check it against the log too)"
+                }
+            );
+            o.stdout.push_str(&match format {
+                ReportFormat::Table => report::to_table(&r),
+                ReportFormat::Csv => report::to_csv(&r),
+                ReportFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
+            });
+        }
+        Err(errors) => {
+            for e in &errors {
+                let _ = writeln!(o.stderr, "error: {e}");
+            }
+            let _ = writeln!(
+                o.stderr,
+                "{}: NOT verified ({} problem(s))",
+                file.display(),
+                errors.len()
+            );
+            o.failed = true;
+        }
+    }
+    Ok(o)
+}
+
+/// `pinghu board keygen`: the board's own key pair, which signs its daily play reports.
+pub fn keygen(out: &Path, key_id: &str) -> Result<Outcome> {
+    if out.exists() {
+        bail!("{} exists: refusing to overwrite a secret key", out.display());
+    }
+    let (secret, public) = crate::daemon::envelope::keygen().map_err(anyhow::Error::msg)?;
+    let kp = crate::daemon::envelope::KeyPair {
+        key_id: key_id.to_owned(),
+        secret,
+        public: public.clone(),
+    };
+    crate::daemon::envelope::write_secret(out, &serde_json::to_vec_pretty(&kp)?).map_err(anyhow::Error::msg)?;
+    let mut o = Outcome::default();
+    let _ = writeln!(
+        o.stdout,
+        "board key written to {} (keep it on the board's computer)\nset in the daemon's configuration: board_key = \"{}\"\n\
+         give advertisers the public key, to verify reports: {public}",
+        out.display(),
+        out.display()
+    );
+    Ok(o)
+}

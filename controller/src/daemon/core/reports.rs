@@ -1,0 +1,131 @@
+//! The daily play report: built from the proof-of-display log after each local midnight, signed
+//! with the board's key, kept in `DATA_DIR/reports/` and handed to the publisher (retained on the
+//! reports topic). See [`crate::daemon::report`].
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::Core;
+use crate::daemon::report;
+
+/// How long after midnight the day's report is made: the last spot of the day ends first.
+pub const REPORT_DELAY: SignedDuration = SignedDuration::from_mins(5);
+/// A report that could not be made is tried again this often.
+pub const REPORT_RETRY: SignedDuration = SignedDuration::from_mins(10);
+
+/// The folder of the signed reports.
+pub const REPORTS_DIR: &str = "reports";
+
+/// The file of day `d`'s signed report.
+pub fn report_file(data_dir: &std::path::Path, d: jiff::civil::Date) -> std::path::PathBuf {
+    data_dir.join(REPORTS_DIR).join(format!("plays-{d}.signed.json"))
+}
+
+impl Core {
+    /// Make yesterday's report when it is due and not yet made.
+    pub(super) fn daily_report(&mut self, now: Timestamp) {
+        let zoned = now.to_zoned(self.tz.clone());
+        let Ok(yesterday) = zoned.date().yesterday() else {
+            return;
+        };
+        if self.reports.done == Some(yesterday) || self.reports.retry_at.is_some_and(|t| now < t) {
+            return;
+        }
+        let due = zoned.start_of_day().map_or(now, |z| z.timestamp()) + REPORT_DELAY;
+        if now < due {
+            return;
+        }
+        let path = report_file(&self.cfg.data_dir, yesterday);
+        if path.exists() {
+            self.reports.done = Some(yesterday);
+            if self.reports.last.is_none() {
+                // The last one made, published again at start (the topic keeps one, retained).
+                self.reports.outbox = std::fs::read_to_string(&path).ok();
+                self.reports.last = Some(yesterday);
+            }
+            return;
+        }
+        match self.make_report(yesterday, now) {
+            Ok(body) => {
+                tracing::info!("play report for {yesterday} written to {}", path.display());
+                self.reports.done = Some(yesterday);
+                self.reports.last = Some(yesterday);
+                self.reports.outbox = Some(body);
+                self.reports.error = None;
+            }
+            Err(e) => {
+                tracing::error!("the play report for {yesterday} cannot be made (tried again in 10 minutes): {e}");
+                self.reports.error = Some(e);
+                self.reports.retry_at = Some(now + REPORT_RETRY);
+            }
+        }
+    }
+
+    /// Build, sign and write day `d`'s report; returns the signed envelope's JSON.
+    pub fn make_report(&mut self, d: jiff::civil::Date, now: Timestamp) -> Result<String, String> {
+        let key = self.board_key.as_ref().map_err(Clone::clone)?;
+        if let Some(p) = self.proof.as_mut() {
+            // Everything appended so far is in the files we are about to read.
+            let _ = p.sync();
+        }
+        let contents = crate::daemon::proof::segments(&self.cfg.data_dir)
+            .into_iter()
+            .map(|f| std::fs::read(&f).map(|b| (f, b)))
+            .collect::<std::io::Result<Vec<_>>>()
+            .map_err(|e| format!("cannot read the proof-of-display log: {e}"))?;
+        let (chain, entries) = crate::daemon::proof::verified_entries(&contents);
+        let r = report::build(
+            &self.cfg.screen,
+            &entries,
+            report::Chain::of(&chain),
+            d,
+            d,
+            &self.tz,
+            now,
+            None,
+            Some(report::Targets {
+                playlist: &self.playlist,
+                calendar: &self.calendar,
+            }),
+        );
+        let env = report::sign(&r, &key.key_id, &key.secret)?;
+        let body = serde_json::to_string_pretty(&env).map_err(|e| e.to_string())?;
+        let path = report_file(&self.cfg.data_dir, d);
+        let disk = self.disk.for_purpose(crate::daemon::disk::Purpose::Other);
+        std::fs::create_dir_all(path.parent().unwrap_or(&self.cfg.data_dir))
+            .and_then(|()| disk.write_atomic(&path, body.as_bytes()))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Ok(body)
+    }
+
+    /// The signed report waiting to be published, if any (the publisher takes it).
+    pub fn take_report(&mut self) -> Option<String> {
+        self.reports.outbox.take()
+    }
+
+    /// The publisher could not hand it to the MQTT session: keep it for the next try.
+    pub fn return_report(&mut self, body: String) {
+        self.reports.outbox.get_or_insert(body);
+    }
+
+    /// The board's public key and the reports, for the status.
+    pub(super) fn reports_status(&self) -> serde_json::Value {
+        serde_json::json!({
+            "board_key": self.board_key.as_ref().ok().map(|k| serde_json::json!({"key_id": k.key_id, "public": k.public})),
+            "board_key_error": self.board_key.as_ref().err(),
+            "last": self.reports.last.map(|d| d.to_string()),
+            "error": self.reports.error,
+        })
+    }
+}
+
+/// What the core knows about its daily reports.
+#[derive(Debug, Default)]
+pub(super) struct Reports {
+    /// The last day whose report exists.
+    pub done: Option<jiff::civil::Date>,
+    /// The last day reported (for the status).
+    pub last: Option<jiff::civil::Date>,
+    pub outbox: Option<String>,
+    pub error: Option<String>,
+    pub retry_at: Option<Timestamp>,
+}

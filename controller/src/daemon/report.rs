@@ -1,0 +1,588 @@
+//! Play reports: what each campaign's spots did on the glass, built from the proof-of-display
+//! log alone, so that anyone holding the log can build the same numbers (docs/campaigns.md).
+//!
+//! A spot is an entry with a `campaign` and `planned_s`. It **played** when the next entry of the
+//! log (whatever it is) came at least `planned_s` later (less one second of link latency): nothing
+//! replaced it before its time. Otherwise it was **interrupted**, by what that next entry says: an
+//! urgent or emergency notice, the glass going dark, a repair of the log (a power cut), or other
+//! content. Targets come from the playlist when one is given: plays for `plays_per_*` campaigns,
+//! seconds for `share` campaigns (the share of the time the log shows the rotation on the glass in
+//! the campaign's window).
+//!
+//! The daily report is signed by the board's own Ed25519 key, in the same envelope the portal
+//! uses (`payload` = the report's JSON bytes), and [`verify`] checks it offline: the signature,
+//! the report's own sums, and, with the log at hand, every play against the log's entries and
+//! every total against the numbers rebuilt from the log.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use pinghu_playlists::{Calendar, Playlist, Target};
+use serde::{Deserialize, Serialize};
+
+use crate::daemon::envelope::Envelope;
+use crate::daemon::proof::{Entry, Report as ChainReport};
+
+/// The content type of a signed play report's envelope.
+pub const CONTENT_TYPE: &str = "application/vnd.pinghu.plays+json";
+
+/// A spot that played in full.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Play {
+    pub campaign: String,
+    pub item: String,
+    pub at: String,
+    pub seconds: u32,
+    pub seq: u64,
+    pub hash: String,
+}
+
+/// A spot cut short.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Interrupted {
+    pub campaign: String,
+    pub item: String,
+    pub at: String,
+    /// Seconds it was on the glass, of `planned_s`.
+    pub seconds: u32,
+    pub planned_s: u32,
+    /// What cut it short.
+    pub by: String,
+    pub seq: u64,
+    pub hash: String,
+}
+
+/// A gap in what the log can prove: the glass dark, or the log repaired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gap {
+    pub at: String,
+    pub kind: String,
+    pub note: String,
+    pub seq: u64,
+}
+
+/// One campaign's totals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignTotal {
+    pub campaign: String,
+    #[serde(default)]
+    pub advertiser: Option<String>,
+    #[serde(default)]
+    pub contract: Option<String>,
+    /// The target as the playlist says it (`share 0.15`, `plays_per_day 60` …).
+    #[serde(default)]
+    pub target: Option<String>,
+    pub plays: u32,
+    pub seconds: u64,
+    pub interrupted: u32,
+    /// What the target asks of the period: plays, or seconds for a share.
+    #[serde(default)]
+    pub target_plays: Option<f64>,
+    #[serde(default)]
+    pub target_seconds: Option<f64>,
+    /// Delivered against the target, percent.
+    #[serde(default)]
+    pub delivered_pct: Option<f64>,
+}
+
+/// What verifying the log's chain found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chain {
+    pub intact: bool,
+    pub entries: u64,
+    pub repairs: usize,
+    pub problems: Vec<String>,
+    pub last_hash: String,
+}
+
+impl Chain {
+    pub fn of(r: &ChainReport) -> Self {
+        Self {
+            intact: r.problems().is_empty(),
+            entries: r.entries,
+            repairs: r.repairs().len(),
+            problems: r.problems().iter().map(ToString::to_string).collect(),
+            last_hash: r.last_hash.clone(),
+        }
+    }
+}
+
+/// A play report for a period of whole days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlaysReport {
+    pub screen: String,
+    pub from: Date,
+    pub to: Date,
+    pub timezone: String,
+    /// Entries after this instant were not looked at (the end of the period, or now).
+    pub cutoff: String,
+    pub chain: Chain,
+    /// The first and last entries of the period (seq, hash).
+    pub first_entry: Option<(u64, String)>,
+    pub last_entry: Option<(u64, String)>,
+    pub campaigns: Vec<CampaignTotal>,
+    pub plays: Vec<Play>,
+    pub interrupted: Vec<Interrupted>,
+    pub gaps: Vec<Gap>,
+}
+
+/// One second of slack for the link: an acknowledgement comes a little after the send.
+const SLACK: SignedDuration = SignedDuration::from_secs(1);
+
+fn when(e: &Entry) -> Option<Timestamp> {
+    e.at.parse().ok()
+}
+
+fn item_of(e: &Entry) -> String {
+    e.content.strip_prefix("item ").unwrap_or(&e.content).to_owned()
+}
+
+fn cut_by(next: Option<&Entry>) -> String {
+    match next {
+        None => "on the glass at the report's cut-off".into(),
+        Some(n) if n.kind.as_deref() == Some(crate::daemon::proof::DARK) => {
+            format!("the board went dark ({})", n.content)
+        }
+        Some(n) if n.is_repair() => format!("the log was repaired: {}", n.note.as_deref().unwrap_or("")),
+        Some(n) if n.layer == "urgent" || n.layer == "emergency" => format!("{} ({})", n.content, n.layer),
+        Some(n) => format!("{} replaced it early (a playlist change?)", n.content),
+    }
+}
+
+/// What the playlist says a report should compare against.
+#[derive(Debug, Clone, Copy)]
+pub struct Targets<'a> {
+    pub playlist: &'a Playlist,
+    pub calendar: &'a Calendar,
+}
+
+/// Build the report of `from..=to` (days in `tz`) from verified `entries`, looking at nothing
+/// after `cutoff`.
+#[allow(clippy::too_many_arguments)]
+pub fn build(
+    screen: &str,
+    entries: &[Entry],
+    chain: Chain,
+    from: Date,
+    to: Date,
+    tz: &TimeZone,
+    cutoff: Timestamp,
+    campaign: Option<&str>,
+    targets: Option<Targets<'_>>,
+) -> PlaysReport {
+    let start = from.to_zoned(tz.clone()).map_or(Timestamp::MIN, |z| z.timestamp());
+    let end = to
+        .tomorrow()
+        .ok()
+        .and_then(|d| d.to_zoned(tz.clone()).ok())
+        .map_or(Timestamp::MAX, |z| z.timestamp())
+        .min(cutoff);
+    let entries: Vec<(&Entry, Timestamp)> = entries
+        .iter()
+        .filter_map(|e| when(e).map(|t| (e, t)))
+        .filter(|(_, t)| *t <= cutoff)
+        .collect();
+    let in_period = |t: Timestamp| start <= t && t < end;
+    let wanted = |c: &str| campaign.is_none_or(|x| x == c);
+    let mut plays = Vec::new();
+    let mut interrupted = Vec::new();
+    let mut gaps = Vec::new();
+    let (mut first_entry, mut last_entry) = (None, None);
+    for (i, (e, t)) in entries.iter().enumerate() {
+        if !in_period(*t) {
+            continue;
+        }
+        first_entry.get_or_insert((e.seq, e.hash.clone()));
+        last_entry = Some((e.seq, e.hash.clone()));
+        if e.is_repair() || e.kind.as_deref() == Some(crate::daemon::proof::DARK) {
+            gaps.push(Gap {
+                at: e.at.clone(),
+                kind: e.kind.clone().unwrap_or_default(),
+                note: e.note.clone().unwrap_or_else(|| e.content.clone()),
+                seq: e.seq,
+            });
+            continue;
+        }
+        let (Some(c), Some(planned)) = (&e.campaign, e.planned_s) else {
+            continue;
+        };
+        if !wanted(c) {
+            continue;
+        }
+        let next = entries.get(i + 1);
+        let until = next.map_or(cutoff, |(_, nt)| *nt);
+        let on = until.duration_since(*t);
+        let planned_d = SignedDuration::from_secs(i64::from(planned));
+        if on + SLACK >= planned_d {
+            plays.push(Play {
+                campaign: c.clone(),
+                item: item_of(e),
+                at: e.at.clone(),
+                seconds: planned,
+                seq: e.seq,
+                hash: e.hash.clone(),
+            });
+        } else {
+            interrupted.push(Interrupted {
+                campaign: c.clone(),
+                item: item_of(e),
+                at: e.at.clone(),
+                seconds: u32::try_from(on.as_secs().max(0)).unwrap_or(0),
+                planned_s: planned,
+                by: cut_by(next.map(|(n, _)| *n)),
+                seq: e.seq,
+                hash: e.hash.clone(),
+            });
+        }
+    }
+    let mut totals: BTreeMap<String, CampaignTotal> = BTreeMap::new();
+    let blank = |id: &str| CampaignTotal {
+        campaign: id.to_owned(),
+        advertiser: None,
+        contract: None,
+        target: None,
+        plays: 0,
+        seconds: 0,
+        interrupted: 0,
+        target_plays: None,
+        target_seconds: None,
+        delivered_pct: None,
+    };
+    for p in &plays {
+        let t = totals.entry(p.campaign.clone()).or_insert_with(|| blank(&p.campaign));
+        t.plays += 1;
+        t.seconds += u64::from(p.seconds);
+    }
+    for p in &interrupted {
+        totals
+            .entry(p.campaign.clone())
+            .or_insert_with(|| blank(&p.campaign))
+            .interrupted += 1;
+    }
+    if let Some(tg) = targets {
+        let rotation = rotation_intervals(&entries);
+        // Spot lengths as the log recorded them, else one page of dwell time.
+        let mut len_seen: BTreeMap<String, u32> = BTreeMap::new();
+        for (e, _) in &entries {
+            if let Some(p) = e.planned_s {
+                len_seen.insert(item_of(e), p);
+            }
+        }
+        let len = |i: &pinghu_playlists::Item| len_seen.get(&i.id).copied().unwrap_or(i.style.dwell_s);
+        for c in tg.playlist.campaigns.iter().filter(|c| wanted(&c.id)) {
+            let mut target_plays = 0.0;
+            let mut window_rotation_s = 0.0;
+            let mut day = from;
+            while day <= to {
+                for h in 0..24 {
+                    target_plays += pinghu_playlists::campaign::needs(tg.playlist, tg.calendar, day, h, &len)
+                        .iter()
+                        .filter(|n| n.campaign == c.id)
+                        .map(|n| n.plays)
+                        .sum::<f64>();
+                }
+                let midnight = day.to_zoned(tz.clone()).map_or(start, |z| z.timestamp());
+                for (a, b) in c.minutes(day, tg.calendar, tg.playlist) {
+                    let ws = midnight + SignedDuration::from_mins(i64::from(a));
+                    let we = (midnight + SignedDuration::from_mins(i64::from(b))).min(end);
+                    window_rotation_s += overlap(&rotation, ws, we);
+                }
+                match day.tomorrow() {
+                    Ok(d) => day = d,
+                    Err(_) => break,
+                }
+            }
+            let t = totals.entry(c.id.clone()).or_insert_with(|| blank(&c.id));
+            t.advertiser = Some(c.advertiser.clone());
+            t.contract = Some(c.contract.clone());
+            t.target = Some(c.target.to_string());
+            match c.target {
+                Target::Share(s) => {
+                    let want = s * window_rotation_s;
+                    t.target_seconds = Some(want.round());
+                    t.delivered_pct = (want > 0.0).then(|| round1(100.0 * t.seconds as f64 / want));
+                }
+                Target::PlaysPerDay(_) | Target::PlaysPerHour(_) => {
+                    t.target_plays = Some((target_plays * 10.0).round() / 10.0);
+                    t.delivered_pct = (target_plays > 0.0).then(|| round1(100.0 * f64::from(t.plays) / target_plays));
+                }
+            }
+        }
+    }
+    PlaysReport {
+        screen: screen.to_owned(),
+        from,
+        to,
+        timezone: tz.iana_name().unwrap_or("UTC").to_owned(),
+        cutoff: cutoff.to_string(),
+        chain,
+        first_entry,
+        last_entry,
+        campaigns: totals.into_values().collect(),
+        plays,
+        interrupted,
+        gaps,
+    }
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// Stretches in which the log shows the rotation on the lit glass.
+fn rotation_intervals(entries: &[(&Entry, Timestamp)]) -> Vec<(Timestamp, Timestamp)> {
+    entries
+        .windows(2)
+        .filter(|w| w[0].0.kind.is_none() && w[0].0.layer == "rotation")
+        .map(|w| (w[0].1, w[1].1))
+        .collect()
+}
+
+fn overlap(intervals: &[(Timestamp, Timestamp)], a: Timestamp, b: Timestamp) -> f64 {
+    intervals
+        .iter()
+        .map(|(s, e)| {
+            let (s, e) = ((*s).max(a), (*e).min(b));
+            if s < e { e.duration_since(s).as_secs_f64() } else { 0.0 }
+        })
+        .sum()
+}
+
+/// The report as a table for people.
+pub fn to_table(r: &PlaysReport) -> String {
+    use std::fmt::Write as _;
+    let mut s = format!(
+        "play report, screen {}, {} to {} ({}), entries up to {}\n",
+        r.screen, r.from, r.to, r.timezone, r.cutoff
+    );
+    let _ = writeln!(
+        s,
+        "log: {} entries, {}{}",
+        r.chain.entries,
+        if r.chain.intact {
+            "chain intact"
+        } else {
+            "CHAIN DAMAGED"
+        },
+        if r.chain.repairs > 0 {
+            format!(", {} repair(s)", r.chain.repairs)
+        } else {
+            String::new()
+        }
+    );
+    for p in &r.chain.problems {
+        let _ = writeln!(s, "  {p}");
+    }
+    let _ = writeln!(
+        s,
+        "\n{:<20} {:<16} {:>7} {:>9} {:>12} {:>10} {:>9}",
+        "campaign", "target", "plays", "seconds", "interrupted", "wanted", "delivered"
+    );
+    for c in &r.campaigns {
+        let wanted = match (c.target_plays, c.target_seconds) {
+            (Some(p), _) => format!("{p:.0} plays"),
+            (_, Some(sec)) => format!("{sec:.0} s"),
+            _ => "-".into(),
+        };
+        let _ = writeln!(
+            s,
+            "{:<20} {:<16} {:>7} {:>9} {:>12} {:>10} {:>9}",
+            c.campaign,
+            c.target.as_deref().unwrap_or("-"),
+            c.plays,
+            c.seconds,
+            c.interrupted,
+            wanted,
+            c.delivered_pct.map_or("-".into(), |p| format!("{p:.1} %"))
+        );
+    }
+    if !r.interrupted.is_empty() {
+        let _ = writeln!(s, "\ninterrupted spots (not counted):");
+        for i in &r.interrupted {
+            let _ = writeln!(
+                s,
+                "  {} {} {} — {} of {} s, cut by {}",
+                i.at, i.campaign, i.item, i.seconds, i.planned_s, i.by
+            );
+        }
+    }
+    if !r.gaps.is_empty() {
+        let _ = writeln!(s, "\ngaps:");
+        for g in &r.gaps {
+            let _ = writeln!(s, "  {} {} (entry {}): {}", g.at, g.kind, g.seq, g.note);
+        }
+    }
+    s
+}
+
+/// The report as CSV: one row per campaign.
+pub fn to_csv(r: &PlaysReport) -> String {
+    use std::fmt::Write as _;
+    let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
+    let mut s = String::from(
+        "screen,from,to,campaign,advertiser,contract,target,plays,seconds,interrupted,target_plays,target_seconds,delivered_pct,chain_intact\n",
+    );
+    let opt = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
+    for c in &r.campaigns {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            q(&r.screen),
+            r.from,
+            r.to,
+            q(&c.campaign),
+            q(c.advertiser.as_deref().unwrap_or("")),
+            q(c.contract.as_deref().unwrap_or("")),
+            q(c.target.as_deref().unwrap_or("")),
+            c.plays,
+            c.seconds,
+            c.interrupted,
+            opt(c.target_plays),
+            opt(c.target_seconds),
+            opt(c.delivered_pct),
+            r.chain.intact
+        );
+    }
+    s
+}
+
+/// Sign a report with the board's secret key (from `pinghu board keygen`).
+pub fn sign(r: &PlaysReport, key_id: &str, secret: &str) -> Result<Envelope, String> {
+    let bytes = serde_json::to_vec_pretty(r).map_err(|e| e.to_string())?;
+    let mut env = crate::daemon::envelope::sign(&bytes, key_id, secret)?;
+    env.content_type = Some(CONTENT_TYPE.into());
+    Ok(env)
+}
+
+/// Why a signed report does not verify.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    #[error("not a signed play report: {0}")]
+    Format(String),
+    #[error(
+        "the signature does not verify with the board key {key}: the report was changed after the board signed it, or another board signed it"
+    )]
+    Signature { key: String },
+    #[error("the report contradicts itself: {0}")]
+    Inconsistent(String),
+    #[error("the report does not match the log: {0}")]
+    Log(String),
+}
+
+/// Check a signed report: its signature with `board_key` (base64 Ed25519 public key), its own
+/// sums, and, given the log's verified entries, every play and total against the log.
+pub fn verify(signed: &[u8], board_key: &str, log: Option<(&[Entry], Chain)>) -> Result<PlaysReport, Vec<VerifyError>> {
+    let env: Envelope = serde_json::from_slice(signed).map_err(|e| {
+        vec![VerifyError::Format(format!(
+            "{e} (expected the JSON envelope the board published)"
+        ))]
+    })?;
+    let mut keys = crate::daemon::envelope::Keyring::default();
+    keys.add(&env.key_id, board_key)
+        .map_err(|e| vec![VerifyError::Format(format!("--board-key: {e}"))])?;
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(&env.payload)
+        .map_err(|e| vec![VerifyError::Format(format!("payload is not base64: {e}"))])?;
+    let mut errors = Vec::new();
+    if !keys.verify_bytes(&env.key_id, &payload, &env.signature) {
+        errors.push(VerifyError::Signature {
+            key: env.key_id.clone(),
+        });
+    }
+    let r: PlaysReport = serde_json::from_slice(&payload)
+        .map_err(|e| vec![VerifyError::Format(format!("the payload is not a play report: {e}"))])?;
+    for c in &r.campaigns {
+        let plays: Vec<&Play> = r.plays.iter().filter(|p| p.campaign == c.campaign).collect();
+        let secs: u64 = plays.iter().map(|p| u64::from(p.seconds)).sum();
+        let cut = r.interrupted.iter().filter(|p| p.campaign == c.campaign).count();
+        if plays.len() != c.plays as usize {
+            errors.push(VerifyError::Inconsistent(format!(
+                "campaign {}: the total says {} plays but {} are listed",
+                c.campaign,
+                c.plays,
+                plays.len()
+            )));
+        }
+        if secs != c.seconds {
+            errors.push(VerifyError::Inconsistent(format!(
+                "campaign {}: the total says {} s but the listed plays add up to {secs} s",
+                c.campaign, c.seconds
+            )));
+        }
+        if cut != c.interrupted as usize {
+            errors.push(VerifyError::Inconsistent(format!(
+                "campaign {}: the total says {} interrupted but {cut} are listed",
+                c.campaign, c.interrupted
+            )));
+        }
+    }
+    if let Some((entries, chain)) = log {
+        let by_seq: BTreeMap<u64, &Entry> = entries.iter().map(|e| (e.seq, e)).collect();
+        let check = |seq: u64, hash: &str, at: &str, what: &str, errors: &mut Vec<VerifyError>| match by_seq.get(&seq) {
+            None => errors.push(VerifyError::Log(format!("{what} at {at}: the log has no entry {seq}"))),
+            Some(e) if e.hash != hash => errors.push(VerifyError::Log(format!(
+                "{what} at {at}: the log's entry {seq} has hash {}, the report says {hash}",
+                e.hash
+            ))),
+            Some(e) if e.at != at => errors.push(VerifyError::Log(format!(
+                "{what}: the log's entry {seq} is at {}, the report says {at}",
+                e.at
+            ))),
+            Some(_) => {}
+        };
+        for p in &r.plays {
+            check(p.seq, &p.hash, &p.at, &format!("play of {}", p.campaign), &mut errors);
+        }
+        for p in &r.interrupted {
+            check(
+                p.seq,
+                &p.hash,
+                &p.at,
+                &format!("interrupted spot of {}", p.campaign),
+                &mut errors,
+            );
+        }
+        // The numbers again, from the log alone.
+        let tz = TimeZone::get(&r.timezone).unwrap_or(TimeZone::UTC);
+        let cutoff = r.cutoff.parse().unwrap_or(Timestamp::MAX);
+        let again = build(&r.screen, entries, chain, r.from, r.to, &tz, cutoff, None, None);
+        for c in &r.campaigns {
+            let (plays, secs, cut) = again
+                .campaigns
+                .iter()
+                .find(|x| x.campaign == c.campaign)
+                .map_or((0, 0, 0), |x| (x.plays, x.seconds, x.interrupted));
+            if (plays, secs, cut) != (c.plays, c.seconds, c.interrupted) {
+                errors.push(VerifyError::Log(format!(
+                    "campaign {}: the report says {} plays, {} s, {} interrupted; the log shows {plays} plays, {secs} s, {cut} interrupted",
+                    c.campaign, c.plays, c.seconds, c.interrupted
+                )));
+            }
+        }
+        for c in again
+            .campaigns
+            .iter()
+            .filter(|x| !r.campaigns.iter().any(|c| c.campaign == x.campaign))
+        {
+            errors.push(VerifyError::Log(format!(
+                "campaign {}: the log shows {} plays the report leaves out",
+                c.campaign, c.plays
+            )));
+        }
+        if again.first_entry != r.first_entry || again.last_entry != r.last_entry {
+            errors.push(VerifyError::Log(format!(
+                "the period's entries run {:?} to {:?} in the log, {:?} to {:?} in the report",
+                again.first_entry.as_ref().map(|e| e.0),
+                again.last_entry.as_ref().map(|e| e.0),
+                r.first_entry.as_ref().map(|e| e.0),
+                r.last_entry.as_ref().map(|e| e.0)
+            )));
+        }
+    }
+    if errors.is_empty() { Ok(r) } else { Err(errors) }
+}

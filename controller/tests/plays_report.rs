@@ -1,0 +1,364 @@
+//! A day of paid campaigns through the daemon's core on a paused clock: the card's
+//! acknowledgements go into the proof-of-display log, an urgent notice cuts a spot short, the
+//! power schedule darkens the board, and after midnight the board signs the day's play report.
+//! The report verifies offline (library and `pinghu report verify`), and changing one number in
+//! it, or one line of the log, makes verification fail and name what.
+
+use std::path::Path;
+use std::process::Command;
+
+use base64::Engine as _;
+use jiff::{SignedDuration, Timestamp};
+use pinghu::daemon::board::{Desired, MAIN_AREA, URGENT_AREA};
+use pinghu::daemon::config::Config;
+use pinghu::daemon::core::Core;
+use pinghu::daemon::disk::Disk;
+use pinghu::daemon::driver::DriverEvent;
+use pinghu::daemon::report::{self, VerifyError};
+
+const PLAYLIST: &str = r#"
+timezone = "Asia/Shanghai"
+government_floor = 0.5
+
+[power]
+on = "06:00"
+off = "23:00"
+
+[[item]]
+id = "welcome"
+text = "欢迎来到夷陵区政务服务中心"
+dwell_s = 10
+
+[[item]]
+id = "hotline"
+text = "12345政务服务便民热线"
+dwell_s = 10
+
+[[campaign]]
+id = "bank"
+advertiser = "夷陵农商银行"
+contract = "YL-AD-2026-031"
+start_date = "2026-12-07"
+end_date = "2026-12-07"
+hours = "10:00-12:00"
+share = 0.2
+
+  [[campaign.item]]
+  id = "bank-1"
+  text = "冬季存款优惠"
+  dwell_s = 10
+
+[[campaign]]
+id = "citrus"
+advertiser = "宜昌柑橘协会"
+contract = "YL-AD-2026-044"
+start_date = "2026-12-07"
+end_date = "2026-12-07"
+hours = "10:00-12:00"
+plays_per_day = 20
+separation_s = 60
+
+  [[campaign.item]]
+  id = "citrus-1"
+  text = "宜昌蜜桔节"
+  dwell_s = 8
+"#;
+
+/// Local Yiling time on Monday 2026-12-07 (or the next day for hours ≥ 24).
+fn local(h: i64, m: i64) -> Timestamp {
+    "2026-12-07T00:00:00+08:00".parse::<Timestamp>().unwrap() + SignedDuration::from_mins(h * 60 + m)
+}
+
+fn config(dir: &Path, portal_public: &str) -> Config {
+    std::fs::write(dir.join("ads.toml"), PLAYLIST).unwrap();
+    let text = format!(
+        "data_dir = \"data\"\nplaylist = \"ads.toml\"\n\n[screen]\nid = \"yiling-1\"\nwidth = 128\nheight = 32\ncolors = \"red-green\"\n\n\
+         [device]\nurl = \"tcp://127.0.0.1:9\"\nprotocol = \"bx-6e\"\n\n[mqtt]\nurl = \"mqtt://127.0.0.1:9\"\n\n\
+         [portal_keys]\nportal-2026 = \"{portal_public}\"\n"
+    );
+    Config::parse(&text, &dir.join("pinghu.toml")).unwrap()
+}
+
+/// The card's side: acknowledge what the core wants on the glass, as the driver reports it.
+#[derive(Default)]
+struct Card {
+    main: Option<String>,
+    urgent: Option<String>,
+    power: Option<bool>,
+}
+
+impl Card {
+    fn follow(&mut self, core: &mut Core, d: &Desired, now: Timestamp) {
+        if self.power != Some(d.power) {
+            if self.power.is_some() || !d.power {
+                core.driver_event(DriverEvent::Power { on: d.power }, now);
+            }
+            self.power = Some(d.power);
+        }
+        if !d.power {
+            return;
+        }
+        let id = |a: &pinghu::daemon::board::AreaContent| format!("{}{}", a.key, a.first_frame_sha256());
+        match (&d.urgent, &self.urgent) {
+            (Some(u), s) if s.as_deref() != Some(id(u).as_str()) => {
+                self.urgent = Some(id(u));
+                let ev = DriverEvent::Shown {
+                    key: u.key.clone(),
+                    area: URGENT_AREA,
+                    layer: d.layer,
+                    frame_sha256: u.first_frame_sha256(),
+                    at: now,
+                };
+                core.driver_event(ev, now);
+            }
+            (None, Some(_)) => {
+                self.urgent = None;
+                core.driver_event(DriverEvent::Cleared { area: URGENT_AREA }, now);
+            }
+            _ => {}
+        }
+        if let Some(m) = &d.main
+            && self.main.as_deref() != Some(id(m).as_str())
+        {
+            self.main = Some(id(m));
+            if d.urgent.is_none() {
+                let ev = DriverEvent::Shown {
+                    key: m.key.clone(),
+                    area: MAIN_AREA,
+                    layer: d.layer,
+                    frame_sha256: m.first_frame_sha256(),
+                    at: now,
+                };
+                core.driver_event(ev, now);
+            }
+        }
+    }
+}
+
+fn urgent_notice(secret: &str, at: Timestamp) -> Vec<u8> {
+    let payload = serde_json::json!({"id": "road-closed", "revision": 1, "action": "publish", "priority": "urgent",
+        "body": "夷陵大道临时交通管制", "issued_at": at.to_string(),
+        "valid_until": (at + SignedDuration::from_mins(10)).to_string()});
+    let env = pinghu::daemon::envelope::sign(payload.to_string().as_bytes(), "portal-2026", secret).unwrap();
+    serde_json::to_vec(&env).unwrap()
+}
+
+/// Run the core from `from` to `to`, following each step; publish the urgent notice the first
+/// time a spot is on the glass after `urgent_after`.
+fn run(core: &mut Core, card: &mut Card, from: Timestamp, to: Timestamp, urgent: Option<(&str, Timestamp)>) -> bool {
+    let mut now = from;
+    let mut sent = false;
+    while now < to {
+        let step = core.step(now);
+        card.follow(core, &step.desired, now);
+        if let Some((secret, after)) = urgent
+            && !sent
+            && now >= after
+            && step
+                .desired
+                .main
+                .as_ref()
+                .is_some_and(|m| m.key.to_string().starts_with("item citrus"))
+        {
+            // Two seconds into the spot: it is cut short.
+            let t = now + SignedDuration::from_secs(2);
+            core.ingest(&urgent_notice(secret, t), "pinghu/v1/screens/yiling-1/announcements", t)
+                .unwrap();
+            let step = core.step(t);
+            card.follow(core, &step.desired, t);
+            sent = true;
+            now = t;
+            continue;
+        }
+        now = step.next.max(now + SignedDuration::from_millis(500)).min(to);
+    }
+    sent
+}
+
+fn pinghu(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pinghu")).args(args).output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn a_day_of_campaigns_is_reported_signed_and_verified_and_tampering_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let (secret, public) = pinghu::daemon::envelope::keygen().unwrap();
+    let mut daemon = Core::open(config(dir.path(), &public), Disk::new(), local(9, 55)).unwrap();
+    let mut card = Card::default();
+    assert!(run(
+        &mut daemon,
+        &mut card,
+        local(9, 55),
+        local(12, 5),
+        Some((&secret, local(10, 30)))
+    ));
+    // The evening: the power schedule darkens the board at 23:00.
+    run(&mut daemon, &mut card, local(22, 58), local(23, 2), None);
+    // After midnight (and the few minutes a last spot needs), the day's report is made.
+    run(&mut daemon, &mut card, local(24, 4), local(24, 7), None);
+    let status = daemon.status(local(24, 7));
+    let board_key = status["reports"]["board_key"]["public"].as_str().unwrap().to_owned();
+    assert_eq!(status["reports"]["last"], "2026-12-07", "{status}");
+    let data = dir.path().join("data");
+    let file = data.join("reports/plays-2026-12-07.signed.json");
+    let signed = std::fs::read(&file).unwrap();
+    assert_eq!(
+        daemon.take_report().as_deref().map(str::as_bytes),
+        Some(signed.as_slice())
+    );
+
+    // It verifies, alone and against the log.
+    let log = pinghu::daemon::proof::verified_entries(
+        &pinghu::daemon::proof::segments(&data)
+            .into_iter()
+            .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
+            .collect::<Vec<_>>(),
+    );
+    let r = report::verify(&signed, &board_key, None).unwrap();
+    report::verify(&signed, &board_key, Some((&log.1, report::Chain::of(&log.0)))).unwrap();
+    assert!(r.chain.intact);
+    println!("{}", report::to_table(&r));
+    let bank = r.campaigns.iter().find(|c| c.campaign == "bank").unwrap();
+    let citrus = r.campaigns.iter().find(|c| c.campaign == "citrus").unwrap();
+    assert_eq!(bank.advertiser.as_deref(), Some("夷陵农商银行"));
+    // The share: 20 % of the rotation's time in the window, within one spot.
+    let want = bank.target_seconds.unwrap();
+    assert!((bank.seconds as f64 - want).abs() <= 10.0, "{bank:?}");
+    assert!((97.0..=103.0).contains(&bank.delivered_pct.unwrap()), "{bank:?}");
+    // The interrupted spot is listed with what cut it, and not counted; the day still made 20.
+    assert_eq!(citrus.interrupted, 1, "{citrus:?}");
+    let cut = r.interrupted.iter().find(|i| i.campaign == "citrus").unwrap();
+    assert!(
+        cut.by.contains("announcement road-closed") && cut.by.contains("urgent"),
+        "{cut:?}"
+    );
+    assert_eq!(citrus.plays, 20, "{citrus:?}");
+    assert_eq!(citrus.seconds, 20 * 8);
+    assert_eq!(citrus.target_plays, Some(20.0));
+    // The power schedule's dark board is a gap.
+    assert!(
+        r.gaps.iter().any(|g| g.kind == "dark" && g.note == "power off"),
+        "{:?}",
+        r.gaps
+    );
+
+    // The command line says the same.
+    let key_arg = board_key.clone();
+    let (code, out, err) = pinghu(&[
+        "report",
+        "verify",
+        file.to_str().unwrap(),
+        "--board-key",
+        &key_arg,
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("signature good (board yiling-1), sums consistent, every play matches the log"),
+        "{out}"
+    );
+    let (code, out, err) = pinghu(&[
+        "report",
+        "plays",
+        "--from",
+        "2026-12-07",
+        "--to",
+        "2026-12-07",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--playlist",
+        dir.path().join("ads.toml").to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("\"yiling-1\",2026-12-07,2026-12-07,\"citrus\",\"宜昌柑橘协会\",\"YL-AD-2026-044\",\"plays_per_day 20\",20,160,1,20,,100,true"),
+        "{out}"
+    );
+
+    // One number changed in the report: the signature fails, and the sums name the campaign.
+    let mut env: serde_json::Value = serde_json::from_slice(&signed).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut payload: serde_json::Value =
+        serde_json::from_slice(&b64.decode(env["payload"].as_str().unwrap()).unwrap()).unwrap();
+    let i = payload["campaigns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["campaign"] == "citrus")
+        .unwrap();
+    payload["campaigns"][i]["plays"] = 21.into();
+    env["payload"] = b64.encode(serde_json::to_vec_pretty(&payload).unwrap()).into();
+    let forged = serde_json::to_vec(&env).unwrap();
+    let errors = report::verify(&forged, &board_key, None).unwrap_err();
+    assert!(
+        errors.iter().any(|e| matches!(e, VerifyError::Signature { .. })),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.to_string()
+            == "the report contradicts itself: campaign citrus: the total says 21 plays but 20 are listed"),
+        "{errors:?}"
+    );
+    let forged_file = dir.path().join("forged.json");
+    std::fs::write(&forged_file, &forged).unwrap();
+    let (code, _, err) = pinghu(&[
+        "report",
+        "verify",
+        forged_file.to_str().unwrap(),
+        "--board-key",
+        &key_arg,
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("the signature does not verify with the board key"),
+        "{err}"
+    );
+    assert!(
+        err.contains("campaign citrus: the total says 21 plays but 20 are listed"),
+        "{err}"
+    );
+
+    // One line of the log changed (a spot moved by a minute): the chain breaks there, and the
+    // report's plays from that entry on are named as missing from the trusted log.
+    let seg = data.join("proof-of-display.jsonl");
+    let text = std::fs::read_to_string(&seg).unwrap();
+    let first_play = r.plays.iter().find(|p| p.campaign == "bank").unwrap();
+    let edited: String = text
+        .lines()
+        .map(|l| {
+            if l.contains(&format!("\"seq\":{},", first_play.seq)) {
+                l.replacen(&first_play.at, &first_play.at.replace(":0", ":1"), 1)
+            } else {
+                l.to_owned()
+            }
+        })
+        .map(|l| l + "\n")
+        .collect();
+    assert_ne!(edited, text);
+    std::fs::write(&seg, edited).unwrap();
+    let (code, _, err) = pinghu(&[
+        "report",
+        "verify",
+        file.to_str().unwrap(),
+        "--board-key",
+        &key_arg,
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(&format!(
+            "play of bank at {}: the log has no entry {}",
+            first_play.at, first_play.seq
+        )),
+        "{err}"
+    );
+}
