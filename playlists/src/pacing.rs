@@ -30,8 +30,9 @@ use crate::model::{Item, Playlist};
 pub struct CampaignCount {
     pub plays_day: u32,
     pub plays_hour: u32,
-    /// `share` campaigns: credit in milliseconds on the glass.
-    pub credit_ms: i64,
+    /// `share` campaigns: credit in microseconds on the glass (fine enough that frequent steps
+    /// lose nothing to rounding).
+    pub credit_us: i64,
     /// The next of its spots to play.
     pub next_item: usize,
 }
@@ -89,7 +90,7 @@ impl Pacing {
             for c in &playlist.campaigns {
                 let e = self.counts.entry(c.id.clone()).or_default();
                 e.plays_day = 0;
-                e.credit_ms = -avg_len(c, spot_len) * 500;
+                e.credit_us = -avg_len(c, spot_len) * 500_000;
             }
         }
         if self.hour != Some(hour) {
@@ -110,7 +111,7 @@ impl Pacing {
         {
             let z = last.to_zoned(tz.clone());
             let m = crate::model::minute_of_day(z.time());
-            let dt_ms = now.duration_since(last).as_millis() as i64;
+            let dt_us = now.duration_since(last).as_micros() as i64;
             for c in &playlist.campaigns {
                 let Target::Share(s) = c.target else { continue };
                 let holds = c
@@ -118,7 +119,7 @@ impl Pacing {
                     .iter()
                     .any(|(a, b)| *a <= m && m < *b);
                 if holds && let Some(e) = self.counts.get_mut(&c.id) {
-                    e.credit_ms += (s * dt_ms as f64).round() as i64;
+                    e.credit_us += (s * dt_us as f64).round() as i64;
                 }
             }
         }
@@ -140,7 +141,7 @@ impl Pacing {
         if let Some(e) = self.counts.get_mut(&spot.campaign) {
             e.plays_day = e.plays_day.saturating_sub(1);
             e.plays_hour = e.plays_hour.saturating_sub(1);
-            e.credit_ms += i64::from(spot.len_s) * 1000;
+            e.credit_us += i64::from(spot.len_s) * 1_000_000;
         }
         self.spot_s_hour = self.spot_s_hour.saturating_sub(spot.len_s);
         // The advertiser's separation counts from spots that played, not from this one.
@@ -197,7 +198,7 @@ impl Pacing {
             // How far behind its even schedule the campaign is, in plays.
             let elapsed = f64::from(covered_before(&ranges, m)) + f64::from(second_of_minute) / 60.0;
             let behind = match c.target {
-                Target::Share(_) => (count.credit_ms as f64 / (f64::from(len) * 1000.0), count.credit_ms >= 0),
+                Target::Share(_) => (count.credit_us as f64 / (f64::from(len) * 1e6), count.credit_us >= 0),
                 Target::PlaysPerDay(n) => {
                     let expected = f64::from(n) * elapsed / f64::from(total(&ranges).max(1));
                     let b = expected - f64::from(count.plays_day);
@@ -218,7 +219,7 @@ impl Pacing {
         let e = self.counts.entry(c.id.clone()).or_default();
         e.plays_day += 1;
         e.plays_hour += 1;
-        e.credit_ms -= i64::from(len) * 1000;
+        e.credit_us -= i64::from(len) * 1_000_000;
         e.next_item = (ii + 1) % c.items.len();
         self.spot_s_hour += len;
         let spot = Spot {

@@ -92,6 +92,8 @@ pub enum Command {
     Published(Receipt),
     Mqtt(bool),
     Status(oneshot::Sender<serde_json::Value>),
+    /// Take the signed play report waiting to be published (a read: nothing is re-planned).
+    TakeReport(oneshot::Sender<Option<String>>),
     /// Run a closure on the core (the console's reads and changes); the board is re-planned after.
     With(CoreTask),
     /// Write everything and stop.
@@ -117,6 +119,13 @@ impl CoreHandle {
     pub async fn status(&self) -> Result<serde_json::Value, CoreGone> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::Status(tx))?;
+        rx.await.map_err(|_| CoreGone)
+    }
+
+    /// The signed play report waiting to be published, if any.
+    pub async fn take_report(&self) -> Result<Option<String>, CoreGone> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::TakeReport(tx))?;
         rx.await.map_err(|_| CoreGone)
     }
 
@@ -257,6 +266,9 @@ fn core_thread(mut core: Core, rx: std::sync::mpsc::Receiver<Command>, out: Outp
             }
             Command::Status(reply) => {
                 let _ = reply.send(core.status(now));
+            }
+            Command::TakeReport(reply) => {
+                let _ = reply.send(core.take_report());
             }
             Command::With(CoreTask(f)) => {
                 f(&mut core, now);

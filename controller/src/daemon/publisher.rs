@@ -48,7 +48,7 @@ pub(super) async fn publisher(
                 Err(e) => tracing::error!("cannot queue a receipt (it stays in the outbox): {e}"),
             }
         }
-        let report = core.with(|c, _| c.take_report()).await.map_err(|e| e.to_string())?;
+        let report = core.take_report().await.map_err(|e| e.to_string())?;
         if let Some(body) = report
             && let Err(e) = client
                 .publish(reports.clone(), QoS::AtLeastOnce, true, body.clone())

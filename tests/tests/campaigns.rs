@@ -1,0 +1,132 @@
+//! Paid campaigns through the real `pinghu run`, the real `pinghu-sim` and mosquitto: spots
+//! (text and a picture) reach the glass between government items and carry their campaign into
+//! the proof-of-display log; the board publishes its signed daily play report, retained, and
+//! `pinghu report verify` checks it against the board's public key from the status and the log.
+
+use std::time::{Duration, Instant};
+
+use pinghu_tests::{Collector, Daemon, Mosquitto, Sim, keygen, pinghu};
+
+#[test]
+fn spots_play_and_the_signed_daily_report_is_published_and_verifies() {
+    let broker = Mosquitto::start();
+    let sim = Sim::start(&[
+        "--protocol",
+        "bx-6e",
+        "--width",
+        "128",
+        "--height",
+        "32",
+        "--colors",
+        "red-green",
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let (_, public) = keygen(dir.path(), "portal");
+    std::fs::create_dir_all(dir.path().join("images")).unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../playlists/examples/images/pinghu-sunrise.png"
+        ),
+        dir.path().join("images/sunrise.png"),
+    )
+    .unwrap();
+    // A campaign running from yesterday to tomorrow, board time, all day.
+    let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+    let now = jiff::Zoned::now().with_time_zone(tz);
+    let (yesterday, today) = (now.date().yesterday().unwrap(), now.date());
+    let tomorrow = today.tomorrow().unwrap();
+    let playlist = format!(
+        "government_floor = 0.5\n\n[[item]]\nid = \"welcome\"\ntext = \"欢迎来到夷陵区\"\ndwell_s = 2\n\n\
+         [[campaign]]\nid = \"ads\"\nadvertiser = \"夷陵农商银行\"\ncontract = \"YL-AD-1\"\nstart_date = \"{yesterday}\"\n\
+         end_date = \"{tomorrow}\"\nshare = 0.4\n\n  [[campaign.item]]\n  id = \"ads-text\"\n  text = \"冬季存款优惠\"\n  dwell_s = 2\n\n\
+           [[campaign.item]]\n  id = \"ads-picture\"\n  image = \"images/sunrise.png\"\n  dwell_s = 2\n"
+    );
+    std::fs::write(dir.path().join("ads.toml"), playlist).unwrap();
+    std::fs::write(
+        dir.path().join("pinghu.toml"),
+        format!(
+            "data_dir = \"data\"\nplaylist = \"ads.toml\"\n\n[screen]\nid = \"ads-board\"\nwidth = 128\nheight = 32\n\
+             colors = \"red-green\"\n\n[device]\nurl = \"{}\"\nprotocol = \"bx-6e\"\n\n[mqtt]\nurl = \"{}\"\n\
+             client_id = \"pinghu-ads-{}\"\n\n[portal_keys]\nportal-2026 = \"{public}\"\n",
+            sim.tcp_url(),
+            broker.url(),
+            broker.port
+        ),
+    )
+    .unwrap();
+    let topics = Collector::start(broker.port, "pinghu/v1/screens/ads-board/#");
+    let _daemon = Daemon::start(&dir.path().join("pinghu.toml"));
+
+    // Yesterday's report is made at the first start after 00:05 board time.
+    let minutes = now.hour() as u64 * 60 + now.minute() as u64;
+    let wait = 60 + if minutes < 6 { (6 - minutes) * 60 } else { 0 };
+    let signed = topics.wait("the signed play report", wait, |m| {
+        m["_topic"] == "pinghu/v1/screens/ads-board/reports"
+    });
+    assert_eq!(signed["content_type"], "application/vnd.pinghu.plays+json");
+    let status = topics.wait("a status with the board key", 30, |m| {
+        m["_topic"] == "pinghu/v1/screens/ads-board/status" && m["reports"]["board_key"]["public"].is_string()
+    });
+    let key = status["reports"]["board_key"]["public"].as_str().unwrap().to_owned();
+    let mut body = signed.clone();
+    for k in ["_topic", "_retain"] {
+        body.as_object_mut().unwrap().remove(k);
+    }
+    let file = dir.path().join("report.json");
+    std::fs::write(&file, body.to_string()).unwrap();
+    let data = dir.path().join("data");
+    let (code, out, err) = pinghu(&[
+        "report",
+        "verify",
+        file.to_str().unwrap(),
+        "--board-key",
+        &key,
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(&format!("play report, screen ads-board, {yesterday} to {yesterday}")),
+        "{out}"
+    );
+    assert!(std::fs::read_to_string(data.join(format!("reports/plays-{yesterday}.signed.json"))).is_ok());
+
+    // Both spots, text and picture, reach the glass with their campaign in the proof log.
+    let log = data.join("proof-of-display.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let spot = |id: &str| {
+            text.lines()
+                .any(|l| l.contains(&format!("\"content\":\"item {id}\"")) && l.contains("\"campaign\":\"ads\""))
+        };
+        if spot("ads-text") && spot("ads-picture") && text.contains("\"content\":\"item welcome\"") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no spots in the proof log:\n{text}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Today's plays so far, with the target from the playlist.
+    let (code, out, err) = pinghu(&[
+        "report",
+        "plays",
+        "--from",
+        &today.to_string(),
+        "--to",
+        &today.to_string(),
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--playlist",
+        dir.path().join("ads.toml").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(r["chain"]["intact"].as_bool().unwrap(), "{r}");
+    let ads = &r["campaigns"][0];
+    assert_eq!(ads["campaign"], "ads");
+    assert!(ads["plays"].as_u64().unwrap() >= 1, "{r}");
+    assert_eq!(ads["advertiser"], "夷陵农商银行");
+}
