@@ -4,7 +4,9 @@
 //! this crate parses and validates them (every problem reported as `FILE:LINE:COL: message`,
 //! the playlist refused as a whole), holds the official Chinese holiday and make-up-workday
 //! calendar ([`Calendar`]), and decides, as a pure function of its inputs and `now`, what the
-//! board should show ([`Scheduler::step`]): the rotation, the urgent layer, brightness and power.
+//! board should show ([`Scheduler::step`]): the rotation, the urgent layer, brightness and power. Paid
+//! campaigns ([`campaign`]) play between the rotation's entries, paced to their targets by [`pacing`];
+//! [`check_bookings`] refuses targets that cannot all be met (docs/campaigns.md).
 //!
 //! ```
 //! use pinghu_playlists::{Calendar, Inputs, Scheduler, parse};
