@@ -114,7 +114,7 @@ fn a_playlist_is_checked_at_its_lines_saved_live_kept_and_restored_with_an_audit
         .api("GET", &format!("/api/v1/proof?date={today}&format=csv"), "")
         .text();
     assert!(
-        csv.starts_with("seq,at,screen,content,layer,frame_sha256,key_id,prev,hash,kind,note\n"),
+        csv.starts_with("seq,at,screen,content,layer,frame_sha256,key_id,prev,hash,kind,note,campaign,planned_s\n"),
         "{csv}"
     );
     assert!(csv.contains("\"item hello\""), "{csv}");

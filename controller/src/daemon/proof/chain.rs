@@ -301,12 +301,12 @@ pub struct Finding {
 /// header line, then one row per entry, text fields quoted.
 pub fn to_csv<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> String {
     use std::fmt::Write as _;
-    let mut s = String::from("seq,at,screen,content,layer,frame_sha256,key_id,prev,hash,kind,note\n");
+    let mut s = String::from("seq,at,screen,content,layer,frame_sha256,key_id,prev,hash,kind,note,campaign,planned_s\n");
     let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
     for e in entries {
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
             e.seq,
             q(&e.at),
             q(&e.screen),
@@ -317,7 +317,9 @@ pub fn to_csv<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> String {
             e.prev,
             e.hash,
             e.kind.as_deref().unwrap_or("shown"),
-            q(e.note.as_deref().unwrap_or(""))
+            q(e.note.as_deref().unwrap_or("")),
+            q(e.campaign.as_deref().unwrap_or("")),
+            e.planned_s.map_or(String::new(), |s| s.to_string())
         );
     }
     s
