@@ -74,6 +74,11 @@ struct Args {
     /// Append every byte in and out, with timestamps, to this file (readable by `pinghu wire decode`)
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
+    /// Serve this many independent cards, each on its own TCP port (from --listen's port up, or
+    /// free ports with port 0), printed as `board I listening tcp ADDR`; snapshots go to
+    /// DIR/board-I. For fleet tests: one process instead of N.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    boards: u32,
 }
 
 fn run(a: Args) -> Result<ExitCode> {
@@ -104,6 +109,12 @@ fn run(a: Args) -> Result<ExitCode> {
     let shutdown = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(sig, Arc::clone(&shutdown)).context("cannot install signal handlers")?;
+    }
+    if a.boards > 1 {
+        if a.pty || a.window || a.no_tcp || a.record.is_some() || a.flash_dir.is_some() {
+            bail!("--boards serves cards on TCP only: drop --pty, --window, --no-tcp, --record and --flash-dir");
+        }
+        return serve_boards(&a, model, colors, faults, &shutdown);
     }
     let mut card = Card::new(CardConfig {
         model,
@@ -174,6 +185,68 @@ fn run(a: Args) -> Result<ExitCode> {
             bail!("this pinghu-sim was built without the `window` feature");
         }
     }
+    while !shutdown.load(Ordering::Relaxed) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    for t in threads {
+        let _ = t.join();
+    }
+    eprintln!("pinghu-sim: stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--boards N`: N cards, each with its own listener, state and snapshots, in this one process.
+fn serve_boards(
+    a: &Args,
+    model: CardModel,
+    colors: pinghu_fonts::ColorMode,
+    faults: FaultPlan,
+    shutdown: &Arc<AtomicBool>,
+) -> Result<ExitCode> {
+    let base: std::net::SocketAddr = a
+        .listen
+        .parse()
+        .with_context(|| format!("--listen {:?} must be IP:PORT with --boards", a.listen))?;
+    let mut threads = Vec::new();
+    let mut out = std::io::stdout();
+    for i in 0..a.boards {
+        let card = Card::new(CardConfig {
+            model,
+            width: a.width,
+            height: a.height,
+            colors,
+            address: a.address,
+            control_header: !a.no_control_header,
+        });
+        let shared = Arc::new(Shared {
+            card: Mutex::new(card),
+            faults: Mutex::new(faults.clone()),
+            recorder: None,
+            shutdown: Arc::clone(shutdown),
+            baud: a.baud,
+            verbose: false,
+            flash_dir: None,
+        });
+        let mut addr = base;
+        if base.port() != 0 {
+            let port = u16::try_from(u32::from(base.port()) + i).context("--boards runs past port 65535")?;
+            addr.set_port(port);
+        }
+        let listener = std::net::TcpListener::bind(addr)
+            .with_context(|| format!("cannot listen on {addr} (in use? try --listen 127.0.0.1:0)"))?;
+        writeln!(out, "board {i} listening tcp {}", listener.local_addr()?)?;
+        let s = Arc::clone(&shared);
+        threads.push(std::thread::spawn(move || server::serve_tcp(listener, s)));
+        if let Some(dir) = &a.snapshot_dir {
+            let dir = dir.join(format!("board-{i}"));
+            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            let s = Arc::clone(&shared);
+            let scale = a.scale;
+            threads.push(std::thread::spawn(move || server::snapshots(dir, s, scale)));
+        }
+    }
+    writeln!(out, "boards {}", a.boards)?;
+    out.flush()?;
     while !shutdown.load(Ordering::Relaxed) {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }

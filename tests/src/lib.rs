@@ -7,6 +7,7 @@
 
 pub mod console;
 pub mod crash;
+pub mod fleet;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -272,7 +273,7 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-fn wait_port(port: u16, secs: u64) -> bool {
+pub(crate) fn wait_port(port: u16, secs: u64) -> bool {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while Instant::now() < deadline {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -301,7 +302,7 @@ impl Mosquitto {
         m
     }
 
-    fn binary() -> PathBuf {
+    pub(crate) fn binary() -> PathBuf {
         for p in ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"] {
             if Path::new(p).exists() {
                 return PathBuf::from(p);
@@ -360,13 +361,17 @@ impl Drop for Mosquitto {
 #[derive(Debug, Clone)]
 pub struct Collector {
     pub messages: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+    /// When each message arrived (same order).
+    pub arrived: std::sync::Arc<std::sync::Mutex<Vec<Instant>>>,
 }
 
 impl Collector {
     /// Subscribe to `filter` on the broker at 127.0.0.1:`port`.
     pub fn start(port: u16, filter: &str) -> Collector {
         let messages = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let arrived = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let m = std::sync::Arc::clone(&messages);
+        let times = std::sync::Arc::clone(&arrived);
         let filter = filter.to_owned();
         let ready = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let r = std::sync::Arc::clone(&ready);
@@ -392,7 +397,9 @@ impl Collector {
                             serde_json::from_slice(&p.payload).unwrap_or(serde_json::Value::Null);
                         v["_topic"] = serde_json::Value::String(p.topic.clone());
                         v["_retain"] = serde_json::Value::Bool(p.retain);
-                        m.lock().expect("lock").push(v);
+                        let mut all = m.lock().expect("lock");
+                        all.push(v);
+                        times.lock().expect("lock").push(Instant::now());
                     }
                     Ok(_) => {}
                     Err(_) => std::thread::sleep(Duration::from_millis(200)),
@@ -404,7 +411,7 @@ impl Collector {
             assert!(Instant::now() < deadline, "collector could not subscribe");
             std::thread::sleep(Duration::from_millis(20));
         }
-        Collector { messages }
+        Collector { messages, arrived }
     }
 
     /// A snapshot of what arrived.

@@ -1,0 +1,385 @@
+//! A county's boards on a broker cluster, for the fleet test and bench: two mosquitto brokers
+//! bridged as a county broker and a township broker (configurations in `tests/fleet/`), one
+//! `pinghu-sim --boards N` serving N cards, and N real `pinghu run` daemons, half on each broker.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::{Collector, Daemon, Mosquitto, bin, free_port, keygen, pinghu_stdin, wait_port};
+
+/// One mosquitto of the cluster, started from a configuration template in `tests/fleet/`.
+#[derive(Debug)]
+pub struct Broker {
+    child: Option<Child>,
+    pub port: u16,
+    conf: PathBuf,
+    pub dir: PathBuf,
+}
+
+impl Broker {
+    fn start(template: &str, dir: &Path, county_port: Option<u16>) -> Broker {
+        let port = free_port();
+        std::fs::create_dir_all(dir).expect("broker dir");
+        let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fleet").join(template))
+            .expect("broker template")
+            .replace("{PORT}", &port.to_string())
+            .replace("{DIR}", &dir.display().to_string())
+            .replace("{COUNTY_PORT}", &county_port.map_or(String::new(), |p| p.to_string()));
+        let conf = dir.join(template);
+        std::fs::write(&conf, text).expect("write broker configuration");
+        let mut b = Broker {
+            child: None,
+            port,
+            conf,
+            dir: dir.to_path_buf(),
+        };
+        b.restart();
+        b
+    }
+
+    /// Start it again on the same port, with what it persisted.
+    pub fn restart(&mut self) {
+        let child = Command::new(Mosquitto::binary())
+            .arg("-c")
+            .arg(&self.conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start mosquitto (apt-get install mosquitto)");
+        self.child = Some(child);
+        assert!(wait_port(self.port, 10), "mosquitto did not start on {}", self.port);
+    }
+
+    /// SIGKILL: the broker falls, keeping only what it had written.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("mqtt://127.0.0.1:{}", self.port)
+    }
+
+    /// The broker's own log (its last `lines` lines).
+    pub fn log_tail(&self, lines: usize) -> String {
+        let text = std::fs::read_to_string(self.dir.join("mosquitto.log")).unwrap_or_default();
+        let all: Vec<&str> = text.lines().filter(|l| !l.contains("Saving in-memory")).collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// The county broker and the township broker bridged to it.
+#[derive(Debug)]
+pub struct Brokers {
+    pub county: Broker,
+    pub township: Broker,
+    _dir: tempfile::TempDir,
+}
+
+impl Brokers {
+    pub fn start() -> Brokers {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let county = Broker::start("county.conf", &dir.path().join("county"), None);
+        let township = Broker::start("township.conf", &dir.path().join("township"), Some(county.port));
+        Brokers {
+            county,
+            township,
+            _dir: dir,
+        }
+    }
+}
+
+/// One board: its daemon, its data directory, and which broker it uses.
+#[derive(Debug)]
+pub struct Board {
+    pub screen: String,
+    pub daemon: Daemon,
+    pub data: PathBuf,
+    pub on_township: bool,
+}
+
+/// N boards: one simulator process with N cards, N daemons.
+#[derive(Debug)]
+pub struct Fleet {
+    sim: Child,
+    pub boards: Vec<Board>,
+    pub key: PathBuf,
+    pub dir: tempfile::TempDir,
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        let _ = self.sim.kill();
+        let _ = self.sim.wait();
+    }
+}
+
+/// The group every board of the fleet is in.
+pub const GROUP: &str = "yiling-all";
+
+impl Fleet {
+    /// Start `n` boards, even ones on the county broker and odd ones on the township broker.
+    pub fn start(n: usize, brokers: &Brokers) -> Fleet {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut sim = Command::new(bin("pinghu-sim"))
+            .args(["--boards", &n.to_string(), "--listen", "127.0.0.1:0", "--headless"])
+            .args(["--protocol", "bx-6e", "--width", "128", "--height", "32"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start pinghu-sim --boards");
+        let mut ports = Vec::new();
+        {
+            use std::io::BufRead as _;
+            let out = sim.stdout.take().expect("stdout");
+            for line in std::io::BufReader::new(out).lines() {
+                let line = line.expect("simulator output");
+                if let Some((_, addr)) = line.split_once(" listening tcp ") {
+                    ports.push(addr.to_owned());
+                } else if line.starts_with("boards ") {
+                    break;
+                }
+            }
+        }
+        assert_eq!(ports.len(), n, "the simulator serves {n} cards");
+        let (key, public) = keygen(dir.path(), "portal");
+        // Announcements page every second, so a board rotates through many notices quickly.
+        std::fs::write(
+            dir.path().join("fleet.toml"),
+            "[defaults]\ndwell_s = 1\n\n[[item]]\nid = \"welcome\"\ntext = \"夷陵区欢迎您\"\n",
+        )
+        .expect("playlist");
+        let boards = ports
+            .iter()
+            .enumerate()
+            .map(|(i, addr)| {
+                let screen = format!("board-{i:03}");
+                let on_township = i % 2 == 1;
+                let broker = if on_township {
+                    &brokers.township
+                } else {
+                    &brokers.county
+                };
+                let conf = dir.path().join(format!("{screen}.toml"));
+                std::fs::write(
+                    &conf,
+                    format!(
+                        "data_dir = \"data-{screen}\"\nplaylist = \"fleet.toml\"\n\n[screen]\nid = \"{screen}\"\nwidth = 128\n\
+                         height = 32\ncolors = \"red-green\"\ngroups = [\"{GROUP}\"]\n\n[device]\nurl = \"tcp://{addr}\"\n\
+                         protocol = \"bx-6e\"\n\n[mqtt]\nurl = \"{}\"\nclient_id = \"pinghu-{screen}\"\n\n\
+                         [portal_keys]\nportal-2026 = \"{public}\"\n",
+                        broker.url()
+                    ),
+                )
+                .expect("daemon configuration");
+                Board {
+                    screen: screen.clone(),
+                    daemon: Daemon::start(&conf),
+                    data: dir.path().join(format!("data-{screen}")),
+                    on_township,
+                }
+            })
+            .collect();
+        Fleet { sim, boards, key, dir }
+    }
+
+    /// The envelope of `payload` signed with the portal's key.
+    pub fn sign(&self, payload: &serde_json::Value) -> Vec<u8> {
+        let (code, out, err) = pinghu_stdin(
+            &[
+                "portal",
+                "sign",
+                "--key",
+                self.key.to_str().expect("utf-8"),
+                "--payload",
+                "-",
+            ],
+            &payload.to_string(),
+        );
+        assert_eq!(code, 0, "{err}");
+        out.trim().as_bytes().to_vec()
+    }
+
+    /// Wait until every board's retained status says it is connected to its broker and its card.
+    pub fn wait_ready(&self, statuses: &Collector, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let all = statuses.all();
+            let ready = self
+                .boards
+                .iter()
+                .filter(|b| {
+                    all.iter()
+                        .rev()
+                        .find(|m| m["screen"] == b.screen.as_str())
+                        .is_some_and(|m| m["mqtt"] == "connected" && m["device"]["link"] == "up" && m["online"] == true)
+                })
+                .count();
+            if ready == self.boards.len() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "only {ready} of {} boards came up",
+                self.boards.len()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// An urgent notice to the whole group, valid for ten minutes.
+pub fn notice(id: &str, body: &str) -> serde_json::Value {
+    let now = jiff::Timestamp::now();
+    serde_json::json!({"id": id, "revision": 1, "action": "publish", "priority": "urgent", "body": body,
+        "issued_at": now.to_string(), "valid_until": (now + jiff::SignedDuration::from_mins(10)).to_string()})
+}
+
+/// The group's announcement topic.
+pub fn group_topic() -> String {
+    format!("pinghu/v1/groups/{GROUP}/announcements")
+}
+
+/// A QoS 1 publisher (the portal), whose publishes are counted when the broker acknowledges them.
+pub struct Publisher {
+    client: rumqttc::Client,
+    acked: Arc<AtomicU64>,
+    sent: u64,
+}
+
+impl std::fmt::Debug for Publisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publisher")
+            .field("sent", &self.sent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Publisher {
+    pub fn connect(port: u16) -> Publisher {
+        let mut o = rumqttc::MqttOptions::new(format!("portal-{}", free_port()), "127.0.0.1", port);
+        o.set_keep_alive(Duration::from_secs(5));
+        o.set_max_packet_size(1024 * 1024, 1024 * 1024);
+        let (client, mut conn) = rumqttc::Client::new(o, 64);
+        let acked = Arc::new(AtomicU64::new(0));
+        let a = Arc::clone(&acked);
+        std::thread::spawn(move || {
+            for ev in conn.iter() {
+                match ev {
+                    Ok(rumqttc::Event::Incoming(rumqttc::Incoming::PubAck(_))) => {
+                        a.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Ok(_) => {}
+                    Err(_) => std::thread::sleep(Duration::from_millis(100)),
+                }
+            }
+        });
+        Publisher { client, acked, sent: 0 }
+    }
+
+    /// Publish and wait for the broker's acknowledgement.
+    pub fn publish(&mut self, topic: &str, bytes: Vec<u8>) {
+        self.client
+            .publish(topic, rumqttc::QoS::AtLeastOnce, false, bytes)
+            .expect("publish");
+        self.sent += 1;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.acked.load(Ordering::SeqCst) < self.sent {
+            assert!(Instant::now() < deadline, "the broker never acknowledged a publish");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+/// Receipts from every board, as they arrive on the county broker.
+#[derive(Debug, Clone)]
+pub struct Receipts {
+    pub collector: Collector,
+}
+
+impl Receipts {
+    pub fn start(port: u16) -> Receipts {
+        Receipts {
+            collector: Collector::start(port, "pinghu/v1/screens/+/receipts"),
+        }
+    }
+
+    /// The screens (from the topic) that sent `event` for `id`, with when each first arrived.
+    pub fn of(&self, event: &str, id: &str) -> Vec<(String, Instant)> {
+        let all = self.collector.messages.lock().expect("lock").clone();
+        let times = self.collector.arrived.lock().expect("lock").clone();
+        let mut out: Vec<(String, Instant)> = Vec::new();
+        for (m, t) in all.iter().zip(times) {
+            if m["event"] == event && m["id"] == id {
+                let screen = m["_topic"]
+                    .as_str()
+                    .and_then(|t| t.split('/').nth(3))
+                    .unwrap_or("?")
+                    .to_owned();
+                if !out.iter().any(|(s, _)| *s == screen) {
+                    out.push((screen, t));
+                }
+            }
+        }
+        out
+    }
+
+    /// Every distinct receipt (duplicates in transport removed: QoS 1 is at least once).
+    pub fn distinct(&self) -> Vec<serde_json::Value> {
+        let mut out: Vec<serde_json::Value> = Vec::new();
+        for m in self.collector.all() {
+            let mut m = m;
+            if let Some(o) = m.as_object_mut() {
+                o.remove("_retain");
+            }
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        }
+        out
+    }
+}
+
+/// Resident memory of a process, KiB.
+pub fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+/// CPU time of a process so far (user + system), in clock ticks.
+pub fn cpu_ticks(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0)
+}
+
+/// Percentile of sorted durations.
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
