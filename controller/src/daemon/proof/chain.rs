@@ -301,7 +301,8 @@ pub struct Finding {
 /// header line, then one row per entry, text fields quoted.
 pub fn to_csv<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> String {
     use std::fmt::Write as _;
-    let mut s = String::from("seq,at,screen,content,layer,frame_sha256,key_id,prev,hash,kind,note,campaign,planned_s\n");
+    let mut s =
+        String::from("seq,at,screen,content,layer,frame_sha256,key_id,prev,hash,kind,note,campaign,planned_s\n");
     let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
     for e in entries {
         let _ = writeln!(
