@@ -345,6 +345,34 @@ enum PortalCommand {
         #[arg(long, value_name = "SECONDS")]
         wait: Option<u64>,
     },
+    /// Sign and publish, retained, what the office sends every board: the holiday calendar, a
+    /// playlist (to a screen or a group), or a portal key rotation; boards answer with receipts
+    Push {
+        /// mqtt://HOST:PORT
+        #[arg(long)]
+        broker: String,
+        /// The key file from `pinghu portal keygen` (for keys: one the boards trust now)
+        #[arg(long, value_name = "FILE")]
+        key: std::path::PathBuf,
+        /// Higher than the last one of its kind (boards refuse an older one)
+        #[arg(long)]
+        revision: u64,
+        /// A holiday table (TOML, the format of playlists/data/holidays-cn.toml) for every board
+        #[arg(long, value_name = "FILE", group = "what")]
+        calendar: Option<std::path::PathBuf>,
+        /// A playlist (TOML) for --screen or --group
+        #[arg(long, value_name = "FILE", group = "what")]
+        playlist: Option<std::path::PathBuf>,
+        /// A key rotation (JSON: {"add": {ID: KEY}, "retire": {ID: TIME}}) for every board
+        #[arg(long, value_name = "FILE", group = "what")]
+        keys: Option<std::path::PathBuf>,
+        #[arg(long, conflicts_with = "group")]
+        screen: Option<String>,
+        #[arg(long)]
+        group: Option<String>,
+        #[arg(long, default_value = "pinghu/v1")]
+        topic_prefix: String,
+    },
 }
 
 /// Signature algorithms of portal keys.
@@ -586,6 +614,35 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             },
             wait,
         }),
+        Command::Portal(PortalCommand::Push {
+            broker,
+            key,
+            revision,
+            calendar,
+            playlist,
+            keys,
+            screen,
+            group,
+            topic_prefix,
+        }) => {
+            use pinghu::daemon::office::Kind;
+            let (kind, file) = match (calendar, playlist, keys) {
+                (Some(f), _, _) => (Kind::Calendar, f),
+                (_, Some(f), _) => (Kind::Playlist, f),
+                (_, _, Some(f)) => (Kind::Keys, f),
+                _ => anyhow::bail!("give --calendar FILE, --playlist FILE or --keys FILE"),
+            };
+            cli::portal::push_command(cli::portal::PushRequest {
+                broker,
+                topic_prefix,
+                key,
+                revision,
+                kind,
+                file,
+                screen,
+                group,
+            })
+        }
         Command::Portal(PortalCommand::Sign { key, payload }) => cli::portal::sign_command(&key, &payload),
         Command::Portal(PortalCommand::Publish {
             broker,

@@ -104,6 +104,7 @@ impl Brokers {
 #[derive(Debug)]
 pub struct Board {
     pub screen: String,
+    pub config: PathBuf,
     pub daemon: Daemon,
     pub data: PathBuf,
     pub on_township: bool,
@@ -155,11 +156,7 @@ impl Fleet {
         assert_eq!(ports.len(), n, "the simulator serves {n} cards");
         let (key, public) = keygen(dir.path(), "portal");
         // Announcements page every second, so a board rotates through many notices quickly.
-        std::fs::write(
-            dir.path().join("fleet.toml"),
-            "[defaults]\ndwell_s = 1\n\n[[item]]\nid = \"welcome\"\ntext = \"夷陵区欢迎您\"\n",
-        )
-        .expect("playlist");
+        let playlist = "[defaults]\ndwell_s = 1\n\n[[item]]\nid = \"welcome\"\ntext = \"夷陵区欢迎您\"\n";
         let boards = ports
             .iter()
             .enumerate()
@@ -172,10 +169,12 @@ impl Fleet {
                     &brokers.county
                 };
                 let conf = dir.path().join(format!("{screen}.toml"));
+                // Each board its own playlist file: a pushed playlist is written into it.
+                std::fs::write(dir.path().join(format!("playlist-{screen}.toml")), playlist).expect("playlist");
                 std::fs::write(
                     &conf,
                     format!(
-                        "data_dir = \"data-{screen}\"\nplaylist = \"fleet.toml\"\n\n[screen]\nid = \"{screen}\"\nwidth = 128\n\
+                        "data_dir = \"data-{screen}\"\nplaylist = \"playlist-{screen}.toml\"\n\n[screen]\nid = \"{screen}\"\nwidth = 128\n\
                          height = 32\ncolors = \"red-green\"\ngroups = [\"{GROUP}\"]\n\n[device]\nurl = \"tcp://{addr}\"\n\
                          protocol = \"bx-6e\"\n\n[mqtt]\nurl = \"{}\"\nclient_id = \"pinghu-{screen}\"\n\n\
                          [portal_keys]\nportal-2026 = \"{public}\"\n",
@@ -185,6 +184,7 @@ impl Fleet {
                 .expect("daemon configuration");
                 Board {
                     screen: screen.clone(),
+                    config: conf.clone(),
                     daemon: Daemon::start(&conf),
                     data: dir.path().join(format!("data-{screen}")),
                     on_township,

@@ -504,14 +504,18 @@ impl Config {
         ring
     }
 
-    /// Topics this screen listens to: announcements and warnings, its own and its groups'.
+    /// Topics this screen listens to: announcements, warnings and pushed playlists, its own and its
+    /// groups'; the office's calendar and keys.
     pub fn announcement_topics(&self) -> Vec<String> {
         let p = &self.mqtt.topic_prefix;
         let mut t = Vec::new();
-        for kind in ["announcements", "alerts"] {
+        for kind in ["announcements", "alerts", "playlist"] {
             t.push(format!("{p}/screens/{}/{kind}", self.screen));
             t.extend(self.groups.iter().map(|g| format!("{p}/groups/{g}/{kind}")));
         }
+        // What the office sends every board (crate::daemon::office).
+        t.push(format!("{p}/calendar"));
+        t.push(format!("{p}/keys"));
         t
     }
     pub fn status_topic(&self) -> String {

@@ -34,6 +34,7 @@ pub mod envelope;
 pub mod fallback;
 pub mod ingest;
 mod mqtt;
+pub mod office;
 pub mod proof;
 mod publisher;
 pub mod report;

@@ -30,6 +30,7 @@ use crate::daemon::store::Store;
 
 mod console;
 mod events;
+mod office;
 mod reports;
 mod status;
 
@@ -161,6 +162,9 @@ pub struct Core {
     /// The board's own key pair, which signs its daily play reports (or why there is none).
     board_key: Result<crate::daemon::envelope::KeyPair, String>,
     reports: reports::Reports,
+    /// What the office sent and the board applied (calendar, pushed playlist, keys).
+    office: crate::daemon::office::Applied,
+    office_last: Option<serde_json::Value>,
     /// Changes made through the console.
     audit: AuditLog,
     /// A technician's brightness and power, over the playlist's, until a time.
@@ -260,7 +264,7 @@ impl Core {
             playlist.origin,
             playlist.items.len()
         );
-        Ok(Self {
+        let mut core = Self {
             keys: cfg.keyring(),
             device: DeviceStatus {
                 url: cfg.device.to_string(),
@@ -297,13 +301,17 @@ impl Core {
             dark: false,
             board_key,
             reports: reports::Reports::default(),
+            office: crate::daemon::office::Applied::default(),
+            office_last: None,
             audit: AuditLog::new(&cfg.data_dir, disk_for_audit),
             overrides: console::Overrides::default(),
             fallback,
             refused: std::collections::VecDeque::new(),
             last_alert: None,
             cfg,
-        })
+        };
+        core.load_office(now);
+        Ok(core)
     }
 
     pub fn config(&self) -> &Config {
@@ -363,6 +371,12 @@ impl Core {
     /// may be acknowledged; publish the receipts. `Err`: it could not be written; nothing changed,
     /// do not acknowledge it, offer it again later.
     pub fn ingest(&mut self, envelope: &[u8], topic: &str, now: Timestamp) -> std::io::Result<Vec<Receipt>> {
+        if let Some(kind) = crate::daemon::office::Kind::of_topic(&self.cfg.mqtt.topic_prefix, topic) {
+            return self.office_message(envelope, kind, now);
+        }
+        if !self.office.retired_keys.is_empty() {
+            self.keys = self.office.keyring(&self.cfg.portal_keys, now);
+        }
         let mut next = self.store.state.clone();
         let mut offset = None;
         let outcome = match verify(envelope, &self.keys) {

@@ -48,6 +48,7 @@ impl Core {
                 "last": self.last_alert,
             },
             "reports": self.reports_status(),
+            "office": self.office_status(now),
             "playlist": {"origin": self.playlist.origin, "items": self.playlist.items.len(), "error": self.playlist_error},
             "storage": {
                 "ok": storage_ok,

@@ -1,0 +1,194 @@
+//! Office messages applied to the board: the holiday calendar, a pushed playlist, portal key
+//! rotation ([`crate::daemon::office`]). Each is verified, checked against what was applied last
+//! (a retained redelivery is a no-op, an older revision is refused), written to
+//! `DATA_DIR/office.json`, then applied; the outcome is a receipt (`applied`, or `rejected` with
+//! the reason) and a line of the status.
+//!
+//! **Precedence of playlists**: the last writer wins. A pushed playlist is written into the
+//! board's playlist file (kept in the console's history as a version by `portal`) once per
+//! revision; a later local edit (the file, or the console) stands until the office pushes a
+//! newer revision, and the status says `local_edit: true` meanwhile, so neither side is silent.
+
+use jiff::Timestamp;
+
+use super::{Core, SaveError};
+use crate::daemon::ingest::{Receipt, sha256_hex};
+use crate::daemon::office::{self, Applied, Kind, Opened, Record};
+
+impl Core {
+    /// Load what the office sent before (calendar, keys) at start.
+    pub(super) fn load_office(&mut self, now: Timestamp) {
+        let path = self.cfg.data_dir.join(office::FILE);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return;
+        };
+        match serde_json::from_str::<Applied>(&text) {
+            Ok(a) => {
+                if let Some(t) = a.calendar.as_ref().and_then(|r| r.toml.clone()) {
+                    match self.calendar_with(&t) {
+                        Ok(c) => self.calendar = c,
+                        Err(e) => tracing::error!("the pushed calendar in {} no longer applies: {e}", path.display()),
+                    }
+                }
+                self.keys = a.keyring(&self.cfg.portal_keys, now);
+                self.office = a;
+            }
+            Err(e) => tracing::error!(
+                "{} is damaged ({e}); the office's calendar and keys apply again when it sends them",
+                path.display()
+            ),
+        }
+    }
+
+    /// The built-in calendar, the configured file, and `pushed` on top.
+    fn calendar_with(&self, pushed: &str) -> Result<pinghu_playlists::Calendar, String> {
+        let mut cal = pinghu_playlists::Calendar::builtin();
+        if let Some(c) = &self.cfg.calendar {
+            let text = std::fs::read_to_string(c).map_err(|e| format!("{}: {e}", c.display()))?;
+            cal.extend_from_str(&text, &c.display().to_string())
+                .map_err(|e| e.to_string())?;
+        }
+        cal.extend_from_str(pushed, "the pushed calendar")
+            .map_err(|e| e.to_string())?;
+        Ok(cal)
+    }
+
+    /// An office message from the broker. `Err` only when its receipt could not be stored.
+    pub(super) fn office_message(
+        &mut self,
+        envelope: &[u8],
+        kind: Kind,
+        now: Timestamp,
+    ) -> std::io::Result<Vec<Receipt>> {
+        if !self.office.retired_keys.is_empty() {
+            self.keys = self.office.keyring(&self.cfg.portal_keys, now);
+        }
+        let opened = office::open(envelope, kind, &self.keys);
+        let sha = opened.as_ref().map(|o| o.sha256.clone()).ok();
+        if sha.is_some() && self.office.refused.get(kind.name()) == sha.as_ref() {
+            return Ok(Vec::new()); // the refused message again, retained: refused once is enough
+        }
+        let outcome = opened.and_then(|o| {
+            let revision = o.message.revision;
+            self.apply_office(o, now).map(|applied| (revision, applied))
+        });
+        if let (Err(_), Some(sha)) = (&outcome, sha) {
+            let mut next = self.office.clone();
+            next.refused.insert(kind.name().into(), sha);
+            if self.write_office(&next).is_ok() {
+                self.office = next;
+            }
+        }
+        let receipt = match outcome {
+            Ok((_, false)) => return Ok(Vec::new()), // a redelivery of what was applied
+            Ok((revision, true)) => {
+                tracing::info!("the office's {} revision {revision} applied", kind.name());
+                Receipt::new(Some(kind.name()), Some(revision), "applied", now)
+            }
+            Err(reason) => {
+                tracing::warn!("the office's {} refused: {reason}", kind.name());
+                let mut r = Receipt::new(Some(kind.name()), None, "rejected", now);
+                r.reason = Some(reason);
+                r.envelope_sha256 = Some(sha256_hex(envelope));
+                r
+            }
+        };
+        self.office_last = Some(serde_json::json!({"kind": kind.name(), "event": receipt.event,
+            "revision": receipt.revision, "reason": receipt.reason, "at": now.to_string()}));
+        let mut next = self.store.state.clone();
+        next.outbox.push(receipt.clone());
+        self.store.replace(next)?;
+        self.wrote(now);
+        Ok(vec![receipt])
+    }
+
+    /// Apply a verified message: `Ok(false)` for a redelivery, `Ok(true)` when applied.
+    fn apply_office(&mut self, o: Opened, now: Timestamp) -> Result<bool, String> {
+        if !self.office.is_new(&o)? {
+            return Ok(false);
+        }
+        let mut next = self.office.clone();
+        let mut record = Record {
+            revision: o.message.revision,
+            sha256: o.sha256.clone(),
+            issued_at: o.message.issued_at,
+            applied_at: now,
+            key_id: o.key_id.clone(),
+            toml: None,
+            text_sha256: None,
+        };
+        match o.kind {
+            Kind::Calendar => {
+                let text = o.message.toml.clone().unwrap_or_default();
+                let cal = self.calendar_with(&text)?;
+                record.toml = Some(text);
+                next.set(Kind::Calendar, record);
+                self.write_office(&next)?;
+                self.calendar = cal;
+            }
+            Kind::Playlist => {
+                let text = o.message.toml.clone().unwrap_or_default();
+                let action = format!("pushed by the office (revision {})", o.message.revision);
+                self.save_playlist(&text, "portal", &action, now).map_err(|e| match e {
+                    SaveError::Invalid(d) => format!(
+                        "the playlist is refused, the previous one keeps running: {}",
+                        d.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                    ),
+                    SaveError::Failed(m) => m,
+                })?;
+                // Were this write to fail, the redelivery saves the same text again: no harm.
+                record.text_sha256 = Some(sha256_hex(text.as_bytes()));
+                next.set(Kind::Playlist, record);
+                self.write_office(&next)?;
+            }
+            Kind::Keys => {
+                let mut check = crate::daemon::envelope::Keyring::default();
+                for (id, k) in &o.message.add {
+                    check.add(id, k)?;
+                }
+                next.added_keys.extend(o.message.add.clone());
+                next.retired_keys.extend(o.message.retire.clone());
+                let known: Vec<&String> = self.cfg.portal_keys.keys().chain(next.added_keys.keys()).collect();
+                if known.iter().all(|id| next.retired_keys.contains_key(*id)) {
+                    return Err(
+                        "the rotation would retire every portal key: add the new key in the same message".into(),
+                    );
+                }
+                next.set(Kind::Keys, record);
+                self.write_office(&next)?;
+                self.keys = next.keyring(&self.cfg.portal_keys, now);
+            }
+        }
+        self.office = next;
+        Ok(true)
+    }
+
+    fn write_office(&self, a: &Applied) -> Result<(), String> {
+        let path = self.cfg.data_dir.join(office::FILE);
+        let bytes = serde_json::to_vec_pretty(a).map_err(|e| e.to_string())?;
+        self.disk
+            .write_atomic(&path, &bytes)
+            .map_err(|e| format!("cannot write {}: {e} (the message stays unapplied)", path.display()))
+    }
+
+    /// The office's messages as the status shows them.
+    pub(super) fn office_status(&self, now: Timestamp) -> serde_json::Value {
+        let a = &self.office;
+        let pushed_sha = a.playlist.as_ref().and_then(|r| r.text_sha256.clone());
+        let local_edit = pushed_sha
+            .as_ref()
+            .map(|s| *s != sha256_hex(self.playlist_text().as_bytes()));
+        let years: Vec<i16> = (2020..2040).filter(|y| self.calendar.covers(*y)).collect();
+        serde_json::json!({
+            "calendar": {"revision": a.calendar.as_ref().map(|r| r.revision),
+                         "applied_at": a.calendar.as_ref().map(|r| r.applied_at.to_string()), "years": years},
+            "playlist": {"revision": a.playlist.as_ref().map(|r| r.revision),
+                         "applied_at": a.playlist.as_ref().map(|r| r.applied_at.to_string()), "local_edit": local_edit},
+            "keys": {"revision": a.keys.as_ref().map(|r| r.revision),
+                     "in_force": self.cfg.portal_keys.keys().chain(a.added_keys.keys())
+                        .filter(|id| a.retired_keys.get(*id).is_none_or(|t| now < *t)).collect::<Vec<_>>(),
+                     "retiring": a.retired_keys.iter().map(|(k, t)| (k.clone(), t.to_string())).collect::<std::collections::BTreeMap<_, _>>()},
+            "last": self.office_last,
+        })
+    }
+}

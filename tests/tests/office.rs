@@ -1,0 +1,235 @@
+//! What the office sends every board at once, end to end on the bridged brokers: a signed holiday
+//! calendar (2027, once for the county), a pushed playlist (applied, then a refused one that keeps
+//! the old one running and reaches the sender as a receipt; a local edit and a push do not fight),
+//! and a portal key rotation with a grace period.
+
+use std::time::{Duration, Instant};
+
+use pinghu_tests::fleet::{Brokers, Fleet, Publisher, Receipts, group_topic};
+use pinghu_tests::{Collector, Daemon, pinghu, pinghu_stdin};
+
+const BOARDS: usize = 3;
+
+/// The latest retained status of each board satisfies `pred`.
+fn wait_all(statuses: &Collector, fleet: &Fleet, what: &str, pred: impl Fn(&serde_json::Value) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let all = statuses.all();
+        let ok = fleet.boards.iter().all(|b| {
+            all.iter()
+                .rev()
+                .find(|m| m["screen"] == b.screen.as_str())
+                .is_some_and(&pred)
+        });
+        if ok {
+            return;
+        }
+        assert!(Instant::now() < deadline, "not every board shows {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn wait_receipts(receipts: &Receipts, event: &str, id: &str, n: usize) -> Vec<serde_json::Value> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let got: Vec<serde_json::Value> = receipts
+            .distinct()
+            .into_iter()
+            .filter(|r| r["event"] == event && r["id"] == id)
+            .collect();
+        if got.len() >= n {
+            return got;
+        }
+        assert!(Instant::now() < deadline, "{event} {id}: {} of {n} receipts", got.len());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn push(broker: &str, key: &str, revision: u64, what: &str, file: &std::path::Path, extra: &[&str]) {
+    let rev = revision.to_string();
+    let mut args = vec![
+        "portal",
+        "push",
+        "--broker",
+        broker,
+        "--key",
+        key,
+        "--revision",
+        &rev,
+        what,
+        file.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let (code, out, err) = pinghu(&args);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn the_office_sends_a_calendar_a_playlist_and_new_keys_to_every_board() {
+    let brokers = Brokers::start();
+    let receipts = Receipts::start(brokers.county.port);
+    let statuses = Collector::start(brokers.county.port, "pinghu/v1/screens/+/status");
+    let mut fleet = Fleet::start(BOARDS, &brokers);
+    fleet.wait_ready(&statuses, 60);
+    let county = brokers.county.url();
+    let key = fleet.key.to_str().unwrap().to_owned();
+    let dir = fleet.dir.path().to_path_buf();
+
+    // 2027, once for the whole county (dates of the State Council's kind; a test fixture).
+    let cal = dir.join("holidays-2027.toml");
+    std::fs::write(
+        &cal,
+        "[2027]\nholidays = [\"2027-01-01\", \"2027-02-06..2027-02-13\"]\nworkdays = [\"2027-02-14\"]\n",
+    )
+    .unwrap();
+    push(&county, &key, 1, "--calendar", &cal, &[]);
+    wait_receipts(&receipts, "applied", "calendar", BOARDS);
+    wait_all(&statuses, &fleet, "the 2027 calendar", |s| {
+        s["office"]["calendar"]["revision"] == 1
+            && s["office"]["calendar"]["years"]
+                .as_array()
+                .is_some_and(|y| y.contains(&2027.into()))
+    });
+    // An older revision is refused, and says why.
+    std::fs::write(&cal, "[2027]\nholidays = [\"2027-01-01\"]\n").unwrap();
+    push(&county, &key, 1, "--calendar", &cal, &[]);
+    let refused = wait_receipts(&receipts, "rejected", "calendar", BOARDS);
+    assert!(
+        refused[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("is not newer than revision 1"),
+        "{refused:?}"
+    );
+
+    // A playlist to the group: every board runs it.
+    let good = dir.join("pushed.toml");
+    std::fs::write(
+        &good,
+        "[defaults]\ndwell_s = 1\n\n[[item]]\nid = \"pushed\"\ntext = \"夷陵区政务公开 推送节目\"\n",
+    )
+    .unwrap();
+    push(&county, &key, 1, "--playlist", &good, &["--group", "yiling-all"]);
+    wait_receipts(&receipts, "applied", "playlist", BOARDS);
+    wait_all(&statuses, &fleet, "the pushed playlist", |s| {
+        s["office"]["playlist"]["revision"] == 1 && s["showing"]["content"] == "item pushed"
+    });
+    // One the boards cannot run (its picture is not on them): refused, the old one keeps running.
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "[[item]]\nid = \"logo\"\nimage = \"images/logo.png\"\n").unwrap();
+    push(&county, &key, 2, "--playlist", &bad, &["--group", "yiling-all"]);
+    let refused = wait_receipts(&receipts, "rejected", "playlist", BOARDS);
+    assert!(
+        refused[0]["reason"].as_str().unwrap().contains("images/logo.png"),
+        "{refused:?}"
+    );
+    wait_all(&statuses, &fleet, "the old playlist still", |s| {
+        s["office"]["playlist"]["revision"] == 1 && s["showing"]["content"] == "item pushed"
+    });
+
+    // A local edit on board-000 stands, and the status says it replaced the push; a restart
+    // (the retained pushes come again) does not undo it.
+    let screen = fleet.boards[0].screen.clone();
+    let local = dir.join(format!("playlist-{screen}.toml"));
+    std::fs::write(
+        &local,
+        "[defaults]\ndwell_s = 1\n\n[[item]]\nid = \"local\"\ntext = \"本地修改\"\n",
+    )
+    .unwrap();
+    let board0 = |s: &serde_json::Value| s["screen"] == screen.as_str();
+    statuses.wait("the local edit on board-000", 30, |s| {
+        board0(s) && s["office"]["playlist"]["local_edit"] == true && s["showing"]["content"] == "item local"
+    });
+    let before = receipts.distinct().len();
+    fleet.boards[0].daemon.kill9();
+    let config = fleet.boards[0].config.clone();
+    let restarted = Instant::now();
+    fleet.boards[0].daemon = Daemon::start(&config);
+    // A status of the new daemon (arrived after the restart) that has shown something since.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let all = statuses.all();
+        let times = statuses.arrived.lock().unwrap().clone();
+        let back = all.iter().zip(times).any(|(s, t)| {
+            t > restarted && board0(s) && s["mqtt"] == "connected" && s["showing"]["content"] == "item local"
+        });
+        if back {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "board-000 did not come back with its local edit"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let after: Vec<serde_json::Value> = receipts.distinct().into_iter().skip(before).collect();
+    assert!(
+        after
+            .iter()
+            .all(|r| r["event"] != "rejected" && r["event"] != "applied"),
+        "a retained push was applied or refused again: {after:?}"
+    );
+
+    // Key rotation: portal-2027 added, portal-2026 retired after a grace period, signed with 2026.
+    let (code, _, err) = pinghu(&[
+        "portal",
+        "keygen",
+        "--key-id",
+        "portal-2027",
+        "--out",
+        dir.join("k27.json").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let k27: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("k27.json")).unwrap()).unwrap();
+    let retire_at = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(6);
+    let rotation = dir.join("rotation.json");
+    std::fs::write(
+        &rotation,
+        serde_json::json!({"add": {"portal-2027": k27["public"]}, "retire": {"portal-2026": retire_at.to_string()}})
+            .to_string(),
+    )
+    .unwrap();
+    push(&county, &key, 1, "--keys", &rotation, &[]);
+    wait_receipts(&receipts, "applied", "keys", BOARDS);
+    let mut portal = Publisher::connect(brokers.county.port);
+    let notice = |id: &str| {
+        let now = jiff::Timestamp::now();
+        serde_json::json!({"id": id, "revision": 1, "action": "publish", "priority": "normal", "body": "新密钥签发的通知",
+            "issued_at": now.to_string(), "valid_until": (now + jiff::SignedDuration::from_mins(10)).to_string()})
+    };
+    let sign = |k: &str, payload: &serde_json::Value| {
+        let (code, out, err) = pinghu_stdin(&["portal", "sign", "--key", k, "--payload", "-"], &payload.to_string());
+        assert_eq!(code, 0, "{err}");
+        out.trim().as_bytes().to_vec()
+    };
+    let k27_file = dir.join("k27.json");
+    portal.publish(&group_topic(), sign(k27_file.to_str().unwrap(), &notice("new-key")));
+    wait_receipts(&receipts, "accepted", "new-key", BOARDS);
+    // During the grace period the old key still works; after it, not.
+    portal.publish(&group_topic(), sign(&key, &notice("old-key-in-grace")));
+    wait_receipts(&receipts, "accepted", "old-key-in-grace", BOARDS);
+    while jiff::Timestamp::now() < retire_at + jiff::SignedDuration::from_secs(1) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    portal.publish(&group_topic(), sign(&key, &notice("old-key-retired")));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let rejected = receipts
+            .distinct()
+            .into_iter()
+            .filter(|r| r["event"] == "rejected" && r["claimed_id"] == "old-key-retired")
+            .count();
+        if rejected >= BOARDS {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the retired key was not refused everywhere ({rejected})"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    wait_all(&statuses, &fleet, "the rotation", |s| {
+        s["office"]["keys"]["in_force"] == serde_json::json!(["portal-2027"])
+    });
+}
