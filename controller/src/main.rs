@@ -67,6 +67,9 @@ enum Command {
     /// The board's own key, which signs its daily play reports
     #[command(subcommand)]
     Board(BoardCommand),
+    /// Many boards on one broker (cluster): their retained statuses at a glance
+    #[command(subcommand)]
+    Fleet(FleetCommand),
     /// Field diagnostics at the cabinet: probe, ping, status, time, brightness, power, patterns, traces
     Diag(DiagArgs),
     /// The operators' web console: its users and API tokens
@@ -455,6 +458,27 @@ enum ReportCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum FleetCommand {
+    /// Every board's status: online, stale (silent for 2 intervals) or offline, what shows, link, drift, power, storage (exit 1 when any needs attention)
+    Status {
+        /// mqtt://HOST:PORT
+        #[arg(long)]
+        broker: String,
+        /// Only the boards in this group
+        #[arg(long)]
+        group: Option<String>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+        /// Keep running, drawing the table again every 2 s
+        #[arg(long)]
+        watch: bool,
+        #[arg(long, default_value = "pinghu/v1")]
+        topic_prefix: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum BoardCommand {
     /// Make the board's key pair (mode 600); the daemon makes DATA_DIR/board-key.json itself when none is configured
     Keygen {
@@ -697,6 +721,19 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             format,
         }) => Ok(cli::report::verify(&file, &board_key, data_dir, format)?.print()),
         Command::Board(BoardCommand::Keygen { out, key_id }) => Ok(cli::report::keygen(&out, &key_id)?.print()),
+        Command::Fleet(FleetCommand::Status {
+            broker,
+            group,
+            json,
+            watch,
+            topic_prefix,
+        }) => cli::fleet::status_command(cli::fleet::StatusRequest {
+            broker,
+            topic_prefix,
+            group,
+            json,
+            watch,
+        }),
         Command::Diag(a) => diag(a),
         Command::Console(c) => cli::console::command(c),
         Command::Render(a) => render(a),

@@ -302,7 +302,7 @@ impl Mosquitto {
         m
     }
 
-    pub(crate) fn binary() -> PathBuf {
+    pub fn binary() -> PathBuf {
         for p in ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"] {
             if Path::new(p).exists() {
                 return PathBuf::from(p);

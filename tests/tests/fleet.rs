@@ -5,8 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use pinghu_tests::Collector;
 use pinghu_tests::fleet::{Brokers, Fleet, Publisher, Receipts, group_topic, notice};
+use pinghu_tests::{Collector, pinghu};
 
 const BOARDS: usize = 20;
 
@@ -15,7 +15,7 @@ fn a_group_notice_reaches_every_board_and_a_falling_broker_loses_nothing() {
     let mut brokers = Brokers::start();
     let receipts = Receipts::start(brokers.county.port);
     let statuses = Collector::start(brokers.county.port, "pinghu/v1/screens/+/status");
-    let fleet = Fleet::start(BOARDS, &brokers);
+    let mut fleet = Fleet::start(BOARDS, &brokers);
     fleet.wait_ready(&statuses, 120);
     let mut portal = Publisher::connect(brokers.county.port);
 
@@ -89,6 +89,33 @@ fn a_group_notice_reaches_every_board_and_a_falling_broker_loses_nothing() {
                 "{event} {id} more than once: {per_board:?}"
             );
         }
+    }
+    // The fleet at a glance, from the county broker: every board online, nothing to do.
+    let county = brokers.county.url();
+    let status = |args: &[&str]| {
+        let mut a = vec!["fleet", "status", "--broker", county.as_str(), "--group", "yiling-all"];
+        a.extend_from_slice(args);
+        pinghu(&a)
+    };
+    let (code, out, err) = status(&["--json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows.len(), BOARDS);
+    assert!(
+        rows.iter().all(|r| r["state"] == "online" && r["link"] == "up"),
+        "{out}"
+    );
+    // A board that dies (SIGKILL): its last will marks it offline, and the table says so.
+    fleet.boards[3].daemon.kill9();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (code, out, _) = status(&[]);
+        if code == 1 && out.contains("board-003") && out.contains("offline") {
+            assert!(out.contains(&format!("{BOARDS} boards, 1 need attention")), "{out}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "board-003 never showed offline:\n{out}");
+        std::thread::sleep(Duration::from_millis(500));
     }
     let township = fleet.boards.iter().filter(|b| b.on_township).count();
     println!("{BOARDS} boards ({township} on the township broker): every notice displayed once on every board");

@@ -13,6 +13,7 @@ pub mod console;
 #[cfg(feature = "embedded")]
 pub mod demo;
 pub mod diag;
+pub mod fleet;
 pub mod log;
 pub mod logging;
 pub mod playlist;

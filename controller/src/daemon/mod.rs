@@ -357,9 +357,10 @@ pub async fn supervise(
 /// Run the daemon until `shutdown` turns true. The store and the last plan are restored from disk
 /// before the network is touched, so the board shows the right thing as soon as the card answers.
 pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), DaemonError> {
-    let will = json!({"online": false, "screen": cfg.screen, "version": env!("CARGO_PKG_VERSION")})
-        .to_string()
-        .into_bytes();
+    let will =
+        json!({"online": false, "screen": cfg.screen, "groups": cfg.groups, "version": env!("CARGO_PKG_VERSION")})
+            .to_string()
+            .into_bytes();
     // Files are read off the runtime: the store, the proof log, the playlist, fonts, certificates.
     let (core, opts) = {
         let cfg = cfg.clone();

@@ -26,6 +26,7 @@ impl Core {
         json!({
             "online": true,
             "screen": self.cfg.screen,
+            "groups": self.cfg.groups,
             "version": env!("CARGO_PKG_VERSION"),
             "device": self.device,
             "mqtt": if self.mqtt_connected { "connected" } else { "reconnecting" },

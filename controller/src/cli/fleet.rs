@@ -1,0 +1,244 @@
+//! `pinghu fleet status`: every board's retained status from the broker, as a table (or JSON),
+//! once or live. A board whose status is older than twice its 30-second interval is **stale**
+//! even when no last will said it went offline; a board dark by its power schedule is not a fault.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use anyhow::Result;
+use jiff::Timestamp;
+use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, QoS};
+use serde::Serialize;
+use serde_json::Value;
+
+/// Boards publish their status at least this often.
+pub const STATUS_INTERVAL: jiff::SignedDuration = jiff::SignedDuration::from_secs(30);
+
+/// One board's line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    pub screen: String,
+    /// `online`, `offline` (its last will, or a clean stop) or `stale` (no news for 2 intervals).
+    pub state: &'static str,
+    pub showing: String,
+    pub link: String,
+    pub last_error: Option<String>,
+    pub drift_s: Option<i64>,
+    pub brightness: Option<u64>,
+    /// `on`, `off (schedule)`, or `off`.
+    pub power: String,
+    /// The proof log and the state files are healthy.
+    pub storage_ok: Option<bool>,
+    pub age_s: Option<i64>,
+    /// What needs a person: empty when all is well.
+    pub faults: Vec<String>,
+}
+
+/// The rows of `statuses` (the latest retained status of each board), in screen order, for
+/// boards in `group` when given.
+pub fn rows(statuses: &BTreeMap<String, Value>, group: Option<&str>, now: Timestamp) -> Vec<Row> {
+    statuses
+        .iter()
+        .filter(|(_, s)| group.is_none_or(|g| s["groups"].as_array().is_some_and(|a| a.iter().any(|x| x == g))))
+        .map(|(screen, s)| {
+            let at = s["clock"]["daemon"].as_str().and_then(|t| t.parse::<Timestamp>().ok());
+            let age = at.map(|t| now.duration_since(t));
+            let state = if s["online"] == false {
+                "offline"
+            } else if age.is_none_or(|a| a > STATUS_INTERVAL * 2) {
+                "stale"
+            } else {
+                "online"
+            };
+            let layer = s["layer"].as_str().unwrap_or("");
+            let power = match s["power"].as_str() {
+                Some("on") => "on".to_owned(),
+                // The schedule's night: the plan itself says so; not a fault.
+                Some("off") if s["override"]["power"].is_null() => "off (schedule)".to_owned(),
+                Some("off") => "off (technician)".to_owned(),
+                _ => "?".to_owned(),
+            };
+            let link = s["device"]["link"].as_str().unwrap_or("?").to_owned();
+            let storage_ok = s["storage"]["ok"].as_bool();
+            let mut faults = Vec::new();
+            match state {
+                "offline" => faults.push("offline".to_owned()),
+                "stale" => faults.push(format!(
+                    "no status for {}",
+                    age.map_or("ever".to_owned(), |a| format!("{} s", a.as_secs()))
+                )),
+                _ => {}
+            }
+            if state == "online" && link != "up" {
+                faults.push(format!("card link {link}"));
+            }
+            if storage_ok == Some(false) {
+                faults.push("storage".to_owned());
+            }
+            if s["mqtt"] == "reconnecting" {
+                faults.push("mqtt reconnecting".to_owned());
+            }
+            if s["device"]["card"]["size_matches"] == false {
+                faults.push("size mismatch".to_owned());
+            }
+            Row {
+                screen: screen.clone(),
+                state,
+                showing: s["showing"]["content"]
+                    .as_str()
+                    .map_or_else(|| format!("({layer})"), str::to_owned),
+                link,
+                last_error: s["device"]["last_error"].as_str().map(str::to_owned),
+                drift_s: s["device"]["drift_s"].as_i64(),
+                brightness: s["brightness"].as_u64(),
+                power,
+                storage_ok,
+                age_s: age.map(|a| a.as_secs()),
+                faults,
+            }
+        })
+        .collect()
+}
+
+/// The table for people.
+pub fn table(rows: &[Row]) -> String {
+    let mut s = format!(
+        "{:<20} {:<8} {:<28} {:<6} {:>6} {:>4} {:<16} {:<8} {}\n",
+        "screen", "state", "showing", "link", "drift", "brt", "power", "storage", "faults"
+    );
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{:<20} {:<8} {:<28} {:<6} {:>6} {:>4} {:<16} {:<8} {}",
+            r.screen,
+            r.state,
+            r.showing.chars().take(28).collect::<String>(),
+            r.link,
+            r.drift_s.map_or("-".into(), |d| format!("{d} s")),
+            r.brightness.map_or("-".into(), |b| b.to_string()),
+            r.power,
+            match r.storage_ok {
+                Some(true) => "ok",
+                Some(false) => "FAULT",
+                None => "?",
+            },
+            if r.faults.is_empty() {
+                "-".to_owned()
+            } else {
+                r.faults.join("; ")
+            }
+        );
+    }
+    let bad = rows.iter().filter(|r| !r.faults.is_empty()).count();
+    let _ = writeln!(s, "{} boards, {} need attention", rows.len(), bad);
+    s
+}
+
+/// What `pinghu fleet status` was asked.
+#[derive(Debug)]
+pub struct StatusRequest {
+    pub broker: String,
+    pub topic_prefix: String,
+    pub group: Option<String>,
+    pub json: bool,
+    pub watch: bool,
+}
+
+/// `pinghu fleet status`.
+pub fn status_command(r: StatusRequest) -> Result<std::process::ExitCode> {
+    let (host, port, tls) = crate::daemon::config::parse_mqtt_url(&r.broker).map_err(anyhow::Error::msg)?;
+    if tls {
+        anyhow::bail!("fleet status speaks plain mqtt:// only; use a broker listener on loopback for TLS");
+    }
+    let rt = crate::cli::run::runtime()?;
+    rt.block_on(async move {
+        let id = format!("pinghu-fleet-{}", Timestamp::now().as_nanosecond() % 1_000_000_000);
+        let mut o = MqttOptions::new(id, host, port);
+        o.set_keep_alive(Duration::from_secs(15));
+        o.set_max_packet_size(1024 * 1024, 1024 * 1024);
+        let (client, mut el) = AsyncClient::new(o, 64);
+        let mut statuses: BTreeMap<String, Value> = BTreeMap::new();
+        let topic = format!("{}/screens/+/status", r.topic_prefix);
+        // Retained statuses come at once after the subscription; a quiet second ends the read.
+        let mut quiet_until = tokio::time::Instant::now() + Duration::from_secs(10);
+        let mut subscribed = false;
+        let mut next_print = tokio::time::Instant::now() + Duration::from_secs(2);
+        loop {
+            let until = if r.watch { next_print } else { quiet_until };
+            match tokio::time::timeout_at(until, el.poll()).await {
+                Ok(Ok(Event::Incoming(Incoming::ConnAck(_)))) => {
+                    client.subscribe(topic.clone(), QoS::AtLeastOnce).await?;
+                }
+                Ok(Ok(Event::Incoming(Incoming::SubAck(_)))) => {
+                    subscribed = true;
+                    quiet_until = tokio::time::Instant::now() + Duration::from_secs(1);
+                }
+                Ok(Ok(Event::Incoming(Incoming::Publish(p)))) => {
+                    if let Ok(v) = serde_json::from_slice::<Value>(&p.payload)
+                        && let Some(s) = p.topic.split('/').rev().nth(1)
+                    {
+                        statuses.insert(s.to_owned(), v);
+                    }
+                    quiet_until = tokio::time::Instant::now() + Duration::from_millis(500);
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => anyhow::bail!("{}: {e} (is the broker running?)", r.broker),
+                Err(_) if !subscribed => anyhow::bail!("{}: no answer within 10 s", r.broker),
+                Err(_) => {
+                    let rows = rows(&statuses, r.group.as_deref(), Timestamp::now());
+                    let text = if r.json {
+                        serde_json::to_string_pretty(&rows)? + "\n"
+                    } else {
+                        table(&rows)
+                    };
+                    if r.watch {
+                        // Clear the terminal and draw again.
+                        print!("\x1b[2J\x1b[H{text}");
+                        next_print = tokio::time::Instant::now() + Duration::from_secs(2);
+                    } else {
+                        print!("{text}");
+                        let _ = client.disconnect().await;
+                        let bad = rows.iter().any(|r| !r.faults.is_empty());
+                        return Ok(crate::cli::exit_code(bad));
+                    }
+                }
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn status(online: bool, at: &str, power: &str, link: &str) -> Value {
+        json!({"online": online, "groups": ["yiling-all"], "clock": {"daemon": at}, "power": power, "layer": "rotation",
+               "override": {"power": null}, "device": {"link": link, "drift_s": 0}, "storage": {"ok": true},
+               "mqtt": "connected", "showing": {"content": "item welcome"}, "brightness": 15})
+    }
+
+    #[test]
+    fn stale_offline_and_scheduled_darkness() {
+        let now: Timestamp = "2026-12-04T12:00:00Z".parse().unwrap();
+        let mut m = BTreeMap::new();
+        m.insert("a".into(), status(true, "2026-12-04T11:59:50Z", "on", "up"));
+        // Silent for 61 s, and no last will: stale.
+        m.insert("b".into(), status(true, "2026-12-04T11:58:59Z", "on", "up"));
+        m.insert("c".into(), status(false, "2026-12-04T11:59:59Z", "on", "up"));
+        // Dark by the schedule: not a fault.
+        m.insert("d".into(), status(true, "2026-12-04T11:59:59Z", "off", "up"));
+        m.insert("e".into(), status(true, "2026-12-04T11:59:59Z", "on", "down"));
+        let r = rows(&m, None, now);
+        let by = |s: &str| r.iter().find(|x| x.screen == s).unwrap();
+        assert_eq!((by("a").state, by("a").faults.len()), ("online", 0));
+        assert_eq!(by("b").state, "stale");
+        assert_eq!(by("b").faults, ["no status for 61 s"]);
+        assert_eq!(by("c").state, "offline");
+        assert_eq!((by("d").power.as_str(), by("d").faults.len()), ("off (schedule)", 0));
+        assert_eq!(by("e").faults, ["card link down"]);
+        assert_eq!(rows(&m, Some("elsewhere"), now).len(), 0);
+        assert!(table(&r).contains("5 boards, 3 need attention"));
+    }
+}

@@ -1,0 +1,200 @@
+//! The shipped mosquitto access control (`controller/examples/broker/`): each board reads only its
+//! own topics and its groups', and writes only its own status, receipts and reports; the portal
+//! alone writes announcements. A real `pinghu run` works under it.
+//!
+//! mosquitto drops a publish the ACL refuses (MQTT 3.1.1 has no way to say so), so each "never
+//! arrives" is proved by a later message on the same path that does arrive.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use pinghu_tests::{Daemon, Mosquitto, Sim, free_port, keygen};
+
+/// A client logged in as `user`, subscribed to `filters`, collecting (topic, payload).
+struct Client {
+    client: rumqttc::Client,
+    got: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+impl Client {
+    fn connect(port: u16, user: &str, pass: &str, filters: &[&str]) -> Client {
+        let mut o = rumqttc::MqttOptions::new(format!("{user}-test-{}", free_port()), "127.0.0.1", port);
+        o.set_credentials(user, pass);
+        o.set_keep_alive(Duration::from_secs(5));
+        let (client, mut conn) = rumqttc::Client::new(o, 64);
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let g = Arc::clone(&got);
+        let subscribed = Arc::new(Mutex::new(0usize));
+        let s = Arc::clone(&subscribed);
+        let c = client.clone();
+        let filters: Vec<String> = filters.iter().map(|f| (*f).to_owned()).collect();
+        let wanted = filters.clone();
+        std::thread::spawn(move || {
+            let filters = wanted;
+            for ev in conn.iter() {
+                match ev {
+                    Ok(rumqttc::Event::Incoming(rumqttc::Incoming::ConnAck(_))) => {
+                        for f in &filters {
+                            let _ = c.subscribe(f.clone(), rumqttc::QoS::AtLeastOnce);
+                        }
+                        if filters.is_empty() {
+                            *s.lock().unwrap() = usize::MAX;
+                        }
+                    }
+                    Ok(rumqttc::Event::Incoming(rumqttc::Incoming::SubAck(_))) => *s.lock().unwrap() += 1,
+                    Ok(rumqttc::Event::Incoming(rumqttc::Incoming::Publish(p))) => g
+                        .lock()
+                        .unwrap()
+                        .push((p.topic.clone(), String::from_utf8_lossy(&p.payload).into_owned())),
+                    Ok(_) => {}
+                    Err(_) => std::thread::sleep(Duration::from_millis(100)),
+                }
+            }
+        });
+        let want = filters.len();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while *subscribed.lock().unwrap() < want.max(1) {
+            assert!(Instant::now() < deadline, "{user} could not subscribe");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Client { client, got }
+    }
+
+    fn publish(&self, topic: &str, body: &str) {
+        self.client
+            .publish(topic, rumqttc::QoS::AtLeastOnce, false, body.as_bytes().to_vec())
+            .unwrap();
+    }
+
+    fn wait_for(&self, topic: &str, body: &str) -> Vec<(String, String)> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let got = self.got.lock().unwrap().clone();
+            if got.iter().any(|(t, b)| t == topic && b == body) {
+                return got;
+            }
+            assert!(Instant::now() < deadline, "never got {body} on {topic}: {got:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+#[test]
+fn boards_see_their_own_and_their_groups_topics_and_only_the_portal_writes_announcements() {
+    let dir = tempfile::tempdir().unwrap();
+    let boards = dir.path().join("boards.txt");
+    std::fs::write(&boards, "board-a yiling-all\nboard-b xiaoxita\n").unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../controller/examples/broker/make-acl.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg(&boards)
+        .arg(dir.path().join("acl"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let passwords = std::fs::read_to_string(dir.path().join("acl/passwords.txt")).unwrap();
+    let pass = |user: &str| {
+        passwords
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{user} ")))
+            .unwrap()
+            .to_owned()
+    };
+    let port = free_port();
+    let conf = dir.path().join("mosquitto.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "listener {port} 127.0.0.1\nuser root\nallow_anonymous false\npassword_file {0}/acl/passwd\nacl_file {0}/acl/acl.conf\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let mut broker = Command::new(Mosquitto::binary())
+        .arg("-c")
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "mosquitto did not start");
+        std::thread::sleep(Duration::from_millis(30));
+    }
+
+    let portal = Client::connect(port, "portal", &pass("portal"), &["pinghu/v1/screens/+/receipts"]);
+    let a = Client::connect(
+        port,
+        "board-a",
+        &pass("board-a"),
+        &[
+            "pinghu/v1/screens/board-a/announcements",
+            "pinghu/v1/groups/yiling-all/announcements",
+            // Not its own: the broker grants the subscription but delivers nothing.
+            "pinghu/v1/screens/board-b/announcements",
+            "pinghu/v1/groups/xiaoxita/announcements",
+        ],
+    );
+    let b = Client::connect(
+        port,
+        "board-b",
+        &pass("board-b"),
+        &["pinghu/v1/screens/board-b/announcements"],
+    );
+
+    // Board A cannot publish a receipt as board B; its own arrives, after which B's would have.
+    a.publish("pinghu/v1/screens/board-b/receipts", "forged by a");
+    a.publish("pinghu/v1/screens/board-a/receipts", "a's own");
+    let got = portal.wait_for("pinghu/v1/screens/board-a/receipts", "a's own");
+    assert!(!got.iter().any(|(_, b)| b == "forged by a"), "{got:?}");
+
+    // Board A cannot write an announcement for board B; the portal's, sent after, arrives.
+    a.publish("pinghu/v1/screens/board-b/announcements", "forged notice");
+    portal.publish("pinghu/v1/screens/board-b/announcements", "portal notice");
+    let got = b.wait_for("pinghu/v1/screens/board-b/announcements", "portal notice");
+    assert!(!got.iter().any(|(_, m)| m == "forged notice"), "{got:?}");
+
+    // Board A reads its own topics and its group's, not B's nor B's group's: the last one sent
+    // is its own, so everything before it has been delivered, or never will be.
+    portal.publish("pinghu/v1/screens/board-b/announcements", "for b");
+    portal.publish("pinghu/v1/groups/xiaoxita/announcements", "for b's group");
+    portal.publish("pinghu/v1/groups/yiling-all/announcements", "for a's group");
+    portal.publish("pinghu/v1/screens/board-a/announcements", "for a");
+    let got = a.wait_for("pinghu/v1/screens/board-a/announcements", "for a");
+    let bodies: Vec<&str> = got.iter().map(|(_, b)| b.as_str()).collect();
+    assert_eq!(bodies, ["for a's group", "for a"], "{got:?}");
+
+    // A real daemon logs in as board-a and works under the ACL: its status reaches the portal.
+    let status = Client::connect(port, "portal", &pass("portal"), &["pinghu/v1/screens/+/status"]);
+    let sim = Sim::start_bx6e_128x32();
+    let (_, public) = keygen(dir.path(), "portal-key");
+    std::fs::write(dir.path().join("a-password.txt"), pass("board-a")).unwrap();
+    std::fs::write(
+        dir.path().join("board-a.toml"),
+        format!(
+            "data_dir = \"data-a\"\n\n[screen]\nid = \"board-a\"\nwidth = 128\nheight = 32\ngroups = [\"yiling-all\"]\n\n\
+             [device]\nurl = \"{}\"\nprotocol = \"bx-6e\"\n\n[mqtt]\nurl = \"mqtt://127.0.0.1:{port}\"\nusername = \"board-a\"\n\
+             password_file = \"a-password.txt\"\n\n[portal_keys]\nportal-2026 = \"{public}\"\n",
+            sim.tcp_url()
+        ),
+    )
+    .unwrap();
+    let _daemon = Daemon::start(&dir.path().join("board-a.toml"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = status.got.lock().unwrap().clone();
+        if got
+            .iter()
+            .any(|(t, b)| t == "pinghu/v1/screens/board-a/status" && b.contains("\"mqtt\":\"connected\""))
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the daemon's status never arrived: {got:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = broker.kill();
+    let _ = broker.wait();
+}
