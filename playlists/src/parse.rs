@@ -116,6 +116,55 @@ fn as_strs<'v>(c: &mut Ctx<'_>, key: &str, v: &'v Val<'_>) -> Vec<(&'v str, std:
     }
 }
 
+/// An id (`what` names it in the message): 1-64 characters of A-Z a-z 0-9 . _ -.
+fn as_id(c: &mut Ctx<'_>, what: &str, key: &str, v: &Val<'_>) -> Option<String> {
+    let s = as_str(c, key, v)?;
+    if s.is_empty() || s.len() > 64 || !s.chars().all(|ch| ch.is_ascii_alphanumeric() || "._-".contains(ch)) {
+        c.err(
+            &v.span(),
+            format!("{what} id {s:?} must be 1-64 characters of A-Z a-z 0-9 . _ -"),
+        );
+    }
+    Some(s.to_owned())
+}
+
+/// Days of the week (`mon` … `sun`) into `days`.
+fn as_days(c: &mut Ctx<'_>, key: &str, v: &Val<'_>, days: &mut BTreeSet<u8>) {
+    for (s, span) in as_strs(c, key, v) {
+        match parse_weekday(s) {
+            Some(d) => {
+                days.insert(d);
+            }
+            None => c.err(
+                &span,
+                format!("{s:?} is not a day (use mon, tue, wed, thu, fri, sat, sun)"),
+            ),
+        }
+    }
+}
+
+/// A fraction: a TOML float (or integer) for which `ok` holds, else the error `message`.
+fn as_fraction(c: &mut Ctx<'_>, key: &str, v: &Val<'_>, ok: impl Fn(f64) -> bool, message: &str) -> Option<f64> {
+    let f = match v.get_ref() {
+        DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
+        DeValue::Integer(_) => as_int(c, key, v).map(|i| i as f64),
+        other => {
+            c.err(
+                &v.span(),
+                format!("`{key}` must be a number such as 0.2, not {}", type_name(other)),
+            );
+            return None;
+        }
+    };
+    match f {
+        Some(f) if ok(f) => Some(f),
+        _ => {
+            c.err(&v.span(), message.to_owned());
+            None
+        }
+    }
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
@@ -351,23 +400,9 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
                 }
             }
             ("government_floor", _) => {
-                let f = match v.get_ref() {
-                    DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
-                    DeValue::Integer(_) => as_int(&mut c, "government_floor", v).map(|i| i as f64),
-                    other => {
-                        c.err(
-                            &v.span(),
-                            format!("`government_floor` must be a number, not {}", type_name(other)),
-                        );
-                        continue;
-                    }
-                };
-                match f {
-                    Some(f) if (0.0..1.0).contains(&f) => government_floor = f,
-                    _ => c.err(
-                        &v.span(),
-                        "government_floor must be at least 0 and below 1 (the share of every hour kept for government content, e.g. 0.5)",
-                    ),
+                let why = "government_floor must be at least 0 and below 1 (the share of every hour kept for government content, e.g. 0.5)";
+                if let Some(f) = as_fraction(&mut c, "government_floor", v, |f| (0.0..1.0).contains(&f), why) {
+                    government_floor = f;
                 }
             }
             ("defaults" | "dayparts", other) => c.err(
@@ -595,17 +630,8 @@ fn parse_item(
         let key = k.get_ref().as_ref();
         match key {
             "id" => {
-                if let Some(s) = as_str(c, key, v) {
-                    if s.is_empty()
-                        || s.len() > 64
-                        || !s.chars().all(|ch| ch.is_ascii_alphanumeric() || "._-".contains(ch))
-                    {
-                        c.err(
-                            &v.span(),
-                            format!("item id {s:?} must be 1-64 characters of A-Z a-z 0-9 . _ -"),
-                        );
-                    }
-                    item.id = s.to_owned();
+                if let Some(s) = as_id(c, "item", key, v) {
+                    item.id = s;
                     id_span = v.span();
                 }
             }
@@ -650,19 +676,7 @@ fn parse_item(
                     item.text = s.to_owned();
                 }
             }
-            "days" => {
-                for (s, span) in as_strs(c, key, v) {
-                    match parse_weekday(s) {
-                        Some(d) => {
-                            item.days.insert(d);
-                        }
-                        None => c.err(
-                            &span,
-                            format!("{s:?} is not a day (use mon, tue, wed, thu, fri, sat, sun)"),
-                        ),
-                    }
-                }
-            }
+            "days" => as_days(c, key, v, &mut item.days),
             "time" => item.windows = windows(c, v, dayparts),
             "dates" => {
                 for (s, span) in as_strs(c, key, v) {
@@ -777,17 +791,8 @@ fn parse_campaign(
         let key = k.get_ref().as_ref();
         match key {
             "id" => {
-                if let Some(s) = as_str(c, key, v) {
-                    if s.is_empty()
-                        || s.len() > 64
-                        || !s.chars().all(|ch| ch.is_ascii_alphanumeric() || "._-".contains(ch))
-                    {
-                        c.err(
-                            &v.span(),
-                            format!("campaign id {s:?} must be 1-64 characters of A-Z a-z 0-9 . _ -"),
-                        );
-                    }
-                    s.clone_into(&mut id);
+                if let Some(s) = as_id(c, "campaign", key, v) {
+                    id = s;
                 }
             }
             "advertiser" | "contract" => {
@@ -805,38 +810,14 @@ fn parse_campaign(
             }
             "start_date" => start_date = as_date(c, key, v).map(|d| (d, v.span())),
             "end_date" => end_date = as_date(c, key, v).map(|d| (d, v.span())),
-            "days" => {
-                for (s, span) in as_strs(c, key, v) {
-                    match parse_weekday(s) {
-                        Some(d) => {
-                            days.insert(d);
-                        }
-                        None => c.err(
-                            &span,
-                            format!("{s:?} is not a day (use mon, tue, wed, thu, fri, sat, sun)"),
-                        ),
-                    }
-                }
-            }
+            "days" => as_days(c, key, v, &mut days),
             "workdays_only" => workdays_only = as_bool(c, key, v).unwrap_or(false),
             "hours" => hours = windows(c, v, dayparts),
             "share" => {
-                let f = match v.get_ref() {
-                    DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
-                    other => {
-                        c.err(
-                            &v.span(),
-                            format!("`share` must be a fraction such as 0.2, not {}", type_name(other)),
-                        );
-                        continue;
-                    }
-                };
-                match f {
-                    Some(f) if f > 0.0 && f < 1.0 => targets.push((crate::campaign::Target::Share(f), v.span())),
-                    _ => c.err(
-                        &v.span(),
-                        "share must be above 0 and below 1 (0.2 = a fifth of the board's time)",
-                    ),
+                let ok = |f: f64| f > 0.0 && f < 1.0;
+                let why = "share must be above 0 and below 1 (0.2 = a fifth of the board's time)";
+                if let Some(f) = as_fraction(c, key, v, ok, why) {
+                    targets.push((crate::campaign::Target::Share(f), v.span()));
                 }
             }
             "plays_per_day" => {

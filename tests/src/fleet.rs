@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::{Collector, Daemon, Mosquitto, bin, free_port, keygen, pinghu_stdin, wait_port};
+use crate::{Collector, Daemon, bin, free_port, keygen, pinghu_stdin, run_mosquitto};
 
 /// One mosquitto of the cluster, started from a configuration template in `tests/fleet/`.
 #[derive(Debug)]
@@ -20,14 +20,14 @@ pub struct Broker {
 }
 
 impl Broker {
-    fn start(template: &str, dir: &Path, county_port: Option<u16>) -> Broker {
+    fn start(template: &str, dir: &Path, peer_port: Option<u16>) -> Broker {
         let port = free_port();
         std::fs::create_dir_all(dir).expect("broker dir");
         let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fleet").join(template))
             .expect("broker template")
             .replace("{PORT}", &port.to_string())
             .replace("{DIR}", &dir.display().to_string())
-            .replace("{COUNTY_PORT}", &county_port.map_or(String::new(), |p| p.to_string()));
+            .replace("{TOWNSHIP_PORT}", &peer_port.map_or(String::new(), |p| p.to_string()));
         let conf = dir.join(template);
         std::fs::write(&conf, text).expect("write broker configuration");
         let mut b = Broker {
@@ -42,15 +42,7 @@ impl Broker {
 
     /// Start it again on the same port, with what it persisted.
     pub fn restart(&mut self) {
-        let child = Command::new(Mosquitto::binary())
-            .arg("-c")
-            .arg(&self.conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start mosquitto (apt-get install mosquitto)");
-        self.child = Some(child);
-        assert!(wait_port(self.port, 10), "mosquitto did not start on {}", self.port);
+        self.child = Some(run_mosquitto(&self.conf, self.port));
     }
 
     /// SIGKILL: the broker falls, keeping only what it had written.
@@ -79,7 +71,7 @@ impl Drop for Broker {
     }
 }
 
-/// The county broker and the township broker bridged to it.
+/// The county broker and the township broker it bridges to.
 #[derive(Debug)]
 pub struct Brokers {
     pub county: Broker,
@@ -90,8 +82,8 @@ pub struct Brokers {
 impl Brokers {
     pub fn start() -> Brokers {
         let dir = tempfile::tempdir().expect("temp dir");
-        let county = Broker::start("county.conf", &dir.path().join("county"), None);
-        let township = Broker::start("township.conf", &dir.path().join("township"), Some(county.port));
+        let township = Broker::start("township.conf", &dir.path().join("township"), None);
+        let county = Broker::start("county.conf", &dir.path().join("county"), Some(township.port));
         Brokers {
             county,
             township,

@@ -273,7 +273,7 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-pub(crate) fn wait_port(port: u16, secs: u64) -> bool {
+fn wait_port(port: u16, secs: u64) -> bool {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while Instant::now() < deadline {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -282,6 +282,19 @@ pub(crate) fn wait_port(port: u16, secs: u64) -> bool {
         std::thread::sleep(Duration::from_millis(30));
     }
     false
+}
+
+/// Start mosquitto with the configuration `conf`, and wait until it listens on `port`.
+pub fn run_mosquitto(conf: &Path, port: u16) -> Child {
+    let child = Command::new(Mosquitto::binary())
+        .arg("-c")
+        .arg(conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start mosquitto (apt-get install mosquitto)");
+    assert!(wait_port(port, 10), "mosquitto did not start on {port}");
+    child
 }
 
 /// A private mosquitto on a free loopback port, with persistence in its own folder.
@@ -302,7 +315,7 @@ impl Mosquitto {
         m
     }
 
-    pub fn binary() -> PathBuf {
+    fn binary() -> PathBuf {
         for p in ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"] {
             if Path::new(p).exists() {
                 return PathBuf::from(p);
@@ -324,15 +337,7 @@ impl Mosquitto {
             ),
         )
         .expect("write mosquitto.conf");
-        let child = Command::new(Self::binary())
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start mosquitto (apt-get install mosquitto)");
-        self.child = Some(child);
-        assert!(wait_port(self.port, 10), "mosquitto did not start on {}", self.port);
+        self.child = Some(run_mosquitto(&conf, self.port));
     }
 
     /// Stop it gracefully.

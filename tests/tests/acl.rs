@@ -6,11 +6,11 @@
 //! arrives" is proved by a later message on the same path that does arrive.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use pinghu_tests::{Daemon, Mosquitto, Sim, free_port, keygen};
+use pinghu_tests::{Daemon, Sim, free_port, keygen, run_mosquitto};
 
 /// A client logged in as `user`, subscribed to `filters`, collecting (topic, payload).
 struct Client {
@@ -112,18 +112,7 @@ fn boards_see_their_own_and_their_groups_topics_and_only_the_portal_writes_annou
         ),
     )
     .unwrap();
-    let mut broker = Command::new(Mosquitto::binary())
-        .arg("-c")
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "mosquitto did not start");
-        std::thread::sleep(Duration::from_millis(30));
-    }
+    let mut broker = run_mosquitto(&conf, port);
 
     let portal = Client::connect(port, "portal", &pass("portal"), &["pinghu/v1/screens/+/receipts"]);
     let a = Client::connect(

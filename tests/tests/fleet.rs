@@ -14,6 +14,8 @@ const BOARDS: usize = 20;
 fn a_group_notice_reaches_every_board_and_a_falling_broker_loses_nothing() {
     let mut brokers = Brokers::start();
     let receipts = Receipts::start(brokers.county.port);
+    // The same receipts as the township broker sees them: a failure says which broker lost them.
+    let township_receipts = Receipts::start(brokers.township.port);
     let statuses = Collector::start(brokers.county.port, "pinghu/v1/screens/+/status");
     let mut fleet = Fleet::start(BOARDS, &brokers);
     fleet.wait_ready(&statuses, 120);
@@ -58,8 +60,12 @@ fn a_group_notice_reaches_every_board_and_a_falling_broker_loses_nothing() {
             // What the township's boards did, and what the brokers saw, for whoever reads the failure.
             let proof =
                 std::fs::read_to_string(fleet.boards[1].data.join("proof-of-display.jsonl")).unwrap_or_default();
+            let on_township: Vec<(String, usize)> = ids
+                .iter()
+                .map(|id| (id.clone(), township_receipts.of("displayed", id).len()))
+                .collect();
             panic!(
-                "not displayed everywhere: {missing:?}\nboard-001's proof log has {} entries; its log:\n{}\n\
+                "not displayed everywhere: {missing:?}\nthe township broker saw: {on_township:?}\nboard-001's proof log has {} entries; its log:\n{}\n\
                  township broker:\n{}\ncounty broker:\n{}",
                 proof.lines().count(),
                 fleet.boards[1].daemon.log_text(),
