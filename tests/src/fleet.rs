@@ -45,7 +45,16 @@ impl Broker {
         self.child = Some(run_mosquitto(&self.conf, self.port));
     }
 
-    /// SIGKILL: the broker falls, keeping only what it had written.
+    /// SIGTERM: the broker goes down the way systemd stops it, writing its database first.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGKILL: the broker falls, keeping only what it had written (mosquitto writes a snapshot
+    /// every `autosave_interval`, so up to a second of sessions and messages is lost).
     pub fn kill9(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
