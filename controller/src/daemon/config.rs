@@ -556,7 +556,11 @@ mod tests {
                 "pinghu/v1/screens/yiling-pinghu/announcements",
                 "pinghu/v1/groups/yiling-all/announcements",
                 "pinghu/v1/screens/yiling-pinghu/alerts",
-                "pinghu/v1/groups/yiling-all/alerts"
+                "pinghu/v1/groups/yiling-all/alerts",
+                "pinghu/v1/screens/yiling-pinghu/playlist",
+                "pinghu/v1/groups/yiling-all/playlist",
+                "pinghu/v1/calendar",
+                "pinghu/v1/keys"
             ]
         );
         assert_eq!(c.alerts.geocodes, ["420506"]);
