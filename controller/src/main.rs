@@ -320,6 +320,10 @@ enum PortalCommand {
         /// Wait this many seconds for the screen's receipts and print them (needs --screen)
         #[arg(long, value_name = "SECONDS")]
         wait: Option<u64>,
+        /// Publish over MQTT 5: the message expiry interval from valid_until (a stale notice dies
+        /// in the brokers' queues), the content type and key_id as properties
+        #[arg(long, conflicts_with = "wait")]
+        mqtt5: bool,
     },
     /// Sign an emergency warning (CAP 1.2 or GB/T 35965.1 XML, byte for byte) and publish it on
     /// the alerts topic of a screen or a group, QoS 1
@@ -369,8 +373,10 @@ enum PortalCommand {
         /// A key rotation (JSON: {"add": {ID: KEY}, "retire": {ID: TIME}}) for every board
         #[arg(long, value_name = "FILE", group = "what")]
         keys: Option<std::path::PathBuf>,
+        /// A playlist for this screen only
         #[arg(long, conflicts_with = "group")]
         screen: Option<String>,
+        /// A playlist for every screen in this group
         #[arg(long)]
         group: Option<String>,
         #[arg(long, default_value = "pinghu/v1")]
@@ -677,6 +683,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             key,
             topic_prefix,
             wait,
+            mqtt5,
         }) => cli::portal::publish_command(cli::portal::PublishRequest {
             broker,
             topic_prefix,
@@ -685,6 +692,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             envelope,
             payload,
             key,
+            mqtt5,
             wait,
         }),
         Command::Log(LogCommand::Verify { data_dir, file }) => Ok(cli::log::verify(data_dir, file)?.print()),

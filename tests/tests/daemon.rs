@@ -501,3 +501,47 @@ fn a_panic_in_a_task_or_in_the_core_ends_the_process_non_zero_for_systemd() {
         }
     }
 }
+
+#[test]
+fn over_mqtt5_a_stale_notice_dies_in_the_brokers_queue() {
+    let mut rig = Rig::new(&[], false);
+    // The board is away (its session, and queue, stay at the broker).
+    rig.daemon.as_mut().unwrap().kill9();
+    let (code, out, err) = portal_publish(
+        &rig.broker.url(),
+        "test-board",
+        &payload("stale", 1, "urgent", "两秒后过时的通知", 2),
+        &rig.key,
+        &["--mqtt5"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("published over MQTT 5, expiring in the brokers' queues in"),
+        "{out}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(3500));
+    let (code, _, err) = portal_publish(
+        &rig.broker.url(),
+        "test-board",
+        &payload("fresh", 1, "urgent", "新通知", 600),
+        &rig.key,
+        &["--mqtt5"],
+    );
+    assert_eq!(code, 0, "{err}");
+    // A notice already past its time is refused before it travels.
+    let (code, _, err) = portal_publish(
+        &rig.broker.url(),
+        "test-board",
+        &payload("late", 1, "urgent", "已过时", -5),
+        &rig.key,
+        &["--mqtt5"],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("has passed: the notice would never show"), "{err}");
+    rig.start_daemon();
+    // The broker delivers a session's queue in order: once the fresh one is accepted, the stale
+    // one would have come before it. It never came: no receipt of any kind names it.
+    rig.receipt("fresh", "accepted", 30);
+    let stale: Vec<serde_json::Value> = rig.receipts.all().into_iter().filter(|m| m["id"] == "stale").collect();
+    assert!(stale.is_empty(), "{stale:?}");
+}

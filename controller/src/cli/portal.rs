@@ -223,6 +223,8 @@ pub struct PublishRequest {
     /// ... or a payload file (or `-`) to sign with `key`.
     pub payload: Option<String>,
     pub key: Option<std::path::PathBuf>,
+    /// Publish over MQTT 5, with the message expiry interval from `valid_until`.
+    pub mqtt5: bool,
     /// Seconds to collect receipts for (needs `screen`).
     pub wait: Option<u64>,
 }
@@ -242,6 +244,19 @@ pub fn publish_command(r: PublishRequest) -> anyhow::Result<std::process::ExitCo
     };
     let (target, wait) = target_and_wait(r.screen, r.group, r.wait)?;
     let rt = crate::cli::run::runtime()?;
+    if r.mqtt5 {
+        if wait.is_some() {
+            bail!("--wait works over MQTT 3.1.1: drop --mqtt5 to collect receipts");
+        }
+        let expiry = rt
+            .block_on(publish_v5(&r.broker, &r.topic_prefix, &target, &env))
+            .map_err(anyhow::Error::msg)?;
+        match expiry {
+            Some(s) => println!("published over MQTT 5, expiring in the brokers' queues in {s} s (PUBACK received)"),
+            None => println!("published over MQTT 5 (PUBACK received)"),
+        }
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
     let receipts = rt
         .block_on(publish(&r.broker, &r.topic_prefix, &target, &env, None, wait))
         .map_err(anyhow::Error::msg)?;
@@ -250,6 +265,101 @@ pub fn publish_command(r: PublishRequest) -> anyhow::Result<std::process::ExitCo
         println!("{r}");
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Seconds until `valid_until` of an announcement's payload, for MQTT 5's message expiry
+/// interval: a notice that can no longer be shown dies in the brokers' queues instead of
+/// arriving late. `Ok(None)` without `valid_until`; an error when it has passed.
+pub fn expiry_interval(envelope: &Envelope, now: jiff::Timestamp) -> Result<Option<u32>, String> {
+    use base64::Engine as _;
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(&envelope.payload)
+        .map_err(|e| format!("payload is not base64: {e}"))?;
+    let v: serde_json::Value = serde_json::from_slice(&payload).unwrap_or(serde_json::Value::Null);
+    let Some(until) = v["valid_until"].as_str() else {
+        return Ok(None);
+    };
+    let until: jiff::Timestamp = until
+        .parse()
+        .map_err(|_| format!("valid_until {until:?} is not an RFC 3339 time"))?;
+    let secs = until.duration_since(now).as_secs();
+    if secs <= 0 {
+        return Err(format!("valid_until {until} has passed: the notice would never show"));
+    }
+    Ok(Some(u32::try_from(secs).unwrap_or(u32::MAX)))
+}
+
+/// Publish `envelope` QoS 1 over MQTT 5: the message expiry interval from `valid_until`, the
+/// content type and the `key_id` as properties. Returns the expiry interval set.
+pub async fn publish_v5(
+    broker: &str,
+    prefix: &str,
+    target: &Target,
+    envelope: &Envelope,
+) -> Result<Option<u32>, String> {
+    use rumqttc::v5::mqttbytes::QoS as QoS5;
+    use rumqttc::v5::mqttbytes::v5::{Packet, PublishProperties};
+    use rumqttc::v5::{AsyncClient as Client5, Event as Event5, MqttOptions as Options5};
+    let (host, port, tls) = parse_mqtt_url(broker)?;
+    if tls {
+        return Err("portal publish speaks plain mqtt:// only".into());
+    }
+    let kind = if envelope.content_type.is_some() {
+        "alerts"
+    } else {
+        "announcements"
+    };
+    let topic = match target {
+        Target::Screen(s) => format!("{prefix}/screens/{s}/{kind}"),
+        Target::Group(g) => format!("{prefix}/groups/{g}/{kind}"),
+    };
+    let expiry = if envelope.content_type.is_none() {
+        expiry_interval(envelope, jiff::Timestamp::now())?
+    } else {
+        None
+    };
+    let props = PublishProperties {
+        message_expiry_interval: expiry,
+        content_type: Some(
+            envelope
+                .content_type
+                .clone()
+                .unwrap_or_else(|| "application/vnd.pinghu.announcement+json".into()),
+        ),
+        user_properties: vec![("key_id".into(), envelope.key_id.clone())],
+        ..PublishProperties::default()
+    };
+    let id = format!(
+        "pinghu-portal-{}",
+        jiff::Timestamp::now().as_nanosecond() % 1_000_000_000
+    );
+    let mut o = Options5::new(id, host, port);
+    o.set_keep_alive(Duration::from_secs(10));
+    let (client, mut el) = Client5::new(o, 16);
+    let body = serde_json::to_vec(envelope).map_err(|e| e.to_string())?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let ev = match tokio::time::timeout_at(deadline, el.poll()).await {
+            Ok(Ok(ev)) => ev,
+            Ok(Err(e)) => {
+                return Err(format!(
+                    "{broker}: {e} (is the broker running, and does it speak MQTT 5?)"
+                ));
+            }
+            Err(_) => return Err(format!("no PUBACK from {broker} within 10 s")),
+        };
+        match ev {
+            Event5::Incoming(Packet::ConnAck(_)) => client
+                .publish_with_properties(topic.clone(), QoS5::AtLeastOnce, false, body.clone(), props.clone())
+                .await
+                .map_err(|e| e.to_string())?,
+            Event5::Incoming(Packet::PubAck(_)) => {
+                let _ = client.disconnect().await;
+                return Ok(expiry);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// What `pinghu portal cap` sends, and where.
