@@ -454,11 +454,7 @@ impl Scheduler {
         if on_spot {
             // The government entry after the spot is the one at the cursor's index.
             if let Some(end) = ended {
-                let start = if now.duration_since(end) < SignedDuration::from_secs(2) {
-                    end
-                } else {
-                    now
-                };
+                let start = next_start(end, now);
                 if let Some(shown) = self.play_spot(inp, now, start, self.normal.index, &spot_len, pages) {
                     return Some(shown);
                 }
@@ -477,11 +473,7 @@ impl Scheduler {
         } else if let Some(end) = ended
             && inp.clock_trusted
         {
-            let start = if now.duration_since(end) < SignedDuration::from_secs(2) {
-                end
-            } else {
-                now
-            };
+            let start = next_start(end, now);
             let pos = self
                 .normal
                 .key
@@ -528,6 +520,16 @@ impl Scheduler {
     }
 }
 
+/// When the next entry starts after one that ended at `end`: at `end`, keeping the cadence, when
+/// we are on time; else now.
+fn next_start(end: Timestamp, now: Timestamp) -> Timestamp {
+    if now.duration_since(end) < SignedDuration::from_secs(2) {
+        end
+    } else {
+        now
+    }
+}
+
 /// Seconds a spot stays on the glass: its dwell time for each page.
 pub fn spot_len(item: &Item, pages: &dyn Fn(&Content) -> u32) -> u32 {
     item.style.dwell_s.max(1) * pages(&item_content(item)).max(1)
@@ -571,11 +573,7 @@ fn advance(cur: &mut Cursor, list: &[Content], now: Timestamp, pages: &dyn Fn(&C
             // Its time is up: the next entry, keeping the cadence when we are on time.
             let end = s + len_of(&list[i]);
             let next = (i + 1) % list.len();
-            let start = if now.duration_since(end) < SignedDuration::from_secs(2) {
-                end
-            } else {
-                now
-            };
+            let start = next_start(end, now);
             (next, start)
         }
         (Some(i), _) => (i, now),
@@ -583,26 +581,12 @@ fn advance(cur: &mut Cursor, list: &[Content], now: Timestamp, pages: &dyn Fn(&C
         (None, _) if cur.key.is_some() => (cur.index % list.len(), now),
         (None, _) => (0, now),
     };
-    let content = list[idx].clone();
-    let n = pages(&content).max(1);
-    let d = dwell(&content);
-    let elapsed = now.duration_since(started);
-    let page = u32::try_from(elapsed.as_secs() / d.as_secs().max(1))
-        .unwrap_or(0)
-        .min(n - 1);
-    let page_ends = started + d * i32::try_from(page + 1).unwrap_or(i32::MAX);
     *cur = Cursor {
-        key: Some(content.key.clone()),
+        key: Some(list[idx].key.clone()),
         index: idx,
         started: Some(started),
     };
-    Some(Showing {
-        content,
-        page,
-        pages: n,
-        since: started,
-        page_ends,
-    })
+    Some(showing_at(list[idx].clone(), started, now, pages))
 }
 
 /// One change in a [`timeline`].

@@ -185,14 +185,7 @@ fn run(a: Args) -> Result<ExitCode> {
             bail!("this pinghu-sim was built without the `window` feature");
         }
     }
-    while !shutdown.load(Ordering::Relaxed) {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    for t in threads {
-        let _ = t.join();
-    }
-    eprintln!("pinghu-sim: stopped");
-    Ok(ExitCode::SUCCESS)
+    Ok(wait_and_join(&shutdown, threads))
 }
 
 /// `--boards N`: N cards, each with its own listener, state and snapshots, in this one process.
@@ -247,6 +240,11 @@ fn serve_boards(
     }
     writeln!(out, "boards {}", a.boards)?;
     out.flush()?;
+    Ok(wait_and_join(shutdown, threads))
+}
+
+/// Serve until SIGINT/SIGTERM, then let the threads finish.
+fn wait_and_join(shutdown: &AtomicBool, threads: Vec<std::thread::JoinHandle<()>>) -> ExitCode {
     while !shutdown.load(Ordering::Relaxed) {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
@@ -254,7 +252,7 @@ fn serve_boards(
         let _ = t.join();
     }
     eprintln!("pinghu-sim: stopped");
-    Ok(ExitCode::SUCCESS)
+    ExitCode::SUCCESS
 }
 
 fn main() -> ExitCode {

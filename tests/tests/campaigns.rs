@@ -10,16 +10,7 @@ use pinghu_tests::{Collector, Daemon, Mosquitto, Sim, keygen, pinghu};
 #[test]
 fn spots_play_and_the_signed_daily_report_is_published_and_verifies() {
     let broker = Mosquitto::start();
-    let sim = Sim::start(&[
-        "--protocol",
-        "bx-6e",
-        "--width",
-        "128",
-        "--height",
-        "32",
-        "--colors",
-        "red-green",
-    ]);
+    let sim = Sim::start_bx6e_128x32();
     let dir = tempfile::tempdir().unwrap();
     let (_, public) = keygen(dir.path(), "portal");
     std::fs::create_dir_all(dir.path().join("images")).unwrap();

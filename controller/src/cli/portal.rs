@@ -18,6 +18,19 @@ pub enum Target {
     Group(String),
 }
 
+/// Where an envelope goes: warnings to …/alerts, announcements to …/announcements.
+fn topic_for(prefix: &str, target: &Target, envelope: &Envelope) -> String {
+    let kind = if envelope.content_type.is_some() {
+        "alerts"
+    } else {
+        "announcements"
+    };
+    match target {
+        Target::Screen(s) => format!("{prefix}/screens/{s}/{kind}"),
+        Target::Group(g) => format!("{prefix}/groups/{g}/{kind}"),
+    }
+}
+
 /// Publish `envelope` QoS 1 and wait for the broker's PUBACK; then, if `wait_receipts` is set,
 /// collect this message's receipts from `screen` for that long: those naming the announcement's
 /// id, and the refusals (`rejected`) whose `envelope_sha256` is the hash of exactly the bytes sent
@@ -37,16 +50,7 @@ pub async fn publish(
                 .into(),
         );
     }
-    // Warnings go to …/alerts, announcements to …/announcements.
-    let kind = if envelope.content_type.is_some() {
-        "alerts"
-    } else {
-        "announcements"
-    };
-    let topic = match target {
-        Target::Screen(s) => format!("{prefix}/screens/{s}/{kind}"),
-        Target::Group(g) => format!("{prefix}/groups/{g}/{kind}"),
-    };
+    let topic = topic_for(prefix, target, envelope);
     let id = format!(
         "pinghu-portal-{}",
         jiff::Timestamp::now().as_nanosecond() % 1_000_000_000
@@ -304,15 +308,7 @@ pub async fn publish_v5(
     if tls {
         return Err("portal publish speaks plain mqtt:// only".into());
     }
-    let kind = if envelope.content_type.is_some() {
-        "alerts"
-    } else {
-        "announcements"
-    };
-    let topic = match target {
-        Target::Screen(s) => format!("{prefix}/screens/{s}/{kind}"),
-        Target::Group(g) => format!("{prefix}/groups/{g}/{kind}"),
-    };
+    let topic = topic_for(prefix, target, envelope);
     let expiry = if envelope.content_type.is_none() {
         expiry_interval(envelope, jiff::Timestamp::now())?
     } else {
