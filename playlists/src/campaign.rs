@@ -175,34 +175,38 @@ pub struct Need {
     pub spot_s: f64,
 }
 
-/// The plays and seconds each campaign needs in the clock hour `hour` (0..24) of `date`, given
-/// each spot's length on the glass (`spot_len`, seconds: dwell times pages).
-pub fn needs(
+/// The plays and seconds each campaign needs in each clock hour of `date` (24 lists, one per
+/// hour), given each spot's length on the glass (`spot_len`, seconds: dwell times pages).
+pub fn day_needs(
     playlist: &Playlist,
     calendar: &Calendar,
     date: Date,
-    hour: u16,
     spot_len: &dyn Fn(&Item) -> u32,
-) -> Vec<Need> {
-    let mut out = Vec::new();
-    for c in &playlist.campaigns {
+) -> Vec<Vec<Need>> {
+    let mut out: Vec<Vec<Need>> = (0..24).map(|_| Vec::new()).collect();
+    for c in playlist.campaigns.iter().filter(|c| !c.items.is_empty()) {
         let day = c.minutes(date, calendar, playlist);
-        let in_hour = f64::from(total(&intersect(&day, &[(hour * 60, hour * 60 + 60)])));
-        if in_hour == 0.0 || c.items.is_empty() {
+        if day.is_empty() {
             continue;
         }
         let spot_s = c.items.iter().map(|i| f64::from(spot_len(i).max(1))).sum::<f64>() / c.items.len() as f64;
-        let plays = match c.target {
-            Target::Share(s) => s * in_hour * 60.0 / spot_s,
-            Target::PlaysPerDay(n) => f64::from(n) * in_hour / f64::from(total(&day)),
-            Target::PlaysPerHour(n) => f64::from(n) * in_hour / 60.0,
-        };
-        out.push(Need {
-            campaign: c.id.clone(),
-            plays,
-            seconds: plays * spot_s,
-            spot_s,
-        });
+        for (hour, needs) in (0u16..).zip(out.iter_mut()) {
+            let in_hour = f64::from(total(&intersect(&day, &[(hour * 60, hour * 60 + 60)])));
+            if in_hour == 0.0 {
+                continue;
+            }
+            let plays = match c.target {
+                Target::Share(s) => s * in_hour * 60.0 / spot_s,
+                Target::PlaysPerDay(n) => f64::from(n) * in_hour / f64::from(total(&day)),
+                Target::PlaysPerHour(n) => f64::from(n) * in_hour / 60.0,
+            };
+            needs.push(Need {
+                campaign: c.id.clone(),
+                plays,
+                seconds: plays * spot_s,
+                spot_s,
+            });
+        }
     }
     out
 }
@@ -233,8 +237,7 @@ pub fn check_bookings(playlist: &Playlist, calendar: &Calendar, spot_len: &dyn F
     let mut date = first;
     let mut n = 0;
     while date <= last && n < MAX_CHECK_DAYS {
-        for hour in 0..24u16 {
-            let needs = needs(playlist, calendar, date, hour, spot_len);
+        for (hour, needs) in (0u16..).zip(day_needs(playlist, calendar, date, spot_len)) {
             if needs.is_empty() {
                 continue;
             }

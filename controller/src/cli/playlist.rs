@@ -245,9 +245,7 @@ pub fn plan_day(
         now = plan.next_change.max(now + jiff::SignedDuration::from_millis(1));
     }
     let len = |i: &pinghu_playlists::Item| pinghu_playlists::schedule::spot_len(i, &pages);
-    let needs: Vec<Vec<pinghu_playlists::campaign::Need>> = (0..24)
-        .map(|h| pinghu_playlists::campaign::needs(p, cal, d, h, &len))
-        .collect();
+    let needs = pinghu_playlists::campaign::day_needs(p, cal, d, &len);
     let campaigns = p
         .campaigns
         .iter()

@@ -273,27 +273,34 @@ pub fn build(
             }
         }
         let len = |i: &pinghu_playlists::Item| len_seen.get(&i.id).copied().unwrap_or(i.style.dwell_s);
+        // The period's days, and what every campaign needs on each of them.
+        let mut days = Vec::new();
+        let mut day = from;
+        while day <= to {
+            days.push((
+                day,
+                pinghu_playlists::campaign::day_needs(tg.playlist, tg.calendar, day, &len),
+            ));
+            match day.tomorrow() {
+                Ok(d) => day = d,
+                Err(_) => break,
+            }
+        }
         for c in tg.playlist.campaigns.iter().filter(|c| wanted(&c.id)) {
             let mut target_plays = 0.0;
             let mut window_rotation_s = 0.0;
-            let mut day = from;
-            while day <= to {
-                for h in 0..24 {
-                    target_plays += pinghu_playlists::campaign::needs(tg.playlist, tg.calendar, day, h, &len)
-                        .iter()
-                        .filter(|n| n.campaign == c.id)
-                        .map(|n| n.plays)
-                        .sum::<f64>();
-                }
+            for (day, needs) in &days {
+                target_plays += needs
+                    .iter()
+                    .flatten()
+                    .filter(|n| n.campaign == c.id)
+                    .map(|n| n.plays)
+                    .sum::<f64>();
                 let midnight = day.to_zoned(tz.clone()).map_or(start, |z| z.timestamp());
-                for (a, b) in c.minutes(day, tg.calendar, tg.playlist) {
+                for (a, b) in c.minutes(*day, tg.calendar, tg.playlist) {
                     let ws = midnight + SignedDuration::from_mins(i64::from(a));
                     let we = (midnight + SignedDuration::from_mins(i64::from(b))).min(end);
                     window_rotation_s += overlap(&rotation, ws, we);
-                }
-                match day.tomorrow() {
-                    Ok(d) => day = d,
-                    Err(_) => break,
                 }
             }
             let t = totals.entry(c.id.clone()).or_insert_with(|| blank(&c.id));
