@@ -425,21 +425,8 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
         match k.get_ref().as_ref() {
             "item" => {
                 for t in tables(&mut c, "item", v) {
-                    let (item, id_span, ok) = parse_item(&mut c, &t, defaults, &dayparts);
-                    if item.id.is_empty() {
-                        continue;
-                    }
-                    if let Some(first) = seen_ids.get(&item.id) {
-                        c.err(
-                            &id_span,
-                            format!("duplicate item id {:?} (first used on line {first})", item.id),
-                        );
-                    } else {
-                        seen_ids.insert(item.id.clone(), item.line);
-                        if ok {
-                            items.push(item);
-                        }
-                    }
+                    let parsed = parse_item(&mut c, &t, defaults, &dayparts);
+                    keep_item(&mut c, &mut seen_ids, parsed, &mut items);
                 }
             }
             "campaign" => {
@@ -767,6 +754,30 @@ fn as_count(c: &mut Ctx<'_>, key: &str, v: &Val<'_>, max: i64) -> Option<u32> {
     }
 }
 
+/// Keep a parsed item (or spot) in `items` when it had no problems; an id used before, by an
+/// item or a spot, is an error at the second one.
+fn keep_item(
+    c: &mut Ctx<'_>,
+    seen_ids: &mut HashMap<String, usize>,
+    (item, id_span, ok): (Item, std::ops::Range<usize>, bool),
+    items: &mut Vec<Item>,
+) {
+    if item.id.is_empty() {
+        return;
+    }
+    if let Some(first) = seen_ids.get(&item.id) {
+        c.err(
+            &id_span,
+            format!("duplicate item id {:?} (first used on line {first})", item.id),
+        );
+    } else {
+        seen_ids.insert(item.id.clone(), item.line);
+        if ok {
+            items.push(item);
+        }
+    }
+}
+
 fn parse_campaign(
     c: &mut Ctx<'_>,
     t: &Spanned<&DeTable<'_>>,
@@ -899,21 +910,8 @@ fn parse_campaign(
                 );
             }
         }
-        let (item, id_span, ok) = parse_item(c, st, style, dayparts);
-        if item.id.is_empty() {
-            continue;
-        }
-        if let Some(first) = seen_ids.get(&item.id) {
-            c.err(
-                &id_span,
-                format!("duplicate item id {:?} (first used on line {first})", item.id),
-            );
-        } else {
-            seen_ids.insert(item.id.clone(), item.line);
-            if ok {
-                items.push(item);
-            }
-        }
+        let parsed = parse_item(c, st, style, dayparts);
+        keep_item(c, seen_ids, parsed, &mut items);
     }
     if spot_tables.is_empty() {
         c.err(
