@@ -214,10 +214,7 @@ fn a_day_of_campaigns_is_reported_signed_and_verified_and_tampering_is_named() {
 
     // It verifies, alone and against the log.
     let log = pinghu::daemon::proof::verified_entries(
-        &pinghu::daemon::proof::segments(&data)
-            .into_iter()
-            .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
-            .collect::<Vec<_>>(),
+        &pinghu::daemon::proof::read_segments(&pinghu::daemon::proof::segments(&data)).unwrap(),
     );
     let r = report::verify(&signed, &board_key, None).unwrap();
     report::verify(&signed, &board_key, Some((&log.1, report::Chain::of(&log.0)))).unwrap();

@@ -92,13 +92,7 @@ pub fn export(
     out: Option<&Path>,
 ) -> Result<Outcome> {
     // Each file is read once: verified, then exported from the same bytes.
-    let contents = files(data_dir, file)?
-        .into_iter()
-        .map(|f| {
-            let bytes = std::fs::read(&f).with_context(|| format!("cannot read {}", f.display()))?;
-            Ok((f, bytes))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let contents = proof::read_segments(&files(data_dir, file)?)?;
     let report = proof::verify_contents(&contents);
     if let Some(p) = report.problems().first() {
         bail!("refusing to export a broken log: {p} (see `pinghu log verify`)");

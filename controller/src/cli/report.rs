@@ -22,14 +22,7 @@ pub enum ReportFormat {
 
 /// The log's verified entries and the verdict on its chain.
 fn read_log(data_dir: Option<PathBuf>) -> Result<(proof::Report, Vec<proof::Entry>)> {
-    let files = crate::cli::log::files(data_dir, None)?;
-    let contents = files
-        .into_iter()
-        .map(|f| {
-            let bytes = std::fs::read(&f).with_context(|| format!("cannot read {}", f.display()))?;
-            Ok((f, bytes))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let contents = proof::read_segments(&crate::cli::log::files(data_dir, None)?)?;
     Ok(proof::verified_entries(&contents))
 }
 

@@ -273,11 +273,7 @@ async fn proof(State(s): State<AppState>, _: Caller, Query(q): Query<ProofQuery>
     let csv = q.format.as_deref() == Some("csv");
     // Reading and verifying the log is file I/O: off the async workers.
     let r = tokio::task::spawn_blocking(move || -> std::io::Result<(Value, String)> {
-        let files = crate::daemon::proof::segments(&dir);
-        let mut contents = Vec::new();
-        for f in &files {
-            contents.push((f.clone(), std::fs::read(f)?));
-        }
+        let contents = crate::daemon::proof::read_segments(&crate::daemon::proof::segments(&dir))?;
         let report = crate::daemon::proof::verify_contents(&contents);
         let mut entries = Vec::new();
         for (_, bytes) in &contents {

@@ -67,11 +67,8 @@ impl Core {
             // Everything appended so far is in the files we are about to read.
             let _ = p.sync();
         }
-        let contents = crate::daemon::proof::segments(&self.cfg.data_dir)
-            .into_iter()
-            .map(|f| std::fs::read(&f).map(|b| (f, b)))
-            .collect::<std::io::Result<Vec<_>>>()
-            .map_err(|e| format!("cannot read the proof-of-display log: {e}"))?;
+        let contents = crate::daemon::proof::read_segments(&crate::daemon::proof::segments(&self.cfg.data_dir))
+            .map_err(|e| format!("the proof-of-display log: {e}"))?;
         let (chain, entries) = crate::daemon::proof::verified_entries(&contents);
         let r = report::build(
             &self.cfg.screen,

@@ -246,11 +246,19 @@ impl Report {
 /// Verify segment files in order: each one's chain continues from the last verified entry of the
 /// one before (for a damaged segment: the entry before the damage).
 pub fn verify_files(paths: &[PathBuf]) -> std::io::Result<Report> {
-    let contents = paths
+    Ok(verify_contents(&read_segments(paths)?))
+}
+
+/// Read segment files, in order, each once: (path, bytes). An error names the file.
+pub fn read_segments(paths: &[PathBuf]) -> std::io::Result<Vec<(PathBuf, Vec<u8>)>> {
+    paths
         .iter()
-        .map(|p| Ok((p.clone(), std::fs::read(p)?)))
-        .collect::<std::io::Result<Vec<_>>>()?;
-    Ok(verify_contents(&contents))
+        .map(|p| {
+            std::fs::read(p)
+                .map(|b| (p.clone(), b))
+                .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", p.display())))
+        })
+        .collect()
 }
 
 /// [`verify_files`] on segments already read: (path, bytes), in order.

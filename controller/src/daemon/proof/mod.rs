@@ -25,8 +25,8 @@ use crate::daemon::disk::Disk;
 mod chain;
 
 pub use chain::{
-    ChainError, DARK, Entry, FIRST_SEGMENT, Finding, GENESIS, MAX_SEGMENTS, REPAIRED, Report, Segment, segment_path,
-    segments, to_csv, verified_entries, verify_contents, verify_dir, verify_files,
+    ChainError, DARK, Entry, FIRST_SEGMENT, Finding, GENESIS, MAX_SEGMENTS, REPAIRED, Report, Segment, read_segments,
+    segment_path, segments, to_csv, verified_entries, verify_contents, verify_dir, verify_files,
 };
 use chain::{line_of, scan, seal};
 
