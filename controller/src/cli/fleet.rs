@@ -147,13 +147,10 @@ pub struct StatusRequest {
 
 /// `pinghu fleet status`.
 pub fn status_command(r: StatusRequest) -> Result<std::process::ExitCode> {
-    let (host, port, tls) = crate::daemon::config::parse_mqtt_url(&r.broker).map_err(anyhow::Error::msg)?;
-    if tls {
-        anyhow::bail!("fleet status speaks plain mqtt:// only; use a broker listener on loopback for TLS");
-    }
+    let (id, host, port) =
+        crate::cli::mqtt_endpoint(&r.broker, "fleet status", "pinghu-fleet").map_err(anyhow::Error::msg)?;
     let rt = crate::cli::run::runtime()?;
     rt.block_on(async move {
-        let id = format!("pinghu-fleet-{}", Timestamp::now().as_nanosecond() % 1_000_000_000);
         let mut o = MqttOptions::new(id, host, port);
         o.set_keep_alive(Duration::from_secs(15));
         o.set_max_packet_size(1024 * 1024, 1024 * 1024);

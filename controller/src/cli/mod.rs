@@ -23,6 +23,19 @@ pub mod report;
 pub mod run;
 pub mod wire;
 
+/// A command-line MQTT client's endpoint: a client id of its own (`{name}-NNNNNNNNN`, so two runs
+/// never take each other's session), and the host and port of a plain `mqtt://` broker URL.
+pub fn mqtt_endpoint(broker: &str, command: &str, name: &str) -> Result<(String, String, u16), String> {
+    let (host, port, tls) = crate::daemon::config::parse_mqtt_url(broker)?;
+    if tls {
+        return Err(format!(
+            "{command} speaks plain mqtt:// only; use a broker listener on loopback (or mosquitto_pub) for TLS"
+        ));
+    }
+    let id = format!("{name}-{}", jiff::Timestamp::now().as_nanosecond() % 1_000_000_000);
+    Ok((id, host, port))
+}
+
 /// What a subcommand prints, and whether it failed (exit status 1).
 #[derive(Debug, Default)]
 pub struct Outcome {

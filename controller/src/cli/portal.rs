@@ -8,7 +8,6 @@ use std::time::Duration;
 use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, Outgoing, QoS};
 use serde_json::json;
 
-use crate::daemon::config::parse_mqtt_url;
 use crate::daemon::envelope::{Envelope, sign};
 
 /// Where to publish.
@@ -43,18 +42,8 @@ pub async fn publish(
     username: Option<(&str, &str)>,
     wait_receipts: Option<(String, Duration)>,
 ) -> Result<Vec<serde_json::Value>, String> {
-    let (host, port, tls) = parse_mqtt_url(broker)?;
-    if tls {
-        return Err(
-            "portal publish speaks plain mqtt:// only; use a broker listener on loopback or mosquitto_pub for TLS"
-                .into(),
-        );
-    }
+    let (id, host, port) = crate::cli::mqtt_endpoint(broker, "portal publish", "pinghu-portal")?;
     let topic = topic_for(prefix, target, envelope);
-    let id = format!(
-        "pinghu-portal-{}",
-        jiff::Timestamp::now().as_nanosecond() % 1_000_000_000
-    );
     let mut o = MqttOptions::new(id, host, port);
     o.set_keep_alive(Duration::from_secs(10));
     o.set_max_packet_size(1024 * 1024, 1024 * 1024);
@@ -304,10 +293,7 @@ pub async fn publish_v5(
     use rumqttc::v5::mqttbytes::QoS as QoS5;
     use rumqttc::v5::mqttbytes::v5::{Packet, PublishProperties};
     use rumqttc::v5::{AsyncClient as Client5, Event as Event5, MqttOptions as Options5};
-    let (host, port, tls) = parse_mqtt_url(broker)?;
-    if tls {
-        return Err("portal publish speaks plain mqtt:// only".into());
-    }
+    let (id, host, port) = crate::cli::mqtt_endpoint(broker, "portal publish", "pinghu-portal")?;
     let topic = topic_for(prefix, target, envelope);
     let expiry = if envelope.content_type.is_none() {
         expiry_interval(envelope, jiff::Timestamp::now())?
@@ -325,10 +311,6 @@ pub async fn publish_v5(
         user_properties: vec![("key_id".into(), envelope.key_id.clone())],
         ..PublishProperties::default()
     };
-    let id = format!(
-        "pinghu-portal-{}",
-        jiff::Timestamp::now().as_nanosecond() % 1_000_000_000
-    );
     let mut o = Options5::new(id, host, port);
     o.set_keep_alive(Duration::from_secs(10));
     let (client, mut el) = Client5::new(o, 16);
@@ -405,14 +387,7 @@ pub fn cap_command(r: CapRequest) -> anyhow::Result<std::process::ExitCode> {
 
 /// Publish `envelope` QoS 1, retained, on `topic`, and wait for the broker's PUBACK.
 pub async fn publish_retained(broker: &str, topic: &str, envelope: &Envelope) -> Result<(), String> {
-    let (host, port, tls) = parse_mqtt_url(broker)?;
-    if tls {
-        return Err("portal push speaks plain mqtt:// only; use a broker listener on loopback for TLS".into());
-    }
-    let id = format!(
-        "pinghu-portal-{}",
-        jiff::Timestamp::now().as_nanosecond() % 1_000_000_000
-    );
+    let (id, host, port) = crate::cli::mqtt_endpoint(broker, "portal push", "pinghu-portal")?;
     let mut o = MqttOptions::new(id, host, port);
     o.set_keep_alive(Duration::from_secs(10));
     o.set_max_packet_size(1024 * 1024, 1024 * 1024);
