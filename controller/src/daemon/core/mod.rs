@@ -90,6 +90,21 @@ fn load_playlist(path: Option<&PathBuf>) -> Result<(Playlist, Option<std::time::
     }
 }
 
+/// The holiday calendar: the built-in one, the configured file, and what the office pushed.
+fn calendar(cfg: &Config, pushed: Option<&str>) -> Result<Calendar, String> {
+    let mut cal = Calendar::builtin();
+    if let Some(c) = &cfg.calendar {
+        let text = std::fs::read_to_string(c).map_err(|e| format!("{}: {e}", c.display()))?;
+        cal.extend_from_str(&text, &c.display().to_string())
+            .map_err(|e| e.to_string())?;
+    }
+    if let Some(text) = pushed {
+        cal.extend_from_str(text, "the pushed calendar")
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(cal)
+}
+
 /// Link state for the status topic.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 struct DeviceStatus {
@@ -206,13 +221,7 @@ impl Core {
             }
         };
         let (playlist, playlist_mtime) = load_playlist(cfg.playlist.as_ref()).map_err(CoreError::Playlist)?;
-        let mut calendar = Calendar::builtin();
-        if let Some(c) = &cfg.calendar {
-            let text = std::fs::read_to_string(c).map_err(|e| CoreError::Calendar(format!("{}: {e}", c.display())))?;
-            calendar
-                .extend_from_str(&text, &c.display().to_string())
-                .map_err(|e| CoreError::Calendar(e.to_string()))?;
-        }
+        let calendar = calendar(&cfg, None).map_err(CoreError::Calendar)?;
         let tz = jiff::tz::TimeZone::get(&cfg.timezone).map_err(|e| CoreError::TimeZone(e.to_string()))?;
         let fallback = match &cfg.fallback_font {
             Some(p) => Some(pinghu_fonts::BitmapFont::load(p).map_err(|e| CoreError::Font(e.to_string()))?),

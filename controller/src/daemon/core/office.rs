@@ -25,7 +25,7 @@ impl Core {
         match serde_json::from_str::<Applied>(&text) {
             Ok(a) => {
                 if let Some(t) = a.calendar.as_ref().and_then(|r| r.toml.clone()) {
-                    match self.calendar_with(&t) {
+                    match super::calendar(&self.cfg, Some(&t)) {
                         Ok(c) => self.calendar = c,
                         Err(e) => tracing::error!("the pushed calendar in {} no longer applies: {e}", path.display()),
                     }
@@ -38,19 +38,6 @@ impl Core {
                 path.display()
             ),
         }
-    }
-
-    /// The built-in calendar, the configured file, and `pushed` on top.
-    fn calendar_with(&self, pushed: &str) -> Result<pinghu_playlists::Calendar, String> {
-        let mut cal = pinghu_playlists::Calendar::builtin();
-        if let Some(c) = &self.cfg.calendar {
-            let text = std::fs::read_to_string(c).map_err(|e| format!("{}: {e}", c.display()))?;
-            cal.extend_from_str(&text, &c.display().to_string())
-                .map_err(|e| e.to_string())?;
-        }
-        cal.extend_from_str(pushed, "the pushed calendar")
-            .map_err(|e| e.to_string())?;
-        Ok(cal)
     }
 
     /// An office message from the broker. `Err` only when its receipt could not be stored.
@@ -120,7 +107,7 @@ impl Core {
         match o.kind {
             Kind::Calendar => {
                 let text = o.message.toml.clone().unwrap_or_default();
-                let cal = self.calendar_with(&text)?;
+                let cal = super::calendar(&self.cfg, Some(&text))?;
                 record.toml = Some(text);
                 next.set(Kind::Calendar, record);
                 self.write_office(&next)?;
