@@ -1,15 +1,7 @@
 //! `pinghu playlist` as an operator runs it.
 
-use std::process::Command;
-
-fn pinghu(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pinghu")).args(args).output().unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+mod common;
+use common::pinghu;
 
 fn example(name: &str) -> String {
     format!("{}/../playlists/examples/{name}", env!("CARGO_MANIFEST_DIR"))

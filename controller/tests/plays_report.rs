@@ -4,8 +4,10 @@
 //! The report verifies offline (library and `pinghu report verify`), and changing one number in
 //! it, or one line of the log, makes verification fail and name what.
 
+mod common;
+use common::pinghu;
+
 use std::path::Path;
-use std::process::Command;
 
 use base64::Engine as _;
 use jiff::{SignedDuration, Timestamp};
@@ -173,15 +175,6 @@ fn run(core: &mut Core, card: &mut Card, from: Timestamp, to: Timestamp, urgent:
         now = step.next.max(now + SignedDuration::from_millis(500)).min(to);
     }
     sent
-}
-
-fn pinghu(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pinghu")).args(args).output().unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
 }
 
 #[test]

@@ -1,15 +1,7 @@
 //! `pinghu render` as a user runs it.
 
-use std::process::Command;
-
-fn pinghu(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pinghu")).args(args).output().unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+mod common;
+use common::pinghu;
 
 #[test]
 fn json_summary_and_png_pages() {

@@ -14,15 +14,6 @@ use std::time::{Duration, Instant};
 
 use pinghu_tests::console::{ConsoleRig, request};
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn rss_kib(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
@@ -69,7 +60,10 @@ fn sse_client(url: &str, token: &str, tx: std::sync::mpsc::Sender<f64>) {
 }
 
 fn main() {
-    let (requests, notices) = (arg("--requests", 2000), arg("--notices", 20));
+    let (requests, notices) = (
+        pinghu_tests::bench_arg("--requests", 2000),
+        pinghu_tests::bench_arg("--notices", 20),
+    );
     let rig = ConsoleRig::start();
     let pid = rig.child.id();
     // Let the daemon settle (first frames on the board, the broker connected).

@@ -16,15 +16,6 @@ use std::time::{Duration, Instant};
 use pinghu_tests::Collector;
 use pinghu_tests::fleet::{Brokers, Fleet, Publisher, Receipts, cpu_ticks, group_topic, notice, percentile, rss_kib};
 
-fn arg(name: &str, default: usize) -> usize {
-    let a: Vec<String> = std::env::args().collect();
-    a.iter()
-        .position(|x| x == name)
-        .and_then(|i| a.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
@@ -47,8 +38,8 @@ fn displayed(receipts: &Receipts, id: &str, n: usize, secs: u64) -> Vec<Instant>
 }
 
 fn main() {
-    let n = arg("--boards", 100);
-    let notices = arg("--notices", 5);
+    let n = pinghu_tests::bench_arg("--boards", 100);
+    let notices = pinghu_tests::bench_arg("--notices", 5);
     let mut brokers = Brokers::start();
     let receipts = Receipts::start(brokers.county.port);
     let statuses = Collector::start(brokers.county.port, "pinghu/v1/screens/+/status");

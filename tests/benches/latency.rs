@@ -13,15 +13,6 @@ use std::time::{Duration, Instant};
 
 use pinghu_tests::{Collector, Daemon, Mosquitto, Sim};
 
-fn arg(name: &str, default: usize) -> usize {
-    let a: Vec<String> = std::env::args().collect();
-    a.iter()
-        .position(|x| x == name)
-        .and_then(|i| a.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn pinghu_bin() -> PathBuf {
     let release = pinghu_tests::target_dir().parent().map(|t| t.join("release/pinghu"));
     match release {
@@ -118,7 +109,7 @@ fn measure(priority: &str, n: usize, dir: &Path, key: &Path, broker: u16, receip
 }
 
 fn main() {
-    let n = arg("--count", 40);
+    let n = pinghu_tests::bench_arg("--count", 40);
     let broker = Mosquitto::start();
     let sim = Sim::start_bx6e_128x32();
     let dir = tempfile::tempdir().unwrap();

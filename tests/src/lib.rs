@@ -264,6 +264,16 @@ pub fn pinghu_stdin(args: &[&str], stdin: &str) -> (i32, String, String) {
     )
 }
 
+/// A bench's numeric option `--name N` from its command line, or `default`.
+pub fn bench_arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// A free TCP port on loopback.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
