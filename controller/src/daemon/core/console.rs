@@ -392,6 +392,7 @@ impl Core {
         self.playlist = playlist;
         self.playlist_error = None;
         self.playlist_mtime = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        self.playlist_sha = Some(sha256_hex(text.as_bytes()));
         Ok(entry)
     }
 }

@@ -78,14 +78,29 @@ pub fn judge_clock(now: Timestamp, portal_offset: Option<SignedDuration>) -> pin
     pinghu_playlists::clock_trust(now, not_before, behind, PORTAL_TOLERANCE)
 }
 
-fn load_playlist(path: Option<&PathBuf>) -> Result<(Playlist, Option<std::time::SystemTime>), String> {
+/// The playlist file's text (read once), its SHA-256 and its modification time.
+fn read_playlist(p: &Path) -> Result<(String, String, Option<std::time::SystemTime>), pinghu_playlists::PlaylistError> {
+    let mtime = std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let text = std::fs::read_to_string(p).map_err(|e| pinghu_playlists::PlaylistError::Read {
+        path: p.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let sha = sha256_hex(text.as_bytes());
+    Ok((text, sha, mtime))
+}
+
+/// The playlist at start, with its file's SHA-256 and modification time (none for the sample).
+type Loaded = (Playlist, Option<String>, Option<std::time::SystemTime>);
+
+fn load_playlist(path: Option<&PathBuf>) -> Result<Loaded, String> {
     match path {
         Some(p) => {
-            let pl = pinghu_playlists::load(p).map_err(|e| e.to_string())?;
-            Ok((pl, std::fs::metadata(p).and_then(|m| m.modified()).ok()))
+            let (text, sha, mtime) = read_playlist(p).map_err(|e| e.to_string())?;
+            let pl = pinghu_playlists::parse(&text, &p.display().to_string()).map_err(|e| e.to_string())?;
+            Ok((pl, Some(sha), mtime))
         }
         None => pinghu_playlists::parse(SAMPLE_PLAYLIST, "built-in sample playlist")
-            .map(|p| (p, None))
+            .map(|p| (p, None, None))
             .map_err(|e| e.to_string()),
     }
 }
@@ -143,6 +158,8 @@ pub struct Core {
     proof_findings: Vec<Finding>,
     playlist: Playlist,
     playlist_mtime: Option<std::time::SystemTime>,
+    /// SHA-256 of the playlist file as last read or written (whether or not it was accepted).
+    playlist_sha: Option<String>,
     playlist_error: Option<String>,
     calendar: Calendar,
     tz: jiff::tz::TimeZone,
@@ -220,7 +237,8 @@ impl Core {
                 )
             }
         };
-        let (playlist, playlist_mtime) = load_playlist(cfg.playlist.as_ref()).map_err(CoreError::Playlist)?;
+        let (playlist, playlist_sha, playlist_mtime) =
+            load_playlist(cfg.playlist.as_ref()).map_err(CoreError::Playlist)?;
         let calendar = calendar(&cfg, None).map_err(CoreError::Calendar)?;
         let tz = jiff::tz::TimeZone::get(&cfg.timezone).map_err(|e| CoreError::TimeZone(e.to_string()))?;
         let fallback = match &cfg.fallback_font {
@@ -286,6 +304,7 @@ impl Core {
             proof_findings,
             playlist,
             playlist_mtime,
+            playlist_sha,
             playlist_error: None,
             calendar,
             tz,
@@ -470,7 +489,9 @@ impl Core {
             return false;
         }
         self.playlist_mtime = mtime;
-        let loaded = pinghu_playlists::load(&p).and_then(|pl| {
+        let loaded = read_playlist(&p).and_then(|(text, sha, _)| {
+            self.playlist_sha = Some(sha);
+            let pl = pinghu_playlists::parse(&text, &p.display().to_string())?;
             let overbooked = self.renderer.check_bookings(&pl, &self.calendar);
             if overbooked.is_empty() {
                 Ok(pl)

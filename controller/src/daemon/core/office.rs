@@ -115,8 +115,7 @@ impl Core {
             }
             Kind::Playlist => {
                 let text = o.message.toml.clone().unwrap_or_default();
-                let action = format!("pushed by the office (revision {})", o.message.revision);
-                self.save_playlist(&text, "portal", &action, now).map_err(|e| match e {
+                self.save_playlist(&text, "portal", "push", now).map_err(|e| match e {
                     SaveError::Invalid(d) => format!(
                         "the playlist is refused, the previous one keeps running: {}",
                         d.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
@@ -162,9 +161,7 @@ impl Core {
     pub(super) fn office_status(&self, now: Timestamp) -> serde_json::Value {
         let a = &self.office;
         let pushed_sha = a.playlist.as_ref().and_then(|r| r.text_sha256.clone());
-        let local_edit = pushed_sha
-            .as_ref()
-            .map(|s| *s != sha256_hex(self.playlist_text().as_bytes()));
+        let local_edit = pushed_sha.map(|s| self.playlist_sha.as_ref() != Some(&s));
         let years: Vec<i16> = (2020..2040).filter(|y| self.calendar.covers(*y)).collect();
         serde_json::json!({
             "calendar": {"revision": a.calendar.as_ref().map(|r| r.revision),
