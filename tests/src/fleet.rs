@@ -164,6 +164,9 @@ impl Fleet {
             .map(|(i, addr)| {
                 let screen = format!("board-{i:03}");
                 let on_township = i % 2 == 1;
+                // Half the boards on each broker speak MQTT 5, the others MQTT 3.1.1: the two
+                // meet in the brokers and across the bridge.
+                let version = if (i / 2) % 2 == 1 { "5" } else { "3.1.1" };
                 let broker = if on_township {
                     &brokers.township
                 } else {
@@ -177,7 +180,7 @@ impl Fleet {
                     format!(
                         "data_dir = \"data-{screen}\"\nplaylist = \"playlist-{screen}.toml\"\n\n[screen]\nid = \"{screen}\"\nwidth = 128\n\
                          height = 32\ncolors = \"red-green\"\ngroups = [\"{GROUP}\"]\n\n[device]\nurl = \"tcp://{addr}\"\n\
-                         protocol = \"bx-6e\"\n\n[mqtt]\nurl = \"{}\"\nclient_id = \"pinghu-{screen}\"\n\n\
+                         protocol = \"bx-6e\"\n\n[mqtt]\nurl = \"{}\"\nclient_id = \"pinghu-{screen}\"\nversion = \"{version}\"\n\n\
                          [portal_keys]\nportal-2026 = \"{public}\"\n",
                         broker.url()
                     ),

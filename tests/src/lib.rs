@@ -434,11 +434,27 @@ impl Collector {
         self.messages.lock().expect("lock").clone()
     }
 
+    /// How many messages have arrived so far (a mark for [`Collector::wait_after`]).
+    pub fn mark(&self) -> usize {
+        self.messages.lock().expect("lock").len()
+    }
+
     /// Wait until some message satisfies `pred`.
     pub fn wait(&self, what: &str, secs: u64, pred: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+        self.wait_after(0, what, secs, pred)
+    }
+
+    /// Wait until some message that arrived after the first `mark` satisfies `pred`.
+    pub fn wait_after(
+        &self,
+        mark: usize,
+        what: &str,
+        secs: u64,
+        pred: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
-            if let Some(v) = self.all().into_iter().find(&pred) {
+            if let Some(v) = self.all().into_iter().skip(mark).find(&pred) {
                 return v;
             }
             assert!(
@@ -486,6 +502,15 @@ impl Daemon {
     pub fn kill9(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// SIGTERM, as systemd stops it: it publishes its last status and disconnects cleanly.
+    /// Returns whether it exited with success.
+    pub fn stop(&mut self) -> bool {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().is_ok_and(|s| s.success())
     }
 
     pub fn log_text(&self) -> String {

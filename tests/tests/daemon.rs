@@ -19,6 +19,11 @@ const PLAYLIST: &str = "[defaults]\ndwell_s = 2\nfont_size = 16\n\n[[item]]\nid 
 
 impl Rig {
     fn new(sim_args: &[&str], serial: bool) -> Rig {
+        Rig::with_mqtt(sim_args, serial, "")
+    }
+
+    /// A rig whose daemon has `mqtt` lines added to its `[mqtt]` table.
+    fn with_mqtt(sim_args: &[&str], serial: bool, mqtt: &str) -> Rig {
         let broker = Mosquitto::start();
         let mut args = vec!["--width", "128", "--height", "32", "--colors", "red-green"];
         args.extend_from_slice(sim_args);
@@ -45,7 +50,7 @@ impl Rig {
         };
         let config = format!(
             "data_dir = \"data\"\nplaylist = \"playlist.toml\"\n\n[screen]\nid = \"test-board\"\nwidth = 128\nheight = 32\ncolors = \"red-green\"\ngroups = [\"all-boards\"]\n\n\
-             [device]\nurl = \"{device}\"\nprotocol = \"{protocol}\"\ntimeout_ms = 800\nretries = 3\n\n[mqtt]\nurl = \"{}\"\nclient_id = \"pinghu-test-{}\"\n\n\
+             [device]\nurl = \"{device}\"\nprotocol = \"{protocol}\"\ntimeout_ms = 800\nretries = 3\n\n[mqtt]\nurl = \"{}\"\nclient_id = \"pinghu-test-{}\"\n{mqtt}\n\n\
              [portal_keys]\nportal-2026 = \"{public}\"\n",
             broker.url(),
             broker.port
@@ -544,4 +549,104 @@ fn over_mqtt5_a_stale_notice_dies_in_the_brokers_queue() {
     rig.receipt("fresh", "accepted", 30);
     let stale: Vec<serde_json::Value> = rig.receipts.all().into_iter().filter(|m| m["id"] == "stale").collect();
     assert!(stale.is_empty(), "{stale:?}");
+}
+
+fn is_status(m: &serde_json::Value) -> bool {
+    m["_topic"] == "pinghu/v1/screens/test-board/status" && m["online"] == true
+}
+
+#[test]
+fn over_mqtt5_the_broker_keeps_the_boards_queue_while_it_is_away() {
+    let mut rig = Rig::with_mqtt(&[], false, "version = \"5\"\nsession_expiry_s = 3600");
+    let first = rig.receipts.wait("a status over MQTT 5", 10, |m| {
+        is_status(m) && m["mqtt"] == "connected" && m["broker"]["protocol"] == "5"
+    });
+    assert_eq!(first["broker"]["session_expiry_s"], 3600, "{first}");
+    assert_eq!(first["broker"]["client_id"], format!("pinghu-test-{}", rig.broker.port));
+    // A clean stop: the daemon says goodbye, its session stays at the broker.
+    assert!(rig.daemon.as_mut().unwrap().stop(), "SIGTERM is a clean stop");
+    rig.publish(&payload("away", 1, "urgent", "离线期间发布的通知", 600));
+    let mark = rig.receipts.mark();
+    rig.start_daemon();
+    rig.receipt("away", "accepted", 20);
+    rig.receipt("away", "displayed", 20);
+    let st = rig.receipts.wait_after(mark, "a status after the restart", 10, |m| {
+        is_status(m) && m["mqtt"] == "connected"
+    });
+    assert_eq!(st["broker"]["session_present"], true, "{st}");
+    assert!(rig.log().contains("over MQTT 5"), "{}", rig.log());
+}
+
+#[test]
+fn over_mqtt5_a_session_past_its_expiry_is_gone_and_the_status_says_so() {
+    let mut rig = Rig::with_mqtt(&[], false, "version = 5\nsession_expiry_s = 1");
+    rig.receipts.wait("a status over MQTT 5", 10, |m| {
+        is_status(m) && m["broker"]["session_expiry_s"] == 1
+    });
+    assert!(rig.daemon.as_mut().unwrap().stop());
+    rig.publish(&payload("lost", 1, "urgent", "会话过期后丢失的通知", 600));
+    // Longer than the session's expiry: the broker drops the session and what it queued.
+    std::thread::sleep(Duration::from_millis(2500));
+    let mark = rig.receipts.mark();
+    rig.start_daemon();
+    let st = rig.receipts.wait_after(mark, "a status after the restart", 10, |m| {
+        is_status(m) && m["mqtt"] == "connected"
+    });
+    assert_eq!(st["broker"]["session_present"], false, "{st}");
+    // The board is subscribed again: a new notice arrives. The lost one, queued before, would
+    // have come first; it never came.
+    rig.publish(&payload("after", 1, "urgent", "新通知", 600));
+    rig.receipt("after", "accepted", 20);
+    assert_eq!(rig.count("lost", "accepted"), 0);
+}
+
+#[test]
+fn two_daemons_sharing_a_client_id_are_told_and_the_board_comes_back() {
+    let rig = Rig::new(&[], false);
+    let client_id = format!("pinghu-test-{}", rig.broker.port);
+    // A copied configuration: a second cabinet's daemon, its own board and data, the same id.
+    let sim = Sim::start(&["--width", "128", "--height", "32", "--protocol", "bx-6e"]);
+    let config = std::fs::read_to_string(rig.dir.path().join("pinghu.toml"))
+        .unwrap()
+        .replace("data_dir = \"data\"", "data_dir = \"data-2\"")
+        .replace("id = \"test-board\"", "id = \"test-board-2\"")
+        .replace(&rig.sim.tcp_url(), &sim.tcp_url());
+    let second_config = rig.dir.path().join("second.toml");
+    std::fs::write(&second_config, config).unwrap();
+    let mut second = Daemon::start(&second_config);
+    // Neither can know which of them is wrong; both say what is going on, and pause instead of
+    // knocking each other off many times a second.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let told = |log: &str| log.contains(&format!("another client may be using the client id {client_id:?}"));
+    while !(told(&rig.log()) && told(&second.log_text())) {
+        assert!(
+            Instant::now() < deadline,
+            "not told:\nfirst: {}\nsecond: {}",
+            rig.log(),
+            second.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(rig.log().contains("Each board needs its own"), "{}", rig.log());
+    // The copy is taken away; the first board comes back and its status says what happened.
+    let mark = rig.receipts.mark();
+    assert!(second.stop());
+    let st = rig.receipts.wait_after(mark, "the board back online", 30, |m| {
+        is_status(m) && m["mqtt"] == "connected" && m["broker"]["last_error"].is_string()
+    });
+    let err = st["broker"]["last_error"].as_str().unwrap();
+    assert!(err.contains("may be in use elsewhere"), "{st}");
+    assert_eq!(st["broker"]["protocol"], "3.1.1");
+    assert!(st["broker"]["client_id_conflict"].is_string(), "{st}");
+    // The fleet view names it as a fault for the next minutes.
+    let (code, out, _) = pinghu(&["fleet", "status", "--broker", &rig.broker.url()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("test-board ") && l.contains(&format!("client id {client_id} shared"))),
+        "{out}"
+    );
+    // And it works: a notice reaches it.
+    rig.publish(&payload("back", 1, "urgent", "恢复后的通知", 600));
+    rig.receipt("back", "displayed", 20);
 }

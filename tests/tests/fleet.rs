@@ -1,5 +1,5 @@
 //! Twenty boards on two bridged brokers (the CI size of `cargo bench -p pinghu-tests --bench
-//! fleet`): one signed urgent notice to the group reaches every board; then the township broker
+//! fleet`), half of them speaking MQTT 5 and half MQTT 3.1.1: one signed urgent notice to the group reaches every board; then the township broker
 //! goes down (SIGTERM, as systemd stops it) while a stream of notices flows, and comes back. Every
 //! board converges: every notice accepted once and displayed once, nothing lost. (A SIGKILL can
 //! cost mosquitto the last second of its state, whatever its clients do: the bench measures that
@@ -21,6 +21,17 @@ fn a_group_notice_reaches_every_board_and_a_falling_broker_loses_nothing() {
     let statuses = Collector::start(brokers.county.port, "pinghu/v1/screens/+/status");
     let mut fleet = Fleet::start(BOARDS, &brokers);
     fleet.wait_ready(&statuses, 120);
+    // Half the boards speak MQTT 5, half MQTT 3.1.1, on both brokers.
+    let speaking = |v: &str| {
+        statuses
+            .all()
+            .iter()
+            .filter(|s| s["broker"]["protocol"] == v)
+            .filter_map(|s| s["screen"].as_str().map(str::to_owned))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    assert_eq!((speaking("5"), speaking("3.1.1")), (BOARDS / 2, BOARDS / 2));
     let mut portal = Publisher::connect(brokers.county.port);
 
     // One notice to the group, on the county broker: all boards display it.

@@ -15,6 +15,9 @@ use serde_json::Value;
 /// Boards publish their status at least this often.
 pub const STATUS_INTERVAL: jiff::SignedDuration = jiff::SignedDuration::from_secs(30);
 
+/// A client id conflict this recent is a fault (the daemons meet again every 10 s while it lasts).
+const CONFLICT_RECENT: jiff::SignedDuration = jiff::SignedDuration::from_secs(5 * 60);
+
 /// One board's line.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Row {
@@ -24,6 +27,8 @@ pub struct Row {
     pub showing: String,
     pub link: String,
     pub last_error: Option<String>,
+    /// The MQTT version the board speaks ("3.1.1" or "5").
+    pub mqtt: Option<String>,
     pub drift_s: Option<i64>,
     pub brightness: Option<u64>,
     /// `on`, `off (schedule)`, or `off`.
@@ -79,6 +84,18 @@ pub fn rows(statuses: &BTreeMap<String, Value>, group: Option<&str>, now: Timest
             if s["mqtt"] == "reconnecting" {
                 faults.push("mqtt reconnecting".to_owned());
             }
+            // Two daemons with one client id knock each other off every few seconds; each says
+            // when it last happened.
+            if let Some(t) = s["broker"]["client_id_conflict"]
+                .as_str()
+                .and_then(|t| t.parse::<Timestamp>().ok())
+                && now.duration_since(t) < CONFLICT_RECENT
+            {
+                faults.push(format!(
+                    "client id {} shared with another client",
+                    s["broker"]["client_id"].as_str().unwrap_or("?")
+                ));
+            }
             if s["device"]["card"]["size_matches"] == false {
                 faults.push("size mismatch".to_owned());
             }
@@ -90,6 +107,7 @@ pub fn rows(statuses: &BTreeMap<String, Value>, group: Option<&str>, now: Timest
                     .map_or_else(|| format!("({layer})"), str::to_owned),
                 link,
                 last_error: s["device"]["last_error"].as_str().map(str::to_owned),
+                mqtt: s["broker"]["protocol"].as_str().map(str::to_owned),
                 drift_s: s["device"]["drift_s"].as_i64(),
                 brightness: s["brightness"].as_u64(),
                 power,
@@ -237,5 +255,15 @@ mod tests {
         assert_eq!(by("e").faults, ["card link down"]);
         assert_eq!(rows(&m, Some("elsewhere"), now).len(), 0);
         assert!(table(&r).contains("5 boards, 3 need attention"));
+        // Another client took its session two minutes ago: a fault; an hour ago: history.
+        let mut f = status(true, "2026-12-04T11:59:59Z", "on", "up");
+        f["broker"] = json!({"protocol": "5", "client_id": "pinghu-f", "client_id_conflict": "2026-12-04T11:58:00Z"});
+        let mut g = f.clone();
+        g["broker"]["client_id_conflict"] = json!("2026-12-04T11:00:00Z");
+        let m = BTreeMap::from([("f".to_owned(), f), ("g".to_owned(), g)]);
+        let r = rows(&m, None, now);
+        assert_eq!(r[0].faults, ["client id pinghu-f shared with another client"]);
+        assert_eq!(r[0].mqtt.as_deref(), Some("5"));
+        assert!(r[1].faults.is_empty());
     }
 }

@@ -250,6 +250,10 @@ struct RawMqtt {
     client_key: Option<PathBuf>,
     #[serde(default = "default_prefix")]
     topic_prefix: String,
+    /// `"3.1.1"` (the default) or `"5"` (also written as the number 5).
+    version: Option<toml::Value>,
+    /// MQTT 5: how long the broker keeps the board's session and queue while it is away.
+    session_expiry_s: Option<u32>,
 }
 
 fn default_prefix() -> String {
@@ -269,6 +273,58 @@ pub struct MqttConfig {
     pub ca_file: Option<PathBuf>,
     pub client_cert: Option<(PathBuf, PathBuf)>,
     pub topic_prefix: String,
+    pub version: MqttVersion,
+}
+
+/// The MQTT protocol version the daemon speaks to its broker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MqttVersion {
+    /// MQTT 3.1.1: a persistent session lives as long as the broker's own setting says.
+    V311,
+    /// MQTT 5, asking the broker to keep the session (and its queue) this many seconds after the
+    /// board disconnects; `u32::MAX` means never expire.
+    V5 { session_expiry_s: u32 },
+}
+
+impl MqttVersion {
+    /// A week: a board away longer than that (a cabinet without power over a holiday) starts
+    /// afresh, with the retained messages (calendar, playlist, keys) and the portal's re-sends.
+    pub const DEFAULT_SESSION_EXPIRY_S: u32 = 7 * 24 * 3600;
+
+    /// "3.1.1" or "5", as in the configuration and the status.
+    pub fn name(self) -> &'static str {
+        match self {
+            MqttVersion::V311 => "3.1.1",
+            MqttVersion::V5 { .. } => "5",
+        }
+    }
+
+    fn parse(version: Option<&toml::Value>, session_expiry_s: Option<u32>) -> Result<Self, String> {
+        let version = match version {
+            None => "3.1.1".to_owned(),
+            Some(toml::Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+        };
+        match (version.as_str(), session_expiry_s) {
+            ("3.1.1", None) => Ok(MqttVersion::V311),
+            ("3.1.1", Some(_)) => Err(
+                "mqtt.session_expiry_s needs mqtt.version = \"5\" (under MQTT 3.1.1 the broker's own setting \
+                 decides how long a session lives, e.g. mosquitto's persistent_client_expiration)"
+                    .into(),
+            ),
+            ("5", Some(0)) => Err(
+                "mqtt.session_expiry_s = 0 would drop the board's queue at every disconnect: give the seconds the \
+                 broker should keep it (default 604800, a week)"
+                    .into(),
+            ),
+            ("5", s) => Ok(MqttVersion::V5 {
+                session_expiry_s: s.unwrap_or(Self::DEFAULT_SESSION_EXPIRY_S),
+            }),
+            (v, _) => Err(format!(
+                "mqtt.version {v:?} is not one the daemon speaks: use \"3.1.1\" or \"5\""
+            )),
+        }
+    }
 }
 
 /// The validated configuration.
@@ -388,6 +444,7 @@ impl Config {
             (None, None) => None,
             (Some(_), Some(_)) => return Err(invalid("give mqtt.password or mqtt.password_file, not both".into())),
         };
+        let version = MqttVersion::parse(raw.mqtt.version.as_ref(), raw.mqtt.session_expiry_s).map_err(invalid)?;
         let client_cert = match (&raw.mqtt.client_cert, &raw.mqtt.client_key) {
             (Some(c), Some(k)) => Some((rel(c), rel(k))),
             (None, None) => None,
@@ -480,6 +537,7 @@ impl Config {
                 ca_file: raw.mqtt.ca_file.as_ref().map(rel),
                 client_cert,
                 topic_prefix: raw.mqtt.topic_prefix.trim_end_matches('/').to_owned(),
+                version,
             },
             portal_keys: raw.portal_keys,
             playlist: raw.playlist.as_ref().map(rel),
@@ -580,6 +638,36 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("must start with mqtt://")
+        );
+        let e = |text: &str| {
+            Config::parse(
+                &base.replace("[mqtt]\n", &format!("[mqtt]\n{text}\n")),
+                Path::new("x.toml"),
+            )
+            .map(|c| c.mqtt.version)
+            .map_err(|e| e.to_string())
+        };
+        assert_eq!(e(""), Ok(MqttVersion::V311));
+        assert_eq!(
+            e("version = 5"),
+            Ok(MqttVersion::V5 {
+                session_expiry_s: 604_800
+            })
+        );
+        assert_eq!(
+            e("version = \"5\"\nsession_expiry_s = 3600"),
+            Ok(MqttVersion::V5 { session_expiry_s: 3600 })
+        );
+        assert!(e("version = \"6\"").unwrap_err().contains("use \"3.1.1\" or \"5\""));
+        assert!(
+            e("session_expiry_s = 60")
+                .unwrap_err()
+                .contains("needs mqtt.version = \"5\"")
+        );
+        assert!(
+            e("version = 5\nsession_expiry_s = 0")
+                .unwrap_err()
+                .contains("drop the board's queue")
         );
         assert_eq!(
             parse_mqtt_url("mqtt://localhost").unwrap(),

@@ -203,6 +203,7 @@ pub fn start(data_dir: &Path) -> Result<Embedded, String> {
             ca_file: None,
             client_cert: None,
             topic_prefix: "pinghu/v1".into(),
+            version: crate::daemon::config::MqttVersion::V311,
         },
         portal_keys,
         playlist: Some(playlist),

@@ -33,7 +33,7 @@ pub mod embedded;
 pub mod envelope;
 pub mod fallback;
 pub mod ingest;
-mod mqtt;
+pub mod mqtt;
 pub mod office;
 pub mod proof;
 mod publisher;
@@ -43,7 +43,6 @@ pub mod store;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use rumqttc::AsyncClient;
 use serde_json::json;
 use thiserror::Error;
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
@@ -91,7 +90,8 @@ pub enum Command {
     Driver(DriverEvent),
     /// A receipt was handed to the MQTT session.
     Published(Receipt),
-    Mqtt(bool),
+    /// The broker link changed (connected, lost, session state).
+    Mqtt(mqtt::BrokerLink),
     Status(oneshot::Sender<serde_json::Value>),
     /// Take the signed play report waiting to be published (a read: nothing is re-planned).
     TakeReport(oneshot::Sender<Option<String>>),
@@ -261,8 +261,8 @@ fn core_thread(mut core: Core, rx: std::sync::mpsc::Receiver<Command>, out: Outp
                 out.changed();
             }
             Command::Published(r) => core.published(&r),
-            Command::Mqtt(up) => {
-                core.set_mqtt(up);
+            Command::Mqtt(link) => {
+                core.set_mqtt(link);
                 out.changed();
             }
             Command::Status(reply) => {
@@ -362,11 +362,11 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
             .to_string()
             .into_bytes();
     // Files are read off the runtime: the store, the proof log, the playlist, fonts, certificates.
-    let (core, opts) = {
+    let (core, (client, connection)) = {
         let cfg = cfg.clone();
         tokio::task::spawn_blocking(move || -> Result<_, DaemonError> {
-            let opts = mqtt::mqtt_options(&cfg, will)?;
-            Ok((Core::open(cfg, Disk::new(), Timestamp::now())?, opts))
+            let link = mqtt::connect(&cfg, will)?;
+            Ok((Core::open(cfg, Disk::new(), Timestamp::now())?, link))
         })
         .await
         .map_err(|e| DaemonError::TaskFailed(format!("opening the store: {e}")))??
@@ -423,10 +423,9 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
         let h = handle.clone();
         tasks.spawn(async move { ("events", events_loop(h, ev_rx).await) });
     }
-    let (client, eventloop) = AsyncClient::new(opts, 256);
     {
         let (h, c, cl, sd) = (handle.clone(), cfg.clone(), client.clone(), shutdown.clone());
-        tasks.spawn(async move { ("mqtt", mqtt::mqtt_loop(h, c, cl, eventloop, receipts_tx, sd).await) });
+        tasks.spawn(async move { ("mqtt", mqtt::mqtt_loop(h, c, cl, connection, receipts_tx, sd).await) });
     }
     {
         let (h, c, sd) = (handle.clone(), cfg.clone(), shutdown.clone());

@@ -5,18 +5,21 @@
 
 use std::time::Duration;
 
-use rumqttc::{AsyncClient, QoS};
 use serde_json::json;
 use tokio::sync::{Notify, mpsc, watch};
 
 use crate::daemon::config::Config;
 use crate::daemon::ingest::Receipt;
+use crate::daemon::mqtt::Client;
 use crate::daemon::{Command, CoreHandle};
+
+/// The content type of the status and the receipts (MQTT 5 carries it with each message).
+const JSON: &str = "application/json";
 
 pub(super) async fn publisher(
     core: CoreHandle,
     cfg: Config,
-    client: AsyncClient,
+    client: Client,
     mut rx: mpsc::UnboundedReceiver<Receipt>,
     status_dirty: std::sync::Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
@@ -34,15 +37,15 @@ pub(super) async fn publisher(
             _ = shutdown.changed() => {
                 if let Ok(mut s) = core.status().await {
                     s["online"] = json!(false);
-                    let _ = client.publish(status.clone(), QoS::AtLeastOnce, true, s.to_string()).await;
+                    let _ = client.publish(&status, true, s.to_string(), JSON).await;
                 }
-                let _ = client.disconnect().await;
+                client.disconnect().await;
                 return Ok(());
             }
         };
         if let Some(r) = receipt {
             let body = serde_json::to_string(&r).unwrap_or_default();
-            match client.publish(receipts.clone(), QoS::AtLeastOnce, false, body).await {
+            match client.publish(&receipts, false, body, JSON).await {
                 // Handed to the MQTT session; the removal reaches the disk with the next save.
                 Ok(()) => core.send(Command::Published(r)).map_err(|e| e.to_string())?,
                 Err(e) => tracing::error!("cannot queue a receipt (it stays in the outbox): {e}"),
@@ -51,7 +54,7 @@ pub(super) async fn publisher(
         let report = core.take_report().await.map_err(|e| e.to_string())?;
         if let Some(body) = report
             && let Err(e) = client
-                .publish(reports.clone(), QoS::AtLeastOnce, true, body.clone())
+                .publish(&reports, true, body.clone(), crate::daemon::report::CONTENT_TYPE)
                 .await
         {
             tracing::error!("cannot queue the play report (tried again): {e}");
@@ -65,9 +68,7 @@ pub(super) async fn publisher(
         let key = cmp.to_string();
         if key != last_status {
             last_status = key;
-            let _ = client
-                .publish(status.clone(), QoS::AtLeastOnce, true, s.to_string())
-                .await;
+            let _ = client.publish(&status, true, s.to_string(), JSON).await;
         }
     }
 }

@@ -169,7 +169,7 @@ pub struct Core {
     plan_layer: Layer,
     brightness: u8,
     power: bool,
-    mqtt_connected: bool,
+    broker: crate::daemon::mqtt::BrokerLink,
     /// Our clock minus the issue time of the latest verified message.
     portal_offset: Option<SignedDuration>,
     clock: pinghu_playlists::ClockTrust,
@@ -313,7 +313,7 @@ impl Core {
             plan_layer: Layer::Blank,
             brightness: 15,
             power: true,
-            mqtt_connected: false,
+            broker: crate::daemon::mqtt::BrokerLink::default(),
             portal_offset: None,
             clock: pinghu_playlists::ClockTrust::Trusted,
             state_unsaved: false,
@@ -475,8 +475,8 @@ impl Core {
         }
     }
 
-    pub fn set_mqtt(&mut self, connected: bool) {
-        self.mqtt_connected = connected;
+    pub fn set_mqtt(&mut self, link: crate::daemon::mqtt::BrokerLink) {
+        self.broker = link;
     }
 
     /// Reload the playlist file when it changed; a bad file is refused and the old one kept.
