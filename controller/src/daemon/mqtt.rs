@@ -425,7 +425,7 @@ pub(super) async fn mqtt_loop(
                     tracing::warn!(
                         "the broker keeps this board's session only {g} s while it is away (asked for {a} s): \
                          notices sent during a longer outage are lost unless the portal sends them again; raise \
-                         the broker's limit (EMQX: mqtt.max_session_expiry_interval)"
+                         the broker's maximum session expiry"
                     );
                 }
                 if link.session_present.is_some() && !session_present {
