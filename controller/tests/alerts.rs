@@ -128,9 +128,12 @@ fn chain_msg(n: u32, kind: &str, refs: &[u32], extra: &str) -> Vec<u8> {
 }
 
 fn deliver(state: &mut State, doc: &[u8]) -> Vec<(String, Option<String>)> {
+    deliver_at(state, doc, "2026-07-01T07:00:00+08:00".parse().unwrap())
+}
+
+fn deliver_at(state: &mut State, doc: &[u8], now: Timestamp) -> Vec<(String, Option<String>)> {
     let alert = read(doc, Format::Cap).unwrap();
     let sha = pinghu::daemon::ingest::sha256_hex(doc);
-    let now: Timestamp = "2026-07-01T07:00:00+08:00".parse().unwrap();
     apply_alert(state, &alert, &yiling(), ("portal", "sig"), (&sha, &sha), now)
         .receipts
         .into_iter()
@@ -186,6 +189,25 @@ fn alert_update_update_cancel_in_order() {
     assert_eq!(r[0].0, "rejected");
     assert!(r[0].1.as_deref().unwrap().contains("never shown"), "{r:?}");
     assert!(fresh.announcements.is_empty());
+}
+
+#[test]
+fn a_finished_chain_is_forgotten_after_a_month_and_a_late_copy_still_never_shows() {
+    let mut s = State::default();
+    for (n, kind, refs) in [(1, "Alert", &[][..]), (2, "Update", &[1][..]), (3, "Cancel", &[1, 2][..])] {
+        deliver(&mut s, &chain_msg(n, kind, refs, ""));
+    }
+    assert_eq!(s.alert_keys.len(), 3);
+    let t0: Timestamp = "2026-07-01T07:00:00+08:00".parse().unwrap();
+    assert_eq!(pinghu::daemon::ingest::prune(&mut s, t0 + SignedDuration::from_hours(24 * 29)), 0);
+    assert_eq!(s.alert_keys.len(), 3, "kept while the cancelled warning is remembered");
+    let later = t0 + SignedDuration::from_hours(24 * 31);
+    assert_eq!(pinghu::daemon::ingest::prune(&mut s, later), 1);
+    assert!(s.alert_keys.is_empty(), "the state does not grow with every warning ever received");
+    // A copy of the original arriving now: the same chain, its revision a replay; never shown.
+    let r = deliver_at(&mut s, &chain_msg(1, "Alert", &[], ""), later);
+    assert_eq!(r[0].0, "rejected", "{r:?}");
+    assert!(s.active().is_empty());
 }
 
 proptest::proptest! {

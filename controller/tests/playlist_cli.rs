@@ -51,6 +51,8 @@ fn check_refuses_a_bad_file_with_positions_and_exit_1() {
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v[0]["errors"][0]["line"], 4);
+    // The same field names as the console's POST /api/v1/playlist/check.
+    assert!(v[0]["errors"][0]["column"].as_u64().is_some_and(|c| c >= 1), "{json}");
 }
 
 #[test]

@@ -6,8 +6,9 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
     pub file: String,
-    /// 1-based line and column.
+    /// 1-based line and column (`column` in JSON, as in the console's API).
     pub line: usize,
+    #[serde(rename = "column")]
     pub col: usize,
     pub message: String,
 }

@@ -289,12 +289,23 @@ pub fn expire(state: &mut State, now: Timestamp) -> Vec<Receipt> {
 pub const KEEP_FINISHED: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 * 30);
 
 /// Forget finished announcements older than [`KEEP_FINISHED`], so the store does not grow without
-/// bound. Their highest revisions stay, so replays are still refused. Returns how many went.
+/// bound. Their highest revisions stay, so replays are still refused. The warning messages known
+/// to a forgotten chain go too, once sent more than [`KEEP_FINISHED`] ago: a late copy of one
+/// resolves to the same chain id (it is derived from the earliest message), its revision is
+/// refused as a replay, and it has long expired anyway. Returns how many announcements went.
 pub fn prune(state: &mut State, now: Timestamp) -> usize {
     let before = state.announcements.len();
     state
         .announcements
         .retain(|_, r| r.state == AnnState::Active || now.duration_since(r.accepted_at) < KEEP_FINISHED);
+    let State {
+        announcements,
+        alert_keys,
+        ..
+    } = state;
+    alert_keys.retain(|_, k| {
+        announcements.contains_key(&k.chain) || k.sent.is_some_and(|t| now.duration_since(t) < KEEP_FINISHED)
+    });
     before - state.announcements.len()
 }
 

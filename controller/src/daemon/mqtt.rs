@@ -242,6 +242,9 @@ pub(super) fn connect(cfg: &Config, will: Vec<u8>) -> Result<(Client, Connection
             o.set_session_expiry_interval(Some(session_expiry_s));
             o.set_manual_acks(true);
             o.set_max_packet_size(Some(MAX_IN as u32));
+            // As under 3.1.1 (rumqttc's default there). Left unset, rumqttc's MQTT 5 state keeps a
+            // slot for 65,535 publishes in flight: 14 MiB per daemon for nothing.
+            o.set_outgoing_inflight_upper_limit(100);
             let props = p5::LastWillProperties {
                 delay_interval: None,
                 payload_format_indicator: Some(1),
