@@ -194,16 +194,26 @@ fn alert_update_update_cancel_in_order() {
 #[test]
 fn a_finished_chain_is_forgotten_after_a_month_and_a_late_copy_still_never_shows() {
     let mut s = State::default();
-    for (n, kind, refs) in [(1, "Alert", &[][..]), (2, "Update", &[1][..]), (3, "Cancel", &[1, 2][..])] {
+    for (n, kind, refs) in [
+        (1, "Alert", &[][..]),
+        (2, "Update", &[1][..]),
+        (3, "Cancel", &[1, 2][..]),
+    ] {
         deliver(&mut s, &chain_msg(n, kind, refs, ""));
     }
     assert_eq!(s.alert_keys.len(), 3);
     let t0: Timestamp = "2026-07-01T07:00:00+08:00".parse().unwrap();
-    assert_eq!(pinghu::daemon::ingest::prune(&mut s, t0 + SignedDuration::from_hours(24 * 29)), 0);
+    assert_eq!(
+        pinghu::daemon::ingest::prune(&mut s, t0 + SignedDuration::from_hours(24 * 29)),
+        0
+    );
     assert_eq!(s.alert_keys.len(), 3, "kept while the cancelled warning is remembered");
     let later = t0 + SignedDuration::from_hours(24 * 31);
     assert_eq!(pinghu::daemon::ingest::prune(&mut s, later), 1);
-    assert!(s.alert_keys.is_empty(), "the state does not grow with every warning ever received");
+    assert!(
+        s.alert_keys.is_empty(),
+        "the state does not grow with every warning ever received"
+    );
     // A copy of the original arriving now: the same chain, its revision a replay; never shown.
     let r = deliver_at(&mut s, &chain_msg(1, "Alert", &[], ""), later);
     assert_eq!(r[0].0, "rejected", "{r:?}");

@@ -200,10 +200,10 @@ fn a_day_of_campaigns_is_reported_signed_and_verified_and_tampering_is_named() {
     let data = dir.path().join("data");
     let file = data.join("reports/plays-2026-12-07.signed.json");
     let signed = std::fs::read(&file).unwrap();
-    assert_eq!(
-        daemon.take_report().as_deref().map(str::as_bytes),
-        Some(signed.as_slice())
-    );
+    // Published oldest first: the day before the daemon started (made at its start), then this one.
+    let published: Vec<String> = std::iter::from_fn(|| daemon.take_report()).collect();
+    assert_eq!(published.len(), 2);
+    assert_eq!(published[1].as_bytes(), signed.as_slice());
 
     // It verifies, alone and against the log.
     let log = pinghu::daemon::proof::verified_entries(
@@ -351,4 +351,80 @@ fn a_day_of_campaigns_is_reported_signed_and_verified_and_tampering_is_named() {
         )),
         "{err}"
     );
+}
+
+#[test]
+fn days_a_stopped_daemon_missed_get_signed_reports_when_it_starts_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, public) = pinghu::daemon::envelope::keygen().unwrap();
+    let mut daemon = Core::open(config(dir.path(), &public), Disk::new(), local(9, 55)).unwrap();
+    let mut card = Card::default();
+    run(&mut daemon, &mut card, local(9, 55), local(12, 5), None);
+    // The evening's power-off, then the daemon stops (the cabinet loses power) until Thursday.
+    run(&mut daemon, &mut card, local(22, 58), local(23, 2), None);
+    daemon.shutdown(local(23, 2));
+    drop(daemon);
+    let thursday = local(3 * 24 + 8, 0);
+    let mut daemon = Core::open(config(dir.path(), &public), Disk::new(), thursday).unwrap();
+    let _ = daemon.step(thursday);
+    let data = dir.path().join("data");
+    let key = daemon.status(thursday)["reports"]["board_key"]["public"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Monday (its plays), and Tuesday and Wednesday, which the daemon did not see end: every day
+    // has a signed report, published oldest first so the retained one is the newest.
+    let mut published = Vec::new();
+    while let Some(body) = daemon.take_report() {
+        published.push(body);
+    }
+    let days: Vec<String> = published
+        .iter()
+        .map(|b| report::verify(b.as_bytes(), &key, None).unwrap().from.to_string())
+        .collect();
+    assert_eq!(days, ["2026-12-07", "2026-12-08", "2026-12-09"]);
+    for d in &days {
+        assert!(data.join(format!("reports/plays-{d}.signed.json")).exists());
+    }
+    let monday = report::verify(published[0].as_bytes(), &key, None).unwrap();
+    assert!(monday.campaigns.iter().any(|c| c.plays > 0), "{monday:?}");
+    // The board went dark by its schedule at 23:00 and nothing was logged after: the days after
+    // are dark all day, which the report says, with no plays.
+    let tuesday = report::verify(published[1].as_bytes(), &key, None).unwrap();
+    assert!(tuesday.plays.is_empty());
+    assert_eq!(tuesday.gaps.len(), 1, "{:?}", tuesday.gaps);
+    assert_eq!(tuesday.gaps[0].kind, "dark");
+    assert!(
+        tuesday.gaps[0].note.starts_with("dark all day (power off since"),
+        "{:?}",
+        tuesday.gaps
+    );
+    assert_eq!(daemon.status(thursday)["reports"]["last"], "2026-12-09");
+    // Started again the same day: nothing is made twice.
+    daemon.shutdown(thursday);
+    drop(daemon);
+    let mut daemon = Core::open(config(dir.path(), &public), Disk::new(), thursday).unwrap();
+    let _ = daemon.step(thursday);
+    let again: Vec<String> = std::iter::from_fn(|| daemon.take_report()).collect();
+    assert_eq!(again, [published[2].clone()], "only the newest, published again");
+}
+
+#[test]
+fn a_day_without_any_entry_is_an_unlogged_gap() {
+    let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+    let d: jiff::civil::Date = "2026-12-08".parse().unwrap();
+    let r = report::build(
+        "yiling-1",
+        &[],
+        report::Chain::of(&pinghu::daemon::proof::verified_entries(&[]).0),
+        d,
+        d,
+        &tz,
+        local(3 * 24, 0),
+        None,
+        None,
+    );
+    assert_eq!(r.gaps.len(), 1);
+    assert_eq!(r.gaps[0].kind, "unlogged");
+    assert!(r.gaps[0].note.contains("the daemon was not running"), "{:?}", r.gaps);
 }

@@ -642,7 +642,7 @@ mod tests {
         let e = |text: &str| {
             Config::parse(
                 &base.replace("[mqtt]\n", &format!("[mqtt]\n{text}\n")),
-                Path::new("x.toml"),
+                Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/pinghu.toml")),
             )
             .map(|c| c.mqtt.version)
             .map_err(|e| e.to_string())

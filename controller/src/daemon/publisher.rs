@@ -51,16 +51,19 @@ pub(super) async fn publisher(
                 Err(e) => tracing::error!("cannot queue a receipt (it stays in the outbox): {e}"),
             }
         }
-        let report = core.take_report().await.map_err(|e| e.to_string())?;
-        if let Some(body) = report
-            && let Err(e) = client
+        // The reports waiting, oldest first (after a stop, the days missed; the retained one
+        // ends as the newest).
+        while let Some(body) = core.take_report().await.map_err(|e| e.to_string())? {
+            if let Err(e) = client
                 .publish(&reports, true, body.clone(), crate::daemon::report::CONTENT_TYPE)
                 .await
-        {
-            tracing::error!("cannot queue the play report (tried again): {e}");
-            core.with(move |c, _| c.return_report(body))
-                .await
-                .map_err(|e| e.to_string())?;
+            {
+                tracing::error!("cannot queue the play report (tried again): {e}");
+                core.with(move |c, _| c.return_report(body))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                break;
+            }
         }
         let s = core.status().await.map_err(|e| e.to_string())?;
         let mut cmp = s.clone();

@@ -320,6 +320,7 @@ pub fn build(
             }
         }
     }
+    silent_days(&entries, from, to, tz, end, &mut gaps);
     PlaysReport {
         screen: screen.to_owned(),
         from,
@@ -334,6 +335,60 @@ pub fn build(
         interrupted,
         gaps,
     }
+}
+
+/// The kind of gap for a day with no entry in the log at all.
+pub const UNLOGGED: &str = "unlogged";
+
+/// Days of the period without a single entry: dark all day when the last entry before them is a
+/// power-off, otherwise unlogged (the daemon was not running: nothing on the glass is proven).
+fn silent_days(
+    entries: &[(&Entry, Timestamp)],
+    from: Date,
+    to: Date,
+    tz: &TimeZone,
+    end: Timestamp,
+    gaps: &mut Vec<Gap>,
+) {
+    let mut day = from;
+    while day <= to {
+        let Ok(start) = day.to_zoned(tz.clone()).map(|z| z.timestamp()) else {
+            break;
+        };
+        if start >= end {
+            break;
+        }
+        let next = day
+            .tomorrow()
+            .ok()
+            .and_then(|d| d.to_zoned(tz.clone()).ok())
+            .map_or(Timestamp::MAX, |z| z.timestamp());
+        if !entries.iter().any(|(_, t)| start <= *t && *t < next) {
+            let before = entries.iter().rev().find(|(_, t)| *t < start);
+            let gap = match before {
+                Some((e, _)) if e.kind.as_deref() == Some(crate::daemon::proof::DARK) => Gap {
+                    at: start.to_string(),
+                    kind: crate::daemon::proof::DARK.to_owned(),
+                    note: format!("dark all day (power off since {})", e.at),
+                    seq: e.seq,
+                },
+                _ => Gap {
+                    at: start.to_string(),
+                    kind: UNLOGGED.to_owned(),
+                    note: "no entry in the proof-of-display log all day: the daemon was not running, so nothing \
+                           shown is proven"
+                        .to_owned(),
+                    seq: before.map_or(0, |(e, _)| e.seq),
+                },
+            };
+            gaps.push(gap);
+        }
+        match day.tomorrow() {
+            Ok(d) => day = d,
+            Err(_) => break,
+        }
+    }
+    gaps.sort_by_key(|g| g.at.parse::<Timestamp>().ok());
 }
 
 fn round1(x: f64) -> f64 {

@@ -12,6 +12,34 @@ pub const REPORT_DELAY: SignedDuration = SignedDuration::from_mins(5);
 /// A report that could not be made is tried again this often.
 pub const REPORT_RETRY: SignedDuration = SignedDuration::from_mins(10);
 
+/// A daemon that was stopped makes the reports it missed, back this many days at most.
+pub const CATCH_UP_DAYS: i64 = 31;
+
+/// The first day whose report a starting daemon should make: the day after the newest report on
+/// disk (not before [`CATCH_UP_DAYS`] ago), or `yesterday` on a board that never made one.
+fn first_missing_day(data_dir: &std::path::Path, yesterday: jiff::civil::Date) -> jiff::civil::Date {
+    let newest = std::fs::read_dir(data_dir.join(REPORTS_DIR))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            name.strip_prefix("plays-")?
+                .strip_suffix(".signed.json")?
+                .parse::<jiff::civil::Date>()
+                .ok()
+        })
+        .filter(|d| *d <= yesterday)
+        .max();
+    let Some(newest) = newest else {
+        return yesterday;
+    };
+    let floor = yesterday
+        .checked_sub(jiff::Span::new().days(CATCH_UP_DAYS - 1))
+        .unwrap_or(yesterday);
+    newest.tomorrow().unwrap_or(yesterday).max(floor)
+}
+
 /// The folder of the signed reports.
 pub const REPORTS_DIR: &str = "reports";
 
@@ -21,7 +49,10 @@ pub fn report_file(data_dir: &std::path::Path, d: jiff::civil::Date) -> std::pat
 }
 
 impl Core {
-    /// Make yesterday's report when it is due and not yet made.
+    /// Make yesterday's report when it is due and not yet made, and those of the days before it
+    /// that a stopped daemon missed (back to the day after the newest report on disk, at most
+    /// [`CATCH_UP_DAYS`]): an advertiser's month has a signed report for every day, the days the
+    /// board was dark included (no plays, and the gap).
     pub(super) fn daily_report(&mut self, now: Timestamp) {
         let zoned = now.to_zoned(self.tz.clone());
         let Ok(yesterday) = zoned.date().yesterday() else {
@@ -34,28 +65,47 @@ impl Core {
         if now < due {
             return;
         }
-        let path = report_file(&self.cfg.data_dir, yesterday);
-        if path.exists() {
-            self.reports.done = Some(yesterday);
-            if self.reports.last.is_none() {
-                // The last one made, published again at start (the topic keeps one, retained).
-                self.reports.outbox = std::fs::read_to_string(&path).ok();
-                self.reports.last = Some(yesterday);
-            }
-            return;
+        let first = match self.reports.done {
+            Some(d) => d.tomorrow().unwrap_or(yesterday),
+            None => first_missing_day(&self.cfg.data_dir, yesterday),
         }
-        match self.make_report(yesterday, now) {
-            Ok(body) => {
-                tracing::info!("play report for {yesterday} written to {}", path.display());
-                self.reports.done = Some(yesterday);
-                self.reports.last = Some(yesterday);
-                self.reports.outbox = Some(body);
-                self.reports.error = None;
+        .min(yesterday);
+        let mut d = first;
+        loop {
+            let path = report_file(&self.cfg.data_dir, d);
+            if path.exists() {
+                if d == yesterday && self.reports.last.is_none() {
+                    // The last one made, published again at start (the topic keeps one, retained).
+                    self.reports.outbox.extend(std::fs::read_to_string(&path).ok());
+                    self.reports.last = Some(d);
+                }
+            } else {
+                match self.make_report(d, now) {
+                    Ok(body) => {
+                        if d == yesterday {
+                            tracing::info!("play report for {d} written to {}", path.display());
+                        } else {
+                            tracing::warn!(
+                                "play report for {d}, a day the daemon was not running at its end, written to {}",
+                                path.display()
+                            );
+                        }
+                        self.reports.last = Some(d);
+                        self.reports.outbox.push_back(body);
+                        self.reports.error = None;
+                    }
+                    Err(e) => {
+                        tracing::error!("the play report for {d} cannot be made (tried again in 10 minutes): {e}");
+                        self.reports.error = Some(e);
+                        self.reports.retry_at = Some(now + REPORT_RETRY);
+                        return;
+                    }
+                }
             }
-            Err(e) => {
-                tracing::error!("the play report for {yesterday} cannot be made (tried again in 10 minutes): {e}");
-                self.reports.error = Some(e);
-                self.reports.retry_at = Some(now + REPORT_RETRY);
+            self.reports.done = Some(d);
+            match d.tomorrow() {
+                Ok(next) if next <= yesterday => d = next,
+                _ => break,
             }
         }
     }
@@ -94,14 +144,14 @@ impl Core {
         Ok(body)
     }
 
-    /// The signed report waiting to be published, if any (the publisher takes it).
+    /// The next signed report waiting to be published, oldest first (the publisher takes them).
     pub fn take_report(&mut self) -> Option<String> {
-        self.reports.outbox.take()
+        self.reports.outbox.pop_front()
     }
 
-    /// The publisher could not hand it to the MQTT session: keep it for the next try.
+    /// The publisher could not hand it to the MQTT session: keep it first for the next try.
     pub fn return_report(&mut self, body: String) {
-        self.reports.outbox.get_or_insert(body);
+        self.reports.outbox.push_front(body);
     }
 
     /// The board's public key and the reports, for the status.
@@ -122,7 +172,8 @@ pub(super) struct Reports {
     pub done: Option<jiff::civil::Date>,
     /// The last day reported (for the status).
     pub last: Option<jiff::civil::Date>,
-    pub outbox: Option<String>,
+    /// Signed reports to publish, oldest first.
+    pub outbox: std::collections::VecDeque<String>,
     pub error: Option<String>,
     pub retry_at: Option<Timestamp>,
 }
