@@ -279,6 +279,26 @@ enum PlaylistCommand {
     },
 }
 
+/// Delivery confirmation for `portal publish` and `portal cap`.
+#[derive(Debug, clap::Args)]
+struct ConfirmArgs {
+    /// Confirm delivery: every board addressed (a group's members, from their retained statuses)
+    /// must answer within SECONDS; a silent board gets the message again on its own topic. Prints
+    /// a table; exit 1 unless every board has it
+    #[arg(long, value_name = "SECONDS", conflicts_with = "wait")]
+    confirm: Option<u64>,
+    /// With --confirm: how many times to send again to a silent board
+    #[arg(long, value_name = "N", default_value_t = 2, requires = "confirm")]
+    resend: u32,
+}
+
+impl ConfirmArgs {
+    fn get(&self) -> Option<(std::time::Duration, u32)> {
+        self.confirm
+            .map(|s| (std::time::Duration::from_secs(s.max(1)), self.resend))
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum PortalCommand {
     /// Make a key pair: the secret to --out (mode 600), the public key printed for the daemon's config
@@ -322,8 +342,10 @@ enum PortalCommand {
         wait: Option<u64>,
         /// Publish over MQTT 5: the message expiry interval from valid_until (a stale notice dies
         /// in the brokers' queues), the content type and key_id as properties
-        #[arg(long, conflicts_with = "wait")]
+        #[arg(long, conflicts_with_all = ["wait", "confirm"])]
         mqtt5: bool,
+        #[command(flatten)]
+        confirm: ConfirmArgs,
     },
     /// Sign an emergency warning (CAP 1.2 or GB/T 35965.1 XML, byte for byte) and publish it on
     /// the alerts topic of a screen or a group, QoS 1
@@ -351,6 +373,8 @@ enum PortalCommand {
         /// Wait this many seconds for the screen's receipts and print them (needs --screen)
         #[arg(long, value_name = "SECONDS")]
         wait: Option<u64>,
+        #[command(flatten)]
+        confirm: ConfirmArgs,
     },
     /// Sign and publish, retained, what the office sends every board: the holiday calendar, a
     /// playlist (to a screen or a group), or a portal key rotation; boards answer with receipts
@@ -631,7 +655,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             format,
             topic_prefix,
             wait,
+            confirm,
         }) => cli::portal::cap_command(cli::portal::CapRequest {
+            confirm: confirm.get(),
             broker,
             topic_prefix,
             screen,
@@ -684,7 +710,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             topic_prefix,
             wait,
             mqtt5,
+            confirm,
         }) => cli::portal::publish_command(cli::portal::PublishRequest {
+            confirm: confirm.get(),
             broker,
             topic_prefix,
             screen,

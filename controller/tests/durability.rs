@@ -175,6 +175,7 @@ fn a_write_failure_at_every_write_loses_nothing_acknowledged_and_changes_nothing
             "revoked b",
             "accepted a",
             "superseded a",
+            "held b",
             "displayed a"
         ]
     );

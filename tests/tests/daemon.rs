@@ -650,3 +650,98 @@ fn two_daemons_sharing_a_client_id_are_told_and_the_board_comes_back() {
     rig.publish(&payload("back", 1, "urgent", "恢复后的通知", 600));
     rig.receipt("back", "displayed", 20);
 }
+
+#[test]
+fn confirmed_delivery_resends_a_copy_the_broker_lost_and_a_board_that_holds_it_says_so() {
+    let mut rig = Rig::with_mqtt(&[], false, "version = \"5\"\nsession_expiry_s = 1");
+    let url = rig.broker.url();
+    let key = rig.key.to_str().unwrap().to_owned();
+    let write = |name: &str, v: &serde_json::Value| {
+        let f = rig.dir.path().join(name);
+        std::fs::write(&f, v.to_string()).unwrap();
+        f.to_str().unwrap().to_owned()
+    };
+    // The board already holds this notice: confirming it to the group again brings `held`, the
+    // answer a sender who missed the `accepted` receipt needs.
+    let first = write(
+        "confirm-1.json",
+        &payload("confirm-1", 1, "urgent", "确认送达的通知", 600),
+    );
+    let (code, _, err) = pinghu(&[
+        "portal",
+        "publish",
+        "--broker",
+        &url,
+        "--screen",
+        "test-board",
+        "--payload",
+        &first,
+        "--key",
+        &key,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    rig.receipt("confirm-1", "accepted", 10);
+    let (code, out, err) = pinghu(&[
+        "portal",
+        "publish",
+        "--broker",
+        &url,
+        "--group",
+        "all-boards",
+        "--payload",
+        &first,
+        "--key",
+        &key,
+        "--confirm",
+        "5",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("test-board ") && l.ends_with(" held")),
+        "{out}"
+    );
+    assert!(out.contains("1 of 1 boards confirmed"), "{out}");
+    assert_eq!(rig.count("confirm-1", "accepted"), 1, "held, not accepted twice");
+
+    // The board is away and the broker forgets its session (expiry 1 s): the copy queued for it
+    // is lost, as a broker's last second is at a SIGKILL. The confirmation sends it again.
+    assert!(rig.daemon.as_mut().unwrap().stop());
+    std::thread::sleep(Duration::from_millis(2500));
+    let second = write("confirm-2.json", &payload("confirm-2", 1, "urgent", "补发的通知", 600));
+    let mark = rig.receipts.mark();
+    let portal = std::process::Command::new(pinghu_tests::bin("pinghu"))
+        .args([
+            "portal",
+            "publish",
+            "--broker",
+            &url,
+            "--screen",
+            "test-board",
+            "--payload",
+            &second,
+            "--key",
+            &key,
+            "--confirm",
+            "3",
+            "--resend",
+            "5",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    rig.receipts.wait_after(mark, "the first copy on the broker", 15, |m| {
+        m["_topic"] == "pinghu/v1/screens/test-board/announcements"
+    });
+    rig.start_daemon();
+    let done = portal.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&done.stdout);
+    assert!(done.status.success(), "{out}{}", String::from_utf8_lossy(&done.stderr));
+    let row = out.lines().find(|l| l.starts_with("test-board ")).unwrap();
+    let sends: u32 = row.split_whitespace().nth(2).unwrap().parse().unwrap();
+    assert!(sends >= 2, "{out}");
+    assert!(row.ends_with(" accepted") || row.ends_with(" displayed"), "{out}");
+    rig.receipt("confirm-2", "displayed", 20);
+    assert_eq!(rig.count("confirm-2", "accepted"), 1);
+}

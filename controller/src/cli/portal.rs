@@ -17,16 +17,61 @@ pub enum Target {
     Group(String),
 }
 
-/// Where an envelope goes: warnings to …/alerts, announcements to …/announcements.
-fn topic_for(prefix: &str, target: &Target, envelope: &Envelope) -> String {
-    let kind = if envelope.content_type.is_some() {
+/// The topic leaf of an envelope: warnings go to `alerts`, announcements to `announcements`.
+pub(crate) fn kind_of(envelope: &Envelope) -> &'static str {
+    if envelope.content_type.is_some() {
         "alerts"
     } else {
         "announcements"
-    };
+    }
+}
+
+/// Where an envelope goes: warnings to …/alerts, announcements to …/announcements.
+pub(crate) fn topic_for(prefix: &str, target: &Target, envelope: &Envelope) -> String {
+    let kind = kind_of(envelope);
     match target {
         Target::Screen(s) => format!("{prefix}/screens/{s}/{kind}"),
         Target::Group(g) => format!("{prefix}/groups/{g}/{kind}"),
+    }
+}
+
+/// Tells this message's receipts from others: those naming the announcement's id (or the
+/// warning's identifier), and the refusals and `held` receipts whose `envelope_sha256` is the hash
+/// of exactly the bytes sent (a refusal of another message with the same id is not this one's).
+#[derive(Debug, Clone)]
+pub(crate) struct Matcher {
+    envelope_sha256: String,
+    payload_id: Option<String>,
+    identifier: Option<String>,
+}
+
+impl Matcher {
+    pub(crate) fn of(envelope: &Envelope, body: &[u8]) -> Self {
+        use base64::Engine as _;
+        let p = base64::engine::general_purpose::STANDARD
+            .decode(&envelope.payload)
+            .unwrap_or_default();
+        let (payload_id, identifier) = match envelope
+            .content_type
+            .as_deref()
+            .and_then(crate::alerts::Format::from_content_type)
+        {
+            Some(f) => (None, crate::alerts::read(&p, f).ok().map(|a| a.identifier)),
+            None => (crate::daemon::envelope::peek_id(&p).0, None),
+        };
+        Self {
+            envelope_sha256: crate::daemon::ingest::sha256_hex(body),
+            payload_id,
+            identifier,
+        }
+    }
+
+    pub(crate) fn is_ours(&self, v: &serde_json::Value) -> bool {
+        match v["envelope_sha256"].as_str() {
+            Some(h) => h == self.envelope_sha256,
+            None if self.identifier.is_some() => v["identifier"].as_str() == self.identifier.as_deref(),
+            None => v["id"].is_string() && v["id"].as_str() == self.payload_id.as_deref(),
+        }
     }
 }
 
@@ -52,21 +97,7 @@ pub async fn publish(
     }
     let (client, mut el) = AsyncClient::new(o, 16);
     let body = serde_json::to_vec(envelope).map_err(|e| e.to_string())?;
-    let (payload_id, identifier) = {
-        use base64::Engine as _;
-        let p = base64::engine::general_purpose::STANDARD
-            .decode(&envelope.payload)
-            .unwrap_or_default();
-        match envelope
-            .content_type
-            .as_deref()
-            .and_then(crate::alerts::Format::from_content_type)
-        {
-            Some(f) => (None, crate::alerts::read(&p, f).ok().map(|a| a.identifier)),
-            None => (crate::daemon::envelope::peek_id(&p).0, None),
-        }
-    };
-    let envelope_sha256 = crate::daemon::ingest::sha256_hex(&body);
+    let matcher = Matcher::of(envelope, &body);
     let mut receipts = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     let mut subscribed = wait_receipts.is_none();
@@ -116,12 +147,7 @@ pub async fn publish(
             }
             Event::Incoming(Incoming::Publish(p)) => {
                 let v: serde_json::Value = serde_json::from_slice(&p.payload).unwrap_or(json!(null));
-                let ours = match v["envelope_sha256"].as_str() {
-                    Some(h) => h == envelope_sha256,
-                    None if identifier.is_some() => v["identifier"].as_str() == identifier.as_deref(),
-                    None => v["id"].is_string() && v["id"].as_str() == payload_id.as_deref(),
-                };
-                if ours {
+                if matcher.is_ours(&v) {
                     receipts.push(v);
                 }
             }
@@ -220,6 +246,8 @@ pub struct PublishRequest {
     pub mqtt5: bool,
     /// Seconds to collect receipts for (needs `screen`).
     pub wait: Option<u64>,
+    /// Confirm delivery: the time each board has to answer, and how many times to send again.
+    pub confirm: Option<(Duration, u32)>,
 }
 
 /// `pinghu portal publish`: publish QoS 1, print the PUBACK and the receipts waited for.
@@ -250,6 +278,9 @@ pub fn publish_command(r: PublishRequest) -> anyhow::Result<std::process::ExitCo
         }
         return Ok(std::process::ExitCode::SUCCESS);
     }
+    if let Some((each, resends)) = r.confirm {
+        return confirmed(&rt, &r.broker, &r.topic_prefix, &target, &env, each, resends);
+    }
     let receipts = rt
         .block_on(publish(&r.broker, &r.topic_prefix, &target, &env, None, wait))
         .map_err(anyhow::Error::msg)?;
@@ -258,6 +289,25 @@ pub fn publish_command(r: PublishRequest) -> anyhow::Result<std::process::ExitCo
         println!("{r}");
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Publish with delivery confirmation and print the table; exit 1 unless every board has it.
+fn confirmed(
+    rt: &tokio::runtime::Runtime,
+    broker: &str,
+    prefix: &str,
+    target: &Target,
+    env: &Envelope,
+    each: Duration,
+    resends: u32,
+) -> anyhow::Result<std::process::ExitCode> {
+    let rows = rt
+        .block_on(crate::cli::confirm::publish_confirmed(
+            broker, prefix, target, env, each, resends,
+        ))
+        .map_err(anyhow::Error::msg)?;
+    print!("{}", crate::cli::confirm::table(&rows));
+    Ok(crate::cli::exit_code(!crate::cli::confirm::all_confirmed(&rows)))
 }
 
 /// Seconds until `valid_until` of an announcement's payload, for MQTT 5's message expiry
@@ -352,6 +402,8 @@ pub struct CapRequest {
     pub key: std::path::PathBuf,
     pub format: crate::alerts::Format,
     pub wait: Option<u64>,
+    /// Confirm delivery: the time each board has to answer, and how many times to send again.
+    pub confirm: Option<(Duration, u32)>,
 }
 
 /// `pinghu portal cap`: check a warning document, sign its exact bytes and publish it on the
@@ -370,6 +422,15 @@ pub fn cap_command(r: CapRequest) -> anyhow::Result<std::process::ExitCode> {
     );
     let (target, wait) = target_and_wait(r.screen, r.group, r.wait)?;
     let rt = crate::cli::run::runtime()?;
+    if let Some((each, resends)) = r.confirm {
+        println!(
+            "publishing {} {} from {}",
+            alert.msg_type.word(),
+            alert.identifier,
+            alert.sender
+        );
+        return confirmed(&rt, &r.broker, &r.topic_prefix, &target, &env, each, resends);
+    }
     let receipts = rt
         .block_on(publish(&r.broker, &r.topic_prefix, &target, &env, None, wait))
         .map_err(anyhow::Error::msg)?;

@@ -90,12 +90,17 @@ pub fn apply_alert(
     let own = &keys[0].0;
     let revision = u64::try_from(alert.sent.as_millisecond()).unwrap_or(1).max(1);
     let stored = state.announcements.get(&chain);
-    if stored.is_some_and(|r| r.payload_sha256 == payload_sha256) {
-        // The broker's redelivery of what is stored.
-        return Outcome {
-            receipts: Vec::new(),
-            changed: false,
-        };
+    if let Some(r) = stored
+        && r.payload_sha256 == payload_sha256
+    {
+        // The broker's redelivery (or a resend) of what is stored.
+        let mut o = ingest::held(&chain, r, now);
+        for x in &mut o.receipts {
+            x.identifier = Some(alert.identifier.clone());
+            x.sender = Some(alert.sender.clone());
+            x.envelope_sha256 = Some(envelope_sha256.to_owned());
+        }
+        return o;
     }
     let mut outcome = if state.alert_keys.get(own).is_some_and(|k| k.sent.is_some()) {
         ingest::rejected(

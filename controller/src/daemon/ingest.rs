@@ -123,14 +123,36 @@ pub fn rejected(r: &Rejection, id: Option<&str>, revision: Option<u64>, now: Tim
     }
 }
 
-/// Apply a verified message. `payload_sha256` tells a broker's redelivery (identical bytes:
-/// nothing happens, no receipt) from a replay (refused with a receipt).
+/// The receipt event of a message the board already holds, byte for byte.
+pub const HELD: &str = "held";
+
+/// A broker's redelivery, or the portal's resend, of exactly what is stored: nothing changes, and
+/// a `held` receipt says the board has it (so a sender that missed the `accepted` receipt learns
+/// it need not send again).
+pub fn held(id: &str, rec: &crate::daemon::store::Record, now: Timestamp) -> Outcome {
+    let state = serde_json::to_value(rec.state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    Outcome {
+        receipts: vec![
+            Receipt::new(Some(id), Some(rec.announcement.revision), HELD, now).with_reason(format!(
+                "already held: this exact message was accepted at {}, and is {state} now",
+                rec.accepted_at
+            )),
+        ],
+        changed: false,
+    }
+}
+
+/// Apply a verified message. `payload_sha256` tells a broker's redelivery or a resend (identical
+/// bytes: nothing changes, a `held` receipt) from a replay (refused with a receipt).
 ///
-/// `envelope_sha256` (of the bytes received) goes into every `rejected` receipt.
+/// `envelope_sha256` (of the bytes received) goes into every `rejected` and `held` receipt.
 pub fn apply(state: &mut State, msg: Verified, payload_sha256: &str, envelope_sha256: &str, now: Timestamp) -> Outcome {
     let mut o = apply_inner(state, msg, payload_sha256, now);
     for r in &mut o.receipts {
-        if r.event == "rejected" {
+        if r.event == "rejected" || r.event == HELD {
             r.envelope_sha256 = Some(envelope_sha256.to_owned());
         }
     }
@@ -147,10 +169,7 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
         && rec.announcement.revision == rev
         && rec.payload_sha256 == payload_sha256
     {
-        return Outcome {
-            receipts: Vec::new(),
-            changed: false,
-        };
+        return held(&id, rec, now);
     }
     let issued = msg.issued_at();
     if let Some(h) = state.replay_horizon
@@ -350,13 +369,12 @@ mod tests {
         let mut s = State::default();
         let o = ap(&mut s, ann(1, None), "h1", now);
         assert_eq!(events(&o), ["accepted"]);
-        // Redelivery of the same bytes: nothing.
-        assert_eq!(
-            ap(&mut s, ann(1, None), "h1", now),
-            Outcome {
-                receipts: vec![],
-                changed: false
-            }
+        // Redelivery of the same bytes: nothing changes; the board says it holds it.
+        let o = ap(&mut s, ann(1, None), "h1", now);
+        assert_eq!((events(&o), o.changed), (vec!["held"], false));
+        assert!(
+            o.receipts[0].reason.as_deref().unwrap().starts_with("already held"),
+            "{o:?}"
         );
         // Same revision, other bytes: a replay.
         let o = ap(&mut s, ann(1, None), "h2", now);
@@ -451,7 +469,7 @@ mod tests {
         s.replay_horizon = Some("2026-11-28T02:00:00Z".parse().unwrap());
         let later: Timestamp = "2026-11-28T03:00:00Z".parse().unwrap();
         // The stored bytes again: a redelivery, harmless.
-        assert!(ap(&mut s, ann(1, None), "h1", later).receipts.is_empty());
+        assert_eq!(events(&ap(&mut s, ann(1, None), "h1", later)), ["held"]);
         // A higher revision issued before the horizon might be one the lost state had revoked.
         let o = ap(&mut s, ann(2, None), "h2", later);
         assert_eq!(events(&o), ["rejected"]);
