@@ -142,7 +142,7 @@ fn receipt_word(l: Lang, event: &str) -> &str {
         "revoked" => ("已撤回", "revoked"),
         "superseded" => ("已被新版本取代", "superseded"),
         "suspended" => ("已暂停", "suspended"),
-        "held" => ("已持有(重复送达)", "held (delivered again)"),
+        "held" => ("已持有（重复送达）", "held (delivered again)"),
         "updated" => ("已更新", "updated"),
         "cancelled" => ("已解除", "cancelled"),
         other => (other, other),
