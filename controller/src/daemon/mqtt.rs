@@ -469,7 +469,9 @@ pub(super) async fn mqtt_loop(
             Happening::Nothing => {}
             Happening::Lost { reason, why } => {
                 let id = &cfg.mqtt.client_id;
-                let (delay, error) = match watch.lost(tokio::time::Instant::now(), why) {
+                let verdict = watch.lost(tokio::time::Instant::now(), why);
+                let conflict = verdict != AfterLoss::Retry;
+                let (delay, error) = match verdict {
                     AfterLoss::TakenOver { certain } => {
                         let what = if certain {
                             format!("{reason}: two daemons (or a daemon and a test client) use the client id {id:?}")
@@ -503,10 +505,7 @@ pub(super) async fn mqtt_loop(
                         (delay, reason)
                     }
                 };
-                if link.connected
-                    || link.last_error.as_deref() != Some(error.as_str())
-                    || link.client_id_conflict.is_some()
-                {
+                if link.connected || conflict || link.last_error.as_deref() != Some(error.as_str()) {
                     link.connected = false;
                     link.last_error = Some(error);
                     core.send(Command::Mqtt(link.clone())).map_err(|e| e.to_string())?;

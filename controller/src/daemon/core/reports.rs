@@ -40,6 +40,9 @@ fn first_missing_day(data_dir: &std::path::Path, yesterday: jiff::civil::Date) -
     newest.tomorrow().unwrap_or(yesterday).max(floor)
 }
 
+/// The verified proof-of-display log: its chain and its entries.
+type Log = (report::Chain, Vec<crate::daemon::proof::Entry>);
+
 /// The folder of the signed reports.
 pub const REPORTS_DIR: &str = "reports";
 
@@ -71,6 +74,7 @@ impl Core {
         }
         .min(yesterday);
         let mut d = first;
+        let mut log: Option<Log> = None;
         loop {
             let path = report_file(&self.cfg.data_dir, d);
             if path.exists() {
@@ -80,7 +84,22 @@ impl Core {
                     self.reports.last = Some(d);
                 }
             } else {
-                match self.make_report(d, now) {
+                if log.is_none() {
+                    log = match self.read_log() {
+                        Ok(l) => Some(l),
+                        Err(e) => {
+                            tracing::error!("the play report for {d} cannot be made (tried again in 10 minutes): {e}");
+                            self.reports.error = Some(e);
+                            self.reports.retry_at = Some(now + REPORT_RETRY);
+                            return;
+                        }
+                    };
+                }
+                let made = match &log {
+                    Some(l) => self.write_report(d, now, l),
+                    None => Err("the proof-of-display log was not read".to_owned()),
+                };
+                match made {
                     Ok(body) => {
                         if d == yesterday {
                             tracing::info!("play report for {d} written to {}", path.display());
@@ -112,7 +131,12 @@ impl Core {
 
     /// Build, sign and write day `d`'s report; returns the signed envelope's JSON.
     pub fn make_report(&mut self, d: jiff::civil::Date, now: Timestamp) -> Result<String, String> {
-        let key = self.board_key.as_ref().map_err(Clone::clone)?;
+        let log = self.read_log()?;
+        self.write_report(d, now, &log)
+    }
+
+    /// The proof-of-display log, verified (read once for all the days being reported).
+    fn read_log(&mut self) -> Result<Log, String> {
         if let Some(p) = self.proof.as_mut() {
             // Everything appended so far is in the files we are about to read.
             let _ = p.sync();
@@ -120,10 +144,15 @@ impl Core {
         let contents = crate::daemon::proof::read_segments(&crate::daemon::proof::segments(&self.cfg.data_dir))
             .map_err(|e| format!("the proof-of-display log: {e}"))?;
         let (chain, entries) = crate::daemon::proof::verified_entries(&contents);
+        Ok((report::Chain::of(&chain), entries))
+    }
+
+    fn write_report(&self, d: jiff::civil::Date, now: Timestamp, (chain, entries): &Log) -> Result<String, String> {
+        let key = self.board_key.as_ref().map_err(Clone::clone)?;
         let r = report::build(
             &self.cfg.screen,
-            &entries,
-            report::Chain::of(&chain),
+            entries,
+            chain.clone(),
             d,
             d,
             &self.tz,
