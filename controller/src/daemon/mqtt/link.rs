@@ -1,0 +1,307 @@
+//! The broker link for either protocol version: [`Client`] (publish, subscribe, acknowledge) and
+//! [`Connection`] (the event loop, read as [`Happening`]s), made by [`connect`] from the
+//! configuration. Everything version-specific of rumqttc stays in this file.
+
+use std::time::Duration;
+
+use rumqttc::v5;
+use rumqttc::v5::mqttbytes::v5 as p5;
+use rumqttc::{AsyncClient, Event, Incoming, LastWill, MqttOptions, QoS, TlsConfiguration, Transport};
+
+use crate::daemon::DaemonError;
+use crate::daemon::config::{Config, MqttVersion};
+
+/// The sending half of the broker link, for either protocol version.
+#[derive(Debug, Clone)]
+pub(crate) enum Client {
+    V311(AsyncClient),
+    V5(v5::AsyncClient),
+}
+
+/// A received message's handle for its acknowledgement.
+#[derive(Debug)]
+pub(super) enum Delivery {
+    V311(Box<rumqttc::Publish>),
+    V5(Box<p5::Publish>),
+}
+
+/// What one turn of the event loop brought.
+pub(super) enum Happening {
+    Connected {
+        session_present: bool,
+        session_expiry_s: Option<u32>,
+    },
+    Message {
+        topic: String,
+        payload: Vec<u8>,
+        delivery: Delivery,
+    },
+    Nothing,
+    /// The link dropped.
+    Lost {
+        reason: String,
+        why: Loss,
+    },
+}
+
+/// How the link dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Loss {
+    /// The broker said another client took the session (MQTT 5, DISCONNECT 0x8E).
+    TakenOver,
+    /// The broker closed the connection in order (end of stream), saying nothing.
+    ClosedByBroker,
+    /// Anything else: a network fault, a timeout, a refused connection.
+    Other,
+}
+
+/// The receiving half of the broker link (the event loop), for either protocol version.
+pub(crate) enum Connection {
+    V311(Box<rumqttc::EventLoop>),
+    V5(Box<v5::EventLoop>),
+}
+
+impl Client {
+    /// Publish at QoS 1. Under MQTT 5 the message carries `content_type`.
+    pub(crate) async fn publish(
+        &self,
+        topic: &str,
+        retain: bool,
+        payload: impl Into<Vec<u8>>,
+        content_type: &str,
+    ) -> Result<(), String> {
+        let payload: Vec<u8> = payload.into();
+        match self {
+            Client::V311(c) => c
+                .publish(topic, QoS::AtLeastOnce, retain, payload)
+                .await
+                .map_err(|e| e.to_string()),
+            Client::V5(c) => {
+                let props = p5::PublishProperties {
+                    content_type: Some(content_type.to_owned()),
+                    // UTF-8 text: every document the daemon publishes is JSON.
+                    payload_format_indicator: Some(1),
+                    ..Default::default()
+                };
+                c.publish_with_properties(topic, v5::mqttbytes::QoS::AtLeastOnce, retain, payload, props)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    pub(super) fn try_subscribe(&self, topic: &str) -> Result<(), String> {
+        match self {
+            Client::V311(c) => c.try_subscribe(topic, QoS::AtLeastOnce).map_err(|e| e.to_string()),
+            Client::V5(c) => c
+                .try_subscribe(topic, v5::mqttbytes::QoS::AtLeastOnce)
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    pub(super) fn try_ack(&self, d: &Delivery) -> Result<(), String> {
+        match (self, d) {
+            (Client::V311(c), Delivery::V311(p)) => c.try_ack(p).map_err(|e| e.to_string()),
+            (Client::V5(c), Delivery::V5(p)) => c.try_ack(p).map_err(|e| e.to_string()),
+            _ => Err("a message from the other protocol version".into()),
+        }
+    }
+
+    pub(crate) async fn disconnect(&self) {
+        let _ = match self {
+            Client::V311(c) => c.disconnect().await.map_err(|e| e.to_string()),
+            Client::V5(c) => c.disconnect().await.map_err(|e| e.to_string()),
+        };
+    }
+}
+
+impl Connection {
+    pub(super) async fn poll(&mut self) -> Happening {
+        match self {
+            Connection::V311(el) => match el.poll().await {
+                Ok(Event::Incoming(Incoming::ConnAck(ack))) => Happening::Connected {
+                    session_present: ack.session_present,
+                    session_expiry_s: None,
+                },
+                Ok(Event::Incoming(Incoming::Publish(p))) => Happening::Message {
+                    topic: p.topic.clone(),
+                    payload: p.payload.to_vec(),
+                    delivery: Delivery::V311(Box::new(p)),
+                },
+                Ok(_) => Happening::Nothing,
+                Err(e) => Happening::Lost {
+                    reason: e.to_string(),
+                    why: if matches!(
+                        e,
+                        rumqttc::ConnectionError::MqttState(rumqttc::StateError::ConnectionAborted)
+                    ) {
+                        Loss::ClosedByBroker
+                    } else {
+                        Loss::Other
+                    },
+                },
+            },
+            Connection::V5(el) => match el.poll().await {
+                Ok(v5::Event::Incoming(p5::Packet::ConnAck(ack))) => Happening::Connected {
+                    session_present: ack.session_present,
+                    session_expiry_s: ack.properties.and_then(|p| p.session_expiry_interval),
+                },
+                Ok(v5::Event::Incoming(p5::Packet::Publish(p))) => Happening::Message {
+                    topic: String::from_utf8_lossy(&p.topic).into_owned(),
+                    payload: p.payload.to_vec(),
+                    delivery: Delivery::V5(Box::new(p)),
+                },
+                Ok(_) => Happening::Nothing,
+                Err(e) => lost_v5(e),
+            },
+        }
+    }
+}
+
+/// An MQTT 5 loss, with the broker's DISCONNECT 0x8E (session taken over) recognised.
+fn lost_v5(e: v5::ConnectionError) -> Happening {
+    match e {
+        v5::ConnectionError::MqttState(v5::StateError::ServerDisconnect {
+            reason_code: p5::DisconnectReasonCode::SessionTakenOver,
+            ..
+        }) => Happening::Lost {
+            reason: "the broker says another client connected with this board's client id and took its session".into(),
+            why: Loss::TakenOver,
+        },
+        v5::ConnectionError::MqttState(v5::StateError::ConnectionAborted) => Happening::Lost {
+            reason: e.to_string(),
+            why: Loss::ClosedByBroker,
+        },
+        e => Happening::Lost {
+            reason: e.to_string(),
+            why: Loss::Other,
+        },
+    }
+}
+
+/// Take in what anyone can publish (up to 32 MiB) so an oversized message is refused with a
+/// receipt and acknowledged: a packet rumqttc could not read would drop the connection, and the
+/// broker would redeliver it forever, holding up every message behind it. Brokers should also cap
+/// it (mosquitto: message_size_limit). Under MQTT 5 the broker learns the limit from the CONNECT
+/// and discards anything larger instead of sending it.
+const MAX_IN: usize = 32 * 1024 * 1024;
+
+/// The client and its event loop for the configured broker and protocol version.
+pub(crate) fn connect(cfg: &Config, will: Vec<u8>) -> Result<(Client, Connection), DaemonError> {
+    let m = &cfg.mqtt;
+    let transport = if m.tls { Some(tls_transport(cfg)?) } else { None };
+    let credentials = m
+        .username
+        .as_ref()
+        .map(|u| (u.clone(), m.password.clone().unwrap_or_default()));
+    match m.version {
+        MqttVersion::V311 => {
+            let mut o = MqttOptions::new(m.client_id.clone(), m.host.clone(), m.port);
+            o.set_keep_alive(Duration::from_secs(15));
+            o.set_clean_session(false);
+            o.set_manual_acks(true);
+            o.set_max_packet_size(MAX_IN, 1024 * 1024);
+            o.set_last_will(LastWill::new(cfg.status_topic(), will, QoS::AtLeastOnce, true));
+            if let Some((u, pw)) = credentials {
+                o.set_credentials(u, pw);
+            }
+            if let Some(t) = transport {
+                o.set_transport(t);
+            }
+            let (c, el) = AsyncClient::new(o, 256);
+            Ok((Client::V311(c), Connection::V311(Box::new(el))))
+        }
+        MqttVersion::V5 { session_expiry_s } => {
+            let mut o = v5::MqttOptions::new(m.client_id.clone(), m.host.clone(), m.port);
+            o.set_keep_alive(Duration::from_secs(15));
+            o.set_clean_start(false);
+            o.set_session_expiry_interval(Some(session_expiry_s));
+            o.set_manual_acks(true);
+            o.set_max_packet_size(Some(MAX_IN as u32));
+            // As under 3.1.1 (rumqttc's default there). Left unset, rumqttc's MQTT 5 state keeps a
+            // slot for 65,535 publishes in flight: 14 MiB per daemon for nothing.
+            o.set_outgoing_inflight_upper_limit(100);
+            let props = p5::LastWillProperties {
+                delay_interval: None,
+                payload_format_indicator: Some(1),
+                message_expiry_interval: None,
+                content_type: Some("application/json".into()),
+                response_topic: None,
+                correlation_data: None,
+                user_properties: Vec::new(),
+            };
+            o.set_last_will(p5::LastWill::new(
+                cfg.status_topic(),
+                will,
+                v5::mqttbytes::QoS::AtLeastOnce,
+                true,
+                Some(props),
+            ));
+            if let Some((u, pw)) = credentials {
+                o.set_credentials(u, pw);
+            }
+            if let Some(t) = transport {
+                o.set_transport(t);
+            }
+            let (c, el) = v5::AsyncClient::new(o, 256);
+            Ok((Client::V5(c), Connection::V5(Box::new(el))))
+        }
+    }
+}
+
+fn tls_transport(cfg: &Config) -> Result<Transport, DaemonError> {
+    let m = &cfg.mqtt;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let ca = match &m.ca_file {
+        Some(p) => {
+            std::fs::read(p).map_err(|e| DaemonError::Mqtt(format!("cannot read the CA file {}: {e}", p.display())))?
+        }
+        None => {
+            return Err(DaemonError::Mqtt(
+                "mqtts:// needs mqtt.ca_file (the broker's CA certificate, PEM)".into(),
+            ));
+        }
+    };
+    let client_auth = match &m.client_cert {
+        Some((c, k)) => Some((
+            std::fs::read(c).map_err(|e| DaemonError::Mqtt(format!("cannot read {}: {e}", c.display())))?,
+            std::fs::read(k).map_err(|e| DaemonError::Mqtt(format!("cannot read {}: {e}", k.display())))?,
+        )),
+        None => None,
+    };
+    Ok(Transport::tls_with_config(TlsConfiguration::Simple {
+        ca,
+        alpn: None,
+        client_auth,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_disconnect_0x8e_is_read_as_taken_over() {
+        let e = v5::ConnectionError::MqttState(v5::StateError::ServerDisconnect {
+            reason_code: p5::DisconnectReasonCode::SessionTakenOver,
+            reason_string: None,
+        });
+        assert!(matches!(
+            lost_v5(e),
+            Happening::Lost {
+                why: Loss::TakenOver,
+                ..
+            }
+        ));
+        let e = v5::ConnectionError::MqttState(v5::StateError::ConnectionAborted);
+        assert!(matches!(
+            lost_v5(e),
+            Happening::Lost {
+                why: Loss::ClosedByBroker,
+                ..
+            }
+        ));
+        let e = v5::ConnectionError::MqttState(v5::StateError::AwaitPingResp);
+        assert!(matches!(lost_v5(e), Happening::Lost { why: Loss::Other, .. }));
+    }
+}
