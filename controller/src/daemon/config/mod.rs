@@ -1,5 +1,7 @@
-//! The daemon's configuration (documented in `controller/examples/pinghu.toml`): one TOML file, validated in one place.
-//! `examples/pinghu.toml` is the commented example.
+//! The daemon's configuration (documented in `controller/examples/pinghu.toml`): one TOML file, validated in one place
+//! (the `[mqtt]` table in `mqtt.rs`). `examples/pinghu.toml` is the commented example.
+
+mod mqtt;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,6 +11,8 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use crate::card::device::{CardModel, DeviceUrl};
+use mqtt::RawMqtt;
+pub use mqtt::{MqttConfig, MqttVersion, parse_mqtt_url};
 
 /// A configuration that cannot be used.
 #[derive(Debug, Error)]
@@ -237,96 +241,6 @@ const fn default_retries() -> u32 {
     3
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawMqtt {
-    url: String,
-    client_id: Option<String>,
-    username: Option<String>,
-    password: Option<String>,
-    password_file: Option<PathBuf>,
-    ca_file: Option<PathBuf>,
-    client_cert: Option<PathBuf>,
-    client_key: Option<PathBuf>,
-    #[serde(default = "default_prefix")]
-    topic_prefix: String,
-    /// `"3.1.1"` (the default) or `"5"` (also written as the number 5).
-    version: Option<toml::Value>,
-    /// MQTT 5: how long the broker keeps the board's session and queue while it is away.
-    session_expiry_s: Option<u32>,
-}
-
-fn default_prefix() -> String {
-    "pinghu/v1".into()
-}
-
-/// Where the broker is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MqttConfig {
-    pub host: String,
-    pub port: u16,
-    pub tls: bool,
-    pub client_id: String,
-    pub username: Option<String>,
-    /// Never logged or printed.
-    pub password: Option<String>,
-    pub ca_file: Option<PathBuf>,
-    pub client_cert: Option<(PathBuf, PathBuf)>,
-    pub topic_prefix: String,
-    pub version: MqttVersion,
-}
-
-/// The MQTT protocol version the daemon speaks to its broker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MqttVersion {
-    /// MQTT 3.1.1: a persistent session lives as long as the broker's own setting says.
-    V311,
-    /// MQTT 5, asking the broker to keep the session (and its queue) this many seconds after the
-    /// board disconnects; `u32::MAX` means never expire.
-    V5 { session_expiry_s: u32 },
-}
-
-impl MqttVersion {
-    /// A week: a board away longer than that (a cabinet without power over a holiday) starts
-    /// afresh, with the retained messages (calendar, playlist, keys) and the portal's re-sends.
-    pub const DEFAULT_SESSION_EXPIRY_S: u32 = 7 * 24 * 3600;
-
-    /// "3.1.1" or "5", as in the configuration and the status.
-    pub fn name(self) -> &'static str {
-        match self {
-            MqttVersion::V311 => "3.1.1",
-            MqttVersion::V5 { .. } => "5",
-        }
-    }
-
-    fn parse(version: Option<&toml::Value>, session_expiry_s: Option<u32>) -> Result<Self, String> {
-        let version = match version {
-            None => "3.1.1".to_owned(),
-            Some(toml::Value::String(s)) => s.clone(),
-            Some(v) => v.to_string(),
-        };
-        match (version.as_str(), session_expiry_s) {
-            ("3.1.1", None) => Ok(MqttVersion::V311),
-            ("3.1.1", Some(_)) => Err(
-                "mqtt.session_expiry_s needs mqtt.version = \"5\" (under MQTT 3.1.1 the broker's own setting \
-                 decides how long a session lives, e.g. mosquitto's persistent_client_expiration)"
-                    .into(),
-            ),
-            ("5", Some(0)) => Err(
-                "mqtt.session_expiry_s = 0 would drop the board's queue at every disconnect: give the seconds the \
-                 broker should keep it (default 604800, a week)"
-                    .into(),
-            ),
-            ("5", s) => Ok(MqttVersion::V5 {
-                session_expiry_s: s.unwrap_or(Self::DEFAULT_SESSION_EXPIRY_S),
-            }),
-            (v, _) => Err(format!(
-                "mqtt.version {v:?} is not one the daemon speaks: use \"3.1.1\" or \"5\""
-            )),
-        }
-    }
-}
-
 /// The validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -366,30 +280,6 @@ pub fn valid_name(s: &str) -> bool {
     (1..=32).contains(&s.len())
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
-
-/// Parse `mqtt://host:port` or `mqtts://host:port`.
-pub fn parse_mqtt_url(url: &str) -> Result<(String, u16, bool), String> {
-    let (tls, rest) = if let Some(r) = url.strip_prefix("mqtts://") {
-        (true, r)
-    } else if let Some(r) = url.strip_prefix("mqtt://") {
-        (false, r)
-    } else {
-        return Err(format!("mqtt url {url:?} must start with mqtt:// or mqtts://"));
-    };
-    let rest = rest.trim_end_matches('/');
-    let (host, port) = match rest.rsplit_once(':') {
-        Some((h, p)) => (
-            h,
-            p.parse()
-                .map_err(|_| format!("mqtt url {url:?}: the port is not a number"))?,
-        ),
-        None => (rest, if tls { 8883 } else { 1883 }),
-    };
-    if host.is_empty() {
-        return Err(format!("mqtt url {url:?} has no host"));
-    }
-    Ok((host.to_owned(), port, tls))
 }
 
 impl Config {
@@ -432,24 +322,7 @@ impl Config {
         };
         let device = DeviceUrl::parse(&raw.device.url).map_err(|e| invalid(e.to_string()))?;
         let protocol = crate::card::device::parse_protocol(&raw.device.protocol).map_err(|e| invalid(e.to_string()))?;
-        let (host, port, tls) = parse_mqtt_url(&raw.mqtt.url).map_err(invalid)?;
-        let password = match (&raw.mqtt.password, &raw.mqtt.password_file) {
-            (Some(pw), None) => Some(pw.clone()),
-            (None, Some(f)) => Some(
-                std::fs::read_to_string(rel(f))
-                    .map_err(|e| invalid(format!("mqtt.password_file {}: {e}", rel(f).display())))?
-                    .trim()
-                    .to_owned(),
-            ),
-            (None, None) => None,
-            (Some(_), Some(_)) => return Err(invalid("give mqtt.password or mqtt.password_file, not both".into())),
-        };
-        let version = MqttVersion::parse(raw.mqtt.version.as_ref(), raw.mqtt.session_expiry_s).map_err(invalid)?;
-        let client_cert = match (&raw.mqtt.client_cert, &raw.mqtt.client_key) {
-            (Some(c), Some(k)) => Some((rel(c), rel(k))),
-            (None, None) => None,
-            _ => return Err(invalid("mqtt.client_cert and mqtt.client_key go together".into())),
-        };
+        let mqtt = raw.mqtt.validate(&raw.screen.id, &rel).map_err(invalid)?;
         if jiff::tz::TimeZone::get(&raw.timezone).is_err() {
             return Err(invalid(format!(
                 "timezone {:?} is not an IANA time zone (e.g. Asia/Shanghai)",
@@ -524,21 +397,7 @@ impl Config {
                 text: raw.fallback.text.clone(),
                 max_writes_per_day: raw.fallback.max_writes_per_day,
             }),
-            mqtt: MqttConfig {
-                host,
-                port,
-                tls,
-                client_id: raw
-                    .mqtt
-                    .client_id
-                    .unwrap_or_else(|| format!("pinghu-{}", raw.screen.id)),
-                username: raw.mqtt.username,
-                password,
-                ca_file: raw.mqtt.ca_file.as_ref().map(rel),
-                client_cert,
-                topic_prefix: raw.mqtt.topic_prefix.trim_end_matches('/').to_owned(),
-                version,
-            },
+            mqtt,
             portal_keys: raw.portal_keys,
             playlist: raw.playlist.as_ref().map(rel),
             calendar: raw.calendar.as_ref().map(rel),
@@ -638,36 +497,6 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("must start with mqtt://")
-        );
-        let e = |text: &str| {
-            Config::parse(
-                &base.replace("[mqtt]\n", &format!("[mqtt]\n{text}\n")),
-                Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/pinghu.toml")),
-            )
-            .map(|c| c.mqtt.version)
-            .map_err(|e| e.to_string())
-        };
-        assert_eq!(e(""), Ok(MqttVersion::V311));
-        assert_eq!(
-            e("version = 5"),
-            Ok(MqttVersion::V5 {
-                session_expiry_s: 604_800
-            })
-        );
-        assert_eq!(
-            e("version = \"5\"\nsession_expiry_s = 3600"),
-            Ok(MqttVersion::V5 { session_expiry_s: 3600 })
-        );
-        assert!(e("version = \"6\"").unwrap_err().contains("use \"3.1.1\" or \"5\""));
-        assert!(
-            e("session_expiry_s = 60")
-                .unwrap_err()
-                .contains("needs mqtt.version = \"5\"")
-        );
-        assert!(
-            e("version = 5\nsession_expiry_s = 0")
-                .unwrap_err()
-                .contains("drop the board's queue")
         );
         assert_eq!(
             parse_mqtt_url("mqtt://localhost").unwrap(),
