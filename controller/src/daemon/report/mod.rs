@@ -13,10 +13,16 @@
 //! uses (`payload` = the report's JSON bytes), and [`verify`] checks it offline: the signature,
 //! the report's own sums, and, with the log at hand, every play against the log's entries and
 //! every total against the numbers rebuilt from the log.
+//!
+//! Here the report is built; `format.rs` prints it (table, CSV), `signed.rs` signs and verifies it.
+
+mod format;
+mod signed;
+
+pub use format::{to_csv, to_table};
+pub use signed::{VerifyError, sign, verify};
 
 use std::collections::BTreeMap;
-
-use base64::Engine as _;
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -24,7 +30,6 @@ use jiff::{SignedDuration, Timestamp};
 use pinghu_playlists::{Calendar, Playlist, Target};
 use serde::{Deserialize, Serialize};
 
-use crate::daemon::envelope::Envelope;
 use crate::daemon::proof::{Entry, Report as ChainReport};
 
 /// The content type of a signed play report's envelope.
@@ -412,239 +417,4 @@ fn overlap(intervals: &[(Timestamp, Timestamp)], a: Timestamp, b: Timestamp) -> 
             if s < e { e.duration_since(s).as_secs_f64() } else { 0.0 }
         })
         .sum()
-}
-
-/// The report as a table for people.
-pub fn to_table(r: &PlaysReport) -> String {
-    use std::fmt::Write as _;
-    let mut s = format!(
-        "play report, screen {}, {} to {} ({}), entries up to {}\n",
-        r.screen, r.from, r.to, r.timezone, r.cutoff
-    );
-    let _ = writeln!(
-        s,
-        "log: {} entries, {}{}",
-        r.chain.entries,
-        if r.chain.intact {
-            "chain intact"
-        } else {
-            "CHAIN DAMAGED"
-        },
-        if r.chain.repairs > 0 {
-            format!(", {} repair(s)", r.chain.repairs)
-        } else {
-            String::new()
-        }
-    );
-    for p in &r.chain.problems {
-        let _ = writeln!(s, "  {p}");
-    }
-    let _ = writeln!(
-        s,
-        "\n{:<20} {:<16} {:>7} {:>9} {:>12} {:>10} {:>9}",
-        "campaign", "target", "plays", "seconds", "interrupted", "wanted", "delivered"
-    );
-    for c in &r.campaigns {
-        let wanted = match (c.target_plays, c.target_seconds) {
-            (Some(p), _) => format!("{p:.0} plays"),
-            (_, Some(sec)) => format!("{sec:.0} s"),
-            _ => "-".into(),
-        };
-        let _ = writeln!(
-            s,
-            "{:<20} {:<16} {:>7} {:>9} {:>12} {:>10} {:>9}",
-            c.campaign,
-            c.target.as_deref().unwrap_or("-"),
-            c.plays,
-            c.seconds,
-            c.interrupted,
-            wanted,
-            c.delivered_pct.map_or("-".into(), |p| format!("{p:.1} %"))
-        );
-    }
-    if !r.interrupted.is_empty() {
-        let _ = writeln!(s, "\ninterrupted spots (not counted):");
-        for i in &r.interrupted {
-            let _ = writeln!(
-                s,
-                "  {} {} {} — {} of {} s, cut by {}",
-                i.at, i.campaign, i.item, i.seconds, i.planned_s, i.by
-            );
-        }
-    }
-    if !r.gaps.is_empty() {
-        let _ = writeln!(s, "\ngaps:");
-        for g in &r.gaps {
-            let _ = writeln!(s, "  {} {} (entry {}): {}", g.at, g.kind, g.seq, g.note);
-        }
-    }
-    s
-}
-
-/// The report as CSV: one row per campaign.
-pub fn to_csv(r: &PlaysReport) -> String {
-    use std::fmt::Write as _;
-    let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
-    let mut s = String::from(
-        "screen,from,to,campaign,advertiser,contract,target,plays,seconds,interrupted,target_plays,target_seconds,delivered_pct,chain_intact\n",
-    );
-    let opt = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
-    for c in &r.campaigns {
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            q(&r.screen),
-            r.from,
-            r.to,
-            q(&c.campaign),
-            q(c.advertiser.as_deref().unwrap_or("")),
-            q(c.contract.as_deref().unwrap_or("")),
-            q(c.target.as_deref().unwrap_or("")),
-            c.plays,
-            c.seconds,
-            c.interrupted,
-            opt(c.target_plays),
-            opt(c.target_seconds),
-            opt(c.delivered_pct),
-            r.chain.intact
-        );
-    }
-    s
-}
-
-/// Sign a report with the board's secret key (from `pinghu board keygen`).
-pub fn sign(r: &PlaysReport, key_id: &str, secret: &str) -> Result<Envelope, String> {
-    let bytes = serde_json::to_vec_pretty(r).map_err(|e| e.to_string())?;
-    let mut env = crate::daemon::envelope::sign(&bytes, key_id, secret)?;
-    env.content_type = Some(CONTENT_TYPE.into());
-    Ok(env)
-}
-
-/// Why a signed report does not verify.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum VerifyError {
-    #[error("not a signed play report: {0}")]
-    Format(String),
-    #[error(
-        "the signature does not verify with the board key {key}: the report was changed after the board signed it, or another board signed it"
-    )]
-    Signature { key: String },
-    #[error("the report contradicts itself: {0}")]
-    Inconsistent(String),
-    #[error("the report does not match the log: {0}")]
-    Log(String),
-}
-
-/// Check a signed report: its signature with `board_key` (base64 Ed25519 public key), its own
-/// sums, and, given the log's verified entries, every play and total against the log.
-pub fn verify(signed: &[u8], board_key: &str, log: Option<(&[Entry], Chain)>) -> Result<PlaysReport, Vec<VerifyError>> {
-    let env: Envelope = serde_json::from_slice(signed).map_err(|e| {
-        vec![VerifyError::Format(format!(
-            "{e} (expected the JSON envelope the board published)"
-        ))]
-    })?;
-    let mut keys = crate::daemon::envelope::Keyring::default();
-    keys.add(&env.key_id, board_key)
-        .map_err(|e| vec![VerifyError::Format(format!("--board-key: {e}"))])?;
-    let payload = base64::engine::general_purpose::STANDARD
-        .decode(&env.payload)
-        .map_err(|e| vec![VerifyError::Format(format!("payload is not base64: {e}"))])?;
-    let mut errors = Vec::new();
-    if !keys.verify_bytes(&env.key_id, &payload, &env.signature) {
-        errors.push(VerifyError::Signature {
-            key: env.key_id.clone(),
-        });
-    }
-    let r: PlaysReport = serde_json::from_slice(&payload)
-        .map_err(|e| vec![VerifyError::Format(format!("the payload is not a play report: {e}"))])?;
-    for c in &r.campaigns {
-        let plays: Vec<&Play> = r.plays.iter().filter(|p| p.campaign == c.campaign).collect();
-        let secs: u64 = plays.iter().map(|p| u64::from(p.seconds)).sum();
-        let cut = r.interrupted.iter().filter(|p| p.campaign == c.campaign).count();
-        if plays.len() != c.plays as usize {
-            errors.push(VerifyError::Inconsistent(format!(
-                "campaign {}: the total says {} plays but {} are listed",
-                c.campaign,
-                c.plays,
-                plays.len()
-            )));
-        }
-        if secs != c.seconds {
-            errors.push(VerifyError::Inconsistent(format!(
-                "campaign {}: the total says {} s but the listed plays add up to {secs} s",
-                c.campaign, c.seconds
-            )));
-        }
-        if cut != c.interrupted as usize {
-            errors.push(VerifyError::Inconsistent(format!(
-                "campaign {}: the total says {} interrupted but {cut} are listed",
-                c.campaign, c.interrupted
-            )));
-        }
-    }
-    if let Some((entries, chain)) = log {
-        let by_seq: BTreeMap<u64, &Entry> = entries.iter().map(|e| (e.seq, e)).collect();
-        let check = |seq: u64, hash: &str, at: &str, what: &str, errors: &mut Vec<VerifyError>| match by_seq.get(&seq) {
-            None => errors.push(VerifyError::Log(format!("{what} at {at}: the log has no entry {seq}"))),
-            Some(e) if e.hash != hash => errors.push(VerifyError::Log(format!(
-                "{what} at {at}: the log's entry {seq} has hash {}, the report says {hash}",
-                e.hash
-            ))),
-            Some(e) if e.at != at => errors.push(VerifyError::Log(format!(
-                "{what}: the log's entry {seq} is at {}, the report says {at}",
-                e.at
-            ))),
-            Some(_) => {}
-        };
-        for p in &r.plays {
-            check(p.seq, &p.hash, &p.at, &format!("play of {}", p.campaign), &mut errors);
-        }
-        for p in &r.interrupted {
-            check(
-                p.seq,
-                &p.hash,
-                &p.at,
-                &format!("interrupted spot of {}", p.campaign),
-                &mut errors,
-            );
-        }
-        // The numbers again, from the log alone.
-        let tz = TimeZone::get(&r.timezone).unwrap_or(TimeZone::UTC);
-        let cutoff = r.cutoff.parse().unwrap_or(Timestamp::MAX);
-        let again = build(&r.screen, entries, chain, r.from, r.to, &tz, cutoff, None, None);
-        for c in &r.campaigns {
-            let (plays, secs, cut) = again
-                .campaigns
-                .iter()
-                .find(|x| x.campaign == c.campaign)
-                .map_or((0, 0, 0), |x| (x.plays, x.seconds, x.interrupted));
-            if (plays, secs, cut) != (c.plays, c.seconds, c.interrupted) {
-                errors.push(VerifyError::Log(format!(
-                    "campaign {}: the report says {} plays, {} s, {} interrupted; the log shows {plays} plays, {secs} s, {cut} interrupted",
-                    c.campaign, c.plays, c.seconds, c.interrupted
-                )));
-            }
-        }
-        for c in again
-            .campaigns
-            .iter()
-            .filter(|x| !r.campaigns.iter().any(|c| c.campaign == x.campaign))
-        {
-            errors.push(VerifyError::Log(format!(
-                "campaign {}: the log shows {} plays the report leaves out",
-                c.campaign, c.plays
-            )));
-        }
-        if again.first_entry != r.first_entry || again.last_entry != r.last_entry {
-            errors.push(VerifyError::Log(format!(
-                "the period's entries run {:?} to {:?} in the log, {:?} to {:?} in the report",
-                again.first_entry.as_ref().map(|e| e.0),
-                again.last_entry.as_ref().map(|e| e.0),
-                r.first_entry.as_ref().map(|e| e.0),
-                r.last_entry.as_ref().map(|e| e.0)
-            )));
-        }
-    }
-    if errors.is_empty() { Ok(r) } else { Err(errors) }
 }
