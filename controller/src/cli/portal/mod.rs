@@ -1,0 +1,289 @@
+//! `pinghu portal keygen | sign | publish | cap | push`: the portal's side, for testing and for
+//! the portal's developers (any language can do the same: Ed25519, or SM2 with SM3, over the
+//! exact payload bytes, base64). The wire is in `mqtt.rs`, the office's retained messages in
+//! `push.rs`, delivery confirmation in [`crate::cli::confirm`].
+
+mod mqtt;
+mod push;
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::daemon::envelope::{Envelope, sign};
+
+pub use mqtt::{expiry_interval, publish, publish_retained, publish_v5};
+pub use push::{PushRequest, push_command};
+
+/// Where to publish.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Screen(String),
+    Group(String),
+}
+
+/// The topic leaf of an envelope: warnings go to `alerts`, announcements to `announcements`.
+pub(crate) fn kind_of(envelope: &Envelope) -> &'static str {
+    if envelope.content_type.is_some() {
+        "alerts"
+    } else {
+        "announcements"
+    }
+}
+
+/// Where an envelope goes: warnings to …/alerts, announcements to …/announcements.
+pub(crate) fn topic_for(prefix: &str, target: &Target, envelope: &Envelope) -> String {
+    let kind = kind_of(envelope);
+    match target {
+        Target::Screen(s) => format!("{prefix}/screens/{s}/{kind}"),
+        Target::Group(g) => format!("{prefix}/groups/{g}/{kind}"),
+    }
+}
+
+/// Tells this message's receipts from others: those naming the announcement's id (or the
+/// warning's identifier), and the refusals and `held` receipts whose `envelope_sha256` is the hash
+/// of exactly the bytes sent (a refusal of another message with the same id is not this one's).
+#[derive(Debug, Clone)]
+pub(crate) struct Matcher {
+    envelope_sha256: String,
+    payload_id: Option<String>,
+    identifier: Option<String>,
+}
+
+impl Matcher {
+    pub(crate) fn of(envelope: &Envelope, body: &[u8]) -> Self {
+        use base64::Engine as _;
+        let p = base64::engine::general_purpose::STANDARD
+            .decode(&envelope.payload)
+            .unwrap_or_default();
+        let (payload_id, identifier) = match envelope
+            .content_type
+            .as_deref()
+            .and_then(crate::alerts::Format::from_content_type)
+        {
+            Some(f) => (None, crate::alerts::read(&p, f).ok().map(|a| a.identifier)),
+            None => (crate::daemon::envelope::peek_id(&p).0, None),
+        };
+        Self {
+            envelope_sha256: crate::daemon::ingest::sha256_hex(body),
+            payload_id,
+            identifier,
+        }
+    }
+
+    pub(crate) fn is_ours(&self, v: &serde_json::Value) -> bool {
+        match v["envelope_sha256"].as_str() {
+            Some(h) => h == self.envelope_sha256,
+            None if self.identifier.is_some() => v["identifier"].as_str() == self.identifier.as_deref(),
+            None => v["id"].is_string() && v["id"].as_str() == self.payload_id.as_deref(),
+        }
+    }
+}
+
+/// Key id of the demo key pair.
+pub const DEMO_KEY_ID: &str = "demo";
+
+pub use crate::daemon::envelope::{KeyPair, write_secret};
+
+/// Sign a payload with a key file written by `keygen`.
+pub fn sign_with_file(payload: &[u8], key_file: &std::path::Path) -> Result<Envelope, String> {
+    serde_json::from_slice::<serde_json::Value>(payload).map_err(|e| format!("the payload is not JSON: {e}"))?;
+    sign_bytes_with_file(payload, key_file)
+}
+
+/// Sign any bytes (a warning's XML) with a key file written by `keygen`.
+pub fn sign_bytes_with_file(payload: &[u8], key_file: &std::path::Path) -> Result<Envelope, String> {
+    let text = std::fs::read_to_string(key_file).map_err(|e| format!("cannot read {}: {e}", key_file.display()))?;
+    let kp: KeyPair = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{} is not a key file from `pinghu portal keygen`: {e}",
+            key_file.display()
+        )
+    })?;
+    sign(payload, &kp.key_id, &kp.secret)
+}
+
+/// `pinghu portal keygen`: a new key pair; the secret to `out` (never overwritten), the public
+/// half printed as the daemon's configuration line.
+pub fn keygen_command(key_id: &str, out: &Path, sm2: bool) -> anyhow::Result<std::process::ExitCode> {
+    if out.exists() {
+        anyhow::bail!("{} exists: refusing to overwrite a secret key", out.display());
+    }
+    let (secret, public) = if sm2 {
+        crate::daemon::envelope::keygen_sm2()
+    } else {
+        crate::daemon::envelope::keygen()
+    }
+    .map_err(anyhow::Error::msg)?;
+    let kp = KeyPair {
+        key_id: key_id.to_owned(),
+        secret,
+        public: public.clone(),
+    };
+    write_secret(out, &serde_json::to_vec_pretty(&kp)?).map_err(anyhow::Error::msg)?;
+    println!("secret key written to {} (keep it on the portal)", out.display());
+    println!("add to the daemon's configuration:\n[portal_keys]\n{key_id} = \"{public}\"");
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// `pinghu portal sign`: print the envelope of a payload file (or `-`).
+pub fn sign_command(key: &Path, payload: &str) -> anyhow::Result<std::process::ExitCode> {
+    let bytes = crate::cli::read_file_or_stdin(payload)?;
+    let env = sign_with_file(&bytes, key).map_err(anyhow::Error::msg)?;
+    println!("{}", serde_json::to_string(&env)?);
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Where to publish (`--screen` or `--group`), and how long to wait for the screen's receipts.
+fn target_and_wait(
+    screen: Option<String>,
+    group: Option<String>,
+    wait: Option<u64>,
+) -> anyhow::Result<(Target, Option<(String, Duration)>)> {
+    let wait = match (wait, &screen) {
+        (Some(secs), Some(s)) => Some((s.clone(), Duration::from_secs(secs))),
+        (Some(_), None) => anyhow::bail!("--wait needs --screen (receipts come per screen)"),
+        _ => None,
+    };
+    let target = match (screen, group) {
+        (Some(s), _) => Target::Screen(s),
+        (None, Some(g)) => Target::Group(g),
+        (None, None) => anyhow::bail!("give --screen NAME or --group NAME"),
+    };
+    Ok((target, wait))
+}
+
+/// What `pinghu portal publish` sends, and where.
+#[derive(Debug)]
+pub struct PublishRequest {
+    pub broker: String,
+    pub topic_prefix: String,
+    pub screen: Option<String>,
+    pub group: Option<String>,
+    /// A signed envelope file (or `-`) ...
+    pub envelope: Option<String>,
+    /// ... or a payload file (or `-`) to sign with `key`.
+    pub payload: Option<String>,
+    pub key: Option<std::path::PathBuf>,
+    /// Publish over MQTT 5, with the message expiry interval from `valid_until`.
+    pub mqtt5: bool,
+    /// Seconds to collect receipts for (needs `screen`).
+    pub wait: Option<u64>,
+    /// Confirm delivery: the time each board has to answer, and how many times to send again.
+    pub confirm: Option<(Duration, u32)>,
+}
+
+/// `pinghu portal publish`: publish QoS 1, print the PUBACK and the receipts waited for.
+pub fn publish_command(r: PublishRequest) -> anyhow::Result<std::process::ExitCode> {
+    use anyhow::{Context as _, bail};
+    let env: Envelope = match (r.envelope, r.payload, r.key) {
+        (Some(f), _, _) => {
+            let text = String::from_utf8(crate::cli::read_file_or_stdin(&f)?).context("the envelope is not UTF-8")?;
+            serde_json::from_str(&text).context("not an envelope (key_id, payload, signature)")?
+        }
+        (None, Some(p), Some(k)) => {
+            sign_with_file(&crate::cli::read_file_or_stdin(&p)?, &k).map_err(anyhow::Error::msg)?
+        }
+        _ => bail!("give --envelope FILE, or --payload FILE with --key FILE"),
+    };
+    let (target, wait) = target_and_wait(r.screen, r.group, r.wait)?;
+    let rt = crate::cli::run::runtime()?;
+    if r.mqtt5 {
+        if wait.is_some() {
+            bail!("--wait works over MQTT 3.1.1: drop --mqtt5 to collect receipts");
+        }
+        let expiry = rt
+            .block_on(publish_v5(&r.broker, &r.topic_prefix, &target, &env))
+            .map_err(anyhow::Error::msg)?;
+        match expiry {
+            Some(s) => println!("published over MQTT 5, expiring in the brokers' queues in {s} s (PUBACK received)"),
+            None => println!("published over MQTT 5 (PUBACK received)"),
+        }
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    if let Some((each, resends)) = r.confirm {
+        return confirmed(&rt, &r.broker, &r.topic_prefix, &target, &env, each, resends);
+    }
+    let receipts = rt
+        .block_on(publish(&r.broker, &r.topic_prefix, &target, &env, None, wait))
+        .map_err(anyhow::Error::msg)?;
+    println!("published (PUBACK received)");
+    for r in receipts {
+        println!("{r}");
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Publish with delivery confirmation and print the table; exit 1 unless every board has it.
+fn confirmed(
+    rt: &tokio::runtime::Runtime,
+    broker: &str,
+    prefix: &str,
+    target: &Target,
+    env: &Envelope,
+    each: Duration,
+    resends: u32,
+) -> anyhow::Result<std::process::ExitCode> {
+    let rows = rt
+        .block_on(crate::cli::confirm::publish_confirmed(
+            broker, prefix, target, env, each, resends,
+        ))
+        .map_err(anyhow::Error::msg)?;
+    print!("{}", crate::cli::confirm::table(&rows));
+    Ok(crate::cli::exit_code(!crate::cli::confirm::all_confirmed(&rows)))
+}
+
+/// What `pinghu portal cap` sends, and where.
+#[derive(Debug)]
+pub struct CapRequest {
+    pub broker: String,
+    pub topic_prefix: String,
+    pub screen: Option<String>,
+    pub group: Option<String>,
+    /// The warning's XML (file or `-`), signed as it is, byte for byte.
+    pub file: String,
+    pub key: std::path::PathBuf,
+    pub format: crate::alerts::Format,
+    pub wait: Option<u64>,
+    /// Confirm delivery: the time each board has to answer, and how many times to send again.
+    pub confirm: Option<(Duration, u32)>,
+}
+
+/// `pinghu portal cap`: check a warning document, sign its exact bytes and publish it on the
+/// screen's or group's alerts topic.
+pub fn cap_command(r: CapRequest) -> anyhow::Result<std::process::ExitCode> {
+    let bytes = crate::cli::read_file_or_stdin(&r.file)?;
+    // The board refuses what does not read: say so here, before it travels.
+    let alert = crate::alerts::read(&bytes, r.format).map_err(|e| anyhow::anyhow!("{}: {e}", r.file))?;
+    let mut env = sign_bytes_with_file(&bytes, &r.key).map_err(anyhow::Error::msg)?;
+    env.content_type = Some(
+        match r.format {
+            crate::alerts::Format::Cap => "application/cap+xml",
+            crate::alerts::Format::Gbt35965 => "application/gbt35965+xml",
+        }
+        .into(),
+    );
+    let (target, wait) = target_and_wait(r.screen, r.group, r.wait)?;
+    let rt = crate::cli::run::runtime()?;
+    if let Some((each, resends)) = r.confirm {
+        println!(
+            "publishing {} {} from {}",
+            alert.msg_type.word(),
+            alert.identifier,
+            alert.sender
+        );
+        return confirmed(&rt, &r.broker, &r.topic_prefix, &target, &env, each, resends);
+    }
+    let receipts = rt
+        .block_on(publish(&r.broker, &r.topic_prefix, &target, &env, None, wait))
+        .map_err(anyhow::Error::msg)?;
+    println!(
+        "published {} {} from {} (PUBACK received)",
+        alert.msg_type.word(),
+        alert.identifier,
+        alert.sender
+    );
+    for r in receipts {
+        println!("{r}");
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
