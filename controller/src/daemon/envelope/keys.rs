@@ -1,0 +1,192 @@
+//! Keys and signatures: the portal's public keys by `key_id` (Ed25519, or SM2 with SM3), checking
+//! a signature over exact bytes, and the signing side (key pairs, keygen, sign).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
+
+use super::{Envelope, SM2_DISTID};
+
+#[derive(Debug, Clone)]
+pub(super) enum PublicKey {
+    Ed25519(VerifyingKey),
+    Sm2(Box<sm2::dsa::VerifyingKey>),
+}
+
+/// Portal public keys by `key_id`.
+#[derive(Debug, Clone, Default)]
+pub struct Keyring {
+    pub(super) keys: BTreeMap<String, PublicKey>,
+}
+
+impl Keyring {
+    /// Add a key: base64 of an Ed25519 key's 32 bytes, or `sm2:` and base64 (or hex) of an SM2
+    /// key's SEC1 point (65 bytes uncompressed, or 33 compressed).
+    pub fn add(&mut self, key_id: &str, public: &str) -> Result<(), String> {
+        if let Some(sm2_key) = public.trim().strip_prefix("sm2:") {
+            let bytes = B64
+                .decode(sm2_key)
+                .or_else(|_| pinghu_protocol::from_hex(sm2_key))
+                .map_err(|_| format!("portal key {key_id:?}: the SM2 key after sm2: is neither base64 nor hex"))?;
+            let key = sm2::dsa::VerifyingKey::from_sec1_bytes(SM2_DISTID, &bytes).map_err(|_| {
+                format!("portal key {key_id:?} is not an SM2 public key (SEC1, 65 bytes uncompressed or 33 compressed)")
+            })?;
+            self.keys.insert(key_id.to_owned(), PublicKey::Sm2(Box::new(key)));
+            return Ok(());
+        }
+        let bytes = B64
+            .decode(public.trim())
+            .map_err(|e| format!("portal key {key_id:?} is not base64: {e} (an SM2 key starts with sm2:)"))?;
+        let arr: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| format!("portal key {key_id:?} must be 32 bytes (an Ed25519 public key)"))?;
+        let key = VerifyingKey::from_bytes(&arr)
+            .map_err(|e| format!("portal key {key_id:?} is not a valid Ed25519 key: {e}"))?;
+        self.keys.insert(key_id.to_owned(), PublicKey::Ed25519(key));
+        Ok(())
+    }
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+/// Why a signature is not good.
+pub(super) enum SigError {
+    /// Not a signature of the key's kind at all.
+    Shape(&'static str),
+    /// A signature, but not of these bytes by this key.
+    Forged,
+}
+
+pub(super) fn check_signature(key: &PublicKey, payload: &[u8], sig_bytes: &[u8]) -> Result<(), SigError> {
+    match key {
+        PublicKey::Ed25519(key) => {
+            let sig_arr: [u8; 64] = sig_bytes
+                .try_into()
+                .map_err(|_| SigError::Shape("signature must be 64 bytes (Ed25519)"))?;
+            key.verify_strict(payload, &Signature::from_bytes(&sig_arr))
+                .map_err(|_| SigError::Forged)
+        }
+        PublicKey::Sm2(key) => {
+            use sm2::dsa::signature::Verifier as _;
+            // 64 bytes r‖s, or the DER form many Chinese platforms send.
+            let sig = sm2::dsa::Signature::from_slice(sig_bytes)
+                .or_else(|_| sm2::dsa::DerSignature::try_from(sig_bytes).and_then(sm2::dsa::Signature::try_from))
+                .map_err(|_| SigError::Shape("signature must be an SM2 signature: 64 bytes r‖s, or DER"))?;
+            key.verify(payload, &sig).map_err(|_| SigError::Forged)
+        }
+    }
+}
+
+impl Keyring {
+    /// Whether `signature` (base64) is `key_id`'s signature of exactly `payload`.
+    pub fn verify_bytes(&self, key_id: &str, payload: &[u8], signature: &str) -> bool {
+        let Some(key) = self.keys.get(key_id) else { return false };
+        B64.decode(signature.trim().as_bytes())
+            .is_ok_and(|sig| check_signature(key, payload, &sig).is_ok())
+    }
+}
+
+/// A key pair as `pinghu portal keygen` and `pinghu board keygen` write it (and the demo key in
+/// the data directory).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct KeyPair {
+    pub key_id: String,
+    pub secret: String,
+    pub public: String,
+}
+
+impl KeyPair {
+    /// Load `path`, or create a new pair there (readable by the owner only).
+    pub fn load_or_create(path: &Path, key_id: &str) -> Result<Self, String> {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return serde_json::from_str(&text).map_err(|e| format!("{} is not a key file: {e}", path.display()));
+        }
+        let (secret, public) = keygen()?;
+        let kp = Self {
+            key_id: key_id.to_owned(),
+            secret,
+            public,
+        };
+        write_secret(path, &serde_json::to_vec_pretty(&kp).map_err(|e| e.to_string())?)?;
+        Ok(kp)
+    }
+}
+
+/// Write a file only its owner can read.
+pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    f.write_all(bytes)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// A new Ed25519 key pair: (secret key base64, public key base64).
+pub fn keygen() -> Result<(String, String), String> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| format!("no randomness from the system: {e}"))?;
+    let sk = SigningKey::from_bytes(&seed);
+    Ok((B64.encode(sk.to_bytes()), B64.encode(sk.verifying_key().to_bytes())))
+}
+
+/// A new SM2 key pair: (`sm2:` and the secret scalar base64, `sm2:` and the public SEC1 point
+/// base64).
+pub fn keygen_sm2() -> Result<(String, String), String> {
+    loop {
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret).map_err(|e| format!("no randomness from the system: {e}"))?;
+        // A value outside 1..n-1 (vanishingly rare) is drawn again.
+        if let Ok(sk) = sm2::dsa::SigningKey::from_slice(SM2_DISTID, &secret) {
+            let public = sk.verifying_key().to_sec1_bytes();
+            return Ok((
+                format!("sm2:{}", B64.encode(secret)),
+                format!("sm2:{}", B64.encode(&public)),
+            ));
+        }
+    }
+}
+
+/// Sign `payload` bytes into an envelope with a secret from [`keygen`] or [`keygen_sm2`].
+pub fn sign(payload: &[u8], key_id: &str, secret: &str) -> Result<Envelope, String> {
+    if let Some(s) = secret.trim().strip_prefix("sm2:") {
+        use sm2::dsa::signature::Signer as _;
+        let bytes = B64
+            .decode(s)
+            .map_err(|e| format!("SM2 secret key is not base64: {e}"))?;
+        let sk = sm2::dsa::SigningKey::from_slice(SM2_DISTID, &bytes)
+            .map_err(|_| "SM2 secret key must be 32 bytes, a scalar below the curve order".to_string())?;
+        let sig: sm2::dsa::Signature = sk.sign(payload);
+        return Ok(Envelope {
+            key_id: key_id.to_owned(),
+            payload: B64.encode(payload),
+            signature: B64.encode(sig.to_bytes()),
+            content_type: None,
+        });
+    }
+    let bytes = B64
+        .decode(secret.trim())
+        .map_err(|e| format!("secret key is not base64: {e}"))?;
+    let arr: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| "secret key must be 32 bytes (an Ed25519 seed)".to_string())?;
+    let sk = SigningKey::from_bytes(&arr);
+    Ok(Envelope {
+        key_id: key_id.to_owned(),
+        payload: B64.encode(payload),
+        signature: B64.encode(sk.sign(payload).to_bytes()),
+        content_type: None,
+    })
+}
