@@ -2,7 +2,7 @@
 //! tells the card's size, power, clock, brightness, status, and program files in flash.
 //!
 //! Some commands are documented under both headers (ping and brightness also under `0xF0`), and a
-//! card's firmware may refuse one of them. [`CardClient::either`] tries the likelier header first,
+//! card's firmware may refuse one of them. `CardClient::either` tries the likelier header first,
 //! falls back to the other when the card refuses or stays silent, and remembers what worked for
 //! the rest of the connection.
 

@@ -14,7 +14,7 @@
 //! * the proof log is fsynced at most once a second ([`PROOF_SYNC_INTERVAL`]);
 //! * damaged files and failing writes are reported in the status, and the board keeps running.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use jiff::{SignedDuration, Timestamp};
 use pinghu_playlists::{Calendar, Inputs, Layer, Playlist};
@@ -23,16 +23,20 @@ use crate::daemon::audit::AuditLog;
 use crate::daemon::board::{Desired, Renderer};
 use crate::daemon::config::Config;
 use crate::daemon::disk::Disk;
-use crate::daemon::envelope::{Keyring, Verified, verify};
-use crate::daemon::ingest::{self, Receipt, sha256_hex};
+use crate::daemon::envelope::Keyring;
+use crate::daemon::ingest::{self, Receipt};
 use crate::daemon::proof::{Entry, Finding, ProofLog};
 use crate::daemon::store::Store;
 
 mod console;
 mod events;
+mod messages;
 mod office;
+mod playlist;
 mod reports;
 mod status;
+
+use playlist::{calendar, load_playlist};
 
 pub use reports::{REPORT_DELAY, REPORTS_DIR, report_file};
 
@@ -76,48 +80,6 @@ pub fn judge_clock(now: Timestamp, portal_offset: Option<SignedDuration>) -> pin
     // A message issued long ago says nothing about our clock; one issued "in the future" does.
     let behind = portal_offset.filter(SignedDuration::is_negative);
     pinghu_playlists::clock_trust(now, not_before, behind, PORTAL_TOLERANCE)
-}
-
-/// The playlist file's text (read once), its SHA-256 and its modification time.
-fn read_playlist(p: &Path) -> Result<(String, String, Option<std::time::SystemTime>), pinghu_playlists::PlaylistError> {
-    let mtime = std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let text = std::fs::read_to_string(p).map_err(|e| pinghu_playlists::PlaylistError::Read {
-        path: p.display().to_string(),
-        reason: e.to_string(),
-    })?;
-    let sha = sha256_hex(text.as_bytes());
-    Ok((text, sha, mtime))
-}
-
-/// The playlist at start, with its file's SHA-256 and modification time (none for the sample).
-type Loaded = (Playlist, Option<String>, Option<std::time::SystemTime>);
-
-fn load_playlist(path: Option<&PathBuf>) -> Result<Loaded, String> {
-    match path {
-        Some(p) => {
-            let (text, sha, mtime) = read_playlist(p).map_err(|e| e.to_string())?;
-            let pl = pinghu_playlists::parse(&text, &p.display().to_string()).map_err(|e| e.to_string())?;
-            Ok((pl, Some(sha), mtime))
-        }
-        None => pinghu_playlists::parse(SAMPLE_PLAYLIST, "built-in sample playlist")
-            .map(|p| (p, None, None))
-            .map_err(|e| e.to_string()),
-    }
-}
-
-/// The holiday calendar: the built-in one, the configured file, and what the office pushed.
-fn calendar(cfg: &Config, pushed: Option<&str>) -> Result<Calendar, String> {
-    let mut cal = Calendar::builtin();
-    if let Some(c) = &cfg.calendar {
-        let text = std::fs::read_to_string(c).map_err(|e| format!("{}: {e}", c.display()))?;
-        cal.extend_from_str(&text, &c.display().to_string())
-            .map_err(|e| e.to_string())?;
-    }
-    if let Some(text) = pushed {
-        cal.extend_from_str(text, "the pushed calendar")
-            .map_err(|e| e.to_string())?;
-    }
-    Ok(cal)
 }
 
 /// Link state for the status topic.
@@ -393,124 +355,6 @@ impl Core {
                 self.failed("cannot write the state (retrying every second)", &e);
             }
         }
-    }
-
-    /// A message from the broker. `Ok(receipts)`: the message is stored (or needs no storing) and
-    /// may be acknowledged; publish the receipts. `Err`: it could not be written; nothing changed,
-    /// do not acknowledge it, offer it again later.
-    pub fn ingest(&mut self, envelope: &[u8], topic: &str, now: Timestamp) -> std::io::Result<Vec<Receipt>> {
-        if let Some(kind) = crate::daemon::office::Kind::of_topic(&self.cfg.mqtt.topic_prefix, topic) {
-            return self.office_message(envelope, kind, now);
-        }
-        if !self.office.retired_keys.is_empty() {
-            self.keys = self.office.keyring(&self.cfg.portal_keys, now);
-        }
-        let mut next = self.store.state.clone();
-        let mut offset = None;
-        let outcome = match verify(envelope, &self.keys) {
-            Ok((msg, payload)) => {
-                offset = Some(now.duration_since(msg.issued_at()));
-                match msg {
-                    Verified::Alert {
-                        alert,
-                        key_id,
-                        signature,
-                    } => {
-                        let o = crate::daemon::alert_ingest::apply_alert(
-                            &mut next,
-                            &alert,
-                            &self.cfg.alerts,
-                            (&key_id, &signature),
-                            (&sha256_hex(&payload), &sha256_hex(envelope)),
-                            now,
-                        );
-                        // Exercises, tests and refusals reach the status too, not only receipts.
-                        let verdict = o.receipts.iter().find(|r| r.event != "accepted");
-                        self.last_alert = Some(serde_json::json!({
-                            "identifier": alert.identifier, "sender": alert.sender, "format": alert.format,
-                            "status": alert.status.word(), "msg_type": alert.msg_type.word(), "at": now.to_string(),
-                            "event": verdict.map(|r| r.event.clone()), "reason": verdict.and_then(|r| r.reason.clone()),
-                        }));
-                        o
-                    }
-                    msg => ingest::apply(&mut next, msg, &sha256_hex(&payload), &sha256_hex(envelope), now),
-                }
-            }
-            Err(r) => {
-                tracing::warn!("rejected message on {topic}: {}", r.reason);
-                ingest::refused(&r, envelope, now)
-            }
-        };
-        if offset.is_some() {
-            self.portal_offset = offset;
-        }
-        if !outcome.changed && outcome.receipts.is_empty() {
-            return Ok(Vec::new()); // a redelivery of what is stored
-        }
-        next.note_receipts(&outcome.receipts);
-        next.outbox.extend(outcome.receipts.iter().cloned());
-        match self.store.replace(next) {
-            Ok(()) => {
-                self.wrote(now);
-                for r in outcome.receipts.iter().filter(|r| r.event == "rejected") {
-                    if self.refused.len() == REFUSED_KEPT {
-                        self.refused.pop_front();
-                    }
-                    self.refused.push_back(r.clone());
-                }
-                Ok(outcome.receipts)
-            }
-            Err(e) => {
-                self.failed("cannot persist a message (not acknowledged; offered again)", &e);
-                Err(e)
-            }
-        }
-    }
-
-    /// A receipt was handed to the MQTT session: it leaves the outbox (on disk with the next write).
-    pub fn published(&mut self, r: &Receipt) {
-        if let Some(i) = self.store.state.outbox.iter().position(|x| x == r) {
-            self.store.state.outbox.remove(i);
-            self.scheduler_unsaved = true;
-        }
-    }
-
-    pub fn set_mqtt(&mut self, link: crate::daemon::mqtt::BrokerLink) {
-        self.broker = link;
-    }
-
-    /// Reload the playlist file when it changed; a bad file is refused and the old one kept.
-    fn watch_playlist(&mut self) -> bool {
-        let Some(p) = self.cfg.playlist.clone() else {
-            return false;
-        };
-        let mtime = std::fs::metadata(&p).and_then(|m| m.modified()).ok();
-        if mtime == self.playlist_mtime {
-            return false;
-        }
-        self.playlist_mtime = mtime;
-        let loaded = read_playlist(&p).and_then(|(text, sha, _)| {
-            self.playlist_sha = Some(sha);
-            let pl = pinghu_playlists::parse(&text, &p.display().to_string())?;
-            let overbooked = self.renderer.check_bookings(&pl, &self.calendar);
-            if overbooked.is_empty() {
-                Ok(pl)
-            } else {
-                Err(pinghu_playlists::PlaylistError::Invalid(overbooked))
-            }
-        });
-        match loaded {
-            Ok(pl) => {
-                tracing::info!("playlist {} reloaded: {} items", p.display(), pl.items.len());
-                self.playlist = pl;
-                self.playlist_error = None;
-            }
-            Err(e) => {
-                tracing::error!("playlist {} refused, the previous one keeps running:\n{e}", p.display());
-                self.playlist_error = Some(e.to_string());
-            }
-        }
-        true
     }
 
     /// Run the scheduler: what the board should show now, and when to look again.

@@ -100,7 +100,7 @@ pub enum Verified {
         signature: String,
         issued_at: Timestamp,
     },
-    /// A warning message (CAP or GB/T 35965.1), judged and chained by [`crate::daemon::ingest::apply_alert`].
+    /// A warning message (CAP or GB/T 35965.1), judged and chained by [`crate::daemon::alert_ingest::apply_alert`].
     Alert {
         alert: Box<crate::alerts::Alert>,
         key_id: String,

@@ -3,7 +3,7 @@
 //! it to disk; only then is it acknowledged. A failing disk is retried with backoff until the
 //! message is stored; the broker connection reconnects with exponential backoff and jitter.
 //!
-//! The daemon speaks MQTT 3.1.1 or MQTT 5 (`mqtt.version`). [`Client`] and [`Connection`] hide
+//! The daemon speaks MQTT 3.1.1 or MQTT 5 (`mqtt.version`). `Client` and `Connection` hide
 //! which, so the rest of the daemon publishes, subscribes and acknowledges the same way. Under
 //! MQTT 5 the daemon asks for a session expiry interval (the broker keeps the board's queue that
 //! long while it is away), labels what it publishes with a content type, and recognises the

@@ -1,0 +1,94 @@
+//! What reaches the core from the broker: portal messages (verified, applied to a copy of the
+//! state, persisted, then swapped in), receipts handed to the session, and the link's state.
+
+use jiff::Timestamp;
+
+use super::{Core, REFUSED_KEPT};
+use crate::daemon::envelope::{Verified, verify};
+use crate::daemon::ingest::{self, Receipt, sha256_hex};
+
+impl Core {
+    /// A message from the broker. `Ok(receipts)`: the message is stored (or needs no storing) and
+    /// may be acknowledged; publish the receipts. `Err`: it could not be written; nothing changed,
+    /// do not acknowledge it, offer it again later.
+    pub fn ingest(&mut self, envelope: &[u8], topic: &str, now: Timestamp) -> std::io::Result<Vec<Receipt>> {
+        if let Some(kind) = crate::daemon::office::Kind::of_topic(&self.cfg.mqtt.topic_prefix, topic) {
+            return self.office_message(envelope, kind, now);
+        }
+        if !self.office.retired_keys.is_empty() {
+            self.keys = self.office.keyring(&self.cfg.portal_keys, now);
+        }
+        let mut next = self.store.state.clone();
+        let mut offset = None;
+        let outcome = match verify(envelope, &self.keys) {
+            Ok((msg, payload)) => {
+                offset = Some(now.duration_since(msg.issued_at()));
+                match msg {
+                    Verified::Alert {
+                        alert,
+                        key_id,
+                        signature,
+                    } => {
+                        let o = crate::daemon::alert_ingest::apply_alert(
+                            &mut next,
+                            &alert,
+                            &self.cfg.alerts,
+                            (&key_id, &signature),
+                            (&sha256_hex(&payload), &sha256_hex(envelope)),
+                            now,
+                        );
+                        // Exercises, tests and refusals reach the status too, not only receipts.
+                        let verdict = o.receipts.iter().find(|r| r.event != "accepted");
+                        self.last_alert = Some(serde_json::json!({
+                            "identifier": alert.identifier, "sender": alert.sender, "format": alert.format,
+                            "status": alert.status.word(), "msg_type": alert.msg_type.word(), "at": now.to_string(),
+                            "event": verdict.map(|r| r.event.clone()), "reason": verdict.and_then(|r| r.reason.clone()),
+                        }));
+                        o
+                    }
+                    msg => ingest::apply(&mut next, msg, &sha256_hex(&payload), &sha256_hex(envelope), now),
+                }
+            }
+            Err(r) => {
+                tracing::warn!("rejected message on {topic}: {}", r.reason);
+                ingest::refused(&r, envelope, now)
+            }
+        };
+        if offset.is_some() {
+            self.portal_offset = offset;
+        }
+        if !outcome.changed && outcome.receipts.is_empty() {
+            return Ok(Vec::new()); // a redelivery of what is stored
+        }
+        next.note_receipts(&outcome.receipts);
+        next.outbox.extend(outcome.receipts.iter().cloned());
+        match self.store.replace(next) {
+            Ok(()) => {
+                self.wrote(now);
+                for r in outcome.receipts.iter().filter(|r| r.event == "rejected") {
+                    if self.refused.len() == REFUSED_KEPT {
+                        self.refused.pop_front();
+                    }
+                    self.refused.push_back(r.clone());
+                }
+                Ok(outcome.receipts)
+            }
+            Err(e) => {
+                self.failed("cannot persist a message (not acknowledged; offered again)", &e);
+                Err(e)
+            }
+        }
+    }
+
+    /// A receipt was handed to the MQTT session: it leaves the outbox (on disk with the next write).
+    pub fn published(&mut self, r: &Receipt) {
+        if let Some(i) = self.store.state.outbox.iter().position(|x| x == r) {
+            self.store.state.outbox.remove(i);
+            self.scheduler_unsaved = true;
+        }
+    }
+
+    pub fn set_mqtt(&mut self, link: crate::daemon::mqtt::BrokerLink) {
+        self.broker = link;
+    }
+}
