@@ -44,7 +44,7 @@ fn certificates(dir: &Path) {
 }
 
 #[test]
-fn mqtts_with_client_certificate_and_password() {
+fn mqtts_with_client_certificate_and_password_over_both_mqtt_versions() {
     let Ok(mosq) = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"]
         .into_iter()
         .find(|p| Path::new(p).exists())
@@ -139,6 +139,45 @@ fn mqtts_with_client_certificate_and_password() {
         !daemon.log_text().contains("s3cret-Pa55"),
         "the password leaked into the log"
     );
+    // The same over MQTT 5: the same TLS transport, the same login.
+    drop(daemon);
+    let config = std::fs::read_to_string(d.join("pinghu.toml")).unwrap();
+    std::fs::write(
+        d.join("pinghu.toml"),
+        config.replace(
+            "client_id = \"pinghu-tls\"\n",
+            "client_id = \"pinghu-tls\"\nversion = \"5\"\n",
+        ),
+    )
+    .unwrap();
+    let daemon = Daemon::start(&d.join("pinghu.toml"));
+    seen.wait("the daemon online over TLS and MQTT 5", 20, |m| {
+        m["mqtt"] == "connected" && m["broker"]["protocol"] == "5"
+    });
+    std::fs::write(
+        &payload,
+        serde_json::json!({"id": "tls-2", "revision": 1, "action": "publish", "priority": "urgent", "body": "加密通道五",
+                            "issued_at": now.to_string(), "valid_until": (now + jiff::SignedDuration::from_mins(5)).to_string()})
+        .to_string(),
+    )
+    .unwrap();
+    let (code, _, err) = pinghu(&[
+        "portal",
+        "publish",
+        "--broker",
+        &format!("mqtt://127.0.0.1:{plain_port}"),
+        "--screen",
+        "tls-board",
+        "--payload",
+        payload.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    seen.wait("displayed over MQTT 5", 15, |m| {
+        m["id"] == "tls-2" && m["event"] == "displayed"
+    });
+    assert!(!daemon.log_text().contains("s3cret-Pa55"));
     let _ = broker.kill();
     let _ = broker.wait();
 }
