@@ -76,6 +76,9 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "clock" => ("时钟偏差（秒）", "Clock drift (s)"),
         "queue" => ("队列", "Queue"),
         "last_error" => ("最近错误", "Last error"),
+        "broker" => ("消息服务器", "Broker"),
+        "mqtt_version" => ("MQTT 版本", "MQTT version"),
+        "broker_error" => ("服务器连接最近错误", "Broker link, last error"),
         "tech" => ("技术员操作", "Technician"),
         "ping" => ("测试连接", "Ping the card"),
         "pattern" => ("显示测试图", "Show test pattern"),
@@ -358,6 +361,9 @@ async fn board(PageCtx { c, l, q }: PageCtx) -> Response {
             tr { th { (t(l, "size_warning")) } td data-field="device.card.size_warning" {} }
             tr { th { (t(l, "flash_writes")) } td data-field="device.flash.writes" {} }
             tr { th { (t(l, "last_warning")) } td data-field="alerts.last.identifier" {} }
+            tr { th { (t(l, "broker")) } td data-field="mqtt" {} }
+            tr { th { (t(l, "mqtt_version")) } td data-field="broker.protocol" {} }
+            tr { th { (t(l, "broker_error")) } td data-field="broker.last_error" {} }
         }
         p #frame-sha {}
         @if c.role.controls_the_card() {
