@@ -663,23 +663,9 @@ fn confirmed_delivery_resends_a_copy_the_broker_lost_and_a_board_that_holds_it_s
     };
     // The board already holds this notice: confirming it to the group again brings `held`, the
     // answer a sender who missed the `accepted` receipt needs.
-    let first = write(
-        "confirm-1.json",
-        &payload("confirm-1", 1, "urgent", "确认送达的通知", 600),
-    );
-    let (code, _, err) = pinghu(&[
-        "portal",
-        "publish",
-        "--broker",
-        &url,
-        "--screen",
-        "test-board",
-        "--payload",
-        &first,
-        "--key",
-        &key,
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let notice = payload("confirm-1", 1, "urgent", "确认送达的通知", 600);
+    rig.publish(&notice);
+    let first = write("confirm-1.json", &notice);
     rig.receipt("confirm-1", "accepted", 10);
     let (code, out, err) = pinghu(&[
         "portal",

@@ -112,28 +112,31 @@ fn mqtts_with_client_certificate_and_password_over_both_mqtt_versions() {
     let seen = Collector::start(plain_port, "pinghu/v1/screens/tls-board/#");
     let daemon = Daemon::start(&d.join("pinghu.toml"));
     seen.wait("the daemon online over TLS", 20, |m| m["mqtt"] == "connected");
-    let payload = d.join("p.json");
     let now = jiff::Timestamp::now();
-    std::fs::write(
-        &payload,
-        serde_json::json!({"id": "tls-1", "revision": 1, "action": "publish", "priority": "urgent", "body": "加密通道",
-                            "issued_at": now.to_string(), "valid_until": (now + jiff::SignedDuration::from_mins(5)).to_string()})
-        .to_string(),
-    )
-    .unwrap();
-    let (code, _, err) = pinghu(&[
-        "portal",
-        "publish",
-        "--broker",
-        &format!("mqtt://127.0.0.1:{plain_port}"),
-        "--screen",
-        "tls-board",
-        "--payload",
-        payload.to_str().unwrap(),
-        "--key",
-        key.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let publish = |id: &str, body: &str| {
+        let payload = d.join(format!("{id}.json"));
+        std::fs::write(
+            &payload,
+            serde_json::json!({"id": id, "revision": 1, "action": "publish", "priority": "urgent", "body": body,
+                                "issued_at": now.to_string(), "valid_until": (now + jiff::SignedDuration::from_mins(5)).to_string()})
+            .to_string(),
+        )
+        .unwrap();
+        let (code, _, err) = pinghu(&[
+            "portal",
+            "publish",
+            "--broker",
+            &format!("mqtt://127.0.0.1:{plain_port}"),
+            "--screen",
+            "tls-board",
+            "--payload",
+            payload.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+    };
+    publish("tls-1", "加密通道");
     seen.wait("displayed", 15, |m| m["id"] == "tls-1" && m["event"] == "displayed");
     assert!(
         !daemon.log_text().contains("s3cret-Pa55"),
@@ -154,26 +157,7 @@ fn mqtts_with_client_certificate_and_password_over_both_mqtt_versions() {
     seen.wait("the daemon online over TLS and MQTT 5", 20, |m| {
         m["mqtt"] == "connected" && m["broker"]["protocol"] == "5"
     });
-    std::fs::write(
-        &payload,
-        serde_json::json!({"id": "tls-2", "revision": 1, "action": "publish", "priority": "urgent", "body": "加密通道五",
-                            "issued_at": now.to_string(), "valid_until": (now + jiff::SignedDuration::from_mins(5)).to_string()})
-        .to_string(),
-    )
-    .unwrap();
-    let (code, _, err) = pinghu(&[
-        "portal",
-        "publish",
-        "--broker",
-        &format!("mqtt://127.0.0.1:{plain_port}"),
-        "--screen",
-        "tls-board",
-        "--payload",
-        payload.to_str().unwrap(),
-        "--key",
-        key.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    publish("tls-2", "加密通道五");
     seen.wait("displayed over MQTT 5", 15, |m| {
         m["id"] == "tls-2" && m["event"] == "displayed"
     });
