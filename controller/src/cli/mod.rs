@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 
 pub mod args;
+pub mod commands;
 pub mod confirm;
 pub mod console;
 #[cfg(feature = "embedded")]

@@ -1,0 +1,538 @@
+//! The `pinghu` command line's clap types: every subcommand, its arguments and their help (what
+//! `--help` prints). `main.rs` parses them and dispatches to the modules of [`crate::cli`].
+
+use clap::{Parser, Subcommand};
+use pinghu_fonts::{Align, ColorMode, Effect, TextColor, VAlign};
+
+use crate::cli;
+use crate::cli::args::{self, ExportFormat, OnOff, ProtocolChoice, parse_duration};
+use crate::cli::logging::LogFormat;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pinghu",
+    version,
+    about = "Pinghu (平湖): drives the Yiling District LED announcement board"
+)]
+pub struct Cli {
+    /// Log format on stderr: text (colours only on a terminal) or json (one object per line, for
+    /// journald and log shippers). RUST_LOG sets the levels.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The daemon (--config FILE). Without --config, the default build runs on an embedded broker, simulated board, sample playlist and demo key, with the web console on loopback
+    Run {
+        /// Configuration file (see controller/examples/pinghu.toml)
+        #[arg(long, value_name = "FILE")]
+        config: Option<std::path::PathBuf>,
+        /// Data directory for the embedded default (default ~/.local/share/pinghu)
+        #[arg(long, value_name = "DIR", conflicts_with = "config")]
+        data_dir: Option<std::path::PathBuf>,
+    },
+    /// The whole chain in one go: broker, simulated board, daemon, playlist, an urgent notice and its revocation
+    #[cfg(feature = "embedded")]
+    Demo {
+        /// Keep the demo's data here (default: a fresh temporary folder)
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<std::path::PathBuf>,
+    },
+    /// The portal's side: key pairs, signing, publishing
+    #[command(subcommand)]
+    Portal(PortalCommand),
+    /// The proof-of-display log (and the console's audit log): check the hash chains, export the proof for an auditor
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// Decode and encode Onbon BX wire frames (captures, traces, hand-made frames)
+    #[command(subcommand)]
+    Wire(WireCommand),
+    /// Typeset text into the pages the board would show (PNG files or ASCII art)
+    Render(RenderArgs),
+    /// Validate playlists and show what the board will show, when
+    #[command(subcommand)]
+    Playlist(PlaylistCommand),
+    /// Play reports of paid campaigns from the proof-of-display log, and the check of a signed one
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// The board's own key, which signs its daily play reports
+    #[command(subcommand)]
+    Board(BoardCommand),
+    /// Many boards on one broker (cluster): their retained statuses at a glance
+    #[command(subcommand)]
+    Fleet(FleetCommand),
+    /// Field diagnostics at the cabinet: probe, ping, status, time, brightness, power, patterns, traces
+    Diag(DiagArgs),
+    /// The operators' web console: its users and API tokens
+    #[command(subcommand)]
+    Console(cli::console::ConsoleCommand),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiagArgs {
+    /// The card: tcp://HOST:PORT (default port 5005) or serial:///dev/ttyUSB0?baud=57600
+    #[arg(long, global = true)]
+    pub device: Option<String>,
+    /// The card's protocol, or auto (ask the card)
+    #[arg(long, default_value = "auto", value_parser = args::protocol(), global = true)]
+    pub protocol: ProtocolChoice,
+    /// Screen address (屏号)
+    #[arg(long, default_value_t = 1, global = true)]
+    pub address: u16,
+    /// How long to wait for each reply, e.g. 2s or 500ms
+    #[arg(long, default_value = "2s", value_parser = parse_duration, global = true)]
+    pub timeout: std::time::Duration,
+    /// Board width in pixels (for patterns and text; graphic cards report their own)
+    #[arg(long, global = true)]
+    pub width: Option<u32>,
+    /// Board height in pixels
+    #[arg(long, global = true)]
+    pub height: Option<u32>,
+    /// The board's LEDs
+    #[arg(long, default_value = "red-green", value_parser = args::colors(), global = true)]
+    pub colors: ColorMode,
+    /// Also append every byte sent and received to this file
+    #[arg(long, value_name = "FILE", global = true)]
+    pub trace_file: Option<std::path::PathBuf>,
+    /// Print JSON
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: DiagSub,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DiagSub {
+    /// Find what answers: on serial every usual baud rate and protocol; without --device, list serial ports
+    Probe,
+    /// Is the card there? (round-trip time)
+    Ping,
+    /// Power, brightness, card time and drift, size, firmware, programs in flash, areas, model
+    Status,
+    /// Set the card's clock to this computer's (graphic cards: A2 02 under the control header)
+    TimeSync,
+    /// Set brightness 0-15, or a day's table from a playlist's [[brightness]] windows, which the
+    /// card then follows by its own clock (48 half-hour slots)
+    Brightness {
+        level: Option<u8>,
+        #[arg(long, value_name = "PLAYLIST")]
+        schedule: Option<std::path::PathBuf>,
+    },
+    /// Switch the LED modules on or off (graphic cards: A2 05 under the control header)
+    Power {
+        #[arg(value_enum)]
+        state: OnOff,
+    },
+    /// Remove everything from the board
+    Clear,
+    /// Put a test pattern on the board: all-on, all-off, red, green, yellow, checkerboard, stripes, h-stripes, grid, moving-bar, text
+    /// (the size is the card's own unless --width/--height say otherwise)
+    TestPattern {
+        name: String,
+        /// Module size for the grid pattern, e.g. 32x16 or 64x32
+        #[arg(long, default_value = "32x16")]
+        module: String,
+    },
+    /// Show a text (rendered for graphic cards, sent as text to font cards)
+    SendText {
+        text: String,
+        #[arg(long, default_value_t = 16)]
+        font_size: u32,
+        #[arg(long, default_value = "red", value_parser = args::color())]
+        color: TextColor,
+        #[arg(long, default_value = "auto", value_parser = args::effect())]
+        effect: Effect,
+    },
+    /// Ping and query status with every byte shown, decoded, and saved for `pinghu wire decode`
+    Trace {
+        /// Where to save the trace (default pinghu-trace-<time>.log)
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["text", "file", "image"])))]
+#[command(group(clap::ArgGroup::new("output").required(true).multiple(true).args(["out", "ascii", "json"])))]
+pub struct RenderArgs {
+    /// The text to render
+    #[arg(long)]
+    pub text: Option<String>,
+    /// A picture (PNG, JPEG or BMP) to fit to the board instead of text
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["text", "file"])]
+    pub image: Option<std::path::PathBuf>,
+    /// How a picture is reduced to the LEDs: dither (photographs) or threshold (logos, line art)
+    #[arg(long, default_value = "dither", value_parser = ["dither", "threshold"])]
+    pub reduce: String,
+    /// Read the text from a UTF-8 file (- for standard input)
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<String>,
+    /// Board width in pixels
+    #[arg(long)]
+    pub width: u32,
+    /// Board height in pixels
+    #[arg(long)]
+    pub height: u32,
+    /// Font size: 12, 16, 24 or 32
+    #[arg(long, default_value_t = 16)]
+    pub font_size: u32,
+    /// Text colour (dual-colour boards; mono boards ignore it)
+    #[arg(long, default_value = "red", value_parser = args::color())]
+    pub color: TextColor,
+    /// The board's LEDs
+    #[arg(long, default_value = "mono", value_parser = args::colors())]
+    pub colors: ColorMode,
+    /// Horizontal alignment (auto: centre a single line, left-align the rest)
+    #[arg(long, default_value = "auto", value_parser = args::align())]
+    pub align: Align,
+    /// Vertical alignment
+    #[arg(long, default_value = "middle", value_parser = args::valign())]
+    pub valign: VAlign,
+    /// How the pages change (auto: static when it fits one page)
+    #[arg(long, default_value = "auto", value_parser = args::effect())]
+    pub effect: Effect,
+    /// Extra pixels between lines
+    #[arg(long, default_value_t = 0)]
+    pub line_spacing: u32,
+    /// Seconds per page (default: from reading speed)
+    #[arg(long, default_value_t = 0)]
+    pub dwell: u32,
+    /// A GNU Unifont .hex file for characters the built-in fonts lack
+    #[arg(long, value_name = "FILE")]
+    pub fallback_font: Option<std::path::PathBuf>,
+    /// Use this BDF font instead of the built-in one (e.g. pcf2bdf wenquanyi_9pt.pcf for 12 px)
+    #[arg(long, value_name = "FILE")]
+    pub font: Option<std::path::PathBuf>,
+    /// Write page-001.png, page-002.png … (LED look) into this folder
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<std::path::PathBuf>,
+    /// Print the pages as ASCII art
+    #[arg(long)]
+    pub ascii: bool,
+    /// Print a JSON summary (pages, missing, font_size, width, height, …)
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 1 when a character has no glyph (or a picture will not look good)
+    #[arg(long)]
+    pub strict: bool,
+    /// Pixels per LED in the PNG files
+    #[arg(long, default_value_t = 8)]
+    pub scale: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlaylistCommand {
+    /// Validate playlists: a one-line summary each, or every problem as FILE:LINE:COL: message (exit 1)
+    Check {
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// Extra holiday calendar (TOML, format of playlists/data/holidays-cn.toml)
+        #[arg(long, value_name = "FILE")]
+        calendar: Option<std::path::PathBuf>,
+        /// Judge image items for this board, WIDTHxHEIGHT (e.g. 128x32): too small, too busy, too dark
+        #[arg(long, value_name = "WxH")]
+        board: Option<String>,
+        /// The board's LEDs, with --board
+        #[arg(long, default_value = "red-green", value_parser = args::colors())]
+        colors: ColorMode,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every change of what shows, brightness and power over a span of time; with --date, the
+    /// campaigns' planned plays per hour against their targets
+    Timeline {
+        file: std::path::PathBuf,
+        /// Plan this day's campaigns (YYYY-MM-DD): plays per campaign and hour, against the targets
+        #[arg(long, value_name = "D", conflicts_with_all = ["from", "hours"])]
+        date: Option<jiff::civil::Date>,
+        /// With --date: count pages as this board shows them, WIDTHxHEIGHT (default one page per spot)
+        #[arg(long, value_name = "WxH")]
+        board: Option<String>,
+        /// The board's LEDs, with --board
+        #[arg(long, default_value = "red-green", value_parser = args::colors())]
+        colors: ColorMode,
+        /// Start: RFC 3339, a local date-time (2026-11-30T08:00) or a date; default now
+        #[arg(long, value_name = "T")]
+        from: Option<String>,
+        /// How many hours to show
+        #[arg(long, default_value_t = 48)]
+        hours: u32,
+        /// Time zone (IANA name); default the playlist's, else Asia/Shanghai
+        #[arg(long)]
+        tz: Option<String>,
+        /// Extra holiday calendar (TOML)
+        #[arg(long, value_name = "FILE")]
+        calendar: Option<std::path::PathBuf>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Delivery confirmation for `portal publish` and `portal cap`.
+#[derive(Debug, clap::Args)]
+pub struct ConfirmArgs {
+    /// Confirm delivery: every board addressed (a group's members, from their retained statuses)
+    /// must answer within SECONDS; a silent board gets the message again on its own topic. Prints
+    /// a table; exit 1 unless every board has it
+    #[arg(long, value_name = "SECONDS", conflicts_with = "wait")]
+    pub confirm: Option<u64>,
+    /// With --confirm: how many times to send again to a silent board
+    #[arg(long, value_name = "N", default_value_t = 2, requires = "confirm")]
+    pub resend: u32,
+}
+
+impl ConfirmArgs {
+    pub fn get(&self) -> Option<(std::time::Duration, u32)> {
+        self.confirm
+            .map(|s| (std::time::Duration::from_secs(s.max(1)), self.resend))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PortalCommand {
+    /// Make a key pair: the secret to --out (mode 600), the public key printed for the daemon's config
+    Keygen {
+        #[arg(long, default_value = "portal-2026")]
+        key_id: String,
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+        /// ed25519, or sm2 (SM2 with SM3, GB/T 32918, as Chinese government platforms sign)
+        #[arg(long, value_enum, default_value = "ed25519")]
+        algorithm: Algorithm,
+    },
+    /// Sign a payload (JSON file, or - for stdin) into an envelope printed on stdout
+    Sign {
+        #[arg(long, value_name = "FILE")]
+        key: std::path::PathBuf,
+        #[arg(long, value_name = "FILE")]
+        payload: String,
+    },
+    /// Publish an envelope (or sign a payload and publish it) to a screen or a group, QoS 1
+    Publish {
+        /// mqtt://HOST:PORT
+        #[arg(long)]
+        broker: String,
+        #[arg(long, conflicts_with = "group", required_unless_present = "group")]
+        screen: Option<String>,
+        #[arg(long)]
+        group: Option<String>,
+        /// A signed envelope (JSON file or -)
+        #[arg(long, value_name = "FILE", conflicts_with = "payload")]
+        envelope: Option<String>,
+        /// A payload to sign with --key
+        #[arg(long, value_name = "FILE", requires = "key")]
+        payload: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        key: Option<std::path::PathBuf>,
+        #[arg(long, default_value = "pinghu/v1")]
+        topic_prefix: String,
+        /// Wait this many seconds for the screen's receipts and print them (needs --screen)
+        #[arg(long, value_name = "SECONDS")]
+        wait: Option<u64>,
+        /// Publish over MQTT 5: the message expiry interval from valid_until (a stale notice dies
+        /// in the brokers' queues), the content type and key_id as properties
+        #[arg(long, conflicts_with_all = ["wait", "confirm"])]
+        mqtt5: bool,
+        #[command(flatten)]
+        confirm: ConfirmArgs,
+    },
+    /// Sign an emergency warning (CAP 1.2 or GB/T 35965.1 XML, byte for byte) and publish it on
+    /// the alerts topic of a screen or a group, QoS 1
+    Cap {
+        /// mqtt://HOST:PORT
+        #[arg(long)]
+        broker: String,
+        /// One screen's alerts topic
+        #[arg(long, conflicts_with = "group", required_unless_present = "group")]
+        screen: Option<String>,
+        /// A group's alerts topic (every screen in it)
+        #[arg(long)]
+        group: Option<String>,
+        /// The warning's XML (or - for stdin)
+        #[arg(long, value_name = "FILE")]
+        file: String,
+        /// The key file from `pinghu portal keygen` (Ed25519 or SM2)
+        #[arg(long, value_name = "FILE")]
+        key: std::path::PathBuf,
+        /// cap (application/cap+xml) or gbt35965 (application/gbt35965+xml)
+        #[arg(long, value_enum, default_value = "cap")]
+        format: AlertFormat,
+        #[arg(long, default_value = "pinghu/v1")]
+        topic_prefix: String,
+        /// Wait this many seconds for the screen's receipts and print them (needs --screen)
+        #[arg(long, value_name = "SECONDS")]
+        wait: Option<u64>,
+        #[command(flatten)]
+        confirm: ConfirmArgs,
+    },
+    /// Sign and publish, retained, what the office sends every board: the holiday calendar, a
+    /// playlist (to a screen or a group), or a portal key rotation; boards answer with receipts
+    Push {
+        /// mqtt://HOST:PORT
+        #[arg(long)]
+        broker: String,
+        /// The key file from `pinghu portal keygen` (for keys: one the boards trust now)
+        #[arg(long, value_name = "FILE")]
+        key: std::path::PathBuf,
+        /// Higher than the last one of its kind (boards refuse an older one)
+        #[arg(long)]
+        revision: u64,
+        /// A holiday table (TOML, the format of playlists/data/holidays-cn.toml) for every board
+        #[arg(long, value_name = "FILE", group = "what")]
+        calendar: Option<std::path::PathBuf>,
+        /// A playlist (TOML) for --screen or --group
+        #[arg(long, value_name = "FILE", group = "what")]
+        playlist: Option<std::path::PathBuf>,
+        /// A key rotation (JSON: {"add": {ID: KEY}, "retire": {ID: TIME}}) for every board
+        #[arg(long, value_name = "FILE", group = "what")]
+        keys: Option<std::path::PathBuf>,
+        /// A playlist for this screen only
+        #[arg(long, conflicts_with = "group")]
+        screen: Option<String>,
+        /// A playlist for every screen in this group
+        #[arg(long)]
+        group: Option<String>,
+        #[arg(long, default_value = "pinghu/v1")]
+        topic_prefix: String,
+    },
+}
+
+/// Signature algorithms of portal keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Algorithm {
+    Ed25519,
+    Sm2,
+}
+
+/// Warning formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AlertFormat {
+    Cap,
+    Gbt35965,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Check the hash chain of every segment: repairs are listed, damage exits 1 naming the line
+    Verify {
+        #[arg(long, value_name = "DIR", conflicts_with = "file")]
+        data_dir: Option<std::path::PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        file: Option<std::path::PathBuf>,
+    },
+    /// Export the log, all segments, as JSON lines or CSV (refused when the chain is damaged)
+    Export {
+        #[arg(long, value_name = "DIR", conflicts_with = "file")]
+        data_dir: Option<std::path::PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        file: Option<std::path::PathBuf>,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+        /// Write here instead of stdout
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Plays, seconds on the glass and delivery against target per campaign; interrupted spots and gaps listed
+    Plays {
+        /// First day (YYYY-MM-DD, board time)
+        #[arg(long, value_name = "D")]
+        from: jiff::civil::Date,
+        /// Last day, included
+        #[arg(long, value_name = "D")]
+        to: jiff::civil::Date,
+        /// Only this campaign
+        #[arg(long, value_name = "ID")]
+        campaign: Option<String>,
+        #[arg(long, value_enum, default_value_t = cli::report::ReportFormat::Table)]
+        format: cli::report::ReportFormat,
+        /// The daemon's data directory (its proof-of-display log)
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<std::path::PathBuf>,
+        /// The playlist whose campaigns give the targets
+        #[arg(long, value_name = "FILE")]
+        playlist: Option<std::path::PathBuf>,
+        /// Extra holiday calendar (TOML)
+        #[arg(long, value_name = "FILE")]
+        calendar: Option<std::path::PathBuf>,
+        /// Time zone of the days (IANA name); default the playlist's, else Asia/Shanghai
+        #[arg(long)]
+        tz: Option<String>,
+    },
+    /// Check a board's signed daily report offline: signature, sums, and with --data-dir every play against the log (exit 1 naming what fails)
+    Verify {
+        file: std::path::PathBuf,
+        /// The board's public key (base64, as in its status), or a file holding it
+        #[arg(long, value_name = "KEY")]
+        board_key: String,
+        /// The proof-of-display log to check the report against
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<std::path::PathBuf>,
+        #[arg(long, value_enum, default_value_t = cli::report::ReportFormat::Table)]
+        format: cli::report::ReportFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FleetCommand {
+    /// Every board's status: online, stale (silent for 2 intervals) or offline, what shows, link, drift, power, storage (exit 1 when any needs attention)
+    Status {
+        /// mqtt://HOST:PORT
+        #[arg(long)]
+        broker: String,
+        /// Only the boards in this group
+        #[arg(long)]
+        group: Option<String>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+        /// Keep running, drawing the table again every 2 s
+        #[arg(long)]
+        watch: bool,
+        #[arg(long, default_value = "pinghu/v1")]
+        topic_prefix: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BoardCommand {
+    /// Make the board's key pair (mode 600); the daemon makes DATA_DIR/board-key.json itself when none is configured
+    Keygen {
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+        #[arg(long, default_value = "board")]
+        key_id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WireCommand {
+    /// Decode captured bytes (hex, spaces and newlines allowed) into frames and named fields
+    ///
+    /// Several frames may follow each other; garbage between them is reported. A bad CRC or
+    /// escape is an error naming the offset and the values (exit 1).
+    Decode {
+        /// Print JSON (an array of packets) that `pinghu wire encode` turns back into the bytes
+        #[arg(long)]
+        json: bool,
+        /// Hex bytes, or - to read them from standard input
+        hex: String,
+    },
+    /// Encode the JSON that `decode --json` prints (edited or not) back to hex, one frame per line
+    Encode {
+        /// JSON file to read, or - for standard input
+        #[arg(long = "json", value_name = "FILE")]
+        json_file: Option<String>,
+        /// Same as --json -: read JSON from standard input
+        #[arg(value_name = "-")]
+        stdin: Option<String>,
+    },
+}
