@@ -395,7 +395,9 @@ fn days_a_stopped_daemon_missed_get_signed_reports_when_it_starts_again() {
     assert_eq!(tuesday.gaps.len(), 1, "{:?}", tuesday.gaps);
     assert_eq!(tuesday.gaps[0].kind, "dark");
     assert!(
-        tuesday.gaps[0].note.starts_with("dark all day (power off since"),
+        tuesday.gaps[0]
+            .note
+            .starts_with("dark all day as far as the log shows (power off at"),
         "{:?}",
         tuesday.gaps
     );

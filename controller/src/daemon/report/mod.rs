@@ -374,7 +374,10 @@ fn silent_days(
                 Some((e, _)) if e.kind.as_deref() == Some(crate::daemon::proof::DARK) => Gap {
                     at: start.to_string(),
                     kind: crate::daemon::proof::DARK.to_owned(),
-                    note: format!("dark all day (power off since {})", e.at),
+                    note: format!(
+                        "dark all day as far as the log shows (power off at {}, no entry since)",
+                        e.at
+                    ),
                     seq: e.seq,
                 },
                 _ => Gap {
