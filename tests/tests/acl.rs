@@ -1,6 +1,7 @@
 //! The shipped mosquitto access control (`controller/examples/broker/`): each board reads only its
 //! own topics and its groups', and writes only its own status, receipts and reports; the portal
-//! alone writes announcements. A real `pinghu run` works under it.
+//! alone writes announcements. A real `pinghu run` works under it, and one with the wrong password
+//! is told what to check.
 //!
 //! mosquitto drops a publish the ACL refuses (MQTT 3.1.1 has no way to say so), so each "never
 //! arrives" is proved by a later message on the same path that does arrive.
@@ -182,6 +183,31 @@ fn boards_see_their_own_and_their_groups_topics_and_only_the_portal_writes_annou
             break;
         }
         assert!(Instant::now() < deadline, "the daemon's status never arrived: {got:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // A board with the wrong password (over MQTT 5 this time): its log says what to check.
+    std::fs::write(dir.path().join("b-password.txt"), "not-the-password").unwrap();
+    std::fs::write(
+        dir.path().join("board-b.toml"),
+        format!(
+            "data_dir = \"data-b\"\n\n[screen]\nid = \"board-b\"\nwidth = 128\nheight = 32\n\n\
+             [device]\nurl = \"tcp://127.0.0.1:{}\"\nprotocol = \"bx-6e\"\n\n[mqtt]\nurl = \"mqtt://127.0.0.1:{port}\"\n\
+             username = \"board-b\"\npassword_file = \"b-password.txt\"\nversion = \"5\"\n\n[portal_keys]\nportal-2026 = \"{public}\"\n",
+            free_port()
+        ),
+    )
+    .unwrap();
+    let refused = Daemon::start(&dir.path().join("board-b.toml"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !refused
+        .log_text()
+        .contains("the broker refused the login: check mqtt.username")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no advice in the log:\n{}",
+            refused.log_text()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     let _ = broker.kill();

@@ -129,17 +129,7 @@ impl Connection {
                     delivery: Delivery::V311(Box::new(p)),
                 },
                 Ok(_) => Happening::Nothing,
-                Err(e) => Happening::Lost {
-                    reason: e.to_string(),
-                    why: if matches!(
-                        e,
-                        rumqttc::ConnectionError::MqttState(rumqttc::StateError::ConnectionAborted)
-                    ) {
-                        Loss::ClosedByBroker
-                    } else {
-                        Loss::Other
-                    },
-                },
+                Err(e) => lost_v311(e),
             },
             Connection::V5(el) => match el.poll().await {
                 Ok(v5::Event::Incoming(p5::Packet::ConnAck(ack))) => Happening::Connected {
@@ -158,8 +148,53 @@ impl Connection {
     }
 }
 
-/// An MQTT 5 loss, with the broker's DISCONNECT 0x8E (session taken over) recognised.
+/// What to do about a refused connection, where the code says.
+const LOGIN: &str = "the broker refused the login: check mqtt.username and mqtt.password (or password_file), and \
+                     the broker's password file and ACL for this board";
+const CLIENT_ID: &str = "the broker refused the client id: check mqtt.client_id (or the broker's rules for ids)";
+const VERSION: &str = "the broker does not speak MQTT 5: set mqtt.version = \"3.1.1\", or upgrade the broker \
+                       (mosquitto speaks MQTT 5 from 1.6)";
+
+/// An MQTT 3.1.1 loss, with a refused connection explained.
+fn lost_v311(e: rumqttc::ConnectionError) -> Happening {
+    use rumqttc::ConnectReturnCode as C;
+    let why = if matches!(
+        e,
+        rumqttc::ConnectionError::MqttState(rumqttc::StateError::ConnectionAborted)
+    ) {
+        Loss::ClosedByBroker
+    } else {
+        Loss::Other
+    };
+    let hint = match &e {
+        rumqttc::ConnectionError::ConnectionRefused(C::BadUserNamePassword | C::NotAuthorized) => Some(LOGIN),
+        rumqttc::ConnectionError::ConnectionRefused(C::BadClientId) => Some(CLIENT_ID),
+        _ => None,
+    };
+    Happening::Lost {
+        reason: hint.map_or_else(|| e.to_string(), |h| format!("{e}: {h}")),
+        why,
+    }
+}
+
+/// An MQTT 5 loss, with the broker's DISCONNECT 0x8E (session taken over) recognised and a
+/// refused connection explained.
 fn lost_v5(e: v5::ConnectionError) -> Happening {
+    use p5::ConnectReturnCode as C;
+    let hint = match &e {
+        v5::ConnectionError::ConnectionRefused(C::BadUserNamePassword | C::NotAuthorized | C::Banned) => Some(LOGIN),
+        v5::ConnectionError::ConnectionRefused(C::BadClientId | C::ClientIdentifierNotValid) => Some(CLIENT_ID),
+        v5::ConnectionError::ConnectionRefused(C::RefusedProtocolVersion | C::UnsupportedProtocolVersion) => {
+            Some(VERSION)
+        }
+        _ => None,
+    };
+    if let Some(h) = hint {
+        return Happening::Lost {
+            reason: format!("{e}: {h}"),
+            why: Loss::Other,
+        };
+    }
     match e {
         v5::ConnectionError::MqttState(v5::StateError::ServerDisconnect {
             reason_code: p5::DisconnectReasonCode::SessionTakenOver,
@@ -303,5 +338,25 @@ mod tests {
         ));
         let e = v5::ConnectionError::MqttState(v5::StateError::AwaitPingResp);
         assert!(matches!(lost_v5(e), Happening::Lost { why: Loss::Other, .. }));
+    }
+
+    #[test]
+    fn a_refused_connection_says_what_to_check() {
+        let reason = |h: Happening| match h {
+            Happening::Lost { reason, .. } => reason,
+            _ => String::new(),
+        };
+        let r = reason(lost_v5(v5::ConnectionError::ConnectionRefused(
+            p5::ConnectReturnCode::UnsupportedProtocolVersion,
+        )));
+        assert!(r.contains("set mqtt.version = \"3.1.1\""), "{r}");
+        let r = reason(lost_v5(v5::ConnectionError::ConnectionRefused(
+            p5::ConnectReturnCode::NotAuthorized,
+        )));
+        assert!(r.contains("check mqtt.username"), "{r}");
+        let r = reason(lost_v311(rumqttc::ConnectionError::ConnectionRefused(
+            rumqttc::ConnectReturnCode::BadUserNamePassword,
+        )));
+        assert!(r.contains("check mqtt.username"), "{r}");
     }
 }
