@@ -1,5 +1,8 @@
 //! The `pinghu` command line's clap types: every subcommand, its arguments and their help (what
 //! `--help` prints). `main.rs` parses them and dispatches to the modules of [`crate::cli`].
+//!
+//! The doc comments here are written for `--help`, not rustdoc (`[[brightness]]` is a TOML table).
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 
 use clap::{Parser, Subcommand};
 use pinghu_fonts::{Align, ColorMode, Effect, TextColor, VAlign};
