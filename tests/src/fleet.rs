@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::{Collector, Daemon, bin, free_port, keygen, pinghu_stdin, run_mosquitto};
+use crate::{Collector, Daemon, bin, free_port, keygen, pinghu_stdin, run_mosquitto, terminate};
 
 /// One mosquitto of the cluster, started from a configuration template in `tests/fleet/`.
 #[derive(Debug)]
@@ -48,8 +48,7 @@ impl Broker {
     /// SIGTERM: the broker goes down the way systemd stops it, writing its database first.
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
-            let _ = c.wait();
+            let _ = terminate(&mut c);
         }
     }
 

@@ -184,6 +184,12 @@ impl Sim {
 }
 
 /// Run `pinghu` with `args`; returns (exit code, stdout, stderr).
+/// SIGTERM, as systemd stops a service, and wait for the process to end.
+pub fn terminate(child: &mut Child) -> std::io::Result<std::process::ExitStatus> {
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status()?;
+    child.wait()
+}
+
 pub fn pinghu(args: &[&str]) -> (i32, String, String) {
     let Output { status, stdout, stderr } = Command::new(bin("pinghu")).args(args).output().expect("run pinghu");
     (
@@ -353,8 +359,7 @@ impl Mosquitto {
     /// Stop it gracefully.
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
-            let _ = c.wait();
+            let _ = terminate(&mut c);
         }
     }
 
@@ -507,10 +512,7 @@ impl Daemon {
     /// SIGTERM, as systemd stops it: it publishes its last status and disconnects cleanly.
     /// Returns whether it exited with success.
     pub fn stop(&mut self) -> bool {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        self.child.wait().is_ok_and(|s| s.success())
+        terminate(&mut self.child).is_ok_and(|s| s.success())
     }
 
     pub fn log_text(&self) -> String {

@@ -1,7 +1,6 @@
 //! Out of the box: `pinghu run` with no configuration (the in-process rumqttd broker and a
 //! simulated board) and `pinghu demo`.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use pinghu_tests::console::ConsoleRig;
@@ -52,10 +51,7 @@ fn run_without_config_uses_the_embedded_broker_and_board() {
         assert!(Instant::now() < deadline, "board never showed it: {st}");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let _ = Command::new("kill")
-        .args(["-TERM", &rig.child.id().to_string()])
-        .status();
-    let status = rig.child.wait().unwrap();
+    let status = pinghu_tests::terminate(&mut rig.child).unwrap();
     assert!(status.success(), "SIGTERM is a clean stop");
 }
 
