@@ -56,11 +56,7 @@ impl Tracker {
             Target::Screen(s) => vec![s.clone()],
             Target::Group(g) => statuses
                 .iter()
-                .filter(|(_, s)| {
-                    s["groups"]
-                        .as_array()
-                        .is_some_and(|a| a.iter().any(|x| x == g.as_str()))
-                })
+                .filter(|(_, s)| crate::cli::fleet::in_group(s, g))
                 .map(|(k, _)| k.clone())
                 .collect(),
         };

@@ -40,12 +40,19 @@ pub struct Row {
     pub faults: Vec<String>,
 }
 
+/// Whether a board's status lists `group` among its groups.
+pub fn in_group(status: &Value, group: &str) -> bool {
+    status["groups"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|x| x == group))
+}
+
 /// The rows of `statuses` (the latest retained status of each board), in screen order, for
 /// boards in `group` when given.
 pub fn rows(statuses: &BTreeMap<String, Value>, group: Option<&str>, now: Timestamp) -> Vec<Row> {
     statuses
         .iter()
-        .filter(|(_, s)| group.is_none_or(|g| s["groups"].as_array().is_some_and(|a| a.iter().any(|x| x == g))))
+        .filter(|(_, s)| group.is_none_or(|g| in_group(s, g)))
         .map(|(screen, s)| {
             let at = s["clock"]["daemon"].as_str().and_then(|t| t.parse::<Timestamp>().ok());
             let age = at.map(|t| now.duration_since(t));
