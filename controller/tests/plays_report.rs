@@ -239,15 +239,18 @@ fn a_day_of_campaigns_is_reported_signed_and_verified_and_tampering_is_named() {
 
     // The command line says the same.
     let key_arg = board_key.clone();
-    let (code, out, err) = pinghu(&[
-        "report",
-        "verify",
-        file.to_str().unwrap(),
-        "--board-key",
-        &key_arg,
-        "--data-dir",
-        data.to_str().unwrap(),
-    ]);
+    let verify_with_log = || {
+        pinghu(&[
+            "report",
+            "verify",
+            file.to_str().unwrap(),
+            "--board-key",
+            &key_arg,
+            "--data-dir",
+            data.to_str().unwrap(),
+        ])
+    };
+    let (code, out, err) = verify_with_log();
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains("signature good (board yiling-1), sums consistent, every play matches the log"),
@@ -334,15 +337,7 @@ fn a_day_of_campaigns_is_reported_signed_and_verified_and_tampering_is_named() {
         .collect();
     assert_ne!(edited, text);
     std::fs::write(&seg, edited).unwrap();
-    let (code, _, err) = pinghu(&[
-        "report",
-        "verify",
-        file.to_str().unwrap(),
-        "--board-key",
-        &key_arg,
-        "--data-dir",
-        data.to_str().unwrap(),
-    ]);
+    let (code, _, err) = verify_with_log();
     assert_eq!(code, 1);
     assert!(
         err.contains(&format!(
