@@ -12,11 +12,12 @@ impl Core {
     /// may be acknowledged; publish the receipts. `Err`: it could not be written; nothing changed,
     /// do not acknowledge it, offer it again later.
     pub fn ingest(&mut self, envelope: &[u8], topic: &str, now: Timestamp) -> std::io::Result<Vec<Receipt>> {
-        if let Some(kind) = crate::daemon::office::Kind::of_topic(&self.cfg.mqtt.topic_prefix, topic) {
-            return self.office_message(envelope, kind, now);
-        }
+        // Keys being retired leave the keyring when their time comes, for every kind of message.
         if !self.office.retired_keys.is_empty() {
             self.keys = self.office.keyring(&self.cfg.portal_keys, now);
+        }
+        if let Some(kind) = crate::daemon::office::Kind::of_topic(&self.cfg.mqtt.topic_prefix, topic) {
+            return self.office_message(envelope, kind, now);
         }
         let mut next = self.store.state.clone();
         let mut offset = None;

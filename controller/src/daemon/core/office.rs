@@ -47,9 +47,6 @@ impl Core {
         kind: Kind,
         now: Timestamp,
     ) -> std::io::Result<Vec<Receipt>> {
-        if !self.office.retired_keys.is_empty() {
-            self.keys = self.office.keyring(&self.cfg.portal_keys, now);
-        }
         let opened = office::open(envelope, kind, &self.keys);
         let sha = opened.as_ref().map(|o| o.sha256.clone()).ok();
         if sha.is_some() && self.office.refused.get(kind.name()) == sha.as_ref() {
