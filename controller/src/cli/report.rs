@@ -173,16 +173,9 @@ pub fn verify(file: &Path, key: &str, data_dir: Option<PathBuf>, format: ReportF
 
 /// `pinghu board keygen`: the board's own key pair, which signs its daily play reports.
 pub fn keygen(out: &Path, key_id: &str) -> Result<Outcome> {
-    if out.exists() {
-        bail!("{} exists: refusing to overwrite a secret key", out.display());
-    }
-    let (secret, public) = crate::daemon::envelope::keygen().map_err(anyhow::Error::msg)?;
-    let kp = crate::daemon::envelope::KeyPair {
-        key_id: key_id.to_owned(),
-        secret,
-        public: public.clone(),
-    };
-    crate::daemon::envelope::write_secret(out, &serde_json::to_vec_pretty(&kp)?).map_err(anyhow::Error::msg)?;
+    let public = crate::daemon::envelope::KeyPair::create(out, key_id, false)
+        .map_err(anyhow::Error::msg)?
+        .public;
     let mut o = Outcome::default();
     let _ = writeln!(
         o.stdout,

@@ -105,21 +105,7 @@ pub fn sign_bytes_with_file(payload: &[u8], key_file: &std::path::Path) -> Resul
 /// `pinghu portal keygen`: a new key pair; the secret to `out` (never overwritten), the public
 /// half printed as the daemon's configuration line.
 pub fn keygen_command(key_id: &str, out: &Path, sm2: bool) -> anyhow::Result<std::process::ExitCode> {
-    if out.exists() {
-        anyhow::bail!("{} exists: refusing to overwrite a secret key", out.display());
-    }
-    let (secret, public) = if sm2 {
-        crate::daemon::envelope::keygen_sm2()
-    } else {
-        crate::daemon::envelope::keygen()
-    }
-    .map_err(anyhow::Error::msg)?;
-    let kp = KeyPair {
-        key_id: key_id.to_owned(),
-        secret,
-        public: public.clone(),
-    };
-    write_secret(out, &serde_json::to_vec_pretty(&kp)?).map_err(anyhow::Error::msg)?;
+    let public = KeyPair::create(out, key_id, sm2).map_err(anyhow::Error::msg)?.public;
     println!("secret key written to {} (keep it on the portal)", out.display());
     println!("add to the daemon's configuration:\n[portal_keys]\n{key_id} = \"{public}\"");
     Ok(std::process::ExitCode::SUCCESS)

@@ -108,14 +108,33 @@ impl KeyPair {
         if let Ok(text) = std::fs::read_to_string(path) {
             return serde_json::from_str(&text).map_err(|e| format!("{} is not a key file: {e}", path.display()));
         }
-        let (secret, public) = keygen()?;
-        let kp = Self {
+        let kp = Self::generate(key_id, false)?;
+        kp.write(path)?;
+        Ok(kp)
+    }
+
+    /// A new pair (Ed25519, or SM2) written to `path`, which must not exist: a secret key is
+    /// never overwritten.
+    pub fn create(path: &Path, key_id: &str, sm2: bool) -> Result<Self, String> {
+        if path.exists() {
+            return Err(format!("{} exists: refusing to overwrite a secret key", path.display()));
+        }
+        let kp = Self::generate(key_id, sm2)?;
+        kp.write(path)?;
+        Ok(kp)
+    }
+
+    fn generate(key_id: &str, sm2: bool) -> Result<Self, String> {
+        let (secret, public) = if sm2 { keygen_sm2()? } else { keygen()? };
+        Ok(Self {
             key_id: key_id.to_owned(),
             secret,
             public,
-        };
-        write_secret(path, &serde_json::to_vec_pretty(&kp).map_err(|e| e.to_string())?)?;
-        Ok(kp)
+        })
+    }
+
+    fn write(&self, path: &Path) -> Result<(), String> {
+        write_secret(path, &serde_json::to_vec_pretty(self).map_err(|e| e.to_string())?)
     }
 }
 
