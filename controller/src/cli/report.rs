@@ -20,6 +20,17 @@ pub enum ReportFormat {
     Json,
 }
 
+impl ReportFormat {
+    /// The report in this format.
+    fn print(self, r: &report::PlaysReport) -> Result<String> {
+        Ok(match self {
+            ReportFormat::Table => report::to_table(r),
+            ReportFormat::Csv => report::to_csv(r),
+            ReportFormat::Json => serde_json::to_string_pretty(r)? + "\n",
+        })
+    }
+}
+
 /// The log's verified entries and the verdict on its chain.
 fn read_log(data_dir: Option<PathBuf>) -> Result<(proof::Report, Vec<proof::Entry>)> {
     let contents = proof::read_segments(&crate::cli::log::files(data_dir, None)?)?;
@@ -82,17 +93,10 @@ pub fn plays(r: PlaysRequest) -> Result<Outcome> {
             calendar: &cal,
         }),
     );
-    let stdout = match r.format {
-        ReportFormat::Table => {
-            let mut t = report::to_table(&built);
-            if playlist.is_none() {
-                t.push_str("\n(no targets: give --playlist FILE to compare with the campaigns' targets)\n");
-            }
-            t
-        }
-        ReportFormat::Csv => report::to_csv(&built),
-        ReportFormat::Json => serde_json::to_string_pretty(&built)? + "\n",
-    };
+    let mut stdout = r.format.print(&built)?;
+    if r.format == ReportFormat::Table && playlist.is_none() {
+        stdout.push_str("\n(no targets: give --playlist FILE to compare with the campaigns' targets)\n");
+    }
     let mut o = Outcome {
         stdout,
         ..Outcome::default()
@@ -149,11 +153,7 @@ pub fn verify(file: &Path, key: &str, data_dir: Option<PathBuf>, format: ReportF
                     " (give --data-dir DIR to check it against the log too)"
                 }
             );
-            o.stdout.push_str(&match format {
-                ReportFormat::Table => report::to_table(&r),
-                ReportFormat::Csv => report::to_csv(&r),
-                ReportFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
-            });
+            o.stdout.push_str(&format.print(&r)?);
         }
         Err(errors) => {
             for e in &errors {
