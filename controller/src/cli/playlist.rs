@@ -84,14 +84,22 @@ fn check_images(path: &Path, p: &Playlist, board: Option<Board>) -> (Vec<String>
     (errors, warnings)
 }
 
+/// A renderer for `board`, finding a playlist's pictures beside the playlist file.
+fn board_renderer(path: &Path, (w, h, colors): Board) -> crate::daemon::board::Renderer {
+    let mut r = crate::daemon::board::Renderer::new(w, h, colors, None);
+    r.image_dir = Some(path.parent().unwrap_or(Path::new(".")).to_path_buf());
+    r
+}
+
+/// `HH:00-HH:00`, the hour starting at `h`.
+fn hour_label(h: u16) -> String {
+    format!("{h:02}:00-{:02}:00", h + 1)
+}
+
 /// The booking check of the campaigns: spots as long as `board` shows them, or one page each.
 fn bookings(path: &Path, p: &Playlist, cal: &Calendar, board: Option<Board>) -> Vec<pinghu_playlists::Diagnostic> {
     match board {
-        Some((w, h, colors)) => {
-            let mut r = crate::daemon::board::Renderer::new(w, h, colors, None);
-            r.image_dir = Some(path.parent().unwrap_or(Path::new(".")).to_path_buf());
-            r.check_bookings(p, cal)
-        }
+        Some(b) => board_renderer(path, b).check_bookings(p, cal),
         None => pinghu_playlists::check_bookings(p, cal, &|i| i.style.dwell_s),
     }
 }
@@ -203,11 +211,7 @@ pub fn plan_day(
     d: jiff::civil::Date,
     board: Option<Board>,
 ) -> Result<DayPlan> {
-    let renderer = std::cell::RefCell::new(board.map(|(w, h, colors)| {
-        let mut r = crate::daemon::board::Renderer::new(w, h, colors, None);
-        r.image_dir = Some(path.parent().unwrap_or(Path::new(".")).to_path_buf());
-        r
-    }));
+    let renderer = std::cell::RefCell::new(board.map(|b| board_renderer(path, b)));
     // The renderer caches what it rendered, so asking again is cheap.
     let pages = |c: &pinghu_playlists::Content| {
         renderer
@@ -253,7 +257,7 @@ pub fn plan_day(
         .map(|c| {
             let hours: Vec<HourPlan> = (0..24i8)
                 .map(|h| HourPlan {
-                    hour: format!("{h:02}:00-{:02}:00", h + 1),
+                    hour: hour_label(h.unsigned_abs().into()),
                     planned: counts.get(&(c.id.clone(), h)).copied().unwrap_or(0),
                     target: needs[h as usize]
                         .iter()
@@ -279,7 +283,7 @@ pub fn plan_day(
         spot_s: (0..24u16)
             .map(|h| {
                 (
-                    format!("{h:02}:00-{:02}:00", h + 1),
+                    hour_label(h),
                     secs[h as usize],
                     pinghu_playlists::campaign::hour_capacity_s(p, h * 60),
                 )
