@@ -118,28 +118,18 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             cli::portal::keygen_command(&key_id, &out, algorithm == Algorithm::Sm2)
         }
         Command::Portal(PortalCommand::Cap {
-            broker,
-            screen,
-            group,
             file,
             key,
             format,
-            topic_prefix,
-            wait,
-            confirm,
+            send,
         }) => cli::portal::cap_command(cli::portal::CapRequest {
-            confirm: confirm.get(),
-            broker,
-            topic_prefix,
-            screen,
-            group,
+            send: send.get(),
             file,
             key,
             format: match format {
                 AlertFormat::Cap => pinghu::alerts::Format::Cap,
                 AlertFormat::Gbt35965 => pinghu::alerts::Format::Gbt35965,
             },
-            wait,
         }),
         Command::Portal(PortalCommand::Push {
             broker,
@@ -172,27 +162,15 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Portal(PortalCommand::Sign { key, payload }) => cli::portal::sign_command(&key, &payload),
         Command::Portal(PortalCommand::Publish {
-            broker,
-            screen,
-            group,
             envelope,
             payload,
             key,
-            topic_prefix,
-            wait,
-            mqtt5,
-            confirm,
+            send,
         }) => cli::portal::publish_command(cli::portal::PublishRequest {
-            confirm: confirm.get(),
-            broker,
-            topic_prefix,
-            screen,
-            group,
+            send: send.get(),
             envelope,
             payload,
             key,
-            mqtt5,
-            wait,
         }),
         Command::Log(LogCommand::Verify { data_dir, file }) => Ok(cli::log::verify(data_dir, file)?.print()),
         Command::Log(LogCommand::Export {

@@ -521,7 +521,7 @@ fn over_mqtt5_a_stale_notice_dies_in_the_brokers_queue() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("published over MQTT 5, expiring in the brokers' queues in"),
+        out.contains("published announcement stale r1 over MQTT 5, expiring in the brokers' queues in"),
         "{out}"
     );
     std::thread::sleep(std::time::Duration::from_millis(3500));
@@ -549,6 +549,20 @@ fn over_mqtt5_a_stale_notice_dies_in_the_brokers_queue() {
     rig.receipt("fresh", "accepted", 30);
     let stale: Vec<serde_json::Value> = rig.receipts.all().into_iter().filter(|m| m["id"] == "stale").collect();
     assert!(stale.is_empty(), "{stale:?}");
+    // The portal's tool collects receipts over MQTT 5 too.
+    let (code, out, err) = portal_publish(
+        &rig.broker.url(),
+        "test-board",
+        &payload("waited", 1, "urgent", "等回执的通知", 600),
+        &rig.key,
+        &["--mqtt5", "--wait", "3"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let receipts: Vec<serde_json::Value> = out.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    assert!(
+        receipts.iter().any(|r| r["id"] == "waited" && r["event"] == "accepted"),
+        "{out}"
+    );
 }
 
 fn is_status(m: &serde_json::Value) -> bool {
@@ -712,6 +726,8 @@ fn confirmed_delivery_resends_a_copy_the_broker_lost_and_a_board_that_holds_it_s
             "3",
             "--resend",
             "5",
+            // Confirmation works over either protocol version.
+            "--mqtt5",
         ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -276,9 +276,27 @@ pub enum PlaylistCommand {
     },
 }
 
-/// Delivery confirmation for `portal publish` and `portal cap`.
+/// Where `portal publish` and `portal cap` send, over which protocol, and what they wait for.
 #[derive(Debug, clap::Args)]
-pub struct ConfirmArgs {
+pub struct SendArgs {
+    /// mqtt://HOST:PORT
+    #[arg(long)]
+    pub broker: String,
+    /// One screen's topic
+    #[arg(long, conflicts_with = "group", required_unless_present = "group")]
+    pub screen: Option<String>,
+    /// A group's topic (every screen in it)
+    #[arg(long)]
+    pub group: Option<String>,
+    #[arg(long, default_value = "pinghu/v1")]
+    pub topic_prefix: String,
+    /// Publish over MQTT 5: an announcement's message expiry interval from valid_until (a stale
+    /// notice dies in the brokers' queues), the content type and key_id as properties
+    #[arg(long)]
+    pub mqtt5: bool,
+    /// Wait this many seconds for the screen's receipts and print them (needs --screen)
+    #[arg(long, value_name = "SECONDS")]
+    pub wait: Option<u64>,
     /// Confirm delivery: every board addressed (a group's members, from their retained statuses)
     /// must answer within SECONDS; a silent board gets the message again on its own topic. Prints
     /// a table; exit 1 unless every board has it
@@ -289,10 +307,19 @@ pub struct ConfirmArgs {
     pub resend: u32,
 }
 
-impl ConfirmArgs {
-    pub fn get(&self) -> Option<(std::time::Duration, u32)> {
-        self.confirm
-            .map(|s| (std::time::Duration::from_secs(s.max(1)), self.resend))
+impl SendArgs {
+    pub fn get(self) -> cli::portal::Sending {
+        cli::portal::Sending {
+            confirm: self
+                .confirm
+                .map(|s| (std::time::Duration::from_secs(s.max(1)), self.resend)),
+            broker: self.broker,
+            topic_prefix: self.topic_prefix,
+            screen: self.screen,
+            group: self.group,
+            mqtt5: self.mqtt5,
+            wait: self.wait,
+        }
     }
 }
 
@@ -317,13 +344,6 @@ pub enum PortalCommand {
     },
     /// Publish an envelope (or sign a payload and publish it) to a screen or a group, QoS 1
     Publish {
-        /// mqtt://HOST:PORT
-        #[arg(long)]
-        broker: String,
-        #[arg(long, conflicts_with = "group", required_unless_present = "group")]
-        screen: Option<String>,
-        #[arg(long)]
-        group: Option<String>,
         /// A signed envelope (JSON file or -)
         #[arg(long, value_name = "FILE", conflicts_with = "payload")]
         envelope: Option<String>,
@@ -332,30 +352,12 @@ pub enum PortalCommand {
         payload: Option<String>,
         #[arg(long, value_name = "FILE")]
         key: Option<std::path::PathBuf>,
-        #[arg(long, default_value = "pinghu/v1")]
-        topic_prefix: String,
-        /// Wait this many seconds for the screen's receipts and print them (needs --screen)
-        #[arg(long, value_name = "SECONDS")]
-        wait: Option<u64>,
-        /// Publish over MQTT 5: the message expiry interval from valid_until (a stale notice dies
-        /// in the brokers' queues), the content type and key_id as properties
-        #[arg(long, conflicts_with_all = ["wait", "confirm"])]
-        mqtt5: bool,
         #[command(flatten)]
-        confirm: ConfirmArgs,
+        send: SendArgs,
     },
     /// Sign an emergency warning (CAP 1.2 or GB/T 35965.1 XML, byte for byte) and publish it on
     /// the alerts topic of a screen or a group, QoS 1
     Cap {
-        /// mqtt://HOST:PORT
-        #[arg(long)]
-        broker: String,
-        /// One screen's alerts topic
-        #[arg(long, conflicts_with = "group", required_unless_present = "group")]
-        screen: Option<String>,
-        /// A group's alerts topic (every screen in it)
-        #[arg(long)]
-        group: Option<String>,
         /// The warning's XML (or - for stdin)
         #[arg(long, value_name = "FILE")]
         file: String,
@@ -365,13 +367,8 @@ pub enum PortalCommand {
         /// cap (application/cap+xml) or gbt35965 (application/gbt35965+xml)
         #[arg(long, value_enum, default_value = "cap")]
         format: AlertFormat,
-        #[arg(long, default_value = "pinghu/v1")]
-        topic_prefix: String,
-        /// Wait this many seconds for the screen's receipts and print them (needs --screen)
-        #[arg(long, value_name = "SECONDS")]
-        wait: Option<u64>,
         #[command(flatten)]
-        confirm: ConfirmArgs,
+        send: SendArgs,
     },
     /// Sign and publish, retained, what the office sends every board: the holiday calendar, a
     /// playlist (to a screen or a group), or a portal key rotation; boards answer with receipts

@@ -15,10 +15,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, QoS};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::cli::portal::link::{Got, Link, Properties};
 use crate::cli::portal::{Matcher, Target};
 use crate::daemon::envelope::Envelope;
 
@@ -163,21 +163,19 @@ pub fn table(rows: &[Confirmation]) -> String {
 /// this long after the last one means all are in.
 const SETTLE: Duration = Duration::from_millis(500);
 
-/// Publish `envelope` to `target`, then confirm every addressed board has it, resending to the
-/// silent ones every `confirm` up to `resends` times.
+/// Publish `envelope` to `target` (over MQTT 5 when `mqtt5`), then confirm every addressed board
+/// has it, resending to the silent ones every `confirm` up to `resends` times.
 pub async fn publish_confirmed(
     broker: &str,
     prefix: &str,
     target: &Target,
     envelope: &Envelope,
+    mqtt5: bool,
     confirm: Duration,
     resends: u32,
 ) -> Result<Vec<Confirmation>, String> {
-    let (id, host, port) = crate::cli::mqtt_endpoint(broker, "portal publish --confirm", "pinghu-portal")?;
-    let mut o = MqttOptions::new(id, host, port);
-    o.set_keep_alive(Duration::from_secs(10));
-    o.set_max_packet_size(1024 * 1024, 1024 * 1024);
-    let (client, mut el) = AsyncClient::new(o, 64);
+    let props = Properties::of(envelope, jiff::Timestamp::now(), mqtt5)?;
+    let mut link = Link::new(broker, "portal publish --confirm", mqtt5, 64)?;
     let body = serde_json::to_vec(envelope).map_err(|e| e.to_string())?;
     let matcher = Matcher::of(envelope, &body);
     let kind = crate::cli::portal::kind_of(envelope);
@@ -196,29 +194,25 @@ pub async fn publish_confirmed(
     let connect_by = tokio::time::Instant::now() + Duration::from_secs(10);
     let mut deadline = connect_by;
     loop {
-        let ev = match tokio::time::timeout_at(deadline, el.poll()).await {
-            Ok(Ok(ev)) => Some(ev),
-            Ok(Err(e)) => return Err(format!("mqtt://{broker}: {e} (is the broker running?)")),
+        let got = match tokio::time::timeout_at(deadline, link.next()).await {
+            Ok(got) => Some(got?),
             Err(_) => None,
         };
-        match ev {
-            Some(Event::Incoming(Incoming::ConnAck(_))) => {
+        match got {
+            Some(Got::Connected) => {
                 for f in [&status_filter, &receipts_filter] {
-                    client
-                        .subscribe(f.clone(), QoS::AtLeastOnce)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    link.subscribe(f).await?;
                 }
             }
-            Some(Event::Incoming(Incoming::SubAck(_))) => {
+            Some(Got::Subscribed) => {
                 subacks += 1;
                 if subacks == 2 {
                     deadline = tokio::time::Instant::now() + SETTLE;
                 }
             }
-            Some(Event::Incoming(Incoming::Publish(p))) => {
-                let v: Value = serde_json::from_slice(&p.payload).unwrap_or(Value::Null);
-                if let Some(s) = screen_of(&p.topic, "status") {
+            Some(Got::Message { topic, payload }) => {
+                let v: Value = serde_json::from_slice(&payload).unwrap_or(Value::Null);
+                if let Some(s) = screen_of(&topic, "status") {
                     match tracker.as_mut() {
                         Some(t) => t.status(&s, &v),
                         None => {
@@ -226,19 +220,19 @@ pub async fn publish_confirmed(
                             deadline = tokio::time::Instant::now() + SETTLE;
                         }
                     }
-                } else if let (Some(s), Some(t)) = (screen_of(&p.topic, "receipts"), tracker.as_mut())
+                } else if let (Some(s), Some(t)) = (screen_of(&topic, "receipts"), tracker.as_mut())
                     && matcher.is_ours(&v)
                 {
                     t.receipt(&s, &v);
                     if t.done() {
-                        let _ = client.disconnect().await;
+                        link.disconnect().await;
                         return Ok(t.rows());
                     }
                 }
             }
             Some(_) => {}
             // A deadline: connected and settled, a round over, or never connected.
-            None if subacks < 2 => return Err(format!("mqtt://{broker}: no connection within 10 s")),
+            None if subacks < 2 => return Err(format!("{broker}: no connection within 10 s")),
             None => {
                 let to_send = match tracker.as_mut() {
                     None => {
@@ -254,15 +248,12 @@ pub async fn publish_confirmed(
                             .collect()
                     }
                     Some(t) => {
-                        let _ = client.disconnect().await;
+                        link.disconnect().await;
                         return Ok(t.rows());
                     }
                 };
                 for topic in to_send {
-                    client
-                        .publish(topic, QoS::AtLeastOnce, false, body.clone())
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    link.publish(&topic, false, &body, &props).await?;
                 }
                 deadline = tokio::time::Instant::now() + confirm;
             }

@@ -97,10 +97,11 @@ async fn send(
         "pinghu/v1",
         &Target::Screen("demo".into()),
         env,
-        None,
+        false,
         Some(("demo".into(), wait)),
     )
-    .await?;
+    .await?
+    .receipts;
     let (f, _) = wait_for(e, what, 10, shown).await?;
     Ok((f, receipts))
 }

@@ -3,6 +3,7 @@
 //! exact payload bytes, base64). The wire is in `mqtt.rs`, the office's retained messages in
 //! `push.rs`, delivery confirmation in [`crate::cli::confirm`].
 
+pub(crate) mod link;
 mod mqtt;
 mod push;
 
@@ -11,7 +12,8 @@ use std::time::Duration;
 
 use crate::daemon::envelope::{Envelope, sign};
 
-pub use mqtt::{expiry_interval, publish, publish_retained, publish_v5};
+pub use link::expiry_interval;
+pub use mqtt::{Published, publish, publish_retained};
 pub use push::{PushRequest, push_command};
 
 /// Where to publish.
@@ -138,24 +140,76 @@ fn target_and_wait(
     Ok((target, wait))
 }
 
-/// What `pinghu portal publish` sends, and where.
-#[derive(Debug)]
-pub struct PublishRequest {
+/// Where a message goes, over which protocol, and what the tool waits for.
+#[derive(Debug, Clone)]
+pub struct Sending {
     pub broker: String,
     pub topic_prefix: String,
     pub screen: Option<String>,
     pub group: Option<String>,
-    /// A signed envelope file (or `-`) ...
-    pub envelope: Option<String>,
-    /// ... or a payload file (or `-`) to sign with `key`.
-    pub payload: Option<String>,
-    pub key: Option<std::path::PathBuf>,
-    /// Publish over MQTT 5, with the message expiry interval from `valid_until`.
+    /// Publish over MQTT 5 (an announcement's message expiry from `valid_until`, the content
+    /// type and `key_id` as properties).
     pub mqtt5: bool,
     /// Seconds to collect receipts for (needs `screen`).
     pub wait: Option<u64>,
     /// Confirm delivery: the time each board has to answer, and how many times to send again.
     pub confirm: Option<(Duration, u32)>,
+}
+
+impl Sending {
+    /// Publish `env` as asked; `what` names it in the first line printed. Exit 1 when a delivery
+    /// confirmation finds a board without it.
+    fn send(self, env: &Envelope, what: &str) -> anyhow::Result<std::process::ExitCode> {
+        let (target, wait) = target_and_wait(self.screen, self.group, self.wait)?;
+        let rt = crate::cli::run::runtime()?;
+        if let Some((each, resends)) = self.confirm {
+            println!("publishing {what}");
+            let rows = rt
+                .block_on(crate::cli::confirm::publish_confirmed(
+                    &self.broker,
+                    &self.topic_prefix,
+                    &target,
+                    env,
+                    self.mqtt5,
+                    each,
+                    resends,
+                ))
+                .map_err(anyhow::Error::msg)?;
+            print!("{}", crate::cli::confirm::table(&rows));
+            return Ok(crate::cli::exit_code(!crate::cli::confirm::all_confirmed(&rows)));
+        }
+        let sent = rt
+            .block_on(publish(
+                &self.broker,
+                &self.topic_prefix,
+                &target,
+                env,
+                self.mqtt5,
+                wait,
+            ))
+            .map_err(anyhow::Error::msg)?;
+        let over = match (self.mqtt5, sent.expiry_s) {
+            (true, Some(s)) => format!(" over MQTT 5, expiring in the brokers' queues in {s} s"),
+            (true, None) => " over MQTT 5".into(),
+            (false, _) => String::new(),
+        };
+        println!("published {what}{over} (PUBACK received)");
+        for r in sent.receipts {
+            println!("{r}");
+        }
+        Ok(std::process::ExitCode::SUCCESS)
+    }
+}
+
+/// What `pinghu portal publish` sends, and where.
+#[derive(Debug)]
+pub struct PublishRequest {
+    pub send: Sending,
+    /// A signed envelope file (or `-`) ...
+    pub envelope: Option<String>,
+    /// ... or a payload file (or `-`) to sign with `key`.
+    pub payload: Option<String>,
+    pub key: Option<std::path::PathBuf>,
 }
 
 /// `pinghu portal publish`: publish QoS 1, print the PUBACK and the receipts waited for.
@@ -171,67 +225,28 @@ pub fn publish_command(r: PublishRequest) -> anyhow::Result<std::process::ExitCo
         }
         _ => bail!("give --envelope FILE, or --payload FILE with --key FILE"),
     };
-    let (target, wait) = target_and_wait(r.screen, r.group, r.wait)?;
-    let rt = crate::cli::run::runtime()?;
-    if r.mqtt5 {
-        if wait.is_some() {
-            bail!("--wait works over MQTT 3.1.1: drop --mqtt5 to collect receipts");
-        }
-        let expiry = rt
-            .block_on(publish_v5(&r.broker, &r.topic_prefix, &target, &env))
-            .map_err(anyhow::Error::msg)?;
-        match expiry {
-            Some(s) => println!("published over MQTT 5, expiring in the brokers' queues in {s} s (PUBACK received)"),
-            None => println!("published over MQTT 5 (PUBACK received)"),
-        }
-        return Ok(std::process::ExitCode::SUCCESS);
-    }
-    if let Some((each, resends)) = r.confirm {
-        return confirmed(&rt, &r.broker, &r.topic_prefix, &target, &env, each, resends);
-    }
-    let receipts = rt
-        .block_on(publish(&r.broker, &r.topic_prefix, &target, &env, None, wait))
-        .map_err(anyhow::Error::msg)?;
-    println!("published (PUBACK received)");
-    for r in receipts {
-        println!("{r}");
-    }
-    Ok(std::process::ExitCode::SUCCESS)
-}
-
-/// Publish with delivery confirmation and print the table; exit 1 unless every board has it.
-fn confirmed(
-    rt: &tokio::runtime::Runtime,
-    broker: &str,
-    prefix: &str,
-    target: &Target,
-    env: &Envelope,
-    each: Duration,
-    resends: u32,
-) -> anyhow::Result<std::process::ExitCode> {
-    let rows = rt
-        .block_on(crate::cli::confirm::publish_confirmed(
-            broker, prefix, target, env, each, resends,
-        ))
-        .map_err(anyhow::Error::msg)?;
-    print!("{}", crate::cli::confirm::table(&rows));
-    Ok(crate::cli::exit_code(!crate::cli::confirm::all_confirmed(&rows)))
+    let payload = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(&env.payload)
+            .unwrap_or_default()
+    };
+    let what = match crate::daemon::envelope::peek_id(&payload) {
+        (Some(id), Some(rev)) => format!("announcement {id} r{rev}"),
+        (Some(id), None) => format!("announcement {id}"),
+        _ => "the envelope".to_owned(),
+    };
+    r.send.send(&env, &what)
 }
 
 /// What `pinghu portal cap` sends, and where.
 #[derive(Debug)]
 pub struct CapRequest {
-    pub broker: String,
-    pub topic_prefix: String,
-    pub screen: Option<String>,
-    pub group: Option<String>,
+    pub send: Sending,
     /// The warning's XML (file or `-`), signed as it is, byte for byte.
     pub file: String,
     pub key: std::path::PathBuf,
     pub format: crate::alerts::Format,
-    pub wait: Option<u64>,
-    /// Confirm delivery: the time each board has to answer, and how many times to send again.
-    pub confirm: Option<(Duration, u32)>,
 }
 
 /// `pinghu portal cap`: check a warning document, sign its exact bytes and publish it on the
@@ -248,28 +263,6 @@ pub fn cap_command(r: CapRequest) -> anyhow::Result<std::process::ExitCode> {
         }
         .into(),
     );
-    let (target, wait) = target_and_wait(r.screen, r.group, r.wait)?;
-    let rt = crate::cli::run::runtime()?;
-    if let Some((each, resends)) = r.confirm {
-        println!(
-            "publishing {} {} from {}",
-            alert.msg_type.word(),
-            alert.identifier,
-            alert.sender
-        );
-        return confirmed(&rt, &r.broker, &r.topic_prefix, &target, &env, each, resends);
-    }
-    let receipts = rt
-        .block_on(publish(&r.broker, &r.topic_prefix, &target, &env, None, wait))
-        .map_err(anyhow::Error::msg)?;
-    println!(
-        "published {} {} from {} (PUBACK received)",
-        alert.msg_type.word(),
-        alert.identifier,
-        alert.sender
-    );
-    for r in receipts {
-        println!("{r}");
-    }
-    Ok(std::process::ExitCode::SUCCESS)
+    let what = format!("{} {} from {}", alert.msg_type.word(), alert.identifier, alert.sender);
+    r.send.send(&env, &what)
 }
