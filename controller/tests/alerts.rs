@@ -204,12 +204,12 @@ fn a_finished_chain_is_forgotten_after_a_month_and_a_late_copy_still_never_shows
     assert_eq!(s.alert_keys.len(), 3);
     let t0: Timestamp = "2026-07-01T07:00:00+08:00".parse().unwrap();
     assert_eq!(
-        pinghu::daemon::ingest::prune(&mut s, t0 + SignedDuration::from_hours(24 * 29)),
+        pinghu::daemon::retention::prune(&mut s, t0 + SignedDuration::from_hours(24 * 29)),
         0
     );
     assert_eq!(s.alert_keys.len(), 3, "kept while the cancelled warning is remembered");
     let later = t0 + SignedDuration::from_hours(24 * 31);
-    assert_eq!(pinghu::daemon::ingest::prune(&mut s, later), 1);
+    assert_eq!(pinghu::daemon::retention::prune(&mut s, later), 1);
     assert!(
         s.alert_keys.is_empty(),
         "the state does not grow with every warning ever received"

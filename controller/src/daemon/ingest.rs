@@ -185,6 +185,21 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
             now,
         );
     }
+    if seen.is_none()
+        && let Some(f) = state.forgotten_before
+        && issued <= f
+    {
+        return rejected(
+            &Rejection(format!(
+                "issued at {issued}, not after {f}: this board has forgotten the revisions of messages issued \
+                 that long ago (it keeps them a year after they finish) and cannot tell this one from a replay; \
+                 issue it again"
+            )),
+            Some(&id),
+            Some(rev),
+            now,
+        );
+    }
     if let Some(s) = seen
         && rev <= s
     {
@@ -275,57 +290,12 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
             }
         }
     }
+    state.revision_issued.insert(id.clone(), issued);
     state.revisions.insert(id, rev);
     Outcome {
         receipts,
         changed: true,
     }
-}
-
-/// Mark announcements whose time is up as expired.
-pub fn expire(state: &mut State, now: Timestamp) -> Vec<Receipt> {
-    let mut out = Vec::new();
-    for rec in state.announcements.values_mut() {
-        if rec.state == AnnState::Active && rec.announcement.is_expired(now) {
-            rec.state = AnnState::Expired;
-            let mut r = Receipt::new(
-                Some(&rec.announcement.id),
-                Some(rec.announcement.revision),
-                "expired",
-                now,
-            );
-            if let Some((sender, identifier)) = &rec.alert {
-                r.sender = Some(sender.clone());
-                r.identifier = Some(identifier.clone());
-            }
-            out.push(r);
-        }
-    }
-    out
-}
-
-/// How long finished announcements (expired, revoked, superseded) are kept in the store.
-pub const KEEP_FINISHED: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 * 30);
-
-/// Forget finished announcements older than [`KEEP_FINISHED`], so the store does not grow without
-/// bound. Their highest revisions stay, so replays are still refused. The warning messages known
-/// to a forgotten chain go too, once sent more than [`KEEP_FINISHED`] ago: a late copy of one
-/// resolves to the same chain id (it is derived from the earliest message), its revision is
-/// refused as a replay, and it has long expired anyway. Returns how many announcements went.
-pub fn prune(state: &mut State, now: Timestamp) -> usize {
-    let before = state.announcements.len();
-    state
-        .announcements
-        .retain(|_, r| r.state == AnnState::Active || now.duration_since(r.accepted_at) < KEEP_FINISHED);
-    let State {
-        announcements,
-        alert_keys,
-        ..
-    } = state;
-    alert_keys.retain(|_, k| {
-        announcements.contains_key(&k.chain) || k.sent.is_some_and(|t| now.duration_since(t) < KEEP_FINISHED)
-    });
-    before - state.announcements.len()
 }
 
 #[cfg(test)]
@@ -387,9 +357,9 @@ mod tests {
         // Lower revision afterwards: replay.
         assert_eq!(events(&ap(&mut s, ann(1, None), "h4", now)), ["rejected"]);
         // Expiry at the exact second.
-        assert!(expire(&mut s, "2026-11-28T01:59:59Z".parse().unwrap()).is_empty());
+        assert!(crate::daemon::retention::expire(&mut s, "2026-11-28T01:59:59Z".parse().unwrap()).is_empty());
         assert_eq!(
-            expire(&mut s, "2026-11-28T02:00:00Z".parse().unwrap())[0].event,
+            crate::daemon::retention::expire(&mut s, "2026-11-28T02:00:00Z".parse().unwrap())[0].event,
             "expired"
         );
         // An expired publish is refused.
@@ -415,8 +385,14 @@ mod tests {
         // Replayed publish after the revoke: refused.
         assert_eq!(events(&ap(&mut s, ann(5, None), "h8", late)), ["rejected"]);
         // A month later the revoked record is forgotten, but replays are still refused.
-        assert_eq!(prune(&mut s, late + jiff::SignedDuration::from_hours(24 * 29)), 0);
-        assert_eq!(prune(&mut s, late + jiff::SignedDuration::from_hours(24 * 31)), 1);
+        assert_eq!(
+            crate::daemon::retention::prune(&mut s, late + jiff::SignedDuration::from_hours(24 * 29)),
+            0
+        );
+        assert_eq!(
+            crate::daemon::retention::prune(&mut s, late + jiff::SignedDuration::from_hours(24 * 31)),
+            1
+        );
         assert!(s.announcements.is_empty());
         assert_eq!(events(&ap(&mut s, ann(5, None), "h9", late)), ["rejected"]);
     }

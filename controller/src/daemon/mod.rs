@@ -38,6 +38,7 @@ pub mod office;
 pub mod proof;
 mod publisher;
 pub mod report;
+pub mod retention;
 pub mod store;
 
 use std::time::Duration;

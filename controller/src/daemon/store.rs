@@ -121,6 +121,14 @@ pub struct State {
     pub announcements: BTreeMap<String, Record>,
     /// Highest revision seen per id, revocations included (replays are refused against it).
     pub revisions: BTreeMap<String, u64>,
+    /// When each id's highest revision was issued (its sender's clock), so that ids finished long
+    /// ago can be forgotten safely (`daemon::retention`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub revision_issued: BTreeMap<String, jiff::Timestamp>,
+    /// The latest issue time among the forgotten ids: a message for an id not remembered that was
+    /// issued at or before it is refused, as the forgotten revision might have refused it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forgotten_before: Option<jiff::Timestamp>,
     pub scheduler: Scheduler,
     /// Receipts not yet handed to the broker: saved with the change they report, published
     /// after, and published again after a crash (receipts are at-least-once, like QoS 1).

@@ -24,8 +24,9 @@ use crate::daemon::board::{Desired, Renderer};
 use crate::daemon::config::Config;
 use crate::daemon::disk::Disk;
 use crate::daemon::envelope::Keyring;
-use crate::daemon::ingest::{self, Receipt};
+use crate::daemon::ingest::Receipt;
 use crate::daemon::proof::{Entry, Finding, ProofLog};
+use crate::daemon::retention;
 use crate::daemon::store::Store;
 
 mod console;
@@ -361,8 +362,8 @@ impl Core {
     pub fn step(&mut self, now: Timestamp) -> Step {
         self.watch_playlist();
         self.daily_report(now);
-        let mut must_save = ingest::prune(&mut self.store.state, now) > 0;
-        let expired = ingest::expire(&mut self.store.state, now);
+        let mut must_save = retention::prune(&mut self.store.state, now) > 0;
+        let expired = retention::expire(&mut self.store.state, now);
         if !expired.is_empty() {
             must_save = true;
             self.store.state.note_receipts(&expired);
@@ -375,6 +376,11 @@ impl Core {
                 tracing::warn!("the clock cannot be trusted ({clock}): date-bound items are suspended");
             }
             self.clock = clock;
+        }
+        // Only a trusted clock decides that a year has passed.
+        if clock == pinghu_playlists::ClockTrust::Trusted && retention::forget_revisions(&mut self.store.state, now) > 0
+        {
+            must_save = true;
         }
         let inputs = Inputs {
             playlist: &self.playlist,

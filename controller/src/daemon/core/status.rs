@@ -64,6 +64,8 @@ impl Core {
                 "write_error": self.write_error,
                 "state_recovery": self.store.recovery,
                 "replay_horizon": s.replay_horizon.map(|t| t.to_string()),
+                "revisions_kept": s.revisions.len(),
+                "forgotten_before": s.forgotten_before.map(|t| t.to_string()),
                 "proof_log": self.proof_findings,
                 "proof_entries": proof.map(ProofLog::seq),
                 "proof_pending": proof.map_or(self.proof_backlog.len(), ProofLog::pending),
