@@ -11,6 +11,9 @@ use crate::cli;
 use crate::cli::args::{self, ExportFormat, OnOff, ProtocolChoice, parse_duration};
 use crate::cli::logging::LogFormat;
 
+mod portal;
+pub use portal::{AlertFormat, Algorithm, PortalCommand, SendArgs};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "pinghu",
@@ -274,146 +277,6 @@ pub enum PlaylistCommand {
         #[arg(long)]
         json: bool,
     },
-}
-
-/// Where `portal publish` and `portal cap` send, over which protocol, and what they wait for.
-#[derive(Debug, clap::Args)]
-pub struct SendArgs {
-    /// mqtt://HOST:PORT
-    #[arg(long)]
-    pub broker: String,
-    /// One screen's topic
-    #[arg(long, conflicts_with = "group", required_unless_present = "group")]
-    pub screen: Option<String>,
-    /// A group's topic (every screen in it)
-    #[arg(long)]
-    pub group: Option<String>,
-    #[arg(long, default_value = "pinghu/v1")]
-    pub topic_prefix: String,
-    /// Publish over MQTT 5: an announcement's message expiry interval from valid_until (a stale
-    /// notice dies in the brokers' queues), the content type and key_id as properties
-    #[arg(long)]
-    pub mqtt5: bool,
-    /// Wait this many seconds for the screen's receipts and print them (needs --screen)
-    #[arg(long, value_name = "SECONDS")]
-    pub wait: Option<u64>,
-    /// Confirm delivery: every board addressed (a group's members, from their retained statuses)
-    /// must answer within SECONDS; a silent board gets the message again on its own topic. Prints
-    /// a table; exit 1 unless every board has it
-    #[arg(long, value_name = "SECONDS", conflicts_with = "wait")]
-    pub confirm: Option<u64>,
-    /// With --confirm: how many times to send again to a silent board
-    #[arg(long, value_name = "N", default_value_t = 2, requires = "confirm")]
-    pub resend: u32,
-}
-
-impl SendArgs {
-    pub fn get(self) -> cli::portal::Sending {
-        cli::portal::Sending {
-            confirm: self
-                .confirm
-                .map(|s| (std::time::Duration::from_secs(s.max(1)), self.resend)),
-            broker: self.broker,
-            topic_prefix: self.topic_prefix,
-            screen: self.screen,
-            group: self.group,
-            mqtt5: self.mqtt5,
-            wait: self.wait,
-        }
-    }
-}
-
-#[derive(Debug, Subcommand)]
-pub enum PortalCommand {
-    /// Make a key pair: the secret to --out (mode 600), the public key printed for the daemon's config
-    Keygen {
-        #[arg(long, default_value = "portal-2026")]
-        key_id: String,
-        #[arg(long, value_name = "FILE")]
-        out: std::path::PathBuf,
-        /// ed25519, or sm2 (SM2 with SM3, GB/T 32918, as Chinese government platforms sign)
-        #[arg(long, value_enum, default_value = "ed25519")]
-        algorithm: Algorithm,
-    },
-    /// Sign a payload (JSON file, or - for stdin) into an envelope printed on stdout
-    Sign {
-        #[arg(long, value_name = "FILE")]
-        key: std::path::PathBuf,
-        #[arg(long, value_name = "FILE")]
-        payload: String,
-    },
-    /// Publish an envelope (or sign a payload and publish it) to a screen or a group, QoS 1
-    Publish {
-        /// A signed envelope (JSON file or -)
-        #[arg(long, value_name = "FILE", conflicts_with = "payload")]
-        envelope: Option<String>,
-        /// A payload to sign with --key
-        #[arg(long, value_name = "FILE", requires = "key")]
-        payload: Option<String>,
-        #[arg(long, value_name = "FILE")]
-        key: Option<std::path::PathBuf>,
-        #[command(flatten)]
-        send: SendArgs,
-    },
-    /// Sign an emergency warning (CAP 1.2 or GB/T 35965.1 XML, byte for byte) and publish it on
-    /// the alerts topic of a screen or a group, QoS 1
-    Cap {
-        /// The warning's XML (or - for stdin)
-        #[arg(long, value_name = "FILE")]
-        file: String,
-        /// The key file from `pinghu portal keygen` (Ed25519 or SM2)
-        #[arg(long, value_name = "FILE")]
-        key: std::path::PathBuf,
-        /// cap (application/cap+xml) or gbt35965 (application/gbt35965+xml)
-        #[arg(long, value_enum, default_value = "cap")]
-        format: AlertFormat,
-        #[command(flatten)]
-        send: SendArgs,
-    },
-    /// Sign and publish, retained, what the office sends every board: the holiday calendar, a
-    /// playlist (to a screen or a group), or a portal key rotation; boards answer with receipts
-    Push {
-        /// mqtt://HOST:PORT
-        #[arg(long)]
-        broker: String,
-        /// The key file from `pinghu portal keygen` (for keys: one the boards trust now)
-        #[arg(long, value_name = "FILE")]
-        key: std::path::PathBuf,
-        /// Higher than the last one of its kind (boards refuse an older one)
-        #[arg(long)]
-        revision: u64,
-        /// A holiday table (TOML, the format of playlists/data/holidays-cn.toml) for every board
-        #[arg(long, value_name = "FILE", group = "what")]
-        calendar: Option<std::path::PathBuf>,
-        /// A playlist (TOML) for --screen or --group
-        #[arg(long, value_name = "FILE", group = "what")]
-        playlist: Option<std::path::PathBuf>,
-        /// A key rotation (JSON: {"add": {ID: KEY}, "retire": {ID: TIME}}) for every board
-        #[arg(long, value_name = "FILE", group = "what")]
-        keys: Option<std::path::PathBuf>,
-        /// A playlist for this screen only
-        #[arg(long, conflicts_with = "group")]
-        screen: Option<String>,
-        /// A playlist for every screen in this group
-        #[arg(long)]
-        group: Option<String>,
-        #[arg(long, default_value = "pinghu/v1")]
-        topic_prefix: String,
-    },
-}
-
-/// Signature algorithms of portal keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Algorithm {
-    Ed25519,
-    Sm2,
-}
-
-/// Warning formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum AlertFormat {
-    Cap,
-    Gbt35965,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,4 +1,5 @@
-//! `pinghu playlist check|timeline`: validate playlists and show what the board will do.
+//! `pinghu playlist timeline`: what the board will do on a day, hour by hour, and the planned
+//! plays of each campaign against its target.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -7,112 +8,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use pinghu_playlists::{Calendar, Playlist, PlaylistError, load, timeline};
+use pinghu_playlists::{Calendar, Playlist, timeline};
 use serde_json::json;
 
-/// Default time zone of the board.
-pub const DEFAULT_TZ: &str = "Asia/Shanghai";
-
-/// The built-in calendar, extended with `extra` (a holidays TOML file) when given.
-pub fn calendar(extra: Option<&Path>) -> Result<Calendar> {
-    let mut cal = Calendar::builtin();
-    if let Some(p) = extra {
-        let text = std::fs::read_to_string(p).with_context(|| format!("cannot read calendar {}", p.display()))?;
-        cal.extend_from_str(&text, &p.display().to_string())?;
-    }
-    Ok(cal)
-}
-
-/// The outcome of `check` for one file.
-#[derive(Debug)]
-pub struct Checked {
-    pub ok: bool,
-    pub text: String,
-    pub json: serde_json::Value,
-}
-
-fn summary(p: &Playlist) -> String {
-    let power = p.power.map_or_else(
-        || "power always on".to_string(),
-        |pw| {
-            format!(
-                "power {:02}:{:02}-{:02}:{:02}",
-                pw.on / 60,
-                pw.on % 60,
-                pw.off / 60,
-                pw.off % 60
-            )
-        },
-    );
-    let campaigns = if p.campaigns.is_empty() {
-        String::new()
-    } else {
-        format!(
-            ", {} campaigns with {} spots (government floor {})",
-            p.campaigns.len(),
-            p.campaigns.iter().map(|c| c.items.len()).sum::<usize>(),
-            p.government_floor
-        )
-    };
-    format!(
-        "{} items, {} brightness windows, {power}{campaigns}",
-        p.items.len(),
-        p.brightness.len()
-    )
-}
-
-/// Validate one playlist file.
-/// The pictures of a playlist's image items: each must read (an error at the item's line), and
-/// with a board size each is judged for how it will look there (warnings).
-fn check_images(path: &Path, p: &Playlist, board: Option<Board>) -> (Vec<String>, Vec<String>) {
-    let (mut errors, mut warnings) = (Vec::new(), Vec::new());
-    let dir = path.parent().unwrap_or(Path::new("."));
-    for item in p.all_items() {
-        let Some(file) = &item.image else { continue };
-        let at = format!("{}:{}:1", path.display(), item.line);
-        match (pinghu_fonts::picture::load(&dir.join(file)), board) {
-            (Err(e), _) => errors.push(format!("{at}: item {}: image {file:?}: {e}", item.id)),
-            (Ok(img), Some((w, h, colors))) => {
-                let reduce = pinghu_fonts::picture::Reduce::threshold_if(item.threshold);
-                for w in pinghu_fonts::picture::to_frame(&img, w, h, colors, reduce).warnings {
-                    warnings.push(format!("{at}: warning: item {}: image {file:?}: {w}", item.id));
-                }
-            }
-            (Ok(_), None) => {}
-        }
-    }
-    (errors, warnings)
-}
-
-/// A renderer for `board`, finding a playlist's pictures beside the playlist file.
-fn board_renderer(path: &Path, (w, h, colors): Board) -> crate::daemon::board::Renderer {
-    let mut r = crate::daemon::board::Renderer::new(w, h, colors, None);
-    r.image_dir = Some(path.parent().unwrap_or(Path::new(".")).to_path_buf());
-    r
-}
-
+use super::{Board, DEFAULT_TZ, board_renderer, calendar};
 /// `HH:00-HH:00`, the hour starting at `h`.
 fn hour_label(h: u16) -> String {
     format!("{h:02}:00-{:02}:00", h + 1)
-}
-
-/// The booking check of the campaigns: spots as long as `board` shows them, or one page each.
-fn bookings(path: &Path, p: &Playlist, cal: &Calendar, board: Option<Board>) -> Vec<pinghu_playlists::Diagnostic> {
-    match board {
-        Some(b) => board_renderer(path, b).check_bookings(p, cal),
-        None => pinghu_playlists::check_bookings(p, cal, &|i| i.style.dwell_s),
-    }
-}
-
-/// `--board WxH` with `--colors`.
-pub fn board(arg: Option<&str>, colors: pinghu_fonts::ColorMode) -> Result<Option<Board>> {
-    let Some(b) = arg else { return Ok(None) };
-    let (w, h) = b
-        .split_once('x')
-        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
-        .filter(|(w, h)| *w > 0 && *h > 0 && *w <= 4096 && *h <= 4096)
-        .with_context(|| format!("--board {b:?} must be WIDTHxHEIGHT in pixels, e.g. 128x32"))?;
-    Ok(Some((w, h, colors)))
 }
 
 /// One campaign's plan for one hour.
@@ -292,97 +194,6 @@ pub fn plan_day(
     })
 }
 
-/// A board to judge pictures against: width, height, colours.
-pub type Board = (u32, u32, pinghu_fonts::ColorMode);
-
-pub fn check(path: &Path, cal: &Calendar, now: Timestamp) -> Checked {
-    check_for(path, cal, now, None)
-}
-
-/// [`check`], with pictures judged for `board` when given.
-pub fn check_for(path: &Path, cal: &Calendar, now: Timestamp, board: Option<Board>) -> Checked {
-    match load(path) {
-        Ok(p) => {
-            let (mut errors, image_warnings) = check_images(path, &p, board);
-            if errors.is_empty() {
-                errors.extend(bookings(path, &p, cal, board).iter().map(ToString::to_string));
-            }
-            if !errors.is_empty() {
-                let mut text = String::new();
-                for e in &errors {
-                    let _ = writeln!(text, "{e}");
-                }
-                let _ = writeln!(
-                    text,
-                    "{}: refused: {} problem(s); fix them and check again",
-                    path.display(),
-                    errors.len()
-                );
-                return Checked {
-                    ok: false,
-                    text,
-                    json: json!({"file": path.display().to_string(), "ok": false, "errors": errors}),
-                };
-            }
-            let mut text = format!("{}: ok, {}\n", path.display(), summary(&p));
-            for w in &image_warnings {
-                let _ = writeln!(text, "{w}");
-            }
-            let mut notes = Vec::new();
-            if !p.campaigns.is_empty() && board.is_none() {
-                notes.push(
-                    "campaigns were booked with one page per spot; give --board WxH to count the pages as the board shows them"
-                        .to_string(),
-                );
-            }
-            if p.items.iter().any(|i| i.workdays_only || i.days_off_only) {
-                let year = now.to_zoned(TimeZone::UTC).year();
-                for y in [year, year + 1] {
-                    if !cal.covers(y) {
-                        notes.push(format!(
-                            "the holiday calendar has no official data for {y}: workdays_only/days_off_only treat it as Monday-Friday \
-                             until you add the year (--calendar FILE, format of playlists/data/holidays-cn.toml)"
-                        ));
-                    }
-                }
-            }
-            for n in &notes {
-                let _ = writeln!(text, "{}: note: {n}", path.display());
-            }
-            Checked {
-                ok: true,
-                text,
-                json: json!({"file": path.display().to_string(), "ok": true, "items": p.items.len(),
-                             "brightness_windows": p.brightness.len(), "power": p.power, "notes": notes,
-                             "warnings": image_warnings}),
-            }
-        }
-        Err(e) => {
-            let text = match &e {
-                PlaylistError::Invalid(d) => {
-                    let mut s = String::new();
-                    for x in d {
-                        let _ = writeln!(s, "{x}");
-                    }
-                    let _ = writeln!(
-                        s,
-                        "{}: refused: {} problem(s); fix them and check again",
-                        path.display(),
-                        d.len()
-                    );
-                    s
-                }
-                other => format!("{other}\n"),
-            };
-            Checked {
-                ok: false,
-                text,
-                json: json!({"file": path.display().to_string(), "ok": false, "errors": e.diagnostics(), "error": e.to_string()}),
-            }
-        }
-    }
-}
-
 /// Parse `--from`: RFC 3339 with offset, a civil date-time, or a date (civil ones in `tz`).
 pub fn parse_from(s: &str, tz: &TimeZone) -> Result<Timestamp> {
     if let Ok(t) = s.parse::<Timestamp>() {
@@ -463,32 +274,6 @@ pub fn render_timeline(
         );
     }
     Ok(out)
-}
-
-/// `pinghu playlist check`: check each file; exit 1 when any has errors.
-pub fn check_command(
-    files: &[PathBuf],
-    calendar_file: Option<&Path>,
-    json: bool,
-    board: Option<Board>,
-) -> Result<ExitCode> {
-    let cal = calendar(calendar_file)?;
-    let now = Timestamp::now();
-    let results: Vec<_> = files.iter().map(|f| check_for(f, &cal, now, board)).collect();
-    let ok = results.iter().all(|r| r.ok);
-    if json {
-        let v: Vec<_> = results.iter().map(|r| r.json.clone()).collect();
-        println!("{}", serde_json::to_string_pretty(&v)?);
-    } else {
-        for r in &results {
-            if r.ok {
-                print!("{}", r.text);
-            } else {
-                eprint!("{}", r.text);
-            }
-        }
-    }
-    Ok(crate::cli::exit_code(!ok))
 }
 
 /// What `pinghu playlist timeline` shows.

@@ -1,0 +1,232 @@
+//! The thread that owns the [`Core`] (`pinghu-core`), and the [`CoreHandle`] through which the
+//! async tasks and the console talk to it: commands in, receipts, the desired board, status
+//! changes and live events out. Blocking work (fsyncs, file reads, rendering) happens here, never
+//! on the runtime.
+
+use jiff::Timestamp;
+use serde_json::json;
+use thiserror::Error;
+use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
+
+use crate::daemon::board::Desired;
+use crate::daemon::core::Core;
+use crate::daemon::driver::DriverEvent;
+use crate::daemon::ingest::Receipt;
+
+/// A closure to run on the core thread.
+pub struct CoreTask(Box<CoreFn>);
+
+type CoreFn = dyn FnOnce(&mut Core, Timestamp) + Send;
+
+impl std::fmt::Debug for CoreTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CoreTask")
+    }
+}
+
+/// Messages to the core thread.
+#[derive(Debug)]
+pub enum Command {
+    /// A message from the broker; the reply says whether it is stored (then acknowledge it).
+    Ingest {
+        payload: Vec<u8>,
+        topic: String,
+        reply: oneshot::Sender<std::io::Result<Vec<Receipt>>>,
+    },
+    Driver(DriverEvent),
+    /// A receipt was handed to the MQTT session.
+    Published(Receipt),
+    /// The broker link changed (connected, lost, session state).
+    Mqtt(crate::daemon::mqtt::BrokerLink),
+    Status(oneshot::Sender<serde_json::Value>),
+    /// Take the signed play report waiting to be published (a read: nothing is re-planned).
+    TakeReport(oneshot::Sender<Option<String>>),
+    /// Run a closure on the core (the console's reads and changes); the board is re-planned after.
+    With(CoreTask),
+    /// Write everything and stop.
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// The core thread's handle.
+#[derive(Debug, Clone)]
+pub struct CoreHandle {
+    pub(super) tx: std::sync::mpsc::Sender<Command>,
+}
+
+/// The core thread has stopped.
+#[derive(Debug, Error)]
+#[error("the core thread has stopped")]
+pub struct CoreGone;
+
+impl CoreHandle {
+    pub fn send(&self, c: Command) -> Result<(), CoreGone> {
+        self.tx.send(c).map_err(|_| CoreGone)
+    }
+
+    pub async fn status(&self) -> Result<serde_json::Value, CoreGone> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Status(tx))?;
+        rx.await.map_err(|_| CoreGone)
+    }
+
+    /// The signed play report waiting to be published, if any.
+    pub async fn take_report(&self) -> Result<Option<String>, CoreGone> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::TakeReport(tx))?;
+        rx.await.map_err(|_| CoreGone)
+    }
+
+    /// Run `f` on the core thread and return its result.
+    pub async fn with<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Core, Timestamp) -> T + Send + 'static,
+    ) -> Result<T, CoreGone> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::With(CoreTask(Box::new(move |core, now| {
+            let _ = tx.send(f(core, now));
+        }))))?;
+        rx.await.map_err(|_| CoreGone)
+    }
+
+    pub async fn ingest(&self, payload: Vec<u8>, topic: String) -> Result<std::io::Result<Vec<Receipt>>, CoreGone> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Ingest { payload, topic, reply })?;
+        rx.await.map_err(|_| CoreGone)
+    }
+}
+
+/// Sends on drop, so the supervisor learns that the core thread ended, and whether it panicked.
+pub(super) struct ExitSignal(pub(super) Option<oneshot::Sender<bool>>);
+
+impl Drop for ExitSignal {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(std::thread::panicking());
+        }
+    }
+}
+
+/// Where the core thread sends what it produces. Fields drop in order: the exit signal goes first,
+/// so the supervisor learns of a core panic before the driver sees its channel close.
+pub(super) struct Outputs {
+    pub(super) _exit: ExitSignal,
+    pub(super) desired: watch::Sender<Desired>,
+    pub(super) receipts: mpsc::UnboundedSender<Receipt>,
+    pub(super) status_dirty: std::sync::Arc<Notify>,
+    /// Live events for the console (JSON: `frame`, `receipt`, `status`).
+    pub(super) live: broadcast::Sender<String>,
+}
+
+impl Outputs {
+    fn changed(&self) {
+        self.status_dirty.notify_one();
+        let _ = self.live.send(r#"{"type":"status"}"#.to_owned());
+    }
+    fn receipt(&self, r: Receipt) {
+        let _ = self.live.send(json!({"type": "receipt", "receipt": r}).to_string());
+        let _ = self.receipts.send(r);
+    }
+}
+
+fn publish_step(out: &Outputs, step: crate::daemon::core::Step) -> Timestamp {
+    for r in step.receipts {
+        out.receipt(r);
+    }
+    out.desired.send_if_modified(|d| {
+        if *d == step.desired {
+            false
+        } else {
+            *d = step.desired;
+            true
+        }
+    });
+    out.status_dirty.notify_one();
+    step.next
+}
+
+/// How often the playlist file is looked at (the README promises edits live within 2 s).
+const PLAYLIST_WATCH: jiff::SignedDuration = jiff::SignedDuration::from_secs(2);
+
+/// The core thread: commands in, decisions out; sleeps until the plan or its housekeeping needs it.
+pub(super) fn core_thread(mut core: Core, rx: std::sync::mpsc::Receiver<Command>, out: Outputs) {
+    #[cfg(debug_assertions)]
+    let panic_after = super::debug_fault("core");
+    let mut next_step = Timestamp::now();
+    let mut step_now = false;
+    loop {
+        let now = Timestamp::now();
+        #[cfg(debug_assertions)]
+        assert!(
+            panic_after.is_none_or(|t| now < t),
+            "PINGHU_DEBUG_PANIC=core: a panic injected for the supervision test"
+        );
+        if step_now || now >= next_step {
+            // At least every 2 s: the step also notices an edited playlist file.
+            next_step = publish_step(&out, core.step(now)).min(now + PLAYLIST_WATCH);
+            step_now = false;
+        }
+        core.tick(now);
+        let wake = next_step.min(core.next_tick(now));
+        let wait = wake
+            .duration_since(Timestamp::now())
+            .clamp(jiff::SignedDuration::from_millis(5), jiff::SignedDuration::from_secs(2));
+        let cmd = match rx.recv_timeout(wait.unsigned_abs()) {
+            Ok(c) => c,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                core.shutdown(Timestamp::now());
+                return;
+            }
+        };
+        let now = Timestamp::now();
+        match cmd {
+            Command::Ingest { payload, topic, reply } => {
+                let r = core.ingest(&payload, &topic, now);
+                if matches!(&r, Ok(v) if !v.is_empty()) {
+                    step_now = true;
+                }
+                let _ = reply.send(r);
+                out.changed();
+            }
+            Command::Driver(ev) => {
+                let frame = match &ev {
+                    DriverEvent::Shown {
+                        area, frame_sha256, at, ..
+                    } => {
+                        Some(json!({"type": "frame", "area": area, "frame_sha256": frame_sha256, "at": at.to_string()}))
+                    }
+                    DriverEvent::Cleared { area } => Some(json!({"type": "frame", "area": area, "cleared": true})),
+                    _ => None,
+                };
+                for r in core.driver_event(ev, now) {
+                    out.receipt(r);
+                }
+                if let Some(f) = frame {
+                    let _ = out.live.send(f.to_string());
+                }
+                out.changed();
+            }
+            Command::Published(r) => core.published(&r),
+            Command::Mqtt(link) => {
+                core.set_mqtt(link);
+                out.changed();
+            }
+            Command::Status(reply) => {
+                let _ = reply.send(core.status(now));
+            }
+            Command::TakeReport(reply) => {
+                let _ = reply.send(core.take_report());
+            }
+            Command::With(CoreTask(f)) => {
+                f(&mut core, now);
+                step_now = true;
+                out.changed();
+            }
+            Command::Shutdown(reply) => {
+                core.shutdown(now);
+                let _ = reply.send(());
+                return;
+            }
+        }
+    }
+}
