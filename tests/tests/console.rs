@@ -99,9 +99,15 @@ fn a_playlist_is_checked_at_its_lines_saved_live_kept_and_restored_with_an_audit
 
     // Proof of display by day: the entries, the chain's state, and the auditor's CSV (the same
     // format as `pinghu log export --format csv`).
-    let today = &jiff::Timestamp::now().to_string()[..10];
+    // A day is the board's day (Asia/Shanghai), not UTC's.
+    let local = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap());
+    let today = &local.date().to_string();
     let proof = rig.api("GET", &format!("/api/v1/proof?date={today}"), "").json();
     assert_eq!(proof["chain_ok"], true);
+    assert_eq!(proof["time_zone"], "Asia/Shanghai");
+    let yesterday = local.date().yesterday().unwrap();
+    let before = rig.api("GET", &format!("/api/v1/proof?date={yesterday}"), "").json();
+    assert_eq!(before["entries"], serde_json::json!([]), "{before}");
     assert!(
         proof["entries"]
             .as_array()
@@ -619,5 +625,13 @@ fn an_announcement_shows_its_receipt_history_and_its_pages() {
         "{page}"
     );
     assert!(page.contains("已拒绝: expired"), "{page}");
+    // States and times in the operator's terms: the board's time zone, not UTC.
+    assert!(page.contains("已撤回 · 紧急"), "{page}");
+    assert!(page.contains("时间为屏幕所在时区： Asia/Shanghai"), "{page}");
+    let until = (now + jiff::SignedDuration::from_mins(30))
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap())
+        .strftime("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    assert!(page.contains(&until), "{until} in {page}");
     assert!(page.contains("/api/v1/announcements/yl-hist-1/pages/1"), "{page}");
 }

@@ -242,6 +242,27 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
     blocking(|| rig.wait_glass("the restored sample playlist", |g| g != saved));
     b.screenshot("4-history.png").await;
 
+    // Proof of display: today's entries in the board's time, the chain intact.
+    b.go(&format!("{}/proof", rig.url)).await;
+    b.wait(
+        "today's proof entries",
+        10,
+        "document.querySelectorAll('#proof tr').length > 1 && document.getElementById('proof-chain').textContent.includes('完整')",
+    )
+    .await;
+    let first_time = b
+        .js("return document.querySelector('#proof tr:nth-child(2) td:nth-child(2)').textContent;", vec![])
+        .await;
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap())
+        .strftime("%Y/%m/%d")
+        .to_string();
+    assert!(
+        first_time.as_str().is_some_and(|t| t.starts_with(&today)),
+        "{first_time} is not a time of {today} in Beijing"
+    );
+    b.screenshot("6-proof.png").await;
+
     // The audit log holds both changes and verifies.
     let data_dir = rig.dir.path().to_str().unwrap().to_owned();
     let (code, out, err) = blocking(|| pinghu(&["log", "verify", "--data-dir", &data_dir]));

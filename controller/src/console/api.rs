@@ -259,17 +259,30 @@ struct ProofQuery {
     format: Option<String>,
 }
 
-/// Proof-of-display entries of a day (UTC date of `at`), with the chain's verification.
+/// Proof-of-display entries of a day in the board's time zone (an operator's day, not UTC's),
+/// with the chain's verification.
 async fn proof(State(s): State<AppState>, _: Caller, Query(q): Query<ProofQuery>) -> Response {
-    let date = q
-        .date
-        .unwrap_or_else(|| jiff::Timestamp::now().to_string()[..10].to_owned());
-    if date.parse::<jiff::civil::Date>().is_err() {
-        return (StatusCode::BAD_REQUEST, "date must be YYYY-MM-DD").into_response();
-    }
-    let Ok(dir) = s.core.with(|c, _| c.config().data_dir.clone()).await else {
+    let Ok((dir, tz)) = s
+        .core
+        .with(|c, _| (c.config().data_dir.clone(), c.time_zone().clone()))
+        .await
+    else {
         return gone();
     };
+    let date = match q.date.as_deref() {
+        None => jiff::Timestamp::now().to_zoned(tz.clone()).date(),
+        Some(d) => match d.parse::<jiff::civil::Date>() {
+            Ok(d) => d,
+            Err(_) => return (StatusCode::BAD_REQUEST, "date must be YYYY-MM-DD").into_response(),
+        },
+    };
+    let day = date
+        .to_zoned(tz.clone())
+        .and_then(|start| Ok((start.timestamp(), start.tomorrow()?.timestamp())));
+    let Ok((from, to)) = day else {
+        return (StatusCode::BAD_REQUEST, "date is out of range").into_response();
+    };
+    let zone = tz.iana_name().unwrap_or("UTC").to_owned();
     let csv = q.format.as_deref() == Some("csv");
     // Reading and verifying the log is file I/O: off the async workers.
     let r = tokio::task::spawn_blocking(move || -> std::io::Result<(Value, String)> {
@@ -279,7 +292,7 @@ async fn proof(State(s): State<AppState>, _: Caller, Query(q): Query<ProofQuery>
         for (_, bytes) in &contents {
             for line in String::from_utf8_lossy(bytes).lines() {
                 if let Ok(e) = serde_json::from_str::<crate::daemon::proof::Entry>(line)
-                    && e.at.starts_with(&date)
+                    && e.at.parse::<jiff::Timestamp>().is_ok_and(|t| from <= t && t < to)
                 {
                     entries.push(e);
                 }
@@ -287,7 +300,7 @@ async fn proof(State(s): State<AppState>, _: Caller, Query(q): Query<ProofQuery>
         }
         let text = crate::daemon::proof::to_csv(&entries);
         Ok((
-            json!({"date": date, "chain_ok": report.problems().is_empty(), "entries": entries}),
+            json!({"date": date.to_string(), "time_zone": zone, "chain_ok": report.problems().is_empty(), "entries": entries}),
             text,
         ))
     })

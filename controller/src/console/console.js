@@ -157,12 +157,26 @@
     function load() {
       document.getElementById("proof-csv").href = "/api/v1/proof?format=csv&date=" + date.value;
       api("GET", "/api/v1/proof?date=" + date.value).then(function (r) { return r.json(); }).then(function (r) {
-        document.getElementById("proof-chain").textContent = r.chain_ok ? "✔ ok" : "✘ damaged";
+        var chain = document.getElementById("proof-chain");
+        chain.textContent = r.chain_ok ? chain.dataset.ok : chain.dataset.damaged;
         var t = document.getElementById("proof");
-        t.innerHTML = "<tr><th>#</th><th>at</th><th>content</th><th>layer</th><th>frame</th></tr>";
+        // Times in the board's zone, written the operator's way.
+        var local = new Intl.DateTimeFormat(t.dataset.lang, {
+          timeZone: r.time_zone, hour12: false, year: "numeric", month: "2-digit", day: "2-digit",
+          hour: "2-digit", minute: "2-digit", second: "2-digit"
+        });
+        t.textContent = "";
+        var head = document.createElement("tr");
+        t.dataset.heads.split(",").forEach(function (h) {
+          var th = document.createElement("th");
+          th.textContent = h;
+          head.appendChild(th);
+        });
+        t.appendChild(head);
         r.entries.forEach(function (e) {
           var tr = document.createElement("tr");
-          [e.seq, e.at, e.content, e.layer, e.frame_sha256.slice(0, 12)].forEach(function (v) {
+          var at = new Date(e.at);
+          [e.seq, isNaN(at) ? e.at : local.format(at), e.content, e.layer, e.frame_sha256.slice(0, 12)].forEach(function (v) {
             var td = document.createElement("td");
             td.textContent = v;
             tr.appendChild(td);

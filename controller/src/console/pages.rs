@@ -114,6 +114,13 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "last_warning" => ("最近预警", "Latest warning"),
         "trace" => ("最近通信字节", "Recent bytes"),
         "refused" => ("已拒绝", "Refused"),
+        "times_in" => ("时间为屏幕所在时区：", "Times are the board's:"),
+        "chain_ok" => ("✔ 完整", "✔ intact"),
+        "chain_damaged" => (
+            "✘ 已损坏（用 pinghu log verify 查看哪一行）",
+            "✘ damaged (pinghu log verify names the line)",
+        ),
+        "proof_heads" => ("序号,时间,内容,层,画面", "#,time,content,layer,frame"),
         "unverified" => (
             "（签名未通过，编号未经验证）",
             "(signature failed: the id is unverified)",
@@ -127,12 +134,29 @@ pub fn t(l: Lang, key: &str) -> &'static str {
     if l == Lang::Zh { zh } else { en }
 }
 
-/// `2026-11-29T13:02:09.83Z` → `2026-11-29 13:02:09 UTC`.
-fn short_time(t: &str) -> String {
+/// `2026-11-29T05:02:09.83Z` → `2026-11-29 13:02:09` in the board's time zone (Asia/Shanghai).
+fn short_time(t: &str, tz: &jiff::tz::TimeZone) -> String {
     match t.parse::<jiff::Timestamp>() {
-        Ok(ts) => ts.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        Ok(ts) => ts.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string(),
         Err(_) => t.to_owned(),
     }
+}
+
+/// An announcement's state and priority in the console's language.
+fn state_word(l: Lang, word: &str) -> &str {
+    let (zh, en) = match word {
+        "active" => ("生效中", "active"),
+        "expired" => ("已过期", "expired"),
+        "revoked" => ("已撤回", "revoked"),
+        "superseded" => ("已被新版本取代", "superseded"),
+        "suspended" => ("已暂停", "suspended"),
+        "refused" => ("已拒绝", "refused"),
+        "normal" => ("普通", "normal"),
+        "urgent" => ("紧急", "urgent"),
+        "emergency" => ("特急", "emergency"),
+        other => (other, other),
+    };
+    if l == Lang::Zh { zh } else { en }
 }
 
 /// A receipt's event in the console's language.
@@ -391,18 +415,23 @@ async fn board(PageCtx { c, l, q }: PageCtx) -> Response {
 }
 
 async fn announcements(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
-    let list = s.core.with(|core, _| core.announcements()).await.unwrap_or_default();
+    let (list, tz) = s
+        .core
+        .with(|core, _| (core.announcements(), core.time_zone().clone()))
+        .await
+        .unwrap_or_else(|_| (serde_json::Value::Null, jiff::tz::TimeZone::UTC));
     let items = list.as_array().cloned().unwrap_or_default();
+    let when = |v: &serde_json::Value| v.as_str().map_or_else(|| "—".to_owned(), |t| short_time(t, &tz));
     let body = html! {
         h1 { (t(l, "announcements")) }
-        p.note { (t(l, "readonly")) }
+        p.note { (t(l, "readonly")) " " (t(l, "times_in")) " " (tz.iana_name().unwrap_or("UTC")) }
         input #search type="search" placeholder=(t(l, "search"));
         table #announcements {
             tr { th { "ID" } th { (t(l, "state")) } th { (t(l, "text")) } th { (t(l, "valid")) } th { (t(l, "key")) } th { (t(l, "approver")) } th { (t(l, "displayed")) } }
             @for a in &items {
                 tr data-id=(a["id"].as_str().unwrap_or("")) {
                     td { (a["id"].as_str().unwrap_or("")) " r" (a["revision"]) }
-                    td { (a["state"].as_str().unwrap_or("")) " · " (a["priority"].as_str().unwrap_or("")) }
+                    td { (state_word(l, a["state"].as_str().unwrap_or(""))) " · " (state_word(l, a["priority"].as_str().unwrap_or(""))) }
                     td {
                         @if a["state"] == "refused" {
                             (t(l, "refused")) ": " (a["reason"].as_str().unwrap_or(""))
@@ -411,7 +440,11 @@ async fn announcements(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) 
                             strong { (a["title"].as_str().unwrap_or("")) } br; (a["body"].as_str().unwrap_or(""))
                         }
                     }
-                    td { (a["valid_from"].as_str().unwrap_or("—")) " → " (a["valid_until"].as_str().unwrap_or("—")) }
+                    td {
+                        time datetime=(a["valid_from"].as_str().unwrap_or("")) { (when(&a["valid_from"])) }
+                        " → "
+                        time datetime=(a["valid_until"].as_str().unwrap_or("")) { (when(&a["valid_until"])) }
+                    }
                     td { (a["key_id"].as_str().unwrap_or("")) }
                     td { (a["approved_by"].as_str().unwrap_or("—")) }
                     td { (a["displayed"].as_str().map_or("—", |s| &s[..12.min(s.len())])) }
@@ -427,7 +460,7 @@ async fn announcements(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) 
                         ol.history {
                             @for h in a["history"].as_array().into_iter().flatten() {
                                 li {
-                                    time datetime=(h["at"].as_str().unwrap_or("")) { (short_time(h["at"].as_str().unwrap_or(""))) } " "
+                                    time datetime=(h["at"].as_str().unwrap_or("")) { (when(&h["at"])) } " "
                                     strong { (receipt_word(l, h["event"].as_str().unwrap_or(""))) }
                                     @if let Some(r) = h["revision"].as_u64() { " r" (r) }
                                     @if let Some(why) = h["reason"].as_str() { " — " (why) }
@@ -478,14 +511,21 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
     with_lang(&q, page(l, Some(&c), t(l, "playlist"), &body))
 }
 
-async fn proof(PageCtx { c, l, q }: PageCtx) -> Response {
-    let today = jiff::Timestamp::now().to_string()[..10].to_owned();
+async fn proof(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
+    let tz = s
+        .core
+        .with(|core, _| core.time_zone().clone())
+        .await
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let today = jiff::Timestamp::now().to_zoned(tz.clone()).date().to_string();
     let body = html! {
         h1 { (t(l, "proof")) }
         label { (t(l, "date")) " " input #proof-date type="date" value=(today); }
         " " a #proof-csv href={ "/api/v1/proof?format=csv&date=" (today) } { (t(l, "export")) }
-        p { (t(l, "verify")) ": " span #proof-chain {} }
-        table #proof {}
+        p { (t(l, "verify")) ": " span #proof-chain data-ok=(t(l, "chain_ok")) data-damaged=(t(l, "chain_damaged")) {} }
+        p.note { (t(l, "times_in")) " " (tz.iana_name().unwrap_or("UTC")) }
+        table #proof data-lang=(if l == Lang::Zh { "zh-CN" } else { "en" })
+            data-heads=(t(l, "proof_heads")) {}
     };
     with_lang(&q, page(l, Some(&c), t(l, "proof"), &body))
 }

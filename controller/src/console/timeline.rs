@@ -29,7 +29,8 @@ fn esc(s: &str) -> String {
 
 /// The SVG of a week.
 pub fn week_svg(w: &Week, l: Lang) -> String {
-    let width = LEFT + 24.0 * HOUR + 10.0;
+    // Room on the right for half of the last hour label ("24:00", centred on the last line).
+    let width = LEFT + 24.0 * HOUR + 24.0;
     let height = TOP + ROW * w.days.len() as f64 + 40.0 + 20.0 * (w.items.len().div_ceil(4)) as f64;
     let mut s = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" id="week" width="{width}" height="{height}" font-size="12" font-family="sans-serif">"#

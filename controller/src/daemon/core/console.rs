@@ -125,6 +125,11 @@ impl Core {
         }
     }
 
+    /// The board's time zone (the console shows times in it).
+    pub fn time_zone(&self) -> &jiff::tz::TimeZone {
+        &self.tz
+    }
+
     /// Every announcement the daemon holds, newest first: its state, text, validity window,
     /// key and approver, and what reached the glass.
     pub fn announcements(&mut self) -> serde_json::Value {
