@@ -251,7 +251,10 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
     )
     .await;
     let first_time = b
-        .js("return document.querySelector('#proof tr:nth-child(2) td:nth-child(2)').textContent;", vec![])
+        .js(
+            "return document.querySelector('#proof tr:nth-child(2) td:nth-child(2)').textContent;",
+            vec![],
+        )
         .await;
     let today = jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap())

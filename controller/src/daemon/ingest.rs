@@ -299,21 +299,22 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use pinghu_playlists::{Announcement, Priority};
 
-    fn ann(rev: u64, until: Option<&str>) -> Verified {
+    /// A verified notice `id` of revision `rev`, issued at `issued`, valid until `until`.
+    pub(crate) fn notice(id: &str, rev: u64, issued: &str, until: Option<&str>) -> Verified {
         Verified::Publish {
             announcement: Announcement {
-                id: "a".into(),
+                id: id.into(),
                 revision: rev,
                 priority: Priority::Normal,
                 title: String::new(),
                 body: "内容".into(),
                 valid_from: None,
                 valid_until: until.map(|u| u.parse().unwrap()),
-                issued_at: "2026-11-28T00:00:00Z".parse().unwrap(),
+                issued_at: issued.parse().unwrap(),
                 font_size: None,
                 color: None,
                 effect: None,
@@ -323,6 +324,10 @@ mod tests {
             signature: "s".into(),
             approved_by: None,
         }
+    }
+
+    fn ann(rev: u64, until: Option<&str>) -> Verified {
+        notice("a", rev, "2026-11-28T00:00:00Z", until)
     }
 
     fn ap(s: &mut State, m: Verified, sha: &str, now: Timestamp) -> Outcome {

@@ -97,28 +97,9 @@ mod tests {
     use super::*;
     use crate::daemon::envelope::Verified;
     use crate::daemon::ingest::apply;
-    use pinghu_playlists::{Announcement, Priority};
 
     fn notice(id: &str, rev: u64, issued: &str, until: &str) -> Verified {
-        Verified::Publish {
-            announcement: Announcement {
-                id: id.into(),
-                revision: rev,
-                priority: Priority::Normal,
-                title: String::new(),
-                body: "内容".into(),
-                valid_from: None,
-                valid_until: Some(until.parse().unwrap()),
-                issued_at: issued.parse().unwrap(),
-                font_size: None,
-                color: None,
-                effect: None,
-                severity: None,
-            },
-            key_id: "k".into(),
-            signature: "s".into(),
-            approved_by: None,
-        }
+        crate::daemon::ingest::tests::notice(id, rev, issued, Some(until))
     }
 
     fn event(s: &mut State, m: Verified, now: &str) -> (String, Option<String>) {
