@@ -123,7 +123,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             format,
             send,
         }) => cli::portal::cap_command(cli::portal::CapRequest {
-            send: send.get(),
+            send: send.get()?,
             file,
             key,
             format: match format {
@@ -150,7 +150,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 _ => anyhow::bail!("give --calendar FILE, --playlist FILE or --keys FILE"),
             };
             cli::portal::push_command(cli::portal::PushRequest {
-                broker,
+                broker: broker.get()?,
                 topic_prefix,
                 key,
                 revision,
@@ -167,7 +167,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             key,
             send,
         }) => cli::portal::publish_command(cli::portal::PublishRequest {
-            send: send.get(),
+            send: send.get()?,
             envelope,
             payload,
             key,
@@ -213,7 +213,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             watch,
             topic_prefix,
         }) => cli::fleet::status_command(cli::fleet::StatusRequest {
-            broker,
+            broker: broker.get()?,
             topic_prefix,
             group,
             json,

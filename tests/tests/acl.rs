@@ -160,7 +160,7 @@ fn boards_see_their_own_and_their_groups_topics_and_only_the_portal_writes_annou
     // A real daemon logs in as board-a and works under the ACL: its status reaches the portal.
     let status = Client::connect(port, "portal", &pass("portal"), &["pinghu/v1/screens/+/status"]);
     let sim = Sim::start_bx6e_128x32();
-    let (_, public) = keygen(dir.path(), "portal-key");
+    let (portal_key, public) = keygen(dir.path(), "portal-key");
     std::fs::write(dir.path().join("a-password.txt"), pass("board-a")).unwrap();
     std::fs::write(
         dir.path().join("board-a.toml"),
@@ -185,6 +185,36 @@ fn boards_see_their_own_and_their_groups_topics_and_only_the_portal_writes_annou
         assert!(Instant::now() < deadline, "the daemon's status never arrived: {got:?}");
         std::thread::sleep(Duration::from_millis(100));
     }
+    // The portal's own tool logs in as the portal: its notice reaches board-a, whose receipts come
+    // back through the ACL to the portal.
+    std::fs::write(dir.path().join("portal-password.txt"), pass("portal")).unwrap();
+    let now = jiff::Timestamp::now();
+    let notice = serde_json::json!({"id": "acl-1", "revision": 1, "action": "publish", "priority": "urgent",
+        "body": "门户发布", "issued_at": now.to_string(),
+        "valid_until": (now + jiff::SignedDuration::from_mins(10)).to_string()});
+    let password_file = dir.path().join("portal-password.txt");
+    let login = [
+        "--username",
+        "portal",
+        "--password-file",
+        password_file.to_str().unwrap(),
+        "--wait",
+        "4",
+    ];
+    let (code, out, err) = pinghu_tests::portal_publish(
+        &format!("mqtt://127.0.0.1:{port}"),
+        "board-a",
+        &notice,
+        &portal_key,
+        &login,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .any(|r| r["id"] == "acl-1" && r["event"] == "accepted"),
+        "{out}"
+    );
     // A board with the wrong password (over MQTT 5 this time): its log says what to check.
     std::fs::write(dir.path().join("b-password.txt"), "not-the-password").unwrap();
     std::fs::write(

@@ -157,7 +157,78 @@ fn mqtts_with_client_certificate_and_password_over_both_mqtt_versions() {
     seen.wait("the daemon online over TLS and MQTT 5", 20, |m| {
         m["mqtt"] == "connected" && m["broker"]["protocol"] == "5"
     });
-    publish("tls-2", "加密通道五");
+    // The portal's tool over the same TLS listener, with its certificate and login, over MQTT 5,
+    // collecting the board's receipts through it.
+    let payload = d.join("tls-2.json");
+    std::fs::write(
+        &payload,
+        serde_json::json!({"id": "tls-2", "revision": 1, "action": "publish", "priority": "urgent", "body": "加密通道五",
+                            "issued_at": now.to_string(), "valid_until": (now + jiff::SignedDuration::from_mins(5)).to_string()})
+        .to_string(),
+    )
+    .unwrap();
+    let file = |n: &str| d.join(n).to_str().unwrap().to_owned();
+    let tls_args = |extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "portal",
+            "publish",
+            "--broker",
+            &format!("mqtts://127.0.0.1:{tls_port}"),
+            "--ca-file",
+            &file("ca.pem"),
+            "--client-cert",
+            &file("client.pem"),
+            "--client-key",
+            &file("client.key"),
+            "--username",
+            "pinghu",
+            "--screen",
+            "tls-board",
+            "--payload",
+            &file("tls-2.json"),
+            "--key",
+            key.to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        a.extend(extra.iter().map(|s| (*s).to_owned()));
+        a
+    };
+    // A wrong password is named as such.
+    std::fs::write(d.join("wrong.txt"), "not-it\n").unwrap();
+    let args = tls_args(&["--password-file", &file("wrong.txt")]);
+    let (code, _, err) = pinghu(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("the broker refused the login: check --username and --password-file"),
+        "{err}"
+    );
+    // mqtts:// without the CA is refused before connecting, saying what to give.
+    let (code, _, err) = pinghu(&[
+        "portal",
+        "publish",
+        "--broker",
+        &format!("mqtts://127.0.0.1:{tls_port}"),
+        "--screen",
+        "tls-board",
+        "--payload",
+        &file("tls-2.json"),
+        "--key",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("give --ca-file"), "{err}");
+    let args = tls_args(&["--password-file", &file("secret.txt"), "--mqtt5", "--wait", "5"]);
+    let (code, out, err) = pinghu(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("published announcement tls-2 r1 over MQTT 5"), "{out}");
+    assert!(
+        out.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .any(|r| r["id"] == "tls-2" && r["event"] == "accepted"),
+        "{out}"
+    );
     seen.wait("displayed over MQTT 5", 15, |m| {
         m["id"] == "tls-2" && m["event"] == "displayed"
     });

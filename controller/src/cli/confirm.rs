@@ -18,6 +18,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::cli::broker::Broker;
 use crate::cli::portal::link::{Got, Link, Properties};
 use crate::cli::portal::{Matcher, Target};
 use crate::daemon::envelope::Envelope;
@@ -166,7 +167,7 @@ const SETTLE: Duration = Duration::from_millis(500);
 /// Publish `envelope` to `target` (over MQTT 5 when `mqtt5`), then confirm every addressed board
 /// has it, resending to the silent ones every `confirm` up to `resends` times.
 pub async fn publish_confirmed(
-    broker: &str,
+    broker: &Broker,
     prefix: &str,
     target: &Target,
     envelope: &Envelope,
@@ -232,7 +233,7 @@ pub async fn publish_confirmed(
             }
             Some(_) => {}
             // A deadline: connected and settled, a round over, or never connected.
-            None if subacks < 2 => return Err(format!("{broker}: no connection within 10 s")),
+            None if subacks < 2 => return Err(format!("{}: no connection within 10 s", broker.url)),
             None => {
                 let to_send = match tracker.as_mut() {
                     None => {

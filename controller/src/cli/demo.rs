@@ -93,7 +93,7 @@ async fn send(
 ) -> Result<(Frame, Vec<serde_json::Value>), String> {
     let broker = format!("mqtt://127.0.0.1:{}", e.broker_port);
     let receipts = publish(
-        &broker,
+        &crate::cli::broker::Broker::plain(broker),
         "pinghu/v1",
         &Target::Screen("demo".into()),
         env,

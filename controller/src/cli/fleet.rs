@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use crate::cli::portal::link::{Got, Link};
 use anyhow::Result;
 use jiff::Timestamp;
-use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, QoS};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -163,7 +163,7 @@ pub fn table(rows: &[Row]) -> String {
 /// What `pinghu fleet status` was asked.
 #[derive(Debug)]
 pub struct StatusRequest {
-    pub broker: String,
+    pub broker: crate::cli::broker::Broker,
     pub topic_prefix: String,
     pub group: Option<String>,
     pub json: bool,
@@ -172,14 +172,9 @@ pub struct StatusRequest {
 
 /// `pinghu fleet status`.
 pub fn status_command(r: StatusRequest) -> Result<std::process::ExitCode> {
-    let (id, host, port) =
-        crate::cli::mqtt_endpoint(&r.broker, "fleet status", "pinghu-fleet").map_err(anyhow::Error::msg)?;
+    let mut link = Link::new(&r.broker, "fleet status", false, 64).map_err(anyhow::Error::msg)?;
     let rt = crate::cli::run::runtime()?;
     rt.block_on(async move {
-        let mut o = MqttOptions::new(id, host, port);
-        o.set_keep_alive(Duration::from_secs(15));
-        o.set_max_packet_size(1024 * 1024, 1024 * 1024);
-        let (client, mut el) = AsyncClient::new(o, 64);
         let mut statuses: BTreeMap<String, Value> = BTreeMap::new();
         let topic = format!("{}/screens/+/status", r.topic_prefix);
         // Retained statuses come at once after the subscription; a quiet second ends the read.
@@ -188,25 +183,23 @@ pub fn status_command(r: StatusRequest) -> Result<std::process::ExitCode> {
         let mut next_print = tokio::time::Instant::now() + Duration::from_secs(2);
         loop {
             let until = if r.watch { next_print } else { quiet_until };
-            match tokio::time::timeout_at(until, el.poll()).await {
-                Ok(Ok(Event::Incoming(Incoming::ConnAck(_)))) => {
-                    client.subscribe(topic.clone(), QoS::AtLeastOnce).await?;
-                }
-                Ok(Ok(Event::Incoming(Incoming::SubAck(_)))) => {
+            match tokio::time::timeout_at(until, link.next()).await {
+                Ok(Ok(Got::Connected)) => link.subscribe(&topic).await.map_err(anyhow::Error::msg)?,
+                Ok(Ok(Got::Subscribed)) => {
                     subscribed = true;
                     quiet_until = tokio::time::Instant::now() + Duration::from_secs(1);
                 }
-                Ok(Ok(Event::Incoming(Incoming::Publish(p)))) => {
-                    if let Ok(v) = serde_json::from_slice::<Value>(&p.payload)
-                        && let Some(s) = p.topic.split('/').rev().nth(1)
+                Ok(Ok(Got::Message { topic, payload })) => {
+                    if let Ok(v) = serde_json::from_slice::<Value>(&payload)
+                        && let Some(s) = topic.split('/').rev().nth(1)
                     {
                         statuses.insert(s.to_owned(), v);
                     }
                     quiet_until = tokio::time::Instant::now() + Duration::from_millis(500);
                 }
                 Ok(Ok(_)) => {}
-                Ok(Err(e)) => anyhow::bail!("{}: {e} (is the broker running?)", r.broker),
-                Err(_) if !subscribed => anyhow::bail!("{}: no answer within 10 s", r.broker),
+                Ok(Err(e)) => anyhow::bail!("{e}"),
+                Err(_) if !subscribed => anyhow::bail!("{}: no answer within 10 s", r.broker.url),
                 Err(_) => {
                     let rows = rows(&statuses, r.group.as_deref(), Timestamp::now());
                     let text = if r.json {
@@ -220,7 +213,7 @@ pub fn status_command(r: StatusRequest) -> Result<std::process::ExitCode> {
                         next_print = tokio::time::Instant::now() + Duration::from_secs(2);
                     } else {
                         print!("{text}");
-                        let _ = client.disconnect().await;
+                        link.disconnect().await;
                         let bad = rows.iter().any(|r| !r.faults.is_empty());
                         return Ok(crate::cli::exit_code(bad));
                     }

@@ -1,6 +1,6 @@
 //! The subcommands, as library functions that `main.rs` dispatches to, one module each: `run`
 //! (the daemon and `demo`), `wire`, `render`, `playlist`, `diag`, `portal`, `log`, `report` (and
-//! `board keygen`); `args` holds the
+//! `board keygen`); `broker` is how the tools reach a broker; `args` holds the
 //! typed command-line values they take and `logging` the daemon's log set-up.
 
 use std::io::Read as _;
@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 
 pub mod args;
+pub mod broker;
 pub mod commands;
 pub mod confirm;
 pub mod console;
@@ -24,19 +25,6 @@ pub mod render;
 pub mod report;
 pub mod run;
 pub mod wire;
-
-/// A command-line MQTT client's endpoint: a client id of its own (`{name}-NNNNNNNNN`, so two runs
-/// never take each other's session), and the host and port of a plain `mqtt://` broker URL.
-pub fn mqtt_endpoint(broker: &str, command: &str, name: &str) -> Result<(String, String, u16), String> {
-    let (host, port, tls) = crate::daemon::config::parse_mqtt_url(broker)?;
-    if tls {
-        return Err(format!(
-            "{command} speaks plain mqtt:// only; use a broker listener on loopback (or mosquitto_pub) for TLS"
-        ));
-    }
-    let id = format!("{name}-{}", jiff::Timestamp::now().as_nanosecond() % 1_000_000_000);
-    Ok((id, host, port))
-}
 
 /// What a subcommand prints, and whether it failed (exit status 1).
 #[derive(Debug, Default)]

@@ -14,6 +14,54 @@ use crate::cli::logging::LogFormat;
 mod portal;
 pub use portal::{AlertFormat, Algorithm, PortalCommand, SendArgs};
 
+/// A broker and how to log in to it, for the tools that talk to one (`portal`, `fleet`).
+#[derive(Debug, clap::Args)]
+pub struct BrokerArgs {
+    /// mqtt://HOST:PORT, or mqtts://HOST:PORT (with --ca-file)
+    #[arg(long)]
+    pub broker: String,
+    /// Log in as this user (a broker with the shipped ACL lets only the portal's user write
+    /// announcements)
+    #[arg(long)]
+    pub username: Option<String>,
+    /// A file holding the password (or set PINGHU_MQTT_PASSWORD)
+    #[arg(long, value_name = "FILE", requires = "username")]
+    pub password_file: Option<std::path::PathBuf>,
+    /// For mqtts://: the broker's CA certificate (PEM)
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<std::path::PathBuf>,
+    /// For a broker that asks for a client certificate: the certificate (PEM), with --client-key
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<std::path::PathBuf>,
+    /// The client certificate's key (PEM)
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<std::path::PathBuf>,
+}
+
+impl BrokerArgs {
+    /// The broker, with the password read from its file (or `PINGHU_MQTT_PASSWORD`).
+    pub fn get(self) -> anyhow::Result<cli::broker::Broker> {
+        use anyhow::Context as _;
+        let password = match (&self.username, &self.password_file) {
+            (Some(_), Some(f)) => Some(
+                std::fs::read_to_string(f)
+                    .with_context(|| format!("--password-file {}", f.display()))?
+                    .trim()
+                    .to_owned(),
+            ),
+            (Some(_), None) => std::env::var("PINGHU_MQTT_PASSWORD").ok(),
+            (None, _) => None,
+        };
+        Ok(cli::broker::Broker {
+            url: self.broker,
+            username: self.username,
+            password,
+            ca_file: self.ca_file,
+            client_cert: self.client_cert.zip(self.client_key),
+        })
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "pinghu",
@@ -348,9 +396,8 @@ pub enum ReportCommand {
 pub enum FleetCommand {
     /// Every board's status: online, stale (silent for 2 intervals) or offline, what shows, link, drift, power, storage (exit 1 when any needs attention)
     Status {
-        /// mqtt://HOST:PORT
-        #[arg(long)]
-        broker: String,
+        #[command(flatten)]
+        broker: BrokerArgs,
         /// Only the boards in this group
         #[arg(long)]
         group: Option<String>,

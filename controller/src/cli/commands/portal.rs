@@ -9,9 +9,8 @@ use crate::cli;
 /// Where `portal publish` and `portal cap` send, over which protocol, and what they wait for.
 #[derive(Debug, clap::Args)]
 pub struct SendArgs {
-    /// mqtt://HOST:PORT
-    #[arg(long)]
-    pub broker: String,
+    #[command(flatten)]
+    pub broker: super::BrokerArgs,
     /// One screen's topic
     #[arg(long, conflicts_with = "group", required_unless_present = "group")]
     pub screen: Option<String>,
@@ -38,18 +37,18 @@ pub struct SendArgs {
 }
 
 impl SendArgs {
-    pub fn get(self) -> cli::portal::Sending {
-        cli::portal::Sending {
+    pub fn get(self) -> anyhow::Result<cli::portal::Sending> {
+        Ok(cli::portal::Sending {
             confirm: self
                 .confirm
                 .map(|s| (std::time::Duration::from_secs(s.max(1)), self.resend)),
-            broker: self.broker,
+            broker: self.broker.get()?,
             topic_prefix: self.topic_prefix,
             screen: self.screen,
             group: self.group,
             mqtt5: self.mqtt5,
             wait: self.wait,
-        }
+        })
     }
 }
 
@@ -80,6 +79,7 @@ pub enum PortalCommand {
         /// A payload to sign with --key
         #[arg(long, value_name = "FILE", requires = "key")]
         payload: Option<String>,
+        /// The key file from `pinghu portal keygen` that signs --payload
         #[arg(long, value_name = "FILE")]
         key: Option<std::path::PathBuf>,
         #[command(flatten)]
@@ -103,9 +103,8 @@ pub enum PortalCommand {
     /// Sign and publish, retained, what the office sends every board: the holiday calendar, a
     /// playlist (to a screen or a group), or a portal key rotation; boards answer with receipts
     Push {
-        /// mqtt://HOST:PORT
-        #[arg(long)]
-        broker: String,
+        #[command(flatten)]
+        broker: super::BrokerArgs,
         /// The key file from `pinghu portal keygen` (for keys: one the boards trust now)
         #[arg(long, value_name = "FILE")]
         key: std::path::PathBuf,

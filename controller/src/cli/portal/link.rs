@@ -3,12 +3,11 @@
 //! version-specific of the portal's side of rumqttc stays in this file, so publishing, waiting
 //! for receipts and confirming delivery work the same over either version.
 
-use std::time::Duration;
-
 use rumqttc::v5;
 use rumqttc::v5::mqttbytes::v5 as p5;
-use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, QoS};
+use rumqttc::{AsyncClient, Event, Incoming, QoS};
 
+use crate::cli::broker::{Broker, LOGIN_HINT};
 use crate::daemon::envelope::Envelope;
 
 /// What one turn of the event loop brought.
@@ -106,27 +105,20 @@ impl std::fmt::Debug for Link {
 }
 
 impl Link {
-    /// A link to `broker` (`mqtt://HOST:PORT`) for the command `what`; it connects on the first
-    /// [`Link::next`].
-    pub(crate) fn new(broker: &str, what: &str, mqtt5: bool, capacity: usize) -> Result<Self, String> {
-        let (id, host, port) = crate::cli::mqtt_endpoint(broker, what, "pinghu-portal")?;
+    /// A link to `broker` for the command `what`; it connects on the first [`Link::next`].
+    pub(crate) fn new(broker: &Broker, what: &str, mqtt5: bool, capacity: usize) -> Result<Self, String> {
+        let end = broker.endpoint(what, "pinghu-portal")?;
         let (client, events) = if mqtt5 {
-            let mut o = v5::MqttOptions::new(id, host, port);
-            o.set_keep_alive(Duration::from_secs(10));
-            o.set_max_packet_size(Some(1024 * 1024));
-            let (c, el) = v5::AsyncClient::new(o, capacity);
+            let (c, el) = v5::AsyncClient::new(end.options_v5(), capacity);
             (Client::V5(c), Loop::V5(Box::new(el)))
         } else {
-            let mut o = MqttOptions::new(id, host, port);
-            o.set_keep_alive(Duration::from_secs(10));
-            o.set_max_packet_size(1024 * 1024, 1024 * 1024);
-            let (c, el) = AsyncClient::new(o, capacity);
+            let (c, el) = AsyncClient::new(end.options(), capacity);
             (Client::V311(c), Loop::V311(Box::new(el)))
         };
         Ok(Self {
             client,
             events,
-            broker: broker.to_owned(),
+            broker: broker.url.clone(),
         })
     }
 
@@ -148,6 +140,11 @@ impl Link {
                 }),
                 Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) => Ok(Got::Disconnected),
                 Ok(_) => Ok(Got::Other),
+                Err(
+                    e @ rumqttc::ConnectionError::ConnectionRefused(
+                        rumqttc::ConnectReturnCode::BadUserNamePassword | rumqttc::ConnectReturnCode::NotAuthorized,
+                    ),
+                ) => Err(format!("{broker}: {e}: {LOGIN_HINT}")),
                 Err(e) => Err(format!("{broker}: {e} (is the broker running?)")),
             },
             Loop::V5(el) => match el.poll().await {
@@ -160,6 +157,13 @@ impl Link {
                 }),
                 Ok(v5::Event::Outgoing(rumqttc::Outgoing::Disconnect)) => Ok(Got::Disconnected),
                 Ok(_) => Ok(Got::Other),
+                Err(
+                    e @ v5::ConnectionError::ConnectionRefused(
+                        p5::ConnectReturnCode::BadUserNamePassword
+                        | p5::ConnectReturnCode::NotAuthorized
+                        | p5::ConnectReturnCode::Banned,
+                    ),
+                ) => Err(format!("{broker}: {e}: {LOGIN_HINT}")),
                 Err(e) => Err(format!(
                     "{broker}: {e} (is the broker running, and does it speak MQTT 5? Without --mqtt5 the \
                      tools speak 3.1.1)"

@@ -143,7 +143,7 @@ fn target_and_wait(
 /// Where a message goes, over which protocol, and what the tool waits for.
 #[derive(Debug, Clone)]
 pub struct Sending {
-    pub broker: String,
+    pub broker: crate::cli::broker::Broker,
     pub topic_prefix: String,
     pub screen: Option<String>,
     pub group: Option<String>,

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::link::{Got, Link, Properties};
 use super::{Matcher, Target, topic_for};
+use crate::cli::broker::Broker;
 use crate::daemon::envelope::Envelope;
 
 /// What a publish brought back.
@@ -24,7 +25,7 @@ pub struct Published {
 /// (a refusal of another message with the same id is not this one's). Over MQTT 5 the message
 /// carries the expiry interval from `valid_until`, the content type and the `key_id`.
 pub async fn publish(
-    broker: &str,
+    broker: &Broker,
     prefix: &str,
     target: &Target,
     envelope: &Envelope,
@@ -53,7 +54,7 @@ pub async fn publish(
                 link.disconnect().await;
                 return Ok(out);
             }
-            Err(_) => return Err(format!("no PUBACK from {broker} within 10 s")),
+            Err(_) => return Err(format!("no PUBACK from {} within 10 s", broker.url)),
         };
         match got {
             Got::Connected => {
@@ -92,7 +93,7 @@ pub async fn publish(
 }
 
 /// Publish `envelope` QoS 1, retained, on `topic`, and wait for the broker's PUBACK.
-pub async fn publish_retained(broker: &str, topic: &str, envelope: &Envelope) -> Result<(), String> {
+pub async fn publish_retained(broker: &Broker, topic: &str, envelope: &Envelope) -> Result<(), String> {
     let props = Properties::of(envelope, jiff::Timestamp::now(), false)?;
     let mut link = Link::new(broker, "portal push", false, 16)?;
     let body = serde_json::to_vec(envelope).map_err(|e| e.to_string())?;
@@ -100,7 +101,7 @@ pub async fn publish_retained(broker: &str, topic: &str, envelope: &Envelope) ->
     loop {
         let got = tokio::time::timeout_at(deadline, link.next())
             .await
-            .map_err(|_| format!("no PUBACK from {broker} within 10 s"))??;
+            .map_err(|_| format!("no PUBACK from {} within 10 s", broker.url))??;
         match got {
             Got::Connected => link.publish(topic, true, &body, &props).await?,
             Got::Acked => {

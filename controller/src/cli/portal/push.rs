@@ -6,7 +6,7 @@ use crate::daemon::envelope::KeyPair;
 /// What `pinghu portal push` sends.
 #[derive(Debug)]
 pub struct PushRequest {
-    pub broker: String,
+    pub broker: crate::cli::broker::Broker,
     pub topic_prefix: String,
     pub key: std::path::PathBuf,
     pub revision: u64,

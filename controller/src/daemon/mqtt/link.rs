@@ -224,7 +224,7 @@ const MAX_IN: usize = 32 * 1024 * 1024;
 /// The client and its event loop for the configured broker and protocol version.
 pub(crate) fn connect(cfg: &Config, will: Vec<u8>) -> Result<(Client, Connection), DaemonError> {
     let m = &cfg.mqtt;
-    let transport = if m.tls { Some(tls_transport(cfg)?) } else { None };
+    let transport = if m.tls { Some(tls_transport_of(cfg)?) } else { None };
     let credentials = m
         .username
         .as_ref()
@@ -284,24 +284,29 @@ pub(crate) fn connect(cfg: &Config, will: Vec<u8>) -> Result<(Client, Connection
     }
 }
 
-fn tls_transport(cfg: &Config) -> Result<Transport, DaemonError> {
+fn tls_transport_of(cfg: &Config) -> Result<Transport, DaemonError> {
     let m = &cfg.mqtt;
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let ca = match &m.ca_file {
-        Some(p) => {
-            std::fs::read(p).map_err(|e| DaemonError::Mqtt(format!("cannot read the CA file {}: {e}", p.display())))?
-        }
-        None => {
-            return Err(DaemonError::Mqtt(
-                "mqtts:// needs mqtt.ca_file (the broker's CA certificate, PEM)".into(),
-            ));
-        }
+    let Some(ca) = &m.ca_file else {
+        return Err(DaemonError::Mqtt(
+            "mqtts:// needs mqtt.ca_file (the broker's CA certificate, PEM)".into(),
+        ));
     };
-    let client_auth = match &m.client_cert {
-        Some((c, k)) => Some((
-            std::fs::read(c).map_err(|e| DaemonError::Mqtt(format!("cannot read {}: {e}", c.display())))?,
-            std::fs::read(k).map_err(|e| DaemonError::Mqtt(format!("cannot read {}: {e}", k.display())))?,
-        )),
+    tls_transport(ca, m.client_cert.as_ref().map(|(c, k)| (c.as_path(), k.as_path()))).map_err(DaemonError::Mqtt)
+}
+
+/// A TLS transport trusting the CA in `ca` (PEM), with a client certificate and key when given:
+/// the daemon's, and the command-line tools'.
+pub(crate) fn tls_transport(
+    ca: &std::path::Path,
+    client: Option<(&std::path::Path, &std::path::Path)>,
+) -> Result<Transport, String> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let read = |p: &std::path::Path, what: &str| {
+        std::fs::read(p).map_err(|e| format!("cannot read {what} {}: {e}", p.display()))
+    };
+    let ca = read(ca, "the CA file")?;
+    let client_auth = match client {
+        Some((c, k)) => Some((read(c, "the client certificate")?, read(k, "the client key")?)),
         None => None,
     };
     Ok(Transport::tls_with_config(TlsConfiguration::Simple {

@@ -21,7 +21,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 use link::Happening;
-pub(crate) use link::{Client, Connection, connect};
+pub(crate) use link::{Client, Connection, connect, tls_transport};
 use takeover::{AfterLoss, TakeoverWatch};
 
 use crate::backoff::Backoff;
