@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use pinghu_playlists::DayKind;
 
-use crate::console::pages::{Lang, t};
+use crate::console::words::{Lang, t};
 use crate::daemon::core::Week;
 
 const LEFT: f64 = 150.0;

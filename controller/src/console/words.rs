@@ -1,0 +1,138 @@
+//! The console's words in its two languages: the pages' strings ([`t`]), receipt events, the
+//! states and priorities of announcements, and times as an operator reads them (the board's time
+//! zone).
+
+/// The page language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+/// A string in the page's language.
+pub fn t(l: Lang, key: &str) -> &'static str {
+    let (zh, en) = match key {
+        "title" => ("平湖 LED 公告屏控制台", "Pinghu LED board console"),
+        "board" => ("屏幕", "Board"),
+        "announcements" => ("公告", "Announcements"),
+        "playlist" => ("节目单", "Playlist"),
+        "proof" => ("播出记录", "Proof of display"),
+        "signin" => ("登录", "Sign in"),
+        "signout" => ("退出", "Sign out"),
+        "user" => ("用户名", "User"),
+        "password" => ("密码", "Password"),
+        "token" => ("或 API 令牌", "or API token"),
+        "bad_login" => ("用户名或密码错误。", "Wrong user or password."),
+        "expired" => ("登录表单已过期，请重试。", "The sign-in form expired: try again."),
+        "limited" => (
+            "失败次数过多，请五分钟后再试。",
+            "Too many failed sign-ins: try again in five minutes.",
+        ),
+        "live" => ("卡确认的实时画面", "The glass as the card acknowledged it, live"),
+        "link" => ("连接", "Link"),
+        "layer" => ("层", "Layer"),
+        "brightness" => ("亮度", "Brightness"),
+        "power" => ("电源", "Power"),
+        "clock" => ("时钟偏差（秒）", "Clock drift (s)"),
+        "queue" => ("队列", "Queue"),
+        "last_error" => ("最近错误", "Last error"),
+        "broker" => ("消息服务器", "Broker"),
+        "mqtt_version" => ("MQTT 版本", "MQTT version"),
+        "broker_error" => ("服务器连接最近错误", "Broker link, last error"),
+        "tech" => ("技术员操作", "Technician"),
+        "ping" => ("测试连接", "Ping the card"),
+        "pattern" => ("显示测试图", "Show test pattern"),
+        "set" => ("设置（一小时）", "Set (one hour)"),
+        "off" => ("关屏（一小时）", "Off (one hour)"),
+        "on" => ("开屏（一小时）", "On (one hour)"),
+        "resume" => ("恢复节目单控制", "Back to the playlist"),
+        "check" => ("检查", "Check"),
+        "save" => ("保存并生效", "Save and apply"),
+        "history" => ("历史版本", "History"),
+        "week" => ("未来七天", "The next 7 days"),
+        "holiday" => ("休", "holiday"),
+        "makeup" => ("班", "make-up workday"),
+        "dark" => ("关屏", "board off"),
+        "preview" => ("预览（与屏幕显示一致）", "Preview (as the board shows it)"),
+        "restore" => ("恢复此版本", "Restore this version"),
+        "saved" => ("已保存，屏幕已更新。", "Saved: the board runs it now."),
+        "ok" => ("没有问题。", "No problems."),
+        "state" => ("状态", "State"),
+        "text" => ("内容", "Text"),
+        "valid" => ("有效期", "Valid"),
+        "key" => ("签名密钥", "Key"),
+        "displayed" => ("已上屏", "Displayed"),
+        "approver" => ("审批人", "Approved by"),
+        "search" => ("按编号搜索", "Search by id"),
+        "date" => ("日期", "Date"),
+        "verify" => ("校验链", "Chain"),
+        "export" => ("导出 CSV", "Export CSV"),
+        "page" => ("页", "page"),
+        "card_size" => ("控制卡报告的尺寸", "Size the card reports"),
+        "size_warning" => ("尺寸核对", "Size check"),
+        "flash_writes" => ("备用节目写入次数", "Fallback program writes"),
+        "last_warning" => ("最近预警", "Latest warning"),
+        "trace" => ("最近通信字节", "Recent bytes"),
+        "refused" => ("已拒绝", "Refused"),
+        "times_in" => ("时间为屏幕所在时区：", "Times are the board's:"),
+        "chain_ok" => ("✔ 完整", "✔ intact"),
+        "chain_damaged" => (
+            "✘ 已损坏（用 pinghu log verify 查看哪一行）",
+            "✘ damaged (pinghu log verify names the line)",
+        ),
+        "proof_heads" => ("序号,时间,内容,层,画面", "#,time,content,layer,frame"),
+        "unverified" => (
+            "（签名未通过，编号未经验证）",
+            "(signature failed: the id is unverified)",
+        ),
+        "readonly" => (
+            "公告属于门户网站：此处不能修改或撤回。",
+            "Announcements belong to the portal: they cannot be edited or revoked here.",
+        ),
+        _ => ("?", "?"),
+    };
+    if l == Lang::Zh { zh } else { en }
+}
+
+/// `2026-11-29T05:02:09.83Z` → `2026-11-29 13:02:09` in the board's time zone (Asia/Shanghai).
+pub(crate) fn short_time(t: &str, tz: &jiff::tz::TimeZone) -> String {
+    match t.parse::<jiff::Timestamp>() {
+        Ok(ts) => ts.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string(),
+        Err(_) => t.to_owned(),
+    }
+}
+
+/// An announcement's state and priority in the console's language.
+pub(crate) fn state_word(l: Lang, word: &str) -> &str {
+    let (zh, en) = match word {
+        "active" => ("生效中", "active"),
+        "expired" => ("已过期", "expired"),
+        "revoked" => ("已撤回", "revoked"),
+        "superseded" => ("已被新版本取代", "superseded"),
+        "suspended" => ("已暂停", "suspended"),
+        "refused" => ("已拒绝", "refused"),
+        "normal" => ("普通", "normal"),
+        "urgent" => ("紧急", "urgent"),
+        "emergency" => ("特急", "emergency"),
+        other => (other, other),
+    };
+    if l == Lang::Zh { zh } else { en }
+}
+
+/// A receipt's event in the console's language.
+pub(crate) fn receipt_word(l: Lang, event: &str) -> &str {
+    let (zh, en) = match event {
+        "accepted" => ("已接收", "accepted"),
+        "rejected" => ("已拒绝", "rejected"),
+        "displayed" => ("已上屏", "displayed"),
+        "expired" => ("已过期", "expired"),
+        "revoked" => ("已撤回", "revoked"),
+        "superseded" => ("已被新版本取代", "superseded"),
+        "suspended" => ("已暂停", "suspended"),
+        "held" => ("已持有（重复送达）", "held (delivered again)"),
+        "updated" => ("已更新", "updated"),
+        "cancelled" => ("已解除", "cancelled"),
+        other => (other, other),
+    };
+    if l == Lang::Zh { zh } else { en }
+}
