@@ -203,6 +203,14 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
         "document.getElementById('glass').complete && document.getElementById('glass').naturalWidth > 0",
     )
     .await;
+    // The status in the operator's words: the urgent layer, the link up.
+    b.wait(
+        "the layer and link in Chinese",
+        5,
+        "document.querySelector('[data-field=\"layer\"]').textContent === '紧急' && \
+         document.querySelector('[data-field=\"device.link\"]').textContent === '正常'",
+    )
+    .await;
     let shot = b.screenshot("3-board-urgent.png").await;
     assert!(std::fs::metadata(&shot).unwrap().len() > 1000);
     let revoke =

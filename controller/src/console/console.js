@@ -6,6 +6,11 @@
   function api(method, url, body) {
     return fetch(url, { method: method, body: body, headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" });
   }
+  // The status document's words (link, layer, power, broker) in the page's language.
+  var words = JSON.parse((document.querySelector("main") || { dataset: {} }).dataset.words || "{}");
+  function word(v) {
+    return Object.prototype.hasOwnProperty.call(words, v) ? words[v] : String(v);
+  }
   function field(obj, path) {
     return path.split(".").reduce(function (o, k) { return o == null ? o : o[k]; }, obj);
   }
@@ -18,7 +23,7 @@
       var s = JSON.parse(e.data);
       document.querySelectorAll("[data-field]").forEach(function (td) {
         var v = field(s, td.dataset.field);
-        td.textContent = v == null ? "—" : String(v);
+        td.textContent = v == null ? "—" : word(v);
       });
       if (s.showing && s.showing.frame_sha256) {
         var sha = document.getElementById("frame-sha");
@@ -176,7 +181,7 @@
         r.entries.forEach(function (e) {
           var tr = document.createElement("tr");
           var at = new Date(e.at);
-          [e.seq, isNaN(at) ? e.at : local.format(at), e.content, e.layer, e.frame_sha256.slice(0, 12)].forEach(function (v) {
+          [e.seq, isNaN(at) ? e.at : local.format(at), e.content, word(e.layer), e.frame_sha256.slice(0, 12)].forEach(function (v) {
             var td = document.createElement("td");
             td.textContent = v;
             tr.appendChild(td);

@@ -13,7 +13,7 @@ use axum::routing::get;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::Deserialize;
 
-use crate::console::words::{Lang, receipt_word, short_time, state_word, t};
+use crate::console::words::{Lang, receipt_word, short_time, state_word, status_words, t};
 use crate::console::{AppState, Caller, SESSION_COOKIE, cookie};
 
 pub fn routes() -> Router<AppState> {
@@ -75,7 +75,7 @@ fn page(l: Lang, caller: Option<&Caller>, title: &str, body: &Markup) -> Markup 
                     }
                     span.lang { a href="?lang=zh" { "中文" } " | " a href="?lang=en" { "English" } }
                 }
-                main { (body) }
+                main data-words=(status_words(l)) { (body) }
             }
         }
     }

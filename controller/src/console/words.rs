@@ -136,3 +136,31 @@ pub(crate) fn receipt_word(l: Lang, event: &str) -> &str {
     };
     if l == Lang::Zh { zh } else { en }
 }
+
+/// The status document's words (`device.link`, `layer`, `power`, `mqtt`) in the page's language,
+/// as JSON for the script that fills the live board and the proof table.
+pub(crate) fn status_words(l: Lang) -> String {
+    let pairs: &[(&str, &str, &str)] = &[
+        ("up", "正常", "up"),
+        ("down", "断开", "down"),
+        ("connecting", "连接中", "connecting"),
+        ("connected", "已连接", "connected"),
+        ("reconnecting", "重连中", "reconnecting"),
+        ("on", "开", "on"),
+        ("off", "关", "off"),
+        ("blank", "无内容", "blank"),
+        ("rotation", "轮播", "rotation"),
+        ("urgent", "紧急", "urgent"),
+        ("emergency", "特急", "emergency"),
+    ];
+    let map: serde_json::Map<String, serde_json::Value> = pairs
+        .iter()
+        .map(|(k, zh, en)| {
+            (
+                (*k).to_owned(),
+                serde_json::Value::from(if l == Lang::Zh { *zh } else { *en }),
+            )
+        })
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
