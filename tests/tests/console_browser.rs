@@ -171,7 +171,8 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
     b.wait(
         "the saved version in the history",
         10,
-        "document.querySelectorAll('#history tr').length >= 2",
+        "document.querySelectorAll('#history tr').length >= 2 && \
+         ['初始', '保存'].every(w => document.getElementById('history').textContent.includes(w))",
     )
     .await;
 

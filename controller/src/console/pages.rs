@@ -342,9 +342,16 @@ async fn announcements(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) 
 }
 
 async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
-    let Ok((text, history, week)) = s
+    let Ok((text, history, week, tz)) = s
         .core
-        .with(|core, now| (core.playlist_text(), core.playlist_history(), core.week(now)))
+        .with(|core, now| {
+            (
+                core.playlist_text(),
+                core.playlist_history(),
+                core.week(now),
+                core.time_zone().clone(),
+            )
+        })
         .await
     else {
         return (StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping").into_response();
@@ -368,7 +375,8 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
         table #history {
             @for h in &history {
                 tr {
-                    td { (h.at) } td { (h.who) } td { (h.action) } td.sha { (&h.sha256[..12]) }
+                    td { time datetime=(h.at) { (short_time(&h.at, &tz)) } } td { (h.who) } td { (state_word(l, &h.action)) }
+                    td.sha { (h.sha256.get(..12).unwrap_or(&h.sha256)) }
                     td { @if c.role.edits_playlists() { button.restore type="button" data-sha=(h.sha256) { (t(l, "restore")) } } }
                 }
             }

@@ -102,7 +102,8 @@ pub(crate) fn short_time(t: &str, tz: &jiff::tz::TimeZone) -> String {
     }
 }
 
-/// An announcement's state and priority in the console's language.
+/// An announcement's state and priority, and what made a playlist version, in the console's
+/// language.
 pub(crate) fn state_word(l: Lang, word: &str) -> &str {
     let (zh, en) = match word {
         "active" => ("生效中", "active"),
@@ -114,6 +115,10 @@ pub(crate) fn state_word(l: Lang, word: &str) -> &str {
         "normal" => ("普通", "normal"),
         "urgent" => ("紧急", "urgent"),
         "emergency" => ("特急", "emergency"),
+        // What made a playlist version.
+        "save" => ("保存", "saved"),
+        "restore" => ("恢复", "restored"),
+        "initial" => ("初始", "initial"),
         other => (other, other),
     };
     if l == Lang::Zh { zh } else { en }
