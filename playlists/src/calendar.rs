@@ -134,6 +134,17 @@ impl Calendar {
         self.years.contains(&year)
     }
 
+    /// The years a board needs official data for on `today` and has none: this year, and from
+    /// December on (when the State Council has published it) the next. Without it,
+    /// `workdays_only` and `days_off_only` take Monday to Friday for workdays, holidays included.
+    pub fn missing_years(&self, today: Date) -> Vec<i16> {
+        let next = (today.month() == 12).then(|| today.year() + 1);
+        std::iter::once(today.year())
+            .chain(next)
+            .filter(|y| !self.covers(*y))
+            .collect()
+    }
+
     /// Years the data covers.
     pub fn years(&self) -> impl Iterator<Item = i16> + '_ {
         self.years.iter().copied()
@@ -166,6 +177,10 @@ mod tests {
         let c = Calendar::builtin();
         assert!(c.covers(2025) && c.covers(2026));
         assert!(!c.covers(2027));
+        // December asks for next year's notice; earlier months only for their own year.
+        assert_eq!(c.missing_years(jiff::civil::date(2026, 11, 30)), Vec::<i16>::new());
+        assert_eq!(c.missing_years(jiff::civil::date(2026, 12, 1)), [2027]);
+        assert_eq!(c.missing_years(jiff::civil::date(2027, 3, 1)), [2027]);
         // 2026-02-14 is a Saturday worked before the Spring Festival.
         assert_eq!(c.kind(date(2026, 2, 14)), DayKind::MakeUpWorkday);
         assert!(c.is_workday(date(2026, 2, 14)));

@@ -234,6 +234,11 @@ pub struct Playlist {
 }
 
 impl Playlist {
+    /// Whether anything here follows the official calendar (`workdays_only`, `days_off_only`).
+    pub fn uses_calendar(&self) -> bool {
+        self.all_items().any(|i| i.workdays_only || i.days_off_only) || self.campaigns.iter().any(|c| c.workdays_only)
+    }
+
     /// The rotation's items, then every campaign's spots.
     pub fn all_items(&self) -> impl Iterator<Item = &Item> {
         self.items

@@ -106,6 +106,13 @@ pub fn rows(statuses: &BTreeMap<String, Value>, group: Option<&str>, now: Timest
             if s["device"]["card"]["size_matches"] == false {
                 faults.push("size mismatch".to_owned());
             }
+            if let Some(years) = s["office"]["calendar"]["missing"].as_array().filter(|y| !y.is_empty()) {
+                let years: Vec<String> = years.iter().map(ToString::to_string).collect();
+                faults.push(format!(
+                    "no holiday data for {} (pinghu portal push --calendar)",
+                    years.join(", ")
+                ));
+            }
             Row {
                 screen: screen.clone(),
                 state,
@@ -256,6 +263,13 @@ mod tests {
         assert_eq!(rows(&m, Some("elsewhere"), now).len(), 0);
         assert!(table(&r).contains("5 boards, 3 need attention"));
         // Another client took its session two minutes ago: a fault; an hour ago: history.
+        let mut h = status(true, "2026-12-04T11:59:59Z", "on", "up");
+        h["office"] = json!({"calendar": {"missing": [2027]}});
+        let r = rows(&BTreeMap::from([("h".to_owned(), h)]), None, now);
+        assert_eq!(
+            r[0].faults,
+            ["no holiday data for 2027 (pinghu portal push --calendar)"]
+        );
         let mut f = status(true, "2026-12-04T11:59:59Z", "on", "up");
         f["broker"] = json!({"protocol": "5", "client_id": "pinghu-f", "client_id_conflict": "2026-12-04T11:58:00Z"});
         let mut g = f.clone();

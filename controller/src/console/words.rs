@@ -72,6 +72,7 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "size_warning" => ("尺寸核对", "Size check"),
         "flash_writes" => ("备用节目写入次数", "Fallback program writes"),
         "last_warning" => ("最近预警", "Latest warning"),
+        "calendar_missing" => ("缺少节假日安排的年份", "Years without holiday data"),
         "trace" => ("最近通信字节", "Recent bytes"),
         "refused" => ("已拒绝", "Refused"),
         "times_in" => ("时间为屏幕所在时区：", "Times are the board's:"),

@@ -159,10 +159,17 @@ impl Core {
         let a = &self.office;
         let pushed_sha = a.playlist.as_ref().and_then(|r| r.text_sha256.clone());
         let local_edit = pushed_sha.map(|s| self.playlist_sha.as_ref() != Some(&s));
-        let years: Vec<i16> = (2020..2040).filter(|y| self.calendar.covers(*y)).collect();
+        let years: Vec<i16> = self.calendar.years().collect();
+        // Only a playlist that follows the calendar misses it.
+        let missing = self
+            .playlist
+            .uses_calendar()
+            .then(|| self.calendar.missing_years(now.to_zoned(self.tz.clone()).date()))
+            .filter(|m| !m.is_empty());
         serde_json::json!({
             "calendar": {"revision": a.calendar.as_ref().map(|r| r.revision),
-                         "applied_at": a.calendar.as_ref().map(|r| r.applied_at.to_string()), "years": years},
+                         "applied_at": a.calendar.as_ref().map(|r| r.applied_at.to_string()), "years": years,
+                         "missing": missing},
             "playlist": {"revision": a.playlist.as_ref().map(|r| r.revision),
                          "applied_at": a.playlist.as_ref().map(|r| r.applied_at.to_string()), "local_edit": local_edit},
             "keys": {"revision": a.keys.as_ref().map(|r| r.revision),
