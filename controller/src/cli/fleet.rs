@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::cli::portal::link::{Got, Link};
 use anyhow::Result;
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::Value;
+
+use crate::cli::portal::link::{Got, Link};
 
 /// Boards publish their status at least this often.
 pub const STATUS_INTERVAL: jiff::SignedDuration = jiff::SignedDuration::from_secs(30);

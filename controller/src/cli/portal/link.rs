@@ -107,7 +107,9 @@ impl std::fmt::Debug for Link {
 impl Link {
     /// A link to `broker` for the command `what`; it connects on the first [`Link::next`].
     pub(crate) fn new(broker: &Broker, what: &str, mqtt5: bool, capacity: usize) -> Result<Self, String> {
-        let end = broker.endpoint(what, "pinghu-portal")?;
+        // `pinghu-portal-…`, `pinghu-fleet-…`: the tool is named in the broker's log.
+        let name = format!("pinghu-{}", what.split_whitespace().next().unwrap_or("tool"));
+        let end = broker.endpoint(what, &name)?;
         let (client, events) = if mqtt5 {
             let (c, el) = v5::AsyncClient::new(end.options_v5(), capacity);
             (Client::V5(c), Loop::V5(Box::new(el)))

@@ -231,9 +231,15 @@ pub fn publish_command(r: PublishRequest) -> anyhow::Result<std::process::ExitCo
             .decode(&env.payload)
             .unwrap_or_default()
     };
+    let v: serde_json::Value = serde_json::from_slice(&payload).unwrap_or_default();
+    let kind = if v["action"] == "revoke" {
+        "revocation of"
+    } else {
+        "announcement"
+    };
     let what = match crate::daemon::envelope::peek_id(&payload) {
-        (Some(id), Some(rev)) => format!("announcement {id} r{rev}"),
-        (Some(id), None) => format!("announcement {id}"),
+        (Some(id), Some(rev)) => format!("{kind} {id} r{rev}"),
+        (Some(id), None) => format!("{kind} {id}"),
         _ => "the envelope".to_owned(),
     };
     r.send.send(&env, &what)
