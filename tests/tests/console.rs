@@ -312,6 +312,63 @@ fn browser_sessions_need_the_csrf_token_and_wrong_passwords_are_limited() {
     assert_eq!(limited.status, 429, "{}", limited.text());
 }
 
+#[test]
+fn a_new_password_or_a_removed_user_ends_sessions_and_revoked_tokens_stop() {
+    let rig = ConsoleRig::start();
+    let users = rig.path("console-users.toml");
+    let users = users.to_str().unwrap().to_owned();
+    let adduser = |password: &str| {
+        let (code, _, err) = pinghu_tests::pinghu_stdin(
+            &["console", "adduser", "zhang", "--role", "operator", "--users", &users],
+            &format!("{password}\n"),
+        );
+        assert_eq!(code, 0, "{err}");
+    };
+    adduser("first password");
+    let (code, token, err) = pinghu(&["console", "token", "zhang", "--users", &users]);
+    assert_eq!(code, 0, "{err}");
+    let token = token.trim().to_owned();
+    // The daemon reads the users file within 2 s: once zhang's token works, sign in (a wrong
+    // sign-in before would count against the login limit).
+    assert_eq!(as_user(&rig, &token, "GET", "/api/v1/status", "").status, 200);
+    let (303, Some(cookie)) = sign_in(&rig.url, "name=zhang&password=first%20password") else {
+        panic!("zhang could not sign in");
+    };
+    let status = |cookie: &str| request(&rig.url, "GET", "/api/v1/status", &[("Cookie", cookie)], "").status;
+    assert_eq!(status(&cookie), 200);
+    // Until the daemon has read the file again, the old state answers; then the new one does.
+    let until = |what: &str, ok: &dyn Fn() -> bool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !ok() {
+            assert!(std::time::Instant::now() < deadline, "{what}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    // A new password (a lost laptop, say) ends the browser sessions; the API token stays.
+    adduser("second password");
+    until("the old session ended", &|| status(&cookie) == 401);
+    let bearer = format!("Bearer {token}");
+    let with_token = || request(&rig.url, "GET", "/api/v1/status", &[("Authorization", &bearer)], "").status;
+    assert_eq!(with_token(), 200);
+    // Revoking the user's tokens stops scripts using them.
+    let (code, out, err) = pinghu(&["console", "token", "zhang", "--revoke", "--users", &users]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("1 API token(s) of zhang revoked"), "{out}");
+    until("the revoked token refused", &|| with_token() == 401);
+    // A removed user's new session ends too.
+    let (303, Some(cookie)) = sign_in(&rig.url, "name=zhang&password=second%20password") else {
+        panic!("zhang could not sign in with the new password");
+    };
+    assert_eq!(status(&cookie), 200);
+    let (code, out, err) = pinghu(&["console", "deluser", "zhang", "--users", &users]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("zhang removed"), "{out}");
+    until("the removed user's session ended", &|| status(&cookie) == 401);
+    let (code, _, err) = pinghu(&["console", "deluser", "zhang", "--users", &users]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no console user zhang"), "{err}");
+}
+
 /// Add a user with the command line and make a token for them: (token).
 fn user_with_token(rig: &ConsoleRig, name: &str, role: &str) -> String {
     let users = rig.path("console-users.toml");

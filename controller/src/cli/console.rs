@@ -1,4 +1,4 @@
-//! `pinghu console adduser | token`: manage the console's users file.
+//! `pinghu console adduser | deluser | token [--revoke]`: manage the console's users file.
 
 use std::io::BufRead as _;
 use std::path::Path;
@@ -10,7 +10,8 @@ use crate::console::auth::{Role, Users};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ConsoleCommand {
-    /// Add a console user, or change a user's role and password (password: first line of stdin)
+    /// Add a console user, or change a user's role and password (password: first line of stdin);
+    /// a new password ends the user's browser sessions
     Adduser {
         /// The user name (a-z, 0-9, -)
         name: String,
@@ -24,6 +25,18 @@ pub enum ConsoleCommand {
     Token {
         /// The user name
         name: String,
+        /// Instead: forget every API token of the user (scripts using them get 401)
+        #[arg(long)]
+        revoke: bool,
+        /// The users file (the configuration's console.users_file)
+        #[arg(long, value_name = "FILE", default_value = "console-users.toml")]
+        users: std::path::PathBuf,
+    },
+    /// Remove a console user: their API tokens stop working and their browser sessions end (a
+    /// running daemon notices within 2 s)
+    Deluser {
+        /// The user name
+        name: String,
         /// The users file (the configuration's console.users_file)
         #[arg(long, value_name = "FILE", default_value = "console-users.toml")]
         users: std::path::PathBuf,
@@ -34,7 +47,29 @@ pub enum ConsoleCommand {
 pub fn command(c: ConsoleCommand) -> Result<ExitCode> {
     match c {
         ConsoleCommand::Adduser { name, role, users } => adduser(&users, &name, role),
-        ConsoleCommand::Token { name, users } => token(&users, &name),
+        ConsoleCommand::Token {
+            name,
+            revoke: false,
+            users,
+        } => token(&users, &name),
+        ConsoleCommand::Token {
+            name,
+            revoke: true,
+            users,
+        } => {
+            let mut u = Users::load(&users)?;
+            let n = u.revoke_tokens(&name)?;
+            u.save(&users)?;
+            println!("{n} API token(s) of {name} revoked in {}", users.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        ConsoleCommand::Deluser { name, users } => {
+            let mut u = Users::load(&users)?;
+            u.remove_user(&name)?;
+            u.save(&users)?;
+            println!("{name} removed from {}: their tokens and sessions end", users.display());
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

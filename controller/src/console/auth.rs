@@ -158,6 +158,26 @@ impl Users {
         Ok(token)
     }
 
+    /// Remove a user, with their API tokens.
+    pub fn remove_user(&mut self, name: &str) -> Result<(), AuthError> {
+        let before = self.users.len();
+        self.users.retain(|u| u.name != name);
+        if self.users.len() == before {
+            return Err(AuthError::NoUser(name.to_owned()));
+        }
+        Ok(())
+    }
+
+    /// Forget every API token of `name`; how many there were.
+    pub fn revoke_tokens(&mut self, name: &str) -> Result<usize, AuthError> {
+        let u = self
+            .users
+            .iter_mut()
+            .find(|u| u.name == name)
+            .ok_or_else(|| AuthError::NoUser(name.to_owned()))?;
+        Ok(std::mem::take(&mut u.tokens).len())
+    }
+
     /// The user whose password this is.
     pub fn check_password(&self, name: &str, password: &str) -> Option<&User> {
         let u = self.users.iter().find(|u| u.name == name)?;
@@ -179,9 +199,12 @@ impl Users {
 #[derive(Debug, Clone)]
 pub struct Session {
     pub user: String,
+    /// The user's role now (a changed role applies to sessions already open).
     pub role: Role,
     pub csrf: String,
     expires: Instant,
+    /// The user's password hash at sign-in: a new password (or a removed user) ends the session.
+    stamp: String,
 }
 
 /// How long a session lasts without use.
@@ -282,11 +305,13 @@ impl Auth {
 
     fn new_session(&self, user: String, role: Role) -> Option<(String, Session)> {
         let id = random_token().ok()?;
+        let stamp = self.users().users.iter().find(|u| u.name == user)?.password.clone();
         let s = Session {
             user,
             role,
             csrf: random_token().ok()?,
             expires: Instant::now() + SESSION_IDLE,
+            stamp,
         };
         self.sessions
             .lock()
@@ -302,12 +327,20 @@ impl Auth {
             .remove(id);
     }
 
-    /// The live session with this id (its idle time restarts).
+    /// The live session with this id (its idle time restarts), with the user's role as the users
+    /// file says now. A user removed, or given a new password, since signing in has no session.
     pub fn session(&self, id: &str) -> Option<Session> {
+        // The users first, then the sessions: the one order both locks are taken in.
+        let users = self.users().clone();
         let mut s = self.sessions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        s.retain(|_, v| v.expires > Instant::now());
+        s.retain(|_, v| {
+            v.expires > Instant::now() && users.users.iter().any(|u| u.name == v.user && u.password == v.stamp)
+        });
         let v = s.get_mut(id)?;
         v.expires = Instant::now() + SESSION_IDLE;
+        if let Some(u) = users.users.iter().find(|u| u.name == v.user) {
+            v.role = u.role;
+        }
         Some(v.clone())
     }
 
