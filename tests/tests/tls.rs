@@ -168,59 +168,57 @@ fn mqtts_with_client_certificate_and_password_over_both_mqtt_versions() {
     )
     .unwrap();
     let file = |n: &str| d.join(n).to_str().unwrap().to_owned();
-    let tls_args = |extra: &[&str]| -> Vec<String> {
-        let mut a: Vec<String> = [
-            "portal",
-            "publish",
-            "--broker",
-            &format!("mqtts://127.0.0.1:{tls_port}"),
+    let tls_url = format!("mqtts://127.0.0.1:{tls_port}");
+    // `pinghu portal publish` of tls-2 over TLS, with `login` (the CA, certificate and user).
+    let publish_tls = |login: &[String]| {
+        let mut args = vec![
+            "portal".to_owned(),
+            "publish".to_owned(),
+            "--broker".to_owned(),
+            tls_url.clone(),
+            "--screen".to_owned(),
+            "tls-board".to_owned(),
+            "--payload".to_owned(),
+            file("tls-2.json"),
+            "--key".to_owned(),
+            key.to_str().unwrap().to_owned(),
+        ];
+        args.extend_from_slice(login);
+        pinghu(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let (ca, cert, client_key) = (file("ca.pem"), file("client.pem"), file("client.key"));
+    let login = |password: &str| -> Vec<String> {
+        [
             "--ca-file",
-            &file("ca.pem"),
+            &ca,
             "--client-cert",
-            &file("client.pem"),
+            &cert,
             "--client-key",
-            &file("client.key"),
+            &client_key,
             "--username",
             "pinghu",
-            "--screen",
-            "tls-board",
-            "--payload",
-            &file("tls-2.json"),
-            "--key",
-            key.to_str().unwrap(),
+            "--password-file",
+            password,
         ]
         .iter()
         .map(|s| (*s).to_owned())
-        .collect();
-        a.extend(extra.iter().map(|s| (*s).to_owned()));
-        a
+        .collect()
     };
     // A wrong password is named as such.
     std::fs::write(d.join("wrong.txt"), "not-it\n").unwrap();
-    let args = tls_args(&["--password-file", &file("wrong.txt")]);
-    let (code, _, err) = pinghu(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let (code, _, err) = publish_tls(&login(&file("wrong.txt")));
     assert_eq!(code, 1);
     assert!(
         err.contains("the broker refused the login: check --username and --password-file"),
         "{err}"
     );
     // mqtts:// without the CA is refused before connecting, saying what to give.
-    let (code, _, err) = pinghu(&[
-        "portal",
-        "publish",
-        "--broker",
-        &format!("mqtts://127.0.0.1:{tls_port}"),
-        "--screen",
-        "tls-board",
-        "--payload",
-        &file("tls-2.json"),
-        "--key",
-        key.to_str().unwrap(),
-    ]);
+    let (code, _, err) = publish_tls(&[]);
     assert_eq!(code, 1);
     assert!(err.contains("give --ca-file"), "{err}");
-    let args = tls_args(&["--password-file", &file("secret.txt"), "--mqtt5", "--wait", "5"]);
-    let (code, out, err) = pinghu(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut ok = login(&file("secret.txt"));
+    ok.extend(["--mqtt5", "--wait", "5"].map(str::to_owned));
+    let (code, out, err) = publish_tls(&ok);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("published announcement tls-2 r1 over MQTT 5"), "{out}");
     assert!(
