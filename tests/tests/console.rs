@@ -48,6 +48,13 @@ fn a_playlist_is_checked_at_its_lines_saved_live_kept_and_restored_with_an_audit
     assert_eq!(check["ok"], false);
     assert_eq!(check["errors"][0]["line"], 3, "{check}");
     assert!(check["errors"][0]["message"].as_str().unwrap().contains("25:00"));
+    assert!(
+        check["errors"][0]["message_zh"]
+            .as_str()
+            .unwrap()
+            .contains("不是一天中的时刻"),
+        "{check}"
+    );
     let refused = rig.api("PUT", "/api/v1/playlist", &broken);
     assert_eq!(refused.status, 422, "{}", refused.text());
     assert_eq!(refused.json()["errors"][0]["line"], 3);

@@ -141,6 +141,8 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
         )
         .await;
     assert!(err.as_str().unwrap().starts_with("3:"), "{err}");
+    // In the page's language: the checker's message written in Chinese.
+    assert!(err.as_str().unwrap().contains("不是一天中的时刻"), "{err}");
     assert!(
         b.js(
             "return document.getElementById('gutter').textContent.includes('▶3');",

@@ -114,10 +114,14 @@ async fn playlist(State(s): State<AppState>, _: Caller) -> Response {
     }
 }
 
-/// Playlist problems as the API reports them: `[{"line", "column", "message"}]`.
+/// Playlist problems as the API reports them: `[{"line", "column", "message", "message_zh"}]`
+/// (`message_zh`: the same in Chinese, for the console's editor).
 pub fn errors_json(d: &[pinghu_playlists::Diagnostic]) -> Vec<Value> {
     d.iter()
-        .map(|d| json!({"line": d.line, "column": d.col, "message": d.message}))
+        .map(|d| {
+            json!({"line": d.line, "column": d.col, "message": d.message,
+                   "message_zh": crate::console::diagnostics_zh::zh(&d.message)})
+        })
         .collect()
 }
 

@@ -106,7 +106,8 @@
           bad[e.line] = true;
           var li = document.createElement("li");
           li.dataset.line = e.line;
-          li.textContent = e.line + ":" + e.column + ": " + e.message;
+          var zh = document.documentElement.lang === "zh-CN" && e.message_zh;
+          li.textContent = e.line + ":" + e.column + ": " + (zh ? e.message_zh : e.message);
           problems.appendChild(li);
         });
       }

@@ -5,13 +5,15 @@
 //! * `auth`: users, roles, sessions, CSRF tokens, the login limit;
 //! * `api`: the JSON API and the live events (server-sent events);
 //! * `pages`: the HTML pages; `words` their strings in both languages and times in the board's
-//!   zone; `timeline` the playlist's week as SVG.
+//!   zone; `diagnostics_zh` the playlist checker's messages in Chinese; `timeline` the
+//!   playlist's week as SVG.
 //!
 //! Every handler reaches the daemon's state through [`CoreHandle`]: reads and changes run on the
 //! core thread, so the console never races the scheduler and holds no lock across I/O.
 
 pub mod api;
 pub mod auth;
+pub mod diagnostics_zh;
 pub mod pages;
 pub mod timeline;
 pub mod words;
