@@ -192,7 +192,8 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
         return rejected(
             &Rejection(format!(
                 "issued at {issued}, not after {f}: this board has forgotten the revisions of messages issued \
-                 that long ago (it keeps them a year after they finish) and cannot tell this one from a replay; \
+                 that long ago (it keeps an id's revision for a year after its issue) and cannot tell this one from a \
+                 replay; \
                  issue it again"
             )),
             Some(&id),
