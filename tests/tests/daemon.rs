@@ -443,6 +443,33 @@ fn playlist_edits_are_picked_up_and_bad_ones_refused() {
         second,
         "the previous playlist keeps running"
     );
+
+    // A playlist that follows the official calendar: the status names the years the calendar
+    // lacks on this date (this one, and in December the next), and the log says what to do.
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap())
+        .date();
+    let missing = pinghu_playlists::Calendar::builtin().missing_years(today);
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(
+        &path,
+        PLAYLIST.replace("text = \"欢迎\"", "text = \"工作日欢迎\"\nworkdays_only = true"),
+    )
+    .unwrap();
+    if missing.is_empty() {
+        // The compiled-in calendar covers the days ahead: nothing to report (the logic is
+        // unit-tested in playlists/src/calendar.rs).
+        return;
+    }
+    let st = rig.receipts.wait("the missing years in the status", 10, |m| {
+        m["office"]["calendar"]["missing"] == serde_json::json!(missing)
+    });
+    assert!(st["playlist"]["error"].is_null(), "{st}");
+    assert!(
+        rig.log().contains("the holiday calendar has no official data for"),
+        "{}",
+        rig.log()
+    );
 }
 
 #[test]

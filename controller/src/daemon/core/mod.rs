@@ -160,6 +160,8 @@ pub struct Core {
     /// What the office sent and the board applied (calendar, pushed playlist, keys).
     office: crate::daemon::office::Applied,
     office_last: Option<serde_json::Value>,
+    /// The years without holiday data last logged (so the log says it once, and when it changes).
+    calendar_missing_logged: Option<Vec<i16>>,
     /// Changes made through the console.
     audit: AuditLog,
     /// A technician's brightness and power, over the playlist's, until a time.
@@ -294,6 +296,7 @@ impl Core {
             reports: reports::Reports::default(),
             office: crate::daemon::office::Applied::default(),
             office_last: None,
+            calendar_missing_logged: None,
             audit: AuditLog::new(&cfg.data_dir, disk_for_audit),
             overrides: console::Overrides::default(),
             fallback,
@@ -376,6 +379,19 @@ impl Core {
                 tracing::warn!("the clock cannot be trusted ({clock}): date-bound items are suspended");
             }
             self.clock = clock;
+        }
+        let missing = self.calendar_missing(now);
+        if missing != self.calendar_missing_logged {
+            match &missing {
+                Some(years) => tracing::warn!(
+                    "the holiday calendar has no official data for {}: workdays_only and days_off_only take Monday to \
+                     Friday for workdays, holidays included, until the office pushes the State Council's notice \
+                     (pinghu portal push --calendar)",
+                    years.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                ),
+                None => tracing::info!("the holiday calendar covers the days ahead"),
+            }
+            self.calendar_missing_logged = missing;
         }
         // Only a trusted clock decides that a year has passed.
         if clock == pinghu_playlists::ClockTrust::Trusted && retention::forget_revisions(&mut self.store.state, now) > 0

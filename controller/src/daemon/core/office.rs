@@ -154,18 +154,22 @@ impl Core {
             .map_err(|e| format!("cannot write {}: {e} (the message stays unapplied)", path.display()))
     }
 
+    /// The years the playlist needs holiday data for and the calendar lacks (this one, and from
+    /// December the next); `None` when none, or when nothing follows the calendar.
+    pub(super) fn calendar_missing(&self, now: Timestamp) -> Option<Vec<i16>> {
+        self.playlist
+            .uses_calendar()
+            .then(|| self.calendar.missing_years(now.to_zoned(self.tz.clone()).date()))
+            .filter(|m| !m.is_empty())
+    }
+
     /// The office's messages as the status shows them.
     pub(super) fn office_status(&self, now: Timestamp) -> serde_json::Value {
         let a = &self.office;
         let pushed_sha = a.playlist.as_ref().and_then(|r| r.text_sha256.clone());
         let local_edit = pushed_sha.map(|s| self.playlist_sha.as_ref() != Some(&s));
         let years: Vec<i16> = self.calendar.years().collect();
-        // Only a playlist that follows the calendar misses it.
-        let missing = self
-            .playlist
-            .uses_calendar()
-            .then(|| self.calendar.missing_years(now.to_zoned(self.tz.clone()).date()))
-            .filter(|m| !m.is_empty());
+        let missing = self.calendar_missing(now);
         serde_json::json!({
             "calendar": {"revision": a.calendar.as_ref().map(|r| r.revision),
                          "applied_at": a.calendar.as_ref().map(|r| r.applied_at.to_string()), "years": years,
