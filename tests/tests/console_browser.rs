@@ -183,7 +183,7 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
     b.wait(
         "the rotation",
         10,
-        "document.getElementById('frame-sha').textContent.includes('item hello')",
+        "document.getElementById('frame-sha').textContent.includes('节目 hello')",
     )
     .await;
     let now = jiff::Timestamp::now();
@@ -195,7 +195,7 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
     b.wait(
         "the urgent notice",
         10,
-        "document.getElementById('frame-sha').textContent.includes('yl-web-1')",
+        "document.getElementById('frame-sha').textContent.includes('公告 yl-web-1')",
     )
     .await;
     let seen = t0.elapsed();
@@ -222,7 +222,7 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
     b.wait(
         "the rotation again",
         10,
-        "document.getElementById('frame-sha').textContent.includes('item hello')",
+        "document.getElementById('frame-sha').textContent.includes('节目 hello')",
     )
     .await;
     blocking(|| rig.wait_glass("the rotation on the card again", |g| g == saved));

@@ -11,6 +11,11 @@
   function word(v) {
     return Object.prototype.hasOwnProperty.call(words, v) ? words[v] : String(v);
   }
+  // "item hello" -> "节目 hello": the kind of content before its id.
+  function content(v) {
+    var sp = String(v).indexOf(" ");
+    return sp > 0 ? word(String(v).slice(0, sp)) + String(v).slice(sp) : String(v);
+  }
   function field(obj, path) {
     return path.split(".").reduce(function (o, k) { return o == null ? o : o[k]; }, obj);
   }
@@ -29,7 +34,7 @@
         var sha = document.getElementById("frame-sha");
         if (sha.dataset.sha !== s.showing.frame_sha256) {
           sha.dataset.sha = s.showing.frame_sha256;
-          sha.textContent = s.showing.content + " · " + s.showing.frame_sha256.slice(0, 12);
+          sha.textContent = content(s.showing.content) + " · " + s.showing.frame_sha256.slice(0, 12);
           glass.src = "/api/v1/board.png?scale=4&t=" + Date.now();
         }
       }
@@ -182,7 +187,7 @@
         r.entries.forEach(function (e) {
           var tr = document.createElement("tr");
           var at = new Date(e.at);
-          [e.seq, isNaN(at) ? e.at : local.format(at), e.content, word(e.layer), e.frame_sha256.slice(0, 12)].forEach(function (v) {
+          [e.seq, isNaN(at) ? e.at : local.format(at), content(e.content), word(e.layer), e.frame_sha256.slice(0, 12)].forEach(function (v) {
             var td = document.createElement("td");
             td.textContent = v;
             tr.appendChild(td);

@@ -376,7 +376,7 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
         table #history {
             @for h in &history {
                 tr {
-                    td { time datetime=(h.at) { (short_time(&h.at, &tz)) } } td { (h.who) } td { (state_word(l, &h.action)) }
+                    td { time datetime=(h.at) { (short_time(&h.at, &tz)) } } td { (state_word(l, &h.who)) } td { (state_word(l, &h.action)) }
                     td.sha { (h.sha256.get(..12).unwrap_or(&h.sha256)) }
                     td { @if c.role.edits_playlists() { button.restore type="button" data-sha=(h.sha256) { (t(l, "restore")) } } }
                 }

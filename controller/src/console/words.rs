@@ -116,7 +116,8 @@ pub(crate) fn state_word(l: Lang, word: &str) -> &str {
         "normal" => ("普通", "normal"),
         "urgent" => ("紧急", "urgent"),
         "emergency" => ("特急", "emergency"),
-        // What made a playlist version.
+        // What made a playlist version, and who.
+        "(before the console)" => ("（控制台启用前）", "(before the console)"),
         "save" => ("保存", "saved"),
         "restore" => ("恢复", "restored"),
         "initial" => ("初始", "initial"),
@@ -143,8 +144,9 @@ pub(crate) fn receipt_word(l: Lang, event: &str) -> &str {
     if l == Lang::Zh { zh } else { en }
 }
 
-/// The status document's words (`device.link`, `layer`, `power`, `mqtt`) in the page's language,
-/// as JSON for the script that fills the live board and the proof table.
+/// The status document's words (`device.link`, `layer`, `power`, `mqtt`, and the kind of content
+/// shown) in the page's language, as JSON for the script that fills the live board and the proof
+/// table.
 pub(crate) fn status_words(l: Lang) -> String {
     let pairs: &[(&str, &str, &str)] = &[
         ("up", "正常", "up"),
@@ -158,6 +160,9 @@ pub(crate) fn status_words(l: Lang) -> String {
         ("rotation", "轮播", "rotation"),
         ("urgent", "紧急", "urgent"),
         ("emergency", "特急", "emergency"),
+        // What is on the glass: `item ID`, `announcement ID rN` (the word before the id).
+        ("item", "节目", "item"),
+        ("announcement", "公告", "announcement"),
     ];
     let map: serde_json::Map<String, serde_json::Value> = pairs
         .iter()
