@@ -146,13 +146,16 @@ impl Users {
         Ok(())
     }
 
-    /// A new API token for `name`: returned once, only its hash is kept.
-    pub fn new_token(&mut self, name: &str) -> Result<String, AuthError> {
-        let u = self
-            .users
+    fn user_mut(&mut self, name: &str) -> Result<&mut User, AuthError> {
+        self.users
             .iter_mut()
             .find(|u| u.name == name)
-            .ok_or_else(|| AuthError::NoUser(name.to_owned()))?;
+            .ok_or_else(|| AuthError::NoUser(name.to_owned()))
+    }
+
+    /// A new API token for `name`: returned once, only its hash is kept.
+    pub fn new_token(&mut self, name: &str) -> Result<String, AuthError> {
+        let u = self.user_mut(name)?;
         let token = random_token()?;
         u.tokens.push(sha256_hex(token.as_bytes()));
         Ok(token)
@@ -170,11 +173,7 @@ impl Users {
 
     /// Forget every API token of `name`; how many there were.
     pub fn revoke_tokens(&mut self, name: &str) -> Result<usize, AuthError> {
-        let u = self
-            .users
-            .iter_mut()
-            .find(|u| u.name == name)
-            .ok_or_else(|| AuthError::NoUser(name.to_owned()))?;
+        let u = self.user_mut(name)?;
         Ok(std::mem::take(&mut u.tokens).len())
     }
 
