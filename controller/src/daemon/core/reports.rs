@@ -84,20 +84,14 @@ impl Core {
                     self.reports.last = Some(d);
                 }
             } else {
-                if log.is_none() {
-                    log = match self.read_log() {
-                        Ok(l) => Some(l),
-                        Err(e) => {
-                            tracing::error!("the play report for {d} cannot be made (tried again in 10 minutes): {e}");
-                            self.reports.error = Some(e);
-                            self.reports.retry_at = Some(now + REPORT_RETRY);
-                            return;
-                        }
-                    };
-                }
-                let made = match &log {
+                // The log is read once, for the first day that needs it.
+                let made = match log.as_ref() {
                     Some(l) => self.write_report(d, now, l),
-                    None => Err("the proof-of-display log was not read".to_owned()),
+                    None => self.read_log().and_then(|l| {
+                        let body = self.write_report(d, now, &l)?;
+                        log = Some(l);
+                        Ok(body)
+                    }),
                 };
                 match made {
                     Ok(body) => {
