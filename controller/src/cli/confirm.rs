@@ -19,9 +19,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::cli::broker::Broker;
-use crate::cli::portal::link::{Got, Link, Properties};
+use crate::cli::portal::link::{Link, properties};
 use crate::cli::portal::{Matcher, Target};
 use crate::daemon::envelope::Envelope;
+use crate::daemon::mqtt::Happening;
 
 /// Receipts that answer "does the board have it?".
 const ANSWERS: [&str; 4] = ["accepted", "held", "rejected", "displayed"];
@@ -175,7 +176,7 @@ pub async fn publish_confirmed(
     confirm: Duration,
     resends: u32,
 ) -> Result<Vec<Confirmation>, String> {
-    let props = Properties::of(envelope, jiff::Timestamp::now(), mqtt5)?;
+    let props = properties(envelope, jiff::Timestamp::now(), mqtt5)?;
     let mut link = Link::new(broker, "portal publish --confirm", mqtt5, 64)?;
     let body = serde_json::to_vec(envelope).map_err(|e| e.to_string())?;
     let matcher = Matcher::of(envelope, &body);
@@ -200,18 +201,18 @@ pub async fn publish_confirmed(
             Err(_) => None,
         };
         match got {
-            Some(Got::Connected) => {
+            Some(Happening::Connected { .. }) => {
                 for f in [&status_filter, &receipts_filter] {
-                    link.subscribe(f).await?;
+                    link.client.subscribe(f).await?;
                 }
             }
-            Some(Got::Subscribed) => {
+            Some(Happening::Subscribed) => {
                 subacks += 1;
                 if subacks == 2 {
                     deadline = tokio::time::Instant::now() + SETTLE;
                 }
             }
-            Some(Got::Message { topic, payload }) => {
+            Some(Happening::Message { topic, payload, .. }) => {
                 let v: Value = serde_json::from_slice(&payload).unwrap_or(Value::Null);
                 if let Some(s) = screen_of(&topic, "status") {
                     match tracker.as_mut() {
@@ -226,7 +227,7 @@ pub async fn publish_confirmed(
                 {
                     t.receipt(&s, &v);
                     if t.done() {
-                        link.disconnect().await;
+                        link.client.disconnect().await;
                         return Ok(t.rows());
                     }
                 }
@@ -249,12 +250,12 @@ pub async fn publish_confirmed(
                             .collect()
                     }
                     Some(t) => {
-                        link.disconnect().await;
+                        link.client.disconnect().await;
                         return Ok(t.rows());
                     }
                 };
                 for topic in to_send {
-                    link.publish(&topic, false, &body, &props).await?;
+                    link.client.publish_with(&topic, false, body.as_slice(), &props).await?;
                 }
                 deadline = tokio::time::Instant::now() + confirm;
             }

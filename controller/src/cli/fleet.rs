@@ -11,7 +11,8 @@ use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::cli::portal::link::{Got, Link};
+use crate::cli::portal::link::Link;
+use crate::daemon::mqtt::Happening;
 
 /// Boards publish their status at least this often.
 pub const STATUS_INTERVAL: jiff::SignedDuration = jiff::SignedDuration::from_secs(30);
@@ -192,12 +193,14 @@ pub fn status_command(r: StatusRequest) -> Result<std::process::ExitCode> {
         loop {
             let until = if r.watch { next_print } else { quiet_until };
             match tokio::time::timeout_at(until, link.next()).await {
-                Ok(Ok(Got::Connected)) => link.subscribe(&topic).await.map_err(anyhow::Error::msg)?,
-                Ok(Ok(Got::Subscribed)) => {
+                Ok(Ok(Happening::Connected { .. })) => {
+                    link.client.subscribe(&topic).await.map_err(anyhow::Error::msg)?;
+                }
+                Ok(Ok(Happening::Subscribed)) => {
                     subscribed = true;
                     quiet_until = tokio::time::Instant::now() + Duration::from_secs(1);
                 }
-                Ok(Ok(Got::Message { topic, payload })) => {
+                Ok(Ok(Happening::Message { topic, payload, .. })) => {
                     if let Ok(v) = serde_json::from_slice::<Value>(&payload)
                         && let Some(s) = topic.split('/').rev().nth(1)
                     {
@@ -221,7 +224,7 @@ pub fn status_command(r: StatusRequest) -> Result<std::process::ExitCode> {
                         next_print = tokio::time::Instant::now() + Duration::from_secs(2);
                     } else {
                         print!("{text}");
-                        link.disconnect().await;
+                        link.client.disconnect().await;
                         let bad = rows.iter().any(|r| !r.faults.is_empty());
                         return Ok(crate::cli::exit_code(bad));
                     }

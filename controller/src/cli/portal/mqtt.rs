@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::link::{Got, Link, Properties};
+use super::link::{Link, properties};
 use super::{Matcher, Target, topic_for};
 use crate::cli::broker::Broker;
 use crate::daemon::envelope::Envelope;
+use crate::daemon::mqtt::Happening;
 
 /// What a publish brought back.
 #[derive(Debug, Default)]
@@ -32,7 +33,7 @@ pub async fn publish(
     mqtt5: bool,
     wait_receipts: Option<(String, Duration)>,
 ) -> Result<Published, String> {
-    let props = Properties::of(envelope, jiff::Timestamp::now(), mqtt5)?;
+    let props = properties(envelope, jiff::Timestamp::now(), mqtt5)?;
     let mut link = Link::new(broker, "portal publish", mqtt5, 16)?;
     let topic = topic_for(prefix, target, envelope);
     let body = serde_json::to_vec(envelope).map_err(|e| e.to_string())?;
@@ -51,42 +52,44 @@ pub async fn publish(
         let got = match tokio::time::timeout_at(until, link.next()).await {
             Ok(got) => got?,
             Err(_) if acked => {
-                link.disconnect().await;
+                link.client.disconnect().await;
                 return Ok(out);
             }
             Err(_) => return Err(format!("no PUBACK from {} within 10 s", broker.url)),
         };
         match got {
-            Got::Connected => {
+            Happening::Connected { .. } => {
                 if let Some((screen, _)) = &wait_receipts {
-                    link.subscribe(&format!("{prefix}/screens/{screen}/receipts")).await?;
+                    link.client
+                        .subscribe(&format!("{prefix}/screens/{screen}/receipts"))
+                        .await?;
                 } else {
-                    link.publish(&topic, false, &body, &props).await?;
+                    link.client.publish_with(&topic, false, body.as_slice(), &props).await?;
                     published = true;
                 }
             }
-            Got::Subscribed if !subscribed => {
+            Happening::Subscribed if !subscribed => {
                 subscribed = true;
-                link.publish(&topic, false, &body, &props).await?;
+                link.client.publish_with(&topic, false, body.as_slice(), &props).await?;
                 published = true;
             }
-            Got::Acked if published && !acked => {
+            Happening::Acked if published && !acked => {
                 acked = true;
                 match &wait_receipts {
                     Some((_, d)) => receipt_deadline = Some(tokio::time::Instant::now() + *d),
                     None => {
-                        link.disconnect().await;
+                        link.client.disconnect().await;
                         return Ok(out);
                     }
                 }
             }
-            Got::Message { payload, .. } => {
+            Happening::Message { payload, .. } => {
                 let v: serde_json::Value = serde_json::from_slice(&payload).unwrap_or(json!(null));
                 if matcher.is_ours(&v) {
                     out.receipts.push(v);
                 }
             }
-            Got::Disconnected => return Ok(out),
+            Happening::Disconnected => return Ok(out),
             _ => {}
         }
     }
@@ -94,7 +97,7 @@ pub async fn publish(
 
 /// Publish `envelope` QoS 1, retained, on `topic`, and wait for the broker's PUBACK.
 pub async fn publish_retained(broker: &Broker, topic: &str, envelope: &Envelope) -> Result<(), String> {
-    let props = Properties::of(envelope, jiff::Timestamp::now(), false)?;
+    let props = properties(envelope, jiff::Timestamp::now(), false)?;
     let mut link = Link::new(broker, "portal push", false, 16)?;
     let body = serde_json::to_vec(envelope).map_err(|e| e.to_string())?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -103,9 +106,9 @@ pub async fn publish_retained(broker: &Broker, topic: &str, envelope: &Envelope)
             .await
             .map_err(|_| format!("no PUBACK from {} within 10 s", broker.url))??;
         match got {
-            Got::Connected => link.publish(topic, true, &body, &props).await?,
-            Got::Acked => {
-                link.disconnect().await;
+            Happening::Connected { .. } => link.client.publish_with(topic, true, body.as_slice(), &props).await?,
+            Happening::Acked => {
+                link.client.disconnect().await;
                 return Ok(());
             }
             _ => {}

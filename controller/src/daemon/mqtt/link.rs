@@ -1,6 +1,8 @@
 //! The broker link for either protocol version: [`Client`] (publish, subscribe, acknowledge) and
-//! [`Connection`] (the event loop, read as [`Happening`]s), made by [`connect`] from the
-//! configuration. Everything version-specific of rumqttc stays in this file.
+//! [`Connection`] (the event loop, read as [`Happening`]s), made by [`connect`] from the daemon's
+//! configuration, or by [`Client::v311`]/[`Client::v5`] from options (the command-line tools).
+//! A refused connection is explained in the words of whoever configured it ([`Hints`]).
+//! Everything version-specific of rumqttc stays in this file.
 
 use std::time::Duration;
 
@@ -20,13 +22,13 @@ pub(crate) enum Client {
 
 /// A received message's handle for its acknowledgement.
 #[derive(Debug)]
-pub(super) enum Delivery {
+pub(crate) enum Delivery {
     V311(Box<rumqttc::Publish>),
     V5(Box<p5::Publish>),
 }
 
 /// What one turn of the event loop brought.
-pub(super) enum Happening {
+pub(crate) enum Happening {
     Connected {
         session_present: bool,
         session_expiry_s: Option<u32>,
@@ -36,6 +38,12 @@ pub(super) enum Happening {
         payload: Vec<u8>,
         delivery: Delivery,
     },
+    /// The broker's SUBACK.
+    Subscribed,
+    /// The broker's PUBACK of a QoS 1 publish.
+    Acked,
+    /// The client's own DISCONNECT went out.
+    Disconnected,
     Nothing,
     /// The link dropped.
     Lost {
@@ -46,7 +54,7 @@ pub(super) enum Happening {
 
 /// How the link dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Loss {
+pub(crate) enum Loss {
     /// The broker said another client took the session (MQTT 5, DISCONNECT 0x8E).
     TakenOver,
     /// The broker closed the connection in order (end of stream), saying nothing.
@@ -56,12 +64,62 @@ pub(super) enum Loss {
 }
 
 /// The receiving half of the broker link (the event loop), for either protocol version.
-pub(crate) enum Connection {
+pub(crate) struct Connection {
+    events: Events,
+    hints: &'static Hints,
+}
+
+enum Events {
     V311(Box<rumqttc::EventLoop>),
     V5(Box<v5::EventLoop>),
 }
 
+/// What to do about a refused connection, in the words of whoever configured it, and what to
+/// add to any other failure.
+#[derive(Debug)]
+pub(crate) struct Hints {
+    pub login: &'static str,
+    pub client_id: &'static str,
+    pub version: &'static str,
+    /// Added to other failures under MQTT 3.1.1 and MQTT 5.
+    pub other: (&'static str, &'static str),
+}
+
+/// The daemon's: its configuration's keys.
+pub(crate) const DAEMON_HINTS: Hints = Hints {
+    login: "the broker refused the login: check mqtt.username and mqtt.password (or password_file), and the \
+            broker's password file and ACL for this board",
+    client_id: "the broker refused the client id: check mqtt.client_id (or the broker's rules for ids)",
+    version: "the broker does not speak MQTT 5: set mqtt.version = \"3.1.1\", or upgrade the broker (mosquitto \
+              speaks MQTT 5 from 1.6)",
+    other: ("", ""),
+};
+
+/// What the properties of a QoS 1 publish say under MQTT 5 (ignored under 3.1.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Props {
+    pub content_type: String,
+    /// The message expiry interval: the brokers drop the message after this many seconds.
+    pub expiry_s: Option<u32>,
+    /// The signing key's id, as a user property.
+    pub key_id: Option<String>,
+}
+
 impl Client {
+    /// An MQTT 3.1.1 client and its event loop from `options`.
+    pub(crate) fn v311(options: MqttOptions, capacity: usize, hints: &'static Hints) -> (Client, Connection) {
+        let (c, el) = AsyncClient::new(options, capacity);
+        let events = Events::V311(Box::new(el));
+        (Client::V311(c), Connection { events, hints })
+    }
+
+    /// An MQTT 5 client and its event loop from `options`.
+    pub(crate) fn v5(options: v5::MqttOptions, capacity: usize, hints: &'static Hints) -> (Client, Connection) {
+        let (c, el) = v5::AsyncClient::new(options, capacity);
+        let events = Events::V5(Box::new(el));
+        (Client::V5(c), Connection { events, hints })
+    }
+
     /// Publish at QoS 1. Under MQTT 5 the message carries `content_type`.
     pub(crate) async fn publish(
         &self,
@@ -69,6 +127,22 @@ impl Client {
         retain: bool,
         payload: impl Into<Vec<u8>>,
         content_type: &str,
+    ) -> Result<(), String> {
+        let props = Props {
+            content_type: content_type.to_owned(),
+            expiry_s: None,
+            key_id: None,
+        };
+        self.publish_with(topic, retain, payload, &props).await
+    }
+
+    /// Publish at QoS 1; under MQTT 5 with `props`.
+    pub(crate) async fn publish_with(
+        &self,
+        topic: &str,
+        retain: bool,
+        payload: impl Into<Vec<u8>>,
+        props: &Props,
     ) -> Result<(), String> {
         let payload: Vec<u8> = payload.into();
         match self {
@@ -78,15 +152,28 @@ impl Client {
                 .map_err(|e| e.to_string()),
             Client::V5(c) => {
                 let props = p5::PublishProperties {
-                    content_type: Some(content_type.to_owned()),
-                    // UTF-8 text: every document the daemon publishes is JSON.
+                    content_type: Some(props.content_type.clone()),
+                    // UTF-8 text: every document published here is JSON.
                     payload_format_indicator: Some(1),
+                    message_expiry_interval: props.expiry_s,
+                    user_properties: props.key_id.iter().map(|k| ("key_id".to_owned(), k.clone())).collect(),
                     ..Default::default()
                 };
                 c.publish_with_properties(topic, v5::mqttbytes::QoS::AtLeastOnce, retain, payload, props)
                     .await
                     .map_err(|e| e.to_string())
             }
+        }
+    }
+
+    /// Subscribe to `filter` at QoS 1, waiting for room in the request queue.
+    pub(crate) async fn subscribe(&self, filter: &str) -> Result<(), String> {
+        match self {
+            Client::V311(c) => c.subscribe(filter, QoS::AtLeastOnce).await.map_err(|e| e.to_string()),
+            Client::V5(c) => c
+                .subscribe(filter, v5::mqttbytes::QoS::AtLeastOnce)
+                .await
+                .map_err(|e| e.to_string()),
         }
     }
 
@@ -116,9 +203,10 @@ impl Client {
 }
 
 impl Connection {
-    pub(super) async fn poll(&mut self) -> Happening {
-        match self {
-            Connection::V311(el) => match el.poll().await {
+    pub(crate) async fn poll(&mut self) -> Happening {
+        let hints = self.hints;
+        match &mut self.events {
+            Events::V311(el) => match el.poll().await {
                 Ok(Event::Incoming(Incoming::ConnAck(ack))) => Happening::Connected {
                     session_present: ack.session_present,
                     session_expiry_s: None,
@@ -128,10 +216,13 @@ impl Connection {
                     payload: p.payload.to_vec(),
                     delivery: Delivery::V311(Box::new(p)),
                 },
+                Ok(Event::Incoming(Incoming::SubAck(_))) => Happening::Subscribed,
+                Ok(Event::Incoming(Incoming::PubAck(_))) => Happening::Acked,
+                Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) => Happening::Disconnected,
                 Ok(_) => Happening::Nothing,
-                Err(e) => lost_v311(e),
+                Err(e) => lost_v311(e, hints),
             },
-            Connection::V5(el) => match el.poll().await {
+            Events::V5(el) => match el.poll().await {
                 Ok(v5::Event::Incoming(p5::Packet::ConnAck(ack))) => Happening::Connected {
                     session_present: ack.session_present,
                     session_expiry_s: ack.properties.and_then(|p| p.session_expiry_interval),
@@ -141,22 +232,18 @@ impl Connection {
                     payload: p.payload.to_vec(),
                     delivery: Delivery::V5(Box::new(p)),
                 },
+                Ok(v5::Event::Incoming(p5::Packet::SubAck(_))) => Happening::Subscribed,
+                Ok(v5::Event::Incoming(p5::Packet::PubAck(_))) => Happening::Acked,
+                Ok(v5::Event::Outgoing(rumqttc::Outgoing::Disconnect)) => Happening::Disconnected,
                 Ok(_) => Happening::Nothing,
-                Err(e) => lost_v5(e),
+                Err(e) => lost_v5(e, hints),
             },
         }
     }
 }
 
-/// What to do about a refused connection, where the code says.
-const LOGIN: &str = "the broker refused the login: check mqtt.username and mqtt.password (or password_file), and \
-                     the broker's password file and ACL for this board";
-const CLIENT_ID: &str = "the broker refused the client id: check mqtt.client_id (or the broker's rules for ids)";
-const VERSION: &str = "the broker does not speak MQTT 5: set mqtt.version = \"3.1.1\", or upgrade the broker \
-                       (mosquitto speaks MQTT 5 from 1.6)";
-
 /// An MQTT 3.1.1 loss, with a refused connection explained.
-fn lost_v311(e: rumqttc::ConnectionError) -> Happening {
+fn lost_v311(e: rumqttc::ConnectionError, hints: &Hints) -> Happening {
     use rumqttc::ConnectReturnCode as C;
     let why = if matches!(
         e,
@@ -167,25 +254,27 @@ fn lost_v311(e: rumqttc::ConnectionError) -> Happening {
         Loss::Other
     };
     let hint = match &e {
-        rumqttc::ConnectionError::ConnectionRefused(C::BadUserNamePassword | C::NotAuthorized) => Some(LOGIN),
-        rumqttc::ConnectionError::ConnectionRefused(C::BadClientId) => Some(CLIENT_ID),
+        rumqttc::ConnectionError::ConnectionRefused(C::BadUserNamePassword | C::NotAuthorized) => Some(hints.login),
+        rumqttc::ConnectionError::ConnectionRefused(C::BadClientId) => Some(hints.client_id),
         _ => None,
     };
     Happening::Lost {
-        reason: hint.map_or_else(|| e.to_string(), |h| format!("{e}: {h}")),
+        reason: hint.map_or_else(|| format!("{e}{}", hints.other.0), |h| format!("{e}: {h}")),
         why,
     }
 }
 
 /// An MQTT 5 loss, with the broker's DISCONNECT 0x8E (session taken over) recognised and a
 /// refused connection explained.
-fn lost_v5(e: v5::ConnectionError) -> Happening {
+fn lost_v5(e: v5::ConnectionError, hints: &Hints) -> Happening {
     use p5::ConnectReturnCode as C;
     let hint = match &e {
-        v5::ConnectionError::ConnectionRefused(C::BadUserNamePassword | C::NotAuthorized | C::Banned) => Some(LOGIN),
-        v5::ConnectionError::ConnectionRefused(C::BadClientId | C::ClientIdentifierNotValid) => Some(CLIENT_ID),
+        v5::ConnectionError::ConnectionRefused(C::BadUserNamePassword | C::NotAuthorized | C::Banned) => {
+            Some(hints.login)
+        }
+        v5::ConnectionError::ConnectionRefused(C::BadClientId | C::ClientIdentifierNotValid) => Some(hints.client_id),
         v5::ConnectionError::ConnectionRefused(C::RefusedProtocolVersion | C::UnsupportedProtocolVersion) => {
-            Some(VERSION)
+            Some(hints.version)
         }
         _ => None,
     };
@@ -208,7 +297,7 @@ fn lost_v5(e: v5::ConnectionError) -> Happening {
             why: Loss::ClosedByBroker,
         },
         e => Happening::Lost {
-            reason: e.to_string(),
+            reason: format!("{e}{}", hints.other.1),
             why: Loss::Other,
         },
     }
@@ -243,8 +332,7 @@ pub(crate) fn connect(cfg: &Config, will: Vec<u8>) -> Result<(Client, Connection
             if let Some(t) = transport {
                 o.set_transport(t);
             }
-            let (c, el) = AsyncClient::new(o, 256);
-            Ok((Client::V311(c), Connection::V311(Box::new(el))))
+            Ok(Client::v311(o, 256, &DAEMON_HINTS))
         }
         MqttVersion::V5 { session_expiry_s } => {
             let mut o = v5::MqttOptions::new(m.client_id.clone(), m.host.clone(), m.port);
@@ -278,8 +366,7 @@ pub(crate) fn connect(cfg: &Config, will: Vec<u8>) -> Result<(Client, Connection
             if let Some(t) = transport {
                 o.set_transport(t);
             }
-            let (c, el) = v5::AsyncClient::new(o, 256);
-            Ok((Client::V5(c), Connection::V5(Box::new(el))))
+            Ok(Client::v5(o, 256, &DAEMON_HINTS))
         }
     }
 }
@@ -320,6 +407,14 @@ pub(crate) fn tls_transport(
 mod tests {
     use super::*;
 
+    fn lost_v5_daemon(e: v5::ConnectionError) -> Happening {
+        lost_v5(e, &DAEMON_HINTS)
+    }
+
+    fn lost_v311_daemon(e: rumqttc::ConnectionError) -> Happening {
+        lost_v311(e, &DAEMON_HINTS)
+    }
+
     #[test]
     fn a_disconnect_0x8e_is_read_as_taken_over() {
         let e = v5::ConnectionError::MqttState(v5::StateError::ServerDisconnect {
@@ -327,7 +422,7 @@ mod tests {
             reason_string: None,
         });
         assert!(matches!(
-            lost_v5(e),
+            lost_v5(e, &DAEMON_HINTS),
             Happening::Lost {
                 why: Loss::TakenOver,
                 ..
@@ -335,14 +430,17 @@ mod tests {
         ));
         let e = v5::ConnectionError::MqttState(v5::StateError::ConnectionAborted);
         assert!(matches!(
-            lost_v5(e),
+            lost_v5(e, &DAEMON_HINTS),
             Happening::Lost {
                 why: Loss::ClosedByBroker,
                 ..
             }
         ));
         let e = v5::ConnectionError::MqttState(v5::StateError::AwaitPingResp);
-        assert!(matches!(lost_v5(e), Happening::Lost { why: Loss::Other, .. }));
+        assert!(matches!(
+            lost_v5(e, &DAEMON_HINTS),
+            Happening::Lost { why: Loss::Other, .. }
+        ));
     }
 
     #[test]
@@ -351,15 +449,15 @@ mod tests {
             Happening::Lost { reason, .. } => reason,
             _ => String::new(),
         };
-        let r = reason(lost_v5(v5::ConnectionError::ConnectionRefused(
+        let r = reason(lost_v5_daemon(v5::ConnectionError::ConnectionRefused(
             p5::ConnectReturnCode::UnsupportedProtocolVersion,
         )));
         assert!(r.contains("set mqtt.version = \"3.1.1\""), "{r}");
-        let r = reason(lost_v5(v5::ConnectionError::ConnectionRefused(
+        let r = reason(lost_v5_daemon(v5::ConnectionError::ConnectionRefused(
             p5::ConnectReturnCode::NotAuthorized,
         )));
         assert!(r.contains("check mqtt.username"), "{r}");
-        let r = reason(lost_v311(rumqttc::ConnectionError::ConnectionRefused(
+        let r = reason(lost_v311_daemon(rumqttc::ConnectionError::ConnectionRefused(
             rumqttc::ConnectReturnCode::BadUserNamePassword,
         )));
         assert!(r.contains("check mqtt.username"), "{r}");

@@ -20,8 +20,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
-use link::Happening;
-pub(crate) use link::{Client, Connection, connect, tls_transport};
+pub(crate) use link::{Client, Connection, Happening, Hints, Props, connect, tls_transport};
 use takeover::{AfterLoss, TakeoverWatch};
 
 use crate::backoff::Backoff;
@@ -155,7 +154,7 @@ pub(super) async fn mqtt_loop(
                     let _ = receipts.send(r);
                 }
             }
-            Happening::Nothing => {}
+            Happening::Nothing | Happening::Subscribed | Happening::Acked | Happening::Disconnected => {}
             Happening::Lost { reason, why } => {
                 let id = &cfg.mqtt.client_id;
                 let verdict = watch.lost(tokio::time::Instant::now(), why);
