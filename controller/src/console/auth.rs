@@ -329,17 +329,22 @@ impl Auth {
     /// The live session with this id (its idle time restarts), with the user's role as the users
     /// file says now. A user removed, or given a new password, since signing in has no session.
     pub fn session(&self, id: &str) -> Option<Session> {
-        // The users first, then the sessions: the one order both locks are taken in.
-        let users = self.users().clone();
+        // Lock order: the sessions, then the users (nothing takes them the other way round).
         let mut s = self.sessions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        s.retain(|_, v| {
-            v.expires > Instant::now() && users.users.iter().any(|u| u.name == v.user && u.password == v.stamp)
-        });
+        s.retain(|_, v| v.expires > Instant::now());
         let v = s.get_mut(id)?;
+        let role = self
+            .users()
+            .users
+            .iter()
+            .find(|u| u.name == v.user && u.password == v.stamp)
+            .map(|u| u.role);
+        let Some(role) = role else {
+            s.remove(id);
+            return None;
+        };
+        v.role = role;
         v.expires = Instant::now() + SESSION_IDLE;
-        if let Some(u) = users.users.iter().find(|u| u.name == v.user) {
-            v.role = u.role;
-        }
         Some(v.clone())
     }
 

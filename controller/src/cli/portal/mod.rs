@@ -237,7 +237,7 @@ pub fn publish_command(r: PublishRequest) -> anyhow::Result<std::process::ExitCo
     } else {
         "announcement"
     };
-    let what = match crate::daemon::envelope::peek_id(&payload) {
+    let what = match (v["id"].as_str(), v["revision"].as_u64()) {
         (Some(id), Some(rev)) => format!("{kind} {id} r{rev}"),
         (Some(id), None) => format!("{kind} {id}"),
         _ => "the envelope".to_owned(),
