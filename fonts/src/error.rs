@@ -16,8 +16,9 @@ pub enum FontError {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum RenderError {
-    #[error("the board size {width}x{height} is empty: width and height must be at least 1")]
-    ZeroSize { width: u32, height: u32 },
+    /// Empty, or larger than any board Pinghu drives (`pinghu_protocol::board_size_problem`).
+    #[error("{}", pinghu_protocol::board_size_problem(*width, *height).unwrap_or_default())]
+    BoardSize { width: u32, height: u32 },
     #[error("no {size} px font: use {}", pinghu_protocol::style::font_sizes_text())]
     NoFont { size: u32 },
     #[error("a {size} px font does not fit a board {height} px high: use a font of at most {height} px")]

@@ -43,9 +43,32 @@ pub struct Picture {
     pub warnings: Vec<String>,
 }
 
-/// Decode a picture file's bytes (PNG, JPEG or BMP).
+/// The largest picture decoded, a side in pixels: far beyond any board (pictures are scaled down
+/// to one), and small enough that a hostile file cannot make the daemon allocate gigabytes.
+pub const MAX_PICTURE_SIDE: u32 = 8192;
+
+/// Decode a picture file's bytes (PNG, JPEG or BMP), at most [`MAX_PICTURE_SIDE`] a side.
 pub fn decode(bytes: &[u8]) -> Result<DynamicImage, String> {
-    image::load_from_memory(bytes).map_err(|e| format!("not a PNG, JPEG or BMP picture: {e}"))
+    let bad = |e: image::ImageError| format!("not a PNG, JPEG or BMP picture: {e}");
+    let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    let (w, h) = reader.into_dimensions().map_err(bad)?;
+    if w > MAX_PICTURE_SIDE || h > MAX_PICTURE_SIDE {
+        return Err(format!(
+            "the picture is {w}x{h} pixels, more than {MAX_PICTURE_SIDE} a side: scale it down to a few times the \
+             board's size first"
+        ));
+    }
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_PICTURE_SIDE);
+    limits.max_image_height = Some(MAX_PICTURE_SIDE);
+    limits.max_alloc = Some(512 * 1024 * 1024);
+    reader.limits(limits);
+    reader.decode().map_err(bad)
 }
 
 /// Read and decode a picture file.
@@ -216,5 +239,17 @@ mod tests {
                 .unwrap_err()
                 .starts_with("not a PNG, JPEG or BMP picture")
         );
+        // A picture larger than any board needs is refused from its header, before decoding.
+        let mut png = Vec::new();
+        solid(MAX_PICTURE_SIDE + 1, 1, [9, 9, 9])
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let e = decode(&png).unwrap_err();
+        assert!(e.contains("8193x1 pixels") && e.contains("scale it down"), "{e}");
+        let mut ok = Vec::new();
+        solid(640, 10, [9, 9, 9])
+            .write_to(&mut std::io::Cursor::new(&mut ok), image::ImageFormat::Png)
+            .unwrap();
+        assert_eq!(decode(&ok).unwrap().width(), 640);
     }
 }

@@ -216,8 +216,8 @@ impl<'f> Typesetter<'f> {
     /// A typesetter for the board described by `opt`; refuses sizes that cannot work.
     pub fn new(fonts: FontSet<'f>, opt: RenderOptions) -> Result<Self, RenderError> {
         let size = fonts.size();
-        if opt.width == 0 || opt.height == 0 {
-            return Err(RenderError::ZeroSize {
+        if pinghu_protocol::board_size_problem(opt.width, opt.height).is_some() {
+            return Err(RenderError::BoardSize {
                 width: opt.width,
                 height: opt.height,
             });
@@ -418,8 +418,8 @@ mod tests {
         /// Typeset `text` into pages for the board described by `opt`.
         pub(super) fn render(text: &str, fonts: &FontSet<'_>, opt: &RenderOptions) -> Result<Rendered, RenderError> {
             let size = fonts.size();
-            if opt.width == 0 || opt.height == 0 {
-                return Err(RenderError::ZeroSize {
+            if pinghu_protocol::board_size_problem(opt.width, opt.height).is_some() {
+                return Err(RenderError::BoardSize {
                     width: opt.width,
                     height: opt.height,
                 });

@@ -239,8 +239,12 @@ fn impossible_requests_are_explained() {
     );
     assert_eq!(
         render("字", &f32, &RenderOptions::new(0, 32)).unwrap_err(),
-        RenderError::ZeroSize { width: 0, height: 32 }
+        RenderError::BoardSize { width: 0, height: 32 }
     );
+    // A mistyped size is refused before anything is allocated for it.
+    let e = render("字", &f32, &RenderOptions::new(100_000, 100_000)).unwrap_err();
+    assert_eq!(e, RenderError::BoardSize { width: 100_000, height: 100_000 });
+    assert!(e.to_string().contains("at most 4096x1024 pixels"), "{e}");
     assert_eq!(
         render("字", &f32, &RenderOptions::new(16, 32)).unwrap_err(),
         RenderError::TooNarrow { size: 32, width: 16 }

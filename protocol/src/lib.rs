@@ -68,6 +68,6 @@ pub use codes::{
 };
 pub use crc::{crc16, crc16_update, crc32};
 pub use error::{BitmapError, EncodeError, FrameError, PacketError};
-pub use model::CardModel;
+pub use model::{CardModel, MAX_BOARD_HEIGHT, MAX_BOARD_WIDTH, board_size_problem};
 pub use packet::{DecodeError, Found, Packet, ProtocolFamily, classify, decode_all};
 pub use phy::{Decoder, RawPacket};

@@ -3,6 +3,33 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The widest board Pinghu drives, in pixels.
+pub const MAX_BOARD_WIDTH: u32 = 4096;
+/// The tallest board Pinghu drives, in pixels.
+pub const MAX_BOARD_HEIGHT: u32 = 1024;
+
+/// Why a board size cannot be used, or `None` when it can: both sides at least 1 pixel, at most
+/// [`MAX_BOARD_WIDTH`] × [`MAX_BOARD_HEIGHT`].
+///
+/// The wire allows 65 535 pixels a side, but the text boards of this card family are a few
+/// hundred pixels across, and a frame of the wire's largest size would take gigabytes. So every
+/// place a size comes in — `--width`/`--height`, `--board`, the daemon's `[screen]`, a card's
+/// ping reply, a font card's `C000` screen parameters — asks here, and says the same thing.
+pub fn board_size_problem(width: u32, height: u32) -> Option<String> {
+    if width == 0 || height == 0 {
+        Some(format!(
+            "the board size {width}x{height} is empty: width and height must be at least 1 pixel"
+        ))
+    } else if width > MAX_BOARD_WIDTH || height > MAX_BOARD_HEIGHT {
+        Some(format!(
+            "the board size {width}x{height} is larger than Pinghu drives: at most \
+             {MAX_BOARD_WIDTH}x{MAX_BOARD_HEIGHT} pixels (is a number mistyped?)"
+        ))
+    } else {
+        None
+    }
+}
+
 /// A card model (and so its protocol).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -99,5 +126,15 @@ mod tests {
                 assert_eq!(m.area_units_to_px(m.to_area_units(px)), px, "{m:?} {px}");
             }
         }
+    }
+
+    #[test]
+    fn board_sizes_have_one_limit() {
+        assert_eq!(board_size_problem(192, 64), None);
+        assert_eq!(board_size_problem(MAX_BOARD_WIDTH, MAX_BOARD_HEIGHT), None);
+        assert!(board_size_problem(0, 32).unwrap().contains("empty"));
+        let e = board_size_problem(100_000, 64).unwrap();
+        assert!(e.contains("100000x64") && e.contains("at most 4096x1024"), "{e}");
+        assert!(board_size_problem(192, MAX_BOARD_HEIGHT + 1).is_some());
     }
 }

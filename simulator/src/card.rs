@@ -579,8 +579,8 @@ impl Card {
                 };
                 (code, e.to_string())
             })?;
-            if params.width == 0 || params.height == 0 {
-                return Err((ErrorCode::SCREEN_PARA, "screen size 0".into()));
+            if let Some(problem) = pinghu_protocol::board_size_problem(u32::from(params.width), u32::from(params.height)) {
+                return Err((ErrorCode::SCREEN_PARA, problem));
             }
             self.config.width = u32::from(params.width);
             self.config.height = u32::from(params.height);

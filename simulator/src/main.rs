@@ -55,8 +55,8 @@ struct Args {
     /// Keep screen.png and state.json here, updated after every change
     #[arg(long, value_name = "DIR")]
     snapshot_dir: Option<PathBuf>,
-    /// Pixels per LED in screen.png and the window
-    #[arg(long, default_value_t = 8)]
+    /// Pixels per LED in screen.png and the window (1-32)
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=32))]
     scale: u32,
     /// Faults to inject: drop, corrupt, delay=MS, busy, close, stall, each with @RATE or #N (e.g. "drop@0.1,close#5")
     #[arg(long, value_name = "SPEC")]
@@ -89,12 +89,8 @@ fn run(a: Args) -> Result<ExitCode> {
         "red-green" => pinghu_fonts::ColorMode::RedGreen,
         other => bail!("unknown --colors {other:?} (use mono or red-green)"),
     };
-    if a.width == 0 || a.height == 0 || a.width > 4096 || a.height > 1024 {
-        bail!(
-            "board size {}x{} is out of range (1..4096 x 1..1024)",
-            a.width,
-            a.height
-        );
+    if let Some(problem) = pinghu_protocol::board_size_problem(a.width, a.height) {
+        bail!("--width/--height: {problem}");
     }
     let faults = match &a.fault {
         Some(spec) => FaultPlan::parse(spec, a.seed).map_err(anyhow::Error::msg)?,

@@ -439,6 +439,30 @@ fn screen_parameter_file_changes_size_and_address() {
             length: 46,
         },
     ));
+    // A size no board has (the wire allows 65535 a side) is refused like a card refuses it,
+    // instead of allocating gigabytes of glass.
+    let huge = ScreenParams::parse(&file).map(|mut p| {
+        p.width = 60_000;
+        p.to_bytes().unwrap()
+    });
+    assert!(font_reply(&exchange(&mut s, &start, Duration::from_secs(5)).unwrap()).is_ack());
+    let block = |data: Vec<u8>| {
+        Packet::FontCard(FontPacket::request(
+            fh(),
+            true,
+            FontCommand::WriteFileBlock {
+                name: "C000".into(),
+                last: 1,
+                block: 0,
+                offset: 0,
+                data,
+            },
+        ))
+    };
+    assert_eq!(
+        font_reply(&exchange(&mut s, &block(huge.unwrap()), Duration::from_secs(5)).unwrap()).error,
+        ErrorCode::SCREEN_PARA
+    );
     assert!(font_reply(&exchange(&mut s, &start, Duration::from_secs(5)).unwrap()).is_ack());
     // Block 1 first is a block-number error.
     let wrong = Packet::FontCard(FontPacket::request(
@@ -456,18 +480,7 @@ fn screen_parameter_file_changes_size_and_address() {
         font_reply(&exchange(&mut s, &wrong, Duration::from_secs(5)).unwrap()).error,
         ErrorCode::FILE_BLOCK_NUM
     );
-    let block = Packet::FontCard(FontPacket::request(
-        fh(),
-        true,
-        FontCommand::WriteFileBlock {
-            name: "C000".into(),
-            last: 1,
-            block: 0,
-            offset: 0,
-            data: file,
-        },
-    ));
-    assert!(font_reply(&exchange(&mut s, &block, Duration::from_secs(5)).unwrap()).is_ack());
+    assert!(font_reply(&exchange(&mut s, &block(file), Duration::from_secs(5)).unwrap()).is_ack());
     wait_state(&sim, "128x80 at address 2", |s| {
         s["width"] == 128 && s["height"] == 80 && s["address"] == 2
     });

@@ -46,6 +46,22 @@ pub fn valign() -> impl TypedValueParser<Value = VAlign> {
     named(&VAlign::ALL, VAlign::name)
 }
 
+/// `--width` of a board: 1 to the codec's limit (`pinghu_protocol::MAX_BOARD_WIDTH`), so a
+/// mistyped size is a usage error instead of gigabytes of frame.
+pub fn width() -> clap::builder::RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(1..=i64::from(pinghu_protocol::MAX_BOARD_WIDTH))
+}
+
+/// `--height` of a board: 1 to `pinghu_protocol::MAX_BOARD_HEIGHT`.
+pub fn height() -> clap::builder::RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(1..=i64::from(pinghu_protocol::MAX_BOARD_HEIGHT))
+}
+
+/// `--scale`: pixels per LED in the PNG files, 1 to 32.
+pub fn scale() -> clap::builder::RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(1..=32)
+}
+
 /// A `--protocol` choice: a card model, or `None` for `auto` (ask the card).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProtocolChoice(pub Option<CardModel>);
@@ -116,5 +132,11 @@ mod tests {
         assert!(parse(&color(), "blue").is_err());
         assert_eq!(parse(&valign(), "bottom").unwrap(), VAlign::Bottom);
         assert_eq!(parse(&align(), "center").unwrap(), Align::Center);
+        assert_eq!(parse(&width(), "192").unwrap(), 192);
+        assert_eq!(parse(&height(), "1024").unwrap(), 1024);
+        assert!(parse(&width(), "0").is_err());
+        assert!(parse(&width(), "100000").unwrap_err().to_string().contains("1..=4096"));
+        assert!(parse(&height(), "1025").is_err());
+        assert!(parse(&scale(), "33").is_err());
     }
 }

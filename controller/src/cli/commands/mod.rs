@@ -140,10 +140,10 @@ pub struct DiagArgs {
     #[arg(long, default_value = "2s", value_parser = parse_duration, global = true)]
     pub timeout: std::time::Duration,
     /// Board width in pixels (for patterns and text; graphic cards report their own)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_parser = args::width())]
     pub width: Option<u32>,
     /// Board height in pixels
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_parser = args::height())]
     pub height: Option<u32>,
     /// The board's LEDs
     #[arg(long, default_value = "red-green", value_parser = args::colors(), global = true)]
@@ -225,10 +225,10 @@ pub struct RenderArgs {
     #[arg(long, value_name = "FILE")]
     pub file: Option<String>,
     /// Board width in pixels
-    #[arg(long)]
+    #[arg(long, value_parser = args::width())]
     pub width: u32,
     /// Board height in pixels
-    #[arg(long)]
+    #[arg(long, value_parser = args::height())]
     pub height: u32,
     /// Font size: 12, 16, 24 or 32
     #[arg(long, default_value_t = 16)]
@@ -272,8 +272,8 @@ pub struct RenderArgs {
     /// Exit 1 when a character has no glyph (or a picture will not look good)
     #[arg(long)]
     pub strict: bool,
-    /// Pixels per LED in the PNG files
-    #[arg(long, default_value_t = 8)]
+    /// Pixels per LED in the PNG files (1-32)
+    #[arg(long, default_value_t = 8, value_parser = args::scale())]
     pub scale: u32,
 }
 

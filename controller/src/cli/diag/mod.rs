@@ -127,7 +127,15 @@ async fn size(c: &mut CardClient, opts: &DiagOptions) -> Result<(u32, u32), Driv
         return Ok((w, h));
     }
     match c.card_info().await? {
-        Some(i) if i.width > 0 && i.height > 0 => Ok((u32::from(i.width), u32::from(i.height))),
+        Some(i) if i.width > 0 && i.height > 0 => {
+            let (w, h) = (u32::from(i.width), u32::from(i.height));
+            match pinghu_protocol::board_size_problem(w, h) {
+                Some(problem) => Err(DriverError::Invalid(format!(
+                    "the card reports {problem}; give --width and --height of the board"
+                ))),
+                None => Ok((w, h)),
+            }
+        }
         _ => Err(DriverError::Invalid(
             "give --width and --height of the board in pixels (this card does not report its size)".into(),
         )),

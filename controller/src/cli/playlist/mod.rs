@@ -115,8 +115,10 @@ pub fn board(arg: Option<&str>, colors: pinghu_fonts::ColorMode) -> Result<Optio
     let (w, h) = b
         .split_once('x')
         .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
-        .filter(|(w, h)| *w > 0 && *h > 0 && *w <= 4096 && *h <= 4096)
         .with_context(|| format!("--board {b:?} must be WIDTHxHEIGHT in pixels, e.g. 128x32"))?;
+    if let Some(problem) = pinghu_protocol::board_size_problem(w, h) {
+        anyhow::bail!("--board {b}: {problem}");
+    }
     Ok(Some((w, h, colors)))
 }
 

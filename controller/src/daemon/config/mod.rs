@@ -312,8 +312,8 @@ impl Config {
                 return Err(invalid(format!("screen.groups: {g:?} must be 1-32 of a-z 0-9 -")));
             }
         }
-        if raw.screen.width == 0 || raw.screen.height == 0 {
-            return Err(invalid("screen.width and screen.height must be at least 1".into()));
+        if let Some(problem) = pinghu_protocol::board_size_problem(raw.screen.width, raw.screen.height) {
+            return Err(invalid(format!("[screen] width and height: {problem}")));
         }
         let colors = match raw.screen.colors.as_str() {
             "mono" => pinghu_fonts::ColorMode::Mono,
@@ -491,6 +491,9 @@ mod tests {
         let bad = base.replace("id = \"yiling-pinghu\"", "id = \"Yiling Pinghu\"");
         let e = Config::parse(&bad, Path::new("x.toml")).unwrap_err().to_string();
         assert!(e.contains("screen.id \"Yiling Pinghu\""), "{e}");
+        let bad = base.replace("width = 192 ", "width = 19200 ");
+        let e = Config::parse(&bad, Path::new("x.toml")).unwrap_err().to_string();
+        assert!(e.contains("[screen] width and height: the board size 19200x64 is larger"), "{e}");
         let bad = base.replace("mqtts://", "http://");
         assert!(
             Config::parse(&bad, Path::new("x.toml"))
