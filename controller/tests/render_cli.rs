@@ -73,7 +73,6 @@ fn impossible_requests_exit_1_with_the_reason() {
             vec!["--width", "64", "--height", "16", "--font-size", "32"],
             "a 32 px font does not fit a board 16 px high",
         ),
-        (vec!["--width", "0", "--height", "16"], "is empty"),
         (
             vec!["--width", "64", "--height", "16", "--font-size", "20"],
             "use --font-size 12, 16, 24 or 32",
@@ -84,6 +83,17 @@ fn impossible_requests_exit_1_with_the_reason() {
         let (code, _, err) = pinghu(&a);
         assert_eq!(code, 1, "{a:?}");
         assert!(err.contains(want), "{a:?}: {err}");
+    }
+    // A size no board has is a usage error (exit 2) with the range, never an allocation.
+    for (w, h, bad, range) in [
+        ("0", "16", "0", "1..=4096"),
+        ("100000", "16", "100000", "1..=4096"),
+        ("64", "5000", "5000", "1..=1024"),
+    ] {
+        let a = ["render", "--text", "字", "--ascii", "--width", w, "--height", h];
+        let (code, _, err) = pinghu(&a);
+        assert_eq!(code, 2, "{a:?}: {err}");
+        assert!(err.contains(&format!("{bad} is not in {range}")), "{a:?}: {err}");
     }
     // A value outside the vocabulary is a usage error (exit 2) that lists the possible values.
     let (code, _, err) = pinghu(&[
