@@ -206,12 +206,58 @@ fn a_day_of_campaigns_is_reported_signed_and_verified_and_tampering_is_named() {
     assert_eq!(published[1].as_bytes(), signed.as_slice());
 
     // It verifies, alone and against the log.
-    let log = pinghu::daemon::proof::verified_entries(
-        &pinghu::daemon::proof::read_segments(&pinghu::daemon::proof::segments(&data)).unwrap(),
-    );
+    let mut all = Vec::new();
+    let chain =
+        pinghu::daemon::proof::for_each_verified(&pinghu::daemon::proof::segments(&data), |e, _| all.push(e.clone()))
+            .unwrap();
     let r = report::verify(&signed, &board_key, None).unwrap();
-    report::verify(&signed, &board_key, Some((&log.1, report::Chain::of(&log.0)))).unwrap();
+    report::verify(&signed, &board_key, Some((&all, report::Chain::of(&chain)))).unwrap();
     assert!(r.chain.intact);
+    // The report's own days are all it needs of the log (a window of it), and the same report
+    // follows from them, for that day and the ones around it.
+    let mut window = report::window_of(&signed).unwrap();
+    for e in &all {
+        window.push(e);
+    }
+    let kept = window.into_entries();
+    assert_eq!(
+        report::verify(&signed, &board_key, Some((&kept, report::Chain::of(&chain)))).unwrap(),
+        r
+    );
+    let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+    for (from, to, part) in [
+        ("2026-12-06", "2026-12-06", true),
+        ("2026-12-07", "2026-12-08", false),
+        ("2026-12-08", "2026-12-08", true),
+    ] {
+        let (from, to) = (from.parse().unwrap(), to.parse().unwrap());
+        let cutoff = local(24, 7);
+        let mut w = report::Window::new(from, to, &tz, cutoff);
+        for e in &all {
+            w.push(e);
+        }
+        let build = |entries: &[pinghu::daemon::proof::Entry]| {
+            report::build(
+                "s",
+                entries,
+                report::Chain::of(&chain),
+                from,
+                to,
+                &tz,
+                cutoff,
+                None,
+                None,
+            )
+        };
+        let kept = w.into_entries();
+        assert!(
+            !part || kept.len() < all.len(),
+            "{from}: {} of {}",
+            kept.len(),
+            all.len()
+        );
+        assert_eq!(build(&kept), build(&all), "{from}..={to}");
+    }
     println!("{}", report::to_table(&r));
     let bank = r.campaigns.iter().find(|c| c.campaign == "bank").unwrap();
     let citrus = r.campaigns.iter().find(|c| c.campaign == "citrus").unwrap();
@@ -413,7 +459,7 @@ fn a_day_without_any_entry_is_an_unlogged_gap() {
     let r = report::build(
         "yiling-1",
         &[],
-        report::Chain::of(&pinghu::daemon::proof::verified_entries(&[]).0),
+        report::Chain::of(&pinghu::daemon::proof::Report::default()),
         d,
         d,
         &tz,

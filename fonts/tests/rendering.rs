@@ -243,7 +243,13 @@ fn impossible_requests_are_explained() {
     );
     // A mistyped size is refused before anything is allocated for it.
     let e = render("字", &f32, &RenderOptions::new(100_000, 100_000)).unwrap_err();
-    assert_eq!(e, RenderError::BoardSize { width: 100_000, height: 100_000 });
+    assert_eq!(
+        e,
+        RenderError::BoardSize {
+            width: 100_000,
+            height: 100_000
+        }
+    );
     assert!(e.to_string().contains("at most 4096x1024 pixels"), "{e}");
     assert_eq!(
         render("字", &f32, &RenderOptions::new(16, 32)).unwrap_err(),

@@ -579,7 +579,9 @@ impl Card {
                 };
                 (code, e.to_string())
             })?;
-            if let Some(problem) = pinghu_protocol::board_size_problem(u32::from(params.width), u32::from(params.height)) {
+            if let Some(problem) =
+                pinghu_protocol::board_size_problem(u32::from(params.width), u32::from(params.height))
+            {
                 return Err((ErrorCode::SCREEN_PARA, problem));
             }
             self.config.width = u32::from(params.width);

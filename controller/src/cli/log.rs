@@ -84,34 +84,48 @@ pub fn verify(data_dir: Option<PathBuf>, file: Option<PathBuf>) -> Result<Outcom
 }
 
 /// `pinghu log export`: every segment, as the log's own JSON lines or as CSV, to `out` or stdout.
-/// A damaged log is refused (see `verify`).
+/// A damaged log is refused (see `verify`). The log is read twice, a line at a time (verified,
+/// then written out), so a log of years needs the memory of one entry.
 pub fn export(
     data_dir: Option<PathBuf>,
     file: Option<PathBuf>,
     format: ExportFormat,
     out: Option<&Path>,
 ) -> Result<Outcome> {
-    // Each file is read once: verified, then exported from the same bytes.
-    let contents = proof::read_segments(&files(data_dir, file)?)?;
-    let report = proof::verify_contents(&contents);
+    use std::io::Write as _;
+    let files = files(data_dir, file)?;
+    let report = proof::verify_files(&files)?;
     if let Some(p) = report.problems().first() {
         bail!("refusing to export a broken log: {p} (see `pinghu log verify`)");
     }
-    let mut entries = Vec::new();
-    for (f, bytes) in &contents {
-        let text = std::str::from_utf8(bytes).with_context(|| format!("{} is not UTF-8", f.display()))?;
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            entries.push((line.to_owned(), serde_json::from_str::<proof::Entry>(line)?));
+    let sink: Box<dyn std::io::Write> = match out {
+        Some(path) => {
+            Box::new(std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?)
         }
-    }
-    let body = match format {
-        ExportFormat::Csv => proof::to_csv(entries.iter().map(|(_, e)| e)),
-        ExportFormat::Jsonl => entries.iter().map(|(l, _)| format!("{l}\n")).collect(),
+        None => Box::new(std::io::stdout().lock()),
     };
-    let mut o = Outcome::default();
-    match out {
-        Some(path) => std::fs::write(path, body).with_context(|| format!("cannot write {}", path.display()))?,
-        None => o.stdout = body,
+    let mut w = std::io::BufWriter::new(sink);
+    let mut failed = None;
+    let mut write = |bytes: &[u8]| {
+        if failed.is_none()
+            && let Err(e) = w.write_all(bytes)
+        {
+            failed = Some(e);
+        }
+    };
+    if format == ExportFormat::Csv {
+        write(proof::CSV_HEADER.as_bytes());
     }
-    Ok(o)
+    proof::for_each_verified(&files, |e, line| match format {
+        ExportFormat::Csv => write(proof::csv_row(e).as_bytes()),
+        ExportFormat::Jsonl => {
+            write(line);
+            write(b"\n");
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(e).context("cannot write the export");
+    }
+    w.flush().context("cannot write the export")?;
+    Ok(Outcome::default())
 }

@@ -31,10 +31,30 @@ impl ReportFormat {
     }
 }
 
-/// The log's verified entries and the verdict on its chain.
-fn read_log(data_dir: Option<PathBuf>) -> Result<(proof::Report, Vec<proof::Entry>)> {
-    let contents = proof::read_segments(&crate::cli::log::files(data_dir, None)?)?;
-    Ok(proof::verified_entries(&contents))
+/// What a report needs of the log: the verdict on its chain, the verified entries `window` keeps,
+/// the screen, and the time of the latest entry. Read a line at a time.
+struct Log {
+    chain: proof::Report,
+    entries: Vec<proof::Entry>,
+    screen: Option<String>,
+    latest: Option<Timestamp>,
+}
+
+fn read_log(data_dir: Option<PathBuf>, mut window: report::Window) -> Result<Log> {
+    let (mut screen, mut latest) = (None, None::<Timestamp>);
+    let chain = proof::for_each_verified(&crate::cli::log::files(data_dir, None)?, |e, _| {
+        screen.get_or_insert_with(|| e.screen.clone());
+        if let Ok(t) = e.at.parse::<Timestamp>() {
+            latest = Some(latest.map_or(t, |l| l.max(t)));
+        }
+        window.push(e);
+    })?;
+    Ok(Log {
+        chain,
+        entries: window.into_entries(),
+        screen,
+        latest,
+    })
 }
 
 /// What `pinghu report plays` was asked.
@@ -55,7 +75,6 @@ pub fn plays(r: PlaysRequest) -> Result<Outcome> {
     if r.to < r.from {
         bail!("--to {} is before --from {}", r.to, r.from);
     }
-    let (chain, entries) = read_log(r.data_dir)?;
     let playlist = r.playlist.as_deref().map(pinghu_playlists::load).transpose()?;
     let cal = crate::cli::playlist::calendar(r.calendar.as_deref())?;
     let zone_name =
@@ -72,17 +91,15 @@ pub fn plays(r: PlaysRequest) -> Result<Outcome> {
             p.campaigns.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
         );
     }
-    let screen = entries.first().map_or("?", |e| e.screen.as_str()).to_owned();
     // Everything in the log counts, even when this computer's clock is behind the board's.
-    let cutoff = entries
-        .iter()
-        .filter_map(|e| e.at.parse::<Timestamp>().ok())
-        .max()
+    let log = read_log(r.data_dir, report::Window::new(r.from, r.to, &tz, Timestamp::MAX))?;
+    let cutoff = log
+        .latest
         .map_or_else(Timestamp::now, |last| last.max(Timestamp::now()));
     let built = report::build(
-        &screen,
-        &entries,
-        report::Chain::of(&chain),
+        log.screen.as_deref().unwrap_or("?"),
+        &log.entries,
+        report::Chain::of(&log.chain),
         r.from,
         r.to,
         &tz,
@@ -131,14 +148,20 @@ pub fn verify(file: &Path, key: &str, data_dir: Option<PathBuf>, format: ReportF
     let signed = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let key = board_key(key)?;
     let log = match data_dir {
-        Some(d) => Some(read_log(Some(d))?),
+        // Only the report's own days are kept from the log (a report that cannot be read has
+        // none, and fails below with the reason).
+        Some(d) => Some(read_log(
+            Some(d),
+            report::window_of(&signed).unwrap_or_else(report::Window::empty),
+        )?),
         None => None,
     };
     let mut o = Outcome::default();
     let result = report::verify(
         &signed,
         &key,
-        log.as_ref().map(|(c, e)| (e.as_slice(), report::Chain::of(c))),
+        log.as_ref()
+            .map(|l| (l.entries.as_slice(), report::Chain::of(&l.chain))),
     );
     match result {
         Ok(r) => {

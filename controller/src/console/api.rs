@@ -263,7 +263,7 @@ struct ProofQuery {
     format: Option<String>,
 }
 
-/// Proof-of-display entries of a day in the board's time zone (an operator's day, not UTC's),
+/// Proof-of-display entries of a day in the board's time zone (an operator's day, not UTC's) that verify,
 /// with the chain's verification.
 async fn proof(State(s): State<AppState>, _: Caller, Query(q): Query<ProofQuery>) -> Response {
     let Ok((dir, tz)) = s
@@ -290,18 +290,13 @@ async fn proof(State(s): State<AppState>, _: Caller, Query(q): Query<ProofQuery>
     let csv = q.format.as_deref() == Some("csv");
     // Reading and verifying the log is file I/O: off the async workers.
     let r = tokio::task::spawn_blocking(move || -> std::io::Result<(Value, String)> {
-        let contents = crate::daemon::proof::read_segments(&crate::daemon::proof::segments(&dir))?;
-        let report = crate::daemon::proof::verify_contents(&contents);
+        // A line at a time: the day's entries are all that is held, however long the log.
         let mut entries = Vec::new();
-        for (_, bytes) in &contents {
-            for line in String::from_utf8_lossy(bytes).lines() {
-                if let Ok(e) = serde_json::from_str::<crate::daemon::proof::Entry>(line)
-                    && e.at.parse::<jiff::Timestamp>().is_ok_and(|t| from <= t && t < to)
-                {
-                    entries.push(e);
-                }
+        let report = crate::daemon::proof::for_each_verified(&crate::daemon::proof::segments(&dir), |e, _| {
+            if e.at.parse::<jiff::Timestamp>().is_ok_and(|t| from <= t && t < to) {
+                entries.push(e.clone());
             }
-        }
+        })?;
         let text = crate::daemon::proof::to_csv(&entries);
         Ok((
             json!({"date": date.to_string(), "time_zone": zone, "chain_ok": report.problems().is_empty(), "entries": entries}),

@@ -493,7 +493,10 @@ mod tests {
         assert!(e.contains("screen.id \"Yiling Pinghu\""), "{e}");
         let bad = base.replace("width = 192 ", "width = 19200 ");
         let e = Config::parse(&bad, Path::new("x.toml")).unwrap_err().to_string();
-        assert!(e.contains("[screen] width and height: the board size 19200x64 is larger"), "{e}");
+        assert!(
+            e.contains("[screen] width and height: the board size 19200x64 is larger"),
+            "{e}"
+        );
         let bad = base.replace("mqtts://", "http://");
         assert!(
             Config::parse(&bad, Path::new("x.toml"))

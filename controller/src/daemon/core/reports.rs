@@ -87,7 +87,7 @@ impl Core {
                 // The log is read once, for the first day that needs it.
                 let made = match log.as_ref() {
                     Some(l) => self.write_report(d, now, l),
-                    None => self.read_log().and_then(|l| {
+                    None => self.read_log(d, yesterday).and_then(|l| {
                         let body = self.write_report(d, now, &l)?;
                         log = Some(l);
                         Ok(body)
@@ -125,20 +125,36 @@ impl Core {
 
     /// Build, sign and write day `d`'s report; returns the signed envelope's JSON.
     pub fn make_report(&mut self, d: jiff::civil::Date, now: Timestamp) -> Result<String, String> {
-        let log = self.read_log()?;
+        let log = self.read_log(d, d)?;
         self.write_report(d, now, &log)
     }
 
-    /// The proof-of-display log, verified (read once for all the days being reported).
-    fn read_log(&mut self) -> Result<Log, String> {
+    /// The proof-of-display log, verified, with the entries of days `from..=to` (read once, a
+    /// line at a time, for all the days being reported).
+    fn read_log(&mut self, from: jiff::civil::Date, to: jiff::civil::Date) -> Result<Log, String> {
         if let Some(p) = self.proof.as_mut() {
             // Everything appended so far is in the files we are about to read.
             let _ = p.sync();
         }
-        let contents = crate::daemon::proof::read_segments(&crate::daemon::proof::segments(&self.cfg.data_dir))
-            .map_err(|e| format!("the proof-of-display log: {e}"))?;
-        let (chain, entries) = crate::daemon::proof::verified_entries(&contents);
-        Ok((report::Chain::of(&chain), entries))
+        let mut window = report::Window::new(from, to, &self.tz, Timestamp::MAX);
+        let since = window
+            .start()
+            .checked_sub(jiff::SignedDuration::from_hours(24))
+            .unwrap_or(Timestamp::MIN);
+        let push = |e: &crate::daemon::proof::Entry, _: &[u8]| window.push(e);
+        // The daemon verified the log when it opened it and is its only writer: of an intact log
+        // it reads only the segments of the days reported (a day, not years, every night). A
+        // damaged one is read from the start, as `pinghu log verify` reads it.
+        let recent = self
+            .proof
+            .as_ref()
+            .and_then(|p| p.segments_since(since).map(|segs| (p.verdict(), segs)));
+        let chain = match recent {
+            Some((verdict, segs)) => crate::daemon::proof::for_each_verified_from(&segs, push).map(|_| verdict),
+            None => crate::daemon::proof::for_each_verified(&crate::daemon::proof::segments(&self.cfg.data_dir), push),
+        }
+        .map_err(|e| format!("the proof-of-display log: {e}"))?;
+        Ok((report::Chain::of(&chain), window.into_entries()))
     }
 
     fn write_report(&self, d: jiff::civil::Date, now: Timestamp, (chain, entries): &Log) -> Result<String, String> {

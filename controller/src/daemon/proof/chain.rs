@@ -1,6 +1,7 @@
 //! The chain itself: entries, their hashes, the segment files, and reading them back (what
 //! `pinghu log verify` and the log's own start-up both use).
 
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -159,38 +160,94 @@ pub struct Segment {
     pub(super) unterminated: bool,
 }
 
-pub(super) fn scan(path: &Path, bytes: &[u8], prev: &mut String, seq: &mut u64) -> Segment {
+/// The longest line read as an entry; a longer one (damage, or not a log at all) is a problem,
+/// read past without holding it in memory.
+const MAX_LINE: usize = 64 * 1024;
+
+/// One line of `r` into `buf` (without its newline), at most [`MAX_LINE`] bytes kept: (bytes
+/// consumed, ended by a newline, too long). `(0, ..)` at the end.
+fn next_line(r: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<(usize, bool, bool)> {
+    buf.clear();
+    let (mut used, mut long) = (0, false);
+    loop {
+        let chunk = r.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok((used, false, long));
+        }
+        let (take, done) = match chunk.iter().position(|b| *b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        let body = if done { &chunk[..take - 1] } else { &chunk[..take] };
+        if buf.len() + body.len() <= MAX_LINE {
+            buf.extend_from_slice(body);
+        } else {
+            long = true;
+        }
+        r.consume(take);
+        used += take;
+        if done {
+            return Ok((used, true, long));
+        }
+    }
+}
+
+/// Read one segment from `r` a line at a time, verifying the chain from `prev`/`seq` (both
+/// advanced over what verifies), up to the first problem. Every verified entry goes to `each`
+/// with its line. Memory is one line, however long the log.
+pub(super) fn scan(
+    path: &Path,
+    mut r: impl BufRead,
+    prev: &mut String,
+    seq: &mut u64,
+    each: &mut dyn FnMut(&Entry, &[u8]),
+) -> std::io::Result<Segment> {
     let mut seg = Segment {
         path: path.to_path_buf(),
         ..Segment::default()
     };
-    let mut pieces = Vec::new();
-    let mut start = 0;
-    while start < bytes.len() {
-        let end = bytes[start..].iter().position(|b| *b == b'\n').map(|i| start + i);
-        let stop = end.unwrap_or(bytes.len());
-        pieces.push((start, stop, end.is_some()));
-        start = stop + 1;
-    }
-    let parse = |s: usize, e: usize| serde_json::from_slice::<Entry>(&bytes[s..e]);
-    for (i, &(s, e, terminated)) in pieces.iter().enumerate() {
-        let text = &bytes[s..e];
-        if text.iter().all(u8::is_ascii_whitespace) {
+    let mut buf = Vec::new();
+    let (mut offset, mut line) = (0usize, 0usize);
+    loop {
+        let (used, terminated, long) = next_line(&mut r, &mut buf)?;
+        if used == 0 {
+            return Ok(seg);
+        }
+        offset += used;
+        line += 1;
+        if !long && buf.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         let problem = |message: String, torn: bool| ChainError {
             path: path.display().to_string(),
-            line: i + 1,
+            line,
             message,
             torn,
         };
-        let entry = match parse(s, e) {
+        let parsed = if long {
+            Err(format!("a line of more than {MAX_LINE} bytes"))
+        } else {
+            serde_json::from_slice::<Entry>(&buf).map_err(|e| e.to_string())
+        };
+        let entry = match parsed {
             Ok(entry) => entry,
             Err(err) => {
-                let later_entry = pieces[i + 1..].iter().any(|&(s, e, _)| parse(s, e).is_ok());
-                let shown: String = String::from_utf8_lossy(&text[..text.len().min(40)]).into_owned();
+                let shown: String = String::from_utf8_lossy(&buf[..buf.len().min(40)]).into_owned();
+                // Only unreadable lines after it: what a power cut during an append leaves.
+                let mut later_entry = false;
+                let mut rest = Vec::new();
+                loop {
+                    let (used, _, long) = next_line(&mut r, &mut rest)?;
+                    if used == 0 {
+                        break;
+                    }
+                    if !long && serde_json::from_slice::<Entry>(&rest).is_ok() {
+                        later_entry = true;
+                        break;
+                    }
+                }
                 seg.problem = Some(problem(format!("not a log entry ({err}): {shown:?}"), !later_entry));
-                return seg;
+                return Ok(seg);
             }
         };
         let message = if entry.seq != *seq + 1 {
@@ -206,18 +263,18 @@ pub(super) fn scan(path: &Path, bytes: &[u8], prev: &mut String, seq: &mut u64) 
         };
         if let Some(m) = message {
             seg.problem = Some(problem(m, false));
-            return seg;
+            return Ok(seg);
         }
         if entry.is_repair() {
-            seg.repairs.push((i + 1, entry.note.clone().unwrap_or_default()));
+            seg.repairs.push((line, entry.note.clone().unwrap_or_default()));
         }
         prev.clone_from(&entry.hash);
         *seq = entry.seq;
         seg.entries += 1;
-        seg.good_len = if terminated { e + 1 } else { e };
+        seg.good_len = offset;
         seg.unterminated = !terminated;
+        each(&entry, &buf);
     }
-    seg
 }
 
 /// The verdict on a whole log.
@@ -244,52 +301,68 @@ impl Report {
 }
 
 /// Verify segment files in order: each one's chain continues from the last verified entry of the
-/// one before (for a damaged segment: the entry before the damage).
+/// one before (for a damaged segment: the entry before the damage). Read a line at a time.
 pub fn verify_files(paths: &[PathBuf]) -> std::io::Result<Report> {
-    Ok(verify_contents(&read_segments(paths)?))
+    for_each_verified(paths, |_, _| {})
 }
 
-/// Read segment files, in order, each once: (path, bytes). An error names the file.
-pub fn read_segments(paths: &[PathBuf]) -> std::io::Result<Vec<(PathBuf, Vec<u8>)>> {
-    paths
-        .iter()
-        .map(|p| {
-            std::fs::read(p)
-                .map(|b| (p.clone(), b))
-                .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", p.display())))
-        })
-        .collect()
-}
-
-/// [`verify_files`] on segments already read: (path, bytes), in order.
-pub fn verify_contents(segments: &[(PathBuf, Vec<u8>)]) -> Report {
+/// [`verify_files`], giving every entry that verifies, with its line, to `each`, in log order:
+/// the way to read a log of any length in the memory of one entry.
+pub fn for_each_verified(paths: &[PathBuf], mut each: impl FnMut(&Entry, &[u8])) -> std::io::Result<Report> {
     let mut prev = GENESIS.to_owned();
     let mut seq = 0;
     let mut report = Report::default();
-    for (p, bytes) in segments {
-        report.segments.push(scan(p, bytes, &mut prev, &mut seq));
+    for p in paths {
+        let file = std::fs::File::open(p)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", p.display())))?;
+        let seg = scan(
+            p,
+            std::io::BufReader::with_capacity(1 << 16, file),
+            &mut prev,
+            &mut seq,
+            &mut each,
+        )
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", p.display())))?;
+        report.segments.push(seg);
     }
     report.entries = seq;
     report.last_hash = prev;
-    report
+    Ok(report)
 }
 
-/// The entries of segments already read that verify (each segment up to its first problem),
-/// with the verdict on the whole log.
-pub fn verified_entries(segments: &[(PathBuf, Vec<u8>)]) -> (Report, Vec<Entry>) {
-    let report = verify_contents(segments);
-    let mut entries = Vec::new();
-    for ((_, bytes), seg) in segments.iter().zip(&report.segments) {
-        let good = usize::try_from(seg.entries).unwrap_or(usize::MAX);
-        entries.extend(
-            bytes
-                .split(|b| *b == b'\n')
-                .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
-                .take(good)
-                .filter_map(|l| serde_json::from_slice::<Entry>(l).ok()),
-        );
+/// [`for_each_verified`] from a segment in the middle of the log: the first entry of `paths` is
+/// taken as the anchor (its `prev` and `seq` are trusted), and the chain is verified from there.
+/// For a reader that knows the part before is intact (the daemon, which verified it when it opened
+/// the log and has been its only writer since).
+pub fn for_each_verified_from(paths: &[PathBuf], mut each: impl FnMut(&Entry, &[u8])) -> std::io::Result<Report> {
+    let Some(first) = paths.first() else {
+        return Ok(Report::default());
+    };
+    let file = std::fs::File::open(first)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", first.display())))?;
+    let mut line = Vec::new();
+    next_line(&mut std::io::BufReader::new(file), &mut line)?;
+    let Ok(anchor) = serde_json::from_slice::<Entry>(&line) else {
+        return for_each_verified(paths, each);
+    };
+    let (mut prev, mut seq) = (anchor.prev, anchor.seq.saturating_sub(1));
+    let mut report = Report::default();
+    for p in paths {
+        let file = std::fs::File::open(p)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", p.display())))?;
+        let seg = scan(
+            p,
+            std::io::BufReader::with_capacity(1 << 16, file),
+            &mut prev,
+            &mut seq,
+            &mut each,
+        )
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", p.display())))?;
+        report.segments.push(seg);
     }
-    (report, entries)
+    report.entries = seq;
+    report.last_hash = prev;
+    Ok(report)
 }
 
 /// Verify every segment of the log in `dir`.
@@ -305,31 +378,36 @@ pub struct Finding {
     pub message: String,
 }
 
-/// Entries as CSV for an auditor (`pinghu log export --format csv`, the console's export): a
-/// header line, then one row per entry, text fields quoted.
-pub fn to_csv<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> String {
-    use std::fmt::Write as _;
-    let mut s =
-        String::from("seq,at,screen,content,layer,frame_sha256,key_id,prev,hash,kind,note,campaign,planned_s\n");
+/// The header line of [`to_csv`].
+pub const CSV_HEADER: &str = "seq,at,screen,content,layer,frame_sha256,key_id,prev,hash,kind,note,campaign,planned_s\n";
+
+/// One entry as a line of [`to_csv`], text fields quoted.
+pub fn csv_row(e: &Entry) -> String {
     let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
+    format!(
+        "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+        e.seq,
+        q(&e.at),
+        q(&e.screen),
+        q(&e.content),
+        q(&e.layer),
+        e.frame_sha256,
+        q(e.key_id.as_deref().unwrap_or("")),
+        e.prev,
+        e.hash,
+        e.kind.as_deref().unwrap_or("shown"),
+        q(e.note.as_deref().unwrap_or("")),
+        q(e.campaign.as_deref().unwrap_or("")),
+        e.planned_s.map_or(String::new(), |s| s.to_string())
+    )
+}
+
+/// Entries as CSV for an auditor (`pinghu log export --format csv`, the console's export): a
+/// header line, then one row per entry.
+pub fn to_csv<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> String {
+    let mut s = String::from(CSV_HEADER);
     for e in entries {
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            e.seq,
-            q(&e.at),
-            q(&e.screen),
-            q(&e.content),
-            q(&e.layer),
-            e.frame_sha256,
-            q(e.key_id.as_deref().unwrap_or("")),
-            e.prev,
-            e.hash,
-            e.kind.as_deref().unwrap_or("shown"),
-            q(e.note.as_deref().unwrap_or("")),
-            q(e.campaign.as_deref().unwrap_or("")),
-            e.planned_s.map_or(String::new(), |s| s.to_string())
-        );
+        s.push_str(&csv_row(e));
     }
     s
 }

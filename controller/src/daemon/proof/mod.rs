@@ -24,9 +24,10 @@ use crate::daemon::disk::Disk;
 
 mod chain;
 
+pub use chain::for_each_verified_from;
 pub use chain::{
-    ChainError, DARK, Entry, FIRST_SEGMENT, Finding, GENESIS, MAX_SEGMENTS, REPAIRED, Report, Segment, read_segments,
-    segment_path, segments, to_csv, verified_entries, verify_contents, verify_dir, verify_files,
+    CSV_HEADER, ChainError, DARK, Entry, FIRST_SEGMENT, Finding, GENESIS, MAX_SEGMENTS, REPAIRED, Report, Segment,
+    csv_row, for_each_verified, segment_path, segments, to_csv, verify_dir, verify_files,
 };
 use chain::{line_of, scan, seal};
 
@@ -37,6 +38,14 @@ pub struct ProofLog {
     disk: Disk,
     screen: String,
     path: PathBuf,
+    /// The number of the segment being written (1 = `proof-of-display.jsonl`).
+    index: usize,
+    /// Start the next segment once this one holds this many bytes.
+    rotate_at: u64,
+    /// What reading the log at open found, segment by segment (with the repairs made then).
+    opened: Vec<Segment>,
+    /// The newest entry time of each segment, in order (the last one grows as entries are added).
+    latest: Vec<Option<jiff::Timestamp>>,
     file: Option<File>,
     len: u64,
     last: String,
@@ -54,6 +63,12 @@ pub struct ProofLog {
 /// Most entries kept in memory while the disk refuses writes.
 pub const MAX_PENDING: usize = 10_000;
 
+/// A segment holds about this many bytes, then the log continues in the next one
+/// (`proof-of-display.N.jsonl`, its first entry chained to the last of the one before). With the
+/// sample playlist that is about three days; it bounds what a repair after a power cut rewrites
+/// and what is read whole, however many years the log covers.
+pub const ROTATE_AT: u64 = 16 * 1024 * 1024;
+
 impl ProofLog {
     /// Open the log in `dir`, repairing a torn last line and continuing after damage (see the
     /// module documentation). Only an I/O error (an unreadable file, a failing disk) is an error.
@@ -65,18 +80,32 @@ impl ProofLog {
         let mut seq = 0u64;
         let mut path = segment_path(dir, 1);
         let mut newline = false;
+        let mut index = 1;
+        let mut scanned = Vec::new();
+        let mut latest = Vec::new();
         for (i, seg_path) in segs.iter().enumerate() {
-            let bytes = std::fs::read(seg_path)?;
-            let seg = scan(seg_path, &bytes, &mut prev, &mut seq);
+            // A line at a time: a log of years is read in the memory of one entry.
+            let reader = std::io::BufReader::with_capacity(1 << 16, File::open(seg_path)?);
+            let mut newest = None::<jiff::Timestamp>;
+            let mut seg = scan(seg_path, reader, &mut prev, &mut seq, &mut |e, _| {
+                if let Ok(t) = e.at.parse::<jiff::Timestamp>() {
+                    newest = Some(newest.map_or(t, |n| n.max(t)));
+                }
+            })?;
+            latest.push(newest);
             let last = i + 1 == segs.len();
             path.clone_from(seg_path);
+            index = i + 1;
             let Some(problem) = seg.problem.clone() else {
                 newline = last && seg.unterminated;
+                scanned.push(seg);
                 continue;
             };
             let name = seg_path.file_name().unwrap_or_default().to_string_lossy().into_owned();
             if problem.torn && last {
-                let tail = &bytes[seg.good_len..];
+                // Segments are at most ROTATE_AT (plus one entry): this one fits in memory.
+                let bytes = std::fs::read(seg_path)?;
+                let tail = &bytes[seg.good_len.min(bytes.len())..];
                 let aside = dir.join(format!(
                     "proof-of-display.torn-{}-{}.bin",
                     crate::daemon::disk::file_stamp(now),
@@ -98,6 +127,10 @@ impl ProofLog {
                 disk.write_atomic(seg_path, &content)?;
                 prev.clone_from(&entry.hash);
                 seq = entry.seq;
+                seg.problem = None;
+                seg.entries += 1;
+                seg.repairs.push((problem.line, note.clone()));
+                scanned.push(seg);
                 tracing::warn!("proof-of-display log repaired: {note}");
                 findings.push(Finding {
                     kind: "repaired",
@@ -113,17 +146,26 @@ impl ProofLog {
                     kind: "damaged",
                     message: message.clone(),
                 });
+                scanned.push(seg);
                 if last {
                     let next = segment_path(dir, i + 2);
                     let note = format!(
                         "damage at {name}:{} ({}); the chain continues here from entry {seq}, the last good one",
                         problem.line, problem.message
                     );
-                    let entry = seal(Entry::repaired(now, screen, note), &prev, seq);
+                    let entry = seal(Entry::repaired(now, screen, note.clone()), &prev, seq);
                     disk.write_atomic(&next, &line_of(&entry))?;
                     prev.clone_from(&entry.hash);
                     seq = entry.seq;
+                    scanned.push(Segment {
+                        path: next.clone(),
+                        entries: 1,
+                        repairs: vec![(1, note)],
+                        ..Segment::default()
+                    });
+                    latest.push(Some(now));
                     path = next;
+                    index = i + 2;
                 }
             }
         }
@@ -135,6 +177,10 @@ impl ProofLog {
             len: file.metadata()?.len(),
             file: Some(file),
             path,
+            index,
+            rotate_at: ROTATE_AT,
+            opened: scanned,
+            latest,
             last: prev,
             seq,
             dirty: false,
@@ -148,6 +194,32 @@ impl ProofLog {
             log.dirty = true;
         }
         Ok((log, findings))
+    }
+
+    /// The verdict on the whole chain without reading it again: what the daemon found when it
+    /// opened the log, and everything it appended since (it is the log's only writer).
+    pub fn verdict(&self) -> Report {
+        Report {
+            segments: self.opened.clone(),
+            entries: self.seq,
+            last_hash: self.last.clone(),
+        }
+    }
+
+    /// The segments that can hold entries from `since` on, in order: every segment whose newest
+    /// entry is that late, and the one before them (its last entry says what was on at `since`).
+    /// `None` when the chain is damaged: then only a reading from the start counts entries as
+    /// `pinghu log verify` does.
+    pub fn segments_since(&self, since: jiff::Timestamp) -> Option<Vec<PathBuf>> {
+        if self.opened.iter().any(|s| s.problem.is_some()) {
+            return None;
+        }
+        let all = segments(&self.dir);
+        let first = (0..all.len())
+            .rev()
+            .find(|&i| self.latest.get(i).copied().flatten().is_some_and(|t| t < since))
+            .unwrap_or(0);
+        Some(all[first..].to_vec())
     }
 
     /// The segment being written.
@@ -196,6 +268,9 @@ impl ProofLog {
         while let Some(e) = self.pending.front() {
             let sealed = seal(e.clone(), &self.last, self.seq);
             let line = line_of(&sealed);
+            if self.len >= self.rotate_at && self.index < MAX_SEGMENTS {
+                self.rotate()?;
+            }
             if self.file.is_none() {
                 self.file = Some(self.disk.open_append(&self.path)?);
             }
@@ -211,9 +286,41 @@ impl ProofLog {
             self.len += line.len() as u64;
             self.seq = sealed.seq;
             self.last = sealed.hash;
+            if let Ok(t) = sealed.at.parse::<jiff::Timestamp>() {
+                if self.latest.len() < self.index {
+                    self.latest.resize(self.index, None);
+                }
+                let slot = &mut self.latest[self.index - 1];
+                *slot = Some(slot.map_or(t, |n| n.max(t)));
+            }
             self.dirty = true;
             self.pending.pop_front();
         }
+        Ok(())
+    }
+
+    /// Close the full segment (fsynced) and continue in the next one.
+    fn rotate(&mut self) -> std::io::Result<()> {
+        if self.dirty
+            && let Some(f) = &self.file
+        {
+            self.disk.sync(f)?;
+            self.dirty = false;
+        }
+        let next = segment_path(&self.dir, self.index + 1);
+        let file = self.disk.open_append(&next)?;
+        // The new file's name must survive a power cut as surely as its lines.
+        self.disk.sync_dir(&self.dir)?;
+        tracing::info!(
+            "proof-of-display log continues in {} ({} bytes in {})",
+            next.display(),
+            self.len,
+            self.path.display()
+        );
+        self.file = Some(file);
+        self.len = 0;
+        self.path = next;
+        self.index += 1;
         Ok(())
     }
 
@@ -378,6 +485,111 @@ mod tests {
         let (log, findings) = open(dir.path());
         assert_eq!(findings.len(), 1);
         assert_eq!(log.path(), segment_path(dir.path(), 2));
+    }
+
+    #[test]
+    fn a_long_log_goes_on_in_segments_and_reads_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, _) = open(dir.path());
+        log.rotate_at = 1000;
+        for i in 0..20 {
+            log.append(entry(&format!("item {i}"))).unwrap();
+        }
+        log.sync().unwrap();
+        let first = std::fs::metadata(dir.path().join(FIRST_SEGMENT)).unwrap().len();
+        assert!(
+            (1000..1400).contains(&first),
+            "a segment ends after the entry that fills it: {first}"
+        );
+        let r = verify_dir(dir.path()).unwrap();
+        assert!(r.segments.len() >= 5, "{} segments", r.segments.len());
+        assert_eq!((r.entries, r.problems().len()), (20, 0), "{:?}", r.problems());
+        let mut seen = Vec::new();
+        for_each_verified(&segments(dir.path()), |e, line| {
+            assert_eq!(serde_json::from_slice::<Entry>(line).unwrap(), *e);
+            seen.push(e.content.clone());
+        })
+        .unwrap();
+        assert_eq!(seen.len(), 20);
+        assert_eq!(seen[19], "item 19");
+        let last = log.path().to_path_buf();
+        drop(log);
+        // Reopened, the log goes on in its last segment; a torn line there is cut from it alone.
+        let mut bytes = std::fs::read(&last).unwrap();
+        bytes.extend_from_slice(b"{\"seq\":21,\"at");
+        std::fs::write(&last, &bytes).unwrap();
+        let (mut log, findings) = open(dir.path());
+        assert_eq!(findings[0].kind, "repaired", "{findings:?}");
+        assert_eq!(log.path(), last);
+        log.append(entry("item 20")).unwrap();
+        log.sync().unwrap();
+        let r = verify_dir(dir.path()).unwrap();
+        assert_eq!((r.entries, r.problems().len()), (22, 0), "{:?}", r.problems());
+        assert_eq!(std::fs::metadata(dir.path().join(FIRST_SEGMENT)).unwrap().len(), first);
+    }
+
+    #[test]
+    fn the_daemon_reads_only_the_recent_segments_of_an_intact_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let t0: jiff::Timestamp = "2026-11-01T00:00:00Z".parse().unwrap();
+        let hour = |i: i64| t0 + jiff::SignedDuration::from_hours(i);
+        let (mut log, _) = open(dir.path());
+        log.rotate_at = 600;
+        for i in 0..30 {
+            let mut e = entry(&format!("item {i}"));
+            e.at = hour(i).to_string();
+            log.append(e).unwrap();
+        }
+        log.sync().unwrap();
+        let all = segments(dir.path());
+        let check = |log: &ProofLog| {
+            let v = log.verdict();
+            assert_eq!((v.entries, v.problems().len()), (30, 0));
+            assert_eq!(v.last_hash, verify_dir(dir.path()).unwrap().last_hash);
+            let recent = log.segments_since(hour(20)).unwrap();
+            assert!(
+                recent.len() < all.len() && recent.len() >= 2,
+                "{} of {}",
+                recent.len(),
+                all.len()
+            );
+            let mut seen = Vec::new();
+            let r = for_each_verified_from(&recent, |e, _| seen.push(e.content.clone())).unwrap();
+            assert!(r.problems().is_empty(), "{:?}", r.problems());
+            assert_eq!(r.last_hash, v.last_hash);
+            let first: usize = seen[0].trim_start_matches("item ").parse().unwrap();
+            assert!(first < 20, "the entry before 20:00 is there: {seen:?}");
+            assert_eq!(seen.last().map(String::as_str), Some("item 29"));
+        };
+        check(&log);
+        drop(log);
+        // Reopened, it knows the same from reading the log once.
+        let (log, _) = open(dir.path());
+        check(&log);
+        drop(log);
+        // Damage anywhere: read from the start, as `pinghu log verify` does.
+        let text = std::fs::read_to_string(&all[0]).unwrap();
+        std::fs::write(&all[0], text.replacen("item 0", "item X", 1)).unwrap();
+        let (log, findings) = open(dir.path());
+        assert_eq!(findings[0].kind, "damaged");
+        assert!(log.segments_since(hour(20)).is_none());
+        assert!(!log.verdict().problems().is_empty());
+    }
+
+    #[test]
+    fn an_endless_line_is_damage_not_a_memory_hog() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(write(dir.path(), &["item a"]));
+        let path = dir.path().join(FIRST_SEGMENT);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend(std::iter::repeat_n(b'x', 200_000));
+        bytes.push(b'\n');
+        bytes.extend_from_slice(&std::fs::read(&path).unwrap());
+        std::fs::write(&path, &bytes).unwrap();
+        let r = verify_dir(dir.path()).unwrap();
+        let p = r.problems()[0];
+        assert_eq!(p.line, 2);
+        assert!(p.message.contains("more than 65536 bytes") && !p.torn, "{p}");
     }
 
     #[test]

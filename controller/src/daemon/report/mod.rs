@@ -20,7 +20,7 @@ mod format;
 mod signed;
 
 pub use format::{to_csv, to_table};
-pub use signed::{VerifyError, sign, verify};
+pub use signed::{VerifyError, sign, verify, window_of};
 
 use std::collections::BTreeMap;
 
@@ -158,6 +158,90 @@ fn cut_by(next: Option<&Entry>) -> String {
     }
 }
 
+/// Collects the entries of a log that a report of `from..=to` needs: those in the period, after
+/// each of them the next one (it tells how long the glass kept it), and the last one before the
+/// period (what was on, or dark, when it began). Reading a log through a window keeps a report's
+/// memory to its own days, however long the log is.
+#[derive(Debug, Clone)]
+pub struct Window {
+    start: Timestamp,
+    end: Timestamp,
+    cutoff: Timestamp,
+    after_inside: bool,
+    kept: Vec<Entry>,
+    /// The last entry before the period, with where it goes among `kept`.
+    before: Option<(usize, Entry)>,
+}
+
+impl Window {
+    /// Days `from..=to` in `tz`, nothing after `cutoff`.
+    pub fn new(from: Date, to: Date, tz: &TimeZone, cutoff: Timestamp) -> Self {
+        let start = from.to_zoned(tz.clone()).map_or(Timestamp::MIN, |z| z.timestamp());
+        let end = to
+            .tomorrow()
+            .ok()
+            .and_then(|d| d.to_zoned(tz.clone()).ok())
+            .map_or(Timestamp::MAX, |z| z.timestamp())
+            .min(cutoff);
+        Self {
+            start,
+            end,
+            cutoff,
+            after_inside: false,
+            kept: Vec::new(),
+            before: None,
+        }
+    }
+
+    /// When the period begins.
+    pub fn start(&self) -> Timestamp {
+        self.start
+    }
+
+    /// A window that keeps nothing.
+    pub fn empty() -> Self {
+        Self {
+            start: Timestamp::MAX,
+            end: Timestamp::MIN,
+            cutoff: Timestamp::MIN,
+            after_inside: false,
+            kept: Vec::new(),
+            before: None,
+        }
+    }
+
+    /// Whether `t` is in the period.
+    fn contains(&self, t: Timestamp) -> bool {
+        self.start <= t && t < self.end
+    }
+
+    /// Feed the log's verified entries, in order.
+    pub fn push(&mut self, e: &Entry) {
+        let Some(t) = when(e).filter(|t| *t <= self.cutoff) else {
+            return;
+        };
+        let inside = self.contains(t);
+        if inside || self.after_inside {
+            self.kept.push(e.clone());
+            if t < self.start {
+                self.before = None;
+            }
+        } else if t < self.start {
+            self.before = Some((self.kept.len(), e.clone()));
+        }
+        self.after_inside = inside;
+    }
+
+    /// The entries kept, in log order.
+    pub fn into_entries(self) -> Vec<Entry> {
+        let mut kept = self.kept;
+        if let Some((i, e)) = self.before {
+            kept.insert(i.min(kept.len()), e);
+        }
+        kept
+    }
+}
+
 /// What the playlist says a report should compare against.
 #[derive(Debug, Clone, Copy)]
 pub struct Targets<'a> {
@@ -179,19 +263,13 @@ pub fn build(
     campaign: Option<&str>,
     targets: Option<Targets<'_>>,
 ) -> PlaysReport {
-    let start = from.to_zoned(tz.clone()).map_or(Timestamp::MIN, |z| z.timestamp());
-    let end = to
-        .tomorrow()
-        .ok()
-        .and_then(|d| d.to_zoned(tz.clone()).ok())
-        .map_or(Timestamp::MAX, |z| z.timestamp())
-        .min(cutoff);
+    let window = Window::new(from, to, tz, cutoff);
     let entries: Vec<(&Entry, Timestamp)> = entries
         .iter()
         .filter_map(|e| when(e).map(|t| (e, t)))
         .filter(|(_, t)| *t <= cutoff)
         .collect();
-    let in_period = |t: Timestamp| start <= t && t < end;
+    let in_period = |t: Timestamp| window.contains(t);
     let wanted = |c: &str| campaign.is_none_or(|x| x == c);
     let mut plays = Vec::new();
     let mut interrupted = Vec::new();
@@ -301,10 +379,10 @@ pub fn build(
                     .filter(|n| n.campaign == c.id)
                     .map(|n| n.plays)
                     .sum::<f64>();
-                let midnight = day.to_zoned(tz.clone()).map_or(start, |z| z.timestamp());
+                let midnight = day.to_zoned(tz.clone()).map_or(window.start, |z| z.timestamp());
                 for (a, b) in c.minutes(*day, tg.calendar, tg.playlist) {
                     let ws = midnight + SignedDuration::from_mins(i64::from(a));
-                    let we = (midnight + SignedDuration::from_mins(i64::from(b))).min(end);
+                    let we = (midnight + SignedDuration::from_mins(i64::from(b))).min(window.end);
                     window_rotation_s += overlap(&rotation, ws, we);
                 }
             }
@@ -325,7 +403,7 @@ pub fn build(
             }
         }
     }
-    silent_days(&entries, from, to, tz, end, &mut gaps);
+    silent_days(&entries, from, to, tz, window.end, &mut gaps);
     PlaysReport {
         screen: screen.to_owned(),
         from,

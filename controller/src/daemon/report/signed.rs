@@ -20,6 +20,21 @@ pub fn sign(r: &PlaysReport, key_id: &str, secret: &str) -> Result<Envelope, Str
     Ok(env)
 }
 
+/// The part of a log a signed report speaks of, read from the report before it is verified (so
+/// [`verify`] needs only those entries); `None` when it cannot be read (verify says why).
+pub fn window_of(signed: &[u8]) -> Option<super::Window> {
+    let env: Envelope = serde_json::from_slice(signed).ok()?;
+    let payload = base64::engine::general_purpose::STANDARD.decode(&env.payload).ok()?;
+    let r: PlaysReport = serde_json::from_slice(&payload).ok()?;
+    let tz = TimeZone::get(&r.timezone).unwrap_or(TimeZone::UTC);
+    Some(super::Window::new(
+        r.from,
+        r.to,
+        &tz,
+        r.cutoff.parse().unwrap_or(Timestamp::MAX),
+    ))
+}
+
 /// Why a signed report does not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
