@@ -278,6 +278,149 @@ fn values<'m>(template: &str, msg: &'m str) -> Option<Vec<&'m str>> {
     go(&parts, msg, &mut out).then_some(out)
 }
 
+/// What the TOML parser (`toml_parser`, `toml_datetime`) says is wrong, before its `, expected …`.
+const TOML_PROBLEMS: &[(&str, &str)] = &[
+    ("`_` may only go between digits", "`_` 只能写在两个数字之间"),
+    ("cannot recurse further; max recursion depth met", "嵌套太深"),
+    ("recursion limit", "嵌套太深"),
+    ("carriage return must be followed by newline", "回车符后必须紧跟换行"),
+    ("duplicate key", "键重复"),
+    ("extra `=`", "多了一个 `=`"),
+    ("extra assignment between key-value pairs", "键值对之间多了赋值"),
+    ("extra comma in array", "数组中多了逗号"),
+    ("extra comma in inline table", "内联表中多了逗号"),
+    ("integers with a radix cannot be signed", "带进制前缀的整数不能有正负号"),
+    ("invalid comment character", "注释中有不允许的字符"),
+    ("invalid inline table element", "内联表的元素无效"),
+    ("invalid key-value pair", "键值对无效"),
+    ("invalid unquoted key", "不带引号的键无效"),
+    ("invalid key", "键无效"),
+    ("invalid value", "值无效"),
+    ("invalid table", "表头无效"),
+    ("invalid string", "字符串无效"),
+    ("invalid basic string", "字符串未结束或无效"),
+    ("invalid multi-line basic string", "多行字符串未结束或无效"),
+    ("invalid literal string", "字面量字符串未结束或无效"),
+    ("invalid multi-line literal string", "多行字面量字符串未结束或无效"),
+    ("invalid boolean", "布尔值无效"),
+    ("invalid integer number", "整数无效"),
+    ("invalid binary number", "二进制数无效"),
+    ("invalid octal number", "八进制数无效"),
+    ("invalid hexadecimal number", "十六进制数无效"),
+    ("invalid float", "小数无效"),
+    ("invalid exponent", "指数无效"),
+    ("invalid fraction", "小数部分无效"),
+    ("invalid mantissa", "尾数无效"),
+    ("invalid datetime", "日期时间无效"),
+    ("invalid date-time", "日期时间无效"),
+    ("invalid date", "日期无效"),
+    ("invalid time", "时间无效"),
+    ("keys cannot be multi-line basic strings", "键不能是多行字符串"),
+    ("keys cannot be multi-line literal strings", "键不能是多行字面量字符串"),
+    ("key with no value", "键没有值"),
+    ("missing array opening", "数组缺少 `[`"),
+    ("missing assignment between key-value pairs", "键值对之间缺少 `=`"),
+    ("missing comma between array elements", "数组元素之间缺少逗号"),
+    ("missing comma between key-value pairs", "键值对之间缺少逗号"),
+    ("missing comment start", "注释缺少 `#`"),
+    ("missing escaped value", "转义符 `\\` 后缺少字符"),
+    ("missing inline table opening", "内联表缺少 `{`"),
+    ("missing key for inline table element", "内联表的元素缺少键"),
+    ("missing opening quote", "缺少开头的引号"),
+    ("missing table open", "表头缺少 `[`"),
+    ("missing value for key", "键没有值"),
+    ("missing value", "缺少值"),
+    ("radix must be lowercase", "进制前缀必须小写"),
+    ("redundant integer number prefix", "整数前缀多余"),
+    ("redundant numeric sign", "正负号多余"),
+    ("string values must be quoted", "字符串值必须加引号"),
+    ("too few unicode value digits", "Unicode 转义的位数不够"),
+    ("unclosed array", "数组没有结束"),
+    ("unclosed array table", "表数组的表头没有结束"),
+    ("unclosed inline table", "内联表没有结束"),
+    ("unclosed table", "表头没有结束"),
+    ("unexpected `=` in array", "数组中不应有 `=`"),
+    (
+        "unexpected content between comment and newline",
+        "注释与换行之间有多余内容",
+    ),
+    ("unexpected content", "多余的内容"),
+    ("unexpected key or value", "多余的键或值（一行只能写一个键值对）"),
+    ("unexpected leading zero", "数字不能以 0 开头"),
+    ("unexpected sign", "此处不应有正负号"),
+    ("unquoted keys cannot be empty", "键不能为空"),
+];
+
+/// What the TOML parser says it expected there, word by word (symbols in backticks stay).
+const TOML_EXPECTED: &[(&str, &str)] = &[
+    ("newline", "换行"),
+    ("letters", "字母"),
+    ("numbers", "数字"),
+    ("digits", "数字"),
+    ("characters", "字符"),
+    ("printable characters", "可打印字符"),
+    ("non-double-quote visible characters", "双引号以外的可见字符"),
+    ("non-single-quote characters", "单引号以外的字符"),
+    ("non-single-quote visible characters", "单引号以外的可见字符"),
+    ("key", "键"),
+    ("value", "值"),
+    ("basic string", "字符串"),
+    ("literal string", "字面量字符串"),
+    ("multi-line basic string", "多行字符串"),
+    ("unicode hexadecimal value", "Unicode 十六进制值"),
+    ("year", "年"),
+    ("month", "月"),
+    ("day", "日"),
+    ("hour", "时"),
+    ("minute", "分"),
+    ("second", "秒"),
+    ("hours", "时"),
+    ("minutes", "分"),
+    ("year or hour", "年或时"),
+    ("offset", "时区偏移"),
+    ("`T` between date and time", "日期与时间之间的 `T`"),
+    ("a four-digit year (YYYY)", "四位数的年（YYYY）"),
+    ("a two-digit month (MM)", "两位数的月（MM）"),
+    ("a two-digit day (DD)", "两位数的日（DD）"),
+    ("a two-digit hour (HH)", "两位数的时（HH）"),
+    ("a two-digit minute (MM)", "两位数的分（MM）"),
+    ("a two-digit second (SS)", "两位数的秒（SS）"),
+];
+
+/// An expected word of the TOML parser in Chinese: a known word, or `UNIT between A and B` (a
+/// date or time field out of range); anything else as it is.
+fn toml_expected(w: &str) -> String {
+    if let Some((_, zh)) = TOML_EXPECTED.iter().find(|(en, _)| *en == w) {
+        return (*zh).to_owned();
+    }
+    if let Some((unit, range)) = w.split_once(" between ")
+        && let Some((a, b)) = range.split_once(" and ")
+        && let Some((_, zh)) = TOML_EXPECTED.iter().find(|(en, _)| *en == unit)
+    {
+        return format!("{a} 到 {b} 之间的{zh}");
+    }
+    w.to_owned()
+}
+
+/// The TOML parser's own message (`PROBLEM, expected A, B`) in Chinese, when its problem is known.
+fn toml_parser(msg: &str) -> Option<String> {
+    let (problem, expected) = match msg.split_once(", expected ") {
+        Some((p, e)) => (p, Some(e)),
+        None => (msg, None),
+    };
+    let (_, zh) = TOML_PROBLEMS.iter().find(|(en, _)| *en == problem)?;
+    Some(match expected {
+        None => (*zh).to_owned(),
+        Some("nothing") => format!("{zh}（此处不应再有内容）"),
+        // What the parser would take there (a quoted string) is in the problem already.
+        Some(_) if problem == "string values must be quoted" => format!("{zh}（如 id = \"a\"）"),
+        Some(list) => {
+            let words: Vec<String> = list.split(", ").map(toml_expected).collect();
+            format!("{zh}，此处应为{}", words.join("、"))
+        }
+    })
+}
+
 /// A value the message quotes, in Chinese when it is a word or a message the console knows.
 fn value(v: &str) -> String {
     WORDS
@@ -285,6 +428,7 @@ fn value(v: &str) -> String {
         .find(|(en, _)| *en == v)
         .map(|(_, zh)| (*zh).to_owned())
         .or_else(|| known(v))
+        .or_else(|| toml_parser(v))
         .unwrap_or_else(|| v.to_owned())
 }
 
@@ -332,13 +476,28 @@ mod tests {
         );
         // A form the console does not know stays as the checker wrote it.
         assert_eq!(zh("something new"), "something new");
+        // The TOML parser's own words too.
+        assert_eq!(
+            zh("TOML syntax: unclosed array, expected `]`"),
+            "TOML 语法错误：数组没有结束，此处应为`]`"
+        );
+        assert_eq!(
+            zh("TOML syntax: unexpected key or value, expected newline, `#`"),
+            "TOML 语法错误：多余的键或值（一行只能写一个键值对），此处应为换行、`#`"
+        );
+        assert_eq!(zh("TOML syntax: duplicate key"), "TOML 语法错误：键重复");
+        assert_eq!(
+            zh("TOML syntax: invalid date, expected month between 01 and 12"),
+            "TOML 语法错误：日期无效，此处应为01 到 12 之间的月"
+        );
+        assert_eq!(
+            zh("TOML syntax: `_` may only go between digits, expected nothing"),
+            "TOML 语法错误：`_` 只能写在两个数字之间（此处不应再有内容）"
+        );
     }
 
     /// Words of the checker's English outside quoted values and the TOML parser's own message.
     fn english_left(zh: &str) -> bool {
-        if zh.starts_with("TOML 语法错误") {
-            return false;
-        }
         let mut bare = String::new();
         let mut quote = None;
         for ch in zh.chars() {
@@ -349,9 +508,21 @@ mod tests {
                 _ => {}
             }
         }
-        [" is ", " must ", " needs ", " not ", "expected", " more than "]
-            .iter()
-            .any(|w| bare.contains(w))
+        [
+            " is ",
+            " must ",
+            " needs ",
+            " not ",
+            "expected",
+            " more than ",
+            "invalid",
+            "unclosed",
+            "missing",
+            "key ",
+            "between",
+        ]
+        .iter()
+        .any(|w| bare.contains(w))
     }
 
     /// Every message a broken playlist of this corpus brings has a Chinese form: a new message in
@@ -390,6 +561,22 @@ mod tests {
             "power = 1\n[[item]]\nid = \"a\"\ntext = \"x\"\n",
             "item = 1\n",
             "[[item]]\nid = \"a\"\ntext = \"x\"\n[[item\n",
+            // The TOML parser's own messages.
+            "[[item]]\nid \"a\"\n",
+            "[[item]]\nid = \"a\ntext = \"x\"\n",
+            "[[item]]\nid = \"a\"\ntext = \"x\"\ndays = [\"mon\", \"tue\"\n",
+            "[defaults\n",
+            "[[item]]\nid = \"a\"\nid = \"b\"\n",
+            "[[item]]\nid = \"a\"\ntext = \"x\"\nworkdays_only = tru\n",
+            "[[item]]\nid = \"a\" text = \"x\"\n",
+            "[[item]]\nid = a\n",
+            "[[item]]\nid = \"a\"\ntext = \"x\"\ndwell_s = 1__0\n",
+            "[[item]]\nid = \"a\"\ntext = \"\\q\"\n",
+            "[[item]]\nid = 'a\n",
+            "[[item]]\nid = \"a\"\ntext = \"x\"\ndwell_s = 08\n",
+            "[[item]]\nid = \"a\"\ntext = \"x\"\ndates = [2026-13-01]\n",
+            "[[item]]\n= 1\n",
+            "[[item]]\nid = \"a\"\ntext = \"x\"\nstyle = {color = \"red\"\n",
             "[[item]]\nid = \"a\"\ntext = \"x\"\n[[campaign]]\nid = \"c\"\n",
             "[[item]]\nid = \"a\"\ntext = \"x\"\n[[campaign]]\nid = \"c\"\nadvertiser = \"Z\"\nstart_date = \"2026-12-10\"\nend_date = \"2026-12-01\"\nshare = 0.1\nplays_per_day = 3\nseparation_s = -1\n[[campaign.item]]\nid = \"s\"\ntext = \"x\"\ntime = \"08:00-09:00\"\n",
             "[[item]]\nid = \"a\"\ntext = \"x\"\n[[campaign]]\nid = \"c\"\nadvertiser = \"Z\"\nstart_date = \"2026-12-01\"\nend_date = \"2026-12-31\"\nplays_per_hour = 600\nmax_per_hour = 4\n[[campaign.item]]\nid = \"s\"\ntext = \"x\"\n",
