@@ -455,6 +455,10 @@ impl Core {
                 self.proof_findings = findings;
             }
         }
+        // What the background check of the log's older segments found, once it is done.
+        if let Some(found) = self.proof.as_mut().and_then(|p| p.poll_check(now)) {
+            self.proof_findings.extend(found);
+        }
         if let Some(proof) = &mut self.proof
             && proof.needs_sync()
             && now.duration_since(self.last_proof_sync) >= PROOF_SYNC_INTERVAL

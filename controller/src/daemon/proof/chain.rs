@@ -330,6 +330,61 @@ pub fn for_each_verified(paths: &[PathBuf], mut each: impl FnMut(&Entry, &[u8]))
     Ok(report)
 }
 
+/// [`verify_files`], noting the newest entry time of each segment in `latest`.
+pub(super) fn verify_with_latest(
+    paths: &[PathBuf],
+    latest: &mut Vec<Option<jiff::Timestamp>>,
+) -> std::io::Result<Report> {
+    let mut prev = GENESIS.to_owned();
+    let mut seq = 0;
+    let mut report = Report::default();
+    for p in paths {
+        let file = std::fs::File::open(p)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", p.display())))?;
+        let mut newest = None::<jiff::Timestamp>;
+        let seg = scan(
+            p,
+            std::io::BufReader::with_capacity(1 << 16, file),
+            &mut prev,
+            &mut seq,
+            &mut |e, _| {
+                if let Ok(t) = e.at.parse::<jiff::Timestamp>() {
+                    newest = Some(newest.map_or(t, |n| n.max(t)));
+                }
+            },
+        )
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", p.display())))?;
+        latest.push(newest);
+        report.segments.push(seg);
+    }
+    report.entries = seq;
+    report.last_hash = prev;
+    Ok(report)
+}
+
+/// Where segment `current` continues the chain from: its first entry's `prev` and `seq - 1`, or,
+/// when it has no readable first entry (new, or torn at once), the last entry of `before`.
+pub(super) fn anchor(current: &Path, before: Option<&PathBuf>) -> Option<(String, u64)> {
+    use std::io::{Read as _, Seek as _};
+    let mut line = Vec::new();
+    let file = std::fs::File::open(current).ok()?;
+    next_line(&mut std::io::BufReader::new(file), &mut line).ok()?;
+    if let Ok(e) = serde_json::from_slice::<Entry>(&line) {
+        return Some((e.prev, e.seq.checked_sub(1)?));
+    }
+    let mut f = std::fs::File::open(before?).ok()?;
+    let len = f.metadata().ok()?.len();
+    f.seek(std::io::SeekFrom::Start(len.saturating_sub(MAX_LINE as u64 * 2)))
+        .ok()?;
+    let mut tail = Vec::new();
+    f.read_to_end(&mut tail).ok()?;
+    let last = tail
+        .split(|b| *b == b'\n')
+        .rev()
+        .find_map(|l| serde_json::from_slice::<Entry>(l).ok())?;
+    Some((last.hash, last.seq))
+}
+
 /// [`for_each_verified`] from a segment in the middle of the log: the first entry of `paths` is
 /// taken as the anchor (its `prev` and `seq` are trusted), and the chain is verified from there.
 /// For a reader that knows the part before is intact (the daemon, which verified it when it opened

@@ -11,6 +11,12 @@
 //!   continues in a new segment `proof-of-display.N.jsonl` whose first entry, a `repaired` entry,
 //!   chains to the last good hash before the damage.
 //!
+//! **Years of log.** A segment holds about [`ROTATE_AT`] bytes, then the chain goes on in the next
+//! one. Opening reads only the last segment (from the anchor its first entry gives); the older
+//! ones are checked from the start of the chain in a background thread, whose verdict
+//! [`ProofLog::poll_check`] hands over (damage found there is handled as above). Every reader
+//! goes a line at a time.
+//!
 //! **Group commit.** Entries are written at once (a process crash loses none) but fsynced at most
 //! once a second by the caller ([`ProofLog::sync`]), so a power cut can cost about one second of
 //! entries, which the torn-line repair then marks. An entry that cannot be written (a full disk)
@@ -46,6 +52,8 @@ pub struct ProofLog {
     opened: Vec<Segment>,
     /// The newest entry time of each segment, in order (the last one grows as entries are added).
     latest: Vec<Option<jiff::Timestamp>>,
+    /// The check of the segments before the one read at open, while it runs.
+    checking: Option<Checking>,
     file: Option<File>,
     len: u64,
     last: String,
@@ -58,6 +66,36 @@ pub struct ProofLog {
     broken: bool,
     /// Entries dropped because the queue was full.
     pub dropped: u64,
+}
+
+/// The background check of the segments before the last: their verdict from the start of the
+/// chain and the newest entry time of each.
+type Checked = (Report, Vec<Option<jiff::Timestamp>>);
+
+/// A background check of the older segments, running.
+#[derive(Debug)]
+struct Checking {
+    paths: Vec<PathBuf>,
+    /// The (hash, seq) the segment read at open continues from.
+    anchor: (String, u64),
+    rx: std::sync::mpsc::Receiver<std::io::Result<Checked>>,
+}
+
+impl Checking {
+    fn start(paths: Vec<PathBuf>, anchor: (String, u64)) -> std::io::Result<Self> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let todo = paths.clone();
+        std::thread::Builder::new().name("proof-check".into()).spawn(move || {
+            let mut latest = Vec::with_capacity(todo.len());
+            let r = chain::verify_with_latest(&todo, &mut latest).map(|r| (r, latest));
+            let _ = tx.send(r);
+        })?;
+        Ok(Self { paths, anchor, rx })
+    }
+}
+
+fn report_ok(segs: &[Segment]) -> bool {
+    segs.iter().all(|s| s.problem.is_none())
 }
 
 /// Most entries kept in memory while the disk refuses writes.
@@ -83,7 +121,19 @@ impl ProofLog {
         let mut index = 1;
         let mut scanned = Vec::new();
         let mut latest = Vec::new();
-        for (i, seg_path) in segs.iter().enumerate() {
+        // The segments before the last are checked in the background (`poll_check`), so the
+        // start does not grow with the log: the last one is read here, from an anchor.
+        let mut from = 0;
+        let mut checking = None;
+        if let [sealed @ .., current] = segs.as_slice()
+            && !sealed.is_empty()
+            && let Some((p, q)) = chain::anchor(current, sealed.last())
+        {
+            (prev, seq, from) = (p.clone(), q, sealed.len());
+            latest.resize(sealed.len(), None);
+            checking = Some(Checking::start(sealed.to_vec(), (p, q))?);
+        }
+        for (i, seg_path) in segs.iter().enumerate().skip(from) {
             // A line at a time: a log of years is read in the memory of one entry.
             let reader = std::io::BufReader::with_capacity(1 << 16, File::open(seg_path)?);
             let mut newest = None::<jiff::Timestamp>;
@@ -181,6 +231,7 @@ impl ProofLog {
             rotate_at: ROTATE_AT,
             opened: scanned,
             latest,
+            checking,
             last: prev,
             seq,
             dirty: false,
@@ -211,7 +262,7 @@ impl ProofLog {
     /// `None` when the chain is damaged: then only a reading from the start counts entries as
     /// `pinghu log verify` does.
     pub fn segments_since(&self, since: jiff::Timestamp) -> Option<Vec<PathBuf>> {
-        if self.opened.iter().any(|s| s.problem.is_some()) {
+        if self.checking.is_some() || self.opened.iter().any(|s| s.problem.is_some()) {
             return None;
         }
         let all = segments(&self.dir);
@@ -220,6 +271,119 @@ impl ProofLog {
             .find(|&i| self.latest.get(i).copied().flatten().is_some_and(|t| t < since))
             .unwrap_or(0);
         Some(all[first..].to_vec())
+    }
+
+    /// The result of the background check of the older segments, once it is done (`None` before,
+    /// and after it was taken): what it found, for the log and the status. When the segment read
+    /// at open does not continue the checked chain (damage in an older segment, or a link broken
+    /// between them), the log goes on in a new segment whose `repaired` entry chains to the last
+    /// good entry, as for damage found at open.
+    pub fn poll_check(&mut self, now: jiff::Timestamp) -> Option<Vec<Finding>> {
+        let result = match self.checking.as_ref()?.rx.try_recv() {
+            Ok(r) => r,
+            Err(std::sync::mpsc::TryRecvError::Empty) => return None,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                Err(std::io::Error::other("the check of the older segments stopped"))
+            }
+        };
+        let checking = self.checking.take()?;
+        Some(self.checked(checking, result, now))
+    }
+
+    /// [`ProofLog::poll_check`], waiting for the check to end (tests, and tools that need the
+    /// verdict now).
+    pub fn finish_check(&mut self, now: jiff::Timestamp) -> Vec<Finding> {
+        let Some(checking) = self.checking.take() else {
+            return Vec::new();
+        };
+        let result = checking
+            .rx
+            .recv()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the check of the older segments stopped")));
+        self.checked(checking, result, now)
+    }
+
+    fn checked(&mut self, c: Checking, result: std::io::Result<Checked>, now: jiff::Timestamp) -> Vec<Finding> {
+        let (report, latest) = match result {
+            Ok(r) => r,
+            Err(e) => {
+                let message = format!("the older segments of the log cannot be read: {e}");
+                tracing::error!("proof-of-display log: {message}");
+                return vec![Finding {
+                    kind: "damaged",
+                    message,
+                }];
+            }
+        };
+        let mut findings = Vec::new();
+        for p in report.problems() {
+            let message = format!(
+                "{p}: the log was changed after it was written (tampering or disk corruption); entries from that \
+                 line on are not trusted"
+            );
+            tracing::error!("proof-of-display log damaged: {message}");
+            findings.push(Finding {
+                kind: "damaged",
+                message,
+            });
+        }
+        for (slot, t) in self.latest.iter_mut().zip(latest) {
+            *slot = t;
+        }
+        let (good_hash, good_seq) = (report.last_hash.clone(), report.entries);
+        let mut segs = report.segments;
+        segs.append(&mut self.opened);
+        self.opened = segs;
+        if (good_hash.as_str(), good_seq) != (c.anchor.0.as_str(), c.anchor.1) {
+            let at = c.paths.len() + 1;
+            let name = segment_path(&self.dir, at)
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            if report_ok(&self.opened[..c.paths.len()]) {
+                let message = format!(
+                    "{name}:1: does not chain to the entry before it (edited, removed or reordered): the log was \
+                     changed after it was written"
+                );
+                tracing::error!("proof-of-display log damaged: {message}");
+                findings.push(Finding {
+                    kind: "damaged",
+                    message,
+                });
+            }
+            if let Some(seg) = self.opened.get_mut(c.paths.len()) {
+                seg.problem.get_or_insert(ChainError {
+                    path: segment_path(&self.dir, at).display().to_string(),
+                    line: 1,
+                    message: "does not chain to the entry before it (edited, removed or reordered)".into(),
+                    torn: false,
+                });
+            }
+            let note =
+                format!("damage before {name}; the chain continues here from entry {good_seq}, the last good one");
+            if let Err(e) = self.continue_from(&good_hash, good_seq, now, note) {
+                tracing::error!("proof-of-display log: cannot start a new segment after the damage: {e}");
+            }
+        }
+        findings
+    }
+
+    /// Go on in a new segment whose first entry, a `repaired` one, chains to `hash`/`seq`.
+    fn continue_from(&mut self, hash: &str, seq: u64, now: jiff::Timestamp, note: String) -> std::io::Result<()> {
+        self.sync()?;
+        hash.clone_into(&mut self.last);
+        self.seq = seq;
+        self.rotate()?;
+        self.pending
+            .push_front(Entry::repaired(now, &self.screen, note.clone()));
+        self.opened.push(Segment {
+            path: self.path.clone(),
+            entries: 1,
+            repairs: vec![(1, note)],
+            ..Segment::default()
+        });
+        self.drain()
     }
 
     /// The segment being written.
@@ -355,8 +519,12 @@ mod tests {
         "2026-11-29T03:00:00Z".parse().unwrap()
     }
 
+    /// Open, and wait for the check of the older segments (as a daemon's status has it a moment
+    /// after the start).
     fn open(dir: &Path) -> (ProofLog, Vec<Finding>) {
-        ProofLog::open(dir, Disk::new(), "s", now()).unwrap()
+        let (mut log, mut findings) = ProofLog::open(dir, Disk::new(), "s", now()).unwrap();
+        findings.extend(log.finish_check(now()));
+        (log, findings)
     }
 
     fn write(dir: &Path, items: &[&str]) -> ProofLog {
@@ -563,17 +731,51 @@ mod tests {
         };
         check(&log);
         drop(log);
-        // Reopened, it knows the same from reading the log once.
-        let (log, _) = open(dir.path());
+        // Reopened, the start reads only the last segment; the older ones are checked in the
+        // background, and until that is done every reading starts from the beginning.
+        let (mut log, findings) = ProofLog::open(dir.path(), Disk::new(), "s", now()).unwrap();
+        assert!(findings.is_empty());
+        assert!(log.segments_since(hour(20)).is_none(), "not checked yet");
+        let found = loop {
+            if let Some(f) = log.poll_check(now()) {
+                break f;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        };
+        assert!(found.is_empty(), "{found:?}");
         check(&log);
         drop(log);
-        // Damage anywhere: read from the start, as `pinghu log verify` does.
-        let text = std::fs::read_to_string(&all[0]).unwrap();
-        std::fs::write(&all[0], text.replacen("item 0", "item X", 1)).unwrap();
-        let (log, findings) = open(dir.path());
-        assert_eq!(findings[0].kind, "damaged");
+        // Damage in an older segment: found by the check, reported, and the log goes on in a new
+        // segment chained to the last good entry; readings start from the beginning again.
+        let text = std::fs::read_to_string(&all[1]).unwrap();
+        let entries_before = text.lines().count();
+        std::fs::write(&all[1], text.replacen("\"item ", "\"item X", 1)).unwrap();
+        let (mut log, findings) = open(dir.path());
+        assert_eq!(findings[0].kind, "damaged", "{findings:?}");
+        assert!(
+            findings[0]
+                .message
+                .contains("proof-of-display.2.jsonl:1: hash mismatch"),
+            "{findings:?}"
+        );
         assert!(log.segments_since(hour(20)).is_none());
         assert!(!log.verdict().problems().is_empty());
+        assert_eq!(log.path(), segment_path(dir.path(), all.len() + 1));
+        log.append(entry("item after")).unwrap();
+        log.sync().unwrap();
+        drop(log);
+        let r = verify_dir(dir.path()).unwrap();
+        let last = r.segments.last().unwrap();
+        assert!(
+            last.problem.is_none(),
+            "the new segment chains to the last good entry: {r:?}"
+        );
+        assert_eq!(last.entries, 2);
+        assert!(entries_before > 0);
+        // Opened again: the same damage is reported, and no further segment is needed.
+        let (log, findings) = open(dir.path());
+        assert_eq!(findings.len(), r.problems().len(), "{findings:?}");
+        assert_eq!(log.path(), segment_path(dir.path(), all.len() + 1));
     }
 
     #[test]
