@@ -460,3 +460,57 @@ fn the_status_says_when_the_card_drives_another_size_and_counts_flash_writes() {
     let data_dir = core.config().data_dir.clone();
     assert_eq!(pinghu::daemon::fallback::FlashRecord::load(&data_dir), record);
 }
+
+#[test]
+fn damage_in_an_older_segment_reaches_the_status_after_the_background_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::new();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let (mut log, _) = pinghu::daemon::proof::ProofLog::open(&data, Disk::new(), "test-board", t(0)).unwrap();
+    for c in ["item a", "item b", "item c"] {
+        log.append(pinghu::daemon::proof::Entry::shown(
+            t(0).to_string(),
+            "test-board".into(),
+            c.into(),
+            "rotation".into(),
+            "ab".into(),
+        ))
+        .unwrap();
+    }
+    log.sync().unwrap();
+    drop(log);
+    // Two segments, as rotation leaves them, then an edit in the older one.
+    let seg1 = data.join("proof-of-display.jsonl");
+    let text = std::fs::read_to_string(&seg1).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(
+        &seg1,
+        format!("{}\n{}\n", lines[0], lines[1].replace("item b", "item B")),
+    )
+    .unwrap();
+    std::fs::write(data.join("proof-of-display.2.jsonl"), format!("{}\n", lines[2])).unwrap();
+
+    let mut core = Core::open(config(dir.path(), &portal), Disk::new(), t(10)).unwrap();
+    // The start read only the last segment; the older one is checked in the background, and
+    // what it finds reaches the status on the next ticks.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let found = loop {
+        core.tick(t(10));
+        let s = core.status(t(10));
+        if let Some(f) = s["storage"]["proof_log"].as_array().filter(|a| !a.is_empty()) {
+            break f.clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "no finding: {s}");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    assert_eq!(found[0]["kind"], "damaged");
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("proof-of-display.jsonl:2: hash mismatch"),
+        "{found:?}"
+    );
+    assert_eq!(core.status(t(10))["storage"]["ok"], false);
+}
