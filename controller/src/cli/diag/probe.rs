@@ -14,19 +14,34 @@ pub(super) async fn probe(opts: &DiagOptions) -> Result<Report, DriverError> {
     let Some(url) = &opts.device else {
         let ports = serialport::available_ports().unwrap_or_default();
         let names: Vec<String> = ports.iter().map(|p| p.port_name.clone()).collect();
+        let stable: Vec<Option<String>> = names
+            .iter()
+            .map(|n| stable_name(std::path::Path::new(BY_ID), n))
+            .collect();
         let text = if names.is_empty() {
             "no serial ports found: plug in the USB-RS485 adapter (dmesg shows its name), or give --device\n"
                 .to_string()
         } else {
-            format!(
-                "serial ports: {}\nprobe one with: pinghu diag --device serial://{}  probe\n",
-                names.join(", "),
-                names[0]
-            )
+            let mut t = String::from("serial ports:\n");
+            for (n, s) in names.iter().zip(&stable) {
+                let _ = match s {
+                    Some(s) => writeln!(t, "  {n}  (always the same adapter: {s})"),
+                    None => writeln!(t, "  {n}"),
+                };
+            }
+            let first = stable[0].as_ref().unwrap_or(&names[0]);
+            let _ = writeln!(t, "probe one with: pinghu diag --device serial://{first}  probe");
+            if stable.iter().any(Option::is_some) {
+                t.push_str(
+                    "(a /dev/serial/by-id name stays the same when the adapter is plugged in again or another \
+                     one is added, while ttyUSB numbers can change: use it in the daemon's [device] url)\n",
+                );
+            }
+            t
         };
         return Ok(Report {
             text,
-            json: json!({"ports": names}),
+            json: json!({"ports": names, "by_id": stable}),
         });
     };
     let wait = opts.timeout.min(Duration::from_millis(800));
@@ -101,5 +116,39 @@ pub(super) async fn probe(opts: &DiagOptions) -> Result<Report, DriverError> {
                 ""
             }
         ))),
+    }
+}
+
+/// Where udev keeps the stable names of serial adapters (by vendor, model and serial number).
+const BY_ID: &str = "/dev/serial/by-id";
+
+/// The stable `/dev/serial/by-id/…` name of serial port `port`, if udev made one.
+fn stable_name(dir: &std::path::Path, port: &str) -> Option<String> {
+    let target = std::fs::canonicalize(port).ok()?;
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .find(|e| std::fs::canonicalize(e.path()).is_ok_and(|t| t == target))
+        .map(|e| e.path().display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_port_is_named_by_its_stable_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let port = dir.path().join("ttyUSB0");
+        std::fs::write(&port, b"").unwrap();
+        let by_id = dir.path().join("by-id");
+        std::fs::create_dir(&by_id).unwrap();
+        let link = by_id.join("usb-FTDI_FT232R_USB_UART_A50285BI-if00-port0");
+        std::os::unix::fs::symlink("../ttyUSB0", &link).unwrap();
+        let name = super::stable_name(&by_id, port.to_str().unwrap());
+        assert_eq!(name, Some(link.display().to_string()));
+        assert_eq!(super::stable_name(&by_id, "/nonexistent/ttyUSB9"), None);
+        assert_eq!(
+            super::stable_name(&dir.path().join("none"), port.to_str().unwrap()),
+            None
+        );
     }
 }
