@@ -113,6 +113,14 @@ fn pictures_are_checked_at_their_line_and_judged_for_the_board() {
     let (code, _, err) = pinghu(&["playlist", "check", p.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(err.contains("p.toml:1:1: item a: image \"nowhere.png\""), "{err}");
+    // A character no font has: a warning for the board, at the item's line, still ok.
+    std::fs::write(&p, "[[item]]\nid = \"a\"\ntext = \"夷陵𠀋\"\n").unwrap();
+    let (code, out, _) = pinghu(&["playlist", "check", p.to_str().unwrap(), "--board", "128x32"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("p.toml:1:1: warning: item a: no font has 𠀋: the board shows a box for each"),
+        "{out}"
+    );
     // Text and picture together, or a picture of another kind, are refused by the parser.
     std::fs::write(&p, "[[item]]\nid = \"a\"\ntext = \"x\"\nimage = \"a.png\"\n").unwrap();
     let (code, _, err) = pinghu(&["playlist", "check", p.to_str().unwrap()]);

@@ -6,6 +6,16 @@ use pinghu_tests::console::{ConsoleRig, request};
 use pinghu_tests::pinghu;
 
 const ALWAYS: &str = "[[item]]\nid = \"hello\"\ntext = \"夷陵区欢迎您\"\ncolor = \"green\"\n";
+/// A 4x4 red PNG.
+const RED_4X4_PNG: &str = "89504e470d0a1a0a0000000d4948445200000004000000040802000000269309290000001049444154789c63f8cfc000470cc47100ae930ff1d05f239e0000000049454e44ae426082";
+
+fn from_hex(h: &str) -> Vec<u8> {
+    (0..h.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+        .collect()
+}
+
 const OTHER: &str = "[[item]]\nid = \"notice\"\ntext = \"办事请取号\"\ncolor = \"yellow\"\n";
 
 #[test]
@@ -63,6 +73,29 @@ fn a_playlist_is_checked_at_its_lines_saved_live_kept_and_restored_with_an_audit
     let refused = rig.api("PUT", "/api/v1/playlist", &picture);
     assert_eq!(refused.status, 422, "{}", refused.text());
     assert_eq!(refused.json()["errors"][0]["line"], 6, "{}", refused.text());
+    // The check says the same before a save is tried (one examination for both).
+    let check = rig.api("POST", "/api/v1/playlist/check", &picture).json();
+    assert_eq!(
+        (check["ok"].as_bool(), check["errors"][0]["line"].as_u64()),
+        (Some(false), Some(6)),
+        "{check}"
+    );
+    // With the picture beside the playlist it passes, with what will not look right on this
+    // board as warnings, in Chinese too: a 4x4 picture blown up, a character no font has.
+    std::fs::write(rig.path("logo.png"), from_hex(RED_4X4_PNG)).unwrap();
+    let warned = picture.replace("夷陵区欢迎您", "夷陵区欢迎您𠀋");
+    let check = rig.api("POST", "/api/v1/playlist/check", &warned).json();
+    assert_eq!(check["ok"], true, "{check}");
+    let warnings = check["warnings"].as_array().unwrap();
+    let at = |line: u64, en: &str, zh: &str| {
+        warnings.iter().any(|w| {
+            w["line"] == line
+                && w["message"].as_str().unwrap().contains(en)
+                && w["message_zh"].as_str().unwrap().contains(zh)
+        })
+    };
+    assert!(at(1, "no font has 𠀋", "字库中没有「𠀋」"), "{check}");
+    assert!(at(6, "too small: 4x4 px", "太小：4x4 像素"), "{check}");
 
     // The preview renders every item as the board will show it.
     let preview = rig
@@ -76,6 +109,7 @@ fn a_playlist_is_checked_at_its_lines_saved_live_kept_and_restored_with_an_audit
     // Saved: the simulated card's glass changes to it.
     let saved = rig.api("PUT", "/api/v1/playlist", ALWAYS);
     assert_eq!(saved.status, 200, "{}", saved.text());
+    assert_eq!(saved.json()["warnings"], serde_json::json!([]), "{}", saved.text());
     let first = shown(&rig, "item hello");
     assert_eq!(rig.api("GET", "/api/v1/playlist", "").text(), ALWAYS);
     assert_eq!(std::fs::read_to_string(rig.path("playlist.toml")).unwrap(), ALWAYS);

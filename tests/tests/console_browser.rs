@@ -153,6 +153,31 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
     );
     b.screenshot("1-playlist-error.png").await;
 
+    // A character no font has: checked, it passes with a warning at the item's line, in Chinese.
+    b.js(
+        "const t = document.getElementById('playlist'); t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
+        vec![json!(ALWAYS.replace("夷陵区欢迎您", "夷陵区欢迎您𠀋"))],
+    )
+    .await;
+    b.click("#check").await;
+    let warning = b
+        .wait(
+            "the warning",
+            10,
+            "document.querySelector('#problems li.warn')?.textContent",
+        )
+        .await;
+    assert!(warning.as_str().unwrap().contains("字库中没有「𠀋」"), "{warning}");
+    let ok = b
+        .js("return document.querySelector('#problems li.ok')?.textContent;", vec![])
+        .await;
+    assert_eq!(
+        ok,
+        json!("可以保存，请留意以下提醒："),
+        "a warning does not stop a save"
+    );
+    b.screenshot("1-playlist-warning.png").await;
+
     // Fix it and save: the simulated card's glass changes to it.
     let before = blocking(|| rig.glass());
     b.js(

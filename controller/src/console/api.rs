@@ -142,7 +142,7 @@ pub fn check(text: &str) -> Value {
 }
 
 async fn check_playlist(State(s): State<AppState>, _: Caller, body: String) -> Response {
-    match s.core.with(move |c, _| c.check_text(&body)).await {
+    match s.core.with(move |c, now| c.check_text(&body, now)).await {
         Ok(v) => Json(v).into_response(),
         Err(_) => gone(),
     }
@@ -206,7 +206,9 @@ async fn save(s: &AppState, who: String, text: String, action: &'static str) -> 
         .await;
     match r {
         Err(_) => gone(),
-        Ok(Ok(v)) => Json(json!({"ok": true, "version": v})).into_response(),
+        Ok(Ok((v, warnings))) => {
+            Json(json!({"ok": true, "version": v, "warnings": errors_json(&warnings)})).into_response()
+        }
         Ok(Err(SaveError::Invalid(d))) => {
             let errors = errors_json(&d);
             (

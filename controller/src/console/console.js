@@ -98,24 +98,31 @@
       for (var i = 1; i <= n; i++) out.push(bad[i] ? "▶" + i : String(i));
       gutter.textContent = out.join("\n");
     }
-    function show(r, savedText) {
+    function item(e, cls) {
+      var li = document.createElement("li");
+      li.dataset.line = e.line;
+      if (cls) li.className = cls;
+      var zh = document.documentElement.lang === "zh-CN" && e.message_zh;
+      li.textContent = (cls === "warn" ? "⚠ " : "") + e.line + ":" + e.column + ": " + (zh ? e.message_zh : e.message);
+      problems.appendChild(li);
+    }
+    function show(r, saved) {
       bad = {};
       problems.innerHTML = "";
       if (r.ok) {
+        var warned = (r.warnings || []).length > 0, d = problems.dataset;
         var li = document.createElement("li");
         li.className = "ok";
-        li.textContent = savedText || problems.dataset.ok;
+        li.textContent = saved ? (warned ? d.savedWarned : d.saved) : (warned ? d.okWarned : d.ok);
         problems.appendChild(li);
       } else {
         (r.errors || []).forEach(function (e) {
           bad[e.line] = true;
-          var li = document.createElement("li");
-          li.dataset.line = e.line;
-          var zh = document.documentElement.lang === "zh-CN" && e.message_zh;
-          li.textContent = e.line + ":" + e.column + ": " + (zh ? e.message_zh : e.message);
-          problems.appendChild(li);
+          item(e);
         });
       }
+      // Warnings do not stop a save: a picture that will look poor, characters shown as boxes.
+      (r.warnings || []).forEach(function (e) { item(e, "warn"); });
       numbers();
     }
     editor.addEventListener("input", numbers);
@@ -148,8 +155,9 @@
     if (save) {
       save.addEventListener("click", function () {
         api("PUT", "/api/v1/playlist", editor.value).then(function (r) { return r.json(); }).then(function (r) {
-          show(r, problems.dataset.saved);
-          if (r.ok) setTimeout(function () { location.reload(); }, 400);
+          show(r, true);
+          // Reload for the new history and timeline, unless there are warnings to read first.
+          if (r.ok && !(r.warnings || []).length) setTimeout(function () { location.reload(); }, 400);
         });
       });
     }

@@ -73,6 +73,38 @@ const TEMPLATES: &[(&str, &str)] = &[
         "image {} must be a .png, .jpg or .bmp file (relative to the playlist's folder)",
         "image {0} 应为 .png、.jpg 或 .bmp 文件（相对于节目单所在文件夹）",
     ),
+    // Pictures, read and judged for the board (errors and warnings of the console's check).
+    (
+        "image {}: {} (pictures go beside {})",
+        "图片 {0}：{1}（图片应放在 {2} 所在的文件夹）",
+    ),
+    ("cannot read it: {}", "无法读取：{0}"),
+    ("not a PNG, JPEG or BMP picture: {}", "不是 PNG、JPEG 或 BMP 图片：{0}"),
+    (
+        "the picture is {}x{} pixels, more than {} a side: scale it down to a few times the board's size first",
+        "图片为 {0}x{1} 像素，边长超过 {2}：请先缩小到屏幕尺寸的几倍以内",
+    ),
+    ("item {}: image {}: {}", "节目项 {0}：图片 {1}：{2}"),
+    (
+        "too small: {}x{} px is enlarged {} times for the {}x{} board and will look blocky; give at least {}x{} px",
+        "太小：{0}x{1} 像素要放大 {2} 倍才能铺满 {3}x{4} 的屏，会显得粗糙；请提供至少 {5}x{6} 像素的图片",
+    ),
+    (
+        "nearly dark: under 1 % of the LEDs light up (a dark picture, or one without contrast)",
+        "几乎全黑：亮起的 LED 不到 1%（图片太暗或对比度不够）",
+    ),
+    (
+        "too much detail for the board's pitch: {} % of neighbouring LEDs differ, which reads as noise at a distance; simplify the picture or use threshold",
+        "细节太多，超出屏的点距：{0}% 的相邻 LED 明暗不同，远看像噪点；请简化图片，或改用 threshold",
+    ),
+    (
+        "item {}: no font has {}: the board shows a box for each",
+        "节目项 {0}：字库中没有「{1}」，屏上每个这样的字都显示为方框",
+    ),
+    (
+        "the holiday calendar has no official data for {}: workdays_only and days_off_only count Monday to Friday as workdays until the office sends it (pinghu portal push --calendar)",
+        "节假日日历中没有 {0} 年的官方数据：在主管部门下发之前，workdays_only 与 days_off_only 按周一至周五为工作日计算（pinghu portal push --calendar）",
+    ),
     // Times and days.
     (
         "time window {} must look like \"08:00-18:00\"",
@@ -476,6 +508,17 @@ mod tests {
         );
         // A form the console does not know stays as the checker wrote it.
         assert_eq!(zh("something new"), "something new");
+        // The console's warnings.
+        assert_eq!(
+            zh(
+                "item logo: image \"logo.png\": too small: 8x8 px is enlarged 4.0 times for the 64x32 board and will look blocky; give at least 32x16 px"
+            ),
+            "节目项 logo：图片 \"logo.png\"：太小：8x8 像素要放大 4.0 倍才能铺满 64x32 的屏，会显得粗糙；请提供至少 32x16 像素的图片"
+        );
+        assert_eq!(
+            zh("item a: no font has 𠀋: the board shows a box for each"),
+            "节目项 a：字库中没有「𠀋」，屏上每个这样的字都显示为方框"
+        );
         // The TOML parser's own words too.
         assert_eq!(
             zh("TOML syntax: unclosed array, expected `]`"),

@@ -368,7 +368,8 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
             button #preview-button type="button" { (t(l, "preview")) }
             @if c.role.edits_playlists() { button #save type="button" { (t(l, "save")) } }
         }
-        ul #problems data-ok=(t(l, "ok")) data-saved=(t(l, "saved")) {}
+        ul #problems data-ok=(t(l, "ok")) data-saved=(t(l, "saved")) data-ok-warned=(t(l, "ok_warned"))
+            data-saved-warned=(t(l, "saved_warned")) {}
         div #preview {}
         h2 { (t(l, "week")) }
         (PreEscaped(crate::console::timeline::week_svg(&week, l)))
@@ -414,7 +415,7 @@ td, th { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-
 #glass { image-rendering: pixelated; background: #0c0c0e; max-width: 100%; }
 .editor { display: flex; font: 14px/1.4 monospace; } #gutter { margin: 0; padding: 2px 6px; background: #ddd; text-align: right; }
 textarea { flex: 1; font: inherit; min-height: 18em; } .error, #problems li { color: #b00; }
-#problems li.ok { color: #060; } .pages img { margin: .3em .5em .3em 0; background: #0c0c0e; }
+#problems li.ok { color: #060; } #problems li.warn { color: #a60; } .pages img { margin: .3em .5em .3em 0; background: #0c0c0e; }
 #trace-out { max-height: 30em; overflow: auto; background: #fff; border: 1px solid #ccc; padding: .5em; font-size: 12px; }
 ol.history { margin: .3em 0; padding-left: 1.5em; font-size: 90%; color: #444; } img.page { margin: 0 .5em .5em 0; background: #0c0c0e; } .login label { display: block; margin: .5em 0; } .note { color: #555; }
 ";

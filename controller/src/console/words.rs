@@ -57,6 +57,11 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "restore" => ("恢复此版本", "Restore this version"),
         "saved" => ("已保存，屏幕已更新。", "Saved: the board runs it now."),
         "ok" => ("没有问题。", "No problems."),
+        "ok_warned" => ("可以保存，请留意以下提醒：", "Can be saved; mind these warnings:"),
+        "saved_warned" => (
+            "已保存，屏幕已更新；请留意以下提醒：",
+            "Saved: the board runs it now; mind these warnings:",
+        ),
         "state" => ("状态", "State"),
         "text" => ("内容", "Text"),
         "valid" => ("有效期", "Valid"),

@@ -286,7 +286,7 @@ pub enum PlaylistCommand {
         /// Extra holiday calendar (TOML, format of playlists/data/holidays-cn.toml)
         #[arg(long, value_name = "FILE")]
         calendar: Option<std::path::PathBuf>,
-        /// Judge image items for this board, WIDTHxHEIGHT (e.g. 128x32): too small, too busy, too dark
+        /// Judge the items for this board, WIDTHxHEIGHT (e.g. 128x32): pictures too small, too busy or too dark, characters no font has
         #[arg(long, value_name = "WxH")]
         board: Option<String>,
         /// The board's LEDs, with --board

@@ -14,6 +14,24 @@ use super::{Core, SAMPLE_PLAYLIST};
 use crate::daemon::board::{MAIN_AREA, URGENT_AREA};
 use crate::daemon::ingest::sha256_hex;
 
+/// What [`Core::examine`] found: the playlist when nothing refuses it, errors, warnings.
+#[derive(Debug)]
+pub struct Examined {
+    pub playlist: Option<pinghu_playlists::Playlist>,
+    pub errors: Vec<Diagnostic>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Examined {
+    fn refused(errors: Vec<Diagnostic>) -> Self {
+        Self {
+            playlist: None,
+            errors,
+            warnings: Vec::new(),
+        }
+    }
+}
+
 /// Where saved playlist versions are kept, in the data directory.
 pub const HISTORY_DIR: &str = "playlist-history";
 
@@ -228,16 +246,103 @@ impl Core {
 
     /// The console's check of a playlist text: `pinghu playlist check`'s rules, and the booking
     /// check of its campaigns with spots as long as this board shows them.
-    pub fn check_text(&mut self, text: &str) -> serde_json::Value {
-        let mut v = crate::console::api::check(text);
-        if let Ok(p) = pinghu_playlists::parse(text, "playlist") {
-            let overbooked = self.renderer.check_bookings(&p, &self.calendar);
-            if !overbooked.is_empty() {
-                v["ok"] = false.into();
-                v["errors"] = crate::console::api::errors_json(&overbooked).into();
-            }
+    pub fn check_text(&mut self, text: &str, now: Timestamp) -> serde_json::Value {
+        let f = self.examine(text, now);
+        let mut v = json!({
+            "ok": f.errors.is_empty(),
+            "errors": crate::console::api::errors_json(&f.errors),
+            "warnings": crate::console::api::errors_json(&f.warnings),
+        });
+        if let Some(p) = &f.playlist {
+            v["items"] = p.items.len().into();
         }
         v
+    }
+
+    /// What the console's check and its save find in a playlist, for this board: what `pinghu
+    /// playlist check --board WxH` finds. Errors: it does not parse, a picture cannot be read,
+    /// the campaigns are overbooked. Warnings: a picture that will not look good on these LEDs,
+    /// characters no font has (they show as boxes), a year the holiday calendar lacks when the
+    /// playlist counts workdays.
+    pub fn examine(&mut self, text: &str, now: Timestamp) -> Examined {
+        let at = |line: usize, message: String| Diagnostic {
+            file: "playlist".into(),
+            line,
+            col: 1,
+            message,
+        };
+        let playlist = match pinghu_playlists::parse(text, "playlist") {
+            Ok(p) => p,
+            Err(PlaylistError::Invalid(d)) => return Examined::refused(d),
+            Err(e) => return Examined::refused(vec![at(1, e.to_string())]),
+        };
+        let dir = self.renderer.image_dir.clone().unwrap_or_default();
+        let (mut errors, mut warnings) = (Vec::new(), Vec::new());
+        for item in playlist.all_items() {
+            if let Some(f) = &item.image {
+                match pinghu_fonts::picture::load(&dir.join(f)) {
+                    // A picture that cannot be read would leave the board dark: refused at its line.
+                    Err(e) => errors.push(at(
+                        item.line,
+                        format!(
+                            "image {f:?}: {e} (pictures go beside {})",
+                            dir.join("playlist.toml").display()
+                        ),
+                    )),
+                    Ok(img) => {
+                        let reduce = pinghu_fonts::picture::Reduce::threshold_if(item.threshold);
+                        let p = pinghu_fonts::picture::to_frame(
+                            &img,
+                            self.cfg.width,
+                            self.cfg.height,
+                            self.cfg.colors,
+                            reduce,
+                        );
+                        warnings.extend(
+                            p.warnings
+                                .into_iter()
+                                .map(|w| at(item.line, format!("item {}: image {f:?}: {w}", item.id))),
+                        );
+                    }
+                }
+            } else {
+                let missing: String = self
+                    .renderer
+                    .render(&pinghu_playlists::item_content(item))
+                    .missing
+                    .into_iter()
+                    .collect();
+                if !missing.is_empty() {
+                    warnings.push(at(
+                        item.line,
+                        format!(
+                            "item {}: no font has {missing}: the board shows a box for each",
+                            item.id
+                        ),
+                    ));
+                }
+            }
+        }
+        if errors.is_empty() {
+            errors = self.renderer.check_bookings(&playlist, &self.calendar);
+        }
+        if playlist.uses_calendar() {
+            let today = now.to_zoned(self.tz.clone()).date();
+            for y in self.calendar.missing_years(today) {
+                warnings.push(at(
+                    1,
+                    format!(
+                        "the holiday calendar has no official data for {y}: workdays_only and days_off_only count \
+                         Monday to Friday as workdays until the office sends it (pinghu portal push --calendar)"
+                    ),
+                ));
+            }
+        }
+        Examined {
+            playlist: errors.is_empty().then_some(playlist),
+            errors,
+            warnings,
+        }
     }
 
     /// Every item of a playlist rendered exactly as the board would show it: (id, its pages,
@@ -305,45 +410,25 @@ impl Core {
     }
 
     /// Check `text`, then write it atomically as the playlist, keep the version, record the change
-    /// in the audit log, and run it at once. Nothing changes when any step fails.
+    /// in the audit log, and run it at once. Nothing changes when any step fails. Returns the
+    /// version, and the warnings of [`Core::examine`] (saved all the same).
     pub fn save_playlist(
         &mut self,
         text: &str,
         who: &str,
         action: &str,
         now: Timestamp,
-    ) -> Result<PlaylistHistory, SaveError> {
+    ) -> Result<(PlaylistHistory, Vec<Diagnostic>), SaveError> {
         let Some(path) = self.cfg.playlist.clone() else {
             return Err(SaveError::Failed(
                 "the daemon runs the built-in sample playlist: set `playlist = \"FILE\"` in its configuration to edit one".into(),
             ));
         };
-        let playlist = match pinghu_playlists::parse(text, "playlist") {
-            Ok(p) => p,
-            Err(PlaylistError::Invalid(d)) => return Err(SaveError::Invalid(d)),
-            Err(e) => return Err(SaveError::Failed(e.to_string())),
+        // The same examination as the console's check: what it refuses is never saved.
+        let examined = self.examine(text, now);
+        let Some(playlist) = examined.playlist else {
+            return Err(SaveError::Invalid(examined.errors));
         };
-        // A picture that cannot be read would leave the board dark: refused at its line.
-        let images = path.parent().unwrap_or(std::path::Path::new("."));
-        let unreadable: Vec<Diagnostic> = playlist
-            .all_items()
-            .filter_map(|i| i.image.as_ref().map(|f| (i, f)))
-            .filter_map(|(i, f)| {
-                pinghu_fonts::picture::load(&images.join(f)).err().map(|e| Diagnostic {
-                    file: "playlist".into(),
-                    line: i.line,
-                    col: 1,
-                    message: format!("image {f:?}: {e} (pictures go beside {})", path.display()),
-                })
-            })
-            .collect();
-        if !unreadable.is_empty() {
-            return Err(SaveError::Invalid(unreadable));
-        }
-        let overbooked = self.renderer.check_bookings(&playlist, &self.calendar);
-        if !overbooked.is_empty() {
-            return Err(SaveError::Invalid(overbooked));
-        }
         let before = self.playlist_text();
         let dir = self.history_dir();
         let first = self.playlist_history().is_empty();
@@ -398,6 +483,6 @@ impl Core {
         self.playlist_error = None;
         self.playlist_mtime = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
         self.playlist_sha = Some(sha256_hex(text.as_bytes()));
-        Ok(entry)
+        Ok((entry, examined.warnings))
     }
 }
