@@ -309,25 +309,7 @@ pub fn verify_files(paths: &[PathBuf]) -> std::io::Result<Report> {
 /// [`verify_files`], giving every entry that verifies, with its line, to `each`, in log order:
 /// the way to read a log of any length in the memory of one entry.
 pub fn for_each_verified(paths: &[PathBuf], mut each: impl FnMut(&Entry, &[u8])) -> std::io::Result<Report> {
-    let mut prev = GENESIS.to_owned();
-    let mut seq = 0;
-    let mut report = Report::default();
-    for p in paths {
-        let file = std::fs::File::open(p)
-            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", p.display())))?;
-        let seg = scan(
-            p,
-            std::io::BufReader::with_capacity(1 << 16, file),
-            &mut prev,
-            &mut seq,
-            &mut each,
-        )
-        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", p.display())))?;
-        report.segments.push(seg);
-    }
-    report.entries = seq;
-    report.last_hash = prev;
-    Ok(report)
+    scan_all(paths, GENESIS.to_owned(), 0, &mut |_, e, line| each(e, line))
 }
 
 /// [`verify_files`], noting the newest entry time of each segment in `latest`.
@@ -335,41 +317,20 @@ pub(super) fn verify_with_latest(
     paths: &[PathBuf],
     latest: &mut Vec<Option<jiff::Timestamp>>,
 ) -> std::io::Result<Report> {
-    let mut prev = GENESIS.to_owned();
-    let mut seq = 0;
-    let mut report = Report::default();
-    for p in paths {
-        let file = std::fs::File::open(p)
-            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", p.display())))?;
-        let mut newest = None::<jiff::Timestamp>;
-        let seg = scan(
-            p,
-            std::io::BufReader::with_capacity(1 << 16, file),
-            &mut prev,
-            &mut seq,
-            &mut |e, _| {
-                if let Ok(t) = e.at.parse::<jiff::Timestamp>() {
-                    newest = Some(newest.map_or(t, |n| n.max(t)));
-                }
-            },
-        )
-        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", p.display())))?;
-        latest.push(newest);
-        report.segments.push(seg);
-    }
-    report.entries = seq;
-    report.last_hash = prev;
-    Ok(report)
+    latest.clear();
+    latest.resize(paths.len(), None);
+    scan_all(paths, GENESIS.to_owned(), 0, &mut |i, e, _| {
+        if let (Ok(t), Some(slot)) = (e.at.parse::<jiff::Timestamp>(), latest.get_mut(i)) {
+            *slot = Some(slot.map_or(t, |n| n.max(t)));
+        }
+    })
 }
 
 /// Where segment `current` continues the chain from: its first entry's `prev` and `seq - 1`, or,
 /// when it has no readable first entry (new, or torn at once), the last entry of `before`.
 pub(super) fn anchor(current: &Path, before: Option<&PathBuf>) -> Option<(String, u64)> {
     use std::io::{Read as _, Seek as _};
-    let mut line = Vec::new();
-    let file = std::fs::File::open(current).ok()?;
-    next_line(&mut std::io::BufReader::new(file), &mut line).ok()?;
-    if let Ok(e) = serde_json::from_slice::<Entry>(&line) {
+    if let Some(e) = first_entry(current) {
         return Some((e.prev, e.seq.checked_sub(1)?));
     }
     let mut f = std::fs::File::open(before?).ok()?;
@@ -385,34 +346,38 @@ pub(super) fn anchor(current: &Path, before: Option<&PathBuf>) -> Option<(String
     Some((last.hash, last.seq))
 }
 
+/// The first line of `path`, when it is an entry.
+fn first_entry(path: &Path) -> Option<Entry> {
+    let mut line = Vec::new();
+    next_line(&mut std::io::BufReader::new(std::fs::File::open(path).ok()?), &mut line).ok()?;
+    serde_json::from_slice(&line).ok()
+}
+
 /// [`for_each_verified`] from a segment in the middle of the log: the first entry of `paths` is
 /// taken as the anchor (its `prev` and `seq` are trusted), and the chain is verified from there.
 /// For a reader that knows the part before is intact (the daemon, which verified it when it opened
 /// the log and has been its only writer since).
 pub fn for_each_verified_from(paths: &[PathBuf], mut each: impl FnMut(&Entry, &[u8])) -> std::io::Result<Report> {
-    let Some(first) = paths.first() else {
-        return Ok(Report::default());
-    };
-    let file = std::fs::File::open(first)
-        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", first.display())))?;
-    let mut line = Vec::new();
-    next_line(&mut std::io::BufReader::new(file), &mut line)?;
-    let Ok(anchor) = serde_json::from_slice::<Entry>(&line) else {
-        return for_each_verified(paths, each);
-    };
-    let (mut prev, mut seq) = (anchor.prev, anchor.seq.saturating_sub(1));
+    match paths.first().and_then(|p| first_entry(p)) {
+        Some(a) => scan_all(paths, a.prev, a.seq.saturating_sub(1), &mut |_, e, line| each(e, line)),
+        None => for_each_verified(paths, each),
+    }
+}
+
+/// Verify `paths` in order from `prev`/`seq`, a line at a time, giving each verified entry (with
+/// its segment's index and its line) to `each`.
+fn scan_all(
+    paths: &[PathBuf],
+    mut prev: String,
+    mut seq: u64,
+    each: &mut dyn FnMut(usize, &Entry, &[u8]),
+) -> std::io::Result<Report> {
     let mut report = Report::default();
-    for p in paths {
-        let file = std::fs::File::open(p)
-            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", p.display())))?;
-        let seg = scan(
-            p,
-            std::io::BufReader::with_capacity(1 << 16, file),
-            &mut prev,
-            &mut seq,
-            &mut each,
-        )
-        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", p.display())))?;
+    for (i, p) in paths.iter().enumerate() {
+        let named = |e: std::io::Error| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", p.display()));
+        let file = std::fs::File::open(p).map_err(named)?;
+        let reader = std::io::BufReader::with_capacity(1 << 16, file);
+        let seg = scan(p, reader, &mut prev, &mut seq, &mut |e, line| each(i, e, line)).map_err(named)?;
         report.segments.push(seg);
     }
     report.entries = seq;
