@@ -277,6 +277,7 @@ impl Core {
             Err(e) => return Examined::refused(vec![at(1, e.to_string())]),
         };
         let dir = self.renderer.image_dir.clone().unwrap_or_default();
+        let beside = self.cfg.playlist.clone().unwrap_or_else(|| dir.join("playlist.toml"));
         let (mut errors, mut warnings) = (Vec::new(), Vec::new());
         for item in playlist.all_items() {
             if let Some(f) = &item.image {
@@ -284,10 +285,7 @@ impl Core {
                     // A picture that cannot be read would leave the board dark: refused at its line.
                     Err(e) => errors.push(at(
                         item.line,
-                        format!(
-                            "image {f:?}: {e} (pictures go beside {})",
-                            dir.join("playlist.toml").display()
-                        ),
+                        format!("image {f:?}: {e} (pictures go beside {})", beside.display()),
                     )),
                     Ok(img) => {
                         let reduce = pinghu_fonts::picture::Reduce::threshold_if(item.threshold);
