@@ -380,6 +380,12 @@ fn log_verify_lists_repairs_and_names_a_damaged_line() {
         out.contains("line 4: repaired: 13 bytes of an unfinished entry"),
         "{out}"
     );
+    // Exported to a file: complete, or not there at all (never a half file named as the export).
+    let export = dir.path().join("proof.jsonl");
+    let (code, _, err) = run(&["log", "export", "--data-dir", d, "--out", export.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read(&export).unwrap(), std::fs::read(&seg1).unwrap());
+    assert!(!dir.path().join("proof.jsonl.partial").exists());
     // Tampering: line 2 edited. Loud, with the line, exit 1; the daemon continues in segment 2.
     let text = std::fs::read_to_string(&seg1).unwrap();
     std::fs::write(&seg1, text.replacen("item b", "item B", 1)).unwrap();

@@ -98,11 +98,17 @@ pub fn export(
     if let Some(p) = report.problems().first() {
         bail!("refusing to export a broken log: {p} (see `pinghu log verify`)");
     }
-    let sink: Box<dyn std::io::Write> = match out {
-        Some(path) => {
-            Box::new(std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?)
+    // A file is written beside its name and renamed when complete: an auditor never gets half.
+    let partial = out.map(|p| {
+        let mut name = p.as_os_str().to_owned();
+        name.push(".partial");
+        PathBuf::from(name)
+    });
+    let sink: Box<dyn std::io::Write> = match (&partial, out) {
+        (Some(path), Some(to)) => {
+            Box::new(std::fs::File::create(path).with_context(|| format!("cannot write {}", to.display()))?)
         }
-        None => Box::new(std::io::stdout().lock()),
+        _ => Box::new(std::io::stdout().lock()),
     };
     let mut w = std::io::BufWriter::new(sink);
     let mut failed = None;
@@ -116,16 +122,29 @@ pub fn export(
     if format == ExportFormat::Csv {
         write(proof::CSV_HEADER.as_bytes());
     }
-    proof::for_each_verified(&files, |e, line| match format {
+    let read = proof::for_each_verified(&files, |e, line| match format {
         ExportFormat::Csv => write(proof::csv_row(e).as_bytes()),
         ExportFormat::Jsonl => {
             write(line);
             write(b"\n");
         }
-    })?;
-    if let Some(e) = failed {
-        return Err(e).context("cannot write the export");
+    });
+    let done = read
+        .map_err(anyhow::Error::from)
+        .and_then(|_| failed.map_or(Ok(()), |e| Err(e.into())))
+        .and_then(|()| w.flush().map_err(anyhow::Error::from))
+        .and_then(|()| {
+            drop(w);
+            match (&partial, out) {
+                (Some(from), Some(to)) => std::fs::rename(from, to).map_err(anyhow::Error::from),
+                _ => Ok(()),
+            }
+        });
+    if let Err(e) = done {
+        if let Some(p) = &partial {
+            let _ = std::fs::remove_file(p);
+        }
+        return Err(e.context("cannot write the export"));
     }
-    w.flush().context("cannot write the export")?;
     Ok(Outcome::default())
 }
