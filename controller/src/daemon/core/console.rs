@@ -144,6 +144,14 @@ impl Core {
     }
 
     /// The board's time zone (the console shows times in it).
+    /// The proof-log segments holding entries from `from` to `to` and whether the whole chain
+    /// verified (see `ProofLog::segments_between`); `None`: read every segment from the start.
+    pub fn proof_segments(&self, from: Timestamp, to: Timestamp) -> Option<(Vec<PathBuf>, bool)> {
+        let p = self.proof.as_ref()?;
+        let segs = p.segments_between(from, to)?;
+        Some((segs, p.verdict().problems().is_empty()))
+    }
+
     pub fn time_zone(&self) -> &jiff::tz::TimeZone {
         &self.tz
     }

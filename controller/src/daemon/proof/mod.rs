@@ -273,6 +273,20 @@ impl ProofLog {
         Some(all[first..].to_vec())
     }
 
+    /// The segments that can hold entries from `from` to `to`, in order (as
+    /// [`ProofLog::segments_since`], ending with the first segment whose newest entry is `to` or
+    /// later), with the chain's verdict: for a day's view of a long log. `None` as there.
+    pub fn segments_between(&self, from: jiff::Timestamp, to: jiff::Timestamp) -> Option<Vec<PathBuf>> {
+        let mut segs = self.segments_since(from)?;
+        let skipped = segments(&self.dir).len() - segs.len();
+        if let Some(end) =
+            (skipped..skipped + segs.len()).find(|&i| self.latest.get(i).copied().flatten().is_some_and(|t| t >= to))
+        {
+            segs.truncate(end - skipped + 1);
+        }
+        Some(segs)
+    }
+
     /// The result of the background check of the older segments, once it is done (`None` before,
     /// and after it was taken): what it found, for the log and the status. When the segment read
     /// at open does not continue the checked chain (damage in an older segment, or a link broken
@@ -728,6 +742,16 @@ mod tests {
             let first: usize = seen[0].trim_start_matches("item ").parse().unwrap();
             assert!(first < 20, "the entry before 20:00 is there: {seen:?}");
             assert_eq!(seen.last().map(String::as_str), Some("item 29"));
+            // A day's view: the segments from before 05:00 to the first one reaching 10:00.
+            let day = log.segments_between(hour(5), hour(10)).unwrap();
+            assert!(day.len() < recent.len().max(all.len()) && !day.is_empty(), "{day:?}");
+            let mut seen = Vec::new();
+            for_each_verified_from(&day, |e, _| seen.push(e.at.parse::<jiff::Timestamp>().unwrap())).unwrap();
+            assert!(
+                seen.first().unwrap() < &hour(5) && seen.last().unwrap() >= &hour(10),
+                "{seen:?}"
+            );
+            assert!(seen.len() < 30);
         };
         check(&log);
         drop(log);
