@@ -774,3 +774,47 @@ fn confirmed_delivery_resends_a_copy_the_broker_lost_and_a_board_that_holds_it_s
     rig.receipt("confirm-2", "displayed", 20);
     assert_eq!(rig.count("confirm-2", "accepted"), 1);
 }
+
+/// The portal example in Python (docs/examples/portal_publish.py): another language, another MQTT
+/// client and Ed25519 library, only the contract of docs/mqtt.md in common with the daemon.
+#[test]
+fn a_portal_in_python_follows_the_documented_contract() {
+    let rig = Rig::new(&["--protocol", "bx-6e"], false);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/portal_publish.py");
+    let python = |payload: &serde_json::Value, key: &Path| {
+        let file = rig.dir.path().join("notice.json");
+        std::fs::write(&file, serde_json::to_vec(payload).unwrap()).unwrap();
+        // Debian's python3, where .ci/run installs python3-cryptography and python3-paho-mqtt.
+        let out = std::process::Command::new("/usr/bin/python3")
+            .arg(&script)
+            .args(["--broker", &rig.broker.url(), "--screen", "test-board", "--wait", "20"])
+            .arg("--key")
+            .arg(key)
+            .arg("--payload")
+            .arg(&file)
+            .output()
+            .expect("python3 runs (.ci/run installs python3-cryptography and python3-paho-mqtt)");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = python(&payload("yl-py-1", 1, "urgent", "Python 门户发布的通知", 600), &rig.key);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("test-board: accepted"), "{out}");
+    assert!(out.contains("test-board: displayed"), "{out}");
+    // The daemon saw the same message the script reports: its displayed receipt and the glass.
+    let shown = rig.receipt("yl-py-1", "displayed", 10);
+    let sha = shown["frame_sha256"].as_str().unwrap().to_owned();
+    assert!(out.contains(&sha), "{out}");
+    rig.sim
+        .wait_state("the Python portal's notice", |s| s["frame_sha256"] == sha.as_str());
+    // Signed with a key the board does not have under that id: refused, and the script finds
+    // the refusal by the envelope's hash (the board trusts no id inside it).
+    let (stranger, _) = keygen(rig.dir.path(), "stranger");
+    let (code, out, err) = python(&payload("yl-py-2", 1, "urgent", "伪造", 600), &stranger);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("test-board: rejected"), "{out}");
+    assert_eq!(rig.count("yl-py-2", "accepted"), 0);
+}
