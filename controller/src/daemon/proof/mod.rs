@@ -803,6 +803,28 @@ mod tests {
     }
 
     #[test]
+    fn a_crash_just_after_a_rotation_leaves_a_log_that_goes_on() {
+        for last in [&b""[..], &b"{\"seq\":4,\"at"[..]] {
+            let dir = tempfile::tempdir().unwrap();
+            drop(write(dir.path(), &["item a", "item b", "item c"]));
+            // The next segment was created (and maybe half an entry written) when the power went.
+            std::fs::write(segment_path(dir.path(), 2), last).unwrap();
+            let (mut log, findings) = open(dir.path());
+            assert_eq!(findings.len(), usize::from(!last.is_empty()), "{findings:?}");
+            assert_eq!(log.path(), segment_path(dir.path(), 2));
+            log.append(entry("item d")).unwrap();
+            log.sync().unwrap();
+            let r = verify_dir(dir.path()).unwrap();
+            assert!(r.problems().is_empty(), "{:?}", r.problems());
+            assert_eq!(
+                r.entries,
+                4 + u64::from(!last.is_empty()),
+                "a repair entry when a line was cut"
+            );
+        }
+    }
+
+    #[test]
     fn an_endless_line_is_damage_not_a_memory_hog() {
         let dir = tempfile::tempdir().unwrap();
         drop(write(dir.path(), &["item a"]));
