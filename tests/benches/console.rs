@@ -15,13 +15,7 @@ use std::time::{Duration, Instant};
 use pinghu_tests::console::{ConsoleRig, request};
 
 fn rss_kib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0)
+    pinghu_tests::proc_status_kib(pid, "VmRSS") as f64
 }
 
 fn pct(v: &mut [f64], p: f64) -> f64 {

@@ -13,24 +13,13 @@ use std::time::{Duration, Instant};
 use pinghu::daemon::disk::Disk;
 use pinghu::daemon::proof::{Entry, ProofLog, segments};
 
-/// Peak resident memory of a process so far, in KiB (the kernel's high-water mark).
-fn peak_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
 /// Run a command to its end: (seconds, peak KiB, success).
 fn measure(cmd: &mut Command) -> (f64, u64, bool) {
     let t0 = Instant::now();
     let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn");
     let mut peak = 0;
     loop {
-        peak = peak.max(peak_kib(child.id()));
+        peak = peak.max(pinghu_tests::proc_status_kib(child.id(), "VmHWM"));
         if let Some(status) = child.try_wait().expect("wait") {
             return (t0.elapsed().as_secs_f64(), peak, status.success());
         }

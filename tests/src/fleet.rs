@@ -356,14 +356,7 @@ impl Receipts {
 
 /// Resident memory of a process, KiB.
 pub fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
+    crate::proc_status_kib(pid, "VmRSS")
 }
 
 /// CPU time of a process so far (user + system), in clock ticks.

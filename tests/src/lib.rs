@@ -280,6 +280,18 @@ pub fn bench_arg(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// A memory figure of a running process from `/proc/PID/status`, in KiB: `VmRSS` (resident now)
+/// or `VmHWM` (the peak so far); 0 when the process is gone.
+pub fn proc_status_kib(pid: u32, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.strip_prefix(key).is_some_and(|r| r.starts_with(':')))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
 /// A free TCP port on loopback.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
