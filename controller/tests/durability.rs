@@ -519,4 +519,10 @@ fn damage_in_an_older_segment_reaches_the_status_after_the_background_check() {
         "{found:?}"
     );
     assert_eq!(core.status(t(10))["storage"]["ok"], false);
+    // The disk's free space is in the status too, looked at by the tick.
+    let disk = &core.status(t(10))["storage"]["disk"];
+    assert!(
+        disk["free_bytes"].as_u64().unwrap() > 0 && disk["low"].is_boolean(),
+        "{disk}"
+    );
 }

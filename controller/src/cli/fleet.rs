@@ -105,6 +105,14 @@ pub fn rows(statuses: &BTreeMap<String, Value>, group: Option<&str>, now: Timest
                     s["broker"]["client_id"].as_str().unwrap_or("?")
                 ));
             }
+            if s["storage"]["disk"]["low"] == true {
+                let mb = |k: &str| s["storage"]["disk"][k].as_u64().unwrap_or(0) / 1_000_000;
+                faults.push(format!(
+                    "disk nearly full ({} MB free of {} MB)",
+                    mb("free_bytes"),
+                    mb("total_bytes")
+                ));
+            }
             if s["device"]["card"]["size_matches"] == false {
                 faults.push("size mismatch".to_owned());
             }
@@ -274,6 +282,10 @@ mod tests {
             r[0].faults,
             ["no holiday data for 2027 (pinghu portal push --calendar)"]
         );
+        let mut k = status(true, "2026-12-04T11:59:59Z", "on", "up");
+        k["storage"]["disk"] = json!({"free_bytes": 300_000_000u64, "total_bytes": 8_000_000_000u64, "low": true});
+        let r = rows(&BTreeMap::from([("k".to_owned(), k)]), None, now);
+        assert_eq!(r[0].faults, ["disk nearly full (300 MB free of 8000 MB)"]);
         let mut f = status(true, "2026-12-04T11:59:59Z", "on", "up");
         f["broker"] = json!({"protocol": "5", "client_id": "pinghu-f", "client_id_conflict": "2026-12-04T11:58:00Z"});
         let mut g = f.clone();

@@ -21,6 +21,34 @@ pub fn file_stamp(now: jiff::Timestamp) -> String {
     now.strftime("%Y%m%dT%H%M%SZ").to_string()
 }
 
+/// Free space at which the status warns: 5 % of the file system, and never less than this.
+pub const LOW_FREE_MIN: u64 = 256 * 1024 * 1024;
+
+/// The file system holding the data directory: what is free (for unprivileged writers) and its
+/// size, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Space {
+    pub free_bytes: u64,
+    pub total_bytes: u64,
+}
+
+impl Space {
+    /// Under 5 % free, or under [`LOW_FREE_MIN`]: at the sample playlist's 3.5 MB of proof log a
+    /// day that is months of warning on a small card, time to export and make room.
+    pub fn low(&self) -> bool {
+        self.free_bytes < LOW_FREE_MIN.max(self.total_bytes / 20)
+    }
+}
+
+/// The space of the file system holding `dir`; `None` when it cannot be asked.
+pub fn space(dir: &Path) -> Option<Space> {
+    let s = rustix::fs::statvfs(dir).ok()?;
+    Some(Space {
+        free_bytes: s.f_bavail.saturating_mul(s.f_frsize),
+        total_bytes: s.f_blocks.saturating_mul(s.f_frsize),
+    })
+}
+
 /// What a write is for, counted apart (the flash-wear budget is stated per purpose).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -231,6 +259,45 @@ impl Disk {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn free_space_is_read_and_judged() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = space(dir.path()).unwrap();
+        assert!(s.total_bytes > 0 && s.free_bytes <= s.total_bytes, "{s:?}");
+        assert!(space(Path::new("/nonexistent/pinghu")).is_none());
+        let gib = 1024 * 1024 * 1024;
+        assert!(
+            Space {
+                free_bytes: 300 << 20,
+                total_bytes: 8 * gib
+            }
+            .low(),
+            "under 5 %"
+        );
+        assert!(
+            !Space {
+                free_bytes: gib,
+                total_bytes: 8 * gib
+            }
+            .low()
+        );
+        assert!(
+            Space {
+                free_bytes: 200 << 20,
+                total_bytes: 2 * gib
+            }
+            .low(),
+            "under 256 MiB"
+        );
+        assert!(
+            !Space {
+                free_bytes: 300 << 20,
+                total_bytes: 2 * gib
+            }
+            .low()
+        );
+    }
 
     #[test]
     fn counts_and_fails_on_schedule() {

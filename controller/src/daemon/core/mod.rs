@@ -55,6 +55,8 @@ pub const SCHEDULER_SAVE_INTERVAL: SignedDuration = SignedDuration::from_mins(1)
 pub const PROOF_REOPEN_INTERVAL: SignedDuration = SignedDuration::from_secs(10);
 /// A failed write is retried this often.
 pub const RETRY_INTERVAL: SignedDuration = SignedDuration::from_secs(1);
+/// The data directory's free space is looked at this often.
+pub const SPACE_CHECK_INTERVAL: SignedDuration = SignedDuration::from_mins(1);
 
 /// The built-in sample playlist (used when none is configured).
 pub const SAMPLE_PLAYLIST: &str = include_str!("../../../../playlists/examples/government-service-center.toml");
@@ -162,6 +164,9 @@ pub struct Core {
     office_last: Option<serde_json::Value>,
     /// The years without holiday data last logged (so the log says it once, and when it changes).
     calendar_missing_logged: Option<Vec<i16>>,
+    /// The data directory's file system, asked every minute.
+    space: Option<crate::daemon::disk::Space>,
+    last_space_check: Option<Timestamp>,
     /// Changes made through the console.
     audit: AuditLog,
     /// A technician's brightness and power, over the playlist's, until a time.
@@ -297,6 +302,8 @@ impl Core {
             office: crate::daemon::office::Applied::default(),
             office_last: None,
             calendar_missing_logged: None,
+            space: None,
+            last_space_check: None,
             audit: AuditLog::new(&cfg.data_dir, disk_for_audit),
             overrides: console::Overrides::default(),
             fallback,
@@ -455,6 +462,27 @@ impl Core {
                 self.proof_findings = findings;
             }
         }
+        if self
+            .last_space_check
+            .is_none_or(|t| now.duration_since(t) >= SPACE_CHECK_INTERVAL)
+        {
+            self.last_space_check = Some(now);
+            let was_low = self.space.is_some_and(|s| s.low());
+            self.space = crate::daemon::disk::space(&self.cfg.data_dir);
+            match self.space {
+                Some(s) if s.low() && !was_low => tracing::warn!(
+                    "the disk of {} is nearly full: {} MB free of {} MB; export old proof-of-display segments \
+                     (pinghu log export) and make room before writes fail",
+                    self.cfg.data_dir.display(),
+                    s.free_bytes / 1_000_000,
+                    s.total_bytes / 1_000_000
+                ),
+                Some(s) if !s.low() && was_low => {
+                    tracing::info!("the disk has room again: {} MB free", s.free_bytes / 1_000_000);
+                }
+                _ => {}
+            }
+        }
         // What the background check of the log's older segments found, once it is done.
         if let Some(found) = self.proof.as_mut().and_then(|p| p.poll_check(now)) {
             self.proof_findings.extend(found);
@@ -488,6 +516,9 @@ impl Core {
         }
         if self.proof.is_none() {
             t = t.min(self.last_proof_open + PROOF_REOPEN_INTERVAL);
+        }
+        if let Some(last) = self.last_space_check {
+            t = t.min(last + SPACE_CHECK_INTERVAL);
         }
         t
     }

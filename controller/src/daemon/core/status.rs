@@ -70,6 +70,7 @@ impl Core {
                 "proof_entries": proof.map(ProofLog::seq),
                 "proof_pending": proof.map_or(self.proof_backlog.len(), ProofLog::pending),
                 "proof_dropped": proof.map(|p| p.dropped),
+                "disk": self.space.map(|s| json!({"free_bytes": s.free_bytes, "total_bytes": s.total_bytes, "low": s.low()})),
             },
         })
     }
