@@ -239,6 +239,14 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
          document.querySelector('[data-field=\"device.link\"]').textContent === '正常'",
     )
     .await;
+    // The data disk's free space, in megabytes.
+    let free = b
+        .js(
+            "return document.querySelector('[data-field=\"storage.disk.free_bytes\"]').textContent;",
+            vec![],
+        )
+        .await;
+    assert!(free.as_str().unwrap().ends_with(" MB"), "{free}");
     let shot = b.screenshot("3-board-urgent.png").await;
     assert!(std::fs::metadata(&shot).unwrap().len() > 1000);
     let revoke =

@@ -28,7 +28,7 @@
       var s = JSON.parse(e.data);
       document.querySelectorAll("[data-field]").forEach(function (td) {
         var v = field(s, td.dataset.field);
-        td.textContent = v == null ? "—" : word(v);
+        td.textContent = v == null ? "—" : td.dataset.format === "mb" ? Math.round(v / 1e6) + " MB" : word(v);
       });
       if (s.showing && s.showing.frame_sha256) {
         var sha = document.getElementById("frame-sha");

@@ -252,6 +252,7 @@ async fn board(PageCtx { c, l, q }: PageCtx) -> Response {
             tr { th { (t(l, "flash_writes")) } td data-field="device.flash.writes" {} }
             tr { th { (t(l, "last_warning")) } td data-field="alerts.last.identifier" {} }
             tr { th { (t(l, "calendar_missing")) } td data-field="office.calendar.missing" {} }
+            tr { th { (t(l, "disk_free")) } td data-field="storage.disk.free_bytes" data-format="mb" {} }
             tr { th { (t(l, "broker")) } td data-field="mqtt" {} }
             tr { th { (t(l, "mqtt_version")) } td data-field="broker.protocol" {} }
             tr { th { (t(l, "broker_error")) } td data-field="broker.last_error" {} }

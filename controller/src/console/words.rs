@@ -78,6 +78,7 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "flash_writes" => ("备用节目写入次数", "Fallback program writes"),
         "last_warning" => ("最近预警", "Latest warning"),
         "calendar_missing" => ("缺少节假日安排的年份", "Years without holiday data"),
+        "disk_free" => ("数据盘可用空间", "Data disk free"),
         "trace" => ("最近通信字节", "Recent bytes"),
         "refused" => ("已拒绝", "Refused"),
         "times_in" => ("时间为屏幕所在时区：", "Times are the board's:"),
