@@ -179,6 +179,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             format,
             out,
         }) => Ok(cli::log::export(data_dir, file, format, out.as_deref())?.print()),
+        Command::Log(LogCommand::Archive {
+            before,
+            to,
+            data_dir,
+            tz,
+        }) => Ok(cli::log::archive(data_dir, before, &tz, &to)?.print()),
         Command::Report(ReportCommand::Plays {
             from,
             to,

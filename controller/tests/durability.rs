@@ -526,3 +526,139 @@ fn damage_in_an_older_segment_reaches_the_status_after_the_background_check() {
         "{disk}"
     );
 }
+
+#[test]
+fn old_segments_move_off_the_board_and_both_parts_verify() {
+    let pinghu = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pinghu"))
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let t0: Timestamp = "2026-11-01T02:00:00Z".parse().unwrap();
+    let (mut log, _) = pinghu::daemon::proof::ProofLog::open(&data, Disk::new(), "s", t0).unwrap();
+    log.set_rotate_at(600);
+    // Ten days, three entries a day, a segment every two entries or so.
+    for i in 0..30 {
+        let at = t0 + SignedDuration::from_hours(8 * i);
+        let e = pinghu::daemon::proof::Entry::shown(
+            at.to_string(),
+            "s".into(),
+            format!("item {i}"),
+            "rotation".into(),
+            "ab".into(),
+        );
+        log.append(e).unwrap();
+    }
+    log.sync().unwrap();
+    drop(log);
+    let (d, arch, arch2) = (
+        data.to_str().unwrap().to_owned(),
+        dir.path().join("usb-1"),
+        dir.path().join("usb-2"),
+    );
+    let segments_before = pinghu::daemon::proof::segments(&data).len();
+
+    let (code, out, err) = pinghu(&[
+        "log",
+        "archive",
+        "--data-dir",
+        &d,
+        "--before",
+        "2026-11-05",
+        "--to",
+        arch.to_str().unwrap(),
+        "--tz",
+        "UTC",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("archived segments 1-"), "{out}");
+    let left = pinghu::daemon::proof::segments(&data);
+    assert!(
+        left.len() < segments_before && pinghu::daemon::proof::first_segment(&data) > 1,
+        "{left:?}"
+    );
+    // Nothing before the day stays; nothing from it on went.
+    let mut kept = Vec::new();
+    pinghu::daemon::proof::for_each_verified_in(&data, |_, e, _| kept.push(e.at.parse::<Timestamp>().unwrap()))
+        .unwrap();
+    let day: Timestamp = "2026-11-05T00:00:00Z".parse().unwrap();
+    assert!(
+        kept.iter().filter(|t| **t < day).count() <= 2,
+        "at most one segment's worth before the day: {kept:?}"
+    );
+    assert!(kept.contains(&(t0 + SignedDuration::from_hours(8 * 29))));
+    // Both parts verify: here from the archived entry on, there from the first.
+    let (code, out, err) = pinghu(&["log", "verify", "--data-dir", &d]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("segments 1-") && out.contains("the chain here continues after entry"),
+        "{out}"
+    );
+    assert!(out.contains("30 entries in"), "{out}");
+    let (code, out, err) = pinghu(&["log", "verify", "--data-dir", arch.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    // The daemon opens the rest and goes on.
+    let (mut log, found) = pinghu::daemon::proof::ProofLog::open(&data, Disk::new(), "s", t(0)).unwrap();
+    assert!(found.is_empty() && log.finish_check(t(0)).is_empty());
+    log.append(pinghu::daemon::proof::Entry::shown(
+        t(0).to_string(),
+        "s".into(),
+        "item 30".into(),
+        "rotation".into(),
+        "ab".into(),
+    ))
+    .unwrap();
+    log.sync().unwrap();
+    drop(log);
+    assert_eq!(pinghu::daemon::proof::verify_dir(&data).unwrap().entries, 31);
+    // A second archiving to another stick: that part verifies on its own too.
+    let (code, out, err) = pinghu(&[
+        "log",
+        "archive",
+        "--data-dir",
+        &d,
+        "--before",
+        "2026-11-08",
+        "--to",
+        arch2.to_str().unwrap(),
+        "--tz",
+        "UTC",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = pinghu(&["log", "verify", "--data-dir", arch2.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, _) = pinghu(&["log", "verify", "--data-dir", &d]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.matches("archived 2026").count(), 2, "{out}");
+    // The export still starts where the chain here does.
+    let (code, out, err) = pinghu(&["log", "export", "--data-dir", &d]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.lines().count() >= 5 && out.contains("item 30"), "{out}");
+    // Never into the data directory itself; nothing left to archive is said so.
+    let (code, _, err) = pinghu(&["log", "archive", "--data-dir", &d, "--before", "2027-01-01", "--to", &d]);
+    assert_eq!(code, 1);
+    assert!(err.contains("is the data directory itself"), "{err}");
+    let (code, out, _) = pinghu(&[
+        "log",
+        "archive",
+        "--data-dir",
+        &d,
+        "--before",
+        "2026-11-01",
+        "--to",
+        arch.to_str().unwrap(),
+        "--tz",
+        "UTC",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("nothing to archive: the oldest segment"), "{out}");
+}

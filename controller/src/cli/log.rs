@@ -1,5 +1,6 @@
-//! `pinghu log verify | export`: the proof-of-display log for a technician and an auditor. Every
-//! segment is verified in order; repairs are listed, damage names its line and fails.
+//! `pinghu log verify | export | archive`: the proof-of-display log for a technician and an
+//! auditor. Every segment is verified in order; repairs are listed, damage names its line and
+//! fails. Old segments can be moved off the board with the chain kept verifiable on both sides.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -11,23 +12,40 @@ use crate::daemon::proof;
 
 pub use crate::cli::Outcome;
 
-/// The segment files to read: one file, or every segment of the data directory's log.
-pub fn files(data_dir: Option<PathBuf>, file: Option<PathBuf>) -> Result<Vec<PathBuf>> {
+/// What to read of a log: its segment files, where their chain starts (the genesis, or the last
+/// entry archived by `pinghu log archive`), and what was archived.
+#[derive(Debug)]
+pub struct Source {
+    pub paths: Vec<PathBuf>,
+    pub start: (String, u64),
+    pub archived: Option<proof::Archived>,
+}
+
+/// One file (its chain from the genesis), or every segment of the data directory's log.
+pub fn source(data_dir: Option<PathBuf>, file: Option<PathBuf>) -> Result<Source> {
     if let Some(f) = file {
         if !f.exists() {
             bail!("{} does not exist", f.display());
         }
-        return Ok(vec![f]);
+        return Ok(Source {
+            paths: vec![f],
+            start: (proof::GENESIS.to_owned(), 0),
+            archived: None,
+        });
     }
     let dir = data_dir.unwrap_or_else(crate::daemon::config::default_data_dir);
-    let segs = proof::segments(&dir);
-    if segs.is_empty() {
+    let paths = proof::segments(&dir);
+    if paths.is_empty() {
         bail!(
             "no proof-of-display log in {} (give --data-dir DIR or --file FILE)",
             dir.display()
         );
     }
-    Ok(segs)
+    Ok(Source {
+        paths,
+        start: proof::start_of(&dir),
+        archived: proof::archived(&dir),
+    })
 }
 
 /// `pinghu log verify`.
@@ -37,9 +55,23 @@ pub fn verify(data_dir: Option<PathBuf>, file: Option<PathBuf>) -> Result<Outcom
     } else {
         None
     };
-    let files = files(data_dir, file)?;
-    let report = proof::verify_files(&files)?;
+    let src = source(data_dir, file)?;
+    let report = proof::for_each_verified_at(&src.paths, src.start.clone(), |_, _| {})?;
     let mut o = Outcome::default();
+    if let Some(a) = &src.archived {
+        for r in &a.archives {
+            let _ = writeln!(
+                o.stdout,
+                "archived {}: segments {} (entries {}) moved to {} (verify them there)",
+                r.at, r.segments, r.entries, r.to
+            );
+        }
+        let _ = writeln!(
+            o.stdout,
+            "the chain here continues after entry {} (hash {})",
+            a.seq, a.hash
+        );
+    }
     for seg in &report.segments {
         let state = match &seg.problem {
             None => "chain intact".to_owned(),
@@ -93,8 +125,8 @@ pub fn export(
     out: Option<&Path>,
 ) -> Result<Outcome> {
     use std::io::Write as _;
-    let files = files(data_dir, file)?;
-    let report = proof::verify_files(&files)?;
+    let src = source(data_dir, file)?;
+    let report = proof::for_each_verified_at(&src.paths, src.start.clone(), |_, _| {})?;
     if let Some(p) = report.problems().first() {
         bail!("refusing to export a broken log: {p} (see `pinghu log verify`)");
     }
@@ -122,7 +154,7 @@ pub fn export(
     if format == ExportFormat::Csv {
         write(proof::CSV_HEADER.as_bytes());
     }
-    let read = proof::for_each_verified(&files, |e, line| match format {
+    let read = proof::for_each_verified_at(&src.paths, src.start, |e, line| match format {
         ExportFormat::Csv => write(proof::csv_row(e).as_bytes()),
         ExportFormat::Jsonl => {
             write(line);
@@ -147,4 +179,132 @@ pub fn export(
         return Err(e.context("cannot write the export"));
     }
     Ok(Outcome::default())
+}
+
+/// `pinghu log archive`: move the segments whose every entry is before `before` (in `tz`) to `to`.
+/// Never the last segment (the daemon writes it), never a damaged log. Each segment is copied,
+/// fsynced and compared; then `proof-of-display.archived.json` here records where the chain now
+/// starts (atomically); only then are the originals removed. A crash at any point leaves a log
+/// that verifies, and running it again finishes the job.
+pub fn archive(data_dir: Option<PathBuf>, before: jiff::civil::Date, tz: &str, to: &Path) -> Result<Outcome> {
+    let dir = data_dir.unwrap_or_else(crate::daemon::config::default_data_dir);
+    let zone = jiff::tz::TimeZone::get(tz)
+        .with_context(|| format!("unknown time zone {tz:?} (use an IANA name such as Asia/Shanghai)"))?;
+    let cutoff = before
+        .to_zoned(zone)
+        .with_context(|| format!("--before {before} is out of range"))?
+        .timestamp();
+    if std::fs::canonicalize(to).ok() == std::fs::canonicalize(&dir).ok() {
+        bail!(
+            "--to {} is the data directory itself: give another folder",
+            to.display()
+        );
+    }
+    let first = proof::first_segment(&dir);
+    let segs = proof::segments(&dir);
+    if segs.is_empty() {
+        bail!("no proof-of-display log in {} (give --data-dir DIR)", dir.display());
+    }
+    // Each segment's newest entry and last (seq, hash), from one verification of the whole log.
+    let mut ends: Vec<(Option<jiff::Timestamp>, u64, String)> = vec![(None, 0, String::new()); segs.len()];
+    let report = proof::for_each_verified_in(&dir, |n, e, _| {
+        let end = &mut ends[n - first];
+        if let Ok(t) = e.at.parse::<jiff::Timestamp>() {
+            end.0 = Some(end.0.map_or(t, |x| x.max(t)));
+        }
+        end.1 = e.seq;
+        end.2.clone_from(&e.hash);
+    })?;
+    if let Some(p) = report.problems().first() {
+        bail!("refusing to archive a damaged log: {p} (see `pinghu log verify`)");
+    }
+    // Whole segments, oldest first, all of whose entries are older; never the one being written.
+    let k = ends[..segs.len() - 1]
+        .iter()
+        .take_while(|(newest, _, _)| newest.is_some_and(|t| t < cutoff))
+        .count();
+    let mut o = Outcome::default();
+    if k == 0 {
+        let why = if segs.len() == 1 {
+            "there is only the segment being written".to_owned()
+        } else {
+            format!(
+                "the oldest segment, {}, has entries on or after {before}",
+                segs[0].display()
+            )
+        };
+        let _ = writeln!(o.stdout, "nothing to archive: {why}");
+        return Ok(o);
+    }
+    std::fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
+    let sync_dir = |d: &Path| std::fs::File::open(d).and_then(|f| f.sync_all());
+    let disk = crate::daemon::disk::Disk::new();
+    // The archive verifies on its own: when it does not begin at the first segment, it gets the
+    // record of where its chain starts.
+    if first > 1 && !proof::segment_path(to, first - 1).exists() && !to.join(proof::ARCHIVED).exists() {
+        let start = proof::archived(&dir).unwrap_or_default();
+        disk.write_atomic(&to.join(proof::ARCHIVED), &serde_json::to_vec_pretty(&start)?)?;
+    }
+    let mut bytes = 0u64;
+    for seg in &segs[..k] {
+        let name = seg.file_name().context("a segment without a name")?;
+        let dest = to.join(name);
+        if !dest.exists() {
+            let tmp = to.join(format!("{}.partial", name.to_string_lossy()));
+            let mut out = std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+            std::io::copy(&mut std::fs::File::open(seg)?, &mut out)
+                .and_then(|_| out.sync_all())
+                .with_context(|| format!("cannot write {}", tmp.display()))?;
+            std::fs::rename(&tmp, &dest)?;
+        }
+        if sha256_file(seg)? != sha256_file(&dest)? {
+            bail!(
+                "{} differs from {}: left in place (remove the copy in {} to archive again)",
+                dest.display(),
+                seg.display(),
+                to.display()
+            );
+        }
+        bytes += std::fs::metadata(seg)?.len();
+    }
+    sync_dir(to).with_context(|| format!("cannot sync {}", to.display()))?;
+    let (from_seq, (_, last_seq, last_hash)) = (proof::start_of(&dir).1 + 1, ends[k - 1].clone());
+    let mut record = proof::archived(&dir).unwrap_or_default();
+    record.next_segment = first + k;
+    record.seq = last_seq;
+    record.hash = last_hash;
+    record.archives.push(proof::ArchiveRecord {
+        at: jiff::Timestamp::now().to_string(),
+        to: std::fs::canonicalize(to)
+            .unwrap_or_else(|_| to.to_path_buf())
+            .display()
+            .to_string(),
+        segments: format!("{first}-{}", first + k - 1),
+        entries: format!("{from_seq}-{last_seq}"),
+    });
+    disk.write_atomic(&dir.join(proof::ARCHIVED), &serde_json::to_vec_pretty(&record)?)?;
+    for seg in &segs[..k] {
+        std::fs::remove_file(seg).with_context(|| format!("cannot remove {}", seg.display()))?;
+    }
+    sync_dir(&dir).with_context(|| format!("cannot sync {}", dir.display()))?;
+    let _ = writeln!(
+        o.stdout,
+        "archived segments {first}-{} (entries {from_seq}-{last_seq}, {} MB, before {before}) to {}\n\
+         check them there: pinghu log verify --data-dir {}\n\
+         the log here continues after entry {last_seq}",
+        first + k - 1,
+        bytes / 1_000_000,
+        to.display(),
+        to.display()
+    );
+    Ok(o)
+}
+
+/// SHA-256 of a file, read in pieces.
+fn sha256_file(path: &Path) -> Result<String> {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    std::io::copy(&mut std::fs::File::open(path)?, &mut h)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(pinghu_protocol::to_hex(&h.finalize()))
 }

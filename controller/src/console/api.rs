@@ -306,7 +306,7 @@ async fn proof(State(s): State<AppState>, _: Caller, Query(q): Query<ProofQuery>
         let chain_ok = match known {
             Some((segs, intact)) => crate::daemon::proof::for_each_verified_from(&segs, &mut keep)
                 .map(|r| intact && r.problems().is_empty())?,
-            None => crate::daemon::proof::for_each_verified(&crate::daemon::proof::segments(&dir), &mut keep)?
+            None => crate::daemon::proof::for_each_verified_in(&dir, |_, e, l| keep(e, l))?
                 .problems()
                 .is_empty(),
         };

@@ -98,7 +98,7 @@ pub enum Command {
     /// The portal's side: key pairs, signing, publishing
     #[command(subcommand)]
     Portal(PortalCommand),
-    /// The proof-of-display log (and the console's audit log): check the hash chains, export the proof for an auditor
+    /// The proof-of-display log (and the console's audit log): check the hash chains, export the proof for an auditor, move old segments off the board
     #[command(subcommand)]
     Log(LogCommand),
     /// Decode and encode Onbon BX wire frames (captures, traces, hand-made frames)
@@ -347,6 +347,21 @@ pub enum LogCommand {
         /// Write here instead of stdout
         #[arg(long, value_name = "FILE")]
         out: Option<std::path::PathBuf>,
+    },
+    /// Move whole segments older than a day off the board (to an archive disk or a USB stick):
+    /// copied, checked, recorded, then removed; both parts verify on their own
+    Archive {
+        /// Segments whose every entry is before this day (board time) go
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        before: jiff::civil::Date,
+        /// Where they go (created when missing; segments already there are checked, not copied again)
+        #[arg(long, value_name = "DIR")]
+        to: std::path::PathBuf,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<std::path::PathBuf>,
+        /// The board's time zone, for --before
+        #[arg(long, default_value = "Asia/Shanghai")]
+        tz: String,
     },
 }
 

@@ -471,8 +471,8 @@ impl Core {
             self.space = crate::daemon::disk::space(&self.cfg.data_dir);
             match self.space {
                 Some(s) if s.low() && !was_low => tracing::warn!(
-                    "the disk of {} is nearly full: {} MB free of {} MB; export old proof-of-display segments \
-                     (pinghu log export) and make room before writes fail",
+                    "the disk of {} is nearly full: {} MB free of {} MB; move old proof-of-display segments off \
+                     the board (pinghu log archive --before DATE --to DIR) before writes fail",
                     self.cfg.data_dir.display(),
                     s.free_bytes / 1_000_000,
                     s.total_bytes / 1_000_000

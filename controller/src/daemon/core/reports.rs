@@ -141,7 +141,7 @@ impl Core {
             .start()
             .checked_sub(jiff::SignedDuration::from_hours(24))
             .unwrap_or(Timestamp::MIN);
-        let push = |e: &crate::daemon::proof::Entry, _: &[u8]| window.push(e);
+        let mut push = |e: &crate::daemon::proof::Entry, _: &[u8]| window.push(e);
         // The daemon verified the log when it opened it and is its only writer: of an intact log
         // it reads only the segments of the days reported (a day, not years, every night). A
         // damaged one is read from the start, as `pinghu log verify` reads it.
@@ -151,7 +151,7 @@ impl Core {
             .and_then(|p| p.segments_since(since).map(|segs| (p.verdict(), segs)));
         let chain = match recent {
             Some((verdict, segs)) => crate::daemon::proof::for_each_verified_from(&segs, push).map(|_| verdict),
-            None => crate::daemon::proof::for_each_verified(&crate::daemon::proof::segments(&self.cfg.data_dir), push),
+            None => crate::daemon::proof::for_each_verified_in(&self.cfg.data_dir, |_, e, l| push(e, l)),
         }
         .map_err(|e| format!("the proof-of-display log: {e}"))?;
         Ok((report::Chain::of(&chain), window.into_entries()))

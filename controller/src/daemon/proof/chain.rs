@@ -126,9 +126,71 @@ pub fn segment_path(dir: &Path, n: usize) -> PathBuf {
     }
 }
 
+/// The file that says which segments `pinghu log archive` moved off the board, and where the
+/// chain of those left continues from.
+pub const ARCHIVED: &str = "proof-of-display.archived.json";
+
+/// What [`ARCHIVED`] holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Archived {
+    /// The number of the first segment still here.
+    pub next_segment: usize,
+    /// The last archived entry, which the first entry here chains to.
+    pub seq: u64,
+    pub hash: String,
+    /// Every archiving, oldest first.
+    pub archives: Vec<ArchiveRecord>,
+}
+
+/// One `pinghu log archive`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchiveRecord {
+    pub at: String,
+    /// Where the segments went.
+    pub to: String,
+    /// Segment numbers, `first-last`.
+    pub segments: String,
+    /// Entry numbers, `first-last`.
+    pub entries: String,
+}
+
+/// What `dir`'s [`ARCHIVED`] says, if anything was archived.
+pub fn archived(dir: &Path) -> Option<Archived> {
+    serde_json::from_slice(&std::fs::read(dir.join(ARCHIVED)).ok()?).ok()
+}
+
+/// The number of the first segment in `dir`: 1, or the first after those archived. Should the
+/// archive record be unreadable, the lowest segment file present.
+pub fn first_segment(dir: &Path) -> usize {
+    if let Some(a) = archived(dir) {
+        return a.next_segment.max(1);
+    }
+    if segment_path(dir, 1).exists() || !dir.join(ARCHIVED).exists() {
+        return 1;
+    }
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_prefix("proof-of-display.")?
+                .strip_suffix(".jsonl")?
+                .parse::<usize>()
+                .ok()
+        })
+        .min()
+        .unwrap_or(1)
+}
+
+/// Where the chain in `dir` starts: the genesis, or the last archived entry (hash, seq).
+pub fn start_of(dir: &Path) -> (String, u64) {
+    archived(dir).map_or_else(|| (GENESIS.to_owned(), 0), |a| (a.hash, a.seq))
+}
+
 /// The segments in `dir`, in order (none for a new log).
 pub fn segments(dir: &Path) -> Vec<PathBuf> {
-    (1..=MAX_SEGMENTS)
+    (first_segment(dir)..=MAX_SEGMENTS)
         .map(|n| segment_path(dir, n))
         .take_while(|p| p.exists())
         .collect()
@@ -308,18 +370,30 @@ pub fn verify_files(paths: &[PathBuf]) -> std::io::Result<Report> {
 
 /// [`verify_files`], giving every entry that verifies, with its line, to `each`, in log order:
 /// the way to read a log of any length in the memory of one entry.
-pub fn for_each_verified(paths: &[PathBuf], mut each: impl FnMut(&Entry, &[u8])) -> std::io::Result<Report> {
-    scan_all(paths, GENESIS.to_owned(), 0, &mut |_, e, line| each(e, line))
+pub fn for_each_verified(paths: &[PathBuf], each: impl FnMut(&Entry, &[u8])) -> std::io::Result<Report> {
+    for_each_verified_at(paths, (GENESIS.to_owned(), 0), each)
 }
 
-/// [`verify_files`], noting the newest entry time of each segment in `latest`.
+/// [`for_each_verified`] from `start` (hash, seq): the genesis, or where [`start_of`] says the
+/// chain of an archived log continues.
+pub fn for_each_verified_at(
+    paths: &[PathBuf],
+    start: (String, u64),
+    mut each: impl FnMut(&Entry, &[u8]),
+) -> std::io::Result<Report> {
+    scan_all(paths, start.0, start.1, &mut |_, e, line| each(e, line))
+}
+
+/// Verify `paths` from `start` (hash, seq), noting the newest entry time of each segment in
+/// `latest` (by position in `paths`).
 pub(super) fn verify_with_latest(
     paths: &[PathBuf],
+    start: (String, u64),
     latest: &mut Vec<Option<jiff::Timestamp>>,
 ) -> std::io::Result<Report> {
     latest.clear();
     latest.resize(paths.len(), None);
-    scan_all(paths, GENESIS.to_owned(), 0, &mut |i, e, _| {
+    scan_all(paths, start.0, start.1, &mut |i, e, _| {
         if let (Ok(t), Some(slot)) = (e.at.parse::<jiff::Timestamp>(), latest.get_mut(i)) {
             *slot = Some(slot.map_or(t, |n| n.max(t)));
         }
@@ -385,9 +459,17 @@ fn scan_all(
     Ok(report)
 }
 
-/// Verify every segment of the log in `dir`.
+/// Verify every segment of the log in `dir`, from where its chain starts.
 pub fn verify_dir(dir: &Path) -> std::io::Result<Report> {
-    verify_files(&segments(dir))
+    for_each_verified_in(dir, |_, _, _| {})
+}
+
+/// [`for_each_verified`] over the log in `dir`, from where its chain starts (the genesis, or the
+/// last archived entry), with each entry's segment number.
+pub fn for_each_verified_in(dir: &Path, mut each: impl FnMut(usize, &Entry, &[u8])) -> std::io::Result<Report> {
+    let (prev, seq) = start_of(dir);
+    let first = first_segment(dir);
+    scan_all(&segments(dir), prev, seq, &mut |i, e, line| each(first + i, e, line))
 }
 
 /// A problem found when opening the log, for the daemon's log and status.

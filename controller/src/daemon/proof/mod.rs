@@ -32,8 +32,9 @@ mod chain;
 
 pub use chain::for_each_verified_from;
 pub use chain::{
-    CSV_HEADER, ChainError, DARK, Entry, FIRST_SEGMENT, Finding, GENESIS, MAX_SEGMENTS, REPAIRED, Report, Segment,
-    csv_row, for_each_verified, segment_path, segments, to_csv, verify_dir, verify_files,
+    ARCHIVED, ArchiveRecord, Archived, CSV_HEADER, ChainError, DARK, Entry, FIRST_SEGMENT, Finding, GENESIS,
+    MAX_SEGMENTS, REPAIRED, Report, Segment, archived, csv_row, first_segment, for_each_verified, for_each_verified_at,
+    for_each_verified_in, segment_path, segments, start_of, to_csv, verify_dir, verify_files,
 };
 use chain::{line_of, scan, seal};
 
@@ -76,21 +77,28 @@ type Checked = (Report, Vec<Option<jiff::Timestamp>>);
 #[derive(Debug)]
 struct Checking {
     paths: Vec<PathBuf>,
+    /// The number of the first of `paths`.
+    first: usize,
     /// The (hash, seq) the segment read at open continues from.
     anchor: (String, u64),
     rx: std::sync::mpsc::Receiver<std::io::Result<Checked>>,
 }
 
 impl Checking {
-    fn start(paths: Vec<PathBuf>, anchor: (String, u64)) -> std::io::Result<Self> {
+    fn start(paths: Vec<PathBuf>, first: usize, from: (String, u64), anchor: (String, u64)) -> std::io::Result<Self> {
         let (tx, rx) = std::sync::mpsc::channel();
         let todo = paths.clone();
         std::thread::Builder::new().name("proof-check".into()).spawn(move || {
             let mut latest = Vec::with_capacity(todo.len());
-            let r = chain::verify_with_latest(&todo, &mut latest).map(|r| (r, latest));
+            let r = chain::verify_with_latest(&todo, from, &mut latest).map(|r| (r, latest));
             let _ = tx.send(r);
         })?;
-        Ok(Self { paths, anchor, rx })
+        Ok(Self {
+            paths,
+            first,
+            anchor,
+            rx,
+        })
     }
 }
 
@@ -114,13 +122,16 @@ impl ProofLog {
         let disk = disk.for_purpose(crate::daemon::disk::Purpose::Proof);
         let mut findings = Vec::new();
         let segs = segments(dir);
-        let mut prev = GENESIS.to_owned();
-        let mut seq = 0u64;
-        let mut path = segment_path(dir, 1);
+        // Segment numbers start after those archived (`pinghu log archive`), and the chain from
+        // the last archived entry; `latest` is kept by segment number.
+        let first = first_segment(dir);
+        let start = start_of(dir);
+        let (mut prev, mut seq) = start.clone();
+        let mut path = segment_path(dir, first);
         let mut newline = false;
-        let mut index = 1;
+        let mut index = first;
         let mut scanned = Vec::new();
-        let mut latest = Vec::new();
+        let mut latest = vec![None; first - 1];
         // The segments before the last are checked in the background (`poll_check`), so the
         // start does not grow with the log: the last one is read here, from an anchor.
         let mut from = 0;
@@ -130,8 +141,8 @@ impl ProofLog {
             && let Some((p, q)) = chain::anchor(current, sealed.last())
         {
             (prev, seq, from) = (p.clone(), q, sealed.len());
-            latest.resize(sealed.len(), None);
-            checking = Some(Checking::start(sealed.to_vec(), (p, q))?);
+            latest.resize(first - 1 + sealed.len(), None);
+            checking = Some(Checking::start(sealed.to_vec(), first, start, (p, q))?);
         }
         for (i, seg_path) in segs.iter().enumerate().skip(from) {
             // A line at a time: a log of years is read in the memory of one entry.
@@ -145,7 +156,7 @@ impl ProofLog {
             latest.push(newest);
             let last = i + 1 == segs.len();
             path.clone_from(seg_path);
-            index = i + 1;
+            index = first + i;
             let Some(problem) = seg.problem.clone() else {
                 newline = last && seg.unterminated;
                 scanned.push(seg);
@@ -198,7 +209,7 @@ impl ProofLog {
                 });
                 scanned.push(seg);
                 if last {
-                    let next = segment_path(dir, i + 2);
+                    let next = segment_path(dir, first + i + 1);
                     let note = format!(
                         "damage at {name}:{} ({}); the chain continues here from entry {seq}, the last good one",
                         problem.line, problem.message
@@ -215,7 +226,7 @@ impl ProofLog {
                     });
                     latest.push(Some(now));
                     path = next;
-                    index = i + 2;
+                    index = first + i + 1;
                 }
             }
         }
@@ -247,6 +258,13 @@ impl ProofLog {
         Ok((log, findings))
     }
 
+    /// Start new segments at this size instead of [`ROTATE_AT`] (tests and benches that need
+    /// many segments quickly).
+    #[doc(hidden)]
+    pub fn set_rotate_at(&mut self, bytes: u64) {
+        self.rotate_at = bytes;
+    }
+
     /// The verdict on the whole chain without reading it again: what the daemon found when it
     /// opened the log, and everything it appended since (it is the log's only writer).
     pub fn verdict(&self) -> Report {
@@ -266,11 +284,19 @@ impl ProofLog {
             return None;
         }
         let all = segments(&self.dir);
+        let newest = self.newest_by_position();
         let first = (0..all.len())
             .rev()
-            .find(|&i| self.latest.get(i).copied().flatten().is_some_and(|t| t < since))
+            .find(|&i| newest(i).is_some_and(|t| t < since))
             .unwrap_or(0);
         Some(all[first..].to_vec())
+    }
+
+    /// The newest entry time of the segment at position `i` of [`segments`] (they are numbered
+    /// from the first after those archived).
+    fn newest_by_position(&self) -> impl Fn(usize) -> Option<jiff::Timestamp> + '_ {
+        let first = first_segment(&self.dir);
+        move |i| self.latest.get(first - 1 + i).copied().flatten()
     }
 
     /// The segments that can hold entries from `from` to `to`, in order (as
@@ -279,9 +305,8 @@ impl ProofLog {
     pub fn segments_between(&self, from: jiff::Timestamp, to: jiff::Timestamp) -> Option<Vec<PathBuf>> {
         let mut segs = self.segments_since(from)?;
         let skipped = segments(&self.dir).len() - segs.len();
-        if let Some(end) =
-            (skipped..skipped + segs.len()).find(|&i| self.latest.get(i).copied().flatten().is_some_and(|t| t >= to))
-        {
+        let newest = self.newest_by_position();
+        if let Some(end) = (skipped..skipped + segs.len()).find(|&i| newest(i).is_some_and(|t| t >= to)) {
             segs.truncate(end - skipped + 1);
         }
         Some(segs)
@@ -341,7 +366,7 @@ impl ProofLog {
                 message,
             });
         }
-        for (slot, t) in self.latest.iter_mut().zip(latest) {
+        for (slot, t) in self.latest.iter_mut().skip(c.first - 1).zip(latest) {
             *slot = t;
         }
         let (good_hash, good_seq) = (report.last_hash.clone(), report.entries);
@@ -349,7 +374,7 @@ impl ProofLog {
         segs.append(&mut self.opened);
         self.opened = segs;
         if (good_hash.as_str(), good_seq) != (c.anchor.0.as_str(), c.anchor.1) {
-            let at = c.paths.len() + 1;
+            let at = c.first + c.paths.len();
             let name = segment_path(&self.dir, at)
                 .file_name()
                 .unwrap_or_default()
