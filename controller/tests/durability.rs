@@ -643,6 +643,23 @@ fn old_segments_move_off_the_board_and_both_parts_verify() {
     let (code, out, err) = pinghu(&["log", "export", "--data-dir", &d]);
     assert_eq!(code, 0, "{err}");
     assert!(out.lines().count() >= 5 && out.contains("item 30"), "{out}");
+    // A run that stopped after its record (a crash): the next one removes what it left.
+    std::fs::copy(arch.join("proof-of-display.jsonl"), data.join("proof-of-display.jsonl")).unwrap();
+    let (code, out, err) = pinghu(&[
+        "log",
+        "archive",
+        "--data-dir",
+        &d,
+        "--before",
+        "2026-11-01",
+        "--to",
+        arch.to_str().unwrap(),
+        "--tz",
+        "UTC",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("removed 1 segment(s) already archived"), "{out}");
+    assert!(!data.join("proof-of-display.jsonl").exists());
     // Never into the data directory itself; nothing left to archive is said so.
     let (code, _, err) = pinghu(&["log", "archive", "--data-dir", &d, "--before", "2027-01-01", "--to", &d]);
     assert_eq!(code, 1);

@@ -201,6 +201,25 @@ pub fn archive(data_dir: Option<PathBuf>, before: jiff::civil::Date, tz: &str, t
         );
     }
     let first = proof::first_segment(&dir);
+    let mut o = Outcome::default();
+    // An earlier run stopped after its record was written (a crash, a pulled stick): the segments
+    // it recorded as archived were copied and checked before; remove what is left of them.
+    if proof::archived(&dir).is_some() {
+        let leftovers: Vec<PathBuf> = (1..first)
+            .map(|n| proof::segment_path(&dir, n))
+            .filter(|p| p.exists())
+            .collect();
+        for p in &leftovers {
+            std::fs::remove_file(p).with_context(|| format!("cannot remove {}", p.display()))?;
+        }
+        if !leftovers.is_empty() {
+            let _ = writeln!(
+                o.stdout,
+                "finished an earlier archiving: removed {} segment(s) already archived",
+                leftovers.len()
+            );
+        }
+    }
     let segs = proof::segments(&dir);
     if segs.is_empty() {
         bail!("no proof-of-display log in {} (give --data-dir DIR)", dir.display());
@@ -223,7 +242,6 @@ pub fn archive(data_dir: Option<PathBuf>, before: jiff::civil::Date, tz: &str, t
         .iter()
         .take_while(|(newest, _, _)| newest.is_some_and(|t| t < cutoff))
         .count();
-    let mut o = Outcome::default();
     if k == 0 {
         let why = if segs.len() == 1 {
             "there is only the segment being written".to_owned()
