@@ -227,7 +227,10 @@ pub fn archive(data_dir: Option<PathBuf>, before: jiff::civil::Date, tz: &str, t
     // Each segment's newest entry and last (seq, hash), from one verification of the whole log.
     let mut ends: Vec<(Option<jiff::Timestamp>, u64, String)> = vec![(None, 0, String::new()); segs.len()];
     let report = proof::for_each_verified_in(&dir, |n, e, _| {
-        let end = &mut ends[n - first];
+        // A segment the daemon started meanwhile is not among those considered.
+        let Some(end) = ends.get_mut(n.saturating_sub(first)) else {
+            return;
+        };
         if let Ok(t) = e.at.parse::<jiff::Timestamp>() {
             end.0 = Some(end.0.map_or(t, |x| x.max(t)));
         }
