@@ -33,8 +33,8 @@ pub struct Space {
 }
 
 impl Space {
-    /// Under 5 % free, or under [`LOW_FREE_MIN`]: at the sample playlist's 3.5 MB of proof log a
-    /// day that is months of warning on a small card, time to export and make room.
+    /// Under 5 % free, or under [`LOW_FREE_MIN`]: at the sample playlist's 3 to 5 MB of proof log
+    /// a day that is two months and more of warning, time to make room (`pinghu log archive`).
     pub fn low(&self) -> bool {
         self.free_bytes < LOW_FREE_MIN.max(self.total_bytes / 20)
     }
