@@ -164,7 +164,8 @@ impl ProofLog {
             };
             let name = seg_path.file_name().unwrap_or_default().to_string_lossy().into_owned();
             if problem.torn && last {
-                // Segments are at most ROTATE_AT (plus one entry): this one fits in memory.
+                // Segments are at most ROTATE_AT (plus one entry), so this one fits in memory (a log
+                // written before segments rotated is read whole this once).
                 let bytes = std::fs::read(seg_path)?;
                 let tail = &bytes[seg.good_len.min(bytes.len())..];
                 let aside = dir.join(format!(
