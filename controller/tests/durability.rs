@@ -340,19 +340,22 @@ fn an_idle_hour_stays_within_the_flash_budget() {
     assert!(proof_syncs <= frames.min(3600), "{proof_syncs} proof fsyncs");
 }
 
+/// The `pinghu` binary of this build: (exit code, stdout, stderr).
+fn pinghu(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pinghu"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn log_verify_lists_repairs_and_names_a_damaged_line() {
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pinghu"))
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let run = pinghu;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
     let entry = |c: &str| {
@@ -529,17 +532,6 @@ fn damage_in_an_older_segment_reaches_the_status_after_the_background_check() {
 
 #[test]
 fn old_segments_move_off_the_board_and_both_parts_verify() {
-    let pinghu = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pinghu"))
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
@@ -566,19 +558,22 @@ fn old_segments_move_off_the_board_and_both_parts_verify() {
         dir.path().join("usb-2"),
     );
     let segments_before = pinghu::daemon::proof::segments(&data).len();
+    let archive = |before: &str, to: &std::path::Path| {
+        pinghu(&[
+            "log",
+            "archive",
+            "--data-dir",
+            &d,
+            "--before",
+            before,
+            "--to",
+            to.to_str().unwrap(),
+            "--tz",
+            "UTC",
+        ])
+    };
 
-    let (code, out, err) = pinghu(&[
-        "log",
-        "archive",
-        "--data-dir",
-        &d,
-        "--before",
-        "2026-11-05",
-        "--to",
-        arch.to_str().unwrap(),
-        "--tz",
-        "UTC",
-    ]);
+    let (code, out, err) = archive("2026-11-05", &arch);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("archived segments 1-"), "{out}");
     let left = pinghu::daemon::proof::segments(&data);
@@ -621,18 +616,7 @@ fn old_segments_move_off_the_board_and_both_parts_verify() {
     drop(log);
     assert_eq!(pinghu::daemon::proof::verify_dir(&data).unwrap().entries, 31);
     // A second archiving to another stick: that part verifies on its own too.
-    let (code, out, err) = pinghu(&[
-        "log",
-        "archive",
-        "--data-dir",
-        &d,
-        "--before",
-        "2026-11-08",
-        "--to",
-        arch2.to_str().unwrap(),
-        "--tz",
-        "UTC",
-    ]);
+    let (code, out, err) = archive("2026-11-08", &arch2);
     assert_eq!(code, 0, "{out}{err}");
     let (code, out, err) = pinghu(&["log", "verify", "--data-dir", arch2.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
@@ -645,18 +629,7 @@ fn old_segments_move_off_the_board_and_both_parts_verify() {
     assert!(out.lines().count() >= 5 && out.contains("item 30"), "{out}");
     // A run that stopped after its record (a crash): the next one removes what it left.
     std::fs::copy(arch.join("proof-of-display.jsonl"), data.join("proof-of-display.jsonl")).unwrap();
-    let (code, out, err) = pinghu(&[
-        "log",
-        "archive",
-        "--data-dir",
-        &d,
-        "--before",
-        "2026-11-01",
-        "--to",
-        arch.to_str().unwrap(),
-        "--tz",
-        "UTC",
-    ]);
+    let (code, out, err) = archive("2026-11-01", &arch);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("removed 1 segment(s) already archived"), "{out}");
     assert!(!data.join("proof-of-display.jsonl").exists());
@@ -664,18 +637,7 @@ fn old_segments_move_off_the_board_and_both_parts_verify() {
     let (code, _, err) = pinghu(&["log", "archive", "--data-dir", &d, "--before", "2027-01-01", "--to", &d]);
     assert_eq!(code, 1);
     assert!(err.contains("is the data directory itself"), "{err}");
-    let (code, out, _) = pinghu(&[
-        "log",
-        "archive",
-        "--data-dir",
-        &d,
-        "--before",
-        "2026-11-01",
-        "--to",
-        arch.to_str().unwrap(),
-        "--tz",
-        "UTC",
-    ]);
+    let (code, out, _) = archive("2026-11-01", &arch);
     assert_eq!(code, 0);
     assert!(out.contains("nothing to archive: the oldest segment"), "{out}");
 }
