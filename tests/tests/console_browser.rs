@@ -63,6 +63,15 @@ impl Browser {
             .expect("click");
     }
 
+    /// Put `text` in the playlist editor, as typing it would (the editor hears an input event).
+    async fn set_playlist(&self, text: &str) {
+        self.js(
+            "const t = document.getElementById('playlist'); t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
+            vec![json!(text)],
+        )
+        .await;
+    }
+
     async fn type_into(&self, css: &str, text: &str) {
         self.client
             .find(Locator::Css(css))
@@ -127,11 +136,7 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
     // Break the playlist: the error is listed at its line and the line is marked.
     b.go(&format!("{}/playlist", rig.url)).await;
     let broken = ALWAYS.replace("text = ", "time = \"25:00-26:00\"\ntext = ");
-    b.js(
-        "const t = document.getElementById('playlist'); t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
-        vec![json!(broken)],
-    )
-    .await;
+    b.set_playlist(&broken).await;
     b.click("#check").await;
     let err = b
         .wait(
@@ -154,11 +159,7 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
     b.screenshot("1-playlist-error.png").await;
 
     // A character no font has: checked, it passes with a warning at the item's line, in Chinese.
-    b.js(
-        "const t = document.getElementById('playlist'); t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
-        vec![json!(ALWAYS.replace("夷陵区欢迎您", "夷陵区欢迎您𠀋"))],
-    )
-    .await;
+    b.set_playlist(&ALWAYS.replace("夷陵区欢迎您", "夷陵区欢迎您𠀋")).await;
     b.click("#check").await;
     let warning = b
         .wait(
@@ -180,11 +181,7 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
 
     // Fix it and save: the simulated card's glass changes to it.
     let before = blocking(|| rig.glass());
-    b.js(
-        "const t = document.getElementById('playlist'); t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
-        vec![json!(ALWAYS)],
-    )
-    .await;
+    b.set_playlist(ALWAYS).await;
     b.click("#preview-button").await;
     b.wait(
         "the item's preview",
