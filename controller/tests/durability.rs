@@ -578,13 +578,15 @@ fn old_segments_move_off_the_board_and_both_parts_verify() {
     assert!(out.contains("archived segments 1-"), "{out}");
     let left = pinghu::daemon::proof::segments(&data);
     assert!(
-        left.len() < segments_before && pinghu::daemon::proof::first_segment(&data) > 1,
+        left.len() < segments_before && pinghu::daemon::proof::layout(&data).first > 1,
         "{left:?}"
     );
     // Nothing before the day stays; nothing from it on went.
     let mut kept = Vec::new();
-    pinghu::daemon::proof::for_each_verified_in(&data, |_, e, _| kept.push(e.at.parse::<Timestamp>().unwrap()))
-        .unwrap();
+    pinghu::daemon::proof::for_each_verified_in(&pinghu::daemon::proof::layout(&data), |_, e, _| {
+        kept.push(e.at.parse::<Timestamp>().unwrap());
+    })
+    .unwrap();
     let day: Timestamp = "2026-11-05T00:00:00Z".parse().unwrap();
     assert!(
         kept.iter().filter(|t| **t < day).count() <= 2,

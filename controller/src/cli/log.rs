@@ -12,40 +12,29 @@ use crate::daemon::proof;
 
 pub use crate::cli::Outcome;
 
-/// What to read of a log: its segment files, where their chain starts (the genesis, or the last
-/// entry archived by `pinghu log archive`), and what was archived.
-#[derive(Debug)]
-pub struct Source {
-    pub paths: Vec<PathBuf>,
-    pub start: (String, u64),
-    pub archived: Option<proof::Archived>,
-}
-
-/// One file (its chain from the genesis), or every segment of the data directory's log.
-pub fn source(data_dir: Option<PathBuf>, file: Option<PathBuf>) -> Result<Source> {
+/// What to read of a log: one file (its chain from the genesis), or every segment of the data
+/// directory's log, from where its chain starts.
+pub fn source(data_dir: Option<PathBuf>, file: Option<PathBuf>) -> Result<proof::Layout> {
     if let Some(f) = file {
         if !f.exists() {
             bail!("{} does not exist", f.display());
         }
-        return Ok(Source {
-            paths: vec![f],
+        return Ok(proof::Layout {
+            first: 1,
             start: (proof::GENESIS.to_owned(), 0),
             archived: None,
+            segments: vec![f],
         });
     }
     let dir = data_dir.unwrap_or_else(crate::daemon::config::default_data_dir);
-    let paths = proof::segments(&dir);
-    if paths.is_empty() {
+    let l = proof::layout(&dir);
+    if l.segments.is_empty() {
         bail!(
             "no proof-of-display log in {} (give --data-dir DIR or --file FILE)",
             dir.display()
         );
     }
-    Ok(Source {
-        paths,
-        start: proof::start_of(&dir),
-        archived: proof::archived(&dir),
-    })
+    Ok(l)
 }
 
 /// `pinghu log verify`.
@@ -56,7 +45,7 @@ pub fn verify(data_dir: Option<PathBuf>, file: Option<PathBuf>) -> Result<Outcom
         None
     };
     let src = source(data_dir, file)?;
-    let report = proof::for_each_verified_at(&src.paths, src.start.clone(), |_, _| {})?;
+    let report = proof::for_each_verified_in(&src, |_, _, _| {})?;
     let mut o = Outcome::default();
     if let Some(a) = &src.archived {
         for r in &a.archives {
@@ -126,7 +115,7 @@ pub fn export(
 ) -> Result<Outcome> {
     use std::io::Write as _;
     let src = source(data_dir, file)?;
-    let report = proof::for_each_verified_at(&src.paths, src.start.clone(), |_, _| {})?;
+    let report = proof::for_each_verified_in(&src, |_, _, _| {})?;
     if let Some(p) = report.problems().first() {
         bail!("refusing to export a broken log: {p} (see `pinghu log verify`)");
     }
@@ -154,7 +143,7 @@ pub fn export(
     if format == ExportFormat::Csv {
         write(proof::CSV_HEADER.as_bytes());
     }
-    let read = proof::for_each_verified_at(&src.paths, src.start, |e, line| match format {
+    let read = proof::for_each_verified_in(&src, |_, e, line| match format {
         ExportFormat::Csv => write(proof::csv_row(e).as_bytes()),
         ExportFormat::Jsonl => {
             write(line);
@@ -200,11 +189,12 @@ pub fn archive(data_dir: Option<PathBuf>, before: jiff::civil::Date, tz: &str, t
             to.display()
         );
     }
-    let first = proof::first_segment(&dir);
+    let l = proof::layout(&dir);
+    let (first, segs) = (l.first, &l.segments);
     let mut o = Outcome::default();
     // An earlier run stopped after its record was written (a crash, a pulled stick): the segments
     // it recorded as archived were copied and checked before; remove what is left of them.
-    if proof::archived(&dir).is_some() {
+    if l.archived.is_some() {
         let leftovers: Vec<PathBuf> = (1..first)
             .map(|n| proof::segment_path(&dir, n))
             .filter(|p| p.exists())
@@ -220,20 +210,14 @@ pub fn archive(data_dir: Option<PathBuf>, before: jiff::civil::Date, tz: &str, t
             );
         }
     }
-    let segs = proof::segments(&dir);
     if segs.is_empty() {
         bail!("no proof-of-display log in {} (give --data-dir DIR)", dir.display());
     }
     // Each segment's newest entry and last (seq, hash), from one verification of the whole log.
     let mut ends: Vec<(Option<jiff::Timestamp>, u64, String)> = vec![(None, 0, String::new()); segs.len()];
-    let report = proof::for_each_verified_in(&dir, |n, e, _| {
-        // A segment the daemon started meanwhile is not among those considered.
-        let Some(end) = ends.get_mut(n.saturating_sub(first)) else {
-            return;
-        };
-        if let Ok(t) = e.at.parse::<jiff::Timestamp>() {
-            end.0 = Some(end.0.map_or(t, |x| x.max(t)));
-        }
+    let report = proof::for_each_verified_in(&l, |n, e, _| {
+        let end = &mut ends[n - first];
+        end.0 = end.0.max(e.time());
         end.1 = e.seq;
         end.2.clone_from(&e.hash);
     })?;
@@ -263,7 +247,7 @@ pub fn archive(data_dir: Option<PathBuf>, before: jiff::civil::Date, tz: &str, t
     // The archive verifies on its own: when it does not begin at the first segment, it gets the
     // record of where its chain starts.
     if first > 1 && !proof::segment_path(to, first - 1).exists() && !to.join(proof::ARCHIVED).exists() {
-        let start = proof::archived(&dir).unwrap_or_default();
+        let start = l.archived.clone().unwrap_or_default();
         disk.write_atomic(&to.join(proof::ARCHIVED), &serde_json::to_vec_pretty(&start)?)?;
     }
     let mut bytes = 0u64;
@@ -289,8 +273,8 @@ pub fn archive(data_dir: Option<PathBuf>, before: jiff::civil::Date, tz: &str, t
         bytes += std::fs::metadata(seg)?.len();
     }
     sync_dir(to).with_context(|| format!("cannot sync {}", to.display()))?;
-    let (from_seq, (_, last_seq, last_hash)) = (proof::start_of(&dir).1 + 1, ends[k - 1].clone());
-    let mut record = proof::archived(&dir).unwrap_or_default();
+    let (from_seq, (_, last_seq, last_hash)) = (l.start.1 + 1, ends[k - 1].clone());
+    let mut record = l.archived.clone().unwrap_or_default();
     record.next_segment = first + k;
     record.seq = last_seq;
     record.hash = last_hash;

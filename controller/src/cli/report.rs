@@ -42,12 +42,9 @@ struct Log {
 
 fn read_log(data_dir: Option<PathBuf>, mut window: report::Window) -> Result<Log> {
     let (mut screen, mut latest) = (None, None::<Timestamp>);
-    let src = crate::cli::log::source(data_dir, None)?;
-    let chain = proof::for_each_verified_at(&src.paths, src.start, |e, _| {
+    let chain = proof::for_each_verified_in(&crate::cli::log::source(data_dir, None)?, |_, e, _| {
         screen.get_or_insert_with(|| e.screen.clone());
-        if let Ok(t) = e.at.parse::<Timestamp>() {
-            latest = Some(latest.map_or(t, |l| l.max(t)));
-        }
+        latest = latest.max(e.time());
         window.push(e);
     })?;
     Ok(Log {

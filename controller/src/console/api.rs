@@ -299,16 +299,18 @@ async fn proof(State(s): State<AppState>, _: Caller, Query(q): Query<ProofQuery>
         // A line at a time: the day's entries are all that is held, however long the log.
         let mut entries = Vec::new();
         let mut keep = |e: &crate::daemon::proof::Entry, _: &[u8]| {
-            if e.at.parse::<jiff::Timestamp>().is_ok_and(|t| from <= t && t < to) {
+            if e.time().is_some_and(|t| from <= t && t < to) {
                 entries.push(e.clone());
             }
         };
         let chain_ok = match known {
             Some((segs, intact)) => crate::daemon::proof::for_each_verified_from(&segs, &mut keep)
                 .map(|r| intact && r.problems().is_empty())?,
-            None => crate::daemon::proof::for_each_verified_in(&dir, |_, e, l| keep(e, l))?
-                .problems()
-                .is_empty(),
+            None => {
+                crate::daemon::proof::for_each_verified_in(&crate::daemon::proof::layout(&dir), |_, e, l| keep(e, l))?
+                    .problems()
+                    .is_empty()
+            }
         };
         let text = crate::daemon::proof::to_csv(&entries);
         Ok((

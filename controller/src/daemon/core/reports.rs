@@ -151,7 +151,12 @@ impl Core {
             .and_then(|p| p.segments_since(since).map(|segs| (p.verdict(), segs)));
         let chain = match recent {
             Some((verdict, segs)) => crate::daemon::proof::for_each_verified_from(&segs, push).map(|_| verdict),
-            None => crate::daemon::proof::for_each_verified_in(&self.cfg.data_dir, |_, e, l| push(e, l)),
+            None => crate::daemon::proof::for_each_verified_in(
+                &crate::daemon::proof::layout(&self.cfg.data_dir),
+                |_, e, l| {
+                    push(e, l);
+                },
+            ),
         }
         .map_err(|e| format!("the proof-of-display log: {e}"))?;
         Ok((report::Chain::of(&chain), window.into_entries()))

@@ -83,6 +83,11 @@ impl Entry {
         e
     }
 
+    /// When it was written (`at`), if that parses.
+    pub fn time(&self) -> Option<jiff::Timestamp> {
+        self.at.parse().ok()
+    }
+
     pub fn is_repair(&self) -> bool {
         self.kind.as_deref() == Some(REPAIRED)
     }
@@ -155,45 +160,62 @@ pub struct ArchiveRecord {
 }
 
 /// What `dir`'s [`ARCHIVED`] says, if anything was archived.
-pub fn archived(dir: &Path) -> Option<Archived> {
+fn archived(dir: &Path) -> Option<Archived> {
     serde_json::from_slice(&std::fs::read(dir.join(ARCHIVED)).ok()?).ok()
 }
 
-/// The number of the first segment in `dir`: 1, or the first after those archived. Should the
-/// archive record be unreadable, the lowest segment file present.
-pub fn first_segment(dir: &Path) -> usize {
-    if let Some(a) = archived(dir) {
-        return a.next_segment.max(1);
-    }
-    if segment_path(dir, 1).exists() || !dir.join(ARCHIVED).exists() {
-        return 1;
-    }
-    std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            name.strip_prefix("proof-of-display.")?
-                .strip_suffix(".jsonl")?
-                .parse::<usize>()
-                .ok()
-        })
-        .min()
-        .unwrap_or(1)
+/// Where the log in a folder lies, read at one moment so that its parts agree even while
+/// `pinghu log archive` runs.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// The number of the first segment: 1, or the first after those archived.
+    pub first: usize,
+    /// Where the chain continues from: the genesis, or the last archived entry (hash, seq).
+    pub start: (String, u64),
+    pub archived: Option<Archived>,
+    /// The segments, in order (none for a new log).
+    pub segments: Vec<PathBuf>,
 }
 
-/// Where the chain in `dir` starts: the genesis, or the last archived entry (hash, seq).
-pub fn start_of(dir: &Path) -> (String, u64) {
-    archived(dir).map_or_else(|| (GENESIS.to_owned(), 0), |a| (a.hash, a.seq))
+/// The [`Layout`] of the log in `dir`. Should the archive record be unreadable, the log starts at
+/// the lowest segment file present.
+pub fn layout(dir: &Path) -> Layout {
+    let archived = archived(dir);
+    let first = match &archived {
+        Some(a) => a.next_segment.max(1),
+        None if segment_path(dir, 1).exists() || !dir.join(ARCHIVED).exists() => 1,
+        None => std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.strip_prefix("proof-of-display.")?
+                    .strip_suffix(".jsonl")?
+                    .parse::<usize>()
+                    .ok()
+            })
+            .min()
+            .unwrap_or(1),
+    };
+    let start = archived
+        .as_ref()
+        .map_or_else(|| (GENESIS.to_owned(), 0), |a| (a.hash.clone(), a.seq));
+    let segments = (first..=MAX_SEGMENTS)
+        .map(|n| segment_path(dir, n))
+        .take_while(|p| p.exists())
+        .collect();
+    Layout {
+        first,
+        start,
+        archived,
+        segments,
+    }
 }
 
 /// The segments in `dir`, in order (none for a new log).
 pub fn segments(dir: &Path) -> Vec<PathBuf> {
-    (first_segment(dir)..=MAX_SEGMENTS)
-        .map(|n| segment_path(dir, n))
-        .take_while(|p| p.exists())
-        .collect()
+    layout(dir).segments
 }
 
 /// Why a log does not verify.
@@ -370,18 +392,8 @@ pub fn verify_files(paths: &[PathBuf]) -> std::io::Result<Report> {
 
 /// [`verify_files`], giving every entry that verifies, with its line, to `each`, in log order:
 /// the way to read a log of any length in the memory of one entry.
-pub fn for_each_verified(paths: &[PathBuf], each: impl FnMut(&Entry, &[u8])) -> std::io::Result<Report> {
-    for_each_verified_at(paths, (GENESIS.to_owned(), 0), each)
-}
-
-/// [`for_each_verified`] from `start` (hash, seq): the genesis, or where [`start_of`] says the
-/// chain of an archived log continues.
-pub fn for_each_verified_at(
-    paths: &[PathBuf],
-    start: (String, u64),
-    mut each: impl FnMut(&Entry, &[u8]),
-) -> std::io::Result<Report> {
-    scan_all(paths, start.0, start.1, &mut |_, e, line| each(e, line))
+pub fn for_each_verified(paths: &[PathBuf], mut each: impl FnMut(&Entry, &[u8])) -> std::io::Result<Report> {
+    scan_all(paths, GENESIS.to_owned(), 0, &mut |_, e, line| each(e, line))
 }
 
 /// Verify `paths` from `start` (hash, seq), noting the newest entry time of each segment in
@@ -394,8 +406,8 @@ pub(super) fn verify_with_latest(
     latest.clear();
     latest.resize(paths.len(), None);
     scan_all(paths, start.0, start.1, &mut |i, e, _| {
-        if let (Ok(t), Some(slot)) = (e.at.parse::<jiff::Timestamp>(), latest.get_mut(i)) {
-            *slot = Some(slot.map_or(t, |n| n.max(t)));
+        if let Some(slot) = latest.get_mut(i) {
+            *slot = (*slot).max(e.time());
         }
     })
 }
@@ -461,15 +473,16 @@ fn scan_all(
 
 /// Verify every segment of the log in `dir`, from where its chain starts.
 pub fn verify_dir(dir: &Path) -> std::io::Result<Report> {
-    for_each_verified_in(dir, |_, _, _| {})
+    for_each_verified_in(&layout(dir), |_, _, _| {})
 }
 
-/// [`for_each_verified`] over the log in `dir`, from where its chain starts (the genesis, or the
-/// last archived entry), with each entry's segment number.
-pub fn for_each_verified_in(dir: &Path, mut each: impl FnMut(usize, &Entry, &[u8])) -> std::io::Result<Report> {
-    let (prev, seq) = start_of(dir);
-    let first = first_segment(dir);
-    scan_all(&segments(dir), prev, seq, &mut |i, e, line| each(first + i, e, line))
+/// [`for_each_verified`] over a log's [`Layout`], from where its chain starts (the genesis, or
+/// the last archived entry), with each entry's segment number.
+pub fn for_each_verified_in(l: &Layout, mut each: impl FnMut(usize, &Entry, &[u8])) -> std::io::Result<Report> {
+    let first = l.first;
+    scan_all(&l.segments, l.start.0.clone(), l.start.1, &mut |i, e, line| {
+        each(first + i, e, line);
+    })
 }
 
 /// A problem found when opening the log, for the daemon's log and status.

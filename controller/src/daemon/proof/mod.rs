@@ -30,11 +30,10 @@ use crate::daemon::disk::Disk;
 
 mod chain;
 
-pub use chain::for_each_verified_from;
 pub use chain::{
-    ARCHIVED, ArchiveRecord, Archived, CSV_HEADER, ChainError, DARK, Entry, FIRST_SEGMENT, Finding, GENESIS,
-    MAX_SEGMENTS, REPAIRED, Report, Segment, archived, csv_row, first_segment, for_each_verified, for_each_verified_at,
-    for_each_verified_in, segment_path, segments, start_of, to_csv, verify_dir, verify_files,
+    ARCHIVED, ArchiveRecord, Archived, CSV_HEADER, ChainError, DARK, Entry, FIRST_SEGMENT, Finding, GENESIS, Layout,
+    MAX_SEGMENTS, REPAIRED, Report, Segment, csv_row, for_each_verified, for_each_verified_from, for_each_verified_in,
+    layout, segment_path, segments, to_csv, verify_dir, verify_files,
 };
 use chain::{line_of, scan, seal};
 
@@ -121,11 +120,14 @@ impl ProofLog {
     pub fn open(dir: &Path, disk: Disk, screen: &str, now: jiff::Timestamp) -> std::io::Result<(Self, Vec<Finding>)> {
         let disk = disk.for_purpose(crate::daemon::disk::Purpose::Proof);
         let mut findings = Vec::new();
-        let segs = segments(dir);
         // Segment numbers start after those archived (`pinghu log archive`), and the chain from
         // the last archived entry; `latest` is kept by segment number.
-        let first = first_segment(dir);
-        let start = start_of(dir);
+        let Layout {
+            first,
+            start,
+            segments: segs,
+            ..
+        } = layout(dir);
         let (mut prev, mut seq) = start.clone();
         let mut path = segment_path(dir, first);
         let mut newline = false;
@@ -149,9 +151,7 @@ impl ProofLog {
             let reader = std::io::BufReader::with_capacity(1 << 16, File::open(seg_path)?);
             let mut newest = None::<jiff::Timestamp>;
             let mut seg = scan(seg_path, reader, &mut prev, &mut seq, &mut |e, _| {
-                if let Ok(t) = e.at.parse::<jiff::Timestamp>() {
-                    newest = Some(newest.map_or(t, |n| n.max(t)));
-                }
+                newest = newest.max(e.time());
             })?;
             latest.push(newest);
             let last = i + 1 == segs.len();
@@ -278,39 +278,35 @@ impl ProofLog {
 
     /// The segments that can hold entries from `since` on, in order: every segment whose newest
     /// entry is that late, and the one before them (its last entry says what was on at `since`).
-    /// `None` when the chain is damaged: then only a reading from the start counts entries as
-    /// `pinghu log verify` does.
+    /// `None` before the background check has passed, or when the chain is damaged: then only a
+    /// reading from the start counts entries as `pinghu log verify` does.
     pub fn segments_since(&self, since: jiff::Timestamp) -> Option<Vec<PathBuf>> {
-        if self.checking.is_some() || self.opened.iter().any(|s| s.problem.is_some()) {
-            return None;
-        }
-        let all = segments(&self.dir);
-        let newest = self.newest_by_position();
-        let first = (0..all.len())
-            .rev()
-            .find(|&i| newest(i).is_some_and(|t| t < since))
-            .unwrap_or(0);
-        Some(all[first..].to_vec())
-    }
-
-    /// The newest entry time of the segment at position `i` of [`segments`] (they are numbered
-    /// from the first after those archived).
-    fn newest_by_position(&self) -> impl Fn(usize) -> Option<jiff::Timestamp> + '_ {
-        let first = first_segment(&self.dir);
-        move |i| self.latest.get(first - 1 + i).copied().flatten()
+        self.segments_around(since, None)
     }
 
     /// The segments that can hold entries from `from` to `to`, in order (as
     /// [`ProofLog::segments_since`], ending with the first segment whose newest entry is `to` or
-    /// later), with the chain's verdict: for a day's view of a long log. `None` as there.
+    /// later): for a day's view of a long log. `None` as there.
     pub fn segments_between(&self, from: jiff::Timestamp, to: jiff::Timestamp) -> Option<Vec<PathBuf>> {
-        let mut segs = self.segments_since(from)?;
-        let skipped = segments(&self.dir).len() - segs.len();
-        let newest = self.newest_by_position();
-        if let Some(end) = (skipped..skipped + segs.len()).find(|&i| newest(i).is_some_and(|t| t >= to)) {
-            segs.truncate(end - skipped + 1);
+        self.segments_around(from, Some(to))
+    }
+
+    fn segments_around(&self, from: jiff::Timestamp, to: Option<jiff::Timestamp>) -> Option<Vec<PathBuf>> {
+        if self.checking.is_some() || self.opened.iter().any(|s| s.problem.is_some()) {
+            return None;
         }
-        Some(segs)
+        let Layout { first, segments, .. } = layout(&self.dir);
+        // `latest` is kept by segment number; segments are numbered from the first after those
+        // archived.
+        let newest = |i: usize| self.latest.get(first - 1 + i).copied().flatten();
+        let start = (0..segments.len())
+            .rev()
+            .find(|&i| newest(i).is_some_and(|t| t < from))
+            .unwrap_or(0);
+        let end = to
+            .and_then(|to| (start..segments.len()).find(|&i| newest(i).is_some_and(|t| t >= to)))
+            .map_or(segments.len(), |e| e + 1);
+        Some(segments[start..end].to_vec())
     }
 
     /// The result of the background check of the older segments, once it is done (`None` before,
@@ -488,15 +484,13 @@ impl ProofLog {
                 return Err(err);
             }
             self.len += line.len() as u64;
+            if self.latest.len() < self.index {
+                self.latest.resize(self.index, None);
+            }
+            let slot = &mut self.latest[self.index - 1];
+            *slot = (*slot).max(sealed.time());
             self.seq = sealed.seq;
             self.last = sealed.hash;
-            if let Ok(t) = sealed.at.parse::<jiff::Timestamp>() {
-                if self.latest.len() < self.index {
-                    self.latest.resize(self.index, None);
-                }
-                let slot = &mut self.latest[self.index - 1];
-                *slot = Some(slot.map_or(t, |n| n.max(t)));
-            }
             self.dirty = true;
             self.pending.pop_front();
         }

@@ -138,10 +138,6 @@ pub struct PlaysReport {
 /// One second of slack for the link: an acknowledgement comes a little after the send.
 const SLACK: SignedDuration = SignedDuration::from_secs(1);
 
-fn when(e: &Entry) -> Option<Timestamp> {
-    e.at.parse().ok()
-}
-
 fn item_of(e: &Entry) -> String {
     e.content.strip_prefix("item ").unwrap_or(&e.content).to_owned()
 }
@@ -217,7 +213,7 @@ impl Window {
 
     /// Feed the log's verified entries, in order.
     pub fn push(&mut self, e: &Entry) {
-        let Some(t) = when(e).filter(|t| *t <= self.cutoff) else {
+        let Some(t) = e.time().filter(|t| *t <= self.cutoff) else {
             return;
         };
         let inside = self.contains(t);
@@ -266,7 +262,7 @@ pub fn build(
     let window = Window::new(from, to, tz, cutoff);
     let entries: Vec<(&Entry, Timestamp)> = entries
         .iter()
-        .filter_map(|e| when(e).map(|t| (e, t)))
+        .filter_map(|e| e.time().map(|t| (e, t)))
         .filter(|(_, t)| *t <= cutoff)
         .collect();
     let in_period = |t: Timestamp| window.contains(t);
