@@ -643,3 +643,152 @@ fn old_segments_move_off_the_board_and_both_parts_verify() {
     assert_eq!(code, 0);
     assert!(out.contains("nothing to archive: the oldest segment"), "{out}");
 }
+
+/// A configuration naming a playlist, a holiday file and a 12 px font beside it in `dir`.
+fn config_with_files(dir: &Path, portal: &Portal) -> Config {
+    let text = format!(
+        "data_dir = \"data\"\nplaylist = \"playlist.toml\"\ncalendar = \"holidays.toml\"\n\n\
+         [fonts]\n12 = \"wqy12.bdf\"\n\n[screen]\nid = \"test-board\"\nwidth = 128\nheight = 32\n\
+         colors = \"red-green\"\n\n[device]\nurl = \"tcp://127.0.0.1:9\"\nprotocol = \"bx-6e\"\n\n\
+         [mqtt]\nurl = \"mqtt://127.0.0.1:9\"\n\n[portal_keys]\nportal-2026 = \"{}\"\n",
+        portal.public
+    );
+    Config::parse(&text, &dir.join("pinghu.toml")).unwrap()
+}
+
+const GOOD: &str = "[[item]]\nid = \"hours\"\ntext = \"办事大厅 8:30-17:00\"\n";
+
+/// The rotation's text the board is given now.
+fn rotation_text(core: &mut Core, now: Timestamp) -> Option<String> {
+    core.step(now).desired.main.map(|m| m.text)
+}
+
+/// Write `text` as the playlist with a modification time `s` seconds on (the daemon looks at
+/// the time, as an editor's save changes it).
+fn edit_playlist(dir: &Path, text: &str, s: u64) {
+    let p = dir.join("playlist.toml");
+    std::fs::write(&p, text).unwrap();
+    let f = std::fs::File::options().write(true).open(&p).unwrap();
+    f.set_modified(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000 + s))
+        .unwrap();
+}
+
+#[test]
+fn a_broken_playlist_at_start_runs_the_last_good_copy_and_takes_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::new();
+    edit_playlist(dir.path(), GOOD, 0);
+    let cfg = || config_with_files(dir.path(), &portal);
+    let last_good = dir.path().join("data").join("playlist.last-good.toml");
+
+    // A good start keeps the copy.
+    let mut core = Core::open(cfg(), Disk::new(), t(0)).unwrap();
+    assert_eq!(rotation_text(&mut core, t(0)).as_deref(), Some("办事大厅 8:30-17:00"));
+    assert!(core.status(t(0))["playlist"]["error"].is_null());
+    assert_eq!(std::fs::read_to_string(&last_good).unwrap(), GOOD);
+    core.shutdown(t(1));
+    drop(core);
+
+    // A typo saved, then a reboot: the board starts on the copy and says why.
+    edit_playlist(dir.path(), &format!("{GOOD}dwell_s = \n"), 10);
+    let mut core = Core::open(cfg(), Disk::new(), t(10)).unwrap();
+    assert_eq!(rotation_text(&mut core, t(10)).as_deref(), Some("办事大厅 8:30-17:00"));
+    let status = core.status(t(10));
+    let error = status["playlist"]["error"].as_str().unwrap();
+    assert!(error.contains("playlist.toml:4:"), "{error}");
+    assert!(
+        error.contains("the board runs the last good copy") && error.contains("1 items"),
+        "{error}"
+    );
+    assert!(
+        status["playlist"]["origin"]
+            .as_str()
+            .unwrap()
+            .ends_with("playlist.last-good.toml"),
+        "{status}"
+    );
+    // Announcements go on as ever.
+    let mut acked = Vec::new();
+    deliver(&mut core, &portal.publish("storm", 1, "urgent"), t(11), &mut acked);
+    assert!(core.step(t(11)).desired.urgent.is_some());
+    deliver(&mut core, &portal.revoke("storm", 2), t(12), &mut acked);
+
+    // Another bad edit while running: refused, and the status says what keeps running.
+    edit_playlist(dir.path(), "[[item]]\nid = \"x\"\n", 15);
+    core.step(t(15));
+    let error = core.status(t(15))["playlist"]["error"].as_str().unwrap().to_owned();
+    assert!(
+        error.contains("playlist.last-good.toml, 1 items) keeps running until"),
+        "{error}"
+    );
+
+    // The fix is taken at once and becomes the copy.
+    let fixed = GOOD.replace("8:30", "9:00");
+    edit_playlist(dir.path(), &fixed, 20);
+    core.tick(t(20));
+    assert_eq!(rotation_text(&mut core, t(20)).as_deref(), Some("办事大厅 9:00-17:00"));
+    assert!(core.status(t(20))["playlist"]["error"].is_null());
+    assert_eq!(std::fs::read_to_string(&last_good).unwrap(), fixed);
+    core.shutdown(t(21));
+    drop(core);
+
+    // With no copy at all (a new board), the board starts with no rotation, and the
+    // announcements still show; the copy that cannot be used is named.
+    edit_playlist(dir.path(), "[[item]]\nid = \"x\"\n", 30);
+    std::fs::write(&last_good, "not a playlist [").unwrap();
+    let mut core = Core::open(cfg(), Disk::new(), t(30)).unwrap();
+    let status = core.status(t(30));
+    assert_eq!(status["playlist"]["items"], 0);
+    assert!(
+        status["playlist"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("playlist.last-good.toml cannot be used either (")
+            && status["playlist"]["error"]
+                .as_str()
+                .unwrap()
+                .contains("so only announcements and warnings show"),
+        "{status}"
+    );
+    assert!(core.step(t(31)).desired.blank);
+    deliver(&mut core, &portal.publish("flood", 1, "urgent"), t(32), &mut acked);
+    let step = core.step(t(32));
+    assert!(
+        step.desired.main.is_none() && step.desired.urgent.is_some(),
+        "{:?}",
+        step.desired.layer
+    );
+}
+
+#[test]
+fn a_holiday_file_or_font_that_cannot_be_used_is_left_out_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::new();
+    edit_playlist(dir.path(), GOOD, 0);
+    std::fs::write(
+        dir.path().join("holidays.toml"),
+        "[2027]\nholidays = [\"2027-13-01\"]\n",
+    )
+    .unwrap();
+    // No wqy12.bdf at all.
+    let mut core = Core::open(config_with_files(dir.path(), &portal), Disk::new(), t(0)).unwrap();
+    assert_eq!(rotation_text(&mut core, t(0)).as_deref(), Some("办事大厅 8:30-17:00"));
+    let problems = core.status(t(0))["config_problems"].clone();
+    let problems: Vec<&str> = problems
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems[0].contains("holidays.toml") && problems[0].ends_with("the built-in calendar applies"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[1].starts_with("fonts.12: ")
+            && problems[1].contains("wqy12.bdf")
+            && problems[1].ends_with("the built-in 12 px font is used"),
+        "{problems:?}"
+    );
+}

@@ -234,6 +234,22 @@ pub struct Playlist {
 }
 
 impl Playlist {
+    /// A playlist with nothing in it, named `origin` in messages: what a board runs when its
+    /// playlist file is refused and no good copy is left (announcements and warnings still show).
+    pub fn empty(origin: &str) -> Self {
+        Self {
+            origin: origin.to_owned(),
+            defaults: Style::default(),
+            items: Vec::new(),
+            brightness: Vec::new(),
+            default_brightness: 15,
+            power: None,
+            timezone: None,
+            campaigns: Vec::new(),
+            government_floor: crate::campaign::DEFAULT_GOVERNMENT_FLOOR,
+        }
+    }
+
     /// Whether anything here follows the official calendar (`workdays_only`, `days_off_only`).
     pub fn uses_calendar(&self) -> bool {
         self.all_items().any(|i| i.workdays_only || i.days_off_only) || self.campaigns.iter().any(|c| c.workdays_only)
@@ -304,6 +320,11 @@ pub fn minute_of_day(t: Time) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_empty_playlist_is_what_an_empty_file_gives() {
+        assert_eq!(Playlist::empty("x"), crate::parse("", "x").unwrap());
+    }
 
     #[test]
     fn windows() {

@@ -318,5 +318,37 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
         audit.contains("\"who\":\"admin\""),
         "a browser session's changes name the user"
     );
+
+    // A hand edit of the playlist file with a typo: refused, and the board page says where and
+    // what runs meanwhile.
+    let file = rig.path("playlist.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{text}\n[[item]]\nid = \"typo\"\ntext = \"未闭合\n")).unwrap();
+    b.go(&format!("{}/board", rig.url)).await;
+    let shown = b
+        .wait(
+            "the playlist file's error",
+            10,
+            "document.querySelector('[data-field=\"playlist.error\"]').textContent.includes('playlist.toml:')",
+        )
+        .await;
+    assert!(shown.as_bool().unwrap());
+    let cell = b
+        .js(
+            "return document.querySelector('[data-field=\"playlist.error\"]').textContent;",
+            vec![],
+        )
+        .await;
+    let lines = text.lines().count() + 4;
+    assert!(
+        cell.as_str().unwrap().contains(&format!("playlist.toml:{lines}:")),
+        "{cell} names line {lines}"
+    );
+    b.js(
+        "document.querySelector('[data-field=\"playlist.error\"]').scrollIntoView();",
+        vec![],
+    )
+    .await;
+    b.screenshot("7-board-playlist-error.png").await;
     b.close().await;
 }

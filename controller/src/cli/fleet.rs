@@ -116,6 +116,14 @@ pub fn rows(statuses: &BTreeMap<String, Value>, group: Option<&str>, now: Timest
             if s["device"]["card"]["size_matches"] == false {
                 faults.push("size mismatch".to_owned());
             }
+            // A playlist file with errors: the board runs the previous one (or the last good
+            // copy, or nothing but announcements after a restart).
+            if s["playlist"]["error"].is_string() {
+                faults.push("playlist refused".to_owned());
+            }
+            if let Some(p) = s["config_problems"].as_array().filter(|p| !p.is_empty()) {
+                faults.push(format!("{} configured file(s) left out", p.len()));
+            }
             if let Some(years) = s["office"]["calendar"]["missing"].as_array().filter(|y| !y.is_empty()) {
                 let years: Vec<String> = years.iter().map(ToString::to_string).collect();
                 faults.push(format!(
@@ -286,6 +294,11 @@ mod tests {
         k["storage"]["disk"] = json!({"free_bytes": 300_000_000u64, "total_bytes": 8_000_000_000u64, "low": true});
         let r = rows(&BTreeMap::from([("k".to_owned(), k)]), None, now);
         assert_eq!(r[0].faults, ["disk nearly full (300 MB free of 8000 MB)"]);
+        let mut p = status(true, "2026-12-04T11:59:59Z", "on", "up");
+        p["playlist"] = json!({"error": "playlist.toml:4:11: …", "items": 1});
+        p["config_problems"] = json!(["fonts.12: …", "holiday calendar: …"]);
+        let r = rows(&BTreeMap::from([("p".to_owned(), p)]), None, now);
+        assert_eq!(r[0].faults, ["playlist refused", "2 configured file(s) left out"]);
         let mut f = status(true, "2026-12-04T11:59:59Z", "on", "up");
         f["broker"] = json!({"protocol": "5", "client_id": "pinghu-f", "client_id_conflict": "2026-12-04T11:58:00Z"});
         let mut g = f.clone();

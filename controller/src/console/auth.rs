@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::daemon::ingest::sha256_hex;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// What a user may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
@@ -79,10 +79,6 @@ pub enum AuthError {
     WeakPassword,
     #[error("cannot hash the password: {0}")]
     Hash(String),
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    pinghu_protocol::to_hex(&Sha256::digest(bytes))
 }
 
 /// A random value for session ids, CSRF tokens and API tokens (256 bits, hex), from the

@@ -28,7 +28,10 @@
       var s = JSON.parse(e.data);
       document.querySelectorAll("[data-field]").forEach(function (td) {
         var v = field(s, td.dataset.field);
-        td.textContent = v == null ? "—" : td.dataset.format === "mb" ? Math.round(v / 1e6) + " MB" : word(v);
+        td.textContent = v == null || (Array.isArray(v) && v.length === 0) ? "—"
+          : td.dataset.format === "mb" ? Math.round(v / 1e6) + " MB"
+          : Array.isArray(v) ? v.join("\n") : word(v);
+        td.classList.toggle("none", td.textContent === "—");
       });
       if (s.showing && s.showing.frame_sha256) {
         var sha = document.getElementById("frame-sha");

@@ -252,6 +252,8 @@ async fn board(PageCtx { c, l, q }: PageCtx) -> Response {
             tr { th { (t(l, "flash_writes")) } td data-field="device.flash.writes" {} }
             tr { th { (t(l, "last_warning")) } td data-field="alerts.last.identifier" {} }
             tr { th { (t(l, "calendar_missing")) } td data-field="office.calendar.missing" {} }
+            tr { th { (t(l, "playlist_error")) } td.problem data-field="playlist.error" {} }
+            tr { th { (t(l, "config_problems")) } td.problem data-field="config_problems" {} }
             tr { th { (t(l, "disk_free")) } td data-field="storage.disk.free_bytes" data-format="mb" {} }
             tr { th { (t(l, "broker")) } td data-field="mqtt" {} }
             tr { th { (t(l, "mqtt_version")) } td data-field="broker.protocol" {} }
@@ -413,6 +415,7 @@ header { display: flex; gap: 1.5em; align-items: center; padding: .6em 1em; back
 header a { color: #fff; margin-right: 1em; } header form { display: inline; } .lang { margin-left: auto; }
 main { padding: 1em 1.5em; } table { border-collapse: collapse; margin: 1em 0; }
 td, th { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }
+td.problem { white-space: pre-line; color: #b00; max-width: 40em; } td.problem.none { color: inherit; }
 #glass { image-rendering: pixelated; background: #0c0c0e; max-width: 100%; }
 .editor { display: flex; font: 14px/1.4 monospace; } #gutter { margin: 0; padding: 2px 6px; background: #ddd; text-align: right; }
 textarea { flex: 1; font: inherit; min-height: 18em; } .error, #problems li { color: #b00; }

@@ -78,6 +78,8 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "flash_writes" => ("备用节目写入次数", "Fallback program writes"),
         "last_warning" => ("最近预警", "Latest warning"),
         "calendar_missing" => ("缺少节假日安排的年份", "Years without holiday data"),
+        "playlist_error" => ("节目单文件的错误", "Playlist file errors"),
+        "config_problems" => ("未能使用的配置文件", "Configured files left out"),
         "disk_free" => ("数据盘可用空间", "Data disk free"),
         "trace" => ("最近通信字节", "Recent bytes"),
         "refused" => ("已拒绝", "Refused"),

@@ -8,7 +8,6 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::daemon::disk::Disk;
 
@@ -35,7 +34,7 @@ fn hash_of(e: &AuditEntry) -> String {
     let mut c = e.clone();
     c.hash = String::new();
     let bytes = serde_json::to_vec(&c).unwrap_or_default();
-    pinghu_protocol::to_hex(&Sha256::digest(bytes))
+    crate::daemon::ingest::sha256_hex(&bytes)
 }
 
 /// The audit log of a data directory.

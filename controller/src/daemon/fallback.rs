@@ -21,6 +21,7 @@ use crate::card::client::{CardClient, DriverError};
 use crate::card::device::CardModel;
 use crate::daemon::board::AreaContent;
 use crate::daemon::driver::{DriverConfig, DriverEvent};
+use crate::daemon::ingest::sha256_hex;
 
 /// The program's file name.
 pub const PROGRAM_NAME: &str = "P000";
@@ -188,12 +189,6 @@ pub async fn ensure_program(
         }
         Err(e) => Err(e),
     }
-}
-
-/// Lowercase hex SHA-256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    pinghu_protocol::to_hex(&sha2::Sha256::digest(bytes))
 }
 
 #[cfg(test)]

@@ -91,6 +91,7 @@ pub struct Outcome {
 }
 
 /// SHA-256 (hex) of bytes.
+/// Lowercase hex SHA-256: the one way the daemon names bytes (envelopes, files, frames, chains).
 pub fn sha256_hex(b: &[u8]) -> String {
     use sha2::Digest as _;
     pinghu_protocol::to_hex(&sha2::Sha256::digest(b))

@@ -24,7 +24,7 @@ use crate::daemon::board::{Desired, Renderer};
 use crate::daemon::config::Config;
 use crate::daemon::disk::Disk;
 use crate::daemon::envelope::Keyring;
-use crate::daemon::ingest::Receipt;
+use crate::daemon::ingest::{Receipt, sha256_hex};
 use crate::daemon::proof::{Entry, Finding, ProofLog};
 use crate::daemon::retention;
 use crate::daemon::store::Store;
@@ -37,7 +37,7 @@ mod playlist;
 mod reports;
 mod status;
 
-use playlist::{calendar, load_playlist};
+use playlist::calendar;
 
 pub use reports::{REPORT_DELAY, REPORTS_DIR, report_file};
 
@@ -67,12 +67,6 @@ pub const SAMPLE_PLAYLIST: &str = include_str!("../../../../playlists/examples/g
 pub enum CoreError {
     #[error("data directory {path}: {reason}")]
     Store { path: String, reason: String },
-    #[error("playlist: {0}")]
-    Playlist(String),
-    #[error("holiday calendar: {0}")]
-    Calendar(String),
-    #[error("font: {0}")]
-    Font(String),
     #[error("time zone: {0}")]
     TimeZone(String),
 }
@@ -126,6 +120,12 @@ pub struct Core {
     /// SHA-256 of the playlist file as last read or written (whether or not it was accepted).
     playlist_sha: Option<String>,
     playlist_error: Option<String>,
+    /// SHA-256 of the last good copy of the playlist in the data folder.
+    last_good_sha: Option<String>,
+    /// The configured holiday file, read and checked at start (none when it could not be used).
+    calendar_file: Option<(std::path::PathBuf, String)>,
+    /// Files the configuration names that the daemon started without, and why.
+    config_problems: Vec<String>,
     calendar: Calendar,
     tz: jiff::tz::TimeZone,
     renderer: Renderer,
@@ -207,38 +207,48 @@ impl Core {
                 )
             }
         };
-        let (playlist, playlist_sha, playlist_mtime) =
-            load_playlist(cfg.playlist.as_ref()).map_err(CoreError::Playlist)?;
-        let calendar = calendar(&cfg, None).map_err(CoreError::Calendar)?;
+        // What the configuration names but cannot be used: left out, reported, never fatal.
+        let mut config_problems = Vec::new();
+        let calendar_file = playlist::calendar_file(&cfg).unwrap_or_else(|e| {
+            config_problems.push(format!("{e}; the built-in calendar applies"));
+            None
+        });
+        let calendar = calendar(calendar_file.as_ref(), None).unwrap_or_else(|_| Calendar::builtin());
         let tz = jiff::tz::TimeZone::get(&cfg.timezone).map_err(|e| CoreError::TimeZone(e.to_string()))?;
-        let fallback = match &cfg.fallback_font {
-            Some(p) => Some(pinghu_fonts::BitmapFont::load(p).map_err(|e| CoreError::Font(e.to_string()))?),
-            None => None,
-        };
+        let fallback = cfg.fallback_font.as_ref().and_then(|p| {
+            pinghu_fonts::BitmapFont::load(p)
+                .inspect_err(|e| {
+                    config_problems.push(format!(
+                        "fallback_font {}: {e}; characters the built-in fonts lack show as boxes",
+                        p.display()
+                    ));
+                })
+                .ok()
+        });
         let mut renderer = Renderer::new(cfg.width, cfg.height, cfg.colors, fallback);
         // Pictures in the playlist are found beside it.
         renderer.image_dir = cfg.playlist.as_ref().and_then(|p| p.parent()).map(Path::to_path_buf);
         for (size, path) in &cfg.fonts {
-            let f = pinghu_fonts::BitmapFont::load(path).map_err(|e| CoreError::Font(e.to_string()))?;
-            if f.size() != *size {
-                return Err(CoreError::Font(format!(
-                    "{} is a {} px font, configured for {size} px",
+            match pinghu_fonts::BitmapFont::load(path) {
+                Ok(f) if f.size() == *size => {
+                    tracing::info!("{size} px text uses {} ({} glyphs)", f.name(), f.len());
+                    renderer.override_font(f);
+                }
+                Ok(f) => config_problems.push(format!(
+                    "fonts.{size}: {} is a {} px font; the built-in {size} px font is used",
                     path.display(),
                     f.size()
-                )));
+                )),
+                Err(e) => config_problems.push(format!("fonts.{size}: {e}; the built-in {size} px font is used")),
             }
-            tracing::info!("{size} px text uses {} ({} glyphs)", f.name(), f.len());
-            renderer.override_font(f);
         }
+        for p in &config_problems {
+            tracing::error!("{p}");
+        }
+        let start = playlist::start_playlist(&cfg, &mut renderer, &calendar);
         let board_key =
             crate::daemon::envelope::KeyPair::load_or_create(&cfg.board_key, &format!("board-{}", cfg.screen))
                 .inspect_err(|e| tracing::error!("no board key, so no signed play reports: {e}"));
-        let overbooked = renderer.check_bookings(&playlist, &calendar);
-        if !overbooked.is_empty() {
-            return Err(CoreError::Playlist(
-                pinghu_playlists::PlaylistError::Invalid(overbooked).to_string(),
-            ));
-        }
         let fallback = cfg.fallback.as_ref().map(|f| {
             renderer.render(&pinghu_playlists::Content {
                 key: pinghu_playlists::ContentKey::Item { id: "fallback".into() },
@@ -258,8 +268,8 @@ impl Core {
             cfg.width,
             cfg.height,
             store.state.announcements.len(),
-            playlist.origin,
-            playlist.items.len()
+            start.playlist.origin,
+            start.playlist.items.len()
         );
         let mut core = Self {
             keys: cfg.keyring(),
@@ -272,10 +282,15 @@ impl Core {
             store,
             proof,
             proof_findings,
-            playlist,
-            playlist_mtime,
-            playlist_sha,
-            playlist_error: None,
+            playlist: start.playlist,
+            playlist_mtime: start.mtime,
+            playlist_sha: start.sha,
+            playlist_error: start.error,
+            last_good_sha: std::fs::read(cfg.data_dir.join(playlist::LAST_GOOD))
+                .ok()
+                .map(|b| sha256_hex(&b)),
+            calendar_file,
+            config_problems,
             calendar,
             tz,
             renderer,
@@ -311,6 +326,9 @@ impl Core {
             last_alert: None,
             cfg,
         };
+        if let Some(text) = start.accepted {
+            core.keep_good_playlist(&text);
+        }
         core.load_office(now);
         Ok(core)
     }

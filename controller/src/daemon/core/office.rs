@@ -25,7 +25,7 @@ impl Core {
         match serde_json::from_str::<Applied>(&text) {
             Ok(a) => {
                 if let Some(t) = a.calendar.as_ref().and_then(|r| r.toml.clone()) {
-                    match super::calendar(&self.cfg, Some(&t)) {
+                    match super::calendar(self.calendar_file.as_ref(), Some(&t)) {
                         Ok(c) => self.calendar = c,
                         Err(e) => tracing::error!("the pushed calendar in {} no longer applies: {e}", path.display()),
                     }
@@ -104,7 +104,7 @@ impl Core {
         match o.kind {
             Kind::Calendar => {
                 let text = o.message.toml.clone().unwrap_or_default();
-                let cal = super::calendar(&self.cfg, Some(&text))?;
+                let cal = super::calendar(self.calendar_file.as_ref(), Some(&text))?;
                 record.toml = Some(text);
                 next.set(Kind::Calendar, record);
                 self.write_office(&next)?;

@@ -59,6 +59,7 @@ impl Core {
             "reports": self.reports_status(),
             "office": self.office_status(now),
             "playlist": {"origin": self.playlist.origin, "items": self.playlist.items.len(), "error": self.playlist_error},
+            "config_problems": self.config_problems,
             "storage": {
                 "ok": storage_ok,
                 "write_error": self.write_error,

@@ -5,7 +5,6 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// One entry. `hash` = SHA-256 over the entry serialised with `hash` empty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,7 +96,7 @@ pub(super) fn hash_of(e: &Entry) -> String {
     let mut c = e.clone();
     c.hash = String::new();
     let bytes = serde_json::to_vec(&c).unwrap_or_default();
-    pinghu_protocol::to_hex(&Sha256::digest(&bytes))
+    crate::daemon::ingest::sha256_hex(&bytes)
 }
 
 pub(super) fn seal(mut e: Entry, prev: &str, seq: u64) -> Entry {
