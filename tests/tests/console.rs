@@ -733,3 +733,54 @@ fn an_announcement_shows_its_receipt_history_and_its_pages() {
     assert!(page.contains(&until), "{until} in {page}");
     assert!(page.contains("/api/v1/announcements/yl-hist-1/pages/1"), "{page}");
 }
+
+#[test]
+fn a_console_that_cannot_start_leaves_the_board_running_and_comes_up_when_it_can() {
+    use pinghu_tests::{Collector, Daemon, Mosquitto, Sim, free_port, keygen};
+    let broker = Mosquitto::start();
+    let sim = Sim::start_bx6e_128x32();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_, public) = keygen(d, "portal");
+    // Something else holds the console's port (another service, a daemon not yet gone).
+    let port = free_port();
+    let squatter = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    std::fs::write(
+        d.join("pinghu.toml"),
+        format!(
+            "data_dir = \"data\"\n[screen]\nid = \"busy-port\"\nwidth = 128\nheight = 32\ncolors = \"red-green\"\n\
+             [device]\nurl = \"{}\"\nprotocol = \"bx-6e\"\n[mqtt]\nurl = \"{}\"\nclient_id = \"pinghu-busy\"\n\
+             [portal_keys]\nportal-2026 = \"{public}\"\n[console]\nlisten = \"127.0.0.1:{port}\"\n",
+            sim.tcp_url(),
+            broker.url()
+        ),
+    )
+    .unwrap();
+    let statuses = Collector::start(broker.port, "pinghu/v1/screens/busy-port/status");
+    let mut daemon = Daemon::start(&d.join("pinghu.toml"));
+    // The board is driven all the same, and the status says why there is no console.
+    sim.wait_state("the sample playlist on the glass", |s| {
+        s["lit"].as_u64().unwrap_or(0) > 0
+    });
+    let st = statuses.wait("the console's error in the status", 20, |s| {
+        s["console"]["error"].is_string()
+    });
+    let error = st["console"]["error"].as_str().unwrap();
+    assert!(
+        error.contains(&format!("the console cannot listen on 127.0.0.1:{port}")) && error.contains("console.listen"),
+        "{error}"
+    );
+    assert_eq!(st["console"]["listen"], format!("127.0.0.1:{port}"));
+    // The port comes free: the console comes up on its own, and the status says so.
+    drop(squatter);
+    let mark = statuses.mark();
+    statuses.wait_after(mark, "the console up", 20, |s| {
+        s["console"].is_object() && s["console"]["error"].is_null()
+    });
+    let health = pinghu_tests::console::request(&format!("http://127.0.0.1:{port}"), "GET", "/healthz", &[], "");
+    assert_eq!((health.status, health.text().trim()), (200, "ok"));
+    assert!(
+        daemon.child.try_wait().unwrap().is_none(),
+        "the daemon is still running"
+    );
+}

@@ -121,6 +121,9 @@ pub fn rows(statuses: &BTreeMap<String, Value>, group: Option<&str>, now: Timest
             if s["playlist"]["error"].is_string() {
                 faults.push("playlist refused".to_owned());
             }
+            if s["console"]["error"].is_string() {
+                faults.push("console down".to_owned());
+            }
             if let Some(p) = s["config_problems"].as_array().filter(|p| !p.is_empty()) {
                 faults.push(format!("{} configured file(s) left out", p.len()));
             }
@@ -297,8 +300,12 @@ mod tests {
         let mut p = status(true, "2026-12-04T11:59:59Z", "on", "up");
         p["playlist"] = json!({"error": "playlist.toml:4:11: …", "items": 1});
         p["config_problems"] = json!(["fonts.12: …", "holiday calendar: …"]);
+        p["console"] = json!({"listen": "127.0.0.1:8080", "error": "the console cannot listen on …"});
         let r = rows(&BTreeMap::from([("p".to_owned(), p)]), None, now);
-        assert_eq!(r[0].faults, ["playlist refused", "2 configured file(s) left out"]);
+        assert_eq!(
+            r[0].faults,
+            ["playlist refused", "console down", "2 configured file(s) left out"]
+        );
         let mut f = status(true, "2026-12-04T11:59:59Z", "on", "up");
         f["broker"] = json!({"protocol": "5", "client_id": "pinghu-f", "client_id_conflict": "2026-12-04T11:58:00Z"});
         let mut g = f.clone();

@@ -252,6 +252,57 @@ pub async fn serve(
 
 /// Bind the console's address, load its users and say where it is (the log, and
 /// `DATA_DIR/console-address`); the returned future serves it until `shutdown`.
+/// How often a console that could not start (its port taken, its certificate or users file
+/// unreadable) tries again.
+pub const RETRY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The console for the daemon's lifetime. One that cannot start is reported (log, the status's
+/// `console.error`) and tried again every [`RETRY`]: the board never waits for its console.
+pub async fn run(
+    c: crate::daemon::config::ConsoleConfig,
+    cfg: crate::daemon::config::Config,
+    core: CoreHandle,
+    live: broadcast::Sender<String>,
+    card: (
+        tokio::sync::mpsc::Sender<crate::daemon::driver::CardRequest>,
+        crate::card::link::TraceRing,
+    ),
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), String> {
+    let mut failed: Option<String> = None;
+    loop {
+        match start(&c, &cfg, core.clone(), live.clone(), card.clone(), shutdown.clone()).await {
+            Ok(serve) => {
+                if failed.is_some() {
+                    tracing::info!("the console started after all");
+                    core.with(|core, _| core.set_console_error(None))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                return serve.await;
+            }
+            Err(e) => {
+                if failed.as_ref() != Some(&e) {
+                    tracing::error!(
+                        "{e}; the board runs on without the console, which tries again every {} s",
+                        RETRY.as_secs()
+                    );
+                    let why = e.clone();
+                    core.with(move |core, _| core.set_console_error(Some(why)))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                failed = Some(e);
+                tokio::select! {
+                    _ = shutdown.wait_for(|s| *s) => return Ok(()),
+                    () = tokio::time::sleep(RETRY) => {}
+                }
+            }
+        }
+    }
+}
+
+/// Bind, read the users and the certificate, and return the server to run (or why it cannot).
 pub async fn start(
     c: &crate::daemon::config::ConsoleConfig,
     cfg: &crate::daemon::config::Config,

@@ -223,18 +223,14 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
         });
     }
 
-    if let Some(c) = &cfg.console {
-        let serve = crate::console::start(
-            c,
-            &cfg,
-            handle.clone(),
-            live.clone(),
-            (card_tx, trace),
-            shutdown.clone(),
-        )
-        .await
-        .map_err(DaemonError::TaskFailed)?;
-        tasks.spawn(async move { ("console", serve.await) });
+    if let Some(c) = cfg.console.clone() {
+        let (cfg, h, live, sd) = (cfg.clone(), handle.clone(), live.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            (
+                "console",
+                crate::console::run(c, cfg, h, live, (card_tx, trace), sd).await,
+            )
+        });
     }
 
     let mut sd = shutdown.clone();

@@ -126,6 +126,8 @@ pub struct Core {
     calendar_file: Option<(std::path::PathBuf, String)>,
     /// Files the configuration names that the daemon started without, and why.
     config_problems: Vec<String>,
+    /// Why the console could not start (it tries again; the board runs on).
+    console_error: Option<String>,
     calendar: Calendar,
     tz: jiff::tz::TimeZone,
     renderer: Renderer,
@@ -291,6 +293,7 @@ impl Core {
                 .map(|b| sha256_hex(&b)),
             calendar_file,
             config_problems,
+            console_error: None,
             calendar,
             tz,
             renderer,
@@ -335,6 +338,11 @@ impl Core {
 
     pub fn config(&self) -> &Config {
         &self.cfg
+    }
+
+    /// The console could not start (`Some`, why), or started after all (`None`).
+    pub fn set_console_error(&mut self, error: Option<String>) {
+        self.console_error = error;
     }
 
     /// Receipts saved but not yet handed to the broker (sent again after a restart).

@@ -60,6 +60,7 @@ impl Core {
             "office": self.office_status(now),
             "playlist": {"origin": self.playlist.origin, "items": self.playlist.items.len(), "error": self.playlist_error},
             "config_problems": self.config_problems,
+            "console": self.cfg.console.as_ref().map(|c| json!({"listen": c.listen.to_string(), "error": self.console_error})),
             "storage": {
                 "ok": storage_ok,
                 "write_error": self.write_error,
