@@ -111,7 +111,12 @@ fn diag(a: DiagArgs) -> Result<ExitCode> {
 
 fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Run { config, data_dir } => cli::run::daemon(config, data_dir, cli.log_format),
+        Command::Run {
+            config: Some(config),
+            check: true,
+            ..
+        } => Ok(cli::run::check(&config)),
+        Command::Run { config, data_dir, .. } => cli::run::daemon(config, data_dir, cli.log_format),
         #[cfg(feature = "embedded")]
         Command::Demo { data_dir } => cli::run::demo(data_dir, cli.log_format),
         Command::Portal(PortalCommand::Keygen { key_id, out, algorithm }) => {

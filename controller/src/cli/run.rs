@@ -68,6 +68,32 @@ pub fn daemon(config: Option<PathBuf>, data_dir: Option<PathBuf>, log_format: Lo
     })
 }
 
+/// `pinghu run --config FILE --check`: what the daemon would run with, then every error and
+/// warning (exit 1 on an error).
+pub fn check(config: &std::path::Path) -> ExitCode {
+    let r = crate::daemon::check::check(config, jiff::Timestamp::now());
+    if !r.summary.is_empty() {
+        println!("{}: the daemon would run with", config.display());
+        let width = r.summary.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        for (what, how) in &r.summary {
+            println!("  {what:<width$}  {how}");
+        }
+    }
+    for e in &r.errors {
+        println!("error: {e}");
+    }
+    for w in &r.warnings {
+        println!("warning: {w}");
+    }
+    println!(
+        "{}: {} error(s), {} warning(s)",
+        config.display(),
+        r.errors.len(),
+        r.warnings.len()
+    );
+    if r.ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
 /// `pinghu demo`: the whole chain on the embedded default, narrated on stdout.
 #[cfg(feature = "embedded")]
 pub fn demo(data_dir: Option<PathBuf>, log_format: LogFormat) -> Result<ExitCode> {

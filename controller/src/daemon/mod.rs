@@ -24,6 +24,7 @@
 pub mod alert_ingest;
 pub mod audit;
 pub mod board;
+pub mod check;
 pub mod config;
 pub mod core;
 mod core_thread;

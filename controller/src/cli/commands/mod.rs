@@ -87,6 +87,9 @@ pub enum Command {
         /// Data directory for the embedded default (default ~/.local/share/pinghu)
         #[arg(long, value_name = "DIR", conflicts_with = "config")]
         data_dir: Option<std::path::PathBuf>,
+        /// Check the configuration and every file it names (playlist, pictures, holidays, fonts, keys, certificates, console users, data folder) without starting: what the daemon would run with, then every error and warning; exit 1 on an error
+        #[arg(long, requires = "config")]
+        check: bool,
     },
     /// The whole chain in one go: broker, simulated board, daemon, playlist, an urgent notice and its revocation
     #[cfg(feature = "embedded")]

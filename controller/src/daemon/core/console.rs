@@ -6,12 +6,13 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 use pinghu_fonts::Frame;
-use pinghu_playlists::{Diagnostic, PlaylistError};
+use pinghu_playlists::{Calendar, Diagnostic, PlaylistError};
 use serde::Serialize;
 use serde_json::json;
 
 use super::{Core, SAMPLE_PLAYLIST};
-use crate::daemon::board::{MAIN_AREA, URGENT_AREA};
+use crate::daemon::board::{MAIN_AREA, Renderer, URGENT_AREA};
+use crate::daemon::config::Config;
 use crate::daemon::ingest::sha256_hex;
 
 /// What [`Core::examine`] found: the playlist when nothing refuses it, errors, warnings.
@@ -267,88 +268,9 @@ impl Core {
         v
     }
 
-    /// What the console's check and its save find in a playlist, for this board: what `pinghu
-    /// playlist check --board WxH` finds. Errors: it does not parse, a picture cannot be read,
-    /// the campaigns are overbooked. Warnings: a picture that will not look good on these LEDs,
-    /// characters no font has (they show as boxes), a year the holiday calendar lacks when the
-    /// playlist counts workdays.
+    /// [`examine`] for this board.
     pub fn examine(&mut self, text: &str, now: Timestamp) -> Examined {
-        let at = |line: usize, message: String| Diagnostic {
-            file: "playlist".into(),
-            line,
-            col: 1,
-            message,
-        };
-        let playlist = match pinghu_playlists::parse(text, "playlist") {
-            Ok(p) => p,
-            Err(PlaylistError::Invalid(d)) => return Examined::refused(d),
-            Err(e) => return Examined::refused(vec![at(1, e.to_string())]),
-        };
-        let dir = self.renderer.image_dir.clone().unwrap_or_default();
-        let beside = self.cfg.playlist.clone().unwrap_or_else(|| dir.join("playlist.toml"));
-        let (mut errors, mut warnings) = (Vec::new(), Vec::new());
-        for item in playlist.all_items() {
-            if let Some(f) = &item.image {
-                match pinghu_fonts::picture::load(&dir.join(f)) {
-                    // A picture that cannot be read would leave the board dark: refused at its line.
-                    Err(e) => errors.push(at(
-                        item.line,
-                        format!("image {f:?}: {e} (pictures go beside {})", beside.display()),
-                    )),
-                    Ok(img) => {
-                        let reduce = pinghu_fonts::picture::Reduce::threshold_if(item.threshold);
-                        let p = pinghu_fonts::picture::to_frame(
-                            &img,
-                            self.cfg.width,
-                            self.cfg.height,
-                            self.cfg.colors,
-                            reduce,
-                        );
-                        warnings.extend(
-                            p.warnings
-                                .into_iter()
-                                .map(|w| at(item.line, format!("item {}: image {f:?}: {w}", item.id))),
-                        );
-                    }
-                }
-            } else {
-                let missing: String = self
-                    .renderer
-                    .render(&pinghu_playlists::item_content(item))
-                    .missing
-                    .into_iter()
-                    .collect();
-                if !missing.is_empty() {
-                    warnings.push(at(
-                        item.line,
-                        format!(
-                            "item {}: no font has {missing}: the board shows a box for each",
-                            item.id
-                        ),
-                    ));
-                }
-            }
-        }
-        if errors.is_empty() {
-            errors = self.renderer.check_bookings(&playlist, &self.calendar);
-        }
-        if playlist.uses_calendar() {
-            let today = now.to_zoned(self.tz.clone()).date();
-            for y in self.calendar.missing_years(today) {
-                warnings.push(at(
-                    1,
-                    format!(
-                        "the holiday calendar has no official data for {y}: workdays_only and days_off_only count \
-                         Monday to Friday as workdays until the office sends it (pinghu portal push --calendar)"
-                    ),
-                ));
-            }
-        }
-        Examined {
-            playlist: errors.is_empty().then_some(playlist),
-            errors,
-            warnings,
-        }
+        examine(&self.cfg, &mut self.renderer, &self.calendar, &self.tz, text, now)
     }
 
     /// Every item of a playlist rendered exactly as the board would show it: (id, its pages,
@@ -490,5 +412,89 @@ impl Core {
         self.playlist_mtime = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
         self.playlist_sha = Some(sha256_hex(text.as_bytes()));
         Ok((entry, examined.warnings))
+    }
+}
+
+/// What the console's check and its save find in a playlist, for this board: what `pinghu
+/// playlist check --board WxH` finds. Errors: it does not parse, a picture cannot be read,
+/// the campaigns are overbooked. Warnings: a picture that will not look good on these LEDs,
+/// characters no font has (they show as boxes), a year the holiday calendar lacks when the
+/// playlist counts workdays.
+pub fn examine(
+    cfg: &Config,
+    renderer: &mut Renderer,
+    calendar: &Calendar,
+    tz: &jiff::tz::TimeZone,
+    text: &str,
+    now: Timestamp,
+) -> Examined {
+    let at = |line: usize, message: String| Diagnostic {
+        file: "playlist".into(),
+        line,
+        col: 1,
+        message,
+    };
+    let playlist = match pinghu_playlists::parse(text, "playlist") {
+        Ok(p) => p,
+        Err(PlaylistError::Invalid(d)) => return Examined::refused(d),
+        Err(e) => return Examined::refused(vec![at(1, e.to_string())]),
+    };
+    let dir = renderer.image_dir.clone().unwrap_or_default();
+    let beside = cfg.playlist.clone().unwrap_or_else(|| dir.join("playlist.toml"));
+    let (mut errors, mut warnings) = (Vec::new(), Vec::new());
+    for item in playlist.all_items() {
+        if let Some(f) = &item.image {
+            match pinghu_fonts::picture::load(&dir.join(f)) {
+                // A picture that cannot be read would leave the board dark: refused at its line.
+                Err(e) => errors.push(at(
+                    item.line,
+                    format!("image {f:?}: {e} (pictures go beside {})", beside.display()),
+                )),
+                Ok(img) => {
+                    let reduce = pinghu_fonts::picture::Reduce::threshold_if(item.threshold);
+                    let p = pinghu_fonts::picture::to_frame(&img, cfg.width, cfg.height, cfg.colors, reduce);
+                    warnings.extend(
+                        p.warnings
+                            .into_iter()
+                            .map(|w| at(item.line, format!("item {}: image {f:?}: {w}", item.id))),
+                    );
+                }
+            }
+        } else {
+            let missing: String = renderer
+                .render(&pinghu_playlists::item_content(item))
+                .missing
+                .into_iter()
+                .collect();
+            if !missing.is_empty() {
+                warnings.push(at(
+                    item.line,
+                    format!(
+                        "item {}: no font has {missing}: the board shows a box for each",
+                        item.id
+                    ),
+                ));
+            }
+        }
+    }
+    if errors.is_empty() {
+        errors = renderer.check_bookings(&playlist, calendar);
+    }
+    if playlist.uses_calendar() {
+        let today = now.to_zoned(tz.clone()).date();
+        for y in calendar.missing_years(today) {
+            warnings.push(at(
+                1,
+                format!(
+                    "the holiday calendar has no official data for {y}: workdays_only and days_off_only count \
+                     Monday to Friday as workdays until the office sends it (pinghu portal push --calendar)"
+                ),
+            ));
+        }
+    }
+    Examined {
+        playlist: errors.is_empty().then_some(playlist),
+        errors,
+        warnings,
     }
 }

@@ -41,7 +41,7 @@ use playlist::calendar;
 
 pub use reports::{REPORT_DELAY, REPORTS_DIR, report_file};
 
-pub use console::{PlaylistHistory, Preview, SaveError, Week};
+pub use console::{Examined, PlaylistHistory, Preview, SaveError, Week, examine};
 
 /// Software older than this date cannot be running now: a clock before it is wrong.
 pub const NOT_BEFORE: &str = "2026-11-01T00:00:00Z";
@@ -181,6 +181,61 @@ pub struct Core {
     last_alert: Option<serde_json::Value>,
 }
 
+/// What the daemon builds from the files its configuration names, reading only: the holiday
+/// file, the calendar, the renderer with its fonts, and what had to be left out (a file that
+/// cannot be used never stops the board: the built-in one applies). Shared by [`Core::open`]
+/// and `pinghu run --check`.
+#[derive(Debug)]
+pub struct Prepared {
+    pub calendar_file: Option<(std::path::PathBuf, String)>,
+    pub calendar: Calendar,
+    pub renderer: Renderer,
+    /// Each file left out, why, and what applies instead.
+    pub problems: Vec<String>,
+}
+
+pub fn prepare(cfg: &Config) -> Prepared {
+    let mut problems = Vec::new();
+    let calendar_file = playlist::calendar_file(cfg).unwrap_or_else(|e| {
+        problems.push(format!("{e}; the built-in calendar applies"));
+        None
+    });
+    let calendar = calendar(calendar_file.as_ref(), None).unwrap_or_else(|_| Calendar::builtin());
+    let fallback = cfg.fallback_font.as_ref().and_then(|p| {
+        pinghu_fonts::BitmapFont::load(p)
+            .inspect_err(|e| {
+                problems.push(format!(
+                    "fallback_font {}: {e}; characters the built-in fonts lack show as boxes",
+                    p.display()
+                ));
+            })
+            .ok()
+    });
+    let mut renderer = Renderer::new(cfg.width, cfg.height, cfg.colors, fallback);
+    // Pictures in the playlist are found beside it.
+    renderer.image_dir = cfg.playlist.as_ref().and_then(|p| p.parent()).map(Path::to_path_buf);
+    for (size, path) in &cfg.fonts {
+        match pinghu_fonts::BitmapFont::load(path) {
+            Ok(f) if f.size() == *size => {
+                tracing::info!("{size} px text uses {} ({} glyphs)", f.name(), f.len());
+                renderer.override_font(f);
+            }
+            Ok(f) => problems.push(format!(
+                "fonts.{size}: {} is a {} px font; the built-in {size} px font is used",
+                path.display(),
+                f.size()
+            )),
+            Err(e) => problems.push(format!("fonts.{size}: {e}; the built-in {size} px font is used")),
+        }
+    }
+    Prepared {
+        calendar_file,
+        calendar,
+        renderer,
+        problems,
+    }
+}
+
 /// How many refused messages the console can list.
 pub const REFUSED_KEPT: usize = 50;
 
@@ -209,41 +264,13 @@ impl Core {
                 )
             }
         };
-        // What the configuration names but cannot be used: left out, reported, never fatal.
-        let mut config_problems = Vec::new();
-        let calendar_file = playlist::calendar_file(&cfg).unwrap_or_else(|e| {
-            config_problems.push(format!("{e}; the built-in calendar applies"));
-            None
-        });
-        let calendar = calendar(calendar_file.as_ref(), None).unwrap_or_else(|_| Calendar::builtin());
         let tz = jiff::tz::TimeZone::get(&cfg.timezone).map_err(|e| CoreError::TimeZone(e.to_string()))?;
-        let fallback = cfg.fallback_font.as_ref().and_then(|p| {
-            pinghu_fonts::BitmapFont::load(p)
-                .inspect_err(|e| {
-                    config_problems.push(format!(
-                        "fallback_font {}: {e}; characters the built-in fonts lack show as boxes",
-                        p.display()
-                    ));
-                })
-                .ok()
-        });
-        let mut renderer = Renderer::new(cfg.width, cfg.height, cfg.colors, fallback);
-        // Pictures in the playlist are found beside it.
-        renderer.image_dir = cfg.playlist.as_ref().and_then(|p| p.parent()).map(Path::to_path_buf);
-        for (size, path) in &cfg.fonts {
-            match pinghu_fonts::BitmapFont::load(path) {
-                Ok(f) if f.size() == *size => {
-                    tracing::info!("{size} px text uses {} ({} glyphs)", f.name(), f.len());
-                    renderer.override_font(f);
-                }
-                Ok(f) => config_problems.push(format!(
-                    "fonts.{size}: {} is a {} px font; the built-in {size} px font is used",
-                    path.display(),
-                    f.size()
-                )),
-                Err(e) => config_problems.push(format!("fonts.{size}: {e}; the built-in {size} px font is used")),
-            }
-        }
+        let Prepared {
+            calendar_file,
+            calendar,
+            mut renderer,
+            problems: config_problems,
+        } = prepare(&cfg);
         for p in &config_problems {
             tracing::error!("{p}");
         }
