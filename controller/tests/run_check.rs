@@ -35,6 +35,7 @@ fn a_good_configuration_is_summed_up_and_passes() {
         "  broker       mqtt://127.0.0.1:1883 (MQTT 3.1.1, client id pinghu-yiling)",
         "  portal keys  portal-2026",
         "  console      off (no [console])",
+        "data/board/board-key.json (made at the first start)",
     ] {
         assert!(out.contains(line), "{line:?} in\n{out}");
     }
@@ -58,8 +59,9 @@ fn every_mistake_is_named_at_once_and_exits_1() {
     std::fs::write(d.join("holidays.toml"), "[2027]\nholidays = [\"2027-02-30\"]\n").unwrap();
     std::fs::write(d.join("console.pem"), "not a certificate").unwrap();
     std::fs::write(d.join("console.key"), "not a key").unwrap();
+    std::fs::write(d.join("board.json"), "{\"key_id\": \"board-1\"").unwrap();
     let text = config(
-        "calendar = \"holidays.toml\"\n[fonts]\n12 = \"wqy12.bdf\"\n",
+        "calendar = \"holidays.toml\"\nboard_key = \"board.json\"\n[fonts]\n12 = \"wqy12.bdf\"\n",
         "[console]\nlisten = \"127.0.0.1:8080\"\ncert_file = \"console.pem\"\nkey_file = \"console.key\"\n",
     )
     .replace("tcp://192.0.2.10:5005", "serial:///dev/ttyUSB-not-plugged?baud=57600");
@@ -72,13 +74,14 @@ fn every_mistake_is_named_at_once_and_exits_1() {
         format!("error: fonts.12: cannot read font {p}/wqy12.bdf"),
         format!("error: {p}/playlist.toml:4:"),
         "error: console: ".to_owned(),
+        format!("error: board_key {p}/board.json: not a key file"),
         "warning: /dev/ttyUSB-not-plugged is not there now: is the adapter plugged in?".to_owned(),
         "warning: the console has no users: add one with `pinghu console adduser NAME --role admin".to_owned(),
         "playlist.toml: refused (the daemon would run its last good copy, or announcements only)".to_owned(),
     ] {
         assert!(out.contains(&needle), "{needle:?} in\n{out}");
     }
-    assert!(out.contains(": 4 error(s), 2 warning(s)"), "{out}");
+    assert!(out.contains(": 5 error(s), 2 warning(s)"), "{out}");
     assert!(!d.join("data").exists());
 
     // A configuration that does not parse: its own error, at its line.

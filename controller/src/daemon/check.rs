@@ -127,9 +127,33 @@ pub fn check(path: &Path, now: Timestamp) -> Report {
             }
         },
     }
+    board_key(&cfg, &mut r);
     console(&cfg, &mut r);
     data(&cfg, &mut r);
     r
+}
+
+/// The board's own key, which signs its daily play reports (made at the first start when absent).
+fn board_key(cfg: &Config, r: &mut Report) {
+    let p = &cfg.board_key;
+    let how = match std::fs::read_to_string(p) {
+        Ok(text) => match serde_json::from_str::<crate::daemon::envelope::KeyPair>(&text) {
+            Ok(k) => format!("{} ({})", k.key_id, p.display()),
+            Err(e) => {
+                r.errors.push(format!(
+                    "board_key {}: not a key file ({e}); the daemon would sign no play reports                      (`pinghu board keygen` makes one)",
+                    p.display()
+                ));
+                format!("unusable ({})", p.display())
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => format!("{} (made at the first start)", p.display()),
+        Err(e) => {
+            r.errors.push(format!("board_key {}: {e}", p.display()));
+            format!("unreadable ({})", p.display())
+        }
+    };
+    r.summary.push(("board key", how));
 }
 
 fn card(cfg: &Config, r: &mut Report) {
