@@ -23,9 +23,33 @@ pub struct ConsoleRig {
 impl ConsoleRig {
     pub fn start() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
+        let (child, url, broker_port) = Self::spawn(dir.path());
+        let token = std::fs::read_to_string(dir.path().join("console-token"))
+            .expect("the admin token")
+            .trim()
+            .to_owned();
+        Self {
+            child,
+            dir,
+            url,
+            broker_port,
+            token,
+        }
+    }
+
+    /// Stop the daemon as systemd does (SIGTERM) and start it again on the same data directory.
+    pub fn restart(&mut self) {
+        crate::terminate(&mut self.child).expect("stop pinghu run");
+        let _ = std::fs::remove_file(self.path("console-address"));
+        let (child, url, broker_port) = Self::spawn(self.dir.path());
+        (self.child, self.url, self.broker_port) = (child, url, broker_port);
+    }
+
+    /// `pinghu run --data-dir DIR`: the child, the console's URL and the broker's port.
+    fn spawn(dir: &std::path::Path) -> (Child, String, u16) {
         let mut child = Command::new(bin("pinghu"))
             .args(["run", "--data-dir"])
-            .arg(dir.path())
+            .arg(dir)
             .env("RUST_LOG", "warn")
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
@@ -40,7 +64,7 @@ impl ConsoleRig {
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| panic!("no broker in the banner: {banner}"));
         std::thread::spawn(move || for _ in lines {});
-        let address = dir.path().join("console-address");
+        let address = dir.join("console-address");
         let deadline = Instant::now() + Duration::from_secs(20);
         let url = loop {
             if let Ok(a) = std::fs::read_to_string(&address)
@@ -51,17 +75,7 @@ impl ConsoleRig {
             assert!(Instant::now() < deadline, "the console did not start");
             std::thread::sleep(Duration::from_millis(50));
         };
-        let token = std::fs::read_to_string(dir.path().join("console-token"))
-            .expect("the admin token")
-            .trim()
-            .to_owned();
-        Self {
-            child,
-            dir,
-            url,
-            broker_port,
-            token,
-        }
+        (child, url, broker_port)
     }
 
     pub fn path(&self, name: &str) -> PathBuf {

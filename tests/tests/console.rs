@@ -784,3 +784,41 @@ fn a_console_that_cannot_start_leaves_the_board_running_and_comes_up_when_it_can
         "the daemon is still running"
     );
 }
+
+#[test]
+fn a_signed_in_operator_stays_signed_in_across_a_daemon_restart() {
+    let mut rig = ConsoleRig::start();
+    let (303, Some(cookie)) = sign_in(&rig.url, &format!("token={}", rig.token)) else {
+        panic!("could not sign in with the admin token");
+    };
+    let status =
+        |rig: &ConsoleRig, cookie: &str| request(&rig.url, "GET", "/api/v1/status", &[("Cookie", cookie)], "").status;
+    assert_eq!(status(&rig, &cookie), 200);
+    // A new session reaches the disk within 2 s; a stop (SIGTERM, as systemd sends) writes the
+    // rest.
+    rig.restart();
+    assert_eq!(status(&rig, &cookie), 200, "the session survives the restart");
+    // Its CSRF token too: a change from the page still goes through.
+    let page = request(&rig.url, "GET", "/board", &[("Cookie", &cookie)], "").text();
+    let csrf = page
+        .split("name=\"csrf-token\" content=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the page's CSRF token")
+        .to_owned();
+    let out = request(
+        &rig.url,
+        "POST",
+        "/logout",
+        &[
+            ("Cookie", &cookie),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        &format!("csrf={csrf}"),
+    );
+    assert_eq!(out.status, 303, "{}", out.text());
+    assert_eq!(status(&rig, &cookie), 401);
+    // Signed out stays signed out.
+    rig.restart();
+    assert_eq!(status(&rig, &cookie), 401);
+}

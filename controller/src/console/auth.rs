@@ -1,13 +1,23 @@
 //! Who may use the console: users with roles in a TOML file beside the configuration (passwords
 //! as argon2id hashes, API tokens as SHA-256 hashes), browser sessions with a CSRF token each, and
 //! a per-address limit on failed logins.
+//!
+//! Sessions outlive a restart of the daemon (systemd's after a crash, or the technician's after
+//! an update): they are kept in `DATA_DIR/console-sessions.json` (mode 0600), written when one
+//! begins or ends and, for the idle clock, at most every [`SESSIONS_SAVE_INTERVAL`]. The file holds
+//! only the SHA-256 of each session id (a copy of the file opens no session) and of the password
+//! hash it was opened under (a new password still ends it).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
+use jiff::Timestamp;
+
+use crate::daemon::envelope::write_secret;
 use crate::daemon::ingest::sha256_hex;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use serde::{Deserialize, Serialize};
@@ -191,14 +201,15 @@ impl Users {
 }
 
 /// A signed-in browser.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
     pub user: String,
     /// The user's role now (a changed role applies to sessions already open).
     pub role: Role,
     pub csrf: String,
-    expires: Instant,
-    /// The user's password hash at sign-in: a new password (or a removed user) ends the session.
+    expires: Timestamp,
+    /// SHA-256 of the user's password hash at sign-in: a new password (or a removed user) ends
+    /// the session.
     stamp: String,
 }
 
@@ -207,28 +218,119 @@ pub const SESSION_IDLE: Duration = Duration::from_secs(8 * 3600);
 /// Failed logins allowed per address in [`LOGIN_WINDOW`].
 pub const LOGIN_FAILURES: usize = 5;
 pub const LOGIN_WINDOW: Duration = Duration::from_secs(300);
+/// The sessions file in the data directory.
+pub const SESSIONS_FILE: &str = "console-sessions.json";
+/// How often the idle clocks of sessions in use reach the disk (a session begun or ended is
+/// written at once). A crash can cost a session at most this much of its idle time.
+pub const SESSIONS_SAVE_INTERVAL: Duration = Duration::from_secs(600);
+
+/// What the sessions file holds, by the SHA-256 of each session id.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct SessionsFile {
+    sessions: HashMap<String, Session>,
+}
+
+/// Whether the sessions in memory differ from the file: not at all, by idle clocks only, or by
+/// a session begun or ended.
+const CLEAN: u8 = 0;
+const USED: u8 = 1;
+const CHANGED: u8 = 2;
+
+/// When a session used now ends unless used again.
+fn idle_end() -> Timestamp {
+    Timestamp::now() + jiff::SignedDuration::try_from(SESSION_IDLE).unwrap_or(jiff::SignedDuration::from_hours(8))
+}
 
 /// Users, sessions and the login limiter, shared by the console's handlers. The locks are held
-/// for map lookups only, never across I/O or an await.
+/// for map lookups only, never across I/O or an await (the sessions file is written by
+/// [`Auth::save_sessions`], off the async workers).
 #[derive(Debug)]
 pub struct Auth {
     pub users_file: PathBuf,
     users: Mutex<Users>,
     /// Modification time of the users file when last read.
     users_mtime: Mutex<Option<std::time::SystemTime>>,
+    /// By the SHA-256 of the session id.
     sessions: Mutex<HashMap<String, Session>>,
+    sessions_file: Option<PathBuf>,
+    sessions_dirty: AtomicU8,
+    sessions_saved: Mutex<Instant>,
     failures: Mutex<HashMap<IpAddr, Vec<Instant>>>,
 }
 
 impl Auth {
-    pub fn new(users_file: PathBuf, users: Users) -> Self {
+    /// Users from `users_file`; sessions kept in `sessions_file` when given (read now: the
+    /// sessions still open when the daemon stopped), in memory only otherwise.
+    pub fn new(users_file: PathBuf, users: Users, sessions_file: Option<PathBuf>) -> Self {
         let mtime = std::fs::metadata(&users_file).and_then(|m| m.modified()).ok();
+        let now = Timestamp::now();
+        let sessions = sessions_file
+            .as_deref()
+            .map(|p| match std::fs::read_to_string(p) {
+                Ok(text) => match serde_json::from_str::<SessionsFile>(&text) {
+                    Ok(f) => f.sessions.into_iter().filter(|(_, s)| s.expires > now).collect(),
+                    Err(e) => {
+                        tracing::warn!("{} is damaged ({e}): everyone signs in again", p.display());
+                        HashMap::new()
+                    }
+                },
+                Err(_) => HashMap::new(),
+            })
+            .unwrap_or_default();
         Self {
             users_file,
             users: Mutex::new(users),
             users_mtime: Mutex::new(mtime),
-            sessions: Mutex::new(HashMap::new()),
+            sessions: Mutex::new(sessions),
+            sessions_file,
+            sessions_dirty: AtomicU8::new(CLEAN),
+            sessions_saved: Mutex::new(Instant::now()),
             failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Write the sessions file when a session began or ended, or (idle clocks only) when the
+    /// last write is [`SESSIONS_SAVE_INTERVAL`] old, or when `now_anyway` (shutdown). Blocking
+    /// file I/O: call it off the async workers. A failure is logged; sessions live on in memory.
+    pub fn save_sessions(&self, now_anyway: bool) {
+        let Some(path) = &self.sessions_file else { return };
+        let dirty = self.sessions_dirty.load(Ordering::SeqCst);
+        let due = match dirty {
+            CLEAN => false,
+            USED => {
+                now_anyway
+                    || self
+                        .sessions_saved
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .elapsed()
+                        >= SESSIONS_SAVE_INTERVAL
+            }
+            _ => true,
+        };
+        if !due {
+            return;
+        }
+        self.sessions_dirty.store(CLEAN, Ordering::SeqCst);
+        let now = Timestamp::now();
+        let text = {
+            let mut s = self.sessions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            s.retain(|_, v| v.expires > now);
+            serde_json::to_vec(&SessionsFile { sessions: s.clone() })
+        };
+        let written = text.map_err(|e| e.to_string()).and_then(|t| write_secret(path, &t));
+        match written {
+            Ok(()) => {
+                *self
+                    .sessions_saved
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
+            }
+            Err(e) => {
+                // Tried again with the next change.
+                self.sessions_dirty.fetch_max(dirty, Ordering::SeqCst);
+                tracing::warn!("console sessions not saved ({e}): a restart would sign everyone out");
+            }
         }
     }
 
@@ -300,18 +402,19 @@ impl Auth {
 
     fn new_session(&self, user: String, role: Role) -> Option<(String, Session)> {
         let id = random_token().ok()?;
-        let stamp = self.users().users.iter().find(|u| u.name == user)?.password.clone();
+        let stamp = sha256_hex(self.users().users.iter().find(|u| u.name == user)?.password.as_bytes());
         let s = Session {
             user,
             role,
             csrf: random_token().ok()?,
-            expires: Instant::now() + SESSION_IDLE,
+            expires: idle_end(),
             stamp,
         };
         self.sessions
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(id.clone(), s.clone());
+            .insert(sha256_hex(id.as_bytes()), s.clone());
+        self.sessions_dirty.store(CHANGED, Ordering::SeqCst);
         Some((id, s))
     }
 
@@ -319,7 +422,8 @@ impl Auth {
         self.sessions
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(id);
+            .remove(&sha256_hex(id.as_bytes()));
+        self.sessions_dirty.store(CHANGED, Ordering::SeqCst);
     }
 
     /// The live session with this id (its idle time restarts), with the user's role as the users
@@ -327,20 +431,26 @@ impl Auth {
     pub fn session(&self, id: &str) -> Option<Session> {
         // Lock order: the sessions, then the users (nothing takes them the other way round).
         let mut s = self.sessions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        s.retain(|_, v| v.expires > Instant::now());
-        let v = s.get_mut(id)?;
+        let now = Timestamp::now();
+        s.retain(|_, v| v.expires > now);
+        let key = sha256_hex(id.as_bytes());
+        let v = s.get_mut(&key)?;
         let role = self
             .users()
             .users
             .iter()
-            .find(|u| u.name == v.user && u.password == v.stamp)
+            .find(|u| u.name == v.user && sha256_hex(u.password.as_bytes()) == v.stamp)
             .map(|u| u.role);
         let Some(role) = role else {
-            s.remove(id);
+            s.remove(&key);
+            self.sessions_dirty.store(CHANGED, Ordering::SeqCst);
             return None;
         };
         v.role = role;
-        v.expires = Instant::now() + SESSION_IDLE;
+        v.expires = idle_end();
+        let _ = self
+            .sessions_dirty
+            .compare_exchange(CLEAN, USED, Ordering::SeqCst, Ordering::SeqCst);
         Some(v.clone())
     }
 
@@ -370,7 +480,7 @@ mod tests {
         assert!(u.check_token("not-a-token").is_none());
         assert!(!u.users[0].tokens.contains(&t), "only the hash is kept");
 
-        let auth = Auth::new(PathBuf::from("unused"), u);
+        let auth = Auth::new(PathBuf::from("unused"), u, None);
         let ip: IpAddr = "192.0.2.7".parse().unwrap();
         for _ in 0..LOGIN_FAILURES {
             assert!(!auth.limited(ip));
@@ -382,5 +492,50 @@ mod tests {
         assert_eq!(auth.session(&id).unwrap().csrf, s.csrf);
         auth.logout(&id);
         assert!(auth.session(&id).is_none());
+    }
+
+    #[test]
+    fn sessions_outlive_a_restart_but_not_a_new_password_or_a_sign_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(SESSIONS_FILE);
+        let mut u = Users::default();
+        u.set_user("li", Role::Operator, "correct horse").unwrap();
+        u.set_user("wang", Role::Viewer, "battery staple").unwrap();
+        let ip: IpAddr = "192.0.2.7".parse().unwrap();
+        let auth = Auth::new(PathBuf::from("unused"), u.clone(), Some(file.clone()));
+        let (li, li_session) = auth.login(ip, "li", "correct horse").unwrap();
+        let (wang, _) = auth.login(ip, "wang", "battery staple").unwrap();
+        auth.save_sessions(false);
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            !text.contains(&li) && !text.contains("$argon2id$"),
+            "no usable secret on disk"
+        );
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // Use alone (the idle clock) is not written at once.
+        auth.session(&li).unwrap();
+        let before = std::fs::read(&file).unwrap();
+        auth.save_sessions(false);
+        assert_eq!(std::fs::read(&file).unwrap(), before);
+
+        // A restart: the same sessions, the same CSRF tokens.
+        let auth = Auth::new(PathBuf::from("unused"), u.clone(), Some(file.clone()));
+        assert_eq!(auth.session(&li).map(|s| s.csrf), Some(li_session.csrf));
+        assert!(auth.session(&wang).is_some());
+        // A sign-out is kept; a new password ends the session, also across a restart.
+        auth.logout(&wang);
+        auth.save_sessions(false);
+        u.set_user("li", Role::Operator, "new horse staple").unwrap();
+        let auth = Auth::new(PathBuf::from("unused"), u, Some(file.clone()));
+        assert!(auth.session(&wang).is_none());
+        assert!(auth.session(&li).is_none());
+        // A damaged file: everyone signs in again, nothing worse.
+        std::fs::write(&file, "{not json").unwrap();
+        let auth = Auth::new(PathBuf::from("unused"), Users::default(), Some(file));
+        assert!(auth.session(&li).is_none());
     }
 }

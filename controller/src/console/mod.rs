@@ -226,32 +226,40 @@ pub async fn serve(
 ) -> Result<(), String> {
     // Users added while the daemon runs can sign in within 2 s (run beside the server, so a
     // failure of either ends this task and the daemon's supervisor sees it).
+    // Sessions begun or ended reach the disk within 2 s too.
     let auth = Arc::clone(&state.auth);
+    let last = Arc::clone(&state.auth);
     let reload = async move {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             let a = Arc::clone(&auth);
-            let _ = tokio::task::spawn_blocking(move || a.reload_if_changed()).await;
+            let _ = tokio::task::spawn_blocking(move || {
+                a.reload_if_changed();
+                a.save_sessions(false);
+            })
+            .await;
         }
     };
-    if let Some(acceptor) = tls {
-        return tokio::select! {
+    let served = if let Some(acceptor) = tls {
+        tokio::select! {
             r = serve_tls(listener, acceptor, router(state), shutdown) => r,
             () = reload => Ok(()),
-        };
-    }
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        let _ = shutdown.wait_for(|s| *s).await;
-    });
-    tokio::select! {
-        r = server => r.map_err(|e| format!("the console stopped: {e}")),
-        () = reload => Ok(()),
-    }
+        }
+    } else {
+        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = shutdown.wait_for(|s| *s).await;
+        });
+        tokio::select! {
+            r = server => r.map_err(|e| format!("the console stopped: {e}")),
+            () = reload => Ok(()),
+        }
+    };
+    // The sessions' idle clocks as they are at a stop.
+    let _ = tokio::task::spawn_blocking(move || last.save_sessions(true)).await;
+    served
 }
 
-/// Bind the console's address, load its users and say where it is (the log, and
-/// `DATA_DIR/console-address`); the returned future serves it until `shutdown`.
 /// How often a console that could not start (its port taken, its certificate or users file
 /// unreadable) tries again.
 pub const RETRY: std::time::Duration = std::time::Duration::from_secs(5);
@@ -302,7 +310,8 @@ pub async fn run(
     }
 }
 
-/// Bind, read the users and the certificate, and return the server to run (or why it cannot).
+/// Bind the console's address, load its users and certificate, and say where it is (the log,
+/// and `DATA_DIR/console-address`); the returned future serves it until `shutdown`.
 pub async fn start(
     c: &crate::daemon::config::ConsoleConfig,
     cfg: &crate::daemon::config::Config,
@@ -353,7 +362,11 @@ pub async fn start(
     let _ = tokio::fs::write(&note, format!("{scheme}://{addr}\n")).await;
     let state = AppState {
         core,
-        auth: Arc::new(Auth::new(c.users_file.clone(), users)),
+        auth: Arc::new(Auth::new(
+            c.users_file.clone(),
+            users,
+            Some(cfg.data_dir.join(auth::SESSIONS_FILE)),
+        )),
         live,
         card,
         trace,
