@@ -8,9 +8,8 @@ use anyhow::{Context, Result, bail};
 use clap::Parser as _;
 use pinghu::card::device::DeviceUrl;
 use pinghu::cli;
-use pinghu::cli::args::OnOff;
 use pinghu::cli::commands::{
-    AlertFormat, Algorithm, BoardCommand, Cli, Command, DiagArgs, DiagSub, FleetCommand, LogCommand, PlaylistCommand,
+    AlertFormat, Algorithm, BoardCommand, Cli, Command, DiagArgs, FleetCommand, LogCommand, PlaylistCommand,
     PortalCommand, RenderArgs, ReportCommand, WireCommand,
 };
 
@@ -58,7 +57,7 @@ fn render(a: RenderArgs) -> Result<ExitCode> {
 }
 
 fn diag(a: DiagArgs) -> Result<ExitCode> {
-    use cli::diag::{DiagCommand, DiagOptions};
+    use cli::diag::DiagOptions;
     let opts = DiagOptions {
         device: a.device.as_deref().map(DeviceUrl::parse).transpose()?,
         protocol: a.protocol.0,
@@ -70,43 +69,7 @@ fn diag(a: DiagArgs) -> Result<ExitCode> {
         colors: a.colors,
         progress: !a.json && std::io::IsTerminal::is_terminal(&std::io::stderr()),
     };
-    let cmd = match a.command {
-        DiagSub::Probe => DiagCommand::Probe,
-        DiagSub::Ping => DiagCommand::Ping,
-        DiagSub::Status => DiagCommand::Status,
-        DiagSub::TimeSync => DiagCommand::TimeSync,
-        DiagSub::Brightness { level, schedule } => {
-            if let Some(l) = level.filter(|l| *l > 15) {
-                bail!("brightness {l} is out of range: use 0 to 15");
-            }
-            DiagCommand::Brightness { level, schedule }
-        }
-        DiagSub::Power { state } => DiagCommand::Power { on: state == OnOff::On },
-        DiagSub::Clear => DiagCommand::Clear,
-        DiagSub::TestPattern { name, module } => {
-            let (w, h) = module.split_once('x').context("--module looks like 32x16")?;
-            DiagCommand::TestPattern {
-                name,
-                module: (
-                    w.parse().context("--module width")?,
-                    h.parse().context("--module height")?,
-                ),
-            }
-        }
-        DiagSub::SendText {
-            text,
-            font_size,
-            color,
-            effect,
-        } => DiagCommand::SendText {
-            text,
-            font_size,
-            color,
-            effect,
-        },
-        DiagSub::Trace { file } => DiagCommand::Trace { file },
-    };
-    cli::diag::command(&opts, &cmd, a.json)
+    cli::diag::command(&opts, &a.command, a.json)
 }
 
 fn dispatch(cli: Cli) -> Result<ExitCode> {

@@ -129,6 +129,16 @@ fn graphic_card_commands() {
     let (code, _, err) = run(&["test-pattern", "rainbow"]);
     assert_eq!(code, 1);
     assert!(err.contains("unknown test pattern \"rainbow\" (use all-on"), "{err}");
+    // Mistyped values are usage errors, named before the card is touched.
+    let (code, _, err) = run(&["test-pattern", "grid", "--module", "32by16"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("\"32by16\" is not a module size: use WIDTHxHEIGHT"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["brightness", "16"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("16 is not in 0..=15"), "{err}");
     assert_eq!(run(&["send-text", "平湖", "--color", "yellow"]).0, 0);
     sim.wait_state("text", |s| s["lit"].as_u64().is_some_and(|n| n > 20 && n < 512));
     assert_eq!(run(&["brightness", "5"]).0, 0);

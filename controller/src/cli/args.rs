@@ -57,6 +57,16 @@ pub fn height() -> clap::builder::RangedI64ValueParser<u32> {
     clap::value_parser!(u32).range(1..=i64::from(pinghu_protocol::MAX_BOARD_HEIGHT))
 }
 
+/// `--module WxH`: the size of one LED module, e.g. 32x16.
+pub fn module() -> impl TypedValueParser<Value = (u32, u32)> {
+    clap::builder::NonEmptyStringValueParser::new().try_map(|s: String| {
+        let size = |v: &str| v.parse::<u32>().ok().filter(|n| (1..=1024).contains(n));
+        s.split_once('x')
+            .and_then(|(w, h)| Some((size(w)?, size(h)?)))
+            .ok_or_else(|| format!("{s:?} is not a module size: use WIDTHxHEIGHT in pixels, e.g. 32x16 or 64x32"))
+    })
+}
+
 /// `--scale`: pixels per LED in the PNG files, 1 to 32.
 pub fn scale() -> clap::builder::RangedI64ValueParser<u32> {
     clap::value_parser!(u32).range(1..=32)

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use pinghu_fonts::{Align, ColorMode, Effect, TextColor, VAlign};
 
 use crate::cli;
-use crate::cli::args::{self, ExportFormat, OnOff, ProtocolChoice, parse_duration};
+use crate::cli::args::{self, ExportFormat, ProtocolChoice, parse_duration};
 use crate::cli::logging::LogFormat;
 
 mod portal;
@@ -158,57 +158,7 @@ pub struct DiagArgs {
     #[arg(long, global = true)]
     pub json: bool,
     #[command(subcommand)]
-    pub command: DiagSub,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum DiagSub {
-    /// Find what answers: on serial every usual baud rate and protocol; without --device, list serial ports
-    Probe,
-    /// Is the card there? (round-trip time)
-    Ping,
-    /// Power, brightness, card time and drift, size, firmware, programs in flash, areas, model
-    Status,
-    /// Set the card's clock to this computer's (graphic cards: A2 02 under the control header)
-    TimeSync,
-    /// Set brightness 0-15, or a day's table from a playlist's [[brightness]] windows, which the
-    /// card then follows by its own clock (48 half-hour slots)
-    Brightness {
-        level: Option<u8>,
-        #[arg(long, value_name = "PLAYLIST")]
-        schedule: Option<std::path::PathBuf>,
-    },
-    /// Switch the LED modules on or off (graphic cards: A2 05 under the control header)
-    Power {
-        #[arg(value_enum)]
-        state: OnOff,
-    },
-    /// Remove everything from the board
-    Clear,
-    /// Put a test pattern on the board: all-on, all-off, red, green, yellow, checkerboard, stripes, h-stripes, grid, moving-bar, text
-    /// (the size is the card's own unless --width/--height say otherwise)
-    TestPattern {
-        name: String,
-        /// Module size for the grid pattern, e.g. 32x16 or 64x32
-        #[arg(long, default_value = "32x16")]
-        module: String,
-    },
-    /// Show a text (rendered for graphic cards, sent as text to font cards)
-    SendText {
-        text: String,
-        #[arg(long, default_value_t = 16)]
-        font_size: u32,
-        #[arg(long, default_value = "red", value_parser = args::color())]
-        color: TextColor,
-        #[arg(long, default_value = "auto", value_parser = args::effect())]
-        effect: Effect,
-    },
-    /// Ping and query status with every byte shown, decoded, and saved for `pinghu wire decode`
-    Trace {
-        /// Where to save the trace (default pinghu-trace-<time>.log)
-        #[arg(long)]
-        file: Option<std::path::PathBuf>,
-    },
+    pub command: crate::cli::diag::DiagCommand,
 }
 
 #[derive(Debug, clap::Args)]

@@ -14,6 +14,8 @@ use pinghu_protocol::Packet;
 use pinghu_protocol::style::Motion;
 use serde_json::json;
 
+use crate::cli::args::OnOff;
+
 use crate::card::client::{CardClient, DriverError, try_protocols};
 use crate::card::device::{CardModel, DeviceUrl};
 use crate::card::link::{Link, open};
@@ -39,32 +41,54 @@ pub struct DiagOptions {
     pub progress: bool,
 }
 
-/// A diag command.
-#[derive(Debug, Clone)]
+/// A diag command: the subcommands of `pinghu diag`, parsed by clap straight into their types.
+#[derive(Debug, Clone, clap::Subcommand)]
 pub enum DiagCommand {
+    /// Find what answers: on serial every usual baud rate and protocol; without --device, list serial ports
     Probe,
+    /// Is the card there? (round-trip time)
     Ping,
+    /// Power, brightness, card time and drift, size, firmware, programs in flash, areas, model
     Status,
+    /// Set the card's clock to this computer's (graphic cards: A2 02 under the control header)
     TimeSync,
+    /// Set brightness 0-15, or a day's table from a playlist's [[brightness]] windows, which the
+    /// card then follows by its own clock (48 half-hour slots)
     Brightness {
+        #[arg(value_parser = clap::value_parser!(u8).range(0..=15))]
         level: Option<u8>,
+        #[arg(long, value_name = "PLAYLIST")]
         schedule: Option<PathBuf>,
     },
+    /// Switch the LED modules on or off (graphic cards: A2 05 under the control header)
     Power {
-        on: bool,
+        #[arg(value_enum)]
+        state: OnOff,
     },
+    /// Remove everything from the board
     Clear,
+    /// Put a test pattern on the board: all-on, all-off, red, green, yellow, checkerboard, stripes, h-stripes, grid, moving-bar, text
+    /// (the size is the card's own unless --width/--height say otherwise)
     TestPattern {
         name: String,
+        /// Module size for the grid pattern, e.g. 32x16 or 64x32
+        #[arg(long, default_value = "32x16", value_parser = crate::cli::args::module())]
         module: (u32, u32),
     },
+    /// Show a text (rendered for graphic cards, sent as text to font cards)
     SendText {
         text: String,
+        #[arg(long, default_value_t = 16)]
         font_size: u32,
+        #[arg(long, default_value = "red", value_parser = crate::cli::args::color())]
         color: TextColor,
+        #[arg(long, default_value = "auto", value_parser = crate::cli::args::effect())]
         effect: Effect,
     },
+    /// Ping and query status with every byte shown, decoded, and saved for `pinghu wire decode`
     Trace {
+        /// Where to save the trace (default pinghu-trace-<time>.log)
+        #[arg(long)]
         file: Option<PathBuf>,
     },
 }
@@ -312,12 +336,13 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
                 json: json!({"ok": true, "levels": levels}),
             })
         }
-        DiagCommand::Power { on } => {
+        DiagCommand::Power { state } => {
+            let on = *state == OnOff::On;
             let mut c = client(opts).await?;
-            c.power(*on).await?;
+            c.power(on).await?;
             Ok(Report {
-                text: format!("screen {}\n", if *on { "on" } else { "off" }),
-                json: json!({"ok": true, "power": if *on {"on"} else {"off"}}),
+                text: format!("screen {}\n", if on { "on" } else { "off" }),
+                json: json!({"ok": true, "power": if on {"on"} else {"off"}}),
             })
         }
         DiagCommand::Clear => {
