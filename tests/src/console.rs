@@ -105,7 +105,7 @@ impl ConsoleRig {
     }
 
     /// An API request with the admin token.
-    pub fn api(&self, method: &str, path: &str, body: &str) -> Response {
+    pub fn api(&self, method: &str, path: &str, body: impl AsRef<[u8]>) -> Response {
         request(
             &self.url,
             method,
@@ -147,7 +147,8 @@ impl Response {
 }
 
 /// One HTTP/1.1 request (`Connection: close`), enough for the console's API.
-pub fn request(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Response {
+pub fn request(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body: impl AsRef<[u8]>) -> Response {
+    let body = body.as_ref();
     let host = base.trim_start_matches("http://");
     let mut s = TcpStream::connect(host).expect("connect to the console");
     s.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
@@ -160,7 +161,7 @@ pub fn request(base: &str, method: &str, path: &str, headers: &[(&str, &str)], b
     }
     req.push_str("\r\n");
     s.write_all(req.as_bytes()).expect("send");
-    s.write_all(body.as_bytes()).expect("send body");
+    s.write_all(body).expect("send body");
     // Read the head, then as much body as it announces (a server may keep the connection open
     // despite `Connection: close`, as chromedriver does).
     let mut raw = Vec::new();

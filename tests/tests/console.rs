@@ -241,7 +241,7 @@ fn post_login(url: &str, body: &str) -> pinghu_tests::console::Response {
             ("Content-Type", "application/x-www-form-urlencoded"),
             ("Cookie", &cookie),
         ],
-        &format!("{body}&csrf={csrf}"),
+        format!("{body}&csrf={csrf}"),
     )
 }
 
@@ -280,7 +280,7 @@ fn browser_sessions_need_the_csrf_token_and_wrong_passwords_are_limited() {
         "POST",
         "/login",
         &[("Content-Type", "application/x-www-form-urlencoded")],
-        &format!("token={}", rig.token),
+        format!("token={}", rig.token),
     );
     assert_eq!(forged.status, 403);
     // Sign a browser in with the admin's token.
@@ -337,7 +337,7 @@ fn browser_sessions_need_the_csrf_token_and_wrong_passwords_are_limited() {
     ];
     assert_eq!(request(&rig.url, "POST", "/logout", &form, "").status, 403);
     assert_eq!(
-        request(&rig.url, "POST", "/logout", &form, &format!("csrf={csrf}")).status,
+        request(&rig.url, "POST", "/logout", &form, format!("csrf={csrf}")).status,
         303
     );
     assert_eq!(
@@ -814,11 +814,107 @@ fn a_signed_in_operator_stays_signed_in_across_a_daemon_restart() {
             ("Cookie", &cookie),
             ("Content-Type", "application/x-www-form-urlencoded"),
         ],
-        &format!("csrf={csrf}"),
+        format!("csrf={csrf}"),
     );
     assert_eq!(out.status, 303, "{}", out.text());
     assert_eq!(status(&rig, &cookie), 401);
     // Signed out stays signed out.
     rig.restart();
     assert_eq!(status(&rig, &cookie), 401);
+}
+
+#[test]
+fn pictures_are_uploaded_previewed_shown_and_removed_without_a_shell() {
+    let rig = ConsoleRig::start();
+    let sunrise = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../playlists/examples/images/pinghu-sunrise.png"
+    ))
+    .unwrap();
+    assert_eq!(rig.api("GET", "/api/v1/pictures", "").json(), serde_json::json!([]));
+    // Names that are not plain picture file names, and bytes that are not a picture: refused,
+    // saying what to do; nothing is written.
+    let r = rig.api("PUT", "/api/v1/pictures/notes.txt", &sunrise);
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("ending in .png, .jpg, .jpeg or .bmp")
+    );
+    let r = rig.api("PUT", "/api/v1/pictures/state.png", "not a picture at all");
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(
+        r.json()["error"].as_str().unwrap().starts_with("state.png: "),
+        "{}",
+        r.text()
+    );
+    let r = rig.api("PUT", "/api/v1/pictures/huge.png", vec![0u8; 9 * 1024 * 1024]);
+    assert_eq!(r.status, 422);
+    assert!(
+        r.json()["error"].as_str().unwrap().contains("up to 8 MB"),
+        "{}",
+        r.text()
+    );
+    assert!(!rig.path("state.png").exists() && !rig.path("huge.png").exists());
+
+    // Uploaded: stored beside the playlist, with how it will look on this board.
+    let r = rig.api("PUT", "/api/v1/pictures/sunrise.png", &sunrise);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let saved = r.json();
+    assert_eq!(
+        (saved["ok"].as_bool(), saved["replaced"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert!(
+        saved["width"].as_u64().unwrap() > 0 && saved["warnings"].is_array(),
+        "{saved}"
+    );
+    assert_eq!(std::fs::read(rig.path("sunrise.png")).unwrap(), sunrise);
+    let list = rig.api("GET", "/api/v1/pictures", "").json();
+    assert_eq!(list[0]["name"], "sunrise.png");
+    assert_eq!(list[0]["bytes"], sunrise.len());
+    assert_eq!(list[0]["used_by"], serde_json::json!([]));
+    let preview = rig.api("GET", "/api/v1/pictures/sunrise.png/board.png", "");
+    assert_eq!(preview.status, 200);
+    assert_eq!(preview.header("content-type"), Some("image/png"));
+    assert!(preview.body.starts_with(b"\x89PNG"));
+
+    // A playlist shows it; while it does, it cannot be removed.
+    let before = rig.glass();
+    let with_picture = "[[item]]\nid = \"sunrise\"\nimage = \"sunrise.png\"\n";
+    let r = rig.api("PUT", "/api/v1/playlist", with_picture);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let shown = rig.wait_glass("the uploaded picture", |g| !g.is_empty() && g != before);
+    assert_eq!(
+        rig.api("GET", "/api/v1/pictures", "").json()[0]["used_by"],
+        serde_json::json!(["sunrise"])
+    );
+    let r = rig.api("DELETE", "/api/v1/pictures/sunrise.png", "");
+    assert_eq!(r.status, 409);
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("the running playlist shows sunrise.png (item sunrise)"),
+        "{}",
+        r.text()
+    );
+    // Replaced under its name: the board shows the new picture at once.
+    let r = rig.api("PUT", "/api/v1/pictures/sunrise.png", from_hex(RED_4X4_PNG));
+    assert_eq!(r.json()["replaced"], true, "{}", r.text());
+    rig.wait_glass("the replaced picture", |g| !g.is_empty() && g != shown);
+
+    // Removed once nothing shows it; the audit log holds every change and verifies.
+    assert_eq!(rig.api("PUT", "/api/v1/playlist", ALWAYS).status, 200);
+    let r = rig.api("DELETE", "/api/v1/pictures/sunrise.png", "");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(!rig.path("sunrise.png").exists());
+    assert_eq!(rig.api("DELETE", "/api/v1/pictures/sunrise.png", "").status, 404);
+    let audit = std::fs::read_to_string(rig.path("audit.jsonl")).unwrap();
+    assert_eq!(audit.matches("\"picture.upload\"").count(), 2, "{audit}");
+    assert_eq!(audit.matches("\"picture.delete\"").count(), 1, "{audit}");
+    let data_dir = rig.dir.path().to_str().unwrap().to_owned();
+    let (code, out, err) = pinghu(&["log", "verify", "--data-dir", &data_dir]);
+    assert_eq!(code, 0, "{out}{err}");
 }

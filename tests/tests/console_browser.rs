@@ -319,6 +319,33 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
         "a browser session's changes name the user"
     );
 
+    // An advertiser's picture, chosen in the browser's file dialog and uploaded: listed with how
+    // this board shows it, and in the audit log.
+    b.go(&format!("{}/playlist", rig.url)).await;
+    let file = std::fs::canonicalize(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../playlists/examples/images/pinghu-sunrise.png"
+    ))
+    .unwrap();
+    b.type_into("#picture-file", file.to_str().unwrap()).await;
+    b.click("#upload").await;
+    let said = b
+        .wait(
+            "the uploaded picture",
+            10,
+            "document.querySelector('#pictures tr[data-name=\"pinghu-sunrise.png\"] img.picture')?.naturalWidth > 0 \
+             && document.getElementById('picture-result').textContent",
+        )
+        .await;
+    assert!(
+        said.as_str().unwrap().starts_with("已上传： pinghu-sunrise.png ("),
+        "{said}"
+    );
+    assert!(rig.path("pinghu-sunrise.png").exists());
+    b.js("document.getElementById('pictures').scrollIntoView();", vec![])
+        .await;
+    b.screenshot("8-pictures.png").await;
+
     // A hand edit of the playlist file with a typo: refused, and the board page says where and
     // what runs meanwhile.
     let file = rig.path("playlist.toml");

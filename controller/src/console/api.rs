@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::console::{AppState, Caller, Refused};
-use crate::daemon::core::SaveError;
+use crate::daemon::core::{MAX_PICTURE_BYTES, PictureError, SaveError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -29,6 +29,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/playlist/history", get(history))
         .route("/api/v1/playlist/history/:sha256", get(version))
         .route("/api/v1/playlist/restore/:sha256", post(restore))
+        .route("/api/v1/pictures", get(pictures))
+        .route(
+            "/api/v1/pictures/:name",
+            axum::routing::put(upload_picture)
+                .delete(delete_picture)
+                // Room for a picture of the largest size taken, so a larger one gets our message.
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_PICTURE_BYTES * 2)),
+        )
+        .route("/api/v1/pictures/:name/board.png", get(picture_png))
         .route("/api/v1/proof", get(proof))
         .route("/api/v1/events", get(events))
         .route("/api/v1/card/ping", post(card_ping))
@@ -257,6 +266,83 @@ async fn restore(State(s): State<AppState>, caller: Caller, Path(sha): Path<Stri
         Err(_) => return gone(),
     };
     save(&s, caller.who(), text, "restore").await
+}
+
+fn picture_refused(e: &PictureError) -> Response {
+    let code = match e {
+        PictureError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        PictureError::NotFound(_) => StatusCode::NOT_FOUND,
+        PictureError::InUse(_) | PictureError::Failed(_) => StatusCode::CONFLICT,
+    };
+    (code, Json(json!({"ok": false, "error": e.to_string()}))).into_response()
+}
+
+/// The pictures beside the playlist, with the items that show each.
+async fn pictures(State(s): State<AppState>, _: Caller) -> Response {
+    match s.core.with(|c, _| c.pictures()).await {
+        Ok(Ok(v)) => Json(v).into_response(),
+        Ok(Err(e)) => picture_refused(&e),
+        Err(_) => gone(),
+    }
+}
+
+/// Store the body (PNG, JPEG or BMP) as the picture `name` beside the playlist.
+async fn upload_picture(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(r) = may_edit(&caller) {
+        return r.into_response();
+    }
+    let who = caller.who();
+    match s.core.with(move |c, now| c.save_picture(&name, &body, &who, now)).await {
+        Ok(Ok(saved)) => {
+            let mut v = json!({"ok": true});
+            if let (Some(o), Ok(Value::Object(p))) = (v.as_object_mut(), serde_json::to_value(&saved)) {
+                o.extend(p);
+            }
+            Json(v).into_response()
+        }
+        Ok(Err(e)) => picture_refused(&e),
+        Err(_) => gone(),
+    }
+}
+
+async fn delete_picture(State(s): State<AppState>, caller: Caller, Path(name): Path<String>) -> Response {
+    if let Err(r) = may_edit(&caller) {
+        return r.into_response();
+    }
+    let who = caller.who();
+    match s.core.with(move |c, now| c.delete_picture(&name, &who, now)).await {
+        Ok(Ok(())) => Json(json!({"ok": true})).into_response(),
+        Ok(Err(e)) => picture_refused(&e),
+        Err(_) => gone(),
+    }
+}
+
+/// A picture as this board shows it, LED look (`?scale=N`).
+async fn picture_png(
+    State(s): State<AppState>,
+    _: Caller,
+    Path(name): Path<String>,
+    Query(q): Query<Scale>,
+) -> Response {
+    let frame = match s.core.with(move |c, _| c.picture_frame(&name)).await {
+        Ok(Ok(f)) => f,
+        Ok(Err(e)) => return picture_refused(&e),
+        Err(_) => return gone(),
+    };
+    let scale = q.scale.unwrap_or(2).clamp(1, 16);
+    match tokio::task::spawn_blocking(move || frame.led_png(scale)).await {
+        Ok(Ok(bytes)) => (
+            [(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "no-store")],
+            bytes,
+        )
+            .into_response(),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "cannot draw the picture").into_response(),
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -173,6 +173,71 @@
     });
   }
 
+  // Pictures beside the playlist: upload, list, remove.
+  var pictures = document.getElementById("pictures");
+  if (pictures) {
+    var result = document.getElementById("picture-result");
+    function rows(list) {
+      pictures.querySelectorAll("tr[data-name]").forEach(function (tr) { tr.remove(); });
+      list.forEach(function (f) {
+        var tr = document.createElement("tr");
+        tr.dataset.name = f.name;
+        var name = document.createElement("td");
+        name.textContent = f.name;
+        var look = document.createElement("td");
+        var img = document.createElement("img");
+        img.className = "picture";
+        img.alt = f.name;
+        img.src = "/api/v1/pictures/" + encodeURIComponent(f.name) + "/board.png?scale=2&t=" + Date.now();
+        look.appendChild(img);
+        var kb = document.createElement("td");
+        kb.textContent = Math.ceil(f.bytes / 1024);
+        var used = document.createElement("td");
+        used.textContent = f.used_by.length ? f.used_by.join(", ") : pictures.dataset.unused;
+        var act = document.createElement("td");
+        if (pictures.dataset.edits === "true" && !f.used_by.length) {
+          var b = document.createElement("button");
+          b.type = "button";
+          b.className = "delete-picture";
+          b.dataset.name = f.name;
+          b.textContent = pictures.dataset.delete;
+          act.appendChild(b);
+        }
+        [name, look, kb, used, act].forEach(function (td) { tr.appendChild(td); });
+        pictures.appendChild(tr);
+      });
+    }
+    function refresh() {
+      return api("GET", "/api/v1/pictures").then(function (r) { return r.json(); }).then(rows);
+    }
+    pictures.addEventListener("click", function (e) {
+      var b = e.target.closest("button.delete-picture");
+      if (!b) return;
+      api("DELETE", "/api/v1/pictures/" + encodeURIComponent(b.dataset.name)).then(function (r) { return r.json(); })
+        .then(function (r) {
+          result.className = r.ok ? "" : "error";
+          result.textContent = r.ok ? "" : r.error;
+          return refresh();
+        });
+    });
+    var upload = document.getElementById("upload");
+    if (upload) {
+      upload.addEventListener("click", function () {
+        var file = document.getElementById("picture-file").files[0];
+        if (!file) return;
+        api("PUT", "/api/v1/pictures/" + encodeURIComponent(file.name), file).then(function (r) { return r.json(); })
+          .then(function (r) {
+            result.className = r.ok ? (r.warnings.length ? "warn" : "ok") : "error";
+            result.textContent = r.ok
+              ? result.dataset.uploaded + " " + r.name + " (" + r.width + "×" + r.height + ")" +
+                r.warnings.map(function (w) { return " ⚠ " + w; }).join("")
+              : r.error;
+            return refresh();
+          });
+      });
+    }
+  }
+
   // Proof of display.
   var date = document.getElementById("proof-date");
   if (date) {

@@ -346,7 +346,7 @@ async fn announcements(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) 
 }
 
 async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
-    let Ok((text, history, week, tz)) = s
+    let Ok((text, history, week, tz, pictures)) = s
         .core
         .with(|core, now| {
             (
@@ -354,6 +354,7 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
                 core.playlist_history(),
                 core.week(now),
                 core.time_zone().clone(),
+                core.pictures(),
             )
         })
         .await
@@ -374,6 +375,35 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
         ul #problems data-ok=(t(l, "ok")) data-saved=(t(l, "saved")) data-ok-warned=(t(l, "ok_warned"))
             data-saved-warned=(t(l, "saved_warned")) {}
         div #preview {}
+        h2 { (t(l, "pictures")) }
+        @match &pictures {
+            Err(e) => { p.note { (e.to_string()) } }
+            Ok(list) => {
+                p.note { (t(l, "pictures_hint")) }
+                table #pictures data-unused=(t(l, "unused")) data-delete=(t(l, "delete"))
+                    data-edits=(c.role.edits_playlists()) {
+                    tr { th { (t(l, "file")) } th { (t(l, "on_board")) } th { "KB" } th { (t(l, "used_by")) } th {} }
+                    @for f in list {
+                        tr data-name=(f.name) {
+                            td { (f.name) }
+                            td { img.picture src={"/api/v1/pictures/" (f.name) "/board.png?scale=2"} alt=(f.name); }
+                            td { (f.bytes.div_ceil(1024)) }
+                            td { @if f.used_by.is_empty() { (t(l, "unused")) } @else { (f.used_by.join(", ")) } }
+                            td { @if c.role.edits_playlists() && f.used_by.is_empty() {
+                                button.delete-picture type="button" data-name=(f.name) { (t(l, "delete")) } } }
+                        }
+                    }
+                }
+                @if c.role.edits_playlists() {
+                    div.actions {
+                        input #picture-file type="file" accept=".png,.jpg,.jpeg,.bmp,image/png,image/jpeg,image/bmp";
+                        " "
+                        button #upload type="button" { (t(l, "upload")) }
+                    }
+                }
+                p #picture-result role="status" data-uploaded=(t(l, "uploaded")) {}
+            }
+        }
         h2 { (t(l, "week")) }
         (PreEscaped(crate::console::timeline::week_svg(&week, l)))
         h2 { (t(l, "history")) }
@@ -418,10 +448,10 @@ td, th { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-
 td.problem { white-space: pre-line; color: #b00; max-width: 40em; } td.problem.none { color: inherit; }
 #glass { image-rendering: pixelated; background: #0c0c0e; max-width: 100%; }
 .editor { display: flex; font: 14px/1.4 monospace; } #gutter { margin: 0; padding: 2px 6px; background: #ddd; text-align: right; }
-textarea { flex: 1; font: inherit; min-height: 18em; } .error, #problems li { color: #b00; }
+textarea { flex: 1; font: inherit; min-height: 18em; } .error, #problems li { color: #b00; } #picture-result.ok { color: #060; } #picture-result.warn { color: #a60; }
 #problems li.ok { color: #060; } #problems li.warn { color: #a60; } .pages img { margin: .3em .5em .3em 0; background: #0c0c0e; }
 #trace-out { max-height: 30em; overflow: auto; background: #fff; border: 1px solid #ccc; padding: .5em; font-size: 12px; }
-ol.history { margin: .3em 0; padding-left: 1.5em; font-size: 90%; color: #444; } img.page { margin: 0 .5em .5em 0; background: #0c0c0e; } .login label { display: block; margin: .5em 0; } .note { color: #555; }
+img.picture { background: #0c0c0e; image-rendering: pixelated; max-height: 10em; } ol.history { margin: .3em 0; padding-left: 1.5em; font-size: 90%; color: #444; } img.page { margin: 0 .5em .5em 0; background: #0c0c0e; } .login label { display: block; margin: .5em 0; } .note { color: #555; }
 ";
 
 const SCRIPT: &str = include_str!("console.js");

@@ -124,6 +124,11 @@ impl Renderer {
         pinghu_playlists::check_bookings(playlist, calendar, &|i| cell.borrow_mut().spot_len(i))
     }
 
+    /// Forget what was drawn (a picture file changed under its name).
+    pub fn clear_cache(&mut self) {
+        self.cache.clear();
+    }
+
     /// Use `font` instead of the built-in font of its size.
     pub fn override_font(&mut self, font: BitmapFont) {
         self.cache.clear();

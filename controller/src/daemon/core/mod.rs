@@ -33,6 +33,7 @@ mod console;
 mod events;
 mod messages;
 mod office;
+mod pictures;
 mod playlist;
 mod reports;
 mod status;
@@ -42,6 +43,7 @@ use playlist::calendar;
 pub use reports::{REPORT_DELAY, REPORTS_DIR, report_file};
 
 pub use console::{Examined, PlaylistHistory, Preview, SaveError, Week, examine};
+pub use pictures::{MAX_PICTURE_BYTES, PictureError, PictureFile, PictureSaved, picture_name_problem};
 
 /// Software older than this date cannot be running now: a clock before it is wrong.
 pub const NOT_BEFORE: &str = "2026-11-01T00:00:00Z";
