@@ -371,6 +371,12 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
         cell.as_str().unwrap().contains(&format!("playlist.toml:{lines}:")),
         "{cell} names line {lines}"
     );
+    // In the operator's language, and what runs meanwhile.
+    assert!(
+        cell.as_str().unwrap().starts_with("节目单有 1 处问题：")
+            && cell.as_str().unwrap().contains("改好之前，继续播放原来的节目单"),
+        "{cell}"
+    );
     b.js(
         "document.querySelector('[data-field=\"playlist.error\"]').scrollIntoView();",
         vec![],

@@ -26,8 +26,12 @@
     var es = new EventSource("/api/v1/events");
     es.addEventListener("status", function (e) {
       var s = JSON.parse(e.data);
+      var zh = document.documentElement.lang === "zh-CN";
       document.querySelectorAll("[data-field]").forEach(function (td) {
         var v = field(s, td.dataset.field);
+        // A text the console also has in Chinese (the playlist file's errors).
+        var v_zh = zh ? field(s, td.dataset.field + "_zh") : null;
+        if (v_zh != null) v = v_zh;
         td.textContent = v == null || (Array.isArray(v) && v.length === 0) ? "—"
           : td.dataset.format === "mb" ? Math.round(v / 1e6) + " MB"
           : Array.isArray(v) ? v.join("\n") : word(v);

@@ -354,9 +354,11 @@ impl Core {
         };
         // The same examination as the console's check: what it refuses is never saved.
         let examined = self.examine(text, now);
-        let Some(playlist) = examined.playlist else {
+        let Some(mut playlist) = examined.playlist else {
             return Err(SaveError::Invalid(examined.errors));
         };
+        // Named for its file, as one read from it is (the status's `playlist.origin`).
+        playlist.origin = path.display().to_string();
         let before = self.playlist_text();
         let dir = self.history_dir();
         let first = self.playlist_history().is_empty();
