@@ -106,16 +106,18 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             calendar,
             playlist,
             keys,
+            picture,
             screen,
             group,
             topic_prefix,
         }) => {
             use pinghu::daemon::office::Kind;
-            let (kind, file) = match (calendar, playlist, keys) {
-                (Some(f), _, _) => (Kind::Calendar, f),
-                (_, Some(f), _) => (Kind::Playlist, f),
-                (_, _, Some(f)) => (Kind::Keys, f),
-                _ => anyhow::bail!("give --calendar FILE, --playlist FILE or --keys FILE"),
+            let (kind, file) = match (calendar, playlist, keys, picture) {
+                (Some(f), ..) => (Kind::Calendar, f),
+                (_, Some(f), ..) => (Kind::Playlist, f),
+                (_, _, Some(f), _) => (Kind::Keys, f),
+                (.., Some(f)) => (Kind::Picture, f),
+                _ => anyhow::bail!("give --calendar FILE, --playlist FILE, --keys FILE or --picture FILE"),
             };
             cli::portal::push_command(cli::portal::PushRequest {
                 broker: broker.get()?,

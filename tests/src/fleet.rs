@@ -172,12 +172,14 @@ impl Fleet {
                     &brokers.county
                 };
                 let conf = dir.path().join(format!("{screen}.toml"));
-                // Each board its own playlist file: a pushed playlist is written into it.
-                std::fs::write(dir.path().join(format!("playlist-{screen}.toml")), playlist).expect("playlist");
+                // Each board its own playlist file, in a folder of its own as on a real cabinet: a
+                // pushed playlist is written into it, pushed pictures beside it.
+                std::fs::create_dir_all(dir.path().join(&screen)).expect("the board's folder");
+                std::fs::write(dir.path().join(&screen).join("playlist.toml"), playlist).expect("playlist");
                 std::fs::write(
                     &conf,
                     format!(
-                        "data_dir = \"data-{screen}\"\nplaylist = \"playlist-{screen}.toml\"\n\n[screen]\nid = \"{screen}\"\nwidth = 128\n\
+                        "data_dir = \"data-{screen}\"\nplaylist = \"{screen}/playlist.toml\"\n\n[screen]\nid = \"{screen}\"\nwidth = 128\n\
                          height = 32\ncolors = \"red-green\"\ngroups = [\"{GROUP}\"]\n\n[device]\nurl = \"tcp://{addr}\"\n\
                          protocol = \"bx-6e\"\n\n[mqtt]\nurl = \"{}\"\nclient_id = \"pinghu-{screen}\"\nversion = \"{version}\"\n\n\
                          [portal_keys]\nportal-2026 = \"{public}\"\n",

@@ -1,7 +1,8 @@
 //! What the office sends every board at once, end to end on the bridged brokers: a signed holiday
 //! calendar (2027, once for the county), a pushed playlist (applied, then a refused one that keeps
 //! the old one running and reaches the sender as a receipt; a local edit and a push do not fight),
-//! and a portal key rotation with a grace period.
+//! a picture that arrives after the playlist showing it, and a portal key rotation with a grace
+//! period.
 
 use std::time::{Duration, Instant};
 
@@ -127,10 +128,79 @@ fn the_office_sends_a_calendar_a_playlist_and_new_keys_to_every_board() {
         s["office"]["playlist"]["revision"] == 1 && s["showing"]["content"] == "item pushed"
     });
 
+    // An advertiser's spot with its picture. The playlist comes first (retained messages arrive in
+    // no set order anyway): refused for the missing picture; the picture then comes to every
+    // board, and the playlist is tried again and runs.
+    let spot = dir.join("spot.toml");
+    std::fs::write(
+        &spot,
+        "[defaults]\ndwell_s = 1\n\n[[item]]\nid = \"spot\"\nimage = \"sunrise.png\"\n",
+    )
+    .unwrap();
+    push(&county, &key, 3, "--playlist", &spot, &["--group", "yiling-all"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while receipts
+        .distinct()
+        .iter()
+        .filter(|r| r["event"] == "rejected" && r["reason"].as_str().is_some_and(|t| t.contains("sunrise.png")))
+        .count()
+        < BOARDS
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the spot's playlist was not refused for its picture"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let picture = dir.join("sunrise.png");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../playlists/examples/images/pinghu-sunrise.png"
+        ),
+        &picture,
+    )
+    .unwrap();
+    push(&county, &key, 1, "--picture", &picture, &["--group", "yiling-all"]);
+    wait_receipts(&receipts, "applied", "picture:sunrise.png", BOARDS);
+    wait_all(&statuses, &fleet, "the spot with its picture", |s| {
+        s["office"]["playlist"]["revision"] == 3
+            && s["office"]["pictures"]["sunrise.png"] == 1
+            && s["showing"]["content"] == "item spot"
+    });
+    for b in &fleet.boards {
+        assert_eq!(
+            std::fs::read(dir.join(&b.screen).join("sunrise.png")).unwrap(),
+            std::fs::read(&picture).unwrap()
+        );
+    }
+    // Not a picture, or not a picture's name: the tool refuses before anything travels.
+    let notes = dir.join("notes.txt");
+    std::fs::write(&notes, "x").unwrap();
+    let (code, _, err) = pinghu(&[
+        "portal",
+        "push",
+        "--broker",
+        &county,
+        "--key",
+        &key,
+        "--revision",
+        "1",
+        "--picture",
+        notes.to_str().unwrap(),
+        "--group",
+        "yiling-all",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("is not a picture name") && err.contains("rename the file"),
+        "{err}"
+    );
+
     // A local edit on board-000 stands, and the status says it replaced the push; a restart
     // (the retained pushes come again) does not undo it.
     let screen = fleet.boards[0].screen.clone();
-    let local = dir.join(format!("playlist-{screen}.toml"));
+    let local = dir.join(&screen).join("playlist.toml");
     std::fs::write(
         &local,
         "[defaults]\ndwell_s = 1\n\n[[item]]\nid = \"local\"\ntext = \"本地修改\"\n",

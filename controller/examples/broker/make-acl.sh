@@ -39,6 +39,7 @@ while read -r screen groups; do
       printf 'topic read pinghu/v1/groups/%s/announcements\n' "$g"
       printf 'topic read pinghu/v1/groups/%s/alerts\n' "$g"
       printf 'topic read pinghu/v1/groups/%s/playlist\n' "$g"
+      printf 'topic read pinghu/v1/groups/%s/pictures/+\n' "$g"
     done
   } >> "$out/acl.conf"
 done < "$boards"

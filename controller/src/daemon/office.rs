@@ -3,7 +3,9 @@
 //! * the holiday calendar on `pinghu/v1/calendar` (next year's State Council notice, once for the
 //!   whole county);
 //! * a playlist on `pinghu/v1/screens/{screen}/playlist` or `pinghu/v1/groups/{group}/playlist`;
-//! * portal key rotation on `pinghu/v1/keys`, signed with a key the board already trusts.
+//! * portal key rotation on `pinghu/v1/keys`, signed with a key the board already trusts;
+//! * a picture a playlist shows, on `pinghu/v1/screens/{screen}/pictures/{name}` or
+//!   `pinghu/v1/groups/{group}/pictures/{name}` (one revision per name).
 //!
 //! Each is the portal's envelope (`key_id`, `payload`, `signature`, `content_type`) around a JSON
 //! payload with a `revision` (higher replaces lower; the same one again is a redelivery) and an
@@ -24,6 +26,7 @@ pub enum Kind {
     Calendar,
     Playlist,
     Keys,
+    Picture,
 }
 
 impl Kind {
@@ -33,6 +36,7 @@ impl Kind {
             Self::Calendar => "application/vnd.pinghu.calendar+json",
             Self::Playlist => "application/vnd.pinghu.playlist+json",
             Self::Keys => "application/vnd.pinghu.keys+json",
+            Self::Picture => "application/vnd.pinghu.picture+json",
         }
     }
 
@@ -41,6 +45,7 @@ impl Kind {
             Self::Calendar => "calendar",
             Self::Playlist => "playlist",
             Self::Keys => "keys",
+            Self::Picture => "picture",
         }
     }
 
@@ -51,9 +56,16 @@ impl Kind {
             ["calendar"] => Some(Self::Calendar),
             ["keys"] => Some(Self::Keys),
             ["screens" | "groups", _, "playlist"] => Some(Self::Playlist),
+            ["screens" | "groups", _, "pictures", _] => Some(Self::Picture),
             _ => None,
         }
     }
+}
+
+/// The picture name a pictures topic ends with (`…/pictures/{name}`).
+pub fn picture_of_topic(topic: &str) -> Option<&str> {
+    let (rest, name) = topic.rsplit_once('/')?;
+    rest.ends_with("/pictures").then_some(name)
 }
 
 /// The payload of an office message.
@@ -73,6 +85,12 @@ pub struct Message {
     /// Keys: key ids the board stops trusting at the given time (the grace period ends).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub retire: BTreeMap<String, Timestamp>,
+    /// Picture: its file name (the topic's last level), beside the board's playlist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Picture: the file (PNG, JPEG or BMP), standard base64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
 }
 
 /// An office message whose signature verified.
@@ -116,6 +134,9 @@ pub fn open(bytes: &[u8], kind: Kind, keys: &Keyring) -> Result<Opened, String> 
         Kind::Keys if message.add.is_empty() && message.retire.is_empty() => {
             return Err("a keys message needs `add` or `retire`".into());
         }
+        Kind::Picture if message.name.is_none() || message.data.is_none() => {
+            return Err("a picture message needs `name` and `data`".into());
+        }
         _ => {}
     }
     Ok(Opened {
@@ -142,9 +163,18 @@ pub struct Applied {
     #[serde(default)]
     pub retired_keys: BTreeMap<String, Timestamp>,
     /// The last refused message of each kind (SHA-256 of its payload), so that its retained
-    /// redelivery at every reconnect is not refused (and reported) again.
+    /// redelivery at every reconnect is not refused (and reported) again. Pictures by
+    /// `picture:NAME`.
     #[serde(default)]
     pub refused: BTreeMap<String, String>,
+    /// Pictures applied, by name.
+    #[serde(default)]
+    pub pictures: BTreeMap<String, Record>,
+    /// The last pushed playlist refused (its envelope), tried again when a picture arrives: the
+    /// broker delivers retained messages in no set order, so a playlist may come before the
+    /// pictures it shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_playlist: Option<String>,
 }
 
 /// One applied office message.
@@ -167,26 +197,31 @@ pub struct Record {
 pub const FILE: &str = "office.json";
 
 impl Applied {
-    pub fn get(&self, kind: Kind) -> Option<&Record> {
-        match kind {
+    /// What was applied of `o`'s kind (for a picture, of its name).
+    pub fn get(&self, o: &Opened) -> Option<&Record> {
+        match o.kind {
             Kind::Calendar => self.calendar.as_ref(),
             Kind::Playlist => self.playlist.as_ref(),
             Kind::Keys => self.keys.as_ref(),
+            Kind::Picture => self.pictures.get(o.message.name.as_deref()?),
         }
     }
 
-    pub fn set(&mut self, kind: Kind, r: Record) {
-        match kind {
+    pub fn set(&mut self, o: &Opened, r: Record) {
+        match o.kind {
             Kind::Calendar => self.calendar = Some(r),
             Kind::Playlist => self.playlist = Some(r),
             Kind::Keys => self.keys = Some(r),
+            Kind::Picture => {
+                self.pictures.insert(o.message.name.clone().unwrap_or_default(), r);
+            }
         }
     }
 
     /// Whether `o` is new (`Ok(true)`), a redelivery of what was applied (`Ok(false)`), or older
     /// than it (`Err`).
     pub fn is_new(&self, o: &Opened) -> Result<bool, String> {
-        match self.get(o.kind) {
+        match self.get(o) {
             None => Ok(true),
             Some(r) if o.message.revision > r.revision => Ok(true),
             Some(r) if o.message.revision == r.revision && o.sha256 == r.sha256 => Ok(false),
@@ -236,6 +271,15 @@ mod tests {
             Some(Kind::Playlist)
         );
         assert_eq!(Kind::of_topic(p, "pinghu/v1/screens/a/announcements"), None);
+        assert_eq!(
+            Kind::of_topic(p, "pinghu/v1/groups/yiling-all/pictures/ad.png"),
+            Some(Kind::Picture)
+        );
+        assert_eq!(
+            picture_of_topic("pinghu/v1/groups/yiling-all/pictures/ad.png"),
+            Some("ad.png")
+        );
+        assert_eq!(picture_of_topic("pinghu/v1/screens/a/playlist"), None);
     }
 
     #[test]
@@ -249,6 +293,8 @@ mod tests {
             toml: Some("[2027]\nholidays = [\"2027-01-01\"]\n".into()),
             add: BTreeMap::new(),
             retire: BTreeMap::new(),
+            name: None,
+            data: None,
         };
         let env = sign(Kind::Calendar, &m, "portal-2026", &secret).unwrap();
         let bytes = serde_json::to_vec(&env).unwrap();
@@ -266,7 +312,7 @@ mod tests {
         let mut applied = Applied::default();
         assert_eq!(applied.is_new(&o), Ok(true));
         applied.set(
-            Kind::Calendar,
+            &o,
             Record {
                 revision: 1,
                 sha256: o.sha256.clone(),

@@ -120,10 +120,13 @@ pub enum PortalCommand {
         /// A key rotation (JSON: {"add": {ID: KEY}, "retire": {ID: TIME}}) for every board
         #[arg(long, value_name = "FILE", group = "what")]
         keys: Option<std::path::PathBuf>,
-        /// A playlist for this screen only
+        /// A picture (PNG, JPEG or BMP, at most 8 MB) a playlist shows, for --screen or --group: stored beside each board's playlist under its file name (push it before the playlist that shows it; a playlist that came first is tried again when it arrives)
+        #[arg(long, value_name = "FILE", group = "what")]
+        picture: Option<std::path::PathBuf>,
+        /// A playlist or picture for this screen only
         #[arg(long, conflicts_with = "group")]
         screen: Option<String>,
-        /// A playlist for every screen in this group
+        /// A playlist or picture for every screen in this group
         #[arg(long)]
         group: Option<String>,
         #[arg(long, default_value = "pinghu/v1")]

@@ -11,28 +11,66 @@ pub struct PushRequest {
     pub key: std::path::PathBuf,
     pub revision: u64,
     pub kind: crate::daemon::office::Kind,
-    /// The calendar or playlist TOML, or the keys JSON (`{"add": {...}, "retire": {...}}`).
+    /// The calendar or playlist TOML, the keys JSON (`{"add": {...}, "retire": {...}}`), or a
+    /// picture (PNG, JPEG, BMP), sent under its file name.
     pub file: std::path::PathBuf,
     pub screen: Option<String>,
     pub group: Option<String>,
 }
 
-/// `pinghu portal push`: sign an office message (calendar, playlist, keys) and publish it,
-/// retained, where every board (or the screen or group) takes it.
+/// `pinghu portal push`: sign an office message (calendar, playlist, keys, picture) and publish
+/// it, retained, where every board (or the screen or group) takes it.
 pub fn push_command(r: PushRequest) -> anyhow::Result<std::process::ExitCode> {
     use crate::daemon::office::{Kind, Message};
-    let text =
-        std::fs::read_to_string(&r.file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", r.file.display()))?;
+    use base64::Engine as _;
+    let bytes = std::fs::read(&r.file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", r.file.display()))?;
     let name = r.file.display().to_string();
+    let text = match r.kind {
+        Kind::Picture => String::new(),
+        _ => String::from_utf8(bytes.clone()).map_err(|_| anyhow::anyhow!("{name} is not UTF-8 text"))?,
+    };
     let mut message = Message {
         revision: r.revision,
         issued_at: jiff::Timestamp::now(),
         toml: None,
         add: std::collections::BTreeMap::new(),
         retire: std::collections::BTreeMap::new(),
+        name: None,
+        data: None,
+    };
+    let to = |what: &str| match (&r.screen, &r.group) {
+        (Some(s), _) => Ok(format!("{}/screens/{s}/{what}", r.topic_prefix)),
+        (None, Some(g)) => Ok(format!("{}/groups/{g}/{what}", r.topic_prefix)),
+        (None, None) => Err(anyhow::anyhow!(
+            "a {} goes to --screen NAME or --group NAME",
+            r.kind.name()
+        )),
     };
     // The boards refuse what does not check: say so here, before it travels.
     let topic = match r.kind {
+        Kind::Picture => {
+            let file = r
+                .file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_owned();
+            if let Some(p) = crate::daemon::core::picture_name_problem(&file) {
+                anyhow::bail!("{p}: rename the file");
+            }
+            if bytes.len() > crate::daemon::core::MAX_PICTURE_BYTES {
+                anyhow::bail!(
+                    "{name} is {} MB: boards take pictures up to {} MB",
+                    bytes.len() / 1_000_000,
+                    crate::daemon::core::MAX_PICTURE_BYTES / 1_000_000
+                );
+            }
+            pinghu_fonts::picture::decode(&bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            message.data = Some(base64::engine::general_purpose::STANDARD.encode(&bytes));
+            let topic = to(&format!("pictures/{file}"))?;
+            message.name = Some(file);
+            topic
+        }
         Kind::Calendar => {
             pinghu_playlists::Calendar::builtin().extend_from_str(&text, &name)?;
             message.toml = Some(text);
@@ -41,11 +79,7 @@ pub fn push_command(r: PushRequest) -> anyhow::Result<std::process::ExitCode> {
         Kind::Playlist => {
             pinghu_playlists::parse(&text, &name)?;
             message.toml = Some(text);
-            match (r.screen, r.group) {
-                (Some(s), _) => format!("{}/screens/{s}/playlist", r.topic_prefix),
-                (None, Some(g)) => format!("{}/groups/{g}/playlist", r.topic_prefix),
-                (None, None) => anyhow::bail!("a playlist goes to --screen NAME or --group NAME"),
-            }
+            to("playlist")?
         }
         Kind::Keys => {
             #[derive(serde::Deserialize)]

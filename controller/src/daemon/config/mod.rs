@@ -426,7 +426,7 @@ impl Config {
     pub fn announcement_topics(&self) -> Vec<String> {
         let p = &self.mqtt.topic_prefix;
         let mut t = Vec::new();
-        for kind in ["announcements", "alerts", "playlist"] {
+        for kind in ["announcements", "alerts", "playlist", "pictures/+"] {
             t.push(format!("{p}/screens/{}/{kind}", self.screen));
             t.extend(self.groups.iter().map(|g| format!("{p}/groups/{g}/{kind}")));
         }
@@ -476,6 +476,8 @@ mod tests {
                 "pinghu/v1/groups/yiling-all/alerts",
                 "pinghu/v1/screens/yiling-pinghu/playlist",
                 "pinghu/v1/groups/yiling-all/playlist",
+                "pinghu/v1/screens/yiling-pinghu/pictures/+",
+                "pinghu/v1/groups/yiling-all/pictures/+",
                 "pinghu/v1/calendar",
                 "pinghu/v1/keys"
             ]

@@ -17,7 +17,7 @@ impl Core {
             self.keys = self.office.keyring(&self.cfg.portal_keys, now);
         }
         if let Some(kind) = crate::daemon::office::Kind::of_topic(&self.cfg.mqtt.topic_prefix, topic) {
-            return self.office_message(envelope, kind, now);
+            return self.office_message(envelope, topic, kind, now);
         }
         let mut next = self.store.state.clone();
         let mut offset = None;

@@ -9,6 +9,7 @@
 //! revision; a later local edit (the file, or the console) stands until the office pushes a
 //! newer revision, and the status says `local_edit: true` meanwhile, so neither side is silent.
 
+use base64::Engine as _;
 use jiff::Timestamp;
 
 use super::{Core, SaveError};
@@ -44,12 +45,24 @@ impl Core {
     pub(super) fn office_message(
         &mut self,
         envelope: &[u8],
+        topic: &str,
         kind: Kind,
         now: Timestamp,
     ) -> std::io::Result<Vec<Receipt>> {
-        let opened = office::open(envelope, kind, &self.keys);
+        // What the receipt is about: the kind, and for a picture its name (from the topic).
+        let about = match kind {
+            Kind::Picture => format!("picture:{}", office::picture_of_topic(topic).unwrap_or_default()),
+            _ => kind.name().to_owned(),
+        };
+        let opened = office::open(envelope, kind, &self.keys).and_then(|o| match kind {
+            Kind::Picture if o.message.name.as_deref() != office::picture_of_topic(topic) => Err(format!(
+                "the picture is named {:?} but came on {topic}: publish it on …/pictures/{0}",
+                o.message.name.as_deref().unwrap_or_default()
+            )),
+            _ => Ok(o),
+        });
         let sha = opened.as_ref().map(|o| o.sha256.clone()).ok();
-        if sha.is_some() && self.office.refused.get(kind.name()) == sha.as_ref() {
+        if sha.is_some() && self.office.refused.get(&about) == sha.as_ref() {
             return Ok(Vec::new()); // the refused message again, retained: refused once is enough
         }
         let outcome = opened.and_then(|o| {
@@ -58,20 +71,24 @@ impl Core {
         });
         if let (Err(_), Some(sha)) = (&outcome, sha) {
             let mut next = self.office.clone();
-            next.refused.insert(kind.name().into(), sha);
+            next.refused.insert(about.clone(), sha);
+            if kind == Kind::Playlist {
+                next.refused_playlist = Some(String::from_utf8_lossy(envelope).into_owned());
+            }
             if self.write_office(&next).is_ok() {
                 self.office = next;
             }
         }
+        let mut receipts = Vec::new();
         let receipt = match outcome {
             Ok((_, false)) => return Ok(Vec::new()), // a redelivery of what was applied
             Ok((revision, true)) => {
-                tracing::info!("the office's {} revision {revision} applied", kind.name());
-                Receipt::new(Some(kind.name()), Some(revision), "applied", now)
+                tracing::info!("the office's {about} revision {revision} applied");
+                Receipt::new(Some(&about), Some(revision), "applied", now)
             }
             Err(reason) => {
-                tracing::warn!("the office's {} refused: {reason}", kind.name());
-                let mut r = Receipt::new(Some(kind.name()), None, "rejected", now);
+                tracing::warn!("the office's {about} refused: {reason}");
+                let mut r = Receipt::new(Some(&about), None, "rejected", now);
                 r.reason = Some(reason);
                 r.envelope_sha256 = Some(sha256_hex(envelope));
                 r
@@ -79,11 +96,24 @@ impl Core {
         };
         self.office_last = Some(serde_json::json!({"kind": kind.name(), "event": receipt.event,
             "revision": receipt.revision, "reason": receipt.reason, "at": now.to_string()}));
+        let applied_picture = kind == Kind::Picture && receipt.event == "applied";
         let mut next = self.store.state.clone();
         next.outbox.push(receipt.clone());
         self.store.replace(next)?;
         self.wrote(now);
-        Ok(vec![receipt])
+        receipts.push(receipt);
+        // A pushed playlist refused before the picture it shows arrived: try it again.
+        if applied_picture && let Some(env) = self.office.refused_playlist.clone() {
+            let mut next = self.office.clone();
+            next.refused.remove(Kind::Playlist.name());
+            next.refused_playlist = None;
+            if self.write_office(&next).is_ok() {
+                self.office = next;
+                tracing::info!("a picture arrived: the refused pushed playlist is tried again");
+                receipts.extend(self.office_message(env.as_bytes(), topic, Kind::Playlist, now)?);
+            }
+        }
+        Ok(receipts)
     }
 
     /// Apply a verified message: `Ok(false)` for a redelivery, `Ok(true)` when applied.
@@ -106,7 +136,7 @@ impl Core {
                 let text = o.message.toml.clone().unwrap_or_default();
                 let cal = super::calendar(self.calendar_file.as_ref(), Some(&text))?;
                 record.toml = Some(text);
-                next.set(Kind::Calendar, record);
+                next.set(&o, record);
                 self.write_office(&next)?;
                 self.calendar = cal;
             }
@@ -121,7 +151,18 @@ impl Core {
                 })?;
                 // Were this write to fail, the redelivery saves the same text again: no harm.
                 record.text_sha256 = Some(sha256_hex(text.as_bytes()));
-                next.set(Kind::Playlist, record);
+                next.set(&o, record);
+                next.refused_playlist = None;
+                self.write_office(&next)?;
+            }
+            Kind::Picture => {
+                let name = o.message.name.clone().unwrap_or_default();
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(o.message.data.as_deref().unwrap_or_default().as_bytes())
+                    .map_err(|e| format!("the picture's data is not standard base64: {e}"))?;
+                self.save_picture(&name, &bytes, "portal", now)
+                    .map_err(|e| e.to_string())?;
+                next.set(&o, record);
                 self.write_office(&next)?;
             }
             Kind::Keys => {
@@ -137,7 +178,7 @@ impl Core {
                         "the rotation would retire every portal key: add the new key in the same message".into(),
                     );
                 }
-                next.set(Kind::Keys, record);
+                next.set(&o, record);
                 self.write_office(&next)?;
                 self.keys = next.keyring(&self.cfg.portal_keys, now);
             }
@@ -176,6 +217,7 @@ impl Core {
                          "missing": missing},
             "playlist": {"revision": a.playlist.as_ref().map(|r| r.revision),
                          "applied_at": a.playlist.as_ref().map(|r| r.applied_at.to_string()), "local_edit": local_edit},
+            "pictures": a.pictures.iter().map(|(n, r)| (n.clone(), r.revision)).collect::<std::collections::BTreeMap<_, _>>(),
             "keys": {"revision": a.keys.as_ref().map(|r| r.revision),
                      "in_force": self.cfg.portal_keys.keys().chain(a.added_keys.keys())
                         .filter(|id| a.retired_keys.get(*id).is_none_or(|t| now < *t)).collect::<Vec<_>>(),
