@@ -46,6 +46,31 @@ fn wait_receipts(receipts: &Receipts, event: &str, id: &str, n: usize) -> Vec<se
     }
 }
 
+/// A 24-bit BMP of `w`x`h` pseudo-random pixels (nothing compresses it).
+fn noise_bmp(w: u32, h: u32) -> Vec<u8> {
+    let row = (w * 3).div_ceil(4) * 4;
+    let size = 54 + row * h;
+    let mut b = Vec::with_capacity(size as usize);
+    b.extend_from_slice(b"BM");
+    b.extend_from_slice(&size.to_le_bytes());
+    b.extend_from_slice(&[0, 0, 0, 0]);
+    b.extend_from_slice(&54u32.to_le_bytes());
+    b.extend_from_slice(&40u32.to_le_bytes());
+    b.extend_from_slice(&w.to_le_bytes());
+    b.extend_from_slice(&h.to_le_bytes());
+    b.extend_from_slice(&1u16.to_le_bytes());
+    b.extend_from_slice(&24u16.to_le_bytes());
+    b.extend_from_slice(&[0; 24]);
+    let mut x = 0x9e37_79b9_u32;
+    for _ in 0..row * h {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        b.push(x as u8);
+    }
+    b
+}
+
 fn push(broker: &str, key: &str, revision: u64, what: &str, file: &std::path::Path, extra: &[&str]) {
     let rev = revision.to_string();
     let mut args = vec![
@@ -174,6 +199,16 @@ fn the_office_sends_a_calendar_a_playlist_and_new_keys_to_every_board() {
             std::fs::read(&picture).unwrap()
         );
     }
+    // A photograph-sized picture (a 1.2 MB BMP of noise) travels too, to one screen.
+    let big = dir.join("big.bmp");
+    std::fs::write(&big, noise_bmp(640, 640)).unwrap();
+    let screen0 = fleet.boards[0].screen.clone();
+    push(&county, &key, 1, "--picture", &big, &["--screen", &screen0]);
+    wait_receipts(&receipts, "applied", "picture:big.bmp", 1);
+    assert_eq!(
+        std::fs::read(dir.join(&screen0).join("big.bmp")).unwrap(),
+        std::fs::read(&big).unwrap()
+    );
     // Not a picture, or not a picture's name: the tool refuses before anything travels.
     let notes = dir.join("notes.txt");
     std::fs::write(&notes, "x").unwrap();

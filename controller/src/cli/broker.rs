@@ -74,12 +74,16 @@ impl Broker {
     }
 }
 
+/// The largest message the tools send: a pushed picture of `MAX_PICTURE_BYTES`, base64 twice.
+const MAX_OUT: usize = 16 * 1024 * 1024;
+
 impl Endpoint {
     /// MQTT 3.1.1 options for this endpoint.
     pub(crate) fn options(self) -> rumqttc::MqttOptions {
         let mut o = rumqttc::MqttOptions::new(self.id, self.host, self.port);
         o.set_keep_alive(Duration::from_secs(10));
-        o.set_max_packet_size(1024 * 1024, 1024 * 1024);
+        // Out: up to a pushed picture of 8 MB, base64 in the payload and again in the envelope.
+        o.set_max_packet_size(1024 * 1024, MAX_OUT);
         if let Some((u, p)) = self.credentials {
             o.set_credentials(u, p);
         }
