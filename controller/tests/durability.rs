@@ -729,6 +729,10 @@ fn a_broken_playlist_at_start_runs_the_last_good_copy_and_takes_the_fix() {
     assert_eq!(rotation_text(&mut core, t(20)).as_deref(), Some("办事大厅 9:00-17:00"));
     assert!(core.status(t(20))["playlist"]["error"].is_null());
     assert_eq!(std::fs::read_to_string(&last_good).unwrap(), fixed);
+    // A save from the console (or a push from the office) becomes the copy too.
+    let saved = GOOD.replace("8:30", "8:00");
+    core.save_playlist(&saved, "admin", "save", t(21)).unwrap();
+    assert_eq!(std::fs::read_to_string(&last_good).unwrap(), saved);
     core.shutdown(t(21));
     drop(core);
 

@@ -289,6 +289,11 @@ impl Auth {
         }
     }
 
+    /// Whether the users file names nobody (nobody can sign in).
+    pub fn no_users(&self) -> bool {
+        self.users().users.is_empty()
+    }
+
     /// Write the sessions file when a session began or ended, or (idle clocks only) when the
     /// last write is [`SESSIONS_SAVE_INTERVAL`] old, or when `now_anyway` (shutdown). Blocking
     /// file I/O: call it off the async workers. A failure is logged; sessions live on in memory.

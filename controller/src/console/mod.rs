@@ -329,12 +329,15 @@ pub async fn start(
     let addr = listener
         .local_addr()
         .map_err(|e| format!("the console's address: {e}"))?;
-    let users_file = c.users_file.clone();
-    let users = tokio::task::spawn_blocking(move || auth::Users::load(&users_file))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
-    if users.users.is_empty() {
+    let (users_file, sessions_file) = (c.users_file.clone(), cfg.data_dir.join(auth::SESSIONS_FILE));
+    // The users, and the sessions still open when the daemon stopped: files, read off the runtime.
+    let auth = tokio::task::spawn_blocking(move || {
+        auth::Users::load(&users_file).map(|users| Auth::new(users_file, users, Some(sessions_file)))
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| e.to_string())?;
+    if auth.no_users() {
         tracing::warn!(
             "the console has no users yet: add one with `pinghu console adduser NAME --role admin --users {}`",
             c.users_file.display()
@@ -362,11 +365,7 @@ pub async fn start(
     let _ = tokio::fs::write(&note, format!("{scheme}://{addr}\n")).await;
     let state = AppState {
         core,
-        auth: Arc::new(Auth::new(
-            c.users_file.clone(),
-            users,
-            Some(cfg.data_dir.join(auth::SESSIONS_FILE)),
-        )),
+        auth: Arc::new(auth),
         live,
         card,
         trace,

@@ -413,6 +413,7 @@ impl Core {
         self.playlist_error = None;
         self.playlist_mtime = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
         self.playlist_sha = Some(sha256_hex(text.as_bytes()));
+        self.keep_good_playlist(text);
         Ok((entry, examined.warnings))
     }
 }

@@ -130,6 +130,8 @@ pub struct Core {
     config_problems: Vec<String>,
     /// Why the console could not start (it tries again; the board runs on).
     console_error: Option<String>,
+    /// The office message being applied is a pushed playlist that did not check.
+    push_does_not_check: bool,
     calendar: Calendar,
     tz: jiff::tz::TimeZone,
     renderer: Renderer,
@@ -196,6 +198,7 @@ pub struct Prepared {
     pub problems: Vec<String>,
 }
 
+/// Read what `cfg` names into a [`Prepared`]; never fails (what cannot be used is in `problems`).
 pub fn prepare(cfg: &Config) -> Prepared {
     let mut problems = Vec::new();
     let calendar_file = playlist::calendar_file(cfg).unwrap_or_else(|e| {
@@ -323,6 +326,7 @@ impl Core {
             calendar_file,
             config_problems,
             console_error: None,
+            push_does_not_check: false,
             calendar,
             tz,
             renderer,

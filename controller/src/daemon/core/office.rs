@@ -65,6 +65,7 @@ impl Core {
         if sha.is_some() && self.office.refused.get(&about) == sha.as_ref() {
             return Ok(Vec::new()); // the refused message again, retained: refused once is enough
         }
+        self.push_does_not_check = false;
         let outcome = opened.and_then(|o| {
             let revision = o.message.revision;
             self.apply_office(o, now).map(|applied| (revision, applied))
@@ -72,7 +73,9 @@ impl Core {
         if let (Err(_), Some(sha)) = (&outcome, sha) {
             let mut next = self.office.clone();
             next.refused.insert(about.clone(), sha);
-            if kind == Kind::Playlist {
+            // A playlist that did not check (a picture it shows may still come), not one refused
+            // for its revision or signature.
+            if kind == Kind::Playlist && self.push_does_not_check {
                 next.refused_playlist = Some(String::from_utf8_lossy(envelope).into_owned());
             }
             if self.write_office(&next).is_ok() {
@@ -143,10 +146,13 @@ impl Core {
             Kind::Playlist => {
                 let text = o.message.toml.clone().unwrap_or_default();
                 self.save_playlist(&text, "portal", "push", now).map_err(|e| match e {
-                    SaveError::Invalid(d) => format!(
-                        "the playlist is refused, the previous one keeps running: {}",
-                        d.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
-                    ),
+                    SaveError::Invalid(d) => {
+                        self.push_does_not_check = true;
+                        format!(
+                            "the playlist is refused, the previous one keeps running: {}",
+                            d.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                        )
+                    }
                     SaveError::Failed(m) => m,
                 })?;
                 // Were this write to fail, the redelivery saves the same text again: no harm.
