@@ -518,22 +518,34 @@ fn roles_decide_who_changes_what_and_technicians_drive_the_card() {
     assert!(audit.contains("\"who\":\"token:wang\""));
 }
 
+/// A daemon's configuration with a console on `listen`, for the simulated card and broker, in `d`
+/// (with a portal key made there).
+fn console_config(
+    d: &std::path::Path,
+    screen: &str,
+    sim: &pinghu_tests::Sim,
+    broker: &pinghu_tests::Mosquitto,
+    listen: &str,
+) -> String {
+    let (_, public) = pinghu_tests::keygen(d, "portal");
+    format!(
+        "data_dir = \"data\"\n[screen]\nid = \"{screen}\"\nwidth = 128\nheight = 32\ncolors = \"red-green\"\n\
+         [device]\nurl = \"{}\"\nprotocol = \"bx-6e\"\n[mqtt]\nurl = \"{}\"\nclient_id = \"pinghu-{screen}\"\n\
+         [portal_keys]\nportal-2026 = \"{public}\"\n[console]\nlisten = \"{listen}\"\n",
+        sim.tcp_url(),
+        broker.url()
+    )
+}
+
 #[test]
 fn a_console_on_the_network_needs_https_and_serves_it() {
-    use pinghu_tests::{Daemon, Mosquitto, Sim, free_port, keygen};
+    use pinghu_tests::{Daemon, Mosquitto, Sim, free_port};
     let broker = Mosquitto::start();
     let sim = Sim::start_bx6e_128x32();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (_, public) = keygen(d, "portal");
     let port = free_port();
-    let base = format!(
-        "data_dir = \"data\"\n[screen]\nid = \"net-board\"\nwidth = 128\nheight = 32\ncolors = \"red-green\"\n\
-         [device]\nurl = \"{}\"\nprotocol = \"bx-6e\"\n[mqtt]\nurl = \"{}\"\nclient_id = \"pinghu-net\"\n\
-         [portal_keys]\nportal-2026 = \"{public}\"\n[console]\nlisten = \"0.0.0.0:{port}\"\n",
-        sim.tcp_url(),
-        broker.url()
-    );
+    let base = console_config(d, "net-board", &sim, &broker, &format!("0.0.0.0:{port}"));
     // On a network address without TLS (and without insecure_http) the daemon refuses to start.
     std::fs::write(d.join("plain.toml"), &base).unwrap();
     let (code, _, err) = pinghu(&["run", "--config", d.join("plain.toml").to_str().unwrap()]);
@@ -736,24 +748,17 @@ fn an_announcement_shows_its_receipt_history_and_its_pages() {
 
 #[test]
 fn a_console_that_cannot_start_leaves_the_board_running_and_comes_up_when_it_can() {
-    use pinghu_tests::{Collector, Daemon, Mosquitto, Sim, free_port, keygen};
+    use pinghu_tests::{Collector, Daemon, Mosquitto, Sim, free_port};
     let broker = Mosquitto::start();
     let sim = Sim::start_bx6e_128x32();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (_, public) = keygen(d, "portal");
     // Something else holds the console's port (another service, a daemon not yet gone).
     let port = free_port();
     let squatter = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
     std::fs::write(
         d.join("pinghu.toml"),
-        format!(
-            "data_dir = \"data\"\n[screen]\nid = \"busy-port\"\nwidth = 128\nheight = 32\ncolors = \"red-green\"\n\
-             [device]\nurl = \"{}\"\nprotocol = \"bx-6e\"\n[mqtt]\nurl = \"{}\"\nclient_id = \"pinghu-busy\"\n\
-             [portal_keys]\nportal-2026 = \"{public}\"\n[console]\nlisten = \"127.0.0.1:{port}\"\n",
-            sim.tcp_url(),
-            broker.url()
-        ),
+        console_config(d, "busy-port", &sim, &broker, &format!("127.0.0.1:{port}")),
     )
     .unwrap();
     let statuses = Collector::start(broker.port, "pinghu/v1/screens/busy-port/status");

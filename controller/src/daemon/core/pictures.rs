@@ -184,17 +184,24 @@ impl Core {
         })
     }
 
-    /// A picture as this board would show it (fitted, reduced to its LEDs): the frame.
-    pub fn picture_frame(&self, name: &str) -> Result<pinghu_fonts::Frame, PictureError> {
+    /// The file of the picture `name`, which must be there.
+    fn existing_picture(&self, name: &str) -> Result<PathBuf, PictureError> {
         if let Some(p) = picture_name_problem(name) {
             return Err(PictureError::Invalid(p));
         }
         let path = self.pictures_dir()?.join(name);
-        if !path.is_file() {
-            return Err(PictureError::NotFound(format!(
+        if path.is_file() {
+            Ok(path)
+        } else {
+            Err(PictureError::NotFound(format!(
                 "no picture {name}: see /api/v1/pictures"
-            )));
+            )))
         }
+    }
+
+    /// A picture as this board would show it (fitted, reduced to its LEDs): the frame.
+    pub fn picture_frame(&self, name: &str) -> Result<pinghu_fonts::Frame, PictureError> {
+        let path = self.existing_picture(name)?;
         let img = pinghu_fonts::picture::load(&path).map_err(|e| PictureError::Invalid(format!("{name}: {e}")))?;
         // As the items that show it reduce it (threshold when one of them says so).
         let threshold = self
@@ -207,15 +214,7 @@ impl Core {
 
     /// Remove a picture nothing in the running playlist shows (in the audit log).
     pub fn delete_picture(&mut self, name: &str, who: &str, now: Timestamp) -> Result<(), PictureError> {
-        if let Some(p) = picture_name_problem(name) {
-            return Err(PictureError::Invalid(p));
-        }
-        let path = self.pictures_dir()?.join(name);
-        if !path.is_file() {
-            return Err(PictureError::NotFound(format!(
-                "no picture {name}: see /api/v1/pictures"
-            )));
-        }
+        let path = self.existing_picture(name)?;
         let users = self.used_by(name);
         if !users.is_empty() {
             return Err(PictureError::InUse(format!(
