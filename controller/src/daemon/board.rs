@@ -124,6 +124,25 @@ impl Renderer {
         pinghu_playlists::check_bookings(playlist, calendar, &|i| cell.borrow_mut().spot_len(i))
     }
 
+    /// The warning for a text item with characters no font has (they show as boxes), as
+    /// `pinghu playlist check --board` and the console both give it; `None` when every one is there.
+    pub fn missing_glyphs_warning(&mut self, item: &pinghu_playlists::Item) -> Option<String> {
+        if item.image.is_some() {
+            return None;
+        }
+        let missing: String = self
+            .render(&pinghu_playlists::item_content(item))
+            .missing
+            .into_iter()
+            .collect();
+        (!missing.is_empty()).then(|| {
+            format!(
+                "item {}: no font has {missing}: the board shows a box for each",
+                item.id
+            )
+        })
+    }
+
     /// Forget what was drawn (a picture file changed under its name).
     pub fn clear_cache(&mut self) {
         self.cache.clear();

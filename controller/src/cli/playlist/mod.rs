@@ -94,19 +94,9 @@ fn check_images(path: &Path, p: &Playlist, board: Option<Board>) -> (Vec<String>
     // Characters no font has, as the board's renderer would draw them (the console warns alike).
     if let Some(b) = board {
         let mut r = board_renderer(path, b);
-        for item in p.all_items().filter(|i| i.image.is_none()) {
-            let missing: String = r
-                .render(&pinghu_playlists::item_content(item))
-                .missing
-                .into_iter()
-                .collect();
-            if !missing.is_empty() {
-                warnings.push(format!(
-                    "{}:{}:1: warning: item {}: no font has {missing}: the board shows a box for each",
-                    path.display(),
-                    item.line,
-                    item.id
-                ));
+        for item in p.all_items() {
+            if let Some(w) = r.missing_glyphs_warning(item) {
+                warnings.push(format!("{}:{}:1: warning: {w}", path.display(), item.line));
             }
         }
     }

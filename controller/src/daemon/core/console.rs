@@ -463,21 +463,8 @@ pub fn examine(
                     );
                 }
             }
-        } else {
-            let missing: String = renderer
-                .render(&pinghu_playlists::item_content(item))
-                .missing
-                .into_iter()
-                .collect();
-            if !missing.is_empty() {
-                warnings.push(at(
-                    item.line,
-                    format!(
-                        "item {}: no font has {missing}: the board shows a box for each",
-                        item.id
-                    ),
-                ));
-            }
+        } else if let Some(w) = renderer.missing_glyphs_warning(item) {
+            warnings.push(at(item.line, w));
         }
     }
     if errors.is_empty() {
