@@ -107,17 +107,21 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             playlist,
             keys,
             picture,
+            remove_picture,
             screen,
             group,
             topic_prefix,
         }) => {
             use pinghu::daemon::office::Kind;
-            let (kind, file) = match (calendar, playlist, keys, picture) {
+            let remove = remove_picture.is_some();
+            let (kind, file) = match (calendar, playlist, keys, picture.or(remove_picture.map(Into::into))) {
                 (Some(f), ..) => (Kind::Calendar, f),
                 (_, Some(f), ..) => (Kind::Playlist, f),
                 (_, _, Some(f), _) => (Kind::Keys, f),
                 (.., Some(f)) => (Kind::Picture, f),
-                _ => anyhow::bail!("give --calendar FILE, --playlist FILE, --keys FILE or --picture FILE"),
+                _ => anyhow::bail!(
+                    "give --calendar FILE, --playlist FILE, --keys FILE, --picture FILE or --remove-picture NAME"
+                ),
             };
             cli::portal::push_command(cli::portal::PushRequest {
                 broker: broker.get()?,
@@ -126,6 +130,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 revision,
                 kind,
                 file,
+                remove,
                 screen,
                 group,
             })

@@ -232,6 +232,53 @@ fn the_office_sends_a_calendar_a_playlist_and_new_keys_to_every_board() {
         "{err}"
     );
 
+    // The campaign ends: removing its picture is refused while a playlist shows it, then done.
+    let count = |event: &str, revision: u64| {
+        receipts
+            .distinct()
+            .iter()
+            .filter(|r| r["id"] == "picture:sunrise.png" && r["event"] == event && r["revision"] == revision)
+            .count()
+    };
+    let name = std::path::Path::new("sunrise.png");
+    push(&county, &key, 2, "--remove-picture", name, &["--group", "yiling-all"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let shown = receipts
+            .distinct()
+            .iter()
+            .filter(|r| {
+                r["id"] == "picture:sunrise.png"
+                    && r["event"] == "rejected"
+                    && r["reason"]
+                        .as_str()
+                        .is_some_and(|t| t.contains("the running playlist shows sunrise.png (item spot)"))
+            })
+            .count();
+        if shown >= BOARDS {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the removal of a shown picture was not refused"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(dir.join(&fleet.boards[0].screen).join("sunrise.png").exists());
+    push(&county, &key, 4, "--playlist", &good, &["--group", "yiling-all"]);
+    wait_all(&statuses, &fleet, "the playlist without the picture", |s| {
+        s["office"]["playlist"]["revision"] == 4
+    });
+    push(&county, &key, 3, "--remove-picture", name, &["--group", "yiling-all"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while count("applied", 3) < BOARDS {
+        assert!(Instant::now() < deadline, "the picture was not removed everywhere");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for b in &fleet.boards {
+        assert!(!dir.join(&b.screen).join("sunrise.png").exists(), "{}", b.screen);
+    }
+
     // A local edit on board-000 stands, and the status says it replaced the push; a restart
     // (the retained pushes come again) does not undo it.
     let screen = fleet.boards[0].screen.clone();

@@ -91,6 +91,9 @@ pub struct Message {
     /// Picture: the file (PNG, JPEG or BMP), standard base64.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
+    /// Picture: remove it from the boards (instead of `data`), unless a playlist there shows it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub remove: bool,
 }
 
 /// An office message whose signature verified.
@@ -134,8 +137,8 @@ pub fn open(bytes: &[u8], kind: Kind, keys: &Keyring) -> Result<Opened, String> 
         Kind::Keys if message.add.is_empty() && message.retire.is_empty() => {
             return Err("a keys message needs `add` or `retire`".into());
         }
-        Kind::Picture if message.name.is_none() || message.data.is_none() => {
-            return Err("a picture message needs `name` and `data`".into());
+        Kind::Picture if message.name.is_none() || message.data.is_some() == message.remove => {
+            return Err("a picture message needs `name`, and `data` or `remove: true`".into());
         }
         _ => {}
     }
@@ -295,6 +298,7 @@ mod tests {
             retire: BTreeMap::new(),
             name: None,
             data: None,
+            remove: false,
         };
         let env = sign(Kind::Calendar, &m, "portal-2026", &secret).unwrap();
         let bytes = serde_json::to_vec(&env).unwrap();

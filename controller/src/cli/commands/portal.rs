@@ -123,6 +123,9 @@ pub enum PortalCommand {
         /// A picture (PNG, JPEG or BMP, at most 8 MB) a playlist shows, for --screen or --group: stored beside each board's playlist under its file name (push it before the playlist that shows it; a playlist that came first is tried again when it arrives)
         #[arg(long, value_name = "FILE", group = "what")]
         picture: Option<std::path::PathBuf>,
+        /// Remove the picture NAME from the boards of --screen or --group (refused, with a receipt, where a playlist still shows it)
+        #[arg(long, value_name = "NAME", group = "what")]
+        remove_picture: Option<String>,
         /// A playlist or picture for this screen only
         #[arg(long, conflicts_with = "group")]
         screen: Option<String>,

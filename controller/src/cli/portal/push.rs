@@ -12,8 +12,10 @@ pub struct PushRequest {
     pub revision: u64,
     pub kind: crate::daemon::office::Kind,
     /// The calendar or playlist TOML, the keys JSON (`{"add": {...}, "retire": {...}}`), or a
-    /// picture (PNG, JPEG, BMP), sent under its file name.
+    /// picture (PNG, JPEG, BMP), sent under its file name; with `remove`, the picture's name.
     pub file: std::path::PathBuf,
+    /// Remove the picture named `file` from the boards.
+    pub remove: bool,
     pub screen: Option<String>,
     pub group: Option<String>,
 }
@@ -23,7 +25,11 @@ pub struct PushRequest {
 pub fn push_command(r: PushRequest) -> anyhow::Result<std::process::ExitCode> {
     use crate::daemon::office::{Kind, Message};
     use base64::Engine as _;
-    let bytes = std::fs::read(&r.file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", r.file.display()))?;
+    let bytes = if r.remove {
+        Vec::new()
+    } else {
+        std::fs::read(&r.file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", r.file.display()))?
+    };
     let name = r.file.display().to_string();
     let text = match r.kind {
         Kind::Picture => String::new(),
@@ -37,6 +43,7 @@ pub fn push_command(r: PushRequest) -> anyhow::Result<std::process::ExitCode> {
         retire: std::collections::BTreeMap::new(),
         name: None,
         data: None,
+        remove: false,
     };
     let to = |what: &str| match (&r.screen, &r.group) {
         (Some(s), _) => Ok(format!("{}/screens/{s}/{what}", r.topic_prefix)),
@@ -57,6 +64,12 @@ pub fn push_command(r: PushRequest) -> anyhow::Result<std::process::ExitCode> {
                 .to_owned();
             if let Some(p) = crate::daemon::core::picture_name_problem(&file) {
                 anyhow::bail!("{p}: rename the file");
+            }
+            if r.remove {
+                message.remove = true;
+                let topic = to(&format!("pictures/{file}"))?;
+                message.name = Some(file);
+                return publish(&r, &message, &topic);
             }
             if bytes.len() > crate::daemon::core::MAX_PICTURE_BYTES {
                 anyhow::bail!(
@@ -104,17 +117,27 @@ pub fn push_command(r: PushRequest) -> anyhow::Result<std::process::ExitCode> {
             format!("{}/keys", r.topic_prefix)
         }
     };
+    publish(&r, &message, &topic)
+}
+
+/// Sign `message` with the request's key and publish it, retained, on `topic`.
+fn publish(
+    r: &PushRequest,
+    message: &crate::daemon::office::Message,
+    topic: &str,
+) -> anyhow::Result<std::process::ExitCode> {
     let key_text =
         std::fs::read_to_string(&r.key).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", r.key.display()))?;
     let kp: KeyPair = serde_json::from_str(&key_text)
         .map_err(|e| anyhow::anyhow!("{} is not a key file from `pinghu portal keygen`: {e}", r.key.display()))?;
-    let env = crate::daemon::office::sign(r.kind, &message, &kp.key_id, &kp.secret).map_err(anyhow::Error::msg)?;
+    let env = crate::daemon::office::sign(r.kind, message, &kp.key_id, &kp.secret).map_err(anyhow::Error::msg)?;
     let rt = crate::cli::run::runtime()?;
-    rt.block_on(publish_retained(&r.broker, &topic, &env))
+    rt.block_on(publish_retained(&r.broker, topic, &env))
         .map_err(anyhow::Error::msg)?;
     println!(
-        "pushed the {} revision {} to {topic} (retained; PUBACK received)",
+        "pushed the {}{} revision {} to {topic} (retained; PUBACK received)",
         r.kind.name(),
+        if message.remove { " removal" } else { "" },
         r.revision
     );
     Ok(std::process::ExitCode::SUCCESS)

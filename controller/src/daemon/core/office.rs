@@ -161,6 +161,16 @@ impl Core {
                 next.refused_playlist = None;
                 self.write_office(&next)?;
             }
+            Kind::Picture if o.message.remove => {
+                let name = o.message.name.clone().unwrap_or_default();
+                match self.delete_picture(&name, "portal", now) {
+                    // Gone already (removed from the console, or never sent here): done all the same.
+                    Ok(()) | Err(crate::daemon::core::PictureError::NotFound(_)) => {}
+                    Err(e) => return Err(e.to_string()),
+                }
+                next.set(&o, record);
+                self.write_office(&next)?;
+            }
             Kind::Picture => {
                 let name = o.message.name.clone().unwrap_or_default();
                 let bytes = base64::engine::general_purpose::STANDARD
