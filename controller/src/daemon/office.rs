@@ -332,4 +332,30 @@ mod tests {
         other.sha256 = "x".into();
         assert!(applied.is_new(&other).unwrap_err().contains("not newer"));
     }
+
+    #[test]
+    fn a_picture_message_carries_its_file_or_its_removal_never_both() {
+        let (secret, public) = crate::daemon::envelope::keygen().unwrap();
+        let mut ring = Keyring::default();
+        ring.add("portal-2026", &public).unwrap();
+        let picture = |data: Option<&str>, remove: bool| {
+            let m = Message {
+                revision: 1,
+                issued_at: "2026-12-20T02:00:00Z".parse().unwrap(),
+                toml: None,
+                add: BTreeMap::new(),
+                retire: BTreeMap::new(),
+                name: Some("ad.png".into()),
+                data: data.map(str::to_owned),
+                remove,
+            };
+            let env = sign(Kind::Picture, &m, "portal-2026", &secret).unwrap();
+            open(&serde_json::to_vec(&env).unwrap(), Kind::Picture, &ring)
+        };
+        assert!(picture(Some("iVBORw0KGgo="), false).is_ok());
+        assert!(picture(None, true).is_ok_and(|o| o.message.remove));
+        for bad in [picture(None, false), picture(Some("iVBORw0KGgo="), true)] {
+            assert!(bad.unwrap_err().contains("needs `name`, and `data` or `remove: true`"));
+        }
+    }
 }
