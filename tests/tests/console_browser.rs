@@ -346,6 +346,33 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
         .await;
     b.screenshot("8-pictures.png").await;
 
+    // The audit log in the browser: every change, newest first, the playlist's diff, the chain.
+    b.go(&format!("{}/audit", rig.url)).await;
+    let actions = b
+        .js(
+            "return [...document.querySelectorAll('#audit tr[data-action]')].map(r => r.dataset.action);",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        actions,
+        json!(["picture.upload", "playlist.restore", "playlist.save"]),
+        "newest first"
+    );
+    let chain = b
+        .js("return document.getElementById('audit-chain').textContent;", vec![])
+        .await;
+    assert!(chain.as_str().unwrap().contains("✔ 完整"), "{chain}");
+    b.click("#audit tr[data-action='playlist.save'] details summary").await;
+    let diff = b
+        .js(
+            "return document.querySelector('#audit tr[data-action=\"playlist.save\"] pre.diff').textContent;",
+            vec![],
+        )
+        .await;
+    assert!(diff.as_str().unwrap().contains("+id = \"hello\""), "{diff}");
+    b.screenshot("9-audit.png").await;
+
     // A hand edit of the playlist file with a typo: refused, and the board page says where and
     // what runs meanwhile.
     let file = rig.path("playlist.toml");

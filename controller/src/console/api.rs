@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(MAX_PICTURE_BYTES * 2)),
         )
         .route("/api/v1/pictures/:name/board.png", get(picture_png))
+        .route("/api/v1/audit", get(audit_log))
         .route("/api/v1/proof", get(proof))
         .route("/api/v1/events", get(events))
         .route("/api/v1/card/ping", post(card_ping))
@@ -351,6 +352,28 @@ async fn picture_png(
         )
             .into_response(),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "cannot draw the picture").into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Limit {
+    limit: Option<usize>,
+}
+
+/// The audit log as the console shows it: the last changes (`?limit=N`, default 100, at most
+/// 1000), newest first, and whether the whole chain verifies.
+async fn audit_log(State(s): State<AppState>, _: Caller, Query(q): Query<Limit>) -> Response {
+    let n = q.limit.unwrap_or(100).clamp(1, 1000);
+    match s.core.with(move |c, _| c.audit_recent(n)).await {
+        Ok(Ok((recent, report))) => Json(json!({
+            "chain_ok": report.problem.is_none(),
+            "entries": report.entries,
+            "problem": report.problem.map(|(line, why)| json!({"line": line, "reason": why})),
+            "recent": recent,
+        }))
+        .into_response(),
+        Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, format!("cannot read the audit log: {e}")).into_response(),
+        Err(_) => gone(),
     }
 }
 

@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/announcements", get(announcements))
         .route("/playlist", get(playlist))
         .route("/proof", get(proof))
+        .route("/audit", get(audit))
         .route(
             "/console.js",
             get(|| async { ([(header::CONTENT_TYPE, "text/javascript")], SCRIPT) }),
@@ -66,6 +67,7 @@ fn page(l: Lang, caller: Option<&Caller>, title: &str, body: &Markup) -> Markup 
                             a href="/announcements" { (t(l, "announcements")) }
                             a href="/playlist" { (t(l, "playlist")) }
                             a href="/proof" { (t(l, "proof")) }
+                            a href="/audit" { (t(l, "audit")) }
                         }
                         span.who { (c.name) " (" (c.role.name()) ")" }
                         form method="post" action="/logout" {
@@ -439,6 +441,85 @@ async fn proof(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Respo
     with_lang(&q, page(l, Some(&c), t(l, "proof"), &body))
 }
 
+/// The audit log: who changed what through the console (or the office, as `portal`), newest
+/// first, with playlist diffs, and whether the chain verifies.
+async fn audit(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
+    let Ok((found, tz)) = s
+        .core
+        .with(|core, _| (core.audit_recent(200), core.time_zone().clone()))
+        .await
+    else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping").into_response();
+    };
+    let body = html! {
+        h1 { (t(l, "audit")) }
+        @match &found {
+            Err(e) => { p.error { (e.to_string()) } }
+            Ok((recent, report)) => {
+                p #audit-chain {
+                    (t(l, "verify")) ": "
+                    @match &report.problem {
+                        None => { (t(l, "chain_ok")) " · " (report.entries) }
+                        Some((line, why)) => { span.error { (t(l, "chain_damaged")) " — " (line) ": " (why) } }
+                    }
+                }
+                p.note { (t(l, "audit_note")) " " (t(l, "times_in")) " " (tz.iana_name().unwrap_or("UTC")) }
+                table #audit {
+                    tr { th { "#" } th { (t(l, "date")) } th { (t(l, "who")) } th { (t(l, "what")) } th { (t(l, "detail")) } }
+                    @for e in recent {
+                        tr data-action=(e.action) {
+                            td { (e.seq) }
+                            td { time datetime=(e.at) { (short_time(&e.at, &tz)) } }
+                            td { (e.who) }
+                            td { (action_word(l, &e.action)) }
+                            td {
+                                @if let Some(diff) = e.detail["diff"].as_str() {
+                                    (e.detail["sha256"].as_str().and_then(|h| h.get(..12)).unwrap_or(""))
+                                    details { summary { (t(l, "diff")) } pre.diff { (diff) } }
+                                } @else {
+                                    (detail_text(&e.detail))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    with_lang(&q, page(l, Some(&c), t(l, "audit"), &body))
+}
+
+/// An audit entry's detail in a line: `key: value · …`, hashes shortened to 12 characters.
+fn detail_text(v: &serde_json::Value) -> String {
+    let short = |v: &serde_json::Value| match v.as_str() {
+        Some(s) if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) => s[..12].to_owned(),
+        Some(s) => s.to_owned(),
+        None => v.to_string(),
+    };
+    match v.as_object() {
+        Some(o) => o.iter().map(|(k, v)| format!("{k}: {}", short(v))).collect::<Vec<_>>().join(" · "),
+        None if v.is_null() => String::new(),
+        None => short(v),
+    }
+}
+
+/// An audit action in the page's language.
+fn action_word(l: Lang, action: &str) -> &str {
+    let (zh, en) = match action {
+        "playlist.save" => ("保存节目单", "playlist saved"),
+        "playlist.restore" => ("恢复节目单版本", "playlist restored"),
+        "playlist.push" => ("上级推送节目单", "playlist pushed"),
+        "picture.upload" => ("上传图片", "picture uploaded"),
+        "picture.delete" => ("删除图片", "picture removed"),
+        "card.ping" => ("测试连接", "card pinged"),
+        "card.pattern" => ("显示测试图", "test pattern"),
+        "card.override" => ("临时亮度/开关屏", "brightness or power set"),
+        "card.override.clear" => ("恢复节目单控制", "back to the playlist"),
+        other => (other, other),
+    };
+    if l == Lang::Zh { zh } else { en }
+}
+
 const STYLE: &str = r"
 body { font-family: 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif; margin: 0; background: #f4f4f2; color: #222; }
 header { display: flex; gap: 1.5em; align-items: center; padding: .6em 1em; background: #7a1712; color: #fff; }
@@ -451,6 +532,8 @@ td.problem { white-space: pre-line; color: #b00; max-width: 40em; } td.problem.n
 textarea { flex: 1; font: inherit; min-height: 18em; } .error, #problems li { color: #b00; } #picture-result.ok { color: #060; } #picture-result.warn { color: #a60; }
 #problems li.ok { color: #060; } #problems li.warn { color: #a60; } .pages img { margin: .3em .5em .3em 0; background: #0c0c0e; }
 #trace-out { max-height: 30em; overflow: auto; background: #fff; border: 1px solid #ccc; padding: .5em; font-size: 12px; }
+#audit td:nth-child(-n+4) { white-space: nowrap; } #audit td:last-child { max-width: 48em; overflow-wrap: anywhere; }
+pre.diff { background: #fff; border: 1px solid #ccc; padding: .4em; max-height: 24em; overflow: auto; font-size: 12px; }
 img.picture { background: #0c0c0e; image-rendering: pixelated; max-height: 10em; } ol.history { margin: .3em 0; padding-left: 1.5em; font-size: 90%; color: #444; } img.page { margin: 0 .5em .5em 0; background: #0c0c0e; } .login label { display: block; margin: .5em 0; } .note { color: #555; }
 ";
 

@@ -78,6 +78,15 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "flash_writes" => ("备用节目写入次数", "Fallback program writes"),
         "last_warning" => ("最近预警", "Latest warning"),
         "calendar_missing" => ("缺少节假日安排的年份", "Years without holiday data"),
+        "audit" => ("审计记录", "Audit log"),
+        "audit_note" => (
+            "经控制台（及上级推送）所做的每项修改，最新的在前；哈希链防止删改。",
+            "Every change made through the console (and pushed by the office), newest first; a hash chain keeps it from being edited.",
+        ),
+        "who" => ("操作人", "Who"),
+        "what" => ("操作", "What"),
+        "detail" => ("内容", "Detail"),
+        "diff" => ("改动", "Changes"),
         "pictures" => ("图片", "Pictures"),
         "pictures_hint" => (
             "图片放在节目单旁边；节目中用 image = \"文件名\" 显示。预览即本屏显示效果。",

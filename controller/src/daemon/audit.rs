@@ -102,6 +102,24 @@ impl AuditLog {
         Ok(e)
     }
 
+    /// The last `n` entries, newest first, and what verifying the whole chain found (the log is
+    /// small: one line per change made through the console).
+    pub fn recent(&self, n: usize) -> std::io::Result<(Vec<AuditEntry>, AuditReport)> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        let report = verify_bytes(&bytes);
+        let entries = String::from_utf8_lossy(&bytes)
+            .lines()
+            .rev()
+            .filter_map(|l| serde_json::from_str::<AuditEntry>(l).ok())
+            .take(n)
+            .collect();
+        Ok((entries, report))
+    }
+
     /// Verify the chain.
     pub fn verify(&self) -> std::io::Result<AuditReport> {
         match std::fs::read(&self.path) {
@@ -185,6 +203,10 @@ mod tests {
         let r = log.verify().unwrap();
         assert_eq!(r.entries, 1);
         assert_eq!(r.problem.unwrap().0, 2);
+        // The console's view: newest first, with the verdict on the whole chain.
+        let (recent, report) = log.recent(1).unwrap();
+        assert_eq!((recent.len(), recent[0].who.as_str()), (1, "zhao"));
+        assert_eq!(report.problem.unwrap().0, 2);
         // A damaged log is not chained onto.
         assert!(log.append(t, "li", "x", serde_json::json!(null)).is_err());
     }

@@ -311,6 +311,14 @@ impl Core {
         }
     }
 
+    /// The console's audit view: the last `n` changes, newest first, and the chain's verdict.
+    pub fn audit_recent(
+        &self,
+        n: usize,
+    ) -> std::io::Result<(Vec<crate::daemon::audit::AuditEntry>, crate::daemon::audit::AuditReport)> {
+        self.audit.recent(n)
+    }
+
     /// The playlist the daemon runs, as text.
     pub fn playlist_text(&self) -> String {
         match &self.cfg.playlist {
