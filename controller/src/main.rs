@@ -77,8 +77,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Run {
             config: Some(config),
             check: true,
+            json,
             ..
-        } => Ok(cli::run::check(&config)),
+        } => Ok(cli::run::check(&config, json)),
         Command::Run { config, data_dir, .. } => cli::run::daemon(config, data_dir, cli.log_format),
         #[cfg(feature = "embedded")]
         Command::Demo { data_dir } => cli::run::demo(data_dir, cli.log_format),

@@ -89,6 +89,24 @@ fn every_mistake_is_named_at_once_and_exits_1() {
     let (code, out, _) = pinghu(&["run", "--config", d.join("broken.toml").to_str().unwrap(), "--check"]);
     assert_eq!(code, 1);
     assert!(out.contains("error: ") && out.contains("line 3"), "{out}");
+    // For scripts: the same findings as JSON.
+    let (code, out, _) = pinghu(&[
+        "run",
+        "--config",
+        d.join("pinghu.toml").to_str().unwrap(),
+        "--check",
+        "--json",
+    ]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v["ok"].as_bool(), v["errors"].as_array().map(Vec::len)),
+        (Some(false), Some(5))
+    );
+    assert_eq!(
+        v["summary"]["screen"],
+        "yiling-pinghu, 192x64 red-green, groups yiling-all"
+    );
     // --check needs --config.
     let (code, _, err) = pinghu(&["run", "--check"]);
     assert_eq!(code, 2);

@@ -70,8 +70,22 @@ pub fn daemon(config: Option<PathBuf>, data_dir: Option<PathBuf>, log_format: Lo
 
 /// `pinghu run --config FILE --check`: what the daemon would run with, then every error and
 /// warning (exit 1 on an error).
-pub fn check(config: &std::path::Path) -> ExitCode {
+pub fn check(config: &std::path::Path, json: bool) -> ExitCode {
     let r = crate::daemon::check::check(config, jiff::Timestamp::now());
+    let code = if r.ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+    if json {
+        let summary: serde_json::Map<String, serde_json::Value> = r
+            .summary
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone().into()))
+            .collect();
+        println!(
+            "{:#}",
+            serde_json::json!({"config": config.display().to_string(), "ok": r.ok(), "summary": summary,
+                               "errors": r.errors, "warnings": r.warnings})
+        );
+        return code;
+    }
     if !r.summary.is_empty() {
         println!("{}: the daemon would run with", config.display());
         let width = r.summary.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
@@ -91,7 +105,7 @@ pub fn check(config: &std::path::Path) -> ExitCode {
         r.errors.len(),
         r.warnings.len()
     );
-    if r.ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    code
 }
 
 /// `pinghu demo`: the whole chain on the embedded default, narrated on stdout.

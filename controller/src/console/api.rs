@@ -372,7 +372,11 @@ async fn audit_log(State(s): State<AppState>, _: Caller, Query(q): Query<Limit>)
             "recent": recent,
         }))
         .into_response(),
-        Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, format!("cannot read the audit log: {e}")).into_response(),
+        Ok(Err(e)) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot read the audit log: {e}"),
+        )
+            .into_response(),
         Err(_) => gone(),
     }
 }

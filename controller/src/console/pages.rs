@@ -497,7 +497,11 @@ fn detail_text(v: &serde_json::Value) -> String {
         None => v.to_string(),
     };
     match v.as_object() {
-        Some(o) => o.iter().map(|(k, v)| format!("{k}: {}", short(v))).collect::<Vec<_>>().join(" · "),
+        Some(o) => o
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", short(v)))
+            .collect::<Vec<_>>()
+            .join(" · "),
         None if v.is_null() => String::new(),
         None => short(v),
     }

@@ -90,6 +90,9 @@ pub enum Command {
         /// Check the configuration and every file it names (playlist, pictures, holidays, fonts, keys, certificates, console users, data folder) without starting: what the daemon would run with, then every error and warning; exit 1 on an error
         #[arg(long, requires = "config")]
         check: bool,
+        /// With --check: print the findings as JSON (`ok`, `summary`, `errors`, `warnings`) for scripts
+        #[arg(long, requires = "check")]
+        json: bool,
     },
     /// The whole chain in one go: broker, simulated board, daemon, playlist, an urgent notice and its revocation
     #[cfg(feature = "embedded")]
