@@ -748,14 +748,15 @@ fn an_announcement_shows_its_receipt_history_and_its_pages() {
 
 #[test]
 fn a_console_that_cannot_start_leaves_the_board_running_and_comes_up_when_it_can() {
-    use pinghu_tests::{Collector, Daemon, Mosquitto, Sim, free_port};
+    use pinghu_tests::{Collector, Daemon, Mosquitto, Sim};
     let broker = Mosquitto::start();
     let sim = Sim::start_bx6e_128x32();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    // Something else holds the console's port (another service, a daemon not yet gone).
-    let port = free_port();
-    let squatter = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    // Something else holds the console's port (another service, a daemon not yet gone): bound
+    // here first, so no other test can take it in between.
+    let squatter = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = squatter.local_addr().unwrap().port();
     std::fs::write(
         d.join("pinghu.toml"),
         console_config(d, "busy-port", &sim, &broker, &format!("127.0.0.1:{port}")),
