@@ -31,17 +31,25 @@ fn wait_all(statuses: &Collector, fleet: &Fleet, what: &str, pred: impl Fn(&serd
 }
 
 fn wait_receipts(receipts: &Receipts, event: &str, id: &str, n: usize) -> Vec<serde_json::Value> {
+    wait_for(receipts, &format!("{event} {id}"), n, |r| {
+        r["event"] == event && r["id"] == id
+    })
+}
+
+/// Wait until `n` distinct receipts satisfy `pred`, and return them.
+fn wait_for(
+    receipts: &Receipts,
+    what: &str,
+    n: usize,
+    pred: impl Fn(&serde_json::Value) -> bool,
+) -> Vec<serde_json::Value> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let got: Vec<serde_json::Value> = receipts
-            .distinct()
-            .into_iter()
-            .filter(|r| r["event"] == event && r["id"] == id)
-            .collect();
+        let got: Vec<serde_json::Value> = receipts.distinct().into_iter().filter(&pred).collect();
         if got.len() >= n {
             return got;
         }
-        assert!(Instant::now() < deadline, "{event} {id}: {} of {n} receipts", got.len());
+        assert!(Instant::now() < deadline, "{what}: {} of {n} receipts", got.len());
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -163,20 +171,9 @@ fn the_office_sends_a_calendar_a_playlist_and_new_keys_to_every_board() {
     )
     .unwrap();
     push(&county, &key, 3, "--playlist", &spot, &["--group", "yiling-all"]);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while receipts
-        .distinct()
-        .iter()
-        .filter(|r| r["event"] == "rejected" && r["reason"].as_str().is_some_and(|t| t.contains("sunrise.png")))
-        .count()
-        < BOARDS
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the spot's playlist was not refused for its picture"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for(&receipts, "the spot's playlist refused for its picture", BOARDS, |r| {
+        r["event"] == "rejected" && r["reason"].as_str().is_some_and(|t| t.contains("sunrise.png"))
+    });
     let picture = dir.join("sunrise.png");
     std::fs::copy(
         concat!(
@@ -233,48 +230,24 @@ fn the_office_sends_a_calendar_a_playlist_and_new_keys_to_every_board() {
     );
 
     // The campaign ends: removing its picture is refused while a playlist shows it, then done.
-    let count = |event: &str, revision: u64| {
-        receipts
-            .distinct()
-            .iter()
-            .filter(|r| r["id"] == "picture:sunrise.png" && r["event"] == event && r["revision"] == revision)
-            .count()
-    };
     let name = std::path::Path::new("sunrise.png");
     push(&county, &key, 2, "--remove-picture", name, &["--group", "yiling-all"]);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let shown = receipts
-            .distinct()
-            .iter()
-            .filter(|r| {
-                r["id"] == "picture:sunrise.png"
-                    && r["event"] == "rejected"
-                    && r["reason"]
-                        .as_str()
-                        .is_some_and(|t| t.contains("the running playlist shows sunrise.png (item spot)"))
-            })
-            .count();
-        if shown >= BOARDS {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the removal of a shown picture was not refused"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for(&receipts, "the removal of a shown picture refused", BOARDS, |r| {
+        r["id"] == "picture:sunrise.png"
+            && r["event"] == "rejected"
+            && r["reason"]
+                .as_str()
+                .is_some_and(|t| t.contains("the running playlist shows sunrise.png (item spot)"))
+    });
     assert!(dir.join(&fleet.boards[0].screen).join("sunrise.png").exists());
     push(&county, &key, 4, "--playlist", &good, &["--group", "yiling-all"]);
     wait_all(&statuses, &fleet, "the playlist without the picture", |s| {
         s["office"]["playlist"]["revision"] == 4
     });
     push(&county, &key, 3, "--remove-picture", name, &["--group", "yiling-all"]);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while count("applied", 3) < BOARDS {
-        assert!(Instant::now() < deadline, "the picture was not removed everywhere");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for(&receipts, "the picture removed everywhere", BOARDS, |r| {
+        r["id"] == "picture:sunrise.png" && r["event"] == "applied" && r["revision"] == 3
+    });
     for b in &fleet.boards {
         assert!(!dir.join(&b.screen).join("sunrise.png").exists(), "{}", b.screen);
     }
