@@ -142,8 +142,8 @@ impl Core {
         }
         if bytes.len() > MAX_PICTURE_BYTES {
             return Err(PictureError::Invalid(format!(
-                "{name} is {} MB: the console takes pictures up to {} MB (the board shows a few thousand LEDs; \
-                 scale it down first)",
+                "{name} is {} MB: boards take pictures up to {} MB (a board shows a few thousand LEDs; scale it \
+                 down first)",
                 bytes.len() / 1_000_000,
                 MAX_PICTURE_BYTES / 1_000_000
             )));
