@@ -242,7 +242,6 @@ pub fn archive(data_dir: Option<PathBuf>, before: jiff::civil::Date, tz: &str, t
         return Ok(o);
     }
     std::fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
-    let sync_dir = |d: &Path| std::fs::File::open(d).and_then(|f| f.sync_all());
     let disk = crate::daemon::disk::Disk::new();
     // The archive verifies on its own: when it does not begin at the first segment, it gets the
     // record of where its chain starts.
@@ -272,7 +271,8 @@ pub fn archive(data_dir: Option<PathBuf>, before: jiff::civil::Date, tz: &str, t
         }
         bytes += std::fs::metadata(seg)?.len();
     }
-    sync_dir(to).with_context(|| format!("cannot sync {}", to.display()))?;
+    disk.sync_dir(to)
+        .with_context(|| format!("cannot sync {}", to.display()))?;
     let (from_seq, (_, last_seq, last_hash)) = (l.start.1 + 1, ends[k - 1].clone());
     let mut record = l.archived.clone().unwrap_or_default();
     record.next_segment = first + k;
@@ -291,7 +291,8 @@ pub fn archive(data_dir: Option<PathBuf>, before: jiff::civil::Date, tz: &str, t
     for seg in &segs[..k] {
         std::fs::remove_file(seg).with_context(|| format!("cannot remove {}", seg.display()))?;
     }
-    sync_dir(&dir).with_context(|| format!("cannot sync {}", dir.display()))?;
+    disk.sync_dir(&dir)
+        .with_context(|| format!("cannot sync {}", dir.display()))?;
     let _ = writeln!(
         o.stdout,
         "archived segments {first}-{} (entries {from_seq}-{last_seq}, {} MB, before {before}) to {}\n\

@@ -178,6 +178,19 @@ impl Disk {
         File::create(path)
     }
 
+    /// Create a new file only its owner can read and write (a leftover of that name is removed
+    /// first, so the mode always applies).
+    fn create_private(&self, path: &Path) -> std::io::Result<File> {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        self.op()?;
+        let _ = std::fs::remove_file(path);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+    }
+
     /// Open a file for appending, creating it if needed.
     pub fn open_append(&self, path: &Path) -> std::io::Result<File> {
         self.op()?;
@@ -228,14 +241,38 @@ impl Disk {
         self.replace(path, bytes, None)
     }
 
+    /// [`Disk::write_atomic`] for a secret (keys, the console's users and sessions): readable and
+    /// writable by its owner only, from its first byte on.
+    pub fn write_secret(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        self.write_through_temp(path, bytes, None, true)
+    }
+
     /// [`Disk::write_atomic`], and when `previous` is given, the content `path` had becomes
     /// `previous` in the same step (a hard link: no data is copied). The one way the daemon
     /// replaces a file.
     pub fn replace(&self, path: &Path, bytes: &[u8], previous: Option<&Path>) -> std::io::Result<()> {
-        let dir = path.parent().unwrap_or(Path::new("."));
+        self.write_through_temp(path, bytes, previous, false)
+    }
+
+    fn write_through_temp(
+        &self,
+        path: &Path,
+        bytes: &[u8],
+        previous: Option<&Path>,
+        private: bool,
+    ) -> std::io::Result<()> {
+        // A bare file name lies in the current folder.
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let tmp = path.with_extension("tmp");
         let result = (|| {
-            let mut f = self.create(&tmp)?;
+            let mut f = if private {
+                self.create_private(&tmp)?
+            } else {
+                self.create(&tmp)?
+            };
             self.write_all(&mut f, bytes)?;
             self.sync(&f)?;
             if let Some(prev) = previous
