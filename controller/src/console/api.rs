@@ -77,16 +77,21 @@ async fn board_png(State(s): State<AppState>, _: Caller, Query(q): Query<Scale>)
     let Ok(frame) = s.core.with(|c, _| c.glass()).await else {
         return gone();
     };
-    let scale = q.scale.unwrap_or(4).clamp(2, 16);
+    led_png(frame, q.scale.unwrap_or(4).clamp(2, 16), true, "the board").await
+}
+
+/// `frame` as the simulator's LED-look PNG at `scale`; `fresh`: never cached (it changes under
+/// its address).
+async fn led_png(frame: pinghu_fonts::Frame, scale: u32, fresh: bool, what: &str) -> Response {
     // PNG encoding is CPU work: off the async workers.
-    let png = tokio::task::spawn_blocking(move || frame.led_png(scale)).await;
-    match png {
-        Ok(Ok(bytes)) => (
+    match tokio::task::spawn_blocking(move || frame.led_png(scale)).await {
+        Ok(Ok(bytes)) if fresh => (
             [(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "no-store")],
             bytes,
         )
             .into_response(),
-        _ => (StatusCode::INTERNAL_SERVER_ERROR, "cannot draw the board").into_response(),
+        Ok(Ok(bytes)) => ([(header::CONTENT_TYPE, "image/png")], bytes).into_response(),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, format!("cannot draw {what}")).into_response(),
     }
 }
 
@@ -119,11 +124,7 @@ async fn announcement_page(
         }
         Err(_) => return gone(),
     };
-    let scale = q.scale.unwrap_or(3).clamp(2, 16);
-    match tokio::task::spawn_blocking(move || frame.led_png(scale)).await {
-        Ok(Ok(bytes)) => ([(header::CONTENT_TYPE, "image/png")], bytes).into_response(),
-        _ => (StatusCode::INTERNAL_SERVER_ERROR, "cannot draw the page").into_response(),
-    }
+    led_png(frame, q.scale.unwrap_or(3).clamp(2, 16), false, "the page").await
 }
 
 async fn playlist(State(s): State<AppState>, _: Caller) -> Response {
@@ -344,15 +345,7 @@ async fn picture_png(
         Ok(Err(e)) => return picture_refused(&e),
         Err(_) => return gone(),
     };
-    let scale = q.scale.unwrap_or(2).clamp(1, 16);
-    match tokio::task::spawn_blocking(move || frame.led_png(scale)).await {
-        Ok(Ok(bytes)) => (
-            [(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "no-store")],
-            bytes,
-        )
-            .into_response(),
-        _ => (StatusCode::INTERNAL_SERVER_ERROR, "cannot draw the picture").into_response(),
-    }
+    led_png(frame, q.scale.unwrap_or(2).clamp(1, 16), true, "the picture").await
 }
 
 #[derive(Debug, Deserialize)]
