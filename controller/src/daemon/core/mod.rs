@@ -130,8 +130,6 @@ pub struct Core {
     config_problems: Vec<String>,
     /// Why the console could not start (it tries again; the board runs on).
     console_error: Option<String>,
-    /// The office message being applied is a pushed playlist that did not check.
-    push_does_not_check: bool,
     calendar: Calendar,
     tz: jiff::tz::TimeZone,
     renderer: Renderer,
@@ -326,7 +324,6 @@ impl Core {
             calendar_file,
             config_problems,
             console_error: None,
-            push_does_not_check: false,
             calendar,
             tz,
             renderer,

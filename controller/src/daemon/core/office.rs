@@ -16,6 +16,24 @@ use super::{Core, SaveError};
 use crate::daemon::ingest::{Receipt, sha256_hex};
 use crate::daemon::office::{self, Applied, Kind, Opened, Record};
 
+/// Why an office message was refused.
+#[derive(Debug)]
+struct Refusal {
+    reason: String,
+    /// A pushed playlist that did not check on this board (it is tried again when a picture
+    /// arrives), not one refused for its revision, signature or a disk error.
+    did_not_check: bool,
+}
+
+impl From<String> for Refusal {
+    fn from(reason: String) -> Self {
+        Self {
+            reason,
+            did_not_check: false,
+        }
+    }
+}
+
 impl Core {
     /// Load what the office sent before (calendar, keys) at start.
     pub(super) fn load_office(&mut self, now: Timestamp) {
@@ -65,17 +83,16 @@ impl Core {
         if sha.is_some() && self.office.refused.get(&about) == sha.as_ref() {
             return Ok(Vec::new()); // the refused message again, retained: refused once is enough
         }
-        self.push_does_not_check = false;
-        let outcome = opened.and_then(|o| {
+        let outcome = opened.map_err(Refusal::from).and_then(|o| {
             let revision = o.message.revision;
             self.apply_office(o, now).map(|applied| (revision, applied))
         });
-        if let (Err(_), Some(sha)) = (&outcome, sha) {
+        if let (Err(refusal), Some(sha)) = (&outcome, sha) {
             let mut next = self.office.clone();
             next.refused.insert(about.clone(), sha);
             // A playlist that did not check (a picture it shows may still come), not one refused
             // for its revision or signature.
-            if kind == Kind::Playlist && self.push_does_not_check {
+            if refusal.did_not_check {
                 next.refused_playlist = Some(String::from_utf8_lossy(envelope).into_owned());
             }
             if self.write_office(&next).is_ok() {
@@ -89,7 +106,7 @@ impl Core {
                 tracing::info!("the office's {about} revision {revision} applied");
                 Receipt::new(Some(&about), Some(revision), "applied", now)
             }
-            Err(reason) => {
+            Err(Refusal { reason, .. }) => {
                 tracing::warn!("the office's {about} refused: {reason}");
                 let mut r = Receipt::new(Some(&about), None, "rejected", now);
                 r.reason = Some(reason);
@@ -120,7 +137,7 @@ impl Core {
     }
 
     /// Apply a verified message: `Ok(false)` for a redelivery, `Ok(true)` when applied.
-    fn apply_office(&mut self, o: Opened, now: Timestamp) -> Result<bool, String> {
+    fn apply_office(&mut self, o: Opened, now: Timestamp) -> Result<bool, Refusal> {
         if !self.office.is_new(&o)? {
             return Ok(false);
         }
@@ -146,14 +163,14 @@ impl Core {
             Kind::Playlist => {
                 let text = o.message.toml.clone().unwrap_or_default();
                 self.save_playlist(&text, "portal", "push", now).map_err(|e| match e {
-                    SaveError::Invalid(d) => {
-                        self.push_does_not_check = true;
-                        format!(
+                    SaveError::Invalid(d) => Refusal {
+                        reason: format!(
                             "the playlist is refused, the previous one keeps running: {}",
                             d.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
-                        )
-                    }
-                    SaveError::Failed(m) => m,
+                        ),
+                        did_not_check: true,
+                    },
+                    SaveError::Failed(m) => m.into(),
                 })?;
                 // Were this write to fail, the redelivery saves the same text again: no harm.
                 record.text_sha256 = Some(sha256_hex(text.as_bytes()));
@@ -166,7 +183,7 @@ impl Core {
                 match self.delete_picture(&name, "portal", now) {
                     // Gone already (removed from the console, or never sent here): done all the same.
                     Ok(()) | Err(crate::daemon::core::PictureError::NotFound(_)) => {}
-                    Err(e) => return Err(e.to_string()),
+                    Err(e) => return Err(e.to_string().into()),
                 }
                 next.set(&o, record);
                 self.write_office(&next)?;
@@ -190,9 +207,10 @@ impl Core {
                 next.retired_keys.extend(o.message.retire.clone());
                 let known: Vec<&String> = self.cfg.portal_keys.keys().chain(next.added_keys.keys()).collect();
                 if known.iter().all(|id| next.retired_keys.contains_key(*id)) {
-                    return Err(
-                        "the rotation would retire every portal key: add the new key in the same message".into(),
-                    );
+                    return Err(String::from(
+                        "the rotation would retire every portal key: add the new key in the same message",
+                    )
+                    .into());
                 }
                 next.set(&o, record);
                 self.write_office(&next)?;
