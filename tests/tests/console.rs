@@ -539,13 +539,14 @@ fn console_config(
 
 #[test]
 fn a_console_on_the_network_needs_https_and_serves_it() {
-    use pinghu_tests::{Daemon, Mosquitto, Sim, free_port};
+    use pinghu_tests::{Daemon, Mosquitto, Sim};
     let broker = Mosquitto::start();
     let sim = Sim::start_bx6e_128x32();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let port = free_port();
-    let base = console_config(d, "net-board", &sim, &broker, &format!("0.0.0.0:{port}"));
+    // Port 0: the system picks a free one and `console-address` says which (a port picked by the
+    // test and freed before the daemon binds it could be taken by a neighbour in between).
+    let base = console_config(d, "net-board", &sim, &broker, "0.0.0.0:0");
     // On a network address without TLS (and without insecure_http) the daemon refuses to start.
     std::fs::write(d.join("plain.toml"), &base).unwrap();
     let (code, _, err) = pinghu(&["run", "--config", d.join("plain.toml").to_str().unwrap()]);
@@ -580,10 +581,16 @@ fn a_console_on_the_network_needs_https_and_serves_it() {
     let _daemon = Daemon::start(&d.join("tls.toml"));
     let address = d.join("data/console-address");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !std::fs::read_to_string(&address).is_ok_and(|a| a.starts_with("https://")) {
+    let port: u16 = loop {
+        if let Some(port) = std::fs::read_to_string(&address)
+            .ok()
+            .and_then(|a| a.trim().strip_prefix("https://0.0.0.0:").and_then(|p| p.parse().ok()))
+        {
+            break port;
+        }
         assert!(std::time::Instant::now() < deadline, "the console did not start");
         std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    };
     // A TLS client that checks the certificate gets the health answer.
     let mut client = std::process::Command::new("openssl")
         .args(["s_client", "-quiet", "-verify_return_error", "-CAfile", "console.pem"])
