@@ -47,6 +47,32 @@ impl<'a> Glyph<'a> {
             .unwrap_or(&[])
     }
 
+    /// The blank half of a full-width cell of `size` px: for an opening mark its left half, for
+    /// a closing one its right half, as (left, right) pixels, when the glyph has no ink there.
+    fn blank_half(&self, size: u32, opening: bool) -> (u32, u32) {
+        let stride = self.width.div_ceil(8) as usize;
+        if self.width != size || stride == 0 || stride > 8 {
+            return (0, 0);
+        }
+        // The inked columns, one bit each (column 0 the most significant of `stride` bytes).
+        let mut ink = 0u64;
+        for row in self.bits.chunks_exact(stride) {
+            ink |= row.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+        }
+        if ink == 0 {
+            return (0, 0);
+        }
+        let bits = stride as u32 * 8;
+        let first = ink.leading_zeros() - (64 - bits);
+        let last = bits - 1 - ink.trailing_zeros();
+        let half = size / 2;
+        match opening {
+            true if first >= half => (half, 0),
+            false if last < size - half => (0, half),
+            _ => (0, 0),
+        }
+    }
+
     /// Whether the pixel at (x, y) is inked.
     pub fn pixel(&self, x: u32, y: u32) -> bool {
         if x >= self.width || y >= self.height {
@@ -72,6 +98,9 @@ pub struct BitmapFont {
     size: u32,
     baseline: u32,
     store: Store,
+    /// The blank halves of its full-width punctuation marks (see [`BitmapFont::blank_halves`]),
+    /// worked out from the glyphs on first use.
+    punct: std::sync::OnceLock<Vec<(char, u8, u8)>>,
 }
 
 impl BitmapFont {
@@ -92,6 +121,7 @@ impl BitmapFont {
             size: packed.size,
             baseline: packed.baseline,
             store: Store::Packed(packed),
+            punct: std::sync::OnceLock::new(),
         })
     }
 
@@ -134,6 +164,7 @@ impl BitmapFont {
             size: 16,
             baseline: 14,
             store: Store::Map(map),
+            punct: std::sync::OnceLock::new(),
         })
     }
 
@@ -270,6 +301,7 @@ impl BitmapFont {
             size: size as u32,
             baseline: baseline.max(0) as u32,
             store: Store::Map(map),
+            punct: std::sync::OnceLock::new(),
         })
     }
 
@@ -343,6 +375,32 @@ impl BitmapFont {
         }
     }
 
+    /// The blank halves of the cell of punctuation mark `ch` that typesetting may compress, in
+    /// pixels: (left, right). The left half of an opening mark (【「“…) and the right half of a
+    /// closing one (，。」】…), each only where the glyph has no ink; nothing for characters that
+    /// are not full-width punctuation or that the font lacks. One table per font, made on first use.
+    pub fn blank_halves(&self, ch: char) -> (u32, u32) {
+        use crate::typeset::{NO_LINE_END, NO_LINE_START};
+        let table = self.punct.get_or_init(|| {
+            let marks = NO_LINE_END
+                .chars()
+                .map(|c| (c, true))
+                .chain(NO_LINE_START.chars().map(|c| (c, false)));
+            let mut table: Vec<(char, u8, u8)> = marks
+                .filter(|(c, _)| !c.is_ascii())
+                .filter_map(|(c, opening)| {
+                    let (left, right) = self.glyph(c).map_or((0, 0), |g| g.blank_half(self.size, opening));
+                    (left + right > 0).then_some((c, left as u8, right as u8))
+                })
+                .collect();
+            table.sort_unstable();
+            table
+        });
+        table
+            .binary_search_by_key(&ch, |e| e.0)
+            .map_or((0, 0), |i| (u32::from(table[i].1), u32::from(table[i].2)))
+    }
+
     /// Every character the font has (for coverage checks).
     pub fn chars(&self) -> Vec<char> {
         match &self.store {
@@ -407,8 +465,13 @@ impl<'a> FontSet<'a> {
 
     /// Advance width of `ch` in pixels.
     pub fn advance(&self, ch: char) -> u32 {
+        self.advance_of(ch, self.source(ch))
+    }
+
+    /// Advance width of `ch` drawn from `source` (what [`FontSet::source`] said for it).
+    pub fn advance_of(&self, ch: char, source: Source<'_>) -> u32 {
         let size = self.primary.size;
-        match self.source(ch) {
+        match source {
             Source::Primary(g) => g.width,
             Source::Fallback(g) => (g.width * size).div_ceil(g.height),
             Source::Missing => {

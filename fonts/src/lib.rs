@@ -9,7 +9,9 @@
 //!   characters. The glyphs are stored compressed ([`packed`]) and inflated block by block on
 //!   first use.
 //! * [`typeset`]: line breaking (no closing punctuation at a line start, no opening punctuation at
-//!   a line end, Latin words and numbers kept whole, explicit newlines kept).
+//!   a line end, Latin words and numbers kept whole, explicit newlines kept) and punctuation
+//!   compression (a mark gives up the blank half of its cell at a line start or end, and between
+//!   two marks).
 //! * [`render()`]: alignment, paging, effects, dwell times; characters no font has are drawn as a
 //!   box **and** listed in [`Rendered::missing`], never dropped.
 //! * [`Frame`]: 1 or 2 bits per pixel, an embedded-graphics `DrawTarget`, LED-look and plain PNG,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::RenderError;
 use crate::font::{FontSet, Source};
 use crate::frame::{ColorMode, Frame, LedColor};
-use crate::typeset::{LineBreaker, shown};
+use crate::typeset::{LineBreaker, Place, Placed, line_width, shown};
 pub use pinghu_protocol::style::{Effect, TextColor};
 use std::ops::Range;
 
@@ -125,24 +125,18 @@ fn dwell_for(chars: usize) -> u32 {
     (2 + chars as u32 / READ_CHARS_PER_S).clamp(3, 30)
 }
 
-/// Draw `ch` with its cell's top-left at (x, y); returns its advance. Glyphs of the primary font
+/// Draw a placed character with its cell's top-left at (x, y). Glyphs of the primary font
 /// go a row at a time into the frame's packed rows; scaled fallback glyphs and the box of a
 /// missing character are rare and go pixel by pixel.
-fn draw_char(frame: &mut Frame, fonts: &FontSet<'_>, ch: char, x: i64, y: i64, color: LedColor) -> u32 {
-    match fonts.source(ch) {
-        Source::Primary(g) => {
-            frame.or_glyph(x, y, g.bits(), g.width, g.height, color);
-            g.width
-        }
-        _ => {
-            fonts.draw_char(ch, |px, py| {
-                let (tx, ty) = (x + i64::from(px), y + i64::from(py));
-                if tx >= 0 && ty >= 0 {
-                    frame.set(tx as u32, ty as u32, color);
-                }
-            });
-            fonts.advance(ch)
-        }
+fn draw_char(frame: &mut Frame, fonts: &FontSet<'_>, p: &Place<'_>, x: i64, y: i64, color: LedColor) {
+    match p.source {
+        Source::Primary(g) => frame.or_glyph(x, y, g.bits(), g.width, g.height, color),
+        _ => fonts.draw_char(p.ch, |px, py| {
+            let (tx, ty) = (x + i64::from(px), y + i64::from(py));
+            if tx >= 0 && ty >= 0 {
+                frame.set(tx as u32, ty as u32, color);
+            }
+        }),
     }
 }
 
@@ -305,7 +299,7 @@ impl<'f> Typesetter<'f> {
             let one = self.one_line.as_str();
             self.one_range.clear();
             self.one_range.push(0..one.len());
-            let strip_w = fonts.measure(one).max(1);
+            let strip_w = line_width(&fonts, one).max(1);
             let y = i64::from((opt.height - size) / 2);
             let n = strip_w.div_ceil(opt.width);
             // Scrolling speed of a typical card: about 32 px per second.
@@ -321,17 +315,18 @@ impl<'f> Typesetter<'f> {
                 let x0 = index as i64 * i64::from(opt.width);
                 let x1 = x0 + i64::from(opt.width);
                 self.page.reset(opt.width, opt.height, opt.mode);
-                let (mut at, mut x) = from;
-                for c in one[at..].chars() {
+                let (start, mut x) = from;
+                // The strip is one line: its characters placed from the first, resumed here.
+                for p in Placed::new(fonts, one).skip_while(|p| p.at < start) {
                     if x >= x1 {
                         break;
                     }
-                    let adv = i64::from(draw_char(&mut self.page, &fonts, c, x - x0, y, color));
+                    draw_char(&mut self.page, &fonts, &p, x - x0 - i64::from(p.cut_left), y, color);
+                    let adv = i64::from(p.advance);
                     if x + adv <= x1 {
-                        self.glyphs += usize::from(!c.is_whitespace());
-                        from = (at + c.len_utf8(), x + adv);
+                        self.glyphs += usize::from(!p.ch.is_whitespace());
+                        from = (p.at + p.ch.len_utf8(), x + adv);
                     }
-                    at += c.len_utf8();
                     x += adv;
                 }
                 on_page(Page {
@@ -358,7 +353,7 @@ impl<'f> Typesetter<'f> {
             let mut n_chars = 0usize;
             for (i, r) in chunk.iter().enumerate() {
                 let l = &body[r.clone()];
-                let w = || l.chars().map(|c| fonts.advance(shown(c))).sum::<u32>();
+                let w = || line_width(&fonts, l);
                 let x = match opt.align {
                     Align::Left => 0,
                     Align::Auto if !center_single => 0,
@@ -367,10 +362,11 @@ impl<'f> Typesetter<'f> {
                 };
                 let mut x = i64::from(x);
                 let y = i64::from(top + i as u32 * line_h);
-                for c in l.chars() {
-                    n_chars += usize::from(!c.is_whitespace());
-                    self.glyphs += usize::from(!c.is_whitespace());
-                    x += i64::from(draw_char(&mut self.page, &fonts, shown(c), x, y, color));
+                for p in Placed::new(fonts, l) {
+                    n_chars += usize::from(!p.ch.is_whitespace());
+                    self.glyphs += usize::from(!p.ch.is_whitespace());
+                    draw_char(&mut self.page, &fonts, &p, x - i64::from(p.cut_left), y, color);
+                    x += i64::from(p.advance);
                 }
             }
             on_page(Page {
@@ -400,18 +396,19 @@ mod tests {
     #[allow(clippy::pedantic)]
     mod reference {
         use super::super::*;
-        use crate::typeset::break_lines;
+        use crate::typeset::{Placed, break_lines, line_width};
 
         fn draw_line(frame: &mut Frame, fonts: &FontSet<'_>, text: &str, x0: i64, y0: i64, color: LedColor) {
             let mut x = x0;
-            for ch in text.chars() {
-                fonts.draw_char(ch, |px, py| {
-                    let (tx, ty) = (x + i64::from(px), y0 + i64::from(py));
+            for p in Placed::new(*fonts, text) {
+                let gx = x - i64::from(p.cut_left);
+                fonts.draw_char(p.ch, |px, py| {
+                    let (tx, ty) = (gx + i64::from(px), y0 + i64::from(py));
                     if tx >= 0 && ty >= 0 {
                         frame.set(tx as u32, ty as u32, color);
                     }
                 });
-                x += i64::from(fonts.advance(ch));
+                x += i64::from(p.advance);
             }
         }
 
@@ -469,7 +466,7 @@ mod tests {
 
             if effect == Effect::ScrollLeft {
                 // One strip of text, cut into board-wide pages that the card scrolls through.
-                let strip_w = fonts.measure(&one_line).max(1);
+                let strip_w = line_width(fonts, &one_line).max(1);
                 let y = (opt.height - size) / 2;
                 let mut strip = Frame::new(strip_w, opt.height, opt.mode);
                 draw_line(&mut strip, fonts, &one_line, 0, i64::from(y), color);
@@ -506,7 +503,7 @@ mod tests {
                     VAlign::Bottom => opt.height - block_h,
                 };
                 for (i, l) in chunk.iter().enumerate() {
-                    let w = fonts.measure(l);
+                    let w = line_width(fonts, l);
                     let x = match opt.align {
                         Align::Left => 0,
                         Align::Auto if !center_single => 0,

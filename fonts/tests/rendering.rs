@@ -1,7 +1,7 @@
 //! Rendering as a reader sees it: glyph patterns at each size, line breaking, paging, effects,
 //! colours, missing characters, and pages of a real government report.
 
-use pinghu_fonts::typeset::{NO_LINE_END, NO_LINE_START, break_lines};
+use pinghu_fonts::typeset::{NO_LINE_END, NO_LINE_START, Placed, break_lines, line_width};
 use pinghu_fonts::{
     Align, BitmapFont, ColorMode, Effect, FontSet, LedColor, RenderError, RenderOptions, TextColor, VAlign, render,
 };
@@ -84,18 +84,52 @@ fn closing_punctuation_never_starts_a_line() {
     assert_eq!(lines("因管网维修，停水", 16, 80), ["因管网维", "修，停水"]);
     assert_eq!(lines("请提前储水。谢谢", 16, 80), ["请提前储", "水。谢谢"]);
     assert_eq!(lines("请提前储水。谢谢", 16, 96), ["请提前储水。", "谢谢"]);
-    // A space before punctuation is no way around the rule.
-    assert_eq!(lines("夷夷 ，，", 12, 48), ["夷", "夷 ，，"]);
+    // A space before punctuation is no way around the rule (the two commas take 12 px: the first
+    // is compressed against the second, the second at the line end).
+    assert_eq!(lines("夷夷 ，，", 12, 48), ["夷夷 ，，"]);
+    assert_eq!(lines("夷夷 ，，", 12, 36), ["夷", "夷 ，，"]);
     // A run longer than a line breaks where the rules allow: not before the comma.
     assert_eq!(lines("（夷陵区，，", 16, 48), ["（夷陵", "区，，"]);
     // Only a run of punctuation longer than a line breaks the rule, because it must.
-    assert_eq!(lines("夷，，，，", 16, 48), ["夷，，", "，，"]);
+    // (Compressed, the commas take 8 px each: four fit after 夷 on 48 px, three on 40.)
+    assert_eq!(lines("夷，，，，", 16, 48), ["夷，，，，"]);
+    assert_eq!(lines("夷，，，，", 16, 40), ["夷，，，", "，"]);
     // Found by the property test: what is carried to the next line must fit with what follows.
     for l in lines("1 ，，，，", 12, 36) {
-        assert!(fonts(12).measure(&l) <= 36, "{l:?}");
+        assert!(line_width(&fonts(12), &l) <= 36, "{l:?}");
     }
     // A closing quote after a full stop stays too.
     assert_eq!(lines("他说“好的。”然后", 16, 80), ["他说“好", "的。”然后"]);
+}
+
+#[test]
+fn punctuation_gives_up_its_blank_half_at_line_ends_and_between_marks() {
+    let f = fonts(16);
+    // A full stop at a line end takes half a cell, so a line may hold it where a whole cell
+    // would overflow: 5 characters and 。 on 88 px.
+    assert_eq!(lines("请提前储水。谢谢", 16, 88), ["请提前储水。", "谢谢"]);
+    // ：“ — the colon gives up its blank right half; the closing quote at the end gives up its own.
+    assert_eq!(line_width(&f, "他说：“好”"), 16 + 16 + 8 + 16 + 16 + 8);
+    // An opening bracket at a line start starts flush: 【 is inked from column 11 of its cell and
+    // shows from column 3, where a plain character (夷) starts too.
+    let mut o = RenderOptions::new(128, 16);
+    o.align = Align::Left;
+    let first_ink = |text: &str| {
+        let page = &render(text, &f, &o).unwrap().pages[0];
+        (0..128)
+            .find(|&x| (0..16).any(|y| page.get(x, y) != LedColor::Off))
+            .unwrap()
+    };
+    assert_eq!(first_ink("【暴雨红色预警】"), 3);
+    assert!(first_ink("夷陵区") <= 3);
+    // Centred, a line ending in 。 sits in the middle of its ink, not of its blank.
+    o.align = Align::Center;
+    let r = render("请储水。", &f, &o).unwrap();
+    let ink: Vec<u32> = (0..128)
+        .filter(|&x| (0..16).any(|y| r.pages[0].get(x, y) != LedColor::Off))
+        .collect();
+    let (left, right) = (ink[0], 127 - ink[ink.len() - 1]);
+    assert!(left.abs_diff(right) <= 3, "left margin {left}, right margin {right}");
 }
 
 #[test]
@@ -121,7 +155,7 @@ fn latin_words_and_numbers_are_not_split() {
     // Longer than a line: split by character.
     let l = lines("号码1234567890123456789", 16, 64);
     assert!(l.len() >= 3, "{l:?}");
-    assert!(l.iter().all(|x| fonts(16).measure(x) <= 64), "{l:?}");
+    assert!(l.iter().all(|x| line_width(&fonts(16), x) <= 64), "{l:?}");
     assert_eq!(l.concat(), "号码1234567890123456789");
 }
 
@@ -163,7 +197,7 @@ fn auto_effect_scrolls_on_one_line_boards_and_pages_otherwise() {
     let text = "夷陵区政务服务中心欢迎您，办事请取号。";
     let one_line = render(text, &fonts(16), &RenderOptions::new(64, 16)).unwrap();
     assert_eq!(one_line.effect, Effect::ScrollLeft);
-    let strip = fonts(16).measure(text);
+    let strip = line_width(&fonts(16), text);
     assert_eq!(one_line.pages.len() as u32, strip.div_ceil(64));
     let paged = render(text, &fonts(16), &RenderOptions::new(64, 32)).unwrap();
     assert_eq!(paged.effect, Effect::Static);
@@ -327,7 +361,24 @@ mod property {
             let width = width_chars * size;
             let ls = break_lines(&text, &f, width);
             for l in &ls {
-                prop_assert!(f.measure(l) <= width, "{l:?} wider than {width}");
+                prop_assert!(line_width(&f, l) <= width, "{l:?} wider than {width}");
+                // Compression only gives up blank: placed, no glyph's ink reaches outside the
+                // line or into its neighbour's.
+                let mut x = 0i64;
+                let mut ink_end = i64::MIN;
+                for p in Placed::new(f, l) {
+                    let at = x - i64::from(p.cut_left);
+                    let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+                    f.draw_char(p.ch, |px, _| {
+                        lo = lo.min(at + i64::from(px));
+                        hi = hi.max(at + i64::from(px));
+                    });
+                    if lo <= hi {
+                        prop_assert!(lo > ink_end && lo >= 0 && hi < i64::from(width), "{:?} in {l:?}: ink {lo}..={hi} after {ink_end}", p.ch);
+                        ink_end = hi;
+                    }
+                    x += i64::from(p.advance);
+                }
             }
             // Nothing lost: only spaces may disappear at wrapped line ends.
             let joined: String = ls.concat().chars().filter(|c| *c != ' ').collect();
