@@ -24,7 +24,7 @@ fn spots_play_and_the_signed_daily_report_is_published_and_verifies() {
     .unwrap();
     // A campaign running from yesterday to tomorrow, board time, all day.
     let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
-    let now = jiff::Zoned::now().with_time_zone(tz);
+    let now = jiff::Zoned::now().with_time_zone(tz.clone());
     let (yesterday, today) = (now.date().yesterday().unwrap(), now.date());
     let tomorrow = today.tomorrow().unwrap();
     let playlist = format!(
@@ -46,6 +46,17 @@ fn spots_play_and_the_signed_daily_report_is_published_and_verifies() {
         ),
     )
     .unwrap();
+    // The board has been in service since yesterday evening, when its schedule switched it off:
+    // its proof-of-display log began then (written with the daemon's own writer).
+    let evening = yesterday.at(22, 0, 0, 0).to_zoned(tz.clone()).unwrap().timestamp();
+    {
+        use pinghu::daemon::{disk::Disk, proof};
+        std::fs::create_dir_all(dir.path().join("data")).unwrap();
+        let (mut log, _) = proof::ProofLog::open(&dir.path().join("data"), Disk::new(), "ads-board", evening).unwrap();
+        log.append(proof::Entry::dark(evening, "ads-board", "power off"))
+            .unwrap();
+        log.sync().unwrap();
+    }
     let topics = Collector::start(broker.port, "pinghu/v1/screens/ads-board/#");
     let _daemon = Daemon::start(&dir.path().join("pinghu.toml"));
 

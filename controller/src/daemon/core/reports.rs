@@ -16,8 +16,14 @@ pub const REPORT_RETRY: SignedDuration = SignedDuration::from_mins(10);
 pub const CATCH_UP_DAYS: i64 = 31;
 
 /// The first day whose report a starting daemon should make: the day after the newest report on
-/// disk (not before [`CATCH_UP_DAYS`] ago), or `yesterday` on a board that never made one.
-fn first_missing_day(data_dir: &std::path::Path, yesterday: jiff::civil::Date) -> jiff::civil::Date {
+/// disk, or, on a board that never made one, the day its proof-of-display log began (the days
+/// before it the board did not exist to account for); never before [`CATCH_UP_DAYS`] ago. `None`:
+/// nothing to report yet (a new board's first day).
+fn first_missing_day(
+    data_dir: &std::path::Path,
+    yesterday: jiff::civil::Date,
+    tz: &jiff::tz::TimeZone,
+) -> Option<jiff::civil::Date> {
     let newest = std::fs::read_dir(data_dir.join(REPORTS_DIR))
         .into_iter()
         .flatten()
@@ -31,13 +37,19 @@ fn first_missing_day(data_dir: &std::path::Path, yesterday: jiff::civil::Date) -
         })
         .filter(|d| *d <= yesterday)
         .max();
-    let Some(newest) = newest else {
-        return yesterday;
-    };
     let floor = yesterday
         .checked_sub(jiff::Span::new().days(CATCH_UP_DAYS - 1))
         .unwrap_or(yesterday);
-    newest.tomorrow().unwrap_or(yesterday).max(floor)
+    let first = match newest {
+        // (Yesterday's made already: the caller publishes it again, the topic keeps one.)
+        Some(newest) => newest.tomorrow().unwrap_or(yesterday).min(yesterday),
+        // A log whose oldest part was archived began long ago: its reports were made then.
+        None => match crate::daemon::proof::began(data_dir)? {
+            began if began == Timestamp::MIN => yesterday,
+            began => began.to_zoned(tz.clone()).date(),
+        },
+    };
+    (first <= yesterday).then_some(first.max(floor))
 }
 
 /// The verified proof-of-display log: its chain and its entries.
@@ -70,7 +82,14 @@ impl Core {
         }
         let first = match self.reports.done {
             Some(d) => d.tomorrow().unwrap_or(yesterday),
-            None => first_missing_day(&self.cfg.data_dir, yesterday),
+            None => match first_missing_day(&self.cfg.data_dir, yesterday, &self.tz) {
+                Some(d) => d,
+                None => {
+                    // The board began today: its first report is tomorrow's, for today.
+                    self.reports.done = Some(yesterday);
+                    return;
+                }
+            },
         }
         .min(yesterday);
         let mut d = first;

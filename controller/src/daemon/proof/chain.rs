@@ -431,6 +431,17 @@ pub(super) fn anchor(current: &Path, before: Option<&PathBuf>) -> Option<(String
     Some((last.hash, last.seq))
 }
 
+/// When the log in `dir` began, as far as its files tell: the time of its first entry, or
+/// `Timestamp::MIN` when its oldest part was archived (it began before what is left); `None` while
+/// nothing has been written.
+pub fn began(dir: &Path) -> Option<jiff::Timestamp> {
+    let l = layout(dir);
+    if l.archived.is_some() || l.first > 1 {
+        return Some(jiff::Timestamp::MIN);
+    }
+    l.segments.first().and_then(|p| first_entry(p)).and_then(|e| e.time())
+}
+
 /// The first line of `path`, when it is an entry.
 fn first_entry(path: &Path) -> Option<Entry> {
     let mut line = Vec::new();

@@ -32,8 +32,8 @@ mod chain;
 
 pub use chain::{
     ARCHIVED, ArchiveRecord, Archived, CSV_HEADER, ChainError, DARK, Entry, FIRST_SEGMENT, Finding, GENESIS, Layout,
-    MAX_SEGMENTS, REPAIRED, Report, Segment, csv_row, for_each_verified, for_each_verified_from, for_each_verified_in,
-    layout, segment_path, segments, to_csv, verify_dir, verify_files,
+    MAX_SEGMENTS, REPAIRED, Report, Segment, began, csv_row, for_each_verified, for_each_verified_from,
+    for_each_verified_in, layout, segment_path, segments, to_csv, verify_dir, verify_files,
 };
 use chain::{line_of, scan, seal};
 
