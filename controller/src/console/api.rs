@@ -51,18 +51,9 @@ fn gone() -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping").into_response()
 }
 
-/// The status as the console shows it: the daemon's document, and the playlist file's errors
-/// in Chinese beside the English (`playlist.error_zh`).
-fn with_zh(mut v: Value) -> Value {
-    if let Some(e) = v["playlist"]["error"].as_str() {
-        v["playlist"]["error_zh"] = crate::console::diagnostics_zh::playlist_error_zh(e).into();
-    }
-    v
-}
-
 async fn status(State(s): State<AppState>, _: Caller) -> Response {
     match s.core.status().await {
-        Ok(v) => Json(with_zh(v)).into_response(),
+        Ok(v) => Json(crate::console::status_zh::with_zh(v)).into_response(),
         Err(_) => gone(),
     }
 }
@@ -615,7 +606,7 @@ async fn events(
             .and_then(|v| v["type"].as_str().map(str::to_owned))
             .unwrap_or_default();
         let event = if kind == "status" {
-            let v = with_zh(core.status().await.ok()?);
+            let v = crate::console::status_zh::with_zh(core.status().await.ok()?);
             Event::default().event("status").data(v.to_string())
         } else {
             Event::default().event(kind).data(msg)

@@ -275,8 +275,13 @@ const WORDS: &[(&str, &str)] = &[
 ];
 
 /// Match `msg` against the English `template`: the values, or `None`.
-fn values<'m>(template: &str, msg: &'m str) -> Option<Vec<&'m str>> {
-    fn go<'m>(parts: &[&str], msg: &'m str, out: &mut Vec<&'m str>) -> bool {
+pub(super) fn values<'m>(template: &str, msg: &'m str) -> Option<Vec<&'m str>> {
+    values_where(template, msg, |_| true)
+}
+
+/// [`values`], taking only values that `fits` (the first way to cut `msg` where each one does).
+pub(super) fn values_where<'m>(template: &str, msg: &'m str, fits: impl Fn(&str) -> bool) -> Option<Vec<&'m str>> {
+    fn go<'m>(parts: &[&str], msg: &'m str, out: &mut Vec<&'m str>, fits: &dyn Fn(&str) -> bool) -> bool {
         let Some((first, rest)) = parts.split_first() else {
             return msg.is_empty();
         };
@@ -289,16 +294,19 @@ fn values<'m>(template: &str, msg: &'m str) -> Option<Vec<&'m str>> {
         // A value, then the next literal part (or the end).
         let next = rest[0];
         if next.is_empty() && rest.len() == 1 {
-            if after.is_empty() {
+            if after.is_empty() || !fits(after) {
                 return false;
             }
             out.push(after);
             return true;
         }
         for (at, _) in after.match_indices(next).filter(|(at, _)| *at > 0) {
+            if !fits(&after[..at]) {
+                continue;
+            }
             let mark = out.len();
             out.push(&after[..at]);
-            if go(rest, &after[at..], out) {
+            if go(rest, &after[at..], out, fits) {
                 return true;
             }
             out.truncate(mark);
@@ -307,7 +315,7 @@ fn values<'m>(template: &str, msg: &'m str) -> Option<Vec<&'m str>> {
     }
     let parts: Vec<&str> = template.split("{}").collect();
     let mut out = Vec::new();
-    go(&parts, msg, &mut out).then_some(out)
+    go(&parts, msg, &mut out, &fits).then_some(out)
 }
 
 /// What the TOML parser (`toml_parser`, `toml_datetime`) says is wrong, before its `, expected …`.
@@ -484,81 +492,9 @@ pub fn zh(msg: &str) -> String {
     known(msg).unwrap_or_else(|| msg.to_owned())
 }
 
-/// The lines of the status's `playlist.error` that are not checker messages: what the daemon
-/// says about a refused file and what runs meanwhile (`daemon::core::playlist`).
-const STATUS_LINES: &[(&str, &str)] = &[
-    ("{} problem(s) in the playlist:", "节目单有 {0} 处问题："),
-    (
-        "the previous playlist ({}, {} items) keeps running until {} is fixed",
-        "在 {2} 改好之前，继续播放原来的节目单（{0}，{1} 项）",
-    ),
-    (
-        "the board runs the last good copy ({}, accepted {}, {} items) until {} is fixed",
-        "在 {3} 改好之前，屏幕播放上次通过检查的副本（{0}，{1} 通过，{2} 项）",
-    ),
-    (
-        "the board runs the last good copy ({}, {} items) until {} is fixed",
-        "在 {2} 改好之前，屏幕播放上次通过检查的副本（{0}，{1} 项）",
-    ),
-    (
-        "there is no last good copy, so only announcements and warnings show until {} is fixed",
-        "没有上次通过检查的副本：在 {0} 改好之前，屏幕只显示公告和预警",
-    ),
-    (
-        "the last good copy {} cannot be used either ({}), so only announcements and warnings show until {} is fixed",
-        "上次通过检查的副本 {0} 也无法使用（{1}）：在 {2} 改好之前，屏幕只显示公告和预警",
-    ),
-];
-
-/// The status's `playlist.error` in Chinese, line by line: the daemon's own lines by template,
-/// each `FILE:LINE:COLUMN: message` with its message as the editor shows it.
-pub fn playlist_error_zh(error: &str) -> String {
-    error
-        .lines()
-        .map(|line| {
-            for (en, zh) in STATUS_LINES {
-                if let Some(vals) = values(en, line) {
-                    let mut out = (*zh).to_owned();
-                    for (i, v) in vals.iter().enumerate() {
-                        out = out.replace(&format!("{{{i}}}"), v);
-                    }
-                    return out;
-                }
-            }
-            // FILE:LINE:COLUMN: message (the file may hold colons of its own: split at the
-            // first ": " after two numbers).
-            let mut parts = line.splitn(2, ": ");
-            match (parts.next(), parts.next()) {
-                (Some(at), Some(msg)) if at.rsplitn(3, ':').take(2).all(|n| n.parse::<u32>().is_ok()) => {
-                    format!("{at}: {}", zh(msg))
-                }
-                _ => zh(line),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_refused_playlist_in_the_status_reads_in_chinese() {
-        let e = "1 problem(s) in the playlist:\n/srv/pl.toml:4:8: \"25:00\" is not a time of day (00:00 to 23:59, or \
-                 24:00 as an end)\nthe board runs the last good copy (/var/lib/pinghu/playlist.last-good.toml, accepted \
-                 2026-12-04T10:00:00Z, 5 items) until /srv/pl.toml is fixed";
-        assert_eq!(
-            playlist_error_zh(e),
-            "节目单有 1 处问题：\n/srv/pl.toml:4:8: \"25:00\" 不是一天中的时刻（00:00 到 23:59，结束时间可为 24:00）\n\
-             在 /srv/pl.toml 改好之前，屏幕播放上次通过检查的副本（/var/lib/pinghu/playlist.last-good.toml，\
-             2026-12-04T10:00:00Z 通过，5 项）"
-        );
-        assert_eq!(
-            playlist_error_zh("the previous playlist (pl.toml, 3 items) keeps running until pl.toml is fixed"),
-            "在 pl.toml 改好之前，继续播放原来的节目单（pl.toml，3 项）"
-        );
-    }
 
     #[test]
     fn values_are_carried_over_and_nested_messages_translated() {
