@@ -401,6 +401,14 @@ impl BitmapFont {
             .map_or((0, 0), |i| (u32::from(table[i].1), u32::from(table[i].2)))
     }
 
+    /// The advance of `ch`, if the font has it (without reaching for its bitmap).
+    pub fn advance(&self, ch: char) -> Option<u32> {
+        match &self.store {
+            Store::Packed(p) => p.advance(ch as u32),
+            Store::Map(m) => m.get(&ch).map(|(w, _)| *w),
+        }
+    }
+
     /// Every character the font has (for coverage checks).
     pub fn chars(&self) -> Vec<char> {
         match &self.store {
@@ -465,7 +473,11 @@ impl<'a> FontSet<'a> {
 
     /// Advance width of `ch` in pixels.
     pub fn advance(&self, ch: char) -> u32 {
-        self.advance_of(ch, self.source(ch))
+        // Nearly always the primary font's: its index says, with no bitmap to inflate.
+        match self.primary.advance(ch) {
+            Some(w) => w,
+            None => self.advance_of(ch, self.source(ch)),
+        }
     }
 
     /// Advance width of `ch` drawn from `source` (what [`FontSet::source`] said for it).

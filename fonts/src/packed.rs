@@ -172,6 +172,12 @@ impl Packed {
         }
     }
 
+    /// Advance of `cp`, if the store has it: from the index alone (measuring text inflates no
+    /// block).
+    pub fn advance(&self, cp: u32) -> Option<u32> {
+        self.find(cp).map(|i| u32::from(self.widths[i]))
+    }
+
     /// Advance and bitmap of `cp`, if the store has it.
     pub fn glyph(&self, cp: u32) -> Option<(u32, &[u8])> {
         let i = self.find(cp)?;
