@@ -178,6 +178,11 @@ pub struct Applied {
     /// pictures it shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refused_playlist: Option<String>,
+    /// Picture removals refused while the running playlist showed the picture (their envelopes,
+    /// by picture name), applied by themselves once it no longer does: a new playlist and the
+    /// removal of what it stopped showing are pushed together, and arrive in no set order.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub refused_removals: BTreeMap<String, String>,
 }
 
 /// One applied office message.

@@ -104,7 +104,7 @@ pub struct Step {
     pub desired: Desired,
     /// When the plan changes next (a page ends, a window opens, a notice expires).
     pub next: Timestamp,
-    /// Receipts to publish (expiries).
+    /// Receipts to publish (expiries, office removals that waited for the playlist).
     pub receipts: Vec<Receipt>,
 }
 
@@ -428,8 +428,13 @@ impl Core {
     pub fn step(&mut self, now: Timestamp) -> Step {
         self.watch_playlist();
         self.daily_report(now);
+        let removed = if self.office.refused_removals.is_empty() {
+            Vec::new()
+        } else {
+            self.retry_removals(now)
+        };
         let mut must_save = retention::prune(&mut self.store.state, now) > 0;
-        let expired = retention::expire(&mut self.store.state, now);
+        let mut expired = retention::expire(&mut self.store.state, now);
         if !expired.is_empty() {
             must_save = true;
             self.store.state.note_receipts(&expired);
@@ -495,6 +500,7 @@ impl Core {
         self.brightness = plan.brightness;
         self.power = plan.power;
         self.desired.clone_from(&desired);
+        expired.extend(removed);
         Step {
             desired,
             next: plan.next_change,

@@ -20,16 +20,26 @@ use crate::daemon::office::{self, Applied, Kind, Opened, Record};
 #[derive(Debug)]
 struct Refusal {
     reason: String,
-    /// A pushed playlist that did not check on this board (it is tried again when a picture
-    /// arrives), not one refused for its revision, signature or a disk error.
-    did_not_check: bool,
+    /// Whether the board tries it again by itself, and when.
+    retry: Retry,
+}
+
+/// When a refused office message is tried again without the office sending it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    /// Refused for its revision, its signature or a disk error: for good.
+    No,
+    /// A pushed playlist that did not check on this board: when a picture arrives (it may show it).
+    WhenAPictureArrives,
+    /// A picture removal while the running playlist shows the picture: when it no longer does.
+    WhenThePlaylistDropsIt,
 }
 
 impl From<String> for Refusal {
     fn from(reason: String) -> Self {
         Self {
             reason,
-            did_not_check: false,
+            retry: Retry::No,
         }
     }
 }
@@ -90,10 +100,16 @@ impl Core {
         if let (Err(refusal), Some(sha)) = (&outcome, sha) {
             let mut next = self.office.clone();
             next.refused.insert(about.clone(), sha);
-            // A playlist that did not check (a picture it shows may still come), not one refused
-            // for its revision or signature.
-            if refusal.did_not_check {
-                next.refused_playlist = Some(String::from_utf8_lossy(envelope).into_owned());
+            // A playlist that did not check (a picture it shows may still come), or a removal of
+            // a picture still shown: kept to be tried again.
+            let kept = String::from_utf8_lossy(envelope).into_owned();
+            match refusal.retry {
+                Retry::WhenAPictureArrives => next.refused_playlist = Some(kept),
+                Retry::WhenThePlaylistDropsIt => {
+                    let name = office::picture_of_topic(topic).unwrap_or_default().to_owned();
+                    next.refused_removals.insert(name, kept);
+                }
+                Retry::No => {}
             }
             if self.write_office(&next).is_ok() {
                 self.office = next;
@@ -136,6 +152,39 @@ impl Core {
         Ok(receipts)
     }
 
+    /// Picture removals that waited for the running playlist to stop showing their picture, tried
+    /// again now that it does (called at every step: a pushed playlist, a console save or an
+    /// edited file may have dropped it). The receipts to publish.
+    pub(super) fn retry_removals(&mut self, now: Timestamp) -> Vec<Receipt> {
+        let ready: Vec<(String, String)> = self
+            .office
+            .refused_removals
+            .iter()
+            .filter(|(name, _)| self.used_by(name).is_empty())
+            .map(|(n, e)| (n.clone(), e.clone()))
+            .collect();
+        let mut receipts = Vec::new();
+        for (name, envelope) in ready {
+            let mut next = self.office.clone();
+            next.refused_removals.remove(&name);
+            next.refused.remove(&format!("picture:{name}"));
+            if self.write_office(&next).is_err() {
+                break; // tried again at the next step
+            }
+            self.office = next;
+            tracing::info!("the running playlist no longer shows {name}: the office's removal is applied");
+            let topic = format!(
+                "{}/screens/{}/pictures/{name}",
+                self.cfg.mqtt.topic_prefix, self.cfg.screen
+            );
+            match self.office_message(envelope.as_bytes(), &topic, Kind::Picture, now) {
+                Ok(r) => receipts.extend(r),
+                Err(e) => self.failed("the receipt of a picture removal", &e),
+            }
+        }
+        receipts
+    }
+
     /// Apply a verified message: `Ok(false)` for a redelivery, `Ok(true)` when applied.
     fn apply_office(&mut self, o: Opened, now: Timestamp) -> Result<bool, Refusal> {
         if !self.office.is_new(&o)? {
@@ -168,7 +217,7 @@ impl Core {
                             "the playlist is refused, the previous one keeps running: {}",
                             d.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
                         ),
-                        did_not_check: true,
+                        retry: Retry::WhenAPictureArrives,
                     },
                     SaveError::Failed(m) => m.into(),
                 })?;
@@ -183,8 +232,17 @@ impl Core {
                 match self.delete_picture(&name, "portal", now) {
                     // Gone already (removed from the console, or never sent here): done all the same.
                     Ok(()) | Err(crate::daemon::core::PictureError::NotFound(_)) => {}
+                    Err(crate::daemon::core::PictureError::InUse(m)) => {
+                        return Err(Refusal {
+                            reason: format!(
+                                "{m}; the board removes it by itself once the running playlist no longer shows it"
+                            ),
+                            retry: Retry::WhenThePlaylistDropsIt,
+                        });
+                    }
                     Err(e) => return Err(e.to_string().into()),
                 }
+                next.refused_removals.remove(&name);
                 next.set(&o, record);
                 self.write_office(&next)?;
             }
@@ -195,6 +253,8 @@ impl Core {
                     .map_err(|e| format!("the picture's data is not standard base64: {e}"))?;
                 self.save_picture(&name, &bytes, "portal", now)
                     .map_err(|e| e.to_string())?;
+                // Sent again after its removal: the office changed its mind, the removal waits no more.
+                next.refused_removals.remove(&name);
                 next.set(&o, record);
                 self.write_office(&next)?;
             }

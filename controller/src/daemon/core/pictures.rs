@@ -93,7 +93,7 @@ impl Core {
         }
     }
 
-    fn used_by(&self, name: &str) -> Vec<String> {
+    pub(super) fn used_by(&self, name: &str) -> Vec<String> {
         self.playlist
             .all_items()
             .filter(|i| i.image.as_deref() == Some(name))
