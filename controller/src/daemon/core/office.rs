@@ -312,6 +312,8 @@ impl Core {
             "playlist": {"revision": a.playlist.as_ref().map(|r| r.revision),
                          "applied_at": a.playlist.as_ref().map(|r| r.applied_at.to_string()), "local_edit": local_edit},
             "pictures": a.pictures.iter().map(|(n, r)| (n.clone(), r.revision)).collect::<std::collections::BTreeMap<_, _>>(),
+            // Removals waiting for the playlist to stop showing their picture.
+            "removals_waiting": a.refused_removals.keys().collect::<Vec<_>>(),
             "keys": {"revision": a.keys.as_ref().map(|r| r.revision),
                      "in_force": self.cfg.portal_keys.keys().chain(a.added_keys.keys())
                         .filter(|id| a.retired_keys.get(*id).is_none_or(|t| now < *t)).collect::<Vec<_>>(),
