@@ -94,7 +94,7 @@ pub enum Command {
         #[arg(long, requires = "check")]
         json: bool,
     },
-    /// The whole chain in one go: broker, simulated board, daemon, playlist, an urgent notice and its revocation
+    /// The whole chain in one go: broker, simulated board, daemon and console, playlist, an urgent notice and its revocation, a rainstorm warning that takes over the board and its cancellation
     #[cfg(feature = "embedded")]
     Demo {
         /// Keep the demo's data here (default: a fresh temporary folder)

@@ -431,15 +431,24 @@ pub(super) fn anchor(current: &Path, before: Option<&PathBuf>) -> Option<(String
     Some((last.hash, last.seq))
 }
 
-/// When the log in `dir` began, as far as its files tell: the time of its first entry, or
-/// `Timestamp::MIN` when its oldest part was archived (it began before what is left); `None` while
-/// nothing has been written.
+/// When the log in `dir` began, as far as its files tell: the time of its first entry;
+/// `Timestamp::MIN` when its oldest part was archived (it began before what is left) or its first
+/// line cannot be read (damage: it began at some time unknown); `None` while nothing has been
+/// written.
 pub fn began(dir: &Path) -> Option<jiff::Timestamp> {
     let l = layout(dir);
     if l.archived.is_some() || l.first > 1 {
         return Some(jiff::Timestamp::MIN);
     }
-    l.segments.first().and_then(|p| first_entry(p)).and_then(|e| e.time())
+    let first = l.segments.first()?;
+    if std::fs::metadata(first).map_or(true, |m| m.len() == 0) {
+        return None;
+    }
+    Some(
+        first_entry(first)
+            .and_then(|e| e.time())
+            .unwrap_or(jiff::Timestamp::MIN),
+    )
 }
 
 /// The first line of `path`, when it is an entry.

@@ -571,6 +571,22 @@ mod tests {
     }
 
     #[test]
+    fn the_log_began_with_its_first_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(began(dir.path()), None, "no log");
+        let (log, _) = open(dir.path());
+        drop(log);
+        assert_eq!(began(dir.path()), None, "opened, nothing written");
+        drop(write(dir.path(), &["item a", "item b"]));
+        assert_eq!(began(dir.path()), Some("2026-11-28T01:00:00Z".parse().unwrap()));
+        // A first line damaged: it began at some time unknown, not never.
+        let first = segment_path(dir.path(), 1);
+        let text = std::fs::read_to_string(&first).unwrap();
+        std::fs::write(&first, text.replacen('{', "#", 1)).unwrap();
+        assert_eq!(began(dir.path()), Some(jiff::Timestamp::MIN));
+    }
+
+    #[test]
     fn chain_verifies_and_detects_tampering() {
         let dir = tempfile::tempdir().unwrap();
         let log = write(dir.path(), &["item a", "announcement x r1", "item b"]);
