@@ -43,7 +43,8 @@ fn first_missing_day(
     let first = match newest {
         // (Yesterday's made already: the caller publishes it again, the topic keeps one.)
         Some(newest) => newest.tomorrow().unwrap_or(yesterday).min(yesterday),
-        // A log whose oldest part was archived began long ago: its reports were made then.
+        // A log whose oldest part was archived began long ago (its reports were made then), one
+        // whose first line is damaged at a time unknown: from yesterday, as before either.
         None => match crate::daemon::proof::began(data_dir)? {
             began if began == Timestamp::MIN => yesterday,
             began => began.to_zoned(tz.clone()).date(),
