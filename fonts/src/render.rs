@@ -317,7 +317,7 @@ impl<'f> Typesetter<'f> {
                 self.page.reset(opt.width, opt.height, opt.mode);
                 let (start, mut x) = from;
                 // The strip is one line: its characters placed from the first, resumed here.
-                for p in Placed::new(fonts, one).skip_while(|p| p.at < start) {
+                for p in Placed::resume(fonts, one, start) {
                     if x >= x1 {
                         break;
                     }

@@ -305,16 +305,33 @@ pub struct Place<'f> {
 pub struct Placed<'s, 'f> {
     fonts: FontSet<'f>,
     chars: std::iter::Peekable<std::str::CharIndices<'s>>,
+    /// Byte offset of `chars` in the line.
+    base: usize,
     /// The character before the next one, and its blank halves.
     prev: Option<(char, (u32, u32))>,
 }
 
 impl<'s, 'f> Placed<'s, 'f> {
     pub fn new(fonts: FontSet<'f>, line: &'s str) -> Self {
+        Self::resume(fonts, line, 0)
+    }
+
+    /// The characters of `line` from byte offset `at` on (a character boundary), placed as in
+    /// the whole line: what [`Placed::new`] gives from there, without walking the part before.
+    pub fn resume(fonts: FontSet<'f>, line: &'s str, at: usize) -> Self {
+        let at = (0..=at.min(line.len()))
+            .rev()
+            .find(|&i| line.is_char_boundary(i))
+            .unwrap_or(0);
+        let prev = line[..at].chars().next_back().map(|c| {
+            let c = shown(c);
+            (c, blank_halves(&fonts, c))
+        });
         Self {
             fonts,
-            chars: line.char_indices().peekable(),
-            prev: None,
+            chars: line[at..].char_indices().peekable(),
+            base: at,
+            prev,
         }
     }
 }
@@ -325,6 +342,7 @@ impl<'f> Iterator for Placed<'_, 'f> {
     fn next(&mut self) -> Option<Place<'f>> {
         let fonts = &self.fonts;
         let (at, c) = self.chars.next()?;
+        let at = self.base + at;
         let ch = shown(c);
         let halves = blank_halves(fonts, ch);
         // (Most characters have no blank half: nothing to look at around them.)
@@ -790,6 +808,16 @@ mod tests {
                 ('。', 0, 8)
             ]
         );
+        // Resumed part-way, the places are those of the whole line.
+        let whole: Vec<(usize, u32, u32)> = Placed::new(f, "「夷？「夷。")
+            .map(|p| (p.at, p.cut_left, p.advance))
+            .collect();
+        for (k, &(at, _, _)) in whole.iter().enumerate() {
+            let resumed: Vec<(usize, u32, u32)> = Placed::resume(f, "「夷？「夷。", at)
+                .map(|p| (p.at, p.cut_left, p.advance))
+                .collect();
+            assert_eq!(resumed, whole[k..]);
+        }
         // The breaker measures the same way: 「夷。 fits in 32 px.
         assert_eq!(break_lines("「夷。「夷。", &f, 32), ["「夷。", "「夷。"]);
     }
