@@ -1,6 +1,7 @@
 //! Run-time font loading: BDF (first byte even) or GNU Unifont `.hex` (odd). Any bytes load or
 //! are refused with a reason; nothing panics, and a font that loads draws every glyph it has
-//! into a board frame.
+//! into a board frame, as a fallback and as the board's own font (typeset with its punctuation
+//! compressed).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -32,4 +33,13 @@ fuzz_target!(|data: &[u8]| {
     let mut opt = RenderOptions::new(128, 32.max(size));
     opt.font_size = size;
     let _ = render(&sample, &set, &opt);
+    // The loaded font as the board's own (`fonts.N` in the configuration): its punctuation is
+    // compressed by what its glyphs leave blank, whatever their shapes.
+    let own = FontSet {
+        primary: &font,
+        fallback: None,
+    };
+    let mut opt = RenderOptions::new(256, 64);
+    opt.font_size = font.size();
+    let _ = render(&sample, &own, &opt);
 });
