@@ -56,21 +56,53 @@ fn write_playlist(dir: &Path, text: &str) {
     f.set_modified(bump).unwrap();
 }
 
+/// A board whose playlist shows `logo.png`, a picture beside it (as if pushed earlier).
+struct Board {
+    dir: tempfile::TempDir,
+    secret: String,
+    public: String,
+    png: Vec<u8>,
+    core: Core,
+}
+
+fn t0() -> Timestamp {
+    "2026-12-07T02:00:00Z".parse().unwrap()
+}
+
+impl Board {
+    fn showing_logo() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let (secret, public) = pinghu::daemon::envelope::keygen().unwrap();
+        let png = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../playlists/examples/images/pinghu-sunrise.png"
+        ))
+        .unwrap();
+        std::fs::write(d.join("logo.png"), &png).unwrap();
+        std::fs::write(d.join("playlist.toml"), SHOWS_IT).unwrap();
+        let mut core = Core::open(config(d, &public), Disk::new(), t0()).unwrap();
+        let _ = core.step(t0());
+        Self {
+            dir,
+            secret,
+            public,
+            png,
+            core,
+        }
+    }
+}
+
 #[test]
 fn a_removal_refused_while_shown_applies_itself_once_the_playlist_drops_the_picture() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let (secret, public) = pinghu::daemon::envelope::keygen().unwrap();
-    let png = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../playlists/examples/images/pinghu-sunrise.png"
-    ))
-    .unwrap();
-    std::fs::write(d.join("logo.png"), &png).unwrap();
-    std::fs::write(d.join("playlist.toml"), SHOWS_IT).unwrap();
-    let t0: Timestamp = "2026-12-07T02:00:00Z".parse().unwrap();
-    let mut core = Core::open(config(d, &public), Disk::new(), t0).unwrap();
-    let _ = core.step(t0);
+    let Board {
+        dir,
+        secret,
+        public,
+        png: _,
+        mut core,
+    } = Board::showing_logo();
+    let (d, t0) = (dir.path(), t0());
 
     // The removal while the spot shows the picture: refused, saying it will follow by itself.
     let removal = picture_message(&secret, 1, None, t0);
@@ -119,19 +151,14 @@ fn a_removal_refused_while_shown_applies_itself_once_the_playlist_drops_the_pict
 
 #[test]
 fn sending_the_picture_again_cancels_a_waiting_removal() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let (secret, public) = pinghu::daemon::envelope::keygen().unwrap();
-    let png = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../playlists/examples/images/pinghu-sunrise.png"
-    ))
-    .unwrap();
-    std::fs::write(d.join("logo.png"), &png).unwrap();
-    std::fs::write(d.join("playlist.toml"), SHOWS_IT).unwrap();
-    let t0: Timestamp = "2026-12-07T02:00:00Z".parse().unwrap();
-    let mut core = Core::open(config(d, &public), Disk::new(), t0).unwrap();
-    let _ = core.step(t0);
+    let Board {
+        dir,
+        secret,
+        public: _,
+        png,
+        mut core,
+    } = Board::showing_logo();
+    let (d, t0) = (dir.path(), t0());
     let r = core.ingest(&picture_message(&secret, 1, None, t0), TOPIC, t0).unwrap();
     assert_eq!(about_logo(&r)[0].0, "rejected");
     // The office changes its mind: the picture again, a newer revision.
