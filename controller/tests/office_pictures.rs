@@ -127,6 +127,14 @@ fn a_removal_refused_while_shown_applies_itself_once_the_playlist_drops_the_pict
         core.status(t0)["office"]["removals_waiting"],
         serde_json::json!(["logo.png"])
     );
+    // The console's list of pictures says so beside the items that show it.
+    let listed = core.pictures().unwrap();
+    assert!(
+        listed
+            .iter()
+            .any(|p| p.name == "logo.png" && p.removal_waiting && p.used_by == ["spot"]),
+        "{listed:?}"
+    );
     // The wait survives a restart (office.json).
     core.shutdown(t0 + SignedDuration::from_secs(2));
     drop(core);

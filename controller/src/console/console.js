@@ -198,6 +198,14 @@
         kb.textContent = Math.ceil(f.bytes / 1024);
         var used = document.createElement("td");
         used.textContent = f.used_by.length ? f.used_by.join(", ") : pictures.dataset.unused;
+        if (f.removal_waiting) {
+          // The office asked to remove it: it goes once no item shows it.
+          var waiting = document.createElement("span");
+          waiting.className = "removal-waiting";
+          waiting.textContent = pictures.dataset.removalWaiting;
+          used.appendChild(document.createElement("br"));
+          used.appendChild(waiting);
+        }
         var act = document.createElement("td");
         if (pictures.dataset.edits === "true" && !f.used_by.length) {
           var b = document.createElement("button");

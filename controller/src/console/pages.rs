@@ -383,14 +383,15 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
             Ok(list) => {
                 p.note { (t(l, "pictures_hint")) }
                 table #pictures data-unused=(t(l, "unused")) data-delete=(t(l, "delete"))
-                    data-edits=(c.role.edits_playlists()) {
+                    data-removal-waiting=(t(l, "removal_waiting")) data-edits=(c.role.edits_playlists()) {
                     tr { th { (t(l, "file")) } th { (t(l, "on_board")) } th { "KB" } th { (t(l, "used_by")) } th {} }
                     @for f in list {
                         tr data-name=(f.name) {
                             td { (f.name) }
                             td { img.picture src={"/api/v1/pictures/" (f.name) "/board.png?scale=2"} alt=(f.name); }
                             td { (f.bytes.div_ceil(1024)) }
-                            td { @if f.used_by.is_empty() { (t(l, "unused")) } @else { (f.used_by.join(", ")) } }
+                            td { @if f.used_by.is_empty() { (t(l, "unused")) } @else { (f.used_by.join(", ")) }
+                                @if f.removal_waiting { br; span.removal-waiting { (t(l, "removal_waiting")) } } }
                             td { @if c.role.edits_playlists() && f.used_by.is_empty() {
                                 button.delete-picture type="button" data-name=(f.name) { (t(l, "delete")) } } }
                         }
@@ -533,7 +534,7 @@ td, th { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-
 td.problem { white-space: pre-line; color: #b00; max-width: 40em; } td.problem.none { color: inherit; }
 #glass { image-rendering: pixelated; background: #0c0c0e; max-width: 100%; }
 .editor { display: flex; font: 14px/1.4 monospace; } #gutter { margin: 0; padding: 2px 6px; background: #ddd; text-align: right; }
-textarea { flex: 1; font: inherit; min-height: 18em; } .error, #problems li { color: #b00; } #picture-result.ok { color: #060; } #picture-result.warn { color: #a60; }
+textarea { flex: 1; font: inherit; min-height: 18em; } .error, #problems li { color: #b00; } #picture-result.ok { color: #060; } #picture-result.warn { color: #a60; } .removal-waiting { color: #a60; font-size: .9em; }
 #problems li.ok { color: #060; } #problems li.warn { color: #a60; } .pages img { margin: .3em .5em .3em 0; background: #0c0c0e; }
 #trace-out { max-height: 30em; overflow: auto; background: #fff; border: 1px solid #ccc; padding: .5em; font-size: 12px; }
 #audit td:nth-child(-n+4) { white-space: nowrap; } #audit td:last-child { max-width: 48em; overflow-wrap: anywhere; }

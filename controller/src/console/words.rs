@@ -96,6 +96,10 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "on_board" => ("屏上效果", "On the board"),
         "used_by" => ("使用它的节目", "Shown by"),
         "unused" => ("未使用", "not shown"),
+        "removal_waiting" => (
+            "办公室已要求删除：节目单不再使用后自动删除",
+            "the office asked to remove it: it goes once the playlist no longer shows it",
+        ),
         "upload" => ("上传", "Upload"),
         "delete" => ("删除", "Delete"),
         "uploaded" => ("已上传：", "Uploaded:"),

@@ -25,6 +25,8 @@ pub struct PictureFile {
     pub modified: Option<String>,
     /// The ids of the running playlist's items that show it.
     pub used_by: Vec<String>,
+    /// The office asked to remove it while the playlist showed it: it goes once no item does.
+    pub removal_waiting: bool,
 }
 
 /// A picture that was stored.
@@ -113,6 +115,7 @@ impl Core {
                 let meta = e.metadata().ok().filter(std::fs::Metadata::is_file)?;
                 picture_name_problem(&name).is_none().then(|| PictureFile {
                     used_by: self.used_by(&name),
+                    removal_waiting: self.office.refused_removals.contains_key(&name),
                     bytes: meta.len(),
                     modified: meta
                         .modified()
