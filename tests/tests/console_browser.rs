@@ -373,6 +373,62 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
     assert!(diff.as_str().unwrap().contains("+id = \"hello\""), "{diff}");
     b.screenshot("9-audit.png").await;
 
+    // The picture on the board, then the office asks for its removal: refused while the item
+    // shows it, it waits, and the playlist page says so beside the item.
+    let shows = format!("{ALWAYS}\n[[item]]\nid = \"sunrise\"\nimage = \"pinghu-sunrise.png\"\n");
+    let saved = blocking(|| rig.api("PUT", "/api/v1/playlist", &shows));
+    assert_eq!(saved.status, 200, "{}", saved.text());
+    let (code, out, err) = pinghu(&[
+        "portal",
+        "push",
+        "--broker",
+        &format!("mqtt://127.0.0.1:{}", rig.broker_port),
+        "--key",
+        rig.path("demo-key.json").to_str().unwrap(),
+        "--revision",
+        "1",
+        "--remove-picture",
+        "pinghu-sunrise.png",
+        "--screen",
+        "demo",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let waiting = blocking(|| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = rig.api("GET", "/api/v1/status", "").json();
+            if s["office"]["removals_waiting"] == json!(["pinghu-sunrise.png"]) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "the removal never waited: {}", s["office"]);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    assert!(
+        waiting["office"]["last"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("removes it by itself"))
+    );
+    b.go(&format!("{}/playlist", rig.url)).await;
+    let note = b
+        .wait(
+            "the waiting removal beside the picture",
+            10,
+            "document.querySelector('#pictures tr[data-name=\"pinghu-sunrise.png\"] .removal-waiting')?.textContent",
+        )
+        .await;
+    assert_eq!(note, json!("办公室已要求删除：节目单不再使用后自动删除"));
+    let used = b
+        .js(
+            "return document.querySelector('#pictures tr[data-name=\"pinghu-sunrise.png\"] td:nth-child(4)').textContent;",
+            vec![],
+        )
+        .await;
+    assert!(used.as_str().unwrap().starts_with("sunrise"), "{used}");
+    b.js("document.getElementById('pictures').scrollIntoView();", vec![])
+        .await;
+    b.screenshot("8-pictures-removal-waiting.png").await;
+
     // A hand edit of the playlist file with a typo: refused, and the board page says where and
     // what runs meanwhile.
     let file = rig.path("playlist.toml");

@@ -1,6 +1,7 @@
 //! The playlist's coming week as an SVG: one row per day (holidays and make-up workdays marked),
-//! the hours across, a bar for each stretch of the rotation coloured by its first item, and the
-//! board's dark hours greyed.
+//! the hours across, a bar for each stretch of the rotation striped with the colour of each item
+//! that takes turns in it (so an item sharing the hours with others is seen), and the board's dark
+//! hours greyed.
 
 use std::fmt::Write as _;
 
@@ -81,26 +82,33 @@ pub fn week_svg(w: &Week, l: Lang) -> String {
             }
             let x0 = LEFT + a.duration_since(day_start).as_secs_f64() / 3600.0 * HOUR;
             let x1 = LEFT + b.duration_since(day_start).as_secs_f64() / 3600.0 * HOUR;
-            let (fill, title) = if !e.power {
-                ("#555", t(l, "dark").to_owned())
-            } else if let Some(first) = e.rotation.first() {
-                let i = w.items.iter().position(|x| x == first).unwrap_or(0);
-                (colour(i), e.rotation.join(", "))
-            } else {
+            // One stripe per item taking turns (a dark stretch is one grey bar).
+            let (fills, title): (Vec<&str>, String) = if !e.power {
+                (vec!["#555"], t(l, "dark").to_owned())
+            } else if e.rotation.is_empty() {
                 continue;
+            } else {
+                let fills = e
+                    .rotation
+                    .iter()
+                    .map(|id| colour(w.items.iter().position(|x| x == id).unwrap_or(0)))
+                    .collect();
+                (fills, e.rotation.join(", "))
             };
-            let _ = write!(
-                s,
-                r#"<rect class="slot" x="{x0:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{fill}"><title>{} {}–{} · {} {}</title></rect>"#,
-                y + 5.0,
-                (x1 - x0).max(1.0),
-                ROW - 10.0,
-                date,
-                from.strftime("%H:%M"),
-                b.to_zoned(from.time_zone().clone()).strftime("%H:%M"),
-                esc(&title),
-                e.brightness
-            );
+            let stripe = (ROW - 10.0) / fills.len() as f64;
+            for (j, fill) in fills.iter().enumerate() {
+                let _ = write!(
+                    s,
+                    r#"<rect class="slot" x="{x0:.1}" y="{:.1}" width="{:.1}" height="{stripe:.1}" fill="{fill}"><title>{} {}–{} · {} {}</title></rect>"#,
+                    y + 5.0 + stripe * j as f64,
+                    (x1 - x0).max(1.0),
+                    date,
+                    from.strftime("%H:%M"),
+                    b.to_zoned(from.time_zone().clone()).strftime("%H:%M"),
+                    esc(&title),
+                    e.brightness
+                );
+            }
         }
     }
     let y0 = TOP + ROW * w.days.len() as f64 + 24.0;
@@ -125,5 +133,45 @@ fn weekday(d: jiff::civil::Date, l: Lang) -> &'static str {
         ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][k]
     } else {
         ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][k]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_that_take_turns_each_show_in_the_stretch() {
+        let playlist = pinghu_playlists::parse(
+            "[[item]]\nid = \"hello\"\ntext = \"你好\"\n\n[[item]]\nid = \"sunrise\"\ntext = \"日出\"\n\n\
+             [[item]]\nid = \"evening\"\ntext = \"晚上\"\ntime = \"18:00-22:00\"\n",
+            "pl.toml",
+        )
+        .unwrap();
+        let calendar = pinghu_playlists::Calendar::builtin();
+        let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+        let today: jiff::civil::Date = "2026-12-07".parse().unwrap();
+        let start = today.to_zoned(tz.clone()).unwrap().timestamp();
+        let week = Week {
+            entries: pinghu_playlists::timeline(&playlist, &calendar, &tz, start, 24),
+            days: vec![(today, calendar.kind(today))],
+            items: playlist.items.iter().map(|i| i.id.clone()).collect(),
+        };
+        let svg = week_svg(&week, Lang::En);
+        // All day the first two share the board, from 18:00 to 22:00 all three: every item's
+        // colour is in the day's bars, the evening one only in its hours.
+        let slots: Vec<&str> = svg
+            .split("<rect class=\"slot\"")
+            .skip(1)
+            .filter_map(|r| r.split("</rect>").next())
+            .collect();
+        for (i, id) in ["hello", "sunrise", "evening"].iter().enumerate() {
+            assert!(
+                slots.iter().any(|r| r.contains(&format!("fill=\"{}\"", colour(i)))),
+                "{id} has no stripe:\n{svg}"
+            );
+        }
+        let evening: Vec<&&str> = slots.iter().filter(|r| r.contains(colour(2))).collect();
+        assert!(evening.iter().all(|r| r.contains("18:00–22:00")), "{evening:?}");
     }
 }
