@@ -101,7 +101,7 @@ pub enum PortalCommand {
         send: SendArgs,
     },
     /// Sign and publish, retained, what the office sends every board: the holiday calendar, a
-    /// playlist (to a screen or a group), or a portal key rotation; boards answer with receipts
+    /// playlist or a picture (to a screen or a group), or a portal key rotation; boards answer with receipts
     Push {
         #[command(flatten)]
         broker: super::BrokerArgs,
@@ -123,7 +123,7 @@ pub enum PortalCommand {
         /// A picture (PNG, JPEG or BMP, at most 8 MB) a playlist shows, for --screen or --group: stored beside each board's playlist under its file name (push it before the playlist that shows it; a playlist that came first is tried again when it arrives)
         #[arg(long, value_name = "FILE", group = "what")]
         picture: Option<std::path::PathBuf>,
-        /// Remove the picture NAME from the boards of --screen or --group (refused, with a receipt, where a playlist still shows it)
+        /// Remove the picture NAME from the boards of --screen or --group (where a playlist still shows it: refused with a receipt, and done by the board itself once it no longer does)
         #[arg(long, value_name = "NAME", group = "what")]
         remove_picture: Option<String>,
         /// A playlist or picture for this screen only
