@@ -156,6 +156,45 @@ const PROBLEMS: &[(&str, &str)] = &[
     ),
     ("the card closed the connection", "控制卡关闭了连接"),
     ("i/o error: {}", "输入输出错误：{0}"),
+    (
+        "the card answered something unexpected: {}",
+        "控制卡的应答出乎意料：{0}",
+    ),
+    ("{} is not available on {} cards: {}", "{1} 控制卡不支持{0}：{2}"),
+    ("ping", "联络"),
+    ("status", "状态查询"),
+    ("power", "电源开关"),
+    ("timed power", "定时开关机"),
+    ("time-sync", "校时"),
+    ("brightness", "亮度"),
+    ("program files", "节目文件"),
+    ("bitmap pages", "点阵图页面"),
+    ("card-drawn text", "由控制卡排版的文字"),
+    (
+        "font cards have no public brightness opcode; set it with LedshowTW",
+        "字库卡没有公开的亮度指令：请用 LedshowTW 设置",
+    ),
+    (
+        "font cards draw text themselves: send text",
+        "字库卡自己排版文字：请发送文字",
+    ),
+    (
+        "graphic cards show bitmaps: render the text",
+        "图文卡显示点阵图：请先把文字排成图",
+    ),
+    (
+        "font cards take these commands in their own protocol",
+        "字库卡用自己的协议接收这些指令",
+    ),
+    (
+        "the card ignores the control header (older firmware) and refused the 0xF0 form",
+        "控制卡不理会控制帧头（固件较旧），0xF0 形式也被拒绝",
+    ),
+    ("the card refused it under both headers", "两种帧头下控制卡都拒绝了"),
+    (
+        "the card refused it earlier on this connection",
+        "控制卡在此连接上已拒绝过",
+    ),
     // The broker.
     (
         "session taken over by another client with client id {}",
@@ -282,6 +321,10 @@ mod tests {
                  screen parameters"
             ),
             "控制卡报告屏幕为 192x64 像素，配置中 screen.width/height 为 128x32：请改正配置或控制卡的屏幕参数"
+        );
+        assert_eq!(
+            problem_zh("power is not available on bx-5k cards: font cards take these commands in their own protocol"),
+            "bx-5k 控制卡不支持电源开关：字库卡用自己的协议接收这些指令"
         );
         assert_eq!(
             problem_zh("session taken over by another client with client id \"pinghu-a\""),
