@@ -17,7 +17,7 @@ fn check_passes_the_examples_with_a_summary_each() {
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("minimal.toml: ok, 1 items, 0 brightness windows, power always on"),
+        out.contains("minimal.toml: ok, 1 item, 0 brightness windows, power always on"),
         "{out}"
     );
     assert!(

@@ -58,20 +58,28 @@ fn summary(p: &Playlist) -> String {
         String::new()
     } else {
         format!(
-            ", {} campaigns with {} spots (government floor {})",
-            p.campaigns.len(),
-            p.campaigns.iter().map(|c| c.items.len()).sum::<usize>(),
+            ", {} with {} (government floor {})",
+            count(p.campaigns.len(), "campaign"),
+            count(p.campaigns.iter().map(|c| c.items.len()).sum::<usize>(), "spot"),
             p.government_floor
         )
     };
     format!(
-        "{} items, {} brightness windows, {power}{campaigns}",
-        p.items.len(),
-        p.brightness.len()
+        "{}, {}, {power}{campaigns}",
+        count(p.items.len(), "item"),
+        count(p.brightness.len(), "brightness window")
     )
 }
 
-/// Validate one playlist file.
+/// `n` things, in the singular for one.
+fn count(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
 /// The pictures of a playlist's image items: each must read (an error at the item's line), and
 /// with a board size each is judged for how it will look there (warnings).
 fn check_images(path: &Path, p: &Playlist, board: Option<Board>) -> (Vec<String>, Vec<String>) {
