@@ -375,8 +375,8 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
 
     // The picture on the board, then the office asks for its removal: refused while the item
     // shows it, it waits, and the playlist page says so beside the item.
-    let shows = format!("{ALWAYS}\n[[item]]\nid = \"sunrise\"\nimage = \"pinghu-sunrise.png\"\n");
-    let saved = blocking(|| rig.api("PUT", "/api/v1/playlist", &shows));
+    let with_picture = format!("{ALWAYS}\n[[item]]\nid = \"sunrise\"\nimage = \"pinghu-sunrise.png\"\n");
+    let saved = blocking(|| rig.api("PUT", "/api/v1/playlist", &with_picture));
     assert_eq!(saved.status, 200, "{}", saved.text());
     let (code, out, err) = pinghu(&[
         "portal",
