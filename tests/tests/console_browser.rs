@@ -305,6 +305,15 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
         first_time.as_str().is_some_and(|t| t.starts_with(&today)),
         "{first_time} is not a time of {today} in Beijing"
     );
+    // Every kind of content is named in Chinese: 节目, 公告, 无内容 (for a blank board), none left in English.
+    let untranslated = b
+        .js(
+            "return Array.from(document.querySelectorAll('#proof td:nth-child(3)'))\
+             .map(td => td.textContent).filter(t => /^[a-z]+( |$)/.test(t));",
+            vec![],
+        )
+        .await;
+    assert_eq!(untranslated, json!([]), "proof entries whose kind is not in Chinese");
     b.screenshot("6-proof.png").await;
 
     // The audit log holds both changes and verifies.

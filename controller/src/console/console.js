@@ -11,10 +11,10 @@
   function word(v) {
     return Object.prototype.hasOwnProperty.call(words, v) ? words[v] : String(v);
   }
-  // "item hello" -> "节目 hello": the kind of content before its id.
+  // "item hello" -> "节目 hello": the kind of content before its id; "blank" -> "无内容".
   function content(v) {
     var sp = String(v).indexOf(" ");
-    return sp > 0 ? word(String(v).slice(0, sp)) + String(v).slice(sp) : String(v);
+    return sp > 0 ? word(String(v).slice(0, sp)) + String(v).slice(sp) : word(v);
   }
   function field(obj, path) {
     return path.split(".").reduce(function (o, k) { return o == null ? o : o[k]; }, obj);
