@@ -478,7 +478,7 @@ async fn audit(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Respo
                                     (e.detail["sha256"].as_str().and_then(|h| h.get(..12)).unwrap_or(""))
                                     details { summary { (t(l, "diff")) } pre.diff { (diff) } }
                                 } @else {
-                                    (detail_text(&e.detail))
+                                    (detail_text(l, &e.detail, &tz))
                                 }
                             }
                         }
@@ -490,21 +490,50 @@ async fn audit(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Respo
     with_lang(&q, page(l, Some(&c), t(l, "audit"), &body))
 }
 
-/// An audit entry's detail in a line: `key: value · …`, hashes shortened to 12 characters.
-fn detail_text(v: &serde_json::Value) -> String {
-    let short = |v: &serde_json::Value| match v.as_str() {
-        Some(s) if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) => s[..12].to_owned(),
-        Some(s) => s.to_owned(),
-        None => v.to_string(),
+/// An audit entry's detail in a line, in the page's language: `key: value · …`, hashes shortened
+/// to 12 characters, times in the board's zone, fields with no value left out.
+fn detail_text(l: Lang, v: &serde_json::Value, tz: &jiff::tz::TimeZone) -> String {
+    use serde_json::Value;
+    let zh = l == Lang::Zh;
+    let key = |k: &str| -> String {
+        let (z, e) = match k {
+            "name" => ("名称", "name"),
+            "sha256" => ("SHA-256", "sha256"),
+            "bytes" => ("字节", "bytes"),
+            "replaced" => ("替换同名图片", "replaced"),
+            "brightness" => ("亮度", "brightness"),
+            "power" => ("电源", "power"),
+            "until" => ("至", "until"),
+            other => (other, other),
+        };
+        (if zh { z } else { e }).to_owned()
     };
-    match v.as_object() {
-        Some(o) => o
+    let value = |k: &str, v: &Value| match v {
+        Value::Bool(b) => match (zh, b) {
+            (true, true) => "是".to_owned(),
+            (true, false) => "否".to_owned(),
+            (false, true) => "yes".to_owned(),
+            (false, false) => "no".to_owned(),
+        },
+        Value::String(s) if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) => s[..12].to_owned(),
+        Value::String(s) if k == "until" => short_time(s, tz),
+        Value::String(s) if k == "power" && zh => match s.as_str() {
+            "on" => "开".to_owned(),
+            "off" => "关".to_owned(),
+            other => other.to_owned(),
+        },
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match v {
+        Value::Object(o) => o
             .iter()
-            .map(|(k, v)| format!("{k}: {}", short(v)))
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| format!("{}: {}", key(k), value(k, v)))
             .collect::<Vec<_>>()
             .join(" · "),
-        None if v.is_null() => String::new(),
-        None => short(v),
+        Value::Null => String::new(),
+        other => value("", other),
     }
 }
 
@@ -543,3 +572,31 @@ img.picture { background: #0c0c0e; image-rendering: pixelated; max-height: 10em;
 ";
 
 const SCRIPT: &str = include_str!("console.js");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_audit_detail_reads_in_the_page_language() {
+        let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+        let upload =
+            serde_json::json!({"name": "sunrise.png", "sha256": "ab".repeat(32), "bytes": 575, "replaced": false});
+        assert_eq!(
+            detail_text(Lang::Zh, &upload, &tz),
+            "名称: sunrise.png · SHA-256: abababababab · 字节: 575 · 替换同名图片: 否"
+        );
+        assert_eq!(
+            detail_text(Lang::En, &upload, &tz),
+            "name: sunrise.png · sha256: abababababab · bytes: 575 · replaced: no"
+        );
+        // A power override: no brightness given, the time in the board's zone.
+        let power = serde_json::json!({"brightness": null, "power": "off", "until": "2026-12-04T15:00:00Z"});
+        assert_eq!(detail_text(Lang::Zh, &power, &tz), "电源: 关 · 至: 2026-12-04 23:00:00");
+        assert_eq!(
+            detail_text(Lang::En, &power, &tz),
+            "power: off · until: 2026-12-04 23:00:00"
+        );
+        assert_eq!(detail_text(Lang::Zh, &serde_json::Value::Null, &tz), "");
+    }
+}
