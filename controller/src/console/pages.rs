@@ -267,7 +267,7 @@ async fn board(PageCtx { c, l, q }: PageCtx) -> Response {
             div #tech {
                 button #ping type="button" { (t(l, "ping")) }
                 " "
-                select #pattern { @for p in crate::cli::diag::PATTERNS { option value=(p) { (p) } } }
+                select #pattern { @for p in crate::cli::diag::PATTERNS { option value=(p) { (pattern_word(l, p)) } } }
                 button #show-pattern type="button" { (t(l, "pattern")) }
                 " "
                 label { (t(l, "brightness")) " " input #level type="number" min="0" max="15" value="15"; }
@@ -537,6 +537,30 @@ fn detail_text(l: Lang, v: &serde_json::Value, tz: &jiff::tz::TimeZone) -> Strin
     }
 }
 
+/// A test pattern's name in the page's language; the Chinese one keeps the name `pinghu diag
+/// test-pattern` takes, so a technician knows it at the cabinet too.
+fn pattern_word(l: Lang, p: &str) -> String {
+    let zh = match p {
+        "all-on" => "全亮",
+        "all-off" => "全灭",
+        "red" => "全红",
+        "green" => "全绿",
+        "yellow" => "全黄",
+        "checkerboard" => "棋盘格",
+        "stripes" => "竖条纹",
+        "h-stripes" => "横条纹",
+        "grid" => "模组网格",
+        "moving-bar" => "移动光条",
+        "text" => "文字",
+        _ => return p.to_owned(),
+    };
+    if l == Lang::Zh {
+        format!("{zh} {p}")
+    } else {
+        p.to_owned()
+    }
+}
+
 /// An audit action in the page's language.
 fn action_word(l: Lang, action: &str) -> &str {
     let (zh, en) = match action {
@@ -598,5 +622,17 @@ mod tests {
             "power: off · until: 2026-12-04 23:00:00"
         );
         assert_eq!(detail_text(Lang::Zh, &serde_json::Value::Null, &tz), "");
+    }
+
+    #[test]
+    fn every_test_pattern_has_a_chinese_name() {
+        for p in crate::cli::diag::PATTERNS {
+            let zh = pattern_word(Lang::Zh, p);
+            assert!(
+                zh.ends_with(p) && zh.len() > p.len() + 1,
+                "{p} has no Chinese name: {zh}"
+            );
+            assert_eq!(pattern_word(Lang::En, p), p);
+        }
     }
 }
