@@ -126,10 +126,13 @@ fn graphic_card_commands() {
     let (code, out, _) = run(&["test-pattern", "moving-bar"]);
     assert_eq!(code, 0);
     assert!(out.contains("16 pages"), "{out}");
-    let (code, _, err) = run(&["test-pattern", "rainbow"]);
-    assert_eq!(code, 1);
-    assert!(err.contains("unknown test pattern \"rainbow\" (use all-on"), "{err}");
     // Mistyped values are usage errors, named before the card is touched.
+    let (code, _, err) = run(&["test-pattern", "rainbow"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("invalid value 'rainbow'") && err.contains("possible values: all-on, all-off"),
+        "{err}"
+    );
     let (code, _, err) = run(&["test-pattern", "grid", "--module", "32by16"]);
     assert_eq!(code, 2);
     assert!(

@@ -255,6 +255,7 @@ pub enum PlaylistCommand {
     /// Every change of what shows, brightness and power over a span of time; with --date, the
     /// campaigns' planned plays per hour against their targets
     Timeline {
+        /// The playlist (TOML)
         file: std::path::PathBuf,
         /// Plan this day's campaigns (YYYY-MM-DD): plays per campaign and hour, against the targets
         #[arg(long, value_name = "D", conflicts_with_all = ["from", "hours"])]
@@ -351,6 +352,7 @@ pub enum ReportCommand {
     },
     /// Check a board's signed daily report offline: signature, sums, and with --data-dir every play against the log (exit 1 naming what fails)
     Verify {
+        /// The signed report (JSON, as the board publishes it)
         file: std::path::PathBuf,
         /// The board's public key (base64, as in its status), or a file holding it
         #[arg(long, value_name = "KEY")]
@@ -358,6 +360,7 @@ pub enum ReportCommand {
         /// The proof-of-display log to check the report against
         #[arg(long, value_name = "DIR")]
         data_dir: Option<std::path::PathBuf>,
+        /// Output format
         #[arg(long, value_enum, default_value_t = cli::report::ReportFormat::Table)]
         format: cli::report::ReportFormat,
     },

@@ -67,9 +67,11 @@ pub enum DiagCommand {
     },
     /// Remove everything from the board
     Clear,
-    /// Put a test pattern on the board: all-on, all-off, red, green, yellow, checkerboard, stripes, h-stripes, grid, moving-bar, text
+    /// Put a test pattern on the board
     /// (the size is the card's own unless --width/--height say otherwise)
     TestPattern {
+        /// The pattern
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::cli::diag::PATTERNS))]
         name: String,
         /// Module size for the grid pattern, e.g. 32x16 or 64x32
         #[arg(long, default_value = "32x16", value_parser = crate::cli::args::module())]
@@ -77,11 +79,15 @@ pub enum DiagCommand {
     },
     /// Show a text (rendered for graphic cards, sent as text to font cards)
     SendText {
+        /// The text, as it should read on the board
         text: String,
+        /// Font size: 12, 16, 24 or 32
         #[arg(long, default_value_t = 16)]
         font_size: u32,
+        /// Text colour
         #[arg(long, default_value = "red", value_parser = crate::cli::args::color())]
         color: TextColor,
+        /// How the text enters the board
         #[arg(long, default_value = "auto", value_parser = crate::cli::args::effect())]
         effect: Effect,
     },
