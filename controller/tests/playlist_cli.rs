@@ -236,3 +236,25 @@ fn a_commercial_playlist_is_booked_planned_and_refused_when_overbooked() {
         "{err}"
     );
 }
+
+#[test]
+fn date_fields_pass_the_check_and_a_mistyped_one_is_a_warning_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fields.toml");
+    std::fs::write(
+        &file,
+        "[[item]]\nid = \"today\"\ntext = \"今天是{date}，{weekday}\"\n\n\
+         [[item]]\nid = \"exam\"\ntext = \"距高考还有{days_until:2027-06-07}天，{weekdy}\"\n",
+    )
+    .unwrap();
+    let (code, out, err) = pinghu(&["playlist", "check", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "a warning does not refuse the playlist: {out}{err}");
+    let f = file.display();
+    assert!(
+        out.contains(&format!(
+            "{f}:5:1: warning: item exam: {{weekdy}} is shown as written: the fields are {{date}}, {{weekday}} and"
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("item today:"), "{out}");
+}

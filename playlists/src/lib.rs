@@ -6,7 +6,8 @@
 //! calendar ([`Calendar`]), and decides, as a pure function of its inputs and `now`, what the
 //! board should show ([`Scheduler::step`]): the rotation, the urgent layer, brightness and power. Paid
 //! campaigns ([`campaign`]) play between the rotation's entries, paced to their targets by [`pacing`];
-//! [`check_bookings`] refuses targets that cannot all be met (docs/campaigns.md).
+//! [`check_bookings`] refuses targets that cannot all be met (docs/campaigns.md). An item's text
+//! may carry [`fields`] (`{date}`, `{weekday}`, `{days_until:…}`) filled in for the day it shows.
 //!
 //! ```
 //! use pinghu_playlists::{Calendar, Inputs, Scheduler, parse};
@@ -35,6 +36,7 @@
 pub mod calendar;
 pub mod campaign;
 pub mod error;
+pub mod fields;
 pub mod model;
 pub mod pacing;
 mod parse;

@@ -151,10 +151,11 @@ pub struct Item {
 }
 
 impl Item {
-    /// True when the item has no date or time condition at all (it shows even when the clock
-    /// cannot be trusted).
+    /// True when the item has no date or time condition at all and no date in its text (it shows
+    /// even when the clock cannot be trusted).
     pub fn is_always_on(&self) -> bool {
-        self.days.is_empty()
+        !crate::fields::has_fields(&self.text)
+            && self.days.is_empty()
             && self.windows.is_empty()
             && self.dates.is_empty()
             && !self.workdays_only

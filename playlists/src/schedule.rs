@@ -223,12 +223,13 @@ pub fn item_holds(item: &Item, date: Date, m: u16, calendar: &Calendar, clock_tr
     })
 }
 
-/// What an item shows (its text and style), as the scheduler hands it to the renderer.
-pub fn item_content(item: &Item) -> Content {
+/// What an item shows on `today` (its text with its [`crate::fields`] filled in, and style), as
+/// the scheduler hands it to the renderer.
+pub fn item_content(item: &Item, today: Date) -> Content {
     Content {
         key: ContentKey::Item { id: item.id.clone() },
         title: None,
-        text: item.text.clone(),
+        text: crate::fields::fill(&item.text, today).into_owned(),
         image: item.image.clone().map(|p| (p, item.threshold)),
         style: item.style,
         priority: None,
@@ -296,7 +297,7 @@ impl Scheduler {
             {
                 continue;
             }
-            entries.push((item.priority, i, item_content(item)));
+            entries.push((item.priority, i, item_content(item, date)));
         }
         let mut normal: Vec<&Announcement> = inp
             .announcements
@@ -320,7 +321,7 @@ impl Scheduler {
         let p = inp.playlist;
         let emergency = layer == Layer::Emergency;
         let power = !inp.clock_trusted || emergency || p.power_on_at(m);
-        let spot_len = |i: &Item| spot_len(i, pages);
+        let spot_len = |i: &Item| spot_len(i, zoned.date(), pages);
         self.pacing.roll(p, zoned.date(), zoned.hour(), &spot_len);
         self.pacing.accrue(p, inp.calendar, inp.tz, now);
 
@@ -421,7 +422,8 @@ impl Scheduler {
         pages: &dyn Fn(&Content) -> u32,
     ) -> Option<Showing> {
         let p = inp.playlist;
-        let spot_len = |i: &Item| spot_len(i, pages);
+        let today = now.to_zoned(inp.tz.clone()).date();
+        let spot_len = |i: &Item| spot_len(i, today, pages);
         let len_of = |c: &Content| dwell(c) * i32::try_from(pages(c).max(1)).unwrap_or(i32::MAX);
         // Where the current entry ends (`None`: it is still on).
         let spot = self.pacing.spot.clone();
@@ -431,7 +433,7 @@ impl Scheduler {
         let ended = if let (true, Some(s)) = (on_spot, &spot) {
             match p.spot(&s.item) {
                 Some((_, item)) if now < s.ends() && s.started <= now => {
-                    return Some(showing_at(item_content(item), s.started, now, pages));
+                    return Some(showing_at(item_content(item, today), s.started, now, pages));
                 }
                 // Its time is up, or the playlist no longer has it.
                 _ => {
@@ -516,7 +518,7 @@ impl Scheduler {
             index: next_index,
             started: Some(start),
         };
-        Some(showing_at(item_content(item), start, now, pages))
+        Some(showing_at(item_content(item, z.date()), start, now, pages))
     }
 }
 
@@ -530,9 +532,9 @@ fn next_start(end: Timestamp, now: Timestamp) -> Timestamp {
     }
 }
 
-/// Seconds a spot stays on the glass: its dwell time for each page.
-pub fn spot_len(item: &Item, pages: &dyn Fn(&Content) -> u32) -> u32 {
-    item.style.dwell_s.max(1) * pages(&item_content(item)).max(1)
+/// Seconds a spot stays on the glass on `today`: its dwell time for each page.
+pub fn spot_len(item: &Item, today: Date, pages: &dyn Fn(&Content) -> u32) -> u32 {
+    item.style.dwell_s.max(1) * pages(&item_content(item, today)).max(1)
 }
 
 fn showing_at(content: Content, started: Timestamp, now: Timestamp, pages: &dyn Fn(&Content) -> u32) -> Showing {

@@ -576,3 +576,38 @@ fn warnings_rotate_most_severe_first_most_recent_first_and_share_the_top_layer()
     }
     assert_eq!(seen.into_iter().collect::<Vec<_>>(), ["extreme", "portal-emergency"]);
 }
+
+#[test]
+fn an_items_date_fields_follow_the_boards_day_and_wait_for_a_trusted_clock() {
+    let pl = parse(
+        "[[item]]\nid = \"today\"\ntext = \"今天是{date}，{weekday}\"\n\n\
+         [[item]]\nid = \"exam\"\ntext = \"距高考还有{days_until:2027-06-07}天\"\n",
+        "fields.toml",
+    )
+    .unwrap();
+    let mut s = Scheduler::new();
+    let text = |p: &pinghu_playlists::Plan| p.showing.as_ref().unwrap().content.text.clone();
+    // Friday night in Yiling (Friday afternoon in UTC: the board's day counts), 10 s per item.
+    let p = step(&pl, &[], &mut s, at("2026-12-04T23:59:40"));
+    assert_eq!(text(&p), "今天是2026年12月4日，星期五");
+    let p = step(&pl, &[], &mut s, p.next_change);
+    assert_eq!(text(&p), "距高考还有185天");
+    assert_eq!(p.next_change, at("2026-12-05T00:00:00"));
+    // From midnight the same items read the new day.
+    let p = step(&pl, &[], &mut s, p.next_change);
+    assert_eq!(text(&p), "今天是2026年12月5日，星期六");
+    let p = step(&pl, &[], &mut s, p.next_change);
+    assert_eq!(text(&p), "距高考还有184天");
+
+    // A wrong date is worse than none: while the clock is not trusted, neither shows.
+    let (cal, tz) = (Calendar::builtin(), shanghai());
+    let inp = Inputs {
+        playlist: &pl,
+        calendar: &cal,
+        tz: &tz,
+        announcements: &[],
+        clock_trusted: false,
+    };
+    let p = Scheduler::new().step(&inp, at("2026-12-04T12:00:00"), &|_| 1);
+    assert!(p.rotation.is_empty() && p.showing.is_none(), "{:?}", p.rotation);
+}

@@ -96,6 +96,22 @@ fn a_playlist_is_checked_at_its_lines_saved_live_kept_and_restored_with_an_audit
     };
     assert!(at(1, "no font has 𠀋", "字库中没有「𠀋」"), "{check}");
     assert!(at(6, "too small: 4x4 px", "太小：4x4 像素"), "{check}");
+    // A mistyped date field is shown as written: a warning at its item, in Chinese too.
+    let check = rig
+        .api(
+            "POST",
+            "/api/v1/playlist/check",
+            ALWAYS.replace("夷陵区欢迎您", "今天是{date}，{weekdy}"),
+        )
+        .json();
+    assert_eq!(check["ok"], true, "{check}");
+    let warnings = check["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w["line"] == 1
+            && w["message"].as_str().unwrap().contains("{weekdy} is shown as written")
+            && w["message_zh"].as_str().unwrap().contains("{weekdy} 将按原样显示")),
+        "{check}"
+    );
 
     // The preview renders every item as the board will show it.
     let preview = rig
@@ -105,6 +121,23 @@ fn a_playlist_is_checked_at_its_lines_saved_live_kept_and_restored_with_an_audit
     assert_eq!(preview["items"][1]["line"], 5);
     let page = preview["items"][0]["pages"][0].as_str().unwrap();
     assert!(page.starts_with("data:image/png;base64,"), "{page:.40}");
+    // Date fields read today, in the board's zone (either day if the request straddles midnight).
+    let today = || {
+        let d = jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap())
+            .date();
+        format!("今天是{}年{}月{}日", d.year(), d.month(), d.day())
+    };
+    let before = today();
+    let dated = rig
+        .api(
+            "POST",
+            "/api/v1/playlist/preview",
+            ALWAYS.replace("夷陵区欢迎您", "今天是{date}"),
+        )
+        .json();
+    let text = dated["items"][0]["text"].as_str().unwrap_or_default();
+    assert!(text == before || text == today(), "{dated}");
 
     // Saved: the simulated card's glass changes to it.
     let saved = rig.api("PUT", "/api/v1/playlist", ALWAYS);

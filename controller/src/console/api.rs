@@ -161,7 +161,7 @@ async fn check_playlist(State(s): State<AppState>, _: Caller, body: String) -> R
 
 /// Every item's pages as the board will show them (PNG, LED look, as data URLs), or the errors.
 async fn preview(State(s): State<AppState>, _: Caller, body: String) -> Response {
-    let Ok(r) = s.core.with(move |c, _| c.preview(&body)).await else {
+    let Ok(r) = s.core.with(move |c, now| c.preview(&body, now)).await else {
         return gone();
     };
     let items = match r {
@@ -187,7 +187,7 @@ async fn preview(State(s): State<AppState>, _: Caller, body: String) -> Response
                     .filter_map(|f| f.led_png(3).ok())
                     .map(|png| format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png)))
                     .collect();
-                json!({"id": p.id, "line": p.line, "effect": p.effect, "dwell_s": p.dwell_s, "missing": p.missing, "pages": pages})
+                json!({"id": p.id, "line": p.line, "text": p.text, "effect": p.effect, "dwell_s": p.dwell_s, "missing": p.missing, "pages": pages})
             })
             .collect();
         json!({"ok": true, "items": list})

@@ -101,6 +101,15 @@ const TEMPLATES: &[(&str, &str)] = &[
         "item {}: no font has {}: the board shows a box for each",
         "节目项 {0}：字库中没有「{1}」，屏上每个这样的字都显示为方框",
     ),
+    // Braces in an item's text that are no field (pinghu_playlists::fields).
+    (
+        "item {}: {} is shown as written: the fields are {date}, {weekday} and {days_until:YYYY-MM-DD} (write {{ and }} for a brace)",
+        "节目项 {0}：{1} 将按原样显示：可用的字段为 {date}、{weekday} 和 {days_until:YYYY-MM-DD}（花括号本身请写作 {{ 和 }}）",
+    ),
+    (
+        "item {}: {} is shown as written: {} is not a date (write {days_until:2027-06-07})",
+        "节目项 {0}：{1} 将按原样显示：{2} 不是日期（应写作 {days_until:2027-06-07}）",
+    ),
     (
         "the holiday calendar has no official data for {}: workdays_only and days_off_only count Monday to Friday as workdays until the office sends it (pinghu portal push --calendar)",
         "节假日日历中没有 {0} 年的官方数据：在主管部门下发之前，workdays_only 与 days_off_only 按周一至周五为工作日计算（pinghu portal push --calendar）",
@@ -522,6 +531,17 @@ mod tests {
                 "item logo: image \"logo.png\": too small: 8x8 px is enlarged 4.0 times for the 64x32 board and will look blocky; give at least 32x16 px"
             ),
             "节目项 logo：图片 \"logo.png\"：太小：8x8 像素要放大 4.0 倍才能铺满 64x32 的屏，会显得粗糙；请提供至少 32x16 像素的图片"
+        );
+        for p in pinghu_playlists::fields::problems("{weekdy} {days_until:明年}") {
+            let msg = format!("item a: {p}");
+            assert!(zh(&msg).starts_with("节目项 a："), "{msg} has no Chinese form");
+        }
+        assert_eq!(
+            zh(&format!(
+                "item a: {}",
+                pinghu_playlists::fields::problems("{days_until:明年}")[0]
+            )),
+            "节目项 a：{days_until:明年} 将按原样显示：\"明年\" 不是日期（应写作 {days_until:2027-06-07}）"
         );
         assert_eq!(
             zh("item a: no font has 𠀋: the board shows a box for each"),

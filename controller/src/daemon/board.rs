@@ -105,9 +105,11 @@ impl Renderer {
         }
     }
 
-    /// Seconds an item stays on the glass: its dwell time for each page it renders to.
+    /// Seconds an item stays on the glass: its dwell time for each page it renders to (on the day
+    /// its fields read widest, as the booking check counts every day).
     pub fn spot_len(&mut self, item: &pinghu_playlists::Item) -> u32 {
-        let pages = self.render(&pinghu_playlists::item_content(item)).pages.len().max(1);
+        let content = pinghu_playlists::item_content(item, pinghu_playlists::fields::WIDEST_DAY);
+        let pages = self.render(&content).pages.len().max(1);
         item.style.dwell_s.max(1) * u32::try_from(pages).unwrap_or(u32::MAX)
     }
 
@@ -131,7 +133,10 @@ impl Renderer {
             return None;
         }
         let missing: String = self
-            .render(&pinghu_playlists::item_content(item))
+            .render(&pinghu_playlists::item_content(
+                item,
+                pinghu_playlists::fields::WIDEST_DAY,
+            ))
             .missing
             .into_iter()
             .collect();

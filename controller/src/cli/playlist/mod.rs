@@ -81,8 +81,9 @@ fn count(n: usize, thing: &str) -> String {
 }
 
 /// The pictures of a playlist's image items: each must read (an error at the item's line), and
-/// with a board size each is judged for how it will look there (warnings).
-fn check_images(path: &Path, p: &Playlist, board: Option<Board>) -> (Vec<String>, Vec<String>) {
+/// with a board size each is judged for how it will look there (warnings); braces in a text that
+/// are no field, and with a board characters no font has, are warnings too.
+fn check_items(path: &Path, p: &Playlist, board: Option<Board>) -> (Vec<String>, Vec<String>) {
     let (mut errors, mut warnings) = (Vec::new(), Vec::new());
     let dir = path.parent().unwrap_or(Path::new("."));
     for item in p.all_items() {
@@ -97,6 +98,17 @@ fn check_images(path: &Path, p: &Playlist, board: Option<Board>) -> (Vec<String>
                 }
             }
             (Ok(_), None) => {}
+        }
+    }
+    // Braces that are no field are shown as written (the console warns alike).
+    for item in p.all_items() {
+        for w in pinghu_playlists::fields::problems(&item.text) {
+            warnings.push(format!(
+                "{}:{}:1: warning: item {}: {w}",
+                path.display(),
+                item.line,
+                item.id
+            ));
         }
     }
     // Characters no font has, as the board's renderer would draw them (the console warns alike).
@@ -147,7 +159,7 @@ pub fn check(path: &Path, cal: &Calendar, now: Timestamp) -> Checked {
 pub fn check_for(path: &Path, cal: &Calendar, now: Timestamp, board: Option<Board>) -> Checked {
     match load(path) {
         Ok(p) => {
-            let (mut errors, image_warnings) = check_images(path, &p, board);
+            let (mut errors, image_warnings) = check_items(path, &p, board);
             if errors.is_empty() {
                 errors.extend(bookings(path, &p, cal, board).iter().map(ToString::to_string));
             }

@@ -146,11 +146,11 @@ pub fn plan_day(
             last = Some((id.clone(), s.since));
             let h = s.since.to_zoned(tz.clone()).hour();
             *counts.entry((c.id.clone(), h)).or_default() += 1;
-            secs[h as usize] += pinghu_playlists::schedule::spot_len(item, &pages);
+            secs[h as usize] += pinghu_playlists::schedule::spot_len(item, d, &pages);
         }
         now = plan.next_change.max(now + jiff::SignedDuration::from_millis(1));
     }
-    let len = |i: &pinghu_playlists::Item| pinghu_playlists::schedule::spot_len(i, &pages);
+    let len = |i: &pinghu_playlists::Item| pinghu_playlists::schedule::spot_len(i, d, &pages);
     let needs = pinghu_playlists::campaign::day_needs(p, cal, d, &len);
     let campaigns = p
         .campaigns

@@ -95,6 +95,8 @@ pub struct Week {
 pub struct Preview {
     pub id: String,
     pub line: usize,
+    /// The text as the board shows it today (date fields filled in); empty for a picture.
+    pub text: String,
     pub pages: Vec<Frame>,
     pub dwell_s: Vec<u32>,
     pub effect: &'static str,
@@ -273,20 +275,26 @@ impl Core {
         examine(&self.cfg, &mut self.renderer, &self.calendar, &self.tz, text, now)
     }
 
-    /// Every item of a playlist rendered exactly as the board would show it: (id, its pages,
-    /// seconds per page, effect, characters no font has). `Err` with the problems when it does not
-    /// parse.
-    pub fn preview(&mut self, text: &str) -> Result<Vec<Preview>, Vec<Diagnostic>> {
+    /// Every item of a playlist rendered exactly as the board would show it today (`now` in the
+    /// board's zone, for the date fields): (id, its pages, seconds per page, effect, characters no
+    /// font has). `Err` with the problems when it does not parse.
+    pub fn preview(&mut self, text: &str, now: Timestamp) -> Result<Vec<Preview>, Vec<Diagnostic>> {
         let p = match pinghu_playlists::parse(text, "playlist") {
             Ok(p) => p,
             Err(e) => return Err(e.diagnostics().to_vec()),
         };
+        let today = now.to_zoned(self.tz.clone()).date();
         Ok(p.all_items()
             .map(|item| {
-                let a = self.renderer.render(&pinghu_playlists::item_content(item));
+                let a = self.renderer.render(&pinghu_playlists::item_content(item, today));
                 Preview {
                     id: item.id.clone(),
                     line: item.line,
+                    text: if item.image.is_some() {
+                        String::new()
+                    } else {
+                        a.text.clone()
+                    },
                     pages: a.pages,
                     dwell_s: a.dwell_s,
                     effect: a.effect.name(),
@@ -473,6 +481,9 @@ pub fn examine(
             }
         } else if let Some(w) = renderer.missing_glyphs_warning(item) {
             warnings.push(at(item.line, w));
+        }
+        for w in pinghu_playlists::fields::problems(&item.text) {
+            warnings.push(at(item.line, format!("item {}: {w}", item.id)));
         }
     }
     if errors.is_empty() {
