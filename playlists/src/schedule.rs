@@ -433,7 +433,9 @@ impl Scheduler {
         let ended = if let (true, Some(s)) = (on_spot, &spot) {
             match p.spot(&s.item) {
                 Some((_, item)) if now < s.ends() && s.started <= now => {
-                    return Some(showing_at(item_content(item, today), s.started, now, pages));
+                    // The spot keeps the text it started with (its length was counted for it).
+                    let day = s.started.to_zoned(inp.tz.clone()).date();
+                    return Some(showing_at(item_content(item, day), s.started, now, pages));
                 }
                 // Its time is up, or the playlist no longer has it.
                 _ => {

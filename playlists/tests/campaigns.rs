@@ -424,3 +424,66 @@ fn a_week_of_pacing_meets_every_target_around_random_interruptions() {
         );
     }
 }
+
+#[test]
+fn a_spot_across_midnight_keeps_the_date_it_started_with() {
+    let pl = parse(
+        r#"
+government_floor = 0.3
+
+[defaults]
+dwell_s = 25
+
+[[item]]
+id = "gov"
+text = "政务公开"
+
+[[campaign]]
+id = "c"
+advertiser = "甲"
+contract = "C1"
+start_date = "2026-12-01"
+end_date = "2026-12-31"
+share = 0.5
+
+  [[campaign.item]]
+  id = "ad"
+  text = "{date}特惠"
+"#,
+        "ads.toml",
+    )
+    .unwrap();
+    let (cal, tz) = (Calendar::builtin(), tz());
+    let inp = Inputs {
+        playlist: &pl,
+        calendar: &cal,
+        tz: &tz,
+        announcements: &[],
+        clock_trusted: true,
+    };
+    let midnight = at("2026-12-05T00:00:00");
+    let mut straddled = 0;
+    // Start at several phases, so that some spot is on the glass at midnight.
+    for offset in (0..50).step_by(7) {
+        let mut s = Scheduler::new();
+        let mut now = at("2026-12-04T23:50:00") + jiff::SignedDuration::from_secs(offset);
+        while now < at("2026-12-05T00:05:00") {
+            let plan = s.step(&inp, now, &|_| 1);
+            if let Some(sh) = &plan.showing
+                && sh.content.key == (ContentKey::Item { id: "ad".into() })
+            {
+                let started = sh.since.to_zoned(tz.clone()).date();
+                let want = format!("{}年{}月{}日特惠", started.year(), started.month(), started.day());
+                assert_eq!(sh.content.text, want, "at {now}, a spot that started {}", sh.since);
+                if sh.since < midnight && now >= midnight {
+                    straddled += 1;
+                }
+            }
+            now = plan.next_change.max(now + jiff::SignedDuration::from_millis(1));
+        }
+    }
+    assert!(
+        straddled > 0,
+        "no spot was on the glass across midnight: the test proves nothing"
+    );
+}
