@@ -374,6 +374,7 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
             button #preview-button type="button" { (t(l, "preview")) }
             @if c.role.edits_playlists() { button #save type="button" { (t(l, "save")) } }
         }
+        p.note #fields-hint { (t(l, "fields_hint")) }
         ul #problems data-ok=(t(l, "ok")) data-saved=(t(l, "saved")) data-ok-warned=(t(l, "ok_warned"))
             data-saved-warned=(t(l, "saved_warned")) {}
         div #preview {}
@@ -622,6 +623,19 @@ mod tests {
             "power: off · until: 2026-12-04 23:00:00"
         );
         assert_eq!(detail_text(Lang::Zh, &serde_json::Value::Null, &tz), "");
+    }
+
+    #[test]
+    fn the_editors_hint_names_fields_the_board_fills_in() {
+        let day = jiff::civil::date(2026, 12, 4);
+        for l in [Lang::Zh, Lang::En] {
+            let hint = t(l, "fields_hint");
+            for field in ["{date}", "{weekday}", "{days_until:2027-06-07}"] {
+                assert!(hint.contains(field), "{hint}");
+                assert_ne!(pinghu_playlists::fields::fill(field, day), field, "{field} is no field");
+            }
+            assert!(hint.contains("2026年12月4日") && hint.contains("星期五"), "{hint}");
+        }
     }
 
     #[test]

@@ -54,6 +54,10 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "makeup" => ("班", "make-up workday"),
         "dark" => ("关屏", "board off"),
         "preview" => ("预览（与屏幕显示一致）", "Preview (as the board shows it)"),
+        "fields_hint" => (
+            "文字中可用日期字段，每天自动更新：{date} 2026年12月4日，{weekday} 星期五，{days_until:2027-06-07} 距该日的天数。",
+            "Date fields in a text, filled in each day: {date} 2026年12月4日, {weekday} 星期五, {days_until:2027-06-07} the days left until then.",
+        ),
         "restore" => ("恢复此版本", "Restore this version"),
         "saved" => ("已保存，屏幕已更新。", "Saved: the board runs it now."),
         "ok" => ("没有问题。", "No problems."),
