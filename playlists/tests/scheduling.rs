@@ -35,6 +35,17 @@ fn showing_id(p: &pinghu_playlists::Plan) -> Option<String> {
 }
 
 fn step(pl: &Playlist, anns: &[Announcement], sched: &mut Scheduler, now: Timestamp) -> pinghu_playlists::Plan {
+    step_trusting(pl, anns, sched, now, true)
+}
+
+/// [`step`] with a clock that is trusted or not.
+fn step_trusting(
+    pl: &Playlist,
+    anns: &[Announcement],
+    sched: &mut Scheduler,
+    now: Timestamp,
+    clock_trusted: bool,
+) -> pinghu_playlists::Plan {
     let cal = Calendar::builtin();
     let tz = shanghai();
     let inp = Inputs {
@@ -42,7 +53,7 @@ fn step(pl: &Playlist, anns: &[Announcement], sched: &mut Scheduler, now: Timest
         calendar: &cal,
         tz: &tz,
         announcements: anns,
-        clock_trusted: true,
+        clock_trusted,
     };
     sched.step(&inp, now, &|_| 1)
 }
@@ -600,14 +611,6 @@ fn an_items_date_fields_follow_the_boards_day_and_wait_for_a_trusted_clock() {
     assert_eq!(text(&p), "距高考还有184天");
 
     // A wrong date is worse than none: while the clock is not trusted, neither shows.
-    let (cal, tz) = (Calendar::builtin(), shanghai());
-    let inp = Inputs {
-        playlist: &pl,
-        calendar: &cal,
-        tz: &tz,
-        announcements: &[],
-        clock_trusted: false,
-    };
-    let p = Scheduler::new().step(&inp, at("2026-12-04T12:00:00"), &|_| 1);
+    let p = step_trusting(&pl, &[], &mut Scheduler::new(), at("2026-12-04T12:00:00"), false);
     assert!(p.rotation.is_empty() && p.showing.is_none(), "{:?}", p.rotation);
 }
