@@ -381,6 +381,40 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
         .await;
     assert!(diff.as_str().unwrap().contains("+id = \"hello\""), "{diff}");
     b.screenshot("9-audit.png").await;
+    // On a phone (the duty officer away from a desk) every page fits the screen's width: the
+    // header wraps, wide tables and the week scroll inside themselves, the editor keeps its lines.
+    b.client.set_window_size(390, 844).await.expect("a phone-sized window");
+    for page in ["/board", "/announcements", "/playlist", "/proof", "/audit"] {
+        b.go(&format!("{}{page}", rig.url)).await;
+        let (page_width, window) = (
+            b.js("return document.documentElement.scrollWidth;", vec![]).await,
+            b.js("return document.documentElement.clientWidth;", vec![]).await,
+        );
+        assert!(
+            page_width.as_u64() <= window.as_u64(),
+            "{page} is {page_width} px wide in a {window} px window"
+        );
+        if page == "/board" {
+            b.screenshot("10-phone-board.png").await;
+        }
+        if page == "/playlist" {
+            // A line longer than the editor scrolls rather than wraps, so the line numbers
+            // beside it (and the errors marked by them) stay on their lines.
+            b.set_playlist(&ALWAYS.replace("夷陵区欢迎您", &"夷陵区欢迎您".repeat(20)))
+                .await;
+            let scrolls = b
+                .js(
+                    "const t = document.getElementById('playlist'); return t.scrollWidth > t.clientWidth;",
+                    vec![],
+                )
+                .await;
+            assert_eq!(scrolls, json!(true), "the editor wraps its long line");
+        }
+    }
+    b.client
+        .set_window_size(1200, 900)
+        .await
+        .expect("the desk-sized window again");
 
     // The picture on the board, then the office asks for its removal: refused while the item
     // shows it, it waits, and the playlist page says so beside the item.

@@ -367,7 +367,7 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
         h1 { (t(l, "playlist")) }
         div.editor {
             pre #gutter aria-hidden="true" {}
-            textarea #playlist spellcheck="false" rows="18" { (text) }
+            textarea #playlist spellcheck="false" wrap="off" rows="18" { (text) }
         }
         div.actions {
             button #check type="button" { (t(l, "check")) }
@@ -409,7 +409,7 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
             }
         }
         h2 { (t(l, "week")) }
-        (PreEscaped(crate::console::timeline::week_svg(&week, l)))
+        div.scroll { (PreEscaped(crate::console::timeline::week_svg(&week, l))) }
         h2 { (t(l, "history")) }
         table #history {
             @for h in &history {
@@ -581,8 +581,9 @@ fn action_word(l: Lang, action: &str) -> &str {
 
 const STYLE: &str = r"
 body { font-family: 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif; margin: 0; background: #f4f4f2; color: #222; }
-header { display: flex; gap: 1.5em; align-items: center; padding: .6em 1em; background: #7a1712; color: #fff; }
+header { display: flex; flex-wrap: wrap; gap: .4em 1.5em; align-items: center; padding: .6em 1em; background: #7a1712; color: #fff; }
 header a { color: #fff; margin-right: 1em; } header form { display: inline; } .lang { margin-left: auto; }
+header strong, header a, .who, .lang { white-space: nowrap; } .scroll { overflow-x: auto; max-width: 100%; } header nav { display: flex; flex-wrap: wrap; row-gap: .3em; }
 main { padding: 1em 1.5em; } table { border-collapse: collapse; margin: 1em 0; }
 td, th { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }
 td.problem { white-space: pre-line; color: #b00; max-width: 40em; } td.problem.none { color: inherit; }
@@ -594,6 +595,11 @@ textarea { flex: 1; font: inherit; min-height: 18em; } .error, #problems li { co
 #audit td:nth-child(-n+4) { white-space: nowrap; } #audit td:last-child { max-width: 48em; overflow-wrap: anywhere; }
 pre.diff { background: #fff; border: 1px solid #ccc; padding: .4em; max-height: 24em; overflow: auto; font-size: 12px; }
 img.picture { background: #0c0c0e; image-rendering: pixelated; max-height: 10em; } ol.history { margin: .3em 0; padding-left: 1.5em; font-size: 90%; color: #444; } img.page { margin: 0 .5em .5em 0; background: #0c0c0e; } .login label { display: block; margin: .5em 0; } .note { color: #555; }
+/* Phones: after the rules above, so these win. */
+@media (max-width: 640px) {
+  header { gap: .4em 1em; } header a { margin-right: .8em; } .lang { margin-left: 0; } main { padding: .8em; }
+  table { display: block; overflow-x: auto; max-width: 100%; }
+}
 ";
 
 const SCRIPT: &str = include_str!("console.js");
