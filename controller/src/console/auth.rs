@@ -218,6 +218,18 @@ pub const SESSION_IDLE: Duration = Duration::from_secs(8 * 3600);
 /// Failed logins allowed per address in [`LOGIN_WINDOW`].
 pub const LOGIN_FAILURES: usize = 5;
 pub const LOGIN_WINDOW: Duration = Duration::from_secs(300);
+/// Addresses whose failed sign-ins are remembered at most: past it, those whose last failure is
+/// oldest are forgotten first, so a flood from many addresses cannot grow the daemon's memory.
+pub const LOGIN_TRACKED: usize = 4096;
+
+/// The address a sign-in is counted against: an IPv4 address, or an IPv6 address's /64 (one
+/// network hands out a whole /64, so counting single IPv6 addresses would limit nothing).
+fn login_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+    }
+}
 /// The sessions file in the data directory.
 pub const SESSIONS_FILE: &str = "console-sessions.json";
 /// How often the idle clocks of sessions in use reach the disk (a session begun or ended is
@@ -372,16 +384,46 @@ impl Auth {
 
     /// Whether `ip` has too many recent failed logins.
     pub fn limited(&self, ip: IpAddr) -> bool {
+        let key = login_key(ip);
         let mut f = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let list = f.entry(ip).or_default();
+        let Some(list) = f.get_mut(&key) else {
+            return false;
+        };
         list.retain(|t| t.elapsed() < LOGIN_WINDOW);
-        list.len() >= LOGIN_FAILURES
+        let n = list.len();
+        if n == 0 {
+            f.remove(&key);
+        }
+        n >= LOGIN_FAILURES
     }
 
-    /// Count a failed sign-in from `ip`.
+    /// Count a failed sign-in from `ip`, remembering at most [`LOGIN_TRACKED`] addresses.
     fn failed(&self, ip: IpAddr) {
+        let key = login_key(ip);
         let mut f = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        f.entry(ip).or_default().push(Instant::now());
+        if f.len() >= LOGIN_TRACKED && !f.contains_key(&key) {
+            f.retain(|_, list| {
+                list.retain(|t| t.elapsed() < LOGIN_WINDOW);
+                !list.is_empty()
+            });
+            while f.len() >= LOGIN_TRACKED {
+                let oldest = f.iter().min_by_key(|(_, list)| list.last().copied()).map(|(k, _)| *k);
+                match oldest {
+                    Some(k) => f.remove(&k),
+                    None => break,
+                };
+            }
+        }
+        f.entry(key).or_default().push(Instant::now());
+    }
+
+    /// How many addresses have failed sign-ins remembered.
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
+        self.failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
     }
 
     /// Check a password; on success a new session (id, session).
@@ -493,10 +535,39 @@ mod tests {
         }
         assert!(auth.limited(ip));
         assert!(!auth.limited("192.0.2.8".parse().unwrap()), "per address");
+        // IPv6: per /64, the block one network hands out.
+        for i in 0..LOGIN_FAILURES {
+            assert!(
+                auth.login(format!("2001:db8:1:2::{i:x}").parse().unwrap(), "li", "guess guess")
+                    .is_none()
+            );
+        }
+        assert!(auth.limited("2001:db8:1:2:ffff::1".parse().unwrap()));
+        assert!(!auth.limited("2001:db8:1:3::1".parse().unwrap()));
         let (id, s) = auth.login("192.0.2.8".parse().unwrap(), "li", "correct horse").unwrap();
         assert_eq!(auth.session(&id).unwrap().csrf, s.csrf);
         auth.logout(&id);
         assert!(auth.session(&id).is_none());
+    }
+
+    #[test]
+    fn a_flood_of_addresses_cannot_grow_the_login_limits_memory() {
+        let auth = Auth::new(PathBuf::from("unused"), Users::default(), None);
+        // Asking costs nothing: only failures are remembered.
+        for i in 0..10_000u32 {
+            assert!(!auth.limited(IpAddr::V4(i.into())));
+        }
+        assert_eq!(auth.tracked(), 0);
+        for i in 0..(LOGIN_TRACKED as u32 + 1000) {
+            auth.failed(IpAddr::V4(i.into()));
+        }
+        assert_eq!(auth.tracked(), LOGIN_TRACKED);
+        // The newest are kept: the last address still counts its failure.
+        let last = IpAddr::V4((LOGIN_TRACKED as u32 + 999).into());
+        for _ in 1..LOGIN_FAILURES {
+            auth.failed(last);
+        }
+        assert!(auth.limited(last));
     }
 
     #[test]
