@@ -614,3 +614,17 @@ fn an_items_date_fields_follow_the_boards_day_and_wait_for_a_trusted_clock() {
     let p = step_trusting(&pl, &[], &mut Scheduler::new(), at("2026-12-04T12:00:00"), false);
     assert!(p.rotation.is_empty() && p.showing.is_none(), "{:?}", p.rotation);
 }
+
+#[test]
+fn the_sample_playlist_shows_something_at_every_hour_of_the_year() {
+    // What `pinghu run` and `pinghu demo` start with: a newcomer may try them at midnight, on a
+    // weekend or on a holiday, and the demo waits for the board to light up.
+    let pl = example("sample.toml");
+    let mut s = Scheduler::new();
+    let mut now = at("2026-01-01T00:30:00");
+    while now < at("2027-01-01T00:00:00") {
+        let p = step(&pl, &[], &mut s, now);
+        assert!(p.power && p.showing.is_some(), "the sample shows nothing at {now}");
+        now += SignedDuration::from_mins(97);
+    }
+}

@@ -61,7 +61,7 @@ pub const RETRY_INTERVAL: SignedDuration = SignedDuration::from_secs(1);
 pub const SPACE_CHECK_INTERVAL: SignedDuration = SignedDuration::from_mins(1);
 
 /// The built-in sample playlist (used when none is configured).
-pub const SAMPLE_PLAYLIST: &str = include_str!("../../../../playlists/examples/government-service-center.toml");
+pub const SAMPLE_PLAYLIST: &str = include_str!("../../../../playlists/examples/sample.toml");
 
 /// The core could not start.
 #[derive(Debug, thiserror::Error)]
