@@ -67,6 +67,10 @@ fn timeline_shows_changes_with_day_kinds() {
         "72",
     ]);
     assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("government-service-center.toml — 72 hours from 2026-02-14 00:00"),
+        "{out}"
+    );
     assert!(out.contains("Sat 2026-02-14 make-up workday (调休)"), "{out}");
     assert!(out.contains("Mon 2026-02-16 public holiday"), "{out}");
     assert!(
@@ -88,6 +92,8 @@ fn timeline_shows_changes_with_day_kinds() {
     assert_eq!(v[0]["rotation"][0], "greeting");
     assert_eq!(v[1]["local"], "2026-12-04T22:00:00+08:00");
     assert_eq!(v[1]["rotation"][0], "roadworks");
+    let (_, out, _) = pinghu(&["playlist", "timeline", &example("minimal.toml"), "--hours", "1"]);
+    assert!(out.contains("minimal.toml — 1 hour from"), "{out}");
 }
 
 #[test]

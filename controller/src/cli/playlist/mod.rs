@@ -72,7 +72,7 @@ fn summary(p: &Playlist) -> String {
 }
 
 /// `n` things, in the singular for one.
-fn count(n: usize, thing: &str) -> String {
+pub(super) fn count(n: usize, thing: &str) -> String {
     if n == 1 {
         format!("1 {thing}")
     } else {

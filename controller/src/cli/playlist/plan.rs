@@ -241,9 +241,9 @@ pub fn render_timeline(
         return Ok(serde_json::to_string_pretty(&v)? + "\n");
     }
     let mut out = format!(
-        "{} — {} hours from {} ({})\n",
+        "{} — {} from {} ({})\n",
         p.origin,
-        hours,
+        super::count(hours as usize, "hour"),
         from.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M"),
         tz.iana_name().unwrap_or("local")
     );
