@@ -17,6 +17,7 @@
 //! trusted (a wrong date on a government board is worse than none).
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use jiff::civil::Date;
 
@@ -107,17 +108,26 @@ pub fn fill(text: &str, today: Date) -> Cow<'_, str> {
     pieces(text, |p| match p {
         Piece::Text(s) | Piece::Unknown(s) => out.push_str(s),
         Piece::Field(Field::Date) => {
-            out.push_str(&format!("{}年{}月{}日", today.year(), today.month(), today.day()));
+            let _ = write!(out, "{}年{}月{}日", today.year(), today.month(), today.day());
         }
         Piece::Field(Field::Weekday) => {
             out.push_str(WEEKDAYS[usize::from(today.weekday().to_monday_zero_offset().unsigned_abs())]);
         }
         Piece::Field(Field::DaysUntil(d)) => {
             let days = today.until(d).map_or(0, |s| s.get_days()).max(0);
-            out.push_str(&days.to_string());
+            let _ = write!(out, "{days}");
         }
     });
     Cow::Owned(out)
+}
+
+/// [`problems`] of an item's text as the checker words them (`item ID: …`), for `pinghu playlist
+/// check` and the console alike.
+pub fn item_problems(item: &crate::Item) -> Vec<String> {
+    problems(&item.text)
+        .into_iter()
+        .map(|w| format!("item {}: {w}", item.id))
+        .collect()
 }
 
 /// What in `text` looks like a field but is none (shown as written), as warnings.

@@ -102,13 +102,8 @@ fn check_items(path: &Path, p: &Playlist, board: Option<Board>) -> (Vec<String>,
     }
     // Braces that are no field are shown as written (the console warns alike).
     for item in p.all_items() {
-        for w in pinghu_playlists::fields::problems(&item.text) {
-            warnings.push(format!(
-                "{}:{}:1: warning: item {}: {w}",
-                path.display(),
-                item.line,
-                item.id
-            ));
+        for w in pinghu_playlists::fields::item_problems(item) {
+            warnings.push(format!("{}:{}:1: warning: {w}", path.display(), item.line));
         }
     }
     // Characters no font has, as the board's renderer would draw them (the console warns alike).

@@ -482,8 +482,8 @@ pub fn examine(
         } else if let Some(w) = renderer.missing_glyphs_warning(item) {
             warnings.push(at(item.line, w));
         }
-        for w in pinghu_playlists::fields::problems(&item.text) {
-            warnings.push(at(item.line, format!("item {}: {w}", item.id)));
+        for w in pinghu_playlists::fields::item_problems(item) {
+            warnings.push(at(item.line, w));
         }
     }
     if errors.is_empty() {
