@@ -332,7 +332,7 @@ impl Scheduler {
                 self.urgent = Cursor::default();
             }
             let list = self.rotation(inp, now);
-            let showing = self.rotation_step(inp, &list, now, pages);
+            let showing = self.rotation_step(inp, &list, now, zoned.date(), pages);
             let layer = if showing.is_some() {
                 Layer::Rotation
             } else {
@@ -412,17 +412,17 @@ impl Scheduler {
         }
     }
 
-    /// The rotation at `now`: the government entries in turn, with a campaign's spot between
-    /// two of them when pacing says one is due ([`crate::pacing`]).
+    /// The rotation at `now` (on the board's date `today`): the government entries in turn, with a
+    /// campaign's spot between two of them when pacing says one is due ([`crate::pacing`]).
     fn rotation_step(
         &mut self,
         inp: &Inputs<'_>,
         list: &[Content],
         now: Timestamp,
+        today: Date,
         pages: &dyn Fn(&Content) -> u32,
     ) -> Option<Showing> {
         let p = inp.playlist;
-        let today = now.to_zoned(inp.tz.clone()).date();
         let spot_len = |i: &Item| spot_len(i, today, pages);
         let len_of = |c: &Content| dwell(c) * i32::try_from(pages(c).max(1)).unwrap_or(i32::MAX);
         // Where the current entry ends (`None`: it is still on).
