@@ -276,7 +276,7 @@ pub fn blank_halves(fonts: &FontSet<'_>, c: char) -> (u32, u32) {
 /// half of a closing mark before another mark, or else the blank left half of an opening mark
 /// after a mark.
 pub fn pair_cut(fonts: &FontSet<'_>, a: char, b: char) -> u32 {
-    if plain(a) || plain(b) || !is_punct(a) || !is_punct(b) {
+    if !is_punct(a) || !is_punct(b) {
         return 0;
     }
     match blank_halves(fonts, a) {
@@ -383,9 +383,7 @@ fn measure(fonts: &FontSet<'_>, s: &str) -> u32 {
     let mut w = 0;
     for c in s.chars().map(shown) {
         w += fonts.advance(c);
-        if plain(c) {
-            mark = None;
-        } else if is_punct(c) {
+        if is_punct(c) {
             if let Some(a) = mark {
                 w -= pair_cut(fonts, a, c);
             }

@@ -428,11 +428,7 @@ impl Core {
     pub fn step(&mut self, now: Timestamp) -> Step {
         self.watch_playlist();
         self.daily_report(now);
-        let removed = if self.office.refused_removals.is_empty() {
-            Vec::new()
-        } else {
-            self.retry_removals(now)
-        };
+        let removed = self.retry_removals(now);
         let mut must_save = retention::prune(&mut self.store.state, now) > 0;
         let mut expired = retention::expire(&mut self.store.state, now);
         if !expired.is_empty() {
