@@ -8,8 +8,9 @@
 //!   x = 35 starts its first byte with three padding bits `111xxxxx`). Dual colour interleaves
 //!   a red byte and a green byte for every 8 pixels.
 //! * **BX-6E** ([`PixelFormat::Bx6Mono`], [`PixelFormat::Bx6RedGreen`]): the whole red plane,
-//!   then the whole green plane; 32-bit words, pixel (0,0) in bit 31, words little-endian
-//!   [inferred], 0 = on, rows padded with 1s to 32-pixel boundaries at the absolute x.
+//!   then the whole green plane; 32-bit words, pixel (0,0) in bit 31, each word sent most
+//!   significant byte first (as the vendor's SDK writes them), 0 = on, rows padded with 1s to
+//!   32-pixel boundaries at the absolute x.
 //! * **BX-6Q** ([`PixelFormat::Rgb888`]): R, G, B bytes per pixel, row-major, no padding.
 //! * **BX-5Q** ([`PixelFormat::Rgb565`]): 2 bytes per pixel, little-endian [inferred].
 
@@ -186,8 +187,8 @@ pub fn pack_planes(format: PixelFormat, x: u32, red: Plane<'_>, green: Option<Pl
                     for slot in &mut b[1..] {
                         *slot = bytes.next().unwrap_or(0);
                     }
-                    // 32 pixels to a word, pixel 0 in bit 31, little-endian, 0 = on.
-                    out.extend_from_slice(&(!u32::from_be_bytes(b)).to_le_bytes());
+                    // 32 pixels to a word, pixel 0 in bit 31, MSB first, 0 = on.
+                    out.extend_from_slice(&(!u32::from_be_bytes(b)).to_be_bytes());
                 }
             };
             if format == PixelFormat::Bx6Mono {
@@ -312,7 +313,7 @@ pub fn unpack(format: PixelFormat, x: u32, width: u32, height: u32, bytes: &[u8]
                     for c in 0..width {
                         let p = (lead + c) as usize;
                         let at = k * plane_len + (y as usize * nwords + p / 32) * 4;
-                        let word = u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+                        let word = u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
                         if word & (0x8000_0000 >> (p % 32)) == 0 {
                             let v = bmp.get(c, y) | plane;
                             bmp.set(c, y, v);
@@ -409,15 +410,16 @@ mod tests {
 
     #[test]
     fn bx6_planes_and_words() {
-        // 32x1 at x=0: pixel 0 red -> red word 0x7FFFFFFF (LE bytes ff ff ff 7f), green all 1.
+        // The vendor SDK's own vector (docs/protocol.md G.5): a 32x1 row with only x = 0 red is
+        // `7F FF FF FF`; the green plane follows (x = 31 green: `FF FF FF FE`).
         let b = bmp(32, 1, &[(0, 0, RED), (31, 0, GREEN)]);
         assert_eq!(
             pack(PixelFormat::Bx6RedGreen, 0, &b),
-            [0xFF, 0xFF, 0xFF, 0x7F, 0xFE, 0xFF, 0xFF, 0xFF]
+            [0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE]
         );
         // x = 35 pads 3 bits in the first word.
         let p = pack(PixelFormat::Bx6Mono, 35, &bmp(2, 1, &[(0, 0, RED)]));
-        assert_eq!(u32::from_le_bytes([p[0], p[1], p[2], p[3]]), 0xEFFF_FFFF);
+        assert_eq!(u32::from_be_bytes([p[0], p[1], p[2], p[3]]), 0xEFFF_FFFF);
     }
 
     #[test]
@@ -478,7 +480,7 @@ mod tests {
                                     v &= !(0x8000_0000 >> bit);
                                 }
                             }
-                            out.extend_from_slice(&v.to_le_bytes());
+                            out.extend_from_slice(&v.to_be_bytes());
                         }
                     }
                 }

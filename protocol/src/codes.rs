@@ -10,7 +10,7 @@ use crate::error::PacketError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ErrorCode(pub u16);
 
-const ERROR_NAMES: [(&str, &str); 20] = [
+const ERROR_NAMES: [(&str, &str); 30] = [
     ("ERR_NO", "no error"),
     ("ERR_OUTOFGROUP", "command group error"),
     ("ERR_NOCMD", "command not found"),
@@ -31,6 +31,17 @@ const ERROR_NAMES: [(&str, &str); 20] = [
     ("ERR_CONTROLLER_TYPE", "controller type error"),
     ("ERR_SCREEN_PARA", "screen parameter error"),
     ("ERR_CONTROLLER_ID", "controller id error"),
+    // 20-29: the 6th generation's additions (docs/protocol.md G.6).
+    ("ERR_USER_SECRET", "user password error"),
+    ("ERR_OLD_SECRET", "old password error"),
+    ("ERR_PHY1_NO_SECRET", "the card has a password the frame does not carry"),
+    ("ERR_PHY1_SECRET", "the frame's password does not match"),
+    ("ERR_RTC", "real-time clock error"),
+    ("ERR_COMMAND_PARA", "command parameter error"),
+    ("ERR_CASCADE", "cascade error"),
+    ("ERR_NO_BATTLE_AREA", "no battle area"),
+    ("ERR_NO_TIME_AREA", "no time area"),
+    ("ERR_FPGA", "FPGA communication error"),
 ];
 
 impl ErrorCode {
@@ -43,6 +54,7 @@ impl ErrorCode {
     pub const FILE_NOT_EXIST: Self = Self(6);
     pub const FILE_DOWNLOAD: Self = Self(8);
     pub const FILE_NAME: Self = Self(9);
+    pub const FILE_TYPE: Self = Self(0x0A);
     pub const FILE_CRC16: Self = Self(0x0B);
     pub const FONT_NOT_EXIST: Self = Self(0x0C);
     pub const DATE_TIME_FORMAT: Self = Self(0x0E);
@@ -51,6 +63,7 @@ impl ErrorCode {
     pub const CONTROLLER_TYPE: Self = Self(17);
     pub const SCREEN_PARA: Self = Self(18);
     pub const CONTROLLER_ID: Self = Self(19);
+    pub const COMMAND_PARA: Self = Self(25);
 
     /// The vendor's name, e.g. `ERR_BUSY`.
     pub fn name(self) -> Option<&'static str> {

@@ -8,7 +8,7 @@
 //! gen 5:  dst(2) src(2) 05 type(1) device(2) phy(1) rsv(1) seq(2) rsv(1) frame_max(1) enc(1) rand(1)
 //!         secret(6) body_len(2) crc16(body)(2) | xor
 //! gen 6:  dst(2) src(2) 07 type(1) device(2) phy(1) options(1) seq(2) frame_max(2) enc(1) rand(1)
-//!         secret(6) body_len(2) crc16(body)(2) rsv(1) | xor                          [inferred]
+//!         secret(6) body_len(2) crc16(body)(2) rsv(1) | xor      (as the vendor's SDK writes it)
 //! request body: RtnReq(1) | group(1) | cmd(1) | DataLen(2) | data
 //! reply body:   Reserved(1) | group(1) | cmd(1) | Status(2) | Error(2) | DataLen(2) | data
 //! ```
@@ -17,6 +17,12 @@
 //! the header guards the body, so [`crate::Decoder`] checks those two for frames whose version
 //! byte says "control" and reports which one failed. Replies are told from requests by the
 //! command code (`A0 xx` ACK/NACK, or a command with bit 7 set such as `A2 80`, `A2 8F`).
+//!
+//! A card answers with the request's addresses swapped (a wildcard destination echoed as it
+//! came) and the request's sequence number plus `0x8000` ([`ControlHeader::reply_from`]); that is
+//! how a host tells the answer to its request from a late one ([`ControlHeader::answers`]). The
+//! card's own address and model are in its ping data ([`PingInfo`]), never in a reply header
+//! (docs/protocol.md G.1).
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +42,10 @@ pub const HEADER_LEN_GEN5: usize = 27;
 pub const HEADER_LEN_GEN6: usize = 28;
 /// `encryptionType` for plain frames.
 pub const PLAIN: u8 = 0x96;
+/// `frameLenMax` the vendor's 6th-generation SDK writes: 0x190 × 16 bytes of receive buffer.
+pub const FRAME_MAX_GEN6: u16 = 0x0190;
+/// What a card adds to a request's sequence number in its reply.
+pub const REPLY_SEQ: u16 = 0x8000;
 /// Power state byte of `A2 05`.
 pub const POWER_ON: u8 = 0x01;
 pub const POWER_OFF: u8 = 0x00;
@@ -124,19 +134,23 @@ fn plain() -> u8 {
 }
 
 impl ControlHeader {
-    /// A host-to-card header.
+    /// A host-to-card header. On the 6th generation it is the header the vendor's SDK writes
+    /// (docs/protocol.md G.2: protocol type 01, frame max 0x0190); on the 5th, the header of the
+    /// BX-5M1 captures (type 00, frame max 0x90). The caller sets `seq` (a fresh even number per
+    /// request) and `random` (one byte per session).
     pub fn to_card(generation: Generation, dst: u16, device_type: u16) -> Self {
+        let gen6 = generation == Generation::Gen6;
         Self {
             generation,
             dst,
             src: crate::graphic::HOST_ADDRESS,
-            protocol_type: 0,
+            protocol_type: u8::from(gen6),
             device_type,
             phy_type: 1,
             options: 0,
             seq: 0,
             reserved: 0,
-            frame_len_max: frame_max(),
+            frame_len_max: if gen6 { FRAME_MAX_GEN6 } else { frame_max() },
             encryption: PLAIN,
             random: 0,
             secret: [0; 6],
@@ -144,14 +158,27 @@ impl ControlHeader {
         }
     }
 
-    /// The card's reply header to a request carrying `self`.
-    pub fn reply_from(&self, own_address: u16, own_device: u16) -> Self {
+    /// The card's reply header to a request carrying `self`: addresses swapped (the wildcard
+    /// echoed), the sequence number plus `0x8000` (docs/protocol.md G.1).
+    pub fn reply_from(&self, own_device: u16) -> Self {
         Self {
             dst: self.src,
-            src: own_address,
+            src: self.dst,
             device_type: own_device,
+            seq: self.seq.wrapping_add(REPLY_SEQ),
             ..self.clone()
         }
+    }
+
+    /// Whether a reply carrying `self` answers the request that carried `request`: addresses
+    /// swapped and the sequence number plus `0x8000`, as the vendor's SDK checks. A reply from
+    /// the card's own address to a wildcard request, or one that echoes the sequence unchanged
+    /// (no 5th-generation reply has been captured), is taken too; a reply to an earlier request
+    /// carries an earlier sequence number and is not.
+    pub fn answers(&self, request: &Self) -> bool {
+        self.dst == request.src
+            && (self.src == request.dst || crate::graphic::is_wildcard(request.dst))
+            && (self.seq == request.seq.wrapping_add(REPLY_SEQ) || self.seq == request.seq)
     }
 
     /// Header length including the XOR byte.
@@ -264,10 +291,31 @@ pub enum ControlCommand {
         #[serde(with = "hex_vec")]
         data: Vec<u8>,
     },
+    /// `A1 04` start reading a file (answered `A1 84` with its size and CRC).
+    StartReadFile { name: FileName },
+    /// `A1 05` read a block of it from `offset` (answered `A1 85`).
+    ReadFileBlock { name: FileName, offset: u32 },
+    /// `A1 06` start reading the directory: files of `file_type` (`FF` all), `dir_size` entries
+    /// a block (answered `A1 86` with the number of files).
+    StartReadDirectory { file_type: u8, dir_size: u8 },
+    /// `A1 07` read the directory from entry `offset` (answered `A1 87`).
+    ReadDirectoryBlock { offset: u16 },
     /// `A1 08` start a file transfer session.
     StartTransfer,
     /// `A1 09` end it: the card takes the new files into use.
     EndTransfer,
+    /// `A1 0D` start reading a fixed file such as the screen parameters `C000` (answered `A1 8D`).
+    StartReadFixedFile { name: FileName },
+    /// `A1 0E` read a block of a fixed file (answered `A1 8E`).
+    ReadFixedFileBlock { name: FileName, offset: u32 },
+    /// `A1 12` memory volume (answered `A1 92`: total and free bytes).
+    MemoryVolume,
+    /// `A2 04` which firmware runs (answered `A2 84`).
+    FirmwareStatus,
+    /// `A2 0A` the controller's id (answered `A2 8A`).
+    ControllerId,
+    /// `A2 0D` lock or unlock the screen (`locked` 1/0), kept over a power cut when `nonvolatile`.
+    ScreenLock { nonvolatile: u8, locked: u8 },
     /// Any other group/command, or one whose fields did not parse (`why` says why).
     Unknown {
         group: u8,
@@ -294,8 +342,18 @@ impl ControlCommand {
             Self::DeleteFiles { .. } => (0xA1, 0x01),
             Self::StartWriteFile { .. } => (0xA1, 0x02),
             Self::WriteFileBlock { .. } => (0xA1, 0x03),
+            Self::StartReadFile { .. } => (0xA1, 0x04),
+            Self::ReadFileBlock { .. } => (0xA1, 0x05),
+            Self::StartReadDirectory { .. } => (0xA1, 0x06),
+            Self::ReadDirectoryBlock { .. } => (0xA1, 0x07),
             Self::StartTransfer => (0xA1, 0x08),
             Self::EndTransfer => (0xA1, 0x09),
+            Self::StartReadFixedFile { .. } => (0xA1, 0x0D),
+            Self::ReadFixedFileBlock { .. } => (0xA1, 0x0E),
+            Self::MemoryVolume => (0xA1, 0x12),
+            Self::FirmwareStatus => (0xA2, 0x04),
+            Self::ControllerId => (0xA2, 0x0A),
+            Self::ScreenLock { .. } => (0xA2, 0x0D),
             Self::Unknown { group, cmd, .. } => (*group, *cmd),
         }
     }
@@ -314,8 +372,18 @@ impl ControlCommand {
             Self::DeleteFiles { .. } => "delete-files",
             Self::StartWriteFile { .. } => "start-write-file",
             Self::WriteFileBlock { .. } => "write-file-block",
+            Self::StartReadFile { .. } => "start-read-file",
+            Self::ReadFileBlock { .. } => "read-file-block",
+            Self::StartReadDirectory { .. } => "start-read-directory",
+            Self::ReadDirectoryBlock { .. } => "read-directory-block",
             Self::StartTransfer => "start-transfer",
             Self::EndTransfer => "end-transfer",
+            Self::StartReadFixedFile { .. } => "start-read-fixed-file",
+            Self::ReadFixedFileBlock { .. } => "read-fixed-file-block",
+            Self::MemoryVolume => "memory-volume",
+            Self::FirmwareStatus => "firmware-status",
+            Self::ControllerId => "controller-id",
+            Self::ScreenLock { .. } => "screen-lock",
             Self::Unknown { .. } => "unknown",
         }
     }
@@ -327,7 +395,18 @@ impl ControlCommand {
             | Self::Status
             | Self::QueryBrightness
             | Self::StartTransfer
-            | Self::EndTransfer => {}
+            | Self::EndTransfer
+            | Self::MemoryVolume
+            | Self::FirmwareStatus
+            | Self::ControllerId => {}
+            Self::StartReadFile { name } | Self::StartReadFixedFile { name } => put_name(out, name)?,
+            Self::ReadFileBlock { name, offset } | Self::ReadFixedFileBlock { name, offset } => {
+                put_name(out, name)?;
+                put_u32(out, *offset);
+            }
+            Self::StartReadDirectory { file_type, dir_size } => out.extend_from_slice(&[*file_type, *dir_size]),
+            Self::ReadDirectoryBlock { offset } => put_u16(out, *offset),
+            Self::ScreenLock { nonvolatile, locked } => out.extend_from_slice(&[*nonvolatile, *locked]),
             Self::SetClock { time } => out.extend_from_slice(&time.to_bcd()),
             Self::Power { state } => out.push(*state),
             Self::TimedPower { slots } => write_slots(slots, out)?,
@@ -401,8 +480,34 @@ impl ControlCommand {
                     offset: r.u32()?,
                     data: r.rest().to_vec(),
                 },
+                (0xA1, 0x04) => Self::StartReadFile {
+                    name: parse_name(r.take(4)?)?,
+                },
+                (0xA1, 0x05) => Self::ReadFileBlock {
+                    name: parse_name(r.take(4)?)?,
+                    offset: r.u32()?,
+                },
+                (0xA1, 0x06) => Self::StartReadDirectory {
+                    file_type: r.u8()?,
+                    dir_size: r.u8()?,
+                },
+                (0xA1, 0x07) => Self::ReadDirectoryBlock { offset: r.u16()? },
                 (0xA1, 0x08) => Self::StartTransfer,
                 (0xA1, 0x09) => Self::EndTransfer,
+                (0xA1, 0x0D) => Self::StartReadFixedFile {
+                    name: parse_name(r.take(4)?)?,
+                },
+                (0xA1, 0x0E) => Self::ReadFixedFileBlock {
+                    name: parse_name(r.take(4)?)?,
+                    offset: r.u32()?,
+                },
+                (0xA1, 0x12) => Self::MemoryVolume,
+                (0xA2, 0x04) => Self::FirmwareStatus,
+                (0xA2, 0x0A) => Self::ControllerId,
+                (0xA2, 0x0D) => Self::ScreenLock {
+                    nonvolatile: r.u8()?,
+                    locked: r.u8()?,
+                },
                 _ => return Ok(None),
             }))
         });
@@ -448,9 +553,54 @@ pub struct PingInfo {
     /// `1` on, `0` off.
     pub power: u8,
     pub scan_config: u16,
-    /// The rest (rows per channel, grey flag, unit width, …), kept as sent.
+    /// The 8 bytes that complete the 31-byte answer of 6th-generation cards (docs/protocol.md
+    /// G.7); `None` when the card sent fewer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan: Option<PingScan>,
+    /// Anything after (newer firmware adds a barcode and web names), kept as sent.
     #[serde(with = "hex_vec", default)]
     pub rest: Vec<u8>,
+}
+
+/// The end of a 6th-generation ping answer: how the modules are scanned and packed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PingScan {
+    pub rows_per_channel: u8,
+    pub gray_flag: u8,
+    pub unit_width: u16,
+    /// `0` RGB888, `1` RGB565.
+    pub color_codec: u8,
+    pub udp_package_mode: u8,
+    pub package_mode: u8,
+    /// `1` when a barcode follows.
+    pub barcode_flag: u8,
+}
+
+impl PingScan {
+    const LEN: usize = 8;
+
+    fn parse(r: &mut Reader<'_>) -> Result<Self, PacketError> {
+        Ok(Self {
+            rows_per_channel: r.u8()?,
+            gray_flag: r.u8()?,
+            unit_width: r.u16()?,
+            color_codec: r.u8()?,
+            udp_package_mode: r.u8()?,
+            package_mode: r.u8()?,
+            barcode_flag: r.u8()?,
+        })
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[self.rows_per_channel, self.gray_flag]);
+        put_u16(out, self.unit_width);
+        out.extend_from_slice(&[
+            self.color_codec,
+            self.udp_package_mode,
+            self.package_mode,
+            self.barcode_flag,
+        ]);
+    }
 }
 
 impl PingInfo {
@@ -494,6 +644,11 @@ impl PingInfo {
             brightness: r.u8()?,
             power: r.u8()?,
             scan_config: r.u16()?,
+            scan: if r.remaining() >= PingScan::LEN {
+                Some(PingScan::parse(&mut r)?)
+            } else {
+                None
+            },
             rest: r.rest().to_vec(),
         })
     }
@@ -508,6 +663,9 @@ impl PingInfo {
         put_u16(out, self.height);
         out.extend_from_slice(&[self.color, self.brightness, self.power]);
         put_u16(out, self.scan_config);
+        if let Some(scan) = &self.scan {
+            scan.write(out);
+        }
         out.extend_from_slice(&self.rest);
     }
 }
@@ -535,9 +693,72 @@ pub struct ControllerStatus {
     pub rtc_ok: u8,
     /// The card's clock (BCD on the wire, as `A2 02` sets it).
     pub time: CardTime,
-    /// Sensors, test button, custom id and barcode, kept as sent.
+    /// The sensors and the test button that complete the 33-byte answer of 6th-generation
+    /// cards (docs/protocol.md G.7); `None` when the card sent fewer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensors: Option<StatusSensors>,
+    /// Anything after (newer firmware adds a customer id and a barcode), kept as sent.
     #[serde(with = "hex_vec", default)]
     pub rest: Vec<u8>,
+}
+
+/// A temperature as a status answer carries it: a sign byte (`0` above zero) and tenths of a
+/// degree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Temperature {
+    pub sign: u8,
+    pub tenths: u16,
+}
+
+impl Temperature {
+    /// Degrees Celsius.
+    pub fn celsius(self) -> f64 {
+        let v = f64::from(self.tenths) / 10.0;
+        if self.sign == 0 { v } else { -v }
+    }
+}
+
+/// The sensor part of a 6th-generation status answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct StatusSensors {
+    pub temperature1: Temperature,
+    pub temperature2: Temperature,
+    /// Relative humidity in tenths of a percent.
+    pub humidity_tenths: u16,
+    /// Noise in tenths of a decibel.
+    pub noise_tenths: u16,
+    pub test_button: u8,
+}
+
+impl StatusSensors {
+    const LEN: usize = 11;
+
+    fn parse(r: &mut Reader<'_>) -> Result<Self, PacketError> {
+        let mut t = || -> Result<Temperature, PacketError> {
+            Ok(Temperature {
+                sign: r.u8()?,
+                tenths: r.u16()?,
+            })
+        };
+        let (temperature1, temperature2) = (t()?, t()?);
+        Ok(Self {
+            temperature1,
+            temperature2,
+            humidity_tenths: r.u16()?,
+            noise_tenths: r.u16()?,
+            test_button: r.u8()?,
+        })
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        for t in [self.temperature1, self.temperature2] {
+            out.push(t.sign);
+            put_u16(out, t.tenths);
+        }
+        put_u16(out, self.humidity_tenths);
+        put_u16(out, self.noise_tenths);
+        out.push(self.test_button);
+    }
 }
 
 impl ControllerStatus {
@@ -555,6 +776,11 @@ impl ControllerStatus {
             running_mode: r.u8()?,
             rtc_ok: r.u8()?,
             time: CardTime::from_bcd(&r.array()?)?,
+            sensors: if r.remaining() >= StatusSensors::LEN {
+                Some(StatusSensors::parse(&mut r)?)
+            } else {
+                None
+            },
             rest: r.rest().to_vec(),
         })
     }
@@ -565,8 +791,22 @@ impl ControllerStatus {
         out.extend_from_slice(&self.current_program);
         out.extend_from_slice(&[self.screen_lock, self.program_lock, self.running_mode, self.rtc_ok]);
         out.extend_from_slice(&self.time.to_bcd());
+        if let Some(sensors) = &self.sensors {
+            sensors.write(out);
+        }
         out.extend_from_slice(&self.rest);
     }
+}
+
+/// One file in a directory answer (`A1 87`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryEntry {
+    pub name: FileName,
+    /// `0` program (`P`), `1` screen parameters, `9` program data (`D`), … (docs/protocol.md G.6).
+    pub file_type: u8,
+    pub length: u32,
+    /// The file's CRC-32 as stored (for programs, [`crate::file_crc32`]).
+    pub crc32: u32,
 }
 
 /// What a reply carries, typed where the layout is known.
@@ -576,12 +816,150 @@ pub enum ReplyData {
     /// `A2 80`.
     Ping { info: PingInfo },
     /// `A2 8F`.
-    Status { status: ControllerStatus },
+    Status { controller: ControllerStatus },
+    /// `A1 86`: how many files the directory read will list.
+    DirectorySize { count: u16 },
+    /// `A1 87`: a block of the directory; `offset` is where the next block starts.
+    DirectoryBlock {
+        last: u8,
+        offset: u16,
+        files: Vec<DirectoryEntry>,
+    },
+    /// `A1 84` / `A1 8D`: the file about to be read.
+    FileInfo { name: FileName, size: u32, crc32: u32 },
+    /// `A1 85` / `A1 8E`: a block of it.
+    FileBlock {
+        last: u8,
+        name: FileName,
+        offset: u32,
+        #[serde(with = "hex_vec")]
+        bytes: Vec<u8>,
+    },
+    /// `A1 92`: the card's flash, in bytes.
+    MemoryVolume { total: u32, available: u32 },
+    /// `A2 84`: the firmware that runs (ASCII fields as sent).
+    Firmware {
+        #[serde(with = "hex_array")]
+        name: [u8; 4],
+        #[serde(with = "hex_array")]
+        version: [u8; 8],
+        #[serde(with = "hex_vec")]
+        built: Vec<u8>,
+    },
+    /// `A2 8A`: the controller id (16 bytes on 6th-generation firmware, 8 on older).
+    ControllerId {
+        #[serde(with = "hex_vec")]
+        id: Vec<u8>,
+    },
     /// Anything else (ACK/NACK carry nothing), or a body that did not parse.
     Raw {
         #[serde(with = "hex_vec", default)]
         data: Vec<u8>,
     },
+}
+
+impl ReplyData {
+    fn parse(group: u8, cmd: u8, data: &[u8]) -> Option<Self> {
+        let mut r = Reader::new(data, "reply data");
+        let typed = match (group, cmd) {
+            (0xA2, 0x80) => Self::Ping {
+                info: PingInfo::parse(data).ok()?,
+            },
+            (0xA2, 0x8F) => Self::Status {
+                controller: ControllerStatus::parse(data).ok()?,
+            },
+            (0xA1, 0x86) => Self::DirectorySize { count: r.u16().ok()? },
+            (0xA1, 0x87) => {
+                let last = r.u8().ok()?;
+                let offset = r.u16().ok()?;
+                let n = r.u16().ok()?;
+                let mut files = Vec::new();
+                for _ in 0..n {
+                    files.push(DirectoryEntry {
+                        name: parse_name(r.take(4).ok()?).ok()?,
+                        file_type: r.u8().ok()?,
+                        length: r.u32().ok()?,
+                        crc32: r.u32().ok()?,
+                    });
+                }
+                Self::DirectoryBlock { last, offset, files }
+            }
+            (0xA1, 0x84 | 0x8D) => Self::FileInfo {
+                name: parse_name(r.take(4).ok()?).ok()?,
+                size: r.u32().ok()?,
+                crc32: r.u32().ok()?,
+            },
+            (0xA1, 0x85 | 0x8E) => Self::FileBlock {
+                last: r.u8().ok()?,
+                name: parse_name(r.take(4).ok()?).ok()?,
+                offset: r.u32().ok()?,
+                bytes: r.rest().to_vec(),
+            },
+            (0xA1, 0x92) => Self::MemoryVolume {
+                total: r.u32().ok()?,
+                available: r.u32().ok()?,
+            },
+            (0xA2, 0x84) => Self::Firmware {
+                name: r.array().ok()?,
+                version: r.array().ok()?,
+                built: r.rest().to_vec(),
+            },
+            (0xA2, 0x8A) => Self::ControllerId { id: r.rest().to_vec() },
+            _ => return None,
+        };
+        // Only a layout that gives back every byte as it came is typed (a longer answer, or a
+        // name that is not 4 ASCII characters, stays raw).
+        let mut probe = Vec::new();
+        typed.write(&mut probe).ok()?;
+        (probe == data).then_some(typed)
+    }
+
+    fn write(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        match self {
+            Self::Ping { info } => info.write(out),
+            Self::Status { controller } => controller.write(out),
+            Self::DirectorySize { count } => put_u16(out, *count),
+            Self::DirectoryBlock { last, offset, files } => {
+                out.push(*last);
+                put_u16(out, *offset);
+                put_u16(out, len_u16("directory entries", files.len())?);
+                for f in files {
+                    put_name(out, &f.name)?;
+                    out.push(f.file_type);
+                    put_u32(out, f.length);
+                    put_u32(out, f.crc32);
+                }
+            }
+            Self::FileInfo { name, size, crc32 } => {
+                put_name(out, name)?;
+                put_u32(out, *size);
+                put_u32(out, *crc32);
+            }
+            Self::FileBlock {
+                last,
+                name,
+                offset,
+                bytes,
+            } => {
+                out.push(*last);
+                put_name(out, name)?;
+                put_u32(out, *offset);
+                out.extend_from_slice(bytes);
+            }
+            Self::MemoryVolume { total, available } => {
+                put_u32(out, *total);
+                put_u32(out, *available);
+            }
+            Self::Firmware { name, version, built } => {
+                out.extend_from_slice(name);
+                out.extend_from_slice(version);
+                out.extend_from_slice(built);
+            }
+            Self::ControllerId { id } => out.extend_from_slice(id),
+            Self::Raw { data } => out.extend_from_slice(data),
+        }
+        Ok(())
+    }
 }
 
 /// A card-to-host reply.
@@ -618,8 +996,12 @@ impl ControlReply {
     pub fn ping(info: PingInfo) -> Self {
         Self::simple(0xA2, 0x80, 0, ErrorCode::NONE, ReplyData::Ping { info })
     }
-    pub fn status(status: ControllerStatus) -> Self {
-        Self::simple(0xA2, 0x8F, 0, ErrorCode::NONE, ReplyData::Status { status })
+    pub fn status(controller: ControllerStatus) -> Self {
+        Self::simple(0xA2, 0x8F, 0, ErrorCode::NONE, ReplyData::Status { controller })
+    }
+    /// The answer to a request `(group, cmd)` carrying `data`: the command with bit 7 set.
+    pub fn answer(group: u8, cmd: u8, data: ReplyData) -> Self {
+        Self::simple(group, cmd | 0x80, 0, ErrorCode::NONE, data)
     }
     /// The card refused the request.
     pub fn is_nack(&self) -> bool {
@@ -633,18 +1015,14 @@ impl ControlReply {
     }
     pub fn controller_status(&self) -> Option<&ControllerStatus> {
         match &self.data {
-            ReplyData::Status { status } => Some(status),
+            ReplyData::Status { controller } => Some(controller),
             _ => None,
         }
     }
 
     fn write(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let mut data = Vec::new();
-        match &self.data {
-            ReplyData::Ping { info } => info.write(&mut data),
-            ReplyData::Status { status } => status.write(&mut data),
-            ReplyData::Raw { data: d } => data.extend_from_slice(d),
-        }
+        self.data.write(&mut data)?;
         out.extend_from_slice(&[self.reserved, self.group, self.cmd]);
         put_u16(out, self.status);
         put_u16(out, self.error.0);
@@ -663,13 +1041,7 @@ impl ControlReply {
         let n = r.u16()?;
         let data = r.take(n.into())?;
         r.finish()?;
-        let typed = match (group, cmd) {
-            (0xA2, 0x80) => PingInfo::parse(data).ok().map(|info| ReplyData::Ping { info }),
-            (0xA2, 0x8F) => ControllerStatus::parse(data)
-                .ok()
-                .map(|status| ReplyData::Status { status }),
-            _ => None,
-        };
+        let typed = ReplyData::parse(group, cmd, data);
         Ok(Self {
             reserved,
             group,
@@ -706,15 +1078,17 @@ fn is_one(v: &u8) -> bool {
 }
 
 impl ControlPacket {
-    /// A request from the host.
+    /// A request from the host. A 6th-generation request ends with two `5A` tails, as the
+    /// vendor's SDK sends it; a 5th-generation one with one.
     pub fn request(header: ControlHeader, reply: bool, command: ControlCommand) -> Self {
+        let tails = if header.generation == Generation::Gen6 { 2 } else { 1 };
         Self {
             header,
             body: ControlBody::Request(ControlRequest {
                 reply: u8::from(reply),
                 command,
             }),
-            tails: 1,
+            tails,
         }
     }
 
@@ -953,7 +1327,12 @@ mod tests {
                 brightness: 15,
                 power: 1,
                 scan_config: 0,
-                rest: vec![0; 9],
+                scan: Some(PingScan {
+                    rows_per_channel: 16,
+                    unit_width: 64,
+                    ..PingScan::default()
+                }),
+                rest: vec![],
             };
             let status = ControllerStatus {
                 power: 1,
@@ -967,9 +1346,14 @@ mod tests {
                 running_mode: 0,
                 rtc_ok: 1,
                 time,
-                rest: vec![0; 10],
+                sensors: Some(StatusSensors {
+                    temperature1: Temperature { sign: 1, tenths: 52 },
+                    humidity_tenths: 655,
+                    ..StatusSensors::default()
+                }),
+                rest: vec![],
             };
-            let header = ControlHeader::to_card(generation, 1, 0x0274).reply_from(1, 0x0274);
+            let header = ControlHeader::to_card(generation, 1, 0x0274).reply_from(0x0274);
             for reply in [
                 ControlReply::ack(),
                 ControlReply::nack(ErrorCode::BUSY),

@@ -44,6 +44,26 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     !crc
 }
 
+/// The file CRC of 6th-generation cards (docs/protocol.md G.6): the same reflected polynomial
+/// 0xEDB88320 as [`crc32`], but **initial value 0 and no final XOR**. It ends every program file
+/// (`D` and `P`), stored little-endian, and is the CRC field of the file's `A1 02`.
+///
+/// ```
+/// // The P000 the vendor's SDK wrote (G.6) ends with 6C B0 2A 13 = 0x132AB06C.
+/// let p000 = pinghu_protocol::from_hex(
+///     "0050303030000001050000000000000000000000ffffff12079920123100000001330000000000000000c0\
+///      0040000000650000000000000001001a0000000002000a900101c0000000000000000000000e000000000c0000",
+/// ).unwrap();
+/// assert_eq!(pinghu_protocol::file_crc32(&p000), 0x132A_B06C);
+/// ```
+pub fn file_crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0u32;
+    for &b in bytes {
+        crc = (crc >> 8) ^ TABLE32[usize::from((crc as u8) ^ b)];
+    }
+    crc
+}
+
 const fn make_table32() -> [u32; 256] {
     let mut table = [0u32; 256];
     let mut i = 0;

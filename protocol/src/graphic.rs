@@ -5,9 +5,14 @@
 //! +-------+-------+-----+-----+----------+----------+---------+
 //! | dst 2 | src 2 | F0  | r 1 | device 2 | reserved4| datalen4|
 //! +-------+-------+-----+-----+----------+----------+---------+
-//! request data:  RtnReq(1) | CmdGroup(1) | Cmd(1) | params
+//! request data:  RtnReq(1) | CmdGroup(1) | Cmd(1) | DataLen(2) | data
 //! reply data:    Reserved(1) | CmdGroup(1) | Cmd(1) | Status(2) | Error(2) | DataLen(2) | Data
 //! ```
+//!
+//! The two bytes after `Cmd` count the data that follows, little-endian (the manuals call them
+//! "reserved"; the vendor's 6th-generation SDK fills them with the length, docs/protocol.md G.4).
+//! A frame whose length bytes say something else (the newer BX-6Q reference writes `00 00`)
+//! keeps what they said in [`GraphicRequest::declared_len`], so it encodes back byte for byte.
 //!
 //! The host renders every pixel; the card shows page bitmaps in dynamic areas (`A7 00`).
 
@@ -25,6 +30,13 @@ pub const HEADER_LEN: usize = 16;
 pub const HOST_ADDRESS: u16 = 0x8000;
 /// Wildcard destination and device type of the manual's ping.
 pub const WILDCARD: u16 = 0xFFFE;
+/// The other wildcard address (the BX-6Q reference's default).
+pub const BROADCAST: u16 = 0xFFFF;
+
+/// Whether `address` is one of the two wildcards.
+pub fn is_wildcard(address: u16) -> bool {
+    address == WILDCARD || address == BROADCAST
+}
 
 /// The 16-byte header (the version byte and the data length are implied).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,14 +69,25 @@ impl GraphicHeader {
 
     /// The header of the card's reply to a request carrying `self` (addresses swapped; a
     /// wildcard destination is answered from `own_address`).
-    pub fn reply_from(&self, own_address: u16, own_device: u16) -> Self {
+    ///
+    /// A card swaps the request's addresses: the reply goes to the request's source and comes
+    /// from the request's destination, the wildcard `FE FF` echoed as it came (docs/protocol.md
+    /// G.1). The card's own address is in its ping data, never in a reply header.
+    pub fn reply_from(&self, own_device: u16) -> Self {
         Self {
             dst: self.src,
-            src: own_address,
+            src: self.dst,
             reserved: 0,
             device_type: own_device,
             reserved2: [0; 4],
         }
+    }
+
+    /// Whether a reply carrying `self` answers a request that carried `request`: the addresses
+    /// swapped (G.1). A reply from the card's own address to a wildcard request is taken too,
+    /// as older firmware may answer so.
+    pub fn answers(&self, request: &Self) -> bool {
+        self.dst == request.src && (self.src == request.dst || is_wildcard(request.dst))
     }
 
     pub(crate) fn parse(b: &[u8]) -> Self {
@@ -88,11 +111,16 @@ impl GraphicHeader {
     }
 }
 
-/// A host-to-card request: `RtnReq | CmdGroup | Cmd | params`.
+/// A host-to-card request: `RtnReq | CmdGroup | Cmd | DataLen(2) | data`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GraphicRequest {
     /// RtnReq: `01` asks the card to reply (ping needs it), `00` asks for no reply.
     pub reply: u8,
+    /// What the two length bytes said, when it was not the data's length (`None`: they hold the
+    /// length, as the vendor's SDK writes it and as Pinghu does). An `Unknown` command keeps the
+    /// two bytes in its `params`, so this stays `None` for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared_len: Option<u16>,
     #[serde(flatten)]
     pub command: GraphicCommand,
 }
@@ -111,30 +139,26 @@ pub enum Generation {
 #[serde(tag = "command", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum GraphicCommand {
-    /// `A2 00` ping: `Reserved(2)`.
-    Ping {
-        #[serde(with = "hex_array", default)]
-        reserved: [u8; 2],
-    },
-    /// `A2 07` set brightness: `DataLen(2) = 0x31 | Mode(1) | 48 bytes`.
+    /// `A2 00` ping: no data.
+    Ping,
+    /// `A2 07` set brightness: `Mode(1) | 48 bytes` (the length is 0x31).
     SetBrightness(Brightness),
-    /// `A2 19` brightness query (params kept as sent); the card answers `A2 99`.
+    /// `A2 19` brightness query (data kept as sent); the card answers `A2 99`.
     QueryBrightness {
         #[serde(with = "hex_vec", default)]
         params: Vec<u8>,
     },
     /// `A7 00` update dynamic areas with pages of bitmaps.
     UpdateAreas(AreaUpdate),
-    /// `A7 01` delete dynamic areas: `Reserved(2) | Count(1) | Ids` (`FF` = all, no ids).
+    /// `A7 01` delete dynamic areas: `Count(1) | Ids` (`FF` = all, no ids).
     DeleteAreas {
-        #[serde(with = "hex_array", default)]
-        reserved: [u8; 2],
         /// `true` sends count `FF` (delete every area).
         all: bool,
         #[serde(default)]
         ids: Vec<u8>,
     },
-    /// Any other group/command, or one whose fields did not parse (`why` says why).
+    /// Any other group/command, or one whose fields did not parse (`why` says why). `params`
+    /// is everything after `Cmd`, the two length bytes included.
     Unknown {
         group: u8,
         cmd: u8,
@@ -175,17 +199,7 @@ impl Brightness {
             Self::Sensor { .. } => None,
         }
     }
-    fn parse(r: &mut Reader<'_>) -> Result<Self, PacketError> {
-        let len = r.u16()?;
-        if len != 0x31 {
-            return Err(PacketError::Invalid {
-                what: "brightness",
-                detail: format!("DataLen is {len:#x}, expected 0x31"),
-            });
-        }
-        Self::parse_data(r)
-    }
-    /// `Mode(1) | 48 bytes`, without the length in front (the control header's body carries it).
+    /// `Mode(1) | 48 bytes`, without the length in front.
     pub(crate) fn parse_data(r: &mut Reader<'_>) -> Result<Self, PacketError> {
         let mode = r.u8()?;
         let body = r.take(48)?;
@@ -204,10 +218,6 @@ impl Brightness {
                 });
             }
         })
-    }
-    fn write(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        put_u16(out, 0x31);
-        self.write_data(out)
     }
     /// `Mode(1) | 48 bytes`.
     pub(crate) fn write_data(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
@@ -249,8 +259,6 @@ impl Brightness {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AreaUpdate {
     pub generation: Generation,
-    #[serde(with = "hex_array", default)]
-    pub reserved: [u8; 2],
     /// 5th gen carries exactly one area.
     pub areas: Vec<DynamicArea>,
 }
@@ -453,7 +461,6 @@ fn sound_len(flag: u8, bytes: &[u8]) -> usize {
 
 impl AreaUpdate {
     fn write(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        out.extend_from_slice(&self.reserved);
         match self.generation {
             Generation::Gen5 => {
                 let [area] = self.areas.as_slice() else {
@@ -516,7 +523,6 @@ impl AreaUpdate {
     }
 
     fn parse(r: &mut Reader<'_>, generation: Generation) -> Result<Self, PacketError> {
-        let reserved = r.array()?;
         let invalid = |detail: String| PacketError::Invalid {
             what: "area update",
             detail,
@@ -552,7 +558,6 @@ impl AreaUpdate {
                 r.finish()?;
                 Ok(Self {
                     generation,
-                    reserved,
                     areas: vec![area],
                 })
             }
@@ -627,11 +632,7 @@ impl AreaUpdate {
                     areas.push(area);
                 }
                 r.finish()?;
-                Ok(Self {
-                    generation,
-                    reserved,
-                    areas,
-                })
+                Ok(Self { generation, areas })
             }
         }
     }
@@ -663,7 +664,7 @@ impl GraphicCommand {
     /// `(CmdGroup, Cmd)` on the wire.
     pub fn code(&self) -> (u8, u8) {
         match self {
-            Self::Ping { .. } => (0xA2, 0x00),
+            Self::Ping => (0xA2, 0x00),
             Self::SetBrightness(_) => (0xA2, 0x07),
             Self::QueryBrightness { .. } => (0xA2, 0x19),
             Self::UpdateAreas(_) => (0xA7, 0x00),
@@ -675,7 +676,7 @@ impl GraphicCommand {
     /// A short name for logs.
     pub fn name(&self) -> &'static str {
         match self {
-            Self::Ping { .. } => "ping",
+            Self::Ping => "ping",
             Self::SetBrightness(_) => "set-brightness",
             Self::QueryBrightness { .. } => "query-brightness",
             Self::UpdateAreas(_) => "update-areas",
@@ -684,16 +685,16 @@ impl GraphicCommand {
         }
     }
 
+    /// The data after the two length bytes (for `Unknown`: everything after `Cmd`).
     fn write_params(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         match self {
-            Self::Ping { reserved } => out.extend_from_slice(reserved),
-            Self::SetBrightness(b) => b.write(out)?,
+            Self::Ping => {}
+            Self::SetBrightness(b) => b.write_data(out)?,
             Self::QueryBrightness { params } | Self::Unknown { params, .. } => {
                 out.extend_from_slice(params);
             }
             Self::UpdateAreas(u) => u.write(out)?,
-            Self::DeleteAreas { reserved, all, ids } => {
-                out.extend_from_slice(reserved);
+            Self::DeleteAreas { all, ids } => {
                 if *all {
                     out.push(0xFF);
                 } else {
@@ -712,12 +713,39 @@ impl GraphicCommand {
         Ok(())
     }
 
-    /// Parse `params` for `(group, cmd)`; anything that does not fit becomes `Unknown` with the reason.
-    fn parse(group: u8, cmd: u8, params: &[u8], device_type: u16) -> Self {
-        let parsed = crate::bytes::command(params, "graphic command", |r| {
+    /// Whether the codec knows `(group, cmd)` (and so reads the length bytes in front of its data).
+    fn known(group: u8, cmd: u8) -> bool {
+        matches!((group, cmd), (0xA2, 0x00 | 0x07 | 0x19) | (0xA7, 0x00 | 0x01))
+    }
+
+    /// Parse `params` (everything after `Cmd`) for `(group, cmd)`: the two length bytes, then the
+    /// data. Anything that does not fit becomes `Unknown` with the reason. Returns what the length
+    /// bytes said when that was not the data's length.
+    fn parse(group: u8, cmd: u8, params: &[u8], device_type: u16) -> (Self, Option<u16>) {
+        let unknown = |why: Option<String>| Self::Unknown {
+            group,
+            cmd,
+            params: params.to_vec(),
+            why,
+        };
+        if !Self::known(group, cmd) {
+            return (unknown(None), None);
+        }
+        let Some((len, data)) = params.split_first_chunk::<2>() else {
+            return (
+                unknown(Some(format!(
+                    "{} bytes after the command code; the two length bytes are missing",
+                    params.len()
+                ))),
+                None,
+            );
+        };
+        let declared = u16::from_le_bytes(*len);
+        let declared = (declared != data.len() as u16).then_some(declared);
+        let parsed = crate::bytes::command(data, "graphic command", |r| {
             Ok(Some(match (group, cmd) {
-                (0xA2, 0x00) => Self::Ping { reserved: r.array()? },
-                (0xA2, 0x07) => Self::SetBrightness(Brightness::parse(r)?),
+                (0xA2, 0x00) => Self::Ping,
+                (0xA2, 0x07) => Self::SetBrightness(Brightness::parse_data(r)?),
                 (0xA2, 0x19) => Self::QueryBrightness {
                     params: r.rest().to_vec(),
                 },
@@ -728,25 +756,22 @@ impl GraphicCommand {
                         Some(Generation::Gen5) => [Generation::Gen5, Generation::Gen6],
                         _ => [Generation::Gen6, Generation::Gen5],
                     };
-                    let first = AreaUpdate::parse(&mut Reader::new(params, "area update"), order[0]);
+                    let first = AreaUpdate::parse(&mut Reader::new(data, "area update"), order[0]);
                     let update = first.or_else(|e| {
-                        AreaUpdate::parse(&mut Reader::new(params, "area update"), order[1]).map_err(|_| e)
+                        AreaUpdate::parse(&mut Reader::new(data, "area update"), order[1]).map_err(|_| e)
                     })?;
                     r.rest(); // parsed on its own reader, above
                     Self::UpdateAreas(update)
                 }
                 (0xA7, 0x01) => {
-                    let reserved = r.array()?;
                     let n = r.u8()?;
                     if n == 0xFF {
                         Self::DeleteAreas {
-                            reserved,
                             all: true,
                             ids: Vec::new(),
                         }
                     } else {
                         Self::DeleteAreas {
-                            reserved,
                             all: false,
                             ids: r.take(n.into())?.to_vec(),
                         }
@@ -756,13 +781,8 @@ impl GraphicCommand {
             }))
         });
         match parsed {
-            crate::bytes::Parsed::Known(c) => c,
-            crate::bytes::Parsed::Unknown(why) => Self::Unknown {
-                group,
-                cmd,
-                params: params.to_vec(),
-                why,
-            },
+            crate::bytes::Parsed::Known(c) => (c, declared),
+            crate::bytes::Parsed::Unknown(why) => (unknown(why), None),
         }
     }
 }
@@ -887,6 +907,18 @@ pub struct GraphicPacket {
     pub header: GraphicHeader,
     #[serde(flatten)]
     pub body: GraphicBody,
+    /// How many `5A` tail bytes the frame ends with (the vendor's 6th-generation SDK sends two).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub tails: u8,
+}
+
+pub(crate) fn one() -> u8 {
+    1
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+pub(crate) fn is_one(v: &u8) -> bool {
+    *v == 1
 }
 
 impl GraphicPacket {
@@ -896,9 +928,17 @@ impl GraphicPacket {
             header,
             body: GraphicBody::Request(GraphicRequest {
                 reply: u8::from(reply),
+                declared_len: None,
                 command,
             }),
+            tails: 1,
         }
+    }
+
+    /// The same packet ending with `tails` `5A` bytes.
+    pub fn with_tails(mut self, tails: u8) -> Self {
+        self.tails = tails.max(1);
+        self
     }
 
     /// Unescaped header + data field (no CRC).
@@ -908,7 +948,15 @@ impl GraphicPacket {
             GraphicBody::Request(req) => {
                 let (g, c) = req.command.code();
                 data.extend_from_slice(&[req.reply, g, c]);
-                req.command.write_params(&mut data)?;
+                let mut params = Vec::new();
+                req.command.write_params(&mut params)?;
+                if !matches!(req.command, GraphicCommand::Unknown { .. }) {
+                    // The data's length; above 65,535 bytes its low 16 bits, as a 2-byte field
+                    // holds it (the card frames by the header's 4-byte DataLen).
+                    let len = req.declared_len.unwrap_or(params.len() as u16);
+                    put_u16(&mut data, len);
+                }
+                data.extend_from_slice(&params);
             }
             GraphicBody::Reply(rep) => rep.write(&mut data)?,
         }
@@ -935,11 +983,13 @@ impl GraphicPacket {
         let body = if is_reply {
             GraphicBody::Reply(GraphicReply::parse(data)?)
         } else {
+            let (command, declared_len) = GraphicCommand::parse(data[1], data[2], &data[3..], header.device_type);
             GraphicBody::Request(GraphicRequest {
                 reply: data[0],
-                command: GraphicCommand::parse(data[1], data[2], &data[3..], header.device_type),
+                declared_len,
+                command,
             })
         };
-        Ok(Self { header, body })
+        Ok(Self { header, body, tails: 1 })
     }
 }

@@ -31,7 +31,7 @@
 //! let ping = Packet::Graphic(GraphicPacket::request(
 //!     GraphicHeader::to_card(WILDCARD, WILDCARD),
 //!     true,
-//!     GraphicCommand::Ping { reserved: [0, 0] },
+//!     GraphicCommand::Ping,
 //! ));
 //! let wire = ping.to_wire().unwrap();
 //! assert_eq!(pinghu_protocol::to_hex(&wire),
@@ -66,7 +66,7 @@ pub use codes::{
     CardTime, ErrorCode, font_device_name, font_display_mode_name, graphic_device_name, graphic_display_mode_name,
     run_mode_name,
 };
-pub use crc::{crc16, crc16_update, crc32};
+pub use crc::{crc16, crc16_update, crc32, file_crc32};
 pub use error::{BitmapError, EncodeError, FrameError, PacketError};
 pub use model::{CardModel, MAX_BOARD_HEIGHT, MAX_BOARD_WIDTH, board_size_problem};
 pub use packet::{DecodeError, Found, Packet, ProtocolFamily, classify, decode_all};

@@ -78,8 +78,11 @@ impl Packet {
     /// two `5A` tails encodes back to the same bytes).
     pub fn from_raw(raw: &RawPacket) -> Result<Self, PacketError> {
         let mut p = Self::parse(&raw.bytes)?;
-        if let Self::Control(c) = &mut p {
-            c.tails = u8::try_from(raw.tails.clamp(1, 255)).unwrap_or(1);
+        let tails = u8::try_from(raw.tails.clamp(1, 255)).unwrap_or(1);
+        match &mut p {
+            Self::Control(c) => c.tails = tails,
+            Self::Graphic(g) => g.tails = tails,
+            Self::FontCard(_) => {}
         }
         Ok(p)
     }
@@ -101,6 +104,9 @@ impl Packet {
         }
         let mut out = Vec::new();
         wrap(&self.to_bytes()?, &mut out);
+        if let Self::Graphic(g) = self {
+            out.extend(std::iter::repeat_n(crate::phy::TAIL, usize::from(g.tails.max(1)) - 1));
+        }
         Ok(out)
     }
 
@@ -217,6 +223,25 @@ impl Packet {
                 ..
             })
         )
+    }
+
+    /// Whether this reply answers `request` (docs/protocol.md G.1): the same protocol, the
+    /// addresses swapped, and under the control header the request's sequence number plus
+    /// `0x8000`. A reply to an earlier request (a late one) does not. Font-card replies carry
+    /// no sequence and are taken as they come.
+    pub fn answers(&self, request: &Packet) -> bool {
+        if !self.is_reply() {
+            return false;
+        }
+        match (self, request) {
+            (Self::Graphic(r), Self::Graphic(q)) => r.header.answers(&q.header),
+            (Self::Control(r), Self::Control(q)) => r.header.answers(&q.header),
+            (Self::FontCard(_), Self::FontCard(_)) => true,
+            // A card that could not read a control request's header may answer it with a 0xF0
+            // NACK (CRC error) from its own address.
+            (Self::Graphic(r), Self::Control(q)) => r.header.dst == q.header.src && self.is_nack(),
+            _ => false,
+        }
     }
 }
 

@@ -45,7 +45,7 @@ fn vendor_graphic_ping() {
     );
     let GraphicBody::Request(req) = &g.body else { panic!() };
     assert_eq!(req.reply, 1);
-    assert_eq!(req.command, GraphicCommand::Ping { reserved: [0, 0] });
+    assert_eq!(req.command, GraphicCommand::Ping);
     roundtrip(&p);
 }
 
@@ -369,14 +369,13 @@ fn area_update_gen6_layout() {
         true,
         GraphicCommand::UpdateAreas(AreaUpdate {
             generation: Generation::Gen6,
-            reserved: [0; 2],
             areas: vec![gen_area(Generation::Gen6)],
         }),
     ));
     let b = p.to_bytes().unwrap();
     let d = &b[16..];
-    // RtnReq 01 | A7 00 | reserved 0000 | AreaNum 0100 | AreaDataLen = 33 + 30·2 = 93
-    assert_eq!(&d[..11], &[0x01, 0xA7, 0x00, 0, 0, 0x01, 0x00, 93, 0, 0, 0]);
+    // RtnReq 01 | A7 00 | DataLen = 2 + 4 + 93 + 32 = 131 | AreaNum 0100 | AreaDataLen = 33 + 30·2 = 93
+    assert_eq!(&d[..11], &[0x01, 0xA7, 0x00, 131, 0, 0x01, 0x00, 93, 0, 0, 0]);
     // First page descriptor starts after the 33-2 = 31 area bytes and PageNum(2): PageDataLen 26.
     let pages = 11 + 31 + 2;
     assert_eq!(&d[pages..pages + 4], &[26, 0, 0, 0]);
@@ -394,14 +393,13 @@ fn area_update_gen5_layout() {
         true,
         GraphicCommand::UpdateAreas(AreaUpdate {
             generation: Generation::Gen5,
-            reserved: [0; 2],
             areas: vec![gen_area(Generation::Gen5)],
         }),
     ));
     let b = p.to_bytes().unwrap();
     let d = &b[16..];
-    // RtnReq | A7 00 | reserved(2) | AreaDataLen(4) | AreaId ...   (no AreaNum on 5th gen)
-    assert_eq!(&d[..5], &[0x01, 0xA7, 0x00, 0, 0]);
+    // RtnReq | A7 00 | DataLen(2) | AreaDataLen(4) | AreaId ...   (no AreaNum on 5th gen)
+    assert_eq!(&d[..5], &[0x01, 0xA7, 0x00, (d.len() - 5) as u8, 0]);
     assert_eq!(d[9], 0); // area id
     // Page 1: PageDataLen = 13 + 8 pixel bytes (16x2 dual-colour, 2 groups × 2 planes × 2 rows)
     let page = 9 + 22 + 2;
@@ -422,13 +420,8 @@ fn brightness_and_delete() {
             levels: (0..16).collect(),
         }),
         GraphicCommand::QueryBrightness { params: vec![] },
+        GraphicCommand::DeleteAreas { all: true, ids: vec![] },
         GraphicCommand::DeleteAreas {
-            reserved: [0; 2],
-            all: true,
-            ids: vec![],
-        },
-        GraphicCommand::DeleteAreas {
-            reserved: [0; 2],
             all: false,
             ids: vec![1, 3],
         },
@@ -439,17 +432,32 @@ fn brightness_and_delete() {
             cmd,
         )));
     }
-    // A7 01 delete all is `00 00 FF` after the command (DYN-java BxReqDelDynAll).
+    // A7 01 delete all is `01 00 FF` after the command: the data's length, then FF (the vendor's
+    // 6th-generation SDK, docs/protocol.md G.4 and G.8).
     let del = Packet::Graphic(GraphicPacket::request(
         GraphicHeader::to_card(0xFFFF, 0x0266),
         true,
-        GraphicCommand::DeleteAreas {
-            reserved: [0; 2],
-            all: true,
-            ids: vec![],
-        },
+        GraphicCommand::DeleteAreas { all: true, ids: vec![] },
     ));
-    assert_eq!(&del.to_bytes().unwrap()[16..], &[0x01, 0xA7, 0x01, 0x00, 0x00, 0xFF]);
+    assert_eq!(&del.to_bytes().unwrap()[16..], &[0x01, 0xA7, 0x01, 0x01, 0x00, 0xFF]);
+    // The BX-6Q reference writes `00 00` there: decoded, kept, encoded back as it was.
+    let zero =
+        pinghu_protocol::from_hex("a5a5a5a5a5a5a5a5 ffff 0080 f000 6602 00000000 06000000 01a7010000ff").unwrap();
+    let mut wire = zero.clone();
+    let crc = pinghu_protocol::crc16(&zero[8..]);
+    wire.extend_from_slice(&crc.to_le_bytes());
+    wire.push(0x5A);
+    let p = one(&pinghu_protocol::to_hex(&wire));
+    let Packet::Graphic(GraphicPacket {
+        body: GraphicBody::Request(r),
+        ..
+    }) = &p
+    else {
+        panic!("{p:?}")
+    };
+    assert_eq!(r.declared_len, Some(0));
+    assert_eq!(r.command, GraphicCommand::DeleteAreas { all: true, ids: vec![] });
+    assert_eq!(p.to_wire().unwrap(), wire);
     // Manual brightness 9: DataLen 0x31, mode 0, 48 × 09.
     let b = Packet::Graphic(GraphicPacket::request(
         GraphicHeader::to_card(1, 0x0174),
@@ -472,6 +480,7 @@ fn graphic_replies() {
         let p = Packet::Graphic(GraphicPacket {
             header: GraphicHeader::to_card(0x8000, 0x0174),
             body: GraphicBody::Reply(r.clone()),
+            tails: 1,
         });
         let back = roundtrip(&p);
         assert!(back.is_reply());
@@ -486,6 +495,7 @@ fn graphic_replies() {
     let p = Packet::Graphic(GraphicPacket {
         header: GraphicHeader::to_card(0x8000, 0x0174),
         body: GraphicBody::Reply(nack),
+        tails: 1,
     });
     assert_eq!(
         &p.to_bytes().unwrap()[16..],
@@ -530,7 +540,7 @@ fn several_frames_with_garbage_between() {
     let b = Packet::Graphic(GraphicPacket::request(
         GraphicHeader::to_card(1, 0x0174),
         true,
-        GraphicCommand::Ping { reserved: [0; 2] },
+        GraphicCommand::Ping,
     ))
     .to_wire()
     .unwrap();
