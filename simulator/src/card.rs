@@ -87,6 +87,8 @@ pub struct Card {
     pub errors: Vec<String>,
     upload: Option<Upload>,
     pub(crate) file_upload: Option<crate::control::FileUpload>,
+    /// Directory and file reads in progress, and the screen lock (`A1 06`/`07`, `A1 04`/`0D`, `A2 0D`).
+    pub(crate) maintenance: crate::control::Maintenance,
     /// Files in flash; they survive power cuts (and, with `--flash-dir`, simulator restarts).
     pub flash: crate::flash::Flash,
     /// The program from flash that shows when no dynamic area does.
@@ -120,6 +122,7 @@ impl Card {
             errors: Vec::new(),
             upload: None,
             file_upload: None,
+            maintenance: crate::control::Maintenance::default(),
             flash: crate::flash::Flash::default(),
             program: None,
             version: 0,
@@ -204,7 +207,7 @@ impl Card {
                 return None;
             }
         };
-        let packet = match Packet::parse(&raw.bytes) {
+        let packet = match Packet::from_raw(&raw) {
             Ok(p) => p,
             Err(e) => {
                 self.error(format!("undecodable packet: {e}"));
@@ -272,6 +275,7 @@ impl Card {
                     reserved2: [0; 4],
                 },
                 body: GraphicBody::Reply(GraphicReply::nack(code)),
+                tails: 1,
             })
         } else {
             Packet::FontCard(FontPacket {
@@ -288,7 +292,7 @@ impl Card {
             return None;
         };
         let result: Result<GraphicReply, (ErrorCode, String)> = match req.command {
-            GraphicCommand::Ping { .. } => Ok(GraphicReply::ack()),
+            GraphicCommand::Ping => Ok(GraphicReply::ack()),
             GraphicCommand::SetBrightness(b) => self.set_brightness(&b, now).map(|()| GraphicReply::ack()),
             GraphicCommand::QueryBrightness { .. } => Ok(GraphicReply::brightness_report(
                 0,
@@ -314,10 +318,9 @@ impl Card {
         let reply = self.or_nack(result, GraphicReply::nack);
         (req.reply == 1).then(|| {
             Packet::Graphic(GraphicPacket {
-                header: p
-                    .header
-                    .reply_from(self.config.address, self.config.model.device_type()),
+                header: p.header.reply_from(self.config.model.device_type()),
                 body: GraphicBody::Reply(reply),
+                tails: p.tails,
             })
         })
     }

@@ -1,15 +1,22 @@
-//! The card's side of the control header (docs/protocol.md Part D): ping with the size, power,
-//! clock, the 48-slot brightness table, status, and the flash file system with the fallback
-//! program that shows when no dynamic area does.
+//! The card's side of the control header (docs/protocol.md Part D and "What the vendor's SDK
+//! sends"): ping with the size, power, clock, the 48-slot brightness table, status, the flash
+//! file system with the fallback program that shows when no dynamic area does, and the reads a
+//! maintenance tool makes (directory, files, memory, firmware, controller id, screen lock).
+//!
+//! Replies answer as a card does: the request's addresses swapped (a wildcard echoed), its
+//! sequence number plus `0x8000`, its tails. A 6th-generation card keeps a program as a `D` file
+//! (bitmaps) and a `P` file with the 6th generation's file CRC; a 5th-generation card one `P`
+//! file with the IEEE CRC-32.
 
 use jiff::Timestamp;
 use pinghu_protocol::control::{
-    ControlBody, ControlCommand, ControlPacket, ControlReply, ControllerStatus, POWER_OFF, POWER_ON, PingInfo,
+    ControlBody, ControlCommand, ControlPacket, ControlReply, ControllerStatus, DirectoryEntry, POWER_OFF, POWER_ON,
+    PingInfo, PingScan, ReplyData, StatusSensors, Temperature,
 };
-use pinghu_protocol::graphic::Brightness;
-use pinghu_protocol::program::{FILE_TYPE_PROGRAM, ProgramFile};
+use pinghu_protocol::graphic::{Brightness, Generation};
+use pinghu_protocol::program::{FILE_TYPE_PROGRAM, FILE_TYPE_PROGRAM_DATA, ProgramFile, file_type_of};
 use pinghu_protocol::style::Motion;
-use pinghu_protocol::{CardTime, ErrorCode, Packet};
+use pinghu_protocol::{CardModel, CardTime, ErrorCode, Packet};
 
 use crate::card::{Area, AreaPage, Card};
 
@@ -23,14 +30,38 @@ pub(crate) struct FileUpload {
     data: Vec<u8>,
 }
 
+/// Reads in progress and the screen lock.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Maintenance {
+    /// `A1 06`'s filter (`FF` all types) and entries per block.
+    directory: Option<(u8, u8)>,
+    /// `A2 0D`: locked, and whether that survives a power cut.
+    pub(crate) screen_lock: (bool, bool),
+}
+
 /// The firmware version the simulator reports.
 pub const FIRMWARE: [u8; 8] = *b"PHSIM1.0";
+/// The flash the simulator has, in bytes.
+pub const FLASH_BYTES: u32 = 4 * 1024 * 1024;
+/// Largest block of a file read (`A1 85`/`A1 8E`), as the SDK writes them.
+const READ_BLOCK: usize = 1024;
+/// Directory entries a block when `A1 07` comes without an `A1 06` (the SDK's default).
+const DIR_SIZE: u8 = 15;
 
 impl Card {
+    fn generation(&self) -> Generation {
+        if self.config.model == CardModel::Bx6e {
+            Generation::Gen6
+        } else {
+            Generation::Gen5
+        }
+    }
+
     pub(crate) fn control(&mut self, p: ControlPacket, now: Timestamp) -> Option<Packet> {
         let ControlBody::Request(req) = p.body else {
             return None;
         };
+        let code = req.command.code();
         let result: Result<ControlReply, (ErrorCode, String)> = match req.command {
             ControlCommand::Ping => Ok(ControlReply::ping(self.ping_info(now))),
             ControlCommand::Status => Ok(ControlReply::status(self.controller_status(now))),
@@ -99,6 +130,99 @@ impl Card {
                 offset,
                 data,
             } => self.control_file_block(&name, last, offset, &data, now),
+            ControlCommand::StartReadDirectory { file_type, dir_size } => {
+                self.maintenance.directory = Some((file_type, dir_size.max(1)));
+                let count = self.directory(file_type).len();
+                Ok(ControlReply::answer(
+                    code.0,
+                    code.1,
+                    ReplyData::DirectorySize {
+                        count: u16::try_from(count).unwrap_or(u16::MAX),
+                    },
+                ))
+            }
+            ControlCommand::ReadDirectoryBlock { offset } => {
+                let (filter, size) = self.maintenance.directory.unwrap_or((0xFF, DIR_SIZE));
+                let all = self.directory(filter);
+                let from = usize::from(offset).min(all.len());
+                let to = (from + usize::from(size)).min(all.len());
+                Ok(ControlReply::answer(
+                    code.0,
+                    code.1,
+                    ReplyData::DirectoryBlock {
+                        last: u8::from(to == all.len()),
+                        offset: u16::try_from(to).unwrap_or(u16::MAX),
+                        files: all[from..to].to_vec(),
+                    },
+                ))
+            }
+            ControlCommand::StartReadFile { name } | ControlCommand::StartReadFixedFile { name } => {
+                match self.flash.files.get(&name) {
+                    Some(f) => Ok(ControlReply::answer(
+                        code.0,
+                        code.1,
+                        ReplyData::FileInfo {
+                            size: u32::try_from(f.data.len()).unwrap_or(u32::MAX),
+                            crc32: stored_crc(&name, &f.data),
+                            name,
+                        },
+                    )),
+                    None => Err((ErrorCode::FILE_NOT_EXIST, format!("no file {name} in flash"))),
+                }
+            }
+            ControlCommand::ReadFileBlock { name, offset } | ControlCommand::ReadFixedFileBlock { name, offset } => {
+                match self.flash.files.get(&name) {
+                    Some(f) if offset as usize <= f.data.len() => {
+                        let from = offset as usize;
+                        let to = (from + READ_BLOCK).min(f.data.len());
+                        Ok(ControlReply::answer(
+                            code.0,
+                            code.1,
+                            ReplyData::FileBlock {
+                                last: u8::from(to == f.data.len()),
+                                name,
+                                offset,
+                                bytes: f.data[from..to].to_vec(),
+                            },
+                        ))
+                    }
+                    Some(f) => Err((
+                        ErrorCode::FILE_BLOCK_NUM,
+                        format!("offset {offset} is past the end of {name} ({} bytes)", f.data.len()),
+                    )),
+                    None => Err((ErrorCode::FILE_NOT_EXIST, format!("no file {name} in flash"))),
+                }
+            }
+            ControlCommand::MemoryVolume => {
+                let used: usize = self.flash.files.values().map(|f| f.data.len()).sum();
+                let used = u32::try_from(used).unwrap_or(u32::MAX);
+                Ok(ControlReply::answer(
+                    code.0,
+                    code.1,
+                    ReplyData::MemoryVolume {
+                        total: FLASH_BYTES,
+                        available: FLASH_BYTES.saturating_sub(used),
+                    },
+                ))
+            }
+            ControlCommand::FirmwareStatus => Ok(ControlReply::answer(
+                code.0,
+                code.1,
+                ReplyData::Firmware {
+                    name: *b"F000",
+                    version: FIRMWARE,
+                    built: b"2026-12-07 00:00:00".to_vec(),
+                },
+            )),
+            ControlCommand::ControllerId => {
+                let mut id = format!("PINGHU-SIM-{:05}", self.config.address).into_bytes();
+                id.resize(16, b' ');
+                Ok(ControlReply::answer(code.0, code.1, ReplyData::ControllerId { id }))
+            }
+            ControlCommand::ScreenLock { nonvolatile, locked } => {
+                self.maintenance.screen_lock = (locked == 1, nonvolatile == 1);
+                Ok(ControlReply::ack())
+            }
             ControlCommand::Unknown { group, cmd, why, .. } => Err(crate::card::not_understood(
                 group,
                 cmd,
@@ -110,13 +234,26 @@ impl Card {
         let reply = self.or_nack(result, ControlReply::nack);
         (req.reply == 1).then(|| {
             Packet::Control(ControlPacket {
-                header: p
-                    .header
-                    .reply_from(self.config.address, self.config.model.device_type()),
+                header: p.header.reply_from(self.config.model.device_type()),
                 body: ControlBody::Reply(reply),
                 tails: p.tails,
             })
         })
+    }
+
+    /// The files in flash of `file_type` (`FF` all), as `A1 87` lists them.
+    fn directory(&self, file_type: u8) -> Vec<DirectoryEntry> {
+        self.flash
+            .files
+            .iter()
+            .map(|(name, f)| DirectoryEntry {
+                name: name.clone(),
+                file_type: file_type_of(name),
+                length: u32::try_from(f.data.len()).unwrap_or(u32::MAX),
+                crc32: stored_crc(name, &f.data),
+            })
+            .filter(|e| file_type == 0xFF || e.file_type == file_type)
+            .collect()
     }
 
     /// `A2 07` under either header.
@@ -133,7 +270,7 @@ impl Card {
         }
     }
 
-    /// What the card answers to a control-header ping.
+    /// What the card answers to a control-header ping: 31 bytes, as 6th-generation cards send.
     pub fn ping_info(&self, now: Timestamp) -> PingInfo {
         PingInfo {
             controller_type: self.config.model.device_type(),
@@ -147,11 +284,16 @@ impl Card {
             brightness: self.brightness_at(now),
             power: u8::from(self.power_at(now)),
             scan_config: 0,
-            rest: vec![0; 9],
+            scan: Some(PingScan {
+                rows_per_channel: 16,
+                unit_width: 64,
+                ..PingScan::default()
+            }),
+            rest: Vec::new(),
         }
     }
 
-    /// What the card answers to `A2 0F`.
+    /// What the card answers to `A2 0F`: 33 bytes, as 6th-generation cards send.
     pub fn controller_status(&self, now: Timestamp) -> ControllerStatus {
         let mut current = *b"    ";
         if self.showing(now) == "program"
@@ -166,12 +308,16 @@ impl Card {
             brightness: self.brightness_at(now),
             program_count: u16::try_from(self.flash.programs().count()).unwrap_or(u16::MAX),
             current_program: current,
-            screen_lock: 0,
+            screen_lock: u8::from(self.maintenance.screen_lock.0),
             program_lock: 0,
             running_mode: 0,
             rtc_ok: 1,
             time: CardTime::from_timestamp(self.card_time(now), 8),
-            rest: vec![0; 10],
+            sensors: Some(StatusSensors {
+                temperature1: Temperature { sign: 0, tenths: 250 },
+                ..StatusSensors::default()
+            }),
+            rest: Vec::new(),
         }
     }
 
@@ -201,6 +347,12 @@ impl Card {
                 format!("block at offset {offset}, expected offset {}", up.data.len()),
             ));
         }
+        if up.data.len() + data.len() > up.length as usize {
+            return Err((
+                ErrorCode::FILE_DOWNLOAD,
+                format!("{} grows past the {} bytes A1 02 announced", up.name, up.length),
+            ));
+        }
         up.data.extend_from_slice(data);
         if last == 0 {
             return Ok(ControlReply::ack());
@@ -214,16 +366,58 @@ impl Card {
                 format!("{} has {} bytes, A1 02 announced {}", up.name, up.data.len(), up.length),
             ));
         }
-        let crc = pinghu_protocol::crc32(&up.data);
-        if crc != up.crc32 {
-            return Err((
-                ErrorCode::FILE_CRC16,
-                format!("{}: CRC-32 is {crc:#010x}, A1 02 announced {:#010x}", up.name, up.crc32),
-            ));
-        }
-        if up.file_type == FILE_TYPE_PROGRAM {
-            let program = ProgramFile::parse(&up.data).map_err(|e| (ErrorCode::FILE_DOWNLOAD, e.to_string()))?;
-            self.decode_program(&program)?;
+        match self.generation() {
+            Generation::Gen5 => {
+                let crc = pinghu_protocol::crc32(&up.data);
+                if crc != up.crc32 {
+                    return Err((
+                        ErrorCode::FILE_CRC16,
+                        format!("{}: CRC-32 is {crc:#010x}, A1 02 announced {:#010x}", up.name, up.crc32),
+                    ));
+                }
+                if up.file_type == FILE_TYPE_PROGRAM {
+                    let program =
+                        ProgramFile::parse(&up.data).map_err(|e| (ErrorCode::FILE_DOWNLOAD, e.to_string()))?;
+                    self.decode_program(&program)?;
+                }
+            }
+            Generation::Gen6 => {
+                // The file ends with its own CRC (initial value 0, no final XOR), and A1 02
+                // announced the same four bytes.
+                let stored = stored_crc(&up.name, &up.data);
+                let body = &up.data[..up.data.len().saturating_sub(4)];
+                let crc = pinghu_protocol::file_crc32(body);
+                if up.data.len() < 4 || crc != stored || crc != up.crc32 {
+                    return Err((
+                        ErrorCode::FILE_CRC16,
+                        format!(
+                            "{}: the file CRC is {crc:#010x}, the file ends with {stored:#010x}, A1 02 announced \
+                             {:#010x} (6th-generation cards: CRC-32 with initial value 0 and no final XOR)",
+                            up.name, up.crc32
+                        ),
+                    ));
+                }
+                if up.file_type == FILE_TYPE_PROGRAM {
+                    let data_name = ProgramFile::data_name_for(&up.name);
+                    let Some(d) = self.flash.files.get(&data_name) else {
+                        return Err((
+                            ErrorCode::FILE_NOT_EXIST,
+                            format!(
+                                "{} shows the bitmaps of {data_name}, which is not in flash: write it first",
+                                up.name
+                            ),
+                        ));
+                    };
+                    let program = ProgramFile::parse_gen6(&up.data, &d.data)
+                        .map_err(|e| (ErrorCode::FILE_DOWNLOAD, e.to_string()))?;
+                    self.decode_program(&program)?;
+                } else if up.file_type == FILE_TYPE_PROGRAM_DATA && !up.name.starts_with('D') {
+                    return Err((
+                        ErrorCode::FILE_TYPE,
+                        format!("{} is of type 9 (program data), whose names start with D", up.name),
+                    ));
+                }
+            }
         }
         self.flash.write(&up.name, up.data);
         self.reload_program(now);
@@ -267,12 +461,35 @@ impl Card {
         Ok(areas)
     }
 
+    /// A program file in flash, read in this card's generation (6th: with its `D` file).
+    fn read_program(&self, name: &str, data: &[u8]) -> Result<ProgramFile, String> {
+        match self.generation() {
+            Generation::Gen5 => ProgramFile::parse(data).map_err(|e| e.to_string()),
+            Generation::Gen6 => {
+                let data_name = ProgramFile::data_name_for(name);
+                let d = self
+                    .flash
+                    .files
+                    .get(&data_name)
+                    .ok_or_else(|| format!("its data file {data_name} is missing"))?;
+                ProgramFile::parse_gen6(data, &d.data).map_err(|e| e.to_string())
+            }
+        }
+    }
+
     /// Take the first program in flash into use (at start, and after files change).
     pub fn reload_program(&mut self, now: Timestamp) {
-        let first = self
-            .flash
-            .programs()
-            .find_map(|(name, f)| ProgramFile::parse(&f.data).ok().map(|p| (name.clone(), p)));
+        let mut problems = Vec::new();
+        let mut first = None;
+        for (name, f) in self.flash.programs() {
+            match self.read_program(name, &f.data) {
+                Ok(p) => {
+                    first = Some((name.clone(), p));
+                    break;
+                }
+                Err(e) => problems.push(format!("program {name} in flash cannot be read: {e}")),
+            }
+        }
         self.program = first.and_then(|(name, p)| match self.decode_program(&p) {
             Ok(mut areas) => {
                 for a in &mut areas {
@@ -281,11 +498,22 @@ impl Card {
                 Some(crate::card::Program { name, areas })
             }
             Err((_, msg)) => {
-                self.errors
-                    .push(format!("program {name} in flash cannot be shown: {msg}"));
+                problems.push(format!("program {name} in flash cannot be shown: {msg}"));
                 None
             }
         });
+        for p in problems {
+            self.error(p);
+        }
         self.version += 1;
+    }
+}
+
+/// The CRC a directory or file answer gives for a file: a program's (`P`, `D`) last four bytes,
+/// where it keeps its CRC; for other files, the file CRC of the whole.
+fn stored_crc(name: &str, data: &[u8]) -> u32 {
+    match (file_type_of(name), data) {
+        (FILE_TYPE_PROGRAM | FILE_TYPE_PROGRAM_DATA, [.., a, b, c, d]) => u32::from_le_bytes([*a, *b, *c, *d]),
+        _ => pinghu_protocol::file_crc32(data),
     }
 }

@@ -46,7 +46,6 @@ fn area(run_mode: u8, timeout_s: u16, pages: Vec<Page>) -> GraphicCommand {
     a.timeout_s = timeout_s;
     GraphicCommand::UpdateAreas(AreaUpdate {
         generation: Generation::Gen6,
-        reserved: [0; 2],
         areas: vec![a],
     })
 }

@@ -150,7 +150,6 @@ fn update(frame: &Frame, x: u16, display_mode: u8) -> Packet {
         true,
         GraphicCommand::UpdateAreas(AreaUpdate {
             generation: Generation::Gen6,
-            reserved: [0; 2],
             areas: vec![area],
         }),
     ))
@@ -171,11 +170,7 @@ fn graphic_card_over_tcp_shows_what_it_was_sent() {
         "4",
     ]);
     let mut s = connect(&sim);
-    let ping = Packet::Graphic(GraphicPacket::request(
-        gh(),
-        true,
-        GraphicCommand::Ping { reserved: [0; 2] },
-    ));
+    let ping = Packet::Graphic(GraphicPacket::request(gh(), true, GraphicCommand::Ping));
     let r = exchange(&mut s, &ping, Duration::from_secs(5)).expect("ping answered");
     assert!(graphic_reply(&r).is_ack());
     let frame = test_frame();
@@ -228,29 +223,21 @@ fn graphic_card_nacks_and_stays_quiet_as_a_card_does() {
         ErrorCode::NO_COMMAND
     );
     // A CRC error in the request.
-    let mut bad = Packet::Graphic(GraphicPacket::request(
-        gh(),
-        true,
-        GraphicCommand::Ping { reserved: [0; 2] },
-    ))
-    .to_wire()
-    .unwrap();
+    let mut bad = Packet::Graphic(GraphicPacket::request(gh(), true, GraphicCommand::Ping))
+        .to_wire()
+        .unwrap();
     let n = bad.len();
     bad[n - 3] ^= 0x10;
     s.write_all(&bad).unwrap();
     let r = read_reply(&mut s, Duration::from_secs(5)).expect("CRC NACK");
     assert_eq!(graphic_reply(&r).error, ErrorCode::CHECKSUM);
     // No reply when none is asked for, nor for another screen's address.
-    let quiet = Packet::Graphic(GraphicPacket::request(
-        gh(),
-        false,
-        GraphicCommand::Ping { reserved: [0; 2] },
-    ));
+    let quiet = Packet::Graphic(GraphicPacket::request(gh(), false, GraphicCommand::Ping));
     assert!(exchange(&mut s, &quiet, Duration::from_millis(400)).is_none());
     let other = Packet::Graphic(GraphicPacket::request(
         GraphicHeader::to_card(7, 0x0274),
         true,
-        GraphicCommand::Ping { reserved: [0; 2] },
+        GraphicCommand::Ping,
     ));
     assert!(exchange(&mut s, &other, Duration::from_millis(400)).is_none());
     // Too many areas for the card.
@@ -543,11 +530,7 @@ fn injected_faults_and_the_byte_record() {
         rec.to_str().unwrap(),
     ]);
     let mut s = connect(&sim);
-    let ping = Packet::Graphic(GraphicPacket::request(
-        gh(),
-        true,
-        GraphicCommand::Ping { reserved: [0; 2] },
-    ));
+    let ping = Packet::Graphic(GraphicPacket::request(gh(), true, GraphicCommand::Ping));
     // 1: the reply is dropped.
     assert!(exchange(&mut s, &ping, Duration::from_millis(500)).is_none());
     // 2: the card is busy.
