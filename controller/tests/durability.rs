@@ -426,6 +426,7 @@ fn the_status_says_when_the_card_drives_another_size_and_counts_flash_writes() {
         brightness: 15,
         power: 1,
         scan_config: 0,
+        scan: None,
         rest: vec![],
     };
     core.driver_event(

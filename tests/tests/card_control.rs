@@ -165,6 +165,45 @@ fn the_flash_program_takes_over_when_the_daemon_dies_and_after_a_power_cut() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(program["lit"].as_u64().unwrap() > 50, "the program lights the board");
+    // A 6th-generation card keeps it as D000 (the bitmaps) and P000, each ending with the file
+    // CRC of the vendor's SDK: reflected 0xEDB88320, initial value 0, no final XOR
+    // (docs/protocol.md). Checked here on the bytes the simulator stored, with a CRC written
+    // bit by bit in this test, not the codec's table.
+    let crc = |bytes: &[u8]| {
+        let mut c = 0u32;
+        for &b in bytes {
+            c ^= u32::from(b);
+            for _ in 0..8 {
+                c = if c & 1 == 1 { (c >> 1) ^ 0xEDB8_8320 } else { c >> 1 };
+            }
+        }
+        c
+    };
+    let names: Vec<&str> = program["flash"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["name"].as_str())
+        .collect();
+    assert_eq!(names, ["D000", "P000"], "{:#}", program["flash"]);
+    let d = std::fs::read(flash.join("files/D000")).unwrap();
+    let p = std::fs::read(flash.join("files/P000")).unwrap();
+    for (name, f) in [("D000", &d), ("P000", &p)] {
+        let (body, tail) = f.split_at(f.len() - 4);
+        assert_eq!(crc(body).to_le_bytes(), tail, "{name}'s file CRC");
+    }
+    assert_eq!(&d[..5], b"\x09D000", "type 9, program data");
+    assert_eq!(&p[..5], b"\x00P000", "type 0, program");
+    // 128x32 red-green: two planes of 32 rows of four 32-pixel words a page, the first at
+    // D000's byte 13, named in P000 as offset 14 (the SDK's "plus one").
+    let page_len = 2 * 32 * 16;
+    assert_eq!((d.len() - 13 - 4) % page_len, 0, "whole pages in D000");
+    // The first page descriptor's DataOffset sits at byte 80 of a one-area P file.
+    assert_eq!(
+        p[80..84],
+        14u32.to_le_bytes(),
+        "the first page starts at D000's byte 13"
+    );
     let program_glass = program["frame_sha256"].as_str().unwrap().to_owned();
     assert_ne!(program_glass, live_glass);
 

@@ -684,8 +684,11 @@ fn a_hundred_playlist_saves_write_the_flash_program_once() {
     assert_eq!(flash_writes(&rig), 1);
     let board: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(rig.path("board/state.json")).unwrap()).unwrap();
-    assert_eq!(board["flash"]["files"][0]["name"], "P000");
+    // A 6th-generation card: the program's bitmaps in D000, its parameters in P000, each written once.
+    assert_eq!(board["flash"]["files"][0]["name"], "D000");
+    assert_eq!(board["flash"]["files"][1]["name"], "P000");
     assert_eq!(board["flash"]["files"][0]["erase_count"], 1, "{board:#}");
+    assert_eq!(board["flash"]["files"][1]["erase_count"], 1, "{board:#}");
 }
 
 #[test]

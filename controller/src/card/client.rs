@@ -12,12 +12,13 @@ use pinghu_protocol::fontcard::{
 };
 use pinghu_protocol::graphic::{
     AreaUpdate, Brightness, DynamicArea, Generation, GraphicBody, GraphicCommand, GraphicHeader, GraphicPacket, Page,
+    WILDCARD, is_wildcard,
 };
 use pinghu_protocol::style::{Motion, TextColor};
 use pinghu_protocol::{CardTime, Packet, escapes};
 use thiserror::Error;
 
-use crate::card::control::HeaderMemory;
+use crate::card::control::{Header, HeaderMemory};
 use crate::card::device::CardModel;
 use crate::card::link::{Link, LinkError};
 
@@ -68,8 +69,9 @@ pub struct Found {
     pub info: Option<PingInfo>,
 }
 
-/// Find which protocol answers on `link` (font card, graphic, then the 5M1 variant), with
-/// wildcard addresses; the reply tells the card's address and model.
+/// Find which protocol answers on `link` with wildcard addresses: a font card's ping, then the
+/// control header's ping of graphic cards (6th generation, then 5th, whose data tells the card's
+/// address and model), then the `0xF0` ping of older graphic firmware.
 pub async fn try_protocols(link: &mut Link, wait: Duration) -> Result<Option<Found>, LinkError> {
     link.timeout = wait;
     link.retries = 0;
@@ -95,10 +97,39 @@ pub async fn try_protocols(link: &mut Link, wait: Duration) -> Result<Option<Fou
         Err(LinkError::Open { .. } | LinkError::Io(_)) => return Ok(None),
         _ => {}
     }
+    // Graphic cards: the control header's wildcard ping, as the vendor's SDK starts (6th
+    // generation, then 5th). Who answered is in the ping's data — address, model, size — never
+    // in the reply's header, which only echoes the wildcard (docs/protocol.md G.1).
+    for generation in [Generation::Gen6, Generation::Gen5] {
+        let mut header = ControlHeader::to_card(generation, WILDCARD, WILDCARD);
+        header.seq = 2;
+        let ping = Packet::Control(ControlPacket::request(header, true, ControlCommand::Ping));
+        if let Ok(Some(Packet::Control(c))) = link.request(&ping).await
+            && let Some(info) = c.reply().and_then(|r| r.ping_info())
+        {
+            let dev = info.controller_type;
+            let proto = match pinghu_protocol::graphic::generation_of(dev) {
+                Some(Generation::Gen5) => "bx-5e",
+                Some(Generation::Gen6) => "bx-6e",
+                None if generation == Generation::Gen6 => "bx-6e",
+                None => "bx-5m1",
+            };
+            return Ok(Some(Found {
+                protocol: proto.into(),
+                address: Some(info.address),
+                device_type: Some(device_name(dev)),
+                baud: None,
+                info: Some(info.clone()),
+            }));
+        }
+    }
+    // Older firmware that answers only the manual's 0xF0 wildcard ping: the reply says a card is
+    // there; its address is known only if the card answered from it rather than echoing the
+    // wildcard.
     let graphic = Packet::Graphic(GraphicPacket::request(
-        GraphicHeader::to_card(0xFFFE, 0xFFFE),
+        GraphicHeader::to_card(WILDCARD, WILDCARD),
         true,
-        GraphicCommand::Ping { reserved: [0; 2] },
+        GraphicCommand::Ping,
     ));
     if let Ok(Some(Packet::Graphic(g))) = link.request(&graphic).await {
         let dev = g.header.device_type;
@@ -107,51 +138,19 @@ pub async fn try_protocols(link: &mut Link, wait: Duration) -> Result<Option<Fou
             Generation::Gen5 => "bx-5e",
             Generation::Gen6 => "bx-6e",
         };
-        // The control header's ping tells the size and firmware (older firmware may not answer).
-        let ping = Packet::Control(ControlPacket::request(
-            ControlHeader::to_card(generation, g.header.src, dev),
-            true,
-            ControlCommand::Ping,
-        ));
-        let info = match link.request(&ping).await {
-            Ok(Some(Packet::Control(c))) => c.reply().and_then(|r| r.ping_info()).cloned(),
-            _ => None,
-        };
         return Ok(Some(Found {
             protocol: proto.into(),
-            address: Some(g.header.src),
-            device_type: Some(
-                pinghu_protocol::graphic_device_name(dev).map_or_else(|| format!("{dev:#06x}"), str::to_owned),
-            ),
+            address: (!is_wildcard(g.header.src)).then_some(g.header.src),
+            device_type: (!is_wildcard(dev)).then(|| device_name(dev)),
             baud: None,
-            info,
-        }));
-    }
-    // A card that answers only the control header (BX-5M1 and kin, docs/protocol.md Part D).
-    let control = Packet::Control(ControlPacket::request(
-        ControlHeader::to_card(Generation::Gen5, 0xFFFE, 0xFFFE),
-        true,
-        ControlCommand::Ping,
-    ));
-    if let Ok(Some(Packet::Control(c))) = link.request(&control).await {
-        let info = c.reply().and_then(|r| r.ping_info());
-        let dev = info.map_or(c.header.device_type, |i| i.controller_type);
-        let proto = match pinghu_protocol::graphic::generation_of(dev) {
-            Some(Generation::Gen5) => "bx-5e",
-            Some(Generation::Gen6) => "bx-6e",
-            None => "bx-5m1",
-        };
-        return Ok(Some(Found {
-            protocol: proto.into(),
-            address: Some(c.header.src),
-            device_type: Some(
-                pinghu_protocol::graphic_device_name(dev).map_or_else(|| format!("{dev:#06x}"), str::to_owned),
-            ),
-            baud: None,
-            info: info.cloned(),
+            info: None,
         }));
     }
     Ok(None)
+}
+
+fn device_name(dev: u16) -> String {
+    pinghu_protocol::graphic_device_name(dev).map_or_else(|| format!("{dev:#06x}"), str::to_owned)
 }
 
 /// A card at an address, speaking one protocol.
@@ -162,6 +161,11 @@ pub struct CardClient {
     pub address: u16,
     /// Which header each command worked under on this connection.
     pub headers: HeaderMemory,
+    /// The control header's last sequence number: each request takes the next even one, never
+    /// 0, below 0x8000 (a reply adds 0x8000), as the vendor's SDK does.
+    seq: u16,
+    /// The control header's random byte, one per session.
+    random: u8,
 }
 
 /// UTC offset of the cards' local time (Yiling, China Standard Time).
@@ -169,35 +173,71 @@ pub const CARD_UTC_OFFSET: i8 = 8;
 
 impl CardClient {
     pub fn new(link: Link, protocol: CardModel, address: u16) -> Self {
+        let mut seed = [0u8; 3];
+        // Without randomness the session still works: the sequence starts at 2, the byte is 0.
+        let _ = getrandom::fill(&mut seed);
         Self {
             link,
             protocol,
             address,
             headers: HeaderMemory::default(),
+            seq: u16::from_le_bytes([seed[0], seed[1]]) & 0x7FFE,
+            random: seed[2],
         }
     }
 
+    /// The next control-header sequence number: even, non-zero, below 0x8000.
+    pub(crate) fn next_seq(&mut self) -> u16 {
+        self.seq = (self.seq + 2) & 0x7FFE;
+        if self.seq == 0 {
+            self.seq = 2;
+        }
+        self.seq
+    }
+
+    /// This session's random byte.
+    pub(crate) fn random(&self) -> u8 {
+        self.random
+    }
+
+    /// How many `5A` bytes end a request: two on 6th-generation cards, as the vendor's SDK
+    /// sends them; one on the 5th.
+    pub(crate) fn tails(&self) -> u8 {
+        if self.protocol == CardModel::Bx6e { 2 } else { 1 }
+    }
+
     fn graphic(&self, cmd: GraphicCommand) -> Packet {
-        Packet::Graphic(GraphicPacket::request(
-            GraphicHeader::to_card(self.address, self.protocol.device_type()),
-            true,
-            cmd,
-        ))
+        Packet::Graphic(
+            GraphicPacket::request(
+                GraphicHeader::to_card(self.address, self.protocol.device_type()),
+                true,
+                cmd,
+            )
+            .with_tails(self.tails()),
+        )
     }
 
     fn font(&self, cmd: FontCommand) -> Packet {
         Packet::FontCard(FontPacket::request(FontHeader::to_card(self.address, 0xFE), true, cmd))
     }
 
-    /// Ping; returns the reply.
+    /// Ping; returns the reply. Graphic cards are pinged under the control header, as the
+    /// vendor's SDK does (its answer tells the card's size), and under `0xF0` when the card
+    /// refuses that.
     pub async fn ping(&mut self) -> Result<Packet, DriverError> {
-        let p = if self.protocol.is_graphic() {
-            self.graphic(GraphicCommand::Ping { reserved: [0; 2] })
-        } else {
-            self.font(FontCommand::Ping)
-        };
+        if self.protocol.is_graphic() {
+            return self
+                .either(
+                    "ping",
+                    Header::Control,
+                    ControlCommand::Ping,
+                    Some(GraphicCommand::Ping),
+                )
+                .await?
+                .ok_or_else(|| DriverError::Unexpected("no reply to a ping".into()));
+        }
         self.link
-            .request(&p)
+            .request(&self.font(FontCommand::Ping))
             .await?
             .ok_or_else(|| DriverError::Unexpected("no reply to a ping".into()))
     }
@@ -208,14 +248,17 @@ impl CardClient {
     pub async fn status(&mut self, now: Timestamp) -> Result<CardStatus, DriverError> {
         if self.protocol.is_graphic() {
             let reply = self.ping().await?;
-            let (addr, dev) = match &reply {
-                Packet::Graphic(g) => (g.header.src, g.header.device_type),
-                Packet::Control(c) => (c.header.src, c.header.device_type),
+            // Who the card is comes from the ping's data; a reply header only echoes the request.
+            let info = match &reply {
+                Packet::Control(c) => c.reply().and_then(|r| r.ping_info()).cloned(),
+                Packet::Graphic(_) => None,
                 Packet::FontCard(_) => {
                     return Err(DriverError::Unexpected("a font-card reply from a graphic card".into()));
                 }
             };
-            let info = self.card_info().await?;
+            let (addr, dev) = info.as_ref().map_or((self.address, self.protocol.device_type()), |i| {
+                (i.address, i.controller_type)
+            });
             let device_type =
                 pinghu_protocol::graphic_device_name(dev).map_or_else(|| format!("{dev:#06x}"), str::to_owned);
             if let Some(s) = self.controller_status().await? {
@@ -352,11 +395,7 @@ impl CardClient {
     /// Remove everything from the board.
     pub async fn clear(&mut self) -> Result<(), DriverError> {
         let p = if self.protocol.is_graphic() {
-            self.graphic(GraphicCommand::DeleteAreas {
-                reserved: [0; 2],
-                all: true,
-                ids: vec![],
-            })
+            self.graphic(GraphicCommand::DeleteAreas { all: true, ids: vec![] })
         } else {
             self.font(FontCommand::Clear)
         };
@@ -416,7 +455,6 @@ impl CardClient {
         }
         Ok(self.graphic(GraphicCommand::UpdateAreas(AreaUpdate {
             generation,
-            reserved: [0; 2],
             areas: vec![area],
         })))
     }
@@ -461,7 +499,6 @@ impl CardClient {
     pub async fn delete_area(&mut self, id: u8) -> Result<(), DriverError> {
         let p = if self.protocol.is_graphic() {
             self.graphic(GraphicCommand::DeleteAreas {
-                reserved: [0; 2],
                 all: false,
                 ids: vec![id],
             })

@@ -1,20 +1,24 @@
-//! Graphic cards' own controls through the control header (docs/protocol.md Part D): the ping that
-//! tells the card's size, power, clock, brightness, status, and program files in flash.
+//! Graphic cards' own controls through the control header (docs/protocol.md Part D and "What the
+//! vendor's SDK sends"): the ping that tells the card's size, power, clock, brightness, status,
+//! and program files in flash.
 //!
-//! Some commands are documented under both headers (ping and brightness also under `0xF0`), and a
-//! card's firmware may refuse one of them. `CardClient::either` tries the likelier header first,
-//! falls back to the other when the card refuses or stays silent, and remembers what worked for
-//! the rest of the connection.
+//! Requests go as the vendor's 6th-generation SDK sends them: the control header first (its
+//! fresh even sequence number, the session's random byte, two tails on the 6th generation), and
+//! a reply is taken only when it answers that request. Some commands are documented under both
+//! headers (ping and brightness also under `0xF0`), and older firmware ignores the control
+//! header: `CardClient::either` falls back to `0xF0` when the card refuses or stays silent, and
+//! remembers what worked for the rest of the connection.
 
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
+use pinghu_protocol::control::ReplyData;
 use pinghu_protocol::control::{
     ControlCommand, ControlHeader, ControlPacket, ControllerStatus, POWER_OFF, POWER_ON, PingInfo,
 };
 use pinghu_protocol::fontcard::PowerSlot;
 use pinghu_protocol::graphic::{Brightness, Generation, GraphicCommand, GraphicHeader, GraphicPacket};
-use pinghu_protocol::program::{FILE_TYPE_PROGRAM, ProgramFile};
+use pinghu_protocol::program::{FILE_TYPE_PROGRAM, FILE_TYPE_PROGRAM_DATA, ProgramFile};
 use pinghu_protocol::{CardTime, ErrorCode, Packet};
 
 use crate::card::client::{CARD_UTC_OFFSET, CardClient, DriverError};
@@ -68,26 +72,28 @@ fn try_other(e: &DriverError) -> bool {
 }
 
 impl CardClient {
-    /// A control-header request to this card.
-    pub fn control_packet(&self, cmd: ControlCommand) -> Packet {
-        Packet::Control(ControlPacket::request(
-            ControlHeader::to_card(generation(self.protocol), self.address, self.protocol.device_type()),
-            true,
-            cmd,
-        ))
+    /// A control-header request to this card, with the next sequence number.
+    pub fn control_packet(&mut self, cmd: ControlCommand) -> Packet {
+        let mut header = ControlHeader::to_card(generation(self.protocol), self.address, self.protocol.device_type());
+        header.seq = self.next_seq();
+        header.random = self.random();
+        Packet::Control(ControlPacket::request(header, true, cmd))
     }
 
     fn dynamic_packet(&self, cmd: GraphicCommand) -> Packet {
-        Packet::Graphic(GraphicPacket::request(
-            GraphicHeader::to_card(self.address, self.protocol.device_type()),
-            true,
-            cmd,
-        ))
+        Packet::Graphic(
+            GraphicPacket::request(
+                GraphicHeader::to_card(self.address, self.protocol.device_type()),
+                true,
+                cmd,
+            )
+            .with_tails(self.tails()),
+        )
     }
 
     /// Send `cmd` under the header that works for it: the remembered one, else `first`, then the
     /// other. A header the card refused is not tried again on this connection.
-    async fn either(
+    pub(crate) async fn either(
         &mut self,
         op: &'static str,
         first: Header,
@@ -112,20 +118,22 @@ impl CardClient {
         let refused = self.headers.refused.get(&code).cloned().unwrap_or_default();
         let mut last: Option<DriverError> = None;
         let mut silent = false;
+        let (mut tried, mut silences) = (0, 0);
         for h in order.into_iter().filter(|h| !refused.contains(h)) {
             let p = match (h, &dynamic) {
                 (Header::Control, _) => self.control_packet(control.clone()),
                 (Header::Dynamic, Some(d)) => self.dynamic_packet(d.clone()),
                 (Header::Dynamic, None) => continue,
             };
-            // Silence under an unknown header is not worth three retries.
+            // Silence under an unknown header is not worth three retries (a BUSY or a damaged
+            // reply is: the card is there and speaks it).
             let known = self.headers.get(code).is_some();
-            let saved = self.link.retries;
+            let saved = self.link.retry_silence;
             if !known {
-                self.link.retries = 0;
+                self.link.retry_silence = false;
             }
             let r = self.link.request(&p).await.map_err(DriverError::from);
-            self.link.retries = saved;
+            self.link.retry_silence = saved;
             match r {
                 Ok(reply) => {
                     self.headers.worked.insert(code, h);
@@ -133,11 +141,23 @@ impl CardClient {
                 }
                 Err(e) if !known && try_other(&e) => {
                     self.headers.refused.entry(code).or_default().push(h);
-                    silent |= matches!(e, DriverError::Link(LinkError::Timeout { .. }));
+                    let timeout = matches!(e, DriverError::Link(LinkError::Timeout { .. }));
+                    silent |= timeout;
+                    tried += 1;
+                    silences += usize::from(timeout);
                     last = Some(e);
                 }
                 Err(e) => return Err(e),
             }
+        }
+        // Silent under both headers: the card is not there (or not on this link). That is no
+        // reply, not a refusal, and nothing is learnt about the headers.
+        if tried == 2
+            && silences == 2
+            && let Some(e) = last
+        {
+            self.headers.refused.remove(&code);
+            return Err(e);
         }
         Err(match last {
             Some(_) => DriverError::Unsupported {
@@ -228,11 +248,12 @@ impl CardClient {
         Ok(())
     }
 
-    /// Brightness (`A2 07`): documented under `0xF0` first, so that header goes first.
+    /// Brightness (`A2 07`): under the control header, as the vendor's SDK sends it; `0xF0`
+    /// (where the manuals document it) when the card refuses that.
     pub(crate) async fn graphic_brightness(&mut self, b: Brightness) -> Result<(), DriverError> {
         self.either(
             "brightness",
-            Header::Dynamic,
+            Header::Control,
             ControlCommand::SetBrightness(b.clone()),
             Some(GraphicCommand::SetBrightness(b)),
         )
@@ -240,38 +261,114 @@ impl CardClient {
         Ok(())
     }
 
-    /// Write a program file into the card's flash (`A1 08`, `A1 02`, `A1 03` × n, `A1 09`).
+    /// Write a program into the card's flash, in the order the vendor's SDK does: `A1 08`, the
+    /// memory check `A1 12`, each file (`A1 02`, `A1 03` × n) — on the 6th generation the `D`
+    /// file with the bitmaps, then the `P` file — and `A1 09`. Returns the bytes written.
     /// Flash wears out: callers write only when the content changed.
     pub async fn write_program(&mut self, program: &ProgramFile) -> Result<usize, DriverError> {
-        let bytes = program.to_bytes().map_err(|e| DriverError::Invalid(e.to_string()))?;
-        let length = u32::try_from(bytes.len())
-            .map_err(|_| DriverError::Invalid(format!("program of {} bytes is too large", bytes.len())))?;
-        let name = program.name.clone();
-        let steps = [
-            ControlCommand::StartTransfer,
-            ControlCommand::StartWriteFile {
-                name: name.clone(),
-                file_type: FILE_TYPE_PROGRAM,
+        let files = program_files(program, self.protocol)?;
+        let total: usize = files.iter().map(|f| f.bytes.len()).sum();
+        self.either("program files", Header::Control, ControlCommand::StartTransfer, None)
+            .await?;
+        // Whether the flash has room; a card that does not answer this has room enough.
+        if let Ok(Some(Packet::Control(c))) = self
+            .either("memory volume", Header::Control, ControlCommand::MemoryVolume, None)
+            .await
+            && let Some(ReplyData::MemoryVolume { available, .. }) = c.reply().map(|r| &r.data)
+            && (*available as usize) < total
+        {
+            return Err(DriverError::Invalid(format!(
+                "the card's flash has {available} bytes free, the program needs {total}: \
+                 delete other programs from it (LedshowTW) or send a shorter fallback text"
+            )));
+        }
+        for f in &files {
+            let length = u32::try_from(f.bytes.len())
+                .map_err(|_| DriverError::Invalid(format!("{} of {} bytes is too large", f.name, f.bytes.len())))?;
+            let start = ControlCommand::StartWriteFile {
+                name: f.name.clone(),
+                file_type: f.file_type,
                 length,
                 overwrite: 1,
-                crc32: pinghu_protocol::crc32(&bytes),
-            },
-        ];
-        for s in steps {
-            self.either("program files", Header::Control, s, None).await?;
-        }
-        let blocks: Vec<&[u8]> = bytes.chunks(FILE_BLOCK).collect();
-        for (i, b) in blocks.iter().enumerate() {
-            let cmd = ControlCommand::WriteFileBlock {
-                name: name.clone(),
-                last: u8::from(i + 1 == blocks.len()),
-                offset: (i * FILE_BLOCK) as u32,
-                data: b.to_vec(),
+                crc32: f.crc32,
             };
-            self.either("program files", Header::Control, cmd, None).await?;
+            self.either("program files", Header::Control, start, None).await?;
+            let blocks: Vec<&[u8]> = f.bytes.chunks(FILE_BLOCK).collect();
+            for (i, b) in blocks.iter().enumerate() {
+                let cmd = ControlCommand::WriteFileBlock {
+                    name: f.name.clone(),
+                    last: u8::from(i + 1 == blocks.len()),
+                    offset: (i * FILE_BLOCK) as u32,
+                    data: b.to_vec(),
+                };
+                self.either("program files", Header::Control, cmd, None).await?;
+            }
         }
         self.either("program files", Header::Control, ControlCommand::EndTransfer, None)
             .await?;
-        Ok(bytes.len())
+        Ok(total)
     }
+
+    /// Delete a program from the card's flash: on the 6th generation its `P` and `D` files
+    /// together, in one `A1 01` (as the vendor's SDK does).
+    pub async fn delete_program(&mut self, program: &ProgramFile) -> Result<(), DriverError> {
+        let names = match generation(self.protocol) {
+            Generation::Gen5 => vec![program.name.clone()],
+            Generation::Gen6 => vec![program.name.clone(), program.data_name()],
+        };
+        self.either(
+            "program files",
+            Header::Control,
+            ControlCommand::DeleteFiles { names },
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// One file of a program as it goes to the card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramUpload {
+    pub name: String,
+    pub file_type: u8,
+    pub bytes: Vec<u8>,
+    /// The CRC field of its `A1 02`.
+    pub crc32: u32,
+}
+
+/// The files that carry `program` to a card of `model`, in upload order: one `P` file with the
+/// IEEE CRC-32 on the 5th generation; the `D` file, then the `P` file, each ending with the 6th
+/// generation's file CRC (which is also their `A1 02` CRC), on the 6th.
+pub fn program_files(program: &ProgramFile, model: CardModel) -> Result<Vec<ProgramUpload>, DriverError> {
+    let invalid = |e: pinghu_protocol::EncodeError| DriverError::Invalid(e.to_string());
+    Ok(match generation(model) {
+        Generation::Gen5 => {
+            let bytes = program.to_bytes().map_err(invalid)?;
+            vec![ProgramUpload {
+                name: program.name.clone(),
+                file_type: FILE_TYPE_PROGRAM,
+                crc32: pinghu_protocol::crc32(&bytes),
+                bytes,
+            }]
+        }
+        Generation::Gen6 => {
+            let files = program.to_gen6().map_err(invalid)?;
+            let crc = |b: &[u8]| u32::from_le_bytes([b[b.len() - 4], b[b.len() - 3], b[b.len() - 2], b[b.len() - 1]]);
+            vec![
+                ProgramUpload {
+                    name: files.data_name,
+                    file_type: FILE_TYPE_PROGRAM_DATA,
+                    crc32: crc(&files.data),
+                    bytes: files.data,
+                },
+                ProgramUpload {
+                    name: files.params_name,
+                    file_type: FILE_TYPE_PROGRAM,
+                    crc32: crc(&files.params),
+                    bytes: files.params,
+                },
+            ]
+        }
+    })
 }

@@ -49,6 +49,19 @@ impl LinkError {
     }
 }
 
+/// A frame in a few words, for the trace: its command and addresses.
+fn describe(p: &Packet) -> String {
+    let (g, c) = p.code();
+    match p {
+        Packet::Control(c2) => format!(
+            "{g:02X} {c:02X} from {:#06x} to {:#06x}, sequence {:#06x}",
+            c2.header.src, c2.header.dst, c2.header.seq
+        ),
+        Packet::Graphic(g2) => format!("{g:02X} {c:02X} from {:#06x} to {:#06x}", g2.header.src, g2.header.dst),
+        Packet::FontCard(_) => format!("{g:02X} {c:02X}"),
+    }
+}
+
 /// Which process holds a device node open, from /proc (Linux).
 pub fn port_holder(path: &str) -> Option<String> {
     let target = std::fs::canonicalize(path).ok()?;
@@ -186,6 +199,9 @@ pub struct Link {
     decoder: Decoder,
     pub timeout: Duration,
     pub retries: u32,
+    /// Whether silence (a timeout) is retried too; BUSY and damaged replies always are. Off
+    /// while finding out which header a card answers, where silence is an answer.
+    pub retry_silence: bool,
     trace_file: Option<std::fs::File>,
     /// Called with every trace line (for `diag trace`'s live output).
     pub on_trace: Option<TraceSink>,
@@ -207,6 +223,7 @@ impl Link {
             decoder: Decoder::new(),
             timeout,
             retries: 2,
+            retry_silence: true,
             trace_file: None,
             on_trace: None,
         }
@@ -323,8 +340,27 @@ impl Link {
         if !p.expects_reply() {
             return Ok(None);
         }
-        let timeout = self.timeout;
-        let reply = self.recv(timeout).await?;
+        // A frame that does not answer this request (a late reply to an earlier one, by its
+        // addresses or sequence number) is passed over, within the same deadline.
+        let deadline = Instant::now() + self.timeout;
+        let reply = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let reply = match self.recv(left).await {
+                Err(LinkError::Timeout { .. }) => {
+                    return Err(LinkError::Timeout {
+                        ms: self.timeout.as_millis(),
+                    });
+                }
+                other => other?,
+            };
+            if reply.answers(p) {
+                break reply;
+            }
+            tracing::debug!(
+                "passed over a frame that does not answer this request: {}",
+                describe(&reply)
+            );
+        };
         if reply.is_nack() {
             let code = reply.error_code();
             return Err(LinkError::Nack { code });
@@ -339,7 +375,11 @@ impl Link {
         let mut backoff = crate::backoff::Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
         loop {
             match self.request_once(p).await {
-                Err(e) if e.is_transient() && attempt < self.retries => {
+                Err(e)
+                    if e.is_transient()
+                        && attempt < self.retries
+                        && (self.retry_silence || !matches!(e, LinkError::Timeout { .. })) =>
+                {
                     attempt += 1;
                     tokio::time::sleep(backoff.next_delay()).await;
                 }

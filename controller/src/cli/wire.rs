@@ -191,7 +191,7 @@ fn describe(n: usize, f: &Found, label: Option<&str>, p: &Packet, out: &mut Stri
                     "control header (version 0x05: bx-5e/5m1 power, clock, brightness, status, files)"
                 }
                 pinghu_protocol::graphic::Generation::Gen6 => {
-                    "control header (version 0x07, inferred: bx-6e power, clock, brightness, status, files)"
+                    "control header (version 0x07: bx-6e power, clock, brightness, status, files)"
                 }
             },
             if p.is_reply() { "reply" } else { "request" },
@@ -201,10 +201,10 @@ fn describe(n: usize, f: &Found, label: Option<&str>, p: &Packet, out: &mut Stri
     let (g, c) = p.code();
     let title = if p.is_reply() {
         let what = match body.get("data_kind").and_then(Value::as_str) {
-            Some("ping") => "ping answer",
-            Some("status") => "status answer",
-            _ if p.is_nack() => "NACK",
-            _ => "ACK",
+            _ if p.is_nack() => "NACK".to_owned(),
+            Some(kind) if kind != "raw" => format!("{} answer", kind.replace('-', " ")),
+            _ if g == 0xA0 => "ACK".to_owned(),
+            _ => "answer".to_owned(),
         };
         format!("reply {what} ({g:02X} {c:02X})")
     } else {

@@ -1,6 +1,8 @@
 //! The board's fallback when the host is gone (docs/protocol.md Part D, docs/durability.md):
 //! a program in the card's flash that the card shows whenever no dynamic area does.
 //!
+//! * The program is one `P000` file on 5th-generation cards; on the 6th, `D000` (the bitmaps)
+//!   and `P000` in the layout the vendor's SDK writes, uploaded in its order (docs/protocol.md).
 //! * Live content goes into dynamic areas with RunMode 2 ("stop after timeout"); the driver
 //!   refreshes them before the timeout. When the daemon, its computer or the network dies, the
 //!   areas time out and the card shows its flash program; after a power cut it starts on it.
@@ -18,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use crate::card::client::{CardClient, DriverError};
+use crate::card::control::program_files;
 use crate::card::device::CardModel;
 use crate::daemon::board::AreaContent;
 use crate::daemon::driver::{DriverConfig, DriverEvent};
@@ -91,13 +94,12 @@ pub fn program(content: &AreaContent, model: CardModel, colors: ColorMode) -> Pr
         .iter()
         .zip(&content.dwell_s)
         .map(|(f, d)| {
-            // The program file's page layout is the 5th generation's (4 reserved bytes).
             Page::new(
                 mode,
                 2,
                 u16::try_from(d * 100).unwrap_or(u16::MAX),
                 w as u16,
-                Generation::Gen5,
+                generation,
                 f.pack(format, 0),
             )
         })
@@ -139,7 +141,11 @@ pub async fn ensure_program(
     events: &mpsc::UnboundedSender<DriverEvent>,
 ) -> Result<(), DriverError> {
     let program = program(content, c.protocol, cfg.colors);
-    let bytes = program.to_bytes().map_err(|e| DriverError::Invalid(e.to_string()))?;
+    // What goes to the card: one P file (5th generation), or D000 and P000 (6th).
+    let bytes: Vec<u8> = program_files(&program, c.protocol)?
+        .into_iter()
+        .flat_map(|f| f.bytes)
+        .collect();
     let sha = sha256_hex(&bytes);
     let on_card = match c.controller_status().await? {
         Some(s) => Some(s.program_count > 0),

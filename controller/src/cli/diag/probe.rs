@@ -73,8 +73,12 @@ pub(super) async fn probe(opts: &DiagOptions) -> Result<Report, DriverError> {
     match found {
         Some(f) => {
             let mut text = format!("{} answers", f.protocol);
-            if let Some(a) = f.address {
-                let _ = write!(text, " at address {a}");
+            match f.address {
+                Some(a) => {
+                    let _ = write!(text, " at address {a}");
+                }
+                // Only the 0xF0 wildcard ping was answered, and its header echoes the wildcard.
+                None => text.push_str(" to the wildcard ping (its address is unknown: this firmware does not answer the control header's ping, which carries it; the factory default is 1)"),
             }
             if let Some(b) = f.baud {
                 let _ = write!(text, ", {b} baud");
