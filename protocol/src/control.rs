@@ -34,7 +34,7 @@ use crate::graphic::{Brightness, Generation};
 
 /// Version byte of the 5th-generation control header.
 pub const VERSION_GEN5: u8 = 0x05;
-/// Version byte of the 6th-generation control header [inferred from the vendor's constants].
+/// Version byte of the 6th-generation control header (as the vendor's SDK writes it).
 pub const VERSION_GEN6: u8 = 0x07;
 /// Header length including the XOR byte, 5th generation.
 pub const HEADER_LEN_GEN5: usize = 27;
@@ -118,7 +118,7 @@ pub struct ControlHeader {
     pub random: u8,
     #[serde(with = "hex_array", default)]
     pub secret: [u8; 6],
-    /// The reserved byte before the XOR on gen 6 [inferred].
+    /// The reserved byte before the XOR on gen 6 (`00` from the vendor's SDK).
     #[serde(default)]
     pub reserved_tail: u8,
 }
@@ -591,7 +591,7 @@ impl PingScan {
         })
     }
 
-    fn write(&self, out: &mut Vec<u8>) {
+    fn write(self, out: &mut Vec<u8>) {
         out.extend_from_slice(&[self.rows_per_channel, self.gray_flag]);
         put_u16(out, self.unit_width);
         out.extend_from_slice(&[
@@ -663,7 +663,7 @@ impl PingInfo {
         put_u16(out, self.height);
         out.extend_from_slice(&[self.color, self.brightness, self.power]);
         put_u16(out, self.scan_config);
-        if let Some(scan) = &self.scan {
+        if let Some(scan) = self.scan {
             scan.write(out);
         }
         out.extend_from_slice(&self.rest);
