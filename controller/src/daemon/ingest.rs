@@ -166,11 +166,22 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
         (i.to_owned(), r)
     };
     let seen = state.revisions.get(&id).copied();
+    let is_revoke = matches!(msg, Verified::Revoke { .. });
     if let Some(rec) = state.announcements.get(&id)
         && rec.announcement.revision == rev
         && rec.payload_sha256 == payload_sha256
     {
         return held(&id, rec, now);
+    }
+    // The revocation that set the highest revision, sent again byte for byte.
+    if seen == Some(rev) && state.revoke_sha256.get(&id).is_some_and(|s| s == payload_sha256) {
+        return Outcome {
+            receipts: vec![
+                Receipt::new(Some(&id), Some(rev), HELD, now)
+                    .with_reason(format!("already held: this exact revocation of {id} was accepted")),
+            ],
+            changed: false,
+        };
     }
     let issued = msg.issued_at();
     if let Some(h) = state.replay_horizon
@@ -275,6 +286,7 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
             );
         }
         Verified::Revoke { .. } => {
+            state.revoke_sha256.insert(id.clone(), payload_sha256.to_owned());
             receipts.push(Receipt::new(Some(&id), Some(rev), "accepted", now));
             match state.announcements.get_mut(&id) {
                 Some(rec) if rec.state == AnnState::Active => {
@@ -291,6 +303,9 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
                 ),
             }
         }
+    }
+    if !is_revoke {
+        state.revoke_sha256.remove(&id);
     }
     state.revision_issued.insert(id.clone(), issued);
     state.revisions.insert(id, rev);
@@ -389,6 +404,19 @@ pub(crate) mod tests {
         );
         assert_eq!(events(&o), ["accepted", "revoked"]);
         assert!(s.active().is_empty());
+        // The same revocation again, byte for byte (a portal's --confirm resend): held, not a
+        // replay; other bytes with its revision are still a replay.
+        let revoke = || Verified::Revoke {
+            id: "a".into(),
+            revision: 5,
+            key_id: "k".into(),
+            signature: "s".into(),
+            issued_at: late,
+        };
+        let o = ap(&mut s, revoke(), "h7", late);
+        assert_eq!((events(&o), o.changed), (vec!["held"], false));
+        assert!(o.receipts[0].reason.as_deref().unwrap().contains("revocation"), "{o:?}");
+        assert_eq!(events(&ap(&mut s, revoke(), "h7-other", late)), ["rejected"]);
         // Replayed publish after the revoke: refused.
         assert_eq!(events(&ap(&mut s, ann(5, None), "h8", late)), ["rejected"]);
         // A month later the revoked record is forgotten, but replays are still refused.

@@ -76,6 +76,7 @@ pub fn forget_revisions(state: &mut State, now: Timestamp) -> usize {
         announcements,
         revisions,
         revision_issued,
+        revoke_sha256,
         forgotten_before,
         ..
     } = state;
@@ -87,6 +88,7 @@ pub fn forget_revisions(state: &mut State, now: Timestamp) -> usize {
     for (id, issued) in &forget {
         revisions.remove(id);
         revision_issued.remove(id);
+        revoke_sha256.remove(id);
         *forgotten_before = Some(forgotten_before.map_or(*issued, |f| f.max(*issued)));
     }
     forget.len()

@@ -125,6 +125,10 @@ pub struct State {
     /// ago can be forgotten safely (`daemon::retention`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub revision_issued: BTreeMap<String, jiff::Timestamp>,
+    /// The SHA-256 of the revocation that set an id's highest revision, so that the same bytes
+    /// sent again (a broker's redelivery, a portal's `--confirm` resend) are `held`, not a replay.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub revoke_sha256: BTreeMap<String, String>,
     /// The latest issue time among the forgotten ids: a message for an id not remembered that was
     /// issued at or before it is refused, as the forgotten revision might have refused it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
