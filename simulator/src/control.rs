@@ -113,17 +113,8 @@ impl Card {
                 file_type,
                 length,
                 crc32,
-                ..
-            } => {
-                self.file_upload = Some(FileUpload {
-                    name,
-                    file_type,
-                    length,
-                    crc32,
-                    data: Vec::new(),
-                });
-                Ok(ControlReply::ack())
-            }
+                overwrite,
+            } => self.start_write(name, file_type, length, crc32, overwrite),
             ControlCommand::WriteFileBlock {
                 name,
                 last,
@@ -163,7 +154,7 @@ impl Card {
                         code.1,
                         ReplyData::FileInfo {
                             size: u32::try_from(f.data.len()).unwrap_or(u32::MAX),
-                            crc32: stored_crc(&name, &f.data),
+                            crc32: stored_crc(&f.data),
                             name,
                         },
                     )),
@@ -223,6 +214,16 @@ impl Card {
                 self.maintenance.screen_lock = (locked == 1, nonvolatile == 1);
                 Ok(ControlReply::ack())
             }
+            // A known command whose fields do not parse: a 6th-generation card says which
+            // (ERR_COMMAND_PARA); an unknown one is not found.
+            ControlCommand::Unknown {
+                group,
+                cmd,
+                why: Some(why),
+                ..
+            } if self.generation() == Generation::Gen6 => {
+                Err((ErrorCode::COMMAND_PARA, format!("command {group:02X} {cmd:02X}: {why}")))
+            }
             ControlCommand::Unknown { group, cmd, why, .. } => Err(crate::card::not_understood(
                 group,
                 cmd,
@@ -241,6 +242,58 @@ impl Card {
         })
     }
 
+    /// `A1 02`: what a card checks before taking a file — its name, type and size, and whether
+    /// it may replace one of the same name.
+    fn start_write(
+        &mut self,
+        name: String,
+        file_type: u8,
+        length: u32,
+        crc32: u32,
+        overwrite: u8,
+    ) -> Result<ControlReply, (ErrorCode, String)> {
+        if name.len() != 4 || !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err((
+                ErrorCode::FILE_NAME,
+                format!("file name {name:?}: four letters or digits, such as P000"),
+            ));
+        }
+        if file_type > 12 || file_type_of(&name) != file_type {
+            return Err((
+                ErrorCode::FILE_TYPE,
+                format!("{name} is of type {}, A1 02 says {file_type}", file_type_of(&name)),
+            ));
+        }
+        let used: usize = self
+            .flash
+            .files
+            .iter()
+            .filter(|(n, _)| **n != name)
+            .map(|(_, f)| f.data.len())
+            .sum();
+        let free = FLASH_BYTES.saturating_sub(u32::try_from(used).unwrap_or(u32::MAX));
+        if length > free {
+            return Err((
+                ErrorCode::MEMORY_VOLUME,
+                format!("{name} needs {length} bytes, the flash has {free} free"),
+            ));
+        }
+        if overwrite == 0 && self.flash.files.contains_key(&name) {
+            return Err((
+                ErrorCode::FILE_EXIST,
+                format!("{name} exists and A1 02 says not to overwrite it"),
+            ));
+        }
+        self.file_upload = Some(FileUpload {
+            name,
+            file_type,
+            length,
+            crc32,
+            data: Vec::new(),
+        });
+        Ok(ControlReply::ack())
+    }
+
     /// The files in flash of `file_type` (`FF` all), as `A1 87` lists them.
     fn directory(&self, file_type: u8) -> Vec<DirectoryEntry> {
         self.flash
@@ -250,7 +303,7 @@ impl Card {
                 name: name.clone(),
                 file_type: file_type_of(name),
                 length: u32::try_from(f.data.len()).unwrap_or(u32::MAX),
-                crc32: stored_crc(name, &f.data),
+                crc32: stored_crc(&f.data),
             })
             .filter(|e| file_type == 0xFF || e.file_type == file_type)
             .collect()
@@ -341,6 +394,14 @@ impl Card {
                 format!("block for {name}, but {} is being written", up.name),
             ));
         }
+        // The same block again (its ACK was lost): taken again, changing nothing.
+        if (offset as usize) < up.data.len()
+            && offset as usize + data.len() == up.data.len()
+            && up.data[offset as usize..] == *data
+            && last == 0
+        {
+            return Ok(ControlReply::ack());
+        }
         if offset as usize != up.data.len() {
             return Err((
                 ErrorCode::FILE_BLOCK_NUM,
@@ -384,7 +445,7 @@ impl Card {
             Generation::Gen6 => {
                 // The file ends with its own CRC (initial value 0, no final XOR), and A1 02
                 // announced the same four bytes.
-                let stored = stored_crc(&up.name, &up.data);
+                let stored = stored_crc(&up.data);
                 let body = &up.data[..up.data.len().saturating_sub(4)];
                 let crc = pinghu_protocol::file_crc32(body);
                 if up.data.len() < 4 || crc != stored || crc != up.crc32 {
@@ -509,11 +570,11 @@ impl Card {
     }
 }
 
-/// The CRC a directory or file answer gives for a file: a program's (`P`, `D`) last four bytes,
-/// where it keeps its CRC; for other files, the file CRC of the whole.
-fn stored_crc(name: &str, data: &[u8]) -> u32 {
-    match (file_type_of(name), data) {
-        (FILE_TYPE_PROGRAM | FILE_TYPE_PROGRAM_DATA, [.., a, b, c, d]) => u32::from_le_bytes([*a, *b, *c, *d]),
-        _ => pinghu_protocol::file_crc32(data),
+/// The CRC a directory or file answer gives for a file: its last four bytes, where a file of a
+/// 6th-generation card keeps its CRC (0 for a file shorter than that).
+fn stored_crc(data: &[u8]) -> u32 {
+    match data {
+        [.., a, b, c, d] => u32::from_le_bytes([*a, *b, *c, *d]),
+        _ => 0,
     }
 }

@@ -145,7 +145,11 @@ impl Session {
     }
 }
 
-/// Serve TCP clients one after another (as a real card does) until shutdown.
+/// How long a TCP client may stay silent before the card closes its connection.
+pub const IDLE_CLOSE: Duration = Duration::from_secs(120);
+
+/// Serve TCP clients one after another (as a real card does) until shutdown; a client silent
+/// for [`IDLE_CLOSE`] is closed.
 pub fn serve_tcp(listener: std::net::TcpListener, shared: Arc<Shared>) {
     listener.set_nonblocking(true).expect("non-blocking listener");
     while !shared.shutdown.load(Ordering::Relaxed) {
@@ -156,14 +160,27 @@ pub fn serve_tcp(listener: std::net::TcpListener, shared: Arc<Shared>) {
                 let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
                 let mut session = Session::default();
                 let mut buf = [0u8; 4096];
+                let mut heard = std::time::Instant::now();
                 while !shared.shutdown.load(Ordering::Relaxed) {
                     match stream.read(&mut buf) {
                         Ok(0) => break,
-                        Ok(n) => match session.handle(&shared, &buf[..n], &mut stream) {
-                            Ok(After::Continue) => {}
-                            Ok(After::Close) | Err(_) => break,
-                        },
+                        Ok(n) => {
+                            heard = std::time::Instant::now();
+                            match session.handle(&shared, &buf[..n], &mut stream) {
+                                Ok(After::Continue) => {}
+                                Ok(After::Close) | Err(_) => break,
+                            }
+                        }
                         Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                            // A client silent this long (a half-open connection, a crashed host)
+                            // does not keep the card from the next one.
+                            if heard.elapsed() >= IDLE_CLOSE {
+                                shared.log(&format!(
+                                    "tcp client {peer} silent for {} s: closed",
+                                    IDLE_CLOSE.as_secs()
+                                ));
+                                break;
+                            }
                         }
                         Err(_) => break,
                     }

@@ -279,3 +279,73 @@ fn a_program_the_card_cannot_use_is_refused_with_the_reason() {
     }
     assert!(c.flash.files.is_empty());
 }
+
+#[test]
+fn the_card_checks_a_file_before_it_takes_it_and_a_block_sent_twice_is_taken_once() {
+    use pinghu_protocol::ErrorCode;
+    let mut c = card();
+    let now = Timestamp::now();
+    let mut seq = 0x4000;
+    let mut send = |c: &mut Card, cmd: ControlCommand| {
+        seq += 2;
+        exchange(c, &request(cmd, seq), now).1
+    };
+    let start = |name: &str, file_type: u8, length: u32, overwrite: u8| ControlCommand::StartWriteFile {
+        name: name.into(),
+        file_type,
+        length,
+        overwrite,
+        crc32: 0,
+    };
+    // A name that is no card's (it would be a path on a file system), a type the name does not
+    // have, more than the flash holds.
+    for (cmd, code) in [
+        (start("D/x/", 9, 10, 1), ErrorCode::FILE_NAME),
+        (start("D000", 7, 10, 1), ErrorCode::FILE_TYPE),
+        (start("D000", 9, u32::MAX, 1), ErrorCode::MEMORY_VOLUME),
+    ] {
+        let p = send(&mut c, cmd.clone());
+        assert_eq!(p.error_code(), code, "{cmd:?}");
+    }
+    // A file of another type ends with its file CRC too, and is taken.
+    let mut i000 = b"\x07I000hello".to_vec();
+    let crc = pinghu_protocol::file_crc32(&i000);
+    i000.extend_from_slice(&crc.to_le_bytes());
+    let p = send(
+        &mut c,
+        ControlCommand::StartWriteFile {
+            name: "I000".into(),
+            file_type: 7,
+            length: i000.len() as u32,
+            overwrite: 1,
+            crc32: crc,
+        },
+    );
+    assert!(!p.is_nack(), "{p:?}");
+    let block = |data: &[u8], offset: u32, last: u8| ControlCommand::WriteFileBlock {
+        name: "I000".into(),
+        last,
+        offset,
+        data: data.to_vec(),
+    };
+    assert!(!send(&mut c, block(&i000[..6], 0, 0)).is_nack());
+    // Its ACK was lost; the host sends the same block again: taken, nothing changes.
+    assert!(!send(&mut c, block(&i000[..6], 0, 0)).is_nack());
+    let p = send(&mut c, block(&i000[6..], 6, 1));
+    assert!(!p.is_nack(), "{p:?} {:?}", c.errors);
+    assert_eq!(c.flash.files["I000"].data, i000);
+    // Not to be overwritten: refused as existing.
+    let p = send(&mut c, start("I000", 7, 10, 0));
+    assert_eq!(p.error_code(), ErrorCode::FILE_EXIST);
+    // A known command with fields that do not parse: ERR_COMMAND_PARA, not "no such command".
+    let p = send(
+        &mut c,
+        ControlCommand::Unknown {
+            group: 0xA2,
+            cmd: 0x0D,
+            data: vec![1],
+            why: None,
+        },
+    );
+    assert_eq!(p.error_code(), ErrorCode::COMMAND_PARA);
+}
