@@ -534,3 +534,23 @@ mod driver {
         assert!(third.card.lock().unwrap().flash.files.is_empty());
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_stalled_reply_is_not_a_refusal_for_ever() {
+    // The card's identity ping (request 1) is answered; its first power request under the
+    // control header (request 2) stalls, as on a flaky link.
+    let mut r = rig("stall#2");
+    let e = r.client.power(false).await.unwrap_err();
+    assert!(
+        matches!(e, pinghu::card::client::DriverError::Unsupported { .. }),
+        "silent under the control header, refused under 0xF0: {e}"
+    );
+    // Within five minutes the verdict holds, and nothing is sent for it.
+    let before = r.seen.lock().unwrap().frames;
+    assert!(r.client.power(false).await.is_err());
+    assert_eq!(r.seen.lock().unwrap().frames, before);
+    // Then the control header is tried again, and the card takes the command.
+    tokio::time::advance(pinghu::card::control::RETEST_SILENCE + Duration::from_secs(1)).await;
+    r.client.power(false).await.unwrap();
+    assert!(!r.card.lock().unwrap().power);
+}

@@ -102,7 +102,11 @@ pub async fn try_protocols(link: &mut Link, wait: Duration) -> Result<Option<Fou
     // in the reply's header, which only echoes the wildcard (docs/protocol.md G.1).
     for generation in [Generation::Gen6, Generation::Gen5] {
         let mut header = ControlHeader::to_card(generation, WILDCARD, WILDCARD);
-        header.seq = 2;
+        // A fresh even sequence number and a random byte, as every control request has.
+        let mut seed = [0u8; 3];
+        let _ = getrandom::fill(&mut seed);
+        header.seq = (u16::from_le_bytes([seed[0], seed[1]]) & 0x7FFC) + 2;
+        header.random = seed[2];
         let ping = Packet::Control(ControlPacket::request(header, true, ControlCommand::Ping));
         if let Ok(Some(Packet::Control(c))) = link.request(&ping).await
             && let Some(info) = c.reply().and_then(|r| r.ping_info())
@@ -166,6 +170,12 @@ pub struct CardClient {
     seq: u16,
     /// The control header's random byte, one per session.
     random: u8,
+    /// The card's controller type as its control-header ping told (e.g. `0x0174` for a BX-6E1):
+    /// what requests carry once it is known. Until then a ping carries the wildcard, and other
+    /// requests the configured model's type (docs/protocol.md E.1).
+    pub(crate) learned_type: Option<u16>,
+    /// Whether the ping that learns it was tried on this connection.
+    pub(crate) identity_tried: bool,
 }
 
 /// UTC offset of the cards' local time (Yiling, China Standard Time).
@@ -183,7 +193,15 @@ impl CardClient {
             headers: HeaderMemory::default(),
             seq: u16::from_le_bytes([seed[0], seed[1]]) & 0x7FFE,
             random: seed[2],
+            learned_type: None,
+            identity_tried: false,
         }
+    }
+
+    /// The device type requests carry: the card's own once its ping told it, else the
+    /// configured model's.
+    pub fn device_type(&self) -> u16 {
+        self.learned_type.unwrap_or(self.protocol.device_type())
     }
 
     /// The next control-header sequence number: even, non-zero, below 0x8000.
@@ -208,12 +226,8 @@ impl CardClient {
 
     fn graphic(&self, cmd: GraphicCommand) -> Packet {
         Packet::Graphic(
-            GraphicPacket::request(
-                GraphicHeader::to_card(self.address, self.protocol.device_type()),
-                true,
-                cmd,
-            )
-            .with_tails(self.tails()),
+            GraphicPacket::request(GraphicHeader::to_card(self.address, self.device_type()), true, cmd)
+                .with_tails(self.tails()),
         )
     }
 
@@ -256,9 +270,9 @@ impl CardClient {
                     return Err(DriverError::Unexpected("a font-card reply from a graphic card".into()));
                 }
             };
-            let (addr, dev) = info.as_ref().map_or((self.address, self.protocol.device_type()), |i| {
-                (i.address, i.controller_type)
-            });
+            let (addr, dev) = info
+                .as_ref()
+                .map_or((self.address, self.device_type()), |i| (i.address, i.controller_type));
             let device_type =
                 pinghu_protocol::graphic_device_name(dev).map_or_else(|| format!("{dev:#06x}"), str::to_owned);
             if let Some(s) = self.controller_status().await? {

@@ -35,17 +35,42 @@ pub enum Header {
     Dynamic,
 }
 
-/// What worked for each command on this connection, by `(group, cmd)`.
+/// What worked for each command on this connection, by `(group, cmd)`, and what did not.
+///
+/// A verdict is not for ever: a header the card was silent under is tried again after
+/// [`RETEST_SILENCE`] (a stalled reply on a flaky link is not a firmware that ignores the
+/// header), one it refused with a NACK after [`RETEST_REFUSAL`].
 #[derive(Debug, Clone, Default)]
 pub struct HeaderMemory {
     worked: BTreeMap<(u8, u8), Header>,
-    refused: BTreeMap<(u8, u8), Vec<Header>>,
+    refused: BTreeMap<(u8, u8), Vec<(Header, tokio::time::Instant)>>,
 }
+
+/// How long silence under a header keeps it from being tried again.
+pub const RETEST_SILENCE: std::time::Duration = std::time::Duration::from_secs(300);
+/// How long a refusal (NACK) under a header keeps it from being tried again.
+pub const RETEST_REFUSAL: std::time::Duration = std::time::Duration::from_secs(3600);
 
 impl HeaderMemory {
     /// The header that worked for `code`, if one did.
     pub fn get(&self, code: (u8, u8)) -> Option<Header> {
         self.worked.get(&code).copied()
+    }
+
+    /// The headers not to try for `code` now.
+    fn refused(&self, code: (u8, u8)) -> Vec<Header> {
+        let now = tokio::time::Instant::now();
+        self.refused
+            .get(&code)
+            .map(|v| v.iter().filter(|(_, until)| *until > now).map(|(h, _)| *h).collect())
+            .unwrap_or_default()
+    }
+
+    fn refuse(&mut self, code: (u8, u8), h: Header, silent: bool) {
+        let until = tokio::time::Instant::now() + if silent { RETEST_SILENCE } else { RETEST_REFUSAL };
+        let v = self.refused.entry(code).or_default();
+        v.retain(|(x, _)| *x != h);
+        v.push((h, until));
     }
 }
 
@@ -74,7 +99,12 @@ fn try_other(e: &DriverError) -> bool {
 impl CardClient {
     /// A control-header request to this card, with the next sequence number.
     pub fn control_packet(&mut self, cmd: ControlCommand) -> Packet {
-        let mut header = ControlHeader::to_card(generation(self.protocol), self.address, self.protocol.device_type());
+        // A ping before the card has said what it is carries the wildcard type, as the SDK's does.
+        let device = match (&cmd, self.learned_type) {
+            (ControlCommand::Ping, None) => pinghu_protocol::graphic::WILDCARD,
+            _ => self.device_type(),
+        };
+        let mut header = ControlHeader::to_card(generation(self.protocol), self.address, device);
         header.seq = self.next_seq();
         header.random = self.random();
         Packet::Control(ControlPacket::request(header, true, cmd))
@@ -82,17 +112,14 @@ impl CardClient {
 
     fn dynamic_packet(&self, cmd: GraphicCommand) -> Packet {
         Packet::Graphic(
-            GraphicPacket::request(
-                GraphicHeader::to_card(self.address, self.protocol.device_type()),
-                true,
-                cmd,
-            )
-            .with_tails(self.tails()),
+            GraphicPacket::request(GraphicHeader::to_card(self.address, self.device_type()), true, cmd)
+                .with_tails(self.tails()),
         )
     }
 
     /// Send `cmd` under the header that works for it: the remembered one, else `first`, then the
-    /// other. A header the card refused is not tried again on this connection.
+    /// other. A header the card refused is not tried again for an hour, one it was silent under
+    /// for five minutes (a stalled reply is not a refusal).
     pub(crate) async fn either(
         &mut self,
         op: &'static str,
@@ -108,6 +135,9 @@ impl CardClient {
             });
         }
         let code = control.code();
+        if code != (0xA2, 0x00) && !self.identity_tried {
+            self.learn_identity().await;
+        }
         let order: Vec<Header> = match self.headers.get(code) {
             Some(h) => vec![h],
             None => match first {
@@ -115,7 +145,7 @@ impl CardClient {
                 Header::Dynamic => vec![Header::Dynamic, Header::Control],
             },
         };
-        let refused = self.headers.refused.get(&code).cloned().unwrap_or_default();
+        let refused = self.headers.refused(code);
         let mut last: Option<DriverError> = None;
         let mut silent = false;
         let (mut tried, mut silences) = (0, 0);
@@ -137,11 +167,12 @@ impl CardClient {
             match r {
                 Ok(reply) => {
                     self.headers.worked.insert(code, h);
+                    self.learn_from(reply.as_ref());
                     return Ok(reply);
                 }
                 Err(e) if !known && try_other(&e) => {
-                    self.headers.refused.entry(code).or_default().push(h);
                     let timeout = matches!(e, DriverError::Link(LinkError::Timeout { .. }));
+                    self.headers.refuse(code, h, timeout);
                     silent |= timeout;
                     tried += 1;
                     silences += usize::from(timeout);
@@ -172,9 +203,46 @@ impl CardClient {
             None => DriverError::Unsupported {
                 op,
                 protocol: self.protocol,
-                hint: "the card refused it earlier on this connection",
+                hint: "the card refused it earlier on this connection (tried again within the hour)",
             },
         })
+    }
+
+    /// Ask the card what it is (a control-header ping carrying the wildcard type, once per
+    /// connection), so that later requests carry its own type, as the vendor's SDK does.
+    async fn learn_identity(&mut self) {
+        self.identity_tried = true;
+        let ping = self.control_packet(ControlCommand::Ping);
+        let saved = (self.link.retries, self.link.retry_silence);
+        self.link.retry_silence = false;
+        let r = self.link.request(&ping).await;
+        (self.link.retries, self.link.retry_silence) = saved;
+        match r {
+            Ok(reply) => {
+                self.headers.worked.insert((0xA2, 0x00), Header::Control);
+                self.learn_from(reply.as_ref());
+            }
+            Err(e) => tracing::debug!("the card did not say what it is ({e}); requests carry the configured type"),
+        }
+    }
+
+    /// Keep the controller type a ping answer tells.
+    fn learn_from(&mut self, reply: Option<&Packet>) {
+        self.identity_tried = true;
+        if let Some(Packet::Control(c)) = reply
+            && let Some(info) = c.reply().and_then(|r| r.ping_info())
+        {
+            let told = pinghu_protocol::graphic::generation_of(info.controller_type);
+            if told.is_some_and(|g| g != generation(self.protocol)) {
+                tracing::warn!(
+                    "the card says it is a {} ({:#06x}), not a {}: check device.protocol",
+                    pinghu_protocol::graphic_device_name(info.controller_type).unwrap_or("card of another generation"),
+                    info.controller_type,
+                    self.protocol
+                );
+            }
+            self.learned_type = Some(info.controller_type);
+        }
     }
 
     /// What the card says about itself: model, firmware, address, size, colour, brightness,

@@ -354,9 +354,23 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
         DiagCommand::Clear => {
             let mut c = client(opts).await?;
             c.clear().await?;
+            // Clearing removes the dynamic areas; a program in the card's flash (the board's
+            // fallback) shows then, and is said so rather than called a cleared board.
+            let programs = if c.protocol.is_graphic() {
+                c.controller_status().await.ok().flatten().map(|s| s.program_count)
+            } else {
+                None
+            };
+            let text = match programs {
+                Some(n) if n > 0 => format!(
+                    "dynamic areas cleared; the card's flash program shows now ({n} in flash: the board's fallback, \
+                     written by `pinghu run`)\n"
+                ),
+                _ => "board cleared\n".to_owned(),
+            };
             Ok(Report {
-                text: "board cleared\n".into(),
-                json: json!({"ok": true}),
+                text,
+                json: json!({"ok": true, "flash_programs": programs}),
             })
         }
         DiagCommand::TestPattern { name, module } => {
