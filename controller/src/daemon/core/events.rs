@@ -191,8 +191,15 @@ impl Core {
                 }
                 self.store.state.outbox.push(r.clone());
                 self.store.state.note_receipts(std::slice::from_ref(&r));
-                receipts.push(r);
                 self.save(now);
+                // Said only once it is on disk: a `displayed` the disk did not take would be
+                // said again, with another time, after a restart (it goes out after the next
+                // successful write, from `Core::step`).
+                if self.state_unsaved {
+                    self.unsaved_receipts.push(r);
+                } else {
+                    receipts.push(r);
+                }
             }
         }
         // A campaign's spot: which campaign, and how long it was to stay.

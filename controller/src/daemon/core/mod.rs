@@ -144,6 +144,9 @@ pub struct Core {
     clock: pinghu_playlists::ClockTrust,
     /// A change that must reach the disk has not (the write failed): retried every second.
     state_unsaved: bool,
+    /// Receipts whose change has not reached the disk yet (it was full): sent after the next
+    /// successful write.
+    unsaved_receipts: Vec<Receipt>,
     /// The rotation position changed, or receipts left the outbox, since the last write.
     scheduler_unsaved: bool,
     /// Proof entries waiting while the log cannot be opened.
@@ -336,6 +339,7 @@ impl Core {
             clock: pinghu_playlists::ClockTrust::Trusted,
             state_unsaved: false,
             scheduler_unsaved: false,
+            unsaved_receipts: Vec::new(),
             proof_backlog: Vec::new(),
             last_proof_open: now,
             last_save: now,
@@ -500,7 +504,16 @@ impl Core {
         Step {
             desired,
             next: plan.next_change,
-            receipts: expired,
+            // What the disk has not taken yet waits with the receipts held before (at least every
+            // 2 s a step comes, so they go out soon after the next successful write).
+            receipts: if self.state_unsaved {
+                self.unsaved_receipts.append(&mut expired);
+                Vec::new()
+            } else {
+                let mut out = std::mem::take(&mut self.unsaved_receipts);
+                out.append(&mut expired);
+                out
+            },
         }
     }
 
