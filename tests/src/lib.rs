@@ -336,8 +336,14 @@ pub struct Mosquitto {
 impl Mosquitto {
     /// Start mosquitto (Debian's; `.ci/run` installs it).
     pub fn start() -> Mosquitto {
+        Mosquitto::start_with("")
+    }
+
+    /// Start mosquitto with `extra` lines in its configuration.
+    pub fn start_with(extra: &str) -> Mosquitto {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
+        std::fs::write(dir.path().join("extra.conf"), extra).expect("write extra.conf");
         let mut m = Mosquitto { child: None, port, dir };
         m.restart();
         m
@@ -359,9 +365,10 @@ impl Mosquitto {
         std::fs::write(
             &conf,
             format!(
-                "listener {} 127.0.0.1\nallow_anonymous true\nuser root\npersistence true\npersistence_location {}/\nautosave_interval 1\n",
+                "listener {} 127.0.0.1\nallow_anonymous true\nuser root\npersistence true\npersistence_location {}/\nautosave_interval 1\n{}",
                 self.port,
-                self.dir.path().display()
+                self.dir.path().display(),
+                std::fs::read_to_string(self.dir.path().join("extra.conf")).unwrap_or_default()
             ),
         )
         .expect("write mosquitto.conf");
@@ -398,7 +405,7 @@ pub struct Collector {
 }
 
 impl Collector {
-    /// Subscribe to `filter` on the broker at 127.0.0.1:`port`.
+    /// Subscribe to `filter` (several, comma-separated) on the broker at 127.0.0.1:`port`.
     pub fn start(port: u16, filter: &str) -> Collector {
         let messages = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let arrived = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -419,7 +426,10 @@ impl Collector {
             for ev in conn.iter() {
                 match ev {
                     Ok(rumqttc::Event::Incoming(rumqttc::Incoming::ConnAck(_))) => {
-                        let _ = client.subscribe(filter.clone(), rumqttc::QoS::AtLeastOnce);
+                        // Several filters, comma-separated.
+                        for f in filter.split(',') {
+                            let _ = client.subscribe(f.to_owned(), rumqttc::QoS::AtLeastOnce);
+                        }
                     }
                     Ok(rumqttc::Event::Incoming(rumqttc::Incoming::SubAck(_))) => {
                         r.store(true, std::sync::atomic::Ordering::SeqCst);

@@ -29,7 +29,8 @@ impl std::fmt::Debug for CoreTask {
 pub enum Command {
     /// A message from the broker; the reply says whether it is stored (then acknowledge it).
     Ingest {
-        payload: Vec<u8>,
+        /// Shared, so a message the disk cannot take yet is offered again without a copy.
+        payload: std::sync::Arc<[u8]>,
         topic: String,
         reply: oneshot::Sender<std::io::Result<Vec<Receipt>>>,
     },
@@ -88,7 +89,11 @@ impl CoreHandle {
         rx.await.map_err(|_| CoreGone)
     }
 
-    pub async fn ingest(&self, payload: Vec<u8>, topic: String) -> Result<std::io::Result<Vec<Receipt>>, CoreGone> {
+    pub async fn ingest(
+        &self,
+        payload: std::sync::Arc<[u8]>,
+        topic: String,
+    ) -> Result<std::io::Result<Vec<Receipt>>, CoreGone> {
         let (reply, rx) = oneshot::channel();
         self.send(Command::Ingest { payload, topic, reply })?;
         rx.await.map_err(|_| CoreGone)

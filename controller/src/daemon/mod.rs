@@ -144,6 +144,11 @@ pub async fn supervise(
 /// Run the daemon until `shutdown` turns true. The store and the last plan are restored from disk
 /// before the network is touched, so the board shows the right thing as soon as the card answers.
 pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), DaemonError> {
+    run_on(cfg, Disk::new(), shutdown).await
+}
+
+/// [`run`] with every write going through `disk` (tests make it fail on purpose: a full disk).
+pub async fn run_on(cfg: Config, disk: Disk, shutdown: watch::Receiver<bool>) -> Result<(), DaemonError> {
     let will =
         json!({"online": false, "screen": cfg.screen, "groups": cfg.groups, "version": env!("CARGO_PKG_VERSION")})
             .to_string()
@@ -153,7 +158,7 @@ pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), Dae
         let cfg = cfg.clone();
         tokio::task::spawn_blocking(move || -> Result<_, DaemonError> {
             let link = mqtt::connect(&cfg, will)?;
-            Ok((Core::open(cfg, Disk::new(), Timestamp::now())?, link))
+            Ok((Core::open(cfg, disk, Timestamp::now())?, link))
         })
         .await
         .map_err(|e| DaemonError::TaskFailed(format!("opening the store: {e}")))??

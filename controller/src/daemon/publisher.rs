@@ -1,5 +1,5 @@
-//! The daemon's **publisher** task: receipts (each removed from the durable outbox once the MQTT
-//! session has it), the retained status, published when it changes and every 30 s, and the
+//! The daemon's **publisher** task: receipts (each removed from the durable outbox once the
+//! broker acknowledges it, which the mqtt task hears), the retained status, published when it changes and every 30 s, and the
 //! signed daily play report (retained, on the reports topic); on shutdown, a last status with
 //! `online: false`.
 
@@ -8,10 +8,10 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::sync::{Notify, mpsc, watch};
 
+use crate::daemon::CoreHandle;
 use crate::daemon::config::Config;
 use crate::daemon::ingest::Receipt;
 use crate::daemon::mqtt::Client;
-use crate::daemon::{Command, CoreHandle};
 
 /// The content type of the status and the receipts (MQTT 5 carries it with each message).
 const JSON: &str = "application/json";
@@ -43,13 +43,11 @@ pub(super) async fn publisher(
                 return Ok(());
             }
         };
-        if let Some(r) = receipt {
-            let body = serde_json::to_string(&r).unwrap_or_default();
-            match client.publish(&receipts, false, body, JSON).await {
-                // Handed to the MQTT session; the removal reaches the disk with the next save.
-                Ok(()) => core.send(Command::Published(r)).map_err(|e| e.to_string())?,
-                Err(e) => tracing::error!("cannot queue a receipt (it stays in the outbox): {e}"),
-            }
+        if let Some(r) = receipt
+            && let Err(e) = client.publish_receipt(&receipts, &r, JSON).await
+        {
+            // It leaves the outbox when the broker acknowledges it (the mqtt task tells the core).
+            tracing::error!("cannot queue a receipt (it stays in the outbox): {e}");
         }
         // The reports waiting, oldest first (after a stop, the days missed; the retained one
         // ends as the newest).

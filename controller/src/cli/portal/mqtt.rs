@@ -73,7 +73,7 @@ pub async fn publish(
                 link.client.publish_with(&topic, false, body.as_slice(), &props).await?;
                 published = true;
             }
-            Happening::Acked if published && !acked => {
+            Happening::Acked(_) if published && !acked => {
                 acked = true;
                 match &wait_receipts {
                     Some((_, d)) => receipt_deadline = Some(tokio::time::Instant::now() + *d),
@@ -107,7 +107,7 @@ pub async fn publish_retained(broker: &Broker, topic: &str, envelope: &Envelope)
             .map_err(|_| format!("no PUBACK from {} within 10 s", broker.url))??;
         match got {
             Happening::Connected { .. } => link.client.publish_with(topic, true, body.as_slice(), &props).await?,
-            Happening::Acked => {
+            Happening::Acked(_) => {
                 link.client.disconnect().await;
                 return Ok(());
             }

@@ -19,10 +19,12 @@ impl Core {
         if let Some(kind) = crate::daemon::office::Kind::of_topic(&self.cfg.mqtt.topic_prefix, topic) {
             return self.office_message(envelope, topic, kind, now);
         }
-        let mut next = self.store.state.clone();
+        // The state is copied only for a message that passed verification (junk costs no copy).
+        let mut changed_state = None;
         let mut offset = None;
         let outcome = match verify(envelope, &self.keys) {
             Ok((msg, payload)) => {
+                let next = changed_state.insert(self.store.state.clone());
                 offset = Some(now.duration_since(msg.issued_at()));
                 match msg {
                     Verified::Alert {
@@ -31,7 +33,7 @@ impl Core {
                         signature,
                     } => {
                         let o = crate::daemon::alert_ingest::apply_alert(
-                            &mut next,
+                            next,
                             &alert,
                             &self.cfg.alerts,
                             (&key_id, &signature),
@@ -47,7 +49,7 @@ impl Core {
                         }));
                         o
                     }
-                    msg => ingest::apply(&mut next, msg, &sha256_hex(&payload), &sha256_hex(envelope), now),
+                    msg => ingest::apply(next, msg, &sha256_hex(&payload), &sha256_hex(envelope), now),
                 }
             }
             Err(r) => {
@@ -61,17 +63,19 @@ impl Core {
         if !outcome.changed && outcome.receipts.is_empty() {
             return Ok(Vec::new()); // a redelivery of what is stored
         }
+        // Junk — refused before any announcement could be named — changes nothing and is not
+        // written: its receipt goes out at once, best effort, and a flood of it costs no disk.
+        if !outcome.changed && outcome.receipts.iter().all(Receipt::is_anonymous_refusal) {
+            self.note_refused(&outcome.receipts);
+            return Ok(outcome.receipts);
+        }
+        let mut next = changed_state.unwrap_or_else(|| self.store.state.clone());
         next.note_receipts(&outcome.receipts);
         next.outbox.extend(outcome.receipts.iter().cloned());
         match self.store.replace(next) {
             Ok(()) => {
                 self.wrote(now);
-                for r in outcome.receipts.iter().filter(|r| r.event == "rejected") {
-                    if self.refused.len() == REFUSED_KEPT {
-                        self.refused.pop_front();
-                    }
-                    self.refused.push_back(r.clone());
-                }
+                self.note_refused(&outcome.receipts);
                 Ok(outcome.receipts)
             }
             Err(e) => {
@@ -81,7 +85,17 @@ impl Core {
         }
     }
 
-    /// A receipt was handed to the MQTT session: it leaves the outbox (on disk with the next write).
+    /// The last refusals, for the status.
+    fn note_refused(&mut self, receipts: &[Receipt]) {
+        for r in receipts.iter().filter(|r| r.event == "rejected") {
+            if self.refused.len() == REFUSED_KEPT {
+                self.refused.pop_front();
+            }
+            self.refused.push_back(r.clone());
+        }
+    }
+
+    /// The broker has a receipt: it leaves the outbox (on disk with the next write).
     pub fn published(&mut self, r: &Receipt) {
         if let Some(i) = self.store.state.outbox.iter().position(|x| x == r) {
             self.store.state.outbox.remove(i);

@@ -37,6 +37,10 @@ impl Core {
                 "session_expiry_s": self.broker.session_expiry_s,
                 "last_error": self.broker.last_error,
                 "client_id_conflict": self.broker.client_id_conflict.map(|t| t.to_string()),
+                // Messages received and not acknowledged yet: waiting for the disk, or for room
+                // to send their acknowledgement. Non-zero for long: the board cannot keep up.
+                "intake_backlog": self.broker.backlog,
+                "receipts_dropped": self.broker.receipts_dropped,
             },
             "showing": self.showing,
             "layer": self.plan_layer,

@@ -4,6 +4,8 @@
 //! A refused connection is explained in the words of whoever configured it ([`Hints`]).
 //! Everything version-specific of rumqttc stays in this file.
 
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rumqttc::v5;
@@ -15,16 +17,69 @@ use crate::daemon::config::{Config, MqttVersion};
 
 /// The sending half of the broker link, for either protocol version.
 #[derive(Debug, Clone)]
-pub(crate) enum Client {
+pub(crate) struct Client {
+    inner: Inner,
+    /// What each QoS 1 publish was, until the broker acknowledges it.
+    tracker: Arc<Mutex<Tracker>>,
+}
+
+#[derive(Debug, Clone)]
+enum Inner {
     V311(AsyncClient),
     V5(v5::AsyncClient),
 }
 
-/// A received message's handle for its acknowledgement.
-#[derive(Debug)]
-pub(crate) enum Delivery {
-    V311(Box<rumqttc::Publish>),
-    V5(Box<p5::Publish>),
+/// What a publish carries, told back when the broker acknowledges it (`Happening::Acked`): a
+/// receipt leaves the durable outbox only then, not when it is queued in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Tag {
+    Receipt(Box<crate::daemon::ingest::Receipt>),
+    Other,
+}
+
+/// The publishes in flight, by what they carry. Publishes enter rumqttc's request queue in the
+/// order they are tagged (one task publishes), and rumqttc numbers them in that order, so the
+/// n-th packet id it reports sending is the n-th tag; a packet id it sends again after a
+/// reconnect keeps its tag.
+#[derive(Debug, Default)]
+struct Tracker {
+    queued: VecDeque<Tag>,
+    inflight: HashMap<u16, Tag>,
+    /// Receipts on their way to the publishing task, not yet queued.
+    coming: usize,
+}
+
+impl Tracker {
+    fn sent(&mut self, pkid: u16) {
+        tracing::trace!(
+            "publish {pkid} sent ({} queued, {} in flight, {} coming)",
+            self.queued.len(),
+            self.inflight.len(),
+            self.coming
+        );
+        if pkid != 0 && !self.inflight.contains_key(&pkid) {
+            let tag = self.queued.pop_front().unwrap_or(Tag::Other);
+            self.inflight.insert(pkid, tag);
+        }
+    }
+
+    fn acked(&mut self, pkid: u16) -> Option<Tag> {
+        self.inflight.remove(&pkid)
+    }
+}
+
+fn lock(t: &Mutex<Tracker>) -> std::sync::MutexGuard<'_, Tracker> {
+    // Held only to push or pop one entry, never across an await.
+    t.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// What acknowledging a received message needs: its packet id and QoS (not its payload, so a
+/// backlog of acknowledgements costs a few bytes each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Delivery {
+    pkid: u16,
+    /// 0, 1 or 2.
+    qos: u8,
 }
 
 /// What one turn of the event loop brought.
@@ -40,8 +95,8 @@ pub(crate) enum Happening {
     },
     /// The broker's SUBACK.
     Subscribed,
-    /// The broker's PUBACK of a QoS 1 publish.
-    Acked,
+    /// The broker's PUBACK of a QoS 1 publish, with what the publish carried.
+    Acked(Option<Tag>),
     /// The client's own DISCONNECT went out.
     Disconnected,
     Nothing,
@@ -67,6 +122,7 @@ pub(crate) enum Loss {
 pub(crate) struct Connection {
     events: Events,
     hints: &'static Hints,
+    tracker: Arc<Mutex<Tracker>>,
 }
 
 enum Events {
@@ -109,15 +165,51 @@ impl Client {
     /// An MQTT 3.1.1 client and its event loop from `options`.
     pub(crate) fn v311(options: MqttOptions, capacity: usize, hints: &'static Hints) -> (Client, Connection) {
         let (c, el) = AsyncClient::new(options, capacity);
-        let events = Events::V311(Box::new(el));
-        (Client::V311(c), Connection { events, hints })
+        Self::pair(Inner::V311(c), Events::V311(Box::new(el)), hints)
     }
 
     /// An MQTT 5 client and its event loop from `options`.
     pub(crate) fn v5(options: v5::MqttOptions, capacity: usize, hints: &'static Hints) -> (Client, Connection) {
         let (c, el) = v5::AsyncClient::new(options, capacity);
-        let events = Events::V5(Box::new(el));
-        (Client::V5(c), Connection { events, hints })
+        Self::pair(Inner::V5(c), Events::V5(Box::new(el)), hints)
+    }
+
+    fn pair(inner: Inner, events: Events, hints: &'static Hints) -> (Client, Connection) {
+        let tracker = Arc::new(Mutex::new(Tracker::default()));
+        let conn = Connection {
+            events,
+            hints,
+            tracker: Arc::clone(&tracker),
+        };
+        (Client { inner, tracker }, conn)
+    }
+
+    /// Publish a receipt at QoS 1; the broker's acknowledgement comes back as
+    /// `Happening::Acked(Some(Tag::Receipt(..)))`.
+    pub(crate) async fn publish_receipt(
+        &self,
+        topic: &str,
+        receipt: &crate::daemon::ingest::Receipt,
+        content_type: &str,
+    ) -> Result<(), String> {
+        let body = serde_json::to_string(receipt).map_err(|e| e.to_string())?;
+        let props = Props {
+            content_type: content_type.to_owned(),
+            expiry_s: None,
+            key_id: None,
+        };
+        let r = self
+            .publish_tagged(
+                topic,
+                false,
+                body.into_bytes(),
+                &props,
+                Tag::Receipt(Box::new(receipt.clone())),
+            )
+            .await;
+        let mut t = lock(&self.tracker);
+        t.coming = t.coming.saturating_sub(1);
+        r
     }
 
     /// Publish at QoS 1. Under MQTT 5 the message carries `content_type`.
@@ -144,13 +236,34 @@ impl Client {
         payload: impl Into<Vec<u8>>,
         props: &Props,
     ) -> Result<(), String> {
-        let payload: Vec<u8> = payload.into();
-        match self {
-            Client::V311(c) => c
+        self.publish_tagged(topic, retain, payload.into(), props, Tag::Other)
+            .await
+    }
+
+    async fn publish_tagged(
+        &self,
+        topic: &str,
+        retain: bool,
+        payload: Vec<u8>,
+        props: &Props,
+        tag: Tag,
+    ) -> Result<(), String> {
+        lock(&self.tracker).queued.push_back(tag);
+        let r = self.publish_inner(topic, retain, payload, props).await;
+        if r.is_err() {
+            // It never entered the queue.
+            lock(&self.tracker).queued.pop_back();
+        }
+        r
+    }
+
+    async fn publish_inner(&self, topic: &str, retain: bool, payload: Vec<u8>, props: &Props) -> Result<(), String> {
+        match &self.inner {
+            Inner::V311(c) => c
                 .publish(topic, QoS::AtLeastOnce, retain, payload)
                 .await
                 .map_err(|e| e.to_string()),
-            Client::V5(c) => {
+            Inner::V5(c) => {
                 let props = p5::PublishProperties {
                     content_type: Some(props.content_type.clone()),
                     // UTF-8 text: every document published here is JSON.
@@ -168,9 +281,9 @@ impl Client {
 
     /// Subscribe to `filter` at QoS 1, waiting for room in the request queue.
     pub(crate) async fn subscribe(&self, filter: &str) -> Result<(), String> {
-        match self {
-            Client::V311(c) => c.subscribe(filter, QoS::AtLeastOnce).await.map_err(|e| e.to_string()),
-            Client::V5(c) => c
+        match &self.inner {
+            Inner::V311(c) => c.subscribe(filter, QoS::AtLeastOnce).await.map_err(|e| e.to_string()),
+            Inner::V5(c) => c
                 .subscribe(filter, v5::mqttbytes::QoS::AtLeastOnce)
                 .await
                 .map_err(|e| e.to_string()),
@@ -178,26 +291,58 @@ impl Client {
     }
 
     pub(super) fn try_subscribe(&self, topic: &str) -> Result<(), String> {
-        match self {
-            Client::V311(c) => c.try_subscribe(topic, QoS::AtLeastOnce).map_err(|e| e.to_string()),
-            Client::V5(c) => c
+        match &self.inner {
+            Inner::V311(c) => c.try_subscribe(topic, QoS::AtLeastOnce).map_err(|e| e.to_string()),
+            Inner::V5(c) => c
                 .try_subscribe(topic, v5::mqttbytes::QoS::AtLeastOnce)
                 .map_err(|e| e.to_string()),
         }
     }
 
-    pub(super) fn try_ack(&self, d: &Delivery) -> Result<(), String> {
-        match (self, d) {
-            (Client::V311(c), Delivery::V311(p)) => c.try_ack(p).map_err(|e| e.to_string()),
-            (Client::V5(c), Delivery::V5(p)) => c.try_ack(p).map_err(|e| e.to_string()),
-            _ => Err("a message from the other protocol version".into()),
+    /// Publishes not yet handed to the network (waiting for room in rumqttc's request queue, or
+    /// in it).
+    pub(crate) fn publishes_waiting(&self) -> usize {
+        let t = lock(&self.tracker);
+        t.queued.len() + t.coming
+    }
+
+    /// `n` receipts are on their way to [`Client::publish_receipt`].
+    pub(crate) fn receipts_coming(&self, n: usize) {
+        lock(&self.tracker).coming += n;
+    }
+
+    /// Queue the acknowledgement of `d` if there is room in the request queue (the caller keeps
+    /// it and tries again after the next poll when there is not: an acknowledgement is delayed,
+    /// never dropped).
+    pub(super) fn try_ack(&self, d: Delivery) -> Result<(), String> {
+        match &self.inner {
+            Inner::V311(c) => {
+                let qos = match d.qos {
+                    0 => return Ok(()),
+                    1 => QoS::AtLeastOnce,
+                    _ => QoS::ExactlyOnce,
+                };
+                let mut p = rumqttc::Publish::new("", qos, Vec::new());
+                p.pkid = d.pkid;
+                c.try_ack(&p).map_err(|e| e.to_string())
+            }
+            Inner::V5(c) => {
+                let qos = match d.qos {
+                    0 => return Ok(()),
+                    1 => v5::mqttbytes::QoS::AtLeastOnce,
+                    _ => v5::mqttbytes::QoS::ExactlyOnce,
+                };
+                let mut p = p5::Publish::new("", qos, Vec::new(), None);
+                p.pkid = d.pkid;
+                c.try_ack(&p).map_err(|e| e.to_string())
+            }
         }
     }
 
     pub(crate) async fn disconnect(&self) {
-        let _ = match self {
-            Client::V311(c) => c.disconnect().await.map_err(|e| e.to_string()),
-            Client::V5(c) => c.disconnect().await.map_err(|e| e.to_string()),
+        let _ = match &self.inner {
+            Inner::V311(c) => c.disconnect().await.map_err(|e| e.to_string()),
+            Inner::V5(c) => c.disconnect().await.map_err(|e| e.to_string()),
         };
     }
 }
@@ -212,12 +357,19 @@ impl Connection {
                     session_expiry_s: None,
                 },
                 Ok(Event::Incoming(Incoming::Publish(p))) => Happening::Message {
-                    topic: p.topic.clone(),
+                    delivery: Delivery {
+                        pkid: p.pkid,
+                        qos: p.qos as u8,
+                    },
+                    topic: p.topic,
                     payload: p.payload.to_vec(),
-                    delivery: Delivery::V311(Box::new(p)),
                 },
                 Ok(Event::Incoming(Incoming::SubAck(_))) => Happening::Subscribed,
-                Ok(Event::Incoming(Incoming::PubAck(_))) => Happening::Acked,
+                Ok(Event::Incoming(Incoming::PubAck(a))) => Happening::Acked(lock(&self.tracker).acked(a.pkid)),
+                Ok(Event::Outgoing(rumqttc::Outgoing::Publish(pkid))) => {
+                    lock(&self.tracker).sent(pkid);
+                    Happening::Nothing
+                }
                 Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) => Happening::Disconnected,
                 Ok(_) => Happening::Nothing,
                 Err(e) => lost_v311(e, hints),
@@ -228,12 +380,19 @@ impl Connection {
                     session_expiry_s: ack.properties.and_then(|p| p.session_expiry_interval),
                 },
                 Ok(v5::Event::Incoming(p5::Packet::Publish(p))) => Happening::Message {
+                    delivery: Delivery {
+                        pkid: p.pkid,
+                        qos: p.qos as u8,
+                    },
                     topic: String::from_utf8_lossy(&p.topic).into_owned(),
                     payload: p.payload.to_vec(),
-                    delivery: Delivery::V5(Box::new(p)),
                 },
                 Ok(v5::Event::Incoming(p5::Packet::SubAck(_))) => Happening::Subscribed,
-                Ok(v5::Event::Incoming(p5::Packet::PubAck(_))) => Happening::Acked,
+                Ok(v5::Event::Incoming(p5::Packet::PubAck(a))) => Happening::Acked(lock(&self.tracker).acked(a.pkid)),
+                Ok(v5::Event::Outgoing(rumqttc::Outgoing::Publish(pkid))) => {
+                    lock(&self.tracker).sent(pkid);
+                    Happening::Nothing
+                }
                 Ok(v5::Event::Outgoing(rumqttc::Outgoing::Disconnect)) => Happening::Disconnected,
                 Ok(_) => Happening::Nothing,
                 Err(e) => lost_v5(e, hints),
@@ -303,12 +462,14 @@ fn lost_v5(e: v5::ConnectionError, hints: &Hints) -> Happening {
     }
 }
 
-/// Take in what anyone can publish (up to 32 MiB) so an oversized message is refused with a
-/// receipt and acknowledged: a packet rumqttc could not read would drop the connection, and the
-/// broker would redeliver it forever, holding up every message behind it. Brokers should also cap
-/// it (mosquitto: message_size_limit). Under MQTT 5 the broker learns the limit from the CONNECT
-/// and discards anything larger instead of sending it.
-const MAX_IN: usize = 32 * 1024 * 1024;
+/// Take in whatever a broker can deliver — MQTT's largest packet, 256 MiB — so that an oversized
+/// message is refused with a receipt naming its size, and acknowledged: a packet rumqttc could
+/// not read would drop the connection, the broker would deliver it again at every reconnect, and
+/// nothing behind it would ever be taken (one 40 MB message silenced a board so). Such a message
+/// costs its size in memory (twice, for the moment it is read and refused); the shipped broker
+/// configurations cap messages at what the contract allows (`message_size_limit`, docs/mqtt.md),
+/// so it never reaches a board.
+const MAX_IN: usize = 260 * 1024 * 1024;
 
 /// The client and its event loop for the configured broker and protocol version.
 pub(crate) fn connect(cfg: &Config, will: Vec<u8>) -> Result<(Client, Connection), DaemonError> {

@@ -1,7 +1,16 @@
 //! The daemon's **mqtt** task: the rumqttc event loop (persistent session, QoS 1, manual acks).
 //! Each message goes to the core, which verifies it, applies it to a copy of the state and writes
-//! it to disk; only then is it acknowledged. A failing disk is retried with backoff until the
-//! message is stored; the broker connection reconnects with exponential backoff and jitter.
+//! it to disk; only then is it acknowledged. The loop never stops polling the broker:
+//!
+//! * an acknowledgement that finds rumqttc's request queue full waits, in order, and goes after
+//!   the next poll — it is delayed, never dropped (a dropped one leaves the broker waiting for
+//!   it, and a broker that keeps its in-flight window full sends nothing more: a deaf board);
+//! * a message the disk cannot take yet waits, with the ones behind it, and is tried again with
+//!   backoff while the link stays up and the status says `storage.ok: false`; past
+//!   [`MAX_WAITING`] messages the rest are left unacknowledged for the broker to send again;
+//! * a receipt leaves the durable outbox when the broker acknowledges it (`Happening::Acked`),
+//!   not when it is queued in memory;
+//! * the broker connection reconnects with exponential backoff and jitter.
 //!
 //! The daemon speaks MQTT 3.1.1 or MQTT 5 (`mqtt.version`). `Client` and `Connection` hide
 //! which, so the rest of the daemon publishes, subscribes and acknowledges the same way. Under
@@ -16,11 +25,12 @@
 mod link;
 mod takeover;
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
-pub(crate) use link::{Client, Connection, Happening, Hints, Props, connect, tls_transport};
+pub(crate) use link::{Client, Connection, Delivery, Happening, Hints, Props, Tag, connect, tls_transport};
 use takeover::{AfterLoss, TakeoverWatch};
 
 use crate::backoff::Backoff;
@@ -40,32 +50,155 @@ pub struct BrokerLink {
     pub last_error: Option<String>,
     /// When another client last took (or most likely took) the board's session.
     pub client_id_conflict: Option<jiff::Timestamp>,
+    /// Messages received and not acknowledged yet (waiting for the disk or for room to send
+    /// their acknowledgement), as last reported: 0, or the order of magnitude (1, 8, 64, …).
+    pub backlog: usize,
+    /// Refusals of junk not answered because receipts could not go out as fast as it came, as
+    /// last reported (by powers of two).
+    pub receipts_dropped: u64,
 }
 
-/// Hand one message to the core until it is stored (a failing disk is retried with backoff).
-/// Returns the receipts, or `None` when the daemon is shutting down.
-async fn store_message(
-    core: &CoreHandle,
-    payload: &[u8],
-    topic: &str,
-    shutdown: &mut watch::Receiver<bool>,
-) -> Result<Option<Vec<Receipt>>, CoreGone> {
-    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
-    loop {
-        match core.ingest(payload.to_vec(), topic.to_owned()).await? {
-            Ok(receipts) => return Ok(Some(receipts)),
-            Err(e) => {
-                let delay = backoff.next_delay();
-                tracing::error!(
-                    "the message on {topic} cannot be stored ({e}); it stays unacknowledged, trying again in {} ms",
-                    delay.as_millis()
-                );
-                tokio::select! {
-                    () = tokio::time::sleep(delay) => {}
-                    _ = shutdown.changed() => return Ok(None),
+/// Messages kept in memory while the disk cannot take them; beyond, a message is left
+/// unacknowledged (the broker sends it again after the next connect), so memory stays bounded.
+pub(crate) const MAX_WAITING: usize = 64;
+
+/// Receipts waiting to go out beyond which a refusal of junk is counted rather than answered.
+const MAX_BEST_EFFORT: usize = 1024;
+
+/// Messages received and not yet acknowledged, in order: those the disk has not taken yet, and
+/// the acknowledgements of stored ones that wait for room in the request queue.
+#[derive(Default)]
+struct Intake {
+    /// Received, not stored yet (the disk failed): tried again in order.
+    waiting: VecDeque<(String, std::sync::Arc<[u8]>, Delivery)>,
+    /// Stored, acknowledgement not queued yet.
+    acks: VecDeque<Delivery>,
+    /// When to try the disk again.
+    retry_at: Option<tokio::time::Instant>,
+    backoff: Option<Backoff>,
+    /// Receipts of junk not sent because receipts could not go out fast enough.
+    dropped: u64,
+}
+
+impl Intake {
+    /// Queue what acknowledgements fit, oldest first — once every receipt and status is on its
+    /// way: acknowledgements and publishes share rumqttc's request queue, and acknowledgements,
+    /// queued without waiting, would otherwise take every free place while receipts piled up in
+    /// the outbox (a burst taken in at full speed, its answers minutes late, every save of the
+    /// state larger). Held acknowledgements fill the broker's in-flight window, the broker stops
+    /// sending, and intake slows to what the board can answer.
+    fn flush_acks(&mut self, client: &Client) {
+        let waiting = client.publishes_waiting();
+        if waiting > 0 {
+            tracing::trace!("{} acknowledgements wait behind {waiting} publishes", self.acks.len());
+            return;
+        }
+        while let Some(d) = self.acks.front() {
+            if client.try_ack(*d).is_err() {
+                break;
+            }
+            self.acks.pop_front();
+        }
+    }
+
+    /// Store waiting messages in order, until one fails (then back off) or none is left.
+    async fn store_waiting(
+        &mut self,
+        core: &CoreHandle,
+        client: &Client,
+        receipts: &mpsc::UnboundedSender<Receipt>,
+    ) -> Result<(), CoreGone> {
+        while let Some((topic, payload, _)) = self.waiting.front() {
+            match core.ingest(std::sync::Arc::clone(payload), topic.clone()).await? {
+                Ok(out) => {
+                    if let Some((_, _, d)) = self.waiting.pop_front() {
+                        self.acks.push_back(d);
+                    }
+                    self.backoff = None;
+                    self.retry_at = None;
+                    // A refusal of junk is answered best effort: under a flood whose answers
+                    // cannot go out as fast as it comes in, the excess is counted, not queued.
+                    let (keep, drop): (Vec<Receipt>, Vec<Receipt>) = out
+                        .into_iter()
+                        .partition(|r| !r.is_anonymous_refusal() || client.publishes_waiting() < MAX_BEST_EFFORT);
+                    if !drop.is_empty() {
+                        self.dropped += drop.len() as u64;
+                        if self.dropped.is_power_of_two() {
+                            tracing::warn!(
+                                "{} refusals of junk not answered: it comes faster than receipts go out",
+                                self.dropped
+                            );
+                        }
+                    }
+                    client.receipts_coming(keep.len());
+                    for r in keep {
+                        tracing::info!("receipt {r}");
+                        let _ = receipts.send(r);
+                    }
+                }
+                Err(e) => {
+                    let delay = self
+                        .backoff
+                        .get_or_insert_with(|| Backoff::new(Duration::from_secs(1), Duration::from_secs(30)))
+                        .next_delay();
+                    tracing::error!(
+                        "the message on {topic} cannot be stored ({e}); it and {} behind it stay unacknowledged, \
+                         trying again in {} ms",
+                        self.waiting.len() - 1,
+                        delay.as_millis()
+                    );
+                    self.retry_at = Some(tokio::time::Instant::now() + delay);
+                    return Ok(());
                 }
             }
         }
+        Ok(())
+    }
+
+    /// A message from the broker: stored now if nothing waits before it.
+    async fn take(
+        &mut self,
+        topic: String,
+        payload: Vec<u8>,
+        delivery: Delivery,
+        core: &CoreHandle,
+        client: &Client,
+        receipts: &mpsc::UnboundedSender<Receipt>,
+    ) -> Result<(), CoreGone> {
+        if self.waiting.len() >= MAX_WAITING {
+            tracing::warn!(
+                "{MAX_WAITING} messages already wait for the disk: the one on {topic} is left unacknowledged, \
+                 for the broker to send again"
+            );
+            return Ok(());
+        }
+        self.waiting.push_back((topic, payload.into(), delivery));
+        if self.retry_at.is_none() {
+            self.store_waiting(core, client, receipts).await?;
+        }
+        Ok(())
+    }
+
+    /// How many messages are received and not acknowledged, rounded down to a power of 8.
+    fn backlog(&self) -> usize {
+        let n = self.waiting.len() + self.acks.len();
+        if n == 0 { 0 } else { 1 << (3 * (n.ilog2() / 3)) }
+    }
+
+    /// The link dropped: the broker sends every unacknowledged message again on the next
+    /// connect (the session is persistent), so what waits here is let go.
+    fn lost(&mut self) {
+        self.waiting.clear();
+        self.acks.clear();
+        self.retry_at = None;
+    }
+}
+
+/// Sleep until `at`, or for ever when there is nothing to wait for.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -85,9 +218,29 @@ pub(super) async fn mqtt_loop(
     let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(30));
     let mut link = BrokerLink::default();
     let mut watch = TakeoverWatch::default();
+    let mut intake = Intake::default();
     loop {
+        intake.flush_acks(&client);
+        // The status says when messages pile up (reported by order of magnitude, not each one).
+        let backlog = intake.backlog();
+        let dropped = if intake.dropped == 0 {
+            0
+        } else {
+            1 << intake.dropped.ilog2()
+        };
+        if backlog != link.backlog || dropped != link.receipts_dropped {
+            link.backlog = backlog;
+            link.receipts_dropped = dropped;
+            core.send(Command::Mqtt(link.clone())).map_err(|e| e.to_string())?;
+        }
+        let retry_at = intake.retry_at;
         let ev = tokio::select! {
             ev = conn.poll() => ev,
+            () = sleep_until(retry_at) => {
+                intake.retry_at = None;
+                intake.store_waiting(&core, &client, &receipts).await.map_err(|e| e.to_string())?;
+                continue;
+            }
             _ = shutdown.changed() => return Ok(()),
         };
         match ev {
@@ -140,22 +293,18 @@ pub(super) async fn mqtt_loop(
                 payload,
                 delivery,
             } => {
-                let Some(out) = store_message(&core, &payload, &topic, &mut shutdown)
+                intake
+                    .take(topic, payload, delivery, &core, &client, &receipts)
                     .await
-                    .map_err(|e| e.to_string())?
-                else {
-                    return Ok(());
-                };
-                if let Err(e) = client.try_ack(&delivery) {
-                    tracing::warn!("cannot acknowledge (the broker will redeliver; it is deduplicated): {e}");
-                }
-                for r in out {
-                    tracing::info!("receipt {r}");
-                    let _ = receipts.send(r);
-                }
+                    .map_err(|e| e.to_string())?;
             }
-            Happening::Nothing | Happening::Subscribed | Happening::Acked | Happening::Disconnected => {}
+            // The broker has the receipt: it leaves the outbox (on disk with the next write).
+            Happening::Acked(Some(Tag::Receipt(r))) => {
+                core.send(Command::Published(*r)).map_err(|e| e.to_string())?;
+            }
+            Happening::Nothing | Happening::Subscribed | Happening::Acked(_) | Happening::Disconnected => {}
             Happening::Lost { reason, why } => {
+                intake.lost();
                 let id = &cfg.mqtt.client_id;
                 let verdict = watch.lost(tokio::time::Instant::now(), why);
                 let conflict = verdict != AfterLoss::Retry;
