@@ -32,6 +32,11 @@ impl Backoff {
     pub fn reset(&mut self) {
         self.step = self.base;
     }
+
+    /// A new cap for the steps from now on.
+    pub fn set_max(&mut self, max: Duration) {
+        self.max = max;
+    }
 }
 
 /// A uniformly random duration in `0..=limit` (millisecond resolution).

@@ -857,3 +857,96 @@ fn deliver_when_healed(core: &mut Core, portal: &Portal, disk: &Disk) {
     assert_eq!(displayed.len(), 1, "{out:?}");
     assert!(core.step(t(26)).receipts.iter().all(|r| r.event != "displayed"));
 }
+
+#[test]
+fn a_board_that_lost_both_state_files_is_not_new_and_refuses_a_replay_of_what_it_revoked() {
+    let portal = Portal::new();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let original = portal.publish("r1", 1, "urgent");
+    {
+        let mut core = Core::open(config(dir.path(), &portal), Disk::new(), t(0)).unwrap();
+        let mut acked = Vec::new();
+        deliver(&mut core, &original, t(1), &mut acked);
+        deliver(&mut core, &portal.revoke("r1", 2), t(2), &mut acked);
+        core.shutdown(t(3));
+    }
+    std::fs::remove_file(data.join("state.json")).unwrap();
+    std::fs::remove_file(data.join("state.prev.json")).unwrap();
+    // The board key beside them shows the board ran before.
+    assert!(data.join("board-key.json").exists());
+    let mut core = Core::open(config(dir.path(), &portal), Disk::new(), t(100)).unwrap();
+    let status = core.status(t(100));
+    let recovery = status["storage"]["state_recovery"].to_string();
+    assert!(recovery.contains("not a new installation"), "{recovery}");
+    assert_eq!(status["storage"]["ok"], false);
+    // An attacker replays the original publication: refused, never shown.
+    let r = core
+        .ingest(&original, "pinghu/v1/screens/test-board/announcements", t(101))
+        .unwrap();
+    assert_eq!(r[0].event, "rejected", "{r:?}");
+    assert!(
+        r[0].reason.as_deref().unwrap_or_default().contains("restore its state"),
+        "{r:?}"
+    );
+    assert!(core.state().active().is_empty());
+}
+
+#[test]
+fn a_deleted_or_replaced_proof_log_is_noticed_at_start() {
+    let portal = Portal::new();
+    for damage in ["delete", "random"] {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        {
+            let mut core = Core::open(config(dir.path(), &portal), Disk::new(), t(0)).unwrap();
+            let mut acked = Vec::new();
+            deliver(&mut core, &portal.publish("p", 1, "urgent"), t(1), &mut acked);
+            core.step(t(1));
+            core.driver_event(shown("p", 1, t(2)), t(2));
+            core.driver_event(shown("p", 1, t(3)), t(3));
+            core.shutdown(t(4));
+        }
+        let log = data.join(pinghu::daemon::proof::FIRST_SEGMENT);
+        match damage {
+            "delete" => std::fs::remove_file(&log).unwrap(),
+            _ => std::fs::write(&log, (0..4000u32).map(|i| (i * 7919 % 251) as u8).collect::<Vec<_>>()).unwrap(),
+        }
+        let core = Core::open(config(dir.path(), &portal), Disk::new(), t(100)).unwrap();
+        let status = core.status(t(100));
+        assert_eq!(status["storage"]["ok"], false, "{damage}");
+        let findings = status["storage"]["proof_log"].to_string();
+        assert!(
+            findings.contains("are missing") || findings.contains("damaged"),
+            "{damage}: {findings}"
+        );
+    }
+}
+
+#[test]
+fn a_flood_of_resends_and_replays_costs_no_disk_writes() {
+    let portal = Portal::new();
+    let dir = tempfile::tempdir().unwrap();
+    let disk = Disk::new();
+    let mut core = Core::open(config(dir.path(), &portal), disk.clone(), t(0)).unwrap();
+    let notice = portal.publish("n", 1, "normal");
+    let mut acked = Vec::new();
+    deliver(&mut core, &notice, t(1), &mut acked);
+    let before = disk.stats().ops;
+    // A captured envelope sent a thousand times, and junk: answered, never written.
+    for k in 0..1000 {
+        let r = core
+            .ingest(&notice, "pinghu/v1/screens/test-board/announcements", t(2))
+            .unwrap();
+        assert_eq!(r[0].event, "held", "{k}");
+        let r = core
+            .ingest(b"junk", "pinghu/v1/screens/test-board/announcements", t(2))
+            .unwrap();
+        assert_eq!(r[0].event, "rejected");
+    }
+    assert_eq!(disk.stats().ops, before, "no write for what changed nothing");
+    // The notice's history notes the resends, on disk with the next lazy write.
+    core.tick(t(2 + 61));
+    assert!(disk.stats().ops > before);
+    assert!(core.state().outbox.iter().all(|r| r.event != "held"));
+}

@@ -135,6 +135,7 @@ fn the_flash_program_takes_over_when_the_daemon_dies_and_after_a_power_cut() {
     let (_, public) = keygen(dir.path(), "portal");
     let sim = sim_on(&flash);
     config(dir.path(), &sim.tcp_url(), &broker, &public);
+    let first_status = Collector::start(broker.port, "pinghu/v1/screens/flash-board/status");
     let mut daemon = Daemon::start(&dir.path().join("pinghu.toml"));
 
     // Live content in a RunMode-2 area, and the fallback program written once.
@@ -148,6 +149,9 @@ fn the_flash_program_takes_over_when_the_daemon_dies_and_after_a_power_cut() {
         "fallback_after_s = 3 gives a short timeout, not {timeout}"
     );
 
+    // The daemon has recorded the write (DATA_DIR/flash.json, then the status says so): the
+    // card took all of the program's files, and the upload ended.
+    first_status.wait("the flash write recorded", 20, |m| m["device"]["flash"]["writes"] == 1);
     // kill -9: the card falls back to its flash program within the timeout (+ 2 s).
     daemon.kill9();
     let killed = Instant::now();

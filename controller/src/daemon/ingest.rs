@@ -125,10 +125,10 @@ pub fn rejected(r: &Rejection, id: Option<&str>, revision: Option<u64>, now: Tim
 }
 
 impl Receipt {
-    /// A refusal of a message that named no announcement (not an envelope, a bad signature, …):
-    /// nothing is kept of it, and its receipt is sent best effort (docs/durability.md).
-    pub fn is_anonymous_refusal(&self) -> bool {
-        self.event == "rejected" && self.id.is_none()
+    /// The answer to a message that changed nothing (`rejected`, `held`): not kept in the
+    /// outbox, sent best effort (docs/durability.md).
+    pub fn is_best_effort(&self) -> bool {
+        self.event == "rejected" || self.event == HELD
     }
 }
 

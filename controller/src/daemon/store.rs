@@ -79,6 +79,11 @@ pub struct HistoryEntry {
     pub frame_sha256: Option<String>,
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
 impl State {
     /// Receipts about a warning name the message it came from.
     pub fn name_alert(&self, r: &mut crate::daemon::ingest::Receipt) {
@@ -129,6 +134,11 @@ pub struct State {
     /// sent again (a broker's redelivery, a portal's `--confirm` resend) are `held`, not a replay.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub revoke_sha256: BTreeMap<String, String>,
+    /// How many entries the proof-of-display log had when this state was written: at start, a
+    /// log that has fewer lost entries (a power cut before they reached the disk, or a log cut,
+    /// deleted or replaced), and the status says so.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub proof_seq: u64,
     /// The latest issue time among the forgotten ids: a message for an id not remembered that was
     /// issued at or before it is refused, as the forgotten revision might have refused it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -220,6 +230,17 @@ pub struct Store {
     pub recovery: Vec<String>,
 }
 
+/// What in `dir` shows that a board ran there before: a proof-of-display log with entries, or
+/// the board's signing key.
+fn history(dir: &Path) -> Option<String> {
+    let proof = dir.join(crate::daemon::proof::FIRST_SEGMENT);
+    if std::fs::metadata(&proof).is_ok_and(|m| m.len() > 0) {
+        return Some(format!("its proof log {} has entries", proof.display()));
+    }
+    let key = dir.join("board-key.json");
+    key.exists().then(|| format!("its key {} exists", key.display()))
+}
+
 impl Store {
     /// Open (or create) the store in `dir`. A damaged `state.json` never stops the daemon: it is
     /// moved aside and the previous generation (or an empty state) is used with a replay horizon
@@ -243,10 +264,22 @@ impl Store {
                 Err(e) => format!("{} is damaged: {e}", path.display()),
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if !prev.exists() {
-                    return Ok(store); // a new installation
+                if prev.exists() {
+                    format!("{} is missing although {} exists", path.display(), prev.display())
+                } else {
+                    // A new installation — unless the folder shows this board ran before: then
+                    // the state was lost, and what it had refused (a revoked notice's replay)
+                    // must not be taken as new.
+                    let Some(history) = history(dir) else {
+                        return Ok(store);
+                    };
+                    format!(
+                        "{} and {} are missing although this board has run before ({history}): the state was lost, \
+                         this is not a new installation",
+                        path.display(),
+                        prev.display()
+                    )
                 }
-                format!("{} is missing although {} exists", path.display(), prev.display())
             }
             Err(e) => format!("cannot read {}: {e}", path.display()),
         };

@@ -171,37 +171,25 @@ impl Core {
             format!("{layer:?}").to_lowercase(),
             frame_sha256.clone(),
         );
-        if let ContentKey::Announcement { id, revision } = key
-            && let Some(rec) = self
-                .store
-                .state
-                .announcements
-                .get_mut(id)
-                .filter(|r| r.announcement.revision == *revision)
-        {
-            entry.key_id = Some(rec.key_id.clone());
-            entry.signature = Some(rec.signature.clone());
-            if rec.displayed.is_none() {
-                rec.displayed = Some(frame_sha256.clone());
-                let mut r = Receipt::new(Some(id), Some(*revision), "displayed", at);
-                r.frame_sha256 = Some(frame_sha256.clone());
-                if let Some((sender, identifier)) = &rec.alert {
-                    r.sender = Some(sender.clone());
-                    r.identifier = Some(identifier.clone());
-                }
-                self.store.state.outbox.push(r.clone());
-                self.store.state.note_receipts(std::slice::from_ref(&r));
-                self.save(now);
-                // Said only once it is on disk: a `displayed` the disk did not take would be
-                // said again, with another time, after a restart (it goes out after the next
-                // successful write, from `Core::step`).
-                if self.state_unsaved {
-                    self.unsaved_receipts.push(r);
-                } else {
-                    receipts.push(r);
+        let first_display = match key {
+            ContentKey::Announcement { id, revision } => {
+                match self
+                    .store
+                    .state
+                    .announcements
+                    .get(id)
+                    .filter(|r| r.announcement.revision == *revision)
+                {
+                    Some(rec) => {
+                        entry.key_id = Some(rec.key_id.clone());
+                        entry.signature = Some(rec.signature.clone());
+                        rec.displayed.is_none()
+                    }
+                    None => false,
                 }
             }
-        }
+            ContentKey::Item { .. } => false,
+        };
         // A campaign's spot: which campaign, and how long it was to stay.
         if let ContentKey::Item { id } = key
             && let Some((c, _)) = self.playlist.spot(id)
@@ -215,7 +203,32 @@ impl Core {
                 .map(|m| m.dwell_s.iter().sum());
         }
         self.dark = false;
+        // The proof entry first, then the state that records the first display, then its
+        // receipt: a state never claims a display its proof log cannot show.
         self.append_proof(entry);
+        if first_display
+            && let ContentKey::Announcement { id, revision } = key
+            && let Some(rec) = self.store.state.announcements.get_mut(id)
+        {
+            rec.displayed = Some(frame_sha256.clone());
+            let mut r = Receipt::new(Some(id), Some(*revision), "displayed", at);
+            r.frame_sha256 = Some(frame_sha256.clone());
+            if let Some((sender, identifier)) = &rec.alert {
+                r.sender = Some(sender.clone());
+                r.identifier = Some(identifier.clone());
+            }
+            self.store.state.outbox.push(r.clone());
+            self.store.state.note_receipts(std::slice::from_ref(&r));
+            self.save(now);
+            // Said only once it is on disk: a `displayed` the disk did not take would be said
+            // again, with another time, after a restart (it goes out after the next successful
+            // write, from `Core::step`).
+            if self.state_unsaved {
+                self.unsaved_receipts.push(r);
+            } else {
+                receipts.push(r);
+            }
+        }
         self.showing = json!({"content": key.to_string(), "area": area, "layer": layer,
                               "frame_sha256": frame_sha256, "since": at.to_string()});
         receipts

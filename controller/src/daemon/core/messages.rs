@@ -63,15 +63,22 @@ impl Core {
         if !outcome.changed && outcome.receipts.is_empty() {
             return Ok(Vec::new()); // a redelivery of what is stored
         }
-        // Junk — refused before any announcement could be named — changes nothing and is not
-        // written: its receipt goes out at once, best effort, and a flood of it costs no disk.
-        if !outcome.changed && outcome.receipts.iter().all(Receipt::is_anonymous_refusal) {
+        // A message that changes nothing — junk, a forgery, a replay, an exact resend — is not
+        // written: its receipt goes out at once, best effort, and goes into an announcement's
+        // history in memory (on disk with the next lazy write). A flood of captured envelopes
+        // sent again costs no disk.
+        if !outcome.changed {
+            self.store.state.note_receipts(&outcome.receipts);
+            if outcome.receipts.iter().any(|r| r.id.is_some()) {
+                self.scheduler_unsaved = true;
+            }
             self.note_refused(&outcome.receipts);
             return Ok(outcome.receipts);
         }
         let mut next = changed_state.unwrap_or_else(|| self.store.state.clone());
         next.note_receipts(&outcome.receipts);
         next.outbox.extend(outcome.receipts.iter().cloned());
+        next.proof_seq = self.proof_seq();
         match self.store.replace(next) {
             Ok(()) => {
                 self.wrote(now);

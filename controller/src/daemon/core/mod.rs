@@ -255,7 +255,25 @@ impl Core {
             reason: e.to_string(),
         })?;
         let (proof, proof_findings) = match ProofLog::open(&cfg.data_dir, disk.clone(), &cfg.screen, now) {
-            Ok((log, findings)) => (Some(log), findings),
+            Ok((log, mut findings)) => {
+                // The state says how far the log reached when it was last written.
+                let recorded = store.state.proof_seq;
+                if log.seq() < recorded {
+                    let message = format!(
+                        "the proof-of-display log has {} entries, but the state written last recorded {recorded}: \
+                         entries {} to {recorded} are missing (lost in a power cut before they reached the disk, or \
+                         the log was cut, deleted or replaced); `pinghu log verify` checks what is left",
+                        log.seq(),
+                        log.seq() + 1
+                    );
+                    tracing::error!("{message}");
+                    findings.push(Finding {
+                        kind: "missing",
+                        message,
+                    });
+                }
+                (Some(log), findings)
+            }
             Err(e) => {
                 tracing::error!(
                     "cannot open the proof-of-display log ({e}); the board runs on, entries wait in memory, \
@@ -388,6 +406,11 @@ impl Core {
         &self.store.state
     }
 
+    /// The proof log's entry count, as the state records it when it is written.
+    pub(crate) fn proof_seq(&self) -> u64 {
+        self.proof.as_ref().map_or(self.store.state.proof_seq, ProofLog::seq)
+    }
+
     fn wrote(&mut self, now: Timestamp) {
         self.last_save = now;
         self.state_unsaved = false;
@@ -419,6 +442,7 @@ impl Core {
     /// Save the current state now; on failure remember to retry.
     fn save(&mut self, now: Timestamp) {
         self.last_retry = now;
+        self.store.state.proof_seq = self.proof_seq();
         match self.store.save() {
             Ok(()) => self.wrote(now),
             Err(e) => {
@@ -601,7 +625,8 @@ impl Core {
         {
             tracing::error!("cannot write the proof-of-display log at shutdown: {e}");
         }
-        if self.scheduler_unsaved || self.state_unsaved {
+        // The state records how far the proof log reached (checked at the next start).
+        if self.scheduler_unsaved || self.state_unsaved || self.store.state.proof_seq != self.proof_seq() {
             self.save(now);
         }
     }

@@ -135,6 +135,7 @@ impl Core {
         let applied_picture = kind == Kind::Picture && receipt.event == "applied";
         let mut next = self.store.state.clone();
         next.outbox.push(receipt.clone());
+        next.proof_seq = self.proof_seq();
         self.store.replace(next)?;
         self.wrote(now);
         receipts.push(receipt);

@@ -18,6 +18,11 @@ use keys::{SigError, check_signature};
 
 /// Largest envelope accepted (a warning document may be up to 256 KiB before base64).
 pub const MAX_ENVELOPE: usize = 512 * 1024;
+/// The largest message any topic takes: an office push of an 8 MB picture, base64 in its payload
+/// and again in its envelope (about 15 MB). A larger one is refused where it arrives, before it
+/// is copied or hashed, so that reading it never holds up the broker link; the shipped broker
+/// configuration sets `message_size_limit` to it.
+pub const MAX_MESSAGE: usize = 16 * 1024 * 1024;
 /// Largest announcement payload accepted.
 pub const MAX_ANNOUNCEMENT: usize = 64 * 1024;
 /// The distinguishing identifier SM2 signatures use (the GM/T 0009 default).

@@ -93,6 +93,13 @@ pub(crate) enum Happening {
         payload: Vec<u8>,
         delivery: Delivery,
     },
+    /// A message larger than any topic takes ([`crate::daemon::envelope::MAX_MESSAGE`]), not
+    /// copied: it is refused by its size.
+    Oversized {
+        topic: String,
+        size: usize,
+        delivery: Delivery,
+    },
     /// The broker's SUBACK.
     Subscribed,
     /// The broker's PUBACK of a QoS 1 publish, with what the publish carried.
@@ -356,14 +363,25 @@ impl Connection {
                     session_present: ack.session_present,
                     session_expiry_s: None,
                 },
-                Ok(Event::Incoming(Incoming::Publish(p))) => Happening::Message {
-                    delivery: Delivery {
+                Ok(Event::Incoming(Incoming::Publish(p))) => {
+                    let delivery = Delivery {
                         pkid: p.pkid,
                         qos: p.qos as u8,
-                    },
-                    topic: p.topic,
-                    payload: p.payload.to_vec(),
-                },
+                    };
+                    if p.payload.len() > crate::daemon::envelope::MAX_MESSAGE {
+                        Happening::Oversized {
+                            topic: p.topic,
+                            size: p.payload.len(),
+                            delivery,
+                        }
+                    } else {
+                        Happening::Message {
+                            delivery,
+                            topic: p.topic,
+                            payload: p.payload.to_vec(),
+                        }
+                    }
+                }
                 Ok(Event::Incoming(Incoming::SubAck(_))) => Happening::Subscribed,
                 Ok(Event::Incoming(Incoming::PubAck(a))) => Happening::Acked(lock(&self.tracker).acked(a.pkid)),
                 Ok(Event::Outgoing(rumqttc::Outgoing::Publish(pkid))) => {
@@ -379,14 +397,26 @@ impl Connection {
                     session_present: ack.session_present,
                     session_expiry_s: ack.properties.and_then(|p| p.session_expiry_interval),
                 },
-                Ok(v5::Event::Incoming(p5::Packet::Publish(p))) => Happening::Message {
-                    delivery: Delivery {
+                Ok(v5::Event::Incoming(p5::Packet::Publish(p))) => {
+                    let delivery = Delivery {
                         pkid: p.pkid,
                         qos: p.qos as u8,
-                    },
-                    topic: String::from_utf8_lossy(&p.topic).into_owned(),
-                    payload: p.payload.to_vec(),
-                },
+                    };
+                    let topic = String::from_utf8_lossy(&p.topic).into_owned();
+                    if p.payload.len() > crate::daemon::envelope::MAX_MESSAGE {
+                        Happening::Oversized {
+                            topic,
+                            size: p.payload.len(),
+                            delivery,
+                        }
+                    } else {
+                        Happening::Message {
+                            delivery,
+                            topic,
+                            payload: p.payload.to_vec(),
+                        }
+                    }
+                }
                 Ok(v5::Event::Incoming(p5::Packet::SubAck(_))) => Happening::Subscribed,
                 Ok(v5::Event::Incoming(p5::Packet::PubAck(a))) => Happening::Acked(lock(&self.tracker).acked(a.pkid)),
                 Ok(v5::Event::Outgoing(rumqttc::Outgoing::Publish(pkid))) => {
@@ -465,10 +495,11 @@ fn lost_v5(e: v5::ConnectionError, hints: &Hints) -> Happening {
 /// Take in whatever a broker can deliver — MQTT's largest packet, 256 MiB — so that an oversized
 /// message is refused with a receipt naming its size, and acknowledged: a packet rumqttc could
 /// not read would drop the connection, the broker would deliver it again at every reconnect, and
-/// nothing behind it would ever be taken (one 40 MB message silenced a board so). Such a message
-/// costs its size in memory (twice, for the moment it is read and refused); the shipped broker
-/// configurations cap messages at what the contract allows (`message_size_limit`, docs/mqtt.md),
-/// so it never reaches a board.
+/// nothing behind it would ever be taken (one 40 MB message silenced a board so). Above
+/// [`crate::daemon::envelope::MAX_MESSAGE`] a message is refused by its size as it arrives
+/// (`Happening::Oversized`), never copied or hashed, so reading it does not hold up the link; it
+/// costs its size in memory for that moment. The shipped broker configuration caps messages at
+/// 16 MiB (`message_size_limit`, docs/mqtt.md), so none ever reaches a board.
 const MAX_IN: usize = 260 * 1024 * 1024;
 
 /// The client and its event loop for the configured broker and protocol version.

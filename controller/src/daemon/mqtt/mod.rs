@@ -53,8 +53,8 @@ pub struct BrokerLink {
     /// Messages received and not acknowledged yet (waiting for the disk or for room to send
     /// their acknowledgement), as last reported: 0, or the order of magnitude (1, 8, 64, …).
     pub backlog: usize,
-    /// Refusals of junk not answered because receipts could not go out as fast as it came, as
-    /// last reported (by powers of two).
+    /// Answers to messages that changed nothing (junk, replays, resends) not sent because receipts
+    /// could not go out as fast as they came, as last reported (by powers of two).
     pub receipts_dropped: u64,
 }
 
@@ -62,7 +62,8 @@ pub struct BrokerLink {
 /// unacknowledged (the broker sends it again after the next connect), so memory stays bounded.
 pub(crate) const MAX_WAITING: usize = 64;
 
-/// Receipts waiting to go out beyond which a refusal of junk is counted rather than answered.
+/// Receipts waiting to go out beyond which the answer to a message that changed nothing
+/// (`rejected`, `held`) is counted rather than sent.
 const MAX_BEST_EFFORT: usize = 1024;
 
 /// Messages received and not yet acknowledged, in order: those the disk has not taken yet, and
@@ -76,7 +77,8 @@ struct Intake {
     /// When to try the disk again.
     retry_at: Option<tokio::time::Instant>,
     backoff: Option<Backoff>,
-    /// Receipts of junk not sent because receipts could not go out fast enough.
+    /// Answers to messages that changed nothing not sent because receipts could not go out
+    /// fast enough.
     dropped: u64,
 }
 
@@ -116,23 +118,28 @@ impl Intake {
                     }
                     self.backoff = None;
                     self.retry_at = None;
-                    // A refusal of junk is answered best effort: under a flood whose answers
-                    // cannot go out as fast as it comes in, the excess is counted, not queued.
+                    // A message that changed nothing is answered best effort: under a flood whose
+                    // answers cannot go out as fast as it comes in, the excess is counted, not queued.
                     let (keep, drop): (Vec<Receipt>, Vec<Receipt>) = out
                         .into_iter()
-                        .partition(|r| !r.is_anonymous_refusal() || client.publishes_waiting() < MAX_BEST_EFFORT);
+                        .partition(|r| !r.is_best_effort() || client.publishes_waiting() < MAX_BEST_EFFORT);
                     if !drop.is_empty() {
                         self.dropped += drop.len() as u64;
                         if self.dropped.is_power_of_two() {
                             tracing::warn!(
-                                "{} refusals of junk not answered: it comes faster than receipts go out",
+                                "{} messages that changed nothing not answered: they come faster than receipts go out",
                                 self.dropped
                             );
                         }
                     }
                     client.receipts_coming(keep.len());
                     for r in keep {
-                        tracing::info!("receipt {r}");
+                        // A refusal is logged once, where it is judged; its receipt only at debug.
+                        if r.is_best_effort() {
+                            tracing::debug!("receipt {r}");
+                        } else {
+                            tracing::info!("receipt {r}");
+                        }
                         let _ = receipts.send(r);
                     }
                 }
@@ -185,12 +192,84 @@ impl Intake {
         if n == 0 { 0 } else { 1 << (3 * (n.ilog2() / 3)) }
     }
 
+    /// A message refused without the core (too large to read): acknowledged in its turn, its
+    /// receipt sent best effort.
+    fn refuse_at_once(
+        &mut self,
+        delivery: Delivery,
+        receipt: Receipt,
+        client: &Client,
+        receipts: &mpsc::UnboundedSender<Receipt>,
+    ) {
+        if self.waiting.is_empty() {
+            self.acks.push_back(delivery);
+        } else {
+            // Behind messages waiting for the disk: its acknowledgement must not overtake theirs.
+            // It is let go and the broker sends it again; refused again then.
+            return;
+        }
+        client.receipts_coming(1);
+        let _ = receipts.send(receipt);
+    }
+
     /// The link dropped: the broker sends every unacknowledged message again on the next
     /// connect (the session is persistent), so what waits here is let go.
     fn lost(&mut self) {
         self.waiting.clear();
         self.acks.clear();
         self.retry_at = None;
+    }
+}
+
+/// The longest step between reconnection attempts.
+const RECONNECT_MAX: Duration = Duration::from_secs(30);
+/// The longest step in the first minutes of an outage of a link that was healthy.
+const RECONNECT_MAX_YOUNG: Duration = Duration::from_secs(8);
+/// How long a link must have been up to count as healthy.
+const HEALTHY: Duration = Duration::from_secs(60);
+/// How long an outage counts as young.
+const YOUNG_OUTAGE: Duration = Duration::from_secs(120);
+
+/// When to try the broker again (sans-IO: the caller gives the time). Exponential backoff with
+/// jitter from 250 ms to 30 s; but a link that was healthy (up for a minute) comes back quickly
+/// after a broker restart: in the first two minutes of its outage the step stops at 8 s.
+#[derive(Debug)]
+struct Reconnect {
+    backoff: Backoff,
+    up_since: Option<tokio::time::Instant>,
+    down_since: Option<tokio::time::Instant>,
+}
+
+impl Default for Reconnect {
+    fn default() -> Self {
+        Self {
+            backoff: Backoff::new(Duration::from_millis(250), RECONNECT_MAX),
+            up_since: None,
+            down_since: None,
+        }
+    }
+}
+
+impl Reconnect {
+    fn connected(&mut self, now: tokio::time::Instant) {
+        self.backoff = Backoff::new(Duration::from_millis(250), RECONNECT_MAX);
+        self.up_since = Some(now);
+        self.down_since = None;
+    }
+
+    /// The link dropped, or an attempt failed: how long to wait before the next attempt.
+    fn lost(&mut self, now: tokio::time::Instant) -> Duration {
+        if self.down_since.is_none() {
+            self.down_since = Some(now);
+            if self.up_since.is_some_and(|t| now.duration_since(t) >= HEALTHY) {
+                self.backoff.set_max(RECONNECT_MAX_YOUNG);
+            }
+        }
+        if self.down_since.is_some_and(|t| now.duration_since(t) >= YOUNG_OUTAGE) {
+            self.backoff.set_max(RECONNECT_MAX);
+        }
+        self.up_since = None;
+        self.backoff.next_delay()
     }
 }
 
@@ -215,7 +294,7 @@ pub(super) async fn mqtt_loop(
     receipts: mpsc::UnboundedSender<Receipt>,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), String> {
-    let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(30));
+    let mut reconnect = Reconnect::default();
     let mut link = BrokerLink::default();
     let mut watch = TakeoverWatch::default();
     let mut intake = Intake::default();
@@ -248,7 +327,7 @@ pub(super) async fn mqtt_loop(
                 session_present,
                 session_expiry_s,
             } => {
-                backoff.reset();
+                reconnect.connected(tokio::time::Instant::now());
                 watch.connected();
                 let asked = match cfg.mqtt.version {
                     MqttVersion::V5 { session_expiry_s } => Some(session_expiry_s),
@@ -298,6 +377,22 @@ pub(super) async fn mqtt_loop(
                     .await
                     .map_err(|e| e.to_string())?;
             }
+            // Refused by its size where it arrives: never copied, hashed or written, and answered
+            // at once, so reading it does not hold up the link (nor does the broker send it again).
+            Happening::Oversized { topic, size, delivery } => {
+                let reason = format!(
+                    "the message is {size} bytes, more than the {} MiB any topic takes (the broker's \
+                     message_size_limit should stop such messages: docs/mqtt.md)",
+                    crate::daemon::envelope::MAX_MESSAGE / (1024 * 1024)
+                );
+                tracing::warn!("refused a message on {topic}: {reason}");
+                intake.refuse_at_once(
+                    delivery,
+                    Receipt::new(None, None, "rejected", jiff::Timestamp::now()).with_reason(reason),
+                    &client,
+                    &receipts,
+                );
+            }
             // The broker has the receipt: it leaves the outbox (on disk with the next write).
             Happening::Acked(Some(Tag::Receipt(r))) => {
                 core.send(Command::Published(*r)).map_err(|e| e.to_string())?;
@@ -337,7 +432,7 @@ pub(super) async fn mqtt_loop(
                         (TAKEN_OVER_PAUSE, error)
                     }
                     AfterLoss::Retry => {
-                        let delay = backoff.next_delay();
+                        let delay = reconnect.lost(tokio::time::Instant::now());
                         tracing::warn!("mqtt: {reason}; retrying in {} ms", delay.as_millis());
                         (delay, reason)
                     }
@@ -353,5 +448,43 @@ pub(super) async fn mqtt_loop(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_healthy_link_comes_back_within_8_s_early_in_an_outage_and_backs_off_to_30_s_later() {
+        let t0 = tokio::time::Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        let mut r = Reconnect::default();
+        r.connected(at(0));
+        // Up for ten minutes, then the broker restarts: attempts every 8 s at most.
+        let mut now = 600.0;
+        let mut worst = Duration::ZERO;
+        while now < 600.0 + 110.0 {
+            let d = r.lost(t0 + Duration::from_secs_f64(now));
+            worst = worst.max(d);
+            now += d.as_secs_f64();
+        }
+        assert!(worst <= RECONNECT_MAX_YOUNG, "{worst:?}");
+        // Two minutes into the outage, the steps grow to the usual 30 s.
+        let mut later = Duration::ZERO;
+        for _ in 0..10 {
+            let d = r.lost(t0 + Duration::from_secs_f64(now));
+            later = later.max(d);
+            now += d.as_secs_f64();
+        }
+        assert!(later > RECONNECT_MAX_YOUNG && later <= RECONNECT_MAX, "{later:?}");
+        // A link that flaps (up for seconds) keeps the usual backoff from the start.
+        let mut r = Reconnect::default();
+        r.connected(at(0));
+        let mut steps = Duration::ZERO;
+        for k in 0..10 {
+            steps = steps.max(r.lost(at(5 + k)));
+        }
+        assert!(steps > RECONNECT_MAX_YOUNG, "{steps:?}");
     }
 }
