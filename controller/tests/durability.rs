@@ -893,6 +893,34 @@ fn a_board_that_lost_both_state_files_is_not_new_and_refuses_a_replay_of_what_it
 }
 
 #[test]
+fn a_new_board_killed_before_its_first_message_is_not_taken_for_one_that_lost_its_state() {
+    // The first start writes the state at once: a proof log or key written after it can never
+    // stand alone, so a kill -9 moments after the first display is not "state lost" (which would
+    // refuse, as possible replays, the notices the broker still queues for the board).
+    let portal = Portal::new();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    {
+        let mut core = Core::open(config(dir.path(), &portal), Disk::new(), t(0)).unwrap();
+        assert!(data.join("state.json").exists(), "the first start leaves no state file");
+        // The board's key is beside it already: on its own it would say "this board ran before".
+        assert!(data.join("board-key.json").exists());
+        core.tick(t(1));
+        core.step(t(1));
+        // Killed: no shutdown, nothing more written.
+    }
+    let queued = portal.publish("q", 1, "urgent");
+    let mut core = Core::open(config(dir.path(), &portal), Disk::new(), t(5)).unwrap();
+    let status = core.status(t(5));
+    assert_eq!(status["storage"]["state_recovery"], serde_json::json!([]), "{status}");
+    assert_eq!(status["storage"]["ok"], true, "{status}");
+    let r = core
+        .ingest(&queued, "pinghu/v1/screens/test-board/announcements", t(6))
+        .unwrap();
+    assert_eq!(r[0].event, "accepted", "{r:?}");
+}
+
+#[test]
 fn a_deleted_or_replaced_proof_log_is_noticed_at_start() {
     let portal = Portal::new();
     for damage in ["delete", "random"] {

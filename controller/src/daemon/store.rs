@@ -271,6 +271,11 @@ impl Store {
                     // the state was lost, and what it had refused (a revoked notice's replay)
                     // must not be taken as new.
                     let Some(history) = history(dir) else {
+                        // Written at once, before anything else lands in the folder: from now on
+                        // a proof log or key without a state file means the state was lost.
+                        if let Err(e) = store.save() {
+                            tracing::warn!("cannot write the first state file {}: {e}", path.display());
+                        }
                         return Ok(store);
                     };
                     format!(
