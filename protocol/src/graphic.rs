@@ -646,7 +646,8 @@ fn write_page_fields(p: &Page, out: &mut Vec<u8>) {
     out.extend_from_slice(&p.reserved);
 }
 
-fn read_page_fields(r: &mut Reader<'_>, reserved: usize) -> Result<Page, PacketError> {
+/// A page's fields up to its reserved bytes (`reserved` of them), without its data.
+pub(crate) fn read_page_fields(r: &mut Reader<'_>, reserved: usize) -> Result<Page, PacketError> {
     Ok(Page {
         style: r.u8()?,
         display_mode: r.u8()?,

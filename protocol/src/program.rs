@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 use crate::bytes::{Reader, len_u16, len_u32, put_u16, put_u32};
 use crate::error::{EncodeError, PacketError};
 use crate::fontcard::{FileName, parse_name, put_name};
-use crate::graphic::Page;
+use crate::graphic::{Page, read_page_fields};
 
 /// File type of a program (the `P` file).
 pub const FILE_TYPE_PROGRAM: u8 = 0;
@@ -305,17 +305,7 @@ impl ProgramFile {
                 if pdl != 26 {
                     return Err(invalid("program page", format!("PageDataLen is {pdl}, expected 26")));
                 }
-                let mut p = Page {
-                    style: a.u8()?,
-                    display_mode: a.u8()?,
-                    clear_mode: a.u8()?,
-                    speed: a.u8()?,
-                    stay_time: a.u16()?,
-                    repeat: a.u8()?,
-                    valid_len: a.u16()?,
-                    reserved: a.take(9)?.to_vec(),
-                    data: Vec::new(),
-                };
+                let mut p = read_page_fields(&mut a, 9)?;
                 let (off, len) = (a.u32()? as usize, a.u32()? as usize);
                 let at = off.checked_sub(DATA_OFFSET_BIAS).filter(|at| *at >= DATA_HEAD_LEN);
                 let Some(bytes) = at.and_then(|at| dbody.get(at..at.checked_add(len)?)) else {
@@ -430,17 +420,7 @@ impl ProgramFile {
             let mut pages = Vec::new();
             for _ in 0..count {
                 let data_len = a.u32()?;
-                let mut p = Page {
-                    style: a.u8()?,
-                    display_mode: a.u8()?,
-                    clear_mode: a.u8()?,
-                    speed: a.u8()?,
-                    stay_time: a.u16()?,
-                    repeat: a.u8()?,
-                    valid_len: a.u16()?,
-                    reserved: a.take(4)?.to_vec(),
-                    data: Vec::new(),
-                };
+                let mut p = read_page_fields(&mut a, 4)?;
                 p.data = a.take(data_len as usize)?.to_vec();
                 pages.push(p);
             }

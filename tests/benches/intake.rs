@@ -11,36 +11,9 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use pinghu_tests::{Collector, Daemon, Mosquitto, Sim, bench_arg, keygen, pinghu};
+use pinghu_tests::{Collector, Daemon, Mosquitto, Sim, bench_arg, keygen, pinghu, publish_all};
 
 const SCREEN: &str = "intake-board";
-
-/// Publish every payload at QoS 1 and wait for the broker to take them all.
-fn publish_all(port: u16, topic: &str, payloads: Vec<Vec<u8>>) {
-    let mut o = rumqttc::MqttOptions::new(format!("intake-pub-{}", pinghu_tests::free_port()), "127.0.0.1", port);
-    o.set_inflight(100);
-    let (client, mut conn) = rumqttc::Client::new(o, 200);
-    let n = payloads.len();
-    let topic = topic.to_owned();
-    let sender = std::thread::spawn(move || {
-        for p in payloads {
-            client
-                .publish(topic.clone(), rumqttc::QoS::AtLeastOnce, false, p)
-                .unwrap();
-        }
-        client
-    });
-    let mut acked = 0;
-    for ev in conn.iter() {
-        if let Ok(rumqttc::Event::Incoming(rumqttc::Incoming::PubAck(_))) = ev {
-            acked += 1;
-            if acked == n {
-                break;
-            }
-        }
-    }
-    let _ = sender.join().unwrap().disconnect();
-}
 
 fn main() {
     let junk = bench_arg("--junk", 8000);

@@ -396,6 +396,40 @@ impl Drop for Mosquitto {
     }
 }
 
+/// Publish every payload at QoS 1 on `topic` (broker at 127.0.0.1:`port`) and wait until the
+/// broker has taken them all.
+pub fn publish_all(port: u16, topic: &str, payloads: Vec<Vec<u8>>) {
+    let mut o = rumqttc::MqttOptions::new(format!("publish-all-{}", free_port()), "127.0.0.1", port);
+    o.set_max_packet_size(64 * 1024 * 1024, 64 * 1024 * 1024);
+    o.set_inflight(100);
+    let (client, mut conn) = rumqttc::Client::new(o, 200);
+    let n = payloads.len();
+    let topic = topic.to_owned();
+    let sender = std::thread::spawn(move || {
+        for p in payloads {
+            client
+                .publish(topic.clone(), rumqttc::QoS::AtLeastOnce, false, p)
+                .expect("queue a publish");
+        }
+        client
+    });
+    let mut acked = 0;
+    for ev in conn.iter() {
+        match ev {
+            Ok(rumqttc::Event::Incoming(rumqttc::Incoming::PubAck(_))) => {
+                acked += 1;
+                if acked == n {
+                    break;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => panic!("publishing failed after {acked} of {n}: {e}"),
+        }
+    }
+    let client = sender.join().expect("the publishing thread");
+    let _ = client.disconnect();
+}
+
 /// Collects every message on a topic filter, in a background thread.
 #[derive(Debug, Clone)]
 pub struct Collector {

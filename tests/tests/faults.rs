@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use pinghu_tests::{Collector, Daemon, Mosquitto, Sim, free_port, keygen, pinghu};
+use pinghu_tests::{Collector, Daemon, Mosquitto, Sim, free_port, keygen, pinghu, publish_all};
 
 const SCREEN: &str = "fault-board";
 
@@ -117,40 +117,6 @@ impl Board {
     }
 }
 
-/// Publish every payload at QoS 1 on `topic` and wait for the broker to take them all.
-fn publish_all(port: u16, topic: &str, payloads: &[Vec<u8>]) {
-    let mut o = rumqttc::MqttOptions::new(format!("burst-{}", free_port()), "127.0.0.1", port);
-    o.set_max_packet_size(64 * 1024 * 1024, 64 * 1024 * 1024);
-    o.set_inflight(100);
-    let (client, mut conn) = rumqttc::Client::new(o, 200);
-    let topic = topic.to_owned();
-    let payloads = payloads.to_vec();
-    let n = payloads.len();
-    let sender = std::thread::spawn(move || {
-        for p in payloads {
-            client
-                .publish(topic.clone(), rumqttc::QoS::AtLeastOnce, false, p)
-                .unwrap();
-        }
-        client
-    });
-    let mut acked = 0;
-    for ev in conn.iter() {
-        match ev {
-            Ok(rumqttc::Event::Incoming(rumqttc::Incoming::PubAck(_))) => {
-                acked += 1;
-                if acked == n {
-                    break;
-                }
-            }
-            Ok(_) => {}
-            Err(e) => panic!("publishing failed after {acked} of {n}: {e}"),
-        }
-    }
-    let client = sender.join().unwrap();
-    let _ = client.disconnect();
-}
-
 #[test]
 fn a_burst_of_junk_slows_intake_but_never_makes_the_board_deaf() {
     // The broker queues without limit for the board while it is away, as the report that found
@@ -172,7 +138,7 @@ fn a_burst_of_junk_slows_intake_but_never_makes_the_board_deaf() {
             all.push(valid[i / 50].1.clone());
         }
     }
-    publish_all(b.broker.port, &Board::topic(), &all);
+    publish_all(b.broker.port, &Board::topic(), all);
     let daemon = Daemon::start(&b.config());
     b.wait_until(
         "every valid notice accepted behind 3,000 junk messages",
@@ -230,7 +196,7 @@ fn receipts_survive_kills_while_the_daemon_catches_up() {
             })
             .collect();
         let payloads: Vec<Vec<u8>> = batch.iter().map(|(_, e)| e.clone()).collect();
-        publish_all(b.broker.port, &Board::topic(), &payloads);
+        publish_all(b.broker.port, &Board::topic(), payloads);
         daemon = Daemon::start(&b.config());
         // Killed again once it has answered a few (1 to 6, varying by round).
         let want = 1 + round % 6;
@@ -273,7 +239,7 @@ fn a_message_larger_than_anything_allowed_is_refused_and_the_next_one_is_taken()
     let daemon = b.start();
     let giant = vec![b'x'; 40 * 1024 * 1024];
     let after = b.envelope("after-giant");
-    publish_all(b.broker.port, &Board::topic(), &[giant, after]);
+    publish_all(b.broker.port, &Board::topic(), vec![giant, after]);
     b.wait_until(
         "the notice behind the giant message accepted",
         60,
@@ -310,9 +276,9 @@ fn the_shipped_broker_configuration_caps_messages_at_what_the_contract_allows() 
     let seen = Collector::start(port, "cap/#");
     // The largest message the contract allows (a 8 MB picture, about 15 MB as an envelope)
     // passes; one over 16 MiB does not.
-    publish_all(port, "cap/big", &[vec![b'a'; 17 * 1024 * 1024]]);
-    publish_all(port, "cap/ok", &[vec![b'b'; 15 * 1024 * 1024]]);
-    publish_all(port, "cap/after", &[b"{}".to_vec()]);
+    publish_all(port, "cap/big", vec![vec![b'a'; 17 * 1024 * 1024]]);
+    publish_all(port, "cap/ok", vec![vec![b'b'; 15 * 1024 * 1024]]);
+    publish_all(port, "cap/after", vec![b"{}".to_vec()]);
     seen.wait("the message after", 20, |m| m["_topic"] == "cap/after");
     let topics: Vec<String> = seen
         .all()
@@ -350,7 +316,7 @@ fn a_full_disk_keeps_the_broker_link_says_so_and_loses_nothing() {
     disk.fail(0, u64::MAX, ENOSPC);
     let full = Instant::now();
     let mark = b.receipts.mark();
-    publish_all(b.broker.port, &Board::topic(), &[b.envelope("while-full")]);
+    publish_all(b.broker.port, &Board::topic(), vec![b.envelope("while-full")]);
     // The status says so at once, over the same link.
     b.receipts.wait_after(mark, "storage.ok false", 30, |m| {
         status(m) && m["storage"]["ok"] == false && m["mqtt"] == "connected"
