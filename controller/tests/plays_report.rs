@@ -303,6 +303,34 @@ fn a_day_of_campaigns_is_reported_signed_and_verified_and_tampering_is_named() {
         out.contains("signature good (board yiling-1), sums consistent, every play matches the log"),
         "{out}"
     );
+    // The log cut back after the report was signed (its head and what followed gone, as a
+    // deleted log begun again or a cut one would be): every play still matches, but the log no
+    // longer reaches the head the board signed.
+    let seg = data.join("proof-of-display.jsonl");
+    let whole = std::fs::read_to_string(&seg).unwrap();
+    let head = r.chain.entries;
+    assert!(r.plays.iter().all(|p| p.seq < head));
+    let cut: String = whole
+        .lines()
+        .filter(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
+                .as_u64()
+                .unwrap()
+                < head
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&seg, &cut).unwrap();
+    let (code, _, err) = verify_with_log();
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "when the report was signed the log reached entry {head}; it now ends at entry {}",
+            head - 1
+        )),
+        "{err}"
+    );
+    std::fs::write(&seg, &whole).unwrap();
     let (code, out, err) = pinghu(&[
         "report",
         "plays",

@@ -36,19 +36,29 @@ impl ReportFormat {
 struct Log {
     chain: proof::Report,
     entries: Vec<proof::Entry>,
+    /// The entry with the number asked for (a signed report's chain head).
+    head: Option<proof::Entry>,
+    /// The number of the newest verified entry.
+    last_seq: u64,
     screen: Option<String>,
     latest: Option<Timestamp>,
 }
 
-fn read_log(data_dir: Option<PathBuf>, mut window: report::Window) -> Result<Log> {
-    let (mut screen, mut latest) = (None, None::<Timestamp>);
+fn read_log(data_dir: Option<PathBuf>, mut window: report::Window, head: Option<u64>) -> Result<Log> {
+    let (mut screen, mut latest, mut head_entry, mut last_seq) = (None, None::<Timestamp>, None, 0);
     let chain = proof::for_each_verified_in(&crate::cli::log::source(data_dir, None)?, |_, e, _| {
         screen.get_or_insert_with(|| e.screen.clone());
         latest = latest.max(e.time());
+        if Some(e.seq) == head {
+            head_entry = Some(e.clone());
+        }
+        last_seq = last_seq.max(e.seq);
         window.push(e);
     })?;
     Ok(Log {
         chain,
+        head: head_entry,
+        last_seq,
         entries: window.into_entries(),
         screen,
         latest,
@@ -90,7 +100,7 @@ pub fn plays(r: PlaysRequest) -> Result<Outcome> {
         );
     }
     // Everything in the log counts, even when this computer's clock is behind the board's.
-    let log = read_log(r.data_dir, report::Window::new(r.from, r.to, &tz, Timestamp::MAX))?;
+    let log = read_log(r.data_dir, report::Window::new(r.from, r.to, &tz, Timestamp::MAX), None)?;
     let cutoff = log
         .latest
         .map_or_else(Timestamp::now, |last| last.max(Timestamp::now()));
@@ -151,6 +161,7 @@ pub fn verify(file: &Path, key: &str, data_dir: Option<PathBuf>, format: ReportF
         Some(d) => Some(read_log(
             Some(d),
             report::window_of(&signed).unwrap_or_else(report::Window::empty),
+            report::head_of(&signed).map(|(seq, _)| seq),
         )?),
         None => None,
     };
@@ -161,6 +172,20 @@ pub fn verify(file: &Path, key: &str, data_dir: Option<PathBuf>, format: ReportF
         log.as_ref()
             .map(|l| (l.entries.as_slice(), report::Chain::of(&l.chain))),
     );
+    // The log still reaches the head the board recorded in the report (named whatever else
+    // fails: it says the log was cut or rewritten after the report was signed).
+    let head = log
+        .as_ref()
+        .zip(report::head_of(&signed))
+        .and_then(|(l, (seq, hash))| report::check_head((seq, &hash), l.head.as_ref(), l.last_seq));
+    let result = match (result, head) {
+        (Ok(_), Some(e)) => Err(vec![e]),
+        (Err(mut errors), Some(e)) => {
+            errors.push(e);
+            Err(errors)
+        }
+        (r, None) => r,
+    };
     match result {
         Ok(r) => {
             let _ = writeln!(

@@ -20,7 +20,7 @@ mod format;
 mod signed;
 
 pub use format::{to_csv, to_table};
-pub use signed::{VerifyError, sign, verify, window_of};
+pub use signed::{VerifyError, check_head, head_of, sign, verify, window_of};
 
 use std::collections::BTreeMap;
 

@@ -35,6 +35,39 @@ pub fn window_of(signed: &[u8]) -> Option<super::Window> {
     ))
 }
 
+/// The chain head a signed report recorded when it was made (entry number and hash), read before
+/// it is verified, so the log reader can keep that one entry; `None` when it cannot be read or
+/// the log was empty then.
+pub fn head_of(signed: &[u8]) -> Option<(u64, String)> {
+    let env: Envelope = serde_json::from_slice(signed).ok()?;
+    let payload = base64::engine::general_purpose::STANDARD.decode(&env.payload).ok()?;
+    let r: PlaysReport = serde_json::from_slice(&payload).ok()?;
+    (r.chain.entries > 0).then_some((r.chain.entries, r.chain.last_hash))
+}
+
+/// The log still reaches the head a report recorded (`(number, hash)`, from [`head_of`]): its
+/// entry of that number has that hash. `head` is the log's entry with that number (`None`: the log has no such entry),
+/// `log_entries` the log's entry count now. A log cut, deleted and begun again, or rewritten
+/// after the report was signed fails here, whoever holds the report.
+pub fn check_head((want, hash): (u64, &str), head: Option<&Entry>, log_entries: u64) -> Option<VerifyError> {
+    if want == 0 {
+        return None;
+    }
+    match head {
+        None if log_entries < want => Some(VerifyError::Log(format!(
+            "when the report was signed the log reached entry {want}; it now ends at entry {log_entries}:              entries were cut or the log was deleted and begun again since"
+        ))),
+        None => Some(VerifyError::Log(format!(
+            "the report's chain head, entry {want}, is not in the log (a damaged or archived part?)"
+        ))),
+        Some(e) if e.hash != hash => Some(VerifyError::Log(format!(
+            "when the report was signed the log's entry {want} had hash {hash}; it now has {}: the log was              rewritten since",
+            e.hash
+        ))),
+        Some(_) => None,
+    }
+}
+
 /// Why a signed report does not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
