@@ -156,7 +156,11 @@ fn console_admin(data_dir: &Path) -> Result<PathBuf, String> {
 /// Start the broker and the board and build the configuration around them.
 pub fn start(data_dir: &Path) -> Result<Embedded, String> {
     std::fs::create_dir_all(data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
-    let keys = KeyPair::load_or_create(&data_dir.join("demo-key.json"), DEMO_KEY_ID)?;
+    let keys = KeyPair::load_or_create(
+        &data_dir.join("demo-key.json"),
+        DEMO_KEY_ID,
+        &crate::daemon::disk::Disk::new(),
+    )?;
     let port = free_port().map_err(|e| e.to_string())?;
     start_broker(port)?;
     let board = start_board(&data_dir.join("board"))?;

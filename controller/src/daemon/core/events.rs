@@ -223,10 +223,10 @@ impl Core {
             // Said only once it is on disk: a `displayed` the disk did not take would be said
             // again, with another time, after a restart (it goes out after the next successful
             // write, from `Core::step`).
-            if self.state_unsaved {
-                self.unsaved_receipts.push(r);
-            } else {
+            if self.on_disk() {
                 receipts.push(r);
+            } else {
+                self.unsaved_receipts.push(r);
             }
         }
         self.showing = json!({"content": key.to_string(), "area": area, "layer": layer,

@@ -250,13 +250,13 @@ impl Core {
     /// calendar and fonts. Damaged files never stop the daemon; they are reported in the status.
     pub fn open(cfg: Config, disk: Disk, now: Timestamp) -> Result<Self, CoreError> {
         let disk_for_audit = disk.for_purpose(crate::daemon::disk::Purpose::Other);
-        let store = Store::open(&cfg.data_dir, disk.clone(), now).map_err(|e| CoreError::Store {
+        let mut store = Store::open(&cfg.data_dir, disk.clone(), now).map_err(|e| CoreError::Store {
             path: cfg.data_dir.display().to_string(),
             reason: e.to_string(),
         })?;
         let (proof, proof_findings) = match ProofLog::open(&cfg.data_dir, disk.clone(), &cfg.screen, now) {
-            Ok((log, mut findings)) => {
-                // The state says how far the log reached when it was last written.
+            Ok((mut log, mut findings)) => {
+                // The state says how far the log reached (fsynced) when it was last written.
                 let recorded = store.state.proof_seq;
                 if log.seq() < recorded {
                     let message = format!(
@@ -267,6 +267,18 @@ impl Core {
                         log.seq() + 1
                     );
                     tracing::error!("{message}");
+                    // The gap goes into the chain itself, and the state learns the log's new
+                    // reach, so the next start does not find (and mark) it again.
+                    let note = format!("entries {} to {recorded} are missing", log.seq() + 1);
+                    match log.mark_gap(now, note) {
+                        Ok(()) => {
+                            store.state.proof_seq = log.durable_seq();
+                            if let Err(e) = store.save() {
+                                tracing::error!("cannot write the state after marking the gap: {e}");
+                            }
+                        }
+                        Err(e) => tracing::error!("cannot mark the gap in the proof-of-display log: {e}"),
+                    }
                     findings.push(Finding {
                         kind: "missing",
                         message,
@@ -300,7 +312,7 @@ impl Core {
         }
         let start = playlist::start_playlist(&cfg, &mut renderer, &calendar);
         let board_key =
-            crate::daemon::envelope::KeyPair::load_or_create(&cfg.board_key, &format!("board-{}", cfg.screen))
+            crate::daemon::envelope::KeyPair::load_or_create(&cfg.board_key, &format!("board-{}", cfg.screen), &disk)
                 .inspect_err(|e| tracing::error!("no board key, so no signed play reports: {e}"));
         let fallback = cfg.fallback.as_ref().map(|f| {
             renderer.render(&pinghu_playlists::Content {
@@ -355,7 +367,8 @@ impl Core {
             broker: crate::daemon::mqtt::BrokerLink::default(),
             portal_offset: None,
             clock: pinghu_playlists::ClockTrust::Trusted,
-            state_unsaved: false,
+            // The first state file of a new board could not be written: retried as any write.
+            state_unsaved: !cfg.data_dir.join(crate::daemon::store::STATE_FILE).exists(),
             scheduler_unsaved: false,
             unsaved_receipts: Vec::new(),
             proof_backlog: Vec::new(),
@@ -406,9 +419,17 @@ impl Core {
         &self.store.state
     }
 
-    /// The proof log's entry count, as the state records it when it is written.
+    /// Everything changed so far is on the disk: the state, and the proof entries behind it
+    /// (a receipt that claims either waits until then).
+    pub(crate) fn on_disk(&self) -> bool {
+        !self.state_unsaved && self.proof.as_ref().is_none_or(|p| !p.needs_sync())
+    }
+
+    /// The proof log's reach as the state records it: the entries fsynced.
     pub(crate) fn proof_seq(&self) -> u64 {
-        self.proof.as_ref().map_or(self.store.state.proof_seq, ProofLog::seq)
+        self.proof
+            .as_ref()
+            .map_or(self.store.state.proof_seq, ProofLog::durable_seq)
     }
 
     fn wrote(&mut self, now: Timestamp) {
@@ -442,6 +463,15 @@ impl Core {
     /// Save the current state now; on failure remember to retry.
     fn save(&mut self, now: Timestamp) {
         self.last_retry = now;
+        // The proof entries first (a first display's above all), then the state that counts
+        // them, then (the caller) the receipts: a state never claims a display its proof log
+        // could lose in a power cut.
+        if let Some(p) = self.proof.as_mut()
+            && p.needs_sync()
+        {
+            let r = p.sync();
+            self.proof_result(r);
+        }
         self.store.state.proof_seq = self.proof_seq();
         match self.store.save() {
             Ok(()) => self.wrote(now),
@@ -530,13 +560,13 @@ impl Core {
             next: plan.next_change,
             // What the disk has not taken yet waits with the receipts held before (at least every
             // 2 s a step comes, so they go out soon after the next successful write).
-            receipts: if self.state_unsaved {
-                self.unsaved_receipts.append(&mut expired);
-                Vec::new()
-            } else {
+            receipts: if self.on_disk() {
                 let mut out = std::mem::take(&mut self.unsaved_receipts);
                 out.append(&mut expired);
                 out
+            } else {
+                self.unsaved_receipts.append(&mut expired);
+                Vec::new()
             },
         }
     }

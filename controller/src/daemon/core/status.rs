@@ -74,6 +74,7 @@ impl Core {
                 "forgotten_before": s.forgotten_before.map(|t| t.to_string()),
                 "proof_log": self.proof_findings,
                 "proof_entries": proof.map(ProofLog::seq),
+                "proof_head": proof.map(|p| { let (seq, hash) = p.head(); json!({"seq": seq, "hash": hash}) }),
                 "proof_pending": proof.map_or(self.proof_backlog.len(), ProofLog::pending),
                 "proof_dropped": proof.map(|p| p.dropped),
                 "disk": self.space.map(|s| json!({"free_bytes": s.free_bytes, "total_bytes": s.total_bytes, "low": s.low()})),

@@ -4,12 +4,18 @@
 //! purpose, so tests can prove that a full or failing disk never loses what was acknowledged.
 //!
 //! A `Disk` is cheap to clone; clones share their counters and their fault plan.
+//!
+//! For tests it also models a power cut ([`Disk::record_power`], [`Disk::cut_power`]): what a
+//! cut at any operation leaves on the disk, so a test can stop the world at every write, fsync
+//! and rename and start again from what survived (`power.rs`).
 
 use std::fs::File;
 use std::io::Write as _;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+
+mod power;
 
 /// `ENOSPC` (no space left on device).
 pub const ENOSPC: i32 = 28;
@@ -70,6 +76,9 @@ struct Inner {
     fail_from: AtomicU64,
     fail_until: AtomicU64,
     errno: AtomicI32,
+    /// A power-cut model is kept (tests only; never set by the daemon).
+    recording: AtomicBool,
+    model: std::sync::Mutex<Option<power::Model>>,
 }
 
 /// The daemon's handle on its data directory.
@@ -92,6 +101,8 @@ impl Default for Disk {
                 fail_from: AtomicU64::new(u64::MAX),
                 fail_until: AtomicU64::new(u64::MAX),
                 errno: AtomicI32::new(0),
+                recording: AtomicBool::new(false),
+                model: std::sync::Mutex::new(None),
             }),
             purpose: Purpose::Other,
         }
@@ -161,6 +172,60 @@ impl Disk {
         self.inner.fail_from.store(u64::MAX, Ordering::Relaxed);
     }
 
+    /// Model a power cut from now on: the files below `dir` (taken as safely on the disk) and
+    /// every operation after this, so [`Disk::cut_power`] can leave what a cut would.
+    pub fn record_power(&self, dir: &Path) -> std::io::Result<()> {
+        let model = power::Model::of(dir)?;
+        *self
+            .inner
+            .model
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(model);
+        self.inner.recording.store(true, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The power fails at operation `at` (counted from now, 0 = the next): it and every one
+    /// after it fail with EIO and change nothing, as on a machine that has stopped.
+    pub fn power_fails_at(&self, at: u64) {
+        self.fail(at, u64::MAX, EIO);
+    }
+
+    /// Whether the power has failed (an operation was refused for it).
+    pub fn power_failed(&self) -> bool {
+        let i = &self.inner;
+        i.fail_until.load(Ordering::Relaxed) == u64::MAX
+            && i.ops.load(Ordering::Relaxed) > i.fail_from.load(Ordering::Relaxed)
+    }
+
+    /// The cut: rewrite the recorded folder as the power cut leaves it (only what was fsynced,
+    /// only names whose folder was fsynced), and refuse every operation from now on.
+    pub fn cut_power(&self) -> std::io::Result<()> {
+        self.inner.recording.store(false, Ordering::Relaxed);
+        self.fail(0, u64::MAX, EIO);
+        let model = self
+            .inner
+            .model
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        model.map_or(Ok(()), |m| m.apply())
+    }
+
+    /// Apply a successful operation to the power-cut model, when one is kept.
+    fn model(&self, f: impl FnOnce(&mut power::Model)) {
+        if self.inner.recording.load(Ordering::Relaxed)
+            && let Some(m) = self
+                .inner
+                .model
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .as_mut()
+        {
+            f(m);
+        }
+    }
+
     fn op(&self) -> std::io::Result<()> {
         let n = self.inner.ops.fetch_add(1, Ordering::Relaxed);
         let from = self.inner.fail_from.load(Ordering::Relaxed);
@@ -175,7 +240,9 @@ impl Disk {
     /// Create (or truncate) a file for writing.
     pub fn create(&self, path: &Path) -> std::io::Result<File> {
         self.op()?;
-        File::create(path)
+        let f = File::create(path)?;
+        self.model(|m| m.created(path, &f));
+        Ok(f)
     }
 
     /// Create a new file only its owner can read and write (a leftover of that name is removed
@@ -184,17 +251,21 @@ impl Disk {
         use std::os::unix::fs::OpenOptionsExt as _;
         self.op()?;
         let _ = std::fs::remove_file(path);
-        std::fs::OpenOptions::new()
+        let f = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
-            .open(path)
+            .open(path)?;
+        self.model(|m| m.created_new(path, &f));
+        Ok(f)
     }
 
     /// Open a file for appending, creating it if needed.
     pub fn open_append(&self, path: &Path) -> std::io::Result<File> {
         self.op()?;
-        std::fs::OpenOptions::new().create(true).append(true).open(path)
+        let f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        self.model(|m| m.opened_append(path, &f));
+        Ok(f)
     }
 
     pub fn write_all(&self, f: &mut File, bytes: &[u8]) -> std::io::Result<()> {
@@ -202,14 +273,18 @@ impl Disk {
         self.inner.writes.fetch_add(1, Ordering::Relaxed);
         self.inner.writes_by[self.purpose as usize].fetch_add(1, Ordering::Relaxed);
         self.inner.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        f.write_all(bytes)
+        f.write_all(bytes)?;
+        self.model(|m| m.wrote(f, bytes));
+        Ok(())
     }
 
     pub fn sync(&self, f: &File) -> std::io::Result<()> {
         self.op()?;
         self.inner.syncs.fetch_add(1, Ordering::Relaxed);
         self.inner.syncs_by[self.purpose as usize].fetch_add(1, Ordering::Relaxed);
-        f.sync_all()
+        f.sync_all()?;
+        self.model(|m| m.synced(f));
+        Ok(())
     }
 
     /// fsync a folder, so the renames and creations in it survive a power cut.
@@ -217,22 +292,30 @@ impl Disk {
         self.op()?;
         self.inner.syncs.fetch_add(1, Ordering::Relaxed);
         self.inner.syncs_by[self.purpose as usize].fetch_add(1, Ordering::Relaxed);
-        File::open(dir)?.sync_all()
+        File::open(dir)?.sync_all()?;
+        self.model(|m| m.synced_dir(dir));
+        Ok(())
     }
 
     pub fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
         self.op()?;
-        std::fs::rename(from, to)
+        std::fs::rename(from, to)?;
+        self.model(|m| m.renamed(from, to));
+        Ok(())
     }
 
     pub fn hard_link(&self, from: &Path, to: &Path) -> std::io::Result<()> {
         self.op()?;
-        std::fs::hard_link(from, to)
+        std::fs::hard_link(from, to)?;
+        self.model(|m| m.linked(from, to));
+        Ok(())
     }
 
     pub fn set_len(&self, f: &File, len: u64) -> std::io::Result<()> {
         self.op()?;
-        f.set_len(len)
+        f.set_len(len)?;
+        self.model(|m| m.truncated(f, len));
+        Ok(())
     }
 
     /// Write `bytes` to `path` atomically and durably: a temporary file, fsync, rename over

@@ -103,13 +103,16 @@ pub struct KeyPair {
 }
 
 impl KeyPair {
-    /// Load `path`, or create a new pair there (readable by the owner only).
-    pub fn load_or_create(path: &Path, key_id: &str) -> Result<Self, String> {
+    /// Load `path`, or create a new pair there (readable by the owner only), written through
+    /// `disk` (the daemon's own, so its faults and a power cut apply to the key as to the rest).
+    pub fn load_or_create(path: &Path, key_id: &str, disk: &crate::daemon::disk::Disk) -> Result<Self, String> {
         if let Ok(text) = std::fs::read_to_string(path) {
             return serde_json::from_str(&text).map_err(|e| format!("{} is not a key file: {e}", path.display()));
         }
         let kp = Self::generate(key_id, false)?;
-        kp.write(path)?;
+        let bytes = serde_json::to_vec_pretty(&kp).map_err(|e| e.to_string())?;
+        disk.write_secret(path, &bytes)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         Ok(kp)
     }
 

@@ -62,7 +62,7 @@ impl Entry {
         }
     }
 
-    pub(super) fn repaired(at: jiff::Timestamp, screen: &str, note: String) -> Self {
+    pub(crate) fn repaired(at: jiff::Timestamp, screen: &str, note: String) -> Self {
         let mut e = Self::shown(
             at.to_string(),
             screen.into(),

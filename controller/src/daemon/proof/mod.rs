@@ -58,6 +58,8 @@ pub struct ProofLog {
     len: u64,
     last: String,
     seq: u64,
+    /// Entries known to be on the disk (fsynced): what the state may record as the log's reach.
+    durable: u64,
     /// Written since the last fsync.
     dirty: bool,
     /// Entries not yet written (the disk refused them).
@@ -246,6 +248,7 @@ impl ProofLog {
             checking,
             last: prev,
             seq,
+            durable: seq,
             dirty: false,
             pending: VecDeque::new(),
             broken: false,
@@ -432,6 +435,26 @@ impl ProofLog {
         self.seq
     }
 
+    /// Entries fsynced: a power cut keeps at least these. The state records this as the log's
+    /// reach, so a shorter log at the next start is a loss, never a group commit's normal window.
+    pub fn durable_seq(&self) -> u64 {
+        self.durable
+    }
+
+    /// The chain's head: the number and hash of the newest entry written (published in the
+    /// status, so a log rewritten or cut afterwards no longer reaches a head someone holds).
+    pub fn head(&self) -> (u64, &str) {
+        (self.seq, &self.last)
+    }
+
+    /// Mark in the chain, at once and durably, that entries are missing before this point (the
+    /// state recorded more than the log holds): `log verify` and every report then count a repair
+    /// here instead of a chain that looks whole.
+    pub fn mark_gap(&mut self, now: jiff::Timestamp, note: String) -> std::io::Result<()> {
+        self.append(chain::Entry::repaired(now, &self.screen.clone(), note))?;
+        self.sync()
+    }
+
     /// Entries waiting for the disk.
     pub fn pending(&self) -> usize {
         self.pending.len()
@@ -505,6 +528,7 @@ impl ProofLog {
             self.disk.sync(f)?;
             self.dirty = false;
         }
+        self.durable = self.seq;
         let next = segment_path(&self.dir, self.index + 1);
         let file = self.disk.open_append(&next)?;
         // The new file's name must survive a power cut as surely as its lines.
@@ -530,6 +554,9 @@ impl ProofLog {
         {
             self.disk.sync(f)?;
             self.dirty = false;
+        }
+        if !self.dirty {
+            self.durable = self.seq;
         }
         Ok(())
     }
