@@ -1,6 +1,8 @@
 //! Crash soak: hundreds of seeded SIGKILLs (a third of them followed by a torn proof-log line, as
-//! a power cut leaves it) while signed announcements stream in through mosquitto into a real
-//! `pinghu run` driving a real `pinghu-sim`. Prints what was lost and what was accepted twice.
+//! a power cut leaves it; a third killed again while catching up; a quarter with a revocation
+//! sent twice) while signed announcements stream in through mosquitto into a real `pinghu run`
+//! driving a real `pinghu-sim`. Prints what was lost, what was accepted or displayed twice, and
+//! the receipts the broker never saw.
 //!
 //! `cargo build --release && cargo bench -p pinghu-tests --bench crash_soak [-- --rounds 300 --seed 42]`
 //!
@@ -38,20 +40,36 @@ fn main() {
     }
     let lost = rig.missing();
     let duplicated = rig.duplicated("accepted");
+    let displayed_twice = rig.duplicated("displayed");
+    let receipts_lost = rig.wait_receipts(60);
+    let catch_up_kills = rig.history.iter().filter(|h| h.contains("into the catch-up")).count();
     let (code, out, _) = rig.verify_log();
     let repairs = out.matches("repaired:").count();
     println!(
-        "rounds={rounds} kills={rounds} power_cuts={cuts} torn_lines={} announcements={} lost={} duplicated={} \
-         proof_log_repairs={repairs} log_verify={} elapsed_s={:.0}",
+        "rounds={rounds} kills={} power_cuts={cuts} torn_lines={} announcements={} revocations_sent_twice={} lost={} \
+         duplicated={} displayed_twice={} receipts_lost={} proof_log_repairs={repairs} log_verify={} elapsed_s={:.0}",
+        rounds + catch_up_kills,
         rig.torn,
         rig.published.len(),
+        rig.revoked.len(),
         lost.len(),
         duplicated.len(),
+        displayed_twice.len(),
+        receipts_lost.len(),
         if code == 0 { "ok" } else { "FAILED" },
         t0.elapsed().as_secs_f64()
     );
-    if !lost.is_empty() || !duplicated.is_empty() || code != 0 {
-        println!("lost: {lost:?}\nduplicated: {duplicated:?}\n{out}\n{}", rig.report());
+    if !lost.is_empty()
+        || !duplicated.is_empty()
+        || !displayed_twice.is_empty()
+        || !receipts_lost.is_empty()
+        || code != 0
+    {
+        println!(
+            "lost: {lost:?}\nduplicated: {duplicated:?}\ndisplayed twice: {displayed_twice:?}\nreceipts lost: \
+             {receipts_lost:?}\n{out}\n{}",
+            rig.report()
+        );
         std::process::exit(1);
     }
 }

@@ -1,7 +1,10 @@
 //! The crash harness: a real mosquitto, a real `pinghu-sim` and a real `pinghu run`, killed with
 //! SIGKILL at seeded points while signed announcements stream in, optionally followed by a
-//! "power cut" that tears the last line of the proof-of-display log. After every restart the
-//! daemon must hold every announcement the broker accepted, and have accepted each exactly once.
+//! "power cut" that tears the last line of the proof-of-display log, sometimes killed again while
+//! it catches up on what was queued meanwhile, with revocations sent twice (the portal's
+//! `--confirm` resend). After every restart the daemon must hold every announcement the broker
+//! accepted, and have accepted each exactly once; at the end every one has its receipts at the
+//! broker ([`CrashRig::receipts_missing`]).
 //!
 //! Every choice comes from one seed, printed first, so a failure can be replayed:
 //! `PINGHU_CRASH_SEED=1234 cargo test -p pinghu-tests --test daemon kill_9`, or
@@ -56,6 +59,11 @@ pub struct KillPoint {
     pub delay_ms: u64,
     /// Then tear the proof log's last line at a random byte, as a power cut would.
     pub power_cut: bool,
+    /// After the restart, kill it again this many milliseconds after it came online, while it
+    /// catches up on the queue (and start it once more).
+    pub catch_up_kill: Option<u64>,
+    /// Revoke an earlier announcement, sending the revocation twice.
+    pub revoke: bool,
 }
 
 impl std::fmt::Display for KillPoint {
@@ -67,7 +75,14 @@ impl std::fmt::Display for KillPoint {
             self.after,
             self.messages,
             if self.power_cut { ", then a power cut" } else { "" }
-        )
+        )?;
+        if let Some(ms) = self.catch_up_kill {
+            write!(f, ", again {ms} ms into the catch-up")?;
+        }
+        if self.revoke {
+            write!(f, ", a revocation sent twice")?;
+        }
+        Ok(())
     }
 }
 
@@ -85,6 +100,8 @@ pub struct CrashRig {
     daemon: Option<Daemon>,
     /// Ids the broker accepted (PUBACK), in order.
     pub published: Vec<String>,
+    /// Ids revoked (revision 2), each revocation sent twice.
+    pub revoked: Vec<String>,
     /// What each round did, for the failure message.
     pub history: Vec<String>,
     /// Proof-log lines torn by simulated power cuts.
@@ -124,6 +141,7 @@ impl CrashRig {
             receipts,
             daemon: None,
             published: Vec::new(),
+            revoked: Vec::new(),
             history: Vec::new(),
             torn: 0,
         };
@@ -165,6 +183,19 @@ impl CrashRig {
             self.history.join("\n"),
             self.daemon.as_ref().map(Daemon::log_text).unwrap_or_default()
         )
+    }
+
+    /// Revoke `id` (revision 2) and send the very same bytes again, as `portal publish
+    /// --confirm` does when a receipt is late: the board must answer `held`, never a refusal.
+    fn revoke_twice(&mut self, id: &str) {
+        let payload = serde_json::json!({
+            "id": id, "revision": 2, "action": "revoke", "issued_at": jiff::Timestamp::now().to_string(),
+        });
+        for _ in 0..2 {
+            let (code, _, err) = crate::portal_publish(&self.broker.url(), "crash-board", &payload, &self.key, &[]);
+            assert_eq!(code, 0, "publish failed: {err}\n{}", self.report());
+        }
+        self.revoked.push(id.to_owned());
     }
 
     fn publish(&mut self, id: &str) {
@@ -220,6 +251,8 @@ impl CrashRig {
             after: self.rng.range(0, messages as u64 + 1) as usize,
             delay_ms: self.rng.range(0, 60),
             power_cut: self.rng.range(0, 3) == 0,
+            catch_up_kill: (self.rng.range(0, 3) == 0).then(|| self.rng.range(0, 150)),
+            revoke: self.rng.range(0, 4) == 0,
         };
         self.history.push(format!("round {n}: {kp}"));
         for i in 0..messages {
@@ -231,7 +264,18 @@ impl CrashRig {
         if kp.after == messages {
             self.kill(kp);
         }
+        // A revocation of an earlier notice, sent twice, while the daemon is down or up.
+        if kp.revoke
+            && let Some(id) = self.published.iter().find(|id| !self.revoked.contains(id)).cloned()
+        {
+            self.revoke_twice(&id);
+        }
         self.start_daemon();
+        if let Some(ms) = kp.catch_up_kill {
+            std::thread::sleep(Duration::from_millis(ms));
+            self.kill_now();
+            self.start_daemon();
+        }
         self.wait_all_stored();
         kp
     }
@@ -260,14 +304,53 @@ impl CrashRig {
         v["state"]["revisions"].clone()
     }
 
-    /// Ids published but not (yet) stored.
+    /// Ids published (or revoked) but not (yet) stored at that revision.
     pub fn missing(&self) -> Vec<String> {
         let stored = self.stored();
         self.published
             .iter()
-            .filter(|id| stored[id.as_str()] != 1)
+            .filter(|id| stored[id.as_str()] != if self.revoked.contains(id) { 2 } else { 1 })
             .cloned()
             .collect()
+    }
+
+    /// What the broker has not (yet) seen a receipt for: `accepted` of every notice, `revoked`
+    /// of every revocation; and any refusal of a revocation's resend (it must be `held`).
+    pub fn receipts_missing(&self) -> Vec<String> {
+        let all = self.receipts.all();
+        let has = |id: &str, event: &str| all.iter().any(|m| m["id"] == id && m["event"] == event);
+        let mut missing: Vec<String> = self
+            .published
+            .iter()
+            .filter(|id| !has(id, "accepted"))
+            .map(|id| format!("accepted {id}"))
+            .collect();
+        missing.extend(
+            self.revoked
+                .iter()
+                .filter(|id| !has(id, "revoked"))
+                .map(|id| format!("revoked {id}")),
+        );
+        missing.extend(
+            all.iter()
+                .filter(|m| {
+                    m["event"] == "rejected" && m["id"].as_str().is_some_and(|id| self.revoked.iter().any(|r| r == id))
+                })
+                .map(|m| format!("a revocation's resend refused: {m}")),
+        );
+        missing
+    }
+
+    /// Wait up to `secs` until [`CrashRig::receipts_missing`] is empty; what is still missing.
+    pub fn wait_receipts(&self, secs: u64) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let missing = self.receipts_missing();
+            if missing.is_empty() || Instant::now() >= deadline {
+                return missing;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     fn wait_all_stored(&self) {
@@ -290,14 +373,15 @@ impl CrashRig {
         self.published
             .iter()
             .filter(|id| {
-                let mut times: Vec<&str> = all
+                // Per revision: a revoked notice is accepted twice, as revisions 1 and 2.
+                let mut times: Vec<(u64, &str)> = all
                     .iter()
                     .filter(|m| m["id"] == id.as_str() && m["event"] == event)
-                    .filter_map(|m| m["at"].as_str())
+                    .filter_map(|m| Some((m["revision"].as_u64()?, m["at"].as_str()?)))
                     .collect();
                 times.sort_unstable();
                 times.dedup();
-                times.len() > 1
+                times.windows(2).any(|w| w[0].0 == w[1].0)
             })
             .cloned()
             .collect()
