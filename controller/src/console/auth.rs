@@ -186,11 +186,7 @@ impl Users {
     /// The user whose password this is.
     pub fn check_password(&self, name: &str, password: &str) -> Option<&User> {
         let u = self.users.iter().find(|u| u.name == name)?;
-        let hash = PasswordHash::new(&u.password).ok()?;
-        argon2::Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .ok()
-            .map(|()| u)
+        verify_password(&u.password, password).then_some(u)
     }
 
     /// The user an API token belongs to.
@@ -224,6 +220,37 @@ pub const LOGIN_TRACKED: usize = 4096;
 
 /// The address a sign-in is counted against: an IPv4 address, or an IPv6 address's /64 (one
 /// network hands out a whole /64, so counting single IPv6 addresses would limit nothing).
+/// Whether `password` matches the argon2id PHC string `phc` (a few milliseconds on purpose).
+fn verify_password(phc: &str, password: &str) -> bool {
+    PasswordHash::new(phc).ok().is_some_and(|h| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// The hash a sign-in with an unknown name is checked against, so it costs what a known name
+/// costs and the answer's time does not tell which names exist (made once, of a random
+/// password nobody knows).
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        let mut raw = [0u8; 32];
+        let _ = getrandom::fill(&mut raw);
+        let Ok(salt) = SaltString::encode_b64(&raw[..16]) else {
+            return String::new();
+        };
+        argon2::Argon2::default()
+            .hash_password(&raw[16..], &salt)
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    })
+}
+
+/// Sign-ins hashing at once at most: each costs a CPU for some milliseconds, and the board's
+/// work must never wait behind a crowd of them.
+pub const MAX_HASHING: usize = 2;
+
 fn login_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
@@ -268,6 +295,9 @@ pub struct Auth {
     sessions_dirty: AtomicU8,
     sessions_saved: Mutex<Instant>,
     failures: Mutex<HashMap<IpAddr, Vec<Instant>>>,
+    /// Permits for password hashing ([`MAX_HASHING`]): the sign-in page takes one before it
+    /// hashes.
+    pub hashing: tokio::sync::Semaphore,
 }
 
 impl Auth {
@@ -298,6 +328,7 @@ impl Auth {
             sessions_dirty: AtomicU8::new(CLEAN),
             sessions_saved: Mutex::new(Instant::now()),
             failures: Mutex::new(HashMap::new()),
+            hashing: tokio::sync::Semaphore::new(MAX_HASHING),
         }
     }
 
@@ -428,14 +459,33 @@ impl Auth {
 
     /// Check a password; on success a new session (id, session).
     pub fn login(&self, ip: IpAddr, name: &str, password: &str) -> Option<(String, Session)> {
-        // Hashing takes a few milliseconds on purpose: it runs off the async workers (see the
-        // caller), under this lock only for the lookup.
-        let user = self.users().check_password(name, password).cloned();
-        let Some(u) = user else {
-            self.failed(ip);
-            return None;
+        self.login_checked(ip, name, password, verify_password)
+    }
+
+    /// [`Auth::login`] with the password check given. The users' lock is held only to copy the
+    /// user's hash: the check (milliseconds on purpose) runs with no lock held, so requests
+    /// that look at sessions or tokens never wait for it; an unknown name is checked against a
+    /// decoy hash, so it takes as long as a known one.
+    fn login_checked(
+        &self,
+        ip: IpAddr,
+        name: &str,
+        password: &str,
+        check: impl FnOnce(&str, &str) -> bool,
+    ) -> Option<(String, Session)> {
+        let user = self.users().users.iter().find(|u| u.name == name).cloned();
+        let phc: &str = match &user {
+            Some(u) => &u.password,
+            None => decoy_hash(),
         };
-        self.new_session(u.name, u.role)
+        let good = check(phc, password);
+        match user {
+            Some(u) if good => self.new_session(u.name, u.role),
+            _ => {
+                self.failed(ip);
+                None
+            }
+        }
     }
 
     /// Sign in with an API token (how the embedded default's admin token opens the console).
@@ -510,6 +560,33 @@ impl Auth {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sign_in_hashes_with_no_lock_held_and_an_unknown_name_costs_a_hash_too() {
+        let mut u = Users::default();
+        u.set_user("li", Role::Operator, "correct horse").unwrap();
+        let auth = Auth::new(PathBuf::from("/nonexistent/users.toml"), u, None);
+        let ip: IpAddr = "192.0.2.9".parse().unwrap();
+        let mut checked = Vec::new();
+        let mut check = |phc: &str, pw: &str| {
+            // While the hash is checked, the users and the sessions are free for others.
+            assert!(auth.users.try_lock().is_ok(), "the users' lock is held while hashing");
+            assert!(
+                auth.sessions.try_lock().is_ok(),
+                "the sessions' lock is held while hashing"
+            );
+            checked.push(phc.to_owned());
+            verify_password(phc, pw)
+        };
+        assert!(auth.login_checked(ip, "li", "correct horse", &mut check).is_some());
+        assert!(auth.login_checked(ip, "li", "wrong", &mut check).is_none());
+        // A name nobody has is checked against a real argon2id hash all the same.
+        assert!(auth.login_checked(ip, "nobody", "correct horse", &mut check).is_none());
+        assert_eq!(checked.len(), 3);
+        assert!(checked[2].starts_with("$argon2id$"), "{}", checked[2]);
+        assert_ne!(checked[2], checked[0]);
+        assert_eq!(auth.hashing.available_permits(), MAX_HASHING);
+    }
 
     #[test]
     fn passwords_tokens_and_the_login_limit() {

@@ -186,7 +186,11 @@ async fn login(
         return r;
     }
     let auth = std::sync::Arc::clone(&s.auth);
-    // argon2 takes its time on purpose: off the async workers.
+    // argon2 takes its time on purpose: off the async workers, and at most MAX_HASHING at once
+    // (a crowd of sign-ins waits here, not in front of the board's own work).
+    let Ok(_permit) = s.auth.hashing.acquire().await else {
+        return login_form(l, Some(t(l, "bad_login")), &q);
+    };
     let session = tokio::task::spawn_blocking(move || {
         if f.token.trim().is_empty() {
             auth.login(ip, &f.name, &f.password)
