@@ -690,6 +690,31 @@ fn edit_playlist(dir: &Path, text: &str, s: u64) {
 }
 
 #[test]
+fn a_second_save_within_the_file_times_tick_is_taken() {
+    // Two saves within one tick of the file system's clock: the same modification time, the
+    // same length. The second is taken all the same (by content), and a save that changes
+    // nothing is not taken again.
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::new();
+    let p = dir.path().join("playlist.toml");
+    std::fs::write(&p, GOOD).unwrap();
+    let stamp = std::fs::metadata(&p).unwrap().modified().unwrap();
+    let mut core = Core::open(config_with_files(dir.path(), &portal), Disk::new(), t(0)).unwrap();
+    assert_eq!(rotation_text(&mut core, t(1)).as_deref(), Some("办事大厅 8:30-17:00"));
+    let second = GOOD.replace("8:30-17:00", "9:00-17:30");
+    assert_eq!(second.len(), GOOD.len());
+    std::fs::write(&p, &second).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_modified(stamp)
+        .unwrap();
+    assert_eq!(rotation_text(&mut core, t(2)).as_deref(), Some("办事大厅 9:00-17:30"));
+    assert!(core.status(t(2))["playlist"]["error"].is_null());
+}
+
+#[test]
 fn a_broken_playlist_at_start_runs_the_last_good_copy_and_takes_the_fix() {
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::new();

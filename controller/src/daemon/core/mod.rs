@@ -119,6 +119,8 @@ pub struct Core {
     proof_findings: Vec<Finding>,
     playlist: Playlist,
     playlist_mtime: Option<std::time::SystemTime>,
+    /// When the playlist file was last read (a save within its time's tick is caught).
+    playlist_read_at: Option<std::time::SystemTime>,
     /// SHA-256 of the playlist file as last read or written (whether or not it was accepted).
     playlist_sha: Option<String>,
     playlist_error: Option<String>,
@@ -349,6 +351,7 @@ impl Core {
             proof_findings,
             playlist: start.playlist,
             playlist_mtime: start.mtime,
+            playlist_read_at: None,
             playlist_sha: start.sha,
             playlist_error: start.error,
             last_good_sha: std::fs::read(cfg.data_dir.join(playlist::LAST_GOOD))

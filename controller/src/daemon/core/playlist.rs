@@ -20,6 +20,8 @@ use crate::daemon::config::Config;
 use crate::daemon::disk::Purpose;
 use crate::daemon::ingest::sha256_hex;
 
+/// How coarse a file's modification time may be (FAT's 2 s; others are finer).
+const MTIME_TICK: std::time::Duration = std::time::Duration::from_secs(2);
 /// The playlist file's text (read once), its SHA-256 and its modification time.
 pub(super) fn read_playlist(
     p: &Path,
@@ -176,11 +178,23 @@ impl Core {
             return false;
         };
         let mtime = std::fs::metadata(&p).and_then(|m| m.modified()).ok();
-        if mtime == self.playlist_mtime {
+        // A file system's clock ticks coarsely (2 s on FAT, a timer tick elsewhere): a second
+        // save within one tick leaves the time as it was. So a file read less than a tick after
+        // its modification time is read again, and compared by content, until a reading comes
+        // later than that.
+        let settled = mtime.is_none_or(|m| self.playlist_read_at.is_some_and(|r| r >= m + MTIME_TICK));
+        if mtime == self.playlist_mtime && settled {
             return false;
         }
         self.playlist_mtime = mtime;
-        let loaded = read_playlist(&p).and_then(|(text, sha, _)| {
+        self.playlist_read_at = Some(std::time::SystemTime::now());
+        let read = read_playlist(&p);
+        if let Ok((_, sha, _)) = &read
+            && self.playlist_sha.as_ref() == Some(sha)
+        {
+            return false; // touched, or read again: the same content
+        }
+        let loaded = read.and_then(|(text, sha, _)| {
             self.playlist_sha = Some(sha);
             accept(&text, &p.display().to_string(), &mut self.renderer, &self.calendar).map(|pl| (pl, text))
         });
