@@ -396,13 +396,6 @@ impl Frame {
         s
     }
 
-    /// A plain image, one pixel per LED.
-    pub fn to_plain_image(&self) -> image::RgbImage {
-        image::RgbImage::from_fn(self.width, self.height, |x, y| {
-            image::Rgb(led_rgb(self.get(x, y), true))
-        })
-    }
-
     /// The board as a person sees it: round LEDs on a dark background, `scale` px per LED.
     pub fn to_led_image(&self, scale: u32) -> image::RgbImage {
         let scale = scale.max(2);

@@ -337,21 +337,6 @@ pub fn unpack(format: PixelFormat, x: u32, width: u32, height: u32, bytes: &[u8]
     Ok(bmp)
 }
 
-/// Which formats a packed length fits, for tools that see page bytes without knowing the card.
-pub fn formats_for_len(x: u32, width: u32, height: u32, len: usize) -> Vec<PixelFormat> {
-    [
-        PixelFormat::Bx5Mono,
-        PixelFormat::Bx5RedGreen,
-        PixelFormat::Bx6Mono,
-        PixelFormat::Bx6RedGreen,
-        PixelFormat::Rgb888,
-        PixelFormat::Rgb565,
-    ]
-    .into_iter()
-    .filter(|f| f.packed_len(x, width, height) == len)
-    .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -256,30 +256,6 @@ impl Link {
         Ok(())
     }
 
-    /// Read whatever arrives within `wait` (for probing formats the codec does not decode).
-    pub async fn read_raw(&mut self, wait: Duration) -> Result<Vec<u8>, LinkError> {
-        let deadline = Instant::now() + wait;
-        let mut all = Vec::new();
-        let mut buf = [0u8; 1024];
-        loop {
-            match tokio::time::timeout_at(deadline, self.io.read(&mut buf)).await {
-                Ok(Ok(0)) => {
-                    return if all.is_empty() {
-                        Err(LinkError::Closed)
-                    } else {
-                        Ok(all)
-                    };
-                }
-                Ok(Ok(n)) => {
-                    self.trace("out", &buf[..n]);
-                    all.extend_from_slice(&buf[..n]);
-                }
-                Ok(Err(e)) => return Err(e.into()),
-                Err(_) => return Ok(all),
-            }
-        }
-    }
-
     /// Wait for the next frame from the card.
     pub async fn recv(&mut self, wait: Duration) -> Result<Packet, LinkError> {
         let deadline = Instant::now() + wait;

@@ -85,19 +85,6 @@ fn is_zero(v: &u64) -> bool {
 }
 
 impl State {
-    /// Receipts about a warning name the message it came from.
-    pub fn name_alert(&self, r: &mut crate::daemon::ingest::Receipt) {
-        if let Some((sender, identifier)) =
-            r.id.as_ref()
-                .and_then(|id| self.announcements.get(id))
-                .and_then(|rec| rec.alert.clone())
-            && r.identifier.is_none()
-        {
-            r.sender = Some(sender);
-            r.identifier = Some(identifier);
-        }
-    }
-
     /// Note receipts in the history of the announcements they are about.
     pub fn note_receipts(&mut self, receipts: &[crate::daemon::ingest::Receipt]) {
         for r in receipts {

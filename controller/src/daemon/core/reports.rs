@@ -143,12 +143,6 @@ impl Core {
         }
     }
 
-    /// Build, sign and write day `d`'s report; returns the signed envelope's JSON.
-    pub fn make_report(&mut self, d: jiff::civil::Date, now: Timestamp) -> Result<String, String> {
-        let log = self.read_log(d, d)?;
-        self.write_report(d, now, &log)
-    }
-
     /// The proof-of-display log, verified, with the entries of days `from..=to` (read once, a
     /// line at a time, for all the days being reported).
     fn read_log(&mut self, from: jiff::civil::Date, to: jiff::civil::Date) -> Result<Log, String> {
