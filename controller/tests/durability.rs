@@ -913,7 +913,7 @@ fn a_board_that_lost_both_state_files_is_not_new_and_refuses_a_replay_of_what_it
         .unwrap();
     assert_eq!(r[0].event, "rejected", "{r:?}");
     assert!(
-        r[0].reason.as_deref().unwrap_or_default().contains("restore its state"),
+        r[0].reason.as_deref().unwrap_or_default().contains("recover its state"),
         "{r:?}"
     );
     assert!(core.state().active().is_empty());
@@ -950,7 +950,7 @@ fn a_new_board_killed_before_its_first_message_is_not_taken_for_one_that_lost_it
 #[test]
 fn a_deleted_or_replaced_proof_log_is_noticed_at_start() {
     let portal = Portal::new();
-    for damage in ["delete", "random", "cut"] {
+    for damage in ["delete", "random", "cut", "edit"] {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         {
@@ -973,6 +973,14 @@ fn a_deleted_or_replaced_proof_log_is_noticed_at_start() {
                 std::fs::write(&log, format!("{}\n", keep[..keep.len() - 1].join("\n"))).unwrap();
                 assert!(pinghu::daemon::proof::verify_dir(&data).unwrap().problems().is_empty());
             }
+            // A line inside changed: the chain breaks there.
+            "edit" => {
+                let text = std::fs::read_to_string(&log).unwrap();
+                let first = text.lines().next().unwrap();
+                let edited = first.replacen("\"screen\":\"test-board\"", "\"screen\":\"test-boarD\"", 1);
+                assert_ne!(first, edited);
+                std::fs::write(&log, text.replacen(first, &edited, 1)).unwrap();
+            }
             _ => std::fs::write(&log, (0..4000u32).map(|i| (i * 7919 % 251) as u8).collect::<Vec<_>>()).unwrap(),
         }
         let core = Core::open(config(dir.path(), &portal), Disk::new(), t(100)).unwrap();
@@ -983,6 +991,14 @@ fn a_deleted_or_replaced_proof_log_is_noticed_at_start() {
             findings.contains("are missing") || findings.contains("damaged"),
             "{damage}: {findings}"
         );
+        if damage == "edit" {
+            // Reported as damage (what follows it is there, only untrusted), not also as missing.
+            assert!(
+                findings.contains("damaged") && !findings.contains("are missing"),
+                "{findings}"
+            );
+            continue;
+        }
         if damage == "random" {
             continue;
         }

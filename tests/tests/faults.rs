@@ -179,6 +179,12 @@ fn a_burst_of_junk_slows_intake_but_never_makes_the_board_deaf() {
         "{}",
         daemon.log_text()
     );
+    // The journal is not flooded: a few refusals a minute one by one, the rest as a count.
+    let logged = daemon.log_text().matches("rejected message on").count();
+    assert!(
+        (1..=2 * pinghu::daemon::core::REFUSALS_LOGGED as usize).contains(&logged),
+        "{logged} refusals logged one by one for 3,000 junk messages"
+    );
 }
 
 #[test]

@@ -197,8 +197,8 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
     {
         return rejected(
             &Rejection(format!(
-                "issued at {issued}, before {h}, when this board had to restore its state from an older copy: \
-                 it cannot tell this message from a replay; issue it again with a new revision"
+                "issued at {issued}, before {h}, when this board had to recover its state (from an older copy, or \
+                 empty after losing it): it cannot tell this message from a replay; issue it again with a new revision"
             )),
             Some(&id),
             Some(rev),

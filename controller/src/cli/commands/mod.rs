@@ -288,15 +288,20 @@ pub enum PlaylistCommand {
 pub enum LogCommand {
     /// Check the hash chain of every segment: repairs are listed, damage exits 1 naming the line
     Verify {
+        /// The board's data folder (the daemon's `data_dir`; default: the user's data folder,
+        /// ~/.local/share/pinghu): every segment, archived parts listed
         #[arg(long, value_name = "DIR", conflicts_with = "file")]
         data_dir: Option<std::path::PathBuf>,
+        /// One segment file alone, checked from the start of the chain
         #[arg(long, value_name = "FILE")]
         file: Option<std::path::PathBuf>,
     },
     /// Export the log, all segments, as JSON lines or CSV (refused when the chain is damaged)
     Export {
+        /// The board's data folder (default: ~/.local/share/pinghu)
         #[arg(long, value_name = "DIR", conflicts_with = "file")]
         data_dir: Option<std::path::PathBuf>,
+        /// One segment file alone
         #[arg(long, value_name = "FILE")]
         file: Option<std::path::PathBuf>,
         #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]

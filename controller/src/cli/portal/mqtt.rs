@@ -34,9 +34,18 @@ pub async fn publish(
     wait_receipts: Option<(String, Duration)>,
 ) -> Result<Published, String> {
     let props = properties(envelope, jiff::Timestamp::now(), mqtt5)?;
+    let body = serde_json::to_vec(envelope).map_err(|e| e.to_string())?;
+    // Refused here, by name, rather than by the client's packet limit as if the broker were down.
+    if body.len() > crate::daemon::envelope::MAX_MESSAGE {
+        return Err(format!(
+            "the signed message is {} bytes, more than the {} MiB any topic takes (docs/mqtt.md): boards refuse it \
+             and the shipped broker configuration drops it; make the body or the picture smaller",
+            body.len(),
+            crate::daemon::envelope::MAX_MESSAGE / (1024 * 1024)
+        ));
+    }
     let mut link = Link::new(broker, "portal publish", mqtt5, 16)?;
     let topic = topic_for(prefix, target, envelope);
-    let body = serde_json::to_vec(envelope).map_err(|e| e.to_string())?;
     let matcher = Matcher::of(envelope, &body);
     let mut out = Published {
         expiry_s: props.expiry_s,

@@ -4,6 +4,9 @@
 use jiff::Timestamp;
 
 use super::{Core, REFUSED_KEPT};
+
+/// Refused messages logged one by one in a minute.
+pub const REFUSALS_LOGGED: u32 = 20;
 use crate::daemon::envelope::{Verified, verify};
 use crate::daemon::ingest::{self, Receipt, sha256_hex};
 
@@ -53,7 +56,7 @@ impl Core {
                 }
             }
             Err(r) => {
-                tracing::warn!("rejected message on {topic}: {}", r.reason);
+                self.log_refusal(topic, &r.reason.to_string(), now);
                 ingest::refused(&r, envelope, now)
             }
         };
@@ -89,6 +92,28 @@ impl Core {
                 self.failed("cannot persist a message (not acknowledged; offered again)", &e);
                 Err(e)
             }
+        }
+    }
+
+    /// Log a refused message: the first [`REFUSALS_LOGGED`] of each minute, then only how many
+    /// more there were (a flood of junk would write a line each to a flash-backed journal; every
+    /// refusal still has its receipt and counts in the status).
+    fn log_refusal(&mut self, topic: &str, reason: &str, now: Timestamp) {
+        let (since, logged, quiet) = &mut self.refusals_logged;
+        if now.duration_since(*since) >= jiff::SignedDuration::from_mins(1) {
+            if *quiet > 0 {
+                tracing::warn!("{quiet} more messages were refused in the minute from {since} (not logged one by one)");
+            }
+            (*since, *logged, *quiet) = (now, 0, 0);
+        }
+        if *logged < REFUSALS_LOGGED {
+            *logged += 1;
+            tracing::warn!("rejected message on {topic}: {reason}");
+            if *logged == REFUSALS_LOGGED {
+                tracing::warn!("more refusals this minute are counted, not logged one by one");
+            }
+        } else {
+            *quiet += 1;
         }
     }
 

@@ -40,6 +40,7 @@ mod status;
 
 use playlist::calendar;
 
+pub use messages::REFUSALS_LOGGED;
 pub use reports::{REPORT_DELAY, REPORTS_DIR, report_file};
 
 pub use console::{Examined, PlaylistHistory, Preview, SaveError, Week, examine};
@@ -184,6 +185,8 @@ pub struct Core {
     fallback: Option<crate::daemon::board::AreaContent>,
     /// The latest refused messages, for the console (their receipts went to the portal).
     refused: std::collections::VecDeque<Receipt>,
+    /// Refusals logged in the current minute (from when), and how many more were not.
+    refusals_logged: (Timestamp, u32, u64),
     /// The latest warning message and what became of it, for the status.
     last_alert: Option<serde_json::Value>,
 }
@@ -260,7 +263,10 @@ impl Core {
             Ok((mut log, mut findings)) => {
                 // The state says how far the log reached (fsynced) when it was last written.
                 let recorded = store.state.proof_seq;
-                if log.seq() < recorded {
+                // A damaged log is reported as such (its entries after the damage are there,
+                // only untrusted): not also as missing.
+                let damaged = findings.iter().any(|f| f.kind == "damaged");
+                if log.seq() < recorded && !damaged {
                     let message = format!(
                         "the proof-of-display log has {} entries, but the state written last recorded {recorded}: \
                          entries {} to {recorded} are missing (lost in a power cut before they reached the disk, or \
@@ -394,6 +400,7 @@ impl Core {
             overrides: console::Overrides::default(),
             fallback,
             refused: std::collections::VecDeque::new(),
+            refusals_logged: (now, 0, 0),
             last_alert: None,
             cfg,
         };
