@@ -15,7 +15,11 @@
 //! * [`cli`]: the other subcommands (`wire`, `render`, `playlist`, `diag`, `portal`, `log`,
 //!   `demo`) and the typed values of the command line ([`cli::args`]). `main.rs` only parses
 //!   arguments and dispatches.
-//! * [`backoff`]: the one retry policy (exponential, with jitter).
+//! * [`backoff`]: the one retry policy (exponential, with jitter); [`limits`]: the message
+//!   contract's sizes, for every layer that judges a message.
+//!
+//! Layers run one way: [`card`] ← [`daemon`] ← [`console`] ← [`cli`] ([`alerts`] and
+//! [`limits`] beneath the daemon).
 //!
 //! ```
 //! // A playlist check, as `pinghu playlist check` runs it.
@@ -35,3 +39,4 @@ pub mod card;
 pub mod cli;
 pub mod console;
 pub mod daemon;
+pub mod limits;

@@ -312,7 +312,7 @@ fn a_full_disk_keeps_the_broker_link_says_so_and_loses_nothing() {
         .build()
         .unwrap();
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let daemon = rt.spawn(pinghu::daemon::run_on(cfg, disk.clone(), stopped));
+    let daemon = rt.spawn(pinghu::daemon::run_on(cfg, disk.clone(), stopped, None));
     let status = |m: &serde_json::Value| m["_topic"].as_str().is_some_and(|t| t.ends_with("/status"));
     b.receipts.wait("the daemon online", 30, |m| {
         status(m) && m["online"] == true && m["mqtt"] == "connected"

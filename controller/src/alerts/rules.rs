@@ -228,8 +228,8 @@ impl AlertConfig {
         if body.is_empty() {
             body.clone_from(&info.event);
         }
-        let body: String = body.chars().take(crate::daemon::envelope::MAX_BODY).collect();
-        let title: String = title.chars().take(crate::daemon::envelope::MAX_TITLE).collect();
+        let body: String = body.chars().take(crate::limits::MAX_BODY).collect();
+        let title: String = title.chars().take(crate::limits::MAX_TITLE).collect();
         Announcement {
             id: id.to_owned(),
             revision,

@@ -6,3 +6,5 @@ pub mod client;
 pub mod control;
 pub mod device;
 pub mod link;
+pub mod pattern;
+pub mod wire;

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use pinghu_fonts::{Frame, LedColor};
 use serde_json::json;
 
+use crate::cli::embedded::{self, Embedded};
 use crate::cli::portal::{Target, publish};
-use crate::daemon::embedded::{self, Embedded};
 
 /// The board as text: two LED rows per line with half blocks.
 pub fn preview(f: &Frame) -> String {
@@ -141,7 +141,8 @@ pub async fn run(data_dir: Option<PathBuf>, print: &(dyn Fn(&str) + Sync)) -> Re
     }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let cfg = e.config.clone();
-    let daemon = tokio::spawn(async move { crate::daemon::run(cfg, stop_rx).await });
+    let front = crate::cli::run::console_front(&cfg);
+    let daemon = tokio::spawn(async move { crate::daemon::run(cfg, stop_rx, front).await });
 
     let mut out = String::new();
     let (f, _) = wait_for(&e, "the sample playlist", 20, |s| s["lit"].as_u64().unwrap_or(0) > 0).await?;

@@ -16,6 +16,8 @@ pub mod console;
 #[cfg(feature = "embedded")]
 pub mod demo;
 pub mod diag;
+#[cfg(feature = "embedded")]
+pub mod embedded;
 pub mod fleet;
 pub mod log;
 pub mod logging;

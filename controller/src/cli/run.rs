@@ -32,7 +32,7 @@ pub fn daemon(config: Option<PathBuf>, data_dir: Option<PathBuf>, log_format: Lo
             #[cfg(feature = "embedded")]
             None => {
                 let dir = data_dir.unwrap_or_else(crate::daemon::config::default_data_dir);
-                let e = crate::daemon::embedded::start(&dir).map_err(anyhow::Error::msg)?;
+                let e = crate::cli::embedded::start(&dir).map_err(anyhow::Error::msg)?;
                 eprintln!(
                     "pinghu: no --config: embedded MQTT broker on mqtt://127.0.0.1:{}, simulated board on tcp://{} (snapshots in {}), \
                      demo key {} in {}; the console's address follows (its admin token is in console-token there)",
@@ -63,15 +63,35 @@ pub fn daemon(config: Option<PathBuf>, data_dir: Option<PathBuf>, log_format: Lo
             }
             let _ = tx.send(true);
         });
-        crate::daemon::run(cfg, rx).await?;
+        let front = console_front(&cfg);
+        crate::daemon::run(cfg, rx, front).await?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// The operators' console, when the configuration has one, as the daemon's front end: the
+/// runtime wires the two here (the daemon knows no console).
+pub fn console_front(cfg: &crate::daemon::config::Config) -> Option<crate::daemon::FrontEnd> {
+    let c = cfg.console.clone()?;
+    Some((
+        "console",
+        Box::new(move |w: crate::daemon::Wiring| {
+            Box::pin(crate::console::run(
+                c,
+                w.cfg,
+                w.core,
+                w.live,
+                (w.card, w.trace),
+                w.shutdown,
+            ))
+        }),
+    ))
 }
 
 /// `pinghu run --config FILE --check`: what the daemon would run with, then every error and
 /// warning (exit 1 on an error).
 pub fn check(config: &std::path::Path, json: bool) -> ExitCode {
-    let r = crate::daemon::check::check(config, jiff::Timestamp::now());
+    let r = crate::daemon::check::check(config, jiff::Timestamp::now(), &crate::console::check);
     let code = if r.ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
     if json {
         let summary: serde_json::Map<String, serde_json::Value> = r

@@ -152,11 +152,21 @@ pub fn check(text: &str) -> Value {
     }
 }
 
+/// The console's check of a playlist text: `pinghu playlist check`'s rules, and the booking
+/// check of its campaigns with spots as long as this board shows them.
 async fn check_playlist(State(s): State<AppState>, _: Caller, body: String) -> Response {
-    match s.core.with(move |c, now| c.check_text(&body, now)).await {
-        Ok(v) => Json(v).into_response(),
-        Err(_) => gone(),
+    let Ok(f) = s.core.with(move |c, now| c.examine(&body, now)).await else {
+        return gone();
+    };
+    let mut v = json!({
+        "ok": f.errors.is_empty(),
+        "errors": errors_json(&f.errors),
+        "warnings": errors_json(&f.warnings),
+    });
+    if let Some(p) = &f.playlist {
+        v["items"] = p.items.len().into();
     }
+    Json(v).into_response()
 }
 
 /// Every item's pages as the board will show them (PNG, LED look, as data URLs), or the errors.
@@ -504,7 +514,7 @@ async fn card_trace(State(s): State<AppState>, caller: Caller) -> Response {
         let decoded = if lines.is_empty() {
             String::new()
         } else {
-            crate::cli::wire::decode(&text, false).map_or_else(|e| e.to_string(), |(d, _)| d.output)
+            crate::card::wire::decode(&text, false).map_or_else(|e| e.to_string(), |(d, _)| d.output)
         };
         (lines, decoded)
     })
@@ -524,8 +534,8 @@ async fn card_pattern(State(s): State<AppState>, caller: Caller, Json(b): Json<P
     if let Err(r) = technician(&caller) {
         return r.into_response();
     }
-    if !crate::cli::diag::PATTERNS.contains(&b.name.as_str()) {
-        let names = crate::cli::diag::PATTERNS.join(", ");
+    if !crate::card::pattern::PATTERNS.contains(&b.name.as_str()) {
+        let names = crate::card::pattern::PATTERNS.join(", ");
         return (
             StatusCode::BAD_REQUEST,
             Json(json!({"ok": false, "error": format!("no pattern {:?}: use one of {names}", b.name)})),

@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 
-use crate::daemon::envelope::write_secret;
 use crate::daemon::ingest::sha256_hex;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use serde::{Deserialize, Serialize};
@@ -122,7 +121,9 @@ impl Users {
             reason: e.to_string(),
         };
         let text = toml::to_string_pretty(self).map_err(|e| err(&e))?;
-        crate::cli::portal::write_secret(path, text.as_bytes()).map_err(|e| err(&e))
+        crate::daemon::disk::Disk::new()
+            .write_secret(path, text.as_bytes())
+            .map_err(|e| err(&e))
     }
 
     /// Add a user, or change an existing user's role and password.
@@ -366,7 +367,11 @@ impl Auth {
             s.retain(|_, v| v.expires > now);
             serde_json::to_vec(&SessionsFile { sessions: s.clone() })
         };
-        let written = text.map_err(|e| e.to_string()).and_then(|t| write_secret(path, &t));
+        let written = text.map_err(|e| e.to_string()).and_then(|t| {
+            crate::daemon::disk::Disk::new()
+                .write_secret(path, &t)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        });
         match written {
             Ok(()) => {
                 *self

@@ -376,3 +376,35 @@ pub async fn start(
     };
     Ok(serve(listener, state, tls, shutdown))
 }
+
+/// `pinghu run --check`'s look at the console: its certificate and key, its users. (The daemon's
+/// own check does not know the console; `cli::run` adds this.)
+pub fn check(cfg: &crate::daemon::config::Config, r: &mut crate::daemon::check::Report) {
+    let Some(c) = &cfg.console else {
+        r.summary.push(("console", "off (no [console])".into()));
+        return;
+    };
+    let scheme = if c.tls.is_some() { "https" } else { "http" };
+    if let Some((cert, key)) = &c.tls
+        && let Err(e) = tls_acceptor(cert, key)
+    {
+        r.errors.push(format!("console: {e}"));
+    }
+    let users = match auth::Users::load(&c.users_file) {
+        Ok(u) => u.users.len(),
+        Err(e) => {
+            r.errors.push(format!("console: {e}"));
+            0
+        }
+    };
+    if users == 0 {
+        r.warnings.push(format!(
+            "the console has no users: add one with `pinghu console adduser NAME --role admin --users {}`",
+            c.users_file.display()
+        ));
+    }
+    r.summary.push((
+        "console",
+        format!("{scheme}://{}, {users} user(s) in {}", c.listen, c.users_file.display()),
+    ));
+}

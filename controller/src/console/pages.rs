@@ -271,7 +271,7 @@ async fn board(PageCtx { c, l, q }: PageCtx) -> Response {
             div #tech {
                 button #ping type="button" { (t(l, "ping")) }
                 " "
-                select #pattern { @for p in crate::cli::diag::PATTERNS { option value=(p) { (pattern_word(l, p)) } } }
+                select #pattern { @for p in crate::card::pattern::PATTERNS { option value=(p) { (pattern_word(l, p)) } } }
                 button #show-pattern type="button" { (t(l, "pattern")) }
                 " "
                 label { (t(l, "brightness")) " " input #level type="number" min="0" max="15" value="15"; }
@@ -650,7 +650,7 @@ mod tests {
 
     #[test]
     fn every_test_pattern_has_a_chinese_name() {
-        for p in crate::cli::diag::PATTERNS {
+        for p in crate::card::pattern::PATTERNS {
             let zh = pattern_word(Lang::Zh, p);
             assert!(
                 zh.ends_with(p) && zh.len() > p.len() + 1,

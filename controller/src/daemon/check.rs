@@ -31,8 +31,9 @@ impl Report {
     }
 }
 
-/// Check the configuration at `path` and everything it names, as of `now`.
-pub fn check(path: &Path, now: Timestamp) -> Report {
+/// Check the configuration at `path` and everything it names, as of `now`; `front` checks what
+/// the front end beside the daemon needs (`console::check`: the daemon knows no console).
+pub fn check(path: &Path, now: Timestamp, front: &dyn Fn(&Config, &mut Report)) -> Report {
     let mut r = Report::default();
     let cfg = match Config::load(path) {
         Ok(c) => c,
@@ -128,7 +129,7 @@ pub fn check(path: &Path, now: Timestamp) -> Report {
         },
     }
     board_key(&cfg, &mut r);
-    console(&cfg, &mut r);
+    front(&cfg, &mut r);
     data(&cfg, &mut r);
     r
 }
@@ -213,36 +214,6 @@ fn pem_key(path: &Path, what: &str, r: &mut Report) {
         r.errors
             .push(format!("{what} {}: {e} (a PEM private key)", path.display()));
     }
-}
-
-fn console(cfg: &Config, r: &mut Report) {
-    let Some(c) = &cfg.console else {
-        r.summary.push(("console", "off (no [console])".into()));
-        return;
-    };
-    let scheme = if c.tls.is_some() { "https" } else { "http" };
-    if let Some((cert, key)) = &c.tls
-        && let Err(e) = crate::console::tls_acceptor(cert, key)
-    {
-        r.errors.push(format!("console: {e}"));
-    }
-    let users = match crate::console::auth::Users::load(&c.users_file) {
-        Ok(u) => u.users.len(),
-        Err(e) => {
-            r.errors.push(format!("console: {e}"));
-            0
-        }
-    };
-    if users == 0 {
-        r.warnings.push(format!(
-            "the console has no users: add one with `pinghu console adduser NAME --role admin --users {}`",
-            c.users_file.display()
-        ));
-    }
-    r.summary.push((
-        "console",
-        format!("{scheme}://{}, {users} user(s) in {}", c.listen, c.users_file.display()),
-    ));
 }
 
 fn data(cfg: &Config, r: &mut Report) {

@@ -30,8 +30,6 @@ pub mod core;
 mod core_thread;
 pub mod disk;
 pub mod driver;
-#[cfg(feature = "embedded")]
-pub mod embedded;
 pub mod envelope;
 pub mod fallback;
 pub mod ingest;
@@ -141,14 +139,42 @@ pub async fn supervise(
     Err(failure)
 }
 
-/// Run the daemon until `shutdown` turns true. The store and the last plan are restored from disk
-/// before the network is touched, so the board shows the right thing as soon as the card answers.
-pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>) -> Result<(), DaemonError> {
-    run_on(cfg, Disk::new(), shutdown).await
+/// What the daemon hands a front end that runs beside it (the operators' console, which
+/// `cli::run` wires in: the daemon itself knows no front end).
+#[derive(Debug)]
+pub struct Wiring {
+    pub cfg: Config,
+    /// Questions and commands to the core.
+    pub core: CoreHandle,
+    /// The live events (status, receipts, the card's acknowledgements).
+    pub live: broadcast::Sender<String>,
+    /// The technician's card operations, and the card's recent exchanges.
+    pub card: mpsc::Sender<crate::daemon::driver::CardRequest>,
+    pub trace: crate::card::link::TraceRing,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// A front end: its task's name, and how it starts from the daemon's [`Wiring`]. It runs under
+/// the daemon's supervision, like the daemon's own tasks.
+pub type FrontEnd = (
+    &'static str,
+    Box<dyn FnOnce(Wiring) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send>> + Send>,
+);
+
+/// Run the daemon until `shutdown` turns true, with `front` (the console) beside it. The store
+/// and the last plan are restored from disk before the network is touched, so the board shows
+/// the right thing as soon as the card answers.
+pub async fn run(cfg: Config, shutdown: watch::Receiver<bool>, front: Option<FrontEnd>) -> Result<(), DaemonError> {
+    run_on(cfg, Disk::new(), shutdown, front).await
 }
 
 /// [`run`] with every write going through `disk` (tests make it fail on purpose: a full disk).
-pub async fn run_on(cfg: Config, disk: Disk, shutdown: watch::Receiver<bool>) -> Result<(), DaemonError> {
+pub async fn run_on(
+    cfg: Config,
+    disk: Disk,
+    shutdown: watch::Receiver<bool>,
+    front: Option<FrontEnd>,
+) -> Result<(), DaemonError> {
     let will =
         json!({"online": false, "screen": cfg.screen, "groups": cfg.groups, "version": env!("CARGO_PKG_VERSION")})
             .to_string()
@@ -229,14 +255,16 @@ pub async fn run_on(cfg: Config, disk: Disk, shutdown: watch::Receiver<bool>) ->
         });
     }
 
-    if let Some(c) = cfg.console.clone() {
-        let (cfg, h, live, sd) = (cfg.clone(), handle.clone(), live.clone(), shutdown.clone());
-        tasks.spawn(async move {
-            (
-                "console",
-                crate::console::run(c, cfg, h, live, (card_tx, trace), sd).await,
-            )
-        });
+    if let Some((name, start)) = front {
+        let wiring = Wiring {
+            cfg: cfg.clone(),
+            core: handle.clone(),
+            live: live.clone(),
+            card: card_tx,
+            trace,
+            shutdown: shutdown.clone(),
+        };
+        tasks.spawn(async move { (name, start(wiring).await) });
     }
 
     let mut sd = shutdown.clone();

@@ -20,10 +20,9 @@ use crate::card::client::{CardClient, DriverError, try_protocols};
 use crate::card::device::{CardModel, DeviceUrl};
 use crate::card::link::{Link, open};
 
-mod pattern;
 mod probe;
 
-pub use pattern::{PATTERNS, pattern};
+pub use crate::card::pattern::{PATTERNS, pattern};
 
 /// Options shared by every diag command.
 #[derive(Debug, Clone)]
@@ -485,7 +484,7 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
             let status = c.status(Timestamp::now()).await.map_err(|e| e.to_string());
             let record = lines.lock().expect("trace lock").join("\n");
             let (decoded, _) =
-                crate::cli::wire::decode(&record, false).map_err(|e| DriverError::Invalid(e.to_string()))?;
+                crate::card::wire::decode(&record, false).map_err(|e| DriverError::Invalid(e.to_string()))?;
             let mut text = String::new();
             for l in lines.lock().expect("trace lock").iter() {
                 let _ = writeln!(text, "{l}");

@@ -81,10 +81,9 @@ impl Matcher {
     }
 }
 
-/// Key id of the demo key pair.
-pub const DEMO_KEY_ID: &str = "demo";
+pub use crate::daemon::envelope::DEMO_KEY_ID;
 
-pub use crate::daemon::envelope::{KeyPair, write_secret};
+pub use crate::daemon::envelope::KeyPair;
 
 /// Sign a payload with a key file written by `keygen`.
 pub fn sign_with_file(payload: &[u8], key_file: &std::path::Path) -> Result<Envelope, String> {

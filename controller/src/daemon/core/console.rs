@@ -255,21 +255,6 @@ impl Core {
             .map_err(|e| format!("not done: the audit log cannot be written ({e})"))
     }
 
-    /// The console's check of a playlist text: `pinghu playlist check`'s rules, and the booking
-    /// check of its campaigns with spots as long as this board shows them.
-    pub fn check_text(&mut self, text: &str, now: Timestamp) -> serde_json::Value {
-        let f = self.examine(text, now);
-        let mut v = json!({
-            "ok": f.errors.is_empty(),
-            "errors": crate::console::api::errors_json(&f.errors),
-            "warnings": crate::console::api::errors_json(&f.warnings),
-        });
-        if let Some(p) = &f.playlist {
-            v["items"] = p.items.len().into();
-        }
-        v
-    }
-
     /// [`examine`] for this board.
     pub fn examine(&mut self, text: &str, now: Timestamp) -> Examined {
         examine(&self.cfg, &mut self.renderer, &self.calendar, &self.tz, text, now)

@@ -44,7 +44,7 @@ pub(super) async fn card_request(
             if !c.protocol.is_graphic() {
                 return Err(DriverError::Invalid("test patterns need a graphic card".into()));
             }
-            let frames = crate::cli::diag::pattern(name, cfg.width, cfg.height, cfg.colors, (32, 16))?;
+            let frames = crate::card::pattern::pattern(name, cfg.width, cfg.height, cfg.colors, (32, 16))?;
             let mode = pinghu_protocol::style::Motion::Static.graphic_code();
             let pages: Vec<_> = frames.into_iter().map(|f| (f, mode, 100)).collect();
             let p = c.pages_packet(MAIN_AREA, (0, 0), &pages, cfg.colors, None)?;

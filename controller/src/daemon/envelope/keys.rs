@@ -137,17 +137,11 @@ impl KeyPair {
     }
 
     fn write(&self, path: &Path) -> Result<(), String> {
-        write_secret(path, &serde_json::to_vec_pretty(self).map_err(|e| e.to_string())?)
+        let bytes = serde_json::to_vec_pretty(self).map_err(|e| e.to_string())?;
+        crate::daemon::disk::Disk::new()
+            .write_secret(path, &bytes)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
     }
-}
-
-/// Write a file only its owner can read.
-pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    // Atomically: a power cut leaves the old file or the new one, never half of one (the
-    // console's users, its sessions).
-    crate::daemon::disk::Disk::new()
-        .write_secret(path, bytes)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// A new Ed25519 key pair: (secret key base64, public key base64).

@@ -13,23 +13,19 @@ use thiserror::Error;
 
 mod keys;
 
-pub use keys::{KeyPair, Keyring, keygen, keygen_sm2, sign, write_secret};
+pub use keys::{KeyPair, Keyring, keygen, keygen_sm2, sign};
+
+/// Key id of the demo's own portal key pair (`pinghu demo`, `pinghu portal` against it).
+pub const DEMO_KEY_ID: &str = "demo";
 use keys::{SigError, check_signature};
 
 /// Largest envelope accepted (a warning document may be up to 256 KiB before base64).
 pub const MAX_ENVELOPE: usize = 512 * 1024;
-/// The largest message any topic takes: an office push of an 8 MB picture, base64 in its payload
-/// and again in its envelope (about 15 MB). A larger one is refused where it arrives, before it
-/// is copied or hashed, so that reading it never holds up the broker link; the shipped broker
-/// configuration sets `message_size_limit` to it.
-pub const MAX_MESSAGE: usize = 16 * 1024 * 1024;
 /// Largest announcement payload accepted.
 pub const MAX_ANNOUNCEMENT: usize = 64 * 1024;
 /// The distinguishing identifier SM2 signatures use (the GM/T 0009 default).
 pub const SM2_DISTID: &str = "1234567812345678";
-/// Longest body and title, in characters.
-pub const MAX_BODY: usize = 2000;
-pub const MAX_TITLE: usize = 64;
+pub use crate::limits::{MAX_BODY, MAX_MESSAGE, MAX_TITLE};
 
 /// Why an envelope was refused. The text goes into the `rejected` receipt.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

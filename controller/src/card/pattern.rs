@@ -1,5 +1,6 @@
-//! `pinghu diag test-pattern`: the patterns a technician puts on the board to check every LED,
-//! colour and module.
+//! Test patterns a technician puts on the board to check every LED, colour and module
+//! (`pinghu diag test-pattern`, the console's diagnostics, the daemon's pattern command): beside
+//! the card client, the one layer all of them sit on.
 
 use pinghu_fonts::{ColorMode, Effect, FontSet, Frame, LedColor, RenderOptions};
 

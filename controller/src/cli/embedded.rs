@@ -17,8 +17,8 @@ use pinghu_simulator::faults::FaultPlan;
 use pinghu_simulator::server::{self, Shared};
 
 use crate::card::device::DeviceUrl;
-use crate::cli::portal::{DEMO_KEY_ID, KeyPair};
 use crate::daemon::config::{Config, MqttConfig};
+use crate::daemon::envelope::{DEMO_KEY_ID, KeyPair};
 
 /// Size of the simulated board.
 pub const BOARD: (u32, u32) = (192, 64);
@@ -148,7 +148,9 @@ fn console_admin(data_dir: &Path) -> Result<PathBuf, String> {
             .map_err(|e| e.to_string())?;
         let token = users.new_token("admin").map_err(|e| e.to_string())?;
         users.save(&users_file).map_err(|e| e.to_string())?;
-        crate::cli::portal::write_secret(&token_file, format!("{token}\n").as_bytes())?;
+        crate::daemon::disk::Disk::new()
+            .write_secret(&token_file, format!("{token}\n").as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", token_file.display()))?;
     }
     Ok(users_file)
 }
