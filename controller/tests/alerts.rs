@@ -137,7 +137,7 @@ fn deliver_at(state: &mut State, doc: &[u8], now: Timestamp) -> Vec<(String, Opt
     apply_alert(state, &alert, &yiling(), ("portal", "sig"), (&sha, &sha), now)
         .receipts
         .into_iter()
-        .map(|r| (r.event, r.reason))
+        .map(|r| (r.event.to_string(), r.reason))
         .collect()
 }
 

@@ -154,7 +154,7 @@ fn scenario(dir: &Path, portal: &Portal, disk: &Disk) -> Outcome {
 /// The same receipts, whatever their order (a receipt held for the disk goes out later).
 fn unordered(mut o: Outcome) -> Outcome {
     o.acked
-        .sort_by_key(|r| (r.event.clone(), r.id.clone(), r.revision, r.at.clone()));
+        .sort_by_key(|r| (r.event, r.id.clone(), r.revision, r.at.clone()));
     o
 }
 

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::alerts::{Alert, AlertConfig, Judgement, cap::MsgType};
 use crate::daemon::envelope::Verified;
-use crate::daemon::ingest::{self, Outcome};
+use crate::daemon::ingest::{self, Outcome, ReceiptEvent};
 use crate::daemon::store::{AnnState, State};
 
 /// A warning message seen before.
@@ -154,7 +154,7 @@ pub fn apply_alert(
                 }
                 if let Some(why) = why {
                     for r in &mut o.receipts {
-                        if r.event == "revoked" && r.reason.is_none() {
+                        if r.event == ReceiptEvent::Revoked && r.reason.is_none() {
                             r.reason = Some(format!("the update takes it off this board: {why}"));
                         }
                     }
@@ -178,10 +178,10 @@ pub fn apply_alert(
     for r in &mut outcome.receipts {
         r.identifier = Some(alert.identifier.clone());
         r.sender = Some(alert.sender.clone());
-        match r.event.as_str() {
-            "superseded" => "updated".clone_into(&mut r.event),
-            "revoked" => "cancelled".clone_into(&mut r.event),
-            "rejected" => {
+        match r.event {
+            ReceiptEvent::Superseded => r.event = ReceiptEvent::Updated,
+            ReceiptEvent::Revoked => r.event = ReceiptEvent::Cancelled,
+            ReceiptEvent::Rejected => {
                 if let Some(reason) = &mut r.reason
                     && reason.starts_with("replay:")
                 {

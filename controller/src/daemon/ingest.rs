@@ -9,12 +9,76 @@ use serde::Serialize;
 use crate::daemon::envelope::{Refusal, Rejection, Verified, peek_id};
 use crate::daemon::store::{AnnState, Record, State};
 
+/// What a receipt says happened (docs/mqtt.md, "Receipts"): the one list of these words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReceiptEvent {
+    /// Stored; it will show when its time and the schedule say.
+    Accepted,
+    /// Refused, with the reason (never stored).
+    Rejected,
+    /// The card acknowledged the first frame showing it.
+    Displayed,
+    /// Its `valid_until` passed.
+    Expired,
+    /// Taken off by a revocation.
+    Revoked,
+    /// Replaced by a newer revision.
+    Superseded,
+    /// Not shown until the portal issues a new revision (the board restored an older state).
+    Suspended,
+    /// The exact bytes are held already (a redelivery or a resend).
+    Held,
+    /// A warning's update (announcements say `superseded`).
+    Updated,
+    /// A warning's cancellation (announcements say `revoked`).
+    Cancelled,
+    /// An office push (calendar, playlist, picture, keys) took effect.
+    Applied,
+    /// A word a newer version wrote (in a state file read by an older one): kept, never sent.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ReceiptEvent {
+    /// The word on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+            Self::Displayed => "displayed",
+            Self::Expired => "expired",
+            Self::Revoked => "revoked",
+            Self::Superseded => "superseded",
+            Self::Suspended => "suspended",
+            Self::Held => "held",
+            Self::Updated => "updated",
+            Self::Cancelled => "cancelled",
+            Self::Applied => "applied",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for ReceiptEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Comparing with the word on the wire (a receipt read back as JSON, a test's expectation).
+impl PartialEq<&str> for ReceiptEvent {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// One receipt event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Receipt {
     pub id: Option<String>,
     pub revision: Option<u64>,
-    pub event: String,
+    pub event: ReceiptEvent,
     pub at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -61,11 +125,11 @@ impl std::fmt::Display for Receipt {
 }
 
 impl Receipt {
-    pub fn new(id: Option<&str>, revision: Option<u64>, event: &'static str, now: Timestamp) -> Self {
+    pub fn new(id: Option<&str>, revision: Option<u64>, event: ReceiptEvent, now: Timestamp) -> Self {
         Self {
             id: id.map(str::to_owned),
             revision,
-            event: event.to_owned(),
+            event,
             at: now.to_string(),
             reason: None,
             frame_sha256: None,
@@ -101,7 +165,7 @@ pub fn sha256_hex(b: &[u8]) -> String {
 /// id only when the signature verified (otherwise what the payload claims, marked unverified).
 pub fn refused(r: &Refusal, envelope: &[u8], now: Timestamp) -> Outcome {
     let (id, rev) = r.payload.as_deref().map(peek_id).unwrap_or_default();
-    let mut receipt = Receipt::new(None, None, "rejected", now).with_reason(r.reason.0.clone());
+    let mut receipt = Receipt::new(None, None, ReceiptEvent::Rejected, now).with_reason(r.reason.0.clone());
     if r.signed {
         receipt.id = id;
         receipt.revision = rev;
@@ -119,7 +183,7 @@ pub fn refused(r: &Refusal, envelope: &[u8], now: Timestamp) -> Outcome {
 /// A refused message.
 pub fn rejected(r: &Rejection, id: Option<&str>, revision: Option<u64>, now: Timestamp) -> Outcome {
     Outcome {
-        receipts: vec![Receipt::new(id, revision, "rejected", now).with_reason(r.0.clone())],
+        receipts: vec![Receipt::new(id, revision, ReceiptEvent::Rejected, now).with_reason(r.0.clone())],
         changed: false,
     }
 }
@@ -128,12 +192,9 @@ impl Receipt {
     /// The answer to a message that changed nothing (`rejected`, `held`): not kept in the
     /// outbox, sent best effort (docs/durability.md).
     pub fn is_best_effort(&self) -> bool {
-        self.event == "rejected" || self.event == HELD
+        matches!(self.event, ReceiptEvent::Rejected | ReceiptEvent::Held)
     }
 }
-
-/// The receipt event of a message the board already holds, byte for byte.
-pub const HELD: &str = "held";
 
 /// A broker's redelivery, or the portal's resend, of exactly what is stored: nothing changes, and
 /// a `held` receipt says the board has it (so a sender that missed the `accepted` receipt learns
@@ -145,7 +206,7 @@ pub fn held(id: &str, rec: &crate::daemon::store::Record, now: Timestamp) -> Out
         .unwrap_or_default();
     Outcome {
         receipts: vec![
-            Receipt::new(Some(id), Some(rec.announcement.revision), HELD, now).with_reason(format!(
+            Receipt::new(Some(id), Some(rec.announcement.revision), ReceiptEvent::Held, now).with_reason(format!(
                 "already held: this exact message was accepted at {}, and is {state} now",
                 rec.accepted_at
             )),
@@ -161,7 +222,7 @@ pub fn held(id: &str, rec: &crate::daemon::store::Record, now: Timestamp) -> Out
 pub fn apply(state: &mut State, msg: Verified, payload_sha256: &str, envelope_sha256: &str, now: Timestamp) -> Outcome {
     let mut o = apply_inner(state, msg, payload_sha256, now);
     for r in &mut o.receipts {
-        if r.event == "rejected" || r.event == HELD {
+        if r.is_best_effort() {
             r.envelope_sha256 = Some(envelope_sha256.to_owned());
         }
     }
@@ -185,7 +246,7 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
     if seen == Some(rev) && state.revoke_sha256.get(&id).is_some_and(|s| s == payload_sha256) {
         return Outcome {
             receipts: vec![
-                Receipt::new(Some(&id), Some(rev), HELD, now)
+                Receipt::new(Some(&id), Some(rev), ReceiptEvent::Held, now)
                     .with_reason(format!("already held: this exact revocation of {id} was accepted")),
             ],
             changed: false,
@@ -257,8 +318,13 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
             {
                 old.state = AnnState::Superseded;
                 receipts.push(
-                    Receipt::new(Some(&id), Some(old.announcement.revision), "superseded", now)
-                        .with_reason(format!("replaced by revision {rev}")),
+                    Receipt::new(
+                        Some(&id),
+                        Some(old.announcement.revision),
+                        ReceiptEvent::Superseded,
+                        now,
+                    )
+                    .with_reason(format!("replaced by revision {rev}")),
                 );
             }
             // The history is the id's, across revisions.
@@ -282,7 +348,7 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
                     history,
                 },
             );
-            receipts.insert(0, Receipt::new(Some(&id), Some(rev), "accepted", now));
+            receipts.insert(0, Receipt::new(Some(&id), Some(rev), ReceiptEvent::Accepted, now));
         }
         Verified::Alert { .. } => {
             // Warnings are chained and judged by `apply_alert`, which hands on a Publish or Revoke.
@@ -295,18 +361,23 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
         }
         Verified::Revoke { .. } => {
             state.revoke_sha256.insert(id.clone(), payload_sha256.to_owned());
-            receipts.push(Receipt::new(Some(&id), Some(rev), "accepted", now));
+            receipts.push(Receipt::new(Some(&id), Some(rev), ReceiptEvent::Accepted, now));
             match state.announcements.get_mut(&id) {
                 Some(rec) if rec.state == AnnState::Active => {
                     rec.state = AnnState::Revoked;
-                    receipts.push(Receipt::new(Some(&id), Some(rec.announcement.revision), "revoked", now));
+                    receipts.push(Receipt::new(
+                        Some(&id),
+                        Some(rec.announcement.revision),
+                        ReceiptEvent::Revoked,
+                        now,
+                    ));
                 }
                 Some(rec) => receipts.push(
-                    Receipt::new(Some(&id), Some(rec.announcement.revision), "revoked", now)
+                    Receipt::new(Some(&id), Some(rec.announcement.revision), ReceiptEvent::Revoked, now)
                         .with_reason(format!("it was already {:?}", rec.state).to_lowercase()),
                 ),
                 None => receipts.push(
-                    Receipt::new(Some(&id), Some(rev), "revoked", now)
+                    Receipt::new(Some(&id), Some(rev), ReceiptEvent::Revoked, now)
                         .with_reason("not received yet: revisions up to this one will be refused"),
                 ),
             }

@@ -25,7 +25,7 @@ pub fn expire(state: &mut State, now: Timestamp) -> Vec<Receipt> {
             let mut r = Receipt::new(
                 Some(&rec.announcement.id),
                 Some(rec.announcement.revision),
-                "expired",
+                crate::daemon::ingest::ReceiptEvent::Expired,
                 now,
             );
             if let Some((sender, identifier)) = &rec.alert {
@@ -106,7 +106,7 @@ mod tests {
 
     fn event(s: &mut State, m: Verified, now: &str) -> (String, Option<String>) {
         let r = apply(s, m, "sha", "env", now.parse().unwrap()).receipts.remove(0);
-        (r.event, r.reason)
+        (r.event.to_string(), r.reason)
     }
 
     #[test]

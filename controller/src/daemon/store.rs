@@ -92,7 +92,7 @@ impl State {
                 continue;
             };
             rec.history.push(HistoryEntry {
-                event: r.event.clone(),
+                event: r.event.to_string(),
                 revision: r.revision,
                 at: r.at.clone(),
                 reason: r.reason.clone(),
@@ -299,7 +299,7 @@ impl Store {
                             crate::daemon::ingest::Receipt::new(
                                 Some(&rec.announcement.id),
                                 Some(rec.announcement.revision),
-                                "suspended",
+                                crate::daemon::ingest::ReceiptEvent::Suspended,
                                 now,
                             )
                             .with_reason(

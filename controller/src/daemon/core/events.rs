@@ -8,7 +8,7 @@ use serde_json::json;
 use super::Core;
 use crate::daemon::board::{MAIN_AREA, URGENT_AREA};
 use crate::daemon::driver::DriverEvent;
-use crate::daemon::ingest::Receipt;
+use crate::daemon::ingest::{Receipt, ReceiptEvent};
 use crate::daemon::proof::Entry;
 
 impl Core {
@@ -211,7 +211,7 @@ impl Core {
             && let Some(rec) = self.store.state.announcements.get_mut(id)
         {
             rec.displayed = Some(frame_sha256.clone());
-            let mut r = Receipt::new(Some(id), Some(*revision), "displayed", at);
+            let mut r = Receipt::new(Some(id), Some(*revision), ReceiptEvent::Displayed, at);
             r.frame_sha256 = Some(frame_sha256.clone());
             if let Some((sender, identifier)) = &rec.alert {
                 r.sender = Some(sender.clone());

@@ -8,7 +8,7 @@ use super::{Core, REFUSED_KEPT};
 /// Refused messages logged one by one in a minute.
 pub const REFUSALS_LOGGED: u32 = 20;
 use crate::daemon::envelope::{Verified, verify};
-use crate::daemon::ingest::{self, Receipt, sha256_hex};
+use crate::daemon::ingest::{self, Receipt, ReceiptEvent, sha256_hex};
 
 impl Core {
     /// A message from the broker. `Ok(receipts)`: the message is stored (or needs no storing) and
@@ -44,11 +44,11 @@ impl Core {
                             now,
                         );
                         // Exercises, tests and refusals reach the status too, not only receipts.
-                        let verdict = o.receipts.iter().find(|r| r.event != "accepted");
+                        let verdict = o.receipts.iter().find(|r| r.event != ReceiptEvent::Accepted);
                         self.last_alert = Some(serde_json::json!({
                             "identifier": alert.identifier, "sender": alert.sender, "format": alert.format,
                             "status": alert.status.word(), "msg_type": alert.msg_type.word(), "at": now.to_string(),
-                            "event": verdict.map(|r| r.event.clone()), "reason": verdict.and_then(|r| r.reason.clone()),
+                            "event": verdict.map(|r| r.event), "reason": verdict.and_then(|r| r.reason.clone()),
                         }));
                         o
                     }
@@ -119,7 +119,7 @@ impl Core {
 
     /// The last refusals, for the status.
     fn note_refused(&mut self, receipts: &[Receipt]) {
-        for r in receipts.iter().filter(|r| r.event == "rejected") {
+        for r in receipts.iter().filter(|r| r.event == ReceiptEvent::Rejected) {
             if self.refused.len() == REFUSED_KEPT {
                 self.refused.pop_front();
             }

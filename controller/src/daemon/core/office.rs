@@ -13,7 +13,7 @@ use base64::Engine as _;
 use jiff::Timestamp;
 
 use super::{Core, SaveError};
-use crate::daemon::ingest::{Receipt, sha256_hex};
+use crate::daemon::ingest::{Receipt, ReceiptEvent, sha256_hex};
 use crate::daemon::office::{self, Applied, Kind, Opened, Record};
 
 /// Why an office message was refused.
@@ -120,11 +120,11 @@ impl Core {
             Ok((_, false)) => return Ok(Vec::new()), // a redelivery of what was applied
             Ok((revision, true)) => {
                 tracing::info!("the office's {about} revision {revision} applied");
-                Receipt::new(Some(&about), Some(revision), "applied", now)
+                Receipt::new(Some(&about), Some(revision), ReceiptEvent::Applied, now)
             }
             Err(Refusal { reason, .. }) => {
                 tracing::warn!("the office's {about} refused: {reason}");
-                let mut r = Receipt::new(Some(&about), None, "rejected", now);
+                let mut r = Receipt::new(Some(&about), None, ReceiptEvent::Rejected, now);
                 r.reason = Some(reason);
                 r.envelope_sha256 = Some(sha256_hex(envelope));
                 r
@@ -132,7 +132,7 @@ impl Core {
         };
         self.office_last = Some(serde_json::json!({"kind": kind.name(), "event": receipt.event,
             "revision": receipt.revision, "reason": receipt.reason, "at": now.to_string()}));
-        let applied_picture = kind == Kind::Picture && receipt.event == "applied";
+        let applied_picture = kind == Kind::Picture && receipt.event == ReceiptEvent::Applied;
         let mut next = self.store.state.clone();
         next.outbox.push(receipt.clone());
         next.proof_seq = self.proof_seq();

@@ -388,7 +388,13 @@ pub(super) async fn mqtt_loop(
                 tracing::warn!("refused a message on {topic}: {reason}");
                 intake.refuse_at_once(
                     delivery,
-                    Receipt::new(None, None, "rejected", jiff::Timestamp::now()).with_reason(reason),
+                    Receipt::new(
+                        None,
+                        None,
+                        crate::daemon::ingest::ReceiptEvent::Rejected,
+                        jiff::Timestamp::now(),
+                    )
+                    .with_reason(reason),
                     &client,
                     &receipts,
                 );
