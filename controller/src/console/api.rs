@@ -65,7 +65,7 @@ struct Scale {
 
 /// The glass as acknowledged, as the simulator's LED-look PNG.
 async fn board_png(State(s): State<AppState>, _: Caller, Query(q): Query<Scale>) -> Response {
-    let Ok(frame) = s.core.with(|c, _| c.glass()).await else {
+    let Ok(frame) = s.core.read(|c, _| c.glass()).await else {
         return gone();
     };
     led_png(frame, q.scale.unwrap_or(4).clamp(2, 16), true, "the board").await
@@ -87,7 +87,7 @@ async fn led_png(frame: pinghu_fonts::Frame, scale: u32, fresh: bool, what: &str
 }
 
 async fn announcements(State(s): State<AppState>, _: Caller) -> Response {
-    match s.core.with(|c, _| c.announcements()).await {
+    match s.core.render(|c, _| c.announcements()).await {
         Ok(v) => Json(v).into_response(),
         Err(_) => gone(),
     }
@@ -102,7 +102,7 @@ async fn announcement_page(
 ) -> Response {
     let page = s
         .core
-        .with(move |c, _| c.announcement_page(&id, n.saturating_sub(1)))
+        .render(move |c, _| c.announcement_page(&id, n.saturating_sub(1)))
         .await;
     let frame = match page {
         Ok(Some(f)) if n >= 1 => f,
@@ -119,7 +119,7 @@ async fn announcement_page(
 }
 
 async fn playlist(State(s): State<AppState>, _: Caller) -> Response {
-    match s.core.with(|c, _| c.playlist_text()).await {
+    match s.core.read(|c, _| c.playlist_text()).await {
         Ok(t) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], t).into_response(),
         Err(_) => gone(),
     }
@@ -254,14 +254,14 @@ async fn save_playlist(State(s): State<AppState>, caller: Caller, body: String) 
 }
 
 async fn history(State(s): State<AppState>, _: Caller) -> Response {
-    match s.core.with(|c, _| c.playlist_history()).await {
+    match s.core.read(|c, _| c.playlist_history()).await {
         Ok(v) => Json(v).into_response(),
         Err(_) => gone(),
     }
 }
 
 async fn version(State(s): State<AppState>, _: Caller, Path(sha): Path<String>) -> Response {
-    match s.core.with(move |c, _| c.playlist_version(&sha)).await {
+    match s.core.read(move |c, _| c.playlist_version(&sha)).await {
         Ok(Some(t)) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], t).into_response(),
         Ok(None) => (StatusCode::NOT_FOUND, "no such version: see /api/v1/playlist/history").into_response(),
         Err(_) => gone(),
@@ -272,7 +272,7 @@ async fn restore(State(s): State<AppState>, caller: Caller, Path(sha): Path<Stri
     if let Err(r) = may_edit(&caller) {
         return r.into_response();
     }
-    let text = match s.core.with(move |c, _| c.playlist_version(&sha)).await {
+    let text = match s.core.read(move |c, _| c.playlist_version(&sha)).await {
         Ok(Some(t)) => t,
         Ok(None) => return (StatusCode::NOT_FOUND, "no such version: see /api/v1/playlist/history").into_response(),
         Err(_) => return gone(),
@@ -291,7 +291,7 @@ fn picture_refused(e: &PictureError) -> Response {
 
 /// The pictures beside the playlist, with the items that show each.
 async fn pictures(State(s): State<AppState>, _: Caller) -> Response {
-    match s.core.with(|c, _| c.pictures()).await {
+    match s.core.read(|c, _| c.pictures()).await {
         Ok(Ok(v)) => Json(v).into_response(),
         Ok(Err(e)) => picture_refused(&e),
         Err(_) => gone(),
@@ -341,7 +341,7 @@ async fn picture_png(
     Path(name): Path<String>,
     Query(q): Query<Scale>,
 ) -> Response {
-    let frame = match s.core.with(move |c, _| c.picture_frame(&name)).await {
+    let frame = match s.core.read(move |c, _| c.picture_frame(&name)).await {
         Ok(Ok(f)) => f,
         Ok(Err(e)) => return picture_refused(&e),
         Err(_) => return gone(),
@@ -358,7 +358,7 @@ struct Limit {
 /// 1000), newest first, and whether the whole chain verifies.
 async fn audit_log(State(s): State<AppState>, _: Caller, Query(q): Query<Limit>) -> Response {
     let n = q.limit.unwrap_or(100).clamp(1, 1000);
-    match s.core.with(move |c, _| c.audit_recent(n)).await {
+    match s.core.read(move |c, _| c.audit_recent(n)).await {
         Ok(Ok((recent, report))) => Json(json!({
             "chain_ok": report.problem.is_none(),
             "entries": report.entries,
@@ -386,7 +386,7 @@ struct ProofQuery {
 async fn proof(State(s): State<AppState>, _: Caller, Query(q): Query<ProofQuery>) -> Response {
     let Ok((dir, tz)) = s
         .core
-        .with(|c, _| (c.config().data_dir.clone(), c.time_zone().clone()))
+        .read(|c, _| (c.config().data_dir.clone(), c.time_zone().clone()))
         .await
     else {
         return gone();
@@ -407,7 +407,7 @@ async fn proof(State(s): State<AppState>, _: Caller, Query(q): Query<ProofQuery>
     let zone = tz.iana_name().unwrap_or("UTC").to_owned();
     let csv = q.format.as_deref() == Some("csv");
     // Of an intact log that the daemon has checked, only the day's segments are read.
-    let Ok(known) = s.core.with(move |c, _| c.proof_segments(from, to)).await else {
+    let Ok(known) = s.core.read(move |c, _| c.proof_segments(from, to)).await else {
         return gone();
     };
     // Reading and verifying the log is file I/O: off the async workers.

@@ -293,7 +293,7 @@ async fn board(PageCtx { c, l, q }: PageCtx) -> Response {
 async fn announcements(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
     let (list, tz) = s
         .core
-        .with(|core, _| (core.announcements(), core.time_zone().clone()))
+        .render(|core, _| (core.announcements(), core.time_zone().clone()))
         .await
         .unwrap_or_else(|_| (serde_json::Value::Null, jiff::tz::TimeZone::UTC));
     let items = list.as_array().cloned().unwrap_or_default();
@@ -354,7 +354,7 @@ async fn announcements(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) 
 async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
     let Ok((text, history, week, tz, pictures)) = s
         .core
-        .with(|core, now| {
+        .read(|core, now| {
             (
                 core.playlist_text(),
                 core.playlist_history(),
@@ -431,7 +431,7 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
 async fn proof(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
     let tz = s
         .core
-        .with(|core, _| core.time_zone().clone())
+        .read(|core, _| core.time_zone().clone())
         .await
         .unwrap_or(jiff::tz::TimeZone::UTC);
     let today = jiff::Timestamp::now().to_zoned(tz.clone()).date().to_string();
@@ -452,7 +452,7 @@ async fn proof(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Respo
 async fn audit(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
     let Ok((found, tz)) = s
         .core
-        .with(|core, _| (core.audit_recent(200), core.time_zone().clone()))
+        .read(|core, _| (core.audit_recent(200), core.time_zone().clone()))
         .await
     else {
         return (StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping").into_response();

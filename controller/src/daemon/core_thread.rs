@@ -24,6 +24,17 @@ impl std::fmt::Debug for CoreTask {
     }
 }
 
+/// A question to the core thread: it sees the core, and changes nothing.
+pub struct CoreQuery(Box<QueryFn>);
+
+type QueryFn = dyn FnOnce(&Core, Timestamp) + Send;
+
+impl std::fmt::Debug for CoreQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CoreQuery")
+    }
+}
+
 /// Messages to the core thread.
 #[derive(Debug)]
 pub enum Command {
@@ -42,8 +53,12 @@ pub enum Command {
     Status(oneshot::Sender<serde_json::Value>),
     /// Take the signed play report waiting to be published (a read: nothing is re-planned).
     TakeReport(oneshot::Sender<Option<String>>),
-    /// Run a closure on the core (the console's reads and changes); the board is re-planned after.
+    /// Run a closure on the core (the console's changes); the board is re-planned after.
     With(CoreTask),
+    /// Ask the core (the console's reads): nothing is re-planned, no status goes out.
+    Read(CoreQuery),
+    /// A question that renders (the renderer keeps its caches in the core), re-planning nothing.
+    Render(CoreTask),
     /// Write everything and stop.
     Shutdown(oneshot::Sender<()>),
 }
@@ -77,7 +92,35 @@ impl CoreHandle {
         rx.await.map_err(|_| CoreGone)
     }
 
-    /// Run `f` on the core thread and return its result.
+    /// Ask the core thread `f` and return its answer. A question sees the core and cannot change
+    /// it, so the board is not re-planned and no status event goes out (a page view is not a
+    /// change).
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Core, Timestamp) -> T + Send + 'static,
+    ) -> Result<T, CoreGone> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Read(CoreQuery(Box::new(move |core, now| {
+            let _ = tx.send(f(core, now));
+        }))))?;
+        rx.await.map_err(|_| CoreGone)
+    }
+
+    /// [`CoreHandle::read`] for a question that renders pages (the renderer's caches are the
+    /// core's, so it needs the core mutably): nothing is re-planned, no status goes out.
+    pub async fn render<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Core, Timestamp) -> T + Send + 'static,
+    ) -> Result<T, CoreGone> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Render(CoreTask(Box::new(move |core, now| {
+            let _ = tx.send(f(core, now));
+        }))))?;
+        rx.await.map_err(|_| CoreGone)
+    }
+
+    /// Run `f` on the core thread, which may change it, and return its result; the board is
+    /// re-planned after and the status goes out.
     pub async fn with<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Core, Timestamp) -> T + Send + 'static,
@@ -227,11 +270,68 @@ pub(super) fn core_thread(mut core: Core, rx: std::sync::mpsc::Receiver<Command>
                 step_now = true;
                 out.changed();
             }
+            Command::Read(CoreQuery(f)) => f(&core, now),
+            Command::Render(CoreTask(f)) => f(&mut core, now),
             Command::Shutdown(reply) => {
                 core.shutdown(now);
                 let _ = reply.send(());
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_question_changes_nothing_and_announces_nothing_a_change_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "data_dir = \"data\"\n\n[screen]\nid = \"q\"\nwidth = 64\nheight = 16\ncolors = \"mono\"\n\n\
+                    [device]\nurl = \"tcp://127.0.0.1:9\"\nprotocol = \"bx-6e\"\n\n[mqtt]\nurl = \"mqtt://127.0.0.1:9\"\n";
+        let cfg = crate::daemon::config::Config::parse(text, &dir.path().join("pinghu.toml")).unwrap();
+        let core = Core::open(cfg, crate::daemon::disk::Disk::new(), Timestamp::now()).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (exit_tx, _exit_rx) = oneshot::channel();
+        let (receipts, _receipts_rx) = mpsc::unbounded_channel();
+        let (live, mut live_rx) = broadcast::channel(64);
+        let out = Outputs {
+            _exit: ExitSignal(Some(exit_tx)),
+            desired: watch::channel(Desired::default()).0,
+            receipts,
+            status_dirty: std::sync::Arc::new(Notify::new()),
+            live,
+        };
+        let thread = std::thread::spawn(move || core_thread(core, rx, out));
+        let handle = CoreHandle { tx };
+        // A change first: its status event is out once the question after it is answered (the
+        // core takes commands in order, and announces a change after running it).
+        handle.with(|c, _| c.set_console_error(None)).await.unwrap();
+        handle.read(|_, _| ()).await.unwrap();
+        let mut statuses = 0;
+        while let Ok(e) = live_rx.try_recv() {
+            statuses += usize::from(e.contains("\"status\""));
+        }
+        assert_eq!(statuses, 1, "a change announced {statuses} status changes");
+        for _ in 0..20 {
+            let tz = handle.read(|c, _| c.time_zone().clone()).await.unwrap();
+            assert_eq!(tz.iana_name(), Some("Asia/Shanghai"));
+            let list = handle.render(|c, _| c.announcements()).await.unwrap();
+            assert!(list.to_string().len() > 1);
+        }
+        // Then one more change, and the question that proves it is announced.
+        handle.with(|c, _| c.set_console_error(None)).await.unwrap();
+        handle.read(|_, _| ()).await.unwrap();
+        let mut statuses = 0;
+        while let Ok(e) = live_rx.try_recv() {
+            statuses += usize::from(e.contains("\"status\""));
+        }
+        assert_eq!(
+            statuses, 1,
+            "40 questions and one change announced {statuses} status changes"
+        );
+        drop(handle);
+        thread.join().unwrap();
     }
 }
