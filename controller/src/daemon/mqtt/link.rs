@@ -583,16 +583,42 @@ pub(crate) fn tls_transport(
     let read = |p: &std::path::Path, what: &str| {
         std::fs::read(p).map_err(|e| format!("cannot read {what} {}: {e}", p.display()))
     };
-    let ca = read(ca, "the CA file")?;
-    let client_auth = match client {
-        Some((c, k)) => Some((read(c, "the client certificate")?, read(k, "the client key")?)),
-        None => None,
+    // Our own rustls configuration, its PEM read by rustls itself: rumqttc's `Simple` set-up
+    // would read it with the unmaintained rustls-pemfile (RUSTSEC-2025-0134).
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let ca_path = ca;
+    let ca = read(ca_path, "the CA file")?;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&ca) {
+        let cert = cert.map_err(|e| format!("the CA file {}: {e} (PEM certificates)", ca_path.display()))?;
+        roots
+            .add(cert)
+            .map_err(|e| format!("the CA file {}: {e}", ca_path.display()))?;
+    }
+    if roots.is_empty() {
+        return Err(format!(
+            "the CA file {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            ca_path.display()
+        ));
+    }
+    let builder = rustls::ClientConfig::builder().with_root_certificates(roots);
+    let config = match client {
+        Some((c, k)) => {
+            let certs = CertificateDer::pem_slice_iter(&read(c, "the client certificate")?)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("the client certificate {}: {e} (PEM)", c.display()))?;
+            let key = PrivateKeyDer::from_pem_slice(&read(k, "the client key")?)
+                .map_err(|e| format!("the client key {}: {e} (a PEM private key)", k.display()))?;
+            builder
+                .with_client_auth_cert(certs, key)
+                .map_err(|e| format!("the client certificate and key: {e}"))?
+        }
+        None => builder.with_no_client_auth(),
     };
-    Ok(Transport::tls_with_config(TlsConfiguration::Simple {
-        ca,
-        alpn: None,
-        client_auth,
-    }))
+    Ok(Transport::tls_with_config(TlsConfiguration::Rustls(
+        std::sync::Arc::new(config),
+    )))
 }
 
 #[cfg(test)]
