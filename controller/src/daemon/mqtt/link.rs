@@ -579,14 +579,14 @@ pub(crate) fn tls_transport(
     ca: &std::path::Path,
     client: Option<(&std::path::Path, &std::path::Path)>,
 ) -> Result<Transport, String> {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let _ = rustls::crypto::ring::default_provider().install_default();
     let read = |p: &std::path::Path, what: &str| {
         std::fs::read(p).map_err(|e| format!("cannot read {what} {}: {e}", p.display()))
     };
     // Our own rustls configuration, its PEM read by rustls itself: rumqttc's `Simple` set-up
     // would read it with the unmaintained rustls-pemfile (RUSTSEC-2025-0134).
-    use rustls::pki_types::pem::PemObject as _;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let ca_path = ca;
     let ca = read(ca_path, "the CA file")?;
     let mut roots = rustls::RootCertStore::empty();
