@@ -171,8 +171,13 @@ impl Outputs {
         let _ = self.live.send(r#"{"type":"status"}"#.to_owned());
     }
     fn receipt(&self, r: Receipt) {
-        let _ = self.live.send(json!({"type": "receipt", "receipt": r}).to_string());
+        self.show_receipt(&r);
         let _ = self.receipts.send(r);
+    }
+    /// A receipt on the live stream only: the answers to a broker message, which the MQTT task
+    /// publishes itself (with the message's acknowledgement).
+    fn show_receipt(&self, r: &Receipt) {
+        let _ = self.live.send(json!({"type": "receipt", "receipt": r}).to_string());
     }
 }
 
@@ -230,8 +235,12 @@ pub(super) fn core_thread(mut core: Core, rx: std::sync::mpsc::Receiver<Command>
         match cmd {
             Command::Ingest { payload, topic, reply } => {
                 let r = core.ingest(&payload, &topic, now);
-                if matches!(&r, Ok(v) if !v.is_empty()) {
-                    step_now = true;
+                if let Ok(v) = &r {
+                    // Every receipt reaches the live stream, the answers to messages too.
+                    for receipt in v {
+                        out.show_receipt(receipt);
+                    }
+                    step_now |= !v.is_empty();
                 }
                 let _ = reply.send(r);
                 out.changed();
@@ -284,9 +293,10 @@ pub(super) fn core_thread(mut core: Core, rx: std::sync::mpsc::Receiver<Command>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::daemon::ingest::ReceiptEvent;
 
     #[tokio::test]
-    async fn a_question_changes_nothing_and_announces_nothing_a_change_does() {
+    async fn a_question_announces_nothing_a_change_does_and_every_receipt_reaches_the_live_stream() {
         let dir = tempfile::tempdir().unwrap();
         let text = "data_dir = \"data\"\n\n[screen]\nid = \"q\"\nwidth = 64\nheight = 16\ncolors = \"mono\"\n\n\
                     [device]\nurl = \"tcp://127.0.0.1:9\"\nprotocol = \"bx-6e\"\n\n[mqtt]\nurl = \"mqtt://127.0.0.1:9\"\n";
@@ -331,6 +341,18 @@ mod tests {
             statuses, 1,
             "40 questions and one change announced {statuses} status changes"
         );
+        // The answer to a broker message reaches the live stream too (the console shows it).
+        let answer = handle
+            .ingest(
+                std::sync::Arc::from(&b"not an envelope"[..]),
+                "pinghu/v1/screens/q/announcements".into(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(answer[0].event, ReceiptEvent::Rejected);
+        let live = live_rx.try_recv().unwrap();
+        assert!(live.contains("\"receipt\"") && live.contains("\"rejected\""), "{live}");
         drop(handle);
         thread.join().unwrap();
     }
