@@ -112,11 +112,7 @@ impl CoreHandle {
         &self,
         f: impl FnOnce(&mut Core, Timestamp) -> T + Send + 'static,
     ) -> Result<T, CoreGone> {
-        let (tx, rx) = oneshot::channel();
-        self.send(Command::Render(CoreTask(Box::new(move |core, now| {
-            let _ = tx.send(f(core, now));
-        }))))?;
-        rx.await.map_err(|_| CoreGone)
+        self.task(f, Command::Render).await
     }
 
     /// Run `f` on the core thread, which may change it, and return its result; the board is
@@ -125,8 +121,17 @@ impl CoreHandle {
         &self,
         f: impl FnOnce(&mut Core, Timestamp) -> T + Send + 'static,
     ) -> Result<T, CoreGone> {
+        self.task(f, Command::With).await
+    }
+
+    /// `f` on the core thread as the command `kind` says, and its answer.
+    async fn task<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Core, Timestamp) -> T + Send + 'static,
+        kind: fn(CoreTask) -> Command,
+    ) -> Result<T, CoreGone> {
         let (tx, rx) = oneshot::channel();
-        self.send(Command::With(CoreTask(Box::new(move |core, now| {
+        self.send(kind(CoreTask(Box::new(move |core, now| {
             let _ = tx.send(f(core, now));
         }))))?;
         rx.await.map_err(|_| CoreGone)
