@@ -502,10 +502,10 @@ fn a_panic_in_a_task_or_in_the_core_ends_the_process_non_zero_for_systemd() {
     // Debug builds honour PINGHU_DEBUG_PANIC=TASK@SECONDS (a test hook; release builds have none).
     let mut rig = Rig::new(&["--protocol", "bx-6e"], false);
     drop(rig.daemon.take()); // one daemon per data directory and client id
-    for (task, expect) in [("core", "the core thread panicked"), ("events", "a task panicked")] {
+    for (task, expect) in [("core", "the core thread panicked"), ("driver", "a task panicked")] {
         let log = rig.dir.path().join(format!("panic-{task}.log"));
         // The second run logs JSON, as for journald or a log shipper: every line is an object.
-        let json = task == "events";
+        let json = task == "driver";
         let mut child = std::process::Command::new(pinghu_tests::bin("pinghu"))
             .args(if json { &["--log-format", "json"][..] } else { &[] })
             .args(["run", "--config"])

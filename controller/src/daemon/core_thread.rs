@@ -4,12 +4,11 @@
 //! on the runtime.
 
 use jiff::Timestamp;
-use serde_json::json;
 use thiserror::Error;
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 
 use crate::daemon::board::Desired;
-use crate::daemon::core::Core;
+use crate::daemon::core::{Core, Input};
 use crate::daemon::driver::DriverEvent;
 use crate::daemon::ingest::Receipt;
 
@@ -171,46 +170,28 @@ pub(super) struct Outputs {
 }
 
 impl Outputs {
-    fn changed(&self) {
-        self.status_dirty.notify_one();
-        let _ = self.live.send(r#"{"type":"status"}"#.to_owned());
-    }
-    fn receipt(&self, r: Receipt) {
-        self.show_receipt(&r);
-        let _ = self.receipts.send(r);
-    }
-    /// A receipt on the live stream only: the answers to a broker message, which the MQTT task
-    /// publishes itself (with the message's acknowledgement).
-    fn show_receipt(&self, r: &Receipt) {
-        let _ = self.live.send(json!({"type": "receipt", "receipt": r}).to_string());
-    }
-}
-
-fn publish_step(out: &Outputs, step: crate::daemon::core::Step) -> Timestamp {
-    for r in step.receipts {
-        out.receipt(r);
-    }
-    out.desired.send_if_modified(|d| {
-        if *d == step.desired {
-            false
-        } else {
-            *d = step.desired;
-            true
+    /// Hand on everything the core decided, in the order it decided it.
+    fn flush(&self, core: &mut Core) {
+        while let Some(r) = core.poll_receipt() {
+            let _ = self.receipts.send(r);
         }
-    });
-    out.status_dirty.notify_one();
-    step.next
+        while let Some(event) = core.poll_live() {
+            let _ = self.live.send(serde_json::to_string(&event).unwrap_or_default());
+        }
+        if let Some(d) = core.poll_desired() {
+            self.desired.send_replace(d);
+        }
+        if core.poll_status_changed() {
+            self.status_dirty.notify_one();
+        }
+    }
 }
 
-/// How often the playlist file is looked at (the README promises edits live within 2 s).
-const PLAYLIST_WATCH: jiff::SignedDuration = jiff::SignedDuration::from_secs(2);
-
-/// The core thread: commands in, decisions out; sleeps until the plan or its housekeeping needs it.
+/// The core thread: a thin driver of the core's sans-IO interface (`daemon::core::coordinator`).
+/// Commands in, decisions out; it sleeps until the core's next timeout or the next command.
 pub(super) fn core_thread(mut core: Core, rx: std::sync::mpsc::Receiver<Command>, out: Outputs) {
     #[cfg(debug_assertions)]
     let panic_after = super::debug_fault("core");
-    let mut next_step = Timestamp::now();
-    let mut step_now = false;
     loop {
         let now = Timestamp::now();
         #[cfg(debug_assertions)]
@@ -218,14 +199,10 @@ pub(super) fn core_thread(mut core: Core, rx: std::sync::mpsc::Receiver<Command>
             panic_after.is_none_or(|t| now < t),
             "PINGHU_DEBUG_PANIC=core: a panic injected for the supervision test"
         );
-        if step_now || now >= next_step {
-            // At least every 2 s: the step also notices an edited playlist file.
-            next_step = publish_step(&out, core.step(now)).min(now + PLAYLIST_WATCH);
-            step_now = false;
-        }
-        core.tick(now);
-        let wake = next_step.min(core.next_tick(now));
-        let wait = wake
+        core.handle_timeout(now);
+        out.flush(&mut core);
+        let wait = core
+            .poll_timeout(now)
             .duration_since(Timestamp::now())
             .clamp(jiff::SignedDuration::from_millis(5), jiff::SignedDuration::from_secs(2));
         let cmd = match rx.recv_timeout(wait.unsigned_abs()) {
@@ -239,40 +216,14 @@ pub(super) fn core_thread(mut core: Core, rx: std::sync::mpsc::Receiver<Command>
         let now = Timestamp::now();
         match cmd {
             Command::Ingest { payload, topic, reply } => {
-                let r = core.ingest(&payload, &topic, now);
-                if let Ok(v) = &r {
-                    // Every receipt reaches the live stream, the answers to messages too.
-                    for receipt in v {
-                        out.show_receipt(receipt);
-                    }
-                    step_now |= !v.is_empty();
-                }
-                let _ = reply.send(r);
-                out.changed();
+                let answer = core.handle_message(&payload, &topic, now);
+                // The console hears the answer no later than the broker does.
+                out.flush(&mut core);
+                let _ = reply.send(answer);
             }
-            Command::Driver(ev) => {
-                let frame = match &ev {
-                    DriverEvent::Shown {
-                        area, frame_sha256, at, ..
-                    } => {
-                        Some(json!({"type": "frame", "area": area, "frame_sha256": frame_sha256, "at": at.to_string()}))
-                    }
-                    DriverEvent::Cleared { area } => Some(json!({"type": "frame", "area": area, "cleared": true})),
-                    _ => None,
-                };
-                for r in core.driver_event(ev, now) {
-                    out.receipt(r);
-                }
-                if let Some(f) = frame {
-                    let _ = out.live.send(f.to_string());
-                }
-                out.changed();
-            }
-            Command::Published(r) => core.published(&r),
-            Command::Mqtt(link) => {
-                core.set_mqtt(link);
-                out.changed();
-            }
+            Command::Driver(ev) => core.handle(Input::Driver(ev), now),
+            Command::Published(r) => core.handle(Input::Published(r), now),
+            Command::Mqtt(link) => core.handle(Input::Mqtt(link), now),
             Command::Status(reply) => {
                 let _ = reply.send(core.status(now));
             }
@@ -281,8 +232,7 @@ pub(super) fn core_thread(mut core: Core, rx: std::sync::mpsc::Receiver<Command>
             }
             Command::With(CoreTask(f)) => {
                 f(&mut core, now);
-                step_now = true;
-                out.changed();
+                core.handle(Input::Changed, now);
             }
             Command::Read(CoreQuery(f)) => f(&core, now),
             Command::Render(CoreTask(f)) => f(&mut core, now),
@@ -292,6 +242,7 @@ pub(super) fn core_thread(mut core: Core, rx: std::sync::mpsc::Receiver<Command>
                 return;
             }
         }
+        out.flush(&mut core);
     }
 }
 

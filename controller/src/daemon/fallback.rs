@@ -17,8 +17,6 @@ use pinghu_protocol::graphic::{Generation, Page};
 use pinghu_protocol::program::{ProgramArea, ProgramFile};
 use serde::{Deserialize, Serialize};
 
-use tokio::sync::mpsc;
-
 use crate::card::client::{CardClient, DriverError};
 use crate::card::control::program_files;
 use crate::card::device::CardModel;
@@ -138,7 +136,7 @@ pub async fn ensure_program(
     cfg: &DriverConfig,
     content: &AreaContent,
     record: &mut FlashRecord,
-    events: &mpsc::UnboundedSender<DriverEvent>,
+    events: &crate::daemon::driver::Events,
 ) -> Result<(), DriverError> {
     let program = program(content, c.protocol, cfg.colors);
     // What goes to the card: one P file (5th generation), or D000 and P000 (6th).
@@ -152,7 +150,7 @@ pub async fn ensure_program(
         None => None,
     };
     if record.program_sha256.as_deref() == Some(&sha) && on_card != Some(false) {
-        let _ = events.send(DriverEvent::Flash {
+        events.send(DriverEvent::Flash {
             record: record.clone(),
             wrote: false,
             note: None,
@@ -161,7 +159,7 @@ pub async fn ensure_program(
     }
     let now = Timestamp::now();
     if !record.may_write(now, cfg.max_flash_writes_per_day) {
-        let _ = events.send(DriverEvent::Flash {
+        events.send(DriverEvent::Flash {
             record: record.clone(),
             wrote: false,
             note: Some(format!(
@@ -176,7 +174,7 @@ pub async fn ensure_program(
         Ok(_) => {
             record.wrote(sha, now);
             tracing::info!("fallback program written to the card's flash (write {})", record.writes);
-            let _ = events.send(DriverEvent::Flash {
+            events.send(DriverEvent::Flash {
                 record: record.clone(),
                 wrote: true,
                 note: None,
@@ -186,7 +184,7 @@ pub async fn ensure_program(
         // The card cannot or will not take it: said in the status, not tried again on this
         // connection (the board itself is unaffected).
         Err(e @ (DriverError::Unsupported { .. } | DriverError::Link(crate::card::link::LinkError::Nack { .. }))) => {
-            let _ = events.send(DriverEvent::Flash {
+            events.send(DriverEvent::Flash {
                 record: record.clone(),
                 wrote: false,
                 note: Some(format!("no fallback program: {e}")),

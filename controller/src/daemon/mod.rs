@@ -13,8 +13,8 @@
 //!   expires), when a message arrives, every 2 s to look at the playlist file, and for its
 //!   housekeeping (proof-log group commit, lazy writes); hands the desired board to the driver
 //!   through a `watch` channel.
-//! * **driver** ([`crate::daemon::driver`]): the card link.
-//! * **events**: forwards what the driver reports to the core (`displayed`, proof log, status).
+//! * **driver** ([`crate::daemon::driver`]): the card link; what it reports (`displayed`, the link,
+//!   the card's clock) goes straight to the core thread's queue.
 //! * **publisher**: receipts and the retained status (on change and every 30 s).
 //!
 //! **Supervision**: if any task or the core thread panics or ends while the daemon is not
@@ -53,7 +53,7 @@ use crate::daemon::board::Desired;
 use crate::daemon::config::Config;
 use crate::daemon::core::{Core, CoreError};
 use crate::daemon::disk::Disk;
-use crate::daemon::driver::{DriverConfig, DriverEvent};
+use crate::daemon::driver::DriverConfig;
 
 pub use core_thread::{Command, CoreGone, CoreHandle, CoreTask};
 use core_thread::{ExitSignal, Outputs, core_thread};
@@ -79,24 +79,15 @@ pub(crate) fn debug_fault(task: &str) -> Option<Timestamp> {
     (t == task).then(|| Timestamp::now() + jiff::SignedDuration::from_secs(secs.parse().unwrap_or(0)))
 }
 
-async fn events_loop(core: CoreHandle, mut rx: mpsc::UnboundedReceiver<DriverEvent>) -> Result<(), String> {
+/// A panic injected into a task for the supervision test (`PINGHU_DEBUG_PANIC=TASK@SECONDS`, debug
+/// builds only); pending forever otherwise.
+async fn injected_panic(task: &'static str) {
     #[cfg(debug_assertions)]
-    let panic_in = debug_fault("events").map(|t| t.duration_since(Timestamp::now()).unsigned_abs());
-    #[cfg(not(debug_assertions))]
-    let panic_in: Option<Duration> = None;
-    let panic_at = tokio::time::Instant::now() + panic_in.unwrap_or(Duration::from_secs(86_400 * 365));
-    loop {
-        let ev = tokio::select! {
-            ev = rx.recv() => ev,
-            () = tokio::time::sleep_until(panic_at), if panic_in.is_some() => {
-                panic!("PINGHU_DEBUG_PANIC=events: a panic injected for the supervision test")
-            }
-        };
-        let Some(ev) = ev else {
-            return Err("the driver's event channel closed".into());
-        };
-        core.send(Command::Driver(ev)).map_err(|e| e.to_string())?;
+    if let Some(at) = debug_fault(task) {
+        tokio::time::sleep(at.duration_since(Timestamp::now()).unsigned_abs()).await;
+        panic!("PINGHU_DEBUG_PANIC={task}: a panic injected for the supervision test");
     }
+    std::future::pending::<()>().await;
 }
 
 /// Wait until `shutdown` turns true (`Ok`) or until any task ends or panics first (`Err`,
@@ -212,7 +203,6 @@ pub async fn run_on(
         .spawn(move || core_thread(core, cmd_rx, outputs))
         .map_err(|e| DaemonError::TaskFailed(format!("cannot start the core thread: {e}")))?;
 
-    let (ev_tx, ev_rx) = mpsc::unbounded_channel();
     let (card_tx, card_rx) = mpsc::channel(8);
     let trace = crate::card::link::TraceRing::default();
     let dcfg = DriverConfig {
@@ -232,14 +222,17 @@ pub async fn run_on(
     let mut tasks = JoinSet::new();
     {
         let shutdown = shutdown.clone();
+        let h = handle.clone();
+        let events = crate::daemon::driver::Events::new(move |ev| {
+            let _ = h.send(Command::Driver(ev));
+        });
         tasks.spawn(async move {
-            crate::daemon::driver::run(dcfg, desired_rx, ev_tx, card_rx, shutdown).await;
+            tokio::select! {
+                () = crate::daemon::driver::run(dcfg, desired_rx, events, card_rx, shutdown) => {}
+                () = injected_panic("driver") => {}
+            }
             ("driver", Ok(()))
         });
-    }
-    {
-        let h = handle.clone();
-        tasks.spawn(async move { ("events", events_loop(h, ev_rx).await) });
     }
     {
         let (h, c, cl, sd) = (handle.clone(), cfg.clone(), client.clone(), shutdown.clone());

@@ -116,24 +116,24 @@ impl Core {
     /// The glass as the card acknowledged it: the urgent area's first page while one shows,
     /// else the rotation's; dark before anything was acknowledged.
     pub fn glass(&self) -> Frame {
-        self.glass[usize::from(URGENT_AREA)]
+        self.health.glass[usize::from(URGENT_AREA)]
             .clone()
-            .or_else(|| self.glass[usize::from(MAIN_AREA)].clone())
+            .or_else(|| self.health.glass[usize::from(MAIN_AREA)].clone())
             .unwrap_or_else(|| Frame::new(self.cfg.width, self.cfg.height, self.cfg.colors))
     }
 
     /// The card acknowledged the first page of `area`, named by its hash.
     pub(super) fn acknowledged(&mut self, area: u8, frame_sha256: &str) {
         let content = if area == URGENT_AREA {
-            &self.desired.urgent
+            &self.planner.desired.urgent
         } else {
-            &self.desired.main
+            &self.planner.desired.main
         };
         if let Some(f) = content
             .as_ref()
             .filter(|c| c.first_frame_sha256() == frame_sha256)
             .and_then(|c| c.pages.first())
-            && let Some(slot) = self.glass.get_mut(usize::from(area))
+            && let Some(slot) = self.health.glass.get_mut(usize::from(area))
         {
             *slot = Some(f.clone());
         }
@@ -141,7 +141,7 @@ impl Core {
 
     /// The card no longer shows `area`.
     pub(super) fn area_cleared(&mut self, area: u8) {
-        if let Some(slot) = self.glass.get_mut(usize::from(area)) {
+        if let Some(slot) = self.health.glass.get_mut(usize::from(area)) {
             *slot = None;
         }
     }
@@ -150,22 +150,22 @@ impl Core {
     /// The proof-log segments holding entries from `from` to `to` and whether the whole chain
     /// verified (see `ProofLog::segments_between`); `None`: read every segment from the start.
     pub fn proof_segments(&self, from: Timestamp, to: Timestamp) -> Option<(Vec<PathBuf>, bool)> {
-        let p = self.proof.as_ref()?;
+        let p = self.storage.proof.as_ref()?;
         let segs = p.segments_between(from, to)?;
         Some((segs, p.verdict().problems().is_empty()))
     }
 
     pub fn time_zone(&self) -> &jiff::tz::TimeZone {
-        &self.tz
+        &self.planner.tz
     }
 
     /// Every announcement the daemon holds, newest first: its state, text, validity window,
     /// key and approver, and what reached the glass.
     pub fn announcements(&mut self) -> serde_json::Value {
-        let mut list: Vec<_> = self.store.state.announcements.values().collect();
+        let mut list: Vec<_> = self.storage.store.state.announcements.values().collect();
         list.sort_by_key(|r| std::cmp::Reverse(r.accepted_at));
-        let defaults = self.playlist.defaults;
-        let renderer = &mut self.renderer;
+        let defaults = self.playlist.current.defaults;
+        let renderer = &mut self.planner.renderer;
         let items: Vec<_> = list
             .iter()
             .map(|r| {
@@ -186,7 +186,7 @@ impl Core {
             .collect();
         // Refused messages, newest first: their id when the signature held, else what they
         // claimed (unverified).
-        let refused = self.refused.iter().rev().map(|r| {
+        let refused = self.inbox.refused.iter().rev().map(|r| {
             json!({
                 "id": r.id.as_ref().or(r.claimed_id.as_ref()), "revision": r.revision.or(r.claimed_revision),
                 "state": "refused", "verified": r.id.is_some(), "reason": r.reason, "at": r.at,
@@ -198,9 +198,9 @@ impl Core {
 
     /// Page `n` (from 0) of announcement `id` as the board shows it.
     pub fn announcement_page(&mut self, id: &str, n: usize) -> Option<pinghu_fonts::Frame> {
-        let rec = self.store.state.announcements.get(id)?;
-        let content = pinghu_playlists::announcement_content(&rec.announcement, self.playlist.defaults);
-        self.renderer.render(&content).pages.get(n).cloned()
+        let rec = self.storage.store.state.announcements.get(id)?;
+        let content = pinghu_playlists::announcement_content(&rec.announcement, self.playlist.current.defaults);
+        self.planner.renderer.render(&content).pages.get(n).cloned()
     }
 
     /// Set a technician's brightness (0-15) and/or power for `minutes`, recorded in the audit log.
@@ -219,7 +219,7 @@ impl Core {
             return Err("minutes is 1 to 1440 (a day); the playlist's schedule takes over after".into());
         }
         let until = now + jiff::SignedDuration::from_mins(i64::from(minutes));
-        let mut next = self.overrides.clone();
+        let mut next = self.planner.overrides.clone();
         if let Some(b) = brightness {
             next.brightness = Some((b, until));
         }
@@ -234,7 +234,7 @@ impl Core {
                 json!({"brightness": brightness, "power": power, "until": until.to_string()}),
             )
             .map_err(|e| format!("not done: the audit log cannot be written ({e})"))?;
-        self.overrides = next.clone();
+        self.planner.overrides = next.clone();
         Ok(next)
     }
 
@@ -243,7 +243,7 @@ impl Core {
         self.audit
             .append(now, who, "card.override.clear", json!(null))
             .map_err(|e| format!("not done: the audit log cannot be written ({e})"))?;
-        self.overrides = Overrides::default();
+        self.planner.overrides = Overrides::default();
         Ok(())
     }
 
@@ -257,7 +257,14 @@ impl Core {
 
     /// [`examine`] for this board.
     pub fn examine(&mut self, text: &str, now: Timestamp) -> Examined {
-        examine(&self.cfg, &mut self.renderer, &self.calendar, &self.tz, text, now)
+        examine(
+            &self.cfg,
+            &mut self.planner.renderer,
+            &self.planner.calendar,
+            &self.planner.tz,
+            text,
+            now,
+        )
     }
 
     /// Every item of a playlist rendered exactly as the board would show it today (`now` in the
@@ -268,10 +275,13 @@ impl Core {
             Ok(p) => p,
             Err(e) => return Err(e.diagnostics().to_vec()),
         };
-        let today = now.to_zoned(self.tz.clone()).date();
+        let today = now.to_zoned(self.planner.tz.clone()).date();
         Ok(p.all_items()
             .map(|item| {
-                let a = self.renderer.render(&pinghu_playlists::item_content(item, today));
+                let a = self
+                    .planner
+                    .renderer
+                    .render(&pinghu_playlists::item_content(item, today));
                 Preview {
                     id: item.id.clone(),
                     line: item.line,
@@ -292,15 +302,21 @@ impl Core {
     /// The running playlist over the 7 days from today's midnight (board time): every change of the
     /// rotation, brightness and power; the kind of each day (holiday, make-up workday …); the item ids.
     pub fn week(&self, now: Timestamp) -> Week {
-        let today = now.to_zoned(self.tz.clone()).date();
-        let start = today.to_zoned(self.tz.clone()).map_or(now, |z| z.timestamp());
+        let today = now.to_zoned(self.planner.tz.clone()).date();
+        let start = today.to_zoned(self.planner.tz.clone()).map_or(now, |z| z.timestamp());
         Week {
-            entries: pinghu_playlists::timeline(&self.playlist, &self.calendar, &self.tz, start, 7 * 24),
+            entries: pinghu_playlists::timeline(
+                &self.playlist.current,
+                &self.planner.calendar,
+                &self.planner.tz,
+                start,
+                7 * 24,
+            ),
             days: (0..7)
                 .filter_map(|k| today.checked_add(jiff::Span::new().days(k)).ok())
-                .map(|d| (d, self.calendar.kind(d)))
+                .map(|d| (d, self.planner.calendar.kind(d)))
                 .collect(),
-            items: self.playlist.items.iter().map(|i| i.id.clone()).collect(),
+            items: self.playlist.current.items.iter().map(|i| i.id.clone()).collect(),
         }
     }
 
@@ -363,7 +379,7 @@ impl Core {
         let before = self.playlist_text();
         let dir = self.history_dir();
         let first = self.playlist_history().is_empty();
-        let disk = self.disk.for_purpose(crate::daemon::disk::Purpose::Other);
+        let disk = self.storage.disk.for_purpose(crate::daemon::disk::Purpose::Other);
         // A version: its text in the history folder, then its line in the index.
         let keep = |text: &str, who: &str, action: &str| -> std::io::Result<PlaylistHistory> {
             let sha256 = sha256_hex(text.as_bytes());
@@ -410,10 +426,10 @@ impl Core {
             path.display(),
             playlist.items.len()
         );
-        self.playlist = playlist;
-        self.playlist_error = None;
-        self.playlist_mtime = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
-        self.playlist_sha = Some(sha256_hex(text.as_bytes()));
+        self.playlist.current = playlist;
+        self.playlist.error = None;
+        self.playlist.mtime = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        self.playlist.sha = Some(sha256_hex(text.as_bytes()));
         self.keep_good_playlist(text);
         Ok((entry, examined.warnings))
     }

@@ -16,13 +16,13 @@ impl Core {
     pub fn driver_event(&mut self, ev: DriverEvent, now: Timestamp) -> Vec<Receipt> {
         match ev {
             DriverEvent::Link { up, protocol, error } => {
-                self.device.link = if up { "up" } else { "down" };
+                self.health.device.link = if up { "up" } else { "down" };
                 if let Some(p) = protocol {
-                    self.device.protocol = Some(p.name().into());
+                    self.health.device.protocol = Some(p.name().into());
                 }
                 if let Some(e) = error {
                     tracing::warn!("card link: {e}");
-                    self.device.last_error = Some(e);
+                    self.health.device.last_error = Some(e);
                 }
                 Vec::new()
             }
@@ -34,13 +34,13 @@ impl Core {
                 if let Some(d) = drift_s {
                     tracing::info!("card clock drift {d} s{}", if synced { ", synchronised" } else { "" });
                 }
-                self.device.card_time = card_time;
-                self.device.drift_s = if synced { Some(0) } else { drift_s };
+                self.health.device.card_time = card_time;
+                self.health.device.drift_s = if synced { Some(0) } else { drift_s };
                 Vec::new()
             }
             DriverEvent::Card { info, power_control } => {
-                self.device.power_control = Some(power_control);
-                self.device.card = info.map(|i| {
+                self.health.device.power_control = Some(power_control);
+                self.health.device.card = info.map(|i| {
                     let (w, h) = (u32::from(i.width), u32::from(i.height));
                     let matches = (w, h) == (self.cfg.width, self.cfg.height);
                     if !matches {
@@ -69,11 +69,11 @@ impl Core {
                 if wrote {
                     let path = self.cfg.data_dir.join(crate::daemon::fallback::RECORD_FILE);
                     let bytes = serde_json::to_vec_pretty(&record).unwrap_or_default();
-                    if let Err(e) = self.disk.write_atomic(&path, &bytes) {
-                        self.failed("the flash write count", &e);
+                    if let Err(e) = self.storage.disk.write_atomic(&path, &bytes) {
+                        self.storage.failed("the flash write count", &e);
                     }
                 }
-                self.device.flash = Some(json!({
+                self.health.device.flash = Some(json!({
                     "program_sha256": record.program_sha256, "writes": record.writes,
                     "writes_today": record.writes_today, "last_write": record.last_write, "note": note,
                 }));
@@ -81,7 +81,7 @@ impl Core {
             }
             DriverEvent::Refused { what, error } => {
                 tracing::error!("{what}: {error}");
-                self.device.last_error = Some(error);
+                self.health.device.last_error = Some(error);
                 Vec::new()
             }
             DriverEvent::Shown {
@@ -101,12 +101,13 @@ impl Core {
             DriverEvent::Power { on: true } => {
                 // Lit again: what the card kept in the main area is on the glass (no urgent
                 // notice: that would have been sent after the power).
-                let main_glass = self.glass[usize::from(MAIN_AREA)].as_ref();
+                let main_glass = self.health.glass[usize::from(MAIN_AREA)].as_ref();
                 let kept = self
+                    .planner
                     .desired
                     .main
                     .as_ref()
-                    .filter(|m| self.dark && main_glass.is_some() && m.pages.first() == main_glass)
+                    .filter(|m| self.health.dark && main_glass.is_some() && m.pages.first() == main_glass)
                     .map(|m| (m.key.clone(), m.first_frame_sha256()));
                 match kept {
                     Some((key, sha)) => self.shown(&key, MAIN_AREA, Layer::Rotation, sha, now, now),
@@ -115,14 +116,14 @@ impl Core {
             }
             DriverEvent::Cleared { area } => {
                 self.area_cleared(area);
-                if area == MAIN_AREA && self.glass[usize::from(URGENT_AREA)].is_none() {
+                if area == MAIN_AREA && self.health.glass[usize::from(URGENT_AREA)].is_none() {
                     self.went_dark("blank", now);
                 }
                 // The urgent area is gone: the rotation underneath is on the glass again. The card
                 // kept it (nothing is resent), so this is its proof of display.
-                let main_glass = self.glass[usize::from(MAIN_AREA)].as_ref();
+                let main_glass = self.health.glass[usize::from(MAIN_AREA)].as_ref();
                 let uncovered = (area == URGENT_AREA)
-                    .then_some(self.desired.main.as_ref())
+                    .then_some(self.planner.desired.main.as_ref())
                     .flatten()
                     .filter(|m| main_glass.is_some() && m.pages.first() == main_glass)
                     .map(|m| (m.key.clone(), m.first_frame_sha256()));
@@ -136,22 +137,11 @@ impl Core {
 
     /// The glass went dark: one `dark` entry in the proof log (a spot on the glass ends here).
     fn went_dark(&mut self, how: &str, now: Timestamp) {
-        if self.dark {
+        if self.health.dark {
             return;
         }
-        self.dark = true;
-        self.append_proof(Entry::dark(now, &self.cfg.screen, how));
-    }
-
-    fn append_proof(&mut self, entry: Entry) {
-        match &mut self.proof {
-            Some(proof) => {
-                let r = proof.append(entry);
-                self.proof_result(r);
-            }
-            None if self.proof_backlog.len() < crate::daemon::proof::MAX_PENDING => self.proof_backlog.push(entry),
-            None => {}
-        }
+        self.health.dark = true;
+        self.storage.append_proof(Entry::dark(now, &self.cfg.screen, how));
     }
 
     fn shown(
@@ -174,6 +164,7 @@ impl Core {
         let first_display = match key {
             ContentKey::Announcement { id, revision } => {
                 match self
+                    .storage
                     .store
                     .state
                     .announcements
@@ -192,23 +183,24 @@ impl Core {
         };
         // A campaign's spot: which campaign, and how long it was to stay.
         if let ContentKey::Item { id } = key
-            && let Some((c, _)) = self.playlist.spot(id)
+            && let Some((c, _)) = self.playlist.current.spot(id)
         {
             entry.campaign = Some(c.id.clone());
             entry.planned_s = self
+                .planner
                 .desired
                 .main
                 .as_ref()
                 .filter(|m| m.key == *key)
                 .map(|m| m.dwell_s.iter().sum());
         }
-        self.dark = false;
+        self.health.dark = false;
         // The proof entry first, then the state that records the first display, then its
         // receipt: a state never claims a display its proof log cannot show.
-        self.append_proof(entry);
+        self.storage.append_proof(entry);
         if first_display
             && let ContentKey::Announcement { id, revision } = key
-            && let Some(rec) = self.store.state.announcements.get_mut(id)
+            && let Some(rec) = self.storage.store.state.announcements.get_mut(id)
         {
             rec.displayed = Some(frame_sha256.clone());
             let mut r = Receipt::new(Some(id), Some(*revision), ReceiptEvent::Displayed, at);
@@ -217,19 +209,19 @@ impl Core {
                 r.sender = Some(sender.clone());
                 r.identifier = Some(identifier.clone());
             }
-            self.store.state.outbox.push(r.clone());
-            self.store.state.note_receipts(std::slice::from_ref(&r));
-            self.save(now);
+            self.storage.store.state.outbox.push(r.clone());
+            self.storage.store.state.note_receipts(std::slice::from_ref(&r));
+            self.storage.save(now);
             // Said only once it is on disk: a `displayed` the disk did not take would be said
             // again, with another time, after a restart (it goes out after the next successful
             // write, from `Core::step`).
-            if self.on_disk() {
+            if self.storage.on_disk() {
                 receipts.push(r);
             } else {
-                self.unsaved_receipts.push(r);
+                self.storage.writes.unsaved_receipts.push(r);
             }
         }
-        self.showing = json!({"content": key.to_string(), "area": area, "layer": layer,
+        self.health.showing = json!({"content": key.to_string(), "area": area, "layer": layer,
                               "frame_sha256": frame_sha256, "since": at.to_string()});
         receipts
     }

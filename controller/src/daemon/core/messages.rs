@@ -16,8 +16,8 @@ impl Core {
     /// do not acknowledge it, offer it again later.
     pub fn ingest(&mut self, envelope: &[u8], topic: &str, now: Timestamp) -> std::io::Result<Vec<Receipt>> {
         // Keys being retired leave the keyring when their time comes, for every kind of message.
-        if !self.office.retired_keys.is_empty() {
-            self.keys = self.office.keyring(&self.cfg.portal_keys, now);
+        if !self.inbox.office.retired_keys.is_empty() {
+            self.inbox.keys = self.inbox.office.keyring(&self.cfg.portal_keys, now);
         }
         if let Some(kind) = crate::daemon::office::Kind::of_topic(&self.cfg.mqtt.topic_prefix, topic) {
             return self.office_message(envelope, topic, kind, now);
@@ -25,9 +25,9 @@ impl Core {
         // The state is copied only for a message that passed verification (junk costs no copy).
         let mut changed_state = None;
         let mut offset = None;
-        let outcome = match verify(envelope, &self.keys) {
+        let outcome = match verify(envelope, &self.inbox.keys) {
             Ok((msg, payload)) => {
-                let next = changed_state.insert(self.store.state.clone());
+                let next = changed_state.insert(self.storage.store.state.clone());
                 offset = Some(now.duration_since(msg.issued_at()));
                 match msg {
                     Verified::Alert {
@@ -45,7 +45,7 @@ impl Core {
                         );
                         // Exercises, tests and refusals reach the status too, not only receipts.
                         let verdict = o.receipts.iter().find(|r| r.event != ReceiptEvent::Accepted);
-                        self.last_alert = Some(serde_json::json!({
+                        self.inbox.last_alert = Some(serde_json::json!({
                             "identifier": alert.identifier, "sender": alert.sender, "format": alert.format,
                             "status": alert.status.word(), "msg_type": alert.msg_type.word(), "at": now.to_string(),
                             "event": verdict.map(|r| r.event), "reason": verdict.and_then(|r| r.reason.clone()),
@@ -61,7 +61,7 @@ impl Core {
             }
         };
         if offset.is_some() {
-            self.portal_offset = offset;
+            self.planner.portal_offset = offset;
         }
         if !outcome.changed && outcome.receipts.is_empty() {
             return Ok(Vec::new()); // a redelivery of what is stored
@@ -71,25 +71,26 @@ impl Core {
         // history in memory (on disk with the next lazy write). A flood of captured envelopes
         // sent again costs no disk.
         if !outcome.changed {
-            self.store.state.note_receipts(&outcome.receipts);
+            self.storage.store.state.note_receipts(&outcome.receipts);
             if outcome.receipts.iter().any(|r| r.id.is_some()) {
-                self.scheduler_unsaved = true;
+                self.storage.writes.scheduler_unsaved = true;
             }
             self.note_refused(&outcome.receipts);
             return Ok(outcome.receipts);
         }
-        let mut next = changed_state.unwrap_or_else(|| self.store.state.clone());
+        let mut next = changed_state.unwrap_or_else(|| self.storage.store.state.clone());
         next.note_receipts(&outcome.receipts);
         next.outbox.extend(outcome.receipts.iter().cloned());
-        next.proof_seq = self.proof_seq();
-        match self.store.replace(next) {
+        next.proof_seq = self.storage.proof_seq();
+        match self.storage.store.replace(next) {
             Ok(()) => {
-                self.wrote(now);
+                self.storage.wrote(now);
                 self.note_refused(&outcome.receipts);
                 Ok(outcome.receipts)
             }
             Err(e) => {
-                self.failed("cannot persist a message (not acknowledged; offered again)", &e);
+                self.storage
+                    .failed("cannot persist a message (not acknowledged; offered again)", &e);
                 Err(e)
             }
         }
@@ -99,7 +100,7 @@ impl Core {
     /// more there were (a flood of junk would write a line each to a flash-backed journal; every
     /// refusal still has its receipt and counts in the status).
     fn log_refusal(&mut self, topic: &str, reason: &str, now: Timestamp) {
-        let (since, logged, quiet) = &mut self.refusals_logged;
+        let (since, logged, quiet) = &mut self.inbox.refusals_logged;
         if now.duration_since(*since) >= jiff::SignedDuration::from_mins(1) {
             if *quiet > 0 {
                 tracing::warn!("{quiet} more messages were refused in the minute from {since} (not logged one by one)");
@@ -120,22 +121,22 @@ impl Core {
     /// The last refusals, for the status.
     fn note_refused(&mut self, receipts: &[Receipt]) {
         for r in receipts.iter().filter(|r| r.event == ReceiptEvent::Rejected) {
-            if self.refused.len() == REFUSED_KEPT {
-                self.refused.pop_front();
+            if self.inbox.refused.len() == REFUSED_KEPT {
+                self.inbox.refused.pop_front();
             }
-            self.refused.push_back(r.clone());
+            self.inbox.refused.push_back(r.clone());
         }
     }
 
     /// The broker has a receipt: it leaves the outbox (on disk with the next write).
     pub fn published(&mut self, r: &Receipt) {
-        if let Some(i) = self.store.state.outbox.iter().position(|x| x == r) {
-            self.store.state.outbox.remove(i);
-            self.scheduler_unsaved = true;
+        if let Some(i) = self.storage.store.state.outbox.iter().position(|x| x == r) {
+            self.storage.store.state.outbox.remove(i);
+            self.storage.writes.scheduler_unsaved = true;
         }
     }
 
     pub fn set_mqtt(&mut self, link: crate::daemon::mqtt::BrokerLink) {
-        self.broker = link;
+        self.health.broker = link;
     }
 }

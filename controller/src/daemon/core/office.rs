@@ -54,13 +54,13 @@ impl Core {
         match serde_json::from_str::<Applied>(&text) {
             Ok(a) => {
                 if let Some(t) = a.calendar.as_ref().and_then(|r| r.toml.clone()) {
-                    match super::calendar(self.calendar_file.as_ref(), Some(&t)) {
-                        Ok(c) => self.calendar = c,
+                    match super::calendar(self.planner.calendar_file.as_ref(), Some(&t)) {
+                        Ok(c) => self.planner.calendar = c,
                         Err(e) => tracing::error!("the pushed calendar in {} no longer applies: {e}", path.display()),
                     }
                 }
-                self.keys = a.keyring(&self.cfg.portal_keys, now);
-                self.office = a;
+                self.inbox.keys = a.keyring(&self.cfg.portal_keys, now);
+                self.inbox.office = a;
             }
             Err(e) => tracing::error!(
                 "{} is damaged ({e}); the office's calendar and keys apply again when it sends them",
@@ -82,7 +82,7 @@ impl Core {
             Kind::Picture => format!("picture:{}", office::picture_of_topic(topic).unwrap_or_default()),
             _ => kind.name().to_owned(),
         };
-        let opened = office::open(envelope, kind, &self.keys).and_then(|o| match kind {
+        let opened = office::open(envelope, kind, &self.inbox.keys).and_then(|o| match kind {
             Kind::Picture if o.message.name.as_deref() != office::picture_of_topic(topic) => Err(format!(
                 "the picture is named {:?} but came on {topic}: publish it on …/pictures/{0}",
                 o.message.name.as_deref().unwrap_or_default()
@@ -90,7 +90,7 @@ impl Core {
             _ => Ok(o),
         });
         let sha = opened.as_ref().map(|o| o.sha256.clone()).ok();
-        if sha.is_some() && self.office.refused.get(&about) == sha.as_ref() {
+        if sha.is_some() && self.inbox.office.refused.get(&about) == sha.as_ref() {
             return Ok(Vec::new()); // the refused message again, retained: refused once is enough
         }
         let outcome = opened.map_err(Refusal::from).and_then(|o| {
@@ -98,7 +98,7 @@ impl Core {
             self.apply_office(o, now).map(|applied| (revision, applied))
         });
         if let (Err(refusal), Some(sha)) = (&outcome, sha) {
-            let mut next = self.office.clone();
+            let mut next = self.inbox.office.clone();
             next.refused.insert(about.clone(), sha);
             // A playlist that did not check (a picture it shows may still come), or a removal of
             // a picture still shown: kept to be tried again.
@@ -112,7 +112,7 @@ impl Core {
                 Retry::No => {}
             }
             if self.write_office(&next).is_ok() {
-                self.office = next;
+                self.inbox.office = next;
             }
         }
         let mut receipts = Vec::new();
@@ -130,22 +130,22 @@ impl Core {
                 r
             }
         };
-        self.office_last = Some(serde_json::json!({"kind": kind.name(), "event": receipt.event,
+        self.inbox.office_last = Some(serde_json::json!({"kind": kind.name(), "event": receipt.event,
             "revision": receipt.revision, "reason": receipt.reason, "at": now.to_string()}));
         let applied_picture = kind == Kind::Picture && receipt.event == ReceiptEvent::Applied;
-        let mut next = self.store.state.clone();
+        let mut next = self.storage.store.state.clone();
         next.outbox.push(receipt.clone());
-        next.proof_seq = self.proof_seq();
-        self.store.replace(next)?;
-        self.wrote(now);
+        next.proof_seq = self.storage.proof_seq();
+        self.storage.store.replace(next)?;
+        self.storage.wrote(now);
         receipts.push(receipt);
         // A pushed playlist refused before the picture it shows arrived: try it again.
-        if applied_picture && let Some(env) = self.office.refused_playlist.clone() {
-            let mut next = self.office.clone();
+        if applied_picture && let Some(env) = self.inbox.office.refused_playlist.clone() {
+            let mut next = self.inbox.office.clone();
             next.refused.remove(Kind::Playlist.name());
             next.refused_playlist = None;
             if self.write_office(&next).is_ok() {
-                self.office = next;
+                self.inbox.office = next;
                 tracing::info!("a picture arrived: the refused pushed playlist is tried again");
                 receipts.extend(self.office_message(env.as_bytes(), topic, Kind::Playlist, now)?);
             }
@@ -158,6 +158,7 @@ impl Core {
     /// edited file may have dropped it). The receipts to publish.
     pub(super) fn retry_removals(&mut self, now: Timestamp) -> Vec<Receipt> {
         let ready: Vec<(String, String)> = self
+            .inbox
             .office
             .refused_removals
             .iter()
@@ -166,13 +167,13 @@ impl Core {
             .collect();
         let mut receipts = Vec::new();
         for (name, envelope) in ready {
-            let mut next = self.office.clone();
+            let mut next = self.inbox.office.clone();
             next.refused_removals.remove(&name);
             next.refused.remove(&format!("picture:{name}"));
             if self.write_office(&next).is_err() {
                 break; // tried again at the next step
             }
-            self.office = next;
+            self.inbox.office = next;
             tracing::info!("the running playlist no longer shows {name}: the office's removal is applied");
             let topic = format!(
                 "{}/screens/{}/pictures/{name}",
@@ -180,7 +181,7 @@ impl Core {
             );
             match self.office_message(envelope.as_bytes(), &topic, Kind::Picture, now) {
                 Ok(r) => receipts.extend(r),
-                Err(e) => self.failed("the receipt of a picture removal", &e),
+                Err(e) => self.storage.failed("the receipt of a picture removal", &e),
             }
         }
         receipts
@@ -188,10 +189,10 @@ impl Core {
 
     /// Apply a verified message: `Ok(false)` for a redelivery, `Ok(true)` when applied.
     fn apply_office(&mut self, o: Opened, now: Timestamp) -> Result<bool, Refusal> {
-        if !self.office.is_new(&o)? {
+        if !self.inbox.office.is_new(&o)? {
             return Ok(false);
         }
-        let mut next = self.office.clone();
+        let mut next = self.inbox.office.clone();
         let mut record = Record {
             revision: o.message.revision,
             sha256: o.sha256.clone(),
@@ -204,11 +205,11 @@ impl Core {
         match o.kind {
             Kind::Calendar => {
                 let text = o.message.toml.clone().unwrap_or_default();
-                let cal = super::calendar(self.calendar_file.as_ref(), Some(&text))?;
+                let cal = super::calendar(self.planner.calendar_file.as_ref(), Some(&text))?;
                 record.toml = Some(text);
                 next.set(&o, record);
                 self.write_office(&next)?;
-                self.calendar = cal;
+                self.planner.calendar = cal;
             }
             Kind::Playlist => {
                 let text = o.message.toml.clone().unwrap_or_default();
@@ -275,17 +276,18 @@ impl Core {
                 }
                 next.set(&o, record);
                 self.write_office(&next)?;
-                self.keys = next.keyring(&self.cfg.portal_keys, now);
+                self.inbox.keys = next.keyring(&self.cfg.portal_keys, now);
             }
         }
-        self.office = next;
+        self.inbox.office = next;
         Ok(true)
     }
 
     fn write_office(&self, a: &Applied) -> Result<(), String> {
         let path = self.cfg.data_dir.join(office::FILE);
         let bytes = serde_json::to_vec_pretty(a).map_err(|e| e.to_string())?;
-        self.disk
+        self.storage
+            .disk
             .write_atomic(&path, &bytes)
             .map_err(|e| format!("cannot write {}: {e} (the message stays unapplied)", path.display()))
     }
@@ -294,17 +296,22 @@ impl Core {
     /// December the next); `None` when none, or when nothing follows the calendar.
     pub(super) fn calendar_missing(&self, now: Timestamp) -> Option<Vec<i16>> {
         self.playlist
+            .current
             .uses_calendar()
-            .then(|| self.calendar.missing_years(now.to_zoned(self.tz.clone()).date()))
+            .then(|| {
+                self.planner
+                    .calendar
+                    .missing_years(now.to_zoned(self.planner.tz.clone()).date())
+            })
             .filter(|m| !m.is_empty())
     }
 
     /// The office's messages as the status shows them.
     pub(super) fn office_status(&self, now: Timestamp) -> serde_json::Value {
-        let a = &self.office;
+        let a = &self.inbox.office;
         let pushed_sha = a.playlist.as_ref().and_then(|r| r.text_sha256.clone());
-        let local_edit = pushed_sha.map(|s| self.playlist_sha.as_ref() != Some(&s));
-        let years: Vec<i16> = self.calendar.years().collect();
+        let local_edit = pushed_sha.map(|s| self.playlist.sha.as_ref() != Some(&s));
+        let years: Vec<i16> = self.planner.calendar.years().collect();
         let missing = self.calendar_missing(now);
         serde_json::json!({
             "calendar": {"revision": a.calendar.as_ref().map(|r| r.revision),
@@ -319,7 +326,7 @@ impl Core {
                      "in_force": self.cfg.portal_keys.keys().chain(a.added_keys.keys())
                         .filter(|id| a.retired_keys.get(*id).is_none_or(|t| now < *t)).collect::<Vec<_>>(),
                      "retiring": a.retired_keys.iter().map(|(k, t)| (k.clone(), t.to_string())).collect::<std::collections::BTreeMap<_, _>>()},
-            "last": self.office_last,
+            "last": self.inbox.office_last,
         })
     }
 }

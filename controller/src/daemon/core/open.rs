@@ -167,64 +167,77 @@ impl Core {
             start.playlist.origin,
             start.playlist.items.len()
         );
-        let mut core = Self {
+        let storage = super::storage::Storage {
+            data_dir: cfg.data_dir.clone(),
+            screen: cfg.screen.clone(),
+            // The first state file of a new board could not be written: retried as any write.
+            writes: super::storage::Writes::new(now, !cfg.data_dir.join(crate::daemon::store::STATE_FILE).exists()),
+            disk,
+            store,
+            proof,
+            proof_findings,
+            proof_backlog: Vec::new(),
+            last_proof_open: now,
+            last_proof_sync: now,
+            space: None,
+            last_space_check: None,
+        };
+        let planner = super::parts::Planner {
+            calendar,
+            calendar_file,
+            calendar_missing_logged: None,
+            tz,
+            renderer,
+            overrides: console::Overrides::default(),
+            fallback,
+            desired: Desired::default(),
+            clock: pinghu_playlists::ClockTrust::Trusted,
+            portal_offset: None,
+        };
+        let playlist = super::parts::PlaylistFile {
+            current: start.playlist,
+            mtime: start.mtime,
+            read_at: None,
+            sha: start.sha,
+            error: start.error,
+            last_good_sha: std::fs::read(cfg.data_dir.join(playlist::LAST_GOOD))
+                .ok()
+                .map(|b| sha256_hex(&b)),
+        };
+        let inbox = super::parts::Inbox {
             keys: cfg.keyring(),
+            refused: std::collections::VecDeque::new(),
+            refusals_logged: (now, 0, 0),
+            last_alert: None,
+            office: crate::daemon::office::Applied::default(),
+            office_last: None,
+        };
+        let health = super::parts::Health {
             device: DeviceStatus {
                 url: cfg.device.to_string(),
                 link: "connecting",
                 ..DeviceStatus::default()
             },
-            disk,
-            store,
-            proof,
-            proof_findings,
-            playlist: start.playlist,
-            playlist_mtime: start.mtime,
-            playlist_read_at: None,
-            playlist_sha: start.sha,
-            playlist_error: start.error,
-            last_good_sha: std::fs::read(cfg.data_dir.join(playlist::LAST_GOOD))
-                .ok()
-                .map(|b| sha256_hex(&b)),
-            calendar_file,
-            config_problems,
-            console_error: None,
-            calendar,
-            tz,
-            renderer,
             showing: serde_json::Value::Null,
             plan_layer: Layer::Blank,
             brightness: 15,
             power: true,
             broker: crate::daemon::mqtt::BrokerLink::default(),
-            portal_offset: None,
-            clock: pinghu_playlists::ClockTrust::Trusted,
-            // The first state file of a new board could not be written: retried as any write.
-            state_unsaved: !cfg.data_dir.join(crate::daemon::store::STATE_FILE).exists(),
-            scheduler_unsaved: false,
-            unsaved_receipts: Vec::new(),
-            proof_backlog: Vec::new(),
-            last_proof_open: now,
-            last_save: now,
-            last_retry: now,
-            last_proof_sync: now,
-            write_error: None,
-            desired: Desired::default(),
+            config_problems,
+            console_error: None,
             glass: [None, None],
             dark: false,
+        };
+        let mut core = Self {
+            storage,
+            planner,
+            playlist,
+            inbox,
+            health,
             board_key,
             reports: reports::Reports::default(),
-            office: crate::daemon::office::Applied::default(),
-            office_last: None,
-            calendar_missing_logged: None,
-            space: None,
-            last_space_check: None,
             audit: AuditLog::new(&cfg.data_dir, disk_for_audit),
-            overrides: console::Overrides::default(),
-            fallback,
-            refused: std::collections::VecDeque::new(),
-            refusals_logged: (now, 0, 0),
-            last_alert: None,
+            out: super::coordinator::Outgoing::default(),
             cfg,
         };
         if let Some(text) = start.accepted {

@@ -85,7 +85,7 @@ pub fn picture_name_problem(name: &str) -> Option<String> {
 impl Core {
     /// Where the playlist's pictures are (its folder), or why there is none.
     fn pictures_dir(&self) -> Result<PathBuf, PictureError> {
-        match (&self.cfg.playlist, &self.renderer.image_dir) {
+        match (&self.cfg.playlist, &self.planner.renderer.image_dir) {
             (Some(_), Some(dir)) => Ok(dir.clone()),
             _ => Err(PictureError::Failed(
                 "the daemon runs the built-in sample playlist: set `playlist = \"FILE\"` in its configuration; \
@@ -97,6 +97,7 @@ impl Core {
 
     pub(super) fn used_by(&self, name: &str) -> Vec<String> {
         self.playlist
+            .current
             .all_items()
             .filter(|i| i.image.as_deref() == Some(name))
             .map(|i| i.id.clone())
@@ -115,7 +116,7 @@ impl Core {
                 let meta = e.metadata().ok().filter(std::fs::Metadata::is_file)?;
                 picture_name_problem(&name).is_none().then(|| PictureFile {
                     used_by: self.used_by(&name),
-                    removal_waiting: self.office.refused_removals.contains_key(&name),
+                    removal_waiting: self.inbox.office.refused_removals.contains_key(&name),
                     bytes: meta.len(),
                     modified: meta
                         .modified()
@@ -157,7 +158,7 @@ impl Core {
         let replaced = path.exists();
         let sha256 = sha256_hex(bytes);
         // As a playlist save: the audit log first (no change it does not hold), then the file.
-        let disk = self.disk.for_purpose(crate::daemon::disk::Purpose::Other);
+        let disk = self.storage.disk.for_purpose(crate::daemon::disk::Purpose::Other);
         self.audit
             .append(
                 now,
@@ -168,7 +169,7 @@ impl Core {
             .and_then(|_| disk.write_atomic(&path, bytes))
             .map_err(|e| PictureError::Failed(format!("{name} was not stored: {e}")))?;
         // Items showing this picture are drawn again.
-        self.renderer.clear_cache();
+        self.planner.renderer.clear_cache();
         let fitted = pinghu_fonts::picture::to_frame(
             &img,
             self.cfg.width,
@@ -209,6 +210,7 @@ impl Core {
         // As the items that show it reduce it (threshold when one of them says so).
         let threshold = self
             .playlist
+            .current
             .all_items()
             .any(|i| i.image.as_deref() == Some(name) && i.threshold);
         let reduce = pinghu_fonts::picture::Reduce::threshold_if(threshold);

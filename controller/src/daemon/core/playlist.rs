@@ -182,35 +182,41 @@ impl Core {
         // save within one tick leaves the time as it was. So a file read less than a tick after
         // its modification time is read again, and compared by content, until a reading comes
         // later than that.
-        let settled = mtime.is_none_or(|m| self.playlist_read_at.is_some_and(|r| r >= m + MTIME_TICK));
-        if mtime == self.playlist_mtime && settled {
+        let settled = mtime.is_none_or(|m| self.playlist.read_at.is_some_and(|r| r >= m + MTIME_TICK));
+        if mtime == self.playlist.mtime && settled {
             return false;
         }
-        self.playlist_mtime = mtime;
-        self.playlist_read_at = Some(std::time::SystemTime::now());
+        self.playlist.mtime = mtime;
+        self.playlist.read_at = Some(std::time::SystemTime::now());
         let read = read_playlist(&p);
         if let Ok((_, sha, _)) = &read
-            && self.playlist_sha.as_ref() == Some(sha)
+            && self.playlist.sha.as_ref() == Some(sha)
         {
             return false; // touched, or read again: the same content
         }
         let loaded = read.and_then(|(text, sha, _)| {
-            self.playlist_sha = Some(sha);
-            accept(&text, &p.display().to_string(), &mut self.renderer, &self.calendar).map(|pl| (pl, text))
+            self.playlist.sha = Some(sha);
+            accept(
+                &text,
+                &p.display().to_string(),
+                &mut self.planner.renderer,
+                &self.planner.calendar,
+            )
+            .map(|pl| (pl, text))
         });
         match loaded {
             Ok((pl, text)) => {
                 tracing::info!("playlist {} reloaded: {} items", p.display(), pl.items.len());
-                self.playlist = pl;
-                self.playlist_error = None;
+                self.playlist.current = pl;
+                self.playlist.error = None;
                 self.keep_good_playlist(&text);
             }
             Err(e) => {
                 tracing::error!("playlist {} refused, the previous one keeps running:\n{e}", p.display());
-                self.playlist_error = Some(format!(
+                self.playlist.error = Some(format!(
                     "{e}\nthe previous playlist ({}, {} items) keeps running until {} is fixed",
-                    self.playlist.origin,
-                    self.playlist.items.len(),
+                    self.playlist.current.origin,
+                    self.playlist.current.items.len(),
                     p.display()
                 ));
             }
@@ -223,16 +229,17 @@ impl Core {
     /// the playlist runs anyway.
     pub(super) fn keep_good_playlist(&mut self, text: &str) {
         let sha = sha256_hex(text.as_bytes());
-        if self.last_good_sha.as_deref() == Some(sha.as_str()) {
+        if self.playlist.last_good_sha.as_deref() == Some(sha.as_str()) {
             return;
         }
         let path = self.cfg.data_dir.join(LAST_GOOD);
         match self
+            .storage
             .disk
             .for_purpose(Purpose::Other)
             .write_atomic(&path, text.as_bytes())
         {
-            Ok(()) => self.last_good_sha = Some(sha),
+            Ok(()) => self.playlist.last_good_sha = Some(sha),
             Err(e) => tracing::warn!("cannot keep the last good playlist in {}: {e}", path.display()),
         }
     }

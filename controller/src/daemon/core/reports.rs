@@ -70,7 +70,7 @@ impl Core {
     /// [`CATCH_UP_DAYS`]): an advertiser's month has a signed report for every day, the days the
     /// board was dark included (no plays, and the gap).
     pub(super) fn daily_report(&mut self, now: Timestamp) {
-        let zoned = now.to_zoned(self.tz.clone());
+        let zoned = now.to_zoned(self.planner.tz.clone());
         let Ok(yesterday) = zoned.date().yesterday() else {
             return;
         };
@@ -83,7 +83,7 @@ impl Core {
         }
         let first = match self.reports.done {
             Some(d) => d.tomorrow().unwrap_or(yesterday),
-            None => match first_missing_day(&self.cfg.data_dir, yesterday, &self.tz) {
+            None => match first_missing_day(&self.cfg.data_dir, yesterday, &self.planner.tz) {
                 Some(d) => d,
                 None => {
                     // The board began today: its first report is tomorrow's, for today.
@@ -146,11 +146,11 @@ impl Core {
     /// The proof-of-display log, verified, with the entries of days `from..=to` (read once, a
     /// line at a time, for all the days being reported).
     fn read_log(&mut self, from: jiff::civil::Date, to: jiff::civil::Date) -> Result<Log, String> {
-        if let Some(p) = self.proof.as_mut() {
+        if let Some(p) = self.storage.proof.as_mut() {
             // Everything appended so far is in the files we are about to read.
             let _ = p.sync();
         }
-        let mut window = report::Window::new(from, to, &self.tz, Timestamp::MAX);
+        let mut window = report::Window::new(from, to, &self.planner.tz, Timestamp::MAX);
         let since = window
             .start()
             .checked_sub(jiff::SignedDuration::from_hours(24))
@@ -160,6 +160,7 @@ impl Core {
         // it reads only the segments of the days reported (a day, not years, every night). A
         // damaged one is read from the start, as `pinghu log verify` reads it.
         let recent = self
+            .storage
             .proof
             .as_ref()
             .and_then(|p| p.segments_since(since).map(|segs| (p.verdict(), segs)));
@@ -184,18 +185,18 @@ impl Core {
             chain.clone(),
             d,
             d,
-            &self.tz,
+            &self.planner.tz,
             now,
             None,
             Some(report::Targets {
-                playlist: &self.playlist,
-                calendar: &self.calendar,
+                playlist: &self.playlist.current,
+                calendar: &self.planner.calendar,
             }),
         );
         let env = report::sign(&r, &key.key_id, &key.secret)?;
         let body = serde_json::to_string_pretty(&env).map_err(|e| e.to_string())?;
         let path = report_file(&self.cfg.data_dir, d);
-        let disk = self.disk.for_purpose(crate::daemon::disk::Purpose::Other);
+        let disk = self.storage.disk.for_purpose(crate::daemon::disk::Purpose::Other);
         std::fs::create_dir_all(path.parent().unwrap_or(&self.cfg.data_dir))
             .and_then(|()| disk.write_atomic(&path, body.as_bytes()))
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;

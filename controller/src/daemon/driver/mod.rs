@@ -46,6 +46,36 @@ pub struct DriverConfig {
     pub trace: Option<TraceRing>,
 }
 
+/// Where the driver's reports go: straight to the core thread in the daemon (no task in between),
+/// a channel in tests.
+#[derive(Clone)]
+pub struct Events(std::sync::Arc<dyn Fn(DriverEvent) + Send + Sync>);
+
+impl Events {
+    pub fn new(f: impl Fn(DriverEvent) + Send + Sync + 'static) -> Self {
+        Self(std::sync::Arc::new(f))
+    }
+
+    /// Report `e` (whoever listens; a report nobody hears is dropped, as the daemon is ending).
+    pub fn send(&self, e: DriverEvent) {
+        (self.0)(e);
+    }
+}
+
+impl std::fmt::Debug for Events {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Events")
+    }
+}
+
+impl From<mpsc::UnboundedSender<DriverEvent>> for Events {
+    fn from(tx: mpsc::UnboundedSender<DriverEvent>) -> Self {
+        Self::new(move |e| {
+            let _ = tx.send(e);
+        })
+    }
+}
+
 /// What the driver reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DriverEvent {
@@ -163,7 +193,7 @@ async fn reconcile(
     cfg: &DriverConfig,
     d: &Desired,
     sent: &mut Sent,
-    events: &mpsc::UnboundedSender<DriverEvent>,
+    events: &Events,
 ) -> Result<(), DriverError> {
     if sent.power_window != WindowSent::from(d.power_window) {
         let slot = d.power_window.map(|(on, off)| pinghu_protocol::fontcard::PowerSlot {
@@ -193,11 +223,11 @@ async fn reconcile(
             sent.urgent = None;
             sent.refresh = [None, None];
             for area in [MAIN_AREA, URGENT_AREA] {
-                let _ = events.send(DriverEvent::Cleared { area });
+                events.send(DriverEvent::Cleared { area });
             }
         }
         if sent.power.is_some() || !d.power {
-            let _ = events.send(DriverEvent::Power { on: d.power });
+            events.send(DriverEvent::Power { on: d.power });
         }
         sent.power = Some(d.power);
     }
@@ -227,7 +257,7 @@ async fn reconcile(
         (Some(u), s) if s.as_ref() != Some(&id_of(u)) => {
             sent.refresh[1] = send_area(c, cfg, URGENT_AREA, u).await?.map(|t| (t, u.clone()));
             sent.urgent = Some(id_of(u));
-            let _ = events.send(DriverEvent::Shown {
+            events.send(DriverEvent::Shown {
                 key: u.key.clone(),
                 area: URGENT_AREA,
                 layer: d.layer,
@@ -239,7 +269,7 @@ async fn reconcile(
             c.delete_area(URGENT_AREA).await?;
             sent.urgent = None;
             sent.refresh[1] = None;
-            let _ = events.send(DriverEvent::Cleared { area: URGENT_AREA });
+            events.send(DriverEvent::Cleared { area: URGENT_AREA });
         }
         _ => {}
     }
@@ -248,7 +278,7 @@ async fn reconcile(
             sent.refresh[0] = send_area(c, cfg, MAIN_AREA, m).await?.map(|t| (t, m.clone()));
             sent.main = Some(id_of(m));
             if d.urgent.is_none() {
-                let _ = events.send(DriverEvent::Shown {
+                events.send(DriverEvent::Shown {
                     key: m.key.clone(),
                     area: MAIN_AREA,
                     layer: d.layer,
@@ -261,7 +291,7 @@ async fn reconcile(
             c.delete_area(MAIN_AREA).await?;
             sent.main = None;
             sent.refresh[0] = None;
-            let _ = events.send(DriverEvent::Cleared { area: MAIN_AREA });
+            events.send(DriverEvent::Cleared { area: MAIN_AREA });
         }
         _ => {}
     }
@@ -320,7 +350,7 @@ where
 pub async fn run(
     cfg: DriverConfig,
     desired: watch::Receiver<Desired>,
-    events: mpsc::UnboundedSender<DriverEvent>,
+    events: impl Into<Events>,
     requests: mpsc::Receiver<CardRequest>,
     shutdown: watch::Receiver<bool>,
 ) {
@@ -335,12 +365,13 @@ pub async fn run_on<F>(
     cfg: DriverConfig,
     mut open_io: impl FnMut() -> F,
     mut desired: watch::Receiver<Desired>,
-    events: mpsc::UnboundedSender<DriverEvent>,
+    events: impl Into<Events>,
     mut requests: mpsc::Receiver<CardRequest>,
     mut shutdown: watch::Receiver<bool>,
 ) where
     F: Future<Output = Result<Box<dyn Io>, LinkError>>,
 {
+    let events = events.into();
     let mut backoff = crate::backoff::Backoff::new(Duration::from_millis(200), Duration::from_secs(30));
     let mut last_sync: Option<Timestamp> = None;
     let mut flash = cfg.flash.clone();
@@ -348,7 +379,7 @@ pub async fn run_on<F>(
         let mut c = match connect(&cfg, &mut open_io).await {
             Ok(c) => c,
             Err(e) => {
-                let _ = events.send(DriverEvent::Link {
+                events.send(DriverEvent::Link {
                     up: false,
                     protocol: None,
                     error: Some(e.to_string()),
@@ -360,7 +391,7 @@ pub async fn run_on<F>(
                 continue;
             }
         };
-        let _ = events.send(DriverEvent::Link {
+        events.send(DriverEvent::Link {
             up: true,
             protocol: Some(c.protocol),
             error: None,
@@ -371,7 +402,7 @@ pub async fn run_on<F>(
         let mut ensured: Option<(ContentKey, String)> = None;
         let fresh = async {
             let info = c.card_info().await?;
-            let _ = events.send(DriverEvent::Card {
+            events.send(DriverEvent::Card {
                 info,
                 power_control: if c.protocol.is_graphic() { "a2-05" } else { "a3-00" },
             });
@@ -379,7 +410,7 @@ pub async fn run_on<F>(
             c.clear().await
         };
         if let Err(e) = fresh.await {
-            let _ = events.send(DriverEvent::Link {
+            events.send(DriverEvent::Link {
                 up: false,
                 protocol: Some(c.protocol),
                 error: Some(e.to_string()),
@@ -423,7 +454,7 @@ pub async fn run_on<F>(
                     } else {
                         ""
                     };
-                    let _ = events.send(DriverEvent::Refused {
+                    events.send(DriverEvent::Refused {
                         what: format!("{:?} board update", d.layer),
                         error: format!("the card refused: {code}{hint}"),
                     });
@@ -431,14 +462,14 @@ pub async fn run_on<F>(
                     refused = Some(d);
                 }
                 Err(e @ (DriverError::Unsupported { .. } | DriverError::Invalid(_) | DriverError::Unexpected(_))) => {
-                    let _ = events.send(DriverEvent::Refused {
+                    events.send(DriverEvent::Refused {
                         what: format!("{:?} board update", d.layer),
                         error: e.to_string(),
                     });
                     refused = Some(d);
                 }
                 Err(e) => {
-                    let _ = events.send(DriverEvent::Link {
+                    events.send(DriverEvent::Link {
                         up: false,
                         protocol: Some(c.protocol),
                         error: Some(e.to_string()),
@@ -466,18 +497,18 @@ pub async fn run_on<F>(
                 () = tokio::time::sleep_until(next_refresh(&sent).filter(|_| hold.is_none()).unwrap_or(far)) => {
                     // Keep the areas on the glass before their RunMode-2 timeout.
                     if let Err(e) = refresh(&mut c, &cfg, &mut sent).await {
-                        let _ = events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(e.to_string()) });
+                        events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(e.to_string()) });
                         continue 'outer;
                     }
                 }
                 () = tokio::time::sleep(Duration::from_secs(30)) => {
                     // Keep-alive: a link that died quietly is found and reopened.
                     if let Err(e) = c.ping().await {
-                        let _ = events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(e.to_string()) });
+                        events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(e.to_string()) });
                         continue 'outer;
                     }
                     if let Err(e) = sync_clock(&mut c, &events, &mut last_sync).await {
-                        let _ = events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(e.to_string()) });
+                        events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(e.to_string()) });
                         continue 'outer;
                     }
                 }

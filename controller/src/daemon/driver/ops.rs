@@ -2,7 +2,6 @@
 //! console, and the daily clock sync.
 
 use jiff::Timestamp;
-use tokio::sync::mpsc;
 
 use super::{DriverConfig, DriverEvent, Sent};
 use crate::card::client::{CardClient, DriverError};
@@ -62,7 +61,7 @@ pub(super) async fn card_request(
 /// Set the card's clock at start and then daily, reporting the drift found before.
 pub(super) async fn sync_clock(
     c: &mut CardClient,
-    events: &mpsc::UnboundedSender<DriverEvent>,
+    events: &super::Events,
     last_sync: &mut Option<Timestamp>,
 ) -> Result<(), DriverError> {
     if last_sync.is_some_and(|t| Timestamp::now().duration_since(t) < jiff::SignedDuration::from_hours(24)) {
@@ -88,7 +87,7 @@ pub(super) async fn sync_clock(
     };
     *last_sync = Some(Timestamp::now());
     let (card_time, drift_s) = before.unwrap_or_default();
-    let _ = events.send(DriverEvent::Clock {
+    events.send(DriverEvent::Clock {
         card_time,
         drift_s,
         synced,
