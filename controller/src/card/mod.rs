@@ -5,6 +5,7 @@
 pub mod client;
 pub mod control;
 pub mod device;
+mod discover;
 pub mod link;
 pub mod pattern;
 pub mod wire;

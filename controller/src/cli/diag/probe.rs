@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::{DiagOptions, Report, link};
+use super::connect::link;
+use super::{DiagOptions, Report};
 use crate::card::client::{DriverError, try_protocols};
 use crate::card::device::{DeviceUrl, PROBE_BAUDS};
 

@@ -48,40 +48,6 @@ pub struct PlaylistHistory {
     pub file: String,
 }
 
-/// A technician's brightness and power, over the playlist's until a time (emergencies still win:
-/// an emergency takeover sets both itself).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Overrides {
-    pub brightness: Option<(u8, Timestamp)>,
-    pub power: Option<(bool, Timestamp)>,
-}
-
-impl Overrides {
-    /// Apply the overrides that still hold to the plan and the desired board.
-    pub(super) fn apply(
-        &mut self,
-        mut plan: pinghu_playlists::Plan,
-        d: &mut crate::daemon::board::Desired,
-        now: Timestamp,
-    ) -> pinghu_playlists::Plan {
-        self.brightness = self.brightness.filter(|(_, until)| now < *until);
-        self.power = self.power.filter(|(_, until)| now < *until);
-        if plan.layer == pinghu_playlists::Layer::Emergency {
-            return plan;
-        }
-        if let Some((b, _)) = self.brightness {
-            plan.brightness = b;
-            d.brightness = b;
-            d.brightness_table = None;
-        }
-        if let Some((p, _)) = self.power {
-            plan.power = p;
-            d.power = p;
-        }
-        plan
-    }
-}
-
 /// A week of the running playlist, for the console's timeline.
 #[derive(Debug, Clone)]
 pub struct Week {
@@ -211,7 +177,7 @@ impl Core {
         minutes: u32,
         who: &str,
         now: Timestamp,
-    ) -> Result<Overrides, String> {
+    ) -> Result<super::parts::Overrides, String> {
         if brightness.is_some_and(|b| b > 15) {
             return Err("brightness is 0 to 15".into());
         }
@@ -243,7 +209,7 @@ impl Core {
         self.audit
             .append(now, who, "card.override.clear", json!(null))
             .map_err(|e| format!("not done: the audit log cannot be written ({e})"))?;
-        self.planner.overrides = Overrides::default();
+        self.planner.overrides = super::parts::Overrides::default();
         Ok(())
     }
 

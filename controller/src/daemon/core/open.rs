@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use pinghu_playlists::{Calendar, Layer};
 
 use super::playlist::{self, calendar};
-use super::{Core, CoreError, DeviceStatus, console, reports};
+use super::{Core, CoreError, DeviceStatus, reports};
 use crate::daemon::audit::AuditLog;
 use crate::daemon::board::{Desired, Renderer};
 use crate::daemon::config::Config;
@@ -188,7 +188,7 @@ impl Core {
             calendar_missing_logged: None,
             tz,
             renderer,
-            overrides: console::Overrides::default(),
+            overrides: super::parts::Overrides::default(),
             fallback,
             desired: Desired::default(),
             clock: pinghu_playlists::ClockTrust::Trusted,

@@ -32,7 +32,7 @@ pub(super) struct Planner {
     pub(super) tz: jiff::tz::TimeZone,
     pub(super) renderer: Renderer,
     /// A technician's brightness and power, over the playlist's, until a time.
-    pub(super) overrides: super::console::Overrides,
+    pub(super) overrides: Overrides,
     /// The flash program's content, rendered.
     pub(super) fallback: Option<AreaContent>,
     /// The board the scheduler wants now (what the driver is sent).
@@ -89,4 +89,38 @@ pub(super) struct Health {
     pub(super) glass: [Option<pinghu_fonts::Frame>; 2],
     /// The last proof entry says the glass is dark.
     pub(super) dark: bool,
+}
+
+/// A technician's brightness and power, over the playlist's until a time (emergencies still win:
+/// an emergency takeover sets both itself).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Overrides {
+    pub brightness: Option<(u8, Timestamp)>,
+    pub power: Option<(bool, Timestamp)>,
+}
+
+impl Overrides {
+    /// Apply the overrides that still hold to the plan and the desired board.
+    pub(super) fn apply(
+        &mut self,
+        mut plan: pinghu_playlists::Plan,
+        d: &mut crate::daemon::board::Desired,
+        now: Timestamp,
+    ) -> pinghu_playlists::Plan {
+        self.brightness = self.brightness.filter(|(_, until)| now < *until);
+        self.power = self.power.filter(|(_, until)| now < *until);
+        if plan.layer == pinghu_playlists::Layer::Emergency {
+            return plan;
+        }
+        if let Some((b, _)) = self.brightness {
+            plan.brightness = b;
+            d.brightness = b;
+            d.brightness_table = None;
+        }
+        if let Some((p, _)) = self.power {
+            plan.power = p;
+            d.power = p;
+        }
+        plan
+    }
 }

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use jiff::Timestamp;
-use pinghu_playlists::{ContentKey, Layer};
+use pinghu_playlists::ContentKey;
 use tokio::sync::{mpsc, watch};
 
 use crate::card::client::{CardClient, DriverError, try_protocols};
@@ -18,10 +18,10 @@ use crate::card::link::{Io, Link, LinkError, TraceRing, open};
 use crate::daemon::board::{AreaContent, Desired, MAIN_AREA, URGENT_AREA};
 use crate::daemon::fallback::{FlashRecord, keep_alive};
 
-use pinghu_protocol::control::PingInfo;
-
+mod events;
 mod ops;
 
+pub use events::{DriverEvent, Events};
 pub use ops::{CardOp, CardRequest};
 use ops::{card_request, sync_clock};
 
@@ -44,78 +44,6 @@ pub struct DriverConfig {
     pub max_flash_writes_per_day: u32,
     /// Where the link's recent bytes go, for the console's technicians.
     pub trace: Option<TraceRing>,
-}
-
-/// Where the driver's reports go: straight to the core thread in the daemon (no task in between),
-/// a channel in tests.
-#[derive(Clone)]
-pub struct Events(std::sync::Arc<dyn Fn(DriverEvent) + Send + Sync>);
-
-impl Events {
-    pub fn new(f: impl Fn(DriverEvent) + Send + Sync + 'static) -> Self {
-        Self(std::sync::Arc::new(f))
-    }
-
-    /// Report `e` (whoever listens; a report nobody hears is dropped, as the daemon is ending).
-    pub fn send(&self, e: DriverEvent) {
-        (self.0)(e);
-    }
-}
-
-impl std::fmt::Debug for Events {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Events")
-    }
-}
-
-impl From<mpsc::UnboundedSender<DriverEvent>> for Events {
-    fn from(tx: mpsc::UnboundedSender<DriverEvent>) -> Self {
-        Self::new(move |e| {
-            let _ = tx.send(e);
-        })
-    }
-}
-
-/// What the driver reports.
-#[derive(Debug, Clone, PartialEq)]
-pub enum DriverEvent {
-    /// The link came up (with the protocol in use) or went down (with the reason).
-    Link {
-        up: bool,
-        protocol: Option<CardModel>,
-        error: Option<String>,
-    },
-    /// The card acknowledged the first frame of `key` in `area`.
-    Shown {
-        key: ContentKey,
-        area: u8,
-        layer: Layer,
-        frame_sha256: String,
-        at: Timestamp,
-    },
-    /// The card's clock and its drift from ours, after a sync.
-    Clock {
-        card_time: Option<String>,
-        drift_s: Option<i64>,
-        synced: bool,
-    },
-    /// The card refused something (kept apart from link failures).
-    Refused { what: String, error: String },
-    /// The card acknowledged that `area` is gone (an urgent notice ended).
-    Cleared { area: u8 },
-    /// The card switched the LED power (or, without a power opcode, was darkened by clearing).
-    Power { on: bool },
-    /// What the card reported about itself after a (re)connect, and how its power is switched.
-    Card {
-        info: Option<PingInfo>,
-        power_control: &'static str,
-    },
-    /// The flash program: written (`wrote`), current, or waiting (`note` says why).
-    Flash {
-        record: FlashRecord,
-        wrote: bool,
-        note: Option<String>,
-    },
 }
 
 #[derive(Debug, Default)]
