@@ -414,12 +414,12 @@ fn an_sm2_signed_warning_is_accepted_and_a_forged_one_refused() {
         "{}",
         r.reason
     );
+    let refused = keys.clone().add("bad", "sm2:AAAA").unwrap_err();
     assert!(
-        keys.clone()
-            .add("bad", "sm2:AAAA")
-            .unwrap_err()
-            .contains("not an SM2 public key")
+        matches!(&refused, pinghu::daemon::envelope::KeyError::Sm2Public { key_id } if key_id == "bad"),
+        "{refused:?}"
     );
+    assert!(refused.to_string().contains("not an SM2 public key"), "{refused}");
 }
 
 fn base64_encode(b: &[u8]) -> String {

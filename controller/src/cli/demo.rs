@@ -79,7 +79,8 @@ async fn portal_step(
     what: &str,
     shown: &(dyn Fn(&serde_json::Value) -> bool + Sync),
 ) -> Result<(Frame, Vec<serde_json::Value>), String> {
-    let env = crate::daemon::envelope::sign(payload.to_string().as_bytes(), &e.keys.key_id, &e.keys.secret)?;
+    let env = crate::daemon::envelope::sign(payload.to_string().as_bytes(), &e.keys.key_id, &e.keys.secret)
+        .map_err(|e| e.to_string())?;
     send(e, &env, wait, what, shown).await
 }
 
@@ -215,7 +216,8 @@ pub async fn run(data_dir: Option<PathBuf>, print: &(dyn Fn(&str) + Sync)) -> Re
              <scope>Public</scope>{body}</alert>"
         )
     };
-    let mut env = crate::daemon::envelope::sign(warning(1, "Alert").as_bytes(), &e.keys.key_id, &e.keys.secret)?;
+    let mut env = crate::daemon::envelope::sign(warning(1, "Alert").as_bytes(), &e.keys.key_id, &e.keys.secret)
+        .map_err(|e| e.to_string())?;
     env.content_type = Some("application/cap+xml".into());
     let shown = send(&e, &env, Duration::from_secs(3), "the warning", &|s| has_urgent(s)).await?;
     report(
@@ -227,7 +229,8 @@ pub async fn run(data_dir: Option<PathBuf>, print: &(dyn Fn(&str) + Sync)) -> Re
     );
     print(&std::mem::take(&mut out));
     tokio::time::sleep(Duration::from_millis(1100)).await; // the cancel is sent a second later
-    let mut env = crate::daemon::envelope::sign(warning(2, "Cancel").as_bytes(), &e.keys.key_id, &e.keys.secret)?;
+    let mut env = crate::daemon::envelope::sign(warning(2, "Cancel").as_bytes(), &e.keys.key_id, &e.keys.secret)
+        .map_err(|e| e.to_string())?;
     env.content_type = Some("application/cap+xml".into());
     let shown = send(&e, &env, Duration::from_secs(1), "the rotation again", &|s| {
         !has_urgent(s)

@@ -162,7 +162,8 @@ pub fn start(data_dir: &Path) -> Result<Embedded, String> {
         &data_dir.join("demo-key.json"),
         DEMO_KEY_ID,
         &crate::daemon::disk::Disk::new(),
-    )?;
+    )
+    .map_err(|e| e.to_string())?;
     let port = free_port().map_err(|e| e.to_string())?;
     start_broker(port)?;
     let board = start_board(&data_dir.join("board"))?;

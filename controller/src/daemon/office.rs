@@ -17,7 +17,7 @@ use base64::Engine as _;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::daemon::envelope::{Envelope, Keyring};
+use crate::daemon::envelope::{Envelope, KeyError, Keyring};
 
 /// What an office message carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -257,8 +257,9 @@ impl Applied {
 }
 
 /// Sign an office message (for `pinghu portal push` and tests).
-pub fn sign(kind: Kind, message: &Message, key_id: &str, secret: &str) -> Result<Envelope, String> {
-    let payload = serde_json::to_vec(message).map_err(|e| e.to_string())?;
+pub fn sign(kind: Kind, message: &Message, key_id: &str, secret: &str) -> Result<Envelope, KeyError> {
+    // (A message of strings, numbers and lists always serialises.)
+    let payload = serde_json::to_vec(message).unwrap_or_default();
     let mut env = crate::daemon::envelope::sign(&payload, key_id, secret)?;
     env.content_type = Some(kind.content_type().into());
     Ok(env)

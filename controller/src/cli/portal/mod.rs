@@ -100,7 +100,7 @@ pub fn sign_bytes_with_file(payload: &[u8], key_file: &std::path::Path) -> Resul
             key_file.display()
         )
     })?;
-    sign(payload, &kp.key_id, &kp.secret)
+    sign(payload, &kp.key_id, &kp.secret).map_err(|e| e.to_string())
 }
 
 /// `pinghu portal keygen`: a new key pair; the secret to `out` (never overwritten), the public

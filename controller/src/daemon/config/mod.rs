@@ -345,7 +345,7 @@ impl Config {
         }
         let mut ring = crate::daemon::envelope::Keyring::default();
         for (id, k) in &raw.portal_keys {
-            ring.add(id, k).map_err(invalid)?;
+            ring.add(id, k).map_err(|e| invalid(e.to_string()))?;
         }
         let console = match &raw.console {
             None => None,

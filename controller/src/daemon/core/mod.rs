@@ -123,7 +123,7 @@ pub struct Core {
     inbox: parts::Inbox,
     health: parts::Health,
     /// The board's own key pair, which signs its daily play reports (or why there is none).
-    board_key: Result<crate::daemon::envelope::KeyPair, String>,
+    board_key: Result<crate::daemon::envelope::KeyPair, crate::daemon::envelope::KeyError>,
     reports: reports::Reports,
     /// Changes made through the console.
     audit: AuditLog,

@@ -263,7 +263,7 @@ impl Core {
             Kind::Keys => {
                 let mut check = crate::daemon::envelope::Keyring::default();
                 for (id, k) in &o.message.add {
-                    check.add(id, k)?;
+                    check.add(id, k).map_err(|e| e.to_string())?;
                 }
                 next.added_keys.extend(o.message.add.clone());
                 next.retired_keys.extend(o.message.retire.clone());

@@ -178,7 +178,7 @@ impl Core {
     }
 
     fn write_report(&self, d: jiff::civil::Date, now: Timestamp, (chain, entries): &Log) -> Result<String, String> {
-        let key = self.board_key.as_ref().map_err(Clone::clone)?;
+        let key = self.board_key.as_ref().map_err(|e| format!("no board key: {e}"))?;
         let r = report::build(
             &self.cfg.screen,
             entries,
@@ -193,7 +193,7 @@ impl Core {
                 calendar: &self.planner.calendar,
             }),
         );
-        let env = report::sign(&r, &key.key_id, &key.secret)?;
+        let env = report::sign(&r, &key.key_id, &key.secret).map_err(|e| e.to_string())?;
         let body = serde_json::to_string_pretty(&env).map_err(|e| e.to_string())?;
         let path = report_file(&self.cfg.data_dir, d);
         let disk = self.storage.disk.for_purpose(crate::daemon::disk::Purpose::Other);
@@ -217,7 +217,7 @@ impl Core {
     pub(super) fn reports_status(&self) -> serde_json::Value {
         serde_json::json!({
             "board_key": self.board_key.as_ref().ok().map(|k| serde_json::json!({"key_id": k.key_id, "public": k.public})),
-            "board_key_error": self.board_key.as_ref().err(),
+            "board_key_error": self.board_key.as_ref().err().map(ToString::to_string),
             "last": self.reports.last.map(|d| d.to_string()),
             "error": self.reports.error,
         })

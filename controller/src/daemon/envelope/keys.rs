@@ -10,6 +10,44 @@ use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 
 use super::{Envelope, SM2_DISTID};
 
+/// A key that cannot be read, made, written or used; each says which key and what it should be.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    #[error("portal key {key_id:?}: the SM2 key after sm2: is neither base64 nor hex")]
+    Sm2Encoding { key_id: String },
+    #[error("portal key {key_id:?} is not an SM2 public key (SEC1, 65 bytes uncompressed or 33 compressed)")]
+    Sm2Public { key_id: String },
+    #[error("portal key {key_id:?} is not base64: {reason} (an SM2 key starts with sm2:)")]
+    PublicBase64 {
+        key_id: String,
+        reason: base64::DecodeError,
+    },
+    #[error("portal key {key_id:?} must be 32 bytes (an Ed25519 public key)")]
+    PublicLength { key_id: String },
+    #[error("portal key {key_id:?} is not a valid Ed25519 key: {reason}")]
+    Ed25519Public {
+        key_id: String,
+        reason: ed25519_dalek::SignatureError,
+    },
+    #[error("{path} is not a key file: {reason}")]
+    NotAKeyFile { path: String, reason: serde_json::Error },
+    #[error("{path} exists: refusing to overwrite a secret key")]
+    Exists { path: String },
+    #[error("cannot write {path}: {reason}")]
+    Write { path: String, reason: std::io::Error },
+    #[error("no randomness from the system: {0}")]
+    Randomness(getrandom::Error),
+    #[error("SM2 secret key is not base64: {0}")]
+    Sm2SecretBase64(base64::DecodeError),
+    #[error("SM2 secret key must be 32 bytes, a scalar below the curve order")]
+    Sm2Secret,
+    #[error("secret key is not base64: {0}")]
+    SecretBase64(base64::DecodeError),
+    #[error("secret key must be 32 bytes (an Ed25519 seed)")]
+    SecretLength,
+}
+
 #[derive(Debug, Clone)]
 pub(super) enum PublicKey {
     Ed25519(VerifyingKey),
@@ -25,26 +63,28 @@ pub struct Keyring {
 impl Keyring {
     /// Add a key: base64 of an Ed25519 key's 32 bytes, or `sm2:` and base64 (or hex) of an SM2
     /// key's SEC1 point (65 bytes uncompressed, or 33 compressed).
-    pub fn add(&mut self, key_id: &str, public: &str) -> Result<(), String> {
+    pub fn add(&mut self, key_id: &str, public: &str) -> Result<(), KeyError> {
         if let Some(sm2_key) = public.trim().strip_prefix("sm2:") {
             let bytes = B64
                 .decode(sm2_key)
                 .or_else(|_| pinghu_protocol::from_hex(sm2_key))
-                .map_err(|_| format!("portal key {key_id:?}: the SM2 key after sm2: is neither base64 nor hex"))?;
-            let key = sm2::dsa::VerifyingKey::from_sec1_bytes(SM2_DISTID, &bytes).map_err(|_| {
-                format!("portal key {key_id:?} is not an SM2 public key (SEC1, 65 bytes uncompressed or 33 compressed)")
-            })?;
+                .map_err(|_| KeyError::Sm2Encoding { key_id: key_id.into() })?;
+            let key = sm2::dsa::VerifyingKey::from_sec1_bytes(SM2_DISTID, &bytes)
+                .map_err(|_| KeyError::Sm2Public { key_id: key_id.into() })?;
             self.keys.insert(key_id.to_owned(), PublicKey::Sm2(Box::new(key)));
             return Ok(());
         }
-        let bytes = B64
-            .decode(public.trim())
-            .map_err(|e| format!("portal key {key_id:?} is not base64: {e} (an SM2 key starts with sm2:)"))?;
+        let bytes = B64.decode(public.trim()).map_err(|reason| KeyError::PublicBase64 {
+            key_id: key_id.into(),
+            reason,
+        })?;
         let arr: [u8; 32] = bytes
             .try_into()
-            .map_err(|_| format!("portal key {key_id:?} must be 32 bytes (an Ed25519 public key)"))?;
-        let key = VerifyingKey::from_bytes(&arr)
-            .map_err(|e| format!("portal key {key_id:?} is not a valid Ed25519 key: {e}"))?;
+            .map_err(|_| KeyError::PublicLength { key_id: key_id.into() })?;
+        let key = VerifyingKey::from_bytes(&arr).map_err(|reason| KeyError::Ed25519Public {
+            key_id: key_id.into(),
+            reason,
+        })?;
         self.keys.insert(key_id.to_owned(), PublicKey::Ed25519(key));
         Ok(())
     }
@@ -105,29 +145,32 @@ pub struct KeyPair {
 impl KeyPair {
     /// Load `path`, or create a new pair there (readable by the owner only), written through
     /// `disk` (the daemon's own, so its faults and a power cut apply to the key as to the rest).
-    pub fn load_or_create(path: &Path, key_id: &str, disk: &crate::daemon::disk::Disk) -> Result<Self, String> {
+    pub fn load_or_create(path: &Path, key_id: &str, disk: &crate::daemon::disk::Disk) -> Result<Self, KeyError> {
         if let Ok(text) = std::fs::read_to_string(path) {
-            return serde_json::from_str(&text).map_err(|e| format!("{} is not a key file: {e}", path.display()));
+            return serde_json::from_str(&text).map_err(|reason| KeyError::NotAKeyFile {
+                path: path.display().to_string(),
+                reason,
+            });
         }
         let kp = Self::generate(key_id, false)?;
-        let bytes = serde_json::to_vec_pretty(&kp).map_err(|e| e.to_string())?;
-        disk.write_secret(path, &bytes)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        kp.write(path, disk)?;
         Ok(kp)
     }
 
     /// A new pair (Ed25519, or SM2) written to `path`, which must not exist: a secret key is
     /// never overwritten.
-    pub fn create(path: &Path, key_id: &str, sm2: bool) -> Result<Self, String> {
+    pub fn create(path: &Path, key_id: &str, sm2: bool) -> Result<Self, KeyError> {
         if path.exists() {
-            return Err(format!("{} exists: refusing to overwrite a secret key", path.display()));
+            return Err(KeyError::Exists {
+                path: path.display().to_string(),
+            });
         }
         let kp = Self::generate(key_id, sm2)?;
-        kp.write(path)?;
+        kp.write(path, &crate::daemon::disk::Disk::new())?;
         Ok(kp)
     }
 
-    fn generate(key_id: &str, sm2: bool) -> Result<Self, String> {
+    fn generate(key_id: &str, sm2: bool) -> Result<Self, KeyError> {
         let (secret, public) = if sm2 { keygen_sm2()? } else { keygen()? };
         Ok(Self {
             key_id: key_id.to_owned(),
@@ -136,28 +179,30 @@ impl KeyPair {
         })
     }
 
-    fn write(&self, path: &Path) -> Result<(), String> {
-        let bytes = serde_json::to_vec_pretty(self).map_err(|e| e.to_string())?;
-        crate::daemon::disk::Disk::new()
-            .write_secret(path, &bytes)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    fn write(&self, path: &Path, disk: &crate::daemon::disk::Disk) -> Result<(), KeyError> {
+        // (A struct of three strings always serialises.)
+        let bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
+        disk.write_secret(path, &bytes).map_err(|reason| KeyError::Write {
+            path: path.display().to_string(),
+            reason,
+        })
     }
 }
 
 /// A new Ed25519 key pair: (secret key base64, public key base64).
-pub fn keygen() -> Result<(String, String), String> {
+pub fn keygen() -> Result<(String, String), KeyError> {
     let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| format!("no randomness from the system: {e}"))?;
+    getrandom::fill(&mut seed).map_err(KeyError::Randomness)?;
     let sk = SigningKey::from_bytes(&seed);
     Ok((B64.encode(sk.to_bytes()), B64.encode(sk.verifying_key().to_bytes())))
 }
 
 /// A new SM2 key pair: (`sm2:` and the secret scalar base64, `sm2:` and the public SEC1 point
 /// base64).
-pub fn keygen_sm2() -> Result<(String, String), String> {
+pub fn keygen_sm2() -> Result<(String, String), KeyError> {
     loop {
         let mut secret = [0u8; 32];
-        getrandom::fill(&mut secret).map_err(|e| format!("no randomness from the system: {e}"))?;
+        getrandom::fill(&mut secret).map_err(KeyError::Randomness)?;
         // A value outside 1..n-1 (vanishingly rare) is drawn again.
         if let Ok(sk) = sm2::dsa::SigningKey::from_slice(SM2_DISTID, &secret) {
             let public = sk.verifying_key().to_sec1_bytes();
@@ -170,14 +215,11 @@ pub fn keygen_sm2() -> Result<(String, String), String> {
 }
 
 /// Sign `payload` bytes into an envelope with a secret from [`keygen`] or [`keygen_sm2`].
-pub fn sign(payload: &[u8], key_id: &str, secret: &str) -> Result<Envelope, String> {
+pub fn sign(payload: &[u8], key_id: &str, secret: &str) -> Result<Envelope, KeyError> {
     if let Some(s) = secret.trim().strip_prefix("sm2:") {
         use sm2::dsa::signature::Signer as _;
-        let bytes = B64
-            .decode(s)
-            .map_err(|e| format!("SM2 secret key is not base64: {e}"))?;
-        let sk = sm2::dsa::SigningKey::from_slice(SM2_DISTID, &bytes)
-            .map_err(|_| "SM2 secret key must be 32 bytes, a scalar below the curve order".to_string())?;
+        let bytes = B64.decode(s).map_err(KeyError::Sm2SecretBase64)?;
+        let sk = sm2::dsa::SigningKey::from_slice(SM2_DISTID, &bytes).map_err(|_| KeyError::Sm2Secret)?;
         let sig: sm2::dsa::Signature = sk.sign(payload);
         return Ok(Envelope {
             key_id: key_id.to_owned(),
@@ -186,12 +228,8 @@ pub fn sign(payload: &[u8], key_id: &str, secret: &str) -> Result<Envelope, Stri
             content_type: None,
         });
     }
-    let bytes = B64
-        .decode(secret.trim())
-        .map_err(|e| format!("secret key is not base64: {e}"))?;
-    let arr: [u8; 32] = bytes
-        .try_into()
-        .map_err(|_| "secret key must be 32 bytes (an Ed25519 seed)".to_string())?;
+    let bytes = B64.decode(secret.trim()).map_err(KeyError::SecretBase64)?;
+    let arr: [u8; 32] = bytes.try_into().map_err(|_| KeyError::SecretLength)?;
     let sk = SigningKey::from_bytes(&arr);
     Ok(Envelope {
         key_id: key_id.to_owned(),

@@ -13,7 +13,7 @@ use thiserror::Error;
 
 mod keys;
 
-pub use keys::{KeyPair, Keyring, keygen, keygen_sm2, sign};
+pub use keys::{KeyError, KeyPair, Keyring, keygen, keygen_sm2, sign};
 
 /// Key id of the demo's own portal key pair (`pinghu demo`, `pinghu portal` against it).
 pub const DEMO_KEY_ID: &str = "demo";

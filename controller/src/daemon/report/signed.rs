@@ -9,12 +9,13 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::{CONTENT_TYPE, Chain, Play, PlaysReport, build};
-use crate::daemon::envelope::Envelope;
+use crate::daemon::envelope::{Envelope, KeyError};
 use crate::daemon::proof::Entry;
 
 /// Sign a report with the board's secret key (from `pinghu board keygen`).
-pub fn sign(r: &PlaysReport, key_id: &str, secret: &str) -> Result<Envelope, String> {
-    let bytes = serde_json::to_vec_pretty(r).map_err(|e| e.to_string())?;
+pub fn sign(r: &PlaysReport, key_id: &str, secret: &str) -> Result<Envelope, KeyError> {
+    // (A report of strings, numbers and lists always serialises.)
+    let bytes = serde_json::to_vec_pretty(r).unwrap_or_default();
     let mut env = crate::daemon::envelope::sign(&bytes, key_id, secret)?;
     env.content_type = Some(CONTENT_TYPE.into());
     Ok(env)
