@@ -82,23 +82,6 @@ pub fn judge_clock(now: Timestamp, portal_offset: Option<SignedDuration>) -> pin
     pinghu_playlists::clock_trust(now, not_before, behind, PORTAL_TOLERANCE)
 }
 
-/// Link state for the status topic.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-struct DeviceStatus {
-    url: String,
-    protocol: Option<String>,
-    link: &'static str,
-    last_error: Option<String>,
-    card_time: Option<String>,
-    drift_s: Option<i64>,
-    /// What the card says about itself (size, colours, firmware), and whether it matches.
-    card: Option<serde_json::Value>,
-    /// How the LED power is switched: `a2-05` (control header), `a3-00` (font card).
-    power_control: Option<&'static str>,
-    /// The fallback program in the card's flash.
-    flash: Option<serde_json::Value>,
-}
-
 /// What a scheduler step decided.
 #[derive(Debug, Clone)]
 pub struct Step {
@@ -136,8 +119,10 @@ pub struct Core {
     calendar: Calendar,
     tz: jiff::tz::TimeZone,
     renderer: Renderer,
-    device: DeviceStatus,
-    showing: serde_json::Value,
+    /// The card link and what the card says about itself, as the status shows it.
+    device: crate::daemon::status::Device,
+    /// What the card acknowledged last.
+    showing: Option<crate::daemon::status::Showing>,
     plan_layer: Layer,
     brightness: u8,
     power: bool,
@@ -171,7 +156,7 @@ pub struct Core {
     reports: reports::Reports,
     /// What the office sent and the board applied (calendar, pushed playlist, keys).
     office: crate::daemon::office::Applied,
-    office_last: Option<serde_json::Value>,
+    office_last: Option<crate::daemon::status::LastOffice>,
     /// The years without holiday data last logged (so the log says it once, and when it changes).
     calendar_missing_logged: Option<Vec<i16>>,
     /// The data directory's file system, asked every minute.
@@ -188,7 +173,7 @@ pub struct Core {
     /// Refusals logged in the current minute (from when), and how many more were not.
     refusals_logged: (Timestamp, u32, u64),
     /// The latest warning message and what became of it, for the status.
-    last_alert: Option<serde_json::Value>,
+    last_alert: Option<crate::daemon::status::LastAlert>,
 }
 
 /// How many refused messages the console can list.

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use pinghu_playlists::{Calendar, Layer};
 
 use super::playlist::{self, calendar};
-use super::{Core, CoreError, DeviceStatus, console, reports};
+use super::{Core, CoreError, console, reports};
 use crate::daemon::audit::AuditLog;
 use crate::daemon::board::{Desired, Renderer};
 use crate::daemon::config::Config;
@@ -169,10 +169,10 @@ impl Core {
         );
         let mut core = Self {
             keys: cfg.keyring(),
-            device: DeviceStatus {
+            device: crate::daemon::status::Device {
                 url: cfg.device.to_string(),
-                link: "connecting",
-                ..DeviceStatus::default()
+                link: crate::daemon::status::Link::Connecting,
+                ..crate::daemon::status::Device::default()
             },
             disk,
             store,
@@ -192,7 +192,7 @@ impl Core {
             calendar,
             tz,
             renderer,
-            showing: serde_json::Value::Null,
+            showing: None,
             plan_layer: Layer::Blank,
             brightness: 15,
             power: true,

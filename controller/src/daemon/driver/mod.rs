@@ -78,7 +78,7 @@ pub enum DriverEvent {
     /// What the card reported about itself after a (re)connect, and how its power is switched.
     Card {
         info: Option<PingInfo>,
-        power_control: &'static str,
+        power_control: crate::daemon::status::PowerControl,
     },
     /// The flash program: written (`wrote`), current, or waiting (`note` says why).
     Flash {
@@ -373,7 +373,11 @@ pub async fn run_on<F>(
             let info = c.card_info().await?;
             let _ = events.send(DriverEvent::Card {
                 info,
-                power_control: if c.protocol.is_graphic() { "a2-05" } else { "a3-00" },
+                power_control: if c.protocol.is_graphic() {
+                    crate::daemon::status::PowerControl::A205
+                } else {
+                    crate::daemon::status::PowerControl::A300
+                },
             });
             sync_clock(&mut c, &events, &mut last_sync).await?;
             c.clear().await
