@@ -12,6 +12,7 @@ use pinghu::daemon::core::Core;
 use pinghu::daemon::disk::{Disk, EIO, ENOSPC};
 use pinghu::daemon::driver::DriverEvent;
 use pinghu::daemon::ingest::Receipt;
+use pinghu::daemon::status::PowerControl;
 use pinghu::daemon::store::{AnnState, Store};
 use pinghu_playlists::{ContentKey, Layer};
 
@@ -246,10 +247,10 @@ fn a_damaged_state_file_starts_from_the_previous_generation_and_refuses_what_it_
 
     let mut core = Core::open(config(dir.path(), &portal), Disk::new(), t(100)).unwrap();
     let status = core.status(t(100));
-    let recovery = status["storage"]["state_recovery"].to_string();
+    let recovery = status.storage.state_recovery.join("\n");
     assert!(recovery.contains("checksum mismatch"), "{recovery}");
     assert!(recovery.contains("previous generation"), "{recovery}");
-    assert_eq!(status["storage"]["ok"], false);
+    assert!(!status.storage.ok);
     // The previous generation had "a" r1 active: it may have been revoked since (it was), so it
     // is suspended, not shown, and the portal is told.
     assert_eq!(core.state().announcements["a"].state, AnnState::Suspended);
@@ -284,9 +285,11 @@ fn a_damaged_state_file_starts_from_the_previous_generation_and_refuses_what_it_
     let mut core = Core::open(config(dir.path(), &portal), Disk::new(), t(200)).unwrap();
     assert!(core.state().announcements.is_empty());
     assert!(
-        core.status(t(200))["storage"]["state_recovery"]
-            .to_string()
-            .contains("started empty")
+        core.status(t(200))
+            .storage
+            .state_recovery
+            .iter()
+            .any(|r| r.contains("started empty"))
     );
     acked.clear();
     deliver(&mut core, &fresh, t(201), &mut acked);
@@ -447,28 +450,28 @@ fn the_status_says_when_the_card_drives_another_size_and_counts_flash_writes() {
     core.driver_event(
         DriverEvent::Card {
             info: Some(info(w as u16, h as u16)),
-            power_control: "a2-05",
+            power_control: PowerControl::A205,
         },
         t(1),
     );
-    assert_eq!(core.status(t(1))["device"]["card"]["size_matches"], true);
+    assert!(core.status(t(1)).device.card.unwrap().size_matches);
     core.driver_event(
         DriverEvent::Card {
             info: Some(info(64, 16)),
-            power_control: "a2-05",
+            power_control: PowerControl::A205,
         },
         t(2),
     );
-    let card = &core.status(t(2))["device"]["card"];
-    assert_eq!(card["size_matches"], false);
-    let warning = card["size_warning"].as_str().unwrap();
+    let card = core.status(t(2)).device.card.unwrap();
+    assert!(!card.size_matches);
+    let warning = card.size_warning.as_deref().unwrap();
     assert!(
         warning.contains(&format!(
             "the card reports 64x16 px but screen.width/height say {w}x{h}"
         )),
         "{warning}"
     );
-    assert_eq!(card["model"], "BX-6E2");
+    assert_eq!(card.model.as_deref(), Some("BX-6E2"));
 
     // A flash write is counted, kept across a restart, and shown.
     let mut record = pinghu::daemon::fallback::FlashRecord::default();
@@ -481,7 +484,7 @@ fn the_status_says_when_the_card_drives_another_size_and_counts_flash_writes() {
         },
         t(3),
     );
-    assert_eq!(core.status(t(3))["device"]["flash"]["writes"], 1);
+    assert_eq!(core.status(t(3)).device.flash.unwrap().writes, 1);
     let data_dir = core.config().data_dir.clone();
     assert_eq!(pinghu::daemon::fallback::FlashRecord::load(&data_dir), record);
 }
@@ -523,26 +526,24 @@ fn damage_in_an_older_segment_reaches_the_status_after_the_background_check() {
     let found = loop {
         core.tick(t(10));
         let s = core.status(t(10));
-        if let Some(f) = s["storage"]["proof_log"].as_array().filter(|a| !a.is_empty()) {
-            break f.clone();
+        if !s.storage.proof_log.is_empty() {
+            break s.storage.proof_log;
         }
-        assert!(std::time::Instant::now() < deadline, "no finding: {s}");
+        assert!(std::time::Instant::now() < deadline, "no finding: {s:?}");
         std::thread::sleep(std::time::Duration::from_millis(5));
     };
-    assert_eq!(found[0]["kind"], "damaged");
+    assert_eq!(found[0].kind, "damaged");
     assert!(
-        found[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("proof-of-display.jsonl:2: hash mismatch"),
+        found[0].message.contains("proof-of-display.jsonl:2: hash mismatch"),
         "{found:?}"
     );
-    assert_eq!(core.status(t(10))["storage"]["ok"], false);
+    assert!(!core.status(t(10)).storage.ok);
     // The disk's free space is in the status too, looked at by the tick.
-    let disk = &core.status(t(10))["storage"]["disk"];
+    let disk = core.status(t(10)).storage.disk;
     assert!(
-        disk["free_bytes"].as_u64().unwrap() > 0 && disk["low"].is_boolean(),
-        "{disk}"
+        disk.as_ref()
+            .is_some_and(|d| d.free_bytes > 0 && d.total_bytes >= d.free_bytes),
+        "{disk:?}"
     );
 }
 
@@ -711,7 +712,7 @@ fn a_second_save_within_the_file_times_tick_is_taken() {
         .set_modified(stamp)
         .unwrap();
     assert_eq!(rotation_text(&mut core, t(2)).as_deref(), Some("办事大厅 9:00-17:30"));
-    assert!(core.status(t(2))["playlist"]["error"].is_null());
+    assert!(core.status(t(2)).playlist.error.is_none());
 }
 
 #[test]
@@ -725,7 +726,7 @@ fn a_broken_playlist_at_start_runs_the_last_good_copy_and_takes_the_fix() {
     // A good start keeps the copy.
     let mut core = Core::open(cfg(), Disk::new(), t(0)).unwrap();
     assert_eq!(rotation_text(&mut core, t(0)).as_deref(), Some("办事大厅 8:30-17:00"));
-    assert!(core.status(t(0))["playlist"]["error"].is_null());
+    assert!(core.status(t(0)).playlist.error.is_none());
     assert_eq!(std::fs::read_to_string(&last_good).unwrap(), GOOD);
     core.shutdown(t(1));
     drop(core);
@@ -735,18 +736,15 @@ fn a_broken_playlist_at_start_runs_the_last_good_copy_and_takes_the_fix() {
     let mut core = Core::open(cfg(), Disk::new(), t(10)).unwrap();
     assert_eq!(rotation_text(&mut core, t(10)).as_deref(), Some("办事大厅 8:30-17:00"));
     let status = core.status(t(10));
-    let error = status["playlist"]["error"].as_str().unwrap();
+    let error = status.playlist.error.as_deref().unwrap();
     assert!(error.contains("playlist.toml:4:"), "{error}");
     assert!(
         error.contains("the board runs the last good copy") && error.contains("1 items"),
         "{error}"
     );
     assert!(
-        status["playlist"]["origin"]
-            .as_str()
-            .unwrap()
-            .ends_with("playlist.last-good.toml"),
-        "{status}"
+        status.playlist.origin.ends_with("playlist.last-good.toml"),
+        "{status:?}"
     );
     // Announcements go on as ever.
     let mut acked = Vec::new();
@@ -757,7 +755,7 @@ fn a_broken_playlist_at_start_runs_the_last_good_copy_and_takes_the_fix() {
     // Another bad edit while running: refused, and the status says what keeps running.
     edit_playlist(dir.path(), "[[item]]\nid = \"x\"\n", 15);
     core.step(t(15));
-    let error = core.status(t(15))["playlist"]["error"].as_str().unwrap().to_owned();
+    let error = core.status(t(15)).playlist.error.unwrap();
     assert!(
         error.contains("playlist.last-good.toml, 1 items) keeps running until"),
         "{error}"
@@ -768,7 +766,7 @@ fn a_broken_playlist_at_start_runs_the_last_good_copy_and_takes_the_fix() {
     edit_playlist(dir.path(), &fixed, 20);
     core.tick(t(20));
     assert_eq!(rotation_text(&mut core, t(20)).as_deref(), Some("办事大厅 9:00-17:00"));
-    assert!(core.status(t(20))["playlist"]["error"].is_null());
+    assert!(core.status(t(20)).playlist.error.is_none());
     assert_eq!(std::fs::read_to_string(&last_good).unwrap(), fixed);
     // A save from the console (or a push from the office) becomes the copy too.
     let saved = GOOD.replace("8:30", "8:00");
@@ -783,17 +781,12 @@ fn a_broken_playlist_at_start_runs_the_last_good_copy_and_takes_the_fix() {
     std::fs::write(&last_good, "not a playlist [").unwrap();
     let mut core = Core::open(cfg(), Disk::new(), t(30)).unwrap();
     let status = core.status(t(30));
-    assert_eq!(status["playlist"]["items"], 0);
+    assert_eq!(status.playlist.items, 0);
+    let error = status.playlist.error.as_deref().unwrap_or_default();
     assert!(
-        status["playlist"]["error"]
-            .as_str()
-            .unwrap()
-            .contains("playlist.last-good.toml cannot be used either (")
-            && status["playlist"]["error"]
-                .as_str()
-                .unwrap()
-                .contains("so only announcements and warnings show"),
-        "{status}"
+        error.contains("playlist.last-good.toml cannot be used either (")
+            && error.contains("so only announcements and warnings show"),
+        "{status:?}"
     );
     assert!(core.step(t(31)).desired.blank);
     deliver(&mut core, &portal.publish("flood", 1, "urgent"), t(32), &mut acked);
@@ -818,13 +811,7 @@ fn a_holiday_file_or_font_that_cannot_be_used_is_left_out_and_named() {
     // No wqy12.bdf at all.
     let mut core = Core::open(config_with_files(dir.path(), &portal), Disk::new(), t(0)).unwrap();
     assert_eq!(rotation_text(&mut core, t(0)).as_deref(), Some("办事大厅 8:30-17:00"));
-    let problems = core.status(t(0))["config_problems"].clone();
-    let problems: Vec<&str> = problems
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p.as_str().unwrap())
-        .collect();
+    let problems = core.status(t(0)).config_problems;
     assert_eq!(problems.len(), 2, "{problems:?}");
     assert!(
         problems[0].contains("holidays.toml") && problems[0].ends_with("the built-in calendar applies"),
@@ -904,9 +891,9 @@ fn a_board_that_lost_both_state_files_is_not_new_and_refuses_a_replay_of_what_it
     assert!(data.join("board-key.json").exists());
     let mut core = Core::open(config(dir.path(), &portal), Disk::new(), t(100)).unwrap();
     let status = core.status(t(100));
-    let recovery = status["storage"]["state_recovery"].to_string();
+    let recovery = status.storage.state_recovery.join("\n");
     assert!(recovery.contains("not a new installation"), "{recovery}");
-    assert_eq!(status["storage"]["ok"], false);
+    assert!(!status.storage.ok);
     // An attacker replays the original publication: refused, never shown.
     let r = core
         .ingest(&original, "pinghu/v1/screens/test-board/announcements", t(101))
@@ -939,8 +926,8 @@ fn a_new_board_killed_before_its_first_message_is_not_taken_for_one_that_lost_it
     let queued = portal.publish("q", 1, "urgent");
     let mut core = Core::open(config(dir.path(), &portal), Disk::new(), t(5)).unwrap();
     let status = core.status(t(5));
-    assert_eq!(status["storage"]["state_recovery"], serde_json::json!([]), "{status}");
-    assert_eq!(status["storage"]["ok"], true, "{status}");
+    assert!(status.storage.state_recovery.is_empty(), "{status:?}");
+    assert!(status.storage.ok, "{status:?}");
     let r = core
         .ingest(&queued, "pinghu/v1/screens/test-board/announcements", t(6))
         .unwrap();
@@ -985,8 +972,8 @@ fn a_deleted_or_replaced_proof_log_is_noticed_at_start() {
         }
         let core = Core::open(config(dir.path(), &portal), Disk::new(), t(100)).unwrap();
         let status = core.status(t(100));
-        assert_eq!(status["storage"]["ok"], false, "{damage}");
-        let findings = status["storage"]["proof_log"].to_string();
+        assert!(!status.storage.ok, "{damage}");
+        let findings = format!("{:?}", status.storage.proof_log);
         assert!(
             findings.contains("are missing") || findings.contains("damaged"),
             "{damage}: {findings}"
@@ -1009,21 +996,14 @@ fn a_deleted_or_replaced_proof_log_is_noticed_at_start() {
         let repairs = report.repairs();
         assert_eq!(repairs.len(), 1, "{damage}: {repairs:?}");
         assert!(repairs[0].2.contains("are missing"), "{damage}: {repairs:?}");
-        assert_eq!(status["storage"]["proof_head"]["seq"], report.entries, "{damage}");
-        assert_eq!(
-            status["storage"]["proof_head"]["hash"],
-            report.last_hash.as_str(),
-            "{damage}"
-        );
+        let head = status.storage.proof_head.clone().unwrap();
+        assert_eq!(head.seq, report.entries, "{damage}");
+        assert_eq!(head.hash, report.last_hash, "{damage}");
         drop(core);
         // Marked once: the next start finds the log as the state last recorded it.
         let core = Core::open(config(dir.path(), &portal), Disk::new(), t(200)).unwrap();
         let status = core.status(t(200));
-        assert_eq!(
-            status["storage"]["proof_log"],
-            serde_json::json!([]),
-            "{damage}: {status}"
-        );
+        assert!(status.storage.proof_log.is_empty(), "{damage}: {status:?}");
     }
 }
 
@@ -1204,16 +1184,8 @@ fn a_power_cut_at_every_write_fsync_and_rename_of_a_day_keeps_every_promise() {
         let mut core = Core::open(config(dir.path(), &portal), Disk::new(), restart).unwrap();
         let status = core.status(restart);
         // The state is never harmed by a cut, and the proof log never lacks what the state counts.
-        assert_eq!(
-            status["storage"]["state_recovery"],
-            serde_json::json!([]),
-            "cut at {n}: {status}"
-        );
-        assert_eq!(
-            status["storage"]["proof_log"],
-            serde_json::json!([]),
-            "cut at {n}: {status}"
-        );
+        assert!(status.storage.state_recovery.is_empty(), "cut at {n}: {status:?}");
+        assert!(status.storage.proof_log.is_empty(), "cut at {n}: {status:?}");
         let state = core.state().clone();
         // Every receipt that left the machine and was not best-effort is still owed (nothing
         // was acknowledged by the broker here), so none is lost.

@@ -195,8 +195,8 @@ fn a_day_of_campaigns_is_reported_signed_and_verified_and_tampering_is_named() {
     // After midnight (and the few minutes a last spot needs), the day's report is made.
     run(&mut daemon, &mut card, local(24, 4), local(24, 7), None);
     let status = daemon.status(local(24, 7));
-    let board_key = status["reports"]["board_key"]["public"].as_str().unwrap().to_owned();
-    assert_eq!(status["reports"]["last"], "2026-12-07", "{status}");
+    let board_key = status.reports.board_key.clone().unwrap().public;
+    assert_eq!(status.reports.last, Some(jiff::civil::date(2026, 12, 7)), "{status:?}");
     let data = dir.path().join("data");
     let file = data.join("reports/plays-2026-12-07.signed.json");
     let signed = std::fs::read(&file).unwrap();
@@ -438,10 +438,7 @@ fn days_a_stopped_daemon_missed_get_signed_reports_when_it_starts_again() {
     let mut daemon = Core::open(config(dir.path(), &public), Disk::new(), thursday).unwrap();
     let _ = daemon.step(thursday);
     let data = dir.path().join("data");
-    let key = daemon.status(thursday)["reports"]["board_key"]["public"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let key = daemon.status(thursday).reports.board_key.unwrap().public;
     // Monday (its plays), and Tuesday and Wednesday, which the daemon did not see end: every day
     // has a signed report, published oldest first so the retained one is the newest.
     let mut published = Vec::new();
@@ -471,7 +468,10 @@ fn days_a_stopped_daemon_missed_get_signed_reports_when_it_starts_again() {
         "{:?}",
         tuesday.gaps
     );
-    assert_eq!(daemon.status(thursday)["reports"]["last"], "2026-12-09");
+    assert_eq!(
+        daemon.status(thursday).reports.last,
+        Some(jiff::civil::date(2026, 12, 9))
+    );
     // Started again the same day: nothing is made twice.
     daemon.shutdown(thursday);
     drop(daemon);

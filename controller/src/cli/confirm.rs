@@ -23,6 +23,7 @@ use crate::cli::portal::link::{Link, properties};
 use crate::cli::portal::{Matcher, Target};
 use crate::daemon::envelope::Envelope;
 use crate::daemon::mqtt::Happening;
+use crate::daemon::status::Status;
 
 /// Receipts that answer "does the board have it?".
 const ANSWERS: [&str; 4] = ["accepted", "held", "rejected", "displayed"];
@@ -48,17 +49,17 @@ pub struct Tracker {
 
 impl Tracker {
     /// The boards `target` addresses, from the retained statuses (screen → status document).
-    pub fn new(target: &Target, statuses: &BTreeMap<String, Value>) -> Result<Self, String> {
-        let online = |s: Option<&Value>| match s.map(|s| &s["online"]) {
-            Some(Value::Bool(true)) => "online",
-            Some(Value::Bool(false)) => "offline",
-            _ => "unknown",
+    pub fn new(target: &Target, statuses: &BTreeMap<String, Status>) -> Result<Self, String> {
+        let online = |s: Option<&Status>| match s.map(|s| s.online) {
+            Some(true) => "online",
+            Some(false) => "offline",
+            None => "unknown",
         };
         let screens: Vec<String> = match target {
             Target::Screen(s) => vec![s.clone()],
             Target::Group(g) => statuses
                 .iter()
-                .filter(|(_, s)| crate::cli::fleet::in_group(s, g))
+                .filter(|(_, s)| s.in_group(g))
                 .map(|(k, _)| k.clone())
                 .collect(),
         };
@@ -88,13 +89,9 @@ impl Tracker {
     }
 
     /// A board's status changed while we wait.
-    pub fn status(&mut self, screen: &str, status: &Value) {
+    pub fn status(&mut self, screen: &str, status: &Status) {
         if let Some(c) = self.boards.get_mut(screen) {
-            c.board = match status["online"] {
-                Value::Bool(true) => "online",
-                Value::Bool(false) => "offline",
-                _ => c.board,
-            };
+            c.board = if status.online { "online" } else { "offline" };
         }
     }
 
@@ -213,16 +210,21 @@ pub async fn publish_confirmed(
                 }
             }
             Some(Happening::Message { topic, payload, .. }) => {
-                let v: Value = serde_json::from_slice(&payload).unwrap_or(Value::Null);
                 if let Some(s) = screen_of(&topic, "status") {
-                    match tracker.as_mut() {
-                        Some(t) => t.status(&s, &v),
-                        None => {
-                            statuses.insert(s, v);
+                    // What is not a status document says nothing about the board.
+                    let status = Status::from_json(&payload);
+                    match (tracker.as_mut(), status) {
+                        (Some(t), Ok(v)) => t.status(&s, &v),
+                        (Some(_), Err(_)) => {}
+                        (None, v) => {
+                            if let Ok(v) = v {
+                                statuses.insert(s, v);
+                            }
                             deadline = tokio::time::Instant::now() + SETTLE;
                         }
                     }
-                } else if let (Some(s), Some(t)) = (screen_of(&topic, "receipts"), tracker.as_mut())
+                } else if let Ok(v) = serde_json::from_slice::<Value>(&payload)
+                    && let (Some(s), Some(t)) = (screen_of(&topic, "receipts"), tracker.as_mut())
                     && matcher.is_ours(&v)
                 {
                     t.receipt(&s, &v);
@@ -268,11 +270,19 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn statuses() -> BTreeMap<String, Value> {
+    fn status(online: bool, group: &str) -> Status {
+        Status {
+            online,
+            groups: vec![group.to_owned()],
+            ..Status::default()
+        }
+    }
+
+    fn statuses() -> BTreeMap<String, Status> {
         BTreeMap::from([
-            ("a".to_owned(), json!({"online": true, "groups": ["yiling-all"]})),
-            ("b".to_owned(), json!({"online": false, "groups": ["yiling-all"]})),
-            ("c".to_owned(), json!({"online": true, "groups": ["elsewhere"]})),
+            ("a".to_owned(), status(true, "yiling-all")),
+            ("b".to_owned(), status(false, "yiling-all")),
+            ("c".to_owned(), status(true, "elsewhere")),
         ])
     }
 
@@ -291,7 +301,7 @@ mod tests {
         t.receipt("b", &json!({"event": "expired"}));
         assert!(!t.done());
         assert_eq!(t.resend(), ["b"]);
-        t.status("b", &json!({"online": true}));
+        t.status("b", &status(true, "yiling-all"));
         t.receipt("b", &json!({"event": "held", "reason": "already held"}));
         t.receipt("a", &json!({"event": "displayed"}));
         assert!(t.done());

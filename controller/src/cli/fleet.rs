@@ -9,10 +9,10 @@ use std::time::Duration;
 use anyhow::Result;
 use jiff::Timestamp;
 use serde::Serialize;
-use serde_json::Value;
 
-use crate::cli::portal::link::Link;
+use crate::cli::portal::link::Link as MqttLink;
 use crate::daemon::mqtt::Happening;
+use crate::daemon::status::{Link, MqttState, Power, Status};
 
 /// Boards publish their status at least this often.
 pub const STATUS_INTERVAL: jiff::SignedDuration = jiff::SignedDuration::from_secs(30);
@@ -24,7 +24,8 @@ const CONFLICT_RECENT: jiff::SignedDuration = jiff::SignedDuration::from_secs(5 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Row {
     pub screen: String,
-    /// `online`, `offline` (its last will, or a clean stop) or `stale` (no news for 2 intervals).
+    /// `online`, `offline` (its last will, or a clean stop), `stale` (no news for 2 intervals) or
+    /// `unreadable` (what it published is not a status document).
     pub state: &'static str,
     pub showing: String,
     pub link: String,
@@ -42,116 +43,127 @@ pub struct Row {
     pub faults: Vec<String>,
 }
 
-/// Whether a board's status lists `group` among its groups.
-pub fn in_group(status: &Value, group: &str) -> bool {
-    status["groups"]
-        .as_array()
-        .is_some_and(|a| a.iter().any(|x| x == group))
-}
-
-/// The rows of `statuses` (the latest retained status of each board), in screen order, for
-/// boards in `group` when given.
-pub fn rows(statuses: &BTreeMap<String, Value>, group: Option<&str>, now: Timestamp) -> Vec<Row> {
+/// The rows of `statuses` (the latest retained status of each board, or why it could not be
+/// read), in screen order, for boards in `group` when given. An unreadable status is a fault.
+pub fn rows(statuses: &BTreeMap<String, Result<Status, String>>, group: Option<&str>, now: Timestamp) -> Vec<Row> {
     statuses
         .iter()
-        .filter(|(_, s)| group.is_none_or(|g| in_group(s, g)))
-        .map(|(screen, s)| {
-            let at = s["clock"]["daemon"].as_str().and_then(|t| t.parse::<Timestamp>().ok());
-            let age = at.map(|t| now.duration_since(t));
-            let state = if s["online"] == false {
-                "offline"
-            } else if age.is_none_or(|a| a > STATUS_INTERVAL * 2) {
-                "stale"
-            } else {
-                "online"
-            };
-            let layer = s["layer"].as_str().unwrap_or("");
-            let power = match s["power"].as_str() {
-                Some("on") => "on".to_owned(),
-                // The schedule's night: the plan itself says so; not a fault.
-                Some("off") if s["override"]["power"].is_null() => "off (schedule)".to_owned(),
-                Some("off") => "off (technician)".to_owned(),
-                _ => "?".to_owned(),
-            };
-            let link = s["device"]["link"].as_str().unwrap_or("?").to_owned();
-            let storage_ok = s["storage"]["ok"].as_bool();
-            let mut faults = Vec::new();
-            match state {
-                "offline" => faults.push("offline".to_owned()),
-                "stale" => faults.push(format!(
-                    "no status for {}",
-                    age.map_or("ever".to_owned(), |a| format!("{} s", a.as_secs()))
-                )),
-                _ => {}
-            }
-            if state == "online" && link != "up" {
-                faults.push(format!("card link {link}"));
-            }
-            if storage_ok == Some(false) {
-                faults.push("storage".to_owned());
-            }
-            if s["mqtt"] == "reconnecting" {
-                faults.push("mqtt reconnecting".to_owned());
-            }
-            // Two daemons with one client id knock each other off every few seconds; each says
-            // when it last happened.
-            if let Some(t) = s["broker"]["client_id_conflict"]
-                .as_str()
-                .and_then(|t| t.parse::<Timestamp>().ok())
-                && now.duration_since(t) < CONFLICT_RECENT
-            {
-                faults.push(format!(
-                    "client id {} shared with another client",
-                    s["broker"]["client_id"].as_str().unwrap_or("?")
-                ));
-            }
-            if s["storage"]["disk"]["low"] == true {
-                let mb = |k: &str| s["storage"]["disk"][k].as_u64().unwrap_or(0) / 1_000_000;
-                faults.push(format!(
-                    "disk nearly full ({} MB free of {} MB)",
-                    mb("free_bytes"),
-                    mb("total_bytes")
-                ));
-            }
-            if s["device"]["card"]["size_matches"] == false {
-                faults.push("size mismatch".to_owned());
-            }
-            // A playlist file with errors: the board runs the previous one (or the last good
-            // copy, or nothing but announcements after a restart).
-            if s["playlist"]["error"].is_string() {
-                faults.push("playlist refused".to_owned());
-            }
-            if s["console"]["error"].is_string() {
-                faults.push("console down".to_owned());
-            }
-            if let Some(p) = s["config_problems"].as_array().filter(|p| !p.is_empty()) {
-                faults.push(format!("{} configured file(s) left out", p.len()));
-            }
-            if let Some(years) = s["office"]["calendar"]["missing"].as_array().filter(|y| !y.is_empty()) {
-                let years: Vec<String> = years.iter().map(ToString::to_string).collect();
-                faults.push(format!(
-                    "no holiday data for {} (pinghu portal push --calendar)",
-                    years.join(", ")
-                ));
-            }
-            Row {
+        .filter(|(_, s)| group.is_none_or(|g| s.as_ref().is_ok_and(|s| s.in_group(g))))
+        .map(|(screen, s)| match s {
+            Ok(s) => row(screen, s, now),
+            Err(e) => Row {
                 screen: screen.clone(),
-                state,
-                showing: s["showing"]["content"]
-                    .as_str()
-                    .map_or_else(|| format!("({layer})"), str::to_owned),
-                link,
-                last_error: s["device"]["last_error"].as_str().map(str::to_owned),
-                mqtt: s["broker"]["protocol"].as_str().map(str::to_owned),
-                drift_s: s["device"]["drift_s"].as_i64(),
-                brightness: s["brightness"].as_u64(),
-                power,
-                storage_ok,
-                age_s: age.map(|a| a.as_secs()),
-                faults,
-            }
+                state: "unreadable",
+                showing: String::new(),
+                link: "?".to_owned(),
+                last_error: None,
+                mqtt: None,
+                drift_s: None,
+                brightness: None,
+                power: "?".to_owned(),
+                storage_ok: None,
+                age_s: None,
+                faults: vec![format!("unreadable status: {e}")],
+            },
         })
         .collect()
+}
+
+/// One board's row.
+fn row(screen: &str, s: &Status, now: Timestamp) -> Row {
+    let age = s.at().map(|t| now.duration_since(t));
+    let state = if !s.online {
+        "offline"
+    } else if age.is_none_or(|a| a > STATUS_INTERVAL * 2) {
+        "stale"
+    } else {
+        "online"
+    };
+    let power = match s.power {
+        Power::On => "on".to_owned(),
+        // The schedule's night: the plan itself says so; not a fault.
+        Power::Off if s.overrides.power.is_none() => "off (schedule)".to_owned(),
+        Power::Off => "off (technician)".to_owned(),
+        Power::Unknown => "?".to_owned(),
+    };
+    let link = s.device.link;
+    // A last will says nothing about storage.
+    let storage_ok = s.is_report().then_some(s.storage.ok);
+    let mut faults = Vec::new();
+    match state {
+        "offline" => faults.push("offline".to_owned()),
+        "stale" => faults.push(format!(
+            "no status for {}",
+            age.map_or("ever".to_owned(), |a| format!("{} s", a.as_secs()))
+        )),
+        _ => {}
+    }
+    if state == "online" && link != Link::Up {
+        faults.push(format!("card link {}", link.word()));
+    }
+    if storage_ok == Some(false) {
+        faults.push("storage".to_owned());
+    }
+    if s.mqtt == MqttState::Reconnecting {
+        faults.push("mqtt reconnecting".to_owned());
+    }
+    // Two daemons with one client id knock each other off every few seconds; each says when it
+    // last happened.
+    if let Some(t) = s.broker.client_id_conflict
+        && now.duration_since(t) < CONFLICT_RECENT
+    {
+        let id = if s.broker.client_id.is_empty() {
+            "?"
+        } else {
+            &s.broker.client_id
+        };
+        faults.push(format!("client id {id} shared with another client"));
+    }
+    if let Some(d) = s.storage.disk.as_ref().filter(|d| d.low) {
+        faults.push(format!(
+            "disk nearly full ({} MB free of {} MB)",
+            d.free_bytes / 1_000_000,
+            d.total_bytes / 1_000_000
+        ));
+    }
+    if s.device.card.as_ref().is_some_and(|c| !c.size_matches) {
+        faults.push("size mismatch".to_owned());
+    }
+    // A playlist file with errors: the board runs the previous one (or the last good copy, or
+    // nothing but announcements after a restart).
+    if s.playlist.error.is_some() {
+        faults.push("playlist refused".to_owned());
+    }
+    if s.console.as_ref().is_some_and(|c| c.error.is_some()) {
+        faults.push("console down".to_owned());
+    }
+    if !s.config_problems.is_empty() {
+        faults.push(format!("{} configured file(s) left out", s.config_problems.len()));
+    }
+    if let Some(years) = s.office.calendar.missing.as_ref().filter(|y| !y.is_empty()) {
+        let years: Vec<String> = years.iter().map(ToString::to_string).collect();
+        faults.push(format!(
+            "no holiday data for {} (pinghu portal push --calendar)",
+            years.join(", ")
+        ));
+    }
+    Row {
+        screen: screen.to_owned(),
+        state,
+        showing: s.showing.as_ref().map_or_else(
+            || format!("({})", if s.is_report() { s.layer.word() } else { "" }),
+            |sh| sh.content.clone(),
+        ),
+        link: link.word().to_owned(),
+        last_error: s.device.last_error.clone(),
+        mqtt: Some(s.broker.protocol.clone()).filter(|p| !p.is_empty()),
+        drift_s: s.device.drift_s,
+        brightness: s.is_report().then_some(u64::from(s.brightness)),
+        power,
+        storage_ok,
+        age_s: age.map(|a| a.as_secs()),
+        faults,
+    }
 }
 
 /// The table for people.
@@ -200,10 +212,10 @@ pub struct StatusRequest {
 
 /// `pinghu fleet status`.
 pub fn status_command(r: StatusRequest) -> Result<std::process::ExitCode> {
-    let mut link = Link::new(&r.broker, "fleet status", false, 64).map_err(anyhow::Error::msg)?;
+    let mut link = MqttLink::new(&r.broker, "fleet status", false, 64).map_err(anyhow::Error::msg)?;
     let rt = crate::cli::run::runtime()?;
     rt.block_on(async move {
-        let mut statuses: BTreeMap<String, Value> = BTreeMap::new();
+        let mut statuses: BTreeMap<String, Result<Status, String>> = BTreeMap::new();
         let topic = format!("{}/screens/+/status", r.topic_prefix);
         // Retained statuses come at once after the subscription; a quiet second ends the read.
         let mut quiet_until = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -220,10 +232,13 @@ pub fn status_command(r: StatusRequest) -> Result<std::process::ExitCode> {
                     quiet_until = tokio::time::Instant::now() + Duration::from_secs(1);
                 }
                 Ok(Ok(Happening::Message { topic, payload, .. })) => {
-                    if let Ok(v) = serde_json::from_slice::<Value>(&payload)
-                        && let Some(s) = topic.split('/').rev().nth(1)
-                    {
-                        statuses.insert(s.to_owned(), v);
+                    // An empty retained message clears a board's status.
+                    if let Some(s) = topic.split('/').rev().nth(1) {
+                        if payload.is_empty() {
+                            statuses.remove(s);
+                        } else {
+                            statuses.insert(s.to_owned(), Status::from_json(&payload).map_err(|e| e.to_string()));
+                        }
                     }
                     quiet_until = tokio::time::Instant::now() + Duration::from_millis(500);
                 }
@@ -256,7 +271,14 @@ pub fn status_command(r: StatusRequest) -> Result<std::process::ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
+
+    /// Other boards' statuses, as they come off the broker (partial documents read too).
+    fn read(m: BTreeMap<String, Value>) -> BTreeMap<String, Result<Status, String>> {
+        m.into_iter()
+            .map(|(k, v)| (k, serde_json::from_value(v).map_err(|e| e.to_string())))
+            .collect()
+    }
 
     fn status(online: bool, at: &str, power: &str, link: &str) -> Value {
         json!({"online": online, "groups": ["yiling-all"], "clock": {"daemon": at}, "power": power, "layer": "rotation",
@@ -275,6 +297,7 @@ mod tests {
         // Dark by the schedule: not a fault.
         m.insert("d".into(), status(true, "2026-12-04T11:59:59Z", "off", "up"));
         m.insert("e".into(), status(true, "2026-12-04T11:59:59Z", "on", "down"));
+        let m = read(m);
         let r = rows(&m, None, now);
         let by = |s: &str| r.iter().find(|x| x.screen == s).unwrap();
         assert_eq!((by("a").state, by("a").faults.len()), ("online", 0));
@@ -288,20 +311,20 @@ mod tests {
         // Another client took its session two minutes ago: a fault; an hour ago: history.
         let mut h = status(true, "2026-12-04T11:59:59Z", "on", "up");
         h["office"] = json!({"calendar": {"missing": [2027]}});
-        let r = rows(&BTreeMap::from([("h".to_owned(), h)]), None, now);
+        let r = rows(&read(BTreeMap::from([("h".to_owned(), h)])), None, now);
         assert_eq!(
             r[0].faults,
             ["no holiday data for 2027 (pinghu portal push --calendar)"]
         );
         let mut k = status(true, "2026-12-04T11:59:59Z", "on", "up");
         k["storage"]["disk"] = json!({"free_bytes": 300_000_000u64, "total_bytes": 8_000_000_000u64, "low": true});
-        let r = rows(&BTreeMap::from([("k".to_owned(), k)]), None, now);
+        let r = rows(&read(BTreeMap::from([("k".to_owned(), k)])), None, now);
         assert_eq!(r[0].faults, ["disk nearly full (300 MB free of 8000 MB)"]);
         let mut p = status(true, "2026-12-04T11:59:59Z", "on", "up");
         p["playlist"] = json!({"error": "playlist.toml:4:11: …", "items": 1});
         p["config_problems"] = json!(["fonts.12: …", "holiday calendar: …"]);
         p["console"] = json!({"listen": "127.0.0.1:8080", "error": "the console cannot listen on …"});
-        let r = rows(&BTreeMap::from([("p".to_owned(), p)]), None, now);
+        let r = rows(&read(BTreeMap::from([("p".to_owned(), p)])), None, now);
         assert_eq!(
             r[0].faults,
             ["playlist refused", "console down", "2 configured file(s) left out"]
@@ -311,9 +334,14 @@ mod tests {
         let mut g = f.clone();
         g["broker"]["client_id_conflict"] = json!("2026-12-04T11:00:00Z");
         let m = BTreeMap::from([("f".to_owned(), f), ("g".to_owned(), g)]);
-        let r = rows(&m, None, now);
+        let r = rows(&read(m), None, now);
         assert_eq!(r[0].faults, ["client id pinghu-f shared with another client"]);
         assert_eq!(r[0].mqtt.as_deref(), Some("5"));
         assert!(r[1].faults.is_empty());
+        // What is not a status document is a fault of its own, never a crash.
+        let m = BTreeMap::from([("j".to_owned(), json!({"online": "yes"}))]);
+        let r = rows(&read(m), None, now);
+        assert_eq!(r[0].state, "unreadable");
+        assert!(r[0].faults[0].starts_with("unreadable status: "), "{:?}", r[0].faults);
     }
 }

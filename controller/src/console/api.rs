@@ -58,7 +58,7 @@ fn gone() -> Response {
 
 async fn status(State(s): State<AppState>, _: Caller) -> Response {
     match s.core.status().await {
-        Ok(v) => Json(crate::console::status_zh::with_zh(v)).into_response(),
+        Ok(v) => Json(crate::console::status_zh::with_zh(v.to_value())).into_response(),
         Err(_) => gone(),
     }
 }
@@ -479,7 +479,7 @@ async fn events(
             .and_then(|v| v["type"].as_str().map(str::to_owned))
             .unwrap_or_default();
         let event = if kind == "status" {
-            let v = crate::console::status_zh::with_zh(core.status().await.ok()?);
+            let v = crate::console::status_zh::with_zh(core.status().await.ok()?.to_value());
             Event::default().event("status").data(v.to_string())
         } else {
             Event::default().event(kind).data(msg)

@@ -49,7 +49,7 @@ pub enum Command {
     Published(Receipt),
     /// The broker link changed (connected, lost, session state).
     Mqtt(crate::daemon::mqtt::BrokerLink),
-    Status(oneshot::Sender<serde_json::Value>),
+    Status(oneshot::Sender<crate::daemon::status::Status>),
     /// Take the signed play report waiting to be published (a read: nothing is re-planned).
     TakeReport(oneshot::Sender<Option<String>>),
     /// Run a closure on the core (the console's changes); the board is re-planned after.
@@ -78,7 +78,7 @@ impl CoreHandle {
         self.tx.send(c).map_err(|_| CoreGone)
     }
 
-    pub async fn status(&self) -> Result<serde_json::Value, CoreGone> {
+    pub async fn status(&self) -> Result<crate::daemon::status::Status, CoreGone> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::Status(tx))?;
         rx.await.map_err(|_| CoreGone)

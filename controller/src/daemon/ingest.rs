@@ -10,7 +10,9 @@ use crate::daemon::envelope::{Refusal, Rejection, Verified, peek_id};
 use crate::daemon::store::{AnnState, Record, State};
 
 /// What a receipt says happened (docs/mqtt.md, "Receipts"): the one list of these words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ReceiptEvent {
     /// Stored; it will show when its time and the schedule say.

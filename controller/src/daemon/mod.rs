@@ -39,12 +39,12 @@ pub mod proof;
 mod publisher;
 pub mod report;
 pub mod retention;
+pub mod status;
 pub mod store;
 
 use std::time::Duration;
 
 use jiff::Timestamp;
-use serde_json::json;
 use thiserror::Error;
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
@@ -166,10 +166,13 @@ pub async fn run_on(
     shutdown: watch::Receiver<bool>,
     front: Option<FrontEnd>,
 ) -> Result<(), DaemonError> {
-    let will =
-        json!({"online": false, "screen": cfg.screen, "groups": cfg.groups, "version": env!("CARGO_PKG_VERSION")})
-            .to_string()
-            .into_bytes();
+    let will = serde_json::to_vec(&status::LastWill {
+        online: false,
+        screen: &cfg.screen,
+        groups: &cfg.groups,
+        version: env!("CARGO_PKG_VERSION"),
+    })
+    .unwrap_or_default();
     // Files are read off the runtime: the store, the proof log, the playlist, fonts, certificates.
     let (core, (client, connection)) = {
         let cfg = cfg.clone();

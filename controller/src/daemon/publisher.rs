@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use serde_json::json;
 use tokio::sync::{Notify, mpsc, watch};
 
 use crate::daemon::CoreHandle;
@@ -36,8 +35,8 @@ pub(super) async fn publisher(
             _ = tick.tick() => { last_status.clear(); None }
             _ = shutdown.changed() => {
                 if let Ok(mut s) = core.status().await {
-                    s["online"] = json!(false);
-                    let _ = client.publish(&status, true, s.to_string(), JSON).await;
+                    s.online = false;
+                    let _ = client.publish(&status, true, s.to_value().to_string(), JSON).await;
                 }
                 client.disconnect().await;
                 return Ok(());
@@ -65,11 +64,11 @@ pub(super) async fn publisher(
         }
         let s = core.status().await.map_err(|e| e.to_string())?;
         let mut cmp = s.clone();
-        cmp["clock"]["daemon"] = json!(null);
-        let key = cmp.to_string();
+        cmp.clock.daemon = None;
+        let key = cmp.to_value().to_string();
         if key != last_status {
             last_status = key;
-            let _ = client.publish(&status, true, s.to_string(), JSON).await;
+            let _ = client.publish(&status, true, s.to_value().to_string(), JSON).await;
         }
     }
 }

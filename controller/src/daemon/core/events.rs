@@ -3,20 +3,20 @@
 
 use jiff::Timestamp;
 use pinghu_playlists::{ContentKey, Layer};
-use serde_json::json;
 
 use super::Core;
 use crate::daemon::board::{MAIN_AREA, URGENT_AREA};
 use crate::daemon::driver::DriverEvent;
 use crate::daemon::ingest::{Receipt, ReceiptEvent};
 use crate::daemon::proof::Entry;
+use crate::daemon::status::{Card, Flash, Link, Showing};
 
 impl Core {
     /// Something the driver reported. Returns receipts to publish (`displayed`).
     pub fn driver_event(&mut self, ev: DriverEvent, now: Timestamp) -> Vec<Receipt> {
         match ev {
             DriverEvent::Link { up, protocol, error } => {
-                self.health.device.link = if up { "up" } else { "down" };
+                self.health.device.link = if up { Link::Up } else { Link::Down };
                 if let Some(p) = protocol {
                     self.health.device.protocol = Some(p.name().into());
                 }
@@ -50,15 +50,22 @@ impl Core {
                             self.cfg.height
                         );
                     }
-                    json!({
-                        "model": pinghu_protocol::graphic_device_name(i.controller_type),
-                        "firmware": i.firmware_text(), "width": w, "height": h, "size": format!("{w}x{h}"),
-                        "colors": i.color_name(),
-                        "size_matches": matches,
-                        "size_warning": (!matches).then(|| format!(
-                            "the card reports {w}x{h} px but screen.width/height say {}x{}: fix the configuration \
-                             or the card's screen parameters", self.cfg.width, self.cfg.height)),
-                    })
+                    Card {
+                        model: pinghu_protocol::graphic_device_name(i.controller_type).map(str::to_owned),
+                        firmware: i.firmware_text(),
+                        width: w,
+                        height: h,
+                        size: format!("{w}x{h}"),
+                        colors: i.color_name().to_owned(),
+                        size_matches: matches,
+                        size_warning: (!matches).then(|| {
+                            format!(
+                                "the card reports {w}x{h} px but screen.width/height say {}x{}: fix the \
+                                 configuration or the card's screen parameters",
+                                self.cfg.width, self.cfg.height
+                            )
+                        }),
+                    }
                 });
                 Vec::new()
             }
@@ -73,10 +80,13 @@ impl Core {
                         self.storage.failed("the flash write count", &e);
                     }
                 }
-                self.health.device.flash = Some(json!({
-                    "program_sha256": record.program_sha256, "writes": record.writes,
-                    "writes_today": record.writes_today, "last_write": record.last_write, "note": note,
-                }));
+                self.health.device.flash = Some(Flash {
+                    program_sha256: record.program_sha256,
+                    writes: record.writes,
+                    writes_today: record.writes_today,
+                    last_write: record.last_write,
+                    note,
+                });
                 Vec::new()
             }
             DriverEvent::Refused { what, error } => {
@@ -221,8 +231,13 @@ impl Core {
                 self.storage.writes.unsaved_receipts.push(r);
             }
         }
-        self.health.showing = json!({"content": key.to_string(), "area": area, "layer": layer,
-                              "frame_sha256": frame_sha256, "since": at.to_string()});
+        self.health.showing = Some(Showing {
+            content: key.to_string(),
+            area,
+            layer: layer.into(),
+            frame_sha256,
+            since: Some(at),
+        });
         receipts
     }
 }

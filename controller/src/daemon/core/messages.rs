@@ -45,11 +45,16 @@ impl Core {
                         );
                         // Exercises, tests and refusals reach the status too, not only receipts.
                         let verdict = o.receipts.iter().find(|r| r.event != ReceiptEvent::Accepted);
-                        self.inbox.last_alert = Some(serde_json::json!({
-                            "identifier": alert.identifier, "sender": alert.sender, "format": alert.format,
-                            "status": alert.status.word(), "msg_type": alert.msg_type.word(), "at": now.to_string(),
-                            "event": verdict.map(|r| r.event), "reason": verdict.and_then(|r| r.reason.clone()),
-                        }));
+                        self.inbox.last_alert = Some(crate::daemon::status::LastAlert {
+                            identifier: alert.identifier.clone(),
+                            sender: alert.sender.clone(),
+                            format: alert.format.into(),
+                            status: alert.status.word().to_owned(),
+                            msg_type: alert.msg_type.word().to_owned(),
+                            at: Some(now),
+                            event: verdict.map(|r| r.event),
+                            reason: verdict.and_then(|r| r.reason.clone()),
+                        });
                         o
                     }
                     msg => ingest::apply(next, msg, &sha256_hex(&payload), &sha256_hex(envelope), now),

@@ -84,23 +84,6 @@ pub fn judge_clock(now: Timestamp, portal_offset: Option<SignedDuration>) -> pin
     pinghu_playlists::clock_trust(now, not_before, behind, PORTAL_TOLERANCE)
 }
 
-/// Link state for the status topic.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-struct DeviceStatus {
-    url: String,
-    protocol: Option<String>,
-    link: &'static str,
-    last_error: Option<String>,
-    card_time: Option<String>,
-    drift_s: Option<i64>,
-    /// What the card says about itself (size, colours, firmware), and whether it matches.
-    card: Option<serde_json::Value>,
-    /// How the LED power is switched: `a2-05` (control header), `a3-00` (font card).
-    power_control: Option<&'static str>,
-    /// The fallback program in the card's flash.
-    flash: Option<serde_json::Value>,
-}
-
 /// What a scheduler step decided.
 #[derive(Debug, Clone)]
 pub struct Step {

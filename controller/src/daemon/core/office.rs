@@ -15,6 +15,7 @@ use jiff::Timestamp;
 use super::{Core, SaveError};
 use crate::daemon::ingest::{Receipt, ReceiptEvent, sha256_hex};
 use crate::daemon::office::{self, Applied, Kind, Opened, Record};
+use crate::daemon::status;
 
 /// Why an office message was refused.
 #[derive(Debug)]
@@ -130,8 +131,13 @@ impl Core {
                 r
             }
         };
-        self.inbox.office_last = Some(serde_json::json!({"kind": kind.name(), "event": receipt.event,
-            "revision": receipt.revision, "reason": receipt.reason, "at": now.to_string()}));
+        self.inbox.office_last = Some(crate::daemon::status::LastOffice {
+            kind: kind.into(),
+            event: Some(receipt.event),
+            revision: receipt.revision,
+            reason: receipt.reason.clone(),
+            at: Some(now),
+        });
         let applied_picture = kind == Kind::Picture && receipt.event == ReceiptEvent::Applied;
         let mut next = self.storage.store.state.clone();
         next.outbox.push(receipt.clone());
@@ -307,26 +313,33 @@ impl Core {
     }
 
     /// The office's messages as the status shows them.
-    pub(super) fn office_status(&self, now: Timestamp) -> serde_json::Value {
+    pub(super) fn office_status(&self, now: Timestamp) -> status::Office {
         let a = &self.inbox.office;
         let pushed_sha = a.playlist.as_ref().and_then(|r| r.text_sha256.clone());
-        let local_edit = pushed_sha.map(|s| self.playlist.sha.as_ref() != Some(&s));
-        let years: Vec<i16> = self.planner.calendar.years().collect();
-        let missing = self.calendar_missing(now);
-        serde_json::json!({
-            "calendar": {"revision": a.calendar.as_ref().map(|r| r.revision),
-                         "applied_at": a.calendar.as_ref().map(|r| r.applied_at.to_string()), "years": years,
-                         "missing": missing},
-            "playlist": {"revision": a.playlist.as_ref().map(|r| r.revision),
-                         "applied_at": a.playlist.as_ref().map(|r| r.applied_at.to_string()), "local_edit": local_edit},
-            "pictures": a.pictures.iter().map(|(n, r)| (n.clone(), r.revision)).collect::<std::collections::BTreeMap<_, _>>(),
+        status::Office {
+            calendar: status::CalendarApplied {
+                revision: a.calendar.as_ref().map(|r| r.revision),
+                applied_at: a.calendar.as_ref().map(|r| r.applied_at),
+                years: self.planner.calendar.years().collect(),
+                missing: self.calendar_missing(now),
+            },
+            playlist: status::PlaylistApplied {
+                revision: a.playlist.as_ref().map(|r| r.revision),
+                applied_at: a.playlist.as_ref().map(|r| r.applied_at),
+                local_edit: pushed_sha.map(|s| self.playlist.sha.as_ref() != Some(&s)),
+            },
+            pictures: a.pictures.iter().map(|(n, r)| (n.clone(), r.revision)).collect(),
             // Removals waiting for the playlist to stop showing their picture.
-            "removals_waiting": a.refused_removals.keys().collect::<Vec<_>>(),
-            "keys": {"revision": a.keys.as_ref().map(|r| r.revision),
-                     "in_force": self.cfg.portal_keys.keys().chain(a.added_keys.keys())
-                        .filter(|id| a.retired_keys.get(*id).is_none_or(|t| now < *t)).collect::<Vec<_>>(),
-                     "retiring": a.retired_keys.iter().map(|(k, t)| (k.clone(), t.to_string())).collect::<std::collections::BTreeMap<_, _>>()},
-            "last": self.inbox.office_last,
-        })
+            removals_waiting: a.refused_removals.keys().cloned().collect(),
+            keys: status::KeysApplied {
+                revision: a.keys.as_ref().map(|r| r.revision),
+                in_force: (self.cfg.portal_keys.keys().chain(a.added_keys.keys()))
+                    .filter(|id| a.retired_keys.get(*id).is_none_or(|t| now < *t))
+                    .cloned()
+                    .collect(),
+                retiring: a.retired_keys.clone(),
+            },
+            last: self.inbox.office_last.clone(),
+        }
     }
 }

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use pinghu_playlists::{Calendar, Layer};
 
 use super::playlist::{self, calendar};
-use super::{Core, CoreError, DeviceStatus, reports};
+use super::{Core, CoreError, reports};
 use crate::daemon::audit::AuditLog;
 use crate::daemon::board::{Desired, Renderer};
 use crate::daemon::config::Config;
@@ -213,12 +213,12 @@ impl Core {
             office_last: None,
         };
         let health = super::parts::Health {
-            device: DeviceStatus {
+            device: crate::daemon::status::Device {
                 url: cfg.device.to_string(),
-                link: "connecting",
-                ..DeviceStatus::default()
+                link: crate::daemon::status::Link::Connecting,
+                ..crate::daemon::status::Device::default()
             },
-            showing: serde_json::Value::Null,
+            showing: None,
             plan_layer: Layer::Blank,
             brightness: 15,
             power: true,

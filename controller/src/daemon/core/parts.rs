@@ -18,7 +18,7 @@ use crate::daemon::board::{AreaContent, Desired, Renderer};
 use crate::daemon::envelope::Keyring;
 use crate::daemon::ingest::Receipt;
 
-use super::DeviceStatus;
+use crate::daemon::status::{Device, LastAlert, LastOffice, Showing};
 
 /// What the board should show: the inputs of the scheduler besides the playlist and the
 /// messages, and its latest decision.
@@ -66,17 +66,19 @@ pub(super) struct Inbox {
     /// Refusals logged in the current minute (from when), and how many more were not.
     pub(super) refusals_logged: (Timestamp, u32, u64),
     /// The latest warning message and what became of it, for the status.
-    pub(super) last_alert: Option<serde_json::Value>,
+    pub(super) last_alert: Option<LastAlert>,
     /// What the office sent and the board applied (calendar, pushed playlist, keys).
     pub(super) office: crate::daemon::office::Applied,
-    pub(super) office_last: Option<serde_json::Value>,
+    pub(super) office_last: Option<LastOffice>,
 }
 
 /// The board as the status shows it.
 #[derive(Debug)]
 pub(super) struct Health {
-    pub(super) device: DeviceStatus,
-    pub(super) showing: serde_json::Value,
+    /// The card link and what the card says about itself, as the status shows it.
+    pub(super) device: Device,
+    /// What the card acknowledged last.
+    pub(super) showing: Option<Showing>,
     pub(super) plan_layer: Layer,
     pub(super) brightness: u8,
     pub(super) power: bool,

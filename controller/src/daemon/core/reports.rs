@@ -214,13 +214,16 @@ impl Core {
     }
 
     /// The board's public key and the reports, for the status.
-    pub(super) fn reports_status(&self) -> serde_json::Value {
-        serde_json::json!({
-            "board_key": self.board_key.as_ref().ok().map(|k| serde_json::json!({"key_id": k.key_id, "public": k.public})),
-            "board_key_error": self.board_key.as_ref().err().map(ToString::to_string),
-            "last": self.reports.last.map(|d| d.to_string()),
-            "error": self.reports.error,
-        })
+    pub(super) fn reports_status(&self) -> crate::daemon::status::Reports {
+        crate::daemon::status::Reports {
+            board_key: self.board_key.as_ref().ok().map(|k| crate::daemon::status::BoardKey {
+                key_id: k.key_id.clone(),
+                public: k.public.clone(),
+            }),
+            board_key_error: self.board_key.as_ref().err().map(ToString::to_string),
+            last: self.reports.last,
+            error: self.reports.error.clone(),
+        }
     }
 }
 

@@ -70,7 +70,7 @@ pub enum DriverEvent {
     /// What the card reported about itself after a (re)connect, and how its power is switched.
     Card {
         info: Option<PingInfo>,
-        power_control: &'static str,
+        power_control: crate::daemon::status::PowerControl,
     },
     /// The flash program: written (`wrote`), current, or waiting (`note` says why).
     Flash {

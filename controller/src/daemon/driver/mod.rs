@@ -332,7 +332,11 @@ pub async fn run_on<F>(
             let info = c.card_info().await?;
             events.send(DriverEvent::Card {
                 info,
-                power_control: if c.protocol.is_graphic() { "a2-05" } else { "a3-00" },
+                power_control: if c.protocol.is_graphic() {
+                    crate::daemon::status::PowerControl::A205
+                } else {
+                    crate::daemon::status::PowerControl::A300
+                },
             });
             sync_clock(&mut c, &events, &mut last_sync).await?;
             c.clear().await
