@@ -1,7 +1,10 @@
 //! # pinghu (controller)
 //!
-//! The daemon and command line of Pinghu, the controller between the Yiling District portal
-//! and its LED announcement board. The folders follow the data:
+//! The command line of Pinghu, the controller between the Yiling District portal and its LED
+//! announcement board: the `pinghu` binary and its subcommands. The layers below it are crates of
+//! their own, re-exported here under their old names — the card and the daemon
+//! (`pinghu-daemon`, as [`card`] and [`daemon`]) and the web console (`pinghu-console`, as
+//! [`console`]) — so an import that runs upward does not compile. The layers follow the data:
 //!
 //! * [`card`]: talking to the board's controller card, shared by the diagnostics and the daemon:
 //!   [`card::device`] (URLs, models), [`card::link`] (the byte link: timeouts, retries, traces),
@@ -19,7 +22,7 @@
 //!   contract's sizes, for every layer that judges a message.
 //!
 //! Layers run one way: [`card`] ← [`daemon`] ← [`console`] ← [`cli`] ([`alerts`] and
-//! [`limits`] beneath the daemon).
+//! [`limits`] beneath the daemon), held by the crate boundaries.
 //!
 //! ```
 //! // A playlist check, as `pinghu playlist check` runs it.
@@ -33,10 +36,8 @@
 //! assert!(report.ok, "{}", report.text);
 //! ```
 
-pub mod alerts;
-pub mod backoff;
-pub mod card;
 pub mod cli;
-pub mod console;
-pub mod daemon;
-pub mod limits;
+
+pub use pinghu_console as console;
+pub use pinghu_daemon as daemon;
+pub use pinghu_daemon::{alerts, backoff, card, limits};

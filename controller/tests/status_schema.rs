@@ -16,7 +16,7 @@ fn the_committed_status_schema_is_the_generated_one() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "docs/status.schema.json differs from the status type (controller/src/daemon/status/): \
+        "docs/status.schema.json differs from the status type (controller/daemon/src/status/): \
          regenerate it with `PINGHU_BLESS=1 cargo test -p pinghu --test status_schema`, check the \
          difference and docs/mqtt.md, and commit it"
     );

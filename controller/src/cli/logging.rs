@@ -13,7 +13,7 @@ pub enum LogFormat {
 }
 
 /// The levels to log: `RUST_LOG` when set (`level` and `target=level` directives, comma-separated,
-/// e.g. `info,pinghu::daemon::driver=debug`), else `default`. A `RUST_LOG` that does not parse is
+/// e.g. `info,pinghu_daemon::driver=debug`), else `default`. A `RUST_LOG` that does not parse is
 /// reported and ignored.
 pub fn filter(default: &str) -> Targets {
     let fallback = || {

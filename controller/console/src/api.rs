@@ -1,0 +1,490 @@
+//! The console's JSON API (`/api/v1`, documented in docs/console.md) and its live events.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::{AppState, Caller, Refused};
+
+mod card;
+use pinghu_daemon::core::{MAX_PICTURE_BYTES, PictureError, SaveError};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/v1/status", get(status))
+        .route("/api/v1/board.png", get(board_png))
+        .route("/api/v1/announcements", get(announcements))
+        .route("/api/v1/announcements/:id/pages/:n", get(announcement_page))
+        .route("/api/v1/playlist", get(playlist).put(save_playlist))
+        .route("/api/v1/playlist/check", post(check_playlist))
+        .route("/api/v1/playlist/preview", post(preview))
+        .route("/api/v1/playlist/history", get(history))
+        .route("/api/v1/playlist/history/:sha256", get(version))
+        .route("/api/v1/playlist/restore/:sha256", post(restore))
+        .route("/api/v1/pictures", get(pictures))
+        .route(
+            "/api/v1/pictures/:name",
+            axum::routing::put(upload_picture)
+                .delete(delete_picture)
+                // Room for a picture of the largest size taken, so a larger one gets our message.
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_PICTURE_BYTES * 2)),
+        )
+        .route("/api/v1/pictures/:name/board.png", get(picture_png))
+        .route("/api/v1/audit", get(audit_log))
+        .route("/api/v1/proof", get(proof))
+        .route("/api/v1/events", get(events))
+        .route("/api/v1/card/ping", post(card::ping))
+        .route("/api/v1/card/trace", get(card::trace))
+        .route("/api/v1/card/pattern", post(card::pattern))
+        .route(
+            "/api/v1/card/override",
+            post(card::set_override).delete(card::clear_override),
+        )
+}
+
+fn gone() -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping").into_response()
+}
+
+async fn status(State(s): State<AppState>, _: Caller) -> Response {
+    match s.core.status().await {
+        Ok(v) => Json(crate::status_zh::with_zh(v.to_value())).into_response(),
+        Err(_) => gone(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Scale {
+    scale: Option<u32>,
+}
+
+/// The glass as acknowledged, as the simulator's LED-look PNG.
+async fn board_png(State(s): State<AppState>, _: Caller, Query(q): Query<Scale>) -> Response {
+    let Ok(frame) = s.core.read(|c, _| c.glass()).await else {
+        return gone();
+    };
+    led_png(frame, q.scale.unwrap_or(4).clamp(2, 16), true, "the board").await
+}
+
+/// `frame` as the simulator's LED-look PNG at `scale`; `fresh`: never cached (it changes under
+/// its address).
+async fn led_png(frame: pinghu_fonts::Frame, scale: u32, fresh: bool, what: &str) -> Response {
+    // PNG encoding is CPU work: off the async workers.
+    match tokio::task::spawn_blocking(move || frame.led_png(scale)).await {
+        Ok(Ok(bytes)) if fresh => (
+            [(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "no-store")],
+            bytes,
+        )
+            .into_response(),
+        Ok(Ok(bytes)) => ([(header::CONTENT_TYPE, "image/png")], bytes).into_response(),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, format!("cannot draw {what}")).into_response(),
+    }
+}
+
+async fn announcements(State(s): State<AppState>, _: Caller) -> Response {
+    match s.core.render(|c, _| c.announcements()).await {
+        Ok(v) => Json(v).into_response(),
+        Err(_) => gone(),
+    }
+}
+
+/// Page `n` (from 1) of an announcement as the board shows it, LED look (`?scale=N`).
+async fn announcement_page(
+    State(s): State<AppState>,
+    _: Caller,
+    axum::extract::Path((id, n)): axum::extract::Path<(String, usize)>,
+    Query(q): Query<Scale>,
+) -> Response {
+    let page = s
+        .core
+        .render(move |c, _| c.announcement_page(&id, n.saturating_sub(1)))
+        .await;
+    let frame = match page {
+        Ok(Some(f)) if n >= 1 => f,
+        Ok(_) => {
+            return (
+                StatusCode::NOT_FOUND,
+                "no such announcement or page: GET /api/v1/announcements lists the ids and their page counts",
+            )
+                .into_response();
+        }
+        Err(_) => return gone(),
+    };
+    led_png(frame, q.scale.unwrap_or(3).clamp(2, 16), false, "the page").await
+}
+
+async fn playlist(State(s): State<AppState>, _: Caller) -> Response {
+    match s.core.read(|c, _| c.playlist_text()).await {
+        Ok(t) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], t).into_response(),
+        Err(_) => gone(),
+    }
+}
+
+/// Playlist problems as the API reports them: `[{"line", "column", "message", "message_zh"}]`
+/// (`message_zh`: the same in Chinese, for the console's editor).
+pub fn errors_json(d: &[pinghu_playlists::Diagnostic]) -> Vec<Value> {
+    d.iter()
+        .map(|d| {
+            json!({"line": d.line, "column": d.col, "message": d.message,
+                   "message_zh": crate::diagnostics_zh::zh(&d.message)})
+        })
+        .collect()
+}
+
+/// The check result, as `pinghu playlist check` sees it.
+pub fn check(text: &str) -> Value {
+    match pinghu_playlists::parse(text, "playlist") {
+        Ok(p) => json!({"ok": true, "errors": [], "warnings": [], "items": p.items.len()}),
+        Err(e) => {
+            let errors = errors_json(e.diagnostics());
+            let errors = if errors.is_empty() {
+                vec![json!({"line": 1, "column": 1, "message": e.to_string()})]
+            } else {
+                errors
+            };
+            json!({"ok": false, "errors": errors, "warnings": []})
+        }
+    }
+}
+
+/// The console's check of a playlist text: `pinghu playlist check`'s rules, and the booking
+/// check of its campaigns with spots as long as this board shows them.
+async fn check_playlist(State(s): State<AppState>, _: Caller, body: String) -> Response {
+    let Ok(f) = s.core.with(move |c, now| c.examine(&body, now)).await else {
+        return gone();
+    };
+    let mut v = json!({
+        "ok": f.errors.is_empty(),
+        "errors": errors_json(&f.errors),
+        "warnings": errors_json(&f.warnings),
+    });
+    if let Some(p) = &f.playlist {
+        v["items"] = p.items.len().into();
+    }
+    Json(v).into_response()
+}
+
+/// Every item's pages as the board will show them (PNG, LED look, as data URLs), or the errors.
+async fn preview(State(s): State<AppState>, _: Caller, body: String) -> Response {
+    let Ok(r) = s.core.with(move |c, now| c.preview(&body, now)).await else {
+        return gone();
+    };
+    let items = match r {
+        Ok(items) => items,
+        Err(d) => {
+            let errors = errors_json(&d);
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({"ok": false, "errors": errors})),
+            )
+                .into_response();
+        }
+    };
+    // PNG encoding is CPU work: off the async workers.
+    let v = tokio::task::spawn_blocking(move || {
+        use base64::Engine as _;
+        let list: Vec<Value> = items
+            .iter()
+            .map(|p| {
+                let pages: Vec<String> = p
+                    .pages
+                    .iter()
+                    .filter_map(|f| f.led_png(3).ok())
+                    .map(|png| format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png)))
+                    .collect();
+                json!({"id": p.id, "line": p.line, "text": p.text, "effect": p.effect, "dwell_s": p.dwell_s, "missing": p.missing, "pages": pages})
+            })
+            .collect();
+        json!({"ok": true, "items": list})
+    })
+    .await;
+    match v {
+        Ok(v) => Json(v).into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "cannot draw the preview").into_response(),
+    }
+}
+
+fn may_edit(c: &Caller) -> Result<(), Refused> {
+    if c.role.edits_playlists() {
+        Ok(())
+    } else {
+        Err(Refused(
+            StatusCode::FORBIDDEN,
+            "editing playlists needs the operator or admin role",
+        ))
+    }
+}
+
+async fn save(s: &AppState, who: String, text: String, action: &'static str) -> Response {
+    let r = s
+        .core
+        .with(move |c, now| c.save_playlist(&text, &who, action, now))
+        .await;
+    match r {
+        Err(_) => gone(),
+        Ok(Ok((v, warnings))) => {
+            Json(json!({"ok": true, "version": v, "warnings": errors_json(&warnings)})).into_response()
+        }
+        Ok(Err(SaveError::Invalid(d))) => {
+            let errors = errors_json(&d);
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({"ok": false, "errors": errors, "warnings": []})),
+            )
+                .into_response()
+        }
+        Ok(Err(SaveError::Failed(why))) => (
+            StatusCode::CONFLICT,
+            Json(json!({"ok": false, "errors": [{"line": 1, "column": 1, "message": why}]})),
+        )
+            .into_response(),
+    }
+}
+
+async fn save_playlist(State(s): State<AppState>, caller: Caller, body: String) -> Response {
+    if let Err(r) = may_edit(&caller) {
+        return r.into_response();
+    }
+    save(&s, caller.who(), body, "save").await
+}
+
+async fn history(State(s): State<AppState>, _: Caller) -> Response {
+    match s.core.read(|c, _| c.playlist_history()).await {
+        Ok(v) => Json(v).into_response(),
+        Err(_) => gone(),
+    }
+}
+
+async fn version(State(s): State<AppState>, _: Caller, Path(sha): Path<String>) -> Response {
+    match s.core.read(move |c, _| c.playlist_version(&sha)).await {
+        Ok(Some(t)) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], t).into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, "no such version: see /api/v1/playlist/history").into_response(),
+        Err(_) => gone(),
+    }
+}
+
+async fn restore(State(s): State<AppState>, caller: Caller, Path(sha): Path<String>) -> Response {
+    if let Err(r) = may_edit(&caller) {
+        return r.into_response();
+    }
+    let text = match s.core.read(move |c, _| c.playlist_version(&sha)).await {
+        Ok(Some(t)) => t,
+        Ok(None) => return (StatusCode::NOT_FOUND, "no such version: see /api/v1/playlist/history").into_response(),
+        Err(_) => return gone(),
+    };
+    save(&s, caller.who(), text, "restore").await
+}
+
+fn picture_refused(e: &PictureError) -> Response {
+    let code = match e {
+        PictureError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        PictureError::NotFound(_) => StatusCode::NOT_FOUND,
+        PictureError::InUse(_) | PictureError::Failed(_) => StatusCode::CONFLICT,
+    };
+    (code, Json(json!({"ok": false, "error": e.to_string()}))).into_response()
+}
+
+/// The pictures beside the playlist, with the items that show each.
+async fn pictures(State(s): State<AppState>, _: Caller) -> Response {
+    match s.core.read(|c, _| c.pictures()).await {
+        Ok(Ok(v)) => Json(v).into_response(),
+        Ok(Err(e)) => picture_refused(&e),
+        Err(_) => gone(),
+    }
+}
+
+/// Store the body (PNG, JPEG or BMP) as the picture `name` beside the playlist.
+async fn upload_picture(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(r) = may_edit(&caller) {
+        return r.into_response();
+    }
+    let who = caller.who();
+    match s.core.with(move |c, now| c.save_picture(&name, &body, &who, now)).await {
+        Ok(Ok(saved)) => {
+            let mut v = json!({"ok": true});
+            if let (Some(o), Ok(Value::Object(p))) = (v.as_object_mut(), serde_json::to_value(&saved)) {
+                o.extend(p);
+            }
+            Json(v).into_response()
+        }
+        Ok(Err(e)) => picture_refused(&e),
+        Err(_) => gone(),
+    }
+}
+
+async fn delete_picture(State(s): State<AppState>, caller: Caller, Path(name): Path<String>) -> Response {
+    if let Err(r) = may_edit(&caller) {
+        return r.into_response();
+    }
+    let who = caller.who();
+    match s.core.with(move |c, now| c.delete_picture(&name, &who, now)).await {
+        Ok(Ok(())) => Json(json!({"ok": true})).into_response(),
+        Ok(Err(e)) => picture_refused(&e),
+        Err(_) => gone(),
+    }
+}
+
+/// A picture as this board shows it, LED look (`?scale=N`).
+async fn picture_png(
+    State(s): State<AppState>,
+    _: Caller,
+    Path(name): Path<String>,
+    Query(q): Query<Scale>,
+) -> Response {
+    let frame = match s.core.read(move |c, _| c.picture_frame(&name)).await {
+        Ok(Ok(f)) => f,
+        Ok(Err(e)) => return picture_refused(&e),
+        Err(_) => return gone(),
+    };
+    led_png(frame, q.scale.unwrap_or(2).clamp(1, 16), true, "the picture").await
+}
+
+#[derive(Debug, Deserialize)]
+struct Limit {
+    limit: Option<usize>,
+}
+
+/// The audit log as the console shows it: the last changes (`?limit=N`, default 100, at most
+/// 1000), newest first, and whether the whole chain verifies.
+async fn audit_log(State(s): State<AppState>, _: Caller, Query(q): Query<Limit>) -> Response {
+    let n = q.limit.unwrap_or(100).clamp(1, 1000);
+    match s.core.read(move |c, _| c.audit_recent(n)).await {
+        Ok(Ok((recent, report))) => Json(json!({
+            "chain_ok": report.problem.is_none(),
+            "entries": report.entries,
+            "problem": report.problem.map(|(line, why)| json!({"line": line, "reason": why})),
+            "recent": recent,
+        }))
+        .into_response(),
+        Ok(Err(e)) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot read the audit log: {e}"),
+        )
+            .into_response(),
+        Err(_) => gone(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ProofQuery {
+    date: Option<String>,
+    format: Option<String>,
+}
+
+/// Proof-of-display entries of a day in the board's time zone (an operator's day, not UTC's) that verify,
+/// with the chain's verification.
+async fn proof(State(s): State<AppState>, _: Caller, Query(q): Query<ProofQuery>) -> Response {
+    let Ok((dir, tz)) = s
+        .core
+        .read(|c, _| (c.config().data_dir.clone(), c.time_zone().clone()))
+        .await
+    else {
+        return gone();
+    };
+    let date = match q.date.as_deref() {
+        None => jiff::Timestamp::now().to_zoned(tz.clone()).date(),
+        Some(d) => match d.parse::<jiff::civil::Date>() {
+            Ok(d) => d,
+            Err(_) => return (StatusCode::BAD_REQUEST, "date must be YYYY-MM-DD").into_response(),
+        },
+    };
+    let day = date
+        .to_zoned(tz.clone())
+        .and_then(|start| Ok((start.timestamp(), start.tomorrow()?.timestamp())));
+    let Ok((from, to)) = day else {
+        return (StatusCode::BAD_REQUEST, "date is out of range").into_response();
+    };
+    let zone = tz.iana_name().unwrap_or("UTC").to_owned();
+    let csv = q.format.as_deref() == Some("csv");
+    // Of an intact log that the daemon has checked, only the day's segments are read.
+    let Ok(known) = s.core.read(move |c, _| c.proof_segments(from, to)).await else {
+        return gone();
+    };
+    // Reading and verifying the log is file I/O: off the async workers.
+    let r = tokio::task::spawn_blocking(move || -> std::io::Result<(Value, String)> {
+        // A line at a time: the day's entries are all that is held, however long the log.
+        let mut entries = Vec::new();
+        let mut keep = |e: &pinghu_daemon::proof::Entry, _: &[u8]| {
+            if e.time().is_some_and(|t| from <= t && t < to) {
+                entries.push(e.clone());
+            }
+        };
+        let chain_ok = match known {
+            Some((segs, intact)) => pinghu_daemon::proof::for_each_verified_from(&segs, &mut keep)
+                .map(|r| intact && r.problems().is_empty())?,
+            None => {
+                pinghu_daemon::proof::for_each_verified_in(&pinghu_daemon::proof::layout(&dir), |_, e, l| keep(e, l))?
+                    .problems()
+                    .is_empty()
+            }
+        };
+        let text = pinghu_daemon::proof::to_csv(&entries);
+        Ok((
+            json!({"date": date.to_string(), "time_zone": zone, "chain_ok": chain_ok, "entries": entries}),
+            text,
+        ))
+    })
+    .await;
+    match r {
+        Ok(Ok((_, text))) if csv => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text).into_response(),
+        Ok(Ok((v, _))) => Json(v).into_response(),
+        _ => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "cannot read the proof-of-display log",
+        )
+            .into_response(),
+    }
+}
+
+/// Server-sent events: `status` (the status document) at once, on every change and every 10 s;
+/// `frame` when the card acknowledges a page or an area is cleared; `receipt` for every receipt.
+async fn events(
+    State(s): State<AppState>,
+    _: Caller,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+    let rx = s.live.subscribe();
+    let first = Some(r#"{"type":"status"}"#.to_owned());
+    let stream = futures_util::stream::unfold((rx, s.core.clone(), first), |(mut rx, core, first)| async move {
+        let msg = match first {
+            Some(m) => m,
+            None => {
+                let m = tokio::select! {
+                    m = rx.recv() => m,
+                    () = tokio::time::sleep(Duration::from_secs(10)) => Ok(r#"{"type":"status"}"#.to_owned()),
+                };
+                match m {
+                    Ok(m) => m,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => r#"{"type":"status"}"#.to_owned(),
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        };
+        let kind = serde_json::from_str::<Value>(&msg)
+            .ok()
+            .and_then(|v| v["type"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let event = if kind == "status" {
+            let v = crate::status_zh::with_zh(core.status().await.ok()?.to_value());
+            Event::default().event("status").data(v.to_string())
+        } else {
+            Event::default().event(kind).data(msg)
+        };
+        Some((Ok(event), (rx, core, None)))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}

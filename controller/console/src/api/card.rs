@@ -1,0 +1,157 @@
+//! The technicians' card operations in the API: ping, the card's recent exchanges, test
+//! patterns, and the brightness and power overrides; each checked against the caller's role and
+//! written to the audit log before it is done.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::gone;
+use crate::{AppState, Caller, Refused};
+
+fn technician(c: &Caller) -> Result<(), Refused> {
+    if c.role.controls_the_card() {
+        Ok(())
+    } else {
+        Err(Refused(
+            StatusCode::FORBIDDEN,
+            "the card's controls need the technician or admin role",
+        ))
+    }
+}
+
+/// Ask the driver; 200 with its answer, 502 when the card failed.
+async fn card_op(s: &AppState, op: pinghu_daemon::driver::CardOp) -> Response {
+    let (reply, rx) = tokio::sync::oneshot::channel();
+    if s.card
+        .send(pinghu_daemon::driver::CardRequest { op, reply })
+        .await
+        .is_err()
+    {
+        return gone();
+    }
+    match tokio::time::timeout(Duration::from_secs(60), rx).await {
+        Ok(Ok(Ok(text))) => Json(json!({"ok": true, "message": text})).into_response(),
+        Ok(Ok(Err(e))) => (StatusCode::BAD_GATEWAY, Json(json!({"ok": false, "error": e}))).into_response(),
+        // The driver is between links (reconnecting): it answers once the card is back.
+        _ => (
+            StatusCode::GATEWAY_TIMEOUT,
+            Json(json!({"ok": false, "error": "the card link is down; try again when the status says link up"})),
+        )
+            .into_response(),
+    }
+}
+
+async fn audit(s: &AppState, who: String, action: &'static str, detail: Value) -> Result<(), Response> {
+    match s.core.with(move |c, now| c.audit_card(&who, action, detail, now)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err((
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"ok": false, "error": e})),
+        )
+            .into_response()),
+        Err(_) => Err(gone()),
+    }
+}
+
+pub(super) async fn ping(State(s): State<AppState>, caller: Caller) -> Response {
+    if let Err(r) = technician(&caller) {
+        return r.into_response();
+    }
+    if let Err(r) = audit(&s, caller.who(), "card.ping", json!(null)).await {
+        return r;
+    }
+    card_op(&s, pinghu_daemon::driver::CardOp::Ping).await
+}
+
+/// The driver's recent exchanges with the card (the last 200 lines), raw and decoded, as
+/// `pinghu diag trace` shows them.
+pub(super) async fn trace(State(s): State<AppState>, caller: Caller) -> Response {
+    if let Err(r) = technician(&caller) {
+        return r.into_response();
+    }
+    let lines = s.trace.lines();
+    // Decoding is CPU work: off the async workers.
+    let decoded = tokio::task::spawn_blocking(move || {
+        let text = lines.join("\n");
+        let decoded = if lines.is_empty() {
+            String::new()
+        } else {
+            pinghu_daemon::card::wire::decode(&text, false).map_or_else(|e| e.to_string(), |(d, _)| d.output)
+        };
+        (lines, decoded)
+    })
+    .await;
+    match decoded {
+        Ok((lines, decoded)) => Json(json!({"lines": lines, "decoded": decoded})).into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "cannot decode the trace").into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct PatternBody {
+    name: String,
+}
+
+pub(super) async fn pattern(State(s): State<AppState>, caller: Caller, Json(b): Json<PatternBody>) -> Response {
+    if let Err(r) = technician(&caller) {
+        return r.into_response();
+    }
+    if !pinghu_daemon::card::pattern::PATTERNS.contains(&b.name.as_str()) {
+        let names = pinghu_daemon::card::pattern::PATTERNS.join(", ");
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"ok": false, "error": format!("no pattern {:?}: use one of {names}", b.name)})),
+        )
+            .into_response();
+    }
+    if let Err(r) = audit(&s, caller.who(), "card.pattern", json!({"name": b.name})).await {
+        return r;
+    }
+    card_op(&s, pinghu_daemon::driver::CardOp::Pattern(b.name)).await
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct OverrideBody {
+    brightness: Option<u8>,
+    power: Option<bool>,
+    /// How long; default an hour.
+    minutes: Option<u32>,
+}
+
+pub(super) async fn set_override(State(s): State<AppState>, caller: Caller, Json(b): Json<OverrideBody>) -> Response {
+    if let Err(r) = technician(&caller) {
+        return r.into_response();
+    }
+    let who = caller.who();
+    let r = s
+        .core
+        .with(move |c, now| c.set_override(b.brightness, b.power, b.minutes.unwrap_or(60), &who, now))
+        .await;
+    match r {
+        Ok(Ok(o)) => Json(json!({"ok": true, "override": o})).into_response(),
+        Ok(Err(e)) => (StatusCode::BAD_REQUEST, Json(json!({"ok": false, "error": e}))).into_response(),
+        Err(_) => gone(),
+    }
+}
+
+pub(super) async fn clear_override(State(s): State<AppState>, caller: Caller) -> Response {
+    if let Err(r) = technician(&caller) {
+        return r.into_response();
+    }
+    let who = caller.who();
+    match s.core.with(move |c, now| c.clear_override(&who, now)).await {
+        Ok(Ok(())) => Json(json!({"ok": true})).into_response(),
+        Ok(Err(e)) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"ok": false, "error": e})),
+        )
+            .into_response(),
+        Err(_) => gone(),
+    }
+}

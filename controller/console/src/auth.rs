@@ -1,0 +1,500 @@
+//! Who may use the console: users with roles in a TOML file beside the configuration (passwords
+//! as argon2id hashes, API tokens as SHA-256 hashes), browser sessions with a CSRF token each, and
+//! a per-address limit on failed logins.
+//!
+//! Sessions outlive a restart of the daemon (systemd's after a crash, or the technician's after
+//! an update): they are kept in `DATA_DIR/console-sessions.json` (mode 0600), written when one
+//! begins or ends and, for the idle clock, at most every [`SESSIONS_SAVE_INTERVAL`]. The file holds
+//! only the SHA-256 of each session id (a copy of the file opens no session) and of the password
+//! hash it was opened under (a new password still ends it).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+
+use pinghu_daemon::ingest::sha256_hex;
+use serde::{Deserialize, Serialize};
+
+mod users;
+
+pub use users::{AuthError, Role, User, Users, random_token};
+use users::{decoy_hash, verify_password};
+
+/// A signed-in browser.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Session {
+    pub user: String,
+    /// The user's role now (a changed role applies to sessions already open).
+    pub role: Role,
+    pub csrf: String,
+    expires: Timestamp,
+    /// SHA-256 of the user's password hash at sign-in: a new password (or a removed user) ends
+    /// the session.
+    stamp: String,
+}
+
+/// How long a session lasts without use.
+pub const SESSION_IDLE: Duration = Duration::from_secs(8 * 3600);
+/// Failed logins allowed per address in [`LOGIN_WINDOW`].
+pub const LOGIN_FAILURES: usize = 5;
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(300);
+/// Addresses whose failed sign-ins are remembered at most: past it, those whose last failure is
+/// oldest are forgotten first, so a flood from many addresses cannot grow the daemon's memory.
+pub const LOGIN_TRACKED: usize = 4096;
+
+/// Sign-ins hashing at once at most: each costs a CPU for some milliseconds, and the board's
+/// work must never wait behind a crowd of them.
+pub const MAX_HASHING: usize = 2;
+
+/// The address a sign-in is counted against: an IPv4 address, or an IPv6 address's /64 (one
+/// network hands out a whole /64, so counting single IPv6 addresses would limit nothing).
+fn login_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+    }
+}
+/// The sessions file in the data directory.
+pub const SESSIONS_FILE: &str = "console-sessions.json";
+/// How often the idle clocks of sessions in use reach the disk (a session begun or ended is
+/// written at once). A crash can cost a session at most this much of its idle time.
+pub const SESSIONS_SAVE_INTERVAL: Duration = Duration::from_secs(600);
+
+/// What the sessions file holds, by the SHA-256 of each session id.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct SessionsFile {
+    sessions: HashMap<String, Session>,
+}
+
+/// Whether the sessions in memory differ from the file: not at all, by idle clocks only, or by
+/// a session begun or ended.
+const CLEAN: u8 = 0;
+const USED: u8 = 1;
+const CHANGED: u8 = 2;
+
+/// When a session used now ends unless used again.
+fn idle_end() -> Timestamp {
+    Timestamp::now() + jiff::SignedDuration::try_from(SESSION_IDLE).unwrap_or(jiff::SignedDuration::from_hours(8))
+}
+
+/// Users, sessions and the login limiter, shared by the console's handlers. The locks are held
+/// for map lookups only, never across I/O or an await (the sessions file is written by
+/// [`Auth::save_sessions`], off the async workers).
+#[derive(Debug)]
+pub struct Auth {
+    pub users_file: PathBuf,
+    users: Mutex<Users>,
+    /// Modification time of the users file when last read.
+    users_mtime: Mutex<Option<std::time::SystemTime>>,
+    /// By the SHA-256 of the session id.
+    sessions: Mutex<HashMap<String, Session>>,
+    sessions_file: Option<PathBuf>,
+    sessions_dirty: AtomicU8,
+    sessions_saved: Mutex<Instant>,
+    failures: Mutex<HashMap<IpAddr, Vec<Instant>>>,
+    /// Permits for password hashing ([`MAX_HASHING`]): the sign-in page takes one before it
+    /// hashes.
+    pub hashing: tokio::sync::Semaphore,
+}
+
+impl Auth {
+    /// Users from `users_file`; sessions kept in `sessions_file` when given (read now: the
+    /// sessions still open when the daemon stopped), in memory only otherwise.
+    pub fn new(users_file: PathBuf, users: Users, sessions_file: Option<PathBuf>) -> Self {
+        let mtime = std::fs::metadata(&users_file).and_then(|m| m.modified()).ok();
+        let now = Timestamp::now();
+        let sessions = sessions_file
+            .as_deref()
+            .map(|p| match std::fs::read_to_string(p) {
+                Ok(text) => match serde_json::from_str::<SessionsFile>(&text) {
+                    Ok(f) => f.sessions.into_iter().filter(|(_, s)| s.expires > now).collect(),
+                    Err(e) => {
+                        tracing::warn!("{} is damaged ({e}): everyone signs in again", p.display());
+                        HashMap::new()
+                    }
+                },
+                Err(_) => HashMap::new(),
+            })
+            .unwrap_or_default();
+        Self {
+            users_file,
+            users: Mutex::new(users),
+            users_mtime: Mutex::new(mtime),
+            sessions: Mutex::new(sessions),
+            sessions_file,
+            sessions_dirty: AtomicU8::new(CLEAN),
+            sessions_saved: Mutex::new(Instant::now()),
+            failures: Mutex::new(HashMap::new()),
+            hashing: tokio::sync::Semaphore::new(MAX_HASHING),
+        }
+    }
+
+    /// Whether the users file names nobody (nobody can sign in).
+    pub fn no_users(&self) -> bool {
+        self.users().users.is_empty()
+    }
+
+    /// Write the sessions file when a session began or ended, or (idle clocks only) when the
+    /// last write is [`SESSIONS_SAVE_INTERVAL`] old, or when `now_anyway` (shutdown). Blocking
+    /// file I/O: call it off the async workers. A failure is logged; sessions live on in memory.
+    pub fn save_sessions(&self, now_anyway: bool) {
+        let Some(path) = &self.sessions_file else { return };
+        let dirty = self.sessions_dirty.load(Ordering::SeqCst);
+        let due = match dirty {
+            CLEAN => false,
+            USED => {
+                now_anyway
+                    || self
+                        .sessions_saved
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .elapsed()
+                        >= SESSIONS_SAVE_INTERVAL
+            }
+            _ => true,
+        };
+        if !due {
+            return;
+        }
+        self.sessions_dirty.store(CLEAN, Ordering::SeqCst);
+        let now = Timestamp::now();
+        let text = {
+            let mut s = self.sessions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            s.retain(|_, v| v.expires > now);
+            serde_json::to_vec(&SessionsFile { sessions: s.clone() })
+        };
+        let written = text.map_err(|e| e.to_string()).and_then(|t| {
+            pinghu_daemon::disk::Disk::new()
+                .write_secret(path, &t)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        });
+        match written {
+            Ok(()) => {
+                *self
+                    .sessions_saved
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
+            }
+            Err(e) => {
+                // Tried again with the next change.
+                self.sessions_dirty.fetch_max(dirty, Ordering::SeqCst);
+                tracing::warn!("console sessions not saved ({e}): a restart would sign everyone out");
+            }
+        }
+    }
+
+    /// Read the users file again if it changed (`pinghu console adduser` while the daemon runs).
+    /// Blocking file I/O: call it off the async workers. A file that does not parse is reported
+    /// and the users already known stay.
+    pub fn reload_if_changed(&self) {
+        let mtime = std::fs::metadata(&self.users_file).and_then(|m| m.modified()).ok();
+        let mut known = self
+            .users_mtime
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *known == mtime {
+            return;
+        }
+        *known = mtime;
+        drop(known);
+        match Users::load(&self.users_file) {
+            Ok(u) => {
+                tracing::info!(
+                    "console users reloaded from {} ({})",
+                    self.users_file.display(),
+                    u.users.len()
+                );
+                *self.users() = u;
+            }
+            Err(e) => tracing::error!("{e}; the console keeps the users it had"),
+        }
+    }
+
+    fn users(&self) -> std::sync::MutexGuard<'_, Users> {
+        self.users.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether `ip` has too many recent failed logins.
+    pub fn limited(&self, ip: IpAddr) -> bool {
+        let key = login_key(ip);
+        let mut f = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(list) = f.get_mut(&key) else {
+            return false;
+        };
+        list.retain(|t| t.elapsed() < LOGIN_WINDOW);
+        let n = list.len();
+        if n == 0 {
+            f.remove(&key);
+        }
+        n >= LOGIN_FAILURES
+    }
+
+    /// Count a failed sign-in from `ip`, remembering at most [`LOGIN_TRACKED`] addresses.
+    fn failed(&self, ip: IpAddr) {
+        let key = login_key(ip);
+        let mut f = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if f.len() >= LOGIN_TRACKED && !f.contains_key(&key) {
+            f.retain(|_, list| {
+                list.retain(|t| t.elapsed() < LOGIN_WINDOW);
+                !list.is_empty()
+            });
+            while f.len() >= LOGIN_TRACKED {
+                let oldest = f.iter().min_by_key(|(_, list)| list.last().copied()).map(|(k, _)| *k);
+                match oldest {
+                    Some(k) => f.remove(&k),
+                    None => break,
+                };
+            }
+        }
+        f.entry(key).or_default().push(Instant::now());
+    }
+
+    /// How many addresses have failed sign-ins remembered.
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
+        self.failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+
+    /// Check a password; on success a new session (id, session).
+    pub fn login(&self, ip: IpAddr, name: &str, password: &str) -> Option<(String, Session)> {
+        self.login_checked(ip, name, password, verify_password)
+    }
+
+    /// [`Auth::login`] with the password check given. The users' lock is held only to copy the
+    /// user's hash: the check (milliseconds on purpose) runs with no lock held, so requests
+    /// that look at sessions or tokens never wait for it; an unknown name is checked against a
+    /// decoy hash, so it takes as long as a known one.
+    fn login_checked(
+        &self,
+        ip: IpAddr,
+        name: &str,
+        password: &str,
+        check: impl FnOnce(&str, &str) -> bool,
+    ) -> Option<(String, Session)> {
+        let user = self.users().users.iter().find(|u| u.name == name).cloned();
+        let phc: &str = match &user {
+            Some(u) => &u.password,
+            None => decoy_hash(),
+        };
+        let good = check(phc, password);
+        match user {
+            Some(u) if good => self.new_session(u.name, u.role),
+            _ => {
+                self.failed(ip);
+                None
+            }
+        }
+    }
+
+    /// Sign in with an API token (how the embedded default's admin token opens the console).
+    pub fn login_with_token(&self, ip: IpAddr, token: &str) -> Option<(String, Session)> {
+        let Some((name, role)) = self.token(token) else {
+            self.failed(ip);
+            return None;
+        };
+        self.new_session(name, role)
+    }
+
+    fn new_session(&self, user: String, role: Role) -> Option<(String, Session)> {
+        let id = random_token().ok()?;
+        let stamp = sha256_hex(self.users().users.iter().find(|u| u.name == user)?.password.as_bytes());
+        let s = Session {
+            user,
+            role,
+            csrf: random_token().ok()?,
+            expires: idle_end(),
+            stamp,
+        };
+        self.sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(sha256_hex(id.as_bytes()), s.clone());
+        self.sessions_dirty.store(CHANGED, Ordering::SeqCst);
+        Some((id, s))
+    }
+
+    pub fn logout(&self, id: &str) {
+        self.sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&sha256_hex(id.as_bytes()));
+        self.sessions_dirty.store(CHANGED, Ordering::SeqCst);
+    }
+
+    /// The live session with this id (its idle time restarts), with the user's role as the users
+    /// file says now. A user removed, or given a new password, since signing in has no session.
+    pub fn session(&self, id: &str) -> Option<Session> {
+        // Lock order: the sessions, then the users (nothing takes them the other way round).
+        let mut s = self.sessions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Timestamp::now();
+        s.retain(|_, v| v.expires > now);
+        let key = sha256_hex(id.as_bytes());
+        let v = s.get_mut(&key)?;
+        let role = self
+            .users()
+            .users
+            .iter()
+            .find(|u| u.name == v.user && sha256_hex(u.password.as_bytes()) == v.stamp)
+            .map(|u| u.role);
+        let Some(role) = role else {
+            s.remove(&key);
+            self.sessions_dirty.store(CHANGED, Ordering::SeqCst);
+            return None;
+        };
+        v.role = role;
+        v.expires = idle_end();
+        let _ = self
+            .sessions_dirty
+            .compare_exchange(CLEAN, USED, Ordering::SeqCst, Ordering::SeqCst);
+        Some(v.clone())
+    }
+
+    /// The user of an API token: (name, role).
+    pub fn token(&self, token: &str) -> Option<(String, Role)> {
+        self.users().check_token(token).map(|u| (u.name.clone(), u.role))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sign_in_hashes_with_no_lock_held_and_an_unknown_name_costs_a_hash_too() {
+        let mut u = Users::default();
+        u.set_user("li", Role::Operator, "correct horse").unwrap();
+        let auth = Auth::new(PathBuf::from("/nonexistent/users.toml"), u, None);
+        let ip: IpAddr = "192.0.2.9".parse().unwrap();
+        let mut checked = Vec::new();
+        let mut check = |phc: &str, pw: &str| {
+            // While the hash is checked, the users and the sessions are free for others.
+            assert!(auth.users.try_lock().is_ok(), "the users' lock is held while hashing");
+            assert!(
+                auth.sessions.try_lock().is_ok(),
+                "the sessions' lock is held while hashing"
+            );
+            checked.push(phc.to_owned());
+            verify_password(phc, pw)
+        };
+        assert!(auth.login_checked(ip, "li", "correct horse", &mut check).is_some());
+        assert!(auth.login_checked(ip, "li", "wrong", &mut check).is_none());
+        // A name nobody has is checked against a real argon2id hash all the same.
+        assert!(auth.login_checked(ip, "nobody", "correct horse", &mut check).is_none());
+        assert_eq!(checked.len(), 3);
+        assert!(checked[2].starts_with("$argon2id$"), "{}", checked[2]);
+        assert_ne!(checked[2], checked[0]);
+        assert_eq!(auth.hashing.available_permits(), MAX_HASHING);
+    }
+
+    #[test]
+    fn passwords_tokens_and_the_login_limit() {
+        let mut u = Users::default();
+        assert!(matches!(
+            u.set_user("li", Role::Operator, "short"),
+            Err(AuthError::WeakPassword)
+        ));
+        u.set_user("li", Role::Operator, "correct horse").unwrap();
+        assert!(u.users[0].password.starts_with("$argon2id$"));
+        assert!(u.check_password("li", "correct horse").is_some());
+        assert!(u.check_password("li", "wrong horse!").is_none());
+        let t = u.new_token("li").unwrap();
+        assert_eq!(u.check_token(&t).map(|u| u.role), Some(Role::Operator));
+        assert!(u.check_token("not-a-token").is_none());
+        assert!(!u.users[0].tokens.contains(&t), "only the hash is kept");
+
+        let auth = Auth::new(PathBuf::from("unused"), u, None);
+        let ip: IpAddr = "192.0.2.7".parse().unwrap();
+        for _ in 0..LOGIN_FAILURES {
+            assert!(!auth.limited(ip));
+            assert!(auth.login(ip, "li", "guess guess").is_none());
+        }
+        assert!(auth.limited(ip));
+        assert!(!auth.limited("192.0.2.8".parse().unwrap()), "per address");
+        // IPv6: per /64, the block one network hands out.
+        for i in 0..LOGIN_FAILURES {
+            assert!(
+                auth.login(format!("2001:db8:1:2::{i:x}").parse().unwrap(), "li", "guess guess")
+                    .is_none()
+            );
+        }
+        assert!(auth.limited("2001:db8:1:2:ffff::1".parse().unwrap()));
+        assert!(!auth.limited("2001:db8:1:3::1".parse().unwrap()));
+        let (id, s) = auth.login("192.0.2.8".parse().unwrap(), "li", "correct horse").unwrap();
+        assert_eq!(auth.session(&id).unwrap().csrf, s.csrf);
+        auth.logout(&id);
+        assert!(auth.session(&id).is_none());
+    }
+
+    #[test]
+    fn a_flood_of_addresses_cannot_grow_the_login_limits_memory() {
+        let auth = Auth::new(PathBuf::from("unused"), Users::default(), None);
+        // Asking costs nothing: only failures are remembered.
+        for i in 0..10_000u32 {
+            assert!(!auth.limited(IpAddr::V4(i.into())));
+        }
+        assert_eq!(auth.tracked(), 0);
+        for i in 0..(LOGIN_TRACKED as u32 + 1000) {
+            auth.failed(IpAddr::V4(i.into()));
+        }
+        assert_eq!(auth.tracked(), LOGIN_TRACKED);
+        // The newest are kept: the last address still counts its failure.
+        let last = IpAddr::V4((LOGIN_TRACKED as u32 + 999).into());
+        for _ in 1..LOGIN_FAILURES {
+            auth.failed(last);
+        }
+        assert!(auth.limited(last));
+    }
+
+    #[test]
+    fn sessions_outlive_a_restart_but_not_a_new_password_or_a_sign_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(SESSIONS_FILE);
+        let mut u = Users::default();
+        u.set_user("li", Role::Operator, "correct horse").unwrap();
+        u.set_user("wang", Role::Viewer, "battery staple").unwrap();
+        let ip: IpAddr = "192.0.2.7".parse().unwrap();
+        let auth = Auth::new(PathBuf::from("unused"), u.clone(), Some(file.clone()));
+        let (li, li_session) = auth.login(ip, "li", "correct horse").unwrap();
+        let (wang, _) = auth.login(ip, "wang", "battery staple").unwrap();
+        auth.save_sessions(false);
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            !text.contains(&li) && !text.contains("$argon2id$"),
+            "no usable secret on disk"
+        );
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // Use alone (the idle clock) is not written at once.
+        auth.session(&li).unwrap();
+        let before = std::fs::read(&file).unwrap();
+        auth.save_sessions(false);
+        assert_eq!(std::fs::read(&file).unwrap(), before);
+
+        // A restart: the same sessions, the same CSRF tokens.
+        let auth = Auth::new(PathBuf::from("unused"), u.clone(), Some(file.clone()));
+        assert_eq!(auth.session(&li).map(|s| s.csrf), Some(li_session.csrf));
+        assert!(auth.session(&wang).is_some());
+        // A sign-out is kept; a new password ends the session, also across a restart.
+        auth.logout(&wang);
+        auth.save_sessions(false);
+        u.set_user("li", Role::Operator, "new horse staple").unwrap();
+        let auth = Auth::new(PathBuf::from("unused"), u, Some(file.clone()));
+        assert!(auth.session(&wang).is_none());
+        assert!(auth.session(&li).is_none());
+        // A damaged file: everyone signs in again, nothing worse.
+        std::fs::write(&file, "{not json").unwrap();
+        let auth = Auth::new(PathBuf::from("unused"), Users::default(), Some(file));
+        assert!(auth.session(&li).is_none());
+    }
+}

@@ -1,0 +1,212 @@
+//! The users file: users with roles, passwords as argon2id hashes and API tokens as SHA-256
+//! hashes; and the password check a sign-in makes.
+
+use std::path::Path;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use serde::{Deserialize, Serialize};
+
+use pinghu_daemon::ingest::sha256_hex;
+
+/// What a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Look at everything, change nothing.
+    Viewer,
+    /// Edit, save and restore playlists.
+    Operator,
+    /// The card's own controls: ping, test patterns, brightness, power.
+    Technician,
+    /// Everything.
+    Admin,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Viewer => "viewer",
+            Self::Operator => "operator",
+            Self::Technician => "technician",
+            Self::Admin => "admin",
+        }
+    }
+    /// May change the playlist.
+    pub fn edits_playlists(self) -> bool {
+        matches!(self, Self::Operator | Self::Admin)
+    }
+    /// May use the card's own controls.
+    pub fn controls_the_card(self) -> bool {
+        matches!(self, Self::Technician | Self::Admin)
+    }
+}
+
+/// One console user.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct User {
+    pub name: String,
+    pub role: Role,
+    /// argon2id PHC string.
+    pub password: String,
+    /// SHA-256 (hex) of each API token; the tokens themselves are shown once.
+    #[serde(default)]
+    pub tokens: Vec<String>,
+}
+
+/// The users file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Users {
+    #[serde(default, rename = "user")]
+    pub users: Vec<User>,
+}
+
+/// The users file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("cannot read the console users file {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("the console users file {path} is not valid: {reason} (manage it with `pinghu console adduser`)")]
+    Invalid { path: String, reason: String },
+    #[error("cannot write the console users file {path}: {reason}")]
+    Write { path: String, reason: String },
+    #[error("no console user {0}: add one with `pinghu console adduser {0} --role operator`")]
+    NoUser(String),
+    #[error("a password must have at least 8 characters")]
+    WeakPassword,
+    #[error("cannot hash the password: {0}")]
+    Hash(String),
+}
+
+/// A random value for session ids, CSRF tokens and API tokens (256 bits, hex), from the
+/// operating system's generator; an error when it fails (never a weak token).
+pub fn random_token() -> Result<String, AuthError> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).map_err(|e| AuthError::Hash(format!("the system's random generator failed: {e}")))?;
+    Ok(pinghu_protocol::to_hex(&b))
+}
+
+impl Users {
+    /// Read the users file; a missing file is no users.
+    pub fn load(path: &Path) -> Result<Self, AuthError> {
+        match std::fs::read_to_string(path) {
+            Ok(t) => toml::from_str(&t).map_err(|e| AuthError::Invalid {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(AuthError::Read {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// Write the users file atomically, readable by its owner only.
+    pub fn save(&self, path: &Path) -> Result<(), AuthError> {
+        let err = |e: &dyn std::fmt::Display| AuthError::Write {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        let text = toml::to_string_pretty(self).map_err(|e| err(&e))?;
+        pinghu_daemon::disk::Disk::new()
+            .write_secret(path, text.as_bytes())
+            .map_err(|e| err(&e))
+    }
+
+    /// Add a user, or change an existing user's role and password.
+    pub fn set_user(&mut self, name: &str, role: Role, password: &str) -> Result<(), AuthError> {
+        if password.chars().count() < 8 {
+            return Err(AuthError::WeakPassword);
+        }
+        let mut raw = [0u8; 16];
+        getrandom::fill(&mut raw).map_err(|e| AuthError::Hash(e.to_string()))?;
+        let salt = SaltString::encode_b64(&raw).map_err(|e| AuthError::Hash(e.to_string()))?;
+        let hash = argon2::Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map_err(|e| AuthError::Hash(e.to_string()))?
+            .to_string();
+        match self.users.iter_mut().find(|u| u.name == name) {
+            Some(u) => {
+                u.role = role;
+                u.password = hash;
+            }
+            None => self.users.push(User {
+                name: name.to_owned(),
+                role,
+                password: hash,
+                tokens: Vec::new(),
+            }),
+        }
+        Ok(())
+    }
+
+    fn user_mut(&mut self, name: &str) -> Result<&mut User, AuthError> {
+        self.users
+            .iter_mut()
+            .find(|u| u.name == name)
+            .ok_or_else(|| AuthError::NoUser(name.to_owned()))
+    }
+
+    /// A new API token for `name`: returned once, only its hash is kept.
+    pub fn new_token(&mut self, name: &str) -> Result<String, AuthError> {
+        let u = self.user_mut(name)?;
+        let token = random_token()?;
+        u.tokens.push(sha256_hex(token.as_bytes()));
+        Ok(token)
+    }
+
+    /// Remove a user, with their API tokens.
+    pub fn remove_user(&mut self, name: &str) -> Result<(), AuthError> {
+        let before = self.users.len();
+        self.users.retain(|u| u.name != name);
+        if self.users.len() == before {
+            return Err(AuthError::NoUser(name.to_owned()));
+        }
+        Ok(())
+    }
+
+    /// Forget every API token of `name`; how many there were.
+    pub fn revoke_tokens(&mut self, name: &str) -> Result<usize, AuthError> {
+        let u = self.user_mut(name)?;
+        Ok(std::mem::take(&mut u.tokens).len())
+    }
+
+    /// The user whose password this is.
+    pub fn check_password(&self, name: &str, password: &str) -> Option<&User> {
+        let u = self.users.iter().find(|u| u.name == name)?;
+        verify_password(&u.password, password).then_some(u)
+    }
+
+    /// The user an API token belongs to.
+    pub fn check_token(&self, token: &str) -> Option<&User> {
+        let h = sha256_hex(token.as_bytes());
+        self.users.iter().find(|u| u.tokens.contains(&h))
+    }
+}
+
+/// Whether `password` matches the argon2id PHC string `phc` (a few milliseconds on purpose).
+pub(super) fn verify_password(phc: &str, password: &str) -> bool {
+    PasswordHash::new(phc).ok().is_some_and(|h| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// The hash a sign-in with an unknown name is checked against, so it costs what a known name
+/// costs and the answer's time does not tell which names exist (made once, of a random
+/// password nobody knows).
+pub(super) fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        let mut raw = [0u8; 32];
+        let _ = getrandom::fill(&mut raw);
+        let Ok(salt) = SaltString::encode_b64(&raw[..16]) else {
+            return String::new();
+        };
+        argon2::Argon2::default()
+            .hash_password(&raw[16..], &salt)
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    })
+}

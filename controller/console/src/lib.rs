@@ -1,0 +1,410 @@
+//! The operators' console: a web server inside the daemon (axum), with pages rendered on the
+//! server (maud) and a little plain JavaScript, in Chinese with an English switch. The pages use
+//! the same JSON API (`/api/v1`) that scripts can call with an API token.
+//!
+//! * `auth`: users, roles, sessions, CSRF tokens, the login limit;
+//! * `api`: the JSON API and the live events (server-sent events);
+//! * `pages`: the HTML pages; `words` their strings in both languages and times in the board's
+//!   zone; `diagnostics_zh` the playlist checker's messages in Chinese; `status_zh` the status's
+//!   free texts in Chinese (the refused playlist, files left out, the card's and the broker's
+//!   errors); `timeline` the playlist's week as SVG.
+//!
+//! Every handler reaches the daemon's state through [`CoreHandle`]: reads and changes run on the
+//! core thread, so the console never races the scheduler and holds no lock across I/O.
+
+pub mod api;
+pub mod auth;
+pub mod diagnostics_zh;
+pub mod pages;
+pub mod status_zh;
+pub mod timeline;
+pub mod words;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::{broadcast, watch};
+
+use crate::auth::{Auth, Role};
+use pinghu_daemon::CoreHandle;
+
+/// The cookie of a browser session.
+pub const SESSION_COOKIE: &str = "pinghu_session";
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub core: CoreHandle,
+    pub auth: Arc<Auth>,
+    /// Live events from the core (JSON lines: frames, receipts, status changes).
+    pub live: broadcast::Sender<String>,
+    /// The driver, for the technicians' card operations.
+    pub card: tokio::sync::mpsc::Sender<pinghu_daemon::driver::CardRequest>,
+    /// The driver's recent exchanges with the card.
+    pub trace: pinghu_daemon::card::link::TraceRing,
+    pub screen: String,
+    /// Served over HTTPS: cookies are `Secure`.
+    pub secure: bool,
+}
+
+impl FromRef<AppState> for Arc<Auth> {
+    fn from_ref(s: &AppState) -> Self {
+        Arc::clone(&s.auth)
+    }
+}
+
+/// The signed-in caller of a request: a browser session or an API token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub name: String,
+    pub role: Role,
+    /// The session's CSRF token (`None` for API tokens, which need none).
+    pub csrf: Option<String>,
+}
+
+impl Caller {
+    /// How the audit log names the caller.
+    pub fn who(&self) -> String {
+        if self.csrf.is_some() {
+            self.name.clone()
+        } else {
+            format!("token:{}", self.name)
+        }
+    }
+}
+
+/// A request refused: 401 (not signed in), 403 (role too weak, or a bad CSRF token).
+#[derive(Debug)]
+pub struct Refused(pub StatusCode, pub &'static str);
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({"ok": false, "error": self.1}).to_string();
+        (self.0, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+    }
+}
+
+/// The value of cookie `name`.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+#[axum::async_trait]
+impl<S> FromRequestParts<S> for Caller
+where
+    Arc<Auth>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Refused;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = Arc::<Auth>::from_ref(state);
+        if let Some(token) = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+        {
+            let (name, role) = auth
+                .token(token.trim())
+                .ok_or(Refused(StatusCode::UNAUTHORIZED, "unknown API token"))?;
+            return Ok(Self { name, role, csrf: None });
+        }
+        let session = cookie(&parts.headers, SESSION_COOKIE)
+            .and_then(|id| auth.session(id))
+            .ok_or(Refused(
+                StatusCode::UNAUTHORIZED,
+                "sign in at /login, or send Authorization: Bearer TOKEN (pinghu console token NAME)",
+            ))?;
+        // A browser's changes carry the session's CSRF token in a header: a page of another site
+        // cannot read it, so it cannot forge the request.
+        if parts.method != Method::GET && parts.method != Method::HEAD {
+            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+            if sent != Some(session.csrf.as_str()) {
+                return Err(Refused(StatusCode::FORBIDDEN, "missing or wrong CSRF token"));
+            }
+        }
+        Ok(Self {
+            name: session.user,
+            role: session.role,
+            csrf: Some(session.csrf),
+        })
+    }
+}
+
+/// The console's routes.
+pub fn router(state: AppState) -> Router {
+    api::routes().merge(pages::routes()).with_state(state)
+}
+
+/// The TLS acceptor of a certificate chain and key (PEM files).
+pub fn tls_acceptor(cert: &std::path::Path, key: &std::path::Path) -> Result<tokio_rustls::TlsAcceptor, String> {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let certs = CertificateDer::pem_file_iter(cert)
+        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+        .map_err(|e| format!("console.cert_file {}: {e} (a PEM certificate chain)", cert.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| format!("console.key_file {}: {e} (a PEM private key)", key.display()))?;
+    let config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("the console's certificate and key do not fit together: {e}"))?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// Serve HTTPS: each connection's TLS handshake and HTTP/1.1 in a task of its own, until
+/// `shutdown` (open connections finish on their own).
+async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    app: Router,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), String> {
+    use tower_service::Service as _;
+    let mut make = app.into_make_service_with_connect_info::<SocketAddr>();
+    loop {
+        if *shutdown.borrow() {
+            return Ok(());
+        }
+        let accepted = tokio::select! {
+            a = listener.accept() => Some(a),
+            r = shutdown.changed() => {
+                if r.is_err() {
+                    return Ok(());
+                }
+                None
+            }
+        };
+        let (tcp, addr) = match accepted {
+            None => continue,
+            Some(Ok(a)) => a,
+            Some(Err(e)) => {
+                tracing::warn!("console: cannot accept a connection: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Ok(svc) = make.call(addr).await;
+        let acceptor = acceptor.clone();
+        tokio::spawn(async move {
+            let tls = match tokio::time::timeout(std::time::Duration::from_secs(10), acceptor.accept(tcp)).await {
+                Ok(Ok(t)) => t,
+                Ok(Err(e)) => return tracing::debug!("console: TLS handshake with {addr} failed: {e}"),
+                Err(_) => return tracing::debug!("console: TLS handshake with {addr} timed out"),
+            };
+            let io = hyper_util::rt::TokioIo::new(tls);
+            let svc = hyper_util::service::TowerToHyperService::new(svc);
+            if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(io, svc)
+                .with_upgrades()
+                .await
+            {
+                tracing::debug!("console: connection from {addr}: {e}");
+            }
+        });
+    }
+}
+
+/// Serve the console on `listener` until `shutdown` turns true (HTTPS with `tls`).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), String> {
+    // Users added while the daemon runs can sign in within 2 s (run beside the server, so a
+    // failure of either ends this task and the daemon's supervisor sees it).
+    // Sessions begun or ended reach the disk within 2 s too.
+    let auth = Arc::clone(&state.auth);
+    let last = Arc::clone(&state.auth);
+    let reload = async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            let a = Arc::clone(&auth);
+            let _ = tokio::task::spawn_blocking(move || {
+                a.reload_if_changed();
+                a.save_sessions(false);
+            })
+            .await;
+        }
+    };
+    let served = if let Some(acceptor) = tls {
+        tokio::select! {
+            r = serve_tls(listener, acceptor, router(state), shutdown) => r,
+            () = reload => Ok(()),
+        }
+    } else {
+        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = shutdown.wait_for(|s| *s).await;
+        });
+        tokio::select! {
+            r = server => r.map_err(|e| format!("the console stopped: {e}")),
+            () = reload => Ok(()),
+        }
+    };
+    // The sessions' idle clocks as they are at a stop.
+    let _ = tokio::task::spawn_blocking(move || last.save_sessions(true)).await;
+    served
+}
+
+/// How often a console that could not start (its port taken, its certificate or users file
+/// unreadable) tries again.
+pub const RETRY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The console for the daemon's lifetime. One that cannot start is reported (log, the status's
+/// `console.error`) and tried again every [`RETRY`]: the board never waits for its console.
+pub async fn run(
+    c: pinghu_daemon::config::ConsoleConfig,
+    cfg: pinghu_daemon::config::Config,
+    core: CoreHandle,
+    live: broadcast::Sender<String>,
+    card: (
+        tokio::sync::mpsc::Sender<pinghu_daemon::driver::CardRequest>,
+        pinghu_daemon::card::link::TraceRing,
+    ),
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), String> {
+    let mut failed: Option<String> = None;
+    loop {
+        match start(&c, &cfg, core.clone(), live.clone(), card.clone(), shutdown.clone()).await {
+            Ok(serve) => {
+                if failed.is_some() {
+                    tracing::info!("the console started after all");
+                    core.with(|core, _| core.set_console_error(None))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                return serve.await;
+            }
+            Err(e) => {
+                if failed.as_ref() != Some(&e) {
+                    tracing::error!(
+                        "{e}; the board runs on without the console, which tries again every {} s",
+                        RETRY.as_secs()
+                    );
+                    let why = e.clone();
+                    core.with(move |core, _| core.set_console_error(Some(why)))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                failed = Some(e);
+                tokio::select! {
+                    _ = shutdown.wait_for(|s| *s) => return Ok(()),
+                    () = tokio::time::sleep(RETRY) => {}
+                }
+            }
+        }
+    }
+}
+
+/// Bind the console's address, load its users and certificate, and say where it is (the log,
+/// and `DATA_DIR/console-address`); the returned future serves it until `shutdown`.
+pub async fn start(
+    c: &pinghu_daemon::config::ConsoleConfig,
+    cfg: &pinghu_daemon::config::Config,
+    core: CoreHandle,
+    live: broadcast::Sender<String>,
+    (card, trace): (
+        tokio::sync::mpsc::Sender<pinghu_daemon::driver::CardRequest>,
+        pinghu_daemon::card::link::TraceRing,
+    ),
+    shutdown: watch::Receiver<bool>,
+) -> Result<impl std::future::Future<Output = Result<(), String>> + use<>, String> {
+    let listener = tokio::net::TcpListener::bind(c.listen)
+        .await
+        .map_err(|e| format!("the console cannot listen on {}: {e} (change console.listen)", c.listen))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("the console's address: {e}"))?;
+    let (users_file, sessions_file) = (c.users_file.clone(), cfg.data_dir.join(auth::SESSIONS_FILE));
+    // The users, and the sessions still open when the daemon stopped: files, read off the runtime.
+    let auth = tokio::task::spawn_blocking(move || {
+        auth::Users::load(&users_file).map(|users| Auth::new(users_file, users, Some(sessions_file)))
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| e.to_string())?;
+    if auth.no_users() {
+        tracing::warn!(
+            "the console has no users yet: add one with `pinghu console adduser NAME --role admin --users {}`",
+            c.users_file.display()
+        );
+    }
+    let tls = match &c.tls {
+        Some((cert, key)) => {
+            let (cert, key) = (cert.clone(), key.clone());
+            Some(
+                tokio::task::spawn_blocking(move || tls_acceptor(&cert, &key))
+                    .await
+                    .map_err(|e| e.to_string())??,
+            )
+        }
+        None => None,
+    };
+    if c.insecure_http && tls.is_none() {
+        tracing::warn!(
+            "the console serves plain HTTP on {addr} (console.insecure_http = true): passwords cross the network unencrypted"
+        );
+    }
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!("console {scheme}://{addr}");
+    let note = cfg.data_dir.join("console-address");
+    let _ = tokio::fs::write(&note, format!("{scheme}://{addr}\n")).await;
+    let state = AppState {
+        core,
+        auth: Arc::new(auth),
+        live,
+        card,
+        trace,
+        screen: cfg.screen.clone(),
+        secure: tls.is_some(),
+    };
+    Ok(serve(listener, state, tls, shutdown))
+}
+
+/// `pinghu run --check`'s look at the console: its certificate and key, its users. (The daemon's
+/// own check does not know the console; `cli::run` adds this.)
+pub fn check(cfg: &pinghu_daemon::config::Config, r: &mut pinghu_daemon::check::Report) {
+    let Some(c) = &cfg.console else {
+        r.summary.push(("console", "off (no [console])".into()));
+        return;
+    };
+    let scheme = if c.tls.is_some() { "https" } else { "http" };
+    if let Some((cert, key)) = &c.tls
+        && let Err(e) = tls_acceptor(cert, key)
+    {
+        r.errors.push(format!("console: {e}"));
+    }
+    let users = match auth::Users::load(&c.users_file) {
+        Ok(u) => u.users.len(),
+        Err(e) => {
+            r.errors.push(format!("console: {e}"));
+            0
+        }
+    };
+    if users == 0 {
+        r.warnings.push(format!(
+            "the console has no users: add one with `pinghu console adduser NAME --role admin --users {}`",
+            c.users_file.display()
+        ));
+    }
+    r.summary.push((
+        "console",
+        format!("{scheme}://{}, {users} user(s) in {}", c.listen, c.users_file.display()),
+    ));
+}

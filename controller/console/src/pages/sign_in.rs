@@ -1,0 +1,136 @@
+//! Signing in and out of the console: the sign-in form (with its own cookie against a forged
+//! cross-site sign-in), the password or token check off the async workers, the session cookie.
+
+use std::net::SocketAddr;
+
+use axum::Form;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use serde::Deserialize;
+
+use super::{LangQuery, lang, page, with_lang};
+use crate::words::{Lang, t};
+use crate::{AppState, SESSION_COOKIE, cookie};
+
+pub(super) async fn login_page(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+    login_form(lang(&q, &headers), None, &q)
+}
+
+/// The cookie of the sign-in form's CSRF token (the form carries the same value).
+const LOGIN_COOKIE: &str = "pinghu_login";
+
+fn login_form(l: Lang, error: Option<&str>, q: &LangQuery) -> Response {
+    let Ok(csrf) = crate::auth::random_token() else {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the system's random generator failed",
+        )
+            .into_response();
+    };
+    let body = html! {
+        h1 { (t(l, "signin")) }
+        @if let Some(e) = error { p.error role="alert" { (e) } }
+        form.login method="post" action="/login" {
+            input type="hidden" name="csrf" value=(csrf);
+            label { (t(l, "user")) input name="name" autocomplete="username"; }
+            label { (t(l, "password")) input name="password" type="password" autocomplete="current-password"; }
+            label { (t(l, "token")) input name="token" type="password"; }
+            button type="submit" { (t(l, "signin")) }
+        }
+    };
+    let mut r = with_lang(q, page(l, None, t(l, "signin"), &body));
+    if let Ok(v) = format!("{LOGIN_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict").parse() {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    token: String,
+    /// The form's CSRF token (the same as its cookie).
+    #[serde(default)]
+    csrf: String,
+}
+
+pub(super) async fn login(
+    State(s): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let q = LangQuery { lang: None };
+    let l = lang(&q, &headers);
+    let ip = addr.ip();
+    // The form must come from our own sign-in page (a forged cross-site sign-in has no cookie).
+    if f.csrf.is_empty() || cookie(&headers, LOGIN_COOKIE) != Some(f.csrf.as_str()) {
+        let mut r = login_form(l, Some(t(l, "expired")), &q);
+        *r.status_mut() = StatusCode::FORBIDDEN;
+        return r;
+    }
+    if s.auth.limited(ip) {
+        let mut r = login_form(l, Some(t(l, "limited")), &q);
+        *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        return r;
+    }
+    let auth = std::sync::Arc::clone(&s.auth);
+    // argon2 takes its time on purpose: off the async workers, and at most MAX_HASHING at once
+    // (a crowd of sign-ins waits here, not in front of the board's own work).
+    let Ok(_permit) = s.auth.hashing.acquire().await else {
+        return login_form(l, Some(t(l, "bad_login")), &q);
+    };
+    let session = tokio::task::spawn_blocking(move || {
+        if f.token.trim().is_empty() {
+            auth.login(ip, &f.name, &f.password)
+        } else {
+            auth.login_with_token(ip, f.token.trim())
+        }
+    })
+    .await
+    .ok()
+    .flatten();
+    match session {
+        Some((id, _)) => {
+            let mut r = Redirect::to("/board").into_response();
+            let secure = if s.secure { "; Secure" } else { "" };
+            if let Ok(v) = format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict{secure}").parse() {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            r
+        }
+        None => {
+            let mut r = login_form(l, Some(t(l, "bad_login")), &q);
+            *r.status_mut() = StatusCode::UNAUTHORIZED;
+            r
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LogoutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub(super) async fn logout(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<LogoutForm>) -> Response {
+    if let Some(id) = cookie(&headers, SESSION_COOKIE) {
+        // Only the session's own page can sign it out.
+        if s.auth.session(id).is_some_and(|sess| sess.csrf == f.csrf) {
+            s.auth.logout(id);
+        } else {
+            return (StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response();
+        }
+    }
+    let mut r = Redirect::to("/login").into_response();
+    if let Ok(v) = format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict").parse() {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}

@@ -1,0 +1,214 @@
+//! The console's words in its two languages: the pages' strings ([`t`]), receipt events, the
+//! states and priorities of announcements, and times as an operator reads them (the board's time
+//! zone).
+
+/// The page language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+/// A string in the page's language.
+pub fn t(l: Lang, key: &str) -> &'static str {
+    let (zh, en) = match key {
+        "title" => ("平湖 LED 公告屏控制台", "Pinghu LED board console"),
+        "board" => ("屏幕", "Board"),
+        "announcements" => ("公告", "Announcements"),
+        "playlist" => ("节目单", "Playlist"),
+        "proof" => ("播出记录", "Proof of display"),
+        "signin" => ("登录", "Sign in"),
+        "signout" => ("退出", "Sign out"),
+        "user" => ("用户名", "User"),
+        "password" => ("密码", "Password"),
+        "token" => ("或 API 令牌", "or API token"),
+        "bad_login" => ("用户名或密码错误。", "Wrong user or password."),
+        "expired" => ("登录表单已过期，请重试。", "The sign-in form expired: try again."),
+        "limited" => (
+            "失败次数过多，请五分钟后再试。",
+            "Too many failed sign-ins: try again in five minutes.",
+        ),
+        "live" => ("卡确认的实时画面", "The glass as the card acknowledged it, live"),
+        "link" => ("连接", "Link"),
+        "layer" => ("层", "Layer"),
+        "brightness" => ("亮度", "Brightness"),
+        "power" => ("电源", "Power"),
+        "clock" => ("时钟偏差（秒）", "Clock drift (s)"),
+        "queue" => ("队列", "Queue"),
+        "last_error" => ("最近错误", "Last error"),
+        "broker" => ("消息服务器", "Broker"),
+        "mqtt_version" => ("MQTT 版本", "MQTT version"),
+        "broker_error" => ("服务器连接最近错误", "Broker link, last error"),
+        "tech" => ("技术员操作", "Technician"),
+        "ping" => ("测试连接", "Ping the card"),
+        "pattern" => ("显示测试图", "Show test pattern"),
+        "set" => ("设置（一小时）", "Set (one hour)"),
+        "off" => ("关屏（一小时）", "Off (one hour)"),
+        "on" => ("开屏（一小时）", "On (one hour)"),
+        "resume" => ("恢复节目单控制", "Back to the playlist"),
+        "check" => ("检查", "Check"),
+        "save" => ("保存并生效", "Save and apply"),
+        "history" => ("历史版本", "History"),
+        "week" => ("未来七天", "The next 7 days"),
+        "holiday" => ("休", "holiday"),
+        "makeup" => ("班", "make-up workday"),
+        "dark" => ("关屏", "board off"),
+        "preview" => ("预览（与屏幕显示一致）", "Preview (as the board shows it)"),
+        "fields_hint" => (
+            "文字中可用日期字段，每天自动更新：{date} 2026年12月4日，{weekday} 星期五，{days_until:2027-06-07} 距该日的天数。",
+            "Date fields in a text, filled in each day: {date} 2026年12月4日, {weekday} 星期五, {days_until:2027-06-07} the days left until then.",
+        ),
+        "restore" => ("恢复此版本", "Restore this version"),
+        "saved" => ("已保存，屏幕已更新。", "Saved: the board runs it now."),
+        "ok" => ("没有问题。", "No problems."),
+        "ok_warned" => ("可以保存，请留意以下提醒：", "Can be saved; mind these warnings:"),
+        "saved_warned" => (
+            "已保存，屏幕已更新；请留意以下提醒：",
+            "Saved: the board runs it now; mind these warnings:",
+        ),
+        "state" => ("状态", "State"),
+        "text" => ("内容", "Text"),
+        "valid" => ("有效期", "Valid"),
+        "key" => ("签名密钥", "Key"),
+        "displayed" => ("已上屏", "Displayed"),
+        "approver" => ("审批人", "Approved by"),
+        "search" => ("按编号搜索", "Search by id"),
+        "date" => ("日期", "Date"),
+        "verify" => ("校验链", "Chain"),
+        "export" => ("导出 CSV", "Export CSV"),
+        "page" => ("页", "page"),
+        "card_size" => ("控制卡报告的尺寸", "Size the card reports"),
+        "size_warning" => ("尺寸核对", "Size check"),
+        "flash_writes" => ("备用节目写入次数", "Fallback program writes"),
+        "last_warning" => ("最近预警", "Latest warning"),
+        "calendar_missing" => ("缺少节假日安排的年份", "Years without holiday data"),
+        "audit" => ("审计记录", "Audit log"),
+        "audit_note" => (
+            "经控制台（及上级推送）所做的每项修改，最新的在前；哈希链防止删改。",
+            "Every change made through the console (and pushed by the office), newest first; a hash chain keeps it from being edited.",
+        ),
+        "who" => ("操作人", "Who"),
+        "what" => ("操作", "What"),
+        "detail" => ("内容", "Detail"),
+        "diff" => ("改动", "Changes"),
+        "pictures" => ("图片", "Pictures"),
+        "pictures_hint" => (
+            "图片放在节目单旁边；节目中用 image = \"文件名\" 显示。预览即本屏显示效果。",
+            "Pictures live beside the playlist; an item shows one with image = \"NAME\". The preview is how this board shows it.",
+        ),
+        "file" => ("文件", "File"),
+        "on_board" => ("屏上效果", "On the board"),
+        "used_by" => ("使用它的节目", "Shown by"),
+        "unused" => ("未使用", "not shown"),
+        "removal_waiting" => (
+            "办公室已要求删除：节目单不再使用后自动删除",
+            "the office asked to remove it: it goes once the playlist no longer shows it",
+        ),
+        "upload" => ("上传", "Upload"),
+        "delete" => ("删除", "Delete"),
+        "uploaded" => ("已上传：", "Uploaded:"),
+        "playlist_error" => ("节目单文件的错误", "Playlist file errors"),
+        "config_problems" => ("未能使用的配置文件", "Configured files left out"),
+        "disk_free" => ("数据盘可用空间", "Data disk free"),
+        "trace" => ("最近通信字节", "Recent bytes"),
+        "refused" => ("已拒绝", "Refused"),
+        "times_in" => ("时间为屏幕所在时区：", "Times are the board's:"),
+        "chain_ok" => ("✔ 完整", "✔ intact"),
+        "chain_damaged" => (
+            "✘ 已损坏（用 pinghu log verify 查看哪一行）",
+            "✘ damaged (pinghu log verify names the line)",
+        ),
+        "proof_heads" => ("序号,时间,内容,层,画面", "#,time,content,layer,frame"),
+        "unverified" => (
+            "（签名未通过，编号未经验证）",
+            "(signature failed: the id is unverified)",
+        ),
+        "readonly" => (
+            "公告属于门户网站：此处不能修改或撤回。",
+            "Announcements belong to the portal: they cannot be edited or revoked here.",
+        ),
+        _ => ("?", "?"),
+    };
+    if l == Lang::Zh { zh } else { en }
+}
+
+/// `2026-11-29T05:02:09.83Z` → `2026-11-29 13:02:09` in the board's time zone (Asia/Shanghai).
+pub fn short_time(t: &str, tz: &jiff::tz::TimeZone) -> String {
+    match t.parse::<jiff::Timestamp>() {
+        Ok(ts) => ts.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string(),
+        Err(_) => t.to_owned(),
+    }
+}
+
+/// An announcement's state and priority, and what made a playlist version, in the console's
+/// language.
+pub fn state_word(l: Lang, word: &str) -> &str {
+    let (zh, en) = match word {
+        "active" => ("生效中", "active"),
+        "expired" => ("已过期", "expired"),
+        "revoked" => ("已撤回", "revoked"),
+        "superseded" => ("已被新版本取代", "superseded"),
+        "suspended" => ("已暂停", "suspended"),
+        "refused" => ("已拒绝", "refused"),
+        "normal" => ("普通", "normal"),
+        "urgent" => ("紧急", "urgent"),
+        "emergency" => ("特急", "emergency"),
+        // What made a playlist version, and who.
+        "(before the console)" => ("（控制台启用前）", "(before the console)"),
+        "save" => ("保存", "saved"),
+        "restore" => ("恢复", "restored"),
+        "initial" => ("初始", "initial"),
+        other => (other, other),
+    };
+    if l == Lang::Zh { zh } else { en }
+}
+
+/// A receipt's event in the console's language.
+pub fn receipt_word(l: Lang, event: &str) -> &str {
+    let (zh, en) = match event {
+        "accepted" => ("已接收", "accepted"),
+        "rejected" => ("已拒绝", "rejected"),
+        "displayed" => ("已上屏", "displayed"),
+        "expired" => ("已过期", "expired"),
+        "revoked" => ("已撤回", "revoked"),
+        "superseded" => ("已被新版本取代", "superseded"),
+        "suspended" => ("已暂停", "suspended"),
+        "held" => ("已持有（重复送达）", "held (delivered again)"),
+        "updated" => ("已更新", "updated"),
+        "cancelled" => ("已解除", "cancelled"),
+        other => (other, other),
+    };
+    if l == Lang::Zh { zh } else { en }
+}
+
+/// The status document's words (`device.link`, `layer`, `power`, `mqtt`, and the kind of content
+/// shown) in the page's language, as JSON for the script that fills the live board and the proof
+/// table.
+pub fn status_words(l: Lang) -> String {
+    let pairs: &[(&str, &str, &str)] = &[
+        ("up", "正常", "up"),
+        ("down", "断开", "down"),
+        ("connecting", "连接中", "connecting"),
+        ("connected", "已连接", "connected"),
+        ("reconnecting", "重连中", "reconnecting"),
+        ("on", "开", "on"),
+        ("off", "关", "off"),
+        ("blank", "无内容", "blank"),
+        ("rotation", "轮播", "rotation"),
+        ("urgent", "紧急", "urgent"),
+        ("emergency", "特急", "emergency"),
+        // What is on the glass: `item ID`, `announcement ID rN` (the word before the id).
+        ("item", "节目", "item"),
+        ("announcement", "公告", "announcement"),
+    ];
+    let map: serde_json::Map<String, serde_json::Value> = pairs
+        .iter()
+        .map(|(k, zh, en)| {
+            (
+                (*k).to_owned(),
+                serde_json::Value::from(if l == Lang::Zh { *zh } else { *en }),
+            )
+        })
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}

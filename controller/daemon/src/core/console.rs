@@ -1,0 +1,476 @@
+//! What the operators' console asks of the core: the glass as the card acknowledged it, the
+//! announcements, and the playlist — read, checked, saved (atomically, every version kept, each
+//! change in the audit log) and restored.
+
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+use pinghu_fonts::Frame;
+use pinghu_playlists::{Calendar, Diagnostic, PlaylistError};
+use serde::Serialize;
+use serde_json::json;
+
+use super::{Core, SAMPLE_PLAYLIST};
+use crate::board::{MAIN_AREA, Renderer, URGENT_AREA};
+use crate::config::Config;
+use crate::ingest::sha256_hex;
+
+/// What [`Core::examine`] found: the playlist when nothing refuses it, errors, warnings.
+#[derive(Debug)]
+pub struct Examined {
+    pub playlist: Option<pinghu_playlists::Playlist>,
+    pub errors: Vec<Diagnostic>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Examined {
+    fn refused(errors: Vec<Diagnostic>) -> Self {
+        Self {
+            playlist: None,
+            errors,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// Where saved playlist versions are kept, in the data directory.
+pub const HISTORY_DIR: &str = "playlist-history";
+
+/// One saved version of the playlist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PlaylistHistory {
+    pub at: String,
+    pub who: String,
+    pub sha256: String,
+    /// `initial` (what ran before the console's first save), `save` or `restore`.
+    pub action: String,
+    /// The file holding this version, in the history folder.
+    pub file: String,
+}
+
+/// A week of the running playlist, for the console's timeline.
+#[derive(Debug, Clone)]
+pub struct Week {
+    pub entries: Vec<pinghu_playlists::TimelineEntry>,
+    pub days: Vec<(jiff::civil::Date, pinghu_playlists::DayKind)>,
+    pub items: Vec<String>,
+}
+
+/// One item's pages, for the console's preview.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub id: String,
+    pub line: usize,
+    /// The text as the board shows it today (date fields filled in); empty for a picture.
+    pub text: String,
+    pub pages: Vec<Frame>,
+    pub dwell_s: Vec<u32>,
+    pub effect: &'static str,
+    pub missing: String,
+}
+
+/// Why a playlist was not saved.
+#[derive(Debug)]
+pub enum SaveError {
+    /// The playlist has problems (nothing changed).
+    Invalid(Vec<Diagnostic>),
+    /// The daemon has no playlist file to write, or the disk refused (nothing changed).
+    Failed(String),
+}
+
+impl Core {
+    /// The glass as the card acknowledged it: the urgent area's first page while one shows,
+    /// else the rotation's; dark before anything was acknowledged.
+    pub fn glass(&self) -> Frame {
+        self.health.glass[usize::from(URGENT_AREA)]
+            .clone()
+            .or_else(|| self.health.glass[usize::from(MAIN_AREA)].clone())
+            .unwrap_or_else(|| Frame::new(self.cfg.width, self.cfg.height, self.cfg.colors))
+    }
+
+    /// The card acknowledged the first page of `area`, named by its hash.
+    pub(super) fn acknowledged(&mut self, area: u8, frame_sha256: &str) {
+        let content = if area == URGENT_AREA {
+            &self.planner.desired.urgent
+        } else {
+            &self.planner.desired.main
+        };
+        if let Some(f) = content
+            .as_ref()
+            .filter(|c| c.first_frame_sha256() == frame_sha256)
+            .and_then(|c| c.pages.first())
+            && let Some(slot) = self.health.glass.get_mut(usize::from(area))
+        {
+            *slot = Some(f.clone());
+        }
+    }
+
+    /// The card no longer shows `area`.
+    pub(super) fn area_cleared(&mut self, area: u8) {
+        if let Some(slot) = self.health.glass.get_mut(usize::from(area)) {
+            *slot = None;
+        }
+    }
+
+    /// The board's time zone (the console shows times in it).
+    /// The proof-log segments holding entries from `from` to `to` and whether the whole chain
+    /// verified (see `ProofLog::segments_between`); `None`: read every segment from the start.
+    pub fn proof_segments(&self, from: Timestamp, to: Timestamp) -> Option<(Vec<PathBuf>, bool)> {
+        let p = self.storage.proof.as_ref()?;
+        let segs = p.segments_between(from, to)?;
+        Some((segs, p.verdict().problems().is_empty()))
+    }
+
+    pub fn time_zone(&self) -> &jiff::tz::TimeZone {
+        &self.planner.tz
+    }
+
+    /// Every announcement the daemon holds, newest first: its state, text, validity window,
+    /// key and approver, and what reached the glass.
+    pub fn announcements(&mut self) -> serde_json::Value {
+        let mut list: Vec<_> = self.storage.store.state.announcements.values().collect();
+        list.sort_by_key(|r| std::cmp::Reverse(r.accepted_at));
+        let defaults = self.playlist.current.defaults;
+        let renderer = &mut self.planner.renderer;
+        let items: Vec<_> = list
+            .iter()
+            .map(|r| {
+                let a = &r.announcement;
+                let pages = renderer
+                    .render(&pinghu_playlists::announcement_content(a, defaults))
+                    .pages
+                    .len();
+                json!({
+                    "id": a.id, "revision": a.revision, "state": r.state, "priority": a.priority,
+                    "title": a.title, "body": a.body, "issued_at": a.issued_at.to_string(),
+                    "valid_from": a.valid_from.map(|t| t.to_string()),
+                    "valid_until": a.valid_until.map(|t| t.to_string()),
+                    "key_id": r.key_id, "approved_by": r.approved_by, "accepted_at": r.accepted_at.to_string(),
+                    "displayed": r.displayed, "history": r.history, "pages": pages,
+                })
+            })
+            .collect();
+        // Refused messages, newest first: their id when the signature held, else what they
+        // claimed (unverified).
+        let refused = self.inbox.refused.iter().rev().map(|r| {
+            json!({
+                "id": r.id.as_ref().or(r.claimed_id.as_ref()), "revision": r.revision.or(r.claimed_revision),
+                "state": "refused", "verified": r.id.is_some(), "reason": r.reason, "at": r.at,
+                "envelope_sha256": r.envelope_sha256, "pages": 0, "history": [],
+            })
+        });
+        json!(items.into_iter().chain(refused).collect::<Vec<_>>())
+    }
+
+    /// Page `n` (from 0) of announcement `id` as the board shows it.
+    pub fn announcement_page(&mut self, id: &str, n: usize) -> Option<pinghu_fonts::Frame> {
+        let rec = self.storage.store.state.announcements.get(id)?;
+        let content = pinghu_playlists::announcement_content(&rec.announcement, self.playlist.current.defaults);
+        self.planner.renderer.render(&content).pages.get(n).cloned()
+    }
+
+    /// Set a technician's brightness (0-15) and/or power for `minutes`, recorded in the audit log.
+    pub fn set_override(
+        &mut self,
+        brightness: Option<u8>,
+        power: Option<bool>,
+        minutes: u32,
+        who: &str,
+        now: Timestamp,
+    ) -> Result<super::parts::Overrides, String> {
+        if brightness.is_some_and(|b| b > 15) {
+            return Err("brightness is 0 to 15".into());
+        }
+        if !(1..=24 * 60).contains(&minutes) {
+            return Err("minutes is 1 to 1440 (a day); the playlist's schedule takes over after".into());
+        }
+        let until = now + jiff::SignedDuration::from_mins(i64::from(minutes));
+        let mut next = self.planner.overrides.clone();
+        if let Some(b) = brightness {
+            next.brightness = Some((b, until));
+        }
+        if let Some(p) = power {
+            next.power = Some((p, until));
+        }
+        self.audit
+            .append(
+                now,
+                who,
+                "card.override",
+                json!({"brightness": brightness, "power": power, "until": until.to_string()}),
+            )
+            .map_err(|e| format!("not done: the audit log cannot be written ({e})"))?;
+        self.planner.overrides = next.clone();
+        Ok(next)
+    }
+
+    /// Give brightness and power back to the playlist.
+    pub fn clear_override(&mut self, who: &str, now: Timestamp) -> Result<(), String> {
+        self.audit
+            .append(now, who, "card.override.clear", json!(null))
+            .map_err(|e| format!("not done: the audit log cannot be written ({e})"))?;
+        self.planner.overrides = super::parts::Overrides::default();
+        Ok(())
+    }
+
+    /// Record a technician's card operation (ping, test pattern) in the audit log.
+    pub fn audit_card(&self, who: &str, action: &str, detail: serde_json::Value, now: Timestamp) -> Result<(), String> {
+        self.audit
+            .append(now, who, action, detail)
+            .map(|_| ())
+            .map_err(|e| format!("not done: the audit log cannot be written ({e})"))
+    }
+
+    /// [`examine`] for this board.
+    pub fn examine(&mut self, text: &str, now: Timestamp) -> Examined {
+        examine(
+            &self.cfg,
+            &mut self.planner.renderer,
+            &self.planner.calendar,
+            &self.planner.tz,
+            text,
+            now,
+        )
+    }
+
+    /// Every item of a playlist rendered exactly as the board would show it today (`now` in the
+    /// board's zone, for the date fields): (id, its pages, seconds per page, effect, characters no
+    /// font has). `Err` with the problems when it does not parse.
+    pub fn preview(&mut self, text: &str, now: Timestamp) -> Result<Vec<Preview>, Vec<Diagnostic>> {
+        let p = match pinghu_playlists::parse(text, "playlist") {
+            Ok(p) => p,
+            Err(e) => return Err(e.diagnostics().to_vec()),
+        };
+        let today = now.to_zoned(self.planner.tz.clone()).date();
+        Ok(p.all_items()
+            .map(|item| {
+                let a = self
+                    .planner
+                    .renderer
+                    .render(&pinghu_playlists::item_content(item, today));
+                Preview {
+                    id: item.id.clone(),
+                    line: item.line,
+                    text: if item.image.is_some() {
+                        String::new()
+                    } else {
+                        a.text.clone()
+                    },
+                    pages: a.pages,
+                    dwell_s: a.dwell_s,
+                    effect: a.effect.name(),
+                    missing: a.missing.iter().collect(),
+                }
+            })
+            .collect())
+    }
+
+    /// The running playlist over the 7 days from today's midnight (board time): every change of the
+    /// rotation, brightness and power; the kind of each day (holiday, make-up workday …); the item ids.
+    pub fn week(&self, now: Timestamp) -> Week {
+        let today = now.to_zoned(self.planner.tz.clone()).date();
+        let start = today.to_zoned(self.planner.tz.clone()).map_or(now, |z| z.timestamp());
+        Week {
+            entries: pinghu_playlists::timeline(
+                &self.playlist.current,
+                &self.planner.calendar,
+                &self.planner.tz,
+                start,
+                7 * 24,
+            ),
+            days: (0..7)
+                .filter_map(|k| today.checked_add(jiff::Span::new().days(k)).ok())
+                .map(|d| (d, self.planner.calendar.kind(d)))
+                .collect(),
+            items: self.playlist.current.items.iter().map(|i| i.id.clone()).collect(),
+        }
+    }
+
+    /// The console's audit view: the last `n` changes, newest first, and the chain's verdict.
+    pub fn audit_recent(
+        &self,
+        n: usize,
+    ) -> std::io::Result<(Vec<crate::audit::AuditEntry>, crate::audit::AuditReport)> {
+        self.audit.recent(n)
+    }
+
+    /// The playlist the daemon runs, as text.
+    pub fn playlist_text(&self) -> String {
+        match &self.cfg.playlist {
+            Some(p) => std::fs::read_to_string(p).unwrap_or_default(),
+            None => SAMPLE_PLAYLIST.to_owned(),
+        }
+    }
+
+    fn history_dir(&self) -> PathBuf {
+        self.cfg.data_dir.join(HISTORY_DIR)
+    }
+
+    /// The saved versions, newest first.
+    pub fn playlist_history(&self) -> Vec<PlaylistHistory> {
+        let index = std::fs::read_to_string(self.history_dir().join("index.jsonl")).unwrap_or_default();
+        let mut v: Vec<PlaylistHistory> = index.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+        v.reverse();
+        v
+    }
+
+    /// The text of a saved version.
+    pub fn playlist_version(&self, sha256: &str) -> Option<String> {
+        let h = self.playlist_history().into_iter().find(|h| h.sha256 == sha256)?;
+        std::fs::read_to_string(self.history_dir().join(h.file)).ok()
+    }
+
+    /// Check `text`, then write it atomically as the playlist, keep the version, record the change
+    /// in the audit log, and run it at once. Nothing changes when any step fails. Returns the
+    /// version, and the warnings of [`Core::examine`] (saved all the same).
+    pub fn save_playlist(
+        &mut self,
+        text: &str,
+        who: &str,
+        action: &str,
+        now: Timestamp,
+    ) -> Result<(PlaylistHistory, Vec<Diagnostic>), SaveError> {
+        let Some(path) = self.cfg.playlist.clone() else {
+            return Err(SaveError::Failed(
+                "the daemon runs the built-in sample playlist: set `playlist = \"FILE\"` in its configuration to edit one".into(),
+            ));
+        };
+        // The same examination as the console's check: what it refuses is never saved.
+        let examined = self.examine(text, now);
+        let Some(mut playlist) = examined.playlist else {
+            return Err(SaveError::Invalid(examined.errors));
+        };
+        // Named for its file, as one read from it is (the status's `playlist.origin`).
+        playlist.origin = path.display().to_string();
+        let before = self.playlist_text();
+        let dir = self.history_dir();
+        let first = self.playlist_history().is_empty();
+        let disk = self.storage.disk.for_purpose(crate::disk::Purpose::Other);
+        // A version: its text in the history folder, then its line in the index.
+        let keep = |text: &str, who: &str, action: &str| -> std::io::Result<PlaylistHistory> {
+            let sha256 = sha256_hex(text.as_bytes());
+            let file = format!("{}-{}.toml", crate::disk::file_stamp(now), &sha256[..12]);
+            disk.write_atomic(&dir.join(&file), text.as_bytes())?;
+            let entry = PlaylistHistory {
+                at: now.to_string(),
+                who: who.to_owned(),
+                sha256,
+                action: action.to_owned(),
+                file,
+            };
+            let mut line = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
+            line.push(b'\n');
+            let mut f = disk.open_append(&dir.join("index.jsonl"))?;
+            disk.write_all(&mut f, &line)?;
+            disk.sync(&f)?;
+            Ok(entry)
+        };
+        let write = || -> std::io::Result<PlaylistHistory> {
+            std::fs::create_dir_all(&dir)?;
+            if first {
+                // The version that ran before the console's first save, so it can be restored.
+                keep(&before, "(before the console)", "initial")?;
+            }
+            let entry = keep(text, who, action)?;
+            let sha = entry.sha256.clone();
+            let diff = similar::TextDiff::from_lines(before.as_str(), text)
+                .unified_diff()
+                .header("before", "after")
+                .to_string();
+            self.audit.append(
+                now,
+                who,
+                &format!("playlist.{action}"),
+                json!({"sha256": sha, "diff": diff}),
+            )?;
+            disk.write_atomic(&path, text.as_bytes())?;
+            Ok(entry)
+        };
+        let entry = write().map_err(|e| SaveError::Failed(format!("the playlist was not saved: {e}")))?;
+        tracing::info!(
+            "playlist {} {action}d by {who} ({} items)",
+            path.display(),
+            playlist.items.len()
+        );
+        self.playlist.current = playlist;
+        self.playlist.error = None;
+        self.playlist.mtime = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        self.playlist.sha = Some(sha256_hex(text.as_bytes()));
+        self.keep_good_playlist(text);
+        Ok((entry, examined.warnings))
+    }
+}
+
+/// What the console's check and its save find in a playlist, for this board: what `pinghu
+/// playlist check --board WxH` finds. Errors: it does not parse, a picture cannot be read,
+/// the campaigns are overbooked. Warnings: a picture that will not look good on these LEDs,
+/// characters no font has (they show as boxes), a year the holiday calendar lacks when the
+/// playlist counts workdays.
+pub fn examine(
+    cfg: &Config,
+    renderer: &mut Renderer,
+    calendar: &Calendar,
+    tz: &jiff::tz::TimeZone,
+    text: &str,
+    now: Timestamp,
+) -> Examined {
+    let at = |line: usize, message: String| Diagnostic {
+        file: "playlist".into(),
+        line,
+        col: 1,
+        message,
+    };
+    let playlist = match pinghu_playlists::parse(text, "playlist") {
+        Ok(p) => p,
+        Err(PlaylistError::Invalid(d)) => return Examined::refused(d),
+        Err(e) => return Examined::refused(vec![at(1, e.to_string())]),
+    };
+    let dir = renderer.image_dir.clone().unwrap_or_default();
+    let beside = cfg.playlist.clone().unwrap_or_else(|| dir.join("playlist.toml"));
+    let (mut errors, mut warnings) = (Vec::new(), Vec::new());
+    for item in playlist.all_items() {
+        if let Some(f) = &item.image {
+            match pinghu_fonts::picture::load(&dir.join(f)) {
+                // A picture that cannot be read would leave the board dark: refused at its line.
+                Err(e) => errors.push(at(
+                    item.line,
+                    format!("image {f:?}: {e} (pictures go beside {})", beside.display()),
+                )),
+                Ok(img) => {
+                    let reduce = pinghu_fonts::picture::Reduce::threshold_if(item.threshold);
+                    let p = pinghu_fonts::picture::to_frame(&img, cfg.width, cfg.height, cfg.colors, reduce);
+                    warnings.extend(
+                        p.warnings
+                            .into_iter()
+                            .map(|w| at(item.line, format!("item {}: image {f:?}: {w}", item.id))),
+                    );
+                }
+            }
+        } else if let Some(w) = renderer.missing_glyphs_warning(item) {
+            warnings.push(at(item.line, w));
+        }
+        for w in pinghu_playlists::fields::item_problems(item) {
+            warnings.push(at(item.line, w));
+        }
+    }
+    if errors.is_empty() {
+        errors = renderer.check_bookings(&playlist, calendar);
+    }
+    if playlist.uses_calendar() {
+        let today = now.to_zoned(tz.clone()).date();
+        for y in calendar.missing_years(today) {
+            warnings.push(at(
+                1,
+                format!(
+                    "the holiday calendar has no official data for {y}: workdays_only and days_off_only count \
+                     Monday to Friday as workdays until the office sends it (pinghu portal push --calendar)"
+                ),
+            ));
+        }
+    }
+    Examined {
+        playlist: errors.is_empty().then_some(playlist),
+        errors,
+        warnings,
+    }
+}

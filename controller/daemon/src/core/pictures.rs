@@ -1,0 +1,262 @@
+//! The pictures a playlist shows (`image = "FILE"`), kept in the playlist's folder, as the console
+//! manages them: listed, uploaded (checked, written atomically, audited), previewed for this board
+//! and removed when nothing shows them. An operator no longer needs a shell on the cabinet to put
+//! an advertiser's picture on the board.
+
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+use serde::Serialize;
+use serde_json::json;
+
+use super::Core;
+use crate::ingest::sha256_hex;
+
+/// The largest picture file the console takes (a photograph from a phone fits; the board shows a
+/// few thousand LEDs).
+pub const MAX_PICTURE_BYTES: usize = 8 * 1024 * 1024;
+
+/// One picture in the playlist's folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PictureFile {
+    pub name: String,
+    pub bytes: u64,
+    /// When it was last written (RFC 3339).
+    pub modified: Option<String>,
+    /// The ids of the running playlist's items that show it.
+    pub used_by: Vec<String>,
+    /// The office asked to remove it while the playlist showed it: it goes once no item does.
+    pub removal_waiting: bool,
+}
+
+/// A picture that was stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct PictureSaved {
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+    pub sha256: String,
+    /// How it will look on this board (too small, too much detail …), as `pinghu playlist check`
+    /// would say.
+    pub warnings: Vec<String>,
+    /// It replaced a picture of the same name (the board shows the new one at once).
+    pub replaced: bool,
+}
+
+/// Why a picture was not stored, shown, or removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PictureError {
+    /// A bad name or content (nothing changed): say what to do.
+    Invalid(String),
+    NotFound(String),
+    /// The running playlist shows it.
+    InUse(String),
+    /// The disk refused, or there is no playlist folder (nothing changed).
+    Failed(String),
+}
+
+impl std::fmt::Display for PictureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Invalid(m) | Self::NotFound(m) | Self::InUse(m) | Self::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+/// A picture's file name: 1 to 64 of `A-Z a-z 0-9 . _ -`, not starting with a dot, ending in
+/// `.png`, `.jpg`, `.jpeg` or `.bmp` (any case). Nothing else can be named: no folders, no
+/// daemon files.
+pub fn picture_name_problem(name: &str) -> Option<String> {
+    let ok_chars = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    let lower = name.to_ascii_lowercase();
+    let ok_ext = [".png", ".jpg", ".jpeg", ".bmp"].iter().any(|e| lower.ends_with(e));
+    if (1..=64).contains(&name.len()) && ok_chars && !name.starts_with('.') && ok_ext {
+        None
+    } else {
+        Some(format!(
+            "{name:?} is not a picture name: use up to 64 of A-Z a-z 0-9 . _ - ending in .png, .jpg, .jpeg or .bmp \
+             (e.g. spring-sale.png)"
+        ))
+    }
+}
+
+impl Core {
+    /// Where the playlist's pictures are (its folder), or why there is none.
+    fn pictures_dir(&self) -> Result<PathBuf, PictureError> {
+        match (&self.cfg.playlist, &self.planner.renderer.image_dir) {
+            (Some(_), Some(dir)) => Ok(dir.clone()),
+            _ => Err(PictureError::Failed(
+                "the daemon runs the built-in sample playlist: set `playlist = \"FILE\"` in its configuration; \
+                 pictures go beside that file"
+                    .into(),
+            )),
+        }
+    }
+
+    pub(super) fn used_by(&self, name: &str) -> Vec<String> {
+        self.playlist
+            .current
+            .all_items()
+            .filter(|i| i.image.as_deref() == Some(name))
+            .map(|i| i.id.clone())
+            .collect()
+    }
+
+    /// The pictures in the playlist's folder, by name.
+    pub fn pictures(&self) -> Result<Vec<PictureFile>, PictureError> {
+        let dir = self.pictures_dir()?;
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| PictureError::Failed(format!("cannot list {}: {e}", dir.display())))?;
+        let mut v: Vec<PictureFile> = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                let meta = e.metadata().ok().filter(std::fs::Metadata::is_file)?;
+                picture_name_problem(&name).is_none().then(|| PictureFile {
+                    used_by: self.used_by(&name),
+                    removal_waiting: self.inbox.office.refused_removals.contains_key(&name),
+                    bytes: meta.len(),
+                    modified: meta
+                        .modified()
+                        .ok()
+                        .and_then(|t| Timestamp::try_from(t).ok())
+                        .map(|t| t.to_string()),
+                    name,
+                })
+            })
+            .collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(v)
+    }
+
+    /// Store a picture under `name` in the playlist's folder: checked (a name, a PNG, JPEG or BMP
+    /// that decodes, at most [`MAX_PICTURE_BYTES`]), written atomically, in the audit log. An
+    /// item that shows a picture of that name shows the new one at once.
+    pub fn save_picture(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        who: &str,
+        now: Timestamp,
+    ) -> Result<PictureSaved, PictureError> {
+        if let Some(p) = picture_name_problem(name) {
+            return Err(PictureError::Invalid(p));
+        }
+        if bytes.len() > MAX_PICTURE_BYTES {
+            return Err(PictureError::Invalid(format!(
+                "{name} is {} MB: boards take pictures up to {} MB (a board shows a few thousand LEDs; scale it \
+                 down first)",
+                bytes.len() / 1_000_000,
+                MAX_PICTURE_BYTES / 1_000_000
+            )));
+        }
+        let img = pinghu_fonts::picture::decode(bytes).map_err(|e| PictureError::Invalid(format!("{name}: {e}")))?;
+        let dir = self.pictures_dir()?;
+        let path = dir.join(name);
+        let replaced = path.exists();
+        let sha256 = sha256_hex(bytes);
+        // As a playlist save: the audit log first (no change it does not hold), then the file.
+        let disk = self.storage.disk.for_purpose(crate::disk::Purpose::Other);
+        self.audit
+            .append(
+                now,
+                who,
+                "picture.upload",
+                json!({"name": name, "sha256": sha256, "bytes": bytes.len(), "replaced": replaced}),
+            )
+            .and_then(|_| disk.write_atomic(&path, bytes))
+            .map_err(|e| PictureError::Failed(format!("{name} was not stored: {e}")))?;
+        // Items showing this picture are drawn again.
+        self.planner.renderer.clear_cache();
+        let fitted = pinghu_fonts::picture::to_frame(
+            &img,
+            self.cfg.width,
+            self.cfg.height,
+            self.cfg.colors,
+            pinghu_fonts::picture::Reduce::Dither,
+        );
+        tracing::info!("picture {name} ({} bytes) stored by {who}", bytes.len());
+        Ok(PictureSaved {
+            name: name.to_owned(),
+            width: img.width(),
+            height: img.height(),
+            sha256,
+            warnings: fitted.warnings,
+            replaced,
+        })
+    }
+
+    /// The file of the picture `name`, which must be there.
+    fn existing_picture(&self, name: &str) -> Result<PathBuf, PictureError> {
+        if let Some(p) = picture_name_problem(name) {
+            return Err(PictureError::Invalid(p));
+        }
+        let path = self.pictures_dir()?.join(name);
+        if path.is_file() {
+            Ok(path)
+        } else {
+            Err(PictureError::NotFound(format!(
+                "no picture {name}: see /api/v1/pictures"
+            )))
+        }
+    }
+
+    /// A picture as this board would show it (fitted, reduced to its LEDs): the frame.
+    pub fn picture_frame(&self, name: &str) -> Result<pinghu_fonts::Frame, PictureError> {
+        let path = self.existing_picture(name)?;
+        let img = pinghu_fonts::picture::load(&path).map_err(|e| PictureError::Invalid(format!("{name}: {e}")))?;
+        // As the items that show it reduce it (threshold when one of them says so).
+        let threshold = self
+            .playlist
+            .current
+            .all_items()
+            .any(|i| i.image.as_deref() == Some(name) && i.threshold);
+        let reduce = pinghu_fonts::picture::Reduce::threshold_if(threshold);
+        Ok(pinghu_fonts::picture::to_frame(&img, self.cfg.width, self.cfg.height, self.cfg.colors, reduce).frame)
+    }
+
+    /// Remove a picture nothing in the running playlist shows (in the audit log).
+    pub fn delete_picture(&mut self, name: &str, who: &str, now: Timestamp) -> Result<(), PictureError> {
+        let path = self.existing_picture(name)?;
+        let users = self.used_by(name);
+        if !users.is_empty() {
+            return Err(PictureError::InUse(format!(
+                "the running playlist shows {name} (item {}): remove it from the playlist first",
+                users.join(", ")
+            )));
+        }
+        self.audit
+            .append(now, who, "picture.delete", json!({"name": name}))
+            .and_then(|_| std::fs::remove_file(&path))
+            .map_err(|e| PictureError::Failed(format!("{name} was not removed: {e}")))?;
+        tracing::info!("picture {name} removed by {who}");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picture_names_are_plain_file_names_of_pictures() {
+        for ok in ["a.png", "spring-sale_2027.JPG", "x.jpeg", "logo.bmp"] {
+            assert_eq!(picture_name_problem(ok), None, "{ok}");
+        }
+        for bad in [
+            "",
+            ".png",
+            "../state.json",
+            "a/b.png",
+            "state.json",
+            "playlist.toml",
+            "a b.png",
+            "图.png",
+            &format!("{}.png", "a".repeat(61)),
+        ] {
+            assert!(picture_name_problem(bad).is_some(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! What the driver does besides reconciling the board: a technician's card operations from the
+//! console, and the daily clock sync.
+
+use jiff::Timestamp;
+
+use super::{DriverConfig, DriverEvent, Sent};
+use crate::board::MAIN_AREA;
+use crate::card::client::{CardClient, DriverError};
+
+/// What a technician asks of the card through the console, answered in words.
+#[derive(Debug)]
+pub struct CardRequest {
+    pub op: CardOp,
+    pub reply: tokio::sync::oneshot::Sender<Result<String, String>>,
+}
+
+/// The card operations a technician can run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CardOp {
+    Ping,
+    /// A test pattern (`pinghu diag test-pattern` names) on the whole board, until the next
+    /// reconciliation (a change of the desired board, or the keep-alive within 30 s).
+    Pattern(String),
+}
+
+pub(super) async fn card_request(
+    c: &mut CardClient,
+    cfg: &DriverConfig,
+    op: &CardOp,
+    sent: &mut Sent,
+) -> Result<String, DriverError> {
+    match op {
+        CardOp::Ping => {
+            let t0 = tokio::time::Instant::now();
+            c.ping().await?;
+            Ok(format!(
+                "the {} card answered in {} ms",
+                c.protocol.name(),
+                t0.elapsed().as_millis()
+            ))
+        }
+        CardOp::Pattern(name) => {
+            if !c.protocol.is_graphic() {
+                return Err(DriverError::Invalid("test patterns need a graphic card".into()));
+            }
+            let frames = crate::card::pattern::pattern(name, cfg.width, cfg.height, cfg.colors, (32, 16))?;
+            let mode = pinghu_protocol::style::Motion::Static.graphic_code();
+            let pages: Vec<_> = frames.into_iter().map(|f| (f, mode, 100)).collect();
+            let p = c.pages_packet(MAIN_AREA, (0, 0), &pages, cfg.colors, None)?;
+            c.clear().await?;
+            // Whatever the card showed is gone: the next reconciliation sends the whole board.
+            *sent = Sent::default();
+            c.send(&p).await?;
+            Ok(format!(
+                "test pattern {name} on the board; the board returns within 30 s"
+            ))
+        }
+    }
+}
+
+/// Set the card's clock at start and then daily, reporting the drift found before.
+pub(super) async fn sync_clock(
+    c: &mut CardClient,
+    events: &super::Events,
+    last_sync: &mut Option<Timestamp>,
+) -> Result<(), DriverError> {
+    if last_sync.is_some_and(|t| Timestamp::now().duration_since(t) < jiff::SignedDuration::from_hours(24)) {
+        return Ok(());
+    }
+    // The drift before the sync: graphic cards tell it in their controller status alone.
+    let before = if c.protocol.is_graphic() {
+        c.controller_status().await?.map(|s| {
+            let t = s.time.to_timestamp(crate::card::client::CARD_UTC_OFFSET);
+            (
+                Some(s.time.to_string()),
+                t.map(|t| t.duration_since(Timestamp::now()).as_secs()),
+            )
+        })
+    } else {
+        c.status(Timestamp::now()).await.ok().map(|s| (s.card_time, s.drift_s))
+    };
+    let synced = match c.time_sync(Timestamp::now()).await {
+        Ok(()) => true,
+        // Older graphic firmware has no clock command: the host schedules by its own clock.
+        Err(DriverError::Unsupported { .. }) => false,
+        Err(e) => return Err(e),
+    };
+    *last_sync = Some(Timestamp::now());
+    let (card_time, drift_s) = before.unwrap_or_default();
+    events.send(DriverEvent::Clock {
+        card_time,
+        drift_s,
+        synced,
+    });
+    Ok(())
+}

@@ -1,0 +1,561 @@
+//! The broker link for either protocol version: [`Client`] (publish, subscribe, acknowledge) and
+//! [`Connection`] (the event loop, read as [`Happening`]s), made by [`connect`] from the daemon's
+//! configuration, or by [`Client::v311`]/[`Client::v5`] from options (the command-line tools).
+//! A refused connection is explained in the words of whoever configured it ([`Hints`]).
+//! Everything version-specific of rumqttc stays in this module (and `connect.rs` beneath it).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use rumqttc::v5;
+use rumqttc::v5::mqttbytes::v5 as p5;
+use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, QoS};
+
+mod connect;
+
+pub use connect::{connect, tls_transport};
+
+/// The sending half of the broker link, for either protocol version.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Inner,
+    /// What each QoS 1 publish was, until the broker acknowledges it.
+    tracker: Arc<Mutex<Tracker>>,
+}
+
+#[derive(Debug, Clone)]
+enum Inner {
+    V311(AsyncClient),
+    V5(v5::AsyncClient),
+}
+
+/// What a publish carries, told back when the broker acknowledges it (`Happening::Acked`): a
+/// receipt leaves the durable outbox only then, not when it is queued in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tag {
+    Receipt(Box<crate::ingest::Receipt>),
+    Other,
+}
+
+/// The publishes in flight, by what they carry. Publishes enter rumqttc's request queue in the
+/// order they are tagged (one task publishes), and rumqttc numbers them in that order, so the
+/// n-th packet id it reports sending is the n-th tag; a packet id it sends again after a
+/// reconnect keeps its tag.
+#[derive(Debug, Default)]
+struct Tracker {
+    queued: VecDeque<Tag>,
+    inflight: HashMap<u16, Tag>,
+    /// Receipts on their way to the publishing task, not yet queued.
+    coming: usize,
+}
+
+impl Tracker {
+    fn sent(&mut self, pkid: u16) {
+        tracing::trace!(
+            "publish {pkid} sent ({} queued, {} in flight, {} coming)",
+            self.queued.len(),
+            self.inflight.len(),
+            self.coming
+        );
+        if pkid != 0 && !self.inflight.contains_key(&pkid) {
+            let tag = self.queued.pop_front().unwrap_or(Tag::Other);
+            self.inflight.insert(pkid, tag);
+        }
+    }
+
+    fn acked(&mut self, pkid: u16) -> Option<Tag> {
+        self.inflight.remove(&pkid)
+    }
+}
+
+fn lock(t: &Mutex<Tracker>) -> std::sync::MutexGuard<'_, Tracker> {
+    // Held only to push or pop one entry, never across an await.
+    t.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// What acknowledging a received message needs: its packet id and QoS (not its payload, so a
+/// backlog of acknowledgements costs a few bytes each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivery {
+    pkid: u16,
+    /// 0, 1 or 2.
+    qos: u8,
+}
+
+/// What one turn of the event loop brought.
+#[derive(Debug)]
+pub enum Happening {
+    Connected {
+        session_present: bool,
+        session_expiry_s: Option<u32>,
+    },
+    Message {
+        topic: String,
+        payload: Vec<u8>,
+        delivery: Delivery,
+    },
+    /// A message larger than any topic takes ([`crate::envelope::MAX_MESSAGE`]), not
+    /// copied: it is refused by its size.
+    Oversized {
+        topic: String,
+        size: usize,
+        delivery: Delivery,
+    },
+    /// The broker's SUBACK.
+    Subscribed,
+    /// The broker's PUBACK of a QoS 1 publish, with what the publish carried.
+    Acked(Option<Tag>),
+    /// The client's own DISCONNECT went out.
+    Disconnected,
+    Nothing,
+    /// The link dropped.
+    Lost {
+        reason: String,
+        why: Loss,
+    },
+}
+
+/// How the link dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loss {
+    /// The broker said another client took the session (MQTT 5, DISCONNECT 0x8E).
+    TakenOver,
+    /// The broker closed the connection in order (end of stream), saying nothing.
+    ClosedByBroker,
+    /// Anything else: a network fault, a timeout, a refused connection.
+    Other,
+}
+
+/// The receiving half of the broker link (the event loop), for either protocol version.
+pub struct Connection {
+    events: Events,
+    hints: &'static Hints,
+    tracker: Arc<Mutex<Tracker>>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Connection")
+    }
+}
+
+enum Events {
+    V311(Box<rumqttc::EventLoop>),
+    V5(Box<v5::EventLoop>),
+}
+
+/// What to do about a refused connection, in the words of whoever configured it, and what to
+/// add to any other failure.
+#[derive(Debug)]
+pub struct Hints {
+    pub login: &'static str,
+    pub client_id: &'static str,
+    pub version: &'static str,
+    /// Added to other failures under MQTT 3.1.1 and MQTT 5.
+    pub other: (&'static str, &'static str),
+}
+
+/// The daemon's: its configuration's keys.
+pub const DAEMON_HINTS: Hints = Hints {
+    login: "the broker refused the login: check mqtt.username and mqtt.password (or password_file), and the \
+            broker's password file and ACL for this board",
+    client_id: "the broker refused the client id: check mqtt.client_id (or the broker's rules for ids)",
+    version: "the broker does not speak MQTT 5: set mqtt.version = \"3.1.1\", or upgrade the broker (mosquitto \
+              speaks MQTT 5 from 1.6)",
+    other: ("", ""),
+};
+
+/// What the properties of a QoS 1 publish say under MQTT 5 (ignored under 3.1.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Props {
+    pub content_type: String,
+    /// The message expiry interval: the brokers drop the message after this many seconds.
+    pub expiry_s: Option<u32>,
+    /// The signing key's id, as a user property.
+    pub key_id: Option<String>,
+}
+
+impl Client {
+    /// An MQTT 3.1.1 client and its event loop from `options`.
+    pub fn v311(options: MqttOptions, capacity: usize, hints: &'static Hints) -> (Client, Connection) {
+        let (c, el) = AsyncClient::new(options, capacity);
+        Self::pair(Inner::V311(c), Events::V311(Box::new(el)), hints)
+    }
+
+    /// An MQTT 5 client and its event loop from `options`.
+    pub fn v5(options: v5::MqttOptions, capacity: usize, hints: &'static Hints) -> (Client, Connection) {
+        let (c, el) = v5::AsyncClient::new(options, capacity);
+        Self::pair(Inner::V5(c), Events::V5(Box::new(el)), hints)
+    }
+
+    fn pair(inner: Inner, events: Events, hints: &'static Hints) -> (Client, Connection) {
+        let tracker = Arc::new(Mutex::new(Tracker::default()));
+        let conn = Connection {
+            events,
+            hints,
+            tracker: Arc::clone(&tracker),
+        };
+        (Client { inner, tracker }, conn)
+    }
+
+    /// Publish a receipt at QoS 1; the broker's acknowledgement comes back as
+    /// `Happening::Acked(Some(Tag::Receipt(..)))`.
+    pub async fn publish_receipt(
+        &self,
+        topic: &str,
+        receipt: &crate::ingest::Receipt,
+        content_type: &str,
+    ) -> Result<(), String> {
+        let body = serde_json::to_string(receipt).map_err(|e| e.to_string())?;
+        let props = Props {
+            content_type: content_type.to_owned(),
+            expiry_s: None,
+            key_id: None,
+        };
+        let r = self
+            .publish_tagged(
+                topic,
+                false,
+                body.into_bytes(),
+                &props,
+                Tag::Receipt(Box::new(receipt.clone())),
+            )
+            .await;
+        let mut t = lock(&self.tracker);
+        t.coming = t.coming.saturating_sub(1);
+        r
+    }
+
+    /// Publish at QoS 1. Under MQTT 5 the message carries `content_type`.
+    pub async fn publish(
+        &self,
+        topic: &str,
+        retain: bool,
+        payload: impl Into<Vec<u8>>,
+        content_type: &str,
+    ) -> Result<(), String> {
+        let props = Props {
+            content_type: content_type.to_owned(),
+            expiry_s: None,
+            key_id: None,
+        };
+        self.publish_with(topic, retain, payload, &props).await
+    }
+
+    /// Publish at QoS 1; under MQTT 5 with `props`.
+    pub async fn publish_with(
+        &self,
+        topic: &str,
+        retain: bool,
+        payload: impl Into<Vec<u8>>,
+        props: &Props,
+    ) -> Result<(), String> {
+        self.publish_tagged(topic, retain, payload.into(), props, Tag::Other)
+            .await
+    }
+
+    async fn publish_tagged(
+        &self,
+        topic: &str,
+        retain: bool,
+        payload: Vec<u8>,
+        props: &Props,
+        tag: Tag,
+    ) -> Result<(), String> {
+        lock(&self.tracker).queued.push_back(tag);
+        let r = self.publish_inner(topic, retain, payload, props).await;
+        if r.is_err() {
+            // It never entered the queue.
+            lock(&self.tracker).queued.pop_back();
+        }
+        r
+    }
+
+    async fn publish_inner(&self, topic: &str, retain: bool, payload: Vec<u8>, props: &Props) -> Result<(), String> {
+        match &self.inner {
+            Inner::V311(c) => c
+                .publish(topic, QoS::AtLeastOnce, retain, payload)
+                .await
+                .map_err(|e| e.to_string()),
+            Inner::V5(c) => {
+                let props = p5::PublishProperties {
+                    content_type: Some(props.content_type.clone()),
+                    // UTF-8 text: every document published here is JSON.
+                    payload_format_indicator: Some(1),
+                    message_expiry_interval: props.expiry_s,
+                    user_properties: props.key_id.iter().map(|k| ("key_id".to_owned(), k.clone())).collect(),
+                    ..Default::default()
+                };
+                c.publish_with_properties(topic, v5::mqttbytes::QoS::AtLeastOnce, retain, payload, props)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    /// Subscribe to `filter` at QoS 1, waiting for room in the request queue.
+    pub async fn subscribe(&self, filter: &str) -> Result<(), String> {
+        match &self.inner {
+            Inner::V311(c) => c.subscribe(filter, QoS::AtLeastOnce).await.map_err(|e| e.to_string()),
+            Inner::V5(c) => c
+                .subscribe(filter, v5::mqttbytes::QoS::AtLeastOnce)
+                .await
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    pub(super) fn try_subscribe(&self, topic: &str) -> Result<(), String> {
+        match &self.inner {
+            Inner::V311(c) => c.try_subscribe(topic, QoS::AtLeastOnce).map_err(|e| e.to_string()),
+            Inner::V5(c) => c
+                .try_subscribe(topic, v5::mqttbytes::QoS::AtLeastOnce)
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Publishes not yet handed to the network (waiting for room in rumqttc's request queue, or
+    /// in it).
+    pub fn publishes_waiting(&self) -> usize {
+        let t = lock(&self.tracker);
+        t.queued.len() + t.coming
+    }
+
+    /// `n` receipts are on their way to [`Client::publish_receipt`].
+    pub fn receipts_coming(&self, n: usize) {
+        lock(&self.tracker).coming += n;
+    }
+
+    /// Queue the acknowledgement of `d` if there is room in the request queue (the caller keeps
+    /// it and tries again after the next poll when there is not: an acknowledgement is delayed,
+    /// never dropped).
+    pub(super) fn try_ack(&self, d: Delivery) -> Result<(), String> {
+        match &self.inner {
+            Inner::V311(c) => {
+                let qos = match d.qos {
+                    0 => return Ok(()),
+                    1 => QoS::AtLeastOnce,
+                    _ => QoS::ExactlyOnce,
+                };
+                let mut p = rumqttc::Publish::new("", qos, Vec::new());
+                p.pkid = d.pkid;
+                c.try_ack(&p).map_err(|e| e.to_string())
+            }
+            Inner::V5(c) => {
+                let qos = match d.qos {
+                    0 => return Ok(()),
+                    1 => v5::mqttbytes::QoS::AtLeastOnce,
+                    _ => v5::mqttbytes::QoS::ExactlyOnce,
+                };
+                let mut p = p5::Publish::new("", qos, Vec::new(), None);
+                p.pkid = d.pkid;
+                c.try_ack(&p).map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    pub async fn disconnect(&self) {
+        let _ = match &self.inner {
+            Inner::V311(c) => c.disconnect().await.map_err(|e| e.to_string()),
+            Inner::V5(c) => c.disconnect().await.map_err(|e| e.to_string()),
+        };
+    }
+}
+
+impl Connection {
+    pub async fn poll(&mut self) -> Happening {
+        let hints = self.hints;
+        match &mut self.events {
+            Events::V311(el) => match el.poll().await {
+                Ok(Event::Incoming(Incoming::ConnAck(ack))) => Happening::Connected {
+                    session_present: ack.session_present,
+                    session_expiry_s: None,
+                },
+                Ok(Event::Incoming(Incoming::Publish(p))) => {
+                    let delivery = Delivery {
+                        pkid: p.pkid,
+                        qos: p.qos as u8,
+                    };
+                    if p.payload.len() > crate::envelope::MAX_MESSAGE {
+                        Happening::Oversized {
+                            topic: p.topic,
+                            size: p.payload.len(),
+                            delivery,
+                        }
+                    } else {
+                        Happening::Message {
+                            delivery,
+                            topic: p.topic,
+                            payload: p.payload.to_vec(),
+                        }
+                    }
+                }
+                Ok(Event::Incoming(Incoming::SubAck(_))) => Happening::Subscribed,
+                Ok(Event::Incoming(Incoming::PubAck(a))) => Happening::Acked(lock(&self.tracker).acked(a.pkid)),
+                Ok(Event::Outgoing(rumqttc::Outgoing::Publish(pkid))) => {
+                    lock(&self.tracker).sent(pkid);
+                    Happening::Nothing
+                }
+                Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) => Happening::Disconnected,
+                Ok(_) => Happening::Nothing,
+                Err(e) => lost_v311(e, hints),
+            },
+            Events::V5(el) => match el.poll().await {
+                Ok(v5::Event::Incoming(p5::Packet::ConnAck(ack))) => Happening::Connected {
+                    session_present: ack.session_present,
+                    session_expiry_s: ack.properties.and_then(|p| p.session_expiry_interval),
+                },
+                Ok(v5::Event::Incoming(p5::Packet::Publish(p))) => {
+                    let delivery = Delivery {
+                        pkid: p.pkid,
+                        qos: p.qos as u8,
+                    };
+                    let topic = String::from_utf8_lossy(&p.topic).into_owned();
+                    if p.payload.len() > crate::envelope::MAX_MESSAGE {
+                        Happening::Oversized {
+                            topic,
+                            size: p.payload.len(),
+                            delivery,
+                        }
+                    } else {
+                        Happening::Message {
+                            delivery,
+                            topic,
+                            payload: p.payload.to_vec(),
+                        }
+                    }
+                }
+                Ok(v5::Event::Incoming(p5::Packet::SubAck(_))) => Happening::Subscribed,
+                Ok(v5::Event::Incoming(p5::Packet::PubAck(a))) => Happening::Acked(lock(&self.tracker).acked(a.pkid)),
+                Ok(v5::Event::Outgoing(rumqttc::Outgoing::Publish(pkid))) => {
+                    lock(&self.tracker).sent(pkid);
+                    Happening::Nothing
+                }
+                Ok(v5::Event::Outgoing(rumqttc::Outgoing::Disconnect)) => Happening::Disconnected,
+                Ok(_) => Happening::Nothing,
+                Err(e) => lost_v5(e, hints),
+            },
+        }
+    }
+}
+
+/// An MQTT 3.1.1 loss, with a refused connection explained.
+fn lost_v311(e: rumqttc::ConnectionError, hints: &Hints) -> Happening {
+    use rumqttc::ConnectReturnCode as C;
+    let why = if matches!(
+        e,
+        rumqttc::ConnectionError::MqttState(rumqttc::StateError::ConnectionAborted)
+    ) {
+        Loss::ClosedByBroker
+    } else {
+        Loss::Other
+    };
+    let hint = match &e {
+        rumqttc::ConnectionError::ConnectionRefused(C::BadUserNamePassword | C::NotAuthorized) => Some(hints.login),
+        rumqttc::ConnectionError::ConnectionRefused(C::BadClientId) => Some(hints.client_id),
+        _ => None,
+    };
+    Happening::Lost {
+        reason: hint.map_or_else(|| format!("{e}{}", hints.other.0), |h| format!("{e}: {h}")),
+        why,
+    }
+}
+
+/// An MQTT 5 loss, with the broker's DISCONNECT 0x8E (session taken over) recognised and a
+/// refused connection explained.
+fn lost_v5(e: v5::ConnectionError, hints: &Hints) -> Happening {
+    use p5::ConnectReturnCode as C;
+    let hint = match &e {
+        v5::ConnectionError::ConnectionRefused(C::BadUserNamePassword | C::NotAuthorized | C::Banned) => {
+            Some(hints.login)
+        }
+        v5::ConnectionError::ConnectionRefused(C::BadClientId | C::ClientIdentifierNotValid) => Some(hints.client_id),
+        v5::ConnectionError::ConnectionRefused(C::RefusedProtocolVersion | C::UnsupportedProtocolVersion) => {
+            Some(hints.version)
+        }
+        _ => None,
+    };
+    if let Some(h) = hint {
+        return Happening::Lost {
+            reason: format!("{e}: {h}"),
+            why: Loss::Other,
+        };
+    }
+    match e {
+        v5::ConnectionError::MqttState(v5::StateError::ServerDisconnect {
+            reason_code: p5::DisconnectReasonCode::SessionTakenOver,
+            ..
+        }) => Happening::Lost {
+            reason: "the broker says another client connected with this board's client id and took its session".into(),
+            why: Loss::TakenOver,
+        },
+        v5::ConnectionError::MqttState(v5::StateError::ConnectionAborted) => Happening::Lost {
+            reason: e.to_string(),
+            why: Loss::ClosedByBroker,
+        },
+        e => Happening::Lost {
+            reason: format!("{e}{}", hints.other.1),
+            why: Loss::Other,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lost_v5_daemon(e: v5::ConnectionError) -> Happening {
+        lost_v5(e, &DAEMON_HINTS)
+    }
+
+    fn lost_v311_daemon(e: rumqttc::ConnectionError) -> Happening {
+        lost_v311(e, &DAEMON_HINTS)
+    }
+
+    #[test]
+    fn a_disconnect_0x8e_is_read_as_taken_over() {
+        let e = v5::ConnectionError::MqttState(v5::StateError::ServerDisconnect {
+            reason_code: p5::DisconnectReasonCode::SessionTakenOver,
+            reason_string: None,
+        });
+        assert!(matches!(
+            lost_v5(e, &DAEMON_HINTS),
+            Happening::Lost {
+                why: Loss::TakenOver,
+                ..
+            }
+        ));
+        let e = v5::ConnectionError::MqttState(v5::StateError::ConnectionAborted);
+        assert!(matches!(
+            lost_v5(e, &DAEMON_HINTS),
+            Happening::Lost {
+                why: Loss::ClosedByBroker,
+                ..
+            }
+        ));
+        let e = v5::ConnectionError::MqttState(v5::StateError::AwaitPingResp);
+        assert!(matches!(
+            lost_v5(e, &DAEMON_HINTS),
+            Happening::Lost { why: Loss::Other, .. }
+        ));
+    }
+
+    #[test]
+    fn a_refused_connection_says_what_to_check() {
+        let reason = |h: Happening| match h {
+            Happening::Lost { reason, .. } => reason,
+            _ => String::new(),
+        };
+        let r = reason(lost_v5_daemon(v5::ConnectionError::ConnectionRefused(
+            p5::ConnectReturnCode::UnsupportedProtocolVersion,
+        )));
+        assert!(r.contains("set mqtt.version = \"3.1.1\""), "{r}");
+        let r = reason(lost_v5_daemon(v5::ConnectionError::ConnectionRefused(
+            p5::ConnectReturnCode::NotAuthorized,
+        )));
+        assert!(r.contains("check mqtt.username"), "{r}");
+        let r = reason(lost_v311_daemon(rumqttc::ConnectionError::ConnectionRefused(
+            rumqttc::ConnectReturnCode::BadUserNamePassword,
+        )));
+        assert!(r.contains("check mqtt.username"), "{r}");
+    }
+}
