@@ -32,6 +32,7 @@ pub mod disk;
 pub mod driver;
 pub mod envelope;
 pub mod fallback;
+pub mod findings;
 pub mod ingest;
 pub mod mqtt;
 pub mod office;

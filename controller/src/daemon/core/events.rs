@@ -2,7 +2,7 @@
 //! acknowledged frame turned into a `displayed` receipt and a proof-of-display entry.
 
 use jiff::Timestamp;
-use pinghu_playlists::{ContentKey, Layer};
+use pinghu_playlists::{Bilingual as _, ContentKey, Layer};
 use serde_json::json;
 
 use super::Core;
@@ -43,6 +43,10 @@ impl Core {
                 self.device.card = info.map(|i| {
                     let (w, h) = (u32::from(i.width), u32::from(i.height));
                     let matches = (w, h) == (self.cfg.width, self.cfg.height);
+                    let size = SizeMismatch {
+                        card: (w, h),
+                        config: (self.cfg.width, self.cfg.height),
+                    };
                     if !matches {
                         tracing::warn!(
                             "the card drives a {w}x{h} board, the configuration says {}x{}",
@@ -55,9 +59,8 @@ impl Core {
                         "firmware": i.firmware_text(), "width": w, "height": h, "size": format!("{w}x{h}"),
                         "colors": i.color_name(),
                         "size_matches": matches,
-                        "size_warning": (!matches).then(|| format!(
-                            "the card reports {w}x{h} px but screen.width/height say {}x{}: fix the configuration \
-                             or the card's screen parameters", self.cfg.width, self.cfg.height)),
+                        "size_warning": (!matches).then(|| size.to_string()),
+                        "size_warning_zh": (!matches).then(|| size.zh()),
                     })
                 });
                 Vec::new()
@@ -232,5 +235,31 @@ impl Core {
         self.showing = json!({"content": key.to_string(), "area": area, "layer": layer,
                               "frame_sha256": frame_sha256, "since": at.to_string()});
         receipts
+    }
+}
+
+/// The card drives a board of another size than the configuration says: the status's
+/// `device.card.size_warning`, in English and in Chinese.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SizeMismatch {
+    pub card: (u32, u32),
+    pub config: (u32, u32),
+}
+
+impl std::fmt::Display for SizeMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ((w, h), (cw, ch)) = (self.card, self.config);
+        write!(
+            f,
+            "the card reports {w}x{h} px but screen.width/height say {cw}x{ch}: fix the configuration or the card's \
+             screen parameters"
+        )
+    }
+}
+
+impl pinghu_playlists::Bilingual for SizeMismatch {
+    fn zh(&self) -> String {
+        let ((w, h), (cw, ch)) = (self.card, self.config);
+        format!("控制卡报告屏幕为 {w}x{h} 像素，配置中 screen.width/height 为 {cw}x{ch}：请改正配置或控制卡的屏幕参数")
     }
 }

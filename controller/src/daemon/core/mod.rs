@@ -29,11 +29,13 @@ use crate::daemon::store::Store;
 
 mod console;
 mod events;
+pub mod left_out;
 mod messages;
 mod office;
 mod open;
 mod pictures;
 mod playlist;
+pub mod refusal;
 mod reports;
 mod status;
 
@@ -124,13 +126,13 @@ pub struct Core {
     playlist_read_at: Option<std::time::SystemTime>,
     /// SHA-256 of the playlist file as last read or written (whether or not it was accepted).
     playlist_sha: Option<String>,
-    playlist_error: Option<String>,
+    playlist_error: Option<refusal::Refusal>,
     /// SHA-256 of the last good copy of the playlist in the data folder.
     last_good_sha: Option<String>,
     /// The configured holiday file, read and checked at start (none when it could not be used).
     calendar_file: Option<(std::path::PathBuf, String)>,
     /// Files the configuration names that the daemon started without, and why.
-    config_problems: Vec<String>,
+    config_problems: Vec<left_out::ConfigProblem>,
     /// Why the console could not start (it tries again; the board runs on).
     console_error: Option<String>,
     calendar: Calendar,

@@ -182,7 +182,7 @@ impl Core {
             width: img.width(),
             height: img.height(),
             sha256,
-            warnings: fitted.warnings,
+            warnings: fitted.warnings.iter().map(ToString::to_string).collect(),
             replaced,
         })
     }

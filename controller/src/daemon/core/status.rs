@@ -62,8 +62,11 @@ impl Core {
             },
             "reports": self.reports_status(),
             "office": self.office_status(now),
-            "playlist": {"origin": self.playlist.origin, "items": self.playlist.items.len(), "error": self.playlist_error},
-            "config_problems": self.config_problems,
+            "playlist": {"origin": self.playlist.origin, "items": self.playlist.items.len(),
+                         "error": self.playlist_error.as_ref().map(ToString::to_string),
+                         "error_zh": self.playlist_error.as_ref().map(pinghu_playlists::Bilingual::zh)},
+            "config_problems": self.config_problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "config_problems_zh": self.config_problems.iter().map(pinghu_playlists::Bilingual::zh).collect::<Vec<_>>(),
             "console": self.cfg.console.as_ref().map(|c| json!({"listen": c.listen.to_string(), "error": self.console_error})),
             "storage": {
                 "ok": storage_ok,
