@@ -18,6 +18,36 @@ pub trait Bilingual: fmt::Display {
     fn zh(&self) -> String;
 }
 
+/// A message already written in both languages where it was made, from its typed value: for
+/// documents that carry both (the status's texts and their `_zh` twins).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Said {
+    pub en: String,
+    pub zh: String,
+}
+
+impl Said {
+    /// `m` in both languages.
+    pub fn of(m: &(impl Bilingual + ?Sized)) -> Self {
+        Self {
+            en: m.to_string(),
+            zh: m.zh(),
+        }
+    }
+}
+
+impl fmt::Display for Said {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
+impl Bilingual for Said {
+    fn zh(&self) -> String {
+        self.zh.clone()
+    }
+}
+
 /// The two languages a message is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {

@@ -8,3 +8,4 @@ pub mod device;
 pub mod link;
 pub mod pattern;
 pub mod wire;
+pub mod words;

@@ -53,6 +53,10 @@ static TOOL_HINTS: Hints = Hints {
     login: LOGIN_HINT,
     client_id: "the broker refused the client id (the tools make one of their own: check the broker's rules for ids)",
     version: "the broker does not speak MQTT 5: publish without --mqtt5",
+    // The tools speak English only (their words go to a terminal, not to the console).
+    login_zh: LOGIN_HINT,
+    client_id_zh: "the broker refused the client id (the tools make one of their own: check the broker's rules for ids)",
+    version_zh: "the broker does not speak MQTT 5: publish without --mqtt5",
     other: (
         " (is the broker running?)",
         " (is the broker running, and does it speak MQTT 5? Without --mqtt5 the tools speak 3.1.1)",

@@ -22,7 +22,8 @@ impl Core {
                 }
                 if let Some(e) = error {
                     tracing::warn!("card link: {e}");
-                    self.device.last_error = Some(e);
+                    self.device.last_error_zh = Some(e.zh);
+                    self.device.last_error = Some(e.en);
                 }
                 Vec::new()
             }
@@ -84,7 +85,8 @@ impl Core {
             }
             DriverEvent::Refused { what, error } => {
                 tracing::error!("{what}: {error}");
-                self.device.last_error = Some(error);
+                self.device.last_error_zh = Some(error.zh);
+                self.device.last_error = Some(error.en);
                 Vec::new()
             }
             DriverEvent::Shown {

@@ -91,6 +91,8 @@ struct DeviceStatus {
     protocol: Option<String>,
     link: &'static str,
     last_error: Option<String>,
+    /// `last_error` in Chinese, written with it from the typed error.
+    last_error_zh: Option<String>,
     card_time: Option<String>,
     drift_s: Option<i64>,
     /// What the card says about itself (size, colours, firmware), and whether it matches.

@@ -36,6 +36,7 @@ impl Core {
                 "session_present": self.broker.session_present,
                 "session_expiry_s": self.broker.session_expiry_s,
                 "last_error": self.broker.last_error,
+                "last_error_zh": self.broker.last_error_zh,
                 "client_id_conflict": self.broker.client_id_conflict.map(|t| t.to_string()),
                 // Messages received and not acknowledged yet: waiting for the disk, or for room
                 // to send their acknowledgement. Non-zero for long: the board cannot keep up.

@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use jiff::Timestamp;
+use pinghu_playlists::problem::Said;
 use pinghu_playlists::{ContentKey, Layer};
 use tokio::sync::{mpsc, watch};
 
@@ -53,7 +54,7 @@ pub enum DriverEvent {
     Link {
         up: bool,
         protocol: Option<CardModel>,
-        error: Option<String>,
+        error: Option<Said>,
     },
     /// The card acknowledged the first frame of `key` in `area`.
     Shown {
@@ -70,7 +71,7 @@ pub enum DriverEvent {
         synced: bool,
     },
     /// The card refused something (kept apart from link failures).
-    Refused { what: String, error: String },
+    Refused { what: String, error: Said },
     /// The card acknowledged that `area` is gone (an urgent notice ended).
     Cleared { area: u8 },
     /// The card switched the LED power (or, without a power opcode, was darkened by clearing).
@@ -351,7 +352,7 @@ pub async fn run_on<F>(
                 let _ = events.send(DriverEvent::Link {
                     up: false,
                     protocol: None,
-                    error: Some(e.to_string()),
+                    error: Some(Said::of(&e)),
                 });
                 tokio::select! {
                     () = tokio::time::sleep(backoff.next_delay()) => {}
@@ -382,7 +383,7 @@ pub async fn run_on<F>(
             let _ = events.send(DriverEvent::Link {
                 up: false,
                 protocol: Some(c.protocol),
-                error: Some(e.to_string()),
+                error: Some(Said::of(&e)),
             });
             tokio::select! {
                 () = tokio::time::sleep(backoff.next_delay()) => {}
@@ -416,16 +417,23 @@ pub async fn run_on<F>(
             match outcome {
                 Ok(()) => {}
                 Err(DriverError::Link(LinkError::Nack { code })) if !code.is_retryable() => {
-                    let hint = if code == pinghu_protocol::ErrorCode::FILE_DOWNLOAD
+                    let (hint, hint_zh) = if code == pinghu_protocol::ErrorCode::FILE_DOWNLOAD
                         || code == pinghu_protocol::ErrorCode::SCREEN_PARA
                     {
-                        " (check screen.width, screen.height, screen.colors and device.protocol against the card)"
+                        (
+                            " (check screen.width, screen.height, screen.colors and device.protocol against the card)",
+                            "（请对照控制卡核对 screen.width、screen.height、screen.colors 和 device.protocol）",
+                        )
                     } else {
-                        ""
+                        ("", "")
+                    };
+                    let error = Said {
+                        en: format!("the card refused: {code}{hint}"),
+                        zh: format!("控制卡拒绝了：{}{hint_zh}", code.name().unwrap_or("?")),
                     };
                     let _ = events.send(DriverEvent::Refused {
                         what: format!("{:?} board update", d.layer),
-                        error: format!("the card refused: {code}{hint}"),
+                        error,
                     });
                     // Do not hammer the card with the same refused frame; wait for a change.
                     refused = Some(d);
@@ -433,7 +441,7 @@ pub async fn run_on<F>(
                 Err(e @ (DriverError::Unsupported { .. } | DriverError::Invalid(_) | DriverError::Unexpected(_))) => {
                     let _ = events.send(DriverEvent::Refused {
                         what: format!("{:?} board update", d.layer),
-                        error: e.to_string(),
+                        error: Said::of(&e),
                     });
                     refused = Some(d);
                 }
@@ -441,7 +449,7 @@ pub async fn run_on<F>(
                     let _ = events.send(DriverEvent::Link {
                         up: false,
                         protocol: Some(c.protocol),
-                        error: Some(e.to_string()),
+                        error: Some(Said::of(&e)),
                     });
                     continue 'outer;
                 }
@@ -466,18 +474,18 @@ pub async fn run_on<F>(
                 () = tokio::time::sleep_until(next_refresh(&sent).filter(|_| hold.is_none()).unwrap_or(far)) => {
                     // Keep the areas on the glass before their RunMode-2 timeout.
                     if let Err(e) = refresh(&mut c, &cfg, &mut sent).await {
-                        let _ = events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(e.to_string()) });
+                        let _ = events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(Said::of(&e)) });
                         continue 'outer;
                     }
                 }
                 () = tokio::time::sleep(Duration::from_secs(30)) => {
                     // Keep-alive: a link that died quietly is found and reopened.
                     if let Err(e) = c.ping().await {
-                        let _ = events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(e.to_string()) });
+                        let _ = events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(Said::of(&e)) });
                         continue 'outer;
                     }
                     if let Err(e) = sync_clock(&mut c, &events, &mut last_sync).await {
-                        let _ = events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(e.to_string()) });
+                        let _ = events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(Said::of(&e)) });
                         continue 'outer;
                     }
                 }
