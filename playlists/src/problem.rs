@@ -161,10 +161,12 @@ pub enum Fraction {
 pub enum Problem {
     /// The TOML parser refused the text. `detail` is the parser's own description (English, from
     /// the `toml` crate), shown as it is on the command line; `near` is the text at the error's
-    /// span, from the source. The Chinese names the place, never the parser's English.
+    /// span, from the source; `expected` the tokens the parser would have taken there (from its
+    /// structured error, e.g. `]`). The Chinese says these, never the parser's English.
     TomlSyntax {
         detail: String,
         near: Option<String>,
+        expected: Vec<&'static str>,
     },
     WrongType {
         key: String,
@@ -322,11 +324,21 @@ impl Problem {
         use Lang::{En, Zh};
         let k = |kind: ValueKind| kind.words(lang);
         match self {
-            Self::TomlSyntax { detail, near } => lang.pick(
+            Self::TomlSyntax { detail, near, expected } => lang.pick(
                 || format!("TOML syntax: {detail}"),
-                || match near {
-                    Some(n) if !n.trim().is_empty() => format!("TOML 语法错误：此处的 {n:?} 不符合 TOML 写法"),
-                    _ => "TOML 语法错误：此处不符合 TOML 写法（引号、括号或 `=` 是否缺了或多了？）".to_owned(),
+                || {
+                    let at = match near {
+                        Some(n) if !n.trim().is_empty() => format!("{n:?} 处"),
+                        _ => "这里".to_owned(),
+                    };
+                    if expected.is_empty() {
+                        format!(
+                            "TOML 语法错误：{at}不符合 TOML 写法（请检查引号、括号和 `=`，以及同一个表中有没有重复的键）"
+                        )
+                    } else {
+                        let want: Vec<String> = expected.iter().map(|t| token_zh(t)).collect();
+                        format!("TOML 语法错误：{at}应为 {}", want.join("、"))
+                    }
                 },
             ),
             Self::WrongType { key, wanted, found } => {
@@ -582,6 +594,17 @@ impl Problem {
                 ),
             ),
         }
+    }
+}
+
+/// A token the TOML parser expected, as the Chinese names it: white space by name, the rest as
+/// written.
+fn token_zh(t: &str) -> String {
+    match t {
+        "\n" | "\r\n" => "换行".to_owned(),
+        "\t" => "制表符".to_owned(),
+        " " => "空格".to_owned(),
+        t => format!("`{t}`"),
     }
 }
 

@@ -124,6 +124,13 @@ fn the_toml_parser_is_named_by_place_not_by_its_english() {
     assert!(d.problem.to_string().starts_with("TOML syntax: "), "{}", d.problem);
     assert!(d.problem.zh().starts_with("TOML 语法错误"), "{}", d.problem.zh());
     assert!(d.line >= 4, "{d}");
+    // What the parser expected there comes from its structure, not from its English.
+    let e = parse("[[item]]\nid = \"a\"\ntext = \"x\"\n[[item\n", "p.toml").unwrap_err();
+    let zh = e.diagnostics()[0].problem.zh();
+    assert!(zh.contains("应为 `]]`"), "{zh}");
+    let e = parse("[[item]]\nid = \"a\" text = \"x\"\n", "p.toml").unwrap_err();
+    let zh = e.diagnostics()[0].problem.zh();
+    assert!(zh.ends_with("应为 换行、`#`"), "{zh}");
 }
 
 /// Words of the checker's English outside quoted values and the TOML parser's own message.
