@@ -7,7 +7,7 @@ use std::fmt;
 
 use pinghu_fonts::picture::{PictureError, PictureWarning};
 use pinghu_playlists::problem::Lang;
-use pinghu_playlists::{Bilingual, Problem};
+use pinghu_playlists::{Bilingual, Diagnostic, Problem};
 
 /// One finding of the console's check (`daemon::core::examine`) at a line of the playlist.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +48,18 @@ impl Finding {
                 || format!("item {item}: no font has {chars}: the board shows a box for each"),
                 || format!("节目项 {item}：字库中没有「{chars}」，屏上每个这样的字都显示为方框"),
             ),
+        }
+    }
+}
+
+impl Finding {
+    /// The checker's diagnostic as a finding of the console's check, at the same place.
+    pub fn at_place_of(d: Diagnostic) -> Diagnostic<Self> {
+        Diagnostic {
+            file: d.file,
+            line: d.line,
+            col: d.col,
+            problem: Self::Playlist(d.problem),
         }
     }
 }

@@ -28,7 +28,7 @@ impl Examined {
     fn refused(errors: &[Diagnostic]) -> Self {
         Self {
             playlist: None,
-            errors: errors.iter().cloned().map(found).collect(),
+            errors: errors.iter().cloned().map(Finding::at_place_of).collect(),
             warnings: Vec::new(),
         }
     }
@@ -482,7 +482,7 @@ pub fn examine(
         errors = renderer
             .check_bookings(&playlist, calendar)
             .into_iter()
-            .map(found)
+            .map(Finding::at_place_of)
             .collect();
     }
     if playlist.uses_calendar() {
@@ -495,15 +495,5 @@ pub fn examine(
         playlist: errors.is_empty().then_some(playlist),
         errors,
         warnings,
-    }
-}
-
-/// The checker's diagnostic as a finding of the console's check, at the same place.
-fn found(d: Diagnostic) -> Diagnostic<Finding> {
-    Diagnostic {
-        file: d.file,
-        line: d.line,
-        col: d.col,
-        problem: Finding::Playlist(d.problem),
     }
 }
