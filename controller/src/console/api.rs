@@ -148,7 +148,8 @@ pub fn check(text: &str) -> Value {
         Err(e) => {
             let errors = errors_json(e.diagnostics());
             let errors = if errors.is_empty() {
-                vec![json!({"line": 1, "column": 1, "message": e.to_string()})]
+                vec![json!({"line": 1, "column": 1, "message": e.to_string(),
+                            "message_zh": pinghu_playlists::Bilingual::zh(&e)})]
             } else {
                 errors
             };
