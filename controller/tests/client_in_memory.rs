@@ -323,7 +323,7 @@ mod driver {
             _ => None,
         })
         .await;
-        assert!(!down.is_empty());
+        assert!(!down.en.is_empty() && !down.zh.is_empty());
         assert!(
             next(&mut r, |e| matches!(e, DriverEvent::Link { up: true, .. })
                 .then_some(true))
@@ -371,7 +371,10 @@ mod driver {
             _ => None,
         })
         .await;
-        assert!(err.contains("screen.width"), "{err}");
+        assert!(
+            err.en.contains("screen.width") && err.zh.contains("screen.width"),
+            "{err}"
+        );
         let at_refusal = r.seen.lock().unwrap().frames;
         // Two keep-alive periods on the paused clock: two pings, no retransmission.
         tokio::time::sleep(Duration::from_secs(65)).await;

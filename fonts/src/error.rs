@@ -6,10 +6,38 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum FontError {
+    /// The file cannot be read (`reason`: the system's words, `kind` their meaning).
     #[error("cannot read font {path}: {reason}")]
-    Read { path: String, reason: String },
+    Read {
+        path: String,
+        kind: std::io::ErrorKind,
+        reason: String,
+    },
     #[error("bad font data: {0}")]
     Format(String),
+}
+
+impl FontError {
+    /// A read error of the font file at `path`.
+    pub fn read(path: &std::path::Path, e: &std::io::Error) -> Self {
+        Self::Read {
+            path: path.display().to_string(),
+            kind: e.kind(),
+            reason: e.to_string(),
+        }
+    }
+
+    /// The error in Chinese (the data error's English detail is said in general words).
+    pub fn zh(&self) -> String {
+        match self {
+            Self::Read { path, kind, .. } => {
+                format!("无法读取字体 {path}：{}", pinghu_protocol::words::io_error_zh(*kind))
+            }
+            Self::Format(_) => {
+                "字体数据有误：请用 .bdf 字体（PCF 可用 pcf2bdf 转换）或 GNU Unifont .hex 文件".to_owned()
+            }
+        }
+    }
 }
 
 /// A render request that cannot be met.

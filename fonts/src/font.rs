@@ -307,10 +307,7 @@ impl BitmapFont {
 
     /// Load a BDF file.
     pub fn load_bdf(path: &std::path::Path) -> Result<Self, FontError> {
-        let text = std::fs::read_to_string(path).map_err(|e| FontError::Read {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|e| FontError::read(path, &e))?;
         Self::from_bdf(&text)
     }
 
@@ -328,10 +325,7 @@ impl BitmapFont {
 
     /// Load a Unifont `.hex` file.
     pub fn load_unifont_hex(path: &std::path::Path) -> Result<Self, FontError> {
-        let text = std::fs::read_to_string(path).map_err(|e| FontError::Read {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|e| FontError::read(path, &e))?;
         Self::from_unifont_hex(&text)
     }
 

@@ -36,11 +36,130 @@ impl Reduce {
 }
 
 /// A picture made into a board page, with what may be wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Picture {
     pub frame: Frame,
     /// Reasons it will not look good (too small, too busy, nearly dark).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<PictureWarning>,
+}
+
+/// Why a picture will not look good on the board; in English (`Display`) and Chinese
+/// ([`PictureWarning::zh`]).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum PictureWarning {
+    /// Enlarged `scale` times from `w`×`h` for the `board_w`×`board_h` board.
+    TooSmall {
+        w: u32,
+        h: u32,
+        scale: f64,
+        board_w: u32,
+        board_h: u32,
+    },
+    /// Under 1 % of the LEDs light up.
+    NearlyDark,
+    /// `percent` of neighbouring LEDs differ.
+    TooBusy { percent: f64 },
+}
+
+impl PictureWarning {
+    fn at_least(&self) -> (f64, f64) {
+        match self {
+            Self::TooSmall { board_w, board_h, .. } => {
+                ((f64::from(*board_w) / 2.0).ceil(), (f64::from(*board_h) / 2.0).ceil())
+            }
+            _ => (0.0, 0.0),
+        }
+    }
+
+    /// The warning in Chinese.
+    pub fn zh(&self) -> String {
+        match self {
+            Self::TooSmall {
+                w,
+                h,
+                scale,
+                board_w,
+                board_h,
+            } => {
+                let (aw, ah) = self.at_least();
+                format!(
+                    "太小：{w}x{h} 像素要放大 {scale:.1} 倍才能铺满 {board_w}x{board_h} 的屏，会显得粗糙；请提供至少 {aw}x{ah} 像素的图片"
+                )
+            }
+            Self::NearlyDark => "几乎全黑：亮起的 LED 不到 1%（图片太暗或对比度不够）".to_owned(),
+            Self::TooBusy { percent } => format!(
+                "细节太多，超出屏的点距：{percent:.0}% 的相邻 LED 明暗不同，远看像噪点；请简化图片，或改用 threshold"
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for PictureWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::TooSmall {
+                w,
+                h,
+                scale,
+                board_w,
+                board_h,
+            } => {
+                let (aw, ah) = self.at_least();
+                write!(
+                    f,
+                    "too small: {w}x{h} px is enlarged {scale:.1} times for the {board_w}x{board_h} board and will look \
+                     blocky; give at least {aw}x{ah} px"
+                )
+            }
+            Self::NearlyDark => {
+                f.write_str("nearly dark: under 1 % of the LEDs light up (a dark picture, or one without contrast)")
+            }
+            Self::TooBusy { percent } => write!(
+                f,
+                "too much detail for the board's pitch: {percent:.0} % of neighbouring LEDs differ, which reads as noise \
+                 at a distance; simplify the picture or use threshold"
+            ),
+        }
+    }
+}
+
+/// Why a picture file cannot be used; in English (`Display`) and Chinese ([`PictureError::zh`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PictureError {
+    /// The file cannot be read (`detail`: the system's words, `kind` their meaning).
+    #[error("cannot read it: {detail}")]
+    Unreadable { kind: std::io::ErrorKind, detail: String },
+    /// The bytes are no picture the board takes (`detail`: the decoder's words).
+    #[error("not a PNG, JPEG or BMP picture: {detail}")]
+    NotAPicture { detail: String },
+    #[error(
+        "the picture is {w}x{h} pixels, more than {MAX_PICTURE_SIDE} a side: scale it down to a few times the \
+         board's size first"
+    )]
+    TooLarge { w: u32, h: u32 },
+}
+
+impl PictureError {
+    fn unreadable(e: &std::io::Error) -> Self {
+        Self::Unreadable {
+            kind: e.kind(),
+            detail: e.to_string(),
+        }
+    }
+
+    /// The error in Chinese (the system's and the decoder's English left out: what they mean
+    /// is said instead).
+    pub fn zh(&self) -> String {
+        match self {
+            Self::Unreadable { kind, .. } => format!("无法读取：{}", pinghu_protocol::words::io_error_zh(*kind)),
+            Self::NotAPicture { .. } => "不是 PNG、JPEG 或 BMP 图片（或文件已损坏）".to_owned(),
+            Self::TooLarge { w, h } => {
+                format!("图片为 {w}x{h} 像素，边长超过 {MAX_PICTURE_SIDE}：请先缩小到屏幕尺寸的几倍以内")
+            }
+        }
+    }
 }
 
 /// The largest picture decoded, a side in pixels: far beyond any board (pictures are scaled down
@@ -48,21 +167,18 @@ pub struct Picture {
 pub const MAX_PICTURE_SIDE: u32 = 8192;
 
 /// Decode a picture file's bytes (PNG, JPEG or BMP), at most [`MAX_PICTURE_SIDE`] a side.
-pub fn decode(bytes: &[u8]) -> Result<DynamicImage, String> {
-    let bad = |e: image::ImageError| format!("not a PNG, JPEG or BMP picture: {e}");
+pub fn decode(bytes: &[u8]) -> Result<DynamicImage, PictureError> {
+    let bad = |e: image::ImageError| PictureError::NotAPicture { detail: e.to_string() };
     let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| format!("cannot read it: {e}"))?;
+        .map_err(|e| PictureError::unreadable(&e))?;
     let (w, h) = reader.into_dimensions().map_err(bad)?;
     if w > MAX_PICTURE_SIDE || h > MAX_PICTURE_SIDE {
-        return Err(format!(
-            "the picture is {w}x{h} pixels, more than {MAX_PICTURE_SIDE} a side: scale it down to a few times the \
-             board's size first"
-        ));
+        return Err(PictureError::TooLarge { w, h });
     }
     let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| format!("cannot read it: {e}"))?;
+        .map_err(|e| PictureError::unreadable(&e))?;
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_PICTURE_SIDE);
     limits.max_image_height = Some(MAX_PICTURE_SIDE);
@@ -72,8 +188,8 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, String> {
 }
 
 /// Read and decode a picture file.
-pub fn load(path: &std::path::Path) -> Result<DynamicImage, String> {
-    decode(&std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?)
+pub fn load(path: &std::path::Path) -> Result<DynamicImage, PictureError> {
+    decode(&std::fs::read(path).map_err(|e| PictureError::unreadable(&e))?)
 }
 
 /// Scale `img` to fit `width` × `height` (aspect kept, centred on dark) and reduce it.
@@ -131,17 +247,18 @@ pub fn to_frame(img: &DynamicImage, width: u32, height: u32, mode: ColorMode, re
     }
     let mut warnings = Vec::new();
     if scale > 2.0 {
-        warnings.push(format!(
-            "too small: {sw}x{sh} px is enlarged {scale:.1} times for the {width}x{height} board and will look blocky; \
-             give at least {}x{} px",
-            (f64::from(width) / 2.0).ceil(),
-            (f64::from(height) / 2.0).ceil()
-        ));
+        warnings.push(PictureWarning::TooSmall {
+            w: sw,
+            h: sh,
+            scale,
+            board_w: width,
+            board_h: height,
+        });
     }
     let lit = frame.lit();
     let area = (width * height) as usize;
     if lit * 100 < area {
-        warnings.push("nearly dark: under 1 % of the LEDs light up (a dark picture, or one without contrast)".into());
+        warnings.push(PictureWarning::NearlyDark);
     }
     // Busy: neighbours that differ, left-right and up-down, over the picture's own area.
     let mut changes = 0usize;
@@ -158,11 +275,7 @@ pub fn to_frame(img: &DynamicImage, width: u32, height: u32, mode: ColorMode, re
     }
     let busy = changes as f64 / (2.0 * f64::from(w) * f64::from(h)).max(1.0);
     if busy > 0.45 {
-        warnings.push(format!(
-            "too much detail for the board's pitch: {:.0} % of neighbouring LEDs differ, which reads as noise at a \
-             distance; simplify the picture or use threshold",
-            busy * 100.0
-        ));
+        warnings.push(PictureWarning::TooBusy { percent: busy * 100.0 });
     }
     Picture { frame, warnings }
 }
@@ -195,13 +308,13 @@ mod tests {
         let share = d.frame.lit() as f64 / (128.0 * 32.0);
         assert!((share - 0.25).abs() < 0.03, "{share}");
         assert!(
-            d.warnings.iter().any(|w| w.starts_with("too much detail")),
+            d.warnings.iter().any(|w| w.to_string().starts_with("too much detail")),
             "{:?}",
             d.warnings
         );
         let t = to_frame(&grey, 128, 32, ColorMode::Mono, Reduce::Threshold);
         assert_eq!(t.frame.lit(), 0);
-        assert!(t.warnings.iter().any(|w| w.starts_with("nearly dark")));
+        assert!(t.warnings.iter().any(|w| w.to_string().starts_with("nearly dark")));
     }
 
     #[test]
@@ -218,7 +331,9 @@ mod tests {
         assert_eq!(p.frame.get(48, 0), LedColor::Red);
         assert_eq!(p.frame.get(47, 0), LedColor::Off);
         assert!(
-            p.warnings[0].starts_with("too small: 8x8 px is enlarged 4.0"),
+            p.warnings[0]
+                .to_string()
+                .starts_with("too small: 8x8 px is enlarged 4.0"),
             "{:?}",
             p.warnings
         );
@@ -233,19 +348,51 @@ mod tests {
     }
 
     #[test]
-    fn junk_is_refused_with_a_reason() {
-        assert!(
-            decode(b"GIF89a not really")
-                .unwrap_err()
-                .starts_with("not a PNG, JPEG or BMP picture")
+    fn warnings_read_in_english_and_chinese() {
+        let w = PictureWarning::TooSmall {
+            w: 8,
+            h: 8,
+            scale: 4.0,
+            board_w: 64,
+            board_h: 32,
+        };
+        assert_eq!(
+            w.to_string(),
+            "too small: 8x8 px is enlarged 4.0 times for the 64x32 board and will look blocky; give at least 32x16 px"
         );
+        assert_eq!(
+            w.zh(),
+            "太小：8x8 像素要放大 4.0 倍才能铺满 64x32 的屏，会显得粗糙；请提供至少 32x16 像素的图片"
+        );
+        assert!(PictureWarning::NearlyDark.zh().starts_with("几乎全黑"));
+        assert!(
+            PictureWarning::TooBusy { percent: 51.0 }
+                .zh()
+                .starts_with("细节太多，超出屏的点距：51%")
+        );
+    }
+
+    #[test]
+    fn junk_is_refused_with_a_reason() {
+        let junk = decode(b"GIF89a not really").unwrap_err();
+        assert!(junk.to_string().starts_with("not a PNG, JPEG or BMP picture"), "{junk}");
+        assert_eq!(junk.zh(), "不是 PNG、JPEG 或 BMP 图片（或文件已损坏）");
+        let missing = load(std::path::Path::new("/nonexistent/logo.png")).unwrap_err();
+        assert!(missing.to_string().starts_with("cannot read it: "), "{missing}");
+        assert_eq!(missing.zh(), "无法读取：文件或文件夹不存在");
         // A picture larger than any board needs is refused from its header, before decoding.
         let mut png = Vec::new();
         solid(MAX_PICTURE_SIDE + 1, 1, [9, 9, 9])
             .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
             .unwrap();
-        let e = decode(&png).unwrap_err();
+        let e = decode(&png).unwrap_err().to_string();
         assert!(e.contains("8193x1 pixels") && e.contains("scale it down"), "{e}");
+        assert!(
+            decode(&png)
+                .unwrap_err()
+                .zh()
+                .starts_with("图片为 8193x1 像素，边长超过 8192")
+        );
         let mut ok = Vec::new();
         solid(640, 10, [9, 9, 9])
             .write_to(&mut std::io::Cursor::new(&mut ok), image::ImageFormat::Png)

@@ -9,6 +9,7 @@ use jiff::civil::{Date, Weekday};
 use serde::Deserialize;
 
 use crate::error::CalendarError;
+use crate::problem::TimeProblem;
 
 /// The compiled-in calendar data.
 pub const BUILTIN: &str = include_str!("../data/holidays-cn.toml");
@@ -53,17 +54,17 @@ struct YearData {
 }
 
 /// Parse `"2026-01-04"` or an inclusive range `"2026-02-15..2026-02-23"`.
-pub fn parse_date_range(s: &str) -> Result<(Date, Date), String> {
-    let parse = |t: &str| -> Result<Date, String> {
+pub fn parse_date_range(s: &str) -> Result<(Date, Date), TimeProblem> {
+    let parse = |t: &str| -> Result<Date, TimeProblem> {
         t.trim()
             .parse::<Date>()
-            .map_err(|_| format!("{t:?} is not a date (expected YYYY-MM-DD)"))
+            .map_err(|_| TimeProblem::NotADate { text: t.to_owned() })
     };
     match s.split_once("..") {
         Some((a, b)) => {
             let (a, b) = (parse(a)?, parse(b)?);
             if b < a {
-                return Err(format!("range {s:?} ends before it starts"));
+                return Err(TimeProblem::RangeBackwards { text: s.to_owned() });
             }
             Ok((a, b))
         }
@@ -90,21 +91,23 @@ impl Calendar {
             message: e.to_string(),
         })?;
         for (year, y) in data {
-            let year_n: i16 = year.parse().map_err(|_| CalendarError::Invalid {
+            let year_n: i16 = year.parse().map_err(|_| CalendarError::NotAYear {
                 origin: origin.to_owned(),
-                message: format!("table [{year}] is not a year"),
+                table: year.clone(),
             })?;
             self.days.retain(|d, _| d.year() != year_n);
             for (list, kind) in [(&y.holidays, DayKind::Holiday), (&y.workdays, DayKind::MakeUpWorkday)] {
                 for entry in list {
-                    let (a, b) = parse_date_range(entry).map_err(|m| CalendarError::Invalid {
+                    let (a, b) = parse_date_range(entry).map_err(|problem| CalendarError::Entry {
                         origin: origin.to_owned(),
-                        message: format!("[{year}]: {m}"),
+                        year: year.clone(),
+                        problem,
                     })?;
                     if a.year() != year_n || b.year() != year_n {
-                        return Err(CalendarError::Invalid {
+                        return Err(CalendarError::OutsideYear {
                             origin: origin.to_owned(),
-                            message: format!("[{year}]: {entry:?} is outside {year}"),
+                            year: year.clone(),
+                            entry: entry.clone(),
                         });
                     }
                     let mut d = a;
@@ -112,14 +115,14 @@ impl Calendar {
                         if let Some(prev) = self.days.insert(d, kind)
                             && prev != kind
                         {
-                            return Err(CalendarError::Invalid {
+                            return Err(CalendarError::Both {
                                 origin: origin.to_owned(),
-                                message: format!("{d} is listed both as a holiday and as a make-up workday"),
+                                date: d,
                             });
                         }
-                        d = d.tomorrow().map_err(|e| CalendarError::Invalid {
+                        d = d.tomorrow().map_err(|_| CalendarError::EndOfTime {
                             origin: origin.to_owned(),
-                            message: e.to_string(),
+                            date: d,
                         })?;
                     }
                 }

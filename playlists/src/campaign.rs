@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::calendar::Calendar;
 use crate::error::Diagnostic;
 use crate::model::{Item, Playlist, TimeWindow, weekday_number};
+use crate::problem::{Booking, FloorPart, Hour, Problem};
 
 /// What a campaign bought.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -223,16 +224,16 @@ pub fn check_bookings(playlist: &Playlist, calendar: &Calendar, spot_len: &dyn F
     };
     let last = playlist.campaigns.iter().map(|c| c.end_date).max().unwrap_or(first);
     let line_of = |id: &str| playlist.campaigns.iter().find(|c| c.id == id).map_or(1, |c| c.line);
-    // (problem key) -> (first message, line, more hours, last date)
-    let mut found: BTreeMap<String, (String, usize, u32, Date)> = BTreeMap::new();
-    let mut note = |key: String, line: usize, date: Date, msg: &dyn Fn() -> String| {
+    // (problem key) -> (first booking problem, line, more hours, last date)
+    let mut found: BTreeMap<String, (Booking, usize, u32, Date)> = BTreeMap::new();
+    let mut note = |key: String, line: usize, date: Date, problem: &dyn Fn() -> Booking| {
         found
             .entry(key)
             .and_modify(|e| {
                 e.2 += 1;
                 e.3 = date;
             })
-            .or_insert_with(|| (msg(), line, 0, date));
+            .or_insert_with(|| (problem(), line, 0, date));
     };
     let mut date = first;
     let mut n = 0;
@@ -241,18 +242,19 @@ pub fn check_bookings(playlist: &Playlist, calendar: &Calendar, spot_len: &dyn F
             if needs.is_empty() {
                 continue;
             }
-            let when = format!("{} ({}) {:02}:00-{:02}:00", date, date.strftime("%a"), hour, hour + 1);
+            let when = Hour { date, hour };
             for need in &needs {
                 let c = playlist.campaigns.iter().find(|c| c.id == need.campaign);
                 if let Some(max) = c.and_then(|c| c.max_per_hour)
                     && need.plays > f64::from(max) + 1e-9
                 {
                     note(format!("max {}", need.campaign), line_of(&need.campaign), date, &|| {
-                        format!(
-                            "campaign {:?} is overbooked on {when}: its target needs {:.1} plays in the hour but max_per_hour = {max}; \
-                             raise max_per_hour or lower the target",
-                            need.campaign, need.plays
-                        )
+                        Booking::MaxPerHour {
+                            campaign: need.campaign.clone(),
+                            when,
+                            plays: need.plays,
+                            max,
+                        }
                     });
                 }
             }
@@ -267,12 +269,11 @@ pub fn check_bookings(playlist: &Playlist, calendar: &Calendar, spot_len: &dyn F
             }
             for (adv, (secs, ids)) in &by_advertiser {
                 if *secs > 3600.0 + 1e-6 {
-                    note(format!("sep {adv}"), line_of(ids[0]), date, &|| {
-                        format!(
-                            "advertiser {adv:?} is overbooked on {when}: its spots and their separation_s need {secs:.0} s of the hour's 3600 s \
-                             ({}); lower the targets or separation_s",
-                            ids.join(", ")
-                        )
+                    note(format!("sep {adv}"), line_of(ids[0]), date, &|| Booking::Separation {
+                        advertiser: (*adv).to_owned(),
+                        when,
+                        seconds: *secs,
+                        campaigns: ids.iter().map(|s| (*s).to_owned()).collect(),
                     });
                 }
             }
@@ -281,26 +282,23 @@ pub fn check_bookings(playlist: &Playlist, calendar: &Calendar, spot_len: &dyn F
             if wanted_s > cap + 1e-6 {
                 let ids: Vec<&str> = needs.iter().map(|n| n.campaign.as_str()).collect();
                 note(format!("floor {}", ids.join(" ")), line_of(ids[0]), date, &|| {
-                    let parts: Vec<String> = needs
+                    let parts = needs
                         .iter()
-                        .map(|n| {
-                            let target = playlist
-                                .campaigns
-                                .iter()
-                                .find(|c| c.id == n.campaign)
-                                .map_or(String::new(), |c| c.target.to_string());
-                            format!(
-                                "{} ({target}: {:.1} plays of {:.0} s = {:.0} s)",
-                                n.campaign, n.plays, n.spot_s, n.seconds
-                            )
+                        .map(|n| FloorPart {
+                            campaign: n.campaign.clone(),
+                            target: playlist.campaigns.iter().find(|c| c.id == n.campaign).map(|c| c.target),
+                            plays: n.plays,
+                            spot_s: n.spot_s,
+                            seconds: n.seconds,
                         })
                         .collect();
-                    format!(
-                        "overbooked on {when}: the campaigns need {wanted_s:.0} s but the government floor {} leaves them {cap:.0} s of the hour: {}; \
-                         lower a target, shorten dwell_s or lower government_floor",
-                        playlist.government_floor,
-                        parts.join(", ")
-                    )
+                    Booking::Floor {
+                        when,
+                        wanted_s,
+                        floor: playlist.government_floor,
+                        cap_s: cap,
+                        parts,
+                    }
                 });
             }
         }
@@ -312,15 +310,11 @@ pub fn check_bookings(playlist: &Playlist, calendar: &Calendar, spot_len: &dyn F
     }
     found
         .into_values()
-        .map(|(msg, line, more, last)| Diagnostic {
+        .map(|(booking, line, more, last)| Diagnostic {
             file: playlist.origin.clone(),
             line,
             col: 1,
-            message: if more > 0 {
-                format!("{msg} (and {more} more hour(s) like it, the last on {last})")
-            } else {
-                msg
-            },
+            problem: Problem::Overbooked { booking, more, last },
         })
         .collect()
 }

@@ -21,6 +21,8 @@ use std::fmt::Write as _;
 
 use jiff::civil::Date;
 
+use crate::problem::FieldProblem;
+
 /// A day whose fields read widest (`2026年12月31日`): where a check counts an item's pages for
 /// every day at once (the booking check, missing glyphs), it counts them for this one, so no day
 /// needs more pages than were counted.
@@ -121,30 +123,30 @@ pub fn fill(text: &str, today: Date) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// [`problems`] of an item's text as the checker words them (`item ID: …`), for `pinghu playlist
-/// check` and the console alike.
-pub fn item_problems(item: &crate::Item) -> Vec<String> {
+/// [`problems`] of an item's text as the checker reports them, for `pinghu playlist check` and
+/// the console alike.
+pub fn item_problems(item: &crate::Item) -> Vec<crate::Problem> {
     problems(&item.text)
         .into_iter()
-        .map(|w| format!("item {}: {w}", item.id))
+        .map(|problem| crate::Problem::Field {
+            item: item.id.clone(),
+            problem,
+        })
         .collect()
 }
 
 /// What in `text` looks like a field but is none (shown as written), as warnings.
-pub fn problems(text: &str) -> Vec<String> {
+pub fn problems(text: &str) -> Vec<FieldProblem> {
     let mut found = Vec::new();
     pieces(text, |p| {
         if let Piece::Unknown(s) = p {
             let inner = &s[1..s.len() - 1];
             found.push(match inner.trim().strip_prefix("days_until:") {
-                Some(d) => format!(
-                    "{s} is shown as written: {:?} is not a date (write {{days_until:2027-06-07}})",
-                    d.trim()
-                ),
-                None => format!(
-                    "{s} is shown as written: the fields are {{date}}, {{weekday}} and {{days_until:YYYY-MM-DD}} \
-                     (write {{{{ and }}}} for a brace)"
-                ),
+                Some(d) => FieldProblem::NotADate {
+                    written: s.to_owned(),
+                    date: d.trim().to_owned(),
+                },
+                None => FieldProblem::Unknown { written: s.to_owned() },
             });
         }
     });
@@ -196,11 +198,12 @@ mod tests {
         let p = problems("{weekdy} {days_until:明年}");
         assert_eq!(p.len(), 2, "{p:?}");
         assert!(
-            p[0].starts_with("{weekdy} is shown as written: the fields are {date}, {weekday}"),
+            p[0].to_string()
+                .starts_with("{weekdy} is shown as written: the fields are {date}, {weekday}"),
             "{}",
             p[0]
         );
-        assert!(p[1].contains("\"明年\" is not a date"), "{}", p[1]);
+        assert!(p[1].to_string().contains("\"明年\" is not a date"), "{}", p[1]);
         assert!(problems("{{weekdy}}").is_empty(), "an escaped brace is no field");
     }
 }

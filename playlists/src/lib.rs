@@ -2,7 +2,8 @@
 //!
 //! What the board shows, when — provably. Operators write playlists in TOML (docs/playlists.md);
 //! this crate parses and validates them (every problem reported as `FILE:LINE:COL: message`,
-//! the playlist refused as a whole), holds the official Chinese holiday and make-up-workday
+//! the playlist refused as a whole; each problem a typed [`Problem`] that writes itself in English
+//! and in Chinese), holds the official Chinese holiday and make-up-workday
 //! calendar ([`Calendar`]), and decides, as a pure function of its inputs and `now`, what the
 //! board should show ([`Scheduler::step`]): the rotation, the urgent layer, brightness and power. Paid
 //! campaigns ([`campaign`]) play between the rotation's entries, paced to their targets by [`pacing`];
@@ -40,6 +41,7 @@ pub mod fields;
 pub mod model;
 pub mod pacing;
 mod parse;
+pub mod problem;
 pub mod schedule;
 
 pub use calendar::{Calendar, DayKind};
@@ -47,6 +49,7 @@ pub use campaign::{Campaign, Target, check_bookings};
 pub use error::{CalendarError, Diagnostic, PlaylistError};
 pub use model::{Color, Effect, Item, Playlist, Style, TimeWindow};
 pub use parse::{MAX_TEXT_CHARS, load, parse};
+pub use problem::{Bilingual, Problem};
 pub use schedule::{
     Announcement, ClockTrust, Content, ContentKey, Inputs, Layer, Plan, Priority, Scheduler, Showing, TimelineEntry,
     announcement_content, clock_trust, item_content, item_holds, timeline,

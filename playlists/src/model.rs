@@ -5,6 +5,8 @@ use std::collections::BTreeSet;
 use jiff::civil::{Date, Time, Weekday};
 use serde::Serialize;
 
+use crate::problem::TimeProblem;
+
 /// Font sizes the board's fonts come in.
 pub use pinghu_protocol::style::FONT_SIZES;
 
@@ -47,14 +49,14 @@ impl TimeWindow {
     pub const ALL_DAY: Self = Self { start: 0, end: 1440 };
 
     /// Parse `"08:00-18:00"`; errors say what is wrong.
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, TimeProblem> {
         let (a, b) = s
             .split_once('-')
-            .ok_or_else(|| format!("time window {s:?} must look like \"08:00-18:00\""))?;
+            .ok_or_else(|| TimeProblem::WindowShape { text: s.to_owned() })?;
         let start = parse_hhmm(a.trim(), false)?;
         let end = parse_hhmm(b.trim(), true)?;
         if start == end || (start == 0 && end == 1440) && a.trim() == b.trim() {
-            return Err(format!("time window {s:?} is empty (start equals end)"));
+            return Err(TimeProblem::WindowEmpty { text: s.to_owned() });
         }
         Ok(Self { start, end })
     }
@@ -108,17 +110,16 @@ impl std::fmt::Display for TimeWindow {
 }
 
 /// Parse `HH:MM` into minutes since midnight; `24:00` only as an end.
-pub fn parse_hhmm(s: &str, allow_24: bool) -> Result<u16, String> {
-    let (h, m) = s
-        .split_once(':')
-        .ok_or_else(|| format!("{s:?} is not a time (expected HH:MM, e.g. \"08:30\")"))?;
-    let h: u16 = h.parse().map_err(|_| format!("{s:?} is not a time (expected HH:MM)"))?;
-    let m: u16 = m.parse().map_err(|_| format!("{s:?} is not a time (expected HH:MM)"))?;
+pub fn parse_hhmm(s: &str, allow_24: bool) -> Result<u16, TimeProblem> {
+    let text = || s.to_owned();
+    let (h, m) = s.split_once(':').ok_or_else(|| TimeProblem::NoColon { text: text() })?;
+    let h: u16 = h.parse().map_err(|_| TimeProblem::NotHhmm { text: text() })?;
+    let m: u16 = m.parse().map_err(|_| TimeProblem::NotHhmm { text: text() })?;
     if m > 59 || h > 24 || (h == 24 && (m != 0 || !allow_24)) {
-        return Err(format!(
-            "{s:?} is not a time of day (00:00 to 23:59{})",
-            if allow_24 { ", or 24:00 as an end" } else { "" }
-        ));
+        return Err(TimeProblem::OutOfDay {
+            text: text(),
+            end: allow_24,
+        });
     }
     Ok(h * 60 + m)
 }
@@ -337,11 +338,17 @@ mod tests {
         assert_eq!(w.contains(21 * 60 + 59), None);
         let d = TimeWindow::parse("08:00-24:00").unwrap();
         assert_eq!(d.contains(23 * 60 + 59), Some(false));
-        assert!(TimeWindow::parse("08:00-08:00").unwrap_err().contains("empty"));
-        assert!(TimeWindow::parse("8-9").unwrap_err().contains("not a time"));
+        assert!(
+            TimeWindow::parse("08:00-08:00")
+                .unwrap_err()
+                .to_string()
+                .contains("empty")
+        );
+        assert!(TimeWindow::parse("8-9").unwrap_err().to_string().contains("not a time"));
         assert!(
             TimeWindow::parse("24:00-06:00")
                 .unwrap_err()
+                .to_string()
                 .contains("not a time of day")
         );
         assert!(TimeWindow::parse("07:60-08:00").is_err());

@@ -13,6 +13,7 @@ use crate::model::{
     BrightnessWindow, Color, Effect, FONT_SIZES, Item, Playlist, PowerSchedule, Style, TimeWindow, parse_hhmm,
     parse_weekday,
 };
+use crate::problem::{Fraction, IdOf, KeyHint, Problem, Section, ValueKind, Wanted};
 
 /// Longest item text, as for portal announcements.
 pub const MAX_TEXT_CHARS: usize = 2000;
@@ -30,28 +31,37 @@ impl Ctx<'_> {
         let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         (line, col)
     }
-    fn err(&mut self, span: &std::ops::Range<usize>, message: impl Into<String>) {
+    fn err(&mut self, span: &std::ops::Range<usize>, problem: Problem) {
         let (line, col) = self.pos(span.start);
         self.diags.push(Diagnostic {
             file: self.file.to_owned(),
             line,
             col,
-            message: message.into(),
+            problem,
         });
     }
 }
 
 type Val<'i> = Spanned<DeValue<'i>>;
 
-fn type_name(v: &DeValue<'_>) -> &'static str {
+fn type_name(v: &DeValue<'_>) -> ValueKind {
     match v {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "an integer",
-        DeValue::Float(_) => "a float",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(_) => "a date-time",
-        DeValue::Array(_) => "an array",
-        DeValue::Table(_) => "a table",
+        DeValue::String(_) => ValueKind::String,
+        DeValue::Integer(_) => ValueKind::Integer,
+        DeValue::Float(_) => ValueKind::Float,
+        DeValue::Boolean(_) => ValueKind::Boolean,
+        DeValue::Datetime(_) => ValueKind::DateTime,
+        DeValue::Array(_) => ValueKind::Array,
+        DeValue::Table(_) => ValueKind::Table,
+    }
+}
+
+/// `key` holds `found` where `wanted` belongs.
+fn wrong(key: &str, wanted: Wanted, found: &DeValue<'_>) -> Problem {
+    Problem::WrongType {
+        key: key.to_owned(),
+        wanted,
+        found: type_name(found),
     }
 }
 
@@ -59,10 +69,7 @@ fn as_str<'v>(c: &mut Ctx<'_>, key: &str, v: &'v Val<'_>) -> Option<&'v str> {
     if let DeValue::String(s) = v.get_ref() {
         Some(s)
     } else {
-        c.err(
-            &v.span(),
-            format!("`{key}` must be a string, not {}", type_name(v.get_ref())),
-        );
+        c.err(&v.span(), wrong(key, Wanted::String, v.get_ref()));
         None
     }
 }
@@ -71,14 +78,11 @@ fn as_int(c: &mut Ctx<'_>, key: &str, v: &Val<'_>) -> Option<i64> {
     if let DeValue::Integer(i) = v.get_ref() {
         let parsed = i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok();
         if parsed.is_none() {
-            c.err(&v.span(), format!("`{key}` is too large"));
+            c.err(&v.span(), Problem::TooLarge { key: key.to_owned() });
         }
         parsed
     } else {
-        c.err(
-            &v.span(),
-            format!("`{key}` must be an integer, not {}", type_name(v.get_ref())),
-        );
+        c.err(&v.span(), wrong(key, Wanted::Integer, v.get_ref()));
         None
     }
 }
@@ -87,10 +91,7 @@ fn as_bool(c: &mut Ctx<'_>, key: &str, v: &Val<'_>) -> Option<bool> {
     if let DeValue::Boolean(b) = v.get_ref() {
         Some(*b)
     } else {
-        c.err(
-            &v.span(),
-            format!("`{key}` must be true or false, not {}", type_name(v.get_ref())),
-        );
+        c.err(&v.span(), wrong(key, Wanted::Boolean, v.get_ref()));
         None
     }
 }
@@ -104,26 +105,17 @@ fn as_strs<'v>(c: &mut Ctx<'_>, key: &str, v: &'v Val<'_>) -> Vec<(&'v str, std:
             .filter_map(|x| as_str(c, key, x).map(|s| (s, x.span())))
             .collect(),
         other => {
-            c.err(
-                &v.span(),
-                format!(
-                    "`{key}` must be a string or an array of strings, not {}",
-                    type_name(other)
-                ),
-            );
+            c.err(&v.span(), wrong(key, Wanted::StringOrStrings, other));
             Vec::new()
         }
     }
 }
 
-/// An id (`what` names it in the message): 1-64 characters of A-Z a-z 0-9 . _ -.
-fn as_id(c: &mut Ctx<'_>, what: &str, key: &str, v: &Val<'_>) -> Option<String> {
+/// An id (of an item or a campaign): 1-64 characters of A-Z a-z 0-9 . _ -.
+fn as_id(c: &mut Ctx<'_>, of: IdOf, key: &str, v: &Val<'_>) -> Option<String> {
     let s = as_str(c, key, v)?;
     if s.is_empty() || s.len() > 64 || !s.chars().all(|ch| ch.is_ascii_alphanumeric() || "._-".contains(ch)) {
-        c.err(
-            &v.span(),
-            format!("{what} id {s:?} must be 1-64 characters of A-Z a-z 0-9 . _ -"),
-        );
+        c.err(&v.span(), Problem::BadId { of, id: s.to_owned() });
     }
     Some(s.to_owned())
 }
@@ -135,31 +127,25 @@ fn as_days(c: &mut Ctx<'_>, key: &str, v: &Val<'_>, days: &mut BTreeSet<u8>) {
             Some(d) => {
                 days.insert(d);
             }
-            None => c.err(
-                &span,
-                format!("{s:?} is not a day (use mon, tue, wed, thu, fri, sat, sun)"),
-            ),
+            None => c.err(&span, Problem::NotADay { value: s.to_owned() }),
         }
     }
 }
 
-/// A fraction: a TOML float (or integer) for which `ok` holds, else the error `message`.
-fn as_fraction(c: &mut Ctx<'_>, key: &str, v: &Val<'_>, ok: impl Fn(f64) -> bool, message: &str) -> Option<f64> {
+/// A fraction: a TOML float (or integer) for which `ok` holds, else the problem `which`.
+fn as_fraction(c: &mut Ctx<'_>, key: &str, v: &Val<'_>, ok: impl Fn(f64) -> bool, which: Fraction) -> Option<f64> {
     let f = match v.get_ref() {
         DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
         DeValue::Integer(_) => as_int(c, key, v).map(|i| i as f64),
         other => {
-            c.err(
-                &v.span(),
-                format!("`{key}` must be a number such as 0.2, not {}", type_name(other)),
-            );
+            c.err(&v.span(), wrong(key, Wanted::Number, other));
             return None;
         }
     };
     match f {
         Some(f) if ok(f) => Some(f),
         _ => {
-            c.err(&v.span(), message.to_owned());
+            c.err(&v.span(), Problem::FractionRange(which));
             None
         }
     }
@@ -178,18 +164,22 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-fn unknown_key(c: &mut Ctx<'_>, key: &Spanned<std::borrow::Cow<'_, str>>, section: &str, known: &[&str]) {
+fn unknown_key(c: &mut Ctx<'_>, key: &Spanned<std::borrow::Cow<'_, str>>, section: Section, known: &[&'static str]) {
     let k = key.get_ref();
     let hint = known
         .iter()
-        .map(|n| (edit_distance(k, n), n))
+        .map(|n| (edit_distance(k, n), *n))
         .filter(|(d, _)| *d <= 2)
         .min()
-        .map_or_else(
-            || format!(" (known keys: {})", known.join(", ")),
-            |(_, n)| format!(" (did you mean `{n}`?)"),
-        );
-    c.err(&key.span(), format!("unknown key `{k}` in {section}{hint}"));
+        .map_or_else(|| KeyHint::Known(known.to_vec()), |(_, n)| KeyHint::DidYouMean(n));
+    c.err(
+        &key.span(),
+        Problem::UnknownKey {
+            key: k.to_string(),
+            section,
+            hint,
+        },
+    );
 }
 
 fn sorted<'t, 'i>(t: &'t DeTable<'i>) -> Vec<(&'t Spanned<std::borrow::Cow<'i, str>>, &'t Val<'i>)> {
@@ -205,13 +195,7 @@ fn style_key(c: &mut Ctx<'_>, style: &mut Style, key: &str, v: &Val<'_>) -> bool
                 if FONT_SIZES.iter().any(|s| i64::from(*s) == n) {
                     style.font_size = n as u8;
                 } else {
-                    c.err(
-                        &v.span(),
-                        format!(
-                            "font_size {n} is not available (use {})",
-                            pinghu_protocol::style::font_sizes_text()
-                        ),
-                    );
+                    c.err(&v.span(), Problem::FontSize { size: n });
                 }
             }
         }
@@ -219,10 +203,7 @@ fn style_key(c: &mut Ctx<'_>, style: &mut Style, key: &str, v: &Val<'_>) -> bool
             if let Some(s) = as_str(c, key, v) {
                 match Color::parse(s) {
                     Some(col) => style.color = col,
-                    None => c.err(
-                        &v.span(),
-                        format!("unknown color {s:?} (use {})", Color::ALL.map(Color::name).join(", ")),
-                    ),
+                    None => c.err(&v.span(), Problem::UnknownColor { value: s.to_owned() }),
                 }
             }
         }
@@ -230,13 +211,7 @@ fn style_key(c: &mut Ctx<'_>, style: &mut Style, key: &str, v: &Val<'_>) -> bool
             if let Some(s) = as_str(c, key, v) {
                 match Effect::parse(s) {
                     Some(e) => style.effect = e,
-                    None => c.err(
-                        &v.span(),
-                        format!(
-                            "unknown effect {s:?} (use {})",
-                            Effect::ALL.map(Effect::name).join(", ")
-                        ),
-                    ),
+                    None => c.err(&v.span(), Problem::UnknownEffect { value: s.to_owned() }),
                 }
             }
         }
@@ -245,7 +220,7 @@ fn style_key(c: &mut Ctx<'_>, style: &mut Style, key: &str, v: &Val<'_>) -> bool
                 if (1..=3600).contains(&n) {
                     style.dwell_s = n as u32;
                 } else {
-                    c.err(&v.span(), format!("dwell_s {n} must be 1 to 3600 seconds"));
+                    c.err(&v.span(), Problem::DwellRange { n });
                 }
             }
         }
@@ -263,14 +238,14 @@ fn windows(c: &mut Ctx<'_>, v: &Val<'_>, dayparts: &BTreeMap<String, TimeWindow>
         }
         match TimeWindow::parse(s) {
             Ok(w) => out.push(w),
-            Err(m) if !s.contains(':') && !dayparts.is_empty() => c.err(
+            Err(problem) if !s.contains(':') && !dayparts.is_empty() => c.err(
                 &span,
-                format!(
-                    "{m}; or name a daypart ({})",
-                    dayparts.keys().cloned().collect::<Vec<_>>().join(", ")
-                ),
+                Problem::TimeOrDaypart {
+                    problem,
+                    dayparts: dayparts.keys().cloned().collect(),
+                },
             ),
-            Err(m) => c.err(&span, m),
+            Err(m) => c.err(&span, Problem::Time(m)),
         }
     }
     out
@@ -335,6 +310,29 @@ const ITEM_KEYS: [&str; 15] = [
     "dwell_s",
 ];
 
+/// The tokens the TOML parser expected at each of its errors (by the offset it points at): the
+/// literal ones (`]`, `=`, a quote) of its structured errors, which read the same in any language.
+fn toml_expected(src: &str) -> HashMap<usize, Vec<&'static str>> {
+    let tokens = toml_parser::Source::new(src).lex().into_vec();
+    let mut errors: Vec<toml_parser::ParseError> = Vec::new();
+    toml_parser::parser::parse_document(&tokens, &mut (), &mut errors);
+    errors
+        .iter()
+        .filter_map(|e| {
+            let at = e.unexpected()?.start();
+            let literals: Vec<&'static str> = e
+                .expected()?
+                .iter()
+                .filter_map(|x| match x {
+                    toml_parser::Expected::Literal(l) => Some(*l),
+                    _ => None,
+                })
+                .collect();
+            (!literals.is_empty()).then_some((at, literals))
+        })
+        .collect()
+}
+
 /// Parse and validate a playlist. `file` names it in messages.
 pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
     let mut c = Ctx {
@@ -343,9 +341,24 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
         diags: Vec::new(),
     };
     let (root, errors) = DeTable::parse_recoverable(src);
+    let expected = if errors.is_empty() {
+        HashMap::new()
+    } else {
+        toml_expected(src)
+    };
     for e in &errors {
         let span = e.span().unwrap_or(0..0);
-        c.err(&span, format!("TOML syntax: {}", e.message().trim()));
+        // The parser's description stays as it wrote it, for the English; the text it points at
+        // is taken from the source by its span, and what it expected there from its structure.
+        let near = src.get(span.clone()).filter(|t| !t.is_empty()).map(str::to_owned);
+        c.err(
+            &span,
+            Problem::TomlSyntax {
+                detail: e.message().trim().to_owned(),
+                near,
+                expected: expected.get(&span.start).cloned().unwrap_or_default(),
+            },
+        );
     }
     if !errors.is_empty() {
         return Err(PlaylistError::Invalid(c.diags));
@@ -368,11 +381,11 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
                             if (0..=15).contains(&n) {
                                 default_brightness = n as u8;
                             } else {
-                                c.err(&dv.span(), format!("brightness {n} is out of range (0 to 15)"));
+                                c.err(&dv.span(), Problem::DefaultBrightness { n });
                             }
                         }
                     } else if !style_key(&mut c, &mut defaults, name, dv) {
-                        unknown_key(&mut c, dk, "[defaults]", &DEFAULT_KEYS);
+                        unknown_key(&mut c, dk, Section::Defaults, &DEFAULT_KEYS);
                     }
                 }
             }
@@ -383,7 +396,13 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
                             Ok(w) => {
                                 dayparts.insert(dk.get_ref().to_string(), w);
                             }
-                            Err(m) => c.err(&dv.span(), format!("daypart `{}`: {m}", dk.get_ref())),
+                            Err(problem) => c.err(
+                                &dv.span(),
+                                Problem::Daypart {
+                                    name: dk.get_ref().to_string(),
+                                    problem,
+                                },
+                            ),
                         }
                     }
                 }
@@ -392,25 +411,19 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
                 if let Some(s) = as_str(&mut c, "timezone", v) {
                     match jiff::tz::TimeZone::get(s) {
                         Ok(_) => timezone = Some(s.to_owned()),
-                        Err(_) => c.err(
-                            &v.span(),
-                            format!("unknown time zone {s:?} (use an IANA name such as \"Asia/Shanghai\")"),
-                        ),
+                        Err(_) => c.err(&v.span(), Problem::UnknownTimeZone { name: s.to_owned() }),
                     }
                 }
             }
             ("government_floor", _) => {
-                let why = "government_floor must be at least 0 and below 1 (the share of every hour kept for government content, e.g. 0.5)";
+                let why = Fraction::GovernmentFloor;
                 if let Some(f) = as_fraction(&mut c, "government_floor", v, |f| (0.0..1.0).contains(&f), why) {
                     government_floor = f;
                 }
             }
-            ("defaults" | "dayparts", other) => c.err(
-                &v.span(),
-                format!("`{}` must be a table, not {}", k.get_ref(), type_name(other)),
-            ),
+            ("defaults" | "dayparts", other) => c.err(&v.span(), wrong(k.get_ref(), Wanted::Table, other)),
             ("item" | "brightness" | "power" | "campaign", _) => {}
-            _ => unknown_key(&mut c, k, "the playlist", &TOP_KEYS),
+            _ => unknown_key(&mut c, k, Section::Top, &TOP_KEYS),
         }
     }
 
@@ -438,7 +451,10 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
                             let span = t.span();
                             c.err(
                                 &span,
-                                format!("duplicate campaign id {:?} (first used on line {first})", camp.id),
+                                Problem::DuplicateCampaign {
+                                    id: camp.id.clone(),
+                                    first_line: *first,
+                                },
                             );
                         } else {
                             campaign_ids.insert(camp.id.clone(), line);
@@ -457,7 +473,7 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
                                     let w = dayparts.get(s).copied().map_or_else(|| TimeWindow::parse(s), Ok);
                                     match w {
                                         Ok(w) => window = Some((w, bv.span())),
-                                        Err(m) => c.err(&bv.span(), m),
+                                        Err(m) => c.err(&bv.span(), Problem::Time(m)),
                                     }
                                 }
                             }
@@ -466,15 +482,15 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
                                     if (0..=15).contains(&n) {
                                         level = Some(n as u8);
                                     } else {
-                                        c.err(&bv.span(), format!("brightness level {n} is out of range (0 to 15)"));
+                                        c.err(&bv.span(), Problem::BrightnessLevel { n });
                                     }
                                 }
                             }
-                            _ => unknown_key(&mut c, bk, "[[brightness]]", &["time", "level"]),
+                            _ => unknown_key(&mut c, bk, Section::Brightness, &["time", "level"]),
                         }
                     }
-                    let missing = |c: &mut Ctx<'_>, what: &str| {
-                        c.err(&t.span(), format!("[[brightness]] needs `{what}`"));
+                    let missing = |c: &mut Ctx<'_>, key: &'static str| {
+                        c.err(&t.span(), Problem::BrightnessNeeds { key });
                     };
                     match (window, level) {
                         (Some((w, span)), Some(l)) => brightness.push((BrightnessWindow { window: w, level: l }, span)),
@@ -486,7 +502,7 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
             }
             "power" => {
                 let DeValue::Table(t) = v.get_ref() else {
-                    c.err(&v.span(), "`power` must be a table with `on` and `off`");
+                    c.err(&v.span(), Problem::PowerNotTable);
                     continue;
                 };
                 let (mut on, mut off) = (None, None);
@@ -495,27 +511,27 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
                         "on" => &mut on,
                         "off" => &mut off,
                         _ => {
-                            unknown_key(&mut c, pk, "[power]", &["on", "off"]);
+                            unknown_key(&mut c, pk, Section::Power, &["on", "off"]);
                             continue;
                         }
                     };
                     if let Some(s) = as_str(&mut c, pk.get_ref(), pv) {
                         match parse_hhmm(s, false) {
                             Ok(m) => *slot = Some(m),
-                            Err(m) => c.err(&pv.span(), m),
+                            Err(m) => c.err(&pv.span(), Problem::Time(m)),
                         }
                     }
                 }
                 match (on, off) {
                     (Some(on), Some(off)) if on == off => {
-                        c.err(&v.span(), "[power] `on` and `off` are the same time");
+                        c.err(&v.span(), Problem::PowerSameTime);
                     }
                     (Some(on), Some(off)) => power = Some(PowerSchedule { on, off }),
                     (None, _) if !t.contains_key("on") => {
-                        c.err(&v.span(), "[power] needs `on` (e.g. on = \"06:30\")");
+                        c.err(&v.span(), Problem::PowerNeedsOn);
                     }
                     (_, None) if !t.contains_key("off") => {
-                        c.err(&v.span(), "[power] needs `off` (e.g. off = \"23:30\")");
+                        c.err(&v.span(), Problem::PowerNeedsOff);
                     }
                     _ => {}
                 }
@@ -537,7 +553,11 @@ pub fn parse(src: &str, file: &str) -> Result<Playlist, PlaylistError> {
                 let span = brightness[i].1.clone();
                 c.err(
                     &span,
-                    format!("brightness window {b} overlaps {a} (line {line}); make them meet end to start"),
+                    Problem::BrightnessOverlap {
+                        window: b.to_string(),
+                        other: a.to_string(),
+                        line,
+                    },
                 );
             }
         }
@@ -570,7 +590,11 @@ fn tables<'v, 'i>(c: &mut Ctx<'_>, key: &str, v: &'v Val<'i>) -> Vec<Spanned<&'v
                 other => {
                     c.err(
                         &x.span(),
-                        format!("`{key}` entries must be tables ([[{key}]]), not {}", type_name(other)),
+                        Problem::NotTables {
+                            key: key.to_owned(),
+                            entries: true,
+                            found: type_name(other),
+                        },
                     );
                     None
                 }
@@ -579,10 +603,11 @@ fn tables<'v, 'i>(c: &mut Ctx<'_>, key: &str, v: &'v Val<'i>) -> Vec<Spanned<&'v
         other => {
             c.err(
                 &v.span(),
-                format!(
-                    "`{key}` must be an array of tables ([[{key}]]), not {}",
-                    type_name(other)
-                ),
+                Problem::NotTables {
+                    key: key.to_owned(),
+                    entries: false,
+                    found: type_name(other),
+                },
             );
             Vec::new()
         }
@@ -617,7 +642,7 @@ fn parse_item(
         let key = k.get_ref().as_ref();
         match key {
             "id" => {
-                if let Some(s) = as_id(c, "item", key, v) {
+                if let Some(s) = as_id(c, IdOf::Item, key, v) {
                     item.id = s;
                     id_span = v.span();
                 }
@@ -628,12 +653,7 @@ fn parse_item(
                     if [".png", ".jpg", ".jpeg", ".bmp"].iter().any(|e| lower.ends_with(e)) {
                         item.image = Some(s.to_owned());
                     } else {
-                        c.err(
-                            &v.span(),
-                            format!(
-                                "image {s:?} must be a .png, .jpg or .bmp file (relative to the playlist's folder)"
-                            ),
-                        );
+                        c.err(&v.span(), Problem::ImageKind { image: s.to_owned() });
                     }
                 }
             }
@@ -642,10 +662,7 @@ fn parse_item(
                     match s {
                         "dither" => item.threshold = false,
                         "threshold" => item.threshold = true,
-                        _ => c.err(
-                            &v.span(),
-                            format!("reduce {s:?} must be dither (photographs) or threshold (logos, line art)"),
-                        ),
+                        _ => c.err(&v.span(), Problem::Reduce { value: s.to_owned() }),
                     }
                 }
             }
@@ -653,12 +670,9 @@ fn parse_item(
                 if let Some(s) = as_str(c, key, v) {
                     let n = s.chars().count();
                     if s.trim().is_empty() {
-                        c.err(&v.span(), "item text is empty");
+                        c.err(&v.span(), Problem::TextEmpty);
                     } else if n > MAX_TEXT_CHARS {
-                        c.err(
-                            &v.span(),
-                            format!("item text has {n} characters, more than {MAX_TEXT_CHARS}"),
-                        );
+                        c.err(&v.span(), Problem::TextTooLong { n, max: MAX_TEXT_CHARS });
                     }
                     item.text = s.to_owned();
                 }
@@ -669,7 +683,7 @@ fn parse_item(
                 for (s, span) in as_strs(c, key, v) {
                     match parse_date_range(s) {
                         Ok(r) => item.dates.push(r),
-                        Err(m) => c.err(&span, format!("{m} (dates look like \"2026-12-01..2026-12-31\")")),
+                        Err(m) => c.err(&span, Problem::Dates(m)),
                     }
                 }
             }
@@ -679,7 +693,7 @@ fn parse_item(
                 if let Some(n) = as_int(c, key, v) {
                     match i32::try_from(n) {
                         Ok(p) if (-100..=100).contains(&p) => item.priority = p,
-                        _ => c.err(&v.span(), format!("priority {n} must be -100 to 100")),
+                        _ => c.err(&v.span(), Problem::PriorityRange { n }),
                     }
                 }
             }
@@ -688,29 +702,26 @@ fn parse_item(
                     if (1..=1440).contains(&n) {
                         item.every_min = Some(n as u32);
                     } else {
-                        c.err(
-                            &v.span(),
-                            format!("every = {n}: minutes between plays must be 1 to 1440"),
-                        );
+                        c.err(&v.span(), Problem::EveryRange { n });
                     }
                 }
             }
             _ => {
                 if !style_key(c, &mut item.style, key, v) {
-                    unknown_key(c, k, "[[item]]", &ITEM_KEYS);
+                    unknown_key(c, k, Section::Item, &ITEM_KEYS);
                 }
             }
         }
     }
     if item.workdays_only && item.days_off_only {
-        c.err(&t.span(), "an item cannot be both workdays_only and days_off_only");
+        c.err(&t.span(), Problem::WorkdaysAndDaysOff);
     }
     if !t.get_ref().contains_key("id") {
-        c.err(&t.span(), "[[item]] needs an `id` (e.g. id = \"welcome\")");
+        c.err(&t.span(), Problem::ItemNeedsId);
     }
     match (t.get_ref().contains_key("text"), t.get_ref().contains_key("image")) {
-        (false, false) => c.err(&t.span(), "[[item]] needs a `text` (or an `image`)"),
-        (true, true) => c.err(&t.span(), "[[item]] has a `text` and an `image`: give one"),
+        (false, false) => c.err(&t.span(), Problem::ItemNeedsText),
+        (true, true) => c.err(&t.span(), Problem::ItemTextAndImage),
         _ => {}
     }
     let ok = c.diags.len() == before;
@@ -722,13 +733,7 @@ fn as_date(c: &mut Ctx<'_>, key: &str, v: &Val<'_>) -> Option<jiff::civil::Date>
         DeValue::String(s) => s.to_string(),
         DeValue::Datetime(d) => d.to_string(),
         other => {
-            c.err(
-                &v.span(),
-                format!(
-                    "`{key}` must be a date such as \"2026-12-01\", not {}",
-                    type_name(other)
-                ),
-            );
+            c.err(&v.span(), wrong(key, Wanted::Date, other));
             return None;
         }
     };
@@ -737,7 +742,10 @@ fn as_date(c: &mut Ctx<'_>, key: &str, v: &Val<'_>) -> Option<jiff::civil::Date>
         _ => {
             c.err(
                 &v.span(),
-                format!("`{key}` {text:?} is not a date (expected YYYY-MM-DD, e.g. \"2026-12-01\")"),
+                Problem::NotADate {
+                    key: key.to_owned(),
+                    text,
+                },
             );
             None
         }
@@ -749,7 +757,14 @@ fn as_count(c: &mut Ctx<'_>, key: &str, v: &Val<'_>, max: i64) -> Option<u32> {
     if (1..=max).contains(&n) {
         Some(n as u32)
     } else {
-        c.err(&v.span(), format!("{key} = {n} must be 1 to {max}"));
+        c.err(
+            &v.span(),
+            Problem::CountRange {
+                key: key.to_owned(),
+                n,
+                max,
+            },
+        );
         None
     }
 }
@@ -768,7 +783,10 @@ fn keep_item(
     if let Some(first) = seen_ids.get(&item.id) {
         c.err(
             &id_span,
-            format!("duplicate item id {:?} (first used on line {first})", item.id),
+            Problem::DuplicateItem {
+                id: item.id.clone(),
+                first_line: *first,
+            },
         );
     } else {
         seen_ids.insert(item.id.clone(), item.line);
@@ -802,14 +820,14 @@ fn parse_campaign(
         let key = k.get_ref().as_ref();
         match key {
             "id" => {
-                if let Some(s) = as_id(c, "campaign", key, v) {
+                if let Some(s) = as_id(c, IdOf::Campaign, key, v) {
                     id = s;
                 }
             }
             "advertiser" | "contract" => {
                 if let Some(s) = as_str(c, key, v) {
                     if s.trim().is_empty() || s.chars().count() > 200 {
-                        c.err(&v.span(), format!("`{key}` must be 1 to 200 characters"));
+                        c.err(&v.span(), Problem::NameLength { key: key.to_owned() });
                     }
                     let slot = if key == "advertiser" {
                         &mut advertiser
@@ -826,8 +844,7 @@ fn parse_campaign(
             "hours" => hours = windows(c, v, dayparts),
             "share" => {
                 let ok = |f: f64| f > 0.0 && f < 1.0;
-                let why = "share must be above 0 and below 1 (0.2 = a fifth of the board's time)";
-                if let Some(f) = as_fraction(c, key, v, ok, why) {
+                if let Some(f) = as_fraction(c, key, v, ok, Fraction::Share) {
                     targets.push((crate::campaign::Target::Share(f), v.span()));
                 }
             }
@@ -847,23 +864,20 @@ fn parse_campaign(
                     if (0..=86_400).contains(&n) {
                         separation_s = n as u32;
                     } else {
-                        c.err(&v.span(), format!("separation_s = {n} must be 0 to 86400 seconds"));
+                        c.err(&v.span(), Problem::SeparationRange { n });
                     }
                 }
             }
             "item" => spot_tables = tables(c, "campaign.item", v),
             _ => {
                 if !style_key(c, &mut style, key, v) {
-                    unknown_key(c, k, "[[campaign]]", &CAMPAIGN_KEYS);
+                    unknown_key(c, k, Section::Campaign, &CAMPAIGN_KEYS);
                 }
             }
         }
     }
-    let need = |c: &mut Ctx<'_>, what: &str, example: &str| {
-        c.err(
-            &t.span(),
-            format!("[[campaign]] needs `{what}` (e.g. {what} = {example})"),
-        );
+    let need = |c: &mut Ctx<'_>, key: &'static str, example: &'static str| {
+        c.err(&t.span(), Problem::CampaignNeeds { key, example });
     };
     for (key, example) in [
         ("id", "\"bank-winter\""),
@@ -879,45 +893,33 @@ fn parse_campaign(
     if let (Some((a, _)), Some((b, span))) = (&start_date, &end_date)
         && b < a
     {
-        c.err(&span.clone(), format!("end_date {b} is before start_date {a}"));
+        c.err(&span.clone(), Problem::EndBeforeStart { end: *b, start: *a });
     }
     match targets.len() {
-        0 => c.err(
-            &t.span(),
-            "[[campaign]] needs one target: share = 0.2, plays_per_day = 120 or plays_per_hour = 6",
-        ),
+        0 => c.err(&t.span(), Problem::CampaignNeedsTarget),
         1 => {}
         _ => {
             let span = targets[1].1.clone();
-            c.err(
-                &span,
-                "a campaign has one target: give share, plays_per_day or plays_per_hour, not several",
-            );
+            c.err(&span, Problem::CampaignTargets);
         }
     }
     if let (Some(max), Some((crate::campaign::Target::PlaysPerHour(n), span))) = (max_per_hour, targets.first())
         && *n > max
     {
-        c.err(span, format!("plays_per_hour = {n} is more than max_per_hour = {max}"));
+        c.err(span, Problem::PlaysOverMax { n: *n, max });
     }
     let mut items = Vec::new();
     for st in &spot_tables {
         for key in SPOT_FORBIDDEN {
             if let Some((k, _)) = st.get_ref().get_key_value(key) {
-                c.err(
-                    &k.span(),
-                    format!("`{key}` cannot be set on a campaign's item: it plays in the campaign's window (set days, hours, workdays_only on the [[campaign]])"),
-                );
+                c.err(&k.span(), Problem::SpotForbidden { key });
             }
         }
         let parsed = parse_item(c, st, style, dayparts);
         keep_item(c, seen_ids, parsed, &mut items);
     }
     if spot_tables.is_empty() {
-        c.err(
-            &t.span(),
-            "[[campaign]] needs at least one spot: a [[campaign.item]] with an id and a text or an image",
-        );
+        c.err(&t.span(), Problem::CampaignNeedsSpot);
     }
     if c.diags.len() != before {
         return None;
@@ -941,9 +943,6 @@ fn parse_campaign(
 
 /// Read and parse a playlist file.
 pub fn load(path: &std::path::Path) -> Result<Playlist, PlaylistError> {
-    let src = std::fs::read_to_string(path).map_err(|e| PlaylistError::Read {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    })?;
+    let src = std::fs::read_to_string(path).map_err(|e| PlaylistError::read(path, &e))?;
     parse(&src, &path.display().to_string())
 }

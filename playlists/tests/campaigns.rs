@@ -290,8 +290,10 @@ separation_s = 50
         i.style.dwell_s
     });
     assert!(
-        d.iter()
-            .any(|x| x.message.contains("its spots and their separation_s need 3660 s")),
+        d.iter().any(|x| x
+            .problem
+            .to_string()
+            .contains("its spots and their separation_s need 3660 s")),
         "{d:?}"
     );
     // The positions point at the campaign.

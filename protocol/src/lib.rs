@@ -60,6 +60,7 @@ mod packet;
 pub mod phy;
 pub mod program;
 pub mod style;
+pub mod words;
 
 pub use bytes::{from_hex, to_hex, to_hex_spaced};
 pub use codes::{

@@ -446,6 +446,12 @@ fn playlist_edits_are_picked_up_and_bad_ones_refused() {
             .contains("playlist.toml:4:8"),
         "{status}"
     );
+    // The same in Chinese, written by the daemon beside it (the console shows it as it is).
+    let zh = status["playlist"]["error_zh"].as_str().unwrap_or_default();
+    assert!(
+        zh.contains("playlist.toml:4:8: \"25:00\" 不是一天中的时刻") && zh.contains("继续播放原来的节目单"),
+        "{status}"
+    );
     // The refusal above is the daemon's decision; the board still shows the previous playlist.
     assert_eq!(
         rig.sim.state()["frame_sha256"],

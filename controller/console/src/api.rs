@@ -58,7 +58,7 @@ fn gone() -> Response {
 
 async fn status(State(s): State<AppState>, _: Caller) -> Response {
     match s.core.status().await {
-        Ok(v) => Json(crate::status_zh::with_zh(v.to_value())).into_response(),
+        Ok(v) => Json(v).into_response(),
         Err(_) => gone(),
     }
 }
@@ -132,11 +132,11 @@ async fn playlist(State(s): State<AppState>, _: Caller) -> Response {
 
 /// Playlist problems as the API reports them: `[{"line", "column", "message", "message_zh"}]`
 /// (`message_zh`: the same in Chinese, for the console's editor).
-pub fn errors_json(d: &[pinghu_playlists::Diagnostic]) -> Vec<Value> {
+pub fn errors_json<P: pinghu_playlists::Bilingual>(d: &[pinghu_playlists::Diagnostic<P>]) -> Vec<Value> {
     d.iter()
         .map(|d| {
-            json!({"line": d.line, "column": d.col, "message": d.message,
-                   "message_zh": crate::diagnostics_zh::zh(&d.message)})
+            json!({"line": d.line, "column": d.col, "message": d.problem.to_string(),
+                   "message_zh": d.problem.zh()})
         })
         .collect()
 }
@@ -148,7 +148,8 @@ pub fn check(text: &str) -> Value {
         Err(e) => {
             let errors = errors_json(e.diagnostics());
             let errors = if errors.is_empty() {
-                vec![json!({"line": 1, "column": 1, "message": e.to_string()})]
+                vec![json!({"line": 1, "column": 1, "message": e.to_string(),
+                            "message_zh": pinghu_playlists::Bilingual::zh(&e)})]
             } else {
                 errors
             };
@@ -479,8 +480,8 @@ async fn events(
             .and_then(|v| v["type"].as_str().map(str::to_owned))
             .unwrap_or_default();
         let event = if kind == "status" {
-            let v = crate::status_zh::with_zh(core.status().await.ok()?.to_value());
-            Event::default().event("status").data(v.to_string())
+            let v = core.status().await.ok()?;
+            Event::default().event("status").data(v.to_value().to_string())
         } else {
             Event::default().event(kind).data(msg)
         };

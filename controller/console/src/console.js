@@ -242,7 +242,8 @@
             result.className = r.ok ? (r.warnings.length ? "warn" : "ok") : "error";
             result.textContent = r.ok
               ? result.dataset.uploaded + " " + r.name + " (" + r.width + "×" + r.height + ")" +
-                r.warnings.map(function (w) { return " ⚠ " + w; }).join("")
+                (document.documentElement.lang === "zh-CN" && r.warnings_zh ? r.warnings_zh : r.warnings)
+                  .map(function (w) { return " ⚠ " + w; }).join("")
               : r.error;
             return refresh();
           });

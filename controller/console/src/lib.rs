@@ -5,18 +5,16 @@
 //! * `auth`: users, roles, sessions, CSRF tokens, the login limit;
 //! * `api`: the JSON API and the live events (server-sent events);
 //! * `pages`: the HTML pages; `words` their strings in both languages and times in the board's
-//!   zone; `diagnostics_zh` the playlist checker's messages in Chinese; `status_zh` the status's
-//!   free texts in Chinese (the refused playlist, files left out, the card's and the broker's
-//!   errors); `timeline` the playlist's week as SVG.
+//!   zone; `timeline` the playlist's week as SVG. The messages the pages show come in Chinese
+//!   from where they are made: the playlist checker's typed problems (`message_zh`) and the
+//!   status's `_zh` twins, written by the daemon from typed values.
 //!
 //! Every handler reaches the daemon's state through [`CoreHandle`]: reads and changes run on the
 //! core thread, so the console never races the scheduler and holds no lock across I/O.
 
 pub mod api;
 pub mod auth;
-pub mod diagnostics_zh;
 pub mod pages;
-pub mod status_zh;
 pub mod timeline;
 pub mod words;
 

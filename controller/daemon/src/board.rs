@@ -128,7 +128,7 @@ impl Renderer {
 
     /// The warning for a text item with characters no font has (they show as boxes), as
     /// `pinghu playlist check --board` and the console both give it; `None` when every one is there.
-    pub fn missing_glyphs_warning(&mut self, item: &pinghu_playlists::Item) -> Option<String> {
+    pub fn missing_glyphs_warning(&mut self, item: &pinghu_playlists::Item) -> Option<crate::findings::Finding> {
         if item.image.is_some() {
             return None;
         }
@@ -140,11 +140,9 @@ impl Renderer {
             .missing
             .into_iter()
             .collect();
-        (!missing.is_empty()).then(|| {
-            format!(
-                "item {}: no font has {missing}: the board shows a box for each",
-                item.id
-            )
+        (!missing.is_empty()).then(|| crate::findings::Finding::MissingGlyphs {
+            item: item.id.clone(),
+            chars: missing,
         })
     }
 

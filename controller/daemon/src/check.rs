@@ -82,7 +82,7 @@ pub fn check(path: &Path, now: Timestamp, front: &dyn Fn(&Config, &mut Report)) 
         problems,
         ..
     } = prepare(&cfg);
-    r.errors.extend(problems);
+    r.errors.extend(problems.iter().map(ToString::to_string));
     let years: Vec<i16> = calendar.years().collect();
     r.summary.push((
         "calendar",
@@ -106,8 +106,9 @@ pub fn check(path: &Path, now: Timestamp, front: &dyn Fn(&Config, &mut Report)) 
             )),
             Ok(text) => {
                 let found = examine(&cfg, &mut renderer, &calendar, &tz, &text, now);
-                let at =
-                    |d: &pinghu_playlists::Diagnostic| format!("{}:{}:{}: {}", p.display(), d.line, d.col, d.message);
+                let at = |d: &pinghu_playlists::Diagnostic<crate::findings::Finding>| {
+                    format!("{}:{}:{}: {}", p.display(), d.line, d.col, d.problem)
+                };
                 r.errors.extend(found.errors.iter().map(at));
                 r.warnings.extend(found.warnings.iter().map(at));
                 r.summary.push((

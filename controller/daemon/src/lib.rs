@@ -35,6 +35,7 @@ pub mod disk;
 pub mod driver;
 pub mod envelope;
 pub mod fallback;
+pub mod findings;
 pub mod ingest;
 pub mod limits;
 pub mod mqtt;

@@ -154,7 +154,7 @@ pub fn image(
     if json {
         o.stdout = serde_json::to_string_pretty(&json!({
             "pages": 1, "width": width, "height": height, "source": [img.width(), img.height()],
-            "lit": p.frame.lit(), "warnings": p.warnings, "files": files,
+            "lit": p.frame.lit(), "warnings": p.warnings.iter().map(ToString::to_string).collect::<Vec<_>>(), "files": files,
         }))? + "\n";
     } else {
         if ascii {

@@ -20,6 +20,7 @@ use thiserror::Error;
 use crate::card::control::{Header, HeaderMemory};
 use crate::card::device::CardModel;
 use crate::card::link::{Link, LinkError};
+use crate::card::words::{Feature, Unavailable};
 
 pub use super::discover::{Found, try_protocols};
 
@@ -31,9 +32,9 @@ pub enum DriverError {
     Link(#[from] LinkError),
     #[error("{op} is not available on {protocol} cards: {hint}")]
     Unsupported {
-        op: &'static str,
+        op: Feature,
         protocol: CardModel,
-        hint: &'static str,
+        hint: Unavailable,
     },
     #[error("the card answered something unexpected: {0}")]
     Unexpected(String),
@@ -144,7 +145,7 @@ impl CardClient {
         if self.protocol.is_graphic() {
             return self
                 .either(
-                    "ping",
+                    Feature::Ping,
                     Header::Control,
                     ControlCommand::Ping,
                     Some(GraphicCommand::Ping),
@@ -270,9 +271,9 @@ impl CardClient {
         }
         if !self.protocol.is_graphic() {
             return Err(DriverError::Unsupported {
-                op: "brightness",
+                op: Feature::Brightness,
                 protocol: self.protocol,
-                hint: "font cards have no public brightness opcode; set it with LedshowTW",
+                hint: Unavailable::NoBrightnessOpcode,
             });
         }
         let b = match levels {
@@ -332,9 +333,9 @@ impl CardClient {
     ) -> Result<Packet, DriverError> {
         if !self.protocol.is_graphic() {
             return Err(DriverError::Unsupported {
-                op: "bitmap pages",
+                op: Feature::BitmapPages,
                 protocol: self.protocol,
-                hint: "font cards draw text themselves: send text",
+                hint: Unavailable::FontCardsDrawText,
             });
         }
         let generation = if self.protocol == CardModel::Bx6e {
@@ -387,9 +388,9 @@ impl CardClient {
     ) -> Result<Packet, DriverError> {
         if self.protocol.is_graphic() {
             return Err(DriverError::Unsupported {
-                op: "card-drawn text",
+                op: Feature::CardText,
                 protocol: self.protocol,
-                hint: "graphic cards show bitmaps: render the text",
+                hint: Unavailable::GraphicCardsShowBitmaps,
             });
         }
         // 5K cards count X and width in units of 8 pixels: the codec knows each model's units.

@@ -24,6 +24,7 @@ use pinghu_protocol::{CardTime, ErrorCode, Packet};
 use crate::card::client::{CARD_UTC_OFFSET, CardClient, DriverError};
 use crate::card::device::CardModel;
 use crate::card::link::LinkError;
+use crate::card::words::{Feature, Unavailable};
 
 /// Which header carries a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -122,7 +123,7 @@ impl CardClient {
     /// for five minutes (a stalled reply is not a refusal).
     pub async fn either(
         &mut self,
-        op: &'static str,
+        op: Feature,
         first: Header,
         control: ControlCommand,
         dynamic: Option<GraphicCommand>,
@@ -131,7 +132,7 @@ impl CardClient {
             return Err(DriverError::Unsupported {
                 op,
                 protocol: self.protocol,
-                hint: "font cards take these commands in their own protocol",
+                hint: Unavailable::FontCardProtocol,
             });
         }
         let code = control.code();
@@ -195,15 +196,15 @@ impl CardClient {
                 op,
                 protocol: self.protocol,
                 hint: if silent {
-                    "the card ignores the control header (older firmware) and refused the 0xF0 form"
+                    Unavailable::IgnoresControlHeader
                 } else {
-                    "the card refused it under both headers"
+                    Unavailable::RefusedUnderBothHeaders
                 },
             },
             None => DriverError::Unsupported {
                 op,
                 protocol: self.protocol,
-                hint: "the card refused it earlier on this connection (tried again within the hour)",
+                hint: Unavailable::RefusedEarlier,
             },
         })
     }
@@ -251,7 +252,10 @@ impl CardClient {
         if !self.protocol.is_graphic() {
             return Ok(None);
         }
-        match self.either("ping", Header::Control, ControlCommand::Ping, None).await {
+        match self
+            .either(Feature::Ping, Header::Control, ControlCommand::Ping, None)
+            .await
+        {
             Ok(Some(Packet::Control(c))) => Ok(c.reply().and_then(|r| r.ping_info()).cloned()),
             Ok(_) | Err(DriverError::Unsupported { .. }) => Ok(None),
             Err(e) => Err(e),
@@ -261,7 +265,7 @@ impl CardClient {
     /// The controller status (`A2 0F` → `A2 8F`), when the card answers it.
     pub async fn controller_status(&mut self) -> Result<Option<ControllerStatus>, DriverError> {
         match self
-            .either("status", Header::Control, ControlCommand::Status, None)
+            .either(Feature::Status, Header::Control, ControlCommand::Status, None)
             .await
         {
             Ok(Some(Packet::Control(c))) => Ok(c.reply().and_then(|r| r.controller_status()).cloned()),
@@ -279,8 +283,13 @@ impl CardClient {
             params: vec![1, 0, state],
             why: None,
         };
-        self.either("power", Header::Control, ControlCommand::Power { state }, Some(f0))
-            .await?;
+        self.either(
+            Feature::Power,
+            Header::Control,
+            ControlCommand::Power { state },
+            Some(f0),
+        )
+        .await?;
         Ok(())
     }
 
@@ -291,7 +300,7 @@ impl CardClient {
             Some(w) => ControlCommand::TimedPower { slots: vec![w] },
             None => ControlCommand::CancelTimedPower,
         };
-        self.either("timed power", Header::Control, cmd, None).await?;
+        self.either(Feature::TimedPower, Header::Control, cmd, None).await?;
         Ok(())
     }
 
@@ -307,7 +316,7 @@ impl CardClient {
             why: None,
         };
         self.either(
-            "time-sync",
+            Feature::TimeSync,
             Header::Control,
             ControlCommand::SetClock { time },
             Some(f0),
@@ -320,7 +329,7 @@ impl CardClient {
     /// (where the manuals document it) when the card refuses that.
     pub async fn graphic_brightness(&mut self, b: Brightness) -> Result<(), DriverError> {
         self.either(
-            "brightness",
+            Feature::Brightness,
             Header::Control,
             ControlCommand::SetBrightness(b.clone()),
             Some(GraphicCommand::SetBrightness(b)),
@@ -336,11 +345,21 @@ impl CardClient {
     pub async fn write_program(&mut self, program: &ProgramFile) -> Result<usize, DriverError> {
         let files = program_files(program, self.protocol)?;
         let total: usize = files.iter().map(|f| f.bytes.len()).sum();
-        self.either("program files", Header::Control, ControlCommand::StartTransfer, None)
-            .await?;
+        self.either(
+            Feature::ProgramFiles,
+            Header::Control,
+            ControlCommand::StartTransfer,
+            None,
+        )
+        .await?;
         // Whether the flash has room; a card that does not answer this has room enough.
         if let Ok(Some(Packet::Control(c))) = self
-            .either("memory volume", Header::Control, ControlCommand::MemoryVolume, None)
+            .either(
+                Feature::MemoryVolume,
+                Header::Control,
+                ControlCommand::MemoryVolume,
+                None,
+            )
             .await
             && let Some(ReplyData::MemoryVolume { available, .. }) = c.reply().map(|r| &r.data)
             && (*available as usize) < total
@@ -360,7 +379,7 @@ impl CardClient {
                 overwrite: 1,
                 crc32: f.crc32,
             };
-            self.either("program files", Header::Control, start, None).await?;
+            self.either(Feature::ProgramFiles, Header::Control, start, None).await?;
             let blocks: Vec<&[u8]> = f.bytes.chunks(FILE_BLOCK).collect();
             for (i, b) in blocks.iter().enumerate() {
                 let cmd = ControlCommand::WriteFileBlock {
@@ -369,11 +388,16 @@ impl CardClient {
                     offset: (i * FILE_BLOCK) as u32,
                     data: b.to_vec(),
                 };
-                self.either("program files", Header::Control, cmd, None).await?;
+                self.either(Feature::ProgramFiles, Header::Control, cmd, None).await?;
             }
         }
-        self.either("program files", Header::Control, ControlCommand::EndTransfer, None)
-            .await?;
+        self.either(
+            Feature::ProgramFiles,
+            Header::Control,
+            ControlCommand::EndTransfer,
+            None,
+        )
+        .await?;
         Ok(total)
     }
 
@@ -385,7 +409,7 @@ impl CardClient {
             Generation::Gen6 => vec![program.name.clone(), program.data_name()],
         };
         self.either(
-            "program files",
+            Feature::ProgramFiles,
             Header::Control,
             ControlCommand::DeleteFiles { names },
             None,

@@ -21,8 +21,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum LinkError {
-    #[error("cannot open {url}: {reason}{}", with_hint(.hint))]
-    Open { url: String, reason: String, hint: String },
+    #[error("cannot open {url}: {reason}{}", with_hint(&.hint.en()))]
+    Open {
+        url: String,
+        reason: OpenReason,
+        hint: OpenHint,
+    },
     #[error("no reply within {ms} ms (check the baud rate, the screen address and the cable; try `pinghu diag probe`)")]
     Timeout { ms: u128 },
     #[error("the card refused the request: {code}")]
@@ -39,6 +43,45 @@ pub enum LinkError {
 
 fn with_hint(h: &str) -> String {
     if h.is_empty() { String::new() } else { format!(" ({h})") }
+}
+
+/// Why a link could not be opened (in Chinese: `card::words`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenReason {
+    /// The system refused (`detail`: its words, `kind` their meaning).
+    Io {
+        kind: std::io::ErrorKind,
+        detail: String,
+    },
+    NoConnectionWithin {
+        ms: u128,
+    },
+    /// The serial port could not be opened (`detail`: the serial library's words).
+    Serial {
+        detail: String,
+    },
+}
+
+impl std::fmt::Display for OpenReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Io { detail, .. } | Self::Serial { detail } => f.write_str(detail),
+            Self::NoConnectionWithin { ms } => write!(f, "no connection within {ms} ms"),
+        }
+    }
+}
+
+/// What to check when a link cannot be opened (in both languages: `card::words`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenHint {
+    None,
+    NothingListens,
+    CheckCable,
+    Dialout,
+    /// The serial port is held by this process.
+    BusyBy(String),
+    Busy,
+    NoSuchPort,
 }
 
 impl LinkError {
@@ -95,21 +138,24 @@ pub async fn open(url: &DeviceUrl, connect_timeout: Duration) -> Result<Box<dyn 
                 }
                 Ok(Err(e)) => {
                     let hint = match e.kind() {
-                        std::io::ErrorKind::ConnectionRefused => {
-                            "nothing listens there: is the card powered, the IP right, the port 5005?".to_owned()
-                        }
-                        _ => "check the network cable and the card's IP address".to_owned(),
+                        std::io::ErrorKind::ConnectionRefused => OpenHint::NothingListens,
+                        _ => OpenHint::CheckCable,
                     };
                     Err(LinkError::Open {
                         url: url.to_string(),
-                        reason: e.to_string(),
+                        reason: OpenReason::Io {
+                            kind: e.kind(),
+                            detail: e.to_string(),
+                        },
                         hint,
                     })
                 }
                 Err(_) => Err(LinkError::Open {
                     url: url.to_string(),
-                    reason: format!("no connection within {} ms", connect_timeout.as_millis()),
-                    hint: "check the network cable and the card's IP address".to_owned(),
+                    reason: OpenReason::NoConnectionWithin {
+                        ms: connect_timeout.as_millis(),
+                    },
+                    hint: OpenHint::CheckCable,
                 }),
             }
         }
@@ -124,8 +170,7 @@ pub async fn open(url: &DeviceUrl, connect_timeout: Duration) -> Result<Box<dyn 
                     let text = e.to_string();
                     let lower = text.to_lowercase();
                     let hint = if lower.contains("permission denied") {
-                        "add the user to the dialout group: sudo usermod -aG dialout $USER, then log in again"
-                            .to_owned()
+                        OpenHint::Dialout
                     } else if lower.contains("busy") || lower.contains("exclusive lock") {
                         // Walking /proc is blocking file I/O: off the async workers.
                         let p = path.clone();
@@ -133,18 +178,15 @@ pub async fn open(url: &DeviceUrl, connect_timeout: Duration) -> Result<Box<dyn 
                             .await
                             .ok()
                             .flatten();
-                        match holder {
-                            Some(p) => format!("the port is busy: {p} holds it"),
-                            None => "the port is busy: another program holds it (fuser -v PORT shows which)".to_owned(),
-                        }
+                        holder.map_or(OpenHint::Busy, OpenHint::BusyBy)
                     } else if lower.contains("no such file") || lower.contains("not found") {
-                        "no such port: is the USB adapter plugged in? `pinghu diag probe` lists the ports".to_owned()
+                        OpenHint::NoSuchPort
                     } else {
-                        String::new()
+                        OpenHint::None
                     };
                     Err(LinkError::Open {
                         url: url.to_string(),
-                        reason: text,
+                        reason: OpenReason::Serial { detail: text },
                         hint,
                     })
                 }

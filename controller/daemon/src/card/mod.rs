@@ -9,3 +9,4 @@ mod discover;
 pub mod link;
 pub mod pattern;
 pub mod wire;
+pub mod words;

@@ -6,28 +6,29 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 use pinghu_fonts::Frame;
-use pinghu_playlists::{Calendar, Diagnostic, PlaylistError};
+use pinghu_playlists::{Calendar, Diagnostic, Problem};
 use serde::Serialize;
 use serde_json::json;
 
 use super::{Core, SAMPLE_PLAYLIST};
 use crate::board::{MAIN_AREA, Renderer, URGENT_AREA};
 use crate::config::Config;
+use crate::findings::Finding;
 use crate::ingest::sha256_hex;
 
 /// What [`Core::examine`] found: the playlist when nothing refuses it, errors, warnings.
 #[derive(Debug)]
 pub struct Examined {
     pub playlist: Option<pinghu_playlists::Playlist>,
-    pub errors: Vec<Diagnostic>,
-    pub warnings: Vec<Diagnostic>,
+    pub errors: Vec<Diagnostic<Finding>>,
+    pub warnings: Vec<Diagnostic<Finding>>,
 }
 
 impl Examined {
-    fn refused(errors: Vec<Diagnostic>) -> Self {
+    fn refused(errors: &[Diagnostic]) -> Self {
         Self {
             playlist: None,
-            errors,
+            errors: errors.iter().cloned().map(Finding::at_place_of).collect(),
             warnings: Vec::new(),
         }
     }
@@ -73,7 +74,7 @@ pub struct Preview {
 #[derive(Debug)]
 pub enum SaveError {
     /// The playlist has problems (nothing changed).
-    Invalid(Vec<Diagnostic>),
+    Invalid(Vec<Diagnostic<Finding>>),
     /// The daemon has no playlist file to write, or the disk refused (nothing changed).
     Failed(String),
 }
@@ -329,7 +330,7 @@ impl Core {
         who: &str,
         action: &str,
         now: Timestamp,
-    ) -> Result<(PlaylistHistory, Vec<Diagnostic>), SaveError> {
+    ) -> Result<(PlaylistHistory, Vec<Diagnostic<Finding>>), SaveError> {
         let Some(path) = self.cfg.playlist.clone() else {
             return Err(SaveError::Failed(
                 "the daemon runs the built-in sample playlist: set `playlist = \"FILE\"` in its configuration to edit one".into(),
@@ -414,16 +415,15 @@ pub fn examine(
     text: &str,
     now: Timestamp,
 ) -> Examined {
-    let at = |line: usize, message: String| Diagnostic {
+    let at = |line: usize, problem: Finding| Diagnostic {
         file: "playlist".into(),
         line,
         col: 1,
-        message,
+        problem,
     };
     let playlist = match pinghu_playlists::parse(text, "playlist") {
         Ok(p) => p,
-        Err(PlaylistError::Invalid(d)) => return Examined::refused(d),
-        Err(e) => return Examined::refused(vec![at(1, e.to_string())]),
+        Err(e) => return Examined::refused(e.diagnostics()),
     };
     let dir = renderer.image_dir.clone().unwrap_or_default();
     let beside = cfg.playlist.clone().unwrap_or_else(|| dir.join("playlist.toml"));
@@ -432,40 +432,45 @@ pub fn examine(
         if let Some(f) = &item.image {
             match pinghu_fonts::picture::load(&dir.join(f)) {
                 // A picture that cannot be read would leave the board dark: refused at its line.
-                Err(e) => errors.push(at(
+                Err(error) => errors.push(at(
                     item.line,
-                    format!("image {f:?}: {e} (pictures go beside {})", beside.display()),
+                    Finding::PictureUnreadable {
+                        image: f.clone(),
+                        error,
+                        beside: beside.display().to_string(),
+                    },
                 )),
                 Ok(img) => {
                     let reduce = pinghu_fonts::picture::Reduce::threshold_if(item.threshold);
                     let p = pinghu_fonts::picture::to_frame(&img, cfg.width, cfg.height, cfg.colors, reduce);
-                    warnings.extend(
-                        p.warnings
-                            .into_iter()
-                            .map(|w| at(item.line, format!("item {}: image {f:?}: {w}", item.id))),
-                    );
+                    warnings.extend(p.warnings.into_iter().map(|warning| {
+                        let picture = Finding::Picture {
+                            item: item.id.clone(),
+                            image: f.clone(),
+                            warning,
+                        };
+                        at(item.line, picture)
+                    }));
                 }
             }
         } else if let Some(w) = renderer.missing_glyphs_warning(item) {
             warnings.push(at(item.line, w));
         }
         for w in pinghu_playlists::fields::item_problems(item) {
-            warnings.push(at(item.line, w));
+            warnings.push(at(item.line, w.into()));
         }
     }
     if errors.is_empty() {
-        errors = renderer.check_bookings(&playlist, calendar);
+        errors = renderer
+            .check_bookings(&playlist, calendar)
+            .into_iter()
+            .map(Finding::at_place_of)
+            .collect();
     }
     if playlist.uses_calendar() {
         let today = now.to_zoned(tz.clone()).date();
         for y in calendar.missing_years(today) {
-            warnings.push(at(
-                1,
-                format!(
-                    "the holiday calendar has no official data for {y}: workdays_only and days_off_only count \
-                     Monday to Friday as workdays until the office sends it (pinghu portal push --calendar)"
-                ),
-            ));
+            warnings.push(at(1, Problem::CalendarMissingYear { year: y }.into()));
         }
     }
     Examined {

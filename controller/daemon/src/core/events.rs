@@ -2,7 +2,7 @@
 //! acknowledged frame turned into a `displayed` receipt and a proof-of-display entry.
 
 use jiff::Timestamp;
-use pinghu_playlists::{ContentKey, Layer};
+use pinghu_playlists::{Bilingual as _, ContentKey, Layer};
 
 use super::Core;
 use crate::board::{MAIN_AREA, URGENT_AREA};
@@ -22,7 +22,8 @@ impl Core {
                 }
                 if let Some(e) = error {
                     tracing::warn!("card link: {e}");
-                    self.health.device.last_error = Some(e);
+                    self.health.device.last_error_zh = Some(e.zh);
+                    self.health.device.last_error = Some(e.en);
                 }
                 Vec::new()
             }
@@ -43,6 +44,10 @@ impl Core {
                 self.health.device.card = info.map(|i| {
                     let (w, h) = (u32::from(i.width), u32::from(i.height));
                     let matches = (w, h) == (self.cfg.width, self.cfg.height);
+                    let size = SizeMismatch {
+                        card: (w, h),
+                        config: (self.cfg.width, self.cfg.height),
+                    };
                     if !matches {
                         tracing::warn!(
                             "the card drives a {w}x{h} board, the configuration says {}x{}",
@@ -58,13 +63,8 @@ impl Core {
                         size: format!("{w}x{h}"),
                         colors: i.color_name().to_owned(),
                         size_matches: matches,
-                        size_warning: (!matches).then(|| {
-                            format!(
-                                "the card reports {w}x{h} px but screen.width/height say {}x{}: fix the \
-                                 configuration or the card's screen parameters",
-                                self.cfg.width, self.cfg.height
-                            )
-                        }),
+                        size_warning: (!matches).then(|| size.to_string()),
+                        size_warning_zh: (!matches).then(|| size.zh()),
                     }
                 });
                 Vec::new()
@@ -91,7 +91,8 @@ impl Core {
             }
             DriverEvent::Refused { what, error } => {
                 tracing::error!("{what}: {error}");
-                self.health.device.last_error = Some(error);
+                self.health.device.last_error_zh = Some(error.zh);
+                self.health.device.last_error = Some(error.en);
                 Vec::new()
             }
             DriverEvent::Shown {
@@ -239,5 +240,31 @@ impl Core {
             since: Some(at),
         });
         receipts
+    }
+}
+
+/// The card drives a board of another size than the configuration says: the status's
+/// `device.card.size_warning`, in English and in Chinese.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SizeMismatch {
+    pub card: (u32, u32),
+    pub config: (u32, u32),
+}
+
+impl std::fmt::Display for SizeMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ((w, h), (cw, ch)) = (self.card, self.config);
+        write!(
+            f,
+            "the card reports {w}x{h} px but screen.width/height say {cw}x{ch}: fix the configuration or the card's \
+             screen parameters"
+        )
+    }
+}
+
+impl pinghu_playlists::Bilingual for SizeMismatch {
+    fn zh(&self) -> String {
+        let ((w, h), (cw, ch)) = (self.card, self.config);
+        format!("控制卡报告屏幕为 {w}x{h} 像素，配置中 screen.width/height 为 {cw}x{ch}：请改正配置或控制卡的屏幕参数")
     }
 }

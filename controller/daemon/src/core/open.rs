@@ -2,6 +2,7 @@
 //! gap), the playlist, the holiday calendar, the fonts and the board's key; and [`prepare`], what
 //! the daemon reads from the files its configuration names (shared with `pinghu run --check`).
 
+use super::left_out::ConfigProblem;
 use std::path::Path;
 
 use jiff::Timestamp;
@@ -27,24 +28,24 @@ pub struct Prepared {
     pub calendar: Calendar,
     pub renderer: Renderer,
     /// Each file left out, why, and what applies instead.
-    pub problems: Vec<String>,
+    pub problems: Vec<ConfigProblem>,
 }
 
 /// Read what `cfg` names into a [`Prepared`]; never fails (what cannot be used is in `problems`).
 pub fn prepare(cfg: &Config) -> Prepared {
     let mut problems = Vec::new();
     let calendar_file = playlist::calendar_file(cfg).unwrap_or_else(|e| {
-        problems.push(format!("{e}; the built-in calendar applies"));
+        problems.push(ConfigProblem::Calendar(e));
         None
     });
     let calendar = calendar(calendar_file.as_ref(), None).unwrap_or_else(|_| Calendar::builtin());
     let fallback = cfg.fallback_font.as_ref().and_then(|p| {
         pinghu_fonts::BitmapFont::load(p)
             .inspect_err(|e| {
-                problems.push(format!(
-                    "fallback_font {}: {e}; characters the built-in fonts lack show as boxes",
-                    p.display()
-                ));
+                problems.push(ConfigProblem::FallbackFont {
+                    path: p.display().to_string(),
+                    error: e.clone(),
+                });
             })
             .ok()
     });
@@ -57,12 +58,12 @@ pub fn prepare(cfg: &Config) -> Prepared {
                 tracing::info!("{size} px text uses {} ({} glyphs)", f.name(), f.len());
                 renderer.override_font(f);
             }
-            Ok(f) => problems.push(format!(
-                "fonts.{size}: {} is a {} px font; the built-in {size} px font is used",
-                path.display(),
-                f.size()
-            )),
-            Err(e) => problems.push(format!("fonts.{size}: {e}; the built-in {size} px font is used")),
+            Ok(f) => problems.push(ConfigProblem::FontSize {
+                size: *size,
+                path: path.display().to_string(),
+                actual: f.size(),
+            }),
+            Err(error) => problems.push(ConfigProblem::Font { size: *size, error }),
         }
     }
     Prepared {

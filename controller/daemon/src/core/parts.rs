@@ -52,7 +52,7 @@ pub(super) struct PlaylistFile {
     pub(super) read_at: Option<std::time::SystemTime>,
     /// SHA-256 of the playlist file as last read or written (whether or not it was accepted).
     pub(super) sha: Option<String>,
-    pub(super) error: Option<String>,
+    pub(super) error: Option<super::refusal::Refusal>,
     /// SHA-256 of the last good copy of the playlist in the data folder.
     pub(super) last_good_sha: Option<String>,
 }
@@ -84,7 +84,7 @@ pub(super) struct Health {
     pub(super) power: bool,
     pub(super) broker: crate::mqtt::BrokerLink,
     /// Files the configuration names that the daemon started without, and why.
-    pub(super) config_problems: Vec<String>,
+    pub(super) config_problems: Vec<super::left_out::ConfigProblem>,
     /// Why the console could not start (it tries again; the board runs on).
     pub(super) console_error: Option<String>,
     /// The first page the card acknowledged in each area (main, urgent): the glass.

@@ -39,6 +39,8 @@ pub struct PictureSaved {
     /// How it will look on this board (too small, too much detail …), as `pinghu playlist check`
     /// would say.
     pub warnings: Vec<String>,
+    /// The same warnings in Chinese, for the console.
+    pub warnings_zh: Vec<String>,
     /// It replaced a picture of the same name (the board shows the new one at once).
     pub replaced: bool,
 }
@@ -183,7 +185,12 @@ impl Core {
             width: img.width(),
             height: img.height(),
             sha256,
-            warnings: fitted.warnings,
+            warnings: fitted.warnings.iter().map(ToString::to_string).collect(),
+            warnings_zh: fitted
+                .warnings
+                .iter()
+                .map(pinghu_fonts::picture::PictureWarning::zh)
+                .collect(),
             replaced,
         })
     }

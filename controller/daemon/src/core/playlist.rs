@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use pinghu_playlists::{Calendar, Playlist, PlaylistError};
 
+use super::left_out::CalendarFileProblem;
+use super::refusal::{CopyProblem, Instead, Refusal};
 use super::{Core, SAMPLE_PLAYLIST};
 use crate::board::Renderer;
 use crate::config::Config;
@@ -27,10 +29,7 @@ pub(super) fn read_playlist(
     p: &Path,
 ) -> Result<(String, String, Option<std::time::SystemTime>), pinghu_playlists::PlaylistError> {
     let mtime = std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let text = std::fs::read_to_string(p).map_err(|e| pinghu_playlists::PlaylistError::Read {
-        path: p.display().to_string(),
-        reason: e.to_string(),
-    })?;
+    let text = std::fs::read_to_string(p).map_err(|e| pinghu_playlists::PlaylistError::read(p, &e))?;
     let sha = sha256_hex(text.as_bytes());
     Ok((text, sha, mtime))
 }
@@ -47,7 +46,7 @@ pub(super) struct Start {
     /// The file's text when it was accepted (to keep as the last good copy).
     pub accepted: Option<String>,
     /// Why the file was refused, and what runs instead.
-    pub error: Option<String>,
+    pub error: Option<Refusal>,
 }
 
 /// Parse a playlist and check its bookings (campaigns that cannot all be met are refused).
@@ -90,43 +89,49 @@ pub(super) fn start_playlist(cfg: &Config, renderer: &mut Renderer, cal: &Calend
                     error: None,
                 };
             }
-            Err(e) => e.to_string(),
+            Err(e) => e,
         };
     let copy = cfg.data_dir.join(LAST_GOOD);
     let (playlist, instead) = match std::fs::read_to_string(&copy)
-        .map_err(|e| e.to_string())
-        .and_then(|text| accept(&text, &copy.display().to_string(), renderer, cal).map_err(|e| e.to_string()))
+        .map_err(|e| CopyProblem::Unreadable {
+            kind: e.kind(),
+            detail: e.to_string(),
+        })
+        .and_then(|text| accept(&text, &copy.display().to_string(), renderer, cal).map_err(CopyProblem::Refused))
     {
         Ok(pl) => {
-            let saved = std::fs::metadata(&copy)
+            let accepted = std::fs::metadata(&copy)
                 .and_then(|m| m.modified())
                 .ok()
                 .and_then(|t| Timestamp::try_from(t).ok())
-                .map_or_else(String::new, |t| {
-                    format!(", accepted {}", t.round(jiff::Unit::Second).unwrap_or(t))
-                });
-            let n = pl.items.len();
+                .map(|t| t.round(jiff::Unit::Second).unwrap_or(t));
+            let items = pl.items.len();
             (
                 pl,
-                format!(
-                    "the board runs the last good copy ({}{saved}, {n} items)",
-                    copy.display()
-                ),
+                Instead::LastGood {
+                    path: copy.display().to_string(),
+                    accepted,
+                    items,
+                },
             )
         }
         Err(why) => {
-            let none = if copy.exists() {
-                format!("the last good copy {} cannot be used either ({why})", copy.display())
+            let instead = if copy.exists() {
+                Instead::CopyUnusable {
+                    path: copy.display().to_string(),
+                    why,
+                }
             } else {
-                "there is no last good copy".to_owned()
+                Instead::NoCopy
             };
-            (
-                Playlist::empty("none: the playlist file was refused"),
-                format!("{none}, so only announcements and warnings show"),
-            )
+            (Playlist::empty("none: the playlist file was refused"), instead)
         }
     };
-    let error = format!("{refused}\n{instead} until {} is fixed", p.display());
+    let error = Refusal {
+        error: refused,
+        file: p.display().to_string(),
+        instead,
+    };
     tracing::error!("playlist {} refused at start: {error}", p.display());
     Start {
         playlist,
@@ -145,14 +150,18 @@ fn unreachable_sample(e: &PlaylistError) -> Playlist {
 
 /// The configured holiday file's text, read once at start. One that cannot be read or parsed is
 /// left out (the built-in calendar and what the office pushed still apply): `Err` says why.
-pub(super) fn calendar_file(cfg: &Config) -> Result<Option<(PathBuf, String)>, String> {
+pub(super) fn calendar_file(cfg: &Config) -> Result<Option<(PathBuf, String)>, CalendarFileProblem> {
     let Some(c) = &cfg.calendar else {
         return Ok(None);
     };
-    let text = std::fs::read_to_string(c).map_err(|e| format!("holiday calendar {}: {e}", c.display()))?;
+    let text = std::fs::read_to_string(c).map_err(|e| CalendarFileProblem::Unreadable {
+        path: c.display().to_string(),
+        kind: e.kind(),
+        detail: e.to_string(),
+    })?;
     Calendar::builtin()
         .extend_from_str(&text, &c.display().to_string())
-        .map_err(|e| format!("holiday calendar: {e}"))?;
+        .map_err(CalendarFileProblem::Invalid)?;
     Ok(Some((c.clone(), text)))
 }
 
@@ -213,12 +222,14 @@ impl Core {
             }
             Err(e) => {
                 tracing::error!("playlist {} refused, the previous one keeps running:\n{e}", p.display());
-                self.playlist.error = Some(format!(
-                    "{e}\nthe previous playlist ({}, {} items) keeps running until {} is fixed",
-                    self.playlist.current.origin,
-                    self.playlist.current.items.len(),
-                    p.display()
-                ));
+                self.playlist.error = Some(Refusal {
+                    error: e,
+                    file: p.display().to_string(),
+                    instead: Instead::Previous {
+                        origin: self.playlist.current.origin.clone(),
+                        items: self.playlist.current.items.len(),
+                    },
+                });
             }
         }
         true

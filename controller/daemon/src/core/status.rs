@@ -41,6 +41,7 @@ impl Core {
                 session_present: self.health.broker.session_present,
                 session_expiry_s: self.health.broker.session_expiry_s,
                 last_error: self.health.broker.last_error.clone(),
+                last_error_zh: self.health.broker.last_error_zh.clone(),
                 client_id_conflict: self.health.broker.client_id_conflict,
                 // Messages received and not acknowledged yet: waiting for the disk, or for room
                 // to send their acknowledgement. Non-zero for long: the board cannot keep up.
@@ -85,9 +86,16 @@ impl Core {
             playlist: status::PlaylistStatus {
                 origin: self.playlist.current.origin.clone(),
                 items: self.playlist.current.items.len() as u64,
-                error: self.playlist.error.clone(),
+                error: self.playlist.error.as_ref().map(ToString::to_string),
+                error_zh: self.playlist.error.as_ref().map(pinghu_playlists::Bilingual::zh),
             },
-            config_problems: self.health.config_problems.clone(),
+            config_problems: self.health.config_problems.iter().map(ToString::to_string).collect(),
+            config_problems_zh: self
+                .health
+                .config_problems
+                .iter()
+                .map(pinghu_playlists::Bilingual::zh)
+                .collect(),
             console: self.cfg.console.as_ref().map(|c| status::Console {
                 listen: c.listen.to_string(),
                 error: self.health.console_error.clone(),

@@ -1,6 +1,7 @@
 //! What the driver reports, and where its reports go.
 
 use jiff::Timestamp;
+use pinghu_playlists::problem::Said;
 use pinghu_playlists::{ContentKey, Layer};
 use pinghu_protocol::control::PingInfo;
 use tokio::sync::mpsc;
@@ -45,7 +46,7 @@ pub enum DriverEvent {
     Link {
         up: bool,
         protocol: Option<CardModel>,
-        error: Option<String>,
+        error: Option<Said>,
     },
     /// The card acknowledged the first frame of `key` in `area`.
     Shown {
@@ -62,7 +63,7 @@ pub enum DriverEvent {
         synced: bool,
     },
     /// The card refused something (kept apart from link failures).
-    Refused { what: String, error: String },
+    Refused { what: String, error: Said },
     /// The card acknowledged that `area` is gone (an urgent notice ended).
     Cleared { area: u8 },
     /// The card switched the LED power (or, without a power opcode, was darkened by clearing).

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use pinghu_playlists::ContentKey;
+use pinghu_playlists::problem::Said;
 use tokio::sync::{mpsc, watch};
 
 use crate::board::{AreaContent, Desired, MAIN_AREA, URGENT_AREA};
@@ -310,7 +311,7 @@ pub async fn run_on<F>(
                 events.send(DriverEvent::Link {
                     up: false,
                     protocol: None,
-                    error: Some(e.to_string()),
+                    error: Some(Said::of(&e)),
                 });
                 tokio::select! {
                     () = tokio::time::sleep(backoff.next_delay()) => {}
@@ -345,7 +346,7 @@ pub async fn run_on<F>(
             events.send(DriverEvent::Link {
                 up: false,
                 protocol: Some(c.protocol),
-                error: Some(e.to_string()),
+                error: Some(Said::of(&e)),
             });
             tokio::select! {
                 () = tokio::time::sleep(backoff.next_delay()) => {}
@@ -379,16 +380,23 @@ pub async fn run_on<F>(
             match outcome {
                 Ok(()) => {}
                 Err(DriverError::Link(LinkError::Nack { code })) if !code.is_retryable() => {
-                    let hint = if code == pinghu_protocol::ErrorCode::FILE_DOWNLOAD
+                    let (hint, hint_zh) = if code == pinghu_protocol::ErrorCode::FILE_DOWNLOAD
                         || code == pinghu_protocol::ErrorCode::SCREEN_PARA
                     {
-                        " (check screen.width, screen.height, screen.colors and device.protocol against the card)"
+                        (
+                            " (check screen.width, screen.height, screen.colors and device.protocol against the card)",
+                            "（请对照控制卡核对 screen.width、screen.height、screen.colors 和 device.protocol）",
+                        )
                     } else {
-                        ""
+                        ("", "")
+                    };
+                    let error = Said {
+                        en: format!("the card refused: {code}{hint}"),
+                        zh: format!("控制卡拒绝了：{}{hint_zh}", code.name().unwrap_or("?")),
                     };
                     events.send(DriverEvent::Refused {
                         what: format!("{:?} board update", d.layer),
-                        error: format!("the card refused: {code}{hint}"),
+                        error,
                     });
                     // Do not hammer the card with the same refused frame; wait for a change.
                     refused = Some(d);
@@ -396,7 +404,7 @@ pub async fn run_on<F>(
                 Err(e @ (DriverError::Unsupported { .. } | DriverError::Invalid(_) | DriverError::Unexpected(_))) => {
                     events.send(DriverEvent::Refused {
                         what: format!("{:?} board update", d.layer),
-                        error: e.to_string(),
+                        error: Said::of(&e),
                     });
                     refused = Some(d);
                 }
@@ -404,7 +412,7 @@ pub async fn run_on<F>(
                     events.send(DriverEvent::Link {
                         up: false,
                         protocol: Some(c.protocol),
-                        error: Some(e.to_string()),
+                        error: Some(Said::of(&e)),
                     });
                     continue 'outer;
                 }
@@ -429,18 +437,18 @@ pub async fn run_on<F>(
                 () = tokio::time::sleep_until(next_refresh(&sent).filter(|_| hold.is_none()).unwrap_or(far)) => {
                     // Keep the areas on the glass before their RunMode-2 timeout.
                     if let Err(e) = refresh(&mut c, &cfg, &mut sent).await {
-                        events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(e.to_string()) });
+                        events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(Said::of(&e)) });
                         continue 'outer;
                     }
                 }
                 () = tokio::time::sleep(Duration::from_secs(30)) => {
                     // Keep-alive: a link that died quietly is found and reopened.
                     if let Err(e) = c.ping().await {
-                        events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(e.to_string()) });
+                        events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(Said::of(&e)) });
                         continue 'outer;
                     }
                     if let Err(e) = sync_clock(&mut c, &events, &mut last_sync).await {
-                        events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(e.to_string()) });
+                        events.send(DriverEvent::Link { up: false, protocol: Some(c.protocol), error: Some(Said::of(&e)) });
                         continue 'outer;
                     }
                 }

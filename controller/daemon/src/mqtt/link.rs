@@ -7,6 +7,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
+use pinghu_playlists::problem::Said;
 use rumqttc::v5;
 use rumqttc::v5::mqttbytes::v5 as p5;
 use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, QoS};
@@ -110,7 +111,8 @@ pub enum Happening {
     Nothing,
     /// The link dropped.
     Lost {
-        reason: String,
+        /// Why, in both languages.
+        reason: Said,
         why: Loss,
     },
 }
@@ -151,6 +153,10 @@ pub struct Hints {
     pub login: &'static str,
     pub client_id: &'static str,
     pub version: &'static str,
+    /// The same three in Chinese.
+    pub login_zh: &'static str,
+    pub client_id_zh: &'static str,
+    pub version_zh: &'static str,
     /// Added to other failures under MQTT 3.1.1 and MQTT 5.
     pub other: (&'static str, &'static str),
 }
@@ -162,8 +168,24 @@ pub const DAEMON_HINTS: Hints = Hints {
     client_id: "the broker refused the client id: check mqtt.client_id (or the broker's rules for ids)",
     version: "the broker does not speak MQTT 5: set mqtt.version = \"3.1.1\", or upgrade the broker (mosquitto \
               speaks MQTT 5 from 1.6)",
+    login_zh: "消息服务器拒绝了登录：请检查 mqtt.username 和 mqtt.password（或 password_file），以及服务器上\
+               此屏的密码文件和 ACL",
+    client_id_zh: "消息服务器拒绝了 client id：请检查 mqtt.client_id（或服务器对 id 的规则）",
+    version_zh: "消息服务器不支持 MQTT 5：请设置 mqtt.version = \"3.1.1\"，或升级服务器（mosquitto 从 1.6 起支持 \
+                 MQTT 5）",
     other: ("", ""),
 };
+
+/// A lost connection in Chinese, from the kind of the error (its English is the library's).
+fn lost_zh(io: Option<std::io::ErrorKind>, timeout: bool, tls: bool, aborted: bool) -> String {
+    match (io, timeout, tls, aborted) {
+        (Some(kind), ..) => format!("与消息服务器的连接出错：{}", pinghu_protocol::words::io_error_zh(kind)),
+        (None, true, ..) => "连接消息服务器超时：请检查网络和 mqtt.host".to_owned(),
+        (None, _, true, _) => "与消息服务器的 TLS 连接失败：请检查证书和 mqtt 的 TLS 设置".to_owned(),
+        (None, _, _, true) => "消息服务器关闭了连接".to_owned(),
+        _ => "与消息服务器的连接中断".to_owned(),
+    }
+}
 
 /// What the properties of a QoS 1 publish say under MQTT 5 (ignored under 3.1.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -450,12 +472,32 @@ fn lost_v311(e: rumqttc::ConnectionError, hints: &Hints) -> Happening {
         Loss::Other
     };
     let hint = match &e {
-        rumqttc::ConnectionError::ConnectionRefused(C::BadUserNamePassword | C::NotAuthorized) => Some(hints.login),
-        rumqttc::ConnectionError::ConnectionRefused(C::BadClientId) => Some(hints.client_id),
+        rumqttc::ConnectionError::ConnectionRefused(C::BadUserNamePassword | C::NotAuthorized) => {
+            Some((hints.login, hints.login_zh))
+        }
+        rumqttc::ConnectionError::ConnectionRefused(C::BadClientId) => Some((hints.client_id, hints.client_id_zh)),
         _ => None,
     };
+    let zh = lost_zh(
+        match &e {
+            rumqttc::ConnectionError::Io(io) => Some(io.kind()),
+            _ => None,
+        },
+        matches!(e, rumqttc::ConnectionError::NetworkTimeout),
+        matches!(e, rumqttc::ConnectionError::Tls(_)),
+        why == Loss::ClosedByBroker,
+    );
     Happening::Lost {
-        reason: hint.map_or_else(|| format!("{e}{}", hints.other.0), |h| format!("{e}: {h}")),
+        reason: hint.map_or_else(
+            || Said {
+                en: format!("{e}{}", hints.other.0),
+                zh,
+            },
+            |(h, h_zh)| Said {
+                en: format!("{e}: {h}"),
+                zh: h_zh.to_owned(),
+            },
+        ),
         why,
     }
 }
@@ -466,34 +508,59 @@ fn lost_v5(e: v5::ConnectionError, hints: &Hints) -> Happening {
     use p5::ConnectReturnCode as C;
     let hint = match &e {
         v5::ConnectionError::ConnectionRefused(C::BadUserNamePassword | C::NotAuthorized | C::Banned) => {
-            Some(hints.login)
+            Some((hints.login, hints.login_zh))
         }
-        v5::ConnectionError::ConnectionRefused(C::BadClientId | C::ClientIdentifierNotValid) => Some(hints.client_id),
+        v5::ConnectionError::ConnectionRefused(C::BadClientId | C::ClientIdentifierNotValid) => {
+            Some((hints.client_id, hints.client_id_zh))
+        }
         v5::ConnectionError::ConnectionRefused(C::RefusedProtocolVersion | C::UnsupportedProtocolVersion) => {
-            Some(hints.version)
+            Some((hints.version, hints.version_zh))
         }
         _ => None,
     };
-    if let Some(h) = hint {
+    if let Some((h, zh)) = hint {
         return Happening::Lost {
-            reason: format!("{e}: {h}"),
+            reason: Said {
+                en: format!("{e}: {h}"),
+                zh: zh.to_owned(),
+            },
             why: Loss::Other,
         };
     }
+    let zh = |aborted: bool| {
+        lost_zh(
+            match &e {
+                v5::ConnectionError::Io(io) => Some(io.kind()),
+                _ => None,
+            },
+            matches!(e, v5::ConnectionError::Timeout(_)),
+            matches!(e, v5::ConnectionError::Tls(_)),
+            aborted,
+        )
+    };
     match e {
         v5::ConnectionError::MqttState(v5::StateError::ServerDisconnect {
             reason_code: p5::DisconnectReasonCode::SessionTakenOver,
             ..
         }) => Happening::Lost {
-            reason: "the broker says another client connected with this board's client id and took its session".into(),
+            reason: Said {
+                en: "the broker says another client connected with this board's client id and took its session".into(),
+                zh: "消息服务器说另一个使用此屏 client id 的客户端连上并接管了会话".into(),
+            },
             why: Loss::TakenOver,
         },
         v5::ConnectionError::MqttState(v5::StateError::ConnectionAborted) => Happening::Lost {
-            reason: e.to_string(),
+            reason: Said {
+                en: e.to_string(),
+                zh: zh(true),
+            },
             why: Loss::ClosedByBroker,
         },
-        e => Happening::Lost {
-            reason: format!("{e}{}", hints.other.1),
+        _ => Happening::Lost {
+            reason: Said {
+                zh: zh(false),
+                en: format!("{e}{}", hints.other.1),
+            },
             why: Loss::Other,
         },
     }
@@ -542,7 +609,7 @@ mod tests {
     #[test]
     fn a_refused_connection_says_what_to_check() {
         let reason = |h: Happening| match h {
-            Happening::Lost { reason, .. } => reason,
+            Happening::Lost { reason, .. } => reason.en,
             _ => String::new(),
         };
         let r = reason(lost_v5_daemon(v5::ConnectionError::ConnectionRefused(

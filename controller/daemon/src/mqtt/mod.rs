@@ -25,6 +25,7 @@
 mod link;
 mod takeover;
 
+use pinghu_playlists::problem::Said;
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -48,6 +49,8 @@ pub struct BrokerLink {
     pub session_expiry_s: Option<u32>,
     /// The last reason the link dropped, in words.
     pub last_error: Option<String>,
+    /// `last_error` in Chinese, written with it from the typed error.
+    pub last_error_zh: Option<String>,
     /// When another client last took (or most likely took) the board's session.
     pub client_id_conflict: Option<jiff::Timestamp>,
     /// Messages received and not acknowledged yet (waiting for the disk or for room to send
@@ -433,13 +436,19 @@ pub(super) async fn mqtt_loop(
                              from each other (set mqtt.client_id; docs/mqtt.md). Trying again in {} s",
                             TAKEN_OVER_PAUSE.as_secs()
                         );
+                        let n = watch.closes.len();
                         let error = if certain {
-                            format!("session taken over by another client with client id {id:?}")
+                            Said {
+                                en: format!("session taken over by another client with client id {id:?}"),
+                                zh: format!("会话被另一个使用相同 client id（{id:?}）的客户端接管"),
+                            }
                         } else {
-                            format!(
-                                "connection closed by the broker {} times within a minute: client id {id:?} may be in use elsewhere",
-                                watch.closes.len()
-                            )
+                            Said {
+                                en: format!(
+                                    "connection closed by the broker {n} times within a minute: client id {id:?} may be in use elsewhere"
+                                ),
+                                zh: format!("一分钟内被消息服务器断开 {n} 次：client id {id:?} 可能在别处也在使用"),
+                            }
                         };
                         link.client_id_conflict = Some(jiff::Timestamp::now());
                         (TAKEN_OVER_PAUSE, error)
@@ -450,9 +459,10 @@ pub(super) async fn mqtt_loop(
                         (delay, reason)
                     }
                 };
-                if link.connected || conflict || link.last_error.as_deref() != Some(error.as_str()) {
+                if link.connected || conflict || link.last_error.as_deref() != Some(error.en.as_str()) {
                     link.connected = false;
-                    link.last_error = Some(error);
+                    link.last_error = Some(error.en);
+                    link.last_error_zh = Some(error.zh);
                     core.send(Command::Mqtt(link.clone())).map_err(|e| e.to_string())?;
                 }
                 tokio::select! {

@@ -60,6 +60,8 @@ pub struct Status {
     /// Files the configuration names that the daemon started without, each with what applies
     /// instead; empty when all is well.
     pub config_problems: Vec<String>,
+    /// `config_problems` in Chinese, one for one.
+    pub config_problems_zh: Vec<String>,
     /// With a console configured, its address and why it could not start.
     pub console: Option<Console>,
     pub storage: Storage,

@@ -19,6 +19,8 @@ pub struct Device {
     pub link: Link,
     /// The last thing the card refused or the link's last failure.
     pub last_error: Option<String>,
+    /// `last_error` in Chinese, written with it from the typed error.
+    pub last_error_zh: Option<String>,
     /// The card's clock as it reported it.
     pub card_time: Option<String>,
     /// The card's clock minus ours, in seconds (0 right after a sync).
@@ -86,6 +88,8 @@ pub struct Card {
     pub size_matches: bool,
     /// Both sizes, and what to fix, when they differ.
     pub size_warning: Option<String>,
+    /// `size_warning` in Chinese.
+    pub size_warning_zh: Option<String>,
 }
 
 /// The fallback program in the card's flash.
@@ -125,6 +129,8 @@ pub struct Broker {
     pub session_expiry_s: Option<u32>,
     /// Why the link last dropped.
     pub last_error: Option<String>,
+    /// `last_error` in Chinese, from the type of the error.
+    pub last_error_zh: Option<String>,
     /// When another client last took the board's session.
     pub client_id_conflict: Option<Timestamp>,
     /// Messages received and not acknowledged yet, by order of magnitude (0, 8, 64, …).
@@ -438,8 +444,10 @@ pub struct PlaylistStatus {
     /// Where it came from (the file, its last good copy, the sample, …).
     pub origin: String,
     pub items: u64,
-    /// Why the playlist file was refused.
+    /// Why the playlist file was refused, and what runs meanwhile.
     pub error: Option<String>,
+    /// `error` in Chinese.
+    pub error_zh: Option<String>,
 }
 
 /// The console.

@@ -270,9 +270,9 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
                         })
                     }
                     _ => Err(DriverError::Unsupported {
-                        op: "bitmap test patterns",
+                        op: crate::card::words::Feature::BitmapTestPatterns,
                         protocol: c.protocol,
-                        hint: "font cards draw only text: use test-pattern text or all-off",
+                        hint: crate::card::words::Unavailable::FontCardsDrawOnlyText,
                     }),
                 };
             }

@@ -53,6 +53,9 @@ static TOOL_HINTS: Hints = Hints {
     login: LOGIN_HINT,
     client_id: "the broker refused the client id (the tools make one of their own: check the broker's rules for ids)",
     version: "the broker does not speak MQTT 5: publish without --mqtt5",
+    login_zh: "消息服务器拒绝了登录：请对照服务器的密码文件和 ACL 检查 --username 和 --password-file（或 PINGHU_MQTT_PASSWORD）",
+    client_id_zh: "消息服务器拒绝了 client id（工具会自己生成一个：请检查服务器对 id 的规则）",
+    version_zh: "消息服务器不支持 MQTT 5：请去掉 --mqtt5 再发布",
     other: (
         " (is the broker running?)",
         " (is the broker running, and does it speak MQTT 5? Without --mqtt5 the tools speak 3.1.1)",
