@@ -7,7 +7,7 @@ use std::path::Path;
 
 use jiff::{SignedDuration, Timestamp};
 use pinghu::daemon::config::Config;
-use pinghu::daemon::core::{Core, Frame, Input, Live, PLAYLIST_WATCH};
+use pinghu::daemon::core::{Change, Core, Frame, Input, Live, PLAYLIST_WATCH};
 use pinghu::daemon::disk::Disk;
 use pinghu::daemon::driver::DriverEvent;
 use pinghu::daemon::ingest::{Receipt, ReceiptEvent};
@@ -151,14 +151,41 @@ fn an_urgent_notice_is_planned_shown_receipted_and_expires_on_a_virtual_clock() 
     }
     assert!(core.state().outbox.is_empty());
 
-    // A question changes nothing and plans nothing; a change plans at once.
+    // A question changes nothing and plans nothing; a change says what it touches: the status's
+    // words are announced and plan nothing, an override plans the board at once.
     let planned = core.poll_timeout(now);
     let _ = core.status(now);
     assert_eq!(core.poll_timeout(now), planned);
     assert!(drain_live(&mut core).is_empty());
-    core.handle(Input::Changed, now);
-    assert_eq!(core.poll_timeout(now), now);
+    core.handle(
+        Input::Change(Change::ConsoleError(Some("port 8080 is taken".into()))),
+        now,
+    );
+    assert_eq!(core.poll_timeout(now), planned, "the status's words plan nothing");
     assert_eq!(drain_live(&mut core), vec![Live::Status]);
+    let (reply, mut answer) = tokio::sync::oneshot::channel();
+    let dim = Change::SetOverride {
+        brightness: Some(3),
+        power: None,
+        minutes: 60,
+        who: "tech".into(),
+        reply,
+    };
+    core.handle(Input::Change(dim), now);
+    assert_eq!(answer.try_recv().unwrap().unwrap().brightness.map(|(b, _)| b), Some(3));
+    assert_eq!(core.poll_timeout(now), now, "an override plans the board at once");
+    assert_eq!(drain_live(&mut core), vec![Live::Status]);
+    core.handle_timeout(now);
+    assert_eq!(core.poll_desired().map(|d| d.brightness), Some(3));
+    let (reply, _answer) = tokio::sync::oneshot::channel();
+    core.handle(
+        Input::Change(Change::ClearOverride {
+            who: "tech".into(),
+            reply,
+        }),
+        now,
+    );
+    let _ = drain_live(&mut core);
 
     // Two hours on the virtual clock, jumping from one timeout to the next: the notice expires
     // at its `valid_until`, not before, its receipt goes out once, and the urgent area empties.

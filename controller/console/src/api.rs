@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::{AppState, Caller, Refused};
 
 mod card;
-use pinghu_daemon::core::{MAX_PICTURE_BYTES, PictureError, SaveError};
+use pinghu_daemon::core::{Change, MAX_PICTURE_BYTES, PictureError, SaveError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -161,7 +161,7 @@ pub fn check(text: &str) -> Value {
 /// The console's check of a playlist text: `pinghu playlist check`'s rules, and the booking
 /// check of its campaigns with spots as long as this board shows them.
 async fn check_playlist(State(s): State<AppState>, _: Caller, body: String) -> Response {
-    let Ok(f) = s.core.with(move |c, now| c.examine(&body, now)).await else {
+    let Ok(f) = s.core.render(move |c, now| c.examine(&body, now)).await else {
         return gone();
     };
     let mut v = json!({
@@ -177,7 +177,7 @@ async fn check_playlist(State(s): State<AppState>, _: Caller, body: String) -> R
 
 /// Every item's pages as the board will show them (PNG, LED look, as data URLs), or the errors.
 async fn preview(State(s): State<AppState>, _: Caller, body: String) -> Response {
-    let Ok(r) = s.core.with(move |c, now| c.preview(&body, now)).await else {
+    let Ok(r) = s.core.render(move |c, now| c.preview(&body, now)).await else {
         return gone();
     };
     let items = match r {
@@ -229,7 +229,12 @@ fn may_edit(c: &Caller) -> Result<(), Refused> {
 async fn save(s: &AppState, who: String, text: String, action: &'static str) -> Response {
     let r = s
         .core
-        .with(move |c, now| c.save_playlist(&text, &who, action, now))
+        .change(|reply| Change::SavePlaylist {
+            text,
+            who,
+            action,
+            reply,
+        })
         .await;
     match r {
         Err(_) => gone(),
@@ -315,7 +320,13 @@ async fn upload_picture(
         return r.into_response();
     }
     let who = caller.who();
-    match s.core.with(move |c, now| c.save_picture(&name, &body, &who, now)).await {
+    let change = |reply| Change::SavePicture {
+        name,
+        bytes: body.to_vec(),
+        who,
+        reply,
+    };
+    match s.core.change(change).await {
         Ok(Ok(saved)) => {
             let mut v = json!({"ok": true});
             if let (Some(o), Ok(Value::Object(p))) = (v.as_object_mut(), serde_json::to_value(&saved)) {
@@ -333,7 +344,7 @@ async fn delete_picture(State(s): State<AppState>, caller: Caller, Path(name): P
         return r.into_response();
     }
     let who = caller.who();
-    match s.core.with(move |c, now| c.delete_picture(&name, &who, now)).await {
+    match s.core.change(|reply| Change::DeletePicture { name, who, reply }).await {
         Ok(Ok(())) => Json(json!({"ok": true})).into_response(),
         Ok(Err(e)) => picture_refused(&e),
         Err(_) => gone(),

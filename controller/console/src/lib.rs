@@ -30,6 +30,7 @@ use tokio::sync::{broadcast, watch};
 
 use crate::auth::{Auth, Role};
 use pinghu_daemon::CoreHandle;
+use pinghu_daemon::core::Change;
 
 /// The cookie of a browser session.
 pub const SESSION_COOKIE: &str = "pinghu_session";
@@ -283,9 +284,7 @@ pub async fn run(
             Ok(serve) => {
                 if failed.is_some() {
                     tracing::info!("the console started after all");
-                    core.with(|core, _| core.set_console_error(None))
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    core.tell(Change::ConsoleError(None)).map_err(|e| e.to_string())?;
                 }
                 return serve.await;
             }
@@ -296,9 +295,7 @@ pub async fn run(
                         RETRY.as_secs()
                     );
                     let why = e.clone();
-                    core.with(move |core, _| core.set_console_error(Some(why)))
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    core.tell(Change::ConsoleError(Some(why))).map_err(|e| e.to_string())?;
                 }
                 failed = Some(e);
                 tokio::select! {

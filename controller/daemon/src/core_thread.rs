@@ -52,8 +52,8 @@ pub enum Command {
     Status(oneshot::Sender<crate::status::Status>),
     /// Take the signed play report waiting to be published (a read: nothing is re-planned).
     TakeReport(oneshot::Sender<Option<String>>),
-    /// Run a closure on the core (the console's changes); the board is re-planned after.
-    With(CoreTask),
+    /// A change the console asks for, typed: it says what it changes.
+    Change(crate::core::Change),
     /// Ask the core (the console's reads): nothing is re-planned, no status goes out.
     Read(CoreQuery),
     /// A question that renders (the renderer keeps its caches in the core), re-planning nothing.
@@ -111,29 +111,27 @@ impl CoreHandle {
         &self,
         f: impl FnOnce(&mut Core, Timestamp) -> T + Send + 'static,
     ) -> Result<T, CoreGone> {
-        self.task(f, Command::Render).await
-    }
-
-    /// Run `f` on the core thread, which may change it, and return its result; the board is
-    /// re-planned after and the status goes out.
-    pub async fn with<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Core, Timestamp) -> T + Send + 'static,
-    ) -> Result<T, CoreGone> {
-        self.task(f, Command::With).await
-    }
-
-    /// `f` on the core thread as the command `kind` says, and its answer.
-    async fn task<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Core, Timestamp) -> T + Send + 'static,
-        kind: fn(CoreTask) -> Command,
-    ) -> Result<T, CoreGone> {
         let (tx, rx) = oneshot::channel();
-        self.send(kind(CoreTask(Box::new(move |core, now| {
+        self.send(Command::Render(CoreTask(Box::new(move |core, now| {
             let _ = tx.send(f(core, now));
         }))))?;
         rx.await.map_err(|_| CoreGone)
+    }
+
+    /// Ask the core for a change and wait for its answer: `change` builds the change around the
+    /// channel its answer comes back on. What the change touched is planned again or announced.
+    pub async fn change<T: Send + 'static>(
+        &self,
+        change: impl FnOnce(oneshot::Sender<T>) -> crate::core::Change,
+    ) -> Result<T, CoreGone> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Change(change(tx)))?;
+        rx.await.map_err(|_| CoreGone)
+    }
+
+    /// A change whose answer nobody waits for (the status's words, a report back in line).
+    pub fn tell(&self, change: crate::core::Change) -> Result<(), CoreGone> {
+        self.send(Command::Change(change))
     }
 
     pub async fn ingest(
@@ -230,10 +228,7 @@ pub(super) fn core_thread(mut core: Core, rx: std::sync::mpsc::Receiver<Command>
             Command::TakeReport(reply) => {
                 let _ = reply.send(core.take_report());
             }
-            Command::With(CoreTask(f)) => {
-                f(&mut core, now);
-                core.handle(Input::Changed, now);
-            }
+            Command::Change(change) => core.handle(Input::Change(change), now),
             Command::Read(CoreQuery(f)) => f(&core, now),
             Command::Render(CoreTask(f)) => f(&mut core, now),
             Command::Shutdown(reply) => {
@@ -273,7 +268,7 @@ mod tests {
         let handle = CoreHandle { tx };
         // A change first: its status event is out once the question after it is answered (the
         // core takes commands in order, and announces a change after running it).
-        handle.with(|c, _| c.set_console_error(None)).await.unwrap();
+        handle.tell(crate::core::Change::ConsoleError(None)).unwrap();
         handle.read(|_, _| ()).await.unwrap();
         let mut statuses = 0;
         while let Ok(e) = live_rx.try_recv() {
@@ -287,7 +282,7 @@ mod tests {
             assert!(list.to_string().len() > 1);
         }
         // Then one more change, and the question that proves it is announced.
-        handle.with(|c, _| c.set_console_error(None)).await.unwrap();
+        handle.tell(crate::core::Change::ConsoleError(None)).unwrap();
         handle.read(|_, _| ()).await.unwrap();
         let mut statuses = 0;
         while let Ok(e) = live_rx.try_recv() {

@@ -56,8 +56,7 @@ pub(super) async fn publisher(
                 .await
             {
                 tracing::error!("cannot queue the play report (tried again): {e}");
-                core.with(move |c, _| c.return_report(body))
-                    .await
+                core.tell(crate::core::Change::ReturnReport(body))
                     .map_err(|e| e.to_string())?;
                 break;
             }

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::gone;
 use crate::{AppState, Caller, Refused};
+use pinghu_daemon::core::Change;
 
 fn technician(c: &Caller) -> Result<(), Refused> {
     if c.role.controls_the_card() {
@@ -48,7 +49,13 @@ async fn card_op(s: &AppState, op: pinghu_daemon::driver::CardOp) -> Response {
 }
 
 async fn audit(s: &AppState, who: String, action: &'static str, detail: Value) -> Result<(), Response> {
-    match s.core.with(move |c, now| c.audit_card(&who, action, detail, now)).await {
+    let change = |reply| Change::AuditCard {
+        who,
+        action,
+        detail,
+        reply,
+    };
+    match s.core.change(change).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err((
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -131,7 +138,13 @@ pub(super) async fn set_override(State(s): State<AppState>, caller: Caller, Json
     let who = caller.who();
     let r = s
         .core
-        .with(move |c, now| c.set_override(b.brightness, b.power, b.minutes.unwrap_or(60), &who, now))
+        .change(|reply| Change::SetOverride {
+            brightness: b.brightness,
+            power: b.power,
+            minutes: b.minutes.unwrap_or(60),
+            who,
+            reply,
+        })
         .await;
     match r {
         Ok(Ok(o)) => Json(json!({"ok": true, "override": o})).into_response(),
@@ -145,7 +158,7 @@ pub(super) async fn clear_override(State(s): State<AppState>, caller: Caller) ->
         return r.into_response();
     }
     let who = caller.who();
-    match s.core.with(move |c, now| c.clear_override(&who, now)).await {
+    match s.core.change(|reply| Change::ClearOverride { who, reply }).await {
         Ok(Ok(())) => Json(json!({"ok": true})).into_response(),
         Ok(Err(e)) => (
             StatusCode::INTERNAL_SERVER_ERROR,

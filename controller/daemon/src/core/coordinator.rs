@@ -36,8 +36,9 @@ pub enum Input {
     Published(Receipt),
     /// The broker link changed (connected, lost, session state).
     Mqtt(BrokerLink),
-    /// The console changed something (a playlist saved, an override set): plan again.
-    Changed,
+    /// The console changes something (a playlist saved, an override set): what it touched is
+    /// planned again or announced.
+    Change(super::Change),
 }
 
 /// A live event for the console (`/api/v1/events`), as JSON: `{"type": "status"}`,
@@ -106,10 +107,14 @@ impl Core {
                 self.set_mqtt(link);
                 self.changed();
             }
-            Input::Changed => {
-                self.out.next_step = None;
-                self.changed();
-            }
+            Input::Change(change) => match self.apply(change, now) {
+                super::Touched::Board => {
+                    self.out.next_step = None;
+                    self.changed();
+                }
+                super::Touched::Status => self.changed(),
+                super::Touched::Nothing => {}
+            },
         }
     }
 

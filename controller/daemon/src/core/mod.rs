@@ -25,6 +25,7 @@ use crate::config::Config;
 use crate::ingest::Receipt;
 use crate::retention;
 
+mod change;
 mod console;
 mod coordinator;
 mod events;
@@ -42,9 +43,11 @@ mod storage;
 
 use playlist::calendar;
 
+pub use change::{Change, Saved, Touched};
 pub use coordinator::{Frame, Input, Live, PLAYLIST_WATCH};
 pub use messages::REFUSALS_LOGGED;
 pub use open::{Prepared, prepare};
+pub use parts::Overrides;
 pub use reports::{REPORT_DELAY, REPORTS_DIR, report_file};
 
 pub use console::{Examined, PlaylistHistory, Preview, SaveError, Week, examine};
