@@ -175,3 +175,35 @@ fn sending_the_picture_again_cancels_a_waiting_removal() {
     assert!(about_logo(&core.step(t0 + SignedDuration::from_secs(3)).receipts).is_empty());
     assert!(d.join("logo.png").exists(), "the picture stays");
 }
+
+/// A PNG of one colour.
+fn solid_png(w: u32, h: u32) -> Vec<u8> {
+    let mut png = Vec::new();
+    let img = image::RgbImage::from_pixel(w, h, image::Rgb([200, 30, 30]));
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    png
+}
+
+#[test]
+fn the_console_draws_a_picture_once_per_version_of_its_file_and_refuses_a_giant() {
+    let mut b = Board::showing_logo();
+    let first = b.core.picture_frame("logo.png").unwrap();
+    assert_eq!(b.core.picture_frame("logo.png").unwrap(), first);
+    // The file replaced by an upload: drawn again from the new one.
+    b.core
+        .save_picture("logo.png", &solid_png(64, 64), "clerk", t0())
+        .unwrap();
+    let second = b.core.picture_frame("logo.png").unwrap();
+    assert_ne!(second, first, "the console showed the old picture after an upload");
+    // The file replaced behind the core's back (another size): drawn again too.
+    std::fs::write(b.dir.path().join("logo.png"), solid_png(16, 64)).unwrap();
+    assert_ne!(b.core.picture_frame("logo.png").unwrap(), second);
+    // A picture far beyond any board is refused at upload, from its header, in both languages.
+    let giant = solid_png(4097, 1);
+    match b.core.save_picture("giant.png", &giant, "clerk", t0()) {
+        Err(e) => assert!(e.to_string().contains("4097x1 pixels"), "{e}"),
+        Ok(_) => panic!("a 4097-pixel-wide picture was stored"),
+    }
+}

@@ -164,7 +164,7 @@ impl PictureError {
 
 /// The largest picture decoded, a side in pixels: far beyond any board (pictures are scaled down
 /// to one), and small enough that a hostile file cannot make the daemon allocate gigabytes.
-pub const MAX_PICTURE_SIDE: u32 = 8192;
+pub const MAX_PICTURE_SIDE: u32 = 4096;
 
 /// Decode a picture file's bytes (PNG, JPEG or BMP), at most [`MAX_PICTURE_SIDE`] a side.
 pub fn decode(bytes: &[u8]) -> Result<DynamicImage, PictureError> {
@@ -386,12 +386,12 @@ mod tests {
             .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
             .unwrap();
         let e = decode(&png).unwrap_err().to_string();
-        assert!(e.contains("8193x1 pixels") && e.contains("scale it down"), "{e}");
+        assert!(e.contains("4097x1 pixels") && e.contains("scale it down"), "{e}");
         assert!(
             decode(&png)
                 .unwrap_err()
                 .zh()
-                .starts_with("图片为 8193x1 像素，边长超过 8192")
+                .starts_with("图片为 4097x1 像素，边长超过 4096")
         );
         let mut ok = Vec::new();
         solid(640, 10, [9, 9, 9])

@@ -4,6 +4,7 @@
 
 use pinghu_tests::console::{ConsoleRig, request};
 use pinghu_tests::pinghu;
+use std::io::Read as _;
 
 const ALWAYS: &str = "[[item]]\nid = \"hello\"\ntext = \"夷陵区欢迎您\"\ncolor = \"green\"\n";
 /// A 4x4 red PNG.
@@ -138,6 +139,44 @@ fn a_playlist_is_checked_at_its_lines_saved_live_kept_and_restored_with_an_audit
         .json();
     let text = dated["items"][0]["text"].as_str().unwrap_or_default();
     assert!(text == before || text == today(), "{dated}");
+
+    // A preview draws at most its page budget (120 pages, and the rest of the item that passes it),
+    // and says in both languages where it stopped: 60 long items would be thousands of pages.
+    let long: String = (0..60)
+        .map(|i| {
+            format!(
+                "[[item]]\nid = \"long{i}\"\ntext = \"{}\"\n\n",
+                "夷陵区政务服务中心通知".repeat(90)
+            )
+        })
+        .collect();
+    let big = rig.api("POST", "/api/v1/playlist/preview", &long);
+    assert_eq!(big.status, 200, "{}", big.text());
+    let big = big.json();
+    let items = big["items"].as_array().unwrap();
+    assert_eq!(items.len(), 60, "every item is listed");
+    let pages: Vec<usize> = items.iter().map(|i| i["pages"].as_array().unwrap().len()).collect();
+    let drawn = items.iter().take_while(|i| i["cut"] == false).count();
+    assert!(drawn > 0 && drawn < 60, "{pages:?}");
+    assert!(pages[..drawn - 1].iter().sum::<usize>() < 120, "{pages:?}");
+    assert!(pages[..drawn].iter().sum::<usize>() >= 120, "{pages:?}");
+    assert!(pages[drawn..].iter().all(|&n| n == 0), "{pages:?}");
+    let first_left = format!("long{drawn}");
+    let warning = &big["warnings"][0];
+    assert!(
+        warning["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("items from `{first_left}` on are not drawn")),
+        "{warning}"
+    );
+    assert!(
+        warning["message_zh"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("预览只画前 120 页：从 `{first_left}` 起")),
+        "{warning}"
+    );
 
     // Saved: the simulated card's glass changes to it.
     let saved = rig.api("PUT", "/api/v1/playlist", ALWAYS);
@@ -966,4 +1005,52 @@ fn pictures_are_uploaded_previewed_shown_and_removed_without_a_shell() {
     let data_dir = rig.dir.path().to_str().unwrap().to_owned();
     let (code, out, err) = pinghu(&["log", "verify", "--data-dir", &data_dir]);
     assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn a_crowd_of_idle_connections_neither_takes_the_daemons_descriptors_nor_shuts_out_a_clerk() {
+    let rig = ConsoleRig::start();
+    let addr = rig.url.trim_start_matches("http://").to_owned();
+    let pid = rig.child.id();
+    let fds = || std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count);
+    let before = fds();
+    // 300 connections that never send a request (the console holds at most 128 at once).
+    let idle: Vec<std::net::TcpStream> = (0..300).map(|_| std::net::TcpStream::connect(&addr).unwrap()).collect();
+    // Wait until the console has taken all it will take (its descriptors stop growing).
+    let mut last = 0;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let now = fds();
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    let held = fds().saturating_sub(before);
+    assert!(
+        held <= 128 + 8,
+        "300 idle connections took {held} of the daemon's file descriptors (at most 128 are held)"
+    );
+    // A clerk still gets in: the silent ones are closed after 10 s, and the queue moves on.
+    let started = std::time::Instant::now();
+    let health = request(&rig.url, "GET", "/healthz", &[], "");
+    assert_eq!(health.text(), "ok");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "the clerk waited {:?}",
+        started.elapsed()
+    );
+    // And the silent connections were closed by the console, not left open.
+    let mut first = &idle[0];
+    first
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let n = first.read(&mut buf).unwrap_or(0);
+    assert_eq!(n, 0, "a silent connection got {n} bytes instead of being closed");
+    drop(idle);
+    // The daemon carried on: its state is written and its status says so.
+    let status = rig.api("GET", "/api/v1/status", "").json();
+    assert_eq!(status["storage"]["ok"], true, "{status}");
 }

@@ -191,6 +191,11 @@ async fn preview(State(s): State<AppState>, _: Caller, body: String) -> Response
                 .into_response();
         }
     };
+    // Where the page budget stopped the drawing, as a warning at that item.
+    let cut = pinghu_daemon::core::preview_cut(&items).map(|c| {
+        use pinghu_playlists::Bilingual as _;
+        json!({"line": c.line, "column": 1, "message": c.to_string(), "message_zh": c.zh()})
+    });
     // PNG encoding is CPU work: off the async workers.
     let v = tokio::task::spawn_blocking(move || {
         use base64::Engine as _;
@@ -201,12 +206,18 @@ async fn preview(State(s): State<AppState>, _: Caller, body: String) -> Response
                     .pages
                     .iter()
                     .filter_map(|f| f.led_png(3).ok())
-                    .map(|png| format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png)))
+                    .map(|png| {
+                        format!(
+                            "data:image/png;base64,{}",
+                            base64::engine::general_purpose::STANDARD.encode(png)
+                        )
+                    })
                     .collect();
-                json!({"id": p.id, "line": p.line, "text": p.text, "effect": p.effect, "dwell_s": p.dwell_s, "missing": p.missing, "pages": pages})
+                json!({"id": p.id, "line": p.line, "text": p.text, "effect": p.effect, "dwell_s": p.dwell_s,
+                       "missing": p.missing, "pages": pages, "cut": p.cut})
             })
             .collect();
-        json!({"ok": true, "items": list})
+        json!({"ok": true, "items": list, "warnings": cut.into_iter().collect::<Vec<_>>()})
     })
     .await;
     match v {
@@ -358,7 +369,7 @@ async fn picture_png(
     Path(name): Path<String>,
     Query(q): Query<Scale>,
 ) -> Response {
-    let frame = match s.core.read(move |c, _| c.picture_frame(&name)).await {
+    let frame = match s.core.render(move |c, _| c.picture_frame(&name)).await {
         Ok(Ok(f)) => f,
         Ok(Err(e)) => return picture_refused(&e),
         Err(_) => return gone(),

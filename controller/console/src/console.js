@@ -140,8 +140,9 @@
         var box = document.getElementById("preview");
         box.innerHTML = "";
         if (!r.ok) { show(r); return; }
-        show({ ok: true });
+        show({ ok: true, warnings: r.warnings });
         r.items.forEach(function (it) {
+          if (it.cut) return;
           var h = document.createElement("h3");
           h.textContent = it.id + " (" + it.line + ") · " + it.effect + " · " + it.dwell_s.join("/") + " s" +
             (it.missing ? " · ☐ " + it.missing : "");

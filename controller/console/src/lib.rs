@@ -165,22 +165,38 @@ pub fn tls_acceptor(cert: &std::path::Path, key: &std::path::Path) -> Result<tok
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
-/// Serve HTTPS: each connection's TLS handshake and HTTP/1.1 in a task of its own, until
-/// `shutdown` (open connections finish on their own).
-async fn serve_tls(
+/// The most connections the console holds open at once (every tab keeps one for its live events).
+/// More wait in the system's queue until one closes: a crowd of idle sockets cannot take the
+/// daemon's file descriptors, which its state, its log and its broker link need.
+pub const MAX_CONNECTIONS: usize = 128;
+
+/// A client has this long to send a request's headers (and a TLS client its handshake), on a new
+/// connection as between the requests of a kept-alive one; then the connection is closed.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serve HTTP/1.1 (HTTPS with `acceptor`): each connection in a task of its own, at most
+/// [`MAX_CONNECTIONS`] at once, each closed when its client is silent for [`HEADER_TIMEOUT`],
+/// until `shutdown` (open connections finish on their own).
+async fn serve_connections(
     listener: tokio::net::TcpListener,
-    acceptor: tokio_rustls::TlsAcceptor,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
     app: Router,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), String> {
     use tower_service::Service as _;
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     let mut make = app.into_make_service_with_connect_info::<SocketAddr>();
     loop {
         if *shutdown.borrow() {
             return Ok(());
         }
+        // A free slot first, then the next connection: beyond the cap, clients wait in the
+        // listen queue rather than holding a descriptor here.
         let accepted = tokio::select! {
-            a = listener.accept() => Some(a),
+            a = async {
+                let slot = Arc::clone(&slots).acquire_owned().await;
+                (slot, listener.accept().await)
+            } => Some(a),
             r = shutdown.changed() => {
                 if r.is_err() {
                     return Ok(());
@@ -188,10 +204,13 @@ async fn serve_tls(
                 None
             }
         };
-        let (tcp, addr) = match accepted {
+        let (slot, (tcp, addr)) = match accepted {
             None => continue,
-            Some(Ok(a)) => a,
-            Some(Err(e)) => {
+            Some((Ok(slot), Ok(a))) => (slot, a),
+            Some((Err(_), _)) => return Ok(()),
+            Some((Ok(_), Err(e))) => {
+                // Out of descriptors (EMFILE) or a connection reset before it was taken: wait a
+                // little rather than spin on an error that repeats.
                 tracing::warn!("console: cannot accept a connection: {e}");
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 continue;
@@ -200,18 +219,29 @@ async fn serve_tls(
         let Ok(svc) = make.call(addr).await;
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
-            let tls = match tokio::time::timeout(std::time::Duration::from_secs(10), acceptor.accept(tcp)).await {
-                Ok(Ok(t)) => t,
-                Ok(Err(e)) => return tracing::debug!("console: TLS handshake with {addr} failed: {e}"),
-                Err(_) => return tracing::debug!("console: TLS handshake with {addr} timed out"),
-            };
-            let io = hyper_util::rt::TokioIo::new(tls);
+            let _slot = slot;
             let svc = hyper_util::service::TowerToHyperService::new(svc);
-            if let Err(e) = hyper::server::conn::http1::Builder::new()
-                .serve_connection(io, svc)
-                .with_upgrades()
-                .await
-            {
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT);
+            let served = match acceptor {
+                Some(acceptor) => {
+                    let tls = match tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(tcp)).await {
+                        Ok(Ok(t)) => t,
+                        Ok(Err(e)) => return tracing::debug!("console: TLS handshake with {addr} failed: {e}"),
+                        Err(_) => return tracing::debug!("console: TLS handshake with {addr} timed out"),
+                    };
+                    http.serve_connection(hyper_util::rt::TokioIo::new(tls), svc)
+                        .with_upgrades()
+                        .await
+                }
+                None => {
+                    http.serve_connection(hyper_util::rt::TokioIo::new(tcp), svc)
+                        .with_upgrades()
+                        .await
+                }
+            };
+            if let Err(e) = served {
                 tracing::debug!("console: connection from {addr}: {e}");
             }
         });
@@ -223,7 +253,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     tls: Option<tokio_rustls::TlsAcceptor>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) -> Result<(), String> {
     // Users added while the daemon runs can sign in within 2 s (run beside the server, so a
     // failure of either ends this task and the daemon's supervisor sees it).
@@ -241,20 +271,9 @@ pub async fn serve(
             .await;
         }
     };
-    let served = if let Some(acceptor) = tls {
-        tokio::select! {
-            r = serve_tls(listener, acceptor, router(state), shutdown) => r,
-            () = reload => Ok(()),
-        }
-    } else {
-        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let _ = shutdown.wait_for(|s| *s).await;
-        });
-        tokio::select! {
-            r = server => r.map_err(|e| format!("the console stopped: {e}")),
-            () = reload => Ok(()),
-        }
+    let served = tokio::select! {
+        r = serve_connections(listener, tls, router(state), shutdown) => r,
+        () = reload => Ok(()),
     };
     // The sessions' idle clocks as they are at a stop.
     let _ = tokio::task::spawn_blocking(move || last.save_sessions(true)).await;

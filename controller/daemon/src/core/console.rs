@@ -68,6 +68,48 @@ pub struct Preview {
     pub dwell_s: Vec<u32>,
     pub effect: &'static str,
     pub missing: String,
+    /// Not drawn: the preview's page budget ([`MAX_PREVIEW_PAGES`]) was spent on the items before.
+    pub cut: bool,
+}
+
+/// The most pages one preview draws. A preview renders on the core thread and its pages travel as
+/// images in one reply: a playlist of a thousand long items would take the board's thread for
+/// seconds and the daemon's memory by the gigabyte. The board itself shows every item.
+pub const MAX_PREVIEW_PAGES: usize = 120;
+
+/// The preview stopped drawing at its page budget, before `first_left` (at `line`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewCut {
+    pub first_left: String,
+    pub line: usize,
+}
+
+impl std::fmt::Display for PreviewCut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the preview draws the first {MAX_PREVIEW_PAGES} pages: items from `{}` on are not drawn here (the board \
+             shows them all)",
+            self.first_left
+        )
+    }
+}
+
+impl pinghu_playlists::Bilingual for PreviewCut {
+    fn zh(&self) -> String {
+        format!(
+            "预览只画前 {MAX_PREVIEW_PAGES} 页：从 `{}` 起的节目这里不再画出（屏幕上照常全部播放）",
+            self.first_left
+        )
+    }
+}
+
+/// Where a preview stopped drawing, if it did.
+pub fn preview_cut(items: &[Preview]) -> Option<PreviewCut> {
+    items.iter().find(|p| p.cut).map(|p| PreviewCut {
+        first_left: p.id.clone(),
+        line: p.line,
+    })
 }
 
 /// Why a playlist was not saved.
@@ -243,8 +285,21 @@ impl Core {
             Err(e) => return Err(e.diagnostics().to_vec()),
         };
         let today = now.to_zoned(self.planner.tz.clone()).date();
+        let mut drawn = 0;
         Ok(p.all_items()
             .map(|item| {
+                if drawn >= MAX_PREVIEW_PAGES {
+                    return Preview {
+                        id: item.id.clone(),
+                        line: item.line,
+                        text: String::new(),
+                        pages: Vec::new(),
+                        dwell_s: Vec::new(),
+                        effect: item.style.effect.name(),
+                        missing: String::new(),
+                        cut: true,
+                    };
+                }
                 let a = self
                     .planner
                     .renderer
@@ -257,10 +312,15 @@ impl Core {
                     } else {
                         a.text.clone()
                     },
-                    pages: a.pages,
+                    pages: {
+                        // The last item drawn may pass the budget by its own pages, no more.
+                        drawn += a.pages.len();
+                        a.pages
+                    },
                     dwell_s: a.dwell_s,
                     effect: a.effect.name(),
                     missing: a.missing.iter().collect(),
+                    cut: false,
                 }
             })
             .collect())

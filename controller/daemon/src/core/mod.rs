@@ -50,7 +50,9 @@ pub use open::{Prepared, prepare};
 pub use parts::Overrides;
 pub use reports::{REPORT_DELAY, REPORTS_DIR, report_file};
 
-pub use console::{Examined, PlaylistHistory, Preview, SaveError, Week, examine};
+pub use console::{
+    Examined, MAX_PREVIEW_PAGES, PlaylistHistory, Preview, PreviewCut, SaveError, Week, examine, preview_cut,
+};
 pub use pictures::{MAX_PICTURE_BYTES, PictureError, PictureFile, PictureSaved, picture_name_problem};
 
 /// Software older than this date cannot be running now: a clock before it is wrong.

@@ -194,6 +194,7 @@ impl Core {
             desired: Desired::default(),
             clock: pinghu_playlists::ClockTrust::Trusted,
             portal_offset: None,
+            picture_frames: std::collections::HashMap::new(),
         };
         let playlist = super::parts::PlaylistFile {
             current: start.playlist,

@@ -40,7 +40,16 @@ pub(super) struct Planner {
     pub(super) clock: pinghu_playlists::ClockTrust,
     /// Our clock minus the issue time of the latest verified message.
     pub(super) portal_offset: Option<SignedDuration>,
+    /// Pictures as the board shows them, for the console, by name and reduction, with the file's
+    /// size and time they were drawn from (a viewer's page does not decode a file again).
+    pub(super) picture_frames: std::collections::HashMap<(String, bool), (FileStamp, pinghu_fonts::Frame)>,
 }
+
+/// A file's size and modification time: drawn again when either changes.
+pub(super) type FileStamp = (u64, Option<std::time::SystemTime>);
+
+/// The most pictures kept drawn for the console.
+pub(super) const PICTURE_FRAMES_KEPT: usize = 64;
 
 /// The watched playlist file.
 #[derive(Debug)]

@@ -211,17 +211,34 @@ impl Core {
     }
 
     /// A picture as this board would show it (fitted, reduced to its LEDs): the frame.
-    pub fn picture_frame(&self, name: &str) -> Result<pinghu_fonts::Frame, PictureError> {
+    pub fn picture_frame(&mut self, name: &str) -> Result<pinghu_fonts::Frame, PictureError> {
         let path = self.existing_picture(name)?;
-        let img = pinghu_fonts::picture::load(&path).map_err(|e| PictureError::Invalid(format!("{name}: {e}")))?;
         // As the items that show it reduce it (threshold when one of them says so).
         let threshold = self
             .playlist
             .current
             .all_items()
             .any(|i| i.image.as_deref() == Some(name) && i.threshold);
+        // Drawn once per version of the file: decoding a large picture takes the core's thread
+        // for a while, and viewers ask for it with every page.
+        let stamp = std::fs::metadata(&path)
+            .map(|m| (m.len(), m.modified().ok()))
+            .unwrap_or_default();
+        let key = (name.to_owned(), threshold);
+        if let Some((s, frame)) = self.planner.picture_frames.get(&key)
+            && *s == stamp
+        {
+            return Ok(frame.clone());
+        }
+        let img = pinghu_fonts::picture::load(&path).map_err(|e| PictureError::Invalid(format!("{name}: {e}")))?;
         let reduce = pinghu_fonts::picture::Reduce::threshold_if(threshold);
-        Ok(pinghu_fonts::picture::to_frame(&img, self.cfg.width, self.cfg.height, self.cfg.colors, reduce).frame)
+        let frame =
+            pinghu_fonts::picture::to_frame(&img, self.cfg.width, self.cfg.height, self.cfg.colors, reduce).frame;
+        if self.planner.picture_frames.len() >= super::parts::PICTURE_FRAMES_KEPT {
+            self.planner.picture_frames.clear();
+        }
+        self.planner.picture_frames.insert(key, (stamp, frame.clone()));
+        Ok(frame)
     }
 
     /// Remove a picture nothing in the running playlist shows (in the audit log).
