@@ -47,6 +47,15 @@ pub const LOGIN_WINDOW: Duration = Duration::from_secs(300);
 /// oldest are forgotten first, so a flood from many addresses cannot grow the daemon's memory.
 pub const LOGIN_TRACKED: usize = 4096;
 
+/// Why a sign-in was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInRefused {
+    /// A wrong name or password.
+    Wrong,
+    /// Too many failures from this address lately: not even checked.
+    Limited,
+}
+
 /// Sign-ins hashing at once at most: each costs a CPU for some milliseconds, and the board's
 /// work must never wait behind a crowd of them.
 pub const MAX_HASHING: usize = 2;
@@ -236,8 +245,39 @@ impl Auth {
 
     /// Count a failed sign-in from `ip`, remembering at most [`LOGIN_TRACKED`] addresses.
     fn failed(&self, ip: IpAddr) {
+        let mut f = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Self::count(&mut f, login_key(ip));
+    }
+
+    /// Count a sign-in from `ip` as failed before its password is checked, unless `ip` is
+    /// limited already (`false`): a crowd of guesses sent at once gets as many checks as the
+    /// limit allows, not one each. [`Auth::login`] takes it back when the password is right.
+    fn attempt(&self, ip: IpAddr) -> bool {
         let key = login_key(ip);
         let mut f = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(list) = f.get_mut(&key) {
+            list.retain(|t| t.elapsed() < LOGIN_WINDOW);
+            if list.len() >= LOGIN_FAILURES {
+                return false;
+            }
+        }
+        Self::count(&mut f, key);
+        true
+    }
+
+    /// A sign-in counted by [`Auth::attempt`] succeeded: it is no failure.
+    fn forgive(&self, ip: IpAddr) {
+        let key = login_key(ip);
+        let mut f = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(list) = f.get_mut(&key) {
+            list.pop();
+            if list.is_empty() {
+                f.remove(&key);
+            }
+        }
+    }
+
+    fn count(f: &mut std::collections::HashMap<IpAddr, Vec<Instant>>, key: IpAddr) {
         if f.len() >= LOGIN_TRACKED && !f.contains_key(&key) {
             f.retain(|_, list| {
                 list.retain(|t| t.elapsed() < LOGIN_WINDOW);
@@ -265,6 +305,11 @@ impl Auth {
 
     /// Check a password; on success a new session (id, session).
     pub fn login(&self, ip: IpAddr, name: &str, password: &str) -> Option<(String, Session)> {
+        self.sign_in(ip, name, password).ok()
+    }
+
+    /// [`Auth::login`], saying why a sign-in was refused.
+    pub fn sign_in(&self, ip: IpAddr, name: &str, password: &str) -> Result<(String, Session), SignInRefused> {
         self.login_checked(ip, name, password, verify_password)
     }
 
@@ -278,7 +323,11 @@ impl Auth {
         name: &str,
         password: &str,
         check: impl FnOnce(&str, &str) -> bool,
-    ) -> Option<(String, Session)> {
+    ) -> Result<(String, Session), SignInRefused> {
+        // Counted before the check, so guesses sent at once are limited as one after another.
+        if !self.attempt(ip) {
+            return Err(SignInRefused::Limited);
+        }
         let user = self.users().users.iter().find(|u| u.name == name).cloned();
         let phc: &str = match &user {
             Some(u) => &u.password,
@@ -286,11 +335,11 @@ impl Auth {
         };
         let good = check(phc, password);
         match user {
-            Some(u) if good => self.new_session(u.name, u.role),
-            _ => {
-                self.failed(ip);
-                None
+            Some(u) if good => {
+                self.forgive(ip);
+                self.new_session(u.name, u.role).ok_or(SignInRefused::Wrong)
             }
+            _ => Err(SignInRefused::Wrong),
         }
     }
 
@@ -384,10 +433,10 @@ mod tests {
             checked.push(phc.to_owned());
             verify_password(phc, pw)
         };
-        assert!(auth.login_checked(ip, "li", "correct horse", &mut check).is_some());
-        assert!(auth.login_checked(ip, "li", "wrong", &mut check).is_none());
+        assert!(auth.login_checked(ip, "li", "correct horse", &mut check).is_ok());
+        assert!(auth.login_checked(ip, "li", "wrong", &mut check).is_err());
         // A name nobody has is checked against a real argon2id hash all the same.
-        assert!(auth.login_checked(ip, "nobody", "correct horse", &mut check).is_none());
+        assert!(auth.login_checked(ip, "nobody", "correct horse", &mut check).is_err());
         assert_eq!(checked.len(), 3);
         assert!(checked[2].starts_with("$argon2id$"), "{}", checked[2]);
         assert_ne!(checked[2], checked[0]);
@@ -431,6 +480,43 @@ mod tests {
         assert_eq!(auth.session(&id).unwrap().csrf, s.csrf);
         auth.logout(&id);
         assert!(auth.session(&id).is_none());
+    }
+
+    #[test]
+    fn guesses_sent_at_once_get_only_as_many_checks_as_the_limit_allows() {
+        let mut u = Users::default();
+        u.set_user("li", Role::Operator, "correct horse").unwrap();
+        let auth = std::sync::Arc::new(Auth::new(PathBuf::from("unused"), u, None));
+        let ip: IpAddr = "192.0.2.9".parse().unwrap();
+        let checked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let start = std::sync::Arc::new(std::sync::Barrier::new(30));
+        let guesses: Vec<_> = (0..30)
+            .map(|_| {
+                let (auth, checked, start) = (auth.clone(), checked.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    auth.login_checked(ip, "li", "guess guess", |_, _| {
+                        checked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        // As long as argon2 takes: the others arrive meanwhile.
+                        std::thread::sleep(std::time::Duration::from_millis(30));
+                        false
+                    })
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .collect();
+        assert_eq!(checked.load(std::sync::atomic::Ordering::SeqCst), LOGIN_FAILURES);
+        let limited = guesses
+            .iter()
+            .filter(|g| matches!(g, Err(SignInRefused::Limited)))
+            .count();
+        assert_eq!(limited, 30 - LOGIN_FAILURES);
+        // The right password from a fresh address is not held against anyone.
+        let other: IpAddr = "192.0.2.10".parse().unwrap();
+        assert!(auth.login(other, "li", "correct horse").is_some());
+        assert!(!auth.limited(other), "a good sign-in counts as no failure");
     }
 
     #[test]

@@ -88,16 +88,21 @@ pub(super) async fn login(
     };
     let session = tokio::task::spawn_blocking(move || {
         if f.token.trim().is_empty() {
-            auth.login(ip, &f.name, &f.password)
+            auth.sign_in(ip, &f.name, &f.password)
         } else {
             auth.login_with_token(ip, f.token.trim())
+                .ok_or(crate::auth::SignInRefused::Wrong)
         }
     })
     .await
-    .ok()
-    .flatten();
+    .unwrap_or(Err(crate::auth::SignInRefused::Wrong));
     match session {
-        Some((id, _)) => {
+        Err(crate::auth::SignInRefused::Limited) => {
+            let mut r = login_form(l, Some(t(l, "limited")), &q);
+            *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            r
+        }
+        Ok((id, _)) => {
             let mut r = Redirect::to("/board").into_response();
             let secure = if s.secure { "; Secure" } else { "" };
             if let Ok(v) = format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict{secure}").parse() {
@@ -105,7 +110,7 @@ pub(super) async fn login(
             }
             r
         }
-        None => {
+        Err(crate::auth::SignInRefused::Wrong) => {
             let mut r = login_form(l, Some(t(l, "bad_login")), &q);
             *r.status_mut() = StatusCode::UNAUTHORIZED;
             r
