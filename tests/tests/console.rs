@@ -42,6 +42,26 @@ fn without_a_session_or_token_the_api_answers_401_and_health_needs_none() {
     // Pages send a browser to the sign-in page.
     let page = request(&rig.url, "GET", "/board", &[], "");
     assert_eq!((page.status, page.header("location")), (303, Some("/login")));
+    // Every answer tells the browser what it may do with it: no other site's frame, scripts and
+    // requests from the console only, no sniffing, no address passed on, nothing cached; no HSTS
+    // over plain HTTP on loopback.
+    for answer in [
+        request(&rig.url, "GET", "/login", &[], ""),
+        rig.api("GET", "/api/v1/status", ""),
+    ] {
+        let csp = answer.header("content-security-policy").unwrap_or_default();
+        assert!(
+            csp.contains("frame-ancestors 'none'")
+                && csp.contains("script-src 'self'")
+                && csp.contains("object-src 'none'"),
+            "{csp}"
+        );
+        assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(answer.header("x-frame-options"), Some("DENY"));
+        assert_eq!(answer.header("referrer-policy"), Some("no-referrer"));
+        assert_eq!(answer.header("cache-control"), Some("no-store"));
+        assert_eq!(answer.header("strict-transport-security"), None);
+    }
     // With the token: the same document as the retained MQTT status, and the glass as a PNG.
     let status = rig.api("GET", "/api/v1/status", "").json();
     assert_eq!(status["screen"], "demo");
@@ -684,6 +704,12 @@ fn a_console_on_the_network_needs_https_and_serves_it() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.starts_with("HTTP/1.1 200") && text.trim_end().ends_with("ok"),
+        "{text}"
+    );
+    // Under HTTPS, browsers are told to use nothing else from then on (HSTS).
+    assert!(
+        text.to_ascii_lowercase()
+            .contains("strict-transport-security: max-age=31536000"),
         "{text}"
     );
     // Plain HTTP on that port gets no answer.

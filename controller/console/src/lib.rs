@@ -145,7 +145,42 @@ where
 
 /// The console's routes.
 pub fn router(state: AppState) -> Router {
-    api::routes().merge(pages::routes()).with_state(state)
+    let secure = state.secure;
+    api::routes()
+        .merge(pages::routes())
+        .with_state(state)
+        .layer(axum::middleware::map_response(move |r| async move {
+            guard_headers(r, secure)
+        }))
+}
+
+/// What a browser may do with the console's answers: scripts, styles, pictures and requests
+/// from the console itself only (previews are `data:` pictures), never inside another site's
+/// frame, no guessing of content types, no address sent to other sites, nothing kept in a shared
+/// cache; under HTTPS, HTTPS only from then on (HSTS).
+fn guard_headers(mut r: axum::response::Response, secure: bool) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+             connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if secure {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    r
 }
 
 /// The TLS acceptor of a certificate chain and key (PEM files).
