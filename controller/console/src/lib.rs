@@ -183,20 +183,57 @@ fn guard_headers(mut r: axum::response::Response, secure: bool) -> axum::respons
     r
 }
 
+/// Why the console could not start or stopped; each says what to change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConsoleError {
+    #[error("console.cert_file {path}: {reason} (a PEM certificate chain)")]
+    Certificate { path: String, reason: String },
+    #[error("console.key_file {path}: {reason} (a PEM private key)")]
+    Key { path: String, reason: String },
+    #[error("the console's certificate and key do not fit together: {0}")]
+    Mismatch(String),
+    #[error("the console cannot listen on {addr}: {reason} (change console.listen)")]
+    Listen { addr: SocketAddr, reason: String },
+    #[error("{0}")]
+    Users(String),
+    #[error("the daemon's core has stopped")]
+    CoreGone,
+    #[error("a console task ended unexpectedly: {0}")]
+    Task(String),
+}
+
+impl From<pinghu_daemon::CoreGone> for ConsoleError {
+    fn from(_: pinghu_daemon::CoreGone) -> Self {
+        Self::CoreGone
+    }
+}
+
+impl From<tokio::task::JoinError> for ConsoleError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        Self::Task(e.to_string())
+    }
+}
+
 /// The TLS acceptor of a certificate chain and key (PEM files).
-pub fn tls_acceptor(cert: &std::path::Path, key: &std::path::Path) -> Result<tokio_rustls::TlsAcceptor, String> {
+pub fn tls_acceptor(cert: &std::path::Path, key: &std::path::Path) -> Result<tokio_rustls::TlsAcceptor, ConsoleError> {
     use rustls::pki_types::pem::PemObject as _;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let _ = rustls::crypto::ring::default_provider().install_default();
     let certs = CertificateDer::pem_file_iter(cert)
         .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-        .map_err(|e| format!("console.cert_file {}: {e} (a PEM certificate chain)", cert.display()))?;
-    let key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| format!("console.key_file {}: {e} (a PEM private key)", key.display()))?;
+        .map_err(|e| ConsoleError::Certificate {
+            path: cert.display().to_string(),
+            reason: e.to_string(),
+        })?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| ConsoleError::Key {
+        path: key.display().to_string(),
+        reason: e.to_string(),
+    })?;
     let config = rustls::ServerConfig::builder()
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .map_err(|e| format!("the console's certificate and key do not fit together: {e}"))?;
+        .map_err(|e| ConsoleError::Mismatch(e.to_string()))?;
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
@@ -217,7 +254,7 @@ async fn serve_connections(
     acceptor: Option<tokio_rustls::TlsAcceptor>,
     app: Router,
     mut shutdown: watch::Receiver<bool>,
-) -> Result<(), String> {
+) -> Result<(), ConsoleError> {
     use tower_service::Service as _;
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     let mut make = app.into_make_service_with_connect_info::<SocketAddr>();
@@ -289,7 +326,7 @@ pub async fn serve(
     state: AppState,
     tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: watch::Receiver<bool>,
-) -> Result<(), String> {
+) -> Result<(), ConsoleError> {
     // Users added while the daemon runs can sign in within 2 s (run beside the server, so a
     // failure of either ends this task and the daemon's supervisor sees it).
     // Sessions begun or ended reach the disk within 2 s too.
@@ -331,14 +368,14 @@ pub async fn run(
         pinghu_daemon::card::link::TraceRing,
     ),
     mut shutdown: watch::Receiver<bool>,
-) -> Result<(), String> {
-    let mut failed: Option<String> = None;
+) -> Result<(), ConsoleError> {
+    let mut failed: Option<ConsoleError> = None;
     loop {
         match start(&c, &cfg, core.clone(), live.clone(), card.clone(), shutdown.clone()).await {
             Ok(serve) => {
                 if failed.is_some() {
                     tracing::info!("the console started after all");
-                    core.tell(Change::ConsoleError(None)).map_err(|e| e.to_string())?;
+                    core.tell(Change::ConsoleError(None))?;
                 }
                 return serve.await;
             }
@@ -348,8 +385,7 @@ pub async fn run(
                         "{e}; the board runs on without the console, which tries again every {} s",
                         RETRY.as_secs()
                     );
-                    let why = e.clone();
-                    core.tell(Change::ConsoleError(Some(why))).map_err(|e| e.to_string())?;
+                    core.tell(Change::ConsoleError(Some(e.to_string())))?;
                 }
                 failed = Some(e);
                 tokio::select! {
@@ -373,21 +409,20 @@ pub async fn start(
         pinghu_daemon::card::link::TraceRing,
     ),
     shutdown: watch::Receiver<bool>,
-) -> Result<impl std::future::Future<Output = Result<(), String>> + use<>, String> {
-    let listener = tokio::net::TcpListener::bind(c.listen)
-        .await
-        .map_err(|e| format!("the console cannot listen on {}: {e} (change console.listen)", c.listen))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| format!("the console's address: {e}"))?;
+) -> Result<impl std::future::Future<Output = Result<(), ConsoleError>> + use<>, ConsoleError> {
+    let listen = |e: std::io::Error| ConsoleError::Listen {
+        addr: c.listen,
+        reason: e.to_string(),
+    };
+    let listener = tokio::net::TcpListener::bind(c.listen).await.map_err(listen)?;
+    let addr = listener.local_addr().map_err(listen)?;
     let (users_file, sessions_file) = (c.users_file.clone(), cfg.data_dir.join(auth::SESSIONS_FILE));
     // The users, and the sessions still open when the daemon stopped: files, read off the runtime.
     let auth = tokio::task::spawn_blocking(move || {
         auth::Users::load(&users_file).map(|users| Auth::new(users_file, users, Some(sessions_file)))
     })
-    .await
-    .map_err(|e| e.to_string())?
-    .map_err(|e| e.to_string())?;
+    .await?
+    .map_err(|e| ConsoleError::Users(e.to_string()))?;
     if auth.no_users() {
         tracing::warn!(
             "the console has no users yet: add one with `pinghu console adduser NAME --role admin --users {}`",
@@ -397,11 +432,7 @@ pub async fn start(
     let tls = match &c.tls {
         Some((cert, key)) => {
             let (cert, key) = (cert.clone(), key.clone());
-            Some(
-                tokio::task::spawn_blocking(move || tls_acceptor(&cert, &key))
-                    .await
-                    .map_err(|e| e.to_string())??,
-            )
+            Some(tokio::task::spawn_blocking(move || tls_acceptor(&cert, &key)).await??)
         }
         None => None,
     };

@@ -76,14 +76,12 @@ pub fn console_front(cfg: &crate::daemon::config::Config) -> Option<crate::daemo
     Some((
         "console",
         Box::new(move |w: crate::daemon::Wiring| {
-            Box::pin(crate::console::run(
-                c,
-                w.cfg,
-                w.core,
-                w.live,
-                (w.card, w.trace),
-                w.shutdown,
-            ))
+            Box::pin(async move {
+                // The daemon's supervisor names a task's failure in words.
+                crate::console::run(c, w.cfg, w.core, w.live, (w.card, w.trace), w.shutdown)
+                    .await
+                    .map_err(|e| e.to_string())
+            })
         }),
     ))
 }
