@@ -151,7 +151,8 @@ pub fn request(base: &str, method: &str, path: &str, headers: &[(&str, &str)], b
     let body = body.as_ref();
     let host = base.trim_start_matches("http://");
     let mut s = TcpStream::connect(host).expect("connect to the console");
-    s.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
+    // (A preview of its whole page budget takes seconds in a debug build on a busy machine.)
+    s.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
     let mut req = format!(
         "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()

@@ -437,12 +437,30 @@ fn browser_sessions_need_the_csrf_token_and_wrong_passwords_are_limited() {
         401
     );
 
-    // Five wrong passwords, then even the right one is refused for a while.
+    // Five wrong passwords for a name, then even the right one is refused for a while.
     for _ in 0..5 {
-        assert_eq!(sign_in(&rig.url, "name=admin&password=wrong-password").0, 401);
+        assert_eq!(sign_in(&rig.url, "name=li-wei&password=wrong-password").0, 401);
     }
-    let limited = post_login(&rig.url, &format!("token={}", rig.token));
+    let limited = post_login(&rig.url, "name=li-wei&password=correct+horse+battery");
     assert_eq!(limited.status, 429, "{}", limited.text());
+    // One clerk's typos do not lock out the others behind the same address (an office's NAT).
+    let (status, _) = sign_in(&rig.url, &format!("token={}", rig.token));
+    assert_eq!(status, 303, "another sign-in from the same address was locked out too");
+    // Sign-ins and the lock-out are in the audit log, with the address.
+    let audit = std::fs::read_to_string(rig.path("audit.jsonl")).unwrap();
+    assert!(
+        audit.contains("\"action\":\"console.sign_in.locked\"") && audit.contains("\"who\":\"li-wei\""),
+        "{audit}"
+    );
+    assert!(audit.contains("\"action\":\"console.sign_in\""), "{audit}");
+    assert!(audit.contains("127.0.0.1"), "{audit}");
+    // And twenty failures from one address, whatever the names, stop it altogether.
+    for i in 0..15 {
+        let code = sign_in(&rig.url, &format!("name=guess{i}&password=wrong-password")).0;
+        assert_eq!(code, 401, "guess {i}");
+    }
+    let (status, _) = sign_in(&rig.url, &format!("token={}", rig.token));
+    assert_eq!(status, 429, "twenty failures from one address");
 }
 
 #[test]

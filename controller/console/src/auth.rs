@@ -40,19 +40,25 @@ pub struct Session {
 
 /// How long a session lasts without use.
 pub const SESSION_IDLE: Duration = Duration::from_secs(8 * 3600);
-/// Failed logins allowed per address in [`LOGIN_WINDOW`].
+/// Failed logins allowed per address and user name in [`LOGIN_WINDOW`] (one clerk's typos do not
+/// lock out the others behind the same office address).
 pub const LOGIN_FAILURES: usize = 5;
+/// Failed logins allowed per address in [`LOGIN_WINDOW`], whatever the names.
+pub const LOGIN_FAILURES_PER_ADDRESS: usize = 20;
 pub const LOGIN_WINDOW: Duration = Duration::from_secs(300);
 /// Addresses whose failed sign-ins are remembered at most: past it, those whose last failure is
 /// oldest are forgotten first, so a flood from many addresses cannot grow the daemon's memory.
 pub const LOGIN_TRACKED: usize = 4096;
+
+/// Recent failed sign-ins by address: when, and as which name.
+type Failures = HashMap<IpAddr, Vec<(Instant, String)>>;
 
 /// Why a sign-in was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignInRefused {
     /// A wrong name or password.
     Wrong,
-    /// Too many failures from this address lately: not even checked.
+    /// Too many failures from this address (for this name, or in all) lately: not even checked.
     Limited,
 }
 
@@ -105,7 +111,7 @@ pub struct Auth {
     sessions_file: Option<PathBuf>,
     sessions_dirty: AtomicU8,
     sessions_saved: Mutex<Instant>,
-    failures: Mutex<HashMap<IpAddr, Vec<Instant>>>,
+    failures: Mutex<Failures>,
     /// Permits for password hashing ([`MAX_HASHING`]): the sign-in page takes one before it
     /// hashes.
     pub hashing: tokio::sync::Semaphore,
@@ -228,70 +234,82 @@ impl Auth {
         self.users.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Whether `ip` has too many recent failed logins.
-    pub fn limited(&self, ip: IpAddr) -> bool {
+    /// Whether sign-ins as `name` from `ip` are refused for now: too many recent failures for
+    /// that name from that address, or from that address in all.
+    pub fn limited(&self, ip: IpAddr, name: &str) -> bool {
         let key = login_key(ip);
         let mut f = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let Some(list) = f.get_mut(&key) else {
             return false;
         };
-        list.retain(|t| t.elapsed() < LOGIN_WINDOW);
-        let n = list.len();
-        if n == 0 {
+        list.retain(|(t, _)| t.elapsed() < LOGIN_WINDOW);
+        let limited = Self::over(list, name);
+        if list.is_empty() {
             f.remove(&key);
         }
-        n >= LOGIN_FAILURES
+        limited
     }
 
-    /// Count a failed sign-in from `ip`, remembering at most [`LOGIN_TRACKED`] addresses.
-    fn failed(&self, ip: IpAddr) {
+    fn over(list: &[(Instant, String)], name: &str) -> bool {
+        list.len() >= LOGIN_FAILURES_PER_ADDRESS || list.iter().filter(|(_, n)| n == name).count() >= LOGIN_FAILURES
+    }
+
+    /// Count a failed sign-in as `name` from `ip`, remembering at most [`LOGIN_TRACKED`] addresses.
+    fn failed(&self, ip: IpAddr, name: &str) {
         let mut f = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        Self::count(&mut f, login_key(ip));
+        Self::count(&mut f, login_key(ip), name);
     }
 
     /// Count a sign-in from `ip` as failed before its password is checked, unless `ip` is
     /// limited already (`false`): a crowd of guesses sent at once gets as many checks as the
     /// limit allows, not one each. [`Auth::login`] takes it back when the password is right.
-    fn attempt(&self, ip: IpAddr) -> bool {
+    fn attempt(&self, ip: IpAddr, name: &str) -> bool {
         let key = login_key(ip);
         let mut f = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(list) = f.get_mut(&key) {
-            list.retain(|t| t.elapsed() < LOGIN_WINDOW);
-            if list.len() >= LOGIN_FAILURES {
+            list.retain(|(t, _)| t.elapsed() < LOGIN_WINDOW);
+            if Self::over(list, name) {
                 return false;
             }
         }
-        Self::count(&mut f, key);
+        Self::count(&mut f, key, name);
         true
     }
 
     /// A sign-in counted by [`Auth::attempt`] succeeded: it is no failure.
-    fn forgive(&self, ip: IpAddr) {
+    fn forgive(&self, ip: IpAddr, name: &str) {
         let key = login_key(ip);
         let mut f = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(list) = f.get_mut(&key) {
-            list.pop();
+            if let Some(i) = list.iter().rposition(|(_, n)| n == name) {
+                list.remove(i);
+            }
             if list.is_empty() {
                 f.remove(&key);
             }
         }
     }
 
-    fn count(f: &mut std::collections::HashMap<IpAddr, Vec<Instant>>, key: IpAddr) {
+    fn count(f: &mut Failures, key: IpAddr, name: &str) {
         if f.len() >= LOGIN_TRACKED && !f.contains_key(&key) {
             f.retain(|_, list| {
-                list.retain(|t| t.elapsed() < LOGIN_WINDOW);
+                list.retain(|(t, _)| t.elapsed() < LOGIN_WINDOW);
                 !list.is_empty()
             });
             while f.len() >= LOGIN_TRACKED {
-                let oldest = f.iter().min_by_key(|(_, list)| list.last().copied()).map(|(k, _)| *k);
+                let oldest = f
+                    .iter()
+                    .min_by_key(|(_, list)| list.last().map(|(t, _)| *t))
+                    .map(|(k, _)| *k);
                 match oldest {
                     Some(k) => f.remove(&k),
                     None => break,
                 };
             }
         }
-        f.entry(key).or_default().push(Instant::now());
+        // (A name is kept to 64 bytes: a guessed name is no way to grow the daemon's memory.)
+        let name: String = name.chars().take(64).collect();
+        f.entry(key).or_default().push((Instant::now(), name));
     }
 
     /// How many addresses have failed sign-ins remembered.
@@ -325,7 +343,7 @@ impl Auth {
         check: impl FnOnce(&str, &str) -> bool,
     ) -> Result<(String, Session), SignInRefused> {
         // Counted before the check, so guesses sent at once are limited as one after another.
-        if !self.attempt(ip) {
+        if !self.attempt(ip, name) {
             return Err(SignInRefused::Limited);
         }
         let user = self.users().users.iter().find(|u| u.name == name).cloned();
@@ -336,7 +354,7 @@ impl Auth {
         let good = check(phc, password);
         match user {
             Some(u) if good => {
-                self.forgive(ip);
+                self.forgive(ip, name);
                 self.new_session(u.name, u.role).ok_or(SignInRefused::Wrong)
             }
             _ => Err(SignInRefused::Wrong),
@@ -346,7 +364,7 @@ impl Auth {
     /// Sign in with an API token (how the embedded default's admin token opens the console).
     pub fn login_with_token(&self, ip: IpAddr, token: &str) -> Option<(String, Session)> {
         let Some((name, role)) = self.token(token) else {
-            self.failed(ip);
+            self.failed(ip, "");
             return None;
         };
         self.new_session(name, role)
@@ -462,11 +480,12 @@ mod tests {
         let auth = Auth::new(PathBuf::from("unused"), u, None);
         let ip: IpAddr = "192.0.2.7".parse().unwrap();
         for _ in 0..LOGIN_FAILURES {
-            assert!(!auth.limited(ip));
+            assert!(!auth.limited(ip, "li"));
             assert!(auth.login(ip, "li", "guess guess").is_none());
         }
-        assert!(auth.limited(ip));
-        assert!(!auth.limited("192.0.2.8".parse().unwrap()), "per address");
+        assert!(auth.limited(ip, "li"));
+        assert!(!auth.limited("192.0.2.8".parse().unwrap(), "li"), "per address");
+        assert!(!auth.limited(ip, "wang"), "one clerk's typos do not lock out another");
         // IPv6: per /64, the block one network hands out.
         for i in 0..LOGIN_FAILURES {
             assert!(
@@ -474,8 +493,8 @@ mod tests {
                     .is_none()
             );
         }
-        assert!(auth.limited("2001:db8:1:2:ffff::1".parse().unwrap()));
-        assert!(!auth.limited("2001:db8:1:3::1".parse().unwrap()));
+        assert!(auth.limited("2001:db8:1:2:ffff::1".parse().unwrap(), "li"));
+        assert!(!auth.limited("2001:db8:1:3::1".parse().unwrap(), "li"));
         let (id, s) = auth.login("192.0.2.8".parse().unwrap(), "li", "correct horse").unwrap();
         assert_eq!(auth.session(&id).unwrap().csrf, s.csrf);
         auth.logout(&id);
@@ -516,7 +535,7 @@ mod tests {
         // The right password from a fresh address is not held against anyone.
         let other: IpAddr = "192.0.2.10".parse().unwrap();
         assert!(auth.login(other, "li", "correct horse").is_some());
-        assert!(!auth.limited(other), "a good sign-in counts as no failure");
+        assert!(!auth.limited(other, "li"), "a good sign-in counts as no failure");
     }
 
     #[test]
@@ -524,19 +543,19 @@ mod tests {
         let auth = Auth::new(PathBuf::from("unused"), Users::default(), None);
         // Asking costs nothing: only failures are remembered.
         for i in 0..10_000u32 {
-            assert!(!auth.limited(IpAddr::V4(i.into())));
+            assert!(!auth.limited(IpAddr::V4(i.into()), "li"));
         }
         assert_eq!(auth.tracked(), 0);
         for i in 0..(LOGIN_TRACKED as u32 + 1000) {
-            auth.failed(IpAddr::V4(i.into()));
+            auth.failed(IpAddr::V4(i.into()), "li");
         }
         assert_eq!(auth.tracked(), LOGIN_TRACKED);
         // The newest are kept: the last address still counts its failure.
         let last = IpAddr::V4((LOGIN_TRACKED as u32 + 999).into());
         for _ in 1..LOGIN_FAILURES {
-            auth.failed(last);
+            auth.failed(last, "li");
         }
-        assert!(auth.limited(last));
+        assert!(auth.limited(last, "li"));
     }
 
     #[test]

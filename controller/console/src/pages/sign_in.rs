@@ -75,7 +75,12 @@ pub(super) async fn login(
         *r.status_mut() = StatusCode::FORBIDDEN;
         return r;
     }
-    if s.auth.limited(ip) {
+    let name = if f.token.trim().is_empty() {
+        f.name.clone()
+    } else {
+        String::new()
+    };
+    if s.auth.limited(ip, &name) {
         let mut r = login_form(l, Some(t(l, "limited")), &q);
         *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
         return r;
@@ -96,6 +101,19 @@ pub(super) async fn login(
     })
     .await
     .unwrap_or(Err(crate::auth::SignInRefused::Wrong));
+    // Sign-ins and lock-outs go to the audit log (a lock-out once, when a failure reaches it).
+    let audit = |who: String, locked: bool| {
+        let _ = s.core.tell(pinghu_daemon::core::Change::SignIn {
+            who,
+            address: ip,
+            locked,
+        });
+    };
+    match &session {
+        Ok((_, opened)) => audit(opened.user.clone(), false),
+        Err(crate::auth::SignInRefused::Wrong) if s.auth.limited(ip, &name) => audit(name.clone(), true),
+        Err(_) => {}
+    }
     match session {
         Err(crate::auth::SignInRefused::Limited) => {
             let mut r = login_form(l, Some(t(l, "limited")), &q);

@@ -59,6 +59,13 @@ pub enum Change {
         who: String,
         reply: oneshot::Sender<Result<(), PictureError>>,
     },
+    /// Someone signed in to the console (`locked`: a name was locked out at an address by its
+    /// failures), for the audit log.
+    SignIn {
+        who: String,
+        address: std::net::IpAddr,
+        locked: bool,
+    },
     /// The console could not start (`Some`, why), or started after all (`None`): the status only.
     ConsoleError(Option<String>),
     /// A play report the publisher could not hand to the broker: first in line again.
@@ -124,6 +131,18 @@ impl Core {
             Change::DeletePicture { name, who, reply } => {
                 let _ = reply.send(self.delete_picture(&name, &who, now));
                 Touched::Board
+            }
+            Change::SignIn { who, address, locked } => {
+                let action = if locked {
+                    "console.sign_in.locked"
+                } else {
+                    "console.sign_in"
+                };
+                let detail = serde_json::json!({"address": address.to_string()});
+                if let Err(e) = self.audit.append(now, &who, action, detail) {
+                    tracing::error!("cannot write {action} of {who} to the audit log: {e}");
+                }
+                Touched::Nothing
             }
             Change::ConsoleError(e) => {
                 self.set_console_error(e);
