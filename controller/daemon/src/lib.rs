@@ -87,6 +87,8 @@ pub fn debug_fault(task: &str) -> Option<Timestamp> {
 /// A panic injected into a task for the supervision test (`PINGHU_DEBUG_PANIC=TASK@SECONDS`, debug
 /// builds only); pending forever otherwise.
 async fn injected_panic(task: &'static str) {
+    #[cfg(not(debug_assertions))]
+    let _ = task;
     #[cfg(debug_assertions)]
     if let Some(at) = debug_fault(task) {
         tokio::time::sleep(at.duration_since(Timestamp::now()).unsigned_abs()).await;
