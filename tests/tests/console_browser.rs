@@ -316,12 +316,13 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
     assert_eq!(untranslated, json!([]), "proof entries whose kind is not in Chinese");
     b.screenshot("6-proof.png").await;
 
-    // The audit log holds both changes and verifies.
+    // The audit log holds the sign-in and both changes, and verifies.
     let data_dir = rig.dir.path().to_str().unwrap().to_owned();
     let (code, out, err) = blocking(|| pinghu(&["log", "verify", "--data-dir", &data_dir]));
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("audit.jsonl: 2 entries, chain intact"), "{out}");
+    assert!(out.contains("audit.jsonl: 3 entries, chain intact"), "{out}");
     let audit = std::fs::read_to_string(rig.path("audit.jsonl")).unwrap();
+    assert!(audit.contains("\"console.sign_in\""), "{audit}");
     assert!(audit.contains("\"playlist.save\"") && audit.contains("\"playlist.restore\""));
     assert!(
         audit.contains("\"who\":\"admin\""),
@@ -365,7 +366,7 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
         .await;
     assert_eq!(
         actions,
-        json!(["picture.upload", "playlist.restore", "playlist.save"]),
+        json!(["picture.upload", "playlist.restore", "playlist.save", "console.sign_in"]),
         "newest first"
     );
     let chain = b

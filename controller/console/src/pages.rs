@@ -387,6 +387,7 @@ fn detail_text(l: Lang, v: &serde_json::Value, tz: &jiff::tz::TimeZone) -> Strin
             "brightness" => ("亮度", "brightness"),
             "power" => ("电源", "power"),
             "until" => ("至", "until"),
+            "address" => ("来源地址", "address"),
             other => (other, other),
         };
         (if zh { z } else { e }).to_owned()
@@ -456,6 +457,8 @@ fn action_word(l: Lang, action: &str) -> &str {
         "card.pattern" => ("显示测试图", "test pattern"),
         "card.override" => ("临时亮度/开关屏", "brightness or power set"),
         "card.override.clear" => ("恢复节目单控制", "back to the playlist"),
+        "console.sign_in" => ("登录控制台", "signed in"),
+        "console.sign_in.locked" => ("登录失败过多，暂时锁定", "locked out after failed sign-ins"),
         other => (other, other),
     };
     if l == Lang::Zh { zh } else { en }
