@@ -730,6 +730,30 @@ fn a_console_on_the_network_needs_https_and_serves_it() {
             .contains("strict-transport-security: max-age=31536000"),
         "{text}"
     );
+    // And the sign-in form's cookie is sent over HTTPS only.
+    let mut client = std::process::Command::new("openssl")
+        .args(["s_client", "-quiet", "-verify_return_error", "-CAfile", "console.pem"])
+        .args(["-connect", &format!("127.0.0.1:{port}")])
+        .current_dir(d)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("openssl s_client");
+    {
+        use std::io::Write as _;
+        let mut stdin = client.stdin.take().unwrap();
+        stdin
+            .write_all(b"GET /login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .unwrap();
+    }
+    let out = client.wait_with_output().unwrap();
+    let login = String::from_utf8_lossy(&out.stdout);
+    let cookie = login
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie: pinghu_login="))
+        .unwrap_or_else(|| panic!("no sign-in cookie in {login}"));
+    assert!(cookie.trim_end().ends_with("; Secure"), "{cookie}");
     // Plain HTTP on that port gets no answer.
     let plain = std::net::TcpStream::connect(("127.0.0.1", port)).and_then(|mut s| {
         use std::io::{Read as _, Write as _};

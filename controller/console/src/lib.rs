@@ -179,6 +179,20 @@ fn guard_headers(mut r: axum::response::Response, secure: bool) -> axum::respons
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000"),
         );
+        // Under HTTPS every cookie (the session's, the sign-in form's) is sent over HTTPS only.
+        let cookies: Vec<HeaderValue> = h.get_all(header::SET_COOKIE).iter().cloned().collect();
+        if !cookies.is_empty() {
+            h.remove(header::SET_COOKIE);
+            for c in cookies {
+                let text = c.to_str().unwrap_or_default();
+                let secured = if text.contains("; Secure") {
+                    Some(c.clone())
+                } else {
+                    HeaderValue::from_str(&format!("{text}; Secure")).ok()
+                };
+                h.append(header::SET_COOKIE, secured.unwrap_or(c));
+            }
+        }
     }
     r
 }
