@@ -31,13 +31,17 @@ fn opens_a_real_window_under_xvfb() {
         eprintln!("Xvfb is not installed (apt-get install xvfb); .ci/run installs it");
         return;
     };
-    let display = ":93";
+    // Xvfb picks a free display and writes its number once it accepts clients (`-displayfd`):
+    // no fixed display to collide on, and no guess at how long it takes to start.
     let mut x = Command::new(xvfb)
-        .args([display, "-screen", "0", "800x600x24"])
+        .args(["-displayfd", "1", "-screen", "0", "800x600x24"])
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(700));
+    let mut number = String::new();
+    BufReader::new(x.stdout.take().unwrap()).read_line(&mut number).unwrap();
+    let display = format!(":{}", number.trim());
     let mut sim = Command::new(env!("CARGO_BIN_EXE_pinghu-sim"))
         .args([
             "--listen",
@@ -50,7 +54,7 @@ fn opens_a_real_window_under_xvfb() {
             "--height",
             "16",
         ])
-        .env("DISPLAY", display)
+        .env("DISPLAY", &display)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
