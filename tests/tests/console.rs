@@ -628,6 +628,28 @@ fn roles_decide_who_changes_what_and_technicians_drive_the_card() {
     assert!(audit.contains("\"who\":\"token:wang\""));
 }
 
+/// `GET path` over HTTPS to the console on `port`, through a client that checks the certificate
+/// against `d/console.pem`: the whole answer as text.
+fn tls_get(d: &std::path::Path, port: u16, path: &str) -> String {
+    let mut client = std::process::Command::new("openssl")
+        .args(["s_client", "-quiet", "-verify_return_error", "-CAfile", "console.pem"])
+        .args(["-connect", &format!("127.0.0.1:{port}")])
+        .current_dir(d)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("openssl s_client");
+    {
+        use std::io::Write as _;
+        let mut stdin = client.stdin.take().unwrap();
+        stdin
+            .write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes())
+            .unwrap();
+    }
+    String::from_utf8_lossy(&client.wait_with_output().unwrap().stdout).into_owned()
+}
+
 /// A daemon's configuration with a console on `listen`, for the simulated card and broker, in `d`
 /// (with a portal key made there).
 fn console_config(
@@ -702,24 +724,7 @@ fn a_console_on_the_network_needs_https_and_serves_it() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
     // A TLS client that checks the certificate gets the health answer.
-    let mut client = std::process::Command::new("openssl")
-        .args(["s_client", "-quiet", "-verify_return_error", "-CAfile", "console.pem"])
-        .args(["-connect", &format!("127.0.0.1:{port}")])
-        .current_dir(d)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("openssl s_client");
-    {
-        use std::io::Write as _;
-        let mut stdin = client.stdin.take().unwrap();
-        stdin
-            .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-            .unwrap();
-    }
-    let out = client.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = tls_get(d, port, "/healthz");
     assert!(
         text.starts_with("HTTP/1.1 200") && text.trim_end().ends_with("ok"),
         "{text}"
@@ -731,24 +736,7 @@ fn a_console_on_the_network_needs_https_and_serves_it() {
         "{text}"
     );
     // And the sign-in form's cookie is sent over HTTPS only.
-    let mut client = std::process::Command::new("openssl")
-        .args(["s_client", "-quiet", "-verify_return_error", "-CAfile", "console.pem"])
-        .args(["-connect", &format!("127.0.0.1:{port}")])
-        .current_dir(d)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("openssl s_client");
-    {
-        use std::io::Write as _;
-        let mut stdin = client.stdin.take().unwrap();
-        stdin
-            .write_all(b"GET /login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-            .unwrap();
-    }
-    let out = client.wait_with_output().unwrap();
-    let login = String::from_utf8_lossy(&out.stdout);
+    let login = tls_get(d, port, "/login");
     let cookie = login
         .lines()
         .find(|l| l.to_ascii_lowercase().starts_with("set-cookie: pinghu_login="))
