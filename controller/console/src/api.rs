@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::{AppState, Caller, Refused};
 
 mod card;
-use pinghu_daemon::core::{Change, MAX_PICTURE_BYTES, PictureError, SaveError};
+use pinghu_daemon::core::{Change, MAX_PICTURE_BYTES, PictureError, Question, SaveError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -70,7 +70,7 @@ struct Scale {
 
 /// The glass as acknowledged, as the simulator's LED-look PNG.
 async fn board_png(State(s): State<AppState>, _: Caller, Query(q): Query<Scale>) -> Response {
-    let Ok(frame) = s.core.read(|c, _| c.glass()).await else {
+    let Ok(frame) = s.core.ask(Question::Glass).await else {
         return gone();
     };
     led_png(frame, q.scale.unwrap_or(4).clamp(2, 16), true, "the board").await
@@ -92,7 +92,7 @@ async fn led_png(frame: pinghu_fonts::Frame, scale: u32, fresh: bool, what: &str
 }
 
 async fn announcements(State(s): State<AppState>, _: Caller) -> Response {
-    match s.core.render(|c, _| c.announcements()).await {
+    match s.core.ask(Question::Announcements).await {
         Ok(v) => Json(v).into_response(),
         Err(_) => gone(),
     }
@@ -107,7 +107,11 @@ async fn announcement_page(
 ) -> Response {
     let page = s
         .core
-        .render(move |c, _| c.announcement_page(&id, n.saturating_sub(1)))
+        .ask(|reply| Question::AnnouncementPage {
+            id,
+            page: n.saturating_sub(1),
+            reply,
+        })
         .await;
     let frame = match page {
         Ok(Some(f)) if n >= 1 => f,
@@ -124,7 +128,7 @@ async fn announcement_page(
 }
 
 async fn playlist(State(s): State<AppState>, _: Caller) -> Response {
-    match s.core.read(|c, _| c.playlist_text()).await {
+    match s.core.ask(Question::PlaylistText).await {
         Ok(t) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], t).into_response(),
         Err(_) => gone(),
     }
@@ -161,7 +165,7 @@ pub fn check(text: &str) -> Value {
 /// The console's check of a playlist text: `pinghu playlist check`'s rules, and the booking
 /// check of its campaigns with spots as long as this board shows them.
 async fn check_playlist(State(s): State<AppState>, _: Caller, body: String) -> Response {
-    let Ok(f) = s.core.render(move |c, now| c.examine(&body, now)).await else {
+    let Ok(f) = s.core.ask(|reply| Question::Examine { text: body, reply }).await else {
         return gone();
     };
     let mut v = json!({
@@ -177,7 +181,7 @@ async fn check_playlist(State(s): State<AppState>, _: Caller, body: String) -> R
 
 /// Every item's pages as the board will show them (PNG, LED look, as data URLs), or the errors.
 async fn preview(State(s): State<AppState>, _: Caller, body: String) -> Response {
-    let Ok(r) = s.core.render(move |c, now| c.preview(&body, now)).await else {
+    let Ok(r) = s.core.ask(|reply| Question::Preview { text: body, reply }).await else {
         return gone();
     };
     let items = match r {
@@ -276,14 +280,18 @@ async fn save_playlist(State(s): State<AppState>, caller: Caller, body: String) 
 }
 
 async fn history(State(s): State<AppState>, _: Caller) -> Response {
-    match s.core.read(|c, _| c.playlist_history()).await {
+    match s.core.ask(Question::PlaylistHistory).await {
         Ok(v) => Json(v).into_response(),
         Err(_) => gone(),
     }
 }
 
 async fn version(State(s): State<AppState>, _: Caller, Path(sha): Path<String>) -> Response {
-    match s.core.read(move |c, _| c.playlist_version(&sha)).await {
+    match s
+        .core
+        .ask(|reply| Question::PlaylistVersion { sha256: sha, reply })
+        .await
+    {
         Ok(Some(t)) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], t).into_response(),
         Ok(None) => (StatusCode::NOT_FOUND, "no such version: see /api/v1/playlist/history").into_response(),
         Err(_) => gone(),
@@ -294,7 +302,11 @@ async fn restore(State(s): State<AppState>, caller: Caller, Path(sha): Path<Stri
     if let Err(r) = may_edit(&caller) {
         return r.into_response();
     }
-    let text = match s.core.read(move |c, _| c.playlist_version(&sha)).await {
+    let text = match s
+        .core
+        .ask(|reply| Question::PlaylistVersion { sha256: sha, reply })
+        .await
+    {
         Ok(Some(t)) => t,
         Ok(None) => return (StatusCode::NOT_FOUND, "no such version: see /api/v1/playlist/history").into_response(),
         Err(_) => return gone(),
@@ -313,7 +325,7 @@ fn picture_refused(e: &PictureError) -> Response {
 
 /// The pictures beside the playlist, with the items that show each.
 async fn pictures(State(s): State<AppState>, _: Caller) -> Response {
-    match s.core.read(|c, _| c.pictures()).await {
+    match s.core.ask(Question::Pictures).await {
         Ok(Ok(v)) => Json(v).into_response(),
         Ok(Err(e)) => picture_refused(&e),
         Err(_) => gone(),
@@ -369,7 +381,7 @@ async fn picture_png(
     Path(name): Path<String>,
     Query(q): Query<Scale>,
 ) -> Response {
-    let frame = match s.core.render(move |c, _| c.picture_frame(&name)).await {
+    let frame = match s.core.ask(|reply| Question::PictureFrame { name, reply }).await {
         Ok(Ok(f)) => f,
         Ok(Err(e)) => return picture_refused(&e),
         Err(_) => return gone(),
@@ -386,7 +398,7 @@ struct Limit {
 /// 1000), newest first, and whether the whole chain verifies.
 async fn audit_log(State(s): State<AppState>, _: Caller, Query(q): Query<Limit>) -> Response {
     let n = q.limit.unwrap_or(100).clamp(1, 1000);
-    match s.core.read(move |c, _| c.audit_recent(n)).await {
+    match s.core.ask(|reply| Question::AuditRecent { n, reply }).await {
         Ok(Ok((recent, report))) => Json(json!({
             "chain_ok": report.problem.is_none(),
             "entries": report.entries,
@@ -412,13 +424,7 @@ struct ProofQuery {
 /// Proof-of-display entries of a day in the board's time zone (an operator's day, not UTC's) that verify,
 /// with the chain's verification.
 async fn proof(State(s): State<AppState>, _: Caller, Query(q): Query<ProofQuery>) -> Response {
-    let Ok((dir, tz)) = s
-        .core
-        .read(|c, _| (c.config().data_dir.clone(), c.time_zone().clone()))
-        .await
-    else {
-        return gone();
-    };
+    let (dir, tz) = (s.core.data_dir().to_owned(), s.core.time_zone().clone());
     let date = match q.date.as_deref() {
         None => jiff::Timestamp::now().to_zoned(tz.clone()).date(),
         Some(d) => match d.parse::<jiff::civil::Date>() {
@@ -435,7 +441,7 @@ async fn proof(State(s): State<AppState>, _: Caller, Query(q): Query<ProofQuery>
     let zone = tz.iana_name().unwrap_or("UTC").to_owned();
     let csv = q.format.as_deref() == Some("csv");
     // Of an intact log that the daemon has checked, only the day's segments are read.
-    let Ok(known) = s.core.read(move |c, _| c.proof_segments(from, to)).await else {
+    let Ok(known) = s.core.ask(|reply| Question::ProofSegments { from, to, reply }).await else {
         return gone();
     };
     // Reading and verifying the log is file I/O: off the async workers.

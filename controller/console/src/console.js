@@ -83,13 +83,14 @@
     });
   }
 
-  // Announcements: search by id.
+  // Announcements: search the id, title and text as one types, in any case (the form asks the
+  // server the same without script).
   var search = document.getElementById("search");
   if (search) {
     search.addEventListener("input", function () {
-      var q = search.value.trim();
-      document.querySelectorAll("#announcements tr[data-id]").forEach(function (tr) {
-        tr.hidden = q !== "" && tr.dataset.id.indexOf(q) < 0;
+      var q = search.value.trim().toLowerCase();
+      document.querySelectorAll("#announcements tr[data-search]").forEach(function (tr) {
+        tr.hidden = q !== "" && tr.dataset.search.indexOf(q) < 0;
       });
     });
   }

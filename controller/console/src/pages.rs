@@ -10,7 +10,9 @@ use axum::routing::get;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::Deserialize;
 
-use crate::words::{Lang, receipt_word, short_time, state_word, status_words, t};
+use pinghu_daemon::core::{Listed, Question};
+
+use crate::words::{Lang, ann_state_word, priority_word, receipt_word, short_time, state_word, status_words, t};
 use crate::{AppState, Caller, cookie};
 
 mod sign_in;
@@ -168,58 +170,84 @@ async fn board(PageCtx { c, l, q }: PageCtx) -> Response {
     with_lang(&q, page(l, Some(&c), t(l, "board"), &body))
 }
 
-async fn announcements(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
-    let (list, tz) = s
-        .core
-        .render(|core, _| (core.announcements(), core.time_zone().clone()))
-        .await
-        .unwrap_or_else(|_| (serde_json::Value::Null, jiff::tz::TimeZone::UTC));
-    let items = list.as_array().cloned().unwrap_or_default();
-    let when = |v: &serde_json::Value| v.as_str().map_or_else(|| "—".to_owned(), |t| short_time(t, &tz));
+#[derive(Debug, Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+async fn announcements(
+    State(s): State<AppState>,
+    PageCtx { c, l, q }: PageCtx,
+    Query(search): Query<SearchQuery>,
+) -> Response {
+    let Ok(list) = s.core.ask(Question::Announcements).await else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping").into_response();
+    };
+    let tz = s.core.time_zone();
+    let when = |t: Option<&jiff::Timestamp>| t.map_or_else(|| "—".to_owned(), |t| short_time(&t.to_string(), tz));
+    let shown: Vec<_> = list.iter().filter(|a| a.matches(&search.q)).collect();
     let body = html! {
         h1 { (t(l, "announcements")) }
         p.note { (t(l, "readonly")) " " (t(l, "times_in")) " " (tz.iana_name().unwrap_or("UTC")) }
-        input #search type="search" placeholder=(t(l, "search"));
+        form.search method="get" action="/announcements" {
+            input #search type="search" name="q" value=(search.q) placeholder=(t(l, "search"));
+            @if !search.q.is_empty() { " " a href="/announcements" { (t(l, "search_clear")) } }
+        }
+        @if shown.is_empty() {
+            p #no-match { (if list.is_empty() { t(l, "no_announcements") } else { t(l, "no_match") }) }
+        }
         table #announcements {
             tr { th { "ID" } th { (t(l, "state")) } th { (t(l, "text")) } th { (t(l, "valid")) } th { (t(l, "key")) } th { (t(l, "approver")) } th { (t(l, "displayed")) } }
-            @for a in &items {
-                tr data-id=(a["id"].as_str().unwrap_or("")) {
-                    td { (a["id"].as_str().unwrap_or("")) " r" (a["revision"]) }
-                    td { (state_word(l, a["state"].as_str().unwrap_or(""))) " · " (state_word(l, a["priority"].as_str().unwrap_or(""))) }
-                    td {
-                        @if a["state"] == "refused" {
-                            (t(l, "refused")) ": " (a["reason"].as_str().unwrap_or(""))
-                            @if a["verified"] == false { " " em { (t(l, "unverified")) } }
-                        } @else {
-                            strong { (a["title"].as_str().unwrap_or("")) } br; (a["body"].as_str().unwrap_or(""))
-                        }
-                    }
-                    td {
-                        time datetime=(a["valid_from"].as_str().unwrap_or("")) { (when(&a["valid_from"])) }
-                        " → "
-                        time datetime=(a["valid_until"].as_str().unwrap_or("")) { (when(&a["valid_until"])) }
-                    }
-                    td { (a["key_id"].as_str().unwrap_or("")) }
-                    td { (a["approved_by"].as_str().unwrap_or("—")) }
-                    td { (a["displayed"].as_str().map_or("—", |s| &s[..12.min(s.len())])) }
-                }
-                tr.detail data-id=(a["id"].as_str().unwrap_or("")) {
-                    td colspan="7" {
-                        div.pages {
-                            @for n in 1..=a["pages"].as_u64().unwrap_or(0) {
-                                img loading="lazy" alt=(format!("{} {n}", t(l, "page")))
-                                    src=(format!("/api/v1/announcements/{}/pages/{n}", a["id"].as_str().unwrap_or("")));
+            @for a in &shown {
+                @let id = a.id().unwrap_or("");
+                @let find = search_text(a);
+                @match a {
+                    Listed::Held(a) => {
+                        tr data-id=(id) data-search=(find) {
+                            td { (id) " r" (a.revision) }
+                            td { (ann_state_word(l, a.state)) " · " (priority_word(l, a.priority)) }
+                            td { strong { (a.title) } br; (a.body) }
+                            td {
+                                time datetime=(a.valid_from.map(|t| t.to_string()).unwrap_or_default()) { (when(a.valid_from.as_ref())) }
+                                " → "
+                                time datetime=(a.valid_until.map(|t| t.to_string()).unwrap_or_default()) { (when(a.valid_until.as_ref())) }
                             }
+                            td { (a.key_id) }
+                            td { (a.approved_by.as_deref().unwrap_or("—")) }
+                            td { (a.displayed.as_deref().map_or("—", |s| &s[..12.min(s.len())])) }
                         }
-                        ol.history {
-                            @for h in a["history"].as_array().into_iter().flatten() {
-                                li {
-                                    time datetime=(h["at"].as_str().unwrap_or("")) { (when(&h["at"])) } " "
-                                    strong { (receipt_word(l, h["event"].as_str().unwrap_or(""))) }
-                                    @if let Some(r) = h["revision"].as_u64() { " r" (r) }
-                                    @if let Some(why) = h["reason"].as_str() { " — " (why) }
+                        tr.detail data-id=(id) data-search=(find) {
+                            td colspan="7" {
+                                div.pages {
+                                    @for n in 1..=a.pages {
+                                        img loading="lazy" alt=(format!("{} {n}", t(l, "page")))
+                                            src=(format!("/api/v1/announcements/{id}/pages/{n}"));
+                                    }
+                                }
+                                ol.history {
+                                    @for h in &a.history {
+                                        li {
+                                            time datetime=(h.at) { (short_time(&h.at, tz)) } " "
+                                            strong { (receipt_word(l, &h.event)) }
+                                            @if let Some(r) = h.revision { " r" (r) }
+                                            @if let Some(why) = &h.reason { " — " (why) }
+                                        }
+                                    }
                                 }
                             }
+                        }
+                    }
+                    Listed::Refused(r) => {
+                        tr data-id=(id) data-search=(find) {
+                            td { (id) @if let Some(n) = r.revision { " r" (n) } }
+                            td { (t(l, "refused")) }
+                            td {
+                                (t(l, "refused")) ": " (r.reason)
+                                @if !r.verified { " " em { (t(l, "unverified")) } }
+                            }
+                            td { time datetime=(r.at) { (short_time(&r.at, tz)) } }
+                            td { "—" } td { "—" } td { "—" }
                         }
                     }
                 }
@@ -230,21 +258,19 @@ async fn announcements(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) 
 }
 
 async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
-    let Ok((text, history, week, tz, pictures)) = s
-        .core
-        .read(|core, now| {
-            (
-                core.playlist_text(),
-                core.playlist_history(),
-                core.week(now),
-                core.time_zone().clone(),
-                core.pictures(),
-            )
-        })
-        .await
-    else {
+    let core = &s.core;
+    let asked = async {
+        Ok::<_, pinghu_daemon::CoreGone>((
+            core.ask(Question::PlaylistText).await?,
+            core.ask(Question::PlaylistHistory).await?,
+            core.ask(Question::Week).await?,
+            core.ask(Question::Pictures).await?,
+        ))
+    };
+    let Ok((text, history, week, pictures)) = asked.await else {
         return (StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping").into_response();
     };
+    let tz = core.time_zone().clone();
     let body = html! {
         h1 { (t(l, "playlist")) }
         div.editor {
@@ -307,11 +333,7 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
 }
 
 async fn proof(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
-    let tz = s
-        .core
-        .read(|core, _| core.time_zone().clone())
-        .await
-        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz = s.core.time_zone().clone();
     let today = jiff::Timestamp::now().to_zoned(tz.clone()).date().to_string();
     let body = html! {
         h1 { (t(l, "proof")) }
@@ -328,13 +350,10 @@ async fn proof(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Respo
 /// The audit log: who changed what through the console (or the office, as `portal`), newest
 /// first, with playlist diffs, and whether the chain verifies.
 async fn audit(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
-    let Ok((found, tz)) = s
-        .core
-        .read(|core, _| (core.audit_recent(200), core.time_zone().clone()))
-        .await
-    else {
+    let Ok(found) = s.core.ask(|reply| Question::AuditRecent { n: 200, reply }).await else {
         return (StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping").into_response();
     };
+    let tz = s.core.time_zone().clone();
     let body = html! {
         h1 { (t(l, "audit")) }
         @match &found {
@@ -540,4 +559,14 @@ mod tests {
             assert_eq!(pattern_word(Lang::En, p), p);
         }
     }
+}
+
+/// What the announcements page's search box looks in, lower-cased: the id, the title and the
+/// text (a refusal's reason). The same fields as [`Listed::matches`], which filters on the server.
+fn search_text(a: &Listed) -> String {
+    match a {
+        Listed::Held(h) => format!("{}\n{}\n{}", h.id, h.title, h.body),
+        Listed::Refused(r) => format!("{}\n{}", r.id.as_deref().unwrap_or(""), r.reason),
+    }
+    .to_lowercase()
 }

@@ -72,7 +72,10 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "key" => ("签名密钥", "Key"),
         "displayed" => ("已上屏", "Displayed"),
         "approver" => ("审批人", "Approved by"),
-        "search" => ("按编号搜索", "Search by id"),
+        "search" => ("搜索编号、标题或正文", "Search id, title or text"),
+        "search_clear" => ("显示全部", "Show all"),
+        "no_match" => ("没有符合搜索的公告。", "No announcement matches the search."),
+        "no_announcements" => ("还没有收到公告。", "No announcement has arrived yet."),
         "date" => ("日期", "Date"),
         "verify" => ("校验链", "Chain"),
         "export" => ("导出 CSV", "Export CSV"),
@@ -140,25 +143,39 @@ pub fn short_time(t: &str, tz: &jiff::tz::TimeZone) -> String {
     }
 }
 
-/// An announcement's state and priority, and what made a playlist version, in the console's
-/// language.
+/// What made a playlist version, in the console's language.
 pub fn state_word(l: Lang, word: &str) -> &str {
     let (zh, en) = match word {
-        "active" => ("生效中", "active"),
-        "expired" => ("已过期", "expired"),
-        "revoked" => ("已撤回", "revoked"),
-        "superseded" => ("已被新版本取代", "superseded"),
-        "suspended" => ("已暂停", "suspended"),
-        "refused" => ("已拒绝", "refused"),
-        "normal" => ("普通", "normal"),
-        "urgent" => ("紧急", "urgent"),
-        "emergency" => ("特急", "emergency"),
         // What made a playlist version, and who.
         "(before the console)" => ("（控制台启用前）", "(before the console)"),
         "save" => ("保存", "saved"),
         "restore" => ("恢复", "restored"),
         "initial" => ("初始", "initial"),
         other => (other, other),
+    };
+    if l == Lang::Zh { zh } else { en }
+}
+
+/// An announcement's state in the console's language.
+pub fn ann_state_word(l: Lang, s: pinghu_daemon::store::AnnState) -> &'static str {
+    use pinghu_daemon::store::AnnState;
+    let (zh, en) = match s {
+        AnnState::Active => ("生效中", "active"),
+        AnnState::Expired => ("已过期", "expired"),
+        AnnState::Revoked => ("已撤回", "revoked"),
+        AnnState::Superseded => ("已被新版本取代", "superseded"),
+        AnnState::Suspended => ("已暂停", "suspended"),
+    };
+    if l == Lang::Zh { zh } else { en }
+}
+
+/// An announcement's priority in the console's language.
+pub fn priority_word(l: Lang, p: pinghu_playlists::Priority) -> &'static str {
+    use pinghu_playlists::Priority;
+    let (zh, en) = match p {
+        Priority::Normal => ("普通", "normal"),
+        Priority::Urgent => ("紧急", "urgent"),
+        Priority::Emergency => ("特急", "emergency"),
     };
     if l == Lang::Zh { zh } else { en }
 }
