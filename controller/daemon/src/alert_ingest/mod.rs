@@ -68,7 +68,8 @@ pub fn apply_alert(
             kn.sent = Some(alert.sent);
             kn.cancel = alert.msg_type == MsgType::Cancel;
         }
-        o.receipts.splice(0..0, joined);
+        // The message's own answer first; then what joining its chain took off.
+        o.receipts.extend(joined);
         o
     };
     for r in &mut outcome.receipts {
