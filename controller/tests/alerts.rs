@@ -359,7 +359,10 @@ fn status_scope_and_thresholds_decide_before_the_glass() {
             &format!("<circle>{},{} {r}</circle>", centre.0, centre.1),
         )
     };
-    assert!(matches!(judge(&circle(5.05), &yiling()), Judgement::Show(..)), "just in");
+    assert!(
+        matches!(judge(&circle(5.05), &yiling()), Judgement::Show(..)),
+        "just in"
+    );
     assert!(
         why(judge(&circle(4.95), &yiling())).starts_with("not our area"),
         "just out"

@@ -91,7 +91,9 @@ fn a_city_warning_with_a_block_per_county_shows_the_most_severe_block_for_this_b
 #[test]
 fn area_codes_of_six_nine_and_twelve_digits_match_in_the_message_and_the_configuration() {
     let doc = fixture("yichang-rainstorm-counties.gbt.xml");
-    let only_province = doc.replace("420500000000", "420000000000").replace("420506000000", "420599000000");
+    let only_province = doc
+        .replace("420500000000", "420000000000")
+        .replace("420506000000", "420599000000");
     // The issue's case: a whole-province code and a board configured with its county.
     assert_eq!(shown(&board("420506"), &only_province).title, "暴雨黄色预警");
     // A board configured with its township (9 or 12 digits) is inside the county and the city.
@@ -136,7 +138,10 @@ fn an_event_code_not_in_the_table_shows_as_the_code_and_the_receipt_says_so() {
     );
     assert_eq!(s.active()[0].title, "11B99橙色预警");
     // With <event> text the text is shown, and nothing needs saying.
-    let named = doc.replace("<eventType>11B99</eventType>", "<eventType>11B99</eventType><event>强降雨</event>");
+    let named = doc.replace(
+        "<eventType>11B99</eventType>",
+        "<eventType>11B99</eventType><event>强降雨</event>",
+    );
     let a = shown(&board("420506"), &named);
     assert_eq!(a.title, "强降雨橙色预警");
 }
@@ -274,7 +279,10 @@ fn chain_msg(n: usize, len: usize, last: &str, one_back: bool) -> (String, Forma
              <msgType>{kind}</msgType><scope>Public</scope>{refs}{}</alert>",
             ident(n),
             info.replace("<polygon/>", "")
-                .replace("<geocode>420506000000</geocode>", "<geocode><valueName>GB/T 2260</valueName><value>420506000000</value></geocode>")
+                .replace(
+                    "<geocode>420506000000</geocode>",
+                    "<geocode><valueName>GB/T 2260</valueName><value>420506000000</value></geocode>"
+                )
                 .replace("2026-07-01 20:00:00+08:00", "2026-07-01T20:00:00+08:00")
         );
         (doc, Format::Cap)
@@ -312,7 +320,11 @@ fn check_order(len: usize, last: &str, one_back: bool, order: &[usize]) {
     }
     let what = format!("{len} messages, last {last}, one_back {one_back}, order {order:?}");
     if last == "Cancel" {
-        assert!(s.active().is_empty(), "cancelled, whatever the order: {what}\n{:?}", summary(&s));
+        assert!(
+            s.active().is_empty(),
+            "cancelled, whatever the order: {what}\n{:?}",
+            summary(&s)
+        );
         // The chain is over: a new message referencing any of its messages never shows.
         let (late, f) = chain_msg(len + 1, len + 2, "Update", one_back);
         // One-back: it names the chain's first message, not its last.
@@ -327,7 +339,10 @@ fn check_order(len: usize, last: &str, one_back: bool, order: &[usize]) {
         assert_eq!(summary(&s), summary(&in_order), "{what}");
         let active = s.active();
         assert_eq!(active.len(), 1, "{what}");
-        assert!(active[0].body.starts_with(&format!("第{len}次发布")), "the newest shows: {what}");
+        assert!(
+            active[0].body.starts_with(&format!("第{len}次发布")),
+            "the newest shows: {what}"
+        );
         assert_eq!(active[0].title, "暴雨橙色预警");
     }
 }
@@ -364,7 +379,11 @@ fn every_order_of_every_chain_of_up_to_six_messages_ends_as_in_order() {
             }
         }
     }
-    assert_eq!(runs, 2 * (1 + 2 * (2 + 6 + 24 + 120 + 720)), "every permutation was delivered");
+    assert_eq!(
+        runs,
+        2 * (1 + 2 * (2 + 6 + 24 + 120 + 720)),
+        "every permutation was delivered"
+    );
 }
 
 proptest::proptest! {

@@ -380,7 +380,11 @@ fn national_warnings_as_platforms_send_them_through_the_daemon() {
 
     // A city warning with a block per county, 12-digit codes, empty shapes and only the event's
     // code: the board in 夷陵区 shows its county's orange block.
-    rig.cap(&national("W1", 9, "Alert", &[], code_only, "暴雨预警"), "gbt35965", &rig.sm2_key);
+    rig.cap(
+        &national("W1", 9, "Alert", &[], code_only, "暴雨预警"),
+        "gbt35965",
+        &rig.sm2_key,
+    );
     let accepted = rig.receipt(&full("W1"), "accepted");
     assert!(accepted["reason"].is_null(), "11B03 is in the table: {accepted}");
     let by_code = rig.receipt(&full("W1"), "displayed")["frame_sha256"]
@@ -395,38 +399,75 @@ fn national_warnings_as_platforms_send_them_through_the_daemon() {
     rig.sim.wait_state("the warning gone", |s| !urgent_area(s));
     // The same warning with <event>暴雨</event> draws the very same frame: the code was named 暴雨.
     let named = "<eventType>11B03</eventType><event>暴雨</event>";
-    rig.cap(&national("W2", 7, "Alert", &[], named, "暴雨预警"), "gbt35965", &rig.sm2_key);
+    rig.cap(
+        &national("W2", 7, "Alert", &[], named, "暴雨预警"),
+        "gbt35965",
+        &rig.sm2_key,
+    );
     let by_name = rig.receipt(&full("W2"), "displayed");
-    assert_eq!(by_name["frame_sha256"], by_code.as_str(), "【暴雨橙色预警】, not 【11B03橙色预警】");
+    assert_eq!(
+        by_name["frame_sha256"],
+        by_code.as_str(),
+        "【暴雨橙色预警】, not 【11B03橙色预警】"
+    );
     rig.cap(&national("W2C", 6, "Cancel", &["W2"], "", ""), "gbt35965", &rig.sm2_key);
     rig.receipt(&full("W2C"), "cancelled");
 
     // A chain whose messages reference only the one before, delivered A, B, Cancel, C: the
     // Cancel names a message not yet seen (`ignored`, remembered); C then joins the chain and the
     // Cancel ends it: the warning leaves the glass.
-    rig.cap(&national("A", 5, "Alert", &[], code_only, "暴雨预警"), "gbt35965", &rig.sm2_key);
+    rig.cap(
+        &national("A", 5, "Alert", &[], code_only, "暴雨预警"),
+        "gbt35965",
+        &rig.sm2_key,
+    );
     rig.receipt(&full("A"), "displayed");
-    rig.cap(&national("B", 4, "Update", &["A"], code_only, "暴雨加强"), "gbt35965", &rig.sm2_key);
+    rig.cap(
+        &national("B", 4, "Update", &["A"], code_only, "暴雨加强"),
+        "gbt35965",
+        &rig.sm2_key,
+    );
     rig.receipt(&full("B"), "updated");
     rig.receipt(&full("B"), "displayed");
     rig.cap(&national("D", 2, "Cancel", &["C"], "", ""), "gbt35965", &rig.sm2_key);
     let ignored = rig.receipt(&full("D"), "ignored");
     assert!(
-        ignored["reason"].as_str().unwrap().contains("never shows if it arrives later"),
+        ignored["reason"]
+            .as_str()
+            .unwrap()
+            .contains("never shows if it arrives later"),
         "{ignored}"
     );
-    assert!(urgent_area(&rig.sim.state()), "B still shows: the board cannot know D ends it yet");
-    rig.cap(&national("C", 3, "Update", &["B"], code_only, "暴雨持续"), "gbt35965", &rig.sm2_key);
+    assert!(
+        urgent_area(&rig.sim.state()),
+        "B still shows: the board cannot know D ends it yet"
+    );
+    rig.cap(
+        &national("C", 3, "Update", &["B"], code_only, "暴雨持续"),
+        "gbt35965",
+        &rig.sm2_key,
+    );
     let refused = rig.receipt(&full("C"), "rejected");
-    assert!(refused["reason"].as_str().unwrap().contains("was cancelled"), "{refused}");
+    assert!(
+        refused["reason"].as_str().unwrap().contains("was cancelled"),
+        "{refused}"
+    );
     let cancelled = rig.receipt(&full("C"), "cancelled");
     assert_eq!(cancelled["id"], refused["id"], "one chain");
-    rig.sim.wait_state("the cancelled chain off the glass", |s| !urgent_area(s));
+    rig.sim
+        .wait_state("the cancelled chain off the glass", |s| !urgent_area(s));
 
     // An Update without references is a new warning, and its receipt says so.
-    rig.cap(&national("U", 1, "Update", &[], code_only, "暴雨预警"), "gbt35965", &rig.sm2_key);
+    rig.cap(
+        &national("U", 1, "Update", &[], code_only, "暴雨预警"),
+        "gbt35965",
+        &rig.sm2_key,
+    );
     let u = rig.receipt(&full("U"), "accepted");
-    assert_eq!(u["reason"], "an Update that references nothing: judged as a new warning");
+    assert_eq!(
+        u["reason"],
+        "an Update that references nothing: judged as a new warning"
+    );
     rig.receipt(&full("U"), "displayed");
 
     // A document refused while it is read names the message in its receipt.

@@ -63,7 +63,16 @@ pub fn apply_alert(
             .filter(|k| *k != own)
             .collect();
         let (id, joined) = chain::join(state, (&own, alert.sent), &refs, now);
-        let mut o = decide(state, alert, cfg, &id, revision, (key_id, signature), payload_sha256, now);
+        let mut o = decide(
+            state,
+            alert,
+            cfg,
+            &id,
+            revision,
+            (key_id, signature),
+            payload_sha256,
+            now,
+        );
         if let Some(kn) = state.alert_keys.get_mut(&own) {
             kn.sent = Some(alert.sent);
             kn.cancel = alert.msg_type == MsgType::Cancel;
@@ -162,9 +171,8 @@ fn decide(
         }
         receipts.insert(
             0,
-            Receipt::new(Some(id), Some(revision), ReceiptEvent::Rejected, now).with_reason(format!(
-                "the warning was cancelled ({by}): nothing of it shows again"
-            )),
+            Receipt::new(Some(id), Some(revision), ReceiptEvent::Rejected, now)
+                .with_reason(format!("the warning was cancelled ({by}): nothing of it shows again")),
         );
         return Outcome {
             receipts,
@@ -259,7 +267,10 @@ fn decide(
                     );
                 }
             }
-            receipts.insert(0, Receipt::new(Some(id), Some(revision), ReceiptEvent::Rejected, now).with_reason(why));
+            receipts.insert(
+                0,
+                Receipt::new(Some(id), Some(revision), ReceiptEvent::Rejected, now).with_reason(why),
+            );
             Outcome {
                 receipts,
                 changed: true,

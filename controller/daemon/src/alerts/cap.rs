@@ -320,7 +320,10 @@ pub fn read(bytes: &[u8], format: Format) -> Result<Alert, ReadError> {
         root = inner.clone();
     }
     if root.name != "alert" {
-        return Err(ReadError::bare(format!("the root element is <{}>, not <alert>", root.name)));
+        return Err(ReadError::bare(format!(
+            "the root element is <{}>, not <alert>",
+            root.name
+        )));
     }
     // What names the message, read first, so a refusal of the rest can say which message it was.
     let identifier = root.text_of(&["identifier"]).map(str::to_owned);

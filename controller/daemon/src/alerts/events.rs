@@ -175,7 +175,11 @@ mod tests {
             assert_eq!(e.category(), Category::Natural);
         }
         assert_eq!(EventType::ALL.len(), 15, "every entry is asserted above");
-        assert_eq!(EventType::from_code(" 11B03\n"), Some(EventType::Rainstorm), "as sent, spaces and all");
+        assert_eq!(
+            EventType::from_code(" 11B03\n"),
+            Some(EventType::Rainstorm),
+            "as sent, spaces and all"
+        );
     }
 
     #[test]

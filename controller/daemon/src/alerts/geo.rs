@@ -93,13 +93,25 @@ mod tests {
         assert!(!covers("420600000000", "420506"), "another city");
         assert!(!covers("430000000000", "420506100000"), "another province");
         assert!(!covers("420506101000", "420506100000"), "another township");
-        assert!(!covers("420506100201", "420506100000"), "a village does not cover its township");
+        assert!(
+            !covers("420506100201", "420506100000"),
+            "a village does not cover its township"
+        );
         assert!(covers("420506100000", "420506100201"), "its township covers a village");
     }
 
     #[test]
     fn codes_of_other_shapes_cover_nothing() {
-        for odd in ["4205", "4205060", "42050610000", "000000", "000000000000", "42O506", " ", ""] {
+        for odd in [
+            "4205",
+            "4205060",
+            "42050610000",
+            "000000",
+            "000000000000",
+            "42O506",
+            " ",
+            "",
+        ] {
             assert!(!covers(odd, "420506"), "{odd:?}");
             assert!(!covers("420000", odd), "{odd:?}");
             assert!(!is_division_code(odd), "{odd:?}");

@@ -252,7 +252,13 @@ impl AlertConfig {
         }
     }
 
-    fn announcement(alert: &Alert, info: &Info, event: &str, (id, revision): (&str, u64), expires: Timestamp) -> Announcement {
+    fn announcement(
+        alert: &Alert,
+        info: &Info,
+        event: &str,
+        (id, revision): (&str, u64),
+        expires: Timestamp,
+    ) -> Announcement {
         let emergency = matches!(info.severity, Severity::Extreme | Severity::Severe)
             && matches!(info.urgency, Urgency::Immediate | Urgency::Expected);
         let color = match info.severity {
