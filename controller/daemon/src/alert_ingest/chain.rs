@@ -121,7 +121,7 @@ fn gather(state: &mut State, chains: &BTreeSet<String>, id: &str, now: Timestamp
             .get(id)
             .is_none_or(|cur| cur.announcement.revision < rec.announcement.revision);
         let (mut gone, gone_id) = if keep_new {
-            rec.announcement.id = id.to_owned();
+            id.clone_into(&mut rec.announcement.id);
             let previous = state.announcements.insert(id.to_owned(), rec);
             (previous, id.to_owned())
         } else {

@@ -254,7 +254,10 @@ fn decide(
         Judgement::Refuse(why) => {
             // The newest word of the chain says it is not for this board: what shows goes, and
             // an older message arriving later does not show either.
-            let newer = state.revisions.get(id).is_none_or(|seen| revision > *seen);
+            // A warning that starts a chain of its own and is refused leaves nothing to remember
+            // (the revision memory would grow with every warning for other districts).
+            let chained = !alert.references.is_empty() || state.revisions.contains_key(id);
+            let newer = chained && state.revisions.get(id).is_none_or(|seen| revision > *seen);
             if newer {
                 newest(state);
                 if let Some(rec) = state.announcements.get_mut(id)

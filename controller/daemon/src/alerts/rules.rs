@@ -289,7 +289,7 @@ impl AlertConfig {
             body.push_str(part.trim());
         }
         if body.is_empty() {
-            body = event.to_owned();
+            event.clone_into(&mut body);
         }
         let body: String = body.chars().take(crate::limits::MAX_BODY).collect();
         let title: String = title.chars().take(crate::limits::MAX_TITLE).collect();
