@@ -193,6 +193,7 @@ pub fn receipt_word(l: Lang, event: &str) -> &str {
         "held" => ("已持有（重复送达）", "held (delivered again)"),
         "updated" => ("已更新", "updated"),
         "cancelled" => ("已解除", "cancelled"),
+        "ignored" => ("已忽略（未收到该预警）", "ignored (warning never received)"),
         other => (other, other),
     };
     if l == Lang::Zh { zh } else { en }
