@@ -54,10 +54,10 @@ pub struct FormItem {
     pub color: String,
     pub effect: String,
     pub dwell_s: Option<u32>,
-    /// Keys of this item the form does not edit, or holds in a shape it does not show (kept as
-    /// written). Read-only.
+    /// Keys of this item the form does not edit, or holds in a shape it does not show, with
+    /// their values as written (kept so). Read-only.
     #[serde(skip_deserializing)]
-    pub kept: Vec<String>,
+    pub kept: BTreeMap<String, String>,
     /// The line of the item's `[[item]]` header (`""`) and of each key, so the checker's
     /// problems can be shown at their field. Read-only.
     #[serde(skip_deserializing)]
@@ -337,20 +337,26 @@ fn string(t: &Table, key: &str) -> String {
 }
 
 fn read_item(t: &Table) -> FormItem {
-    let mut kept: Vec<String> = t
+    let written = |item: &Item| {
+        item.as_value()
+            .map_or_else(|| item.to_string(), |v| v.to_string().trim().to_owned())
+    };
+    let mut kept: BTreeMap<String, String> = t
         .iter()
-        .map(|(k, _)| k.to_owned())
-        .filter(|k| !ITEM_KEYS.contains(&k.as_str()))
+        .filter(|(k, _)| !ITEM_KEYS.contains(k))
+        .map(|(k, v)| (k.to_owned(), written(v)))
         .collect();
     // A key the form edits but written in a shape it does not show is kept as written too.
     let mut shape = |key: &str, ok: bool| {
-        if t.contains_key(key) && !ok {
-            kept.push(key.to_owned());
+        if let Some(v) = t.get(key).filter(|_| !ok) {
+            kept.insert(key.to_owned(), written(v));
         }
     };
-    for key in ["id", "text", "image", "time", "dates", "color", "effect"] {
+    for key in ["id", "text", "image", "dates", "color", "effect"] {
         shape(key, t.get(key).is_some_and(Item::is_str));
     }
+    // Hours the form shows as two times: `HH:MM-HH:MM` (not a daypart's name, not a list).
+    shape("time", t.get("time").and_then(Item::as_str).is_some_and(is_window));
     let days = t.get("days").and_then(Item::as_array).and_then(|a| {
         a.iter()
             .map(|v| v.as_str().map(str::to_owned))
@@ -388,7 +394,7 @@ fn read_item(t: &Table) -> FormItem {
 /// says is left alone (with its formatting); one the form holds as kept is never touched.
 fn write_item(t: &mut Table, f: &FormItem) {
     let old = read_item(t);
-    let touch = |key: &str| !old.kept.iter().any(|k| k == key);
+    let touch = |key: &str| !old.kept.contains_key(key);
     if old.id != f.id && touch("id") {
         set_string(t, "id", &f.id);
     }
@@ -426,6 +432,16 @@ fn write_item(t: &mut Table, f: &FormItem) {
     if old.dwell_s != f.dwell_s && touch("dwell_s") {
         set(t, "dwell_s", f.dwell_s.map(|v| i64::from(v).into()));
     }
+}
+
+/// `08:00-18:00`.
+fn is_window(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 11
+        && b[2] == b':'
+        && b[5] == b'-'
+        && b[8] == b':'
+        && [0, 1, 3, 4, 6, 7, 9, 10].iter().all(|&i| b[i].is_ascii_digit())
 }
 
 fn set_string(t: &mut Table, key: &str, v: &str) {

@@ -189,14 +189,32 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
     let tz = core.time_zone().clone();
     let body = html! {
         h1 { (t(l, "playlist")) }
-        div.editor {
+        div.tabs role="tablist" {
+            button #tab-form type="button" role="tab" aria-selected="true" { (t(l, "form_view")) }
+            button #tab-toml type="button" role="tab" aria-selected="false" { (t(l, "toml_view")) }
+        }
+        p #draft.note hidden { (t(l, "draft_found")) " " button #draft-restore type="button" { (t(l, "draft_restore")) }
+            " " button #draft-drop type="button" { (t(l, "draft_drop")) } }
+        section #form-view data-words=(crate::words::form_words(l)) data-edits=(c.role.edits_playlists())
+            data-pictures=(pictures.as_ref().map(|p| p.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join("\n")).unwrap_or_default()) {
+            p.note #form-note {}
+            div #items {}
+            fieldset #brightness-set { legend { (t(l, "brightness")) } div #brightness-rows {}
+                @if c.role.edits_playlists() { button #add-brightness type="button" { (t(l, "add_brightness")) } } }
+            fieldset #power-set { legend { (t(l, "power_times")) }
+                label { (t(l, "power_on")) " " input #power-on type="time"; }
+                " " label { (t(l, "power_off")) " " input #power-off type="time"; } }
+        }
+        div.editor #toml-view hidden {
             pre #gutter aria-hidden="true" {}
             textarea #playlist spellcheck="false" wrap="off" rows="18" { (text) }
         }
-        div.actions {
+        div.actions.sticky {
+            @if c.role.edits_playlists() { button #add-item type="button" { (t(l, "add_item")) } " " }
             button #check type="button" { (t(l, "check")) }
             button #preview-button type="button" { (t(l, "preview")) }
             @if c.role.edits_playlists() { button #save type="button" { (t(l, "save")) } }
+            span #dirty.dirty hidden { (t(l, "unsaved")) }
         }
         p.note #fields-hint { (t(l, "fields_hint")) }
         ul #problems data-ok=(t(l, "ok")) data-saved=(t(l, "saved")) data-ok-warned=(t(l, "ok_warned"))
@@ -240,7 +258,7 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
                 tr {
                     td { time datetime=(h.at) { (short_time(&h.at, &tz)) } } td { (state_word(l, &h.who)) } td { (state_word(l, &h.action)) }
                     td.sha { (h.sha256.get(..12).unwrap_or(&h.sha256)) }
-                    td { @if c.role.edits_playlists() { button.restore type="button" data-sha=(h.sha256) { (t(l, "restore")) } } }
+                    td { @if c.role.edits_playlists() { button.restore type="button" data-sha=(h.sha256) data-confirm=(t(l, "confirm_restore")) { (t(l, "restore")) } } }
                 }
             }
         }
@@ -415,6 +433,16 @@ textarea { flex: 1; font: inherit; min-height: 18em; } .error, #problems li { co
 #audit td:nth-child(-n+4) { white-space: nowrap; } #audit td:last-child { max-width: 48em; overflow-wrap: anywhere; }
 pre.diff { background: #fff; border: 1px solid #ccc; padding: .4em; max-height: 24em; overflow: auto; font-size: 12px; }
 img.picture { background: #0c0c0e; image-rendering: pixelated; max-height: 10em; } ol.history { margin: .3em 0; padding-left: 1.5em; font-size: 90%; color: #444; } img.page { margin: 0 .5em .5em 0; background: #0c0c0e; } .login label { display: block; margin: .5em 0; } .note { color: #555; }
+.tabs button { padding: .4em 1em; border: 1px solid #999; background: #eee; } .tabs button[aria-selected=true] { background: #7a1712; color: #fff; border-color: #7a1712; }
+.card { background: #fff; border: 1px solid #ccc; border-radius: 6px; padding: .6em .8em; margin: .8em 0; }
+.card.bad { border-color: #b00; box-shadow: 0 0 0 2px #f3c4c4; } .card h3 { margin: 0 0 .4em; font-size: 1.05em; }
+.card label { display: inline-block; margin: .25em 1em .25em 0; } .card textarea { display: block; width: 100%; min-height: 3em; box-sizing: border-box; }
+.card .row { margin: .3em 0; } .card .field-error { display: block; color: #b00; font-size: .9em; } .card .field-warn { display: block; color: #a60; font-size: .9em; }
+.card .tools { float: right; } .card .days label { margin-right: .4em; } .card-preview img { margin: .3em .5em 0 0; background: #0c0c0e; }
+input.bad, textarea.bad, select.bad { outline: 2px solid #b00; }
+html { scroll-padding-bottom: 5em; }
+.actions.sticky { position: sticky; bottom: 0; background: #f4f4f2; padding: .5em 0; border-top: 1px solid #ccc; z-index: 2; }
+.actions.sticky .dirty { color: #a60; margin-left: 1em; } #problems li.info { color: #333; }
 /* Phones: after the rules above, so these win. */
 @media (max-width: 640px) {
   header { gap: .4em 1em; } header a { margin-right: .8em; } .lang { margin-left: 0; } main { padding: .8em; }

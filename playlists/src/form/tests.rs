@@ -49,7 +49,10 @@ fn a_hand_written_playlist_reads_as_a_form_with_the_lines_of_its_fields() {
     assert_eq!(w.lines["text"], 11);
     assert_eq!(w.lines["time"], 13);
     let h = &f.items[1];
-    assert_eq!(h.kept, ["priority"]);
+    assert_eq!(
+        h.kept.iter().collect::<Vec<_>>(),
+        [(&"priority".to_owned(), &"2".to_owned())]
+    );
     assert_eq!(h.dwell_s, Some(8));
     assert_eq!(
         f.brightness,
@@ -142,7 +145,10 @@ fn what_the_form_cannot_show_is_said_and_kept() {
     // A time written as a list of windows: kept as written, listed, never rewritten.
     let text = "[[item]]\nid = \"a\"\ntext = \"x\"\ntime = [\"08:00-10:00\", \"14:00-16:00\"]\n";
     let mut f = read(text).unwrap();
-    assert_eq!(f.items[0].kept, ["time"]);
+    assert_eq!(f.items[0].kept["time"], "[\"08:00-10:00\", \"14:00-16:00\"]");
+    // So is a daypart's name.
+    let named = read("[[item]]\nid = \"a\"\ntext = \"x\"\ntime = \"morning\"\n").unwrap();
+    assert_eq!(named.items[0].kept["time"], "\"morning\"");
     f.items[0].text = "y".into();
     let out = write(text, &f).unwrap();
     assert!(out.contains("time = [\"08:00-10:00\", \"14:00-16:00\"]"), "{out}");
