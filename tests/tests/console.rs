@@ -408,6 +408,31 @@ fn browser_sessions_need_the_csrf_token_and_wrong_passwords_are_limited() {
         ALWAYS,
     );
     assert_eq!(forged.status, 403);
+    // Even with the right token, a change a page of another site sends is refused by its Origin;
+    // the console's own origin passes.
+    let host = rig.url.trim_start_matches("http://").to_owned();
+    let elsewhere = request(
+        &rig.url,
+        "PUT",
+        "/api/v1/playlist",
+        &[
+            ("Cookie", &cookie),
+            ("X-CSRF-Token", &csrf),
+            ("Origin", "http://evil.example"),
+        ],
+        ALWAYS,
+    );
+    assert_eq!(elsewhere.status, 403, "{}", elsewhere.text());
+    assert!(elsewhere.text().contains("another site"), "{}", elsewhere.text());
+    let own = format!("http://{host}");
+    let same = request(
+        &rig.url,
+        "PUT",
+        "/api/v1/playlist",
+        &[("Cookie", &cookie), ("X-CSRF-Token", &csrf), ("Origin", own.as_str())],
+        ALWAYS,
+    );
+    assert_eq!(same.status, 200, "{}", same.text());
     let ok = request(
         &rig.url,
         "PUT",

@@ -128,8 +128,23 @@ where
                 "sign in at /login, or send Authorization: Bearer TOKEN (pinghu console token NAME)",
             ))?;
         // A browser's changes carry the session's CSRF token in a header: a page of another site
-        // cannot read it, so it cannot forge the request.
+        // cannot read it, so it cannot forge the request. And a browser says where a request
+        // comes from: a change sent from a page of another site (its Origin is not this
+        // console's Host) is refused whatever it carries.
         if parts.method != Method::GET && parts.method != Method::HEAD {
+            if let Some(origin) = parts.headers.get(axum::http::header::ORIGIN) {
+                let host = parts
+                    .headers
+                    .get(axum::http::header::HOST)
+                    .and_then(|h| h.to_str().ok());
+                let from = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, a)| a);
+                if from.is_none() || from != host {
+                    return Err(Refused(
+                        StatusCode::FORBIDDEN,
+                        "a change sent from a page of another site (its Origin is not this console): use the console's own pages",
+                    ));
+                }
+            }
             let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
             if sent != Some(session.csrf.as_str()) {
                 return Err(Refused(StatusCode::FORBIDDEN, "missing or wrong CSRF token"));
