@@ -1159,3 +1159,122 @@ fn a_crowd_of_idle_connections_neither_takes_the_daemons_descriptors_nor_shuts_o
     let status = rig.api("GET", "/api/v1/status", "").json();
     assert_eq!(status["storage"]["ok"], true, "{status}");
 }
+
+#[test]
+fn an_admin_manages_users_and_tokens_in_the_browser_api_and_every_change_is_audited() {
+    let rig = ConsoleRig::start();
+    let admin_auth = format!("Bearer {}", rig.token);
+    let change = |body: serde_json::Value| {
+        request(
+            &rig.url,
+            "POST",
+            "/api/v1/users",
+            &[("Authorization", &admin_auth), ("Content-Type", "application/json")],
+            body.to_string(),
+        )
+    };
+    // A new operator, a token for her; the list shows her without any secret.
+    let added = change(
+        serde_json::json!({"action": "add", "name": "chen", "role": "operator", "password": "orchard-kettle-42"}),
+    );
+    assert_eq!(added.status, 200, "{}", added.text());
+    let again =
+        change(serde_json::json!({"action": "add", "name": "chen", "role": "viewer", "password": "another-one-77"}));
+    assert_eq!(again.status, 422, "adding a name that exists must not reset it");
+    assert!(
+        again.json()["error_zh"].as_str().unwrap().contains("已有用户 chen"),
+        "{}",
+        again.text()
+    );
+    let token = change(serde_json::json!({"action": "new_token", "name": "chen"})).json()["token"]
+        .as_str()
+        .expect("the token, shown once")
+        .to_owned();
+    let list = rig.api("GET", "/api/v1/users", "").text();
+    assert!(list.contains("\"chen\"") && list.contains("\"tokens\":1"), "{list}");
+    assert!(
+        !list.contains("argon2") && !list.contains(&token),
+        "secrets in the list: {list}"
+    );
+    let as_chen = |path: &str| {
+        request(
+            &rig.url,
+            "GET",
+            path,
+            &[("Authorization", &format!("Bearer {token}"))],
+            "",
+        )
+    };
+    assert_eq!(as_chen("/api/v1/status").status, 200);
+    // Only an admin manages users.
+    let by_operator = request(
+        &rig.url,
+        "POST",
+        "/api/v1/users",
+        &[
+            ("Authorization", &format!("Bearer {token}")),
+            ("Content-Type", "application/json"),
+        ],
+        serde_json::json!({"action": "remove", "name": "admin"}).to_string(),
+    );
+    assert_eq!(by_operator.status, 403);
+    // Disabled, her token stops at once; enabled, it works again.
+    assert_eq!(
+        change(serde_json::json!({"action": "disable", "name": "chen"})).status,
+        200
+    );
+    assert_eq!(as_chen("/api/v1/status").status, 401);
+    assert_eq!(
+        change(serde_json::json!({"action": "enable", "name": "chen"})).status,
+        200
+    );
+    assert_eq!(as_chen("/api/v1/status").status, 200);
+    // A weak password is refused, in both languages; nothing changes.
+    let weak = change(serde_json::json!({"action": "password", "name": "chen", "password": "short"}));
+    assert_eq!(weak.status, 422);
+    assert!(
+        weak.json()["error_zh"].as_str().unwrap().contains("密码"),
+        "{}",
+        weak.text()
+    );
+    // The admin cannot lock everyone out: not remove, disable or demote themself.
+    for action in ["remove", "disable"] {
+        let r = change(serde_json::json!({"action": action, "name": "admin"}));
+        assert_eq!(r.status, 422, "{action}: {}", r.text());
+        assert!(
+            r.json()["error"].as_str().unwrap().contains("your own account"),
+            "{}",
+            r.text()
+        );
+    }
+    let demote = change(serde_json::json!({"action": "role", "name": "admin", "role": "viewer"}));
+    assert_eq!(demote.status, 422);
+    // Revoked, her token stops; removed, she is gone.
+    assert_eq!(
+        change(serde_json::json!({"action": "revoke_tokens", "name": "chen"})).status,
+        200
+    );
+    assert_eq!(as_chen("/api/v1/status").status, 401);
+    assert_eq!(
+        change(serde_json::json!({"action": "remove", "name": "chen"})).status,
+        200
+    );
+    assert!(!rig.api("GET", "/api/v1/users", "").text().contains("\"chen\""));
+    // Every change is in the hash-chained audit log, with who made it, never a secret.
+    let audit = rig.api("GET", "/api/v1/audit?limit=50", "").text();
+    for action in [
+        "console.user.add",
+        "console.token.new",
+        "console.user.disable",
+        "console.user.enable",
+        "console.user.password",
+        "console.token.revoke",
+        "console.user.remove",
+    ] {
+        assert!(audit.contains(action), "{action} not audited: {audit}");
+    }
+    assert!(!audit.contains("orchard-kettle-42") && !audit.contains(&token));
+    // The page names the roles in Chinese.
+    let page = rig.api("GET", "/users", "").text();
+    assert!(page.contains("管理员") && page.contains("签发令牌"), "{page}");
+}

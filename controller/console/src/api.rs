@@ -17,6 +17,7 @@ use crate::{AppState, Caller};
 
 mod card;
 mod playlist;
+mod users;
 
 use pinghu_daemon::core::{Change, MAX_PICTURE_BYTES, PictureError, Question};
 pub use playlist::{check, errors_json};
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/playlist/check", post(check_playlist))
         .route("/api/v1/playlist/preview", post(preview))
         .route("/api/v1/playlist/form", get(form).post(form_apply))
+        .route("/api/v1/users", get(users::users).post(users::change_user))
         .route("/api/v1/playlist/history", get(history))
         .route("/api/v1/playlist/history/:sha256", get(version))
         .route("/api/v1/playlist/restore/:sha256", post(restore))

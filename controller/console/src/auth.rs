@@ -20,8 +20,10 @@ use jiff::Timestamp;
 use pinghu_daemon::ingest::sha256_hex;
 use serde::{Deserialize, Serialize};
 
+mod admin;
 mod users;
 
+pub use admin::{UserChange, UserChanged, UserRow};
 pub use users::{AuthError, Role, User, Users, random_token};
 use users::{decoy_hash, verify_password};
 
@@ -409,7 +411,7 @@ impl Auth {
             .users()
             .users
             .iter()
-            .find(|u| u.name == v.user && sha256_hex(u.password.as_bytes()) == v.stamp)
+            .find(|u| u.name == v.user && !u.disabled && sha256_hex(u.password.as_bytes()) == v.stamp)
             .map(|u| u.role);
         let Some(role) = role else {
             s.remove(&key);

@@ -493,6 +493,56 @@
     });
   }
 
+  // Users (admins): each change is one typed request to /api/v1/users, audited by the daemon.
+  var usersTable = document.getElementById("users");
+  if (usersTable) {
+    var result = document.getElementById("user-result");
+    var zhUsers = document.documentElement.lang === "zh-CN";
+    var d = usersTable.dataset;
+    function changeUser(body) {
+      return fetch("/api/v1/users", { method: "POST", body: JSON.stringify(body), credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json" } }).then(function (r) {
+          return r.headers.get("content-type") === "application/json" ? r.json() : r.text().then(function (t) { return { ok: false, error: r.status + " " + t }; });
+        }).then(function (r) {
+          result.className = r.ok ? "ok" : "error";
+          if (!r.ok) { result.textContent = (zhUsers && r.error_zh) || r.error; return r; }
+          if (r.done === "token") {
+            result.textContent = d.tokenOnce + " ";
+            var code = document.createElement("code");
+            code.id = "new-token";
+            code.textContent = r.token;
+            result.appendChild(code);
+          } else {
+            result.textContent = d.done;
+            setTimeout(function () { location.reload(); }, 600);
+          }
+          return r;
+        }, function () { result.className = "error"; result.textContent = "✗"; });
+    }
+    usersTable.querySelectorAll("select.role").forEach(function (sel) {
+      sel.addEventListener("change", function () { changeUser({ action: "role", name: sel.dataset.name, role: sel.value }); });
+    });
+    usersTable.querySelectorAll("td.user-actions button").forEach(function (b) {
+      b.addEventListener("click", function () {
+        var name = b.closest("tr").dataset.name, action = b.dataset.action;
+        if (action === "remove" && !window.confirm(d.confirmRemove)) return;
+        if (action === "disable" && !window.confirm(d.confirmDisable)) return;
+        var body = { action: action, name: name };
+        if (action === "password") {
+          var pw = window.prompt(d.askPassword);
+          if (!pw) return;
+          body.password = pw;
+        }
+        changeUser(body);
+      });
+    });
+    document.getElementById("add-user").addEventListener("submit", function (e) {
+      e.preventDefault();
+      var f = e.target;
+      changeUser({ action: "add", name: f.name.value, role: f.role.value, password: f.password.value });
+    });
+  }
+
   // Pictures beside the playlist: upload, list, remove.
   var pictures = document.getElementById("pictures");
   if (pictures) {

@@ -17,6 +17,7 @@ use crate::{AppState, Caller, cookie};
 
 mod announcements;
 mod sign_in;
+mod users;
 
 use announcements::announcements;
 
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/playlist", get(playlist))
         .route("/proof", get(proof))
         .route("/audit", get(audit))
+        .route("/users", get(users::users))
         .route(
             "/console.js",
             get(|| async { ([(header::CONTENT_TYPE, "text/javascript")], SCRIPT) }),
@@ -72,8 +74,9 @@ fn page(l: Lang, caller: Option<&Caller>, title: &str, body: &Markup) -> Markup 
                             a href="/playlist" { (t(l, "playlist")) }
                             a href="/proof" { (t(l, "proof")) }
                             a href="/audit" { (t(l, "audit")) }
+                            @if c.role == crate::auth::Role::Admin { a href="/users" { (t(l, "users")) } }
                         }
-                        span.who { (c.name) " (" (c.role.name()) ")" }
+                        span.who { (c.name) "（" (crate::words::role_word(l, c.role)) "）" }
                         form method="post" action="/logout" {
                             @if let Some(csrf) = &c.csrf { input type="hidden" name="csrf" value=(csrf); }
                             button type="submit" { (t(l, "signout")) }
@@ -412,6 +415,14 @@ fn action_word(l: Lang, action: &str) -> &str {
         "card.override.clear" => ("恢复节目单控制", "back to the playlist"),
         "console.sign_in" => ("登录控制台", "signed in"),
         "console.sign_in.locked" => ("登录失败过多，暂时锁定", "locked out after failed sign-ins"),
+        "console.user.add" => ("添加用户", "user added"),
+        "console.user.role" => ("更改用户角色", "user's role changed"),
+        "console.user.password" => ("重置用户密码", "user's password reset"),
+        "console.user.disable" => ("停用用户", "user disabled"),
+        "console.user.enable" => ("启用用户", "user enabled"),
+        "console.user.remove" => ("删除用户", "user removed"),
+        "console.token.new" => ("签发 API 令牌", "API token issued"),
+        "console.token.revoke" => ("撤销 API 令牌", "API tokens revoked"),
         other => (other, other),
     };
     if l == Lang::Zh { zh } else { en }

@@ -88,6 +88,41 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "draft_restore" => ("恢复", "Restore"),
         "draft_drop" => ("丢弃", "Discard"),
         "unsaved" => ("● 有未保存的修改", "● Unsaved changes"),
+        "users" => ("用户", "Users"),
+        "admins_only" => ("只有管理员可以管理用户。", "Only admins manage users."),
+        "roles_hint" => (
+            "角色：查看者只能查看；操作员编辑节目单；技术员操作控制卡（测试、亮度、开关屏）；管理员可做全部操作并管理用户。每次更改都记入审计记录。",
+            "Roles: viewers look; operators edit the playlist; technicians use the card's controls; admins do everything and manage users. Every change is in the audit log.",
+        ),
+        "confirm_remove_user" => (
+            "确定删除此用户吗？其令牌和登录会话将立即失效。",
+            "Remove this user? Their tokens and sessions end at once.",
+        ),
+        "confirm_disable_user" => (
+            "确定停用此用户吗？其登录会话和令牌将立即失效（可再启用）。",
+            "Disable this user? Their sessions and tokens stop at once (they can be enabled again).",
+        ),
+        "ask_password" => (
+            "新密码（至少 8 个字符；该用户的登录会话将结束）：",
+            "New password (at least 8 characters; their sessions end):",
+        ),
+        "token_once" => (
+            "新的 API 令牌（只显示这一次，请立即复制保存）：",
+            "The new API token (shown this once: copy it now):",
+        ),
+        "done" => ("已完成。", "Done."),
+        "role" => ("角色", "Role"),
+        "tokens" => ("API 令牌", "API tokens"),
+        "you" => ("（您）", "(you)"),
+        "disabled" => ("已停用", "disabled"),
+        "enabled" => ("正常", "active"),
+        "reset_password" => ("重置密码", "Reset password"),
+        "new_token" => ("签发令牌", "New token"),
+        "revoke_tokens" => ("撤销令牌", "Revoke tokens"),
+        "enable" => ("启用", "Enable"),
+        "disable" => ("停用", "Disable"),
+        "add_user" => ("添加用户", "Add a user"),
+        "add" => ("添加", "Add"),
         "confirm_restore" => (
             "确定恢复此版本吗？大屏将立即改为显示它（当前版本仍保留在历史中）。",
             "Restore this version? The board switches to it at once (the current one stays in the history).",
@@ -278,6 +313,18 @@ pub fn form_words(l: Lang) -> String {
         .map(|(k, zh, en)| ((*k).to_owned(), (if l == Lang::Zh { *zh } else { *en }).into()))
         .collect();
     serde_json::Value::Object(map).to_string()
+}
+
+/// A console role in the console's language.
+pub fn role_word(l: Lang, r: crate::auth::Role) -> &'static str {
+    use crate::auth::Role;
+    let (zh, en) = match r {
+        Role::Viewer => ("查看者", "viewer"),
+        Role::Operator => ("操作员", "operator"),
+        Role::Technician => ("技术员", "technician"),
+        Role::Admin => ("管理员", "admin"),
+    };
+    if l == Lang::Zh { zh } else { en }
 }
 
 /// An announcement's state in the console's language.

@@ -51,6 +51,9 @@ pub struct User {
     /// SHA-256 (hex) of each API token; the tokens themselves are shown once.
     #[serde(default)]
     pub tokens: Vec<String>,
+    /// Cannot sign in or use a token (kept, to be enabled again).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disabled: bool,
 }
 
 /// The users file.
@@ -75,6 +78,40 @@ pub enum AuthError {
     WeakPassword,
     #[error("cannot hash the password: {0}")]
     Hash(String),
+    #[error("user name {0:?}: use 1 to 32 of a-z, 0-9 and -")]
+    BadName(String),
+    #[error("{0} is the last admin who can sign in: make another user admin first")]
+    LastAdmin(String),
+    #[error("you cannot {0} your own account: ask another admin")]
+    Yourself(&'static str),
+    #[error("there is already a user {0}: change their role or password instead")]
+    Exists(String),
+}
+
+impl AuthError {
+    /// The same in Chinese, for the console's users page.
+    pub fn zh(&self) -> String {
+        match self {
+            AuthError::Read { path, reason } => format!("无法读取控制台用户文件 {path}：{reason}"),
+            AuthError::Invalid { path, reason } => format!("控制台用户文件 {path} 无效：{reason}"),
+            AuthError::Write { path, reason } => format!("无法写入控制台用户文件 {path}：{reason}（什么也没改）"),
+            AuthError::NoUser(n) => format!("没有用户 {n}"),
+            AuthError::WeakPassword => "密码至少需要 8 个字符".into(),
+            AuthError::Hash(e) => format!("无法计算密码的哈希：{e}"),
+            AuthError::BadName(n) => format!("用户名 {n:?}：请用 1 到 32 个小写字母、数字或 -"),
+            AuthError::LastAdmin(n) => format!("{n} 是最后一个可登录的管理员：请先把另一个用户设为管理员"),
+            AuthError::Exists(n) => format!("已有用户 {n}：请改其角色或密码"),
+            AuthError::Yourself(what) => {
+                let what = match *what {
+                    "disable" => "停用",
+                    "remove" => "删除",
+                    "demote" => "降低角色",
+                    other => other,
+                };
+                format!("不能{what}自己的账号：请让另一位管理员操作")
+            }
+        }
+    }
 }
 
 /// A random value for session ids, CSRF tokens and API tokens (256 bits, hex), from the
@@ -115,16 +152,7 @@ impl Users {
 
     /// Add a user, or change an existing user's role and password.
     pub fn set_user(&mut self, name: &str, role: Role, password: &str) -> Result<(), AuthError> {
-        if password.chars().count() < 8 {
-            return Err(AuthError::WeakPassword);
-        }
-        let mut raw = [0u8; 16];
-        getrandom::fill(&mut raw).map_err(|e| AuthError::Hash(e.to_string()))?;
-        let salt = SaltString::encode_b64(&raw).map_err(|e| AuthError::Hash(e.to_string()))?;
-        let hash = argon2::Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map_err(|e| AuthError::Hash(e.to_string()))?
-            .to_string();
+        let hash = hash_password(password)?;
         match self.users.iter_mut().find(|u| u.name == name) {
             Some(u) => {
                 u.role = role;
@@ -135,9 +163,39 @@ impl Users {
                 role,
                 password: hash,
                 tokens: Vec::new(),
+                disabled: false,
             }),
         }
         Ok(())
+    }
+
+    /// A new password for `name` (their browser sessions end; their API tokens stay).
+    pub fn set_password(&mut self, name: &str, password: &str) -> Result<(), AuthError> {
+        let hash = hash_password(password)?;
+        self.user_mut(name)?.password = hash;
+        Ok(())
+    }
+
+    /// A new role for `name`, refused when it would leave no admin who can sign in.
+    pub fn set_role(&mut self, name: &str, role: Role) -> Result<(), AuthError> {
+        self.user_mut(name)?.role = role;
+        self.keeps_an_admin(name)
+    }
+
+    /// Disable `name` (no sign-in, no token, their sessions end) or enable them again; refused
+    /// when it would leave no admin who can sign in.
+    pub fn set_disabled(&mut self, name: &str, disabled: bool) -> Result<(), AuthError> {
+        self.user_mut(name)?.disabled = disabled;
+        self.keeps_an_admin(name)
+    }
+
+    /// `Err` when no enabled admin is left (after a change to `name`).
+    pub fn keeps_an_admin(&self, name: &str) -> Result<(), AuthError> {
+        if self.users.iter().any(|u| u.role == Role::Admin && !u.disabled) {
+            Ok(())
+        } else {
+            Err(AuthError::LastAdmin(name.to_owned()))
+        }
     }
 
     fn user_mut(&mut self, name: &str) -> Result<&mut User, AuthError> {
@@ -171,17 +229,31 @@ impl Users {
         Ok(std::mem::take(&mut u.tokens).len())
     }
 
-    /// The user whose password this is.
+    /// The user whose password this is (a disabled user has none).
     pub fn check_password(&self, name: &str, password: &str) -> Option<&User> {
-        let u = self.users.iter().find(|u| u.name == name)?;
+        let u = self.users.iter().find(|u| u.name == name && !u.disabled)?;
         verify_password(&u.password, password).then_some(u)
     }
 
-    /// The user an API token belongs to.
+    /// The user an API token belongs to (a disabled user's tokens do not work).
     pub fn check_token(&self, token: &str) -> Option<&User> {
         let h = sha256_hex(token.as_bytes());
-        self.users.iter().find(|u| u.tokens.contains(&h))
+        self.users.iter().find(|u| !u.disabled && u.tokens.contains(&h))
     }
+}
+
+/// An argon2id PHC string of `password`, refused when it is too weak.
+fn hash_password(password: &str) -> Result<String, AuthError> {
+    if password.chars().count() < 8 {
+        return Err(AuthError::WeakPassword);
+    }
+    let mut raw = [0u8; 16];
+    getrandom::fill(&mut raw).map_err(|e| AuthError::Hash(e.to_string()))?;
+    let salt = SaltString::encode_b64(&raw).map_err(|e| AuthError::Hash(e.to_string()))?;
+    Ok(argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| AuthError::Hash(e.to_string()))?
+        .to_string())
 }
 
 /// Whether `password` matches the argon2id PHC string `phc` (a few milliseconds on purpose).

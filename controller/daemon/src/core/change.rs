@@ -38,6 +38,14 @@ pub enum Change {
         detail: serde_json::Value,
         reply: oneshot::Sender<Result<(), String>>,
     },
+    /// A change to the console's users or tokens (`action`, `detail`: who and which role, never
+    /// a secret), in the audit log before it is made.
+    AuditUsers {
+        who: String,
+        action: &'static str,
+        detail: serde_json::Value,
+        reply: oneshot::Sender<std::io::Result<()>>,
+    },
     /// A playlist saved (or an older version restored: `action`).
     SavePlaylist {
         text: String,
@@ -107,6 +115,15 @@ impl Core {
                 reply,
             } => {
                 let _ = reply.send(self.audit_card(&who, action, detail, now));
+                Touched::Nothing
+            }
+            Change::AuditUsers {
+                who,
+                action,
+                detail,
+                reply,
+            } => {
+                let _ = reply.send(self.audit.append(now, &who, action, detail).map(|_| ()));
                 Touched::Nothing
             }
             Change::SavePlaylist {
