@@ -363,7 +363,7 @@ fn browser_sessions_need_the_csrf_token_and_wrong_passwords_are_limited() {
             "--users",
             users.to_str().unwrap(),
         ],
-        "correct horse battery\n",
+        "copper meadow violin 58\n",
     );
     assert_eq!(code, 0, "{err}");
     // A sign-in without the form's token (a forged cross-site form) is refused.
@@ -466,7 +466,7 @@ fn browser_sessions_need_the_csrf_token_and_wrong_passwords_are_limited() {
     for _ in 0..5 {
         assert_eq!(sign_in(&rig.url, "name=li-wei&password=wrong-password").0, 401);
     }
-    let limited = post_login(&rig.url, "name=li-wei&password=correct+horse+battery");
+    let limited = post_login(&rig.url, "name=li-wei&password=copper+meadow+violin+58");
     assert_eq!(limited.status, 429, "{}", limited.text());
     // One clerk's typos do not lock out the others behind the same address (an office's NAT).
     let (status, _) = sign_in(&rig.url, &format!("token={}", rig.token));
@@ -500,14 +500,14 @@ fn a_new_password_or_a_removed_user_ends_sessions_and_revoked_tokens_stop() {
         );
         assert_eq!(code, 0, "{err}");
     };
-    adduser("first password");
+    adduser("orchard kettle river 42");
     let (code, token, err) = pinghu(&["console", "token", "zhang", "--users", &users]);
     assert_eq!(code, 0, "{err}");
     let token = token.trim().to_owned();
     // The daemon reads the users file within 2 s: once zhang's token works, sign in (a wrong
     // sign-in before would count against the login limit).
     assert_eq!(as_user(&rig, &token, "GET", "/api/v1/status", "").status, 200);
-    let (303, Some(cookie)) = sign_in(&rig.url, "name=zhang&password=first%20password") else {
+    let (303, Some(cookie)) = sign_in(&rig.url, "name=zhang&password=orchard%20kettle%20river%2042") else {
         panic!("zhang could not sign in");
     };
     let status = |cookie: &str| request(&rig.url, "GET", "/api/v1/status", &[("Cookie", cookie)], "").status;
@@ -521,7 +521,7 @@ fn a_new_password_or_a_removed_user_ends_sessions_and_revoked_tokens_stop() {
         }
     };
     // A new password (a lost laptop, say) ends the browser sessions; the API token stays.
-    adduser("second password");
+    adduser("lantern pebble harbor 73");
     until("the old session ended", &|| status(&cookie) == 401);
     let bearer = format!("Bearer {token}");
     let with_token = || request(&rig.url, "GET", "/api/v1/status", &[("Authorization", &bearer)], "").status;
@@ -532,7 +532,7 @@ fn a_new_password_or_a_removed_user_ends_sessions_and_revoked_tokens_stop() {
     assert!(out.contains("1 API token(s) of zhang revoked"), "{out}");
     until("the revoked token refused", &|| with_token() == 401);
     // A removed user's new session ends too.
-    let (303, Some(cookie)) = sign_in(&rig.url, "name=zhang&password=second%20password") else {
+    let (303, Some(cookie)) = sign_in(&rig.url, "name=zhang&password=lantern%20pebble%20harbor%2073") else {
         panic!("zhang could not sign in with the new password");
     };
     assert_eq!(status(&cookie), 200);
@@ -551,7 +551,7 @@ fn user_with_token(rig: &ConsoleRig, name: &str, role: &str) -> String {
     let users = users.to_str().unwrap();
     let (code, _, err) = pinghu_tests::pinghu_stdin(
         &["console", "adduser", name, "--role", role, "--users", users],
-        "a long password\n",
+        "granite otter canvas 19\n",
     );
     assert_eq!(code, 0, "{err}");
     let (code, out, err) = pinghu(&["console", "token", name, "--users", users]);

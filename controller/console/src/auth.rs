@@ -439,7 +439,7 @@ mod tests {
     #[test]
     fn a_sign_in_hashes_with_no_lock_held_and_an_unknown_name_costs_a_hash_too() {
         let mut u = Users::default();
-        u.set_user("li", Role::Operator, "correct horse").unwrap();
+        u.set_user("li", Role::Operator, "copper-meadow-violin-58").unwrap();
         let auth = Auth::new(PathBuf::from("/nonexistent/users.toml"), u, None);
         let ip: IpAddr = "192.0.2.9".parse().unwrap();
         let mut checked = Vec::new();
@@ -453,10 +453,16 @@ mod tests {
             checked.push(phc.to_owned());
             verify_password(phc, pw)
         };
-        assert!(auth.login_checked(ip, "li", "correct horse", &mut check).is_ok());
+        assert!(
+            auth.login_checked(ip, "li", "copper-meadow-violin-58", &mut check)
+                .is_ok()
+        );
         assert!(auth.login_checked(ip, "li", "wrong", &mut check).is_err());
         // A name nobody has is checked against a real argon2id hash all the same.
-        assert!(auth.login_checked(ip, "nobody", "correct horse", &mut check).is_err());
+        assert!(
+            auth.login_checked(ip, "nobody", "copper-meadow-violin-58", &mut check)
+                .is_err()
+        );
         assert_eq!(checked.len(), 3);
         assert!(checked[2].starts_with("$argon2id$"), "{}", checked[2]);
         assert_ne!(checked[2], checked[0]);
@@ -468,11 +474,27 @@ mod tests {
         let mut u = Users::default();
         assert!(matches!(
             u.set_user("li", Role::Operator, "short"),
-            Err(AuthError::WeakPassword)
+            Err(AuthError::ShortPassword)
         ));
-        u.set_user("li", Role::Operator, "correct horse").unwrap();
+        // Long enough but guessed at once: common words, the board's own names, the user's name,
+        // keyboard walks, dates.
+        for weak in [
+            "password",
+            "password123",
+            "yiling2026",
+            "li123456",
+            "qwertyuiop",
+            "2026-12-07",
+        ] {
+            assert!(
+                matches!(u.set_user("li", Role::Operator, weak), Err(AuthError::WeakPassword)),
+                "{weak} was taken"
+            );
+        }
+        assert!(u.users.is_empty(), "a refused password adds nobody");
+        u.set_user("li", Role::Operator, "copper-meadow-violin-58").unwrap();
         assert!(u.users[0].password.starts_with("$argon2id$"));
-        assert!(u.check_password("li", "correct horse").is_some());
+        assert!(u.check_password("li", "copper-meadow-violin-58").is_some());
         assert!(u.check_password("li", "wrong horse!").is_none());
         let t = u.new_token("li").unwrap();
         assert_eq!(u.check_token(&t).map(|u| u.role), Some(Role::Operator));
@@ -497,7 +519,9 @@ mod tests {
         }
         assert!(auth.limited("2001:db8:1:2:ffff::1".parse().unwrap(), "li"));
         assert!(!auth.limited("2001:db8:1:3::1".parse().unwrap(), "li"));
-        let (id, s) = auth.login("192.0.2.8".parse().unwrap(), "li", "correct horse").unwrap();
+        let (id, s) = auth
+            .login("192.0.2.8".parse().unwrap(), "li", "copper-meadow-violin-58")
+            .unwrap();
         assert_eq!(auth.session(&id).unwrap().csrf, s.csrf);
         auth.logout(&id);
         assert!(auth.session(&id).is_none());
@@ -506,7 +530,7 @@ mod tests {
     #[test]
     fn guesses_sent_at_once_get_only_as_many_checks_as_the_limit_allows() {
         let mut u = Users::default();
-        u.set_user("li", Role::Operator, "correct horse").unwrap();
+        u.set_user("li", Role::Operator, "copper-meadow-violin-58").unwrap();
         let auth = std::sync::Arc::new(Auth::new(PathBuf::from("unused"), u, None));
         let ip: IpAddr = "192.0.2.9".parse().unwrap();
         let checked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -536,7 +560,7 @@ mod tests {
         assert_eq!(limited, 30 - LOGIN_FAILURES);
         // The right password from a fresh address is not held against anyone.
         let other: IpAddr = "192.0.2.10".parse().unwrap();
-        assert!(auth.login(other, "li", "correct horse").is_some());
+        assert!(auth.login(other, "li", "copper-meadow-violin-58").is_some());
         assert!(!auth.limited(other, "li"), "a good sign-in counts as no failure");
     }
 
@@ -565,12 +589,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join(SESSIONS_FILE);
         let mut u = Users::default();
-        u.set_user("li", Role::Operator, "correct horse").unwrap();
-        u.set_user("wang", Role::Viewer, "battery staple").unwrap();
+        u.set_user("li", Role::Operator, "copper-meadow-violin-58").unwrap();
+        u.set_user("wang", Role::Viewer, "lantern-pebble-harbor-73").unwrap();
         let ip: IpAddr = "192.0.2.7".parse().unwrap();
         let auth = Auth::new(PathBuf::from("unused"), u.clone(), Some(file.clone()));
-        let (li, li_session) = auth.login(ip, "li", "correct horse").unwrap();
-        let (wang, _) = auth.login(ip, "wang", "battery staple").unwrap();
+        let (li, li_session) = auth.login(ip, "li", "copper-meadow-violin-58").unwrap();
+        let (wang, _) = auth.login(ip, "wang", "lantern-pebble-harbor-73").unwrap();
         auth.save_sessions(false);
         let text = std::fs::read_to_string(&file).unwrap();
         assert!(
@@ -595,7 +619,7 @@ mod tests {
         // A sign-out is kept; a new password ends the session, also across a restart.
         auth.logout(&wang);
         auth.save_sessions(false);
-        u.set_user("li", Role::Operator, "new horse staple").unwrap();
+        u.set_user("li", Role::Operator, "granite-otter-canvas-19").unwrap();
         let auth = Auth::new(PathBuf::from("unused"), u, Some(file.clone()));
         assert!(auth.session(&wang).is_none());
         assert!(auth.session(&li).is_none());

@@ -75,6 +75,11 @@ pub enum AuthError {
     #[error("no console user {0}: add one with `pinghu console adduser {0} --role operator`")]
     NoUser(String),
     #[error("a password must have at least 8 characters")]
+    ShortPassword,
+    #[error(
+        "this password is too easy to guess (a common word, a name, a date or a pattern): use a longer one, \
+         three or four unrelated words with a number, say"
+    )]
     WeakPassword,
     #[error("cannot hash the password: {0}")]
     Hash(String),
@@ -96,7 +101,10 @@ impl AuthError {
             AuthError::Invalid { path, reason } => format!("控制台用户文件 {path} 无效：{reason}"),
             AuthError::Write { path, reason } => format!("无法写入控制台用户文件 {path}：{reason}（什么也没改）"),
             AuthError::NoUser(n) => format!("没有用户 {n}"),
-            AuthError::WeakPassword => "密码至少需要 8 个字符".into(),
+            AuthError::ShortPassword => "密码至少需要 8 个字符".into(),
+            AuthError::WeakPassword => {
+                "密码太容易被猜到（常见词、姓名、日期或规律）：请用更长的密码，例如三四个不相关的词加一个数字".into()
+            }
             AuthError::Hash(e) => format!("无法计算密码的哈希：{e}"),
             AuthError::BadName(n) => format!("用户名 {n:?}：请用 1 到 32 个小写字母、数字或 -"),
             AuthError::LastAdmin(n) => format!("{n} 是最后一个可登录的管理员：请先把另一个用户设为管理员"),
@@ -152,7 +160,7 @@ impl Users {
 
     /// Add a user, or change an existing user's role and password.
     pub fn set_user(&mut self, name: &str, role: Role, password: &str) -> Result<(), AuthError> {
-        let hash = hash_password(password)?;
+        let hash = hash_password(name, password)?;
         match self.users.iter_mut().find(|u| u.name == name) {
             Some(u) => {
                 u.role = role;
@@ -171,7 +179,7 @@ impl Users {
 
     /// A new password for `name` (their browser sessions end; their API tokens stay).
     pub fn set_password(&mut self, name: &str, password: &str) -> Result<(), AuthError> {
-        let hash = hash_password(password)?;
+        let hash = hash_password(name, password)?;
         self.user_mut(name)?.password = hash;
         Ok(())
     }
@@ -242,11 +250,27 @@ impl Users {
     }
 }
 
-/// An argon2id PHC string of `password`, refused when it is too weak.
-fn hash_password(password: &str) -> Result<String, AuthError> {
+/// The words a password must not lean on: the product's and the district's names.
+const OUR_WORDS: [&str; 6] = ["pinghu", "yiling", "console", "admin", "password", "led"];
+
+/// Refuse a password shorter than 8 characters, or one a guesser would find within about 10^10
+/// tries (zxcvbn's score under 3: a common word, a name, a keyboard walk, `password` and the like),
+/// the user's own name and the product's words counted as known.
+pub fn check_strength(name: &str, password: &str) -> Result<(), AuthError> {
     if password.chars().count() < 8 {
+        return Err(AuthError::ShortPassword);
+    }
+    let mut known: Vec<&str> = OUR_WORDS.to_vec();
+    known.push(name);
+    if u8::from(zxcvbn::zxcvbn(password, &known).score()) < 3 {
         return Err(AuthError::WeakPassword);
     }
+    Ok(())
+}
+
+/// An argon2id PHC string of `password`, refused when it is too weak.
+fn hash_password(name: &str, password: &str) -> Result<String, AuthError> {
+    check_strength(name, password)?;
     let mut raw = [0u8; 16];
     getrandom::fill(&mut raw).map_err(|e| AuthError::Hash(e.to_string()))?;
     let salt = SaltString::encode_b64(&raw).map_err(|e| AuthError::Hash(e.to_string()))?;
