@@ -34,9 +34,25 @@
         if (v_zh != null) v = v_zh;
         td.textContent = v == null || (Array.isArray(v) && v.length === 0) ? "—"
           : td.dataset.format === "mb" ? Math.round(v / 1e6) + " MB"
+          : td.dataset.format === "content" ? content(v)
           : Array.isArray(v) ? v.join("\n") : word(v);
         td.classList.toggle("none", td.textContent === "—");
       });
+      // A technician's setting over the playlist's, and when it ends.
+      var note = document.getElementById("override-note");
+      if (note) {
+        var o = s.override || {}, parts = [], nd = note.dataset;
+        var at = function (t) { return new Date(t).toLocaleTimeString(zh ? "zh-CN" : "en", { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: nd.zone }); };
+        if (o.power) parts.push((o.power.on ? nd.powerOn : nd.powerOff) + "，" + nd.until + " " + at(o.power.until));
+        if (o.brightness) parts.push(nd.brightness + " " + o.brightness.level + "，" + nd.until + " " + at(o.brightness.until));
+        note.textContent = parts.join("；");
+        document.getElementById("override-row").hidden = parts.length === 0;
+      }
+      // Switched off or on, the glass changes without a new frame.
+      if (glass.dataset.power !== String(s.power)) {
+        glass.dataset.power = String(s.power);
+        glass.src = "/api/v1/board.png?scale=4&t=" + Date.now();
+      }
       if (s.showing && s.showing.frame_sha256) {
         var sha = document.getElementById("frame-sha");
         if (sha.dataset.sha !== s.showing.frame_sha256) {
@@ -69,7 +85,10 @@
     document.getElementById("set-brightness").addEventListener("click", function () {
       post("/api/v1/card/override", { brightness: Number(document.getElementById("level").value), minutes: 60 });
     });
-    document.getElementById("power-off").addEventListener("click", function () { post("/api/v1/card/override", { power: false, minutes: 60 }); });
+    document.getElementById("power-off").addEventListener("click", function (e) {
+      if (!window.confirm(e.target.dataset.confirm)) return;
+      post("/api/v1/card/override", { power: false, minutes: 60 });
+    });
     document.getElementById("power-on").addEventListener("click", function () { post("/api/v1/card/override", { power: true, minutes: 60 }); });
     document.getElementById("resume").addEventListener("click", function () {
       api("DELETE", "/api/v1/card/override").then(report);

@@ -126,11 +126,25 @@ impl axum::extract::FromRequestParts<AppState> for PageCtx {
     }
 }
 
-async fn board(PageCtx { c, l, q }: PageCtx) -> Response {
+async fn board(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
+    let zone = s.core.time_zone().iana_name().unwrap_or("UTC").to_owned();
     let body = html! {
         h1 { (t(l, "board")) }
         p { (t(l, "live")) }
         img #glass src="/api/v1/board.png?scale=4" alt=(t(l, "board"));
+        // What a clerk needs first: is it working, what shows, is anything wrong.
+        table #summary {
+            tr { th { (t(l, "link")) } td data-field="device.link" {} }
+            tr { th { (t(l, "showing")) } td data-field="showing.content" data-format="content" {} }
+            tr { th { (t(l, "power")) } td data-field="power" {} }
+            tr { th { (t(l, "brightness")) } td data-field="brightness" {} }
+            tr #override-row hidden { th { (t(l, "override")) } td #override-note data-power-off=(t(l, "override_off"))
+                data-power-on=(t(l, "override_on")) data-brightness=(t(l, "override_brightness")) data-until=(t(l, "until")) data-zone=(zone) {} }
+            tr { th { (t(l, "playlist_error")) } td.problem data-field="playlist.error" {} }
+            tr { th { (t(l, "last_error")) } td data-field="device.last_error" {} }
+        }
+        details #details {
+        summary { (t(l, "details")) }
         table #device {
             tr { th { (t(l, "link")) } td data-field="device.link" {} }
             tr { th { (t(l, "layer")) } td data-field="layer" {} }
@@ -152,6 +166,7 @@ async fn board(PageCtx { c, l, q }: PageCtx) -> Response {
             tr { th { (t(l, "broker_error")) } td data-field="broker.last_error" {} }
         }
         p #frame-sha {}
+        }
         @if c.role.controls_the_card() {
             h2 { (t(l, "tech")) }
             div #tech {
@@ -163,7 +178,7 @@ async fn board(PageCtx { c, l, q }: PageCtx) -> Response {
                 label { (t(l, "brightness")) " " input #level type="number" min="0" max="15" value="15"; }
                 button #set-brightness type="button" { (t(l, "set")) }
                 " "
-                button #power-off type="button" { (t(l, "off")) }
+                button #power-off type="button" data-confirm=(t(l, "confirm_off")) { (t(l, "off")) }
                 button #power-on type="button" { (t(l, "on")) }
                 button #resume type="button" { (t(l, "resume")) }
                 " "

@@ -89,6 +89,17 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "draft_drop" => ("丢弃", "Discard"),
         "unsaved" => ("● 有未保存的修改", "● Unsaved changes"),
         "users" => ("用户", "Users"),
+        "showing" => ("正在显示", "Showing"),
+        "override" => ("临时设置", "Override"),
+        "override_off" => ("已临时关屏", "switched off"),
+        "override_on" => ("已临时开屏", "switched on"),
+        "override_brightness" => ("临时亮度", "brightness"),
+        "until" => ("至", "until"),
+        "details" => ("详细（技术信息）", "Details (for technicians)"),
+        "confirm_off" => (
+            "确定关屏一小时吗？大屏将变黑，一小时后自动恢复节目单（可随时点“恢复节目单控制”）。",
+            "Switch the board off for an hour? It goes dark and returns to the playlist after an hour (or when you resume).",
+        ),
         "admins_only" => ("只有管理员可以管理用户。", "Only admins manage users."),
         "roles_hint" => (
             "角色：查看者只能查看；操作员编辑节目单；技术员操作控制卡（测试、亮度、开关屏）；管理员可做全部操作并管理用户。每次更改都记入审计记录。",

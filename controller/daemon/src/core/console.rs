@@ -123,8 +123,12 @@ pub enum SaveError {
 
 impl Core {
     /// The glass as the card acknowledged it: the urgent area's first page while one shows,
-    /// else the rotation's; dark before anything was acknowledged.
+    /// else the rotation's; dark before anything was acknowledged, and dark while the board is
+    /// switched off (by the playlist's power times or a technician).
     pub fn glass(&self) -> Frame {
+        if !self.health.power {
+            return Frame::new(self.cfg.width, self.cfg.height, self.cfg.colors);
+        }
         self.health.glass[usize::from(URGENT_AREA)]
             .clone()
             .or_else(|| self.health.glass[usize::from(MAIN_AREA)].clone())
