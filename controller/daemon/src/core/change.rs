@@ -15,6 +15,33 @@ use super::{Core, Overrides, PictureError, PictureSaved, PlaylistHistory, SaveEr
 /// What a playlist save answers: the version kept and the warnings, or why it was refused.
 pub type Saved = Result<(PlaylistHistory, Vec<Diagnostic<Finding>>), SaveError>;
 
+/// Why a technician's change (an override of brightness or power, or a card operation) was not
+/// done; the console shows it in either language.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CardChangeError {
+    #[error("brightness is 0 to 15")]
+    Brightness,
+    #[error("minutes is 1 to 1440 (a day); the playlist's schedule takes over after")]
+    Minutes,
+    /// Every technician's change is audited first: unrecorded, it is not done.
+    #[error("not done: the audit log cannot be written ({0})")]
+    Audit(std::io::Error),
+}
+
+impl pinghu_playlists::Bilingual for CardChangeError {
+    fn zh(&self) -> String {
+        match self {
+            CardChangeError::Brightness => "亮度为 0 到 15".into(),
+            CardChangeError::Minutes => "分钟数为 1 到 1440（一天）；之后由节目单的时间表接管".into(),
+            CardChangeError::Audit(e) => format!(
+                "未执行：无法写入审计日志（{}）",
+                pinghu_protocol::words::io_error_zh(e.kind())
+            ),
+        }
+    }
+}
+
 /// A change the console asks of the core.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -25,19 +52,19 @@ pub enum Change {
         power: Option<bool>,
         minutes: u32,
         who: String,
-        reply: oneshot::Sender<Result<Overrides, String>>,
+        reply: oneshot::Sender<Result<Overrides, CardChangeError>>,
     },
     /// The playlist's brightness and power again.
     ClearOverride {
         who: String,
-        reply: oneshot::Sender<Result<(), String>>,
+        reply: oneshot::Sender<Result<(), CardChangeError>>,
     },
     /// A card operation, in the audit log only (the card's own state is not the core's).
     AuditCard {
         who: String,
         action: &'static str,
         detail: serde_json::Value,
-        reply: oneshot::Sender<Result<(), String>>,
+        reply: oneshot::Sender<Result<(), CardChangeError>>,
     },
     /// A playlist saved (or an older version restored: `action`).
     SavePlaylist {
@@ -152,6 +179,34 @@ impl Core {
                 self.return_report(body);
                 Touched::Nothing
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pinghu_playlists::Bilingual as _;
+
+    use super::CardChangeError;
+
+    #[test]
+    fn a_refused_card_change_says_why_in_both_languages() {
+        let cases = [
+            (CardChangeError::Brightness, "brightness is 0 to 15", "亮度为 0 到 15"),
+            (
+                CardChangeError::Minutes,
+                "minutes is 1 to 1440 (a day); the playlist's schedule takes over after",
+                "分钟数为 1 到 1440（一天）；之后由节目单的时间表接管",
+            ),
+            (
+                CardChangeError::Audit(std::io::Error::from(std::io::ErrorKind::PermissionDenied)),
+                "not done: the audit log cannot be written (permission denied)",
+                "未执行：无法写入审计日志（没有访问权限）",
+            ),
+        ];
+        for (e, en, zh) in cases {
+            assert_eq!(e.to_string(), en);
+            assert_eq!(e.zh(), zh);
         }
     }
 }

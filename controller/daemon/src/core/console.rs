@@ -10,6 +10,7 @@ use pinghu_playlists::{Calendar, Diagnostic, Problem};
 use serde::Serialize;
 use serde_json::json;
 
+use super::change::CardChangeError;
 use super::{Core, SAMPLE_PLAYLIST};
 use crate::board::{MAIN_AREA, Renderer, URGENT_AREA};
 use crate::config::Config;
@@ -220,12 +221,12 @@ impl Core {
         minutes: u32,
         who: &str,
         now: Timestamp,
-    ) -> Result<super::parts::Overrides, String> {
+    ) -> Result<super::parts::Overrides, CardChangeError> {
         if brightness.is_some_and(|b| b > 15) {
-            return Err("brightness is 0 to 15".into());
+            return Err(CardChangeError::Brightness);
         }
         if !(1..=24 * 60).contains(&minutes) {
-            return Err("minutes is 1 to 1440 (a day); the playlist's schedule takes over after".into());
+            return Err(CardChangeError::Minutes);
         }
         let until = now + jiff::SignedDuration::from_mins(i64::from(minutes));
         let mut next = self.planner.overrides.clone();
@@ -242,26 +243,32 @@ impl Core {
                 "card.override",
                 json!({"brightness": brightness, "power": power, "until": until.to_string()}),
             )
-            .map_err(|e| format!("not done: the audit log cannot be written ({e})"))?;
+            .map_err(CardChangeError::Audit)?;
         self.planner.overrides = next.clone();
         Ok(next)
     }
 
     /// Give brightness and power back to the playlist.
-    pub fn clear_override(&mut self, who: &str, now: Timestamp) -> Result<(), String> {
+    pub fn clear_override(&mut self, who: &str, now: Timestamp) -> Result<(), CardChangeError> {
         self.audit
             .append(now, who, "card.override.clear", json!(null))
-            .map_err(|e| format!("not done: the audit log cannot be written ({e})"))?;
+            .map_err(CardChangeError::Audit)?;
         self.planner.overrides = super::parts::Overrides::default();
         Ok(())
     }
 
     /// Record a technician's card operation (ping, test pattern) in the audit log.
-    pub fn audit_card(&self, who: &str, action: &str, detail: serde_json::Value, now: Timestamp) -> Result<(), String> {
+    pub fn audit_card(
+        &self,
+        who: &str,
+        action: &str,
+        detail: serde_json::Value,
+        now: Timestamp,
+    ) -> Result<(), CardChangeError> {
         self.audit
             .append(now, who, action, detail)
             .map(|_| ())
-            .map_err(|e| format!("not done: the audit log cannot be written ({e})"))
+            .map_err(CardChangeError::Audit)
     }
 
     /// [`examine`] for this board.
