@@ -255,7 +255,7 @@ fn status(
     json: bool,
     watch: bool,
 ) -> Result<std::process::ExitCode> {
-    let mut link = MqttLink::new(broker, "fleet status", false, 64).map_err(anyhow::Error::msg)?;
+    let mut link = MqttLink::new(broker, "fleet status", false, 64)?;
     let rt = crate::cli::run::runtime()?;
     rt.block_on(async move {
         let mut statuses: BTreeMap<String, Result<Status, String>> = BTreeMap::new();
@@ -268,7 +268,7 @@ fn status(
             let until = if watch { next_print } else { quiet_until };
             match tokio::time::timeout_at(until, link.next()).await {
                 Ok(Ok(Happening::Connected { .. })) => {
-                    link.client.subscribe(&topic).await.map_err(anyhow::Error::msg)?;
+                    link.client.subscribe(&topic).await?;
                 }
                 Ok(Ok(Happening::Subscribed)) => {
                     subscribed = true;

@@ -76,7 +76,7 @@ pub fn daemon(config: Option<PathBuf>, data_dir: Option<PathBuf>, log_format: Lo
             #[cfg(feature = "embedded")]
             None => {
                 let dir = data_dir.unwrap_or_else(crate::daemon::config::default_data_dir);
-                let e = crate::cli::embedded::start(&dir).map_err(anyhow::Error::msg)?;
+                let e = crate::cli::embedded::start(&dir)?;
                 eprintln!(
                     "pinghu: no --config: embedded MQTT broker on mqtt://127.0.0.1:{}, simulated board on tcp://{} (snapshots in {}), \
                      demo key {} in {}; the console's address follows (its admin token is in console-token there)",
@@ -121,10 +121,10 @@ pub fn console_front(cfg: &crate::daemon::config::Config) -> Option<crate::daemo
         "console",
         Box::new(move |w: crate::daemon::Wiring| {
             Box::pin(async move {
-                // The daemon's supervisor names a task's failure in words.
+                // The daemon's supervisor names the console's failure in its own words.
                 crate::console::run(c, w.cfg, w.core, w.live, (w.card, w.trace), w.shutdown)
                     .await
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| crate::daemon::TaskError::FrontEnd(Box::new(e)))
             })
         }),
     ))
@@ -179,7 +179,6 @@ pub fn demo(data_dir: Option<PathBuf>, log_format: LogFormat) -> Result<ExitCode
         use std::io::Write as _;
         print!("{s}");
         let _ = std::io::stdout().flush();
-    }))
-    .map_err(anyhow::Error::msg)?;
+    }))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -22,6 +22,7 @@
 //! `link.rs` holds the two protocol versions behind one client; `takeover.rs` tells a shared
 //! client id from other losses.
 
+mod error;
 mod link;
 mod takeover;
 
@@ -31,6 +32,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
+pub use error::{RequestError, TlsError};
 pub use link::{Client, Connection, Delivery, Happening, Hints, Props, Tag, connect, tls_transport};
 use takeover::{AfterLoss, TakeoverWatch};
 
@@ -303,7 +305,7 @@ pub(super) async fn mqtt_loop(
     mut conn: Connection,
     receipts: mpsc::UnboundedSender<Receipt>,
     mut shutdown: watch::Receiver<bool>,
-) -> Result<(), String> {
+) -> Result<(), CoreGone> {
     let mut reconnect = Reconnect::default();
     let mut link = BrokerLink::default();
     let mut watch = TakeoverWatch::default();
@@ -320,14 +322,14 @@ pub(super) async fn mqtt_loop(
         if backlog != link.backlog || dropped != link.receipts_dropped {
             link.backlog = backlog;
             link.receipts_dropped = dropped;
-            core.send(Command::Mqtt(link.clone())).map_err(|e| e.to_string())?;
+            core.send(Command::Mqtt(link.clone()))?;
         }
         let retry_at = intake.retry_at;
         let ev = tokio::select! {
             ev = conn.poll() => ev,
             () = sleep_until(retry_at) => {
                 intake.retry_at = None;
-                intake.store_waiting(&core, &client, &receipts).await.map_err(|e| e.to_string())?;
+                intake.store_waiting(&core, &client, &receipts).await?;
                 continue;
             }
             _ = shutdown.changed() => return Ok(()),
@@ -375,17 +377,14 @@ pub(super) async fn mqtt_loop(
                 link.connected = true;
                 link.session_present = Some(session_present);
                 link.session_expiry_s = granted;
-                core.send(Command::Mqtt(link.clone())).map_err(|e| e.to_string())?;
+                core.send(Command::Mqtt(link.clone()))?;
             }
             Happening::Message {
                 topic,
                 payload,
                 delivery,
             } => {
-                intake
-                    .take(topic, payload, delivery, &core, &client, &receipts)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                intake.take(topic, payload, delivery, &core, &client, &receipts).await?;
             }
             // Refused by its size where it arrives: never copied, hashed or written, and answered
             // at once, so reading it does not hold up the link (nor does the broker send it again).
@@ -411,7 +410,7 @@ pub(super) async fn mqtt_loop(
             }
             // The broker has the receipt: it leaves the outbox (on disk with the next write).
             Happening::Acked(Some(Tag::Receipt(r))) => {
-                core.send(Command::Published(*r)).map_err(|e| e.to_string())?;
+                core.send(Command::Published(*r))?;
             }
             Happening::Nothing | Happening::Subscribed | Happening::Acked(_) | Happening::Disconnected => {}
             Happening::Lost { reason, why } => {
@@ -463,7 +462,7 @@ pub(super) async fn mqtt_loop(
                     link.connected = false;
                     link.last_error = Some(error.en);
                     link.last_error_zh = Some(error.zh);
-                    core.send(Command::Mqtt(link.clone())).map_err(|e| e.to_string())?;
+                    core.send(Command::Mqtt(link.clone()))?;
                 }
                 tokio::select! {
                     () = tokio::time::sleep(delay) => {}

@@ -87,27 +87,29 @@ pub use crate::daemon::envelope::DEMO_KEY_ID;
 pub use crate::daemon::envelope::KeyPair;
 
 /// Sign a payload with a key file written by `keygen`.
-pub fn sign_with_file(payload: &[u8], key_file: &std::path::Path) -> Result<Envelope, String> {
-    serde_json::from_slice::<serde_json::Value>(payload).map_err(|e| format!("the payload is not JSON: {e}"))?;
+pub fn sign_with_file(payload: &[u8], key_file: &std::path::Path) -> anyhow::Result<Envelope> {
+    serde_json::from_slice::<serde_json::Value>(payload)
+        .map_err(|e| anyhow::anyhow!("the payload is not JSON: {e}"))?;
     sign_bytes_with_file(payload, key_file)
 }
 
 /// Sign any bytes (a warning's XML) with a key file written by `keygen`.
-pub fn sign_bytes_with_file(payload: &[u8], key_file: &std::path::Path) -> Result<Envelope, String> {
-    let text = std::fs::read_to_string(key_file).map_err(|e| format!("cannot read {}: {e}", key_file.display()))?;
+pub fn sign_bytes_with_file(payload: &[u8], key_file: &std::path::Path) -> anyhow::Result<Envelope> {
+    let text =
+        std::fs::read_to_string(key_file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", key_file.display()))?;
     let kp: KeyPair = serde_json::from_str(&text).map_err(|e| {
-        format!(
+        anyhow::anyhow!(
             "{} is not a key file from `pinghu portal keygen`: {e}",
             key_file.display()
         )
     })?;
-    sign(payload, &kp.key_id, &kp.secret).map_err(|e| e.to_string())
+    Ok(sign(payload, &kp.key_id, &kp.secret)?)
 }
 
 /// `pinghu portal keygen`: a new key pair; the secret to `out` (never overwritten), the public
 /// half printed as the daemon's configuration line.
 pub fn keygen_command(key_id: &str, out: &Path, sm2: bool) -> anyhow::Result<std::process::ExitCode> {
-    let public = KeyPair::create(out, key_id, sm2).map_err(anyhow::Error::msg)?.public;
+    let public = KeyPair::create(out, key_id, sm2)?.public;
     println!("secret key written to {} (keep it on the portal)", out.display());
     println!("add to the daemon's configuration:\n[portal_keys]\n{key_id} = \"{public}\"");
     Ok(std::process::ExitCode::SUCCESS)
@@ -116,7 +118,7 @@ pub fn keygen_command(key_id: &str, out: &Path, sm2: bool) -> anyhow::Result<std
 /// `pinghu portal sign`: print the envelope of a payload file (or `-`).
 pub fn sign_command(key: &Path, payload: &str) -> anyhow::Result<std::process::ExitCode> {
     let bytes = crate::cli::read_file_or_stdin(payload)?;
-    let env = sign_with_file(&bytes, key).map_err(anyhow::Error::msg)?;
+    let env = sign_with_file(&bytes, key)?;
     println!("{}", serde_json::to_string(&env)?);
     Ok(std::process::ExitCode::SUCCESS)
 }
@@ -164,30 +166,26 @@ impl Sending {
         let rt = crate::cli::run::runtime()?;
         if let Some((each, resends)) = self.confirm {
             println!("publishing {what}");
-            let rows = rt
-                .block_on(crate::cli::confirm::publish_confirmed(
-                    &self.broker,
-                    &self.topic_prefix,
-                    &target,
-                    env,
-                    self.mqtt5,
-                    each,
-                    resends,
-                ))
-                .map_err(anyhow::Error::msg)?;
-            print!("{}", crate::cli::confirm::table(&rows));
-            return Ok(crate::cli::exit_code(!crate::cli::confirm::all_confirmed(&rows)));
-        }
-        let sent = rt
-            .block_on(publish(
+            let rows = rt.block_on(crate::cli::confirm::publish_confirmed(
                 &self.broker,
                 &self.topic_prefix,
                 &target,
                 env,
                 self.mqtt5,
-                wait,
-            ))
-            .map_err(anyhow::Error::msg)?;
+                each,
+                resends,
+            ))?;
+            print!("{}", crate::cli::confirm::table(&rows));
+            return Ok(crate::cli::exit_code(!crate::cli::confirm::all_confirmed(&rows)));
+        }
+        let sent = rt.block_on(publish(
+            &self.broker,
+            &self.topic_prefix,
+            &target,
+            env,
+            self.mqtt5,
+            wait,
+        ))?;
         let over = match (self.mqtt5, sent.expiry_s) {
             (true, Some(s)) => format!(" over MQTT 5, expiring in the brokers' queues in {s} s"),
             (true, None) => " over MQTT 5".into(),
@@ -212,9 +210,7 @@ impl PublishArgs {
                     String::from_utf8(crate::cli::read_file_or_stdin(&f)?).context("the envelope is not UTF-8")?;
                 serde_json::from_str(&text).context("not an envelope (key_id, payload, signature)")?
             }
-            (None, Some(p), Some(k)) => {
-                sign_with_file(&crate::cli::read_file_or_stdin(&p)?, &k).map_err(anyhow::Error::msg)?
-            }
+            (None, Some(p), Some(k)) => sign_with_file(&crate::cli::read_file_or_stdin(&p)?, &k)?,
             _ => bail!("give --envelope FILE, or --payload FILE with --key FILE"),
         };
         let payload = {
@@ -247,7 +243,7 @@ impl CapArgs {
         let bytes = crate::cli::read_file_or_stdin(&self.file)?;
         // The board refuses what does not read: say so here, before it travels.
         let alert = crate::alerts::read(&bytes, format).map_err(|e| anyhow::anyhow!("{}: {e}", self.file))?;
-        let mut env = sign_bytes_with_file(&bytes, &self.key).map_err(anyhow::Error::msg)?;
+        let mut env = sign_bytes_with_file(&bytes, &self.key)?;
         env.content_type = Some(
             match format {
                 crate::alerts::Format::Cap => "application/cap+xml",

@@ -130,7 +130,7 @@ fn push(r: &PushArgs, broker: &crate::cli::broker::Broker, w: &What) -> anyhow::
             })?;
             let mut check = crate::daemon::envelope::Keyring::default();
             for (id, key) in &k.add {
-                check.add(id, key).map_err(anyhow::Error::msg)?;
+                check.add(id, key)?;
             }
             message.add = k.add;
             message.retire = k.retire;
@@ -152,10 +152,9 @@ fn publish(
         std::fs::read_to_string(&r.key).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", r.key.display()))?;
     let kp: KeyPair = serde_json::from_str(&key_text)
         .map_err(|e| anyhow::anyhow!("{} is not a key file from `pinghu portal keygen`: {e}", r.key.display()))?;
-    let env = crate::daemon::office::sign(kind, message, &kp.key_id, &kp.secret).map_err(anyhow::Error::msg)?;
+    let env = crate::daemon::office::sign(kind, message, &kp.key_id, &kp.secret)?;
     let rt = crate::cli::run::runtime()?;
-    rt.block_on(publish_retained(broker, topic, &env))
-        .map_err(anyhow::Error::msg)?;
+    rt.block_on(publish_retained(broker, topic, &env))?;
     println!(
         "pushed the {}{} revision {} to {topic} (retained; PUBACK received)",
         kind.name(),
