@@ -42,7 +42,7 @@ impl Broker {
     /// The endpoint for the command `what`, with a client id of its own (`{name}-NNNNNNNNN`, so
     /// two runs never take each other's session). An error says which option is missing.
     pub(crate) fn endpoint(&self, what: &str, name: &str) -> anyhow::Result<Endpoint> {
-        let (host, port, tls) = crate::daemon::config::parse_mqtt_url(&self.url).map_err(anyhow::Error::msg)?;
+        let (host, port, tls) = crate::daemon::config::parse_mqtt_url(&self.url)?;
         let transport = match (tls, &self.ca_file) {
             (true, Some(ca)) => Some(crate::daemon::mqtt::tls_transport(
                 ca,

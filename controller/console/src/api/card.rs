@@ -38,7 +38,7 @@ async fn card_op(s: &AppState, op: pinghu_daemon::driver::CardOp) -> Response {
     }
     match tokio::time::timeout(Duration::from_secs(60), rx).await {
         Ok(Ok(Ok(text))) => Json(json!({"ok": true, "message": text})).into_response(),
-        Ok(Ok(Err(e))) => (StatusCode::BAD_GATEWAY, Json(json!({"ok": false, "error": e}))).into_response(),
+        Ok(Ok(Err(e))) => refused(StatusCode::BAD_GATEWAY, &e),
         // The driver is between links (reconnecting): it answers once the card is back.
         _ => (
             StatusCode::GATEWAY_TIMEOUT,

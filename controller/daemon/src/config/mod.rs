@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use crate::card::device::{CardModel, DeviceUrl};
 use mqtt::RawMqtt;
-pub use mqtt::{MqttConfig, MqttVersion, parse_mqtt_url};
+pub use mqtt::{MqttConfig, MqttConfigError, MqttVersion, UrlError, parse_mqtt_url};
 
 /// A configuration that cannot be used.
 #[derive(Debug, Error)]
@@ -22,6 +22,8 @@ pub enum ConfigError {
     Read { path: String, reason: String },
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
+    #[error("{path}: {error}")]
+    Mqtt { path: String, error: MqttConfigError },
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -322,7 +324,10 @@ impl Config {
         };
         let device = DeviceUrl::parse(&raw.device.url).map_err(|e| invalid(e.to_string()))?;
         let protocol = crate::card::device::parse_protocol(&raw.device.protocol).map_err(|e| invalid(e.to_string()))?;
-        let mqtt = raw.mqtt.validate(&raw.screen.id, &rel).map_err(invalid)?;
+        let mqtt = raw
+            .mqtt
+            .validate(&raw.screen.id, &rel)
+            .map_err(|error| ConfigError::Mqtt { path: p.clone(), error })?;
         if jiff::tz::TimeZone::get(&raw.timezone).is_err() {
             return Err(invalid(format!(
                 "timezone {:?} is not an IANA time zone (e.g. Asia/Shanghai)",
