@@ -38,6 +38,7 @@ pub mod calendar;
 pub mod campaign;
 pub mod error;
 pub mod fields;
+pub mod form;
 pub mod model;
 pub mod pacing;
 mod parse;

@@ -324,3 +324,164 @@ fn junk_and_a_10_mb_message_are_refused_and_the_daemon_carries_on() {
     rig.receipt("YL-RAIN-1", "displayed");
     rig.sim.wait_state("the warning on the glass", urgent_area);
 }
+
+/// `t` as the national format writes times.
+fn national_time(t: Timestamp) -> String {
+    t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+        .strftime("%Y-%m-%d %H:%M:%S%:z")
+        .to_string()
+}
+
+/// A national-format message from 宜昌市气象台 as city observatories send them: `id` (after the
+/// issuer code), sent `ago` minutes before now, of `kind`, referencing `refs` (bare identifiers);
+/// unless a Cancel, one `<info>` for the city (yellow) and one per county it raises (当阳市 red,
+/// 夷陵区 orange), 12-digit area codes with empty shapes beside them, the event named by `event`
+/// (`<eventType>11B03</eventType>` alone, as many do).
+fn national(id: &str, ago: i64, kind: &str, refs: &[&str], event: &str, headline: &str) -> String {
+    let now = Timestamp::now();
+    let sent = national_time(now - SignedDuration::from_mins(ago));
+    let expires = national_time(now + SignedDuration::from_mins(30));
+    let block = |level: &str, urgency: &str, name: &str, code: &str| {
+        format!(
+            "<info><language>zh-CN</language>{event}<urgency>{urgency}</urgency><severity>{level}</severity>\
+             <certainty>Likely</certainty><expires>{expires}</expires><senderName>宜昌市气象台</senderName>\
+             <headline>{name}{headline}</headline><instruction>远离河道、山体</instruction>\
+             <area><areaDesc>{name}</areaDesc><polygon/><circle/><geocode>{code}</geocode></area></info>"
+        )
+    };
+    let infos = if kind == "Cancel" {
+        String::new()
+    } else {
+        [
+            block("黄色", "Expected", "宜昌市", "420500000000"),
+            block("红色", "Immediate", "当阳市", "420582000000"),
+            block("橙色", "Immediate", "夷陵区", "420506000000"),
+        ]
+        .concat()
+    };
+    let refs = if refs.is_empty() {
+        String::new()
+    } else {
+        let ids: Vec<String> = refs.iter().map(|r| format!("42050041600000_{r}")).collect();
+        format!("<references>{}</references>", ids.join(" "))
+    };
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<alert><identifier>42050041600000_{id}</identifier>\
+         <sendTime>{sent}</sendTime><status>Actual</status><msgType>{kind}</msgType><scope>Public</scope>\
+         {refs}{infos}</alert>"
+    )
+}
+
+#[test]
+fn national_warnings_as_platforms_send_them_through_the_daemon() {
+    let rig = Rig::start();
+    let code_only = "<eventType>11B03</eventType>";
+    let full = |id: &str| format!("42050041600000_{id}");
+
+    // A city warning with a block per county, 12-digit codes, empty shapes and only the event's
+    // code: the board in 夷陵区 shows its county's orange block.
+    rig.cap(
+        &national("W1", 9, "Alert", &[], code_only, "暴雨预警"),
+        "gbt35965",
+        &rig.sm2_key,
+    );
+    let accepted = rig.receipt(&full("W1"), "accepted");
+    assert!(accepted["reason"].is_null(), "11B03 is in the table: {accepted}");
+    let by_code = rig.receipt(&full("W1"), "displayed")["frame_sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    rig.sim.wait_state("the code-only warning on the glass", |s| {
+        urgent_area(s) && s["frame_sha256"] == by_code.as_str()
+    });
+    rig.cap(&national("W1C", 8, "Cancel", &["W1"], "", ""), "gbt35965", &rig.sm2_key);
+    rig.receipt(&full("W1C"), "cancelled");
+    rig.sim.wait_state("the warning gone", |s| !urgent_area(s));
+    // The same warning with <event>暴雨</event> draws the very same frame: the code was named 暴雨.
+    let named = "<eventType>11B03</eventType><event>暴雨</event>";
+    rig.cap(
+        &national("W2", 7, "Alert", &[], named, "暴雨预警"),
+        "gbt35965",
+        &rig.sm2_key,
+    );
+    let by_name = rig.receipt(&full("W2"), "displayed");
+    assert_eq!(
+        by_name["frame_sha256"],
+        by_code.as_str(),
+        "【暴雨橙色预警】, not 【11B03橙色预警】"
+    );
+    rig.cap(&national("W2C", 6, "Cancel", &["W2"], "", ""), "gbt35965", &rig.sm2_key);
+    rig.receipt(&full("W2C"), "cancelled");
+
+    // A chain whose messages reference only the one before, delivered A, B, Cancel, C: the
+    // Cancel names a message not yet seen (`ignored`, remembered); C then joins the chain and the
+    // Cancel ends it: the warning leaves the glass.
+    rig.cap(
+        &national("A", 5, "Alert", &[], code_only, "暴雨预警"),
+        "gbt35965",
+        &rig.sm2_key,
+    );
+    rig.receipt(&full("A"), "displayed");
+    rig.cap(
+        &national("B", 4, "Update", &["A"], code_only, "暴雨加强"),
+        "gbt35965",
+        &rig.sm2_key,
+    );
+    rig.receipt(&full("B"), "updated");
+    rig.receipt(&full("B"), "displayed");
+    rig.cap(&national("D", 2, "Cancel", &["C"], "", ""), "gbt35965", &rig.sm2_key);
+    let ignored = rig.receipt(&full("D"), "ignored");
+    assert!(
+        ignored["reason"]
+            .as_str()
+            .unwrap()
+            .contains("never shows if it arrives later"),
+        "{ignored}"
+    );
+    assert!(
+        urgent_area(&rig.sim.state()),
+        "B still shows: the board cannot know D ends it yet"
+    );
+    rig.cap(
+        &national("C", 3, "Update", &["B"], code_only, "暴雨持续"),
+        "gbt35965",
+        &rig.sm2_key,
+    );
+    let refused = rig.receipt(&full("C"), "rejected");
+    assert!(
+        refused["reason"].as_str().unwrap().contains("was cancelled"),
+        "{refused}"
+    );
+    let cancelled = rig.receipt(&full("C"), "cancelled");
+    assert_eq!(cancelled["id"], refused["id"], "one chain");
+    rig.sim
+        .wait_state("the cancelled chain off the glass", |s| !urgent_area(s));
+
+    // An Update without references is a new warning, and its receipt says so.
+    rig.cap(
+        &national("U", 1, "Update", &[], code_only, "暴雨预警"),
+        "gbt35965",
+        &rig.sm2_key,
+    );
+    let u = rig.receipt(&full("U"), "accepted");
+    assert_eq!(
+        u["reason"],
+        "an Update that references nothing: judged as a new warning"
+    );
+    rig.receipt(&full("U"), "displayed");
+
+    // A document refused while it is read names the message in its receipt.
+    let bad = national("X", 1, "Alert", &[], code_only, "暴雨预警").replacen("<severity>黄色", "<severity>紫色", 1);
+    let key: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&rig.sm2_key).unwrap()).unwrap();
+    let mut env = pinghu::daemon::envelope::sign(
+        bad.as_bytes(),
+        key["key_id"].as_str().unwrap(),
+        key["secret"].as_str().unwrap(),
+    )
+    .unwrap();
+    env.content_type = Some("application/gbt35965+xml".into());
+    publish_raw(rig.broker.port, serde_json::to_vec(&env).unwrap());
+    let r = rig.receipt(&full("X"), "rejected");
+    assert_eq!(r["sender"], "42050041600000");
+    assert!(r["reason"].as_str().unwrap().contains("紫色"), "{r}");
+}

@@ -882,6 +882,30 @@ fn an_announcement_shows_its_receipt_history_and_its_pages() {
         .to_string();
     assert!(page.contains(&until), "{until} in {page}");
     assert!(page.contains("/api/v1/announcements/yl-hist-1/pages/1"), "{page}");
+
+    // Search looks in the title, the text and the id, in any case; the page says when nothing
+    // matches.
+    let found = |q: &str| -> Vec<String> {
+        let page = rig.api("GET", &format!("/announcements?q={q}"), "").text();
+        let mut ids: Vec<String> = page
+            .split("<tr data-id=\"")
+            .skip(1)
+            .filter_map(|r| r.split('"').next().map(str::to_owned))
+            .collect();
+        ids.dedup();
+        ids
+    };
+    assert_eq!(found("%E5%81%9C%E7%94%B5"), ["yl-hist-1"], "停电, in the title");
+    assert_eq!(
+        found("%E5%B0%8F%E6%BA%AA%E5%A1%94"),
+        ["yl-hist-1"],
+        "小溪塔, in the text"
+    );
+    assert_eq!(found("YL-HIST-2"), ["yl-hist-2"], "the id, in capitals");
+    assert_eq!(found(""), ["yl-hist-1", "yl-hist-2"]);
+    assert!(found("no-such-thing").is_empty());
+    let none = rig.api("GET", "/announcements?q=no-such-thing", "").text();
+    assert!(none.contains("没有符合搜索的公告"), "{none}");
 }
 
 #[test]

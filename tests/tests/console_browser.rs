@@ -276,7 +276,7 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
     // History: restore the version from before the console.
     b.go(&format!("{}/playlist", rig.url)).await;
     b.js(
-        "const rows = document.querySelectorAll('#history button.restore'); rows[rows.length - 1].click();",
+        "window.confirm = () => true; const rows = document.querySelectorAll('#history button.restore'); rows[rows.length - 1].click();",
         vec![],
     )
     .await;
@@ -401,6 +401,7 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
         if page == "/playlist" {
             // A line longer than the editor scrolls rather than wraps, so the line numbers
             // beside it (and the errors marked by them) stay on their lines.
+            b.click("#tab-toml").await;
             b.set_playlist(&ALWAYS.replace("夷陵区欢迎您", &"夷陵区欢迎您".repeat(20)))
                 .await;
             let scrolls = b
@@ -510,5 +511,251 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
     )
     .await;
     b.screenshot("7-board-playlist-error.png").await;
+    b.close().await;
+}
+
+/// Set a form field as a clerk's input would (the page hears the event it listens for).
+async fn set_field(b: &Browser, css: &str, value: &str, event: &str) {
+    let found = b
+        .js(
+            "const e = document.querySelector(arguments[0]); if (!e) return false; e.value = arguments[1]; \
+             e.dispatchEvent(new Event(arguments[2])); return true;",
+            vec![json!(css), json!(value), json!(event)],
+        )
+        .await;
+    assert_eq!(found, json!(true), "no {css}");
+}
+
+/// What the board shows now (`item NAME`, …), from the status.
+fn showing(rig: &ConsoleRig) -> String {
+    rig.api("GET", "/api/v1/status", "").json()["showing"]["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_adds_an_item_with_a_window_in_the_form_and_sees_it_on_the_board_without_typing_toml() {
+    let rig = blocking(ConsoleRig::start);
+    let b = Browser::start().await;
+    b.client.set_window_size(1366, 768).await.expect("a desk-sized window");
+    b.go(&format!("{}/login", rig.url)).await;
+    b.type_into("input[name=token]", &rig.token).await;
+    b.click("form.login button").await;
+    b.wait("the board page", 10, "location.pathname === '/board'").await;
+
+    // The playlist page opens on the form: one card per item, in Chinese.
+    b.go(&format!("{}/playlist", rig.url)).await;
+    let cards = b
+        .wait(
+            "the form's items",
+            10,
+            "document.querySelectorAll('#items .card').length",
+        )
+        .await;
+    let cards = cards.as_u64().unwrap();
+    assert!(cards >= 1);
+    assert_eq!(
+        b.js("return document.getElementById('toml-view').hidden;", vec![])
+            .await,
+        json!(true),
+        "TOML is behind 高级, not the first thing a clerk sees"
+    );
+    let labels = b
+        .js("return document.querySelector('#items .card').textContent;", vec![])
+        .await;
+    for word in ["编号", "文字", "星期", "时段", "日期", "字号", "颜色", "效果", "停留"] {
+        assert!(labels.as_str().unwrap().contains(word), "{word} missing from {labels}");
+    }
+    // The buttons are on the first screen, not below the fold.
+    let bottom = b
+        .js(
+            "return document.getElementById('save').getBoundingClientRect().bottom <= window.innerHeight;",
+            vec![],
+        )
+        .await;
+    assert_eq!(bottom, json!(true), "保存 is below the fold");
+    b.screenshot("11-form.png").await;
+
+    // Remove asks first; answered no, nothing goes.
+    b.js("window.confirm = m => { window.asked = m; return false; };", vec![])
+        .await;
+    b.click("#items .card .remove-item").await;
+    let asked = b.js("return window.asked;", vec![]).await;
+    assert!(asked.as_str().unwrap().contains("确定删除"), "{asked}");
+    assert_eq!(
+        b.js("return document.querySelectorAll('#items .card').length;", vec![])
+            .await,
+        json!(cards)
+    );
+
+    // Add an item: a greeting with the date field, shown all day, scrolling.
+    b.click("#add-item").await;
+    let last = format!("#items .card[data-index=\"{cards}\"]");
+    set_field(&b, &format!("{last} input[data-key=id]"), "greeting", "input").await;
+    set_field(
+        &b,
+        &format!("{last} textarea[data-key=text]"),
+        "今天是{date}，欢迎来办事",
+        "input",
+    )
+    .await;
+    set_field(&b, &format!("{last} input[data-key=time]"), "00:00", "change").await;
+    set_field(&b, &format!("{last} input[data-key=time] ~ input"), "23:59", "change").await;
+    set_field(&b, &format!("{last} select[data-key=effect]"), "scroll-left", "change").await;
+    // The form wrote it into the text, which the checker passed; no TOML was typed.
+    let text = b
+        .wait(
+            "the item in the text",
+            10,
+            "(t => t.includes('id = \"greeting\"') && t.includes('time = \"00:00-23:59\"') && t)(document.getElementById('playlist').value)",
+        )
+        .await;
+    assert!(text.as_str().unwrap().contains("effect = \"scroll-left\""), "{text}");
+    b.wait("the check's word", 10, "document.querySelector('#problems li.ok')")
+        .await;
+
+    // A mistake is shown at its field: an id another item has.
+    let first_id = b
+        .js(
+            "return document.querySelector('#items .card input[data-key=id]').value;",
+            vec![],
+        )
+        .await;
+    set_field(
+        &b,
+        &format!("{last} input[data-key=id]"),
+        first_id.as_str().unwrap(),
+        "input",
+    )
+    .await;
+    let at_field = b
+        .wait(
+            "the error at the id",
+            10,
+            &format!("document.querySelector('{last} [data-slot=id] .field-error')?.textContent"),
+        )
+        .await;
+    assert!(
+        at_field
+            .as_str()
+            .unwrap()
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "in Chinese: {at_field}"
+    );
+    b.screenshot("12-form-error.png").await;
+    set_field(&b, &format!("{last} input[data-key=id]"), "greeting", "input").await;
+    b.wait(
+        "the error gone",
+        10,
+        &format!("!document.querySelector('{last} .field-error') && document.querySelector('#problems li.ok')"),
+    )
+    .await;
+
+    // Only the greeting on the board: the other items removed (confirmed), then preview and save.
+    b.js("window.confirm = () => true;", vec![]).await;
+    for _ in 0..cards {
+        b.click("#items .card .remove-item").await;
+    }
+    b.click("#preview-button").await;
+    b.wait(
+        "the greeting's pages in its card",
+        10,
+        "document.querySelector('#items .card .card-preview img')?.naturalWidth > 0",
+    )
+    .await;
+    b.screenshot("13-form-preview.png").await;
+    b.click("#save").await;
+    let shown = blocking(|| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = showing(&rig);
+            if s == "item greeting" || Instant::now() > deadline {
+                return s;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    assert_eq!(shown, "item greeting");
+    // The page came back with the new version in its history and said it was saved.
+    b.wait(
+        "the saved word after the reload",
+        10,
+        "document.querySelector('#problems li.ok') && document.getElementById('history').textContent.includes('保存')",
+    )
+    .await;
+    let saved = rig.api("GET", "/api/v1/playlist", "").text();
+    assert!(saved.contains("今天是{date}，欢迎来办事"), "{saved}");
+
+    // A session that ends mid-edit: the save says so, the edit waits in the browser, and is
+    // offered back after signing in again.
+    b.wait(
+        "the form again",
+        10,
+        "document.querySelectorAll('#items .card').length === 1",
+    )
+    .await;
+    set_field(&b, "#items .card textarea[data-key=text]", "下午三点停水", "input").await;
+    b.wait(
+        "the edit in the text",
+        10,
+        "document.getElementById('playlist').value.includes('下午三点停水')",
+    )
+    .await;
+    b.client.delete_all_cookies().await.expect("forget the session");
+    b.click("#save").await;
+    let said = b
+        .wait(
+            "the reason",
+            10,
+            "document.querySelector('#problems li.error')?.textContent",
+        )
+        .await;
+    assert!(said.as_str().unwrap().contains("登录已过期"), "{said}");
+    b.go(&format!("{}/login", rig.url)).await;
+    b.type_into("input[name=token]", &rig.token).await;
+    b.click("form.login button").await;
+    b.wait("the board page", 10, "location.pathname === '/board'").await;
+    b.go(&format!("{}/playlist", rig.url)).await;
+    b.wait(
+        "the offer of the kept edit",
+        10,
+        "!document.getElementById('draft').hidden",
+    )
+    .await;
+    b.click("#draft-restore").await;
+    b.wait(
+        "the kept edit back in the form",
+        10,
+        "document.querySelector('#items .card textarea[data-key=text]')?.value === '下午三点停水'",
+    )
+    .await;
+
+    // On a phone: the form fits the width and its buttons stay in reach.
+    b.client.set_window_size(390, 844).await.expect("a phone-sized window");
+    b.go(&format!("{}/playlist", rig.url)).await;
+    b.wait(
+        "the form on a phone",
+        10,
+        "document.querySelectorAll('#items .card').length",
+    )
+    .await;
+    let (page_width, window) = (
+        b.js("return document.documentElement.scrollWidth;", vec![]).await,
+        b.js("return document.documentElement.clientWidth;", vec![]).await,
+    );
+    assert!(
+        page_width.as_u64() <= window.as_u64(),
+        "the form is {page_width} px wide in {window} px"
+    );
+    let reach = b
+        .js(
+            "return document.getElementById('save').getBoundingClientRect().bottom <= window.innerHeight;",
+            vec![],
+        )
+        .await;
+    assert_eq!(reach, json!(true), "保存 out of reach on a phone");
+    b.screenshot("14-form-phone.png").await;
     b.close().await;
 }

@@ -13,10 +13,16 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::{AppState, Caller, Refused};
+use crate::{AppState, Caller};
 
 mod card;
-use pinghu_daemon::core::{Change, MAX_PICTURE_BYTES, PictureError, SaveError};
+mod playlist;
+
+use pinghu_daemon::core::{Change, MAX_PICTURE_BYTES, PictureError, Question};
+pub use playlist::{check, errors_json};
+use playlist::{
+    check_playlist, form, form_apply, history, may_edit, playlist, preview, restore, save_playlist, version,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -28,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/playlist", get(playlist).put(save_playlist))
         .route("/api/v1/playlist/check", post(check_playlist))
         .route("/api/v1/playlist/preview", post(preview))
+        .route("/api/v1/playlist/form", get(form).post(form_apply))
         .route("/api/v1/playlist/history", get(history))
         .route("/api/v1/playlist/history/:sha256", get(version))
         .route("/api/v1/playlist/restore/:sha256", post(restore))
@@ -70,7 +77,7 @@ struct Scale {
 
 /// The glass as acknowledged, as the simulator's LED-look PNG.
 async fn board_png(State(s): State<AppState>, _: Caller, Query(q): Query<Scale>) -> Response {
-    let Ok(frame) = s.core.read(|c, _| c.glass()).await else {
+    let Ok(frame) = s.core.ask(Question::Glass).await else {
         return gone();
     };
     led_png(frame, q.scale.unwrap_or(4).clamp(2, 16), true, "the board").await
@@ -92,7 +99,7 @@ async fn led_png(frame: pinghu_fonts::Frame, scale: u32, fresh: bool, what: &str
 }
 
 async fn announcements(State(s): State<AppState>, _: Caller) -> Response {
-    match s.core.render(|c, _| c.announcements()).await {
+    match s.core.ask(Question::Announcements).await {
         Ok(v) => Json(v).into_response(),
         Err(_) => gone(),
     }
@@ -107,7 +114,11 @@ async fn announcement_page(
 ) -> Response {
     let page = s
         .core
-        .render(move |c, _| c.announcement_page(&id, n.saturating_sub(1)))
+        .ask(|reply| Question::AnnouncementPage {
+            id,
+            page: n.saturating_sub(1),
+            reply,
+        })
         .await;
     let frame = match page {
         Ok(Some(f)) if n >= 1 => f,
@@ -123,185 +134,6 @@ async fn announcement_page(
     led_png(frame, q.scale.unwrap_or(3).clamp(2, 16), false, "the page").await
 }
 
-async fn playlist(State(s): State<AppState>, _: Caller) -> Response {
-    match s.core.read(|c, _| c.playlist_text()).await {
-        Ok(t) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], t).into_response(),
-        Err(_) => gone(),
-    }
-}
-
-/// Playlist problems as the API reports them: `[{"line", "column", "message", "message_zh"}]`
-/// (`message_zh`: the same in Chinese, for the console's editor).
-pub fn errors_json<P: pinghu_playlists::Bilingual>(d: &[pinghu_playlists::Diagnostic<P>]) -> Vec<Value> {
-    d.iter()
-        .map(|d| {
-            json!({"line": d.line, "column": d.col, "message": d.problem.to_string(),
-                   "message_zh": d.problem.zh()})
-        })
-        .collect()
-}
-
-/// The check result, as `pinghu playlist check` sees it.
-pub fn check(text: &str) -> Value {
-    match pinghu_playlists::parse(text, "playlist") {
-        Ok(p) => json!({"ok": true, "errors": [], "warnings": [], "items": p.items.len()}),
-        Err(e) => {
-            let errors = errors_json(e.diagnostics());
-            let errors = if errors.is_empty() {
-                vec![json!({"line": 1, "column": 1, "message": e.to_string(),
-                            "message_zh": pinghu_playlists::Bilingual::zh(&e)})]
-            } else {
-                errors
-            };
-            json!({"ok": false, "errors": errors, "warnings": []})
-        }
-    }
-}
-
-/// The console's check of a playlist text: `pinghu playlist check`'s rules, and the booking
-/// check of its campaigns with spots as long as this board shows them.
-async fn check_playlist(State(s): State<AppState>, _: Caller, body: String) -> Response {
-    let Ok(f) = s.core.render(move |c, now| c.examine(&body, now)).await else {
-        return gone();
-    };
-    let mut v = json!({
-        "ok": f.errors.is_empty(),
-        "errors": errors_json(&f.errors),
-        "warnings": errors_json(&f.warnings),
-    });
-    if let Some(p) = &f.playlist {
-        v["items"] = p.items.len().into();
-    }
-    Json(v).into_response()
-}
-
-/// Every item's pages as the board will show them (PNG, LED look, as data URLs), or the errors.
-async fn preview(State(s): State<AppState>, _: Caller, body: String) -> Response {
-    let Ok(r) = s.core.render(move |c, now| c.preview(&body, now)).await else {
-        return gone();
-    };
-    let items = match r {
-        Ok(items) => items,
-        Err(d) => {
-            let errors = errors_json(&d);
-            return (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Json(json!({"ok": false, "errors": errors})),
-            )
-                .into_response();
-        }
-    };
-    // Where the page budget stopped the drawing, as a warning at that item.
-    let cut = pinghu_daemon::core::preview_cut(&items).map(|c| {
-        use pinghu_playlists::Bilingual as _;
-        json!({"line": c.line, "column": 1, "message": c.to_string(), "message_zh": c.zh()})
-    });
-    // PNG encoding is CPU work: off the async workers.
-    let v = tokio::task::spawn_blocking(move || {
-        use base64::Engine as _;
-        let list: Vec<Value> = items
-            .iter()
-            .map(|p| {
-                let pages: Vec<String> = p
-                    .pages
-                    .iter()
-                    .filter_map(|f| f.led_png(3).ok())
-                    .map(|png| {
-                        format!(
-                            "data:image/png;base64,{}",
-                            base64::engine::general_purpose::STANDARD.encode(png)
-                        )
-                    })
-                    .collect();
-                json!({"id": p.id, "line": p.line, "text": p.text, "effect": p.effect, "dwell_s": p.dwell_s,
-                       "missing": p.missing, "pages": pages, "cut": p.cut})
-            })
-            .collect();
-        json!({"ok": true, "items": list, "warnings": cut.into_iter().collect::<Vec<_>>()})
-    })
-    .await;
-    match v {
-        Ok(v) => Json(v).into_response(),
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "cannot draw the preview").into_response(),
-    }
-}
-
-fn may_edit(c: &Caller) -> Result<(), Refused> {
-    if c.role.edits_playlists() {
-        Ok(())
-    } else {
-        Err(Refused(
-            StatusCode::FORBIDDEN,
-            "editing playlists needs the operator or admin role",
-        ))
-    }
-}
-
-async fn save(s: &AppState, who: String, text: String, action: &'static str) -> Response {
-    let r = s
-        .core
-        .change(|reply| Change::SavePlaylist {
-            text,
-            who,
-            action,
-            reply,
-        })
-        .await;
-    match r {
-        Err(_) => gone(),
-        Ok(Ok((v, warnings))) => {
-            Json(json!({"ok": true, "version": v, "warnings": errors_json(&warnings)})).into_response()
-        }
-        Ok(Err(SaveError::Invalid(d))) => {
-            let errors = errors_json(&d);
-            (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Json(json!({"ok": false, "errors": errors, "warnings": []})),
-            )
-                .into_response()
-        }
-        Ok(Err(SaveError::Failed(why))) => (
-            StatusCode::CONFLICT,
-            Json(json!({"ok": false, "errors": [{"line": 1, "column": 1, "message": why}]})),
-        )
-            .into_response(),
-    }
-}
-
-async fn save_playlist(State(s): State<AppState>, caller: Caller, body: String) -> Response {
-    if let Err(r) = may_edit(&caller) {
-        return r.into_response();
-    }
-    save(&s, caller.who(), body, "save").await
-}
-
-async fn history(State(s): State<AppState>, _: Caller) -> Response {
-    match s.core.read(|c, _| c.playlist_history()).await {
-        Ok(v) => Json(v).into_response(),
-        Err(_) => gone(),
-    }
-}
-
-async fn version(State(s): State<AppState>, _: Caller, Path(sha): Path<String>) -> Response {
-    match s.core.read(move |c, _| c.playlist_version(&sha)).await {
-        Ok(Some(t)) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], t).into_response(),
-        Ok(None) => (StatusCode::NOT_FOUND, "no such version: see /api/v1/playlist/history").into_response(),
-        Err(_) => gone(),
-    }
-}
-
-async fn restore(State(s): State<AppState>, caller: Caller, Path(sha): Path<String>) -> Response {
-    if let Err(r) = may_edit(&caller) {
-        return r.into_response();
-    }
-    let text = match s.core.read(move |c, _| c.playlist_version(&sha)).await {
-        Ok(Some(t)) => t,
-        Ok(None) => return (StatusCode::NOT_FOUND, "no such version: see /api/v1/playlist/history").into_response(),
-        Err(_) => return gone(),
-    };
-    save(&s, caller.who(), text, "restore").await
-}
-
 fn picture_refused(e: &PictureError) -> Response {
     let code = match e {
         PictureError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -313,7 +145,7 @@ fn picture_refused(e: &PictureError) -> Response {
 
 /// The pictures beside the playlist, with the items that show each.
 async fn pictures(State(s): State<AppState>, _: Caller) -> Response {
-    match s.core.read(|c, _| c.pictures()).await {
+    match s.core.ask(Question::Pictures).await {
         Ok(Ok(v)) => Json(v).into_response(),
         Ok(Err(e)) => picture_refused(&e),
         Err(_) => gone(),
@@ -369,7 +201,7 @@ async fn picture_png(
     Path(name): Path<String>,
     Query(q): Query<Scale>,
 ) -> Response {
-    let frame = match s.core.render(move |c, _| c.picture_frame(&name)).await {
+    let frame = match s.core.ask(|reply| Question::PictureFrame { name, reply }).await {
         Ok(Ok(f)) => f,
         Ok(Err(e)) => return picture_refused(&e),
         Err(_) => return gone(),
@@ -386,7 +218,7 @@ struct Limit {
 /// 1000), newest first, and whether the whole chain verifies.
 async fn audit_log(State(s): State<AppState>, _: Caller, Query(q): Query<Limit>) -> Response {
     let n = q.limit.unwrap_or(100).clamp(1, 1000);
-    match s.core.read(move |c, _| c.audit_recent(n)).await {
+    match s.core.ask(|reply| Question::AuditRecent { n, reply }).await {
         Ok(Ok((recent, report))) => Json(json!({
             "chain_ok": report.problem.is_none(),
             "entries": report.entries,
@@ -412,13 +244,7 @@ struct ProofQuery {
 /// Proof-of-display entries of a day in the board's time zone (an operator's day, not UTC's) that verify,
 /// with the chain's verification.
 async fn proof(State(s): State<AppState>, _: Caller, Query(q): Query<ProofQuery>) -> Response {
-    let Ok((dir, tz)) = s
-        .core
-        .read(|c, _| (c.config().data_dir.clone(), c.time_zone().clone()))
-        .await
-    else {
-        return gone();
-    };
+    let (dir, tz) = (s.core.data_dir().to_owned(), s.core.time_zone().clone());
     let date = match q.date.as_deref() {
         None => jiff::Timestamp::now().to_zoned(tz.clone()).date(),
         Some(d) => match d.parse::<jiff::civil::Date>() {
@@ -435,7 +261,7 @@ async fn proof(State(s): State<AppState>, _: Caller, Query(q): Query<ProofQuery>
     let zone = tz.iana_name().unwrap_or("UTC").to_owned();
     let csv = q.format.as_deref() == Some("csv");
     // Of an intact log that the daemon has checked, only the day's segments are read.
-    let Ok(known) = s.core.read(move |c, _| c.proof_segments(from, to)).await else {
+    let Ok(known) = s.core.ask(|reply| Question::ProofSegments { from, to, reply }).await else {
         return gone();
     };
     // Reading and verifying the log is file I/O: off the async workers.

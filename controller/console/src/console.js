@@ -86,97 +86,412 @@
     });
   }
 
-  // Announcements: search by id.
+  // Announcements: search the id, title and text as one types, in any case (the form asks the
+  // server the same without script).
   var search = document.getElementById("search");
   if (search) {
     search.addEventListener("input", function () {
-      var q = search.value.trim();
-      document.querySelectorAll("#announcements tr[data-id]").forEach(function (tr) {
-        tr.hidden = q !== "" && tr.dataset.id.indexOf(q) < 0;
+      var q = search.value.trim().toLowerCase();
+      document.querySelectorAll("#announcements tr[data-search]").forEach(function (tr) {
+        tr.hidden = q !== "" && tr.dataset.search.indexOf(q) < 0;
       });
     });
   }
 
-  // Playlist editor.
+  // Playlist editor: a form (the default) and the TOML text (高级). The text is the one truth:
+  // the server writes each form edit into it keeping its comments (/api/v1/playlist/form), and
+  // check, preview and save take the text, whichever view made it.
   var editor = document.getElementById("playlist");
   if (editor) {
     var gutter = document.getElementById("gutter");
     var problems = document.getElementById("problems");
+    var formView = document.getElementById("form-view");
+    var tomlView = document.getElementById("toml-view");
+    var W = JSON.parse(formView.dataset.words || "{}");
+    var canEdit = formView.dataset.edits === "true";
+    var pictureNames = formView.dataset.pictures ? formView.dataset.pictures.split("\n") : [];
+    var DRAFT = "pinghu.playlist.draft";
+    var saved = editor.value; // the text the daemon runs
+    var model = null; // the form of the text, with the line of each field
     var bad = {};
+    var zh = document.documentElement.lang === "zh-CN";
+    function el(tag, props, kids) {
+      var e = document.createElement(tag);
+      Object.keys(props || {}).forEach(function (k) {
+        if (k === "text") e.textContent = props[k];
+        else if (k === "cls") e.className = props[k];
+        else if (k in e) e[k] = props[k];
+        else e.setAttribute(k, props[k]);
+      });
+      (kids || []).forEach(function (c) { if (c) e.appendChild(c); });
+      return e;
+    }
     function numbers() {
       var n = editor.value.split("\n").length, out = [];
       for (var i = 1; i <= n; i++) out.push(bad[i] ? "▶" + i : String(i));
       gutter.textContent = out.join("\n");
     }
-    function item(e, cls) {
-      var li = document.createElement("li");
-      li.dataset.line = e.line;
-      if (cls) li.className = cls;
-      var zh = document.documentElement.lang === "zh-CN" && e.message_zh;
-      li.textContent = (cls === "warn" ? "⚠ " : "") + e.line + ":" + e.column + ": " + (zh ? e.message_zh : e.message);
-      problems.appendChild(li);
+    // The edit is kept in this browser until it is saved: a lost session or a closed tab loses nothing.
+    function keepDraft() {
+      var dirty = editor.value !== saved;
+      if (dirty) localStorage.setItem(DRAFT, JSON.stringify({ base: saved, text: editor.value }));
+      else localStorage.removeItem(DRAFT);
+      var d = document.getElementById("dirty");
+      if (d) d.hidden = !dirty;
     }
-    function show(r, saved) {
+    function say(text, cls) {
+      problems.innerHTML = "";
+      problems.appendChild(el("li", { cls: cls || "error", text: text }));
+    }
+    // A refused request says why and what to do; 401, 403 and 413 are the ones a clerk meets.
+    function failed(r) {
+      if (r.status === 401) say(W.session_ended);
+      else if (r.status === 403) return r.text().then(function (t) { say(/CSRF|csrf/.test(t) ? W.csrf : W.forbidden); return null; });
+      else if (r.status === 413) say(W.too_large);
+      else return r.text().then(function (t) { say(W.failed + r.status + " " + t); return null; });
+      return null;
+    }
+    function json(r) {
+      if (r.ok || r.status === 422) return r.json();
+      return failed(r);
+    }
+    function offline() { say(W.offline); }
+
+    // Problems: listed under the buttons, and shown at their field (or their item) in the form.
+    function fieldOf(line) {
+      if (!model) return null;
+      var hit = null;
+      model.items.forEach(function (it, i) {
+        var head = it.lines[""] || 0;
+        var next = i + 1 < model.items.length ? model.items[i + 1].lines[""] || Infinity : Infinity;
+        if (line >= head && line < next) {
+          hit = { item: i, key: null };
+          Object.keys(it.lines).forEach(function (k) { if (k && it.lines[k] === line) hit.key = k; });
+        }
+      });
+      return hit;
+    }
+    function mark(e, cls) {
+      var at = fieldOf(e.line);
+      if (!at) return;
+      var card = document.querySelector('.card[data-index="' + at.item + '"]');
+      if (!card) return;
+      if (cls !== "warn") card.classList.add("bad");
+      var slot = at.key && card.querySelector('[data-slot="' + at.key + '"]');
+      var input = at.key && card.querySelector('[data-key="' + at.key + '"]');
+      if (input && cls !== "warn") input.classList.add("bad");
+      (slot || card.querySelector('[data-slot="_"]')).appendChild(
+        el("span", { cls: cls === "warn" ? "field-warn" : "field-error", text: (zh && e.message_zh) || e.message }));
+    }
+    function item(e, cls) {
+      var li = el("li", { cls: cls || "", text: (cls === "warn" ? "⚠ " : "") + e.line + ":" + e.column + ": " + ((zh && e.message_zh) || e.message) });
+      li.dataset.line = e.line;
+      problems.appendChild(li);
+      mark(e, cls);
+    }
+    function show(r, isSaved) {
       bad = {};
       problems.innerHTML = "";
+      document.querySelectorAll(".card.bad, .bad").forEach(function (x) { x.classList.remove("bad"); });
+      document.querySelectorAll(".field-error, .field-warn").forEach(function (x) { x.remove(); });
       if (r.ok) {
         var warned = (r.warnings || []).length > 0, d = problems.dataset;
-        var li = document.createElement("li");
-        li.className = "ok";
-        li.textContent = saved ? (warned ? d.savedWarned : d.saved) : (warned ? d.okWarned : d.ok);
-        problems.appendChild(li);
+        problems.appendChild(el("li", { cls: "ok", text: isSaved ? (warned ? d.savedWarned : d.saved) : (warned ? d.okWarned : d.ok) }));
       } else {
-        (r.errors || []).forEach(function (e) {
-          bad[e.line] = true;
-          item(e);
-        });
+        (r.errors || []).forEach(function (e) { bad[e.line] = true; item(e); });
       }
       // Warnings do not stop a save: a picture that will look poor, characters shown as boxes.
       (r.warnings || []).forEach(function (e) { item(e, "warn"); });
       numbers();
     }
-    editor.addEventListener("input", numbers);
+    function check() {
+      return api("POST", "/api/v1/playlist/check", editor.value).then(json).then(function (r) { if (r) show(r); }, offline);
+    }
+
+    // The form.
+    var days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    var dayNames = zh ? ["一", "二", "三", "四", "五", "六", "日"] : ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    function select(key, value, choices) {
+      var s = el("select", { "data-key": key, disabled: !canEdit });
+      choices.forEach(function (c) { s.appendChild(el("option", { value: c[0], text: c[1], selected: String(value) === String(c[0]) })); });
+      return s;
+    }
+    function range(value, sep, type) {
+      var parts = value ? value.split(sep) : ["", ""];
+      if (parts.length !== 2) parts = [value, ""];
+      return [el("input", { type: type, value: parts[0] || "", disabled: !canEdit }), el("input", { type: type, value: parts[1] || "", disabled: !canEdit })];
+    }
+    function slot(key) { return el("span", { "data-slot": key }); }
+    function card(it, i) {
+      var kept = it.kept || {};
+      function isKept(k) { return Object.prototype.hasOwnProperty.call(kept, k); }
+      var c = el("div", { cls: "card" });
+      c.dataset.index = i;
+      var tools = el("span", { cls: "tools" });
+      if (canEdit) {
+        [["up", -1], ["down", 1]].forEach(function (m) {
+          var b = el("button", { type: "button", text: W[m[0]] });
+          b.addEventListener("click", function () {
+            var j = i + m[1];
+            if (j < 0 || j >= model.items.length) return;
+            var t = model.items[i]; model.items[i] = model.items[j]; model.items[j] = t;
+            render(); changed();
+          });
+          tools.appendChild(b);
+        });
+        var rm = el("button", { type: "button", text: W.remove, cls: "remove-item" });
+        rm.addEventListener("click", function () {
+          if (!window.confirm(W.confirm_remove)) return;
+          model.items.splice(i, 1);
+          render(); changed();
+        });
+        tools.appendChild(rm);
+      }
+      c.appendChild(tools);
+      c.appendChild(el("h3", { text: W.item + " " + (i + 1) + (it.id ? " · " + it.id : "") }));
+      c.appendChild(slot("_"));
+      var id = el("input", { "data-key": "id", value: it.id, disabled: !canEdit, size: 16 });
+      id.addEventListener("input", function () { it.id = id.value; changed(); });
+      c.appendChild(el("div", { cls: "row" }, [el("label", { text: W.id + " " }, [id]), slot("id")]));
+      // What it shows: a text, or a picture beside the playlist.
+      var isImage = !!it.image;
+      var kind = select("shows", isImage ? "image" : "text", [["text", W.text], ["image", W.image]]);
+      var text = el("textarea", { "data-key": "text", value: it.text, disabled: !canEdit || isKept("text"), rows: 2 });
+      text.addEventListener("input", function () { it.text = text.value; changed(); });
+      var pic = select("image", it.image, [["", W.no_picture]].concat(pictureNames.concat(it.image && pictureNames.indexOf(it.image) < 0 ? [it.image] : []).map(function (n) { return [n, n]; })));
+      pic.addEventListener("change", function () { it.image = pic.value; changed(); });
+      function showKind() { text.hidden = kind.value !== "text"; pic.hidden = kind.value !== "image"; }
+      kind.addEventListener("change", function () {
+        if (kind.value === "text") { it.image = ""; } else { it.text = ""; }
+        showKind(); changed();
+      });
+      showKind();
+      c.appendChild(el("div", { cls: "row" }, [el("label", { text: W.shows + " " }, [kind]), text, pic, slot("text"), slot("image"),
+        el("small", { cls: "note", text: W.fields_hint })]));
+      // When: days, hours, dates, the official calendar.
+      var dayBox = el("span", { cls: "days" });
+      days.forEach(function (d, k) {
+        var b = el("input", { type: "checkbox", checked: (it.days || []).indexOf(d) >= 0, disabled: !canEdit || isKept("days") });
+        b.dataset.day = d;
+        b.addEventListener("change", function () {
+          it.days = days.filter(function (x) { return dayBox.querySelector('[data-day="' + x + '"]').checked; });
+          if (it.days.length === 7) it.days = [];
+          changed();
+        });
+        dayBox.appendChild(el("label", { text: dayNames[k] }, [b]));
+      });
+      dayBox.dataset.key = "days";
+      c.appendChild(el("div", { cls: "row" }, [el("span", { text: W.days + "（" + W.every_day + "：" + (zh ? "全不选" : "none ticked") + "） " }), dayBox, slot("days")]));
+      var hours = range(isKept("time") ? "" : it.time, "-", "time");
+      hours[0].dataset.key = "time";
+      hours.forEach(function (h) { h.disabled = h.disabled || isKept("time"); h.addEventListener("change", function () {
+        it.time = hours[0].value && hours[1].value ? hours[0].value + "-" + hours[1].value : ""; changed();
+      }); });
+      var dates = range(isKept("dates") ? "" : it.dates, "..", "date");
+      dates[0].dataset.key = "dates";
+      dates.forEach(function (h) { h.disabled = h.disabled || isKept("dates"); h.addEventListener("change", function () {
+        it.dates = dates[0].value ? dates[0].value + ".." + (dates[1].value || dates[0].value) : ""; changed();
+      }); });
+      c.appendChild(el("div", { cls: "row" }, [el("label", { text: W.time + " " }, [hours[0], document.createTextNode(" – "), hours[1]]), slot("time"),
+        el("label", { text: W.dates + " " }, [dates[0], document.createTextNode(" – "), dates[1]]), slot("dates")]));
+      var flags = el("div", { cls: "row" });
+      ["workdays_only", "days_off_only"].forEach(function (k) {
+        var b = el("input", { type: "checkbox", "data-key": k, checked: !!it[k], disabled: !canEdit || isKept(k) });
+        b.addEventListener("change", function () { it[k] = b.checked; changed(); });
+        flags.appendChild(el("label", {}, [b, document.createTextNode(" " + W[k])]));
+        flags.appendChild(slot(k));
+      });
+      c.appendChild(flags);
+      // How: size, colour, effect, dwell.
+      var size = select("font_size", it.font_size == null ? "" : it.font_size, [["", W.default], [12, "12"], [16, "16"], [24, "24"], [32, "32"]]);
+      size.addEventListener("change", function () { it.font_size = size.value ? Number(size.value) : null; changed(); });
+      var color = select("color", it.color, [["", W.default], ["red", W.red], ["green", W.green], ["yellow", W.yellow]]);
+      color.addEventListener("change", function () { it.color = color.value; changed(); });
+      var effect = select("effect", it.effect, [["", W.default]].concat(["auto", "static", "scroll-left", "scroll-up", "flash", "typewriter"].map(function (e) { return [e, W[e]]; })));
+      effect.addEventListener("change", function () { it.effect = effect.value; changed(); });
+      var dwell = el("input", { type: "number", min: 1, max: 3600, "data-key": "dwell_s", value: it.dwell_s == null ? "" : it.dwell_s, disabled: !canEdit, style: "width:5em" });
+      dwell.addEventListener("input", function () { it.dwell_s = dwell.value ? Number(dwell.value) : null; changed(); });
+      c.appendChild(el("div", { cls: "row" }, [el("label", { text: W.font_size + " " }, [size]), slot("font_size"), el("label", { text: W.color + " " }, [color]), slot("color"),
+        el("label", { text: W.effect + " " }, [effect]), slot("effect"), el("label", { text: W.dwell_s + " " }, [dwell]), slot("dwell_s")]));
+      var keptList = Object.keys(kept).map(function (k) { return (W["k_" + k] || k) + " = " + kept[k]; });
+      if (keptList.length) c.appendChild(el("p", { cls: "note kept", text: W.kept + keptList.join("；") }));
+      c.appendChild(el("div", { cls: "card-preview" }));
+      return c;
+    }
+    function render() {
+      var box = document.getElementById("items");
+      box.innerHTML = "";
+      model.items.forEach(function (it, i) { box.appendChild(card(it, i)); });
+      var rows = document.getElementById("brightness-rows");
+      rows.innerHTML = "";
+      model.brightness.forEach(function (b, i) {
+        var h = range(b.time, "-", "time");
+        h.forEach(function (x) { x.addEventListener("change", function () { b.time = h[0].value && h[1].value ? h[0].value + "-" + h[1].value : ""; changed(); }); });
+        var lv = el("input", { type: "number", min: 0, max: 15, value: b.level, disabled: !canEdit, style: "width:4em" });
+        lv.addEventListener("input", function () { b.level = Number(lv.value) || 0; changed(); });
+        var row = el("div", { cls: "row" }, [h[0], document.createTextNode(" – "), h[1], el("label", { text: " " + W.level + " " }, [lv])]);
+        if (canEdit) {
+          var rm = el("button", { type: "button", text: W.remove });
+          rm.addEventListener("click", function () { model.brightness.splice(i, 1); render(); changed(); });
+          row.appendChild(rm);
+        }
+        rows.appendChild(row);
+      });
+      var on = document.getElementById("power-on"), off = document.getElementById("power-off");
+      on.value = model.power ? model.power.on : ""; off.value = model.power ? model.power.off : "";
+      on.disabled = off.disabled = !canEdit;
+      var note = document.getElementById("form-note");
+      note.textContent = model.elsewhere && model.elsewhere.length ? W.elsewhere + model.elsewhere.map(function (k) { return W["k_" + k] || k; }).join("、") : "";
+    }
+    function power() {
+      var on = document.getElementById("power-on").value, off = document.getElementById("power-off").value;
+      model.power = on || off ? { on: on, off: off } : null;
+      changed();
+    }
+    document.getElementById("power-on").addEventListener("change", power);
+    document.getElementById("power-off").addEventListener("change", power);
+    var addItem = document.getElementById("add-item");
+    if (addItem) addItem.addEventListener("click", function () {
+      var n = model.items.length + 1, id = "item-" + n;
+      while (model.items.some(function (x) { return x.id === id; })) id = "item-" + (++n);
+      model.items.push({ source: null, id: id, text: W.new_item, image: "", days: [], time: "", dates: "", workdays_only: false,
+        days_off_only: false, font_size: null, color: "", effect: "", dwell_s: null, kept: {}, lines: {} });
+      render(); changed();
+      var cards = document.querySelectorAll("#items .card");
+      var last = cards[cards.length - 1];
+      last.scrollIntoView({ block: "center" });
+      last.querySelector("textarea").focus();
+    });
+    var addBright = document.getElementById("add-brightness");
+    if (addBright) addBright.addEventListener("click", function () {
+      model.brightness.push({ source: null, time: "06:00-19:00", level: 15 });
+      render(); changed();
+    });
+
+    // A form edit is written into the text (debounced), then checked, as a hand edit would be.
+    var timer = null, pending = null;
+    function changed() {
+      clearTimeout(timer);
+      timer = setTimeout(apply, 350);
+    }
+    function apply() {
+      var body = JSON.stringify({ text: editor.value, form: model });
+      pending = fetch("/api/v1/playlist/form", { method: "POST", body: body, credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json" } })
+        .then(json).then(function (r) {
+          if (!r) return;
+          if (!r.ok) { say((zh && r.error_zh) || r.error); return; }
+          editor.value = r.text;
+          // The new text's lines and places, without rebuilding the cards being typed in.
+          r.form.items.forEach(function (it, i) { if (model.items[i]) { model.items[i].source = it.source; model.items[i].lines = it.lines; model.items[i].kept = it.kept; } });
+          r.form.brightness.forEach(function (b, i) { if (model.brightness[i]) model.brightness[i].source = b.source; });
+          keepDraft();
+          numbers();
+          return check();
+        }, offline);
+      return pending;
+    }
+    function flush() {
+      if (timer) { clearTimeout(timer); timer = null; return apply(); }
+      return pending || Promise.resolve();
+    }
+    function loadForm(text) {
+      return fetch("/api/v1/playlist/form", { method: "POST", body: JSON.stringify({ text: text }), credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json" } }).then(json).then(function (r) {
+          if (!r) return false;
+          if (!r.ok) { say((zh && r.error_zh) || r.error); tab("toml"); return false; }
+          model = r.form;
+          render();
+          return true;
+        }, offline);
+    }
+    function tab(which) {
+      var form = which === "form";
+      document.getElementById("tab-form").setAttribute("aria-selected", String(form));
+      document.getElementById("tab-toml").setAttribute("aria-selected", String(!form));
+      formView.hidden = !form;
+      tomlView.hidden = form;
+      if (addItem) addItem.hidden = !form;
+      if (form) loadForm(editor.value);
+    }
+    document.getElementById("tab-form").addEventListener("click", function () { tab("form"); });
+    document.getElementById("tab-toml").addEventListener("click", function () { flush().then(function () { tab("toml"); numbers(); }); });
+    editor.addEventListener("input", function () { numbers(); keepDraft(); });
     editor.addEventListener("scroll", function () { gutter.scrollTop = editor.scrollTop; });
     numbers();
+    loadForm(editor.value);
+
+    // An unsaved edit from before (a session that ended, a tab closed) is offered back.
+    var draft = null;
+    try { draft = JSON.parse(localStorage.getItem(DRAFT) || "null"); } catch (e) { draft = null; }
+    if (draft && draft.text !== saved && canEdit) {
+      var offer = document.getElementById("draft");
+      offer.hidden = false;
+      document.getElementById("draft-restore").addEventListener("click", function () {
+        editor.value = draft.text;
+        offer.hidden = true;
+        numbers(); keepDraft();
+        loadForm(editor.value).then(check);
+      });
+      document.getElementById("draft-drop").addEventListener("click", function () {
+        localStorage.removeItem(DRAFT);
+        offer.hidden = true;
+      });
+    }
+
     document.getElementById("preview-button").addEventListener("click", function () {
-      api("POST", "/api/v1/playlist/preview", editor.value).then(function (r) { return r.json(); }).then(function (r) {
+      flush().then(function () {
+        return api("POST", "/api/v1/playlist/preview", editor.value).then(json);
+      }).then(function (r) {
+        if (!r) return;
         var box = document.getElementById("preview");
         box.innerHTML = "";
+        document.querySelectorAll(".card-preview").forEach(function (p) { p.innerHTML = ""; });
         if (!r.ok) { show(r); return; }
         show({ ok: true, warnings: r.warnings });
         r.items.forEach(function (it) {
           if (it.cut) return;
-          var h = document.createElement("h3");
-          h.textContent = it.id + " (" + it.line + ") · " + it.effect + " · " + it.dwell_s.join("/") + " s" +
-            (it.missing ? " · ☐ " + it.missing : "");
-          box.appendChild(h);
+          var at = fieldOf(it.line);
+          var inCard = at && document.querySelector('.card[data-index="' + at.item + '"] .card-preview');
+          box.appendChild(el("h3", { text: it.id + " (" + it.line + ") · " + (W[it.effect] || it.effect) + " · " + it.dwell_s.join("/") + " s" +
+            (it.missing ? " · ☐ " + it.missing : "") }));
           it.pages.forEach(function (src) {
-            var img = document.createElement("img");
-            img.src = src;
-            img.className = "page";
-            box.appendChild(img);
+            box.appendChild(el("img", { src: src, cls: "page" }));
+            if (inCard) inCard.appendChild(el("img", { src: src, cls: "page" }));
           });
         });
-      });
+      }, offline);
     });
-    document.getElementById("check").addEventListener("click", function () {
-      api("POST", "/api/v1/playlist/check", editor.value).then(function (r) { return r.json(); }).then(function (r) { show(r); });
-    });
+    document.getElementById("check").addEventListener("click", function () { flush().then(check); });
     var save = document.getElementById("save");
     if (save) {
       save.addEventListener("click", function () {
-        api("PUT", "/api/v1/playlist", editor.value).then(function (r) { return r.json(); }).then(function (r) {
+        flush().then(function () {
+          return api("PUT", "/api/v1/playlist", editor.value).then(json);
+        }).then(function (r) {
+          if (!r) return;
           show(r, true);
-          // Reload for the new history and timeline, unless there are warnings to read first.
-          if (r.ok && !(r.warnings || []).length) setTimeout(function () { location.reload(); }, 400);
-        });
+          if (r.ok) {
+            saved = editor.value;
+            keepDraft();
+            // Reload for the new history and week; what the save said is shown again after it.
+            sessionStorage.setItem("pinghu.saved", JSON.stringify(r));
+            setTimeout(function () { location.reload(); }, 400);
+          }
+        }, offline);
       });
+    }
+    var said = sessionStorage.getItem("pinghu.saved");
+    if (said) {
+      sessionStorage.removeItem("pinghu.saved");
+      try { show(JSON.parse(said), true); } catch (e) { /* nothing to show */ }
     }
     document.querySelectorAll("button.restore").forEach(function (b) {
       b.addEventListener("click", function () {
-        api("POST", "/api/v1/playlist/restore/" + b.dataset.sha).then(function (r) { return r.json(); }).then(function (r) {
-          if (r.ok) location.reload(); else show(r);
-        });
+        if (!window.confirm(b.dataset.confirm || b.textContent + "?")) return;
+        api("POST", "/api/v1/playlist/restore/" + b.dataset.sha).then(json).then(function (r) {
+          if (r && r.ok) location.reload(); else if (r) show(r);
+        }, offline);
       });
     });
   }

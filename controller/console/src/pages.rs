@@ -10,10 +10,15 @@ use axum::routing::get;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::Deserialize;
 
-use crate::words::{Lang, receipt_word, short_time, state_word, status_words, t};
+use pinghu_daemon::core::Question;
+
+use crate::words::{Lang, short_time, state_word, status_words, t};
 use crate::{AppState, Caller, cookie};
 
+mod announcements;
 mod sign_in;
+
+use announcements::announcements;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -168,93 +173,48 @@ async fn board(PageCtx { c, l, q }: PageCtx) -> Response {
     with_lang(&q, page(l, Some(&c), t(l, "board"), &body))
 }
 
-async fn announcements(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
-    let (list, tz) = s
-        .core
-        .render(|core, _| (core.announcements(), core.time_zone().clone()))
-        .await
-        .unwrap_or_else(|_| (serde_json::Value::Null, jiff::tz::TimeZone::UTC));
-    let items = list.as_array().cloned().unwrap_or_default();
-    let when = |v: &serde_json::Value| v.as_str().map_or_else(|| "—".to_owned(), |t| short_time(t, &tz));
-    let body = html! {
-        h1 { (t(l, "announcements")) }
-        p.note { (t(l, "readonly")) " " (t(l, "times_in")) " " (tz.iana_name().unwrap_or("UTC")) }
-        input #search type="search" placeholder=(t(l, "search"));
-        table #announcements {
-            tr { th { "ID" } th { (t(l, "state")) } th { (t(l, "text")) } th { (t(l, "valid")) } th { (t(l, "key")) } th { (t(l, "approver")) } th { (t(l, "displayed")) } }
-            @for a in &items {
-                tr data-id=(a["id"].as_str().unwrap_or("")) {
-                    td { (a["id"].as_str().unwrap_or("")) " r" (a["revision"]) }
-                    td { (state_word(l, a["state"].as_str().unwrap_or(""))) " · " (state_word(l, a["priority"].as_str().unwrap_or(""))) }
-                    td {
-                        @if a["state"] == "refused" {
-                            (t(l, "refused")) ": " (a["reason"].as_str().unwrap_or(""))
-                            @if a["verified"] == false { " " em { (t(l, "unverified")) } }
-                        } @else {
-                            strong { (a["title"].as_str().unwrap_or("")) } br; (a["body"].as_str().unwrap_or(""))
-                        }
-                    }
-                    td {
-                        time datetime=(a["valid_from"].as_str().unwrap_or("")) { (when(&a["valid_from"])) }
-                        " → "
-                        time datetime=(a["valid_until"].as_str().unwrap_or("")) { (when(&a["valid_until"])) }
-                    }
-                    td { (a["key_id"].as_str().unwrap_or("")) }
-                    td { (a["approved_by"].as_str().unwrap_or("—")) }
-                    td { (a["displayed"].as_str().map_or("—", |s| &s[..12.min(s.len())])) }
-                }
-                tr.detail data-id=(a["id"].as_str().unwrap_or("")) {
-                    td colspan="7" {
-                        div.pages {
-                            @for n in 1..=a["pages"].as_u64().unwrap_or(0) {
-                                img loading="lazy" alt=(format!("{} {n}", t(l, "page")))
-                                    src=(format!("/api/v1/announcements/{}/pages/{n}", a["id"].as_str().unwrap_or("")));
-                            }
-                        }
-                        ol.history {
-                            @for h in a["history"].as_array().into_iter().flatten() {
-                                li {
-                                    time datetime=(h["at"].as_str().unwrap_or("")) { (when(&h["at"])) } " "
-                                    strong { (receipt_word(l, h["event"].as_str().unwrap_or(""))) }
-                                    @if let Some(r) = h["revision"].as_u64() { " r" (r) }
-                                    @if let Some(why) = h["reason"].as_str() { " — " (why) }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    };
-    with_lang(&q, page(l, Some(&c), t(l, "announcements"), &body))
-}
-
 async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
-    let Ok((text, history, week, tz, pictures)) = s
-        .core
-        .read(|core, now| {
-            (
-                core.playlist_text(),
-                core.playlist_history(),
-                core.week(now),
-                core.time_zone().clone(),
-                core.pictures(),
-            )
-        })
-        .await
-    else {
+    let core = &s.core;
+    let asked = async {
+        Ok::<_, pinghu_daemon::CoreGone>((
+            core.ask(Question::PlaylistText).await?,
+            core.ask(Question::PlaylistHistory).await?,
+            core.ask(Question::Week).await?,
+            core.ask(Question::Pictures).await?,
+        ))
+    };
+    let Ok((text, history, week, pictures)) = asked.await else {
         return (StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping").into_response();
     };
+    let tz = core.time_zone().clone();
     let body = html! {
         h1 { (t(l, "playlist")) }
-        div.editor {
+        div.tabs role="tablist" {
+            button #tab-form type="button" role="tab" aria-selected="true" { (t(l, "form_view")) }
+            button #tab-toml type="button" role="tab" aria-selected="false" { (t(l, "toml_view")) }
+        }
+        p #draft.note hidden { (t(l, "draft_found")) " " button #draft-restore type="button" { (t(l, "draft_restore")) }
+            " " button #draft-drop type="button" { (t(l, "draft_drop")) } }
+        section #form-view data-words=(crate::words::form_words(l)) data-edits=(c.role.edits_playlists())
+            data-pictures=(pictures.as_ref().map(|p| p.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join("\n")).unwrap_or_default()) {
+            p.note #form-note {}
+            div #items {}
+            fieldset #brightness-set { legend { (t(l, "brightness")) } div #brightness-rows {}
+                @if c.role.edits_playlists() { button #add-brightness type="button" { (t(l, "add_brightness")) } } }
+            fieldset #power-set { legend { (t(l, "power_times")) }
+                label { (t(l, "power_on")) " " input #power-on type="time"; }
+                " " label { (t(l, "power_off")) " " input #power-off type="time"; } }
+        }
+        div.editor #toml-view hidden {
             pre #gutter aria-hidden="true" {}
             textarea #playlist spellcheck="false" wrap="off" rows="18" { (text) }
         }
-        div.actions {
+        div.actions.sticky {
+            @if c.role.edits_playlists() { button #add-item type="button" { (t(l, "add_item")) } " " }
             button #check type="button" { (t(l, "check")) }
             button #preview-button type="button" { (t(l, "preview")) }
             @if c.role.edits_playlists() { button #save type="button" { (t(l, "save")) } }
+            span #dirty.dirty hidden { (t(l, "unsaved")) }
         }
         p.note #fields-hint { (t(l, "fields_hint")) }
         ul #problems data-ok=(t(l, "ok")) data-saved=(t(l, "saved")) data-ok-warned=(t(l, "ok_warned"))
@@ -298,7 +258,7 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
                 tr {
                     td { time datetime=(h.at) { (short_time(&h.at, &tz)) } } td { (state_word(l, &h.who)) } td { (state_word(l, &h.action)) }
                     td.sha { (h.sha256.get(..12).unwrap_or(&h.sha256)) }
-                    td { @if c.role.edits_playlists() { button.restore type="button" data-sha=(h.sha256) { (t(l, "restore")) } } }
+                    td { @if c.role.edits_playlists() { button.restore type="button" data-sha=(h.sha256) data-confirm=(t(l, "confirm_restore")) { (t(l, "restore")) } } }
                 }
             }
         }
@@ -307,11 +267,7 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
 }
 
 async fn proof(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
-    let tz = s
-        .core
-        .read(|core, _| core.time_zone().clone())
-        .await
-        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz = s.core.time_zone().clone();
     let today = jiff::Timestamp::now().to_zoned(tz.clone()).date().to_string();
     let body = html! {
         h1 { (t(l, "proof")) }
@@ -328,13 +284,10 @@ async fn proof(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Respo
 /// The audit log: who changed what through the console (or the office, as `portal`), newest
 /// first, with playlist diffs, and whether the chain verifies.
 async fn audit(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
-    let Ok((found, tz)) = s
-        .core
-        .read(|core, _| (core.audit_recent(200), core.time_zone().clone()))
-        .await
-    else {
+    let Ok(found) = s.core.ask(|reply| Question::AuditRecent { n: 200, reply }).await else {
         return (StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping").into_response();
     };
+    let tz = s.core.time_zone().clone();
     let body = html! {
         h1 { (t(l, "audit")) }
         @match &found {
@@ -480,6 +433,16 @@ textarea { flex: 1; font: inherit; min-height: 18em; } .error, #problems li { co
 #audit td:nth-child(-n+4) { white-space: nowrap; } #audit td:last-child { max-width: 48em; overflow-wrap: anywhere; }
 pre.diff { background: #fff; border: 1px solid #ccc; padding: .4em; max-height: 24em; overflow: auto; font-size: 12px; }
 img.picture { background: #0c0c0e; image-rendering: pixelated; max-height: 10em; } ol.history { margin: .3em 0; padding-left: 1.5em; font-size: 90%; color: #444; } img.page { margin: 0 .5em .5em 0; background: #0c0c0e; } .login label { display: block; margin: .5em 0; } .note { color: #555; }
+.tabs button { padding: .4em 1em; border: 1px solid #999; background: #eee; } .tabs button[aria-selected=true] { background: #7a1712; color: #fff; border-color: #7a1712; }
+.card { background: #fff; border: 1px solid #ccc; border-radius: 6px; padding: .6em .8em; margin: .8em 0; }
+.card.bad { border-color: #b00; box-shadow: 0 0 0 2px #f3c4c4; } .card h3 { margin: 0 0 .4em; font-size: 1.05em; }
+.card label { display: inline-block; margin: .25em 1em .25em 0; } .card textarea { display: block; width: 100%; min-height: 3em; box-sizing: border-box; }
+.card .row { margin: .3em 0; } .card .field-error { display: block; color: #b00; font-size: .9em; } .card .field-warn { display: block; color: #a60; font-size: .9em; }
+.card .tools { float: right; } .card .days label { margin-right: .4em; } .card-preview img { margin: .3em .5em 0 0; background: #0c0c0e; }
+input.bad, textarea.bad, select.bad { outline: 2px solid #b00; }
+html { scroll-padding-bottom: 5em; }
+.actions.sticky { position: sticky; bottom: 0; background: #f4f4f2; padding: .5em 0; border-top: 1px solid #ccc; z-index: 2; }
+.actions.sticky .dirty { color: #a60; margin-left: 1em; } #problems li.info { color: #333; }
 /* Phones: after the rules above, so these win. */
 @media (max-width: 640px) {
   header { gap: .4em 1em; } header a { margin-right: .8em; } .lang { margin-left: 0; } main { padding: .8em; }

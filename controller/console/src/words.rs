@@ -72,7 +72,28 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "key" => ("签名密钥", "Key"),
         "displayed" => ("已上屏", "Displayed"),
         "approver" => ("审批人", "Approved by"),
-        "search" => ("按编号搜索", "Search by id"),
+        "search" => ("搜索编号、标题或正文", "Search id, title or text"),
+        "search_clear" => ("显示全部", "Show all"),
+        "form_view" => ("表单", "Form"),
+        "toml_view" => ("高级（TOML）", "Advanced (TOML)"),
+        "add_item" => ("＋ 添加节目", "+ Add an item"),
+        "add_brightness" => ("＋ 添加亮度时段", "+ Add a brightness window"),
+        "power_times" => ("开关屏时间", "Power on and off"),
+        "power_on" => ("开屏", "On"),
+        "power_off" => ("关屏", "Off"),
+        "draft_found" => (
+            "本浏览器中有一份未保存的节目单修改。",
+            "This browser holds an unsaved edit of the playlist.",
+        ),
+        "draft_restore" => ("恢复", "Restore"),
+        "draft_drop" => ("丢弃", "Discard"),
+        "unsaved" => ("● 有未保存的修改", "● Unsaved changes"),
+        "confirm_restore" => (
+            "确定恢复此版本吗？大屏将立即改为显示它（当前版本仍保留在历史中）。",
+            "Restore this version? The board switches to it at once (the current one stays in the history).",
+        ),
+        "no_match" => ("没有符合搜索的公告。", "No announcement matches the search."),
+        "no_announcements" => ("还没有收到公告。", "No announcement has arrived yet."),
         "date" => ("日期", "Date"),
         "verify" => ("校验链", "Chain"),
         "export" => ("导出 CSV", "Export CSV"),
@@ -140,25 +161,145 @@ pub fn short_time(t: &str, tz: &jiff::tz::TimeZone) -> String {
     }
 }
 
-/// An announcement's state and priority, and what made a playlist version, in the console's
-/// language.
+/// What made a playlist version, in the console's language.
 pub fn state_word(l: Lang, word: &str) -> &str {
     let (zh, en) = match word {
-        "active" => ("生效中", "active"),
-        "expired" => ("已过期", "expired"),
-        "revoked" => ("已撤回", "revoked"),
-        "superseded" => ("已被新版本取代", "superseded"),
-        "suspended" => ("已暂停", "suspended"),
-        "refused" => ("已拒绝", "refused"),
-        "normal" => ("普通", "normal"),
-        "urgent" => ("紧急", "urgent"),
-        "emergency" => ("特急", "emergency"),
         // What made a playlist version, and who.
         "(before the console)" => ("（控制台启用前）", "(before the console)"),
         "save" => ("保存", "saved"),
         "restore" => ("恢复", "restored"),
         "initial" => ("初始", "initial"),
         other => (other, other),
+    };
+    if l == Lang::Zh { zh } else { en }
+}
+
+/// The form editor's words, as JSON for the script that builds the form (its labels, choices
+/// and messages in the page's language).
+pub fn form_words(l: Lang) -> String {
+    let pairs: &[(&str, &str, &str)] = &[
+        ("item", "节目", "Item"),
+        ("id", "编号", "Id"),
+        ("text", "文字", "Text"),
+        ("image", "图片", "Picture"),
+        ("shows", "显示", "Shows"),
+        ("days", "星期", "Days"),
+        ("every_day", "每天", "every day"),
+        ("time", "时段", "Hours"),
+        ("all_day", "全天", "all day"),
+        ("dates", "日期", "Dates"),
+        ("every_date", "不限", "any date"),
+        (
+            "workdays_only",
+            "仅工作日（按法定节假日调休）",
+            "Workdays only (official calendar)",
+        ),
+        ("days_off_only", "仅休息日", "Days off only"),
+        ("font_size", "字号", "Size"),
+        ("color", "颜色", "Colour"),
+        ("effect", "效果", "Effect"),
+        ("dwell_s", "停留（秒）", "Dwell (s)"),
+        ("default", "默认", "default"),
+        ("red", "红", "red"),
+        ("green", "绿", "green"),
+        ("yellow", "黄", "yellow"),
+        ("auto", "自动", "auto"),
+        ("static", "静止", "static"),
+        ("scroll-left", "向左滚动", "scroll left"),
+        ("scroll-up", "向上滚动", "scroll up"),
+        ("flash", "闪烁", "flash"),
+        ("typewriter", "打字", "typewriter"),
+        ("up", "上移", "Up"),
+        ("down", "下移", "Down"),
+        ("remove", "删除", "Remove"),
+        (
+            "confirm_remove",
+            "确定删除这个节目吗？（保存前仍可恢复）",
+            "Remove this item? (Nothing is saved until you save.)",
+        ),
+        (
+            "kept",
+            "其他设置保持原样（在“高级”中编辑）：",
+            "Other settings kept as written (edit them in Advanced): ",
+        ),
+        (
+            "elsewhere",
+            "节目单中还有表单不显示的部分，保持原样（在“高级”中编辑）：",
+            "The playlist also has parts the form does not show, kept as written (Advanced): ",
+        ),
+        ("new_item", "新节目", "new item"),
+        // What the form does not edit, named for a clerk.
+        ("k_timezone", "时区", "time zone"),
+        ("k_defaults", "默认样式", "defaults"),
+        ("k_dayparts", "时段名称", "named hours"),
+        ("k_campaign", "广告投放", "campaigns"),
+        ("k_government_floor", "政务内容下限", "government floor"),
+        ("k_time", "时段", "hours"),
+        ("k_priority", "优先级", "priority"),
+        ("k_every", "播放间隔", "every"),
+        ("k_reduce", "图片处理", "picture reduction"),
+        ("level", "亮度（0–15）", "Level (0–15)"),
+        (
+            "fields_hint",
+            "文字中可写 {date}（日期）、{weekday}（星期）、{days_until:2027-06-07}（倒计时天数）。",
+            "Text may hold {date}, {weekday} and {days_until:2027-06-07}.",
+        ),
+        ("no_picture", "（选择图片）", "(choose a picture)"),
+        ("unsaved", "有未保存的修改", "Unsaved changes"),
+        (
+            "session_ended",
+            "登录已过期，修改已保存在本浏览器中：请重新登录，然后选择“恢复”。",
+            "Your session ended; the edit is kept in this browser: sign in again and choose Restore.",
+        ),
+        (
+            "csrf",
+            "页面已过期（安全校验失败）：请刷新页面后重试，修改已保存在本浏览器中。",
+            "The page is out of date (security check failed): reload and try again; the edit is kept in this browser.",
+        ),
+        (
+            "too_large",
+            "节目单太大，无法保存：请删去一些节目。",
+            "The playlist is too large to save: remove some items.",
+        ),
+        (
+            "forbidden",
+            "您的角色不能修改节目单：请联系管理员。",
+            "Your role cannot change the playlist: ask an administrator.",
+        ),
+        ("failed", "请求失败：", "The request failed: "),
+        (
+            "offline",
+            "无法连接控制台：请检查网络后重试，修改已保存在本浏览器中。",
+            "The console cannot be reached: check the network and try again; the edit is kept in this browser.",
+        ),
+    ];
+    let map: serde_json::Map<String, serde_json::Value> = pairs
+        .iter()
+        .map(|(k, zh, en)| ((*k).to_owned(), (if l == Lang::Zh { *zh } else { *en }).into()))
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+/// An announcement's state in the console's language.
+pub fn ann_state_word(l: Lang, s: pinghu_daemon::store::AnnState) -> &'static str {
+    use pinghu_daemon::store::AnnState;
+    let (zh, en) = match s {
+        AnnState::Active => ("生效中", "active"),
+        AnnState::Expired => ("已过期", "expired"),
+        AnnState::Revoked => ("已撤回", "revoked"),
+        AnnState::Superseded => ("已被新版本取代", "superseded"),
+        AnnState::Suspended => ("已暂停", "suspended"),
+    };
+    if l == Lang::Zh { zh } else { en }
+}
+
+/// An announcement's priority in the console's language.
+pub fn priority_word(l: Lang, p: pinghu_playlists::Priority) -> &'static str {
+    use pinghu_playlists::Priority;
+    let (zh, en) = match p {
+        Priority::Normal => ("普通", "normal"),
+        Priority::Urgent => ("紧急", "urgent"),
+        Priority::Emergency => ("特急", "emergency"),
     };
     if l == Lang::Zh { zh } else { en }
 }
@@ -176,6 +317,7 @@ pub fn receipt_word(l: Lang, event: &str) -> &str {
         "held" => ("已持有（重复送达）", "held (delivered again)"),
         "updated" => ("已更新", "updated"),
         "cancelled" => ("已解除", "cancelled"),
+        "ignored" => ("已忽略（未收到该预警）", "ignored (warning never received)"),
         other => (other, other),
     };
     if l == Lang::Zh { zh } else { en }

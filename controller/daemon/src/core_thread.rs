@@ -12,28 +12,6 @@ use crate::core::{Core, Input};
 use crate::driver::DriverEvent;
 use crate::ingest::Receipt;
 
-/// A closure to run on the core thread.
-pub struct CoreTask(Box<CoreFn>);
-
-type CoreFn = dyn FnOnce(&mut Core, Timestamp) + Send;
-
-impl std::fmt::Debug for CoreTask {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CoreTask")
-    }
-}
-
-/// A question to the core thread: it sees the core, and changes nothing.
-pub struct CoreQuery(Box<QueryFn>);
-
-type QueryFn = dyn FnOnce(&Core, Timestamp) + Send;
-
-impl std::fmt::Debug for CoreQuery {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CoreQuery")
-    }
-}
-
 /// Messages to the core thread.
 #[derive(Debug)]
 pub enum Command {
@@ -54,10 +32,8 @@ pub enum Command {
     TakeReport(oneshot::Sender<Option<String>>),
     /// A change the console asks for, typed: it says what it changes.
     Change(crate::core::Change),
-    /// Ask the core (the console's reads): nothing is re-planned, no status goes out.
-    Read(CoreQuery),
-    /// A question that renders (the renderer keeps its caches in the core), re-planning nothing.
-    Render(CoreTask),
+    /// A question the console asks: nothing is re-planned, no status goes out.
+    Ask(crate::core::Question),
     /// Write everything and stop.
     Shutdown(oneshot::Sender<()>),
 }
@@ -66,6 +42,24 @@ pub enum Command {
 #[derive(Debug, Clone)]
 pub struct CoreHandle {
     pub(super) tx: std::sync::mpsc::Sender<Command>,
+    /// What the core was opened with and never changes: no question needed.
+    pub(super) fixed: std::sync::Arc<Fixed>,
+}
+
+/// The facts of a running core that do not change while it runs.
+#[derive(Debug)]
+pub(super) struct Fixed {
+    pub(super) time_zone: jiff::tz::TimeZone,
+    pub(super) data_dir: std::path::PathBuf,
+}
+
+impl Fixed {
+    pub(super) fn of(core: &Core) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Fixed {
+            time_zone: core.time_zone().clone(),
+            data_dir: core.config().data_dir.clone(),
+        })
+    }
 }
 
 /// The core thread has stopped.
@@ -91,30 +85,24 @@ impl CoreHandle {
         rx.await.map_err(|_| CoreGone)
     }
 
-    /// Ask the core thread `f` and return its answer. A question sees the core and cannot change
-    /// it, so the board is not re-planned and no status event goes out (a page view is not a
-    /// change).
-    pub async fn read<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Core, Timestamp) -> T + Send + 'static,
-    ) -> Result<T, CoreGone> {
-        let (tx, rx) = oneshot::channel();
-        self.send(Command::Read(CoreQuery(Box::new(move |core, now| {
-            let _ = tx.send(f(core, now));
-        }))))?;
-        rx.await.map_err(|_| CoreGone)
+    /// The board's time zone (the console shows times in it).
+    pub fn time_zone(&self) -> &jiff::tz::TimeZone {
+        &self.fixed.time_zone
     }
 
-    /// [`CoreHandle::read`] for a question that renders pages (the renderer's caches are the
-    /// core's, so it needs the core mutably): nothing is re-planned, no status goes out.
-    pub async fn render<T: Send + 'static>(
+    /// The daemon's data folder (the proof log is read from it off the core thread).
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.fixed.data_dir
+    }
+
+    /// Ask the core a question and wait for its answer: `question` builds the question around
+    /// the channel its answer comes back on. Nothing is re-planned and no status goes out.
+    pub async fn ask<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Core, Timestamp) -> T + Send + 'static,
+        question: impl FnOnce(oneshot::Sender<T>) -> crate::core::Question,
     ) -> Result<T, CoreGone> {
         let (tx, rx) = oneshot::channel();
-        self.send(Command::Render(CoreTask(Box::new(move |core, now| {
-            let _ = tx.send(f(core, now));
-        }))))?;
+        self.send(Command::Ask(question(tx)))?;
         rx.await.map_err(|_| CoreGone)
     }
 
@@ -229,8 +217,7 @@ pub(super) fn core_thread(mut core: Core, rx: std::sync::mpsc::Receiver<Command>
                 let _ = reply.send(core.take_report());
             }
             Command::Change(change) => core.handle(Input::Change(change), now),
-            Command::Read(CoreQuery(f)) => f(&core, now),
-            Command::Render(CoreTask(f)) => f(&mut core, now),
+            Command::Ask(q) => core.answer(q, now),
             Command::Shutdown(reply) => {
                 core.shutdown(now);
                 let _ = reply.send(());
@@ -253,6 +240,7 @@ mod tests {
                     [device]\nurl = \"tcp://127.0.0.1:9\"\nprotocol = \"bx-6e\"\n\n[mqtt]\nurl = \"mqtt://127.0.0.1:9\"\n";
         let cfg = crate::config::Config::parse(text, &dir.path().join("pinghu.toml")).unwrap();
         let core = Core::open(cfg, crate::disk::Disk::new(), Timestamp::now()).unwrap();
+        let fixed = Fixed::of(&core);
         let (tx, rx) = std::sync::mpsc::channel();
         let (exit_tx, _exit_rx) = oneshot::channel();
         let (receipts, _receipts_rx) = mpsc::unbounded_channel();
@@ -265,25 +253,26 @@ mod tests {
             live,
         };
         let thread = std::thread::spawn(move || core_thread(core, rx, out));
-        let handle = CoreHandle { tx };
+        let handle = CoreHandle { tx, fixed };
         // A change first: its status event is out once the question after it is answered (the
         // core takes commands in order, and announces a change after running it).
         handle.tell(crate::core::Change::ConsoleError(None)).unwrap();
-        handle.read(|_, _| ()).await.unwrap();
+        handle.ask(crate::core::Question::PlaylistText).await.unwrap();
         let mut statuses = 0;
         while let Ok(e) = live_rx.try_recv() {
             statuses += usize::from(e.contains("\"status\""));
         }
         assert_eq!(statuses, 1, "a change announced {statuses} status changes");
         for _ in 0..20 {
-            let tz = handle.read(|c, _| c.time_zone().clone()).await.unwrap();
-            assert_eq!(tz.iana_name(), Some("Asia/Shanghai"));
-            let list = handle.render(|c, _| c.announcements()).await.unwrap();
-            assert!(list.to_string().len() > 1);
+            assert_eq!(handle.time_zone().iana_name(), Some("Asia/Shanghai"));
+            let list = handle.ask(crate::core::Question::Announcements).await.unwrap();
+            assert!(list.is_empty(), "{list:?}");
+            let glass = handle.ask(crate::core::Question::Glass).await.unwrap();
+            assert_eq!((glass.width(), glass.height()), (64, 16));
         }
         // Then one more change, and the question that proves it is announced.
         handle.tell(crate::core::Change::ConsoleError(None)).unwrap();
-        handle.read(|_, _| ()).await.unwrap();
+        handle.ask(crate::core::Question::PlaylistText).await.unwrap();
         let mut statuses = 0;
         while let Ok(e) = live_rx.try_recv() {
             statuses += usize::from(e.contains("\"status\""));

@@ -35,6 +35,9 @@ pub enum ReceiptEvent {
     Updated,
     /// A warning's cancellation (announcements say `revoked`).
     Cancelled,
+    /// A warning's Cancel for a warning this board never had: nothing to take off, but
+    /// remembered, so the warning never shows if it arrives later.
+    Ignored,
     /// An office push (calendar, playlist, picture, keys) took effect.
     Applied,
     /// A word a newer version wrote (in a state file read by an older one): kept, never sent.
@@ -56,6 +59,7 @@ impl ReceiptEvent {
             Self::Held => "held",
             Self::Updated => "updated",
             Self::Cancelled => "cancelled",
+            Self::Ignored => "ignored",
             Self::Applied => "applied",
             Self::Unknown => "unknown",
         }
@@ -166,7 +170,11 @@ pub fn sha256_hex(b: &[u8]) -> String {
 /// A message the envelope check refused: the receipt names the exact bytes received, and the
 /// id only when the signature verified (otherwise what the payload claims, marked unverified).
 pub fn refused(r: &Refusal, envelope: &[u8], now: Timestamp) -> Outcome {
-    let (id, rev) = r.payload.as_deref().map(peek_id).unwrap_or_default();
+    // A warning's payload is XML, not an announcement: its identifier and sender, not an id.
+    let (id, rev) = match r.alert {
+        Some(_) => (None, None),
+        None => r.payload.as_deref().map(peek_id).unwrap_or_default(),
+    };
     let mut receipt = Receipt::new(None, None, ReceiptEvent::Rejected, now).with_reason(r.reason.0.clone());
     if r.signed {
         receipt.id = id;
@@ -174,6 +182,10 @@ pub fn refused(r: &Refusal, envelope: &[u8], now: Timestamp) -> Outcome {
     } else {
         receipt.claimed_id = id;
         receipt.claimed_revision = rev;
+    }
+    if let Some((identifier, sender)) = &r.alert {
+        receipt.identifier.clone_from(identifier);
+        receipt.sender.clone_from(sender);
     }
     receipt.envelope_sha256 = Some(sha256_hex(envelope));
     Outcome {
@@ -526,6 +538,7 @@ pub mod tests {
             reason: Rejection("signature does not verify".into()),
             payload: Some(payload.clone()),
             signed: false,
+            alert: None,
         };
         let r = &refused(&unsigned, b"the bytes", now).receipts[0];
         assert_eq!(r.id, None, "an unverified id is never reported as the id");

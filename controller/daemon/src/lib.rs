@@ -60,7 +60,7 @@ use crate::core::{Core, CoreError};
 use crate::disk::Disk;
 use crate::driver::DriverConfig;
 
-pub use core_thread::{Command, CoreGone, CoreHandle, CoreTask};
+pub use core_thread::{Command, CoreGone, CoreHandle};
 use core_thread::{ExitSignal, Outputs, core_thread};
 
 /// The daemon could not start, or stopped on a failure.
@@ -260,7 +260,10 @@ pub async fn run_on(
     let (desired_tx, desired_rx) = watch::channel(Desired::default());
     let status_dirty = std::sync::Arc::new(Notify::new());
     let (cmd_tx, cmd_rx) = std::sync::mpsc::channel();
-    let handle = CoreHandle { tx: cmd_tx };
+    let handle = CoreHandle {
+        tx: cmd_tx,
+        fixed: core_thread::Fixed::of(&core),
+    };
     let (exit_tx, mut core_exit) = oneshot::channel();
     let (live, _) = broadcast::channel(64);
     let outputs = Outputs {

@@ -44,7 +44,7 @@ pub const KEEP_FINISHED: jiff::SignedDuration = jiff::SignedDuration::from_hours
 /// Forget finished announcements older than [`KEEP_FINISHED`], so the store does not grow without
 /// bound. Their highest revisions stay, so replays are still refused. The warning messages known
 /// to a forgotten chain go too, once sent more than [`KEEP_FINISHED`] ago: a late copy of one
-/// resolves to the same chain id (it is derived from the earliest message), its revision is
+/// resolves to the same chain id (it is derived from the earliest message named), its revision is
 /// refused as a replay, and it has long expired anyway. Returns how many announcements went.
 pub fn prune(state: &mut State, now: Timestamp) -> usize {
     let before = state.announcements.len();
@@ -56,9 +56,14 @@ pub fn prune(state: &mut State, now: Timestamp) -> usize {
         alert_keys,
         ..
     } = state;
-    alert_keys.retain(|_, k| {
-        announcements.contains_key(&k.chain) || k.sent.is_some_and(|t| now.duration_since(t) < KEEP_FINISHED)
-    });
+    // A chain's keys stay together while any of its messages is recent (a Cancel's tombstone
+    // included: the key of the warning it cancelled must keep leading to it).
+    let recent: std::collections::BTreeSet<String> = alert_keys
+        .values()
+        .filter(|k| k.sent.is_some_and(|t| now.duration_since(t) < KEEP_FINISHED))
+        .map(|k| k.chain.clone())
+        .collect();
+    alert_keys.retain(|_, k| announcements.contains_key(&k.chain) || recent.contains(&k.chain));
     before - state.announcements.len()
 }
 

@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
             Ok(alert) => {
                 let _ = board.judge(&alert, "alert-fuzz", 1);
             }
-            Err(e) => assert!(!e.is_empty()),
+            Err(e) => assert!(!e.problem.is_empty()),
         }
     }
 });

@@ -115,6 +115,7 @@ pub struct Area {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Info {
     pub language: String,
+    /// The `<event>` text; empty when the message names its event by code only.
     pub event: String,
     /// The national `eventType` code (GB/T 35561), when given.
     pub event_code: Option<String>,
@@ -211,7 +212,9 @@ fn area(e: &Element) -> Result<Area, String> {
         desc: e.text_of(&["areaDesc"]).unwrap_or_default().to_owned(),
         ..Area::default()
     };
-    for p in e.all("polygon") {
+    // An empty shape (`<polygon/>`, `<circle></circle>`), as national documents carry beside their
+    // codes, is absent, not malformed.
+    for p in e.all("polygon").filter(|p| !p.text.is_empty()) {
         let pts: Option<Vec<_>> = p.text.split_whitespace().map(point).collect();
         let pts = pts.ok_or_else(|| format!("<polygon> {:?} is not a list of lat,lon pairs", p.text))?;
         if pts.len() < 4 || pts.first() != pts.last() {
@@ -222,7 +225,7 @@ fn area(e: &Element) -> Result<Area, String> {
         }
         a.polygons.push(pts);
     }
-    for c in e.all("circle") {
+    for c in e.all("circle").filter(|c| !c.text.is_empty()) {
         let parsed = c
             .text
             .split_once(' ')
@@ -247,11 +250,25 @@ fn area(e: &Element) -> Result<Area, String> {
     Ok(a)
 }
 
+/// The GB/T 35561 code: the national `<eventType>`, or a CAP `<eventCode>` whose value has the
+/// code's shape.
+fn event_code(e: &Element) -> Option<String> {
+    e.text_of(&["eventType"]).map(str::to_owned).or_else(|| {
+        e.all("eventCode")
+            .filter_map(|c| c.text_of(&["value"]))
+            .find(|v| super::events::is_code(v))
+            .map(str::to_owned)
+    })
+}
+
 fn info(e: &Element) -> Result<Info, String> {
+    if e.text_of(&["event"]).is_none() && event_code(e).is_none() {
+        return Err("<info> has neither <event> nor <eventType>".into());
+    }
     Ok(Info {
         language: e.text_of(&["language"]).unwrap_or("en-US").to_owned(),
-        event: need(e, &["event", "eventType"], "event")?.to_owned(),
-        event_code: e.text_of(&["eventType", "eventCode"]).map(str::to_owned),
+        event: e.text_of(&["event"]).unwrap_or_default().to_owned(),
+        event_code: event_code(e),
         urgency: e
             .text_of(&["urgency"])
             .map_or(Some(Urgency::Unknown), Urgency::parse)
@@ -272,9 +289,30 @@ fn info(e: &Element) -> Result<Info, String> {
     })
 }
 
+/// Why a document could not be read as a warning, with what of it could be read: the receipt
+/// carries the message's `identifier` and `sender` whenever they were found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{problem}")]
+pub struct ReadError {
+    /// What is wrong, and where.
+    pub problem: String,
+    pub identifier: Option<String>,
+    pub sender: Option<String>,
+}
+
+impl ReadError {
+    fn bare(problem: String) -> Self {
+        Self {
+            problem,
+            identifier: None,
+            sender: None,
+        }
+    }
+}
+
 /// Read a warning message of `format` from its XML bytes.
-pub fn read(bytes: &[u8], format: Format) -> Result<Alert, String> {
-    let mut root = parse(bytes)?;
+pub fn read(bytes: &[u8], format: Format) -> Result<Alert, ReadError> {
+    let mut root = parse(bytes).map_err(ReadError::bare)?;
     // Some national feeds wrap the alert in an outer element.
     if root.name != "alert"
         && let Some(inner) = root.children.iter().find(|c| c.name == "alert")
@@ -282,9 +320,30 @@ pub fn read(bytes: &[u8], format: Format) -> Result<Alert, String> {
         root = inner.clone();
     }
     if root.name != "alert" {
-        return Err(format!("the root element is <{}>, not <alert>", root.name));
+        return Err(ReadError::bare(format!(
+            "the root element is <{}>, not <alert>",
+            root.name
+        )));
     }
-    let identifier = need(&root, &["identifier"], "identifier")?.to_owned();
+    // What names the message, read first, so a refusal of the rest can say which message it was.
+    let identifier = root.text_of(&["identifier"]).map(str::to_owned);
+    let sender = root
+        .text_of(&["sender"])
+        .or_else(|| {
+            (format == Format::Gbt35965)
+                .then(|| identifier.as_deref().and_then(issuer_code))
+                .flatten()
+        })
+        .map(str::to_owned);
+    read_alert(&root, format).map_err(|problem| ReadError {
+        problem,
+        identifier,
+        sender,
+    })
+}
+
+fn read_alert(root: &Element, format: Format) -> Result<Alert, String> {
+    let identifier = need(root, &["identifier"], "identifier")?.to_owned();
     if identifier
         .chars()
         .any(|c| c.is_whitespace() || c == ',' || c == '<' || c == '&')
@@ -300,14 +359,14 @@ pub fn read(bytes: &[u8], format: Format) -> Result<Alert, String> {
             .to_owned(),
         None => return Err("<sender> is missing".into()),
     };
-    let sent = time("sent", need(&root, &["sent", "sendTime"], "sent")?)?;
+    let sent = time("sent", need(root, &["sent", "sendTime"], "sent")?)?;
     let alert = Alert {
         format,
         identifier,
         sender,
         sent,
-        status: word(&root, &["status"], "status", Status::parse)?,
-        msg_type: word(&root, &["msgType"], "msgType", MsgType::parse)?,
+        status: word(root, &["status"], "status", Status::parse)?,
+        msg_type: word(root, &["msgType"], "msgType", MsgType::parse)?,
         scope: root
             .text_of(&["scope"])
             .map_or(Some(Scope::Public), Scope::parse)
@@ -318,11 +377,10 @@ pub fn read(bytes: &[u8], format: Format) -> Result<Alert, String> {
     if alert.infos.is_empty() && alert.msg_type != MsgType::Cancel {
         return Err("the message has no <info> block".into());
     }
-    if matches!(alert.msg_type, MsgType::Update | MsgType::Cancel) && alert.references.is_empty() {
-        return Err(format!(
-            "an {} needs <references> to the message it changes",
-            alert.msg_type.word()
-        ));
+    // An Update without references is judged as a new warning (docs/alerts.md); a Cancel without
+    // them names nothing to take off.
+    if alert.msg_type == MsgType::Cancel && alert.references.is_empty() {
+        return Err("a Cancel needs <references> to the message it takes off".into());
     }
     Ok(alert)
 }

@@ -3,8 +3,10 @@
 //! into what the board shows. Sans-IO: bytes and `now` in, decisions out.
 
 pub mod cap;
+pub mod events;
+pub mod geo;
 pub mod rules;
 pub mod xml;
 
-pub use cap::{Alert, Format, read};
+pub use cap::{Alert, Format, ReadError, read};
 pub use rules::{AlertConfig, Judgement};

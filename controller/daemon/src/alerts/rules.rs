@@ -4,6 +4,9 @@ use jiff::{SignedDuration, Timestamp};
 use pinghu_playlists::{Announcement, Color, Priority};
 
 use super::cap::{Alert, Area, Certainty, GB2260, Info, MsgType, Scope, Severity, Status, Urgency};
+use super::events::EventType;
+use super::geo;
+use pinghu_playlists::Bilingual as _;
 
 /// `[alerts]` in the configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,71 +41,71 @@ impl Default for AlertConfig {
     }
 }
 
+pub use super::geo::{distance_km, in_polygon};
+
 /// What to do with a message.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Judgement {
-    /// Show it (Alert, Update): the announcement the board shows.
-    Show(Box<Announcement>),
+    /// Show it (Alert, Update): the announcement the board shows, and what its receipt should
+    /// say about how it was read.
+    Show(Box<Announcement>, Vec<Note>),
     /// Take the referenced warning off (Cancel).
     Cancel,
     /// Not for the glass, with the reason for the receipt.
     Refuse(String),
 }
 
-/// The GB/T 2260 parents of a code: 420506 → 420500, 420000 (a 12-digit code also yields its
-/// 9- and 6-digit prefixes).
-fn with_parents(code: &str) -> Vec<String> {
-    let mut out = vec![code.to_owned()];
-    if code.len() >= 6 && code.bytes().all(|b| b.is_ascii_digit()) {
-        let six = &code[..6];
-        out.extend([six.to_owned(), format!("{}00", &six[..4]), format!("{}0000", &six[..2])]);
-        if code.len() > 9 {
-            out.push(code[..9].to_owned());
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
+/// Something the receipt of a shown warning says about how the board read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// The event was named by a GB/T 35561 code this board's table does not have, and no
+    /// `<event>` text: the board shows the code.
+    UnknownEventCode(String),
 }
 
-/// Whether `p` lies inside `polygon` (even-odd rule on latitude/longitude).
-pub fn in_polygon(p: (f64, f64), polygon: &[(f64, f64)]) -> bool {
-    let mut inside = false;
-    let mut j = polygon.len().saturating_sub(1);
-    for i in 0..polygon.len() {
-        let (yi, xi) = polygon[i];
-        let (yj, xj) = polygon[j];
-        if (yi > p.0) != (yj > p.0) && p.1 < (xj - xi) * (p.0 - yi) / (yj - yi) + xi {
-            inside = !inside;
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::UnknownEventCode(code) => write!(
+                f,
+                "event type {code:?} is not in this board's GB/T 35561 table and the message has no <event>: \
+                 the board shows the code (send <event> with the name)"
+            ),
         }
-        j = i;
     }
-    inside
 }
 
-/// Great-circle distance in kilometres.
-pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (la1, lo1, la2, lo2) = (a.0.to_radians(), a.1.to_radians(), b.0.to_radians(), b.1.to_radians());
-    let h = ((la2 - la1) / 2.0).sin().powi(2) + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
-    2.0 * 6371.0088 * h.sqrt().asin()
+/// The event's name for the board: the message's `<event>` text, else the name of its GB/T 35561
+/// code, else the code itself (with a note).
+fn event_name(info: &Info) -> (String, Option<Note>) {
+    let text = info.event.trim();
+    let code = info.event_code.as_deref().map(str::trim);
+    // Some feeds put the code in <event> too.
+    let by_code = |c: &str| EventType::from_code(c).map(|e| e.zh());
+    if !text.is_empty() {
+        return (by_code(text).unwrap_or_else(|| text.to_owned()), None);
+    }
+    match code {
+        Some(c) => match by_code(c) {
+            Some(name) => (name, None),
+            None => (c.to_owned(), Some(Note::UnknownEventCode(c.to_owned()))),
+        },
+        None => (String::new(), None),
+    }
 }
 
 impl AlertConfig {
-    /// Whether an area is the board's: a geocode of the board or its parents, or a shape that
-    /// contains the board's location. `None`: the area says nothing this board can check.
+    /// Whether an area is the board's: a geocode covering one of the board's (GB/T 2260 codes of
+    /// 6, 9 or 12 digits, `geo::covers`) or a `NAME=VALUE` of the board, or a shape that contains
+    /// the board's location. `None`: the area says nothing this board can check.
     fn area_matches(&self, a: &Area) -> Option<bool> {
-        let mine: Vec<String> = self
-            .geocodes
-            .iter()
-            .filter(|g| !g.contains('='))
-            .flat_map(|g| with_parents(g))
-            .collect();
+        let mine = || self.geocodes.iter().filter(|g| !g.contains('='));
         let mut decided = None;
         for (name, value) in &a.geocodes {
             let hit = if self.geocodes.iter().any(|g| g == &format!("{name}={value}")) {
                 true
             } else if name == GB2260 || name.contains("2260") || name.eq_ignore_ascii_case("admincode") {
-                mine.iter().any(|m| m == value)
+                mine().any(|m| geo::covers(value, m))
             } else {
                 continue;
             };
@@ -110,29 +113,104 @@ impl AlertConfig {
         }
         if let Some(here) = self.location {
             for p in &a.polygons {
-                decided = Some(decided.unwrap_or(false) || in_polygon(here, p));
+                decided = Some(decided.unwrap_or(false) || geo::in_polygon(here, p));
             }
             for (centre, r) in &a.circles {
-                decided = Some(decided.unwrap_or(false) || distance_km(here, *centre) <= *r);
+                decided = Some(decided.unwrap_or(false) || geo::distance_km(here, *centre) <= *r);
             }
         }
         decided
     }
 
-    /// The `info` block in the best preferred language, else the first.
-    pub fn choose<'a>(&self, infos: &'a [Info]) -> Option<&'a Info> {
-        self.languages
-            .iter()
-            .find_map(|want| {
-                infos.iter().find(|i| {
-                    i.language.eq_ignore_ascii_case(want)
-                        || i.language
-                            .split('-')
-                            .next()
-                            .is_some_and(|l| l.eq_ignore_ascii_case(want))
-                })
+    /// The `info` blocks in the board's best language that any block has (`languages` in
+    /// order); when none has one of them, those in the language of the first block.
+    pub fn candidates<'a>(&self, infos: &'a [Info]) -> Vec<&'a Info> {
+        let speaks = |i: &Info, want: &str| {
+            i.language.eq_ignore_ascii_case(want)
+                || i.language
+                    .split('-')
+                    .next()
+                    .is_some_and(|l| l.eq_ignore_ascii_case(want))
+        };
+        for want in &self.languages {
+            let v: Vec<&Info> = infos.iter().filter(|i| speaks(i, want)).collect();
+            if !v.is_empty() {
+                return v;
+            }
+        }
+        infos
+            .first()
+            .map(|first| {
+                infos
+                    .iter()
+                    .filter(|i| i.language.eq_ignore_ascii_case(&first.language))
+                    .collect()
             })
-            .or_else(|| infos.first())
+            .unwrap_or_default()
+    }
+
+    /// Why `info` is held back by the thresholds, if it is.
+    fn below_threshold(&self, info: &Info) -> Option<String> {
+        // An urgency or certainty the issuer did not know (or did not send, as national feeds may
+        // not) does not hold a warning back; the severity, which sets its level, always counts.
+        let urgency_low = info.urgency != Urgency::Unknown && info.urgency > self.min_urgency;
+        let certainty_low = info.certainty != Certainty::Unknown && info.certainty > self.min_certainty;
+        (info.severity > self.min_severity || urgency_low || certainty_low).then(|| {
+            format!(
+                "below threshold: {} / {} / {} (alerts.min_severity, min_urgency, min_certainty)",
+                info.severity.word(),
+                info.urgency.word(),
+                info.certainty.word()
+            )
+        })
+    }
+
+    /// The one `info` to show: of the blocks in the board's language whose area includes the
+    /// board and which pass the thresholds, the most severe (then the most urgent, the surest,
+    /// the first). Otherwise why none: the area when no block's area includes the board, else
+    /// the thresholds of the most severe block that is for this board.
+    pub fn choose<'a>(&self, infos: &'a [Info]) -> Result<&'a Info, String> {
+        let candidates = self.candidates(infos);
+        if candidates.is_empty() {
+            return Err("no <info> block".into());
+        }
+        let rank = |(n, i): &(usize, &Info)| (i.severity, i.urgency, i.certainty, *n);
+        let ours: Vec<(usize, &Info)> = candidates
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|(_, i)| i.areas.iter().any(|a| self.area_matches(a) == Some(true)))
+            .collect();
+        if ours.is_empty() {
+            // An area this board cannot check (other code systems, no location configured) does
+            // not match either.
+            let names: Vec<&str> = candidates
+                .iter()
+                .flat_map(|i| &i.areas)
+                .map(|a| a.desc.as_str())
+                .filter(|d| !d.is_empty())
+                .collect();
+            return Err(if names.is_empty() {
+                "not our area: the warning names no area this board can check".to_owned()
+            } else {
+                format!(
+                    "not our area: {} does not include this board (alerts.geocodes, alerts.location)",
+                    names.join("、")
+                )
+            });
+        }
+        let shown = ours
+            .iter()
+            .filter(|(_, i)| self.below_threshold(i).is_none())
+            .min_by_key(|x| rank(x));
+        match shown {
+            Some((_, i)) => Ok(i),
+            None => Err(ours
+                .iter()
+                .min_by_key(|x| rank(x))
+                .and_then(|(_, i)| self.below_threshold(i))
+                .unwrap_or_default()),
+        }
     }
 
     /// Judge `alert` for this board; the announcement it becomes has `id` and `revision`.
@@ -163,39 +241,24 @@ impl AlertConfig {
             }
             MsgType::Alert | MsgType::Update => {}
         }
-        let Some(info) = self.choose(&alert.infos) else {
-            return Judgement::Refuse("no <info> block".into());
-        };
-        // The area must match: a code of the board (or its parents) or a shape around it. An area
-        // this board cannot check (other code systems, no location configured) does not match.
-        if !info.areas.iter().any(|a| self.area_matches(a) == Some(true)) {
-            let names: Vec<&str> = info.areas.iter().map(|a| a.desc.as_str()).collect();
-            return Judgement::Refuse(if names.is_empty() {
-                "not our area: the warning names no area".to_owned()
-            } else {
-                format!(
-                    "not our area: {} does not include this board (alerts.geocodes, alerts.location)",
-                    names.join("、")
-                )
-            });
+        match self.choose(&alert.infos) {
+            Ok(info) => {
+                let expires = info.expires.unwrap_or(alert.sent + self.default_lifetime);
+                let (event, note) = event_name(info);
+                let a = Self::announcement(alert, info, &event, (id, revision), expires);
+                Judgement::Show(Box::new(a), note.into_iter().collect())
+            }
+            Err(why) => Judgement::Refuse(why),
         }
-        // An urgency or certainty the issuer did not know (or did not send, as national feeds may
-        // not) does not hold a warning back; the severity, which sets its level, always counts.
-        let urgency_low = info.urgency != Urgency::Unknown && info.urgency > self.min_urgency;
-        let certainty_low = info.certainty != Certainty::Unknown && info.certainty > self.min_certainty;
-        if info.severity > self.min_severity || urgency_low || certainty_low {
-            return Judgement::Refuse(format!(
-                "below threshold: {} / {} / {} (alerts.min_severity, min_urgency, min_certainty)",
-                info.severity.word(),
-                info.urgency.word(),
-                info.certainty.word()
-            ));
-        }
-        let expires = info.expires.unwrap_or(alert.sent + self.default_lifetime);
-        Judgement::Show(Box::new(Self::announcement(alert, info, id, revision, expires)))
     }
 
-    fn announcement(alert: &Alert, info: &Info, id: &str, revision: u64, expires: Timestamp) -> Announcement {
+    fn announcement(
+        alert: &Alert,
+        info: &Info,
+        event: &str,
+        (id, revision): (&str, u64),
+        expires: Timestamp,
+    ) -> Announcement {
         let emergency = matches!(info.severity, Severity::Extreme | Severity::Severe)
             && matches!(info.urgency, Urgency::Immediate | Urgency::Expected);
         let color = match info.severity {
@@ -203,7 +266,7 @@ impl AlertConfig {
             Severity::Severe | Severity::Moderate => Color::Yellow,
             Severity::Minor => Color::Green,
         };
-        let mut title = info.event.clone();
+        let mut title = event.to_owned();
         if let Some(level) = info.severity.level()
             && !title.contains(level)
         {
@@ -226,7 +289,7 @@ impl AlertConfig {
             body.push_str(part.trim());
         }
         if body.is_empty() {
-            body.clone_from(&info.event);
+            event.clone_into(&mut body);
         }
         let body: String = body.chars().take(crate::limits::MAX_BODY).collect();
         let title: String = title.chars().take(crate::limits::MAX_TITLE).collect();
@@ -254,38 +317,5 @@ impl AlertConfig {
                 Severity::Unknown => 0,
             }),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parents_follow_gbt_2260() {
-        assert_eq!(with_parents("420506"), ["420000", "420500", "420506"]);
-        assert_eq!(
-            with_parents("420506100000"),
-            ["420000", "420500", "420506", "420506100", "420506100000"]
-        );
-    }
-
-    #[test]
-    fn shapes_contain_points_just_in_and_just_out() {
-        // A square around 夷陵区's centre (30.77 N, 111.33 E), 0.1° a side.
-        let sq = [
-            (30.72, 111.28),
-            (30.72, 111.38),
-            (30.82, 111.38),
-            (30.82, 111.28),
-            (30.72, 111.28),
-        ];
-        assert!(in_polygon((30.77, 111.33), &sq));
-        assert!(in_polygon((30.7201, 111.33), &sq));
-        assert!(!in_polygon((30.7199, 111.33), &sq));
-        assert!(!in_polygon((30.77, 111.3801), &sq));
-        // 1° of latitude is about 111.2 km.
-        let d = distance_km((30.0, 111.0), (31.0, 111.0));
-        assert!((d - 111.2).abs() < 0.2, "{d}");
     }
 }

@@ -77,6 +77,16 @@ impl RawAlerts {
             show_exercises: self.show_exercises,
             ..crate::alerts::AlertConfig::default()
         };
+        if let Some(bad) = self
+            .geocodes
+            .iter()
+            .find(|g| !g.contains('=') && !crate::alerts::geo::is_division_code(g))
+        {
+            return Err(format!(
+                "alerts.geocodes {bad:?} is not a GB/T 2260 code of 6, 9 or 12 digits (420506, 420506100, \
+                 420506100000), nor NAME=VALUE for another code system"
+            ));
+        }
         if let Some([lat, lon]) = self.location {
             if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
                 return Err(format!(

@@ -1,7 +1,6 @@
 //! The console's changes to the core, as typed commands: each says what it changes, and what
 //! the core must do after it (plan the board again, or only announce a new status). The
-//! console's questions stay closures over `&Core` ([`crate::CoreHandle::read`]), which cannot
-//! change anything.
+//! console's questions are typed too ([`super::Question`]), and change nothing.
 
 use jiff::Timestamp;
 use tokio::sync::oneshot;

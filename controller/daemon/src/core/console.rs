@@ -169,43 +169,6 @@ impl Core {
         &self.planner.tz
     }
 
-    /// Every announcement the daemon holds, newest first: its state, text, validity window,
-    /// key and approver, and what reached the glass.
-    pub fn announcements(&mut self) -> serde_json::Value {
-        let mut list: Vec<_> = self.storage.store.state.announcements.values().collect();
-        list.sort_by_key(|r| std::cmp::Reverse(r.accepted_at));
-        let defaults = self.playlist.current.defaults;
-        let renderer = &mut self.planner.renderer;
-        let items: Vec<_> = list
-            .iter()
-            .map(|r| {
-                let a = &r.announcement;
-                let pages = renderer
-                    .render(&pinghu_playlists::announcement_content(a, defaults))
-                    .pages
-                    .len();
-                json!({
-                    "id": a.id, "revision": a.revision, "state": r.state, "priority": a.priority,
-                    "title": a.title, "body": a.body, "issued_at": a.issued_at.to_string(),
-                    "valid_from": a.valid_from.map(|t| t.to_string()),
-                    "valid_until": a.valid_until.map(|t| t.to_string()),
-                    "key_id": r.key_id, "approved_by": r.approved_by, "accepted_at": r.accepted_at.to_string(),
-                    "displayed": r.displayed, "history": r.history, "pages": pages,
-                })
-            })
-            .collect();
-        // Refused messages, newest first: their id when the signature held, else what they
-        // claimed (unverified).
-        let refused = self.inbox.refused.iter().rev().map(|r| {
-            json!({
-                "id": r.id.as_ref().or(r.claimed_id.as_ref()), "revision": r.revision.or(r.claimed_revision),
-                "state": "refused", "verified": r.id.is_some(), "reason": r.reason, "at": r.at,
-                "envelope_sha256": r.envelope_sha256, "pages": 0, "history": [],
-            })
-        });
-        json!(items.into_iter().chain(refused).collect::<Vec<_>>())
-    }
-
     /// Page `n` (from 0) of announcement `id` as the board shows it.
     pub fn announcement_page(&mut self, id: &str, n: usize) -> Option<pinghu_fonts::Frame> {
         let rec = self.storage.store.state.announcements.get(id)?;

@@ -36,10 +36,12 @@ mod open;
 mod parts;
 mod pictures;
 mod playlist;
+mod question;
 pub mod refusal;
 mod reports;
 mod status;
 mod storage;
+mod views;
 
 use playlist::calendar;
 
@@ -48,7 +50,9 @@ pub use coordinator::{Frame, Input, Live, PLAYLIST_WATCH};
 pub use messages::REFUSALS_LOGGED;
 pub use open::{Prepared, prepare};
 pub use parts::Overrides;
+pub use question::{Question, Reply};
 pub use reports::{REPORT_DELAY, REPORTS_DIR, report_file};
+pub use views::{Held, Listed, Refused, RefusedState};
 
 pub use console::{
     Examined, MAX_PREVIEW_PAGES, PlaylistHistory, Preview, PreviewCut, SaveError, Week, examine, preview_cut,

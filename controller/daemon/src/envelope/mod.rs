@@ -155,6 +155,9 @@ pub struct Refusal {
     pub payload: Option<Vec<u8>>,
     /// The signature over `payload` verified, so its id and revision can be trusted.
     pub signed: bool,
+    /// A warning refused while its document was read: its `identifier` and `sender`, as far as
+    /// they could be read.
+    pub alert: Option<(Option<String>, Option<String>)>,
 }
 
 impl Refusal {
@@ -163,6 +166,7 @@ impl Refusal {
             reason,
             payload: None,
             signed: false,
+            alert: None,
         }
     }
 }
@@ -189,6 +193,7 @@ pub fn verify(bytes: &[u8], keys: &Keyring) -> Result<(Verified, Vec<u8>), Refus
         reason,
         payload: Some(payload.clone()),
         signed: false,
+        alert: None,
     };
     let key = keys.keys.get(&env.key_id).ok_or_else(|| {
         unsigned(reject(format!(
@@ -218,12 +223,14 @@ pub fn verify(bytes: &[u8], keys: &Keyring) -> Result<(Verified, Vec<u8>), Refus
                 )),
                 payload: Some(payload.clone()),
                 signed: true,
+                alert: None,
             });
         };
         let alert = crate::alerts::read(&payload, format).map_err(|e| Refusal {
             reason: reject(format!("{t}: {e}")),
             payload: Some(payload.clone()),
             signed: true,
+            alert: Some((e.identifier, e.sender)),
         })?;
         return Ok((
             Verified::Alert {
@@ -243,12 +250,14 @@ pub fn verify(bytes: &[u8], keys: &Keyring) -> Result<(Verified, Vec<u8>), Refus
             )),
             payload: Some(payload.clone()),
             signed: true,
+            alert: None,
         });
     }
     let checked = check_payload(&payload, &env).map_err(|reason| Refusal {
         reason,
         payload: Some(payload.clone()),
         signed: true,
+        alert: None,
     })?;
     Ok((checked, payload))
 }

@@ -88,6 +88,14 @@ pub struct Delivery {
     qos: u8,
 }
 
+#[cfg(test)]
+impl Delivery {
+    /// A QoS 1 delivery with this packet id, for the session's tests.
+    pub(super) fn qos1(pkid: u16) -> Self {
+        Delivery { pkid, qos: 1 }
+    }
+}
+
 /// What one turn of the event loop brought.
 #[derive(Debug)]
 pub enum Happening {

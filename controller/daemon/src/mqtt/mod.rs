@@ -19,25 +19,27 @@
 //! broker's "session taken over" (another client with the same client id) to say so and back off.
 
 //!
+//! `session.rs` makes every decision of the loop, sans-IO (tested with a virtual clock);
 //! `link.rs` holds the two protocol versions behind one client; `takeover.rs` tells a shared
 //! client id from other losses.
 
 mod error;
 mod link;
+mod session;
 mod takeover;
 
-use pinghu_playlists::problem::Said;
-use std::collections::VecDeque;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 
 pub use error::{RequestError, TlsError};
 pub use link::{Client, Connection, Delivery, Happening, Hints, Props, Tag, connect, tls_transport};
-use takeover::{AfterLoss, TakeoverWatch};
+pub use session::MAX_WAITING;
+use session::{Action, Session};
 
 use crate::backoff::Backoff;
-use crate::config::{Config, MqttVersion};
+use crate::config::Config;
 use crate::ingest::Receipt;
 use crate::{Command, CoreGone, CoreHandle};
 
@@ -61,171 +63,6 @@ pub struct BrokerLink {
     /// Answers to messages that changed nothing (junk, replays, resends) not sent because receipts
     /// could not go out as fast as they came, as last reported (by powers of two).
     pub receipts_dropped: u64,
-}
-
-/// Messages kept in memory while the disk cannot take them; beyond, a message is left
-/// unacknowledged (the broker sends it again after the next connect), so memory stays bounded.
-pub const MAX_WAITING: usize = 64;
-
-/// Receipts waiting to go out beyond which the answer to a message that changed nothing
-/// (`rejected`, `held`) is counted rather than sent.
-const MAX_BEST_EFFORT: usize = 1024;
-
-/// Messages received and not yet acknowledged, in order: those the disk has not taken yet, and
-/// the acknowledgements of stored ones that wait for room in the request queue.
-#[derive(Default)]
-struct Intake {
-    /// Received, not stored yet (the disk failed): tried again in order.
-    waiting: VecDeque<(String, std::sync::Arc<[u8]>, Delivery)>,
-    /// Stored, acknowledgement not queued yet.
-    acks: VecDeque<Delivery>,
-    /// When to try the disk again.
-    retry_at: Option<tokio::time::Instant>,
-    backoff: Option<Backoff>,
-    /// Answers to messages that changed nothing not sent because receipts could not go out
-    /// fast enough.
-    dropped: u64,
-}
-
-impl Intake {
-    /// Queue what acknowledgements fit, oldest first — once every receipt and status is on its
-    /// way: acknowledgements and publishes share rumqttc's request queue, and acknowledgements,
-    /// queued without waiting, would otherwise take every free place while receipts piled up in
-    /// the outbox (a burst taken in at full speed, its answers minutes late, every save of the
-    /// state larger). Held acknowledgements fill the broker's in-flight window, the broker stops
-    /// sending, and intake slows to what the board can answer.
-    fn flush_acks(&mut self, client: &Client) {
-        let waiting = client.publishes_waiting();
-        if waiting > 0 {
-            tracing::trace!("{} acknowledgements wait behind {waiting} publishes", self.acks.len());
-            return;
-        }
-        while let Some(d) = self.acks.front() {
-            if client.try_ack(*d).is_err() {
-                break;
-            }
-            self.acks.pop_front();
-        }
-    }
-
-    /// Store waiting messages in order, until one fails (then back off) or none is left.
-    async fn store_waiting(
-        &mut self,
-        core: &CoreHandle,
-        client: &Client,
-        receipts: &mpsc::UnboundedSender<Receipt>,
-    ) -> Result<(), CoreGone> {
-        while let Some((topic, payload, _)) = self.waiting.front() {
-            match core.ingest(std::sync::Arc::clone(payload), topic.clone()).await? {
-                Ok(out) => {
-                    if let Some((_, _, d)) = self.waiting.pop_front() {
-                        self.acks.push_back(d);
-                    }
-                    self.backoff = None;
-                    self.retry_at = None;
-                    // A message that changed nothing is answered best effort: under a flood whose
-                    // answers cannot go out as fast as it comes in, the excess is counted, not queued.
-                    let (keep, drop): (Vec<Receipt>, Vec<Receipt>) = out
-                        .into_iter()
-                        .partition(|r| !r.is_best_effort() || client.publishes_waiting() < MAX_BEST_EFFORT);
-                    if !drop.is_empty() {
-                        self.dropped += drop.len() as u64;
-                        if self.dropped.is_power_of_two() {
-                            tracing::warn!(
-                                "{} messages that changed nothing not answered: they come faster than receipts go out",
-                                self.dropped
-                            );
-                        }
-                    }
-                    client.receipts_coming(keep.len());
-                    for r in keep {
-                        // A refusal is logged once, where it is judged; its receipt only at debug.
-                        if r.is_best_effort() {
-                            tracing::debug!("receipt {r}");
-                        } else {
-                            tracing::info!("receipt {r}");
-                        }
-                        let _ = receipts.send(r);
-                    }
-                }
-                Err(e) => {
-                    let delay = self
-                        .backoff
-                        .get_or_insert_with(|| Backoff::new(Duration::from_secs(1), Duration::from_secs(30)))
-                        .next_delay();
-                    tracing::error!(
-                        "the message on {topic} cannot be stored ({e}); it and {} behind it stay unacknowledged, \
-                         trying again in {} ms",
-                        self.waiting.len() - 1,
-                        delay.as_millis()
-                    );
-                    self.retry_at = Some(tokio::time::Instant::now() + delay);
-                    return Ok(());
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// A message from the broker: stored now if nothing waits before it.
-    async fn take(
-        &mut self,
-        topic: String,
-        payload: Vec<u8>,
-        delivery: Delivery,
-        core: &CoreHandle,
-        client: &Client,
-        receipts: &mpsc::UnboundedSender<Receipt>,
-    ) -> Result<(), CoreGone> {
-        if self.waiting.len() >= MAX_WAITING {
-            tracing::warn!(
-                "{MAX_WAITING} messages already wait for the disk: the one on {topic} is left unacknowledged, \
-                 for the broker to send again"
-            );
-            return Ok(());
-        }
-        self.waiting.push_back((topic, payload.into(), delivery));
-        if self.retry_at.is_none() {
-            self.store_waiting(core, client, receipts).await?;
-        }
-        Ok(())
-    }
-
-    /// How many messages are received and not acknowledged, rounded down to a power of 8; fewer
-    /// than 8 is 0. Every message is briefly one: reported, each would change the status twice,
-    /// and each change costs the core thread a status document while the message waits (the
-    /// latency bench's notices took 2 ms longer, 30 ms longer in the tail).
-    fn backlog(&self) -> usize {
-        backlog_word(self.waiting.len() + self.acks.len())
-    }
-
-    /// A message refused without the core (too large to read): acknowledged in its turn, its
-    /// receipt sent best effort.
-    fn refuse_at_once(
-        &mut self,
-        delivery: Delivery,
-        receipt: Receipt,
-        client: &Client,
-        receipts: &mpsc::UnboundedSender<Receipt>,
-    ) {
-        if self.waiting.is_empty() {
-            self.acks.push_back(delivery);
-        } else {
-            // Behind messages waiting for the disk: its acknowledgement must not overtake theirs.
-            // It is let go and the broker sends it again; refused again then.
-            return;
-        }
-        client.receipts_coming(1);
-        let _ = receipts.send(receipt);
-    }
-
-    /// The link dropped: the broker sends every unacknowledged message again on the next
-    /// connect (the session is persistent), so what waits here is let go.
-    fn lost(&mut self) {
-        self.waiting.clear();
-        self.acks.clear();
-        self.retry_at = None;
-    }
 }
 
 /// The longest step between reconnection attempts.
@@ -306,170 +143,43 @@ pub(super) async fn mqtt_loop(
     receipts: mpsc::UnboundedSender<Receipt>,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), CoreGone> {
-    let mut reconnect = Reconnect::default();
-    let mut link = BrokerLink::default();
-    let mut watch = TakeoverWatch::default();
-    let mut intake = Intake::default();
+    let mut session = Session::new(&cfg);
     loop {
-        intake.flush_acks(&client);
-        // The status says when messages pile up (reported by order of magnitude, not each one).
-        let backlog = intake.backlog();
-        let dropped = if intake.dropped == 0 {
-            0
-        } else {
-            1 << intake.dropped.ilog2()
-        };
-        if backlog != link.backlog || dropped != link.receipts_dropped {
-            link.backlog = backlog;
-            link.receipts_dropped = dropped;
-            core.send(Command::Mqtt(link.clone()))?;
-        }
-        let retry_at = intake.retry_at;
-        let ev = tokio::select! {
-            ev = conn.poll() => ev,
-            () = sleep_until(retry_at) => {
-                intake.retry_at = None;
-                intake.store_waiting(&core, &client, &receipts).await?;
-                continue;
-            }
-            _ = shutdown.changed() => return Ok(()),
-        };
-        match ev {
-            Happening::Connected {
-                session_present,
-                session_expiry_s,
-            } => {
-                reconnect.connected(tokio::time::Instant::now());
-                watch.connected();
-                let asked = match cfg.mqtt.version {
-                    MqttVersion::V5 { session_expiry_s } => Some(session_expiry_s),
-                    MqttVersion::V311 => None,
-                };
-                let granted = session_expiry_s.or(asked);
-                tracing::info!(
-                    "connected to mqtt://{}:{} over MQTT {} as {:?} (session present: {session_present}{})",
-                    cfg.mqtt.host,
-                    cfg.mqtt.port,
-                    cfg.mqtt.version.name(),
-                    cfg.mqtt.client_id,
-                    granted.map(|s| format!(", kept {s} s while away")).unwrap_or_default()
-                );
-                if let (Some(a), Some(g)) = (asked, granted)
-                    && g < a
-                {
-                    tracing::warn!(
-                        "the broker keeps this board's session only {g} s while it is away (asked for {a} s): \
-                         notices sent during a longer outage are lost unless the portal sends them again; raise \
-                         the broker's maximum session expiry"
-                    );
-                }
-                if link.session_present.is_some() && !session_present {
-                    tracing::warn!(
-                        "the broker had no session for this board: what was sent while it was away is lost (retained \
-                         messages still arrive)"
-                    );
-                }
-                for t in cfg.announcement_topics() {
+        // Do what the session decided, then wait for the link (or the next try of the disk).
+        while let Some(action) = session.poll(client.publishes_waiting(), Instant::now()) {
+            match action {
+                Action::Subscribe(t) => {
                     if let Err(e) = client.try_subscribe(&t) {
                         tracing::error!("cannot subscribe to {t}: {e}");
                     }
                 }
-                link.connected = true;
-                link.session_present = Some(session_present);
-                link.session_expiry_s = granted;
-                core.send(Command::Mqtt(link.clone()))?;
-            }
-            Happening::Message {
-                topic,
-                payload,
-                delivery,
-            } => {
-                intake.take(topic, payload, delivery, &core, &client, &receipts).await?;
-            }
-            // Refused by its size where it arrives: never copied, hashed or written, and answered
-            // at once, so reading it does not hold up the link (nor does the broker send it again).
-            Happening::Oversized { topic, size, delivery } => {
-                let reason = format!(
-                    "the message is {size} bytes, more than the {} MiB any topic takes (the broker's \
-                     message_size_limit should stop such messages: docs/mqtt.md)",
-                    crate::envelope::MAX_MESSAGE / (1024 * 1024)
-                );
-                tracing::warn!("refused a message on {topic}: {reason}");
-                intake.refuse_at_once(
-                    delivery,
-                    Receipt::new(
-                        None,
-                        None,
-                        crate::ingest::ReceiptEvent::Rejected,
-                        jiff::Timestamp::now(),
-                    )
-                    .with_reason(reason),
-                    &client,
-                    &receipts,
-                );
-            }
-            // The broker has the receipt: it leaves the outbox (on disk with the next write).
-            Happening::Acked(Some(Tag::Receipt(r))) => {
-                core.send(Command::Published(*r))?;
-            }
-            Happening::Nothing | Happening::Subscribed | Happening::Acked(_) | Happening::Disconnected => {}
-            Happening::Lost { reason, why } => {
-                intake.lost();
-                let id = &cfg.mqtt.client_id;
-                let verdict = watch.lost(tokio::time::Instant::now(), why);
-                let conflict = verdict != AfterLoss::Retry;
-                let (delay, error) = match verdict {
-                    AfterLoss::TakenOver { certain } => {
-                        let what = if certain {
-                            format!("{reason}: two daemons (or a daemon and a test client) use the client id {id:?}")
-                        } else {
-                            format!(
-                                "the broker closed this board's connection {} times within a minute: another client \
-                                 may be using the client id {id:?} (or the broker is restarting, or refuses this \
-                                 board; its log says which)",
-                                watch.closes.len()
-                            )
-                        };
-                        tracing::error!(
-                            "{what}. Each board needs its own, or they take the session, and the queued notices, \
-                             from each other (set mqtt.client_id; docs/mqtt.md). Trying again in {} s",
-                            TAKEN_OVER_PAUSE.as_secs()
-                        );
-                        let n = watch.closes.len();
-                        let error = if certain {
-                            Said {
-                                en: format!("session taken over by another client with client id {id:?}"),
-                                zh: format!("会话被另一个使用相同 client id（{id:?}）的客户端接管"),
-                            }
-                        } else {
-                            Said {
-                                en: format!(
-                                    "connection closed by the broker {n} times within a minute: client id {id:?} may be in use elsewhere"
-                                ),
-                                zh: format!("一分钟内被消息服务器断开 {n} 次：client id {id:?} 可能在别处也在使用"),
-                            }
-                        };
-                        link.client_id_conflict = Some(jiff::Timestamp::now());
-                        (TAKEN_OVER_PAUSE, error)
-                    }
-                    AfterLoss::Retry => {
-                        let delay = reconnect.lost(tokio::time::Instant::now());
-                        tracing::warn!("mqtt: {reason}; retrying in {} ms", delay.as_millis());
-                        (delay, reason)
-                    }
-                };
-                if link.connected || conflict || link.last_error.as_deref() != Some(error.en.as_str()) {
-                    link.connected = false;
-                    link.last_error = Some(error.en);
-                    link.last_error_zh = Some(error.zh);
-                    core.send(Command::Mqtt(link.clone()))?;
+                Action::Store { topic, payload } => {
+                    let answer = core.ingest(payload, topic).await?;
+                    session.stored(answer, client.publishes_waiting(), Instant::now());
                 }
-                tokio::select! {
+                Action::Ack(d) => {
+                    if client.try_ack(d).is_err() {
+                        session.ack_refused(d);
+                    }
+                }
+                Action::Send(r) => {
+                    client.receipts_coming(1);
+                    let _ = receipts.send(r);
+                }
+                Action::Report(link) => core.send(Command::Mqtt(link))?,
+                Action::Published(r) => core.send(Command::Published(r))?,
+                Action::Pause(delay) => tokio::select! {
                     () = tokio::time::sleep(delay) => {}
                     _ = shutdown.changed() => return Ok(()),
-                }
+                },
             }
         }
+        let happening = tokio::select! {
+            h = conn.poll() => h,
+            () = sleep_until(session.poll_timeout()) => continue,
+            _ = shutdown.changed() => return Ok(()),
+        };
+        session.handle(happening, Instant::now());
     }
 }
 

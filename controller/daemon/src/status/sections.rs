@@ -308,7 +308,7 @@ pub struct LastAlert {
     /// CAP's `msgType` word (`Alert`, `Update`, `Cancel`, …).
     pub msg_type: String,
     pub at: Option<Timestamp>,
-    /// `updated`, `cancelled` or `rejected`; none when simply accepted.
+    /// `updated`, `cancelled`, `ignored` or `rejected`; none when simply accepted.
     pub event: Option<ReceiptEvent>,
     pub reason: Option<String>,
 }

@@ -1,0 +1,254 @@
+//! The playlist in the API: the running text, the check and the preview of a text, saves,
+//! the version history and restores, and the form editor's reading and writing of a text.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use pinghu_daemon::core::{Change, Question, SaveError};
+use pinghu_playlists::form::{self, Form, FormError};
+
+use super::gone;
+use crate::{AppState, Caller, Refused};
+
+pub(super) async fn playlist(State(s): State<AppState>, _: Caller) -> Response {
+    match s.core.ask(Question::PlaylistText).await {
+        Ok(t) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], t).into_response(),
+        Err(_) => gone(),
+    }
+}
+
+/// Playlist problems as the API reports them: `[{"line", "column", "message", "message_zh"}]`
+/// (`message_zh`: the same in Chinese, for the console's editor).
+pub fn errors_json<P: pinghu_playlists::Bilingual>(d: &[pinghu_playlists::Diagnostic<P>]) -> Vec<Value> {
+    d.iter()
+        .map(|d| {
+            json!({"line": d.line, "column": d.col, "message": d.problem.to_string(),
+                   "message_zh": d.problem.zh()})
+        })
+        .collect()
+}
+
+/// The check result, as `pinghu playlist check` sees it.
+pub fn check(text: &str) -> Value {
+    match pinghu_playlists::parse(text, "playlist") {
+        Ok(p) => json!({"ok": true, "errors": [], "warnings": [], "items": p.items.len()}),
+        Err(e) => {
+            let errors = errors_json(e.diagnostics());
+            let errors = if errors.is_empty() {
+                vec![json!({"line": 1, "column": 1, "message": e.to_string(),
+                            "message_zh": pinghu_playlists::Bilingual::zh(&e)})]
+            } else {
+                errors
+            };
+            json!({"ok": false, "errors": errors, "warnings": []})
+        }
+    }
+}
+
+/// The console's check of a playlist text: `pinghu playlist check`'s rules, and the booking
+/// check of its campaigns with spots as long as this board shows them.
+pub(super) async fn check_playlist(State(s): State<AppState>, _: Caller, body: String) -> Response {
+    let Ok(f) = s.core.ask(|reply| Question::Examine { text: body, reply }).await else {
+        return gone();
+    };
+    let mut v = json!({
+        "ok": f.errors.is_empty(),
+        "errors": errors_json(&f.errors),
+        "warnings": errors_json(&f.warnings),
+    });
+    if let Some(p) = &f.playlist {
+        v["items"] = p.items.len().into();
+    }
+    Json(v).into_response()
+}
+
+/// Every item's pages as the board will show them (PNG, LED look, as data URLs), or the errors.
+pub(super) async fn preview(State(s): State<AppState>, _: Caller, body: String) -> Response {
+    let Ok(r) = s.core.ask(|reply| Question::Preview { text: body, reply }).await else {
+        return gone();
+    };
+    let items = match r {
+        Ok(items) => items,
+        Err(d) => {
+            let errors = errors_json(&d);
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({"ok": false, "errors": errors})),
+            )
+                .into_response();
+        }
+    };
+    // Where the page budget stopped the drawing, as a warning at that item.
+    let cut = pinghu_daemon::core::preview_cut(&items).map(|c| {
+        use pinghu_playlists::Bilingual as _;
+        json!({"line": c.line, "column": 1, "message": c.to_string(), "message_zh": c.zh()})
+    });
+    // PNG encoding is CPU work: off the async workers.
+    let v = tokio::task::spawn_blocking(move || {
+        use base64::Engine as _;
+        let list: Vec<Value> = items
+            .iter()
+            .map(|p| {
+                let pages: Vec<String> = p
+                    .pages
+                    .iter()
+                    .filter_map(|f| f.led_png(3).ok())
+                    .map(|png| {
+                        format!(
+                            "data:image/png;base64,{}",
+                            base64::engine::general_purpose::STANDARD.encode(png)
+                        )
+                    })
+                    .collect();
+                json!({"id": p.id, "line": p.line, "text": p.text, "effect": p.effect, "dwell_s": p.dwell_s,
+                       "missing": p.missing, "pages": pages, "cut": p.cut})
+            })
+            .collect();
+        json!({"ok": true, "items": list, "warnings": cut.into_iter().collect::<Vec<_>>()})
+    })
+    .await;
+    match v {
+        Ok(v) => Json(v).into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "cannot draw the preview").into_response(),
+    }
+}
+
+pub(super) fn may_edit(c: &Caller) -> Result<(), Refused> {
+    if c.role.edits_playlists() {
+        Ok(())
+    } else {
+        Err(Refused(
+            StatusCode::FORBIDDEN,
+            "editing playlists needs the operator or admin role",
+        ))
+    }
+}
+
+pub(super) async fn save(s: &AppState, who: String, text: String, action: &'static str) -> Response {
+    let r = s
+        .core
+        .change(|reply| Change::SavePlaylist {
+            text,
+            who,
+            action,
+            reply,
+        })
+        .await;
+    match r {
+        Err(_) => gone(),
+        Ok(Ok((v, warnings))) => {
+            Json(json!({"ok": true, "version": v, "warnings": errors_json(&warnings)})).into_response()
+        }
+        Ok(Err(SaveError::Invalid(d))) => {
+            let errors = errors_json(&d);
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({"ok": false, "errors": errors, "warnings": []})),
+            )
+                .into_response()
+        }
+        Ok(Err(SaveError::Failed(why))) => (
+            StatusCode::CONFLICT,
+            Json(json!({"ok": false, "errors": [{"line": 1, "column": 1, "message": why}]})),
+        )
+            .into_response(),
+    }
+}
+
+pub(super) async fn save_playlist(State(s): State<AppState>, caller: Caller, body: String) -> Response {
+    if let Err(r) = may_edit(&caller) {
+        return r.into_response();
+    }
+    save(&s, caller.who(), body, "save").await
+}
+
+pub(super) async fn history(State(s): State<AppState>, _: Caller) -> Response {
+    match s.core.ask(Question::PlaylistHistory).await {
+        Ok(v) => Json(v).into_response(),
+        Err(_) => gone(),
+    }
+}
+
+pub(super) async fn version(State(s): State<AppState>, _: Caller, Path(sha): Path<String>) -> Response {
+    match s
+        .core
+        .ask(|reply| Question::PlaylistVersion { sha256: sha, reply })
+        .await
+    {
+        Ok(Some(t)) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], t).into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, "no such version: see /api/v1/playlist/history").into_response(),
+        Err(_) => gone(),
+    }
+}
+
+pub(super) async fn restore(State(s): State<AppState>, caller: Caller, Path(sha): Path<String>) -> Response {
+    if let Err(r) = may_edit(&caller) {
+        return r.into_response();
+    }
+    let text = match s
+        .core
+        .ask(|reply| Question::PlaylistVersion { sha256: sha, reply })
+        .await
+    {
+        Ok(Some(t)) => t,
+        Ok(None) => return (StatusCode::NOT_FOUND, "no such version: see /api/v1/playlist/history").into_response(),
+        Err(_) => return gone(),
+    };
+    save(&s, caller.who(), text, "restore").await
+}
+
+/// A form's reading of a text: `{"ok": true, "text", "form"}`, or why the form cannot show it
+/// (`422 {"ok": false, "error", "error_zh"}`: the TOML view can).
+fn form_answer(text: String, read: Result<Form, FormError>) -> Response {
+    match read {
+        Ok(f) => Json(json!({"ok": true, "text": text, "form": f})).into_response(),
+        Err(e) => form_refused(&e),
+    }
+}
+
+fn form_refused(e: &FormError) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(json!({"ok": false, "error": e.to_string(), "error_zh": e.zh()})),
+    )
+        .into_response()
+}
+
+/// The running playlist as the form editor shows it: its items, brightness and power, with the
+/// line of each field.
+pub(super) async fn form(State(s): State<AppState>, _: Caller) -> Response {
+    let Ok(text) = s.core.ask(Question::PlaylistText).await else {
+        return gone();
+    };
+    let read = form::read(&text);
+    form_answer(text, read)
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct FormApply {
+    /// The text the form was read from (the browser's copy, which may hold unsaved edits).
+    text: String,
+    /// `None`: only read the text as a form (the TOML view handing over to the form).
+    form: Option<Form>,
+}
+
+/// The form written into a text: the new text and the form read back from it (new lines for
+/// the problems). Nothing is saved: the browser checks, previews and saves the text as a hand
+/// edit would be.
+pub(super) async fn form_apply(_: Caller, Json(a): Json<FormApply>) -> Response {
+    let Some(f) = a.form else {
+        let read = form::read(&a.text);
+        return form_answer(a.text, read);
+    };
+    match form::write(&a.text, &f) {
+        Ok(text) => {
+            let read = form::read(&text);
+            form_answer(text, read)
+        }
+        Err(e) => form_refused(&e),
+    }
+}
