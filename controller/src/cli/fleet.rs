@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::cli::portal::link::Link as MqttLink;
 use crate::daemon::mqtt::Happening;
-use crate::daemon::status::{Link, MqttState, Power, Status};
+use crate::daemon::status::{Link, MqttState, Power, Status, StatusError};
 
 /// Boards publish their status at least this often.
 pub const STATUS_INTERVAL: jiff::SignedDuration = jiff::SignedDuration::from_secs(30);
@@ -45,7 +45,7 @@ pub struct Row {
 
 /// The rows of `statuses` (the latest retained status of each board, or why it could not be
 /// read), in screen order, for boards in `group` when given. An unreadable status is a fault.
-pub fn rows(statuses: &BTreeMap<String, Result<Status, String>>, group: Option<&str>, now: Timestamp) -> Vec<Row> {
+pub fn rows(statuses: &BTreeMap<String, Result<Status, StatusError>>, group: Option<&str>, now: Timestamp) -> Vec<Row> {
     statuses
         .iter()
         .filter(|(_, s)| group.is_none_or(|g| s.as_ref().is_ok_and(|s| s.in_group(g))))
@@ -258,7 +258,7 @@ fn status(
     let mut link = MqttLink::new(broker, "fleet status", false, 64)?;
     let rt = crate::cli::run::runtime()?;
     rt.block_on(async move {
-        let mut statuses: BTreeMap<String, Result<Status, String>> = BTreeMap::new();
+        let mut statuses: BTreeMap<String, Result<Status, StatusError>> = BTreeMap::new();
         let topic = format!("{topic_prefix}/screens/+/status");
         // Retained statuses come at once after the subscription; a quiet second ends the read.
         let mut quiet_until = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -280,7 +280,7 @@ fn status(
                         if payload.is_empty() {
                             statuses.remove(s);
                         } else {
-                            statuses.insert(s.to_owned(), Status::from_json(&payload).map_err(|e| e.to_string()));
+                            statuses.insert(s.to_owned(), Status::from_json(&payload));
                         }
                     }
                     quiet_until = tokio::time::Instant::now() + Duration::from_millis(500);
@@ -317,9 +317,9 @@ mod tests {
     use serde_json::{Value, json};
 
     /// Other boards' statuses, as they come off the broker (partial documents read too).
-    fn read(m: BTreeMap<String, Value>) -> BTreeMap<String, Result<Status, String>> {
+    fn read(m: BTreeMap<String, Value>) -> BTreeMap<String, Result<Status, StatusError>> {
         m.into_iter()
-            .map(|(k, v)| (k, serde_json::from_value(v).map_err(|e| e.to_string())))
+            .map(|(k, v)| (k, serde_json::from_value(v).map_err(StatusError::from)))
             .collect()
     }
 

@@ -402,8 +402,8 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
             c.link.on_trace = Some(Box::new(move |l: &str| {
                 sink.lock().expect("trace lock").push(l.to_owned());
             }));
-            let ping = c.ping().await.map(|_| ()).map_err(|e| e.to_string());
-            let status = c.status(Timestamp::now()).await.map_err(|e| e.to_string());
+            let ping = c.ping().await.map(|_| ());
+            let status = c.status(Timestamp::now()).await;
             let record = lines.lock().expect("trace lock").join("\n");
             let (decoded, _) =
                 crate::card::wire::decode(&record, false).map_err(|e| DriverError::Invalid(e.to_string()))?;
@@ -416,14 +416,12 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
             let _ = writeln!(
                 text,
                 "\nping: {}",
-                ping.as_ref().map_or_else(std::clone::Clone::clone, |()| "ok".into())
+                ping.as_ref().map_or_else(ToString::to_string, |()| "ok".into())
             );
             let _ = writeln!(
                 text,
                 "status: {}",
-                status
-                    .as_ref()
-                    .map_or_else(std::clone::Clone::clone, |s| format!("{s:?}"))
+                status.as_ref().map_or_else(ToString::to_string, |s| format!("{s:?}"))
             );
             let _ = writeln!(
                 text,
