@@ -312,7 +312,7 @@ impl ReadError {
 
 /// Read a warning message of `format` from its XML bytes.
 pub fn read(bytes: &[u8], format: Format) -> Result<Alert, ReadError> {
-    let mut root = parse(bytes).map_err(ReadError::bare)?;
+    let mut root = parse(bytes).map_err(|e| ReadError::bare(e.to_string()))?;
     // Some national feeds wrap the alert in an outer element.
     if root.name != "alert"
         && let Some(inner) = root.children.iter().find(|c| c.name == "alert")
