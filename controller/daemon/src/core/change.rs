@@ -3,6 +3,7 @@
 //! console's questions are typed too ([`super::Question`]), and change nothing.
 
 use jiff::Timestamp;
+use serde_json::json;
 use tokio::sync::oneshot;
 
 use pinghu_playlists::Diagnostic;
@@ -179,6 +180,67 @@ impl Core {
                 Touched::Nothing
             }
         }
+    }
+}
+
+/// A technician's overrides and card operations, each recorded in the audit log before it is done.
+impl Core {
+    /// Set a technician's brightness (0-15) and/or power for `minutes`, recorded in the audit log.
+    pub fn set_override(
+        &mut self,
+        brightness: Option<u8>,
+        power: Option<bool>,
+        minutes: u32,
+        who: &str,
+        now: Timestamp,
+    ) -> Result<Overrides, CardChangeError> {
+        if brightness.is_some_and(|b| b > 15) {
+            return Err(CardChangeError::Brightness);
+        }
+        if !(1..=24 * 60).contains(&minutes) {
+            return Err(CardChangeError::Minutes);
+        }
+        let until = now + jiff::SignedDuration::from_mins(i64::from(minutes));
+        let mut next = self.planner.overrides.clone();
+        if let Some(b) = brightness {
+            next.brightness = Some((b, until));
+        }
+        if let Some(p) = power {
+            next.power = Some((p, until));
+        }
+        self.audit
+            .append(
+                now,
+                who,
+                "card.override",
+                json!({"brightness": brightness, "power": power, "until": until.to_string()}),
+            )
+            .map_err(CardChangeError::Audit)?;
+        self.planner.overrides = next.clone();
+        Ok(next)
+    }
+
+    /// Give brightness and power back to the playlist.
+    pub fn clear_override(&mut self, who: &str, now: Timestamp) -> Result<(), CardChangeError> {
+        self.audit
+            .append(now, who, "card.override.clear", json!(null))
+            .map_err(CardChangeError::Audit)?;
+        self.planner.overrides = Overrides::default();
+        Ok(())
+    }
+
+    /// Record a technician's card operation (ping, test pattern) in the audit log.
+    pub fn audit_card(
+        &self,
+        who: &str,
+        action: &str,
+        detail: serde_json::Value,
+        now: Timestamp,
+    ) -> Result<(), CardChangeError> {
+        self.audit
+            .append(now, who, action, detail)
+            .map(|_| ())
+            .map_err(CardChangeError::Audit)
     }
 }
 

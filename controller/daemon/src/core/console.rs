@@ -10,7 +10,6 @@ use pinghu_playlists::{Calendar, Diagnostic, Problem};
 use serde::Serialize;
 use serde_json::json;
 
-use super::change::CardChangeError;
 use super::{Core, SAMPLE_PLAYLIST};
 use crate::board::{MAIN_AREA, Renderer, URGENT_AREA};
 use crate::config::Config;
@@ -174,64 +173,6 @@ impl Core {
         let rec = self.storage.store.state.announcements.get(id)?;
         let content = pinghu_playlists::announcement_content(&rec.announcement, self.playlist.current.defaults);
         self.planner.renderer.render(&content).pages.get(n).cloned()
-    }
-
-    /// Set a technician's brightness (0-15) and/or power for `minutes`, recorded in the audit log.
-    pub fn set_override(
-        &mut self,
-        brightness: Option<u8>,
-        power: Option<bool>,
-        minutes: u32,
-        who: &str,
-        now: Timestamp,
-    ) -> Result<super::parts::Overrides, CardChangeError> {
-        if brightness.is_some_and(|b| b > 15) {
-            return Err(CardChangeError::Brightness);
-        }
-        if !(1..=24 * 60).contains(&minutes) {
-            return Err(CardChangeError::Minutes);
-        }
-        let until = now + jiff::SignedDuration::from_mins(i64::from(minutes));
-        let mut next = self.planner.overrides.clone();
-        if let Some(b) = brightness {
-            next.brightness = Some((b, until));
-        }
-        if let Some(p) = power {
-            next.power = Some((p, until));
-        }
-        self.audit
-            .append(
-                now,
-                who,
-                "card.override",
-                json!({"brightness": brightness, "power": power, "until": until.to_string()}),
-            )
-            .map_err(CardChangeError::Audit)?;
-        self.planner.overrides = next.clone();
-        Ok(next)
-    }
-
-    /// Give brightness and power back to the playlist.
-    pub fn clear_override(&mut self, who: &str, now: Timestamp) -> Result<(), CardChangeError> {
-        self.audit
-            .append(now, who, "card.override.clear", json!(null))
-            .map_err(CardChangeError::Audit)?;
-        self.planner.overrides = super::parts::Overrides::default();
-        Ok(())
-    }
-
-    /// Record a technician's card operation (ping, test pattern) in the audit log.
-    pub fn audit_card(
-        &self,
-        who: &str,
-        action: &str,
-        detail: serde_json::Value,
-        now: Timestamp,
-    ) -> Result<(), CardChangeError> {
-        self.audit
-            .append(now, who, action, detail)
-            .map(|_| ())
-            .map_err(CardChangeError::Audit)
     }
 
     /// [`examine`] for this board.
