@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-/// The broker link did not take a publish, subscription or acknowledgement.
+/// The broker link did not take a publish, subscription or acknowledgement. (rumqttc's errors
+/// hold the refused request, so they are boxed.)
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum RequestError {
@@ -15,13 +16,13 @@ pub enum RequestError {
         "the MQTT request queue did not take it ({0}): it is full, or the link's event loop has stopped (it is \
          tried again; if this repeats, restart the daemon)"
     )]
-    V311(rumqttc::ClientError),
+    V311(Box<rumqttc::ClientError>),
     /// rumqttc's request queue (MQTT 5) refused it.
     #[error(
         "the MQTT 5 request queue did not take it ({0}): it is full, or the link's event loop has stopped (it is \
          tried again; if this repeats, restart the daemon)"
     )]
-    V5(rumqttc::v5::ClientError),
+    V5(Box<rumqttc::v5::ClientError>),
     /// A receipt that does not serialise: a bug, never the sender's fault.
     #[error("cannot write the receipt as JSON ({0}); please report this as a bug")]
     Json(serde_json::Error),

@@ -276,7 +276,7 @@ impl Client {
             Inner::V311(c) => c
                 .publish(topic, QoS::AtLeastOnce, retain, payload)
                 .await
-                .map_err(RequestError::V311),
+                .map_err(|e| RequestError::V311(Box::new(e))),
             Inner::V5(c) => {
                 let props = p5::PublishProperties {
                     content_type: Some(props.content_type.clone()),
@@ -288,7 +288,7 @@ impl Client {
                 };
                 c.publish_with_properties(topic, v5::mqttbytes::QoS::AtLeastOnce, retain, payload, props)
                     .await
-                    .map_err(RequestError::V5)
+                    .map_err(|e| RequestError::V5(Box::new(e)))
             }
         }
     }
@@ -296,20 +296,25 @@ impl Client {
     /// Subscribe to `filter` at QoS 1, waiting for room in the request queue.
     pub async fn subscribe(&self, filter: &str) -> Result<(), RequestError> {
         match &self.inner {
-            Inner::V311(c) => c.subscribe(filter, QoS::AtLeastOnce).await.map_err(RequestError::V311),
+            Inner::V311(c) => c
+                .subscribe(filter, QoS::AtLeastOnce)
+                .await
+                .map_err(|e| RequestError::V311(Box::new(e))),
             Inner::V5(c) => c
                 .subscribe(filter, v5::mqttbytes::QoS::AtLeastOnce)
                 .await
-                .map_err(RequestError::V5),
+                .map_err(|e| RequestError::V5(Box::new(e))),
         }
     }
 
     pub(super) fn try_subscribe(&self, topic: &str) -> Result<(), RequestError> {
         match &self.inner {
-            Inner::V311(c) => c.try_subscribe(topic, QoS::AtLeastOnce).map_err(RequestError::V311),
+            Inner::V311(c) => c
+                .try_subscribe(topic, QoS::AtLeastOnce)
+                .map_err(|e| RequestError::V311(Box::new(e))),
             Inner::V5(c) => c
                 .try_subscribe(topic, v5::mqttbytes::QoS::AtLeastOnce)
-                .map_err(RequestError::V5),
+                .map_err(|e| RequestError::V5(Box::new(e))),
         }
     }
 
@@ -338,7 +343,7 @@ impl Client {
                 };
                 let mut p = rumqttc::Publish::new("", qos, Vec::new());
                 p.pkid = d.pkid;
-                c.try_ack(&p).map_err(RequestError::V311)
+                c.try_ack(&p).map_err(|e| RequestError::V311(Box::new(e)))
             }
             Inner::V5(c) => {
                 let qos = match d.qos {
@@ -348,7 +353,7 @@ impl Client {
                 };
                 let mut p = p5::Publish::new("", qos, Vec::new(), None);
                 p.pkid = d.pkid;
-                c.try_ack(&p).map_err(RequestError::V5)
+                c.try_ack(&p).map_err(|e| RequestError::V5(Box::new(e)))
             }
         }
     }
