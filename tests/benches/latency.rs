@@ -3,9 +3,9 @@
 //! peer (`tests/peers/mqtt_latency.py`: one MQTT hop through mosquitto) runs in the same session
 //! and the ratio is printed.
 //!
-//! `cargo build --release && cargo bench -p pinghu-tests --bench latency [-- --count 50]`
-//! (uses the release binaries when they exist, else the debug ones; needs mosquitto; the peer
-//! needs `bash tests/peers/setup.sh`).
+//! `cargo bench -p pinghu-tests --bench latency [-- --count 50]` (runs the release binaries,
+//! which cargo brings up to date first; needs mosquitto; the peer needs
+//! `bash tests/peers/setup.sh`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,11 +14,7 @@ use std::time::{Duration, Instant};
 use pinghu_tests::{Collector, Daemon, Mosquitto, Sim};
 
 fn pinghu_bin() -> PathBuf {
-    let release = pinghu_tests::target_dir().parent().map(|t| t.join("release/pinghu"));
-    match release {
-        Some(r) if r.exists() => r,
-        _ => pinghu_tests::bin("pinghu"),
-    }
+    pinghu_tests::bin("pinghu")
 }
 
 fn run(args: &[&str]) -> String {

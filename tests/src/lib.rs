@@ -2,13 +2,14 @@
 //!
 //! End-to-end tests across process boundaries: the real `pinghu` and `pinghu-sim` binaries, real
 //! TCP sockets on `127.0.0.1:0`, real pseudo-terminals, a real MQTT broker. This library holds the
-//! helpers: finding (or building) the binaries, starting the simulator and reading its
+//! helpers: the binaries (built and located by cargo), starting the simulator and reading its
 //! `state.json`, running `pinghu` and capturing its output.
 
 pub mod console;
 pub mod crash;
 pub mod fleet;
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -22,62 +23,60 @@ pub fn target_dir() -> PathBuf {
     exe.parent().and_then(Path::parent).expect("target dir").to_path_buf()
 }
 
-/// The newest modification time of the sources the binaries are built from.
-fn newest_source() -> Option<std::time::SystemTime> {
-    fn walk(dir: &Path, newest: &mut Option<std::time::SystemTime>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
-        for e in entries.flatten() {
-            let path = e.path();
-            let name = e.file_name();
-            if path.is_dir() {
-                if name != "target" && name != "fuzz" && name != "tests" && name != "benches" {
-                    walk(&path, newest);
-                }
-            } else if matches!(path.extension().and_then(|x| x.to_str()), Some("rs" | "toml" | "bin"))
-                && let Ok(t) = e.metadata().and_then(|m| m.modified())
-            {
-                *newest = Some(newest.map_or(t, |n| n.max(t)));
-            }
-        }
-    }
-    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
-    let mut newest = None;
-    for part in ["controller", "simulator", "protocol", "fonts", "playlists"] {
-        walk(&root.join(part), &mut newest);
-    }
-    newest
+/// Path of a workspace binary (`pinghu`, `pinghu-sim`), never a stale one.
+///
+/// Cargo sets `CARGO_BIN_EXE_<name>` only for the binaries of the test's own package, and these
+/// belong to two other packages (`pinghu`, `pinghu-simulator`). So, once per test process, cargo
+/// itself is asked to build the workspace's binaries, in this test's profile and target folder,
+/// and says where they are (`--message-format=json`, the `executable` of each artifact): whether
+/// a binary is up to date is cargo's judgement (its fingerprints of every source, feature and
+/// flag), not a comparison of file times, and the path run is the one cargo reports. After a
+/// `cargo test --workspace` the build finds everything fresh and costs about a second; after an
+/// edit and a lone `cargo test -p pinghu-tests`, it builds what changed.
+pub fn bin(name: &str) -> PathBuf {
+    built()
+        .get(name)
+        .unwrap_or_else(|| panic!("cargo built no binary named {name} (it built {:?})", built().keys()))
+        .clone()
 }
 
-/// Path of a workspace binary, never a stale one: once per test process, when either binary is
-/// missing or older than any source it is built from (a lone `cargo test -p pinghu-tests` after an
-/// edit builds no binaries), both are built first, in the profile of this build.
-pub fn bin(name: &str) -> PathBuf {
-    static FRESH: OnceLock<()> = OnceLock::new();
-    FRESH.get_or_init(|| {
-        let newest = newest_source();
-        let stale = ["pinghu", "pinghu-sim"].iter().any(|b| {
-            let built = std::fs::metadata(target_dir().join(b)).and_then(|m| m.modified()).ok();
-            match (built, newest) {
-                (None, _) => true,
-                (Some(b), Some(src)) => b < src,
-                (Some(_), None) => false,
+/// The workspace's binaries, by name, as cargo built them for this test process.
+fn built() -> &'static HashMap<String, PathBuf> {
+    static BUILT: OnceLock<HashMap<String, PathBuf>> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let dir = target_dir();
+        // target/debug is the dev profile's folder, target/release the release and bench
+        // profiles' (benches are built with `bench`, which is `release`); any other is its own.
+        let profile = match dir.file_name().and_then(|n| n.to_str()) {
+            Some("debug") | None => "dev",
+            Some(other) => other,
+        };
+        let out = Command::new(env!("CARGO"))
+            // `--examples` selects no target (the workspace has none) but, as under `cargo test`,
+            // turns on the features the dev-dependencies ask for: the binaries are then the very
+            // ones `cargo test --workspace` built, not a second build with other features.
+            .args(["build", "--quiet", "--workspace", "--bins", "--examples"])
+            .args(["--message-format=json-render-diagnostics", "--profile", profile])
+            .arg("--target-dir")
+            .arg(dir.parent().expect("the target folder"))
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run cargo build");
+        assert!(out.status.success(), "building the workspace's binaries failed (above)");
+        let mut bins = HashMap::new();
+        for line in out.stdout.split(|b| *b == b'\n') {
+            let Ok(m) = serde_json::from_slice::<serde_json::Value>(line) else {
+                continue;
+            };
+            if m["reason"] == "compiler-artifact"
+                && let (Some(name), Some(exe)) = (m["target"]["name"].as_str(), m["executable"].as_str())
+            {
+                bins.insert(name.to_owned(), PathBuf::from(exe));
             }
-        });
-        if stale {
-            // Benches run from target/release: build the binaries of the same profile.
-            let release = target_dir().ends_with("release");
-            let status = Command::new(env!("CARGO"))
-                .args(["build", "-p", "pinghu", "-p", "pinghu-simulator", "--bins"])
-                .args(release.then_some("--release"))
-                .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-                .status()
-                .expect("cargo build");
-            assert!(status.success(), "building the binaries failed");
         }
-    });
-    let path = target_dir().join(name);
-    assert!(path.exists(), "{} was not built", path.display());
-    path
+        bins
+    })
 }
 
 /// A running `pinghu-sim`, killed on drop.

@@ -55,6 +55,18 @@ pub const LOGIN_TRACKED: usize = 4096;
 /// Recent failed sign-ins by address: when, and as which name.
 type Failures = HashMap<IpAddr, Vec<(Instant, String)>>;
 
+/// Why the sessions file was not written (it is tried again with the next change).
+#[derive(Debug, thiserror::Error)]
+enum SessionsNotSaved {
+    #[error("cannot write them as JSON ({0}); please report this as a bug")]
+    Json(serde_json::Error),
+    #[error("cannot write {}: {error}", path.display())]
+    Write {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
+}
+
 /// Why a sign-in was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignInRefused {
@@ -185,10 +197,13 @@ impl Auth {
             s.retain(|_, v| v.expires > now);
             serde_json::to_vec(&SessionsFile { sessions: s.clone() })
         };
-        let written = text.map_err(|e| e.to_string()).and_then(|t| {
+        let written = text.map_err(SessionsNotSaved::Json).and_then(|t| {
             pinghu_daemon::disk::Disk::new()
                 .write_secret(path, &t)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))
+                .map_err(|error| SessionsNotSaved::Write {
+                    path: path.clone(),
+                    error,
+                })
         });
         match written {
             Ok(()) => {

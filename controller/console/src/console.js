@@ -72,7 +72,10 @@
   if (tech) {
     var result = document.getElementById("tech-result");
     function report(r) {
-      return r.json().then(function (v) { result.textContent = v.ok ? (v.message || "ok") : v.error; });
+      return r.json().then(function (v) {
+        var zh = document.documentElement.lang === "zh-CN" && v.error_zh;
+        result.textContent = v.ok ? (v.message || "ok") : (zh ? v.error_zh : v.error);
+      });
     }
     function post(url, body) {
       return fetch(url, { method: "POST", body: body ? JSON.stringify(body) : "",

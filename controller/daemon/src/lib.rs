@@ -70,10 +70,70 @@ pub enum DaemonError {
     #[error(transparent)]
     Core(#[from] CoreError),
     #[error("mqtt: {0}")]
-    Mqtt(String),
+    Tls(mqtt::TlsError),
     #[error("{0} (the process exits so that systemd restarts it)")]
-    TaskFailed(String),
+    Stopped(Failure),
 }
+
+// By hand, not `#[from]`: the cause is in the message already, and a `source` would print it a
+// second time in a chain (`{:#}`, as the command line reports errors).
+impl From<mqtt::TlsError> for DaemonError {
+    fn from(e: mqtt::TlsError) -> Self {
+        DaemonError::Tls(e)
+    }
+}
+
+impl From<Failure> for DaemonError {
+    fn from(e: Failure) -> Self {
+        DaemonError::Stopped(e)
+    }
+}
+
+/// Why one of the daemon's tasks (or its front end) stopped with an error.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum TaskError {
+    #[error(transparent)]
+    CoreGone(#[from] CoreGone),
+    #[error("the receipt channel closed")]
+    ReceiptsClosed,
+    /// A front end's own failure (the console's), in its words.
+    #[error(transparent)]
+    FrontEnd(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// What ended the daemon before it was asked to stop: a task or the core thread that failed,
+/// panicked or ended; or the start that could not be made.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Failure {
+    #[error("the {0} task ended unexpectedly")]
+    Ended(&'static str),
+    #[error("the {task} task failed: {error}")]
+    Failed { task: &'static str, error: TaskError },
+    #[error("a task panicked: {0}")]
+    Panicked(String),
+    #[error("a task was cancelled: {0}")]
+    Cancelled(tokio::task::JoinError),
+    #[error("the core thread panicked")]
+    CorePanicked,
+    #[error("the core thread ended unexpectedly")]
+    CoreEnded,
+    #[error("opening the store: {0}")]
+    Opening(tokio::task::JoinError),
+    #[error("cannot start the core thread: {0}")]
+    CoreThread(std::io::Error),
+}
+
+impl Failure {
+    /// A panic is a failure even during a shutdown.
+    fn is_panic(&self) -> bool {
+        matches!(self, Failure::Panicked(_) | Failure::CorePanicked)
+    }
+}
+
+/// A task's name and how it ended.
+pub type TaskResult = (&'static str, Result<(), TaskError>);
 
 /// Test hook (debug builds only): `PINGHU_DEBUG_PANIC=TASK@SECONDS` makes `TASK` panic that many
 /// seconds after start, to prove that supervision ends the process.
@@ -101,37 +161,37 @@ async fn injected_panic(task: &'static str) {
 /// naming it). Tasks are `(name, result)`; a task that returns while the daemon is not shutting
 /// down is a failure even when it returns `Ok`, since every task is meant to run until shutdown.
 pub async fn supervise(
-    tasks: &mut JoinSet<(&'static str, Result<(), String>)>,
+    tasks: &mut JoinSet<TaskResult>,
     core_exit: &mut oneshot::Receiver<bool>,
     shutdown: &mut watch::Receiver<bool>,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let failure = tokio::select! {
         _ = shutdown.wait_for(|s| *s) => return Ok(()),
         Some(res) = tasks.join_next() => match res {
-            Ok((name, Ok(()))) => format!("the {name} task ended unexpectedly"),
-            Ok((name, Err(e))) => format!("the {name} task failed: {e}"),
+            Ok((name, Ok(()))) => Failure::Ended(name),
+            Ok((task, Err(error))) => Failure::Failed { task, error },
             Err(e) if e.is_panic() => {
                 let msg = e.into_panic();
                 let text = msg.downcast_ref::<String>().cloned()
                     .or_else(|| msg.downcast_ref::<&str>().map(|s| (*s).to_owned()))
                     .unwrap_or_default();
-                format!("a task panicked: {text}")
+                Failure::Panicked(text)
             }
-            Err(e) => format!("a task was cancelled: {e}"),
+            Err(e) => Failure::Cancelled(e),
         },
         r = &mut *core_exit => match r {
-            Ok(true) => "the core thread panicked".to_owned(),
-            _ => "the core thread ended unexpectedly".to_owned(),
+            Ok(true) => Failure::CorePanicked,
+            _ => Failure::CoreEnded,
         },
     };
     // A task that ended because the core thread did: name the cause.
     let failure = match core_exit.try_recv() {
-        Ok(true) => "the core thread panicked".to_owned(),
-        Ok(false) => "the core thread ended unexpectedly".to_owned(),
+        Ok(true) => Failure::CorePanicked,
+        Ok(false) => Failure::CoreEnded,
         Err(_) => failure,
     };
     // A task that stopped because shutdown was requested is no failure.
-    if *shutdown.borrow() && !failure.contains("panicked") {
+    if *shutdown.borrow() && !failure.is_panic() {
         return Ok(());
     }
     Err(failure)
@@ -156,7 +216,9 @@ pub struct Wiring {
 /// the daemon's supervision, like the daemon's own tasks.
 pub type FrontEnd = (
     &'static str,
-    Box<dyn FnOnce(Wiring) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send>> + Send>,
+    Box<
+        dyn FnOnce(Wiring) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), TaskError>> + Send>> + Send,
+    >,
 );
 
 /// Run the daemon until `shutdown` turns true, with `front` (the console) beside it. The store
@@ -188,7 +250,7 @@ pub async fn run_on(
             Ok((Core::open(cfg, disk, Timestamp::now())?, link))
         })
         .await
-        .map_err(|e| DaemonError::TaskFailed(format!("opening the store: {e}")))??
+        .map_err(Failure::Opening)??
     };
     let (receipts_tx, receipts_rx) = mpsc::unbounded_channel();
     // Receipts a crash kept from the broker go out again.
@@ -214,7 +276,7 @@ pub async fn run_on(
     let core_thread = std::thread::Builder::new()
         .name("pinghu-core".into())
         .spawn(move || core_thread(core, cmd_rx, outputs))
-        .map_err(|e| DaemonError::TaskFailed(format!("cannot start the core thread: {e}")))?;
+        .map_err(Failure::CoreThread)?;
 
     let (card_tx, card_rx) = mpsc::channel(8);
     let trace = crate::card::link::TraceRing::default();
@@ -249,7 +311,10 @@ pub async fn run_on(
     }
     {
         let (h, c, cl, sd) = (handle.clone(), cfg.clone(), client.clone(), shutdown.clone());
-        tasks.spawn(async move { ("mqtt", mqtt::mqtt_loop(h, c, cl, connection, receipts_tx, sd).await) });
+        tasks.spawn(async move {
+            let r = mqtt::mqtt_loop(h, c, cl, connection, receipts_tx, sd).await;
+            ("mqtt", r.map_err(TaskError::from))
+        });
     }
     {
         let (h, c, sd) = (handle.clone(), cfg.clone(), shutdown.clone());
@@ -296,7 +361,7 @@ pub async fn run_on(
         let _ = tokio::task::spawn_blocking(move || core_thread.join()).await;
         tracing::info!("stopped");
     }
-    verdict.map_err(DaemonError::TaskFailed)
+    Ok(verdict?)
 }
 
 #[cfg(test)]
@@ -307,18 +372,18 @@ mod tests {
     async fn supervision_reports_a_panicking_or_finished_task_and_a_dead_core() {
         let (_sd_tx, mut sd) = watch::channel(false);
         let (_keep, mut core_exit) = oneshot::channel::<bool>();
-        let mut tasks: JoinSet<(&'static str, Result<(), String>)> = JoinSet::new();
+        let mut tasks: JoinSet<TaskResult> = JoinSet::new();
         tasks.spawn(async { std::future::pending().await });
         tasks.spawn(async {
             tokio::task::yield_now().await;
             panic!("boom in a task")
         });
         let e = supervise(&mut tasks, &mut core_exit, &mut sd).await.unwrap_err();
-        assert!(e.contains("panicked: boom in a task"), "{e}");
+        assert!(e.to_string().contains("panicked: boom in a task"), "{e}");
 
         tasks.spawn(async { ("publisher", Ok(())) });
         let e = supervise(&mut tasks, &mut core_exit, &mut sd).await.unwrap_err();
-        assert_eq!(e, "the publisher task ended unexpectedly");
+        assert_eq!(e.to_string(), "the publisher task ended unexpectedly");
 
         // A thread that panics while holding a lock: the lock is poisoned, and the supervisor
         // still learns of it, through the exit signal the thread drops while unwinding.
@@ -331,7 +396,7 @@ mod tests {
             panic!("core panic");
         });
         let e = supervise(&mut tasks, &mut core_exit, &mut sd).await.unwrap_err();
-        assert_eq!(e, "the core thread panicked");
+        assert_eq!(e.to_string(), "the core thread panicked");
         assert!(t.join().is_err());
         assert!(lock.is_poisoned());
 

@@ -106,39 +106,67 @@ pub struct Opened {
     pub sha256: String,
 }
 
+/// Why an office message is refused (its receipt's reason): what is wrong and what to do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OfficeError {
+    #[error("not an envelope ({0}): sign it with `pinghu portal push`")]
+    NotAnEnvelope(serde_json::Error),
+    #[error("content_type {found:?} on a {} topic: it must be {:?}", kind.name(), kind.content_type())]
+    ContentType { found: String, kind: Kind },
+    #[error("payload is not standard base64: {0}")]
+    Base64(base64::DecodeError),
+    #[error("signature does not verify with key {0:?} (unknown, retired, or not the signer's)")]
+    Signature(String),
+    #[error("the {} payload is not valid: {error}", kind.name())]
+    Payload { kind: Kind, error: serde_json::Error },
+    #[error("a {} message needs `toml`", .0.name())]
+    NeedsToml(Kind),
+    #[error("a keys message needs `add` or `retire`")]
+    KeysNeedAddOrRetire,
+    #[error("a picture message needs `name`, and `data` or `remove: true`")]
+    PictureNeedsNameAndData,
+    #[error("the picture is named {name:?} but came on {topic}: publish it on …/pictures/{name}")]
+    PictureOnOtherTopic { name: String, topic: String },
+    #[error(
+        "revision {revision} is not newer than revision {applied} applied at {applied_at}: give the new {} a \
+         higher revision",
+        kind.name()
+    )]
+    NotNewer {
+        revision: u64,
+        applied: u64,
+        applied_at: Timestamp,
+        kind: Kind,
+    },
+}
+
 /// Open an office message from `topic`: the envelope, its content type for the topic, the
 /// signature with `keys`, and the payload. Errors say what is wrong and what to do.
-pub fn open(bytes: &[u8], kind: Kind, keys: &Keyring) -> Result<Opened, String> {
-    let env: Envelope = serde_json::from_slice(bytes)
-        .map_err(|e| format!("not an envelope ({e}): sign it with `pinghu portal push`"))?;
+pub fn open(bytes: &[u8], kind: Kind, keys: &Keyring) -> Result<Opened, OfficeError> {
+    let env: Envelope = serde_json::from_slice(bytes).map_err(OfficeError::NotAnEnvelope)?;
     if env.content_type.as_deref() != Some(kind.content_type()) {
-        return Err(format!(
-            "content_type {:?} on a {} topic: it must be {:?}",
-            env.content_type.as_deref().unwrap_or(""),
-            kind.name(),
-            kind.content_type()
-        ));
+        return Err(OfficeError::ContentType {
+            found: env.content_type.unwrap_or_default(),
+            kind,
+        });
     }
     let payload = base64::engine::general_purpose::STANDARD
         .decode(env.payload.as_bytes())
-        .map_err(|e| format!("payload is not standard base64: {e}"))?;
+        .map_err(OfficeError::Base64)?;
     if !keys.verify_bytes(&env.key_id, &payload, &env.signature) {
-        return Err(format!(
-            "signature does not verify with key {:?} (unknown, retired, or not the signer's)",
-            env.key_id
-        ));
+        return Err(OfficeError::Signature(env.key_id));
     }
-    let message: Message =
-        serde_json::from_slice(&payload).map_err(|e| format!("the {} payload is not valid: {e}", kind.name()))?;
+    let message: Message = serde_json::from_slice(&payload).map_err(|error| OfficeError::Payload { kind, error })?;
     match kind {
         Kind::Calendar | Kind::Playlist if message.toml.is_none() => {
-            return Err(format!("a {} message needs `toml`", kind.name()));
+            return Err(OfficeError::NeedsToml(kind));
         }
         Kind::Keys if message.add.is_empty() && message.retire.is_empty() => {
-            return Err("a keys message needs `add` or `retire`".into());
+            return Err(OfficeError::KeysNeedAddOrRetire);
         }
         Kind::Picture if message.name.is_none() || message.data.is_some() == message.remove => {
-            return Err("a picture message needs `name`, and `data` or `remove: true`".into());
+            return Err(OfficeError::PictureNeedsNameAndData);
         }
         _ => {}
     }
@@ -228,18 +256,17 @@ impl Applied {
 
     /// Whether `o` is new (`Ok(true)`), a redelivery of what was applied (`Ok(false)`), or older
     /// than it (`Err`).
-    pub fn is_new(&self, o: &Opened) -> Result<bool, String> {
+    pub fn is_new(&self, o: &Opened) -> Result<bool, OfficeError> {
         match self.get(o) {
             None => Ok(true),
             Some(r) if o.message.revision > r.revision => Ok(true),
             Some(r) if o.message.revision == r.revision && o.sha256 == r.sha256 => Ok(false),
-            Some(r) => Err(format!(
-                "revision {} is not newer than revision {} applied at {}: give the new {} a higher revision",
-                o.message.revision,
-                r.revision,
-                r.applied_at,
-                o.kind.name()
-            )),
+            Some(r) => Err(OfficeError::NotNewer {
+                revision: o.message.revision,
+                applied: r.revision,
+                applied_at: r.applied_at,
+                kind: o.kind,
+            }),
         }
     }
 
@@ -313,14 +340,16 @@ mod tests {
         assert!(
             open(&bytes, Kind::Playlist, &ring)
                 .unwrap_err()
+                .to_string()
                 .contains("content_type")
         );
         let mut forged = env.clone();
         forged.payload = base64::engine::general_purpose::STANDARD.encode(b"{\"revision\":9}");
         let e = open(&serde_json::to_vec(&forged).unwrap(), Kind::Calendar, &ring).unwrap_err();
-        assert!(e.contains("signature does not verify"), "{e}");
+        assert!(matches!(e, OfficeError::Signature(_)), "{e}");
+        assert!(e.to_string().contains("signature does not verify"), "{e}");
         let mut applied = Applied::default();
-        assert_eq!(applied.is_new(&o), Ok(true));
+        assert!(matches!(applied.is_new(&o), Ok(true)));
         applied.set(
             &o,
             Record {
@@ -333,10 +362,10 @@ mod tests {
                 text_sha256: None,
             },
         );
-        assert_eq!(applied.is_new(&o), Ok(false));
+        assert!(matches!(applied.is_new(&o), Ok(false)));
         let mut other = o.clone();
         other.sha256 = "x".into();
-        assert!(applied.is_new(&other).unwrap_err().contains("not newer"));
+        assert!(applied.is_new(&other).unwrap_err().to_string().contains("not newer"));
     }
 
     #[test]
@@ -361,7 +390,11 @@ mod tests {
         assert!(picture(Some("iVBORw0KGgo="), false).is_ok());
         assert!(picture(None, true).is_ok_and(|o| o.message.remove));
         for bad in [picture(None, false), picture(Some("iVBORw0KGgo="), true)] {
-            assert!(bad.unwrap_err().contains("needs `name`, and `data` or `remove: true`"));
+            assert!(
+                bad.unwrap_err()
+                    .to_string()
+                    .contains("needs `name`, and `data` or `remove: true`")
+            );
         }
     }
 }

@@ -22,7 +22,7 @@ pub(super) async fn publisher(
     mut rx: mpsc::UnboundedReceiver<Receipt>,
     status_dirty: std::sync::Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
-) -> Result<(), String> {
+) -> Result<(), crate::TaskError> {
     let receipts = cfg.receipts_topic();
     let status = cfg.status_topic();
     let reports = cfg.reports_topic();
@@ -30,7 +30,7 @@ pub(super) async fn publisher(
     let mut tick = tokio::time::interval(Duration::from_secs(30));
     loop {
         let receipt = tokio::select! {
-            r = rx.recv() => match r { Some(r) => Some(r), None => return Err("the receipt channel closed".into()) },
+            r = rx.recv() => match r { Some(r) => Some(r), None => return Err(crate::TaskError::ReceiptsClosed) },
             () = status_dirty.notified() => None,
             _ = tick.tick() => { last_status.clear(); None }
             _ = shutdown.changed() => {
@@ -50,18 +50,17 @@ pub(super) async fn publisher(
         }
         // The reports waiting, oldest first (after a stop, the days missed; the retained one
         // ends as the newest).
-        while let Some(body) = core.take_report().await.map_err(|e| e.to_string())? {
+        while let Some(body) = core.take_report().await? {
             if let Err(e) = client
                 .publish(&reports, true, body.clone(), crate::report::CONTENT_TYPE)
                 .await
             {
                 tracing::error!("cannot queue the play report (tried again): {e}");
-                core.tell(crate::core::Change::ReturnReport(body))
-                    .map_err(|e| e.to_string())?;
+                core.tell(crate::core::Change::ReturnReport(body))?;
                 break;
             }
         }
-        let s = core.status().await.map_err(|e| e.to_string())?;
+        let s = core.status().await?;
         let mut cmp = s.clone();
         cmp.clock.daemon = None;
         let key = cmp.to_value().to_string();

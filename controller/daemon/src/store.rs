@@ -180,30 +180,44 @@ struct Wrapped<'a> {
     state: &'a serde_json::value::RawValue,
 }
 
+/// Why a state file cannot be used (the store then falls back on the previous generation).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("cannot read it: {0}")]
+    Read(std::io::Error),
+    #[error("not UTF-8 ({0})")]
+    NotUtf8(std::str::Utf8Error),
+    #[error("not a state file ({0})")]
+    NotAState(serde_json::Error),
+    #[error("format {0} is not known to this version (expected {FORMAT})")]
+    Format(u32),
+    #[error("checksum mismatch: the file says {said}, its content hashes to {actual}")]
+    Checksum { said: String, actual: String },
+    #[error("the state does not parse ({0})")]
+    State(serde_json::Error),
+}
+
 /// Read `state.json` bytes: the checked format, or the unchecked one of earlier versions.
-pub fn decode(bytes: &[u8]) -> Result<State, String> {
+pub fn decode(bytes: &[u8]) -> Result<State, DecodeError> {
     if bytes.is_empty() {
-        return Err("the file is empty".into());
+        return Err(DecodeError::Empty);
     }
-    let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 ({e})"))?;
+    let text = std::str::from_utf8(bytes).map_err(DecodeError::NotUtf8)?;
     if text.trim_start().starts_with("{\"format\"") {
-        let w: Wrapped = serde_json::from_str(text).map_err(|e| format!("not a state file ({e})"))?;
+        let w: Wrapped = serde_json::from_str(text).map_err(DecodeError::NotAState)?;
         if w.format != FORMAT {
-            return Err(format!(
-                "format {} is not known to this version (expected {FORMAT})",
-                w.format
-            ));
+            return Err(DecodeError::Format(w.format));
         }
         let actual = sha256_hex(w.state.get().as_bytes());
         if actual != w.sha256 {
-            return Err(format!(
-                "checksum mismatch: the file says {}, its content hashes to {actual}",
-                w.sha256
-            ));
+            return Err(DecodeError::Checksum { said: w.sha256, actual });
         }
-        serde_json::from_str(w.state.get()).map_err(|e| format!("the state does not parse ({e})"))
+        serde_json::from_str(w.state.get()).map_err(DecodeError::State)
     } else {
-        serde_json::from_str(text).map_err(|e| format!("not a state file ({e})"))
+        serde_json::from_str(text).map_err(DecodeError::NotAState)
     }
 }
 
@@ -286,7 +300,7 @@ impl Store {
                 Err(e) => store.recovery.push(format!("cannot move the damaged file aside: {e}")),
             }
         }
-        match std::fs::read(&prev).map_err(|e| e.to_string()).and_then(|b| decode(&b)) {
+        match std::fs::read(&prev).map_err(DecodeError::Read).and_then(|b| decode(&b)) {
             Ok(s) => {
                 store.state = s;
                 let mut suspended = 0;

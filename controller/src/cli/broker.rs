@@ -41,7 +41,7 @@ impl Broker {
 
     /// The endpoint for the command `what`, with a client id of its own (`{name}-NNNNNNNNN`, so
     /// two runs never take each other's session). An error says which option is missing.
-    pub(crate) fn endpoint(&self, what: &str, name: &str) -> Result<Endpoint, String> {
+    pub(crate) fn endpoint(&self, what: &str, name: &str) -> anyhow::Result<Endpoint> {
         let (host, port, tls) = crate::daemon::config::parse_mqtt_url(&self.url)?;
         let transport = match (tls, &self.ca_file) {
             (true, Some(ca)) => Some(crate::daemon::mqtt::tls_transport(
@@ -49,13 +49,13 @@ impl Broker {
                 self.client_cert.as_ref().map(|(c, k)| (c.as_path(), k.as_path())),
             )?),
             (true, None) => {
-                return Err(format!(
+                return Err(anyhow::anyhow!(
                     "{what}: {} is mqtts://: give --ca-file (the broker's CA certificate, PEM)",
                     self.url
                 ));
             }
             (false, _) if self.ca_file.is_some() || self.client_cert.is_some() => {
-                return Err(format!(
+                return Err(anyhow::anyhow!(
                     "{what}: --ca-file and --client-cert are for TLS: write the broker as mqtts://HOST:PORT"
                 ));
             }

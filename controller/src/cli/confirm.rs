@@ -49,7 +49,7 @@ pub struct Tracker {
 
 impl Tracker {
     /// The boards `target` addresses, from the retained statuses (screen → status document).
-    pub fn new(target: &Target, statuses: &BTreeMap<String, Status>) -> Result<Self, String> {
+    pub fn new(target: &Target, statuses: &BTreeMap<String, Status>) -> anyhow::Result<Self> {
         let online = |s: Option<&Status>| match s.map(|s| s.online) {
             Some(true) => "online",
             Some(false) => "offline",
@@ -67,7 +67,7 @@ impl Tracker {
             let Target::Group(g) = target else {
                 unreachable!("a screen target names one board")
             };
-            return Err(format!(
+            return Err(anyhow::anyhow!(
                 "no board on this broker says it is in group {g:?} (no retained status lists it): nothing to confirm; \
                  check the group's name, or publish without --confirm"
             ));
@@ -172,10 +172,10 @@ pub async fn publish_confirmed(
     mqtt5: bool,
     confirm: Duration,
     resends: u32,
-) -> Result<Vec<Confirmation>, String> {
+) -> anyhow::Result<Vec<Confirmation>> {
     let props = properties(envelope, jiff::Timestamp::now(), mqtt5)?;
     let mut link = Link::new(broker, "portal publish --confirm", mqtt5, 64)?;
-    let body = serde_json::to_vec(envelope).map_err(|e| e.to_string())?;
+    let body = serde_json::to_vec(envelope)?;
     let matcher = Matcher::of(envelope, &body);
     let kind = crate::cli::portal::kind_of(envelope);
     let status_filter = format!("{prefix}/screens/+/status");
@@ -236,7 +236,7 @@ pub async fn publish_confirmed(
             }
             Some(_) => {}
             // A deadline: connected and settled, a round over, or never connected.
-            None if subacks < 2 => return Err(format!("{}: no connection within 10 s", broker.url)),
+            None if subacks < 2 => return Err(anyhow::anyhow!("{}: no connection within 10 s", broker.url)),
             None => {
                 let to_send = match tracker.as_mut() {
                     None => {
@@ -334,7 +334,8 @@ mod tests {
     fn an_unknown_group_is_an_error_that_says_what_to_check() {
         let e = Tracker::new(&Target::Group("yiling-al".into()), &statuses()).unwrap_err();
         assert!(
-            e.contains("no board on this broker says it is in group \"yiling-al\""),
+            e.to_string()
+                .contains("no board on this broker says it is in group \"yiling-al\""),
             "{e}"
         );
     }

@@ -43,32 +43,34 @@ pub enum ConsoleCommand {
     },
 }
 
-/// Run a `pinghu console` subcommand.
-pub fn command(c: ConsoleCommand) -> Result<ExitCode> {
-    match c {
-        ConsoleCommand::Adduser { name, role, users } => adduser(&users, &name, role),
-        ConsoleCommand::Token {
-            name,
-            revoke: false,
-            users,
-        } => token(&users, &name),
-        ConsoleCommand::Token {
-            name,
-            revoke: true,
-            users,
-        } => {
-            let mut u = Users::load(&users)?;
-            let n = u.revoke_tokens(&name)?;
-            u.save(&users)?;
-            println!("{n} API token(s) of {name} revoked in {}", users.display());
-            Ok(ExitCode::SUCCESS)
-        }
-        ConsoleCommand::Deluser { name, users } => {
-            let mut u = Users::load(&users)?;
-            u.remove_user(&name)?;
-            u.save(&users)?;
-            println!("{name} removed from {}: their tokens and sessions end", users.display());
-            Ok(ExitCode::SUCCESS)
+impl ConsoleCommand {
+    /// Run a `pinghu console` subcommand.
+    pub fn run(self) -> Result<ExitCode> {
+        match self {
+            ConsoleCommand::Adduser { name, role, users } => adduser(&users, &name, role),
+            ConsoleCommand::Token {
+                name,
+                revoke: false,
+                users,
+            } => token(&users, &name),
+            ConsoleCommand::Token {
+                name,
+                revoke: true,
+                users,
+            } => {
+                let mut u = Users::load(&users)?;
+                let n = u.revoke_tokens(&name)?;
+                u.save(&users)?;
+                println!("{n} API token(s) of {name} revoked in {}", users.display());
+                Ok(ExitCode::SUCCESS)
+            }
+            ConsoleCommand::Deluser { name, users } => {
+                let mut u = Users::load(&users)?;
+                u.remove_user(&name)?;
+                u.save(&users)?;
+                println!("{name} removed from {}: their tokens and sessions end", users.display());
+                Ok(ExitCode::SUCCESS)
+            }
         }
     }
 }

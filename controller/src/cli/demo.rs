@@ -44,7 +44,7 @@ async fn wait_for(
     what: &str,
     secs: u64,
     pred: impl Fn(&serde_json::Value) -> bool,
-) -> Result<(Frame, serde_json::Value), String> {
+) -> anyhow::Result<(Frame, serde_json::Value)> {
     let t0 = Instant::now();
     loop {
         let (f, s) = board(e);
@@ -52,7 +52,9 @@ async fn wait_for(
             return Ok((f, s));
         }
         if t0.elapsed() > Duration::from_secs(secs) {
-            return Err(format!("the board did not show {what} within {secs} s (state: {s})"));
+            return Err(anyhow::anyhow!(
+                "the board did not show {what} within {secs} s (state: {s})"
+            ));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -78,9 +80,8 @@ async fn portal_step(
     wait: Duration,
     what: &str,
     shown: &(dyn Fn(&serde_json::Value) -> bool + Sync),
-) -> Result<(Frame, Vec<serde_json::Value>), String> {
-    let env = crate::daemon::envelope::sign(payload.to_string().as_bytes(), &e.keys.key_id, &e.keys.secret)
-        .map_err(|e| e.to_string())?;
+) -> anyhow::Result<(Frame, Vec<serde_json::Value>)> {
+    let env = crate::daemon::envelope::sign(payload.to_string().as_bytes(), &e.keys.key_id, &e.keys.secret)?;
     send(e, &env, wait, what, shown).await
 }
 
@@ -91,7 +92,7 @@ async fn send(
     wait: Duration,
     what: &str,
     shown: &(dyn Fn(&serde_json::Value) -> bool + Sync),
-) -> Result<(Frame, Vec<serde_json::Value>), String> {
+) -> anyhow::Result<(Frame, Vec<serde_json::Value>)> {
     let broker = format!("mqtt://127.0.0.1:{}", e.broker_port);
     let receipts = publish(
         &crate::cli::broker::Broker::plain(broker),
@@ -117,7 +118,7 @@ fn report(out: &mut String, dir: &Path, title: &str, png: &str, (f, receipts): &
 }
 
 /// Run the demo in `data_dir` (a fresh temporary folder by default); prints as it goes.
-pub async fn run(data_dir: Option<PathBuf>, print: &(dyn Fn(&str) + Sync)) -> Result<(), String> {
+pub async fn run(data_dir: Option<PathBuf>, print: &(dyn Fn(&str) + Sync)) -> anyhow::Result<()> {
     let dir = match data_dir {
         Some(d) => d,
         None => std::env::temp_dir().join(format!("pinghu-demo-{}", std::process::id())),
@@ -216,8 +217,7 @@ pub async fn run(data_dir: Option<PathBuf>, print: &(dyn Fn(&str) + Sync)) -> Re
              <scope>Public</scope>{body}</alert>"
         )
     };
-    let mut env = crate::daemon::envelope::sign(warning(1, "Alert").as_bytes(), &e.keys.key_id, &e.keys.secret)
-        .map_err(|e| e.to_string())?;
+    let mut env = crate::daemon::envelope::sign(warning(1, "Alert").as_bytes(), &e.keys.key_id, &e.keys.secret)?;
     env.content_type = Some("application/cap+xml".into());
     let shown = send(&e, &env, Duration::from_secs(3), "the warning", &|s| has_urgent(s)).await?;
     report(
@@ -229,8 +229,7 @@ pub async fn run(data_dir: Option<PathBuf>, print: &(dyn Fn(&str) + Sync)) -> Re
     );
     print(&std::mem::take(&mut out));
     tokio::time::sleep(Duration::from_millis(1100)).await; // the cancel is sent a second later
-    let mut env = crate::daemon::envelope::sign(warning(2, "Cancel").as_bytes(), &e.keys.key_id, &e.keys.secret)
-        .map_err(|e| e.to_string())?;
+    let mut env = crate::daemon::envelope::sign(warning(2, "Cancel").as_bytes(), &e.keys.key_id, &e.keys.secret)?;
     env.content_type = Some("application/cap+xml".into());
     let shown = send(&e, &env, Duration::from_secs(1), "the rotation again", &|s| {
         !has_urgent(s)

@@ -29,7 +29,7 @@ pub fn free_port() -> std::io::Result<u16> {
 }
 
 /// Start rumqttd on 127.0.0.1:`port` in its own thread.
-pub fn start_broker(port: u16) -> Result<(), String> {
+pub fn start_broker(port: u16) -> anyhow::Result<()> {
     let conn = rumqttd::ConnectionSettings {
         connection_timeout_ms: 60_000,
         max_payload_size: 256 * 1024,
@@ -38,7 +38,9 @@ pub fn start_broker(port: u16) -> Result<(), String> {
         external_auth: None,
         dynamic_filters: true,
     };
-    let listen: SocketAddr = format!("127.0.0.1:{port}").parse().map_err(|e| format!("{e}"))?;
+    let listen: SocketAddr = format!("127.0.0.1:{port}")
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let server = rumqttd::ServerSettings {
         name: "v4-1".into(),
         listen,
@@ -59,15 +61,12 @@ pub fn start_broker(port: u16) -> Result<(), String> {
         v4: Some(std::iter::once(("1".to_owned(), server)).collect()),
         ..rumqttd::Config::default()
     };
-    std::thread::Builder::new()
-        .name("rumqttd".into())
-        .spawn(move || {
-            let mut broker = rumqttd::Broker::new(config);
-            if let Err(e) = broker.start() {
-                eprintln!("error: the embedded MQTT broker stopped: {e}");
-            }
-        })
-        .map_err(|e| e.to_string())?;
+    std::thread::Builder::new().name("rumqttd".into()).spawn(move || {
+        let mut broker = rumqttd::Broker::new(config);
+        if let Err(e) = broker.start() {
+            eprintln!("error: the embedded MQTT broker stopped: {e}");
+        }
+    })?;
     // Wait until it listens: the port is taken. (Connecting to find out would be logged by the
     // broker as a failed client.)
     for _ in 0..100 {
@@ -76,7 +75,9 @@ pub fn start_broker(port: u16) -> Result<(), String> {
         }
         std::thread::sleep(Duration::from_millis(30));
     }
-    Err(format!("the embedded MQTT broker did not start on 127.0.0.1:{port}"))
+    Err(anyhow::anyhow!(
+        "the embedded MQTT broker did not start on 127.0.0.1:{port}"
+    ))
 }
 
 /// The in-process simulated board.
@@ -88,9 +89,9 @@ pub struct SimBoard {
 }
 
 /// Start a simulated BX-6E board on loopback, snapshots in `dir`.
-pub fn start_board(dir: &Path) -> Result<SimBoard, String> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+pub fn start_board(dir: &Path) -> anyhow::Result<SimBoard> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
     let mut card = Card::new(CardConfig {
         model: CardModel::Bx6e,
         width: BOARD.0,
@@ -101,7 +102,7 @@ pub fn start_board(dir: &Path) -> Result<SimBoard, String> {
     });
     // The card's flash survives a restart of the demo, as it survives a power cut.
     let flash_dir = dir.join("flash");
-    card.flash = pinghu_simulator::flash::load(&flash_dir).map_err(|e| e.to_string())?;
+    card.flash = pinghu_simulator::flash::load(&flash_dir)?;
     card.reload_program(jiff::Timestamp::now());
     let shared = Arc::new(Shared {
         card: Mutex::new(card),
@@ -112,7 +113,7 @@ pub fn start_board(dir: &Path) -> Result<SimBoard, String> {
         verbose: false,
         flash_dir: Some(flash_dir),
     });
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
     let s = Arc::clone(&shared);
     std::thread::spawn(move || server::serve_tcp(listener, s));
     let s = Arc::clone(&shared);
@@ -136,35 +137,32 @@ pub struct Embedded {
 
 /// The embedded default's console users: an `admin` whose API token is in `console-token`
 /// (mode 0600), made on first start. Returns the users file.
-fn console_admin(data_dir: &Path) -> Result<PathBuf, String> {
+fn console_admin(data_dir: &Path) -> anyhow::Result<PathBuf> {
     use crate::console::auth::{Role, Users, random_token};
     let users_file = data_dir.join("console-users.toml");
     let token_file = data_dir.join("console-token");
-    let mut users = Users::load(&users_file).map_err(|e| e.to_string())?;
+    let mut users = Users::load(&users_file)?;
     if !token_file.exists() || users.users.iter().all(|u| u.name != "admin") {
         // The admin signs in with the token; the password is random and never shown.
-        users
-            .set_user("admin", Role::Admin, &random_token().map_err(|e| e.to_string())?)
-            .map_err(|e| e.to_string())?;
-        let token = users.new_token("admin").map_err(|e| e.to_string())?;
-        users.save(&users_file).map_err(|e| e.to_string())?;
+        users.set_user("admin", Role::Admin, &random_token()?)?;
+        let token = users.new_token("admin")?;
+        users.save(&users_file)?;
         crate::daemon::disk::Disk::new()
             .write_secret(&token_file, format!("{token}\n").as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", token_file.display()))?;
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", token_file.display()))?;
     }
     Ok(users_file)
 }
 
 /// Start the broker and the board and build the configuration around them.
-pub fn start(data_dir: &Path) -> Result<Embedded, String> {
-    std::fs::create_dir_all(data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+pub fn start(data_dir: &Path) -> anyhow::Result<Embedded> {
+    std::fs::create_dir_all(data_dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", data_dir.display()))?;
     let keys = KeyPair::load_or_create(
         &data_dir.join("demo-key.json"),
         DEMO_KEY_ID,
         &crate::daemon::disk::Disk::new(),
-    )
-    .map_err(|e| e.to_string())?;
-    let port = free_port().map_err(|e| e.to_string())?;
+    )?;
+    let port = free_port()?;
     start_broker(port)?;
     let board = start_board(&data_dir.join("board"))?;
     let mut portal_keys = BTreeMap::new();
@@ -173,7 +171,7 @@ pub fn start(data_dir: &Path) -> Result<Embedded, String> {
     let playlist = data_dir.join("playlist.toml");
     if !playlist.exists() {
         std::fs::write(&playlist, crate::daemon::core::SAMPLE_PLAYLIST)
-            .map_err(|e| format!("cannot write {}: {e}", playlist.display()))?;
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", playlist.display()))?;
     }
     let users_file = console_admin(data_dir)?;
     let config = Config {

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::cli::portal::link::Link as MqttLink;
 use crate::daemon::mqtt::Happening;
-use crate::daemon::status::{Link, MqttState, Power, Status};
+use crate::daemon::status::{Link, MqttState, Power, Status, StatusError};
 
 /// Boards publish their status at least this often.
 pub const STATUS_INTERVAL: jiff::SignedDuration = jiff::SignedDuration::from_secs(30);
@@ -45,7 +45,7 @@ pub struct Row {
 
 /// The rows of `statuses` (the latest retained status of each board, or why it could not be
 /// read), in screen order, for boards in `group` when given. An unreadable status is a fault.
-pub fn rows(statuses: &BTreeMap<String, Result<Status, String>>, group: Option<&str>, now: Timestamp) -> Vec<Row> {
+pub fn rows(statuses: &BTreeMap<String, Result<Status, StatusError>>, group: Option<&str>, now: Timestamp) -> Vec<Row> {
     statuses
         .iter()
         .filter(|(_, s)| group.is_none_or(|g| s.as_ref().is_ok_and(|s| s.in_group(g))))
@@ -200,32 +200,75 @@ pub fn table(rows: &[Row]) -> String {
     s
 }
 
-/// What `pinghu fleet status` was asked.
-#[derive(Debug)]
-pub struct StatusRequest {
-    pub broker: crate::cli::broker::Broker,
-    pub topic_prefix: String,
-    pub group: Option<String>,
-    pub json: bool,
-    pub watch: bool,
+#[derive(Debug, clap::Subcommand)]
+pub enum FleetCommand {
+    /// Every board's status: online, stale (silent for 2 intervals) or offline, what shows, link, drift, power, storage (exit 1 when any needs attention)
+    Status(StatusArgs),
 }
 
-/// `pinghu fleet status`.
-pub fn status_command(r: StatusRequest) -> Result<std::process::ExitCode> {
-    let mut link = MqttLink::new(&r.broker, "fleet status", false, 64).map_err(anyhow::Error::msg)?;
+impl FleetCommand {
+    pub fn run(self) -> Result<std::process::ExitCode> {
+        match self {
+            FleetCommand::Status(a) => a.run(),
+        }
+    }
+}
+
+/// `pinghu fleet status`: which broker, which boards, printed how.
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub broker: crate::cli::commands::BrokerArgs,
+    /// Only the boards in this group
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Keep running, drawing the table again every 2 s
+    #[arg(long)]
+    pub watch: bool,
+    #[arg(long, default_value = "pinghu/v1")]
+    pub topic_prefix: String,
+}
+
+impl StatusArgs {
+    /// Read every board's retained status and print the table (or JSON), once or every 2 s.
+    pub fn run(self) -> Result<std::process::ExitCode> {
+        let StatusArgs {
+            broker,
+            group,
+            json,
+            watch,
+            topic_prefix,
+        } = self;
+        let broker = broker.get()?;
+        status(&broker, &topic_prefix, group.as_deref(), json, watch)
+    }
+}
+
+/// `pinghu fleet status` on `broker`.
+fn status(
+    broker: &crate::cli::broker::Broker,
+    topic_prefix: &str,
+    group: Option<&str>,
+    json: bool,
+    watch: bool,
+) -> Result<std::process::ExitCode> {
+    let mut link = MqttLink::new(broker, "fleet status", false, 64)?;
     let rt = crate::cli::run::runtime()?;
     rt.block_on(async move {
-        let mut statuses: BTreeMap<String, Result<Status, String>> = BTreeMap::new();
-        let topic = format!("{}/screens/+/status", r.topic_prefix);
+        let mut statuses: BTreeMap<String, Result<Status, StatusError>> = BTreeMap::new();
+        let topic = format!("{topic_prefix}/screens/+/status");
         // Retained statuses come at once after the subscription; a quiet second ends the read.
         let mut quiet_until = tokio::time::Instant::now() + Duration::from_secs(10);
         let mut subscribed = false;
         let mut next_print = tokio::time::Instant::now() + Duration::from_secs(2);
         loop {
-            let until = if r.watch { next_print } else { quiet_until };
+            let until = if watch { next_print } else { quiet_until };
             match tokio::time::timeout_at(until, link.next()).await {
                 Ok(Ok(Happening::Connected { .. })) => {
-                    link.client.subscribe(&topic).await.map_err(anyhow::Error::msg)?;
+                    link.client.subscribe(&topic).await?;
                 }
                 Ok(Ok(Happening::Subscribed)) => {
                     subscribed = true;
@@ -237,22 +280,22 @@ pub fn status_command(r: StatusRequest) -> Result<std::process::ExitCode> {
                         if payload.is_empty() {
                             statuses.remove(s);
                         } else {
-                            statuses.insert(s.to_owned(), Status::from_json(&payload).map_err(|e| e.to_string()));
+                            statuses.insert(s.to_owned(), Status::from_json(&payload));
                         }
                     }
                     quiet_until = tokio::time::Instant::now() + Duration::from_millis(500);
                 }
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => anyhow::bail!("{e}"),
-                Err(_) if !subscribed => anyhow::bail!("{}: no answer within 10 s", r.broker.url),
+                Err(_) if !subscribed => anyhow::bail!("{}: no answer within 10 s", broker.url),
                 Err(_) => {
-                    let rows = rows(&statuses, r.group.as_deref(), Timestamp::now());
-                    let text = if r.json {
+                    let rows = rows(&statuses, group, Timestamp::now());
+                    let text = if json {
                         serde_json::to_string_pretty(&rows)? + "\n"
                     } else {
                         table(&rows)
                     };
-                    if r.watch {
+                    if watch {
                         // Clear the terminal and draw again.
                         print!("\x1b[2J\x1b[H{text}");
                         next_print = tokio::time::Instant::now() + Duration::from_secs(2);
@@ -274,9 +317,9 @@ mod tests {
     use serde_json::{Value, json};
 
     /// Other boards' statuses, as they come off the broker (partial documents read too).
-    fn read(m: BTreeMap<String, Value>) -> BTreeMap<String, Result<Status, String>> {
+    fn read(m: BTreeMap<String, Value>) -> BTreeMap<String, Result<Status, StatusError>> {
         m.into_iter()
-            .map(|(k, v)| (k, serde_json::from_value(v).map_err(|e| e.to_string())))
+            .map(|(k, v)| (k, serde_json::from_value(v).map_err(StatusError::from)))
             .collect()
     }
 

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use clap::Subcommand;
 
 use crate::cli::args::ExportFormat;
 use crate::daemon::proof;
@@ -313,4 +314,68 @@ fn sha256_file(path: &Path) -> Result<String> {
     std::io::copy(&mut std::fs::File::open(path)?, &mut h)
         .with_context(|| format!("cannot read {}", path.display()))?;
     Ok(pinghu_protocol::to_hex(&h.finalize()))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Check the hash chain of every segment: repairs are listed, damage exits 1 naming the line
+    Verify {
+        /// The board's data folder (the daemon's `data_dir`; default: the user's data folder,
+        /// ~/.local/share/pinghu): every segment, archived parts listed
+        #[arg(long, value_name = "DIR", conflicts_with = "file")]
+        data_dir: Option<std::path::PathBuf>,
+        /// One segment file alone, checked from the start of the chain
+        #[arg(long, value_name = "FILE")]
+        file: Option<std::path::PathBuf>,
+    },
+    /// Export the log, all segments, as JSON lines or CSV (refused when the chain is damaged)
+    Export {
+        /// The board's data folder (default: ~/.local/share/pinghu)
+        #[arg(long, value_name = "DIR", conflicts_with = "file")]
+        data_dir: Option<std::path::PathBuf>,
+        /// One segment file alone
+        #[arg(long, value_name = "FILE")]
+        file: Option<std::path::PathBuf>,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+        /// Write here instead of stdout
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Move whole segments older than a day off the board (to an archive disk or a USB stick):
+    /// copied, checked, recorded, then removed; both parts verify on their own
+    Archive {
+        /// Segments whose every entry is before this day (board time) go
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        before: jiff::civil::Date,
+        /// Where they go (created when missing; segments already there are checked, not copied again)
+        #[arg(long, value_name = "DIR")]
+        to: std::path::PathBuf,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<std::path::PathBuf>,
+        /// The board's time zone, for --before
+        #[arg(long, default_value = "Asia/Shanghai")]
+        tz: String,
+    },
+}
+
+impl LogCommand {
+    pub fn run(self) -> Result<std::process::ExitCode> {
+        Ok(match self {
+            LogCommand::Verify { data_dir, file } => verify(data_dir, file)?,
+            LogCommand::Export {
+                data_dir,
+                file,
+                format,
+                out,
+            } => export(data_dir, file, format, out.as_deref())?,
+            LogCommand::Archive {
+                before,
+                to,
+                data_dir,
+                tz,
+            } => archive(data_dir, before, &tz, &to)?,
+        }
+        .print())
+    }
 }

@@ -2,31 +2,126 @@
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use pinghu_fonts::{BitmapFont, FontSet, RenderOptions, render};
+use pinghu_fonts::{Align, BitmapFont, ColorMode, Effect, FontSet, RenderOptions, TextColor, VAlign, render};
 use serde_json::json;
 
 pub use crate::cli::Outcome;
 
-/// A validated render request.
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub text: String,
-    pub options: RenderOptions,
-    pub out: Option<PathBuf>,
-    pub ascii: bool,
-    pub json: bool,
-    pub strict: bool,
-    pub fallback: Option<PathBuf>,
-    /// A BDF (or Unifont .hex) font used instead of the built-in one.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["text", "file", "image"])))]
+#[command(group(clap::ArgGroup::new("output").required(true).multiple(true).args(["out", "ascii", "json"])))]
+pub struct RenderArgs {
+    /// The text to render
+    #[arg(long)]
+    pub text: Option<String>,
+    /// A picture (PNG, JPEG or BMP) to fit to the board instead of text
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["text", "file"])]
+    pub image: Option<PathBuf>,
+    /// How a picture is reduced to the LEDs: dither (photographs) or threshold (logos, line art)
+    #[arg(long, default_value = "dither", value_parser = ["dither", "threshold"])]
+    pub reduce: String,
+    /// Read the text from a UTF-8 file (- for standard input)
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<String>,
+    /// Board width in pixels
+    #[arg(long, value_parser = crate::cli::args::width())]
+    pub width: u32,
+    /// Board height in pixels
+    #[arg(long, value_parser = crate::cli::args::height())]
+    pub height: u32,
+    /// Font size: 12, 16, 24 or 32
+    #[arg(long, default_value_t = 16)]
+    pub font_size: u32,
+    /// Text colour (dual-colour boards; mono boards ignore it)
+    #[arg(long, default_value = "red", value_parser = crate::cli::args::color())]
+    pub color: TextColor,
+    /// The board's LEDs
+    #[arg(long, default_value = "mono", value_parser = crate::cli::args::colors())]
+    pub colors: ColorMode,
+    /// Horizontal alignment (auto: centre a single line, left-align the rest)
+    #[arg(long, default_value = "auto", value_parser = crate::cli::args::align())]
+    pub align: Align,
+    /// Vertical alignment
+    #[arg(long, default_value = "middle", value_parser = crate::cli::args::valign())]
+    pub valign: VAlign,
+    /// How the pages change (auto: static when it fits one page)
+    #[arg(long, default_value = "auto", value_parser = crate::cli::args::effect())]
+    pub effect: Effect,
+    /// Extra pixels between lines
+    #[arg(long, default_value_t = 0)]
+    pub line_spacing: u32,
+    /// Seconds per page (default: from reading speed)
+    #[arg(long, default_value_t = 0)]
+    pub dwell: u32,
+    /// A GNU Unifont .hex file for characters the built-in fonts lack
+    #[arg(long, value_name = "FILE")]
+    pub fallback_font: Option<PathBuf>,
+    /// Use this BDF font instead of the built-in one (e.g. pcf2bdf wenquanyi_9pt.pcf for 12 px)
+    #[arg(long, value_name = "FILE")]
     pub font: Option<PathBuf>,
+    /// Write page-001.png, page-002.png … (LED look) into this folder
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print the pages as ASCII art
+    #[arg(long)]
+    pub ascii: bool,
+    /// Print a JSON summary (pages, missing, font_size, width, height, …)
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 1 when a character has no glyph (or a picture will not look good)
+    #[arg(long)]
+    pub strict: bool,
+    /// Pixels per LED in the PNG files (1-32)
+    #[arg(long, default_value_t = 8, value_parser = crate::cli::args::scale())]
     pub scale: u32,
 }
 
-/// Render and write or print the pages.
-pub fn run(req: &Request) -> Result<Outcome> {
-    let size = req.options.font_size;
+impl RenderArgs {
+    /// Render the text (or fit the picture) and write or print the pages.
+    pub fn run(self) -> Result<ExitCode> {
+        if let Some(image) = &self.image {
+            let reduce = pinghu_fonts::picture::Reduce::parse(&self.reduce).unwrap_or_default();
+            return Ok(self::image(
+                image,
+                (self.width, self.height, self.colors),
+                reduce,
+                self.out.as_deref(),
+                (self.ascii, self.json, self.strict, self.scale),
+            )?
+            .print());
+        }
+        let text = match (&self.text, self.file.as_deref()) {
+            (Some(t), _) => t.clone(),
+            (None, Some("-")) => crate::cli::read_input("-")?,
+            (None, Some(f)) => std::fs::read_to_string(f)
+                .with_context(|| format!("cannot read {f} (the text must be a UTF-8 file)"))?,
+            (None, None) => bail!("give --text TEXT or --file FILE"),
+        };
+        Ok(typeset(&self, &text)?.print())
+    }
+
+    /// The renderer's options these arguments ask for.
+    fn options(&self) -> RenderOptions {
+        let mut options = RenderOptions::new(self.width, self.height);
+        options.font_size = self.font_size;
+        options.color = self.color;
+        options.mode = self.colors;
+        options.align = self.align;
+        options.valign = self.valign;
+        options.effect = self.effect;
+        options.line_spacing = self.line_spacing;
+        options.dwell_s = self.dwell;
+        options
+    }
+}
+
+/// Typeset `text` and write or print the pages.
+fn typeset(req: &RenderArgs, text: &str) -> Result<Outcome> {
+    let options = req.options();
+    let size = options.font_size;
     let loaded = match &req.font {
         Some(p) => {
             let f = BitmapFont::load(p)?;
@@ -48,7 +143,7 @@ pub fn run(req: &Request) -> Result<Outcome> {
             BitmapFont::builtin(size).with_context(|| format!("no {size} px font: use --font-size 12, 16, 24 or 32"))?
         }
     };
-    let fallback = match &req.fallback {
+    let fallback = match &req.fallback_font {
         Some(p) => Some(BitmapFont::load(p)?),
         None => None,
     };
@@ -56,7 +151,7 @@ pub fn run(req: &Request) -> Result<Outcome> {
         primary,
         fallback: fallback.as_ref(),
     };
-    let r = render(&req.text, &fonts, &req.options)?;
+    let r = render(text, &fonts, &options)?;
     let mut stdout = String::new();
     let mut stderr = String::new();
     let mut files = Vec::new();
@@ -77,8 +172,8 @@ pub fn run(req: &Request) -> Result<Outcome> {
             "missing_codepoints": r.missing.iter().map(|c| format!("U+{:04X}", *c as u32)).collect::<Vec<_>>(),
             "substituted": r.substituted.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "font_size": size,
-            "width": req.options.width,
-            "height": req.options.height,
+            "width": options.width,
+            "height": options.height,
             "effect": r.effect.name(),
             "dwell_s": r.dwell_s,
             "lines": r.lines,
@@ -98,8 +193,8 @@ pub fn run(req: &Request) -> Result<Outcome> {
             "{} page(s), {} px font, {}x{}, effect {}{}",
             r.pages.len(),
             size,
-            req.options.width,
-            req.options.height,
+            options.width,
+            options.height,
             r.effect.name(),
             if files.is_empty() {
                 String::new()
@@ -117,7 +212,7 @@ pub fn run(req: &Request) -> Result<Outcome> {
             stderr,
             "warning: no font has {}: drawn as boxes. Replace them{}",
             list.join(", "),
-            if req.fallback.is_none() {
+            if req.fallback_font.is_none() {
                 ", or add a fallback font (--fallback-font /usr/share/unifont/unifont.hex)"
             } else {
                 ""

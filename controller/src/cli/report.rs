@@ -65,21 +65,90 @@ fn read_log(data_dir: Option<PathBuf>, mut window: report::Window, head: Option<
     })
 }
 
-/// What `pinghu report plays` was asked.
-#[derive(Debug)]
-pub struct PlaysRequest {
+#[derive(Debug, clap::Subcommand)]
+pub enum ReportCommand {
+    /// Plays, seconds on the glass and delivery against target per campaign; interrupted spots and gaps listed
+    Plays(PlaysArgs),
+    /// Check a board's signed daily report offline: signature, sums, and with --data-dir every play against the log (exit 1 naming what fails)
+    Verify {
+        /// The signed report (JSON, as the board publishes it)
+        file: PathBuf,
+        /// The board's public key (base64, as in its status), or a file holding it
+        #[arg(long, value_name = "KEY")]
+        board_key: String,
+        /// The proof-of-display log to check the report against
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
+}
+
+impl ReportCommand {
+    pub fn run(self) -> Result<std::process::ExitCode> {
+        Ok(match self {
+            ReportCommand::Plays(a) => plays(a)?,
+            ReportCommand::Verify {
+                file,
+                board_key,
+                data_dir,
+                format,
+            } => verify(&file, &board_key, data_dir, format)?,
+        }
+        .print())
+    }
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum BoardCommand {
+    /// Make the board's key pair (mode 600); the daemon makes DATA_DIR/board-key.json itself when none is configured
+    Keygen {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[arg(long, default_value = "board")]
+        key_id: String,
+    },
+}
+
+impl BoardCommand {
+    pub fn run(self) -> Result<std::process::ExitCode> {
+        match self {
+            BoardCommand::Keygen { out, key_id } => Ok(keygen(&out, &key_id)?.print()),
+        }
+    }
+}
+
+/// `pinghu report plays`: which days, which campaign, from which log, against which playlist.
+#[derive(Debug, clap::Args)]
+pub struct PlaysArgs {
+    /// First day (YYYY-MM-DD, board time)
+    #[arg(long, value_name = "D")]
     pub from: Date,
+    /// Last day, included
+    #[arg(long, value_name = "D")]
     pub to: Date,
+    /// Only this campaign
+    #[arg(long, value_name = "ID")]
     pub campaign: Option<String>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
+    /// The daemon's data directory (its proof-of-display log)
+    #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// The playlist whose campaigns give the targets
+    #[arg(long, value_name = "FILE")]
     pub playlist: Option<PathBuf>,
+    /// Extra holiday calendar (TOML)
+    #[arg(long, value_name = "FILE")]
     pub calendar: Option<PathBuf>,
+    /// Time zone of the days (IANA name); default the playlist's, else Asia/Shanghai
+    #[arg(long)]
     pub tz: Option<String>,
 }
 
 /// `pinghu report plays`.
-pub fn plays(r: PlaysRequest) -> Result<Outcome> {
+pub fn plays(r: PlaysArgs) -> Result<Outcome> {
     if r.to < r.from {
         bail!("--to {} is before --from {}", r.to, r.from);
     }

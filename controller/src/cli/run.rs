@@ -9,6 +9,50 @@ use anyhow::bail;
 
 use crate::cli::logging::{self, LogFormat};
 
+/// `pinghu run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Configuration file (see controller/examples/pinghu.toml)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data directory for the embedded default (default ~/.local/share/pinghu)
+    #[arg(long, value_name = "DIR", conflicts_with = "config")]
+    pub data_dir: Option<PathBuf>,
+    /// Check the configuration and every file it names (playlist, pictures, holidays, fonts, keys, certificates, console users, data folder) without starting: what the daemon would run with, then every error and warning; exit 1 on an error
+    #[arg(long, requires = "config")]
+    pub check: bool,
+    /// With --check: print the findings as JSON (`ok`, `summary`, `errors`, `warnings`) for scripts
+    #[arg(long, requires = "check")]
+    pub json: bool,
+}
+
+impl RunArgs {
+    /// The daemon until SIGINT or SIGTERM, or with `--check` the check of its configuration.
+    pub fn run(self, log_format: LogFormat) -> Result<ExitCode> {
+        match (self.config, self.check) {
+            (Some(config), true) => Ok(check(&config, self.json)),
+            (config, _) => daemon(config, self.data_dir, log_format),
+        }
+    }
+}
+
+/// `pinghu demo`.
+#[cfg(feature = "embedded")]
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Keep the demo's data here (default: a fresh temporary folder)
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[cfg(feature = "embedded")]
+impl DemoArgs {
+    /// The whole chain on the embedded default, narrated on stdout.
+    pub fn run(self, log_format: LogFormat) -> Result<ExitCode> {
+        demo(self.data_dir, log_format)
+    }
+}
+
 /// The multi-threaded runtime the daemon and the MQTT clients run on.
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
@@ -32,7 +76,7 @@ pub fn daemon(config: Option<PathBuf>, data_dir: Option<PathBuf>, log_format: Lo
             #[cfg(feature = "embedded")]
             None => {
                 let dir = data_dir.unwrap_or_else(crate::daemon::config::default_data_dir);
-                let e = crate::cli::embedded::start(&dir).map_err(anyhow::Error::msg)?;
+                let e = crate::cli::embedded::start(&dir)?;
                 eprintln!(
                     "pinghu: no --config: embedded MQTT broker on mqtt://127.0.0.1:{}, simulated board on tcp://{} (snapshots in {}), \
                      demo key {} in {}; the console's address follows (its admin token is in console-token there)",
@@ -77,10 +121,10 @@ pub fn console_front(cfg: &crate::daemon::config::Config) -> Option<crate::daemo
         "console",
         Box::new(move |w: crate::daemon::Wiring| {
             Box::pin(async move {
-                // The daemon's supervisor names a task's failure in words.
+                // The daemon's supervisor names the console's failure in its own words.
                 crate::console::run(c, w.cfg, w.core, w.live, (w.card, w.trace), w.shutdown)
                     .await
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| crate::daemon::TaskError::FrontEnd(Box::new(e)))
             })
         }),
     ))
@@ -135,7 +179,6 @@ pub fn demo(data_dir: Option<PathBuf>, log_format: LogFormat) -> Result<ExitCode
         use std::io::Write as _;
         print!("{s}");
         let _ = std::io::stdout().flush();
-    }))
-    .map_err(anyhow::Error::msg)?;
+    }))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -2,6 +2,7 @@
 //! (the decoding itself is [`crate::card::wire`]).
 
 use anyhow::Result;
+use clap::Subcommand;
 
 pub use crate::card::wire::{Decoded, decode, encode};
 
@@ -27,4 +28,37 @@ pub fn encode_command(json_file: Option<&str>, stdin: Option<&str>) -> Result<st
     };
     print!("{}", encode(&text)?);
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WireCommand {
+    /// Decode captured bytes (hex, spaces and newlines allowed) into frames and named fields
+    ///
+    /// Several frames may follow each other; garbage between them is reported. A bad CRC or
+    /// escape is an error naming the offset and the values (exit 1).
+    Decode {
+        /// Print JSON (an array of packets) that `pinghu wire encode` turns back into the bytes
+        #[arg(long)]
+        json: bool,
+        /// Hex bytes, or - to read them from standard input
+        hex: String,
+    },
+    /// Encode the JSON that `decode --json` prints (edited or not) back to hex, one frame per line
+    Encode {
+        /// JSON file to read, or - for standard input
+        #[arg(long = "json", value_name = "FILE")]
+        json_file: Option<String>,
+        /// Same as --json -: read JSON from standard input
+        #[arg(value_name = "-")]
+        stdin: Option<String>,
+    },
+}
+
+impl WireCommand {
+    pub fn run(self) -> Result<std::process::ExitCode> {
+        match self {
+            WireCommand::Decode { json, hex } => decode_command(&hex, json),
+            WireCommand::Encode { json_file, stdin } => encode_command(json_file.as_deref(), stdin.as_deref()),
+        }
+    }
 }

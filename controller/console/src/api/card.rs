@@ -38,7 +38,7 @@ async fn card_op(s: &AppState, op: pinghu_daemon::driver::CardOp) -> Response {
     }
     match tokio::time::timeout(Duration::from_secs(60), rx).await {
         Ok(Ok(Ok(text))) => Json(json!({"ok": true, "message": text})).into_response(),
-        Ok(Ok(Err(e))) => (StatusCode::BAD_GATEWAY, Json(json!({"ok": false, "error": e}))).into_response(),
+        Ok(Ok(Err(e))) => refused(StatusCode::BAD_GATEWAY, &e),
         // The driver is between links (reconnecting): it answers once the card is back.
         _ => (
             StatusCode::GATEWAY_TIMEOUT,
@@ -46,6 +46,15 @@ async fn card_op(s: &AppState, op: pinghu_daemon::driver::CardOp) -> Response {
         )
             .into_response(),
     }
+}
+
+/// A technician's change the core did not make: why, in English and in Chinese.
+fn refused(code: StatusCode, e: &(impl pinghu_playlists::Bilingual + ?Sized)) -> Response {
+    (
+        code,
+        Json(json!({"ok": false, "error": e.to_string(), "error_zh": e.zh()})),
+    )
+        .into_response()
 }
 
 async fn audit(s: &AppState, who: String, action: &'static str, detail: Value) -> Result<(), Response> {
@@ -57,11 +66,7 @@ async fn audit(s: &AppState, who: String, action: &'static str, detail: Value) -
     };
     match s.core.change(change).await {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err((
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Json(json!({"ok": false, "error": e})),
-        )
-            .into_response()),
+        Ok(Err(e)) => Err(refused(StatusCode::INTERNAL_SERVER_ERROR, &e)),
         Err(_) => Err(gone()),
     }
 }
@@ -148,7 +153,7 @@ pub(super) async fn set_override(State(s): State<AppState>, caller: Caller, Json
         .await;
     match r {
         Ok(Ok(o)) => Json(json!({"ok": true, "override": o})).into_response(),
-        Ok(Err(e)) => (StatusCode::BAD_REQUEST, Json(json!({"ok": false, "error": e}))).into_response(),
+        Ok(Err(e)) => refused(StatusCode::BAD_REQUEST, &e),
         Err(_) => gone(),
     }
 }
@@ -160,11 +165,7 @@ pub(super) async fn clear_override(State(s): State<AppState>, caller: Caller) ->
     let who = caller.who();
     match s.core.change(|reply| Change::ClearOverride { who, reply }).await {
         Ok(Ok(())) => Json(json!({"ok": true})).into_response(),
-        Ok(Err(e)) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Json(json!({"ok": false, "error": e})),
-        )
-            .into_response(),
+        Ok(Err(e)) => refused(StatusCode::INTERNAL_SERVER_ERROR, &e),
         Err(_) => gone(),
     }
 }

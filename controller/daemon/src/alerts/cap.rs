@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::xml::{Element, parse};
+use super::xml::{Element, XmlError, parse};
 
 /// Which format a message came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -149,28 +149,79 @@ pub struct Alert {
 /// GB/T 2260 code name used for the national format's bare geocodes.
 pub const GB2260: &str = "GB/T 2260";
 
+/// What is wrong with a warning's document, and where (a rejected receipt gives it as the reason).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CapProblem {
+    #[error(transparent)]
+    Xml(#[from] XmlError),
+    #[error("the root element is <{0}>, not <alert>")]
+    Root(String),
+    #[error("{field} {text:?} is not a time with an offset (2026-11-29T08:00:00+08:00 or 2026-11-29 08:00:00+08:00)")]
+    Time { field: &'static str, text: String },
+    #[error("<{0}> is missing")]
+    Missing(&'static str),
+    #[error("<{what}> {value:?} is not a known value")]
+    Unknown { what: &'static str, value: String },
+    #[error("<polygon> {0:?} is not a list of lat,lon pairs")]
+    PolygonPoints(String),
+    #[error("<polygon> needs at least 4 points, the first repeated last; it has {0}")]
+    PolygonShape(usize),
+    #[error("<circle> {0:?} is not \"lat,lon radius_km\"")]
+    Circle(String),
+    #[error("<geocode> has neither valueName/value nor a bare code")]
+    Geocode,
+    #[error("<info> has neither <event> nor <eventType>")]
+    NoEvent,
+    #[error("<identifier> {0:?} has spaces, commas or markup")]
+    Identifier(String),
+    #[error("<sender> is missing and the identifier does not start with a 14-digit issuer code")]
+    NoSenderNorIssuer,
+    #[error("the message has no <info> block")]
+    NoInfo,
+    #[error("a Cancel needs <references> to the message it takes off")]
+    CancelWithoutReferences,
+}
+
+/// `<what>` holds a word that is not one of its values.
+fn unknown(e: &Element, what: &'static str) -> CapProblem {
+    CapProblem::Unknown {
+        what,
+        value: e.text_of(&[what]).unwrap_or_default().to_owned(),
+    }
+}
+
 /// A CAP or national time: RFC 3339 (`-00:00` accepted as UTC) or `YYYY-MM-DD hh:mm:ss+08:00`.
-pub fn time(field: &str, s: &str) -> Result<Timestamp, String> {
+pub fn time(field: &'static str, s: &str) -> Result<Timestamp, CapProblem> {
     let t = s.trim();
     let mut fixed = t.replacen(' ', "T", 1);
     if let Some(stem) = fixed.strip_suffix("-00:00") {
         fixed = format!("{stem}Z");
     }
-    fixed.parse::<Timestamp>().map_err(|_| {
-        format!("{field} {t:?} is not a time with an offset (2026-11-29T08:00:00+08:00 or 2026-11-29 08:00:00+08:00)")
+    fixed.parse::<Timestamp>().map_err(|_| CapProblem::Time {
+        field,
+        text: t.to_owned(),
     })
 }
 
-fn need<'a>(e: &'a Element, names: &[&str], what: &str) -> Result<&'a str, String> {
-    e.text_of(names).ok_or_else(|| format!("<{what}> is missing"))
+fn need<'a>(e: &'a Element, names: &[&str], what: &'static str) -> Result<&'a str, CapProblem> {
+    e.text_of(names).ok_or(CapProblem::Missing(what))
 }
 
-fn word<T>(e: &Element, names: &[&str], what: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, String> {
+fn word<T>(
+    e: &Element,
+    names: &[&str],
+    what: &'static str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<T, CapProblem> {
     let v = need(e, names, what)?;
-    parse(v).ok_or_else(|| format!("<{what}> {v:?} is not a known value"))
+    parse(v).ok_or_else(|| CapProblem::Unknown {
+        what,
+        value: v.to_owned(),
+    })
 }
 
-fn opt_time(e: &Element, names: &[&str], what: &str) -> Result<Option<Timestamp>, String> {
+fn opt_time(e: &Element, names: &[&str], what: &'static str) -> Result<Option<Timestamp>, CapProblem> {
     e.text_of(names).map(|s| time(what, s)).transpose()
 }
 
@@ -207,7 +258,7 @@ fn point(s: &str) -> Option<(f64, f64)> {
     ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
 }
 
-fn area(e: &Element) -> Result<Area, String> {
+fn area(e: &Element) -> Result<Area, CapProblem> {
     let mut a = Area {
         desc: e.text_of(&["areaDesc"]).unwrap_or_default().to_owned(),
         ..Area::default()
@@ -216,12 +267,9 @@ fn area(e: &Element) -> Result<Area, String> {
     // codes, is absent, not malformed.
     for p in e.all("polygon").filter(|p| !p.text.is_empty()) {
         let pts: Option<Vec<_>> = p.text.split_whitespace().map(point).collect();
-        let pts = pts.ok_or_else(|| format!("<polygon> {:?} is not a list of lat,lon pairs", p.text))?;
+        let pts = pts.ok_or_else(|| CapProblem::PolygonPoints(p.text.clone()))?;
         if pts.len() < 4 || pts.first() != pts.last() {
-            return Err(format!(
-                "<polygon> needs at least 4 points, the first repeated last; it has {}",
-                pts.len()
-            ));
+            return Err(CapProblem::PolygonShape(pts.len()));
         }
         a.polygons.push(pts);
     }
@@ -232,7 +280,7 @@ fn area(e: &Element) -> Result<Area, String> {
             .and_then(|(p, r)| Some((point(p)?, r.trim().parse::<f64>().ok()?)));
         let (centre, radius) = parsed
             .filter(|(_, r)| r.is_finite() && *r >= 0.0)
-            .ok_or_else(|| format!("<circle> {:?} is not \"lat,lon radius_km\"", c.text))?;
+            .ok_or_else(|| CapProblem::Circle(c.text.clone()))?;
         a.circles.push((centre, radius));
     }
     for g in e.all("geocode") {
@@ -244,7 +292,7 @@ fn area(e: &Element) -> Result<Area, String> {
                     a.geocodes.push((GB2260.to_owned(), code.to_owned()));
                 }
             }
-            _ => return Err("<geocode> has neither valueName/value nor a bare code".into()),
+            _ => return Err(CapProblem::Geocode),
         }
     }
     Ok(a)
@@ -261,9 +309,9 @@ fn event_code(e: &Element) -> Option<String> {
     })
 }
 
-fn info(e: &Element) -> Result<Info, String> {
+fn info(e: &Element) -> Result<Info, CapProblem> {
     if e.text_of(&["event"]).is_none() && event_code(e).is_none() {
-        return Err("<info> has neither <event> nor <eventType>".into());
+        return Err(CapProblem::NoEvent);
     }
     Ok(Info {
         language: e.text_of(&["language"]).unwrap_or("en-US").to_owned(),
@@ -272,12 +320,12 @@ fn info(e: &Element) -> Result<Info, String> {
         urgency: e
             .text_of(&["urgency"])
             .map_or(Some(Urgency::Unknown), Urgency::parse)
-            .ok_or_else(|| format!("<urgency> {:?} is not a known value", e.text_of(&["urgency"])))?,
+            .ok_or_else(|| unknown(e, "urgency"))?,
         severity: word(e, &["severity"], "severity", Severity::parse)?,
         certainty: e
             .text_of(&["certainty"])
             .map_or(Some(Certainty::Unknown), Certainty::parse)
-            .ok_or_else(|| format!("<certainty> {:?} is not a known value", e.text_of(&["certainty"])))?,
+            .ok_or_else(|| unknown(e, "certainty"))?,
         effective: opt_time(e, &["effective"], "effective")?,
         onset: opt_time(e, &["onset"], "onset")?,
         expires: opt_time(e, &["expires"], "expires")?,
@@ -295,13 +343,13 @@ fn info(e: &Element) -> Result<Info, String> {
 #[error("{problem}")]
 pub struct ReadError {
     /// What is wrong, and where.
-    pub problem: String,
+    pub problem: CapProblem,
     pub identifier: Option<String>,
     pub sender: Option<String>,
 }
 
 impl ReadError {
-    fn bare(problem: String) -> Self {
+    fn bare(problem: CapProblem) -> Self {
         Self {
             problem,
             identifier: None,
@@ -312,7 +360,7 @@ impl ReadError {
 
 /// Read a warning message of `format` from its XML bytes.
 pub fn read(bytes: &[u8], format: Format) -> Result<Alert, ReadError> {
-    let mut root = parse(bytes).map_err(ReadError::bare)?;
+    let mut root = parse(bytes).map_err(|e| ReadError::bare(e.into()))?;
     // Some national feeds wrap the alert in an outer element.
     if root.name != "alert"
         && let Some(inner) = root.children.iter().find(|c| c.name == "alert")
@@ -320,10 +368,7 @@ pub fn read(bytes: &[u8], format: Format) -> Result<Alert, ReadError> {
         root = inner.clone();
     }
     if root.name != "alert" {
-        return Err(ReadError::bare(format!(
-            "the root element is <{}>, not <alert>",
-            root.name
-        )));
+        return Err(ReadError::bare(CapProblem::Root(root.name)));
     }
     // What names the message, read first, so a refusal of the rest can say which message it was.
     let identifier = root.text_of(&["identifier"]).map(str::to_owned);
@@ -342,22 +387,20 @@ pub fn read(bytes: &[u8], format: Format) -> Result<Alert, ReadError> {
     })
 }
 
-fn read_alert(root: &Element, format: Format) -> Result<Alert, String> {
+fn read_alert(root: &Element, format: Format) -> Result<Alert, CapProblem> {
     let identifier = need(root, &["identifier"], "identifier")?.to_owned();
     if identifier
         .chars()
         .any(|c| c.is_whitespace() || c == ',' || c == '<' || c == '&')
     {
-        return Err(format!("<identifier> {identifier:?} has spaces, commas or markup"));
+        return Err(CapProblem::Identifier(identifier));
     }
     let sender = match root.text_of(&["sender"]) {
         Some(s) => s.to_owned(),
         None if format == Format::Gbt35965 => issuer_code(&identifier)
-            .ok_or_else(|| {
-                "<sender> is missing and the identifier does not start with a 14-digit issuer code".to_owned()
-            })?
+            .ok_or(CapProblem::NoSenderNorIssuer)?
             .to_owned(),
-        None => return Err("<sender> is missing".into()),
+        None => return Err(CapProblem::Missing("sender")),
     };
     let sent = time("sent", need(root, &["sent", "sendTime"], "sent")?)?;
     let alert = Alert {
@@ -370,17 +413,17 @@ fn read_alert(root: &Element, format: Format) -> Result<Alert, String> {
         scope: root
             .text_of(&["scope"])
             .map_or(Some(Scope::Public), Scope::parse)
-            .ok_or_else(|| format!("<scope> {:?} is not a known value", root.text_of(&["scope"])))?,
+            .ok_or_else(|| unknown(root, "scope"))?,
         references: root.text_of(&["references"]).map(references).unwrap_or_default(),
         infos: root.all("info").map(info).collect::<Result<_, _>>()?,
     };
     if alert.infos.is_empty() && alert.msg_type != MsgType::Cancel {
-        return Err("the message has no <info> block".into());
+        return Err(CapProblem::NoInfo);
     }
     // An Update without references is judged as a new warning (docs/alerts.md); a Cancel without
     // them names nothing to take off.
     if alert.msg_type == MsgType::Cancel && alert.references.is_empty() {
-        return Err("a Cancel needs <references> to the message it takes off".into());
+        return Err(CapProblem::CancelWithoutReferences);
     }
     Ok(alert)
 }

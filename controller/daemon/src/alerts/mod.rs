@@ -8,5 +8,6 @@ pub mod geo;
 pub mod rules;
 pub mod xml;
 
-pub use cap::{Alert, Format, ReadError, read};
+pub use cap::{Alert, CapProblem, Format, ReadError, read};
 pub use rules::{AlertConfig, Judgement};
+pub use xml::XmlError;

@@ -47,14 +47,42 @@ impl Element {
     }
 }
 
+/// Why bytes are not a warning's XML this reader takes (a receipt gives it as the reason).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum XmlError {
+    #[error("the XML document is {size} bytes, more than the {} KiB limit", MAX_DOCUMENT / 1024)]
+    TooLarge { size: usize },
+    #[error("malformed XML at byte {at}: {detail}")]
+    Malformed { at: u64, detail: String },
+    #[error("the XML has a DOCTYPE: document type definitions and entities are refused")]
+    DocType,
+    #[error("the XML has more than {MAX_ELEMENTS} elements")]
+    TooManyElements,
+    #[error("the XML nests deeper than {MAX_DEPTH} levels")]
+    TooDeep,
+    #[error("the XML has more than one root element")]
+    TwoRoots,
+    #[error("the XML closes an element it never opened")]
+    UnopenedClose,
+    #[error("the XML uses the entity &{0};: only &lt; &gt; &amp; &quot; &apos; and character references are allowed")]
+    Entity(String),
+    #[error("the XML ends inside <{0}>")]
+    Unclosed(String),
+    #[error("the XML has no root element")]
+    NoRoot,
+    #[error("the XML is not valid UTF-8 at byte {0} (declare its encoding, e.g. encoding=\"GB18030\")")]
+    NotUtf8(usize),
+    #[error("the XML declares the unknown encoding {0:?}")]
+    UnknownEncoding(String),
+    #[error("the XML is not valid {0}")]
+    NotValidIn(&'static str),
+}
+
 /// Parse `bytes` into its root element, or say why not.
-pub fn parse(bytes: &[u8]) -> Result<Element, String> {
+pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
     if bytes.len() > MAX_DOCUMENT {
-        return Err(format!(
-            "the XML document is {} bytes, more than the {} KiB limit",
-            bytes.len(),
-            MAX_DOCUMENT / 1024
-        ));
+        return Err(XmlError::TooLarge { size: bytes.len() });
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = decode(bytes)?;
@@ -65,12 +93,13 @@ pub fn parse(bytes: &[u8]) -> Result<Element, String> {
     // Depth inside a skipped subtree (an XML signature).
     let mut skipping = 0usize;
     loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("malformed XML at byte {}: {e}", reader.buffer_position()))?;
+        let event = reader.read_event().map_err(|e| XmlError::Malformed {
+            at: reader.buffer_position(),
+            detail: e.to_string(),
+        })?;
         match event {
             Event::DocType(_) => {
-                return Err("the XML has a DOCTYPE: document type definitions and entities are refused".into());
+                return Err(XmlError::DocType);
             }
             Event::Start(e) => {
                 let name = local(e.name().as_ref());
@@ -80,10 +109,10 @@ pub fn parse(bytes: &[u8]) -> Result<Element, String> {
                 }
                 count += 1;
                 if count > MAX_ELEMENTS {
-                    return Err(format!("the XML has more than {MAX_ELEMENTS} elements"));
+                    return Err(XmlError::TooManyElements);
                 }
                 if stack.len() >= MAX_DEPTH {
-                    return Err(format!("the XML nests deeper than {MAX_DEPTH} levels"));
+                    return Err(XmlError::TooDeep);
                 }
                 stack.push(Element {
                     name,
@@ -103,7 +132,7 @@ pub fn parse(bytes: &[u8]) -> Result<Element, String> {
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(el),
                     None if root.is_none() => root = Some(el),
-                    None => return Err("the XML has more than one root element".into()),
+                    None => return Err(XmlError::TwoRoots),
                 }
             }
             Event::End(_) => {
@@ -112,14 +141,14 @@ pub fn parse(bytes: &[u8]) -> Result<Element, String> {
                     continue;
                 }
                 let Some(mut el) = stack.pop() else {
-                    return Err("the XML closes an element it never opened".into());
+                    return Err(XmlError::UnopenedClose);
                 };
                 let trimmed = el.text.trim().to_owned();
                 el.text = trimmed;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(el),
                     None if root.is_none() => root = Some(el),
-                    None => return Err("the XML has more than one root element".into()),
+                    None => return Err(XmlError::TwoRoots),
                 }
             }
             Event::Text(t) => {
@@ -135,9 +164,7 @@ pub fn parse(bytes: &[u8]) -> Result<Element, String> {
                     continue;
                 }
                 let name = r.as_ref().to_owned();
-                let ch = resolve_ref(&name).ok_or_else(|| {
-                    format!("the XML uses the entity &{name};: only &lt; &gt; &amp; &quot; &apos; and character references are allowed")
-                })?;
+                let ch = resolve_ref(&name).ok_or_else(|| XmlError::Entity(name.clone()))?;
                 if let Some(el) = stack.last_mut() {
                     el.text.push(ch);
                 }
@@ -154,12 +181,11 @@ pub fn parse(bytes: &[u8]) -> Result<Element, String> {
         }
     }
     if !stack.is_empty() {
-        return Err(format!(
-            "the XML ends inside <{}>",
-            stack.last().map_or("", |e| e.name.as_str())
+        return Err(XmlError::Unclosed(
+            stack.last().map_or(String::new(), |e| e.name.clone()),
         ));
     }
-    root.ok_or_else(|| "the XML has no root element".into())
+    root.ok_or(XmlError::NoRoot)
 }
 
 /// `&name;` → its character: the five named entities and `#N` / `#xN`.
@@ -186,7 +212,7 @@ fn local(qname: &str) -> String {
 }
 
 /// The document as text, by its declared encoding (UTF-8 when none is declared).
-fn decode(bytes: &[u8]) -> Result<String, String> {
+fn decode(bytes: &[u8]) -> Result<String, XmlError> {
     let head = &bytes[..bytes.len().min(200)];
     let head = String::from_utf8_lossy(head).to_ascii_lowercase();
     let declared = head
@@ -202,19 +228,14 @@ fn decode(bytes: &[u8]) -> Result<String, String> {
         });
     let encoding = match declared.as_deref() {
         None | Some("utf-8" | "utf8") => {
-            return String::from_utf8(bytes.to_vec()).map_err(|e| {
-                format!(
-                    "the XML is not valid UTF-8 at byte {} (declare its encoding, e.g. encoding=\"GB18030\")",
-                    e.utf8_error().valid_up_to()
-                )
-            });
+            return String::from_utf8(bytes.to_vec()).map_err(|e| XmlError::NotUtf8(e.utf8_error().valid_up_to()));
         }
         Some(label) => encoding_rs::Encoding::for_label(label.as_bytes())
-            .ok_or_else(|| format!("the XML declares the unknown encoding {label:?}"))?,
+            .ok_or_else(|| XmlError::UnknownEncoding(label.to_owned()))?,
     };
     let (text, _, bad) = encoding.decode(bytes);
     if bad {
-        return Err(format!("the XML is not valid {}", encoding.name()));
+        return Err(XmlError::NotValidIn(encoding.name()));
     }
     // The declaration now names an encoding the text no longer has.
     Ok(text.into_owned())
@@ -250,15 +271,25 @@ mod tests {
     fn bombs_and_junk_are_refused_with_reasons() {
         let bomb =
             "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;\">]><a>&lol2;</a>";
-        assert!(parse(bomb.as_bytes()).unwrap_err().contains("DOCTYPE"));
+        assert!(parse(bomb.as_bytes()).unwrap_err().to_string().contains("DOCTYPE"));
         let xxe = "<a>&xxe;</a>";
-        assert!(parse(xxe.as_bytes()).unwrap_err().contains("&xxe;"));
+        assert!(parse(xxe.as_bytes()).unwrap_err().to_string().contains("&xxe;"));
         let big = vec![b' '; MAX_DOCUMENT + 1];
-        assert!(parse(&big).unwrap_err().contains("KiB limit"));
+        assert!(parse(&big).unwrap_err().to_string().contains("KiB limit"));
         let deep = "<a>".repeat(40) + &"</a>".repeat(40);
-        assert!(parse(deep.as_bytes()).unwrap_err().contains("deeper"));
-        assert!(parse(b"<a><b></a>").unwrap_err().starts_with("malformed XML"));
-        assert!(parse(b"<a>").unwrap_err().contains("ends inside"));
-        assert!(parse(b"\xff\xfe<a/>").unwrap_err().contains("not valid UTF-8"));
+        assert!(parse(deep.as_bytes()).unwrap_err().to_string().contains("deeper"));
+        assert!(
+            parse(b"<a><b></a>")
+                .unwrap_err()
+                .to_string()
+                .starts_with("malformed XML")
+        );
+        assert!(parse(b"<a>").unwrap_err().to_string().contains("ends inside"));
+        assert!(
+            parse(b"\xff\xfe<a/>")
+                .unwrap_err()
+                .to_string()
+                .contains("not valid UTF-8")
+        );
     }
 }

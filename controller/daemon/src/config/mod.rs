@@ -1,6 +1,7 @@
 //! The daemon's configuration (documented in `controller/examples/pinghu.toml`): one TOML file, validated in one place
-//! (the `[mqtt]` table in `mqtt.rs`). `examples/pinghu.toml` is the commented example.
+//! (the `[mqtt]` table in `mqtt.rs`, `[alerts]` in `alerts.rs`). `examples/pinghu.toml` is the commented example.
 
+mod alerts;
 mod mqtt;
 
 use std::collections::BTreeMap;
@@ -11,8 +12,10 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use crate::card::device::{CardModel, DeviceUrl};
+pub use alerts::AlertsConfigError;
+use alerts::RawAlerts;
 use mqtt::RawMqtt;
-pub use mqtt::{MqttConfig, MqttVersion, parse_mqtt_url};
+pub use mqtt::{MqttConfig, MqttConfigError, MqttVersion, UrlError, parse_mqtt_url};
 
 /// A configuration that cannot be used.
 #[derive(Debug, Error)]
@@ -22,6 +25,10 @@ pub enum ConfigError {
     Read { path: String, reason: String },
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
+    #[error("{path}: {error}")]
+    Mqtt { path: String, error: MqttConfigError },
+    #[error("{path}: {error}")]
+    Alerts { path: String, error: AlertsConfigError },
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -49,85 +56,6 @@ struct Raw {
     fallback: RawFallback,
     #[serde(default)]
     alerts: RawAlerts,
-}
-
-/// `[alerts]`: which warnings are this board's (docs/alerts.md).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawAlerts {
-    #[serde(default)]
-    geocodes: Vec<String>,
-    location: Option<[f64; 2]>,
-    min_severity: Option<String>,
-    min_urgency: Option<String>,
-    min_certainty: Option<String>,
-    languages: Option<Vec<String>>,
-    default_lifetime: Option<String>,
-    #[serde(default)]
-    show_exercises: bool,
-}
-
-impl RawAlerts {
-    fn validate(&self) -> Result<crate::alerts::AlertConfig, String> {
-        use crate::alerts::cap::{Certainty, Severity, Urgency};
-        let mut c = crate::alerts::AlertConfig {
-            geocodes: self.geocodes.clone(),
-            show_exercises: self.show_exercises,
-            ..crate::alerts::AlertConfig::default()
-        };
-        if let Some(bad) = self
-            .geocodes
-            .iter()
-            .find(|g| !g.contains('=') && !crate::alerts::geo::is_division_code(g))
-        {
-            return Err(format!(
-                "alerts.geocodes {bad:?} is not a GB/T 2260 code of 6, 9 or 12 digits (420506, 420506100, \
-                 420506100000), nor NAME=VALUE for another code system"
-            ));
-        }
-        if let Some([lat, lon]) = self.location {
-            if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-                return Err(format!(
-                    "alerts.location [{lat}, {lon}] is not [latitude, longitude] in degrees"
-                ));
-            }
-            c.location = Some((lat, lon));
-        }
-        if let Some(s) = &self.min_severity {
-            c.min_severity = Severity::parse(s).ok_or_else(|| {
-                format!("alerts.min_severity {s:?} must be Extreme, Severe, Moderate, Minor or Unknown")
-            })?;
-        }
-        if let Some(s) = &self.min_urgency {
-            c.min_urgency = Urgency::parse(s).ok_or_else(|| {
-                format!("alerts.min_urgency {s:?} must be Immediate, Expected, Future, Past or Unknown")
-            })?;
-        }
-        if let Some(s) = &self.min_certainty {
-            c.min_certainty = Certainty::parse(s).ok_or_else(|| {
-                format!("alerts.min_certainty {s:?} must be Observed, Likely, Possible, Unlikely or Unknown")
-            })?;
-        }
-        if let Some(l) = &self.languages {
-            c.languages.clone_from(l);
-        }
-        if let Some(d) = &self.default_lifetime {
-            c.default_lifetime = d
-                .parse::<jiff::SignedDuration>()
-                .ok()
-                .filter(jiff::SignedDuration::is_positive)
-                .ok_or_else(|| format!("alerts.default_lifetime {d:?} is not a duration such as \"6h\" or \"90m\""))?;
-        }
-        for g in &self.geocodes {
-            let ok = g.contains('=') || (g.len() >= 6 && g.len() <= 12 && g.bytes().all(|b| b.is_ascii_digit()));
-            if !ok {
-                return Err(format!(
-                    "alerts.geocodes: {g:?} is neither a GB/T 2260 code (6 to 12 digits, e.g. \"420506\") nor NAME=VALUE"
-                ));
-            }
-        }
-        Ok(c)
-    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -332,7 +260,10 @@ impl Config {
         };
         let device = DeviceUrl::parse(&raw.device.url).map_err(|e| invalid(e.to_string()))?;
         let protocol = crate::card::device::parse_protocol(&raw.device.protocol).map_err(|e| invalid(e.to_string()))?;
-        let mqtt = raw.mqtt.validate(&raw.screen.id, &rel).map_err(invalid)?;
+        let mqtt = raw
+            .mqtt
+            .validate(&raw.screen.id, &rel)
+            .map_err(|error| ConfigError::Mqtt { path: p.clone(), error })?;
         if jiff::tz::TimeZone::get(&raw.timezone).is_err() {
             return Err(invalid(format!(
                 "timezone {:?} is not an IANA time zone (e.g. Asia/Shanghai)",
@@ -402,7 +333,10 @@ impl Config {
             timeout: Duration::from_millis(raw.device.timeout_ms.max(50)),
             retries: raw.device.retries,
             fallback_after_s: raw.device.fallback_after_s,
-            alerts: raw.alerts.validate().map_err(invalid)?,
+            alerts: raw
+                .alerts
+                .validate()
+                .map_err(|error| ConfigError::Alerts { path: p.clone(), error })?,
             fallback: raw.fallback.enabled.then_some(()).map(|()| FallbackConfig {
                 text: raw.fallback.text.clone(),
                 max_writes_per_day: raw.fallback.max_writes_per_day,

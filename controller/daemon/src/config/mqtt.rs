@@ -3,6 +3,45 @@
 use std::path::PathBuf;
 
 use serde::Deserialize;
+use thiserror::Error;
+
+/// What is wrong with the `[mqtt]` table.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum MqttConfigError {
+    #[error(transparent)]
+    Url(#[from] UrlError),
+    #[error("mqtt.password_file {}: {error}", path.display())]
+    PasswordFile { path: PathBuf, error: std::io::Error },
+    #[error("give mqtt.password or mqtt.password_file, not both")]
+    TwoPasswords,
+    #[error(
+        "mqtt.session_expiry_s needs mqtt.version = \"5\" (under MQTT 3.1.1 the broker's own setting decides how \
+         long a session lives, e.g. mosquitto's persistent_client_expiration)"
+    )]
+    SessionExpiryNeeds5,
+    #[error(
+        "mqtt.session_expiry_s = 0 would drop the board's queue at every disconnect: give the seconds the broker \
+         should keep it (default 604800, a week)"
+    )]
+    SessionExpiryZero,
+    #[error("mqtt.version {0:?} is not one the daemon speaks: use \"3.1.1\" or \"5\"")]
+    Version(String),
+    #[error("mqtt.client_cert and mqtt.client_key go together")]
+    CertWithoutKey,
+}
+
+/// A broker URL that is not `mqtt://HOST[:PORT]` or `mqtts://HOST[:PORT]`.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum UrlError {
+    #[error("mqtt url {0:?} must start with mqtt:// or mqtts://")]
+    Scheme(String),
+    #[error("mqtt url {0:?}: the port is not a number")]
+    Port(String),
+    #[error("mqtt url {0:?} has no host")]
+    NoHost(String),
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,7 +105,7 @@ impl MqttVersion {
         }
     }
 
-    fn parse(version: Option<&toml::Value>, session_expiry_s: Option<u32>) -> Result<Self, String> {
+    fn parse(version: Option<&toml::Value>, session_expiry_s: Option<u32>) -> Result<Self, MqttConfigError> {
         let version = match version {
             None => "3.1.1".to_owned(),
             Some(toml::Value::String(s)) => s.clone(),
@@ -74,46 +113,40 @@ impl MqttVersion {
         };
         match (version.as_str(), session_expiry_s) {
             ("3.1.1", None) => Ok(MqttVersion::V311),
-            ("3.1.1", Some(_)) => Err(
-                "mqtt.session_expiry_s needs mqtt.version = \"5\" (under MQTT 3.1.1 the broker's own setting \
-                 decides how long a session lives, e.g. mosquitto's persistent_client_expiration)"
-                    .into(),
-            ),
-            ("5", Some(0)) => Err(
-                "mqtt.session_expiry_s = 0 would drop the board's queue at every disconnect: give the seconds the \
-                 broker should keep it (default 604800, a week)"
-                    .into(),
-            ),
+            ("3.1.1", Some(_)) => Err(MqttConfigError::SessionExpiryNeeds5),
+            ("5", Some(0)) => Err(MqttConfigError::SessionExpiryZero),
             ("5", s) => Ok(MqttVersion::V5 {
                 session_expiry_s: s.unwrap_or(Self::DEFAULT_SESSION_EXPIRY_S),
             }),
-            (v, _) => Err(format!(
-                "mqtt.version {v:?} is not one the daemon speaks: use \"3.1.1\" or \"5\""
-            )),
+            (v, _) => Err(MqttConfigError::Version(v.to_owned())),
         }
     }
 }
 
 impl RawMqtt {
     /// Validate the table; `rel` makes a configured path relative to the configuration's folder.
-    pub(super) fn validate(self, screen: &str, rel: &dyn Fn(&PathBuf) -> PathBuf) -> Result<MqttConfig, String> {
+    pub(super) fn validate(
+        self,
+        screen: &str,
+        rel: &dyn Fn(&PathBuf) -> PathBuf,
+    ) -> Result<MqttConfig, MqttConfigError> {
         let (host, port, tls) = parse_mqtt_url(&self.url)?;
         let password = match (&self.password, &self.password_file) {
             (Some(pw), None) => Some(pw.clone()),
             (None, Some(f)) => Some(
                 std::fs::read_to_string(rel(f))
-                    .map_err(|e| format!("mqtt.password_file {}: {e}", rel(f).display()))?
+                    .map_err(|error| MqttConfigError::PasswordFile { path: rel(f), error })?
                     .trim()
                     .to_owned(),
             ),
             (None, None) => None,
-            (Some(_), Some(_)) => return Err("give mqtt.password or mqtt.password_file, not both".into()),
+            (Some(_), Some(_)) => return Err(MqttConfigError::TwoPasswords),
         };
         let version = MqttVersion::parse(self.version.as_ref(), self.session_expiry_s)?;
         let client_cert = match (&self.client_cert, &self.client_key) {
             (Some(c), Some(k)) => Some((rel(c), rel(k))),
             (None, None) => None,
-            _ => return Err("mqtt.client_cert and mqtt.client_key go together".into()),
+            _ => return Err(MqttConfigError::CertWithoutKey),
         };
         Ok(MqttConfig {
             host,
@@ -131,25 +164,21 @@ impl RawMqtt {
 }
 
 /// Parse `mqtt://host:port` or `mqtts://host:port`.
-pub fn parse_mqtt_url(url: &str) -> Result<(String, u16, bool), String> {
+pub fn parse_mqtt_url(url: &str) -> Result<(String, u16, bool), UrlError> {
     let (tls, rest) = if let Some(r) = url.strip_prefix("mqtts://") {
         (true, r)
     } else if let Some(r) = url.strip_prefix("mqtt://") {
         (false, r)
     } else {
-        return Err(format!("mqtt url {url:?} must start with mqtt:// or mqtts://"));
+        return Err(UrlError::Scheme(url.to_owned()));
     };
     let rest = rest.trim_end_matches('/');
     let (host, port) = match rest.rsplit_once(':') {
-        Some((h, p)) => (
-            h,
-            p.parse()
-                .map_err(|_| format!("mqtt url {url:?}: the port is not a number"))?,
-        ),
+        Some((h, p)) => (h, p.parse().map_err(|_| UrlError::Port(url.to_owned()))?),
         None => (rest, if tls { 8883 } else { 1883 }),
     };
     if host.is_empty() {
-        return Err(format!("mqtt url {url:?} has no host"));
+        return Err(UrlError::NoHost(url.to_owned()));
     }
     Ok((host.to_owned(), port, tls))
 }

@@ -179,58 +179,6 @@ impl Core {
         self.planner.renderer.render(&content).pages.get(n).cloned()
     }
 
-    /// Set a technician's brightness (0-15) and/or power for `minutes`, recorded in the audit log.
-    pub fn set_override(
-        &mut self,
-        brightness: Option<u8>,
-        power: Option<bool>,
-        minutes: u32,
-        who: &str,
-        now: Timestamp,
-    ) -> Result<super::parts::Overrides, String> {
-        if brightness.is_some_and(|b| b > 15) {
-            return Err("brightness is 0 to 15".into());
-        }
-        if !(1..=24 * 60).contains(&minutes) {
-            return Err("minutes is 1 to 1440 (a day); the playlist's schedule takes over after".into());
-        }
-        let until = now + jiff::SignedDuration::from_mins(i64::from(minutes));
-        let mut next = self.planner.overrides.clone();
-        if let Some(b) = brightness {
-            next.brightness = Some((b, until));
-        }
-        if let Some(p) = power {
-            next.power = Some((p, until));
-        }
-        self.audit
-            .append(
-                now,
-                who,
-                "card.override",
-                json!({"brightness": brightness, "power": power, "until": until.to_string()}),
-            )
-            .map_err(|e| format!("not done: the audit log cannot be written ({e})"))?;
-        self.planner.overrides = next.clone();
-        Ok(next)
-    }
-
-    /// Give brightness and power back to the playlist.
-    pub fn clear_override(&mut self, who: &str, now: Timestamp) -> Result<(), String> {
-        self.audit
-            .append(now, who, "card.override.clear", json!(null))
-            .map_err(|e| format!("not done: the audit log cannot be written ({e})"))?;
-        self.planner.overrides = super::parts::Overrides::default();
-        Ok(())
-    }
-
-    /// Record a technician's card operation (ping, test pattern) in the audit log.
-    pub fn audit_card(&self, who: &str, action: &str, detail: serde_json::Value, now: Timestamp) -> Result<(), String> {
-        self.audit
-            .append(now, who, action, detail)
-            .map(|_| ())
-            .map_err(|e| format!("not done: the audit log cannot be written ({e})"))
-    }
-
     /// [`examine`] for this board.
     pub fn examine(&mut self, text: &str, now: Timestamp) -> Examined {
         examine(

@@ -36,6 +36,41 @@ enum Retry {
     WhenThePlaylistDropsIt,
 }
 
+/// The typed errors an office message meets on its way, each said as its receipt's reason
+/// (the receipt carries text).
+macro_rules! refusal_from {
+    ($($e:ty),*) => {$(
+        impl From<$e> for Refusal {
+            fn from(e: $e) -> Self {
+                Self {
+                    reason: e.to_string(),
+                    retry: Retry::No,
+                }
+            }
+        }
+    )*};
+}
+
+refusal_from!(
+    office::OfficeError,
+    pinghu_playlists::CalendarError,
+    super::PictureError,
+    crate::envelope::KeyError,
+    WriteError
+);
+
+/// The record of what the office sent could not be written.
+#[derive(Debug, thiserror::Error)]
+enum WriteError {
+    #[error("cannot write the office record as JSON ({0}); please report this as a bug")]
+    Json(serde_json::Error),
+    #[error("cannot write {}: {error} (the message stays unapplied)", path.display())]
+    Disk {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
+}
+
 impl From<String> for Refusal {
     fn from(reason: String) -> Self {
         Self {
@@ -84,10 +119,12 @@ impl Core {
             _ => kind.name().to_owned(),
         };
         let opened = office::open(envelope, kind, &self.inbox.keys).and_then(|o| match kind {
-            Kind::Picture if o.message.name.as_deref() != office::picture_of_topic(topic) => Err(format!(
-                "the picture is named {:?} but came on {topic}: publish it on …/pictures/{0}",
-                o.message.name.as_deref().unwrap_or_default()
-            )),
+            Kind::Picture if o.message.name.as_deref() != office::picture_of_topic(topic) => {
+                Err(office::OfficeError::PictureOnOtherTopic {
+                    name: o.message.name.clone().unwrap_or_default(),
+                    topic: topic.to_owned(),
+                })
+            }
             _ => Ok(o),
         });
         let sha = opened.as_ref().map(|o| o.sha256.clone()).ok();
@@ -248,7 +285,7 @@ impl Core {
                             retry: Retry::WhenThePlaylistDropsIt,
                         });
                     }
-                    Err(e) => return Err(e.to_string().into()),
+                    Err(e) => return Err(e.into()),
                 }
                 next.refused_removals.remove(&name);
                 next.set(&o, record);
@@ -259,8 +296,7 @@ impl Core {
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(o.message.data.as_deref().unwrap_or_default().as_bytes())
                     .map_err(|e| format!("the picture's data is not standard base64: {e}"))?;
-                self.save_picture(&name, &bytes, "portal", now)
-                    .map_err(|e| e.to_string())?;
+                self.save_picture(&name, &bytes, "portal", now)?;
                 // Sent again after its removal: the office changed its mind, the removal waits no more.
                 next.refused_removals.remove(&name);
                 next.set(&o, record);
@@ -269,7 +305,7 @@ impl Core {
             Kind::Keys => {
                 let mut check = crate::envelope::Keyring::default();
                 for (id, k) in &o.message.add {
-                    check.add(id, k).map_err(|e| e.to_string())?;
+                    check.add(id, k)?;
                 }
                 next.added_keys.extend(o.message.add.clone());
                 next.retired_keys.extend(o.message.retire.clone());
@@ -289,13 +325,13 @@ impl Core {
         Ok(true)
     }
 
-    fn write_office(&self, a: &Applied) -> Result<(), String> {
+    fn write_office(&self, a: &Applied) -> Result<(), WriteError> {
         let path = self.cfg.data_dir.join(office::FILE);
-        let bytes = serde_json::to_vec_pretty(a).map_err(|e| e.to_string())?;
+        let bytes = serde_json::to_vec_pretty(a).map_err(WriteError::Json)?;
         self.storage
             .disk
             .write_atomic(&path, &bytes)
-            .map_err(|e| format!("cannot write {}: {e} (the message stays unapplied)", path.display()))
+            .map_err(|error| WriteError::Disk { path, error })
     }
 
     /// The years the playlist needs holiday data for and the calendar lacks (this one, and from

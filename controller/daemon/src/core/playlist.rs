@@ -167,15 +167,16 @@ pub(super) fn calendar_file(cfg: &Config) -> Result<Option<(PathBuf, String)>, C
 
 /// The holiday calendar: the built-in one, the configured file (already checked by
 /// [`calendar_file`]), and what the office pushed.
-pub(super) fn calendar(file: Option<&(PathBuf, String)>, pushed: Option<&str>) -> Result<Calendar, String> {
+pub(super) fn calendar(
+    file: Option<&(PathBuf, String)>,
+    pushed: Option<&str>,
+) -> Result<Calendar, pinghu_playlists::CalendarError> {
     let mut cal = Calendar::builtin();
     if let Some((path, text)) = file {
-        cal.extend_from_str(text, &path.display().to_string())
-            .map_err(|e| e.to_string())?;
+        cal.extend_from_str(text, &path.display().to_string())?;
     }
     if let Some(text) = pushed {
-        cal.extend_from_str(text, "the pushed calendar")
-            .map_err(|e| e.to_string())?;
+        cal.extend_from_str(text, "the pushed calendar")?;
     }
     Ok(cal)
 }

@@ -129,7 +129,7 @@ impl Core {
                     }
                     Err(e) => {
                         tracing::error!("the play report for {d} cannot be made (tried again in 10 minutes): {e}");
-                        self.reports.error = Some(e);
+                        self.reports.error = Some(e.to_string());
                         self.reports.retry_at = Some(now + REPORT_RETRY);
                         return;
                     }
@@ -145,7 +145,7 @@ impl Core {
 
     /// The proof-of-display log, verified, with the entries of days `from..=to` (read once, a
     /// line at a time, for all the days being reported).
-    fn read_log(&mut self, from: jiff::civil::Date, to: jiff::civil::Date) -> Result<Log, String> {
+    fn read_log(&mut self, from: jiff::civil::Date, to: jiff::civil::Date) -> Result<Log, ReportError> {
         if let Some(p) = self.storage.proof.as_mut() {
             // Everything appended so far is in the files we are about to read.
             let _ = p.sync();
@@ -170,12 +170,17 @@ impl Core {
                 push(e, l);
             }),
         }
-        .map_err(|e| format!("the proof-of-display log: {e}"))?;
+        .map_err(ReportError::ProofLog)?;
         Ok((report::Chain::of(&chain), window.into_entries()))
     }
 
-    fn write_report(&self, d: jiff::civil::Date, now: Timestamp, (chain, entries): &Log) -> Result<String, String> {
-        let key = self.board_key.as_ref().map_err(|e| format!("no board key: {e}"))?;
+    fn write_report(
+        &self,
+        d: jiff::civil::Date,
+        now: Timestamp,
+        (chain, entries): &Log,
+    ) -> Result<String, ReportError> {
+        let key = self.board_key.as_ref().map_err(|e| ReportError::NoKey(e.to_string()))?;
         let r = report::build(
             &self.cfg.screen,
             entries,
@@ -190,13 +195,13 @@ impl Core {
                 calendar: &self.planner.calendar,
             }),
         );
-        let env = report::sign(&r, &key.key_id, &key.secret).map_err(|e| e.to_string())?;
-        let body = serde_json::to_string_pretty(&env).map_err(|e| e.to_string())?;
+        let env = report::sign(&r, &key.key_id, &key.secret).map_err(ReportError::Sign)?;
+        let body = serde_json::to_string_pretty(&env).map_err(ReportError::Json)?;
         let path = report_file(&self.cfg.data_dir, d);
         let disk = self.storage.disk.for_purpose(crate::disk::Purpose::Other);
         std::fs::create_dir_all(path.parent().unwrap_or(&self.cfg.data_dir))
             .and_then(|()| disk.write_atomic(&path, body.as_bytes()))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(|error| ReportError::Write { path, error })?;
         Ok(body)
     }
 
@@ -222,6 +227,27 @@ impl Core {
             error: self.reports.error.clone(),
         }
     }
+}
+
+/// Why the daily play report could not be made (it is tried again in 10 minutes; the status
+/// says why meanwhile).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub(super) enum ReportError {
+    #[error("the proof-of-display log: {0}")]
+    ProofLog(std::io::Error),
+    /// The board's key could not be read or made (its own error says why and what to do).
+    #[error("no board key: {0}")]
+    NoKey(String),
+    #[error("cannot sign the report with the board's key: {0}")]
+    Sign(crate::envelope::KeyError),
+    #[error("cannot write the report as JSON ({0}); please report this as a bug")]
+    Json(serde_json::Error),
+    #[error("cannot write {}: {error}", path.display())]
+    Write {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
 }
 
 /// What the core knows about its daily reports.

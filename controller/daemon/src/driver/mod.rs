@@ -429,7 +429,7 @@ pub async fn run_on<F>(
                         hold = Some(tokio::time::Instant::now() + Duration::from_secs(30));
                     }
                     let failed_link = matches!(&r, Err(DriverError::Link(_)));
-                    let _ = req.reply.send(r.map_err(|e| e.to_string()));
+                    let _ = req.reply.send(r);
                     if failed_link {
                         continue 'outer;
                     }

@@ -7,11 +7,12 @@ use super::{DriverConfig, DriverEvent, Sent};
 use crate::board::MAIN_AREA;
 use crate::card::client::{CardClient, DriverError};
 
-/// What a technician asks of the card through the console, answered in words.
+/// What a technician asks of the card through the console, answered in words (or the card's
+/// error, which says itself in both languages).
 #[derive(Debug)]
 pub struct CardRequest {
     pub op: CardOp,
-    pub reply: tokio::sync::oneshot::Sender<Result<String, String>>,
+    pub reply: tokio::sync::oneshot::Sender<Result<String, DriverError>>,
 }
 
 /// The card operations a technician can run.

@@ -23,6 +23,7 @@
 //! `link.rs` holds the two protocol versions behind one client; `takeover.rs` tells a shared
 //! client id from other losses.
 
+mod error;
 mod link;
 mod session;
 mod takeover;
@@ -32,6 +33,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
+pub use error::{RequestError, TlsError};
 pub use link::{Client, Connection, Delivery, Happening, Hints, Props, Tag, connect, tls_transport};
 pub use session::MAX_WAITING;
 use session::{Action, Session};
@@ -39,7 +41,7 @@ use session::{Action, Session};
 use crate::backoff::Backoff;
 use crate::config::Config;
 use crate::ingest::Receipt;
-use crate::{Command, CoreHandle};
+use crate::{Command, CoreGone, CoreHandle};
 
 /// What the broker link looks like, for the status (`broker`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -140,7 +142,7 @@ pub(super) async fn mqtt_loop(
     mut conn: Connection,
     receipts: mpsc::UnboundedSender<Receipt>,
     mut shutdown: watch::Receiver<bool>,
-) -> Result<(), String> {
+) -> Result<(), CoreGone> {
     let mut session = Session::new(&cfg);
     loop {
         // Do what the session decided, then wait for the link (or the next try of the disk).
@@ -152,7 +154,7 @@ pub(super) async fn mqtt_loop(
                     }
                 }
                 Action::Store { topic, payload } => {
-                    let answer = core.ingest(payload, topic).await.map_err(|e| e.to_string())?;
+                    let answer = core.ingest(payload, topic).await?;
                     session.stored(answer, client.publishes_waiting(), Instant::now());
                 }
                 Action::Ack(d) => {
@@ -164,8 +166,8 @@ pub(super) async fn mqtt_loop(
                     client.receipts_coming(1);
                     let _ = receipts.send(r);
                 }
-                Action::Report(link) => core.send(Command::Mqtt(link)).map_err(|e| e.to_string())?,
-                Action::Published(r) => core.send(Command::Published(r)).map_err(|e| e.to_string())?,
+                Action::Report(link) => core.send(Command::Mqtt(link))?,
+                Action::Published(r) => core.send(Command::Published(r))?,
                 Action::Pause(delay) => tokio::select! {
                     () = tokio::time::sleep(delay) => {}
                     _ = shutdown.changed() => return Ok(()),

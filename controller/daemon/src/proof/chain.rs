@@ -211,9 +211,9 @@ pub(super) fn scan(
             torn,
         };
         let parsed = if long {
-            Err(format!("a line of more than {MAX_LINE} bytes"))
+            Err(Unreadable::TooLong)
         } else {
-            serde_json::from_slice::<Entry>(&buf).map_err(|e| e.to_string())
+            serde_json::from_slice::<Entry>(&buf).map_err(Unreadable::NotJson)
         };
         let entry = match parsed {
             Ok(entry) => entry,
@@ -447,4 +447,12 @@ pub fn to_csv<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> String {
         s.push_str(&csv_row(e));
     }
     s
+}
+/// Why a line of the log is not an entry.
+#[derive(Debug, thiserror::Error)]
+enum Unreadable {
+    #[error("a line of more than {MAX_LINE} bytes")]
+    TooLong,
+    #[error("{0}")]
+    NotJson(serde_json::Error),
 }

@@ -24,6 +24,57 @@ use connect::{client, size, upload};
 
 pub use crate::card::pattern::{PATTERNS, pattern};
 
+#[derive(Debug, clap::Args)]
+pub struct DiagArgs {
+    /// The card: tcp://HOST:PORT (default port 5005) or serial:///dev/ttyUSB0?baud=57600
+    #[arg(long, global = true)]
+    pub device: Option<String>,
+    /// The card's protocol, or auto (ask the card)
+    #[arg(long, default_value = "auto", value_parser = crate::cli::args::protocol(), global = true)]
+    pub protocol: crate::cli::args::ProtocolChoice,
+    /// Screen address (屏号)
+    #[arg(long, default_value_t = 1, global = true)]
+    pub address: u16,
+    /// How long to wait for each reply, e.g. 2s or 500ms
+    #[arg(long, default_value = "2s", value_parser = crate::cli::args::parse_duration, global = true)]
+    pub timeout: Duration,
+    /// Board width in pixels (for patterns and text; graphic cards report their own)
+    #[arg(long, global = true, value_parser = crate::cli::args::width())]
+    pub width: Option<u32>,
+    /// Board height in pixels
+    #[arg(long, global = true, value_parser = crate::cli::args::height())]
+    pub height: Option<u32>,
+    /// The board's LEDs
+    #[arg(long, default_value = "red-green", value_parser = crate::cli::args::colors(), global = true)]
+    pub colors: ColorMode,
+    /// Also append every byte sent and received to this file
+    #[arg(long, value_name = "FILE", global = true)]
+    pub trace_file: Option<PathBuf>,
+    /// Print JSON
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: DiagCommand,
+}
+
+impl DiagArgs {
+    /// Run the diag command on the card these arguments name.
+    pub fn run(self) -> anyhow::Result<std::process::ExitCode> {
+        let opts = DiagOptions {
+            device: self.device.as_deref().map(DeviceUrl::parse).transpose()?,
+            protocol: self.protocol.0,
+            address: self.address,
+            timeout: self.timeout,
+            trace: self.trace_file,
+            width: self.width,
+            height: self.height,
+            colors: self.colors,
+            progress: !self.json && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        };
+        command(&opts, &self.command, self.json)
+    }
+}
+
 /// Options shared by every diag command.
 #[derive(Debug, Clone)]
 pub struct DiagOptions {
@@ -351,8 +402,8 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
             c.link.on_trace = Some(Box::new(move |l: &str| {
                 sink.lock().expect("trace lock").push(l.to_owned());
             }));
-            let ping = c.ping().await.map(|_| ()).map_err(|e| e.to_string());
-            let status = c.status(Timestamp::now()).await.map_err(|e| e.to_string());
+            let ping = c.ping().await.map(|_| ());
+            let status = c.status(Timestamp::now()).await;
             let record = lines.lock().expect("trace lock").join("\n");
             let (decoded, _) =
                 crate::card::wire::decode(&record, false).map_err(|e| DriverError::Invalid(e.to_string()))?;
@@ -365,14 +416,12 @@ pub async fn run(opts: &DiagOptions, cmd: &DiagCommand, now: Timestamp) -> Resul
             let _ = writeln!(
                 text,
                 "\nping: {}",
-                ping.as_ref().map_or_else(std::clone::Clone::clone, |()| "ok".into())
+                ping.as_ref().map_or_else(ToString::to_string, |()| "ok".into())
             );
             let _ = writeln!(
                 text,
                 "status: {}",
-                status
-                    .as_ref()
-                    .map_or_else(std::clone::Clone::clone, |s| format!("{s:?}"))
+                status.as_ref().map_or_else(ToString::to_string, |s| format!("{s:?}"))
             );
             let _ = writeln!(
                 text,

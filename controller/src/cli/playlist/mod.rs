@@ -13,8 +13,7 @@ use serde_json::json;
 
 mod plan;
 pub use plan::{
-    CampaignPlan, DayPlan, HourPlan, TimelineRequest, parse_from, plan_day, render_timeline, time_zone,
-    timeline_command,
+    CampaignPlan, DayPlan, HourPlan, TimelineArgs, parse_from, plan_day, render_timeline, time_zone, timeline_command,
 };
 
 /// A board to judge pictures against: width, height, colours.
@@ -230,6 +229,45 @@ pub fn check_for(path: &Path, cal: &Calendar, now: Timestamp, board: Option<Boar
                 text,
                 json: json!({"file": path.display().to_string(), "ok": false, "errors": e.diagnostics(), "error": e.to_string()}),
             }
+        }
+    }
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum PlaylistCommand {
+    /// Validate playlists: a one-line summary each, or every problem as FILE:LINE:COL: message (exit 1)
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Extra holiday calendar (TOML, format of playlists/data/holidays-cn.toml)
+        #[arg(long, value_name = "FILE")]
+        calendar: Option<PathBuf>,
+        /// Judge the items for this board, WIDTHxHEIGHT (e.g. 128x32): pictures too small, too busy or too dark, characters no font has
+        #[arg(long, value_name = "WxH")]
+        board: Option<String>,
+        /// The board's LEDs, with --board
+        #[arg(long, default_value = "red-green", value_parser = crate::cli::args::colors())]
+        colors: pinghu_fonts::ColorMode,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every change of what shows, brightness and power over a span of time; with --date, the
+    /// campaigns' planned plays per hour against their targets
+    Timeline(TimelineArgs),
+}
+
+impl PlaylistCommand {
+    pub fn run(self) -> Result<ExitCode> {
+        match self {
+            PlaylistCommand::Check {
+                files,
+                calendar,
+                board: size,
+                colors,
+                json,
+            } => check_command(&files, calendar.as_deref(), json, board(size.as_deref(), colors)?),
+            PlaylistCommand::Timeline(a) => timeline_command(&a),
         }
     }
 }

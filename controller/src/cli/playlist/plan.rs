@@ -276,27 +276,46 @@ pub fn render_timeline(
     Ok(out)
 }
 
-/// What `pinghu playlist timeline` shows.
-#[derive(Debug)]
-pub struct TimelineRequest {
+/// `pinghu playlist timeline`: which playlist, over what span (or which day's campaigns), for
+/// which board.
+#[derive(Debug, clap::Args)]
+pub struct TimelineArgs {
+    /// The playlist (TOML)
     pub file: PathBuf,
-    /// Plan this day's campaigns instead.
+    /// Plan this day's campaigns (YYYY-MM-DD): plays per campaign and hour, against the targets
+    #[arg(long, value_name = "D", conflicts_with_all = ["from", "hours"])]
     pub date: Option<jiff::civil::Date>,
-    pub board: Option<Board>,
+    /// With --date: count pages as this board shows them, WIDTHxHEIGHT (default one page per spot)
+    #[arg(long, value_name = "WxH")]
+    pub board: Option<String>,
+    /// The board's LEDs, with --board
+    #[arg(long, default_value = "red-green", value_parser = crate::cli::args::colors())]
+    pub colors: pinghu_fonts::ColorMode,
+    /// Start: RFC 3339, a local date-time (2026-11-30T08:00) or a date; default now
+    #[arg(long, value_name = "T")]
     pub from: Option<String>,
+    /// How many hours to show
+    #[arg(long, default_value_t = 48)]
     pub hours: u32,
+    /// Time zone (IANA name); default the playlist's, else Asia/Shanghai
+    #[arg(long)]
     pub tz: Option<String>,
+    /// Extra holiday calendar (TOML)
+    #[arg(long, value_name = "FILE")]
     pub calendar: Option<PathBuf>,
+    /// Print JSON
+    #[arg(long)]
     pub json: bool,
 }
 
 /// `pinghu playlist timeline`: what shows when, hour by hour.
-pub fn timeline_command(r: &TimelineRequest) -> Result<ExitCode> {
+pub fn timeline_command(r: &TimelineArgs) -> Result<ExitCode> {
+    let board = super::board(r.board.as_deref(), r.colors)?;
     let cal = calendar(r.calendar.as_deref())?;
     let p = pinghu_playlists::load(&r.file)?;
     let zone = time_zone(r.tz.as_deref(), &p)?;
     if let Some(d) = r.date {
-        let plan = plan_day(&r.file, &p, &cal, &zone, d, r.board)?;
+        let plan = plan_day(&r.file, &p, &cal, &zone, d, board)?;
         print!(
             "{}",
             if r.json {

@@ -10,7 +10,7 @@ use crate::daemon::mqtt::{Client, Connection, Happening, Hints, Props};
 /// The MQTT 5 properties of a published envelope: the content type, the `key_id`, and for an
 /// announcement when `expiring` the seconds until its `valid_until` (a notice that can no longer
 /// be shown dies in the brokers' queues instead of arriving late; an error when it has passed).
-pub(crate) fn properties(envelope: &Envelope, now: jiff::Timestamp, expiring: bool) -> Result<Props, String> {
+pub(crate) fn properties(envelope: &Envelope, now: jiff::Timestamp, expiring: bool) -> anyhow::Result<Props> {
     let expiry_s = if expiring && envelope.content_type.is_none() {
         expiry_interval(envelope, now)?
     } else {
@@ -29,21 +29,23 @@ pub(crate) fn properties(envelope: &Envelope, now: jiff::Timestamp, expiring: bo
 
 /// Seconds until `valid_until` of an announcement's payload, for MQTT 5's message expiry
 /// interval. `Ok(None)` without `valid_until`; an error when it has passed.
-pub fn expiry_interval(envelope: &Envelope, now: jiff::Timestamp) -> Result<Option<u32>, String> {
+pub fn expiry_interval(envelope: &Envelope, now: jiff::Timestamp) -> anyhow::Result<Option<u32>> {
     use base64::Engine as _;
     let payload = base64::engine::general_purpose::STANDARD
         .decode(&envelope.payload)
-        .map_err(|e| format!("payload is not base64: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("payload is not base64: {e}"))?;
     let v: serde_json::Value = serde_json::from_slice(&payload).unwrap_or(serde_json::Value::Null);
     let Some(until) = v["valid_until"].as_str() else {
         return Ok(None);
     };
     let until: jiff::Timestamp = until
         .parse()
-        .map_err(|_| format!("valid_until {until:?} is not an RFC 3339 time"))?;
+        .map_err(|_| anyhow::anyhow!("valid_until {until:?} is not an RFC 3339 time"))?;
     let secs = until.duration_since(now).as_secs();
     if secs <= 0 {
-        return Err(format!("valid_until {until} has passed: the notice would never show"));
+        return Err(anyhow::anyhow!(
+            "valid_until {until} has passed: the notice would never show"
+        ));
     }
     Ok(Some(u32::try_from(secs).unwrap_or(u32::MAX)))
 }
@@ -79,7 +81,7 @@ impl std::fmt::Debug for Link {
 
 impl Link {
     /// A link to `broker` for the command `what`; it connects on the first [`Link::next`].
-    pub(crate) fn new(broker: &Broker, what: &str, mqtt5: bool, capacity: usize) -> Result<Self, String> {
+    pub(crate) fn new(broker: &Broker, what: &str, mqtt5: bool, capacity: usize) -> anyhow::Result<Self> {
         // `pinghu-portal-…`, `pinghu-fleet-…`: the tool is named in the broker's log.
         let name = format!("pinghu-{}", what.split_whitespace().next().unwrap_or("tool"));
         let end = broker.endpoint(what, &name)?;
@@ -96,9 +98,9 @@ impl Link {
     }
 
     /// The next event; a lost link is an error that says what failed and what to check.
-    pub(crate) async fn next(&mut self) -> Result<Happening, String> {
+    pub(crate) async fn next(&mut self) -> anyhow::Result<Happening> {
         match self.events.poll().await {
-            Happening::Lost { reason, .. } => Err(format!("{}: {reason}", self.broker)),
+            Happening::Lost { reason, .. } => Err(anyhow::anyhow!("{}: {reason}", self.broker)),
             h => Ok(h),
         }
     }
@@ -131,7 +133,7 @@ mod tests {
         let late: jiff::Timestamp = "2026-12-05T00:00:00Z".parse().unwrap();
         assert_eq!(properties(&notice, late, false).unwrap().expiry_s, None);
         let e = properties(&notice, late, true).unwrap_err();
-        assert!(e.contains("has passed: the notice would never show"), "{e}");
+        assert!(e.to_string().contains("has passed: the notice would never show"), "{e}");
         let warning = envelope(&serde_json::json!({}), Some("application/cap+xml"));
         let p = properties(&warning, now, true).unwrap();
         assert_eq!((p.expiry_s, p.content_type.as_str()), (None, "application/cap+xml"));

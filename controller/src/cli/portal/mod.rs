@@ -3,6 +3,7 @@
 //! exact payload bytes, base64). The wire is in `mqtt.rs`, the office's retained messages in
 //! `push.rs`, delivery confirmation in [`crate::cli::confirm`].
 
+mod args;
 pub(crate) mod link;
 mod mqtt;
 mod push;
@@ -12,9 +13,9 @@ use std::time::Duration;
 
 use crate::daemon::envelope::{Envelope, sign};
 
+pub use args::{AlertFormat, Algorithm, CapArgs, PortalCommand, PublishArgs, PushArgs, SendArgs};
 pub use link::expiry_interval;
 pub use mqtt::{Published, publish, publish_retained};
-pub use push::{PushRequest, push_command};
 
 /// Where to publish.
 #[derive(Debug, Clone)]
@@ -86,27 +87,29 @@ pub use crate::daemon::envelope::DEMO_KEY_ID;
 pub use crate::daemon::envelope::KeyPair;
 
 /// Sign a payload with a key file written by `keygen`.
-pub fn sign_with_file(payload: &[u8], key_file: &std::path::Path) -> Result<Envelope, String> {
-    serde_json::from_slice::<serde_json::Value>(payload).map_err(|e| format!("the payload is not JSON: {e}"))?;
+pub fn sign_with_file(payload: &[u8], key_file: &std::path::Path) -> anyhow::Result<Envelope> {
+    serde_json::from_slice::<serde_json::Value>(payload)
+        .map_err(|e| anyhow::anyhow!("the payload is not JSON: {e}"))?;
     sign_bytes_with_file(payload, key_file)
 }
 
 /// Sign any bytes (a warning's XML) with a key file written by `keygen`.
-pub fn sign_bytes_with_file(payload: &[u8], key_file: &std::path::Path) -> Result<Envelope, String> {
-    let text = std::fs::read_to_string(key_file).map_err(|e| format!("cannot read {}: {e}", key_file.display()))?;
+pub fn sign_bytes_with_file(payload: &[u8], key_file: &std::path::Path) -> anyhow::Result<Envelope> {
+    let text =
+        std::fs::read_to_string(key_file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", key_file.display()))?;
     let kp: KeyPair = serde_json::from_str(&text).map_err(|e| {
-        format!(
+        anyhow::anyhow!(
             "{} is not a key file from `pinghu portal keygen`: {e}",
             key_file.display()
         )
     })?;
-    sign(payload, &kp.key_id, &kp.secret).map_err(|e| e.to_string())
+    Ok(sign(payload, &kp.key_id, &kp.secret)?)
 }
 
 /// `pinghu portal keygen`: a new key pair; the secret to `out` (never overwritten), the public
 /// half printed as the daemon's configuration line.
 pub fn keygen_command(key_id: &str, out: &Path, sm2: bool) -> anyhow::Result<std::process::ExitCode> {
-    let public = KeyPair::create(out, key_id, sm2).map_err(anyhow::Error::msg)?.public;
+    let public = KeyPair::create(out, key_id, sm2)?.public;
     println!("secret key written to {} (keep it on the portal)", out.display());
     println!("add to the daemon's configuration:\n[portal_keys]\n{key_id} = \"{public}\"");
     Ok(std::process::ExitCode::SUCCESS)
@@ -115,7 +118,7 @@ pub fn keygen_command(key_id: &str, out: &Path, sm2: bool) -> anyhow::Result<std
 /// `pinghu portal sign`: print the envelope of a payload file (or `-`).
 pub fn sign_command(key: &Path, payload: &str) -> anyhow::Result<std::process::ExitCode> {
     let bytes = crate::cli::read_file_or_stdin(payload)?;
-    let env = sign_with_file(&bytes, key).map_err(anyhow::Error::msg)?;
+    let env = sign_with_file(&bytes, key)?;
     println!("{}", serde_json::to_string(&env)?);
     Ok(std::process::ExitCode::SUCCESS)
 }
@@ -163,30 +166,26 @@ impl Sending {
         let rt = crate::cli::run::runtime()?;
         if let Some((each, resends)) = self.confirm {
             println!("publishing {what}");
-            let rows = rt
-                .block_on(crate::cli::confirm::publish_confirmed(
-                    &self.broker,
-                    &self.topic_prefix,
-                    &target,
-                    env,
-                    self.mqtt5,
-                    each,
-                    resends,
-                ))
-                .map_err(anyhow::Error::msg)?;
-            print!("{}", crate::cli::confirm::table(&rows));
-            return Ok(crate::cli::exit_code(!crate::cli::confirm::all_confirmed(&rows)));
-        }
-        let sent = rt
-            .block_on(publish(
+            let rows = rt.block_on(crate::cli::confirm::publish_confirmed(
                 &self.broker,
                 &self.topic_prefix,
                 &target,
                 env,
                 self.mqtt5,
-                wait,
-            ))
-            .map_err(anyhow::Error::msg)?;
+                each,
+                resends,
+            ))?;
+            print!("{}", crate::cli::confirm::table(&rows));
+            return Ok(crate::cli::exit_code(!crate::cli::confirm::all_confirmed(&rows)));
+        }
+        let sent = rt.block_on(publish(
+            &self.broker,
+            &self.topic_prefix,
+            &target,
+            env,
+            self.mqtt5,
+            wait,
+        ))?;
         let over = match (self.mqtt5, sent.expiry_s) {
             (true, Some(s)) => format!(" over MQTT 5, expiring in the brokers' queues in {s} s"),
             (true, None) => " over MQTT 5".into(),
@@ -200,74 +199,59 @@ impl Sending {
     }
 }
 
-/// What `pinghu portal publish` sends, and where.
-#[derive(Debug)]
-pub struct PublishRequest {
-    pub send: Sending,
-    /// A signed envelope file (or `-`) ...
-    pub envelope: Option<String>,
-    /// ... or a payload file (or `-`) to sign with `key`.
-    pub payload: Option<String>,
-    pub key: Option<std::path::PathBuf>,
+impl PublishArgs {
+    /// `pinghu portal publish`: publish QoS 1, print the PUBACK and the receipts waited for.
+    pub fn run(self) -> anyhow::Result<std::process::ExitCode> {
+        use anyhow::{Context as _, bail};
+        let send = self.send.get()?;
+        let env: Envelope = match (self.envelope, self.payload, self.key) {
+            (Some(f), _, _) => {
+                let text =
+                    String::from_utf8(crate::cli::read_file_or_stdin(&f)?).context("the envelope is not UTF-8")?;
+                serde_json::from_str(&text).context("not an envelope (key_id, payload, signature)")?
+            }
+            (None, Some(p), Some(k)) => sign_with_file(&crate::cli::read_file_or_stdin(&p)?, &k)?,
+            _ => bail!("give --envelope FILE, or --payload FILE with --key FILE"),
+        };
+        let payload = {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD
+                .decode(&env.payload)
+                .unwrap_or_default()
+        };
+        let v: serde_json::Value = serde_json::from_slice(&payload).unwrap_or_default();
+        let kind = if v["action"] == "revoke" {
+            "revocation of"
+        } else {
+            "announcement"
+        };
+        let what = match (v["id"].as_str(), v["revision"].as_u64()) {
+            (Some(id), Some(rev)) => format!("{kind} {id} r{rev}"),
+            (Some(id), None) => format!("{kind} {id}"),
+            _ => "the envelope".to_owned(),
+        };
+        send.send(&env, &what)
+    }
 }
 
-/// `pinghu portal publish`: publish QoS 1, print the PUBACK and the receipts waited for.
-pub fn publish_command(r: PublishRequest) -> anyhow::Result<std::process::ExitCode> {
-    use anyhow::{Context as _, bail};
-    let env: Envelope = match (r.envelope, r.payload, r.key) {
-        (Some(f), _, _) => {
-            let text = String::from_utf8(crate::cli::read_file_or_stdin(&f)?).context("the envelope is not UTF-8")?;
-            serde_json::from_str(&text).context("not an envelope (key_id, payload, signature)")?
-        }
-        (None, Some(p), Some(k)) => {
-            sign_with_file(&crate::cli::read_file_or_stdin(&p)?, &k).map_err(anyhow::Error::msg)?
-        }
-        _ => bail!("give --envelope FILE, or --payload FILE with --key FILE"),
-    };
-    let payload = {
-        use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD
-            .decode(&env.payload)
-            .unwrap_or_default()
-    };
-    let v: serde_json::Value = serde_json::from_slice(&payload).unwrap_or_default();
-    let kind = if v["action"] == "revoke" {
-        "revocation of"
-    } else {
-        "announcement"
-    };
-    let what = match (v["id"].as_str(), v["revision"].as_u64()) {
-        (Some(id), Some(rev)) => format!("{kind} {id} r{rev}"),
-        (Some(id), None) => format!("{kind} {id}"),
-        _ => "the envelope".to_owned(),
-    };
-    r.send.send(&env, &what)
-}
-
-/// What `pinghu portal cap` sends, and where.
-#[derive(Debug)]
-pub struct CapRequest {
-    pub send: Sending,
-    /// The warning's XML (file or `-`), signed as it is, byte for byte.
-    pub file: String,
-    pub key: std::path::PathBuf,
-    pub format: crate::alerts::Format,
-}
-
-/// `pinghu portal cap`: check a warning document, sign its exact bytes and publish it on the
-/// screen's or group's alerts topic.
-pub fn cap_command(r: CapRequest) -> anyhow::Result<std::process::ExitCode> {
-    let bytes = crate::cli::read_file_or_stdin(&r.file)?;
-    // The board refuses what does not read: say so here, before it travels.
-    let alert = crate::alerts::read(&bytes, r.format).map_err(|e| anyhow::anyhow!("{}: {e}", r.file))?;
-    let mut env = sign_bytes_with_file(&bytes, &r.key).map_err(anyhow::Error::msg)?;
-    env.content_type = Some(
-        match r.format {
-            crate::alerts::Format::Cap => "application/cap+xml",
-            crate::alerts::Format::Gbt35965 => "application/gbt35965+xml",
-        }
-        .into(),
-    );
-    let what = format!("{} {} from {}", alert.msg_type.word(), alert.identifier, alert.sender);
-    r.send.send(&env, &what)
+impl CapArgs {
+    /// `pinghu portal cap`: check a warning document, sign its exact bytes and publish it on the
+    /// screen's or group's alerts topic.
+    pub fn run(self) -> anyhow::Result<std::process::ExitCode> {
+        let send = self.send.get()?;
+        let format = self.format.format();
+        let bytes = crate::cli::read_file_or_stdin(&self.file)?;
+        // The board refuses what does not read: say so here, before it travels.
+        let alert = crate::alerts::read(&bytes, format).map_err(|e| anyhow::anyhow!("{}: {e}", self.file))?;
+        let mut env = sign_bytes_with_file(&bytes, &self.key)?;
+        env.content_type = Some(
+            match format {
+                crate::alerts::Format::Cap => "application/cap+xml",
+                crate::alerts::Format::Gbt35965 => "application/gbt35965+xml",
+            }
+            .into(),
+        );
+        let what = format!("{} {} from {}", alert.msg_type.word(), alert.identifier, alert.sender);
+        send.send(&env, &what)
+    }
 }

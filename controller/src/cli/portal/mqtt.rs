@@ -32,12 +32,12 @@ pub async fn publish(
     envelope: &Envelope,
     mqtt5: bool,
     wait_receipts: Option<(String, Duration)>,
-) -> Result<Published, String> {
+) -> anyhow::Result<Published> {
     let props = properties(envelope, jiff::Timestamp::now(), mqtt5)?;
-    let body = serde_json::to_vec(envelope).map_err(|e| e.to_string())?;
+    let body = serde_json::to_vec(envelope)?;
     // Refused here, by name, rather than by the client's packet limit as if the broker were down.
     if body.len() > crate::daemon::envelope::MAX_MESSAGE {
-        return Err(format!(
+        return Err(anyhow::anyhow!(
             "the signed message is {} bytes, more than the {} MiB any topic takes (docs/mqtt.md): boards refuse it \
              and the shipped broker configuration drops it; make the body or the picture smaller",
             body.len(),
@@ -64,7 +64,7 @@ pub async fn publish(
                 link.client.disconnect().await;
                 return Ok(out);
             }
-            Err(_) => return Err(format!("no PUBACK from {} within 10 s", broker.url)),
+            Err(_) => return Err(anyhow::anyhow!("no PUBACK from {} within 10 s", broker.url)),
         };
         match got {
             Happening::Connected { .. } => {
@@ -105,15 +105,15 @@ pub async fn publish(
 }
 
 /// Publish `envelope` QoS 1, retained, on `topic`, and wait for the broker's PUBACK.
-pub async fn publish_retained(broker: &Broker, topic: &str, envelope: &Envelope) -> Result<(), String> {
+pub async fn publish_retained(broker: &Broker, topic: &str, envelope: &Envelope) -> anyhow::Result<()> {
     let props = properties(envelope, jiff::Timestamp::now(), false)?;
     let mut link = Link::new(broker, "portal push", false, 16)?;
-    let body = serde_json::to_vec(envelope).map_err(|e| e.to_string())?;
+    let body = serde_json::to_vec(envelope)?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let got = tokio::time::timeout_at(deadline, link.next())
             .await
-            .map_err(|_| format!("no PUBACK from {} within 10 s", broker.url))??;
+            .map_err(|_| anyhow::anyhow!("no PUBACK from {} within 10 s", broker.url))??;
         match got {
             Happening::Connected { .. } => link.client.publish_with(topic, true, body.as_slice(), &props).await?,
             Happening::Acked(_) => {

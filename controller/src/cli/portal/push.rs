@@ -1,37 +1,57 @@
 //! `pinghu portal push`: the office's signed, retained messages to every board.
 
-use super::publish_retained;
+use super::{PushArgs, publish_retained};
 use crate::daemon::envelope::KeyPair;
+use crate::daemon::office::Kind;
 
-/// What `pinghu portal push` sends.
-#[derive(Debug)]
-pub struct PushRequest {
-    pub broker: crate::cli::broker::Broker,
-    pub topic_prefix: String,
-    pub key: std::path::PathBuf,
-    pub revision: u64,
-    pub kind: crate::daemon::office::Kind,
+/// What one push sends: the kind of office message and its file (or, to remove a picture, its
+/// name).
+struct What {
+    kind: Kind,
     /// The calendar or playlist TOML, the keys JSON (`{"add": {...}, "retire": {...}}`), or a
     /// picture (PNG, JPEG, BMP), sent under its file name; with `remove`, the picture's name.
-    pub file: std::path::PathBuf,
+    file: std::path::PathBuf,
     /// Remove the picture named `file` from the boards.
-    pub remove: bool,
-    pub screen: Option<String>,
-    pub group: Option<String>,
+    remove: bool,
 }
 
-/// `pinghu portal push`: sign an office message (calendar, playlist, keys, picture) and publish
-/// it, retained, where every board (or the screen or group) takes it.
-pub fn push_command(r: PushRequest) -> anyhow::Result<std::process::ExitCode> {
-    use crate::daemon::office::{Kind, Message};
+impl PushArgs {
+    /// Which kind of message the arguments name, from which file.
+    fn what(&self) -> anyhow::Result<What> {
+        let remove = self.remove_picture.is_some();
+        let picture = self.picture.clone().or(self.remove_picture.clone().map(Into::into));
+        let (kind, file) = match (&self.calendar, &self.playlist, &self.keys, picture) {
+            (Some(f), ..) => (Kind::Calendar, f.clone()),
+            (_, Some(f), ..) => (Kind::Playlist, f.clone()),
+            (_, _, Some(f), _) => (Kind::Keys, f.clone()),
+            (.., Some(f)) => (Kind::Picture, f),
+            _ => anyhow::bail!(
+                "give --calendar FILE, --playlist FILE, --keys FILE, --picture FILE or --remove-picture NAME"
+            ),
+        };
+        Ok(What { kind, file, remove })
+    }
+
+    /// `pinghu portal push`: sign an office message (calendar, playlist, keys, picture) and
+    /// publish it, retained, where every board (or the screen or group) takes it.
+    pub fn run(self) -> anyhow::Result<std::process::ExitCode> {
+        let what = self.what()?;
+        let broker = self.broker.get()?;
+        push(&self, &broker, &what)
+    }
+}
+
+/// Sign the office message and publish it.
+fn push(r: &PushArgs, broker: &crate::cli::broker::Broker, w: &What) -> anyhow::Result<std::process::ExitCode> {
+    use crate::daemon::office::Message;
     use base64::Engine as _;
-    let bytes = if r.remove {
+    let bytes = if w.remove {
         Vec::new()
     } else {
-        std::fs::read(&r.file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", r.file.display()))?
+        std::fs::read(&w.file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", w.file.display()))?
     };
-    let name = r.file.display().to_string();
-    let text = match r.kind {
+    let name = w.file.display().to_string();
+    let text = match w.kind {
         Kind::Picture => String::new(),
         _ => String::from_utf8(bytes.clone()).map_err(|_| anyhow::anyhow!("{name} is not UTF-8 text"))?,
     };
@@ -50,13 +70,13 @@ pub fn push_command(r: PushRequest) -> anyhow::Result<std::process::ExitCode> {
         (None, Some(g)) => Ok(format!("{}/groups/{g}/{what}", r.topic_prefix)),
         (None, None) => Err(anyhow::anyhow!(
             "a {} goes to --screen NAME or --group NAME",
-            r.kind.name()
+            w.kind.name()
         )),
     };
     // The boards refuse what does not check: say so here, before it travels.
-    let topic = match r.kind {
+    let topic = match w.kind {
         Kind::Picture => {
-            let file = r
+            let file = w
                 .file
                 .file_name()
                 .and_then(|n| n.to_str())
@@ -65,11 +85,11 @@ pub fn push_command(r: PushRequest) -> anyhow::Result<std::process::ExitCode> {
             if let Some(p) = crate::daemon::core::picture_name_problem(&file) {
                 anyhow::bail!("{p}: rename the file");
             }
-            if r.remove {
+            if w.remove {
                 message.remove = true;
                 let topic = to(&format!("pictures/{file}"))?;
                 message.name = Some(file);
-                return publish(&r, &message, &topic);
+                return publish(r, broker, w.kind, &message, &topic);
             }
             if bytes.len() > crate::daemon::core::MAX_PICTURE_BYTES {
                 anyhow::bail!(
@@ -110,19 +130,21 @@ pub fn push_command(r: PushRequest) -> anyhow::Result<std::process::ExitCode> {
             })?;
             let mut check = crate::daemon::envelope::Keyring::default();
             for (id, key) in &k.add {
-                check.add(id, key).map_err(anyhow::Error::msg)?;
+                check.add(id, key)?;
             }
             message.add = k.add;
             message.retire = k.retire;
             format!("{}/keys", r.topic_prefix)
         }
     };
-    publish(&r, &message, &topic)
+    publish(r, broker, w.kind, &message, &topic)
 }
 
 /// Sign `message` with the request's key and publish it, retained, on `topic`.
 fn publish(
-    r: &PushRequest,
+    r: &PushArgs,
+    broker: &crate::cli::broker::Broker,
+    kind: Kind,
     message: &crate::daemon::office::Message,
     topic: &str,
 ) -> anyhow::Result<std::process::ExitCode> {
@@ -130,13 +152,12 @@ fn publish(
         std::fs::read_to_string(&r.key).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", r.key.display()))?;
     let kp: KeyPair = serde_json::from_str(&key_text)
         .map_err(|e| anyhow::anyhow!("{} is not a key file from `pinghu portal keygen`: {e}", r.key.display()))?;
-    let env = crate::daemon::office::sign(r.kind, message, &kp.key_id, &kp.secret).map_err(anyhow::Error::msg)?;
+    let env = crate::daemon::office::sign(kind, message, &kp.key_id, &kp.secret)?;
     let rt = crate::cli::run::runtime()?;
-    rt.block_on(publish_retained(&r.broker, topic, &env))
-        .map_err(anyhow::Error::msg)?;
+    rt.block_on(publish_retained(broker, topic, &env))?;
     println!(
         "pushed the {}{} revision {} to {topic} (retained; PUBACK received)",
-        r.kind.name(),
+        kind.name(),
         if message.remove { " removal" } else { "" },
         r.revision
     );

@@ -9,8 +9,8 @@ use rumqttc::v5::mqttbytes::v5 as p5;
 use rumqttc::{LastWill, MqttOptions, QoS, TlsConfiguration, Transport};
 
 use super::{Client, Connection, DAEMON_HINTS};
-use crate::DaemonError;
 use crate::config::{Config, MqttVersion};
+use crate::mqtt::TlsError;
 
 /// Take in whatever a broker can deliver — MQTT's largest packet, 256 MiB — so that an oversized
 /// message is refused with a receipt naming its size, and acknowledged: a packet rumqttc could
@@ -23,7 +23,7 @@ use crate::config::{Config, MqttVersion};
 const MAX_IN: usize = 260 * 1024 * 1024;
 
 /// The client and its event loop for the configured broker and protocol version.
-pub fn connect(cfg: &Config, will: Vec<u8>) -> Result<(Client, Connection), DaemonError> {
+pub fn connect(cfg: &Config, will: Vec<u8>) -> Result<(Client, Connection), TlsError> {
     let m = &cfg.mqtt;
     let transport = if m.tls { Some(tls_transport_of(cfg)?) } else { None };
     let credentials = m
@@ -83,14 +83,12 @@ pub fn connect(cfg: &Config, will: Vec<u8>) -> Result<(Client, Connection), Daem
     }
 }
 
-fn tls_transport_of(cfg: &Config) -> Result<Transport, DaemonError> {
+fn tls_transport_of(cfg: &Config) -> Result<Transport, TlsError> {
     let m = &cfg.mqtt;
     let Some(ca) = &m.ca_file else {
-        return Err(DaemonError::Mqtt(
-            "mqtts:// needs mqtt.ca_file (the broker's CA certificate, PEM)".into(),
-        ));
+        return Err(TlsError::NoCaFile);
     };
-    tls_transport(ca, m.client_cert.as_ref().map(|(c, k)| (c.as_path(), k.as_path()))).map_err(DaemonError::Mqtt)
+    tls_transport(ca, m.client_cert.as_ref().map(|(c, k)| (c.as_path(), k.as_path())))
 }
 
 /// A TLS transport trusting the CA in `ca` (PEM), with a client certificate and key when given:
@@ -98,12 +96,16 @@ fn tls_transport_of(cfg: &Config) -> Result<Transport, DaemonError> {
 pub fn tls_transport(
     ca: &std::path::Path,
     client: Option<(&std::path::Path, &std::path::Path)>,
-) -> Result<Transport, String> {
+) -> Result<Transport, TlsError> {
     use rustls::pki_types::pem::PemObject as _;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let read = |p: &std::path::Path, what: &str| {
-        std::fs::read(p).map_err(|e| format!("cannot read {what} {}: {e}", p.display()))
+    let read = |p: &std::path::Path, what: &'static str| {
+        std::fs::read(p).map_err(|error| TlsError::Read {
+            what,
+            path: p.to_owned(),
+            error,
+        })
     };
     // Our own rustls configuration, its PEM read by rustls itself: rumqttc's `Simple` set-up
     // would read it with the unmaintained rustls-pemfile (RUSTSEC-2025-0134).
@@ -111,28 +113,37 @@ pub fn tls_transport(
     let ca = read(ca_path, "the CA file")?;
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(&ca) {
-        let cert = cert.map_err(|e| format!("the CA file {}: {e} (PEM certificates)", ca_path.display()))?;
-        roots
-            .add(cert)
-            .map_err(|e| format!("the CA file {}: {e}", ca_path.display()))?;
+        let cert = cert.map_err(|error| TlsError::CaPem {
+            path: ca_path.to_owned(),
+            error,
+        })?;
+        roots.add(cert).map_err(|error| TlsError::CaRefused {
+            path: ca_path.to_owned(),
+            error,
+        })?;
     }
     if roots.is_empty() {
-        return Err(format!(
-            "the CA file {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
-            ca_path.display()
-        ));
+        return Err(TlsError::NoCertificate {
+            path: ca_path.to_owned(),
+        });
     }
     let builder = rustls::ClientConfig::builder().with_root_certificates(roots);
     let config = match client {
         Some((c, k)) => {
             let certs = CertificateDer::pem_slice_iter(&read(c, "the client certificate")?)
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| format!("the client certificate {}: {e} (PEM)", c.display()))?;
-            let key = PrivateKeyDer::from_pem_slice(&read(k, "the client key")?)
-                .map_err(|e| format!("the client key {}: {e} (a PEM private key)", k.display()))?;
+                .map_err(|error| TlsError::ClientCertificate {
+                    path: c.to_owned(),
+                    error,
+                })?;
+            let key =
+                PrivateKeyDer::from_pem_slice(&read(k, "the client key")?).map_err(|error| TlsError::ClientKey {
+                    path: k.to_owned(),
+                    error,
+                })?;
             builder
                 .with_client_auth_cert(certs, key)
-                .map_err(|e| format!("the client certificate and key: {e}"))?
+                .map_err(TlsError::ClientAuth)?
         }
         None => builder.with_no_client_auth(),
     };
