@@ -45,7 +45,7 @@ mod views;
 
 use playlist::calendar;
 
-pub use change::{Change, Saved, Touched};
+pub use change::{CardChangeError, Change, Saved, Touched};
 pub use coordinator::{Frame, Input, Live, PLAYLIST_WATCH};
 pub use messages::REFUSALS_LOGGED;
 pub use open::{Prepared, prepare};
