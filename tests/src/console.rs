@@ -48,7 +48,7 @@ impl ConsoleRig {
     /// `pinghu run --data-dir DIR`: the child, the console's URL and the broker's port.
     fn spawn(dir: &std::path::Path) -> (Child, String, u16) {
         let mut child = Command::new(bin("pinghu"))
-            .args(["run", "--data-dir"])
+            .args(["run", "--console-port", "0", "--data-dir"])
             .arg(dir)
             .env("RUST_LOG", "warn")
             .stderr(Stdio::piped())

@@ -101,3 +101,39 @@ fn demo_shows_the_whole_chain() {
     assert!(csv.starts_with("seq,at,screen,content"), "{csv}");
     assert!(csv.contains("announcement yl-demo-0001 r1"), "{csv}");
 }
+
+#[test]
+fn the_embedded_default_serves_its_console_on_one_fixed_port_and_says_when_it_is_taken() {
+    // The documented port: a bookmark made yesterday works today.
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = std::process::Command::new(pinghu_tests::bin("pinghu"))
+        .args(["run", "--data-dir"])
+        .arg(dir.path())
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let address = dir.path().join("console-address");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let url = loop {
+        if let Ok(a) = std::fs::read_to_string(&address)
+            && !a.trim().is_empty()
+        {
+            break a.trim().to_owned();
+        }
+        assert!(Instant::now() < deadline, "the console did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(url, "http://127.0.0.1:8047");
+    // A second one on the same machine is told why it cannot start, and what to do.
+    let other = tempfile::tempdir().unwrap();
+    let (code, _, err) = pinghu(&["run", "--data-dir", other.path().to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("127.0.0.1:8047 is taken") && err.contains("--console-port"),
+        "{err}"
+    );
+    let status = pinghu_tests::terminate(&mut first).unwrap();
+    assert!(status.success());
+}

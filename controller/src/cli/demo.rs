@@ -123,7 +123,8 @@ pub async fn run(data_dir: Option<PathBuf>, print: &(dyn Fn(&str) + Sync)) -> an
         Some(d) => d,
         None => std::env::temp_dir().join(format!("pinghu-demo-{}", std::process::id())),
     };
-    let e = embedded::start(&dir)?;
+    // Any free port: a demo runs beside a `pinghu run` without taking its address.
+    let e = embedded::start(&dir, 0)?;
     print(&format!(
         "pinghu demo: MQTT broker on 127.0.0.1:{}, simulated 192x64 red-green BX-6E board on {}, data in {}\n",
         e.broker_port,

@@ -155,7 +155,16 @@ fn console_admin(data_dir: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// Start the broker and the board and build the configuration around them.
-pub fn start(data_dir: &Path) -> anyhow::Result<Embedded> {
+pub fn start(data_dir: &Path, console_port: u16) -> anyhow::Result<Embedded> {
+    // The console's fixed port is checked first: taken, nothing else is started.
+    if console_port != 0
+        && let Err(e) = std::net::TcpListener::bind(("127.0.0.1", console_port))
+    {
+        anyhow::bail!(
+            "the console's port 127.0.0.1:{console_port} is taken ({e}): another `pinghu run` is most likely running \
+             (`ss -ltnp 'sport = :{console_port}'` names it); stop it, or give --console-port with another port (0: any free one)"
+        );
+    }
     std::fs::create_dir_all(data_dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", data_dir.display()))?;
     let keys = KeyPair::load_or_create(
         &data_dir.join("demo-key.json"),
@@ -219,7 +228,7 @@ pub fn start(data_dir: &Path) -> anyhow::Result<Embedded> {
         fallback_font: None,
         fonts: BTreeMap::new(),
         console: Some(crate::daemon::config::ConsoleConfig {
-            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], console_port)),
             users_file,
             insecure_http: false,
             tls: None,

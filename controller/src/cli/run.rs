@@ -9,6 +9,10 @@ use anyhow::bail;
 
 use crate::cli::logging::{self, LogFormat};
 
+/// The embedded default's console port: one fixed address, so a bookmark keeps working
+/// (`http://127.0.0.1:8047`; README, docs/console.md).
+pub const CONSOLE_PORT: u16 = 8047;
+
 /// `pinghu run`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -18,6 +22,9 @@ pub struct RunArgs {
     /// Data directory for the embedded default (default ~/.local/share/pinghu)
     #[arg(long, value_name = "DIR", conflicts_with = "config")]
     pub data_dir: Option<PathBuf>,
+    /// The embedded default's console port on 127.0.0.1 (0: any free port, said in the log)
+    #[arg(long, value_name = "PORT", conflicts_with = "config", default_value_t = CONSOLE_PORT)]
+    pub console_port: u16,
     /// Check the configuration and every file it names (playlist, pictures, holidays, fonts, keys, certificates, console users, data folder) without starting: what the daemon would run with, then every error and warning; exit 1 on an error
     #[arg(long, requires = "config")]
     pub check: bool,
@@ -31,7 +38,7 @@ impl RunArgs {
     pub fn run(self, log_format: LogFormat) -> Result<ExitCode> {
         match (self.config, self.check) {
             (Some(config), true) => Ok(check(&config, self.json)),
-            (config, _) => daemon(config, self.data_dir, log_format),
+            (config, _) => daemon(config, self.data_dir, self.console_port, log_format),
         }
     }
 }
@@ -63,7 +70,12 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// Run the daemon until SIGINT or SIGTERM: with `config`, or on the embedded broker and
 /// simulated board in `data_dir` (the default build only).
-pub fn daemon(config: Option<PathBuf>, data_dir: Option<PathBuf>, log_format: LogFormat) -> Result<ExitCode> {
+pub fn daemon(
+    config: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    console_port: u16,
+    log_format: LogFormat,
+) -> Result<ExitCode> {
     // The embedded broker's own chatter (accepts, subscriptions, clean disconnects) is INFO.
     logging::init("info,rumqttd=warn", log_format);
     let rt = runtime()?;
@@ -76,7 +88,7 @@ pub fn daemon(config: Option<PathBuf>, data_dir: Option<PathBuf>, log_format: Lo
             #[cfg(feature = "embedded")]
             None => {
                 let dir = data_dir.unwrap_or_else(crate::daemon::config::default_data_dir);
-                let e = crate::cli::embedded::start(&dir)?;
+                let e = crate::cli::embedded::start(&dir, console_port)?;
                 eprintln!(
                     "pinghu: no --config: embedded MQTT broker on mqtt://127.0.0.1:{}, simulated board on tcp://{} (snapshots in {}), \
                      demo key {} in {}; the console's address follows (its admin token is in console-token there)",
@@ -92,7 +104,7 @@ pub fn daemon(config: Option<PathBuf>, data_dir: Option<PathBuf>, log_format: Lo
             }
             #[cfg(not(feature = "embedded"))]
             None => {
-                let _ = data_dir;
+                let _ = (data_dir, console_port);
                 bail!(
                     "this is the lean build (no embedded broker or simulated board): give --config FILE \
                      (see controller/examples/pinghu.toml)"
