@@ -137,3 +137,93 @@ fn the_embedded_default_serves_its_console_on_one_fixed_port_and_says_when_it_is
     let status = pinghu_tests::terminate(&mut first).unwrap();
     assert!(status.success());
 }
+
+/// `pinghu run` on the embedded default under a shell's `ulimit` line: the child, and its
+/// stderr's lines as they come.
+fn run_limited(ulimit: &str, dir: &std::path::Path) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "{ulimit} && exec \"$0\" run --console-port 0 --data-dir \"$1\"",
+        ))
+        .arg(pinghu_tests::bin("pinghu"))
+        .arg(dir)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in lines.map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+#[test]
+fn a_low_soft_limit_of_open_files_is_raised_and_a_broker_out_of_descriptors_does_not_flood_the_log() {
+    // A shell (or systemd) that starts it with a soft limit of 256 under a higher hard one: the
+    // daemon raises the soft limit to the hard one.
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, lines) = run_limited("ulimit -S -n 256", dir.path());
+    let banner = lines.recv_timeout(Duration::from_secs(20)).expect("the banner");
+    assert!(banner.contains("embedded MQTT broker"), "{banner}");
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
+    let open = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap()
+        .to_owned();
+    let numbers: Vec<&str> = open.split_whitespace().skip(3).take(2).collect();
+    assert_eq!(numbers[0], numbers[1], "soft limit not raised to the hard one: {open}");
+    assert_ne!(numbers[0], "256", "{open}");
+    pinghu_tests::terminate(&mut child).unwrap();
+
+    // With only 200 descriptors in all, 300 clients at the broker's door: it cannot accept them,
+    // and says so at most once a second (it used to say it millions of times a minute).
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, lines) = run_limited("ulimit -n 200", dir.path());
+    let banner = lines.recv_timeout(Duration::from_secs(20)).expect("the banner");
+    let port: u16 = banner
+        .split("mqtt://127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no broker port in {banner}"));
+    let crowd: Vec<std::net::TcpStream> = (0..300)
+        .filter_map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).ok())
+        .collect();
+    // The broker's first complaint starts the count; then three seconds of its log.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let l = lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the broker to say it cannot accept");
+        if l.contains("rumqttd") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the broker never complained");
+    }
+    let window = Instant::now() + Duration::from_secs(3);
+    let mut broker_lines = 0;
+    let mut all = 0;
+    while let Some(left) = window.checked_duration_since(Instant::now()) {
+        match lines.recv_timeout(left) {
+            Ok(l) => {
+                all += 1;
+                broker_lines += usize::from(l.contains("rumqttd"));
+            }
+            Err(_) => break,
+        }
+    }
+    assert!(broker_lines <= 4, "{broker_lines} broker lines in 3 s");
+    assert!(all < 200, "{all} log lines in 3 s");
+    drop(crowd);
+    pinghu_tests::terminate(&mut child).unwrap();
+}

@@ -30,13 +30,34 @@ pub fn filter(default: &str) -> Targets {
     }
 }
 
+/// The second of the last line of the embedded broker let through.
+static BROKER_LINE_AT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The embedded broker (rumqttd) logs each failed accept in its loop: out of file descriptors,
+/// that is millions of lines a minute. Its lines are let through at most once a second (a dynamic
+/// filter: a plain `filter_fn` decides once per call site and caches it).
+fn not_a_flood(meta: &tracing::Metadata<'_>) -> bool {
+    if !meta.is_event() || !meta.target().starts_with("rumqttd") {
+        return true;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    BROKER_LINE_AT.swap(now, std::sync::atomic::Ordering::Relaxed) != now
+}
+
 /// Set up tracing with `default` levels (RUST_LOG overrides them).
 pub fn init(default: &str, format: LogFormat) {
     use std::io::IsTerminal as _;
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
     let ansi = std::io::stderr().is_terminal();
-    let registry = tracing_subscriber::registry().with(filter(default));
+    let registry =
+        tracing_subscriber::registry()
+            .with(filter(default))
+            .with(tracing_subscriber::filter::dynamic_filter_fn(|meta, _| {
+                not_a_flood(meta)
+            }));
     let _ = match format {
         LogFormat::Text => registry
             .with(

@@ -78,6 +78,7 @@ pub fn daemon(
 ) -> Result<ExitCode> {
     // The embedded broker's own chatter (accepts, subscriptions, clean disconnects) is INFO.
     logging::init("info,rumqttd=warn", log_format);
+    raise_open_files();
     let rt = runtime()?;
     rt.block_on(async {
         let (tx, rx) = tokio::sync::watch::channel(false);
@@ -193,4 +194,31 @@ pub fn demo(data_dir: Option<PathBuf>, log_format: LogFormat) -> Result<ExitCode
         let _ = std::io::stdout().flush();
     }))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Raise the soft limit of open files to the hard one. systemd (and many shells) start services
+/// with a soft limit of 1024, which a crowd of idle console connections, the broker link, the
+/// card, the state and log files together can reach; the hard limit (`LimitNOFILE` in the shipped
+/// unit) is what the administrator allows. The console's connection cap stays well below it.
+fn raise_open_files() {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current == limit.maximum {
+        return;
+    }
+    let raised = rustix::process::Rlimit {
+        current: limit.maximum,
+        maximum: limit.maximum,
+    };
+    match setrlimit(Resource::Nofile, raised) {
+        Ok(()) => tracing::info!(
+            "open files: soft limit raised from {} to {}",
+            limit.current.map_or_else(|| "unlimited".to_owned(), |n| n.to_string()),
+            limit.maximum.map_or_else(|| "unlimited".to_owned(), |n| n.to_string())
+        ),
+        Err(e) => tracing::warn!(
+            "cannot raise the limit of open files ({e}); it stays at {:?}",
+            limit.current
+        ),
+    }
 }
