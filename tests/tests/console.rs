@@ -709,6 +709,17 @@ fn a_console_on_the_network_needs_https_and_serves_it() {
     let (code, _, err) = pinghu(&["run", "--config", d.join("plain.toml").to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(err.contains("cert_file") && err.contains("insecure_http"), "{err}");
+    // Allowed with insecure_http, and `--check` says every time what that exposes.
+    std::fs::write(
+        d.join("insecure.toml"),
+        base.replace("[console]\n", "[console]\ninsecure_http = true\n"),
+    )
+    .unwrap();
+    let (_, out, _) = pinghu(&["run", "--config", d.join("insecure.toml").to_str().unwrap(), "--check"]);
+    assert!(
+        out.contains("plain HTTP on 0.0.0.0:0, a network address") && out.contains("cert_file and key_file"),
+        "{out}"
+    );
 
     // With a certificate: HTTPS.
     let status = std::process::Command::new("openssl")

@@ -506,6 +506,15 @@ pub fn check(cfg: &pinghu_daemon::config::Config, r: &mut pinghu_daemon::check::
             0
         }
     };
+    if c.tls.is_none() && !c.listen.ip().is_loopback() {
+        // Allowed only with insecure_http (else the configuration is refused), but said every
+        // time: passwords and session cookies cross the network in clear.
+        r.warnings.push(format!(
+            "the console serves plain HTTP on {}, a network address: passwords and session cookies cross the \
+             network unencrypted; give it cert_file and key_file (HTTPS), or listen on 127.0.0.1 behind an HTTPS proxy",
+            c.listen
+        ));
+    }
     if users == 0 {
         r.warnings.push(format!(
             "the console has no users: add one with `pinghu console adduser NAME --role admin --users {}`",
