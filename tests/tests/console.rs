@@ -1061,6 +1061,42 @@ fn pictures_are_uploaded_previewed_shown_and_removed_without_a_shell() {
         r.text()
     );
     assert!(!rig.path("state.png").exists() && !rig.path("huge.png").exists());
+    // Each refusal is said in Chinese too, from its type.
+    let r = rig.api(
+        "PUT",
+        "/api/v1/pictures/%E6%98%A5%E8%8A%82%20%E6%B5%B7%E6%8A%A5.png",
+        &sunrise,
+    );
+    assert_eq!(r.status, 422, "a space in 春节 海报.png");
+    assert!(
+        r.json()["error_zh"].as_str().unwrap().contains("不能用作图片名"),
+        "{}",
+        r.text()
+    );
+    // A Chinese name is a picture name: 春节海报.png is stored, listed and drawn.
+    let r = rig.api(
+        "PUT",
+        "/api/v1/pictures/%E6%98%A5%E8%8A%82%E6%B5%B7%E6%8A%A5.png",
+        &sunrise,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(rig.path("春节海报.png").exists());
+    assert!(rig.api("GET", "/api/v1/pictures", "").text().contains("春节海报.png"));
+    let drawn = rig.api(
+        "GET",
+        "/api/v1/pictures/%E6%98%A5%E8%8A%82%E6%B5%B7%E6%8A%A5.png/board.png",
+        "",
+    );
+    assert_eq!(drawn.status, 200);
+    assert_eq!(
+        rig.api(
+            "DELETE",
+            "/api/v1/pictures/%E6%98%A5%E8%8A%82%E6%B5%B7%E6%8A%A5.png",
+            ""
+        )
+        .status,
+        200
+    );
 
     // Uploaded: stored beside the playlist, with how it will look on this board.
     let r = rig.api("PUT", "/api/v1/pictures/sunrise.png", &sunrise);
@@ -1116,8 +1152,9 @@ fn pictures_are_uploaded_previewed_shown_and_removed_without_a_shell() {
     assert!(!rig.path("sunrise.png").exists());
     assert_eq!(rig.api("DELETE", "/api/v1/pictures/sunrise.png", "").status, 404);
     let audit = std::fs::read_to_string(rig.path("audit.jsonl")).unwrap();
-    assert_eq!(audit.matches("\"picture.upload\"").count(), 2, "{audit}");
-    assert_eq!(audit.matches("\"picture.delete\"").count(), 1, "{audit}");
+    // 春节海报.png and sunrise.png twice; each removed once.
+    assert_eq!(audit.matches("\"picture.upload\"").count(), 3, "{audit}");
+    assert_eq!(audit.matches("\"picture.delete\"").count(), 2, "{audit}");
     let data_dir = rig.dir.path().to_str().unwrap().to_owned();
     let (code, out, err) = pinghu(&["log", "verify", "--data-dir", &data_dir]);
     assert_eq!(code, 0, "{out}{err}");

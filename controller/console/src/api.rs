@@ -137,12 +137,19 @@ async fn announcement_page(
 }
 
 fn picture_refused(e: &PictureError) -> Response {
+    use pinghu_playlists::Bilingual as _;
     let code = match e {
-        PictureError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        PictureError::NotFound(_) => StatusCode::NOT_FOUND,
-        PictureError::InUse(_) | PictureError::Failed(_) => StatusCode::CONFLICT,
+        PictureError::BadName { .. } | PictureError::TooLarge { .. } | PictureError::Unreadable { .. } => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        PictureError::NotFound { .. } => StatusCode::NOT_FOUND,
+        PictureError::InUse { .. } | PictureError::NoFolder | PictureError::Disk { .. } => StatusCode::CONFLICT,
     };
-    (code, Json(json!({"ok": false, "error": e.to_string()}))).into_response()
+    (
+        code,
+        Json(json!({"ok": false, "error": e.to_string(), "error_zh": e.zh()})),
+    )
+        .into_response()
 }
 
 /// The pictures beside the playlist, with the items that show each.

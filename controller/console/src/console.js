@@ -613,10 +613,11 @@
     pictures.addEventListener("click", function (e) {
       var b = e.target.closest("button.delete-picture");
       if (!b) return;
+      if (!window.confirm(pictures.dataset.confirmDelete + " " + b.dataset.name)) return;
       api("DELETE", "/api/v1/pictures/" + encodeURIComponent(b.dataset.name)).then(function (r) { return r.json(); })
         .then(function (r) {
           result.className = r.ok ? "" : "error";
-          result.textContent = r.ok ? "" : r.error;
+          result.textContent = r.ok ? "" : (document.documentElement.lang === "zh-CN" && r.error_zh) || r.error;
           return refresh();
         });
     });
@@ -632,7 +633,7 @@
               ? result.dataset.uploaded + " " + r.name + " (" + r.width + "×" + r.height + ")" +
                 (document.documentElement.lang === "zh-CN" && r.warnings_zh ? r.warnings_zh : r.warnings)
                   .map(function (w) { return " ⚠ " + w; }).join("")
-              : r.error;
+              : (document.documentElement.lang === "zh-CN" && r.error_zh) || r.error;
             return refresh();
           });
       });

@@ -243,7 +243,7 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
             Err(e) => { p.note { (e.to_string()) } }
             Ok(list) => {
                 p.note { (t(l, "pictures_hint")) }
-                table #pictures data-unused=(t(l, "unused")) data-delete=(t(l, "delete"))
+                table #pictures data-unused=(t(l, "unused")) data-delete=(t(l, "delete")) data-confirm-delete=(t(l, "confirm_delete_picture"))
                     data-removal-waiting=(t(l, "removal_waiting")) data-edits=(c.role.edits_playlists()) {
                     tr { th { (t(l, "file")) } th { (t(l, "on_board")) } th { "KB" } th { (t(l, "used_by")) } th {} }
                     @for f in list {

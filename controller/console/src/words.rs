@@ -96,6 +96,7 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "override_brightness" => ("临时亮度", "brightness"),
         "until" => ("至", "until"),
         "details" => ("详细（技术信息）", "Details (for technicians)"),
+        "confirm_delete_picture" => ("确定删除这张图片吗？", "Remove this picture?"),
         "confirm_off" => (
             "确定关屏一小时吗？大屏将变黑，一小时后自动恢复节目单（可随时点“恢复节目单控制”）。",
             "Switch the board off for an hour? It goes dark and returns to the playlist after an hour (or when you resume).",

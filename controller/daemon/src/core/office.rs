@@ -276,8 +276,8 @@ impl Core {
                 let name = o.message.name.clone().unwrap_or_default();
                 match self.delete_picture(&name, "portal", now) {
                     // Gone already (removed from the console, or never sent here): done all the same.
-                    Ok(()) | Err(crate::core::PictureError::NotFound(_)) => {}
-                    Err(crate::core::PictureError::InUse(m)) => {
+                    Ok(()) | Err(crate::core::PictureError::NotFound { .. }) => {}
+                    Err(m @ crate::core::PictureError::InUse { .. }) => {
                         return Err(Refusal {
                             reason: format!(
                                 "{m}; the board removes it by itself once the running playlist no longer shows it"

@@ -48,39 +48,118 @@ pub struct PictureSaved {
 /// Why a picture was not stored, shown, or removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PictureError {
-    /// A bad name or content (nothing changed): say what to do.
-    Invalid(String),
-    NotFound(String),
-    /// The running playlist shows it.
-    InUse(String),
-    /// The disk refused, or there is no playlist folder (nothing changed).
-    Failed(String),
+    /// Not a name a picture may have (nothing changed).
+    BadName {
+        name: String,
+    },
+    /// Larger than [`MAX_PICTURE_BYTES`] (nothing changed).
+    TooLarge {
+        name: String,
+        bytes: usize,
+    },
+    /// Not a PNG, JPEG or BMP that can be read, or too many pixels (nothing changed).
+    Unreadable {
+        name: String,
+        reason: String,
+    },
+    NotFound {
+        name: String,
+    },
+    /// The running playlist shows it: these items.
+    InUse {
+        name: String,
+        items: Vec<String>,
+    },
+    /// The daemon runs the built-in sample playlist: there is no folder for pictures.
+    NoFolder,
+    /// The disk refused: the picture was not `done` ("stored", "removed", "listed").
+    Disk {
+        name: String,
+        done: &'static str,
+        reason: String,
+    },
 }
 
 impl std::fmt::Display for PictureError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Invalid(m) | Self::NotFound(m) | Self::InUse(m) | Self::Failed(m) => f.write_str(m),
+            Self::BadName { name } => write!(
+                f,
+                "{name:?} is not a picture name: use up to 64 letters (Chinese too), digits, . _ - ending in .png, \
+                 .jpg, .jpeg or .bmp (e.g. 春节海报.png or spring-sale.png)"
+            ),
+            Self::TooLarge { name, bytes } => write!(
+                f,
+                "{name} is {} MB: boards take pictures up to {} MB (a board shows a few thousand LEDs; scale it down \
+                 first)",
+                bytes / 1_000_000,
+                MAX_PICTURE_BYTES / 1_000_000
+            ),
+            Self::Unreadable { name, reason } => write!(f, "{name}: {reason}"),
+            Self::NotFound { name } => write!(f, "no picture {name}: see /api/v1/pictures"),
+            Self::InUse { name, items } => write!(
+                f,
+                "the running playlist shows {name} (item {}): remove it from the playlist first",
+                items.join(", ")
+            ),
+            Self::NoFolder => f.write_str(
+                "the daemon runs the built-in sample playlist: set `playlist = \"FILE\"` in its configuration; \
+                 pictures go beside that file",
+            ),
+            Self::Disk { name, done, reason } => write!(f, "{name} was not {done}: {reason}"),
         }
     }
 }
 
-/// A picture's file name: 1 to 64 of `A-Z a-z 0-9 . _ -`, not starting with a dot, ending in
-/// `.png`, `.jpg`, `.jpeg` or `.bmp` (any case). Nothing else can be named: no folders, no
-/// daemon files.
-pub fn picture_name_problem(name: &str) -> Option<String> {
+impl pinghu_playlists::Bilingual for PictureError {
+    fn zh(&self) -> String {
+        match self {
+            Self::BadName { name } => format!(
+                "{name:?} 不能用作图片名：请用最多 64 个字符的汉字、字母、数字或 . _ -，以 .png、.jpg、.jpeg 或 .bmp 结尾\
+                 （例如 春节海报.png）"
+            ),
+            Self::TooLarge { name, bytes } => format!(
+                "{name} 有 {} MB：大屏图片最大 {} MB（大屏只有几千个灯点，请先缩小图片）",
+                bytes / 1_000_000,
+                MAX_PICTURE_BYTES / 1_000_000
+            ),
+            Self::Unreadable { name, reason } => format!("{name} 无法读取（{reason}）：请上传 PNG、JPEG 或 BMP 图片"),
+            Self::NotFound { name } => format!("没有图片 {name}"),
+            Self::InUse { name, items } => {
+                format!(
+                    "正在运行的节目单显示 {name}（节目 {}）：请先从节目单中移除",
+                    items.join("、")
+                )
+            }
+            Self::NoFolder => {
+                "守护进程运行的是内置示例节目单：请在配置中设置 playlist = \"文件\"，图片放在该文件旁".into()
+            }
+            Self::Disk { name, done, reason } => {
+                let done = match *done {
+                    "stored" => "保存",
+                    "removed" => "删除",
+                    _ => "列出",
+                };
+                format!("{name} 未能{done}：{reason}")
+            }
+        }
+    }
+}
+
+/// A picture's file name: 1 to 64 letters (any script: 春节海报.png), digits, `.`, `_` and `-`,
+/// not starting with a dot, ending in `.png`, `.jpg`, `.jpeg` or `.bmp` (any case). Nothing else
+/// can be named: no folders, no spaces, no daemon files.
+pub fn picture_name_problem(name: &str) -> Option<PictureError> {
     let ok_chars = name
         .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    let lower = name.to_ascii_lowercase();
+        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    let lower = name.to_lowercase();
     let ok_ext = [".png", ".jpg", ".jpeg", ".bmp"].iter().any(|e| lower.ends_with(e));
-    if (1..=64).contains(&name.len()) && ok_chars && !name.starts_with('.') && ok_ext {
+    let chars = name.chars().count();
+    if (5..=64).contains(&chars) && ok_chars && !name.starts_with('.') && ok_ext {
         None
     } else {
-        Some(format!(
-            "{name:?} is not a picture name: use up to 64 of A-Z a-z 0-9 . _ - ending in .png, .jpg, .jpeg or .bmp \
-             (e.g. spring-sale.png)"
-        ))
+        Some(PictureError::BadName { name: name.to_owned() })
     }
 }
 
@@ -89,11 +168,7 @@ impl Core {
     fn pictures_dir(&self) -> Result<PathBuf, PictureError> {
         match (&self.cfg.playlist, &self.planner.renderer.image_dir) {
             (Some(_), Some(dir)) => Ok(dir.clone()),
-            _ => Err(PictureError::Failed(
-                "the daemon runs the built-in sample playlist: set `playlist = \"FILE\"` in its configuration; \
-                 pictures go beside that file"
-                    .into(),
-            )),
+            _ => Err(PictureError::NoFolder),
         }
     }
 
@@ -109,8 +184,11 @@ impl Core {
     /// The pictures in the playlist's folder, by name.
     pub fn pictures(&self) -> Result<Vec<PictureFile>, PictureError> {
         let dir = self.pictures_dir()?;
-        let entries =
-            std::fs::read_dir(&dir).map_err(|e| PictureError::Failed(format!("cannot list {}: {e}", dir.display())))?;
+        let entries = std::fs::read_dir(&dir).map_err(|e| PictureError::Disk {
+            name: dir.display().to_string(),
+            done: "listed",
+            reason: e.to_string(),
+        })?;
         let mut v: Vec<PictureFile> = entries
             .filter_map(Result::ok)
             .filter_map(|e| {
@@ -144,17 +222,18 @@ impl Core {
         now: Timestamp,
     ) -> Result<PictureSaved, PictureError> {
         if let Some(p) = picture_name_problem(name) {
-            return Err(PictureError::Invalid(p));
+            return Err(p);
         }
         if bytes.len() > MAX_PICTURE_BYTES {
-            return Err(PictureError::Invalid(format!(
-                "{name} is {} MB: boards take pictures up to {} MB (a board shows a few thousand LEDs; scale it \
-                 down first)",
-                bytes.len() / 1_000_000,
-                MAX_PICTURE_BYTES / 1_000_000
-            )));
+            return Err(PictureError::TooLarge {
+                name: name.to_owned(),
+                bytes: bytes.len(),
+            });
         }
-        let img = pinghu_fonts::picture::decode(bytes).map_err(|e| PictureError::Invalid(format!("{name}: {e}")))?;
+        let img = pinghu_fonts::picture::decode(bytes).map_err(|e| PictureError::Unreadable {
+            name: name.to_owned(),
+            reason: e.to_string(),
+        })?;
         let dir = self.pictures_dir()?;
         let path = dir.join(name);
         let replaced = path.exists();
@@ -169,7 +248,11 @@ impl Core {
                 json!({"name": name, "sha256": sha256, "bytes": bytes.len(), "replaced": replaced}),
             )
             .and_then(|_| disk.write_atomic(&path, bytes))
-            .map_err(|e| PictureError::Failed(format!("{name} was not stored: {e}")))?;
+            .map_err(|e| PictureError::Disk {
+                name: name.to_owned(),
+                done: "stored",
+                reason: e.to_string(),
+            })?;
         // Items showing this picture are drawn again.
         self.planner.renderer.clear_cache();
         let fitted = pinghu_fonts::picture::to_frame(
@@ -198,15 +281,13 @@ impl Core {
     /// The file of the picture `name`, which must be there.
     fn existing_picture(&self, name: &str) -> Result<PathBuf, PictureError> {
         if let Some(p) = picture_name_problem(name) {
-            return Err(PictureError::Invalid(p));
+            return Err(p);
         }
         let path = self.pictures_dir()?.join(name);
         if path.is_file() {
             Ok(path)
         } else {
-            Err(PictureError::NotFound(format!(
-                "no picture {name}: see /api/v1/pictures"
-            )))
+            Err(PictureError::NotFound { name: name.to_owned() })
         }
     }
 
@@ -230,7 +311,10 @@ impl Core {
         {
             return Ok(frame.clone());
         }
-        let img = pinghu_fonts::picture::load(&path).map_err(|e| PictureError::Invalid(format!("{name}: {e}")))?;
+        let img = pinghu_fonts::picture::load(&path).map_err(|e| PictureError::Unreadable {
+            name: name.to_owned(),
+            reason: e.to_string(),
+        })?;
         let reduce = pinghu_fonts::picture::Reduce::threshold_if(threshold);
         let frame =
             pinghu_fonts::picture::to_frame(&img, self.cfg.width, self.cfg.height, self.cfg.colors, reduce).frame;
@@ -246,15 +330,19 @@ impl Core {
         let path = self.existing_picture(name)?;
         let users = self.used_by(name);
         if !users.is_empty() {
-            return Err(PictureError::InUse(format!(
-                "the running playlist shows {name} (item {}): remove it from the playlist first",
-                users.join(", ")
-            )));
+            return Err(PictureError::InUse {
+                name: name.to_owned(),
+                items: users,
+            });
         }
         self.audit
             .append(now, who, "picture.delete", json!({"name": name}))
             .and_then(|_| std::fs::remove_file(&path))
-            .map_err(|e| PictureError::Failed(format!("{name} was not removed: {e}")))?;
+            .map_err(|e| PictureError::Disk {
+                name: name.to_owned(),
+                done: "removed",
+                reason: e.to_string(),
+            })?;
         tracing::info!("picture {name} removed by {who}");
         Ok(())
     }
@@ -266,7 +354,14 @@ mod tests {
 
     #[test]
     fn picture_names_are_plain_file_names_of_pictures() {
-        for ok in ["a.png", "spring-sale_2027.JPG", "x.jpeg", "logo.bmp"] {
+        for ok in [
+            "a.png",
+            "spring-sale_2027.JPG",
+            "x.jpeg",
+            "logo.bmp",
+            "春节海报.png",
+            "图.png",
+        ] {
             assert_eq!(picture_name_problem(ok), None, "{ok}");
         }
         for bad in [
@@ -277,8 +372,10 @@ mod tests {
             "state.json",
             "playlist.toml",
             "a b.png",
-            "图.png",
+            "春节 海报.png",
+            "图／片.png",
             &format!("{}.png", "a".repeat(61)),
+            &format!("{}.png", "图".repeat(61)),
         ] {
             assert!(picture_name_problem(bad).is_some(), "{bad}");
         }
