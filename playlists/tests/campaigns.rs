@@ -489,3 +489,34 @@ share = 0.5
         "no spot was on the glass across midnight: the test proves nothing"
     );
 }
+
+/// Issue #32, point 4: a target with a wrong value is one problem with one message, at the
+/// value; the campaign is not also told it has no target.
+#[test]
+fn a_wrong_target_value_gets_exactly_one_message() {
+    let campaign = |target: &str| {
+        format!(
+            "[[item]]\nid = \"a\"\ntext = \"政务\"\n\n[[campaign]]\nid = \"x\"\nadvertiser = \"甲\"\ncontract = \"C1\"\n\
+             start_date = \"2026-12-01\"\nend_date = \"2026-12-31\"\n{target}\n  [[campaign.item]]\n  id = \"x-1\"\n  text = \"广告\"\n"
+        )
+    };
+    for (target, message) in [
+        ("share = -0.2", "ads.toml:11:9: share must be above 0 and below 1"),
+        ("share = 0", "ads.toml:11:9: share must be above 0 and below 1"),
+        ("share = 1.5", "ads.toml:11:9: share must be above 0 and below 1"),
+        ("share = \"20%\"", "ads.toml:11:9: "),
+        ("plays_per_hour = 0", "ads.toml:11:18: plays_per_hour = 0 must be 1 to 3600"),
+        ("plays_per_day = 0", "ads.toml:11:17: plays_per_day = 0 must be 1 to 86400"),
+    ] {
+        let err = parse(&campaign(target), "ads.toml").unwrap_err();
+        let all: Vec<String> = err.diagnostics().iter().map(ToString::to_string).collect();
+        assert_eq!(all.len(), 1, "{target}: {all:#?}");
+        assert!(all[0].starts_with(message), "{target}: {all:#?}");
+        assert!(!all[0].contains("needs one target"), "{target}: {all:#?}");
+    }
+    // With no target at all, that is the message, at the [[campaign]] line.
+    let err = parse(&campaign(""), "ads.toml").unwrap_err();
+    let all: Vec<String> = err.diagnostics().iter().map(ToString::to_string).collect();
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert!(all[0].starts_with("ads.toml:5:1:"), "{all:#?}");
+}
