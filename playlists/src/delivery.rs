@@ -20,6 +20,8 @@ pub struct Delivery {
     pub plays: BTreeMap<(String, i8), u32>,
     /// Seconds of complete spots that started in each hour.
     pub spot_s: [u32; 24],
+    /// Seconds of each campaign's complete spots over the day.
+    pub seconds: BTreeMap<String, u32>,
     /// Spots that started but were cut short (by the power schedule or the day's end).
     pub cut: u32,
 }
@@ -86,6 +88,7 @@ pub fn deliver_day(
         }
         let h = since.to_zoned(tz.clone()).hour();
         *out.plays.entry((c.id.clone(), h)).or_default() += 1;
+        *out.seconds.entry(c.id.clone()).or_default() += len;
         if let Some(s) = out.spot_s.get_mut(usize::from(h.unsigned_abs())) {
             *s += len;
         }

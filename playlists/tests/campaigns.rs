@@ -284,7 +284,8 @@ separation_s = 50
     );
     assert!(all.contains("campaign \"many\" is overbooked on 2026-12-08 (Tue) 11:00-12:00: its target needs 60.0 plays in the hour but max_per_hour = 50"), "{all}");
     assert!(!all.contains("advertiser \"乙\""), "{all}");
-    // 60 × (10 + 50) = 3600 s exactly fits; one more second of separation would not.
+    // 60 × (10 + 50) = 3600 s exactly fits: behind entries and spots of 10 s, a separation of
+    // 50 s ends at a boundary. One more second waits for the next one, 60 s: 60 × 70 = 4200 s.
     let tighter = src.replace("separation_s = 50", "separation_s = 51");
     let d = check_bookings(&parse(&tighter, "ads.toml").unwrap(), &Calendar::builtin(), &|i| {
         i.style.dwell_s
@@ -293,7 +294,8 @@ separation_s = 50
         d.iter().any(|x| x
             .problem
             .to_string()
-            .contains("its spots and their separation_s need 3660 s")),
+            .contains("its spots and the waits for their separation need 4200 s of the 3600 s")
+            && x.problem.to_string().contains("separation_s = 51 waits 60 s")),
         "{d:?}"
     );
     // The positions point at the campaign.
