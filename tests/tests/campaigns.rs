@@ -93,6 +93,19 @@ fn spots_play_and_the_signed_daily_report_is_published_and_verifies() {
         "{out}"
     );
     assert!(std::fs::read_to_string(data.join(format!("reports/plays-{yesterday}.signed.json"))).is_ok());
+    // The verifier written from docs/reports.md alone checks the daemon's own file and its log.
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/verify_report.py");
+    let out = std::process::Command::new("/usr/bin/python3")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .arg(script)
+        .arg(data.join(format!("reports/plays-{yesterday}.signed.json")))
+        .args(["--board-key", &key, "--log-dir"])
+        .arg(&data)
+        .output()
+        .expect("python3 runs (.ci/run installs python3-cryptography)");
+    let said = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("signature good, sums consistent, every number matches the log"), "{said}");
 
     // Both spots, text and picture, reach the glass with their campaign in the proof log.
     let log = data.join("proof-of-display.jsonl");
