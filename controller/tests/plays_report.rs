@@ -565,3 +565,49 @@ fn a_day_without_any_entry_is_an_unlogged_gap() {
     assert_eq!(r.gaps[0].kind, "unlogged");
     assert!(r.gaps[0].note.contains("the daemon was not running"), "{:?}", r.gaps);
 }
+
+/// A daemon that cannot open its proof log at start (here a folder stands where the file was)
+/// marks its start when the retry opens it, before what it showed meanwhile: the stop before it
+/// is an outage all the same.
+#[test]
+fn a_log_opened_late_still_gets_the_start_of_the_daemon() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, public) = pinghu::daemon::envelope::keygen().unwrap();
+    let mut daemon = Core::open(config(dir.path(), &public), Disk::new(), local(9, 55)).unwrap();
+    let mut card = Card::default();
+    run(&mut daemon, &mut card, local(9, 55), local(10, 5), None);
+    daemon.shutdown(local(10, 5));
+    drop(daemon);
+    let data = dir.path().join("data");
+    let log = data.join("proof-of-display.jsonl");
+    let aside = dir.path().join("log-aside.jsonl");
+    std::fs::rename(&log, &aside).unwrap();
+    std::fs::create_dir(&log).unwrap();
+    let back = local(10, 10);
+    let mut daemon = Core::open(config(dir.path(), &public), Disk::new(), back).unwrap();
+    let mut card = Card::default();
+    run(&mut daemon, &mut card, back, back + SignedDuration::from_secs(5), None);
+    std::fs::remove_dir(&log).unwrap();
+    std::fs::rename(&aside, &log).unwrap();
+    // The housekeeping's retry, 10 s after the failed open.
+    daemon.tick(back + SignedDuration::from_secs(10));
+    run(&mut daemon, &mut card, back + SignedDuration::from_secs(10), local(10, 12), None);
+    daemon.tick(local(10, 12));
+    let entries: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let start = entries
+        .iter()
+        .position(|e| e["kind"] == "start")
+        .unwrap_or_else(|| panic!("a start entry once the log opened: {entries:#?}"));
+    assert_eq!(entries[start]["at"], back.to_string());
+    assert!(
+        entries[start + 1..].iter().all(|e| e["kind"] != "start"),
+        "one start entry"
+    );
+    assert!(entries.len() > start + 1, "what was shown meanwhile follows the start");
+    let chain = pinghu::daemon::proof::verify_files(&pinghu::daemon::proof::segments(&data)).unwrap();
+    assert!(chain.problems().is_empty(), "{:?}", chain.problems());
+}

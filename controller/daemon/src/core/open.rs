@@ -180,6 +180,7 @@ impl Core {
             writes: super::storage::Writes::new(now, !cfg.data_dir.join(crate::store::STATE_FILE).exists()),
             disk,
             store,
+            start_unmarked: proof.is_none().then_some(now),
             proof,
             proof_findings,
             proof_backlog: Vec::new(),
