@@ -362,10 +362,7 @@ fn a_day_of_campaigns_is_reported_signed_and_verified_and_tampering_is_named() {
     );
     let (code, out) = python_verify(&file, &key_arg, Some(&data));
     assert_eq!(code, 1, "{out}");
-    assert!(
-        out.contains(&format!("the log's entry {head} had hash")),
-        "{out}"
-    );
+    assert!(out.contains(&format!("the log's entry {head} had hash")), "{out}");
     std::fs::write(&seg, &whole).unwrap();
     let (code, out, err) = pinghu(&[
         "report",
@@ -431,8 +428,14 @@ fn a_day_of_campaigns_is_reported_signed_and_verified_and_tampering_is_named() {
     );
     let (code, out) = python_verify(&forged_file, &key_arg, None);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("the signature does not verify with the board key"), "{out}");
-    assert!(out.contains("campaign citrus: the total says 21 plays but 20 are listed"), "{out}");
+    assert!(
+        out.contains("the signature does not verify with the board key"),
+        "{out}"
+    );
+    assert!(
+        out.contains("campaign citrus: the total says 21 plays but 20 are listed"),
+        "{out}"
+    );
 
     // One line of the log changed (a spot moved by a minute): the chain breaks there, and the
     // report's plays from that entry on are named as missing from the trusted log.
@@ -517,9 +520,19 @@ fn days_a_stopped_daemon_missed_get_signed_reports_when_it_starts_again() {
     }
     let monday = report::verify(published[0].as_bytes(), &key, None).unwrap();
     assert!(monday.campaigns.iter().any(|c| c.plays > 0), "{monday:?}");
-    let outage = monday.gaps.iter().find(|g| g.kind == "outage").expect("the power cut is a gap");
+    let outage = monday
+        .gaps
+        .iter()
+        .find(|g| g.kind == "outage")
+        .expect("the power cut is a gap");
     assert_eq!(outage.at, back.to_string(), "{:?}", monday.gaps);
-    assert!(outage.since.as_ref().is_some_and(|s| s.parse::<Timestamp>().unwrap() <= local(11, 0)), "{outage:?}");
+    assert!(
+        outage
+            .since
+            .as_ref()
+            .is_some_and(|s| s.parse::<Timestamp>().unwrap() <= local(11, 0)),
+        "{outage:?}"
+    );
     // The board went dark by its schedule at 23:00 and nothing was logged after: the days after
     // are dark all day, which the report says, with no plays.
     let tuesday = report::verify(published[1].as_bytes(), &key, None).unwrap();
@@ -591,7 +604,13 @@ fn a_log_opened_late_still_gets_the_start_of_the_daemon() {
     std::fs::rename(&aside, &log).unwrap();
     // The housekeeping's retry, 10 s after the failed open.
     daemon.tick(back + SignedDuration::from_secs(10));
-    run(&mut daemon, &mut card, back + SignedDuration::from_secs(10), local(10, 12), None);
+    run(
+        &mut daemon,
+        &mut card,
+        back + SignedDuration::from_secs(10),
+        local(10, 12),
+        None,
+    );
     daemon.tick(local(10, 12));
     let entries: Vec<serde_json::Value> = std::fs::read_to_string(&log)
         .unwrap()

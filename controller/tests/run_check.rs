@@ -157,7 +157,8 @@ fn a_data_dir_made_at_the_first_start_passes_and_one_that_cannot_be_made_fails()
     let (code, out) = check("blocker/data");
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains("data_dir blocker/data: ") && out.contains("blocker is a file, so the folder cannot be made there"),
+        out.contains("data_dir blocker/data: ")
+            && out.contains("blocker is a file, so the folder cannot be made there"),
         "{out}"
     );
 }

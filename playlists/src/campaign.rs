@@ -309,6 +309,9 @@ impl Boundaries {
     }
 }
 
+/// A campaign, what it needs in an hour, and its minutes in that hour.
+type InWindow<'a> = (&'a Campaign, &'a Need, Vec<(u16, u16)>);
+
 /// Most days the booking check looks at.
 pub const MAX_CHECK_DAYS: i32 = 3 * 366;
 
@@ -360,7 +363,7 @@ pub fn check_bookings(playlist: &Playlist, calendar: &Calendar, spot_len: &dyn F
             // so must its advertiser's, each followed by the wait for its separation (spots start
             // only between the rotation's entries).
             let hour_range = [(hour * 60, hour * 60 + 60)];
-            let parts: Vec<(&Campaign, &Need, Vec<(u16, u16)>)> = needs
+            let parts: Vec<InWindow<'_>> = needs
                 .iter()
                 .filter_map(|n| {
                     let c = playlist.campaigns.iter().find(|c| c.id == n.campaign)?;
@@ -385,9 +388,8 @@ pub fn check_bookings(playlist: &Playlist, calendar: &Calendar, spot_len: &dyn F
                 let window_s = f64::from(total(win)) * 60.0;
                 // Each campaign's part of this window: its plays times the share of its own
                 // window (in the hour) that overlaps this one.
-                let overlap = |other: &[(u16, u16)]| {
-                    f64::from(total(&intersect(other, win))) / f64::from(total(other).max(1))
-                };
+                let overlap =
+                    |other: &[(u16, u16)]| f64::from(total(&intersect(other, win))) / f64::from(total(other).max(1));
                 // Another campaign's spots are spread over its own window, but whole, and its
                 // window may close in this one (its last call): this window can hold one of its
                 // spots more than its even share.
@@ -446,8 +448,11 @@ pub fn check_bookings(playlist: &Playlist, calendar: &Calendar, spot_len: &dyn F
                     .filter(|((d, _, w), _)| d.advertiser == c.advertiser && d.id != c.id && overlap(w) > 0.0)
                     .map(|((_, n, _), wait)| n.spot_s + f64::from(*wait))
                     .fold(0.0, f64::max);
-                let seconds: f64 =
-                    own.iter().map(|p| p.plays * (p.spot_s + f64::from(p.wait_s))).sum::<f64>() + edge_s;
+                let seconds: f64 = own
+                    .iter()
+                    .map(|p| p.plays * (p.spot_s + f64::from(p.wait_s)))
+                    .sum::<f64>()
+                    + edge_s;
                 if seconds > window_s + 1e-6 {
                     note(format!("sep {}", c.advertiser), c.line, date, &|| Booking::Separation {
                         advertiser: c.advertiser.clone(),

@@ -222,7 +222,11 @@ impl Pacing {
                 .campaigns
                 .iter()
                 .filter(|d| d.advertiser == c.advertiser && d.id != c.id)
-                .flat_map(|d| d.items.iter().map(move |i| spot_len(i).max(1).saturating_add(d.separation_s)))
+                .flat_map(|d| {
+                    d.items
+                        .iter()
+                        .map(move |i| spot_len(i).max(1).saturating_add(d.separation_s))
+                })
                 .max()
                 .unwrap_or(0);
             let horizon_s = f64::from(last_call_s) + f64::from(blocked_s);

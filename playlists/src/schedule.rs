@@ -515,8 +515,12 @@ impl Scheduler {
         let z = start.to_zoned(inp.tz.clone());
         // The longest wait for the next boundary: the rotation's longest entry (or a spot's), or
         // the next minute when the rotation is empty (the scheduler looks again then).
-        let len_of = |c: &Content| u32::try_from(dwell(c).as_secs()).unwrap_or(u32::MAX).saturating_mul(pages(c).max(1));
-        let spots = inp.playlist.campaigns.iter().flat_map(|c| &c.items).map(|i| spot_len(i));
+        let len_of = |c: &Content| {
+            u32::try_from(dwell(c).as_secs())
+                .unwrap_or(u32::MAX)
+                .saturating_mul(pages(c).max(1))
+        };
+        let spots = inp.playlist.campaigns.iter().flat_map(|c| &c.items).map(spot_len);
         let last_call_s = if list.is_empty() {
             60
         } else {

@@ -20,7 +20,10 @@ fn day() -> Date {
 
 /// Each campaign's wanted plays on `date` and what the scheduler delivered.
 fn wanted_and_delivered(pl: &Playlist, date: Date) -> Vec<(String, f64, u32)> {
-    delivery(pl, date).into_iter().map(|d| (d.campaign, d.wanted, d.plays)).collect()
+    delivery(pl, date)
+        .into_iter()
+        .map(|d| (d.campaign, d.wanted, d.plays))
+        .collect()
 }
 
 /// One campaign's day: wanted plays and seconds, delivered plays and seconds, longest spot.
@@ -99,7 +102,10 @@ separation_s = 12
     );
     let pl = parse(&src, "ads.toml").unwrap();
     let (_, wanted, got) = wanted_and_delivered(&pl, day()).remove(0);
-    assert!(f64::from(got) < 0.98 * wanted, "the scheduler delivers {got} of {wanted}");
+    assert!(
+        f64::from(got) < 0.98 * wanted,
+        "the scheduler delivers {got} of {wanted}"
+    );
     let all = booking_messages(&pl);
     assert!(
         all.contains("advertiser \"甲\" is overbooked on 2026-12-08 (Tue) 00:00-01:00"),
@@ -110,7 +116,10 @@ separation_s = 12
     let fits = parse(&src.replace("share = 0.4", "share = 0.33"), "ads.toml").unwrap();
     assert_eq!(booking_messages(&fits), "");
     let (_, wanted, got) = wanted_and_delivered(&fits, day()).remove(0);
-    assert!(f64::from(got) >= 0.98 * wanted, "the scheduler delivers {got} of {wanted}");
+    assert!(
+        f64::from(got) >= 0.98 * wanted,
+        "the scheduler delivers {got} of {wanted}"
+    );
 }
 
 /// Issue #32's second example: 100 spots of 5 s with 20 s between them need 2500 s, more than
@@ -136,7 +145,10 @@ separation_s = 20
     );
     let pl = parse(&src, "ads.toml").unwrap();
     let (_, wanted, got) = wanted_and_delivered(&pl, day()).remove(0);
-    assert!(f64::from(got) < 0.98 * wanted, "the scheduler delivers {got} of {wanted}");
+    assert!(
+        f64::from(got) < 0.98 * wanted,
+        "the scheduler delivers {got} of {wanted}"
+    );
     let all = booking_messages(&pl);
     assert!(
         all.contains("advertiser \"乙\" is overbooked on 2026-12-08 (Tue) 10:00-11:00"),
@@ -147,7 +159,10 @@ separation_s = 20
     let fits = parse(&src.replace("plays_per_day = 100", "plays_per_day = 60"), "ads.toml").unwrap();
     assert_eq!(booking_messages(&fits), "");
     let (_, wanted, got) = wanted_and_delivered(&fits, day()).remove(0);
-    assert!(f64::from(got) >= 0.98 * wanted, "the scheduler delivers {got} of {wanted}");
+    assert!(
+        f64::from(got) >= 0.98 * wanted,
+        "the scheduler delivers {got} of {wanted}"
+    );
 }
 
 /// A generated campaign: advertiser, target, window, separation, max per hour, spot lengths.
@@ -180,16 +195,21 @@ fn campaign_strategy() -> impl Strategy<Value = Gen> {
         })
 }
 
+/// A rotation item: dwell, priority, and a window (start minute, length).
+type GovItem = (u32, i32, Option<(u16, u16)>);
+
 /// The playlist's TOML: rotation items (dwell, priority, an optional window), a power schedule,
 /// the floor, and the campaigns.
-fn playlist_source(items: &[(u32, i32, Option<(u16, u16)>)], power: bool, floor: f64, campaigns: &[Gen]) -> String {
+fn playlist_source(items: &[GovItem], power: bool, floor: f64, campaigns: &[Gen]) -> String {
     let hm = |m: u16| format!("{:02}:{:02}", m / 60 % 24, m % 60);
     let mut s = format!("government_floor = {floor}\n");
     if power {
         s.push_str("[power]\non = \"06:30\"\noff = \"22:45\"\n");
     }
     for (i, (dwell, prio, window)) in items.iter().enumerate() {
-        s.push_str(&format!("[[item]]\nid = \"g{i}\"\ntext = \"政务{i}\"\ndwell_s = {dwell}\npriority = {prio}\n"));
+        s.push_str(&format!(
+            "[[item]]\nid = \"g{i}\"\ntext = \"政务{i}\"\ndwell_s = {dwell}\npriority = {prio}\n"
+        ));
         if let Some((start, len)) = window {
             s.push_str(&format!("time = \"{}-{}\"\n", hm(*start), hm((start + len).min(1439))));
         }
@@ -213,7 +233,9 @@ fn playlist_source(items: &[(u32, i32, Option<(u16, u16)>)], power: bool, floor:
             s.push_str(&format!("max_per_hour = {max}\n"));
         }
         for (j, dwell) in c.spots.iter().enumerate() {
-            s.push_str(&format!("  [[campaign.item]]\n  id = \"c{k}-{j}\"\n  text = \"广告{k}{j}\"\n  dwell_s = {dwell}\n"));
+            s.push_str(&format!(
+                "  [[campaign.item]]\n  id = \"c{k}-{j}\"\n  text = \"广告{k}{j}\"\n  dwell_s = {dwell}\n"
+            ));
         }
     }
     s

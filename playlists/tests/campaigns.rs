@@ -507,8 +507,14 @@ fn a_wrong_target_value_gets_exactly_one_message() {
         ("share = 0", "ads.toml:11:9: share must be above 0 and below 1"),
         ("share = 1.5", "ads.toml:11:9: share must be above 0 and below 1"),
         ("share = \"20%\"", "ads.toml:11:9: "),
-        ("plays_per_hour = 0", "ads.toml:11:18: plays_per_hour = 0 must be 1 to 3600"),
-        ("plays_per_day = 0", "ads.toml:11:17: plays_per_day = 0 must be 1 to 86400"),
+        (
+            "plays_per_hour = 0",
+            "ads.toml:11:18: plays_per_hour = 0 must be 1 to 3600",
+        ),
+        (
+            "plays_per_day = 0",
+            "ads.toml:11:17: plays_per_day = 0 must be 1 to 86400",
+        ),
     ] {
         let err = parse(&campaign(target), "ads.toml").unwrap_err();
         let all: Vec<String> = err.diagnostics().iter().map(ToString::to_string).collect();

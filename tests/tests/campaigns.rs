@@ -105,7 +105,10 @@ fn spots_play_and_the_signed_daily_report_is_published_and_verifies() {
         .expect("python3 runs (.ci/run installs python3-cryptography)");
     let said = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{said}");
-    assert!(said.contains("signature good, sums consistent, every number matches the log"), "{said}");
+    assert!(
+        said.contains("signature good, sums consistent, every number matches the log"),
+        "{said}"
+    );
 
     // Both spots, text and picture, reach the glass with their campaign in the proof log.
     let log = data.join("proof-of-display.jsonl");
@@ -156,7 +159,12 @@ fn log_entries(data: &std::path::Path) -> Vec<serde_json::Value> {
 }
 
 /// Wait (60 s at most) until the proof log has an entry after `after_seq` that `pred` takes.
-fn wait_entry(data: &std::path::Path, what: &str, after_seq: u64, pred: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+fn wait_entry(
+    data: &std::path::Path,
+    what: &str,
+    after_seq: u64,
+    pred: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Some(e) = log_entries(data)
@@ -217,14 +225,34 @@ fn a_power_cut_one_second_into_a_spot_is_an_outage_not_a_play() {
     let _ = sim.child.kill();
     let _ = sim.child.wait();
     let last_before = log_entries(&data).last().cloned().unwrap();
-    assert_eq!(last_before["seq"].as_u64(), Some(spot_seq), "the spot is the last entry before the cut");
+    assert_eq!(
+        last_before["seq"].as_u64(),
+        Some(spot_seq),
+        "the spot is the last entry before the cut"
+    );
 
     // Both come back 8 s later, the card where it was.
     std::thread::sleep(Duration::from_secs(8));
-    let _sim = Sim::start_at(&listen, &["--protocol", "bx-6e", "--width", "128", "--height", "32", "--colors", "red-green"]);
+    let _sim = Sim::start_at(
+        &listen,
+        &[
+            "--protocol",
+            "bx-6e",
+            "--width",
+            "128",
+            "--height",
+            "32",
+            "--colors",
+            "red-green",
+        ],
+    );
     let _daemon = Daemon::start(&dir.path().join("pinghu.toml"));
     let start = wait_entry(&data, "the daemon's start", spot_seq, |e| e["kind"] == "start");
-    assert_eq!(start["seq"].as_u64(), Some(spot_seq + 1), "the start follows the spot in the chain");
+    assert_eq!(
+        start["seq"].as_u64(),
+        Some(spot_seq + 1),
+        "the start follows the spot in the chain"
+    );
     // The board shows again after the start (the positive event the report needs).
     wait_entry(&data, "content after the start", spot_seq + 1, |e| e["kind"].is_null());
 
@@ -246,9 +274,16 @@ fn a_power_cut_one_second_into_a_spot_is_an_outage_not_a_play() {
     let r: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(r["chain"]["intact"].as_bool().unwrap(), "{r:#}");
     let seqs = |list: &serde_json::Value| -> Vec<u64> {
-        list.as_array().unwrap().iter().map(|p| p["seq"].as_u64().unwrap()).collect()
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["seq"].as_u64().unwrap())
+            .collect()
     };
-    assert!(!seqs(&r["plays"]).contains(&spot_seq), "the cut spot is counted as played: {r:#}");
+    assert!(
+        !seqs(&r["plays"]).contains(&spot_seq),
+        "the cut spot is counted as played: {r:#}"
+    );
     let cut = r["interrupted"]
         .as_array()
         .unwrap()
@@ -267,7 +302,10 @@ fn a_power_cut_one_second_into_a_spot_is_an_outage_not_a_play() {
     // The share is measured against the lit rotation the log proves: at most from the log's
     // first entry to the report's last, less the outage (from the spot to the start).
     let at_of = |seq: u64| -> jiff::Timestamp {
-        let e = log_entries(&data).into_iter().find(|e| e["seq"].as_u64() == Some(seq)).unwrap();
+        let e = log_entries(&data)
+            .into_iter()
+            .find(|e| e["seq"].as_u64() == Some(seq))
+            .unwrap();
         e["at"].as_str().unwrap().parse().unwrap()
     };
     let start_at: jiff::Timestamp = start["at"].as_str().unwrap().parse().unwrap();
@@ -275,7 +313,12 @@ fn a_power_cut_one_second_into_a_spot_is_an_outage_not_a_play() {
     assert!(outage_s >= 8.0, "{outage_s}");
     let last_at = at_of(r["last_entry"][0].as_u64().unwrap());
     let lit_at_most = last_at.duration_since(at_of(1)).as_secs_f64() - outage_s;
-    let ads = r["campaigns"].as_array().unwrap().iter().find(|c| c["campaign"] == "ads").unwrap();
+    let ads = r["campaigns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["campaign"] == "ads")
+        .unwrap();
     let target_s = ads["target_seconds"].as_f64().unwrap();
     assert!(
         target_s <= 0.4 * lit_at_most + 0.5,

@@ -96,7 +96,13 @@ impl Entry {
 
     /// The daemon started at `at`; `since` is the time of the log's entry before this one.
     pub fn started(at: jiff::Timestamp, screen: &str, since: Option<jiff::Timestamp>) -> Self {
-        let mut e = Self::shown(at.to_string(), screen.into(), "daemon start".into(), "-".into(), String::new());
+        let mut e = Self::shown(
+            at.to_string(),
+            screen.into(),
+            "daemon start".into(),
+            "-".into(),
+            String::new(),
+        );
         e.kind = Some(STARTED.into());
         e.note = Some(match since {
             Some(t) => format!(

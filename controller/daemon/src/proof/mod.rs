@@ -34,7 +34,7 @@ mod layout;
 
 pub use chain::{
     ARCHIVED, ArchiveRecord, Archived, CSV_HEADER, ChainError, DARK, Entry, FIRST_SEGMENT, Finding, GENESIS, Layout,
-    MAX_SEGMENTS, REPAIRED, STARTED, Report, Segment, began, csv_row, for_each_verified, for_each_verified_from,
+    MAX_SEGMENTS, REPAIRED, Report, STARTED, Segment, began, csv_row, for_each_verified, for_each_verified_from,
     for_each_verified_in, layout, segment_path, segments, to_csv, verify_dir, verify_files,
 };
 use chain::{line_of, scan, seal};

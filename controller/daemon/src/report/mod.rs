@@ -231,7 +231,10 @@ pub fn build(
         first_entry.get_or_insert((e.seq, e.hash.clone()));
         last_entry = Some((e.seq, e.hash.clone()));
         if e.kind.as_deref() == Some(crate::proof::STARTED) {
-            gaps.push(outage(e, i.checked_sub(1).and_then(|j| entries.get(j)).map(|(p, _)| *p)));
+            gaps.push(outage(
+                e,
+                i.checked_sub(1).and_then(|j| entries.get(j)).map(|(p, _)| *p),
+            ));
             continue;
         }
         if e.is_repair() || e.kind.as_deref() == Some(crate::proof::DARK) {

@@ -114,7 +114,11 @@ fn the_last_spot_before_a_stop_is_not_counted_however_long_ago() {
     let r = report(&log, at("23:00:00"), None);
     assert!(r.plays.is_empty(), "{r:#?}");
     assert_eq!(r.interrupted.len(), 1);
-    assert!(r.interrupted[0].by.contains("not yet proven"), "{}", r.interrupted[0].by);
+    assert!(
+        r.interrupted[0].by.contains("not yet proven"),
+        "{}",
+        r.interrupted[0].by
+    );
 }
 
 #[test]
