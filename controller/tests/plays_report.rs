@@ -137,6 +137,29 @@ impl Card {
     }
 }
 
+/// docs/examples/verify_report.py, written from docs/reports.md alone, on a report and (with
+/// `log`) the board's log: (exit code, stdout and stderr). Debian's python3, where .ci/run
+/// installs python3-cryptography.
+fn python_verify(report: &Path, board_key: &str, log: Option<&Path>) -> (i32, String) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/verify_report.py");
+    let mut cmd = std::process::Command::new("/usr/bin/python3");
+    // No __pycache__ left in the repository's docs.
+    cmd.env("PYTHONDONTWRITEBYTECODE", "1")
+        .arg(script)
+        .arg(report)
+        .args(["--board-key", board_key]);
+    if let Some(dir) = log {
+        cmd.arg("--log-dir").arg(dir);
+    }
+    let out = cmd
+        .output()
+        .expect("python3 runs (.ci/run installs python3-cryptography)");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
 fn urgent_notice(secret: &str, at: Timestamp) -> Vec<u8> {
     let payload = serde_json::json!({"id": "road-closed", "revision": 1, "action": "publish", "priority": "urgent",
         "body": "夷陵大道临时交通管制", "issued_at": at.to_string(),
@@ -303,6 +326,13 @@ fn a_day_of_campaigns_is_reported_signed_and_verified_and_tampering_is_named() {
         out.contains("signature good (board yiling-1), sums consistent, every play matches the log"),
         "{out}"
     );
+    // So does a verifier written from docs/reports.md alone, in another language.
+    let (code, out) = python_verify(&file, &key_arg, Some(&data));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("signature good, sums consistent, every number matches the log: screen yiling-1"),
+        "{out}"
+    );
     // The log cut back after the report was signed (its head and what followed gone, as a
     // deleted log begun again or a cut one would be): every play still matches, but the log no
     // longer reaches the head the board signed.
@@ -330,6 +360,9 @@ fn a_day_of_campaigns_is_reported_signed_and_verified_and_tampering_is_named() {
         )),
         "{err}"
     );
+    let (code, out) = python_verify(&file, &key_arg, Some(&data));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&format!("the log's entry {head} had hash")), "{out}");
     std::fs::write(&seg, &whole).unwrap();
     let (code, out, err) = pinghu(&[
         "report",
@@ -393,6 +426,16 @@ fn a_day_of_campaigns_is_reported_signed_and_verified_and_tampering_is_named() {
         err.contains("campaign citrus: the total says 21 plays but 20 are listed"),
         "{err}"
     );
+    let (code, out) = python_verify(&forged_file, &key_arg, None);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("the signature does not verify with the board key"),
+        "{out}"
+    );
+    assert!(
+        out.contains("campaign citrus: the total says 21 plays but 20 are listed"),
+        "{out}"
+    );
 
     // One line of the log changed (a spot moved by a minute): the chain breaks there, and the
     // report's plays from that entry on are named as missing from the trusted log.
@@ -421,6 +464,16 @@ fn a_day_of_campaigns_is_reported_signed_and_verified_and_tampering_is_named() {
         )),
         "{err}"
     );
+    let (code, out) = python_verify(&file, &key_arg, Some(&data));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("hash mismatch: the entry was altered"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "play of bank at {}: the trusted log has no entry {}",
+            first_play.at, first_play.seq
+        )),
+        "{out}"
+    );
 }
 
 #[test]
@@ -429,7 +482,14 @@ fn days_a_stopped_daemon_missed_get_signed_reports_when_it_starts_again() {
     let (_, public) = pinghu::daemon::envelope::keygen().unwrap();
     let mut daemon = Core::open(config(dir.path(), &public), Disk::new(), local(9, 55)).unwrap();
     let mut card = Card::default();
-    run(&mut daemon, &mut card, local(9, 55), local(12, 5), None);
+    run(&mut daemon, &mut card, local(9, 55), local(11, 0), None);
+    // A power cut at 11:00 (no shutdown), the cabinet back 8 s later with a card that lost its
+    // state: the start is an outage in the log and in Monday's report.
+    drop(daemon);
+    let back = local(11, 0) + SignedDuration::from_secs(8);
+    let mut daemon = Core::open(config(dir.path(), &public), Disk::new(), back).unwrap();
+    let mut card = Card::default();
+    run(&mut daemon, &mut card, back, local(12, 5), None);
     // The evening's power-off, then the daemon stops (the cabinet loses power) until Thursday.
     run(&mut daemon, &mut card, local(22, 58), local(23, 2), None);
     daemon.shutdown(local(23, 2));
@@ -453,8 +513,26 @@ fn days_a_stopped_daemon_missed_get_signed_reports_when_it_starts_again() {
     for d in &days {
         assert!(data.join(format!("reports/plays-{d}.signed.json")).exists());
     }
+    // Each verifies against the log with the verifier written from docs/reports.md.
+    for d in &days {
+        let (code, out) = python_verify(&data.join(format!("reports/plays-{d}.signed.json")), &key, Some(&data));
+        assert_eq!(code, 0, "{d}: {out}");
+    }
     let monday = report::verify(published[0].as_bytes(), &key, None).unwrap();
     assert!(monday.campaigns.iter().any(|c| c.plays > 0), "{monday:?}");
+    let outage = monday
+        .gaps
+        .iter()
+        .find(|g| g.kind == "outage")
+        .expect("the power cut is a gap");
+    assert_eq!(outage.at, back.to_string(), "{:?}", monday.gaps);
+    assert!(
+        outage
+            .since
+            .as_ref()
+            .is_some_and(|s| s.parse::<Timestamp>().unwrap() <= local(11, 0)),
+        "{outage:?}"
+    );
     // The board went dark by its schedule at 23:00 and nothing was logged after: the days after
     // are dark all day, which the report says, with no plays.
     let tuesday = report::verify(published[1].as_bytes(), &key, None).unwrap();
@@ -499,4 +577,56 @@ fn a_day_without_any_entry_is_an_unlogged_gap() {
     assert_eq!(r.gaps.len(), 1);
     assert_eq!(r.gaps[0].kind, "unlogged");
     assert!(r.gaps[0].note.contains("the daemon was not running"), "{:?}", r.gaps);
+}
+
+/// A daemon that cannot open its proof log at start (here a folder stands where the file was)
+/// marks its start when the retry opens it, before what it showed meanwhile: the stop before it
+/// is an outage all the same.
+#[test]
+fn a_log_opened_late_still_gets_the_start_of_the_daemon() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, public) = pinghu::daemon::envelope::keygen().unwrap();
+    let mut daemon = Core::open(config(dir.path(), &public), Disk::new(), local(9, 55)).unwrap();
+    let mut card = Card::default();
+    run(&mut daemon, &mut card, local(9, 55), local(10, 5), None);
+    daemon.shutdown(local(10, 5));
+    drop(daemon);
+    let data = dir.path().join("data");
+    let log = data.join("proof-of-display.jsonl");
+    let aside = dir.path().join("log-aside.jsonl");
+    std::fs::rename(&log, &aside).unwrap();
+    std::fs::create_dir(&log).unwrap();
+    let back = local(10, 10);
+    let mut daemon = Core::open(config(dir.path(), &public), Disk::new(), back).unwrap();
+    let mut card = Card::default();
+    run(&mut daemon, &mut card, back, back + SignedDuration::from_secs(5), None);
+    std::fs::remove_dir(&log).unwrap();
+    std::fs::rename(&aside, &log).unwrap();
+    // The housekeeping's retry, 10 s after the failed open.
+    daemon.tick(back + SignedDuration::from_secs(10));
+    run(
+        &mut daemon,
+        &mut card,
+        back + SignedDuration::from_secs(10),
+        local(10, 12),
+        None,
+    );
+    daemon.tick(local(10, 12));
+    let entries: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let start = entries
+        .iter()
+        .position(|e| e["kind"] == "start")
+        .unwrap_or_else(|| panic!("a start entry once the log opened: {entries:#?}"));
+    assert_eq!(entries[start]["at"], back.to_string());
+    assert!(
+        entries[start + 1..].iter().all(|e| e["kind"] != "start"),
+        "one start entry"
+    );
+    assert!(entries.len() > start + 1, "what was shown meanwhile follows the start");
+    let chain = pinghu::daemon::proof::verify_files(&pinghu::daemon::proof::segments(&data)).unwrap();
+    assert!(chain.problems().is_empty(), "{:?}", chain.problems());
 }

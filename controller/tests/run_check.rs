@@ -117,3 +117,48 @@ fn every_mistake_is_named_at_once_and_exits_1() {
     assert_eq!(code, 2);
     assert!(err.contains("--config"), "{err}");
 }
+
+/// Issue #32, point 5: on a fresh install the data folder does not exist yet, and the check is
+/// run from the configuration's folder with a relative path: the folder will be made at the first
+/// start, which is not an error. A data_dir that cannot be made (a file stands where a parent
+/// folder should be) still is.
+#[test]
+fn a_data_dir_made_at_the_first_start_passes_and_one_that_cannot_be_made_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(
+        format!(
+            "{}/../playlists/examples/government-service-center.toml",
+            env!("CARGO_MANIFEST_DIR")
+        ),
+        d.join("playlist.toml"),
+    )
+    .unwrap();
+    let check = |data_dir: &str| {
+        let text = config("", "").replace("data_dir = \"data/board\"", &format!("data_dir = \"{data_dir}\""));
+        std::fs::write(d.join("pinghu.toml"), text).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pinghu"))
+            .args(["run", "--config", "pinghu.toml", "--check"])
+            .current_dir(d)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, out) = check("data");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("data (made at the first start)"), "{out}");
+    assert!(!out.contains("not writable"), "{out}");
+    assert!(!d.join("data").exists(), "a check writes nothing");
+
+    std::fs::write(d.join("blocker"), "a file where a folder should be").unwrap();
+    let (code, out) = check("blocker/data");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("data_dir blocker/data: ")
+            && out.contains("blocker is a file, so the folder cannot be made there"),
+        "{out}"
+    );
+}

@@ -14,7 +14,8 @@ use serde::Serialize;
 use crate::calendar::Calendar;
 use crate::error::Diagnostic;
 use crate::model::{Item, Playlist, TimeWindow, weekday_number};
-use crate::problem::{Booking, FloorPart, Hour, Problem};
+use crate::problem::{Booking, FloorPart, Hour, Problem, SeparationPart};
+use crate::schedule::item_holds;
 
 /// What a campaign bought.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -212,6 +213,105 @@ pub fn day_needs(
     out
 }
 
+/// Where spots can start in one clock hour: between the rotation's entries (and after other
+/// advertisers' spots), so a separation lasts until the first boundary at or after its end.
+#[derive(Debug)]
+struct Boundaries {
+    /// The one rotation of the hour in its order, when nothing else can come between its
+    /// entries (no other advertiser's spot, no `every` item, the same entries all hour).
+    fixed: Option<Vec<u32>>,
+    /// Otherwise: the longest entry that can follow a spot, and the greatest common divisor of
+    /// every entry's length (boundaries fall on its multiples after a spot ends).
+    longest: u32,
+    step: u32,
+}
+
+fn gcd(a: u32, b: u32) -> u32 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+impl Boundaries {
+    fn of_hour(
+        playlist: &Playlist,
+        calendar: &Calendar,
+        date: Date,
+        hour: u16,
+        advertiser: &str,
+        needs: &[Need],
+        spot_len: &dyn Fn(&Item) -> u32,
+    ) -> Self {
+        let mut order: Vec<&Item> = playlist.items.iter().collect();
+        order.sort_by_key(|i| std::cmp::Reverse(i.priority));
+        let mut rotations: Vec<Vec<u32>> = Vec::new();
+        let mut every = false;
+        for m in hour * 60..hour * 60 + 60 {
+            let list: Vec<u32> = order
+                .iter()
+                .filter(|i| item_holds(i, date, m, calendar, true))
+                .map(|i| {
+                    every |= i.every_min.is_some();
+                    spot_len(i).max(1)
+                })
+                .collect();
+            if !rotations.contains(&list) {
+                rotations.push(list);
+            }
+        }
+        let others: Vec<u32> = needs
+            .iter()
+            .filter_map(|n| playlist.campaigns.iter().find(|c| c.id == n.campaign))
+            .filter(|c| c.advertiser != advertiser)
+            .flat_map(|c| c.items.iter().map(|i| spot_len(i).max(1)))
+            .collect();
+        let empty = rotations.iter().any(Vec::is_empty);
+        if rotations.len() == 1 && !every && others.is_empty() && !empty {
+            return Self {
+                fixed: rotations.pop(),
+                longest: 0,
+                step: 1,
+            };
+        }
+        // An empty rotation shows nothing: the scheduler looks again at the next minute.
+        let lens = rotations.iter().flatten().chain(&others).copied();
+        let (longest, step) = if empty {
+            (60, 1)
+        } else {
+            lens.fold((0, 0), |(l, g), x| (l.max(x), gcd(g, x)))
+        };
+        Self {
+            fixed: None,
+            longest,
+            step: step.max(1),
+        }
+    }
+
+    /// The longest a spot's separation of `sep` seconds keeps its advertiser off the glass:
+    /// until the first boundary at least `sep` after the spot ends.
+    fn wait(&self, sep: u32) -> u32 {
+        match &self.fixed {
+            Some(list) => (0..list.len())
+                .map(|i| {
+                    let mut sum = 0;
+                    for len in list.iter().cycle().skip(i) {
+                        if sum >= sep {
+                            break;
+                        }
+                        sum += len;
+                    }
+                    sum
+                })
+                .max()
+                .unwrap_or(sep),
+            // The last boundary before `sep` is at most `sep` rounded up to the step, less a step;
+            // the entry starting there ends at most `longest` later.
+            None => (sep.div_ceil(self.step) * self.step - self.step + self.longest).max(sep),
+        }
+    }
+}
+
+/// A campaign, what it needs in an hour, and its minutes in that hour.
+type InWindow<'a> = (&'a Campaign, &'a Need, Vec<(u16, u16)>);
+
 /// Most days the booking check looks at.
 pub const MAX_CHECK_DAYS: i32 = 3 * 366;
 
@@ -258,22 +358,109 @@ pub fn check_bookings(playlist: &Playlist, calendar: &Calendar, spot_len: &dyn F
                     });
                 }
             }
-            // One advertiser's spots in an hour, each followed by its separation.
-            let mut by_advertiser: BTreeMap<&str, (f64, Vec<&str>)> = BTreeMap::new();
-            for need in &needs {
-                if let Some(c) = playlist.campaigns.iter().find(|c| c.id == need.campaign) {
-                    let e = by_advertiser.entry(&c.advertiser).or_default();
-                    e.0 += need.plays * (need.spot_s + f64::from(c.separation_s));
-                    e.1.push(&c.id);
-                }
+            // Spots play only inside their campaign's window, spread evenly over it. In each
+            // campaign's window its spots and the part of the others' that falls in it must fit;
+            // so must its advertiser's, each followed by the wait for its separation (spots start
+            // only between the rotation's entries).
+            let hour_range = [(hour * 60, hour * 60 + 60)];
+            let parts: Vec<InWindow<'_>> = needs
+                .iter()
+                .filter_map(|n| {
+                    let c = playlist.campaigns.iter().find(|c| c.id == n.campaign)?;
+                    Some((c, n, intersect(&c.minutes(date, calendar, playlist), &hour_range)))
+                })
+                .collect();
+            let mut boundaries: BTreeMap<&str, Boundaries> = BTreeMap::new();
+            let mut waits: Vec<u32> = Vec::with_capacity(parts.len());
+            for (c, ..) in &parts {
+                waits.push(if c.separation_s == 0 {
+                    0
+                } else {
+                    boundaries
+                        .entry(c.advertiser.as_str())
+                        .or_insert_with(|| {
+                            Boundaries::of_hour(playlist, calendar, date, hour, &c.advertiser, &needs, spot_len)
+                        })
+                        .wait(c.separation_s)
+                });
             }
-            for (adv, (secs, ids)) in &by_advertiser {
-                if *secs > 3600.0 + 1e-6 {
-                    note(format!("sep {adv}"), line_of(ids[0]), date, &|| Booking::Separation {
-                        advertiser: (*adv).to_owned(),
+            for (c, _, win) in &parts {
+                let window_s = f64::from(total(win)) * 60.0;
+                // Each campaign's part of this window: its plays times the share of its own
+                // window (in the hour) that overlaps this one.
+                let overlap =
+                    |other: &[(u16, u16)]| f64::from(total(&intersect(other, win))) / f64::from(total(other).max(1));
+                // Another campaign's spots are spread over its own window, but whole, and its
+                // window may close in this one (its last call): this window can hold one of its
+                // spots more than its even share.
+                let plays_in = |d: &Campaign, n: &Need, w: &[(u16, u16)]| {
+                    let f = overlap(w);
+                    if f <= 0.0 {
+                        0.0
+                    } else if d.id == c.id {
+                        n.plays * f
+                    } else {
+                        (n.plays * f + 1.0).min(n.plays)
+                    }
+                };
+                let in_window: Vec<FloorPart> = parts
+                    .iter()
+                    .map(|(d, n, w)| (d, n, plays_in(d, n, w)))
+                    .filter(|(.., p)| *p > 0.0)
+                    .map(|(d, n, plays)| FloorPart {
+                        campaign: d.id.clone(),
+                        target: Some(d.target),
+                        plays,
+                        spot_s: n.spot_s,
+                        seconds: plays * n.spot_s,
+                    })
+                    .collect();
+                let wanted_s: f64 = in_window.iter().map(|p| p.seconds).sum();
+                if wanted_s > window_s + 1e-6 {
+                    note(format!("window {}", c.id), c.line, date, &|| Booking::Window {
+                        campaign: c.id.clone(),
                         when,
-                        seconds: *secs,
-                        campaigns: ids.iter().map(|s| (*s).to_owned()).collect(),
+                        wanted_s,
+                        window_s,
+                        parts: in_window.clone(),
+                    });
+                    continue;
+                }
+                let own: Vec<SeparationPart> = parts
+                    .iter()
+                    .zip(&waits)
+                    .filter(|((d, ..), _)| d.advertiser == c.advertiser)
+                    .map(|((d, n, w), wait)| SeparationPart {
+                        campaign: d.id.clone(),
+                        plays: plays_in(d, n, w),
+                        spot_s: n.spot_s,
+                        separation_s: d.separation_s,
+                        wait_s: *wait,
+                    })
+                    .filter(|p| p.plays > 0.0)
+                    .collect();
+                // One of the advertiser's other campaigns' spots and its wait may be on as the
+                // window closes, and this campaign cannot make up what it is owed then: that
+                // much of the window is kept free.
+                let edge_s = parts
+                    .iter()
+                    .zip(&waits)
+                    .filter(|((d, _, w), _)| d.advertiser == c.advertiser && d.id != c.id && overlap(w) > 0.0)
+                    .map(|((_, n, _), wait)| n.spot_s + f64::from(*wait))
+                    .fold(0.0, f64::max);
+                let seconds: f64 = own
+                    .iter()
+                    .map(|p| p.plays * (p.spot_s + f64::from(p.wait_s)))
+                    .sum::<f64>()
+                    + edge_s;
+                if seconds > window_s + 1e-6 {
+                    note(format!("sep {}", c.advertiser), c.line, date, &|| Booking::Separation {
+                        advertiser: c.advertiser.clone(),
+                        when,
+                        seconds,
+                        window_s,
+                        edge_s,
+                        parts: own.clone(),
                     });
                 }
             }

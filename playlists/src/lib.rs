@@ -36,6 +36,7 @@
 
 pub mod calendar;
 pub mod campaign;
+pub mod delivery;
 pub mod error;
 pub mod fields;
 pub mod form;

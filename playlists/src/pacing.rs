@@ -126,6 +126,12 @@ impl Pacing {
         self.last_accrual = Some(now);
     }
 
+    /// The next instant after `now` at which an advertiser held back by its separation may play
+    /// again: a blank board looks again then, not only at the next minute.
+    pub fn next_free(&self, now: Timestamp) -> Option<Timestamp> {
+        self.advertiser_free.values().filter(|t| **t > now).min().copied()
+    }
+
     /// Whether the time until the next step counts for `share` campaigns.
     pub fn set_accruing(&mut self, on: bool) {
         self.accruing = on;
@@ -164,6 +170,11 @@ impl Pacing {
     }
 
     /// The campaign whose spot plays at `now`, if one is due and allowed; counts it.
+    ///
+    /// `last_call_s` is the longest the scheduler may wait for the next boundary (the longest
+    /// entry of the rotation, or a minute when it is empty). When a campaign's window closes
+    /// sooner than that, this boundary may be its last: it is then due for what it will have
+    /// earned by the window's end, so the end of a window is not lost to a long entry.
     #[allow(clippy::too_many_arguments)]
     pub fn pick(
         &mut self,
@@ -173,11 +184,12 @@ impl Pacing {
         m: u16,
         second_of_minute: u32,
         now: Timestamp,
+        last_call_s: u32,
         spot_len: &dyn Fn(&Item) -> u32,
     ) -> Option<(usize, usize)> {
         let hour_start = m - m % 60;
         let room = hour_capacity_s(playlist, hour_start);
-        let mut best: Option<(f64, usize, usize, u32)> = None;
+        let mut best: Option<(bool, f64, usize, usize, u32)> = None;
         for (ci, c) in playlist.campaigns.iter().enumerate() {
             if c.items.is_empty() {
                 continue;
@@ -197,24 +209,61 @@ impl Pacing {
             }
             // How far behind its even schedule the campaign is, in plays.
             let elapsed = f64::from(covered_before(&ranges, m)) + f64::from(second_of_minute) / 60.0;
+            // The last call: when the window range we are in closes before the next boundary may
+            // come and what is owed by then could still be played, the campaign is looked at as
+            // of the range's end (what it will have earned, or be due, by then).
+            let left_s = ranges
+                .iter()
+                .find(|(a, b)| *a <= m && m < *b)
+                .map_or(0.0, |(_, b)| f64::from(b - m) * 60.0 - f64::from(second_of_minute));
+            // Waiting may also let another of the advertiser's spots start, which keeps this one
+            // off for that spot and its separation.
+            let blocked_s = playlist
+                .campaigns
+                .iter()
+                .filter(|d| d.advertiser == c.advertiser && d.id != c.id)
+                .flat_map(|d| {
+                    d.items
+                        .iter()
+                        .map(move |i| spot_len(i).max(1).saturating_add(d.separation_s))
+                })
+                .max()
+                .unwrap_or(0);
+            let horizon_s = f64::from(last_call_s) + f64::from(blocked_s);
+            let last_call = |owed_s: f64| left_s <= horizon_s + owed_s.max(0.0);
+            let len_f = f64::from(len);
             let behind = match c.target {
-                Target::Share(_) => (count.credit_us as f64 / (f64::from(len) * 1e6), count.credit_us >= 0),
-                Target::PlaysPerDay(n) => {
-                    let expected = f64::from(n) * elapsed / f64::from(total(&ranges).max(1));
-                    let b = expected - f64::from(count.plays_day);
-                    (b, count.plays_day < n && b >= 0.5)
+                Target::Share(s) => {
+                    let now_s = count.credit_us as f64 / 1e6;
+                    let end_s = now_s + s * left_s;
+                    let closing = last_call(end_s);
+                    let credit = if closing { end_s } else { now_s };
+                    (closing, credit / len_f, credit >= 0.0)
                 }
-                Target::PlaysPerHour(n) => {
-                    let expected = f64::from(n) * elapsed / 60.0;
-                    let b = expected - f64::from(count.plays_day);
-                    (b, b >= 0.5)
+                Target::PlaysPerDay(_) | Target::PlaysPerHour(_) => {
+                    let expected = |elapsed: f64| match c.target {
+                        Target::PlaysPerDay(n) => f64::from(n) * elapsed / f64::from(total(&ranges).max(1)),
+                        Target::PlaysPerHour(n) => f64::from(n) * elapsed / 60.0,
+                        Target::Share(_) => 0.0,
+                    };
+                    let done = f64::from(count.plays_day);
+                    let at_end = expected(elapsed + left_s / 60.0) - done;
+                    let closing = last_call(at_end * len_f);
+                    let b = if closing { at_end } else { expected(elapsed) - done };
+                    let room = match c.target {
+                        Target::PlaysPerDay(n) => count.plays_day < n,
+                        _ => true,
+                    };
+                    (closing, b, room && b >= 0.5)
                 }
             };
-            if behind.1 && best.as_ref().is_none_or(|(s, ..)| behind.0 > *s) {
-                best = Some((behind.0, ci, ii, len));
+            // A campaign whose window is closing goes first, then the one furthest behind.
+            let (closing, behind, due) = behind;
+            if due && best.as_ref().is_none_or(|(c, b, ..)| (closing, behind) > (*c, *b)) {
+                best = Some((closing, behind, ci, ii, len));
             }
         }
-        let (_, ci, ii, len) = best?;
+        let (_, _, ci, ii, len) = best?;
         let c = &playlist.campaigns[ci];
         let e = self.counts.entry(c.id.clone()).or_default();
         e.plays_day += 1;

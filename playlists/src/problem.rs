@@ -10,7 +10,7 @@ mod words;
 
 use std::fmt;
 
-pub use booking::{Booking, FloorPart, Hour};
+pub use booking::{Booking, FloorPart, Hour, SeparationPart};
 pub use time::{FieldProblem, TimeProblem};
 
 /// A message in both of the system's languages: English (`Display`) and Chinese.

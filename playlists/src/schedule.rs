@@ -392,6 +392,12 @@ impl Scheduler {
         let mut next = next_minute;
         if let Some(s) = &showing {
             next = next.min(s.page_ends);
+        } else if layer == Layer::Blank
+            && let Some(free) = self.pacing.next_free(now)
+        {
+            // An empty rotation has no boundaries of its own: a spot held back by its
+            // advertiser's separation may start as soon as that ends.
+            next = next.min(free);
         }
         for a in inp.announcements {
             for t in [a.valid_from, a.valid_until].into_iter().flatten() {
@@ -459,7 +465,7 @@ impl Scheduler {
             // The government entry after the spot is the one at the cursor's index.
             if let Some(end) = ended {
                 let start = next_start(end, now);
-                if let Some(shown) = self.play_spot(inp, now, start, self.normal.index, &spot_len, pages) {
+                if let Some(shown) = self.play_spot(inp, list, now, start, self.normal.index, &spot_len, pages) {
                     return Some(shown);
                 }
                 if list.is_empty() {
@@ -488,16 +494,18 @@ impl Scheduler {
                 None if self.normal.key.is_some() => self.normal.index,
                 None => 0,
             };
-            if let Some(shown) = self.play_spot(inp, now, start, next, &spot_len, pages) {
+            if let Some(shown) = self.play_spot(inp, list, now, start, next, &spot_len, pages) {
                 return Some(shown);
             }
         }
         advance(&mut self.normal, list, now, pages)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn play_spot(
         &mut self,
         inp: &Inputs<'_>,
+        list: &[Content],
         now: Timestamp,
         start: Timestamp,
         next_index: usize,
@@ -505,6 +513,19 @@ impl Scheduler {
         pages: &dyn Fn(&Content) -> u32,
     ) -> Option<Showing> {
         let z = start.to_zoned(inp.tz.clone());
+        // The longest wait for the next boundary: the rotation's longest entry (or a spot's), or
+        // the next minute when the rotation is empty (the scheduler looks again then).
+        let len_of = |c: &Content| {
+            u32::try_from(dwell(c).as_secs())
+                .unwrap_or(u32::MAX)
+                .saturating_mul(pages(c).max(1))
+        };
+        let spots = inp.playlist.campaigns.iter().flat_map(|c| &c.items).map(spot_len);
+        let last_call_s = if list.is_empty() {
+            60
+        } else {
+            list.iter().map(len_of).chain(spots).max().unwrap_or(60)
+        };
         let (ci, ii) = self.pacing.pick(
             inp.playlist,
             inp.calendar,
@@ -512,6 +533,7 @@ impl Scheduler {
             minute_of_day(z.time()),
             u32::try_from(z.second()).unwrap_or(0),
             start,
+            last_call_s,
             spot_len,
         )?;
         let item = &inp.playlist.campaigns[ci].items[ii];

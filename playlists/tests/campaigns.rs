@@ -284,7 +284,8 @@ separation_s = 50
     );
     assert!(all.contains("campaign \"many\" is overbooked on 2026-12-08 (Tue) 11:00-12:00: its target needs 60.0 plays in the hour but max_per_hour = 50"), "{all}");
     assert!(!all.contains("advertiser \"乙\""), "{all}");
-    // 60 × (10 + 50) = 3600 s exactly fits; one more second of separation would not.
+    // 60 × (10 + 50) = 3600 s exactly fits: behind entries and spots of 10 s, a separation of
+    // 50 s ends at a boundary. One more second waits for the next one, 60 s: 60 × 70 = 4200 s.
     let tighter = src.replace("separation_s = 50", "separation_s = 51");
     let d = check_bookings(&parse(&tighter, "ads.toml").unwrap(), &Calendar::builtin(), &|i| {
         i.style.dwell_s
@@ -293,7 +294,8 @@ separation_s = 50
         d.iter().any(|x| x
             .problem
             .to_string()
-            .contains("its spots and their separation_s need 3660 s")),
+            .contains("its spots and the waits for their separation need 4200 s of the 3600 s")
+            && x.problem.to_string().contains("separation_s = 51 waits 60 s")),
         "{d:?}"
     );
     // The positions point at the campaign.
@@ -488,4 +490,41 @@ share = 0.5
         straddled > 0,
         "no spot was on the glass across midnight: the test proves nothing"
     );
+}
+
+/// Issue #32, point 4: a target with a wrong value is one problem with one message, at the
+/// value; the campaign is not also told it has no target.
+#[test]
+fn a_wrong_target_value_gets_exactly_one_message() {
+    let campaign = |target: &str| {
+        format!(
+            "[[item]]\nid = \"a\"\ntext = \"政务\"\n\n[[campaign]]\nid = \"x\"\nadvertiser = \"甲\"\ncontract = \"C1\"\n\
+             start_date = \"2026-12-01\"\nend_date = \"2026-12-31\"\n{target}\n  [[campaign.item]]\n  id = \"x-1\"\n  text = \"广告\"\n"
+        )
+    };
+    for (target, message) in [
+        ("share = -0.2", "ads.toml:11:9: share must be above 0 and below 1"),
+        ("share = 0", "ads.toml:11:9: share must be above 0 and below 1"),
+        ("share = 1.5", "ads.toml:11:9: share must be above 0 and below 1"),
+        ("share = \"20%\"", "ads.toml:11:9: "),
+        (
+            "plays_per_hour = 0",
+            "ads.toml:11:18: plays_per_hour = 0 must be 1 to 3600",
+        ),
+        (
+            "plays_per_day = 0",
+            "ads.toml:11:17: plays_per_day = 0 must be 1 to 86400",
+        ),
+    ] {
+        let err = parse(&campaign(target), "ads.toml").unwrap_err();
+        let all: Vec<String> = err.diagnostics().iter().map(ToString::to_string).collect();
+        assert_eq!(all.len(), 1, "{target}: {all:#?}");
+        assert!(all[0].starts_with(message), "{target}: {all:#?}");
+        assert!(!all[0].contains("needs one target"), "{target}: {all:#?}");
+    }
+    // With no target at all, that is the message, at the [[campaign]] line.
+    let err = parse(&campaign(""), "ads.toml").unwrap_err();
+    let all: Vec<String> = err.diagnostics().iter().map(ToString::to_string).collect();
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert!(all[0].starts_with("ads.toml:5:1:"), "{all:#?}");
 }

@@ -119,9 +119,15 @@ impl Sim {
     }
 
     pub fn start(args: &[&str]) -> Sim {
+        Self::start_at("127.0.0.1:0", args)
+    }
+
+    /// Start the simulator listening on `listen` (`ADDR:PORT`): a card powered up again where
+    /// the daemon looks for it.
+    pub fn start_at(listen: &str, args: &[&str]) -> Sim {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut child = Command::new(bin("pinghu-sim"))
-            .args(["--listen", "127.0.0.1:0", "--headless", "--snapshot-dir"])
+            .args(["--listen", listen, "--headless", "--snapshot-dir"])
             .arg(dir.path())
             .args(args)
             .stdout(Stdio::piped())

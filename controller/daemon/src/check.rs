@@ -219,11 +219,22 @@ fn pem_key(path: &Path, what: &str, r: &mut Report) {
 
 fn data(cfg: &Config, r: &mut Report) {
     let dir = &cfg.data_dir;
-    // The daemon makes the folder: then its nearest existing parent must take it.
-    let existing = dir.ancestors().find(|a| a.exists()).unwrap_or(dir);
-    if let Err(e) = rustix::fs::access(existing, rustix::fs::Access::WRITE_OK) {
+    // The daemon makes the folder: then its nearest existing parent must take it. A relative
+    // path (a configuration read from the current folder) has the current folder as its last
+    // parent, not the empty path.
+    let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
+    let existing = absolute.ancestors().find(|a| a.exists()).unwrap_or(&absolute);
+    if !existing.is_dir() {
         r.errors.push(format!(
-            "data_dir {}: {} is not writable for this user ({e}); the daemon could not start",
+            "data_dir {}: {} is a file, so the folder cannot be made there; the daemon could not start \
+             (point data_dir at a folder, or move the file)",
+            dir.display(),
+            existing.display()
+        ));
+    } else if let Err(e) = rustix::fs::access(existing, rustix::fs::Access::WRITE_OK) {
+        r.errors.push(format!(
+            "data_dir {}: {} is not writable for this user ({e}); the daemon could not start \
+             (make the folder and give it to the daemon's user, or choose another data_dir)",
             dir.display(),
             existing.display()
         ));

@@ -112,8 +112,13 @@ pub(super) fn parse_campaign(
     {
         c.err(&span.clone(), Problem::EndBeforeStart { end: *b, start: *a });
     }
+    // A target written with a wrong value has its own message: it is not also missing.
+    let written = ["share", "plays_per_day", "plays_per_hour"]
+        .iter()
+        .any(|k| t.get_ref().contains_key(*k));
     match targets.len() {
-        0 => c.err(&t.span(), Problem::CampaignNeedsTarget),
+        0 if !written => c.err(&t.span(), Problem::CampaignNeedsTarget),
+        0 => {}
         1 => {}
         _ => {
             let span = targets[1].1.clone();

@@ -36,6 +36,17 @@ pub struct FloorPart {
     pub seconds: f64,
 }
 
+/// One campaign's part of an advertiser's hour: its spots, and how long each keeps the
+/// advertiser off the glass (`separation_s` rounded up to the rotation's boundaries).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeparationPart {
+    pub campaign: String,
+    pub plays: f64,
+    pub spot_s: f64,
+    pub separation_s: u32,
+    pub wait_s: u32,
+}
+
 /// Why an hour is overbooked.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -47,12 +58,26 @@ pub enum Booking {
         plays: f64,
         max: u32,
     },
-    /// An advertiser's spots and their separation need more than the hour.
+    /// An advertiser's spots and the waits for their separation need more than its campaigns'
+    /// windows have in the hour.
     Separation {
         advertiser: String,
         when: Hour,
         seconds: f64,
-        campaigns: Vec<String>,
+        /// Seconds of the hour in its campaigns' windows.
+        window_s: f64,
+        /// Seconds kept free at the window's end for another of its campaigns' spot and wait.
+        edge_s: f64,
+        parts: Vec<SeparationPart>,
+    },
+    /// The spots due in a campaign's window (its own and the overlapping part of the others')
+    /// need more seconds than the window has in the hour.
+    Window {
+        campaign: String,
+        when: Hour,
+        wanted_s: f64,
+        window_s: f64,
+        parts: Vec<FloorPart>,
     },
     /// The campaigns need more than the government floor leaves them.
     Floor {
@@ -67,6 +92,20 @@ pub enum Booking {
 fn target_words(t: Option<Target>) -> String {
     // Keys and numbers as the playlist writes them: the same in both languages.
     t.map_or_else(String::new, |t| t.to_string())
+}
+
+fn floor_parts(parts: &[FloorPart], lang: Lang) -> Vec<String> {
+    parts
+        .iter()
+        .map(|p| {
+            let (c, t) = (&p.campaign, target_words(p.target));
+            let (plays, spot, secs) = (p.plays, p.spot_s, p.seconds);
+            lang.pick(
+                || format!("{c} ({t}: {plays:.1} plays of {spot:.0} s = {secs:.0} s)"),
+                || format!("{c}（{t}：{plays:.1} 次 × {spot:.0} 秒 = {secs:.0} 秒）"),
+            )
+        })
+        .collect()
 }
 
 impl Booking {
@@ -94,17 +133,62 @@ impl Booking {
                 advertiser,
                 when,
                 seconds,
-                campaigns,
+                window_s,
+                edge_s,
+                parts,
             } => {
                 let when = when.words(lang);
-                let ids = campaigns.join(", ");
+                let edge = if *edge_s > 0.0 {
+                    lang.pick(
+                        || format!(", and {edge_s:.0} s for another of its spots and its wait that may be on as the window closes"),
+                        || format!("，以及窗口结束时可能正在播放的另一条广告及其等待 {edge_s:.0} 秒"),
+                    )
+                } else {
+                    String::new()
+                };
+                let parts: Vec<String> = parts
+                    .iter()
+                    .map(|p| {
+                        let (c, plays, spot, sep, wait) = (&p.campaign, p.plays, p.spot_s, p.separation_s, p.wait_s);
+                        lang.pick(
+                            || format!("{c}: {plays:.1} plays of {spot:.0} s, separation_s = {sep} waits {wait} s"),
+                            || format!("{c}：{plays:.1} 次 × {spot:.0} 秒，separation_s = {sep} 实际等待 {wait} 秒"),
+                        )
+                    })
+                    .collect();
                 lang.pick(
                     || format!(
-                        "advertiser {advertiser:?} is overbooked on {when}: its spots and their separation_s need {seconds:.0} s \
-                         of the hour's 3600 s ({ids}); lower the targets or separation_s"
+                        "advertiser {advertiser:?} is overbooked on {when}: its spots and the waits for their separation \
+                         need {seconds:.0} s of the {window_s:.0} s its window has in the hour ({}; spots start only \
+                         between the rotation's entries, so a separation lasts until the next entry ends{edge}); lower the \
+                         targets or separation_s, or widen hours",
+                        parts.join("; ")
                     ),
                     || format!(
-                        "广告主 {advertiser:?} 在 {when} 超订：其广告连同 separation_s 需要该小时 3600 秒中的 {seconds:.0} 秒（{ids}）；请降低目标或 separation_s"
+                        "广告主 {advertiser:?} 在 {when} 超订：其广告连同间隔等待需要 {seconds:.0} 秒，但其时段在该小时只有 {window_s:.0} 秒（{}；\
+                         广告只在轮播条目之间开始，间隔要等到下一条目结束{edge}）；请降低目标或 separation_s，或放宽 hours",
+                        parts.join("；")
+                    ),
+                )
+            }
+            Self::Window {
+                campaign,
+                when,
+                wanted_s,
+                window_s,
+                parts,
+            } => {
+                let when = when.words(lang);
+                let parts = floor_parts(parts, lang);
+                lang.pick(
+                    || format!(
+                        "campaign {campaign:?} is overbooked on {when}: the spots due in its window need {wanted_s:.0} s \
+                         but the window has {window_s:.0} s in the hour: {}; lower a target, shorten dwell_s or widen hours",
+                        parts.join(", ")
+                    ),
+                    || format!(
+                        "广告活动 {campaign:?} 在 {when} 超订：其时段内应播的广告需要 {wanted_s:.0} 秒，但该时段在该小时只有 {window_s:.0} 秒：{}；请降低目标、缩短 dwell_s 或放宽 hours",
+                        parts.join("，")
                     ),
                 )
             }
@@ -116,17 +200,7 @@ impl Booking {
                 parts,
             } => {
                 let when = when.words(lang);
-                let parts: Vec<String> = parts
-                    .iter()
-                    .map(|p| {
-                        let (c, t) = (&p.campaign, target_words(p.target));
-                        let (plays, spot, secs) = (p.plays, p.spot_s, p.seconds);
-                        lang.pick(
-                            || format!("{c} ({t}: {plays:.1} plays of {spot:.0} s = {secs:.0} s)"),
-                            || format!("{c}（{t}：{plays:.1} 次 × {spot:.0} 秒 = {secs:.0} 秒）"),
-                        )
-                    })
-                    .collect();
+                let parts = floor_parts(parts, lang);
                 lang.pick(
                     || format!(
                         "overbooked on {when}: the campaigns need {wanted_s:.0} s but the government floor {floor} leaves them \

@@ -116,6 +116,11 @@ impl Core {
                         message,
                     });
                 }
+                // The stop before this start is an outage in the chain: a spot that was on the
+                // glass then is not proven to have run its length, and reports list the gap.
+                if let Err(e) = log.mark_start(now) {
+                    tracing::error!("cannot mark the daemon's start in the proof-of-display log: {e}");
+                }
                 (Some(log), findings)
             }
             Err(e) => {
@@ -175,6 +180,7 @@ impl Core {
             writes: super::storage::Writes::new(now, !cfg.data_dir.join(crate::store::STATE_FILE).exists()),
             disk,
             store,
+            start_unmarked: proof.is_none().then_some(now),
             proof,
             proof_findings,
             proof_backlog: Vec::new(),

@@ -24,6 +24,8 @@ pub(super) struct Storage {
     pub(super) proof_findings: Vec<Finding>,
     /// Proof entries waiting while the log cannot be opened.
     pub(super) proof_backlog: Vec<Entry>,
+    /// When the daemon started, while the log it could not open then has no start entry yet.
+    pub(super) start_unmarked: Option<Timestamp>,
     pub(super) last_proof_open: Timestamp,
     pub(super) last_proof_sync: Timestamp,
     /// The data directory's file system, asked every minute.
@@ -132,6 +134,12 @@ impl Storage {
             self.last_proof_open = now;
             if let Ok((mut log, findings)) = ProofLog::open(&self.data_dir, self.disk.clone(), &self.screen, now) {
                 tracing::info!("the proof-of-display log is open again");
+                // The stop before this daemon's start goes into the chain before what it showed since.
+                if let Some(started) = self.start_unmarked.take()
+                    && let Err(e) = log.mark_start(started)
+                {
+                    tracing::error!("cannot mark the daemon's start in the proof-of-display log: {e}");
+                }
                 for e in self.proof_backlog.drain(..) {
                     let _ = log.append(e); // kept queued in the log when the disk refuses it
                 }

@@ -20,7 +20,9 @@ pub struct Entry {
     pub at: String,
     pub screen: String,
     /// Absent: the card showed `content`. `repaired`: the log itself was repaired (see `note`).
-    /// `dark`: the glass went dark (`content` says how: `power off`, `blank`).
+    /// `dark`: the glass went dark (`content` says how: `power off`, `blank`). `start`: the
+    /// daemon started after a stop (a shutdown, a crash or a power cut): from the entry before it
+    /// to this one nothing is proven (`note` says from when).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// `item ID` or `announcement ID rREV`.
@@ -47,6 +49,9 @@ pub struct Entry {
 pub const REPAIRED: &str = "repaired";
 /// The `kind` of an entry recording that the glass went dark.
 pub const DARK: &str = "dark";
+/// The `kind` of the entry a daemon writes when it starts on a log that has entries: what the
+/// board did between the entry before it and this one is not proven (an outage).
+pub const STARTED: &str = "start";
 
 impl Entry {
     /// An entry for content the card showed (`seq`, `prev` and `hash` are filled in on append).
@@ -87,6 +92,32 @@ impl Entry {
         let mut e = Self::shown(at.to_string(), screen.into(), how.into(), "-".into(), String::new());
         e.kind = Some(DARK.into());
         e
+    }
+
+    /// The daemon started at `at`; `since` is the time of the log's entry before this one.
+    pub fn started(at: jiff::Timestamp, screen: &str, since: Option<jiff::Timestamp>) -> Self {
+        let mut e = Self::shown(
+            at.to_string(),
+            screen.into(),
+            "daemon start".into(),
+            "-".into(),
+            String::new(),
+        );
+        e.kind = Some(STARTED.into());
+        e.note = Some(match since {
+            Some(t) => format!(
+                "the daemon started; nothing on the glass is proven from {t} (the entry before this one) until now: \
+                 it was stopped, crashed or lost power"
+            ),
+            None => "the daemon started".to_owned(),
+        });
+        e
+    }
+
+    /// An entry after which nothing shown is proven until the next entry: the log repaired, or
+    /// the daemon started after a stop.
+    pub fn is_outage(&self) -> bool {
+        matches!(self.kind.as_deref(), Some(REPAIRED | STARTED))
     }
 
     /// When it was written (`at`), if that parses.

@@ -34,7 +34,7 @@ mod layout;
 
 pub use chain::{
     ARCHIVED, ArchiveRecord, Archived, CSV_HEADER, ChainError, DARK, Entry, FIRST_SEGMENT, Finding, GENESIS, Layout,
-    MAX_SEGMENTS, REPAIRED, Report, Segment, began, csv_row, for_each_verified, for_each_verified_from,
+    MAX_SEGMENTS, REPAIRED, Report, STARTED, Segment, began, csv_row, for_each_verified, for_each_verified_from,
     for_each_verified_in, layout, segment_path, segments, to_csv, verify_dir, verify_files,
 };
 use chain::{line_of, scan, seal};
@@ -326,6 +326,18 @@ impl ProofLog {
     /// here instead of a chain that looks whole.
     pub fn mark_gap(&mut self, now: jiff::Timestamp, note: String) -> std::io::Result<()> {
         self.append(chain::Entry::repaired(now, &self.screen.clone(), note))?;
+        self.sync()
+    }
+
+    /// Mark in the chain, at once and durably, that the daemon starts on a log that has entries:
+    /// from its last entry until now the board is not proven to have shown anything, and a spot
+    /// on the glass then is not proven to have run its length (docs/reports.md, *Outages*).
+    pub fn mark_start(&mut self, now: jiff::Timestamp) -> std::io::Result<()> {
+        if self.seq == 0 {
+            return Ok(());
+        }
+        let since = self.latest.iter().flatten().max().copied();
+        self.append(chain::Entry::started(now, &self.screen.clone(), since))?;
         self.sync()
     }
 

@@ -18,9 +18,13 @@
 
 mod format;
 mod signed;
+#[cfg(test)]
+mod tests;
+mod window;
 
 pub use format::{to_csv, to_table};
 pub use signed::{VerifyError, check_head, head_of, sign, verify, window_of};
+pub use window::Window;
 
 use std::collections::BTreeMap;
 
@@ -61,13 +65,42 @@ pub struct Interrupted {
     pub hash: String,
 }
 
-/// A gap in what the log can prove: the glass dark, or the log repaired.
+/// A gap in what the log can prove: the glass dark, the log repaired, an outage (the daemon not
+/// running), or a day without entries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gap {
     pub at: String,
     pub kind: String,
     pub note: String,
     pub seq: u64,
+    /// An outage: the time of the last entry before it (the gap runs from there to `at`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+}
+
+/// The `kind` of a gap for a daemon's start after a stop.
+pub const OUTAGE: &str = "outage";
+
+/// The gap a start entry marks, from the entry before it (`prev`).
+fn outage(e: &Entry, prev: Option<&Entry>) -> Gap {
+    let note = match prev {
+        Some(p) => format!(
+            "the daemon was not running from {} (entry {}) to {}: a shutdown, a crash or a power cut; nothing shown then \
+             is proven",
+            p.at, p.seq, e.at
+        ),
+        None => format!(
+            "the daemon started at {} after a stop; nothing shown before it is proven",
+            e.at
+        ),
+    };
+    Gap {
+        at: e.at.clone(),
+        kind: OUTAGE.to_owned(),
+        note,
+        seq: e.seq,
+        since: prev.map(|p| p.at.clone()),
+    }
 }
 
 /// One campaign's totals.
@@ -144,97 +177,17 @@ fn item_of(e: &Entry) -> String {
 
 fn cut_by(next: Option<&Entry>) -> String {
     match next {
-        None => "on the glass at the report's cut-off".into(),
+        None => "on the glass at the report's cut-off: not yet proven to have run its length".into(),
         Some(n) if n.kind.as_deref() == Some(crate::proof::DARK) => {
             format!("the board went dark ({})", n.content)
         }
         Some(n) if n.is_repair() => format!("the log was repaired: {}", n.note.as_deref().unwrap_or("")),
+        Some(n) if n.kind.as_deref() == Some(crate::proof::STARTED) => format!(
+            "the daemon stopped (a shutdown, a crash or a power cut) and started again at {}: not proven to have run its length",
+            n.at
+        ),
         Some(n) if n.layer == "urgent" || n.layer == "emergency" => format!("{} ({})", n.content, n.layer),
         Some(n) => format!("{} replaced it early (a playlist change?)", n.content),
-    }
-}
-
-/// Collects the entries of a log that a report of `from..=to` needs: those in the period, after
-/// each of them the next one (it tells how long the glass kept it), and the last one before the
-/// period (what was on, or dark, when it began). Reading a log through a window keeps a report's
-/// memory to its own days, however long the log is.
-#[derive(Debug, Clone)]
-pub struct Window {
-    start: Timestamp,
-    end: Timestamp,
-    cutoff: Timestamp,
-    after_inside: bool,
-    kept: Vec<Entry>,
-    /// The last entry before the period, with where it goes among `kept`.
-    before: Option<(usize, Entry)>,
-}
-
-impl Window {
-    /// Days `from..=to` in `tz`, nothing after `cutoff`.
-    pub fn new(from: Date, to: Date, tz: &TimeZone, cutoff: Timestamp) -> Self {
-        let start = from.to_zoned(tz.clone()).map_or(Timestamp::MIN, |z| z.timestamp());
-        let end = to
-            .tomorrow()
-            .ok()
-            .and_then(|d| d.to_zoned(tz.clone()).ok())
-            .map_or(Timestamp::MAX, |z| z.timestamp())
-            .min(cutoff);
-        Self {
-            start,
-            end,
-            cutoff,
-            after_inside: false,
-            kept: Vec::new(),
-            before: None,
-        }
-    }
-
-    /// When the period begins.
-    pub fn start(&self) -> Timestamp {
-        self.start
-    }
-
-    /// A window that keeps nothing.
-    pub fn empty() -> Self {
-        Self {
-            start: Timestamp::MAX,
-            end: Timestamp::MIN,
-            cutoff: Timestamp::MIN,
-            after_inside: false,
-            kept: Vec::new(),
-            before: None,
-        }
-    }
-
-    /// Whether `t` is in the period.
-    fn contains(&self, t: Timestamp) -> bool {
-        self.start <= t && t < self.end
-    }
-
-    /// Feed the log's verified entries, in order.
-    pub fn push(&mut self, e: &Entry) {
-        let Some(t) = e.time().filter(|t| *t <= self.cutoff) else {
-            return;
-        };
-        let inside = self.contains(t);
-        if inside || self.after_inside {
-            self.kept.push(e.clone());
-            if t < self.start {
-                self.before = None;
-            }
-        } else if t < self.start {
-            self.before = Some((self.kept.len(), e.clone()));
-        }
-        self.after_inside = inside;
-    }
-
-    /// The entries kept, in log order.
-    pub fn into_entries(self) -> Vec<Entry> {
-        let mut kept = self.kept;
-        if let Some((i, e)) = self.before {
-            kept.insert(i.min(kept.len()), e);
-        }
-        kept
     }
 }
 
@@ -277,12 +230,20 @@ pub fn build(
         }
         first_entry.get_or_insert((e.seq, e.hash.clone()));
         last_entry = Some((e.seq, e.hash.clone()));
+        if e.kind.as_deref() == Some(crate::proof::STARTED) {
+            gaps.push(outage(
+                e,
+                i.checked_sub(1).and_then(|j| entries.get(j)).map(|(p, _)| *p),
+            ));
+            continue;
+        }
         if e.is_repair() || e.kind.as_deref() == Some(crate::proof::DARK) {
             gaps.push(Gap {
                 at: e.at.clone(),
                 kind: e.kind.clone().unwrap_or_default(),
                 note: e.note.clone().unwrap_or_else(|| e.content.clone()),
                 seq: e.seq,
+                since: None,
             });
             continue;
         }
@@ -292,11 +253,15 @@ pub fn build(
         if !wanted(c) {
             continue;
         }
+        // Evidence that it ran its length: the next entry, written while the daemon kept
+        // running, came at least `planned_s` later. No next entry, or a start after a stop or a
+        // repair, proves nothing about how long it stayed on.
         let next = entries.get(i + 1);
         let until = next.map_or(cutoff, |(_, nt)| *nt);
         let on = until.duration_since(*t);
         let planned_d = SignedDuration::from_secs(i64::from(planned));
-        if on + SLACK >= planned_d {
+        let proven = next.is_some_and(|(n, _)| !n.is_outage());
+        if proven && on + SLACK >= planned_d {
             plays.push(Play {
                 campaign: c.clone(),
                 item: item_of(e),
@@ -310,7 +275,12 @@ pub fn build(
                 campaign: c.clone(),
                 item: item_of(e),
                 at: e.at.clone(),
-                seconds: u32::try_from(on.as_secs().max(0)).unwrap_or(0),
+                // Proven seconds only: after a stop nothing is.
+                seconds: if proven {
+                    u32::try_from(on.as_secs().max(0)).unwrap_or(0)
+                } else {
+                    0
+                },
                 planned_s: planned,
                 by: cut_by(next.map(|(n, _)| *n)),
                 seq: e.seq,
@@ -453,6 +423,7 @@ fn silent_days(
                         e.at
                     ),
                     seq: e.seq,
+                    since: None,
                 },
                 _ => Gap {
                     at: start.to_string(),
@@ -461,6 +432,7 @@ fn silent_days(
                            shown is proven"
                         .to_owned(),
                     seq: before.map_or(0, |(e, _)| e.seq),
+                    since: None,
                 },
             };
             gaps.push(gap);
@@ -477,11 +449,12 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// Stretches in which the log shows the rotation on the lit glass.
+/// Stretches in which the log shows the rotation on the lit glass. The stretch before an outage
+/// (a start after a stop, a repair) is not: when the glass went dark in it is unknown.
 fn rotation_intervals(entries: &[(&Entry, Timestamp)]) -> Vec<(Timestamp, Timestamp)> {
     entries
         .windows(2)
-        .filter(|w| w[0].0.kind.is_none() && w[0].0.layer == "rotation")
+        .filter(|w| w[0].0.kind.is_none() && w[0].0.layer == "rotation" && !w[1].0.is_outage())
         .map(|w| (w[0].1, w[1].1))
         .collect()
 }

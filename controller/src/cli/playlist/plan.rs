@@ -121,35 +121,9 @@ pub fn plan_day(
             .as_mut()
             .map_or(1, |r| u32::try_from(r.render(c).pages.len().max(1)).unwrap_or(1))
     };
-    let start = d.to_zoned(tz.clone())?.timestamp();
-    let end = d.tomorrow()?.to_zoned(tz.clone())?.timestamp();
-    let inputs = pinghu_playlists::Inputs {
-        playlist: p,
-        calendar: cal,
-        tz,
-        announcements: &[],
-        clock_trusted: true,
-    };
-    let mut sched = pinghu_playlists::Scheduler::new();
-    let mut counts: std::collections::BTreeMap<(String, i8), u32> = std::collections::BTreeMap::new();
-    let mut secs = [0u32; 24];
-    let mut now = start;
-    let mut last: Option<(String, Timestamp)> = None;
-    while now < end {
-        let plan = sched.step(&inputs, now, &pages);
-        if let Some(s) = &plan.showing
-            && let pinghu_playlists::ContentKey::Item { id } = &s.content.key
-            && let Some((c, item)) = p.spot(id)
-            && last.as_ref() != Some(&(id.clone(), s.since))
-            && plan.power
-        {
-            last = Some((id.clone(), s.since));
-            let h = s.since.to_zoned(tz.clone()).hour();
-            *counts.entry((c.id.clone(), h)).or_default() += 1;
-            secs[h as usize] += pinghu_playlists::schedule::spot_len(item, d, &pages);
-        }
-        now = plan.next_change.max(now + jiff::SignedDuration::from_millis(1));
-    }
+    // The scheduler itself over the day: spots that ran their length, by the hour they started.
+    let delivered = pinghu_playlists::delivery::deliver_day(p, cal, tz, d, &pages)?;
+    let (counts, secs) = (&delivered.plays, delivered.spot_s);
     let len = |i: &pinghu_playlists::Item| pinghu_playlists::schedule::spot_len(i, d, &pages);
     let needs = pinghu_playlists::campaign::day_needs(p, cal, d, &len);
     let campaigns = p
