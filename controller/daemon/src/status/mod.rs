@@ -11,17 +11,18 @@
 //! `Unknown` (never written by a daemon). A document that is not a status at all is an error
 //! ([`Status::from_json`]), never a panic.
 
+mod office;
 mod sections;
 
 use jiff::Timestamp;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use office::{CalendarApplied, KeysApplied, LastOffice, Office, OfficeKind, PlaylistApplied};
 pub use sections::{
-    AlertFormat, Alerts, BoardKey, Broker, CalendarApplied, Card, Clock, ClockCheck, Console, Device, Disk, Flash,
-    KeysApplied, LastAlert, LastOffice, Layer, Link, MqttState, Office, OfficeKind, Override, OverrideBrightness,
-    OverridePower, PlaylistApplied, PlaylistStatus, Power, PowerControl, ProofFinding, ProofHead, Queue, Reports,
-    Showing, Storage,
+    AlertFormat, Alerts, BoardKey, Broker, Card, Clock, ClockCheck, Console, Device, Disk, Flash, LastAlert, Layer,
+    Link, MqttState, Override, OverrideBrightness, OverridePower, PlaylistStatus, Power, PowerControl, ProofFinding,
+    ProofHead, Queue, Reports, Showing, Storage,
 };
 
 /// The status document (docs/mqtt.md, "Status").
