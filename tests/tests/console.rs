@@ -597,6 +597,11 @@ fn roles_decide_who_changes_what_and_technicians_drive_the_card() {
     let ping = as_user(&rig, &tech, "POST", "/api/v1/card/ping", "");
     assert_eq!(ping.status, 200, "{}", ping.text());
     assert!(ping.json()["message"].as_str().unwrap().contains("answered"));
+    assert!(
+        ping.json()["message_zh"].as_str().unwrap().contains("毫秒内应答"),
+        "{}",
+        ping.text()
+    );
     // The byte trace of the driver's recent exchanges, decoded as `pinghu wire decode` does.
     assert_eq!(as_user(&rig, &operator, "GET", "/api/v1/card/trace", "").status, 403);
     let trace = as_user(&rig, &tech, "GET", "/api/v1/card/trace", "").json();

@@ -74,7 +74,8 @@
     function report(r) {
       return r.json().then(function (v) {
         var zh = document.documentElement.lang === "zh-CN" && v.error_zh;
-        result.textContent = v.ok ? (v.message || "ok") : (zh ? v.error_zh : v.error);
+        var zhOk = document.documentElement.lang === "zh-CN" && v.message_zh;
+        result.textContent = v.ok ? (zhOk ? v.message_zh : v.message || "ok") : (zh ? v.error_zh : v.error);
       });
     }
     function post(url, body) {

@@ -157,6 +157,7 @@ fn english_left(zh: &str) -> bool {
         "missing",
         "key ",
         "between",
+        " or ",
     ]
     .iter()
     .any(|w| bare.contains(w))

@@ -89,23 +89,26 @@ impl Problem {
             }
             Self::FontSize { size } => {
                 let sizes = pinghu_protocol::style::font_sizes_text();
+                let all = pinghu_protocol::style::FONT_SIZES.map(|s| s.to_string());
+                let (last, head) = all.split_last().unwrap_or((&all[0], &[]));
+                let sizes_zh = format!("{} 或 {last}", head.join("、"));
                 lang.pick(
                     || format!("font_size {size} is not available (use {sizes})"),
-                    || format!("font_size {size} 不可用（可用：{sizes}）"),
+                    || format!("字号 {size} 不可用（可用：{sizes_zh}）"),
                 )
             }
             Self::UnknownColor { value } => {
                 let all = crate::Color::ALL.map(crate::Color::name).join(", ");
                 lang.pick(
                     || format!("unknown color {value:?} (use {all})"),
-                    || format!("未知颜色 {value:?}（可用：{all}）"),
+                    || format!("未知颜色 {value:?}（可用：{}）", all.replace(", ", "、")),
                 )
             }
             Self::UnknownEffect { value } => {
                 let all = crate::Effect::ALL.map(crate::Effect::name).join(", ");
                 lang.pick(
                     || format!("unknown effect {value:?} (use {all})"),
-                    || format!("未知效果 {value:?}（可用：{all}）"),
+                    || format!("未知效果 {value:?}（可用：{}）", all.replace(", ", "、")),
                 )
             }
             Self::DwellRange { n } => lang.pick(

@@ -37,12 +37,18 @@ async fn card_op(s: &AppState, op: pinghu_daemon::driver::CardOp) -> Response {
         return gone();
     }
     match tokio::time::timeout(Duration::from_secs(60), rx).await {
-        Ok(Ok(Ok(text))) => Json(json!({"ok": true, "message": text})).into_response(),
+        Ok(Ok(Ok(done))) => {
+            use pinghu_playlists::Bilingual as _;
+            Json(json!({"ok": true, "message": done.to_string(), "message_zh": done.zh()})).into_response()
+        }
         Ok(Ok(Err(e))) => refused(StatusCode::BAD_GATEWAY, &e),
         // The driver is between links (reconnecting): it answers once the card is back.
         _ => (
             StatusCode::GATEWAY_TIMEOUT,
-            Json(json!({"ok": false, "error": "the card link is down; try again when the status says link up"})),
+            Json(
+                json!({"ok": false, "error": "the card link is down; try again when the status says link up",
+                        "error_zh": "与控制卡的连接已断开：请在状态显示“正常”后重试"}),
+            ),
         )
             .into_response(),
     }

@@ -23,7 +23,7 @@ mod events;
 mod ops;
 
 pub use events::{DriverEvent, Events};
-pub use ops::{CardOp, CardRequest};
+pub use ops::{CardDone, CardOp, CardRequest};
 use ops::{card_request, sync_clock};
 
 /// What the driver needs to know.

@@ -12,7 +12,7 @@ use crate::card::client::{CardClient, DriverError};
 #[derive(Debug)]
 pub struct CardRequest {
     pub op: CardOp,
-    pub reply: tokio::sync::oneshot::Sender<Result<String, DriverError>>,
+    pub reply: tokio::sync::oneshot::Sender<Result<CardDone, DriverError>>,
 }
 
 /// The card operations a technician can run.
@@ -24,21 +24,47 @@ pub enum CardOp {
     Pattern(String),
 }
 
+/// What a technician's card operation did, said in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CardDone {
+    /// The card answered a ping.
+    Answered { card: &'static str, ms: u128 },
+    /// A test pattern shows until the board's own content returns.
+    Pattern { name: String },
+}
+
+impl std::fmt::Display for CardDone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Answered { card, ms } => write!(f, "the {card} card answered in {ms} ms"),
+            Self::Pattern { name } => write!(f, "test pattern {name} on the board; the board returns within 30 s"),
+        }
+    }
+}
+
+impl pinghu_playlists::Bilingual for CardDone {
+    fn zh(&self) -> String {
+        match self {
+            Self::Answered { card, ms } => format!("控制卡（{card}）在 {ms} 毫秒内应答"),
+            Self::Pattern { name } => format!("测试图 {name} 已显示，大屏将在 30 秒内恢复正常内容"),
+        }
+    }
+}
+
 pub(super) async fn card_request(
     c: &mut CardClient,
     cfg: &DriverConfig,
     op: &CardOp,
     sent: &mut Sent,
-) -> Result<String, DriverError> {
+) -> Result<CardDone, DriverError> {
     match op {
         CardOp::Ping => {
             let t0 = tokio::time::Instant::now();
             c.ping().await?;
-            Ok(format!(
-                "the {} card answered in {} ms",
-                c.protocol.name(),
-                t0.elapsed().as_millis()
-            ))
+            Ok(CardDone::Answered {
+                card: c.protocol.name(),
+                ms: t0.elapsed().as_millis(),
+            })
         }
         CardOp::Pattern(name) => {
             if !c.protocol.is_graphic() {
@@ -52,9 +78,7 @@ pub(super) async fn card_request(
             // Whatever the card showed is gone: the next reconciliation sends the whole board.
             *sent = Sent::default();
             c.send(&p).await?;
-            Ok(format!(
-                "test pattern {name} on the board; the board returns within 30 s"
-            ))
+            Ok(CardDone::Pattern { name: name.clone() })
         }
     }
 }
