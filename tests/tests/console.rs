@@ -411,6 +411,7 @@ fn browser_sessions_need_the_csrf_token_and_wrong_passwords_are_limited() {
     // Even with the right token, a change a page of another site sends is refused by its Origin;
     // the console's own origin passes.
     let host = rig.url.trim_start_matches("http://").to_owned();
+    let host_port = host.clone();
     let elsewhere = request(
         &rig.url,
         "PUT",
@@ -433,6 +434,22 @@ fn browser_sessions_need_the_csrf_token_and_wrong_passwords_are_limited() {
         ALWAYS,
     );
     assert_eq!(same.status, 200, "{}", same.text());
+    // A name the console is not (a rebound name of another site's) gets no answer; its own
+    // address and localhost do.
+    let by_name = |host: &str| -> String {
+        use std::io::{Read as _, Write as _};
+        let mut s = std::net::TcpStream::connect(&host_port).unwrap();
+        write!(s, "GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        out
+    };
+    let port = host_port.rsplit(':').next().unwrap().to_owned();
+    let rebound = by_name(&format!("evil.example:{port}"));
+    assert!(rebound.starts_with("HTTP/1.1 421"), "{rebound}");
+    assert!(rebound.contains("does not answer to the name"), "{rebound}");
+    assert!(by_name(&format!("localhost:{port}")).starts_with("HTTP/1.1 200"));
+    assert!(by_name(&host_port).starts_with("HTTP/1.1 200"));
     let ok = request(
         &rig.url,
         "PUT",

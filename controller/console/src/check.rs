@@ -31,6 +31,13 @@ pub fn check(cfg: &pinghu_daemon::config::Config, r: &mut pinghu_daemon::check::
             c.listen
         ));
     }
+    if !c.listen.ip().is_loopback() && c.hosts.is_empty() {
+        r.warnings.push(format!(
+            "the console on {} answers to any name: set console.hosts = [\"NAME\"] to the names its users type, \
+             so a page of another site cannot reach it through a name of its own (DNS rebinding)",
+            c.listen
+        ));
+    }
     if users == 0 {
         r.warnings.push(format!(
             "the console has no users: add one with `pinghu console adduser NAME --role admin --users {}`",

@@ -14,6 +14,7 @@
 
 pub mod api;
 mod check;
+pub mod hosts;
 pub use check::check;
 pub mod auth;
 pub mod pages;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub screen: String,
     /// Served over HTTPS: cookies are `Secure`.
     pub secure: bool,
+    /// The names it answers to.
+    pub hosts: Arc<hosts::HostRule>,
 }
 
 impl FromRef<AppState> for Arc<Auth> {
@@ -163,9 +166,36 @@ where
 /// The console's routes.
 pub fn router(state: AppState) -> Router {
     let secure = state.secure;
+    let hosts = Arc::clone(&state.hosts);
     api::routes()
         .merge(pages::routes())
         .with_state(state)
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let hosts = Arc::clone(&hosts);
+                async move {
+                    let host = req
+                        .headers()
+                        .get(axum::http::header::HOST)
+                        .and_then(|h| h.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    if hosts.allows(&host) {
+                        next.run(req).await
+                    } else {
+                        use axum::response::IntoResponse as _;
+                        (
+                            StatusCode::MISDIRECTED_REQUEST,
+                            format!(
+                                "this console does not answer to the name {host:?}: use its address (or a name in \
+                                 console.hosts)\n此控制台不接受名称 {host:?} 的访问：请使用其地址（或 console.hosts 中的名称）\n"
+                            ),
+                        )
+                            .into_response()
+                    }
+                }
+            },
+        ))
         .layer(axum::middleware::map_response(move |r| async move {
             guard_headers(r, secure)
         }))
@@ -484,6 +514,7 @@ pub async fn start(
         trace,
         screen: cfg.screen.clone(),
         secure: tls.is_some(),
+        hosts: Arc::new(hosts::HostRule::new(addr, &c.hosts)),
     };
     Ok(serve(listener, state, tls, shutdown))
 }

@@ -232,6 +232,7 @@ pub fn start(data_dir: &Path, console_port: u16) -> anyhow::Result<Embedded> {
             users_file,
             insecure_http: false,
             tls: None,
+            hosts: Vec::new(),
         }),
     };
     Ok(Embedded {

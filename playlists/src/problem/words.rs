@@ -276,8 +276,11 @@ impl Problem {
                     "the holiday calendar has no official data for {year}: workdays_only and days_off_only count \
                      Monday to Friday as workdays until the office sends it (pinghu portal push --calendar)"
                 ),
+                // A clerk reads this on every check: what it means for the board, and that nothing
+                // is asked of them (the command is the office technicians').
                 || format!(
-                    "节假日日历中没有 {year} 年的官方数据：在主管部门下发之前，workdays_only 与 days_off_only 按周一至周五为工作日计算（pinghu portal push --calendar）"
+                    "节假日日历中没有 {year} 年的官方数据：在区政务办下发国务院放假通知之前，“仅工作日”与“仅休息日”按周一至周五为工作日计算。\
+                     您无需操作；如需提前更新，请联系区政务办技术人员"
                 ),
             ),
         }

@@ -68,6 +68,8 @@ struct RawConsole {
     insecure_http: bool,
     cert_file: Option<PathBuf>,
     key_file: Option<PathBuf>,
+    #[serde(default)]
+    hosts: Vec<String>,
 }
 
 fn default_console_listen() -> String {
@@ -85,6 +87,10 @@ pub struct ConsoleConfig {
     pub insecure_http: bool,
     /// HTTPS: the certificate chain and private key (PEM).
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// The names browsers reach it by (`Host`, without the port), beside its IP addresses and,
+    /// on loopback, `localhost`: a request naming any other host is refused (DNS rebinding).
+    /// Empty on a network address: any name (`--check` says so).
+    pub hosts: Vec<String>,
 }
 
 fn default_tz() -> String {
@@ -317,6 +323,7 @@ impl Config {
                     users_file: rel(c.users_file.as_ref().unwrap_or(&PathBuf::from("console-users.toml"))),
                     insecure_http: c.insecure_http,
                     tls,
+                    hosts: c.hosts.iter().map(|h| h.trim().to_ascii_lowercase()).collect(),
                 })
             }
         };
