@@ -27,7 +27,7 @@ impl HostRule {
         if name.parse::<IpAddr>().is_ok() {
             return true;
         }
-        if self.names.iter().any(|n| *n == name) {
+        if self.names.contains(&name) {
             return true;
         }
         if self.loopback {
