@@ -124,7 +124,7 @@ impl Brokers {
     /// the county, make-acl.sh's files for `boards` boards of [`GROUP`] named as [`Fleet`] names
     /// them): every login checked, the bridge logged in as `bridge`.
     pub fn start_shipped(boards: usize) -> Brokers {
-        use crate::shipped::{Logins, broker_conf, bridge_conf};
+        use crate::shipped::{Logins, bridge_conf, broker_conf};
         let dir = tempfile::tempdir().expect("temp dir");
         let screens: Vec<String> = (0..boards).map(screen_of).collect();
         let logins = Logins::make(&screens, GROUP, &dir.path().join("acl"));
@@ -149,7 +149,9 @@ impl Brokers {
 
     /// The portal's login, when the brokers ask for one.
     pub fn portal(&self) -> Option<(String, String)> {
-        self.logins.as_ref().map(|l| ("portal".to_owned(), l.password("portal")))
+        self.logins
+            .as_ref()
+            .map(|l| ("portal".to_owned(), l.password("portal")))
     }
 }
 

@@ -24,7 +24,12 @@ pub fn broker_conf(port: u16, office: u16, acl: &Path, dir: &Path) -> String {
     let file = "mosquitto.conf";
     let text = std::fs::read_to_string(examples().join(file)).expect("the shipped mosquitto.conf");
     let text = replace(&text, "listener 8883\n", &format!("listener {port} 127.0.0.1\n"), file);
-    let text = replace(&text, "listener 8884\n", &format!("listener {office} 127.0.0.1\n"), file);
+    let text = replace(
+        &text,
+        "listener 8884\n",
+        &format!("listener {office} 127.0.0.1\n"),
+        file,
+    );
     let text = replace(&text, "/etc/mosquitto/pinghu/", &format!("{}/", acl.display()), file);
     let mut text = replace(
         &text,
@@ -52,7 +57,15 @@ pub fn bridge_conf(office: u16, password: &str) -> String {
         &format!("address 127.0.0.1:{office}"),
         file,
     );
-    format!("\n{}", replace(&text, "remote_password CHANGE-ME", &format!("remote_password {password}"), file))
+    format!(
+        "\n{}",
+        replace(
+            &text,
+            "remote_password CHANGE-ME",
+            &format!("remote_password {password}"),
+            file
+        )
+    )
 }
 
 /// What make-acl.sh made: the ACL, the password files, and every password.
@@ -74,7 +87,11 @@ impl Logins {
             .arg(dir)
             .output()
             .expect("run make-acl.sh");
-        assert!(out.status.success(), "make-acl.sh: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "make-acl.sh: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = std::fs::read_to_string(dir.join("passwords.txt")).expect("passwords.txt");
         let passwords = text
             .lines()
@@ -89,10 +106,7 @@ impl Logins {
 
     /// The password of `user`.
     pub fn password(&self, user: &str) -> String {
-        self.passwords
-            .iter()
-            .find(|(u, _)| u == user)
-            .map(|(_, p)| p.clone())
-            .unwrap_or_else(|| panic!("make-acl.sh made no password for {user}"))
+        let found = self.passwords.iter().find(|(u, _)| u == user);
+        found.map_or_else(|| panic!("make-acl.sh made no password for {user}"), |(_, p)| p.clone())
     }
 }

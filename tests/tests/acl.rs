@@ -286,7 +286,11 @@ fn connect_once(port: u16, user: &str, pass: &str, id: &str) -> std::thread::Joi
 fn wait_link_lost(daemon: &Daemon, from: usize, who: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !daemon.log_text()[from..].contains("retrying in") {
-        assert!(Instant::now() < deadline, "{who} never lost its link:\n{}", daemon.log_text());
+        assert!(
+            Instant::now() < deadline,
+            "{who} never lost its link:\n{}",
+            daemon.log_text()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -326,12 +330,13 @@ fn a_bridged_pair_takes_no_forged_receipt_or_status_and_ties_each_session_to_its
     // Forged receipts and statuses, by board-003, through either broker, for a board on either.
     // Its own receipt, sent after them on the same connection, reaches the portal: the forged
     // ones would have arrived before it.
-    let forged = |screen: &str| format!(r#"{{"event":"displayed","id":"forged","forged":true,"screen":"{screen}"}}"#);
+    let forged_receipt =
+        |screen: &str| format!(r#"{{"event":"displayed","id":"forged","forged":true,"screen":"{screen}"}}"#);
     let forged_status = |screen: &str| format!(r#"{{"online":false,"forged":true,"screen":"{screen}"}}"#);
     for (at, port) in [("township", township.port), ("county", county.port)] {
         let forger = Client::connect(port, "board-003", &board3, &[]);
         for victim in ["board-000", "board-001", "board-002"] {
-            forger.publish(&format!("pinghu/v1/screens/{victim}/receipts"), &forged(victim));
+            forger.publish(&format!("pinghu/v1/screens/{victim}/receipts"), &forged_receipt(victim));
             forger.publish(&format!("pinghu/v1/screens/{victim}/status"), &forged_status(victim));
         }
         let marker = format!("marker-{at}");
@@ -341,12 +346,17 @@ fn a_bridged_pair_takes_no_forged_receipt_or_status_and_ties_each_session_to_its
         );
         receipts
             .collector
-            .wait(&format!("board-003's own receipt through the {at} broker"), 20, |m| m["id"] == marker.as_str());
+            .wait(&format!("board-003's own receipt through the {at} broker"), 20, |m| {
+                m["id"] == marker.as_str()
+            });
         let reached: Vec<_> = (receipts.collector.all().into_iter())
             .chain(statuses.all())
             .filter(|m| m["forged"] == true)
             .collect();
-        assert!(reached.is_empty(), "forged through the {at} broker, reached the portal: {reached:?}");
+        assert!(
+            reached.is_empty(),
+            "forged through the {at} broker, reached the portal: {reached:?}"
+        );
     }
 
     // The bridge, logged in as itself, carries the portal's notice down and the receipts up.
@@ -354,7 +364,11 @@ fn a_bridged_pair_takes_no_forged_receipt_or_status_and_ties_each_session_to_its
     let wait_displayed = |id: &str| {
         let deadline = Instant::now() + Duration::from_secs(30);
         while receipts.of("displayed", id).len() < 3 {
-            assert!(Instant::now() < deadline, "{id}: displayed on {:?}", receipts.of("displayed", id));
+            assert!(
+                Instant::now() < deadline,
+                "{id}: displayed on {:?}",
+                receipts.of("displayed", id)
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     };

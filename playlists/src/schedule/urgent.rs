@@ -41,7 +41,9 @@ impl Scheduler {
             // A notice shown before gives way at its next page change to one not yet shown.
             let page = now.duration_since(started).as_nanos() / d.as_nanos().max(1);
             let page_start = started + d * i32::try_from(page).unwrap_or(i32::MAX);
-            let since = self.urgent_new_since.filter(|_| self.urgent_shown.contains(&list[i].key));
+            let since = self
+                .urgent_new_since
+                .filter(|_| self.urgent_shown.contains(&list[i].key));
             since.filter(|s| page >= 1 && page_start >= *s).map(|_| page_start)
         };
         let Some(at) = change else {
@@ -211,7 +213,10 @@ mod tests {
         let shown = run(&mut s, &pl, &three, start, start + SignedDuration::from_secs(12));
         let ids: Vec<&str> = shown.iter().map(|(_, id)| id.as_str()).collect();
         assert_eq!(ids, ["n2", "n1", "n0", "n2", "n1", "n0"]);
-        let gaps: Vec<i64> = shown.windows(2).map(|w| w[1].0.duration_since(w[0].0).as_secs()).collect();
+        let gaps: Vec<i64> = shown
+            .windows(2)
+            .map(|w| w[1].0.duration_since(w[0].0).as_secs())
+            .collect();
         assert_eq!(gaps, [2, 2, 2, 2, 2], "every notice shows its two pages");
     }
 }
