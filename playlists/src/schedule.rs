@@ -2,7 +2,7 @@
 //! to what the board should show. No clock is read here; the daemon passes `now` and keeps the
 //! returned state (persisting it, so the rotation survives a restart).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
 use crate::model::{Color, Effect, Item, Playlist, Style, minute_of_day, weekday_number};
+
+mod urgent;
 
 /// Priority of a portal announcement (docs/mqtt.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -138,6 +140,14 @@ pub struct Scheduler {
     normal: Cursor,
     urgent: Cursor,
     urgent_since: Option<Timestamp>,
+    /// The urgent layer's notices shown in this takeover, where its rotation resumes after a new
+    /// one, and since when a new one waits for the next page change (`schedule/urgent.rs`).
+    #[serde(default)]
+    urgent_shown: BTreeSet<ContentKey>,
+    #[serde(default)]
+    urgent_resume: Option<ContentKey>,
+    #[serde(default)]
+    urgent_new_since: Option<Timestamp>,
     last_played: BTreeMap<String, Timestamp>,
     /// Campaigns' counters and the spot on the glass.
     #[serde(default)]
@@ -329,7 +339,7 @@ impl Scheduler {
             if self.urgent_since.take().is_some() {
                 // The takeover ended: restart the interrupted item from its first page, at once.
                 self.normal.started = Some(now);
-                self.urgent = Cursor::default();
+                self.end_takeover();
             }
             let list = self.rotation(inp, now);
             let showing = self.rotation_step(inp, &list, now, zoned.date(), pages);
@@ -358,7 +368,7 @@ impl Scheduler {
                 .iter()
                 .map(|a| announcement_content(a, inp.playlist.defaults))
                 .collect();
-            let showing = advance(&mut self.urgent, &list, now, pages);
+            let showing = self.urgent_advance(&list, now, pages);
             (layer, showing, list)
         };
         self.pacing

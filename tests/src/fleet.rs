@@ -14,7 +14,11 @@ use crate::{Collector, Daemon, bin, free_port, keygen, pinghu_stdin, run_mosquit
 #[derive(Debug)]
 pub struct Broker {
     child: Option<Child>,
+    /// The boards' listener.
     pub port: u16,
+    /// The office's listener (the portal, its tools, the bridge) of the shipped configuration;
+    /// the test pair has one listener for all.
+    pub office_port: Option<u16>,
     conf: PathBuf,
     pub dir: PathBuf,
 }
@@ -22,17 +26,22 @@ pub struct Broker {
 impl Broker {
     fn start(template: &str, dir: &Path, peer_port: Option<u16>) -> Broker {
         let port = free_port();
-        std::fs::create_dir_all(dir).expect("broker dir");
         let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fleet").join(template))
             .expect("broker template")
             .replace("{PORT}", &port.to_string())
             .replace("{DIR}", &dir.display().to_string())
             .replace("{TOWNSHIP_PORT}", &peer_port.map_or(String::new(), |p| p.to_string()));
-        let conf = dir.join(template);
+        Broker::start_text(template, dir, port, None, &text)
+    }
+
+    fn start_text(name: &str, dir: &Path, port: u16, office_port: Option<u16>, text: &str) -> Broker {
+        std::fs::create_dir_all(dir).expect("broker dir");
+        let conf = dir.join(name);
         std::fs::write(&conf, text).expect("write broker configuration");
         let mut b = Broker {
             child: None,
             port,
+            office_port,
             conf,
             dir: dir.to_path_buf(),
         };
@@ -40,9 +49,17 @@ impl Broker {
         b
     }
 
+    /// Where the portal connects: the office's listener, or the only one.
+    pub fn office(&self) -> u16 {
+        self.office_port.unwrap_or(self.port)
+    }
+
     /// Start it again on the same port, with what it persisted.
     pub fn restart(&mut self) {
         self.child = Some(run_mosquitto(&self.conf, self.port));
+        if let Some(office) = self.office_port {
+            assert!(crate::wait_port(office, 10), "mosquitto did not listen on {office}");
+        }
     }
 
     /// SIGTERM: the broker goes down the way systemd stops it, writing its database first.
@@ -84,10 +101,13 @@ impl Drop for Broker {
 pub struct Brokers {
     pub county: Broker,
     pub township: Broker,
+    /// The logins of the shipped configuration; none for the test pair (anonymous, loopback).
+    pub logins: Option<crate::shipped::Logins>,
     _dir: tempfile::TempDir,
 }
 
 impl Brokers {
+    /// The test pair (`tests/fleet/*.conf`): anonymous, one listener, for measurements.
     pub fn start() -> Brokers {
         let dir = tempfile::tempdir().expect("temp dir");
         let township = Broker::start("township.conf", &dir.path().join("township"), None);
@@ -95,9 +115,49 @@ impl Brokers {
         Brokers {
             county,
             township,
+            logins: None,
             _dir: dir,
         }
     }
+
+    /// The shipped pair (`controller/examples/broker/`: mosquitto.conf on both, bridge.conf on
+    /// the county, make-acl.sh's files for `boards` boards of [`GROUP`] named as [`Fleet`] names
+    /// them): every login checked, the bridge logged in as `bridge`.
+    pub fn start_shipped(boards: usize) -> Brokers {
+        use crate::shipped::{Logins, bridge_conf, broker_conf};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let screens: Vec<String> = (0..boards).map(screen_of).collect();
+        let logins = Logins::make(&screens, GROUP, &dir.path().join("acl"));
+        let start = |name: &str, bridge_to: Option<u16>| {
+            let (port, office) = (free_port(), free_port());
+            let at = dir.path().join(name);
+            let mut text = broker_conf(port, office, &logins.dir, &at);
+            if let Some(peer) = bridge_to {
+                text.push_str(&bridge_conf(peer, &logins.password("bridge")));
+            }
+            Broker::start_text("mosquitto.conf", &at, port, Some(office), &text)
+        };
+        let township = start("township", None);
+        let county = start("county", Some(township.office()));
+        Brokers {
+            county,
+            township,
+            logins: Some(logins),
+            _dir: dir,
+        }
+    }
+
+    /// The portal's login, when the brokers ask for one.
+    pub fn portal(&self) -> Option<(String, String)> {
+        self.logins
+            .as_ref()
+            .map(|l| ("portal".to_owned(), l.password("portal")))
+    }
+}
+
+/// The screen id of the `i`-th board.
+pub fn screen_of(i: usize) -> String {
+    format!("board-{i:03}")
 }
 
 /// One board: its daemon, its data directory, and which broker it uses.
@@ -161,7 +221,7 @@ impl Fleet {
             .iter()
             .enumerate()
             .map(|(i, addr)| {
-                let screen = format!("board-{i:03}");
+                let screen = screen_of(i);
                 let on_township = i % 2 == 1;
                 // Half the boards on each broker speak MQTT 5, the others MQTT 3.1.1: the two
                 // meet in the brokers and across the bridge.
@@ -172,6 +232,12 @@ impl Fleet {
                     &brokers.county
                 };
                 let conf = dir.path().join(format!("{screen}.toml"));
+                // Under the shipped configuration a board logs in as its screen id.
+                let login = brokers.logins.as_ref().map_or(String::new(), |l| {
+                    let file = dir.path().join(format!("{screen}.password"));
+                    std::fs::write(&file, l.password(&screen)).expect("password file");
+                    format!("username = \"{screen}\"\npassword_file = \"{}\"\n", file.display())
+                });
                 // Each board its own playlist file, in a folder of its own as on a real cabinet: a
                 // pushed playlist is written into it, pushed pictures beside it.
                 std::fs::create_dir_all(dir.path().join(&screen)).expect("the board's folder");
@@ -181,7 +247,7 @@ impl Fleet {
                     format!(
                         "data_dir = \"data-{screen}\"\nplaylist = \"{screen}/playlist.toml\"\n\n[screen]\nid = \"{screen}\"\nwidth = 128\n\
                          height = 32\ncolors = \"red-green\"\ngroups = [\"{GROUP}\"]\n\n[device]\nurl = \"tcp://{addr}\"\n\
-                         protocol = \"bx-6e\"\n\n[mqtt]\nurl = \"{}\"\nclient_id = \"pinghu-{screen}\"\nversion = \"{version}\"\n\n\
+                         protocol = \"bx-6e\"\n\n[mqtt]\nurl = \"{}\"\nclient_id = \"pinghu-{screen}\"\nversion = \"{version}\"\n{login}\n\
                          [portal_keys]\nportal-2026 = \"{public}\"\n",
                         broker.url()
                     ),
@@ -273,8 +339,16 @@ impl std::fmt::Debug for Publisher {
 
 impl Publisher {
     pub fn connect(port: u16) -> Publisher {
+        Publisher::connect_as(port, None)
+    }
+
+    /// The same, logged in as `login` (user, password).
+    pub fn connect_as(port: u16, login: Option<(String, String)>) -> Publisher {
         let mut o = rumqttc::MqttOptions::new(format!("portal-{}", free_port()), "127.0.0.1", port);
         o.set_keep_alive(Duration::from_secs(5));
+        if let Some((u, p)) = login {
+            o.set_credentials(u, p);
+        }
         o.set_max_packet_size(1024 * 1024, 1024 * 1024);
         let (client, mut conn) = rumqttc::Client::new(o, 64);
         let acked = Arc::new(AtomicU64::new(0));
@@ -315,8 +389,13 @@ pub struct Receipts {
 
 impl Receipts {
     pub fn start(port: u16) -> Receipts {
+        Receipts::start_as(port, None)
+    }
+
+    /// The same, logged in as `login` (user, password).
+    pub fn start_as(port: u16, login: Option<(&str, &str)>) -> Receipts {
         Receipts {
-            collector: Collector::start(port, "pinghu/v1/screens/+/receipts"),
+            collector: Collector::start_as(port, "pinghu/v1/screens/+/receipts", login),
         }
     }
 

@@ -8,6 +8,7 @@
 pub mod console;
 pub mod crash;
 pub mod fleet;
+pub mod shipped;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -446,6 +447,12 @@ pub struct Collector {
 impl Collector {
     /// Subscribe to `filter` (several, comma-separated) on the broker at 127.0.0.1:`port`.
     pub fn start(port: u16, filter: &str) -> Collector {
+        Collector::start_as(port, filter, None)
+    }
+
+    /// The same, logged in as `login` (user, password).
+    pub fn start_as(port: u16, filter: &str, login: Option<(&str, &str)>) -> Collector {
+        let login = login.map(|(u, p)| (u.to_owned(), p.to_owned()));
         let messages = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let arrived = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let m = std::sync::Arc::clone(&messages);
@@ -461,6 +468,9 @@ impl Collector {
             o.set_clean_session(false);
             // Whatever the topics carry (tests publish oversized junk on purpose).
             o.set_max_packet_size(32 * 1024 * 1024, 64 * 1024);
+            if let Some((u, p)) = login {
+                o.set_credentials(u, p);
+            }
             let (client, mut conn) = rumqttc::Client::new(o, 64);
             for ev in conn.iter() {
                 match ev {

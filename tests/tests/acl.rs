@@ -11,6 +11,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use pinghu_tests::shipped::broker_conf;
 use pinghu_tests::{Daemon, Sim, free_port, keygen, run_mosquitto};
 
 /// A client logged in as `user`, subscribed to `filters`, collecting (topic, payload).
@@ -103,19 +104,13 @@ fn boards_see_their_own_and_their_groups_topics_and_only_the_portal_writes_annou
             .unwrap()
             .to_owned()
     };
-    let port = free_port();
+    // The shipped configuration: boards on one listener, the office on the other.
+    let (port, office) = (free_port(), free_port());
     let conf = dir.path().join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "listener {port} 127.0.0.1\nuser root\nallow_anonymous false\npassword_file {0}/acl/passwd\nacl_file {0}/acl/acl.conf\n",
-            dir.path().display()
-        ),
-    )
-    .unwrap();
+    std::fs::write(&conf, broker_conf(port, office, &dir.path().join("acl"), dir.path())).unwrap();
     let mut broker = run_mosquitto(&conf, port);
 
-    let portal = Client::connect(port, "portal", &pass("portal"), &["pinghu/v1/screens/+/receipts"]);
+    let portal = Client::connect(office, "portal", &pass("portal"), &["pinghu/v1/screens/+/receipts"]);
     let a = Client::connect(
         port,
         "board-a",
@@ -158,7 +153,7 @@ fn boards_see_their_own_and_their_groups_topics_and_only_the_portal_writes_annou
     assert_eq!(bodies, ["for a's group", "for a"], "{got:?}");
 
     // A real daemon logs in as board-a and works under the ACL: its status reaches the portal.
-    let status = Client::connect(port, "portal", &pass("portal"), &["pinghu/v1/screens/+/status"]);
+    let status = Client::connect(office, "portal", &pass("portal"), &["pinghu/v1/screens/+/status"]);
     let sim = Sim::start_bx6e_128x32();
     let (portal_key, public) = keygen(dir.path(), "portal-key");
     std::fs::write(dir.path().join("a-password.txt"), pass("board-a")).unwrap();
@@ -202,7 +197,7 @@ fn boards_see_their_own_and_their_groups_topics_and_only_the_portal_writes_annou
         "4",
     ];
     let (code, out, err) = pinghu_tests::portal_publish(
-        &format!("mqtt://127.0.0.1:{port}"),
+        &format!("mqtt://127.0.0.1:{office}"),
         "board-a",
         &notice,
         &portal_key,
@@ -242,4 +237,162 @@ fn boards_see_their_own_and_their_groups_topics_and_only_the_portal_writes_annou
     }
     let _ = broker.kill();
     let _ = broker.wait();
+}
+
+/// Whether the broker at `port` refuses a login as `login` (anonymous when none): its CONNACK
+/// says so, or it accepts.
+fn refused(port: u16, login: Option<(&str, &str)>) -> bool {
+    let mut o = rumqttc::MqttOptions::new(format!("probe-{}", free_port()), "127.0.0.1", port);
+    if let Some((u, p)) = login {
+        o.set_credentials(u, p);
+    }
+    let (_client, mut conn) = rumqttc::Client::new(o, 8);
+    for ev in conn.iter().take(8) {
+        match ev {
+            Ok(rumqttc::Event::Incoming(rumqttc::Incoming::ConnAck(_))) => return false,
+            Err(rumqttc::ConnectionError::ConnectionRefused(_)) => return true,
+            Ok(_) => {}
+            Err(e) => panic!("the broker at {port} neither took nor refused the login: {e}"),
+        }
+    }
+    panic!("the broker at {port} never answered the login")
+}
+
+/// Connect once as `user` with the client id `id`, and stay until the broker closes the
+/// connection (never reconnecting). Returns when the broker has accepted it.
+fn connect_once(port: u16, user: &str, pass: &str, id: &str) -> std::thread::JoinHandle<()> {
+    let mut o = rumqttc::MqttOptions::new(id, "127.0.0.1", port);
+    o.set_credentials(user, pass);
+    let (client, mut conn) = rumqttc::Client::new(o, 8);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let handle = std::thread::spawn(move || {
+        let _client = client;
+        for ev in conn.iter() {
+            match ev {
+                Ok(rumqttc::Event::Incoming(rumqttc::Incoming::ConnAck(_))) => {
+                    let _ = tx.send(());
+                }
+                Ok(_) => {}
+                Err(_) => return,
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(10))
+        .unwrap_or_else(|_| panic!("{user} could not connect as {id}"));
+    handle
+}
+
+/// Wait until `daemon`'s log, past its first `from` bytes, says the broker link dropped.
+fn wait_link_lost(daemon: &Daemon, from: usize, who: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !daemon.log_text()[from..].contains("retrying in") {
+        assert!(
+            Instant::now() < deadline,
+            "{who} never lost its link:\n{}",
+            daemon.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_bridged_pair_takes_no_forged_receipt_or_status_and_ties_each_session_to_its_login() {
+    use pinghu_tests::Collector;
+    use pinghu_tests::fleet::{Brokers, Fleet, Publisher, Receipts, group_topic, notice};
+
+    // The shipped pair: mosquitto.conf on both, bridge.conf on the county. Three boards run
+    // (board-000 and board-002 on the county broker, board-001 on the township's, whose receipts
+    // come up through the bridge); board-003 has a login and no daemon: a cabinet someone opened.
+    let brokers = Brokers::start_shipped(4);
+    let logins = brokers.logins.clone().expect("logins");
+    let pw = |user: &str| logins.password(user);
+    let (county, township) = (&brokers.county, &brokers.township);
+    let portal_pw = pw("portal");
+    let portal = Some(("portal", portal_pw.as_str()));
+    let receipts = Receipts::start_as(county.office(), portal);
+    let statuses = Collector::start_as(county.office(), "pinghu/v1/screens/+/status", portal);
+    let fleet = Fleet::start(3, &brokers);
+    fleet.wait_ready(&statuses, 60);
+
+    // No anonymous login anywhere, and a board's login only on the boards' listener.
+    for (what, port) in [
+        ("county, boards", county.port),
+        ("county, office", county.office()),
+        ("township, boards", township.port),
+        ("township, office", township.office()),
+    ] {
+        assert!(refused(port, None), "an anonymous client got in ({what})");
+    }
+    let board3 = pw("board-003");
+    assert!(refused(township.office(), Some(("board-003", &board3))));
+    assert!(refused(county.office(), Some(("board-003", &board3))));
+
+    // Forged receipts and statuses, by board-003, through either broker, for a board on either.
+    // Its own receipt, sent after them on the same connection, reaches the portal: the forged
+    // ones would have arrived before it.
+    let forged_receipt =
+        |screen: &str| format!(r#"{{"event":"displayed","id":"forged","forged":true,"screen":"{screen}"}}"#);
+    let forged_status = |screen: &str| format!(r#"{{"online":false,"forged":true,"screen":"{screen}"}}"#);
+    for (at, port) in [("township", township.port), ("county", county.port)] {
+        let forger = Client::connect(port, "board-003", &board3, &[]);
+        for victim in ["board-000", "board-001", "board-002"] {
+            forger.publish(&format!("pinghu/v1/screens/{victim}/receipts"), &forged_receipt(victim));
+            forger.publish(&format!("pinghu/v1/screens/{victim}/status"), &forged_status(victim));
+        }
+        let marker = format!("marker-{at}");
+        forger.publish(
+            "pinghu/v1/screens/board-003/receipts",
+            &format!(r#"{{"event":"marker","id":"{marker}"}}"#),
+        );
+        receipts
+            .collector
+            .wait(&format!("board-003's own receipt through the {at} broker"), 20, |m| {
+                m["id"] == marker.as_str()
+            });
+        let reached: Vec<_> = (receipts.collector.all().into_iter())
+            .chain(statuses.all())
+            .filter(|m| m["forged"] == true)
+            .collect();
+        assert!(
+            reached.is_empty(),
+            "forged through the {at} broker, reached the portal: {reached:?}"
+        );
+    }
+
+    // The bridge, logged in as itself, carries the portal's notice down and the receipts up.
+    let mut publisher = Publisher::connect_as(county.office(), brokers.portal());
+    let wait_displayed = |id: &str| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while receipts.of("displayed", id).len() < 3 {
+            assert!(
+                Instant::now() < deadline,
+                "{id}: displayed on {:?}",
+                receipts.of("displayed", id)
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    publisher.publish(&group_topic(), fleet.sign(&notice("bridged-1", "经网桥发布")));
+    wait_displayed("bridged-1");
+
+    // Board-000's login, with board-002's client id: the broker knows it as board-000, so it
+    // takes board-000's own session (its daemon's link drops), never board-002's.
+    let logs: Vec<usize> = fleet.boards.iter().map(|b| b.daemon.log_text().len()).collect();
+    let mark = statuses.mark();
+    let impostor = connect_once(county.port, "board-000", &pw("board-000"), "pinghu-board-002");
+    wait_link_lost(&fleet.boards[0].daemon, logs[0], "board-000");
+    // Board-000's daemon takes its session back (closing the impostor's connection), subscribes
+    // and says so in a status naming the loss; what was queued meanwhile went with the impostor's
+    // clean session, so the notice comes after.
+    impostor.join().expect("the impostor's thread");
+    statuses.wait_after(mark, "board-000 connected again", 30, |s| {
+        s["screen"] == "board-000" && s["mqtt"] == "connected" && s["broker"]["last_error"].is_string()
+    });
+    publisher.publish(&group_topic(), fleet.sign(&notice("bridged-2", "会话属于登录名")));
+    wait_displayed("bridged-2");
+    let board2 = fleet.boards[2].daemon.log_text();
+    assert!(
+        !board2[logs[2]..].contains("retrying in") && !board2[logs[2]..].contains("client id"),
+        "board-002 lost its link to a client with board-000's login:\n{board2}"
+    );
 }

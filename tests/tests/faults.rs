@@ -265,11 +265,13 @@ fn the_shipped_broker_configuration_caps_messages_at_what_the_contract_allows() 
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../controller/examples/broker/mosquitto.conf"),
     )
     .unwrap();
-    // Run as shipped, on a loopback port and a private folder, without the password file and ACL.
+    // Run as shipped, on a loopback port and a private folder, without the logins (password
+    // files, ACL, per-listener settings, user names as client ids).
     let conf: String = shipped
         .lines()
         .filter(|l| !l.starts_with("listener") && !l.starts_with("password_file") && !l.starts_with("acl_file"))
         .filter(|l| !l.starts_with("persistence_location") && !l.starts_with("allow_anonymous"))
+        .filter(|l| !l.starts_with("per_listener_settings") && !l.starts_with("use_username_as_clientid"))
         .map(|l| format!("{l}\n"))
         .chain([format!(
             "listener {port} 127.0.0.1\nallow_anonymous true\nuser root\npersistence_location {}/\n",

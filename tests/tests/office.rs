@@ -148,6 +148,9 @@ fn the_office_sends_a_calendar_a_playlist_and_new_keys_to_every_board() {
     wait_all(&statuses, &fleet, "the pushed playlist", |s| {
         s["office"]["playlist"]["revision"] == 1 && s["showing"]["content"] == "item pushed"
     });
+    // The log line was written before the receipt went out; it says what happened in English.
+    let log = fleet.boards[0].daemon.log_text();
+    assert!(log.contains("pushed by portal ("), "the push is logged as such:\n{log}");
     // One the boards cannot run (its picture is not on them): refused, the old one keeps running.
     let bad = dir.join("bad.toml");
     std::fs::write(&bad, "[[item]]\nid = \"logo\"\nimage = \"images/logo.png\"\n").unwrap();

@@ -215,6 +215,7 @@ pub fn state_word(l: Lang, word: &str) -> &str {
         "(before the console)" => ("（控制台启用前）", "(before the console)"),
         "save" => ("保存", "saved"),
         "restore" => ("恢复", "restored"),
+        "push" => ("推送", "pushed"),
         "initial" => ("初始", "initial"),
         other => (other, other),
     };

@@ -363,11 +363,8 @@ impl Core {
             Ok(entry)
         };
         let entry = write().map_err(|e| SaveError::Failed(format!("the playlist was not saved: {e}")))?;
-        tracing::info!(
-            "playlist {} {action}d by {who} ({} items)",
-            path.display(),
-            playlist.items.len()
-        );
+        let (done, n) = (super::playlist::done(action), playlist.items.len());
+        tracing::info!("playlist {} {done} by {who} ({n} items)", path.display());
         self.playlist.current = playlist;
         self.playlist.error = None;
         self.playlist.mtime = std::fs::metadata(&path).and_then(|m| m.modified()).ok();

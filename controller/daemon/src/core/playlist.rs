@@ -256,3 +256,24 @@ impl Core {
         }
     }
 }
+
+/// What a playlist save did, in the past tense, for the log: `save` → `saved`, `push` →
+/// `pushed` (an English past tense is not always the word plus `d`).
+pub(super) fn done(action: &str) -> &str {
+    match action {
+        "save" => "saved",
+        "restore" => "restored",
+        "push" => "pushed",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_log_says_what_was_done_in_english() {
+        assert_eq!(super::done("push"), "pushed");
+        assert_eq!(super::done("save"), "saved");
+        assert_eq!(super::done("restore"), "restored");
+    }
+}

@@ -141,6 +141,17 @@ pub enum Loss {
     Other,
 }
 
+/// `TCP_NODELAY` on the broker's socket (plain or under TLS; rumqttc leaves it off). A receipt or
+/// an acknowledgement is one small write; with Nagle's algorithm it waited for the broker's
+/// delayed ACK of the write before it, 40 ms on every receipt (issue #32).
+fn no_delay(mut n: rumqttc::NetworkOptions) -> rumqttc::NetworkOptions {
+    n.set_tcp_nodelay(true);
+    n
+}
+
+#[cfg(test)]
+mod nodelay_tests;
+
 /// The receiving half of the broker link (the event loop), for either protocol version.
 pub struct Connection {
     events: Events,
@@ -172,12 +183,14 @@ pub struct Props {
 impl Client {
     /// An MQTT 3.1.1 client and its event loop from `options`.
     pub fn v311(options: MqttOptions, capacity: usize, hints: &'static Hints) -> (Client, Connection) {
-        let (c, el) = AsyncClient::new(options, capacity);
+        let (c, mut el) = AsyncClient::new(options, capacity);
+        el.set_network_options(no_delay(el.network_options()));
         Self::pair(Inner::V311(c), Events::V311(Box::new(el)), hints)
     }
 
     /// An MQTT 5 client and its event loop from `options`.
-    pub fn v5(options: v5::MqttOptions, capacity: usize, hints: &'static Hints) -> (Client, Connection) {
+    pub fn v5(mut options: v5::MqttOptions, capacity: usize, hints: &'static Hints) -> (Client, Connection) {
+        options.set_network_options(no_delay(options.network_options()));
         let (c, el) = v5::AsyncClient::new(options, capacity);
         Self::pair(Inner::V5(c), Events::V5(Box::new(el)), hints)
     }
