@@ -102,8 +102,11 @@ pub enum FormError {
     #[error("`{key}` is written inline; the form edits only `[[{key}]]` tables: edit it in the TOML view (高级)")]
     Inline { key: String },
     /// A form names a table of the file that is not there (the text changed since it was read).
-    #[error("{what} {index} is not in the playlist any more: read the form again")]
+    #[error("{what} {} is not in the playlist any more: read the form again", index + 1)]
     Stale { what: &'static str, index: usize },
+    /// Two entries of a form name the same table of the file.
+    #[error("two {what}s of the form come from the same one of the playlist ({}): read the form again", index + 1)]
+    Twice { what: &'static str, index: usize },
 }
 
 impl FormError {
@@ -123,6 +126,17 @@ impl FormError {
                     _ => what,
                 };
                 format!("第 {} 个{what}已不在节目单中：请重新读取表单", index + 1)
+            }
+            FormError::Twice { what, index } => {
+                let what = match *what {
+                    "item" => "节目",
+                    "brightness" => "亮度时段",
+                    _ => what,
+                };
+                format!(
+                    "表单中有两处来自节目单的同一个{what}（第 {} 个）：请重新读取表单",
+                    index + 1
+                )
             }
         }
     }
@@ -206,6 +220,8 @@ pub fn write(text: &str, form: &Form) -> Result<String, FormError> {
     let was_empty = doc.as_table().is_empty();
     let root = doc.as_table_mut();
     let old_items: Vec<Table> = tables(root, "item")?.into_iter().cloned().collect();
+    once(form.items.iter().map(|i| i.source), "item")?;
+    once(form.brightness.iter().map(|b| b.source), "brightness")?;
     let mut items = Vec::new();
     for f in &form.items {
         let mut t = match f.source {
@@ -303,6 +319,17 @@ fn shift_after(t: &mut Table, after: isize, by: isize) {
             _ => {}
         }
     }
+}
+
+/// `Err` when two entries name the same table of the file (their edits would be mixed).
+fn once(sources: impl Iterator<Item = Option<usize>>, what: &'static str) -> Result<(), FormError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for i in sources.flatten() {
+        if !seen.insert(i) {
+            return Err(FormError::Twice { what, index: i });
+        }
+    }
+    Ok(())
 }
 
 /// The 1-based line of byte `at`.

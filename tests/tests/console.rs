@@ -1308,7 +1308,7 @@ fn an_admin_manages_users_and_tokens_in_the_browser_api_and_every_change_is_audi
         weak.text()
     );
     // The admin cannot lock everyone out: not remove, disable or demote themself.
-    for action in ["remove", "disable"] {
+    for action in ["remove", "disable", "revoke_tokens"] {
         let r = change(serde_json::json!({"action": action, "name": "admin"}));
         assert_eq!(r.status, 422, "{action}: {}", r.text());
         assert!(
@@ -1344,6 +1344,12 @@ fn an_admin_manages_users_and_tokens_in_the_browser_api_and_every_change_is_audi
         assert!(audit.contains(action), "{action} not audited: {audit}");
     }
     assert!(!audit.contains("orchard-kettle-42") && !audit.contains(&token));
+    // An empty playlist sent by mistake blanks nothing.
+    let before = rig.api("GET", "/api/v1/playlist", "").text();
+    let empty = rig.api("PUT", "/api/v1/playlist", " \n");
+    assert_eq!(empty.status, 422, "{}", empty.text());
+    assert!(empty.text().contains("节目单为空"), "{}", empty.text());
+    assert_eq!(rig.api("GET", "/api/v1/playlist", "").text(), before);
     // The page names the roles in Chinese.
     let page = rig.api("GET", "/users", "").text();
     assert!(page.contains("管理员") && page.contains("签发令牌"), "{page}");

@@ -165,6 +165,14 @@ fn what_the_form_cannot_show_is_said_and_kept() {
         write(HAND, &stale).unwrap_err(),
         FormError::Stale { what: "item", index: 9 }
     );
+    assert!(write(HAND, &stale).unwrap_err().to_string().contains("item 10 is not"));
+    // Two entries of one table: refused, not mixed.
+    let mut twice = read(HAND).unwrap();
+    twice.items[1].source = Some(0);
+    assert_eq!(
+        write(HAND, &twice).unwrap_err(),
+        FormError::Twice { what: "item", index: 0 }
+    );
 }
 
 #[test]

@@ -163,6 +163,18 @@ pub(super) async fn save_playlist(State(s): State<AppState>, caller: Caller, bod
     if let Err(r) = may_edit(&caller) {
         return r.into_response();
     }
+    // An empty body is a slip (a script's empty variable, a form posted blank), not a playlist:
+    // saved, it would blank the board and its last good copy.
+    if body.trim().is_empty() {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"ok": false, "errors": [{"line": 1, "column": 1,
+                "message": "the playlist is empty: nothing was saved (send the whole playlist text; to show nothing, keep a comment saying why)",
+                "message_zh": "节目单为空：未保存（请提交完整的节目单；若要大屏不显示内容，请保留一行注释说明原因）"}],
+                "warnings": []})),
+        )
+            .into_response();
+    }
     save(&s, caller.who(), body, "save").await
 }
 

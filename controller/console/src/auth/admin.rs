@@ -180,6 +180,10 @@ impl Auth {
                 token: users.new_token(name)?,
             },
             UserChange::RevokeTokens { .. } => {
+                // Your own tokens may be how you are signed in: revoked, you are locked out.
+                if mine {
+                    return Err(AuthError::Yourself("revoke the tokens of"));
+                }
                 users.revoke_tokens(name)?;
                 UserChanged::Done
             }

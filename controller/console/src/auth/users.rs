@@ -113,7 +113,8 @@ impl AuthError {
                 let what = match *what {
                     "disable" => "停用",
                     "remove" => "删除",
-                    "demote" => "降低角色",
+                    "demote" => "降低角色于",
+                    "revoke the tokens of" => "撤销令牌于",
                     other => other,
                 };
                 format!("不能{what}自己的账号：请让另一位管理员操作")
