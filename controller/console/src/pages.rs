@@ -293,8 +293,12 @@ async fn proof(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Respo
         " " a #proof-csv href={ "/api/v1/proof?format=csv&date=" (today) } { (t(l, "export")) }
         p { (t(l, "verify")) ": " span #proof-chain data-ok=(t(l, "chain_ok")) data-damaged=(t(l, "chain_damaged")) {} }
         p.note { (t(l, "times_in")) " " (tz.iana_name().unwrap_or("UTC")) }
-        table #proof data-lang=(if l == Lang::Zh { "zh-CN" } else { "en" })
-            data-heads=(t(l, "proof_heads")) {}
+        // In a scrolling box of its own: the script fills it after the page is laid out, and a
+        // wide row must scroll inside it, never widen a phone's page.
+        div.scroll {
+            table #proof data-lang=(if l == Lang::Zh { "zh-CN" } else { "en" })
+                data-heads=(t(l, "proof_heads")) {}
+        }
     };
     with_lang(&q, page(l, Some(&c), t(l, "proof"), &body))
 }
