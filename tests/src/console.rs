@@ -57,25 +57,9 @@ impl ConsoleRig {
             .expect("start pinghu run");
         let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
         let banner = lines.next().and_then(Result::ok).unwrap_or_default();
-        let broker_port: u16 = banner
-            .split("mqtt://127.0.0.1:")
-            .nth(1)
-            .and_then(|r| r.split(',').next())
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("no broker in the banner: {banner}"));
+        let broker_port = broker_port(&banner);
         std::thread::spawn(move || for _ in lines {});
-        let address = dir.join("console-address");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let url = loop {
-            if let Ok(a) = std::fs::read_to_string(&address)
-                && !a.trim().is_empty()
-            {
-                break a.trim().to_owned();
-            }
-            assert!(Instant::now() < deadline, "the console did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        (child, url, broker_port)
+        (child, console_address(dir), broker_port)
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -120,6 +104,31 @@ impl Drop for ConsoleRig {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The embedded broker's port, from `pinghu run`'s first line without `--config`.
+pub fn broker_port(banner: &str) -> u16 {
+    banner
+        .split("mqtt://127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no broker in the banner: {banner}"))
+}
+
+/// The console's URL once the daemon with data folder `dir` has written it (20 s at most).
+pub fn console_address(dir: &std::path::Path) -> String {
+    let address = dir.join("console-address");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(a) = std::fs::read_to_string(&address)
+            && !a.trim().is_empty()
+        {
+            return a.trim().to_owned();
+        }
+        assert!(Instant::now() < deadline, "the console did not start");
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

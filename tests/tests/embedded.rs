@@ -114,18 +114,10 @@ fn the_embedded_default_serves_its_console_on_one_fixed_port_and_says_when_it_is
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let address = dir.path().join("console-address");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let url = loop {
-        if let Ok(a) = std::fs::read_to_string(&address)
-            && !a.trim().is_empty()
-        {
-            break a.trim().to_owned();
-        }
-        assert!(Instant::now() < deadline, "the console did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert_eq!(url, "http://127.0.0.1:8047");
+    assert_eq!(
+        pinghu_tests::console::console_address(dir.path()),
+        "http://127.0.0.1:8047"
+    );
     // A second one on the same machine is told why it cannot start, and what to do.
     let other = tempfile::tempdir().unwrap();
     let (code, _, err) = pinghu(&["run", "--data-dir", other.path().to_str().unwrap()]);
@@ -202,12 +194,7 @@ fn a_low_soft_limit_of_open_files_is_raised_and_a_broker_out_of_descriptors_does
     let dir = tempfile::tempdir().unwrap();
     let (mut child, lines) = run_limited("ulimit -n 200", dir.path());
     let banner = lines.recv_timeout(Duration::from_secs(20)).expect("the banner");
-    let port: u16 = banner
-        .split("mqtt://127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split(',').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no broker port in {banner}"));
+    let port = pinghu_tests::console::broker_port(&banner);
     let crowd: Vec<std::net::TcpStream> = (0..300)
         .filter_map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).ok())
         .collect();
