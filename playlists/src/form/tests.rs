@@ -199,3 +199,39 @@ fn an_empty_playlist_gets_its_first_item_from_the_form() {
     assert_eq!(p.items[0].id, "first");
     assert_eq!(read(&out).unwrap().items[0].days, ["sat", "sun"]);
 }
+
+#[test]
+fn a_change_to_a_field_the_form_holds_as_kept_is_refused_not_dropped() {
+    let text = "[[item]]\nid = \"a\"\ntext = \"x\"\ntime = \"morning\"   # 上午\n";
+    let mut f = read(text).unwrap();
+    assert!(f.items[0].kept.contains_key("time"));
+    // Sent back as read: nothing is refused and the daypart's name stays.
+    assert_eq!(write(text, &f).unwrap(), text);
+    // A client that changes it anyway is told, in both languages, where to make the change.
+    f.items[0].time = "08:00-10:00".into();
+    let e = write(text, &f).unwrap_err();
+    assert_eq!(
+        e,
+        FormError::Kept {
+            index: 0,
+            id: "a".into(),
+            key: "time".into()
+        }
+    );
+    assert!(e.to_string().contains("TOML view") && e.zh().contains("高级"), "{e}");
+}
+
+#[test]
+fn a_long_playlist_reads_with_the_right_line_for_each_field() {
+    // 10 000 items: each field's line comes from an index of line starts, not a scan per field.
+    let mut text = String::from("# 很长的节目单\n");
+    for i in 0..10_000 {
+        text.push_str(&format!("\n[[item]]\nid = \"n{i}\"\ntext = \"第{i}条\"\n"));
+    }
+    let f = read(&text).unwrap();
+    assert_eq!(f.items.len(), 10_000);
+    let last = &f.items[9_999];
+    assert_eq!(last.lines[""], 2 + 9_999 * 4 + 1);
+    assert_eq!(last.lines["text"], 2 + 9_999 * 4 + 3);
+    assert_eq!(write(&text, &f).unwrap(), text);
+}

@@ -236,8 +236,23 @@ pub(super) async fn form(State(s): State<AppState>, _: Caller) -> Response {
     let Ok(text) = s.core.ask(Question::PlaylistText).await else {
         return gone();
     };
-    let read = form::read(&text);
-    form_answer(text, read)
+    // Reading a long playlist as a form is CPU work: off the async workers.
+    off_workers(move || {
+        let read = form::read(&text);
+        form_answer(text, read)
+    })
+    .await
+}
+
+/// Run `f` on the blocking pool: a form of thousands of items takes long enough to stall the
+/// console's and the MQTT link's tasks if it ran on an async worker.
+async fn off_workers(f: impl FnOnce() -> Response + Send + 'static) -> Response {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|_| {
+        let error = "the form could not be read: this is a fault of the console, try again and report it if it stays";
+        let error_zh = "表单读取失败：这是控制台的故障，请重试；如仍失败请报告";
+        let body = json!({"ok": false, "error": error, "error_zh": error_zh});
+        (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -252,15 +267,18 @@ pub(super) struct FormApply {
 /// the problems). Nothing is saved: the browser checks, previews and saves the text as a hand
 /// edit would be.
 pub(super) async fn form_apply(_: Caller, Json(a): Json<FormApply>) -> Response {
-    let Some(f) = a.form else {
-        let read = form::read(&a.text);
-        return form_answer(a.text, read);
-    };
-    match form::write(&a.text, &f) {
-        Ok(text) => {
-            let read = form::read(&text);
-            form_answer(text, read)
+    off_workers(move || {
+        let Some(f) = a.form else {
+            let read = form::read(&a.text);
+            return form_answer(a.text, read);
+        };
+        match form::write(&a.text, &f) {
+            Ok(text) => {
+                let read = form::read(&text);
+                form_answer(text, read)
+            }
+            Err(e) => form_refused(&e),
         }
-        Err(e) => form_refused(&e),
-    }
+    })
+    .await
 }
