@@ -226,3 +226,44 @@ fn an_urgent_notice_is_planned_shown_receipted_and_expires_on_a_virtual_clock() 
         "the urgent area empties when the notice expires"
     );
 }
+
+#[test]
+fn the_status_stops_naming_content_once_the_card_cleared_its_areas() {
+    // A playlist of one item is shown, then the playlist loses its items: the driver clears the
+    // main area (the card falls back to its flash program), and the status must not go on
+    // saying the item is on the glass.
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::new();
+    let mut core = open(dir.path(), &portal);
+    let now = t(0);
+    let key = ContentKey::Item { id: "today".into() };
+    core.handle(
+        Input::Driver(DriverEvent::Shown {
+            key: key.clone(),
+            area: 0,
+            layer: Layer::Rotation,
+            frame_sha256: "ab".repeat(32),
+            at: now,
+        }),
+        now,
+    );
+    let showing = core.status(now).showing.expect("the item is on the glass");
+    assert_eq!(showing.content, "item today");
+    let now = t(5);
+    core.handle(Input::Driver(DriverEvent::Cleared { area: 0 }), now);
+    assert_eq!(core.status(now).showing, None, "nothing of ours is on the glass");
+    // Power off says the same; shown again, it is named again.
+    core.handle(
+        Input::Driver(DriverEvent::Shown {
+            key,
+            area: 0,
+            layer: Layer::Rotation,
+            frame_sha256: "cd".repeat(32),
+            at: t(6),
+        }),
+        t(6),
+    );
+    assert!(core.status(t(6)).showing.is_some());
+    core.handle(Input::Driver(DriverEvent::Power { on: false }), t(7));
+    assert_eq!(core.status(t(7)).showing, None);
+}

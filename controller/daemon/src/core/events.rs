@@ -146,8 +146,10 @@ impl Core {
         }
     }
 
-    /// The glass went dark: one `dark` entry in the proof log (a spot on the glass ends here).
+    /// The glass went dark: one `dark` entry in the proof log (a spot on the glass ends here),
+    /// and the status stops naming what was shown last (the card is on its flash program, or off).
     fn went_dark(&mut self, how: &str, now: Timestamp) {
+        self.health.showing = None;
         if self.health.dark {
             return;
         }
