@@ -125,25 +125,69 @@ fn deliver(state: &mut State, cfg: &AlertConfig, doc: &str, format: Format) -> V
 
 #[test]
 fn an_event_code_not_in_the_table_shows_as_the_code_and_the_receipt_says_so() {
-    let doc = fixture("yichang-rainstorm-counties.gbt.xml").replace("11B03", "11B99");
+    // 11B58: well-formed, but past the platform numbers this board's table confirms.
+    let doc = fixture("yichang-rainstorm-counties.gbt.xml").replace("11B03", "11B58");
     let mut s = State::default();
     let r = deliver(&mut s, &board("420506"), &doc, Format::Gbt35965);
     assert_eq!(r[0].0, "accepted");
     assert_eq!(
         r[0].1.as_deref(),
         Some(
-            "event type \"11B99\" is not in this board's GB/T 35561 table and the message has no <event>: the board \
+            "event type \"11B58\" is not in this board's GB/T 35561 table and the message has no <event>: the board \
              shows the code (send <event> with the name)"
         )
     );
-    assert_eq!(s.active()[0].title, "11B99橙色预警");
+    assert_eq!(s.active()[0].title, "11B58橙色预警");
     // With <event> text the text is shown, and nothing needs saying.
     let named = doc.replace(
-        "<eventType>11B99</eventType>",
-        "<eventType>11B99</eventType><event>强降雨</event>",
+        "<eventType>11B58</eventType>",
+        "<eventType>11B58</eventType><event>强降雨</event>",
     );
     let a = shown(&board("420506"), &named);
     assert_eq!(a.title, "强降雨橙色预警");
+}
+
+#[test]
+fn code_only_warnings_of_every_category_show_the_events_name_and_say_nothing_of_it() {
+    let doc = fixture("yiling-landslide.gbt.xml");
+    let alert = read(doc.as_bytes(), Format::Gbt35965).unwrap();
+    assert_eq!(
+        (alert.infos[0].event.as_str(), alert.infos[0].event_code.as_deref()),
+        ("", Some("11D01"))
+    );
+    let mut s = State::default();
+    let r = deliver(&mut s, &board("420506"), &doc, Format::Gbt35965);
+    assert_eq!(r[0].0, "accepted");
+    assert!(
+        r[0].1.as_deref().is_none_or(|why| !why.contains("GB/T 35561")),
+        "a code in the table needs no word in the receipt: {r:?}"
+    );
+    assert_eq!(
+        s.active()[0].title,
+        "滑坡事件橙色预警",
+        "named from the code, not 11D01橙色预警"
+    );
+    // The same message with the codes of other classes and categories.
+    for (code, title) in [
+        ("11D00", "地质灾害橙色预警"),
+        ("11D02", "泥石流事件橙色预警"),
+        ("11G01", "境内森林火灾事件橙色预警"),
+        ("11G05", "境内草原火灾事件橙色预警"),
+        ("11A51", "山洪灾害事件橙色预警"),
+        ("11B37", "地质灾害气象风险橙色预警"),
+        ("12D02", "危险化学品泄漏事故橙色预警"),
+        ("13A02", "霍乱流行事件橙色预警"),
+        ("14F01", "袭击公共聚集场所事件橙色预警"),
+    ] {
+        let a = shown(&board("420506"), &doc.replace("11D01", code));
+        assert_eq!(a.title, title, "{code}");
+    }
+    // A CAP <eventCode> carrying the code names the event the same way.
+    let cap = doc.replace(
+        "<eventType>11D01</eventType>",
+        "<eventCode><valueName>GB/T 35561</valueName><value>11G01</value></eventCode>",
+    );
+    assert_eq!(shown(&board("420506"), &cap).title, "境内森林火灾事件橙色预警");
 }
 
 #[test]
