@@ -164,20 +164,20 @@ fn code_only_warnings_of_every_category_show_the_events_name_and_say_nothing_of_
     );
     assert_eq!(
         s.active()[0].title,
-        "滑坡事件橙色预警",
+        "滑坡橙色预警",
         "named from the code, not 11D01橙色预警"
     );
     // The same message with the codes of other classes and categories.
     for (code, title) in [
         ("11D00", "地质灾害橙色预警"),
-        ("11D02", "泥石流事件橙色预警"),
-        ("11G01", "境内森林火灾事件橙色预警"),
-        ("11G05", "境内草原火灾事件橙色预警"),
-        ("11A51", "山洪灾害事件橙色预警"),
+        ("11D02", "泥石流橙色预警"),
+        ("11G01", "境内森林火灾橙色预警"),
+        ("11G05", "境内草原火灾橙色预警"),
+        ("11A51", "山洪灾害橙色预警"),
         ("11B37", "地质灾害气象风险橙色预警"),
         ("12D02", "危险化学品泄漏事故橙色预警"),
-        ("13A02", "霍乱流行事件橙色预警"),
-        ("14F01", "袭击公共聚集场所事件橙色预警"),
+        ("13A02", "霍乱流行橙色预警"),
+        ("14F01", "袭击公共聚集场所橙色预警"),
     ] {
         let a = shown(&board("420506"), &doc.replace("11D01", code));
         assert_eq!(a.title, title, "{code}");
@@ -187,7 +187,7 @@ fn code_only_warnings_of_every_category_show_the_events_name_and_say_nothing_of_
         "<eventType>11D01</eventType>",
         "<eventCode><valueName>GB/T 35561</valueName><value>11G01</value></eventCode>",
     );
-    assert_eq!(shown(&board("420506"), &cap).title, "境内森林火灾事件橙色预警");
+    assert_eq!(shown(&board("420506"), &cap).title, "境内森林火灾橙色预警");
 }
 
 #[test]

@@ -168,6 +168,16 @@ impl EventType {
         Category::of(self.code()).unwrap_or(Category::Natural)
     }
 
+    /// The name a warning's title uses: the standard's name without its closing 事件, which
+    /// reads as filler on a board (`11D01` 滑坡事件 → 【滑坡橙色预警】, as platforms write it).
+    pub fn title_zh(self) -> &'static str {
+        self.0
+            .zh
+            .strip_suffix("事件")
+            .filter(|n| !n.is_empty())
+            .unwrap_or(self.0.zh)
+    }
+
     /// Whether this entry names a whole class (its code ends in `00`).
     pub fn is_class(self) -> bool {
         self.code().ends_with("00")
@@ -445,6 +455,19 @@ mod tests {
         for c in class_codes("14") {
             assert_eq!(Category::of(c), Some(Category::SocialSafety), "{c}");
         }
+    }
+
+    #[test]
+    fn a_title_uses_the_name_without_its_closing_event_word() {
+        let title = |c: &str| EventType::from_code(c).unwrap().title_zh();
+        assert_eq!(title("11D01"), "滑坡");
+        assert_eq!(title("11G01"), "境内森林火灾");
+        assert_eq!(title("11B03"), "暴雨", "a name with no 事件 stays");
+        assert_eq!(
+            EventType::from_code("11D01").unwrap().zh(),
+            "滑坡事件",
+            "the table keeps the standard's name"
+        );
     }
 
     #[test]

@@ -81,7 +81,7 @@ fn event_name(info: &Info) -> (String, Option<Note>) {
     let text = info.event.trim();
     let code = info.event_code.as_deref().map(str::trim);
     // Some feeds put the code in <event> too.
-    let by_code = |c: &str| EventType::from_code(c).map(|e| e.zh());
+    let by_code = |c: &str| EventType::from_code(c).map(|e| e.title_zh().to_owned());
     if !text.is_empty() {
         return (by_code(text).unwrap_or_else(|| text.to_owned()), None);
     }
