@@ -770,9 +770,27 @@ fn a_broken_playlist_at_start_runs_the_last_good_copy_and_takes_the_fix() {
     assert_eq!(std::fs::read_to_string(&last_good).unwrap(), fixed);
     // A save from the console (or a push from the office) becomes the copy too.
     let saved = GOOD.replace("8:30", "8:00");
-    core.save_playlist(&saved, "admin", "save", t(21)).unwrap();
+    let (first, _) = core.save_playlist(&saved, "admin", "save", t(21)).unwrap();
     assert_eq!(std::fs::read_to_string(&last_good).unwrap(), saved);
-    core.shutdown(t(21));
+    // Every save can be undone: it names the version it replaced, and that version is in the
+    // history — the text from before the console, or a hand edit made since the last save.
+    let sha = |text: &str| pinghu::daemon::ingest::sha256_hex(text.as_bytes());
+    assert_eq!(first.replaced, Some(sha(&fixed)));
+    let by_hand = GOOD.replace("8:30", "7:30");
+    edit_playlist(dir.path(), &by_hand, 22);
+    core.tick(t(22));
+    let again = GOOD.replace("8:30", "7:00");
+    let (second, _) = core.save_playlist(&again, "admin", "save", t(23)).unwrap();
+    assert_eq!(second.replaced, Some(sha(&by_hand)));
+    let history = core.playlist_history();
+    let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
+    assert_eq!(actions, ["save", "outside", "save", "initial"], "newest first");
+    assert_eq!(core.playlist_version(&sha(&by_hand)).as_deref(), Some(by_hand.as_str()));
+    // A save over the newest version keeps no extra copy of it.
+    let (third, _) = core.save_playlist(&saved, "admin", "save", t(24)).unwrap();
+    assert_eq!(third.replaced, Some(sha(&again)));
+    assert_eq!(core.playlist_history().len(), 5);
+    core.shutdown(t(24));
     drop(core);
 
     // With no copy at all (a new board), the board starts with no rotation, and the

@@ -695,6 +695,43 @@ async fn a_clerk_adds_an_item_with_a_window_in_the_form_and_sees_it_on_the_board
     let saved = rig.api("GET", "/api/v1/playlist", "").text();
     assert!(saved.contains("今天是{date}，欢迎来办事"), "{saved}");
 
+    // A save can be undone from the message that says it was saved (asked first), and the undo
+    // undone the same way: the board goes back and forth with it.
+    let wait_showing = |greeting: bool| {
+        let rig = &rig;
+        blocking(move || {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                let s = showing(rig);
+                if (s == "item greeting") == greeting || Instant::now() > deadline {
+                    return s;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+    b.js("window.confirm = m => { window.asked = m; return true; };", vec![])
+        .await;
+    b.click("#undo-save").await;
+    let back = wait_showing(false);
+    assert_ne!(back, "item greeting", "the undo put the old playlist back");
+    assert!(!rig.api("GET", "/api/v1/playlist", "").text().contains("欢迎来办事"));
+    b.wait(
+        "the undone save said, with its own undo",
+        10,
+        "document.querySelector('#problems li.ok #undo-save') && document.querySelector('#history tr td:nth-child(3)')?.textContent === '恢复'",
+    )
+    .await;
+    b.js("window.confirm = () => true;", vec![]).await;
+    b.click("#undo-save").await;
+    assert_eq!(wait_showing(true), "item greeting");
+    b.wait(
+        "the page back after the redo",
+        10,
+        "document.querySelector('#problems li.ok #undo-save') !== null",
+    )
+    .await;
+
     // A session that ends mid-edit: the save says so, the edit waits in the browser, and is
     // offered back after signing in again.
     b.wait(
@@ -794,7 +831,8 @@ async fn a_clerk_adds_an_item_with_a_window_in_the_form_and_sees_it_on_the_board
         .await;
     assert_eq!(dark, json!(true));
     b.screenshot("15-board-off.png").await;
-    b.click("#resume").await;
+    // Switched off by mistake: the message offers the undo.
+    b.click("#undo-power-off").await;
     b.wait(
         "the override gone",
         15,

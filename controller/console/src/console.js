@@ -76,6 +76,7 @@
         var zh = document.documentElement.lang === "zh-CN" && v.error_zh;
         var zhOk = document.documentElement.lang === "zh-CN" && v.message_zh;
         result.textContent = v.ok ? (zhOk ? v.message_zh : v.message || "ok") : (zh ? v.error_zh : v.error);
+        return v;
       });
     }
     function post(url, body) {
@@ -91,7 +92,17 @@
     });
     document.getElementById("power-off").addEventListener("click", function (e) {
       if (!window.confirm(e.target.dataset.confirm)) return;
-      post("/api/v1/card/override", { power: false, minutes: 60 });
+      post("/api/v1/card/override", { power: false, minutes: 60 }).then(function (v) {
+        if (!v || !v.ok) return;
+        // Switched off by mistake: one click undoes it (the playlist's schedule takes over again).
+        var undo = document.createElement("button");
+        undo.type = "button";
+        undo.id = "undo-power-off";
+        undo.textContent = e.target.dataset.undo;
+        undo.addEventListener("click", function () { api("DELETE", "/api/v1/card/override").then(report); });
+        result.appendChild(document.createTextNode(" "));
+        result.appendChild(undo);
+      });
     });
     document.getElementById("power-on").addEventListener("click", function () { post("/api/v1/card/override", { power: true, minutes: 60 }); });
     document.getElementById("resume").addEventListener("click", function () {
@@ -216,7 +227,21 @@
       document.querySelectorAll(".field-error, .field-warn").forEach(function (x) { x.remove(); });
       if (r.ok) {
         var warned = (r.warnings || []).length > 0, d = problems.dataset;
-        problems.appendChild(el("li", { cls: "ok", text: isSaved ? (warned ? d.savedWarned : d.saved) : (warned ? d.okWarned : d.ok) }));
+        var said = el("li", { cls: "ok", text: isSaved ? (warned ? d.savedWarned : d.saved) : (warned ? d.okWarned : d.ok) });
+        // A save can be undone: the version it replaced is in the history.
+        var replaced = isSaved && r.version && r.version.replaced;
+        if (replaced && canEdit) {
+          var undo = el("button", { type: "button", id: "undo-save", text: d.undo });
+          undo.addEventListener("click", function () {
+            if (!window.confirm(d.confirmUndo)) return;
+            api("POST", "/api/v1/playlist/restore/" + replaced).then(json).then(function (u) {
+              if (u && u.ok) { sessionStorage.setItem("pinghu.saved", JSON.stringify(u)); location.reload(); } else if (u) show(u);
+            }, offline);
+          });
+          said.appendChild(document.createTextNode(" "));
+          said.appendChild(undo);
+        }
+        problems.appendChild(said);
       } else {
         (r.errors || []).forEach(function (e) { bad[e.line] = true; item(e); });
       }

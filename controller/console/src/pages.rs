@@ -178,7 +178,7 @@ async fn board(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Respo
                 label { (t(l, "brightness")) " " input #level type="number" min="0" max="15" value="15"; }
                 button #set-brightness type="button" { (t(l, "set")) }
                 " "
-                button #power-off type="button" data-confirm=(t(l, "confirm_off")) { (t(l, "off")) }
+                button #power-off type="button" data-confirm=(t(l, "confirm_off")) data-undo=(t(l, "undo_off")) { (t(l, "off")) }
                 button #power-on type="button" { (t(l, "on")) }
                 button #resume type="button" { (t(l, "resume")) }
                 " "
@@ -236,7 +236,8 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
         }
         p.note #fields-hint { (t(l, "fields_hint")) }
         ul #problems data-ok=(t(l, "ok")) data-saved=(t(l, "saved")) data-ok-warned=(t(l, "ok_warned"))
-            data-saved-warned=(t(l, "saved_warned")) {}
+            data-saved-warned=(t(l, "saved_warned")) data-undo=(t(l, "undo_save"))
+            data-confirm-undo=(t(l, "confirm_undo")) {}
         div #preview {}
         h2 { (t(l, "pictures")) }
         @match &pictures {

@@ -59,6 +59,12 @@ pub fn t(l: Lang, key: &str) -> &'static str {
             "Date fields in a text, filled in each day: {date} 2026年12月4日, {weekday} 星期五, {days_until:2027-06-07} the days left until then.",
         ),
         "restore" => ("恢复此版本", "Restore this version"),
+        "undo_off" => ("撤销（开屏）", "Undo (switch back on)"),
+        "undo_save" => ("撤销这次保存", "Undo this save"),
+        "confirm_undo" => (
+            "撤销这次保存，恢复保存前的节目单？屏幕会立即更新。",
+            "Undo this save and bring back the playlist from before it? The board changes at once.",
+        ),
         "saved" => ("已保存，屏幕已更新。", "Saved: the board runs it now."),
         "ok" => ("没有问题。", "No problems."),
         "ok_warned" => ("可以保存，请留意以下提醒：", "Can be saved; mind these warnings:"),
@@ -217,6 +223,8 @@ pub fn state_word(l: Lang, word: &str) -> &str {
         "restore" => ("恢复", "restored"),
         "push" => ("推送", "pushed"),
         "initial" => ("初始", "initial"),
+        "(edited outside the console)" => ("（控制台外修改）", "(edited outside the console)"),
+        "outside" => ("控制台外修改", "edited outside"),
         other => (other, other),
     };
     if l == Lang::Zh { zh } else { en }

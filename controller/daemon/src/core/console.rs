@@ -43,10 +43,15 @@ pub struct PlaylistHistory {
     pub at: String,
     pub who: String,
     pub sha256: String,
-    /// `initial` (what ran before the console's first save), `save` or `restore`.
+    /// `initial` (what ran before the console's first save), `outside` (the file as edited by
+    /// hand, kept when the console next saved over it), `save`, `restore` or `push`.
     pub action: String,
     /// The file holding this version, in the history folder.
     pub file: String,
+    /// The version this one replaced on the board (its SHA-256, kept in the history too): what
+    /// an undo of this change restores. `None` for an `initial` entry and in older indexes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced: Option<String>,
 }
 
 /// A week of the running playlist, for the console's timeline.
@@ -319,35 +324,48 @@ impl Core {
         // Named for its file, as one read from it is (the status's `playlist.origin`).
         playlist.origin = path.display().to_string();
         let before = self.playlist_text();
+        let before_sha = sha256_hex(before.as_bytes());
         let dir = self.history_dir();
-        let first = self.playlist_history().is_empty();
+        // What runs now is kept as a version before it is replaced, unless it already is the
+        // newest one (an edit of the file by hand, or the text before the console's first save),
+        // so every change can be undone from the history.
+        let history = self.playlist_history();
+        let first = history.is_empty();
+        let kept_already = history.first().is_some_and(|h| h.sha256 == before_sha);
         let disk = self.storage.disk.for_purpose(crate::disk::Purpose::Other);
         // A version: its text in the history folder, then its line in the index.
-        let keep = |text: &str, who: &str, action: &str| -> std::io::Result<PlaylistHistory> {
-            let sha256 = sha256_hex(text.as_bytes());
-            let file = format!("{}-{}.toml", crate::disk::file_stamp(now), &sha256[..12]);
-            disk.write_atomic(&dir.join(&file), text.as_bytes())?;
-            let entry = PlaylistHistory {
-                at: now.to_string(),
-                who: who.to_owned(),
-                sha256,
-                action: action.to_owned(),
-                file,
+        let keep =
+            |text: &str, who: &str, action: &str, replaced: Option<String>| -> std::io::Result<PlaylistHistory> {
+                let sha256 = sha256_hex(text.as_bytes());
+                let file = format!("{}-{}.toml", crate::disk::file_stamp(now), &sha256[..12]);
+                disk.write_atomic(&dir.join(&file), text.as_bytes())?;
+                let entry = PlaylistHistory {
+                    at: now.to_string(),
+                    who: who.to_owned(),
+                    sha256,
+                    action: action.to_owned(),
+                    file,
+                    replaced,
+                };
+                let mut line = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
+                line.push(b'\n');
+                let mut f = disk.open_append(&dir.join("index.jsonl"))?;
+                disk.write_all(&mut f, &line)?;
+                disk.sync(&f)?;
+                Ok(entry)
             };
-            let mut line = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
-            line.push(b'\n');
-            let mut f = disk.open_append(&dir.join("index.jsonl"))?;
-            disk.write_all(&mut f, &line)?;
-            disk.sync(&f)?;
-            Ok(entry)
-        };
         let write = || -> std::io::Result<PlaylistHistory> {
             std::fs::create_dir_all(&dir)?;
-            if first {
-                // The version that ran before the console's first save, so it can be restored.
-                keep(&before, "(before the console)", "initial")?;
+            if !kept_already {
+                // The version that ran before this save, so it can be restored: the file as it
+                // was before the console's first save, or as someone edited it by hand since.
+                if first {
+                    keep(&before, "(before the console)", "initial", None)?;
+                } else {
+                    keep(&before, "(edited outside the console)", "outside", None)?;
+                }
             }
-            let entry = keep(text, who, action)?;
+            let entry = keep(text, who, action, Some(before_sha.clone()))?;
             let sha = entry.sha256.clone();
             let diff = similar::TextDiff::from_lines(before.as_str(), text)
                 .unified_diff()
