@@ -239,3 +239,125 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// The sign-in form's CSRF cookie and token, as a browser gets them with the page.
+pub fn login_page(url: &str) -> (String, String) {
+    let page = request(url, "GET", "/login", &[], "");
+    let cookie = page
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, v)| v.split(';').next())
+        .find(|c| c.starts_with("pinghu_login="))
+        .expect("the sign-in form's cookie")
+        .to_owned();
+    let text = page.text();
+    let csrf = text
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the sign-in form's token")
+        .to_owned();
+    (cookie, csrf)
+}
+
+/// Post the sign-in form (`body` plus the form's token): the response.
+pub fn post_login(url: &str, body: &str) -> Response {
+    let (cookie, csrf) = login_page(url);
+    request(
+        url,
+        "POST",
+        "/login",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", &cookie),
+        ],
+        format!("{body}&csrf={csrf}"),
+    )
+}
+
+/// The daemon's resident memory after each part of the abuse battery, in KiB.
+#[derive(Debug, Clone, Copy)]
+pub struct Abused {
+    pub before: u64,
+    /// After three previews of a 1.9 MB playlist (every item long: thousands of pages unless capped).
+    pub previews: u64,
+    /// After an 8192x8192 PNG (small on disk) refused, a 4096x4096 one accepted and its board
+    /// picture fetched 20 times.
+    pub pictures: u64,
+    /// After 30 wrong passwords at once.
+    pub passwords: u64,
+    /// After 300 connections that never send a request, held for 12 s (past the console's read
+    /// timeout), then closed.
+    pub idle: u64,
+}
+
+/// What a hostile or careless browser can send the console (issue #30's battery), each part
+/// answered before the next; the daemon's RSS after each. The console must keep answering.
+pub fn abuse_battery(rig: &ConsoleRig) -> Abused {
+    let pid = rig.child.id();
+    let rss = || crate::proc_status_kib(pid, "VmRSS");
+    let before = rss();
+
+    // 1. Previews of a 1.9 MB playlist: 700 items of 900 characters each.
+    let long: String = (0..700)
+        .map(|i| {
+            format!(
+                "[[item]]\nid = \"long{i}\"\ntext = \"{}\"\n\n",
+                "夷陵区政务服务中心通知".repeat(90)
+            )
+        })
+        .collect();
+    assert!(long.len() > 1_900_000, "{}", long.len());
+    for _ in 0..3 {
+        let r = rig.api("POST", "/api/v1/playlist/preview", &long);
+        assert!(r.status == 200 || r.status == 413, "preview: {} {}", r.status, r.text());
+    }
+    let previews = rss();
+
+    // 2. Pictures: a decompression bomb refused, a large picture accepted and shown many times.
+    let png = |side: u32| {
+        let mut out = std::io::Cursor::new(Vec::new());
+        image::GrayImage::new(side, side)
+            .write_to(&mut out, image::ImageFormat::Png)
+            .expect("encode a PNG");
+        out.into_inner()
+    };
+    let bomb = rig.api("PUT", "/api/v1/pictures/bomb.png", png(8192));
+    assert_eq!(bomb.status, 422, "the 8192x8192 picture: {}", bomb.text());
+    let big = rig.api("PUT", "/api/v1/pictures/big.png", png(4096));
+    assert_eq!(big.status, 200, "the 4096x4096 picture: {}", big.text());
+    for _ in 0..20 {
+        let r = rig.api("GET", "/api/v1/pictures/big.png/board.png?scale=4", "");
+        assert_eq!(r.status, 200);
+    }
+    let pictures = rss();
+
+    // 3. Thirty wrong passwords at once, for a name that exists and names that do not.
+    std::thread::scope(|s| {
+        for i in 0..30 {
+            let url = rig.url.clone();
+            s.spawn(move || {
+                let name = if i % 2 == 0 { "admin" } else { "nobody" };
+                let r = post_login(&url, &format!("name={name}&password=wrong-{i}"));
+                assert!(r.status >= 400, "a wrong password was let in: {}", r.status);
+            });
+        }
+    });
+    let passwords = rss();
+
+    // 4. Idle connections past the console's read timeout.
+    let addr = rig.url.trim_start_matches("http://").to_owned();
+    let idle: Vec<TcpStream> = (0..300).filter_map(|_| TcpStream::connect(&addr).ok()).collect();
+    std::thread::sleep(Duration::from_secs(12));
+    drop(idle);
+    let health = request(&rig.url, "GET", "/healthz", &[], "");
+    assert_eq!(health.text(), "ok", "the console answers after the battery");
+    Abused {
+        before,
+        previews,
+        pictures,
+        passwords,
+        idle: rss(),
+    }
+}

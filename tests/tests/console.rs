@@ -2,7 +2,7 @@
 //! (its broker, simulated board and admin token): authentication, CSRF, the login limit, the
 //! playlist's check / save / history / restore reaching the glass, the audit log, the API.
 
-use pinghu_tests::console::{ConsoleRig, request};
+use pinghu_tests::console::{ConsoleRig, post_login, request};
 use pinghu_tests::pinghu;
 use std::io::Read as _;
 
@@ -299,42 +299,6 @@ fn shown(rig: &ConsoleRig, content: &str) -> String {
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
     rig.wait_glass(content, |g| g == sha)
-}
-
-/// The sign-in form's CSRF cookie and token, as a browser gets them with the page.
-fn login_page(url: &str) -> (String, String) {
-    let page = request(url, "GET", "/login", &[], "");
-    let cookie = page
-        .headers
-        .iter()
-        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-        .filter_map(|(_, v)| v.split(';').next())
-        .find(|c| c.starts_with("pinghu_login="))
-        .expect("the sign-in form's cookie")
-        .to_owned();
-    let text = page.text();
-    let csrf = text
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("the sign-in form's token")
-        .to_owned();
-    (cookie, csrf)
-}
-
-/// Post the sign-in form (`body` plus the form's token): the response.
-fn post_login(url: &str, body: &str) -> pinghu_tests::console::Response {
-    let (cookie, csrf) = login_page(url);
-    request(
-        url,
-        "POST",
-        "/login",
-        &[
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            ("Cookie", &cookie),
-        ],
-        format!("{body}&csrf={csrf}"),
-    )
 }
 
 /// Sign in with the form; the status and the session cookie.
@@ -1353,4 +1317,39 @@ fn an_admin_manages_users_and_tokens_in_the_browser_api_and_every_change_is_audi
     // The page names the roles in Chinese.
     let page = rig.api("GET", "/users", "").text();
     assert!(page.contains("管理员") && page.contains("签发令牌"), "{page}");
+}
+
+#[test]
+fn previews_picture_bombs_wrong_passwords_and_idle_sockets_leave_the_daemons_memory_bounded() {
+    // Issue #30: a 1.9 MB playlist's preview once took the daemon to 3.9 GiB, an 8192x8192 PNG
+    // of 215 KB was accepted and decoded on every request, 30 wrong passwords hashed at once
+    // took 280 MB. Each part of the battery may leave at most 16 MiB more resident than before.
+    let rig = ConsoleRig::start();
+    let _ = rig.api("GET", "/api/v1/status", "");
+    let m = pinghu_tests::console::abuse_battery(&rig);
+    let mib = |k: u64| k as f64 / 1024.0;
+    eprintln!(
+        "RSS: {:.1} MiB before; after previews {:.1}, pictures {:.1}, passwords {:.1}, idle sockets {:.1}",
+        mib(m.before),
+        mib(m.previews),
+        mib(m.pictures),
+        mib(m.passwords),
+        mib(m.idle)
+    );
+    for (what, after) in [
+        ("previews", m.previews),
+        ("pictures", m.pictures),
+        ("passwords", m.passwords),
+        ("idle sockets", m.idle),
+    ] {
+        assert!(
+            after.saturating_sub(m.before) <= 16 * 1024,
+            "after the {what} the daemon holds {:.1} MiB more than before ({:.1} MiB)",
+            mib(after - m.before),
+            mib(m.before)
+        );
+    }
+    // The daemon carried on: its state is written and its status says so.
+    let status = rig.api("GET", "/api/v1/status", "").json();
+    assert_eq!(status["storage"]["ok"], true, "{status}");
 }
