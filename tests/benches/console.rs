@@ -5,7 +5,10 @@
 //!   most 3 MiB);
 //! * `GET /api/v1/status` on loopback, a new connection per request: p50, p99 (target p99 < 2 ms);
 //! * the live view: from the card's acknowledgement of a frame (its time in the event) to the
-//!   server-sent event reaching a client, for urgent notices published on MQTT.
+//!   server-sent event reaching a client, for urgent notices published on MQTT;
+//! * the abuse battery of issue #30 (previews of a 1.9 MB playlist, picture bombs, 30 wrong
+//!   passwords at once, 300 idle sockets): the daemon's RSS after each part (target: at most
+//!   16 MiB more than before it).
 //!
 //! `cargo build --release && cargo bench -p pinghu-tests --bench console [-- --requests 2000 --notices 20]`
 
@@ -129,5 +132,18 @@ fn main() {
         idle / 1024.0,
         loaded / 1024.0,
         (loaded - idle) / 1024.0
+    );
+
+    let m = pinghu_tests::console::abuse_battery(&rig);
+    let mib = |k: u64| k as f64 / 1024.0;
+    println!(
+        "abuse battery, daemon RSS: {:.1} MiB before; after 3 previews of a 1.9 MB playlist {:.1}, picture bombs {:.1}, \
+         30 wrong passwords at once {:.1}, 300 idle sockets {:.1}: {:+.1} MiB (target <= +16 MiB)",
+        mib(m.before),
+        mib(m.previews),
+        mib(m.pictures),
+        mib(m.passwords),
+        mib(m.idle),
+        mib(m.idle.max(m.passwords).max(m.pictures).max(m.previews)) - mib(m.before)
     );
 }

@@ -38,7 +38,10 @@ impl RunArgs {
     pub fn run(self, log_format: LogFormat) -> Result<ExitCode> {
         match (self.config, self.check) {
             (Some(config), true) => Ok(check(&config, self.json)),
-            (config, _) => daemon(config, self.data_dir, self.console_port, log_format),
+            (config, _) => {
+                tune_allocator();
+                daemon(config, self.data_dir, self.console_port, log_format)
+            }
         }
     }
 }
@@ -56,7 +59,49 @@ pub struct DemoArgs {
 impl DemoArgs {
     /// The whole chain on the embedded default, narrated on stdout.
     pub fn run(self, log_format: LogFormat) -> Result<ExitCode> {
+        tune_allocator();
         demo(self.data_dir, log_format)
+    }
+}
+
+/// glibc's allocator as a long-running daemon needs it (docs/scale.md, "Memory"): every block
+/// of 128 KiB or more mapped on its own and given back when freed, and two arenas. By default
+/// glibc raises that threshold to the largest block freed so far (up to 32 MiB), so a sign-in's
+/// 19 MiB argon2 block or a decoded picture stays resident in each thread's arena after it is
+/// freed: 30 wrong passwords and one 16-megapixel picture left the daemon 121 MiB larger; with
+/// these settings 3 MiB (`previews_picture_bombs_…` in tests/tests/console.rs).
+const MALLOC_TUNABLES: &str = "glibc.malloc.mmap_threshold=131072:glibc.malloc.arena_max=2";
+
+/// Start again with [`MALLOC_TUNABLES`] in `GLIBC_TUNABLES` unless they are there (or the
+/// environment sets a threshold of its own). glibc reads them only when a process starts, so the
+/// daemon replaces itself once, before any thread: the same process id, arguments and
+/// descriptors. Nothing happens on other C libraries, or when the replacement cannot start (the
+/// daemon then runs on glibc's defaults).
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::os::unix::process::CommandExt as _;
+        let current = std::env::var("GLIBC_TUNABLES").unwrap_or_default();
+        if current.contains("glibc.malloc.mmap_threshold") {
+            return;
+        }
+        let Ok(exe) = std::env::current_exe() else {
+            return;
+        };
+        let tunables = match current.as_str() {
+            "" => MALLOC_TUNABLES.to_owned(),
+            _ => format!("{current}:{MALLOC_TUNABLES}"),
+        };
+        let mut args = std::env::args_os();
+        let mut again = std::process::Command::new(exe);
+        if let Some(arg0) = args.next() {
+            again.arg0(arg0);
+        }
+        // `exec` returns only when it failed.
+        let failed = again.args(args).env("GLIBC_TUNABLES", tunables).exec();
+        eprintln!(
+            "pinghu: running with glibc's default allocator settings (could not apply {MALLOC_TUNABLES}: {failed})"
+        );
     }
 }
 
