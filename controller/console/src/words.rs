@@ -24,6 +24,26 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "token" => ("或 API 令牌", "or API token"),
         "bad_login" => ("用户名或密码错误。", "Wrong user or password."),
         "expired" => ("登录表单已过期，请重试。", "The sign-in form expired: try again."),
+        "two_step" => ("两步验证", "Two-step sign-in"),
+        "code_hint" => (
+            "请打开手机上的身份验证器应用，输入“Pinghu”下显示的 6 位验证码。",
+            "Open the authenticator app on your phone and type the 6-digit code it shows under “Pinghu”.",
+        ),
+        "code" => ("验证码", "Code"),
+        "verify_code" => ("验证", "Verify"),
+        "back_to_sign_in" => ("返回登录", "Back to sign-in"),
+        "bad_code" => (
+            "验证码错误或已用过，请输入应用当前显示的验证码。",
+            "Wrong or already used code: type the one the app shows now.",
+        ),
+        "bad_code_again" => (
+            "验证码错误次数过多：请重新输入用户名和密码。",
+            "Too many wrong codes: sign in with your password again.",
+        ),
+        "code_expired" => (
+            "验证步骤已过期（5 分钟）：请重新输入用户名和密码。",
+            "The code step expired (5 minutes): sign in with your password again.",
+        ),
         "limited" => (
             "失败次数过多，请五分钟后再试。",
             "Too many failed sign-ins: try again in five minutes.",
