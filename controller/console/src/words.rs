@@ -154,6 +154,42 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "enable" => ("启用", "Enable"),
         "disable" => ("停用", "Disable"),
         "add_user" => ("添加用户", "Add a user"),
+        "totp_on" => ("已启用", "on"),
+        "totp_off" => ("未启用", "off"),
+        "totp_begin" => ("设置两步验证", "Set up two-step sign-in"),
+        "totp_disable" => ("关闭两步验证", "Turn off two-step sign-in"),
+        "totp_reset" => ("重置两步验证", "Reset two-step sign-in"),
+        "totp_ask_code" => (
+            "请输入身份验证器应用当前显示的 6 位验证码以关闭两步验证：",
+            "Type the 6-digit code your authenticator app shows now to turn two-step sign-in off:",
+        ),
+        "totp_confirm_reset" => (
+            "确定重置此用户的两步验证吗？该用户之后只凭密码即可登录，可重新设置。",
+            "Reset this user's two-step sign-in? They sign in with the password alone until they set it up again.",
+        ),
+        "totp_setup" => ("设置两步验证", "Set up two-step sign-in"),
+        "totp_step_app" => (
+            "在手机上安装身份验证器应用（如 Google Authenticator、Microsoft Authenticator、FreeOTP 或微信小程序“腾讯身份验证器”）。",
+            "Install an authenticator app on your phone (Google Authenticator, Microsoft Authenticator, FreeOTP or the like).",
+        ),
+        "totp_step_scan" => (
+            "在应用中添加账号，扫描下方二维码（或手动输入密钥）。",
+            "Add an account in the app and scan the QR code below (or type the key).",
+        ),
+        "totp_step_code" => (
+            "输入应用显示的 6 位验证码并确认。确认后，每次登录都需在密码后输入验证码。",
+            "Type the 6-digit code the app shows and confirm. From then on, every sign-in asks for a code after the password.",
+        ),
+        "totp_qr_alt" => ("两步验证二维码", "QR code for two-step sign-in"),
+        "totp_manual" => (
+            "无法扫描？手动输入此密钥（基于时间，6 位）：",
+            "Cannot scan? Type this key (time-based, 6 digits):",
+        ),
+        "totp_open_app" => (
+            "在本机的验证器应用中打开",
+            "Open in an authenticator app on this device",
+        ),
+        "totp_confirm" => ("确认启用", "Confirm and turn on"),
         "add" => ("添加", "Add"),
         "confirm_restore" => (
             "确定恢复此版本吗？大屏将立即改为显示它（当前版本仍保留在历史中）。",
