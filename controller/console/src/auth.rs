@@ -936,4 +936,45 @@ mod tests {
             Err(CodeRefused::Limited(_) | CodeRefused::Expired)
         ));
     }
+
+    #[test]
+    fn an_admin_sets_up_two_step_sign_in_and_turns_it_off_with_a_fresh_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("users.toml");
+        let mut u = Users::default();
+        u.set_user("li", Role::Admin, "copper-meadow-violin-58").unwrap();
+        u.set_user("wang", Role::Admin, "lantern-pebble-harbor-73").unwrap();
+        u.save(&file).unwrap();
+        let auth = Auth::new(file.clone(), u, None);
+        let ip: IpAddr = "192.0.2.7".parse().unwrap();
+        assert!(matches!(
+            auth.totp_check_new(ip, "li", "123456"),
+            Err(AuthError::TotpNotBegun)
+        ));
+        let e = auth.totp_begin("li").unwrap();
+        assert!(!format!("{e:?}").contains(&e.secret), "a secret in a log line");
+        let key = totp::from_base32(&e.secret).unwrap();
+        let now = totp::step_at(totp::unix_now());
+        let step = auth.totp_check_new(ip, "li", &totp::code(&key, now)).unwrap();
+        // Checked, not yet on; then on.
+        assert!(!auth.user_list()[0].totp);
+        auth.totp_enable("li", step).unwrap();
+        assert!(auth.user_list()[0].totp);
+        assert!(matches!(auth.totp_begin("li"), Err(AuthError::TotpOn(_))));
+        assert!(matches!(auth.totp_enable("li", step), Err(AuthError::TotpNotBegun)));
+        // Turning it off needs a code not used yet.
+        assert!(matches!(
+            auth.totp_check(ip, "li", &totp::code(&key, now)),
+            Err(AuthError::WrongCode)
+        ));
+        auth.totp_check(ip, "li", &totp::code(&key, now + 1)).unwrap();
+        auth.totp_off("li").unwrap();
+        assert!(!auth.user_list()[0].totp);
+        assert!(!std::fs::read_to_string(&file).unwrap().contains("secret"));
+        assert!(matches!(auth.totp_off("li"), Err(AuthError::TotpOff(_))));
+        assert!(matches!(
+            auth.totp_check(ip, "wang", "123456"),
+            Err(AuthError::TotpOff(_))
+        ));
+    }
 }

@@ -169,8 +169,8 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         ),
         "totp_setup" => ("设置两步验证", "Set up two-step sign-in"),
         "totp_step_app" => (
-            "在手机上安装身份验证器应用（如 Google Authenticator、Microsoft Authenticator、FreeOTP 或微信小程序“腾讯身份验证器”）。",
-            "Install an authenticator app on your phone (Google Authenticator, Microsoft Authenticator, FreeOTP or the like).",
+            "在手机上安装身份验证器应用（如 Google Authenticator、Microsoft Authenticator 或 FreeOTP）。",
+            "Install an authenticator app on your phone (Google Authenticator, Microsoft Authenticator or FreeOTP, say).",
         ),
         "totp_step_scan" => (
             "在应用中添加账号，扫描下方二维码（或手动输入密钥）。",
