@@ -521,8 +521,7 @@ impl Auth {
         if self.codes_limited(&user) {
             return Err(CodeRefused::Limited(user));
         }
-        let used = self.use_code(&user, Some(&stamp), code);
-        match used {
+        match self.use_code(&user, Some(&stamp), code) {
             Some(step) => {
                 self.pending
                     .lock()
