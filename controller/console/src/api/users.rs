@@ -83,10 +83,15 @@ pub(super) async fn change_user(State(s): State<AppState>, caller: Caller, Json(
     }
 }
 
-/// A refused change: 422 with the reason in both languages (nothing changed).
+/// A refused change: 422 with the reason in both languages (nothing changed); 429 when codes are
+/// refused for a while.
 fn refused(e: &AuthError) -> Response {
+    let status = match e {
+        AuthError::CodeLimited => StatusCode::TOO_MANY_REQUESTS,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
     (
-        StatusCode::UNPROCESSABLE_ENTITY,
+        status,
         Json(json!({"ok": false, "error": e.to_string(), "error_zh": e.zh()})),
     )
         .into_response()
