@@ -87,6 +87,15 @@ pub const CODE_FAILURES: usize = 10;
 /// How long a set-up of two-step sign-in waits for its first code.
 pub const ENROL_LIFE: Duration = Duration::from_secs(600);
 
+/// A TOTP secret being set up (its `Debug` shows nothing of it).
+struct NewSecret(Vec<u8>);
+
+impl std::fmt::Debug for NewSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewSecret")
+    }
+}
+
 /// The second step of a sign-in: whose, under which password, until when.
 #[derive(Debug)]
 struct Pending {
@@ -175,7 +184,7 @@ pub struct Auth {
     /// Wrong codes by user, from every address.
     code_failures: Mutex<HashMap<String, Vec<Instant>>>,
     /// Set-ups of two-step sign-in waiting for their first code: the new secret, by user.
-    enrolling: Mutex<HashMap<String, (Vec<u8>, Instant)>>,
+    enrolling: Mutex<HashMap<String, (NewSecret, Instant)>>,
     /// Held while the users file is read, changed and written (two changes at once would
     /// otherwise lose one). Taken before the users' lock, never after it.
     file_lock: Mutex<()>,
@@ -515,10 +524,7 @@ impl Auth {
             let v = p.get(&key).ok_or(CodeRefused::Expired)?;
             (v.user.clone(), v.stamp.clone())
         };
-        if !self.attempt(ip, &user) {
-            return Err(CodeRefused::Limited(user));
-        }
-        if self.codes_limited(&user) {
+        if self.codes_limited(&user) || !self.attempt(ip, &user) {
             return Err(CodeRefused::Limited(user));
         }
         match self.use_code(&user, Some(&stamp), code) {

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use std::time::Instant;
 
 use super::users::{AuthError, Role, UserTotp};
-use super::{Auth, ENROL_LIFE, totp};
+use super::{Auth, ENROL_LIFE, NewSecret, totp};
 
 /// A change an admin makes to the console's users.
 #[derive(Clone, Deserialize)]
@@ -265,7 +265,7 @@ impl Auth {
         let qr_svg = totp::qr_svg(&uri).unwrap_or_default();
         let mut e = self.enrolling.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         e.retain(|_, (_, t)| t.elapsed() < ENROL_LIFE);
-        e.insert(name.to_owned(), (key, Instant::now()));
+        e.insert(name.to_owned(), (NewSecret(key), Instant::now()));
         Ok(TotpEnrolment { secret, uri, qr_svg })
     }
 
@@ -276,7 +276,7 @@ impl Auth {
             let e = self.enrolling.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             e.get(name)
                 .filter(|(_, t)| t.elapsed() < ENROL_LIFE)
-                .map(|(k, _)| k.clone())
+                .map(|(k, _)| k.0.clone())
                 .ok_or(AuthError::TotpNotBegun)?
         };
         self.counted(ip, name, || totp::check(&key, code, totp::unix_now(), 0))
@@ -293,7 +293,7 @@ impl Auth {
 
     /// A code check counted as a sign-in: refused unchecked when limited, taken back when right.
     fn counted(&self, ip: IpAddr, name: &str, check: impl FnOnce() -> Option<u64>) -> Result<u64, AuthError> {
-        if !self.attempt(ip, name) || self.codes_limited(name) {
+        if self.codes_limited(name) || !self.attempt(ip, name) {
             return Err(AuthError::CodeLimited);
         }
         match check() {
@@ -316,7 +316,7 @@ impl Auth {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .remove(name)
-            .map(|(k, _)| k)
+            .map(|(k, _)| k.0)
             .ok_or(AuthError::TotpNotBegun)?;
         self.save_users_with(|users| {
             let u = users.user_mut(name)?;
