@@ -1353,3 +1353,236 @@ fn previews_picture_bombs_wrong_passwords_and_idle_sockets_leave_the_daemons_mem
     let status = rig.api("GET", "/api/v1/status", "").json();
     assert_eq!(status["storage"]["ok"], true, "{status}");
 }
+
+/// The value of hidden field `name` in a page's form.
+fn hidden(page: &str, name: &str) -> String {
+    page.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no {name} in {page}"))
+        .to_owned()
+}
+
+/// Post `code` to the code form `form` (the answer to the password's step, with its cookie).
+fn post_code(url: &str, form: &pinghu_tests::console::Response, code: &str) -> pinghu_tests::console::Response {
+    let cookie = form
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, v)| v.split(';').next())
+        .find(|c| c.starts_with("pinghu_login="))
+        .expect("the code form's cookie")
+        .to_owned();
+    let page = form.text();
+    request(
+        url,
+        "POST",
+        "/login",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", &cookie),
+        ],
+        format!(
+            "csrf={}&pending={}&code={code}",
+            hidden(&page, "csrf"),
+            hidden(&page, "pending")
+        ),
+    )
+}
+
+#[test]
+fn an_admin_sets_up_two_step_sign_in_and_each_code_works_once() {
+    use pinghu::console::auth::totp;
+    let rig = ConsoleRig::start();
+    let admin_auth = format!("Bearer {}", rig.token);
+    let added = request(
+        &rig.url,
+        "POST",
+        "/api/v1/users",
+        &[("Authorization", &admin_auth), ("Content-Type", "application/json")],
+        serde_json::json!({"action": "add", "name": "zhou", "role": "admin", "password": "orchard-kettle-42"})
+            .to_string(),
+    );
+    assert_eq!(added.status, 200, "{}", added.text());
+    // Zhou signs in with the password and sets two-step sign-in up for herself.
+    let (303, Some(cookie)) = sign_in(&rig.url, "name=zhou&password=orchard-kettle-42") else {
+        panic!("zhou could not sign in");
+    };
+    let page = request(&rig.url, "GET", "/users", &[("Cookie", &cookie)], "").text();
+    assert!(page.contains("设置两步验证"), "{page}");
+    let csrf = page
+        .split("name=\"csrf-token\" content=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_owned();
+    let totp_api = |body: serde_json::Value| {
+        request(
+            &rig.url,
+            "POST",
+            "/api/v1/users/totp",
+            &[
+                ("Cookie", &cookie),
+                ("X-CSRF-Token", &csrf),
+                ("Content-Type", "application/json"),
+            ],
+            body.to_string(),
+        )
+    };
+    let begun = totp_api(serde_json::json!({"action": "begin"}));
+    assert_eq!(begun.status, 200, "{}", begun.text());
+    let begun = begun.json();
+    let secret = begun["secret"].as_str().unwrap().to_owned();
+    assert_eq!(secret.len(), 32, "160 bits in base32: {secret}");
+    assert_eq!(
+        begun["uri"],
+        format!("otpauth://totp/Pinghu:zhou?secret={secret}&issuer=Pinghu")
+    );
+    assert!(begun["qr_svg"].as_str().unwrap().starts_with("<svg"), "{begun}");
+    let key = totp::from_base32(&secret).unwrap();
+    let now = || totp::step_at(totp::unix_now());
+    // Nothing is on until a code confirms it; a wrong one is refused in Chinese too.
+    let wrong = |step: u64| {
+        if totp::code(&key, step) == "000000" {
+            "111111"
+        } else {
+            "000000"
+        }
+    };
+    let refused = totp_api(serde_json::json!({"action": "confirm", "code": wrong(now())}));
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(
+        refused.json()["error_zh"].as_str().unwrap().contains("验证码错误"),
+        "{}",
+        refused.text()
+    );
+    let confirmed_at = now();
+    let confirmed = totp_api(serde_json::json!({"action": "confirm", "code": totp::code(&key, confirmed_at)}));
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text());
+    assert!(
+        rig.api("GET", "/api/v1/users", "").text().contains("\"totp\":true"),
+        "the list shows who uses it"
+    );
+    // The secret is kept in the users file (owner only), never in the audit log.
+    let file = rig.path("console-users.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains(&format!("secret = \"{secret}\"")), "{text}");
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    // Now the password alone opens no session: a second step asks for the code.
+    let step = post_login(&rig.url, "name=zhou&password=orchard-kettle-42");
+    assert_eq!(step.status, 200, "{}", step.text());
+    assert!(step.header("set-cookie").is_none_or(|c| !c.contains("pinghu_session")));
+    assert!(step.text().contains("name=\"code\"") && step.text().contains("两步验证"));
+    // The code just used to confirm is used up; the next step's code is taken (a phone's clock
+    // may run a step ahead).
+    let used = post_code(&rig.url, &step, &totp::code(&key, confirmed_at));
+    assert_eq!(used.status, 401, "{}", used.text());
+    let code = totp::code(&key, confirmed_at + 1);
+    let opened = post_code(&rig.url, &used, &code);
+    assert_eq!(opened.status, 303, "{}", opened.text());
+    let session = opened
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        request(&rig.url, "GET", "/api/v1/status", &[("Cookie", &session)], "").status,
+        200
+    );
+    // The same code again, with the right password: refused (each code works once).
+    let step = post_login(&rig.url, "name=zhou&password=orchard-kettle-42");
+    let replay = post_code(&rig.url, &step, &code);
+    assert_eq!(replay.status, 401, "{}", replay.text());
+    assert!(replay.text().contains("验证码错误或已用过"), "{}", replay.text());
+    // Wrong codes count as failed sign-ins: with the three above (the wrong one at the set-up,
+    // the used one and the replay), five for zhou from this address, and then even her password
+    // is refused for a while.
+    let mut form = replay;
+    for _ in 0..2 {
+        form = post_code(&rig.url, &form, wrong(now()));
+        assert_eq!(form.status, 401, "{}", form.text());
+    }
+    let limited = post_login(&rig.url, "name=zhou&password=orchard-kettle-42");
+    assert_eq!(limited.status, 429, "{}", limited.text());
+    // Audited: turned on, and each wrong code (with the address), never a code or the secret.
+    // (Read through the daemon: the lock-out's entry is written by its core, after the answer.)
+    let audit = rig.api("GET", "/api/v1/audit?limit=100", "").text();
+    assert!(audit.contains("\"action\":\"console.totp.enable\""), "{audit}");
+    assert_eq!(
+        audit.matches("\"action\":\"console.totp.failed\"").count(),
+        5,
+        "{audit}"
+    );
+    assert!(audit.contains("\"action\":\"console.sign_in.locked\""), "{audit}");
+    // (The code is six digits: it may well turn up inside a hash, so only the details count.)
+    assert!(!audit.contains(&secret), "{audit}");
+    let entries: serde_json::Value = serde_json::from_str(&audit).unwrap();
+    for entry in entries["recent"].as_array().expect("the audit entries") {
+        assert!(!entry["detail"].to_string().contains(&code), "a code audited: {entry}");
+    }
+
+    // An admin cannot reset their own (that needs a code); another admin can reset hers.
+    let reset = |name: &str| {
+        request(
+            &rig.url,
+            "POST",
+            "/api/v1/users/totp",
+            &[("Authorization", &admin_auth), ("Content-Type", "application/json")],
+            serde_json::json!({"action": "reset", "name": name}).to_string(),
+        )
+    };
+    let own = reset("admin");
+    assert_eq!(own.status, 422, "{}", own.text());
+    assert!(
+        own.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("turn it off with a current code")
+    );
+    assert_eq!(reset("zhou").status, 200);
+    assert!(rig.api("GET", "/api/v1/users", "").text().contains("\"totp\":false"));
+    assert!(
+        rig.api("GET", "/api/v1/audit?limit=50", "")
+            .text()
+            .contains("console.totp.reset")
+    );
+    // On the cabinet, the command line resets it too (the only admin lost the phone): the admin
+    // sets it up (zhou is locked out for now), it is reset there, and the running daemon follows
+    // within 2 s.
+    let as_admin = |body: serde_json::Value| {
+        request(
+            &rig.url,
+            "POST",
+            "/api/v1/users/totp",
+            &[("Authorization", &admin_auth), ("Content-Type", "application/json")],
+            body.to_string(),
+        )
+    };
+    let begun = as_admin(serde_json::json!({"action": "begin"})).json();
+    let key = totp::from_base32(begun["secret"].as_str().unwrap()).unwrap();
+    let again = as_admin(serde_json::json!({"action": "confirm", "code": totp::code(&key, now())}));
+    assert_eq!(again.status, 200, "{}", again.text());
+    let admin_totp = || rig.api("GET", "/api/v1/users", "").json()[0]["totp"].as_bool().unwrap();
+    assert!(admin_totp());
+    let (code, out, err) = pinghu(&["console", "totp-reset", "admin", "--users", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("two-step sign-in of admin turned off"), "{out}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while admin_totp() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the daemon did not read the reset"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // Nothing left to reset now, and it says so.
+    let (code, _, err) = pinghu(&["console", "totp-reset", "zhou", "--users", file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("zhou does not use two-step sign-in"), "{err}");
+}

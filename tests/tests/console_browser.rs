@@ -867,3 +867,123 @@ async fn a_clerk_adds_an_item_with_a_window_in_the_form_and_sees_it_on_the_board
     b.screenshot("14-form-phone.png").await;
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_scans_the_qr_code_for_two_step_sign_in_and_signs_in_with_a_code() {
+    use pinghu::console::auth::totp;
+    let rig = blocking(ConsoleRig::start);
+    let added = blocking(|| {
+        pinghu_tests::console::request(
+            &rig.url,
+            "POST",
+            "/api/v1/users",
+            &[
+                ("Authorization", &format!("Bearer {}", rig.token)),
+                ("Content-Type", "application/json"),
+            ],
+            json!({"action": "add", "name": "zhou", "role": "admin", "password": "orchard-kettle-42"}).to_string(),
+        )
+    });
+    assert_eq!(added.status, 200, "{}", added.text());
+    let b = Browser::start().await;
+    b.client.set_window_size(1366, 768).await.expect("a desk-sized window");
+    let sign_in = async |b: &Browser| {
+        b.go(&format!("{}/login", rig.url)).await;
+        b.type_into("input[name=name]", "zhou").await;
+        b.type_into("input[name=password]", "orchard-kettle-42").await;
+        b.click("form.login button").await;
+    };
+    sign_in(&b).await;
+    b.wait("the board page", 10, "location.pathname === '/board'").await;
+
+    // The users page: her own row offers the set-up; it shows a QR code and the key.
+    b.go(&format!("{}/users", rig.url)).await;
+    b.click("tr[data-name=zhou] button[data-action=totp_begin]").await;
+    b.wait(
+        "the QR code",
+        10,
+        "!document.getElementById('totp-setup').hidden && document.getElementById('totp-qr').naturalWidth > 0",
+    )
+    .await;
+    let secret = b
+        .js("return document.getElementById('totp-secret').textContent;", vec![])
+        .await;
+    let secret: String = secret.as_str().unwrap().split_whitespace().collect();
+    let uri = b
+        .js(
+            "return document.getElementById('totp-uri').getAttribute('href');",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        uri,
+        json!(format!("otpauth://totp/Pinghu:zhou?secret={secret}&issuer=Pinghu"))
+    );
+    let fits = "document.documentElement.scrollWidth <= document.documentElement.clientWidth";
+    assert_eq!(b.js(&format!("return {fits};"), vec![]).await, json!(true));
+    b.screenshot("16-totp-setup.png").await;
+    // On a phone the QR code and the code field fit the width.
+    b.client.set_window_size(390, 844).await.expect("a phone-sized window");
+    let qr_fits = b
+        .js(
+            "const r = document.getElementById('totp-qr').getBoundingClientRect(); return r.left >= 0 && r.right <= document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await;
+    assert_eq!(qr_fits, json!(true), "the QR code is cut off on a phone");
+    b.js("document.getElementById('totp-setup').scrollIntoView();", vec![])
+        .await;
+    b.screenshot("16-totp-setup-phone.png").await;
+    b.client.set_window_size(1366, 768).await.expect("a desk-sized window");
+
+    // The code the phone shows confirms it; the row then says it is on.
+    let key = totp::from_base32(&secret).expect("a base32 key");
+    let confirmed_at = totp::step_at(totp::unix_now());
+    b.type_into("#totp-confirm input[name=code]", &totp::code(&key, confirmed_at))
+        .await;
+    b.click("#totp-confirm button").await;
+    b.wait(
+        "the set-up confirmed",
+        10,
+        "document.getElementById('user-result').className === 'ok'",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let state = b
+        .wait(
+            "two-step sign-in on",
+            10,
+            "document.querySelector('tr[data-name=zhou] td.totp')?.textContent",
+        )
+        .await;
+    assert_eq!(state, json!("已启用"));
+    assert_eq!(
+        b.js(
+            "return !!document.querySelector('tr[data-name=zhou] button[data-action=totp_disable]');",
+            vec![]
+        )
+        .await,
+        json!(true)
+    );
+
+    // Signed out and in again: the password, then the code (the next one: each works once).
+    b.click("header form button").await;
+    b.wait("the sign-in page", 10, "location.pathname === '/login'").await;
+    sign_in(&b).await;
+    b.wait(
+        "the code step",
+        10,
+        "document.querySelector('#code-form input[name=code]')",
+    )
+    .await;
+    assert_eq!(b.js(&format!("return {fits};"), vec![]).await, json!(true));
+    b.screenshot("17-totp-code.png").await;
+    b.client.set_window_size(390, 844).await.expect("a phone-sized window");
+    assert_eq!(b.js(&format!("return {fits};"), vec![]).await, json!(true));
+    b.screenshot("17-totp-code-phone.png").await;
+    b.type_into("#code-form input[name=code]", &totp::code(&key, confirmed_at + 1))
+        .await;
+    b.click("#code-form button").await;
+    b.wait("the board page", 10, "location.pathname === '/board'").await;
+    b.close().await;
+}

@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/playlist/preview", post(preview))
         .route("/api/v1/playlist/form", get(form).post(form_apply))
         .route("/api/v1/users", get(users::users).post(users::change_user))
+        .route("/api/v1/users/totp", post(users::totp))
         .route("/api/v1/playlist/history", get(history))
         .route("/api/v1/playlist/history/:sha256", get(version))
         .route("/api/v1/playlist/restore/:sha256", post(restore))

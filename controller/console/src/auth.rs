@@ -21,10 +21,11 @@ use pinghu_daemon::ingest::sha256_hex;
 use serde::{Deserialize, Serialize};
 
 mod admin;
+pub mod totp;
 mod users;
 
-pub use admin::{UserChange, UserChanged, UserRow};
-pub use users::{AuthError, Role, User, Users, random_token};
+pub use admin::{TotpChange, TotpEnrolment, UserChange, UserChanged, UserRow};
+pub use users::{AuthError, Role, User, UserTotp, Users, random_token};
 use users::{decoy_hash, verify_password};
 
 /// A signed-in browser.
@@ -65,6 +66,55 @@ enum SessionsNotSaved {
         path: std::path::PathBuf,
         error: std::io::Error,
     },
+}
+
+/// A password that was right: a session, or for a user with two-step sign-in the token of the
+/// second step (the code), which lasts [`PENDING_LIFE`].
+#[derive(Debug)]
+pub enum SignedIn {
+    Open(String, Session),
+    NeedsCode { pending: String },
+}
+
+/// How long the second step of a sign-in waits for its code.
+pub const PENDING_LIFE: Duration = Duration::from_secs(300);
+/// Wrong codes one second step takes before its password must be typed again.
+pub const PENDING_TRIES: u8 = 5;
+/// Wrong codes for one user in [`LOGIN_WINDOW`], from all addresses together, before codes for
+/// that user are refused for a while: someone who has the password cannot spread their guesses
+/// of the code over many addresses.
+pub const CODE_FAILURES: usize = 10;
+/// How long a set-up of two-step sign-in waits for its first code.
+pub const ENROL_LIFE: Duration = Duration::from_secs(600);
+
+/// A TOTP secret being set up (its `Debug` shows nothing of it).
+struct NewSecret(Vec<u8>);
+
+impl std::fmt::Debug for NewSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewSecret")
+    }
+}
+
+/// The second step of a sign-in: whose, under which password, until when.
+#[derive(Debug)]
+struct Pending {
+    user: String,
+    stamp: String,
+    expires: Instant,
+    tries: u8,
+}
+
+/// Why the code of a sign-in's second step was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeRefused {
+    /// A wrong or used code (the user's, for the audit log); the second step may be tried again.
+    Wrong(String),
+    /// Too many failures lately (for this user from this address, from this address, or for
+    /// this user from anywhere): not even checked.
+    Limited(String),
+    /// No such second step waiting (it expired, or took its tries): sign in again.
+    Expired,
 }
 
 /// Why a sign-in was refused.
@@ -129,6 +179,15 @@ pub struct Auth {
     /// Permits for password hashing ([`MAX_HASHING`]): the sign-in page takes one before it
     /// hashes.
     pub hashing: tokio::sync::Semaphore,
+    /// Second steps of sign-ins waiting for their code, by the SHA-256 of their token.
+    pending: Mutex<HashMap<String, Pending>>,
+    /// Wrong codes by user, from every address.
+    code_failures: Mutex<HashMap<String, Vec<Instant>>>,
+    /// Set-ups of two-step sign-in waiting for their first code: the new secret, by user.
+    enrolling: Mutex<HashMap<String, (NewSecret, Instant)>>,
+    /// Held while the users file is read, changed and written (two changes at once would
+    /// otherwise lose one). Taken before the users' lock, never after it.
+    file_lock: Mutex<()>,
 }
 
 impl Auth {
@@ -160,6 +219,10 @@ impl Auth {
             sessions_saved: Mutex::new(Instant::now()),
             failures: Mutex::new(HashMap::new()),
             hashing: tokio::sync::Semaphore::new(MAX_HASHING),
+            pending: Mutex::new(HashMap::new()),
+            code_failures: Mutex::new(HashMap::new()),
+            enrolling: Mutex::new(HashMap::new()),
+            file_lock: Mutex::new(()),
         }
     }
 
@@ -241,7 +304,7 @@ impl Auth {
                     self.users_file.display(),
                     u.users.len()
                 );
-                *self.users() = u;
+                self.replace_users(u);
             }
             Err(e) => tracing::error!("{e}; the console keeps the users it had"),
         }
@@ -249,6 +312,38 @@ impl Auth {
 
     fn users(&self) -> std::sync::MutexGuard<'_, Users> {
         self.users.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The users as the file now says, keeping for each TOTP secret the latest step a code was
+    /// accepted for (one accepted a moment ago may not be in the file yet: it still works once
+    /// only). A two-step sign-in turned off in the file (`pinghu console totp-reset`) is logged.
+    fn replace_users(&self, mut new: Users) {
+        let mut old = self.users();
+        for u in &mut new.users {
+            let before = old.users.iter().find(|o| o.name == u.name);
+            match (&mut u.totp, before.and_then(|o| o.totp.as_ref())) {
+                (Some(t), Some(o)) if t.secret == o.secret => t.last_step = t.last_step.max(o.last_step),
+                (None, Some(_)) => tracing::warn!("two-step sign-in of console user {} turned off", u.name),
+                _ => {}
+            }
+        }
+        *old = new;
+    }
+
+    /// Read the users file, apply `f`, write it and take it as the users (with
+    /// [`Auth::replace_users`]); nothing changes when `f` or the write fails. Blocking.
+    fn save_users_with<T>(&self, f: impl FnOnce(&mut Users) -> Result<T, AuthError>) -> Result<T, AuthError> {
+        let _file = self.file_lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut users = Users::load(&self.users_file)?;
+        let answer = f(&mut users)?;
+        users.save(&self.users_file)?;
+        let mtime = std::fs::metadata(&self.users_file).and_then(|m| m.modified()).ok();
+        self.replace_users(users);
+        *self
+            .users_mtime
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = mtime;
+        Ok(answer)
     }
 
     /// Whether sign-ins as `name` from `ip` are refused for now: too many recent failures for
@@ -338,13 +433,18 @@ impl Auth {
             .len()
     }
 
-    /// Check a password; on success a new session (id, session).
+    /// Check a password; on success a new session (id, session). A user with two-step sign-in
+    /// gets none here: see [`Auth::sign_in`].
     pub fn login(&self, ip: IpAddr, name: &str, password: &str) -> Option<(String, Session)> {
-        self.sign_in(ip, name, password).ok()
+        match self.sign_in(ip, name, password) {
+            Ok(SignedIn::Open(id, s)) => Some((id, s)),
+            _ => None,
+        }
     }
 
-    /// [`Auth::login`], saying why a sign-in was refused.
-    pub fn sign_in(&self, ip: IpAddr, name: &str, password: &str) -> Result<(String, Session), SignInRefused> {
+    /// Check a password: a session, or for a user with two-step sign-in the second step's token
+    /// ([`Auth::second_step`] takes it with the code); or why the sign-in was refused.
+    pub fn sign_in(&self, ip: IpAddr, name: &str, password: &str) -> Result<SignedIn, SignInRefused> {
         self.login_checked(ip, name, password, verify_password)
     }
 
@@ -358,7 +458,7 @@ impl Auth {
         name: &str,
         password: &str,
         check: impl FnOnce(&str, &str) -> bool,
-    ) -> Result<(String, Session), SignInRefused> {
+    ) -> Result<SignedIn, SignInRefused> {
         // Counted before the check, so guesses sent at once are limited as one after another.
         if !self.attempt(ip, name) {
             return Err(SignInRefused::Limited);
@@ -370,12 +470,141 @@ impl Auth {
         };
         let good = check(phc, password);
         match user {
+            Some(u) if good && u.totp.is_some() => {
+                // The password was right; the code is counted on its own, in the second step.
+                self.forgive(ip, name);
+                let pending = random_token().map_err(|_| SignInRefused::Wrong)?;
+                let mut p = self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                p.retain(|_, v| v.expires > Instant::now());
+                if p.len() >= LOGIN_TRACKED {
+                    // Only someone who knows passwords gets here: still, memory stays bounded.
+                    let oldest = p.iter().min_by_key(|(_, v)| v.expires).map(|(k, _)| k.clone());
+                    if let Some(k) = oldest {
+                        p.remove(&k);
+                    }
+                }
+                p.insert(
+                    sha256_hex(pending.as_bytes()),
+                    Pending {
+                        user: u.name,
+                        stamp: sha256_hex(u.password.as_bytes()),
+                        expires: Instant::now() + PENDING_LIFE,
+                        tries: 0,
+                    },
+                );
+                Ok(SignedIn::NeedsCode { pending })
+            }
             Some(u) if good => {
                 self.forgive(ip, name);
-                self.new_session(u.name, u.role).ok_or(SignInRefused::Wrong)
+                let (id, s) = self.new_session(u.name, u.role).ok_or(SignInRefused::Wrong)?;
+                Ok(SignedIn::Open(id, s))
             }
             _ => Err(SignInRefused::Wrong),
         }
+    }
+
+    /// Whether a second step with this token is waiting (the sign-in page shows the code form
+    /// again after a wrong code only while it is).
+    pub fn pending_user(&self, pending: &str) -> Option<String> {
+        let p = self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        p.get(&sha256_hex(pending.as_bytes()))
+            .filter(|v| v.expires > Instant::now())
+            .map(|v| v.user.clone())
+    }
+
+    /// The second step of a sign-in: the code of the user's authenticator app, for the token
+    /// [`Auth::sign_in`] gave. Counted as a sign-in before it is checked (per address and name,
+    /// per address, and per user from all addresses); a code works once. On success a session,
+    /// and the step used is written to the users file (blocking: call it off the async workers).
+    pub fn second_step(&self, ip: IpAddr, pending: &str, code: &str) -> Result<(String, Session), CodeRefused> {
+        let key = sha256_hex(pending.as_bytes());
+        let (user, stamp) = {
+            let mut p = self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            p.retain(|_, v| v.expires > Instant::now());
+            let v = p.get(&key).ok_or(CodeRefused::Expired)?;
+            (v.user.clone(), v.stamp.clone())
+        };
+        if self.codes_limited(&user) || !self.attempt(ip, &user) {
+            return Err(CodeRefused::Limited(user));
+        }
+        match self.use_code(&user, Some(&stamp), code) {
+            Some(step) => {
+                self.pending
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .remove(&key);
+                self.forgive(ip, &user);
+                self.save_step(&user, step);
+                let role = self.users().users.iter().find(|u| u.name == user).map(|u| u.role);
+                let role = role.ok_or(CodeRefused::Expired)?;
+                self.new_session(user, role).ok_or(CodeRefused::Expired)
+            }
+            None => {
+                self.code_failed(&user);
+                let mut p = self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if let Some(v) = p.get_mut(&key) {
+                    v.tries += 1;
+                    if v.tries >= PENDING_TRIES {
+                        p.remove(&key);
+                    }
+                }
+                Err(CodeRefused::Wrong(user))
+            }
+        }
+    }
+
+    /// Check `code` against the TOTP secret of `user` (enabled, and when `stamp` is given still
+    /// under the same password) and take its step as used, under the users' lock so that the
+    /// same code sent twice at once works once; the step, or `None`.
+    fn use_code(&self, user: &str, stamp: Option<&str>, code: &str) -> Option<u64> {
+        let mut users = self.users();
+        let u = users
+            .users
+            .iter_mut()
+            .find(|u| u.name == user && !u.disabled && stamp.is_none_or(|s| sha256_hex(u.password.as_bytes()) == s))?;
+        let t = u.totp.as_mut()?;
+        let step = totp::check(&t.key()?, code, totp::unix_now(), t.last_step)?;
+        t.last_step = step;
+        Some(step)
+    }
+
+    /// Write the step a code of `user` was accepted for to the users file (a restart does not
+    /// take it again). A failure is logged: until a restart, memory refuses the code anyway.
+    fn save_step(&self, user: &str, step: u64) {
+        let saved = self.save_users_with(|users| {
+            if let Some(t) = users.user_mut(user)?.totp.as_mut() {
+                t.last_step = t.last_step.max(step);
+            }
+            Ok(())
+        });
+        if let Err(e) = saved {
+            tracing::warn!(
+                "the used TOTP step of {user} is not saved ({e}): a restart within a minute would take its code again"
+            );
+        }
+    }
+
+    /// Whether codes for `user` are refused for now ([`CODE_FAILURES`] from all addresses).
+    fn codes_limited(&self, user: &str) -> bool {
+        let mut f = self
+            .code_failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f.retain(|_, v| {
+            v.retain(|t| t.elapsed() < LOGIN_WINDOW);
+            !v.is_empty()
+        });
+        f.get(user).is_some_and(|v| v.len() >= CODE_FAILURES)
+    }
+
+    /// Count a wrong code for `user` (names are users that exist: the map stays small).
+    fn code_failed(&self, user: &str) {
+        self.code_failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(user.to_owned())
+            .or_default()
+            .push(Instant::now());
     }
 
     /// Sign in with an API token (how the embedded default's admin token opens the console).
@@ -642,5 +871,115 @@ mod tests {
         std::fs::write(&file, "{not json").unwrap();
         let auth = Auth::new(PathBuf::from("unused"), Users::default(), Some(file));
         assert!(auth.session(&li).is_none());
+    }
+
+    #[test]
+    fn a_user_with_two_step_sign_in_needs_a_code_that_works_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("users.toml");
+        let mut u = Users::default();
+        u.set_user("li", Role::Admin, "copper-meadow-violin-58").unwrap();
+        let key = b"12345678901234567890".to_vec();
+        u.users[0].totp = Some(UserTotp {
+            secret: totp::base32(&key),
+            last_step: 0,
+        });
+        u.save(&file).unwrap();
+        let auth = Auth::new(file.clone(), u, None);
+        let ip: IpAddr = "192.0.2.7".parse().unwrap();
+        // The password alone opens no session, and `login` says no.
+        assert!(auth.login(ip, "li", "copper-meadow-violin-58").is_none());
+        let Ok(SignedIn::NeedsCode { pending }) = auth.sign_in(ip, "li", "copper-meadow-violin-58") else {
+            panic!("no second step");
+        };
+        assert_eq!(
+            auth.second_step(ip, "not-a-token", "000000").err(),
+            Some(CodeRefused::Expired)
+        );
+        let now = totp::step_at(totp::unix_now());
+        let wrong = if totp::code(&key, now) == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        assert_eq!(
+            auth.second_step(ip, &pending, wrong).err(),
+            Some(CodeRefused::Wrong("li".into()))
+        );
+        let code = totp::code(&key, now);
+        let (id, s) = auth.second_step(ip, &pending, &code).unwrap();
+        assert_eq!(s.user, "li");
+        assert!(auth.session(&id).is_some());
+        // The step is used: the same code is refused, also after a restart (the file keeps it).
+        let Ok(SignedIn::NeedsCode { pending }) = auth.sign_in(ip, "li", "copper-meadow-violin-58") else {
+            panic!("no second step");
+        };
+        assert!(matches!(
+            auth.second_step(ip, &pending, &code),
+            Err(CodeRefused::Wrong(_))
+        ));
+        let again = Auth::new(file.clone(), Users::load(&file).unwrap(), None);
+        assert!(
+            std::fs::read_to_string(&file)
+                .unwrap()
+                .contains(&format!("last_step = {now}"))
+        );
+        let Ok(SignedIn::NeedsCode { pending }) = again.sign_in(ip, "li", "copper-meadow-violin-58") else {
+            panic!("no second step");
+        };
+        assert!(matches!(
+            again.second_step(ip, &pending, &code),
+            Err(CodeRefused::Wrong(_))
+        ));
+        // Wrong codes count as failed sign-ins: five for the name at this address, then limited.
+        for _ in 0..4 {
+            let _ = again.second_step(ip, &pending, wrong);
+        }
+        assert!(again.limited(ip, "li"));
+        assert!(matches!(
+            again.second_step(ip, &pending, &code),
+            Err(CodeRefused::Limited(_) | CodeRefused::Expired)
+        ));
+    }
+
+    #[test]
+    fn an_admin_sets_up_two_step_sign_in_and_turns_it_off_with_a_fresh_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("users.toml");
+        let mut u = Users::default();
+        u.set_user("li", Role::Admin, "copper-meadow-violin-58").unwrap();
+        u.set_user("wang", Role::Admin, "lantern-pebble-harbor-73").unwrap();
+        u.save(&file).unwrap();
+        let auth = Auth::new(file.clone(), u, None);
+        let ip: IpAddr = "192.0.2.7".parse().unwrap();
+        assert!(matches!(
+            auth.totp_check_new(ip, "li", "123456"),
+            Err(AuthError::TotpNotBegun)
+        ));
+        let e = auth.totp_begin("li").unwrap();
+        assert!(!format!("{e:?}").contains(&e.secret), "a secret in a log line");
+        let key = totp::from_base32(&e.secret).unwrap();
+        let now = totp::step_at(totp::unix_now());
+        let step = auth.totp_check_new(ip, "li", &totp::code(&key, now)).unwrap();
+        // Checked, not yet on; then on.
+        assert!(!auth.user_list()[0].totp);
+        auth.totp_enable("li", step).unwrap();
+        assert!(auth.user_list()[0].totp);
+        assert!(matches!(auth.totp_begin("li"), Err(AuthError::TotpOn(_))));
+        assert!(matches!(auth.totp_enable("li", step), Err(AuthError::TotpNotBegun)));
+        // Turning it off needs a code not used yet.
+        assert!(matches!(
+            auth.totp_check(ip, "li", &totp::code(&key, now)),
+            Err(AuthError::WrongCode)
+        ));
+        auth.totp_check(ip, "li", &totp::code(&key, now + 1)).unwrap();
+        auth.totp_off("li").unwrap();
+        assert!(!auth.user_list()[0].totp);
+        assert!(!std::fs::read_to_string(&file).unwrap().contains("secret"));
+        assert!(matches!(auth.totp_off("li"), Err(AuthError::TotpOff(_))));
+        assert!(matches!(
+            auth.totp_check(ip, "wang", "123456"),
+            Err(AuthError::TotpOff(_))
+        ));
     }
 }

@@ -547,8 +547,8 @@
     var result = document.getElementById("user-result");
     var zhUsers = document.documentElement.lang === "zh-CN";
     var d = usersTable.dataset;
-    function changeUser(body) {
-      return fetch("/api/v1/users", { method: "POST", body: JSON.stringify(body), credentials: "same-origin",
+    function changeUser(body, url) {
+      return fetch(url || "/api/v1/users", { method: "POST", body: JSON.stringify(body), credentials: "same-origin",
         headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json" } }).then(function (r) {
           return r.headers.get("content-type") === "application/json" ? r.json() : r.text().then(function (t) { return { ok: false, error: r.status + " " + t }; });
         }).then(function (r) {
@@ -560,6 +560,15 @@
             code.id = "new-token";
             code.textContent = r.token;
             result.appendChild(code);
+          } else if (r.secret) {
+            // Two-step set-up begun: the QR code, the key in groups of four, the app's link.
+            result.textContent = "";
+            setup.hidden = false;
+            document.getElementById("totp-qr").src = "data:image/svg+xml," + encodeURIComponent(r.qr_svg);
+            document.getElementById("totp-secret").textContent = r.secret.replace(/(.{4})/g, "$1 ").trim();
+            document.getElementById("totp-uri").href = r.uri;
+            setup.scrollIntoView();
+            setup.querySelector("input[name=code]").focus();
           } else {
             result.textContent = d.done;
             setTimeout(function () { location.reload(); }, 600);
@@ -567,6 +576,16 @@
           return r;
         }, function () { result.className = "error"; result.textContent = "✗"; });
     }
+    // Two-step sign-in: its own requests, for the admin themself or another's reset.
+    var setup = document.getElementById("totp-setup");
+    function totp(body) { return changeUser(body, "/api/v1/users/totp"); }
+    document.getElementById("totp-confirm").addEventListener("submit", function (e) {
+      e.preventDefault();
+      var input = e.target.code;
+      totp({ action: "confirm", code: input.value }).then(function (r) {
+        if (r && !r.ok) { input.select(); result.scrollIntoView(); }
+      });
+    });
     usersTable.querySelectorAll("select.role").forEach(function (sel) {
       sel.addEventListener("change", function () { changeUser({ action: "role", name: sel.dataset.name, role: sel.value }); });
     });
@@ -575,6 +594,16 @@
         var name = b.closest("tr").dataset.name, action = b.dataset.action;
         if (action === "remove" && !window.confirm(d.confirmRemove)) return;
         if (action === "disable" && !window.confirm(d.confirmDisable)) return;
+        if (action === "totp_begin") { totp({ action: "begin" }); return; }
+        if (action === "totp_disable") {
+          var code = window.prompt(d.askCode);
+          if (code) totp({ action: "disable", code: code });
+          return;
+        }
+        if (action === "totp_reset") {
+          if (window.confirm(d.confirmTotpReset)) totp({ action: "reset", name: name });
+          return;
+        }
         var body = { action: action, name: name };
         if (action === "password") {
           var pw = window.prompt(d.askPassword);

@@ -472,6 +472,9 @@ img.picture { background: #0c0c0e; image-rendering: pixelated; max-height: 10em;
 .card .tools { float: right; } .card .days label { margin-right: .4em; } .card-preview img { margin: .3em .5em 0 0; background: #0c0c0e; }
 input.bad, textarea.bad, select.bad { outline: 2px solid #b00; }
 html { scroll-padding-bottom: 5em; }
+#totp-setup { background: #fff; border: 1px solid #ccc; border-radius: 6px; padding: .6em 1em; margin: 1em 0; max-width: 52em; }
+.totp-box { display: flex; flex-wrap: wrap; gap: 1em 1.5em; align-items: flex-start; } #totp-qr { background: #fff; max-width: 100%; height: auto; }
+#totp-secret { font-size: 1.1em; letter-spacing: .05em; overflow-wrap: anywhere; } td.user-actions button { margin: .1em 0; }
 .actions.sticky { position: sticky; bottom: 0; background: #f4f4f2; padding: .5em 0; border-top: 1px solid #ccc; z-index: 2; }
 .actions.sticky .dirty { color: #a60; margin-left: 1em; } #problems li.info { color: #333; }
 /* Phones: after the rules above, so these win. */

@@ -24,6 +24,26 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "token" => ("或 API 令牌", "or API token"),
         "bad_login" => ("用户名或密码错误。", "Wrong user or password."),
         "expired" => ("登录表单已过期，请重试。", "The sign-in form expired: try again."),
+        "two_step" => ("两步验证", "Two-step sign-in"),
+        "code_hint" => (
+            "请打开手机上的身份验证器应用，输入“Pinghu”下显示的 6 位验证码。",
+            "Open the authenticator app on your phone and type the 6-digit code it shows under “Pinghu”.",
+        ),
+        "code" => ("验证码", "Code"),
+        "verify_code" => ("验证", "Verify"),
+        "back_to_sign_in" => ("返回登录", "Back to sign-in"),
+        "bad_code" => (
+            "验证码错误或已用过，请输入应用当前显示的验证码。",
+            "Wrong or already used code: type the one the app shows now.",
+        ),
+        "bad_code_again" => (
+            "验证码错误次数过多：请重新输入用户名和密码。",
+            "Too many wrong codes: sign in with your password again.",
+        ),
+        "code_expired" => (
+            "验证步骤已过期（5 分钟）：请重新输入用户名和密码。",
+            "The code step expired (5 minutes): sign in with your password again.",
+        ),
         "limited" => (
             "失败次数过多，请五分钟后再试。",
             "Too many failed sign-ins: try again in five minutes.",
@@ -140,6 +160,42 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "enable" => ("启用", "Enable"),
         "disable" => ("停用", "Disable"),
         "add_user" => ("添加用户", "Add a user"),
+        "totp_on" => ("已启用", "on"),
+        "totp_off" => ("未启用", "off"),
+        "totp_begin" => ("设置两步验证", "Set up two-step sign-in"),
+        "totp_disable" => ("关闭两步验证", "Turn off two-step sign-in"),
+        "totp_reset" => ("重置两步验证", "Reset two-step sign-in"),
+        "totp_ask_code" => (
+            "请输入身份验证器应用当前显示的 6 位验证码以关闭两步验证：",
+            "Type the 6-digit code your authenticator app shows now to turn two-step sign-in off:",
+        ),
+        "totp_confirm_reset" => (
+            "确定重置此用户的两步验证吗？该用户之后只凭密码即可登录，可重新设置。",
+            "Reset this user's two-step sign-in? They sign in with the password alone until they set it up again.",
+        ),
+        "totp_setup" => ("设置两步验证", "Set up two-step sign-in"),
+        "totp_step_app" => (
+            "在手机上安装身份验证器应用（如 Google Authenticator、Microsoft Authenticator 或 FreeOTP）。",
+            "Install an authenticator app on your phone (Google Authenticator, Microsoft Authenticator or FreeOTP, say).",
+        ),
+        "totp_step_scan" => (
+            "在应用中添加账号，扫描下方二维码（或手动输入密钥）。",
+            "Add an account in the app and scan the QR code below (or type the key).",
+        ),
+        "totp_step_code" => (
+            "输入应用显示的 6 位验证码并确认。确认后，每次登录都需在密码后输入验证码。",
+            "Type the 6-digit code the app shows and confirm. From then on, every sign-in asks for a code after the password.",
+        ),
+        "totp_qr_alt" => ("两步验证二维码", "QR code for two-step sign-in"),
+        "totp_manual" => (
+            "无法扫描？手动输入此密钥（基于时间，6 位）：",
+            "Cannot scan? Type this key (time-based, 6 digits):",
+        ),
+        "totp_open_app" => (
+            "在本机的验证器应用中打开",
+            "Open in an authenticator app on this device",
+        ),
+        "totp_confirm" => ("确认启用", "Confirm and turn on"),
         "add" => ("添加", "Add"),
         "confirm_restore" => (
             "确定恢复此版本吗？大屏将立即改为显示它（当前版本仍保留在历史中）。",

@@ -1,4 +1,5 @@
-//! `pinghu console adduser | deluser | token [--revoke]`: manage the console's users file.
+//! `pinghu console adduser | deluser | token [--revoke] | totp-reset`: manage the console's users
+//! file.
 
 use std::io::BufRead as _;
 use std::path::Path;
@@ -41,6 +42,17 @@ pub enum ConsoleCommand {
         #[arg(long, value_name = "FILE", default_value = "console-users.toml")]
         users: std::path::PathBuf,
     },
+    /// Turn off a user's two-step sign-in (TOTP), for when the phone is lost and no other admin
+    /// can reset it in the browser: the user signs in with the password alone and sets it up
+    /// again on the users page (a running daemon notices within 2 s and logs it)
+    #[command(name = "totp-reset")]
+    TotpReset {
+        /// The user name
+        name: String,
+        /// The users file (the configuration's console.users_file)
+        #[arg(long, value_name = "FILE", default_value = "console-users.toml")]
+        users: std::path::PathBuf,
+    },
 }
 
 impl ConsoleCommand {
@@ -62,6 +74,16 @@ impl ConsoleCommand {
                 let n = u.revoke_tokens(&name)?;
                 u.save(&users)?;
                 println!("{n} API token(s) of {name} revoked in {}", users.display());
+                Ok(ExitCode::SUCCESS)
+            }
+            ConsoleCommand::TotpReset { name, users } => {
+                let mut u = Users::load(&users)?;
+                u.reset_totp(&name)?;
+                u.save(&users)?;
+                println!(
+                    "two-step sign-in of {name} turned off in {}: they sign in with the password and can set it up again",
+                    users.display()
+                );
                 Ok(ExitCode::SUCCESS)
             }
             ConsoleCommand::Deluser { name, users } => {

@@ -54,6 +54,34 @@ pub struct User {
     /// Cannot sign in or use a token (kept, to be enabled again).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub disabled: bool,
+    /// Two-step sign-in (TOTP): a code from an authenticator app after the password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp: Option<UserTotp>,
+}
+
+/// A user's TOTP secret and the last step a code was accepted for (a code works once, also
+/// across a restart). Kept as the secret itself (a code is computed from it), in the users file
+/// that only its owner reads.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserTotp {
+    /// Base32 (RFC 4648, no padding), as the authenticator app was given it.
+    pub secret: String,
+    #[serde(default)]
+    pub last_step: u64,
+}
+
+/// Never the secret.
+impl std::fmt::Debug for UserTotp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TOTP (last step {})", self.last_step)
+    }
+}
+
+impl UserTotp {
+    /// The secret's bytes; `None` when the file holds no base32 there (a hand edit gone wrong).
+    pub fn key(&self) -> Option<Vec<u8>> {
+        super::totp::from_base32(&self.secret).filter(|k| !k.is_empty())
+    }
 }
 
 /// The users file.
@@ -91,6 +119,26 @@ pub enum AuthError {
     Yourself(&'static str),
     #[error("there is already a user {0}: change their role or password instead")]
     Exists(String),
+    #[error(
+        "that code is wrong or was used already: type the 6 digits your authenticator app shows now \
+         (each code works once; check the phone's clock if it keeps failing)"
+    )]
+    WrongCode,
+    #[error("too many wrong codes: try again in five minutes")]
+    CodeLimited,
+    #[error("the two-step set-up is no longer waiting (it lasts 10 minutes): start it again and scan the new QR code")]
+    TotpNotBegun,
+    #[error("{0} uses two-step sign-in already: turn it off (with a current code) before setting up another phone")]
+    TotpOn(String),
+    #[error("{0} does not use two-step sign-in")]
+    TotpOff(String),
+    #[error(
+        "you cannot reset your own two-step sign-in: turn it off with a current code, or ask another admin \
+         (or run `pinghu console totp-reset` on the cabinet)"
+    )]
+    TotpResetYourself,
+    #[error("two-step sign-in is set up for yourself only: {0} sets it up when signed in")]
+    TotpNotYours(String),
 }
 
 impl AuthError {
@@ -109,6 +157,17 @@ impl AuthError {
             AuthError::BadName(n) => format!("用户名 {n:?}：请用 1 到 32 个小写字母、数字或 -"),
             AuthError::LastAdmin(n) => format!("{n} 是最后一个可登录的管理员：请先把另一个用户设为管理员"),
             AuthError::Exists(n) => format!("已有用户 {n}：请改其角色或密码"),
+            AuthError::WrongCode => {
+                "验证码错误或已用过：请输入身份验证器应用当前显示的 6 位数字（每个验证码只能用一次；若一直失败，请检查手机时间）".into()
+            }
+            AuthError::CodeLimited => "验证码错误次数过多，请五分钟后再试。".into(),
+            AuthError::TotpNotBegun => "两步验证的设置已失效（有效 10 分钟）：请重新开始并扫描新的二维码".into(),
+            AuthError::TotpOn(n) => format!("{n} 已启用两步验证：如需换手机，请先用当前验证码关闭"),
+            AuthError::TotpOff(n) => format!("{n} 未启用两步验证"),
+            AuthError::TotpResetYourself => {
+                "不能重置自己的两步验证：请用当前验证码关闭，或请另一位管理员操作（也可在机柜上运行 pinghu console totp-reset）".into()
+            }
+            AuthError::TotpNotYours(n) => format!("两步验证只能为自己设置：请 {n} 登录后自行设置"),
             AuthError::Yourself(what) => {
                 let what = match *what {
                     "disable" => "停用",
@@ -173,6 +232,7 @@ impl Users {
                 password: hash,
                 tokens: Vec::new(),
                 disabled: false,
+                totp: None,
             }),
         }
         Ok(())
@@ -207,7 +267,7 @@ impl Users {
         }
     }
 
-    fn user_mut(&mut self, name: &str) -> Result<&mut User, AuthError> {
+    pub(super) fn user_mut(&mut self, name: &str) -> Result<&mut User, AuthError> {
         self.users
             .iter_mut()
             .find(|u| u.name == name)
@@ -228,6 +288,16 @@ impl Users {
         self.users.retain(|u| u.name != name);
         if self.users.len() == before {
             return Err(AuthError::NoUser(name.to_owned()));
+        }
+        Ok(())
+    }
+
+    /// Turn off the two-step sign-in of `name` (the phone was lost, or they turned it off with
+    /// a current code): their password alone signs them in again.
+    pub fn reset_totp(&mut self, name: &str) -> Result<(), AuthError> {
+        let u = self.user_mut(name)?;
+        if u.totp.take().is_none() {
+            return Err(AuthError::TotpOff(name.to_owned()));
         }
         Ok(())
     }

@@ -23,8 +23,9 @@ pub(super) async fn users(State(s): State<AppState>, PageCtx { c, l, q }: PageCt
         h1 { (t(l, "users")) }
         p.note { (t(l, "roles_hint")) }
         table #users data-confirm-remove=(t(l, "confirm_remove_user")) data-confirm-disable=(t(l, "confirm_disable_user"))
-            data-ask-password=(t(l, "ask_password")) data-token-once=(t(l, "token_once")) data-done=(t(l, "done")) {
-            tr { th { (t(l, "user")) } th { (t(l, "role")) } th { (t(l, "state")) } th { (t(l, "tokens")) } th {} }
+            data-ask-password=(t(l, "ask_password")) data-token-once=(t(l, "token_once")) data-done=(t(l, "done"))
+            data-ask-code=(t(l, "totp_ask_code")) data-confirm-totp-reset=(t(l, "totp_confirm_reset")) {
+            tr { th { (t(l, "user")) } th { (t(l, "role")) } th { (t(l, "state")) } th { (t(l, "tokens")) } th { (t(l, "two_step")) } th {} }
             @for u in &list {
                 tr data-name=(u.name) {
                     td { (u.name) @if u.name == c.name { " " em { (t(l, "you")) } } }
@@ -35,6 +36,7 @@ pub(super) async fn users(State(s): State<AppState>, PageCtx { c, l, q }: PageCt
                     }
                     td { @if u.disabled { span.error { (t(l, "disabled")) } } @else { (t(l, "enabled")) } }
                     td { (u.tokens) }
+                    td.totp { @if u.totp { (t(l, "totp_on")) } @else { span.note { (t(l, "totp_off")) } } }
                     td.user-actions {
                         button type="button" data-action="password" { (t(l, "reset_password")) } " "
                         button type="button" data-action="new_token" { (t(l, "new_token")) } " "
@@ -45,6 +47,37 @@ pub(super) async fn users(State(s): State<AppState>, PageCtx { c, l, q }: PageCt
                             button type="button" data-action="disable" { (t(l, "disable")) } " "
                         }
                         button type="button" data-action="remove" { (t(l, "delete")) }
+                        // Two-step sign-in: set up or turned off by the admin themself (with a
+                        // code); another admin resets it when the phone is lost.
+                        @if u.name == c.name && !u.totp {
+                            " " button type="button" data-action="totp_begin" { (t(l, "totp_begin")) }
+                        } @else if u.name == c.name {
+                            " " button type="button" data-action="totp_disable" { (t(l, "totp_disable")) }
+                        } @else if u.totp {
+                            " " button type="button" data-action="totp_reset" { (t(l, "totp_reset")) }
+                        }
+                    }
+                }
+            }
+        }
+        // Filled in by the script when the admin begins setting up two-step sign-in.
+        section #totp-setup hidden {
+            h2 { (t(l, "totp_setup")) }
+            ol {
+                li { (t(l, "totp_step_app")) }
+                li { (t(l, "totp_step_scan")) }
+                li { (t(l, "totp_step_code")) }
+            }
+            div.totp-box {
+                img #totp-qr width="220" height="220" alt=(t(l, "totp_qr_alt"));
+                div {
+                    p.note { (t(l, "totp_manual")) }
+                    p { code #totp-secret {} }
+                    p.note { a #totp-uri href="#" { (t(l, "totp_open_app")) } }
+                    form #totp-confirm {
+                        label { (t(l, "code")) " " input name="code" inputmode="numeric" autocomplete="one-time-code"
+                            pattern="[0-9 ]{6,7}" maxlength="7" required; } " "
+                        button type="submit" { (t(l, "totp_confirm")) }
                     }
                 }
             }

@@ -108,7 +108,7 @@ pub enum Command {
     Fleet(cli::fleet::FleetCommand),
     /// Field diagnostics at the cabinet: probe, ping, status, time, brightness, power, patterns, traces
     Diag(cli::diag::DiagArgs),
-    /// The operators' web console: its users and API tokens
+    /// The operators' web console: its users, API tokens and two-step sign-in
     #[command(subcommand)]
     Console(cli::console::ConsoleCommand),
 }
