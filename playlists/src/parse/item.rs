@@ -138,7 +138,13 @@ pub(super) fn parse_item(
                         c.err(&v.span(), Problem::TextTooLong { n, max: MAX_TEXT_CHARS });
                     }
                     if let Some((at, ch)) = control_character(s) {
-                        c.err(&v.span(), Problem::TextControl { code: u32::from(ch), at });
+                        c.err(
+                            &v.span(),
+                            Problem::TextControl {
+                                code: u32::from(ch),
+                                at,
+                            },
+                        );
                     }
                     item.text = s.to_owned();
                 }

@@ -116,7 +116,9 @@ fn a_control_character_in_an_item_text_is_refused_at_its_place_and_line_breaks_a
         problems("[[item]]\nid = \"a\"\ntext = \"x\\u001b[31m\"\n"),
         [Problem::TextControl { code: 0x1b, at: 2 }]
     );
-    assert!(problems("[[item]]\nid = \"a\"\ntext = \"\u{85}x\"\n").contains(&Problem::TextControl { code: 0x85, at: 1 }));
+    assert!(
+        problems("[[item]]\nid = \"a\"\ntext = \"\u{85}x\"\n").contains(&Problem::TextControl { code: 0x85, at: 1 })
+    );
     // Line breaks (in a multi-line string, as escapes, Windows' CRLF) and tabs still parse: the
     // renderer breaks the line at a newline and spaces at a tab.
     for ok in [
