@@ -351,3 +351,104 @@ impl From<Rejection> for Reason {
         Self::Envelope(r)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{Receipt, ReceiptEvent};
+
+    /// Every reason reads in Chinese with no English sentence left in it (names, codes and
+    /// configuration keys aside), and a receipt's JSON keeps `reason` in English beside
+    /// `reason_zh` and `reason_code`, read back as the words it was written with.
+    #[test]
+    fn every_reason_reads_in_chinese_and_the_receipt_keeps_its_english() {
+        let t: Timestamp = "2026-12-07T08:00:00Z".parse().unwrap();
+        let area = NotShown::NotOurArea {
+            areas: vec!["夷陵区".into()],
+        };
+        let all = [
+            Reason::Envelope(Rejection::Forged { key_id: "k".into() }),
+            Reason::Envelope(Rejection::PayloadJson {
+                detail: "expected value at line 1 column 1".into(),
+            }),
+            Reason::Envelope(Rejection::AlertDocument {
+                content_type: "application/cap+xml".into(),
+                detail: "malformed XML at byte 3: unclosed tag".into(),
+            }),
+            Reason::Envelope(Rejection::AnnouncementTooLarge { bytes: 70_000 }),
+            Reason::BeforeHorizon { issued: t, horizon: t },
+            Reason::Forgotten { issued: t, floor: t },
+            Reason::Replay {
+                id: "a".into(),
+                revision: 1,
+                seen: 2,
+            },
+            Reason::Expired { valid_until: Some(t) },
+            Reason::AlreadyHeld {
+                accepted_at: t,
+                state: AnnState::Active,
+            },
+            Reason::RevokedBeforeReceived,
+            Reason::Restored,
+            Reason::Oversized { size: 9_000_000 },
+            Reason::UnreferencedUpdate {
+                then: Some(Box::new(Reason::NotShown(area.clone()))),
+            },
+            Reason::NotShown(NotShown::Scope { scope: "Private" }),
+            Reason::NotShown(NotShown::BelowThreshold {
+                severity: "Minor",
+                urgency: "Future",
+                certainty: "Unlikely",
+            }),
+            Reason::TakenOffByUpdate(area),
+            Reason::Notes(vec![Note::UnknownEventCode("11B99".into())]),
+        ];
+        let allowed = [
+            "valid_until",
+            "alerts",
+            "show_exercises",
+            "true",
+            "geocodes",
+            "location",
+            "min_severity",
+            "min_urgency",
+            "min_certainty",
+            "info",
+            "Public",
+            "revision",
+            "valid_from",
+            "GB",
+            "MiB",
+            "KiB",
+            "JSON",
+            "XML",
+            "CAP",
+        ];
+        for r in &all {
+            let zh = r.zh();
+            let left: Vec<&str> = zh
+                .split(|c: char| !c.is_ascii_alphabetic() && c != '_')
+                .filter(|w| w.len() > 2 && !allowed.contains(w))
+                .collect();
+            assert!(left.is_empty(), "{r}\n -> {zh}: {left:?}");
+        }
+        let r = Receipt::new(Some("a"), Some(1), ReceiptEvent::Rejected, t).with_reason(Reason::Replay {
+            id: "a".into(),
+            revision: 1,
+            seen: 2,
+        });
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            json["reason"],
+            "replay: revision 1 of a is not newer than revision 2 already received"
+        );
+        assert_eq!(json["reason_zh"], "重放：a 的版本 1 不比已收到的版本 2 新");
+        assert_eq!(json["reason_code"], "replay");
+        let back: Receipt = serde_json::from_value(json).unwrap();
+        assert_eq!(
+            back.reason.as_ref().unwrap().to_string(),
+            r.reason.as_ref().unwrap().to_string()
+        );
+        assert_eq!(back.reason.unwrap().zh(), "重放：a 的版本 1 不比已收到的版本 2 新");
+    }
+}

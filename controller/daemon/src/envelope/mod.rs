@@ -385,7 +385,7 @@ mod tests {
             verify(&serde_json::to_vec(&env).unwrap(), &k)
                 .unwrap_err()
                 .reason
-                .0
+                .to_string()
                 .contains("does not verify")
         );
         let unknown = serde_json::to_vec(&sign(PAYLOAD.as_bytes(), "other", &sk).unwrap()).unwrap();
@@ -393,7 +393,7 @@ mod tests {
             verify(&unknown, &k)
                 .unwrap_err()
                 .reason
-                .0
+                .to_string()
                 .contains("unknown key_id \"other\"")
         );
         assert!(
