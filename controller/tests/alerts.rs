@@ -137,7 +137,7 @@ fn deliver_at(state: &mut State, doc: &[u8], now: Timestamp) -> Vec<(String, Opt
     apply_alert(state, &alert, &yiling(), ("portal", "sig"), (&sha, &sha), now)
         .receipts
         .into_iter()
-        .map(|r| (r.event.to_string(), r.reason))
+        .map(|r| (r.event.to_string(), r.reason.as_ref().map(ToString::to_string)))
         .collect()
 }
 
@@ -407,7 +407,7 @@ fn an_sm2_signed_warning_is_accepted_and_a_forged_one_refused() {
     forged.payload = base64_encode(&altered);
     let r = verify(&serde_json::to_vec(&forged).unwrap(), &keys).unwrap_err();
     assert!(
-        r.reason.0.contains("does not verify with key \"hbqx-sm2\""),
+        r.reason.to_string().contains("does not verify with key \"hbqx-sm2\""),
         "{}",
         r.reason
     );
@@ -416,7 +416,7 @@ fn an_sm2_signed_warning_is_accepted_and_a_forged_one_refused() {
     odd.content_type = Some("text/xml".into());
     let r = verify(&serde_json::to_vec(&odd).unwrap(), &keys).unwrap_err();
     assert!(
-        r.reason.0.contains("content_type \"text/xml\" is not known"),
+        r.reason.to_string().contains("content_type \"text/xml\" is not known"),
         "{}",
         r.reason
     );
