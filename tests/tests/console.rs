@@ -1016,12 +1016,22 @@ fn an_announcement_shows_its_receipt_history_and_its_pages() {
     assert_eq!(refused["state"], "refused");
     assert_eq!(refused["verified"], true);
     assert!(refused["reason"].as_str().unwrap().starts_with("expired"), "{refused}");
+    assert_eq!(refused["reason_code"], "expired", "{refused}");
+    assert!(
+        refused["reason_zh"].as_str().unwrap().starts_with("已过期：有效期已于"),
+        "{refused}"
+    );
     let page = rig.api("GET", "/announcements", "").text();
     assert!(
         page.contains("已接收") && page.contains("已上屏") && page.contains("已撤回"),
         "{page}"
     );
-    assert!(page.contains("已拒绝: expired"), "{page}");
+    // The refusal in Chinese, from its typed reason: no English sentence on the Chinese page.
+    assert!(page.contains("已拒绝: 已过期：有效期已于"), "{page}");
+    assert!(!page.contains("has passed</td>"), "{page}");
+    // The English page says it in English.
+    let en = rig.api("GET", "/announcements?lang=en", "").text();
+    assert!(en.contains(": expired: valid_until"), "{en}");
     // States and times in the operator's terms: the board's time zone, not UTC.
     assert!(page.contains("已撤回 · 紧急"), "{page}");
     assert!(page.contains("时间为屏幕所在时区： Asia/Shanghai"), "{page}");
