@@ -48,7 +48,7 @@ fn the_specifications_examples_are_read() {
     // None of them is for a board in 夷陵区.
     for alert in [&t, &a] {
         match yiling().judge(alert, "x", 1) {
-            Judgement::Refuse(why) => assert!(why.starts_with("not our area"), "{why}"),
+            Judgement::Refuse(why) => assert!(why.to_string().starts_with("not our area"), "{why}"),
             other => panic!("{other:?}"),
         }
     }
@@ -293,7 +293,7 @@ fn status_scope_and_thresholds_decide_before_the_glass() {
     let doc = String::from_utf8(fixture("yiling-rainstorm.cap.xml")).unwrap();
     let judge = |d: &str, cfg: &AlertConfig| cfg.judge(&read(d.as_bytes(), Format::Cap).unwrap(), "a", 1);
     let why = |j: Judgement| match j {
-        Judgement::Refuse(w) => w,
+        Judgement::Refuse(w) => w.to_string(),
         other => panic!("{other:?}"),
     };
     let exercise = doc.replace("<status>Actual", "<status>Exercise");

@@ -36,7 +36,7 @@ fn shown(cfg: &AlertConfig, doc: &str) -> pinghu_playlists::Announcement {
 
 fn refused_why(cfg: &AlertConfig, doc: &str) -> String {
     match cfg.judge(&read(doc.as_bytes(), Format::Gbt35965).unwrap(), "a", 1) {
-        Judgement::Refuse(why) => why,
+        Judgement::Refuse(why) => why.to_string(),
         other => panic!("{other:?}"),
     }
 }

@@ -325,6 +325,13 @@ fn not_shown(n: &NotShown, lang: Lang) -> String {
     }
 }
 
+/// The English of why a warning does not show (what its receipt says).
+impl std::fmt::Display for NotShown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&not_shown(self, Lang::En))
+    }
+}
+
 fn note(n: &Note, lang: Lang) -> String {
     match n {
         Note::UnknownEventCode(code) => lang.pick(
@@ -372,8 +379,7 @@ mod tests {
                 detail: "expected value at line 1 column 1".into(),
             }),
             Reason::Envelope(Rejection::AlertDocument {
-                content_type: "application/cap+xml".into(),
-                detail: "malformed XML at byte 3: unclosed tag".into(),
+                detail: "application/cap+xml: malformed XML at byte 3: unclosed tag".into(),
             }),
             Reason::Envelope(Rejection::AnnouncementTooLarge { bytes: 70_000 }),
             Reason::BeforeHorizon { issued: t, horizon: t },

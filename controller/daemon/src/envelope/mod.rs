@@ -211,8 +211,7 @@ pub fn verify(bytes: &[u8], keys: &Keyring) -> Result<(Verified, Vec<u8>), Refus
         };
         let alert = crate::alerts::read(&payload, format).map_err(|e| Refusal {
             reason: Rejection::AlertDocument {
-                content_type: t.clone(),
-                detail: e.to_string(),
+                detail: format!("{t}: {e}"),
             },
             payload: Some(payload.clone()),
             signed: true,
@@ -282,7 +281,7 @@ fn check_payload(payload: &[u8], env: &Envelope) -> Result<Verified, Rejection> 
         }
         None => return Err(Rejection::PriorityMissing),
     };
-    let body = p.body.clone().ok_or_else(|| Rejection::BodyMissing)?;
+    let body = p.body.clone().ok_or(Rejection::BodyMissing)?;
     if body.trim().is_empty() {
         return Err(Rejection::BodyEmpty);
     }

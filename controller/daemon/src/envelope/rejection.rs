@@ -36,9 +36,9 @@ pub enum Rejection {
     UnknownContentType {
         content_type: String,
     },
-    /// A warning's document that the reader refused (malformed XML, a missing element …).
+    /// A warning's document that the reader refused (malformed XML, a missing element …):
+    /// `detail` is its content type and the reader's words.
     AlertDocument {
-        content_type: String,
         detail: String,
     },
     AnnouncementTooLarge {
@@ -153,8 +153,8 @@ impl Rejection {
                 ),
                 format!("未知的内容类型 {content_type:?}：预警应为 CAP 或 GB/T 35965.1 格式，公告不带内容类型"),
             ),
-            Self::AlertDocument { content_type, detail } => p(
-                format!("{content_type}: {detail}"),
+            Self::AlertDocument { detail } => p(
+                detail.clone(),
                 "预警文档格式有误，无法读取（XML 或其中的字段不符合 CAP / GB/T 35965.1）：请联系预警发布系统"
                     .to_owned(),
             ),
