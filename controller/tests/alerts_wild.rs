@@ -36,7 +36,7 @@ fn shown(cfg: &AlertConfig, doc: &str) -> pinghu_playlists::Announcement {
 
 fn refused_why(cfg: &AlertConfig, doc: &str) -> String {
     match cfg.judge(&read(doc.as_bytes(), Format::Gbt35965).unwrap(), "a", 1) {
-        Judgement::Refuse(why) => why,
+        Judgement::Refuse(why) => why.to_string(),
         other => panic!("{other:?}"),
     }
 }
@@ -119,7 +119,7 @@ fn deliver(state: &mut State, cfg: &AlertConfig, doc: &str, format: Format) -> V
     apply_alert(state, &alert, cfg, ("portal", "sig"), (&sha, &sha), AT.parse().unwrap())
         .receipts
         .into_iter()
-        .map(|r| (r.event.to_string(), r.reason))
+        .map(|r| (r.event.to_string(), r.reason.as_ref().map(ToString::to_string)))
         .collect()
 }
 
@@ -262,7 +262,7 @@ fn a_refusal_while_reading_names_the_message_when_it_could_be_read() {
     let receipt = &refused(&refusal, &bytes, AT.parse().unwrap()).receipts[0];
     assert_eq!(receipt.event, "rejected");
     assert_eq!(
-        receipt.reason.as_deref(),
+        receipt.reason.as_ref().map(ToString::to_string).as_deref(),
         Some("application/gbt35965+xml: <severity> \"紫色\" is not a known value")
     );
     assert_eq!(receipt.identifier.as_deref(), Some("42050041600000_20260701053000_07"));

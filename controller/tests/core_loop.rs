@@ -90,7 +90,7 @@ fn an_urgent_notice_is_planned_shown_receipted_and_expires_on_a_virtual_clock() 
         drain_live(&mut core),
         vec![
             Live::Receipt {
-                receipt: answer[0].clone()
+                receipt: Box::new(answer[0].clone())
             },
             Live::Status
         ]
@@ -130,7 +130,7 @@ fn an_urgent_notice_is_planned_shown_receipted_and_expires_on_a_virtual_clock() 
         drain_live(&mut core),
         vec![
             Live::Receipt {
-                receipt: displayed[0].clone()
+                receipt: Box::new(displayed[0].clone())
             },
             Live::Frame(Frame::Shown {
                 area: 1,

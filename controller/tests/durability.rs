@@ -261,7 +261,7 @@ fn a_damaged_state_file_starts_from_the_previous_generation_and_refuses_what_it_
     let mut acked = Vec::new();
     deliver(&mut core, &portal.revoke("a", 2), t(101), &mut acked);
     assert_eq!(acked[0].event, "rejected");
-    assert!(acked[0].reason.as_deref().unwrap().contains("new revision"));
+    assert!(acked[0].reason.as_ref().unwrap().to_string().contains("new revision"));
     let fresh = portal.envelope(
         &serde_json::json!({"id": "a", "revision": 3, "action": "publish", "priority": "urgent",
             "body": "更正后的通知", "issued_at": t(150).to_string()}),
@@ -918,7 +918,11 @@ fn a_board_that_lost_both_state_files_is_not_new_and_refuses_a_replay_of_what_it
         .unwrap();
     assert_eq!(r[0].event, "rejected", "{r:?}");
     assert!(
-        r[0].reason.as_deref().unwrap_or_default().contains("recover its state"),
+        r[0].reason
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+            .contains("recover its state"),
         "{r:?}"
     );
     assert!(core.state().active().is_empty());

@@ -43,7 +43,13 @@ fn about_logo(receipts: &[Receipt]) -> Vec<(String, Option<u64>, Option<String>)
     receipts
         .iter()
         .filter(|r| r.id.as_deref() == Some("picture:logo.png"))
-        .map(|r| (r.event.to_string(), r.revision, r.reason.clone()))
+        .map(|r| {
+            (
+                r.event.to_string(),
+                r.revision,
+                r.reason.as_ref().map(ToString::to_string),
+            )
+        })
         .collect()
 }
 

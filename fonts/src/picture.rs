@@ -131,14 +131,81 @@ pub enum PictureError {
     /// The file cannot be read (`detail`: the system's words, `kind` their meaning).
     #[error("cannot read it: {detail}")]
     Unreadable { kind: std::io::ErrorKind, detail: String },
-    /// The bytes are no picture the board takes (`detail`: the decoder's words).
-    #[error("not a PNG, JPEG or BMP picture: {detail}")]
-    NotAPicture { detail: String },
+    /// The bytes are no picture the board takes: `failure` is what went wrong, said in both
+    /// languages; `detail` the decoder's own words, for the logs only.
+    #[error("{failure}: {detail}")]
+    NotAPicture { failure: DecodeFailure, detail: String },
     #[error(
         "the picture is {w}x{h} pixels, more than {MAX_PICTURE_SIDE} a side: scale it down to a few times the \
          board's size first"
     )]
     TooLarge { w: u32, h: u32 },
+}
+
+/// What kind of failure the decoder met, from the `image` crate's error type (never its text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodeFailure {
+    /// Another format than PNG, JPEG or BMP: `format` names it when the decoder knew it (`GIF`).
+    Format { format: Option<String> },
+    /// A PNG, JPEG or BMP in a colour layout the decoder does not take (16-bit CMYK, say).
+    Layout,
+    /// The file breaks off before its end (cut short in a download or a copy).
+    Truncated,
+    /// The file's data is damaged, or not what its format says.
+    Corrupt,
+    /// Decoding it would take more memory than a picture may (too many pixels).
+    TooManyPixels,
+}
+
+impl DecodeFailure {
+    /// The kind of `e`, by its type.
+    fn of(e: &image::ImageError) -> Self {
+        use image::ImageError as E;
+        use image::error::{ImageFormatHint, LimitErrorKind, UnsupportedErrorKind};
+        match e {
+            E::Unsupported(u) => match u.kind() {
+                UnsupportedErrorKind::Format(ImageFormatHint::Exact(f)) => Self::Format {
+                    format: f.extensions_str().first().map(|x| x.to_ascii_uppercase()),
+                },
+                UnsupportedErrorKind::Format(_) => Self::Format { format: None },
+                _ => Self::Layout,
+            },
+            E::Limits(l) => match l.kind() {
+                LimitErrorKind::DimensionError | LimitErrorKind::InsufficientMemory => Self::TooManyPixels,
+                _ => Self::Corrupt,
+            },
+            E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => Self::Truncated,
+            _ => Self::Corrupt,
+        }
+    }
+
+    /// In Chinese, with what to do.
+    pub fn zh(&self) -> String {
+        match self {
+            Self::Format { format: Some(f) } => {
+                format!("这是 {f} 图片，大屏只接受 PNG、JPEG 或 BMP：请另存为其中一种格式后再上传")
+            }
+            Self::Format { format: None } => "不是 PNG、JPEG 或 BMP 图片：请上传这三种格式之一".to_owned(),
+            Self::Layout => "图片的颜色格式不受支持（例如 16 位或 CMYK）：请另存为普通的 PNG 或 JPEG".to_owned(),
+            Self::Truncated => "图片文件不完整（下载或复制时被截断）：请重新导出或重新上传".to_owned(),
+            Self::Corrupt => "图片文件已损坏，无法解码：请重新导出后上传".to_owned(),
+            Self::TooManyPixels => "图片像素太多，解码所需内存超出上限：请先缩小图片".to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for DecodeFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Format { format: Some(x) } => write!(f, "not a PNG, JPEG or BMP picture but {x}"),
+            Self::Format { format: None } => f.write_str("not a PNG, JPEG or BMP picture"),
+            Self::Layout => f.write_str("a colour layout the decoder does not take"),
+            Self::Truncated => f.write_str("the picture file is cut short"),
+            Self::Corrupt => f.write_str("the picture file is damaged"),
+            Self::TooManyPixels => f.write_str("too many pixels to decode"),
+        }
+    }
 }
 
 impl PictureError {
@@ -149,12 +216,19 @@ impl PictureError {
         }
     }
 
+    fn undecodable(e: &image::ImageError) -> Self {
+        Self::NotAPicture {
+            failure: DecodeFailure::of(e),
+            detail: e.to_string(),
+        }
+    }
+
     /// The error in Chinese (the system's and the decoder's English left out: what they mean
     /// is said instead).
     pub fn zh(&self) -> String {
         match self {
             Self::Unreadable { kind, .. } => format!("无法读取：{}", pinghu_protocol::words::io_error_zh(*kind)),
-            Self::NotAPicture { .. } => "不是 PNG、JPEG 或 BMP 图片（或文件已损坏）".to_owned(),
+            Self::NotAPicture { failure, .. } => failure.zh(),
             Self::TooLarge { w, h } => {
                 format!("图片为 {w}x{h} 像素，边长超过 {MAX_PICTURE_SIDE}：请先缩小到屏幕尺寸的几倍以内")
             }
@@ -168,7 +242,7 @@ pub const MAX_PICTURE_SIDE: u32 = 4096;
 
 /// Decode a picture file's bytes (PNG, JPEG or BMP), at most [`MAX_PICTURE_SIDE`] a side.
 pub fn decode(bytes: &[u8]) -> Result<DynamicImage, PictureError> {
-    let bad = |e: image::ImageError| PictureError::NotAPicture { detail: e.to_string() };
+    let bad = |e: image::ImageError| PictureError::undecodable(&e);
     let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| PictureError::unreadable(&e))?;
@@ -376,7 +450,12 @@ mod tests {
     fn junk_is_refused_with_a_reason() {
         let junk = decode(b"GIF89a not really").unwrap_err();
         assert!(junk.to_string().starts_with("not a PNG, JPEG or BMP picture"), "{junk}");
-        assert_eq!(junk.zh(), "不是 PNG、JPEG 或 BMP 图片（或文件已损坏）");
+        assert_eq!(
+            junk.zh(),
+            "这是 GIF 图片，大屏只接受 PNG、JPEG 或 BMP：请另存为其中一种格式后再上传"
+        );
+        let none = decode(b"just some text").unwrap_err();
+        assert_eq!(none.zh(), "不是 PNG、JPEG 或 BMP 图片：请上传这三种格式之一");
         let missing = load(std::path::Path::new("/nonexistent/logo.png")).unwrap_err();
         assert!(missing.to_string().starts_with("cannot read it: "), "{missing}");
         assert_eq!(missing.zh(), "无法读取：文件或文件夹不存在");
@@ -398,5 +477,43 @@ mod tests {
             .write_to(&mut std::io::Cursor::new(&mut ok), image::ImageFormat::Png)
             .unwrap();
         assert_eq!(decode(&ok).unwrap().width(), 640);
+    }
+
+    /// A PNG cut short and one with damaged data: each has its kind in Chinese, and the Chinese
+    /// keeps none of the decoder's English (which stays in `detail` for the logs).
+    #[test]
+    fn a_picture_that_does_not_decode_says_why_in_chinese_by_its_kind() {
+        let mut png = Vec::new();
+        solid(300, 200, [200, 10, 90])
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let cut = decode(&png[..png.len() / 2]).unwrap_err();
+        let PictureError::NotAPicture { failure, detail } = &cut else {
+            panic!("{cut:?}")
+        };
+        assert_eq!(*failure, DecodeFailure::Truncated, "{detail}");
+        assert!(!detail.is_empty());
+        assert_eq!(cut.zh(), "图片文件不完整（下载或复制时被截断）：请重新导出或重新上传");
+        // The image data scrambled behind an intact header and chunk lengths.
+        let mut damaged = png.clone();
+        let data = png.windows(4).position(|w| w == b"IDAT").unwrap() + 4;
+        for b in &mut damaged[data..data + 40] {
+            *b ^= 0x5a;
+        }
+        let e = decode(&damaged).unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                PictureError::NotAPicture {
+                    failure: DecodeFailure::Corrupt,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert_eq!(e.zh(), "图片文件已损坏，无法解码：请重新导出后上传");
+        for e in [cut, e] {
+            assert!(!e.zh().chars().any(|c| c.is_ascii_lowercase()), "{}", e.zh());
+        }
     }
 }

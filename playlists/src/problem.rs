@@ -251,6 +251,13 @@ pub enum Problem {
         n: usize,
         max: usize,
     },
+    /// An item's text holds a control character the board cannot show (NUL, a bell, an escape
+    /// …): `at` is its place in the text, counted in characters from 1. Line breaks (`\n`, and
+    /// `\r\n`) and tabs are allowed: the renderer breaks the line at one and spaces at the other.
+    TextControl {
+        code: u32,
+        at: usize,
+    },
     PriorityRange {
         n: i64,
     },

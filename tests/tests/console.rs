@@ -70,6 +70,85 @@ fn without_a_session_or_token_the_api_answers_401_and_health_needs_none() {
     assert_eq!(&png.body[1..4], b"PNG");
 }
 
+/// Every refusal of the API is its JSON error with Chinese words, axum's own rejections of a body
+/// too (read by their type): a clerk's page shows `error_zh`, never a plain English line.
+#[test]
+fn every_refusal_of_the_api_is_a_json_error_in_chinese() {
+    let rig = ConsoleRig::start();
+    let zh = |r: &pinghu_tests::console::Response| {
+        assert_eq!(r.header("content-type"), Some("application/json"), "{}", r.text());
+        let v = r.json();
+        assert_eq!(v["ok"], false, "{v}");
+        assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{v}");
+        v["error_zh"].as_str().unwrap_or_default().to_owned()
+    };
+    let forged = request(
+        &rig.url,
+        "GET",
+        "/api/v1/status",
+        &[("Authorization", "Bearer 00ff")],
+        "",
+    );
+    assert_eq!(forged.status, 401);
+    assert_eq!(forged.json()["error"], "unknown API token");
+    assert_eq!(zh(&forged), "API 令牌无效：没有用户持有此令牌（可能已被撤销）");
+    let nobody = request(&rig.url, "GET", "/api/v1/status", &[], "");
+    assert_eq!(nobody.status, 401);
+    assert!(zh(&nobody).starts_with("未登录或登录已过期"), "{}", nobody.text());
+    // A viewer trying to edit is told which role it takes.
+    let viewer = user_with_token(&rig, "zhao", "viewer");
+    let edit = as_user(&rig, &viewer, "PUT", "/api/v1/playlist", ALWAYS);
+    assert_eq!(edit.status, 403);
+    assert_eq!(
+        zh(&edit),
+        "编辑节目单需要操作员或管理员角色（您的角色是查看者）：请联系管理员"
+    );
+    let card = as_user(&rig, &viewer, "POST", "/api/v1/card/ping", "");
+    assert_eq!(card.status, 403);
+    assert_eq!(
+        zh(&card),
+        "操作控制卡需要技术员或管理员角色（您的角色是查看者）：请联系管理员"
+    );
+    // axum's rejections of a JSON body: no Content-Type, not JSON, not the shape it takes.
+    let auth = format!("Bearer {}", rig.token);
+    let post = |headers: &[(&str, &str)], body: &str| {
+        let mut h = vec![("Authorization", auth.as_str())];
+        h.extend_from_slice(headers);
+        request(&rig.url, "POST", "/api/v1/users", &h, body)
+    };
+    let json = [("Content-Type", "application/json")];
+    let untyped = post(&[], r#"{"action": "disable", "name": "zhao"}"#);
+    assert_eq!(untyped.status, 415);
+    assert_eq!(
+        zh(&untyped),
+        "提交的内容应为 JSON，并带有 Content-Type: application/json"
+    );
+    let broken = post(&json, r#"{"action": "#);
+    assert_eq!(broken.status, 400);
+    assert_eq!(zh(&broken), "提交的内容不是有效的 JSON");
+    let shape = post(&json, r#"{"action": 5}"#);
+    assert_eq!(shape.status, 422);
+    assert_eq!(zh(&shape), "提交的 JSON 缺少字段，或字段的值类型不对");
+    // The English keeps the parser's words, for a script's author.
+    assert!(
+        shape.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("Failed to deserialize"),
+        "{}",
+        shape.text()
+    );
+    // A body past the limit (2 MiB for a playlist): 413, as the JSON error.
+    let huge = "#".repeat(2 * 1024 * 1024 + 1);
+    let large = rig.api("PUT", "/api/v1/playlist", &huge);
+    assert_eq!(large.status, 413);
+    assert_eq!(zh(&large), "提交的内容太大，超出上限");
+    // Text that is not UTF-8.
+    let bytes = rig.api("POST", "/api/v1/playlist/check", [0xff, 0xfe, b'a']);
+    assert_eq!(bytes.status, 400);
+    assert_eq!(zh(&bytes), "提交的内容不是 UTF-8 文本");
+}
+
 #[test]
 fn a_playlist_is_checked_at_its_lines_saved_live_kept_and_restored_with_an_audit_trail() {
     let rig = ConsoleRig::start();
@@ -372,6 +451,10 @@ fn browser_sessions_need_the_csrf_token_and_wrong_passwords_are_limited() {
         ALWAYS,
     );
     assert_eq!(forged.status, 403);
+    assert_eq!(
+        forged.json()["error_zh"],
+        "页面已过期（CSRF 令牌缺失或不正确）：请刷新页面后重试"
+    );
     // Even with the right token, a change a page of another site sends is refused by its Origin;
     // the console's own origin passes.
     let host = rig.url.trim_start_matches("http://").to_owned();
@@ -388,7 +471,15 @@ fn browser_sessions_need_the_csrf_token_and_wrong_passwords_are_limited() {
         ALWAYS,
     );
     assert_eq!(elsewhere.status, 403, "{}", elsewhere.text());
-    assert!(elsewhere.text().contains("another site"), "{}", elsewhere.text());
+    assert!(
+        elsewhere.json()["error"].as_str().unwrap().contains("another site"),
+        "{}",
+        elsewhere.text()
+    );
+    assert_eq!(
+        elsewhere.json()["error_zh"],
+        "请求来自其他网站的页面（Origin 不是本控制台）：请使用控制台自己的页面"
+    );
     let own = format!("http://{host}");
     let same = request(
         &rig.url,
@@ -889,12 +980,22 @@ fn an_announcement_shows_its_receipt_history_and_its_pages() {
     assert_eq!(refused["state"], "refused");
     assert_eq!(refused["verified"], true);
     assert!(refused["reason"].as_str().unwrap().starts_with("expired"), "{refused}");
+    assert_eq!(refused["reason_code"], "expired", "{refused}");
+    assert!(
+        refused["reason_zh"].as_str().unwrap().starts_with("已过期：有效期已于"),
+        "{refused}"
+    );
     let page = rig.api("GET", "/announcements", "").text();
     assert!(
         page.contains("已接收") && page.contains("已上屏") && page.contains("已撤回"),
         "{page}"
     );
-    assert!(page.contains("已拒绝: expired"), "{page}");
+    // The refusal in Chinese, from its typed reason: no English sentence on the Chinese page.
+    assert!(page.contains("已拒绝: 已过期：有效期已于"), "{page}");
+    assert!(!page.contains("has passed</td>"), "{page}");
+    // The English page says it in English.
+    let en = rig.api("GET", "/announcements?lang=en", "").text();
+    assert!(en.contains(": expired: valid_until"), "{en}");
     // States and times in the operator's terms: the board's time zone, not UTC.
     assert!(page.contains("已撤回 · 紧急"), "{page}");
     assert!(page.contains("时间为屏幕所在时区： Asia/Shanghai"), "{page}");
@@ -1252,12 +1353,29 @@ fn an_admin_manages_users_and_tokens_in_the_browser_api_and_every_change_is_audi
         serde_json::json!({"action": "remove", "name": "admin"}).to_string(),
     );
     assert_eq!(by_operator.status, 403);
-    // Disabled, her token stops at once; enabled, it works again.
+    // The refusal names the role it takes and hers, in both languages.
+    assert_eq!(
+        by_operator.json()["error"],
+        "managing users needs the admin role (you are operator)"
+    );
+    assert_eq!(
+        by_operator.json()["error_zh"],
+        "管理用户需要管理员角色（您的角色是操作员）：请联系管理员"
+    );
+    // Disabled, her token stops at once, and says so (not "unknown"); enabled, it works again.
     assert_eq!(
         change(serde_json::json!({"action": "disable", "name": "chen"})).status,
         200
     );
-    assert_eq!(as_chen("/api/v1/status").status, 401);
+    let disabled = as_chen("/api/v1/status");
+    assert_eq!(disabled.status, 401);
+    assert_eq!(
+        disabled.json()["error_zh"],
+        "API 令牌属于已停用的用户 chen：请联系管理员重新启用该用户",
+        "{}",
+        disabled.text()
+    );
+    assert!(disabled.json()["error"].as_str().unwrap().contains("disabled"));
     assert_eq!(
         change(serde_json::json!({"action": "enable", "name": "chen"})).status,
         200

@@ -167,7 +167,7 @@ async fn upload_picture(
     State(s): State<AppState>,
     caller: Caller,
     Path(name): Path<String>,
-    body: axum::body::Bytes,
+    crate::BytesBody(body): crate::BytesBody,
 ) -> Response {
     if let Err(r) = may_edit(&caller) {
         return r.into_response();

@@ -25,7 +25,7 @@ pub mod totp;
 mod users;
 
 pub use admin::{TotpChange, TotpEnrolment, UserChange, UserChanged, UserRow};
-pub use users::{AuthError, Role, User, UserTotp, Users, random_token};
+pub use users::{AuthError, Role, TokenRefused, User, UserTotp, Users, random_token};
 use users::{decoy_hash, verify_password};
 
 /// A signed-in browser.
@@ -609,7 +609,7 @@ impl Auth {
 
     /// Sign in with an API token (how the embedded default's admin token opens the console).
     pub fn login_with_token(&self, ip: IpAddr, token: &str) -> Option<(String, Session)> {
-        let Some((name, role)) = self.token(token) else {
+        let Ok((name, role)) = self.token(token) else {
             self.failed(ip, "");
             return None;
         };
@@ -670,9 +670,9 @@ impl Auth {
         Some(v.clone())
     }
 
-    /// The user of an API token: (name, role).
-    pub fn token(&self, token: &str) -> Option<(String, Role)> {
-        self.users().check_token(token).map(|u| (u.name.clone(), u.role))
+    /// The user of an API token: (name, role), or why it opens nothing.
+    pub fn token(&self, token: &str) -> Result<(String, Role), TokenRefused> {
+        self.users().token_user(token).map(|u| (u.name.clone(), u.role))
     }
 }
 

@@ -6,6 +6,15 @@
   function api(method, url, body) {
     return fetch(url, { method: method, body: body, headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" });
   }
+  // A refused request's words, from its JSON error in the page's language (`error_zh` in
+  // Chinese); a plain-text answer as it came.
+  function refusal(r) {
+    var zh = document.documentElement.lang === "zh-CN";
+    if ((r.headers.get("content-type") || "").indexOf("application/json") === 0) {
+      return r.json().then(function (v) { return (zh && v.error_zh) || v.error || String(r.status); });
+    }
+    return r.text().then(function (t) { return r.status + " " + t; });
+  }
   // The status document's words (link, layer, power, broker) in the page's language.
   var words = JSON.parse((document.querySelector("main") || { dataset: {} }).dataset.words || "{}");
   function word(v) {
@@ -177,9 +186,8 @@
     // A refused request says why and what to do; 401, 403 and 413 are the ones a clerk meets.
     function failed(r) {
       if (r.status === 401) say(W.session_ended);
-      else if (r.status === 403) return r.text().then(function (t) { say(/CSRF|csrf/.test(t) ? W.csrf : W.forbidden); return null; });
       else if (r.status === 413) say(W.too_large);
-      else return r.text().then(function (t) { say(W.failed + r.status + " " + t); return null; });
+      else return refusal(r).then(function (t) { say(W.failed + t); return null; });
       return null;
     }
     function json(r) {
@@ -550,7 +558,7 @@
     function changeUser(body, url) {
       return fetch(url || "/api/v1/users", { method: "POST", body: JSON.stringify(body), credentials: "same-origin",
         headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json" } }).then(function (r) {
-          return r.headers.get("content-type") === "application/json" ? r.json() : r.text().then(function (t) { return { ok: false, error: r.status + " " + t }; });
+          return r.headers.get("content-type") === "application/json" ? r.json() : refusal(r).then(function (t) { return { ok: false, error: t }; });
         }).then(function (r) {
           result.className = r.ok ? "ok" : "error";
           if (!r.ok) { result.textContent = (zhUsers && r.error_zh) || r.error; return r; }

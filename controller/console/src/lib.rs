@@ -18,6 +18,8 @@ pub mod hosts;
 pub use check::check;
 pub mod auth;
 pub mod pages;
+mod refused;
+pub use refused::{BodyProblem, BytesBody, JsonBody, Needs, Refused, TextBody};
 pub mod timeline;
 pub mod words;
 
@@ -28,10 +30,9 @@ use axum::Router;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use tokio::sync::{broadcast, watch};
 
-use crate::auth::{Auth, Role};
+use crate::auth::{Auth, Role, TokenRefused};
 use pinghu_daemon::CoreHandle;
 use pinghu_daemon::core::Change;
 
@@ -82,17 +83,6 @@ impl Caller {
     }
 }
 
-/// A request refused: 401 (not signed in), 403 (role too weak, or a bad CSRF token).
-#[derive(Debug)]
-pub struct Refused(pub StatusCode, pub &'static str);
-
-impl IntoResponse for Refused {
-    fn into_response(self) -> Response {
-        let body = serde_json::json!({"ok": false, "error": self.1}).to_string();
-        (self.0, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-    }
-}
-
 /// The value of cookie `name`.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -121,17 +111,15 @@ where
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
         {
-            let (name, role) = auth
-                .token(token.trim())
-                .ok_or(Refused(StatusCode::UNAUTHORIZED, "unknown API token"))?;
+            let (name, role) = auth.token(token.trim()).map_err(|e| match e {
+                TokenRefused::Unknown => Refused::UnknownToken,
+                TokenRefused::Disabled { name } => Refused::UserDisabled { name },
+            })?;
             return Ok(Self { name, role, csrf: None });
         }
         let session = cookie(&parts.headers, SESSION_COOKIE)
             .and_then(|id| auth.session(id))
-            .ok_or(Refused(
-                StatusCode::UNAUTHORIZED,
-                "sign in at /login, or send Authorization: Bearer TOKEN (pinghu console token NAME)",
-            ))?;
+            .ok_or(Refused::NotSignedIn)?;
         // A browser's changes carry the session's CSRF token in a header: a page of another site
         // cannot read it, so it cannot forge the request. And a browser says where a request
         // comes from: a change sent from a page of another site (its Origin is not this
@@ -144,15 +132,12 @@ where
                     .and_then(|h| h.to_str().ok());
                 let from = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, a)| a);
                 if from.is_none() || from != host {
-                    return Err(Refused(
-                        StatusCode::FORBIDDEN,
-                        "a change sent from a page of another site (its Origin is not this console): use the console's own pages",
-                    ));
+                    return Err(Refused::OtherSite);
                 }
             }
             let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
             if sent != Some(session.csrf.as_str()) {
-                return Err(Refused(StatusCode::FORBIDDEN, "missing or wrong CSRF token"));
+                return Err(Refused::Csrf);
             }
         }
         Ok(Self {

@@ -364,19 +364,9 @@ pub fn form_words(l: Lang) -> String {
             "Your session ended; the edit is kept in this browser: sign in again and choose Restore.",
         ),
         (
-            "csrf",
-            "页面已过期（安全校验失败）：请刷新页面后重试，修改已保存在本浏览器中。",
-            "The page is out of date (security check failed): reload and try again; the edit is kept in this browser.",
-        ),
-        (
             "too_large",
             "节目单太大，无法保存：请删去一些节目。",
             "The playlist is too large to save: remove some items.",
-        ),
-        (
-            "forbidden",
-            "您的角色不能修改节目单：请联系管理员。",
-            "Your role cannot change the playlist: ask an administrator.",
         ),
         ("failed", "请求失败：", "The request failed: "),
         (

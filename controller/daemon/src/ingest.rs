@@ -6,7 +6,8 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::envelope::{Refusal, Rejection, Verified, peek_id};
+use crate::envelope::{Refusal, Verified, peek_id};
+use crate::reason::Reason;
 use crate::store::{AnnState, Record, State};
 
 /// What a receipt says happened (docs/mqtt.md, "Receipts"): the one list of these words.
@@ -79,32 +80,104 @@ impl PartialEq<&str> for ReceiptEvent {
     }
 }
 
-/// One receipt event.
+/// One receipt event. On the wire (and in the state file's outbox) its `reason` is the English
+/// words, `reason_zh` the Chinese and `reason_code` the reason's stable name, all from the typed
+/// [`Reason`]; read back, a reason is the words it was written with ([`Reason::Recorded`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(into = "wire::Receipt", from = "wire::Receipt")]
 pub struct Receipt {
     pub id: Option<String>,
     pub revision: Option<u64>,
     pub event: ReceiptEvent,
     pub at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
     pub frame_sha256: Option<String>,
     /// `rejected` only: SHA-256 of the exact bytes received, so the portal can tell which of its
     /// messages was refused even when nothing in it could be trusted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub envelope_sha256: Option<String>,
     /// `rejected` only, when the signature did not verify: what the payload claims (unverified).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claimed_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claimed_revision: Option<u64>,
     /// Warnings: the message's own `identifier` and `sender`, so the issuer can match the
     /// receipt (`id` names the warning's chain on this board).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender: Option<String>,
+}
+
+/// The receipt as JSON (docs/mqtt.md).
+mod wire {
+    use serde::{Deserialize, Serialize};
+
+    use super::{Reason, ReceiptEvent};
+
+    #[derive(Serialize, Deserialize)]
+    pub(super) struct Receipt {
+        id: Option<String>,
+        revision: Option<u64>,
+        event: ReceiptEvent,
+        at: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason_zh: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason_code: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        frame_sha256: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        envelope_sha256: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        claimed_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        claimed_revision: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        identifier: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sender: Option<String>,
+    }
+
+    impl From<super::Receipt> for Receipt {
+        fn from(r: super::Receipt) -> Self {
+            use pinghu_playlists::Bilingual as _;
+            Self {
+                reason: r.reason.as_ref().map(ToString::to_string),
+                reason_zh: r.reason.as_ref().map(Reason::zh),
+                reason_code: r.reason.as_ref().map(|w| w.code().to_owned()),
+                id: r.id,
+                revision: r.revision,
+                event: r.event,
+                at: r.at,
+                frame_sha256: r.frame_sha256,
+                envelope_sha256: r.envelope_sha256,
+                claimed_id: r.claimed_id,
+                claimed_revision: r.claimed_revision,
+                identifier: r.identifier,
+                sender: r.sender,
+            }
+        }
+    }
+
+    impl From<Receipt> for super::Receipt {
+        fn from(r: Receipt) -> Self {
+            Self {
+                reason: r.reason.map(|en| Reason::Recorded {
+                    code: r.reason_code.unwrap_or_default(),
+                    en,
+                    zh: r.reason_zh,
+                }),
+                id: r.id,
+                revision: r.revision,
+                event: r.event,
+                at: r.at,
+                frame_sha256: r.frame_sha256,
+                envelope_sha256: r.envelope_sha256,
+                claimed_id: r.claimed_id,
+                claimed_revision: r.claimed_revision,
+                identifier: r.identifier,
+                sender: r.sender,
+            }
+        }
+    }
 }
 
 impl std::fmt::Display for Receipt {
@@ -146,7 +219,7 @@ impl Receipt {
             sender: None,
         }
     }
-    pub fn with_reason(mut self, r: impl Into<String>) -> Self {
+    pub fn with_reason(mut self, r: impl Into<Reason>) -> Self {
         self.reason = Some(r.into());
         self
     }
@@ -175,7 +248,7 @@ pub fn refused(r: &Refusal, envelope: &[u8], now: Timestamp) -> Outcome {
         Some(_) => (None, None),
         None => r.payload.as_deref().map(peek_id).unwrap_or_default(),
     };
-    let mut receipt = Receipt::new(None, None, ReceiptEvent::Rejected, now).with_reason(r.reason.0.clone());
+    let mut receipt = Receipt::new(None, None, ReceiptEvent::Rejected, now).with_reason(r.reason.clone());
     if r.signed {
         receipt.id = id;
         receipt.revision = rev;
@@ -195,9 +268,9 @@ pub fn refused(r: &Refusal, envelope: &[u8], now: Timestamp) -> Outcome {
 }
 
 /// A refused message.
-pub fn rejected(r: &Rejection, id: Option<&str>, revision: Option<u64>, now: Timestamp) -> Outcome {
+pub fn rejected(r: Reason, id: Option<&str>, revision: Option<u64>, now: Timestamp) -> Outcome {
     Outcome {
-        receipts: vec![Receipt::new(id, revision, ReceiptEvent::Rejected, now).with_reason(r.0.clone())],
+        receipts: vec![Receipt::new(id, revision, ReceiptEvent::Rejected, now).with_reason(r)],
         changed: false,
     }
 }
@@ -214,16 +287,14 @@ impl Receipt {
 /// a `held` receipt says the board has it (so a sender that missed the `accepted` receipt learns
 /// it need not send again).
 pub fn held(id: &str, rec: &crate::store::Record, now: Timestamp) -> Outcome {
-    let state = serde_json::to_value(rec.state)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
     Outcome {
         receipts: vec![
-            Receipt::new(Some(id), Some(rec.announcement.revision), ReceiptEvent::Held, now).with_reason(format!(
-                "already held: this exact message was accepted at {}, and is {state} now",
-                rec.accepted_at
-            )),
+            Receipt::new(Some(id), Some(rec.announcement.revision), ReceiptEvent::Held, now).with_reason(
+                Reason::AlreadyHeld {
+                    accepted_at: rec.accepted_at,
+                    state: rec.state,
+                },
+            ),
         ],
         changed: false,
     }
@@ -261,7 +332,7 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
         return Outcome {
             receipts: vec![
                 Receipt::new(Some(&id), Some(rev), ReceiptEvent::Held, now)
-                    .with_reason(format!("already held: this exact revocation of {id} was accepted")),
+                    .with_reason(Reason::RevocationHeld { id: id.clone() }),
             ],
             changed: false,
         };
@@ -270,39 +341,23 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
     if let Some(h) = state.replay_horizon
         && issued < h
     {
-        return rejected(
-            &Rejection(format!(
-                "issued at {issued}, before {h}, when this board had to recover its state (from an older copy, or \
-                 empty after losing it): it cannot tell this message from a replay; issue it again with a new revision"
-            )),
-            Some(&id),
-            Some(rev),
-            now,
-        );
+        return rejected(Reason::BeforeHorizon { issued, horizon: h }, Some(&id), Some(rev), now);
     }
     if seen.is_none()
         && let Some(f) = state.forgotten_before
         && issued <= f
     {
-        return rejected(
-            &Rejection(format!(
-                "issued at {issued}, not after {f}: this board has forgotten the revisions of messages issued \
-                 that long ago (it keeps an id's revision for a year after its issue) and cannot tell this one from a \
-                 replay; \
-                 issue it again"
-            )),
-            Some(&id),
-            Some(rev),
-            now,
-        );
+        return rejected(Reason::Forgotten { issued, floor: f }, Some(&id), Some(rev), now);
     }
     if let Some(s) = seen
         && rev <= s
     {
         return rejected(
-            &Rejection(format!(
-                "replay: revision {rev} of {id} is not newer than revision {s} already received"
-            )),
+            Reason::Replay {
+                id: id.clone(),
+                revision: rev,
+                seen: s,
+            },
             Some(&id),
             Some(rev),
             now,
@@ -318,10 +373,9 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
         } => {
             if announcement.is_expired(now) {
                 return rejected(
-                    &Rejection(format!(
-                        "expired: valid_until {} has passed",
-                        announcement.valid_until.map(|t| t.to_string()).unwrap_or_default()
-                    )),
+                    Reason::Expired {
+                        valid_until: announcement.valid_until,
+                    },
                     Some(&id),
                     Some(rev),
                     now,
@@ -338,7 +392,7 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
                         ReceiptEvent::Superseded,
                         now,
                     )
-                    .with_reason(format!("replaced by revision {rev}")),
+                    .with_reason(Reason::ReplacedBy { revision: rev }),
                 );
             }
             // The history is the id's, across revisions.
@@ -366,12 +420,7 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
         }
         Verified::Alert { .. } => {
             // Warnings are chained and judged by `apply_alert`, which hands on a Publish or Revoke.
-            return rejected(
-                &Rejection("a warning reached the announcement path".into()),
-                Some(&id),
-                None,
-                now,
-            );
+            return rejected(Reason::Misrouted, Some(&id), None, now);
         }
         Verified::Revoke { .. } => {
             state.revoke_sha256.insert(id.clone(), payload_sha256.to_owned());
@@ -388,11 +437,11 @@ fn apply_inner(state: &mut State, msg: Verified, payload_sha256: &str, now: Time
                 }
                 Some(rec) => receipts.push(
                     Receipt::new(Some(&id), Some(rec.announcement.revision), ReceiptEvent::Revoked, now)
-                        .with_reason(format!("it was already {:?}", rec.state).to_lowercase()),
+                        .with_reason(Reason::AlreadyInState { state: rec.state }),
                 ),
                 None => receipts.push(
                     Receipt::new(Some(&id), Some(rev), ReceiptEvent::Revoked, now)
-                        .with_reason("not received yet: revisions up to this one will be refused"),
+                        .with_reason(Reason::RevokedBeforeReceived),
                 ),
             }
         }
@@ -458,13 +507,18 @@ pub mod tests {
         let o = ap(&mut s, ann(1, None), "h1", now);
         assert_eq!((events(&o), o.changed), (vec!["held"], false));
         assert!(
-            o.receipts[0].reason.as_deref().unwrap().starts_with("already held"),
+            o.receipts[0]
+                .reason
+                .as_ref()
+                .unwrap()
+                .to_string()
+                .starts_with("already held"),
             "{o:?}"
         );
         // Same revision, other bytes: a replay.
         let o = ap(&mut s, ann(1, None), "h2", now);
         assert_eq!(events(&o), ["rejected"]);
-        assert!(o.receipts[0].reason.as_ref().unwrap().contains("replay"));
+        assert!(o.receipts[0].reason.as_ref().unwrap().to_string().contains("replay"));
         // Newer revision supersedes.
         let o = ap(&mut s, ann(2, Some("2026-11-28T02:00:00Z")), "h3", now);
         assert_eq!(events(&o), ["accepted", "superseded"]);
@@ -480,7 +534,14 @@ pub mod tests {
         // An expired publish is refused.
         let late: Timestamp = "2026-11-28T03:00:00Z".parse().unwrap();
         let o = ap(&mut s, ann(3, Some("2026-11-28T02:30:00Z")), "h5", late);
-        assert!(o.receipts[0].reason.as_ref().unwrap().starts_with("expired"));
+        assert!(
+            o.receipts[0]
+                .reason
+                .as_ref()
+                .unwrap()
+                .to_string()
+                .starts_with("expired")
+        );
         // Revoke.
         ap(&mut s, ann(4, None), "h6", late);
         let o = ap(
@@ -508,7 +569,15 @@ pub mod tests {
         };
         let o = ap(&mut s, revoke(), "h7", late);
         assert_eq!((events(&o), o.changed), (vec!["held"], false));
-        assert!(o.receipts[0].reason.as_deref().unwrap().contains("revocation"), "{o:?}");
+        assert!(
+            o.receipts[0]
+                .reason
+                .as_ref()
+                .unwrap()
+                .to_string()
+                .contains("revocation"),
+            "{o:?}"
+        );
         assert_eq!(events(&ap(&mut s, revoke(), "h7-other", late)), ["rejected"]);
         // Replayed publish after the revoke: refused.
         assert_eq!(events(&ap(&mut s, ann(5, None), "h8", late)), ["rejected"]);
@@ -535,7 +604,7 @@ pub mod tests {
         assert_eq!(o.receipts[0].id.as_deref(), Some("a"));
         let payload = br#"{"id":"yl-9","revision":4}"#.to_vec();
         let unsigned = Refusal {
-            reason: Rejection("signature does not verify".into()),
+            reason: crate::envelope::Rejection::Forged { key_id: "k".into() },
             payload: Some(payload.clone()),
             signed: false,
             alert: None,
@@ -549,7 +618,7 @@ pub mod tests {
             "{text}"
         );
         assert!(
-            text.ends_with(": signature does not verify") && !text.contains("Some("),
+            text.contains(": signature does not verify") && !text.contains("Some("),
             "{text}"
         );
         assert_eq!((r.claimed_id.as_deref(), r.claimed_revision), (Some("yl-9"), Some(4)));
@@ -578,7 +647,15 @@ pub mod tests {
         // A higher revision issued before the horizon might be one the lost state had revoked.
         let o = ap(&mut s, ann(2, None), "h2", later);
         assert_eq!(events(&o), ["rejected"]);
-        assert!(o.receipts[0].reason.as_ref().unwrap().contains("new revision"), "{o:?}");
+        assert!(
+            o.receipts[0]
+                .reason
+                .as_ref()
+                .unwrap()
+                .to_string()
+                .contains("new revision"),
+            "{o:?}"
+        );
         // Issued after the horizon: accepted.
         let Verified::Publish {
             mut announcement,

@@ -42,6 +42,7 @@ pub mod mqtt;
 pub mod office;
 pub mod proof;
 mod publisher;
+pub mod reason;
 pub mod report;
 pub mod retention;
 pub mod status;

@@ -111,7 +111,7 @@ mod tests {
 
     fn event(s: &mut State, m: Verified, now: &str) -> (String, Option<String>) {
         let r = apply(s, m, "sha", "env", now.parse().unwrap()).receipts.remove(0);
-        (r.event.to_string(), r.reason)
+        (r.event.to_string(), r.reason.as_ref().map(ToString::to_string))
     }
 
     #[test]

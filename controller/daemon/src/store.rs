@@ -73,8 +73,13 @@ pub struct HistoryEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<u64>,
     pub at: String,
+    /// The receipt's reason in English, as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The same reason in Chinese, written with it from its typed value (absent in entries an
+    /// older version wrote).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_zh: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frame_sha256: Option<String>,
 }
@@ -95,7 +100,8 @@ impl State {
                 event: r.event.to_string(),
                 revision: r.revision,
                 at: r.at.clone(),
-                reason: r.reason.clone(),
+                reason: r.reason.as_ref().map(ToString::to_string),
+                reason_zh: r.reason.as_ref().map(pinghu_playlists::Bilingual::zh),
                 frame_sha256: r.frame_sha256.clone(),
             });
             if rec.history.len() > HISTORY_LEN {
@@ -316,10 +322,7 @@ impl Store {
                                 crate::ingest::ReceiptEvent::Suspended,
                                 now,
                             )
-                            .with_reason(
-                                "this board restored its state from an older copy and cannot tell whether it was \
-                                 revoked or replaced since: issue a new revision to show it again",
-                            ),
+                            .with_reason(crate::reason::Reason::Restored),
                         );
                     }
                 }

@@ -137,6 +137,15 @@ pub(super) fn parse_item(
                     } else if n > MAX_TEXT_CHARS {
                         c.err(&v.span(), Problem::TextTooLong { n, max: MAX_TEXT_CHARS });
                     }
+                    if let Some((at, ch)) = control_character(s) {
+                        c.err(
+                            &v.span(),
+                            Problem::TextControl {
+                                code: u32::from(ch),
+                                at,
+                            },
+                        );
+                    }
                     item.text = s.to_owned();
                 }
             }
@@ -216,4 +225,14 @@ pub(super) fn keep_item(
             items.push(item);
         }
     }
+}
+
+/// The first character of `text` the board cannot show, with its place (from 1): a control
+/// character other than a line break (`\n`, `\r`) or a tab, which the renderer breaks a line at
+/// and spaces at (`pinghu_fonts::typeset`).
+fn control_character(text: &str) -> Option<(usize, char)> {
+    text.chars()
+        .enumerate()
+        .find(|&(_, ch)| ch.is_control() && !matches!(ch, '\n' | '\r' | '\t'))
+        .map(|(i, ch)| (i + 1, ch))
 }

@@ -95,6 +95,42 @@ fn items_and_campaigns() {
 }
 
 #[test]
+fn a_control_character_in_an_item_text_is_refused_at_its_place_and_line_breaks_are_kept() {
+    // A NUL, written as TOML's escape, five characters into the text.
+    let text = "[[item]]\nid = \"a\"\ntext = \"停水通知\\u0000今天\"\n";
+    let e = parse(text, "p.toml").unwrap_err();
+    let d = &e.diagnostics()[0];
+    assert_eq!((d.line, d.col), (3, 8), "{d:?}");
+    assert_eq!(d.problem, Problem::TextControl { code: 0, at: 5 });
+    assert_eq!(
+        d.problem.to_string(),
+        "item text has the control character U+0000 at character 5, which the board cannot show: remove it \
+         (line breaks and tabs are fine)"
+    );
+    assert_eq!(
+        d.problem.zh(),
+        "节目项文字第 5 个字符是控制字符 U+0000，显示屏无法显示：请删除它（换行和制表符可以保留）"
+    );
+    // The escape character and a C1 control are refused too, in a campaign's spot as well.
+    assert_eq!(
+        problems("[[item]]\nid = \"a\"\ntext = \"x\\u001b[31m\"\n"),
+        [Problem::TextControl { code: 0x1b, at: 2 }]
+    );
+    assert!(
+        problems("[[item]]\nid = \"a\"\ntext = \"\u{85}x\"\n").contains(&Problem::TextControl { code: 0x85, at: 1 })
+    );
+    // Line breaks (in a multi-line string, as escapes, Windows' CRLF) and tabs still parse: the
+    // renderer breaks the line at a newline and spaces at a tab.
+    for ok in [
+        "[[item]]\nid = \"a\"\ntext = \"\"\"\n第一行\n第二行\"\"\"\n",
+        "[[item]]\nid = \"a\"\ntext = \"第一行\\n第二行\\r\\n第三行\\t完\"\n",
+        "[[item]]\nid = \"a\"\ntext = \"名称\t地点\"\n",
+    ] {
+        assert!(parse(ok, "p.toml").is_ok(), "{ok}");
+    }
+}
+
+#[test]
 fn fields_and_the_calendar() {
     let p = Problem::Field {
         item: "a".into(),
@@ -175,6 +211,7 @@ fn every_problem_of_a_corpus_of_broken_playlists_reads_in_chinese() {
         "[[item]]\nid = \"a\"\ntext = \"x\"\ndwell_s = 0\n",
         "[[item]]\nid = \"a b\"\ntext = \"x\"\n",
         "[[item]]\nid = \"a\"\ntext = \"\"\n",
+        "[[item]]\nid = \"a\"\ntext = \"a\\u0000b\"\n",
         "[[item]]\ntext = \"x\"\n",
         "[[item]]\nid = \"a\"\n",
         "[[item]]\nid = \"a\"\ntext = \"x\"\nimage = \"a.png\"\n",

@@ -184,6 +184,15 @@ impl Problem {
                 || format!("item text has {n} characters, more than {max}"),
                 || format!("节目项文字有 {n} 个字符，超过上限 {max}"),
             ),
+            Self::TextControl { code, at } => lang.pick(
+                || {
+                    format!(
+                        "item text has the control character U+{code:04X} at character {at}, which the board cannot \
+                         show: remove it (line breaks and tabs are fine)"
+                    )
+                },
+                || format!("节目项文字第 {at} 个字符是控制字符 U+{code:04X}，显示屏无法显示：请删除它（换行和制表符可以保留）"),
+            ),
             Self::PriorityRange { n } => lang.pick(
                 || format!("priority {n} must be -100 to 100"),
                 || format!("priority {n} 应在 -100 到 100 之间"),

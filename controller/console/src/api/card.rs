@@ -12,17 +12,17 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::gone;
-use crate::{AppState, Caller, Refused};
+use crate::{AppState, Caller, JsonBody, Needs, Refused};
 use pinghu_daemon::core::Change;
 
 fn technician(c: &Caller) -> Result<(), Refused> {
     if c.role.controls_the_card() {
         Ok(())
     } else {
-        Err(Refused(
-            StatusCode::FORBIDDEN,
-            "the card's controls need the technician or admin role",
-        ))
+        Err(Refused::NeedsRole {
+            needs: Needs::Card,
+            has: c.role,
+        })
     }
 }
 
@@ -116,7 +116,7 @@ pub(super) struct PatternBody {
     name: String,
 }
 
-pub(super) async fn pattern(State(s): State<AppState>, caller: Caller, Json(b): Json<PatternBody>) -> Response {
+pub(super) async fn pattern(State(s): State<AppState>, caller: Caller, JsonBody(b): JsonBody<PatternBody>) -> Response {
     if let Err(r) = technician(&caller) {
         return r.into_response();
     }
@@ -142,7 +142,11 @@ pub(super) struct OverrideBody {
     minutes: Option<u32>,
 }
 
-pub(super) async fn set_override(State(s): State<AppState>, caller: Caller, Json(b): Json<OverrideBody>) -> Response {
+pub(super) async fn set_override(
+    State(s): State<AppState>,
+    caller: Caller,
+    JsonBody(b): JsonBody<OverrideBody>,
+) -> Response {
     if let Err(r) = technician(&caller) {
         return r.into_response();
     }

@@ -12,7 +12,7 @@ use pinghu_daemon::core::{Change, Question, SaveError};
 use pinghu_playlists::form::{self, Form, FormError};
 
 use super::gone;
-use crate::{AppState, Caller, Refused};
+use crate::{AppState, Caller, JsonBody, Needs, Refused, TextBody};
 
 pub(super) async fn playlist(State(s): State<AppState>, _: Caller) -> Response {
     match s.core.ask(Question::PlaylistText).await {
@@ -51,7 +51,7 @@ pub fn check(text: &str) -> Value {
 
 /// The console's check of a playlist text: `pinghu playlist check`'s rules, and the booking
 /// check of its campaigns with spots as long as this board shows them.
-pub(super) async fn check_playlist(State(s): State<AppState>, _: Caller, body: String) -> Response {
+pub(super) async fn check_playlist(State(s): State<AppState>, _: Caller, TextBody(body): TextBody) -> Response {
     let Ok(f) = s.core.ask(|reply| Question::Examine { text: body, reply }).await else {
         return gone();
     };
@@ -67,7 +67,7 @@ pub(super) async fn check_playlist(State(s): State<AppState>, _: Caller, body: S
 }
 
 /// Every item's pages as the board will show them (PNG, LED look, as data URLs), or the errors.
-pub(super) async fn preview(State(s): State<AppState>, _: Caller, body: String) -> Response {
+pub(super) async fn preview(State(s): State<AppState>, _: Caller, TextBody(body): TextBody) -> Response {
     let Ok(r) = s.core.ask(|reply| Question::Preview { text: body, reply }).await else {
         return gone();
     };
@@ -121,10 +121,10 @@ pub(super) fn may_edit(c: &Caller) -> Result<(), Refused> {
     if c.role.edits_playlists() {
         Ok(())
     } else {
-        Err(Refused(
-            StatusCode::FORBIDDEN,
-            "editing playlists needs the operator or admin role",
-        ))
+        Err(Refused::NeedsRole {
+            needs: Needs::Playlists,
+            has: c.role,
+        })
     }
 }
 
@@ -159,7 +159,7 @@ pub(super) async fn save(s: &AppState, who: String, text: String, action: &'stat
     }
 }
 
-pub(super) async fn save_playlist(State(s): State<AppState>, caller: Caller, body: String) -> Response {
+pub(super) async fn save_playlist(State(s): State<AppState>, caller: Caller, TextBody(body): TextBody) -> Response {
     if let Err(r) = may_edit(&caller) {
         return r.into_response();
     }
@@ -266,7 +266,7 @@ pub(super) struct FormApply {
 /// The form written into a text: the new text and the form read back from it (new lines for
 /// the problems). Nothing is saved: the browser checks, previews and saves the text as a hand
 /// edit would be.
-pub(super) async fn form_apply(_: Caller, Json(a): Json<FormApply>) -> Response {
+pub(super) async fn form_apply(_: Caller, JsonBody(a): JsonBody<FormApply>) -> Response {
     off_workers(move || {
         let Some(f) = a.form else {
             let read = form::read(&a.text);

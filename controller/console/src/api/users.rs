@@ -14,13 +14,16 @@ use pinghu_daemon::core::Change;
 
 use super::gone;
 use crate::auth::{AuthError, Role, TotpChange, UserChange};
-use crate::{AppState, Caller, Refused};
+use crate::{AppState, Caller, JsonBody, Needs, Refused};
 
 fn admin(c: &Caller) -> Result<(), Refused> {
     if c.role == Role::Admin {
         Ok(())
     } else {
-        Err(Refused(StatusCode::FORBIDDEN, "managing users needs the admin role"))
+        Err(Refused::NeedsRole {
+            needs: Needs::Users,
+            has: c.role,
+        })
     }
 }
 
@@ -34,7 +37,11 @@ pub(super) async fn users(State(s): State<AppState>, caller: Caller) -> Response
 
 /// One change to the users; `{"ok": true, "done": "done"}` or `{"ok": true, "done": "token",
 /// "token"}` (shown once); 422 `{"ok": false, "error", "error_zh"}` when refused (nothing changed).
-pub(super) async fn change_user(State(s): State<AppState>, caller: Caller, Json(change): Json<UserChange>) -> Response {
+pub(super) async fn change_user(
+    State(s): State<AppState>,
+    caller: Caller,
+    JsonBody(change): JsonBody<UserChange>,
+) -> Response {
     if let Err(r) = admin(&caller) {
         return r.into_response();
     }
@@ -178,7 +185,7 @@ pub(super) async fn totp(
     State(s): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     caller: Caller,
-    Json(change): Json<TotpChange>,
+    JsonBody(change): JsonBody<TotpChange>,
 ) -> Response {
     if let Err(r) = admin(&caller) {
         return r.into_response();

@@ -8,6 +8,15 @@ use serde::{Deserialize, Serialize};
 
 use pinghu_daemon::ingest::sha256_hex;
 
+/// Why an API token opens nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenRefused {
+    /// No user holds it (never issued, or revoked).
+    Unknown,
+    /// Its user is disabled.
+    Disabled { name: String },
+}
+
 /// What a user may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -316,8 +325,17 @@ impl Users {
 
     /// The user an API token belongs to (a disabled user's tokens do not work).
     pub fn check_token(&self, token: &str) -> Option<&User> {
+        self.token_user(token).ok()
+    }
+
+    /// The user an API token belongs to, or why it opens nothing.
+    pub fn token_user(&self, token: &str) -> Result<&User, TokenRefused> {
         let h = sha256_hex(token.as_bytes());
-        self.users.iter().find(|u| !u.disabled && u.tokens.contains(&h))
+        match self.users.iter().find(|u| u.tokens.contains(&h)) {
+            None => Err(TokenRefused::Unknown),
+            Some(u) if u.disabled => Err(TokenRefused::Disabled { name: u.name.clone() }),
+            Some(u) => Ok(u),
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use pinghu_daemon::core::{Listed, Question};
 
 use super::{PageCtx, page, with_lang};
 use crate::AppState;
-use crate::words::{ann_state_word, priority_word, receipt_word, short_time, t};
+use crate::words::{Lang, ann_state_word, priority_word, receipt_word, short_time, t};
 
 #[derive(Debug, Deserialize)]
 pub(super) struct SearchQuery {
@@ -74,7 +74,7 @@ pub(super) async fn announcements(
                                             time datetime=(h.at) { (short_time(&h.at, tz)) } " "
                                             strong { (receipt_word(l, &h.event)) }
                                             @if let Some(r) = h.revision { " r" (r) }
-                                            @if let Some(why) = &h.reason { " — " (why) }
+                                            @if let Some(why) = history_reason(l, h) { " — " (why) }
                                         }
                                     }
                                 }
@@ -86,7 +86,7 @@ pub(super) async fn announcements(
                             td { (id) @if let Some(n) = r.revision { " r" (n) } }
                             td { (t(l, "refused")) }
                             td {
-                                (t(l, "refused")) ": " (r.reason)
+                                (t(l, "refused")) ": " (if l == Lang::Zh { &r.reason_zh } else { &r.reason })
                                 @if !r.verified { " " em { (t(l, "unverified")) } }
                             }
                             td { time datetime=(r.at) { (short_time(&r.at, tz)) } }
@@ -105,7 +105,16 @@ pub(super) async fn announcements(
 fn search_text(a: &Listed) -> String {
     match a {
         Listed::Held(h) => format!("{}\n{}\n{}", h.id, h.title, h.body),
-        Listed::Refused(r) => format!("{}\n{}", r.id.as_deref().unwrap_or(""), r.reason),
+        Listed::Refused(r) => format!("{}\n{}\n{}", r.id.as_deref().unwrap_or(""), r.reason, r.reason_zh),
     }
     .to_lowercase()
+}
+
+/// A receipt's reason in the page's language: the Chinese written with it from its typed value
+/// (an entry an older version wrote has only the English).
+fn history_reason(l: Lang, h: &pinghu_daemon::store::HistoryEntry) -> Option<&str> {
+    match l {
+        Lang::Zh => h.reason_zh.as_deref().or(h.reason.as_deref()),
+        Lang::En => h.reason.as_deref(),
+    }
 }

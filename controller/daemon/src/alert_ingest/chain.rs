@@ -138,9 +138,7 @@ fn gather(state: &mut State, chains: &BTreeSet<String>, id: &str, now: Timestamp
                     ReceiptEvent::Superseded,
                     now,
                 )
-                .with_reason(format!(
-                    "a message joined it to warning {id}, whose newer message shows instead"
-                )),
+                .with_reason(crate::reason::Reason::JoinedTo { id: id.to_string() }),
             );
         }
     }

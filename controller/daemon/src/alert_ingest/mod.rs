@@ -25,8 +25,9 @@ pub use chain::{Known, chain_id, key};
 
 use crate::alerts::cap::{MsgType, Status};
 use crate::alerts::{Alert, AlertConfig, Judgement};
-use crate::envelope::{Rejection, Verified};
+use crate::envelope::Verified;
 use crate::ingest::{self, Outcome, Receipt, ReceiptEvent};
+use crate::reason::Reason;
 use crate::store::{AnnState, State};
 
 /// Apply a verified warning message: judge it for this board, chain it, and store it as the
@@ -51,9 +52,11 @@ pub fn apply_alert(
         let id = chain_id(&own);
         let why = match cfg.judge(alert, &id, revision) {
             Judgement::Refuse(why) => why,
-            _ => format!("{}: carries no warning", alert.msg_type.word()),
+            _ => crate::alerts::NotShown::NoWarning {
+                msg_type: alert.msg_type.word(),
+            },
         };
-        ingest::rejected(&Rejection(why), Some(&id), Some(revision), now)
+        ingest::rejected(Reason::NotShown(why), Some(&id), Some(revision), now)
     } else {
         let refs: Vec<String> = alert
             .references
@@ -92,12 +95,9 @@ pub fn apply_alert(
             ReceiptEvent::Revoked => r.event = ReceiptEvent::Cancelled,
             ReceiptEvent::Rejected => {
                 if let Some(reason) = &mut r.reason
-                    && reason.starts_with("replay:")
+                    && matches!(reason, Reason::Replay { .. })
                 {
-                    *reason = format!(
-                        "an older message of this warning arrived after a newer one (sent {}): never shown",
-                        alert.sent
-                    );
+                    *reason = Reason::LateOlder { sent: alert.sent };
                 }
             }
             _ => {}
@@ -107,10 +107,8 @@ pub fn apply_alert(
         && alert.references.is_empty()
         && let Some(first) = outcome.receipts.first_mut()
     {
-        let said = "an Update that references nothing: judged as a new warning";
-        first.reason = Some(match first.reason.take() {
-            Some(r) => format!("{said}; {r}"),
-            None => said.to_owned(),
+        first.reason = Some(Reason::UnreferencedUpdate {
+            then: first.reason.take().map(Box::new),
         });
     }
     outcome.changed = true;
@@ -127,17 +125,16 @@ fn again(state: &State, alert: &Alert, id: &str, revision: u64, payload_sha256: 
     if state.revoke_sha256.get(id).is_some_and(|s| s == payload_sha256) {
         return Outcome {
             receipts: vec![
-                Receipt::new(Some(id), Some(revision), ReceiptEvent::Held, now)
-                    .with_reason("already held: this exact cancel was accepted"),
+                Receipt::new(Some(id), Some(revision), ReceiptEvent::Held, now).with_reason(Reason::CancelHeld),
             ],
             changed: false,
         };
     }
     ingest::rejected(
-        &Rejection(format!(
-            "duplicate: {} {} was received before",
-            alert.sender, alert.identifier
-        )),
+        Reason::Duplicate {
+            sender: alert.sender.clone(),
+            identifier: alert.identifier.clone(),
+        },
         Some(id),
         Some(revision),
         now,
@@ -166,13 +163,13 @@ fn decide(
             rec.state = AnnState::Revoked;
             receipts.push(
                 Receipt::new(Some(id), Some(rec.announcement.revision), ReceiptEvent::Revoked, now)
-                    .with_reason(format!("the warning was cancelled ({by})")),
+                    .with_reason(Reason::Cancelled { by: by.clone() }),
             );
         }
         receipts.insert(
             0,
             Receipt::new(Some(id), Some(revision), ReceiptEvent::Rejected, now)
-                .with_reason(format!("the warning was cancelled ({by}): nothing of it shows again")),
+                .with_reason(Reason::CancelledNeverShows { by: by.clone() }),
         );
         return Outcome {
             receipts,
@@ -207,8 +204,7 @@ fn decide(
             if let Some(first) = o.receipts.first_mut().filter(|r| r.event == ReceiptEvent::Accepted)
                 && !notes.is_empty()
             {
-                let said: Vec<String> = notes.iter().map(ToString::to_string).collect();
-                first.reason = Some(said.join("; "));
+                first.reason = Some(Reason::Notes(notes));
             }
             o
         }
@@ -232,15 +228,11 @@ fn decide(
                 }
                 Some(rec) => receipts.push(
                     Receipt::new(Some(id), Some(rec.announcement.revision), ReceiptEvent::Revoked, now)
-                        .with_reason(format!("it was already {:?}", rec.state).to_lowercase()),
+                        .with_reason(Reason::AlreadyInState { state: rec.state }),
                 ),
                 None => {
-                    let names: Vec<&str> = alert.references.iter().map(|r| r.identifier.as_str()).collect();
-                    first = first.with_reason(format!(
-                        "a Cancel of a warning this board has not received ({}): nothing to take off; kept, so \
-                         the warning never shows if it arrives later",
-                        names.join(" ")
-                    ));
+                    let names = alert.references.iter().map(|r| r.identifier.clone()).collect();
+                    first = first.with_reason(Reason::CancelUnknown { names });
                 }
             }
             state.revoke_sha256.insert(id.to_owned(), payload_sha256.to_owned());
@@ -266,13 +258,13 @@ fn decide(
                     rec.state = AnnState::Revoked;
                     receipts.push(
                         Receipt::new(Some(id), Some(rec.announcement.revision), ReceiptEvent::Revoked, now)
-                            .with_reason(format!("the update takes it off this board: {why}")),
+                            .with_reason(Reason::TakenOffByUpdate(why.clone())),
                     );
                 }
             }
             receipts.insert(
                 0,
-                Receipt::new(Some(id), Some(revision), ReceiptEvent::Rejected, now).with_reason(why),
+                Receipt::new(Some(id), Some(revision), ReceiptEvent::Rejected, now).with_reason(Reason::NotShown(why)),
             );
             Outcome {
                 receipts,

@@ -9,5 +9,5 @@ pub mod rules;
 pub mod xml;
 
 pub use cap::{Alert, CapProblem, Format, ReadError, read};
-pub use rules::{AlertConfig, Judgement};
+pub use rules::{AlertConfig, Judgement, NotShown};
 pub use xml::XmlError;

@@ -51,7 +51,40 @@ pub enum Judgement {
     /// Take the referenced warning off (Cancel).
     Cancel,
     /// Not for the glass, with the reason for the receipt.
-    Refuse(String),
+    Refuse(NotShown),
+}
+
+/// Why a warning does not reach the glass (the receipt's reason, in both languages:
+/// `crate::reason::Reason::NotShown`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotShown {
+    /// An exercise or a test (`status`: its CAP word), and the board shows none.
+    Exercise {
+        status: &'static str,
+    },
+    /// A draft or a system message.
+    Ignored {
+        status: &'static str,
+    },
+    /// Not Public.
+    Scope {
+        scope: &'static str,
+    },
+    /// An Ack or an Error: no warning in it.
+    NoWarning {
+        msg_type: &'static str,
+    },
+    NoInfo,
+    /// No block's area includes the board (`areas`: the areas it names, perhaps none).
+    NotOurArea {
+        areas: Vec<String>,
+    },
+    /// Held back by the thresholds.
+    BelowThreshold {
+        severity: &'static str,
+        urgency: &'static str,
+        certainty: &'static str,
+    },
 }
 
 /// Something the receipt of a shown warning says about how the board read it.
@@ -149,18 +182,15 @@ impl AlertConfig {
     }
 
     /// Why `info` is held back by the thresholds, if it is.
-    fn below_threshold(&self, info: &Info) -> Option<String> {
+    fn below_threshold(&self, info: &Info) -> Option<NotShown> {
         // An urgency or certainty the issuer did not know (or did not send, as national feeds may
         // not) does not hold a warning back; the severity, which sets its level, always counts.
         let urgency_low = info.urgency != Urgency::Unknown && info.urgency > self.min_urgency;
         let certainty_low = info.certainty != Certainty::Unknown && info.certainty > self.min_certainty;
-        (info.severity > self.min_severity || urgency_low || certainty_low).then(|| {
-            format!(
-                "below threshold: {} / {} / {} (alerts.min_severity, min_urgency, min_certainty)",
-                info.severity.word(),
-                info.urgency.word(),
-                info.certainty.word()
-            )
+        (info.severity > self.min_severity || urgency_low || certainty_low).then(|| NotShown::BelowThreshold {
+            severity: info.severity.word(),
+            urgency: info.urgency.word(),
+            certainty: info.certainty.word(),
         })
     }
 
@@ -168,10 +198,10 @@ impl AlertConfig {
     /// board and which pass the thresholds, the most severe (then the most urgent, the surest,
     /// the first). Otherwise why none: the area when no block's area includes the board, else
     /// the thresholds of the most severe block that is for this board.
-    pub fn choose<'a>(&self, infos: &'a [Info]) -> Result<&'a Info, String> {
+    pub fn choose<'a>(&self, infos: &'a [Info]) -> Result<&'a Info, NotShown> {
         let candidates = self.candidates(infos);
         if candidates.is_empty() {
-            return Err("no <info> block".into());
+            return Err(NotShown::NoInfo);
         }
         let rank = |(n, i): &(usize, &Info)| (i.severity, i.urgency, i.certainty, *n);
         let ours: Vec<(usize, &Info)> = candidates
@@ -183,20 +213,13 @@ impl AlertConfig {
         if ours.is_empty() {
             // An area this board cannot check (other code systems, no location configured) does
             // not match either.
-            let names: Vec<&str> = candidates
+            let areas: Vec<String> = candidates
                 .iter()
                 .flat_map(|i| &i.areas)
-                .map(|a| a.desc.as_str())
+                .map(|a| a.desc.clone())
                 .filter(|d| !d.is_empty())
                 .collect();
-            return Err(if names.is_empty() {
-                "not our area: the warning names no area this board can check".to_owned()
-            } else {
-                format!(
-                    "not our area: {} does not include this board (alerts.geocodes, alerts.location)",
-                    names.join("、")
-                )
-            });
+            return Err(NotShown::NotOurArea { areas });
         }
         let shown = ours
             .iter()
@@ -208,7 +231,7 @@ impl AlertConfig {
                 .iter()
                 .min_by_key(|x| rank(x))
                 .and_then(|(_, i)| self.below_threshold(i))
-                .unwrap_or_default()),
+                .unwrap_or(NotShown::NoInfo)),
         }
     }
 
@@ -218,25 +241,27 @@ impl AlertConfig {
             Status::Actual => {}
             Status::Exercise | Status::Test if self.show_exercises => {}
             Status::Exercise | Status::Test => {
-                return Judgement::Refuse(format!(
-                    "{}: an exercise or test, not shown (alerts.show_exercises = true shows them, marked 演练)",
-                    alert.status.word().to_lowercase()
-                ));
+                return Judgement::Refuse(NotShown::Exercise {
+                    status: alert.status.word(),
+                });
             }
             Status::Draft | Status::System => {
-                return Judgement::Refuse(format!("{}: ignored", alert.status.word().to_lowercase()));
+                return Judgement::Refuse(NotShown::Ignored {
+                    status: alert.status.word(),
+                });
             }
         }
         if alert.scope != Scope::Public {
-            return Judgement::Refuse(format!(
-                "scope {}: only Public warnings reach the glass",
-                alert.scope.word()
-            ));
+            return Judgement::Refuse(NotShown::Scope {
+                scope: alert.scope.word(),
+            });
         }
         match alert.msg_type {
             MsgType::Cancel => return Judgement::Cancel,
             MsgType::Ack | MsgType::Error => {
-                return Judgement::Refuse(format!("{}: carries no warning", alert.msg_type.word()));
+                return Judgement::Refuse(NotShown::NoWarning {
+                    msg_type: alert.msg_type.word(),
+                });
             }
             MsgType::Alert | MsgType::Update => {}
         }

@@ -50,7 +50,7 @@ pub enum Live {
     /// The status changed: read it again.
     Status,
     /// A receipt, whoever publishes it.
-    Receipt { receipt: Receipt },
+    Receipt { receipt: Box<Receipt> },
     /// The card acknowledged a page, or cleared an area.
     Frame(Frame),
 }
@@ -124,9 +124,9 @@ impl Core {
     pub fn handle_message(&mut self, payload: &[u8], topic: &str, now: Timestamp) -> std::io::Result<Vec<Receipt>> {
         let r = self.ingest(payload, topic, now);
         if let Ok(answers) = &r {
-            self.out
-                .live
-                .extend(answers.iter().map(|r| Live::Receipt { receipt: r.clone() }));
+            self.out.live.extend(answers.iter().map(|r| Live::Receipt {
+                receipt: Box::new(r.clone()),
+            }));
             if !answers.is_empty() {
                 self.out.next_step = None;
             }
@@ -178,7 +178,9 @@ impl Core {
 
     /// A receipt to publish; the console sees it at once.
     fn emit(&mut self, r: Receipt) {
-        self.out.live.push_back(Live::Receipt { receipt: r.clone() });
+        self.out.live.push_back(Live::Receipt {
+            receipt: Box::new(r.clone()),
+        });
         self.out.receipts.push_back(r);
     }
 

@@ -53,7 +53,7 @@ impl Core {
                             msg_type: alert.msg_type.word().to_owned(),
                             at: Some(now),
                             event: verdict.map(|r| r.event),
-                            reason: verdict.and_then(|r| r.reason.clone()),
+                            reason: verdict.and_then(|r| r.reason.as_ref().map(ToString::to_string)),
                         });
                         o
                     }

@@ -20,7 +20,7 @@ use crate::status;
 /// Why an office message was refused.
 #[derive(Debug)]
 struct Refusal {
-    reason: String,
+    reason: crate::reason::Reason,
     /// Whether the board tries it again by itself, and when.
     retry: Retry,
 }
@@ -43,7 +43,7 @@ macro_rules! refusal_from {
         impl From<$e> for Refusal {
             fn from(e: $e) -> Self {
                 Self {
-                    reason: e.to_string(),
+                    reason: crate::reason::Reason::Office { en: e.to_string() },
                     retry: Retry::No,
                 }
             }
@@ -72,9 +72,9 @@ enum WriteError {
 }
 
 impl From<String> for Refusal {
-    fn from(reason: String) -> Self {
+    fn from(en: String) -> Self {
         Self {
-            reason,
+            reason: crate::reason::Reason::Office { en },
             retry: Retry::No,
         }
     }
@@ -172,7 +172,7 @@ impl Core {
             kind: kind.into(),
             event: Some(receipt.event),
             revision: receipt.revision,
-            reason: receipt.reason.clone(),
+            reason: receipt.reason.as_ref().map(ToString::to_string),
             at: Some(now),
         });
         let applied_picture = kind == Kind::Picture && receipt.event == ReceiptEvent::Applied;
@@ -258,10 +258,12 @@ impl Core {
                 let text = o.message.toml.clone().unwrap_or_default();
                 self.save_playlist(&text, "portal", "push", now).map_err(|e| match e {
                     SaveError::Invalid(d) => Refusal {
-                        reason: format!(
-                            "the playlist is refused, the previous one keeps running: {}",
-                            d.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
-                        ),
+                        reason: crate::reason::Reason::Office {
+                            en: format!(
+                                "the playlist is refused, the previous one keeps running: {}",
+                                d.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                            ),
+                        },
                         retry: Retry::WhenAPictureArrives,
                     },
                     SaveError::Failed(m) => m.into(),
@@ -279,9 +281,11 @@ impl Core {
                     Ok(()) | Err(crate::core::PictureError::NotFound { .. }) => {}
                     Err(m @ crate::core::PictureError::InUse { .. }) => {
                         return Err(Refusal {
-                            reason: format!(
-                                "{m}; the board removes it by itself once the running playlist no longer shows it"
-                            ),
+                            reason: crate::reason::Reason::Office {
+                                en: format!(
+                                    "{m}; the board removes it by itself once the running playlist no longer shows it"
+                                ),
+                            },
                             retry: Retry::WhenThePlaylistDropsIt,
                         });
                     }

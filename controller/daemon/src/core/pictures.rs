@@ -57,10 +57,11 @@ pub enum PictureError {
         name: String,
         bytes: usize,
     },
-    /// Not a PNG, JPEG or BMP that can be read, or too many pixels (nothing changed).
+    /// Not a PNG, JPEG or BMP that can be read, or too many pixels (nothing changed): `why`
+    /// says which, in both languages.
     Unreadable {
         name: String,
-        reason: String,
+        why: pinghu_fonts::picture::PictureError,
     },
     NotFound {
         name: String,
@@ -72,12 +73,33 @@ pub enum PictureError {
     },
     /// The daemon runs the built-in sample playlist: there is no folder for pictures.
     NoFolder,
-    /// The disk refused: the picture was not `done` ("stored", "removed", "listed").
+    /// The disk refused: the picture was not `done` (`kind` is what the system said, `detail` its
+    /// words, for the logs).
     Disk {
         name: String,
-        done: &'static str,
-        reason: String,
+        done: Done,
+        kind: std::io::ErrorKind,
+        detail: String,
     },
+}
+
+/// What the disk was to do with a picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Done {
+    Stored,
+    Removed,
+    Listed,
+}
+
+impl PictureError {
+    fn disk(name: String, done: Done, e: &std::io::Error) -> Self {
+        Self::Disk {
+            name,
+            done,
+            kind: e.kind(),
+            detail: e.to_string(),
+        }
+    }
 }
 
 impl std::fmt::Display for PictureError {
@@ -95,7 +117,7 @@ impl std::fmt::Display for PictureError {
                 bytes / 1_000_000,
                 MAX_PICTURE_BYTES / 1_000_000
             ),
-            Self::Unreadable { name, reason } => write!(f, "{name}: {reason}"),
+            Self::Unreadable { name, why } => write!(f, "{name}: {why}"),
             Self::NotFound { name } => write!(f, "no picture {name}: see /api/v1/pictures"),
             Self::InUse { name, items } => write!(
                 f,
@@ -106,7 +128,14 @@ impl std::fmt::Display for PictureError {
                 "the daemon runs the built-in sample playlist: set `playlist = \"FILE\"` in its configuration; \
                  pictures go beside that file",
             ),
-            Self::Disk { name, done, reason } => write!(f, "{name} was not {done}: {reason}"),
+            Self::Disk { name, done, detail, .. } => {
+                let done = match done {
+                    Done::Stored => "stored",
+                    Done::Removed => "removed",
+                    Done::Listed => "listed",
+                };
+                write!(f, "{name} was not {done}: {detail}")
+            }
         }
     }
 }
@@ -123,7 +152,7 @@ impl pinghu_playlists::Bilingual for PictureError {
                 bytes / 1_000_000,
                 MAX_PICTURE_BYTES / 1_000_000
             ),
-            Self::Unreadable { name, reason } => format!("{name} 无法读取（{reason}）：请上传 PNG、JPEG 或 BMP 图片"),
+            Self::Unreadable { name, why } => format!("{name} 无法使用：{}", why.zh()),
             Self::NotFound { name } => format!("没有图片 {name}"),
             Self::InUse { name, items } => {
                 format!(
@@ -134,13 +163,13 @@ impl pinghu_playlists::Bilingual for PictureError {
             Self::NoFolder => {
                 "守护进程运行的是内置示例节目单：请在配置中设置 playlist = \"文件\"，图片放在该文件旁".into()
             }
-            Self::Disk { name, done, reason } => {
-                let done = match *done {
-                    "stored" => "保存",
-                    "removed" => "删除",
-                    _ => "列出",
+            Self::Disk { name, done, kind, .. } => {
+                let done = match done {
+                    Done::Stored => "保存",
+                    Done::Removed => "删除",
+                    Done::Listed => "列出",
                 };
-                format!("{name} 未能{done}：{reason}")
+                format!("{name} 未能{done}：{}", pinghu_protocol::words::io_error_zh(*kind))
             }
         }
     }
@@ -184,11 +213,8 @@ impl Core {
     /// The pictures in the playlist's folder, by name.
     pub fn pictures(&self) -> Result<Vec<PictureFile>, PictureError> {
         let dir = self.pictures_dir()?;
-        let entries = std::fs::read_dir(&dir).map_err(|e| PictureError::Disk {
-            name: dir.display().to_string(),
-            done: "listed",
-            reason: e.to_string(),
-        })?;
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| PictureError::disk(dir.display().to_string(), Done::Listed, &e))?;
         let mut v: Vec<PictureFile> = entries
             .filter_map(Result::ok)
             .filter_map(|e| {
@@ -230,9 +256,9 @@ impl Core {
                 bytes: bytes.len(),
             });
         }
-        let img = pinghu_fonts::picture::decode(bytes).map_err(|e| PictureError::Unreadable {
+        let img = pinghu_fonts::picture::decode(bytes).map_err(|why| PictureError::Unreadable {
             name: name.to_owned(),
-            reason: e.to_string(),
+            why,
         })?;
         let dir = self.pictures_dir()?;
         let path = dir.join(name);
@@ -248,11 +274,7 @@ impl Core {
                 json!({"name": name, "sha256": sha256, "bytes": bytes.len(), "replaced": replaced}),
             )
             .and_then(|_| disk.write_atomic(&path, bytes))
-            .map_err(|e| PictureError::Disk {
-                name: name.to_owned(),
-                done: "stored",
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| PictureError::disk(name.to_owned(), Done::Stored, &e))?;
         // Items showing this picture are drawn again.
         self.planner.renderer.clear_cache();
         let fitted = pinghu_fonts::picture::to_frame(
@@ -311,9 +333,9 @@ impl Core {
         {
             return Ok(frame.clone());
         }
-        let img = pinghu_fonts::picture::load(&path).map_err(|e| PictureError::Unreadable {
+        let img = pinghu_fonts::picture::load(&path).map_err(|why| PictureError::Unreadable {
             name: name.to_owned(),
-            reason: e.to_string(),
+            why,
         })?;
         let reduce = pinghu_fonts::picture::Reduce::threshold_if(threshold);
         let frame =
@@ -338,11 +360,7 @@ impl Core {
         self.audit
             .append(now, who, "picture.delete", json!({"name": name}))
             .and_then(|_| std::fs::remove_file(&path))
-            .map_err(|e| PictureError::Disk {
-                name: name.to_owned(),
-                done: "removed",
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| PictureError::disk(name.to_owned(), Done::Removed, &e))?;
         tracing::info!("picture {name} removed by {who}");
         Ok(())
     }
@@ -379,5 +397,26 @@ mod tests {
         ] {
             assert!(picture_name_problem(bad).is_some(), "{bad}");
         }
+    }
+
+    /// A picture that does not decode is named in Chinese by what went wrong, never with the
+    /// decoder's English inside the sentence (which the English, for the logs, keeps).
+    #[test]
+    fn an_unreadable_picture_and_a_refusing_disk_are_said_in_chinese_by_their_kind() {
+        use pinghu_playlists::Bilingual as _;
+        let why = pinghu_fonts::picture::decode(b"GIF89a not really").unwrap_err();
+        let e = PictureError::Unreadable {
+            name: "海报.gif.png".into(),
+            why: why.clone(),
+        };
+        assert_eq!(e.to_string(), format!("海报.gif.png: {why}"));
+        assert_eq!(
+            e.zh(),
+            "海报.gif.png 无法使用：这是 GIF 图片，大屏只接受 PNG、JPEG 或 BMP：请另存为其中一种格式后再上传"
+        );
+        let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        let e = PictureError::disk("a.png".into(), Done::Stored, &full);
+        assert!(e.to_string().starts_with("a.png was not stored: "), "{e}");
+        assert_eq!(e.zh(), "a.png 未能保存：磁盘已满");
     }
 }

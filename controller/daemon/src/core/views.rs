@@ -39,7 +39,7 @@ impl Listed {
         let hit = |s: &str| s.to_lowercase().contains(&q);
         match self {
             Listed::Held(h) => hit(&h.id) || hit(&h.title) || hit(&h.body),
-            Listed::Refused(r) => r.id.as_deref().is_some_and(hit) || hit(&r.reason),
+            Listed::Refused(r) => r.id.as_deref().is_some_and(hit) || hit(&r.reason) || hit(&r.reason_zh),
         }
     }
 }
@@ -74,7 +74,10 @@ pub struct Refused {
     pub state: RefusedState,
     /// The signature verified, so `id` and `revision` are the portal's own.
     pub verified: bool,
+    /// Why, in English (the receipt's `reason`) and in Chinese, and the reason's stable name.
     pub reason: String,
+    pub reason_zh: String,
+    pub reason_code: String,
     pub at: String,
     pub envelope_sha256: Option<String>,
     /// Always 0: nothing of a refused message is drawn.
@@ -97,7 +100,13 @@ impl Refused {
             revision: r.revision.or(r.claimed_revision),
             state: RefusedState::Refused,
             verified: r.id.is_some(),
-            reason: r.reason.clone().unwrap_or_default(),
+            reason: r.reason.as_ref().map(ToString::to_string).unwrap_or_default(),
+            reason_zh: r
+                .reason
+                .as_ref()
+                .map(pinghu_playlists::Bilingual::zh)
+                .unwrap_or_default(),
+            reason_code: r.reason.as_ref().map(|w| w.code().to_owned()).unwrap_or_default(),
             at: r.at.clone(),
             envelope_sha256: r.envelope_sha256.clone(),
             pages: 0,

@@ -9,7 +9,6 @@ use base64::engine::general_purpose::STANDARD as B64;
 use jiff::Timestamp;
 use pinghu_playlists::{Announcement, Color, Effect, Priority};
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
 mod keys;
 
@@ -27,14 +26,8 @@ pub const MAX_ANNOUNCEMENT: usize = 64 * 1024;
 pub const SM2_DISTID: &str = "1234567812345678";
 pub use crate::limits::{MAX_BODY, MAX_MESSAGE, MAX_TITLE};
 
-/// Why an envelope was refused. The text goes into the `rejected` receipt.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{0}")]
-pub struct Rejection(pub String);
-
-fn reject(s: impl Into<String>) -> Rejection {
-    Rejection(s.into())
-}
+mod rejection;
+pub use rejection::Rejection;
 
 /// The envelope on the wire.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -133,11 +126,10 @@ fn valid_id(id: &str) -> bool {
     (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
 }
 
-fn time(field: &str, s: &str) -> Result<Timestamp, Rejection> {
-    s.parse::<Timestamp>().map_err(|_| {
-        reject(format!(
-            "{field} {s:?} is not an RFC 3339 time with an offset (e.g. 2026-11-28T08:00:00+08:00)"
-        ))
+fn time(field: &'static str, s: &str) -> Result<Timestamp, Rejection> {
+    s.parse::<Timestamp>().map_err(|_| Rejection::Time {
+        field,
+        value: s.to_owned(),
     })
 }
 
@@ -175,20 +167,13 @@ impl Refusal {
 /// payload's rules.
 pub fn verify(bytes: &[u8], keys: &Keyring) -> Result<(Verified, Vec<u8>), Refusal> {
     if bytes.len() > MAX_ENVELOPE {
-        return Err(Refusal::new(reject(format!(
-            "envelope is {} bytes, more than the {} KiB limit",
-            bytes.len(),
-            MAX_ENVELOPE / 1024
-        ))));
+        return Err(Refusal::new(Rejection::EnvelopeTooLarge { bytes: bytes.len() }));
     }
-    let env: Envelope = serde_json::from_slice(bytes).map_err(|e| {
-        Refusal::new(reject(format!(
-            "not an envelope: {e} (expected {{\"key_id\", \"payload\", \"signature\"}})"
-        )))
-    })?;
+    let env: Envelope =
+        serde_json::from_slice(bytes).map_err(|e| Refusal::new(Rejection::NotAnEnvelope { detail: e.to_string() }))?;
     let payload = B64
         .decode(env.payload.as_bytes())
-        .map_err(|e| Refusal::new(reject(format!("payload is not standard base64: {e}"))))?;
+        .map_err(|e| Refusal::new(Rejection::PayloadBase64 { detail: e.to_string() }))?;
     let unsigned = |reason: Rejection| Refusal {
         reason,
         payload: Some(payload.clone()),
@@ -196,38 +181,38 @@ pub fn verify(bytes: &[u8], keys: &Keyring) -> Result<(Verified, Vec<u8>), Refus
         alert: None,
     };
     let key = keys.keys.get(&env.key_id).ok_or_else(|| {
-        unsigned(reject(format!(
-            "unknown key_id {:?}: add the portal's public key to the configuration",
-            env.key_id
-        )))
+        unsigned(Rejection::UnknownKey {
+            key_id: env.key_id.clone(),
+        })
     })?;
     let sig_bytes = B64
         .decode(env.signature.as_bytes())
-        .map_err(|e| unsigned(reject(format!("signature is not standard base64: {e}"))))?;
+        .map_err(|e| unsigned(Rejection::SignatureBase64 { detail: e.to_string() }))?;
     let forged = || {
-        unsigned(reject(format!(
-            "signature does not verify with key {:?}: forged, altered or signed with another key",
-            env.key_id
-        )))
+        unsigned(Rejection::Forged {
+            key_id: env.key_id.clone(),
+        })
     };
     match check_signature(key, &payload, &sig_bytes) {
         Ok(()) => {}
         Err(SigError::Forged) => return Err(forged()),
-        Err(SigError::Shape(why)) => return Err(unsigned(reject(why))),
+        Err(SigError::Shape(why)) => return Err(unsigned(Rejection::SignatureShape { detail: why })),
     }
     if let Some(t) = &env.content_type {
         let Some(format) = crate::alerts::Format::from_content_type(t) else {
             return Err(Refusal {
-                reason: reject(format!(
-                    "content_type {t:?} is not known: application/cap+xml, application/gbt35965+xml, or none for an announcement"
-                )),
+                reason: Rejection::UnknownContentType {
+                    content_type: t.clone(),
+                },
                 payload: Some(payload.clone()),
                 signed: true,
                 alert: None,
             });
         };
         let alert = crate::alerts::read(&payload, format).map_err(|e| Refusal {
-            reason: reject(format!("{t}: {e}")),
+            reason: Rejection::AlertDocument {
+                detail: format!("{t}: {e}"),
+            },
             payload: Some(payload.clone()),
             signed: true,
             alert: Some((e.identifier, e.sender)),
@@ -243,11 +228,7 @@ pub fn verify(bytes: &[u8], keys: &Keyring) -> Result<(Verified, Vec<u8>), Refus
     }
     if payload.len() > MAX_ANNOUNCEMENT {
         return Err(Refusal {
-            reason: reject(format!(
-                "the announcement is {} bytes, more than the {} KiB limit",
-                payload.len(),
-                MAX_ANNOUNCEMENT / 1024
-            )),
+            reason: Rejection::AnnouncementTooLarge { bytes: payload.len() },
             payload: Some(payload.clone()),
             signed: true,
             alert: None,
@@ -263,16 +244,13 @@ pub fn verify(bytes: &[u8], keys: &Keyring) -> Result<(Verified, Vec<u8>), Refus
 }
 
 fn check_payload(payload: &[u8], env: &Envelope) -> Result<Verified, Rejection> {
-    let text = std::str::from_utf8(payload).map_err(|_| reject("payload is not UTF-8"))?;
-    let p: Payload = serde_json::from_str(text).map_err(|e| reject(format!("payload: {e}")))?;
+    let text = std::str::from_utf8(payload).map_err(|_| Rejection::PayloadNotUtf8)?;
+    let p: Payload = serde_json::from_str(text).map_err(|e| Rejection::PayloadJson { detail: e.to_string() })?;
     if !valid_id(&p.id) {
-        return Err(reject(format!(
-            "id {:?} must be 1-64 characters of A-Z a-z 0-9 . _ -",
-            p.id
-        )));
+        return Err(Rejection::BadId { id: p.id.clone() });
     }
     if p.revision == 0 {
-        return Err(reject("revision must be a positive integer"));
+        return Err(Rejection::ZeroRevision);
     }
     let issued_at = time("issued_at", &p.issued_at)?;
     match p.action.as_str() {
@@ -286,59 +264,58 @@ fn check_payload(payload: &[u8], env: &Envelope) -> Result<Verified, Rejection> 
             });
         }
         "publish" => {}
-        other => return Err(reject(format!("action {other:?} must be publish or revoke"))),
+        other => {
+            return Err(Rejection::Action {
+                action: other.to_owned(),
+            });
+        }
     }
     let priority = match p.priority.as_deref() {
         Some("normal") => Priority::Normal,
         Some("urgent") => Priority::Urgent,
         Some("emergency") => Priority::Emergency,
         Some(other) => {
-            return Err(reject(format!(
-                "priority {other:?} must be normal, urgent or emergency"
-            )));
+            return Err(Rejection::Priority {
+                priority: other.to_owned(),
+            });
         }
-        None => return Err(reject("priority is missing (normal, urgent or emergency)")),
+        None => return Err(Rejection::PriorityMissing),
     };
-    let body = p.body.clone().ok_or_else(|| reject("body is missing"))?;
+    let body = p.body.clone().ok_or(Rejection::BodyMissing)?;
     if body.trim().is_empty() {
-        return Err(reject("body is empty"));
+        return Err(Rejection::BodyEmpty);
     }
     let n = body.chars().count();
     if n > MAX_BODY {
-        return Err(reject(format!("body has {n} characters, more than {MAX_BODY}")));
+        return Err(Rejection::BodyTooLong { n });
     }
     let title = p.title.clone().unwrap_or_default();
     let nt = title.chars().count();
     if nt > MAX_TITLE {
-        return Err(reject(format!("title has {nt} characters, more than {MAX_TITLE}")));
+        return Err(Rejection::TitleTooLong { n: nt });
     }
     let valid_from = p.valid_from.as_deref().map(|s| time("valid_from", s)).transpose()?;
     let valid_until = p.valid_until.as_deref().map(|s| time("valid_until", s)).transpose()?;
     if let (Some(f), Some(u)) = (valid_from, valid_until)
         && u <= f
     {
-        return Err(reject("valid_until is not after valid_from"));
+        return Err(Rejection::ValidityOrder);
     }
     let style = p.style.clone().unwrap_or_default();
     let font_size = match style.font_size {
         None => None,
         Some(s) if pinghu_protocol::style::is_font_size(u32::from(s)) => Some(s),
         Some(s) => {
-            return Err(reject(format!(
-                "style.font_size {s} must be {}",
-                pinghu_protocol::style::font_sizes_text()
-            )));
+            return Err(Rejection::FontSize { size: s });
         }
     };
     let color = match style.color.as_deref() {
         None => None,
-        Some(c) => {
-            Some(Color::parse(c).ok_or_else(|| reject(format!("style.color {c:?} must be red, green or yellow")))?)
-        }
+        Some(c) => Some(Color::parse(c).ok_or_else(|| Rejection::Color { color: c.to_owned() })?),
     };
     let effect = match style.effect.as_deref() {
         None => None,
-        Some(e) => Some(Effect::parse(e).ok_or_else(|| reject(format!("style.effect {e:?} is not an effect")))?),
+        Some(e) => Some(Effect::parse(e).ok_or_else(|| Rejection::Effect { effect: e.to_owned() })?),
     };
     Ok(Verified::Publish {
         announcement: Announcement {
@@ -394,14 +371,20 @@ mod tests {
         let (k, sk) = keys();
         let (other_sk, _) = keygen().unwrap();
         let forged = serde_json::to_vec(&sign(PAYLOAD.as_bytes(), "portal-2026", &other_sk).unwrap()).unwrap();
-        assert!(verify(&forged, &k).unwrap_err().reason.0.contains("does not verify"));
+        assert!(
+            verify(&forged, &k)
+                .unwrap_err()
+                .reason
+                .to_string()
+                .contains("does not verify")
+        );
         let mut env = sign(PAYLOAD.as_bytes(), "portal-2026", &sk).unwrap();
         env.payload = B64.encode(PAYLOAD.replace("停水", "停电"));
         assert!(
             verify(&serde_json::to_vec(&env).unwrap(), &k)
                 .unwrap_err()
                 .reason
-                .0
+                .to_string()
                 .contains("does not verify")
         );
         let unknown = serde_json::to_vec(&sign(PAYLOAD.as_bytes(), "other", &sk).unwrap()).unwrap();
@@ -409,10 +392,16 @@ mod tests {
             verify(&unknown, &k)
                 .unwrap_err()
                 .reason
-                .0
+                .to_string()
                 .contains("unknown key_id \"other\"")
         );
-        assert!(verify(b"{}", &k).unwrap_err().reason.0.contains("not an envelope"));
+        assert!(
+            verify(b"{}", &k)
+                .unwrap_err()
+                .reason
+                .to_string()
+                .contains("not an envelope")
+        );
         for (from, to, why) in [
             ("\"revision\":1", "\"revision\":0", "revision must be a positive"),
             ("\"urgent\"", "\"loud\"", "priority \"loud\""),
@@ -432,7 +421,7 @@ mod tests {
             let p = PAYLOAD.replace(from, to);
             let env = serde_json::to_vec(&sign(p.as_bytes(), "portal-2026", &sk).unwrap()).unwrap();
             let r = verify(&env, &k).unwrap_err();
-            assert!(r.reason.0.contains(why), "{why}: {}", r.reason.0);
+            assert!(r.reason.to_string().contains(why), "{why}: {}", r.reason);
             assert!(
                 r.signed && r.payload.is_some(),
                 "a signed payload is kept for the receipt"
@@ -440,7 +429,13 @@ mod tests {
         }
         let long = PAYLOAD.replace("请居民提前储水。", &"水".repeat(2001));
         let env = serde_json::to_vec(&sign(long.as_bytes(), "portal-2026", &sk).unwrap()).unwrap();
-        assert!(verify(&env, &k).unwrap_err().reason.0.contains("more than 2000"));
+        assert!(
+            verify(&env, &k)
+                .unwrap_err()
+                .reason
+                .to_string()
+                .contains("more than 2000")
+        );
     }
 
     #[test]

@@ -145,11 +145,7 @@ impl Session {
             // Refused by its size where it arrives: never copied, hashed or written, and answered
             // at once, so reading it does not hold up the link (nor does the broker send it again).
             Happening::Oversized { topic, size, delivery } => {
-                let reason = format!(
-                    "the message is {size} bytes, more than the {} MiB any topic takes (the broker's \
-                     message_size_limit should stop such messages: docs/mqtt.md)",
-                    crate::envelope::MAX_MESSAGE / (1024 * 1024)
-                );
+                let reason = crate::reason::Reason::Oversized { size };
                 tracing::warn!("refused a message on {topic}: {reason}");
                 // Behind messages waiting for the disk its acknowledgement must not overtake
                 // theirs: it is let go, the broker sends it again, and it is refused again then.

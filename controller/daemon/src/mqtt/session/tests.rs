@@ -37,7 +37,9 @@ fn accepted(n: u16) -> Receipt {
 }
 
 fn rejected() -> Receipt {
-    Receipt::new(None, None, ReceiptEvent::Rejected, jiff::Timestamp::now()).with_reason("junk")
+    Receipt::new(None, None, ReceiptEvent::Rejected, jiff::Timestamp::now()).with_reason(
+        crate::reason::Reason::Envelope(crate::envelope::Rejection::PayloadNotUtf8),
+    )
 }
 
 fn lost(why: Loss) -> Happening {
@@ -333,7 +335,7 @@ fn an_oversized_message_is_refused_at_once_unless_it_would_overtake_a_waiting_on
     let actions = drain(&mut s, 0, t0);
     assert!(
         matches!(&actions[0], Action::Send(r) if r.event == ReceiptEvent::Rejected
-            && r.reason.as_deref().is_some_and(|w| w.contains("message_size_limit"))),
+            && r.reason.as_ref().is_some_and(|w| w.to_string().contains("message_size_limit"))),
         "{actions:?}"
     );
     assert!(matches!(actions[1], Action::Ack(d) if d == Delivery::qos1(7)));

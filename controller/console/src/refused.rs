@@ -1,0 +1,345 @@
+//! Requests the console refuses before a handler runs its work: who is asking (sign-in, API
+//! tokens, roles, the Origin and CSRF checks) and what the body is (axum's own rejections of a
+//! body, read by their type). Each refusal is a typed value that says itself in English and in
+//! Chinese, and answers as the API's JSON error: `{"ok": false, "error", "error_zh"}`.
+
+use axum::extract::rejection::{BytesRejection, FailedToBufferBody, JsonRejection, StringRejection};
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+use crate::auth::Role;
+use crate::words::{Lang, role_word};
+
+/// A request refused: 401 (not signed in), 403 (role too weak, another site, a bad CSRF token),
+/// or axum's status for a body it could not take (400, 413, 415, 422).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// No session and no API token.
+    NotSignedIn,
+    /// An API token no user has.
+    UnknownToken,
+    /// An API token of a user an admin disabled.
+    UserDisabled { name: String },
+    /// The caller's role `has` may not do what `needs` names.
+    NeedsRole { needs: Needs, has: Role },
+    /// A change sent from a page of another site (its Origin is not this console's Host).
+    OtherSite,
+    /// A browser's change without its session's CSRF token.
+    Csrf,
+    /// The body is not what the request takes; `detail` is axum's words (for English readers and
+    /// the logs: a JSON parser's position, a missing field).
+    Body { problem: BodyProblem, detail: String },
+}
+
+/// What a refused request needed a stronger role for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Editing, saving and restoring playlists and pictures: operator or admin.
+    Playlists,
+    /// The card's own controls: technician or admin.
+    Card,
+    /// Managing users and tokens: admin.
+    Users,
+}
+
+impl Needs {
+    /// The roles that may.
+    pub fn roles(self) -> &'static [Role] {
+        match self {
+            Self::Playlists => &[Role::Operator, Role::Admin],
+            Self::Card => &[Role::Technician, Role::Admin],
+            Self::Users => &[Role::Admin],
+        }
+    }
+}
+
+/// Why a request's body was not taken, from the type of axum's rejection (never its text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyProblem {
+    /// Larger than the route takes (413).
+    TooLarge,
+    /// JSON was sent without `Content-Type: application/json` (415).
+    NotJsonContentType,
+    /// Not JSON at all: a syntax error (400).
+    JsonSyntax,
+    /// JSON, but not the fields and values the request takes (422).
+    JsonShape,
+    /// Not UTF-8 text (400).
+    NotUtf8,
+    /// The body could not be read (the connection broke, 400).
+    Unreadable,
+}
+
+impl BodyProblem {
+    fn of_buffer(r: &FailedToBufferBody) -> Self {
+        match r {
+            FailedToBufferBody::LengthLimitError(_) => Self::TooLarge,
+            _ => Self::Unreadable,
+        }
+    }
+
+    fn of_bytes(r: &BytesRejection) -> Self {
+        match r {
+            BytesRejection::FailedToBufferBody(b) => Self::of_buffer(b),
+            _ => Self::Unreadable,
+        }
+    }
+
+    fn of_json(r: &JsonRejection) -> Self {
+        match r {
+            JsonRejection::JsonDataError(_) => Self::JsonShape,
+            JsonRejection::JsonSyntaxError(_) => Self::JsonSyntax,
+            JsonRejection::MissingJsonContentType(_) => Self::NotJsonContentType,
+            JsonRejection::BytesRejection(b) => Self::of_bytes(b),
+            _ => Self::Unreadable,
+        }
+    }
+
+    fn of_string(r: &StringRejection) -> Self {
+        match r {
+            StringRejection::FailedToBufferBody(b) => Self::of_buffer(b),
+            StringRejection::InvalidUtf8(_) => Self::NotUtf8,
+            _ => Self::Unreadable,
+        }
+    }
+}
+
+impl Refused {
+    /// The HTTP status it answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotSignedIn | Self::UnknownToken | Self::UserDisabled { .. } => StatusCode::UNAUTHORIZED,
+            Self::NeedsRole { .. } | Self::OtherSite | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::Body { problem, .. } => match problem {
+                BodyProblem::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                BodyProblem::NotJsonContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                BodyProblem::JsonShape => StatusCode::UNPROCESSABLE_ENTITY,
+                BodyProblem::JsonSyntax | BodyProblem::NotUtf8 | BodyProblem::Unreadable => StatusCode::BAD_REQUEST,
+            },
+        }
+    }
+
+    /// The refusal in `l`: English and Chinese side by side.
+    pub fn words(&self, l: Lang) -> String {
+        let zh = l == Lang::Zh;
+        match self {
+            Self::NotSignedIn if zh => {
+                "未登录或登录已过期：请在 /login 登录（脚本请发送 Authorization: Bearer 令牌）".to_owned()
+            }
+            Self::NotSignedIn => {
+                "sign in at /login, or send Authorization: Bearer TOKEN (pinghu console token NAME)".to_owned()
+            }
+            Self::UnknownToken if zh => "API 令牌无效：没有用户持有此令牌（可能已被撤销）".to_owned(),
+            Self::UnknownToken => "unknown API token".to_owned(),
+            Self::UserDisabled { name } if zh => {
+                format!("API 令牌属于已停用的用户 {name}：请联系管理员重新启用该用户")
+            }
+            Self::UserDisabled { name } => {
+                format!("the API token belongs to {name}, a disabled user: ask an admin to enable the user again")
+            }
+            Self::NeedsRole { needs, has } => {
+                let roles: Vec<&str> = needs.roles().iter().map(|r| role_word(l, *r)).collect();
+                let has = role_word(l, *has);
+                if zh {
+                    let what = match needs {
+                        Needs::Playlists => "编辑节目单",
+                        Needs::Card => "操作控制卡",
+                        Needs::Users => "管理用户",
+                    };
+                    format!("{what}需要{}角色（您的角色是{has}）：请联系管理员", roles.join("或"))
+                } else {
+                    let what = match needs {
+                        Needs::Playlists => "editing playlists",
+                        Needs::Card => "the card's controls",
+                        Needs::Users => "managing users",
+                    };
+                    let need = if *needs == Needs::Card { "need" } else { "needs" };
+                    format!("{what} {need} the {} role (you are {has})", roles.join(" or "))
+                }
+            }
+            Self::OtherSite if zh => "请求来自其他网站的页面（Origin 不是本控制台）：请使用控制台自己的页面".to_owned(),
+            Self::OtherSite => "a change sent from a page of another site (its Origin is not this console): use the \
+                                console's own pages"
+                .to_owned(),
+            Self::Csrf if zh => "页面已过期（CSRF 令牌缺失或不正确）：请刷新页面后重试".to_owned(),
+            Self::Csrf => "missing or wrong CSRF token: reload the page and try again".to_owned(),
+            Self::Body { problem, detail } => {
+                let (en, zh_words) = match problem {
+                    BodyProblem::TooLarge => ("the request's body is too large", "提交的内容太大，超出上限"),
+                    BodyProblem::NotJsonContentType => (
+                        "the request's body must be JSON, sent with Content-Type: application/json",
+                        "提交的内容应为 JSON，并带有 Content-Type: application/json",
+                    ),
+                    BodyProblem::JsonSyntax => ("the request's body is not valid JSON", "提交的内容不是有效的 JSON"),
+                    BodyProblem::JsonShape => (
+                        "the request's JSON lacks a field or has a value of the wrong kind",
+                        "提交的 JSON 缺少字段，或字段的值类型不对",
+                    ),
+                    BodyProblem::NotUtf8 => ("the request's body is not UTF-8 text", "提交的内容不是 UTF-8 文本"),
+                    BodyProblem::Unreadable => ("the request's body could not be read", "无法读取提交的内容：请重试"),
+                };
+                if zh {
+                    zh_words.to_owned()
+                } else {
+                    format!("{en} ({detail})")
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.words(Lang::En))
+    }
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({"ok": false, "error": self.to_string(), "error_zh": self.words(Lang::Zh)});
+        (
+            self.status(),
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response()
+    }
+}
+
+/// A JSON body (as axum's [`axum::Json`]), refused as the console's JSON error.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+#[axum::async_trait]
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = Refused;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Refused> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Self(v)),
+            Err(r) => Err(Refused::Body {
+                problem: BodyProblem::of_json(&r),
+                detail: r.body_text(),
+            }),
+        }
+    }
+}
+
+/// A text body (as a `String`), refused as the console's JSON error.
+#[derive(Debug)]
+pub struct TextBody(pub String);
+
+#[axum::async_trait]
+impl<S: Send + Sync> FromRequest<S> for TextBody {
+    type Rejection = Refused;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Refused> {
+        match String::from_request(req, state).await {
+            Ok(v) => Ok(Self(v)),
+            Err(r) => Err(Refused::Body {
+                problem: BodyProblem::of_string(&r),
+                detail: r.body_text(),
+            }),
+        }
+    }
+}
+
+/// A body of bytes, refused as the console's JSON error.
+#[derive(Debug)]
+pub struct BytesBody(pub axum::body::Bytes);
+
+#[axum::async_trait]
+impl<S: Send + Sync> FromRequest<S> for BytesBody {
+    type Rejection = Refused;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Refused> {
+        match axum::body::Bytes::from_request(req, state).await {
+            Ok(v) => Ok(Self(v)),
+            Err(r) => Err(Refused::Body {
+                problem: BodyProblem::of_bytes(&r),
+                detail: r.body_text(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every refusal says itself in Chinese with no English sentence in it, and a role refusal
+    /// names the roles that may.
+    #[test]
+    fn every_refusal_reads_in_chinese() {
+        let all = [
+            Refused::NotSignedIn,
+            Refused::UnknownToken,
+            Refused::UserDisabled { name: "li".into() },
+            Refused::NeedsRole {
+                needs: Needs::Playlists,
+                has: Role::Viewer,
+            },
+            Refused::NeedsRole {
+                needs: Needs::Card,
+                has: Role::Operator,
+            },
+            Refused::NeedsRole {
+                needs: Needs::Users,
+                has: Role::Technician,
+            },
+            Refused::OtherSite,
+            Refused::Csrf,
+        ]
+        .into_iter()
+        .chain(
+            [
+                BodyProblem::TooLarge,
+                BodyProblem::NotJsonContentType,
+                BodyProblem::JsonSyntax,
+                BodyProblem::JsonShape,
+                BodyProblem::NotUtf8,
+                BodyProblem::Unreadable,
+            ]
+            .map(|problem| Refused::Body {
+                problem,
+                detail: "Failed to parse the request body as JSON: expected value at line 1 column 1".into(),
+            }),
+        );
+        for r in all {
+            let zh = r.words(Lang::Zh);
+            let english = zh.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| w.len() > 3);
+            let left: Vec<&str> = english
+                .filter(|w| {
+                    ![
+                        "login",
+                        "Authorization",
+                        "Bearer",
+                        "Origin",
+                        "JSON",
+                        "Content",
+                        "Type",
+                        "application",
+                        "json",
+                        "CSRF",
+                    ]
+                    .contains(w)
+                })
+                .collect();
+            assert!(left.is_empty(), "{r}: {zh}");
+        }
+        let r = Refused::NeedsRole {
+            needs: Needs::Playlists,
+            has: Role::Viewer,
+        };
+        assert_eq!(
+            r.to_string(),
+            "editing playlists needs the operator or admin role (you are viewer)"
+        );
+        assert_eq!(
+            r.words(Lang::Zh),
+            "编辑节目单需要操作员或管理员角色（您的角色是查看者）：请联系管理员"
+        );
+    }
+}
