@@ -13,8 +13,10 @@ use crate::alerts::rules::Note;
 use crate::envelope::Rejection;
 use crate::store::AnnState;
 
-/// Why a receipt says what it says.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a receipt says what it says. Two reasons are equal when they say the same: the same
+/// `code` and the same English words, so a reason read back from the state file
+/// ([`Reason::Recorded`]) equals the typed one it was written from.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Reason {
     /// The envelope or its payload was refused.
@@ -76,6 +78,14 @@ pub enum Reason {
         zh: Option<String>,
     },
 }
+
+impl PartialEq for Reason {
+    fn eq(&self, other: &Self) -> bool {
+        self.code() == other.code() && self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for Reason {}
 
 impl Reason {
     /// A stable name of the reason for machines (`reason_code`, docs/mqtt.md).
@@ -451,9 +461,16 @@ mod tests {
         assert_eq!(json["reason_zh"], "重放：a 的版本 1 不比已收到的版本 2 新");
         assert_eq!(json["reason_code"], "replay");
         let back: Receipt = serde_json::from_value(json).unwrap();
-        assert_eq!(
-            back.reason.as_ref().unwrap().to_string(),
-            r.reason.as_ref().unwrap().to_string()
+        // Read back, the receipt is the one written: its reason says the same words.
+        assert_eq!(back, r);
+        assert!(matches!(back.reason, Some(Reason::Recorded { .. })));
+        assert_ne!(
+            back.reason,
+            Some(Reason::Replay {
+                id: "a".into(),
+                revision: 1,
+                seen: 3
+            })
         );
         assert_eq!(back.reason.unwrap().zh(), "重放：a 的版本 1 不比已收到的版本 2 新");
     }
