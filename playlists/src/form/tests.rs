@@ -540,3 +540,22 @@ fn a_campaigns_kept_fields_are_refused_and_inline_campaigns_said() {
         FormError::Stale { what: "spot", index: 4 }
     );
 }
+
+#[test]
+fn a_booking_problem_is_at_its_campaigns_header_and_names_the_field_that_fixes_it() {
+    use crate::Bilingual as _;
+    let mut f = read(COMMERCIAL).unwrap();
+    f.campaigns[1].target = "plays_per_hour".into();
+    f.campaigns[1].amount = Some(2000.0);
+    let out = write(COMMERCIAL, &f).unwrap();
+    let p = crate::parse(&out, "form.toml").unwrap();
+    let booked = crate::check_bookings(&p, &crate::calendar::Calendar::builtin(), &|i| i.style.dwell_s);
+    assert!(!booked.is_empty());
+    let citrus = &read(&out).unwrap().campaigns[1];
+    for d in &booked {
+        assert!(matches!(d.problem, crate::Problem::Overbooked { .. }), "{d}");
+        assert_eq!(d.problem.field(), Some("target"), "{}", d.problem);
+        assert!([12, citrus.lines[""]].contains(&d.line), "{d}");
+        assert!(d.problem.zh().contains("citrus"), "{}", d.problem.zh());
+    }
+}
