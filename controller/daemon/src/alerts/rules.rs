@@ -6,7 +6,6 @@ use pinghu_playlists::{Announcement, Color, Priority};
 use super::cap::{Alert, Area, Certainty, GB2260, Info, MsgType, Scope, Severity, Status, Urgency};
 use super::events::EventType;
 use super::geo;
-use pinghu_playlists::Bilingual as _;
 
 /// `[alerts]` in the configuration.
 #[derive(Debug, Clone, PartialEq)]
