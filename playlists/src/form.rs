@@ -1,14 +1,14 @@
 //! The playlist as a form: what the console's form editor shows and changes, read from and
 //! written back into the TOML text with `toml_edit`, so the file's comments, blank lines, key
-//! order and everything the form does not show (campaigns, `[defaults]`, keys it does not know)
+//! order and everything the form does not show (`[defaults]`, dayparts, keys it does not know)
 //! stay as they were. Hand edits and form edits mix: the text stays the one truth, and what the
 //! form writes is checked by the same checker as a hand edit.
 //!
 //! Sans-IO: text in, text out. A field is written only when its value changed, and keeps the
 //! comment after it; a field emptied is removed (the playlist's default applies). Items, the
-//! brightness schedule and the power times are matched to the file's tables by `source`, their
-//! index in the file when the form was read, so a reordered, removed or added item moves its own
-//! comments with it.
+//! brightness schedule, campaigns and their spots are matched to the file's tables by `source`,
+//! their index in the file when the form was read, so a reordered, removed or added item,
+//! campaign or spot moves its own comments with it (a campaign moves with its spots).
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -17,7 +17,11 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use toml_edit::{Array, DocumentMut, Item, Table, Value};
 
-/// The playlist's items, brightness schedule and power times as the form edits them.
+mod campaign;
+pub use campaign::{FormCampaign, FormSpot, TARGETS};
+
+/// The playlist's items, brightness schedule, power times, campaigns and government floor as
+/// the form edits them.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Form {
     pub items: Vec<FormItem>,
@@ -25,7 +29,16 @@ pub struct Form {
     pub brightness: Vec<FormBrightness>,
     #[serde(default)]
     pub power: Option<FormPower>,
-    /// What else the file holds that only the TOML view edits (`campaign`, `defaults`, …);
+    /// Paid campaigns and their spots (docs/campaigns.md).
+    #[serde(default)]
+    pub campaigns: Vec<FormCampaign>,
+    /// The share of every hour kept for government content; `None`: the default (0.5).
+    #[serde(default)]
+    pub government_floor: Option<f64>,
+    /// The line of `government_floor`, when written. Read-only.
+    #[serde(default, skip_deserializing)]
+    pub government_floor_line: usize,
+    /// What else the file holds that only the TOML view edits (`defaults`, `dayparts`, …);
     /// read-only, kept as written.
     #[serde(default, skip_deserializing)]
     pub elsewhere: Vec<String>,
@@ -97,20 +110,27 @@ pub enum FormError {
         "line {line}: the playlist is not valid TOML, so the form cannot show it; correct it in the TOML view (高级)"
     )]
     Unreadable { line: usize },
-    /// `item`, `brightness` or `power` is written in a shape the form does not edit (an
-    /// inline array or table).
+    /// `item`, `brightness`, `power`, `campaign` or `campaign.item` is written in a shape the
+    /// form does not edit (an inline array or table).
     #[error("`{key}` is written inline; the form edits only `[[{key}]]` tables: edit it in the TOML view (高级)")]
     Inline { key: String },
     /// A form names a table of the file that is not there (the text changed since it was read).
     #[error("{what} {} is not in the playlist any more: read the form again", index + 1)]
     Stale { what: &'static str, index: usize },
     /// A form changes a field the file writes in a shape the form does not show (a daypart's
-    /// name for `time`, a computed value): the change would otherwise be dropped unseen.
+    /// name for `time`, a computed value): the change would otherwise be dropped unseen. `what`:
+    /// `item`, `campaign`, `spot` (`index` among its campaign's spots) or `playlist` (a top-level
+    /// key).
     #[error(
-        "item {} (`{id}`): `{key}` is written in a shape the form does not edit, so the form cannot change it; edit it in the TOML view (高级)",
+        "{what} {} (`{id}`): `{key}` is written in a shape the form does not edit, so the form cannot change it; edit it in the TOML view (高级)",
         index + 1
     )]
-    Kept { index: usize, id: String, key: String },
+    Kept {
+        what: &'static str,
+        index: usize,
+        id: String,
+        key: String,
+    },
     /// Two entries of a form name the same table of the file.
     #[error("two {what}s of the form come from the same one of the playlist ({}): read the form again", index + 1)]
     Twice { what: &'static str, index: usize },
@@ -127,29 +147,33 @@ impl FormError {
                 format!("“{key}”写成了行内形式，表单只编辑 [[{key}]] 表：请在“高级”中修改")
             }
             FormError::Stale { what, index } => {
-                let what = match *what {
-                    "item" => "节目",
-                    "brightness" => "亮度时段",
-                    _ => what,
-                };
-                format!("第 {} 个{what}已不在节目单中：请重新读取表单", index + 1)
+                format!("第 {} 个{}已不在节目单中：请重新读取表单", index + 1, what_zh(what))
             }
-            FormError::Kept { index, id, key } => format!(
-                "第 {} 个节目（{id}）的“{key}”写法表单无法编辑，表单不能修改它：请在“高级”中修改",
-                index + 1
+            FormError::Kept { what, index, id, key } => format!(
+                "第 {} 个{}（{id}）的“{key}”写法表单无法编辑，表单不能修改它：请在“高级”中修改",
+                index + 1,
+                what_zh(what)
             ),
             FormError::Twice { what, index } => {
-                let what = match *what {
-                    "item" => "节目",
-                    "brightness" => "亮度时段",
-                    _ => what,
-                };
+                let what = what_zh(what);
                 format!(
                     "表单中有两处来自节目单的同一个{what}（第 {} 个）：请重新读取表单",
                     index + 1
                 )
             }
         }
+    }
+}
+
+/// What a part of the form is called in Chinese.
+fn what_zh(what: &str) -> &str {
+    match what {
+        "item" => "节目",
+        "brightness" => "亮度时段",
+        "campaign" => "广告投放",
+        "spot" => "广告内容",
+        "playlist" => "节目单设置",
+        _ => what,
     }
 }
 
@@ -170,7 +194,7 @@ const ITEM_KEYS: [&str; 12] = [
 ];
 
 /// Top-level keys the form shows.
-const FORM_TABLES: [&str; 3] = ["item", "brightness", "power"];
+const FORM_TABLES: [&str; 5] = ["item", "brightness", "power", "campaign", "government_floor"];
 
 /// Read a playlist text as a form.
 pub fn read(text: &str) -> Result<Form, FormError> {
@@ -184,23 +208,24 @@ pub fn read(text: &str) -> Result<Form, FormError> {
         .collect();
     let line = |span: Option<Range<usize>>| span.map_or(0, |s| starts.partition_point(|&b| b <= s.start));
     let root = doc.as_table();
+    let floor = root.get("government_floor");
     let mut form = Form {
         elsewhere: root
             .iter()
             .map(|(k, _)| k.to_owned())
-            .filter(|k| !FORM_TABLES.contains(&k.as_str()))
+            // A floor that is not a number is kept as written, for the TOML view.
+            .filter(|k| !FORM_TABLES.contains(&k.as_str()) || (k == "government_floor" && floor_of(root).is_none()))
             .collect(),
+        government_floor: floor_of(root),
+        government_floor_line: floor
+            .and_then(|_| root.get_key_value("government_floor"))
+            .map_or(0, |(k, _)| line(k.span())),
         ..Form::default()
     };
     for (i, t) in tables(root, "item")?.into_iter().enumerate() {
         let mut item = read_item(t);
         item.source = Some(i);
-        item.lines.insert(String::new(), line(t.span()));
-        for (k, _) in t {
-            if let Some((key, _)) = t.get_key_value(k) {
-                item.lines.insert(k.to_owned(), line(key.span()));
-            }
-        }
+        item.lines = lines_of(t, &line);
         form.items.push(item);
     }
     for (i, t) in tables(root, "brightness")?.into_iter().enumerate() {
@@ -214,6 +239,18 @@ pub fn read(text: &str) -> Result<Form, FormError> {
                 .unwrap_or(0),
             line: line(t.span()),
         });
+    }
+    for (i, t) in tables(root, "campaign")?.into_iter().enumerate() {
+        let mut c = campaign::read_campaign(t);
+        c.source = Some(i);
+        c.lines = lines_of(t, &line);
+        for (j, st) in spot_tables(t)?.into_iter().enumerate() {
+            let mut spot = campaign::read_spot(st);
+            spot.source = Some(j);
+            spot.lines = lines_of(st, &line);
+            c.spots.push(spot);
+        }
+        form.campaigns.push(c);
     }
     form.power = match root.get("power") {
         None => None,
@@ -248,6 +285,7 @@ pub fn write(text: &str, form: &Form) -> Result<String, FormError> {
             None => Table::new(),
         };
         write_item(&mut t, f).map_err(|key| FormError::Kept {
+            what: "item",
             index,
             id: f.id.clone(),
             key: key.to_owned(),
@@ -273,6 +311,82 @@ pub fn write(text: &str, form: &Form) -> Result<String, FormError> {
     }
     place(root, &old, &mut windows);
     set_tables(root, "brightness", windows);
+
+    // Campaigns, each with its spots (matched among its own): a campaign moves with its spots.
+    let old: Vec<Table> = tables(root, "campaign")?.into_iter().cloned().collect();
+    once(form.campaigns.iter().map(|c| c.source), "campaign")?;
+    let mut campaigns = Vec::new();
+    for (index, f) in form.campaigns.iter().enumerate() {
+        let mut t = match f.source {
+            Some(i) => old.get(i).cloned().ok_or(FormError::Stale {
+                what: "campaign",
+                index: i,
+            })?,
+            None => Table::new(),
+        };
+        let old_spots: Vec<Table> = spot_tables(&t)?.into_iter().cloned().collect();
+        once(f.spots.iter().map(|s| s.source), "spot")?;
+        campaign::write_campaign(&mut t, f).map_err(|key| FormError::Kept {
+            what: "campaign",
+            index,
+            id: f.id.clone(),
+            key,
+        })?;
+        let mut spots = Vec::new();
+        for (j, s) in f.spots.iter().enumerate() {
+            let mut st = match s.source {
+                Some(i) => old_spots
+                    .get(i)
+                    .cloned()
+                    .ok_or(FormError::Stale { what: "spot", index: i })?,
+                None => Table::new(),
+            };
+            campaign::write_spot(&mut st, s).map_err(|key| FormError::Kept {
+                what: "spot",
+                index: j,
+                id: s.id.clone(),
+                key,
+            })?;
+            spots.push(st);
+        }
+        set_tables(&mut t, "item", spots);
+        campaigns.push(t);
+    }
+    place_with_spots(root, &old, &mut campaigns)?;
+    set_tables(root, "campaign", campaigns);
+
+    let floor = floor_of(root);
+    if form.government_floor != floor {
+        if floor.is_none() && root.contains_key("government_floor") {
+            return Err(FormError::Kept {
+                what: "playlist",
+                index: 0,
+                id: String::new(),
+                key: "government_floor".into(),
+            });
+        }
+        let first_key = !root.iter().any(|(_, v)| v.is_value());
+        let was_first = root
+            .iter()
+            .find(|(_, v)| v.is_value())
+            .is_some_and(|(k, _)| k == "government_floor");
+        if form.government_floor.is_none() && was_first {
+            // The file's opening comment stays: it goes to what now comes first.
+            let lead = root
+                .key("government_floor")
+                .and_then(|k| k.leaf_decor().prefix())
+                .and_then(|p| p.as_str())
+                .unwrap_or_default()
+                .to_owned();
+            root.remove("government_floor");
+            lead_comment_from(root, &lead);
+        } else {
+            set(root, "government_floor", form.government_floor.map(Value::from));
+        }
+        if first_key && floor.is_none() {
+            lead_comment_to(root, "government_floor");
+        }
+    }
 
     match &form.power {
         Some(p) if !(p.on.is_empty() && p.off.is_empty()) => {
@@ -323,6 +437,114 @@ fn place(root: &mut Table, old: &[Table], new: &mut [Table]) {
     }
 }
 
+/// [`place`] for campaigns: the places their tables and their spots' held, in the new order a
+/// campaign then its spots, so each spot stays under its own campaign.
+fn place_with_spots(root: &mut Table, old: &[Table], new: &mut [Table]) -> Result<(), FormError> {
+    let mut places: Vec<isize> = Vec::new();
+    for t in old {
+        places.extend(t.position());
+        places.extend(spot_tables(t)?.into_iter().filter_map(Table::position));
+    }
+    places.sort_unstable();
+    let count: usize = new
+        .iter()
+        .map(|t| {
+            1 + t
+                .get("item")
+                .and_then(Item::as_array_of_tables)
+                .map_or(0, toml_edit::ArrayOfTables::len)
+        })
+        .sum();
+    let mut given: Vec<Option<isize>> = vec![None; count];
+    if let Some(&last) = places.last() {
+        let extra = count.saturating_sub(places.len());
+        if extra > 0 {
+            shift_after(root, last, extra as isize);
+            places.extend((1..=extra as isize).map(|k| last + k));
+        }
+        given = places.into_iter().take(count).map(Some).collect();
+    }
+    let mut next = given.into_iter();
+    for t in new.iter_mut() {
+        t.set_position(next.next().flatten());
+        if let Some(Item::ArrayOfTables(a)) = t.get_mut("item") {
+            for s in a.iter_mut() {
+                s.set_position(next.next().flatten());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The first table of the file, by place.
+fn first_table(root: &mut Table) -> Option<&mut Table> {
+    let mut firsts: Vec<(isize, String)> = Vec::new();
+    for (k, item) in root.iter() {
+        match item {
+            Item::Table(t) => firsts.extend(t.position().map(|p| (p, k.to_owned()))),
+            Item::ArrayOfTables(a) => {
+                firsts.extend(a.iter().next().and_then(Table::position).map(|p| (p, k.to_owned())));
+            }
+            _ => {}
+        }
+    }
+    let (_, name) = firsts.into_iter().min()?;
+    match root.get_mut(&name)? {
+        Item::Table(t) => Some(t),
+        Item::ArrayOfTables(a) => a.get_mut(0),
+        _ => None,
+    }
+}
+
+/// The opening comment `lead` of a removed first key goes before what now comes first.
+fn lead_comment_from(root: &mut Table, lead: &str) {
+    if lead.trim().is_empty() {
+        return;
+    }
+    let first_key = root.iter().find(|(_, v)| v.is_value()).map(|(k, _)| k.to_owned());
+    if let Some(k) = first_key {
+        if let Some(mut key) = root.key_mut(&k) {
+            let old = key
+                .leaf_decor()
+                .prefix()
+                .and_then(|p| p.as_str())
+                .unwrap_or_default()
+                .to_owned();
+            key.leaf_decor_mut().set_prefix(format!("{lead}{old}"));
+        }
+    } else if let Some(t) = first_table(root) {
+        let old = t
+            .decor()
+            .prefix()
+            .and_then(|p| p.as_str())
+            .unwrap_or_default()
+            .to_owned();
+        t.decor_mut().set_prefix(format!("{lead}{old}"));
+    }
+}
+
+/// A first top-level key takes the file's opening comment (up to its first blank line) from the
+/// first table, so the comment stays at the top.
+fn lead_comment_to(root: &mut Table, key: &str) {
+    let Some(table) = first_table(root) else {
+        return;
+    };
+    let prefix = table
+        .decor()
+        .prefix()
+        .and_then(|p| p.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let Some(at) = prefix.find("\n\n") else {
+        return;
+    };
+    let (head, rest) = prefix.split_at(at + 1);
+    table.decor_mut().set_prefix(rest.to_owned());
+    if let Some(mut k) = root.key_mut(key) {
+        k.leaf_decor_mut().set_prefix(head.to_owned());
+    }
+}
+
 /// Move every table of the file placed after `after` down by `by`.
 fn shift_after(t: &mut Table, after: isize, by: isize) {
     if let Some(p) = t.position().filter(|&p| p > after) {
@@ -357,6 +579,40 @@ fn line_of(text: &str, at: usize) -> usize {
     text.get(..at).unwrap_or(text).matches('\n').count() + 1
 }
 
+/// The `government_floor` when it is written as a number.
+fn floor_of(root: &Table) -> Option<f64> {
+    let v = root.get("government_floor")?;
+    v.as_float().or_else(|| v.as_integer().map(|i| i as f64))
+}
+
+/// The line of a table's header (`""`) and of each of its keys.
+fn lines_of(t: &Table, line: &dyn Fn(Option<Range<usize>>) -> usize) -> BTreeMap<String, usize> {
+    let mut lines = BTreeMap::from([(String::new(), line(t.span()))]);
+    for (k, _) in t {
+        if let Some((key, _)) = t.get_key_value(k) {
+            lines.insert(k.to_owned(), line(key.span()));
+        }
+    }
+    lines
+}
+
+/// A campaign's `[[campaign.item]]` spots.
+fn spot_tables(campaign: &Table) -> Result<Vec<&Table>, FormError> {
+    match campaign.get("item") {
+        None => Ok(Vec::new()),
+        Some(Item::ArrayOfTables(a)) => Ok(a.iter().collect()),
+        Some(_) => Err(FormError::Inline {
+            key: "campaign.item".into(),
+        }),
+    }
+}
+
+/// A value as the file writes it (a table's whole text), for what the form keeps.
+fn written(item: &Item) -> String {
+    item.as_value()
+        .map_or_else(|| item.to_string(), |v| v.to_string().trim().to_owned())
+}
+
 /// The `[[key]]` tables of `root` (none when absent).
 fn tables<'a>(root: &'a Table, key: &str) -> Result<Vec<&'a Table>, FormError> {
     match root.get(key) {
@@ -384,10 +640,6 @@ fn string(t: &Table, key: &str) -> String {
 }
 
 fn read_item(t: &Table) -> FormItem {
-    let written = |item: &Item| {
-        item.as_value()
-            .map_or_else(|| item.to_string(), |v| v.to_string().trim().to_owned())
-    };
     let mut kept: BTreeMap<String, String> = t
         .iter()
         .filter(|(k, _)| !ITEM_KEYS.contains(k))
@@ -519,12 +771,18 @@ fn set(t: &mut Table, key: &str, v: Option<Value>) {
         None => {
             t.remove(key);
         }
-        Some(mut v) => {
-            if let Some(old) = t.get(key).and_then(Item::as_value) {
-                *v.decor_mut() = old.decor().clone();
+        Some(mut v) => match t.get_mut(key) {
+            // In place: the key keeps its indent and the comments before it.
+            Some(old) => {
+                if let Some(o) = old.as_value() {
+                    *v.decor_mut() = o.decor().clone();
+                }
+                *old = Item::Value(v);
             }
-            t.insert(key, Item::Value(v));
-        }
+            None => {
+                t.insert(key, Item::Value(v));
+            }
+        },
     }
 }
 

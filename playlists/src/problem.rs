@@ -17,6 +17,13 @@ pub use time::{FieldProblem, TimeProblem};
 pub trait Bilingual: fmt::Display {
     /// The same message in Chinese.
     fn zh(&self) -> String;
+
+    /// The key of its table a fix goes to, for a problem placed at the table's header line (the
+    /// booking check's, at its campaign): `target`, `max_per_hour` or `separation_s`. The
+    /// console's form shows the problem at that field.
+    fn field(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// A message already written in both languages where it was made, from its typed value: for
@@ -335,6 +342,17 @@ impl fmt::Display for Problem {
 impl Bilingual for Problem {
     fn zh(&self) -> String {
         self.words(Lang::Zh)
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Problem::Overbooked { booking, .. } => Some(match booking {
+                Booking::MaxPerHour { .. } => "max_per_hour",
+                Booking::Separation { .. } => "separation_s",
+                Booking::Window { .. } | Booking::Floor { .. } => "target",
+            }),
+            _ => None,
+        }
     }
 }
 

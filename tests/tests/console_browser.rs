@@ -987,3 +987,166 @@ async fn an_admin_scans_the_qr_code_for_two_step_sign_in_and_signs_in_with_a_cod
     b.wait("the board page", 10, "location.pathname === '/board'").await;
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_books_a_campaign_in_the_form_sees_an_impossible_target_at_its_field_and_saves_it() {
+    let rig = blocking(ConsoleRig::start);
+    let b = Browser::start().await;
+    b.client.set_window_size(1366, 768).await.expect("a desk-sized window");
+    b.go(&format!("{}/login", rig.url)).await;
+    b.type_into("input[name=token]", &rig.token).await;
+    b.click("form.login button").await;
+    b.wait("the board page", 10, "location.pathname === '/board'").await;
+    b.go(&format!("{}/playlist", rig.url)).await;
+    b.wait(
+        "the form's items",
+        10,
+        "document.querySelectorAll('#items .card').length",
+    )
+    .await;
+
+    // A campaign added in the form, with one text spot and a target of plays a day: no TOML typed.
+    // Below the sticky row of buttons until scrolled to, as an operator would.
+    b.js(
+        "document.getElementById('add-campaign').scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await;
+    b.click("#add-campaign").await;
+    let camp = "#campaigns .campaign[data-campaign=\"0\"]";
+    b.wait("the new campaign", 10, &format!("document.querySelector('{camp}')"))
+        .await;
+    let labels = b
+        .js(&format!("return document.querySelector('{camp}').textContent;"), vec![])
+        .await;
+    for word in [
+        "广告主",
+        "合同号",
+        "开始日期",
+        "结束日期",
+        "播放时段",
+        "投放目标",
+        "每小时最多",
+        "广告内容",
+    ] {
+        assert!(labels.as_str().unwrap().contains(word), "{word} missing from {labels}");
+    }
+    let today = jiff::Zoned::now().date().to_string();
+    for (key, value, event) in [
+        ("id", "bank", "input"),
+        ("advertiser", "夷陵农商银行", "input"),
+        ("contract", "YL-AD-2026-031", "input"),
+        ("start_date", today.as_str(), "change"),
+        ("end_date", today.as_str(), "change"),
+        ("target", "plays_per_day", "change"),
+    ] {
+        set_field(&b, &format!("{camp} [data-key={key}]"), value, event).await;
+    }
+    // An impossible target: 8000 spots of 8 s a day (333 an hour, 2667 s) are more than the
+    // government floor leaves of each hour (1800 s).
+    set_field(&b, &format!("{camp} input[data-key=amount]"), "8000", "input").await;
+    set_field(
+        &b,
+        &format!("{camp} .spot[data-spot=\"0\"] textarea[data-key=text]"),
+        "夷陵农商银行 冬季存款优惠",
+        "input",
+    )
+    .await;
+    let at_target = b
+        .wait(
+            "the booking problem at the target",
+            20,
+            &format!("document.querySelector('{camp} [data-slot=target] .field-error')?.textContent"),
+        )
+        .await;
+    let at_target = at_target.as_str().unwrap();
+    assert!(
+        at_target.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) && at_target.contains("bank"),
+        "in Chinese, naming the campaign: {at_target}"
+    );
+    assert_eq!(
+        b.js(
+            &format!("return document.querySelector('{camp} select[data-key=target]').classList.contains('bad');"),
+            vec![]
+        )
+        .await,
+        json!(true)
+    );
+    b.js(
+        &format!("document.querySelector('{camp} [data-slot=target]').scrollIntoView({{block: 'center'}});"),
+        vec![],
+    )
+    .await;
+    b.screenshot("16-campaign-overbooked.png").await;
+
+    // Fixed: 60 plays a day fit. The problem goes; the spot's live preview is in its card.
+    set_field(&b, &format!("{camp} input[data-key=amount]"), "60", "input").await;
+    b.wait(
+        "the problem gone",
+        20,
+        &format!("!document.querySelector('{camp} .field-error') && document.querySelector('#problems li.ok')"),
+    )
+    .await;
+    b.wait(
+        "the spot's preview in its card",
+        20,
+        &format!("document.querySelector('{camp} .spot .card-preview img')?.naturalWidth > 0"),
+    )
+    .await;
+    let text = b.js("return document.getElementById('playlist').value;", vec![]).await;
+    let text = text.as_str().unwrap();
+    assert!(
+        text.contains("[[campaign]]\nid = \"bank\"")
+            && text.contains("plays_per_day = 60")
+            && text.contains("[[campaign.item]]"),
+        "{text}"
+    );
+    b.screenshot("17-campaign-form.png").await;
+
+    b.click("#save").await;
+    b.wait(
+        "the saved word after the reload",
+        15,
+        "document.querySelector('#problems li.ok') && document.getElementById('history').textContent.includes('保存')",
+    )
+    .await;
+    let saved = rig.api("GET", "/api/v1/playlist", "").text();
+    let p = pinghu_playlists::parse(&saved, "saved.toml").unwrap_or_else(|e| panic!("{e}\n{saved}"));
+    assert_eq!(p.campaigns.len(), 1, "{saved}");
+    let c = &p.campaigns[0];
+    assert_eq!((c.id.as_str(), c.advertiser.as_str()), ("bank", "夷陵农商银行"));
+    assert_eq!(c.target, pinghu_playlists::campaign::Target::PlaysPerDay(60));
+    assert_eq!(c.items[0].text, "夷陵农商银行 冬季存款优惠");
+
+    // After the reload the campaign is in the form again, read from the saved text.
+    b.wait(
+        "the saved campaign in the form",
+        10,
+        &format!("document.querySelector('{camp} input[data-key=advertiser]')?.value === '夷陵农商银行'"),
+    )
+    .await;
+    // On a phone: the campaign's card fits the width.
+    b.client.set_window_size(390, 844).await.expect("a phone-sized window");
+    b.go(&format!("{}/playlist", rig.url)).await;
+    b.wait(
+        "the campaign on a phone",
+        10,
+        &format!("document.querySelector('{camp}')"),
+    )
+    .await;
+    let (page_width, window) = (
+        b.js("return document.documentElement.scrollWidth;", vec![]).await,
+        b.js("return document.documentElement.clientWidth;", vec![]).await,
+    );
+    assert!(
+        page_width.as_u64() <= window.as_u64(),
+        "the form is {page_width} px wide in {window} px"
+    );
+    b.js(
+        &format!("document.querySelector('{camp}').scrollIntoView({{block: 'start'}});"),
+        vec![],
+    )
+    .await;
+    b.screenshot("18-campaign-phone.png").await;
+    b.close().await;
+}

@@ -196,31 +196,43 @@
     }
     function offline() { say(W.offline); }
 
-    // Problems: listed under the buttons, and shown at their field (or their item) in the form.
+    // Problems: listed under the buttons, and shown at their field (or their item, campaign or
+    // spot) in the form: the table whose header is the last at or before the problem's line.
+    var TARGETS = ["share", "plays_per_day", "plays_per_hour"];
     function fieldOf(line) {
       if (!model) return null;
-      var hit = null;
-      model.items.forEach(function (it, i) {
-        var head = it.lines[""] || 0;
-        var next = i + 1 < model.items.length ? model.items[i + 1].lines[""] || Infinity : Infinity;
-        if (line >= head && line < next) {
-          hit = { item: i, key: null };
-          Object.keys(it.lines).forEach(function (k) { if (k && it.lines[k] === line) hit.key = k; });
-        }
+      var heads = [];
+      model.items.forEach(function (it, i) { heads.push({ lines: it.lines, sel: '.card[data-index="' + i + '"]' }); });
+      (model.campaigns || []).forEach(function (c, i) {
+        var sel = '.campaign[data-campaign="' + i + '"]';
+        heads.push({ lines: c.lines || {}, sel: sel });
+        (c.spots || []).forEach(function (sp, j) { heads.push({ lines: sp.lines || {}, sel: sel + ' .spot[data-spot="' + j + '"]' }); });
       });
-      return hit;
+      var hit = null, best = -1;
+      heads.forEach(function (h) {
+        var head = h.lines[""];
+        if (head && head <= line && head > best) { best = head; hit = h; }
+      });
+      if (model.government_floor_line && line === model.government_floor_line) return { sel: "#floor-row", key: "government_floor" };
+      if (!hit) return null;
+      var key = null;
+      Object.keys(hit.lines).forEach(function (k) { if (k && hit.lines[k] === line) key = k; });
+      return { sel: hit.sel, key: TARGETS.indexOf(key) >= 0 ? "target" : key };
     }
     function mark(e, cls) {
       var at = fieldOf(e.line);
       if (!at) return;
-      var card = document.querySelector('.card[data-index="' + at.item + '"]');
+      var card = document.querySelector(at.sel);
       if (!card) return;
-      if (cls !== "warn") card.classList.add("bad");
-      var slot = at.key && card.querySelector('[data-slot="' + at.key + '"]');
-      var input = at.key && card.querySelector('[data-key="' + at.key + '"]');
+      // A problem at a campaign's header that one of its fields fixes (the booking check's).
+      var key = at.key || e.field || null;
+      if (cls !== "warn") { card.classList.add("bad"); var outer = card.closest(".card"); if (outer) outer.classList.add("bad"); }
+      var slot = key && card.querySelector('[data-slot="' + key + '"]');
+      var input = key && card.querySelector('[data-key="' + key + '"]');
       if (input && cls !== "warn") input.classList.add("bad");
-      (slot || card.querySelector('[data-slot="_"]')).appendChild(
-        el("span", { cls: cls === "warn" ? "field-warn" : "field-error", text: (zh && e.message_zh) || e.message }));
+      slot = slot || card.querySelector('[data-slot="_"]');
+      if (!slot) return;
+      slot.appendChild(el("span", { cls: cls === "warn" ? "field-warn" : "field-error", text: (zh && e.message_zh) || e.message }));
     }
     function item(e, cls) {
       var li = el("li", { cls: cls || "", text: (cls === "warn" ? "⚠ " : "") + e.line + ":" + e.column + ": " + ((zh && e.message_zh) || e.message) });
@@ -371,6 +383,205 @@
       c.appendChild(el("div", { cls: "card-preview" }));
       return c;
     }
+
+    // Campaigns: paid time as an operator sells it, each with its spots (docs/campaigns.md).
+    function number(key, value, min, max, step) {
+      return el("input", { type: "number", min: min, max: max, step: step || 1, "data-key": key,
+        value: value == null ? "" : value, disabled: !canEdit });
+    }
+    function moveTools(list, i, render1, what) {
+      var tools = el("span", { cls: "tools" });
+      if (!canEdit) return tools;
+      [["up", -1], ["down", 1]].forEach(function (m) {
+        var b = el("button", { type: "button", text: W[m[0]], cls: "move-" + m[0] });
+        b.addEventListener("click", function () {
+          var j = i + m[1];
+          if (j < 0 || j >= list.length) return;
+          var t = list[i]; list[i] = list[j]; list[j] = t;
+          render1(); changed();
+        });
+        tools.appendChild(b);
+      });
+      var rm = el("button", { type: "button", text: W.remove, cls: "remove-" + what });
+      rm.addEventListener("click", function () {
+        if (!window.confirm(W["confirm_remove_" + what])) return;
+        list.splice(i, 1);
+        render1(); changed();
+      });
+      tools.appendChild(rm);
+      return tools;
+    }
+    function keptNote(kept) {
+      var list = Object.keys(kept || {}).map(function (k) { return (W["k_" + k] || k) + " = " + kept[k]; });
+      return list.length ? el("p", { cls: "note kept", text: W.kept + list.join("；") }) : null;
+    }
+    function isWindow(h) { return /^\d\d:\d\d-\d\d:\d\d$/.test(h); }
+    // Its picture or text; a spot's window is its campaign's.
+    function spotCard(c, sp, j) {
+      var kept = sp.kept || {};
+      var box = el("div", { cls: "spot" });
+      box.dataset.spot = j;
+      box.appendChild(moveTools(c.spots, j, render, "spot"));
+      box.appendChild(el("h4", { text: W.spot + " " + (j + 1) + (sp.id ? " · " + sp.id : "") }));
+      box.appendChild(slot("_"));
+      var id = el("input", { "data-key": "id", value: sp.id, disabled: !canEdit || "id" in kept, size: 16 });
+      id.addEventListener("input", function () { sp.id = id.value; changed(); });
+      box.appendChild(el("div", { cls: "row" }, [el("label", { text: W.id + " " }, [id]), slot("id")]));
+      var kind = select("shows", sp.image ? "image" : "text", [["text", W.text], ["image", W.image]]);
+      var text = el("textarea", { "data-key": "text", value: sp.text, disabled: !canEdit || "text" in kept, rows: 2 });
+      text.addEventListener("input", function () { sp.text = text.value; changed(); });
+      var pic = select("image", sp.image, [["", W.no_picture]].concat(pictureNames.concat(sp.image && pictureNames.indexOf(sp.image) < 0 ? [sp.image] : []).map(function (n) { return [n, n]; })));
+      pic.addEventListener("change", function () { sp.image = pic.value; changed(); });
+      function showKind() { text.hidden = kind.value !== "text"; pic.hidden = kind.value !== "image"; }
+      kind.addEventListener("change", function () {
+        if (kind.value === "text") sp.image = ""; else sp.text = "";
+        showKind(); changed();
+      });
+      showKind();
+      box.appendChild(el("div", { cls: "row" }, [el("label", { text: W.shows + " " }, [kind]), text, pic, slot("text"), slot("image")]));
+      var k = keptNote(kept);
+      if (k) box.appendChild(k);
+      box.appendChild(el("div", { cls: "card-preview" }));
+      return box;
+    }
+    function campaignCard(c, i) {
+      var kept = c.kept || {};
+      function isKept(k) { return Object.prototype.hasOwnProperty.call(kept, k); }
+      var card = el("div", { cls: "card campaign" });
+      card.dataset.campaign = i;
+      card.appendChild(moveTools(model.campaigns, i, render, "campaign"));
+      card.appendChild(el("h3", { text: W.campaign + " " + (i + 1) + (c.id ? " · " + c.id : "") + (c.advertiser ? " · " + c.advertiser : "") }));
+      card.appendChild(slot("_"));
+      // Who: the campaign, the advertiser, the contract.
+      var who = el("div", { cls: "row" });
+      ["id", "advertiser", "contract"].forEach(function (key) {
+        var inp = el("input", { "data-key": key, value: c[key], disabled: !canEdit || isKept(key), size: key === "id" ? 16 : 20 });
+        inp.addEventListener("input", function () { c[key] = inp.value; changed(); });
+        who.appendChild(el("label", { text: W[key] + " " }, [inp]));
+        who.appendChild(slot(key));
+      });
+      card.appendChild(who);
+      // When: the contract's dates, days of the week, working days, hours.
+      var when = el("div", { cls: "row" });
+      ["start_date", "end_date"].forEach(function (key) {
+        var inp = el("input", { type: "date", "data-key": key, value: c[key], disabled: !canEdit || isKept(key) });
+        inp.addEventListener("change", function () { c[key] = inp.value; changed(); });
+        when.appendChild(el("label", { text: W[key] + " " }, [inp]));
+        when.appendChild(slot(key));
+      });
+      card.appendChild(when);
+      var dayBox = el("span", { cls: "days" });
+      days.forEach(function (d, k) {
+        var b = el("input", { type: "checkbox", checked: (c.days || []).indexOf(d) >= 0, disabled: !canEdit || isKept("days") });
+        b.dataset.day = d;
+        b.addEventListener("change", function () {
+          c.days = days.filter(function (x) { return dayBox.querySelector('[data-day="' + x + '"]').checked; });
+          if (c.days.length === 7) c.days = [];
+          changed();
+        });
+        dayBox.appendChild(el("label", { text: dayNames[k] }, [b]));
+      });
+      dayBox.dataset.key = "days";
+      var wd = el("input", { type: "checkbox", "data-key": "workdays_only", checked: !!c.workdays_only, disabled: !canEdit || isKept("workdays_only") });
+      wd.addEventListener("change", function () { c.workdays_only = wd.checked; changed(); });
+      card.appendChild(el("div", { cls: "row" }, [el("span", { text: W.days + "（" + W.every_day + "：" + (zh ? "全不选" : "none ticked") + "） " }), dayBox, slot("days"),
+        el("label", {}, [wd, document.createTextNode(" " + W.workdays_only)]), slot("workdays_only")]));
+      // Hours: windows to edit; a daypart's name is shown as written, not edited here.
+      var hoursRow = el("div", { cls: "row" }, [el("span", { text: W.hours + "（" + W.all_day + "：" + (zh ? "不填" : "none") + "） " })]);
+      var hoursBox = el("span", { "data-key": "hours" });
+      (c.hours || []).forEach(function (h, k) {
+        if (!isWindow(h)) { hoursBox.appendChild(el("span", { cls: "daypart", title: W.daypart, text: h + " " + W.daypart })); return; }
+        var r = range(h, "-", "time");
+        r.forEach(function (x) {
+          x.disabled = x.disabled || isKept("hours");
+          x.addEventListener("change", function () {
+            if (r[0].value && r[1].value) { c.hours[k] = r[0].value + "-" + r[1].value; changed(); }
+          });
+        });
+        var w = el("span", { cls: "window" }, [r[0], document.createTextNode("–"), r[1]]);
+        if (canEdit && !isKept("hours")) {
+          var x = el("button", { type: "button", text: "×", title: W.remove });
+          x.addEventListener("click", function () { c.hours.splice(k, 1); render(); changed(); });
+          w.appendChild(x);
+        }
+        hoursBox.appendChild(w);
+      });
+      hoursRow.appendChild(hoursBox);
+      if (canEdit && !isKept("hours")) {
+        var addW = el("button", { type: "button", text: W.add_window, cls: "add-window" });
+        addW.addEventListener("click", function () { c.hours = (c.hours || []).concat(["08:00-12:00"]); render(); changed(); });
+        hoursRow.appendChild(addW);
+      }
+      hoursRow.appendChild(slot("hours"));
+      card.appendChild(hoursRow);
+      // What it bought: one target; a share is shown in percent and kept as the fraction.
+      var targetKept = TARGETS.some(isKept);
+      var target = select("target", c.target, [["", W.choose_target]].concat(TARGETS.map(function (t) { return [t, W[t]]; })));
+      target.disabled = target.disabled || targetKept;
+      function shown() {
+        if (c.amount == null) return "";
+        return c.target === "share" ? Number((c.amount * 100).toFixed(4)) : c.amount;
+      }
+      var amount = number("amount", shown(), 0, c.target === "share" ? 99 : 86400, c.target === "share" ? "any" : 1);
+      amount.disabled = amount.disabled || targetKept;
+      amount.addEventListener("input", function () {
+        var v = amount.value === "" ? null : Number(amount.value);
+        c.amount = v == null || isNaN(v) ? null : (c.target === "share" ? v / 100 : v);
+        changed();
+      });
+      target.addEventListener("change", function () {
+        // The number the operator typed stays the same number under the new kind of target.
+        var v = amount.value === "" ? null : Number(amount.value);
+        c.target = target.value;
+        c.amount = v == null || isNaN(v) ? null : (c.target === "share" ? v / 100 : v);
+        amount.max = c.target === "share" ? 99 : 86400;
+        amount.step = c.target === "share" ? "any" : 1;
+        changed();
+      });
+      var mph = number("max_per_hour", c.max_per_hour, 1, 3600);
+      mph.disabled = mph.disabled || isKept("max_per_hour");
+      mph.addEventListener("input", function () { c.max_per_hour = mph.value ? Number(mph.value) : null; changed(); });
+      var sep = number("separation_s", c.separation_s, 0, 86400);
+      sep.disabled = sep.disabled || isKept("separation_s");
+      sep.addEventListener("input", function () { c.separation_s = sep.value ? Number(sep.value) : null; changed(); });
+      card.appendChild(el("div", { cls: "row" }, [el("label", { text: W.target + " " }, [target]), el("label", {}, [amount]), slot("target"), slot("amount")]));
+      card.appendChild(el("div", { cls: "row" }, [el("label", { text: W.max_per_hour + " " }, [mph]), slot("max_per_hour"),
+        el("label", { text: W.separation_s + " " }, [sep]), slot("separation_s")]));
+      // How its spots look.
+      var size = select("font_size", c.font_size == null ? "" : c.font_size, [["", W.default], [12, "12"], [16, "16"], [24, "24"], [32, "32"]]);
+      size.addEventListener("change", function () { c.font_size = size.value ? Number(size.value) : null; changed(); });
+      var color = select("color", c.color, [["", W.default], ["red", W.red], ["green", W.green], ["yellow", W.yellow]]);
+      color.addEventListener("change", function () { c.color = color.value; changed(); });
+      var effect = select("effect", c.effect, [["", W.default]].concat(["auto", "static", "scroll-left", "scroll-up", "flash", "typewriter"].map(function (e) { return [e, W[e]]; })));
+      effect.addEventListener("change", function () { c.effect = effect.value; changed(); });
+      var dwell = number("dwell_s", c.dwell_s, 1, 3600);
+      dwell.addEventListener("input", function () { c.dwell_s = dwell.value ? Number(dwell.value) : null; changed(); });
+      [size, color, effect, dwell].forEach(function (x) { x.disabled = x.disabled || isKept(x.dataset.key); });
+      card.appendChild(el("div", { cls: "row" }, [el("span", { text: W.spot_style + "： " }), el("label", { text: W.font_size + " " }, [size]), slot("font_size"),
+        el("label", { text: W.color + " " }, [color]), slot("color"), el("label", { text: W.effect + " " }, [effect]), slot("effect"),
+        el("label", { text: W.dwell_s + " " }, [dwell]), slot("dwell_s")]));
+      var k = keptNote(kept);
+      if (k) card.appendChild(k);
+      (c.spots || []).forEach(function (sp, j) { card.appendChild(spotCard(c, sp, j)); });
+      if (canEdit) {
+        var addS = el("button", { type: "button", text: W.add_spot, cls: "add-spot" });
+        addS.addEventListener("click", function () {
+          c.spots = c.spots || [];
+          c.spots.push({ source: null, id: freeId((c.id || "spot") + "-", c.spots.length + 1), text: W.new_spot, image: "", kept: {}, lines: {} });
+          render(); changed();
+        });
+        card.appendChild(addS);
+      }
+      return card;
+    }
+    // An id no item, campaign or spot of the form has yet.
+    function freeId(stem, n) {
+      var taken = {};
+      model.items.forEach(function (x) { taken[x.id] = true; });
+      (model.campaigns || []).forEach(function (c) { taken[c.id] = true; (c.spots || []).forEach(function (s) { taken[s.id] = true; }); });
+      while (taken[stem + n]) n++;
+      return stem + n;
+    }
     function render() {
       var box = document.getElementById("items");
       box.innerHTML = "";
@@ -393,6 +604,12 @@
       var on = document.getElementById("power-on"), off = document.getElementById("power-off");
       on.value = model.power ? model.power.on : ""; off.value = model.power ? model.power.off : "";
       on.disabled = off.disabled = !canEdit;
+      var camps = document.getElementById("campaigns");
+      camps.innerHTML = "";
+      (model.campaigns || []).forEach(function (c, i) { camps.appendChild(campaignCard(c, i)); });
+      var floor = document.getElementById("government-floor");
+      floor.value = model.government_floor == null ? "" : Number((model.government_floor * 100).toFixed(4));
+      floor.disabled = !canEdit;
       var note = document.getElementById("form-note");
       note.textContent = model.elsewhere && model.elsewhere.length ? W.elsewhere + model.elsewhere.map(function (k) { return W["k_" + k] || k; }).join("、") : "";
     }
@@ -401,6 +618,26 @@
       model.power = on || off ? { on: on, off: off } : null;
       changed();
     }
+    document.getElementById("government-floor").addEventListener("input", function (e) {
+      var v = e.target.value === "" ? null : Number(e.target.value);
+      model.government_floor = v == null || isNaN(v) ? null : v / 100;
+      changed();
+    });
+    var addCampaign = document.getElementById("add-campaign");
+    if (addCampaign) addCampaign.addEventListener("click", function () {
+      var id = freeId("campaign-", (model.campaigns || []).length + 1);
+      var today = new Date().toISOString().slice(0, 10);
+      model.campaigns = model.campaigns || [];
+      model.campaigns.push({ source: null, id: id, advertiser: "", contract: "", start_date: today, end_date: today, days: [],
+        workdays_only: false, hours: [], target: "plays_per_day", amount: null, max_per_hour: null, separation_s: null,
+        font_size: null, color: "", effect: "", dwell_s: null, kept: {}, lines: {},
+        spots: [{ source: null, id: id + "-1", text: W.new_spot, image: "", kept: {}, lines: {} }] });
+      render(); changed();
+      var cards = document.querySelectorAll("#campaigns .campaign");
+      var last = cards[cards.length - 1];
+      last.scrollIntoView({ block: "center" });
+      last.querySelector('[data-key="advertiser"]').focus();
+    });
     document.getElementById("power-on").addEventListener("change", power);
     document.getElementById("power-off").addEventListener("change", power);
     var addItem = document.getElementById("add-item");
@@ -438,9 +675,16 @@
           // The new text's lines and places, without rebuilding the cards being typed in.
           r.form.items.forEach(function (it, i) { if (model.items[i]) { model.items[i].source = it.source; model.items[i].lines = it.lines; model.items[i].kept = it.kept; } });
           r.form.brightness.forEach(function (b, i) { if (model.brightness[i]) model.brightness[i].source = b.source; });
+          model.government_floor_line = r.form.government_floor_line;
+          (r.form.campaigns || []).forEach(function (c, i) {
+            var m = model.campaigns[i];
+            if (!m) return;
+            m.source = c.source; m.lines = c.lines; m.kept = c.kept;
+            (c.spots || []).forEach(function (sp, j) { if (m.spots[j]) { m.spots[j].source = sp.source; m.spots[j].lines = sp.lines; m.spots[j].kept = sp.kept; } });
+          });
           keepDraft();
           numbers();
-          return check();
+          return check().then(function () { return preview(true); });
         }, offline);
       return pending;
     }
@@ -492,28 +736,32 @@
       });
     }
 
-    document.getElementById("preview-button").addEventListener("click", function () {
-      flush().then(function () {
-        return api("POST", "/api/v1/playlist/preview", editor.value).then(json);
-      }).then(function (r) {
+    // Every item's and spot's pages as the board shows them, in its card; `quiet` (after a form
+    // edit): the cards only, leaving the problems the check listed.
+    function preview(quiet) {
+      return api("POST", "/api/v1/playlist/preview", editor.value).then(json).then(function (r) {
         if (!r) return;
         var box = document.getElementById("preview");
-        box.innerHTML = "";
+        if (!quiet) box.innerHTML = "";
+        if (!r.ok) { if (!quiet) show(r); return; }
         document.querySelectorAll(".card-preview").forEach(function (p) { p.innerHTML = ""; });
-        if (!r.ok) { show(r); return; }
-        show({ ok: true, warnings: r.warnings });
+        if (!quiet) show({ ok: true, warnings: r.warnings });
         r.items.forEach(function (it) {
           if (it.cut) return;
           var at = fieldOf(it.line);
-          var inCard = at && document.querySelector('.card[data-index="' + at.item + '"] .card-preview');
-          box.appendChild(el("h3", { text: it.id + " (" + it.line + ") · " + (W[it.effect] || it.effect) + " · " + it.dwell_s.join("/") + " s" +
+          var holder = at && document.querySelector(at.sel);
+          var inCard = holder && holder.querySelector(".card-preview");
+          if (!quiet) box.appendChild(el("h3", { text: it.id + " (" + it.line + ") · " + (W[it.effect] || it.effect) + " · " + it.dwell_s.join("/") + " s" +
             (it.missing ? " · ☐ " + it.missing : "") }));
           it.pages.forEach(function (src) {
-            box.appendChild(el("img", { src: src, cls: "page" }));
+            if (!quiet) box.appendChild(el("img", { src: src, cls: "page" }));
             if (inCard) inCard.appendChild(el("img", { src: src, cls: "page" }));
           });
         });
       }, offline);
+    }
+    document.getElementById("preview-button").addEventListener("click", function () {
+      flush().then(function () { return preview(false); });
     });
     document.getElementById("check").addEventListener("click", function () { flush().then(check); });
     var save = document.getElementById("save");

@@ -222,6 +222,13 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
             fieldset #power-set { legend { (t(l, "power_times")) }
                 label { (t(l, "power_on")) " " input #power-on type="time"; }
                 " " label { (t(l, "power_off")) " " input #power-off type="time"; } }
+            fieldset #campaign-set { legend { (t(l, "campaigns")) }
+                p.note { (t(l, "campaigns_hint")) }
+                div #floor-row.row { label { (t(l, "government_floor")) " "
+                    input #government-floor type="number" min="0" max="100" step="1" style="width:5em"; " " (t(l, "floor_unit")) }
+                    span data-slot="government_floor" {} }
+                div #campaigns {}
+                @if c.role.edits_playlists() { button #add-campaign type="button" { (t(l, "add_campaign")) } } }
         }
         div.editor #toml-view hidden {
             pre #gutter aria-hidden="true" {}
@@ -469,8 +476,12 @@ img.picture { background: #0c0c0e; image-rendering: pixelated; max-height: 10em;
 .card.bad { border-color: #b00; box-shadow: 0 0 0 2px #f3c4c4; } .card h3 { margin: 0 0 .4em; font-size: 1.05em; }
 .card label { display: inline-block; margin: .25em 1em .25em 0; } .card textarea { display: block; width: 100%; min-height: 3em; box-sizing: border-box; }
 .card .row { margin: .3em 0; } .card .field-error { display: block; color: #b00; font-size: .9em; } .card .field-warn { display: block; color: #a60; font-size: .9em; }
-.card .tools { float: right; } .card .days label { margin-right: .4em; } .card-preview img { margin: .3em .5em 0 0; background: #0c0c0e; }
+.card .tools { float: right; } .card .days label { margin-right: .4em; } .card-preview img { margin: .3em .5em 0 0; background: #0c0c0e; max-width: 100%; }
 input.bad, textarea.bad, select.bad { outline: 2px solid #b00; }
+.card.campaign { border-left: 4px solid #c79a2c; } .card .spot { border: 1px dashed #bbb; border-radius: 4px; padding: .4em .6em; margin: .5em 0; background: #fbfaf6; }
+.card .spot.bad { border-color: #b00; } .card .spot h4 { margin: 0 0 .3em; font-size: 1em; } .card .window { white-space: nowrap; margin-right: .6em; }
+.card .daypart { display: inline-block; padding: 0 .4em; margin-right: .6em; background: #eee; border-radius: 3px; color: #444; }
+.card input[type=number] { width: 6em; } #floor-row .field-error { display: block; color: #b00; font-size: .9em; }
 html { scroll-padding-bottom: 5em; }
 #totp-setup { background: #fff; border: 1px solid #ccc; border-radius: 6px; padding: .6em 1em; margin: 1em 0; max-width: 52em; }
 .totp-box { display: flex; flex-wrap: wrap; gap: 1em 1.5em; align-items: flex-start; } #totp-qr { background: #fff; max-width: 100%; height: auto; }
@@ -481,6 +492,9 @@ html { scroll-padding-bottom: 5em; }
 @media (max-width: 640px) {
   header { gap: .4em 1em; } header a { margin-right: .8em; } .lang { margin-left: 0; } main { padding: .8em; }
   table { display: block; overflow-x: auto; max-width: 100%; }
+  .card { padding: .5em; } .card .tools { float: none; display: block; margin-bottom: .3em; }
+  .card input:not([type=checkbox]), .card select { max-width: 100%; box-sizing: border-box; }
+  .card label { margin-right: .6em; } fieldset { min-width: 0; padding: .4em; margin: .6em 0; }
 }
 ";
 

@@ -80,6 +80,13 @@ impl Bilingual for Finding {
     fn zh(&self) -> String {
         self.words(Lang::Zh)
     }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Playlist(p) => p.field(),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -213,6 +213,7 @@ fn a_change_to_a_field_the_form_holds_as_kept_is_refused_not_dropped() {
     assert_eq!(
         e,
         FormError::Kept {
+            what: "item",
             index: 0,
             id: "a".into(),
             key: "time".into()
@@ -234,4 +235,327 @@ fn a_long_playlist_reads_with_the_right_line_for_each_field() {
     assert_eq!(last.lines[""], 2 + 9_999 * 4 + 1);
     assert_eq!(last.lines["text"], 2 + 9_999 * 4 + 3);
     assert_eq!(write(&text, &f).unwrap(), text);
+}
+
+/// An operator's commercial playlist as written by hand: the government's rotation, then paid
+/// campaigns with comments on their keys and spots, a daypart by name, a TOML date, a spot with
+/// `reduce`, and a key of a campaign the form does not know.
+const COMMERCIAL: &str = r#"# 夷陵广场大屏 — 商业时段
+government_floor = 0.6   # 合同约定：政务内容不少于 60%
+
+[dayparts]
+evening = "18:00-22:00"
+
+[[item]]
+id = "welcome"
+text = "欢迎来到夷陵广场"
+
+# 农商银行：冬季存款（合同 YL-AD-2026-031）
+[[campaign]]
+id = "bank-winter"
+advertiser = "夷陵农商银行"
+contract = "YL-AD-2026-031"
+start_date = 2026-12-01            # TOML 日期
+end_date = "2026-12-31"
+days = ["mon", "tue", "wed", "thu", "fri"]
+hours = ["08:00-12:00", "evening"] # 上午和晚间
+share = 0.15                       # 15%
+max_per_hour = 70
+separation_s = 20
+dwell_s = 10
+
+  # 第一条：文字
+  [[campaign.item]]
+  id = "bank-winter-1"
+  text = "夷陵农商银行 冬季存款优惠 详询96568"
+
+  # 第二条：图片
+  [[campaign.item]]
+  id = "bank-winter-2"
+  image = "images/pinghu-sunrise.png"
+  reduce = "dither"
+
+# 柑橘节
+[[campaign]]
+id = "citrus"
+advertiser = "宜昌柑橘协会"
+contract = "YC-2026-12"
+start_date = "2026-12-05"
+end_date = "2026-12-20"
+plays_per_day = 60   # 每天 60 次
+
+  [[campaign.item]]
+  id = "citrus-1"
+  text = "宜昌柑橘节 12月20日 夷陵广场"
+"#;
+
+#[test]
+fn a_commercial_playlist_reads_its_campaigns_spots_and_floor_with_their_lines() {
+    let f = read(COMMERCIAL).unwrap();
+    assert_eq!(f.government_floor, Some(0.6));
+    assert_eq!(f.government_floor_line, 2);
+    assert_eq!(f.elsewhere, ["dayparts"]);
+    assert_eq!(f.campaigns.len(), 2);
+    let b = &f.campaigns[0];
+    assert_eq!(
+        (b.source, b.id.as_str(), b.advertiser.as_str(), b.contract.as_str()),
+        (Some(0), "bank-winter", "夷陵农商银行", "YL-AD-2026-031")
+    );
+    assert_eq!(
+        (b.start_date.as_str(), b.end_date.as_str()),
+        ("2026-12-01", "2026-12-31")
+    );
+    assert_eq!(b.hours, ["08:00-12:00", "evening"], "a daypart's name as written");
+    assert_eq!((b.target.as_str(), b.amount), ("share", Some(0.15)));
+    assert_eq!(
+        (b.max_per_hour, b.separation_s, b.dwell_s),
+        (Some(70), Some(20), Some(10))
+    );
+    assert!(b.kept.is_empty(), "{:?}", b.kept);
+    assert_eq!(b.lines[""], 12);
+    assert_eq!(b.lines["share"], 20);
+    assert_eq!(b.spots.len(), 2);
+    assert_eq!(
+        (b.spots[0].source, b.spots[0].text.as_str()),
+        (Some(0), "夷陵农商银行 冬季存款优惠 详询96568")
+    );
+    assert_eq!(b.spots[0].lines[""], 26);
+    assert_eq!(b.spots[1].image, "images/pinghu-sunrise.png");
+    assert_eq!(b.spots[1].kept["reduce"], "\"dither\"");
+    let c = &f.campaigns[1];
+    assert_eq!((c.target.as_str(), c.amount), ("plays_per_day", Some(60.0)));
+    assert_eq!(c.lines["plays_per_day"], 43);
+}
+
+#[test]
+fn a_commercial_playlist_written_back_unchanged_is_the_same_text_byte_for_byte() {
+    let f = read(COMMERCIAL).unwrap();
+    assert_eq!(write(COMMERCIAL, &f).unwrap(), COMMERCIAL);
+    let back: Form = serde_json::from_str(&serde_json::to_string(&f).unwrap()).unwrap();
+    assert_eq!(write(COMMERCIAL, &back).unwrap(), COMMERCIAL);
+}
+
+#[test]
+fn a_target_and_a_spot_edited_change_their_lines_only() {
+    let mut f = read(COMMERCIAL).unwrap();
+    // Another kind of target takes the old one's place and comment.
+    f.campaigns[0].target = "plays_per_hour".into();
+    f.campaigns[0].amount = Some(12.0);
+    f.campaigns[1].amount = Some(80.0);
+    f.campaigns[0].spots[0].text = "夷陵农商银行 存款优惠".into();
+    f.campaigns[0].start_date = "2026-12-02".into();
+    f.campaigns[0].hours = vec!["09:00-12:00".into(), "evening".into()];
+    f.government_floor = Some(0.5);
+    let out = write(COMMERCIAL, &f).unwrap();
+    assert!(
+        out.contains("\nplays_per_hour = 12                       # 15%\nmax_per_hour"),
+        "{out}"
+    );
+    assert!(!out.contains("share ="), "{out}");
+    assert!(out.contains("plays_per_day = 80   # 每天 60 次\n"), "{out}");
+    assert!(out.contains("  text = \"夷陵农商银行 存款优惠\"\n"), "{out}");
+    assert!(
+        out.contains("start_date = 2026-12-02            # TOML 日期\n"),
+        "a date stays a date: {out}"
+    );
+    assert!(
+        out.contains("hours = [\"09:00-12:00\", \"evening\"] # 上午和晚间\n"),
+        "{out}"
+    );
+    assert!(out.contains("government_floor = 0.5   # 合同约定"), "{out}");
+    // Nothing else moved: the same lines but the five edited.
+    let diff = COMMERCIAL.lines().zip(out.lines()).filter(|(a, b)| a != b).count();
+    assert_eq!((diff, COMMERCIAL.lines().count()), (6, out.lines().count()), "{out}");
+    let p = crate::parse(&out, "form.toml").unwrap();
+    assert_eq!(p.campaigns[0].target, crate::campaign::Target::PlaysPerHour(12));
+    assert_eq!(p.campaigns[1].target, crate::campaign::Target::PlaysPerDay(80));
+    // A share as the form sends it (the percentage's fraction) is written as written.
+    let mut g = read(COMMERCIAL).unwrap();
+    g.campaigns[1].target = "share".into();
+    g.campaigns[1].amount = Some(0.07);
+    let out = write(COMMERCIAL, &g).unwrap();
+    assert!(out.contains("share = 0.07   # 每天 60 次\n"), "{out}");
+}
+
+#[test]
+fn campaigns_and_spots_added_removed_and_reordered_take_their_comments_with_them() {
+    let mut f = read(COMMERCIAL).unwrap();
+    f.campaigns.swap(0, 1);
+    // The bank's spots swapped; the citrus campaign gets a second spot.
+    f.campaigns[1].spots.swap(0, 1);
+    f.campaigns[0].spots.push(FormSpot {
+        id: "citrus-2".into(),
+        text: "柑橘节 现场品尝".into(),
+        ..FormSpot::default()
+    });
+    f.campaigns.push(FormCampaign {
+        id: "tea".into(),
+        advertiser: "邓村绿茶".into(),
+        contract: "DC-2026-7".into(),
+        start_date: "2026-12-10".into(),
+        end_date: "2026-12-24".into(),
+        hours: vec!["10:00-11:00".into()],
+        target: "plays_per_hour".into(),
+        amount: Some(4.0),
+        spots: vec![FormSpot {
+            id: "tea-1".into(),
+            text: "邓村绿茶 新茶上市".into(),
+            ..FormSpot::default()
+        }],
+        ..FormCampaign::default()
+    });
+    let out = write(COMMERCIAL, &f).unwrap();
+    let at = |s: &str| out.find(s).unwrap_or_else(|| panic!("no {s:?} in {out}"));
+    assert!(at("# 柑橘节\n[[campaign]]\nid = \"citrus\"") < at("id = \"citrus-1\""));
+    assert!(at("id = \"citrus-1\"") < at("id = \"citrus-2\""));
+    assert!(at("id = \"citrus-2\"") < at("# 农商银行：冬季存款"));
+    assert!(at("# 第二条：图片\n  [[campaign.item]]\n  id = \"bank-winter-2\"") < at("# 第一条：文字"));
+    assert!(at("# 第一条：文字") < at("id = \"tea\""));
+    assert!(out.contains("reduce = \"dither\""));
+    let p = crate::parse(&out, "form.toml").unwrap();
+    let ids = |c: &crate::campaign::Campaign| (c.id.clone(), c.items.iter().map(|i| i.id.clone()).collect::<Vec<_>>());
+    assert_eq!(
+        p.campaigns.iter().map(ids).collect::<Vec<_>>(),
+        [
+            ("citrus".to_owned(), vec!["citrus-1".to_owned(), "citrus-2".to_owned()]),
+            (
+                "bank-winter".to_owned(),
+                vec!["bank-winter-2".to_owned(), "bank-winter-1".to_owned()]
+            ),
+            ("tea".to_owned(), vec!["tea-1".to_owned()]),
+        ]
+    );
+    // Removing a spot and a campaign removes their tables and their comments.
+    let mut g = read(COMMERCIAL).unwrap();
+    g.campaigns.remove(1);
+    g.campaigns[0].spots.remove(1);
+    g.government_floor = None;
+    let out = write(COMMERCIAL, &g).unwrap();
+    for gone in ["# 柑橘节", "citrus", "# 第二条：图片", "reduce", "government_floor"] {
+        assert!(!out.contains(gone), "{gone:?} left in {out}");
+    }
+    assert!(out.starts_with("# 夷陵广场大屏 — 商业时段\n"), "{out}");
+    crate::parse(&out, "form.toml").unwrap();
+}
+
+#[test]
+fn a_first_campaign_and_floor_go_into_a_playlist_of_items_and_keep_its_opening_comment() {
+    let mut f = read(HAND).unwrap();
+    f.government_floor = Some(0.7);
+    f.campaigns.push(FormCampaign {
+        id: "bank".into(),
+        advertiser: "夷陵农商银行".into(),
+        contract: "YL-1".into(),
+        start_date: "2026-12-01".into(),
+        end_date: "2026-12-31".into(),
+        target: "plays_per_day".into(),
+        amount: Some(20.0),
+        spots: vec![FormSpot {
+            id: "bank-1".into(),
+            text: "存款优惠".into(),
+            ..FormSpot::default()
+        }],
+        ..FormCampaign::default()
+    });
+    let out = write(HAND, &f).unwrap();
+    assert!(
+        out.starts_with(
+            "# 夷陵区政务服务中心 — 大屏节目单\n# 改动前请先在控制台“检查”。\ngovernment_floor = 0.7\n\n[defaults]"
+        ),
+        "{out}"
+    );
+    assert!(out.ends_with("[[campaign]]\nid = \"bank\"\nadvertiser = \"夷陵农商银行\"\ncontract = \"YL-1\"\nstart_date = \"2026-12-01\"\nend_date = \"2026-12-31\"\nplays_per_day = 20\n\n[[campaign.item]]\nid = \"bank-1\"\ntext = \"存款优惠\"\n"), "{out}");
+    let p = crate::parse(&out, "form.toml").unwrap();
+    assert_eq!((p.campaigns.len(), p.government_floor), (1, 0.7));
+}
+
+#[test]
+fn a_campaigns_kept_fields_are_refused_and_inline_campaigns_said() {
+    // Two targets (the checker refuses that): both kept, and a change to the target refused.
+    let text = "[[campaign]]\nid = \"a\"\nshare = 0.1\nplays_per_day = 5\nhours = 8\n\n[[campaign.item]]\nid = \"a1\"\ntext = 3\n";
+    let mut f = read(text).unwrap();
+    let c = &f.campaigns[0];
+    assert_eq!(c.kept.keys().collect::<Vec<_>>(), ["hours", "plays_per_day", "share"]);
+    assert_eq!(f.campaigns[0].spots[0].kept["text"], "3");
+    assert_eq!(write(text, &f).unwrap(), text, "sent back as read: kept");
+    f.campaigns[0].amount = Some(0.2);
+    f.campaigns[0].target = "share".into();
+    let e = write(text, &f).unwrap_err();
+    assert_eq!(
+        e,
+        FormError::Kept {
+            what: "campaign",
+            index: 0,
+            id: "a".into(),
+            key: "share".into()
+        }
+    );
+    assert!(e.to_string().starts_with("campaign 1 (`a`): `share`"), "{e}");
+    assert!(
+        e.zh().starts_with("第 1 个广告投放（a）") && e.zh().contains("高级"),
+        "{}",
+        e.zh()
+    );
+    let mut g = read(text).unwrap();
+    g.campaigns[0].hours = vec!["08:00-09:00".into()];
+    assert!(matches!(write(text, &g), Err(FormError::Kept { key, .. }) if key == "hours"));
+    let mut s = read(text).unwrap();
+    s.campaigns[0].spots[0].text = "文字".into();
+    let e = write(text, &s).unwrap_err();
+    assert_eq!(
+        e,
+        FormError::Kept {
+            what: "spot",
+            index: 0,
+            id: "a1".into(),
+            key: "text".into()
+        }
+    );
+    assert!(e.zh().contains("广告内容"), "{}", e.zh());
+    // A floor written as no number is kept for the TOML view, and listed.
+    let odd = "government_floor = \"half\"\n";
+    let mut h = read(odd).unwrap();
+    assert_eq!(
+        (h.government_floor, h.elsewhere.as_slice()),
+        (None, ["government_floor".to_owned()].as_slice())
+    );
+    h.government_floor = Some(0.5);
+    assert!(matches!(write(odd, &h), Err(FormError::Kept { key, .. }) if key == "government_floor"));
+    // Inline campaigns or spots: a clear error naming the way out.
+    let inline = read("campaign = [{ id = \"a\" }]\n").unwrap_err();
+    assert_eq!(inline, FormError::Inline { key: "campaign".into() });
+    let spots = read("[[campaign]]\nid = \"a\"\nitem = [{ id = \"a1\", text = \"x\" }]\n").unwrap_err();
+    assert_eq!(
+        spots,
+        FormError::Inline {
+            key: "campaign.item".into()
+        }
+    );
+    assert!(spots.zh().contains("[[campaign.item]]") && spots.zh().contains("高级"));
+    // A spot of a campaign read before that is gone.
+    let mut stale = read(COMMERCIAL).unwrap();
+    stale.campaigns[1].spots[0].source = Some(4);
+    assert_eq!(
+        write(COMMERCIAL, &stale).unwrap_err(),
+        FormError::Stale { what: "spot", index: 4 }
+    );
+}
+
+#[test]
+fn a_booking_problem_is_at_its_campaigns_header_and_names_the_field_that_fixes_it() {
+    use crate::Bilingual as _;
+    let mut f = read(COMMERCIAL).unwrap();
+    f.campaigns[1].target = "plays_per_hour".into();
+    f.campaigns[1].amount = Some(2000.0);
+    let out = write(COMMERCIAL, &f).unwrap();
+    let p = crate::parse(&out, "form.toml").unwrap();
+    let booked = crate::check_bookings(&p, &crate::calendar::Calendar::builtin(), &|i| i.style.dwell_s);
+    assert!(!booked.is_empty());
+    let citrus = &read(&out).unwrap().campaigns[1];
+    for d in &booked {
+        assert!(matches!(d.problem, crate::Problem::Overbooked { .. }), "{d}");
+        assert_eq!(d.problem.field(), Some("target"), "{}", d.problem);
+        assert!([12, citrus.lines[""]].contains(&d.line), "{d}");
+        assert!(d.problem.zh().contains("citrus"), "{}", d.problem.zh());
+    }
 }

@@ -22,12 +22,18 @@ pub(super) async fn playlist(State(s): State<AppState>, _: Caller) -> Response {
 }
 
 /// Playlist problems as the API reports them: `[{"line", "column", "message", "message_zh"}]`
-/// (`message_zh`: the same in Chinese, for the console's editor).
+/// (`message_zh`: the same in Chinese, for the console's editor), and `"field"` for a problem at
+/// a table's header that a key of it fixes (the booking check's, at its campaign: `target`,
+/// `max_per_hour`, `separation_s`).
 pub fn errors_json<P: pinghu_playlists::Bilingual>(d: &[pinghu_playlists::Diagnostic<P>]) -> Vec<Value> {
     d.iter()
         .map(|d| {
-            json!({"line": d.line, "column": d.col, "message": d.problem.to_string(),
-                   "message_zh": d.problem.zh()})
+            let mut v = json!({"line": d.line, "column": d.col, "message": d.problem.to_string(),
+                   "message_zh": d.problem.zh()});
+            if let Some(f) = d.problem.field() {
+                v["field"] = f.into();
+            }
+            v
         })
         .collect()
 }
