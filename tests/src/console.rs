@@ -153,6 +153,24 @@ impl Response {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+    /// The cookie `name` this response sets, as `name=value` for a `Cookie` header.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .filter_map(|(_, v)| v.split(';').next())
+            .find(|c| c.strip_prefix(name).is_some_and(|r| r.starts_with('=')))
+            .map(str::to_owned)
+    }
+}
+
+/// The value of hidden field `name` in a page's form.
+pub fn hidden(page: &str, name: &str) -> String {
+    page.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no {name} in {page}"))
+        .to_owned()
 }
 
 /// One HTTP/1.1 request (`Connection: close`), enough for the console's API.
@@ -243,22 +261,8 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
 /// The sign-in form's CSRF cookie and token, as a browser gets them with the page.
 pub fn login_page(url: &str) -> (String, String) {
     let page = request(url, "GET", "/login", &[], "");
-    let cookie = page
-        .headers
-        .iter()
-        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-        .filter_map(|(_, v)| v.split(';').next())
-        .find(|c| c.starts_with("pinghu_login="))
-        .expect("the sign-in form's cookie")
-        .to_owned();
-    let text = page.text();
-    let csrf = text
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("the sign-in form's token")
-        .to_owned();
-    (cookie, csrf)
+    let cookie = page.cookie("pinghu_login").expect("the sign-in form's cookie");
+    (cookie, hidden(&page.text(), "csrf"))
 }
 
 /// Post the sign-in form (`body` plus the form's token): the response.

@@ -2,7 +2,7 @@
 //! (its broker, simulated board and admin token): authentication, CSRF, the login limit, the
 //! playlist's check / save / history / restore reaching the glass, the audit log, the API.
 
-use pinghu_tests::console::{ConsoleRig, post_login, request};
+use pinghu_tests::console::{ConsoleRig, hidden, post_login, request};
 use pinghu_tests::pinghu;
 use std::io::Read as _;
 
@@ -1472,25 +1472,9 @@ fn previews_picture_bombs_wrong_passwords_and_idle_sockets_leave_the_daemons_mem
     assert_eq!(status["storage"]["ok"], true, "{status}");
 }
 
-/// The value of hidden field `name` in a page's form.
-fn hidden(page: &str, name: &str) -> String {
-    page.split(&format!("name=\"{name}\" value=\""))
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap_or_else(|| panic!("no {name} in {page}"))
-        .to_owned()
-}
-
 /// Post `code` to the code form `form` (the answer to the password's step, with its cookie).
 fn post_code(url: &str, form: &pinghu_tests::console::Response, code: &str) -> pinghu_tests::console::Response {
-    let cookie = form
-        .headers
-        .iter()
-        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-        .filter_map(|(_, v)| v.split(';').next())
-        .find(|c| c.starts_with("pinghu_login="))
-        .expect("the code form's cookie")
-        .to_owned();
+    let cookie = form.cookie("pinghu_login").expect("the code form's cookie");
     let page = form.text();
     request(
         url,

@@ -19,6 +19,14 @@ struct Browser {
 }
 
 impl Browser {
+    /// Sign in on the console's form with the rig's admin token, and land on the board page.
+    async fn sign_in_with_token(&self, rig: &ConsoleRig) {
+        self.go(&format!("{}/login", rig.url)).await;
+        self.type_into("input[name=token]", &rig.token).await;
+        self.click("form.login button").await;
+        self.wait("the board page", 10, "location.pathname === '/board'").await;
+    }
+
     async fn start() -> Self {
         let port = free_port();
         let driver = Command::new("chromedriver")
@@ -128,10 +136,7 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
     let b = Browser::start().await;
 
     // Sign in (the embedded default's admin token).
-    b.go(&format!("{}/login", rig.url)).await;
-    b.type_into("input[name=token]", &rig.token).await;
-    b.click("form.login button").await;
-    b.wait("the board page", 10, "location.pathname === '/board'").await;
+    b.sign_in_with_token(&rig).await;
 
     // Break the playlist: the error is listed at its line and the line is marked.
     b.go(&format!("{}/playlist", rig.url)).await;
@@ -546,10 +551,7 @@ async fn a_clerk_adds_an_item_with_a_window_in_the_form_and_sees_it_on_the_board
     let rig = blocking(ConsoleRig::start);
     let b = Browser::start().await;
     b.client.set_window_size(1366, 768).await.expect("a desk-sized window");
-    b.go(&format!("{}/login", rig.url)).await;
-    b.type_into("input[name=token]", &rig.token).await;
-    b.click("form.login button").await;
-    b.wait("the board page", 10, "location.pathname === '/board'").await;
+    b.sign_in_with_token(&rig).await;
 
     // The playlist page opens on the form: one card per item, in Chinese.
     b.go(&format!("{}/playlist", rig.url)).await;
@@ -757,10 +759,7 @@ async fn a_clerk_adds_an_item_with_a_window_in_the_form_and_sees_it_on_the_board
         )
         .await;
     assert!(said.as_str().unwrap().contains("登录已过期"), "{said}");
-    b.go(&format!("{}/login", rig.url)).await;
-    b.type_into("input[name=token]", &rig.token).await;
-    b.click("form.login button").await;
-    b.wait("the board page", 10, "location.pathname === '/board'").await;
+    b.sign_in_with_token(&rig).await;
     b.go(&format!("{}/playlist", rig.url)).await;
     b.wait(
         "the offer of the kept edit",
@@ -993,10 +992,7 @@ async fn an_operator_books_a_campaign_in_the_form_sees_an_impossible_target_at_i
     let rig = blocking(ConsoleRig::start);
     let b = Browser::start().await;
     b.client.set_window_size(1366, 768).await.expect("a desk-sized window");
-    b.go(&format!("{}/login", rig.url)).await;
-    b.type_into("input[name=token]", &rig.token).await;
-    b.click("form.login button").await;
-    b.wait("the board page", 10, "location.pathname === '/board'").await;
+    b.sign_in_with_token(&rig).await;
     b.go(&format!("{}/playlist", rig.url)).await;
     b.wait(
         "the form's items",

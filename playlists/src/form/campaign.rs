@@ -9,31 +9,11 @@ use serde::{Deserialize, Serialize};
 use toml_edit::{Array, Item, Key, Table, Value};
 
 use super::{set, set_string, string, written};
+// The keys of a campaign the form edits (`item`: its spots) are every key the parser knows.
+use crate::parse::CAMPAIGN_KEYS;
 
 /// The targets a campaign can buy; it names one.
 pub const TARGETS: [&str; 3] = ["share", "plays_per_day", "plays_per_hour"];
-
-/// The keys of a campaign the form edits (`item`: its spots).
-const CAMPAIGN_KEYS: [&str; 18] = [
-    "id",
-    "advertiser",
-    "contract",
-    "start_date",
-    "end_date",
-    "days",
-    "workdays_only",
-    "hours",
-    "share",
-    "plays_per_day",
-    "plays_per_hour",
-    "max_per_hour",
-    "separation_s",
-    "font_size",
-    "color",
-    "effect",
-    "dwell_s",
-    "item",
-];
 
 /// The keys of a spot the form edits; the rest (`reduce`, style keys) are kept as written.
 const SPOT_KEYS: [&str; 3] = ["id", "text", "image"];

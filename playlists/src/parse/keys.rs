@@ -52,7 +52,7 @@ pub(super) const TOP_KEYS: [&str; 8] = [
     "campaign",
     "government_floor",
 ];
-pub(super) const CAMPAIGN_KEYS: [&str; 18] = [
+pub(crate) const CAMPAIGN_KEYS: [&str; 18] = [
     "id",
     "advertiser",
     "contract",

@@ -22,6 +22,8 @@ mod settings;
 mod syntax;
 mod values;
 
+pub(crate) use keys::CAMPAIGN_KEYS;
+
 /// Longest item text, as for portal announcements.
 pub const MAX_TEXT_CHARS: usize = 2000;
 
