@@ -14,6 +14,12 @@ const LEFT: f64 = 150.0;
 const HOUR: f64 = 30.0;
 const ROW: f64 = 30.0;
 const TOP: f64 = 24.0;
+/// At most this many stripes in a stretch and names in its tooltip: the rest is one grey stripe
+/// and a count. Without a bound a playlist of 10 000 items drew 10 000 stripes per stretch, each
+/// titled with every id: gigabytes of SVG for one page view.
+const MAX_STRIPES: usize = 12;
+/// At most this many items in the legend; the rest is a count.
+const MAX_LEGEND: usize = 48;
 
 fn colour(i: usize) -> &'static str {
     [
@@ -32,7 +38,10 @@ fn esc(s: &str) -> String {
 pub fn week_svg(w: &Week, l: Lang) -> String {
     // Room on the right for half of the last hour label ("24:00", centred on the last line).
     let width = LEFT + 24.0 * HOUR + 24.0;
-    let height = TOP + ROW * w.days.len() as f64 + 40.0 + 20.0 * (w.items.len().div_ceil(4)) as f64;
+    let legend = w.items.len().min(MAX_LEGEND + 1);
+    let height = TOP + ROW * w.days.len() as f64 + 40.0 + 20.0 * (legend.div_ceil(4)) as f64;
+    let index: std::collections::HashMap<&str, usize> =
+        w.items.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
     let mut s = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" id="week" width="{width}" height="{height}" font-size="12" font-family="sans-serif">"#
     );
@@ -88,12 +97,19 @@ pub fn week_svg(w: &Week, l: Lang) -> String {
             } else if e.rotation.is_empty() {
                 continue;
             } else {
-                let fills = e
-                    .rotation
+                let shown = e.rotation.len().min(MAX_STRIPES);
+                let mut fills: Vec<&str> = e.rotation[..shown]
                     .iter()
-                    .map(|id| colour(w.items.iter().position(|x| x == id).unwrap_or(0)))
+                    .map(|id| colour(index.get(id.as_str()).copied().unwrap_or(0)))
                     .collect();
-                (fills, e.rotation.join(", "))
+                let mut title = e.rotation[..shown].join(", ");
+                if e.rotation.len() > shown {
+                    // The rest, counted: one grey stripe.
+                    fills.pop();
+                    fills.push("#999");
+                    let _ = write!(title, " … +{}", e.rotation.len() - shown);
+                }
+                (fills, title)
             };
             let stripe = (ROW - 10.0) / fills.len() as f64;
             for (j, fill) in fills.iter().enumerate() {
@@ -112,7 +128,12 @@ pub fn week_svg(w: &Week, l: Lang) -> String {
         }
     }
     let y0 = TOP + ROW * w.days.len() as f64 + 24.0;
-    for (i, id) in w.items.iter().enumerate() {
+    if w.items.len() > MAX_LEGEND {
+        let i = MAX_LEGEND;
+        let (x, y) = (10.0 + 230.0 * (i % 4) as f64, y0 + 20.0 * (i / 4) as f64);
+        let _ = write!(s, r#"<text x="{x}" y="{y}">… +{}</text>"#, w.items.len() - MAX_LEGEND);
+    }
+    for (i, id) in w.items.iter().enumerate().take(MAX_LEGEND) {
         let (x, y) = (10.0 + 230.0 * (i % 4) as f64, y0 + 20.0 * (i / 4) as f64);
         let _ = write!(
             s,
@@ -173,5 +194,32 @@ mod tests {
         }
         let evening: Vec<&&str> = slots.iter().filter(|r| r.contains(colour(2))).collect();
         assert!(evening.iter().all(|r| r.contains("18:00–22:00")), "{evening:?}");
+    }
+
+    #[test]
+    fn a_playlist_of_ten_thousand_items_draws_a_week_of_bounded_size() {
+        // All 10 000 take turns all week: each stretch gets at most MAX_STRIPES stripes and a
+        // count, the legend MAX_LEGEND names and a count (the unbounded SVG took the daemon to
+        // 23 GB on one page view).
+        let text: String = (0..10_000)
+            .map(|i| format!("[[item]]\nid = \"n{i}\"\ntext = \"第{i}条\"\n\n"))
+            .collect();
+        let playlist = pinghu_playlists::parse(&text, "pl.toml").unwrap();
+        let calendar = pinghu_playlists::Calendar::builtin();
+        let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+        let today: jiff::civil::Date = "2026-12-07".parse().unwrap();
+        let start = today.to_zoned(tz.clone()).unwrap().timestamp();
+        let week = Week {
+            entries: pinghu_playlists::timeline(&playlist, &calendar, &tz, start, 7 * 24),
+            days: (0..7)
+                .map(|k| today.checked_add(jiff::Span::new().days(k)).unwrap())
+                .map(|d| (d, calendar.kind(d)))
+                .collect(),
+            items: playlist.items.iter().map(|i| i.id.clone()).collect(),
+        };
+        let svg = week_svg(&week, Lang::Zh);
+        assert!(svg.len() < 200_000, "{} bytes", svg.len());
+        assert!(svg.contains("… +9988"), "the stretch counts the rest");
+        assert!(svg.contains("… +9952"), "the legend counts the rest");
     }
 }
