@@ -735,6 +735,16 @@ mod tests {
                 "{weak} was taken"
             );
         }
+        // A name with a separator is known joined up and in parts too.
+        for weak in ["zhangsan2026", "ZhangSan@2026"] {
+            assert!(
+                matches!(
+                    u.set_user("zhang-san", Role::Operator, weak),
+                    Err(AuthError::WeakPassword)
+                ),
+                "{weak} was taken for zhang-san"
+            );
+        }
         assert!(u.users.is_empty(), "a refused password adds nobody");
         u.set_user("li", Role::Operator, "copper-meadow-violin-58").unwrap();
         assert!(u.users[0].password.starts_with("$argon2id$"));

@@ -247,7 +247,8 @@
       document.querySelectorAll(".field-error, .field-warn").forEach(function (x) { x.remove(); });
       if (r.ok) {
         var warned = (r.warnings || []).length > 0, d = problems.dataset;
-        var said = el("li", { cls: "ok", text: isSaved ? (warned ? d.savedWarned : d.saved) : (warned ? d.okWarned : d.ok) });
+        var restored = isSaved && r.version && r.version.action === "restore";
+        var said = el("li", { cls: "ok", text: restored ? d.restored : isSaved ? (warned ? d.savedWarned : d.saved) : (warned ? d.okWarned : d.ok) });
         // A save can be undone: the version it replaced is in the history.
         var replaced = isSaved && r.version && r.version.replaced;
         if (replaced && canEdit) {

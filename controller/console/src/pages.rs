@@ -242,7 +242,7 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
             span #dirty.dirty hidden { (t(l, "unsaved")) }
         }
         p.note #fields-hint { (t(l, "fields_hint")) }
-        ul #problems data-ok=(t(l, "ok")) data-saved=(t(l, "saved")) data-ok-warned=(t(l, "ok_warned"))
+        ul #problems data-ok=(t(l, "ok")) data-saved=(t(l, "saved")) data-restored=(t(l, "restored")) data-ok-warned=(t(l, "ok_warned"))
             data-saved-warned=(t(l, "saved_warned")) data-undo=(t(l, "undo_save"))
             data-confirm-undo=(t(l, "confirm_undo")) {}
         div #preview {}
@@ -464,7 +464,7 @@ main { padding: 1em 1.5em; } table { border-collapse: collapse; margin: 1em 0; }
 td, th { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }
 td.problem { white-space: pre-line; color: #b00; max-width: 40em; } td.problem.none { color: inherit; }
 #glass { image-rendering: pixelated; background: #0c0c0e; max-width: 100%; }
-.editor { display: flex; font: 14px/1.4 monospace; } #gutter { margin: 0; padding: 2px 6px; background: #ddd; text-align: right; }
+[hidden] { display: none !important; } .editor { display: flex; font: 14px/1.4 monospace; } #gutter { margin: 0; padding: 2px 6px; background: #ddd; text-align: right; }
 textarea { flex: 1; font: inherit; min-height: 18em; } .error, #problems li { color: #b00; } #picture-result.ok { color: #060; } #picture-result.warn { color: #a60; } .removal-waiting { color: #a60; font-size: .9em; }
 #problems li.ok { color: #060; } #problems li.warn { color: #a60; } .pages img { margin: .3em .5em .3em 0; background: #0c0c0e; }
 #trace-out { max-height: 30em; overflow: auto; background: #fff; border: 1px solid #ccc; padding: .5em; font-size: 12px; }

@@ -75,8 +75,8 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "dark" => ("关屏", "board off"),
         "preview" => ("预览（与屏幕显示一致）", "Preview (as the board shows it)"),
         "fields_hint" => (
-            "文字中可用日期字段，每天自动更新：{date} 2026年12月4日，{weekday} 星期五，{days_until:2027-06-07} 距该日的天数。",
-            "Date fields in a text, filled in each day: {date} 2026年12月4日, {weekday} 星期五, {days_until:2027-06-07} the days left until then.",
+            "文字中可用日期字段，每天自动更新：{date} 当天日期（如 2026年12月4日），{weekday} 星期几（如 星期五），{days_until:2027-06-07} 距该日的天数。",
+            "Date fields in a text, filled in each day: {date} the day's date (e.g. 2026年12月4日), {weekday} the day of the week (e.g. 星期五), {days_until:2027-06-07} the days left until then.",
         ),
         "restore" => ("恢复此版本", "Restore this version"),
         "undo_off" => ("撤销（开屏）", "Undo (switch back on)"),
@@ -86,6 +86,10 @@ pub fn t(l: Lang, key: &str) -> &'static str {
             "Undo this save and bring back the playlist from before it? The board changes at once.",
         ),
         "saved" => ("已保存，屏幕已更新。", "Saved: the board runs it now."),
+        "restored" => (
+            "已恢复为所选版本，屏幕已更新。",
+            "Restored: the board runs that version now.",
+        ),
         "ok" => ("没有问题。", "No problems."),
         "ok_warned" => ("可以保存，请留意以下提醒：", "Can be saved; mind these warnings:"),
         "saved_warned" => (

@@ -349,8 +349,12 @@ pub fn check_strength(name: &str, password: &str) -> Result<(), AuthError> {
     if password.chars().count() < 8 {
         return Err(AuthError::ShortPassword);
     }
+    // The name as written, joined up (`zhang-san` is typed `zhangsan` in a password) and in parts.
+    let joined: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
     let mut known: Vec<&str> = OUR_WORDS.to_vec();
     known.push(name);
+    known.push(&joined);
+    known.extend(name.split(|c: char| !c.is_ascii_alphanumeric()).filter(|p| p.len() > 1));
     if u8::from(zxcvbn::zxcvbn(password, &known).score()) < 3 {
         return Err(AuthError::WeakPassword);
     }
