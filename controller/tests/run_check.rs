@@ -162,3 +162,15 @@ fn a_data_dir_made_at_the_first_start_passes_and_one_that_cannot_be_made_fails()
         "{out}"
     );
 }
+
+#[test]
+fn a_check_with_a_data_folder_and_no_configuration_is_refused_and_starts_nothing() {
+    // `--check --data-dir DIR` once started a second daemon on a live one's folder: clap let the
+    // conflicting `--data-dir` stand in for the `--config` that `--check` requires.
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("live");
+    let (code, out, err) = pinghu(&["run", "--check", "--data-dir", dir.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("--check") && err.contains("--data-dir"), "{err}");
+    assert!(!dir.exists(), "nothing was made in the data folder");
+}

@@ -167,7 +167,11 @@ impl Refused {
             Self::Csrf => "missing or wrong CSRF token: reload the page and try again".to_owned(),
             Self::Body { problem, detail } => {
                 let (en, zh_words) = match problem {
-                    BodyProblem::TooLarge => ("the request's body is too large", "提交的内容太大，超出上限"),
+                    BodyProblem::TooLarge => (
+                        "the request's body is larger than the console takes (2 MiB; a picture 8 MB): for a long \
+                         playlist, edit it in the TOML view (高级), which sends the text alone, or remove items",
+                        "提交的内容超过控制台的上限（2 MiB；图片 8 MB）：节目单很长时请在“高级”中编辑（只提交文字），或删去一些节目",
+                    ),
                     BodyProblem::NotJsonContentType => (
                         "the request's body must be JSON, sent with Content-Type: application/json",
                         "提交的内容应为 JSON，并带有 Content-Type: application/json",

@@ -26,7 +26,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "PORT", conflicts_with = "config", default_value_t = CONSOLE_PORT)]
     pub console_port: u16,
     /// Check the configuration and every file it names (playlist, pictures, holidays, fonts, keys, certificates, console users, data folder) without starting: what the daemon would run with, then every error and warning; exit 1 on an error
-    #[arg(long, requires = "config")]
+    // `conflicts_with` too: clap lets a conflicting `--data-dir` satisfy `requires`, and `--check
+    // --data-dir DIR` started a second daemon on a live one's folder.
+    #[arg(long, requires = "config", conflicts_with = "data_dir")]
     pub check: bool,
     /// With --check: print the findings as JSON (`ok`, `summary`, `errors`, `warnings`) for scripts
     #[arg(long, requires = "check")]
@@ -38,7 +40,10 @@ impl RunArgs {
     pub fn run(self, log_format: LogFormat) -> Result<ExitCode> {
         match (self.config, self.check) {
             (Some(config), true) => Ok(check(&config, self.json)),
-            (config, _) => {
+            (None, true) => anyhow::bail!(
+                "--check checks a configuration: give it --config FILE (the embedded default has none to check)"
+            ),
+            (config, false) => {
                 tune_allocator();
                 daemon(config, self.data_dir, self.console_port, log_format)
             }
