@@ -358,11 +358,25 @@ fn check_order(len: usize, last: &str, one_back: bool, order: &[usize]) {
         deliver(&mut in_order, &cfg, doc, *f);
     }
     let mut s = State::default();
+    let what = format!("{len} messages, last {last}, one_back {one_back}, order {order:?}");
+    let mut cancelled = false;
     for i in order {
         let (doc, f) = &msgs[*i];
-        deliver(&mut s, &cfg, doc, *f);
+        let receipts = deliver(&mut s, &cfg, doc, *f);
+        // Once the Cancel is in, a warning that a late message joins to its chain is cancelled,
+        // never `updated` for the join (a platform counting `cancelled` receipts must see each
+        // warning the Cancel ended). Exact for chains whose messages name every earlier one (the
+        // Cancel is joined to all of them when it arrives); the one-back order of the outside try
+        // is the test below.
+        if cancelled && !one_back {
+            let joined_as_update = |(event, why): &(String, Option<String>)| {
+                matches!(event.as_str(), "superseded" | "updated")
+                    && why.as_deref().is_some_and(|w| w.contains("joined it"))
+            };
+            assert!(!receipts.iter().any(joined_as_update), "{what}: {receipts:?}");
+        }
+        cancelled |= last == "Cancel" && *i == len - 1;
     }
-    let what = format!("{len} messages, last {last}, one_back {one_back}, order {order:?}");
     if last == "Cancel" {
         assert!(
             s.active().is_empty(),
@@ -389,6 +403,29 @@ fn check_order(len: usize, last: &str, one_back: bool, order: &[usize]) {
         );
         assert_eq!(active[0].title, "暴雨橙色预警");
     }
+}
+
+#[test]
+fn a_warning_joined_to_a_cancelled_chain_is_said_cancelled_not_updated() {
+    // From an outside try: A, then C (refs B), the Cancel (refs C), then B (refs A). B joins A
+    // to the cancelled chain: A comes off as cancelled, by the Cancel.
+    let cfg = board("420506");
+    let msgs: Vec<(String, Format)> = (1..=4).map(|n| chain_msg(n, 4, "Cancel", true)).collect();
+    let mut s = State::default();
+    for i in [0, 2, 3] {
+        deliver(&mut s, &cfg, &msgs[i].0, msgs[i].1);
+    }
+    assert_eq!(s.active().len(), 1, "A shows until B joins it to the cancelled chain");
+    let r = deliver(&mut s, &cfg, &msgs[1].0, msgs[1].1);
+    assert_eq!(r[0].0, "rejected", "{r:?}");
+    let taken_off: Vec<&(String, Option<String>)> = r.iter().skip(1).collect();
+    assert_eq!(taken_off.len(), 1, "{r:?}");
+    assert_eq!(taken_off[0].0, "cancelled", "{r:?}");
+    assert!(
+        taken_off[0].1.as_deref().is_some_and(|w| w.contains("20260701040000")),
+        "{r:?}"
+    );
+    assert!(s.active().is_empty());
 }
 
 fn permutations(n: usize) -> Vec<Vec<usize>> {

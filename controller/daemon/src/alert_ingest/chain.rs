@@ -68,7 +68,13 @@ pub fn join(state: &mut State, own: (&str, Timestamp), refs: &[String], now: Tim
         .map(|(k, _)| k.clone())
         .unwrap_or_default();
     let id = chain_id(&earliest);
-    let receipts = gather(state, &chains, &id, now);
+    // A Cancel in any of the chains joined ends the joined one: what it takes off is cancelled.
+    let cancel = state
+        .alert_keys
+        .iter()
+        .find(|(_, kn)| chains.contains(&kn.chain) && kn.cancel)
+        .map(|(k, _)| k.clone());
+    let receipts = gather(state, &chains, &id, cancel.as_deref(), now);
     for k in members.keys() {
         state
             .alert_keys
@@ -94,8 +100,15 @@ pub fn cancelled_by(state: &State, id: &str) -> Option<String> {
 }
 
 /// Move the announcements and revision memory of `chains` to `id`: the newest revision stays,
-/// an older live one is taken off (`superseded`, which warnings call `updated`).
-fn gather(state: &mut State, chains: &BTreeSet<String>, id: &str, now: Timestamp) -> Vec<Receipt> {
+/// an older live one is taken off (`superseded`, which warnings call `updated`), or, when one of
+/// the chains was cancelled (by the message `cancel`), taken off as cancelled (`revoked`).
+fn gather(
+    state: &mut State,
+    chains: &BTreeSet<String>,
+    id: &str,
+    cancel: Option<&str>,
+    now: Timestamp,
+) -> Vec<Receipt> {
     let mut receipts = Vec::new();
     let moving: Vec<&String> = chains.iter().filter(|c| c.as_str() != id).collect();
     if moving.is_empty() {
@@ -130,16 +143,20 @@ fn gather(state: &mut State, chains: &BTreeSet<String>, id: &str, now: Timestamp
         if let Some(g) = gone.as_mut()
             && g.state == AnnState::Active
         {
-            g.state = AnnState::Superseded;
-            receipts.push(
-                Receipt::new(
-                    Some(&gone_id),
-                    Some(g.announcement.revision),
+            let (state_now, event, reason) = match cancel {
+                Some(by) => (
+                    AnnState::Revoked,
+                    ReceiptEvent::Revoked,
+                    crate::reason::Reason::Cancelled { by: by.to_owned() },
+                ),
+                None => (
+                    AnnState::Superseded,
                     ReceiptEvent::Superseded,
-                    now,
-                )
-                .with_reason(crate::reason::Reason::JoinedTo { id: id.to_string() }),
-            );
+                    crate::reason::Reason::JoinedTo { id: id.to_string() },
+                ),
+            };
+            g.state = state_now;
+            receipts.push(Receipt::new(Some(&gone_id), Some(g.announcement.revision), event, now).with_reason(reason));
         }
     }
     receipts
