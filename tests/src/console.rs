@@ -268,15 +268,20 @@ pub fn login_page(url: &str) -> (String, String) {
 /// Post the sign-in form (`body` plus the form's token): the response.
 pub fn post_login(url: &str, body: &str) -> Response {
     let (cookie, csrf) = login_page(url);
+    post_sign_in(url, &cookie, &format!("{body}&csrf={csrf}"))
+}
+
+/// Post `body` (form-encoded) to `/login` with the sign-in form's cookie.
+pub fn post_sign_in(url: &str, cookie: &str, body: &str) -> Response {
     request(
         url,
         "POST",
         "/login",
         &[
             ("Content-Type", "application/x-www-form-urlencoded"),
-            ("Cookie", &cookie),
+            ("Cookie", cookie),
         ],
-        format!("{body}&csrf={csrf}"),
+        body,
     )
 }
 

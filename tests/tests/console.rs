@@ -1477,20 +1477,12 @@ fn previews_picture_bombs_wrong_passwords_and_idle_sockets_leave_the_daemons_mem
 fn post_code(url: &str, form: &pinghu_tests::console::Response, code: &str) -> pinghu_tests::console::Response {
     let cookie = form.cookie("pinghu_login").expect("the code form's cookie");
     let page = form.text();
-    request(
-        url,
-        "POST",
-        "/login",
-        &[
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            ("Cookie", &cookie),
-        ],
-        format!(
-            "csrf={}&pending={}&code={code}",
-            hidden(&page, "csrf"),
-            hidden(&page, "pending")
-        ),
-    )
+    let body = format!(
+        "csrf={}&pending={}&code={code}",
+        hidden(&page, "csrf"),
+        hidden(&page, "pending")
+    );
+    pinghu_tests::console::post_sign_in(url, &cookie, &body)
 }
 
 #[test]
