@@ -148,6 +148,44 @@ fn every_refusal_of_the_api_is_a_json_error_in_chinese() {
     let bytes = rig.api("POST", "/api/v1/playlist/check", [0xff, 0xfe, b'a']);
     assert_eq!(bytes.status, 400);
     assert_eq!(zh(&bytes), "提交的内容不是 UTF-8 文本");
+    // A playlist sent as JSON is refused as JSON, not read as TOML line by line.
+    let as_json = request(
+        &rig.url,
+        "PUT",
+        "/api/v1/playlist",
+        &[("Authorization", auth.as_str()), ("Content-Type", "application/json")],
+        r#"{"item": [{"id": "a", "text": "x"}]}"#,
+    );
+    assert_eq!(as_json.status, 415, "{}", as_json.text());
+    assert!(zh(&as_json).contains("TOML 文本"), "{}", as_json.text());
+    // A scale out of range is refused with its range, not silently drawn at another.
+    let big = rig.api("GET", "/api/v1/board.png?scale=1000", "");
+    assert_eq!(big.status, 400);
+    assert_eq!(zh(&big), "scale 应为 2 到 16 的整数");
+    assert_eq!(rig.api("GET", "/api/v1/board.png?scale=3", "").status, 200);
+    // What is not there, and a query that is not a date: the JSON error too.
+    let version = rig.api("GET", &format!("/api/v1/playlist/history/{}", "0".repeat(64)), "");
+    assert_eq!(version.status, 404);
+    assert!(zh(&version).starts_with("没有这个节目单版本"), "{}", version.text());
+    let page = rig.api("GET", "/api/v1/announcements/nothing/pages/1", "");
+    assert_eq!(page.status, 404);
+    assert!(zh(&page).starts_with("没有这条公告或这一页"), "{}", page.text());
+    let date = rig.api("GET", "/api/v1/proof?date=tomorrow", "");
+    assert_eq!(date.status, 400);
+    assert!(zh(&date).starts_with("date 应为“年-月-日”"), "{}", date.text());
+    let pattern = request(
+        &rig.url,
+        "POST",
+        "/api/v1/card/pattern",
+        &[("Authorization", auth.as_str()), ("Content-Type", "application/json")],
+        r#"{"name": "plaid"}"#,
+    );
+    assert_eq!(pattern.status, 400);
+    assert!(
+        zh(&pattern).starts_with("没有名为 \"plaid\" 的测试图案"),
+        "{}",
+        pattern.text()
+    );
 }
 
 #[test]
@@ -1314,6 +1352,11 @@ fn an_admin_manages_users_and_tokens_in_the_browser_api_and_every_change_is_audi
         serde_json::json!({"action": "add", "name": "chen", "role": "operator", "password": "orchard-kettle-42"}),
     );
     assert_eq!(added.status, 200, "{}", added.text());
+    assert_eq!(
+        added.json(),
+        serde_json::json!({"ok": true}),
+        "a change answers only that it is done"
+    );
     let again =
         change(serde_json::json!({"action": "add", "name": "chen", "role": "viewer", "password": "another-one-77"}));
     assert_eq!(again.status, 422, "adding a name that exists must not reset it");
@@ -1436,6 +1479,28 @@ fn an_admin_manages_users_and_tokens_in_the_browser_api_and_every_change_is_audi
     // The page names the roles in Chinese.
     let page = rig.api("GET", "/users", "").text();
     assert!(page.contains("管理员") && page.contains("签发令牌"), "{page}");
+    // Your own row offers no control that would be refused (disable, delete, your role): it
+    // says another admin changes them; another user's row offers them.
+    let rows: Vec<&str> = page.split("<tr data-name=").skip(1).collect();
+    let own = rows.iter().find(|r| r.contains("（您）")).expect("the admin's own row");
+    assert!(
+        own.contains("须由另一位管理员操作")
+            && !own.contains("data-action=\"disable\"")
+            && !own.contains("data-action=\"remove\""),
+        "{own}"
+    );
+    assert!(own.contains("disabled"), "the role select is disabled: {own}");
+    let added = change(
+        serde_json::json!({"action": "add", "name": "wang", "role": "viewer", "password": "harbour-lantern-58"}),
+    );
+    assert_eq!(added.status, 200, "{}", added.text());
+    let page = rig.api("GET", "/users", "").text();
+    let other = page.split("<tr data-name=\"wang\"").nth(1).expect("wang's row");
+    let other = other.split("</tr>").next().unwrap_or_default();
+    assert!(
+        other.contains("data-action=\"remove\"") && other.contains("data-action=\"disable\""),
+        "{other}"
+    );
 }
 
 #[test]

@@ -135,6 +135,12 @@ fn the_office_sends_a_calendar_a_playlist_and_new_keys_to_every_board() {
             .contains("is not newer than revision 1"),
         "{refused:?}"
     );
+    // The Chinese says the same from the same typed error, not only that it was refused.
+    assert!(
+        refused[0]["reason_zh"].as_str().unwrap().contains("不比")
+            && refused[0]["reason_zh"].as_str().unwrap().contains("节假日日历"),
+        "{refused:?}"
+    );
 
     // A playlist to the group: every board runs it.
     let good = dir.join("pushed.toml");
@@ -159,6 +165,11 @@ fn the_office_sends_a_calendar_a_playlist_and_new_keys_to_every_board() {
     assert!(
         refused[0]["reason"].as_str().unwrap().contains("images/logo.png"),
         "{refused:?}"
+    );
+    let zh = refused[0]["reason_zh"].as_str().unwrap();
+    assert!(
+        zh.starts_with("推送的节目单未通过检查") && zh.contains("images/logo.png"),
+        "{zh}"
     );
     wait_all(&statuses, &fleet, "the old playlist still", |s| {
         s["office"]["playlist"]["revision"] == 1 && s["showing"]["content"] == "item pushed"

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::{AppState, Caller};
+use crate::{AppState, Caller, Refused};
 
 mod card;
 mod playlist;
@@ -63,7 +63,17 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn gone() -> Response {
-    (StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping").into_response()
+    Refused::Stopping.into_response()
+}
+
+/// `?scale=`: `default` when absent, refused outside `min..=max` (a silent clamp would hand a
+/// script another size than it asked for).
+fn scale(asked: Option<u32>, default: u32, min: u32, max: u32) -> Result<u32, Refused> {
+    match asked {
+        None => Ok(default),
+        Some(n) if (min..=max).contains(&n) => Ok(n),
+        Some(_) => Err(Refused::Query(crate::QueryProblem::Scale { min, max })),
+    }
 }
 
 async fn status(State(s): State<AppState>, _: Caller) -> Response {
@@ -83,12 +93,15 @@ async fn board_png(State(s): State<AppState>, _: Caller, Query(q): Query<Scale>)
     let Ok(frame) = s.core.ask(Question::Glass).await else {
         return gone();
     };
-    led_png(frame, q.scale.unwrap_or(4).clamp(2, 16), true, "the board").await
+    match scale(q.scale, 4, 2, 16) {
+        Ok(n) => led_png(frame, n, true).await,
+        Err(r) => r.into_response(),
+    }
 }
 
 /// `frame` as the simulator's LED-look PNG at `scale`; `fresh`: never cached (it changes under
 /// its address).
-async fn led_png(frame: pinghu_fonts::Frame, scale: u32, fresh: bool, what: &str) -> Response {
+async fn led_png(frame: pinghu_fonts::Frame, scale: u32, fresh: bool) -> Response {
     // PNG encoding is CPU work: off the async workers.
     match tokio::task::spawn_blocking(move || frame.led_png(scale)).await {
         Ok(Ok(bytes)) if fresh => (
@@ -97,7 +110,7 @@ async fn led_png(frame: pinghu_fonts::Frame, scale: u32, fresh: bool, what: &str
         )
             .into_response(),
         Ok(Ok(bytes)) => ([(header::CONTENT_TYPE, "image/png")], bytes).into_response(),
-        _ => (StatusCode::INTERNAL_SERVER_ERROR, format!("cannot draw {what}")).into_response(),
+        _ => Refused::Fault(crate::Fault::Draw).into_response(),
     }
 }
 
@@ -125,24 +138,22 @@ async fn announcement_page(
         .await;
     let frame = match page {
         Ok(Some(f)) if n >= 1 => f,
-        Ok(_) => {
-            return (
-                StatusCode::NOT_FOUND,
-                "no such announcement or page: GET /api/v1/announcements lists the ids and their page counts",
-            )
-                .into_response();
-        }
+        Ok(_) => return Refused::NotFound(crate::Missing::AnnouncementPage).into_response(),
         Err(_) => return gone(),
     };
-    led_png(frame, q.scale.unwrap_or(3).clamp(2, 16), false, "the page").await
+    match scale(q.scale, 3, 2, 16) {
+        Ok(n) => led_png(frame, n, false).await,
+        Err(r) => r.into_response(),
+    }
 }
 
 fn picture_refused(e: &PictureError) -> Response {
     use pinghu_playlists::Bilingual as _;
     let code = match e {
-        PictureError::BadName { .. } | PictureError::TooLarge { .. } | PictureError::Unreadable { .. } => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        PictureError::BadName { .. }
+        | PictureError::TooLarge { .. }
+        | PictureError::Unreadable { .. }
+        | PictureError::Misnamed { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         PictureError::NotFound { .. } => StatusCode::NOT_FOUND,
         PictureError::InUse { .. } | PictureError::NoFolder | PictureError::Disk { .. } => StatusCode::CONFLICT,
     };
@@ -216,7 +227,10 @@ async fn picture_png(
         Ok(Err(e)) => return picture_refused(&e),
         Err(_) => return gone(),
     };
-    led_png(frame, q.scale.unwrap_or(2).clamp(1, 16), true, "the picture").await
+    match scale(q.scale, 2, 1, 16) {
+        Ok(n) => led_png(frame, n, true).await,
+        Err(r) => r.into_response(),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -236,11 +250,7 @@ async fn audit_log(State(s): State<AppState>, _: Caller, Query(q): Query<Limit>)
             "recent": recent,
         }))
         .into_response(),
-        Ok(Err(e)) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("cannot read the audit log: {e}"),
-        )
-            .into_response(),
+        Ok(Err(e)) => Refused::Fault(crate::Fault::AuditLog { detail: e.to_string() }).into_response(),
         Err(_) => gone(),
     }
 }
@@ -259,14 +269,14 @@ async fn proof(State(s): State<AppState>, _: Caller, Query(q): Query<ProofQuery>
         None => jiff::Timestamp::now().to_zoned(tz.clone()).date(),
         Some(d) => match d.parse::<jiff::civil::Date>() {
             Ok(d) => d,
-            Err(_) => return (StatusCode::BAD_REQUEST, "date must be YYYY-MM-DD").into_response(),
+            Err(_) => return Refused::Query(crate::QueryProblem::Date).into_response(),
         },
     };
     let day = date
         .to_zoned(tz.clone())
         .and_then(|start| Ok((start.timestamp(), start.tomorrow()?.timestamp())));
     let Ok((from, to)) = day else {
-        return (StatusCode::BAD_REQUEST, "date is out of range").into_response();
+        return Refused::Query(crate::QueryProblem::DateOutOfRange).into_response();
     };
     let zone = tz.iana_name().unwrap_or("UTC").to_owned();
     let csv = q.format.as_deref() == Some("csv");
@@ -302,11 +312,7 @@ async fn proof(State(s): State<AppState>, _: Caller, Query(q): Query<ProofQuery>
     match r {
         Ok(Ok((_, text))) if csv => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text).into_response(),
         Ok(Ok((v, _))) => Json(v).into_response(),
-        _ => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "cannot read the proof-of-display log",
-        )
-            .into_response(),
+        _ => Refused::Fault(crate::Fault::ProofLog).into_response(),
     }
 }
 

@@ -811,7 +811,7 @@
         }).then(function (r) {
           result.className = r.ok ? "ok" : "error";
           if (!r.ok) { result.textContent = (zhUsers && r.error_zh) || r.error; return r; }
-          if (r.done === "token") {
+          if (r.token) {
             result.textContent = d.tokenOnce + " ";
             var code = document.createElement("code");
             code.id = "new-token";

@@ -19,7 +19,7 @@ pub use check::check;
 pub mod auth;
 pub mod pages;
 mod refused;
-pub use refused::{BodyProblem, BytesBody, JsonBody, Needs, Refused, TextBody};
+pub use refused::{BodyProblem, BytesBody, Fault, JsonBody, Missing, Needs, QueryProblem, Refused, TextBody};
 pub mod timeline;
 pub mod words;
 

@@ -4,7 +4,7 @@
 
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -202,7 +202,7 @@ async fn playlist(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Re
         ))
     };
     let Ok((text, history, week, pictures)) = asked.await else {
-        return (StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping").into_response();
+        return crate::Refused::Stopping.page();
     };
     let tz = core.time_zone().clone();
     let body = html! {
@@ -315,7 +315,7 @@ async fn proof(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Respo
 /// first, with playlist diffs, and whether the chain verifies.
 async fn audit(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Response {
     let Ok(found) = s.core.ask(|reply| Question::AuditRecent { n: 200, reply }).await else {
-        return (StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping").into_response();
+        return crate::Refused::Stopping.page();
     };
     let tz = s.core.time_zone().clone();
     let body = html! {

@@ -1,7 +1,8 @@
-//! Requests the console refuses before a handler runs its work: who is asking (sign-in, API
-//! tokens, roles, the Origin and CSRF checks) and what the body is (axum's own rejections of a
-//! body, read by their type). Each refusal is a typed value that says itself in English and in
-//! Chinese, and answers as the API's JSON error: `{"ok": false, "error", "error_zh"}`.
+//! Requests the console refuses or cannot answer: who is asking (sign-in, API tokens, roles, the
+//! Origin and CSRF checks), what the body is (axum's own rejections of a body, read by their
+//! type), what the query asks, what is not there, and the console's own faults. Each is a typed
+//! value that says itself in English and in Chinese, and answers as the API's JSON error:
+//! `{"ok": false, "error", "error_zh"}`.
 
 use axum::extract::rejection::{BytesRejection, FailedToBufferBody, JsonRejection, StringRejection};
 use axum::extract::{FromRequest, Request};
@@ -31,6 +32,55 @@ pub enum Refused {
     /// The body is not what the request takes; `detail` is axum's words (for English readers and
     /// the logs: a JSON parser's position, a missing field).
     Body { problem: BodyProblem, detail: String },
+    /// `PUT /api/v1/playlist` takes the playlist's TOML text, and JSON was sent (415).
+    PlaylistIsToml,
+    /// A query value the request cannot take (400).
+    Query(QueryProblem),
+    /// No test pattern of this name (400).
+    NoPattern { name: String },
+    /// Nothing at this address (404).
+    NotFound(Missing),
+    /// The daemon is stopping (503): nothing more is answered.
+    Stopping,
+    /// The console failed at its own work (500): its fault, not the request's.
+    Fault(Fault),
+}
+
+/// A query value out of what the request takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryProblem {
+    /// `?scale=` outside `min..=max`.
+    Scale { min: u32, max: u32 },
+    /// `?date=` not a date `YYYY-MM-DD`.
+    Date,
+    /// `?date=` a date the board's time zone cannot place.
+    DateOutOfRange,
+}
+
+/// What a 404 did not find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// A playlist version by its SHA-256.
+    PlaylistVersion,
+    /// An announcement, or a page of it.
+    AnnouncementPage,
+}
+
+/// What the console failed to do on its own side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Drawing an image of the board, a page or a picture, or the preview.
+    Draw,
+    /// Decoding the card's trace.
+    Trace,
+    /// Reading the audit log (the system's words).
+    AuditLog { detail: String },
+    /// Reading the proof-of-display log.
+    ProofLog,
+    /// A change that stopped half way (nothing was saved).
+    HalfDone,
+    /// The system's random generator.
+    Random,
 }
 
 /// What a refused request needed a stronger role for.
@@ -112,6 +162,11 @@ impl Refused {
         match self {
             Self::NotSignedIn | Self::UnknownToken | Self::UserDisabled { .. } => StatusCode::UNAUTHORIZED,
             Self::NeedsRole { .. } | Self::OtherSite | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::PlaylistIsToml => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Query(_) | Self::NoPattern { .. } => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Stopping => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Fault(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Body { problem, .. } => match problem {
                 BodyProblem::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
                 BodyProblem::NotJsonContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -190,7 +245,77 @@ impl Refused {
                     format!("{en} ({detail})")
                 }
             }
+            Self::PlaylistIsToml if zh => {
+                "节目单应以 TOML 文本提交（Content-Type: text/plain），而不是 JSON：表单的修改请发往 /api/v1/playlist/form"
+                    .to_owned()
+            }
+            Self::PlaylistIsToml => "the playlist is saved as its TOML text (Content-Type: text/plain), not JSON: \
+                                     send a form's edits to /api/v1/playlist/form"
+                .to_owned(),
+            Self::Query(q) => match (q, zh) {
+                (QueryProblem::Scale { min, max }, true) => format!("scale 应为 {min} 到 {max} 的整数"),
+                (QueryProblem::Scale { min, max }, false) => format!("scale must be a whole number from {min} to {max}"),
+                (QueryProblem::Date, true) => "date 应为“年-月-日”形式的日期，如 2026-12-08".to_owned(),
+                (QueryProblem::Date, false) => "date must be YYYY-MM-DD, such as 2026-12-08".to_owned(),
+                (QueryProblem::DateOutOfRange, true) => "date 超出了可用的日期范围".to_owned(),
+                (QueryProblem::DateOutOfRange, false) => "date is out of range".to_owned(),
+            },
+            Self::NoPattern { name } => {
+                let names = pinghu_daemon::card::pattern::PATTERNS.join(", ");
+                if zh {
+                    format!("没有名为 {name:?} 的测试图案：可用 {}", names.replace(", ", "、"))
+                } else {
+                    format!("no pattern {name:?}: use one of {names}")
+                }
+            }
+            Self::NotFound(Missing::PlaylistVersion) if zh => "没有这个节目单版本：历史版本见 /api/v1/playlist/history".to_owned(),
+            Self::NotFound(Missing::PlaylistVersion) => "no such version: see /api/v1/playlist/history".to_owned(),
+            Self::NotFound(Missing::AnnouncementPage) if zh => {
+                "没有这条公告或这一页：公告及其页数见 /api/v1/announcements".to_owned()
+            }
+            Self::NotFound(Missing::AnnouncementPage) => {
+                "no such announcement or page: GET /api/v1/announcements lists the ids and their page counts".to_owned()
+            }
+            Self::Stopping if zh => "守护进程正在停止：请稍候刷新页面（systemd 会重新启动它）".to_owned(),
+            Self::Stopping => "the daemon is stopping: reload in a moment (systemd starts it again)".to_owned(),
+            Self::Fault(f) => {
+                let (en, zh_words) = match f {
+                    Fault::Draw => ("cannot draw the image".to_owned(), "无法绘制图像".to_owned()),
+                    Fault::Trace => ("cannot decode the trace".to_owned(), "无法解码通信记录".to_owned()),
+                    Fault::AuditLog { detail } => {
+                        (format!("cannot read the audit log: {detail}"), "无法读取审计日志".to_owned())
+                    }
+                    Fault::ProofLog => (
+                        "cannot read the proof-of-display log".to_owned(),
+                        "无法读取播放证明日志".to_owned(),
+                    ),
+                    Fault::HalfDone => (
+                        "the change stopped half way: nothing was saved".to_owned(),
+                        "操作中途停止：没有保存任何更改".to_owned(),
+                    ),
+                    Fault::Random => (
+                        "the system's random generator failed".to_owned(),
+                        "系统随机数生成失败".to_owned(),
+                    ),
+                };
+                if zh {
+                    format!("{zh_words}：这是控制台的故障，请重试；如仍失败请报告")
+                } else {
+                    format!("{en}: a fault of the console; try again, and report it if it stays")
+                }
+            }
         }
+    }
+
+    /// The refusal as plain text, Chinese then English: for a page's address, where a browser
+    /// shows the body as it is.
+    pub fn page(&self) -> Response {
+        (
+            self.status(),
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("{}\n{}\n", self.words(Lang::Zh), self.words(Lang::En)),
+        )
+            .into_response()
     }
 }
 
@@ -295,6 +420,22 @@ mod tests {
             },
             Refused::OtherSite,
             Refused::Csrf,
+            Refused::PlaylistIsToml,
+            Refused::Query(QueryProblem::Scale { min: 2, max: 16 }),
+            Refused::Query(QueryProblem::Date),
+            Refused::Query(QueryProblem::DateOutOfRange),
+            Refused::NoPattern { name: "x".into() },
+            Refused::NotFound(Missing::PlaylistVersion),
+            Refused::NotFound(Missing::AnnouncementPage),
+            Refused::Stopping,
+            Refused::Fault(Fault::Draw),
+            Refused::Fault(Fault::Trace),
+            Refused::Fault(Fault::AuditLog {
+                detail: "Permission denied".into(),
+            }),
+            Refused::Fault(Fault::ProofLog),
+            Refused::Fault(Fault::HalfDone),
+            Refused::Fault(Fault::Random),
         ]
         .into_iter()
         .chain(
@@ -327,8 +468,19 @@ mod tests {
                         "application",
                         "json",
                         "CSRF",
+                        "TOML",
+                        "text",
+                        "plain",
+                        "playlist",
+                        "form",
+                        "history",
+                        "announcements",
+                        "scale",
+                        "date",
+                        "systemd",
                     ]
                     .contains(w)
+                        && !pinghu_daemon::card::pattern::PATTERNS.iter().any(|p| p.contains(*w))
                 })
                 .collect();
             assert!(left.is_empty(), "{r}: {zh}");

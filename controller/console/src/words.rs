@@ -161,6 +161,10 @@ pub fn t(l: Lang, key: &str) -> &'static str {
             "The new API token (shown this once: copy it now):",
         ),
         "done" => ("已完成。", "Done."),
+        "yourself_other_admin" => (
+            "您自己的角色、停用和删除须由另一位管理员操作",
+            "Your own role, state and account are changed by another admin",
+        ),
         "role" => ("角色", "Role"),
         "tokens" => ("API 令牌", "API tokens"),
         "you" => ("（您）", "(you)"),

@@ -40,6 +40,7 @@ pub mod ingest;
 pub mod limits;
 pub mod mqtt;
 pub mod office;
+mod office_words;
 pub mod proof;
 mod publisher;
 pub mod reason;

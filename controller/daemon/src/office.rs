@@ -126,6 +126,10 @@ pub enum OfficeError {
     KeysNeedAddOrRetire,
     #[error("a picture message needs `name`, and `data` or `remove: true`")]
     PictureNeedsNameAndData,
+    #[error("the picture's data is not standard base64: {0}")]
+    PictureData(base64::DecodeError),
+    #[error("the rotation would retire every portal key: add the new key in the same message")]
+    RetiresEveryKey,
     #[error("the picture is named {name:?} but came on {topic}: publish it on …/pictures/{name}")]
     PictureOnOtherTopic { name: String, topic: String },
     #[error(

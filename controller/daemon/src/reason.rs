@@ -6,7 +6,7 @@
 
 use jiff::Timestamp;
 use pinghu_playlists::Bilingual;
-use pinghu_playlists::problem::Lang;
+use pinghu_playlists::problem::{Lang, Said};
 
 use crate::alerts::NotShown;
 use crate::alerts::rules::Note;
@@ -67,9 +67,9 @@ pub enum Reason {
     JoinedTo { id: String },
     /// How the board read a shown warning.
     Notes(Vec<Note>),
-    /// An office message refused (calendar, playlist, picture, keys): the English its typed
-    /// error wrote (the Chinese says only that it was refused: not yet a typed reason).
-    Office { en: String },
+    /// An office message refused (calendar, playlist, picture, keys): the words its typed
+    /// error wrote in both languages.
+    Office(Said),
     /// A reason read back from the state file: the words it was written with (`zh` is absent
     /// when an older version wrote it).
     Recorded {
@@ -119,7 +119,7 @@ impl Reason {
             },
             Self::JoinedTo { .. } => "joined",
             Self::Notes(_) => "notes",
-            Self::Office { .. } => "office",
+            Self::Office(_) => "office",
             Self::Recorded { code, .. } => code,
         }
     }
@@ -258,7 +258,7 @@ impl Reason {
                 let said: Vec<String> = notes.iter().map(|n| note(n, lang)).collect();
                 said.join(if lang == Lang::Zh { "；" } else { "; " })
             }
-            Self::Office { en } => p(en.clone(), "办公室推送的消息被拒绝（原因见英文说明）".to_owned()),
+            Self::Office(said) => p(said.en.clone(), said.zh.clone()),
             Self::Recorded { en, zh, .. } => match (lang, zh) {
                 (Lang::Zh, Some(zh)) => zh.clone(),
                 _ => en.clone(),
@@ -389,7 +389,8 @@ mod tests {
                 detail: "expected value at line 1 column 1".into(),
             }),
             Reason::Envelope(Rejection::AlertDocument {
-                detail: "application/cap+xml: malformed XML at byte 3: unclosed tag".into(),
+                content_type: "application/cap+xml".into(),
+                problem: Box::new(crate::alerts::CapProblem::Missing("identifier")),
             }),
             Reason::Envelope(Rejection::AnnouncementTooLarge { bytes: 70_000 }),
             Reason::BeforeHorizon { issued: t, horizon: t },
@@ -442,12 +443,30 @@ mod tests {
         ];
         for r in &all {
             let zh = r.zh();
-            let left: Vec<&str> = zh
+            // A warning document's element names (<identifier>) are the document's own words.
+            let mut bare = String::new();
+            let mut in_tag = false;
+            for c in zh.chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    c if !in_tag => bare.push(c),
+                    _ => {}
+                }
+            }
+            let left: Vec<&str> = bare
                 .split(|c: char| !c.is_ascii_alphabetic() && c != '_')
                 .filter(|w| w.len() > 2 && !allowed.contains(w))
                 .collect();
             assert!(left.is_empty(), "{r}\n -> {zh}: {left:?}");
         }
+        // A warning's document refused: the Chinese names what is wrong in it, as the English does.
+        let doc = Reason::Envelope(Rejection::AlertDocument {
+            content_type: "application/cap+xml".into(),
+            problem: Box::new(crate::alerts::CapProblem::Missing("identifier")),
+        });
+        assert_eq!(doc.to_string(), "application/cap+xml: <identifier> is missing");
+        assert_eq!(doc.zh(), "预警文档缺少 <identifier>：请联系预警发布系统");
         let r = Receipt::new(Some("a"), Some(1), ReceiptEvent::Rejected, t).with_reason(Reason::Replay {
             id: "a".into(),
             revision: 1,

@@ -107,7 +107,7 @@ pub(super) async fn trace(State(s): State<AppState>, caller: Caller) -> Response
     .await;
     match decoded {
         Ok((lines, decoded)) => Json(json!({"lines": lines, "decoded": decoded})).into_response(),
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "cannot decode the trace").into_response(),
+        Err(_) => Refused::Fault(crate::Fault::Trace).into_response(),
     }
 }
 
@@ -121,12 +121,7 @@ pub(super) async fn pattern(State(s): State<AppState>, caller: Caller, JsonBody(
         return r.into_response();
     }
     if !pinghu_daemon::card::pattern::PATTERNS.contains(&b.name.as_str()) {
-        let names = pinghu_daemon::card::pattern::PATTERNS.join(", ");
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(json!({"ok": false, "error": format!("no pattern {:?}: use one of {names}", b.name)})),
-        )
-            .into_response();
+        return Refused::NoPattern { name: b.name }.into_response();
     }
     if let Err(r) = audit(&s, caller.who(), "card.pattern", json!({"name": b.name})).await {
         return r;

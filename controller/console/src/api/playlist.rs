@@ -119,7 +119,7 @@ pub(super) async fn preview(State(s): State<AppState>, _: Caller, TextBody(body)
     .await;
     match v {
         Ok(v) => Json(v).into_response(),
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "cannot draw the preview").into_response(),
+        Err(_) => Refused::Fault(crate::Fault::Draw).into_response(),
     }
 }
 
@@ -159,15 +159,33 @@ pub(super) async fn save(s: &AppState, who: String, text: String, action: &'stat
         }
         Ok(Err(SaveError::Failed(why))) => (
             StatusCode::CONFLICT,
-            Json(json!({"ok": false, "errors": [{"line": 1, "column": 1, "message": why}]})),
+            Json(
+                json!({"ok": false, "errors": [{"line": 1, "column": 1, "message": why.to_string(),
+                        "message_zh": pinghu_playlists::Bilingual::zh(&why)}], "warnings": []}),
+            ),
         )
             .into_response(),
     }
 }
 
-pub(super) async fn save_playlist(State(s): State<AppState>, caller: Caller, TextBody(body): TextBody) -> Response {
+pub(super) async fn save_playlist(
+    State(s): State<AppState>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    TextBody(body): TextBody,
+) -> Response {
     if let Err(r) = may_edit(&caller) {
         return r.into_response();
+    }
+    // JSON (a script sending the form's or another tool's shape) would be read as TOML and
+    // refused line by line: say what the address takes instead. A TOML text sent with a JSON
+    // content type (as some HTTP clients do by default) is still taken: it is not JSON.
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("application/json"));
+    if json && serde_json::from_str::<serde::de::IgnoredAny>(&body).is_ok() {
+        return Refused::PlaylistIsToml.into_response();
     }
     // An empty body is a slip (a script's empty variable, a form posted blank), not a playlist:
     // saved, it would blank the board and its last good copy.
@@ -198,7 +216,7 @@ pub(super) async fn version(State(s): State<AppState>, _: Caller, Path(sha): Pat
         .await
     {
         Ok(Some(t)) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], t).into_response(),
-        Ok(None) => (StatusCode::NOT_FOUND, "no such version: see /api/v1/playlist/history").into_response(),
+        Ok(None) => Refused::NotFound(crate::Missing::PlaylistVersion).into_response(),
         Err(_) => gone(),
     }
 }
@@ -213,7 +231,7 @@ pub(super) async fn restore(State(s): State<AppState>, caller: Caller, Path(sha)
         .await
     {
         Ok(Some(t)) => t,
-        Ok(None) => return (StatusCode::NOT_FOUND, "no such version: see /api/v1/playlist/history").into_response(),
+        Ok(None) => return Refused::NotFound(crate::Missing::PlaylistVersion).into_response(),
         Err(_) => return gone(),
     };
     save(&s, caller.who(), text, "restore").await

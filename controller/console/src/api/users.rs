@@ -13,7 +13,7 @@ use serde_json::json;
 use pinghu_daemon::core::Change;
 
 use super::gone;
-use crate::auth::{AuthError, Role, TotpChange, UserChange};
+use crate::auth::{AuthError, Role, TotpChange, UserChange, UserChanged};
 use crate::{AppState, Caller, JsonBody, Needs, Refused};
 
 fn admin(c: &Caller) -> Result<(), Refused> {
@@ -35,8 +35,8 @@ pub(super) async fn users(State(s): State<AppState>, caller: Caller) -> Response
     Json(s.auth.user_list()).into_response()
 }
 
-/// One change to the users; `{"ok": true, "done": "done"}` or `{"ok": true, "done": "token",
-/// "token"}` (shown once); 422 `{"ok": false, "error", "error_zh"}` when refused (nothing changed).
+/// One change to the users; `{"ok": true}`, or `{"ok": true, "token"}` for a new token (shown
+/// once); 422 `{"ok": false, "error", "error_zh"}` when refused (nothing changed).
 pub(super) async fn change_user(
     State(s): State<AppState>,
     caller: Caller,
@@ -72,21 +72,14 @@ pub(super) async fn change_user(
     let by = caller.name.clone();
     let done = tokio::task::spawn_blocking(move || auth.change_users(&by, &change)).await;
     match done {
-        Ok(Ok(answer)) => {
-            let mut v = serde_json::to_value(answer).unwrap_or_default();
-            v["ok"] = true.into();
-            Json(v).into_response()
-        }
+        Ok(Ok(UserChanged::Done)) => Json(json!({"ok": true})).into_response(),
+        Ok(Ok(UserChanged::Token { token })) => Json(json!({"ok": true, "token": token})).into_response(),
         Ok(Err(e)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Json(json!({"ok": false, "error": e.to_string(), "error_zh": e.zh()})),
         )
             .into_response(),
-        Err(_) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the change stopped half way: nothing was saved",
-        )
-            .into_response(),
+        Err(_) => Refused::Fault(crate::Fault::HalfDone).into_response(),
     }
 }
 
@@ -137,13 +130,9 @@ async fn blocking_raw<T: Send + 'static>(
     f: impl FnOnce(&crate::auth::Auth) -> Result<T, AuthError> + Send + 'static,
 ) -> Result<Result<T, AuthError>, Response> {
     let auth = std::sync::Arc::clone(&s.auth);
-    tokio::task::spawn_blocking(move || f(&auth)).await.map_err(|_| {
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the change stopped half way: nothing was saved",
-        )
-            .into_response()
-    })
+    tokio::task::spawn_blocking(move || f(&auth))
+        .await
+        .map_err(|_| Refused::Fault(crate::Fault::HalfDone).into_response())
 }
 
 /// [`blocking_raw`], a refusal answered as 422.
@@ -238,7 +227,7 @@ pub(super) async fn totp(
         }
     };
     match done {
-        Ok(()) => Json(json!({"ok": true, "done": "done"})).into_response(),
+        Ok(()) => Json(json!({"ok": true})).into_response(),
         Err(r) => r,
     }
 }

@@ -99,8 +99,7 @@ impl UserChange {
 }
 
 /// What a change answers: done, or the new token (shown once).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "done", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserChanged {
     Done,
     Token { token: String },

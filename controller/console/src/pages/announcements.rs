@@ -2,8 +2,7 @@
 //! one's pages and receipts; searchable by id, title and text.
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use maud::html;
 use serde::Deserialize;
 
@@ -25,7 +24,7 @@ pub(super) async fn announcements(
     Query(search): Query<SearchQuery>,
 ) -> Response {
     let Ok(list) = s.core.ask(Question::Announcements).await else {
-        return (StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping").into_response();
+        return crate::Refused::Stopping.page();
     };
     let tz = s.core.time_zone();
     let when = |t: Option<&jiff::Timestamp>| t.map_or_else(|| "—".to_owned(), |t| short_time(&t.to_string(), tz));

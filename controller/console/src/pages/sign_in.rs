@@ -63,11 +63,7 @@ fn code_form(l: Lang, pending: &str, error: Option<&str>, q: &LangQuery) -> Resp
 /// A sign-in page (`body` given the form's token) with the cookie of its token.
 fn with_login_cookie(l: Lang, q: &LangQuery, body: impl FnOnce(&str) -> maud::Markup) -> Response {
     let Ok(csrf) = crate::auth::random_token() else {
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the system's random generator failed",
-        )
-            .into_response();
+        return crate::Refused::Fault(crate::Fault::Random).page();
     };
     let body = body(&csrf);
     let mut r = with_lang(q, page(l, None, t(l, "signin"), &body));

@@ -30,7 +30,9 @@ pub(super) async fn users(State(s): State<AppState>, PageCtx { c, l, q }: PageCt
                 tr data-name=(u.name) {
                     td { (u.name) @if u.name == c.name { " " em { (t(l, "you")) } } }
                     td {
-                        select.role data-name=(u.name) {
+                        // Your own role, state and account are another admin's to change: the
+                        // controls that would be refused are not offered.
+                        select.role data-name=(u.name) disabled[u.name == c.name] title=[(u.name == c.name).then(|| t(l, "yourself_other_admin"))] {
                             @for r in ROLES { option value=(r.name()) selected[r == u.role] { (role_word(l, r)) } }
                         }
                     }
@@ -40,13 +42,17 @@ pub(super) async fn users(State(s): State<AppState>, PageCtx { c, l, q }: PageCt
                     td.user-actions {
                         button type="button" data-action="password" { (t(l, "reset_password")) } " "
                         button type="button" data-action="new_token" { (t(l, "new_token")) } " "
-                        @if u.tokens > 0 { button type="button" data-action="revoke_tokens" { (t(l, "revoke_tokens")) } " " }
-                        @if u.disabled {
-                            button type="button" data-action="enable" { (t(l, "enable")) } " "
+                        @if u.name == c.name {
+                            span.note { (t(l, "yourself_other_admin")) }
                         } @else {
-                            button type="button" data-action="disable" { (t(l, "disable")) } " "
+                            @if u.tokens > 0 { button type="button" data-action="revoke_tokens" { (t(l, "revoke_tokens")) } " " }
+                            @if u.disabled {
+                                button type="button" data-action="enable" { (t(l, "enable")) } " "
+                            } @else {
+                                button type="button" data-action="disable" { (t(l, "disable")) } " "
+                            }
+                            button type="button" data-action="remove" { (t(l, "delete")) }
                         }
-                        button type="button" data-action="remove" { (t(l, "delete")) }
                         // Two-step sign-in: set up or turned off by the admin themself (with a
                         // code); another admin resets it when the phone is lost.
                         @if u.name == c.name && !u.totp {

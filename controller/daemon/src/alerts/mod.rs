@@ -6,6 +6,7 @@ pub mod cap;
 pub mod events;
 pub mod geo;
 pub mod rules;
+mod words;
 pub mod xml;
 
 pub use cap::{Alert, CapProblem, Format, ReadError, read};

@@ -123,7 +123,28 @@ pub enum SaveError {
     /// The playlist has problems (nothing changed).
     Invalid(Vec<Diagnostic<Finding>>),
     /// The daemon has no playlist file to write, or the disk refused (nothing changed).
-    Failed(String),
+    Failed(SaveFailure),
+}
+
+/// Why a playlist that checked could not be saved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SaveFailure {
+    #[error("the daemon runs the built-in sample playlist: set `playlist = \"FILE\"` in its configuration to edit one")]
+    NoFile,
+    /// The disk refused the history, the audit log or the file: the system's words.
+    #[error("the playlist was not saved: {detail}")]
+    Disk { detail: String },
+}
+
+impl pinghu_playlists::Bilingual for SaveFailure {
+    fn zh(&self) -> String {
+        match self {
+            Self::NoFile => {
+                "未保存：本屏运行的是内置示例节目单，请在配置中设置 playlist = \"文件\" 后再编辑".to_owned()
+            }
+            Self::Disk { .. } => "未保存：无法写入磁盘（请检查磁盘空间和权限后重试）".to_owned(),
+        }
+    }
 }
 
 impl Core {
@@ -312,9 +333,7 @@ impl Core {
         now: Timestamp,
     ) -> Result<(PlaylistHistory, Vec<Diagnostic<Finding>>), SaveError> {
         let Some(path) = self.cfg.playlist.clone() else {
-            return Err(SaveError::Failed(
-                "the daemon runs the built-in sample playlist: set `playlist = \"FILE\"` in its configuration to edit one".into(),
-            ));
+            return Err(SaveError::Failed(SaveFailure::NoFile));
         };
         // The same examination as the console's check: what it refuses is never saved.
         let examined = self.examine(text, now);
@@ -380,7 +399,7 @@ impl Core {
             disk.write_atomic(&path, text.as_bytes())?;
             Ok(entry)
         };
-        let entry = write().map_err(|e| SaveError::Failed(format!("the playlist was not saved: {e}")))?;
+        let entry = write().map_err(|e| SaveError::Failed(SaveFailure::Disk { detail: e.to_string() }))?;
         let (done, n) = (super::playlist::done(action), playlist.items.len());
         tracing::info!("playlist {} {done} by {who} ({n} items)", path.display());
         self.playlist.current = playlist;

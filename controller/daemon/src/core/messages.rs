@@ -54,6 +54,7 @@ impl Core {
                             at: Some(now),
                             event: verdict.map(|r| r.event),
                             reason: verdict.and_then(|r| r.reason.as_ref().map(ToString::to_string)),
+                            reason_zh: verdict.and_then(|r| r.reason.as_ref().map(pinghu_playlists::Bilingual::zh)),
                         });
                         o
                     }

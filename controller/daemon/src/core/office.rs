@@ -11,6 +11,8 @@
 
 use base64::Engine as _;
 use jiff::Timestamp;
+use pinghu_playlists::Bilingual;
+use pinghu_playlists::problem::Said;
 
 use super::{Core, SaveError};
 use crate::ingest::{Receipt, ReceiptEvent, sha256_hex};
@@ -43,7 +45,7 @@ macro_rules! refusal_from {
         impl From<$e> for Refusal {
             fn from(e: $e) -> Self {
                 Self {
-                    reason: crate::reason::Reason::Office { en: e.to_string() },
+                    reason: crate::reason::Reason::Office(Said::of(&e)),
                     retry: Retry::No,
                 }
             }
@@ -56,7 +58,8 @@ refusal_from!(
     pinghu_playlists::CalendarError,
     super::PictureError,
     crate::envelope::KeyError,
-    WriteError
+    WriteError,
+    super::SaveFailure
 );
 
 /// The record of what the office sent could not be written.
@@ -71,11 +74,11 @@ enum WriteError {
     },
 }
 
-impl From<String> for Refusal {
-    fn from(en: String) -> Self {
-        Self {
-            reason: crate::reason::Reason::Office { en },
-            retry: Retry::No,
+impl pinghu_playlists::Bilingual for WriteError {
+    fn zh(&self) -> String {
+        match self {
+            Self::Json(_) => "无法把推送记录写成 JSON：这是程序错误，请报告".to_owned(),
+            Self::Disk { path, .. } => format!("无法写入 {}：消息暂未应用（请检查磁盘空间和权限）", path.display()),
         }
     }
 }
@@ -173,6 +176,7 @@ impl Core {
             event: Some(receipt.event),
             revision: receipt.revision,
             reason: receipt.reason.as_ref().map(ToString::to_string),
+            reason_zh: receipt.reason.as_ref().map(Bilingual::zh),
             at: Some(now),
         });
         let applied_picture = kind == Kind::Picture && receipt.event == ReceiptEvent::Applied;
@@ -258,12 +262,19 @@ impl Core {
                 let text = o.message.toml.clone().unwrap_or_default();
                 self.save_playlist(&text, "portal", "push", now).map_err(|e| match e {
                     SaveError::Invalid(d) => Refusal {
-                        reason: crate::reason::Reason::Office {
+                        reason: crate::reason::Reason::Office(Said {
                             en: format!(
                                 "the playlist is refused, the previous one keeps running: {}",
                                 d.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
                             ),
-                        },
+                            zh: format!(
+                                "推送的节目单未通过检查，继续运行原节目单：{}",
+                                d.iter()
+                                    .map(|d| format!("第 {} 行：{}", d.line, d.problem.zh()))
+                                    .collect::<Vec<_>>()
+                                    .join("；")
+                            ),
+                        }),
                         retry: Retry::WhenAPictureArrives,
                     },
                     SaveError::Failed(m) => m.into(),
@@ -281,11 +292,12 @@ impl Core {
                     Ok(()) | Err(crate::core::PictureError::NotFound { .. }) => {}
                     Err(m @ crate::core::PictureError::InUse { .. }) => {
                         return Err(Refusal {
-                            reason: crate::reason::Reason::Office {
+                            reason: crate::reason::Reason::Office(Said {
                                 en: format!(
                                     "{m}; the board removes it by itself once the running playlist no longer shows it"
                                 ),
-                            },
+                                zh: format!("{}；本屏运行的节目单不再使用它后会自动删除", m.zh()),
+                            }),
                             retry: Retry::WhenThePlaylistDropsIt,
                         });
                     }
@@ -299,7 +311,7 @@ impl Core {
                 let name = o.message.name.clone().unwrap_or_default();
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(o.message.data.as_deref().unwrap_or_default().as_bytes())
-                    .map_err(|e| format!("the picture's data is not standard base64: {e}"))?;
+                    .map_err(office::OfficeError::PictureData)?;
                 self.save_picture(&name, &bytes, "portal", now)?;
                 // Sent again after its removal: the office changed its mind, the removal waits no more.
                 next.refused_removals.remove(&name);
@@ -315,10 +327,7 @@ impl Core {
                 next.retired_keys.extend(o.message.retire.clone());
                 let known: Vec<&String> = self.cfg.portal_keys.keys().chain(next.added_keys.keys()).collect();
                 if known.iter().all(|id| next.retired_keys.contains_key(*id)) {
-                    return Err(String::from(
-                        "the rotation would retire every portal key: add the new key in the same message",
-                    )
-                    .into());
+                    return Err(office::OfficeError::RetiresEveryKey.into());
                 }
                 next.set(&o, record);
                 self.write_office(&next)?;

@@ -63,6 +63,13 @@ pub enum PictureError {
         name: String,
         why: pinghu_fonts::picture::PictureError,
     },
+    /// Its bytes are a picture of another kind than its name says (`is`: "PNG", "JPEG" or
+    /// "BMP"; `rename`: the name it should have) (nothing changed).
+    Misnamed {
+        name: String,
+        is: &'static str,
+        rename: String,
+    },
     NotFound {
         name: String,
     },
@@ -118,6 +125,10 @@ impl std::fmt::Display for PictureError {
                 MAX_PICTURE_BYTES / 1_000_000
             ),
             Self::Unreadable { name, why } => write!(f, "{name}: {why}"),
+            Self::Misnamed { name, is, rename } => write!(
+                f,
+                "{name} is a {is} picture, not what its name says: name it {rename} (other tools go by the name)"
+            ),
             Self::NotFound { name } => write!(f, "no picture {name}: see /api/v1/pictures"),
             Self::InUse { name, items } => write!(
                 f,
@@ -153,6 +164,9 @@ impl pinghu_playlists::Bilingual for PictureError {
                 MAX_PICTURE_BYTES / 1_000_000
             ),
             Self::Unreadable { name, why } => format!("{name} 无法使用：{}", why.zh()),
+            Self::Misnamed { name, is, rename } => {
+                format!("{name} 实际是 {is} 图片，与文件名的后缀不符：请改名为 {rename}（其他软件按后缀识别图片）")
+            }
             Self::NotFound { name } => format!("没有图片 {name}"),
             Self::InUse { name, items } => {
                 format!(
@@ -173,6 +187,35 @@ impl pinghu_playlists::Bilingual for PictureError {
             }
         }
     }
+}
+
+/// The kind of picture `bytes` are, by their first bytes, with the name endings that kind
+/// takes (PNG's signature, JPEG's start-of-image marker, BMP's `BM`).
+fn kind_of(bytes: &[u8]) -> Option<(&'static str, &'static [&'static str])> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(("PNG", &[".png"]))
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(("JPEG", &[".jpg", ".jpeg"]))
+    } else if bytes.starts_with(b"BM") {
+        Some(("BMP", &[".bmp"]))
+    } else {
+        None
+    }
+}
+
+/// A picture whose bytes are another kind than its name's ending says.
+fn misnamed(name: &str, bytes: &[u8]) -> Option<PictureError> {
+    let (is, endings) = kind_of(bytes)?;
+    let lower = name.to_lowercase();
+    if endings.iter().any(|e| lower.ends_with(e)) {
+        return None;
+    }
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    Some(PictureError::Misnamed {
+        name: name.to_owned(),
+        is,
+        rename: format!("{stem}{}", endings[0]),
+    })
 }
 
 /// A picture's file name: 1 to 64 letters (any script: 春节海报.png), digits, `.`, `_` and `-`,
@@ -260,6 +303,9 @@ impl Core {
             name: name.to_owned(),
             why,
         })?;
+        if let Some(e) = misnamed(name, bytes) {
+            return Err(e);
+        }
         let dir = self.pictures_dir()?;
         let path = dir.join(name);
         let replaced = path.exists();
@@ -369,6 +415,7 @@ impl Core {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pinghu_playlists::Bilingual as _;
 
     #[test]
     fn picture_names_are_plain_file_names_of_pictures() {
@@ -418,5 +465,34 @@ mod tests {
         let e = PictureError::disk("a.png".into(), Done::Stored, &full);
         assert!(e.to_string().starts_with("a.png was not stored: "), "{e}");
         assert_eq!(e.zh(), "a.png 未能保存：磁盘已满");
+    }
+
+    /// A picture whose bytes are another kind than its name says is refused with the name it
+    /// should have; one whose name agrees, or whose kind is not known by its first bytes, is not.
+    #[test]
+    fn a_png_named_jpg_is_refused_with_the_name_it_should_have() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 16];
+        let e = misnamed("春节海报.jpg", png).expect("a PNG named .jpg");
+        assert_eq!(
+            e,
+            PictureError::Misnamed {
+                name: "春节海报.jpg".into(),
+                is: "PNG",
+                rename: "春节海报.png".into()
+            }
+        );
+        assert!(e.zh().contains("请改名为 春节海报.png"), "{}", e.zh());
+        assert!(e.to_string().contains("name it 春节海报.png"), "{e}");
+        let e = misnamed("sale.PNG", &jpeg).expect("a JPEG named .PNG");
+        assert!(e.to_string().contains("name it sale.jpg"), "{e}");
+        assert_eq!(misnamed("sale.BMP", b"BM\0\0"), None);
+        assert_eq!(misnamed("sale.jpeg", &jpeg), None);
+        assert_eq!(misnamed("a.png", png), None);
+        assert_eq!(
+            misnamed("a.png", b"GIF89a"),
+            None,
+            "not a kind it knows: the decoder says what it is"
+        );
     }
 }

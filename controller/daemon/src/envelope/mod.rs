@@ -211,7 +211,8 @@ pub fn verify(bytes: &[u8], keys: &Keyring) -> Result<(Verified, Vec<u8>), Refus
         };
         let alert = crate::alerts::read(&payload, format).map_err(|e| Refusal {
             reason: Rejection::AlertDocument {
-                detail: format!("{t}: {e}"),
+                content_type: t.clone(),
+                problem: Box::new(e.problem.clone()),
             },
             payload: Some(payload.clone()),
             signed: true,

@@ -36,10 +36,11 @@ pub enum Rejection {
     UnknownContentType {
         content_type: String,
     },
-    /// A warning's document that the reader refused (malformed XML, a missing element …):
-    /// `detail` is its content type and the reader's words.
+    /// A warning's document that the reader refused (malformed XML, a missing element …), of
+    /// `content_type`.
     AlertDocument {
-        detail: String,
+        content_type: String,
+        problem: Box<crate::alerts::CapProblem>,
     },
     AnnouncementTooLarge {
         bytes: usize,
@@ -153,11 +154,7 @@ impl Rejection {
                 ),
                 format!("未知的内容类型 {content_type:?}：预警应为 CAP 或 GB/T 35965.1 格式，公告不带内容类型"),
             ),
-            Self::AlertDocument { detail } => p(
-                detail.clone(),
-                "预警文档格式有误，无法读取（XML 或其中的字段不符合 CAP / GB/T 35965.1）：请联系预警发布系统"
-                    .to_owned(),
-            ),
+            Self::AlertDocument { content_type, problem } => p(format!("{content_type}: {problem}"), problem.zh()),
             Self::AnnouncementTooLarge { bytes } => p(
                 format!(
                     "the announcement is {bytes} bytes, more than the {} KiB limit",

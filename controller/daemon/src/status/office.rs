@@ -60,6 +60,8 @@ pub struct LastOffice {
     pub event: Option<ReceiptEvent>,
     pub revision: Option<u64>,
     pub reason: Option<String>,
+    /// `reason` in Chinese.
+    pub reason_zh: Option<String>,
     pub at: Option<Timestamp>,
 }
 

@@ -309,6 +309,8 @@ pub struct LastAlert {
     /// `updated`, `cancelled`, `ignored` or `rejected`; none when simply accepted.
     pub event: Option<ReceiptEvent>,
     pub reason: Option<String>,
+    /// `reason` in Chinese.
+    pub reason_zh: Option<String>,
 }
 
 /// The format a warning came in.

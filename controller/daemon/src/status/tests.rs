@@ -95,6 +95,7 @@ fn full() -> Status {
                 event: Some(ReceiptEvent::Applied),
                 revision: Some(3),
                 reason: None,
+                reason_zh: None,
                 at: Some(t("2026-12-04T10:00:00Z")),
             }),
             ..Office::default()
@@ -160,7 +161,7 @@ fn the_wire_form_is_the_documented_one() {
                    "playlist": {"revision": null, "applied_at": null, "local_edit": null},
                    "pictures": {}, "removals_waiting": [],
                    "keys": {"revision": null, "in_force": [], "retiring": {"portal-2026": "2027-01-31T00:00:00Z"}},
-                   "last": {"kind": "calendar", "event": "applied", "revision": 3, "reason": null,
+                   "last": {"kind": "calendar", "event": "applied", "revision": 3, "reason": null, "reason_zh": null,
                             "at": "2026-12-04T10:00:00Z"}},
         "playlist": {"origin": "playlist.toml", "items": 3, "error": null, "error_zh": null},
         "config_problems": [], "config_problems_zh": [],
