@@ -21,7 +21,9 @@ use pinghu_daemon::ingest::sha256_hex;
 use serde::{Deserialize, Serialize};
 
 mod admin;
+mod limits;
 pub mod totp;
+mod two_step;
 mod users;
 
 pub use admin::{TotpChange, TotpEnrolment, UserChange, UserChanged, UserRow};
@@ -346,93 +348,6 @@ impl Auth {
         Ok(answer)
     }
 
-    /// Whether sign-ins as `name` from `ip` are refused for now: too many recent failures for
-    /// that name from that address, or from that address in all.
-    pub fn limited(&self, ip: IpAddr, name: &str) -> bool {
-        let key = login_key(ip);
-        let mut f = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let Some(list) = f.get_mut(&key) else {
-            return false;
-        };
-        list.retain(|(t, _)| t.elapsed() < LOGIN_WINDOW);
-        let limited = Self::over(list, name);
-        if list.is_empty() {
-            f.remove(&key);
-        }
-        limited
-    }
-
-    fn over(list: &[(Instant, String)], name: &str) -> bool {
-        list.len() >= LOGIN_FAILURES_PER_ADDRESS || list.iter().filter(|(_, n)| n == name).count() >= LOGIN_FAILURES
-    }
-
-    /// Count a failed sign-in as `name` from `ip`, remembering at most [`LOGIN_TRACKED`] addresses.
-    fn failed(&self, ip: IpAddr, name: &str) {
-        let mut f = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        Self::count(&mut f, login_key(ip), name);
-    }
-
-    /// Count a sign-in from `ip` as failed before its password is checked, unless `ip` is
-    /// limited already (`false`): a crowd of guesses sent at once gets as many checks as the
-    /// limit allows, not one each. [`Auth::login`] takes it back when the password is right.
-    fn attempt(&self, ip: IpAddr, name: &str) -> bool {
-        let key = login_key(ip);
-        let mut f = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(list) = f.get_mut(&key) {
-            list.retain(|(t, _)| t.elapsed() < LOGIN_WINDOW);
-            if Self::over(list, name) {
-                return false;
-            }
-        }
-        Self::count(&mut f, key, name);
-        true
-    }
-
-    /// A sign-in counted by [`Auth::attempt`] succeeded: it is no failure.
-    fn forgive(&self, ip: IpAddr, name: &str) {
-        let key = login_key(ip);
-        let mut f = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(list) = f.get_mut(&key) {
-            if let Some(i) = list.iter().rposition(|(_, n)| n == name) {
-                list.remove(i);
-            }
-            if list.is_empty() {
-                f.remove(&key);
-            }
-        }
-    }
-
-    fn count(f: &mut Failures, key: IpAddr, name: &str) {
-        if f.len() >= LOGIN_TRACKED && !f.contains_key(&key) {
-            f.retain(|_, list| {
-                list.retain(|(t, _)| t.elapsed() < LOGIN_WINDOW);
-                !list.is_empty()
-            });
-            while f.len() >= LOGIN_TRACKED {
-                let oldest = f
-                    .iter()
-                    .min_by_key(|(_, list)| list.last().map(|(t, _)| *t))
-                    .map(|(k, _)| *k);
-                match oldest {
-                    Some(k) => f.remove(&k),
-                    None => break,
-                };
-            }
-        }
-        // (A name is kept to 64 bytes: a guessed name is no way to grow the daemon's memory.)
-        let name: String = name.chars().take(64).collect();
-        f.entry(key).or_default().push((Instant::now(), name));
-    }
-
-    /// How many addresses have failed sign-ins remembered.
-    #[cfg(test)]
-    fn tracked(&self) -> usize {
-        self.failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .len()
-    }
-
     /// Check a password; on success a new session (id, session). A user with two-step sign-in
     /// gets none here: see [`Auth::sign_in`].
     pub fn login(&self, ip: IpAddr, name: &str, password: &str) -> Option<(String, Session)> {
@@ -501,110 +416,6 @@ impl Auth {
             }
             _ => Err(SignInRefused::Wrong),
         }
-    }
-
-    /// Whether a second step with this token is waiting (the sign-in page shows the code form
-    /// again after a wrong code only while it is).
-    pub fn pending_user(&self, pending: &str) -> Option<String> {
-        let p = self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        p.get(&sha256_hex(pending.as_bytes()))
-            .filter(|v| v.expires > Instant::now())
-            .map(|v| v.user.clone())
-    }
-
-    /// The second step of a sign-in: the code of the user's authenticator app, for the token
-    /// [`Auth::sign_in`] gave. Counted as a sign-in before it is checked (per address and name,
-    /// per address, and per user from all addresses); a code works once. On success a session,
-    /// and the step used is written to the users file (blocking: call it off the async workers).
-    pub fn second_step(&self, ip: IpAddr, pending: &str, code: &str) -> Result<(String, Session), CodeRefused> {
-        let key = sha256_hex(pending.as_bytes());
-        let (user, stamp) = {
-            let mut p = self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            p.retain(|_, v| v.expires > Instant::now());
-            let v = p.get(&key).ok_or(CodeRefused::Expired)?;
-            (v.user.clone(), v.stamp.clone())
-        };
-        if self.codes_limited(&user) || !self.attempt(ip, &user) {
-            return Err(CodeRefused::Limited(user));
-        }
-        match self.use_code(&user, Some(&stamp), code) {
-            Some(step) => {
-                self.pending
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .remove(&key);
-                self.forgive(ip, &user);
-                self.save_step(&user, step);
-                let role = self.users().users.iter().find(|u| u.name == user).map(|u| u.role);
-                let role = role.ok_or(CodeRefused::Expired)?;
-                self.new_session(user, role).ok_or(CodeRefused::Expired)
-            }
-            None => {
-                self.code_failed(&user);
-                let mut p = self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                if let Some(v) = p.get_mut(&key) {
-                    v.tries += 1;
-                    if v.tries >= PENDING_TRIES {
-                        p.remove(&key);
-                    }
-                }
-                Err(CodeRefused::Wrong(user))
-            }
-        }
-    }
-
-    /// Check `code` against the TOTP secret of `user` (enabled, and when `stamp` is given still
-    /// under the same password) and take its step as used, under the users' lock so that the
-    /// same code sent twice at once works once; the step, or `None`.
-    fn use_code(&self, user: &str, stamp: Option<&str>, code: &str) -> Option<u64> {
-        let mut users = self.users();
-        let u = users
-            .users
-            .iter_mut()
-            .find(|u| u.name == user && !u.disabled && stamp.is_none_or(|s| sha256_hex(u.password.as_bytes()) == s))?;
-        let t = u.totp.as_mut()?;
-        let step = totp::check(&t.key()?, code, totp::unix_now(), t.last_step)?;
-        t.last_step = step;
-        Some(step)
-    }
-
-    /// Write the step a code of `user` was accepted for to the users file (a restart does not
-    /// take it again). A failure is logged: until a restart, memory refuses the code anyway.
-    fn save_step(&self, user: &str, step: u64) {
-        let saved = self.save_users_with(|users| {
-            if let Some(t) = users.user_mut(user)?.totp.as_mut() {
-                t.last_step = t.last_step.max(step);
-            }
-            Ok(())
-        });
-        if let Err(e) = saved {
-            tracing::warn!(
-                "the used TOTP step of {user} is not saved ({e}): a restart within a minute would take its code again"
-            );
-        }
-    }
-
-    /// Whether codes for `user` are refused for now ([`CODE_FAILURES`] from all addresses).
-    fn codes_limited(&self, user: &str) -> bool {
-        let mut f = self
-            .code_failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        f.retain(|_, v| {
-            v.retain(|t| t.elapsed() < LOGIN_WINDOW);
-            !v.is_empty()
-        });
-        f.get(user).is_some_and(|v| v.len() >= CODE_FAILURES)
-    }
-
-    /// Count a wrong code for `user` (names are users that exist: the map stays small).
-    fn code_failed(&self, user: &str) {
-        self.code_failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entry(user.to_owned())
-            .or_default()
-            .push(Instant::now());
     }
 
     /// Sign in with an API token (how the embedded default's admin token opens the console).
