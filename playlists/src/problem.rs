@@ -5,12 +5,14 @@
 //! nobody has to read an English sentence back to translate it.
 
 mod booking;
+mod form;
 mod time;
 mod words;
 
 use std::fmt;
 
 pub use booking::{Booking, FloorPart, Hour, SeparationPart};
+pub use form::label_zh;
 pub use time::{FieldProblem, TimeProblem};
 
 /// A message in both of the system's languages: English (`Display`) and Chinese.
@@ -23,6 +25,15 @@ pub trait Bilingual: fmt::Display {
     /// console's form shows the problem at that field.
     fn field(&self) -> Option<&'static str> {
         None
+    }
+
+    /// The same message in Chinese as the console's form shows it at a field, in a clerk's
+    /// words: the field named by its label as the form shows it ([`label_zh`]), values in the
+    /// form's units (a share and the government floor in percent), no key of the TOML, no
+    /// backticks, no line or column. The TOML view keeps [`Bilingual::zh`]. By default the two
+    /// are the same: a message that names no key of the playlist reads the same in both views.
+    fn form_zh(&self) -> String {
+        self.zh()
     }
 }
 
@@ -344,6 +355,10 @@ impl Bilingual for Problem {
         self.words(Lang::Zh)
     }
 
+    /// For a problem placed at a table's header line: the key of the table a fix goes to. The
+    /// booking check's, at its campaign (`target`, `max_per_hour`, `separation_s`), and a key
+    /// that is missing, whose field in the form is where it is filled in (`id`, `text`,
+    /// `advertiser`, …, `target` for a campaign without one).
     fn field(&self) -> Option<&'static str> {
         match self {
             Problem::Overbooked { booking, .. } => Some(match booking {
@@ -351,8 +366,17 @@ impl Bilingual for Problem {
                 Booking::Separation { .. } => "separation_s",
                 Booking::Window { .. } | Booking::Floor { .. } => "target",
             }),
+            Problem::ItemNeedsId => Some("id"),
+            Problem::ItemNeedsText | Problem::ItemTextAndImage => Some("text"),
+            Problem::CampaignNeeds { key, .. } => Some(*key),
+            Problem::CampaignNeedsTarget => Some("target"),
+            Problem::WorkdaysAndDaysOff => Some("workdays_only"),
             _ => None,
         }
+    }
+
+    fn form_zh(&self) -> String {
+        self.form_words_zh()
     }
 }
 

@@ -188,6 +188,54 @@ fn every_refusal_of_the_api_is_a_json_error_in_chinese() {
     );
 }
 
+/// A key that is missing is shown by the form at the field that fills it in (`field`), and every
+/// problem carries the form's words for it (`message_form_zh`): the field's label, no TOML key.
+#[test]
+fn a_missing_key_carries_the_field_that_fills_it_in_and_the_forms_words() {
+    let rig = ConsoleRig::start();
+    let text = format!(
+        "{ALWAYS}\n[[item]]\nid = \"notice\"\n\n[[campaign]]\nid = \"bank\"\ncontract = \"K\"\n\
+         start_date = \"2026-12-01\"\nend_date = \"2026-12-31\"\nplays_per_day = 10\n[[campaign.item]]\nid = \"s\"\ntext = \"x\"\n"
+    );
+    let check = rig.api("POST", "/api/v1/playlist/check", &text).json();
+    assert_eq!(check["ok"], false, "{check}");
+    let errors = check["errors"].as_array().unwrap();
+    let at = |field: &str| {
+        errors
+            .iter()
+            .find(|e| e["field"] == field)
+            .unwrap_or_else(|| panic!("no problem at {field}: {check}"))
+    };
+    let text_missing = at("text");
+    assert!(
+        text_missing["message_zh"].as_str().unwrap().contains("`text`"),
+        "the TOML view keeps its words: {check}"
+    );
+    assert_eq!(
+        text_missing["message_form_zh"], "请填写要显示的文字，或选择一张图片",
+        "{check}"
+    );
+    let advertiser = at("advertiser");
+    assert_eq!(
+        advertiser["message_form_zh"], "请填写广告主（如 夷陵农商银行）",
+        "{check}"
+    );
+    for e in errors {
+        let form = e["message_form_zh"].as_str().unwrap();
+        assert!(!form.contains('`') && !form.contains("advertiser"), "{e}");
+    }
+    // A refused save carries the same words.
+    let refused = rig.api("PUT", "/api/v1/playlist", &text);
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(
+        refused.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["field"] == "advertiser")
+    );
+}
+
 #[test]
 fn a_playlist_is_checked_at_its_lines_saved_live_kept_and_restored_with_an_audit_trail() {
     let rig = ConsoleRig::start();

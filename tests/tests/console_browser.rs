@@ -138,8 +138,14 @@ async fn an_operator_edits_the_playlist_and_watches_the_board_in_a_browser() {
     // Sign in (the embedded default's admin token).
     b.sign_in_with_token(&rig).await;
 
-    // Break the playlist: the error is listed at its line and the line is marked.
+    // Break the playlist in the TOML view (高级): the error is listed at its line, in the
+    // checker's words, and the line is marked.
     b.go(&format!("{}/playlist", rig.url)).await;
+    b.wait("the form", 10, "document.querySelectorAll('#items .card').length")
+        .await;
+    b.click("#tab-toml").await;
+    b.wait("the TOML view", 10, "!document.getElementById('toml-view').hidden")
+        .await;
     let broken = ALWAYS.replace("text = ", "time = \"25:00-26:00\"\ntext = ");
     b.set_playlist(&broken).await;
     b.click("#check").await;
@@ -598,9 +604,31 @@ async fn a_clerk_adds_an_item_with_a_window_in_the_form_and_sees_it_on_the_board
         json!(cards)
     );
 
-    // Add an item: a greeting with the date field, shown all day, scrolling.
+    // Add an item: its sample text is selected, so what the clerk types replaces it.
     b.click("#add-item").await;
     let last = format!("#items .card[data-index=\"{cards}\"]");
+    b.wait(
+        "the new item's sample text selected",
+        10,
+        "(t => t === document.activeElement && t.selectionStart === 0 && t.selectionEnd === t.value.length && t.value.length > 0)\
+         (document.querySelector('#items .card:last-of-type textarea[data-key=text]'))",
+    )
+    .await;
+    b.client
+        .active_element()
+        .await
+        .expect("the focused text")
+        .send_keys("停水")
+        .await
+        .expect("type");
+    let typed = b
+        .js(
+            &format!("return document.querySelector('{last} textarea[data-key=text]').value;"),
+            vec![],
+        )
+        .await;
+    assert_eq!(typed, json!("停水"), "typing replaced the sample");
+    // A greeting with the date field, shown all day, scrolling; the card's title follows its id.
     set_field(&b, &format!("{last} input[data-key=id]"), "greeting", "input").await;
     set_field(
         &b,
@@ -612,6 +640,13 @@ async fn a_clerk_adds_an_item_with_a_window_in_the_form_and_sees_it_on_the_board
     set_field(&b, &format!("{last} input[data-key=time]"), "00:00", "change").await;
     set_field(&b, &format!("{last} input[data-key=time] ~ input"), "23:59", "change").await;
     set_field(&b, &format!("{last} select[data-key=effect]"), "scroll-left", "change").await;
+    let title = b
+        .js(
+            &format!("return document.querySelector('{last} h3').textContent;"),
+            vec![],
+        )
+        .await;
+    assert!(title.as_str().unwrap().contains("greeting"), "{title}");
     // The form wrote it into the text, which the checker passed; no TOML was typed.
     let text = b
         .wait(
@@ -657,6 +692,80 @@ async fn a_clerk_adds_an_item_with_a_window_in_the_form_and_sees_it_on_the_board
     set_field(&b, &format!("{last} input[data-key=id]"), "greeting", "input").await;
     b.wait(
         "the error gone",
+        10,
+        &format!("!document.querySelector('{last} .field-error') && document.querySelector('#problems li.ok')"),
+    )
+    .await;
+
+    // A dwell out of range reads at its field in the form's words (its label, no TOML key), and a
+    // save tried meanwhile says first that nothing was saved.
+    set_field(&b, &format!("{last} input[data-key=dwell_s]"), "0", "input").await;
+    let dwell = b
+        .wait(
+            "the error at the dwell",
+            10,
+            &format!("document.querySelector('{last} [data-slot=dwell_s] .field-error')?.textContent"),
+        )
+        .await;
+    let dwell = dwell.as_str().unwrap();
+    assert!(
+        dwell.contains("停留时间") && !dwell.contains("dwell_s") && !dwell.contains('`'),
+        "{dwell}"
+    );
+    let listed = b
+        .js(
+            "return [...document.querySelectorAll('#problems li')].map(li => li.textContent).join('\\n');",
+            vec![],
+        )
+        .await;
+    assert!(
+        listed.as_str().unwrap().contains("停留时间") && !listed.as_str().unwrap().contains("dwell_s"),
+        "the list in the form's words too: {listed}"
+    );
+    b.click("#save").await;
+    let refused = b
+        .wait(
+            "the refused save",
+            10,
+            "document.querySelector('#problems li.not-saved')?.textContent",
+        )
+        .await;
+    assert!(refused.as_str().unwrap().starts_with("未保存："), "{refused}");
+    assert!(
+        b.js(
+            &format!("return !!document.querySelector('{last} [data-slot=dwell_s] .field-error');"),
+            vec![]
+        )
+        .await
+            == json!(true),
+        "the problem stays at its field"
+    );
+    b.js(
+        &format!("document.querySelector('{last} [data-slot=dwell_s]').scrollIntoView({{block: 'center'}});"),
+        vec![],
+    )
+    .await;
+    b.screenshot("12b-form-refused-save.png").await;
+    let running = rig.api("GET", "/api/v1/playlist", "").text();
+    assert!(!running.contains("dwell_s = 0"), "nothing saved: {running}");
+    // In the TOML view, the checker's own words with their line.
+    b.click("#tab-toml").await;
+    b.wait(
+        "the TOML words",
+        10,
+        "[...document.querySelectorAll('#problems li')].some(li => li.textContent.includes('dwell_s'))",
+    )
+    .await;
+    b.click("#tab-form").await;
+    b.wait(
+        "the form again",
+        10,
+        &format!("document.querySelector('{last} input[data-key=dwell_s]')"),
+    )
+    .await;
+    set_field(&b, &format!("{last} input[data-key=dwell_s]"), "", "input").await;
+    b.wait(
+        "the dwell's error gone",
         10,
         &format!("!document.querySelector('{last} .field-error') && document.querySelector('#problems li.ok')"),
     )
@@ -755,10 +864,10 @@ async fn a_clerk_adds_an_item_with_a_window_in_the_form_and_sees_it_on_the_board
         .wait(
             "the reason",
             10,
-            "document.querySelector('#problems li.error')?.textContent",
+            "(t => t?.startsWith('未保存') && t)(document.querySelector('#problems li.error')?.textContent)",
         )
         .await;
-    assert!(said.as_str().unwrap().contains("登录已过期"), "{said}");
+    assert!(said.as_str().unwrap().starts_with("未保存：登录已过期"), "{said}");
     b.sign_in_with_token(&rig).await;
     b.go(&format!("{}/playlist", rig.url)).await;
     b.wait(

@@ -11,7 +11,10 @@
   function refusal(r) {
     var zh = document.documentElement.lang === "zh-CN";
     if ((r.headers.get("content-type") || "").indexOf("application/json") === 0) {
-      return r.json().then(function (v) { return (zh && v.error_zh) || v.error || String(r.status); });
+      return r.json().then(function (v) {
+        var e = (v.errors || [])[0] || {};
+        return (zh && (v.error_zh || e.message_zh)) || v.error || e.message || String(r.status);
+      });
     }
     return r.text().then(function (t) { return r.status + " " + t; });
   }
@@ -184,15 +187,21 @@
       problems.appendChild(el("li", { cls: cls || "error", text: text }));
     }
     // A refused request says why and what to do; 401, 403 and 413 are the ones a clerk meets.
-    function failed(r) {
-      if (r.status === 401) say(W.session_ended);
-      else if (r.status === 413) say(W.too_large);
-      else return refusal(r).then(function (t) { say(W.failed + t); return null; });
+    // A refused save says first that nothing was saved.
+    function failed(r, saving) {
+      var pre = saving ? W.not_saved : "";
+      if (r.status === 401) say(pre + W.session_ended);
+      else if (r.status === 413) say(pre + W.too_large);
+      else return refusal(r).then(function (t) { say(pre + (saving ? t : W.failed + t)); return null; });
       return null;
     }
     function json(r) {
       if (r.ok || r.status === 422) return r.json();
       return failed(r);
+    }
+    function saving(r) {
+      if (r.ok || r.status === 422) return r.json();
+      return failed(r, true);
     }
     function offline() { say(W.offline); }
 
@@ -219,6 +228,13 @@
       Object.keys(hit.lines).forEach(function (k) { if (k && hit.lines[k] === line) key = k; });
       return { sel: hit.sel, key: TARGETS.indexOf(key) >= 0 ? "target" : key };
     }
+    function inForm() { return !formView.hidden; }
+    // A problem's words: in the form, a clerk's (the field's label, no TOML key, no place); in the
+    // TOML view, the checker's with its line and column.
+    function words(e) {
+      if (!zh) return e.message;
+      return (inForm() && e.message_form_zh) || e.message_zh || e.message;
+    }
     function mark(e, cls) {
       var at = fieldOf(e.line);
       if (!at) return;
@@ -232,15 +248,24 @@
       if (input && cls !== "warn") input.classList.add("bad");
       slot = slot || card.querySelector('[data-slot="_"]');
       if (!slot) return;
-      slot.appendChild(el("span", { cls: cls === "warn" ? "field-warn" : "field-error", text: (zh && e.message_zh) || e.message }));
+      slot.appendChild(el("span", { cls: cls === "warn" ? "field-warn" : "field-error", text: words(e) }));
+    }
+    // Where a problem is, in the form: the title of its card.
+    function cardTitle(e) {
+      var at = fieldOf(e.line), card = at && document.querySelector(at.sel);
+      var h = card && card.querySelector("h3, h4");
+      return h ? h.textContent + "：" : "";
     }
     function item(e, cls) {
-      var li = el("li", { cls: cls || "", text: (cls === "warn" ? "⚠ " : "") + e.line + ":" + e.column + ": " + ((zh && e.message_zh) || e.message) });
+      var where = inForm() && zh ? cardTitle(e) : e.line + ":" + e.column + ": ";
+      var li = el("li", { cls: cls || "", text: (cls === "warn" ? "⚠ " : "") + where + words(e) });
       li.dataset.line = e.line;
       problems.appendChild(li);
       mark(e, cls);
     }
+    var last = null; // what was shown last, shown again in the other view's words
     function show(r, isSaved) {
+      last = [r, isSaved];
       bad = {};
       problems.innerHTML = "";
       document.querySelectorAll(".card.bad, .bad").forEach(function (x) { x.classList.remove("bad"); });
@@ -264,6 +289,8 @@
         }
         problems.appendChild(said);
       } else {
+        // A refused save says so first: nothing changed on the board.
+        if (isSaved) problems.appendChild(el("li", { cls: "error not-saved", text: W.not_saved + W.fix_then_save }));
         (r.errors || []).forEach(function (e) { bad[e.line] = true; item(e); });
       }
       // Warnings do not stop a save: a picture that will look poor, characters shown as boxes.
@@ -288,6 +315,28 @@
       return [el("input", { type: type, value: parts[0] || "", disabled: !canEdit }), el("input", { type: type, value: parts[1] || "", disabled: !canEdit })];
     }
     function slot(key) { return el("span", { "data-slot": key }); }
+    // A card's title follows its id and text as they are typed: "节目 2 · notice · 下午三点停水".
+    function titled(head, kind, n, parts) {
+      head.textContent = [kind + " " + n].concat(parts.filter(function (x) { return x; }).map(function (x) {
+        x = String(x).replace(/\s+/g, " ");
+        return x.length > 16 ? x.slice(0, 16) + "…" : x;
+      })).join(" · ");
+      return head;
+    }
+    // A sample a new item or spot starts with (its text, its id) is replaced by what the clerk
+    // types, not appended to: selected whenever its field is entered while it is unchanged. The
+    // samples are not sent with the form (a property JSON leaves out).
+    function sample(obj, key, value) {
+      if (!obj.samples) Object.defineProperty(obj, "samples", { value: {}, enumerable: false });
+      obj.samples[key] = value;
+    }
+    function replaceable(input, obj, key) {
+      function still() { return obj.samples && obj.samples[key] != null && input.value === obj.samples[key]; }
+      var picked = false;
+      input.addEventListener("focus", function () { if (still()) { input.select(); picked = true; } });
+      // The click that focused it would put the caret in the selection.
+      input.addEventListener("mouseup", function (ev) { if (picked) { picked = false; if (still()) ev.preventDefault(); } });
+    }
     function card(it, i) {
       var kept = it.kept || {};
       function isKept(k) { return Object.prototype.hasOwnProperty.call(kept, k); }
@@ -314,18 +363,23 @@
         tools.appendChild(rm);
       }
       c.appendChild(tools);
-      c.appendChild(el("h3", { text: W.item + " " + (i + 1) + (it.id ? " · " + it.id : "") }));
+      var head = el("h3");
+      function retitle() { titled(head, W.item, i + 1, [it.id, it.image || it.text]); }
+      retitle();
+      c.appendChild(head);
       c.appendChild(slot("_"));
       var id = el("input", { "data-key": "id", value: it.id, disabled: !canEdit, size: 16 });
-      id.addEventListener("input", function () { it.id = id.value; changed(); });
+      id.addEventListener("input", function () { it.id = id.value; retitle(); changed(); });
+      replaceable(id, it, "id");
       c.appendChild(el("div", { cls: "row" }, [el("label", { text: W.id + " " }, [id]), slot("id")]));
       // What it shows: a text, or a picture beside the playlist.
       var isImage = !!it.image;
       var kind = select("shows", isImage ? "image" : "text", [["text", W.text], ["image", W.image]]);
       var text = el("textarea", { "data-key": "text", value: it.text, disabled: !canEdit || isKept("text"), rows: 2 });
-      text.addEventListener("input", function () { it.text = text.value; changed(); });
+      text.addEventListener("input", function () { it.text = text.value; retitle(); changed(); });
+      replaceable(text, it, "text");
       var pic = select("image", it.image, [["", W.no_picture]].concat(pictureNames.concat(it.image && pictureNames.indexOf(it.image) < 0 ? [it.image] : []).map(function (n) { return [n, n]; })));
-      pic.addEventListener("change", function () { it.image = pic.value; changed(); });
+      pic.addEventListener("change", function () { it.image = pic.value; retitle(); changed(); });
       function showKind() { text.hidden = kind.value !== "text"; pic.hidden = kind.value !== "image"; }
       kind.addEventListener("change", function () {
         if (kind.value === "text") { it.image = ""; } else { it.text = ""; }
@@ -423,16 +477,21 @@
       var box = el("div", { cls: "spot" });
       box.dataset.spot = j;
       box.appendChild(moveTools(c.spots, j, render, "spot"));
-      box.appendChild(el("h4", { text: W.spot + " " + (j + 1) + (sp.id ? " · " + sp.id : "") }));
+      var head = el("h4");
+      function retitle() { titled(head, W.spot, j + 1, [sp.id, sp.image || sp.text]); }
+      retitle();
+      box.appendChild(head);
       box.appendChild(slot("_"));
       var id = el("input", { "data-key": "id", value: sp.id, disabled: !canEdit || "id" in kept, size: 16 });
-      id.addEventListener("input", function () { sp.id = id.value; changed(); });
+      id.addEventListener("input", function () { sp.id = id.value; retitle(); changed(); });
+      replaceable(id, sp, "id");
       box.appendChild(el("div", { cls: "row" }, [el("label", { text: W.id + " " }, [id]), slot("id")]));
       var kind = select("shows", sp.image ? "image" : "text", [["text", W.text], ["image", W.image]]);
       var text = el("textarea", { "data-key": "text", value: sp.text, disabled: !canEdit || "text" in kept, rows: 2 });
-      text.addEventListener("input", function () { sp.text = text.value; changed(); });
+      text.addEventListener("input", function () { sp.text = text.value; retitle(); changed(); });
+      replaceable(text, sp, "text");
       var pic = select("image", sp.image, [["", W.no_picture]].concat(pictureNames.concat(sp.image && pictureNames.indexOf(sp.image) < 0 ? [sp.image] : []).map(function (n) { return [n, n]; })));
-      pic.addEventListener("change", function () { sp.image = pic.value; changed(); });
+      pic.addEventListener("change", function () { sp.image = pic.value; retitle(); changed(); });
       function showKind() { text.hidden = kind.value !== "text"; pic.hidden = kind.value !== "image"; }
       kind.addEventListener("change", function () {
         if (kind.value === "text") sp.image = ""; else sp.text = "";
@@ -451,13 +510,17 @@
       var card = el("div", { cls: "card campaign" });
       card.dataset.campaign = i;
       card.appendChild(moveTools(model.campaigns, i, render, "campaign"));
-      card.appendChild(el("h3", { text: W.campaign + " " + (i + 1) + (c.id ? " · " + c.id : "") + (c.advertiser ? " · " + c.advertiser : "") }));
+      var head = el("h3");
+      function retitle() { titled(head, W.campaign, i + 1, [c.id, c.advertiser]); }
+      retitle();
+      card.appendChild(head);
       card.appendChild(slot("_"));
       // Who: the campaign, the advertiser, the contract.
       var who = el("div", { cls: "row" });
       ["id", "advertiser", "contract"].forEach(function (key) {
         var inp = el("input", { "data-key": key, value: c[key], disabled: !canEdit || isKept(key), size: key === "id" ? 16 : 20 });
-        inp.addEventListener("input", function () { c[key] = inp.value; changed(); });
+        inp.addEventListener("input", function () { c[key] = inp.value; retitle(); changed(); });
+        if (key === "id") replaceable(inp, c, "id");
         who.appendChild(el("label", { text: W[key] + " " }, [inp]));
         who.appendChild(slot(key));
       });
@@ -568,8 +631,13 @@
         var addS = el("button", { type: "button", text: W.add_spot, cls: "add-spot" });
         addS.addEventListener("click", function () {
           c.spots = c.spots || [];
-          c.spots.push({ source: null, id: freeId((c.id || "spot") + "-", c.spots.length + 1), text: W.new_spot, image: "", kept: {}, lines: {} });
+          var sp = { source: null, id: freeId((c.id || "spot") + "-", c.spots.length + 1), text: W.new_spot, image: "", kept: {}, lines: {} };
+          sample(sp, "text", sp.text);
+          sample(sp, "id", sp.id);
+          c.spots.push(sp);
           render(); changed();
+          var spots = document.querySelectorAll('.campaign[data-campaign="' + i + '"] .spot');
+          spots[spots.length - 1].querySelector("textarea").focus();
         });
         card.appendChild(addS);
       }
@@ -633,6 +701,10 @@
         workdays_only: false, hours: [], target: "plays_per_day", amount: null, max_per_hour: null, separation_s: null,
         font_size: null, color: "", effect: "", dwell_s: null, kept: {}, lines: {},
         spots: [{ source: null, id: id + "-1", text: W.new_spot, image: "", kept: {}, lines: {} }] });
+      var fresh = model.campaigns[model.campaigns.length - 1];
+      sample(fresh, "id", id);
+      sample(fresh.spots[0], "id", fresh.spots[0].id);
+      sample(fresh.spots[0], "text", W.new_spot);
       render(); changed();
       var cards = document.querySelectorAll("#campaigns .campaign");
       var last = cards[cards.length - 1];
@@ -645,8 +717,11 @@
     if (addItem) addItem.addEventListener("click", function () {
       var n = model.items.length + 1, id = "item-" + n;
       while (model.items.some(function (x) { return x.id === id; })) id = "item-" + (++n);
-      model.items.push({ source: null, id: id, text: W.new_item, image: "", days: [], time: "", dates: "", workdays_only: false,
-        days_off_only: false, font_size: null, color: "", effect: "", dwell_s: null, kept: {}, lines: {} });
+      var it = { source: null, id: id, text: W.new_item, image: "", days: [], time: "", dates: "", workdays_only: false,
+        days_off_only: false, font_size: null, color: "", effect: "", dwell_s: null, kept: {}, lines: {} };
+      sample(it, "id", id);
+      sample(it, "text", W.new_item);
+      model.items.push(it);
       render(); changed();
       var cards = document.querySelectorAll("#items .card");
       var last = cards[cards.length - 1];
@@ -710,7 +785,8 @@
       formView.hidden = !form;
       tomlView.hidden = form;
       if (addItem) addItem.hidden = !form;
-      if (form) loadForm(editor.value);
+      if (form) loadForm(editor.value).then(function () { if (last) show(last[0], last[1]); });
+      else if (last) show(last[0], last[1]);
     }
     document.getElementById("tab-form").addEventListener("click", function () { tab("form"); });
     document.getElementById("tab-toml").addEventListener("click", function () { flush().then(function () { tab("toml"); numbers(); }); });
@@ -769,7 +845,7 @@
     if (save) {
       save.addEventListener("click", function () {
         flush().then(function () {
-          return api("PUT", "/api/v1/playlist", editor.value).then(json);
+          return api("PUT", "/api/v1/playlist", editor.value).then(saving);
         }).then(function (r) {
           if (!r) return;
           show(r, true);
@@ -780,7 +856,7 @@
             sessionStorage.setItem("pinghu.saved", JSON.stringify(r));
             setTimeout(function () { location.reload(); }, 400);
           }
-        }, offline);
+        }, function () { say(W.not_saved + W.offline); });
       });
     }
     var said = sessionStorage.getItem("pinghu.saved");

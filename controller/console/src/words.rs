@@ -326,7 +326,7 @@ pub fn form_words(l: Lang) -> String {
         ("font_size", "字号", "Size"),
         ("color", "颜色", "Colour"),
         ("effect", "效果", "Effect"),
-        ("dwell_s", "停留（秒）", "Dwell (s)"),
+        ("dwell_s", "停留时间（秒）", "Dwell (s)"),
         ("default", "默认", "default"),
         ("red", "红", "red"),
         ("green", "绿", "green"),
@@ -385,7 +385,7 @@ pub fn form_words(l: Lang) -> String {
         ("plays_per_day", "每天播放次数", "Plays per day"),
         ("plays_per_hour", "每小时播放次数", "Plays per hour"),
         ("choose_target", "（选择目标）", "(choose a target)"),
-        ("max_per_hour", "每小时最多（次）", "At most per hour"),
+        ("max_per_hour", "每小时最多播放次数", "At most per hour"),
         ("separation_s", "同一广告主间隔（秒）", "Separation (s)"),
         ("spot_style", "广告内容样式", "Spot style"),
         ("spot", "广告内容", "Spot"),
@@ -414,18 +414,25 @@ pub fn form_words(l: Lang) -> String {
         ("unsaved", "有未保存的修改", "Unsaved changes"),
         (
             "session_ended",
-            "登录已过期，修改已保存在本浏览器中：请重新登录，然后选择“恢复”。",
+            "登录已过期，修改仍留在本浏览器中：请重新登录，然后选择“恢复”。",
             "Your session ended; the edit is kept in this browser: sign in again and choose Restore.",
         ),
         (
             "too_large",
-            "节目单太大，无法保存：请删去一些节目。",
-            "The playlist is too large to save: remove some items.",
+            "节目单太大：请删去一些节目，或在“高级”中编辑后保存。",
+            "The playlist is too large: remove some items, or edit it in Advanced and save.",
         ),
         ("failed", "请求失败：", "The request failed: "),
+        // A refused save says first that nothing was saved, then why and what to do.
+        ("not_saved", "未保存：", "Not saved: "),
+        (
+            "fix_then_save",
+            "节目单有下面的问题，屏幕仍显示原来的节目。请按提示在标红的地方修改，然后再点“保存”。",
+            "the playlist has the problems below; the board still shows the old one. Fix them where marked, then save again.",
+        ),
         (
             "offline",
-            "无法连接控制台：请检查网络后重试，修改已保存在本浏览器中。",
+            "无法连接控制台：请检查网络后重试，修改仍留在本浏览器中。",
             "The console cannot be reached: check the network and try again; the edit is kept in this browser.",
         ),
     ];
@@ -521,4 +528,50 @@ pub fn status_words(l: Lang) -> String {
         })
         .collect();
     serde_json::Value::Object(map).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The form's words for a problem name a field by its label (`pinghu_playlists::problem::
+    /// label_zh`): the form shows that label, with its unit after it where it has one.
+    #[test]
+    fn the_forms_labels_are_the_ones_its_problems_name() {
+        let w: serde_json::Value = serde_json::from_str(&form_words(Lang::Zh)).expect("JSON");
+        for key in [
+            "id",
+            "text",
+            "image",
+            "days",
+            "time",
+            "dates",
+            "workdays_only",
+            "days_off_only",
+            "font_size",
+            "color",
+            "effect",
+            "dwell_s",
+            "advertiser",
+            "contract",
+            "start_date",
+            "end_date",
+            "hours",
+            "target",
+            "share",
+            "plays_per_day",
+            "plays_per_hour",
+            "max_per_hour",
+            "separation_s",
+        ] {
+            let shown = w[key].as_str().unwrap_or_else(|| panic!("no form word for {key}"));
+            let label = pinghu_playlists::problem::label_zh(key).expect("a label");
+            assert!(
+                shown.starts_with(label),
+                "{key}: the form shows {shown:?}, its problems say {label:?}"
+            );
+        }
+        let floor = pinghu_playlists::problem::label_zh("government_floor").expect("a label");
+        assert!(floor.starts_with(t(Lang::Zh, "government_floor")), "{floor}");
+    }
 }

@@ -87,6 +87,15 @@ impl Bilingual for Finding {
             _ => None,
         }
     }
+
+    /// The checker's problem in the form's words; the others name no key of the playlist and
+    /// read the same in both views.
+    fn form_zh(&self) -> String {
+        match self {
+            Self::Playlist(p) => p.form_zh(),
+            _ => self.zh(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -216,3 +216,120 @@ impl Booking {
         }
     }
 }
+
+/// A target as the form shows it: its label, and a share in percent.
+fn target_form_zh(t: Option<Target>) -> String {
+    use super::form::{label_zh, percent};
+    let l = |k| label_zh(k).unwrap_or_default();
+    match t {
+        None => String::new(),
+        Some(Target::Share(s)) => format!("{} {}", l("share"), percent(s)),
+        Some(Target::PlaysPerDay(n)) => format!("{} {n}", l("plays_per_day")),
+        Some(Target::PlaysPerHour(n)) => format!("{} {n}", l("plays_per_hour")),
+    }
+}
+
+impl Booking {
+    /// The message as the console's form shows it, at the field that fixes it: the fields by
+    /// their labels, the government floor in percent, no key of the TOML.
+    pub fn form_zh(&self) -> String {
+        use super::form::{label_zh, percent};
+        let l = |k| label_zh(k).unwrap_or_default();
+        let floor_parts = |parts: &[FloorPart]| {
+            parts
+                .iter()
+                .map(|p| {
+                    let (c, t) = (&p.campaign, target_form_zh(p.target));
+                    format!(
+                        "“{c}”（{t}：{:.1} 次 × {:.0} 秒 = {:.0} 秒）",
+                        p.plays, p.spot_s, p.seconds
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("，")
+        };
+        match self {
+            Self::MaxPerHour {
+                campaign,
+                when,
+                plays,
+                max,
+            } => format!(
+                "广告投放“{campaign}”在 {} 超订：{}需要该小时播放 {plays:.1} 次，但{}为 {max}；请提高{}或降低{}",
+                when.words(Lang::Zh),
+                l("target"),
+                l("max_per_hour"),
+                l("max_per_hour"),
+                l("target")
+            ),
+            Self::Separation {
+                advertiser,
+                when,
+                seconds,
+                window_s,
+                edge_s,
+                parts,
+            } => {
+                let edge = if *edge_s > 0.0 {
+                    format!("，以及窗口结束时可能正在播放的另一条广告及其等待 {edge_s:.0} 秒")
+                } else {
+                    String::new()
+                };
+                let parts: Vec<String> = parts
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "“{}”：{:.1} 次 × {:.0} 秒，{} {} 秒实际等待 {} 秒",
+                            p.campaign,
+                            p.plays,
+                            p.spot_s,
+                            l("separation_s"),
+                            p.separation_s,
+                            p.wait_s
+                        )
+                    })
+                    .collect();
+                format!(
+                    "广告主“{advertiser}”在 {} 超订：其广告连同间隔等待需要 {seconds:.0} 秒，但其播放时段在该小时只有 {window_s:.0} 秒（{}；\
+                     广告只在轮播条目之间开始，间隔要等到下一条目结束{edge}）；请降低{}或{}，或放宽{}",
+                    when.words(Lang::Zh),
+                    parts.join("；"),
+                    l("target"),
+                    l("separation_s"),
+                    l("hours")
+                )
+            }
+            Self::Window {
+                campaign,
+                when,
+                wanted_s,
+                window_s,
+                parts,
+            } => format!(
+                "广告投放“{campaign}”在 {} 超订：其播放时段内应播的广告需要 {wanted_s:.0} 秒，但该时段在该小时只有 {window_s:.0} 秒：{}；\
+                 请降低{}、缩短{}或放宽{}",
+                when.words(Lang::Zh),
+                floor_parts(parts),
+                l("target"),
+                l("dwell_s"),
+                l("hours")
+            ),
+            Self::Floor {
+                when,
+                wanted_s,
+                floor,
+                cap_s,
+                parts,
+            } => format!(
+                "{} 超订：广告需要 {wanted_s:.0} 秒，但政务内容每小时至少占 {}，只给广告留出该小时的 {cap_s:.0} 秒：{}；\
+                 请降低{}、缩短{}或降低{}",
+                when.words(Lang::Zh),
+                percent(*floor),
+                floor_parts(parts),
+                l("target"),
+                l("dwell_s"),
+                l("government_floor")
+            ),
+        }
+    }
+}

@@ -21,15 +21,17 @@ pub(super) async fn playlist(State(s): State<AppState>, _: Caller) -> Response {
     }
 }
 
-/// Playlist problems as the API reports them: `[{"line", "column", "message", "message_zh"}]`
-/// (`message_zh`: the same in Chinese, for the console's editor), and `"field"` for a problem at
-/// a table's header that a key of it fixes (the booking check's, at its campaign: `target`,
-/// `max_per_hour`, `separation_s`).
+/// Playlist problems as the API reports them: `[{"line", "column", "message", "message_zh",
+/// "message_form_zh"}]` (`message_zh`: the same in Chinese, for the TOML editor;
+/// `message_form_zh`: in Chinese as the form shows it at a field, with the field's label and no
+/// key of the TOML), and `"field"` for a problem at a table's header that a key of it fixes (the
+/// booking check's, at its campaign: `target`, `max_per_hour`, `separation_s`; a missing key:
+/// `id`, `text`, `advertiser`, …).
 pub fn errors_json<P: pinghu_playlists::Bilingual>(d: &[pinghu_playlists::Diagnostic<P>]) -> Vec<Value> {
     d.iter()
         .map(|d| {
             let mut v = json!({"line": d.line, "column": d.col, "message": d.problem.to_string(),
-                   "message_zh": d.problem.zh()});
+                   "message_zh": d.problem.zh(), "message_form_zh": d.problem.form_zh()});
             if let Some(f) = d.problem.field() {
                 v["field"] = f.into();
             }
