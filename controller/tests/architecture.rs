@@ -94,3 +94,35 @@ fn the_layers_of_the_controller_are_crates_that_depend_one_way() {
     );
     assert!(m["pinghu"].contains("pinghu-console") && m["pinghu-console"].contains("pinghu-daemon"));
 }
+
+/// Every source file under `controller/` stays within 500 lines before its tests (issue #29): a
+/// concern that grows gets its own file. Tests (a `tests.rs`, a `tests/` folder, the lines from a
+/// file's `#[cfg(test)]` on) do not count.
+#[test]
+fn no_source_file_of_the_controller_is_over_500_lines_before_its_tests() {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("read a source folder").flatten() {
+            let p = e.path();
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if p.is_dir() {
+                if !matches!(name, "tests" | "target" | "benches" | "fuzz" | "examples") {
+                    walk(&p, out);
+                }
+            } else if p.extension().is_some_and(|x| x == "rs") && name != "tests.rs" {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&Path::new(ROOT).join("controller"), &mut files);
+    assert!(files.len() > 50, "the walk found the sources: {}", files.len());
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(p).expect("read a source file");
+            let lines = text.lines().take_while(|l| !l.starts_with("#[cfg(test)]")).count();
+            (lines > 500).then(|| format!("{} ({lines} lines)", p.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "split these by concern: {long:?}");
+}

@@ -455,48 +455,7 @@ fn action_word(l: Lang, action: &str) -> &str {
     if l == Lang::Zh { zh } else { en }
 }
 
-const STYLE: &str = r"
-body { font-family: 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif; margin: 0; background: #f4f4f2; color: #222; }
-header { display: flex; flex-wrap: wrap; gap: .4em 1.5em; align-items: center; padding: .6em 1em; background: #7a1712; color: #fff; }
-header a { color: #fff; margin-right: 1em; } header form { display: inline; } .lang { margin-left: auto; }
-header strong, header a, .who, .lang { white-space: nowrap; } .scroll { overflow-x: auto; max-width: 100%; } header nav { display: flex; flex-wrap: wrap; row-gap: .3em; }
-main { padding: 1em 1.5em; } table { border-collapse: collapse; margin: 1em 0; }
-td, th { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }
-td.problem { white-space: pre-line; color: #b00; max-width: 40em; } td.problem.none { color: inherit; }
-#glass { image-rendering: pixelated; background: #0c0c0e; max-width: 100%; }
-[hidden] { display: none !important; } .editor { display: flex; font: 14px/1.4 monospace; } #gutter { margin: 0; padding: 2px 6px; background: #ddd; text-align: right; }
-textarea { flex: 1; font: inherit; min-height: 18em; } .error, #problems li { color: #b00; } #picture-result.ok { color: #060; } #picture-result.warn { color: #a60; } .removal-waiting { color: #a60; font-size: .9em; }
-#problems li.ok { color: #060; } #problems li.warn { color: #a60; } .pages img { margin: .3em .5em .3em 0; background: #0c0c0e; }
-#trace-out { max-height: 30em; overflow: auto; background: #fff; border: 1px solid #ccc; padding: .5em; font-size: 12px; }
-#audit td:nth-child(-n+4) { white-space: nowrap; } #audit td:last-child { max-width: 48em; overflow-wrap: anywhere; }
-pre.diff { background: #fff; border: 1px solid #ccc; padding: .4em; max-height: 24em; overflow: auto; font-size: 12px; }
-img.picture { background: #0c0c0e; image-rendering: pixelated; max-height: 10em; } ol.history { margin: .3em 0; padding-left: 1.5em; font-size: 90%; color: #444; } img.page { margin: 0 .5em .5em 0; background: #0c0c0e; } .login label { display: block; margin: .5em 0; } .note { color: #555; }
-.tabs button { padding: .4em 1em; border: 1px solid #999; background: #eee; } .tabs button[aria-selected=true] { background: #7a1712; color: #fff; border-color: #7a1712; }
-.card { background: #fff; border: 1px solid #ccc; border-radius: 6px; padding: .6em .8em; margin: .8em 0; }
-.card.bad { border-color: #b00; box-shadow: 0 0 0 2px #f3c4c4; } .card h3 { margin: 0 0 .4em; font-size: 1.05em; }
-.card label { display: inline-block; margin: .25em 1em .25em 0; } .card textarea { display: block; width: 100%; min-height: 3em; box-sizing: border-box; }
-.card .row { margin: .3em 0; } .card .field-error { display: block; color: #b00; font-size: .9em; } .card .field-warn { display: block; color: #a60; font-size: .9em; }
-.card .tools { float: right; } .card .days label { margin-right: .4em; } .card-preview img { margin: .3em .5em 0 0; background: #0c0c0e; max-width: 100%; }
-input.bad, textarea.bad, select.bad { outline: 2px solid #b00; }
-.card.campaign { border-left: 4px solid #c79a2c; } .card .spot { border: 1px dashed #bbb; border-radius: 4px; padding: .4em .6em; margin: .5em 0; background: #fbfaf6; }
-.card .spot.bad { border-color: #b00; } .card .spot h4 { margin: 0 0 .3em; font-size: 1em; } .card .window { white-space: nowrap; margin-right: .6em; }
-.card .daypart { display: inline-block; padding: 0 .4em; margin-right: .6em; background: #eee; border-radius: 3px; color: #444; }
-.card input[type=number] { width: 6em; } #floor-row .field-error { display: block; color: #b00; font-size: .9em; }
-html { scroll-padding-bottom: 5em; }
-#totp-setup { background: #fff; border: 1px solid #ccc; border-radius: 6px; padding: .6em 1em; margin: 1em 0; max-width: 52em; }
-.totp-box { display: flex; flex-wrap: wrap; gap: 1em 1.5em; align-items: flex-start; } #totp-qr { background: #fff; max-width: 100%; height: auto; }
-#totp-secret { font-size: 1.1em; letter-spacing: .05em; overflow-wrap: anywhere; } td.user-actions button { margin: .1em 0; }
-.actions.sticky { position: sticky; bottom: 0; background: #f4f4f2; padding: .5em 0; border-top: 1px solid #ccc; z-index: 2; }
-.actions.sticky .dirty { color: #a60; margin-left: 1em; } #problems li.info { color: #333; }
-/* Phones: after the rules above, so these win. */
-@media (max-width: 640px) {
-  header { gap: .4em 1em; } header a { margin-right: .8em; } .lang { margin-left: 0; } main { padding: .8em; }
-  table { display: block; overflow-x: auto; max-width: 100%; }
-  .card { padding: .5em; } .card .tools { float: none; display: block; margin-bottom: .3em; }
-  .card input:not([type=checkbox]), .card select { max-width: 100%; box-sizing: border-box; }
-  .card label { margin-right: .6em; } fieldset { min-width: 0; padding: .4em; margin: .6em 0; }
-}
-";
+const STYLE: &str = include_str!("console.css");
 
 const SCRIPT: &str = include_str!("console.js");
 
