@@ -247,7 +247,7 @@ pub(super) async fn logout(State(s): State<AppState>, headers: HeaderMap, Form(f
         if s.auth.session(id).is_some_and(|sess| sess.csrf == f.csrf) {
             s.auth.logout(id);
         } else {
-            return (StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response();
+            return crate::Refused::Csrf.page();
         }
     }
     let mut r = Redirect::to("/login").into_response();
