@@ -702,6 +702,40 @@ fn a_new_password_or_a_removed_user_ends_sessions_and_revoked_tokens_stop() {
     let (code, _, err) = pinghu(&["console", "deluser", "zhang", "--users", &users]);
     assert_eq!(code, 1);
     assert!(err.contains("no console user zhang"), "{err}");
+    // Each change made at the cabinet is in the hash-chained audit log, as the daemon read it
+    // from the file: the user added, the token issued, the new password, the tokens revoked, the
+    // user removed (never a secret), and the chain still verifies.
+    let changes = || -> Vec<serde_json::Value> {
+        let audit = rig.api("GET", "/api/v1/audit?limit=100", "").json();
+        assert_eq!(audit["chain_ok"], true, "{audit}");
+        audit["recent"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "console.users.file" && e["who"] == "(users file)")
+            .flat_map(|e| e["detail"]["changes"].as_array().cloned().unwrap_or_default())
+            .filter(|c| c["user"] == "zhang")
+            .map(|c| c["change"].clone())
+            .collect()
+    };
+    // The removal is written just after the daemon reads the file (the session ends first).
+    until("the removal in the audit log", &|| {
+        changes().iter().any(|c| c == "removed")
+    });
+    let changes = changes();
+    for change in ["added", "tokens", "password", "removed"] {
+        assert!(
+            changes.iter().any(|c| c == change),
+            "{change} is not in the audit log: {changes:?}"
+        );
+    }
+    let text = rig.api("GET", "/api/v1/audit?limit=100", "").text();
+    assert!(!text.contains("argon2"), "a secret reached the audit log");
+    let page = rig.api("GET", "/audit", "").text();
+    assert!(
+        page.contains("删除用户 zhang") && page.contains("在控制台外修改用户文件"),
+        "{page}"
+    );
 }
 
 /// Add a user with the command line and make a token for them: (token).

@@ -21,12 +21,14 @@ use pinghu_daemon::ingest::sha256_hex;
 use serde::{Deserialize, Serialize};
 
 mod admin;
+mod file_changes;
 mod limits;
 pub mod totp;
 mod two_step;
 mod users;
 
 pub use admin::{TotpChange, TotpEnrolment, UserChange, UserChanged, UserRow};
+pub use file_changes::{FileChange, file_changes};
 pub use users::{AuthError, Role, TokenRefused, User, UserTotp, Users, random_token};
 use users::{decoy_hash, verify_password};
 
@@ -288,14 +290,14 @@ impl Auth {
     /// Read the users file again if it changed (`pinghu console adduser` while the daemon runs).
     /// Blocking file I/O: call it off the async workers. A file that does not parse is reported
     /// and the users already known stay.
-    pub fn reload_if_changed(&self) {
+    pub fn reload_if_changed(&self) -> Vec<FileChange> {
         let mtime = std::fs::metadata(&self.users_file).and_then(|m| m.modified()).ok();
         let mut known = self
             .users_mtime
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if *known == mtime {
-            return;
+            return Vec::new();
         }
         *known = mtime;
         drop(known);
@@ -306,9 +308,14 @@ impl Auth {
                     self.users_file.display(),
                     u.users.len()
                 );
+                let changes = file_changes(&self.users(), &u);
                 self.replace_users(u);
+                changes
             }
-            Err(e) => tracing::error!("{e}; the console keeps the users it had"),
+            Err(e) => {
+                tracing::error!("{e}; the console keeps the users it had");
+                Vec::new()
+            }
         }
     }
 

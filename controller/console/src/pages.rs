@@ -337,10 +337,12 @@ async fn audit(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Respo
                         tr data-action=(e.action) {
                             td { (e.seq) }
                             td { time datetime=(e.at) { (short_time(&e.at, &tz)) } }
-                            td { (e.who) }
+                            td { @if e.who == "(users file)" { (t(l, "users_file_who")) } @else { (e.who) } }
                             td { (action_word(l, &e.action)) }
                             td {
-                                @if let Some(diff) = e.detail["diff"].as_str() {
+                                @if let Ok(changes) = serde_json::from_value::<Vec<crate::auth::FileChange>>(e.detail["changes"].clone()) {
+                                    (changes.iter().map(|c| c.words(l)).collect::<Vec<_>>().join(if l == Lang::Zh { "；" } else { "; " }))
+                                } @else if let Some(diff) = e.detail["diff"].as_str() {
                                     (e.detail["sha256"].as_str().and_then(|h| h.get(..12)).unwrap_or(""))
                                     details { summary { (t(l, "diff")) } pre.diff { (diff) } }
                                 } @else {
@@ -450,6 +452,7 @@ fn action_word(l: Lang, action: &str) -> &str {
         "console.user.remove" => ("删除用户", "user removed"),
         "console.token.new" => ("签发 API 令牌", "API token issued"),
         "console.token.revoke" => ("撤销 API 令牌", "API tokens revoked"),
+        "console.users.file" => ("在控制台外修改用户文件", "users file edited outside the console"),
         other => (other, other),
     };
     if l == Lang::Zh { zh } else { en }

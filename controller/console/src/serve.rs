@@ -160,17 +160,37 @@ pub async fn serve(
     // Users added while the daemon runs can sign in within 2 s (run beside the server, so a
     // failure of either ends this task and the daemon's supervisor sees it).
     // Sessions begun or ended reach the disk within 2 s too.
+    // An edit of the users file made outside the console (the command line on the cabinet, a
+    // hand edit) goes to the audit log when it is read, as the console's own changes do.
     let auth = Arc::clone(&state.auth);
     let last = Arc::clone(&state.auth);
+    let core = state.core.clone();
     let reload = async move {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             let a = Arc::clone(&auth);
-            let _ = tokio::task::spawn_blocking(move || {
-                a.reload_if_changed();
+            let changes = tokio::task::spawn_blocking(move || {
+                let changes = a.reload_if_changed();
                 a.save_sessions(false);
+                changes
             })
-            .await;
+            .await
+            .unwrap_or_default();
+            if changes.is_empty() {
+                continue;
+            }
+            let detail = serde_json::json!({"changes": changes});
+            let audited = core
+                .change(|reply| Change::AuditUsers {
+                    who: "(users file)".to_owned(),
+                    action: "console.users.file",
+                    detail,
+                    reply,
+                })
+                .await;
+            if let Ok(Err(e)) = audited {
+                tracing::error!("the users file's changes could not be written to the audit log: {e}");
+            }
         }
     };
     let served = tokio::select! {

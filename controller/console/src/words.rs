@@ -164,6 +164,7 @@ pub fn t(l: Lang, key: &str) -> &'static str {
             "The new API token (shown this once: copy it now):",
         ),
         "done" => ("已完成。", "Done."),
+        "users_file_who" => ("（机柜上的命令行或手工编辑）", "(the command line or a hand edit)"),
         "yourself_other_admin" => (
             "您自己的角色、停用和删除须由另一位管理员操作",
             "Your own role, state and account are changed by another admin",
