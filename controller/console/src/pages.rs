@@ -337,7 +337,7 @@ async fn audit(State(s): State<AppState>, PageCtx { c, l, q }: PageCtx) -> Respo
                         tr data-action=(e.action) {
                             td { (e.seq) }
                             td { time datetime=(e.at) { (short_time(&e.at, &tz)) } }
-                            td { @if e.who == "(users file)" { (t(l, "users_file_who")) } @else { (e.who) } }
+                            td { (state_word(l, &e.who)) }
                             td { (action_word(l, &e.action)) }
                             td {
                                 @if let Ok(changes) = serde_json::from_value::<Vec<crate::auth::FileChange>>(e.detail["changes"].clone()) {

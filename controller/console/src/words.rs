@@ -164,7 +164,6 @@ pub fn t(l: Lang, key: &str) -> &'static str {
             "The new API token (shown this once: copy it now):",
         ),
         "done" => ("已完成。", "Done."),
-        "users_file_who" => ("（机柜上的命令行或手工编辑）", "(the command line or a hand edit)"),
         "yourself_other_admin" => (
             "您自己的角色、停用和删除须由另一位管理员操作",
             "Your own role, state and account are changed by another admin",
@@ -295,6 +294,8 @@ pub fn state_word(l: Lang, word: &str) -> &str {
     let (zh, en) = match word {
         // What made a playlist version, and who.
         "(before the console)" => ("（控制台启用前）", "(before the console)"),
+        "portal" => ("上级门户", "the portal"),
+        "(users file)" => ("（机柜上的命令行或手工编辑）", "(the command line or a hand edit)"),
         "save" => ("保存", "saved"),
         "restore" => ("恢复", "restored"),
         "push" => ("推送", "pushed"),
