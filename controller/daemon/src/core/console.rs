@@ -79,8 +79,14 @@ pub struct Preview {
 
 /// The most pages one preview draws. A preview renders on the core thread and its pages travel as
 /// images in one reply: a playlist of a thousand long items would take the board's thread for
-/// seconds and the daemon's memory by the gigabyte. The board itself shows every item.
-pub const MAX_PREVIEW_PAGES: usize = 120;
+/// seconds and the daemon's memory by the gigabyte. The board itself shows every item. 120 pages
+/// made a reply of 15 MB (a page is about 110 KB as the LED look's PNG, in base64): 30 keep it
+/// near 4 MB, and the form asks for the window of items a clerk edits (issue #30).
+pub const MAX_PREVIEW_PAGES: usize = 30;
+
+/// The most items one preview lists (a window of the playlist's items, `from` on): the form asks
+/// for the items it shows, not the 10 000 of a long playlist.
+pub const MAX_PREVIEW_ITEMS: usize = 200;
 
 /// The preview stopped drawing at its page budget, before `first_left` (at `line`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +122,9 @@ pub fn preview_cut(items: &[Preview]) -> Option<PreviewCut> {
         line: p.line,
     })
 }
+
+/// The time the audit log's diff of a save may take on the core thread (issue #30).
+const AUDIT_DIFF_TIME: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Why a playlist was not saved.
 #[derive(Debug)]
@@ -196,17 +205,30 @@ impl Core {
         )
     }
 
-    /// Every item of a playlist rendered exactly as the board would show it today (`now` in the
-    /// board's zone, for the date fields): (id, its pages, seconds per page, effect, characters no
-    /// font has). `Err` with the problems when it does not parse.
-    pub fn preview(&mut self, text: &str, now: Timestamp) -> Result<Vec<Preview>, Vec<Diagnostic>> {
+    /// The items `from` to `from + count` (of every item, spots included, in the file's order)
+    /// of a playlist rendered exactly as the board would show them today (`now` in the board's
+    /// zone, for the date fields): (id, its pages, seconds per page, effect, characters no font
+    /// has), within [`MAX_PREVIEW_PAGES`]; and how many items the playlist has. Only the items
+    /// asked for are drawn or listed, so a reply is as large as the window, not the playlist.
+    /// `Err` with the problems when it does not parse.
+    pub fn preview(
+        &mut self,
+        text: &str,
+        now: Timestamp,
+        from: usize,
+        count: usize,
+    ) -> Result<(Vec<Preview>, usize), Vec<Diagnostic>> {
         let p = match pinghu_playlists::parse(text, "playlist") {
             Ok(p) => p,
             Err(e) => return Err(e.diagnostics().to_vec()),
         };
         let today = now.to_zoned(self.planner.tz.clone()).date();
         let mut drawn = 0;
-        Ok(p.all_items()
+        let total = p.all_items().count();
+        let window = p
+            .all_items()
+            .skip(from)
+            .take(count.min(MAX_PREVIEW_ITEMS))
             .map(|item| {
                 if drawn >= MAX_PREVIEW_PAGES {
                     return Preview {
@@ -243,7 +265,8 @@ impl Core {
                     cut: false,
                 }
             })
-            .collect())
+            .collect();
+        Ok((window, total))
     }
 
     /// The running playlist over the 7 days from today's midnight (board time): every change of the
@@ -367,7 +390,11 @@ impl Core {
             }
             let entry = keep(text, who, action, Some(before_sha.clone()))?;
             let sha = entry.sha256.clone();
-            let diff = similar::TextDiff::from_lines(before.as_str(), text)
+            // The diff of a rewrite of a long playlist (the sample replaced by 10 000 items) took
+            // the core thread 4 s: past its time, the diff is still right, only less minimal.
+            let diff = similar::TextDiff::configure()
+                .timeout(AUDIT_DIFF_TIME)
+                .diff_lines(before.as_str(), text)
                 .unified_diff()
                 .header("before", "after")
                 .to_string();
