@@ -55,6 +55,8 @@ pub struct AppState {
     pub secure: bool,
     /// The names it answers to.
     pub hosts: Arc<hosts::HostRule>,
+    /// The texts the form edits against, by their SHA-256 (bounded).
+    pub held: Arc<api::Held>,
 }
 
 impl FromRef<AppState> for Arc<Auth> {
@@ -500,6 +502,7 @@ pub async fn start(
         screen: cfg.screen.clone(),
         secure: tls.is_some(),
         hosts: Arc::new(hosts::HostRule::new(addr, &c.hosts)),
+        held: Arc::default(),
     };
     Ok(serve(listener, state, tls, shutdown))
 }
