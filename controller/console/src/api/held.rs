@@ -39,7 +39,10 @@ pub struct BaseGone {
 impl BaseGone {
     /// The same in Chinese.
     pub fn zh(&self) -> String {
-        "控制台已不再保存这次修改所依据的节目单文本（已被较新的文本替换，或控制台重启过）：请重新提交节目单文本".into()
+        let base: String = self.base.chars().take(12).collect();
+        format!(
+            "控制台已不再保存这次修改所依据的节目单文本（{base}…；已被较新的文本替换，或控制台重启过）：请重新提交节目单文本"
+        )
     }
 }
 

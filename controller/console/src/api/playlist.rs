@@ -131,7 +131,7 @@ pub(super) async fn preview(
         return gone();
     };
     let (items, total) = match r {
-        Ok(items) => items,
+        Ok(w) => (w.items, w.total),
         Err(d) => {
             let errors = errors_json(&d);
             return (

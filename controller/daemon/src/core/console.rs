@@ -84,6 +84,13 @@ pub struct Preview {
 /// near 4 MB, and the form asks for the window of items a clerk edits (issue #30).
 pub const MAX_PREVIEW_PAGES: usize = 30;
 
+/// A preview's window of items, and how many items the playlist has.
+#[derive(Debug, Clone)]
+pub struct PreviewWindow {
+    pub items: Vec<Preview>,
+    pub total: usize,
+}
+
 /// The most items one preview lists (a window of the playlist's items, `from` on): the form asks
 /// for the items it shows, not the 10 000 of a long playlist.
 pub const MAX_PREVIEW_ITEMS: usize = 200;
@@ -217,7 +224,7 @@ impl Core {
         now: Timestamp,
         from: usize,
         count: usize,
-    ) -> Result<(Vec<Preview>, usize), Vec<Diagnostic>> {
+    ) -> Result<PreviewWindow, Vec<Diagnostic>> {
         let p = match pinghu_playlists::parse(text, "playlist") {
             Ok(p) => p,
             Err(e) => return Err(e.diagnostics().to_vec()),
@@ -266,7 +273,7 @@ impl Core {
                 }
             })
             .collect();
-        Ok((window, total))
+        Ok(PreviewWindow { items: window, total })
     }
 
     /// The running playlist over the 7 days from today's midnight (board time): every change of the

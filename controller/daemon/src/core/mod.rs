@@ -55,8 +55,8 @@ pub use reports::{REPORT_DELAY, REPORTS_DIR, report_file};
 pub use views::{Held, Listed, Refused, RefusedState};
 
 pub use console::{
-    Examined, MAX_PREVIEW_ITEMS, MAX_PREVIEW_PAGES, PlaylistHistory, Preview, PreviewCut, SaveError, Week, examine,
-    preview_cut,
+    Examined, MAX_PREVIEW_ITEMS, MAX_PREVIEW_PAGES, PlaylistHistory, Preview, PreviewCut, PreviewWindow, SaveError,
+    Week, examine, preview_cut,
 };
 pub use pictures::{MAX_PICTURE_BYTES, PictureError, PictureFile, PictureSaved, picture_name_problem};
 

@@ -12,7 +12,7 @@ use pinghu_playlists::Diagnostic;
 
 use crate::audit::{AuditEntry, AuditReport};
 
-use super::{Core, Examined, PictureError, PictureFile, PlaylistHistory, Preview, Week, views::Listed};
+use super::{Core, Examined, PictureError, PictureFile, PlaylistHistory, PreviewWindow, Week, views::Listed};
 
 /// Where a question's answer goes.
 pub type Reply<T> = oneshot::Sender<T>;
@@ -43,7 +43,7 @@ pub enum Question {
         from: usize,
         count: usize,
         /// The window's items and how many the playlist has.
-        reply: Reply<Result<(Vec<Preview>, usize), Vec<Diagnostic>>>,
+        reply: Reply<Result<PreviewWindow, Vec<Diagnostic>>>,
     },
     /// The running playlist over the coming week.
     Week(Reply<Week>),
