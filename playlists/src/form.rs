@@ -18,7 +18,9 @@ use thiserror::Error;
 use toml_edit::{Array, DocumentMut, Item, Table, Value};
 
 mod campaign;
+mod edit;
 pub use campaign::{FormCampaign, FormSpot, TARGETS};
+pub use edit::{FormEdit, Run, apply, splice};
 
 /// The playlist's items, brightness schedule, power times, campaigns and government floor as
 /// the form edits them.

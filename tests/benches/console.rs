@@ -8,9 +8,12 @@
 //!   server-sent event reaching a client, for urgent notices published on MQTT;
 //! * the abuse battery of issue #30 (previews of a 1.9 MB playlist, picture bombs, 30 wrong
 //!   passwords at once, 300 idle sockets): the daemon's RSS after each part (target: at most
-//!   16 MiB more than before it).
+//!   16 MiB more than before it);
+//! * a long playlist (issue #30, `--items 10000`): the time and size of its check, save, form
+//!   reading, one form edit, the check and preview of the edit by its base, and the preview;
+//!   `--only-long 1` runs this part alone.
 //!
-//! `cargo build --release && cargo bench -p pinghu-tests --bench console [-- --requests 2000 --notices 20]`
+//! `cargo build --release && cargo bench -p pinghu-tests --bench console [-- --requests 2000 --notices 20 --items 10000]`
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::time::{Duration, Instant};
@@ -56,7 +59,71 @@ fn sse_client(url: &str, token: &str, tx: std::sync::mpsc::Sender<f64>) {
     });
 }
 
+/// The long playlist's figures: each request's time and the sizes sent and answered.
+fn long_playlist(rig: &ConsoleRig, n: usize) {
+    use pinghu_tests::console::{edit_item, long_playlist};
+    let text = long_playlist(n);
+    let timed = |what: &str, method: &str, path: &str, body: &str| {
+        let t0 = Instant::now();
+        let r = rig.api(method, path, body);
+        let ms = t0.elapsed().as_secs_f64() * 1000.0;
+        assert_eq!(r.status, 200, "{what}: {}", r.text());
+        println!(
+            "  {what}: {ms:.0} ms, sent {} bytes, answered {} bytes",
+            body.len(),
+            r.body.len()
+        );
+        r
+    };
+    println!("a playlist of {n} items ({} bytes):", text.len());
+    timed("check", "POST", "/api/v1/playlist/check", &text);
+    timed("first save (over the sample)", "PUT", "/api/v1/playlist", &text);
+    let read = timed(
+        "form read (GET /api/v1/playlist/form)",
+        "GET",
+        "/api/v1/playlist/form",
+        "",
+    )
+    .json();
+    let base = read["base"].as_str().unwrap_or_default().to_owned();
+    let t0 = Instant::now();
+    let (body, r) = edit_item(rig, &base, &read["form"], n / 2, "第一条改过的通知");
+    println!(
+        "  form edit of one item: {:.0} ms, sent {} bytes, answered {} bytes",
+        t0.elapsed().as_secs_f64() * 1000.0,
+        body.len(),
+        r.body.len()
+    );
+    let v = r.json();
+    let new_base = v["base"].as_str().unwrap_or_default().to_owned();
+    let new = pinghu_tests::console::splice(&text, &v["splice"]);
+    timed(
+        "check by base",
+        "POST",
+        &format!("/api/v1/playlist/check?base={new_base}"),
+        "",
+    );
+    timed(
+        "preview of the edited item by base",
+        "POST",
+        &format!("/api/v1/playlist/preview?base={new_base}&from={}&count=1", n / 2),
+        "",
+    );
+    timed("preview (the first window)", "POST", "/api/v1/playlist/preview", &new);
+    timed("save after the edit", "PUT", "/api/v1/playlist", &new);
+}
+
 fn main() {
+    let (items, only_long) = (
+        pinghu_tests::bench_arg("--items", 10_000),
+        pinghu_tests::bench_arg("--only-long", 0),
+    );
+    if only_long == 1 {
+        let rig = ConsoleRig::start();
+        std::thread::sleep(Duration::from_secs(3));
+        long_playlist(&rig, items);
+        return;
+    }
     let (requests, notices) = (
         pinghu_tests::bench_arg("--requests", 2000),
         pinghu_tests::bench_arg("--notices", 20),
@@ -133,6 +200,8 @@ fn main() {
         loaded / 1024.0,
         (loaded - idle) / 1024.0
     );
+
+    long_playlist(&rig, items);
 
     let m = pinghu_tests::console::abuse_battery(&rig);
     let mib = |k: u64| k as f64 / 1024.0;

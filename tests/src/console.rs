@@ -370,3 +370,66 @@ pub fn abuse_battery(rig: &ConsoleRig) -> Abused {
         idle: rss(),
     }
 }
+
+/// A playlist of `n` items as a district writes them (an id, a notice, weekdays, office hours):
+/// 10 000 of them are about 1.5 MB, under the 2 MiB a save may carry.
+pub fn long_playlist(n: usize) -> String {
+    let mut text = String::from("# 夷陵区政务服务中心 — 很长的节目单\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "\n[[item]]\nid = \"notice-{i}\"\ntext = \"第{i}号通知：夷陵区政务服务中心今天照常办公\"\ndays = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\ntime = \"08:00-18:00\"\n"
+        ));
+    }
+    text
+}
+
+/// `text` with the console's splice (`{"at", "remove", "insert"}`, in UTF-16 units as a browser
+/// counts) made, as the form's script makes it.
+pub fn splice(text: &str, splice: &serde_json::Value) -> String {
+    let units: Vec<u16> = text.encode_utf16().collect();
+    let n = |k: &str| usize::try_from(splice[k].as_u64().expect("a number")).expect("fits");
+    let (at, remove) = (n("at"), n("remove"));
+    let mut out = String::from_utf16(&units[..at]).expect("a character boundary");
+    out.push_str(splice["insert"].as_str().expect("the text inserted"));
+    out.push_str(&String::from_utf16(&units[at + remove..]).expect("a character boundary"));
+    out
+}
+
+/// One form edit of a long playlist through the API as the form's script sends it: item
+/// `index` gets `text`; the request, the answer and the new text.
+pub fn edit_item(
+    rig: &ConsoleRig,
+    base: &str,
+    form: &serde_json::Value,
+    index: usize,
+    text: &str,
+) -> (String, Response) {
+    let mut item = form["items"][index].clone();
+    item["text"] = text.into();
+    // What the form only reads is not sent.
+    if let Some(o) = item.as_object_mut() {
+        o.remove("lines");
+        o.remove("kept");
+    }
+    let last = form["items"].as_array().map_or(0, Vec::len) - 1;
+    let mut runs = Vec::new();
+    if index > 0 {
+        runs.push(serde_json::json!({"same": [0, index - 1]}));
+    }
+    runs.push(serde_json::json!({"form": item}));
+    if index < last {
+        runs.push(serde_json::json!({"same": [index + 1, last]}));
+    }
+    let body = serde_json::json!({"base": base, "edit": {"items": runs}}).to_string();
+    let r = request(
+        &rig.url,
+        "POST",
+        "/api/v1/playlist/form",
+        &[
+            ("Authorization", &format!("Bearer {}", rig.token)),
+            ("Content-Type", "application/json"),
+        ],
+        &body,
+    );
+    (body, r)
+}

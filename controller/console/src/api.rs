@@ -16,13 +16,15 @@ use serde_json::{Value, json};
 use crate::{AppState, Caller, Refused};
 
 mod card;
+mod held;
 mod playlist;
 mod users;
 
+pub use held::Held;
 use pinghu_daemon::core::{Change, MAX_PICTURE_BYTES, PictureError, Question};
 pub use playlist::{check, errors_json};
 use playlist::{
-    check_playlist, form, form_apply, history, may_edit, playlist, preview, restore, save_playlist, version,
+    check_playlist, form, form_apply, form_read, history, may_edit, playlist, preview, restore, save_playlist, version,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -36,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/playlist/check", post(check_playlist))
         .route("/api/v1/playlist/preview", post(preview))
         .route("/api/v1/playlist/form", get(form).post(form_apply))
+        .route("/api/v1/playlist/form/read", post(form_read))
         .route("/api/v1/users", get(users::users).post(users::change_user))
         .route("/api/v1/users/totp", post(users::totp))
         .route("/api/v1/playlist/history", get(history))

@@ -177,8 +177,11 @@
     // The edit is kept in this browser until it is saved: a lost session or a closed tab loses nothing.
     function keepDraft() {
       var dirty = editor.value !== saved;
-      if (dirty) localStorage.setItem(DRAFT, JSON.stringify({ base: saved, text: editor.value }));
-      else localStorage.removeItem(DRAFT);
+      // A very long playlist may not fit the browser's storage: the edit is then only on the page.
+      try {
+        if (dirty) localStorage.setItem(DRAFT, JSON.stringify({ base: saved, text: editor.value }));
+        else localStorage.removeItem(DRAFT);
+      } catch (e) { localStorage.removeItem(DRAFT); }
       var d = document.getElementById("dirty");
       if (d) d.hidden = !dirty;
     }
@@ -297,8 +300,18 @@
       (r.warnings || []).forEach(function (e) { item(e, "warn"); });
       numbers();
     }
+    // The text the console holds for the form (`base`): a check or a preview of it names it
+    // instead of sending the text again.
+    function based(url, extra) {
+      var held = base && editor.value === baseText, plain = url + (extra ? "?" + extra : "");
+      if (!held) return api("POST", plain, editor.value);
+      return api("POST", url + "?base=" + base + (extra ? "&" + extra : ""), "").then(function (r) {
+        // Forgotten by the console (newer texts, a restart): the text itself, then.
+        return r.status === 409 ? api("POST", plain, editor.value) : r;
+      });
+    }
     function check() {
-      return api("POST", "/api/v1/playlist/check", editor.value).then(json).then(function (r) { if (r) show(r); }, offline);
+      return based("/api/v1/playlist/check").then(json).then(function (r) { if (r) show(r); }, offline);
     }
 
     // The form.
@@ -735,32 +748,115 @@
     });
 
     // A form edit is written into the text (debounced), then checked, as a hand edit would be.
+    // Only what changed is sent, against the text the console holds for the form (`base`): the
+    // items as runs of those left as they were and the ones changed or added, and the settings
+    // that changed; the answer is the stretch of text that changed. A request is as large as the
+    // edit, whatever the playlist's length.
     var timer = null, pending = null;
+    var base = null, baseText = null, baseForm = null;
+    function editable(x) {
+      return JSON.stringify(x, function (k, v) { return k === "lines" || k === "kept" || k === "line" ? undefined : v; });
+    }
+    function snapshot() {
+      baseForm = {
+        items: model.items.map(editable),
+        campaigns: (model.campaigns || []).map(editable),
+        brightness: editable(model.brightness),
+        power: editable(model.power || null),
+        floor: model.government_floor
+      };
+    }
+    function runs(list, old) {
+      var out = [], run = null;
+      list.forEach(function (x) {
+        var s = x.source;
+        if (s != null && old[s] === editable(x)) {
+          if (run && run[1] === s - 1) run[1] = s;
+          else { run = [s, s]; out.push({ same: run }); }
+        } else { run = null; out.push({ form: JSON.parse(editable(x)) }); }
+      });
+      return out;
+    }
+    function edit() {
+      var e = { items: runs(model.items, baseForm.items), campaigns: runs(model.campaigns || [], baseForm.campaigns) };
+      if (editable(model.brightness) !== baseForm.brightness) e.brightness = JSON.parse(editable(model.brightness));
+      if (editable(model.power || null) !== baseForm.power) e.power = JSON.parse(editable(model.power || null));
+      if (model.government_floor !== baseForm.floor) e.government_floor = model.government_floor;
+      return e;
+    }
     function changed() {
       clearTimeout(timer);
       timer = setTimeout(apply, 350);
     }
-    function apply() {
-      var body = JSON.stringify({ text: editor.value, form: model });
-      pending = fetch("/api/v1/playlist/form", { method: "POST", body: body, credentials: "same-origin",
-        headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json" } })
-        .then(json).then(function (r) {
+    function postForm(url, body, type) {
+      return fetch(url, { method: "POST", body: body, credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrf, "Content-Type": type } });
+    }
+    // The text handed to the console for the form: its `base` and its form.
+    function hold(text) {
+      return postForm("/api/v1/playlist/form/read", text, "text/plain; charset=utf-8").then(json).then(function (r) {
+        if (r && r.ok) { base = r.base; baseText = text; }
+        return r;
+      });
+    }
+    function apply(again) {
+      timer = null;
+      var e = edit(), body = JSON.stringify({ base: base, edit: e });
+      var sent = { items: model.items.slice(), campaigns: (model.campaigns || []).slice() };
+      // What was sent becomes the base (an edit typed meanwhile stays to send): its entries
+      // numbered as the new text has them.
+      var next = {
+        items: sent.items.map(editable), campaigns: sent.campaigns.map(editable),
+        brightness: editable(model.brightness), power: editable(model.power || null), floor: model.government_floor
+      };
+      function renumber(list) {
+        return list.map(function (j, i) {
+          var x = JSON.parse(j);
+          x.source = i;
+          (x.spots || []).forEach(function (sp, k) { sp.source = k; });
+          return JSON.stringify(x);
+        });
+      }
+      var campaignsChanged = !(e.campaigns.length === 0 && baseForm.campaigns.length === 0) &&
+        !(e.campaigns.length === 1 && e.campaigns[0].same && e.campaigns[0].same[0] === 0 && e.campaigns[0].same[1] === baseForm.campaigns.length - 1);
+      pending = postForm("/api/v1/playlist/form", body, "application/json")
+        .then(function (r) { return r.status === 409 ? r.json() : json(r); }).then(function (r) {
           if (!r) return;
+          // The console forgot the text (newer ones, a restart): hand it over again, then the edit.
+          if (r.base_gone && !again) return hold(baseText).then(function (h) { if (h && h.ok) return apply(true); });
           if (!r.ok) { say((zh && r.error_zh) || r.error); return; }
-          editor.value = r.text;
-          // The new text's lines and places, without rebuilding the cards being typed in.
-          r.form.items.forEach(function (it, i) { if (model.items[i]) { model.items[i].source = it.source; model.items[i].lines = it.lines; model.items[i].kept = it.kept; } });
+          var old = editor.value, sp = r.splice;
+          editor.value = old.slice(0, sp.at) + sp.insert + old.slice(sp.at + sp.remove);
+          base = r.base; baseText = editor.value;
+          // The lines after the stretch moved; the entries in it are read anew.
+          function shift(lines) { Object.keys(lines).forEach(function (k) { if (lines[k] > r.shift.after) lines[k] += r.shift.by; }); }
+          sent.items.forEach(function (it, i) { it.source = i; it.lines = it.lines || {}; shift(it.lines); });
+          r.form.items.forEach(function (x) { var it = sent.items[x.index]; if (it) { it.lines = x.lines; it.kept = x.kept; } });
           r.form.brightness.forEach(function (b, i) { if (model.brightness[i]) model.brightness[i].source = b.source; });
           model.government_floor_line = r.form.government_floor_line;
           (r.form.campaigns || []).forEach(function (c, i) {
-            var m = model.campaigns[i];
+            var m = sent.campaigns[i];
             if (!m) return;
             m.source = c.source; m.lines = c.lines; m.kept = c.kept;
             (c.spots || []).forEach(function (sp, j) { if (m.spots[j]) { m.spots[j].source = sp.source; m.spots[j].lines = sp.lines; m.spots[j].kept = sp.kept; } });
           });
+          next.items = renumber(next.items);
+          next.campaigns = renumber(next.campaigns);
+          baseForm = next;
           keepDraft();
           numbers();
-          return check().then(function () { return preview(true); });
+          // The cards of the entries the edit touched are drawn again: its items, and the spots
+          // when a campaign changed (the spots come after the items, as the preview counts them).
+          var windows = [], touched = r.form.items.map(function (x) { return x.index; });
+          if (touched.length) {
+            var lo = Math.min.apply(null, touched), hi = Math.max.apply(null, touched);
+            windows.push("from=" + lo + "&count=" + Math.min(hi - lo + 1, 50));
+          }
+          var spots = sent.campaigns.reduce(function (n, c) { return n + (c.spots || []).length; }, 0);
+          if (campaignsChanged && spots) windows.push("from=" + sent.items.length + "&count=" + Math.min(spots, 50));
+          return check().then(function () {
+            return windows.reduce(function (p, w) { return p.then(function () { return preview(true, w); }); }, Promise.resolve());
+          });
         }, offline);
       return pending;
     }
@@ -769,11 +865,11 @@
       return pending || Promise.resolve();
     }
     function loadForm(text) {
-      return fetch("/api/v1/playlist/form", { method: "POST", body: JSON.stringify({ text: text }), credentials: "same-origin",
-        headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json" } }).then(json).then(function (r) {
+      return hold(text).then(function (r) {
           if (!r) return false;
           if (!r.ok) { say((zh && r.error_zh) || r.error); tab("toml"); return false; }
           model = r.form;
+          snapshot();
           render();
           return true;
         }, offline);
@@ -813,21 +909,24 @@
       });
     }
 
-    // Every item's and spot's pages as the board shows them, in its card; `quiet` (after a form
-    // edit): the cards only, leaving the problems the check listed.
-    function preview(quiet) {
-      return api("POST", "/api/v1/playlist/preview", editor.value).then(json).then(function (r) {
+    // The items' and spots' pages as the board shows them, in their cards (the first window of
+    // the playlist's items, as the console draws it); `quiet` (after a form edit): the cards of
+    // the window `touched` only (`from=N&count=M`), leaving the problems the check listed.
+    function preview(quiet, touched) {
+      return based("/api/v1/playlist/preview", touched || "").then(json).then(function (r) {
         if (!r) return;
         var box = document.getElementById("preview");
         if (!quiet) box.innerHTML = "";
         if (!r.ok) { if (!quiet) show(r); return; }
-        document.querySelectorAll(".card-preview").forEach(function (p) { p.innerHTML = ""; });
+        var cleared = [];
+        if (!touched) document.querySelectorAll(".card-preview").forEach(function (p) { p.innerHTML = ""; });
         if (!quiet) show({ ok: true, warnings: r.warnings });
         r.items.forEach(function (it) {
           if (it.cut) return;
           var at = fieldOf(it.line);
           var holder = at && document.querySelector(at.sel);
           var inCard = holder && holder.querySelector(".card-preview");
+          if (inCard && cleared.indexOf(inCard) < 0) { inCard.innerHTML = ""; cleared.push(inCard); }
           if (!quiet) box.appendChild(el("h3", { text: it.id + " (" + it.line + ") · " + (W[it.effect] || it.effect) + " · " + it.dwell_s.join("/") + " s" +
             (it.missing ? " · ☐ " + it.missing : "") }));
           it.pages.forEach(function (src) {

@@ -55,6 +55,8 @@ pub struct AppState {
     pub secure: bool,
     /// The names it answers to.
     pub hosts: Arc<hosts::HostRule>,
+    /// The texts the form edits against, by their SHA-256 (bounded).
+    pub held: Arc<api::Held>,
 }
 
 impl FromRef<AppState> for Arc<Auth> {

@@ -304,6 +304,7 @@ pub async fn start(
         screen: cfg.screen.clone(),
         secure: tls.is_some(),
         hosts: Arc::new(hosts::HostRule::new(addr, &c.hosts)),
+        held: Arc::default(),
     };
     Ok(serve(listener, state, tls, shutdown))
 }

@@ -559,3 +559,93 @@ fn a_booking_problem_is_at_its_campaigns_header_and_names_the_field_that_fixes_i
         assert!(d.problem.zh().contains("citrus"), "{}", d.problem.zh());
     }
 }
+
+/// 10 000 items, as a long playlist a clerk edits through the form.
+fn long_playlist() -> String {
+    let mut text = String::from("# 很长的节目单\n");
+    for i in 0..10_000 {
+        text.push_str(&format!(
+            "\n[[item]]\nid = \"n{i}\"\ntext = \"第{i}条\"  # 第{i}条的注释\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn an_edit_sent_as_what_changed_rewrites_only_that_item() {
+    let text = long_playlist();
+    let mut changed = read(&text).unwrap().items.swap_remove(5_000);
+    changed.text = "改过的第5000条".into();
+    let edit: FormEdit = serde_json::from_value(serde_json::json!({
+        "items": [{"same": [0, 4_999]}, {"form": changed}, {"same": [5_001, 9_999]}],
+    }))
+    .unwrap();
+    let new = apply(&text, &edit).unwrap();
+    assert_eq!(new, text.replace("\"第5000条\"", "\"改过的第5000条\""));
+    // The stretch that changed is the edit's size, in the browser's UTF-16 units.
+    let (at, remove, insert) = splice(&text, &new);
+    assert_eq!(insert, "改过的");
+    assert_eq!(remove, 0);
+    let head = &new[..new.find("改过的").unwrap()];
+    assert_eq!(at, head.encode_utf16().count());
+}
+
+#[test]
+fn an_edit_removes_moves_and_adds_items_by_runs() {
+    let text = "[[item]]\nid = \"a\"\ntext = \"甲\"\n\n[[item]]\nid = \"b\"\ntext = \"乙\"\n\n[[item]]\nid = \"c\"\ntext = \"丙\"\n";
+    let added = FormItem {
+        id: "d".into(),
+        text: "丁".into(),
+        ..FormItem::default()
+    };
+    // c first, a, then a new one; b removed.
+    let edit = FormEdit {
+        items: Some(vec![Run::Same([2, 2]), Run::Same([0, 0]), Run::Form(added)]),
+        ..FormEdit::default()
+    };
+    let f = read(&apply(text, &edit).unwrap()).unwrap();
+    let ids: Vec<&str> = f.items.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["c", "a", "d"]);
+    // Settings left out stay; one sent is written.
+    let edit = FormEdit {
+        power: Some(Some(FormPower {
+            on: "06:30".into(),
+            off: "23:30".into(),
+            line: 0,
+        })),
+        ..FormEdit::default()
+    };
+    let f = read(&apply(text, &edit).unwrap()).unwrap();
+    assert_eq!(f.items.len(), 3);
+    assert_eq!(f.power.unwrap().off, "23:30");
+}
+
+#[test]
+fn an_edit_naming_an_item_twice_or_past_the_end_is_refused_before_it_grows() {
+    let text = "[[item]]\nid = \"a\"\ntext = \"甲\"\n";
+    let twice = FormEdit {
+        items: Some(vec![Run::Same([0, 0]); 1_000]),
+        ..FormEdit::default()
+    };
+    assert_eq!(apply(text, &twice), Err(FormError::Twice { what: "item", index: 0 }));
+    let past = FormEdit {
+        items: Some(vec![Run::Same([0, usize::MAX - 1])]),
+        ..FormEdit::default()
+    };
+    assert_eq!(apply(text, &past), Err(FormError::Stale { what: "item", index: 1 }));
+    let backwards = FormEdit {
+        items: Some(vec![Run::Same([1, 0])]),
+        ..FormEdit::default()
+    };
+    assert!(matches!(apply(text, &backwards), Err(FormError::Stale { .. })));
+}
+
+#[test]
+fn a_splice_counts_in_utf16_and_stays_on_character_boundaries() {
+    assert_eq!(splice("", ""), (0, 0, ""));
+    assert_eq!(splice("ab", "abc"), (2, 0, "c"));
+    assert_eq!(splice("abc", "ab"), (2, 1, ""));
+    // 甲 and 乙 share their first UTF-8 byte; 𝄞 is two UTF-16 units.
+    assert_eq!(splice("𝄞甲x", "𝄞乙x"), (2, 1, "乙"));
+    assert_eq!(splice("aXa", "aa"), (1, 1, ""));
+}

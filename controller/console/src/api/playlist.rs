@@ -2,14 +2,14 @@
 //! the version history and restores, and the form editor's reading and writing of a text.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use pinghu_daemon::core::{Change, Question, SaveError};
-use pinghu_playlists::form::{self, Form, FormError};
+use pinghu_playlists::form::{self, Form, FormEdit, FormError};
 
 use super::gone;
 use crate::{AppState, Caller, JsonBody, Needs, Refused, TextBody};
@@ -59,7 +59,16 @@ pub fn check(text: &str) -> Value {
 
 /// The console's check of a playlist text: `pinghu playlist check`'s rules, and the booking
 /// check of its campaigns with spots as long as this board shows them.
-pub(super) async fn check_playlist(State(s): State<AppState>, _: Caller, TextBody(body): TextBody) -> Response {
+pub(super) async fn check_playlist(
+    State(s): State<AppState>,
+    _: Caller,
+    Query(q): Query<Based>,
+    TextBody(body): TextBody,
+) -> Response {
+    let body = match q.text(&s, body) {
+        Ok(t) => t,
+        Err(gone) => return gone.into_response(),
+    };
     let Ok(f) = s.core.ask(|reply| Question::Examine { text: body, reply }).await else {
         return gone();
     };
@@ -74,13 +83,57 @@ pub(super) async fn check_playlist(State(s): State<AppState>, _: Caller, TextBod
     Json(v).into_response()
 }
 
-/// Every item's pages as the board will show them (PNG, LED look, as data URLs), or the errors.
-pub(super) async fn preview(State(s): State<AppState>, _: Caller, TextBody(body): TextBody) -> Response {
-    let Ok(r) = s.core.ask(|reply| Question::Preview { text: body, reply }).await else {
+/// What a check or a preview reads: the body, or with `?base=SHA256` a text the form holds (the
+/// body empty), so a form edit of a long playlist is checked without sending it again.
+#[derive(Debug, Deserialize)]
+pub(super) struct Based {
+    base: Option<String>,
+    /// A preview's window of items: the first (from 0) …
+    from: Option<usize>,
+    /// … and how many (at most `MAX_PREVIEW_ITEMS`, which is also the default).
+    count: Option<usize>,
+}
+
+impl Based {
+    fn text(&self, s: &AppState, body: String) -> Result<String, super::held::BaseGone> {
+        match &self.base {
+            Some(b) => Ok(s.held.get(b)?.to_string()),
+            None => Ok(body),
+        }
+    }
+}
+
+/// The pages of a window of the items (`?from=N&count=M`; by default the first
+/// `MAX_PREVIEW_ITEMS`) as the board will show them (PNG, LED look, as data URLs), or the
+/// errors: `total` says how many items the playlist has.
+pub(super) async fn preview(
+    State(s): State<AppState>,
+    _: Caller,
+    Query(q): Query<Based>,
+    TextBody(body): TextBody,
+) -> Response {
+    let body = match q.text(&s, body) {
+        Ok(t) => t,
+        Err(gone) => return gone.into_response(),
+    };
+    let (from, count) = (
+        q.from.unwrap_or(0),
+        q.count.unwrap_or(pinghu_daemon::core::MAX_PREVIEW_ITEMS),
+    );
+    let Ok(r) = s
+        .core
+        .ask(|reply| Question::Preview {
+            text: body,
+            from,
+            count,
+            reply,
+        })
+        .await
+    else {
         return gone();
     };
-    let items = match r {
-        Ok(items) => items,
+    let (items, total) = match r {
+        Ok(w) => (w.items, w.total),
         Err(d) => {
             let errors = errors_json(&d);
             return (
@@ -116,7 +169,8 @@ pub(super) async fn preview(State(s): State<AppState>, _: Caller, TextBody(body)
                        "missing": p.missing, "pages": pages, "cut": p.cut})
             })
             .collect();
-        json!({"ok": true, "items": list, "warnings": cut.into_iter().collect::<Vec<_>>()})
+        json!({"ok": true, "items": list, "from": from, "total": total,
+               "warnings": cut.into_iter().collect::<Vec<_>>()})
     })
     .await;
     match v {
@@ -239,11 +293,19 @@ pub(super) async fn restore(State(s): State<AppState>, caller: Caller, Path(sha)
     save(&s, caller.who(), text, "restore").await
 }
 
-/// A form's reading of a text: `{"ok": true, "text", "form"}`, or why the form cannot show it
+/// A form's reading of a text: `{"ok": true, "base", "text", "form"}` (`base`: the text held
+/// for edits; `text` left out when `echo` is false), or why the form cannot show it
 /// (`422 {"ok": false, "error", "error_zh"}`: the TOML view can).
-fn form_answer(text: String, read: Result<Form, FormError>) -> Response {
+fn form_answer(held: &super::Held, text: String, read: Result<Form, FormError>, echo: bool) -> Response {
     match read {
-        Ok(f) => Json(json!({"ok": true, "text": text, "form": f})).into_response(),
+        Ok(f) => {
+            let base = held.keep(&text);
+            let mut v = json!({"ok": true, "base": base, "form": f});
+            if echo {
+                v["text"] = text.into();
+            }
+            Json(v).into_response()
+        }
         Err(e) => form_refused(&e),
     }
 }
@@ -265,7 +327,18 @@ pub(super) async fn form(State(s): State<AppState>, _: Caller) -> Response {
     // Reading a long playlist as a form is CPU work: off the async workers.
     off_workers(move || {
         let read = form::read(&text);
-        form_answer(text, read)
+        form_answer(&s.held, text, read, true)
+    })
+    .await
+}
+
+/// A text (the body, TOML) read as a form and held for edits: `{"ok", "base", "form"}`. How the
+/// browser hands a text to the form (a page's first reading, the TOML view's edits, a draft
+/// offered back, a base the console forgot) without the JSON escaping of `{"text"}`.
+pub(super) async fn form_read(State(s): State<AppState>, _: Caller, TextBody(text): TextBody) -> Response {
+    off_workers(move || {
+        let read = form::read(&text);
+        form_answer(&s.held, text, read, false)
     })
     .await
 }
@@ -282,29 +355,109 @@ async fn off_workers(f: impl FnOnce() -> Response + Send + 'static) -> Response 
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct FormApply {
-    /// The text the form was read from (the browser's copy, which may hold unsaved edits).
-    text: String,
-    /// `None`: only read the text as a form (the TOML view handing over to the form).
+    /// The text the form was read from (the browser's copy, which may hold unsaved edits) …
+    text: Option<String>,
+    /// … and the whole form to write into it; `None`: only read the text as a form.
     form: Option<Form>,
+    /// Or: a text the console holds (its SHA-256, from an earlier answer) …
+    base: Option<String>,
+    /// … and what the edit changed in its form.
+    edit: Option<FormEdit>,
 }
 
-/// The form written into a text: the new text and the form read back from it (new lines for
-/// the problems). Nothing is saved: the browser checks, previews and saves the text as a hand
-/// edit would be.
-pub(super) async fn form_apply(_: Caller, JsonBody(a): JsonBody<FormApply>) -> Response {
+/// The form written into a text (nothing is saved: the browser checks, previews and saves the
+/// text as a hand edit would be). `{"text", "form"?}`: the new text and its form, whole.
+/// `{"base", "edit"}`: the edit written into the held text; the answer is as small as the edit:
+/// the new `base`, the `splice` that makes the new text of the old (`at`, `remove`, in UTF-16
+/// units as a browser counts, and `insert`), how the lines after it moved (`shift`: lines past
+/// `after` move by `by`), and the form's entries whose lines are in the splice (`items` by
+/// `index`, with `lines` and `kept`; campaigns, brightness and the floor's line whole).
+pub(super) async fn form_apply(State(s): State<AppState>, _: Caller, JsonBody(a): JsonBody<FormApply>) -> Response {
+    if let (Some(base), Some(edit)) = (&a.base, &a.edit) {
+        let text = match s.held.get(base) {
+            Ok(t) => t,
+            Err(gone) => return gone.into_response(),
+        };
+        let edit = edit.clone();
+        return off_workers(move || match form::apply(&text, &edit) {
+            Ok(new) => edited(&s.held, &text, new),
+            Err(e) => form_refused(&e),
+        })
+        .await;
+    }
+    let Some(text) = a.text else {
+        let e = "send `text` (and `form`), or `base` and `edit`";
+        let zh = "请提交 text（以及 form），或 base 和 edit";
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"ok": false, "error": e, "error_zh": zh})),
+        )
+            .into_response();
+    };
     off_workers(move || {
         let Some(f) = a.form else {
-            let read = form::read(&a.text);
-            return form_answer(a.text, read);
+            let read = form::read(&text);
+            return form_answer(&s.held, text, read, true);
         };
-        match form::write(&a.text, &f) {
+        match form::write(&text, &f) {
             Ok(text) => {
                 let read = form::read(&text);
-                form_answer(text, read)
+                form_answer(&s.held, text, read, true)
             }
             Err(e) => form_refused(&e),
         }
     })
     .await
+}
+
+/// The answer to an edit of `old` that made `new`: the splice and the entries in it.
+fn edited(held: &super::Held, old: &str, new: String) -> Response {
+    let f = match form::read(&new) {
+        Ok(f) => f,
+        Err(e) => return form_refused(&e),
+    };
+    let (at, remove, insert) = form::splice(old, &new);
+    // The lines the splice covers, in the old text and the new (1-based).
+    let line_at = |t: &str, u16_at: usize| {
+        let mut units = 0;
+        let mut line = 1;
+        for c in t.chars() {
+            if units >= u16_at {
+                break;
+            }
+            units += c.len_utf16();
+            line += usize::from(c == '\n');
+        }
+        line
+    };
+    let first = line_at(old, at);
+    let old_last = line_at(old, at + remove);
+    let new_last = line_at(&new, at + insert.encode_utf16().count());
+    let touched =
+        |lines: &std::collections::BTreeMap<String, usize>| lines.values().any(|&l| (first..=new_last).contains(&l));
+    let items: Vec<Value> = f
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, it)| touched(&it.lines))
+        .map(|(i, it)| json!({"index": i, "lines": it.lines, "kept": it.kept}))
+        .collect();
+    let base = held.keep(&new);
+    Json(json!({
+        "ok": true,
+        "base": base,
+        "splice": {"at": at, "remove": remove, "insert": insert},
+        "shift": {"after": old_last, "by": i64::try_from(new_last).unwrap_or(0) - i64::try_from(old_last).unwrap_or(0)},
+        "form": {
+            "items": items,
+            "item_count": f.items.len(),
+            "campaigns": f.campaigns,
+            "brightness": f.brightness,
+            "government_floor_line": f.government_floor_line,
+            "elsewhere": f.elsewhere,
+        },
+    }))
+    .into_response()
 }

@@ -36,6 +36,7 @@ mod open;
 mod parts;
 mod pictures;
 mod playlist;
+mod preview;
 mod question;
 pub mod refusal;
 mod reports;
@@ -54,11 +55,9 @@ pub use question::{Question, Reply};
 pub use reports::{REPORT_DELAY, REPORTS_DIR, report_file};
 pub use views::{Held, Listed, Refused, RefusedState};
 
-pub use console::{
-    Examined, MAX_PREVIEW_PAGES, PlaylistHistory, Preview, PreviewCut, SaveError, SaveFailure, Week, examine,
-    preview_cut,
-};
+pub use console::{Examined, PlaylistHistory, SaveError, SaveFailure, Week, examine};
 pub use pictures::{MAX_PICTURE_BYTES, PictureError, PictureFile, PictureSaved, picture_name_problem};
+pub use preview::{MAX_PREVIEW_ITEMS, MAX_PREVIEW_PAGES, Preview, PreviewCut, PreviewWindow, preview_cut};
 
 /// Software older than this date cannot be running now: a clock before it is wrong.
 pub const NOT_BEFORE: &str = "2026-11-01T00:00:00Z";

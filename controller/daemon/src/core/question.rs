@@ -12,7 +12,7 @@ use pinghu_playlists::Diagnostic;
 
 use crate::audit::{AuditEntry, AuditReport};
 
-use super::{Core, Examined, PictureError, PictureFile, PlaylistHistory, Preview, Week, views::Listed};
+use super::{Core, Examined, PictureError, PictureFile, PlaylistHistory, PreviewWindow, Week, views::Listed};
 
 /// Where a question's answer goes.
 pub type Reply<T> = oneshot::Sender<T>;
@@ -39,7 +39,11 @@ pub enum Question {
     /// [`super::MAX_PREVIEW_PAGES`]), or why it cannot be read.
     Preview {
         text: String,
-        reply: Reply<Result<Vec<Preview>, Vec<Diagnostic>>>,
+        /// The window of items drawn: `from`, at most `count` (and [`super::MAX_PREVIEW_ITEMS`]).
+        from: usize,
+        count: usize,
+        /// The window's items and how many the playlist has.
+        reply: Reply<Result<PreviewWindow, Vec<Diagnostic>>>,
     },
     /// The running playlist over the coming week.
     Week(Reply<Week>),
@@ -80,7 +84,12 @@ impl Core {
             Question::AnnouncementPage { id, page, reply } => drop(reply.send(self.announcement_page(&id, page))),
             Question::PlaylistText(reply) => drop(reply.send(self.playlist_text())),
             Question::Examine { text, reply } => drop(reply.send(self.examine(&text, now))),
-            Question::Preview { text, reply } => drop(reply.send(self.preview(&text, now))),
+            Question::Preview {
+                text,
+                from,
+                count,
+                reply,
+            } => drop(reply.send(self.preview(&text, now, from, count))),
             Question::Week(reply) => drop(reply.send(self.week(now))),
             Question::PlaylistHistory(reply) => drop(reply.send(self.playlist_history())),
             Question::PlaylistVersion { sha256, reply } => drop(reply.send(self.playlist_version(&sha256))),
