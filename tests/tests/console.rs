@@ -170,6 +170,12 @@ fn every_refusal_of_the_api_is_a_json_error_in_chinese() {
     let page = rig.api("GET", "/api/v1/announcements/nothing/pages/1", "");
     assert_eq!(page.status, 404);
     assert!(zh(&page).starts_with("没有这条公告或这一页"), "{}", page.text());
+    let word = rig.api("GET", "/api/v1/announcements/nothing/pages/first", "");
+    assert_eq!(word.status, 404);
+    assert!(zh(&word).starts_with("没有这条公告或这一页"), "{}", word.text());
+    let count = rig.api("POST", "/api/v1/playlist/preview?count=many", ALWAYS);
+    assert_eq!(count.status, 400);
+    assert!(zh(&count).starts_with("网址中 ? 之后的参数有误"), "{}", count.text());
     let date = rig.api("GET", "/api/v1/proof?date=tomorrow", "");
     assert_eq!(date.status, 400);
     assert!(zh(&date).starts_with("date 应为“年-月-日”"), "{}", date.text());

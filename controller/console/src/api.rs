@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -92,7 +92,7 @@ struct Scale {
 }
 
 /// The glass as acknowledged, as the simulator's LED-look PNG.
-async fn board_png(State(s): State<AppState>, _: Caller, Query(q): Query<Scale>) -> Response {
+async fn board_png(State(s): State<AppState>, _: Caller, crate::QueryArgs(q): crate::QueryArgs<Scale>) -> Response {
     let Ok(frame) = s.core.ask(Question::Glass).await else {
         return gone();
     };
@@ -128,9 +128,13 @@ async fn announcements(State(s): State<AppState>, _: Caller) -> Response {
 async fn announcement_page(
     State(s): State<AppState>,
     _: Caller,
-    axum::extract::Path((id, n)): axum::extract::Path<(String, usize)>,
-    Query(q): Query<Scale>,
+    axum::extract::Path((id, n)): axum::extract::Path<(String, String)>,
+    crate::QueryArgs(q): crate::QueryArgs<Scale>,
 ) -> Response {
+    // A page that is not a number is not there either (not axum's plain-text refusal).
+    let Ok(n) = n.parse::<usize>() else {
+        return Refused::NotFound(crate::Missing::AnnouncementPage).into_response();
+    };
     let page = s
         .core
         .ask(|reply| Question::AnnouncementPage {
@@ -223,7 +227,7 @@ async fn picture_png(
     State(s): State<AppState>,
     _: Caller,
     Path(name): Path<String>,
-    Query(q): Query<Scale>,
+    crate::QueryArgs(q): crate::QueryArgs<Scale>,
 ) -> Response {
     let frame = match s.core.ask(|reply| Question::PictureFrame { name, reply }).await {
         Ok(Ok(f)) => f,
@@ -243,7 +247,7 @@ struct Limit {
 
 /// The audit log as the console shows it: the last changes (`?limit=N`, default 100, at most
 /// 1000), newest first, and whether the whole chain verifies.
-async fn audit_log(State(s): State<AppState>, _: Caller, Query(q): Query<Limit>) -> Response {
+async fn audit_log(State(s): State<AppState>, _: Caller, crate::QueryArgs(q): crate::QueryArgs<Limit>) -> Response {
     let n = q.limit.unwrap_or(100).clamp(1, 1000);
     match s.core.ask(|reply| Question::AuditRecent { n, reply }).await {
         Ok(Ok((recent, report))) => Json(json!({
@@ -266,7 +270,7 @@ struct ProofQuery {
 
 /// Proof-of-display entries of a day in the board's time zone (an operator's day, not UTC's) that verify,
 /// with the chain's verification.
-async fn proof(State(s): State<AppState>, _: Caller, Query(q): Query<ProofQuery>) -> Response {
+async fn proof(State(s): State<AppState>, _: Caller, crate::QueryArgs(q): crate::QueryArgs<ProofQuery>) -> Response {
     let (dir, tz) = (s.core.data_dir().to_owned(), s.core.time_zone().clone());
     let date = match q.date.as_deref() {
         None => jiff::Timestamp::now().to_zoned(tz.clone()).date(),

@@ -19,7 +19,9 @@ pub use check::check;
 pub mod auth;
 pub mod pages;
 mod refused;
-pub use refused::{BodyProblem, BytesBody, Fault, JsonBody, Missing, Needs, QueryProblem, Refused, TextBody};
+pub use refused::{
+    BodyProblem, BytesBody, Fault, JsonBody, Missing, Needs, QueryArgs, QueryProblem, Refused, TextBody,
+};
 mod serve;
 pub use serve::{ConsoleError, run, serve, start, tls_acceptor};
 pub mod timeline;

@@ -55,6 +55,8 @@ pub enum QueryProblem {
     Date,
     /// `?date=` a date the board's time zone cannot place.
     DateOutOfRange,
+    /// A query value of the wrong kind (a word where a number goes, a number too large).
+    Unreadable,
 }
 
 /// What a 404 did not find.
@@ -259,6 +261,14 @@ impl Refused {
                 (QueryProblem::Date, false) => "date must be YYYY-MM-DD, such as 2026-12-08".to_owned(),
                 (QueryProblem::DateOutOfRange, true) => "date 超出了可用的日期范围".to_owned(),
                 (QueryProblem::DateOutOfRange, false) => "date is out of range".to_owned(),
+                (QueryProblem::Unreadable, true) => {
+                    "网址中 ? 之后的参数有误（例如应为数字的地方写了文字，或数字太大）".to_owned()
+                }
+                (QueryProblem::Unreadable, false) => {
+                    "a query value (after ? in the address) is of the wrong kind: a word where a number goes, or a \
+                     number too large"
+                        .to_owned()
+                }
             },
             Self::NoPattern { name } => {
                 let names = pinghu_daemon::card::pattern::PATTERNS.join(", ");
@@ -356,6 +366,22 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// Query values (as axum's [`axum::extract::Query`]), refused as the console's JSON error.
+#[derive(Debug)]
+pub struct QueryArgs<T>(pub T);
+
+#[axum::async_trait]
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for QueryArgs<T> {
+    type Rejection = Refused;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Refused> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Self(v)),
+            Err(_) => Err(Refused::Query(QueryProblem::Unreadable)),
+        }
+    }
+}
+
 /// A text body (as a `String`), refused as the console's JSON error.
 #[derive(Debug)]
 pub struct TextBody(pub String);
@@ -424,6 +450,7 @@ mod tests {
             Refused::Query(QueryProblem::Scale { min: 2, max: 16 }),
             Refused::Query(QueryProblem::Date),
             Refused::Query(QueryProblem::DateOutOfRange),
+            Refused::Query(QueryProblem::Unreadable),
             Refused::NoPattern { name: "x".into() },
             Refused::NotFound(Missing::PlaylistVersion),
             Refused::NotFound(Missing::AnnouncementPage),

@@ -2,7 +2,7 @@
 //! the version history and restores, and the form editor's reading and writing of a text.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -62,7 +62,7 @@ pub fn check(text: &str) -> Value {
 pub(super) async fn check_playlist(
     State(s): State<AppState>,
     _: Caller,
-    Query(q): Query<Based>,
+    crate::QueryArgs(q): crate::QueryArgs<Based>,
     TextBody(body): TextBody,
 ) -> Response {
     let body = match q.text(&s, body) {
@@ -109,7 +109,7 @@ impl Based {
 pub(super) async fn preview(
     State(s): State<AppState>,
     _: Caller,
-    Query(q): Query<Based>,
+    crate::QueryArgs(q): crate::QueryArgs<Based>,
     TextBody(body): TextBody,
 ) -> Response {
     let body = match q.text(&s, body) {
