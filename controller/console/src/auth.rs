@@ -136,7 +136,7 @@ pub const MAX_HASHING: usize = 2;
 
 /// The address a sign-in is counted against: an IPv4 address, or an IPv6 address's /64 (one
 /// network hands out a whole /64, so counting single IPv6 addresses would limit nothing).
-fn login_key(ip: IpAddr) -> IpAddr {
+pub(crate) fn login_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),

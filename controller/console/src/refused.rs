@@ -42,6 +42,8 @@ pub enum Refused {
     NotFound(Missing),
     /// The daemon is stopping (503): nothing more is answered.
     Stopping,
+    /// The caller's address holds as many connections as one address may (429).
+    TooManyConnections,
     /// The console failed at its own work (500): its fault, not the request's.
     Fault(Fault),
 }
@@ -168,6 +170,7 @@ impl Refused {
             Self::Query(_) | Self::NoPattern { .. } => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Stopping => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
             Self::Fault(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Body { problem, .. } => match problem {
                 BodyProblem::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -285,6 +288,13 @@ impl Refused {
             }
             Self::NotFound(Missing::AnnouncementPage) => {
                 "no such announcement or page: GET /api/v1/announcements lists the ids and their page counts".to_owned()
+            }
+            Self::TooManyConnections if zh => {
+                "您的地址打开的连接过多：请关闭一些控制台页面后重试".to_owned()
+            }
+            Self::TooManyConnections => {
+                "your address holds too many connections to the console: close some of its pages and try again"
+                    .to_owned()
             }
             Self::Stopping if zh => "守护进程正在停止：请稍候刷新页面（systemd 会重新启动它）".to_owned(),
             Self::Stopping => "the daemon is stopping: reload in a moment (systemd starts it again)".to_owned(),
@@ -455,6 +465,7 @@ mod tests {
             Refused::NotFound(Missing::PlaylistVersion),
             Refused::NotFound(Missing::AnnouncementPage),
             Refused::Stopping,
+            Refused::TooManyConnections,
             Refused::Fault(Fault::Draw),
             Refused::Fault(Fault::Trace),
             Refused::Fault(Fault::AuditLog {

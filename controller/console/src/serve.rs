@@ -72,12 +72,74 @@ pub fn tls_acceptor(cert: &std::path::Path, key: &std::path::Path) -> Result<tok
 /// daemon's file descriptors, which its state, its log and its broker link need.
 pub const MAX_CONNECTIONS: usize = 128;
 
+/// The most of them one address holds (an IPv6 client counts by its /64): a client that opens
+/// connections and never finishes a request, or keeps live views open, cannot take them all
+/// and shut out the clerks at other addresses. Enough for a handful of clerks behind one
+/// office address, each with a few tabs; more are answered 429 and closed at once.
+pub const MAX_PER_ADDRESS: usize = 48;
+
+/// Open connections by address.
+#[derive(Debug, Default)]
+struct PerAddress(std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>);
+
+/// One connection counted for its address until it closes.
+#[derive(Debug)]
+struct AddressSlot {
+    counts: Arc<PerAddress>,
+    key: std::net::IpAddr,
+}
+
+impl PerAddress {
+    /// A slot for a connection from `ip`, or none when its address holds [`MAX_PER_ADDRESS`].
+    /// The map has at most one entry per open connection, so it is bounded by the cap.
+    fn take(self: &Arc<Self>, ip: std::net::IpAddr) -> Option<AddressSlot> {
+        let key = crate::auth::login_key(ip);
+        let mut m = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = m.entry(key).or_insert(0);
+        if *n >= MAX_PER_ADDRESS {
+            return None;
+        }
+        *n += 1;
+        Some(AddressSlot {
+            counts: Arc::clone(self),
+            key,
+        })
+    }
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut m = self.counts.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = m.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// What a connection over its address's share is told before it is closed: the console's JSON
+/// refusal, in one write that fits the socket's buffer.
+fn too_many_answer() -> Vec<u8> {
+    let r = crate::Refused::TooManyConnections;
+    let body = serde_json::json!({"ok": false, "error": r.to_string(),
+        "error_zh": r.words(crate::words::Lang::Zh)})
+    .to_string();
+    format!(
+        "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
 /// A client has this long to send a request's headers (and a TLS client its handshake), on a new
 /// connection as between the requests of a kept-alive one; then the connection is closed.
 pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Serve HTTP/1.1 (HTTPS with `acceptor`): each connection in a task of its own, at most
-/// [`MAX_CONNECTIONS`] at once, each closed when its client is silent for [`HEADER_TIMEOUT`],
+/// [`MAX_CONNECTIONS`] at once and [`MAX_PER_ADDRESS`] from one address, each closed when its
+/// client is silent for [`HEADER_TIMEOUT`],
 /// until `shutdown` (open connections finish on their own).
 async fn serve_connections(
     listener: tokio::net::TcpListener,
@@ -87,6 +149,7 @@ async fn serve_connections(
 ) -> Result<(), ConsoleError> {
     use tower_service::Service as _;
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let per_address = Arc::new(PerAddress::default());
     let mut make = app.into_make_service_with_connect_info::<SocketAddr>();
     loop {
         if *shutdown.borrow() {
@@ -118,10 +181,16 @@ async fn serve_connections(
                 continue;
             }
         };
+        let Some(mine) = per_address.take(addr.ip()) else {
+            // Best effort and never waiting: the answer fits the socket's empty send buffer.
+            let _ = tcp.try_write(&too_many_answer());
+            tracing::debug!("console: {addr} holds {MAX_PER_ADDRESS} connections already: refused");
+            continue;
+        };
         let Ok(svc) = make.call(addr).await;
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
-            let _slot = slot;
+            let _slot = (slot, mine);
             let svc = hyper_util::service::TowerToHyperService::new(svc);
             let mut http = hyper::server::conn::http1::Builder::new();
             http.timer(hyper_util::rt::TokioTimer::new())
