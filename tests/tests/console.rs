@@ -170,6 +170,17 @@ fn every_refusal_of_the_api_is_a_json_error_in_chinese() {
     let page = rig.api("GET", "/api/v1/announcements/nothing/pages/1", "");
     assert_eq!(page.status, 404);
     assert!(zh(&page).starts_with("没有这条公告或这一页"), "{}", page.text());
+    let nowhere = rig.api("GET", "/api/v1/nonexistent", "");
+    assert_eq!(nowhere.status, 404);
+    assert!(zh(&nowhere).starts_with("没有这个地址"), "{}", nowhere.text());
+    let method = rig.api("DELETE", "/api/v1/playlist", "");
+    assert_eq!(method.status, 405);
+    assert!(zh(&method).starts_with("此地址不接受这种请求方法"), "{}", method.text());
+    assert!(
+        method.header("allow").is_some_and(|a| a.contains("PUT")),
+        "{:?}",
+        method.header("allow")
+    );
     let word = rig.api("GET", "/api/v1/announcements/nothing/pages/first", "");
     assert_eq!(word.status, 404);
     assert!(zh(&word).starts_with("没有这条公告或这一页"), "{}", word.text());

@@ -186,8 +186,27 @@ pub fn router(state: AppState) -> Router {
             },
         ))
         .layer(axum::middleware::map_response(move |r| async move {
-            guard_headers(r, secure)
+            guard_headers(unrouted(r), secure)
         }))
+}
+
+/// The router's own empty answers (no route, a method the route does not take) as the console's
+/// JSON refusal, the `Allow` header kept.
+fn unrouted(r: axum::response::Response) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    if r.headers().contains_key(header::CONTENT_TYPE) {
+        return r;
+    }
+    let refused = match r.status() {
+        StatusCode::NOT_FOUND => Refused::NotFound(Missing::Address),
+        StatusCode::METHOD_NOT_ALLOWED => Refused::Method,
+        _ => return r,
+    };
+    let mut answer = refused.into_response();
+    if let Some(allow) = r.headers().get(header::ALLOW) {
+        answer.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    answer
 }
 
 /// What a browser may do with the console's answers: scripts, styles, pictures and requests

@@ -40,6 +40,8 @@ pub enum Refused {
     NoPattern { name: String },
     /// Nothing at this address (404).
     NotFound(Missing),
+    /// The address does not take this method (405; the `Allow` header names those it takes).
+    Method,
     /// The daemon is stopping (503): nothing more is answered.
     Stopping,
     /// The caller's address holds as many connections as one address may (429).
@@ -68,6 +70,8 @@ pub enum Missing {
     PlaylistVersion,
     /// An announcement, or a page of it.
     AnnouncementPage,
+    /// No page or API at this address.
+    Address,
 }
 
 /// What the console failed to do on its own side.
@@ -170,6 +174,7 @@ impl Refused {
             Self::Query(_) | Self::NoPattern { .. } => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Stopping => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Method => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
             Self::Fault(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Body { problem, .. } => match problem {
@@ -228,9 +233,10 @@ impl Refused {
             Self::Body { problem, detail } => {
                 let (en, zh_words) = match problem {
                     BodyProblem::TooLarge => (
-                        "the request's body is larger than the console takes (2 MiB; a picture 8 MB): for a long \
-                         playlist, edit it in the TOML view (高级), which sends the text alone, or remove items",
-                        "提交的内容超过控制台的上限（2 MiB；图片 8 MB）：节目单很长时请在“高级”中编辑（只提交文字），或删去一些节目",
+                        "the request's body is larger than the console takes (2 MiB; a picture 8 MB): scale a \
+                         picture down first; for a long playlist, edit it in the TOML view (高级), which sends the text \
+                         alone, or remove items",
+                        "提交的内容超过控制台的上限（2 MiB；图片 8 MB）：图片请先缩小；节目单很长时请在“高级”中编辑（只提交文字），或删去一些节目",
                     ),
                     BodyProblem::NotJsonContentType => (
                         "the request's body must be JSON, sent with Content-Type: application/json",
@@ -296,6 +302,13 @@ impl Refused {
                 "your address holds too many connections to the console: close some of its pages and try again"
                     .to_owned()
             }
+            Self::NotFound(Missing::Address) if zh => "没有这个地址：请从控制台的页面进入（API 地址以 /api/v1/ 开头）".to_owned(),
+            Self::NotFound(Missing::Address) => {
+                "nothing at this address: start from the console's pages (the API is under /api/v1/, docs/console.md)"
+                    .to_owned()
+            }
+            Self::Method if zh => "此地址不接受这种请求方法（可用的方法见 Allow 响应头）".to_owned(),
+            Self::Method => "this address does not take this method (the Allow header names those it takes)".to_owned(),
             Self::Stopping if zh => "守护进程正在停止：请稍候刷新页面（systemd 会重新启动它）".to_owned(),
             Self::Stopping => "the daemon is stopping: reload in a moment (systemd starts it again)".to_owned(),
             Self::Fault(f) => {
@@ -465,6 +478,8 @@ mod tests {
             Refused::NotFound(Missing::PlaylistVersion),
             Refused::NotFound(Missing::AnnouncementPage),
             Refused::Stopping,
+            Refused::NotFound(Missing::Address),
+            Refused::Method,
             Refused::TooManyConnections,
             Refused::Fault(Fault::Draw),
             Refused::Fault(Fault::Trace),
@@ -516,6 +531,8 @@ mod tests {
                         "scale",
                         "date",
                         "systemd",
+                        "Allow",
+                        "api",
                     ]
                     .contains(w)
                         && !pinghu_daemon::card::pattern::PATTERNS.iter().any(|p| p.contains(*w))
