@@ -187,6 +187,25 @@ fn every_refusal_of_the_api_is_a_json_error_in_chinese() {
     let count = rig.api("POST", "/api/v1/playlist/preview?count=many", ALWAYS);
     assert_eq!(count.status, 400);
     assert!(zh(&count).starts_with("网址中 ? 之后的参数有误"), "{}", count.text());
+    let many = rig.api("POST", "/api/v1/playlist/preview?count=1000000", ALWAYS);
+    assert_eq!(many.status, 400);
+    assert!(zh(&many).starts_with("count 应不超过 200"), "{}", many.text());
+    let xml = rig.api("GET", "/api/v1/proof?format=xml", "");
+    assert_eq!(xml.status, 400);
+    assert_eq!(zh(&xml), "format 应为 json 或 csv");
+    let typo = request(
+        &rig.url,
+        "POST",
+        "/api/v1/card/override",
+        &[("Authorization", auth.as_str()), ("Content-Type", "application/json")],
+        r#"{"brightnes": 9}"#,
+    );
+    assert_eq!(
+        typo.status,
+        422,
+        "a misspelt field is refused, not ignored: {}",
+        typo.text()
+    );
     let date = rig.api("GET", "/api/v1/proof?date=tomorrow", "");
     assert_eq!(date.status, 400);
     assert!(zh(&date).starts_with("date 应为“年-月-日”"), "{}", date.text());

@@ -286,7 +286,11 @@ async fn proof(State(s): State<AppState>, _: Caller, crate::QueryArgs(q): crate:
         return Refused::Query(crate::QueryProblem::DateOutOfRange).into_response();
     };
     let zone = tz.iana_name().unwrap_or("UTC").to_owned();
-    let csv = q.format.as_deref() == Some("csv");
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Refused::Query(crate::QueryProblem::Format).into_response(),
+    };
     // Of an intact log that the daemon has checked, only the day's segments are read.
     let Ok(known) = s.core.ask(|reply| Question::ProofSegments { from, to, reply }).await else {
         return gone();

@@ -61,6 +61,10 @@ pub enum QueryProblem {
     DateOutOfRange,
     /// A query value of the wrong kind (a word where a number goes, a number too large).
     Unreadable,
+    /// `?count=` above what one request may ask for.
+    Count { max: usize },
+    /// `?format=` other than `json` or `csv`.
+    Format,
 }
 
 /// What a 404 did not find.
@@ -270,6 +274,12 @@ impl Refused {
                 (QueryProblem::Date, false) => "date must be YYYY-MM-DD, such as 2026-12-08".to_owned(),
                 (QueryProblem::DateOutOfRange, true) => "date 超出了可用的日期范围".to_owned(),
                 (QueryProblem::DateOutOfRange, false) => "date is out of range".to_owned(),
+                (QueryProblem::Count { max }, true) => format!("count 应不超过 {max}：更多的节目请分几次预览（用 from）"),
+                (QueryProblem::Count { max }, false) => {
+                    format!("count must be at most {max}: preview more items a window at a time (with from)")
+                }
+                (QueryProblem::Format, true) => "format 应为 json 或 csv".to_owned(),
+                (QueryProblem::Format, false) => "format must be json or csv".to_owned(),
                 (QueryProblem::Unreadable, true) => {
                     "网址中 ? 之后的参数有误（例如应为数字的地方写了文字，或数字太大）".to_owned()
                 }
@@ -474,6 +484,8 @@ mod tests {
             Refused::Query(QueryProblem::Date),
             Refused::Query(QueryProblem::DateOutOfRange),
             Refused::Query(QueryProblem::Unreadable),
+            Refused::Query(QueryProblem::Count { max: 200 }),
+            Refused::Query(QueryProblem::Format),
             Refused::NoPattern { name: "x".into() },
             Refused::NotFound(Missing::PlaylistVersion),
             Refused::NotFound(Missing::AnnouncementPage),
@@ -532,6 +544,11 @@ mod tests {
                         "date",
                         "systemd",
                         "Allow",
+                        "count",
+                        "from",
+                        "format",
+                        "json",
+                        "csv",
                         "api",
                     ]
                     .contains(w)

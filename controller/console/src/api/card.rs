@@ -112,6 +112,7 @@ pub(super) async fn trace(State(s): State<AppState>, caller: Caller) -> Response
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct PatternBody {
     name: String,
 }
@@ -129,7 +130,10 @@ pub(super) async fn pattern(State(s): State<AppState>, caller: Caller, JsonBody(
     card_op(&s, pinghu_daemon::driver::CardOp::Pattern(b.name)).await
 }
 
+/// A misspelt field (`brightnes`) is refused, not ignored: a script must not believe a change
+/// was made that was not.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct OverrideBody {
     brightness: Option<u8>,
     power: Option<bool>,

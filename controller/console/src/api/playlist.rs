@@ -116,10 +116,11 @@ pub(super) async fn preview(
         Ok(t) => t,
         Err(gone) => return gone.into_response(),
     };
-    let (from, count) = (
-        q.from.unwrap_or(0),
-        q.count.unwrap_or(pinghu_daemon::core::MAX_PREVIEW_ITEMS),
-    );
+    let max = pinghu_daemon::core::MAX_PREVIEW_ITEMS;
+    let (from, count) = (q.from.unwrap_or(0), q.count.unwrap_or(max));
+    if count > max {
+        return Refused::Query(crate::QueryProblem::Count { max }).into_response();
+    }
     let Ok(r) = s
         .core
         .ask(|reply| Question::Preview {
