@@ -242,8 +242,8 @@ pub fn t(l: Lang, key: &str) -> &'static str {
         "diff" => ("改动", "Changes"),
         "pictures" => ("图片", "Pictures"),
         "pictures_hint" => (
-            "图片放在节目单旁边；节目中用 image = \"文件名\" 显示。预览即本屏显示效果。",
-            "Pictures live beside the playlist; an item shows one with image = \"NAME\". The preview is how this board shows it.",
+            "图片放在节目单旁边；在节目单表单中给节目选择图片即可显示。预览即本屏显示效果。",
+            "Pictures live beside the playlist; choose one for an item in the playlist form to show it. The preview is how this board shows it.",
         ),
         "file" => ("文件", "File"),
         "on_board" => ("屏上效果", "On the board"),
