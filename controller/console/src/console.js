@@ -917,7 +917,12 @@
         if (!r) return;
         var box = document.getElementById("preview");
         if (!quiet) box.innerHTML = "";
-        if (!r.ok) { if (!quiet) show(r); return; }
+        if (!r.ok) {
+          if (!quiet) show(r);
+          // A card with a problem shows no pages rather than what it showed before the edit.
+          document.querySelectorAll(".card.bad .card-preview").forEach(function (p) { p.innerHTML = ""; });
+          return;
+        }
         var cleared = [];
         if (!touched) document.querySelectorAll(".card-preview").forEach(function (p) { p.innerHTML = ""; });
         if (!quiet) show({ ok: true, warnings: r.warnings });
