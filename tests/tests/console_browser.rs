@@ -698,8 +698,21 @@ async fn a_clerk_adds_an_item_with_a_window_in_the_form_and_sees_it_on_the_board
     .await;
 
     // A dwell out of range reads at its field in the form's words (its label, no TOML key), and a
-    // save tried meanwhile says first that nothing was saved.
+    // save tried meanwhile says first that nothing was saved. The card drops the pages it showed
+    // before the edit rather than keep showing them.
+    b.wait(
+        "the card's pages",
+        10,
+        &format!("!!document.querySelector('{last} .card-preview img')"),
+    )
+    .await;
     set_field(&b, &format!("{last} input[data-key=dwell_s]"), "0", "input").await;
+    b.wait(
+        "the stale pages gone from the card with a problem",
+        10,
+        &format!("!document.querySelector('{last} .card-preview img')"),
+    )
+    .await;
     let dwell = b
         .wait(
             "the error at the dwell",
