@@ -446,7 +446,7 @@
       dwell.addEventListener("input", function () { it.dwell_s = dwell.value ? Number(dwell.value) : null; changed(); });
       c.appendChild(el("div", { cls: "row" }, [el("label", { text: W.font_size + " " }, [size]), slot("font_size"), el("label", { text: W.color + " " }, [color]), slot("color"),
         el("label", { text: W.effect + " " }, [effect]), slot("effect"), el("label", { text: W.dwell_s + " " }, [dwell]), slot("dwell_s")]));
-      var keptList = Object.keys(kept).map(function (k) { return (W["k_" + k] || k) + " = " + kept[k]; });
+      var keptList = Object.keys(kept).map(function (k) { return (W["k_" + k] || k) + "：" + keptWords(kept[k]); });
       if (keptList.length) c.appendChild(el("p", { cls: "note kept", text: W.kept + keptList.join("；") }));
       c.appendChild(el("div", { cls: "card-preview" }));
       return c;
@@ -479,8 +479,16 @@
       tools.appendChild(rm);
       return tools;
     }
+    // A value the form keeps as written, without TOML's marks: ["morning", "afternoon"] reads
+    // morning、afternoon, "x" reads x.
+    function keptWords(v) {
+      var t = String(v).trim();
+      if (t.charAt(0) === "[" && t.charAt(t.length - 1) === "]") t = t.slice(1, -1);
+      return t.split(",").map(function (p) { return p.trim().replace(/^"(.*)"$/, "$1"); })
+        .filter(function (p) { return p !== ""; }).join("、");
+    }
     function keptNote(kept) {
-      var list = Object.keys(kept || {}).map(function (k) { return (W["k_" + k] || k) + " = " + kept[k]; });
+      var list = Object.keys(kept || {}).map(function (k) { return (W["k_" + k] || k) + "：" + keptWords(kept[k]); });
       return list.length ? el("p", { cls: "note kept", text: W.kept + list.join("；") }) : null;
     }
     function isWindow(h) { return /^\d\d:\d\d-\d\d:\d\d$/.test(h); }
