@@ -180,7 +180,7 @@ fn what_zh(what: &str) -> &str {
 }
 
 /// The keys of an item the form edits.
-const ITEM_KEYS: [&str; 12] = [
+pub const ITEM_KEYS: [&str; 12] = [
     "id",
     "text",
     "image",

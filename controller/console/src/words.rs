@@ -403,19 +403,7 @@ mod tests {
     #[test]
     fn the_forms_labels_are_the_ones_its_problems_name() {
         let w: serde_json::Value = serde_json::from_str(&form_words(Lang::Zh)).expect("JSON");
-        for key in [
-            "id",
-            "text",
-            "image",
-            "days",
-            "time",
-            "dates",
-            "workdays_only",
-            "days_off_only",
-            "font_size",
-            "color",
-            "effect",
-            "dwell_s",
+        let campaign = [
             "advertiser",
             "contract",
             "start_date",
@@ -427,7 +415,8 @@ mod tests {
             "plays_per_hour",
             "max_per_hour",
             "separation_s",
-        ] {
+        ];
+        for key in pinghu_playlists::form::ITEM_KEYS.into_iter().chain(campaign) {
             let shown = w[key].as_str().unwrap_or_else(|| panic!("no form word for {key}"));
             let label = pinghu_playlists::problem::label_zh(key).expect("a label");
             assert!(

@@ -292,20 +292,9 @@ fn every_problem_of_a_corpus_of_broken_playlists_reads_in_chinese() {
     );
 }
 
-/// Every key the playlist knows, as the TOML writes it: none may show in the form's words.
-const TOML_KEYS: &[&str] = &[
-    "id",
-    "text",
-    "image",
-    "days",
-    "time",
-    "dates",
-    "workdays_only",
-    "days_off_only",
-    "font_size",
-    "color",
-    "effect",
-    "dwell_s",
+/// Every key the playlist knows besides an item's (`form::ITEM_KEYS`), as the TOML writes it:
+/// none may show in the form's words.
+const MORE_TOML_KEYS: &[&str] = &[
     "priority",
     "every",
     "reduce",
@@ -359,7 +348,7 @@ fn toml_left(words: &str) -> Option<String> {
         }
     }
     bare.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .find(|w| TOML_KEYS.contains(w))
+        .find(|w| crate::form::ITEM_KEYS.contains(w) || MORE_TOML_KEYS.contains(w))
         .map(str::to_owned)
 }
 
