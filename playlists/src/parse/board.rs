@@ -6,7 +6,7 @@ use std::ops::Range;
 use toml::de::DeValue;
 
 use super::Ctx;
-use super::keys::unknown_key;
+use super::keys::{BRIGHTNESS_KEYS, POWER_KEYS, unknown_key};
 use super::values::{Val, as_int, as_str, sorted, tables};
 use crate::model::{BrightnessWindow, PowerSchedule, TimeWindow, parse_hhmm};
 use crate::problem::{Problem, Section};
@@ -40,7 +40,7 @@ pub(super) fn brightness(
                         }
                     }
                 }
-                _ => unknown_key(c, bk, Section::Brightness, &["time", "level"]),
+                _ => unknown_key(c, bk, Section::Brightness, &BRIGHTNESS_KEYS),
             }
         }
         let missing = |c: &mut Ctx<'_>, key: &'static str| {
@@ -93,7 +93,7 @@ pub(super) fn power(c: &mut Ctx<'_>, v: &Val<'_>) -> Option<PowerSchedule> {
             "on" => &mut on,
             "off" => &mut off,
             _ => {
-                unknown_key(c, pk, Section::Power, &["on", "off"]);
+                unknown_key(c, pk, Section::Power, &POWER_KEYS);
                 continue;
             }
         };

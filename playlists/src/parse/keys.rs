@@ -42,7 +42,7 @@ pub(super) fn unknown_key(
     );
 }
 
-pub(super) const TOP_KEYS: [&str; 8] = [
+pub(crate) const TOP_KEYS: [&str; 8] = [
     "defaults",
     "item",
     "brightness",
@@ -82,8 +82,12 @@ pub(super) const SPOT_FORBIDDEN: [&str; 7] = [
     "priority",
     "every",
 ];
-pub(super) const DEFAULT_KEYS: [&str; 5] = ["font_size", "color", "effect", "dwell_s", "brightness"];
-pub(super) const ITEM_KEYS: [&str; 15] = [
+pub(crate) const DEFAULT_KEYS: [&str; 5] = ["font_size", "color", "effect", "dwell_s", "brightness"];
+/// Keys of a `[[brightness]]` entry.
+pub(crate) const BRIGHTNESS_KEYS: [&str; 2] = ["time", "level"];
+/// Keys of the `[power]` table.
+pub(crate) const POWER_KEYS: [&str; 2] = ["on", "off"];
+pub(crate) const ITEM_KEYS: [&str; 15] = [
     "id",
     "text",
     "image",

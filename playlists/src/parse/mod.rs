@@ -17,7 +17,7 @@ use crate::problem::Problem;
 mod board;
 mod campaign;
 mod item;
-mod keys;
+pub(crate) mod keys;
 mod settings;
 mod syntax;
 mod values;

@@ -292,34 +292,17 @@ fn every_problem_of_a_corpus_of_broken_playlists_reads_in_chinese() {
     );
 }
 
-/// Every key the playlist knows besides an item's (`form::ITEM_KEYS`), as the TOML writes it:
-/// none may show in the form's words.
-const MORE_TOML_KEYS: &[&str] = &[
-    "priority",
-    "every",
-    "reduce",
-    "advertiser",
-    "contract",
-    "start_date",
-    "end_date",
-    "hours",
-    "share",
-    "plays_per_day",
-    "plays_per_hour",
-    "max_per_hour",
-    "separation_s",
-    "government_floor",
-    "brightness",
-    "level",
-    "power",
-    "on",
-    "off",
-    "timezone",
-    "defaults",
-    "dayparts",
-    "item",
-    "campaign",
-];
+/// Every key the playlist knows, as the parser lists them: none may show in the form's words.
+fn toml_keys() -> impl Iterator<Item = &'static str> {
+    use crate::parse::keys::{BRIGHTNESS_KEYS, CAMPAIGN_KEYS, DEFAULT_KEYS, ITEM_KEYS, POWER_KEYS, TOP_KEYS};
+    TOP_KEYS
+        .into_iter()
+        .chain(ITEM_KEYS)
+        .chain(CAMPAIGN_KEYS)
+        .chain(DEFAULT_KEYS)
+        .chain(BRIGHTNESS_KEYS)
+        .chain(POWER_KEYS)
+}
 
 /// What in `words` speaks TOML: a backtick, a table's brackets, `key = value`, a position
 /// (第 N 行) or a key of the playlist outside a quoted value.
@@ -348,7 +331,7 @@ fn toml_left(words: &str) -> Option<String> {
         }
     }
     bare.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .find(|w| crate::form::ITEM_KEYS.contains(w) || MORE_TOML_KEYS.contains(w))
+        .find(|w| toml_keys().any(|k| k == *w))
         .map(str::to_owned)
 }
 
